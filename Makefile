@@ -1,0 +1,47 @@
+# Thin wrapper over meson for the README commands. Build directories:
+#   build/       sanitizer build (ASan+UBSan, gcc): what `make test` runs
+#   build-rel/   optimised build: `make demo` and the benchmarks
+#   build-fuzz/  clang + libFuzzer: `make fuzz`
+.PHONY: all deps build test demo fuzz bench clean format
+
+MESON ?= meson
+FUZZ_SECONDS ?= 60
+SAN_OPTS = -Db_sanitize=address,undefined -Db_lundef=false
+export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
+export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=1
+
+all: build
+
+deps:
+	@scripts/deps
+
+build/build.ninja: | deps
+	$(MESON) setup build $(SAN_OPTS) --buildtype=debug
+
+build-rel/build.ninja: | deps
+	$(MESON) setup build-rel --buildtype=release -Dtests=false
+
+build-fuzz/build.ninja: | deps
+	CC=clang $(MESON) setup build-fuzz $(SAN_OPTS) -Dfuzz=true -Dtests=false --buildtype=debugoptimized
+
+build: deps build/build.ninja
+	ninja -C build
+
+test: deps build/build.ninja
+	ninja -C build
+	$(MESON) test -C build --print-errorlogs --num-processes 2 $(TEST_ARGS) ; \
+	  rc=$$?; python3 scripts/test-summary build/meson-logs/testlog.json; exit $$rc
+
+demo: deps build-rel/build.ninja
+	ninja -C build-rel
+	scripts/demo build-rel
+
+fuzz: deps build-fuzz/build.ninja
+	ninja -C build-fuzz
+	scripts/fuzz build-fuzz $(FUZZ_SECONDS)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-rel build-fuzz
