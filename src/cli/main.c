@@ -19,7 +19,8 @@ static int cmd_version(int argc, char **argv)
 }
 
 static const struct cli_cmd commands[] = {
-	{"version", cmd_version, "print the version"},
+    {"version", cmd_version, "print the version"},
+    {"keys", cmd_keys, "create a development PKI (CA, node/sensor certificates, keys)"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,377 @@
+/*
+ * tests/unit/test_net.c - net/: PKI and certificate identities, node
+ * configuration.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/x509_vfy.h>
+
+#include "net/nodeconf.h"
+#include "net/pki.h"
+
+#ifndef MW_SOURCE_DIR
+#error "MW_SOURCE_DIR must be defined by the build"
+#endif
+
+/* ---- PKI ---- */
+
+struct pki {
+	EVP_PKEY *ca_key;
+	X509 *ca;
+};
+
+static void make_ca(struct pki *p, const char *cn)
+{
+	struct mw_errbuf err = {{0}};
+	assert_int_equal(net_pki_keygen(&p->ca_key), 0);
+	struct net_cert_spec spec = {NET_CERT_CA, cn, NULL, -60, 86400};
+	int rc = net_pki_issue(&spec, p->ca_key, NULL, p->ca_key, &p->ca, &err);
+	if (rc)
+		fail_msg("CA issue failed: %d %s", rc, err.msg);
+}
+
+static X509 *issue(struct pki *p, enum net_cert_role role, const char *cn, const char *uri,
+                   int64_t nb, int64_t na)
+{
+	struct mw_errbuf err = {{0}};
+	EVP_PKEY *k;
+	X509 *c = NULL;
+	assert_int_equal(net_pki_keygen(&k), 0);
+	struct net_cert_spec spec = {role, cn, uri, nb, na};
+	int rc = net_pki_issue(&spec, k, p->ca, p->ca_key, &c, &err);
+	EVP_PKEY_free(k);
+	if (rc)
+		fail_msg("issue %s failed: %d %s", cn, rc, err.msg);
+	return c;
+}
+
+static void free_pki(struct pki *p)
+{
+	EVP_PKEY_free(p->ca_key);
+	X509_free(p->ca);
+}
+
+/* X509_verify_cert result of cert against the trust anchor ca. */
+static int verify_chain(X509 *ca, X509 *cert)
+{
+	X509_STORE *st = X509_STORE_new();
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	X509_STORE_add_cert(st, ca);
+	X509_STORE_CTX_init(ctx, st, cert, NULL);
+	int ok = X509_verify_cert(ctx);
+	int e = ok == 1 ? X509_V_OK : X509_STORE_CTX_get_error(ctx);
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(st);
+	return e;
+}
+
+static void pki_node_cert_binds_nation_and_chains_to_ca(void **state)
+{
+	(void)state;
+	struct pki p;
+	make_ca(&p, "test CA");
+	X509 *c = issue(&p, NET_CERT_NODE, "node.kor", "mwlink:nation:KOR", -60, 3600);
+	assert_int_equal(verify_chain(p.ca, c), X509_V_OK);
+	struct net_cert_identity id;
+	assert_int_equal(net_pki_cert_identity(c, &id, NULL), 0);
+	assert_string_equal(id.cn, "node.kor");
+	assert_string_equal(id.nation, "KOR");
+	assert_false(id.is_sensor);
+	assert_int_equal(net_pki_check_node(c, "node.kor", "KOR", NULL), 0);
+	X509_free(c);
+	free_pki(&p);
+}
+
+static void pki_check_node_rejects_other_nation_and_other_cn(void **state)
+{
+	(void)state;
+	struct pki p;
+	make_ca(&p, "test CA");
+	X509 *c = issue(&p, NET_CERT_NODE, "node.jpn", "mwlink:nation:JPN", -60, 3600);
+	struct mw_errbuf err = {{0}};
+	assert_int_equal(net_pki_check_node(c, "node.kor", "KOR", &err), -MW_ECERT);
+	assert_non_null(strstr(err.msg, "of nation JPN, expected KOR"));
+	assert_int_equal(net_pki_check_node(c, "node.other", "JPN", &err), -MW_ECERT);
+	assert_non_null(strstr(err.msg, "CN node.jpn, expected node.other"));
+	/* a sensor certificate is not a node certificate, even of the right nation */
+	X509 *s = issue(&p, NET_CERT_SENSOR, "sensor-3.jpn", "mwlink:sensor:JPN:3", -60, 3600);
+	assert_int_equal(net_pki_check_node(s, NULL, "JPN", &err), -MW_ECERT);
+	struct net_cert_identity id;
+	assert_int_equal(net_pki_cert_identity(s, &id, NULL), 0);
+	assert_true(id.is_sensor);
+	assert_int_equal(id.sensor_id, 3);
+	assert_string_equal(id.nation, "JPN");
+	X509_free(s);
+	X509_free(c);
+	free_pki(&p);
+}
+
+static void pki_rejects_malformed_identity_uris(void **state)
+{
+	(void)state;
+	struct pki p;
+	make_ca(&p, "test CA");
+	static const char *const bad_uris[] = {
+	    "mwlink:nation:kor",
+	    "mwlink:nation:KORE",
+	    "mwlink:sensor:KOR:0",
+	    "mwlink:sensor:KOR:x",
+	    "mwlink:sensor:KOR:99999999999",
+	    "mwlink:nation:",
+	};
+	for (size_t i = 0; i < sizeof(bad_uris) / sizeof(bad_uris[0]); i++) {
+		X509 *c = issue(&p, NET_CERT_NODE, "node.kor", bad_uris[i], -60, 3600);
+		struct net_cert_identity id;
+		int rc = net_pki_cert_identity(c, &id, NULL);
+		if (rc != -MW_ECERT)
+			fail_msg("URI '%s': expected -MW_ECERT, got %d", bad_uris[i], rc);
+		X509_free(c);
+	}
+	/* a certificate without any mwlink URI binds no nation */
+	X509 *c = issue(&p, NET_CERT_NODE, "node.kor", "https://example.invalid/", -60, 3600);
+	assert_int_equal(net_pki_check_node(c, NULL, "KOR", NULL), -MW_ECERT);
+	X509_free(c);
+	free_pki(&p);
+}
+
+static void pki_expired_and_foreign_ca_certs_fail_chain_verification(void **state)
+{
+	(void)state;
+	struct pki p, rogue;
+	make_ca(&p, "test CA");
+	make_ca(&rogue, "rogue CA");
+	X509 *expired = issue(&p, NET_CERT_NODE, "node.kor", "mwlink:nation:KOR", -7200, -3600);
+	X509 *foreign = issue(&rogue, NET_CERT_NODE, "node.kor", "mwlink:nation:KOR", -60, 3600);
+	int e = verify_chain(p.ca, expired);
+	if (e != X509_V_ERR_CERT_HAS_EXPIRED)
+		fail_msg("expired: got %d (%s)", e, X509_verify_cert_error_string(e));
+	e = verify_chain(p.ca, foreign);
+	if (e != X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY)
+		fail_msg("foreign: got %d (%s)", e, X509_verify_cert_error_string(e));
+	X509_free(expired);
+	X509_free(foreign);
+	free_pki(&p);
+	free_pki(&rogue);
+}
+
+static void pki_pem_round_trip_keeps_identity_and_key_mode_0600(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/test_net_XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	struct pki p;
+	make_ca(&p, "test CA");
+	char kpath[256], cpath[256], ppath[256];
+	snprintf(kpath, sizeof(kpath), "%s/k.key", dir);
+	snprintf(cpath, sizeof(cpath), "%s/c.crt", dir);
+	snprintf(ppath, sizeof(ppath), "%s/k.pub", dir);
+	assert_int_equal(net_pki_write_key(kpath, p.ca_key, NULL), 0);
+	assert_int_equal(net_pki_write_cert(cpath, p.ca, NULL), 0);
+	assert_int_equal(net_pki_write_pub(ppath, p.ca_key, NULL), 0);
+	struct stat st;
+	assert_int_equal(stat(kpath, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	EVP_PKEY *k = NULL;
+	X509 *c = NULL;
+	assert_int_equal(net_pki_read_key(kpath, &k, NULL), 0);
+	assert_int_equal(net_pki_read_cert(cpath, &c, NULL), 0);
+	assert_int_equal(EVP_PKEY_eq(k, p.ca_key), 1);
+	assert_int_equal(X509_cmp(c, p.ca), 0);
+	struct mw_errbuf err = {{0}};
+	X509 *none = NULL;
+	char missing[300];
+	snprintf(missing, sizeof(missing), "%s/missing.crt", dir);
+	assert_int_equal(net_pki_read_cert(missing, &none, &err), -ENOENT);
+	assert_null(none);
+	assert_non_null(strstr(err.msg, "missing.crt"));
+	EVP_PKEY_free(k);
+	X509_free(c);
+	free_pki(&p);
+	unlink(kpath);
+	unlink(cpath);
+	unlink(ppath);
+	rmdir(dir);
+}
+
+/* ---- node configuration ---- */
+
+static const char *const minimal_conf = "[node]\n"
+                                        "nation = KOR\n"
+                                        "[pki]\n"
+                                        "ca = pki/ca.crt\n"
+                                        "cert = pki/kor/node.crt\n"
+                                        "key = pki/kor/node.key\n"
+                                        "sign_key = pki/kor/sign.key\n"
+                                        "origin_keys = /abs/origin-keys\n"
+                                        "[peer usa]\n"
+                                        "nation = USA\n"
+                                        "address = 127.0.0.1:7401\n"
+                                        "[release]\n"
+                                        "USA = observation, track,alert\n"
+                                        "JPN = track\n"
+                                        "[journal]\n"
+                                        "path = j.db\n";
+
+static void conf_minimal_file_gets_documented_defaults(void **state)
+{
+	(void)state;
+	struct net_node_conf *c = calloc(1, sizeof(*c));
+	struct mw_errbuf err = {{0}};
+	int rc = net_conf_load_string(c, "t.ini", minimal_conf, "/base", &err);
+	if (rc)
+		fail_msg("load: %d %s", rc, err.msg);
+	assert_string_equal(c->nation, "KOR");
+	assert_string_equal(c->name, "kor");
+	assert_string_equal(c->listen_peers.host, "127.0.0.1");
+	assert_int_equal(c->listen_peers.port, 7400);
+	assert_int_equal(c->listen_ingest.port, 7500);
+	assert_int_equal(c->listen_http.port, 8400);
+	assert_string_equal(c->ca, "/base/pki/ca.crt");
+	assert_string_equal(c->sensor_ca, "/base/pki/ca.crt");
+	assert_string_equal(c->origin_keys, "/abs/origin-keys");
+	assert_string_equal(c->journal_path, "/base/j.db");
+	assert_int_equal(c->n_peers, 1);
+	assert_string_equal(c->peers[0].name, "usa");
+	assert_string_equal(c->peers[0].identity, "node.usa");
+	assert_true(c->peers[0].dial);
+	assert_int_equal(c->peers[0].addr.port, 7401);
+	assert_int_equal(net_conf_release_kinds(c, "USA"), NET_KIND_ALL);
+	assert_int_equal(net_conf_release_kinds(c, "JPN"), NET_KIND_BIT(NET_KIND_TRACK));
+	assert_int_equal(net_conf_release_kinds(c, "CHN"), 0);
+	assert_int_equal(c->heartbeat_ns, 500000000);
+	assert_int_equal(c->link_timeout_ns, 3000000000);
+	assert_int_equal(c->max_frame_bytes, 65536);
+	assert_ptr_equal(net_conf_peer_by_identity(c, "node.usa"), &c->peers[0]);
+	assert_null(net_conf_peer_by_identity(c, "node.jpn"));
+	free(c);
+}
+
+/* Load minimal_conf with one line replaced/added; return rc and message. */
+static int load_variant(const char *find, const char *replace, struct mw_errbuf *err)
+{
+	char text[2048];
+	const char *p = strstr(minimal_conf, find);
+	assert_non_null(p);
+	snprintf(text, sizeof(text), "%.*s%s%s", (int)(p - minimal_conf), minimal_conf, replace,
+	         p + strlen(find));
+	struct net_node_conf *c = calloc(1, sizeof(*c));
+	memset(c, 0x5a, sizeof(*c));
+	int rc = net_conf_load_string(c, "t.ini", text, "/base", err);
+	if (rc) {
+		/* untouched on failure */
+		for (size_t i = 0; i < sizeof(*c); i++)
+			if (((unsigned char *)c)[i] != 0x5a)
+				fail_msg("config modified on failure at byte %zu", i);
+	}
+	free(c);
+	return rc;
+}
+
+static void conf_errors_name_file_line_section_and_key(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *find, *replace, *expect;
+	} cases[] = {
+	    {"nation = KOR\n", "nation = kor\n", "t.ini:2: [node] nation: expected a 3-letter"},
+	    {"nation = USA\n", "nation = KOR\n",
+	     "t.ini:10: [peer usa] nation: a peer must be of another nation"},
+	    {"address = 127.0.0.1:7401\n", "address = 127.0.0.1:99999\n",
+	     "t.ini:11: [peer usa] address: expected host:port"},
+	    {"JPN = track\n", "JPN = track, secrets\n",
+	     "t.ini:14: [release] JPN: expected a comma-separated list"},
+	    {"JPN = track\n", "jpn = track\n", "t.ini:14: [release] jpn: key must be"},
+	    {"JPN = track\n", "KOR = track\n", "[release] KOR: a node does not release"},
+	    {"path = j.db\n", "path = j.db\nmax_bytes = 3 apples\n", "[journal] max_bytes"},
+	    {"path = j.db\n", "path = j.db\nmax_sizee = 1\n", "max_sizee"},
+	    {"[journal]\n", "[peer usa2]\nnation = USA\n[journal]\n",
+	     "two peers with the same certificate identity"},
+	    {"[journal]\n", "[peer Bad!]\nnation = JPN\n[journal]\n", "[peer Bad!]: peer name"},
+	    {"[journal]\npath = j.db\n",
+	     "[link]\nheartbeat = 2s\ntimeout = 3s\n[journal]\npath = j.db\n",
+	     "[link] timeout: must be more than twice"},
+	    {"[journal]\npath = j.db\n", "", "[journal] path"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mw_errbuf err = {{0}};
+		int rc = load_variant(cases[i].find, cases[i].replace, &err);
+		if (rc != -MW_ECONFIG || !strstr(err.msg, cases[i].expect))
+			fail_msg("case %zu: expected -MW_ECONFIG and '%s', got %d '%s'", i,
+			         cases[i].expect, rc, err.msg);
+	}
+}
+
+static void conf_example_deployments_load_and_form_a_hub(void **state)
+{
+	(void)state;
+	static const char *const files[] = {"rok.ini",      "usa.ini",      "jpn.ini",
+	                                    "mesh/rok.ini", "mesh/usa.ini", "mesh/jpn.ini"};
+	struct net_node_conf *c[6];
+	for (size_t i = 0; i < 6; i++) {
+		char path[1024];
+		snprintf(path, sizeof(path), "%s/examples/nodes/%s", MW_SOURCE_DIR, files[i]);
+		c[i] = calloc(1, sizeof(*c[i]));
+		struct mw_errbuf err = {{0}};
+		int rc = net_conf_load(c[i], path, &err);
+		if (rc)
+			fail_msg("%s: %d %s", files[i], rc, err.msg);
+	}
+	/* hub: ROK and JPN have only USA as a peer and dial it; USA dials nobody */
+	assert_int_equal(c[0]->n_peers, 1);
+	assert_string_equal(c[0]->peers[0].nation, "USA");
+	assert_true(c[0]->peers[0].dial);
+	assert_int_equal(c[0]->peers[0].addr.port, c[1]->listen_peers.port);
+	assert_int_equal(c[2]->n_peers, 1);
+	assert_string_equal(c[2]->peers[0].nation, "USA");
+	assert_int_equal(c[1]->n_peers, 2);
+	for (size_t i = 0; i < c[1]->n_peers; i++)
+		assert_false(c[1]->peers[i].dial);
+	/* mesh: each pair has exactly one dialler, and it dials the other's port */
+	for (size_t a = 3; a < 6; a++) {
+		assert_int_equal(c[a]->n_peers, 2);
+		for (size_t i = 0; i < c[a]->n_peers; i++) {
+			const struct net_peer_conf *p = &c[a]->peers[i];
+			size_t b = 3;
+			while (b < 6 && strcmp(c[b]->nation, p->nation) != 0)
+				b++;
+			assert_true(b < 6);
+			const struct net_peer_conf *back = NULL;
+			for (size_t j = 0; j < c[b]->n_peers; j++)
+				if (strcmp(c[b]->peers[j].nation, c[a]->nation) == 0)
+					back = &c[b]->peers[j];
+			assert_non_null(back);
+			if (p->dial == back->dial)
+				fail_msg("mesh %s-%s: dial %d/%d, need exactly one dialler",
+				         c[a]->nation, p->nation, p->dial, back->dial);
+			if (p->dial)
+				assert_int_equal(p->addr.port, c[b]->listen_peers.port);
+		}
+	}
+	for (size_t i = 0; i < 6; i++)
+		free(c[i]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(pki_node_cert_binds_nation_and_chains_to_ca),
+	    cmocka_unit_test(pki_check_node_rejects_other_nation_and_other_cn),
+	    cmocka_unit_test(pki_rejects_malformed_identity_uris),
+	    cmocka_unit_test(pki_expired_and_foreign_ca_certs_fail_chain_verification),
+	    cmocka_unit_test(pki_pem_round_trip_keeps_identity_and_key_mode_0600),
+	    cmocka_unit_test(conf_minimal_file_gets_documented_defaults),
+	    cmocka_unit_test(conf_errors_name_file_line_section_and_key),
+	    cmocka_unit_test(conf_example_deployments_load_and_form_a_hub),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
