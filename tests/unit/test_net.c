@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include <openssl/x509_vfy.h>
 
+#include "net/linkstate.h"
 #include "net/nodeconf.h"
 #include "net/pki.h"
 
@@ -361,6 +362,106 @@ static void conf_example_deployments_load_and_form_a_hub(void **state)
 		free(c[i]);
 }
 
+
+/* ---- link state machine ---- */
+
+static void link_state_walks_the_documented_life_cycle(void **state)
+{
+	(void)state;
+	/* dialler: down -> connecting -> handshaking -> up -> degraded -> up -> down */
+	static const struct {
+		enum net_link_state from;
+		enum net_link_event ev;
+		enum net_link_state to;
+	} legal[] = {
+		{NET_LINK_DOWN, NET_LEV_DIAL, NET_LINK_CONNECTING},
+		{NET_LINK_CONNECTING, NET_LEV_CONNECTED, NET_LINK_HANDSHAKING},
+		{NET_LINK_HANDSHAKING, NET_LEV_ESTABLISHED, NET_LINK_UP},
+		{NET_LINK_UP, NET_LEV_RTT_HIGH, NET_LINK_DEGRADED},
+		{NET_LINK_DEGRADED, NET_LEV_RTT_OK, NET_LINK_UP},
+		{NET_LINK_UP, NET_LEV_FAIL, NET_LINK_DOWN},
+		{NET_LINK_DOWN, NET_LEV_ACCEPTED, NET_LINK_HANDSHAKING},
+		{NET_LINK_HANDSHAKING, NET_LEV_FAIL, NET_LINK_DOWN},
+		{NET_LINK_CONNECTING, NET_LEV_FAIL, NET_LINK_DOWN},
+		{NET_LINK_DEGRADED, NET_LEV_FAIL, NET_LINK_DOWN},
+		{NET_LINK_UP, NET_LEV_SHUTDOWN, NET_LINK_CLOSED},
+	};
+	for (size_t i = 0; i < sizeof(legal) / sizeof(legal[0]); i++) {
+		int n = net_link_next(legal[i].from, legal[i].ev);
+		if (n != (int)legal[i].to)
+			fail_msg("%s --%s--> expected %s, got %d", net_link_state_str(legal[i].from),
+				 net_link_event_str(legal[i].ev), net_link_state_str(legal[i].to),
+				 n);
+	}
+	assert_string_equal(net_link_state_str(NET_LINK_DEGRADED), "degraded");
+	assert_string_equal(net_link_state_str((enum net_link_state)99), "invalid");
+}
+
+static void link_state_refuses_illegal_transitions(void **state)
+{
+	(void)state;
+	/* data may only flow after establishment; nothing leaves CLOSED */
+	assert_int_equal(net_link_next(NET_LINK_DOWN, NET_LEV_ESTABLISHED), -EINVAL);
+	assert_int_equal(net_link_next(NET_LINK_CONNECTING, NET_LEV_ESTABLISHED), -EINVAL);
+	assert_int_equal(net_link_next(NET_LINK_UP, NET_LEV_ACCEPTED), -EINVAL);
+	assert_int_equal(net_link_next(NET_LINK_HANDSHAKING, NET_LEV_DIAL), -EINVAL);
+	for (int e = 0; e < NET_LEV_COUNT; e++) {
+		int n = net_link_next(NET_LINK_CLOSED, (enum net_link_event)e);
+		if (e == NET_LEV_SHUTDOWN)
+			assert_int_equal(n, NET_LINK_CLOSED);
+		else if (n != -EINVAL)
+			fail_msg("closed --%s--> %d, expected -EINVAL",
+				 net_link_event_str((enum net_link_event)e), n);
+	}
+	int legal = 0;
+	for (int s = 0; s < NET_LINK_STATE_COUNT; s++)
+		for (int e = 0; e < NET_LEV_COUNT; e++)
+			if (net_link_next((enum net_link_state)s, (enum net_link_event)e) >= 0) {
+				legal++;
+				if (net_link_carries_data((enum net_link_state)s) &&
+				    e == NET_LEV_ESTABLISHED)
+					fail_msg("established accepted while already carrying data");
+			}
+	assert_int_equal(legal, 4 + 3 + 3 + 4 + 4 + 1); /* rows of the table in linkstate.c */
+	assert_int_equal(net_link_next((enum net_link_state)-1, NET_LEV_FAIL), -EINVAL);
+}
+
+static void backoff_doubles_caps_and_jitters_within_bounds(void **state)
+{
+	(void)state;
+	const int64_t min = 100, max = 5000;
+	/* without jitter (u = 0.5 gives factor 1.0): 100, 200, 400, ... capped at 5000 */
+	int64_t expect = 100;
+	for (unsigned a = 0; a < 12; a++) {
+		int64_t d = net_backoff_ns(min, max, a, 0.5);
+		if (d != expect)
+			fail_msg("attempt %u: expected %lld, got %lld", a, (long long)expect,
+				 (long long)d);
+		expect = expect * 2 > max ? max : expect * 2;
+	}
+	/* jitter spans [0.5, 1.5) of the base, clamped to [min, max] */
+	assert_int_equal(net_backoff_ns(min, max, 2, 0.0), 200);
+	assert_int_equal(net_backoff_ns(min, max, 2, 0.999999), 599);
+	assert_int_equal(net_backoff_ns(min, max, 0, 0.0), 100);
+	assert_int_equal(net_backoff_ns(min, max, 30, 0.9), 5000);
+	assert_int_equal(net_backoff_ns(min, max, 1000000, 0.0), 2500);
+	/* garbage random input falls back to no jitter */
+	assert_int_equal(net_backoff_ns(min, max, 1, 7.0), 200);
+}
+
+static void rtt_smoothing_follows_rfc6298_gain(void **state)
+{
+	(void)state;
+	int64_t s = net_rtt_update(0, 800);
+	assert_int_equal(s, 800);
+	s = net_rtt_update(s, 1600); /* 800 - 100 + 200 */
+	assert_int_equal(s, 900);
+	for (int i = 0; i < 200; i++)
+		s = net_rtt_update(s, 1600);
+	if (s < 1590 || s > 1600)
+		fail_msg("srtt should converge to 1600, got %lld", (long long)s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +473,10 @@ int main(void)
 	    cmocka_unit_test(conf_minimal_file_gets_documented_defaults),
 	    cmocka_unit_test(conf_errors_name_file_line_section_and_key),
 	    cmocka_unit_test(conf_example_deployments_load_and_form_a_hub),
+		cmocka_unit_test(link_state_walks_the_documented_life_cycle),
+		cmocka_unit_test(link_state_refuses_illegal_transitions),
+		cmocka_unit_test(backoff_doubles_caps_and_jitters_within_bounds),
+		cmocka_unit_test(rtt_smoothing_follows_rfc6298_gain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
