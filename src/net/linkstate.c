@@ -11,11 +11,11 @@
 #include <errno.h>
 
 static const char *const state_names[NET_LINK_STATE_COUNT] = {
-	"down", "connecting", "handshaking", "up", "degraded", "closed",
+    "down", "connecting", "handshaking", "up", "degraded", "closed",
 };
 
 static const char *const event_names[NET_LEV_COUNT] = {
-	"dial", "accepted", "connected", "established", "rtt_high", "rtt_ok", "fail", "shutdown",
+    "dial", "accepted", "connected", "established", "rtt_high", "rtt_ok", "fail", "shutdown",
 };
 
 #define D  NET_LINK_DOWN
@@ -28,12 +28,12 @@ static const char *const event_names[NET_LEV_COUNT] = {
 /* next[state][event]; -1 = illegal. Columns follow enum net_link_event:
  * dial, accepted, connected, established, rtt_high, rtt_ok, fail, shutdown */
 static const signed char next_tab[NET_LINK_STATE_COUNT][NET_LEV_COUNT] = {
-	[NET_LINK_DOWN] = {CN, H, -1, -1, -1, -1, D, X},
-	[NET_LINK_CONNECTING] = {-1, -1, H, -1, -1, -1, D, X},
-	[NET_LINK_HANDSHAKING] = {-1, -1, -1, U, -1, -1, D, X},
-	[NET_LINK_UP] = {-1, -1, -1, -1, G, U, D, X},
-	[NET_LINK_DEGRADED] = {-1, -1, -1, -1, G, U, D, X},
-	[NET_LINK_CLOSED] = {-1, -1, -1, -1, -1, -1, -1, X},
+    [NET_LINK_DOWN] = {CN, H, -1, -1, -1, -1, D, X},
+    [NET_LINK_CONNECTING] = {-1, -1, H, -1, -1, -1, D, X},
+    [NET_LINK_HANDSHAKING] = {-1, -1, -1, U, -1, -1, D, X},
+    [NET_LINK_UP] = {-1, -1, -1, -1, G, U, D, X},
+    [NET_LINK_DEGRADED] = {-1, -1, -1, -1, G, U, D, X},
+    [NET_LINK_CLOSED] = {-1, -1, -1, -1, -1, -1, -1, X},
 };
 
 const char *net_link_state_str(enum net_link_state s)

@@ -54,9 +54,9 @@ enum net_link_state {
 };
 
 enum net_link_event {
-	NET_LEV_DIAL = 0,   /* reconnect timer fired: start a TCP connect */
-	NET_LEV_ACCEPTED,   /* inbound TCP connection for this peer slot */
-	NET_LEV_CONNECTED,  /* outbound TCP connect completed */
+	NET_LEV_DIAL = 0,    /* reconnect timer fired: start a TCP connect */
+	NET_LEV_ACCEPTED,    /* inbound TCP connection for this peer slot */
+	NET_LEV_CONNECTED,   /* outbound TCP connect completed */
 	NET_LEV_ESTABLISHED, /* TLS done, identity ok, valid Hello received */
 	NET_LEV_RTT_HIGH,
 	NET_LEV_RTT_OK,

@@ -318,6 +318,11 @@ static int load(struct mw_ini *ini, struct net_node_conf *c, const char *base_di
 	    (rc = get_addr(ini, "listen", "http", "127.0.0.1:8400", &c->listen_http, err)))
 		return rc;
 
+	if (c->listen_ingest.port &&
+	    (rc = mw_ini_get_bool(ini, "ingest", "exercise", MW_INI_REQUIRED, false,
+	                          &c->ingest_exercise, err)))
+		return rc;
+
 	if ((rc = get_path(ini, "pki", "ca", MW_INI_REQUIRED, NULL, base_dir, c->ca, err)) ||
 	    (rc = get_path(ini, "pki", "cert", MW_INI_REQUIRED, NULL, base_dir, c->cert, err)) ||
 	    (rc = get_path(ini, "pki", "key", MW_INI_REQUIRED, NULL, base_dir, c->key, err)) ||

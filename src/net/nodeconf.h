@@ -8,6 +8,7 @@
  *   [peer NAME] nation, identity, address     one section per partner node
  *   [pki]       ca, cert, key, sign_key, origin_keys, sensor_ca
  *   [release]   <NATION> = observation, track, alert | none
+ *   [ingest]    exercise                      required when ingest is on
  *   [journal]   path, max_bytes, max_age
  *   [link]      heartbeat, timeout, reconnect_min, reconnect_max, degraded_rtt
  *   [sign]      batch_window, batch_max
@@ -73,6 +74,8 @@ struct net_node_conf {
 	struct net_addr listen_peers;
 	struct net_addr listen_ingest;
 	struct net_addr listen_http;
+
+	bool ingest_exercise; /* sensor data is exercise data (simulator) */
 
 	char ca[NET_PATH_MAX];          /* alliance CA: verifies peers */
 	char sensor_ca[NET_PATH_MAX];   /* verifies sensors; default: ca */

@@ -29,28 +29,28 @@
 #include <openssl/x509_vfy.h>
 
 static const char *const reject_names[NET_REJ_COUNT] = {
-	[NET_REJ_CERT_EXPIRED] = "cert_expired",
-	[NET_REJ_CERT_UNKNOWN_CA] = "cert_unknown_ca",
-	[NET_REJ_CERT_INVALID] = "cert_invalid",
-	[NET_REJ_CERT_MISSING] = "cert_missing",
-	[NET_REJ_CERT_NATION] = "cert_wrong_nation",
-	[NET_REJ_CERT_IDENTITY] = "cert_unknown_identity",
-	[NET_REJ_TLS_ALERT] = "tls_alert",
-	[NET_REJ_TLS] = "tls_error",
-	[NET_REJ_DUP_LINK] = "duplicate_link",
-	[NET_REJ_HELLO] = "bad_hello",
-	[NET_REJ_FRAME_OVERSIZE] = "frame_oversize",
-	[NET_REJ_FRAME_GARBAGE] = "frame_garbage",
-	[NET_REJ_DECODE] = "decode_error",
-	[NET_REJ_UNEXPECTED] = "unexpected_message",
-	[NET_REJ_SIG] = "bad_signature",
-	[NET_REJ_NOKEY] = "unknown_origin_key",
-	[NET_REJ_NOT_RELEASED] = "not_released",
-	[NET_REJ_RELAY_NOT_RELEASED] = "relay_not_released",
-	[NET_REJ_SPOOFED_ORIGIN] = "spoofed_origin",
-	[NET_REJ_REPLAY] = "replay",
-	[NET_REJ_TIMEOUT] = "timeout",
-	[NET_REJ_OVERLOAD] = "overload",
+    [NET_REJ_CERT_EXPIRED] = "cert_expired",
+    [NET_REJ_CERT_UNKNOWN_CA] = "cert_unknown_ca",
+    [NET_REJ_CERT_INVALID] = "cert_invalid",
+    [NET_REJ_CERT_MISSING] = "cert_missing",
+    [NET_REJ_CERT_NATION] = "cert_wrong_nation",
+    [NET_REJ_CERT_IDENTITY] = "cert_unknown_identity",
+    [NET_REJ_TLS_ALERT] = "tls_alert",
+    [NET_REJ_TLS] = "tls_error",
+    [NET_REJ_DUP_LINK] = "duplicate_link",
+    [NET_REJ_HELLO] = "bad_hello",
+    [NET_REJ_FRAME_OVERSIZE] = "frame_oversize",
+    [NET_REJ_FRAME_GARBAGE] = "frame_garbage",
+    [NET_REJ_DECODE] = "decode_error",
+    [NET_REJ_UNEXPECTED] = "unexpected_message",
+    [NET_REJ_SIG] = "bad_signature",
+    [NET_REJ_NOKEY] = "unknown_origin_key",
+    [NET_REJ_NOT_RELEASED] = "not_released",
+    [NET_REJ_RELAY_NOT_RELEASED] = "relay_not_released",
+    [NET_REJ_SPOOFED_ORIGIN] = "spoofed_origin",
+    [NET_REJ_REPLAY] = "replay",
+    [NET_REJ_TIMEOUT] = "timeout",
+    [NET_REJ_OVERLOAD] = "overload",
 };
 
 const char *net_reject_str(enum net_reject r)
@@ -74,7 +74,7 @@ static int fail(SSL_CTX *ctx, struct mw_errbuf *err, const char *what, const cha
 }
 
 int net_tls_ctx_new(const char *ca, const char *cert, const char *key, SSL_CTX **out,
-		    struct mw_errbuf *err)
+                    struct mw_errbuf *err)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_method());
 	if (!ctx)
@@ -125,7 +125,7 @@ enum net_reject net_tls_classify(SSL *ssl, unsigned long ssl_err, char *msg, siz
 			r = NET_REJ_CERT_INVALID;
 		}
 		snprintf(msg, cap, "certificate verify failed: %s",
-			 X509_verify_cert_error_string(vr));
+		         X509_verify_cert_error_string(vr));
 		return r;
 	}
 	if (e && ERR_GET_LIB(e) == ERR_LIB_SSL) {

@@ -17,28 +17,28 @@
 
 /* Why a connection was refused; each has a counter and a stable label. */
 enum net_reject {
-	NET_REJ_CERT_EXPIRED = 0, /* peer certificate outside its validity */
-	NET_REJ_CERT_UNKNOWN_CA,  /* does not chain to our CA */
-	NET_REJ_CERT_INVALID,     /* other chain verification failure */
-	NET_REJ_CERT_MISSING,     /* no client certificate */
-	NET_REJ_CERT_NATION,      /* valid certificate, wrong nation for this peer */
-	NET_REJ_CERT_IDENTITY,    /* valid certificate, no configured peer/sensor has it */
-	NET_REJ_TLS_ALERT,        /* the other side refused us (alert received) */
-	NET_REJ_TLS,              /* other TLS failure (version, protocol, EOF) */
-	NET_REJ_DUP_LINK,         /* peer already has a live link */
-	NET_REJ_HELLO,            /* Hello missing, malformed or inconsistent */
-	NET_REJ_FRAME_OVERSIZE,   /* length prefix above [limits] max_frame */
-	NET_REJ_FRAME_GARBAGE,    /* frame header malformed */
-	NET_REJ_DECODE,           /* payload does not decode */
-	NET_REJ_UNEXPECTED,       /* message not allowed in this state / direction */
-	NET_REJ_SIG,              /* origin signature or Merkle proof fails */
-	NET_REJ_NOKEY,            /* no public key for the origin */
-	NET_REJ_NOT_RELEASED,     /* envelope not released to us (security event) */
+	NET_REJ_CERT_EXPIRED = 0,   /* peer certificate outside its validity */
+	NET_REJ_CERT_UNKNOWN_CA,    /* does not chain to our CA */
+	NET_REJ_CERT_INVALID,       /* other chain verification failure */
+	NET_REJ_CERT_MISSING,       /* no client certificate */
+	NET_REJ_CERT_NATION,        /* valid certificate, wrong nation for this peer */
+	NET_REJ_CERT_IDENTITY,      /* valid certificate, no configured peer/sensor has it */
+	NET_REJ_TLS_ALERT,          /* the other side refused us (alert received) */
+	NET_REJ_TLS,                /* other TLS failure (version, protocol, EOF) */
+	NET_REJ_DUP_LINK,           /* peer already has a live link */
+	NET_REJ_HELLO,              /* Hello missing, malformed or inconsistent */
+	NET_REJ_FRAME_OVERSIZE,     /* length prefix above [limits] max_frame */
+	NET_REJ_FRAME_GARBAGE,      /* frame header malformed */
+	NET_REJ_DECODE,             /* payload does not decode */
+	NET_REJ_UNEXPECTED,         /* message not allowed in this state / direction */
+	NET_REJ_SIG,                /* origin signature or Merkle proof fails */
+	NET_REJ_NOKEY,              /* no public key for the origin */
+	NET_REJ_NOT_RELEASED,       /* envelope not released to us (security event) */
 	NET_REJ_RELAY_NOT_RELEASED, /* relayed by a node not in the set itself */
-	NET_REJ_SPOOFED_ORIGIN,   /* sensor/peer claims an origin it cannot speak for */
-	NET_REJ_REPLAY,           /* (origin, seq) already journaled */
-	NET_REJ_TIMEOUT,          /* heartbeat / handshake timeout */
-	NET_REJ_OVERLOAD,         /* journal queue or connection limit full */
+	NET_REJ_SPOOFED_ORIGIN,     /* sensor/peer claims an origin it cannot speak for */
+	NET_REJ_REPLAY,             /* (origin, seq) already journaled */
+	NET_REJ_TIMEOUT,            /* heartbeat / handshake timeout */
+	NET_REJ_OVERLOAD,           /* journal queue or connection limit full */
 	NET_REJ_COUNT
 };
 
@@ -51,7 +51,7 @@ const char *net_reject_str(enum net_reject r);
  * certificate afresh. *out is the caller's (SSL_CTX_free).
  */
 int net_tls_ctx_new(const char *ca, const char *cert, const char *key, SSL_CTX **out,
-		    struct mw_errbuf *err);
+                    struct mw_errbuf *err);
 
 /*
  * After a failed handshake on ssl: the reason and a human message

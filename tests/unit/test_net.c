@@ -221,7 +221,9 @@ static const char *const minimal_conf = "[node]\n"
                                         "USA = observation, track,alert\n"
                                         "JPN = track\n"
                                         "[journal]\n"
-                                        "path = j.db\n";
+                                        "path = j.db\n"
+                                        "[ingest]\n"
+                                        "exercise = no\n";
 
 static void conf_minimal_file_gets_documented_defaults(void **state)
 {
@@ -302,6 +304,8 @@ static void conf_errors_name_file_line_section_and_key(void **state)
 	     "[link]\nheartbeat = 2s\ntimeout = 3s\n[journal]\npath = j.db\n",
 	     "[link] timeout: must be more than twice"},
 	    {"[journal]\npath = j.db\n", "", "[journal] path"},
+	    {"exercise = no\n", "", "[ingest] exercise: required"},
+	    {"exercise = no\n", "", "[ingest] exercise: required"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct mw_errbuf err = {{0}};
@@ -362,7 +366,6 @@ static void conf_example_deployments_load_and_form_a_hub(void **state)
 		free(c[i]);
 }
 
-
 /* ---- link state machine ---- */
 
 static void link_state_walks_the_documented_life_cycle(void **state)
@@ -374,24 +377,24 @@ static void link_state_walks_the_documented_life_cycle(void **state)
 		enum net_link_event ev;
 		enum net_link_state to;
 	} legal[] = {
-		{NET_LINK_DOWN, NET_LEV_DIAL, NET_LINK_CONNECTING},
-		{NET_LINK_CONNECTING, NET_LEV_CONNECTED, NET_LINK_HANDSHAKING},
-		{NET_LINK_HANDSHAKING, NET_LEV_ESTABLISHED, NET_LINK_UP},
-		{NET_LINK_UP, NET_LEV_RTT_HIGH, NET_LINK_DEGRADED},
-		{NET_LINK_DEGRADED, NET_LEV_RTT_OK, NET_LINK_UP},
-		{NET_LINK_UP, NET_LEV_FAIL, NET_LINK_DOWN},
-		{NET_LINK_DOWN, NET_LEV_ACCEPTED, NET_LINK_HANDSHAKING},
-		{NET_LINK_HANDSHAKING, NET_LEV_FAIL, NET_LINK_DOWN},
-		{NET_LINK_CONNECTING, NET_LEV_FAIL, NET_LINK_DOWN},
-		{NET_LINK_DEGRADED, NET_LEV_FAIL, NET_LINK_DOWN},
-		{NET_LINK_UP, NET_LEV_SHUTDOWN, NET_LINK_CLOSED},
+	    {NET_LINK_DOWN, NET_LEV_DIAL, NET_LINK_CONNECTING},
+	    {NET_LINK_CONNECTING, NET_LEV_CONNECTED, NET_LINK_HANDSHAKING},
+	    {NET_LINK_HANDSHAKING, NET_LEV_ESTABLISHED, NET_LINK_UP},
+	    {NET_LINK_UP, NET_LEV_RTT_HIGH, NET_LINK_DEGRADED},
+	    {NET_LINK_DEGRADED, NET_LEV_RTT_OK, NET_LINK_UP},
+	    {NET_LINK_UP, NET_LEV_FAIL, NET_LINK_DOWN},
+	    {NET_LINK_DOWN, NET_LEV_ACCEPTED, NET_LINK_HANDSHAKING},
+	    {NET_LINK_HANDSHAKING, NET_LEV_FAIL, NET_LINK_DOWN},
+	    {NET_LINK_CONNECTING, NET_LEV_FAIL, NET_LINK_DOWN},
+	    {NET_LINK_DEGRADED, NET_LEV_FAIL, NET_LINK_DOWN},
+	    {NET_LINK_UP, NET_LEV_SHUTDOWN, NET_LINK_CLOSED},
 	};
 	for (size_t i = 0; i < sizeof(legal) / sizeof(legal[0]); i++) {
 		int n = net_link_next(legal[i].from, legal[i].ev);
 		if (n != (int)legal[i].to)
-			fail_msg("%s --%s--> expected %s, got %d", net_link_state_str(legal[i].from),
-				 net_link_event_str(legal[i].ev), net_link_state_str(legal[i].to),
-				 n);
+			fail_msg("%s --%s--> expected %s, got %d",
+			         net_link_state_str(legal[i].from), net_link_event_str(legal[i].ev),
+			         net_link_state_str(legal[i].to), n);
 	}
 	assert_string_equal(net_link_state_str(NET_LINK_DEGRADED), "degraded");
 	assert_string_equal(net_link_state_str((enum net_link_state)99), "invalid");
@@ -411,7 +414,7 @@ static void link_state_refuses_illegal_transitions(void **state)
 			assert_int_equal(n, NET_LINK_CLOSED);
 		else if (n != -EINVAL)
 			fail_msg("closed --%s--> %d, expected -EINVAL",
-				 net_link_event_str((enum net_link_event)e), n);
+			         net_link_event_str((enum net_link_event)e), n);
 	}
 	int legal = 0;
 	for (int s = 0; s < NET_LINK_STATE_COUNT; s++)
@@ -420,10 +423,11 @@ static void link_state_refuses_illegal_transitions(void **state)
 				legal++;
 				if (net_link_carries_data((enum net_link_state)s) &&
 				    e == NET_LEV_ESTABLISHED)
-					fail_msg("established accepted while already carrying data");
+					fail_msg(
+					    "established accepted while already carrying data");
 			}
 	assert_int_equal(legal, 4 + 3 + 3 + 4 + 4 + 1); /* rows of the table in linkstate.c */
-	assert_int_equal(net_link_next((enum net_link_state)-1, NET_LEV_FAIL), -EINVAL);
+	assert_int_equal(net_link_next((enum net_link_state) - 1, NET_LEV_FAIL), -EINVAL);
 }
 
 static void backoff_doubles_caps_and_jitters_within_bounds(void **state)
@@ -436,7 +440,7 @@ static void backoff_doubles_caps_and_jitters_within_bounds(void **state)
 		int64_t d = net_backoff_ns(min, max, a, 0.5);
 		if (d != expect)
 			fail_msg("attempt %u: expected %lld, got %lld", a, (long long)expect,
-				 (long long)d);
+			         (long long)d);
 		expect = expect * 2 > max ? max : expect * 2;
 	}
 	/* jitter spans [0.5, 1.5) of the base, clamped to [min, max] */
@@ -473,10 +477,10 @@ int main(void)
 	    cmocka_unit_test(conf_minimal_file_gets_documented_defaults),
 	    cmocka_unit_test(conf_errors_name_file_line_section_and_key),
 	    cmocka_unit_test(conf_example_deployments_load_and_form_a_hub),
-		cmocka_unit_test(link_state_walks_the_documented_life_cycle),
-		cmocka_unit_test(link_state_refuses_illegal_transitions),
-		cmocka_unit_test(backoff_doubles_caps_and_jitters_within_bounds),
-		cmocka_unit_test(rtt_smoothing_follows_rfc6298_gain),
+	    cmocka_unit_test(link_state_walks_the_documented_life_cycle),
+	    cmocka_unit_test(link_state_refuses_illegal_transitions),
+	    cmocka_unit_test(backoff_doubles_caps_and_jitters_within_bounds),
+	    cmocka_unit_test(rtt_smoothing_follows_rfc6298_gain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
