@@ -95,6 +95,10 @@ struct store_journal_opts {
 	 * peer in the journal's peer table. */
 	const char *const *peers;
 	size_t n_peers;
+	/* Cap on the database size in pages of 4096 bytes (PRAGMA
+	 * max_page_count); 0 = none. Reaching it behaves like a full disk
+	 * (-ENOSPC, records stay queued and are retried). */
+	uint32_t max_db_pages;
 };
 
 struct store_journal;
