@@ -17,5 +17,6 @@ struct cli_cmd {
 };
 
 int cmd_keys(int argc, char **argv);
+int cmd_inject(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ static int cmd_version(int argc, char **argv)
 
 static const struct cli_cmd commands[] = {
     {"version", cmd_version, "print the version"},
+    {"inject", cmd_inject, "stream test observations to a node as a sensor"},
     {"keys", cmd_keys, "create a development PKI (CA, node/sensor certificates, keys)"},
 };
 
