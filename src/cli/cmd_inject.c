@@ -19,6 +19,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <netdb.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +173,7 @@ int cmd_inject(int argc, char **argv)
 		fprintf(stderr, "mwlink inject: --connect, --ca, --cert and --key are required\n");
 		return 2;
 	}
+	signal(SIGPIPE, SIG_IGN);
 	struct mw_errbuf err = {{0}};
 	X509 *x = NULL;
 	struct net_cert_identity id;

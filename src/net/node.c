@@ -205,7 +205,8 @@ static bool is_security(enum net_reject r)
 {
 	return r == NET_REJ_NOT_RELEASED || r == NET_REJ_RELAY_NOT_RELEASED || r == NET_REJ_SIG ||
 	       r == NET_REJ_SPOOFED_ORIGIN || r == NET_REJ_CERT_NATION ||
-	       r == NET_REJ_CERT_IDENTITY || r == NET_REJ_CERT_UNKNOWN_CA;
+	       r == NET_REJ_CERT_IDENTITY || r == NET_REJ_CERT_UNKNOWN_CA ||
+	       r == NET_REJ_CERT_EXPIRED || r == NET_REJ_CERT_INVALID || r == NET_REJ_CERT_MISSING;
 }
 
 /* Count a rejection and log it (at most LOG_BURST lines per reason per second). */
