@@ -20,6 +20,7 @@ static int cmd_version(int argc, char **argv)
 
 static const struct cli_cmd commands[] = {
 	{"version", cmd_version, "print the version"},
+	{"envelope", cmd_envelope, "wire format demo: sign, frame, verify, tamper"},
 };
 
 static void usage(FILE *f)
