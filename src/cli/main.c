@@ -19,9 +19,10 @@ static int cmd_version(int argc, char **argv)
 }
 
 static const struct cli_cmd commands[] = {
-    {"version", cmd_version, "print the version"},
-    {"inject", cmd_inject, "stream test observations to a node as a sensor"},
-    {"keys", cmd_keys, "create a development PKI (CA, node/sensor certificates, keys)"},
+	{"version", cmd_version, "print the version"},
+	{"envelope", cmd_envelope, "wire format demo: sign, frame, verify, tamper"},
+	{"inject", cmd_inject, "stream test observations to a node as a sensor"},
+	{"keys", cmd_keys, "create a development PKI (CA, node/sensor certificates, keys)"},
 };
 
 static void usage(FILE *f)

@@ -143,7 +143,9 @@ int wire_body_decode(const uint8_t *p, size_t n, struct wire_body *out, void **s
 	Mwlink__EnvelopeBody *m = mwlink__envelope_body__unpack(NULL, n, p);
 	if (!m)
 		return -MW_EDECODE;
-	int rc = body_from_msg(m, out);
+	int rc = wire_msg_sane(&m->base);
+	if (rc == 0)
+		rc = body_from_msg(m, out);
 	if (rc < 0) {
 		mwlink__envelope_body__free_unpacked(m, NULL);
 		return rc;
@@ -258,7 +260,7 @@ int wire_envelope_decode(const uint8_t *p, size_t n, struct wire_envelope *out)
 	memset(&e, 0, sizeof(e));
 	int rc = -MW_EDECODE;
 	st->env = mwlink__envelope__unpack(NULL, n, p);
-	if (!st->env)
+	if (!st->env || wire_msg_sane(&st->env->base) < 0)
 		goto fail;
 	rc = -MW_EFIELD;
 	if (!st->env->has_body || st->env->body.len == 0 || st->env->body.len > WIRE_MAX_BODY)
@@ -269,7 +271,7 @@ int wire_envelope_decode(const uint8_t *p, size_t n, struct wire_envelope *out)
 	e.body = st->env->body.data;
 	e.body_len = st->env->body.len;
 	st->body = mwlink__envelope_body__unpack(NULL, e.body_len, e.body);
-	if (!st->body) {
+	if (!st->body || wire_msg_sane(&st->body->base) < 0) {
 		rc = -MW_EDECODE;
 		goto fail;
 	}

@@ -152,3 +152,40 @@ int wire_msg_frame(enum wire_frame_type type, const ProtobufCMessage *m, struct 
 	mw_buf_commit(out, len);
 	return (int)(sizeof(hdr) + len);
 }
+
+int wire_msg_sane(const ProtobufCMessage *m)
+{
+	if (!m)
+		return -MW_EDECODE;
+	for (unsigned i = 0; i < m->n_unknown_fields; i++)
+		if (m->unknown_fields[i].tag == 0)
+			return -MW_EDECODE;
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	const char *base = (const char *)m;
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+			continue;
+		if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+			uint32_t which;
+			memcpy(&which, base + f->quantifier_offset, sizeof(which));
+			if (which != f->id)
+				continue;
+		}
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t n;
+			ProtobufCMessage **arr;
+			memcpy(&n, base + f->quantifier_offset, sizeof(n));
+			memcpy(&arr, base + f->offset, sizeof(arr));
+			for (size_t k = 0; k < n; k++)
+				if (wire_msg_sane(arr[k]) < 0)
+					return -MW_EDECODE;
+		} else {
+			ProtobufCMessage *sub;
+			memcpy(&sub, base + f->offset, sizeof(sub));
+			if (sub && wire_msg_sane(sub) < 0)
+				return -MW_EDECODE;
+		}
+	}
+	return 0;
+}

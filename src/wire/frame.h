@@ -81,6 +81,16 @@ int wire_frame_header(uint8_t hdr[WIRE_FRAME_HDR_LEN], enum wire_frame_type type
 int wire_frame_append(struct mw_buf *out, enum wire_frame_type type, const void *payload,
                       size_t len);
 
+/*
+ * Protobuf-level sanity of an unpacked message and its sub-messages:
+ * protobuf-c 1.4 accepts a field number 0 written as a non-minimal varint
+ * tag (e.g. 0x82 0x00) and keeps it as an unknown field, although field
+ * numbers start at 1 and the minimal form of the same tag is refused.
+ * Every decoder calls this so such input is refused consistently:
+ * 0 or -MW_EDECODE.
+ */
+int wire_msg_sane(const ProtobufCMessage *m);
+
 /* Append the encoded protobuf message m to out; returns bytes appended.
  * -ENOBUFS/-ENOMEM (out unchanged), -EMSGSIZE if larger than
  * WIRE_FRAME_MAX_LIMIT. */

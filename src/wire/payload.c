@@ -241,7 +241,9 @@ int wire_obs_decode(const uint8_t *p, size_t n, struct mw_obs *out)
 	Mwlink__Observation *m = mwlink__observation__unpack(NULL, n, p);
 	if (!m)
 		return -MW_EDECODE;
-	int rc = obs_from_msg(m, out);
+	int rc = wire_msg_sane(&m->base);
+	if (rc == 0)
+		rc = obs_from_msg(m, out);
 	mwlink__observation__free_unpacked(m, NULL);
 	return rc;
 }
@@ -316,7 +318,9 @@ static int decode_checked(const ProtobufCMessageDescriptor *desc, int (*check)(c
 	ProtobufCMessage *m = protobuf_c_message_unpack(desc, NULL, n, p);
 	if (!m)
 		return -MW_EDECODE;
-	int rc = check(m);
+	int rc = wire_msg_sane(m);
+	if (rc == 0)
+		rc = check(m);
 	if (rc < 0) {
 		protobuf_c_message_free_unpacked(m, NULL);
 		return rc;
