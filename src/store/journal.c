@@ -1055,6 +1055,9 @@ static int check_quick(sqlite3 *db, bool full, char *first, size_t first_len, bo
 		         full ? "integrity_check" : "quick_check", sqlite3_errmsg(db));
 	}
 	sqlite3_finalize(st);
+	for (char *c = first; *c; c++) /* SQLite lists one problem per line */
+		if (*c == '\n')
+			*c = ';';
 	return rc == SQLITE_DONE ? 0 : map_sqlite(rc);
 }
 
@@ -1580,6 +1583,11 @@ int store_journal_open(const struct store_journal_opts *opts, struct store_journ
 	*out = j;
 	return 0;
 fail_db:
+	if (err && strncmp(err->msg, j->path, strlen(j->path)) != 0) {
+		char m[sizeof(err->msg)];
+		snprintf(m, sizeof(m), "%s", err->msg);
+		mw_errbuf_set(err, "%s: %s", j->path, m);
+	}
 	if (j->efd >= 0)
 		close(j->efd);
 	finalize_all(j);
