@@ -16,4 +16,6 @@ struct cli_cmd {
 	const char *help;
 };
 
+int cmd_journal(int argc, char **argv);
+
 #endif

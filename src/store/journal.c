@@ -2225,6 +2225,11 @@ int store_journal_check(const char *path, struct store_check_report *rep, struct
 		rc = -MW_EJOURNAL;
 	}
 	if (rc) {
+		char m[sizeof(err->msg)];
+		if (err) {
+			snprintf(m, sizeof(m), "%s", err->msg);
+			mw_errbuf_set(err, "%s: %s", path, m);
+		}
 		if (rc == -EIO || rc == -EBUSY) {
 			/* unreadable header: report as corruption with SQLite's words */
 			rc = -MW_EJOURNAL;

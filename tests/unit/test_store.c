@@ -1127,6 +1127,38 @@ static void retention_respects_peer_cursors_and_hard_limits(void **state)
 	tdir_rm(&t);
 }
 
+static void retention_runs_by_itself_on_its_interval(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	o.retain_age_ns = 60 * MW_NS_PER_S;
+	o.retain_interval_ns = 20 * MW_NS_PER_MS;
+	struct store_journal *j = jopen(&o);
+	int64_t now = mw_time_now_ns();
+	for (uint64_t i = 1; i <= 30; i++) {
+		struct store_rec r = mkrec("ROK", i, NULL, 0, 100);
+		/* 1..20 an hour old, 21..30 fresh; no peers, so nothing protects them */
+		r.accept_ns = i <= 20 ? now - 3600 * MW_NS_PER_S : now;
+		append_ok(j, &r, i);
+	}
+	sync_ok(j);
+	struct store_journal_stats st;
+	int64_t end = mw_time_mono_ns() + 5 * MW_NS_PER_S;
+	do {
+		sleep_ms(10);
+		store_journal_get_stats(j, &st);
+	} while (st.rows != 10 && mw_time_mono_ns() < end);
+	assert_int_equal(st.rows, 10);
+	assert_int_equal(st.first_pos, 21);
+	sleep_ms(60); /* more passes delete nothing fresh */
+	store_journal_get_stats(j, &st);
+	assert_int_equal(st.rows, 10);
+	store_journal_free(j);
+	tdir_rm(&t);
+}
+
 static void queue_is_bounded_and_full_is_an_error_not_a_loss(void **state)
 {
 	(void)state;
@@ -1250,6 +1282,7 @@ int main(void)
 	    cmocka_unit_test(full_disk_by_page_cap_keeps_queue_and_recovers),
 	    cmocka_unit_test(full_disk_on_tmpfs_keeps_queue_and_recovers),
 	    cmocka_unit_test(retention_respects_peer_cursors_and_hard_limits),
+	    cmocka_unit_test(retention_runs_by_itself_on_its_interval),
 	    cmocka_unit_test(queue_is_bounded_and_full_is_an_error_not_a_loss),
 	    cmocka_unit_test(check_reports_origins_gaps_and_cursors),
 	    cmocka_unit_test(release_set_membership),
