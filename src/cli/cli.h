@@ -19,5 +19,6 @@ struct cli_cmd {
 int cmd_keys(int argc, char **argv);
 int cmd_inject(int argc, char **argv);
 int cmd_envelope(int argc, char **argv);
+int cmd_journal(int argc, char **argv);
 
 #endif

@@ -122,6 +122,11 @@
  *  7. The journal thread never calls user code and never takes the
  *     reader mutex; lock order is reader mutex, then state mutex.
  *  8. Every SQL statement is prepared once, at open.
+ *  9. A failed fsync is never retried (after one, Linux may report a
+ *     later fsync as successful for pages it dropped): the journal stops
+ *     committing (sticky -EIO) and the node must restart, which re-reads
+ *     what is really on disk. Corruption found while committing stops
+ *     it the same way (sticky -MW_EJOURNAL).
  */
 #include "store/journal.h"
 
@@ -376,7 +381,8 @@ struct store_journal {
 	size_t n_peers;
 	bool acked_dirty;
 	int64_t acked_dirty_mono;
-	int fatal;
+	int fatal;         /* sticky: -MW_EJOURNAL (corrupt) or -EIO (fsync failed) */
+	bool fsync_failed; /* journal thread only */
 	bool stop;
 	bool retain_req;
 	int64_t retain_now;
@@ -673,10 +679,18 @@ static int commit_group(struct store_journal *j, struct pend *first, size_t n,
 	return 0;
 fail:;
 	int err = map_sqlite(rc);
-	const char *msg = sqlite3_errmsg(j->wdb);
+	char msg[200];
+	snprintf(msg, sizeof(msg), "%s", sqlite3_errmsg(j->wdb)); /* before ROLLBACK resets it */
+	/* After a failed fsync the kernel may have dropped the dirty pages and
+	 * a retried fsync can report success for data that never reached the
+	 * disk, so this is not retried: the journal stops (see invariant 9). */
+	if (rc == SQLITE_IOERR_FSYNC || rc == SQLITE_IOERR_DIR_FSYNC)
+		j->fsync_failed = true;
 	if (!sqlite3_get_autocommit(j->wdb))
 		step_done(j->w_rollback);
-	mw_log_kv(j->log, MW_LOG_ERROR, MOD, "journal commit failed, will retry",
+	mw_log_kv(j->log, MW_LOG_ERROR, MOD,
+	          j->fsync_failed ? "journal commit failed: fsync error"
+	                          : "journal commit failed, will retry",
 	          (struct mw_log_field[]){MW_LOG_STR("error", mw_errname(err)),
 	                                  MW_LOG_STR("sqlite", msg),
 	                                  MW_LOG_INT("records", (int64_t)n)},
@@ -738,11 +752,12 @@ static int do_group(struct store_journal *j)
 		for (size_t i = 0; i < np; i++)
 			if (acked_set[i])
 				j->acked_dirty = true;
-		if (fatal_code(rc) && !j->fatal) {
-			j->fatal = -MW_EJOURNAL;
+		if ((fatal_code(rc) || j->fsync_failed) && !j->fatal) {
+			j->fatal = j->fsync_failed ? -EIO : -MW_EJOURNAL;
 			mw_logf(j->log, MW_LOG_ERROR, MOD,
-			        "journal %s is corrupt or unwritable (%s): commits stopped",
-			        j->path, mw_errname(rc));
+			        "journal %s: %s (%s): commits stopped, restart the node", j->path,
+			        j->fsync_failed ? "fsync failed" : "corrupt or unwritable",
+			        mw_errname(rc));
 		}
 		pthread_cond_broadcast(&j->done);
 		pthread_mutex_unlock(&j->mu);
@@ -1055,6 +1070,9 @@ static int check_quick(sqlite3 *db, bool full, char *first, size_t first_len, bo
 		         full ? "integrity_check" : "quick_check", sqlite3_errmsg(db));
 	}
 	sqlite3_finalize(st);
+	for (char *c = first; *c; c++) /* SQLite lists one problem per line */
+		if (*c == '\n')
+			*c = ';';
 	return rc == SQLITE_DONE ? 0 : map_sqlite(rc);
 }
 
@@ -1239,10 +1257,11 @@ static int load_meta(sqlite3 *db, uint64_t *next_pos, uint64_t *first_pos, struc
 	return 0;
 }
 
-static int open_db(const char *path, int flags, sqlite3 **out, struct mw_errbuf *err)
+static int open_db(const char *path, int flags, const char *vfs, sqlite3 **out,
+                   struct mw_errbuf *err)
 {
 	sqlite3 *db = NULL;
-	int rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	int rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, vfs);
 	if (rc != SQLITE_OK) {
 		mw_errbuf_set(err, "%s: cannot open: %s", path,
 		              db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
@@ -1522,7 +1541,7 @@ int store_journal_open(const struct store_journal_opts *opts, struct store_journ
 		mw_errbuf_set(err, "%s: journal in use by another process", j->path);
 		goto fail_alloc;
 	}
-	rc = open_db(j->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &j->wdb, err);
+	rc = open_db(j->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, opts->vfs, &j->wdb, err);
 	if (rc)
 		goto fail_db;
 	rc = setup_writer(j, opts, err);
@@ -1539,7 +1558,7 @@ int store_journal_open(const struct store_journal_opts *opts, struct store_journ
 		}
 		j->peers[pi].protects = true;
 	}
-	rc = open_db(j->path, SQLITE_OPEN_READWRITE, &j->rdb, err);
+	rc = open_db(j->path, SQLITE_OPEN_READWRITE, opts->vfs, &j->rdb, err);
 	if (rc)
 		goto fail_db;
 	rc = prepare_all(j, err);
@@ -1580,6 +1599,11 @@ int store_journal_open(const struct store_journal_opts *opts, struct store_journ
 	*out = j;
 	return 0;
 fail_db:
+	if (err && strncmp(err->msg, j->path, strlen(j->path)) != 0) {
+		char m[sizeof(err->msg)];
+		snprintf(m, sizeof(m), "%s", err->msg);
+		mw_errbuf_set(err, "%s: %s", j->path, m);
+	}
 	if (j->efd >= 0)
 		close(j->efd);
 	finalize_all(j);
@@ -2207,7 +2231,7 @@ int store_journal_check(const char *path, struct store_check_report *rep, struct
 		return -MW_EJOURNAL;
 	}
 	sqlite3 *db = NULL;
-	int rc = open_db(path, SQLITE_OPEN_READONLY, &db, err);
+	int rc = open_db(path, SQLITE_OPEN_READONLY, NULL, &db, err);
 	if (rc)
 		return rc;
 	bool empty = false;
@@ -2217,6 +2241,11 @@ int store_journal_check(const char *path, struct store_check_report *rep, struct
 		rc = -MW_EJOURNAL;
 	}
 	if (rc) {
+		char m[sizeof(err->msg)];
+		if (err) {
+			snprintf(m, sizeof(m), "%s", err->msg);
+			mw_errbuf_set(err, "%s: %s", path, m);
+		}
 		if (rc == -EIO || rc == -EBUSY) {
 			/* unreadable header: report as corruption with SQLite's words */
 			rc = -MW_EJOURNAL;

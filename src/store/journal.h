@@ -99,6 +99,9 @@ struct store_journal_opts {
 	 * max_page_count); 0 = none. Reaching it behaves like a full disk
 	 * (-ENOSPC, records stay queued and are retried). */
 	uint32_t max_db_pages;
+	/* SQLite VFS to use (NULL = the default); tests register a fault-
+	 * injecting VFS (failed fsyncs, simulated power loss). */
+	const char *vfs;
 };
 
 struct store_journal;
@@ -128,7 +131,10 @@ void store_journal_free(struct store_journal *j);
  *   -ENOBUFS     queue (records or bytes) or duplicate index full; counted
  *   -EMSGSIZE    len 0 or above max_record_bytes
  *   -EINVAL      bad name, seq 0 or > INT64_MAX, from_pos > INT64_MAX
- *   -MW_EJOURNAL the journal hit a fatal error (corruption) and stopped
+ *   -MW_EJOURNAL, -EIO  the journal hit a fatal error and stopped committing:
+ *                corruption found while writing, or a failed fsync (never
+ *                retried: the kernel may have dropped the data). Restart the
+ *                node; open re-reads and verifies what is really on disk.
  * A record received from a peer (from_peer set) also advances that peer's
  * rx cursor to from_pos in the same transaction.
  */
@@ -160,8 +166,12 @@ uint64_t store_journal_last_pos(struct store_journal *j);
  * DURABLE rx cursor advanced since the previous drain - ack that peer
  * through rx_pos. fn runs in the caller's thread and may call journal
  * functions. Returns the number of fn calls, or the journal's sticky
- * fatal error (-MW_EJOURNAL) - a transient commit error (-ENOSPC, -EIO)
- * is retried by the journal thread and shown in stats.last_err.
+ * fatal error (-MW_EJOURNAL, -EIO after a failed fsync) - a transient
+ * commit error (-ENOSPC, other I/O errors) is retried by the journal
+ * thread and shown in stats.last_err.
+ * Each advance is reported once. A link that (re)connects must ack from
+ * store_journal_peer_rx() rather than wait for a report: a commit that
+ * completed while it was down was already reported.
  */
 typedef void (*store_rx_durable_fn)(void *ud, const char *peer, uint64_t rx_pos);
 int store_journal_drain(struct store_journal *j, uint64_t *durable_pos, store_rx_durable_fn fn,
