@@ -235,7 +235,7 @@ int main(int argc, char **argv)
 	if (src2 != 0)
 		mw_logf(&log, MW_LOG_ERROR, MOD, "journal sync at shutdown: %s", mw_strerror(src2));
 	net_node_log_stats(node);
-	rc = 0;
+	rc = net_node_failed(node) ? 1 : 0;
 out:
 	if (ev_term)
 		event_free(ev_term);

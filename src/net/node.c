@@ -183,6 +183,7 @@ struct net_node {
 	uint32_t log_count[NET_REJ_COUNT];
 	uint32_t log_suppressed[NET_REJ_COUNT];
 	bool stopped;
+	bool fatal; /* the journal failed: the node must stop */
 };
 
 /* ---------------------------------------------------------------- util */
@@ -1215,8 +1216,15 @@ static void journal_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	struct net_node *n = arg;
 	int rc = store_journal_drain(n->journal, NULL, durable_cb, n);
-	if (rc < 0)
-		mw_logf(n->log, MW_LOG_ERROR, MOD, "journal: %s", mw_strerror(rc));
+	if (rc < 0) {
+		/* a fatal journal error (e.g. a failed fsync) means nothing more
+		 * can be made durable: stop rather than run without durability */
+		mw_logf(n->log, MW_LOG_ERROR, MOD, "journal failed: %s; stopping the node",
+		        mw_strerror(rc));
+		n->fatal = true;
+		event_base_loopexit(n->base, NULL);
+		return;
+	}
 	for (struct conn *c = n->conns, *next; c; c = next) {
 		next = c->next;
 		if (c->read_paused) {
@@ -1428,6 +1436,11 @@ void net_node_free(struct net_node *n)
 void net_node_get_stats(const struct net_node *n, struct net_stats *out)
 {
 	*out = n->stats;
+}
+
+bool net_node_failed(const struct net_node *n)
+{
+	return n->fatal;
 }
 
 size_t net_node_n_peers(const struct net_node *n)

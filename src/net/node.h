@@ -76,6 +76,9 @@ int net_node_start(struct net_node *n, struct mw_errbuf *err);
 void net_node_stop(struct net_node *n);
 void net_node_free(struct net_node *n);
 
+/* True once the journal failed fatally (the loop was asked to exit). */
+bool net_node_failed(const struct net_node *n);
+
 void net_node_get_stats(const struct net_node *n, struct net_stats *out);
 size_t net_node_n_peers(const struct net_node *n);
 int net_node_peer_status(const struct net_node *n, size_t i, struct net_peer_status *out);
