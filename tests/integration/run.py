@@ -8,6 +8,9 @@
                    relay not in the set, replay, garbage and oversized
                    frames) each logged with its reason and counted, while
                    honest links keep working.
+    run.py mesh    full mesh: multi-path delivery (duplicates dropped), a
+                   frozen node (SIGSTOP: heartbeat timeout, reconnect) and a
+                   killed one; every journal converges to the same set.
     run.py kill9   kill -9 and restart of each node in turn in the middle
                    of a stream: every journal is then compared with what
                    each origin journaled (nothing lost, nothing twice,
@@ -433,15 +436,86 @@ def test_kill9(cl):
         check(rc == 0, f"{n.name} stopped cleanly on SIGTERM (exit {rc})")
 
 
+# -------------------------------------------------------------------- mesh
+
+def test_mesh(cl):
+    """Full mesh: every envelope reaches each node by two paths, one node
+    freezes (SIGSTOP) long enough for heartbeat timeouts, another is killed."""
+    rel = "observation"
+    rok = cl.add("rok", "KOR", {"usa": ("USA", "usa"), "jpn": ("JPN", "jpn")},
+                 {"USA": rel, "JPN": rel})
+    usa = cl.add("usa", "USA", {"rok": ("KOR", None), "jpn": ("JPN", "jpn")},
+                 {"KOR": rel, "JPN": rel})
+    jpn = cl.add("jpn", "JPN", {"rok": ("KOR", None), "usa": ("USA", None)},
+                 {"KOR": rel, "USA": rel})
+    for n in (jpn, usa, rok):
+        n.start()
+    rok.wait_log(lambda r: r.get("msg") == "link up" and r.get("peer") == "jpn", 20, "link up")
+    usa.wait_log(lambda r: r.get("msg") == "link up" and r.get("peer") == "jpn", 20, "link up")
+    feeders = [n.inject(100000, rate=300, wait=False) for n in (rok, usa, jpn)]
+    time.sleep(1.0)
+    jpn.proc.send_signal(signal.SIGSTOP)
+    print("froze jpn (SIGSTOP)", flush=True)
+    rok.wait_log(lambda r: r.get("msg") == "rejected" and r.get("reason") == "timeout", 10,
+                 "heartbeat timeout of the frozen JPN")
+    check(True, "ROK declared the frozen JPN link dead (reason=timeout)")
+    jpn.proc.send_signal(signal.SIGCONT)
+    time.sleep(1.0)
+    usa.kill9()
+    print("killed usa with SIGKILL", flush=True)
+    feeders[1].kill()
+    time.sleep(0.5)
+    usa.start()
+    feeders.append(usa.inject(100000, rate=300, wait=False))
+    time.sleep(1.5)
+    for p in feeders:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            p.wait()
+    nodes = (rok, usa, jpn)
+
+    def own(n):
+        return {k: v for k, v in n.journal().items() if k[0] == n.nation}
+
+    def converged():
+        want = {}
+        for n in nodes:
+            want.update(own(n))
+        for n in nodes:
+            if set(n.journal()) != set(want):
+                return f"{n.name}: {len(n.journal())} of {len(want)}"
+        return True
+    wait_until(converged, 60, "mesh journals converge")
+    want = {}
+    for n in nodes:
+        want.update({k: v[1] for k, v in own(n).items()})
+    for n in nodes:
+        j = n.journal()
+        check(set(j) == set(want) and all(j[k][1] == want[k] for k in want),
+              f"{n.name}: all {len(want)} envelopes, once each, byte-identical")
+    dups = sum(1 for n in nodes for r in n.records()
+               if r.get("msg") == "rejected" and r.get("reason") == "replay")
+    check(dups > 0, f"envelopes arriving by the second path were dropped as duplicates ({dups})")
+    st = rok.stats()
+    check(st.get("peer_jpn_state") in ("up", "degraded") and
+          st.get("peer_usa_state") in ("up", "degraded"),
+          f"ROK's links are up again (jpn {st.get('peer_jpn_state')}, "
+          f"usa {st.get('peer_usa_state')}, rtt {st.get('peer_jpn_rtt_ns')} ns)")
+    check(st.get("peer_jpn_rtt_ns", 0) > 0, "heartbeats measured an RTT")
+    for n in nodes:
+        rc = n.stop()
+        check(rc == 0, f"{n.name} stopped cleanly on SIGTERM (exit {rc})")
+
+
 def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in ("hub", "kill9"):
-        print("usage: run.py hub|kill9", file=sys.stderr)
+    if len(sys.argv) != 2 or sys.argv[1] not in ("hub", "kill9", "mesh"):
+        print("usage: run.py hub|kill9|mesh", file=sys.stderr)
         return 2
     t0 = time.time()
     cl = Cluster()
     ok = False
     try:
-        {"hub": test_hub, "kill9": test_kill9}[sys.argv[1]](cl)
+        {"hub": test_hub, "kill9": test_kill9, "mesh": test_mesh}[sys.argv[1]](cl)
         ok = True
     except Fail as e:
         print("FAIL " + str(e), flush=True)
