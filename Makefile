@@ -2,7 +2,7 @@
 #   build/       sanitizer build (ASan+UBSan, gcc): what `make test` runs
 #   build-rel/   optimised build: `make demo` and the benchmarks
 #   build-fuzz/  clang + libFuzzer: `make fuzz`
-.PHONY: all deps build test demo fuzz bench bench-journal clean format
+.PHONY: all deps build test demo fuzz bench bench-journal bench-link clean format
 
 MESON ?= meson
 FUZZ_SECONDS ?= 60
@@ -41,6 +41,10 @@ fuzz: deps build-fuzz/build.ninja
 	scripts/fuzz build-fuzz $(FUZZ_SECONDS)
 
 # Journal commit latency/throughput next to the disk's fdatasync floor.
+bench-link: deps build-rel/build.ninja
+	ninja -C build-rel bench/bench_link
+	./build-rel/bench/bench_link $(or $(BENCH_DIR),build-rel)
+
 bench-journal: deps build-rel/build.ninja
 	ninja -C build-rel bench/bench_journal
 	./build-rel/bench/bench_journal $(BENCH_DIR)

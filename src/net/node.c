@@ -158,6 +158,9 @@ struct net_node {
 	struct wire_keyring *keyring;
 	struct wire_signer *signer;
 	struct wire_sigcache *sigcache;
+	void (*on_journal)(void *ud, const char *origin, uint64_t seq, uint64_t pos);
+	void (*on_acked)(void *ud, const char *peer_nation, uint64_t acked_pos);
+	void *hook_ud;
 	SSL_CTX *link_ctx, *ingest_ctx;
 	struct evconnlistener *peer_lst, *ingest_lst;
 	struct event *journal_ev;
@@ -430,6 +433,8 @@ static int eligible_cb(void *ud, const struct store_rec *r)
 static void persist_acked(struct peer *p)
 {
 	store_journal_set_peer_acked(p->node->journal, p->conf->nation, p->acked_pos);
+	if (p->node->on_acked)
+		p->node->on_acked(p->node->hook_ud, p->conf->nation, p->acked_pos);
 }
 
 /* Send every eligible durable record from tx_next, within the limits. */
@@ -507,10 +512,13 @@ static void flush_batch(struct net_node *n)
 		rec.data_ns = pe->data_ns;
 		rec.bytes = mw_buf_peek(&n->envbuf);
 		rec.len = mw_buf_used(&n->envbuf);
-		rc = store_journal_append(n->journal, &rec, NULL);
+		uint64_t pos = 0;
+		rc = store_journal_append(n->journal, &rec, &pos);
 		if (rc < 0)
 			goto lost;
 		n->stats.env_originated++;
+		if (n->on_journal)
+			n->on_journal(n->hook_ud, rec.origin, rec.seq, pos);
 		continue;
 	lost:
 		n->stats.own_lost++;
@@ -696,9 +704,12 @@ static enum frame_res on_envelope(struct conn *c, const uint8_t *p, size_t len)
 	char origin[MW_NATION_LEN];
 	memcpy(origin, h->origin, MW_NATION_LEN);
 	wire_envelope_finish(&e);
-	rc = store_journal_append(n->journal, &rec, NULL);
+	uint64_t pos = 0;
+	rc = store_journal_append(n->journal, &rec, &pos);
 	if (rc == 0) {
 		n->stats.env_journaled++;
+		if (n->on_journal)
+			n->on_journal(n->hook_ud, origin, seq, pos);
 		pe->rx_max_pos = from_pos;
 		return FR_OK;
 	}
@@ -1256,6 +1267,9 @@ int net_node_new(const struct net_node_opts *o, struct net_node **out, struct mw
 	n->journal = o->journal;
 	n->keyring = o->keyring;
 	n->signer = o->signer;
+	n->on_journal = o->on_journal;
+	n->on_acked = o->on_acked;
+	n->hook_ud = o->hook_ud;
 	mw_buf_init(&n->scratch, (size_t)cf->max_frame_bytes + 4096);
 	mw_buf_init(&n->envbuf, WIRE_MAX_BODY + 8192);
 	mw_buf_init(&n->bodies, (size_t)16 << 20);

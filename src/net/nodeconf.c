@@ -373,7 +373,7 @@ static int load(struct mw_ini *ini, struct net_node_conf *c, const char *base_di
 		return bad(ini, "link", "reconnect_max", err, "must be >= reconnect_min", "");
 
 	if ((rc = mw_ini_get_duration_ns(ini, "sign", "batch_window", MW_INI_OPTIONAL,
-	                                 2 * MW_NS_PER_MS, 0, MW_NS_PER_S, &c->sign_window_ns,
+	                                 0, 0, MW_NS_PER_S, &c->sign_window_ns,
 	                                 err)) ||
 	    (rc = mw_ini_get_int(ini, "sign", "batch_max", MW_INI_OPTIONAL, 1024, 1, 65536, &iv,
 	                         err)))
