@@ -534,10 +534,12 @@ static int run(const char *name, bool hub, double rate, uint64_t total, int64_t 
 int main(int argc, char **argv)
 {
 	bool quick = false;
-	const char *base = NULL;
+	const char *base = NULL, *only = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--quick") == 0)
 			quick = true;
+		else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+			only = argv[++i];
 		else
 			base = argv[i];
 	}
@@ -569,6 +571,15 @@ int main(int argc, char **argv)
 	       "bytes\n",
 	       g_dir, plen);
 
+	FILE *la = fopen("/proc/loadavg", "r");
+	char lbuf[128] = "?";
+	if (la) {
+		if (!fgets(lbuf, sizeof(lbuf), la))
+			lbuf[0] = '\0';
+		fclose(la);
+	}
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	printf("machine: %ld CPUs, load average %s", ncpu, lbuf);
 	double fs50, fs99, tl50, tl99;
 	floor_fdatasync(&fs50, &fs99);
 	floor_tls_rtt(g_dir, &tl50, &tl99);
@@ -590,6 +601,8 @@ int main(int argc, char **argv)
 	for (int t = 0; t < 2; t++) {
 		char name[32];
 		snprintf(name, sizeof(name), "%s-lat", topo[t].name);
+		if (only && strcmp(only, name) != 0)
+			goto thr;
 		if (run(name, topo[t].hub, lat_rate, lat_n, 20 * MW_NS_PER_S, &r))
 			return 1;
 		double ratio = r.p99 / fs99;
@@ -600,7 +613,10 @@ int main(int argc, char **argv)
 							: "  (target <= 3: NOT met)"));
 		if (!topo[t].hub && ratio > 3.0)
 			fails++;
+	thr:
 		snprintf(name, sizeof(name), "%s-thr", topo[t].name);
+		if (only && strcmp(only, name) != 0)
+			continue;
 		if (run(name, topo[t].hub, 0, thr_n, thr_limit, &r))
 			return 1;
 		printf("%-4s throughput, closed loop (%zu env): %9.0f env/s  p50 %8.1f us  p99 %8.1f "
