@@ -91,7 +91,7 @@ static int pki_make(const char *dir, const char *const *nations, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		char cn[32], uri[64];
 		snprintf(cn, sizeof(cn), "node.%c%c%c", nations[i][0] + 32, nations[i][1] + 32,
-			 nations[i][2] + 32);
+		         nations[i][2] + 32);
 		snprintf(uri, sizeof(uri), "mwlink:nation:%s", nations[i]);
 		struct net_cert_spec s = {NET_CERT_NODE, cn, uri, -3600, 86400};
 		EVP_PKEY *k = NULL, *sk = NULL;
@@ -139,7 +139,8 @@ static void floor_fdatasync(double *p50, double *p99)
 	for (int i = 0; i < 300; i++) {
 		memset(block, i, sizeof(block));
 		int64_t t = mw_time_mono_ns();
-		if (write(fd, block, sizeof(block)) != (ssize_t)sizeof(block) || fdatasync(fd) != 0) {
+		if (write(fd, block, sizeof(block)) != (ssize_t)sizeof(block) ||
+		    fdatasync(fd) != 0) {
 			perror("fdatasync floor");
 			exit(1);
 		}
@@ -254,7 +255,7 @@ static struct {
 	uint64_t *seq_at; /* by pos at the measuring node: seq */
 	int64_t *lat;     /* completed latencies */
 	size_t n_lat;
-	uint64_t done_pos; /* measuring node's positions completed */
+	uint64_t done_pos;      /* measuring node's positions completed */
 	const char *measure_at; /* nation whose journal/acks we watch */
 	const char *ack_from;   /* peer whose acks complete an envelope */
 	uint64_t originated;
@@ -296,15 +297,15 @@ static int node_up(struct bnode *b, const char *dir, const char *peers_ini)
 	char text[4096], path[600];
 	b->port = free_port();
 	snprintf(text, sizeof(text),
-		 "[node]\nnation = %s\nlog_level = warn\n"
-		 "[listen]\npeers = 127.0.0.1:%u\ningest = off\nhttp = off\n"
-		 "[pki]\nca = %s/ca.crt\ncert = %s/%s.crt\nkey = %s/%s.key\nsign_key = %s/%s.sign\n"
-		 "origin_keys = %s/origin-keys\n"
-		 "[journal]\npath = %s/%s.db\n"
-		 "[sign]\nbatch_window = 0ms\nbatch_max = 1024\n"
-		 "[limits]\nmax_backlog = 200000\nmax_pending = 200000\n%s",
-		 b->nation, b->port, g_dir, g_dir, b->nation, g_dir, b->nation, g_dir, b->nation,
-		 g_dir, dir, b->nation, peers_ini);
+	         "[node]\nnation = %s\nlog_level = warn\n"
+	         "[listen]\npeers = 127.0.0.1:%u\ningest = off\nhttp = off\n"
+	         "[pki]\nca = %s/ca.crt\ncert = %s/%s.crt\nkey = %s/%s.key\nsign_key = %s/%s.sign\n"
+	         "origin_keys = %s/origin-keys\n"
+	         "[journal]\npath = %s/%s.db\n"
+	         "[sign]\nbatch_window = 0ms\nbatch_max = 1024\n"
+	         "[limits]\nmax_backlog = 200000\nmax_pending = 200000\n%s",
+	         b->nation, b->port, g_dir, g_dir, b->nation, g_dir, b->nation, g_dir, b->nation,
+	         g_dir, dir, b->nation, peers_ini);
 	struct mw_errbuf err = {{0}};
 	if (net_conf_load_string(&b->conf, "bench.ini", text, g_dir, &err)) {
 		fprintf(stderr, "bench config: %s\n", err.msg);
@@ -325,12 +326,13 @@ static int node_up(struct bnode *b, const char *dir, const char *peers_ini)
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/%s.sign", g_dir, b->nation);
-	if (wire_keyring_new(16, &b->kr) || net_keyring_load_dir(b->kr, b->conf.origin_keys, &err) < 0 ||
+	if (wire_keyring_new(16, &b->kr) ||
+	    net_keyring_load_dir(b->kr, b->conf.origin_keys, &err) < 0 ||
 	    wire_signer_new_pem(b->nation, path, &b->signer))
 		return -1;
 	b->base = event_base_new();
-	struct net_node_opts no = {&b->conf, b->base, NULL, b->journal, b->kr, b->signer,
-				   hook_journal, hook_acked, b};
+	struct net_node_opts no = {&b->conf,  b->base,      NULL,       b->journal, b->kr,
+	                           b->signer, hook_journal, hook_acked, b};
 	if (net_node_new(&no, &b->node, &err) || net_node_start(b->node, &err)) {
 		fprintf(stderr, "node %s: %s\n", b->nation, err.msg);
 		return -1;
@@ -358,9 +360,9 @@ static void node_down(struct bnode *b)
 struct driver {
 	struct bnode *src;
 	struct event *ev;
-	double rate;       /* offered envelopes/s; 0 = closed loop */
-	uint64_t total;    /* envelopes to send */
-	uint64_t window;   /* closed loop: max outstanding */
+	double rate;     /* offered envelopes/s; 0 = closed loop */
+	uint64_t total;  /* envelopes to send */
+	uint64_t window; /* closed loop: max outstanding */
 	int64_t start_ns;
 	uint8_t payload[512];
 	size_t payload_len;
@@ -389,7 +391,7 @@ static void drive(evutil_socket_t fd, short what, void *arg)
 		M.t0[seq] = mw_time_mono_ns();
 		pthread_mutex_unlock(&M.mu);
 		if (net_node_originate(d->src->node, WIRE_KIND_TRACK, mw_time_now_ns(), true,
-				       d->payload, d->payload_len) != 0)
+		                       d->payload, d->payload_len) != 0)
 			break;
 		M.originated++;
 		burst++;
@@ -438,7 +440,7 @@ struct result {
 
 /* One run: fresh nodes; hub = KOR -> USA -> JPN, else KOR -> USA. */
 static int run(const char *name, bool hub, double rate, uint64_t total, int64_t limit_ns,
-	       struct result *res)
+               struct result *res)
 {
 	char dir[700];
 	snprintf(dir, sizeof(dir), "%s/%s", g_dir, name);
@@ -452,20 +454,22 @@ static int run(const char *name, bool hub, double rate, uint64_t total, int64_t 
 	M.originated = 0;
 	M.measure_at = hub ? "USA" : "KOR";
 	M.ack_from = hub ? "JPN" : "USA";
-	const char *rel = hub ? "[release]\nUSA = track\nJPN = track\n" : "[release]\nUSA = track\n";
+	const char *rel =
+	    hub ? "[release]\nUSA = track\nJPN = track\n" : "[release]\nUSA = track\n";
 	char peers[512];
 	snprintf(peers, sizeof(peers), "[peer kor]\nnation = KOR\n%s[release]\nKOR = track\n",
-		 hub ? "[peer jpn]\nnation = JPN\n" : "");
+	         hub ? "[peer jpn]\nnation = JPN\n" : "");
 	if (node_up(&usa, dir, peers))
 		return -1;
 	snprintf(peers, sizeof(peers), "[peer usa]\nnation = USA\naddress = 127.0.0.1:%u\n%s",
-		 usa.port, rel);
+	         usa.port, rel);
 	if (node_up(&kor, dir, peers))
 		return -1;
 	if (hub) {
-		snprintf(peers, sizeof(peers),
-			 "[peer usa]\nnation = USA\naddress = 127.0.0.1:%u\n[release]\nUSA = track\n",
-			 usa.port);
+		snprintf(
+		    peers, sizeof(peers),
+		    "[peer usa]\nnation = USA\naddress = 127.0.0.1:%u\n[release]\nUSA = track\n",
+		    usa.port);
 		if (node_up(&jpn, dir, peers))
 			return -1;
 	}
@@ -483,7 +487,8 @@ static int run(const char *name, bool hub, double rate, uint64_t total, int64_t 
 	int64_t t_end = mw_time_mono_ns() + 10 * MW_NS_PER_S;
 	for (;;) {
 		struct net_peer_status st;
-		bool up = net_node_peer_status(kor.node, 0, &st) == 0 && net_link_carries_data(st.state);
+		bool up =
+		    net_node_peer_status(kor.node, 0, &st) == 0 && net_link_carries_data(st.state);
 		if (hub && up)
 			up = net_node_peer_status(jpn.node, 0, &st) == 0 &&
 			     net_link_carries_data(st.state);
@@ -605,12 +610,21 @@ int main(int argc, char **argv)
 			goto thr;
 		if (run(name, topo[t].hub, lat_rate, lat_n, 20 * MW_NS_PER_S, &r))
 			return 1;
-		double ratio = r.p99 / fs99;
+		/* the disk is shared: measure the floor again right after the run
+		 * and compare with the lower (stricter) of the two */
+		double a50, a99;
+		floor_fdatasync(&a50, &a99);
+		printf(
+		    "floor  fdatasync again after the run:           p50 %8.1f us  p99 %8.1f us\n",
+		    a50, a99);
+		double floor99 = a99 < fs99 ? a99 : fs99;
+		double ratio = r.p99 / floor99;
 		printf("%-4s durable latency at %.0f env/s (%zu env): p50 %8.1f us  p99 %8.1f us  "
-		       "p99.9 %8.1f us  p99/fdatasync-p99 = %.2f%s\n",
+		       "p99.9 %8.1f us  p99/fdatasync-p99 (lower floor) = %.2f%s\n",
 		       topo[t].hub ? "hub" : "two", lat_rate, r.n, r.p50, r.p99, r.p999, ratio,
-		       topo[t].hub ? "" : (ratio <= 3.0 ? "  (target <= 3: met)"
-							: "  (target <= 3: NOT met)"));
+		       topo[t].hub
+		           ? ""
+		           : (ratio <= 3.0 ? "  (target <= 3: met)" : "  (target <= 3: NOT met)"));
 		if (!topo[t].hub && ratio > 3.0)
 			fails++;
 	thr:
@@ -619,12 +633,13 @@ int main(int argc, char **argv)
 			continue;
 		if (run(name, topo[t].hub, 0, thr_n, thr_limit, &r))
 			return 1;
-		printf("%-4s throughput, closed loop (%zu env): %9.0f env/s  p50 %8.1f us  p99 %8.1f "
-		       "us%s\n",
-		       topo[t].hub ? "hub" : "two", r.n, r.rate, r.p50, r.p99,
-		       topo[t].hub ? ""
-				   : (r.rate >= 100000 ? "  (target >= 100000: met)"
-						       : "  (target >= 100000: NOT met)"));
+		printf(
+		    "%-4s throughput, closed loop (%zu env): %9.0f env/s  p50 %8.1f us  p99 %8.1f "
+		    "us%s\n",
+		    topo[t].hub ? "hub" : "two", r.n, r.rate, r.p50, r.p99,
+		    topo[t].hub ? ""
+		                : (r.rate >= 100000 ? "  (target >= 100000: met)"
+		                                    : "  (target >= 100000: NOT met)"));
 		if (!topo[t].hub && r.rate < 100000)
 			fails++;
 	}

@@ -64,6 +64,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <dirent.h>
 #include <errno.h>
@@ -1114,6 +1115,15 @@ static struct conn *conn_new(struct net_node *n, enum conn_role role, evutil_soc
 	return c;
 }
 
+/* Small frames (acks, heartbeats) must not wait for Nagle's algorithm
+ * and the peer's delayed ACK (up to 40 ms on Linux). */
+static void set_nodelay(evutil_socket_t fd)
+{
+	int one = 1;
+	if (fd >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
 static void fmt_addr(const struct sockaddr *sa, char *out, size_t cap)
 {
 	char host[INET6_ADDRSTRLEN] = "?";
@@ -1136,6 +1146,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	(void)l;
 	(void)socklen;
 	struct net_node *n = arg;
+	set_nodelay(fd);
 	struct conn *c = conn_new(n, role, fd, role == CONN_SENSOR ? n->ingest_ctx : n->link_ctx);
 	if (!c) {
 		evutil_closesocket(fd);
@@ -1186,7 +1197,9 @@ static void dial_cb(evutil_socket_t fd, short what, void *arg)
 		mw_logf(n->log, MW_LOG_DEBUG, MOD, "peer %s: connect %s failed at once",
 		        p->conf->name, spec);
 		conn_close(c);
+		return;
 	}
+	set_nodelay(bufferevent_getfd(c->bev));
 }
 
 static void schedule_dial(struct peer *p)
