@@ -1020,10 +1020,6 @@ static void on_tls_up(struct conn *c)
 			        pe->conf->name);
 			conn_close(old);
 		}
-		if (pe->state == NET_LINK_CONNECTING) {
-			/* we were dialling it too: keep the accepted connection */
-			peer_set_state(pe, NET_LEV_FAIL);
-		}
 		if (pe->dial_ev)
 			event_del(pe->dial_ev);
 		pe->conn = c;
