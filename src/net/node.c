@@ -83,6 +83,7 @@
 #include "core/buf.h"
 #include "core/time.h"
 #include "net/pki.h"
+#include "net/release.h"
 #include "wire/envelope.h"
 #include "wire/frame.h"
 #include "wire/payload.h"
@@ -408,14 +409,9 @@ static int eligible_cb(void *ud, const struct store_rec *r)
 {
 	struct peer *p = ud;
 	struct net_node *n = p->node;
-	const char *dest = p->conf->nation;
-	if (strcmp(r->origin, dest) == 0 || strcmp(r->from_peer, dest) == 0)
+	if (!net_release_may_send(r->release, r->origin, r->from_peer, n->conf->nation,
+	                          p->conf->nation))
 		return 0;
-	if (!store_release_includes(r->release, dest))
-		return 0;
-	if (strcmp(r->origin, n->conf->nation) != 0 &&
-	    !store_release_includes(r->release, n->conf->nation))
-		return 0; /* never relay what was not released to us (cannot be journaled anyway) */
 	uint8_t hdr[WIRE_FRAME_HDR_LEN];
 	if (wire_frame_header(hdr, WIRE_FT_ENVELOPE, r->len) != 0)
 		return -EMSGSIZE;
@@ -497,12 +493,13 @@ static void flush_batch(struct net_node *n)
 		                          &n->envbuf);
 		if (rc < 0)
 			goto lost;
-		/* releasability as text: own nation + every nation released this kind */
-		int len = snprintf(release, sizeof(release), "%s", n->conf->nation);
-		for (size_t r = 0; r < n->conf->n_release; r++)
-			if (n->conf->release[r].kinds & NET_KIND_BIT(pe->kind - 1))
-				len += snprintf(release + len, sizeof(release) - (size_t)len, ",%s",
-				                n->conf->release[r].nation);
+		/* releasability as text, the same set the body carries */
+		char set[WIRE_MAX_RELEASE][MW_NATION_LEN];
+		unsigned ns = net_release_own_set(n->conf, pe->kind, set);
+		size_t len = 0;
+		for (unsigned r = 0; r < ns; r++)
+			len += (size_t)snprintf(release + len, sizeof(release) - len, "%s%s",
+			                        r ? "," : "", set[r]);
 		struct store_rec rec;
 		memset(&rec, 0, sizeof(rec));
 		memcpy(rec.origin, n->conf->nation, NET_NATION_LEN);
@@ -546,17 +543,6 @@ static void flush_cb(evutil_socket_t fd, short what, void *arg)
 	flush_batch(n);
 }
 
-static unsigned release_bits_to_set(const struct net_node *n, int kind,
-                                    char out[WIRE_MAX_RELEASE][MW_NATION_LEN])
-{
-	unsigned k = 0;
-	memcpy(out[k++], n->conf->nation, MW_NATION_LEN);
-	for (size_t r = 0; r < n->conf->n_release && k < WIRE_MAX_RELEASE; r++)
-		if (n->conf->release[r].kinds & NET_KIND_BIT(kind - 1))
-			memcpy(out[k++], n->conf->release[r].nation, MW_NATION_LEN);
-	return k;
-}
-
 int net_node_originate(struct net_node *n, int wire_kind, int64_t data_t_ns, bool exercise,
                        const uint8_t *payload, size_t len)
 {
@@ -569,7 +555,7 @@ int net_node_originate(struct net_node *n, int wire_kind, int64_t data_t_ns, boo
 	memcpy(b.origin, n->conf->nation, MW_NATION_LEN);
 	b.seq = n->own_seq + 1;
 	b.kind = (enum wire_kind)wire_kind;
-	b.n_release = release_bits_to_set(n, wire_kind, b.release);
+	b.n_release = net_release_own_set(n->conf, wire_kind, b.release);
 	b.exercise = exercise;
 	b.data_t_ns = data_t_ns;
 	b.payload = payload;
@@ -662,13 +648,13 @@ static enum frame_res on_envelope(struct conn *c, const uint8_t *p, size_t len)
 	}
 	enum net_reject why = NET_REJ_COUNT;
 	const struct wire_body *h = &e.hdr;
-	if (!wire_body_releasable_to(h, n->conf->nation)) {
-		why = NET_REJ_NOT_RELEASED;
+	enum net_reject rel = net_release_check_rx(h, n->conf->nation, pe->conf->nation);
+	if (rel == NET_REJ_NOT_RELEASED) {
+		why = rel;
 		snprintf(detail, sizeof(detail), "%s seq %llu is not released to %s", h->origin,
 		         (unsigned long long)h->seq, n->conf->nation);
-	} else if (strcmp(h->origin, pe->conf->nation) != 0 &&
-	           !wire_body_releasable_to(h, pe->conf->nation)) {
-		why = NET_REJ_RELAY_NOT_RELEASED;
+	} else if (rel == NET_REJ_RELAY_NOT_RELEASED) {
+		why = rel;
 		snprintf(detail, sizeof(detail),
 		         "%s seq %llu relayed by %s, which is not in its set", h->origin,
 		         (unsigned long long)h->seq, pe->conf->nation);

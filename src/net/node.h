@@ -31,7 +31,7 @@ struct net_node_opts {
 	struct mw_log *log;            /* may be NULL */
 	struct store_journal *journal; /* borrowed; must outlive the node */
 	struct wire_keyring *keyring;  /* origin public keys; borrowed */
-	struct wire_signer *signer;      /* this node's origin key; borrowed */
+	struct wire_signer *signer;    /* this node's origin key; borrowed */
 	/* Optional observation hooks (benchmarks, tests), called on the loop
 	 * thread: an envelope (own or received) was appended to the journal
 	 * at pos; peer's acknowledged cursor advanced to acked_pos. */

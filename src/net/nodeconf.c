@@ -372,9 +372,8 @@ static int load(struct mw_ini *ini, struct net_node_conf *c, const char *base_di
 	if (c->reconnect_max_ns < c->reconnect_min_ns)
 		return bad(ini, "link", "reconnect_max", err, "must be >= reconnect_min", "");
 
-	if ((rc = mw_ini_get_duration_ns(ini, "sign", "batch_window", MW_INI_OPTIONAL,
-	                                 0, 0, MW_NS_PER_S, &c->sign_window_ns,
-	                                 err)) ||
+	if ((rc = mw_ini_get_duration_ns(ini, "sign", "batch_window", MW_INI_OPTIONAL, 0, 0,
+	                                 MW_NS_PER_S, &c->sign_window_ns, err)) ||
 	    (rc = mw_ini_get_int(ini, "sign", "batch_max", MW_INI_OPTIONAL, 1024, 1, 65536, &iv,
 	                         err)))
 		return rc;

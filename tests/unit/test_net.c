@@ -18,6 +18,7 @@
 
 #include "net/linkstate.h"
 #include "net/nodeconf.h"
+#include "net/release.h"
 #include "net/pki.h"
 
 #ifndef MW_SOURCE_DIR
@@ -466,6 +467,79 @@ static void rtt_smoothing_follows_rfc6298_gain(void **state)
 		fail_msg("srtt should converge to 1600, got %lld", (long long)s);
 }
 
+/* ---- release control ---- */
+
+static void release_own_set_follows_policy_per_kind(void **state)
+{
+	(void)state;
+	struct net_node_conf *c = calloc(1, sizeof(*c));
+	struct mw_errbuf err = {{0}};
+	int rc = net_conf_load_string(c, "t.ini", minimal_conf, "/base", &err);
+	if (rc)
+		fail_msg("load: %s", err.msg);
+	/* minimal_conf: USA = observation, track, alert; JPN = track */
+	char set[WIRE_MAX_RELEASE][MW_NATION_LEN];
+	unsigned n = net_release_own_set(c, WIRE_KIND_OBSERVATION, set);
+	assert_int_equal(n, 2);
+	assert_string_equal(set[0], "KOR");
+	assert_string_equal(set[1], "USA");
+	n = net_release_own_set(c, WIRE_KIND_TRACK, set);
+	assert_int_equal(n, 3);
+	assert_string_equal(set[2], "JPN");
+	n = net_release_own_set(c, 99, set);
+	assert_int_equal(n, 1); /* unknown kind: own nation only */
+	free(c);
+}
+
+static void release_send_rule_filters_destination_origin_and_relay(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *rel, *origin, *from, *self, *dest;
+		bool want;
+	} cases[] = {
+	    /* origin KOR sends its own data */
+	    {"KOR,USA,JPN", "KOR", "", "KOR", "USA", true},
+	    {"KOR,USA", "KOR", "", "KOR", "JPN", false}, /* not released to JPN */
+	    /* the USA hub relays KOR's data */
+	    {"KOR,USA,JPN", "KOR", "KOR", "USA", "JPN", true},
+	    {"KOR,JPN", "KOR", "KOR", "USA", "JPN", false},         /* relay not in the set */
+	    {"KOR,USA,JPN", "KOR", "KOR", "USA", "KOR", false},     /* back to the origin */
+	    {"KOR,USA,JPN,GBR", "KOR", "GBR", "USA", "GBR", false}, /* back to the sender */
+	    {"KOR,USA,JPN", "KOR", "JPN", "USA", "JPN", false},
+	    /* substring nations do not match */
+	    {"KORE,USAX", "KOR", "", "KOR", "USA", false},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bool got = net_release_may_send(cases[i].rel, cases[i].origin, cases[i].from,
+		                                cases[i].self, cases[i].dest);
+		if (got != cases[i].want)
+			fail_msg("case %zu (%s from %s via %s to %s, set %s): expected %d, got %d",
+			         i, cases[i].origin, cases[i].from, cases[i].self, cases[i].dest,
+			         cases[i].rel, cases[i].want, got);
+	}
+}
+
+static void release_accept_rule_needs_self_and_relay_in_set(void **state)
+{
+	(void)state;
+	struct wire_body b;
+	memset(&b, 0, sizeof(b));
+	memcpy(b.origin, "KOR", 4);
+	b.n_release = 2;
+	memcpy(b.release[0], "KOR", 4);
+	memcpy(b.release[1], "USA", 4);
+	/* USA receives it from KOR directly */
+	assert_int_equal(net_release_check_rx(&b, "USA", "KOR"), NET_REJ_COUNT);
+	/* JPN is not in the set */
+	assert_int_equal(net_release_check_rx(&b, "JPN", "USA"), NET_REJ_NOT_RELEASED);
+	/* in the set, but relayed by GBR which is not */
+	memcpy(b.release[2], "JPN", 4);
+	b.n_release = 3;
+	assert_int_equal(net_release_check_rx(&b, "JPN", "GBR"), NET_REJ_RELAY_NOT_RELEASED);
+	assert_int_equal(net_release_check_rx(&b, "JPN", "USA"), NET_REJ_COUNT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -481,6 +555,9 @@ int main(void)
 	    cmocka_unit_test(link_state_refuses_illegal_transitions),
 	    cmocka_unit_test(backoff_doubles_caps_and_jitters_within_bounds),
 	    cmocka_unit_test(rtt_smoothing_follows_rfc6298_gain),
+	    cmocka_unit_test(release_own_set_follows_policy_per_kind),
+	    cmocka_unit_test(release_send_rule_filters_destination_origin_and_relay),
+	    cmocka_unit_test(release_accept_rule_needs_self_and_relay_in_set),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
