@@ -3,6 +3,7 @@
  *
  *   mwlink inject --connect HOST:PORT --ca CA --cert CRT --key KEY
  *                 [--count N] [--rate HZ] [--t0 NS] [--garbage] [--oversize]
+ *                 [--claim-sensor N]
  *
  * Connects to a node's ingest port with a sensor client certificate
  * (TLS 1.3, mutual authentication) and streams N radar Observation frames
@@ -10,7 +11,9 @@
  * mwlink:sensor:<NAT>:<N> URI, measurement times t0 + i ms, a target
  * moving away at constant speed). --rate paces them (0 = as fast as the
  * connection takes them). --garbage / --oversize send one malformed or
- * too-large frame after the observations (for tests).
+ * too-large frame after the observations, and --claim-sensor N puts
+ * another sensor number in the observations than the certificate's (all
+ * for tests: the node must reject them).
  *
  * Prints "sent N" on stdout when done. The real-time feed from the
  * simulator is `mwlink sim --connect` (once the simulator lands).
@@ -96,23 +99,19 @@ static void sleep_until_mono(int64_t t)
 int cmd_inject(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"connect", required_argument, NULL, 'c'},
-	    {"ca", required_argument, NULL, 'a'},
-	    {"cert", required_argument, NULL, 'e'},
-	    {"key", required_argument, NULL, 'k'},
-	    {"count", required_argument, NULL, 'n'},
-	    {"rate", required_argument, NULL, 'r'},
-	    {"t0", required_argument, NULL, 't'},
-	    {"garbage", no_argument, NULL, 'g'},
-	    {"oversize", no_argument, NULL, 'o'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"connect", required_argument, NULL, 'c'},      {"ca", required_argument, NULL, 'a'},
+	    {"cert", required_argument, NULL, 'e'},         {"key", required_argument, NULL, 'k'},
+	    {"count", required_argument, NULL, 'n'},        {"rate", required_argument, NULL, 'r'},
+	    {"t0", required_argument, NULL, 't'},           {"garbage", no_argument, NULL, 'g'},
+	    {"oversize", no_argument, NULL, 'o'},           {"help", no_argument, NULL, 'h'},
+	    {"claim-sensor", required_argument, NULL, 's'}, {NULL, 0, NULL, 0},
 	};
 	const char *addr = NULL, *ca = NULL, *cert = NULL, *key = NULL;
 	long count = 10;
 	double rate = 0;
 	int64_t t0 = 0;
 	int garbage = 0, oversize = 0, ch;
+	long claim = 0;
 	char *end;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -152,6 +151,14 @@ int cmd_inject(int argc, char **argv)
 			if (*end || t0 <= 0) {
 				fprintf(stderr, "mwlink inject: --t0: expected ns > 0, got '%s'\n",
 				        optarg);
+				return 2;
+			}
+			break;
+		case 's':
+			claim = strtol(optarg, &end, 10);
+			if (*end || claim < 1 || claim > UINT32_MAX) {
+				fprintf(stderr,
+				        "mwlink inject: --claim-sensor: expected 1..2^32-1\n");
 				return 2;
 			}
 			break;
@@ -217,7 +224,7 @@ int cmd_inject(int argc, char **argv)
 		struct mw_obs o;
 		memset(&o, 0, sizeof(o));
 		o.t_ns = t0 + i * MW_NS_PER_MS;
-		o.sensor_id = id.sensor_id;
+		o.sensor_id = claim ? (uint32_t)claim : id.sensor_id;
 		memcpy(o.nation, id.nation, MW_NATION_LEN);
 		o.kind = MW_OBS_RADAR;
 		o.sensor_ecef_m[0] = -3.05e6; /* roughly the Korean peninsula */

@@ -176,13 +176,13 @@ class Node:
             raise Fail(f"{self.name}: journal holds an (origin, seq) twice")
         return {(o, s): (rel, bytes(b)) for o, s, rel, b in rows}
 
-    def inject(self, count, rate=0, sensor=1, wait=True):
-        low = self.nation.lower()
+    def inject(self, count, rate=0, sensor=1, wait=True, nation=None, extra=()):
+        low = (nation or self.nation).lower()
         pki = self.cl.pki
         args = [MWLINK, "inject", "--connect", f"127.0.0.1:{self.ingest_port}",
                 "--ca", f"{pki}/ca.crt", "--cert", f"{pki}/{low}/sensor-{sensor}.crt",
                 "--key", f"{pki}/{low}/sensor-{sensor}.key", "--count", str(count),
-                "--rate", str(rate)]
+                "--rate", str(rate)] + list(extra)
         p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.cl.procs.append(p)
         if not wait:
@@ -209,8 +209,8 @@ class Cluster:
         self.nodes[n.name] = n
         return n
 
-    def fakepeer(self, target, cert, key, nation, actions, timeout=30):
-        args = [FAKEPEER, "--connect", f"127.0.0.1:{target.peer_port}", "--ca",
+    def fakepeer(self, target, cert, key, nation, actions, timeout=30, port=None):
+        args = [FAKEPEER, "--connect", f"127.0.0.1:{port or target.peer_port}", "--ca",
                 f"{self.pki}/ca.crt", "--cert", cert, "--key", key, "--nation", nation] + actions
         r = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
         return r.returncode, r.stdout + r.stderr
@@ -285,6 +285,25 @@ def test_hub(cl):
         node.wait_log(lambda r, rs=reason: r.get("msg") == "rejected" and
                       r.get("reason") == rs, 10, f"log line with reason {reason}")
         check(True, f"{what}: {node.name} logged reason={reason}")
+
+    # --- sensors that must be refused ---------------------------------------
+    rok.inject(5, nation="JPN")   # a JPN sensor at ROK's ingest port
+    rok.wait_log(lambda r: r.get("msg") == "rejected" and r.get("reason") == "cert_wrong_nation"
+                 and "sensor" in r.get("detail", ""), 10, "foreign sensor rejected")
+    check(True, "a sensor of another nation is refused (cert_wrong_nation)")
+    rc, out = cl.fakepeer(rok, f"{pki}/kor/node.crt", f"{pki}/kor/node.key", "KOR", [],
+                          port=rok.ingest_port)
+    rok.wait_log(lambda r: r.get("msg") == "rejected" and
+                 r.get("reason") == "cert_unknown_identity", 10, "node cert on ingest")
+    check(rc == 3, "a node certificate on the ingest port is refused (cert_unknown_identity)")
+    rok.inject(3, extra=["--claim-sensor", "2"])  # sensor-1 claiming to be sensor 2
+    rok.wait_log(lambda r: r.get("msg") == "rejected" and r.get("reason") == "spoofed_origin",
+                 10, "spoofed sensor number")
+    check(True, "observations claiming another sensor's number are dropped (spoofed_origin)")
+    rok.inject(0, extra=["--garbage"])
+    rok.wait_log(lambda r: r.get("msg") == "rejected" and r.get("reason") == "frame_garbage",
+                 10, "garbage from a sensor")
+    check(True, "a garbage frame from a sensor closes its connection (frame_garbage)")
 
     # --- data: honest traffic from all three nodes --------------------------
     n_rok = rok.inject(300)
