@@ -140,6 +140,7 @@ struct peer {
 	uint64_t rx_base;    /* rx_max_pos when this connection came up */
 	uint64_t rx_frames;  /* envelope frames handled on this connection */
 	uint64_t acked_frames_sent;
+	uint32_t peer_max_frame; /* from its Hello: larger records are never sent */
 	/* counters */
 	uint64_t env_tx, env_rx, connects;
 };
@@ -412,6 +413,15 @@ static int eligible_cb(void *ud, const struct store_rec *r)
 	if (!net_release_may_send(r->release, r->origin, r->from_peer, n->conf->nation,
 	                          p->conf->nation))
 		return 0;
+	if (r->len > p->peer_max_frame) {
+		/* it would close the link and be resent forever: skip it, loudly */
+		n->stats.too_big_for_peer++;
+		mw_logf(n->log, MW_LOG_ERROR, MOD,
+		        "peer %s: %s seq %llu (%zu bytes) exceeds its max_frame %u; not sent",
+		        p->conf->name, r->origin, (unsigned long long)r->seq, r->len,
+		        p->peer_max_frame);
+		return 0;
+	}
 	uint8_t hdr[WIRE_FRAME_HDR_LEN];
 	if (wire_frame_header(hdr, WIRE_FT_ENVELOPE, r->len) != 0)
 		return -EMSGSIZE;
@@ -622,6 +632,8 @@ static enum frame_res envelope_noted(struct conn *c, uint64_t from_pos)
 	int rc = store_journal_note_rx(c->node->journal, c->peer->conf->nation, from_pos);
 	if (rc == -ENOBUFS) {
 		c->peer->rx_frames--;
+		c->peer->env_rx--;
+		c->node->stats.env_rx--;
 		pause_read(c);
 		return FR_RETRY;
 	}
@@ -708,6 +720,8 @@ static enum frame_res on_envelope(struct conn *c, const uint8_t *p, size_t len)
 	}
 	if (rc == -ENOBUFS) {
 		pe->rx_frames--;
+		pe->env_rx--;
+		n->stats.env_rx--;
 		pause_read(c);
 		return FR_RETRY;
 	}
@@ -787,6 +801,7 @@ static enum frame_res on_hello(struct conn *c, const uint8_t *p, size_t len)
 		wire_msg_free(h);
 		return protocol_error(c, NET_REJ_HELLO, d);
 	}
+	pe->peer_max_frame = h->has_max_frame ? h->max_frame : WIRE_FRAME_MAX_DEFAULT;
 	wire_msg_free(h);
 	c->hello_rcvd = true;
 	pe->attempt = 0;
@@ -1525,6 +1540,7 @@ void net_node_log_stats(const struct net_node *n)
 	F("sign_batches", s->sign_batches);
 	F("sensors_connected", s->sensors_connected);
 	F("read_pauses", s->read_pauses);
+	F("too_big_for_peer", s->too_big_for_peer);
 #undef F
 	for (int r = 0; r < NET_REJ_COUNT; r++) {
 		snprintf(keys[nk], sizeof(keys[nk]), "reject_%s",

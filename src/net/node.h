@@ -56,6 +56,7 @@ struct net_stats {
 	uint64_t sign_batches;      /* Ed25519 signatures made */
 	uint64_t sensors_connected; /* sensor connections accepted */
 	uint64_t read_pauses;       /* back-pressure: reads paused for a full journal queue */
+	uint64_t too_big_for_peer;  /* records skipped: larger than the peer's max_frame */
 };
 
 struct net_peer_status {
