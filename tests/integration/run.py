@@ -176,7 +176,7 @@ class Node:
             raise Fail(f"{self.name}: journal holds an (origin, seq) twice")
         return {(o, s): (rel, bytes(b)) for o, s, rel, b in rows}
 
-    def inject(self, count, rate=0, sensor=1, wait=True, nation=None, extra=()):
+    def inject(self, count, rate=0, sensor=1, wait=True, nation=None, extra=(), refused=False):
         low = (nation or self.nation).lower()
         pki = self.cl.pki
         args = [MWLINK, "inject", "--connect", f"127.0.0.1:{self.ingest_port}",
@@ -188,6 +188,8 @@ class Node:
         if not wait:
             return p
         out, err = p.communicate(timeout=120)
+        if refused:
+            return p.returncode
         if p.returncode != 0:
             raise Fail(f"inject at {self.name} failed: {err.strip()}")
         return int(out.split()[-1])
@@ -287,7 +289,7 @@ def test_hub(cl):
         check(True, f"{what}: {node.name} logged reason={reason}")
 
     # --- sensors that must be refused ---------------------------------------
-    rok.inject(5, nation="JPN")   # a JPN sensor at ROK's ingest port
+    rok.inject(5, nation="JPN", refused=True)   # a JPN sensor at ROK's ingest port
     rok.wait_log(lambda r: r.get("msg") == "rejected" and r.get("reason") == "cert_wrong_nation"
                  and "sensor" in r.get("detail", ""), 10, "foreign sensor rejected")
     check(True, "a sensor of another nation is refused (cert_wrong_nation)")
