@@ -255,6 +255,18 @@ int cmd_keys(int argc, char **argv)
 		return 2;
 
 	char path[4096], dir[4096], stem[64], cn[NET_CN_MAX], uri[96];
+	/* create --out and its parents (mkdir -p) */
+	if (strlen(out) >= sizeof(path)) {
+		fprintf(stderr, "mwlink keys: --out path too long\n");
+		return 2;
+	}
+	snprintf(path, sizeof(path), "%s", out);
+	for (char *sl = path + 1; (sl = strchr(sl, '/')) != NULL; sl++) {
+		*sl = '\0';
+		if (mkdir_p1(path))
+			return 1;
+		*sl = '/';
+	}
 	if (mkdir_p1(out))
 		return 1;
 	if (join(path, sizeof(path), out, "ca.crt"))

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <event2/event.h>
 
@@ -46,6 +47,28 @@ struct daemon_ctx {
 	struct net_node *node;
 	struct mw_log *log;
 };
+
+/* mkdir -p of the directory holding path (the journal's). */
+static int make_parent_dirs(const char *path)
+{
+	char d[NET_PATH_MAX];
+	snprintf(d, sizeof(d), "%s", path);
+	char *last = strrchr(d, '/');
+	if (!last || last == d)
+		return 0;
+	*last = '\0';
+	for (char *sl = d + 1;; sl++) {
+		sl = strchr(sl, '/');
+		if (sl)
+			*sl = '\0';
+		if (mkdir(d, 0750) != 0 && errno != EEXIST)
+			return -errno;
+		if (!sl)
+			break;
+		*sl = '/';
+	}
+	return 0;
+}
 
 static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -183,6 +206,12 @@ int main(int argc, char **argv)
 	    (conf->journal_max_age_ns || conf->journal_max_bytes) ? INT64_C(60) * 1000000000 : 0;
 	jo.peers = conf->n_peers ? peer_names : NULL;
 	jo.n_peers = conf->n_peers;
+	int mrc = make_parent_dirs(conf->journal_path);
+	if (mrc) {
+		mw_logf(&log, MW_LOG_ERROR, MOD, "journal directory for %s: %s", conf->journal_path,
+		        mw_strerror(mrc));
+		goto out;
+	}
 	int jrc = store_journal_open(&jo, &journal, &err);
 	if (jrc != 0) {
 		mw_logf(&log, MW_LOG_ERROR, MOD, "journal %s: %s", conf->journal_path,
