@@ -543,6 +543,19 @@ static int run(const char *name, bool hub, double rate, uint64_t total, int64_t 
 	res->rate = elapsed > 0 ? (double)n / ((double)elapsed * 1e-9) : 0;
 	res->cpu_us_per_env = n ? (double)cpu_used / 1e3 / (double)n : 0;
 	pthread_mutex_unlock(&M.mu);
+	for (int i = 0; i < 3; i++) {
+		if (!all[i])
+			continue;
+		struct store_journal_stats js;
+		store_journal_get_stats(all[i]->journal, &js);
+		printf(
+		    "       journal %s: %llu commits, %.1f records/commit, commit p50 <= %llu us, "
+		    "p99 <= %llu us\n",
+		    all[i]->nation, (unsigned long long)js.commits,
+		    js.commits ? (double)js.committed_records / (double)js.commits : 0.0,
+		    (unsigned long long)store_journal_lat_quantile_us(&js, 0.50),
+		    (unsigned long long)store_journal_lat_quantile_us(&js, 0.99));
+	}
 	for (int i = 0; i < 3; i++)
 		if (all[i])
 			node_down(all[i]);
