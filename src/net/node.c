@@ -145,6 +145,24 @@ struct peer {
 	uint64_t env_tx, env_rx, connects;
 };
 
+/*
+ * Recently appended records, by journal position, so that links send them
+ * without reading them back from SQLite. Slot = pos % cap; a slot is valid
+ * for pos only if it holds that pos. Only DURABLE positions are served
+ * (the same rule as store_journal_read without STORE_READ_PENDING); a miss
+ * falls back to the journal.
+ */
+#define SEND_CACHE_SLOTS 16384
+struct cached_rec {
+	uint64_t pos; /* 0 = empty */
+	uint64_t seq;
+	char origin[MW_NATION_LEN];
+	char from_peer[MW_NATION_LEN];
+	char release[WIRE_MAX_RELEASE * MW_NATION_LEN];
+	uint8_t *bytes; /* owned */
+	size_t len;
+};
+
 struct pending_env {
 	size_t off, len;
 	uint64_t seq;
@@ -184,6 +202,7 @@ struct net_node {
 	bool flush_armed;
 	int64_t last_sign_mono;
 	uint64_t own_seq;
+	struct cached_rec *cache; /* SEND_CACHE_SLOTS entries */
 	/* rate limit of rejection log lines */
 	int64_t log_window_s[NET_REJ_COUNT];
 	uint32_t log_count[NET_REJ_COUNT];
@@ -397,6 +416,35 @@ static void conn_tick(evutil_socket_t fd, short what, void *arg)
 
 /* ------------------------------------------------------------- sending */
 
+static void cache_put(struct net_node *n, uint64_t pos, const struct store_rec *r)
+{
+	if (!n->cache || pos == 0 || strlen(r->release) >= sizeof(n->cache[0].release))
+		return;
+	struct cached_rec *e = &n->cache[pos % SEND_CACHE_SLOTS];
+	uint8_t *b = malloc(r->len);
+	if (!b)
+		return; /* the journal still has it */
+	free(e->bytes);
+	memcpy(b, r->bytes, r->len);
+	e->pos = pos;
+	e->seq = r->seq;
+	memcpy(e->origin, r->origin, MW_NATION_LEN);
+	memcpy(e->from_peer, r->from_peer, MW_NATION_LEN);
+	memcpy(e->release, r->release, strlen(r->release) + 1);
+	e->bytes = b;
+	e->len = r->len;
+}
+
+static void cache_free(struct net_node *n)
+{
+	if (!n->cache)
+		return;
+	for (size_t i = 0; i < SEND_CACHE_SLOTS; i++)
+		free(n->cache[i].bytes);
+	free(n->cache);
+	n->cache = NULL;
+}
+
 static bool fifo_push(struct peer *p, uint64_t pos)
 {
 	if (p->fifo_count == p->fifo_cap)
@@ -451,10 +499,30 @@ static void pump(struct peer *p)
 	if (!p->conn || !net_link_carries_data(p->state))
 		return;
 	struct evbuffer *out = bufferevent_get_output(p->conn->bev);
+	uint64_t durable = store_journal_durable_pos(n->journal);
 	for (;;) {
 		size_t room = p->fifo_cap - p->fifo_count;
 		if (room == 0 || evbuffer_get_length(out) >= OUT_HIGH_BYTES)
 			break;
+		/* durable records still in the send cache: no journal read */
+		const struct cached_rec *e =
+		    n->cache ? &n->cache[p->tx_next % SEND_CACHE_SLOTS] : NULL;
+		if (e && p->tx_next <= durable && e->pos == p->tx_next) {
+			struct store_rec r;
+			memset(&r, 0, sizeof(r));
+			r.pos = e->pos;
+			r.seq = e->seq;
+			memcpy(r.origin, e->origin, MW_NATION_LEN);
+			memcpy(r.from_peer, e->from_peer, MW_NATION_LEN);
+			memcpy(r.release, e->release, sizeof(e->release));
+			r.bytes = e->bytes;
+			r.len = e->len;
+			r.durable = true;
+			if (eligible_cb(p, &r) < 0)
+				break;
+			p->tx_next++;
+			continue;
+		}
 		uint64_t next = p->tx_next;
 		int got = store_journal_read(n->journal, p->tx_next, 0,
 		                             room < SCAN_CHUNK ? room : SCAN_CHUNK, eligible_cb, p,
@@ -525,6 +593,7 @@ static void flush_batch(struct net_node *n)
 		if (rc < 0)
 			goto lost;
 		n->stats.env_originated++;
+		cache_put(n, pos, &rec);
 		if (n->on_journal)
 			n->on_journal(n->hook_ud, rec.origin, rec.seq, pos);
 		continue;
@@ -707,6 +776,7 @@ static enum frame_res on_envelope(struct conn *c, const uint8_t *p, size_t len)
 	rc = store_journal_append(n->journal, &rec, &pos);
 	if (rc == 0) {
 		n->stats.env_journaled++;
+		cache_put(n, pos, &rec);
 		if (n->on_journal)
 			n->on_journal(n->hook_ud, origin, seq, pos);
 		pe->rx_max_pos = from_pos;
@@ -1290,6 +1360,7 @@ int net_node_new(const struct net_node_opts *o, struct net_node **out, struct mw
 	n->slices = calloc(cf->sign_batch_max, sizeof(*n->slices));
 	n->auths = calloc(cf->sign_batch_max, sizeof(*n->auths));
 	n->flush_ev = evtimer_new(n->base, flush_cb, n);
+	n->cache = calloc(SEND_CACHE_SLOTS, sizeof(*n->cache)); /* optional: NULL = no cache */
 	if (!n->pending || !n->slices || !n->auths || !n->flush_ev)
 		goto fail;
 	if ((rc = net_tls_ctx_new(cf->ca, cf->cert, cf->key, &n->link_ctx, err)) != 0)
@@ -1448,6 +1519,7 @@ void net_node_free(struct net_node *n)
 	SSL_CTX_free(n->link_ctx);
 	SSL_CTX_free(n->ingest_ctx);
 	wire_sigcache_free(n->sigcache);
+	cache_free(n);
 	free(n->pending);
 	free(n->slices);
 	free(n->auths);
