@@ -317,6 +317,13 @@ static void kidx_del(struct key_index *ix, uint32_t o, uint64_t seq)
 /* ------------------------------------------------------------------ */
 /* state                                                              */
 
+/* A SHA-256 context kept per thread of use: fetching the algorithm and
+ * allocating a context for every row would cost about a third of an insert. */
+struct sha {
+	EVP_MD *md;
+	EVP_MD_CTX *ctx;
+};
+
 struct origin_ent {
 	char name[STORE_NAME_MAX];
 	uint64_t max_seq; /* highest seq journaled, pending or deleted */
@@ -381,8 +388,9 @@ struct store_journal {
 	size_t n_peers;
 	bool acked_dirty;
 	int64_t acked_dirty_mono;
-	int fatal;         /* sticky: -MW_EJOURNAL (corrupt) or -EIO (fsync failed) */
-	bool fsync_failed; /* journal thread only */
+	struct sha w_sha, r_sha; /* journal thread's; readers' (under rmu) */
+	int fatal;               /* sticky: -MW_EJOURNAL (corrupt) or -EIO (fsync failed) */
+	bool fsync_failed;       /* journal thread only */
 	bool stop;
 	bool retain_req;
 	int64_t retain_now;
@@ -481,8 +489,23 @@ static int query_int(sqlite3 *db, const char *sql, int64_t *out, struct mw_errbu
 	return map_sqlite(rc);
 }
 
-static void row_sha(uint64_t pos, const char *origin, uint64_t seq, const uint8_t *bytes,
-                    size_t len, uint8_t out[J_SHA_LEN])
+static int sha_init(struct sha *h)
+{
+	h->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	h->ctx = EVP_MD_CTX_new();
+	return h->md && h->ctx ? 0 : -ENOMEM;
+}
+
+static void sha_finish(struct sha *h)
+{
+	EVP_MD_CTX_free(h->ctx);
+	EVP_MD_free(h->md);
+	h->ctx = NULL;
+	h->md = NULL;
+}
+
+static void row_sha(struct sha *h, uint64_t pos, const char *origin, uint64_t seq,
+                    const uint8_t *bytes, size_t len, uint8_t out[J_SHA_LEN])
 {
 	uint8_t hdr[28 + STORE_NAME_MAX];
 	memcpy(hdr, "MWJ1", 4);
@@ -491,16 +514,14 @@ static void row_sha(uint64_t pos, const char *origin, uint64_t seq, const uint8_
 		hdr[12 + i] = (uint8_t)(seq >> (56 - 8 * i));
 		hdr[20 + i] = (uint8_t)((uint64_t)len >> (56 - 8 * i));
 	}
-	size_t ol = strlen(origin);
+	size_t ol = strnlen(origin, STORE_NAME_MAX - 1);
 	memcpy(hdr + 28, origin, ol);
 	hdr[28 + ol] = 0;
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	unsigned int n = 0;
-	if (!c || !EVP_DigestInit_ex(c, EVP_sha256(), NULL) ||
-	    !EVP_DigestUpdate(c, hdr, 28 + ol + 1) || !EVP_DigestUpdate(c, bytes, len) ||
-	    !EVP_DigestFinal_ex(c, out, &n))
-		memset(out, 0, J_SHA_LEN); /* allocation failure: a zero hash never verifies */
-	EVP_MD_CTX_free(c);
+	if (!h->ctx || !EVP_DigestInit_ex(h->ctx, h->md, NULL) ||
+	    !EVP_DigestUpdate(h->ctx, hdr, 28 + ol + 1) || !EVP_DigestUpdate(h->ctx, bytes, len) ||
+	    !EVP_DigestFinal_ex(h->ctx, out, &n))
+		memset(out, 0, J_SHA_LEN); /* cannot hash: a zero hash never verifies */
 }
 
 static const char SCHEMA[] =
@@ -646,7 +667,7 @@ static int commit_group(struct store_journal *j, struct pend *first, size_t n,
 		sqlite3_bind_int64(s, 11, (int64_t)r->len);
 		uint8_t sha[J_SHA_LEN];
 		if (j->hash_rows) {
-			row_sha(p->pos, r->origin, r->seq, r->bytes, r->len, sha);
+			row_sha(&j->w_sha, p->pos, r->origin, r->seq, r->bytes, r->len, sha);
 			sqlite3_bind_blob(s, 12, sha, J_SHA_LEN, SQLITE_STATIC);
 		} else {
 			sqlite3_bind_null(s, 12);
@@ -1127,8 +1148,8 @@ static void scan_problem(struct scan_out *o, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ix_owner: the journal (origins + index) or NULL (a local index with
- * per-scan origin table, used by check). */
+/* j: the journal being opened (its origin table and index are filled)
+ * or NULL (check: a private origin table and index). */
 static int scan_rows(sqlite3 *db, bool full, struct store_journal *j, struct scan_out *o)
 {
 	char sql[256];
@@ -1148,6 +1169,13 @@ static int scan_rows(sqlite3 *db, bool full, struct store_journal *j, struct sca
 		memset(&tmp, 0, sizeof(tmp));
 		tmp.idx.max = SIZE_MAX / 4;
 		k = &tmp;
+	}
+	struct sha sh = {0};
+	if (full && sha_init(&sh) != 0) {
+		sqlite3_finalize(st);
+		sha_finish(&sh);
+		scan_problem(o, "cannot set up SHA-256");
+		return -ENOMEM;
 	}
 	uint64_t prev = 0;
 	int ret = 0;
@@ -1192,8 +1220,8 @@ static int scan_rows(sqlite3 *db, bool full, struct store_journal *j, struct sca
 			const uint8_t *b = sqlite3_column_blob(st, 6);
 			int bl = sqlite3_column_bytes(st, 6);
 			uint8_t want[J_SHA_LEN];
-			row_sha(pos, origin, (uint64_t)seq, b ? b : (const uint8_t *)"", (size_t)bl,
-			        want);
+			row_sha(&sh, pos, origin, (uint64_t)seq, b ? b : (const uint8_t *)"",
+			        (size_t)bl, want);
 			if (memcmp(want, sqlite3_column_blob(st, 5), J_SHA_LEN) != 0) {
 				o->hash_bad++;
 				scan_problem(o,
@@ -1227,6 +1255,7 @@ static int scan_rows(sqlite3 *db, bool full, struct store_journal *j, struct sca
 		ret = map_sqlite(rc);
 	}
 	sqlite3_finalize(st);
+	sha_finish(&sh);
 	if (!j) {
 		kidx_finish(&tmp.idx);
 		free(tmp.origins);
@@ -1564,6 +1593,11 @@ int store_journal_open(const struct store_journal_opts *opts, struct store_journ
 	rc = prepare_all(j, err);
 	if (rc)
 		goto fail_db;
+	if (sha_init(&j->w_sha) != 0 || sha_init(&j->r_sha) != 0) {
+		rc = -ENOMEM;
+		mw_errbuf_set(err, "cannot set up SHA-256");
+		goto fail_db;
+	}
 	j->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (j->efd < 0) {
 		rc = -errno;
@@ -1609,6 +1643,8 @@ fail_db:
 	finalize_all(j);
 	sqlite3_close(j->rdb);
 	sqlite3_close(j->wdb);
+	sha_finish(&j->w_sha);
+	sha_finish(&j->r_sha);
 fail_alloc:
 	if (j->lock_fd >= 0)
 		close(j->lock_fd); /* after sqlite3_close: closing drops POSIX locks */
@@ -1639,6 +1675,8 @@ void store_journal_free(struct store_journal *j)
 	finalize_all(j);
 	sqlite3_close(j->rdb);
 	sqlite3_close(j->wdb);
+	sha_finish(&j->w_sha);
+	sha_finish(&j->r_sha);
 	close(j->lock_fd);
 	close(j->efd);
 	pthread_cond_destroy(&j->wake);
@@ -2006,7 +2044,7 @@ static int row_load(struct store_journal *j, sqlite3_stmt *s, struct store_rec *
 	const char *why = "stored length does not match the bytes";
 	if (!bad && sqlite3_column_bytes(s, 11) == J_SHA_LEN) {
 		uint8_t want[J_SHA_LEN];
-		row_sha(r->pos, r->origin, r->seq, r->bytes, r->len, want);
+		row_sha(&j->r_sha, r->pos, r->origin, r->seq, r->bytes, r->len, want);
 		bad = memcmp(want, sqlite3_column_blob(s, 11), J_SHA_LEN) != 0;
 		why = "SHA-256 mismatch";
 	}
