@@ -19,8 +19,8 @@ static int cmd_version(int argc, char **argv)
 }
 
 static const struct cli_cmd commands[] = {
-	{"version", cmd_version, "print the version"},
-	{"journal", cmd_journal, "journal check PATH: verify a node's journal"},
+    {"version", cmd_version, "print the version"},
+    {"journal", cmd_journal, "journal check|dump PATH: verify or list a node's journal"},
 };
 
 static void usage(FILE *f)

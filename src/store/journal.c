@@ -2017,9 +2017,10 @@ void store_journal_get_stats(struct store_journal *j, struct store_journal_stats
 /* ------------------------------------------------------------------ */
 /* reading                                                            */
 
-/* Fill r from the current row of s and verify it (length, SHA-256).
- * r->bytes points into the statement: valid until the next step. */
-static int row_load(struct store_journal *j, sqlite3_stmt *s, struct store_rec *r)
+/* Fill r from the current row of s (ROW_COLS) and verify its length and
+ * SHA-256; NULL if sound, else what is wrong. r->bytes points into the
+ * statement: valid until the next step. */
+static const char *row_decode(struct sha *h, sqlite3_stmt *s, struct store_rec *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->pos = (uint64_t)sqlite3_column_int64(s, 0);
@@ -2040,15 +2041,23 @@ static int row_load(struct store_journal *j, sqlite3_stmt *s, struct store_rec *
 	int blen = sqlite3_column_bytes(s, 12);
 	r->len = (size_t)blen;
 	r->durable = true;
-	bool bad = len != blen || blen == 0 || !r->bytes;
-	const char *why = "stored length does not match the bytes";
-	if (!bad && sqlite3_column_bytes(s, 11) == J_SHA_LEN) {
+	if (len != blen || blen == 0 || !r->bytes)
+		return "stored length does not match the bytes";
+	if (sqlite3_column_bytes(s, 11) == J_SHA_LEN) {
 		uint8_t want[J_SHA_LEN];
-		row_sha(&j->r_sha, r->pos, r->origin, r->seq, r->bytes, r->len, want);
-		bad = memcmp(want, sqlite3_column_blob(s, 11), J_SHA_LEN) != 0;
-		why = "SHA-256 mismatch";
+		row_sha(h, r->pos, r->origin, r->seq, r->bytes, r->len, want);
+		if (memcmp(want, sqlite3_column_blob(s, 11), J_SHA_LEN) != 0)
+			return "SHA-256 mismatch";
 	}
-	if (!bad)
+	return NULL;
+}
+
+/* Fill r from the current row of s and verify it (length, SHA-256).
+ * r->bytes points into the statement: valid until the next step. */
+static int row_load(struct store_journal *j, sqlite3_stmt *s, struct store_rec *r)
+{
+	const char *why = row_decode(&j->r_sha, s, r);
+	if (!why)
 		return 0;
 	pthread_mutex_lock(&j->mu);
 	j->st.read_errors++;
@@ -2360,4 +2369,80 @@ int store_journal_check(const char *path, struct store_check_report *rep, struct
 	}
 	sqlite3_close(db);
 	return 0;
+}
+
+int store_journal_dump_file(const char *path, uint64_t from_pos, store_read_fn fn, void *ud,
+                            struct mw_errbuf *err)
+{
+	if (!path || !fn)
+		return -EINVAL;
+	struct stat sb;
+	if (stat(path, &sb) != 0) {
+		int e = errno;
+		mw_errbuf_set(err, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	struct sha h = {0};
+	int rc = open_db(path, SQLITE_OPEN_READONLY, NULL, &db, err);
+	if (rc)
+		return rc;
+	bool empty = false;
+	rc = check_identity(db, &empty, err);
+	if (!rc && empty) {
+		mw_errbuf_set(err, "an empty SQLite database, not a journal");
+		rc = -MW_EJOURNAL;
+	}
+	if (rc)
+		goto out;
+	char sql[256];
+	snprintf(sql, sizeof(sql), "SELECT %s FROM env WHERE pos >= ?1 ORDER BY pos", ROW_COLS);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		mw_errbuf_set(err, "%s", sqlite3_errmsg(db));
+		rc = -MW_EJOURNAL;
+		goto out;
+	}
+	if (sha_init(&h) != 0) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, from_pos > INT64_MAX ? INT64_MAX : (int64_t)from_pos);
+	int64_t n = 0;
+	int s;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_rec r;
+		const char *why = row_decode(&h, st, &r);
+		if (why) {
+			mw_errbuf_set(err, "pos %" PRIu64 " (%s,%" PRIu64 "): %s", r.pos, r.origin,
+			              r.seq, why);
+			rc = -MW_EJOURNAL;
+			goto out;
+		}
+		int f = fn(ud, &r);
+		if (f < 0) {
+			rc = f;
+			goto out;
+		}
+		n++;
+		if (f > 0)
+			break;
+	}
+	if (s != SQLITE_ROW && s != SQLITE_DONE) {
+		mw_errbuf_set(err, "%s", sqlite3_errmsg(db));
+		rc = map_sqlite(s);
+		goto out;
+	}
+	rc = n > INT_MAX ? INT_MAX : (int)n;
+out:
+	if (rc < 0 && err) {
+		char m[sizeof(err->msg)];
+		snprintf(m, sizeof(m), "%s", err->msg);
+		if (strncmp(m, path, strlen(path)) != 0)
+			mw_errbuf_set(err, "%s: %s", path, m);
+	}
+	sha_finish(&h);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return rc;
 }

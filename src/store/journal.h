@@ -316,4 +316,15 @@ struct store_check_report {
  */
 int store_journal_check(const char *path, struct store_check_report *rep, struct mw_errbuf *err);
 
+/*
+ * Read every record of a journal file from from_pos on, in journal order,
+ * read-only (the node may be running), checking each row's length and
+ * SHA-256; fn as for store_journal_read. For tools and tests that compare
+ * journals (`mwlink journal dump`). Returns the number of records
+ * delivered, or -ENOENT, -MW_EJOURNAL (not a journal, or a damaged row:
+ * err names it), or fn's negative value.
+ */
+int store_journal_dump_file(const char *path, uint64_t from_pos, store_read_fn fn, void *ud,
+                            struct mw_errbuf *err);
+
 #endif
