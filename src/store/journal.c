@@ -642,8 +642,10 @@ static int commit_group(struct store_journal *j, struct pend *first, size_t n,
 	int rc = step_done(j->w_begin);
 	if (rc != SQLITE_OK)
 		goto fail;
-	struct pend *p = first;
-	for (size_t i = 0; i < n; i++, p = p->next) {
+	struct pend *p = NULL;
+	for (size_t i = 0; i < n; i++) {
+		/* the last item's next is written by appends meanwhile: never read it */
+		p = i ? p->next : first;
 		if (p->peer_idx >= 0) {
 			struct grp_peer *g = &gp[p->peer_idx];
 			if (!g->set || p->rec.from_pos > g->rx)
