@@ -200,15 +200,17 @@ int store_journal_read(struct store_journal *j, uint64_t from_pos, unsigned flag
  * peer is unknown (*rx_pos then untouched), -EINVAL bad name. */
 int store_journal_peer_rx(struct store_journal *j, const char *peer, uint64_t *rx_pos);
 
-/* The highest own pos peer has acknowledged. Set is lazy: the value is
- * written with the next commit (or at free); losing it only causes
- * resends. Set never moves the cursor backwards (a lower value is
- * ignored). */
+/* The highest own pos peer has acknowledged (get: -ENOENT if unknown).
+ * Set is lazy: the value is written with the next commit, after 1 s
+ * idle, or at free; losing it only causes resends. Set never moves the
+ * cursor backwards (a lower value is ignored) and refuses a pos this
+ * journal never assigned (-ERANGE: a peer cannot ack what we never had). */
 int store_journal_peer_acked(struct store_journal *j, const char *peer, uint64_t *acked_pos);
 int store_journal_set_peer_acked(struct store_journal *j, const char *peer, uint64_t acked_pos);
 
 /* Highest seq journaled (or pending, or deleted by retention) for origin;
- * 0 and -ENOENT if none. Lets a node resume its own seq after restart. */
+ * -ENOENT if none (*seq untouched). Lets a node resume its own seq after
+ * restart. */
 int store_journal_origin_max_seq(struct store_journal *j, const char *origin, uint64_t *seq);
 
 /* Block until every record appended before the call is durable, or the
