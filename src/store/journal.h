@@ -109,8 +109,10 @@ struct store_journal;
 /*
  * Open (or create) the journal, verify it (opts->check), rebuild the
  * in-memory duplicate index and start the journal thread. Errors:
- * -EINVAL (bad opts), -MW_EJOURNAL (corrupt or inconsistent: err names
- * what), -ENOSPC, -EIO, -ENOMEM. err (may be NULL) is filled on failure.
+ * -EINVAL (bad opts), -EBUSY (another process has it open), -MW_EJOURNAL
+ * (corrupt, inconsistent or not a journal: err names the file and what
+ * was wrong), -ENOSPC, -EIO, -EACCES, -ENOMEM. err (may be NULL) is
+ * filled on failure.
  */
 int store_journal_open(const struct store_journal_opts *opts, struct store_journal **out,
                        struct mw_errbuf *err);
