@@ -42,9 +42,16 @@
  * A failed transaction (SQLITE_FULL -> -ENOSPC, I/O error -> -EIO) is
  * rolled back and the same items, with the same pos, are retried after a
  * back-off (10 ms doubling to 1 s); nothing is dropped and nothing already
- * committed is touched. Corruption found while committing (SQLITE_CORRUPT,
- * SQLITE_NOTADB) is fatal: the journal stops committing and every later
- * append, drain and sync returns -MW_EJOURNAL.
+ * committed is touched. Two failures are fatal instead: corruption found
+ * while committing (SQLITE_CORRUPT, SQLITE_NOTADB, a constraint our index
+ * should have prevented) and a failed fsync (invariant 9). The journal
+ * then stops committing and every later append, drain and sync returns
+ * -MW_EJOURNAL or -EIO respectively.
+ *
+ * One process writes a journal: open takes an exclusive flock on the
+ * database file (closed only after SQLite's connections, since closing a
+ * descriptor drops the process's POSIX locks, which SQLite uses).
+ * store_journal_check and store_journal_dump_file read it without the lock.
  *
  * Reads walk committed rows through a second connection (WAL readers do
  * not block the writer) and then, with STORE_READ_PENDING, the in-memory
