@@ -435,6 +435,7 @@ static int map_sqlite(int rc)
 	case SQLITE_CANTOPEN:
 		return -ENOENT;
 	case SQLITE_CONSTRAINT:
+	case SQLITE_ERROR: /* our SQL is fixed: this means a table or column is missing */
 		return -MW_EJOURNAL;
 	default:
 		return -EIO;

@@ -939,6 +939,19 @@ static void corrupt_files_give_a_clear_error_not_a_crash(void **state)
 	assert_int_equal(open_err(t.db, STORE_CHECK_QUICK, &e), -MW_EJOURNAL);
 	assert_non_null(strstr(e.msg, "acknowledged records lost"));
 	tdir_rm(&t);
+
+	/* 9. a table missing */
+	tdir_make(&t);
+	make_journal(t.db, 5, 100);
+	sqlite3_open(t.db, &db);
+	sqlite3_exec(db, "DROP TABLE peer", NULL, NULL, NULL);
+	sqlite3_close(db);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(open_err(t.db, STORE_CHECK_QUICK, &e), -MW_EJOURNAL);
+	assert_non_null(strstr(e.msg, "no such table: peer"));
+	assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
+	assert_true(rep->problems > 0);
+	tdir_rm(&t);
 	free(rep);
 }
 
