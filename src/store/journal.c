@@ -729,7 +729,7 @@ fail:;
 	return err ? err : -EIO;
 }
 
-static int64_t run_retention(struct store_journal *j, int64_t now_ns);
+static int64_t run_retention(struct store_journal *j, int64_t now_ns, bool *cut_short);
 
 static bool fatal_code(int err)
 {
@@ -861,16 +861,21 @@ static void *journal_thread(void *arg)
 			j->retain_req = false;
 			int fatal = j->fatal;
 			pthread_mutex_unlock(&j->mu);
-			int64_t r = fatal ? fatal : run_retention(j, now_ns);
+			bool cut_short = false;
+			int64_t r =
+			    fatal ? fatal : run_retention(j, now_ns, req ? NULL : &cut_short);
 			pthread_mutex_lock(&j->mu);
 			if (req) {
 				j->retain_result = r;
 				j->retain_gen_done = gen;
 				pthread_cond_broadcast(&j->done);
 			}
-			next_retain = j->retain_interval_ns > 0
-			                  ? mw_time_mono_ns() + j->retain_interval_ns
-			                  : INT64_MAX;
+			if (cut_short) /* commit what waits, then go on deleting */
+				next_retain = mw_time_mono_ns() + MW_NS_PER_MS;
+			else if (j->retain_interval_ns > 0)
+				next_retain = mw_time_mono_ns() + j->retain_interval_ns;
+			else
+				next_retain = INT64_MAX;
 			continue;
 		}
 		if (j->fatal) {
@@ -934,7 +939,12 @@ struct ret_row {
 	char origin[STORE_NAME_MAX];
 };
 
-static int64_t run_retention(struct store_journal *j, int64_t now_ns)
+/* One retention pass. With cut_short non-NULL (the periodic pass) it
+ * stops after a chunk when records are waiting to be committed and says
+ * so, so that a long pass never holds back acks: the thread commits, then
+ * resumes retention. A requested pass (store_journal_retain) runs to the
+ * end. */
+static int64_t run_retention(struct store_journal *j, int64_t now_ns, bool *cut_short)
 {
 	if (now_ns == 0)
 		now_ns = mw_time_now_ns();
@@ -1041,7 +1051,12 @@ static int64_t run_retention(struct store_journal *j, int64_t now_ns)
 		j->first_pos = rows[cut - 1].pos + 1;
 		j->st.retained_deleted += cut;
 		j->st.retained_forced += cut_forced;
+		bool waiting = j->head != NULL;
 		pthread_mutex_unlock(&j->mu);
+		if (cut_short && waiting && more) {
+			*cut_short = true;
+			more = false;
+		}
 		first = rows[cut - 1].pos + 1;
 		deleted += (int64_t)cut;
 		forced += cut_forced;

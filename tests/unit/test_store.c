@@ -1781,6 +1781,55 @@ static void retention_runs_by_itself_on_its_interval(void **state)
 	tdir_rm(&t);
 }
 
+static void periodic_retention_of_many_rows_lets_commits_through(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	struct store_journal *j = jopen(&o);
+	int64_t now = mw_time_now_ns();
+	const uint64_t old_n = 7000; /* several retention chunks */
+	for (uint64_t i = 1; i <= old_n; i++) {
+		struct store_rec r = mkrec("ROK", i, NULL, 0, 64);
+		r.accept_ns = now - 3600 * MW_NS_PER_S;
+		append_ok(j, &r, i);
+	}
+	sync_ok(j);
+	store_journal_free(j);
+	o.retain_age_ns = 60 * MW_NS_PER_S;
+	o.retain_interval_ns = MW_NS_PER_MS;
+	j = jopen(&o);
+	/* append and wait for each while the periodic pass works through the
+	 * old rows: every append must become durable, and the pass must still
+	 * finish */
+	uint64_t seq = old_n;
+	struct store_journal_stats st;
+	int64_t end = mw_time_mono_ns() + 30 * MW_NS_PER_S;
+	do {
+		struct store_rec r = mkrec("ROK", ++seq, NULL, 0, 64);
+		r.accept_ns = 0; /* now: fresh */
+		append_ok(j, &r, seq);
+		sync_ok(j);
+		store_journal_get_stats(j, &st);
+	} while (st.rows > seq - old_n && mw_time_mono_ns() < end);
+	assert_int_equal(st.rows, seq - old_n);
+	assert_int_equal(st.first_pos, old_n + 1);
+	assert_int_equal(st.retained_deleted, old_n);
+	printf("  periodic retention: %llu old rows deleted while %llu appends committed\n",
+	       (unsigned long long)old_n, (unsigned long long)(seq - old_n));
+	struct store_rec r = mkrec("ROK", 5, NULL, 0, 64);
+	assert_int_equal(store_journal_append(j, &r, NULL), -MW_EREPLAY);
+	store_journal_free(j);
+	struct store_check_report *rep = calloc(1, sizeof(*rep));
+	assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
+	if (rep->problems)
+		fail_msg("check: %s", rep->first_problem);
+	assert_int_equal(rep->origins[0].floor, old_n);
+	free(rep);
+	tdir_rm(&t);
+}
+
 static void queue_is_bounded_and_full_is_an_error_not_a_loss(void **state)
 {
 	(void)state;
@@ -1920,6 +1969,7 @@ int main(void)
 	    cmocka_unit_test(full_disk_on_tmpfs_keeps_queue_and_recovers),
 	    cmocka_unit_test(retention_respects_peer_cursors_and_hard_limits),
 	    cmocka_unit_test(retention_runs_by_itself_on_its_interval),
+	    cmocka_unit_test(periodic_retention_of_many_rows_lets_commits_through),
 	    cmocka_unit_test(queue_is_bounded_and_full_is_an_error_not_a_loss),
 	    cmocka_unit_test(check_reports_origins_gaps_and_cursors),
 	    cmocka_unit_test(release_set_membership),
