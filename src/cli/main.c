@@ -23,7 +23,7 @@ static const struct cli_cmd commands[] = {
 	{"envelope", cmd_envelope, "wire format demo: sign, frame, verify, tamper"},
 	{"inject", cmd_inject, "stream test observations to a node as a sensor"},
 	{"keys", cmd_keys, "create a development PKI (CA, node/sensor certificates, keys)"},
-	{"journal", cmd_journal, "journal check PATH: verify a node's journal"},
+	{"journal", cmd_journal, "journal check|dump PATH: verify or list a node's journal"},
 };
 
 static void usage(FILE *f)

@@ -42,9 +42,16 @@
  * A failed transaction (SQLITE_FULL -> -ENOSPC, I/O error -> -EIO) is
  * rolled back and the same items, with the same pos, are retried after a
  * back-off (10 ms doubling to 1 s); nothing is dropped and nothing already
- * committed is touched. Corruption found while committing (SQLITE_CORRUPT,
- * SQLITE_NOTADB) is fatal: the journal stops committing and every later
- * append, drain and sync returns -MW_EJOURNAL.
+ * committed is touched. Two failures are fatal instead: corruption found
+ * while committing (SQLITE_CORRUPT, SQLITE_NOTADB, a constraint our index
+ * should have prevented) and a failed fsync (invariant 9). The journal
+ * then stops committing and every later append, drain and sync returns
+ * -MW_EJOURNAL or -EIO respectively.
+ *
+ * One process writes a journal: open takes an exclusive flock on the
+ * database file (closed only after SQLite's connections, since closing a
+ * descriptor drops the process's POSIX locks, which SQLite uses).
+ * store_journal_check and store_journal_dump_file read it without the lock.
  *
  * Reads walk committed rows through a second connection (WAL readers do
  * not block the writer) and then, with STORE_READ_PENDING, the in-memory
@@ -317,6 +324,13 @@ static void kidx_del(struct key_index *ix, uint32_t o, uint64_t seq)
 /* ------------------------------------------------------------------ */
 /* state                                                              */
 
+/* A SHA-256 context kept per thread of use: fetching the algorithm and
+ * allocating a context for every row would cost about a third of an insert. */
+struct sha {
+	EVP_MD *md;
+	EVP_MD_CTX *ctx;
+};
+
 struct origin_ent {
 	char name[STORE_NAME_MAX];
 	uint64_t max_seq; /* highest seq journaled, pending or deleted */
@@ -381,8 +395,9 @@ struct store_journal {
 	size_t n_peers;
 	bool acked_dirty;
 	int64_t acked_dirty_mono;
-	int fatal;         /* sticky: -MW_EJOURNAL (corrupt) or -EIO (fsync failed) */
-	bool fsync_failed; /* journal thread only */
+	struct sha w_sha, r_sha; /* journal thread's; readers' (under rmu) */
+	int fatal;               /* sticky: -MW_EJOURNAL (corrupt) or -EIO (fsync failed) */
+	bool fsync_failed;       /* journal thread only */
 	bool stop;
 	bool retain_req;
 	int64_t retain_now;
@@ -420,6 +435,7 @@ static int map_sqlite(int rc)
 	case SQLITE_CANTOPEN:
 		return -ENOENT;
 	case SQLITE_CONSTRAINT:
+	case SQLITE_ERROR: /* our SQL is fixed: this means a table or column is missing */
 		return -MW_EJOURNAL;
 	default:
 		return -EIO;
@@ -481,8 +497,23 @@ static int query_int(sqlite3 *db, const char *sql, int64_t *out, struct mw_errbu
 	return map_sqlite(rc);
 }
 
-static void row_sha(uint64_t pos, const char *origin, uint64_t seq, const uint8_t *bytes,
-                    size_t len, uint8_t out[J_SHA_LEN])
+static int sha_init(struct sha *h)
+{
+	h->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	h->ctx = EVP_MD_CTX_new();
+	return h->md && h->ctx ? 0 : -ENOMEM;
+}
+
+static void sha_finish(struct sha *h)
+{
+	EVP_MD_CTX_free(h->ctx);
+	EVP_MD_free(h->md);
+	h->ctx = NULL;
+	h->md = NULL;
+}
+
+static void row_sha(struct sha *h, uint64_t pos, const char *origin, uint64_t seq,
+                    const uint8_t *bytes, size_t len, uint8_t out[J_SHA_LEN])
 {
 	uint8_t hdr[28 + STORE_NAME_MAX];
 	memcpy(hdr, "MWJ1", 4);
@@ -491,16 +522,14 @@ static void row_sha(uint64_t pos, const char *origin, uint64_t seq, const uint8_
 		hdr[12 + i] = (uint8_t)(seq >> (56 - 8 * i));
 		hdr[20 + i] = (uint8_t)((uint64_t)len >> (56 - 8 * i));
 	}
-	size_t ol = strlen(origin);
+	size_t ol = strnlen(origin, STORE_NAME_MAX - 1);
 	memcpy(hdr + 28, origin, ol);
 	hdr[28 + ol] = 0;
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	unsigned int n = 0;
-	if (!c || !EVP_DigestInit_ex(c, EVP_sha256(), NULL) ||
-	    !EVP_DigestUpdate(c, hdr, 28 + ol + 1) || !EVP_DigestUpdate(c, bytes, len) ||
-	    !EVP_DigestFinal_ex(c, out, &n))
-		memset(out, 0, J_SHA_LEN); /* allocation failure: a zero hash never verifies */
-	EVP_MD_CTX_free(c);
+	if (!h->ctx || !EVP_DigestInit_ex(h->ctx, h->md, NULL) ||
+	    !EVP_DigestUpdate(h->ctx, hdr, 28 + ol + 1) || !EVP_DigestUpdate(h->ctx, bytes, len) ||
+	    !EVP_DigestFinal_ex(h->ctx, out, &n))
+		memset(out, 0, J_SHA_LEN); /* cannot hash: a zero hash never verifies */
 }
 
 static const char SCHEMA[] =
@@ -621,8 +650,10 @@ static int commit_group(struct store_journal *j, struct pend *first, size_t n,
 	int rc = step_done(j->w_begin);
 	if (rc != SQLITE_OK)
 		goto fail;
-	struct pend *p = first;
-	for (size_t i = 0; i < n; i++, p = p->next) {
+	struct pend *p = NULL;
+	for (size_t i = 0; i < n; i++) {
+		/* the last item's next is written by appends meanwhile: never read it */
+		p = i ? p->next : first;
 		if (p->peer_idx >= 0) {
 			struct grp_peer *g = &gp[p->peer_idx];
 			if (!g->set || p->rec.from_pos > g->rx)
@@ -646,7 +677,7 @@ static int commit_group(struct store_journal *j, struct pend *first, size_t n,
 		sqlite3_bind_int64(s, 11, (int64_t)r->len);
 		uint8_t sha[J_SHA_LEN];
 		if (j->hash_rows) {
-			row_sha(p->pos, r->origin, r->seq, r->bytes, r->len, sha);
+			row_sha(&j->w_sha, p->pos, r->origin, r->seq, r->bytes, r->len, sha);
 			sqlite3_bind_blob(s, 12, sha, J_SHA_LEN, SQLITE_STATIC);
 		} else {
 			sqlite3_bind_null(s, 12);
@@ -698,7 +729,7 @@ fail:;
 	return err ? err : -EIO;
 }
 
-static int64_t run_retention(struct store_journal *j, int64_t now_ns);
+static int64_t run_retention(struct store_journal *j, int64_t now_ns, bool *cut_short);
 
 static bool fatal_code(int err)
 {
@@ -830,16 +861,21 @@ static void *journal_thread(void *arg)
 			j->retain_req = false;
 			int fatal = j->fatal;
 			pthread_mutex_unlock(&j->mu);
-			int64_t r = fatal ? fatal : run_retention(j, now_ns);
+			bool cut_short = false;
+			int64_t r =
+			    fatal ? fatal : run_retention(j, now_ns, req ? NULL : &cut_short);
 			pthread_mutex_lock(&j->mu);
 			if (req) {
 				j->retain_result = r;
 				j->retain_gen_done = gen;
 				pthread_cond_broadcast(&j->done);
 			}
-			next_retain = j->retain_interval_ns > 0
-			                  ? mw_time_mono_ns() + j->retain_interval_ns
-			                  : INT64_MAX;
+			if (cut_short) /* commit what waits, then go on deleting */
+				next_retain = mw_time_mono_ns() + MW_NS_PER_MS;
+			else if (j->retain_interval_ns > 0)
+				next_retain = mw_time_mono_ns() + j->retain_interval_ns;
+			else
+				next_retain = INT64_MAX;
 			continue;
 		}
 		if (j->fatal) {
@@ -903,7 +939,12 @@ struct ret_row {
 	char origin[STORE_NAME_MAX];
 };
 
-static int64_t run_retention(struct store_journal *j, int64_t now_ns)
+/* One retention pass. With cut_short non-NULL (the periodic pass) it
+ * stops after a chunk when records are waiting to be committed and says
+ * so, so that a long pass never holds back acks: the thread commits, then
+ * resumes retention. A requested pass (store_journal_retain) runs to the
+ * end. */
+static int64_t run_retention(struct store_journal *j, int64_t now_ns, bool *cut_short)
 {
 	if (now_ns == 0)
 		now_ns = mw_time_now_ns();
@@ -1010,7 +1051,12 @@ static int64_t run_retention(struct store_journal *j, int64_t now_ns)
 		j->first_pos = rows[cut - 1].pos + 1;
 		j->st.retained_deleted += cut;
 		j->st.retained_forced += cut_forced;
+		bool waiting = j->head != NULL;
 		pthread_mutex_unlock(&j->mu);
+		if (cut_short && waiting && more) {
+			*cut_short = true;
+			more = false;
+		}
 		first = rows[cut - 1].pos + 1;
 		deleted += (int64_t)cut;
 		forced += cut_forced;
@@ -1127,8 +1173,8 @@ static void scan_problem(struct scan_out *o, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ix_owner: the journal (origins + index) or NULL (a local index with
- * per-scan origin table, used by check). */
+/* j: the journal being opened (its origin table and index are filled)
+ * or NULL (check: a private origin table and index). */
 static int scan_rows(sqlite3 *db, bool full, struct store_journal *j, struct scan_out *o)
 {
 	char sql[256];
@@ -1148,6 +1194,13 @@ static int scan_rows(sqlite3 *db, bool full, struct store_journal *j, struct sca
 		memset(&tmp, 0, sizeof(tmp));
 		tmp.idx.max = SIZE_MAX / 4;
 		k = &tmp;
+	}
+	struct sha sh = {0};
+	if (full && sha_init(&sh) != 0) {
+		sqlite3_finalize(st);
+		sha_finish(&sh);
+		scan_problem(o, "cannot set up SHA-256");
+		return -ENOMEM;
 	}
 	uint64_t prev = 0;
 	int ret = 0;
@@ -1192,8 +1245,8 @@ static int scan_rows(sqlite3 *db, bool full, struct store_journal *j, struct sca
 			const uint8_t *b = sqlite3_column_blob(st, 6);
 			int bl = sqlite3_column_bytes(st, 6);
 			uint8_t want[J_SHA_LEN];
-			row_sha(pos, origin, (uint64_t)seq, b ? b : (const uint8_t *)"", (size_t)bl,
-			        want);
+			row_sha(&sh, pos, origin, (uint64_t)seq, b ? b : (const uint8_t *)"",
+			        (size_t)bl, want);
 			if (memcmp(want, sqlite3_column_blob(st, 5), J_SHA_LEN) != 0) {
 				o->hash_bad++;
 				scan_problem(o,
@@ -1227,6 +1280,7 @@ static int scan_rows(sqlite3 *db, bool full, struct store_journal *j, struct sca
 		ret = map_sqlite(rc);
 	}
 	sqlite3_finalize(st);
+	sha_finish(&sh);
 	if (!j) {
 		kidx_finish(&tmp.idx);
 		free(tmp.origins);
@@ -1564,6 +1618,11 @@ int store_journal_open(const struct store_journal_opts *opts, struct store_journ
 	rc = prepare_all(j, err);
 	if (rc)
 		goto fail_db;
+	if (sha_init(&j->w_sha) != 0 || sha_init(&j->r_sha) != 0) {
+		rc = -ENOMEM;
+		mw_errbuf_set(err, "cannot set up SHA-256");
+		goto fail_db;
+	}
 	j->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (j->efd < 0) {
 		rc = -errno;
@@ -1609,6 +1668,8 @@ fail_db:
 	finalize_all(j);
 	sqlite3_close(j->rdb);
 	sqlite3_close(j->wdb);
+	sha_finish(&j->w_sha);
+	sha_finish(&j->r_sha);
 fail_alloc:
 	if (j->lock_fd >= 0)
 		close(j->lock_fd); /* after sqlite3_close: closing drops POSIX locks */
@@ -1639,6 +1700,8 @@ void store_journal_free(struct store_journal *j)
 	finalize_all(j);
 	sqlite3_close(j->rdb);
 	sqlite3_close(j->wdb);
+	sha_finish(&j->w_sha);
+	sha_finish(&j->r_sha);
 	close(j->lock_fd);
 	close(j->efd);
 	pthread_cond_destroy(&j->wake);
@@ -1979,9 +2042,10 @@ void store_journal_get_stats(struct store_journal *j, struct store_journal_stats
 /* ------------------------------------------------------------------ */
 /* reading                                                            */
 
-/* Fill r from the current row of s and verify it (length, SHA-256).
- * r->bytes points into the statement: valid until the next step. */
-static int row_load(struct store_journal *j, sqlite3_stmt *s, struct store_rec *r)
+/* Fill r from the current row of s (ROW_COLS) and verify its length and
+ * SHA-256; NULL if sound, else what is wrong. r->bytes points into the
+ * statement: valid until the next step. */
+static const char *row_decode(struct sha *h, sqlite3_stmt *s, struct store_rec *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->pos = (uint64_t)sqlite3_column_int64(s, 0);
@@ -2002,15 +2066,23 @@ static int row_load(struct store_journal *j, sqlite3_stmt *s, struct store_rec *
 	int blen = sqlite3_column_bytes(s, 12);
 	r->len = (size_t)blen;
 	r->durable = true;
-	bool bad = len != blen || blen == 0 || !r->bytes;
-	const char *why = "stored length does not match the bytes";
-	if (!bad && sqlite3_column_bytes(s, 11) == J_SHA_LEN) {
+	if (len != blen || blen == 0 || !r->bytes)
+		return "stored length does not match the bytes";
+	if (sqlite3_column_bytes(s, 11) == J_SHA_LEN) {
 		uint8_t want[J_SHA_LEN];
-		row_sha(r->pos, r->origin, r->seq, r->bytes, r->len, want);
-		bad = memcmp(want, sqlite3_column_blob(s, 11), J_SHA_LEN) != 0;
-		why = "SHA-256 mismatch";
+		row_sha(h, r->pos, r->origin, r->seq, r->bytes, r->len, want);
+		if (memcmp(want, sqlite3_column_blob(s, 11), J_SHA_LEN) != 0)
+			return "SHA-256 mismatch";
 	}
-	if (!bad)
+	return NULL;
+}
+
+/* Fill r from the current row of s and verify it (length, SHA-256).
+ * r->bytes points into the statement: valid until the next step. */
+static int row_load(struct store_journal *j, sqlite3_stmt *s, struct store_rec *r)
+{
+	const char *why = row_decode(&j->r_sha, s, r);
+	if (!why)
 		return 0;
 	pthread_mutex_lock(&j->mu);
 	j->st.read_errors++;
@@ -2322,4 +2394,80 @@ int store_journal_check(const char *path, struct store_check_report *rep, struct
 	}
 	sqlite3_close(db);
 	return 0;
+}
+
+int store_journal_dump_file(const char *path, uint64_t from_pos, store_read_fn fn, void *ud,
+                            struct mw_errbuf *err)
+{
+	if (!path || !fn)
+		return -EINVAL;
+	struct stat sb;
+	if (stat(path, &sb) != 0) {
+		int e = errno;
+		mw_errbuf_set(err, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	struct sha h = {0};
+	int rc = open_db(path, SQLITE_OPEN_READONLY, NULL, &db, err);
+	if (rc)
+		return rc;
+	bool empty = false;
+	rc = check_identity(db, &empty, err);
+	if (!rc && empty) {
+		mw_errbuf_set(err, "an empty SQLite database, not a journal");
+		rc = -MW_EJOURNAL;
+	}
+	if (rc)
+		goto out;
+	char sql[256];
+	snprintf(sql, sizeof(sql), "SELECT %s FROM env WHERE pos >= ?1 ORDER BY pos", ROW_COLS);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		mw_errbuf_set(err, "%s", sqlite3_errmsg(db));
+		rc = -MW_EJOURNAL;
+		goto out;
+	}
+	if (sha_init(&h) != 0) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, from_pos > INT64_MAX ? INT64_MAX : (int64_t)from_pos);
+	int64_t n = 0;
+	int s;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_rec r;
+		const char *why = row_decode(&h, st, &r);
+		if (why) {
+			mw_errbuf_set(err, "pos %" PRIu64 " (%s,%" PRIu64 "): %s", r.pos, r.origin,
+			              r.seq, why);
+			rc = -MW_EJOURNAL;
+			goto out;
+		}
+		int f = fn(ud, &r);
+		if (f < 0) {
+			rc = f;
+			goto out;
+		}
+		n++;
+		if (f > 0)
+			break;
+	}
+	if (s != SQLITE_ROW && s != SQLITE_DONE) {
+		mw_errbuf_set(err, "%s", sqlite3_errmsg(db));
+		rc = map_sqlite(s);
+		goto out;
+	}
+	rc = n > INT_MAX ? INT_MAX : (int)n;
+out:
+	if (rc < 0 && err) {
+		char m[sizeof(err->msg)];
+		snprintf(m, sizeof(m), "%s", err->msg);
+		if (strncmp(m, path, strlen(path)) != 0)
+			mw_errbuf_set(err, "%s: %s", path, m);
+	}
+	sha_finish(&h);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return rc;
 }

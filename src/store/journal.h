@@ -109,8 +109,10 @@ struct store_journal;
 /*
  * Open (or create) the journal, verify it (opts->check), rebuild the
  * in-memory duplicate index and start the journal thread. Errors:
- * -EINVAL (bad opts), -MW_EJOURNAL (corrupt or inconsistent: err names
- * what), -ENOSPC, -EIO, -ENOMEM. err (may be NULL) is filled on failure.
+ * -EINVAL (bad opts), -EBUSY (another process has it open), -MW_EJOURNAL
+ * (corrupt, inconsistent or not a journal: err names the file and what
+ * was wrong), -ENOSPC, -EIO, -EACCES, -ENOMEM. err (may be NULL) is
+ * filled on failure.
  */
 int store_journal_open(const struct store_journal_opts *opts, struct store_journal **out,
                        struct mw_errbuf *err);
@@ -200,15 +202,17 @@ int store_journal_read(struct store_journal *j, uint64_t from_pos, unsigned flag
  * peer is unknown (*rx_pos then untouched), -EINVAL bad name. */
 int store_journal_peer_rx(struct store_journal *j, const char *peer, uint64_t *rx_pos);
 
-/* The highest own pos peer has acknowledged. Set is lazy: the value is
- * written with the next commit (or at free); losing it only causes
- * resends. Set never moves the cursor backwards (a lower value is
- * ignored). */
+/* The highest own pos peer has acknowledged (get: -ENOENT if unknown).
+ * Set is lazy: the value is written with the next commit, after 1 s
+ * idle, or at free; losing it only causes resends. Set never moves the
+ * cursor backwards (a lower value is ignored) and refuses a pos this
+ * journal never assigned (-ERANGE: a peer cannot ack what we never had). */
 int store_journal_peer_acked(struct store_journal *j, const char *peer, uint64_t *acked_pos);
 int store_journal_set_peer_acked(struct store_journal *j, const char *peer, uint64_t acked_pos);
 
 /* Highest seq journaled (or pending, or deleted by retention) for origin;
- * 0 and -ENOENT if none. Lets a node resume its own seq after restart. */
+ * -ENOENT if none (*seq untouched). Lets a node resume its own seq after
+ * restart. */
 int store_journal_origin_max_seq(struct store_journal *j, const char *origin, uint64_t *seq);
 
 /* Block until every record appended before the call is durable, or the
@@ -315,5 +319,16 @@ struct store_check_report {
  * if it is not a journal at all (err says why).
  */
 int store_journal_check(const char *path, struct store_check_report *rep, struct mw_errbuf *err);
+
+/*
+ * Read every record of a journal file from from_pos on, in journal order,
+ * read-only (the node may be running), checking each row's length and
+ * SHA-256; fn as for store_journal_read. For tools and tests that compare
+ * journals (`mwlink journal dump`). Returns the number of records
+ * delivered, or -ENOENT, -MW_EJOURNAL (not a journal, or a damaged row:
+ * err names it), or fn's negative value.
+ */
+int store_journal_dump_file(const char *path, uint64_t from_pos, store_read_fn fn, void *ud,
+                            struct mw_errbuf *err);
 
 #endif

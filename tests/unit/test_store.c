@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -353,11 +355,125 @@ static void group_commit_puts_many_appends_in_few_transactions(void **state)
 	       (unsigned long long)store_journal_lat_quantile_us(&st, 0.5),
 	       (unsigned long long)store_journal_lat_quantile_us(&st, 0.99));
 	assert_int_equal(st.committed_records, n);
-	/* each commit fsyncs; appends are ~100x faster, so groups must form */
-	if (st.commits * 10 > n)
+	/* each commit fsyncs while appends only queue, so groups form; even on
+	 * a RAM disk a commit costs several appends */
+	if (st.commits * 2 > n)
 		fail_msg("%llu commits for %llu appends: not grouping",
 		         (unsigned long long)st.commits, (unsigned long long)n);
-	assert_true(st.group_max > 10);
+
+	/* deterministic: while another connection holds the write lock the
+	 * thread waits in BEGIN with the group it took (the first append or
+	 * few); everything appended meanwhile must go in ONE next commit */
+	sqlite3 *blk = block_writes(t.db);
+	for (uint64_t i = n + 1; i <= n + 1000; i++) {
+		struct store_rec r = mkrec("ROK", i, NULL, 0, 256);
+		append_ok(j, &r, i);
+	}
+	sleep_ms(20);
+	unblock_writes(blk);
+	sync_ok(j);
+	struct store_journal_stats st2;
+	store_journal_get_stats(j, &st2);
+	assert_int_equal(st2.committed_records - st.committed_records, 1000);
+	if (st2.commits - st.commits > 2)
+		fail_msg("1000 queued appends took %llu commits, want <= 2",
+		         (unsigned long long)(st2.commits - st.commits));
+	assert_true(st2.group_max >= 990);
+	store_journal_free(j);
+	tdir_rm(&t);
+}
+
+struct racer {
+	struct store_journal *j;
+	uint64_t n;
+	int err;
+};
+
+static void *racer_main(void *arg)
+{
+	struct racer *rc = arg;
+	uint8_t buf[512];
+	for (uint64_t i = 1; i <= rc->n;) {
+		struct store_rec r;
+		memset(&r, 0, sizeof(r));
+		snprintf(r.origin, sizeof(r.origin), "ROK");
+		r.seq = i;
+		size_t len = 16 + (size_t)(i % 300);
+		env_bytes("ROK", i, len, buf);
+		r.bytes = buf;
+		r.len = len;
+		int e = store_journal_append(rc->j, &r, NULL);
+		if (e == -ENOBUFS) {
+			sleep_ms(1);
+			continue;
+		}
+		if (e) {
+			rc->err = e;
+			return NULL;
+		}
+		i++;
+		if (i % 97 == 0)
+			sched_yield();
+	}
+	return NULL;
+}
+
+struct order_check {
+	uint64_t next;
+	uint64_t bad;
+	uint64_t pending_seen;
+};
+
+static int order_fn(void *ud, const struct store_rec *r)
+{
+	struct order_check *oc = ud;
+	uint8_t want[512];
+	env_bytes("ROK", r->seq, r->len, want);
+	if (r->pos != oc->next || r->seq != r->pos || r->len != 16 + r->seq % 300 ||
+	    memcmp(want, r->bytes, r->len) != 0)
+		oc->bad++;
+	if (!r->durable)
+		oc->pending_seen++;
+	oc->next = r->pos + 1;
+	return 0;
+}
+
+static void pending_reads_see_every_record_once_in_order_while_commits_race(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	o.queue_max = 3000;
+	o.group_max = 500; /* many commits, so many commit/read interleavings */
+	struct store_journal *j = jopen(&o);
+	struct racer rc = {.j = j, .n = 20000};
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, racer_main, &rc), 0);
+	struct order_check oc = {.next = 1};
+	uint64_t cursor = 1;
+	int64_t end = mw_time_mono_ns() + 60 * MW_NS_PER_S;
+	while (cursor <= rc.n && mw_time_mono_ns() < end) {
+		int n =
+		    store_journal_read(j, cursor, STORE_READ_PENDING, 300, order_fn, &oc, &cursor);
+		if (n < 0)
+			fail_msg("read: %s", mw_errname(n));
+	}
+	pthread_join(th, NULL);
+	assert_int_equal(rc.err, 0);
+	if (oc.bad || cursor != rc.n + 1)
+		fail_msg("%llu records out of order or damaged; cursor %llu",
+		         (unsigned long long)oc.bad, (unsigned long long)cursor);
+	struct store_journal_stats st;
+	sync_ok(j);
+	store_journal_get_stats(j, &st);
+	printf("  racing reads: %llu records, %llu seen before durable, %llu commits\n",
+	       (unsigned long long)rc.n, (unsigned long long)oc.pending_seen,
+	       (unsigned long long)st.commits);
+	/* the same from committed rows only */
+	struct order_check oc2 = {.next = 1};
+	assert_int_equal(store_journal_read(j, 1, 0, 0, order_fn, &oc2, NULL), (int)rc.n);
+	assert_int_equal(oc2.bad, 0);
 	store_journal_free(j);
 	tdir_rm(&t);
 }
@@ -823,6 +939,19 @@ static void corrupt_files_give_a_clear_error_not_a_crash(void **state)
 	assert_int_equal(open_err(t.db, STORE_CHECK_QUICK, &e), -MW_EJOURNAL);
 	assert_non_null(strstr(e.msg, "acknowledged records lost"));
 	tdir_rm(&t);
+
+	/* 9. a table missing */
+	tdir_make(&t);
+	make_journal(t.db, 5, 100);
+	sqlite3_open(t.db, &db);
+	sqlite3_exec(db, "DROP TABLE peer", NULL, NULL, NULL);
+	sqlite3_close(db);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(open_err(t.db, STORE_CHECK_QUICK, &e), -MW_EJOURNAL);
+	assert_non_null(strstr(e.msg, "no such table: peer"));
+	assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
+	assert_true(rep->problems > 0);
+	tdir_rm(&t);
 	free(rep);
 }
 
@@ -1028,6 +1157,499 @@ static void full_disk_on_tmpfs_keeps_queue_and_recovers(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* ---- fault-injecting SQLite VFS: failed fsync, power loss ----
+ *
+ * "mwfi" wraps the default VFS. For the main database and WAL files it
+ * keeps an undo log of every write since that file's last successful
+ * xSync (offset, old bytes, new bytes). fi.cut ("the power goes") makes
+ * every later write, sync, truncate and delete fail. fi_power_loss() then
+ * decides, write by write and with a seeded PRNG, what reached the platter:
+ * the whole write, none of it, or a torn prefix in 512-byte sectors - the
+ * outcomes a disk may produce for writes not yet covered by an fsync.
+ * fi.fail_sync makes xSync fail with SQLITE_IOERR_FSYNC (nothing synced).
+ */
+#define FI_PATHS 8
+
+struct fi_undo {
+	sqlite3_int64 off;
+	int len;     /* bytes written */
+	int old_len; /* of which existed before (the rest was past EOF) */
+	uint8_t *old;
+};
+
+struct fi_path {
+	char name[512];
+	struct fi_undo *u;
+	size_t n, cap;
+	sqlite3_int64 synced_size;
+	bool used;
+};
+
+static struct {
+	pthread_mutex_t mu;
+	sqlite3_vfs vfs;
+	sqlite3_vfs *real;
+	bool registered;
+	bool cut;
+	bool fail_sync;
+	uint64_t writes, cut_after_writes; /* the power goes at that write (0 = never) */
+	uint64_t writes_lost, writes_torn, writes_kept;
+	struct fi_path paths[FI_PATHS];
+} fi = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+struct fi_file {
+	sqlite3_file base;
+	struct fi_path *p;
+	sqlite3_file *real; /* storage follows this struct */
+};
+
+static struct fi_path *fi_path_for(const char *name, sqlite3_file *real)
+{
+	for (int i = 0; i < FI_PATHS; i++)
+		if (fi.paths[i].used && strcmp(fi.paths[i].name, name) == 0)
+			return &fi.paths[i];
+	for (int i = 0; i < FI_PATHS; i++)
+		if (!fi.paths[i].used) {
+			struct fi_path *p = &fi.paths[i];
+			memset(p, 0, sizeof(*p));
+			p->used = true;
+			snprintf(p->name, sizeof(p->name), "%s", name);
+			sqlite3_int64 sz = 0;
+			real->pMethods->xFileSize(real, &sz);
+			p->synced_size = sz; /* what exists at first open is on disk */
+			return p;
+		}
+	return NULL;
+}
+
+static void fi_path_clear(struct fi_path *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->u[i].old);
+	free(p->u);
+	p->u = NULL;
+	p->n = p->cap = 0;
+}
+
+#define FI_REAL(f) (((struct fi_file *)(f))->real)
+
+static int fi_close(sqlite3_file *f)
+{
+	return FI_REAL(f)->pMethods->xClose(FI_REAL(f));
+}
+
+static int fi_read(sqlite3_file *f, void *buf, int amt, sqlite3_int64 off)
+{
+	return FI_REAL(f)->pMethods->xRead(FI_REAL(f), buf, amt, off);
+}
+
+static int fi_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off)
+{
+	struct fi_file *ff = (struct fi_file *)f;
+	pthread_mutex_lock(&fi.mu);
+	if (fi.cut_after_writes && ++fi.writes >= fi.cut_after_writes)
+		fi.cut = true;
+	if (fi.cut) {
+		pthread_mutex_unlock(&fi.mu);
+		return SQLITE_IOERR_WRITE;
+	}
+	if (ff->p) {
+		struct fi_path *p = ff->p;
+		if (p->n == p->cap) {
+			p->cap = p->cap ? p->cap * 2 : 256;
+			p->u = realloc(p->u, p->cap * sizeof(*p->u));
+		}
+		struct fi_undo *u = &p->u[p->n++];
+		sqlite3_int64 sz = 0;
+		ff->real->pMethods->xFileSize(ff->real, &sz);
+		u->off = off;
+		u->len = amt;
+		u->old_len = sz <= off ? 0 : (sz - off >= amt ? amt : (int)(sz - off));
+		u->old = malloc((size_t)amt);
+		memset(u->old, 0, (size_t)amt);
+		if (u->old_len)
+			ff->real->pMethods->xRead(ff->real, u->old, u->old_len, off);
+	}
+	int rc = ff->real->pMethods->xWrite(ff->real, buf, amt, off);
+	pthread_mutex_unlock(&fi.mu);
+	return rc;
+}
+
+static int fi_truncate(sqlite3_file *f, sqlite3_int64 size)
+{
+	struct fi_file *ff = (struct fi_file *)f;
+	pthread_mutex_lock(&fi.mu);
+	int rc = SQLITE_IOERR_TRUNCATE;
+	if (!fi.cut) {
+		rc = ff->real->pMethods->xTruncate(ff->real, size);
+		if (rc == SQLITE_OK && ff->p && ff->p->synced_size > size)
+			ff->p->synced_size = size;
+	}
+	pthread_mutex_unlock(&fi.mu);
+	return rc;
+}
+
+static int fi_sync(sqlite3_file *f, int flags)
+{
+	struct fi_file *ff = (struct fi_file *)f;
+	pthread_mutex_lock(&fi.mu);
+	int rc = SQLITE_IOERR_FSYNC;
+	if (!fi.cut && !fi.fail_sync) {
+		rc = ff->real->pMethods->xSync(ff->real, flags);
+		if (rc == SQLITE_OK && ff->p) {
+			fi_path_clear(ff->p);
+			ff->real->pMethods->xFileSize(ff->real, &ff->p->synced_size);
+		}
+	}
+	pthread_mutex_unlock(&fi.mu);
+	return rc;
+}
+
+static int fi_file_size(sqlite3_file *f, sqlite3_int64 *sz)
+{
+	return FI_REAL(f)->pMethods->xFileSize(FI_REAL(f), sz);
+}
+static int fi_lock(sqlite3_file *f, int l)
+{
+	return FI_REAL(f)->pMethods->xLock(FI_REAL(f), l);
+}
+static int fi_unlock(sqlite3_file *f, int l)
+{
+	return FI_REAL(f)->pMethods->xUnlock(FI_REAL(f), l);
+}
+static int fi_check_reserved(sqlite3_file *f, int *out)
+{
+	return FI_REAL(f)->pMethods->xCheckReservedLock(FI_REAL(f), out);
+}
+static int fi_file_control(sqlite3_file *f, int op, void *arg)
+{
+	return FI_REAL(f)->pMethods->xFileControl(FI_REAL(f), op, arg);
+}
+static int fi_sector_size(sqlite3_file *f)
+{
+	return FI_REAL(f)->pMethods->xSectorSize(FI_REAL(f));
+}
+static int fi_dev_chars(sqlite3_file *f)
+{
+	return FI_REAL(f)->pMethods->xDeviceCharacteristics(FI_REAL(f));
+}
+static int fi_shm_map(sqlite3_file *f, int pg, int pgsz, int extend, void volatile **pp)
+{
+	return FI_REAL(f)->pMethods->xShmMap(FI_REAL(f), pg, pgsz, extend, pp);
+}
+static int fi_shm_lock(sqlite3_file *f, int offset, int n, int flags)
+{
+	return FI_REAL(f)->pMethods->xShmLock(FI_REAL(f), offset, n, flags);
+}
+static void fi_shm_barrier(sqlite3_file *f)
+{
+	FI_REAL(f)->pMethods->xShmBarrier(FI_REAL(f));
+}
+static int fi_shm_unmap(sqlite3_file *f, int del)
+{
+	return FI_REAL(f)->pMethods->xShmUnmap(FI_REAL(f), del);
+}
+
+static const sqlite3_io_methods fi_io = {
+    .iVersion = 2, /* no xFetch: memory-mapped I/O would bypass the undo log */
+    .xClose = fi_close,
+    .xRead = fi_read,
+    .xWrite = fi_write,
+    .xTruncate = fi_truncate,
+    .xSync = fi_sync,
+    .xFileSize = fi_file_size,
+    .xLock = fi_lock,
+    .xUnlock = fi_unlock,
+    .xCheckReservedLock = fi_check_reserved,
+    .xFileControl = fi_file_control,
+    .xSectorSize = fi_sector_size,
+    .xDeviceCharacteristics = fi_dev_chars,
+    .xShmMap = fi_shm_map,
+    .xShmLock = fi_shm_lock,
+    .xShmBarrier = fi_shm_barrier,
+    .xShmUnmap = fi_shm_unmap,
+};
+
+static int fi_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags,
+                   int *out_flags)
+{
+	(void)vfs;
+	struct fi_file *ff = (struct fi_file *)file;
+	ff->real = (sqlite3_file *)(ff + 1);
+	ff->p = NULL;
+	int rc = fi.real->xOpen(fi.real, name, ff->real, flags, out_flags);
+	if (rc != SQLITE_OK) {
+		file->pMethods = NULL;
+		return rc;
+	}
+	if (name && (flags & (SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_WAL))) {
+		pthread_mutex_lock(&fi.mu);
+		ff->p = fi_path_for(name, ff->real);
+		pthread_mutex_unlock(&fi.mu);
+	}
+	file->pMethods = &fi_io;
+	return SQLITE_OK;
+}
+
+static int fi_delete(sqlite3_vfs *vfs, const char *name, int sync_dir)
+{
+	(void)vfs;
+	pthread_mutex_lock(&fi.mu);
+	int rc = SQLITE_IOERR_DELETE;
+	if (!fi.cut) {
+		rc = fi.real->xDelete(fi.real, name, sync_dir);
+		for (int i = 0; i < FI_PATHS; i++)
+			if (fi.paths[i].used && strcmp(fi.paths[i].name, name) == 0) {
+				fi_path_clear(&fi.paths[i]);
+				fi.paths[i].used = false;
+			}
+	}
+	pthread_mutex_unlock(&fi.mu);
+	return rc;
+}
+
+static int fi_access(sqlite3_vfs *v, const char *n, int f, int *out)
+{
+	(void)v;
+	return fi.real->xAccess(fi.real, n, f, out);
+}
+static int fi_full_pathname(sqlite3_vfs *v, const char *n, int len, char *out)
+{
+	(void)v;
+	return fi.real->xFullPathname(fi.real, n, len, out);
+}
+static int fi_randomness(sqlite3_vfs *v, int n, char *out)
+{
+	(void)v;
+	return fi.real->xRandomness(fi.real, n, out);
+}
+static int fi_sleep(sqlite3_vfs *v, int us)
+{
+	(void)v;
+	return fi.real->xSleep(fi.real, us);
+}
+static int fi_current_time(sqlite3_vfs *v, double *t)
+{
+	(void)v;
+	return fi.real->xCurrentTime(fi.real, t);
+}
+static int fi_last_error(sqlite3_vfs *v, int n, char *out)
+{
+	(void)v;
+	return fi.real->xGetLastError(fi.real, n, out);
+}
+static int fi_current_time64(sqlite3_vfs *v, sqlite3_int64 *t)
+{
+	(void)v;
+	return fi.real->xCurrentTimeInt64(fi.real, t);
+}
+
+static void fi_setup(void)
+{
+	pthread_mutex_lock(&fi.mu);
+	if (!fi.registered) {
+		fi.real = sqlite3_vfs_find(NULL);
+		memset(&fi.vfs, 0, sizeof(fi.vfs));
+		fi.vfs.iVersion = 2;
+		fi.vfs.szOsFile = (int)sizeof(struct fi_file) + fi.real->szOsFile;
+		fi.vfs.mxPathname = fi.real->mxPathname;
+		fi.vfs.zName = "mwfi";
+		fi.vfs.xOpen = fi_open;
+		fi.vfs.xDelete = fi_delete;
+		fi.vfs.xAccess = fi_access;
+		fi.vfs.xFullPathname = fi_full_pathname;
+		fi.vfs.xRandomness = fi_randomness;
+		fi.vfs.xSleep = fi_sleep;
+		fi.vfs.xCurrentTime = fi_current_time;
+		fi.vfs.xGetLastError = fi_last_error;
+		fi.vfs.xCurrentTimeInt64 = fi_current_time64;
+		sqlite3_vfs_register(&fi.vfs, 0);
+		fi.registered = true;
+	}
+	fi.cut = false;
+	fi.fail_sync = false;
+	fi.writes = fi.cut_after_writes = 0;
+	fi.writes_lost = fi.writes_torn = fi.writes_kept = 0;
+	for (int i = 0; i < FI_PATHS; i++) {
+		fi_path_clear(&fi.paths[i]);
+		fi.paths[i].used = false;
+	}
+	pthread_mutex_unlock(&fi.mu);
+}
+
+static void fi_set_cut(bool on)
+{
+	pthread_mutex_lock(&fi.mu);
+	fi.cut = on;
+	pthread_mutex_unlock(&fi.mu);
+}
+
+/* The power is gone: decide the fate of every unsynced write (newest
+ * first, so restoring old bytes composes), then cut files back to what
+ * the surviving writes need. Call after every connection closed. */
+static void fi_power_loss(unsigned seed)
+{
+	pthread_mutex_lock(&fi.mu);
+	srand(seed);
+	for (int i = 0; i < FI_PATHS; i++) {
+		struct fi_path *p = &fi.paths[i];
+		if (!p->used)
+			continue;
+		int fd = open(p->name, O_RDWR);
+		if (fd < 0)
+			continue; /* deleted before the cut */
+		sqlite3_int64 keep_end = p->synced_size;
+		for (size_t k = p->n; k-- > 0;) {
+			struct fi_undo *u = &p->u[k];
+			int fate = rand() % 3; /* 0 kept, 1 lost, 2 torn */
+			int kept = 0;
+			if (fate == 2 && u->len > 512)
+				kept = 512 * (1 + rand() % ((u->len - 1) / 512));
+			else if (fate == 0)
+				kept = u->len;
+			if (kept == u->len)
+				fi.writes_kept++;
+			else if (kept)
+				fi.writes_torn++;
+			else
+				fi.writes_lost++;
+			if (kept < u->len &&
+			    pwrite(fd, u->old + kept, (size_t)(u->len - kept), u->off + kept) < 0)
+				fail_msg("power loss: pwrite %s: %s", p->name, strerror(errno));
+			if (kept && u->off + kept > keep_end)
+				keep_end = u->off + kept;
+		}
+		struct stat sb;
+		if (fstat(fd, &sb) == 0 && sb.st_size > keep_end &&
+		    ftruncate(fd, (off_t)keep_end) != 0)
+			fail_msg("power loss: truncate %s: %s", p->name, strerror(errno));
+		close(fd);
+		fi_path_clear(p);
+		p->used = false;
+	}
+	pthread_mutex_unlock(&fi.mu);
+}
+
+static void power_loss_loses_nothing_acknowledged(void **state)
+{
+	(void)state;
+	fi_setup();
+	const unsigned seeds[] = {3, 8, 13, 21, 34};
+	for (size_t it = 0; it < sizeof(seeds) / sizeof(seeds[0]); it++) {
+		fi_setup();
+		struct tdir t;
+		tdir_make(&t);
+		struct store_journal_opts o = default_opts(t.db);
+		o.vfs = "mwfi";
+		o.queue_max = 4000;
+		struct store_journal *j = jopen(&o);
+		srand(seeds[it]);
+		pthread_mutex_lock(&fi.mu);
+		fi.cut_after_writes = 300 + (uint64_t)(rand() % 3000);
+		pthread_mutex_unlock(&fi.mu);
+		uint64_t seq = 0, d = 0;
+		bool cut = false;
+		struct pollfd pfd = {.fd = store_journal_notify_fd(j), .events = POLLIN};
+		while (!cut && seq < 100000) {
+			/* ~1.5 KiB records: the WAL passes 1000 pages, so checkpoints
+			 * (unsynced writes to the main file) happen before the cut */
+			struct store_rec r =
+			    mkrec("ROK", seq + 1, "USA", seq + 1, 1200 + (size_t)(seq * 7 % 600));
+			int rc = store_journal_append(j, &r, NULL);
+			if (rc == -ENOBUFS || rc == -EIO) {
+				poll(&pfd, 1, 10);
+				store_journal_drain(j, &d, NULL, NULL);
+			} else {
+				assert_int_equal(rc, 0);
+				seq++;
+				if (seq % 64 == 0)
+					store_journal_drain(j, &d, NULL, NULL);
+			}
+			pthread_mutex_lock(&fi.mu);
+			cut = fi.cut;
+			pthread_mutex_unlock(&fi.mu);
+		}
+		assert_true(cut);
+		sleep_ms(30); /* a commit whose fsync succeeded before the cut publishes */
+		store_journal_drain(j, &d, NULL, NULL);
+		store_journal_free(j);
+		fi_power_loss(seeds[it]);
+		fi_set_cut(false);
+
+		o.vfs = NULL;
+		o.check = STORE_CHECK_FULL;
+		j = jopen(&o);
+		uint64_t dp = store_journal_durable_pos(j);
+		printf("  power loss seed %u: %llu appended, %llu acked durable, %llu recovered; "
+		       "unsynced writes "
+		       "kept %llu, torn %llu, lost %llu\n",
+		       seeds[it], (unsigned long long)seq, (unsigned long long)d,
+		       (unsigned long long)dp, (unsigned long long)fi.writes_kept,
+		       (unsigned long long)fi.writes_torn, (unsigned long long)fi.writes_lost);
+		if (dp < d)
+			fail_msg("seed %u: %llu were acked durable, only %llu survived", seeds[it],
+			         (unsigned long long)d, (unsigned long long)dp);
+		struct coll c = {0};
+		int n = store_journal_read(j, 1, 0, 0, coll_fn, &c, NULL);
+		assert_int_equal(n, (int)dp);
+		assert_false(c.bad);
+		for (size_t i = 0; i < c.n; i++)
+			if (c.recs[i].seq != i + 1)
+				fail_msg("seed %u: pos %zu holds seq %llu", seeds[it], i + 1,
+				         (unsigned long long)c.recs[i].seq);
+		coll_free(&c);
+		uint64_t rx = 0;
+		if (dp) {
+			assert_int_equal(store_journal_peer_rx(j, "USA", &rx), 0);
+			assert_int_equal(rx, dp);
+		}
+		store_journal_free(j);
+		tdir_rm(&t);
+	}
+}
+
+static void failed_fsync_stops_the_journal_and_keeps_what_was_durable(void **state)
+{
+	(void)state;
+	fi_setup();
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	o.vfs = "mwfi";
+	struct store_journal *j = jopen(&o);
+	for (uint64_t i = 1; i <= 50; i++) {
+		struct store_rec r = mkrec("ROK", i, NULL, 0, 200);
+		append_ok(j, &r, i);
+	}
+	sync_ok(j);
+	pthread_mutex_lock(&fi.mu);
+	fi.fail_sync = true;
+	pthread_mutex_unlock(&fi.mu);
+	struct store_rec r = mkrec("ROK", 51, NULL, 0, 200);
+	append_ok(j, &r, 51);
+	assert_int_equal(store_journal_sync(j, 10 * MW_NS_PER_S), -EIO);
+	pthread_mutex_lock(&fi.mu);
+	fi.fail_sync = false; /* a retry would now "succeed": it must not happen */
+	pthread_mutex_unlock(&fi.mu);
+	sleep_ms(100);
+	assert_int_equal(store_journal_durable_pos(j), 50);
+	r = mkrec("ROK", 52, NULL, 0, 200);
+	assert_int_equal(store_journal_append(j, &r, NULL), -EIO);
+	assert_int_equal(store_journal_drain(j, NULL, NULL, NULL), -EIO);
+	assert_int_equal(store_journal_sync(j, MW_NS_PER_S), -EIO);
+	struct store_journal_stats st;
+	store_journal_get_stats(j, &st);
+	assert_int_equal(st.commit_errors, 1);
+	store_journal_free(j);
+	o.vfs = NULL;
+	o.check = STORE_CHECK_FULL;
+	j = jopen(&o);
+	assert_true(store_journal_durable_pos(j) >= 50);
+	check_durable_intact(j, 1, store_journal_durable_pos(j));
+	store_journal_free(j);
+	tdir_rm(&t);
+}
+
 /* ---- retention ---- */
 
 static void retention_respects_peer_cursors_and_hard_limits(void **state)
@@ -1159,6 +1781,55 @@ static void retention_runs_by_itself_on_its_interval(void **state)
 	tdir_rm(&t);
 }
 
+static void periodic_retention_of_many_rows_lets_commits_through(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	struct store_journal *j = jopen(&o);
+	int64_t now = mw_time_now_ns();
+	const uint64_t old_n = 7000; /* several retention chunks */
+	for (uint64_t i = 1; i <= old_n; i++) {
+		struct store_rec r = mkrec("ROK", i, NULL, 0, 64);
+		r.accept_ns = now - 3600 * MW_NS_PER_S;
+		append_ok(j, &r, i);
+	}
+	sync_ok(j);
+	store_journal_free(j);
+	o.retain_age_ns = 60 * MW_NS_PER_S;
+	o.retain_interval_ns = MW_NS_PER_MS;
+	j = jopen(&o);
+	/* append and wait for each while the periodic pass works through the
+	 * old rows: every append must become durable, and the pass must still
+	 * finish */
+	uint64_t seq = old_n;
+	struct store_journal_stats st;
+	int64_t end = mw_time_mono_ns() + 30 * MW_NS_PER_S;
+	do {
+		struct store_rec r = mkrec("ROK", ++seq, NULL, 0, 64);
+		r.accept_ns = 0; /* now: fresh */
+		append_ok(j, &r, seq);
+		sync_ok(j);
+		store_journal_get_stats(j, &st);
+	} while (st.rows > seq - old_n && mw_time_mono_ns() < end);
+	assert_int_equal(st.rows, seq - old_n);
+	assert_int_equal(st.first_pos, old_n + 1);
+	assert_int_equal(st.retained_deleted, old_n);
+	printf("  periodic retention: %llu old rows deleted while %llu appends committed\n",
+	       (unsigned long long)old_n, (unsigned long long)(seq - old_n));
+	struct store_rec r = mkrec("ROK", 5, NULL, 0, 64);
+	assert_int_equal(store_journal_append(j, &r, NULL), -MW_EREPLAY);
+	store_journal_free(j);
+	struct store_check_report *rep = calloc(1, sizeof(*rep));
+	assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
+	if (rep->problems)
+		fail_msg("check: %s", rep->first_problem);
+	assert_int_equal(rep->origins[0].floor, old_n);
+	free(rep);
+	tdir_rm(&t);
+}
+
 static void queue_is_bounded_and_full_is_an_error_not_a_loss(void **state)
 {
 	(void)state;
@@ -1223,8 +1894,21 @@ static void check_reports_origins_gaps_and_cursors(void **state)
 	}
 	sync_ok(j);
 	assert_int_equal(store_journal_set_peer_acked(j, "USA", 40), 0);
-	store_journal_free(j);
+	/* both read-only tools work while the journal is open for writing */
+	struct coll c = {0};
+	struct mw_errbuf e = {{0}};
+	int n = store_journal_dump_file(t.db, 45, coll_fn, &c, &e);
+	if (n != 8)
+		fail_msg("dump_file from 45: %d (%s)", n, e.msg);
+	assert_int_equal(c.recs[0].pos, 45);
+	assert_string_equal(c.recs[7].origin, "JPN");
+	assert_int_equal(c.recs[7].seq, 104);
+	assert_false(c.bad);
+	coll_free(&c);
 	struct store_check_report *rep = calloc(1, sizeof(*rep));
+	assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
+	assert_int_equal(rep->problems, 0);
+	store_journal_free(j);
 	assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
 	if (rep->problems)
 		fail_msg("clean journal has problems: %s", rep->first_problem);
@@ -1248,7 +1932,6 @@ static void check_reports_origins_gaps_and_cursors(void **state)
 	assert_string_equal(rep->peers[0].peer, "USA");
 	assert_int_equal(rep->peers[0].rx, 47);
 	assert_int_equal(rep->peers[0].acked, 40);
-	struct mw_errbuf e = {{0}};
 	char missing[400];
 	snprintf(missing, sizeof(missing), "%s/nope.db", t.dir);
 	assert_int_equal(store_journal_check(missing, rep, &e), -ENOENT);
@@ -1276,13 +1959,17 @@ int main(void)
 	    cmocka_unit_test(duplicates_are_refused_pending_committed_and_after_reopen),
 	    cmocka_unit_test(group_commit_puts_many_appends_in_few_transactions),
 	    cmocka_unit_test(durable_pos_advances_only_after_commit),
+	    cmocka_unit_test(pending_reads_see_every_record_once_in_order_while_commits_race),
 	    cmocka_unit_test(peer_cursors_are_stored_with_the_envelopes_and_survive_reopen),
 	    cmocka_unit_test(kill_9_loses_nothing_acknowledged),
+	    cmocka_unit_test(power_loss_loses_nothing_acknowledged),
+	    cmocka_unit_test(failed_fsync_stops_the_journal_and_keeps_what_was_durable),
 	    cmocka_unit_test(corrupt_files_give_a_clear_error_not_a_crash),
 	    cmocka_unit_test(full_disk_by_page_cap_keeps_queue_and_recovers),
 	    cmocka_unit_test(full_disk_on_tmpfs_keeps_queue_and_recovers),
 	    cmocka_unit_test(retention_respects_peer_cursors_and_hard_limits),
 	    cmocka_unit_test(retention_runs_by_itself_on_its_interval),
+	    cmocka_unit_test(periodic_retention_of_many_rows_lets_commits_through),
 	    cmocka_unit_test(queue_is_bounded_and_full_is_an_error_not_a_loss),
 	    cmocka_unit_test(check_reports_origins_gaps_and_cursors),
 	    cmocka_unit_test(release_set_membership),
