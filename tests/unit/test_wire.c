@@ -957,13 +957,13 @@ static void merkle_matches_the_documented_construction(void **state)
 	sha256_2(y, 5, NULL, 0, 0x00, l[1]);
 	sha256_2(z, 7, NULL, 0, 0x00, l[2]);
 	uint8_t got[32];
-	assert_err(wire_merkle_leaf(x, 5, got), 0);
+	assert_err(wire_merkle_leaf(NULL, x, 5, got), 0);
 	assert_memory_equal(got, l[0], 32);
 	/* three leaves: root = H(1 || H(1 || l0 || l1) || l2); l2 carried up */
 	sha256_2(l[0], 32, l[1], 32, 0x01, n01);
 	sha256_2(n01, 32, l[2], 32, 0x01, want);
 	struct wire_merkle t;
-	assert_err(wire_merkle_build(&t, (const uint8_t(*)[32])l, 3), 0);
+	assert_err(wire_merkle_build(NULL, &t, (const uint8_t(*)[32])l, 3), 0);
 	assert_memory_equal(wire_merkle_root(&t), want, 32);
 	uint8_t proof[16][32];
 	assert_int_equal(wire_merkle_proof(&t, 2, proof), 1);
@@ -973,11 +973,11 @@ static void merkle_matches_the_documented_construction(void **state)
 	assert_memory_equal(proof[1], l[2], 32);
 	wire_merkle_finish(&t);
 	/* one leaf: the root is the leaf, no proof */
-	assert_err(wire_merkle_build(&t, (const uint8_t(*)[32])l, 1), 0);
+	assert_err(wire_merkle_build(NULL, &t, (const uint8_t(*)[32])l, 1), 0);
 	assert_memory_equal(wire_merkle_root(&t), l[0], 32);
 	assert_int_equal(wire_merkle_proof(&t, 0, proof), 0);
 	wire_merkle_finish(&t);
-	assert_err(wire_merkle_build(&t, (const uint8_t(*)[32])l, 0), -EINVAL);
+	assert_err(wire_merkle_build(NULL, &t, (const uint8_t(*)[32])l, 0), -EINVAL);
 }
 
 static void merkle_every_proof_climbs_to_the_root(void **state)
@@ -987,11 +987,11 @@ static void merkle_every_proof_climbs_to_the_root(void **state)
 	uint8_t leaves[MAXN][32];
 	for (int i = 0; i < MAXN; i++) {
 		uint8_t v = (uint8_t)i;
-		assert_err(wire_merkle_leaf(&v, 1, leaves[i]), 0);
+		assert_err(wire_merkle_leaf(NULL, &v, 1, leaves[i]), 0);
 	}
 	for (uint32_t n = 1; n <= MAXN; n++) {
 		struct wire_merkle t;
-		assert_err(wire_merkle_build(&t, (const uint8_t(*)[32])leaves, n), 0);
+		assert_err(wire_merkle_build(NULL, &t, (const uint8_t(*)[32])leaves, n), 0);
 		int depth = 0;
 		while ((1u << depth) < n)
 			depth++;
@@ -1000,20 +1000,20 @@ static void merkle_every_proof_climbs_to_the_root(void **state)
 			int len = wire_merkle_proof(&t, i, proof);
 			assert_int_equal(len, wire_merkle_proof_len(i, n));
 			assert_true(len <= depth);
-			assert_err(wire_merkle_root_from_proof(leaves[i], i, n,
+			assert_err(wire_merkle_root_from_proof(NULL, leaves[i], i, n,
 			                                       (const uint8_t(*)[32])proof,
 			                                       (size_t)len, root),
 			           0);
 			assert_memory_equal(root, wire_merkle_root(&t), 32);
 			if (len > 0)
-				assert_err(wire_merkle_root_from_proof(leaves[i], i, n,
+				assert_err(wire_merkle_root_from_proof(NULL, leaves[i], i, n,
 				                                       (const uint8_t(*)[32])proof,
 				                                       (size_t)len - 1, root),
 				           -MW_EPROOF);
 			/* the proof of leaf i does not prove another leaf */
 			if (n > 1) {
 				uint32_t j = (i + 1) % n;
-				if (wire_merkle_root_from_proof(leaves[j], i, n,
+				if (wire_merkle_root_from_proof(NULL, leaves[j], i, n,
 				                                (const uint8_t(*)[32])proof,
 				                                (size_t)len, root) == 0)
 					assert_memory_not_equal(root, wire_merkle_root(&t), 32);
