@@ -1539,6 +1539,36 @@ static void payload_check_ties_payload_to_envelope(void **state)
 	mw_buf_finish(&pl);
 }
 
+static void encoders_leave_a_full_buffer_unchanged(void **state)
+{
+	struct fx *fx = *state;
+	struct batch bt;
+	batch_make(&bt, fx->kor, 2);
+	struct mw_buf small;
+	mw_buf_init(&small, 64);
+	assert_err(mw_buf_append(&small, "abc", 3), 0);
+	assert_err(wire_envelope_frame(bt.sl[0].p, bt.sl[0].len, &bt.auth[0], &small), -ENOBUFS);
+	assert_err(wire_body_encode(&(struct wire_body){0}, &small), -MW_EFIELD);
+	struct mw_obs o = radar_obs();
+	assert_err(wire_obs_encode(&o, &small), -ENOBUFS);
+	uint8_t big[100] = {0};
+	assert_err(wire_frame_append(&small, WIRE_FT_ACK, big, sizeof(big)), -ENOBUFS);
+	assert_int_equal(mw_buf_used(&small), 3);
+	assert_memory_equal(mw_buf_peek(&small), "abc", 3);
+	/* and a decoder failure leaves the output untouched */
+	struct wire_envelope e;
+	memset(&e, 0x77, sizeof(e));
+	struct wire_envelope before = e;
+	const uint8_t junk[] = {0x12, 0x01};
+	assert_true(wire_envelope_decode(junk, sizeof(junk), &e) < 0);
+	assert_memory_equal(&e, &before, sizeof(e));
+	struct wire_sigcache *c = NULL;
+	assert_err(wire_sigcache_new(0, &c), -EINVAL);
+	assert_null(c);
+	mw_buf_finish(&small);
+	batch_free(&bt);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1577,6 +1607,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(keyring_is_bounded_and_validates, fx_setup,
 	                                    fx_teardown),
 	    cmocka_unit_test(payload_check_ties_payload_to_envelope),
+	    cmocka_unit_test_setup_teardown(encoders_leave_a_full_buffer_unchanged, fx_setup,
+	                                    fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
