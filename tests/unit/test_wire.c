@@ -1569,6 +1569,44 @@ static void encoders_leave_a_full_buffer_unchanged(void **state)
 	batch_free(&bt);
 }
 
+static void largest_body_with_longest_proof_fits_a_default_frame(void **state)
+{
+	struct fx *fx = *state;
+	size_t plen = WIRE_MAX_BODY - 64; /* leaves room for the body's header fields */
+	uint8_t *pl = calloc(1, WIRE_MAX_BODY + 1);
+	assert_non_null(pl);
+	struct wire_body b = good_body(pl, plen);
+	struct mw_buf body, frame;
+	mw_buf_init(&body, 2 * WIRE_FRAME_MAX_DEFAULT);
+	mw_buf_init(&frame, 2 * WIRE_FRAME_MAX_DEFAULT);
+	int n = wire_body_encode(&b, &body);
+	assert_true(n > 0 && (size_t)n <= WIRE_MAX_BODY);
+	/* an auth as long as it gets: leaf 0 of 65536, 16 proof hashes */
+	struct wire_auth a;
+	memset(&a, 0xEE, sizeof(a));
+	a.leaf_index = 0;
+	a.leaf_count = WIRE_MERKLE_MAX_LEAVES;
+	a.proof_len = WIRE_MERKLE_MAX_DEPTH;
+	int fl = wire_envelope_frame(mw_buf_peek(&body), mw_buf_used(&body), &a, &frame);
+	assert_true(fl > 0);
+	struct wire_frame f;
+	assert_int_equal(wire_frame_peek(&frame, WIRE_FRAME_MAX_DEFAULT, &f), fl);
+	struct wire_envelope e;
+	assert_err(wire_envelope_decode(f.payload, f.len, &e), 0);
+	assert_err(wire_verify(fx->kr, NULL, &e), -MW_EPROOF);
+	wire_envelope_finish(&e);
+	/* a payload that makes the body too long is refused at encode time */
+	b.payload_len = WIRE_MAX_BODY + 1; /* the payload alone is too long */
+	mw_buf_reset(&body);
+	assert_err(wire_body_encode(&b, &body), -MW_EFIELD);
+	b.payload_len = WIRE_MAX_BODY; /* the payload fits, the body around it does not */
+	assert_err(wire_body_encode(&b, &body), -EMSGSIZE);
+	assert_int_equal(mw_buf_used(&body), 0);
+	mw_buf_finish(&body);
+	mw_buf_finish(&frame);
+	free(pl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1609,6 +1647,8 @@ int main(void)
 	    cmocka_unit_test(payload_check_ties_payload_to_envelope),
 	    cmocka_unit_test_setup_teardown(encoders_leave_a_full_buffer_unchanged, fx_setup,
 	                                    fx_teardown),
+	    cmocka_unit_test_setup_teardown(largest_body_with_longest_proof_fits_a_default_frame,
+	                                    fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
