@@ -2,7 +2,7 @@
 #   build/       sanitizer build (ASan+UBSan, gcc): what `make test` runs
 #   build-rel/   optimised build: `make demo` and the benchmarks
 #   build-fuzz/  clang + libFuzzer: `make fuzz`
-.PHONY: all deps build test demo fuzz bench bench-journal bench-link clean format
+.PHONY: all deps build test demo fuzz bench bench-journal bench-link bench-wire clean format
 
 MESON ?= meson
 FUZZ_SECONDS ?= 60
@@ -48,6 +48,11 @@ bench-link: deps build-rel/build.ninja
 bench-journal: deps build-rel/build.ninja
 	ninja -C build-rel bench/bench_journal
 	./build-rel/bench/bench_journal $(BENCH_DIR)
+
+# Batch signing against one signature per envelope (docs/protocol.md).
+bench-wire: deps build-rel/build.ninja
+	ninja -C build-rel bench/bench-wire
+	build-rel/bench/bench-wire
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -6,11 +6,13 @@
  * payload checked; link-control frames are decoded and checked.
  *
  * Beyond "no crash, no over-read, no leak" it asserts (abort on failure):
- *  1. a parsed frame lies inside the input and is at least a header long;
+ *  1. a parsed frame lies inside the input and is at least a header long,
+ *     and the same bytes less the last one parse as -EAGAIN;
  *  2. a decoded envelope's header passes wire_body_check;
  *  3. re-framing a decoded envelope (what a relay does) gives bytes that
  *     decode again and verify with the same result.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +83,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (size_t)n != WIRE_FRAME_HDR_LEN + f.len)
 			abort();
 		if (f.len && (f.payload != data + off + WIRE_FRAME_HDR_LEN))
+			abort();
+		/* incremental: one byte less is "need more", never another verdict */
+		struct wire_frame g;
+		if (wire_frame_parse(data + off, (size_t)n - 1, FUZZ_MAX_FRAME, &g) != -EAGAIN)
 			abort();
 		switch (f.type) {
 		case WIRE_FT_ENVELOPE:

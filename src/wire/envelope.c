@@ -98,6 +98,8 @@ int wire_body_encode(const struct wire_body *b, struct mw_buf *out)
 	m.has_payload = 1;
 	m.payload.data = (uint8_t *)b->payload;
 	m.payload.len = b->payload_len;
+	if (protobuf_c_message_get_packed_size(&m.base) > WIRE_MAX_BODY)
+		return -EMSGSIZE;
 	return wire_msg_encode(&m.base, out);
 }
 

@@ -25,6 +25,7 @@
 #include "core/buf.h"
 #include "core/obs.h"
 #include "core/time.h"
+#include "wire/frame.h"
 #include "wire/sign.h"
 
 enum wire_kind {
@@ -33,8 +34,12 @@ enum wire_kind {
 	WIRE_KIND_ALERT = 3,
 };
 
-#define WIRE_MAX_RELEASE 32         /* nations in a releasability set */
-#define WIRE_MAX_BODY    (1u << 20) /* bytes of an encoded EnvelopeBody */
+#define WIRE_MAX_RELEASE 32 /* nations in a releasability set */
+/* Bytes of an encoded EnvelopeBody (and so of its payload): 1 KiB less
+ * than the default frame maximum, so an envelope whose Auth carries the
+ * longest proof (16 hashes, about 680 bytes with the signature and root)
+ * still fits a default-size frame. */
+#define WIRE_MAX_BODY (WIRE_FRAME_MAX_DEFAULT - 1024u)
 
 /* "OBSERVATION", "TRACK", "ALERT"; "?" otherwise. */
 const char *wire_kind_str(int kind);
@@ -58,7 +63,8 @@ int wire_body_check(const struct wire_body *b);
 bool wire_body_releasable_to(const struct wire_body *b, const char *nation);
 
 /* Validate and append the encoded EnvelopeBody to out; returns the number
- * of bytes appended. -MW_EFIELD, -ENOBUFS, -ENOMEM; out unchanged on error. */
+ * of bytes appended. -MW_EFIELD, -EMSGSIZE (encoding longer than
+ * WIRE_MAX_BODY), -ENOBUFS, -ENOMEM; out unchanged on error. */
 int wire_body_encode(const struct wire_body *b, struct mw_buf *out);
 
 /* Decode and validate an EnvelopeBody. out->payload points into a copy

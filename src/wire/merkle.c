@@ -22,37 +22,80 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 
 #include "core/err.h"
 
-int wire_merkle_leaf(const uint8_t *body, size_t len, uint8_t out[WIRE_HASH_LEN])
+int wire_hasher_init(struct wire_hasher *h)
 {
-	static const uint8_t prefix = 0x00;
-	uint8_t h[WIRE_HASH_LEN];
-	unsigned int olen = 0;
-	int rc = -EIO;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	if (!ctx)
-		return -ENOMEM;
-	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) && EVP_DigestUpdate(ctx, &prefix, 1) &&
-	    (len == 0 || EVP_DigestUpdate(ctx, body, len)) && EVP_DigestFinal_ex(ctx, h, &olen) &&
-	    olen == WIRE_HASH_LEN) {
-		memcpy(out, h, WIRE_HASH_LEN);
-		rc = 0;
+	h->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	h->ctx = EVP_MD_CTX_new();
+	if (!h->md || !h->ctx) {
+		int rc = h->md ? -ENOMEM : -EIO;
+		wire_hasher_finish(h);
+		ERR_clear_error();
+		return rc;
 	}
-	EVP_MD_CTX_free(ctx);
+	return 0;
+}
+
+void wire_hasher_finish(struct wire_hasher *h)
+{
+	if (!h)
+		return;
+	EVP_MD_CTX_free(h->ctx);
+	EVP_MD_free(h->md);
+	h->ctx = NULL;
+	h->md = NULL;
+}
+
+/* SHA-256(prefix || a || b); b may be NULL. */
+static int hash3(struct wire_hasher *h, uint8_t prefix, const uint8_t *a, size_t alen,
+                 const uint8_t *b, size_t blen, uint8_t out[WIRE_HASH_LEN])
+{
+	uint8_t d[WIRE_HASH_LEN];
+	unsigned int olen = 0;
+	if (EVP_DigestInit_ex2(h->ctx, h->md, NULL) != 1 ||
+	    EVP_DigestUpdate(h->ctx, &prefix, 1) != 1 ||
+	    (alen && EVP_DigestUpdate(h->ctx, a, alen) != 1) ||
+	    (blen && EVP_DigestUpdate(h->ctx, b, blen) != 1) ||
+	    EVP_DigestFinal_ex(h->ctx, d, &olen) != 1 || olen != WIRE_HASH_LEN) {
+		ERR_clear_error();
+		return -EIO;
+	}
+	memcpy(out, d, WIRE_HASH_LEN);
+	return 0;
+}
+
+/* Use h, or set up tmp and use that. */
+static int hasher_get(struct wire_hasher **h, struct wire_hasher *tmp)
+{
+	if (*h)
+		return 0;
+	int rc = wire_hasher_init(tmp);
+	if (rc == 0)
+		*h = tmp;
 	return rc;
 }
 
-static void node_hash(const uint8_t *left, const uint8_t *right, uint8_t out[WIRE_HASH_LEN])
+int wire_merkle_leaf(struct wire_hasher *h, const uint8_t *body, size_t len,
+                     uint8_t out[WIRE_HASH_LEN])
 {
-	uint8_t buf[1 + 2 * WIRE_HASH_LEN];
-	buf[0] = 0x01;
-	memcpy(buf + 1, left, WIRE_HASH_LEN);
-	memcpy(buf + 1 + WIRE_HASH_LEN, right, WIRE_HASH_LEN);
-	SHA256(buf, sizeof(buf), out);
+	struct wire_hasher tmp = {0};
+	if (!body && len)
+		return -EINVAL;
+	int rc = hasher_get(&h, &tmp);
+	if (rc == 0)
+		rc = hash3(h, 0x00, body, len, NULL, 0, out);
+	wire_hasher_finish(&tmp);
+	return rc;
+}
+
+static int node_hash(struct wire_hasher *h, const uint8_t *left, const uint8_t *right,
+                     uint8_t out[WIRE_HASH_LEN])
+{
+	return hash3(h, 0x01, left, WIRE_HASH_LEN, right, WIRE_HASH_LEN, out);
 }
 
 int wire_merkle_proof_len(uint32_t index, uint32_t count)
@@ -66,7 +109,8 @@ int wire_merkle_proof_len(uint32_t index, uint32_t count)
 	return len;
 }
 
-int wire_merkle_root_from_proof(const uint8_t leaf[WIRE_HASH_LEN], uint32_t index, uint32_t count,
+int wire_merkle_root_from_proof(struct wire_hasher *hs, const uint8_t leaf[WIRE_HASH_LEN],
+                                uint32_t index, uint32_t count,
                                 const uint8_t (*proof)[WIRE_HASH_LEN], size_t proof_len,
                                 uint8_t root[WIRE_HASH_LEN])
 {
@@ -75,21 +119,26 @@ int wire_merkle_root_from_proof(const uint8_t leaf[WIRE_HASH_LEN], uint32_t inde
 		return want;
 	if (proof_len != (size_t)want || (proof_len && !proof))
 		return -MW_EPROOF;
+	struct wire_hasher tmp = {0};
+	int rc = hasher_get(&hs, &tmp);
 	uint8_t h[WIRE_HASH_LEN];
 	memcpy(h, leaf, WIRE_HASH_LEN);
 	size_t k = 0;
-	for (uint32_t w = count, i = index; w > 1; w = (w + 1) / 2, i /= 2) {
+	for (uint32_t w = count, i = index; rc == 0 && w > 1; w = (w + 1) / 2, i /= 2) {
 		if (i & 1)
-			node_hash(proof[k++], h, h);
+			rc = node_hash(hs, proof[k++], h, h);
 		else if (i + 1 < w)
-			node_hash(h, proof[k++], h);
+			rc = node_hash(hs, h, proof[k++], h);
 		/* else: carried up unchanged */
 	}
-	memcpy(root, h, WIRE_HASH_LEN);
-	return 0;
+	wire_hasher_finish(&tmp);
+	if (rc == 0)
+		memcpy(root, h, WIRE_HASH_LEN);
+	return rc;
 }
 
-int wire_merkle_build(struct wire_merkle *t, const uint8_t (*leaves)[WIRE_HASH_LEN], uint32_t count)
+int wire_merkle_build(struct wire_hasher *hs, struct wire_merkle *t,
+                      const uint8_t (*leaves)[WIRE_HASH_LEN], uint32_t count)
 {
 	if (!t || !leaves || count == 0 || count > WIRE_MERKLE_MAX_LEAVES)
 		return -EINVAL;
@@ -106,20 +155,33 @@ int wire_merkle_build(struct wire_merkle *t, const uint8_t (*leaves)[WIRE_HASH_L
 			break;
 		w = (w + 1) / 2;
 	}
+	struct wire_hasher tmp = {0};
+	int rc = hasher_get(&hs, &tmp);
+	if (rc < 0)
+		return rc;
 	m.nodes = malloc(total * WIRE_HASH_LEN);
-	if (!m.nodes)
+	if (!m.nodes) {
+		wire_hasher_finish(&tmp);
 		return -ENOMEM;
+	}
 	m.count = count;
 	memcpy(m.nodes, leaves, (size_t)count * WIRE_HASH_LEN);
-	for (uint32_t k = 0; k + 1 < m.n_levels; k++) {
+	for (uint32_t k = 0; rc == 0 && k + 1 < m.n_levels; k++) {
 		uint8_t(*lo)[WIRE_HASH_LEN] = m.nodes + m.offset[k];
 		uint8_t(*hi)[WIRE_HASH_LEN] = m.nodes + m.offset[k + 1];
 		for (uint32_t i = 0; i < m.width[k + 1]; i++) {
 			if (2 * i + 1 < m.width[k])
-				node_hash(lo[2 * i], lo[2 * i + 1], hi[i]);
+				rc = node_hash(hs, lo[2 * i], lo[2 * i + 1], hi[i]);
 			else
 				memcpy(hi[i], lo[2 * i], WIRE_HASH_LEN);
+			if (rc < 0)
+				break;
 		}
+	}
+	wire_hasher_finish(&tmp);
+	if (rc < 0) {
+		free(m.nodes);
+		return rc;
 	}
 	*t = m;
 	return 0;

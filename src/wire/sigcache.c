@@ -40,6 +40,7 @@ struct wire_sigcache {
 	uint32_t *buckets;
 	struct slot *slots;
 	struct wire_sigcache_stats st;
+	struct wire_hasher hasher;
 };
 
 int wire_sigcache_new(size_t max_entries, struct wire_sigcache **out)
@@ -54,7 +55,8 @@ int wire_sigcache_new(size_t max_entries, struct wire_sigcache **out)
 		nb *= 2;
 	c->buckets = malloc(nb * sizeof(*c->buckets));
 	c->slots = calloc(max_entries, sizeof(*c->slots));
-	if (!c->buckets || !c->slots) {
+	if (!c->buckets || !c->slots || wire_hasher_init(&c->hasher) < 0) {
+		wire_hasher_finish(&c->hasher);
 		free(c->buckets);
 		free(c->slots);
 		free(c);
@@ -72,9 +74,15 @@ void wire_sigcache_free(struct wire_sigcache *c)
 {
 	if (!c)
 		return;
+	wire_hasher_finish(&c->hasher);
 	free(c->buckets);
 	free(c->slots);
 	free(c);
+}
+
+struct wire_hasher *wire_sigcache_hasher(struct wire_sigcache *c)
+{
+	return &c->hasher;
 }
 
 void wire_sigcache_clear(struct wire_sigcache *c)

@@ -93,6 +93,7 @@ struct wire_signer {
 	char origin[MW_NATION_LEN];
 	EVP_PKEY *key;
 	EVP_MD_CTX *ctx;
+	struct wire_hasher hasher;
 };
 
 int wire_signer_new(const char *origin, EVP_PKEY *key, struct wire_signer **out)
@@ -107,7 +108,8 @@ int wire_signer_new(const char *origin, EVP_PKEY *key, struct wire_signer **out)
 	if (!s)
 		return -ENOMEM;
 	s->ctx = EVP_MD_CTX_new();
-	if (!s->ctx || !EVP_PKEY_up_ref(key)) {
+	if (!s->ctx || wire_hasher_init(&s->hasher) < 0 || !EVP_PKEY_up_ref(key)) {
+		wire_hasher_finish(&s->hasher);
 		EVP_MD_CTX_free(s->ctx);
 		free(s);
 		ERR_clear_error();
@@ -156,6 +158,7 @@ void wire_signer_free(struct wire_signer *s)
 		return;
 	EVP_MD_CTX_free(s->ctx);
 	EVP_PKEY_free(s->key);
+	wire_hasher_finish(&s->hasher);
 	free(s);
 }
 
@@ -224,11 +227,12 @@ int wire_batch_sign(struct wire_signer *s, const struct wire_slice *bodies, size
 		return -ENOMEM;
 	struct wire_merkle tree = {0};
 	for (size_t i = 0; i < n; i++) {
-		rc = wire_merkle_leaf(bodies[i].p, bodies[i].len, leaves[i]);
+		rc = wire_merkle_leaf(&s->hasher, bodies[i].p, bodies[i].len, leaves[i]);
 		if (rc < 0)
 			goto out_leaves;
 	}
-	rc = wire_merkle_build(&tree, (const uint8_t(*)[WIRE_HASH_LEN])leaves, (uint32_t)n);
+	rc = wire_merkle_build(&s->hasher, &tree, (const uint8_t(*)[WIRE_HASH_LEN])leaves,
+	                       (uint32_t)n);
 	if (rc < 0)
 		goto out_leaves;
 
@@ -429,14 +433,15 @@ int wire_verify_body(const struct wire_keyring *kr, struct wire_sigcache *cache,
 		return -MW_EPROOF;
 
 	uint8_t leaf[WIRE_HASH_LEN], root[WIRE_HASH_LEN];
-	int rc = wire_merkle_leaf(body, body_len, leaf);
+	struct wire_hasher *h = cache ? wire_sigcache_hasher(cache) : NULL;
+	int rc = wire_merkle_leaf(h, body, body_len, leaf);
 	if (rc < 0)
 		return rc;
-	rc = wire_merkle_root_from_proof(leaf, auth->leaf_index, auth->leaf_count,
+	rc = wire_merkle_root_from_proof(h, leaf, auth->leaf_index, auth->leaf_count,
 	                                 (const uint8_t(*)[WIRE_HASH_LEN])auth->proof,
 	                                 auth->proof_len, root);
 	if (rc < 0)
-		return -MW_EPROOF;
+		return rc == -MW_EPROOF || rc == -EINVAL ? -MW_EPROOF : rc;
 	if (memcmp(root, auth->root, WIRE_HASH_LEN) != 0)
 		return -MW_EPROOF;
 

@@ -149,6 +149,8 @@ void wire_sigcache_key(const uint8_t pub[WIRE_PUBKEY_LEN], const char *origin,
 bool wire_sigcache_lookup(struct wire_sigcache *c, const uint8_t key[WIRE_SIGCACHE_KEY_LEN]);
 /* Record a successful verification (evicting one entry if full). */
 void wire_sigcache_insert(struct wire_sigcache *c, const uint8_t key[WIRE_SIGCACHE_KEY_LEN]);
+/* The cache's SHA-256 context (wire_verify_body hashes with it). */
+struct wire_hasher *wire_sigcache_hasher(struct wire_sigcache *c);
 /* Count an Ed25519 verification and whether it failed. */
 void wire_sigcache_count_verify(struct wire_sigcache *c, bool ok);
 

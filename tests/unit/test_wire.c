@@ -957,13 +957,13 @@ static void merkle_matches_the_documented_construction(void **state)
 	sha256_2(y, 5, NULL, 0, 0x00, l[1]);
 	sha256_2(z, 7, NULL, 0, 0x00, l[2]);
 	uint8_t got[32];
-	assert_err(wire_merkle_leaf(x, 5, got), 0);
+	assert_err(wire_merkle_leaf(NULL, x, 5, got), 0);
 	assert_memory_equal(got, l[0], 32);
 	/* three leaves: root = H(1 || H(1 || l0 || l1) || l2); l2 carried up */
 	sha256_2(l[0], 32, l[1], 32, 0x01, n01);
 	sha256_2(n01, 32, l[2], 32, 0x01, want);
 	struct wire_merkle t;
-	assert_err(wire_merkle_build(&t, (const uint8_t(*)[32])l, 3), 0);
+	assert_err(wire_merkle_build(NULL, &t, (const uint8_t(*)[32])l, 3), 0);
 	assert_memory_equal(wire_merkle_root(&t), want, 32);
 	uint8_t proof[16][32];
 	assert_int_equal(wire_merkle_proof(&t, 2, proof), 1);
@@ -973,11 +973,11 @@ static void merkle_matches_the_documented_construction(void **state)
 	assert_memory_equal(proof[1], l[2], 32);
 	wire_merkle_finish(&t);
 	/* one leaf: the root is the leaf, no proof */
-	assert_err(wire_merkle_build(&t, (const uint8_t(*)[32])l, 1), 0);
+	assert_err(wire_merkle_build(NULL, &t, (const uint8_t(*)[32])l, 1), 0);
 	assert_memory_equal(wire_merkle_root(&t), l[0], 32);
 	assert_int_equal(wire_merkle_proof(&t, 0, proof), 0);
 	wire_merkle_finish(&t);
-	assert_err(wire_merkle_build(&t, (const uint8_t(*)[32])l, 0), -EINVAL);
+	assert_err(wire_merkle_build(NULL, &t, (const uint8_t(*)[32])l, 0), -EINVAL);
 }
 
 static void merkle_every_proof_climbs_to_the_root(void **state)
@@ -987,11 +987,11 @@ static void merkle_every_proof_climbs_to_the_root(void **state)
 	uint8_t leaves[MAXN][32];
 	for (int i = 0; i < MAXN; i++) {
 		uint8_t v = (uint8_t)i;
-		assert_err(wire_merkle_leaf(&v, 1, leaves[i]), 0);
+		assert_err(wire_merkle_leaf(NULL, &v, 1, leaves[i]), 0);
 	}
 	for (uint32_t n = 1; n <= MAXN; n++) {
 		struct wire_merkle t;
-		assert_err(wire_merkle_build(&t, (const uint8_t(*)[32])leaves, n), 0);
+		assert_err(wire_merkle_build(NULL, &t, (const uint8_t(*)[32])leaves, n), 0);
 		int depth = 0;
 		while ((1u << depth) < n)
 			depth++;
@@ -1000,20 +1000,20 @@ static void merkle_every_proof_climbs_to_the_root(void **state)
 			int len = wire_merkle_proof(&t, i, proof);
 			assert_int_equal(len, wire_merkle_proof_len(i, n));
 			assert_true(len <= depth);
-			assert_err(wire_merkle_root_from_proof(leaves[i], i, n,
+			assert_err(wire_merkle_root_from_proof(NULL, leaves[i], i, n,
 			                                       (const uint8_t(*)[32])proof,
 			                                       (size_t)len, root),
 			           0);
 			assert_memory_equal(root, wire_merkle_root(&t), 32);
 			if (len > 0)
-				assert_err(wire_merkle_root_from_proof(leaves[i], i, n,
+				assert_err(wire_merkle_root_from_proof(NULL, leaves[i], i, n,
 				                                       (const uint8_t(*)[32])proof,
 				                                       (size_t)len - 1, root),
 				           -MW_EPROOF);
 			/* the proof of leaf i does not prove another leaf */
 			if (n > 1) {
 				uint32_t j = (i + 1) % n;
-				if (wire_merkle_root_from_proof(leaves[j], i, n,
+				if (wire_merkle_root_from_proof(NULL, leaves[j], i, n,
 				                                (const uint8_t(*)[32])proof,
 				                                (size_t)len, root) == 0)
 					assert_memory_not_equal(root, wire_merkle_root(&t), 32);
@@ -1539,6 +1539,74 @@ static void payload_check_ties_payload_to_envelope(void **state)
 	mw_buf_finish(&pl);
 }
 
+static void encoders_leave_a_full_buffer_unchanged(void **state)
+{
+	struct fx *fx = *state;
+	struct batch bt;
+	batch_make(&bt, fx->kor, 2);
+	struct mw_buf small;
+	mw_buf_init(&small, 64);
+	assert_err(mw_buf_append(&small, "abc", 3), 0);
+	assert_err(wire_envelope_frame(bt.sl[0].p, bt.sl[0].len, &bt.auth[0], &small), -ENOBUFS);
+	assert_err(wire_body_encode(&(struct wire_body){0}, &small), -MW_EFIELD);
+	struct mw_obs o = radar_obs();
+	assert_err(wire_obs_encode(&o, &small), -ENOBUFS);
+	uint8_t big[100] = {0};
+	assert_err(wire_frame_append(&small, WIRE_FT_ACK, big, sizeof(big)), -ENOBUFS);
+	assert_int_equal(mw_buf_used(&small), 3);
+	assert_memory_equal(mw_buf_peek(&small), "abc", 3);
+	/* and a decoder failure leaves the output untouched */
+	struct wire_envelope e;
+	memset(&e, 0x77, sizeof(e));
+	struct wire_envelope before = e;
+	const uint8_t junk[] = {0x12, 0x01};
+	assert_true(wire_envelope_decode(junk, sizeof(junk), &e) < 0);
+	assert_memory_equal(&e, &before, sizeof(e));
+	struct wire_sigcache *c = NULL;
+	assert_err(wire_sigcache_new(0, &c), -EINVAL);
+	assert_null(c);
+	mw_buf_finish(&small);
+	batch_free(&bt);
+}
+
+static void largest_body_with_longest_proof_fits_a_default_frame(void **state)
+{
+	struct fx *fx = *state;
+	size_t plen = WIRE_MAX_BODY - 64; /* leaves room for the body's header fields */
+	uint8_t *pl = calloc(1, WIRE_MAX_BODY + 1);
+	assert_non_null(pl);
+	struct wire_body b = good_body(pl, plen);
+	struct mw_buf body, frame;
+	mw_buf_init(&body, 2 * WIRE_FRAME_MAX_DEFAULT);
+	mw_buf_init(&frame, 2 * WIRE_FRAME_MAX_DEFAULT);
+	int n = wire_body_encode(&b, &body);
+	assert_true(n > 0 && (size_t)n <= WIRE_MAX_BODY);
+	/* an auth as long as it gets: leaf 0 of 65536, 16 proof hashes */
+	struct wire_auth a;
+	memset(&a, 0xEE, sizeof(a));
+	a.leaf_index = 0;
+	a.leaf_count = WIRE_MERKLE_MAX_LEAVES;
+	a.proof_len = WIRE_MERKLE_MAX_DEPTH;
+	int fl = wire_envelope_frame(mw_buf_peek(&body), mw_buf_used(&body), &a, &frame);
+	assert_true(fl > 0);
+	struct wire_frame f;
+	assert_int_equal(wire_frame_peek(&frame, WIRE_FRAME_MAX_DEFAULT, &f), fl);
+	struct wire_envelope e;
+	assert_err(wire_envelope_decode(f.payload, f.len, &e), 0);
+	assert_err(wire_verify(fx->kr, NULL, &e), -MW_EPROOF);
+	wire_envelope_finish(&e);
+	/* a payload that makes the body too long is refused at encode time */
+	b.payload_len = WIRE_MAX_BODY + 1; /* the payload alone is too long */
+	mw_buf_reset(&body);
+	assert_err(wire_body_encode(&b, &body), -MW_EFIELD);
+	b.payload_len = WIRE_MAX_BODY; /* the payload fits, the body around it does not */
+	assert_err(wire_body_encode(&b, &body), -EMSGSIZE);
+	assert_int_equal(mw_buf_used(&body), 0);
+	mw_buf_finish(&body);
+	mw_buf_finish(&frame);
+	free(pl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1577,6 +1645,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(keyring_is_bounded_and_validates, fx_setup,
 	                                    fx_teardown),
 	    cmocka_unit_test(payload_check_ties_payload_to_envelope),
+	    cmocka_unit_test_setup_teardown(encoders_leave_a_full_buffer_unchanged, fx_setup,
+	                                    fx_teardown),
+	    cmocka_unit_test_setup_teardown(largest_body_with_longest_proof_fits_a_default_frame,
+	                                    fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
