@@ -411,6 +411,11 @@ static void conn_tick(evutil_socket_t fd, short what, void *arg)
 		conn_close(c);
 		return;
 	}
+	/* heartbeats overdue (silence for two intervals): degraded until the
+	 * next heartbeat shows a normal RTT again */
+	if (now - c->last_rx_mono > 2 * n->conf->heartbeat_ns && c->peer &&
+	    net_link_carries_data(c->peer->state))
+		peer_set_state(c->peer, NET_LEV_RTT_HIGH);
 	send_heartbeat(c);
 }
 

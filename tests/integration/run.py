@@ -475,17 +475,17 @@ def test_mesh(cl):
     usa.wait_log(lambda r: r.get("msg") == "link up" and r.get("peer") == "jpn", 20, "link up")
     feeders = [n.inject(100000, rate=300, wait=False) for n in (rok, usa, jpn)]
     time.sleep(1.0)
-    # a short freeze (below the 1.5 s timeout): the next heartbeat RTT sample
-    # is ~1 s, the smoothed RTT passes degraded_rtt (50 ms), then recovers
+    # a short freeze (below the 1.5 s timeout): heartbeats are overdue, the
+    # link is degraded, then recovers with the next normal heartbeat
     jpn.proc.send_signal(signal.SIGSTOP)
     time.sleep(0.9)
     jpn.proc.send_signal(signal.SIGCONT)
     rok.wait_log(lambda r: r.get("msg") == "link state" and r.get("peer") == "jpn" and
                  r.get("to") == "degraded", 10, "JPN link degraded")
-    check(True, "ROK marked the JPN link degraded after a 0.9 s stall (RTT above 50 ms)")
+    check(True, "ROK marked the JPN link degraded during a 0.9 s stall (heartbeats overdue)")
     rok.wait_log(lambda r: r.get("msg") == "link state" and r.get("peer") == "jpn" and
                  r.get("from") == "degraded" and r.get("to") == "up", 10, "JPN link up again")
-    check(True, "and up again once the smoothed RTT fell back")
+    check(True, "and up again once heartbeats showed a normal RTT")
     jpn.proc.send_signal(signal.SIGSTOP)
     print("froze jpn (SIGSTOP)", flush=True)
     rok.wait_log(lambda r: r.get("msg") == "rejected" and r.get("reason") == "timeout", 10,

@@ -14,11 +14,15 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
 #include "net/linkstate.h"
 #include "net/nodeconf.h"
 #include "net/release.h"
+#include "net/tls.h"
 #include "net/pki.h"
 
 #ifndef MW_SOURCE_DIR
@@ -540,6 +544,190 @@ static void release_accept_rule_needs_self_and_relay_in_set(void **state)
 	assert_int_equal(net_release_check_rx(&b, "JPN", "USA"), NET_REJ_COUNT);
 }
 
+/* ---- TLS: mutual authentication, TLS 1.3 only, failure reasons ---- */
+
+struct tls_fixture {
+	char dir[64];
+	char ca[128], rogue_ca[128];
+};
+
+/* Write CA, rogue CA and certificates <name>.crt/.key into f->dir. */
+static void tls_write(struct tls_fixture *f, struct pki *ca, const char *name,
+                      enum net_cert_role role, const char *cn, const char *uri, int64_t nb,
+                      int64_t na)
+{
+	struct mw_errbuf err = {{0}};
+	EVP_PKEY *k;
+	X509 *c = NULL;
+	char path[192];
+	assert_int_equal(net_pki_keygen(&k), 0);
+	struct net_cert_spec spec = {role, cn, uri, nb, na};
+	if (net_pki_issue(&spec, k, ca->ca, ca->ca_key, &c, &err))
+		fail_msg("%s", err.msg);
+	snprintf(path, sizeof(path), "%s/%s.crt", f->dir, name);
+	assert_int_equal(net_pki_write_cert(path, c, NULL), 0);
+	snprintf(path, sizeof(path), "%s/%s.key", f->dir, name);
+	assert_int_equal(net_pki_write_key(path, k, NULL), 0);
+	EVP_PKEY_free(k);
+	X509_free(c);
+}
+
+static SSL_CTX *tls_ctx(struct tls_fixture *f, const char *ca, const char *name)
+{
+	char crt[192], key[192];
+	snprintf(crt, sizeof(crt), "%s/%s.crt", f->dir, name);
+	snprintf(key, sizeof(key), "%s/%s.key", f->dir, name);
+	SSL_CTX *ctx = NULL;
+	struct mw_errbuf err = {{0}};
+	if (net_tls_ctx_new(ca, crt, key, &ctx, &err))
+		fail_msg("ctx %s: %s", name, err.msg);
+	return ctx;
+}
+
+/* Handshake over a memory BIO pair, then one byte client -> server so that
+ * a TLS 1.3 server's verdict on the client certificate reaches both sides.
+ * Returns 1 if the server read the byte; *srv_out keeps the server SSL. */
+static int tls_pair(SSL_CTX *sctx, SSL_CTX *cctx, SSL **srv_out)
+{
+	SSL *s = SSL_new(sctx), *c = SSL_new(cctx);
+	BIO *sb = NULL, *cb = NULL;
+	assert_int_equal(BIO_new_bio_pair(&sb, 0, &cb, 0), 1);
+	SSL_set_bio(s, sb, sb);
+	SSL_set_bio(c, cb, cb);
+	SSL_set_accept_state(s);
+	SSL_set_connect_state(c);
+	int ok = 0;
+	bool sent = false;
+	for (int i = 0; i < 50; i++) {
+		int rc = SSL_do_handshake(c);
+		if (rc == 1 && !sent && SSL_write(c, "x", 1) == 1)
+			sent = true;
+		char b;
+		if (SSL_read(s, &b, 1) == 1) {
+			ok = 1;
+			break;
+		}
+		int e = SSL_get_error(s, -1);
+		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+			break;
+	}
+	SSL_free(c);
+	*srv_out = s;
+	return ok;
+}
+
+static void tls_fixture_setup(struct tls_fixture *f, struct pki *ca, struct pki *rogue)
+{
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_net_tls_XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	make_ca(ca, "test CA");
+	make_ca(rogue, "rogue CA");
+	snprintf(f->ca, sizeof(f->ca), "%s/ca.crt", f->dir);
+	snprintf(f->rogue_ca, sizeof(f->rogue_ca), "%s/rogue.crt", f->dir);
+	assert_int_equal(net_pki_write_cert(f->ca, ca->ca, NULL), 0);
+	assert_int_equal(net_pki_write_cert(f->rogue_ca, rogue->ca, NULL), 0);
+	tls_write(f, ca, "usa", NET_CERT_NODE, "node.usa", "mwlink:nation:USA", -60, 3600);
+	tls_write(f, ca, "kor", NET_CERT_NODE, "node.kor", "mwlink:nation:KOR", -60, 3600);
+	tls_write(f, ca, "old", NET_CERT_NODE, "node.kor", "mwlink:nation:KOR", -7200, -3600);
+	tls_write(f, rogue, "fake", NET_CERT_NODE, "node.kor", "mwlink:nation:KOR", -60, 3600);
+}
+
+static void tls_fixture_teardown(struct tls_fixture *f, struct pki *ca, struct pki *rogue)
+{
+	static const char *const names[] = {"usa", "kor", "old", "fake"};
+	char path[192];
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/%s.crt", f->dir, names[i]);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/%s.key", f->dir, names[i]);
+		unlink(path);
+	}
+	unlink(f->ca);
+	unlink(f->rogue_ca);
+	rmdir(f->dir);
+	free_pki(ca);
+	free_pki(rogue);
+}
+
+static void tls_mutual_auth_succeeds_and_names_the_peer(void **state)
+{
+	(void)state;
+	struct tls_fixture f;
+	struct pki ca, rogue;
+	tls_fixture_setup(&f, &ca, &rogue);
+	SSL_CTX *sctx = tls_ctx(&f, f.ca, "usa"), *cctx = tls_ctx(&f, f.ca, "kor");
+	SSL *s = NULL;
+	assert_int_equal(tls_pair(sctx, cctx, &s), 1);
+	assert_int_equal(SSL_version(s), TLS1_3_VERSION);
+	X509 *peer = SSL_get0_peer_certificate(s);
+	assert_non_null(peer);
+	assert_int_equal(net_pki_check_node(peer, "node.kor", "KOR", NULL), 0);
+	SSL_free(s);
+	SSL_CTX_free(sctx);
+	SSL_CTX_free(cctx);
+	tls_fixture_teardown(&f, &ca, &rogue);
+}
+
+static void tls_refuses_expired_foreign_and_missing_client_certs_with_reasons(void **state)
+{
+	(void)state;
+	struct tls_fixture f;
+	struct pki ca, rogue;
+	tls_fixture_setup(&f, &ca, &rogue);
+	SSL_CTX *sctx = tls_ctx(&f, f.ca, "usa");
+	/* the client trusts the rogue CA too, so only the server's check decides */
+	static const struct {
+		const char *client;
+		enum net_reject want;
+	} cases[] = {{"old", NET_REJ_CERT_EXPIRED}, {"fake", NET_REJ_CERT_UNKNOWN_CA}};
+	for (size_t i = 0; i < 2; i++) {
+		SSL_CTX *cctx = tls_ctx(&f, f.ca, cases[i].client);
+		SSL_CTX_load_verify_file(cctx, f.rogue_ca);
+		SSL *s = NULL;
+		assert_int_equal(tls_pair(sctx, cctx, &s), 0);
+		char msg[200];
+		enum net_reject r = net_tls_classify(s, 0, msg, sizeof(msg));
+		if (r != cases[i].want)
+			fail_msg("%s: expected %s, got %s (%s)", cases[i].client,
+			         net_reject_str(cases[i].want), net_reject_str(r), msg);
+		SSL_free(s);
+		SSL_CTX_free(cctx);
+	}
+	/* a client without any certificate */
+	SSL_CTX *bare = SSL_CTX_new(TLS_client_method());
+	SSL_CTX_load_verify_file(bare, f.ca);
+	SSL *s = NULL;
+	assert_int_equal(tls_pair(sctx, bare, &s), 0);
+	char msg[200];
+	enum net_reject r = net_tls_classify(s, ERR_peek_error(), msg, sizeof(msg));
+	if (r != NET_REJ_CERT_MISSING)
+		fail_msg("no client cert: expected cert_missing, got %s (%s)", net_reject_str(r),
+		         msg);
+	SSL_free(s);
+	SSL_CTX_free(bare);
+	SSL_CTX_free(sctx);
+	tls_fixture_teardown(&f, &ca, &rogue);
+}
+
+static void tls_refuses_a_tls12_client(void **state)
+{
+	(void)state;
+	struct tls_fixture f;
+	struct pki ca, rogue;
+	tls_fixture_setup(&f, &ca, &rogue);
+	SSL_CTX *sctx = tls_ctx(&f, f.ca, "usa");
+	SSL_CTX *old = tls_ctx(&f, f.ca, "kor");
+	assert_int_equal(SSL_CTX_set_min_proto_version(old, TLS1_2_VERSION), 1);
+	assert_int_equal(SSL_CTX_set_max_proto_version(old, TLS1_2_VERSION), 1);
+	SSL *s = NULL;
+	assert_int_equal(tls_pair(sctx, old, &s), 0);
+	ERR_clear_error();
+	SSL_free(s);
+	SSL_CTX_free(old);
+	SSL_CTX_free(sctx);
+	tls_fixture_teardown(&f, &ca, &rogue);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -558,6 +746,9 @@ int main(void)
 	    cmocka_unit_test(release_own_set_follows_policy_per_kind),
 	    cmocka_unit_test(release_send_rule_filters_destination_origin_and_relay),
 	    cmocka_unit_test(release_accept_rule_needs_self_and_relay_in_set),
+	    cmocka_unit_test(tls_mutual_auth_succeeds_and_names_the_peer),
+	    cmocka_unit_test(tls_refuses_expired_foreign_and_missing_client_certs_with_reasons),
+	    cmocka_unit_test(tls_refuses_a_tls12_client),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
