@@ -41,7 +41,14 @@
  *      acked_pos + 1. Frames sent but not acked are sent again; the
  *      receiver drops them as duplicates by (origin, seq) and acks them.
  *   Heartbeats {send_t_ns, echo_t_ns, echo_hold_ns} every [link]
- *   heartbeat give the RTT; no frame for [link] timeout kills the link.
+ *   heartbeat give the RTT; a smoothed RTT above [link] degraded_rtt, or
+ *   two heartbeat periods of silence, make the link DEGRADED; no frame for
+ *   [link] timeout kills the link. A record larger than the max_frame the
+ *   peer announced is never sent to it (logged, counted).
+ *
+ * Send cache: every record this node appends (own or received) is also
+ * kept, by position, in a ring of SEND_CACHE_SLOTS entries; links send
+ * durable positions from it and read the journal only on a miss.
  *
  * Origin signing: envelopes this node originates are encoded and queued
  * in a batch; the batch is signed (one Ed25519 signature over a Merkle
