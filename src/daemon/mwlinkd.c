@@ -78,6 +78,15 @@ static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(d->base, NULL);
 }
 
+static void on_stats_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct daemon_ctx *d = arg;
+	if (d->node)
+		net_node_log_stats(d->node);
+}
+
 static void on_usr1(evutil_socket_t sig, short what, void *arg)
 {
 	(void)sig;
@@ -143,7 +152,7 @@ int main(int argc, char **argv)
 	struct wire_keyring *kr = NULL;
 	struct wire_signer *signer = NULL;
 	struct net_node *node = NULL;
-	struct event *ev_term = NULL, *ev_int = NULL, *ev_usr1 = NULL;
+	struct event *ev_term = NULL, *ev_int = NULL, *ev_usr1 = NULL, *ev_stats = NULL;
 	struct mw_log log;
 	if (!conf) {
 		fprintf(stderr, "mwlinkd: out of memory\n");
@@ -255,6 +264,15 @@ int main(int argc, char **argv)
 		mw_logf(&log, MW_LOG_ERROR, MOD, "cannot install signal handlers");
 		goto out;
 	}
+	if (conf->stats_interval_ns > 0) {
+		ev_stats = event_new(base, -1, EV_PERSIST, on_stats_timer, &d);
+		struct timeval tv = {(time_t)(conf->stats_interval_ns / 1000000000),
+		                     (suseconds_t)(conf->stats_interval_ns % 1000000000 / 1000)};
+		if (!ev_stats || event_add(ev_stats, &tv)) {
+			mw_logf(&log, MW_LOG_ERROR, MOD, "cannot arm the stats timer");
+			goto out;
+		}
+	}
 	mw_logf(&log, MW_LOG_NOTICE, MOD, "ready: peers %u ingest %u", net_node_peer_port(node),
 	        net_node_ingest_port(node));
 	event_base_dispatch(base);
@@ -272,6 +290,8 @@ out:
 		event_free(ev_int);
 	if (ev_usr1)
 		event_free(ev_usr1);
+	if (ev_stats)
+		event_free(ev_stats);
 	net_node_free(node);
 	store_journal_free(journal);
 	wire_signer_free(signer);

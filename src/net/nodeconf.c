@@ -312,6 +312,10 @@ static int load(struct mw_ini *ini, struct net_node_conf *c, const char *base_di
 	if (mw_log_level_parse(s, &c->log_level))
 		return bad(ini, "node", "log_level", err,
 		           "expected debug, info, notice, warn or error", s);
+	if ((rc = mw_ini_get_duration_ns(ini, "node", "stats_interval", MW_INI_OPTIONAL,
+	                                 60 * MW_NS_PER_S, 0, 86400 * MW_NS_PER_S,
+	                                 &c->stats_interval_ns, err)))
+		return rc;
 
 	if ((rc = get_addr(ini, "listen", "peers", "127.0.0.1:7400", &c->listen_peers, err)) ||
 	    (rc = get_addr(ini, "listen", "ingest", "127.0.0.1:7500", &c->listen_ingest, err)) ||

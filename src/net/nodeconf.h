@@ -3,7 +3,7 @@
  * `mwlinkd --config FILE` reads). Every key is documented in
  * docs/operations.md; examples/nodes/ holds working files.
  *
- *   [node]      nation, name, log_level
+ *   [node]      nation, name, log_level, stats_interval
  *   [listen]    peers, ingest, http           host:port, 127.0.0.1 by default
  *   [peer NAME] nation, identity, address     one section per partner node
  *   [pki]       ca, cert, key, sign_key, origin_keys, sensor_ca
@@ -70,6 +70,7 @@ struct net_node_conf {
 	char nation[NET_NATION_LEN];
 	char name[NET_NAME_MAX];
 	enum mw_log_level log_level;
+	int64_t stats_interval_ns; /* log the counters this often; 0 = only on SIGUSR1/exit */
 
 	struct net_addr listen_peers;
 	struct net_addr listen_ingest;

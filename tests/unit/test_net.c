@@ -259,6 +259,7 @@ static void conf_minimal_file_gets_documented_defaults(void **state)
 	assert_int_equal(c->heartbeat_ns, 500000000);
 	assert_int_equal(c->link_timeout_ns, 3000000000);
 	assert_int_equal(c->max_frame_bytes, 65536);
+	assert_int_equal(c->stats_interval_ns, INT64_C(60000000000));
 	assert_ptr_equal(net_conf_peer_by_identity(c, "node.usa"), &c->peers[0]);
 	assert_null(net_conf_peer_by_identity(c, "node.jpn"));
 	free(c);
