@@ -11,6 +11,8 @@
     run.py mesh    full mesh: multi-path delivery (duplicates dropped), a
                    frozen node (SIGSTOP: heartbeat timeout, reconnect) and a
                    killed one; every journal converges to the same set.
+    run.py backpressure  a 16-record journal queue: reading pauses, nothing
+                   is lost.
     run.py kill9   kill -9 and restart of each node in turn in the middle
                    of a stream: every journal is then compared with what
                    each origin journaled (nothing lost, nothing twice,
@@ -60,7 +62,7 @@ def free_ports(n):
 
 
 class Node:
-    def __init__(self, cl, name, nation, peers, release, exercise="yes"):
+    def __init__(self, cl, name, nation, peers, release, exercise="yes", extra=()):
         self.cl, self.name, self.nation = cl, name, nation
         self.peer_port, self.ingest_port = free_ports(2)
         self.peers, self.release = peers, release
@@ -71,6 +73,7 @@ class Node:
         self.log = os.path.join(self.dir, "node.log")
         self.conf = os.path.join(self.dir, "node.ini")
         self.exercise = exercise
+        self.extra = list(extra)
 
     def write_conf(self):
         low = self.nation.lower()
@@ -94,6 +97,7 @@ class Node:
         lines.append("[release]")
         for dest, kinds in self.release.items():
             lines.append(f"{dest} = {kinds}")
+        lines += self.extra
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n")
 
@@ -539,15 +543,47 @@ def test_mesh(cl):
         check(rc == 0, f"{n.name} stopped cleanly on SIGTERM (exit {rc})")
 
 
+# ------------------------------------------------------------ backpressure
+
+def test_backpressure(cl):
+    """A receiver whose journal queue holds only 16 records: links and sensors
+    must pause reading instead of dropping anything."""
+    usa = cl.add("usa", "USA", {"rok": ("KOR", None)}, {"KOR": "observation"},
+                 extra=["[limits]", "max_pending = 16"])
+    rok = cl.add("rok", "KOR", {"usa": ("USA", "usa")}, {"USA": "observation"},
+                 extra=["[limits]", "max_pending = 16"])
+    usa.start()
+    rok.start()
+    rok.wait_log(lambda r: r.get("msg") == "link up", 20, "link up")
+    n = rok.inject(3000)
+    check(n == 3000, "3000 observations streamed into a node with a 16-record journal queue")
+
+    def done():
+        got = len([k for k in usa.journal() if k[0] == "KOR"])
+        return True if got == 3000 else f"{got} of 3000"
+    wait_until(done, 60, "USA has all 3000")
+    check(set(rok.journal()) == set(usa.journal()) and len(rok.journal()) == 3000,
+          "ROK journaled all 3000 and USA holds exactly them")
+    st_r, st_u = rok.stats(), usa.stats()
+    check(st_r.get("own_lost", 1) == 0 and st_r.get("reject_overload", 1) == 0 and
+          st_u.get("reject_overload", 1) == 0, "nothing lost or refused for overload")
+    pauses = st_r.get("read_pauses", 0) + st_u.get("read_pauses", 0)
+    check(pauses > 0, f"reading paused for back-pressure ({pauses} times)")
+    for node in (rok, usa):
+        rc = node.stop()
+        check(rc == 0, f"{node.name} stopped cleanly on SIGTERM (exit {rc})")
+
+
 def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in ("hub", "kill9", "mesh"):
-        print("usage: run.py hub|kill9|mesh", file=sys.stderr)
+    if len(sys.argv) != 2 or sys.argv[1] not in ("hub", "kill9", "mesh", "backpressure"):
+        print("usage: run.py hub|kill9|mesh|backpressure", file=sys.stderr)
         return 2
     t0 = time.time()
     cl = Cluster()
     ok = False
     try:
-        {"hub": test_hub, "kill9": test_kill9, "mesh": test_mesh}[sys.argv[1]](cl)
+        {"hub": test_hub, "kill9": test_kill9, "mesh": test_mesh,
+         "backpressure": test_backpressure}[sys.argv[1]](cl)
         ok = True
     except Fail as e:
         print("FAIL " + str(e), flush=True)
