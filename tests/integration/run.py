@@ -29,9 +29,11 @@ import shutil
 import signal
 import socket
 import sqlite3
+import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 MWLINKD = os.environ.get("MWLINKD", "build/src/daemon/mwlinkd")
@@ -92,7 +94,9 @@ class Node:
         ]
         for pname, (pnation, dial_to) in self.peers.items():
             lines += [f"[peer {pname}]", f"nation = {pnation}"]
-            if dial_to is not None:
+            if isinstance(dial_to, int):
+                lines.append(f"address = 127.0.0.1:{dial_to}")
+            elif dial_to is not None:
                 lines.append(f"address = 127.0.0.1:{self.cl.nodes[dial_to].peer_port}")
         lines.append("[release]")
         for dest, kinds in self.release.items():
@@ -291,6 +295,52 @@ def test_hub(cl):
         node.wait_log(lambda r, rs=reason: r.get("msg") == "rejected" and
                       r.get("reason") == rs, 10, f"log line with reason {reason}")
         check(True, f"{what}: {node.name} logged reason={reason}")
+
+    # --- a node that dials a server with a certificate from another CA -----
+    rogue_srv = socket.socket()
+    rogue_srv.bind(("127.0.0.1", 0))
+    rogue_srv.listen(8)
+    rogue_srv.settimeout(0.5)
+    sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    sctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    sctx.load_cert_chain(f"{pki}/test/rogue-usa.crt", f"{pki}/test/rogue-usa.key")
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _ = rogue_srv.accept()
+            except OSError:
+                continue
+            try:
+                with sctx.wrap_socket(conn, server_side=True) as t:
+                    t.recv(1)
+            except (OSError, ssl.SSLError):
+                pass
+            finally:
+                conn.close()
+    th = threading.Thread(target=serve, daemon=True)
+    th.start()
+    rok2 = cl.add("rok2", "KOR", {"usa": ("USA", rogue_srv.getsockname()[1])},
+                  {"USA": "observation"})
+    try:
+        rok2.start()
+        rok2.wait_log(lambda r: r.get("msg") == "rejected" and
+                      r.get("reason") == "cert_unknown_ca", 10, "dialled server refused")
+        check(True, "a node dialling a server whose certificate is from another CA refuses "
+                    "it (cert_unknown_ca)")
+
+        def dials():
+            n = len([r for r in rok2.records() if r.get("msg") == "link state" and
+                     r.get("event") == "dial"])
+            return True if n >= 3 else f"{n} dials"
+        wait_until(dials, 10, "redials")
+        check(True, "and keeps redialling with backoff")
+        check(rok2.stop() == 0, "rok2 stopped cleanly")
+    finally:
+        stop.set()
+        th.join()
+        rogue_srv.close()
 
     # --- sensors that must be refused ---------------------------------------
     rok.inject(5, nation="JPN", refused=True)   # a JPN sensor at ROK's ingest port
