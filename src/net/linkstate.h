@@ -3,28 +3,26 @@
  * reconnect backoff. Pure functions: no I/O, no clocks (the caller passes
  * times and random numbers), so every transition is unit-tested.
  *
- *                      dial timer (dialler only)
- *        +--------+ ------------------------------> +------------+
- *   +--> |  DOWN  |                                 | CONNECTING |
- *   |    +--------+ <------ error / timeout ------- +------------+
- *   |       |  ^                                          | TCP connected
- *   |       |  |                                          v
- *   |       |  +------- error / timeout / bad cert --- +-------------+
- *   |       +---------- accepted (listener side) ----> | HANDSHAKING |
- *   |                                                  +-------------+
- *   |                                                     | TLS done, certificate
- *   |                                                     | identity ok, Hello
- *   |                                                     | received and valid
- *   |                                                     v
- *   |   error / timeout / close                       +--------+
- *   +------------------------------------------------ |   UP   | <-+
- *   |                                                 +--------+   |
- *   |                                            RTT high |        | RTT ok
- *   |                                                     v        |
- *   |   error / timeout / close                       +----------+ |
- *   +------------------------------------------------ | DEGRADED | +
- *                                                     +----------+
- *   any state --- shutdown ---> CLOSED (final)
+ *                     dial timer (dialler only)
+ *       +--------+ ------------------------------> +------------+  TCP connect and
+ *  +--> |  DOWN  |                                 | CONNECTING |  TLS handshake
+ *  |    +--------+ <------ error / timeout ------- +------------+
+ *  |       |  ^                                          | TLS done, identity ok
+ *  |       |  |                                          v
+ *  |       |  +------- error / timeout / bad cert --- +-------------+  Hello sent,
+ *  |       +---------- accepted (listener side; ----> | HANDSHAKING |  waiting for
+ *  |                   TLS done, identity ok)         +-------------+  the peer's
+ *  |                                                     | valid Hello received
+ *  |                                                     v
+ *  |   error / timeout / close                       +--------+
+ *  +------------------------------------------------ |   UP   | <-+
+ *  |                                                 +--------+   |
+ *  |                 smoothed RTT > degraded_rtt, or |        | a heartbeat with
+ *  |                 no frame for 2 heartbeat periods v        | RTT <= degraded_rtt
+ *  |   error / timeout / close                       +----------+ |
+ *  +------------------------------------------------ | DEGRADED | +
+ *                                                    +----------+
+ *  any state --- shutdown ---> CLOSED (final)
  *
  * DOWN is also the state of a listener-side link waiting for its partner
  * to connect; only a dialler arms the dial timer.
