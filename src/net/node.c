@@ -196,6 +196,7 @@ struct net_node {
 	struct peer peers[NET_MAX_PEERS];
 	size_t n_peers;
 	struct conn *conns;
+	size_t n_conns; /* all connections, authenticated or not */
 	size_t n_sensors;
 	struct net_stats stats;
 	struct mw_buf scratch; /* frame encoding */
@@ -319,6 +320,7 @@ static void conn_free(struct conn *c)
 		n->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
+	n->n_conns--;
 	if (c->role == CONN_SENSOR && c->tls_up && n->n_sensors > 0)
 		n->n_sensors--;
 	if (c->tick)
@@ -1191,6 +1193,7 @@ static struct conn *conn_new(struct net_node *n, enum conn_role role, evutil_soc
 	if (n->conns)
 		n->conns->prev = c;
 	n->conns = c;
+	n->n_conns++;
 	return c;
 }
 
@@ -1225,6 +1228,19 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	(void)l;
 	(void)socklen;
 	struct net_node *n = arg;
+	/* bound connections that have not authenticated yet (each lives at
+	 * most [link] timeout): peers twice over, sensors, and some slack */
+	size_t cap = 2 * n->n_peers + n->conf->max_sensors + 64;
+	if (n->n_conns >= cap) {
+		char a[NET_HOST_MAX + 16];
+		fmt_addr(sa, a, sizeof(a));
+		struct conn tmp;
+		memset(&tmp, 0, sizeof(tmp));
+		snprintf(tmp.addr, sizeof(tmp.addr), "%s", a);
+		reject(n, NET_REJ_OVERLOAD, &tmp, "too many connections");
+		evutil_closesocket(fd);
+		return;
+	}
 	set_nodelay(fd);
 	struct conn *c = conn_new(n, role, fd, role == CONN_SENSOR ? n->ingest_ctx : n->link_ctx);
 	if (!c) {

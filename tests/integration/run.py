@@ -296,6 +296,17 @@ def test_hub(cl):
                       r.get("reason") == rs, 10, f"log line with reason {reason}")
         check(True, f"{what}: {node.name} logged reason={reason}")
 
+    # --- a flood of connections that never speak TLS -----------------------
+    flood = []
+    for _ in range(160):
+        f = socket.create_connection(("127.0.0.1", usa.peer_port))
+        flood.append(f)
+    usa.wait_log(lambda r: r.get("msg") == "rejected" and r.get("reason") == "overload" and
+                 "too many" in r.get("detail", ""), 10, "connection cap")
+    check(True, "160 silent connections hit the cap of unauthenticated connections (overload)")
+    for f in flood:
+        f.close()
+
     # --- a node that dials a server with a certificate from another CA -----
     rogue_srv = socket.socket()
     rogue_srv.bind(("127.0.0.1", 0))
