@@ -193,6 +193,7 @@ struct net_node {
 	struct evconnlistener *peer_lst, *ingest_lst;
 	struct event *journal_ev;
 	struct event *flush_ev;
+	struct event *relisten_ev; /* re-enables listeners after an accept error */
 	struct peer peers[NET_MAX_PEERS];
 	size_t n_peers;
 	struct conn *conns;
@@ -1358,6 +1359,8 @@ static void journal_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ------------------------------------------------------------ lifecycle */
 
+static void relisten_cb(evutil_socket_t fd, short what, void *arg);
+
 int net_node_new(const struct net_node_opts *o, struct net_node **out, struct mw_errbuf *err)
 {
 	if (!o || !o->conf || !o->base || !o->journal || !o->keyring || !o->signer) {
@@ -1388,8 +1391,9 @@ int net_node_new(const struct net_node_opts *o, struct net_node **out, struct mw
 	n->slices = calloc(cf->sign_batch_max, sizeof(*n->slices));
 	n->auths = calloc(cf->sign_batch_max, sizeof(*n->auths));
 	n->flush_ev = evtimer_new(n->base, flush_cb, n);
+	n->relisten_ev = evtimer_new(n->base, relisten_cb, n);
 	n->cache = calloc(SEND_CACHE_SLOTS, sizeof(*n->cache)); /* optional: NULL = no cache */
-	if (!n->pending || !n->slices || !n->auths || !n->flush_ev)
+	if (!n->pending || !n->slices || !n->auths || !n->flush_ev || !n->relisten_ev)
 		goto fail;
 	if ((rc = net_tls_ctx_new(cf->ca, cf->cert, cf->key, &n->link_ctx, err)) != 0)
 		goto fail;
@@ -1448,6 +1452,30 @@ fail:
 	return rc;
 }
 
+static void relisten_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct net_node *n = arg;
+	if (n->peer_lst)
+		evconnlistener_enable(n->peer_lst);
+	if (n->ingest_lst)
+		evconnlistener_enable(n->ingest_lst);
+}
+
+/* accept() failed (e.g. EMFILE): pause accepting for 100 ms instead of
+ * spinning on a listener that stays readable. */
+static void listen_error_cb(struct evconnlistener *l, void *arg)
+{
+	struct net_node *n = arg;
+	int e = EVUTIL_SOCKET_ERROR();
+	reject(n, NET_REJ_OVERLOAD, NULL, evutil_socket_error_to_string(e));
+	evconnlistener_disable(l);
+	struct timeval tv = {0, 100000};
+	if (n->relisten_ev)
+		evtimer_add(n->relisten_ev, &tv);
+}
+
 static struct evconnlistener *listen_on(struct net_node *n, const struct net_addr *a,
                                         evconnlistener_cb cb, const char *what,
                                         struct mw_errbuf *err)
@@ -1466,6 +1494,8 @@ static struct evconnlistener *listen_on(struct net_node *n, const struct net_add
 	if (!l)
 		mw_errbuf_set(err, "[listen] %s = %s: %s", what, spec,
 		              evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	else
+		evconnlistener_set_error_cb(l, listen_error_cb);
 	return l;
 }
 
@@ -1521,6 +1551,8 @@ void net_node_stop(struct net_node *n)
 	n->peer_lst = n->ingest_lst = NULL;
 	if (n->journal_ev)
 		event_del(n->journal_ev);
+	if (n->relisten_ev)
+		event_del(n->relisten_ev);
 }
 
 void net_node_free(struct net_node *n)
@@ -1540,6 +1572,8 @@ void net_node_free(struct net_node *n)
 		event_free(n->journal_ev);
 	if (n->flush_ev)
 		event_free(n->flush_ev);
+	if (n->relisten_ev)
+		event_free(n->relisten_ev);
 	if (n->peer_lst)
 		evconnlistener_free(n->peer_lst);
 	if (n->ingest_lst)
