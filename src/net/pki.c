@@ -280,7 +280,7 @@ int net_pki_read_cert(const char *path, X509 **out, struct mw_errbuf *err)
 /* Parse "mwlink:nation:XXX" or "mwlink:sensor:XXX:N" into id. */
 static int parse_uri(const char *uri, size_t len, struct net_cert_identity *id)
 {
-	char s[96];
+	char s[96] = {0}; /* zeroed: the checks below may look past the NUL */
 	if (len >= sizeof(s))
 		return -1;
 	memcpy(s, uri, len);
@@ -345,7 +345,7 @@ int net_pki_cert_identity(X509 *cert, struct net_cert_identity *out, struct mw_e
 		int dl = ASN1_STRING_length(g->d.uniformResourceIdentifier);
 		if (dl < 0 || memchr(d, 0, (size_t)dl))
 			continue;
-		if (strncmp((const char *)d, "mwlink:", dl < 7 ? (size_t)dl : 7) != 0)
+		if (dl < 7 || strncmp((const char *)d, "mwlink:", 7) != 0)
 			continue;
 		struct net_cert_identity tmp = id;
 		int p = parse_uri((const char *)d, (size_t)dl, &tmp);
