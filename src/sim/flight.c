@@ -89,55 +89,55 @@
  * not the parameters of any real missile.
  */
 static const struct sim_class classes[] = {
-	{
-		.name = "SRBM",
-		.n_stages = 1,
-		.stage = {{.prop_kg = 4200, .dry_kg = 900, .burn_s = 70, .isp_s = 255}},
-		.payload_kg = 800,
-		.cda_boost_m2 = 0.25,
-		.beta_kg_m2 = 8000,
-		.vertical_s = 4,
-		.burn_frac_min = 0.35,
-		.pitch_min_rad = 0.17453292519943295,  /* 10 deg */
-		.pitch_max_rad = 1.48352986419518,     /* 85 deg */
-	},
-	{
-		.name = "MRBM",
-		.n_stages = 1,
-		.stage = {{.prop_kg = 12500, .dry_kg = 2000, .burn_s = 110, .isp_s = 265}},
-		.payload_kg = 1000,
-		.cda_boost_m2 = 0.45,
-		.beta_kg_m2 = 10000,
-		.vertical_s = 6,
-		.burn_frac_min = 0.35,
-		.pitch_min_rad = 0.17453292519943295,
-		.pitch_max_rad = 1.48352986419518,
-	},
-	{
-		.name = "IRBM",
-		.n_stages = 1,
-		.stage = {{.prop_kg = 22000, .dry_kg = 2000, .burn_s = 140, .isp_s = 315}},
-		.payload_kg = 650,
-		.cda_boost_m2 = 0.6,
-		.beta_kg_m2 = 12000,
-		.vertical_s = 8,
-		.burn_frac_min = 0.35,
-		.pitch_min_rad = 0.17453292519943295,
-		.pitch_max_rad = 1.48352986419518,
-	},
-	{
-		.name = "ICBM",
-		.n_stages = 2,
-		.stage = {{.prop_kg = 55000, .dry_kg = 5000, .burn_s = 125, .isp_s = 290},
-			  {.prop_kg = 12000, .dry_kg = 1500, .burn_s = 150, .isp_s = 320}},
-		.payload_kg = 1200,
-		.cda_boost_m2 = 1.5,
-		.beta_kg_m2 = 20000,
-		.vertical_s = 10,
-		.burn_frac_min = 0.3,
-		.pitch_min_rad = 0.17453292519943295,
-		.pitch_max_rad = 1.53588974175501, /* 88 deg */
-	},
+    {
+        .name = "SRBM",
+        .n_stages = 1,
+        .stage = {{.prop_kg = 4200, .dry_kg = 900, .burn_s = 70, .isp_s = 255}},
+        .payload_kg = 800,
+        .cda_boost_m2 = 0.25,
+        .beta_kg_m2 = 8000,
+        .vertical_s = 4,
+        .burn_frac_min = 0.35,
+        .pitch_min_rad = 0.17453292519943295, /* 10 deg */
+        .pitch_max_rad = 1.48352986419518,    /* 85 deg */
+    },
+    {
+        .name = "MRBM",
+        .n_stages = 1,
+        .stage = {{.prop_kg = 12500, .dry_kg = 2000, .burn_s = 110, .isp_s = 265}},
+        .payload_kg = 1000,
+        .cda_boost_m2 = 0.45,
+        .beta_kg_m2 = 10000,
+        .vertical_s = 6,
+        .burn_frac_min = 0.35,
+        .pitch_min_rad = 0.17453292519943295,
+        .pitch_max_rad = 1.48352986419518,
+    },
+    {
+        .name = "IRBM",
+        .n_stages = 1,
+        .stage = {{.prop_kg = 22000, .dry_kg = 2000, .burn_s = 140, .isp_s = 315}},
+        .payload_kg = 650,
+        .cda_boost_m2 = 0.6,
+        .beta_kg_m2 = 12000,
+        .vertical_s = 8,
+        .burn_frac_min = 0.35,
+        .pitch_min_rad = 0.17453292519943295,
+        .pitch_max_rad = 1.48352986419518,
+    },
+    {
+        .name = "ICBM",
+        .n_stages = 2,
+        .stage = {{.prop_kg = 55000, .dry_kg = 5000, .burn_s = 125, .isp_s = 290},
+                  {.prop_kg = 14500, .dry_kg = 1500, .burn_s = 160, .isp_s = 330}},
+        .payload_kg = 1200,
+        .cda_boost_m2 = 1.5,
+        .beta_kg_m2 = 20000,
+        .vertical_s = 10,
+        .burn_frac_min = 0.3,
+        .pitch_min_rad = 0.2617993877991494, /* 15 deg: keeps ranges < 18,500 km */
+        .pitch_max_rad = 1.53588974175501,   /* 88 deg */
+    },
 };
 
 size_t sim_class_count(void)
@@ -216,16 +216,16 @@ struct segment {
 	double m0_kg;     /* mass at t0 */
 	double mdot_kg_s; /* mass flow */
 	double thrust_n;
-	double cda_m2;    /* boost drag, used when thrust */
+	double cda_m2;     /* boost drag, used when thrust */
 	double beta_kg_m2; /* coast drag; <= 0: none */
 };
 
 struct fctx {
 	const struct sim_flight_opts *o;
 	struct segment seg;
-	double plane_n[3];  /* unit normal of the thrust plane */
-	double pitch_t0_s;  /* pitch programme: 90 deg at t0 ... */
-	double pitch_t1_s;  /* ... pitch_final at t1 */
+	double plane_n[3]; /* unit normal of the thrust plane */
+	double pitch_t0_s; /* pitch programme: 90 deg at t0 ... */
+	double pitch_t1_s; /* ... pitch_final at t1 */
 	double pitch_final_rad;
 	int bad; /* an evaluation failed (-EDOM) */
 };
@@ -251,7 +251,7 @@ static double density_at(const double r[3])
 
 /* Gravity + rotation terms. */
 static int accel_free(const struct sim_flight_opts *o, const double r[3], const double v[3],
-		      double a[3])
+                      double a[3])
 {
 	if (o->j2) {
 		int rc = geo_gravity_j2(r, a);
@@ -275,7 +275,7 @@ static int accel_free(const struct sim_flight_opts *o, const double r[3], const 
 }
 
 int sim_flight_accel(const double r_m[3], const double v_m_s[3], double beta_kg_m2,
-		     const struct sim_flight_opts *opts, double a_m_s2[3])
+                     const struct sim_flight_opts *opts, double a_m_s2[3])
 {
 	double a[3];
 	int rc = accel_free(opts, r_m, v_m_s, a);
@@ -319,7 +319,8 @@ static void rhs(struct fctx *cx, double t, const double y[6], double dy[6])
 				s = 1;
 			if (s < 0)
 				s = 0;
-			double el = GEO_PI / 2 - (GEO_PI / 2 - cx->pitch_final_rad) * s;
+			double el = cx->pitch_final_rad +
+			            (GEO_PI / 2 - cx->pitch_final_rad) * (1 - s) * (1 - s);
 			for (int i = 0; i < 3; i++)
 				u[i] = cos(el) * fwd[i] + sin(el) * up[i];
 		}
@@ -346,22 +347,22 @@ static void rhs(struct fctx *cx, double t, const double y[6], double dy[6])
 
 static const double DP_C[7] = {0, 1.0 / 5, 3.0 / 10, 4.0 / 5, 8.0 / 9, 1, 1};
 static const double DP_A[7][6] = {
-	{0},
-	{1.0 / 5},
-	{3.0 / 40, 9.0 / 40},
-	{44.0 / 45, -56.0 / 15, 32.0 / 9},
-	{19372.0 / 6561, -25360.0 / 2187, 64448.0 / 6561, -212.0 / 729},
-	{9017.0 / 3168, -355.0 / 33, 46732.0 / 5247, 49.0 / 176, -5103.0 / 18656},
-	{35.0 / 384, 0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84},
+    {0},
+    {1.0 / 5},
+    {3.0 / 40, 9.0 / 40},
+    {44.0 / 45, -56.0 / 15, 32.0 / 9},
+    {19372.0 / 6561, -25360.0 / 2187, 64448.0 / 6561, -212.0 / 729},
+    {9017.0 / 3168, -355.0 / 33, 46732.0 / 5247, 49.0 / 176, -5103.0 / 18656},
+    {35.0 / 384, 0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84},
 };
 /* 5th-order weights minus 4th-order weights */
-static const double DP_E[7] = {71.0 / 57600,      0,	    -71.0 / 16695, 71.0 / 1920,
-			       -17253.0 / 339200, 22.0 / 525, -1.0 / 40};
+static const double DP_E[7] = {71.0 / 57600,      0,          -71.0 / 16695, 71.0 / 1920,
+                               -17253.0 / 339200, 22.0 / 525, -1.0 / 40};
 
 /* One step of size h from (t, y) with k1 = f(t, y). Fills y1, k7 = f(t+h, y1)
  * and the scaled error norm. */
 static double dp_step(struct fctx *cx, double t, const double y[6], const double k1[6], double h,
-		      double y1[6], double k7[6])
+                      double y1[6], double k7[6])
 {
 	double k[7][6];
 	memcpy(k[0], k1, sizeof(k[0]));
@@ -385,8 +386,8 @@ static double dp_step(struct fctx *cx, double t, const double y[6], const double
 		for (int j = 0; j < 7; j++)
 			e += DP_E[j] * k[j][i];
 		e *= h;
-		double sc = (i < 3 ? o->atol_m : o->atol_m_s) +
-			    o->rtol * fmax(fabs(y[i]), fabs(y1[i]));
+		double sc =
+		    (i < 3 ? o->atol_m : o->atol_m_s) + o->rtol * fmax(fabs(y[i]), fabs(y1[i]));
 		sum += (e / sc) * (e / sc);
 	}
 	return sqrt(sum / 6);
@@ -394,8 +395,8 @@ static double dp_step(struct fctx *cx, double t, const double y[6], const double
 
 /* ---- dense output ---- */
 
-static void hermite(double s, double h, const double p0[3], const double m0[3],
-		    const double p1[3], const double m1[3], double out[3])
+static void hermite(double s, double h, const double p0[3], const double m0[3], const double p1[3],
+                    const double m1[3], double out[3])
 {
 	double s2 = s * s, s3 = s2 * s;
 	double h00 = 2 * s3 - 3 * s2 + 1, h10 = s3 - 2 * s2 + s;
@@ -405,8 +406,8 @@ static void hermite(double s, double h, const double p0[3], const double m0[3],
 }
 
 /* State between (t0, y0, f0) and (t1, y1, f1) at t. */
-static void interp(double t0, const double y0[6], const double f0[6], double t1,
-		   const double y1[6], const double f1[6], double t, double r[3], double v[3])
+static void interp(double t0, const double y0[6], const double f0[6], double t1, const double y1[6],
+                   const double f1[6], double t, double r[3], double v[3])
 {
 	double h = t1 - t0;
 	double s = h > 0 ? (t - t0) / h : 0;
@@ -415,7 +416,7 @@ static void interp(double t0, const double y0[6], const double f0[6], double t1,
 }
 
 static int push_node(struct sim_flight *f, bool keep, double t, const double y[6],
-		     const double dy[6])
+                     const double dy[6])
 {
 	if (!keep)
 		return 0;
@@ -447,7 +448,7 @@ static double hdot(const double r[3], const double v[3], double *h_out)
 	}
 	*h_out = lla.h_m;
 	double n[3] = {cos(lla.lat_rad) * cos(lla.lon_rad), cos(lla.lat_rad) * sin(lla.lon_rad),
-		       sin(lla.lat_rad)};
+	               sin(lla.lat_rad)};
 	return dot3(n, v);
 }
 
@@ -486,7 +487,7 @@ static double gval(enum gfn g, const double r[3], const double v[3])
 }
 
 static double find_root(enum gfn g, double t0, const double y0[6], const double f0[6], double t1,
-			const double y1[6], const double f1[6])
+                        const double y1[6], const double f1[6])
 {
 	double r[3], v[3];
 	double a = t0, b = t1;
@@ -557,7 +558,7 @@ static int run_segment(struct run *rn)
 		if (rn->apogee_seen && !rn->reentry_seen && rn->hgt >= SIM_REENTRY_ALT_M &&
 		    hgt1 < SIM_REENTRY_ALT_M) {
 			f->t_reentry_s =
-				find_root(G_HEIGHT_REENTRY, rn->t, rn->y, rn->k1, t_new, y1, k7);
+			    find_root(G_HEIGHT_REENTRY, rn->t, rn->y, rn->k1, t_new, y1, k7);
 			rn->reentry_seen = true;
 		}
 		if (rn->airborne && hgt1 < 0) {
@@ -616,7 +617,7 @@ static int finish_run(struct run *rn)
 }
 
 static void run_init(struct run *rn, const struct sim_flight_opts *o, struct sim_flight *f,
-		     bool keep, const double r0[3], const double v0[3])
+                     bool keep, const double r0[3], const double v0[3])
 {
 	memset(rn, 0, sizeof(*rn));
 	rn->cx.o = o;
@@ -630,8 +631,8 @@ static void run_init(struct run *rn, const struct sim_flight_opts *o, struct sim
 }
 
 int sim_flight_fly(const struct sim_class *c, const struct geo_lla *site,
-		   const struct sim_launch_ctl *ctl, const struct sim_flight_opts *opts,
-		   bool keep_nodes, struct sim_flight *out)
+                   const struct sim_launch_ctl *ctl, const struct sim_flight_opts *opts,
+                   bool keep_nodes, struct sim_flight *out)
 {
 	if (!c || !site || !ctl || !opts || !out || !(ctl->burn_frac > 0 && ctl->burn_frac <= 1) ||
 	    c->n_stages < 1 || c->n_stages > SIM_MAX_STAGES)
@@ -713,7 +714,7 @@ int sim_flight_fly(const struct sim_class *c, const struct geo_lla *site,
 }
 
 int sim_flight_coast(const double r0_m[3], const double v0_m_s[3], double beta_kg_m2,
-		     const struct sim_flight_opts *opts, bool keep_nodes, struct sim_flight *out)
+                     const struct sim_flight_opts *opts, bool keep_nodes, struct sim_flight *out)
 {
 	if (!r0_m || !v0_m_s || !opts || !out)
 		return -EINVAL;
@@ -819,8 +820,8 @@ struct shot {
 
 static struct shot shoot(struct solver *sv, double pitch, double frac)
 {
-	struct sim_launch_ctl ctl = {.heading_rad = sv->heading, .pitch_final_rad = pitch,
-				     .burn_frac = frac};
+	struct sim_launch_ctl ctl = {
+	    .heading_rad = sv->heading, .pitch_final_rad = pitch, .burn_frac = frac};
 	struct sim_flight f;
 	struct shot s = {0};
 	sv->n++;
@@ -841,8 +842,8 @@ static struct shot shoot(struct solver *sv, double pitch, double frac)
  * signs; fn returns g and may fail. */
 typedef int (*g_fn)(struct solver *sv, double x, double *g, void *ud);
 
-static int illinois(struct solver *sv, g_fn fn, void *ud, double a, double ga, double b,
-		    double gb, double gtol, double *x_out)
+static int illinois(struct solver *sv, g_fn fn, void *ud, double a, double ga, double b, double gb,
+                    double gtol, double *x_out)
 {
 	int side = 0;
 	for (int it = 0; it < 60; it++) {
@@ -893,7 +894,7 @@ static int g_range_of_frac(struct solver *sv, double frac, double *g, void *ud)
 /* f*(pitch): burn fraction reaching range R. 1 on success (out filled),
  * 0 if R is not reachable at this pitch, <0 error. */
 static int inner(struct solver *sv, double pitch, double range_m, double tol, double *frac,
-		 struct shot *out)
+                 struct shot *out)
 {
 	struct shot s1 = shoot(sv, pitch, 1.0);
 	if (s1.rc < 0)
@@ -914,7 +915,7 @@ static int inner(struct solver *sv, double pitch, double range_m, double tol, do
 	struct inner_ud u = {.pitch = pitch, .range_m = range_m};
 	double f;
 	int rc = illinois(sv, g_range_of_frac, &u, fmin_, s0.range_m - range_m, 1.0,
-			  s1.range_m - range_m, tol * range_m, &f);
+	                  s1.range_m - range_m, tol * range_m, &f);
 	if (rc < 0)
 		return rc;
 	*frac = f;
@@ -947,7 +948,7 @@ static int g_apogee_of_pitch(struct solver *sv, double pitch, double *g, void *u
 /* The pitch between lo (reaches R at full burn) and hi (does not) where
  * full burn just reaches R (bisection). */
 static int edge_pitch(struct solver *sv, double lo, double hi, double range_m, double *edge,
-		      struct shot *at)
+                      struct shot *at)
 {
 	struct shot best = {0};
 	bool have = false;
@@ -974,19 +975,17 @@ static int edge_pitch(struct solver *sv, double lo, double hi, double range_m, d
 	return 0;
 }
 
-static int solve_pass(struct solver *sv, const struct sim_aim *aim, double tol,
-		      struct sim_launch_ctl *ctl, struct shot *res, struct mw_errbuf *err)
+/* Golden section for the pitch of maximum range at full burn. */
+static int max_range(struct solver *sv, double *p_opt, struct shot *s_opt)
 {
 	const struct sim_class *c = sv->c;
-	const double R = aim->range_m, H = aim->apogee_m;
-	/* 1. maximum range at full burn (golden section on the pitch) */
 	const double gr = 0.6180339887498949;
 	double a = c->pitch_min_rad, b = c->pitch_max_rad;
 	double x1 = b - gr * (b - a), x2 = a + gr * (b - a);
 	struct shot s1 = shoot(sv, x1, 1), s2 = shoot(sv, x2, 1);
 	while (b - a > 1e-3) {
 		if (s1.rc < 0 || s2.rc < 0)
-			return s1.rc < 0 ? s1.rc : s2.rc;
+			break;
 		if (s1.range_m > s2.range_m) {
 			b = x2;
 			x2 = x1;
@@ -1003,69 +1002,213 @@ static int solve_pass(struct solver *sv, const struct sim_aim *aim, double tol,
 	}
 	if (s1.rc < 0 || s2.rc < 0)
 		return s1.rc < 0 ? s1.rc : s2.rc;
-	double p_opt = s1.range_m > s2.range_m ? x1 : x2;
-	struct shot s_opt = s1.range_m > s2.range_m ? s1 : s2;
-	if (R > s_opt.range_m) {
-		mw_errbuf_set(err,
-			      "range %.0f km is beyond the %s's maximum of %.0f km from this site "
-			      "on azimuth %.1f deg",
-			      R / 1e3, c->name, s_opt.range_m / 1e3, geo_deg(aim->azimuth_rad));
-		return -MW_EENVELOPE;
-	}
-	/* 2. at the optimum pitch */
-	double f_opt;
-	struct shot s_me;
-	int rc = inner(sv, p_opt, R, tol / 4, &f_opt, &s_me);
-	if (rc < 0)
-		return rc;
-	if (rc == 0) {
-		struct shot smin = shoot(sv, p_opt, c->burn_frac_min);
-		mw_errbuf_set(err, "range %.0f km is below the %s's minimum of %.0f km", R / 1e3,
-			      c->name, smin.range_m / 1e3);
-		return -MW_EENVELOPE;
-	}
-	if (fabs(s_me.apogee_m - H) <= tol / 2 * H) {
-		*ctl = (struct sim_launch_ctl){sv->heading, p_opt, f_opt};
-		*res = s_me;
-		return 0;
-	}
-	/* 3. the side of the optimum that holds H */
-	bool lofted = H > s_me.apogee_m;
-	double edge;
-	struct shot s_edge;
+	*p_opt = s1.range_m > s2.range_m ? x1 : x2;
+	*s_opt = s1.range_m > s2.range_m ? s1 : s2;
+	return 0;
+}
+
+/* The feasible pitch at the lofted (or depressed) end for range R, and
+ * the flight there. */
+static int edge_side(struct solver *sv, double R, double p_opt, bool lofted, double tol,
+                     double *edge, struct shot *s_edge)
+{
+	const struct sim_class *c = sv->c;
 	double far = lofted ? c->pitch_max_rad : c->pitch_min_rad;
 	struct shot s_far = shoot(sv, far, 1.0);
 	if (s_far.rc < 0)
 		return s_far.rc;
 	if (s_far.range_m >= R) {
-		edge = far;
 		double fe;
-		rc = inner(sv, far, R, tol / 4, &fe, &s_edge);
+		int rc = inner(sv, far, R, tol, &fe, s_edge);
 		if (rc < 0)
 			return rc;
 		if (rc == 0)
 			return -MW_ENOCONVERGE;
-	} else {
-		rc = edge_pitch(sv, p_opt, far, R, &edge, &s_edge);
-		if (rc < 0)
-			return rc;
+		*edge = far;
+		return 0;
 	}
-	if (lofted ? s_edge.apogee_m < H : s_edge.apogee_m > H) {
+	return edge_pitch(sv, p_opt, far, R, edge, s_edge);
+}
+
+static int check_range(struct solver *sv, double R, double az, double tol, double *p_opt,
+                       double *f_opt, struct shot *s_me, struct mw_errbuf *err)
+{
+	const struct sim_class *c = sv->c;
+	struct shot s_opt;
+	int rc = max_range(sv, p_opt, &s_opt);
+	if (rc < 0)
+		return rc;
+	if (R > s_opt.range_m) {
 		mw_errbuf_set(err,
-			      "apogee %.0f km is %s the %s's %s apogee of %.0f km at a range of %.0f "
-			      "km",
-			      H / 1e3, lofted ? "above" : "below", c->name,
-			      lofted ? "highest" : "lowest", s_edge.apogee_m / 1e3, R / 1e3);
+		              "range %.0f km is beyond the %s's maximum of %.0f km from this site "
+		              "on azimuth %.1f deg",
+		              R / 1e3, c->name, s_opt.range_m / 1e3, geo_deg(az));
+		return -MW_EENVELOPE;
+	}
+	rc = inner(sv, *p_opt, R, tol, f_opt, s_me);
+	if (rc < 0)
+		return rc;
+	if (rc == 0) {
+		struct shot smin = shoot(sv, *p_opt, c->burn_frac_min);
+		mw_errbuf_set(err, "range %.0f km is below the %s's minimum of %.0f km", R / 1e3,
+		              c->name, smin.range_m / 1e3);
+		return -MW_EENVELOPE;
+	}
+	return 0;
+}
+
+static int solve_pass(struct solver *sv, const struct sim_aim *aim, double tol,
+                      struct sim_launch_ctl *ctl, struct shot *res, struct mw_errbuf *err)
+{
+	const struct sim_class *c = sv->c;
+	const double R = aim->range_m, H = aim->apogee_m;
+	double p_opt, f_opt;
+	struct shot s_me;
+	int rc = check_range(sv, R, aim->azimuth_rad, tol / 4, &p_opt, &f_opt, &s_me, err);
+	if (rc < 0)
+		return rc;
+	if (fabs(s_me.apogee_m - H) <= tol / 2 * H) {
+		*ctl = (struct sim_launch_ctl){sv->heading, p_opt, f_opt};
+		*res = s_me;
+		return 0;
+	}
+	bool lofted = H > s_me.apogee_m;
+	double edge;
+	struct shot s_edge;
+	rc = edge_side(sv, R, p_opt, lofted, tol / 4, &edge, &s_edge);
+	if (rc < 0)
+		return rc;
+	if (lofted ? s_edge.apogee_m < H : s_edge.apogee_m > H) {
+		mw_errbuf_set(
+		    err,
+		    "apogee %.0f km is %s the %s's %s apogee of %.0f km at a range of %.0f "
+		    "km",
+		    H / 1e3, lofted ? "above" : "below", c->name, lofted ? "highest" : "lowest",
+		    s_edge.apogee_m / 1e3, R / 1e3);
 		return -MW_EENVELOPE;
 	}
 	struct outer_ud u = {.range_m = R, .apogee_m = H, .tol = tol / 4};
 	double p;
-	rc = illinois(sv, g_apogee_of_pitch, &u, p_opt, s_me.apogee_m - H, edge, s_edge.apogee_m - H,
-		      tol / 2 * H, &p);
+	rc = illinois(sv, g_apogee_of_pitch, &u, p_opt, s_me.apogee_m - H, edge,
+	              s_edge.apogee_m - H, tol / 2 * H, &p);
 	if (rc < 0)
 		return rc;
 	*ctl = (struct sim_launch_ctl){sv->heading, p, u.frac};
 	*res = u.last;
+	return 0;
+}
+
+static void solver_init(struct solver *sv, const struct sim_class *c, const struct geo_lla *site,
+                        double heading)
+{
+	memset(sv, 0, sizeof(*sv));
+	sv->c = c;
+	sv->site = site;
+	sv->heading = heading;
+	sim_flight_opts_default(&sv->o);
+	sv->o.rtol = 1e-8;
+	sv->o.atol_m = 0.1;
+	sv->o.atol_m_s = 1e-4;
+}
+
+int sim_flight_envelope(const struct sim_class *c, const struct geo_lla *site, double heading_rad,
+                        double range_m, struct sim_envelope *out, struct mw_errbuf *err)
+{
+	if (!c || !site || !out || !(range_m > 0) || !isfinite(heading_rad)) {
+		mw_errbuf_set(err, "invalid envelope request");
+		return -EINVAL;
+	}
+	struct solver sv;
+	solver_init(&sv, c, site, heading_rad);
+	const double tol = 5e-4;
+	double p_opt, f_opt;
+	struct shot s_opt;
+	int rc = check_range(&sv, range_m, heading_rad, tol, &p_opt, &f_opt, &s_opt, err);
+	if (rc < 0)
+		return rc;
+	double p_lo, p_hi;
+	struct shot s_lo, s_hi;
+	rc = edge_side(&sv, range_m, p_opt, false, tol, &p_lo, &s_lo);
+	if (rc == 0)
+		rc = edge_side(&sv, range_m, p_opt, true, tol, &p_hi, &s_hi);
+	if (rc < 0)
+		return rc;
+	/* minimum energy: the pitch that needs the least burn (golden section) */
+	const double gr = 0.6180339887498949;
+	double a = p_lo, b = p_hi;
+	double x1 = b - gr * (b - a), x2 = a + gr * (b - a);
+	double f1, f2;
+	struct shot t1, t2;
+	int r1 = inner(&sv, x1, range_m, tol, &f1, &t1);
+	int r2 = inner(&sv, x2, range_m, tol, &f2, &t2);
+	while (b - a > 2e-3 && r1 >= 0 && r2 >= 0) {
+		if (r1 == 0)
+			f1 = 2;
+		if (r2 == 0)
+			f2 = 2;
+		if (f1 < f2) {
+			b = x2;
+			x2 = x1;
+			f2 = f1;
+			t2 = t1;
+			r2 = r1;
+			x1 = b - gr * (b - a);
+			r1 = inner(&sv, x1, range_m, tol, &f1, &t1);
+		} else {
+			a = x1;
+			x1 = x2;
+			f1 = f2;
+			t1 = t2;
+			r1 = r2;
+			x2 = a + gr * (b - a);
+			r2 = inner(&sv, x2, range_m, tol, &f2, &t2);
+		}
+	}
+	if (r1 < 0 || r2 < 0)
+		return r1 < 0 ? r1 : r2;
+	if (r1 == 0 && r2 == 0)
+		return -MW_ENOCONVERGE;
+	bool first = r1 == 1 && (r2 == 0 || f1 < f2);
+	out->max_range_m = 0;
+	struct shot smax;
+	double pm;
+	rc = max_range(&sv, &pm, &smax);
+	if (rc < 0)
+		return rc;
+	out->max_range_m = smax.range_m;
+	out->apogee_lo_m = s_lo.apogee_m;
+	out->apogee_hi_m = s_hi.apogee_m;
+	out->apogee_me_m = first ? t1.apogee_m : t2.apogee_m;
+	out->burn_frac_me = first ? f1 : f2;
+	out->pitch_me_rad = first ? x1 : x2;
+	return 0;
+}
+
+int sim_flight_solve_loft(const struct sim_class *c, const struct geo_lla *site, double azimuth_rad,
+                          double range_m, double loft, double tol_frac, struct sim_launch_ctl *ctl,
+                          double *apogee_m, size_t *n_flights, struct mw_errbuf *err)
+{
+	if (!(loft >= -1 && loft <= 1)) {
+		mw_errbuf_set(err, "loft %g outside [-1, 1]", loft);
+		return -EINVAL;
+	}
+	struct sim_envelope env;
+	int rc = sim_flight_envelope(c, site, azimuth_rad, range_m, &env, err);
+	if (rc < 0)
+		return rc;
+	/* stay a little inside the edges, which move with the heading correction */
+	double l = fmax(-0.95, fmin(0.95, loft));
+	double H = env.apogee_me_m + (l >= 0 ? l * (env.apogee_hi_m - env.apogee_me_m)
+	                                     : l * (env.apogee_me_m - env.apogee_lo_m));
+	struct sim_aim aim = {.azimuth_rad = azimuth_rad, .range_m = range_m, .apogee_m = H};
+	size_t n = 0;
+	rc = sim_flight_solve(c, site, &aim, tol_frac, ctl, &n, err);
+	if (n_flights)
+		*n_flights = n;
+	if (rc < 0)
+		return rc;
+	if (apogee_m)
+		*apogee_m = H;
 	return 0;
 }
 
@@ -1079,22 +1222,21 @@ static double wrap_pi(double x)
 }
 
 int sim_flight_solve(const struct sim_class *c, const struct geo_lla *site,
-		     const struct sim_aim *aim, double tol_frac, struct sim_launch_ctl *ctl,
-		     size_t *n_flights, struct mw_errbuf *err)
+                     const struct sim_aim *aim, double tol_frac, struct sim_launch_ctl *ctl,
+                     size_t *n_flights, struct mw_errbuf *err)
 {
 	if (!c || !site || !aim || !ctl || !(tol_frac > 0 && tol_frac < 0.1) ||
 	    !(aim->range_m > 0) || !(aim->apogee_m > 0) || !isfinite(aim->azimuth_rad)) {
 		mw_errbuf_set(err, "invalid solver request");
 		return -EINVAL;
 	}
-	struct solver sv = {.c = c, .site = site, .heading = aim->azimuth_rad};
-	sim_flight_opts_default(&sv.o);
-	sv.o.rtol = 1e-8;
-	sv.o.atol_m = 0.1;
-	sv.o.atol_m_s = 1e-4;
+	struct solver sv;
+	solver_init(&sv, c, site, aim->azimuth_rad);
 	int rc = -MW_ENOCONVERGE;
 	struct sim_launch_ctl best;
-	for (int pass = 0; pass < 4; pass++) {
+	double prev_heading = 0, prev_az = 0;
+	bool have_prev = false;
+	for (int pass = 0; pass < 6; pass++) {
 		struct shot res;
 		rc = solve_pass(&sv, aim, tol_frac, &best, &res, err);
 		if (rc < 0)
@@ -1104,14 +1246,23 @@ int sim_flight_solve(const struct sim_class *c, const struct geo_lla *site,
 			rc = 1;
 			break;
 		}
-		sv.heading = wrap_pi(sv.heading + daz);
+		/* secant on the heading: the achieved azimuth moves nearly one for one */
+		double slope = 1.0;
+		if (have_prev && fabs(wrap_pi(sv.heading - prev_heading)) > 1e-9) {
+			slope = wrap_pi(res.az_rad - prev_az) / wrap_pi(sv.heading - prev_heading);
+			slope = fmin(5.0, fmax(0.2, slope));
+		}
+		prev_heading = sv.heading;
+		prev_az = res.az_rad;
+		have_prev = true;
+		sv.heading = wrap_pi(sv.heading + daz / slope);
 		rc = -MW_ENOCONVERGE;
 	}
 	if (n_flights)
 		*n_flights = sv.n;
 	if (rc == -MW_ENOCONVERGE)
 		mw_errbuf_set(err, "solver did not converge for %s (range %.0f km, apogee %.0f km)",
-			      c->name, aim->range_m / 1e3, aim->apogee_m / 1e3);
+		              c->name, aim->range_m / 1e3, aim->apogee_m / 1e3);
 	if (rc < 0)
 		return rc;
 	*ctl = best;

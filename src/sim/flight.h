@@ -30,12 +30,12 @@ struct sim_class {
 	const char *name; /* "SRBM", "MRBM", "IRBM", "ICBM" */
 	int n_stages;
 	struct sim_stage stage[SIM_MAX_STAGES];
-	double payload_kg;       /* re-entry vehicle (+ bus) mass */
-	double cda_boost_m2;     /* drag coefficient x reference area of the stack */
-	double beta_kg_m2;       /* RV ballistic coefficient m / (Cd A) after burnout */
-	double vertical_s;       /* vertical rise before the pitch-over starts */
-	double burn_frac_min;    /* least fraction of the total burn time (energy management) */
-	double pitch_min_rad;    /* limits of the final thrust elevation */
+	double payload_kg;    /* re-entry vehicle (+ bus) mass */
+	double cda_boost_m2;  /* drag coefficient x reference area of the stack */
+	double beta_kg_m2;    /* RV ballistic coefficient m / (Cd A) after burnout */
+	double vertical_s;    /* vertical rise before the pitch-over starts */
+	double burn_frac_min; /* least fraction of the total burn time (energy management) */
+	double pitch_min_rad; /* limits of the final thrust elevation */
 	double pitch_max_rad;
 };
 
@@ -45,11 +45,11 @@ const struct sim_class *sim_class_at(size_t i);
 const struct sim_class *sim_class_find(const char *name);
 
 struct sim_flight_opts {
-	bool rotating;     /* Earth rotation (Coriolis, centrifugal); false: ECEF treated as inertial */
-	bool j2;           /* J2 term of gravity */
-	bool drag;         /* atmosphere (US 1976 via geo_air_density) */
-	double rtol;       /* Dormand-Prince 5(4) relative tolerance */
-	double atol_m;     /* absolute tolerance on position */
+	bool rotating; /* Earth rotation (Coriolis, centrifugal); false: ECEF treated as inertial */
+	bool j2;       /* J2 term of gravity */
+	bool drag;     /* atmosphere (US 1976 via geo_air_density) */
+	double rtol;   /* Dormand-Prince 5(4) relative tolerance */
+	double atol_m; /* absolute tolerance on position */
 	double atol_m_s;   /* absolute tolerance on velocity */
 	double max_step_s; /* largest step (dense output spacing bound) */
 	double max_time_s; /* give up (-ETIMEDOUT) if no impact by then */
@@ -77,7 +77,7 @@ struct sim_node {
 struct sim_flight {
 	struct sim_node *nodes; /* NULL unless kept */
 	size_t n_nodes, cap_nodes;
-	size_t n_steps;         /* accepted integrator steps */
+	size_t n_steps; /* accepted integrator steps */
 	struct geo_lla launch_lla;
 	struct geo_lla impact_lla;
 	double t_burnout_s;
@@ -85,8 +85,8 @@ struct sim_flight {
 	double t_reentry_s; /* first descending below SIM_REENTRY_ALT_M (or t_apogee) */
 	double t_impact_s;
 	double apogee_m;
-	double range_m;  /* geodesic launch -> impact */
-	double az_rad;   /* geodesic azimuth launch -> impact */
+	double range_m; /* geodesic launch -> impact */
+	double az_rad;  /* geodesic azimuth launch -> impact */
 	double beta_kg_m2;
 };
 
@@ -98,13 +98,13 @@ struct sim_flight {
  * On failure *f is left empty (no allocation to free).
  */
 int sim_flight_fly(const struct sim_class *c, const struct geo_lla *site,
-		   const struct sim_launch_ctl *ctl, const struct sim_flight_opts *opts,
-		   bool keep_nodes, struct sim_flight *f);
+                   const struct sim_launch_ctl *ctl, const struct sim_flight_opts *opts,
+                   bool keep_nodes, struct sim_flight *f);
 
 /* Coast (no thrust) from an ECEF state with ballistic coefficient beta
  * (<= 0: no drag) until impact; for tests and re-entry studies. */
 int sim_flight_coast(const double r0_m[3], const double v0_m_s[3], double beta_kg_m2,
-		     const struct sim_flight_opts *opts, bool keep_nodes, struct sim_flight *f);
+                     const struct sim_flight_opts *opts, bool keep_nodes, struct sim_flight *f);
 
 void sim_flight_finish(struct sim_flight *f);
 
@@ -118,7 +118,7 @@ int sim_flight_state(const struct sim_flight *f, double t_s, double r_m[3], doub
  * (gravity, rotation terms, drag with beta) at ECEF r, v.
  */
 int sim_flight_accel(const double r_m[3], const double v_m_s[3], double beta_kg_m2,
-		     const struct sim_flight_opts *opts, double a_m_s2[3]);
+                     const struct sim_flight_opts *opts, double a_m_s2[3]);
 
 /* Requested launch: trajectory aimed along azimuth for a ground range and
  * an apogee (heights above the ellipsoid). */
@@ -144,7 +144,31 @@ double sim_min_energy_apogee_m(double range_m);
  * n_flights (may be NULL) counts the trajectories flown.
  */
 int sim_flight_solve(const struct sim_class *c, const struct geo_lla *site,
-		     const struct sim_aim *aim, double tol_frac, struct sim_launch_ctl *ctl,
-		     size_t *n_flights, struct mw_errbuf *err);
+                     const struct sim_aim *aim, double tol_frac, struct sim_launch_ctl *ctl,
+                     size_t *n_flights, struct mw_errbuf *err);
+
+/* What class c can do at a range from a site on a heading. */
+struct sim_envelope {
+	double max_range_m;  /* at full burn, best pitch */
+	double apogee_lo_m;  /* most depressed trajectory reaching the range */
+	double apogee_me_m;  /* minimum energy: least burn reaching the range */
+	double apogee_hi_m;  /* most lofted */
+	double burn_frac_me; /* burn fraction of the minimum-energy trajectory */
+	double pitch_me_rad;
+};
+/* -MW_EENVELOPE (err says why) if the range is out of reach. */
+int sim_flight_envelope(const struct sim_class *c, const struct geo_lla *site, double heading_rad,
+                        double range_m, struct sim_envelope *out, struct mw_errbuf *err);
+
+/*
+ * Solve for a trajectory shape instead of an apogee: loft 0 is the
+ * minimum-energy trajectory, +1 the most lofted and -1 the most depressed
+ * the class can fly at that range (linear in apogee in between; the ends
+ * are clamped to +-0.95 to stay inside the envelope). *apogee_m (may be
+ * NULL) gets the apogee aimed at.
+ */
+int sim_flight_solve_loft(const struct sim_class *c, const struct geo_lla *site, double azimuth_rad,
+                          double range_m, double loft, double tol_frac, struct sim_launch_ctl *ctl,
+                          double *apogee_m, size_t *n_flights, struct mw_errbuf *err);
 
 #endif
