@@ -113,4 +113,15 @@ uint64_t sim_seed(const struct sim *s);
  */
 int sim_truth_at(const struct sim *s, uint32_t id, mw_time_ns t_ns, struct sim_truth *out);
 
+/*
+ * NDJSON output (docs/scenario-format.md): one JSON object a line, '\n'
+ * terminated. sim_ndjson_preamble() renders line i of the preamble (the
+ * run, then every object, then every sensor) and returns its length, 0
+ * past the last line, -ENOBUFS if cap is too small. sim_ndjson_event()
+ * renders one event. Output depends only on the run (deterministic).
+ */
+#define SIM_NDJSON_LINE_MAX 2048
+int sim_ndjson_preamble(const struct sim *s, size_t i, char *buf, size_t cap);
+int sim_ndjson_event(const struct sim_event *ev, char *buf, size_t cap);
+
 #endif
