@@ -1010,7 +1010,7 @@ static int max_range(struct solver *sv, double *p_opt, struct shot *s_opt)
 /* The feasible pitch at the lofted (or depressed) end for range R, and
  * the flight there. */
 static int edge_side(struct solver *sv, double R, double p_opt, bool lofted, double tol,
-                     double *edge, struct shot *s_edge)
+                     double *edge, double *f_edge, struct shot *s_edge)
 {
 	const struct sim_class *c = sv->c;
 	double far = lofted ? c->pitch_max_rad : c->pitch_min_rad;
@@ -1025,8 +1025,10 @@ static int edge_side(struct solver *sv, double R, double p_opt, bool lofted, dou
 		if (rc == 0)
 			return -MW_ENOCONVERGE;
 		*edge = far;
+		*f_edge = fe;
 		return 0;
 	}
+	*f_edge = 1.0;
 	return edge_pitch(sv, p_opt, far, R, edge, s_edge);
 }
 
@@ -1073,12 +1075,17 @@ static int solve_pass(struct solver *sv, const struct sim_aim *aim, double tol,
 		return 0;
 	}
 	bool lofted = H > s_me.apogee_m;
-	double edge;
+	double edge, f_edge;
 	struct shot s_edge;
-	rc = edge_side(sv, R, p_opt, lofted, tol / 4, &edge, &s_edge);
+	rc = edge_side(sv, R, p_opt, lofted, tol / 4, &edge, &f_edge, &s_edge);
 	if (rc < 0)
 		return rc;
 	if (lofted ? s_edge.apogee_m < H : s_edge.apogee_m > H) {
+		if (fabs(s_edge.apogee_m - H) <= tol / 2 * H) { /* at the edge, within tolerance */
+			*ctl = (struct sim_launch_ctl){sv->heading, edge, f_edge};
+			*res = s_edge;
+			return 0;
+		}
 		mw_errbuf_set(
 		    err,
 		    "apogee %.0f km is %s the %s's %s apogee of %.0f km at a range of %.0f "
@@ -1126,11 +1133,11 @@ int sim_flight_envelope(const struct sim_class *c, const struct geo_lla *site, d
 	int rc = check_range(&sv, range_m, heading_rad, tol, &p_opt, &f_opt, &s_opt, err);
 	if (rc < 0)
 		return rc;
-	double p_lo, p_hi;
+	double p_lo, p_hi, f_lo, f_hi;
 	struct shot s_lo, s_hi;
-	rc = edge_side(&sv, range_m, p_opt, false, tol, &p_lo, &s_lo);
+	rc = edge_side(&sv, range_m, p_opt, false, tol, &p_lo, &f_lo, &s_lo);
 	if (rc == 0)
-		rc = edge_side(&sv, range_m, p_opt, true, tol, &p_hi, &s_hi);
+		rc = edge_side(&sv, range_m, p_opt, true, tol, &p_hi, &f_hi, &s_hi);
 	if (rc < 0)
 		return rc;
 	/* minimum energy: the pitch that needs the least burn (golden section) */
