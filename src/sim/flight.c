@@ -58,9 +58,9 @@
  *      apogee(theta_hi)] is out of the envelope.
  *   4. The heading is corrected by the difference between the requested
  *      and the achieved launch->impact azimuth (Earth rotation bends the
- *      ground track) and 1-3 are repeated (2 passes suffice, at most 4).
- * The solver flies with looser tolerances (rtol 1e-8) than the run; the
- * difference in range and apogee is below 1e-6 relative.
+ *      ground track) and 1-3 are repeated (2 passes suffice, at most 4). * The solver flies with
+ * looser tolerances (rtol 1e-7) than the run; the difference in range and apogee is below 1e-5
+ * relative. Later heading passes reuse the maximum-range pitch of the first.
  *
  * Invariants:
  *  1. Flights are pure functions of (class, site, controls, options).
@@ -811,6 +811,8 @@ struct solver {
 	struct sim_flight_opts o;
 	double heading;
 	size_t n;
+	bool have_p_opt; /* max-range pitch found (reused by later heading passes) */
+	double p_opt;
 };
 
 struct shot {
@@ -880,6 +882,13 @@ struct inner_ud {
 	struct shot last;
 };
 
+/* log(range / R): nearly linear in the burn fraction, so regula falsi
+ * converges in a few steps (range itself grows roughly exponentially). */
+static double lrange(double range_m, double R)
+{
+	return log(fmax(range_m, 1.0) / R);
+}
+
 static int g_range_of_frac(struct solver *sv, double frac, double *g, void *ud)
 {
 	struct inner_ud *u = ud;
@@ -887,7 +896,7 @@ static int g_range_of_frac(struct solver *sv, double frac, double *g, void *ud)
 	if (s.rc < 0)
 		return s.rc;
 	u->last = s;
-	*g = s.range_m - u->range_m;
+	*g = lrange(s.range_m, u->range_m);
 	return 0;
 }
 
@@ -914,8 +923,8 @@ static int inner(struct solver *sv, double pitch, double range_m, double tol, do
 		return 0;
 	struct inner_ud u = {.pitch = pitch, .range_m = range_m};
 	double f;
-	int rc = illinois(sv, g_range_of_frac, &u, fmin_, s0.range_m - range_m, 1.0,
-	                  s1.range_m - range_m, tol * range_m, &f);
+	int rc = illinois(sv, g_range_of_frac, &u, fmin_, lrange(s0.range_m, range_m), 1.0,
+	                  lrange(s1.range_m, range_m), tol, &f);
 	if (rc < 0)
 		return rc;
 	*frac = f;
@@ -1033,13 +1042,24 @@ static int edge_side(struct solver *sv, double R, double p_opt, bool lofted, dou
 }
 
 static int check_range(struct solver *sv, double R, double az, double tol, double *p_opt,
-                       double *f_opt, struct shot *s_me, struct mw_errbuf *err)
+                       double *f_opt, struct shot *s_me, struct shot *s_max, struct mw_errbuf *err)
 {
 	const struct sim_class *c = sv->c;
 	struct shot s_opt;
-	int rc = max_range(sv, p_opt, &s_opt);
+	int rc = 0;
+	if (sv->have_p_opt) { /* a later heading pass: the optimum pitch barely moves */
+		*p_opt = sv->p_opt;
+		s_opt = shoot(sv, *p_opt, 1.0);
+		rc = s_opt.rc;
+	} else {
+		rc = max_range(sv, p_opt, &s_opt);
+		sv->have_p_opt = rc == 0;
+		sv->p_opt = *p_opt;
+	}
 	if (rc < 0)
 		return rc;
+	if (s_max)
+		*s_max = s_opt;
 	if (R > s_opt.range_m) {
 		mw_errbuf_set(err,
 		              "range %.0f km is beyond the %s's maximum of %.0f km from this site "
@@ -1066,7 +1086,7 @@ static int solve_pass(struct solver *sv, const struct sim_aim *aim, double tol,
 	const double R = aim->range_m, H = aim->apogee_m;
 	double p_opt, f_opt;
 	struct shot s_me;
-	int rc = check_range(sv, R, aim->azimuth_rad, tol / 4, &p_opt, &f_opt, &s_me, err);
+	int rc = check_range(sv, R, aim->azimuth_rad, tol / 4, &p_opt, &f_opt, &s_me, NULL, err);
 	if (rc < 0)
 		return rc;
 	if (fabs(s_me.apogee_m - H) <= tol / 2 * H) {
@@ -1113,9 +1133,9 @@ static void solver_init(struct solver *sv, const struct sim_class *c, const stru
 	sv->site = site;
 	sv->heading = heading;
 	sim_flight_opts_default(&sv->o);
-	sv->o.rtol = 1e-8;
-	sv->o.atol_m = 0.1;
-	sv->o.atol_m_s = 1e-4;
+	sv->o.rtol = 1e-7;
+	sv->o.atol_m = 1;
+	sv->o.atol_m_s = 1e-3;
 }
 
 int sim_flight_envelope(const struct sim_class *c, const struct geo_lla *site, double heading_rad,
@@ -1129,8 +1149,8 @@ int sim_flight_envelope(const struct sim_class *c, const struct geo_lla *site, d
 	solver_init(&sv, c, site, heading_rad);
 	const double tol = 5e-4;
 	double p_opt, f_opt;
-	struct shot s_opt;
-	int rc = check_range(&sv, range_m, heading_rad, tol, &p_opt, &f_opt, &s_opt, err);
+	struct shot s_opt, smax;
+	int rc = check_range(&sv, range_m, heading_rad, tol, &p_opt, &f_opt, &s_opt, &smax, err);
 	if (rc < 0)
 		return rc;
 	double p_lo, p_hi, f_lo, f_hi;
@@ -1148,7 +1168,7 @@ int sim_flight_envelope(const struct sim_class *c, const struct geo_lla *site, d
 	struct shot t1, t2;
 	int r1 = inner(&sv, x1, range_m, tol, &f1, &t1);
 	int r2 = inner(&sv, x2, range_m, tol, &f2, &t2);
-	while (b - a > 2e-3 && r1 >= 0 && r2 >= 0) {
+	while (b - a > 1e-2 && r1 >= 0 && r2 >= 0) { /* f* is flat there: 0.6 deg will do */
 		if (r1 == 0)
 			f1 = 2;
 		if (r2 == 0)
@@ -1176,12 +1196,6 @@ int sim_flight_envelope(const struct sim_class *c, const struct geo_lla *site, d
 	if (r1 == 0 && r2 == 0)
 		return -MW_ENOCONVERGE;
 	bool first = r1 == 1 && (r2 == 0 || f1 < f2);
-	out->max_range_m = 0;
-	struct shot smax;
-	double pm;
-	rc = max_range(&sv, &pm, &smax);
-	if (rc < 0)
-		return rc;
 	out->max_range_m = smax.range_m;
 	out->apogee_lo_m = s_lo.apogee_m;
 	out->apogee_hi_m = s_hi.apogee_m;
