@@ -130,8 +130,10 @@ double geo_geometric_m(double h_m);
  * Geodesics on the WGS84 ellipsoid (Karney 2013 or Vincenty 1975 with
  * the antipodal cases handled): distance and forward azimuth from p1 to
  * p2 (heights ignored); and the point reached from p1 after dist_m along
- * azimuth az_rad. Accurate to 1 mm. Returns -ENOCONVERGE-style
- * -MW_ENOCONVERGE only if the iteration fails (nearly antipodal points).
+ * azimuth az_rad. Accurate to 1 mm. Nearly antipodal points, where
+ * Vincenty's iteration fails, are solved by a slower shooting method
+ * (geodesic.c); -MW_ENOCONVERGE is returned only if that fails too (not
+ * observed). -EDOM for non-finite input or |lat| > pi/2.
  */
 int geo_inverse(const struct geo_lla *p1, const struct geo_lla *p2, double *dist_m, double *az1_rad,
                 double *az2_rad);
