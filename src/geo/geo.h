@@ -10,7 +10,7 @@
  *         ECEF only by the Earth rotation angle about z (see geo_era_rad);
  *         precession, nutation, polar motion and UT1-UTC are neglected
  *         (their effect over a missile's flight of < 1 h is far below the
- *         sensors' noise; see the geo.c header for figures).
+ *         sensors' noise; see the eci.c header for figures).
  *   ENU   local East-North-Up at a geodetic reference point.
  *
  * Every function is pure and thread-safe.
@@ -140,9 +140,14 @@ int geo_inverse(const struct geo_lla *p1, const struct geo_lla *p2, double *dist
 int geo_direct(const struct geo_lla *p1, double az1_rad, double dist_m, struct geo_lla *p2);
 
 /*
- * Is tgt visible from obs above min_el_rad, taking the Earth's curvature
- * into account (the line of sight must not pass through the ellipsoid
- * raised by clearance_m)? 1 = visible, 0 = masked.
+ * Is tgt visible from obs, taking the Earth's curvature into account: the
+ * straight line of sight must not pass through the ellipsoid raised by
+ * clearance_m (e.g. terrain and refraction margin)? Only the part of the
+ * segment strictly between the end points is tested, so an end point on
+ * (or below) the raised surface does not mask itself: a ground station at
+ * h = 0 sees a satellite overhead even with clearance_m > 0, but not one
+ * whose line of sight skims lower than clearance_m above the surface.
+ * 1 = visible, 0 = masked (also for non-finite input).
  */
 int geo_visible(const double obs_ecef_m[3], const double tgt_ecef_m[3], double clearance_m);
 
