@@ -17,7 +17,9 @@
  * says precisely how pivots and the condition estimate are classified (a
  * pivot that is zero to rounding level, e.g. a rank-deficient product or
  * the zero matrix, is -MW_EILLCOND; the condition number is that of the
- * diagonally scaled matrix, so diag(1, 1e-17) is fine).
+ * diagonally scaled matrix, so diag(1, 1e-17) is fine). Results never
+ * hold Inf/NaN: a non-finite right-hand side (B, b, x) is -EINVAL and a
+ * result that would overflow is -ERANGE.
  */
 #ifndef MW_MAT_MAT_H
 #define MW_MAT_MAT_H
@@ -52,7 +54,8 @@ void mat_scale(double *A, double s, int n, int m);
 void mat_symmetrise(double *A, int n);
 double mat_trace(const double *A, int n);
 
-/* Lower-triangular L with A = L L^T. -MW_ENOTSPD / -MW_EILLCOND. */
+/* Lower-triangular L with A = L L^T (positive diagonal, strict upper
+ * triangle zero). -MW_ENOTSPD / -MW_EILLCOND. */
 int mat_cholesky(double *L, const double *A, int n);
 /* X (n x m) solving A X = B for SPD A. */
 int mat_spd_solve(double *X, const double *A, const double *B, int n, int m);
@@ -62,7 +65,8 @@ int mat_spd_inverse(double *Ainv, const double *A, int n);
 int mat_spd_logdet(const double *A, int n, double *logdet);
 /* d2 = x^T A^-1 x for SPD A (Mahalanobis distance squared). */
 int mat_spd_mahalanobis(const double *A, const double *x, int n, double *d2);
-/* True if A is symmetric (relative tol 1e-9) and Cholesky succeeds. */
+/* True if A is symmetric (relative tol 1e-9) and Cholesky succeeds
+ * (so also false for an SPD matrix failing the conditioning test). */
 bool mat_is_spd(const double *A, int n);
 /* Eigen-decomposition of a symmetric matrix (Jacobi): eigenvalues
  * ascending in w, eigenvectors as columns of V. -MW_ENOCONVERGE if

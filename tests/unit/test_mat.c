@@ -376,7 +376,7 @@ static void spd_solve_inverse_logdet_mahalanobis_agree(void **state)
 			mat_mul_vec(Aix, Ainv, bv, n, n);
 			for (int i = 0; i < n; i++)
 				ref += bv[i] * Aix[i];
-			assert_close(d2, ref, 1e-10 * ref / rcond * 1e-3 + 1e-12 * ref,
+			assert_close(d2, ref, ref * (1e-13 + 20.0 * n * DBL_EPSILON / rcond),
 			             "mahalanobis vs inverse");
 		}
 	print_message("spd: worst solve backward error %.3g, worst |A^-1 A - I| * rcond %.3g\n",
@@ -510,10 +510,32 @@ static void scaling_does_not_make_a_matrix_ill_conditioned(void **state)
 		}
 }
 
+static void overflowing_results_are_erange_not_inf(void **state)
+{
+	(void)state;
+	/* Perfectly conditioned after scaling, but 1e300 / 1e-300 overflows. */
+	const double A[4] = {1e300, 0, 0, 1e-300};
+	const double b[2] = {1, 1e10};
+	double x[2], Ai[4], d2 = SENTINEL;
+	fill(x, 2);
+	assert_rc(mat_spd_solve_vec(x, A, b, 2), -ERANGE, "solve overflow");
+	assert_untouched(x, 2, "x");
+	assert_rc(mat_spd_mahalanobis(A, b, 2, &d2), -ERANGE, "mahalanobis overflow");
+	assert_untouched(&d2, 1, "d2");
+	const double Asub[4] = {1, 0, 0, 1e-310};
+	fill(Ai, 4);
+	assert_rc(mat_spd_inverse(Ai, Asub, 2), -ERANGE, "inverse overflow");
+	assert_untouched(Ai, 4, "Ainv");
+	/* Non-finite right-hand side. */
+	const double I[4] = {1, 0, 0, 1}, bn[2] = {1, INFINITY};
+	assert_rc(mat_spd_solve_vec(x, I, bn, 2), -EINVAL, "solve with Inf b");
+	assert_untouched(x, 2, "x");
+}
+
 static void hilbert9_is_accepted_and_solves_to_its_condition(void **state)
 {
 	(void)state;
-	/* Hilbert(9): cond_2 ~ 4.9e11 (Todd 1954 tabulation). Accepted: rcond
+	/* Hilbert(9): cond_2 about 4.9e11. Accepted: rcond
 	 * of the scaled matrix is ~1e-12 > 1e-14. Solve H x = H 1. */
 	const int n = 9;
 	double H[NN], one[MAT_MAX], b[MAT_MAX], x[MAT_MAX], Hx[MAT_MAX], rc = 0;
@@ -753,6 +775,7 @@ int main(void)
 	    cmocka_unit_test(non_spd_inputs_are_rejected_and_outputs_untouched),
 	    cmocka_unit_test(singular_and_ill_conditioned_inputs_return_eillcond),
 	    cmocka_unit_test(scaling_does_not_make_a_matrix_ill_conditioned),
+	    cmocka_unit_test(overflowing_results_are_erange_not_inf),
 	    cmocka_unit_test(hilbert9_is_accepted_and_solves_to_its_condition),
 	    cmocka_unit_test(sym_eig_reconstructs_and_orders),
 	    cmocka_unit_test(cholesky_update_and_downdate_match_refactoring),
