@@ -482,6 +482,45 @@ static void singular_and_ill_conditioned_inputs_return_eillcond(void **state)
 		}
 }
 
+/* A = Q diag(lambda) Q^T with Q orthogonal (eigenvectors of a random
+ * symmetric matrix): the classification must follow the spectrum. */
+static void verdict_follows_the_spectrum(void **state)
+{
+	(void)state;
+	struct rng r = {9};
+	int count[3] = {0, 0, 0};
+	for (int trial = 0; trial < 900; trial++) {
+		int n = 1 + trial % MAT_MAX;
+		int kind = (trial / MAT_MAX) % 3; /* 0 PD, 1 one negative, 2 one zero */
+		double S[NN], Q[NN], w[MAT_MAX], lam[MAT_MAX], QL[NN], A[NN], L[NN];
+		rand_mat(&r, S, n, n);
+		mat_symmetrise(S, n);
+		assert_rc(mat_sym_eig(S, n, w, Q), 0, "eig for Q");
+		for (int i = 0; i < n; i++)
+			lam[i] = pow(10.0, -3.0 * (rng_unit(&r) + 1.0) / 2.0); /* 1e-3..1 */
+		int want = 0;
+		if (kind == 1) {
+			lam[trial % n] = -lam[trial % n];
+			want = -MW_ENOTSPD;
+		} else if (kind == 2 && n > 1) {
+			lam[trial % n] = 0.0;
+			want = -MW_EILLCOND;
+		}
+		for (int i = 0; i < n; i++)
+			for (int j = 0; j < n; j++)
+				QL[i * n + j] = Q[i * n + j] * lam[j];
+		mat_mul_abt(A, QL, Q, n, n, n);
+		mat_symmetrise(A, n);
+		int rc = mat_cholesky(L, A, n);
+		if (rc != want)
+			fail_msg("trial %d n=%d kind %d: got %s, want %s", trial, n, kind,
+			         mw_errname(rc), mw_errname(want));
+		count[want == 0 ? 0 : want == -MW_ENOTSPD ? 1 : 2]++;
+	}
+	print_message("verdicts: %d PD accepted, %d indefinite, %d singular classified\n", count[0],
+	              count[1], count[2]);
+}
+
 static void scaling_does_not_make_a_matrix_ill_conditioned(void **state)
 {
 	(void)state;
@@ -774,6 +813,7 @@ int main(void)
 	    cmocka_unit_test(mahalanobis_of_known_case),
 	    cmocka_unit_test(non_spd_inputs_are_rejected_and_outputs_untouched),
 	    cmocka_unit_test(singular_and_ill_conditioned_inputs_return_eillcond),
+	    cmocka_unit_test(verdict_follows_the_spectrum),
 	    cmocka_unit_test(scaling_does_not_make_a_matrix_ill_conditioned),
 	    cmocka_unit_test(overflowing_results_are_erange_not_inf),
 	    cmocka_unit_test(hilbert9_is_accepted_and_solves_to_its_condition),
