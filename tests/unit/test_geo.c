@@ -251,6 +251,9 @@ static void era_at_j2000_and_one_day_later(void **state)
 		double e = geo_era_rad(t);
 		assert_true(e >= 0 && e < 2 * GEO_PI);
 	}
+	/* the whole int64 range is defined behaviour (UBSan would abort) */
+	assert_true(geo_era_rad(INT64_MIN) >= 0 && geo_era_rad(INT64_MIN) < 2 * GEO_PI);
+	assert_true(geo_era_rad(INT64_MAX) >= 0 && geo_era_rad(INT64_MAX) < 2 * GEO_PI);
 }
 
 static void ecef_eci_round_trip_and_fixed_point_speed(void **state)
