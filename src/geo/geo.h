@@ -102,7 +102,7 @@ int geo_gravity_j2_jacobian(const double r_m[3], double G[3][3]);
 /*
  * Acceleration of a free body in the rotating ECEF frame: gravity (mu+J2)
  * plus centrifugal -w x (w x r) and Coriolis -2 w x v. Returns -EDOM as
- * geo_gravity_j2.
+ * geo_gravity_j2, and for a non-finite velocity.
  */
 int geo_accel_ecef(const double r_m[3], const double v_m_s[3], double a_m_s2[3]);
 

@@ -323,6 +323,10 @@ static void gravity_equator_pole_closed_form(void **state)
 	CHECK_NEAR(g[0], 42, 0);
 	assert_int_equal(geo_gravity_j2_jacobian(tiny, G), -EDOM);
 	assert_int_equal(geo_accel_ecef(tiny, v0, acc), -EDOM);
+	double vnan[3] = {0, NAN, 0};
+	acc[0] = 7;
+	assert_int_equal(geo_accel_ecef(req, vnan, acc), -EDOM);
+	CHECK_NEAR(acc[0], 7, 0);
 }
 
 static void gravity_jacobian_matches_finite_differences(void **state)
