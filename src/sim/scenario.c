@@ -36,7 +36,7 @@ struct pctx {
 
 /* snprintf for JSON paths: truncation is harmless (paths are for messages). */
 __attribute__((format(printf, 3, 4))) static void path_fmt(char *dst, size_t cap, const char *fmt,
-							   ...)
+                                                           ...)
 {
 	va_list ap;
 	va_start(ap, fmt);

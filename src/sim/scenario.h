@@ -28,9 +28,10 @@ struct sim_scenario; /* opaque, parsed + validated scenario */
 /*
  * Read, parse and validate a scenario file. Returns 0 and *out (free with
  * sim_scenario_free), or -errno when the file cannot be read, -MW_EJSON
- * for malformed JSON or a value of the wrong shape, -MW_EENVELOPE for a
- * launch no missile class can fly (err says which and why).
- * err (may be NULL) gets "path: $.json.path: what was expected".
+ * for malformed JSON or a value of the wrong shape. Whether each launch
+ * is within its class's envelope is found when a run solves it (sim_new_ex
+ * names the launch's JSON path). err (may be NULL) gets
+ * "path: $.json.path: what was expected".
  */
 int sim_scenario_load(const char *path, struct sim_scenario **out, struct mw_errbuf *err);
 
@@ -43,7 +44,8 @@ void sim_scenario_free(struct sim_scenario *sc);
 /* The scenario's random seed ("seed", default 1). */
 uint64_t sim_scenario_seed(const struct sim_scenario *sc);
 
-/* Name, start and end time, and the exercise flag. */
+/* Name, start time, end time (0 if the file gives none: the run ends
+ * 60 s after the last impact), the exercise flag, and counts. */
 const char *sim_scenario_name(const struct sim_scenario *sc);
 mw_time_ns sim_scenario_start_ns(const struct sim_scenario *sc);
 mw_time_ns sim_scenario_end_ns(const struct sim_scenario *sc);
