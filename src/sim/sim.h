@@ -74,7 +74,7 @@ struct sim_event {
 /* Options for a run; sim_new() uses the defaults (sim_opts_default). */
 struct sim_opts {
 	uint64_t seed;       /* 0: the scenario's */
-	double truth_step_s; /* truth sample period; 0: none; default: the scenario's (1 s) */
+	double truth_step_s; /* truth sample period; 0: none; < 0 (default): the scenario's */
 };
 void sim_opts_default(struct sim_opts *o);
 
