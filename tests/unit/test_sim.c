@@ -109,6 +109,43 @@ static void vacuum_flight_matches_kepler_closed_form(void **state)
 	}
 }
 
+/* The rotating-frame terms: a flight integrated in ECEF with centrifugal
+ * and Coriolis terms, rotated back by Omega t, is the same as the flight
+ * integrated in the inertial frame from the inertial initial velocity
+ * (the ellipsoid is symmetric about the spin axis, so impact is the same). */
+static void rotating_frame_flight_equals_inertial_flight(void **state)
+{
+	(void)state;
+	struct sim_flight_opts rot = vacuum_opts(), inert = vacuum_opts();
+	rot.rotating = true;
+	rot.j2 = inert.j2 = true;
+	struct geo_lla site = {geo_rad(35), geo_rad(130), 0};
+	double r0[3], v_rel[3], enu[3] = {2500, 3500, 3000};
+	geo_lla_to_ecef(&site, r0);
+	geo_vec_enu_to_ecef(&site, enu, v_rel);
+	const double w = GEO_OMEGA_E_RAD_S;
+	double v_in[3] = {v_rel[0] - w * r0[1], v_rel[1] + w * r0[0], v_rel[2]};
+	struct sim_flight a, b;
+	assert_int_equal(sim_flight_coast(r0, v_rel, 0, &rot, true, &a), 0);
+	assert_int_equal(sim_flight_coast(r0, v_in, 0, &inert, true, &b), 0);
+	check_close("flight time (s)", a.t_impact_s, b.t_impact_s, 1e-3);
+	double worst = 0;
+	for (double t = 0; t < a.t_impact_s; t += 7.3) {
+		double ra[3], va[3], rb[3], vb[3];
+		assert_int_equal(sim_flight_state(&a, t, ra, va), 0);
+		assert_int_equal(sim_flight_state(&b, t, rb, vb), 0);
+		double c = cos(w * t), sn = sin(w * t);
+		double x = c * ra[0] - sn * ra[1], y = sn * ra[0] + c * ra[1];
+		double d = sqrt((x - rb[0]) * (x - rb[0]) + (y - rb[1]) * (y - rb[1]) +
+		                (ra[2] - rb[2]) * (ra[2] - rb[2]));
+		worst = fmax(worst, d);
+	}
+	if (worst > 1.0)
+		fail_msg("rotating and inertial flights differ by %.3f m", worst);
+	sim_flight_finish(&a);
+	sim_flight_finish(&b);
+}
+
 static double energy_j2(const double r[3], const double v[3], bool j2)
 {
 	const double mu = GEO_GM_M3_S2, a = GEO_WGS84_A_M;
@@ -972,7 +1009,7 @@ static void scenario_errors_name_the_json_path(void **state)
 	assert_non_null(strstr(err.msg, "/nonexistent/x.json"));
 }
 
-static void example_scenarios_parse(void **state)
+static void example_scenarios_parse_and_fly_within_one_percent(void **state)
 {
 	(void)state;
 	const char *dir = getenv("MW_SCENARIO_DIR");
@@ -992,6 +1029,27 @@ static void example_scenarios_parse(void **state)
 		assert_int_equal(sim_scenario_launch_count(sc), launches[i]);
 		assert_true(sim_scenario_sensor_count(sc) >= 10);
 		assert_int_equal(sim_scenario_exercise(sc), i == 3);
+		/* every launch flies, and lands within 1% of what was asked */
+		struct sim *s = NULL;
+		rc = sim_new_ex(sc, NULL, &s, &err);
+		if (rc)
+			fail_msg("%s: %s", path, err.msg);
+		for (size_t k = 0; k < sim_object_count(s); k++) {
+			const struct sim_object_info *o = sim_object(s, k);
+			double dr = fabs(o->ground_range_m - o->requested_range_m);
+			double dh = fabs(o->apogee_m - o->requested_apogee_m);
+			if (dr > 0.01 * o->requested_range_m || dh > 0.01 * o->requested_apogee_m)
+				fail_msg(
+				    "%s %s (%s): range %.1f km for %.1f, apogee %.1f km for %.1f",
+				    names[i], o->name, o->missile_class, o->ground_range_m / 1e3,
+				    o->requested_range_m / 1e3, o->apogee_m / 1e3,
+				    o->requested_apogee_m / 1e3);
+			assert_true(o->launch_t_ns < o->burnout_t_ns);
+			assert_true(o->burnout_t_ns < o->impact_t_ns);
+			assert_true(o->apogee_t_ns > o->launch_t_ns &&
+			            o->apogee_t_ns < o->impact_t_ns);
+		}
+		sim_free(s);
 		sim_scenario_free(sc);
 	}
 }
@@ -1001,6 +1059,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(vacuum_flight_matches_kepler_closed_form),
 	    cmocka_unit_test(energy_and_angular_momentum_are_conserved_in_vacuum),
+	    cmocka_unit_test(rotating_frame_flight_equals_inertial_flight),
 	    cmocka_unit_test(drag_acceleration_is_rho_v2_over_2beta),
 	    cmocka_unit_test(reentry_decelerates_as_drag_predicts),
 	    cmocka_unit_test(dense_output_matches_a_finer_integration),
@@ -1017,7 +1076,7 @@ int main(void)
 	    cmocka_unit_test(detection_and_false_alarm_rates_match_configuration),
 	    cmocka_unit_test(ndjson_lines_are_valid_json),
 	    cmocka_unit_test(scenario_errors_name_the_json_path),
-	    cmocka_unit_test(example_scenarios_parse),
+	    cmocka_unit_test(example_scenarios_parse_and_fly_within_one_percent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
