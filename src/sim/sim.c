@@ -226,6 +226,31 @@ uint64_t sim_seed(const struct sim *s)
 	return s->seed;
 }
 
+size_t sim_sensor_count(const struct sim *s)
+{
+	return s->sc->n_sensors;
+}
+
+int sim_sensor_info(const struct sim *s, size_t i, struct sim_sensor_info *out)
+{
+	if (i >= s->sc->n_sensors)
+		return -ENOENT;
+	const struct sim_sensor *se = &s->sc->sensors[i];
+	struct sim_sensor_info in;
+	memset(&in, 0, sizeof(in));
+	memcpy(in.nation, se->nation, sizeof(in.nation));
+	in.id = se->id;
+	memcpy(in.name, se->name, sizeof(in.name));
+	in.kind = se->kind == SIM_SENSOR_RADAR ? MW_OBS_RADAR : MW_OBS_LOS;
+	in.lla = se->lla;
+	memcpy(in.ecef_m, se->ecef_m, sizeof(in.ecef_m));
+	in.update_s = se->update_s;
+	in.pd = se->pd;
+	in.fa_per_scan = se->fa_per_scan;
+	*out = in;
+	return 0;
+}
+
 static enum sim_phase phase_at(const struct object *o, mw_time_ns t)
 {
 	const struct sim_object_info *in = &o->info;

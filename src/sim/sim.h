@@ -92,6 +92,22 @@ void sim_free(struct sim *s);
 size_t sim_object_count(const struct sim *s);
 const struct sim_object_info *sim_object(const struct sim *s, size_t i);
 
+/* The scenario's sensors, as the run uses them (index = scenario order). */
+struct sim_sensor_info {
+	char nation[MW_NATION_LEN];
+	uint32_t id;
+	char name[48];
+	enum mw_obs_kind kind; /* MW_OBS_RADAR or MW_OBS_LOS (space IR) */
+	struct geo_lla lla;
+	double ecef_m[3];
+	double update_s;
+	double pd;
+	double fa_per_scan;
+};
+size_t sim_sensor_count(const struct sim *s);
+/* 0 and *out, or -ENOENT past the last sensor. */
+int sim_sensor_info(const struct sim *s, size_t i, struct sim_sensor_info *out);
+
 /*
  * Next event in non-decreasing time order (truth samples at a fixed step
  * and every observation); 1 = *ev filled, 0 = end of scenario, <0 error.

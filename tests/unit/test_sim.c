@@ -837,6 +837,13 @@ static void events_are_time_ordered_and_truth_is_consistent(void **state)
 	assert_true(n_obs > 100);
 	assert_true(n_los > 5);
 	assert_true(last <= sim_end_ns(s));
+	assert_int_equal(sim_sensor_count(s), 2);
+	struct sim_sensor_info si;
+	assert_int_equal(sim_sensor_info(s, 1, &si), 0);
+	assert_string_equal(si.nation, "USA");
+	assert_int_equal(si.id, 10);
+	assert_int_equal(si.kind, MW_OBS_LOS);
+	assert_int_equal(sim_sensor_info(s, 2, &si), -ENOENT);
 	struct sim_truth tr;
 	assert_int_equal(sim_truth_at(s, 99, last, &tr), -ENOENT);
 	assert_int_equal(sim_truth_at(s, 3, sim_start_ns(s), &tr), -ERANGE);
