@@ -2,7 +2,7 @@
 #   build/       sanitizer build (ASan+UBSan, gcc): what `make test` runs
 #   build-rel/   optimised build: `make demo` and the benchmarks
 #   build-fuzz/  clang + libFuzzer: `make fuzz`
-.PHONY: all deps build test demo fuzz bench clean format
+.PHONY: all deps build test demo fuzz bench bench-wire clean format
 
 MESON ?= meson
 FUZZ_SECONDS ?= 60
@@ -39,6 +39,11 @@ demo: deps build-rel/build.ninja
 fuzz: deps build-fuzz/build.ninja
 	ninja -C build-fuzz
 	scripts/fuzz build-fuzz $(FUZZ_SECONDS)
+
+# Batch signing against one signature per envelope (docs/protocol.md).
+bench-wire: deps build-rel/build.ninja
+	ninja -C build-rel bench/bench-wire
+	build-rel/bench/bench-wire
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -19,5 +19,6 @@ struct cli_cmd {
 };
 
 int cmd_geo(int argc, char **argv);
+int cmd_envelope(int argc, char **argv);
 
 #endif
