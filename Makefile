@@ -2,7 +2,7 @@
 #   build/       sanitizer build (ASan+UBSan, gcc): what `make test` runs
 #   build-rel/   optimised build: `make demo` and the benchmarks
 #   build-fuzz/  clang + libFuzzer: `make fuzz`
-.PHONY: all deps build test demo fuzz bench bench-wire clean format
+.PHONY: all deps build test demo fuzz bench bench-wire bench-journal clean format
 
 MESON ?= meson
 FUZZ_SECONDS ?= 60
@@ -44,6 +44,10 @@ fuzz: deps build-fuzz/build.ninja
 bench-wire: deps build-rel/build.ninja
 	ninja -C build-rel bench/bench-wire
 	build-rel/bench/bench-wire
+# Journal commit latency/throughput next to the disk's fdatasync floor.
+bench-journal: deps build-rel/build.ninja
+	ninja -C build-rel bench/bench_journal
+	./build-rel/bench/bench_journal $(BENCH_DIR)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

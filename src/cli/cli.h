@@ -20,5 +20,6 @@ struct cli_cmd {
 
 int cmd_geo(int argc, char **argv);
 int cmd_envelope(int argc, char **argv);
+int cmd_journal(int argc, char **argv);
 
 #endif

@@ -22,6 +22,7 @@ static const struct cli_cmd commands[] = {
     {"version", cmd_version, "print the version"},
     {"geo", cmd_geo, "WGS84 conversions, geodesics, standard atmosphere"},
     {"envelope", cmd_envelope, "wire format demo: sign, frame, verify, tamper"},
+    {"journal", cmd_journal, "journal check|dump PATH: verify or list a node's journal"},
 };
 
 static void usage(FILE *f)
