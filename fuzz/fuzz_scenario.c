@@ -2,14 +2,13 @@
  * fuzz/fuzz_scenario.c - fuzz target for the scenario parser
  * (sim_scenario_parse, sim/scenario.c).
  *
- * Built as a libFuzzer target with -Dfuzz=true (clang), or, by default, as
- * a corpus-replay program (MW_FUZZ_REPLAY) that `make test` runs over
+ * Built as a libFuzzer target with -Dfuzz=true (clang), or, by default,
+ * with fuzz/replay.c as replay-scenario, which `make test` runs over
  * fuzz/corpus/scenario/ under ASan+UBSan. Checks, beyond "no crash":
  * a failing parse leaves *out untouched and says something naming the
  * document; a successful one gives a scenario whose counts are within
  * the documented limits.
  */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,36 +42,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(text);
 	return 0;
 }
-
-#ifdef MW_FUZZ_REPLAY
-/* Replay every file of the corpus directories given as arguments. */
-int main(int argc, char **argv)
-{
-	size_t n = 0;
-	for (int i = 1; i < argc; i++) {
-		DIR *d = opendir(argv[i]);
-		if (!d) {
-			fprintf(stderr, "fuzz-scenario: cannot open %s\n", argv[i]);
-			return 1;
-		}
-		struct dirent *e;
-		while ((e = readdir(d))) {
-			if (e->d_name[0] == '.')
-				continue;
-			char path[4096];
-			snprintf(path, sizeof(path), "%s/%s", argv[i], e->d_name);
-			FILE *f = fopen(path, "rb");
-			if (!f)
-				continue;
-			static uint8_t buf[1 << 20];
-			size_t len = fread(buf, 1, sizeof(buf), f);
-			fclose(f);
-			LLVMFuzzerTestOneInput(buf, len);
-			n++;
-		}
-		closedir(d);
-	}
-	printf("fuzz-scenario: replayed %zu inputs\n", n);
-	return n > 0 ? 0 : 1;
-}
-#endif

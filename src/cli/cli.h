@@ -19,6 +19,8 @@ struct cli_cmd {
 };
 
 int cmd_geo(int argc, char **argv);
+int cmd_envelope(int argc, char **argv);
+int cmd_journal(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 
 #endif
