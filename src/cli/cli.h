@@ -8,8 +8,6 @@
 
 #ifndef MWLINK_VERSION
 #define MWLINK_VERSION "0.1.0"
-int cmd_geo(int argc, char **argv);
-
 #endif
 
 struct cli_cmd {

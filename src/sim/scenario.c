@@ -160,6 +160,9 @@ static int get_time(struct pctx *p, const json_t *obj, const char *path, const c
                     mw_time_ns *out)
 {
 	json_t *v = json_object_get(obj, key);
+	if (json_is_string(v) && mw_time_parse(json_string_value(v), out) == -ERANGE)
+		return fail(p, path, key, "expected a time between 1678 and 2261, got \"%s\"",
+		            json_string_value(v));
 	if (!json_is_string(v) || mw_time_parse(json_string_value(v), out) < 0)
 		return fail(p, path, key,
 		            "expected an RFC 3339 time like \"2026-11-30T03:00:00+00:00\"%s%s",

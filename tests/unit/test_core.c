@@ -65,6 +65,13 @@ static void time_parses_offsets_and_fractions(void **state)
 	assert_int_equal(t, INT64_C(1702944000) * MW_NS_PER_S + 500000000);
 	assert_int_equal(mw_time_parse("1969-12-31T23:59:59.999999999-00:00", &t), 0);
 	assert_int_equal(t, -1);
+	mw_time_ns unchanged = 42;
+	assert_int_equal(mw_time_parse("9999-12-31T23:59:59Z", &unchanged), -ERANGE);
+	assert_int_equal(mw_time_parse("0001-01-01T00:00:00Z", &unchanged), -ERANGE);
+	assert_int_equal(mw_time_parse("1600-01-01T00:00:00+00:00", &unchanged), -ERANGE);
+	assert_int_equal(unchanged, 42);
+	assert_int_equal(mw_time_parse("2262-01-01T00:00:00Z", &t), 0);
+	assert_int_equal(mw_time_parse("1678-01-01T00:00:00Z", &t), 0);
 	const char *bad[] = {"",
 	                     "2023-12-19",
 	                     "2023-13-01T00:00:00Z",
