@@ -8,7 +8,6 @@
  * must either succeed or fail with -MW_ECONFIG and a message naming the
  * file, line, section and key, leaving its output untouched.
  */
-#include <assert.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,13 +18,20 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Checked in every build (CHECK() vanishes under NDEBUG). */
+#define CHECK(c)                                                                                   \
+	do {                                                                                       \
+		if (!(c))                                                                          \
+			abort();                                                                   \
+	} while (0)
+
 static void check_err(int rc, const struct mw_errbuf *err, const struct mw_ini_entry *e)
 {
 	if (rc == 0)
 		return;
-	assert(rc == -MW_ECONFIG);
-	assert(strncmp(err->msg, "fuzz.ini:", 9) == 0);
-	assert(strstr(err->msg, e->key) != NULL || strlen(err->msg) >= sizeof(err->msg) - 1);
+	CHECK(rc == -MW_ECONFIG);
+	CHECK(strncmp(err->msg, "fuzz.ini:", 9) == 0);
+	CHECK(strstr(err->msg, e->key) != NULL || strlen(err->msg) >= sizeof(err->msg) - 1);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -43,15 +49,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct mw_errbuf err = {{0}};
 	int rc = mw_ini_load_string(&ini, "fuzz.ini", text, &err);
 	if (rc < 0) {
-		assert(rc == -MW_ECONFIG || rc == -ENOMEM);
-		assert(strncmp(err.msg, "fuzz.ini", 8) == 0);
+		CHECK(rc == -MW_ECONFIG || rc == -ENOMEM);
+		CHECK(strncmp(err.msg, "fuzz.ini", 8) == 0);
 		free(text);
 		return 0;
 	}
 	int last_line = 0;
 	for (size_t i = 0; i < ini.n; i++) {
 		struct mw_ini_entry *e = &ini.entries[i];
-		assert(e->line >= last_line && e->line > 0);
+		CHECK(e->line >= last_line && e->line > 0);
 		last_line = e->line;
 		const char *s;
 		int64_t i64 = 7;
@@ -60,31 +66,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		bool b = true;
 		int en = 7;
 		check_err(mw_ini_get_str(&ini, e->section, e->key, MW_INI_REQUIRED, NULL, &s, &err),
-			  &err, e);
+		          &err, e);
 		rc = mw_ini_get_int(&ini, e->section, e->key, MW_INI_REQUIRED, 0, -1000, 1000, &i64,
-				    &err);
+		                    &err);
 		check_err(rc, &err, e);
-		assert(rc == 0 ? (i64 >= -1000 && i64 <= 1000) : i64 == 7);
+		CHECK(rc == 0 ? (i64 >= -1000 && i64 <= 1000) : i64 == 7);
 		rc = mw_ini_get_double(&ini, e->section, e->key, MW_INI_REQUIRED, 0, -1e6, 1e6, &d,
-				       &err);
+		                       &err);
 		check_err(rc, &err, e);
-		assert(rc == 0 ? (d >= -1e6 && d <= 1e6) : d == 7);
-		check_err(mw_ini_get_bool(&ini, e->section, e->key, MW_INI_REQUIRED, false, &b, &err),
-			  &err, e);
+		CHECK(rc == 0 ? (d >= -1e6 && d <= 1e6) : d == 7);
+		check_err(
+		    mw_ini_get_bool(&ini, e->section, e->key, MW_INI_REQUIRED, false, &b, &err),
+		    &err, e);
 		rc = mw_ini_get_duration_ns(&ini, e->section, e->key, MW_INI_REQUIRED, 0, 0,
-					    INT64_MAX, &i64, &err);
+		                            INT64_MAX, &i64, &err);
 		check_err(rc, &err, e);
-		assert(rc != 0 || i64 >= 0);
-		check_err(mw_ini_get_size(&ini, e->section, e->key, MW_INI_REQUIRED, 0, 0, UINT64_MAX,
-					  &u64, &err),
-			  &err, e);
-		rc = mw_ini_get_enum(&ini, e->section, e->key, MW_INI_REQUIRED, 0, choices, &en, &err);
+		CHECK(rc != 0 || i64 >= 0);
+		check_err(mw_ini_get_size(&ini, e->section, e->key, MW_INI_REQUIRED, 0, 0,
+		                          UINT64_MAX, &u64, &err),
+		          &err, e);
+		rc = mw_ini_get_enum(&ini, e->section, e->key, MW_INI_REQUIRED, 0, choices, &en,
+		                     &err);
 		check_err(rc, &err, e);
-		assert(rc == 0 ? (en >= 0 && en < 3) : en == 7);
+		CHECK(rc == 0 ? (en >= 0 && en < 3) : en == 7);
 	}
 	for (size_t i = 0; mw_ini_section_at(&ini, "", i); i++)
-		assert(i < ini.n);
-	assert(mw_ini_check_unused(&ini, &err) == 0);
+		CHECK(i < ini.n);
+	CHECK(mw_ini_check_unused(&ini, &err) == 0);
 	mw_ini_finish(&ini);
 	free(text);
 	return 0;
