@@ -16,9 +16,11 @@ struct cli_cmd {
 	const char *help;
 };
 
-int cmd_keys(int argc, char **argv);
-int cmd_inject(int argc, char **argv);
+int cmd_geo(int argc, char **argv);
 int cmd_envelope(int argc, char **argv);
 int cmd_journal(int argc, char **argv);
+int cmd_sim(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
+int cmd_inject(int argc, char **argv);
 
 #endif

@@ -10,7 +10,7 @@
  *         ECEF only by the Earth rotation angle about z (see geo_era_rad);
  *         precession, nutation, polar motion and UT1-UTC are neglected
  *         (their effect over a missile's flight of < 1 h is far below the
- *         sensors' noise; see the geo.c header for figures).
+ *         sensors' noise; see the eci.c header for figures).
  *   ENU   local East-North-Up at a geodetic reference point.
  *
  * Every function is pure and thread-safe.
@@ -21,15 +21,15 @@
 #include <stdint.h>
 
 /* WGS84 defining parameters, NIMA TR8350.2 (3rd ed., amendment 1, 2000), table 3.1 */
-#define GEO_WGS84_A_M        6378137.0
-#define GEO_WGS84_INV_F      298.257223563
-#define GEO_WGS84_F          (1.0 / GEO_WGS84_INV_F)
-#define GEO_WGS84_B_M        (GEO_WGS84_A_M * (1.0 - GEO_WGS84_F))
-#define GEO_WGS84_E2         (GEO_WGS84_F * (2.0 - GEO_WGS84_F))
-#define GEO_GM_M3_S2         3.986004418e14 /* TR8350.2 table 3.1 (incl. atmosphere) */
-#define GEO_OMEGA_E_RAD_S    7.292115e-5    /* TR8350.2 table 3.1 */
-#define GEO_J2               1.08262982131e-3 /* TR8350.2 table 3.2 (unnormalised -C20, EGM96) */
-#define GEO_PI               3.14159265358979323846
+#define GEO_WGS84_A_M     6378137.0
+#define GEO_WGS84_INV_F   298.257223563
+#define GEO_WGS84_F       (1.0 / GEO_WGS84_INV_F)
+#define GEO_WGS84_B_M     (GEO_WGS84_A_M * (1.0 - GEO_WGS84_F))
+#define GEO_WGS84_E2      (GEO_WGS84_F * (2.0 - GEO_WGS84_F))
+#define GEO_GM_M3_S2      3.986004418e14   /* TR8350.2 table 3.1 (incl. atmosphere) */
+#define GEO_OMEGA_E_RAD_S 7.292115e-5      /* TR8350.2 table 3.1 */
+#define GEO_J2            1.08262982131e-3 /* TR8350.2 table 3.2 (unnormalised -C20, EGM96) */
+#define GEO_PI            3.14159265358979323846
 
 static inline double geo_rad(double deg)
 {
@@ -71,10 +71,10 @@ void geo_vec_enu_to_ecef(const struct geo_lla *ref, const double v_enu[3], doubl
  * Returns -EDOM if the two points coincide.
  */
 int geo_ecef_to_aer(const struct geo_lla *obs, const double obs_ecef_m[3],
-		    const double tgt_ecef_m[3], double *range_m, double *az_rad, double *el_rad);
+                    const double tgt_ecef_m[3], double *range_m, double *az_rad, double *el_rad);
 /* The inverse: the ECEF point at (range, az, el) from the observer. */
 void geo_aer_to_ecef(const struct geo_lla *obs, const double obs_ecef_m[3], double range_m,
-		     double az_rad, double el_rad, double tgt_ecef_m[3]);
+                     double az_rad, double el_rad, double tgt_ecef_m[3]);
 
 /*
  * Earth rotation angle (rad, [0, 2pi)) at UTC time t_ns, IERS 2010
@@ -84,10 +84,10 @@ void geo_aer_to_ecef(const struct geo_lla *obs, const double obs_ecef_m[3], doub
 double geo_era_rad(int64_t t_ns);
 
 /* Position and velocity ECEF <-> ECI at time t_ns (v includes omega x r). */
-void geo_ecef_to_eci(int64_t t_ns, const double r_ecef[3], const double v_ecef[3],
-		     double r_eci[3], double v_eci[3]);
-void geo_eci_to_ecef(int64_t t_ns, const double r_eci[3], const double v_eci[3],
-		     double r_ecef[3], double v_ecef[3]);
+void geo_ecef_to_eci(int64_t t_ns, const double r_ecef[3], const double v_ecef[3], double r_eci[3],
+                     double v_eci[3]);
+void geo_eci_to_ecef(int64_t t_ns, const double r_eci[3], const double v_eci[3], double r_ecef[3],
+                     double v_ecef[3]);
 
 /*
  * Gravitational acceleration (mu + J2) at r, in the frame r is given in
@@ -102,7 +102,7 @@ int geo_gravity_j2_jacobian(const double r_m[3], double G[3][3]);
 /*
  * Acceleration of a free body in the rotating ECEF frame: gravity (mu+J2)
  * plus centrifugal -w x (w x r) and Coriolis -2 w x v. Returns -EDOM as
- * geo_gravity_j2.
+ * geo_gravity_j2, and for a non-finite velocity.
  */
 int geo_accel_ecef(const double r_m[3], const double v_m_s[3], double a_m_s2[3]);
 
@@ -121,22 +121,33 @@ struct geo_atmo {
 int geo_atmosphere(double h_m, struct geo_atmo *out);
 /* Density only; 0 above 1000 km and for invalid h (never fails). */
 double geo_air_density(double h_m);
+/* Geometric height z_m <-> geopotential height (US Std. Atmosphere 1976,
+ * r0 = 6356766 m): H = r0 z / (r0 + z), z = r0 H / (r0 - H). */
+double geo_geopotential_m(double z_m);
+double geo_geometric_m(double h_m);
 
 /*
  * Geodesics on the WGS84 ellipsoid (Karney 2013 or Vincenty 1975 with
  * the antipodal cases handled): distance and forward azimuth from p1 to
  * p2 (heights ignored); and the point reached from p1 after dist_m along
- * azimuth az_rad. Accurate to 1 mm. Returns -ENOCONVERGE-style
- * -MW_ENOCONVERGE only if the iteration fails (nearly antipodal points).
+ * azimuth az_rad. Accurate to 1 mm. Nearly antipodal points, where
+ * Vincenty's iteration fails, are solved by a slower shooting method
+ * (geodesic.c); -MW_ENOCONVERGE is returned only if that fails too (not
+ * observed). -EDOM for non-finite input or |lat| > pi/2.
  */
-int geo_inverse(const struct geo_lla *p1, const struct geo_lla *p2, double *dist_m,
-		double *az1_rad, double *az2_rad);
+int geo_inverse(const struct geo_lla *p1, const struct geo_lla *p2, double *dist_m, double *az1_rad,
+                double *az2_rad);
 int geo_direct(const struct geo_lla *p1, double az1_rad, double dist_m, struct geo_lla *p2);
 
 /*
- * Is tgt visible from obs above min_el_rad, taking the Earth's curvature
- * into account (the line of sight must not pass through the ellipsoid
- * raised by clearance_m)? 1 = visible, 0 = masked.
+ * Is tgt visible from obs, taking the Earth's curvature into account: the
+ * straight line of sight must not pass through the ellipsoid raised by
+ * clearance_m (e.g. terrain and refraction margin)? Only the part of the
+ * segment strictly between the end points is tested, so an end point on
+ * (or below) the raised surface does not mask itself: a ground station at
+ * h = 0 sees a satellite overhead even with clearance_m > 0, but not one
+ * whose line of sight skims lower than clearance_m above the surface.
+ * 1 = visible, 0 = masked (also for non-finite input).
  */
 int geo_visible(const double obs_ecef_m[3], const double tgt_ecef_m[3], double clearance_m);
 
