@@ -1,0 +1,64 @@
+/*
+ * net/sensor_client.h - the sensor side of a node's ingest port: one TLS
+ * 1.3 connection with a sensor client certificate that streams
+ * Observation frames (docs/protocol.md, "Sensor ingest").
+ *
+ * The node binds the connection to the certificate's sensor
+ * (mwlink:sensor:<NAT>:<N>); every observation sent on it must carry that
+ * nation and number. The node never answers a sensor: it closes the
+ * connection when it refuses the certificate (wrong nation, not a sensor
+ * certificate, too many sensors, unknown CA), which the client sees as an
+ * end of stream or a TLS alert on its next read or write.
+ *
+ * Blocking I/O with a send timeout: a node that stops reading (its
+ * journal queue is full: back-pressure) blocks the writer, and one that
+ * takes nothing for send_timeout_ms makes the write fail with -ETIMEDOUT.
+ * Frames are batched in an output buffer of NET_SENSOR_OUT_MAX bytes and
+ * written when it fills or on net_sensor_flush().
+ */
+#ifndef MW_NET_SENSOR_CLIENT_H
+#define MW_NET_SENSOR_CLIENT_H
+
+#include <openssl/ssl.h>
+
+#include "core/err.h"
+#include "core/obs.h"
+
+#define NET_SENSOR_OUT_MAX (16u * 1024u)
+
+struct net_sensor_conn;
+
+/*
+ * Connect to host:port (numeric IPv4/IPv6 address and port; an IPv6
+ * address in brackets is allowed) and complete the TLS handshake with
+ * ctx (net_tls_ctx_new with the sensor's certificate). 0 and *out, or
+ * -EINVAL (bad address), -ECONNREFUSED / -errno (TCP), -MW_ECERT (the
+ * handshake failed; err says why). send_timeout_ms > 0 bounds each
+ * blocked write.
+ */
+int net_sensor_connect(const char *hostport, SSL_CTX *ctx, int send_timeout_ms,
+                       struct net_sensor_conn **out, struct mw_errbuf *err);
+
+/*
+ * Wait up to wait_ms for the node to say something. A node says nothing
+ * to a sensor it accepted, so anything readable is a refusal: returns
+ * -ECONNRESET with err naming it (end of stream or the TLS alert), 0 if
+ * the connection is still open.
+ */
+int net_sensor_check(struct net_sensor_conn *c, int wait_ms, struct mw_errbuf *err);
+
+/* Encode o as an Observation frame and queue it (flushing when the buffer
+ * is full). 0, or a negative error with err set (the connection is then
+ * unusable). */
+int net_sensor_send(struct net_sensor_conn *c, const struct mw_obs *o, struct mw_errbuf *err);
+
+/* Write everything queued. 0 or a negative error with err set. */
+int net_sensor_flush(struct net_sensor_conn *c, struct mw_errbuf *err);
+
+/* Frames written to the socket so far (not merely queued). */
+uint64_t net_sensor_sent(const struct net_sensor_conn *c);
+
+/* Flush, send close_notify and close. NULL is a no-op. */
+void net_sensor_close(struct net_sensor_conn *c);
+
+#endif

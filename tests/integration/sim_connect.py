@@ -1,0 +1,277 @@
+#!/usr/bin/env python3
+"""Integration test of `mwlink sim --connect`: the simulator feeding real
+nodes over TLS with sensor client certificates (real processes on
+127.0.0.1, ports chosen at run time, everything cleaned up).
+
+    ROK (KOR, [ingest] exercise = no) --link--> USA (USA, exercise = no)
+    ROK releases observations to USA; USA releases nothing to ROK.
+
+ 1. The scenario's expected observations come from `mwlink sim` (NDJSON,
+    same seed: the run is deterministic).
+ 2. `mwlink sim --connect ROK --speed 0 --keep-times` with the KOR sensor
+    certificates (one connection per sensor, run/pki/kor/sensor-{id}.crt):
+    ROK journals exactly the KOR observations (count; every (t_ns,
+    sensor, measurement) decoded from the journaled envelopes equals the
+    NDJSON's; exercise flag 0; released to USA), `mwlink journal check`
+    passes, and USA received exactly those envelopes, bytes unchanged.
+ 3. USA's own sensors to USA in scaled real time (default time shift):
+    wall time follows --speed, the first data time is 'now' and the
+    spacing of data times is the scenario's, exactly.
+ 4. Refusals exit non-zero with a clear message: an exercise scenario
+    without --node-config and with a node whose ingest is live, JPN sensor
+    certificates at the KOR node (the node closes the connection), and a
+    port where nothing listens.
+Standard library only; helpers from run.py.
+"""
+import collections
+import json
+import os
+import re
+import struct
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run  # noqa: E402
+from run import MWLINK, Fail, check, free_ports, wait_until  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SCEN = os.path.join(ROOT, "examples/scenarios/srbm-salvo-south-korea.json")
+EXERCISE_SCEN = os.path.join(ROOT, "examples/scenarios/mixed-exercise.json")
+
+
+# ---- a minimal protobuf reader (wire format: varint, 64-bit, length-delimited, 32-bit)
+
+def _varint(b, i):
+    v = s = 0
+    while True:
+        c = b[i]
+        i += 1
+        v |= (c & 0x7F) << s
+        s += 7
+        if c < 0x80:
+            return v, i
+
+
+def pb_fields(b):
+    """{field number: [values]}; length-delimited values as bytes, 64-bit as raw 8 bytes."""
+    out = collections.defaultdict(list)
+    i = 0
+    while i < len(b):
+        key, i = _varint(b, i)
+        f, wt = key >> 3, key & 7
+        if wt == 0:
+            v, i = _varint(b, i)
+        elif wt == 1:
+            v, i = b[i:i + 8], i + 8
+        elif wt == 2:
+            n, i = _varint(b, i)
+            v, i = b[i:i + n], i + n
+        elif wt == 5:
+            v, i = b[i:i + 4], i + 4
+        else:
+            raise Fail(f"protobuf wire type {wt}")
+        out[f].append(v)
+    return out
+
+
+def dbl(raw):
+    return struct.unpack("<d", raw)[0]
+
+
+def signed64(v):
+    return v - (1 << 64) if v >= 1 << 63 else v
+
+
+def decode_obs_envelope(env):
+    """(exercise, data_t_ns, (t_ns, sensor_id, nation, kind, value)) of a journaled envelope."""
+    body = pb_fields(pb_fields(env)[1][0])
+    obs = pb_fields(body[7][0])
+    if 5 in obs:
+        kind, value = "radar", round(dbl(pb_fields(obs[5][0])[1][0]), 3)
+    else:
+        kind, value = "los", round(dbl(pb_fields(obs[6][0])[2][0]), 10)
+    t = signed64(obs[1][0])
+    return (bool(body[5][0]), signed64(body[6][0]),
+            (t, obs[2][0], obs[3][0].decode(), kind, value))
+
+
+def expected_obs(scenario):
+    r = subprocess.run([MWLINK, "sim", scenario, "--truth-step", "0", "--quiet"],
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        raise Fail("mwlink sim (NDJSON) failed: " + r.stderr)
+    out = collections.defaultdict(list)
+    for line in r.stdout.splitlines():
+        d = json.loads(line)
+        if d["type"] != "obs":
+            continue
+        if d["kind"] == "radar":
+            v = round(d["range_m"], 3)
+        else:
+            v = round(d["los_x_rad"], 10)
+        out[d["nation"]].append((d["t_ns"], d["sensor_id"], d["nation"], d["kind"], v))
+    return out
+
+
+class Cluster(run.Cluster):
+    """run.Cluster with 11 sensor certificates a nation (the scenario's USA
+    space sensors are numbers 10 and 11)."""
+
+    def __init__(self):
+        super().__init__()
+        r = subprocess.run([MWLINK, "keys", "--out", self.pki, "--nations", "KOR,USA,JPN,GBR",
+                            "--sensors", "11", "--force"], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise Fail("mwlink keys failed: " + r.stderr)
+
+
+def sim_feed(cl, node, nation, extra, timeout=60):
+    low = nation.lower()
+    args = [MWLINK, "sim", SCEN, "--connect", f"127.0.0.1:{node.ingest_port}",
+            "--ca", f"{cl.pki}/ca.crt", "--cert", f"{cl.pki}/{low}/sensor-{{id}}.crt",
+            "--key", f"{cl.pki}/{low}/sensor-{{id}}.key", "--nation", nation] + extra
+    t0 = time.time()
+    r = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    return r, time.time() - t0
+
+
+def own_records(node, origin):
+    return {k: v for k, v in node.journal().items() if k[0] == origin}
+
+
+def test(cl):
+    exp = expected_obs(SCEN)
+    n_kor, n_usa = len(exp["KOR"]), len(exp["USA"])
+    check(n_kor > 1000 and n_usa > 1000,
+          f"scenario gives {n_kor} KOR and {n_usa} USA observations")
+
+    usa = cl.add("usa", "USA", {"rok": ("KOR", None)}, {}, exercise="no")
+    rok = cl.add("rok", "KOR", {"usa": ("USA", "usa")}, {"USA": "observation"},
+                 exercise="no")
+    usa.start()
+    rok.start()
+    rok.wait_log(lambda r: r.get("msg") == "link up", 20, "link up")
+
+    # 2. KOR's sensors, as fast as possible, the scenario's own times
+    r, wall = sim_feed(cl, rok, "KOR", ["--speed", "0", "--keep-times"])
+    check(r.returncode == 0 and r.stdout.strip() == f"sent {n_kor}",
+          f"sim --connect sent all {n_kor} KOR observations in {wall:.1f} s "
+          f"(exit {r.returncode}: {r.stdout.strip()} {r.stderr.strip()[-300:]})")
+
+    def rok_has_all():
+        got = len(own_records(rok, "KOR"))
+        return True if got == n_kor else f"{got} of {n_kor}"
+    wait_until(rok_has_all, 30, "ROK journaled every KOR observation")
+    recs = own_records(rok, "KOR")
+    check(sorted(s for _, s in recs) == list(range(1, n_kor + 1)),
+          f"ROK journaled exactly {n_kor} KOR envelopes, seq 1..{n_kor}")
+    dec = [decode_obs_envelope(b) for _, b in recs.values()]
+    check(collections.Counter(d[2] for d in dec) == collections.Counter(exp["KOR"]),
+          "every journaled observation (time, sensor, nation, kind, measurement) is one "
+          "of the simulator's KOR observations, each exactly once")
+    check(all(not ex and t == o[0] for ex, t, o in dec),
+          "exercise flag 0 (scenario and node both live) and envelope data time = "
+          "observation time")
+    check(all(rel == "KOR,USA" for rel, _ in recs.values()),
+          "each released to KOR,USA as [release] says")
+    jc = subprocess.run([MWLINK, "journal", "check", rok.db], capture_output=True, text=True)
+    check(jc.returncode == 0, "mwlink journal check passes on ROK's journal")
+    dump = subprocess.run([MWLINK, "journal", "dump", rok.db], capture_output=True, text=True)
+    lines = [ln.split("\t") for ln in dump.stdout.splitlines()[1:]]
+    check(dump.returncode == 0 and len([f for f in lines if f[1] == "KOR"]) == n_kor and
+          all(f[3] == "1" and f[4] == "0" and f[7] == "-" for f in lines if f[1] == "KOR"),
+          f"journal dump lists {n_kor} own KOR observation records (kind 1, exercise 0)")
+
+    def usa_has_all():
+        got = len(own_records(usa, "KOR"))
+        return True if got == n_kor else f"{got} of {n_kor}"
+    wait_until(usa_has_all, 30, "USA received every KOR observation")
+    check(own_records(usa, "KOR") == recs,
+          "USA (partner, released to it) journaled exactly ROK's KOR envelopes, bytes "
+          "unchanged")
+
+    # 3. USA's own sensors to the USA node in scaled real time, times shifted to now
+    t_first = min(o[0] for o in exp["USA"])
+    span_s = (max(o[0] for o in exp["USA"]) - t_first) / 1e9
+    speed = span_s / 2.0   # about 2 s of wall time
+    before = time.time_ns()
+    r, wall = sim_feed(cl, usa, "USA", ["--speed", f"{speed:.6f}"])
+    check(r.returncode == 0 and r.stdout.strip() == f"sent {n_usa}",
+          f"sim --connect --speed {speed:.0f} sent all {n_usa} USA observations "
+          f"(exit {r.returncode}: {r.stderr.strip()[-300:]})")
+    m = re.search(r" in ([0-9.]+) s:", r.stderr)
+    wall = float(m.group(1)) if m else -1
+    check(1.9 <= wall <= 6, f"paced: {span_s:.0f} s of data at {speed:.0f}x took {wall:.2f} s "
+          "of wall time (expected about 2)")
+
+    def usa_has_own():
+        got = len(own_records(usa, "USA"))
+        return True if got == n_usa else f"{got} of {n_usa}"
+    wait_until(usa_has_own, 30, "USA journaled its own sensors' observations")
+    dec = [decode_obs_envelope(b) for _, b in own_records(usa, "USA").values()]
+    first = min(o[0] for _, _, o in dec)
+    check(before <= first <= before + 5 * 10**9,
+          f"first data time shifted to 'now' ({(first - before) / 1e9:.3f} s after the start)")
+    shifted = collections.Counter((o[0] - first + t_first,) + o[1:] for _, _, o in dec)
+    check(shifted == collections.Counter(exp["USA"]),
+          "data times keep the scenario's spacing exactly; measurements unchanged")
+    check(not own_records(rok, "USA"), "USA released nothing to ROK and ROK holds none")
+
+    # 4. refusals
+    pki = cl.pki
+    base = ["--ca", f"{pki}/ca.crt", "--cert", f"{pki}/kor/sensor-{{id}}.crt",
+            "--key", f"{pki}/kor/sensor-{{id}}.key", "--nation", "KOR", "--speed", "0"]
+    n_before = len(own_records(rok, "KOR"))
+    r = subprocess.run([MWLINK, "sim", EXERCISE_SCEN, "--connect",
+                        f"127.0.0.1:{rok.ingest_port}"] + base,
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 1 and "exercise" in r.stderr and "--node-config" in r.stderr,
+          f"exercise scenario without --node-config refused: {r.stderr.strip()[:160]}")
+    r = subprocess.run([MWLINK, "sim", EXERCISE_SCEN, "--node-config", rok.conf] + base,
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 1 and "exercise = no" in r.stderr,
+          f"exercise scenario to a live node refused: {r.stderr.strip()[:160]}")
+    r, _ = sim_feed(cl, rok, "JPN", ["--speed", "0"])
+    check(r.returncode == 1 and "refused" in r.stderr,
+          f"JPN sensor certificates at the KOR node: {r.stderr.strip()[:200]}")
+    port = free_ports(1)[0]
+    r = subprocess.run([MWLINK, "sim", SCEN, "--connect", f"127.0.0.1:{port}"] + base,
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 1 and "cannot connect" in r.stderr,
+          f"nothing listening: {r.stderr.strip()[:160]}")
+    time.sleep(0.3)
+    check(len(own_records(rok, "KOR")) == n_before, "nothing journaled by the refused runs")
+    check(run.rejected(rok, "cert_wrong_nation"),
+          "ROK logged the JPN sensors as rejected: cert_wrong_nation")
+
+    for node in (rok, usa):
+        rc = node.stop()
+        check(rc == 0, f"{node.name} stopped cleanly on SIGTERM (exit {rc})")
+
+
+def main():
+    t0 = time.time()
+    cl = Cluster()
+    ok = False
+    try:
+        test(cl)
+        ok = True
+    except Fail as e:
+        print("FAIL " + str(e), flush=True)
+    except Exception as e:  # a crash of the driver is a failure too
+        print(f"FAIL driver error: {e!r}", flush=True)
+    finally:
+        if not ok:
+            for n in cl.nodes.values():
+                print(f"--- last log lines of {n.name}")
+                for line in open(n.log, errors="replace").readlines()[-25:]:
+                    print("    " + line.rstrip()[:400])
+        cl.cleanup(keep=not ok and os.environ.get("MWLINK_KEEP") == "1")
+    print(f"{'PASS' if ok else 'FAIL'} sim-connect in {time.time() - t0:.1f} s")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
