@@ -19,7 +19,7 @@ static int cmd_version(int argc, char **argv)
 }
 
 static const struct cli_cmd commands[] = {
-	{"version", cmd_version, "print the version"},
+    {"version", cmd_version, "print the version"},
 };
 
 static void usage(FILE *f)

@@ -101,13 +101,13 @@ static int handler(void *user, const char *section, const char *name, const char
 	struct mw_ini_entry *prev = find(ini, section, name);
 	if (prev) {
 		mw_errbuf_set(ctx->err, "%s:%d: [%s] %s: duplicate key (first set on line %d)",
-			      ini->path, ctx->rd->line, section, name, prev->line);
+		              ini->path, ctx->rd->line, section, name, prev->line);
 		ctx->failed = 1;
 		return 0;
 	}
 	if (ini->n == ini->max_entries) {
 		mw_errbuf_set(ctx->err, "%s:%d: more than %zu entries", ini->path, ctx->rd->line,
-			      ini->max_entries);
+		              ini->max_entries);
 		ctx->failed = 1;
 		return 0;
 	}
@@ -154,13 +154,13 @@ static int load(struct mw_ini *ini, const char *name, struct reader *rd, struct 
 	}
 	if (rd->too_long_line) {
 		mw_errbuf_set(err, "%s:%d: line longer than %d bytes", name, rd->too_long_line,
-			      INI_LINE_MAX - 1);
+		              INI_LINE_MAX - 1);
 		mw_ini_finish(ini);
 		return -MW_ECONFIG;
 	}
 	if (rc != 0) {
 		mw_errbuf_set(err, "%s:%d: syntax error (expected '[section]' or 'key = value')",
-			      name, rc);
+		              name, rc);
 		mw_ini_finish(ini);
 		return -MW_ECONFIG;
 	}
@@ -182,7 +182,7 @@ int mw_ini_load(struct mw_ini *ini, const char *path, struct mw_errbuf *err)
 }
 
 int mw_ini_load_string(struct mw_ini *ini, const char *name, const char *text,
-		       struct mw_errbuf *err)
+                       struct mw_errbuf *err)
 {
 	struct reader rd = {.text = text};
 	return load(ini, name, &rd, err);
@@ -232,13 +232,13 @@ bool mw_ini_has(const struct mw_ini *ini, const char *section, const char *key)
 
 /* Look a key up; 1 = found (*e set), 0 = absent and optional, <0 = error. */
 static int lookup(struct mw_ini *ini, const char *section, const char *key, enum mw_ini_need need,
-		  struct mw_ini_entry **e, struct mw_errbuf *err)
+                  struct mw_ini_entry **e, struct mw_errbuf *err)
 {
 	struct mw_ini_entry *f = find(ini, section, key);
 	if (!f) {
 		if (need == MW_INI_REQUIRED) {
 			mw_errbuf_set(err, "%s: [%s] %s: required key is missing", ini->path,
-				      section, key);
+			              section, key);
 			return -MW_ECONFIG;
 		}
 		return 0;
@@ -249,16 +249,15 @@ static int lookup(struct mw_ini *ini, const char *section, const char *key, enum
 }
 
 static int bad(struct mw_ini *ini, const struct mw_ini_entry *e, struct mw_errbuf *err,
-	       const char *expected)
+               const char *expected)
 {
-	mw_errbuf_set(err, "%s:%d: [%s] %s: expected %s, got '%s'", ini->path, e->line,
-		      e->section, e->key, expected, e->value);
+	mw_errbuf_set(err, "%s:%d: [%s] %s: expected %s, got '%s'", ini->path, e->line, e->section,
+	              e->key, expected, e->value);
 	return -MW_ECONFIG;
 }
 
-int mw_ini_get_str(struct mw_ini *ini, const char *section, const char *key,
-		   enum mw_ini_need need, const char *def, const char **out,
-		   struct mw_errbuf *err)
+int mw_ini_get_str(struct mw_ini *ini, const char *section, const char *key, enum mw_ini_need need,
+                   const char *def, const char **out, struct mw_errbuf *err)
 {
 	struct mw_ini_entry *e;
 	int rc = lookup(ini, section, key, need, &e, err);
@@ -288,9 +287,8 @@ static int parse_i64(const char *s, int64_t *out, const char **end_out)
 	return 0;
 }
 
-int mw_ini_get_int(struct mw_ini *ini, const char *section, const char *key,
-		   enum mw_ini_need need, int64_t def, int64_t min, int64_t max, int64_t *out,
-		   struct mw_errbuf *err)
+int mw_ini_get_int(struct mw_ini *ini, const char *section, const char *key, enum mw_ini_need need,
+                   int64_t def, int64_t min, int64_t max, int64_t *out, struct mw_errbuf *err)
 {
 	struct mw_ini_entry *e;
 	int rc = lookup(ini, section, key, need, &e, err);
@@ -310,8 +308,8 @@ int mw_ini_get_int(struct mw_ini *ini, const char *section, const char *key,
 }
 
 int mw_ini_get_double(struct mw_ini *ini, const char *section, const char *key,
-		      enum mw_ini_need need, double def, double min, double max, double *out,
-		      struct mw_errbuf *err)
+                      enum mw_ini_need need, double def, double min, double max, double *out,
+                      struct mw_errbuf *err)
 {
 	struct mw_ini_entry *e;
 	int rc = lookup(ini, section, key, need, &e, err);
@@ -333,8 +331,8 @@ int mw_ini_get_double(struct mw_ini *ini, const char *section, const char *key,
 	return 0;
 }
 
-int mw_ini_get_bool(struct mw_ini *ini, const char *section, const char *key,
-		    enum mw_ini_need need, bool def, bool *out, struct mw_errbuf *err)
+int mw_ini_get_bool(struct mw_ini *ini, const char *section, const char *key, enum mw_ini_need need,
+                    bool def, bool *out, struct mw_errbuf *err)
 {
 	struct mw_ini_entry *e;
 	int rc = lookup(ini, section, key, need, &e, err);
@@ -360,18 +358,18 @@ int mw_ini_get_bool(struct mw_ini *ini, const char *section, const char *key,
 }
 
 int mw_ini_get_duration_ns(struct mw_ini *ini, const char *section, const char *key,
-			   enum mw_ini_need need, int64_t def_ns, int64_t min_ns, int64_t max_ns,
-			   int64_t *out, struct mw_errbuf *err)
+                           enum mw_ini_need need, int64_t def_ns, int64_t min_ns, int64_t max_ns,
+                           int64_t *out, struct mw_errbuf *err)
 {
 	static const struct {
 		const char *unit;
 		int64_t ns;
 	} units[] = {{"ns", 1},
-		     {"us", 1000},
-		     {"ms", 1000000},
-		     {"s", 1000000000},
-		     {"m", INT64_C(60000000000)},
-		     {"h", INT64_C(3600000000000)}};
+	             {"us", 1000},
+	             {"ms", 1000000},
+	             {"s", 1000000000},
+	             {"m", INT64_C(60000000000)},
+	             {"h", INT64_C(3600000000000)}};
 	struct mw_ini_entry *e;
 	int rc = lookup(ini, section, key, need, &e, err);
 	if (rc < 0)
@@ -382,8 +380,8 @@ int mw_ini_get_duration_ns(struct mw_ini *ini, const char *section, const char *
 	}
 	char expected[128];
 	snprintf(expected, sizeof(expected),
-		 "a duration with unit ns, us, ms, s, m or h in %" PRId64 "ms..%" PRId64 "ms",
-		 min_ns / 1000000, max_ns / 1000000);
+	         "a duration with unit ns, us, ms, s, m or h in %" PRId64 "ms..%" PRId64 "ms",
+	         min_ns / 1000000, max_ns / 1000000);
 	int64_t v;
 	const char *end;
 	if (parse_i64(e->value, &v, &end) < 0 || v < 0)
@@ -402,18 +400,17 @@ int mw_ini_get_duration_ns(struct mw_ini *ini, const char *section, const char *
 	return bad(ini, e, err, expected);
 }
 
-int mw_ini_get_size(struct mw_ini *ini, const char *section, const char *key,
-		    enum mw_ini_need need, uint64_t def, uint64_t min, uint64_t max,
-		    uint64_t *out, struct mw_errbuf *err)
+int mw_ini_get_size(struct mw_ini *ini, const char *section, const char *key, enum mw_ini_need need,
+                    uint64_t def, uint64_t min, uint64_t max, uint64_t *out, struct mw_errbuf *err)
 {
 	static const struct {
 		const char *unit;
 		uint64_t mult;
 	} units[] = {{"", 1},
-		     {"B", 1},
-		     {"KiB", 1024},
-		     {"MiB", 1024 * 1024},
-		     {"GiB", UINT64_C(1024) * 1024 * 1024}};
+	             {"B", 1},
+	             {"KiB", 1024},
+	             {"MiB", 1024 * 1024},
+	             {"GiB", UINT64_C(1024) * 1024 * 1024}};
 	struct mw_ini_entry *e;
 	int rc = lookup(ini, section, key, need, &e, err);
 	if (rc < 0)
@@ -424,7 +421,7 @@ int mw_ini_get_size(struct mw_ini *ini, const char *section, const char *key,
 	}
 	char expected[128];
 	snprintf(expected, sizeof(expected),
-		 "a size (B, KiB, MiB, GiB) in %" PRIu64 "..%" PRIu64 " bytes", min, max);
+	         "a size (B, KiB, MiB, GiB) in %" PRIu64 "..%" PRIu64 " bytes", min, max);
 	int64_t v;
 	const char *end;
 	if (parse_i64(e->value, &v, &end) < 0 || v < 0)
@@ -443,9 +440,8 @@ int mw_ini_get_size(struct mw_ini *ini, const char *section, const char *key,
 	return bad(ini, e, err, expected);
 }
 
-int mw_ini_get_enum(struct mw_ini *ini, const char *section, const char *key,
-		    enum mw_ini_need need, int def, const char *const *choices, int *out,
-		    struct mw_errbuf *err)
+int mw_ini_get_enum(struct mw_ini *ini, const char *section, const char *key, enum mw_ini_need need,
+                    int def, const char *const *choices, int *out, struct mw_errbuf *err)
 {
 	struct mw_ini_entry *e;
 	int rc = lookup(ini, section, key, need, &e, err);
@@ -473,7 +469,7 @@ int mw_ini_check_unused(const struct mw_ini *ini, struct mw_errbuf *err)
 		const struct mw_ini_entry *e = &ini->entries[i];
 		if (!e->used) {
 			mw_errbuf_set(err, "%s:%d: [%s] %s: unknown key", ini->path, e->line,
-				      e->section, e->key);
+			              e->section, e->key);
 			return -MW_ECONFIG;
 		}
 	}

@@ -54,7 +54,7 @@ enum mw_ini_need { MW_INI_OPTIONAL = 0, MW_INI_REQUIRED = 1 };
  * if the file cannot be read. */
 int mw_ini_load(struct mw_ini *ini, const char *path, struct mw_errbuf *err);
 int mw_ini_load_string(struct mw_ini *ini, const char *name, const char *text,
-		       struct mw_errbuf *err);
+                       struct mw_errbuf *err);
 void mw_ini_finish(struct mw_ini *ini);
 
 /* i-th distinct section (file order) whose name starts with prefix, or
@@ -66,29 +66,25 @@ bool mw_ini_has(const struct mw_ini *ini, const char *section, const char *key);
  * Typed getters. With MW_INI_OPTIONAL a missing key yields def and 0.
  * *out for strings points into ini and lives as long as ini does.
  */
-int mw_ini_get_str(struct mw_ini *ini, const char *section, const char *key,
-		   enum mw_ini_need need, const char *def, const char **out,
-		   struct mw_errbuf *err);
-int mw_ini_get_int(struct mw_ini *ini, const char *section, const char *key,
-		   enum mw_ini_need need, int64_t def, int64_t min, int64_t max, int64_t *out,
-		   struct mw_errbuf *err);
+int mw_ini_get_str(struct mw_ini *ini, const char *section, const char *key, enum mw_ini_need need,
+                   const char *def, const char **out, struct mw_errbuf *err);
+int mw_ini_get_int(struct mw_ini *ini, const char *section, const char *key, enum mw_ini_need need,
+                   int64_t def, int64_t min, int64_t max, int64_t *out, struct mw_errbuf *err);
 int mw_ini_get_double(struct mw_ini *ini, const char *section, const char *key,
-		      enum mw_ini_need need, double def, double min, double max, double *out,
-		      struct mw_errbuf *err);
-int mw_ini_get_bool(struct mw_ini *ini, const char *section, const char *key,
-		    enum mw_ini_need need, bool def, bool *out, struct mw_errbuf *err);
+                      enum mw_ini_need need, double def, double min, double max, double *out,
+                      struct mw_errbuf *err);
+int mw_ini_get_bool(struct mw_ini *ini, const char *section, const char *key, enum mw_ini_need need,
+                    bool def, bool *out, struct mw_errbuf *err);
 /* Durations: an integer with unit ns, us, ms, s, m or h ("250ms", "5s"). */
 int mw_ini_get_duration_ns(struct mw_ini *ini, const char *section, const char *key,
-			   enum mw_ini_need need, int64_t def_ns, int64_t min_ns, int64_t max_ns,
-			   int64_t *out, struct mw_errbuf *err);
+                           enum mw_ini_need need, int64_t def_ns, int64_t min_ns, int64_t max_ns,
+                           int64_t *out, struct mw_errbuf *err);
 /* Sizes: an integer with optional unit B, KiB, MiB, GiB ("64KiB"). */
-int mw_ini_get_size(struct mw_ini *ini, const char *section, const char *key,
-		    enum mw_ini_need need, uint64_t def, uint64_t min, uint64_t max,
-		    uint64_t *out, struct mw_errbuf *err);
+int mw_ini_get_size(struct mw_ini *ini, const char *section, const char *key, enum mw_ini_need need,
+                    uint64_t def, uint64_t min, uint64_t max, uint64_t *out, struct mw_errbuf *err);
 /* One of a fixed set of words; *out is its index in choices (NULL-terminated). */
-int mw_ini_get_enum(struct mw_ini *ini, const char *section, const char *key,
-		    enum mw_ini_need need, int def, const char *const *choices, int *out,
-		    struct mw_errbuf *err);
+int mw_ini_get_enum(struct mw_ini *ini, const char *section, const char *key, enum mw_ini_need need,
+                    int def, const char *const *choices, int *out, struct mw_errbuf *err);
 
 /* -MW_ECONFIG naming the first entry no getter asked for. */
 int mw_ini_check_unused(const struct mw_ini *ini, struct mw_errbuf *err);

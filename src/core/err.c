@@ -14,37 +14,37 @@ static const struct {
 	const char *name;
 	const char *text;
 } mw_codes[] = {
-	{MW_EFRAME, "MW_EFRAME", "malformed frame header"},
-	{MW_EDECODE, "MW_EDECODE", "payload does not decode"},
-	{MW_EFIELD, "MW_EFIELD", "required field missing or out of range"},
-	{MW_ESIG, "MW_ESIG", "signature does not verify"},
-	{MW_EPROOF, "MW_EPROOF", "Merkle inclusion proof invalid"},
-	{MW_ENOKEY, "MW_ENOKEY", "no public key configured for signer"},
-	{MW_ENOTREL, "MW_ENOTREL", "not released to this nation"},
-	{MW_EREPLAY, "MW_EREPLAY", "envelope already seen"},
-	{MW_ECONFIG, "MW_ECONFIG", "configuration invalid"},
-	{MW_ENOTSPD, "MW_ENOTSPD", "matrix not symmetric positive definite"},
-	{MW_EILLCOND, "MW_EILLCOND", "matrix too ill-conditioned"},
-	{MW_EJSON, "MW_EJSON", "JSON malformed or of the wrong shape"},
-	{MW_ECERT, "MW_ECERT", "certificate rejected"},
-	{MW_EJOURNAL, "MW_EJOURNAL", "journal corrupt or inconsistent"},
-	{MW_ENOCONVERGE, "MW_ENOCONVERGE", "iteration did not converge"},
-	{MW_EENVELOPE, "MW_EENVELOPE", "request outside the supported envelope"},
+    {MW_EFRAME, "MW_EFRAME", "malformed frame header"},
+    {MW_EDECODE, "MW_EDECODE", "payload does not decode"},
+    {MW_EFIELD, "MW_EFIELD", "required field missing or out of range"},
+    {MW_ESIG, "MW_ESIG", "signature does not verify"},
+    {MW_EPROOF, "MW_EPROOF", "Merkle inclusion proof invalid"},
+    {MW_ENOKEY, "MW_ENOKEY", "no public key configured for signer"},
+    {MW_ENOTREL, "MW_ENOTREL", "not released to this nation"},
+    {MW_EREPLAY, "MW_EREPLAY", "envelope already seen"},
+    {MW_ECONFIG, "MW_ECONFIG", "configuration invalid"},
+    {MW_ENOTSPD, "MW_ENOTSPD", "matrix not symmetric positive definite"},
+    {MW_EILLCOND, "MW_EILLCOND", "matrix too ill-conditioned"},
+    {MW_EJSON, "MW_EJSON", "JSON malformed or of the wrong shape"},
+    {MW_ECERT, "MW_ECERT", "certificate rejected"},
+    {MW_EJOURNAL, "MW_EJOURNAL", "journal corrupt or inconsistent"},
+    {MW_ENOCONVERGE, "MW_ENOCONVERGE", "iteration did not converge"},
+    {MW_EENVELOPE, "MW_EENVELOPE", "request outside the supported envelope"},
 };
 
 static const struct {
 	int code;
 	const char *name;
 } errno_names[] = {
-	{EPERM, "EPERM"},	{ENOENT, "ENOENT"},	  {EIO, "EIO"},
-	{E2BIG, "E2BIG"},	{EBADF, "EBADF"},	  {EAGAIN, "EAGAIN"},
-	{ENOMEM, "ENOMEM"},	{EACCES, "EACCES"},	  {EEXIST, "EEXIST"},
-	{EINVAL, "EINVAL"},	{ENOSPC, "ENOSPC"},	  {EDOM, "EDOM"},
-	{ERANGE, "ERANGE"},	{EMSGSIZE, "EMSGSIZE"},	  {EBADMSG, "EBADMSG"},
-	{EPROTO, "EPROTO"},	{EOVERFLOW, "EOVERFLOW"}, {ENODATA, "ENODATA"},
-	{ETIMEDOUT, "ETIMEDOUT"}, {ECONNRESET, "ECONNRESET"}, {ENOTSUP, "ENOTSUP"},
-	{ENOBUFS, "ENOBUFS"},	{EALREADY, "EALREADY"},	  {ECANCELED, "ECANCELED"},
-	{EPIPE, "EPIPE"},	{ENOTCONN, "ENOTCONN"},	  {ECONNREFUSED, "ECONNREFUSED"},
+    {EPERM, "EPERM"},         {ENOENT, "ENOENT"},         {EIO, "EIO"},
+    {E2BIG, "E2BIG"},         {EBADF, "EBADF"},           {EAGAIN, "EAGAIN"},
+    {ENOMEM, "ENOMEM"},       {EACCES, "EACCES"},         {EEXIST, "EEXIST"},
+    {EINVAL, "EINVAL"},       {ENOSPC, "ENOSPC"},         {EDOM, "EDOM"},
+    {ERANGE, "ERANGE"},       {EMSGSIZE, "EMSGSIZE"},     {EBADMSG, "EBADMSG"},
+    {EPROTO, "EPROTO"},       {EOVERFLOW, "EOVERFLOW"},   {ENODATA, "ENODATA"},
+    {ETIMEDOUT, "ETIMEDOUT"}, {ECONNRESET, "ECONNRESET"}, {ENOTSUP, "ENOTSUP"},
+    {ENOBUFS, "ENOBUFS"},     {EALREADY, "EALREADY"},     {ECANCELED, "ECANCELED"},
+    {EPIPE, "EPIPE"},         {ENOTCONN, "ENOTCONN"},     {ECONNREFUSED, "ECONNREFUSED"},
 };
 
 const char *mw_strerror(int err)

@@ -48,7 +48,7 @@ struct mw_errbuf {
 };
 
 void mw_errbuf_set(struct mw_errbuf *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Human-readable text for a code, negative or positive. Never NULL. */
 const char *mw_strerror(int err);

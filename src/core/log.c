@@ -49,22 +49,22 @@ void mw_log_init(struct mw_log *log, mw_log_sink_fn sink, void *ud, enum mw_log_
 }
 
 void mw_log_kv(const struct mw_log *log, enum mw_log_level level, const char *module,
-	       const char *msg, const struct mw_log_field *fields, size_t n_fields)
+               const char *msg, const struct mw_log_field *fields, size_t n_fields)
 {
 	if (!log || !log->sink || level < log->min_level)
 		return;
 	struct mw_log_record rec = {
-		.level = level,
-		.module = module ? module : "-",
-		.msg = msg ? msg : "",
-		.fields = fields,
-		.n_fields = n_fields,
+	    .level = level,
+	    .module = module ? module : "-",
+	    .msg = msg ? msg : "",
+	    .fields = fields,
+	    .n_fields = n_fields,
 	};
 	log->sink(log->ud, &rec);
 }
 
-void mw_logf(const struct mw_log *log, enum mw_log_level level, const char *module,
-	     const char *fmt, ...)
+void mw_logf(const struct mw_log *log, enum mw_log_level level, const char *module, const char *fmt,
+             ...)
 {
 	if (!log || !log->sink || level < log->min_level)
 		return;

@@ -71,12 +71,12 @@ struct mw_log {
 void mw_log_init(struct mw_log *log, mw_log_sink_fn sink, void *ud, enum mw_log_level min_level);
 
 /* printf-style message, no fields. log may be NULL. */
-void mw_logf(const struct mw_log *log, enum mw_log_level level, const char *module,
-	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void mw_logf(const struct mw_log *log, enum mw_log_level level, const char *module, const char *fmt,
+             ...) __attribute__((format(printf, 4, 5)));
 
 /* Message with fields. log may be NULL. */
 void mw_log_kv(const struct mw_log *log, enum mw_log_level level, const char *module,
-	       const char *msg, const struct mw_log_field *fields, size_t n_fields);
+               const char *msg, const struct mw_log_field *fields, size_t n_fields);
 
 /* Sinks; ud is a FILE * (not owned). */
 void mw_log_sink_json(void *ud, const struct mw_log_record *rec);

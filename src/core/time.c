@@ -95,13 +95,13 @@ int mw_time_format(mw_time_ns t, int frac_digits, char *out, size_t out_len)
 
 	char tmp[64];
 	int n = snprintf(tmp, sizeof(tmp), "%04lld-%02u-%02uT%02d:%02d:%02d", (long long)y, mo, d,
-			 (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60));
+	                 (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60));
 	if (frac_digits > 0) {
 		int64_t div = 1;
 		for (int i = frac_digits; i < 9; i++)
 			div *= 10;
 		n += snprintf(tmp + n, sizeof(tmp) - (size_t)n, ".%0*lld", frac_digits,
-			      (long long)(ns / div));
+		              (long long)(ns / div));
 	}
 	n += snprintf(tmp + n, sizeof(tmp) - (size_t)n, "+00:00");
 	if ((size_t)n + 1 > out_len)

@@ -21,15 +21,15 @@
 #include <stdint.h>
 
 /* WGS84 defining parameters, NIMA TR8350.2 (3rd ed., amendment 1, 2000), table 3.1 */
-#define GEO_WGS84_A_M        6378137.0
-#define GEO_WGS84_INV_F      298.257223563
-#define GEO_WGS84_F          (1.0 / GEO_WGS84_INV_F)
-#define GEO_WGS84_B_M        (GEO_WGS84_A_M * (1.0 - GEO_WGS84_F))
-#define GEO_WGS84_E2         (GEO_WGS84_F * (2.0 - GEO_WGS84_F))
-#define GEO_GM_M3_S2         3.986004418e14 /* TR8350.2 table 3.1 (incl. atmosphere) */
-#define GEO_OMEGA_E_RAD_S    7.292115e-5    /* TR8350.2 table 3.1 */
-#define GEO_J2               1.08262982131e-3 /* TR8350.2 table 3.2 (unnormalised -C20, EGM96) */
-#define GEO_PI               3.14159265358979323846
+#define GEO_WGS84_A_M     6378137.0
+#define GEO_WGS84_INV_F   298.257223563
+#define GEO_WGS84_F       (1.0 / GEO_WGS84_INV_F)
+#define GEO_WGS84_B_M     (GEO_WGS84_A_M * (1.0 - GEO_WGS84_F))
+#define GEO_WGS84_E2      (GEO_WGS84_F * (2.0 - GEO_WGS84_F))
+#define GEO_GM_M3_S2      3.986004418e14   /* TR8350.2 table 3.1 (incl. atmosphere) */
+#define GEO_OMEGA_E_RAD_S 7.292115e-5      /* TR8350.2 table 3.1 */
+#define GEO_J2            1.08262982131e-3 /* TR8350.2 table 3.2 (unnormalised -C20, EGM96) */
+#define GEO_PI            3.14159265358979323846
 
 static inline double geo_rad(double deg)
 {
@@ -71,10 +71,10 @@ void geo_vec_enu_to_ecef(const struct geo_lla *ref, const double v_enu[3], doubl
  * Returns -EDOM if the two points coincide.
  */
 int geo_ecef_to_aer(const struct geo_lla *obs, const double obs_ecef_m[3],
-		    const double tgt_ecef_m[3], double *range_m, double *az_rad, double *el_rad);
+                    const double tgt_ecef_m[3], double *range_m, double *az_rad, double *el_rad);
 /* The inverse: the ECEF point at (range, az, el) from the observer. */
 void geo_aer_to_ecef(const struct geo_lla *obs, const double obs_ecef_m[3], double range_m,
-		     double az_rad, double el_rad, double tgt_ecef_m[3]);
+                     double az_rad, double el_rad, double tgt_ecef_m[3]);
 
 /*
  * Earth rotation angle (rad, [0, 2pi)) at UTC time t_ns, IERS 2010
@@ -84,10 +84,10 @@ void geo_aer_to_ecef(const struct geo_lla *obs, const double obs_ecef_m[3], doub
 double geo_era_rad(int64_t t_ns);
 
 /* Position and velocity ECEF <-> ECI at time t_ns (v includes omega x r). */
-void geo_ecef_to_eci(int64_t t_ns, const double r_ecef[3], const double v_ecef[3],
-		     double r_eci[3], double v_eci[3]);
-void geo_eci_to_ecef(int64_t t_ns, const double r_eci[3], const double v_eci[3],
-		     double r_ecef[3], double v_ecef[3]);
+void geo_ecef_to_eci(int64_t t_ns, const double r_ecef[3], const double v_ecef[3], double r_eci[3],
+                     double v_eci[3]);
+void geo_eci_to_ecef(int64_t t_ns, const double r_eci[3], const double v_eci[3], double r_ecef[3],
+                     double v_ecef[3]);
 
 /*
  * Gravitational acceleration (mu + J2) at r, in the frame r is given in
@@ -129,8 +129,8 @@ double geo_air_density(double h_m);
  * azimuth az_rad. Accurate to 1 mm. Returns -ENOCONVERGE-style
  * -MW_ENOCONVERGE only if the iteration fails (nearly antipodal points).
  */
-int geo_inverse(const struct geo_lla *p1, const struct geo_lla *p2, double *dist_m,
-		double *az1_rad, double *az2_rad);
+int geo_inverse(const struct geo_lla *p1, const struct geo_lla *p2, double *dist_m, double *az1_rad,
+                double *az2_rad);
 int geo_direct(const struct geo_lla *p1, double az1_rad, double dist_m, struct geo_lla *p2);
 
 /*

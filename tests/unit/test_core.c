@@ -66,14 +66,14 @@ static void time_parses_offsets_and_fractions(void **state)
 	assert_int_equal(mw_time_parse("1969-12-31T23:59:59.999999999-00:00", &t), 0);
 	assert_int_equal(t, -1);
 	const char *bad[] = {"",
-			     "2023-12-19",
-			     "2023-13-01T00:00:00Z",
-			     "2023-02-29T00:00:00Z",
-			     "2023-12-19T24:00:00Z",
-			     "2023-12-19T00:00:00",
-			     "2023-12-19T00:00:00.Z",
-			     "2023-12-19T00:00:00Zjunk",
-			     "2023-12-19T00:00:00+9:00"};
+	                     "2023-12-19",
+	                     "2023-13-01T00:00:00Z",
+	                     "2023-02-29T00:00:00Z",
+	                     "2023-12-19T24:00:00Z",
+	                     "2023-12-19T00:00:00",
+	                     "2023-12-19T00:00:00.Z",
+	                     "2023-12-19T00:00:00Zjunk",
+	                     "2023-12-19T00:00:00+9:00"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		mw_time_ns keep = 42;
 		int rc = mw_time_parse(bad[i], &keep);
@@ -122,7 +122,7 @@ static void log_json_lines_are_valid_json_whatever_the_bytes(void **state)
 	mw_logf(&log, MW_LOG_DEBUG, "net", "dropped");
 	assert_int_equal(cap.count, 0);
 	struct mw_log_field f[] = {MW_LOG_STR("peer", "j\"p\\n\x01"), MW_LOG_INT("seq", -7),
-				   MW_LOG_DBL("rtt_ms", 1.25), MW_LOG_DBL("nan", 0.0 / 0.0)};
+	                           MW_LOG_DBL("rtt_ms", 1.25), MW_LOG_DBL("nan", 0.0 / 0.0)};
 	mw_log_kv(&log, MW_LOG_WARN, "net", "bad \xff\xfe utf8\ttab\n", f, 4);
 	assert_int_equal(cap.count, 1);
 	assert_non_null(strchr(cap.buf, '\n'));
@@ -136,7 +136,7 @@ static void log_json_lines_are_valid_json_whatever_the_bytes(void **state)
 	assert_int_equal(json_integer_value(json_object_get(o, "seq")), -7);
 	assert_true(json_is_null(json_object_get(o, "nan")));
 	assert_string_equal(json_string_value(json_object_get(o, "ts")),
-			    "1970-01-01T00:00:00.000000+00:00");
+	                    "1970-01-01T00:00:00.000000+00:00");
 	json_decref(o);
 	mw_logf(NULL, MW_LOG_ERROR, "x", "NULL log is silent");
 }
@@ -215,18 +215,18 @@ static void ring_is_fifo_and_bounded(void **state)
 /* ---- config ---- */
 
 static const char good_ini[] = "; node\n"
-			       "[node]\n"
-			       "nation = ROK\n"
-			       "port = 7400\n"
-			       "heartbeat = 250ms\n"
-			       "max_frame = 64KiB\n"
-			       "exercise = yes\n"
-			       "ratio = 0.5\n"
-			       "mode = hub\n"
-			       "[peer usa]\n"
-			       "addr = 127.0.0.1\n"
-			       "[peer jpn]\n"
-			       "addr = 127.0.0.2\n";
+                               "[node]\n"
+                               "nation = ROK\n"
+                               "port = 7400\n"
+                               "heartbeat = 250ms\n"
+                               "max_frame = 64KiB\n"
+                               "exercise = yes\n"
+                               "ratio = 0.5\n"
+                               "mode = hub\n"
+                               "[peer usa]\n"
+                               "addr = 127.0.0.1\n"
+                               "[peer jpn]\n"
+                               "addr = 127.0.0.2\n";
 
 static void config_typed_getters_read_valid_values(void **state)
 {
@@ -241,23 +241,31 @@ static void config_typed_getters_read_valid_values(void **state)
 	double d;
 	int e;
 	static const char *const modes[] = {"leaf", "hub", NULL};
-	assert_int_equal(mw_ini_get_str(&ini, "node", "nation", MW_INI_REQUIRED, NULL, &s, &err), 0);
+	assert_int_equal(mw_ini_get_str(&ini, "node", "nation", MW_INI_REQUIRED, NULL, &s, &err),
+	                 0);
 	assert_string_equal(s, "ROK");
-	assert_int_equal(mw_ini_get_int(&ini, "node", "port", MW_INI_REQUIRED, 0, 1, 65535, &i, &err), 0);
+	assert_int_equal(
+	    mw_ini_get_int(&ini, "node", "port", MW_INI_REQUIRED, 0, 1, 65535, &i, &err), 0);
 	assert_int_equal(i, 7400);
 	assert_int_equal(mw_ini_get_duration_ns(&ini, "node", "heartbeat", MW_INI_REQUIRED, 0, 0,
-						INT64_MAX, &i, &err), 0);
+	                                        INT64_MAX, &i, &err),
+	                 0);
 	assert_int_equal(i, 250 * MW_NS_PER_MS);
-	assert_int_equal(mw_ini_get_size(&ini, "node", "max_frame", MW_INI_REQUIRED, 0, 0,
-					 UINT64_MAX, &u, &err), 0);
+	assert_int_equal(
+	    mw_ini_get_size(&ini, "node", "max_frame", MW_INI_REQUIRED, 0, 0, UINT64_MAX, &u, &err),
+	    0);
 	assert_int_equal(u, 65536);
-	assert_int_equal(mw_ini_get_bool(&ini, "node", "exercise", MW_INI_REQUIRED, false, &b, &err), 0);
+	assert_int_equal(
+	    mw_ini_get_bool(&ini, "node", "exercise", MW_INI_REQUIRED, false, &b, &err), 0);
 	assert_true(b);
-	assert_int_equal(mw_ini_get_double(&ini, "node", "ratio", MW_INI_REQUIRED, 0, 0, 1, &d, &err), 0);
+	assert_int_equal(
+	    mw_ini_get_double(&ini, "node", "ratio", MW_INI_REQUIRED, 0, 0, 1, &d, &err), 0);
 	assert_true(d == 0.5);
-	assert_int_equal(mw_ini_get_enum(&ini, "node", "mode", MW_INI_REQUIRED, 0, modes, &e, &err), 0);
+	assert_int_equal(mw_ini_get_enum(&ini, "node", "mode", MW_INI_REQUIRED, 0, modes, &e, &err),
+	                 0);
 	assert_int_equal(e, 1);
-	assert_int_equal(mw_ini_get_int(&ini, "node", "absent", MW_INI_OPTIONAL, 17, 0, 100, &i, &err), 0);
+	assert_int_equal(
+	    mw_ini_get_int(&ini, "node", "absent", MW_INI_OPTIONAL, 17, 0, 100, &i, &err), 0);
 	assert_int_equal(i, 17);
 	assert_string_equal(mw_ini_section_at(&ini, "peer ", 0), "peer usa");
 	assert_string_equal(mw_ini_section_at(&ini, "peer ", 1), "peer jpn");
@@ -265,8 +273,10 @@ static void config_typed_getters_read_valid_values(void **state)
 	/* the two addr keys are unused so far */
 	assert_int_equal(mw_ini_check_unused(&ini, &err), -MW_ECONFIG);
 	assert_string_equal(err.msg, "rok.ini:11: [peer usa] addr: unknown key");
-	assert_int_equal(mw_ini_get_str(&ini, "peer usa", "addr", MW_INI_REQUIRED, NULL, &s, &err), 0);
-	assert_int_equal(mw_ini_get_str(&ini, "peer jpn", "addr", MW_INI_REQUIRED, NULL, &s, &err), 0);
+	assert_int_equal(mw_ini_get_str(&ini, "peer usa", "addr", MW_INI_REQUIRED, NULL, &s, &err),
+	                 0);
+	assert_int_equal(mw_ini_get_str(&ini, "peer jpn", "addr", MW_INI_REQUIRED, NULL, &s, &err),
+	                 0);
 	assert_int_equal(mw_ini_check_unused(&ini, &err), 0);
 	mw_ini_finish(&ini);
 }
@@ -278,33 +288,39 @@ static void config_errors_name_file_line_section_and_key(void **state)
 	struct mw_errbuf err = {{0}};
 	int64_t i = 5;
 	assert_int_equal(mw_ini_load_string(&ini, "rok.ini", good_ini, &err), 0);
-	assert_int_equal(mw_ini_get_int(&ini, "node", "port", MW_INI_REQUIRED, 0, 1, 1024, &i, &err),
-			 -MW_ECONFIG);
+	assert_int_equal(
+	    mw_ini_get_int(&ini, "node", "port", MW_INI_REQUIRED, 0, 1, 1024, &i, &err),
+	    -MW_ECONFIG);
 	assert_int_equal(i, 5);
 	assert_string_equal(err.msg,
-			    "rok.ini:4: [node] port: expected an integer in 1..1024, got '7400'");
+	                    "rok.ini:4: [node] port: expected an integer in 1..1024, got '7400'");
 	assert_int_equal(mw_ini_get_int(&ini, "node", "nation", MW_INI_REQUIRED, 0, 1, 9, &i, &err),
-			 -MW_ECONFIG);
-	assert_string_equal(err.msg, "rok.ini:3: [node] nation: expected an integer in 1..9, got 'ROK'");
-	assert_int_equal(mw_ini_get_int(&ini, "node", "journal", MW_INI_REQUIRED, 0, 1, 9, &i, &err),
-			 -MW_ECONFIG);
+	                 -MW_ECONFIG);
+	assert_string_equal(err.msg,
+	                    "rok.ini:3: [node] nation: expected an integer in 1..9, got 'ROK'");
+	assert_int_equal(
+	    mw_ini_get_int(&ini, "node", "journal", MW_INI_REQUIRED, 0, 1, 9, &i, &err),
+	    -MW_ECONFIG);
 	assert_string_equal(err.msg, "rok.ini: [node] journal: required key is missing");
 	assert_int_equal(mw_ini_get_duration_ns(&ini, "node", "port", MW_INI_REQUIRED, 0, 0,
-						INT64_MAX, &i, &err), -MW_ECONFIG);
+	                                        INT64_MAX, &i, &err),
+	                 -MW_ECONFIG);
 	assert_non_null(strstr(err.msg, "rok.ini:4: [node] port: expected a duration"));
 	static const char *const modes[] = {"leaf", "mesh", NULL};
 	int e = 7;
 	assert_int_equal(mw_ini_get_enum(&ini, "node", "mode", MW_INI_REQUIRED, 0, modes, &e, &err),
-			 -MW_ECONFIG);
+	                 -MW_ECONFIG);
 	assert_int_equal(e, 7);
-	assert_string_equal(err.msg, "rok.ini:9: [node] mode: expected one of leaf, mesh, got 'hub'");
+	assert_string_equal(err.msg,
+	                    "rok.ini:9: [node] mode: expected one of leaf, mesh, got 'hub'");
 	mw_ini_finish(&ini);
 
 	assert_int_equal(mw_ini_load_string(&ini, "x.ini", "[a]\nk=1\nk=2\n", &err), -MW_ECONFIG);
 	assert_string_equal(err.msg, "x.ini:3: [a] k: duplicate key (first set on line 2)");
 	assert_int_equal(mw_ini_load_string(&ini, "y.ini", "[a]\nk=1\nnot a pair\n", &err),
-			 -MW_ECONFIG);
-	assert_string_equal(err.msg, "y.ini:3: syntax error (expected '[section]' or 'key = value')");
+	                 -MW_ECONFIG);
+	assert_string_equal(err.msg,
+	                    "y.ini:3: syntax error (expected '[section]' or 'key = value')");
 	char longline[400];
 	memset(longline, 'v', sizeof(longline));
 	memcpy(longline, "[a]\nk=", 6);
@@ -318,16 +334,16 @@ static void config_errors_name_file_line_section_and_key(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(err_names_are_distinct_and_stable),
-		cmocka_unit_test(time_formats_rfc3339_with_offset_not_z),
-		cmocka_unit_test(time_parses_offsets_and_fractions),
-		cmocka_unit_test(time_round_trips_over_centuries),
-		cmocka_unit_test(log_json_lines_are_valid_json_whatever_the_bytes),
-		cmocka_unit_test(log_overlong_record_is_truncated_but_valid),
-		cmocka_unit_test(buf_refuses_growth_past_max_and_keeps_contents),
-		cmocka_unit_test(ring_is_fifo_and_bounded),
-		cmocka_unit_test(config_typed_getters_read_valid_values),
-		cmocka_unit_test(config_errors_name_file_line_section_and_key),
+	    cmocka_unit_test(err_names_are_distinct_and_stable),
+	    cmocka_unit_test(time_formats_rfc3339_with_offset_not_z),
+	    cmocka_unit_test(time_parses_offsets_and_fractions),
+	    cmocka_unit_test(time_round_trips_over_centuries),
+	    cmocka_unit_test(log_json_lines_are_valid_json_whatever_the_bytes),
+	    cmocka_unit_test(log_overlong_record_is_truncated_but_valid),
+	    cmocka_unit_test(buf_refuses_growth_past_max_and_keeps_contents),
+	    cmocka_unit_test(ring_is_fifo_and_bounded),
+	    cmocka_unit_test(config_typed_getters_read_valid_values),
+	    cmocka_unit_test(config_errors_name_file_line_section_and_key),
 	};
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }
