@@ -8,6 +8,8 @@
 
 #ifndef MWLINK_VERSION
 #define MWLINK_VERSION "0.1.0"
+int cmd_geo(int argc, char **argv);
+
 #endif
 
 struct cli_cmd {
@@ -15,5 +17,7 @@ struct cli_cmd {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 };
+
+int cmd_geo(int argc, char **argv);
 
 #endif

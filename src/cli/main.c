@@ -20,6 +20,7 @@ static int cmd_version(int argc, char **argv)
 
 static const struct cli_cmd commands[] = {
     {"version", cmd_version, "print the version"},
+    {"geo", cmd_geo, "WGS84 conversions, geodesics, standard atmosphere"},
 };
 
 static void usage(FILE *f)

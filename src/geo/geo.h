@@ -121,6 +121,10 @@ struct geo_atmo {
 int geo_atmosphere(double h_m, struct geo_atmo *out);
 /* Density only; 0 above 1000 km and for invalid h (never fails). */
 double geo_air_density(double h_m);
+/* Geometric height z_m <-> geopotential height (US Std. Atmosphere 1976,
+ * r0 = 6356766 m): H = r0 z / (r0 + z), z = r0 H / (r0 - H). */
+double geo_geopotential_m(double z_m);
+double geo_geometric_m(double h_m);
 
 /*
  * Geodesics on the WGS84 ellipsoid (Karney 2013 or Vincenty 1975 with
