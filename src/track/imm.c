@@ -46,22 +46,23 @@ void track_imm_combine(const struct track_imm *imm, struct track_gauss *out)
 			d[i] = imm->m[j].x[i] - g.x[i];
 		for (int a = 0; a < N; a++)
 			for (int b = 0; b < N; b++)
-				g.P[a * N + b] += imm->mu[j] * (imm->m[j].P[a * N + b] + d[a] * d[b]);
+				g.P[a * N + b] +=
+				    imm->mu[j] * (imm->m[j].P[a * N + b] + d[a] * d[b]);
 	}
 	mat_symmetrise(g.P, N);
 	*out = g;
 }
 
 int track_imm_predict(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
-		      struct track_imm *out)
+                      struct track_imm *out)
 {
 	double adt = fabs(dt_s);
 	double p_bb = exp(-adt / cfg->tau_boost_s);
 	double p_cc = exp(-adt / cfg->tau_ballistic_s);
 	/* Pi[i][j] = P(mode j at k+1 | mode i at k) */
 	double Pi[TRACK_N_MODES][TRACK_N_MODES] = {
-		[TRACK_MODE_BALLISTIC] = {[TRACK_MODE_BALLISTIC] = p_cc, [TRACK_MODE_BOOST] = 1 - p_cc},
-		[TRACK_MODE_BOOST] = {[TRACK_MODE_BALLISTIC] = 1 - p_bb, [TRACK_MODE_BOOST] = p_bb},
+	    [TRACK_MODE_BALLISTIC] = {[TRACK_MODE_BALLISTIC] = p_cc, [TRACK_MODE_BOOST] = 1 - p_cc},
+	    [TRACK_MODE_BOOST] = {[TRACK_MODE_BALLISTIC] = 1 - p_bb, [TRACK_MODE_BOOST] = p_bb},
 	};
 	struct track_imm r;
 	double c[TRACK_N_MODES];
@@ -79,7 +80,15 @@ int track_imm_predict(const struct track_imm *in, double dt_s, const struct trac
 		}
 		struct track_gauss g0;
 		track_imm_combine(&mix, &g0);
-		int rc = track_ukf_predict(&g0, dt_s, cfg->q_acc[j], cfg->q_theta, &r.m[j]);
+		if (!cfg->motion[j].thrust) {
+			/* The non-thrusting model holds aT = 0, uncorrelated. */
+			for (int i = 0; i < N; i++)
+				g0.P[i * N + TRACK_IX_AT] = g0.P[TRACK_IX_AT * N + i] = 0.0;
+			g0.x[TRACK_IX_AT] = 0.0;
+			g0.P[TRACK_IX_AT * N + TRACK_IX_AT] =
+			    cfg->sigma_at0_m_s2 * cfg->sigma_at0_m_s2;
+		}
+		int rc = track_ukf_predict(&g0, dt_s, &cfg->motion[j], &r.m[j]);
 		if (rc < 0)
 			return rc;
 		r.mu[j] = c[j];
@@ -90,7 +99,7 @@ int track_imm_predict(const struct track_imm *in, double dt_s, const struct trac
 }
 
 int track_imm_zpredict(const struct track_imm *pred, const struct track_meas *m,
-		       struct track_zpred zp[TRACK_N_MODES], double *d2, double *logdet_S)
+                       struct track_zpred zp[TRACK_N_MODES], double *d2, double *logdet_S)
 {
 	int ok = 0;
 	double wsum = 0.0;
@@ -142,7 +151,7 @@ int track_imm_zpredict(const struct track_imm *pred, const struct track_meas *m,
 }
 
 int track_imm_update(const struct track_imm *pred, const struct track_zpred zp[TRACK_N_MODES],
-		     const struct track_meas *m, struct track_imm *out)
+                     const struct track_meas *m, struct track_imm *out)
 {
 	struct track_imm r;
 	double ll[TRACK_N_MODES];

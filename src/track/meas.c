@@ -24,14 +24,14 @@
 #include "geo/geo.h"
 
 /* Plausibility limits on what a sensor may claim about itself. */
-#define MIN_SIGMA_M     1e-3
-#define MIN_SIGMA_RAD   1e-9
-#define MAX_SIGMA_M     1e6
-#define MAX_SIGMA_RAD   0.5
-#define MAX_SIGMA_RR    1e4
-#define MIN_SIGMA_RR    1e-4
-#define MAX_SENSOR_R_M  1e8 /* beyond GEO (4.2e7 m) with margin */
-#define MIN_SENSOR_R_M  6.0e6
+#define MIN_SIGMA_M    1e-3
+#define MIN_SIGMA_RAD  1e-9
+#define MAX_SIGMA_M    1e6
+#define MAX_SIGMA_RAD  0.5
+#define MAX_SIGMA_RR   1e4
+#define MIN_SIGMA_RR   1e-4
+#define MAX_SENSOR_R_M 1e8 /* beyond GEO (4.2e7 m) with margin */
+#define MIN_SENSOR_R_M 6.0e6
 
 double track_wrap_pi(double a)
 {
@@ -64,7 +64,8 @@ int track_meas_prepare(const struct mw_obs *obs, struct track_meas *m)
 		return -EINVAL;
 	t.kind = obs->kind;
 	if (obs->kind == MW_OBS_RADAR) {
-		if (!in_range(obs->range_m, 1.0, 1e8) || !in_range(obs->az_rad, -GEO_PI, 2 * GEO_PI) ||
+		if (!in_range(obs->range_m, 1.0, 1e8) ||
+		    !in_range(obs->az_rad, -GEO_PI, 2 * GEO_PI) ||
 		    !in_range(obs->el_rad, -GEO_PI / 2, GEO_PI / 2) ||
 		    !in_range(obs->sigma_range_m, MIN_SIGMA_M, MAX_SIGMA_M) ||
 		    !in_range(obs->sigma_az_rad, MIN_SIGMA_RAD, MAX_SIGMA_RAD) ||
@@ -123,7 +124,7 @@ int track_meas_prepare(const struct mw_obs *obs, struct track_meas *m)
 int track_meas_h(const struct track_meas *m, const double x[TRACK_NX], double z[TRACK_NZ_MAX])
 {
 	double d[3] = {x[0] - m->sensor_ecef_m[0], x[1] - m->sensor_ecef_m[1],
-		       x[2] - m->sensor_ecef_m[2]};
+	               x[2] - m->sensor_ecef_m[2]};
 	double s[3];
 	for (int i = 0; i < 3; i++)
 		s[i] = m->rot[i][0] * d[0] + m->rot[i][1] * d[1] + m->rot[i][2] * d[2];

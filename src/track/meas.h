@@ -27,10 +27,10 @@ struct track_meas {
 	enum mw_obs_kind kind;
 	int nz;
 	double z[TRACK_NZ_MAX];
-	double r_var[TRACK_NZ_MAX];   /* R is diagonal: variances */
+	double r_var[TRACK_NZ_MAX]; /* R is diagonal: variances */
 	bool is_angle[TRACK_NZ_MAX];
 	double sensor_ecef_m[3];
-	double rot[3][3];             /* ECEF -> ENU (radar) or sensor frame (LOS) */
+	double rot[3][3]; /* ECEF -> ENU (radar) or sensor frame (LOS) */
 };
 
 /*

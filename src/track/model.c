@@ -29,7 +29,7 @@ double track_model_height_m(const double r[3])
 	return lla.h_m;
 }
 
-int track_model_accel(const double x[TRACK_NX], double a[3])
+int track_model_accel(const double x[TRACK_NX], int thrust, double a[3])
 {
 	int rc = geo_accel_ecef(x, x + 3, a);
 	if (rc < 0)
@@ -43,6 +43,12 @@ int track_model_accel(const double x[TRACK_NX], double a[3])
 		a[0] += k * x[3];
 		a[1] += k * x[4];
 		a[2] += k * x[5];
+	}
+	if (thrust) {
+		double vn = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
+		if (vn > 1.0)
+			for (int i = 0; i < 3; i++)
+				a[i] += x[TRACK_IX_AT] * x[3 + i] / vn;
 	}
 	if (!isfinite(a[0]) || !isfinite(a[1]) || !isfinite(a[2]))
 		return -EDOM;
@@ -60,10 +66,10 @@ static double step_for(const double x[TRACK_NX])
 	return 0.5;
 }
 
-static int deriv(const double x[TRACK_NX], double d[TRACK_NX])
+static int deriv(const double x[TRACK_NX], int thrust, double d[TRACK_NX])
 {
 	double a[3];
-	int rc = track_model_accel(x, a);
+	int rc = track_model_accel(x, thrust, a);
 	if (rc < 0)
 		return rc;
 	d[0] = x[3];
@@ -73,10 +79,11 @@ static int deriv(const double x[TRACK_NX], double d[TRACK_NX])
 	d[4] = a[1];
 	d[5] = a[2];
 	d[6] = 0.0;
+	d[7] = 0.0;
 	return 0;
 }
 
-int track_model_propagate(const double x[TRACK_NX], double dt_s, double out[TRACK_NX])
+int track_model_propagate(const double x[TRACK_NX], double dt_s, int thrust, double out[TRACK_NX])
 {
 	double y[TRACK_NX], k1[TRACK_NX], k2[TRACK_NX], k3[TRACK_NX], k4[TRACK_NX], t[TRACK_NX];
 	if (!isfinite(dt_s))
@@ -92,19 +99,19 @@ int track_model_propagate(const double x[TRACK_NX], double dt_s, double out[TRAC
 		if (rem - h < 1e-6)
 			h = rem;
 		double hs = h * sgn;
-		int rc = deriv(y, k1);
+		int rc = deriv(y, thrust, k1);
 		for (int i = 0; i < TRACK_NX && rc == 0; i++)
 			t[i] = y[i] + 0.5 * hs * k1[i];
 		if (rc == 0)
-			rc = deriv(t, k2);
+			rc = deriv(t, thrust, k2);
 		for (int i = 0; i < TRACK_NX && rc == 0; i++)
 			t[i] = y[i] + 0.5 * hs * k2[i];
 		if (rc == 0)
-			rc = deriv(t, k3);
+			rc = deriv(t, thrust, k3);
 		for (int i = 0; i < TRACK_NX && rc == 0; i++)
 			t[i] = y[i] + hs * k3[i];
 		if (rc == 0)
-			rc = deriv(t, k4);
+			rc = deriv(t, thrust, k4);
 		if (rc < 0)
 			return rc;
 		for (int i = 0; i < TRACK_NX; i++)
@@ -120,24 +127,25 @@ int track_model_propagate(const double x[TRACK_NX], double dt_s, double out[TRAC
 	return 0;
 }
 
-void track_model_add_q(double *P, double dt_s, double q_acc_m2_s3, double q_theta)
+void track_model_add_q(double *P, double dt_s, const struct track_motion *mo)
 {
 	double dt = fabs(dt_s);
-	double qrr = q_acc_m2_s3 * dt * dt * dt / 3.0;
-	double qrv = q_acc_m2_s3 * dt * dt / 2.0;
-	double qvv = q_acc_m2_s3 * dt;
+	double qrr = mo->q_acc_m2_s3 * dt * dt * dt / 3.0;
+	double qrv = mo->q_acc_m2_s3 * dt * dt / 2.0;
+	double qvv = mo->q_acc_m2_s3 * dt;
 	for (int k = 0; k < 3; k++) {
 		P[k * TRACK_NX + k] += qrr;
 		P[k * TRACK_NX + k + 3] += qrv;
 		P[(k + 3) * TRACK_NX + k] += qrv;
 		P[(k + 3) * TRACK_NX + k + 3] += qvv;
 	}
-	P[6 * TRACK_NX + 6] += q_theta * dt;
+	P[TRACK_IX_K * TRACK_NX + TRACK_IX_K] += mo->q_k * dt;
+	P[TRACK_IX_AT * TRACK_NX + TRACK_IX_AT] += mo->q_at_m2_s5 * dt;
 }
 
 int track_model_stm(const double x[TRACK_NX], double dt_s, int n, double *Phi)
 {
-	static const double step[TRACK_NX] = {1.0, 1.0, 1.0, 1e-3, 1e-3, 1e-3, 1e-3};
+	static const double step[TRACK_NX] = {1.0, 1.0, 1.0, 1e-3, 1e-3, 1e-3, 1e-3, 1e-3};
 	if (n != 6 && n != 7)
 		return -EINVAL;
 	double col[TRACK_NX][TRACK_NX];
@@ -147,9 +155,9 @@ int track_model_stm(const double x[TRACK_NX], double dt_s, int n, double *Phi)
 		memcpy(xm, x, sizeof(xm));
 		xp[j] += step[j];
 		xm[j] -= step[j];
-		int rc = track_model_propagate(xp, dt_s, yp);
+		int rc = track_model_propagate(xp, dt_s, 0, yp);
 		if (rc == 0)
-			rc = track_model_propagate(xm, dt_s, ym);
+			rc = track_model_propagate(xm, dt_s, 0, ym);
 		if (rc < 0)
 			return rc;
 		for (int i = 0; i < n; i++)

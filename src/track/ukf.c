@@ -65,8 +65,8 @@ static double wc(int k)
 	return k == 0 ? WC0 : WI;
 }
 
-int track_ukf_predict(const struct track_gauss *in, double dt_s, double q_acc, double q_theta,
-		      struct track_gauss *out)
+int track_ukf_predict(const struct track_gauss *in, double dt_s, const struct track_motion *mo,
+                      struct track_gauss *out)
 {
 	if (dt_s == 0.0) {
 		*out = *in;
@@ -77,7 +77,7 @@ int track_ukf_predict(const struct track_gauss *in, double dt_s, double q_acc, d
 	if (rc < 0)
 		return rc;
 	for (int k = 0; k < NSIG; k++) {
-		rc = track_model_propagate(X[k], dt_s, X[k]);
+		rc = track_model_propagate(X[k], dt_s, mo->thrust, X[k]);
 		if (rc < 0)
 			return rc;
 	}
@@ -98,7 +98,7 @@ int track_ukf_predict(const struct track_gauss *in, double dt_s, double q_acc, d
 	for (int i = 0; i < N; i++)
 		for (int j = 0; j < i; j++)
 			g.P[j * N + i] = g.P[i * N + j];
-	track_model_add_q(g.P, dt_s, q_acc, q_theta);
+	track_model_add_q(g.P, dt_s, mo);
 	if (!mat_is_spd(g.P, N))
 		return -MW_ENOTSPD;
 	*out = g;
@@ -107,7 +107,7 @@ int track_ukf_predict(const struct track_gauss *in, double dt_s, double q_acc, d
 }
 
 int track_ukf_zpredict(const struct track_gauss *g, const struct track_meas *m,
-		       struct track_zpred *zp)
+                       struct track_zpred *zp)
 {
 	double X[NSIG][N], Z[NSIG][TRACK_NZ_MAX];
 	int rc = sigma_points(g, X);
@@ -158,14 +158,14 @@ int track_ukf_zpredict(const struct track_gauss *g, const struct track_meas *m,
 }
 
 int track_ukf_innovation(const struct track_zpred *zp, const struct track_meas *m,
-			 double nu[TRACK_NZ_MAX], double *d2)
+                         double nu[TRACK_NZ_MAX], double *d2)
 {
 	track_meas_residual(m, m->z, zp->zhat, nu);
 	return mat_spd_mahalanobis(zp->S, nu, zp->nz, d2);
 }
 
 int track_ukf_update(const struct track_gauss *g, const struct track_zpred *zp,
-		     const struct track_meas *m, struct track_gauss *out, double *nis)
+                     const struct track_meas *m, struct track_gauss *out, double *nis)
 {
 	const int nz = zp->nz;
 	double nu[TRACK_NZ_MAX], d2;

@@ -36,24 +36,23 @@ struct track_zpred {
 };
 
 /*
- * Predict over dt_s (any sign; 0 copies) with white-acceleration process
- * noise density q_acc and theta random-walk density q_theta.
+ * Predict over dt_s (any sign; 0 copies) with motion model mo.
  * -MW_ENOTSPD if P is not SPD, -EDOM if propagation fails.
  */
-int track_ukf_predict(const struct track_gauss *in, double dt_s, double q_acc, double q_theta,
-		      struct track_gauss *out);
+int track_ukf_predict(const struct track_gauss *in, double dt_s, const struct track_motion *mo,
+                      struct track_gauss *out);
 
 /* Predicted measurement (mean, innovation covariance, cross-covariance). */
 int track_ukf_zpredict(const struct track_gauss *g, const struct track_meas *m,
-		       struct track_zpred *zp);
+                       struct track_zpred *zp);
 
 /* Innovation nu = z - zhat (angles wrapped) and its Mahalanobis d^2. */
 int track_ukf_innovation(const struct track_zpred *zp, const struct track_meas *m,
-			 double nu[TRACK_NZ_MAX], double *d2);
+                         double nu[TRACK_NZ_MAX], double *d2);
 
 /* Update g with measurement m, given zp = track_ukf_zpredict(g, m). */
 int track_ukf_update(const struct track_gauss *g, const struct track_zpred *zp,
-		     const struct track_meas *m, struct track_gauss *out, double *nis);
+                     const struct track_meas *m, struct track_gauss *out, double *nis);
 
 /* Debug-build check that g's covariance is SPD (asserts); no-op with NDEBUG. */
 void track_gauss_check(const struct track_gauss *g);
