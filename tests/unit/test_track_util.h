@@ -35,12 +35,17 @@ static inline double rng_gauss(uint64_t *s)
 
 /* Independent truth: RK4 at 0.1 s on geo_accel_ecef (no drag, exo),
  * plus a thrust acceleration of thrust_m_s2 along the velocity. */
-static inline void truth_step_thrust(double s[6], double dt, double thrust_m_s2);
+static inline void truth_step_full(double s[6], double dt, double thrust_m_s2, double theta_m2_kg);
 static inline void truth_step(double s[6], double dt)
 {
-	truth_step_thrust(s, dt, 0.0);
+	truth_step_full(s, dt, 0.0, 0.0);
 }
 static inline void truth_step_thrust(double s[6], double dt, double thrust_m_s2)
+{
+	truth_step_full(s, dt, thrust_m_s2, 0.0);
+}
+/* With drag -1/2 rho(h) theta |v| v, h geodetic (geo_air_density). */
+static inline void truth_step_full(double s[6], double dt, double thrust_m_s2, double theta_m2_kg)
 {
 	int n = (int)ceil(fabs(dt) / 0.1);
 	double h = dt / n;
@@ -55,6 +60,13 @@ static inline void truth_step_thrust(double s[6], double dt, double thrust_m_s2)
 			double vn = sqrt(t[3] * t[3] + t[4] * t[4] + t[5] * t[5]);
 			for (int i = 0; i < 3; i++)
 				a[i] += thrust_m_s2 * t[3 + i] / vn;
+			if (theta_m2_kg > 0) {
+				struct geo_lla l;
+				assert_int_equal(geo_ecef_to_lla(t, &l), 0);
+				double rho = geo_air_density(l.h_m);
+				for (int i = 0; i < 3; i++)
+					a[i] -= 0.5 * rho * theta_m2_kg * vn * t[3 + i];
+			}
 			for (int i = 0; i < 3; i++) {
 				k[st][i] = t[3 + i];
 				k[st][3 + i] = a[i];
