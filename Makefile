@@ -2,7 +2,7 @@
 #   build/       sanitizer build (ASan+UBSan, gcc): what `make test` runs
 #   build-rel/   optimised build: `make demo` and the benchmarks
 #   build-fuzz/  clang + libFuzzer: `make fuzz`
-.PHONY: all deps build test demo fuzz bench clean format
+.PHONY: all deps build test demo fuzz bench clean format bench-track
 
 MESON ?= meson
 FUZZ_SECONDS ?= 60
@@ -39,6 +39,10 @@ demo: deps build-rel/build.ninja
 fuzz: deps build-fuzz/build.ninja
 	ninja -C build-fuzz
 	scripts/fuzz build-fuzz $(FUZZ_SECONDS)
+
+bench-track: deps build-rel/build.ninja
+	ninja -C build-rel bench/bench_track
+	./build-rel/bench/bench_track
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

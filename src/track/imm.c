@@ -17,6 +17,7 @@
 
 #include "core/err.h"
 #include "mat/mat.h"
+#include "track/chol.h"
 
 #define N              TRACK_NX
 #define TRACK_MU_FLOOR 1e-6
@@ -142,12 +143,15 @@ int track_imm_zpredict(const struct track_imm *pred, const struct track_meas *m,
 				S[a * nz + b] += w * (zp[j].S[a * nz + b] + d[a] * d[b]);
 	}
 	mat_symmetrise(S, nz);
-	double nu[TRACK_NZ_MAX];
+	double nu[TRACK_NZ_MAX], L[TRACK_NZ_MAX * TRACK_NZ_MAX];
 	track_meas_residual(m, m->z, zbar, nu);
-	int rc = mat_spd_mahalanobis(S, nu, nz, d2);
-	if (rc == 0 && logdet_S)
-		rc = mat_spd_logdet(S, nz, logdet_S);
-	return rc;
+	int rc = track_chol(L, S, nz);
+	if (rc < 0)
+		return rc;
+	*d2 = track_chol_mahal(L, nu, nz);
+	if (logdet_S)
+		*logdet_S = track_chol_logdet(L, nz);
+	return 0;
 }
 
 int track_imm_update(const struct track_imm *pred, const struct track_zpred zp[TRACK_N_MODES],

@@ -57,6 +57,7 @@
 #include "mat/mat.h"
 #include "track/assign.h"
 #include "track/meas.h"
+#include "track/predict.h"
 #include "track/stats.h"
 
 #define N TRACK_NX
@@ -75,6 +76,9 @@ struct trk {
 	uint64_t slot_hits; /* bit s: at least one update in slot s since first_t_ns */
 	uint32_t n_updates;
 	uint32_t truth_id;
+	int has_boost_est;
+	mw_time_ns boost_est_t_ns;
+	struct track_gauss boost_est;
 	int h_count;
 	struct hist h[]; /* history_len entries */
 };
@@ -326,8 +330,29 @@ int track_tracker_get(const struct track_tracker *t, size_t i, struct track_info
 	track_imm_combine(&h->post, &r.est);
 	r.phase = phase_of(&r.est, r.mu_boost);
 	r.truth_id = k->truth_id;
+	r.has_boost_est = k->has_boost_est;
+	r.boost_est_t_ns = k->boost_est_t_ns;
+	r.boost_est = k->boost_est;
 	*out = r;
 	return 0;
+}
+
+#define PREDICT_MAX_S 7200.0 /* longest flight searched: 2 h (ICBMs fly ~30-40 min) */
+
+int track_info_predict(const struct track_info *ti, struct track_point_pred *impact,
+                       struct track_point_pred *launch)
+{
+	int rc = 0;
+	if (impact)
+		rc = track_predict_impact(&ti->est, ti->t_ns, PREDICT_MAX_S, impact);
+	if (rc == 0 && launch) {
+		if (ti->has_boost_est)
+			rc = track_predict_launch(&ti->boost_est, ti->boost_est_t_ns, 1,
+			                          PREDICT_MAX_S, launch);
+		else
+			rc = track_predict_launch(&ti->est, ti->t_ns, 0, PREDICT_MAX_S, launch);
+	}
+	return rc;
 }
 
 /* ---- history and filtering ---- */
@@ -411,6 +436,12 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, const str
 	k->n_updates++;
 	if (pos == k->h_count - 1)
 		k->truth_id = truth_id;
+	const struct track_imm *last = &k->h[k->h_count - 1].post;
+	if (last->mu[TRACK_MODE_BOOST] > 0.5 && k->n_updates >= 3) {
+		k->has_boost_est = 1;
+		k->boost_est_t_ns = k->h[k->h_count - 1].t_ns;
+		track_imm_combine(last, &k->boost_est);
+	}
 	mark_slot(t, k, t_ns);
 	return 0;
 }

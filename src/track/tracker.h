@@ -84,7 +84,23 @@ struct track_info {
 	struct track_gauss est; /* moment-matched IMM estimate at t_ns */
 	struct track_imm imm;   /* the full IMM state at t_ns */
 	uint32_t truth_id;      /* simulation only: truth_id of the last observation used */
+	/* The last estimate made while the track was in boost (mode
+	 * probability > 0.5, at least 3 updates): the basis for launch-point
+	 * back-propagation through the thrusting model. */
+	int has_boost_est;
+	mw_time_ns boost_est_t_ns;
+	struct track_gauss boost_est;
 };
+
+struct track_point_pred;
+/*
+ * Impact prediction (forward, no thrust) and launch prediction (backward
+ * through the boost model from boost_est if the track was seen in boost,
+ * else ballistic from est) for a track; see predict.h. Either output may
+ * be NULL. Returns 0 or the first failure (-ERANGE: not yet predictable).
+ */
+int track_info_predict(const struct track_info *ti, struct track_point_pred *impact,
+                       struct track_point_pred *launch);
 
 struct track_counters {
 	uint64_t obs_in;

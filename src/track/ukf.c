@@ -19,6 +19,7 @@
 
 #include "core/err.h"
 #include "mat/mat.h"
+#include "track/chol.h"
 
 #define N    TRACK_NX
 #define NSIG (2 * N + 1)
@@ -39,10 +40,9 @@ void track_gauss_check(const struct track_gauss *g)
 #endif
 }
 
-static int sigma_points(const struct track_gauss *g, double X[NSIG][N])
+static int sigma_points(const struct track_gauss *g, double X[NSIG][N], double L[N * N])
 {
-	double L[N * N];
-	int rc = mat_cholesky(L, g->P, N);
+	int rc = track_chol(L, g->P, N);
 	if (rc < 0)
 		return rc;
 	const double c = sqrt((double)N);
@@ -72,8 +72,8 @@ int track_ukf_predict(const struct track_gauss *in, double dt_s, const struct tr
 		*out = *in;
 		return 0;
 	}
-	double X[NSIG][N];
-	int rc = sigma_points(in, X);
+	double X[NSIG][N], L[N * N];
+	int rc = sigma_points(in, X, L);
 	if (rc < 0)
 		return rc;
 	for (int k = 0; k < NSIG; k++) {
@@ -99,8 +99,8 @@ int track_ukf_predict(const struct track_gauss *in, double dt_s, const struct tr
 		for (int j = 0; j < i; j++)
 			g.P[j * N + i] = g.P[i * N + j];
 	track_model_add_q(g.P, dt_s, mo);
-	if (!mat_is_spd(g.P, N))
-		return -MW_ENOTSPD;
+	/* Positive definiteness is checked by the next factorisation
+	 * (sigma points or the update) and asserted in debug builds. */
 	*out = g;
 	track_gauss_check(out);
 	return 0;
@@ -110,7 +110,8 @@ int track_ukf_zpredict(const struct track_gauss *g, const struct track_meas *m,
                        struct track_zpred *zp)
 {
 	double X[NSIG][N], Z[NSIG][TRACK_NZ_MAX];
-	int rc = sigma_points(g, X);
+	struct track_zpred p;
+	int rc = sigma_points(g, X, p.Lp);
 	if (rc < 0)
 		return rc;
 	const int nz = m->nz;
@@ -119,8 +120,9 @@ int track_ukf_zpredict(const struct track_gauss *g, const struct track_meas *m,
 		if (rc < 0)
 			return rc;
 	}
-	struct track_zpred p;
-	memset(&p, 0, sizeof(p));
+	memset(p.zhat, 0, sizeof(p.zhat));
+	memset(p.S, 0, sizeof(p.S));
+	memset(p.Pxz, 0, sizeof(p.Pxz));
 	p.nz = nz;
 	/* Mean in residual space about the centre point's prediction. */
 	double acc[TRACK_NZ_MAX] = {0};
@@ -150,9 +152,10 @@ int track_ukf_zpredict(const struct track_gauss *g, const struct track_meas *m,
 	for (int i = 0; i < nz; i++)
 		p.S[i * nz + i] += m->r_var[i];
 	mat_symmetrise(p.S, nz);
-	rc = mat_spd_logdet(p.S, nz, &p.logdet_S);
+	rc = track_chol(p.Ls, p.S, nz);
 	if (rc < 0)
 		return rc;
+	p.logdet_S = track_chol_logdet(p.Ls, nz);
 	*zp = p;
 	return 0;
 }
@@ -161,7 +164,8 @@ int track_ukf_innovation(const struct track_zpred *zp, const struct track_meas *
                          double nu[TRACK_NZ_MAX], double *d2)
 {
 	track_meas_residual(m, m->z, zp->zhat, nu);
-	return mat_spd_mahalanobis(zp->S, nu, zp->nz, d2);
+	*d2 = track_chol_mahal(zp->Ls, nu, zp->nz);
+	return 0;
 }
 
 int track_ukf_update(const struct track_gauss *g, const struct track_zpred *zp,
@@ -173,17 +177,14 @@ int track_ukf_update(const struct track_gauss *g, const struct track_zpred *zp,
 	if (rc < 0)
 		return rc;
 	/* K^T = S^-1 Pxz^T  (nz x N) */
-	double PzxT[TRACK_NZ_MAX * N], Kt[TRACK_NZ_MAX * N], K[N * TRACK_NZ_MAX];
-	mat_transpose(PzxT, zp->Pxz, N, nz);
-	rc = mat_spd_solve(Kt, zp->S, PzxT, nz, N);
-	if (rc < 0)
-		return rc;
+	double Kt[TRACK_NZ_MAX * N], K[N * TRACK_NZ_MAX];
+	mat_transpose(Kt, zp->Pxz, N, nz);
+	track_chol_solve(zp->Ls, Kt, nz, N);
 	mat_transpose(K, Kt, nz, N);
 	/* H = Pxz^T P^-1 -> H^T = P^-1 Pxz (N x nz) */
 	double Ht[N * TRACK_NZ_MAX], H[TRACK_NZ_MAX * N];
-	rc = mat_spd_solve(Ht, g->P, zp->Pxz, N, nz);
-	if (rc < 0)
-		return rc;
+	memcpy(Ht, zp->Pxz, sizeof(double) * N * (size_t)nz);
+	track_chol_solve(zp->Lp, Ht, N, nz);
 	mat_transpose(H, Ht, N, nz);
 	/* R_eff = S - H Pxz  (H P H^T = Pxz^T P^-1 Pxz = H Pxz) */
 	double HPxz[TRACK_NZ_MAX * TRACK_NZ_MAX], Reff[TRACK_NZ_MAX * TRACK_NZ_MAX];
@@ -207,10 +208,11 @@ int track_ukf_update(const struct track_gauss *g, const struct track_zpred *zp,
 	mat_symmetrise(r.P, N);
 	double dx[N];
 	mat_mul_vec(dx, K, nu, N, nz);
-	for (int i = 0; i < N; i++)
+	for (int i = 0; i < N; i++) {
 		r.x[i] = g->x[i] + dx[i];
-	if (!mat_is_spd(r.P, N))
-		return -MW_ENOTSPD;
+		if (!isfinite(r.x[i]))
+			return -EDOM;
+	}
 	*out = r;
 	if (nis)
 		*nis = d2;
