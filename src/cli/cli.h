@@ -9,6 +9,7 @@
 #ifndef MWLINK_VERSION
 #define MWLINK_VERSION "0.1.0"
 int cmd_geo(int argc, char **argv);
+int cmd_eval(int argc, char **argv); /* only with MWLINK_HAVE_EVAL (needs sim/) */
 
 #endif
 
@@ -19,5 +20,6 @@ struct cli_cmd {
 };
 
 int cmd_geo(int argc, char **argv);
+int cmd_eval(int argc, char **argv); /* only with MWLINK_HAVE_EVAL (needs sim/) */
 
 #endif

@@ -21,6 +21,9 @@ static int cmd_version(int argc, char **argv)
 static const struct cli_cmd commands[] = {
     {"version", cmd_version, "print the version"},
     {"geo", cmd_geo, "WGS84 conversions, geodesics, standard atmosphere"},
+#ifdef MWLINK_HAVE_EVAL
+    {"eval", cmd_eval, "Monte Carlo evaluation of the tracker against simulated truth"},
+#endif
 };
 
 static void usage(FILE *f)
