@@ -48,18 +48,20 @@
 
 #include <math.h>
 
-/* 2000-01-01T12:00:00 UTC as Unix seconds: the J2000.0 epoch, UT1 = UTC. */
-#define GEO_J2000_UNIX_S 946728000LL
+/* J2000.0 epoch with UT1 = UTC: 2000-01-01T12:00:00 UTC = Unix 946728000 s
+ * = 10957 days + 43200 s. */
+#define GEO_J2000_DAYS   10957LL
+#define GEO_J2000_REM_NS 43200000000000LL
 #define GEO_DAY_NS       86400000000000LL
 
 double geo_era_rad(int64_t t_ns)
 {
-	/* Split t - J2000 into whole days and a fraction without overflow
-	 * (t_ns spans +-292 years; J2000 in ns is 9.5e17, well inside). */
-	int64_t dt = t_ns - GEO_J2000_UNIX_S * 1000000000LL;
-	int64_t days = dt / GEO_DAY_NS;
-	int64_t rem = dt % GEO_DAY_NS;
-	if (rem < 0) {
+	/* Split t - J2000 into whole days and a remainder in [0, 1 day)
+	 * without overflow for any int64 t_ns: split t_ns first, then subtract
+	 * J2000 = 10957 days + 43200 s after the Unix epoch. */
+	int64_t days = t_ns / GEO_DAY_NS - GEO_J2000_DAYS;
+	int64_t rem = t_ns % GEO_DAY_NS - GEO_J2000_REM_NS; /* (-2 days, 1 day) */
+	while (rem < 0) {
 		rem += GEO_DAY_NS;
 		days -= 1;
 	}

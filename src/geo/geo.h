@@ -10,7 +10,7 @@
  *         ECEF only by the Earth rotation angle about z (see geo_era_rad);
  *         precession, nutation, polar motion and UT1-UTC are neglected
  *         (their effect over a missile's flight of < 1 h is far below the
- *         sensors' noise; see the geo.c header for figures).
+ *         sensors' noise; see the eci.c header for figures).
  *   ENU   local East-North-Up at a geodetic reference point.
  *
  * Every function is pure and thread-safe.
@@ -102,7 +102,7 @@ int geo_gravity_j2_jacobian(const double r_m[3], double G[3][3]);
 /*
  * Acceleration of a free body in the rotating ECEF frame: gravity (mu+J2)
  * plus centrifugal -w x (w x r) and Coriolis -2 w x v. Returns -EDOM as
- * geo_gravity_j2.
+ * geo_gravity_j2, and for a non-finite velocity.
  */
 int geo_accel_ecef(const double r_m[3], const double v_m_s[3], double a_m_s2[3]);
 
@@ -130,17 +130,24 @@ double geo_geometric_m(double h_m);
  * Geodesics on the WGS84 ellipsoid (Karney 2013 or Vincenty 1975 with
  * the antipodal cases handled): distance and forward azimuth from p1 to
  * p2 (heights ignored); and the point reached from p1 after dist_m along
- * azimuth az_rad. Accurate to 1 mm. Returns -ENOCONVERGE-style
- * -MW_ENOCONVERGE only if the iteration fails (nearly antipodal points).
+ * azimuth az_rad. Accurate to 1 mm. Nearly antipodal points, where
+ * Vincenty's iteration fails, are solved by a slower shooting method
+ * (geodesic.c); -MW_ENOCONVERGE is returned only if that fails too (not
+ * observed). -EDOM for non-finite input or |lat| > pi/2.
  */
 int geo_inverse(const struct geo_lla *p1, const struct geo_lla *p2, double *dist_m, double *az1_rad,
                 double *az2_rad);
 int geo_direct(const struct geo_lla *p1, double az1_rad, double dist_m, struct geo_lla *p2);
 
 /*
- * Is tgt visible from obs above min_el_rad, taking the Earth's curvature
- * into account (the line of sight must not pass through the ellipsoid
- * raised by clearance_m)? 1 = visible, 0 = masked.
+ * Is tgt visible from obs, taking the Earth's curvature into account: the
+ * straight line of sight must not pass through the ellipsoid raised by
+ * clearance_m (e.g. terrain and refraction margin)? Only the part of the
+ * segment strictly between the end points is tested, so an end point on
+ * (or below) the raised surface does not mask itself: a ground station at
+ * h = 0 sees a satellite overhead even with clearance_m > 0, but not one
+ * whose line of sight skims lower than clearance_m above the surface.
+ * 1 = visible, 0 = masked (also for non-finite input).
  */
 int geo_visible(const double obs_ecef_m[3], const double tgt_ecef_m[3], double clearance_m);
 

@@ -107,6 +107,8 @@ int geo_gravity_j2_jacobian(const double r_m[3], double G[3][3])
 int geo_accel_ecef(const double r_m[3], const double v_m_s[3], double a_m_s2[3])
 {
 	double g[3];
+	if (!isfinite(v_m_s[0]) || !isfinite(v_m_s[1]) || !isfinite(v_m_s[2]))
+		return -EDOM;
 	int rc = geo_gravity_j2(r_m, g);
 	if (rc < 0)
 		return rc;
