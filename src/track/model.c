@@ -127,6 +127,110 @@ int track_model_propagate(const double x[TRACK_NX], double dt_s, int thrust, dou
 	return 0;
 }
 
+/* A = d f / d x at x (only rows 3..5 are non-trivial; rows 0..2 are
+ * [0 I 0 0], rows 6..7 zero). Returns rows 3..5 as a 3 x TRACK_NX block. */
+static int jac_rows(const double x[TRACK_NX], int thrust, double A[3][TRACK_NX])
+{
+	double G[3][3];
+	int rc = geo_gravity_j2_jacobian(x, G);
+	if (rc < 0)
+		return rc;
+	const double w = GEO_OMEGA_E_RAD_S;
+	memset(A, 0, sizeof(double) * 3 * TRACK_NX);
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			A[i][j] = G[i][j];
+	A[0][0] += w * w;
+	A[1][1] += w * w;
+	A[0][4] += 2.0 * w;
+	A[1][3] -= 2.0 * w;
+	double vn = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
+	double rn = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+	if (rn - GEO_WGS84_B_M < DRAG_CEILING_M && x[6] != 0.0 && vn > 0.0) {
+		double rho = geo_air_density(track_model_height_m(x));
+		double c = -0.5 * rho * TRACK_THETA_UNIT;
+		for (int i = 0; i < 3; i++) {
+			for (int j = 0; j < 3; j++)
+				A[i][3 + j] +=
+				    c * x[6] * ((i == j) * vn + x[3 + i] * x[3 + j] / vn);
+			A[i][TRACK_IX_K] += c * vn * x[3 + i];
+		}
+	}
+	if (thrust && vn > 1.0) {
+		double u[3] = {x[3] / vn, x[4] / vn, x[5] / vn};
+		for (int i = 0; i < 3; i++) {
+			for (int j = 0; j < 3; j++)
+				A[i][3 + j] += x[TRACK_IX_AT] * ((i == j) - u[i] * u[j]) / vn;
+			A[i][TRACK_IX_AT] += u[i];
+		}
+	}
+	return 0;
+}
+
+/* dPhi = A Phi with A of jac_rows. */
+static void phi_deriv(double A[3][TRACK_NX], const double *Phi, double *dPhi)
+{
+	const int n = TRACK_NX;
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < n; j++)
+			dPhi[i * n + j] = Phi[(3 + i) * n + j];
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < n; j++) {
+			double s = 0.0;
+			for (int k = 0; k < n; k++)
+				s += A[i][k] * Phi[k * n + j];
+			dPhi[(3 + i) * n + j] = s;
+		}
+	for (int i = 6; i < n; i++)
+		for (int j = 0; j < n; j++)
+			dPhi[i * n + j] = 0.0;
+}
+
+int track_model_propagate_stm(const double x[TRACK_NX], double dt_s, int thrust,
+                              double out[TRACK_NX], double *Phi)
+{
+	enum { NN = TRACK_NX * TRACK_NX };
+	double y[TRACK_NX], F[NN];
+	double k[4][TRACK_NX], kp[4][NN], t[TRACK_NX], tp[NN], A[3][TRACK_NX];
+	if (!isfinite(dt_s))
+		return -EINVAL;
+	memcpy(y, x, sizeof(y));
+	memset(F, 0, sizeof(F));
+	for (int i = 0; i < TRACK_NX; i++)
+		F[i * TRACK_NX + i] = 1.0;
+	double rem = fabs(dt_s), sgn = dt_s < 0 ? -1.0 : 1.0;
+	while (rem > 0.0) {
+		double h = step_for(y);
+		if (h > rem || rem - h < 1e-6)
+			h = rem;
+		double hs = h * sgn;
+		for (int st = 0; st < 4; st++) {
+			double c = st == 0 ? 0.0 : (st == 3 ? 1.0 : 0.5);
+			for (int i = 0; i < TRACK_NX; i++)
+				t[i] = y[i] + (st ? c * hs * k[st - 1][i] : 0.0);
+			for (int i = 0; i < NN; i++)
+				tp[i] = F[i] + (st ? c * hs * kp[st - 1][i] : 0.0);
+			int rc = deriv(t, thrust, k[st]);
+			if (rc == 0)
+				rc = jac_rows(t, thrust, A);
+			if (rc < 0)
+				return rc;
+			phi_deriv(A, tp, kp[st]);
+		}
+		for (int i = 0; i < TRACK_NX; i++)
+			y[i] += hs / 6.0 * (k[0][i] + 2.0 * k[1][i] + 2.0 * k[2][i] + k[3][i]);
+		for (int i = 0; i < NN; i++)
+			F[i] += hs / 6.0 * (kp[0][i] + 2.0 * kp[1][i] + 2.0 * kp[2][i] + kp[3][i]);
+		rem -= h;
+	}
+	for (int i = 0; i < TRACK_NX; i++)
+		if (!isfinite(y[i]))
+			return -EDOM;
+	memcpy(out, y, sizeof(y));
+	memcpy(Phi, F, sizeof(F));
+	return 0;
+}
+
 void track_model_add_q(double *P, double dt_s, const struct track_motion *mo)
 {
 	double dt = fabs(dt_s);

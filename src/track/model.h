@@ -61,6 +61,17 @@ void track_model_add_q(double *P, double dt_s, const struct track_motion *mo);
 double track_model_height_m(const double r[3]);
 
 /*
+ * Propagate x by dt_s together with the state-transition matrix
+ * Phi = d out / d x (TRACK_NX x TRACK_NX, row-major), by RK4 on the
+ * variational equations dPhi/dt = A(x(t)) Phi with the analytic Jacobian
+ * A of the dynamics (J2 gravity gradient, rotation terms, thrust, drag
+ * with respect to v and k; the density gradient d rho / d h is left out,
+ * so callers use this only where drag is negligible).
+ */
+int track_model_propagate_stm(const double x[TRACK_NX], double dt_s, int thrust,
+                              double out[TRACK_NX], double *Phi);
+
+/*
  * Numerical state-transition matrix Phi = d out / d x over dt_s by
  * central differences (steps 1 m, 1e-3 m/s, 1e-3 units of k) of the
  * non-thrusting model, over the first n = 6 or 7 components (6 holds k

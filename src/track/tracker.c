@@ -86,6 +86,7 @@ struct trk {
 struct pair {
 	int trk, obs;
 	double cost;
+	struct track_zpred zp[TRACK_N_MODES]; /* reused by the update */
 };
 
 struct track_tracker {
@@ -110,6 +111,7 @@ struct track_tracker {
 	double *obs_sig_m;   /* radar: position sigma scale; LOS: angle sigma */
 	int *obs_order;      /* radar obs sorted by obs_pt x */
 	int *obs_assigned;   /* track index or -1 */
+	int *obs_pair;       /* index of the assigned pair in pairs */
 	int *trk_base;       /* base history index or -1 */
 	struct track_imm *pred;
 	double *trk_miss; /* miss cost */
@@ -222,6 +224,7 @@ void track_tracker_free(struct track_tracker *t)
 	free(t->obs_sig_m);
 	free(t->obs_order);
 	free(t->obs_assigned);
+	free(t->obs_pair);
 	free(t->trk_base);
 	free(t->pred);
 	free(t->trk_miss);
@@ -261,6 +264,7 @@ int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
 	t->obs_sig_m = calloc(no, sizeof(double));
 	t->obs_order = calloc(no, sizeof(int));
 	t->obs_assigned = calloc(no, sizeof(int));
+	t->obs_pair = calloc(no, sizeof(int));
 	t->trk_base = calloc(nt, sizeof(int));
 	t->pred = calloc(nt, sizeof(*t->pred));
 	t->trk_miss = calloc(nt, sizeof(double));
@@ -271,8 +275,9 @@ int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
 	t->col_map = calloc(no, sizeof(int));
 	t->cl_sol = calloc(nt, sizeof(int));
 	if (!t->trk || !t->pend || !t->meas || !t->meas_ok || !t->obs_pt || !t->obs_sig_m ||
-	    !t->obs_order || !t->obs_assigned || !t->trk_base || !t->pred || !t->trk_miss ||
-	    !t->trk_pred_ok || !t->uf || !t->cl_rows || !t->cl_cols || !t->col_map || !t->cl_sol) {
+	    !t->obs_order || !t->obs_assigned || !t->obs_pair || !t->trk_base || !t->pred ||
+	    !t->trk_miss || !t->trk_pred_ok || !t->uf || !t->cl_rows || !t->cl_cols ||
+	    !t->col_map || !t->cl_sol) {
 		track_tracker_free(t);
 		return -ENOMEM;
 	}
@@ -394,14 +399,11 @@ static void mark_slot(const struct track_tracker *t, struct trk *k, mw_time_ns t
  * newest entry): append. Late: insert after b and re-filter the rest.
  */
 static int apply_update(struct track_tracker *t, struct trk *k, int b, const struct track_imm *pred,
-                        const struct track_meas *m, mw_time_ns t_ns, uint32_t truth_id)
+                        const struct track_zpred zp[TRACK_N_MODES], const struct track_meas *m,
+                        mw_time_ns t_ns, uint32_t truth_id)
 {
-	struct track_zpred zp[TRACK_N_MODES];
 	struct track_imm post;
-	double d2;
-	int rc = track_imm_zpredict(pred, m, zp, &d2, NULL);
-	if (rc == 0)
-		rc = track_imm_update(pred, zp, m, &post);
+	int rc = track_imm_update(pred, zp, m, &post);
 	if (rc < 0) {
 		t->ctr.update_failures++;
 		return rc;
@@ -631,7 +633,8 @@ static void uf_union(int *uf, int a, int b)
 		uf[a] = b;
 }
 
-static int add_pair(struct track_tracker *t, int i, int j, double cost)
+static int add_pair(struct track_tracker *t, int i, int j, double cost,
+                    const struct track_zpred zp[TRACK_N_MODES])
 {
 	if (t->n_pairs == t->cap_pairs) {
 		size_t nc = t->cap_pairs ? 2 * t->cap_pairs : 1024;
@@ -646,7 +649,11 @@ static int add_pair(struct track_tracker *t, int i, int j, double cost)
 		t->pairs = p;
 		t->cap_pairs = nc;
 	}
-	t->pairs[t->n_pairs++] = (struct pair){.trk = i, .obs = j, .cost = cost};
+	struct pair *p = &t->pairs[t->n_pairs++];
+	p->trk = i;
+	p->obs = j;
+	p->cost = cost;
+	memcpy(p->zp, zp, sizeof(p->zp));
 	return 0;
 }
 
@@ -701,10 +708,14 @@ static int solve_cluster(struct track_tracker *t, size_t p0, size_t p1)
 		t->cl_cost[(size_t)r * ncol + t->col_map[t->pairs[p].obs]] = t->pairs[p].cost;
 	}
 	int rc = track_assign(&t->ws, t->cl_cost, nr, ncol, t->cl_sol, NULL);
-	if (rc == 0)
+	if (rc == 0) {
 		for (int i = 0; i < nr; i++)
 			if (t->cl_sol[i] < nc)
 				t->obs_assigned[t->cl_cols[t->cl_sol[i]]] = t->cl_rows[i];
+		for (size_t p = p0; p < p1; p++)
+			if (t->obs_assigned[t->pairs[p].obs] == t->pairs[p].trk)
+				t->obs_pair[t->pairs[p].obs] = (int)p;
+	}
 	for (int c = 0; c < nc; c++)
 		t->col_map[t->cl_cols[c]] = -1;
 	return rc;
@@ -858,7 +869,7 @@ static int process_scan(struct track_tracker *t)
 				if (isnan(t->trk_miss[i]))
 					t->trk_miss[i] = t->gate[nz] + ld;
 				if (d2 <= t->gate[nz]) {
-					int rc = add_pair(t, (int)i, (int)j, d2 + ld);
+					int rc = add_pair(t, (int)i, (int)j, d2 + ld, zp);
 					if (rc < 0)
 						return rc;
 					if (b != k->h_count - 1)
@@ -897,7 +908,8 @@ static int process_scan(struct track_tracker *t)
 		struct trk *k = t->trk[i];
 		int b = t->trk_base[i];
 		int late = b != k->h_count - 1;
-		if (apply_update(t, k, b, &t->pred[i], &t->meas[j], ts, t->pend[j].truth_id) == 0 &&
+		if (apply_update(t, k, b, &t->pred[i], t->pairs[t->obs_pair[j]].zp, &t->meas[j], ts,
+		                 t->pend[j].truth_id) == 0 &&
 		    late)
 			t->ctr.obs_late++;
 	}

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "geo/geo.h"
 #include "mat/mat.h"
 #include "track/chol.h"
 
@@ -67,6 +68,46 @@ static double wc(int k)
 
 int track_ukf_predict(const struct track_gauss *in, double dt_s, const struct track_motion *mo,
                       struct track_gauss *out)
+{
+	if (dt_s == 0.0) {
+		*out = *in;
+		return 0;
+	}
+	const double *r = in->x;
+	double rn = sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
+	/* |r| - a is below the geodetic height: a conservative test. */
+	int lin = fabs(dt_s) <= TRACK_LIN_MAX_DT_S && rn - GEO_WGS84_A_M >= TRACK_LIN_MIN_H_M;
+	if (lin && mo->thrust) {
+		/* Thrust acts along v/|v|: linear only if the direction is
+		 * well known (speed sigma small against the speed). */
+		const double *v = in->x + 3;
+		double v2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
+		double pvv = in->P[3 * N + 3] + in->P[4 * N + 4] + in->P[5 * N + 5];
+		lin = pvv < TRACK_LIN_MAX_DIR_VAR * v2;
+	}
+	if (lin)
+		return track_ukf_predict_lin(in, dt_s, mo, out);
+	return track_ukf_predict_ut(in, dt_s, mo, out);
+}
+
+int track_ukf_predict_lin(const struct track_gauss *in, double dt_s, const struct track_motion *mo,
+                          struct track_gauss *out)
+{
+	struct track_gauss g;
+	double Phi[N * N];
+	int rc = track_model_propagate_stm(in->x, dt_s, mo->thrust, g.x, Phi);
+	if (rc < 0)
+		return rc;
+	mat_abat(g.P, Phi, in->P, N, N);
+	mat_symmetrise(g.P, N);
+	track_model_add_q(g.P, dt_s, mo);
+	*out = g;
+	track_gauss_check(out);
+	return 0;
+}
+
+int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct track_motion *mo,
+                         struct track_gauss *out)
 {
 	if (dt_s == 0.0) {
 		*out = *in;

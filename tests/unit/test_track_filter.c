@@ -102,6 +102,69 @@ static void model_drag_slows_reentry_and_grows_with_theta(void **state)
 	}
 }
 
+static void linearised_prediction_matches_sigma_points_in_midcourse(void **state)
+{
+	(void)state;
+	struct track_gauss g;
+	memset(&g, 0, sizeof(g));
+	struct geo_lla p = {geo_rad(40), geo_rad(130), 500e3};
+	geo_lla_to_ecef(&p, g.x);
+	double ve[3] = {4000, 3000, 800};
+	geo_vec_enu_to_ecef(&p, ve, g.x + 3);
+	g.x[TRACK_IX_K] = 1.0;
+	g.x[TRACK_IX_AT] = 25.0;
+	/* An early-track covariance: 1 km, 300 m/s, correlated. */
+	double sd[NX] = {1000, 800, 1200, 300, 200, 250, 0.5, 10};
+	for (int i = 0; i < NX; i++)
+		for (int j = 0; j < NX; j++)
+			g.P[i * NX + j] =
+			    (i == j ? 1.0 : (i < 6 && j < 6 ? 0.3 : 0.0)) * sd[i] * sd[j];
+	/* The thrusting model is linearised only when the velocity direction
+	 * is known to 0.032 rad (track_ukf_predict): second case, 80 m/s. */
+	for (int thrust = 0; thrust <= 1; thrust++) {
+		if (thrust) {
+			sd[3] = sd[4] = sd[5] = 80.0; /* 0.027 rad at 5.1 km/s */
+			for (int i = 0; i < NX; i++)
+				for (int j = 0; j < NX; j++)
+					g.P[i * NX + j] =
+					    (i == j ? 1.0 : (i < 6 && j < 6 ? 0.3 : 0.0)) * sd[i] *
+					    sd[j];
+		}
+		struct track_motion mo = {
+		    .thrust = thrust, .q_acc_m2_s3 = 1.0, .q_k = 1e-4, .q_at_m2_s5 = 1.0};
+		double dts[] = {1.0, 5.0, 10.0};
+		for (int d = 0; d < 3; d++) {
+			struct track_gauss a, b;
+			assert_int_equal(track_ukf_predict_ut(&g, dts[d], &mo, &a), 0);
+			assert_int_equal(track_ukf_predict_lin(&g, dts[d], &mo, &b), 0);
+			double dx = 0, num = 0, den = 0;
+			for (int i = 0; i < 3; i++)
+				dx += (a.x[i] - b.x[i]) * (a.x[i] - b.x[i]);
+			/* Compare in units of the UT's own standard deviations. */
+			for (int i = 0; i < NX; i++)
+				for (int j = 0; j < NX; j++) {
+					double s2 = sqrt(a.P[i * NX + i] * a.P[j * NX + j]);
+					double e = (a.P[i * NX + j] - b.P[i * NX + j]) / s2;
+					num += e * e;
+					den += 1;
+				}
+			double rel = sqrt(num / den);
+			if (getenv("TRACK_TEST_VERBOSE"))
+				print_message(
+				    "thrust %d dt %.0f: mean diff %.3f m, cov diff %.2e\n", thrust,
+				    dts[d], sqrt(dx), rel);
+			/* Ballistic: identical to rounding. Thrusting: within 1e-3 of
+			 * the position sigma and 1e-4 of the sigmas. */
+			double smin = sqrt(fmin(a.P[0], fmin(a.P[NX + 1], a.P[2 * NX + 2])));
+			if (sqrt(dx) > (thrust ? 1e-3 * smin : 0.01) ||
+			    rel > (thrust ? 1e-4 : 1e-6))
+				fail_msg("thrust %d dt %.0f s: UT vs linearised: mean %.3f m, "
+				         "covariance %.3e (relative to sigmas)",
+				         thrust, dts[d], sqrt(dx), rel);
+		}
+	}
+}
+
 /* ---- measurement models ---- */
 
 static void radar_model_matches_geo_aer_and_wraps_azimuth(void **state)
@@ -397,6 +460,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(model_conserves_jacobi_integral_and_reverses),
 	    cmocka_unit_test(model_drag_slows_reentry_and_grows_with_theta),
+	    cmocka_unit_test(linearised_prediction_matches_sigma_points_in_midcourse),
 	    cmocka_unit_test(radar_model_matches_geo_aer_and_wraps_azimuth),
 	    cmocka_unit_test(los_model_matches_definition_and_rejects_behind),
 	    cmocka_unit_test(ukf_radar_is_consistent_across_north),
