@@ -789,10 +789,20 @@ static int process_scan(struct track_tracker *t)
 	}
 	if (n_radar)
 		qsort_r(t->obs_order, (size_t)n_radar, sizeof(int), cmp_obs_x, t->obs_pt);
+	/* Line-of-sight observations after the radar ones. */
+	int n_los = 0;
+	double max_obs_sig = 0.0;
+	for (size_t j = 0; j < no; j++) {
+		if (!t->meas_ok[j])
+			continue;
+		if (t->meas[j].kind != MW_OBS_RADAR)
+			t->obs_order[n_radar + n_los++] = (int)j;
+		else if (t->obs_sig_m[j] > max_obs_sig)
+			max_obs_sig = t->obs_sig_m[j];
+	}
 
 	/* Gating. */
 	t->n_pairs = 0;
-	int any_late = 0;
 	for (size_t i = 0; i < t->n_trk; i++) {
 		struct trk *k = t->trk[i];
 		t->trk_pred_ok[i] = 0;
@@ -815,12 +825,9 @@ static int process_scan(struct track_tracker *t)
 		/* Radar candidates: x window, then the full test. */
 		int lo = 0, hi = n_radar;
 		if (n_radar) {
-			double lim = PREGATE_SIGMAS * sig_q + slack;
-			double maxo = 0.0;
-			for (int c = 0; c < n_radar; c++)
-				if (t->obs_sig_m[t->obs_order[c]] > maxo)
-					maxo = t->obs_sig_m[t->obs_order[c]];
-			lim = PREGATE_SIGMAS * sqrt(sig_q * sig_q + maxo * maxo) + slack;
+			double lim =
+			    PREGATE_SIGMAS * sqrt(sig_q * sig_q + max_obs_sig * max_obs_sig) +
+			    slack;
 			int a = 0, z = n_radar;
 			while (a < z) {
 				int mid = (a + z) / 2;
@@ -842,13 +849,11 @@ static int process_scan(struct track_tracker *t)
 		}
 		int have_pred = 0;
 		for (size_t pass = 0; pass < 2; pass++) {
-			size_t cnt = pass == 0 ? (size_t)(hi - lo) : no;
+			size_t cnt = pass == 0 ? (size_t)(hi - lo) : (size_t)n_los;
 			for (size_t c = 0; c < cnt; c++) {
-				size_t j = pass == 0 ? (size_t)t->obs_order[lo + (int)c] : c;
-				if (!t->meas_ok[j])
-					continue;
-				if (pass == 1 && t->meas[j].kind == MW_OBS_RADAR)
-					continue;
+				size_t j =
+				    (size_t)
+				        t->obs_order[pass == 0 ? lo + (int)c : n_radar + (int)c];
 				if (!pregate_ok(t, j, q, sig_q, slack))
 					continue;
 				if (!have_pred) {
@@ -872,8 +877,6 @@ static int process_scan(struct track_tracker *t)
 					int rc = add_pair(t, (int)i, (int)j, d2 + ld, zp);
 					if (rc < 0)
 						return rc;
-					if (b != k->h_count - 1)
-						any_late = 1;
 				}
 			}
 		}
@@ -913,7 +916,6 @@ static int process_scan(struct track_tracker *t)
 		    late)
 			t->ctr.obs_late++;
 	}
-	(void)any_late;
 
 	/* Initiation. */
 	for (size_t j = 0; j < no; j++) {
