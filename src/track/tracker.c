@@ -30,8 +30,10 @@
  *      tentative tracks (single-point start: position and its covariance
  *      by the unscented transform of (range, az, el); velocity prior of
  *      init_sigma_v_m_s per axis, with the range rate where given).
- *      Line-of-sight observations do not start tracks (no range); they
- *      update tracks started by radar.
+ *      Unassigned lines of sight are paired with pooled ones of other
+ *      sensors (2-D assignment on the rays' normalised miss distance) and
+ *      a pair starts a track by triangulation; unpaired ones are pooled
+ *      for los_pair_window_s.
  *   8. Track management: M-of-N confirmation, deletions (tracker.h).
  *
  * Invariants:
@@ -83,6 +85,12 @@ struct trk {
 	struct hist h[]; /* history_len entries */
 };
 
+struct los_entry {
+	struct mw_obs obs;
+	struct track_meas m;
+	double dir[3]; /* unit ray, ECEF */
+};
+
 struct pair {
 	int trk, obs;
 	double cost;
@@ -124,6 +132,10 @@ struct track_tracker {
 	size_t cap_cl_cost;
 	int *cl_sol;
 	struct track_assign_ws ws;
+
+	/* unassigned lines of sight awaiting a partner (oldest first) */
+	struct los_entry *pool;
+	size_t n_pool;
 };
 
 static const char *const state_names[] = {
@@ -146,7 +158,7 @@ void track_config_default(struct track_config *c)
 {
 	*c = (struct track_config){
 	    .max_tracks = 4096,
-	    .max_scan_obs = 8192,
+	    .max_scan_obs = 4096,
 	    .history_len = 16,
 	    .gate_prob = 0.9999,
 	    .confirm_m = 3,
@@ -161,6 +173,9 @@ void track_config_default(struct track_config *c)
 	    .init_at_m_s2 = 0.0,
 	    .init_sigma_at_m_s2 = 20.0,
 	    .init_mu_boost = 0.5,
+	    .los_pair_window_s = 0.5,
+	    .los_pool = 256,
+	    .init_mu_boost_los = 0.9,
 	    .imm =
 	        {
 	            .motion = {{.thrust = 0, .q_acc_m2_s3 = 1e-4, .q_k = 1e-4},
@@ -193,8 +208,12 @@ static int check_config(const struct track_config *c, struct mw_log *log)
 	         !(c->init_sigma_at_m_s2 > 0.0) || !isfinite(c->init_k) ||
 	         !isfinite(c->init_at_m_s2))
 		bad = "init_*";
-	else if (!(c->init_mu_boost > 0.0 && c->init_mu_boost < 1.0))
-		bad = "init_mu_boost";
+	else if (!(c->init_mu_boost > 0.0 && c->init_mu_boost < 1.0) ||
+	         !(c->init_mu_boost_los > 0.0 && c->init_mu_boost_los < 1.0))
+		bad = "init_mu_boost/init_mu_boost_los";
+	else if (!(c->los_pair_window_s >= 0.0 && c->los_pair_window_s <= 10.0) ||
+	         c->los_pool + c->max_scan_obs > TRACK_ASSIGN_MAX)
+		bad = "los_pair_window_s/los_pool (los_pool + max_scan_obs <= 8192)";
 	else if (!(c->imm.tau_boost_s > 0.0) || !(c->imm.tau_ballistic_s > 0.0) ||
 	         !(c->imm.sigma_at0_m_s2 > 0.0))
 		bad = "imm";
@@ -237,6 +256,7 @@ void track_tracker_free(struct track_tracker *t)
 	free(t->cl_cost);
 	free(t->cl_sol);
 	track_assign_ws_finish(&t->ws);
+	free(t->pool);
 	free(t);
 }
 
@@ -273,11 +293,12 @@ int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
 	t->cl_rows = calloc(nt, sizeof(int));
 	t->cl_cols = calloc(no, sizeof(int));
 	t->col_map = calloc(no, sizeof(int));
-	t->cl_sol = calloc(nt, sizeof(int));
+	t->cl_sol = calloc(nt > no ? nt : no, sizeof(int));
+	t->pool = calloc(cfg->los_pool ? cfg->los_pool : 1, sizeof(*t->pool));
 	if (!t->trk || !t->pend || !t->meas || !t->meas_ok || !t->obs_pt || !t->obs_sig_m ||
 	    !t->obs_order || !t->obs_assigned || !t->obs_pair || !t->trk_base || !t->pred ||
 	    !t->trk_miss || !t->trk_pred_ok || !t->uf || !t->cl_rows || !t->cl_cols ||
-	    !t->col_map || !t->cl_sol) {
+	    !t->col_map || !t->cl_sol || !t->pool) {
 		track_tracker_free(t);
 		return -ENOMEM;
 	}
@@ -450,6 +471,207 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, const str
 
 /* ---- initiation ---- */
 
+/* Add a tentative track with start state g (position and its covariance
+ * and the velocity prior set; k and aT priors filled in here) at o's
+ * time. */
+static int new_track(struct track_tracker *t, struct track_gauss *g, double mu_boost,
+                     const struct mw_obs *o, const struct track_meas *m, uint32_t n_obs)
+{
+	g->x[TRACK_IX_K] = t->cfg.init_k;
+	g->P[TRACK_IX_K * N + TRACK_IX_K] = t->cfg.init_sigma_k * t->cfg.init_sigma_k;
+	g->x[TRACK_IX_AT] = t->cfg.init_at_m_s2;
+	g->P[TRACK_IX_AT * N + TRACK_IX_AT] = t->cfg.init_sigma_at_m_s2 * t->cfg.init_sigma_at_m_s2;
+	mat_symmetrise(g->P, N);
+	if (!mat_is_spd(g->P, N))
+		return -MW_ENOTSPD;
+	struct trk *k = calloc(1, sizeof(*k) + (size_t)t->cfg.history_len * sizeof(struct hist));
+	if (!k)
+		return -ENOMEM;
+	k->id = t->next_id++;
+	k->state = TRACK_TENTATIVE;
+	k->first_t_ns = o->t_ns;
+	k->n_updates = n_obs;
+	k->truth_id = o->truth_id;
+	k->h_count = 1;
+	k->h[0].t_ns = o->t_ns;
+	k->h[0].post.mu[TRACK_MODE_BALLISTIC] = 1.0 - mu_boost;
+	k->h[0].post.mu[TRACK_MODE_BOOST] = mu_boost;
+	k->h[0].post.m[0] = *g;
+	k->h[0].post.m[1] = *g;
+	k->h[0].m = *m;
+	k->h[0].truth_id = o->truth_id;
+	mark_slot(t, k, o->t_ns);
+	t->trk[t->n_trk++] = k;
+	t->ctr.tracks_created++;
+	return 0;
+}
+
+/*
+ * Two lines of sight from different sensors: triangulate. Returns 1 and
+ * the start state (at b's time) if the rays meet within the gate, else
+ * 0. Position: weighted least squares of the perpendicular distances to
+ * both rays (information sum (I - u u^T)/(range x angle sigma)^2),
+ * inflated by (v_max dt)^2 per axis for the time between the two.
+ */
+#define LOS_VMAX_M_S 7500.0 /* fastest object expected (ICBM burnout speed) */
+static int triangulate(const struct track_tracker *t, const struct los_entry *a,
+                       const struct mw_obs *ob, const double ub[3], double sig_ang_b,
+                       struct track_gauss *g, double *d2)
+{
+	const double *pa = a->obs.sensor_ecef_m, *ua = a->dir, *pb = ob->sensor_ecef_m;
+	double w0[3], bb = 0, d = 0, e = 0;
+	for (int i = 0; i < 3; i++) {
+		w0[i] = pa[i] - pb[i];
+		bb += ua[i] * ub[i];
+		d += ua[i] * w0[i];
+		e += ub[i] * w0[i];
+	}
+	double den = 1.0 - bb * bb;
+	if (den < 1e-4) /* rays within ~0.6 deg of parallel: no depth */
+		return 0;
+	double sa = (bb * e - d) / den, sb = (e - bb * d) / den;
+	if (!(sa > 0) || !(sb > 0))
+		return 0;
+	double dt = fabs(ns_to_s(ob->t_ns - a->obs.t_ns));
+	double sig_a = sa * sqrt(a->m.r_var[0]), sig_b = sb * sig_ang_b;
+	double sig_t = LOS_VMAX_M_S * dt;
+	double miss2 = 0;
+	for (int i = 0; i < 3; i++) {
+		double q = (pa[i] + sa * ua[i]) - (pb[i] + sb * ub[i]);
+		miss2 += q * q;
+	}
+	double var = sig_a * sig_a + sig_b * sig_b + sig_t * sig_t;
+	if (miss2 > t->gate[1] * var)
+		return 0;
+	*d2 = miss2 / var;
+	double I3[9] = {0}, rhs[3] = {0};
+	const double *us[2] = {ua, ub}, *ps[2] = {pa, pb};
+	double ws[2] = {1.0 / (sig_a * sig_a), 1.0 / (sig_b * sig_b)};
+	for (int r = 0; r < 2; r++)
+		for (int i = 0; i < 3; i++)
+			for (int j = 0; j < 3; j++) {
+				double pij = ((i == j) - us[r][i] * us[r][j]) * ws[r];
+				I3[i * 3 + j] += pij;
+				rhs[i] += pij * ps[r][j];
+			}
+	double C[9], X[3];
+	if (mat_spd_inverse(C, I3, 3) < 0)
+		return 0;
+	mat_mul_vec(X, C, rhs, 3, 3);
+	memset(g, 0, sizeof(*g));
+	double sv2 = t->cfg.init_sigma_v_m_s * t->cfg.init_sigma_v_m_s;
+	for (int i = 0; i < 3; i++) {
+		g->x[i] = X[i];
+		for (int j = 0; j < 3; j++)
+			g->P[i * N + j] = C[i * 3 + j] + (i == j) * sig_t * sig_t;
+		g->P[(3 + i) * N + 3 + i] = sv2;
+	}
+	return 1;
+}
+
+/* Drop pooled lines of sight too old to pair with anything from now on. */
+static void prune_pool(struct track_tracker *t)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < t->n_pool; i++)
+		if (ns_to_s(t->now_ns - t->pool[i].obs.t_ns) <= t->cfg.los_pair_window_s)
+			t->pool[w++] = t->pool[i];
+	t->n_pool = w;
+}
+
+static void pool_los(struct track_tracker *t, size_t j)
+{
+	if (!t->cfg.los_pool)
+		return;
+	if (t->n_pool == t->cfg.los_pool) {
+		memmove(&t->pool[0], &t->pool[1], (t->n_pool - 1) * sizeof(t->pool[0]));
+		t->n_pool--;
+	}
+	struct los_entry *e = &t->pool[t->n_pool++];
+	e->obs = t->pend[j];
+	e->m = t->meas[j];
+	memcpy(e->dir, t->obs_pt[j], sizeof(e->dir));
+}
+
+/*
+ * Unassigned lines of sight of this scan (idx[0..n)) against the pooled
+ * ones of other sensors: a 2-D assignment on the normalised miss
+ * distance of the two rays (chi-square 1 dof gate, one "no partner"
+ * column per observation at the gate value), so that in a salvo each ray
+ * goes to the partner that explains it best overall rather than to the
+ * first ghost intersection. Paired: a new track at the later time;
+ * unpaired: pooled for the next sensor's scan.
+ */
+static int los_initiation(struct track_tracker *t, const int *idx, int n)
+{
+	prune_pool(t);
+	int np = (int)t->n_pool;
+	if (n == 0)
+		return 0;
+	int ncol = np + n;
+	size_t need = (size_t)n * (size_t)ncol;
+	if (need > t->cap_cl_cost) {
+		double *c = realloc(t->cl_cost, need * sizeof(double));
+		if (!c)
+			return -ENOMEM;
+		t->cl_cost = c;
+		t->cap_cl_cost = need;
+	}
+	for (size_t e = 0; e < need; e++)
+		t->cl_cost[e] = INFINITY;
+	struct track_gauss g;
+	for (int r = 0; r < n; r++) {
+		size_t j = (size_t)idx[r];
+		const struct mw_obs *o = &t->pend[j];
+		t->cl_cost[(size_t)r * ncol + np + r] = t->gate[1];
+		for (int c = 0; c < np; c++) {
+			const struct los_entry *a = &t->pool[c];
+			double d2;
+			if ((a->obs.sensor_id == o->sensor_id &&
+			     memcmp(a->obs.nation, o->nation, MW_NATION_LEN) == 0) ||
+			    fabs(ns_to_s(o->t_ns - a->obs.t_ns)) > t->cfg.los_pair_window_s)
+				continue;
+			if (triangulate(t, a, o, t->obs_pt[j], t->obs_sig_m[j], &g, &d2))
+				t->cl_cost[(size_t)r * ncol + c] = d2;
+		}
+	}
+	int rc = track_assign(&t->ws, t->cl_cost, n, ncol, t->cl_sol, NULL);
+	if (rc < 0)
+		return rc == -ENOMEM ? rc : 0;
+	int used_any = 0;
+	for (int r = 0; r < n; r++) {
+		size_t j = (size_t)idx[r];
+		int c = t->cl_sol[r];
+		if (c >= np) {
+			continue;
+		}
+		const struct los_entry *a = &t->pool[c];
+		double d2;
+		if (!triangulate(t, a, &t->pend[j], t->obs_pt[j], t->obs_sig_m[j], &g, &d2))
+			continue;
+		int a_later = a->obs.t_ns > t->pend[j].t_ns;
+		rc = new_track(t, &g, t->cfg.init_mu_boost_los, a_later ? &a->obs : &t->pend[j],
+		               a_later ? &a->m : &t->meas[j], 2);
+		if (rc == -ENOMEM)
+			return rc;
+		if (rc == 0)
+			t->ctr.los_starts++;
+		t->pool[c].obs.t_ns = INT64_MIN; /* used: removed below */
+		used_any = 1;
+	}
+	if (used_any) {
+		size_t w = 0;
+		for (size_t i = 0; i < t->n_pool; i++)
+			if (t->pool[i].obs.t_ns != INT64_MIN)
+				t->pool[w++] = t->pool[i];
+		t->n_pool = w;
+	}
+	for (int r = 0; r < n; r++)
+		if (t->cl_sol[r] >= np)
+			pool_los(t, (size_t)idx[r]);
+	return 0;
+}
+
 static int start_radar_track(struct track_tracker *t, const struct mw_obs *o,
                              const struct track_meas *m)
 {
@@ -506,34 +728,7 @@ static int start_radar_track(struct track_tracker *t, const struct mw_obs *o,
 				    sv2 * ((i == j) - u[i] * u[j]) + m->r_var[3] * u[i] * u[j];
 		}
 	}
-	g.x[TRACK_IX_K] = t->cfg.init_k;
-	g.P[TRACK_IX_K * N + TRACK_IX_K] = t->cfg.init_sigma_k * t->cfg.init_sigma_k;
-	g.x[TRACK_IX_AT] = t->cfg.init_at_m_s2;
-	g.P[TRACK_IX_AT * N + TRACK_IX_AT] = t->cfg.init_sigma_at_m_s2 * t->cfg.init_sigma_at_m_s2;
-	mat_symmetrise(g.P, N);
-	if (!mat_is_spd(g.P, N))
-		return -MW_ENOTSPD;
-
-	struct trk *k = calloc(1, sizeof(*k) + (size_t)t->cfg.history_len * sizeof(struct hist));
-	if (!k)
-		return -ENOMEM;
-	k->id = t->next_id++;
-	k->state = TRACK_TENTATIVE;
-	k->first_t_ns = o->t_ns;
-	k->n_updates = 1;
-	k->truth_id = o->truth_id;
-	k->h_count = 1;
-	k->h[0].t_ns = o->t_ns;
-	k->h[0].post.mu[TRACK_MODE_BALLISTIC] = 1.0 - t->cfg.init_mu_boost;
-	k->h[0].post.mu[TRACK_MODE_BOOST] = t->cfg.init_mu_boost;
-	k->h[0].post.m[0] = g;
-	k->h[0].post.m[1] = g;
-	k->h[0].m = *m;
-	k->h[0].truth_id = o->truth_id;
-	mark_slot(t, k, o->t_ns);
-	t->trk[t->n_trk++] = k;
-	t->ctr.tracks_created++;
-	return 0;
+	return new_track(t, &g, t->cfg.init_mu_boost, o, m, 1);
 }
 
 /* ---- pre-gate ---- */
@@ -918,6 +1113,7 @@ static int process_scan(struct track_tracker *t)
 	}
 
 	/* Initiation. */
+	int n_los_new = 0;
 	for (size_t j = 0; j < no; j++) {
 		if (!t->meas_ok[j] || t->obs_assigned[j] >= 0)
 			continue;
@@ -925,12 +1121,17 @@ static int process_scan(struct track_tracker *t)
 			t->ctr.obs_too_late++;
 			continue;
 		}
-		if (t->meas[j].kind != MW_OBS_RADAR)
+		if (t->meas[j].kind != MW_OBS_RADAR) {
+			t->obs_order[n_los_new++] = (int)j; /* radar order no longer needed */
 			continue;
+		}
 		int rc = start_radar_track(t, &t->pend[j], &t->meas[j]);
 		if (rc == -ENOMEM)
 			return rc;
 	}
+	int rc = los_initiation(t, t->obs_order, n_los_new);
+	if (rc < 0)
+		return rc;
 	manage(t);
 	return 0;
 }

@@ -24,7 +24,8 @@
  * Life cycle of a track (M-of-N on revisit slots of slot_s seconds
  * counted from the track's first observation):
  *
- *      unassigned radar obs
+ *      unassigned radar obs, or two unassigned lines of sight
+ *      from different sensors whose rays meet (triangulation)
  *              |
  *              v
  *        +-----------+  M hits in the first N slots  +-----------+
@@ -62,6 +63,11 @@ struct track_config {
 	double init_k, init_sigma_k; /* drag parameter prior (units of TRACK_THETA_UNIT) */
 	double init_at_m_s2, init_sigma_at_m_s2; /* thrust prior */
 	double init_mu_boost;                    /* boost mode probability of a new track */
+	/* Starts from space IR: two lines of sight from different sensors
+	 * within los_pair_window_s whose rays pass within the 0.9999 gate. */
+	double los_pair_window_s;
+	size_t los_pool;          /* unassigned LOS observations kept for pairing */
+	double init_mu_boost_los; /* IR sees plumes: boost probability of an IR start */
 	struct track_imm_cfg imm;
 };
 
@@ -114,6 +120,7 @@ struct track_counters {
 	uint64_t tracks_confirmed;
 	uint64_t tracks_deleted;
 	uint64_t tracks_dropped_full; /* not created: max_tracks reached */
+	uint64_t los_starts;          /* tracks started from two lines of sight */
 	uint64_t gated_pairs;
 };
 

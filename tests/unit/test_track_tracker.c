@@ -367,6 +367,95 @@ static void silent_targets_are_deleted_and_numbers_never_reused(void **state)
 	track_tracker_free(t);
 }
 
+/* Space IR only: three boosting missiles 20 km apart seen by two GEO
+ * sensors at 1 Hz (synchronised frames): tracks start by triangulation,
+ * one per missile, and ghosts (ray pairs of different missiles) are not
+ * confirmed. */
+static void ir_only_salvo_starts_one_track_per_missile(void **state)
+{
+	(void)state;
+	struct geo_lla g1 = {0, geo_rad(100), 35786e3}, g2 = {0, geo_rad(160), 35786e3};
+	double ir[2][3], F[2][3][3], look[3];
+	geo_lla_to_ecef(&g1, ir[0]);
+	geo_lla_to_ecef(&g2, ir[1]);
+	struct geo_lla lp = {geo_rad(40), geo_rad(127), 0};
+	geo_lla_to_ecef(&lp, look);
+	los_frame(ir[0], look, F[0]);
+	los_frame(ir[1], look, F[1]);
+	double tgt[3][6];
+	for (int i = 0; i < 3; i++) {
+		struct geo_lla p = {geo_rad(39.5), geo_rad(125.5 + 0.25 * i), 30e3};
+		geo_lla_to_ecef(&p, tgt[i]);
+		double ve[3] = {600, 400, 900};
+		geo_vec_enu_to_ecef(&p, ve, tgt[i] + 3);
+	}
+	struct track_config cfg;
+	track_config_default(&cfg);
+	struct track_tracker *t;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
+	uint64_t rng = 77;
+	double worst = 0;
+	for (int k = 0; k < 60; k++) {
+		mw_time_ns ts = T0_NS + (k + 1) * MW_NS_PER_S;
+		for (int i = 0; i < 3; i++)
+			truth_step_thrust(tgt[i], 1.0, 20.0);
+		for (int s2 = 0; s2 < 2; s2++)
+			for (int i = 0; i < 3; i++) {
+				struct mw_obs o;
+				make_los_obs(ir[s2], F[s2], tgt[i], 2e-5, &rng, &o);
+				o.t_ns = ts;
+				o.sensor_id = 10 + (uint32_t)s2;
+				memcpy(o.nation, "USA", 4);
+				o.truth_id = (uint32_t)i + 1;
+				assert_int_equal(track_tracker_process(t, &o), 0);
+			}
+		assert_int_equal(track_tracker_flush(t), 0);
+		for (size_t i = 0; i < track_tracker_count(t); i++) {
+			struct track_info ti;
+			track_tracker_get(t, i, &ti);
+			if (ti.state != TRACK_CONFIRMED || ti.t_ns != ts)
+				continue;
+			const double *tr = tgt[ti.truth_id - 1];
+			double e = 0, ev = 0;
+			for (int a = 0; a < 3; a++) {
+				e += (ti.est.x[a] - tr[a]) * (ti.est.x[a] - tr[a]);
+				ev += (ti.est.x[3 + a] - tr[3 + a]) * (ti.est.x[3 + a] - tr[3 + a]);
+			}
+			if (getenv("TRACK_TEST_VERBOSE"))
+				print_message(
+				    "t=%d track %u truth %u err %.0f m %.1f m/s mu %.3f aT %.1f "
+				    "sig %.0f\n",
+				    k + 1, ti.id, ti.truth_id, sqrt(e), sqrt(ev), ti.mu_boost,
+				    ti.est.x[TRACK_IX_AT], sqrt(ti.est.P[0]));
+			if (k < 30)
+				continue;
+			if (sqrt(e) > worst)
+				worst = sqrt(e);
+		}
+	}
+	struct track_counters c;
+	track_tracker_counters(t, &c);
+	int n_conf = 0, seen[4] = {0};
+	for (size_t i = 0; i < track_tracker_count(t); i++) {
+		struct track_info ti;
+		track_tracker_get(t, i, &ti);
+		if (ti.state != TRACK_CONFIRMED)
+			continue;
+		n_conf++;
+		assert_true(ti.truth_id >= 1 && ti.truth_id <= 3);
+		seen[ti.truth_id]++;
+		assert_int_equal(ti.phase, TRACK_PHASE_BOOST);
+	}
+	print_message("IR only: %llu starts by triangulation, %d confirmed, worst position error "
+	              "after 30 s %.0f m\n",
+	              (unsigned long long)c.los_starts, n_conf, worst);
+	assert_int_equal(n_conf, 3);
+	for (int i = 1; i <= 3; i++)
+		assert_int_equal(seen[i], 1);
+	assert_true(worst < 3000.0);
+	track_tracker_free(t);
+}
+
 static void bad_configuration_is_rejected(void **state)
 {
 	(void)state;
@@ -393,6 +482,7 @@ int main(void)
 	    cmocka_unit_test(late_partner_data_gives_the_in_order_result),
 	    cmocka_unit_test(tracker_is_deterministic_and_numbers_are_stable),
 	    cmocka_unit_test(silent_targets_are_deleted_and_numbers_never_reused),
+	    cmocka_unit_test(ir_only_salvo_starts_one_track_per_missile),
 	    cmocka_unit_test(bad_configuration_is_rejected),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
