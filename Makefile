@@ -2,7 +2,7 @@
 #   build/       sanitizer build (ASan+UBSan, gcc): what `make test` runs
 #   build-rel/   optimised build: `make demo` and the benchmarks
 #   build-fuzz/  clang + libFuzzer: `make fuzz`
-.PHONY: all deps build test demo fuzz bench clean format bench-track
+.PHONY: all deps build test demo fuzz bench bench-wire bench-journal bench-track clean format
 
 MESON ?= meson
 FUZZ_SECONDS ?= 60
@@ -40,6 +40,15 @@ fuzz: deps build-fuzz/build.ninja
 	ninja -C build-fuzz
 	scripts/fuzz build-fuzz $(FUZZ_SECONDS)
 
+# Batch signing against one signature per envelope (docs/protocol.md).
+bench-wire: deps build-rel/build.ninja
+	ninja -C build-rel bench/bench-wire
+	build-rel/bench/bench-wire
+# Journal commit latency/throughput next to the disk's fdatasync floor.
+bench-journal: deps build-rel/build.ninja
+	ninja -C build-rel bench/bench_journal
+	./build-rel/bench/bench_journal $(BENCH_DIR)
+# Tracker updates per second at 10..5,000 objects (docs/tracking.md).
 bench-track: deps build-rel/build.ninja
 	ninja -C build-rel bench/bench_track
 	./build-rel/bench/bench_track

@@ -20,6 +20,11 @@ struct cli_cmd {
 };
 
 int cmd_geo(int argc, char **argv);
+<<<<<<< HEAD
 int cmd_eval(int argc, char **argv); /* only with MWLINK_HAVE_EVAL (needs sim/) */
+=======
+int cmd_envelope(int argc, char **argv);
+int cmd_journal(int argc, char **argv);
+>>>>>>> main
 
 #endif

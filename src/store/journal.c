@@ -1,0 +1,2473 @@
+/*
+ * store/journal.c - the node's journal: every accepted envelope, in
+ * accept order, on SQLite (WAL, synchronous=FULL), written by one journal
+ * thread with group commit.
+ *
+ * What it is for
+ * --------------
+ * A node acknowledges an envelope only once it is on disk (DESIGN.md
+ * invariant 2), applies each (origin, seq) at most once (invariant 1) and
+ * must resume every link after kill -9 from persisted cursors. The journal
+ * gives the link layer three things: a durable, ordered log of envelopes
+ * with their exact bytes; a duplicate check on (origin, seq) that covers
+ * both committed and still-queued records; and per-peer cursors (rx: what
+ * a peer sent us; acked: what a peer confirmed from us).
+ *
+ * How it works
+ * ------------
+ *   loop thread                            journal thread
+ *   -----------                            --------------
+ *   append(rec) -- mutex --> [queue: pos assigned, key in index]
+ *   read(PENDING) sees queued records          |
+ *                                           take ALL queued (<= group_max)
+ *                                           BEGIN IMMEDIATE
+ *                                             INSERT env x n
+ *                                             UPSERT peer.rx = max(...)
+ *                                             UPSERT peer.acked (if dirty)
+ *                                             UPDATE meta next_pos
+ *                                           COMMIT  (fsync of the WAL)
+ *                                           durable_pos = last pos of group
+ *   drain() <------- eventfd --------------  write(eventfd, 1)
+ *   acks sent for peers whose durable rx advanced
+ *
+ * Appends only take a mutex, copy the record and assign the next pos; the
+ * disk work happens on the journal thread, which commits whatever piled
+ * up while the previous fsync ran, so the number of fsyncs per second
+ * stays bounded however many records arrive (group commit). Queued items
+ * are either records or "rx notes" (a peer's frame handled without being
+ * journaled: duplicate or not released to us); both advance that peer's
+ * rx cursor in the transaction that commits them, in FIFO order, so a
+ * cursor never becomes durable before the records it covers.
+ *
+ * A failed transaction (SQLITE_FULL -> -ENOSPC, I/O error -> -EIO) is
+ * rolled back and the same items, with the same pos, are retried after a
+ * back-off (10 ms doubling to 1 s); nothing is dropped and nothing already
+ * committed is touched. Two failures are fatal instead: corruption found
+ * while committing (SQLITE_CORRUPT, SQLITE_NOTADB, a constraint our index
+ * should have prevented) and a failed fsync (invariant 9). The journal
+ * then stops committing and every later append, drain and sync returns
+ * -MW_EJOURNAL or -EIO respectively.
+ *
+ * One process writes a journal: open takes an exclusive flock on the
+ * database file (closed only after SQLite's connections, since closing a
+ * descriptor drops the process's POSIX locks, which SQLite uses).
+ * store_journal_check and store_journal_dump_file read it without the lock.
+ *
+ * Reads walk committed rows through a second connection (WAL readers do
+ * not block the writer) and then, with STORE_READ_PENDING, the in-memory
+ * queue; a record committed between the two steps is found in SQLite on
+ * the next turn, so the reader sees every pos exactly once and in order.
+ *
+ * Retention deletes the oldest rows (lowest pos) while a soft limit (age
+ * of accept time, sum of envelope bytes) is exceeded and the row is at or
+ * below every protecting peer's acked cursor, or while a hard limit is
+ * exceeded (then also unacked rows: logged at WARN and counted). For each
+ * origin it keeps the highest deleted seq as a "floor": an append at or
+ * below the floor is refused as -MW_EREPLAY (stale), so an old envelope
+ * replayed after its row was deleted is still never applied twice. The
+ * cost: an envelope of an origin that arrives later than the retention
+ * age behind a newer one of the same origin is refused; the retention age
+ * is hours to days, far beyond any delivery delay that still matters.
+ *
+ * File format (SQLite 3 database, page size 4096, WAL)
+ * ---------------------------------------------------
+ *   PRAGMA application_id = 0x4D574A4C ("MWJL"); PRAGMA user_version = 1.
+ *
+ *   meta(key TEXT PRIMARY KEY, val INTEGER NOT NULL) WITHOUT ROWID
+ *     'next_pos'   next pos to assign (last pos ever assigned + 1)
+ *     'first_pos'  lowest pos not deleted by retention
+ *
+ *   env(                                 one row per journaled envelope
+ *     pos       INTEGER PRIMARY KEY,     local journal position, 1, 2, ...
+ *     origin    TEXT NOT NULL,           origin nation, [A-Za-z0-9_-]{1,15}
+ *     seq       INTEGER NOT NULL,        per-origin seq, 1..2^63-1
+ *     kind      INTEGER NOT NULL,        envelope kind (wire's enum)
+ *     flags     INTEGER NOT NULL,        bit 0: exercise
+ *     release   TEXT NOT NULL,           releasability, "JPN,ROK,USA"
+ *     data_ns   INTEGER NOT NULL,        data time, ns since the epoch
+ *     accept_ns INTEGER NOT NULL,        accept time, ns since the epoch
+ *     from_peer TEXT NOT NULL,           peer it came from, '' = made here
+ *     from_pos  INTEGER NOT NULL,        that peer's journal pos, 0 if local
+ *     len       INTEGER NOT NULL,        byte length of `bytes`
+ *     sha256    BLOB,                    NULL, or 32 bytes (see below)
+ *     bytes     BLOB NOT NULL,           the envelope exactly as received
+ *     UNIQUE(origin, seq))               (last, so metadata scans skip it)
+ *
+ *   peer(peer TEXT PRIMARY KEY, rx INTEGER NOT NULL, acked INTEGER NOT NULL)
+ *     WITHOUT ROWID
+ *     rx     highest sender pos received from the peer and committed
+ *     acked  highest own pos the peer has acknowledged (written lazily)
+ *
+ *   origin_floor(origin TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID
+ *     highest seq of the origin deleted by retention
+ *
+ *   sha256, when present, is SHA-256 over this byte string:
+ *     bytes 0..3   "MWJ1"
+ *     bytes 4..11  pos, unsigned 64-bit big-endian
+ *     bytes 12..19 seq, unsigned 64-bit big-endian
+ *     bytes 20..27 len, unsigned 64-bit big-endian
+ *     then         origin (its characters, no terminator), one 0x00 byte
+ *     then         the len envelope bytes
+ *   so it binds the envelope bytes to their pos and identity.
+ *
+ * Invariants
+ * ----------
+ *  1. pos values in env are exactly first_pos .. next_pos-1 with no
+ *     hole, and pos order is accept order.
+ *  2. (origin, seq) is unique over env and the queue together; the
+ *     in-memory index holds exactly the keys of env plus the queue.
+ *  3. durable_pos only advances after COMMIT has returned SQLITE_OK;
+ *     every record with pos <= durable_pos is committed.
+ *  4. peer.rx for a peer is written in the same transaction as the
+ *     records (and rx notes) that carry it; the value drain reports is
+ *     durable.
+ *  5. Queued items leave the queue only after their transaction commits;
+ *     a failed transaction leaves the queue as it was (same items, same
+ *     pos) and is retried.
+ *  6. Soft retention never deletes a row above the lowest acked cursor of
+ *     the protecting peers; only a hard limit does, and it logs and counts.
+ *  7. The journal thread never calls user code and never takes the
+ *     reader mutex; lock order is reader mutex, then state mutex.
+ *  8. Every SQL statement is prepared once, at open.
+ *  9. A failed fsync is never retried (after one, Linux may report a
+ *     later fsync as successful for pages it dropped): the journal stops
+ *     committing (sticky -EIO) and the node must restart, which re-reads
+ *     what is really on disk. Corruption found while committing stops
+ *     it the same way (sticky -MW_EJOURNAL).
+ */
+#include "store/journal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <sqlite3.h>
+
+#include "core/time.h"
+
+#define J_APP_ID         0x4D574A4C /* "MWJL" */
+#define J_FORMAT         1
+#define J_ORIGINS_MAX    1024
+#define J_READ_BATCH     256
+#define J_PEND_BATCH     64
+#define J_RETAIN_CHUNK   2048
+#define J_SHA_LEN        32
+#define J_ACKED_LAZY_NS  (1 * MW_NS_PER_S) /* idle delay before writing acked cursors */
+#define J_BACKOFF_MIN_NS (10 * MW_NS_PER_MS)
+#define J_BACKOFF_MAX_NS (1 * MW_NS_PER_S)
+
+static const char MOD[] = "store";
+
+/* ------------------------------------------------------------------ */
+/* names                                                              */
+
+static bool name_ok(const char *s)
+{
+	if (!s)
+		return false;
+	size_t n = 0;
+	for (; s[n]; n++) {
+		char c = s[n];
+		if (n >= STORE_NAME_MAX - 1)
+			return false;
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-'))
+			return false;
+	}
+	return n > 0;
+}
+
+bool store_release_includes(const char *release, const char *nation)
+{
+	if (!release || !nation || !*nation)
+		return false;
+	size_t nl = strlen(nation);
+	const char *p = release;
+	while (*p) {
+		const char *e = strchr(p, ',');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		if (l == nl && memcmp(p, nation, nl) == 0)
+			return true;
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return false;
+}
+
+/* ------------------------------------------------------------------ */
+/* (origin, seq) index: open addressing, linear probing, backward-shift
+ * deletion; origin is an index into the journal's origin table.      */
+
+struct key_slot {
+	uint64_t seq;
+	uint32_t origin1; /* origin index + 1; 0 = empty */
+};
+
+struct key_index {
+	struct key_slot *slots;
+	size_t cap; /* power of two */
+	size_t count;
+	size_t max; /* max keys */
+};
+
+static uint64_t key_hash(uint32_t o, uint64_t seq)
+{
+	/* splitmix64 finaliser (Steele, Lea, Flood 2014) */
+	uint64_t z = seq ^ ((uint64_t)o * UINT64_C(0x9E3779B97F4A7C15));
+	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+	return z ^ (z >> 31);
+}
+
+static void kidx_finish(struct key_index *ix)
+{
+	free(ix->slots);
+	memset(ix, 0, sizeof(*ix));
+}
+
+static bool kidx_has(const struct key_index *ix, uint32_t o, uint64_t seq)
+{
+	if (!ix->cap)
+		return false;
+	size_t m = ix->cap - 1;
+	for (size_t i = key_hash(o, seq) & m;; i = (i + 1) & m) {
+		const struct key_slot *s = &ix->slots[i];
+		if (!s->origin1)
+			return false;
+		if (s->origin1 == o + 1 && s->seq == seq)
+			return true;
+	}
+}
+
+static void kidx_put_raw(struct key_slot *slots, size_t cap, uint32_t o, uint64_t seq)
+{
+	size_t m = cap - 1;
+	size_t i = key_hash(o, seq) & m;
+	while (slots[i].origin1)
+		i = (i + 1) & m;
+	slots[i].origin1 = o + 1;
+	slots[i].seq = seq;
+}
+
+/* 0, -EEXIST, -ENOBUFS (max keys), -ENOMEM. */
+static int kidx_add(struct key_index *ix, uint32_t o, uint64_t seq)
+{
+	if (kidx_has(ix, o, seq))
+		return -EEXIST;
+	if (ix->count >= ix->max)
+		return -ENOBUFS;
+	if ((ix->count + 1) * 2 > ix->cap) {
+		size_t ncap = ix->cap ? ix->cap * 2 : 1024;
+		if (ncap > SIZE_MAX / sizeof(struct key_slot))
+			return -ENOMEM;
+		struct key_slot *ns = calloc(ncap, sizeof(*ns));
+		if (!ns)
+			return -ENOMEM;
+		for (size_t i = 0; i < ix->cap; i++)
+			if (ix->slots[i].origin1)
+				kidx_put_raw(ns, ncap, ix->slots[i].origin1 - 1, ix->slots[i].seq);
+		free(ix->slots);
+		ix->slots = ns;
+		ix->cap = ncap;
+	}
+	kidx_put_raw(ix->slots, ix->cap, o, seq);
+	ix->count++;
+	return 0;
+}
+
+static void kidx_del(struct key_index *ix, uint32_t o, uint64_t seq)
+{
+	if (!ix->cap)
+		return;
+	size_t m = ix->cap - 1;
+	size_t i = key_hash(o, seq) & m;
+	for (;; i = (i + 1) & m) {
+		if (!ix->slots[i].origin1)
+			return;
+		if (ix->slots[i].origin1 == o + 1 && ix->slots[i].seq == seq)
+			break;
+	}
+	/* backward-shift deletion keeps every probe chain unbroken */
+	size_t j = i;
+	for (;;) {
+		ix->slots[i].origin1 = 0;
+		for (;;) {
+			j = (j + 1) & m;
+			if (!ix->slots[j].origin1) {
+				ix->count--;
+				return;
+			}
+			size_t home = key_hash(ix->slots[j].origin1 - 1, ix->slots[j].seq) & m;
+			/* may slot j move to i? yes unless home lies cyclically in (i, j] */
+			bool in = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
+			if (!in)
+				break;
+		}
+		ix->slots[i] = ix->slots[j];
+		i = j;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* state                                                              */
+
+/* A SHA-256 context kept per thread of use: fetching the algorithm and
+ * allocating a context for every row would cost about a third of an insert. */
+struct sha {
+	EVP_MD *md;
+	EVP_MD_CTX *ctx;
+};
+
+struct origin_ent {
+	char name[STORE_NAME_MAX];
+	uint64_t max_seq; /* highest seq journaled, pending or deleted */
+	uint64_t floor;   /* highest seq deleted by retention */
+};
+
+struct peer_ent {
+	char name[STORE_NAME_MAX];
+	uint64_t rx_queued;   /* highest from_pos appended/noted (maybe pending) */
+	uint64_t rx_durable;  /* committed */
+	uint64_t rx_reported; /* last value handed to drain's callback */
+	uint64_t acked;       /* in memory */
+	uint64_t acked_written;
+	bool protects; /* its acked cursor holds back soft retention */
+};
+
+/* A queued item: a record (pos > 0) or an rx note (pos == 0). */
+struct pend {
+	struct pend *next;
+	uint64_t pos;
+	uint32_t origin_idx;
+	int peer_idx;         /* -1 if none */
+	struct store_rec rec; /* rec.bytes points at data */
+	uint8_t data[];
+};
+
+struct store_journal {
+	char *path;
+	struct mw_log *log;
+	size_t queue_max, queue_max_bytes, max_record_bytes, group_max;
+	bool hash_rows;
+	int64_t retain_age_ns, hard_age_ns, retain_interval_ns;
+	uint64_t retain_bytes, hard_bytes;
+	bool peers_configured;
+
+	int lock_fd;
+	int efd;
+	sqlite3 *wdb, *rdb;
+	/* writer statements (journal thread) */
+	sqlite3_stmt *w_begin, *w_commit, *w_rollback, *w_ins, *w_rx, *w_acked, *w_meta,
+	    *w_ret_scan, *w_ret_del, *w_floor;
+	/* reader statements (under rmu) */
+	sqlite3_stmt *r_range;
+
+	pthread_t thr;
+	bool thr_started;
+	pthread_mutex_t mu;  /* everything below */
+	pthread_mutex_t rmu; /* rdb and its statements */
+	pthread_cond_t wake; /* journal thread waits */
+	pthread_cond_t done; /* sync/retain waiters */
+
+	struct pend *head, *tail;
+	size_t qlen, qbytes, inflight;
+	uint64_t enq_seq, done_seq; /* items ever queued / committed */
+	uint64_t err_gen;           /* bumped on every failed commit */
+	uint64_t next_pos, durable_pos, first_pos;
+	uint64_t rows, bytes;
+	struct key_index idx;
+	struct origin_ent *origins;
+	size_t n_origins, cap_origins;
+	struct peer_ent peers[STORE_PEERS_MAX];
+	size_t n_peers;
+	bool acked_dirty;
+	int64_t acked_dirty_mono;
+	struct sha w_sha, r_sha; /* journal thread's; readers' (under rmu) */
+	int fatal;               /* sticky: -MW_EJOURNAL (corrupt) or -EIO (fsync failed) */
+	bool fsync_failed;       /* journal thread only */
+	bool stop;
+	bool retain_req;
+	int64_t retain_now;
+	uint64_t retain_gen_req, retain_gen_done;
+	int64_t retain_result;
+	struct store_journal_stats st;
+};
+
+/* ------------------------------------------------------------------ */
+/* SQLite helpers                                                     */
+
+static int map_sqlite(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return 0;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+	case SQLITE_FORMAT:
+	case SQLITE_SCHEMA:
+		return -MW_EJOURNAL;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EACCES;
+	case SQLITE_CANTOPEN:
+		return -ENOENT;
+	case SQLITE_CONSTRAINT:
+	case SQLITE_ERROR: /* our SQL is fixed: this means a table or column is missing */
+		return -MW_EJOURNAL;
+	default:
+		return -EIO;
+	}
+}
+
+static int exec_sql(sqlite3 *db, const char *sql, struct mw_errbuf *err)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		mw_errbuf_set(err, "%s: %s", sql, msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return map_sqlite(rc);
+	}
+	return 0;
+}
+
+static int prep(sqlite3 *db, const char *sql, sqlite3_stmt **st, struct mw_errbuf *err)
+{
+	int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+	if (rc != SQLITE_OK) {
+		mw_errbuf_set(err, "prepare '%.60s...': %s", sql, sqlite3_errmsg(db));
+		return map_sqlite(rc);
+	}
+	return 0;
+}
+
+/* Run a statement that returns no rows (or ignores them), then reset. */
+static int step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	while (rc == SQLITE_ROW)
+		rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* One integer from a single-row query (prepared ad hoc: open/check only). */
+static int query_int(sqlite3 *db, const char *sql, int64_t *out, struct mw_errbuf *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		mw_errbuf_set(err, "%s: %s", sql, sqlite3_errmsg(db));
+		return map_sqlite(rc);
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = SQLITE_OK;
+		*out = 0;
+	} else {
+		mw_errbuf_set(err, "%s: %s", sql, sqlite3_errmsg(db));
+	}
+	sqlite3_finalize(st);
+	return map_sqlite(rc);
+}
+
+static int sha_init(struct sha *h)
+{
+	h->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	h->ctx = EVP_MD_CTX_new();
+	return h->md && h->ctx ? 0 : -ENOMEM;
+}
+
+static void sha_finish(struct sha *h)
+{
+	EVP_MD_CTX_free(h->ctx);
+	EVP_MD_free(h->md);
+	h->ctx = NULL;
+	h->md = NULL;
+}
+
+static void row_sha(struct sha *h, uint64_t pos, const char *origin, uint64_t seq,
+                    const uint8_t *bytes, size_t len, uint8_t out[J_SHA_LEN])
+{
+	uint8_t hdr[28 + STORE_NAME_MAX];
+	memcpy(hdr, "MWJ1", 4);
+	for (int i = 0; i < 8; i++) {
+		hdr[4 + i] = (uint8_t)(pos >> (56 - 8 * i));
+		hdr[12 + i] = (uint8_t)(seq >> (56 - 8 * i));
+		hdr[20 + i] = (uint8_t)((uint64_t)len >> (56 - 8 * i));
+	}
+	size_t ol = strnlen(origin, STORE_NAME_MAX - 1);
+	memcpy(hdr + 28, origin, ol);
+	hdr[28 + ol] = 0;
+	unsigned int n = 0;
+	if (!h->ctx || !EVP_DigestInit_ex(h->ctx, h->md, NULL) ||
+	    !EVP_DigestUpdate(h->ctx, hdr, 28 + ol + 1) || !EVP_DigestUpdate(h->ctx, bytes, len) ||
+	    !EVP_DigestFinal_ex(h->ctx, out, &n))
+		memset(out, 0, J_SHA_LEN); /* cannot hash: a zero hash never verifies */
+}
+
+static const char SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, val INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS env("
+    " pos INTEGER PRIMARY KEY, origin TEXT NOT NULL, seq INTEGER NOT NULL,"
+    " kind INTEGER NOT NULL, flags INTEGER NOT NULL, release TEXT NOT NULL,"
+    " data_ns INTEGER NOT NULL, accept_ns INTEGER NOT NULL, from_peer TEXT NOT NULL,"
+    " from_pos INTEGER NOT NULL, len INTEGER NOT NULL, sha256 BLOB, bytes BLOB NOT NULL,"
+    " UNIQUE(origin, seq));"
+    "CREATE TABLE IF NOT EXISTS peer(peer TEXT PRIMARY KEY, rx INTEGER NOT NULL,"
+    " acked INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS origin_floor(origin TEXT PRIMARY KEY,"
+    " seq INTEGER NOT NULL) WITHOUT ROWID;"
+    "INSERT OR IGNORE INTO meta VALUES('next_pos', 1);"
+    "INSERT OR IGNORE INTO meta VALUES('first_pos', 1);";
+
+static const char ROW_COLS[] = "pos, origin, seq, kind, flags, release, data_ns, accept_ns, "
+                               "from_peer, from_pos, len, sha256, bytes";
+
+/* ------------------------------------------------------------------ */
+/* small state helpers (caller holds mu)                              */
+
+/* Index of origin name, creating it if create; -ENOENT, -ENOBUFS, -ENOMEM. */
+static int origin_find(struct store_journal *j, const char *name, bool create)
+{
+	for (size_t i = 0; i < j->n_origins; i++)
+		if (strcmp(j->origins[i].name, name) == 0)
+			return (int)i;
+	if (!create)
+		return -ENOENT;
+	if (j->n_origins >= J_ORIGINS_MAX)
+		return -ENOBUFS;
+	if (j->n_origins == j->cap_origins) {
+		size_t nc = j->cap_origins ? j->cap_origins * 2 : 16;
+		struct origin_ent *no = realloc(j->origins, nc * sizeof(*no));
+		if (!no)
+			return -ENOMEM;
+		j->origins = no;
+		j->cap_origins = nc;
+	}
+	struct origin_ent *o = &j->origins[j->n_origins];
+	memset(o, 0, sizeof(*o));
+	snprintf(o->name, sizeof(o->name), "%s", name);
+	return (int)j->n_origins++;
+}
+
+static int peer_find(struct store_journal *j, const char *name, bool create)
+{
+	for (size_t i = 0; i < j->n_peers; i++)
+		if (strcmp(j->peers[i].name, name) == 0)
+			return (int)i;
+	if (!create)
+		return -ENOENT;
+	if (j->n_peers >= STORE_PEERS_MAX)
+		return -ENOBUFS;
+	struct peer_ent *p = &j->peers[j->n_peers];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->protects = !j->peers_configured;
+	return (int)j->n_peers++;
+}
+
+static void notify(struct store_journal *j)
+{
+	uint64_t one = 1;
+	ssize_t n = write(j->efd, &one, sizeof(one));
+	(void)n; /* EAGAIN: counter saturated, the loop is woken anyway */
+}
+
+static void lat_record(struct store_journal_stats *st, uint64_t ns)
+{
+	uint64_t us = ns / 1000;
+	int b = 0;
+	while (us > 1 && b < STORE_LAT_BUCKETS - 1) {
+		us >>= 1;
+		b++;
+	}
+	st->commit_lat_us_hist[b]++;
+	st->commit_ns_total += ns;
+	if (ns > st->commit_ns_max)
+		st->commit_ns_max = ns;
+}
+
+uint64_t store_journal_lat_quantile_us(const struct store_journal_stats *st, double q)
+{
+	uint64_t total = 0;
+	for (int i = 0; i < STORE_LAT_BUCKETS; i++)
+		total += st->commit_lat_us_hist[i];
+	if (!total)
+		return 0;
+	double want = q * (double)total;
+	uint64_t acc = 0;
+	for (int i = 0; i < STORE_LAT_BUCKETS; i++) {
+		acc += st->commit_lat_us_hist[i];
+		if ((double)acc >= want)
+			return UINT64_C(1) << (i + 1);
+	}
+	return UINT64_C(1) << STORE_LAT_BUCKETS;
+}
+
+/* ------------------------------------------------------------------ */
+/* journal thread: group commit                                       */
+
+struct grp_peer {
+	uint64_t rx;
+	bool set;
+};
+
+/* Commit the first n queued items. Called without mu; the items are not
+ * touched by anyone else while inflight. Returns 0 or a negative code. */
+static int commit_group(struct store_journal *j, struct pend *first, size_t n,
+                        const uint64_t *acked, const bool *acked_set, size_t n_peers,
+                        uint64_t last_pos)
+{
+	struct grp_peer gp[STORE_PEERS_MAX];
+	memset(gp, 0, sizeof(gp));
+	int rc = step_done(j->w_begin);
+	if (rc != SQLITE_OK)
+		goto fail;
+	struct pend *p = NULL;
+	for (size_t i = 0; i < n; i++) {
+		/* the last item's next is written by appends meanwhile: never read it */
+		p = i ? p->next : first;
+		if (p->peer_idx >= 0) {
+			struct grp_peer *g = &gp[p->peer_idx];
+			if (!g->set || p->rec.from_pos > g->rx)
+				g->rx = p->rec.from_pos;
+			g->set = true;
+		}
+		if (!p->pos)
+			continue; /* rx note */
+		const struct store_rec *r = &p->rec;
+		sqlite3_stmt *s = j->w_ins;
+		sqlite3_bind_int64(s, 1, (int64_t)p->pos);
+		sqlite3_bind_text(s, 2, r->origin, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 3, (int64_t)r->seq);
+		sqlite3_bind_int64(s, 4, r->kind);
+		sqlite3_bind_int64(s, 5, r->flags);
+		sqlite3_bind_text(s, 6, r->release, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 7, r->data_ns);
+		sqlite3_bind_int64(s, 8, r->accept_ns);
+		sqlite3_bind_text(s, 9, r->from_peer, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 10, (int64_t)r->from_pos);
+		sqlite3_bind_int64(s, 11, (int64_t)r->len);
+		uint8_t sha[J_SHA_LEN];
+		if (j->hash_rows) {
+			row_sha(&j->w_sha, p->pos, r->origin, r->seq, r->bytes, r->len, sha);
+			sqlite3_bind_blob(s, 12, sha, J_SHA_LEN, SQLITE_STATIC);
+		} else {
+			sqlite3_bind_null(s, 12);
+		}
+		sqlite3_bind_blob(s, 13, r->bytes, (int)r->len, SQLITE_STATIC);
+		rc = step_done(s);
+		sqlite3_clear_bindings(s);
+		if (rc != SQLITE_OK)
+			goto fail;
+	}
+	for (size_t i = 0; i < n_peers; i++) {
+		if (!gp[i].set && !acked_set[i])
+			continue;
+		sqlite3_stmt *s = j->w_rx;
+		sqlite3_bind_text(s, 1, j->peers[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, gp[i].set ? (int64_t)gp[i].rx : 0);
+		sqlite3_bind_int64(s, 3, acked_set[i] ? (int64_t)acked[i] : 0);
+		rc = step_done(s);
+		if (rc != SQLITE_OK)
+			goto fail;
+	}
+	sqlite3_bind_text(j->w_meta, 1, "next_pos", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(j->w_meta, 2, (int64_t)(last_pos + 1));
+	rc = step_done(j->w_meta);
+	if (rc != SQLITE_OK)
+		goto fail;
+	rc = step_done(j->w_commit);
+	if (rc != SQLITE_OK)
+		goto fail;
+	return 0;
+fail:;
+	int err = map_sqlite(rc);
+	char msg[200];
+	snprintf(msg, sizeof(msg), "%s", sqlite3_errmsg(j->wdb)); /* before ROLLBACK resets it */
+	/* After a failed fsync the kernel may have dropped the dirty pages and
+	 * a retried fsync can report success for data that never reached the
+	 * disk, so this is not retried: the journal stops (see invariant 9). */
+	if (rc == SQLITE_IOERR_FSYNC || rc == SQLITE_IOERR_DIR_FSYNC)
+		j->fsync_failed = true;
+	if (!sqlite3_get_autocommit(j->wdb))
+		step_done(j->w_rollback);
+	mw_log_kv(j->log, MW_LOG_ERROR, MOD,
+	          j->fsync_failed ? "journal commit failed: fsync error"
+	                          : "journal commit failed, will retry",
+	          (struct mw_log_field[]){MW_LOG_STR("error", mw_errname(err)),
+	                                  MW_LOG_STR("sqlite", msg),
+	                                  MW_LOG_INT("records", (int64_t)n)},
+	          3);
+	return err ? err : -EIO;
+}
+
+static int64_t run_retention(struct store_journal *j, int64_t now_ns, bool *cut_short);
+
+static bool fatal_code(int err)
+{
+	return err == -MW_EJOURNAL || err == -EACCES;
+}
+
+static int64_t timespec_add(struct timespec *ts, int64_t ns)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	int64_t t = (int64_t)ts->tv_sec * MW_NS_PER_S + ts->tv_nsec + ns;
+	ts->tv_sec = (time_t)(t / MW_NS_PER_S);
+	ts->tv_nsec = (long)(t % MW_NS_PER_S);
+	return t;
+}
+
+/* Commit one group (everything queued, up to group_max) plus dirty acked
+ * cursors. Called and returns with mu held. Returns 0 or the error. */
+static int do_group(struct store_journal *j)
+{
+	size_t n = j->qlen < j->group_max ? j->qlen : j->group_max;
+	j->inflight = n;
+	struct pend *first = j->head;
+	uint64_t max_pos = 0;
+	struct pend *p = first;
+	for (size_t i = 0; i < n; i++, p = p->next)
+		if (p->pos)
+			max_pos = p->pos; /* FIFO: the last record has the highest pos */
+	uint64_t last_pos = max_pos ? max_pos : j->durable_pos;
+	uint64_t acked[STORE_PEERS_MAX];
+	bool acked_set[STORE_PEERS_MAX];
+	size_t np = j->n_peers;
+	for (size_t i = 0; i < np; i++) {
+		acked[i] = j->peers[i].acked;
+		acked_set[i] = j->peers[i].acked != j->peers[i].acked_written;
+	}
+	j->acked_dirty = false;
+	pthread_mutex_unlock(&j->mu);
+
+	int64_t t0 = mw_time_mono_ns();
+	int rc = commit_group(j, first, n, acked, acked_set, np, last_pos);
+	int64_t dt = mw_time_mono_ns() - t0;
+
+	pthread_mutex_lock(&j->mu);
+	j->inflight = 0;
+	if (rc) {
+		j->st.commit_errors++;
+		if (rc == -ENOSPC)
+			j->st.enospc++;
+		j->st.last_err = rc;
+		j->err_gen++;
+		for (size_t i = 0; i < np; i++)
+			if (acked_set[i])
+				j->acked_dirty = true;
+		if ((fatal_code(rc) || j->fsync_failed) && !j->fatal) {
+			j->fatal = j->fsync_failed ? -EIO : -MW_EJOURNAL;
+			mw_logf(j->log, MW_LOG_ERROR, MOD,
+			        "journal %s: %s (%s): commits stopped, restart the node", j->path,
+			        j->fsync_failed ? "fsync failed" : "corrupt or unwritable",
+			        mw_errname(rc));
+		}
+		pthread_cond_broadcast(&j->done);
+		pthread_mutex_unlock(&j->mu);
+		notify(j);
+		pthread_mutex_lock(&j->mu);
+		return rc;
+	}
+	/* invariant 5: items leave the queue only now */
+	size_t recs = 0;
+	uint64_t bytes = 0;
+	struct pend *done_list = j->head, *q = j->head, *prev = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (q->pos) {
+			recs++;
+			bytes += q->rec.len;
+		}
+		if (q->peer_idx >= 0 && q->rec.from_pos > j->peers[q->peer_idx].rx_durable)
+			j->peers[q->peer_idx].rx_durable = q->rec.from_pos;
+		prev = q;
+		q = q->next;
+	}
+	j->head = q;
+	if (!q)
+		j->tail = NULL;
+	if (prev)
+		prev->next = NULL;
+	else
+		done_list = NULL;
+	j->qlen -= n;
+	j->qbytes -= bytes;
+	j->done_seq += n;
+	if (max_pos)
+		j->durable_pos = max_pos; /* invariant 3: after COMMIT returned */
+	j->rows += recs;
+	j->bytes += bytes;
+	for (size_t i = 0; i < np; i++)
+		if (acked_set[i] && acked[i] > j->peers[i].acked_written)
+			j->peers[i].acked_written = acked[i];
+	j->st.commits++;
+	j->st.committed_records += recs;
+	if (n > j->st.group_max)
+		j->st.group_max = n;
+	j->st.last_err = 0;
+	lat_record(&j->st, (uint64_t)dt);
+	pthread_cond_broadcast(&j->done);
+	pthread_mutex_unlock(&j->mu);
+	notify(j);
+	while (done_list) {
+		struct pend *nx = done_list->next;
+		free(done_list);
+		done_list = nx;
+	}
+	pthread_mutex_lock(&j->mu);
+	return 0;
+}
+
+static void *journal_thread(void *arg)
+{
+	struct store_journal *j = arg;
+	int64_t backoff_ns = 0, retry_at = 0;
+	int64_t next_retain =
+	    j->retain_interval_ns > 0 ? mw_time_mono_ns() + j->retain_interval_ns : INT64_MAX;
+	pthread_mutex_lock(&j->mu);
+	for (;;) {
+		int64_t now = mw_time_mono_ns();
+		if (j->retain_req || now >= next_retain) {
+			bool req = j->retain_req;
+			int64_t now_ns = req ? j->retain_now : 0;
+			uint64_t gen = j->retain_gen_req;
+			j->retain_req = false;
+			int fatal = j->fatal;
+			pthread_mutex_unlock(&j->mu);
+			bool cut_short = false;
+			int64_t r =
+			    fatal ? fatal : run_retention(j, now_ns, req ? NULL : &cut_short);
+			pthread_mutex_lock(&j->mu);
+			if (req) {
+				j->retain_result = r;
+				j->retain_gen_done = gen;
+				pthread_cond_broadcast(&j->done);
+			}
+			if (cut_short) /* commit what waits, then go on deleting */
+				next_retain = mw_time_mono_ns() + MW_NS_PER_MS;
+			else if (j->retain_interval_ns > 0)
+				next_retain = mw_time_mono_ns() + j->retain_interval_ns;
+			else
+				next_retain = INT64_MAX;
+			continue;
+		}
+		if (j->fatal) {
+			if (j->stop)
+				break;
+			pthread_cond_wait(&j->wake, &j->mu);
+			continue;
+		}
+		bool acked_due =
+		    j->acked_dirty && (j->stop || now >= j->acked_dirty_mono + J_ACKED_LAZY_NS);
+		bool work = j->head || acked_due;
+		if (work && (j->stop || now >= retry_at)) {
+			int rc = do_group(j);
+			if (rc == 0) {
+				backoff_ns = 0;
+				retry_at = 0;
+			} else {
+				if (j->stop) {
+					/* the last attempt failed: the rest was never durable */
+					if (j->qlen)
+						mw_logf(
+						    j->log, MW_LOG_ERROR, MOD,
+						    "closing with %zu queued items not committed "
+						    "(never acknowledged)",
+						    j->qlen);
+					break;
+				}
+				backoff_ns = backoff_ns ? backoff_ns * 2 : J_BACKOFF_MIN_NS;
+				if (backoff_ns > J_BACKOFF_MAX_NS)
+					backoff_ns = J_BACKOFF_MAX_NS;
+				retry_at = mw_time_mono_ns() + backoff_ns;
+			}
+			continue;
+		}
+		if (j->stop && !j->head && !j->acked_dirty)
+			break;
+		int64_t until = next_retain;
+		if (j->head && retry_at < until)
+			until = retry_at;
+		if (j->acked_dirty && j->acked_dirty_mono + J_ACKED_LAZY_NS < until)
+			until = j->acked_dirty_mono + J_ACKED_LAZY_NS;
+		if (until == INT64_MAX) {
+			pthread_cond_wait(&j->wake, &j->mu);
+		} else {
+			struct timespec ts;
+			int64_t dt = until - now;
+			timespec_add(&ts, dt > 0 ? dt : 0);
+			pthread_cond_timedwait(&j->wake, &j->mu, &ts);
+		}
+	}
+	pthread_mutex_unlock(&j->mu);
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* retention (journal thread)                                         */
+
+struct ret_row {
+	uint64_t pos, seq, len;
+	int64_t accept_ns;
+	char origin[STORE_NAME_MAX];
+};
+
+/* One retention pass. With cut_short non-NULL (the periodic pass) it
+ * stops after a chunk when records are waiting to be committed and says
+ * so, so that a long pass never holds back acks: the thread commits, then
+ * resumes retention. A requested pass (store_journal_retain) runs to the
+ * end. */
+static int64_t run_retention(struct store_journal *j, int64_t now_ns, bool *cut_short)
+{
+	if (now_ns == 0)
+		now_ns = mw_time_now_ns();
+	if (!j->retain_age_ns && !j->retain_bytes && !j->hard_age_ns && !j->hard_bytes)
+		return 0;
+	pthread_mutex_lock(&j->mu);
+	uint64_t protect = UINT64_MAX;
+	for (size_t i = 0; i < j->n_peers; i++)
+		if (j->peers[i].protects && j->peers[i].acked < protect)
+			protect = j->peers[i].acked;
+	uint64_t bytes_left = j->bytes;
+	uint64_t first = j->first_pos;
+	uint64_t durable = j->durable_pos;
+	pthread_mutex_unlock(&j->mu);
+
+	struct ret_row *rows = malloc(J_RETAIN_CHUNK * sizeof(*rows));
+	if (!rows)
+		return -ENOMEM;
+	int64_t deleted = 0;
+	uint64_t forced = 0;
+	bool blocked = false, more = true;
+	int err = 0;
+	while (more) {
+		size_t n = 0;
+		sqlite3_stmt *s = j->w_ret_scan;
+		sqlite3_bind_int64(s, 1, (int64_t)first);
+		sqlite3_bind_int64(s, 2, J_RETAIN_CHUNK);
+		int rc;
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			struct ret_row *r = &rows[n++];
+			r->pos = (uint64_t)sqlite3_column_int64(s, 0);
+			const unsigned char *o = sqlite3_column_text(s, 1);
+			snprintf(r->origin, sizeof(r->origin), "%s", o ? (const char *)o : "");
+			r->seq = (uint64_t)sqlite3_column_int64(s, 2);
+			r->len = (uint64_t)sqlite3_column_int64(s, 3);
+			r->accept_ns = sqlite3_column_int64(s, 4);
+		}
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE) {
+			err = map_sqlite(rc);
+			break;
+		}
+		size_t cut = 0; /* rows[0..cut) get deleted */
+		size_t cut_forced = 0;
+		for (; cut < n; cut++) {
+			const struct ret_row *r = &rows[cut];
+			if (r->pos > durable)
+				break;
+			int64_t age = now_ns - r->accept_ns;
+			bool soft = (j->retain_age_ns && age > j->retain_age_ns) ||
+			            (j->retain_bytes && bytes_left > j->retain_bytes);
+			bool hard = (j->hard_age_ns && age > j->hard_age_ns) ||
+			            (j->hard_bytes && bytes_left > j->hard_bytes);
+			if (!soft && !hard)
+				break;
+			if (r->pos > protect) {
+				if (!hard) {
+					blocked = true;
+					break;
+				}
+				cut_forced++;
+			}
+			bytes_left -= r->len;
+		}
+		more = cut == n && n == J_RETAIN_CHUNK;
+		if (cut == 0)
+			break;
+		/* delete rows[0..cut) and raise the origins' floors, atomically */
+		rc = step_done(j->w_begin);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_int64(j->w_ret_del, 1, (int64_t)rows[cut - 1].pos);
+			rc = step_done(j->w_ret_del);
+		}
+		for (size_t i = 0; i < cut && rc == SQLITE_OK; i++) {
+			/* one UPSERT per row keeps it simple; MAX() keeps the floor monotonic */
+			sqlite3_bind_text(j->w_floor, 1, rows[i].origin, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(j->w_floor, 2, (int64_t)rows[i].seq);
+			rc = step_done(j->w_floor);
+		}
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_text(j->w_meta, 1, "first_pos", -1, SQLITE_STATIC);
+			sqlite3_bind_int64(j->w_meta, 2, (int64_t)(rows[cut - 1].pos + 1));
+			rc = step_done(j->w_meta);
+		}
+		if (rc == SQLITE_OK)
+			rc = step_done(j->w_commit);
+		if (rc != SQLITE_OK) {
+			err = map_sqlite(rc);
+			if (!sqlite3_get_autocommit(j->wdb))
+				step_done(j->w_rollback);
+			break;
+		}
+		pthread_mutex_lock(&j->mu);
+		for (size_t i = 0; i < cut; i++) {
+			int oi = origin_find(j, rows[i].origin, false);
+			if (oi < 0)
+				continue;
+			kidx_del(&j->idx, (uint32_t)oi, rows[i].seq);
+			if (rows[i].seq > j->origins[oi].floor)
+				j->origins[oi].floor = rows[i].seq;
+			j->rows--;
+			j->bytes -= rows[i].len;
+		}
+		j->first_pos = rows[cut - 1].pos + 1;
+		j->st.retained_deleted += cut;
+		j->st.retained_forced += cut_forced;
+		bool waiting = j->head != NULL;
+		pthread_mutex_unlock(&j->mu);
+		if (cut_short && waiting && more) {
+			*cut_short = true;
+			more = false;
+		}
+		first = rows[cut - 1].pos + 1;
+		deleted += (int64_t)cut;
+		forced += cut_forced;
+		if (cut < n)
+			more = false;
+	}
+	free(rows);
+	if (blocked) {
+		pthread_mutex_lock(&j->mu);
+		j->st.retain_blocked++;
+		pthread_mutex_unlock(&j->mu);
+	}
+	if (forced)
+		mw_log_kv(
+		    j->log, MW_LOG_WARN, MOD,
+		    "hard retention limit: deleted records not yet acknowledged by every peer",
+		    (struct mw_log_field[]){MW_LOG_INT("records", (int64_t)forced),
+		                            MW_LOG_INT("acked_cursor", (int64_t)protect)},
+		    2);
+	if (err) {
+		mw_logf(j->log, MW_LOG_ERROR, MOD, "retention failed: %s", mw_errname(err));
+		return err;
+	}
+	return deleted;
+}
+
+/* ------------------------------------------------------------------ */
+/* open: schema, verification, rebuild                                */
+
+static int check_quick(sqlite3 *db, bool full, char *first, size_t first_len, bool *ok)
+{
+	sqlite3_stmt *st = NULL;
+	const char *sql = full ? "PRAGMA integrity_check(20)" : "PRAGMA quick_check(20)";
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(first, first_len, "%s: %s", sql, sqlite3_errmsg(db));
+		*ok = false;
+		return map_sqlite(rc);
+	}
+	*ok = true;
+	bool got = false;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+		if (!got) {
+			got = true;
+			if (!t || strcmp((const char *)t, "ok") != 0) {
+				*ok = false;
+				snprintf(first, first_len, "SQLite %s: %s",
+				         full ? "integrity_check" : "quick_check",
+				         t ? (const char *)t : "(null)");
+			}
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		*ok = false;
+		snprintf(first, first_len, "SQLite %s failed: %s",
+		         full ? "integrity_check" : "quick_check", sqlite3_errmsg(db));
+	}
+	sqlite3_finalize(st);
+	for (char *c = first; *c; c++) /* SQLite lists one problem per line */
+		if (*c == '\n')
+			*c = ';';
+	return rc == SQLITE_DONE ? 0 : map_sqlite(rc);
+}
+
+/* Is this file ours, and of a format we read? Sets *empty for a new file. */
+static int check_identity(sqlite3 *db, bool *empty, struct mw_errbuf *err)
+{
+	int64_t app = 0, ver = 0, tables = 0;
+	int rc = query_int(db, "PRAGMA application_id", &app, err);
+	if (rc)
+		return rc;
+	rc = query_int(db, "PRAGMA user_version", &ver, err);
+	if (rc)
+		return rc;
+	rc = query_int(db, "SELECT count(*) FROM sqlite_schema", &tables, err);
+	if (rc)
+		return rc;
+	*empty = app == 0 && ver == 0 && tables == 0;
+	if (*empty)
+		return 0;
+	if (app != J_APP_ID) {
+		mw_errbuf_set(err,
+		              "not an mwlink journal (application_id 0x%08" PRIx64 ", want 0x%08x)",
+		              (uint64_t)app, J_APP_ID);
+		return -MW_EJOURNAL;
+	}
+	if (ver != J_FORMAT) {
+		mw_errbuf_set(err, "journal format %" PRId64 " not supported (this build reads %d)",
+		              ver, J_FORMAT);
+		return -MW_EJOURNAL;
+	}
+	return 0;
+}
+
+/* Walk every row in pos order checking invariants 1 and 2; insert keys
+ * into ix (via j's origin table when j != NULL). */
+struct scan_out {
+	uint64_t rows, bytes, pos_min, pos_max;
+	uint64_t pos_gaps, len_bad, hash_bad, dup_keys, bad_fields;
+	bool hashed;
+	char first[512];
+};
+
+static void scan_problem(struct scan_out *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void scan_problem(struct scan_out *o, const char *fmt, ...)
+{
+	if (o->first[0])
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(o->first, sizeof(o->first), fmt, ap);
+	va_end(ap);
+}
+
+/* j: the journal being opened (its origin table and index are filled)
+ * or NULL (check: a private origin table and index). */
+static int scan_rows(sqlite3 *db, bool full, struct store_journal *j, struct scan_out *o)
+{
+	char sql[256];
+	snprintf(sql, sizeof(sql),
+	         "SELECT pos, origin, seq, len, length(bytes), sha256, %s FROM env ORDER BY pos",
+	         full ? "bytes" : "NULL");
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		scan_problem(o, "cannot read env table: %s", sqlite3_errmsg(db));
+		return map_sqlite(rc);
+	}
+	/* check mode: a private origin table + index */
+	struct store_journal tmp;
+	struct store_journal *k = j;
+	if (!k) {
+		memset(&tmp, 0, sizeof(tmp));
+		tmp.idx.max = SIZE_MAX / 4;
+		k = &tmp;
+	}
+	struct sha sh = {0};
+	if (full && sha_init(&sh) != 0) {
+		sqlite3_finalize(st);
+		sha_finish(&sh);
+		scan_problem(o, "cannot set up SHA-256");
+		return -ENOMEM;
+	}
+	uint64_t prev = 0;
+	int ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		uint64_t pos = (uint64_t)sqlite3_column_int64(st, 0);
+		const char *origin = (const char *)sqlite3_column_text(st, 1);
+		int64_t seq = sqlite3_column_int64(st, 2);
+		int64_t len = sqlite3_column_int64(st, 3);
+		int64_t blen = sqlite3_column_int64(st, 4);
+		if (o->rows == 0)
+			o->pos_min = pos;
+		else if (pos != prev + 1) {
+			o->pos_gaps += pos - prev - 1;
+			scan_problem(o, "pos not contiguous: %" PRIu64 " follows %" PRIu64, pos,
+			             prev);
+		}
+		prev = pos;
+		o->pos_max = pos;
+		o->rows++;
+		o->bytes += blen > 0 ? (uint64_t)blen : 0;
+		if (!name_ok(origin) || seq <= 0) {
+			o->bad_fields++;
+			scan_problem(o, "pos %" PRIu64 ": invalid origin '%s' or seq %" PRId64, pos,
+			             origin ? origin : "(null)", seq);
+			continue;
+		}
+		if (len != blen) {
+			o->len_bad++;
+			scan_problem(o,
+			             "pos %" PRIu64 " (%s,%" PRId64 "): stored length %" PRId64
+			             " but %" PRId64 " bytes present",
+			             pos, origin, seq, len, blen);
+		}
+		int shalen = sqlite3_column_bytes(st, 5);
+		if (shalen == J_SHA_LEN)
+			o->hashed = true;
+		else if (shalen != 0) {
+			o->hash_bad++;
+			scan_problem(o, "pos %" PRIu64 ": sha256 column has %d bytes", pos, shalen);
+		}
+		if (full && shalen == J_SHA_LEN) {
+			const uint8_t *b = sqlite3_column_blob(st, 6);
+			int bl = sqlite3_column_bytes(st, 6);
+			uint8_t want[J_SHA_LEN];
+			row_sha(&sh, pos, origin, (uint64_t)seq, b ? b : (const uint8_t *)"",
+			        (size_t)bl, want);
+			if (memcmp(want, sqlite3_column_blob(st, 5), J_SHA_LEN) != 0) {
+				o->hash_bad++;
+				scan_problem(o,
+				             "pos %" PRIu64 " (%s,%" PRId64 "): SHA-256 mismatch",
+				             pos, origin, seq);
+			}
+		}
+		int oi = origin_find(k, origin, true);
+		if (oi < 0) {
+			ret = oi;
+			scan_problem(o, "too many origins (max %d)", J_ORIGINS_MAX);
+			break;
+		}
+		if ((uint64_t)seq > k->origins[oi].max_seq)
+			k->origins[oi].max_seq = (uint64_t)seq;
+		int a = kidx_add(&k->idx, (uint32_t)oi, (uint64_t)seq);
+		if (a == -EEXIST) {
+			o->dup_keys++;
+			scan_problem(o, "(%s, %" PRId64 ") stored twice (again at pos %" PRIu64 ")",
+			             origin, seq, pos);
+		} else if (a < 0) {
+			ret = a;
+			scan_problem(o, "duplicate index full (%zu keys, raise index_max)",
+			             k->idx.count);
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		scan_problem(o, "reading env failed at pos %" PRIu64 ": %s", prev,
+		             sqlite3_errmsg(db));
+		ret = map_sqlite(rc);
+	}
+	sqlite3_finalize(st);
+	sha_finish(&sh);
+	if (!j) {
+		kidx_finish(&tmp.idx);
+		free(tmp.origins);
+	}
+	return ret;
+}
+
+static uint64_t scan_problems(const struct scan_out *o)
+{
+	return o->pos_gaps + o->len_bad + o->hash_bad + o->dup_keys + o->bad_fields;
+}
+
+static int load_meta(sqlite3 *db, uint64_t *next_pos, uint64_t *first_pos, struct mw_errbuf *err)
+{
+	int64_t np = 0, fp = 0;
+	int rc = query_int(db, "SELECT val FROM meta WHERE key='next_pos'", &np, err);
+	if (!rc)
+		rc = query_int(db, "SELECT val FROM meta WHERE key='first_pos'", &fp, err);
+	if (rc)
+		return rc;
+	if (np < 1 || fp < 1 || fp > np) {
+		mw_errbuf_set(err, "meta: first_pos %" PRId64 " / next_pos %" PRId64 " invalid", fp,
+		              np);
+		return -MW_EJOURNAL;
+	}
+	*next_pos = (uint64_t)np;
+	*first_pos = (uint64_t)fp;
+	return 0;
+}
+
+static int open_db(const char *path, int flags, const char *vfs, sqlite3 **out,
+                   struct mw_errbuf *err)
+{
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, vfs);
+	if (rc != SQLITE_OK) {
+		mw_errbuf_set(err, "%s: cannot open: %s", path,
+		              db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		return map_sqlite(rc);
+	}
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, 5000);
+	*out = db;
+	return 0;
+}
+
+static int setup_writer(struct store_journal *j, const struct store_journal_opts *opts,
+                        struct mw_errbuf *err)
+{
+	sqlite3 *db = j->wdb;
+	bool empty = false;
+	int rc = check_identity(db, &empty, err);
+	if (rc)
+		return rc;
+	/* WAL + FULL: every COMMIT fsyncs the WAL before returning */
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st, NULL) != SQLITE_OK) {
+		mw_errbuf_set(err, "PRAGMA journal_mode=WAL: %s", sqlite3_errmsg(db));
+		return map_sqlite(sqlite3_errcode(db));
+	}
+	int s = sqlite3_step(st);
+	const char *mode = s == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+	bool wal = mode && strcmp(mode, "wal") == 0;
+	if (!wal)
+		mw_errbuf_set(err, "cannot switch journal to WAL mode: %s",
+		              s == SQLITE_ROW ? (mode ? mode : "?") : sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	if (!wal)
+		return s == SQLITE_ROW ? -EIO : map_sqlite(s);
+	if ((rc = exec_sql(db, "PRAGMA synchronous=FULL", err)) ||
+	    (rc = exec_sql(db, "PRAGMA journal_size_limit=67108864", err)))
+		return rc;
+	if (opts->max_db_pages) {
+		char q[64];
+		snprintf(q, sizeof(q), "PRAGMA max_page_count=%u", opts->max_db_pages);
+		if ((rc = exec_sql(db, q, err)))
+			return rc;
+	}
+	if (empty) {
+		if ((rc = exec_sql(db, "BEGIN IMMEDIATE", err)))
+			return rc;
+		char q[128];
+		snprintf(q, sizeof(q), "PRAGMA application_id=%d; PRAGMA user_version=%d;",
+		         J_APP_ID, J_FORMAT);
+		if ((rc = exec_sql(db, q, err)) || (rc = exec_sql(db, SCHEMA, err)) ||
+		    (rc = exec_sql(db, "COMMIT", err))) {
+			exec_sql(db, "ROLLBACK", NULL);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static int verify_and_load(struct store_journal *j, enum store_check_level lvl,
+                           struct mw_errbuf *err)
+{
+	sqlite3 *db = j->wdb;
+	char first[512] = "";
+	bool ok = false;
+	int rc = check_quick(db, lvl == STORE_CHECK_FULL, first, sizeof(first), &ok);
+	if (rc || !ok) {
+		mw_errbuf_set(err, "%s: %s", j->path, first);
+		return rc && rc != -MW_EJOURNAL && rc != -EIO ? rc : -MW_EJOURNAL;
+	}
+	rc = load_meta(db, &j->next_pos, &j->first_pos, err);
+	if (rc)
+		return rc;
+	struct scan_out so;
+	memset(&so, 0, sizeof(so));
+	rc = scan_rows(db, lvl == STORE_CHECK_FULL, j, &so);
+	if (rc == -ENOBUFS || rc == -ENOMEM) {
+		mw_errbuf_set(err, "%s: %s", j->path, so.first);
+		return rc;
+	}
+	if (rc || scan_problems(&so)) {
+		mw_errbuf_set(err, "%s: %s", j->path, so.first[0] ? so.first : "unreadable");
+		return -MW_EJOURNAL;
+	}
+	if (so.rows && (so.pos_min < j->first_pos || so.pos_max >= j->next_pos ||
+	                (so.pos_max != j->next_pos - 1))) {
+		mw_errbuf_set(err,
+		              "%s: rows hold pos %" PRIu64 "..%" PRIu64
+		              " but meta says first_pos %" PRIu64 ", next_pos %" PRIu64,
+		              j->path, so.pos_min, so.pos_max, j->first_pos, j->next_pos);
+		return -MW_EJOURNAL;
+	}
+	if (so.rows && so.pos_min != j->first_pos) {
+		mw_errbuf_set(err, "%s: first row has pos %" PRIu64 ", meta first_pos %" PRIu64,
+		              j->path, so.pos_min, j->first_pos);
+		return -MW_EJOURNAL;
+	}
+	if (!so.rows && j->first_pos != j->next_pos) {
+		mw_errbuf_set(err,
+		              "%s: no rows but pos %" PRIu64 "..%" PRIu64
+		              " should be present (rows lost)",
+		              j->path, j->first_pos, j->next_pos - 1);
+		return -MW_EJOURNAL;
+	}
+	j->rows = so.rows;
+	j->bytes = so.bytes;
+	j->durable_pos = j->next_pos - 1;
+
+	/* floors */
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT origin, seq FROM origin_floor", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		mw_errbuf_set(err, "%s: origin_floor: %s", j->path, sqlite3_errmsg(db));
+		return -MW_EJOURNAL;
+	}
+	int s;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *o = (const char *)sqlite3_column_text(st, 0);
+		int64_t fl = sqlite3_column_int64(st, 1);
+		if (!name_ok(o) || fl < 0) {
+			mw_errbuf_set(err, "%s: origin_floor row invalid", j->path);
+			sqlite3_finalize(st);
+			return -MW_EJOURNAL;
+		}
+		int oi = origin_find(j, o, true);
+		if (oi < 0) {
+			sqlite3_finalize(st);
+			return oi;
+		}
+		j->origins[oi].floor = (uint64_t)fl;
+		if ((uint64_t)fl > j->origins[oi].max_seq)
+			j->origins[oi].max_seq = (uint64_t)fl;
+	}
+	sqlite3_finalize(st);
+	if (s != SQLITE_DONE) {
+		mw_errbuf_set(err, "%s: origin_floor: %s", j->path, sqlite3_errmsg(db));
+		return map_sqlite(s);
+	}
+	/* peers */
+	if (sqlite3_prepare_v2(db, "SELECT peer, rx, acked FROM peer", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		mw_errbuf_set(err, "%s: peer: %s", j->path, sqlite3_errmsg(db));
+		return -MW_EJOURNAL;
+	}
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *p = (const char *)sqlite3_column_text(st, 0);
+		int64_t rx = sqlite3_column_int64(st, 1), ack = sqlite3_column_int64(st, 2);
+		if (!name_ok(p) || rx < 0 || ack < 0) {
+			mw_errbuf_set(err, "%s: peer row invalid", j->path);
+			sqlite3_finalize(st);
+			return -MW_EJOURNAL;
+		}
+		if ((uint64_t)ack >= j->next_pos) {
+			mw_errbuf_set(err,
+			              "%s: peer %s acknowledged pos %" PRId64
+			              " but the journal ends at %" PRIu64
+			              " (acknowledged records lost)",
+			              j->path, p, ack, j->next_pos - 1);
+			sqlite3_finalize(st);
+			return -MW_EJOURNAL;
+		}
+		int pi = peer_find(j, p, true);
+		if (pi < 0) {
+			mw_errbuf_set(err, "%s: more than %d peers", j->path, STORE_PEERS_MAX);
+			sqlite3_finalize(st);
+			return pi;
+		}
+		struct peer_ent *pe = &j->peers[pi];
+		pe->rx_queued = pe->rx_durable = pe->rx_reported = (uint64_t)rx;
+		pe->acked = pe->acked_written = (uint64_t)ack;
+	}
+	sqlite3_finalize(st);
+	if (s != SQLITE_DONE) {
+		mw_errbuf_set(err, "%s: peer: %s", j->path, sqlite3_errmsg(db));
+		return map_sqlite(s);
+	}
+	return 0;
+}
+
+static int prepare_all(struct store_journal *j, struct mw_errbuf *err)
+{
+	char ins[512], rng[512];
+	snprintf(ins, sizeof(ins), "INSERT INTO env(%s) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	         ROW_COLS);
+	snprintf(rng, sizeof(rng),
+	         "SELECT %s FROM env WHERE pos >= ?1 AND pos <= ?2 ORDER BY pos LIMIT ?3",
+	         ROW_COLS);
+	int rc;
+	if ((rc = prep(j->wdb, "BEGIN IMMEDIATE", &j->w_begin, err)) ||
+	    (rc = prep(j->wdb, "COMMIT", &j->w_commit, err)) ||
+	    (rc = prep(j->wdb, "ROLLBACK", &j->w_rollback, err)) ||
+	    (rc = prep(j->wdb, ins, &j->w_ins, err)) ||
+	    (rc = prep(j->wdb,
+	               "INSERT INTO peer(peer, rx, acked) VALUES(?1, ?2, ?3) ON CONFLICT(peer) DO "
+	               "UPDATE SET rx = max(rx, excluded.rx), acked = max(acked, excluded.acked)",
+	               &j->w_rx, err)) ||
+	    (rc = prep(j->wdb, "UPDATE meta SET val = ?2 WHERE key = ?1", &j->w_meta, err)) ||
+	    (rc = prep(j->wdb,
+	               "SELECT pos, origin, seq, len, accept_ns FROM env WHERE pos >= ?1 "
+	               "ORDER BY pos LIMIT ?2",
+	               &j->w_ret_scan, err)) ||
+	    (rc = prep(j->wdb, "DELETE FROM env WHERE pos <= ?1", &j->w_ret_del, err)) ||
+	    (rc = prep(j->wdb,
+	               "INSERT INTO origin_floor(origin, seq) VALUES(?1, ?2) ON CONFLICT(origin) "
+	               "DO UPDATE SET seq = max(seq, excluded.seq)",
+	               &j->w_floor, err)) ||
+	    (rc = prep(j->rdb, rng, &j->r_range, err)))
+		return rc;
+	j->w_acked = NULL; /* acked is written by w_rx's UPSERT */
+	return 0;
+}
+
+static void finalize_all(struct store_journal *j)
+{
+	sqlite3_stmt *all[] = {j->w_begin,   j->w_commit, j->w_rollback, j->w_ins,
+	                       j->w_rx,      j->w_acked,  j->w_meta,     j->w_ret_scan,
+	                       j->w_ret_del, j->w_floor,  j->r_range};
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		sqlite3_finalize(all[i]);
+}
+
+int store_journal_open(const struct store_journal_opts *opts, struct store_journal **out,
+                       struct mw_errbuf *err)
+{
+	if (!opts || !opts->path || !*opts->path || !out) {
+		mw_errbuf_set(err, "journal: no path given");
+		return -EINVAL;
+	}
+	if (opts->retain_age_ns < 0 || opts->hard_age_ns < 0 || opts->retain_interval_ns < 0 ||
+	    opts->n_peers > STORE_PEERS_MAX || (opts->n_peers && !opts->peers)) {
+		mw_errbuf_set(err, "journal %s: negative limit or too many peers", opts->path);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < opts->n_peers; i++)
+		if (!name_ok(opts->peers[i])) {
+			mw_errbuf_set(err, "journal %s: invalid peer name '%s'", opts->path,
+			              opts->peers[i] ? opts->peers[i] : "(null)");
+			return -EINVAL;
+		}
+	struct store_journal *j = calloc(1, sizeof(*j));
+	if (!j)
+		return -ENOMEM;
+	int rc = -ENOMEM;
+	j->lock_fd = -1;
+	j->efd = -1;
+	j->path = strdup(opts->path);
+	if (!j->path)
+		goto fail_alloc;
+	j->log = opts->log;
+	j->queue_max = opts->queue_max ? opts->queue_max : 65536;
+	j->queue_max_bytes = opts->queue_max_bytes ? opts->queue_max_bytes : (size_t)64 << 20;
+	j->max_record_bytes = opts->max_record_bytes ? opts->max_record_bytes : 65536;
+	j->group_max = opts->group_max ? opts->group_max : 8192;
+	j->idx.max = opts->index_max ? opts->index_max : (size_t)4 << 20;
+	j->hash_rows = opts->hash_rows;
+	j->retain_age_ns = opts->retain_age_ns;
+	j->retain_bytes = opts->retain_bytes;
+	j->hard_age_ns = opts->hard_age_ns;
+	j->hard_bytes = opts->hard_bytes;
+	j->retain_interval_ns = opts->retain_interval_ns;
+	j->peers_configured = opts->n_peers > 0;
+	if (j->max_record_bytes > INT_MAX) {
+		mw_errbuf_set(err, "journal %s: max_record_bytes too large", opts->path);
+		rc = -EINVAL;
+		goto fail_alloc;
+	}
+
+	/* one writer process per journal: two would hand out the same pos */
+	j->lock_fd = open(j->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (j->lock_fd < 0) {
+		rc = -errno;
+		mw_errbuf_set(err, "%s: %s", j->path, strerror(errno));
+		goto fail_alloc;
+	}
+	if (flock(j->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		mw_errbuf_set(err, "%s: journal in use by another process", j->path);
+		goto fail_alloc;
+	}
+	rc = open_db(j->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, opts->vfs, &j->wdb, err);
+	if (rc)
+		goto fail_db;
+	rc = setup_writer(j, opts, err);
+	if (rc)
+		goto fail_db;
+	rc = verify_and_load(j, opts->check, err);
+	if (rc)
+		goto fail_db;
+	for (size_t i = 0; i < opts->n_peers; i++) {
+		int pi = peer_find(j, opts->peers[i], true);
+		if (pi < 0) {
+			rc = pi;
+			goto fail_db;
+		}
+		j->peers[pi].protects = true;
+	}
+	rc = open_db(j->path, SQLITE_OPEN_READWRITE, opts->vfs, &j->rdb, err);
+	if (rc)
+		goto fail_db;
+	rc = prepare_all(j, err);
+	if (rc)
+		goto fail_db;
+	if (sha_init(&j->w_sha) != 0 || sha_init(&j->r_sha) != 0) {
+		rc = -ENOMEM;
+		mw_errbuf_set(err, "cannot set up SHA-256");
+		goto fail_db;
+	}
+	j->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (j->efd < 0) {
+		rc = -errno;
+		mw_errbuf_set(err, "eventfd: %s", strerror(errno));
+		goto fail_db;
+	}
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_mutex_init(&j->mu, NULL);
+	pthread_mutex_init(&j->rmu, NULL);
+	pthread_cond_init(&j->wake, &ca);
+	pthread_cond_init(&j->done, &ca);
+	pthread_condattr_destroy(&ca);
+	j->st.durable_pos = j->durable_pos;
+	int e = pthread_create(&j->thr, NULL, journal_thread, j);
+	if (e) {
+		rc = -e;
+		mw_errbuf_set(err, "journal thread: %s", strerror(e));
+		pthread_cond_destroy(&j->wake);
+		pthread_cond_destroy(&j->done);
+		pthread_mutex_destroy(&j->mu);
+		pthread_mutex_destroy(&j->rmu);
+		goto fail_db;
+	}
+	j->thr_started = true;
+	mw_log_kv(j->log, MW_LOG_INFO, MOD, "journal open",
+	          (struct mw_log_field[]){MW_LOG_STR("path", j->path),
+	                                  MW_LOG_INT("rows", (int64_t)j->rows),
+	                                  MW_LOG_INT("first_pos", (int64_t)j->first_pos),
+	                                  MW_LOG_INT("last_pos", (int64_t)j->next_pos - 1)},
+	          4);
+	*out = j;
+	return 0;
+fail_db:
+	if (err && strncmp(err->msg, j->path, strlen(j->path)) != 0) {
+		char m[sizeof(err->msg)];
+		snprintf(m, sizeof(m), "%s", err->msg);
+		mw_errbuf_set(err, "%s: %s", j->path, m);
+	}
+	if (j->efd >= 0)
+		close(j->efd);
+	finalize_all(j);
+	sqlite3_close(j->rdb);
+	sqlite3_close(j->wdb);
+	sha_finish(&j->w_sha);
+	sha_finish(&j->r_sha);
+fail_alloc:
+	if (j->lock_fd >= 0)
+		close(j->lock_fd); /* after sqlite3_close: closing drops POSIX locks */
+	kidx_finish(&j->idx);
+	free(j->origins);
+	free(j->path);
+	free(j);
+	return rc;
+}
+
+void store_journal_free(struct store_journal *j)
+{
+	if (!j)
+		return;
+	pthread_mutex_lock(&j->mu);
+	j->stop = true;
+	if (j->acked_dirty)
+		j->acked_dirty_mono = INT64_MIN / 2; /* write now */
+	pthread_cond_signal(&j->wake);
+	pthread_mutex_unlock(&j->mu);
+	pthread_join(j->thr, NULL);
+	struct pend *p = j->head;
+	while (p) {
+		struct pend *n = p->next;
+		free(p);
+		p = n;
+	}
+	finalize_all(j);
+	sqlite3_close(j->rdb);
+	sqlite3_close(j->wdb);
+	sha_finish(&j->w_sha);
+	sha_finish(&j->r_sha);
+	close(j->lock_fd);
+	close(j->efd);
+	pthread_cond_destroy(&j->wake);
+	pthread_cond_destroy(&j->done);
+	pthread_mutex_destroy(&j->mu);
+	pthread_mutex_destroy(&j->rmu);
+	kidx_finish(&j->idx);
+	free(j->origins);
+	free(j->path);
+	free(j);
+}
+
+/* ------------------------------------------------------------------ */
+/* append                                                             */
+
+static void enqueue(struct store_journal *j, struct pend *p)
+{
+	p->next = NULL;
+	if (j->tail)
+		j->tail->next = p;
+	else
+		j->head = p;
+	j->tail = p;
+	j->qlen++;
+	j->enq_seq++;
+	if (j->qlen > j->st.queue_hwm)
+		j->st.queue_hwm = j->qlen;
+	if (!j->inflight)
+		pthread_cond_signal(&j->wake);
+}
+
+int store_journal_append(struct store_journal *j, const struct store_rec *rec, uint64_t *pos_out)
+{
+	if (!j || !rec)
+		return -EINVAL;
+	if (!name_ok(rec->origin) || rec->seq == 0 || rec->seq > INT64_MAX ||
+	    rec->from_pos > INT64_MAX || (rec->from_peer[0] && !name_ok(rec->from_peer)) ||
+	    memchr(rec->release, 0, sizeof(rec->release)) == NULL)
+		return -EINVAL;
+	if (rec->len == 0 || rec->len > j->max_record_bytes || !rec->bytes)
+		return -EMSGSIZE;
+	struct pend *p = malloc(sizeof(*p) + rec->len);
+	if (!p)
+		return -ENOMEM;
+	p->rec = *rec;
+	memcpy(p->data, rec->bytes, rec->len);
+	p->rec.bytes = p->data;
+	p->rec.durable = false;
+	if (!p->rec.accept_ns)
+		p->rec.accept_ns = mw_time_now_ns();
+	if (!p->rec.from_peer[0])
+		p->rec.from_pos = 0;
+
+	int rc;
+	pthread_mutex_lock(&j->mu);
+	if (j->fatal) {
+		rc = j->fatal;
+		goto out;
+	}
+	if (j->qlen >= j->queue_max || j->qbytes + rec->len > j->queue_max_bytes) {
+		j->st.queue_full++;
+		rc = -ENOBUFS;
+		goto out;
+	}
+	int oi = origin_find(j, rec->origin, true);
+	if (oi < 0) {
+		j->st.queue_full++;
+		rc = oi;
+		goto out;
+	}
+	struct origin_ent *o = &j->origins[oi];
+	if (rec->seq <= o->floor) {
+		j->st.stale++;
+		rc = -MW_EREPLAY;
+		goto out;
+	}
+	int pi = -1;
+	if (rec->from_peer[0]) {
+		pi = peer_find(j, rec->from_peer, true);
+		if (pi < 0) {
+			j->st.queue_full++;
+			rc = pi;
+			goto out;
+		}
+	}
+	rc = kidx_add(&j->idx, (uint32_t)oi, rec->seq);
+	if (rc == -EEXIST) {
+		j->st.duplicates++;
+		rc = -MW_EREPLAY;
+		goto out;
+	}
+	if (rc) {
+		j->st.queue_full++;
+		goto out;
+	}
+	p->origin_idx = (uint32_t)oi;
+	p->peer_idx = pi;
+	p->pos = j->next_pos++;
+	if (rec->seq > o->max_seq)
+		o->max_seq = rec->seq;
+	if (pi >= 0 && p->rec.from_pos > j->peers[pi].rx_queued)
+		j->peers[pi].rx_queued = p->rec.from_pos;
+	p->rec.pos = p->pos;
+	j->qbytes += rec->len;
+	j->st.appends++;
+	if (pos_out)
+		*pos_out = p->pos;
+	enqueue(j, p);
+	p = NULL;
+	rc = 0;
+out:
+	pthread_mutex_unlock(&j->mu);
+	free(p);
+	return rc;
+}
+
+int store_journal_note_rx(struct store_journal *j, const char *peer, uint64_t from_pos)
+{
+	if (!j || !name_ok(peer) || from_pos > INT64_MAX || from_pos == 0)
+		return -EINVAL;
+	struct pend *p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	int rc = 0;
+	pthread_mutex_lock(&j->mu);
+	if (j->fatal) {
+		rc = j->fatal;
+		goto out;
+	}
+	if (j->qlen >= j->queue_max) {
+		j->st.queue_full++;
+		rc = -ENOBUFS;
+		goto out;
+	}
+	int pi = peer_find(j, peer, true);
+	if (pi < 0) {
+		rc = pi;
+		goto out;
+	}
+	p->pos = 0;
+	p->peer_idx = pi;
+	snprintf(p->rec.from_peer, sizeof(p->rec.from_peer), "%s", peer);
+	p->rec.from_pos = from_pos;
+	if (from_pos > j->peers[pi].rx_queued)
+		j->peers[pi].rx_queued = from_pos;
+	j->st.rx_notes++;
+	enqueue(j, p);
+	p = NULL;
+out:
+	pthread_mutex_unlock(&j->mu);
+	free(p);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* loop-side queries                                                  */
+
+int store_journal_notify_fd(const struct store_journal *j)
+{
+	return j->efd;
+}
+
+uint64_t store_journal_durable_pos(struct store_journal *j)
+{
+	pthread_mutex_lock(&j->mu);
+	uint64_t d = j->durable_pos;
+	pthread_mutex_unlock(&j->mu);
+	return d;
+}
+
+uint64_t store_journal_last_pos(struct store_journal *j)
+{
+	pthread_mutex_lock(&j->mu);
+	uint64_t d = j->next_pos - 1;
+	pthread_mutex_unlock(&j->mu);
+	return d;
+}
+
+int store_journal_drain(struct store_journal *j, uint64_t *durable_pos, store_rx_durable_fn fn,
+                        void *ud)
+{
+	uint64_t v;
+	ssize_t n = read(j->efd, &v, sizeof(v));
+	(void)n; /* EAGAIN when nothing was signalled: fine */
+	struct {
+		char name[STORE_NAME_MAX];
+		uint64_t rx;
+	} adv[STORE_PEERS_MAX];
+	size_t na = 0;
+	pthread_mutex_lock(&j->mu);
+	int fatal = j->fatal;
+	uint64_t d = j->durable_pos;
+	for (size_t i = 0; i < j->n_peers; i++) {
+		struct peer_ent *p = &j->peers[i];
+		if (p->rx_durable > p->rx_reported) {
+			memcpy(adv[na].name, p->name, STORE_NAME_MAX);
+			adv[na].rx = p->rx_durable;
+			p->rx_reported = p->rx_durable;
+			na++;
+		}
+	}
+	pthread_mutex_unlock(&j->mu);
+	if (durable_pos)
+		*durable_pos = d;
+	if (fn)
+		for (size_t i = 0; i < na; i++)
+			fn(ud, adv[i].name, adv[i].rx);
+	return fatal ? fatal : (int)na;
+}
+
+int store_journal_peer_rx(struct store_journal *j, const char *peer, uint64_t *rx_pos)
+{
+	if (!name_ok(peer))
+		return -EINVAL;
+	pthread_mutex_lock(&j->mu);
+	int pi = peer_find(j, peer, false);
+	if (pi >= 0)
+		*rx_pos = j->peers[pi].rx_durable;
+	pthread_mutex_unlock(&j->mu);
+	return pi < 0 ? pi : 0;
+}
+
+int store_journal_peer_acked(struct store_journal *j, const char *peer, uint64_t *acked_pos)
+{
+	if (!name_ok(peer))
+		return -EINVAL;
+	pthread_mutex_lock(&j->mu);
+	int pi = peer_find(j, peer, false);
+	if (pi >= 0)
+		*acked_pos = j->peers[pi].acked;
+	pthread_mutex_unlock(&j->mu);
+	return pi < 0 ? pi : 0;
+}
+
+int store_journal_set_peer_acked(struct store_journal *j, const char *peer, uint64_t acked_pos)
+{
+	if (!name_ok(peer) || acked_pos > INT64_MAX)
+		return -EINVAL;
+	int rc = 0;
+	pthread_mutex_lock(&j->mu);
+	if (acked_pos >= j->next_pos) {
+		rc = -ERANGE; /* a peer cannot ack what we never had */
+		goto out;
+	}
+	int pi = peer_find(j, peer, true);
+	if (pi < 0) {
+		rc = pi;
+		goto out;
+	}
+	if (acked_pos > j->peers[pi].acked) {
+		j->peers[pi].acked = acked_pos;
+		if (!j->acked_dirty) {
+			j->acked_dirty = true;
+			j->acked_dirty_mono = mw_time_mono_ns();
+		}
+	}
+out:
+	pthread_mutex_unlock(&j->mu);
+	return rc;
+}
+
+int store_journal_origin_max_seq(struct store_journal *j, const char *origin, uint64_t *seq)
+{
+	if (!name_ok(origin))
+		return -EINVAL;
+	pthread_mutex_lock(&j->mu);
+	int oi = origin_find(j, origin, false);
+	if (oi >= 0)
+		*seq = j->origins[oi].max_seq;
+	pthread_mutex_unlock(&j->mu);
+	return oi < 0 ? oi : 0;
+}
+
+int store_journal_sync(struct store_journal *j, int64_t timeout_ns)
+{
+	struct timespec ts;
+	if (timeout_ns > 0)
+		timespec_add(&ts, timeout_ns);
+	pthread_mutex_lock(&j->mu);
+	uint64_t want = j->enq_seq;
+	uint64_t eg = j->err_gen;
+	int rc = 0;
+	if (j->acked_dirty) {
+		j->acked_dirty_mono = INT64_MIN / 2;
+		pthread_cond_signal(&j->wake);
+	}
+	while (j->done_seq < want) {
+		if (j->fatal) {
+			rc = j->fatal;
+			break;
+		}
+		if (j->err_gen != eg) {
+			rc = j->st.last_err;
+			break;
+		}
+		if (timeout_ns > 0) {
+			if (pthread_cond_timedwait(&j->done, &j->mu, &ts) == ETIMEDOUT) {
+				rc = j->done_seq < want ? -ETIMEDOUT : 0;
+				break;
+			}
+		} else {
+			pthread_cond_wait(&j->done, &j->mu);
+		}
+	}
+	pthread_mutex_unlock(&j->mu);
+	return rc;
+}
+
+int64_t store_journal_retain(struct store_journal *j, int64_t now_ns)
+{
+	pthread_mutex_lock(&j->mu);
+	uint64_t gen = ++j->retain_gen_req;
+	j->retain_req = true;
+	j->retain_now = now_ns;
+	pthread_cond_signal(&j->wake);
+	while (j->retain_gen_done < gen)
+		pthread_cond_wait(&j->done, &j->mu);
+	int64_t r = j->retain_result;
+	pthread_mutex_unlock(&j->mu);
+	return r;
+}
+
+void store_journal_get_stats(struct store_journal *j, struct store_journal_stats *out)
+{
+	pthread_mutex_lock(&j->mu);
+	*out = j->st;
+	out->queue_len = j->qlen;
+	out->queue_bytes = j->qbytes;
+	out->first_pos = j->first_pos;
+	out->durable_pos = j->durable_pos;
+	out->last_pos = j->next_pos - 1;
+	out->rows = j->rows;
+	out->bytes = j->bytes;
+	out->index_keys = j->idx.count;
+	pthread_mutex_unlock(&j->mu);
+}
+
+/* ------------------------------------------------------------------ */
+/* reading                                                            */
+
+/* Fill r from the current row of s (ROW_COLS) and verify its length and
+ * SHA-256; NULL if sound, else what is wrong. r->bytes points into the
+ * statement: valid until the next step. */
+static const char *row_decode(struct sha *h, sqlite3_stmt *s, struct store_rec *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->pos = (uint64_t)sqlite3_column_int64(s, 0);
+	const char *o = (const char *)sqlite3_column_text(s, 1);
+	snprintf(r->origin, sizeof(r->origin), "%s", o ? o : "");
+	r->seq = (uint64_t)sqlite3_column_int64(s, 2);
+	r->kind = (uint32_t)sqlite3_column_int64(s, 3);
+	r->flags = (uint32_t)sqlite3_column_int64(s, 4);
+	const char *rel = (const char *)sqlite3_column_text(s, 5);
+	snprintf(r->release, sizeof(r->release), "%s", rel ? rel : "");
+	r->data_ns = sqlite3_column_int64(s, 6);
+	r->accept_ns = sqlite3_column_int64(s, 7);
+	const char *fp = (const char *)sqlite3_column_text(s, 8);
+	snprintf(r->from_peer, sizeof(r->from_peer), "%s", fp ? fp : "");
+	r->from_pos = (uint64_t)sqlite3_column_int64(s, 9);
+	int64_t len = sqlite3_column_int64(s, 10);
+	r->bytes = sqlite3_column_blob(s, 12);
+	int blen = sqlite3_column_bytes(s, 12);
+	r->len = (size_t)blen;
+	r->durable = true;
+	if (len != blen || blen == 0 || !r->bytes)
+		return "stored length does not match the bytes";
+	if (sqlite3_column_bytes(s, 11) == J_SHA_LEN) {
+		uint8_t want[J_SHA_LEN];
+		row_sha(h, r->pos, r->origin, r->seq, r->bytes, r->len, want);
+		if (memcmp(want, sqlite3_column_blob(s, 11), J_SHA_LEN) != 0)
+			return "SHA-256 mismatch";
+	}
+	return NULL;
+}
+
+/* Fill r from the current row of s and verify it (length, SHA-256).
+ * r->bytes points into the statement: valid until the next step. */
+static int row_load(struct store_journal *j, sqlite3_stmt *s, struct store_rec *r)
+{
+	const char *why = row_decode(&j->r_sha, s, r);
+	if (!why)
+		return 0;
+	pthread_mutex_lock(&j->mu);
+	j->st.read_errors++;
+	pthread_mutex_unlock(&j->mu);
+	mw_log_kv(j->log, MW_LOG_ERROR, MOD, "journal row corrupt",
+	          (struct mw_log_field[]){
+	              MW_LOG_INT("pos", (int64_t)r->pos), MW_LOG_STR("origin", r->origin),
+	              MW_LOG_INT("seq", (int64_t)r->seq), MW_LOG_STR("reason", why)},
+	          4);
+	return -MW_EJOURNAL;
+}
+
+/* Deliver up to `room` committed rows with pos in [*pos, d]. Sets *pos
+ * past each delivered row. Returns rows delivered (>= 0) with *stop set
+ * to fn's nonzero result or a read error, or < 0 on an SQLite error. */
+static int read_sql(struct store_journal *j, uint64_t *pos, uint64_t d, size_t room,
+                    store_read_fn fn, void *ud, int *stop)
+{
+	size_t want = room < J_READ_BATCH ? room : J_READ_BATCH;
+	sqlite3_stmt *s = j->r_range;
+	sqlite3_bind_int64(s, 1, (int64_t)*pos);
+	sqlite3_bind_int64(s, 2, (int64_t)d);
+	sqlite3_bind_int64(s, 3, (int64_t)want);
+	int rc, n = 0;
+	*stop = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_rec r;
+		int e = row_load(j, s, &r);
+		if (e) {
+			*stop = e;
+			break;
+		}
+		int f = fn(ud, &r);
+		if (f < 0) {
+			*stop = f;
+			break;
+		}
+		n++;
+		*pos = r.pos + 1;
+		if (f > 0) {
+			*stop = f;
+			break;
+		}
+	}
+	sqlite3_reset(s);
+	if (!*stop && rc != SQLITE_DONE)
+		return map_sqlite(rc);
+	if (!*stop && (size_t)n < want)
+		*pos = d + 1; /* rows up to d deleted by retention meanwhile */
+	return n;
+}
+
+int store_journal_read(struct store_journal *j, uint64_t from_pos, unsigned flags, size_t max_recs,
+                       store_read_fn fn, void *ud, uint64_t *next_pos)
+{
+	if (!j || !fn)
+		return -EINVAL;
+	uint64_t pos = from_pos ? from_pos : 1;
+	size_t limit = max_recs ? max_recs : SIZE_MAX;
+	size_t got = 0;
+	int ret = 0;
+	struct pend *copies[J_PEND_BATCH];
+	pthread_mutex_lock(&j->rmu);
+	while (got < limit) {
+		pthread_mutex_lock(&j->mu);
+		uint64_t d = j->durable_pos;
+		if (pos < j->first_pos)
+			pos = j->first_pos;
+		pthread_mutex_unlock(&j->mu);
+		if (pos <= d) {
+			int stop = 0;
+			int n = read_sql(j, &pos, d, limit - got, fn, ud, &stop);
+			if (n < 0) {
+				ret = n;
+				break;
+			}
+			got += (size_t)n;
+			if (stop < 0)
+				ret = stop;
+			if (stop)
+				break;
+			continue;
+		}
+		if (!(flags & STORE_READ_PENDING))
+			break;
+		/* copy a batch of pending records out under mu, deliver without it */
+		size_t nc = 0;
+		bool again = false;
+		pthread_mutex_lock(&j->mu);
+		struct pend *p = j->head;
+		while (p && (!p->pos || p->pos < pos))
+			p = p->next;
+		if (pos <= j->durable_pos)
+			again = true; /* committed while we looked: read it from SQLite */
+		for (; !again && p && nc < J_PEND_BATCH && got + nc < limit; p = p->next) {
+			if (!p->pos)
+				continue;
+			struct pend *c = malloc(sizeof(*c) + p->rec.len);
+			if (!c) {
+				ret = -ENOMEM;
+				break;
+			}
+			memcpy(c, p, sizeof(*c) + p->rec.len);
+			c->rec.bytes = c->data;
+			copies[nc++] = c;
+		}
+		pthread_mutex_unlock(&j->mu);
+		if (again)
+			continue;
+		int stop = 0;
+		for (size_t i = 0; i < nc && !stop; i++) {
+			stop = fn(ud, &copies[i]->rec);
+			if (stop >= 0) {
+				got++;
+				pos = copies[i]->pos + 1;
+			}
+		}
+		for (size_t k = 0; k < nc; k++)
+			free(copies[k]);
+		if (stop < 0 && !ret)
+			ret = stop;
+		if (ret || stop || nc == 0)
+			break;
+	}
+	pthread_mutex_unlock(&j->rmu);
+	if (next_pos)
+		*next_pos = pos;
+	return ret ? ret : (int)(got > INT_MAX ? INT_MAX : got);
+}
+
+/* ------------------------------------------------------------------ */
+/* offline check                                                      */
+
+static void rep_problem(struct store_check_report *rep, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void rep_problem(struct store_check_report *rep, const char *fmt, ...)
+{
+	rep->problems++;
+	if (rep->first_problem[0])
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(rep->first_problem, sizeof(rep->first_problem), fmt, ap);
+	va_end(ap);
+}
+
+/* Per-origin seq ranges and gaps, from the UNIQUE(origin, seq) index. */
+static int check_origins(sqlite3 *db, struct store_check_report *rep)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT origin, seq FROM env ORDER BY origin, seq", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return map_sqlite(sqlite3_errcode(db));
+	struct store_check_origin *cur = NULL;
+	uint64_t prev = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *o = (const char *)sqlite3_column_text(st, 0);
+		uint64_t seq = (uint64_t)sqlite3_column_int64(st, 1);
+		if (!o)
+			o = "";
+		if (!cur || strcmp(cur->origin, o) != 0) {
+			if (rep->n_origins >= STORE_CHECK_ORIGINS_MAX) {
+				rep->origins_truncated = true;
+				cur = NULL;
+				continue;
+			}
+			cur = &rep->origins[rep->n_origins++];
+			memset(cur, 0, sizeof(*cur));
+			snprintf(cur->origin, sizeof(cur->origin), "%s", o);
+			cur->seq_min = seq;
+		} else if (seq > prev + 1) {
+			if (cur->n_gaps < STORE_CHECK_GAPS_SHOWN) {
+				cur->gap_lo[cur->n_gaps] = prev + 1;
+				cur->gap_hi[cur->n_gaps] = seq - 1;
+			}
+			cur->n_gaps++;
+			cur->missing += seq - prev - 1;
+		}
+		cur->rows++;
+		cur->seq_max = seq;
+		prev = seq;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return map_sqlite(rc);
+	if (sqlite3_prepare_v2(db, "SELECT origin, seq FROM origin_floor", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return map_sqlite(sqlite3_errcode(db));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *o = (const char *)sqlite3_column_text(st, 0);
+		for (size_t i = 0; o && i < rep->n_origins; i++)
+			if (strcmp(rep->origins[i].origin, o) == 0)
+				rep->origins[i].floor = (uint64_t)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : map_sqlite(rc);
+}
+
+int store_journal_check(const char *path, struct store_check_report *rep, struct mw_errbuf *err)
+{
+	if (!path || !rep)
+		return -EINVAL;
+	struct stat sb;
+	if (stat(path, &sb) != 0) {
+		int e = errno;
+		mw_errbuf_set(err, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	memset(rep, 0, sizeof(*rep));
+	rep->file_bytes = (uint64_t)sb.st_size;
+	char walp[PATH_MAX];
+	snprintf(walp, sizeof(walp), "%s-wal", path);
+	if (stat(walp, &sb) == 0)
+		rep->wal_bytes = (uint64_t)sb.st_size;
+	if (rep->file_bytes == 0) {
+		mw_errbuf_set(err, "%s: empty file, not a journal", path);
+		return -MW_EJOURNAL;
+	}
+	sqlite3 *db = NULL;
+	int rc = open_db(path, SQLITE_OPEN_READONLY, NULL, &db, err);
+	if (rc)
+		return rc;
+	bool empty = false;
+	rc = check_identity(db, &empty, err);
+	if (!rc && empty) {
+		mw_errbuf_set(err, "%s: an empty SQLite database, not a journal", path);
+		rc = -MW_EJOURNAL;
+	}
+	if (rc) {
+		char m[sizeof(err->msg)];
+		if (err) {
+			snprintf(m, sizeof(m), "%s", err->msg);
+			mw_errbuf_set(err, "%s: %s", path, m);
+		}
+		if (rc == -EIO || rc == -EBUSY) {
+			/* unreadable header: report as corruption with SQLite's words */
+			rc = -MW_EJOURNAL;
+		}
+		sqlite3_close(db);
+		return rc;
+	}
+	rep->format_version = J_FORMAT;
+	char first[512] = "";
+	bool ok = false;
+	check_quick(db, true, first, sizeof(first), &ok);
+	rep->sqlite_ok = ok;
+	if (!ok)
+		rep_problem(rep, "%s", first);
+
+	struct mw_errbuf merr = {{0}};
+	if (load_meta(db, &rep->next_pos, &rep->pos_min, &merr) != 0) {
+		rep_problem(rep, "%s", merr.msg);
+		rep->pos_min = 0;
+	}
+	uint64_t first_pos = rep->pos_min;
+	struct scan_out so;
+	memset(&so, 0, sizeof(so));
+	if (scan_rows(db, true, NULL, &so) != 0 && !so.first[0])
+		snprintf(so.first, sizeof(so.first), "row scan failed");
+	rep->rows = so.rows;
+	rep->bytes = so.bytes;
+	rep->pos_min = so.rows ? so.pos_min : 0;
+	rep->pos_max = so.rows ? so.pos_max : 0;
+	rep->hashed = so.hashed;
+	rep->hash_bad = so.hash_bad;
+	rep->len_bad = so.len_bad;
+	rep->pos_gaps = so.pos_gaps;
+	rep->dup_keys = so.dup_keys;
+	uint64_t sp = scan_problems(&so);
+	if (sp || so.first[0]) {
+		if (!rep->first_problem[0])
+			snprintf(rep->first_problem, sizeof(rep->first_problem), "%s", so.first);
+		rep->problems += sp ? sp : 1;
+	}
+	if (rep->next_pos && so.rows &&
+	    (so.pos_min != first_pos || so.pos_max + 1 != rep->next_pos))
+		rep_problem(rep,
+		            "rows hold pos %" PRIu64 "..%" PRIu64 " but meta says %" PRIu64
+		            "..%" PRIu64,
+		            so.pos_min, so.pos_max, first_pos, rep->next_pos - 1);
+	if (rep->next_pos && !so.rows && first_pos != rep->next_pos)
+		rep_problem(rep, "no rows but pos %" PRIu64 "..%" PRIu64 " should be present",
+		            first_pos, rep->next_pos - 1);
+	if (check_origins(db, rep) != 0)
+		rep_problem(rep, "cannot list origins: %s", sqlite3_errmsg(db));
+
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT peer, rx, acked FROM peer ORDER BY peer", -1, &st,
+	                       NULL) == SQLITE_OK) {
+		int s;
+		while ((s = sqlite3_step(st)) == SQLITE_ROW && rep->n_peers < STORE_PEERS_MAX) {
+			struct store_check_peer *p = &rep->peers[rep->n_peers++];
+			const char *nm = (const char *)sqlite3_column_text(st, 0);
+			snprintf(p->peer, sizeof(p->peer), "%s", nm ? nm : "");
+			p->rx = (uint64_t)sqlite3_column_int64(st, 1);
+			p->acked = (uint64_t)sqlite3_column_int64(st, 2);
+			if (rep->next_pos && p->acked >= rep->next_pos)
+				rep_problem(rep,
+				            "peer %s acknowledged pos %" PRIu64
+				            " beyond the journal's end %" PRIu64,
+				            p->peer, p->acked, rep->next_pos - 1);
+		}
+		if (s != SQLITE_DONE && s != SQLITE_ROW)
+			rep_problem(rep, "reading peers: %s", sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+	} else {
+		rep_problem(rep, "no peer table: %s", sqlite3_errmsg(db));
+	}
+	sqlite3_close(db);
+	return 0;
+}
+
+int store_journal_dump_file(const char *path, uint64_t from_pos, store_read_fn fn, void *ud,
+                            struct mw_errbuf *err)
+{
+	if (!path || !fn)
+		return -EINVAL;
+	struct stat sb;
+	if (stat(path, &sb) != 0) {
+		int e = errno;
+		mw_errbuf_set(err, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	struct sha h = {0};
+	int rc = open_db(path, SQLITE_OPEN_READONLY, NULL, &db, err);
+	if (rc)
+		return rc;
+	bool empty = false;
+	rc = check_identity(db, &empty, err);
+	if (!rc && empty) {
+		mw_errbuf_set(err, "an empty SQLite database, not a journal");
+		rc = -MW_EJOURNAL;
+	}
+	if (rc)
+		goto out;
+	char sql[256];
+	snprintf(sql, sizeof(sql), "SELECT %s FROM env WHERE pos >= ?1 ORDER BY pos", ROW_COLS);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		mw_errbuf_set(err, "%s", sqlite3_errmsg(db));
+		rc = -MW_EJOURNAL;
+		goto out;
+	}
+	if (sha_init(&h) != 0) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, from_pos > INT64_MAX ? INT64_MAX : (int64_t)from_pos);
+	int64_t n = 0;
+	int s;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_rec r;
+		const char *why = row_decode(&h, st, &r);
+		if (why) {
+			mw_errbuf_set(err, "pos %" PRIu64 " (%s,%" PRIu64 "): %s", r.pos, r.origin,
+			              r.seq, why);
+			rc = -MW_EJOURNAL;
+			goto out;
+		}
+		int f = fn(ud, &r);
+		if (f < 0) {
+			rc = f;
+			goto out;
+		}
+		n++;
+		if (f > 0)
+			break;
+	}
+	if (s != SQLITE_ROW && s != SQLITE_DONE) {
+		mw_errbuf_set(err, "%s", sqlite3_errmsg(db));
+		rc = map_sqlite(s);
+		goto out;
+	}
+	rc = n > INT_MAX ? INT_MAX : (int)n;
+out:
+	if (rc < 0 && err) {
+		char m[sizeof(err->msg)];
+		snprintf(m, sizeof(m), "%s", err->msg);
+		if (strncmp(m, path, strlen(path)) != 0)
+			mw_errbuf_set(err, "%s: %s", path, m);
+	}
+	sha_finish(&h);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return rc;
+}

@@ -1,0 +1,312 @@
+/*
+ * wire/envelope.c - Envelope and EnvelopeBody encoding, decoding and
+ * validation (message layout in proto/mwlink.proto, rules in envelope.h
+ * and docs/protocol.md).
+ *
+ * Decoding is two-stage, as the bytes are: the outer Envelope gives the
+ * body bytes and the Auth; the body bytes are then decoded on their own.
+ * The body bytes a caller gets back are the ones that were received,
+ * never a re-encoding, because they are what the origin signed.
+ *
+ * Invariants:
+ *  1. A decoded envelope has passed every field rule; anything else
+ *     returns -MW_EDECODE or -MW_EFIELD and allocates nothing that
+ *     outlives the call.
+ *  2. Encoding validates first and appends nothing on failure.
+ */
+#include "wire/envelope.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "wire/frame.h"
+#include "wire/mwlink.pb-c.h"
+
+const char *wire_kind_str(int kind)
+{
+	switch (kind) {
+	case WIRE_KIND_OBSERVATION:
+		return "OBSERVATION";
+	case WIRE_KIND_TRACK:
+		return "TRACK";
+	case WIRE_KIND_ALERT:
+		return "ALERT";
+	default:
+		return "?";
+	}
+}
+
+static bool kind_valid(int k)
+{
+	return k >= WIRE_KIND_OBSERVATION && k <= WIRE_KIND_ALERT;
+}
+
+int wire_body_check(const struct wire_body *b)
+{
+	if (!b || !wire_nation_valid(b->origin) || b->seq == 0 || !kind_valid((int)b->kind))
+		return -MW_EFIELD;
+	if (b->n_release == 0 || b->n_release > WIRE_MAX_RELEASE)
+		return -MW_EFIELD;
+	for (uint32_t i = 0; i < b->n_release; i++) {
+		if (!wire_nation_valid(b->release[i]))
+			return -MW_EFIELD;
+		for (uint32_t j = 0; j < i; j++)
+			if (memcmp(b->release[i], b->release[j], MW_NATION_LEN) == 0)
+				return -MW_EFIELD;
+	}
+	if (b->data_t_ns <= 0)
+		return -MW_EFIELD;
+	if (!b->payload || b->payload_len == 0 || b->payload_len > WIRE_MAX_BODY)
+		return -MW_EFIELD;
+	return 0;
+}
+
+bool wire_body_releasable_to(const struct wire_body *b, const char *nation)
+{
+	if (!b || !nation)
+		return false;
+	for (uint32_t i = 0; i < b->n_release && i < WIRE_MAX_RELEASE; i++)
+		if (strncmp(b->release[i], nation, MW_NATION_LEN) == 0)
+			return true;
+	return false;
+}
+
+int wire_body_encode(const struct wire_body *b, struct mw_buf *out)
+{
+	if (!out)
+		return -EINVAL;
+	int rc = wire_body_check(b);
+	if (rc < 0)
+		return rc;
+	char *rel[WIRE_MAX_RELEASE];
+	for (uint32_t i = 0; i < b->n_release; i++)
+		rel[i] = (char *)b->release[i];
+	Mwlink__EnvelopeBody m = MWLINK__ENVELOPE_BODY__INIT;
+	m.origin = (char *)b->origin;
+	m.has_seq = 1;
+	m.seq = b->seq;
+	m.has_kind = 1;
+	m.kind = (Mwlink__Kind)b->kind;
+	m.n_releasable_to = b->n_release;
+	m.releasable_to = rel;
+	m.has_exercise = 1;
+	m.exercise = b->exercise;
+	m.has_data_t_ns = 1;
+	m.data_t_ns = b->data_t_ns;
+	m.has_payload = 1;
+	m.payload.data = (uint8_t *)b->payload;
+	m.payload.len = b->payload_len;
+	if (protobuf_c_message_get_packed_size(&m.base) > WIRE_MAX_BODY)
+		return -EMSGSIZE;
+	return wire_msg_encode(&m.base, out);
+}
+
+/* Fill *out from a decoded body message; validate. */
+static int body_from_msg(const Mwlink__EnvelopeBody *m, struct wire_body *out)
+{
+	struct wire_body b;
+	memset(&b, 0, sizeof(b));
+	if (!m->origin || !wire_nation_valid(m->origin))
+		return -MW_EFIELD;
+	memcpy(b.origin, m->origin, MW_NATION_LEN);
+	if (!m->has_seq || !m->has_kind || !m->has_exercise || !m->has_data_t_ns || !m->has_payload)
+		return -MW_EFIELD;
+	b.seq = m->seq;
+	if (!kind_valid((int)m->kind))
+		return -MW_EFIELD;
+	b.kind = (enum wire_kind)m->kind;
+	if (m->n_releasable_to == 0 || m->n_releasable_to > WIRE_MAX_RELEASE)
+		return -MW_EFIELD;
+	b.n_release = (uint32_t)m->n_releasable_to;
+	for (size_t i = 0; i < m->n_releasable_to; i++) {
+		if (!wire_nation_valid(m->releasable_to[i]))
+			return -MW_EFIELD;
+		memcpy(b.release[i], m->releasable_to[i], MW_NATION_LEN);
+	}
+	b.exercise = m->exercise;
+	b.data_t_ns = m->data_t_ns;
+	b.payload = m->payload.data;
+	b.payload_len = m->payload.len;
+	int rc = wire_body_check(&b);
+	if (rc < 0)
+		return rc;
+	*out = b;
+	return 0;
+}
+
+int wire_body_decode(const uint8_t *p, size_t n, struct wire_body *out, void **storage)
+{
+	if ((!p && n) || !out || !storage)
+		return -EINVAL;
+	if (n == 0 || n > WIRE_MAX_BODY)
+		return -MW_EFIELD;
+	Mwlink__EnvelopeBody *m = mwlink__envelope_body__unpack(NULL, n, p);
+	if (!m)
+		return -MW_EDECODE;
+	int rc = wire_msg_sane(&m->base);
+	if (rc == 0)
+		rc = body_from_msg(m, out);
+	if (rc < 0) {
+		mwlink__envelope_body__free_unpacked(m, NULL);
+		return rc;
+	}
+	*storage = m;
+	return 0;
+}
+
+void wire_body_storage_free(void *storage)
+{
+	if (storage)
+		mwlink__envelope_body__free_unpacked(storage, NULL);
+}
+
+/* The Envelope message over caller storage (a, proof live as long as e). */
+static int envelope_msg(const uint8_t *body, size_t body_len, const struct wire_auth *auth,
+                        Mwlink__Envelope *e, Mwlink__Auth *a, ProtobufCBinaryData *proof)
+{
+	if (!body || !auth || body_len == 0)
+		return -EINVAL;
+	if (body_len > WIRE_MAX_BODY || auth->proof_len > WIRE_MERKLE_MAX_DEPTH)
+		return -MW_EFIELD;
+	for (uint32_t i = 0; i < auth->proof_len; i++) {
+		proof[i].data = (uint8_t *)auth->proof[i];
+		proof[i].len = WIRE_HASH_LEN;
+	}
+	mwlink__auth__init(a);
+	a->has_signature = 1;
+	a->signature.data = (uint8_t *)auth->signature;
+	a->signature.len = WIRE_SIG_LEN;
+	a->has_root = 1;
+	a->root.data = (uint8_t *)auth->root;
+	a->root.len = WIRE_HASH_LEN;
+	a->has_leaf_index = 1;
+	a->leaf_index = auth->leaf_index;
+	a->has_leaf_count = 1;
+	a->leaf_count = auth->leaf_count;
+	a->n_proof = auth->proof_len;
+	a->proof = auth->proof_len ? proof : NULL;
+	mwlink__envelope__init(e);
+	e->has_body = 1;
+	e->body.data = (uint8_t *)body;
+	e->body.len = body_len;
+	e->auth = a;
+	return 0;
+}
+
+int wire_envelope_encode(const uint8_t *body, size_t body_len, const struct wire_auth *auth,
+                         struct mw_buf *out)
+{
+	Mwlink__Envelope e;
+	Mwlink__Auth a;
+	ProtobufCBinaryData proof[WIRE_MERKLE_MAX_DEPTH];
+	if (!out)
+		return -EINVAL;
+	int rc = envelope_msg(body, body_len, auth, &e, &a, proof);
+	return rc < 0 ? rc : wire_msg_encode(&e.base, out);
+}
+
+int wire_envelope_frame(const uint8_t *body, size_t body_len, const struct wire_auth *auth,
+                        struct mw_buf *out)
+{
+	Mwlink__Envelope e;
+	Mwlink__Auth a;
+	ProtobufCBinaryData proof[WIRE_MERKLE_MAX_DEPTH];
+	if (!out)
+		return -EINVAL;
+	int rc = envelope_msg(body, body_len, auth, &e, &a, proof);
+	return rc < 0 ? rc : wire_msg_frame(WIRE_FT_ENVELOPE, &e.base, out);
+}
+
+struct env_storage {
+	Mwlink__Envelope *env;
+	Mwlink__EnvelopeBody *body;
+};
+
+static int auth_from_msg(const Mwlink__Auth *a, struct wire_auth *out)
+{
+	if (!a)
+		return -MW_EFIELD;
+	if (!a->has_signature || a->signature.len != WIRE_SIG_LEN)
+		return -MW_EFIELD;
+	if (!a->has_root || a->root.len != WIRE_HASH_LEN)
+		return -MW_EFIELD;
+	if (!a->has_leaf_count || a->leaf_count == 0 || a->leaf_count > WIRE_MERKLE_MAX_LEAVES)
+		return -MW_EFIELD;
+	if (!a->has_leaf_index || a->leaf_index >= a->leaf_count)
+		return -MW_EFIELD;
+	if (a->n_proof > WIRE_MERKLE_MAX_DEPTH)
+		return -MW_EFIELD;
+	for (size_t i = 0; i < a->n_proof; i++)
+		if (a->proof[i].len != WIRE_HASH_LEN)
+			return -MW_EFIELD;
+	memcpy(out->signature, a->signature.data, WIRE_SIG_LEN);
+	memcpy(out->root, a->root.data, WIRE_HASH_LEN);
+	out->leaf_index = a->leaf_index;
+	out->leaf_count = a->leaf_count;
+	out->proof_len = (uint32_t)a->n_proof;
+	for (size_t i = 0; i < a->n_proof; i++)
+		memcpy(out->proof[i], a->proof[i].data, WIRE_HASH_LEN);
+	return 0;
+}
+
+int wire_envelope_decode(const uint8_t *p, size_t n, struct wire_envelope *out)
+{
+	if ((!p && n) || !out)
+		return -EINVAL;
+	struct env_storage *st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	struct wire_envelope e;
+	memset(&e, 0, sizeof(e));
+	int rc = -MW_EDECODE;
+	st->env = mwlink__envelope__unpack(NULL, n, p);
+	if (!st->env || wire_msg_sane(&st->env->base) < 0)
+		goto fail;
+	rc = -MW_EFIELD;
+	if (!st->env->has_body || st->env->body.len == 0 || st->env->body.len > WIRE_MAX_BODY)
+		goto fail;
+	rc = auth_from_msg(st->env->auth, &e.auth);
+	if (rc < 0)
+		goto fail;
+	e.body = st->env->body.data;
+	e.body_len = st->env->body.len;
+	st->body = mwlink__envelope_body__unpack(NULL, e.body_len, e.body);
+	if (!st->body || wire_msg_sane(&st->body->base) < 0) {
+		rc = -MW_EDECODE;
+		goto fail;
+	}
+	rc = body_from_msg(st->body, &e.hdr);
+	if (rc < 0)
+		goto fail;
+	e.storage = st;
+	*out = e;
+	return 0;
+fail:
+	if (st->body)
+		mwlink__envelope_body__free_unpacked(st->body, NULL);
+	if (st->env)
+		mwlink__envelope__free_unpacked(st->env, NULL);
+	free(st);
+	return rc;
+}
+
+void wire_envelope_finish(struct wire_envelope *e)
+{
+	if (!e || !e->storage)
+		return;
+	struct env_storage *st = e->storage;
+	mwlink__envelope_body__free_unpacked(st->body, NULL);
+	mwlink__envelope__free_unpacked(st->env, NULL);
+	free(st);
+	memset(e, 0, sizeof(*e));
+}
+
+int wire_verify(const struct wire_keyring *kr, struct wire_sigcache *cache,
+                const struct wire_envelope *e)
+{
+	if (!e || !e->storage)
+		return -EINVAL;
+	return wire_verify_body(kr, cache, e->hdr.origin, e->body, e->body_len, &e->auth);
+}

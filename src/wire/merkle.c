@@ -1,0 +1,218 @@
+/*
+ * wire/merkle.c - Merkle tree over envelope bodies (construction in
+ * merkle.h; docs/protocol.md "Origin authentication").
+ *
+ * Level k has width w_k: w_0 = count, w_{k+1} = ceil(w_k / 2), up to the
+ * level of width 1 (the root). Node i of level k+1 is
+ *     H(0x01 || n_k[2i] || n_k[2i+1])   if 2i+1 < w_k
+ *     n_k[2i]                           otherwise (carried up, odd width)
+ * On the way up from leaf index i, level k contributes a proof entry iff
+ * the node has a sibling: i is odd (sibling i-1, on the left) or i+1 < w_k
+ * (sibling i+1, on the right).
+ *
+ * Invariants:
+ *  1. count in 1..WIRE_MERKLE_MAX_LEAVES, so at most 17 levels and 16
+ *     proof entries.
+ *  2. The proof length is fixed by (index, count); a proof of any other
+ *     length is rejected before any hashing.
+ */
+#include "wire/merkle.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
+#include "core/err.h"
+
+int wire_hasher_init(struct wire_hasher *h)
+{
+	h->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	h->ctx = EVP_MD_CTX_new();
+	if (!h->md || !h->ctx) {
+		int rc = h->md ? -ENOMEM : -EIO;
+		wire_hasher_finish(h);
+		ERR_clear_error();
+		return rc;
+	}
+	return 0;
+}
+
+void wire_hasher_finish(struct wire_hasher *h)
+{
+	if (!h)
+		return;
+	EVP_MD_CTX_free(h->ctx);
+	EVP_MD_free(h->md);
+	h->ctx = NULL;
+	h->md = NULL;
+}
+
+/* SHA-256(prefix || a || b); b may be NULL. */
+static int hash3(struct wire_hasher *h, uint8_t prefix, const uint8_t *a, size_t alen,
+                 const uint8_t *b, size_t blen, uint8_t out[WIRE_HASH_LEN])
+{
+	uint8_t d[WIRE_HASH_LEN];
+	unsigned int olen = 0;
+	if (EVP_DigestInit_ex2(h->ctx, h->md, NULL) != 1 ||
+	    EVP_DigestUpdate(h->ctx, &prefix, 1) != 1 ||
+	    (alen && EVP_DigestUpdate(h->ctx, a, alen) != 1) ||
+	    (blen && EVP_DigestUpdate(h->ctx, b, blen) != 1) ||
+	    EVP_DigestFinal_ex(h->ctx, d, &olen) != 1 || olen != WIRE_HASH_LEN) {
+		ERR_clear_error();
+		return -EIO;
+	}
+	memcpy(out, d, WIRE_HASH_LEN);
+	return 0;
+}
+
+/* Use h, or set up tmp and use that. */
+static int hasher_get(struct wire_hasher **h, struct wire_hasher *tmp)
+{
+	if (*h)
+		return 0;
+	int rc = wire_hasher_init(tmp);
+	if (rc == 0)
+		*h = tmp;
+	return rc;
+}
+
+int wire_merkle_leaf(struct wire_hasher *h, const uint8_t *body, size_t len,
+                     uint8_t out[WIRE_HASH_LEN])
+{
+	struct wire_hasher tmp = {0};
+	if (!body && len)
+		return -EINVAL;
+	int rc = hasher_get(&h, &tmp);
+	if (rc == 0)
+		rc = hash3(h, 0x00, body, len, NULL, 0, out);
+	wire_hasher_finish(&tmp);
+	return rc;
+}
+
+static int node_hash(struct wire_hasher *h, const uint8_t *left, const uint8_t *right,
+                     uint8_t out[WIRE_HASH_LEN])
+{
+	return hash3(h, 0x01, left, WIRE_HASH_LEN, right, WIRE_HASH_LEN, out);
+}
+
+int wire_merkle_proof_len(uint32_t index, uint32_t count)
+{
+	if (count == 0 || count > WIRE_MERKLE_MAX_LEAVES || index >= count)
+		return -EINVAL;
+	int len = 0;
+	for (uint32_t w = count, i = index; w > 1; w = (w + 1) / 2, i /= 2)
+		if ((i & 1) || i + 1 < w)
+			len++;
+	return len;
+}
+
+int wire_merkle_root_from_proof(struct wire_hasher *hs, const uint8_t leaf[WIRE_HASH_LEN],
+                                uint32_t index, uint32_t count,
+                                const uint8_t (*proof)[WIRE_HASH_LEN], size_t proof_len,
+                                uint8_t root[WIRE_HASH_LEN])
+{
+	int want = wire_merkle_proof_len(index, count);
+	if (want < 0)
+		return want;
+	if (proof_len != (size_t)want || (proof_len && !proof))
+		return -MW_EPROOF;
+	struct wire_hasher tmp = {0};
+	int rc = hasher_get(&hs, &tmp);
+	uint8_t h[WIRE_HASH_LEN];
+	memcpy(h, leaf, WIRE_HASH_LEN);
+	size_t k = 0;
+	for (uint32_t w = count, i = index; rc == 0 && w > 1; w = (w + 1) / 2, i /= 2) {
+		if (i & 1)
+			rc = node_hash(hs, proof[k++], h, h);
+		else if (i + 1 < w)
+			rc = node_hash(hs, h, proof[k++], h);
+		/* else: carried up unchanged */
+	}
+	wire_hasher_finish(&tmp);
+	if (rc == 0)
+		memcpy(root, h, WIRE_HASH_LEN);
+	return rc;
+}
+
+int wire_merkle_build(struct wire_hasher *hs, struct wire_merkle *t,
+                      const uint8_t (*leaves)[WIRE_HASH_LEN], uint32_t count)
+{
+	if (!t || !leaves || count == 0 || count > WIRE_MERKLE_MAX_LEAVES)
+		return -EINVAL;
+	struct wire_merkle m;
+	memset(&m, 0, sizeof(m));
+	size_t total = 0;
+	uint32_t w = count;
+	for (;;) {
+		m.width[m.n_levels] = w;
+		m.offset[m.n_levels] = total;
+		total += w;
+		m.n_levels++;
+		if (w == 1)
+			break;
+		w = (w + 1) / 2;
+	}
+	struct wire_hasher tmp = {0};
+	int rc = hasher_get(&hs, &tmp);
+	if (rc < 0)
+		return rc;
+	m.nodes = malloc(total * WIRE_HASH_LEN);
+	if (!m.nodes) {
+		wire_hasher_finish(&tmp);
+		return -ENOMEM;
+	}
+	m.count = count;
+	memcpy(m.nodes, leaves, (size_t)count * WIRE_HASH_LEN);
+	for (uint32_t k = 0; rc == 0 && k + 1 < m.n_levels; k++) {
+		uint8_t(*lo)[WIRE_HASH_LEN] = m.nodes + m.offset[k];
+		uint8_t(*hi)[WIRE_HASH_LEN] = m.nodes + m.offset[k + 1];
+		for (uint32_t i = 0; i < m.width[k + 1]; i++) {
+			if (2 * i + 1 < m.width[k])
+				rc = node_hash(hs, lo[2 * i], lo[2 * i + 1], hi[i]);
+			else
+				memcpy(hi[i], lo[2 * i], WIRE_HASH_LEN);
+			if (rc < 0)
+				break;
+		}
+	}
+	wire_hasher_finish(&tmp);
+	if (rc < 0) {
+		free(m.nodes);
+		return rc;
+	}
+	*t = m;
+	return 0;
+}
+
+void wire_merkle_finish(struct wire_merkle *t)
+{
+	if (!t)
+		return;
+	free(t->nodes);
+	memset(t, 0, sizeof(*t));
+}
+
+const uint8_t *wire_merkle_root(const struct wire_merkle *t)
+{
+	return t->nodes[t->offset[t->n_levels - 1]];
+}
+
+int wire_merkle_proof(const struct wire_merkle *t, uint32_t index, uint8_t (*proof)[WIRE_HASH_LEN])
+{
+	if (!t || !t->nodes || index >= t->count)
+		return -EINVAL;
+	int len = 0;
+	uint32_t i = index;
+	for (uint32_t k = 0; k + 1 < t->n_levels; k++, i /= 2) {
+		const uint8_t(*lvl)[WIRE_HASH_LEN] =
+		    (const uint8_t(*)[WIRE_HASH_LEN])(t->nodes + t->offset[k]);
+		if (i & 1)
+			memcpy(proof[len++], lvl[i - 1], WIRE_HASH_LEN);
+		else if (i + 1 < t->width[k])
+			memcpy(proof[len++], lvl[i + 1], WIRE_HASH_LEN);
+	}
+	return len;
+}

@@ -1,0 +1,1978 @@
+/*
+ * tests/unit/test_store.c - store/journal: group commit, duplicates,
+ * cursors, durability under kill -9, corruption, full disk, retention.
+ *
+ * Every test works in its own temporary directory under $TMPDIR (or /tmp),
+ * removed at the end. Randomness uses fixed seeds.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "core/err.h"
+#include "core/time.h"
+#include "store/journal.h"
+
+/* ---- helpers ---- */
+
+struct tdir {
+	char dir[256];
+	char db[300];
+};
+
+static void tdir_make(struct tdir *t)
+{
+	const char *base = getenv("TMPDIR");
+	snprintf(t->dir, sizeof(t->dir), "%s/mwstore-XXXXXX", base && *base ? base : "/tmp");
+	if (!mkdtemp(t->dir))
+		fail_msg("mkdtemp %s: %s", t->dir, strerror(errno));
+	snprintf(t->db, sizeof(t->db), "%s/journal.db", t->dir);
+}
+
+static void tdir_rm(struct tdir *t)
+{
+	DIR *d = opendir(t->dir);
+	if (d) {
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			if (e->d_name[0] == '.')
+				continue;
+			char p[600];
+			snprintf(p, sizeof(p), "%s/%s", t->dir, e->d_name);
+			unlink(p);
+		}
+		closedir(d);
+	}
+	rmdir(t->dir);
+}
+
+/* Deterministic envelope bytes for (origin, seq): a marker then a PRNG stream. */
+static size_t env_bytes(const char *origin, uint64_t seq, size_t len, uint8_t *out)
+{
+	uint64_t x = seq * UINT64_C(0x9E3779B97F4A7C15) + (uint64_t)origin[0] * 131 + 7;
+	for (size_t i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		out[i] = (uint8_t)x;
+	}
+	return len;
+}
+
+static uint8_t g_buf[70000];
+
+static struct store_rec mkrec(const char *origin, uint64_t seq, const char *from, uint64_t from_pos,
+                              size_t len)
+{
+	struct store_rec r;
+	memset(&r, 0, sizeof(r));
+	snprintf(r.origin, sizeof(r.origin), "%s", origin);
+	r.seq = seq;
+	r.kind = (uint32_t)(seq % 3) + 1;
+	r.flags = seq % 5 == 0 ? STORE_F_EXERCISE : 0;
+	snprintf(r.release, sizeof(r.release), "JPN,ROK,USA");
+	r.data_ns = INT64_C(1702944000) * MW_NS_PER_S + (int64_t)(seq % 1000000) * MW_NS_PER_MS;
+	r.accept_ns = r.data_ns + 5 * MW_NS_PER_MS;
+	if (from) {
+		snprintf(r.from_peer, sizeof(r.from_peer), "%s", from);
+		r.from_pos = from_pos;
+	}
+	env_bytes(origin, seq, len, g_buf);
+	r.bytes = g_buf;
+	r.len = len;
+	return r;
+}
+
+static struct store_journal_opts default_opts(const char *path)
+{
+	struct store_journal_opts o;
+	memset(&o, 0, sizeof(o));
+	o.path = path;
+	o.hash_rows = true;
+	return o;
+}
+
+static struct store_journal *jopen(const struct store_journal_opts *o)
+{
+	struct store_journal *j = NULL;
+	struct mw_errbuf e = {{0}};
+	int rc = store_journal_open(o, &j, &e);
+	if (rc)
+		fail_msg("open %s: %s (%s)", o->path, mw_errname(rc), e.msg);
+	return j;
+}
+
+static void append_ok(struct store_journal *j, const struct store_rec *r, uint64_t want_pos)
+{
+	uint64_t pos = 0;
+	int rc = store_journal_append(j, r, &pos);
+	if (rc)
+		fail_msg("append (%s,%llu): %s", r->origin, (unsigned long long)r->seq,
+		         mw_errname(rc));
+	if (want_pos && pos != want_pos)
+		fail_msg("append (%s,%llu): pos %llu, want %llu", r->origin,
+		         (unsigned long long)r->seq, (unsigned long long)pos,
+		         (unsigned long long)want_pos);
+}
+
+static void sync_ok(struct store_journal *j)
+{
+	int rc = store_journal_sync(j, 30 * MW_NS_PER_S);
+	if (rc)
+		fail_msg("sync: %s", mw_errname(rc));
+}
+
+/* Collects what a read delivers. */
+struct coll {
+	size_t n, cap;
+	struct store_rec *recs; /* bytes not kept */
+	uint8_t bad;            /* bytes differing from env_bytes() */
+	size_t stop_after;      /* return 1 after this many, 0 = never */
+};
+
+static int coll_fn(void *ud, const struct store_rec *r)
+{
+	struct coll *c = ud;
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 64;
+		c->recs = realloc(c->recs, c->cap * sizeof(*c->recs));
+	}
+	c->recs[c->n] = *r;
+	c->recs[c->n].bytes = NULL;
+	uint8_t want[70000];
+	env_bytes(r->origin, r->seq, r->len, want);
+	if (memcmp(want, r->bytes, r->len) != 0)
+		c->bad = 1;
+	c->n++;
+	return c->stop_after && c->n >= c->stop_after ? 1 : 0;
+}
+
+static void coll_free(struct coll *c)
+{
+	free(c->recs);
+	memset(c, 0, sizeof(*c));
+}
+
+/* A second connection that holds the write lock, so the journal cannot commit. */
+static sqlite3 *block_writes(const char *path)
+{
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	char *msg = NULL;
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("blocker BEGIN IMMEDIATE: %s", msg);
+	return db;
+}
+
+static void unblock_writes(sqlite3 *db)
+{
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* ---- basic behaviour ---- */
+
+static void append_commit_read_in_journal_order(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	struct store_journal *j = jopen(&o);
+	for (uint64_t i = 1; i <= 300; i++) {
+		struct store_rec r =
+		    i % 2 ? mkrec("ROK", i, NULL, 0, 64 + i) : mkrec("USA", i, "USA", i * 10, 256);
+		append_ok(j, &r, i);
+	}
+	/* pending records are readable at once, in order */
+	struct coll c = {0};
+	uint64_t next = 0;
+	int n = store_journal_read(j, 1, STORE_READ_PENDING, 0, coll_fn, &c, &next);
+	assert_int_equal(n, 300);
+	assert_int_equal(next, 301);
+	for (size_t i = 0; i < c.n; i++)
+		if (c.recs[i].pos != i + 1)
+			fail_msg("pending read: record %zu has pos %llu", i,
+			         (unsigned long long)c.recs[i].pos);
+	assert_false(c.bad);
+	coll_free(&c);
+	sync_ok(j);
+	assert_int_equal(store_journal_durable_pos(j), 300);
+	n = store_journal_read(j, 1, 0, 0, coll_fn, &c, &next);
+	assert_int_equal(n, 300);
+	for (size_t i = 0; i < c.n; i++) {
+		const struct store_rec *r = &c.recs[i];
+		struct store_rec w = (i + 1) % 2 ? mkrec("ROK", i + 1, NULL, 0, 64 + i + 1)
+		                                 : mkrec("USA", i + 1, "USA", (i + 1) * 10, 256);
+		if (r->pos != i + 1 || strcmp(r->origin, w.origin) || r->seq != w.seq ||
+		    r->kind != w.kind || r->flags != w.flags || strcmp(r->release, w.release) ||
+		    r->data_ns != w.data_ns || r->accept_ns != w.accept_ns ||
+		    strcmp(r->from_peer, w.from_peer) || r->from_pos != w.from_pos ||
+		    r->len != w.len || !r->durable)
+			fail_msg("record %zu differs: pos %llu origin %s seq %llu len %zu", i,
+			         (unsigned long long)r->pos, r->origin, (unsigned long long)r->seq,
+			         r->len);
+	}
+	assert_false(c.bad);
+	coll_free(&c);
+	/* partial reads resume where they stopped */
+	c.stop_after = 7;
+	n = store_journal_read(j, 100, 0, 0, coll_fn, &c, &next);
+	assert_int_equal(n, 7);
+	assert_int_equal(next, 107);
+	coll_free(&c);
+	n = store_journal_read(j, 295, 0, 3, coll_fn, &c, &next);
+	assert_int_equal(n, 3);
+	assert_int_equal(next, 298);
+	coll_free(&c);
+	uint64_t ms = 0;
+	assert_int_equal(store_journal_origin_max_seq(j, "ROK", &ms), 0);
+	assert_int_equal(ms, 299);
+	assert_int_equal(store_journal_origin_max_seq(j, "JPN", &ms), -ENOENT);
+	store_journal_free(j);
+	tdir_rm(&t);
+}
+
+static void bad_input_is_refused_with_its_code(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	o.max_record_bytes = 1000;
+	struct store_journal *j = jopen(&o);
+	struct store_rec r = mkrec("ROK", 1, NULL, 0, 10);
+	snprintf(r.origin, sizeof(r.origin), "R O K");
+	assert_int_equal(store_journal_append(j, &r, NULL), -EINVAL);
+	r = mkrec("ROK", 0, NULL, 0, 10);
+	assert_int_equal(store_journal_append(j, &r, NULL), -EINVAL);
+	r = mkrec("ROK", (uint64_t)INT64_MAX + 1, NULL, 0, 10);
+	assert_int_equal(store_journal_append(j, &r, NULL), -EINVAL);
+	r = mkrec("ROK", 1, NULL, 0, 1001);
+	assert_int_equal(store_journal_append(j, &r, NULL), -EMSGSIZE);
+	r = mkrec("ROK", 1, NULL, 0, 0);
+	assert_int_equal(store_journal_append(j, &r, NULL), -EMSGSIZE);
+	assert_int_equal(store_journal_note_rx(j, "", 5), -EINVAL);
+	assert_int_equal(store_journal_set_peer_acked(j, "USA", 1),
+	                 -ERANGE); /* nothing journaled */
+	r = mkrec("ROK", 1, NULL, 0, 1000);
+	append_ok(j, &r, 1);
+	/* a second writer on the same file is refused */
+	struct store_journal *j2 = NULL;
+	struct mw_errbuf e = {{0}};
+	assert_int_equal(store_journal_open(&o, &j2, &e), -EBUSY);
+	assert_null(j2);
+	assert_non_null(strstr(e.msg, "in use"));
+	store_journal_free(j);
+	store_journal_free(NULL);
+	tdir_rm(&t);
+}
+
+static void duplicates_are_refused_pending_committed_and_after_reopen(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	struct store_journal *j = jopen(&o);
+	sqlite3 *blk = block_writes(t.db);
+	struct store_rec r = mkrec("ROK", 42, NULL, 0, 100);
+	append_ok(j, &r, 1);
+	/* still pending (commits are blocked) */
+	assert_int_equal(store_journal_durable_pos(j), 0);
+	uint64_t pos = 777;
+	assert_int_equal(store_journal_append(j, &r, &pos), -MW_EREPLAY);
+	assert_int_equal(pos, 777); /* out-parameter untouched */
+	/* same seq, other origin: a different envelope */
+	r = mkrec("JPN", 42, "USA", 3, 100);
+	append_ok(j, &r, 2);
+	unblock_writes(blk);
+	sync_ok(j);
+	r = mkrec("ROK", 42, "USA", 9, 100);
+	assert_int_equal(store_journal_append(j, &r, NULL), -MW_EREPLAY);
+	struct store_journal_stats st;
+	store_journal_get_stats(j, &st);
+	assert_int_equal(st.duplicates, 2);
+	assert_int_equal(st.appends, 2);
+	store_journal_free(j);
+	j = jopen(&o);
+	assert_int_equal(store_journal_append(j, &r, NULL), -MW_EREPLAY);
+	r = mkrec("JPN", 42, NULL, 0, 100);
+	assert_int_equal(store_journal_append(j, &r, NULL), -MW_EREPLAY);
+	r = mkrec("JPN", 43, NULL, 0, 100);
+	append_ok(j, &r, 3);
+	sync_ok(j);
+	store_journal_free(j);
+	tdir_rm(&t);
+}
+
+static void group_commit_puts_many_appends_in_few_transactions(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	struct store_journal *j = jopen(&o);
+	const uint64_t n = 5000;
+	for (uint64_t i = 1; i <= n; i++) {
+		struct store_rec r = mkrec("ROK", i, NULL, 0, 256);
+		append_ok(j, &r, i);
+	}
+	sync_ok(j);
+	struct store_journal_stats st;
+	store_journal_get_stats(j, &st);
+	printf("  group commit: %llu records in %llu commits, largest group %llu, "
+	       "commit p50 <= %llu us, p99 <= %llu us\n",
+	       (unsigned long long)st.committed_records, (unsigned long long)st.commits,
+	       (unsigned long long)st.group_max,
+	       (unsigned long long)store_journal_lat_quantile_us(&st, 0.5),
+	       (unsigned long long)store_journal_lat_quantile_us(&st, 0.99));
+	assert_int_equal(st.committed_records, n);
+	/* each commit fsyncs while appends only queue, so groups form; even on
+	 * a RAM disk a commit costs several appends */
+	if (st.commits * 2 > n)
+		fail_msg("%llu commits for %llu appends: not grouping",
+		         (unsigned long long)st.commits, (unsigned long long)n);
+
+	/* deterministic: while another connection holds the write lock the
+	 * thread waits in BEGIN with the group it took (the first append or
+	 * few); everything appended meanwhile must go in ONE next commit */
+	sqlite3 *blk = block_writes(t.db);
+	for (uint64_t i = n + 1; i <= n + 1000; i++) {
+		struct store_rec r = mkrec("ROK", i, NULL, 0, 256);
+		append_ok(j, &r, i);
+	}
+	sleep_ms(20);
+	unblock_writes(blk);
+	sync_ok(j);
+	struct store_journal_stats st2;
+	store_journal_get_stats(j, &st2);
+	assert_int_equal(st2.committed_records - st.committed_records, 1000);
+	if (st2.commits - st.commits > 2)
+		fail_msg("1000 queued appends took %llu commits, want <= 2",
+		         (unsigned long long)(st2.commits - st.commits));
+	assert_true(st2.group_max >= 990);
+	store_journal_free(j);
+	tdir_rm(&t);
+}
+
+struct racer {
+	struct store_journal *j;
+	uint64_t n;
+	int err;
+};
+
+static void *racer_main(void *arg)
+{
+	struct racer *rc = arg;
+	uint8_t buf[512];
+	for (uint64_t i = 1; i <= rc->n;) {
+		struct store_rec r;
+		memset(&r, 0, sizeof(r));
+		snprintf(r.origin, sizeof(r.origin), "ROK");
+		r.seq = i;
+		size_t len = 16 + (size_t)(i % 300);
+		env_bytes("ROK", i, len, buf);
+		r.bytes = buf;
+		r.len = len;
+		int e = store_journal_append(rc->j, &r, NULL);
+		if (e == -ENOBUFS) {
+			sleep_ms(1);
+			continue;
+		}
+		if (e) {
+			rc->err = e;
+			return NULL;
+		}
+		i++;
+		if (i % 97 == 0)
+			sched_yield();
+	}
+	return NULL;
+}
+
+struct order_check {
+	uint64_t next;
+	uint64_t bad;
+	uint64_t pending_seen;
+};
+
+static int order_fn(void *ud, const struct store_rec *r)
+{
+	struct order_check *oc = ud;
+	uint8_t want[512];
+	env_bytes("ROK", r->seq, r->len, want);
+	if (r->pos != oc->next || r->seq != r->pos || r->len != 16 + r->seq % 300 ||
+	    memcmp(want, r->bytes, r->len) != 0)
+		oc->bad++;
+	if (!r->durable)
+		oc->pending_seen++;
+	oc->next = r->pos + 1;
+	return 0;
+}
+
+static void pending_reads_see_every_record_once_in_order_while_commits_race(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	o.queue_max = 3000;
+	o.group_max = 500; /* many commits, so many commit/read interleavings */
+	struct store_journal *j = jopen(&o);
+	struct racer rc = {.j = j, .n = 20000};
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, racer_main, &rc), 0);
+	struct order_check oc = {.next = 1};
+	uint64_t cursor = 1;
+	int64_t end = mw_time_mono_ns() + 60 * MW_NS_PER_S;
+	while (cursor <= rc.n && mw_time_mono_ns() < end) {
+		int n =
+		    store_journal_read(j, cursor, STORE_READ_PENDING, 300, order_fn, &oc, &cursor);
+		if (n < 0)
+			fail_msg("read: %s", mw_errname(n));
+	}
+	pthread_join(th, NULL);
+	assert_int_equal(rc.err, 0);
+	if (oc.bad || cursor != rc.n + 1)
+		fail_msg("%llu records out of order or damaged; cursor %llu",
+		         (unsigned long long)oc.bad, (unsigned long long)cursor);
+	struct store_journal_stats st;
+	sync_ok(j);
+	store_journal_get_stats(j, &st);
+	printf("  racing reads: %llu records, %llu seen before durable, %llu commits\n",
+	       (unsigned long long)rc.n, (unsigned long long)oc.pending_seen,
+	       (unsigned long long)st.commits);
+	/* the same from committed rows only */
+	struct order_check oc2 = {.next = 1};
+	assert_int_equal(store_journal_read(j, 1, 0, 0, order_fn, &oc2, NULL), (int)rc.n);
+	assert_int_equal(oc2.bad, 0);
+	store_journal_free(j);
+	tdir_rm(&t);
+}
+
+/* Open a separate connection and count rows with pos <= upto. */
+static int64_t rows_on_disk(const char *path, uint64_t upto)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int64_t n = -1;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		goto out;
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM env WHERE pos <= ?", -1, &st, NULL) !=
+	    SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, (int64_t)upto);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+struct rxlog {
+	char peer[8][STORE_NAME_MAX];
+	uint64_t rx[8];
+	int n;
+};
+
+static void rx_cb(void *ud, const char *peer, uint64_t rx)
+{
+	struct rxlog *l = ud;
+	if (l->n < 8) {
+		snprintf(l->peer[l->n], STORE_NAME_MAX, "%s", peer);
+		l->rx[l->n] = rx;
+	}
+	l->n++;
+}
+
+static void durable_pos_advances_only_after_commit(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	struct store_journal *j = jopen(&o);
+	struct store_rec r = mkrec("ROK", 1, NULL, 0, 50);
+	append_ok(j, &r, 1);
+	sync_ok(j);
+	struct rxlog l = {0};
+	uint64_t d = 0;
+	store_journal_drain(j, &d, rx_cb, &l);
+	assert_int_equal(d, 1);
+
+	sqlite3 *blk = block_writes(t.db);
+	for (uint64_t i = 2; i <= 20; i++) {
+		r = mkrec("USA", i, "USA", 100 + i, 50);
+		append_ok(j, &r, i);
+	}
+	assert_int_equal(store_journal_note_rx(j, "USA", 200), 0);
+	sleep_ms(150);
+	/* the journal thread is stuck in BEGIN: nothing new may count as durable */
+	assert_int_equal(store_journal_durable_pos(j), 1);
+	assert_int_equal(store_journal_last_pos(j), 20);
+	l.n = 0;
+	int na = store_journal_drain(j, &d, rx_cb, &l);
+	assert_int_equal(na, 0);
+	assert_int_equal(d, 1);
+	uint64_t rx = 99;
+	assert_int_equal(store_journal_peer_rx(j, "USA", &rx), 0);
+	assert_int_equal(rx, 0);
+	assert_int_equal(rows_on_disk(t.db, 20), 1);
+	/* pending records are visible as not durable */
+	struct coll c = {0};
+	assert_int_equal(store_journal_read(j, 1, STORE_READ_PENDING, 0, coll_fn, &c, NULL), 20);
+	assert_true(c.recs[0].durable);
+	assert_false(c.recs[5].durable);
+	coll_free(&c);
+	assert_int_equal(store_journal_read(j, 1, 0, 0, coll_fn, &c, NULL), 1);
+	coll_free(&c);
+	unblock_writes(blk);
+
+	/* wait for the notification like the event loop does */
+	struct pollfd pfd = {.fd = store_journal_notify_fd(j), .events = POLLIN};
+	uint64_t deadline = (uint64_t)mw_time_mono_ns() + 10 * (uint64_t)MW_NS_PER_S;
+	d = 0;
+	while (d < 20 && (uint64_t)mw_time_mono_ns() < deadline) {
+		poll(&pfd, 1, 100);
+		store_journal_drain(j, &d, rx_cb, &l);
+		/* whatever drain says is durable must be on disk for another reader */
+		int64_t on_disk = rows_on_disk(t.db, d);
+		if (on_disk != (int64_t)d)
+			fail_msg("durable pos %llu but %lld rows on disk", (unsigned long long)d,
+			         (long long)on_disk);
+	}
+	assert_int_equal(d, 20);
+	/* one report per commit that advanced USA's cursor, rising, ending at the note */
+	assert_true(l.n >= 1 && l.n <= 8);
+	for (int i = 0; i < l.n; i++) {
+		assert_string_equal(l.peer[i], "USA");
+		if (i && l.rx[i] <= l.rx[i - 1])
+			fail_msg("rx went %llu -> %llu", (unsigned long long)l.rx[i - 1],
+			         (unsigned long long)l.rx[i]);
+	}
+	assert_int_equal(l.rx[l.n - 1], 200);
+	l.n = 0;
+	assert_int_equal(store_journal_drain(j, &d, rx_cb, &l), 0); /* reported once */
+	store_journal_free(j);
+	tdir_rm(&t);
+}
+
+static void peer_cursors_are_stored_with_the_envelopes_and_survive_reopen(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	struct store_journal *j = jopen(&o);
+	for (uint64_t i = 1; i <= 10; i++) {
+		struct store_rec r = mkrec("JPN", i, "USA", 1000 + i, 80);
+		append_ok(j, &r, i);
+	}
+	struct store_rec r = mkrec("ROK", 5, "JPN", 77, 80);
+	append_ok(j, &r, 11);
+	/* a duplicate still advances the sender's cursor, via note_rx */
+	r = mkrec("JPN", 3, "JPN", 78, 80);
+	assert_int_equal(store_journal_append(j, &r, NULL), -MW_EREPLAY);
+	assert_int_equal(store_journal_note_rx(j, "JPN", 78), 0);
+	sync_ok(j);
+	uint64_t rx = 0;
+	assert_int_equal(store_journal_peer_rx(j, "USA", &rx), 0);
+	assert_int_equal(rx, 1010);
+	assert_int_equal(store_journal_peer_rx(j, "JPN", &rx), 0);
+	assert_int_equal(rx, 78);
+	assert_int_equal(store_journal_peer_rx(j, "CAN", &rx), -ENOENT);
+	assert_int_equal(store_journal_set_peer_acked(j, "USA", 9), 0);
+	assert_int_equal(store_journal_set_peer_acked(j, "USA", 4), 0); /* never backwards */
+	uint64_t ack = 0;
+	assert_int_equal(store_journal_peer_acked(j, "USA", &ack), 0);
+	assert_int_equal(ack, 9);
+	store_journal_free(j); /* writes the lazy acked cursor */
+	j = jopen(&o);
+	assert_int_equal(store_journal_peer_rx(j, "USA", &rx), 0);
+	assert_int_equal(rx, 1010);
+	assert_int_equal(store_journal_peer_rx(j, "JPN", &rx), 0);
+	assert_int_equal(rx, 78);
+	assert_int_equal(store_journal_peer_acked(j, "USA", &ack), 0);
+	assert_int_equal(ack, 9);
+	assert_int_equal(store_journal_durable_pos(j), 11);
+	/* appends continue the pos sequence */
+	r = mkrec("ROK", 6, NULL, 0, 80);
+	append_ok(j, &r, 12);
+	sync_ok(j);
+	struct coll c = {0};
+	assert_int_equal(store_journal_read(j, 0, 0, 0, coll_fn, &c, NULL), 12);
+	assert_false(c.bad);
+	coll_free(&c);
+	store_journal_free(j);
+	tdir_rm(&t);
+}
+
+/* ---- kill -9 ---- */
+
+/* Child: append forever (as if receiving from peer USA, from_pos = seq),
+ * report each durable pos on the pipe as the loop would ack it. */
+static void kill_child(const char *path, int wfd, unsigned seed)
+{
+	struct store_journal_opts o = default_opts(path);
+	o.queue_max = 2000;
+	struct store_journal *j = NULL;
+	if (store_journal_open(&o, &j, NULL) != 0)
+		_exit(3);
+	uint64_t seq = 0, reported = 0;
+	srand(seed);
+	struct pollfd pfd = {.fd = store_journal_notify_fd(j), .events = POLLIN};
+	for (;;) {
+		int burst = 1 + rand() % 200;
+		for (int i = 0; i < burst; i++) {
+			struct store_rec r =
+			    mkrec("ROK", seq + 1, "USA", seq + 1, 32 + (size_t)((seq * 37) % 600));
+			int rc = store_journal_append(j, &r, NULL);
+			if (rc == -ENOBUFS)
+				break;
+			if (rc)
+				_exit(4);
+			seq++;
+		}
+		poll(&pfd, 1, 5);
+		uint64_t d = 0;
+		store_journal_drain(j, &d, NULL, NULL);
+		if (d > reported) {
+			reported = d;
+			if (write(wfd, &d, sizeof(d)) != sizeof(d))
+				_exit(5);
+		}
+	}
+}
+
+static void kill_9_loses_nothing_acknowledged(void **state)
+{
+	(void)state;
+	const unsigned seeds[] = {11, 23, 37, 41, 59};
+	for (size_t it = 0; it < sizeof(seeds) / sizeof(seeds[0]); it++) {
+		struct tdir t;
+		tdir_make(&t);
+		int p[2];
+		assert_int_equal(pipe(p), 0);
+		srand(seeds[it]);
+		int kill_after = 3 + rand() % 40; /* durable reports before the kill */
+		int extra_us = rand() % 3000;
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			close(p[0]);
+			kill_child(t.db, p[1], seeds[it]);
+			_exit(0);
+		}
+		close(p[1]);
+		uint64_t last = 0, d;
+		int reports = 0;
+		while (reports < kill_after && read(p[0], &d, sizeof(d)) == sizeof(d)) {
+			last = d;
+			reports++;
+		}
+		usleep((useconds_t)extra_us);
+		kill(pid, SIGKILL);
+		/* reports already in the pipe were acknowledged too */
+		while (read(p[0], &d, sizeof(d)) == sizeof(d))
+			last = d;
+		close(p[0]);
+		int status = 0;
+		waitpid(pid, &status, 0);
+		if (!WIFSIGNALED(status))
+			fail_msg("child exited with %d before the kill", WEXITSTATUS(status));
+
+		struct store_journal_opts o = default_opts(t.db);
+		o.check = STORE_CHECK_FULL;
+		struct store_journal *j = jopen(&o);
+		uint64_t dp = store_journal_durable_pos(j);
+		if (dp < last)
+			fail_msg("seed %u: child reported pos %llu durable, reopened journal ends "
+			         "at %llu",
+			         seeds[it], (unsigned long long)last, (unsigned long long)dp);
+		struct coll c = {0};
+		int n = store_journal_read(j, 1, 0, 0, coll_fn, &c, NULL);
+		assert_int_equal(n, (int)dp);
+		for (size_t i = 0; i < c.n; i++)
+			if (c.recs[i].pos != i + 1 || c.recs[i].seq != i + 1)
+				fail_msg("seed %u: record %zu is pos %llu seq %llu", seeds[it], i,
+				         (unsigned long long)c.recs[i].pos,
+				         (unsigned long long)c.recs[i].seq);
+		assert_false(c.bad);
+		coll_free(&c);
+		/* the rx cursor was committed with exactly these envelopes */
+		uint64_t rx = 0;
+		if (dp) {
+			assert_int_equal(store_journal_peer_rx(j, "USA", &rx), 0);
+			if (rx != dp)
+				fail_msg("seed %u: peer rx %llu but %llu envelopes from it",
+				         seeds[it], (unsigned long long)rx, (unsigned long long)dp);
+		}
+		printf("  kill -9 seed %u: %d acks seen, acked through %llu, recovered %llu\n",
+		       seeds[it], reports, (unsigned long long)last, (unsigned long long)dp);
+		store_journal_free(j);
+		struct store_check_report *rep = calloc(1, sizeof(*rep));
+		assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
+		if (rep->problems)
+			fail_msg("check after kill: %s", rep->first_problem);
+		free(rep);
+		tdir_rm(&t);
+	}
+}
+
+/* ---- corruption ---- */
+
+static void make_journal(const char *path, uint64_t n, size_t len)
+{
+	struct store_journal_opts o = default_opts(path);
+	struct store_journal *j = jopen(&o);
+	for (uint64_t i = 1; i <= n; i++) {
+		struct store_rec r = mkrec("ROK", i, "USA", i, len);
+		append_ok(j, &r, i);
+	}
+	sync_ok(j);
+	store_journal_free(j); /* last connection: checkpoints into the main file */
+}
+
+static int open_err(const char *path, enum store_check_level lvl, struct mw_errbuf *e)
+{
+	struct store_journal_opts o = default_opts(path);
+	o.check = lvl;
+	struct store_journal *j = NULL;
+	int rc = store_journal_open(&o, &j, e);
+	if (rc == 0) {
+		assert_non_null(j);
+		store_journal_free(j);
+	} else {
+		assert_null(j);
+	}
+	return rc;
+}
+
+static long file_size(const char *p)
+{
+	struct stat sb;
+	return stat(p, &sb) == 0 ? (long)sb.st_size : -1;
+}
+
+static void patch_file(const char *p, long off, const void *bytes, size_t n)
+{
+	int fd = open(p, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, bytes, n, off), (ssize_t)n);
+	close(fd);
+}
+
+/* Offset of the envelope bytes of (ROK, seq) in the file. */
+static long find_env(const char *path, uint64_t seq, size_t len)
+{
+	long sz = file_size(path);
+	uint8_t *f = malloc((size_t)sz), want[64];
+	FILE *fp = fopen(path, "rb");
+	assert_int_equal(fread(f, 1, (size_t)sz, fp), (size_t)sz);
+	fclose(fp);
+	uint8_t full[4096];
+	env_bytes("ROK", seq, len, full);
+	memcpy(want, full, sizeof(want));
+	long at = -1;
+	for (long i = 0; i + 64 <= sz; i++)
+		if (memcmp(f + i, want, 64) == 0) {
+			at = i;
+			break;
+		}
+	free(f);
+	return at;
+}
+
+static void corrupt_files_give_a_clear_error_not_a_crash(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct mw_errbuf e;
+
+	/* 1. a flipped byte inside one envelope: caught by the row SHA-256 */
+	make_journal(t.db, 200, 300);
+	long at = find_env(t.db, 123, 300);
+	assert_true(at > 0);
+	uint8_t x = 0x5a;
+	patch_file(t.db, at + 100, &x, 1);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(open_err(t.db, STORE_CHECK_FULL, &e), -MW_EJOURNAL);
+	if (!strstr(e.msg, "SHA-256 mismatch") || !strstr(e.msg, "pos 123"))
+		fail_msg("message does not name the row: %s", e.msg);
+	/* quick open succeeds, but reading that row fails loudly */
+	struct store_journal_opts o = default_opts(t.db);
+	struct store_journal *j = jopen(&o);
+	struct coll c = {0};
+	uint64_t next = 0;
+	int n = store_journal_read(j, 1, 0, 0, coll_fn, &c, &next);
+	assert_int_equal(n, -MW_EJOURNAL);
+	assert_int_equal(c.n, 122);
+	assert_int_equal(next, 123);
+	coll_free(&c);
+	struct store_journal_stats st;
+	store_journal_get_stats(j, &st);
+	assert_int_equal(st.read_errors, 1);
+	store_journal_free(j);
+	struct store_check_report *rep = calloc(1, sizeof(*rep));
+	assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
+	assert_int_equal(rep->hash_bad, 1);
+	assert_true(rep->problems >= 1);
+	tdir_rm(&t);
+
+	/* 2. truncated to half */
+	tdir_make(&t);
+	make_journal(t.db, 400, 500);
+	long sz = file_size(t.db);
+	assert_int_equal(truncate(t.db, sz / 2), 0);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(open_err(t.db, STORE_CHECK_QUICK, &e), -MW_EJOURNAL);
+	assert_true(strlen(e.msg) > 10);
+	printf("  truncated: %s\n", e.msg);
+	assert_non_null(strstr(e.msg, "malformed"));
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(store_journal_check(t.db, rep, &e), -MW_EJOURNAL);
+	assert_non_null(strstr(e.msg, "malformed"));
+	tdir_rm(&t);
+
+	/* 3. garbage over b-tree pages (every page after the first few) */
+	tdir_make(&t);
+	make_journal(t.db, 400, 500);
+	sz = file_size(t.db);
+	uint8_t junk[4096];
+	srand(7);
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (uint8_t)rand();
+	for (long pg = 2; pg * 4096 < sz; pg += 5)
+		patch_file(t.db, pg * 4096, junk, 64);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(open_err(t.db, STORE_CHECK_QUICK, &e), -MW_EJOURNAL);
+	printf("  garbage pages: %s\n", e.msg);
+	assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
+	assert_false(rep->sqlite_ok);
+	tdir_rm(&t);
+
+	/* 4. header overwritten: not a database */
+	tdir_make(&t);
+	make_journal(t.db, 10, 100);
+	patch_file(t.db, 0, junk, 100);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(open_err(t.db, STORE_CHECK_QUICK, &e), -MW_EJOURNAL);
+	printf("  header: %s\n", e.msg);
+	assert_int_equal(store_journal_check(t.db, rep, &e), -MW_EJOURNAL);
+	tdir_rm(&t);
+
+	/* 5. someone else's SQLite database */
+	tdir_make(&t);
+	sqlite3 *db = NULL;
+	sqlite3_open(t.db, &db);
+	sqlite3_exec(db, "CREATE TABLE x(a); INSERT INTO x VALUES(1)", NULL, NULL, NULL);
+	sqlite3_close(db);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(open_err(t.db, STORE_CHECK_QUICK, &e), -MW_EJOURNAL);
+	assert_non_null(strstr(e.msg, "not an mwlink journal"));
+	tdir_rm(&t);
+
+	/* 6. a row deleted behind our back: pos no longer contiguous */
+	tdir_make(&t);
+	make_journal(t.db, 50, 100);
+	sqlite3_open(t.db, &db);
+	sqlite3_exec(db, "DELETE FROM env WHERE pos = 20", NULL, NULL, NULL);
+	sqlite3_close(db);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(open_err(t.db, STORE_CHECK_QUICK, &e), -MW_EJOURNAL);
+	assert_non_null(strstr(e.msg, "pos not contiguous: 21 follows 19"));
+	assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
+	assert_int_equal(rep->pos_gaps, 1);
+	tdir_rm(&t);
+
+	/* 7. a length that does not match the stored bytes */
+	tdir_make(&t);
+	make_journal(t.db, 50, 100);
+	sqlite3_open(t.db, &db);
+	sqlite3_exec(db, "UPDATE env SET len = 99 WHERE pos = 7", NULL, NULL, NULL);
+	sqlite3_close(db);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(open_err(t.db, STORE_CHECK_QUICK, &e), -MW_EJOURNAL);
+	assert_non_null(strstr(e.msg, "stored length 99 but 100 bytes"));
+	tdir_rm(&t);
+
+	/* 8. the tail lost after a peer acknowledged it */
+	tdir_make(&t);
+	make_journal(t.db, 50, 100);
+	sqlite3_open(t.db, &db);
+	sqlite3_exec(db,
+	             "INSERT INTO peer VALUES('JPN', 0, 50); DELETE FROM env WHERE pos > 40;"
+	             "UPDATE meta SET val = 41 WHERE key = 'next_pos'",
+	             NULL, NULL, NULL);
+	sqlite3_close(db);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(open_err(t.db, STORE_CHECK_QUICK, &e), -MW_EJOURNAL);
+	assert_non_null(strstr(e.msg, "acknowledged records lost"));
+	tdir_rm(&t);
+
+	/* 9. a table missing */
+	tdir_make(&t);
+	make_journal(t.db, 5, 100);
+	sqlite3_open(t.db, &db);
+	sqlite3_exec(db, "DROP TABLE peer", NULL, NULL, NULL);
+	sqlite3_close(db);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(open_err(t.db, STORE_CHECK_QUICK, &e), -MW_EJOURNAL);
+	assert_non_null(strstr(e.msg, "no such table: peer"));
+	assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
+	assert_true(rep->problems > 0);
+	tdir_rm(&t);
+	free(rep);
+}
+
+/* ---- full disk ---- */
+
+/* Append until the journal reports -ENOSPC; returns records appended. */
+static uint64_t fill_until_enospc(struct store_journal *j, uint64_t *seq, size_t len)
+{
+	uint64_t n = 0;
+	for (int round = 0; round < 2000; round++) {
+		for (int i = 0; i < 20; i++) {
+			struct store_rec r = mkrec("ROK", *seq + 1, "USA", *seq + 1, len);
+			int rc = store_journal_append(j, &r, NULL);
+			if (rc == -ENOBUFS)
+				break;
+			assert_int_equal(rc, 0);
+			(*seq)++;
+			n++;
+		}
+		int rc = store_journal_sync(j, 10 * MW_NS_PER_S);
+		if (rc == -ENOSPC)
+			return n;
+		assert_int_equal(rc, 0);
+	}
+	fail_msg("never ran out of space");
+	return n;
+}
+
+static int sync_retry(struct store_journal *j, int64_t within_ns)
+{
+	int64_t end = mw_time_mono_ns() + within_ns;
+	int rc;
+	do {
+		rc = store_journal_sync(j, 2 * MW_NS_PER_S);
+		if (rc == 0)
+			return 0;
+		sleep_ms(20);
+	} while (mw_time_mono_ns() < end);
+	return rc;
+}
+
+static void check_durable_intact(struct store_journal *j, uint64_t from, uint64_t upto)
+{
+	struct coll c = {0};
+	int n = store_journal_read(j, from, 0, 0, coll_fn, &c, NULL);
+	if (n < 0 || (uint64_t)n != upto - from + 1)
+		fail_msg("read %llu..%llu gave %d", (unsigned long long)from,
+		         (unsigned long long)upto, n);
+	assert_false(c.bad);
+	coll_free(&c);
+}
+
+static void full_disk_by_page_cap_keeps_queue_and_recovers(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	o.max_db_pages = 80; /* 320 KiB */
+	o.hard_bytes = 1;    /* with store_journal_retain: frees space */
+	struct store_journal *j = jopen(&o);
+	uint64_t seq = 0;
+	uint64_t n = fill_until_enospc(j, &seq, 1000);
+	struct store_journal_stats st;
+	store_journal_get_stats(j, &st);
+	printf("  page cap: -ENOSPC after %llu records, %llu durable, %llu queued\n",
+	       (unsigned long long)n, (unsigned long long)st.durable_pos,
+	       (unsigned long long)st.queue_len);
+	assert_true(st.enospc >= 1);
+	assert_int_equal(st.last_err, -ENOSPC);
+	assert_true(st.queue_len > 0);
+	assert_int_equal(st.durable_pos + st.queue_len, seq);
+	uint64_t durable = st.durable_pos;
+	/* nothing committed is lost, and the pending ones are still readable */
+	check_durable_intact(j, 1, durable);
+	struct coll c = {0};
+	assert_int_equal(store_journal_read(j, 1, STORE_READ_PENDING, 0, coll_fn, &c, NULL),
+	                 (int)seq);
+	coll_free(&c);
+	/* an append while full still queues (the queue is the buffer) */
+	struct store_rec r = mkrec("ROK", seq + 1, "USA", seq + 1, 1000);
+	append_ok(j, &r, seq + 1);
+	seq++;
+	/* space returns: retention (hard limit) deletes committed rows */
+	int64_t del = store_journal_retain(j, 0);
+	assert_true(del > 0);
+	assert_int_equal(sync_retry(j, 20 * MW_NS_PER_S), 0);
+	store_journal_get_stats(j, &st);
+	assert_int_equal(st.durable_pos, seq);
+	assert_int_equal(st.queue_len, 0);
+	assert_int_equal(st.last_err, 0);
+	check_durable_intact(j, (uint64_t)del + 1, seq);
+	store_journal_free(j);
+	tdir_rm(&t);
+}
+
+/* In a child with a private mount namespace: a 1 MiB tmpfs, filled by
+ * another file; the journal hits ENOSPC; removing the filler lets the
+ * queued records commit. Exit 0 = pass, 77 = cannot mount (skip). */
+static int tmpfs_child(void)
+{
+	if (unshare(CLONE_NEWNS) != 0)
+		return 77;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		return 77;
+	char dir[] = "/tmp/mwstore-tmpfs-XXXXXX";
+	if (!mkdtemp(dir))
+		return 77;
+	if (mount("tmpfs", dir, "tmpfs", 0, "size=1m") != 0) {
+		rmdir(dir);
+		return 77;
+	}
+	int rc = 1;
+	char db[128], filler[128];
+	snprintf(db, sizeof(db), "%s/journal.db", dir);
+	snprintf(filler, sizeof(filler), "%s/filler", dir);
+	struct store_journal_opts o = default_opts(db);
+	struct store_journal *j = NULL;
+	if (store_journal_open(&o, &j, NULL) != 0)
+		goto out;
+	/* leave ~200 KiB free */
+	int fd = open(filler, O_WRONLY | O_CREAT, 0600);
+	static uint8_t blk[4096];
+	while (write(fd, blk, sizeof(blk)) == sizeof(blk)) {
+		struct stat sb;
+		fstat(fd, &sb);
+		if (sb.st_size >= 800 * 1024)
+			break;
+	}
+	close(fd);
+	uint64_t seq = 0, n = 0;
+	int err = 0;
+	for (int round = 0; round < 1000 && !err; round++) {
+		for (int i = 0; i < 10; i++) {
+			struct store_rec r = mkrec("ROK", seq + 1, NULL, 0, 2000);
+			if (store_journal_append(j, &r, NULL) != 0)
+				break;
+			seq++;
+			n++;
+		}
+		err = store_journal_sync(j, 10 * MW_NS_PER_S);
+	}
+	struct store_journal_stats st;
+	store_journal_get_stats(j, &st);
+	if (err != -ENOSPC || st.queue_len == 0) {
+		fprintf(stderr,
+		        "tmpfs: expected -ENOSPC with records queued, got %s, %llu queued\n",
+		        mw_errname(err), (unsigned long long)st.queue_len);
+		goto out_j;
+	}
+	uint64_t durable = st.durable_pos;
+	unlink(filler);
+	if (sync_retry(j, 20 * MW_NS_PER_S) != 0) {
+		fprintf(stderr, "tmpfs: did not recover after space returned\n");
+		goto out_j;
+	}
+	store_journal_get_stats(j, &st);
+	if (st.durable_pos != seq) {
+		fprintf(stderr, "tmpfs: durable %llu, want %llu\n",
+		        (unsigned long long)st.durable_pos, (unsigned long long)seq);
+		goto out_j;
+	}
+	struct coll c = {0};
+	int got = store_journal_read(j, 1, 0, 0, coll_fn, &c, NULL);
+	if (got != (int)seq || c.bad) {
+		fprintf(stderr, "tmpfs: read %d of %llu\n", got, (unsigned long long)seq);
+		coll_free(&c);
+		goto out_j;
+	}
+	coll_free(&c);
+	fprintf(stderr,
+	        "  tmpfs: -ENOSPC at %llu durable of %llu; all %llu durable after space returned\n",
+	        (unsigned long long)durable, (unsigned long long)n, (unsigned long long)seq);
+	rc = 0;
+out_j:
+	store_journal_free(j);
+out:
+	unlink(filler);
+	char p[160];
+	snprintf(p, sizeof(p), "%s-wal", db);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", db);
+	unlink(p);
+	unlink(db);
+	umount(dir);
+	rmdir(dir);
+	return rc;
+}
+
+static void full_disk_on_tmpfs_keeps_queue_and_recovers(void **state)
+{
+	(void)state;
+	fflush(stdout);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(tmpfs_child());
+	int status = 0;
+	waitpid(pid, &status, 0);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77)
+		skip(); /* needs CAP_SYS_ADMIN; the page-cap test covers ENOSPC anyway */
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* ---- fault-injecting SQLite VFS: failed fsync, power loss ----
+ *
+ * "mwfi" wraps the default VFS. For the main database and WAL files it
+ * keeps an undo log of every write since that file's last successful
+ * xSync (offset, old bytes, new bytes). fi.cut ("the power goes") makes
+ * every later write, sync, truncate and delete fail. fi_power_loss() then
+ * decides, write by write and with a seeded PRNG, what reached the platter:
+ * the whole write, none of it, or a torn prefix in 512-byte sectors - the
+ * outcomes a disk may produce for writes not yet covered by an fsync.
+ * fi.fail_sync makes xSync fail with SQLITE_IOERR_FSYNC (nothing synced).
+ */
+#define FI_PATHS 8
+
+struct fi_undo {
+	sqlite3_int64 off;
+	int len;     /* bytes written */
+	int old_len; /* of which existed before (the rest was past EOF) */
+	uint8_t *old;
+};
+
+struct fi_path {
+	char name[512];
+	struct fi_undo *u;
+	size_t n, cap;
+	sqlite3_int64 synced_size;
+	bool used;
+};
+
+static struct {
+	pthread_mutex_t mu;
+	sqlite3_vfs vfs;
+	sqlite3_vfs *real;
+	bool registered;
+	bool cut;
+	bool fail_sync;
+	uint64_t writes, cut_after_writes; /* the power goes at that write (0 = never) */
+	uint64_t writes_lost, writes_torn, writes_kept;
+	struct fi_path paths[FI_PATHS];
+} fi = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+struct fi_file {
+	sqlite3_file base;
+	struct fi_path *p;
+	sqlite3_file *real; /* storage follows this struct */
+};
+
+static struct fi_path *fi_path_for(const char *name, sqlite3_file *real)
+{
+	for (int i = 0; i < FI_PATHS; i++)
+		if (fi.paths[i].used && strcmp(fi.paths[i].name, name) == 0)
+			return &fi.paths[i];
+	for (int i = 0; i < FI_PATHS; i++)
+		if (!fi.paths[i].used) {
+			struct fi_path *p = &fi.paths[i];
+			memset(p, 0, sizeof(*p));
+			p->used = true;
+			snprintf(p->name, sizeof(p->name), "%s", name);
+			sqlite3_int64 sz = 0;
+			real->pMethods->xFileSize(real, &sz);
+			p->synced_size = sz; /* what exists at first open is on disk */
+			return p;
+		}
+	return NULL;
+}
+
+static void fi_path_clear(struct fi_path *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->u[i].old);
+	free(p->u);
+	p->u = NULL;
+	p->n = p->cap = 0;
+}
+
+#define FI_REAL(f) (((struct fi_file *)(f))->real)
+
+static int fi_close(sqlite3_file *f)
+{
+	return FI_REAL(f)->pMethods->xClose(FI_REAL(f));
+}
+
+static int fi_read(sqlite3_file *f, void *buf, int amt, sqlite3_int64 off)
+{
+	return FI_REAL(f)->pMethods->xRead(FI_REAL(f), buf, amt, off);
+}
+
+static int fi_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off)
+{
+	struct fi_file *ff = (struct fi_file *)f;
+	pthread_mutex_lock(&fi.mu);
+	if (fi.cut_after_writes && ++fi.writes >= fi.cut_after_writes)
+		fi.cut = true;
+	if (fi.cut) {
+		pthread_mutex_unlock(&fi.mu);
+		return SQLITE_IOERR_WRITE;
+	}
+	if (ff->p) {
+		struct fi_path *p = ff->p;
+		if (p->n == p->cap) {
+			p->cap = p->cap ? p->cap * 2 : 256;
+			p->u = realloc(p->u, p->cap * sizeof(*p->u));
+		}
+		struct fi_undo *u = &p->u[p->n++];
+		sqlite3_int64 sz = 0;
+		ff->real->pMethods->xFileSize(ff->real, &sz);
+		u->off = off;
+		u->len = amt;
+		u->old_len = sz <= off ? 0 : (sz - off >= amt ? amt : (int)(sz - off));
+		u->old = malloc((size_t)amt);
+		memset(u->old, 0, (size_t)amt);
+		if (u->old_len)
+			ff->real->pMethods->xRead(ff->real, u->old, u->old_len, off);
+	}
+	int rc = ff->real->pMethods->xWrite(ff->real, buf, amt, off);
+	pthread_mutex_unlock(&fi.mu);
+	return rc;
+}
+
+static int fi_truncate(sqlite3_file *f, sqlite3_int64 size)
+{
+	struct fi_file *ff = (struct fi_file *)f;
+	pthread_mutex_lock(&fi.mu);
+	int rc = SQLITE_IOERR_TRUNCATE;
+	if (!fi.cut) {
+		rc = ff->real->pMethods->xTruncate(ff->real, size);
+		if (rc == SQLITE_OK && ff->p && ff->p->synced_size > size)
+			ff->p->synced_size = size;
+	}
+	pthread_mutex_unlock(&fi.mu);
+	return rc;
+}
+
+static int fi_sync(sqlite3_file *f, int flags)
+{
+	struct fi_file *ff = (struct fi_file *)f;
+	pthread_mutex_lock(&fi.mu);
+	int rc = SQLITE_IOERR_FSYNC;
+	if (!fi.cut && !fi.fail_sync) {
+		rc = ff->real->pMethods->xSync(ff->real, flags);
+		if (rc == SQLITE_OK && ff->p) {
+			fi_path_clear(ff->p);
+			ff->real->pMethods->xFileSize(ff->real, &ff->p->synced_size);
+		}
+	}
+	pthread_mutex_unlock(&fi.mu);
+	return rc;
+}
+
+static int fi_file_size(sqlite3_file *f, sqlite3_int64 *sz)
+{
+	return FI_REAL(f)->pMethods->xFileSize(FI_REAL(f), sz);
+}
+static int fi_lock(sqlite3_file *f, int l)
+{
+	return FI_REAL(f)->pMethods->xLock(FI_REAL(f), l);
+}
+static int fi_unlock(sqlite3_file *f, int l)
+{
+	return FI_REAL(f)->pMethods->xUnlock(FI_REAL(f), l);
+}
+static int fi_check_reserved(sqlite3_file *f, int *out)
+{
+	return FI_REAL(f)->pMethods->xCheckReservedLock(FI_REAL(f), out);
+}
+static int fi_file_control(sqlite3_file *f, int op, void *arg)
+{
+	return FI_REAL(f)->pMethods->xFileControl(FI_REAL(f), op, arg);
+}
+static int fi_sector_size(sqlite3_file *f)
+{
+	return FI_REAL(f)->pMethods->xSectorSize(FI_REAL(f));
+}
+static int fi_dev_chars(sqlite3_file *f)
+{
+	return FI_REAL(f)->pMethods->xDeviceCharacteristics(FI_REAL(f));
+}
+static int fi_shm_map(sqlite3_file *f, int pg, int pgsz, int extend, void volatile **pp)
+{
+	return FI_REAL(f)->pMethods->xShmMap(FI_REAL(f), pg, pgsz, extend, pp);
+}
+static int fi_shm_lock(sqlite3_file *f, int offset, int n, int flags)
+{
+	return FI_REAL(f)->pMethods->xShmLock(FI_REAL(f), offset, n, flags);
+}
+static void fi_shm_barrier(sqlite3_file *f)
+{
+	FI_REAL(f)->pMethods->xShmBarrier(FI_REAL(f));
+}
+static int fi_shm_unmap(sqlite3_file *f, int del)
+{
+	return FI_REAL(f)->pMethods->xShmUnmap(FI_REAL(f), del);
+}
+
+static const sqlite3_io_methods fi_io = {
+    .iVersion = 2, /* no xFetch: memory-mapped I/O would bypass the undo log */
+    .xClose = fi_close,
+    .xRead = fi_read,
+    .xWrite = fi_write,
+    .xTruncate = fi_truncate,
+    .xSync = fi_sync,
+    .xFileSize = fi_file_size,
+    .xLock = fi_lock,
+    .xUnlock = fi_unlock,
+    .xCheckReservedLock = fi_check_reserved,
+    .xFileControl = fi_file_control,
+    .xSectorSize = fi_sector_size,
+    .xDeviceCharacteristics = fi_dev_chars,
+    .xShmMap = fi_shm_map,
+    .xShmLock = fi_shm_lock,
+    .xShmBarrier = fi_shm_barrier,
+    .xShmUnmap = fi_shm_unmap,
+};
+
+static int fi_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags,
+                   int *out_flags)
+{
+	(void)vfs;
+	struct fi_file *ff = (struct fi_file *)file;
+	ff->real = (sqlite3_file *)(ff + 1);
+	ff->p = NULL;
+	int rc = fi.real->xOpen(fi.real, name, ff->real, flags, out_flags);
+	if (rc != SQLITE_OK) {
+		file->pMethods = NULL;
+		return rc;
+	}
+	if (name && (flags & (SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_WAL))) {
+		pthread_mutex_lock(&fi.mu);
+		ff->p = fi_path_for(name, ff->real);
+		pthread_mutex_unlock(&fi.mu);
+	}
+	file->pMethods = &fi_io;
+	return SQLITE_OK;
+}
+
+static int fi_delete(sqlite3_vfs *vfs, const char *name, int sync_dir)
+{
+	(void)vfs;
+	pthread_mutex_lock(&fi.mu);
+	int rc = SQLITE_IOERR_DELETE;
+	if (!fi.cut) {
+		rc = fi.real->xDelete(fi.real, name, sync_dir);
+		for (int i = 0; i < FI_PATHS; i++)
+			if (fi.paths[i].used && strcmp(fi.paths[i].name, name) == 0) {
+				fi_path_clear(&fi.paths[i]);
+				fi.paths[i].used = false;
+			}
+	}
+	pthread_mutex_unlock(&fi.mu);
+	return rc;
+}
+
+static int fi_access(sqlite3_vfs *v, const char *n, int f, int *out)
+{
+	(void)v;
+	return fi.real->xAccess(fi.real, n, f, out);
+}
+static int fi_full_pathname(sqlite3_vfs *v, const char *n, int len, char *out)
+{
+	(void)v;
+	return fi.real->xFullPathname(fi.real, n, len, out);
+}
+static int fi_randomness(sqlite3_vfs *v, int n, char *out)
+{
+	(void)v;
+	return fi.real->xRandomness(fi.real, n, out);
+}
+static int fi_sleep(sqlite3_vfs *v, int us)
+{
+	(void)v;
+	return fi.real->xSleep(fi.real, us);
+}
+static int fi_current_time(sqlite3_vfs *v, double *t)
+{
+	(void)v;
+	return fi.real->xCurrentTime(fi.real, t);
+}
+static int fi_last_error(sqlite3_vfs *v, int n, char *out)
+{
+	(void)v;
+	return fi.real->xGetLastError(fi.real, n, out);
+}
+static int fi_current_time64(sqlite3_vfs *v, sqlite3_int64 *t)
+{
+	(void)v;
+	return fi.real->xCurrentTimeInt64(fi.real, t);
+}
+
+static void fi_setup(void)
+{
+	pthread_mutex_lock(&fi.mu);
+	if (!fi.registered) {
+		fi.real = sqlite3_vfs_find(NULL);
+		memset(&fi.vfs, 0, sizeof(fi.vfs));
+		fi.vfs.iVersion = 2;
+		fi.vfs.szOsFile = (int)sizeof(struct fi_file) + fi.real->szOsFile;
+		fi.vfs.mxPathname = fi.real->mxPathname;
+		fi.vfs.zName = "mwfi";
+		fi.vfs.xOpen = fi_open;
+		fi.vfs.xDelete = fi_delete;
+		fi.vfs.xAccess = fi_access;
+		fi.vfs.xFullPathname = fi_full_pathname;
+		fi.vfs.xRandomness = fi_randomness;
+		fi.vfs.xSleep = fi_sleep;
+		fi.vfs.xCurrentTime = fi_current_time;
+		fi.vfs.xGetLastError = fi_last_error;
+		fi.vfs.xCurrentTimeInt64 = fi_current_time64;
+		sqlite3_vfs_register(&fi.vfs, 0);
+		fi.registered = true;
+	}
+	fi.cut = false;
+	fi.fail_sync = false;
+	fi.writes = fi.cut_after_writes = 0;
+	fi.writes_lost = fi.writes_torn = fi.writes_kept = 0;
+	for (int i = 0; i < FI_PATHS; i++) {
+		fi_path_clear(&fi.paths[i]);
+		fi.paths[i].used = false;
+	}
+	pthread_mutex_unlock(&fi.mu);
+}
+
+static void fi_set_cut(bool on)
+{
+	pthread_mutex_lock(&fi.mu);
+	fi.cut = on;
+	pthread_mutex_unlock(&fi.mu);
+}
+
+/* The power is gone: decide the fate of every unsynced write (newest
+ * first, so restoring old bytes composes), then cut files back to what
+ * the surviving writes need. Call after every connection closed. */
+static void fi_power_loss(unsigned seed)
+{
+	pthread_mutex_lock(&fi.mu);
+	srand(seed);
+	for (int i = 0; i < FI_PATHS; i++) {
+		struct fi_path *p = &fi.paths[i];
+		if (!p->used)
+			continue;
+		int fd = open(p->name, O_RDWR);
+		if (fd < 0)
+			continue; /* deleted before the cut */
+		sqlite3_int64 keep_end = p->synced_size;
+		for (size_t k = p->n; k-- > 0;) {
+			struct fi_undo *u = &p->u[k];
+			int fate = rand() % 3; /* 0 kept, 1 lost, 2 torn */
+			int kept = 0;
+			if (fate == 2 && u->len > 512)
+				kept = 512 * (1 + rand() % ((u->len - 1) / 512));
+			else if (fate == 0)
+				kept = u->len;
+			if (kept == u->len)
+				fi.writes_kept++;
+			else if (kept)
+				fi.writes_torn++;
+			else
+				fi.writes_lost++;
+			if (kept < u->len &&
+			    pwrite(fd, u->old + kept, (size_t)(u->len - kept), u->off + kept) < 0)
+				fail_msg("power loss: pwrite %s: %s", p->name, strerror(errno));
+			if (kept && u->off + kept > keep_end)
+				keep_end = u->off + kept;
+		}
+		struct stat sb;
+		if (fstat(fd, &sb) == 0 && sb.st_size > keep_end &&
+		    ftruncate(fd, (off_t)keep_end) != 0)
+			fail_msg("power loss: truncate %s: %s", p->name, strerror(errno));
+		close(fd);
+		fi_path_clear(p);
+		p->used = false;
+	}
+	pthread_mutex_unlock(&fi.mu);
+}
+
+static void power_loss_loses_nothing_acknowledged(void **state)
+{
+	(void)state;
+	fi_setup();
+	const unsigned seeds[] = {3, 8, 13, 21, 34};
+	for (size_t it = 0; it < sizeof(seeds) / sizeof(seeds[0]); it++) {
+		fi_setup();
+		struct tdir t;
+		tdir_make(&t);
+		struct store_journal_opts o = default_opts(t.db);
+		o.vfs = "mwfi";
+		o.queue_max = 4000;
+		struct store_journal *j = jopen(&o);
+		srand(seeds[it]);
+		pthread_mutex_lock(&fi.mu);
+		fi.cut_after_writes = 300 + (uint64_t)(rand() % 3000);
+		pthread_mutex_unlock(&fi.mu);
+		uint64_t seq = 0, d = 0;
+		bool cut = false;
+		struct pollfd pfd = {.fd = store_journal_notify_fd(j), .events = POLLIN};
+		while (!cut && seq < 100000) {
+			/* ~1.5 KiB records: the WAL passes 1000 pages, so checkpoints
+			 * (unsynced writes to the main file) happen before the cut */
+			struct store_rec r =
+			    mkrec("ROK", seq + 1, "USA", seq + 1, 1200 + (size_t)(seq * 7 % 600));
+			int rc = store_journal_append(j, &r, NULL);
+			if (rc == -ENOBUFS || rc == -EIO) {
+				poll(&pfd, 1, 10);
+				store_journal_drain(j, &d, NULL, NULL);
+			} else {
+				assert_int_equal(rc, 0);
+				seq++;
+				if (seq % 64 == 0)
+					store_journal_drain(j, &d, NULL, NULL);
+			}
+			pthread_mutex_lock(&fi.mu);
+			cut = fi.cut;
+			pthread_mutex_unlock(&fi.mu);
+		}
+		assert_true(cut);
+		sleep_ms(30); /* a commit whose fsync succeeded before the cut publishes */
+		store_journal_drain(j, &d, NULL, NULL);
+		store_journal_free(j);
+		fi_power_loss(seeds[it]);
+		fi_set_cut(false);
+
+		o.vfs = NULL;
+		o.check = STORE_CHECK_FULL;
+		j = jopen(&o);
+		uint64_t dp = store_journal_durable_pos(j);
+		printf("  power loss seed %u: %llu appended, %llu acked durable, %llu recovered; "
+		       "unsynced writes "
+		       "kept %llu, torn %llu, lost %llu\n",
+		       seeds[it], (unsigned long long)seq, (unsigned long long)d,
+		       (unsigned long long)dp, (unsigned long long)fi.writes_kept,
+		       (unsigned long long)fi.writes_torn, (unsigned long long)fi.writes_lost);
+		if (dp < d)
+			fail_msg("seed %u: %llu were acked durable, only %llu survived", seeds[it],
+			         (unsigned long long)d, (unsigned long long)dp);
+		struct coll c = {0};
+		int n = store_journal_read(j, 1, 0, 0, coll_fn, &c, NULL);
+		assert_int_equal(n, (int)dp);
+		assert_false(c.bad);
+		for (size_t i = 0; i < c.n; i++)
+			if (c.recs[i].seq != i + 1)
+				fail_msg("seed %u: pos %zu holds seq %llu", seeds[it], i + 1,
+				         (unsigned long long)c.recs[i].seq);
+		coll_free(&c);
+		uint64_t rx = 0;
+		if (dp) {
+			assert_int_equal(store_journal_peer_rx(j, "USA", &rx), 0);
+			assert_int_equal(rx, dp);
+		}
+		store_journal_free(j);
+		tdir_rm(&t);
+	}
+}
+
+static void failed_fsync_stops_the_journal_and_keeps_what_was_durable(void **state)
+{
+	(void)state;
+	fi_setup();
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	o.vfs = "mwfi";
+	struct store_journal *j = jopen(&o);
+	for (uint64_t i = 1; i <= 50; i++) {
+		struct store_rec r = mkrec("ROK", i, NULL, 0, 200);
+		append_ok(j, &r, i);
+	}
+	sync_ok(j);
+	pthread_mutex_lock(&fi.mu);
+	fi.fail_sync = true;
+	pthread_mutex_unlock(&fi.mu);
+	struct store_rec r = mkrec("ROK", 51, NULL, 0, 200);
+	append_ok(j, &r, 51);
+	assert_int_equal(store_journal_sync(j, 10 * MW_NS_PER_S), -EIO);
+	pthread_mutex_lock(&fi.mu);
+	fi.fail_sync = false; /* a retry would now "succeed": it must not happen */
+	pthread_mutex_unlock(&fi.mu);
+	sleep_ms(100);
+	assert_int_equal(store_journal_durable_pos(j), 50);
+	r = mkrec("ROK", 52, NULL, 0, 200);
+	assert_int_equal(store_journal_append(j, &r, NULL), -EIO);
+	assert_int_equal(store_journal_drain(j, NULL, NULL, NULL), -EIO);
+	assert_int_equal(store_journal_sync(j, MW_NS_PER_S), -EIO);
+	struct store_journal_stats st;
+	store_journal_get_stats(j, &st);
+	assert_int_equal(st.commit_errors, 1);
+	store_journal_free(j);
+	o.vfs = NULL;
+	o.check = STORE_CHECK_FULL;
+	j = jopen(&o);
+	assert_true(store_journal_durable_pos(j) >= 50);
+	check_durable_intact(j, 1, store_journal_durable_pos(j));
+	store_journal_free(j);
+	tdir_rm(&t);
+}
+
+/* ---- retention ---- */
+
+static void retention_respects_peer_cursors_and_hard_limits(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	const char *peers[] = {"JPN", "USA"};
+	struct store_journal_opts o = default_opts(t.db);
+	o.peers = peers;
+	o.n_peers = 2;
+	o.retain_age_ns = 10 * MW_NS_PER_S;
+	struct store_journal *j = jopen(&o);
+	int64_t t0 = INT64_C(1702944000) * MW_NS_PER_S;
+	for (uint64_t i = 1; i <= 100; i++) {
+		struct store_rec r = mkrec("ROK", i, NULL, 0, 100);
+		r.accept_ns = t0 + (int64_t)i * MW_NS_PER_S;
+		append_ok(j, &r, i);
+	}
+	sync_ok(j);
+	/* nobody acked: soft retention deletes nothing */
+	assert_int_equal(store_journal_retain(j, t0 + 1000 * MW_NS_PER_S), 0);
+	struct store_journal_stats st;
+	store_journal_get_stats(j, &st);
+	assert_true(st.retain_blocked >= 1);
+	assert_int_equal(store_journal_set_peer_acked(j, "JPN", 100), 0);
+	assert_int_equal(store_journal_set_peer_acked(j, "USA", 40), 0);
+	assert_int_equal(store_journal_retain(j, t0 + 1000 * MW_NS_PER_S), 40);
+	store_journal_get_stats(j, &st);
+	assert_int_equal(st.first_pos, 41);
+	assert_int_equal(st.rows, 60);
+	/* age: at t0+70s records accepted before t0+60s are older than 10 s */
+	assert_int_equal(store_journal_set_peer_acked(j, "USA", 100), 0);
+	assert_int_equal(store_journal_retain(j, t0 + 70 * MW_NS_PER_S), 19);
+	store_journal_get_stats(j, &st);
+	assert_int_equal(st.first_pos, 60);
+	/* reading from before the retained range starts at the first kept record */
+	struct coll c = {0};
+	uint64_t next = 0;
+	assert_int_equal(store_journal_read(j, 1, 0, 1, coll_fn, &c, &next), 1);
+	assert_int_equal(c.recs[0].pos, 60);
+	coll_free(&c);
+	/* a deleted envelope replayed is still a replay (origin floor) */
+	struct store_rec r = mkrec("ROK", 30, NULL, 0, 100);
+	assert_int_equal(store_journal_append(j, &r, NULL), -MW_EREPLAY);
+	store_journal_get_stats(j, &st);
+	assert_int_equal(st.stale, 1);
+	store_journal_free(j);
+
+	/* reopen: first_pos and floors persisted */
+	o.retain_age_ns = 0;
+	o.retain_bytes = 10 * 100; /* keep 10 records' bytes */
+	j = jopen(&o);
+	assert_int_equal(store_journal_append(j, &r, NULL), -MW_EREPLAY);
+	uint64_t ms = 0;
+	store_journal_origin_max_seq(j, "ROK", &ms);
+	assert_int_equal(ms, 100);
+	store_journal_get_stats(j, &st);
+	assert_int_equal(st.first_pos, 60);
+	assert_int_equal(st.rows, 41);
+	uint64_t ack = 0;
+	assert_int_equal(store_journal_peer_acked(j, "USA", &ack), 0);
+	assert_int_equal(ack, 100);
+	for (uint64_t i = 101; i <= 120; i++) {
+		r = mkrec("ROK", i, NULL, 0, 100);
+		append_ok(j, &r, i);
+	}
+	sync_ok(j);
+	/* size: over by 51 records, but peers acked only through 100, so
+	 * 60..100 go and 101..120 stay although still over the size */
+	uint64_t blocked_before = st.retain_blocked;
+	assert_int_equal(store_journal_retain(j, 0), 41);
+	store_journal_get_stats(j, &st);
+	assert_int_equal(st.rows, 20);
+	assert_int_equal(st.bytes, 2000);
+	assert_int_equal(st.retain_blocked, blocked_before + 1);
+	assert_int_equal(st.retained_forced, 0);
+	store_journal_free(j);
+
+	/* hard limit deletes unacked records, loudly */
+	o.retain_bytes = 0;
+	o.hard_bytes = 10 * 100;
+	j = jopen(&o);
+	assert_int_equal(store_journal_retain(j, 0), 10);
+	store_journal_get_stats(j, &st);
+	assert_int_equal(st.retained_forced, 10);
+	assert_int_equal(st.rows, 10);
+	store_journal_free(j);
+	struct store_check_report *rep = calloc(1, sizeof(*rep));
+	assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
+	if (rep->problems)
+		fail_msg("check after retention: %s", rep->first_problem);
+	assert_int_equal(rep->pos_min, 111);
+	assert_int_equal(rep->pos_max, 120);
+	assert_int_equal(rep->origins[0].floor, 110);
+	free(rep);
+	tdir_rm(&t);
+}
+
+static void retention_runs_by_itself_on_its_interval(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	o.retain_age_ns = 60 * MW_NS_PER_S;
+	o.retain_interval_ns = 20 * MW_NS_PER_MS;
+	struct store_journal *j = jopen(&o);
+	int64_t now = mw_time_now_ns();
+	for (uint64_t i = 1; i <= 30; i++) {
+		struct store_rec r = mkrec("ROK", i, NULL, 0, 100);
+		/* 1..20 an hour old, 21..30 fresh; no peers, so nothing protects them */
+		r.accept_ns = i <= 20 ? now - 3600 * MW_NS_PER_S : now;
+		append_ok(j, &r, i);
+	}
+	sync_ok(j);
+	struct store_journal_stats st;
+	int64_t end = mw_time_mono_ns() + 5 * MW_NS_PER_S;
+	do {
+		sleep_ms(10);
+		store_journal_get_stats(j, &st);
+	} while (st.rows != 10 && mw_time_mono_ns() < end);
+	assert_int_equal(st.rows, 10);
+	assert_int_equal(st.first_pos, 21);
+	sleep_ms(60); /* more passes delete nothing fresh */
+	store_journal_get_stats(j, &st);
+	assert_int_equal(st.rows, 10);
+	store_journal_free(j);
+	tdir_rm(&t);
+}
+
+static void periodic_retention_of_many_rows_lets_commits_through(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	struct store_journal *j = jopen(&o);
+	int64_t now = mw_time_now_ns();
+	const uint64_t old_n = 7000; /* several retention chunks */
+	for (uint64_t i = 1; i <= old_n; i++) {
+		struct store_rec r = mkrec("ROK", i, NULL, 0, 64);
+		r.accept_ns = now - 3600 * MW_NS_PER_S;
+		append_ok(j, &r, i);
+	}
+	sync_ok(j);
+	store_journal_free(j);
+	o.retain_age_ns = 60 * MW_NS_PER_S;
+	o.retain_interval_ns = MW_NS_PER_MS;
+	j = jopen(&o);
+	/* append and wait for each while the periodic pass works through the
+	 * old rows: every append must become durable, and the pass must still
+	 * finish */
+	uint64_t seq = old_n;
+	struct store_journal_stats st;
+	int64_t end = mw_time_mono_ns() + 30 * MW_NS_PER_S;
+	do {
+		struct store_rec r = mkrec("ROK", ++seq, NULL, 0, 64);
+		r.accept_ns = 0; /* now: fresh */
+		append_ok(j, &r, seq);
+		sync_ok(j);
+		store_journal_get_stats(j, &st);
+	} while (st.rows > seq - old_n && mw_time_mono_ns() < end);
+	assert_int_equal(st.rows, seq - old_n);
+	assert_int_equal(st.first_pos, old_n + 1);
+	assert_int_equal(st.retained_deleted, old_n);
+	printf("  periodic retention: %llu old rows deleted while %llu appends committed\n",
+	       (unsigned long long)old_n, (unsigned long long)(seq - old_n));
+	struct store_rec r = mkrec("ROK", 5, NULL, 0, 64);
+	assert_int_equal(store_journal_append(j, &r, NULL), -MW_EREPLAY);
+	store_journal_free(j);
+	struct store_check_report *rep = calloc(1, sizeof(*rep));
+	assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
+	if (rep->problems)
+		fail_msg("check: %s", rep->first_problem);
+	assert_int_equal(rep->origins[0].floor, old_n);
+	free(rep);
+	tdir_rm(&t);
+}
+
+static void queue_is_bounded_and_full_is_an_error_not_a_loss(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	o.queue_max = 8;
+	o.queue_max_bytes = 8 * 100;
+	struct store_journal *j = jopen(&o);
+	/* make sure the file and schema exist before blocking */
+	sqlite3 *blk = block_writes(t.db);
+	for (uint64_t i = 1; i <= 8; i++) {
+		struct store_rec r = mkrec("ROK", i, NULL, 0, 100);
+		append_ok(j, &r, i);
+	}
+	struct store_rec r = mkrec("ROK", 9, NULL, 0, 100);
+	uint64_t pos = 5555;
+	assert_int_equal(store_journal_append(j, &r, &pos), -ENOBUFS);
+	assert_int_equal(pos, 5555);
+	assert_int_equal(store_journal_note_rx(j, "USA", 3), -ENOBUFS);
+	struct store_journal_stats st;
+	store_journal_get_stats(j, &st);
+	assert_int_equal(st.queue_full, 2);
+	assert_int_equal(st.queue_hwm, 8);
+	unblock_writes(blk);
+	sync_ok(j);
+	/* the refused record was not taken: it can be appended now */
+	append_ok(j, &r, 9);
+	/* byte bound */
+	sync_ok(j);
+	blk = block_writes(t.db);
+	r = mkrec("ROK", 10, NULL, 0, 700);
+	append_ok(j, &r, 10);
+	r = mkrec("ROK", 11, NULL, 0, 101);
+	assert_int_equal(store_journal_append(j, &r, NULL), -ENOBUFS);
+	unblock_writes(blk);
+	sync_ok(j);
+	append_ok(j, &r, 11);
+	sync_ok(j);
+	assert_int_equal(store_journal_durable_pos(j), 11);
+	store_journal_free(j);
+	tdir_rm(&t);
+}
+
+static void check_reports_origins_gaps_and_cursors(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	struct store_journal *j = jopen(&o);
+	uint64_t pos = 1;
+	for (uint64_t s = 1; s <= 50; s++) {
+		if (s == 10 || s == 11 || s == 30)
+			continue; /* not released to us: gaps */
+		struct store_rec r = mkrec("ROK", s, "USA", pos, 120);
+		append_ok(j, &r, pos++);
+	}
+	for (uint64_t s = 100; s <= 104; s++) {
+		struct store_rec r = mkrec("JPN", s, NULL, 0, 64);
+		append_ok(j, &r, pos++);
+	}
+	sync_ok(j);
+	assert_int_equal(store_journal_set_peer_acked(j, "USA", 40), 0);
+	/* both read-only tools work while the journal is open for writing */
+	struct coll c = {0};
+	struct mw_errbuf e = {{0}};
+	int n = store_journal_dump_file(t.db, 45, coll_fn, &c, &e);
+	if (n != 8)
+		fail_msg("dump_file from 45: %d (%s)", n, e.msg);
+	assert_int_equal(c.recs[0].pos, 45);
+	assert_string_equal(c.recs[7].origin, "JPN");
+	assert_int_equal(c.recs[7].seq, 104);
+	assert_false(c.bad);
+	coll_free(&c);
+	struct store_check_report *rep = calloc(1, sizeof(*rep));
+	assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
+	assert_int_equal(rep->problems, 0);
+	store_journal_free(j);
+	assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
+	if (rep->problems)
+		fail_msg("clean journal has problems: %s", rep->first_problem);
+	assert_int_equal(rep->rows, 52);
+	assert_int_equal(rep->pos_min, 1);
+	assert_int_equal(rep->pos_max, 52);
+	assert_true(rep->sqlite_ok);
+	assert_true(rep->hashed);
+	assert_int_equal(rep->n_origins, 2);
+	assert_string_equal(rep->origins[0].origin, "JPN");
+	assert_int_equal(rep->origins[0].missing, 0);
+	assert_string_equal(rep->origins[1].origin, "ROK");
+	assert_int_equal(rep->origins[1].seq_min, 1);
+	assert_int_equal(rep->origins[1].seq_max, 50);
+	assert_int_equal(rep->origins[1].missing, 3);
+	assert_int_equal(rep->origins[1].n_gaps, 2);
+	assert_int_equal(rep->origins[1].gap_lo[0], 10);
+	assert_int_equal(rep->origins[1].gap_hi[0], 11);
+	assert_int_equal(rep->origins[1].gap_lo[1], 30);
+	assert_int_equal(rep->n_peers, 1);
+	assert_string_equal(rep->peers[0].peer, "USA");
+	assert_int_equal(rep->peers[0].rx, 47);
+	assert_int_equal(rep->peers[0].acked, 40);
+	char missing[400];
+	snprintf(missing, sizeof(missing), "%s/nope.db", t.dir);
+	assert_int_equal(store_journal_check(missing, rep, &e), -ENOENT);
+	free(rep);
+	tdir_rm(&t);
+}
+
+static void release_set_membership(void **state)
+{
+	(void)state;
+	assert_true(store_release_includes("JPN,ROK,USA", "JPN"));
+	assert_true(store_release_includes("JPN,ROK,USA", "USA"));
+	assert_true(store_release_includes("ROK", "ROK"));
+	assert_false(store_release_includes("JPN,ROK,USA", "US"));
+	assert_false(store_release_includes("JPN,ROKX", "ROK"));
+	assert_false(store_release_includes("", "ROK"));
+	assert_false(store_release_includes("ROK", ""));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(append_commit_read_in_journal_order),
+	    cmocka_unit_test(bad_input_is_refused_with_its_code),
+	    cmocka_unit_test(duplicates_are_refused_pending_committed_and_after_reopen),
+	    cmocka_unit_test(group_commit_puts_many_appends_in_few_transactions),
+	    cmocka_unit_test(durable_pos_advances_only_after_commit),
+	    cmocka_unit_test(pending_reads_see_every_record_once_in_order_while_commits_race),
+	    cmocka_unit_test(peer_cursors_are_stored_with_the_envelopes_and_survive_reopen),
+	    cmocka_unit_test(kill_9_loses_nothing_acknowledged),
+	    cmocka_unit_test(power_loss_loses_nothing_acknowledged),
+	    cmocka_unit_test(failed_fsync_stops_the_journal_and_keeps_what_was_durable),
+	    cmocka_unit_test(corrupt_files_give_a_clear_error_not_a_crash),
+	    cmocka_unit_test(full_disk_by_page_cap_keeps_queue_and_recovers),
+	    cmocka_unit_test(full_disk_on_tmpfs_keeps_queue_and_recovers),
+	    cmocka_unit_test(retention_respects_peer_cursors_and_hard_limits),
+	    cmocka_unit_test(retention_runs_by_itself_on_its_interval),
+	    cmocka_unit_test(periodic_retention_of_many_rows_lets_commits_through),
+	    cmocka_unit_test(queue_is_bounded_and_full_is_an_error_not_a_loss),
+	    cmocka_unit_test(check_reports_origins_gaps_and_cursors),
+	    cmocka_unit_test(release_set_membership),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
