@@ -9,7 +9,6 @@
 #ifndef MWLINK_VERSION
 #define MWLINK_VERSION "0.1.0"
 int cmd_geo(int argc, char **argv);
-int cmd_eval(int argc, char **argv); /* only with MWLINK_HAVE_EVAL (needs sim/) */
 
 #endif
 
@@ -20,11 +19,8 @@ struct cli_cmd {
 };
 
 int cmd_geo(int argc, char **argv);
-<<<<<<< HEAD
-int cmd_eval(int argc, char **argv); /* only with MWLINK_HAVE_EVAL (needs sim/) */
-=======
 int cmd_envelope(int argc, char **argv);
 int cmd_journal(int argc, char **argv);
->>>>>>> main
+int cmd_eval(int argc, char **argv); /* only with MWLINK_HAVE_EVAL (needs sim/) */
 
 #endif

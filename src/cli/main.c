@@ -21,14 +21,11 @@ static int cmd_version(int argc, char **argv)
 static const struct cli_cmd commands[] = {
     {"version", cmd_version, "print the version"},
     {"geo", cmd_geo, "WGS84 conversions, geodesics, standard atmosphere"},
-<<<<<<< HEAD
+    {"envelope", cmd_envelope, "wire format demo: sign, frame, verify, tamper"},
+    {"journal", cmd_journal, "journal check|dump PATH: verify or list a node's journal"},
 #ifdef MWLINK_HAVE_EVAL
     {"eval", cmd_eval, "Monte Carlo evaluation of the tracker against simulated truth"},
 #endif
-=======
-    {"envelope", cmd_envelope, "wire format demo: sign, frame, verify, tamper"},
-    {"journal", cmd_journal, "journal check|dump PATH: verify or list a node's journal"},
->>>>>>> main
 };
 
 static void usage(FILE *f)
