@@ -208,9 +208,9 @@ static int run(int n_obj, struct result *res)
 					continue;
 				struct track_imm p, u;
 				struct track_zpred zp[TRACK_N_MODES];
-				double d2;
+				struct track_imm_gate gt;
 				if (track_imm_predict(&imm[i], 1.0, &cfg.imm, &p) == 0 &&
-				    track_imm_zpredict(&p, &m, zp, &d2, NULL) == 0 &&
+				    track_imm_zpredict(&p, &m, zp, &gt) == 0 &&
 				    track_imm_update(&p, zp, &m, &u) == 0)
 					nbase++;
 			}

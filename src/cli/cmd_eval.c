@@ -34,9 +34,10 @@
  * objects is averaged per bin of scenario time. Times to first confirmed
  * track and first impact prediction are measured from the object's first
  * observation (confirmation exactly; prediction at --step resolution).
- * A track break is a second (third...) track number claiming an object;
- * a swap is a change of the object a track number claims between two
- * scoring times.
+ * A track break is a new track number claiming an object that is not
+ * linked (track_info.prev_id) to a number that claimed it before; linked
+ * numbers (burnout hand-over) are counted apart. A swap is a change of
+ * the object a track number claims between two scoring times.
  *
  * Output: a table on stdout and, with --json FILE, the same as JSON.
  * Exit 0 when the evaluation ran (whatever the figures), 1 if it failed,
@@ -93,6 +94,7 @@ struct obj_run {
 	mw_time_ns first_pred_ns; /* first scoring time with an impact prediction */
 	uint32_t track_ids[32];
 	int n_track_ids;
+	int breaks, handovers;
 	struct pcrlb pb;
 	double last_nees_bin; /* unused */
 };
@@ -115,7 +117,7 @@ struct eval {
 	/* summary */
 	int n_objects_total, n_confirmed, n_predicted;
 	double confirm_lat_sum, pred_lat_sum;
-	int breaks, swaps;
+	int breaks, swaps, handovers;
 	double launch2;
 	int n_launch_final;
 };
@@ -330,11 +332,21 @@ static int score_time(struct eval *ev, struct sim *s, struct track_tracker *tr,
 		if (best < 0)
 			continue;
 		const struct track_info *k = &ti[best];
-		int known = 0;
-		for (int q = 0; q < orun->n_track_ids; q++)
+		int known = 0, linked = 0;
+		for (int q = 0; q < orun->n_track_ids; q++) {
 			known |= orun->track_ids[q] == k->id;
-		if (!known && orun->n_track_ids < 32)
-			orun->track_ids[orun->n_track_ids++] = k->id;
+			linked |= k->prev_id && orun->track_ids[q] == k->prev_id;
+		}
+		if (!known) {
+			/* A new number for this object is a break, unless the
+			 * tracker says it continues one (burnout hand-over). */
+			if (orun->n_track_ids > 0 && !linked)
+				orun->breaks++;
+			if (linked)
+				orun->handovers++;
+			if (orun->n_track_ids < 32)
+				orun->track_ids[orun->n_track_ids++] = k->id;
+		}
 		if (!orun->confirm_ns)
 			orun->confirm_ns = k->confirmed_t_ns;
 		struct sim_truth tt;
@@ -506,8 +518,8 @@ static int one_run(struct eval *ev, const struct sim_scenario *sc, uint64_t seed
 			ev->pred_lat_sum +=
 			    (double)(orun[o].first_pred_ns - orun[o].first_obs_ns) * 1e-9;
 		}
-		if (orun[o].n_track_ids > 1)
-			ev->breaks += orun[o].n_track_ids - 1;
+		ev->breaks += orun[o].breaks;
+		ev->handovers += orun[o].handovers;
 	}
 	rc = 0;
 out:
@@ -622,15 +634,16 @@ static int report(struct eval *ev)
 	json_object_set_new(root, "step_s", json_real(ev->step_s));
 	json_object_set_new(root, "bins", jb);
 	json_object_set_new(root, "gospa", jg);
-	json_object_set_new(
-	    root, "summary",
-	    json_pack("{s:i,s:i,s:f,s:i,s:f,s:i,s:i,s:f,s:i,s:i,s:i,s:i}", "objects",
-	              ev->n_objects_total, "confirmed", ev->n_confirmed, "time_to_confirm_mean_s",
-	              conf_lat, "impact_predicted", ev->n_predicted,
-	              "time_to_first_impact_prediction_mean_s", pred_lat, "track_breaks",
-	              ev->breaks, "swaps", ev->swaps, "gospa_mean_m", gn ? gsum / gn : 0.0,
-	              "anees_midcourse_bins_inside", anees_mid_in, "anees_midcourse_bins",
-	              anees_mid_bins, "coverage_bins_ok", cover_ok, "coverage_bins", cover_bins));
+	json_object_set_new(root, "summary",
+	                    json_pack("{s:i,s:i,s:f,s:i,s:f,s:i,s:i,s:i,s:f,s:i,s:i,s:i,s:i}",
+	                              "objects", ev->n_objects_total, "confirmed", ev->n_confirmed,
+	                              "time_to_confirm_mean_s", conf_lat, "impact_predicted",
+	                              ev->n_predicted, "time_to_first_impact_prediction_mean_s",
+	                              pred_lat, "track_breaks", ev->breaks, "handovers",
+	                              ev->handovers, "swaps", ev->swaps, "gospa_mean_m",
+	                              gn ? gsum / gn : 0.0, "anees_midcourse_bins_inside",
+	                              anees_mid_in, "anees_midcourse_bins", anees_mid_bins,
+	                              "coverage_bins_ok", cover_ok, "coverage_bins", cover_bins));
 	int rc = 0;
 	if (ev->json_path && json_dump_file(root, ev->json_path, JSON_INDENT(1) | JSON_SORT_KEYS)) {
 		fprintf(stderr, "mwlink eval: cannot write %s\n", ev->json_path);

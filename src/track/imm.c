@@ -100,57 +100,46 @@ int track_imm_predict(const struct track_imm *in, double dt_s, const struct trac
 }
 
 int track_imm_zpredict(const struct track_imm *pred, const struct track_meas *m,
-                       struct track_zpred zp[TRACK_N_MODES], double *d2, double *logdet_S)
+                       struct track_zpred zp[TRACK_N_MODES], struct track_imm_gate *gate)
 {
-	int ok = 0;
-	double wsum = 0.0;
-	double zbar[TRACK_NZ_MAX] = {0};
-	int ref = -1;
-	int rcs[TRACK_N_MODES];
+	int ok = 0, rc = -EDOM;
+	double d2[TRACK_N_MODES], a[TRACK_N_MODES], b[TRACK_N_MODES];
+	double amax = -INFINITY, bmax = -INFINITY, d2min = INFINITY;
 	for (int j = 0; j < TRACK_N_MODES; j++) {
-		rcs[j] = track_ukf_zpredict(&pred->m[j], m, &zp[j]);
-		if (rcs[j] < 0) {
+		a[j] = b[j] = -INFINITY;
+		rc = track_ukf_zpredict(&pred->m[j], m, &zp[j]);
+		if (rc < 0) {
 			zp[j].nz = 0;
 			continue;
 		}
+		double nu[TRACK_NZ_MAX];
+		track_ukf_innovation(&zp[j], m, nu, &d2[j]);
 		ok++;
-		if (ref < 0)
-			ref = j;
-		wsum += pred->mu[j];
+		if (d2[j] < d2min)
+			d2min = d2[j];
+		/* log(mu_j) - (d2_j + ln det S_j)/2 and its value at d2 = 0 */
+		double lm = log(pred->mu[j]);
+		a[j] = lm - 0.5 * (d2[j] + zp[j].logdet_S);
+		b[j] = lm - 0.5 * zp[j].logdet_S;
+		if (a[j] > amax)
+			amax = a[j];
+		if (b[j] > bmax)
+			bmax = b[j];
 	}
 	if (!ok)
-		return rcs[0];
-	const int nz = m->nz;
-	/* Mixture mean in residual space about the reference model. */
-	for (int j = 0; j < TRACK_N_MODES; j++) {
-		if (!zp[j].nz)
-			continue;
-		double d[TRACK_NZ_MAX];
-		track_meas_residual(m, zp[j].zhat, zp[ref].zhat, d);
-		for (int i = 0; i < nz; i++)
-			zbar[i] += pred->mu[j] / wsum * d[i];
-	}
-	for (int i = 0; i < nz; i++)
-		zbar[i] += zp[ref].zhat[i];
-	double S[TRACK_NZ_MAX * TRACK_NZ_MAX] = {0};
-	for (int j = 0; j < TRACK_N_MODES; j++) {
-		if (!zp[j].nz)
-			continue;
-		double w = pred->mu[j] / wsum, d[TRACK_NZ_MAX];
-		track_meas_residual(m, zp[j].zhat, zbar, d);
-		for (int a = 0; a < nz; a++)
-			for (int b = 0; b < nz; b++)
-				S[a * nz + b] += w * (zp[j].S[a * nz + b] + d[a] * d[b]);
-	}
-	mat_symmetrise(S, nz);
-	double nu[TRACK_NZ_MAX], L[TRACK_NZ_MAX * TRACK_NZ_MAX];
-	track_meas_residual(m, m->z, zbar, nu);
-	int rc = track_chol(L, S, nz);
-	if (rc < 0)
 		return rc;
-	*d2 = track_chol_mahal(L, nu, nz);
-	if (logdet_S)
-		*logdet_S = track_chol_logdet(L, nz);
+	double sa = 0.0, sb = 0.0;
+	for (int j = 0; j < TRACK_N_MODES; j++) {
+		if (!zp[j].nz)
+			continue;
+		sa += exp(a[j] - amax);
+		sb += exp(b[j] - bmax);
+	}
+	if (gate) {
+		gate->d2 = d2min;
+		gate->cost = -2.0 * (amax + log(sa));
+		gate->logdet = -2.0 * (bmax + log(sb));
+	}
 	return 0;
 }
 

@@ -41,10 +41,29 @@ struct track_imm {
 int track_imm_predict(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
                       struct track_imm *out);
 
-/* Per-model predicted measurements and the gate distance of the
- * moment-matched mixture; zp[] feed track_imm_update. */
+/*
+ * Association statistics of a measurement against the IMM prediction.
+ * The prediction is a mixture (after burnout, say, the boost model
+ * extrapolates the thrust and the ballistic one does not, hundreds of
+ * metres apart): a single moment-matched Gaussian would gate out the
+ * truth sitting on the less probable mode, so the gate is the union of
+ * the models' gates and the cost is the mixture's likelihood:
+ *   d2     = min_j d2_j                                (gate: d2 <= chi2)
+ *   cost   = -2 ln sum_j mu_j exp(-(d2_j + ln det S_j)/2)
+ *   logdet = -2 ln sum_j mu_j exp(-(ln det S_j)/2)     (cost at d2_j = 0;
+ *            the "miss" cost of a gate g is g + logdet)
+ * For one model these are d2, d2 + ln det S and ln det S.
+ */
+struct track_imm_gate {
+	double d2;
+	double cost;
+	double logdet;
+};
+
+/* Per-model predicted measurements (zp[] feed track_imm_update) and the
+ * association statistics (gate may be NULL). */
 int track_imm_zpredict(const struct track_imm *pred, const struct track_meas *m,
-                       struct track_zpred zp[TRACK_N_MODES], double *d2, double *logdet_S);
+                       struct track_zpred zp[TRACK_N_MODES], struct track_imm_gate *gate);
 
 /* Update every model with m; re-weight modes. nis (may be NULL) is the
  * mixture's normalised innovation squared. */

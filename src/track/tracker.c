@@ -14,15 +14,15 @@
  *      the observation's point or ray, with 5-sigma + 50 m/s^2 slack)
  *      picks candidate observations; radar scans are sorted by ECEF x so
  *      that a track only looks at a window of them.
- *   4. Each candidate pair gets the IMM's predicted measurement and the
- *      mixture's Mahalanobis d^2; pairs with d^2 <= chi2_nz(gate_prob)
- *      are kept with cost d^2 + ln det S (negative log-likelihood up to a
- *      constant).
+ *   4. Each candidate pair gets every IMM model's predicted measurement;
+ *      the pair is kept if some model gates it (d^2 <= chi2_nz(gate_prob))
+ *      with cost -2 ln sum_j mu_j N_j (the mixture likelihood up to a
+ *      constant; for one model d^2 + ln det S), see track_imm_gate.
  *   5. Tracks and observations linked by kept pairs form clusters
  *      (union-find); each cluster is an optimal 2-D assignment (assign.c)
- *      with one "miss" column per track costing the gate value
- *      chi2 + ln det S of that track, so a track takes an observation
- *      only when that is cheaper than taking none.
+ *      with one "miss" column per track costing chi2 + the mixture's
+ *      ln det term, so a track takes an observation only when that is
+ *      cheaper than taking none.
  *   6. Assigned pairs are filtered: in-sequence ones by one IMM update;
  *      late ones by inserting the measurement into the track's history
  *      and re-running the updates after it (exact OOSM).
@@ -78,6 +78,8 @@ struct trk {
 	uint64_t slot_hits; /* bit s: at least one update in slot s since first_t_ns */
 	uint32_t n_updates;
 	uint32_t truth_id;
+	uint32_t prev_id;
+	int del; /* scratch of manage() */
 	int has_boost_est;
 	mw_time_ns boost_est_t_ns;
 	struct track_gauss boost_est;
@@ -176,6 +178,7 @@ void track_config_default(struct track_config *c)
 	    .los_pair_window_s = 0.5,
 	    .los_pool = 256,
 	    .init_mu_boost_los = 0.9,
+	    .boost_coast_max_s = 5.0,
 	    .imm =
 	        {
 	            .motion = {{.thrust = 0, .q_acc_m2_s3 = 1e-4, .q_k = 1e-4},
@@ -211,6 +214,8 @@ static int check_config(const struct track_config *c, struct mw_log *log)
 	else if (!(c->init_mu_boost > 0.0 && c->init_mu_boost < 1.0) ||
 	         !(c->init_mu_boost_los > 0.0 && c->init_mu_boost_los < 1.0))
 		bad = "init_mu_boost/init_mu_boost_los";
+	else if (!(c->boost_coast_max_s > 0.0))
+		bad = "boost_coast_max_s";
 	else if (!(c->los_pair_window_s >= 0.0 && c->los_pair_window_s <= 10.0) ||
 	         c->los_pool + c->max_scan_obs > TRACK_ASSIGN_MAX)
 		bad = "los_pair_window_s/los_pool (los_pool + max_scan_obs <= 8192)";
@@ -356,6 +361,7 @@ int track_tracker_get(const struct track_tracker *t, size_t i, struct track_info
 	track_imm_combine(&h->post, &r.est);
 	r.phase = phase_of(&r.est, r.mu_boost);
 	r.truth_id = k->truth_id;
+	r.prev_id = k->prev_id;
 	r.has_boost_est = k->has_boost_est;
 	r.boost_est_t_ns = k->boost_est_t_ns;
 	r.boost_est = k->boost_est;
@@ -398,10 +404,9 @@ static int imm_step(const struct track_tracker *t, const struct track_imm *post,
 {
 	struct track_imm pred;
 	struct track_zpred zp[TRACK_N_MODES];
-	double d2;
 	int rc = track_imm_predict(post, dt_s, &t->cfg.imm, &pred);
 	if (rc == 0)
-		rc = track_imm_zpredict(&pred, m, zp, &d2, NULL);
+		rc = track_imm_zpredict(&pred, m, zp, NULL);
 	if (rc == 0)
 		rc = track_imm_update(&pred, zp, m, out);
 	return rc;
@@ -918,14 +923,72 @@ static int solve_cluster(struct track_tracker *t, size_t p0, size_t p1)
 
 /* ---- management ---- */
 
+/*
+ * Burnout hand-over. A boost track that lost its updates (space IR sees
+ * only burning motors, so at burnout an IR-only track goes silent while
+ * its thrust model keeps accelerating) is usually continued by a track a
+ * radar started after burnout. Find the youngest-started candidate: not
+ * in boost, started after lost's last update, and within reach of lost's
+ * ballistic extrapolation: 5 sigma of both position spreads plus the
+ * velocity error of having thrust for up to BURNOUT_LAG_S too long
+ * (|aT| + 3 sigma) x BURNOUT_LAG_S over the gap, plus 2 km.
+ */
+#define BURNOUT_LAG_S 3.0
+static void handover(struct track_tracker *t, const struct trk *lost)
+{
+	const struct hist *hl = &lost->h[lost->h_count - 1];
+	struct track_gauss gl;
+	track_imm_combine(&hl->post, &gl);
+	double at = fabs(gl.x[TRACK_IX_AT]) + 3.0 * sqrt(gl.P[TRACK_IX_AT * N + TRACK_IX_AT]);
+	int best = -1;
+	double best_d = INFINITY;
+	for (size_t i = 0; i < t->n_trk; i++) {
+		struct trk *k = t->trk[i];
+		if (k == lost || k->del || k->first_t_ns <= hl->t_ns || k->prev_id ||
+		    k->has_boost_est)
+			continue;
+		const struct hist *hk = &k->h[k->h_count - 1];
+		if (hk->post.mu[TRACK_MODE_BOOST] > 0.5)
+			continue;
+		struct track_gauss gk;
+		track_imm_combine(&hk->post, &gk);
+		double dt = ns_to_s(hk->t_ns - hl->t_ns), x[TRACK_NX];
+		if (track_model_propagate(gl.x, dt, 0, x) < 0)
+			continue;
+		double d2 = 0.0, s2 = 0.0;
+		for (int a = 0; a < 3; a++) {
+			d2 += (x[a] - gk.x[a]) * (x[a] - gk.x[a]);
+			s2 +=
+			    gl.P[a * N + a] + dt * dt * gl.P[(3 + a) * N + 3 + a] + gk.P[a * N + a];
+		}
+		double lim = 5.0 * sqrt(s2) + at * BURNOUT_LAG_S * dt + 2000.0;
+		if (d2 <= lim * lim && d2 < best_d) {
+			best_d = d2;
+			best = (int)i;
+		}
+	}
+	if (best < 0)
+		return;
+	struct trk *k = t->trk[best];
+	k->prev_id = lost->id;
+	if (lost->has_boost_est) {
+		k->has_boost_est = 1;
+		k->boost_est_t_ns = lost->boost_est_t_ns;
+		k->boost_est = lost->boost_est;
+	}
+	t->ctr.handovers++;
+	mw_logf(t->log, MW_LOG_INFO, "track", "track %u continues boost track %u after burnout",
+	        k->id, lost->id);
+}
+
 static void manage(struct track_tracker *t)
 {
-	size_t w = 0;
+	/* Pass 1: decide (every track still valid for the hand-over search). */
 	for (size_t i = 0; i < t->n_trk; i++) {
 		struct trk *k = t->trk[i];
 		double age = ns_to_s(t->now_ns - k->first_t_ns);
 		double coast = ns_to_s(t->now_ns - k->h[k->h_count - 1].t_ns);
-		int del = 0;
+		k->del = 0;
 		if (k->state == TRACK_TENTATIVE) {
 			int hits = __builtin_popcountll(
 			    k->slot_hits &
@@ -937,14 +1000,25 @@ static void manage(struct track_tracker *t)
 				t->ctr.tracks_confirmed++;
 				mw_logf(t->log, MW_LOG_DEBUG, "track", "track %u confirmed", k->id);
 			} else if (age >= t->cfg.confirm_n * t->cfg.slot_s) {
-				del = 1;
+				k->del = 1;
 			}
 		}
 		if (k->state == TRACK_CONFIRMED && coast > t->cfg.coast_max_s)
-			del = 1;
+			k->del = 1;
 		if (age > t->cfg.max_age_s)
-			del = 1;
-		if (del) {
+			k->del = 1;
+		if (k->state == TRACK_CONFIRMED && coast > t->cfg.boost_coast_max_s &&
+		    k->h[k->h_count - 1].post.mu[TRACK_MODE_BOOST] > 0.5) {
+			k->del = 1;
+			t->ctr.boost_lost++;
+			handover(t, k);
+		}
+	}
+	/* Pass 2: free and compact, keeping creation order. */
+	size_t w = 0;
+	for (size_t i = 0; i < t->n_trk; i++) {
+		struct trk *k = t->trk[i];
+		if (k->del) {
 			mw_logf(t->log, MW_LOG_DEBUG, "track", "track %u deleted (%s)", k->id,
 			        track_state_str(k->state));
 			free(k);
@@ -1016,7 +1090,10 @@ static int process_scan(struct track_tracker *t)
 			sv += g.P[(3 + a) * N + 3 + a];
 		}
 		double sig_q = sqrt(sr) + dt * sqrt(sv);
-		double slack = 0.5 * PREGATE_ACC * dt * dt;
+		/* Unmodelled acceleration plus the estimated thrust (3 sigma). */
+		double acc = PREGATE_ACC + fabs(g.x[TRACK_IX_AT]) +
+		             3.0 * sqrt(g.P[TRACK_IX_AT * N + TRACK_IX_AT]);
+		double slack = 0.5 * acc * dt * dt;
 		/* Radar candidates: x window, then the full test. */
 		int lo = 0, hi = n_radar;
 		if (n_radar) {
@@ -1062,14 +1139,14 @@ static int process_scan(struct track_tracker *t)
 					t->trk_miss[i] = NAN;
 				}
 				struct track_zpred zp[TRACK_N_MODES];
-				double d2, ld;
-				if (track_imm_zpredict(&t->pred[i], &t->meas[j], zp, &d2, &ld) < 0)
+				struct track_imm_gate gt;
+				if (track_imm_zpredict(&t->pred[i], &t->meas[j], zp, &gt) < 0)
 					continue;
 				int nz = t->meas[j].nz;
 				if (isnan(t->trk_miss[i]))
-					t->trk_miss[i] = t->gate[nz] + ld;
-				if (d2 <= t->gate[nz]) {
-					int rc = add_pair(t, (int)i, (int)j, d2 + ld, zp);
+					t->trk_miss[i] = t->gate[nz] + gt.logdet;
+				if (gt.d2 <= t->gate[nz]) {
+					int rc = add_pair(t, (int)i, (int)j, gt.cost, zp);
 					if (rc < 0)
 						return rc;
 				}

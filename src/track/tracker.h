@@ -68,6 +68,13 @@ struct track_config {
 	double los_pair_window_s;
 	size_t los_pool;          /* unassigned LOS observations kept for pairing */
 	double init_mu_boost_los; /* IR sees plumes: boost probability of an IR start */
+	/* A confirmed track in boost (boost probability > 0.5) without an
+	 * update for boost_coast_max_s is lost: extrapolating an unknown
+	 * thrust (or a burnout the space IR cannot see) diverges. Its launch
+	 * basis and number pass to a younger non-boosting track started
+	 * after its last update whose state its ballistic extrapolation
+	 * reaches (see docs/tracking.md, "burnout hand-over"). */
+	double boost_coast_max_s;
 	struct track_imm_cfg imm;
 };
 
@@ -90,6 +97,7 @@ struct track_info {
 	struct track_gauss est; /* moment-matched IMM estimate at t_ns */
 	struct track_imm imm;   /* the full IMM state at t_ns */
 	uint32_t truth_id;      /* simulation only: truth_id of the last observation used */
+	uint32_t prev_id;       /* a lost boost track this one continues (0: none) */
 	/* The last estimate made while the track was in boost (mode
 	 * probability > 0.5, at least 3 updates): the basis for launch-point
 	 * back-propagation through the thrusting model. */
@@ -121,6 +129,8 @@ struct track_counters {
 	uint64_t tracks_deleted;
 	uint64_t tracks_dropped_full; /* not created: max_tracks reached */
 	uint64_t los_starts;          /* tracks started from two lines of sight */
+	uint64_t boost_lost;          /* boost tracks lost for want of updates */
+	uint64_t handovers;           /* ... whose launch basis passed to a younger track */
 	uint64_t gated_pairs;
 };
 

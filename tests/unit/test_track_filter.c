@@ -329,13 +329,12 @@ static void run_scenario(struct scen *sc, uint64_t seed)
 				if (sc->use_imm) {
 					struct track_imm p;
 					struct track_zpred zp[2];
-					double d2;
+					struct track_imm_gate gt;
 					assert_int_equal(track_imm_predict(&imm, dt, &cfg, &p), 0);
-					assert_int_equal(track_imm_zpredict(&p, &m, zp, &d2, NULL),
-					                 0);
+					assert_int_equal(track_imm_zpredict(&p, &m, zp, &gt), 0);
 					assert_int_equal(track_imm_update(&p, zp, &m, &imm), 0);
 					if (m.kind == MW_OBS_RADAR) {
-						sc->mean_nis += d2 / m.nz;
+						sc->mean_nis += gt.d2 / m.nz;
 						sc->n_nis++;
 					}
 				} else {

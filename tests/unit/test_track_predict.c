@@ -188,9 +188,9 @@ static void filtered_impact_prediction_is_covered(void **state)
 			assert_int_equal(track_meas_prepare(&o, &m), 0);
 			struct track_imm p;
 			struct track_zpred zp[2];
-			double d2;
+			struct track_imm_gate gt;
 			assert_int_equal(track_imm_predict(&imm, 1.0, &tc.imm, &p), 0);
-			assert_int_equal(track_imm_zpredict(&p, &m, zp, &d2, NULL), 0);
+			assert_int_equal(track_imm_zpredict(&p, &m, zp, &gt), 0);
 			assert_int_equal(track_imm_update(&p, zp, &m, &imm), 0);
 		}
 		struct track_gauss est;
