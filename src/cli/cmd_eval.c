@@ -624,8 +624,9 @@ static int report(struct eval *ev)
 	printf("objects %d: confirmed %d (mean %.1f s from first observation), impact predicted "
 	       "%d (mean %.1f s)\n",
 	       ev->n_objects_total, ev->n_confirmed, conf_lat, ev->n_predicted, pred_lat);
-	printf("track breaks %d, swaps %d, mean GOSPA %.0f m (c = %.0f m)\n", ev->breaks, ev->swaps,
-	       gn ? gsum / gn : NAN, GOSPA_C_M);
+	printf("track breaks %d (and %d burnout hand-overs to a linked number), swaps %d, mean "
+	       "GOSPA %.0f m (c = %.0f m)\n",
+	       ev->breaks, ev->handovers, ev->swaps, gn ? gsum / gn : NAN, GOSPA_C_M);
 	printf("midcourse ANEES inside 95%% bounds in %d of %d bins; 95%%-ellipse coverage after "
 	       "burnout in [0.90, 0.98] in %d of %d bins (with >= 10 predictions)\n",
 	       anees_mid_in, anees_mid_bins, cover_ok, cover_bins);

@@ -182,7 +182,7 @@ void track_config_default(struct track_config *c)
 	    .imm =
 	        {
 	            .motion = {{.thrust = 0, .q_acc_m2_s3 = 1e-4, .q_k = 1e-4},
-	                       {.thrust = 1, .q_acc_m2_s3 = 25.0, .q_k = 1e-4, .q_at_m2_s5 = 4.0}},
+	                       {.thrust = 1, .q_acc_m2_s3 = 25.0, .q_k = 1e-4, .q_at_m2_s5 = 50.0}},
 	            .sigma_at0_m_s2 = 10.0,
 	            .tau_boost_s = 60.0,
 	            .tau_ballistic_s = 1e5,

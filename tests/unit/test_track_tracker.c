@@ -20,6 +20,7 @@
 #include "core/obs.h"
 #include "geo/geo.h"
 #include "mat/mat.h"
+#include "track/predict.h"
 #include "track/tracker.h"
 
 #include "test_track_util.h"
@@ -456,6 +457,116 @@ static void ir_only_salvo_starts_one_track_per_missile(void **state)
 	track_tracker_free(t);
 }
 
+/* At burnout an IR-only track extrapolates thrust the missile no longer
+ * has; the radar's detections do not gate with it and start a new track;
+ * the IR track, silent for 5 s, is lost and its launch basis passes to
+ * the radar track, linked by prev_id (burnout hand-over). */
+static void radar_track_continues_ir_track_after_burnout(void **state)
+{
+	(void)state;
+	struct geo_lla g1 = {0, geo_rad(100), 35786e3}, g2 = {0, geo_rad(160), 35786e3};
+	double ir[2][3], F[2][3][3], look[3];
+	geo_lla_to_ecef(&g1, ir[0]);
+	geo_lla_to_ecef(&g2, ir[1]);
+	struct geo_lla lp = {geo_rad(40), geo_rad(127), 0};
+	geo_lla_to_ecef(&lp, look);
+	los_frame(ir[0], look, F[0]);
+	los_frame(ir[1], look, F[1]);
+	struct geo_lla rp = {geo_rad(37), geo_rad(131), 100};
+	double radar[3];
+	geo_lla_to_ecef(&rp, radar);
+	double tgt[6];
+	struct geo_lla p0 = {geo_rad(39.5), geo_rad(125.5), 30e3};
+	geo_lla_to_ecef(&p0, tgt);
+	double ve[3] = {600, 400, 900};
+	geo_vec_enu_to_ecef(&p0, ve, tgt + 3);
+	struct track_config cfg;
+	track_config_default(&cfg);
+	struct track_tracker *t;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
+	uint64_t rng = 99;
+	uint32_t ir_id = 0;
+	for (int k = 0; k < 70; k++) {
+		mw_time_ns ts = T0_NS + (k + 1) * MW_NS_PER_S;
+		/* A last stage at 100 m/s^2 burns out at 40 s; the IR frames
+		 * still show the plume until 42 s (the tracker cannot tell a
+		 * burnout from them), the radar sees the object from 42.5 s. */
+		truth_step_thrust(tgt, 1.0, k < 30 ? 30.0 : (k < 40 ? 100.0 : 0.0));
+		if (k < 42)
+			for (int s2 = 0; s2 < 2; s2++) {
+				struct mw_obs o;
+				make_los_obs(ir[s2], F[s2], tgt, 2e-5, &rng, &o);
+				o.t_ns = ts;
+				o.sensor_id = 10 + (uint32_t)s2;
+				memcpy(o.nation, "USA", 4);
+				o.truth_id = 1;
+				assert_int_equal(track_tracker_process(t, &o), 0);
+			}
+		else {
+			struct mw_obs o;
+			make_radar_obs(radar, tgt, 10.0, 3e-4, 0.5, &rng, &o);
+			o.t_ns = ts + 500 * MW_NS_PER_MS; /* a different scan time */
+			o.sensor_id = 1;
+			memcpy(o.nation, "JPN", 4);
+			o.truth_id = 1;
+			/* The radar measured the truth 0.5 s later. */
+			double tr[6];
+			memcpy(tr, tgt, sizeof(tr));
+			truth_step(tr, 0.5);
+			make_radar_obs(radar, tr, 10.0, 3e-4, 0.5, &rng, &o);
+			o.t_ns = ts + 500 * MW_NS_PER_MS;
+			o.sensor_id = 1;
+			memcpy(o.nation, "JPN", 4);
+			o.truth_id = 1;
+			assert_int_equal(track_tracker_process(t, &o), 0);
+		}
+		assert_int_equal(track_tracker_flush(t), 0);
+		if (k == 35) {
+			assert_int_equal(track_tracker_count(t), 1);
+			struct track_info ti;
+			track_tracker_get(t, 0, &ti);
+			assert_int_equal(ti.state, TRACK_CONFIRMED);
+			assert_int_equal(ti.phase, TRACK_PHASE_BOOST);
+			assert_true(ti.has_boost_est);
+			ir_id = ti.id;
+		}
+	}
+	struct track_counters c;
+	track_tracker_counters(t, &c);
+	assert_int_equal(track_tracker_count(t), 1);
+	struct track_info ti;
+	track_tracker_get(t, 0, &ti);
+	/* The last update is the radar's, 0.5 s after the truth sample. */
+	double tr[6];
+	memcpy(tr, tgt, sizeof(tr));
+	truth_step(tr, 0.5);
+	double e = 0;
+	for (int a = 0; a < 3; a++)
+		e += (ti.est.x[a] - tr[a]) * (ti.est.x[a] - tr[a]);
+	struct track_point_pred lpr;
+	assert_int_equal(track_info_predict(&ti, NULL, &lpr), 0);
+	double pad[3], le = 0;
+	geo_lla_to_ecef(&p0, pad);
+	for (int a = 0; a < 3; a++)
+		le += (lpr.ecef_m[a] - pad[a]) * (lpr.ecef_m[a] - pad[a]);
+	print_message("position error %.0f m; launch basis -> %.1f km from where the IR first saw "
+	              "it (30 km up)\n",
+	              sqrt(e), sqrt(le) / 1e3);
+	print_message("IR track %u; at the end track %u (continues %u), "
+	              "boost basis %d, boost_lost %llu, handovers %llu\n",
+	              ir_id, ti.id, ti.prev_id, ti.has_boost_est, (unsigned long long)c.boost_lost,
+	              (unsigned long long)c.handovers);
+	assert_int_equal(ti.state, TRACK_CONFIRMED);
+	assert_int_equal(ti.phase, TRACK_PHASE_MIDCOURSE);
+	/* One track for the object, holding the launch basis of its boost:
+	 * the IR track itself (the radar gated with its ballistic mode) or
+	 * a radar track linked to it by the hand-over. */
+	assert_true(ti.id == ir_id || (ti.prev_id == ir_id && c.handovers == 1));
+	assert_true(ti.has_boost_est);
+	assert_true(sqrt(e) < 300.0);
+	track_tracker_free(t);
+}
+
 static void bad_configuration_is_rejected(void **state)
 {
 	(void)state;
@@ -483,6 +594,7 @@ int main(void)
 	    cmocka_unit_test(tracker_is_deterministic_and_numbers_are_stable),
 	    cmocka_unit_test(silent_targets_are_deleted_and_numbers_never_reused),
 	    cmocka_unit_test(ir_only_salvo_starts_one_track_per_missile),
+	    cmocka_unit_test(radar_track_continues_ir_track_after_burnout),
 	    cmocka_unit_test(bad_configuration_is_rejected),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
