@@ -424,6 +424,40 @@ static void mark_slot(const struct track_tracker *t, struct trk *k, mw_time_ns t
  * (prediction pred already computed from h[b]). In sequence (b is the
  * newest entry): append. Late: insert after b and re-filter the rest.
  */
+/*
+ * Burnout inflation. When a boost track's most probable mode turns
+ * ballistic, the boost model has been extrapolating the thrust aT since
+ * the real cut-off, which lies up to BURNOUT_LAG_S before (space IR
+ * frames cannot show it). With the lag uniform in [0, tau] the error of
+ * the handed-over state along the velocity direction u has
+ *   E[dv^2] = aT^2 tau^2 / 3, E[dr^2] = aT^2 tau^4 / 20,
+ *   E[dr dv] = aT^2 tau^3 / 8,
+ * which is added to the ballistic model's covariance (r, v blocks along
+ * u u^T) so that the radar can pull the estimate back instead of the
+ * error lingering under a small covariance.
+ */
+#define BURNOUT_LAG_S 3.0
+static void burnout_inflate(const struct track_imm *before, struct track_imm *now)
+{
+	const struct track_gauss *gb = &before->m[TRACK_MODE_BOOST];
+	struct track_gauss *g = &now->m[TRACK_MODE_BALLISTIC];
+	double a = fabs(gb->x[TRACK_IX_AT]), tau = BURNOUT_LAG_S;
+	double vn = sqrt(g->x[3] * g->x[3] + g->x[4] * g->x[4] + g->x[5] * g->x[5]);
+	if (!(vn > 1.0) || !(a > 0.0))
+		return;
+	double u[3] = {g->x[3] / vn, g->x[4] / vn, g->x[5] / vn};
+	double vv = a * a * tau * tau / 3.0, rr = a * a * pow(tau, 4) / 20.0,
+	       rv = a * a * pow(tau, 3) / 8.0;
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++) {
+			double uu = u[i] * u[j];
+			g->P[i * N + j] += rr * uu;
+			g->P[i * N + 3 + j] += rv * uu;
+			g->P[(3 + i) * N + j] += rv * uu;
+			g->P[(3 + i) * N + 3 + j] += vv * uu;
+		}
+}
+
 static int apply_update(struct track_tracker *t, struct trk *k, int b, const struct track_imm *pred,
                         const struct track_zpred zp[TRACK_N_MODES], const struct track_meas *m,
                         mw_time_ns t_ns, uint32_t truth_id)
@@ -464,6 +498,10 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, const str
 	k->n_updates++;
 	if (pos == k->h_count - 1)
 		k->truth_id = truth_id;
+	if (pos == k->h_count - 1 && pos >= 1 && k->has_boost_est &&
+	    k->h[pos - 1].post.mu[TRACK_MODE_BOOST] > 0.5 &&
+	    k->h[pos].post.mu[TRACK_MODE_BOOST] < 0.5)
+		burnout_inflate(&k->h[pos - 1].post, &k->h[pos].post);
 	const struct track_imm *last = &k->h[k->h_count - 1].post;
 	if (last->mu[TRACK_MODE_BOOST] > 0.5 && k->n_updates >= 3) {
 		k->has_boost_est = 1;
@@ -933,7 +971,6 @@ static int solve_cluster(struct track_tracker *t, size_t p0, size_t p1)
  * velocity error of having thrust for up to BURNOUT_LAG_S too long
  * (|aT| + 3 sigma) x BURNOUT_LAG_S over the gap, plus 2 km.
  */
-#define BURNOUT_LAG_S 3.0
 static void handover(struct track_tracker *t, const struct trk *lost)
 {
 	const struct hist *hl = &lost->h[lost->h_count - 1];
