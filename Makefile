@@ -2,7 +2,7 @@
 #   build/       sanitizer build (ASan+UBSan, gcc): what `make test` runs
 #   build-rel/   optimised build: `make demo` and the benchmarks
 #   build-fuzz/  clang + libFuzzer: `make fuzz`
-.PHONY: all deps build test demo fuzz bench bench-wire bench-journal bench-track clean format
+.PHONY: all deps build test demo fuzz bench bench-wire bench-journal bench-sim bench-link bench-track clean format
 
 MESON ?= meson
 FUZZ_SECONDS ?= 60
@@ -40,6 +40,12 @@ fuzz: deps build-fuzz/build.ninja
 	ninja -C build-fuzz
 	scripts/fuzz build-fuzz $(FUZZ_SECONDS)
 
+# Durable link latency/throughput next to the fdatasync and TLS floors.
+bench-link: deps build-rel/build.ninja
+	ninja -C build-rel bench/bench_link
+	./build-rel/bench/bench_link $(or $(BENCH_DIR),build-rel)
+
+
 # Batch signing against one signature per envelope (docs/protocol.md).
 bench-wire: deps build-rel/build.ninja
 	ninja -C build-rel bench/bench-wire
@@ -48,6 +54,10 @@ bench-wire: deps build-rel/build.ninja
 bench-journal: deps build-rel/build.ninja
 	ninja -C build-rel bench/bench_journal
 	./build-rel/bench/bench_journal $(BENCH_DIR)
+# Simulated seconds per wall second for the mixed exercise against 1,000x (issue 3).
+bench-sim: deps build-rel/build.ninja
+	ninja -C build-rel bench/bench_sim
+	./build-rel/bench/bench_sim examples/scenarios/mixed-exercise.json
 # Tracker updates per second at 10..5,000 objects (docs/tracking.md).
 bench-track: deps build-rel/build.ninja
 	ninja -C build-rel bench/bench_track

@@ -8,8 +8,6 @@
 
 #ifndef MWLINK_VERSION
 #define MWLINK_VERSION "0.1.0"
-int cmd_geo(int argc, char **argv);
-
 #endif
 
 struct cli_cmd {
@@ -21,6 +19,9 @@ struct cli_cmd {
 int cmd_geo(int argc, char **argv);
 int cmd_envelope(int argc, char **argv);
 int cmd_journal(int argc, char **argv);
-int cmd_eval(int argc, char **argv); /* only with MWLINK_HAVE_EVAL (needs sim/) */
+int cmd_sim(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
+int cmd_inject(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 
 #endif

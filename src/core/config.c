@@ -26,6 +26,7 @@ struct reader {
 	FILE *f; /* file source, or NULL */
 	int line;
 	int too_long_line; /* first line that exceeded the buffer */
+	int indented;      /* the current line starts with blank space */
 };
 
 struct parse_ctx {
@@ -71,6 +72,7 @@ static char *reader_fn(char *str, int num, void *stream)
 		}
 	}
 	rd->line++;
+	rd->indented = str[0] == ' ' || str[0] == '\t';
 	return str;
 }
 
@@ -99,6 +101,17 @@ static int handler(void *user, const char *section, const char *name, const char
 	if (ctx->failed)
 		return 0;
 	struct mw_ini_entry *prev = find(ini, section, name);
+	if (prev && ctx->rd->indented) {
+		/* inih hands an indented line to us as a continuation of the
+		 * previous key; a value spread over lines is more likely a
+		 * mistake than intent in a node configuration */
+		mw_errbuf_set(ctx->err,
+			      "%s:%d: [%s] %s: continuation lines are not supported "
+			      "(indented line after a key)",
+			      ini->path, ctx->rd->line, section, name);
+		ctx->failed = 1;
+		return 0;
+	}
 	if (prev) {
 		mw_errbuf_set(ctx->err, "%s:%d: [%s] %s: duplicate key (first set on line %d)",
 		              ini->path, ctx->rd->line, section, name, prev->line);

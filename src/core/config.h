@@ -14,7 +14,9 @@
  *   examples/nodes/rok.ini: [node] nation: required key is missing
  *
  * Sections may repeat by name prefix ("[peer usa]", "[peer jpn]");
- * mw_ini_section_at() walks them in file order.
+ * mw_ini_section_at() walks them in file order. inih's continuation lines
+ * (an indented line continuing the previous value) are refused with an
+ * error naming the line.
  *
  * Invariants:
  *  1. A key may appear once per section; a duplicate is an error naming

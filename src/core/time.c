@@ -186,6 +186,11 @@ int mw_time_parse(const char *s, mw_time_ns *out)
 		return -EINVAL;
 	int64_t days = days_from_civil(y, (unsigned)mo, (unsigned)d);
 	int64_t secs = days * 86400 + h * 3600 + mi * 60 + se - off_s;
+	/* int64 ns spans 1677-09-21 to 2262-04-11; refuse what does not fit
+	 * rather than wrap (frac_ns < 1 s, so the last whole second is checked
+	 * together with it) */
+	if (secs > INT64_MAX / MW_NS_PER_S - 1 || secs < INT64_MIN / MW_NS_PER_S + 1)
+		return -ERANGE;
 	*out = secs * MW_NS_PER_S + frac_ns;
 	return 0;
 }

@@ -44,8 +44,9 @@ int mw_time_format(mw_time_ns t, int frac_digits, char *out, size_t out_len);
 
 /*
  * Parse RFC 3339: "YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm|-hh:mm)". 't' may
- * also be 'T' or ' '. Returns 0 and sets *out, or -EINVAL naming nothing
- * (the caller knows the field) for anything malformed or out of range.
+ * also be 'T' or ' '. Returns 0 and sets *out, -EINVAL for anything
+ * malformed (the caller knows the field and names it), or -ERANGE for a
+ * valid time outside what int64 ns can hold (about 1678 to 2261).
  */
 int mw_time_parse(const char *s, mw_time_ns *out);
 

@@ -65,6 +65,13 @@ static void time_parses_offsets_and_fractions(void **state)
 	assert_int_equal(t, INT64_C(1702944000) * MW_NS_PER_S + 500000000);
 	assert_int_equal(mw_time_parse("1969-12-31T23:59:59.999999999-00:00", &t), 0);
 	assert_int_equal(t, -1);
+	mw_time_ns unchanged = 42;
+	assert_int_equal(mw_time_parse("9999-12-31T23:59:59Z", &unchanged), -ERANGE);
+	assert_int_equal(mw_time_parse("0001-01-01T00:00:00Z", &unchanged), -ERANGE);
+	assert_int_equal(mw_time_parse("1600-01-01T00:00:00+00:00", &unchanged), -ERANGE);
+	assert_int_equal(unchanged, 42);
+	assert_int_equal(mw_time_parse("2262-01-01T00:00:00Z", &t), 0);
+	assert_int_equal(mw_time_parse("1678-01-01T00:00:00Z", &t), 0);
 	const char *bad[] = {"",
 	                     "2023-12-19",
 	                     "2023-13-01T00:00:00Z",
@@ -321,6 +328,10 @@ static void config_errors_name_file_line_section_and_key(void **state)
 	                 -MW_ECONFIG);
 	assert_string_equal(err.msg,
 	                    "y.ini:3: syntax error (expected '[section]' or 'key = value')");
+	assert_int_equal(mw_ini_load_string(&ini, "c.ini", "[a]\nk=1\n  more\n", &err),
+			 -MW_ECONFIG);
+	assert_string_equal(err.msg, "c.ini:3: [a] k: continuation lines are not supported "
+				     "(indented line after a key)");
 	char longline[400];
 	memset(longline, 'v', sizeof(longline));
 	memcpy(longline, "[a]\nk=", 6);
