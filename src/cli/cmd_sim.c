@@ -439,12 +439,11 @@ static int sim_feed(const char *path, struct sim *s, const struct sim_feed_opts 
 	while ((rc = sim_next(s, &ev)) == 1) {
 		if (ev.type != SIM_EV_OBS || strcmp(ev.obs.nation, nation) != 0)
 			continue;
-		struct feed_sensor *f = NULL;
-		for (size_t i = 0; i < n_fs && !f; i++)
-			if (fs[i].id == ev.obs.sensor_id)
-				f = &fs[i];
-		if (!f)
-			continue;
+		size_t fi = 0;
+		while (fi < n_fs && fs[fi].id != ev.obs.sensor_id)
+			fi++;
+		if (fi == n_fs)
+			continue; /* a sensor this run does not feed */
 		if (first) {
 			first = false;
 			t_first = ev.obs.t_ns;
@@ -467,20 +466,15 @@ static int sim_feed(const char *path, struct sim *s, const struct sim_feed_opts 
 		if (now - last_check > MW_NS_PER_S) {
 			last_check = now;
 			for (size_t i = 0; i < n_fs; i++) {
-				f = &fs[i];
-				if (net_sensor_check(f->conn, 0, &err))
+				if (net_sensor_check(fs[i].conn, 0, &err))
 					goto lost;
 			}
-			f = NULL;
-			for (size_t i = 0; i < n_fs && !f; i++)
-				if (fs[i].id == ev.obs.sensor_id)
-					f = &fs[i];
 		}
 		struct mw_obs o = ev.obs;
 		o.t_ns += shift;
-		if (net_sensor_send(f->conn, &o, &err))
+		if (net_sensor_send(fs[fi].conn, &o, &err))
 			goto lost;
-		f->n++;
+		fs[fi].n++;
 		sent++;
 		if (tty && now - last_draw > 100 * MW_NS_PER_MS) {
 			feed_progress(

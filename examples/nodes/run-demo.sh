@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# examples/nodes/run-demo.sh BUILD_DIR [SCENARIO] [SPEED] - the hub
+# deployment of examples/nodes/{rok,usa,jpn}.ini fed by the simulator, for
+# `make demo`. Every step runs the real binaries:
+#
+#   1. a development PKI in run/pki with 11 sensor certificates a nation
+#      (the default scenario's US space sensors are numbers 10 and 11;
+#      an older run/pki with fewer is recreated)
+#   2. USA (the hub), ROK and JPN from the example configurations, fresh
+#      journals in run/{usa,rok,jpn}
+#   3. `mwlink sim SCENARIO --node-config <nation>.ini` three times at
+#      once: each nation's simulated sensors feed that nation's node over
+#      TLS with their sensor certificates, SPEED times faster than real time
+#   4. every few seconds, what each node has journaled, by origin and kind
+#      (`mwlink journal dump`); at the end `mwlink journal check`
+#   5. the nodes are stopped (SIGTERM) and the script exits
+#
+# The example release rules let observations go to the US hub only
+# (tracks and alerts would go everywhere, but no node makes them yet), so
+# ROK and JPN end with their own observations and USA with all three.
+# Everything binds to 127.0.0.1 (the example configurations); the fixed
+# example ports 7401-7403 and 7501-7503 must be free.
+set -euo pipefail
+B=${1:-build-rel}
+SCEN=${2:-examples/scenarios/irbm-over-japan.json}
+SPEED=${3:-100}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+M="$B/src/cli/mwlink"
+D="$B/src/daemon/mwlinkd"
+
+if [ ! -f run/pki/usa/sensor-11.crt ] || [ ! -f run/pki/jpn/node.crt ]; then
+	"$M" keys --out run/pki --nations KOR,USA,JPN --sensors 11 --force
+fi
+rm -rf run/rok run/usa run/jpn run/sim-*.log
+mkdir -p run
+
+pids=()
+sims=()
+cleanup() {
+	for p in "${sims[@]}" "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${sims[@]}" "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+# what a journal holds: "KOR 452 obs, USA 1179 obs" (kind 1 = observation,
+# 2 = track, 3 = alert; wire/envelope.h)
+summary() {
+	local db=$1
+	[ -f "$db" ] || { echo "(no journal yet)"; return; }
+	"$M" journal dump "$db" 2>/dev/null | awk -F'\t' '
+		NR > 1 { n[$2 " " ($4 == 1 ? "obs" : $4 == 2 ? "track" : $4 == 3 ? "alert" : "kind" $4)]++ }
+		END { for (k in n) print k " " n[k] }' | sort | paste -sd, | sed 's/,/, /g;s/^$/empty/'
+}
+
+for n in usa rok jpn; do
+	mkdir -p "run/$n"
+	"$D" --config "examples/nodes/$n.ini" --log-format text 2>"run/$n/node.log" &
+	pids+=($!)
+	for _ in $(seq 50); do
+		grep -q "ready" "run/$n/node.log" 2>/dev/null && break
+		if ! kill -0 "${pids[-1]}" 2>/dev/null; then
+			echo "node $n did not start (are ports 7401-7403/7501-7503 free?):" >&2
+			sed 's/^/  /' "run/$n/node.log" >&2
+			exit 1
+		fi
+		sleep 0.1
+	done
+	grep -q "ready" "run/$n/node.log" || { echo "node $n not ready after 5 s" >&2; exit 1; }
+	echo "  node $n started (pid ${pids[-1]}, log run/$n/node.log)"
+done
+for _ in $(seq 50); do
+	up=0
+	for n in rok jpn; do grep -q "link up" "run/$n/node.log" && up=$((up + 1)); done
+	[ "$up" -ge 2 ] && break
+	sleep 0.1
+done
+grep -h "link up" run/rok/node.log run/jpn/node.log | sed 's/^/  /' || true
+
+echo "  simulator: $SCEN at ${SPEED}x, each nation's sensors to its own node"
+for n in rok usa jpn; do
+	nat=$(sed -n 's/^nation *= *//p' "examples/nodes/$n.ini" | head -n 1)
+	low=$(echo "$nat" | tr 'A-Z' 'a-z')
+	"$M" sim "$SCEN" --node-config "examples/nodes/$n.ini" --speed "$SPEED" \
+		--cert "run/pki/$low/sensor-{id}.crt" --key "run/pki/$low/sensor-{id}.key" \
+		>"run/sim-$n.log" 2>&1 &
+	sims+=($!)
+done
+
+t0=$(date +%s)
+running() { for p in "${sims[@]}"; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
+while running; do
+	sleep 3
+	el=$(($(date +%s) - t0))
+	if [ "$el" -gt 110 ]; then
+		echo "  the simulator is still running after 110 s: stopping it" >&2
+		exit 1
+	fi
+	printf '  t+%3ss  ROK: %s | USA: %s | JPN: %s\n' "$el" "$(summary run/rok/journal.db)" \
+		"$(summary run/usa/journal.db)" "$(summary run/jpn/journal.db)"
+done
+fail=0
+for i in "${!sims[@]}"; do
+	wait "${sims[$i]}" || fail=1
+done
+sims=()
+for n in rok usa jpn; do
+	grep -E "sent [0-9]+ observations|refus|cannot|failed|error" "run/sim-$n.log" |
+		sed 's/^mwlink sim: /  sim -> '"$n"': /' || true
+done
+[ "$fail" = 0 ] || { echo "  a simulator feed failed (see above)" >&2; exit 1; }
+sleep 1.5 # let the hub's links deliver the last envelopes
+echo "  journals after the run (origin, kind, count):"
+for n in rok usa jpn; do
+	printf '    %-4s %s\n' "$n" "$(summary "run/$n/journal.db")"
+done
+cleanup
+pids=()
+for n in rok usa jpn; do
+	if "$M" journal check "run/$n/journal.db" >"run/$n/check.txt" 2>&1; then
+		echo "  journal check $n: clean ($(grep -m1 rows "run/$n/check.txt" | tr -s ' ' | cut -c1-80))"
+	else
+		echo "  journal check $n: FAILED" >&2
+		sed 's/^/    /' "run/$n/check.txt" >&2
+		exit 1
+	fi
+done
