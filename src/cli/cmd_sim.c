@@ -433,6 +433,7 @@ static int sim_feed(const char *path, struct sim *s, const struct sim_feed_opts 
 	mw_time_ns t_first = 0, shift = 0, mono0 = mw_time_mono_ns(), last_draw = 0,
 	           last_check = mono0;
 	uint64_t sent = 0;
+	uint32_t bad = 0; /* the sensor whose connection failed */
 	bool first = true;
 	struct sim_event ev;
 	int rc;
@@ -456,6 +457,7 @@ static int sim_feed(const char *path, struct sim *s, const struct sim_feed_opts 
 			    mono0 + (mw_time_ns)((double)(ev.obs.t_ns - t_first) / fo->speed);
 			if (due > now) {
 				for (size_t i = 0; i < n_fs; i++) {
+					bad = fs[i].id;
 					if (net_sensor_flush(fs[i].conn, &err))
 						goto lost;
 				}
@@ -466,12 +468,14 @@ static int sim_feed(const char *path, struct sim *s, const struct sim_feed_opts 
 		if (now - last_check > MW_NS_PER_S) {
 			last_check = now;
 			for (size_t i = 0; i < n_fs; i++) {
+				bad = fs[i].id;
 				if (net_sensor_check(fs[i].conn, 0, &err))
 					goto lost;
 			}
 		}
 		struct mw_obs o = ev.obs;
 		o.t_ns += shift;
+		bad = fs[fi].id;
 		if (net_sensor_send(fs[fi].conn, &o, &err))
 			goto lost;
 		fs[fi].n++;
@@ -488,13 +492,15 @@ static int sim_feed(const char *path, struct sim *s, const struct sim_feed_opts 
 		goto done;
 	}
 	for (size_t i = 0; i < n_fs; i++) {
+		bad = fs[i].id;
 		if (net_sensor_flush(fs[i].conn, &err))
-			goto lost_any;
+			goto lost;
 	}
 	/* a last look: did the node close any connection while we wrote? */
 	for (size_t i = 0; i < n_fs; i++) {
+		bad = fs[i].id;
 		if (net_sensor_check(fs[i].conn, 0, &err))
-			goto lost_any;
+			goto lost;
 	}
 	double wall = mw_time_to_s(mw_time_mono_ns() - mono0);
 	if (tty)
@@ -512,10 +518,11 @@ static int sim_feed(const char *path, struct sim *s, const struct sim_feed_opts 
 	fflush(stdout);
 	status = 0;
 	goto done;
-lost_any:
 lost:
-	fprintf(stderr, "%smwlink sim: %s: %s; %" PRIu64 " observations sent before\n",
-	        tty ? "\n" : "", connect, err.msg, sent);
+	fprintf(stderr,
+	        "%smwlink sim: sensor %s/%" PRIu32 " at %s: %s; %" PRIu64
+	        " observations had been queued\n",
+	        tty ? "\n" : "", nation, bad, connect, err.msg, sent);
 done:
 	for (size_t i = 0; i < n_fs; i++)
 		net_sensor_close(fs[i].conn);

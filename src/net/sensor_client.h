@@ -1,7 +1,7 @@
 /*
  * net/sensor_client.h - the sensor side of a node's ingest port: one TLS
  * 1.3 connection with a sensor client certificate that streams
- * Observation frames (docs/protocol.md, "Sensor ingest").
+ * Observation frames (docs/protocol.md, section 2, frame type 5).
  *
  * The node binds the connection to the certificate's sensor
  * (mwlink:sensor:<NAT>:<N>); every observation sent on it must carry that
