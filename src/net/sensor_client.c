@@ -162,9 +162,13 @@ int net_sensor_check(struct net_sensor_conn *c, int wait_ms, struct mw_errbuf *e
 		int se = SSL_get_error(c->ssl, n);
 		if (se == SSL_ERROR_WANT_READ)
 			return 0; /* a TLS record with no data (session ticket) */
-		if (se == SSL_ERROR_ZERO_RETURN)
-			snprintf(e, sizeof(e), "it closed the connection");
-		else {
+		unsigned long first = ERR_peek_error();
+		if (se == SSL_ERROR_ZERO_RETURN || (se == SSL_ERROR_SYSCALL && n == 0) ||
+		    (se == SSL_ERROR_SSL &&
+		     ERR_GET_REASON(first) == SSL_R_UNEXPECTED_EOF_WHILE_READING)) {
+			ERR_clear_error();
+			snprintf(e, sizeof(e), "it closed the connection after the TLS handshake");
+		} else {
 			char s[160];
 			ssl_errstr(s, sizeof(s));
 			snprintf(e, sizeof(e), "%s", s);
