@@ -20,6 +20,11 @@
 # ROK and JPN end with their own observations and USA with all three.
 # Everything binds to 127.0.0.1 (the example configurations); the fixed
 # example ports 7401-7403 and 7501-7503 must be free.
+#
+# Simulated launches are never fed to a node as live data: the nodes run
+# from copies of the example configurations in run/conf/ with
+# `[ingest] exercise = yes`, so everything the demo journals is
+# exercise-flagged (DESIGN invariant 6: exercise never becomes real).
 set -euo pipefail
 B=${1:-build-rel}
 SCEN=${2:-examples/scenarios/irbm-over-japan.json}
@@ -32,8 +37,17 @@ D="$B/src/daemon/mwlinkd"
 if [ ! -f run/pki/usa/sensor-11.crt ] || [ ! -f run/pki/jpn/node.crt ]; then
 	"$M" keys --out run/pki --nations KOR,USA,JPN --sensors 11 --force
 fi
-rm -rf run/rok run/usa run/jpn run/sim-*.log
-mkdir -p run
+rm -rf run/rok run/usa run/jpn run/sim-*.log run/conf
+mkdir -p run/conf
+for n in rok usa jpn; do
+	# same configuration, exercise mode, paths re-rooted for run/conf/
+	sed -e 's|\.\./\.\./run/|../|g' -e 's/^exercise *= *no$/exercise = yes/' \
+		"examples/nodes/$n.ini" >"run/conf/$n.ini"
+	grep -q '^exercise = yes$' "run/conf/$n.ini" || {
+		echo "run/conf/$n.ini: could not switch [ingest] exercise on" >&2
+		exit 1
+	}
+done
 
 pids=()
 sims=()
@@ -43,19 +57,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# what a journal holds: "KOR 452 obs, USA 1179 obs" (kind 1 = observation,
-# 2 = track, 3 = alert; wire/envelope.h)
+# what a journal holds: "KOR exercise obs 452, USA exercise obs 1179" (kind
+# 1 = observation, 2 = track, 3 = alert; wire/envelope.h; LIVE would mean
+# not exercise-flagged)
 summary() {
 	local db=$1
 	[ -f "$db" ] || { echo "(no journal yet)"; return; }
 	"$M" journal dump "$db" 2>/dev/null | awk -F'\t' '
-		NR > 1 { n[$2 " " ($4 == 1 ? "obs" : $4 == 2 ? "track" : $4 == 3 ? "alert" : "kind" $4)]++ }
+		NR > 1 { n[$2 " " ($5 == 1 ? "exercise " : "LIVE ") ($4 == 1 ? "obs" : $4 == 2 ? "track" : $4 == 3 ? "alert" : "kind" $4)]++ }
 		END { for (k in n) print k " " n[k] }' | sort | paste -sd, | sed 's/,/, /g;s/^$/empty/'
 }
 
 for n in usa rok jpn; do
 	mkdir -p "run/$n"
-	"$D" --config "examples/nodes/$n.ini" --log-format text 2>"run/$n/node.log" &
+	"$D" --config "run/conf/$n.ini" --log-format text 2>"run/$n/node.log" &
 	pids+=($!)
 	for _ in $(seq 50); do
 		grep -q "ready" "run/$n/node.log" 2>/dev/null && break
@@ -77,11 +92,11 @@ for _ in $(seq 50); do
 done
 grep -h "link up" run/rok/node.log run/jpn/node.log | sed 's/^/  /' || true
 
-echo "  simulator: $SCEN at ${SPEED}x, each nation's sensors to its own node"
+echo "  simulator: $SCEN at ${SPEED}x, each nation's sensors to its own node (exercise)"
 for n in rok usa jpn; do
-	nat=$(sed -n 's/^nation *= *//p' "examples/nodes/$n.ini" | head -n 1)
+	nat=$(sed -n 's/^nation *= *//p' "run/conf/$n.ini" | head -n 1)
 	low=$(echo "$nat" | tr 'A-Z' 'a-z')
-	"$M" sim "$SCEN" --node-config "examples/nodes/$n.ini" --speed "$SPEED" \
+	"$M" sim "$SCEN" --node-config "run/conf/$n.ini" --speed "$SPEED" \
 		--cert "run/pki/$low/sensor-{id}.crt" --key "run/pki/$low/sensor-{id}.key" \
 		>"run/sim-$n.log" 2>&1 &
 	sims+=($!)
