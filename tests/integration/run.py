@@ -90,7 +90,7 @@ class Node:
             f"origin_keys = {pki}/origin-keys",
             "[journal]", f"path = {self.db}",
             "[link]", "heartbeat = 200ms", "timeout = 1500ms", "reconnect_min = 50ms",
-            "reconnect_max = 500ms", "degraded_rtt = 50ms",
+            "reconnect_max = 500ms", "degraded_rtt = 250ms",
         ]
         for pname, (pnation, dial_to) in self.peers.items():
             lines += [f"[peer {pname}]", f"nation = {pnation}"]
