@@ -120,7 +120,8 @@
  *     every record with pos <= durable_pos is committed.
  *  4. peer.rx for a peer is written in the same transaction as the
  *     records (and rx notes) that carry it; the value drain reports is
- *     durable.
+ *     durable. peer.acked is never written above the highest pos the
+ *     same transaction leaves committed (a peer may ack a pending pos).
  *  5. Queued items leave the queue only after their transaction commits;
  *     a failed transaction leaves the queue as it was (same items, same
  *     pos) and is retried.
@@ -762,8 +763,14 @@ static int do_group(struct store_journal *j)
 	bool acked_set[STORE_PEERS_MAX];
 	size_t np = j->n_peers;
 	for (size_t i = 0; i < np; i++) {
-		acked[i] = j->peers[i].acked;
-		acked_set[i] = j->peers[i].acked != j->peers[i].acked_written;
+		/* A peer may ack a pos still pending (a relay link reads pending
+		 * records). Never write an acked cursor beyond what this very
+		 * transaction leaves committed: after a crash the journal would
+		 * end below it and refuse to open. The rest is written with a
+		 * later group (acked_dirty stays set below). */
+		uint64_t a = j->peers[i].acked;
+		acked[i] = a < last_pos ? a : last_pos;
+		acked_set[i] = acked[i] > j->peers[i].acked_written;
 	}
 	j->acked_dirty = false;
 	pthread_mutex_unlock(&j->mu);
@@ -824,9 +831,14 @@ static int do_group(struct store_journal *j)
 		j->durable_pos = max_pos; /* invariant 3: after COMMIT returned */
 	j->rows += recs;
 	j->bytes += bytes;
-	for (size_t i = 0; i < np; i++)
+	for (size_t i = 0; i < np; i++) {
 		if (acked_set[i] && acked[i] > j->peers[i].acked_written)
 			j->peers[i].acked_written = acked[i];
+		if (j->peers[i].acked > j->peers[i].acked_written && !j->acked_dirty) {
+			j->acked_dirty = true; /* clamped above, or set meanwhile */
+			j->acked_dirty_mono = mw_time_mono_ns();
+		}
+	}
 	j->st.commits++;
 	j->st.committed_records += recs;
 	if (n > j->st.group_max)

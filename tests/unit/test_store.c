@@ -1193,6 +1193,7 @@ static struct {
 	bool cut;
 	bool fail_sync;
 	uint64_t writes, cut_after_writes; /* the power goes at that write (0 = never) */
+	uint64_t syncs, cut_after_syncs;   /* ... or right after that successful sync */
 	uint64_t writes_lost, writes_torn, writes_kept;
 	struct fi_path paths[FI_PATHS];
 } fi = {.mu = PTHREAD_MUTEX_INITIALIZER};
@@ -1300,6 +1301,8 @@ static int fi_sync(sqlite3_file *f, int flags)
 			fi_path_clear(ff->p);
 			ff->real->pMethods->xFileSize(ff->real, &ff->p->synced_size);
 		}
+		if (rc == SQLITE_OK && fi.cut_after_syncs && ++fi.syncs >= fi.cut_after_syncs)
+			fi.cut = true;
 	}
 	pthread_mutex_unlock(&fi.mu);
 	return rc;
@@ -1469,6 +1472,7 @@ static void fi_setup(void)
 	fi.cut = false;
 	fi.fail_sync = false;
 	fi.writes = fi.cut_after_writes = 0;
+	fi.syncs = fi.cut_after_syncs = 0;
 	fi.writes_lost = fi.writes_torn = fi.writes_kept = 0;
 	for (int i = 0; i < FI_PATHS; i++) {
 		fi_path_clear(&fi.paths[i]);
@@ -1646,6 +1650,67 @@ static void failed_fsync_stops_the_journal_and_keeps_what_was_durable(void **sta
 	j = jopen(&o);
 	assert_true(store_journal_durable_pos(j) >= 50);
 	check_durable_intact(j, 1, store_journal_durable_pos(j));
+	store_journal_free(j);
+	tdir_rm(&t);
+}
+
+/* A relay link may send records still pending (STORE_READ_PENDING), so a
+ * peer can acknowledge a pos that is not yet committed. The acked cursor
+ * written to disk must never run ahead of the records committed with it:
+ * otherwise a power loss right after such a commit leaves a journal whose
+ * peer table says "acknowledged pos 4" while it ends at 3, and open refuses
+ * it ("acknowledged records lost") - the node could not restart. */
+static void acked_cursor_on_disk_never_runs_ahead_of_committed_records(void **state)
+{
+	(void)state;
+	fi_setup();
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	o.vfs = "mwfi";
+	o.group_max = 1; /* one record per transaction: the ack can outrun them */
+	struct store_journal *j = jopen(&o);
+	struct store_rec r = mkrec("ROK", 1, NULL, 0, 100);
+	append_ok(j, &r, 1);
+	sync_ok(j);
+
+	sqlite3 *blk = block_writes(t.db);
+	r = mkrec("ROK", 2, NULL, 0, 100);
+	append_ok(j, &r, 2);
+	sleep_ms(100); /* the journal thread has taken group [2] and waits in BEGIN */
+	r = mkrec("ROK", 3, NULL, 0, 100);
+	append_ok(j, &r, 3);
+	r = mkrec("ROK", 4, NULL, 0, 100);
+	append_ok(j, &r, 4);
+	assert_int_equal(store_journal_set_peer_acked(j, "JPN", 4), 0); /* pos 4 is pending */
+	pthread_mutex_lock(&fi.mu);
+	fi.syncs = 0;
+	fi.cut_after_syncs = 2; /* the power goes right after group [3] is durable */
+	pthread_mutex_unlock(&fi.mu);
+	unblock_writes(blk);
+	int64_t end = mw_time_mono_ns() + 10 * MW_NS_PER_S;
+	while (store_journal_durable_pos(j) < 3 && mw_time_mono_ns() < end)
+		sleep_ms(5);
+	assert_int_equal(store_journal_durable_pos(j), 3);
+	store_journal_free(j);
+	fi_power_loss(5);
+	fi_set_cut(false);
+
+	o.vfs = NULL;
+	o.check = STORE_CHECK_FULL;
+	struct mw_errbuf e = {{0}};
+	j = NULL;
+	int rc = store_journal_open(&o, &j, &e);
+	if (rc)
+		fail_msg("journal does not reopen after a power loss: %s (%s)", mw_errname(rc),
+		         e.msg);
+	uint64_t acked = 0, d = store_journal_durable_pos(j);
+	assert_int_equal(store_journal_peer_acked(j, "JPN", &acked), 0);
+	if (acked > d)
+		fail_msg("acked cursor %llu beyond the durable end %llu", (unsigned long long)acked,
+		         (unsigned long long)d);
+	assert_int_equal(d, 3);
+	assert_int_equal(acked, 3);
 	store_journal_free(j);
 	tdir_rm(&t);
 }
@@ -1964,6 +2029,7 @@ int main(void)
 	    cmocka_unit_test(kill_9_loses_nothing_acknowledged),
 	    cmocka_unit_test(power_loss_loses_nothing_acknowledged),
 	    cmocka_unit_test(failed_fsync_stops_the_journal_and_keeps_what_was_durable),
+	    cmocka_unit_test(acked_cursor_on_disk_never_runs_ahead_of_committed_records),
 	    cmocka_unit_test(corrupt_files_give_a_clear_error_not_a_crash),
 	    cmocka_unit_test(full_disk_by_page_cap_keeps_queue_and_recovers),
 	    cmocka_unit_test(full_disk_on_tmpfs_keeps_queue_and_recovers),
