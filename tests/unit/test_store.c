@@ -955,6 +955,135 @@ static void corrupt_files_give_a_clear_error_not_a_crash(void **state)
 	free(rep);
 }
 
+/* The row SHA-256 must cover every column a consumer acts on, not only the
+ * envelope bytes: flags carries the exercise bit (design invariant 6) and
+ * release the releasability set (invariant 3). A flipped bit there, with
+ * the bytes intact, must be caught like a flipped bit in the bytes. */
+static void row_hash_covers_exercise_flag_release_and_metadata(void **state)
+{
+	(void)state;
+	const char *edits[] = {
+	    "UPDATE env SET flags = 0 WHERE pos = 5",                   /* exercise -> real */
+	    "UPDATE env SET release = 'CHN,JPN,ROK,USA' WHERE pos = 5", /* released wider */
+	    "UPDATE env SET kind = kind + 1 WHERE pos = 5",             /* another payload type */
+	    "UPDATE env SET data_ns = data_ns + 1000000000 WHERE pos = 5", /* data time */
+	    "UPDATE env SET accept_ns = 1 WHERE pos = 5",                  /* retention age */
+	    "UPDATE env SET from_peer = 'JPN' WHERE pos = 5",              /* provenance */
+	    "UPDATE env SET from_pos = 999 WHERE pos = 5",                 /* provenance */
+	    "UPDATE env SET flags = flags + 4294967296 WHERE pos = 5", /* wraps to the same u32 */
+	};
+	for (size_t k = 0; k < sizeof(edits) / sizeof(edits[0]); k++) {
+		struct tdir t;
+		tdir_make(&t);
+		make_journal(t.db, 20, 100); /* pos 5 = (ROK, 5): an exercise record */
+		sqlite3 *db = NULL;
+		assert_int_equal(sqlite3_open(t.db, &db), SQLITE_OK);
+		char *msg = NULL;
+		if (sqlite3_exec(db, edits[k], NULL, NULL, &msg) != SQLITE_OK)
+			fail_msg("%s: %s", edits[k], msg);
+		sqlite3_close(db);
+
+		struct mw_errbuf e;
+		memset(&e, 0, sizeof(e));
+		int rc = open_err(t.db, STORE_CHECK_FULL, &e);
+		if (rc != -MW_EJOURNAL || !strstr(e.msg, "pos 5"))
+			fail_msg("after '%s' a full open gave %s (%s)", edits[k], mw_errname(rc),
+			         e.msg);
+		/* a quick open may refuse it too (a value out of range); if it
+		 * opens, reading stops at that row */
+		struct store_journal_opts o = default_opts(t.db);
+		struct store_journal *j = NULL;
+		struct coll c = {0};
+		memset(&e, 0, sizeof(e));
+		rc = store_journal_open(&o, &j, &e);
+		if (rc == 0) {
+			uint64_t next = 0;
+			int n = store_journal_read(j, 1, 0, 0, coll_fn, &c, &next);
+			if (n != -MW_EJOURNAL || c.n != 4 || next != 5)
+				fail_msg("after '%s' read gave %d after %zu records (next %llu)",
+				         edits[k], n, c.n, (unsigned long long)next);
+			coll_free(&c);
+			store_journal_free(j);
+		} else if (rc != -MW_EJOURNAL || !strstr(e.msg, "pos 5")) {
+			fail_msg("after '%s' a quick open gave %s (%s)", edits[k], mw_errname(rc),
+			         e.msg);
+		}
+		struct store_check_report *rep = calloc(1, sizeof(*rep));
+		assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
+		if (rep->hash_bad + rep->problems == 0)
+			fail_msg("after '%s' check found nothing", edits[k]);
+		free(rep);
+		memset(&e, 0, sizeof(e));
+		assert_int_equal(store_journal_dump_file(t.db, 1, coll_fn, &c, &e), -MW_EJOURNAL);
+		coll_free(&c);
+		tdir_rm(&t);
+	}
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	long sz = file_size(path);
+	assert_true(sz >= 0);
+	uint8_t *b = malloc((size_t)sz + 1);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(b, 1, (size_t)sz, f), (size_t)sz);
+	fclose(f);
+	*len = (size_t)sz;
+	return b;
+}
+
+/* A file that is not a journal of this format - a future format, the
+ * earlier format 1, plain text - is refused with a message saying so, and
+ * left byte for byte as it was (a node must never "repair" what it cannot
+ * read). */
+static void other_formats_and_non_sqlite_files_are_refused_untouched(void **state)
+{
+	(void)state;
+	const char *cases[] = {"PRAGMA user_version = 3", "PRAGMA user_version = 1", NULL};
+	const char *want[] = {"journal format 3 not supported", "journal format 1 not supported",
+	                      "file is not a database"};
+	for (size_t k = 0; k < 3; k++) {
+		struct tdir t;
+		tdir_make(&t);
+		if (cases[k]) {
+			make_journal(t.db, 10, 100);
+			sqlite3 *db = NULL;
+			assert_int_equal(sqlite3_open(t.db, &db), SQLITE_OK);
+			assert_int_equal(sqlite3_exec(db, cases[k], NULL, NULL, NULL), SQLITE_OK);
+			sqlite3_close(db);
+		} else {
+			FILE *f = fopen(t.db, "w");
+			assert_non_null(f);
+			for (int i = 0; i < 200; i++)
+				fprintf(f, "pos=%d origin=ROK this is a text log, not SQLite\n", i);
+			fclose(f);
+		}
+		size_t n0 = 0, n1 = 0;
+		uint8_t *before = slurp(t.db, &n0);
+		for (int lvl = STORE_CHECK_QUICK; lvl <= STORE_CHECK_FULL; lvl++) {
+			struct mw_errbuf e;
+			memset(&e, 0, sizeof(e));
+			int rc = open_err(t.db, (enum store_check_level)lvl, &e);
+			if (rc != -MW_EJOURNAL || !strstr(e.msg, want[k]))
+				fail_msg("case %zu: open gave %s (%s), want '%s'", k,
+				         mw_errname(rc), e.msg, want[k]);
+		}
+		struct store_check_report *rep = calloc(1, sizeof(*rep));
+		assert_int_equal(store_journal_check(t.db, rep, NULL), -MW_EJOURNAL);
+		free(rep);
+		struct coll c = {0};
+		assert_int_equal(store_journal_dump_file(t.db, 1, coll_fn, &c, NULL), -MW_EJOURNAL);
+		uint8_t *after = slurp(t.db, &n1);
+		if (n0 != n1 || memcmp(before, after, n0) != 0)
+			fail_msg("case %zu: the refused file was modified (%zu -> %zu bytes)", k,
+			         n0, n1);
+		free(before);
+		free(after);
+		tdir_rm(&t);
+	}
+}
+
 /* ---- full disk ---- */
 
 /* Append until the journal reports -ENOSPC; returns records appended. */
@@ -2031,6 +2160,8 @@ int main(void)
 	    cmocka_unit_test(failed_fsync_stops_the_journal_and_keeps_what_was_durable),
 	    cmocka_unit_test(acked_cursor_on_disk_never_runs_ahead_of_committed_records),
 	    cmocka_unit_test(corrupt_files_give_a_clear_error_not_a_crash),
+	    cmocka_unit_test(row_hash_covers_exercise_flag_release_and_metadata),
+	    cmocka_unit_test(other_formats_and_non_sqlite_files_are_refused_untouched),
 	    cmocka_unit_test(full_disk_by_page_cap_keeps_queue_and_recovers),
 	    cmocka_unit_test(full_disk_on_tmpfs_keeps_queue_and_recovers),
 	    cmocka_unit_test(retention_respects_peer_cursors_and_hard_limits),
