@@ -141,7 +141,8 @@
  *  7. The journal thread never calls user code and never takes the
  *     reader mutex; lock order is reader mutex, then state mutex.
  *  8. Every SQL statement is prepared once, at open.
- *  9. A failed fsync is never retried (after one, Linux may report a
+ *  9. A failed fsync - of a record group or of a retention pass - is
+ *     never retried (after one, Linux may report a
  *     later fsync as successful for pages it dropped): the journal stops
  *     committing (sticky -EIO) and the node must restart, which re-reads
  *     what is really on disk. Corruption found while committing stops
@@ -1108,6 +1109,9 @@ static int64_t run_retention(struct store_journal *j, int64_t now_ns, bool *cut_
 			rc = step_done(j->w_commit);
 		if (rc != SQLITE_OK) {
 			err = map_sqlite(rc);
+			/* invariant 9 for this transaction too: never retried */
+			if (rc == SQLITE_IOERR_FSYNC || rc == SQLITE_IOERR_DIR_FSYNC)
+				j->fsync_failed = true;
 			if (!sqlite3_get_autocommit(j->wdb))
 				step_done(j->w_rollback);
 			break;
@@ -1153,6 +1157,22 @@ static int64_t run_retention(struct store_journal *j, int64_t now_ns, bool *cut_
 		    2);
 	if (err) {
 		mw_logf(j->log, MW_LOG_ERROR, MOD, "retention failed: %s", mw_errname(err));
+		if (fatal_code(err) || j->fsync_failed) {
+			pthread_mutex_lock(&j->mu);
+			if (!j->fatal) {
+				j->fatal = j->fsync_failed ? -EIO : -MW_EJOURNAL;
+				mw_logf(j->log, MW_LOG_ERROR, MOD,
+				        "journal %s: %s during retention (%s): commits stopped, "
+				        "restart the node",
+				        j->path,
+				        j->fsync_failed ? "fsync failed" : "corrupt or unwritable",
+				        mw_errname(err));
+			}
+			err = j->fatal;
+			pthread_cond_broadcast(&j->done);
+			pthread_mutex_unlock(&j->mu);
+			notify(j);
+		}
 		return err;
 	}
 	return deleted;
@@ -2068,12 +2088,12 @@ int store_journal_sync(struct store_journal *j, int64_t timeout_ns)
 	pthread_mutex_lock(&j->mu);
 	uint64_t want = j->enq_seq;
 	uint64_t eg = j->err_gen;
-	int rc = 0;
+	int rc = j->fatal; /* stopped: nothing can be confirmed durable any more */
 	if (j->acked_dirty) {
 		j->acked_dirty_mono = INT64_MIN / 2;
 		pthread_cond_signal(&j->wake);
 	}
-	while (j->done_seq < want) {
+	while (!rc && j->done_seq < want) {
 		if (j->fatal) {
 			rc = j->fatal;
 			break;

@@ -221,7 +221,9 @@ int store_journal_origin_max_seq(struct store_journal *j, const char *origin, ui
 
 /* Block until every record appended before the call is durable, or the
  * journal reports an error (returned: -ENOSPC, -EIO, -MW_EJOURNAL), or
- * timeout_ns passes (-ETIMEDOUT; <= 0 waits forever). Not for the loop. */
+ * timeout_ns passes (-ETIMEDOUT; <= 0 waits forever). A journal that has
+ * stopped (sticky -EIO / -MW_EJOURNAL) returns that error even with nothing
+ * pending. Not for the loop. */
 int store_journal_sync(struct store_journal *j, int64_t timeout_ns);
 
 /* Apply retention now as of time now_ns (0 = the wall clock), in the

@@ -1184,7 +1184,7 @@ static int tmpfs_child(void)
 {
 	if (unshare(CLONE_NEWNS) != 0)
 		return 77;
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0) /* source/type ignored */
 		return 77;
 	char dir[] = "/tmp/mwstore-tmpfs-XXXXXX";
 	if (!mkdtemp(dir))
@@ -1783,6 +1783,55 @@ static void failed_fsync_stops_the_journal_and_keeps_what_was_durable(void **sta
 	tdir_rm(&t);
 }
 
+/* Invariant 9 holds for every transaction the journal thread commits, not
+ * only for record groups: a retention pass whose COMMIT fsync fails must
+ * stop the journal exactly like a failed record commit (a later fsync may
+ * report success for pages the kernel dropped). */
+static void failed_fsync_in_retention_stops_the_journal_too(void **state)
+{
+	(void)state;
+	fi_setup();
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	o.vfs = "mwfi";
+	o.hard_bytes = 2000; /* 50 x 200 bytes: retention deletes 40 records */
+	struct store_journal *j = jopen(&o);
+	for (uint64_t i = 1; i <= 50; i++) {
+		struct store_rec r = mkrec("ROK", i, NULL, 0, 200);
+		append_ok(j, &r, i);
+	}
+	sync_ok(j);
+	pthread_mutex_lock(&fi.mu);
+	fi.fail_sync = true;
+	pthread_mutex_unlock(&fi.mu);
+	int64_t del = store_journal_retain(j, 0);
+	if (del != -EIO)
+		fail_msg("retention with a failing fsync gave %lld, want -EIO", (long long)del);
+	pthread_mutex_lock(&fi.mu);
+	fi.fail_sync = false; /* a retry would now "succeed": it must not happen */
+	pthread_mutex_unlock(&fi.mu);
+	struct store_rec r = mkrec("ROK", 51, NULL, 0, 200);
+	int rc = store_journal_append(j, &r, NULL);
+	if (rc != -EIO)
+		fail_msg("append after a failed fsync gave %s, want EIO (journal stopped)",
+		         mw_errname(rc));
+	assert_int_equal(store_journal_sync(j, MW_NS_PER_S), -EIO);
+	assert_int_equal(store_journal_drain(j, NULL, NULL, NULL), -EIO);
+	assert_int_equal(store_journal_retain(j, 0), -EIO);
+	store_journal_free(j);
+	o.vfs = NULL;
+	o.check = STORE_CHECK_FULL;
+	o.hard_bytes = 0;
+	j = jopen(&o);
+	assert_int_equal(store_journal_durable_pos(j), 50);
+	struct store_journal_stats st;
+	store_journal_get_stats(j, &st);
+	check_durable_intact(j, st.first_pos, 50);
+	store_journal_free(j);
+	tdir_rm(&t);
+}
+
 /* A relay link may send records still pending (STORE_READ_PENDING), so a
  * peer can acknowledge a pos that is not yet committed. The acked cursor
  * written to disk must never run ahead of the records committed with it:
@@ -2158,6 +2207,7 @@ int main(void)
 	    cmocka_unit_test(kill_9_loses_nothing_acknowledged),
 	    cmocka_unit_test(power_loss_loses_nothing_acknowledged),
 	    cmocka_unit_test(failed_fsync_stops_the_journal_and_keeps_what_was_durable),
+	    cmocka_unit_test(failed_fsync_in_retention_stops_the_journal_too),
 	    cmocka_unit_test(acked_cursor_on_disk_never_runs_ahead_of_committed_records),
 	    cmocka_unit_test(corrupt_files_give_a_clear_error_not_a_crash),
 	    cmocka_unit_test(row_hash_covers_exercise_flag_release_and_metadata),
