@@ -48,9 +48,14 @@
  * then stops committing and every later append, drain and sync returns
  * -MW_EJOURNAL or -EIO respectively.
  *
- * One process writes a journal: open takes an exclusive flock on the
- * database file (closed only after SQLite's connections, since closing a
- * descriptor drops the process's POSIX locks, which SQLite uses).
+ * One process writes a journal: open takes an exclusive flock on a
+ * sidecar file PATH-lock, never on the database itself. Closing any
+ * descriptor of the database drops every POSIX lock the process holds on
+ * it, SQLite's included, so a refused second open in the same process must
+ * never have opened (and closed) the database: the running journal would
+ * lose its locks and another process could take the database over (switch
+ * it out of WAL mode, delete the WAL it commits to). The database file is
+ * created 0600 by an O_EXCL open that can only succeed if it did not exist.
  * store_journal_check and store_journal_dump_file read it without the lock.
  *
  * Reads walk committed rows through a second connection (WAL readers do
@@ -1688,16 +1693,33 @@ int store_journal_open(const struct store_journal_opts *opts, struct store_journ
 		goto fail_alloc;
 	}
 
-	/* one writer process per journal: two would hand out the same pos */
-	j->lock_fd = open(j->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	/* one writer per journal: two would hand out the same pos (the lock
+	 * is on PATH-lock: see "One process writes a journal" above) */
+	char lockp[PATH_MAX];
+	if (snprintf(lockp, sizeof(lockp), "%s-lock", j->path) >= (int)sizeof(lockp)) {
+		rc = -ENAMETOOLONG;
+		mw_errbuf_set(err, "%s: path too long", j->path);
+		goto fail_alloc;
+	}
+	j->lock_fd = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (j->lock_fd < 0) {
 		rc = -errno;
-		mw_errbuf_set(err, "%s: %s", j->path, strerror(errno));
+		mw_errbuf_set(err, "%s: %s", lockp, strerror(errno));
 		goto fail_alloc;
 	}
 	if (flock(j->lock_fd, LOCK_EX | LOCK_NB) != 0) {
 		rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		mw_errbuf_set(err, "%s: journal in use by another process", j->path);
+		mw_errbuf_set(err, "%s: journal in use by another process or handle", j->path);
+		goto fail_alloc;
+	}
+	/* a new journal is created 0600 (it holds partner data); an existing
+	 * file is not opened here (closing it would drop POSIX locks) */
+	int cfd = open(j->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (cfd >= 0) {
+		close(cfd);
+	} else if (errno != EEXIST) {
+		rc = -errno;
+		mw_errbuf_set(err, "%s: %s", j->path, strerror(errno));
 		goto fail_alloc;
 	}
 	rc = open_db(j->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, opts->vfs, &j->wdb, err);
@@ -1777,7 +1799,7 @@ fail_db:
 	sha_finish(&j->r_sha);
 fail_alloc:
 	if (j->lock_fd >= 0)
-		close(j->lock_fd); /* after sqlite3_close: closing drops POSIX locks */
+		close(j->lock_fd); /* PATH-lock: releases the flock */
 	kidx_finish(&j->idx);
 	free(j->origins);
 	free(j->path);

@@ -295,6 +295,65 @@ static void bad_input_is_refused_with_its_code(void **state)
 	tdir_rm(&t);
 }
 
+/* Does another process see a POSIX (fcntl) lock anywhere on path? Asked
+ * from a child: a process never conflicts with its own locks. The child
+ * makes only async-signal-safe calls (the parent has threads). */
+static bool other_process_sees_a_lock(const char *path)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(path, O_RDWR);
+		if (fd < 0)
+			_exit(2);
+		struct flock fl;
+		memset(&fl, 0, sizeof(fl));
+		fl.l_type = F_WRLCK;
+		fl.l_whence = SEEK_SET;
+		fl.l_start = 0;
+		fl.l_len = 0; /* the whole file and beyond: SQLite locks past 1 GiB */
+		if (fcntl(fd, F_GETLK, &fl) != 0)
+			_exit(3);
+		_exit(fl.l_type == F_UNLCK ? 0 : 1);
+	}
+	int st = 0;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) > 1)
+		fail_msg("lock probe child failed (status %d)", st);
+	return WEXITSTATUS(st) == 1;
+}
+
+/* Closing any descriptor of a file drops every POSIX lock the process holds
+ * on it - including the locks SQLite holds for a journal that is running.
+ * A second open of the same journal in the same process is refused with
+ * -EBUSY; refusing must not strip the running journal of its SQLite locks
+ * (another process could then take the database for itself, e.g. switch
+ * it out of WAL mode and delete the WAL the running journal commits to). */
+static void a_refused_second_open_leaves_the_running_journal_locked(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	struct store_journal *j = jopen(&o);
+	struct store_rec r = mkrec("ROK", 1, NULL, 0, 100);
+	append_ok(j, &r, 1);
+	sync_ok(j);
+	if (!other_process_sees_a_lock(t.db))
+		fail_msg("premise: no POSIX lock held on a running journal's database");
+	struct store_journal *j2 = NULL;
+	struct mw_errbuf e = {{0}};
+	assert_int_equal(store_journal_open(&o, &j2, &e), -EBUSY);
+	assert_null(j2);
+	if (!other_process_sees_a_lock(t.db))
+		fail_msg("the refused second open dropped the running journal's SQLite locks");
+	r = mkrec("ROK", 2, NULL, 0, 100);
+	append_ok(j, &r, 2);
+	sync_ok(j);
+	store_journal_free(j);
+	tdir_rm(&t);
+}
+
 static void duplicates_are_refused_pending_committed_and_after_reopen(void **state)
 {
 	(void)state;
@@ -2199,6 +2258,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(append_commit_read_in_journal_order),
 	    cmocka_unit_test(bad_input_is_refused_with_its_code),
+	    cmocka_unit_test(a_refused_second_open_leaves_the_running_journal_locked),
 	    cmocka_unit_test(duplicates_are_refused_pending_committed_and_after_reopen),
 	    cmocka_unit_test(group_commit_puts_many_appends_in_few_transactions),
 	    cmocka_unit_test(durable_pos_advances_only_after_commit),
