@@ -354,6 +354,42 @@ static void a_refused_second_open_leaves_the_running_journal_locked(void **state
 	tdir_rm(&t);
 }
 
+/* A caller may pass any positive timeout, including "practically
+ * forever": the deadline arithmetic must not overflow (signed overflow is
+ * undefined behaviour; UBSan aborts on it). */
+static void sync_with_a_huge_timeout_does_not_overflow(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	struct store_journal *j = jopen(&o);
+	struct store_rec r = mkrec("ROK", 1, NULL, 0, 100);
+	append_ok(j, &r, 1);
+	assert_int_equal(store_journal_sync(j, INT64_MAX), 0);
+	assert_int_equal(store_journal_sync(j, INT64_MAX - 1), 0);
+	assert_int_equal(store_journal_durable_pos(j), 1);
+	store_journal_free(j);
+	tdir_rm(&t);
+
+	/* the same for a retention interval and for record times at the ends
+	 * of int64 (an age that does not fit is "very old", not negative) */
+	tdir_make(&t);
+	o = default_opts(t.db);
+	o.retain_interval_ns = INT64_MAX;
+	o.retain_age_ns = 1;
+	j = jopen(&o);
+	r = mkrec("ROK", 1, NULL, 0, 100);
+	r.accept_ns = INT64_MIN + 1;
+	append_ok(j, &r, 1);
+	r = mkrec("ROK", 2, NULL, 0, 100);
+	append_ok(j, &r, 2);
+	sync_ok(j);
+	assert_int_equal(store_journal_retain(j, INT64_MAX), 2);
+	store_journal_free(j);
+	tdir_rm(&t);
+}
+
 static void duplicates_are_refused_pending_committed_and_after_reopen(void **state)
 {
 	(void)state;
@@ -2259,6 +2295,7 @@ int main(void)
 	    cmocka_unit_test(append_commit_read_in_journal_order),
 	    cmocka_unit_test(bad_input_is_refused_with_its_code),
 	    cmocka_unit_test(a_refused_second_open_leaves_the_running_journal_locked),
+	    cmocka_unit_test(sync_with_a_huge_timeout_does_not_overflow),
 	    cmocka_unit_test(duplicates_are_refused_pending_committed_and_after_reopen),
 	    cmocka_unit_test(group_commit_puts_many_appends_in_few_transactions),
 	    cmocka_unit_test(durable_pos_advances_only_after_commit),
