@@ -1179,6 +1179,119 @@ static void other_formats_and_non_sqlite_files_are_refused_untouched(void **stat
 	}
 }
 
+/* Two paths deliver the same envelopes (a mesh, a hub failover) through two
+ * appending threads while the journal thread commits and retention deletes
+ * the oldest rows and raises the origin's floor. Every (origin, seq) must be
+ * accepted exactly once - never twice, never lost - whatever the
+ * interleaving of index checks, commits and deletions. */
+#define DUP_N 6000
+struct dup_racer {
+	struct store_journal *j;
+	_Atomic unsigned *accepted; /* per seq */
+	_Atomic uint64_t *progress; /* highest seq the first path has tried */
+	uint64_t start_after;       /* wait until the first path got this far */
+	int err;
+};
+
+static void *dup_racer_main(void *arg)
+{
+	struct dup_racer *d = arg;
+	uint8_t buf[256];
+	while (*d->progress < d->start_after)
+		sched_yield();
+	for (uint64_t i = 1; i <= DUP_N;) {
+		struct store_rec r;
+		memset(&r, 0, sizeof(r));
+		snprintf(r.origin, sizeof(r.origin), "ROK");
+		snprintf(r.release, sizeof(r.release), "USA");
+		r.seq = i;
+		env_bytes("ROK", i, 200, buf);
+		r.bytes = buf;
+		r.len = 200;
+		int e = store_journal_append(d->j, &r, NULL);
+		if (e == -ENOBUFS) {
+			sched_yield();
+			continue;
+		}
+		if (e == 0)
+			d->accepted[i]++;
+		else if (e != -MW_EREPLAY) {
+			d->err = e;
+			if (!d->start_after)
+				*d->progress = UINT64_MAX; /* release the other path */
+			return NULL;
+		}
+		if (!d->start_after)
+			*d->progress = i;
+		i++;
+	}
+	return NULL;
+}
+
+static void same_envelopes_on_two_paths_are_accepted_once_while_retention_runs(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	o.queue_max = 500;
+	o.group_max = 64;
+	o.hard_bytes = 200 * 1000; /* keeps about 1000 of the 6000 rows */
+	struct store_journal *j = jopen(&o);
+	_Atomic unsigned *acc = calloc(DUP_N + 1, sizeof(*acc));
+	assert_non_null(acc);
+	_Atomic uint64_t progress = 0;
+	/* the second path lags: its early envelopes were deleted meanwhile
+	 * (stale), the middle ones are committed duplicates, and at the end
+	 * both race on the same pending keys */
+	struct dup_racer a = {.j = j, .accepted = acc, .progress = &progress}, b = a;
+	b.start_after = 2000;
+	pthread_t ta, tb;
+	assert_int_equal(pthread_create(&ta, NULL, dup_racer_main, &a), 0);
+	assert_int_equal(pthread_create(&tb, NULL, dup_racer_main, &b), 0);
+	int64_t deleted = 0;
+	for (int k = 0; k < 40; k++) {
+		int64_t d = store_journal_retain(j, 0);
+		assert_true(d >= 0);
+		deleted += d;
+		sleep_ms(2);
+	}
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	assert_int_equal(a.err, 0);
+	assert_int_equal(b.err, 0);
+	sync_ok(j);
+	int64_t d = store_journal_retain(j, 0);
+	assert_true(d >= 0);
+	deleted += d;
+	uint64_t once = 0;
+	for (uint64_t i = 1; i <= DUP_N; i++) {
+		if (acc[i] > 1)
+			fail_msg("(ROK, %llu) accepted %u times", (unsigned long long)i, acc[i]);
+		once += acc[i];
+	}
+	if (once != DUP_N)
+		fail_msg("%llu of %d envelopes accepted", (unsigned long long)once, DUP_N);
+	struct store_journal_stats st;
+	store_journal_get_stats(j, &st);
+	printf("  two paths: %d envelopes accepted once each, %llu duplicates and %llu stale "
+	       "refused, %lld deleted by retention meanwhile\n",
+	       DUP_N, (unsigned long long)st.duplicates, (unsigned long long)st.stale,
+	       (long long)deleted);
+	assert_int_equal(st.rows + (uint64_t)deleted, DUP_N);
+	assert_int_equal(st.duplicates + st.stale, DUP_N);
+	store_journal_free(j);
+	/* and on disk: every stored key once, pos contiguous */
+	struct store_check_report *rep = calloc(1, sizeof(*rep));
+	assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
+	if (rep->problems)
+		fail_msg("check: %s", rep->first_problem);
+	assert_int_equal(rep->rows, st.rows);
+	free(rep);
+	free(acc);
+	tdir_rm(&t);
+}
+
 /* ---- full disk ---- */
 
 /* Append until the journal reports -ENOSPC; returns records appended. */
@@ -2300,6 +2413,7 @@ int main(void)
 	    cmocka_unit_test(group_commit_puts_many_appends_in_few_transactions),
 	    cmocka_unit_test(durable_pos_advances_only_after_commit),
 	    cmocka_unit_test(pending_reads_see_every_record_once_in_order_while_commits_race),
+	    cmocka_unit_test(same_envelopes_on_two_paths_are_accepted_once_while_retention_runs),
 	    cmocka_unit_test(peer_cursors_are_stored_with_the_envelopes_and_survive_reopen),
 	    cmocka_unit_test(kill_9_loses_nothing_acknowledged),
 	    cmocka_unit_test(power_loss_loses_nothing_acknowledged),
