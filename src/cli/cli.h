@@ -20,5 +20,8 @@ int cmd_geo(int argc, char **argv);
 int cmd_envelope(int argc, char **argv);
 int cmd_journal(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
+int cmd_inject(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 
 #endif

@@ -1,0 +1,280 @@
+/*
+ * cli/cmd_inject.c - `mwlink inject`: a minimal test sensor.
+ *
+ *   mwlink inject --connect HOST:PORT --ca CA --cert CRT --key KEY
+ *                 [--count N] [--rate HZ] [--t0 NS] [--garbage] [--oversize]
+ *                 [--claim-sensor N]
+ *
+ * Connects to a node's ingest port with a sensor client certificate
+ * (TLS 1.3, mutual authentication) and streams N radar Observation frames
+ * (sensor nation and number taken from the certificate's
+ * mwlink:sensor:<NAT>:<N> URI, measurement times t0 + i ms, a target
+ * moving away at constant speed). --rate paces them (0 = as fast as the
+ * connection takes them). --garbage / --oversize send one malformed or
+ * too-large frame after the observations, and --claim-sensor N puts
+ * another sensor number in the observations than the certificate's (all
+ * for tests: the node must reject them).
+ *
+ * Prints "sent N" on stdout when done. The real-time feed from the
+ * simulator is `mwlink sim --connect` (once the simulator lands).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "cli/cli.h"
+#include "core/buf.h"
+#include "core/obs.h"
+#include "core/time.h"
+#include "net/pki.h"
+#include "net/tls.h"
+#include "wire/frame.h"
+#include "wire/payload.h"
+
+static void inject_usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: mwlink inject --connect HOST:PORT --ca CA --cert CRT --key KEY\n"
+	        "                     [--count N] [--rate HZ] [--t0 NS] [--garbage] [--oversize]\n"
+	        "Stream radar observations to a node's ingest port as a test sensor.\n");
+}
+
+static int tcp_connect(const char *hostport)
+{
+	char host[256];
+	const char *colon = strrchr(hostport, ':');
+	if (!colon || (size_t)(colon - hostport) >= sizeof(host))
+		return -1;
+	memcpy(host, hostport, (size_t)(colon - hostport));
+	host[colon - hostport] = '\0';
+	struct addrinfo hints = {0}, *res = NULL;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	if (getaddrinfo(host, colon + 1, &hints, &res) != 0)
+		return -1;
+	int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+static int ssl_write_all(SSL *ssl, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	while (n) {
+		int w = SSL_write(ssl, b, n > INT32_MAX ? INT32_MAX : (int)n);
+		if (w <= 0)
+			return -1;
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void sleep_until_mono(int64_t t)
+{
+	for (;;) {
+		int64_t d = t - mw_time_mono_ns();
+		if (d <= 0)
+			return;
+		struct timespec ts = {(time_t)(d / MW_NS_PER_S), (long)(d % MW_NS_PER_S)};
+		nanosleep(&ts, NULL);
+	}
+}
+
+int cmd_inject(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"connect", required_argument, NULL, 'c'},      {"ca", required_argument, NULL, 'a'},
+	    {"cert", required_argument, NULL, 'e'},         {"key", required_argument, NULL, 'k'},
+	    {"count", required_argument, NULL, 'n'},        {"rate", required_argument, NULL, 'r'},
+	    {"t0", required_argument, NULL, 't'},           {"garbage", no_argument, NULL, 'g'},
+	    {"oversize", no_argument, NULL, 'o'},           {"help", no_argument, NULL, 'h'},
+	    {"claim-sensor", required_argument, NULL, 's'}, {NULL, 0, NULL, 0},
+	};
+	const char *addr = NULL, *ca = NULL, *cert = NULL, *key = NULL;
+	long count = 10;
+	double rate = 0;
+	int64_t t0 = 0;
+	int garbage = 0, oversize = 0, ch;
+	long claim = 0;
+	char *end;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			addr = optarg;
+			break;
+		case 'a':
+			ca = optarg;
+			break;
+		case 'e':
+			cert = optarg;
+			break;
+		case 'k':
+			key = optarg;
+			break;
+		case 'n':
+			count = strtol(optarg, &end, 10);
+			if (*end || count < 0 || count > 100000000) {
+				fprintf(stderr,
+				        "mwlink inject: --count: expected 0..1e8, got '%s'\n",
+				        optarg);
+				return 2;
+			}
+			break;
+		case 'r':
+			rate = strtod(optarg, &end);
+			if (*end || !(rate >= 0) || rate > 1e7) {
+				fprintf(stderr,
+				        "mwlink inject: --rate: expected 0..1e7 Hz, got '%s'\n",
+				        optarg);
+				return 2;
+			}
+			break;
+		case 't':
+			t0 = strtoll(optarg, &end, 10);
+			if (*end || t0 <= 0) {
+				fprintf(stderr, "mwlink inject: --t0: expected ns > 0, got '%s'\n",
+				        optarg);
+				return 2;
+			}
+			break;
+		case 's':
+			claim = strtol(optarg, &end, 10);
+			if (*end || claim < 1 || claim > UINT32_MAX) {
+				fprintf(stderr,
+				        "mwlink inject: --claim-sensor: expected 1..2^32-1\n");
+				return 2;
+			}
+			break;
+		case 'g':
+			garbage = 1;
+			break;
+		case 'o':
+			oversize = 1;
+			break;
+		case 'h':
+			inject_usage(stdout);
+			return 0;
+		default:
+			inject_usage(stderr);
+			return 2;
+		}
+	}
+	if (!addr || !ca || !cert || !key) {
+		fprintf(stderr, "mwlink inject: --connect, --ca, --cert and --key are required\n");
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	struct mw_errbuf err = {{0}};
+	X509 *x = NULL;
+	struct net_cert_identity id;
+	if (net_pki_read_cert(cert, &x, &err) || net_pki_cert_identity(x, &id, &err)) {
+		fprintf(stderr, "mwlink inject: %s\n", err.msg);
+		X509_free(x);
+		return 1;
+	}
+	X509_free(x);
+	if (!id.is_sensor) {
+		fprintf(stderr, "mwlink inject: %s is not a sensor certificate\n", cert);
+		return 1;
+	}
+	SSL_CTX *ctx = NULL;
+	if (net_tls_ctx_new(ca, cert, key, &ctx, &err)) {
+		fprintf(stderr, "mwlink inject: %s\n", err.msg);
+		return 1;
+	}
+	int rc = 1;
+	SSL *ssl = NULL;
+	struct mw_buf out;
+	mw_buf_init(&out, 1u << 20);
+	int fd = tcp_connect(addr);
+	if (fd < 0) {
+		fprintf(stderr, "mwlink inject: cannot connect to %s: %s\n", addr, strerror(errno));
+		goto done;
+	}
+	ssl = SSL_new(ctx);
+	SSL_set_fd(ssl, fd);
+	if (SSL_connect(ssl) != 1) {
+		char e[200];
+		ERR_error_string_n(ERR_get_error(), e, sizeof(e));
+		fprintf(stderr, "mwlink inject: TLS handshake with %s: %s\n", addr, e);
+		goto done;
+	}
+	if (t0 == 0)
+		t0 = mw_time_now_ns();
+	int64_t start = mw_time_mono_ns();
+	long sent = 0;
+	for (long i = 0; i < count; i++) {
+		struct mw_obs o;
+		memset(&o, 0, sizeof(o));
+		o.t_ns = t0 + i * MW_NS_PER_MS;
+		o.sensor_id = claim ? (uint32_t)claim : id.sensor_id;
+		memcpy(o.nation, id.nation, MW_NATION_LEN);
+		o.kind = MW_OBS_RADAR;
+		o.sensor_ecef_m[0] = -3.05e6; /* roughly the Korean peninsula */
+		o.sensor_ecef_m[1] = 4.05e6;
+		o.sensor_ecef_m[2] = 3.86e6;
+		o.range_m = 400e3 + 2000.0 * (double)i * 1e-3;
+		o.az_rad = 0.5;
+		o.el_rad = 0.2;
+		o.sigma_range_m = 50;
+		o.sigma_az_rad = 1e-3;
+		o.sigma_el_rad = 1e-3;
+		mw_buf_reset(&out);
+		size_t at = 0;
+		if (mw_buf_reserve(&out, WIRE_FRAME_HDR_LEN) == 0) {
+			mw_buf_commit(&out, WIRE_FRAME_HDR_LEN);
+			at = WIRE_FRAME_HDR_LEN;
+		}
+		int n = wire_obs_encode(&o, &out);
+		if (n < 0 || at == 0) {
+			fprintf(stderr, "mwlink inject: cannot encode observation %ld: %d\n", i, n);
+			goto done;
+		}
+		wire_frame_header(out.data + out.off, WIRE_FT_OBSERVATION, (size_t)n);
+		if (rate > 0)
+			sleep_until_mono(start + (int64_t)((double)i / rate * 1e9));
+		if (ssl_write_all(ssl, mw_buf_peek(&out), mw_buf_used(&out))) {
+			fprintf(stderr, "mwlink inject: connection lost after %ld observations\n",
+			        sent);
+			printf("sent %ld\n", sent);
+			goto done;
+		}
+		sent++;
+	}
+	if (garbage) {
+		static const uint8_t junk[16] = "GARBAGE-GARBAGE";
+		ssl_write_all(ssl, junk, sizeof(junk));
+	}
+	if (oversize) {
+		uint8_t hdr[WIRE_FRAME_HDR_LEN];
+		wire_frame_header(hdr, WIRE_FT_OBSERVATION, (size_t)60 << 20);
+		ssl_write_all(ssl, hdr, sizeof(hdr));
+	}
+	SSL_shutdown(ssl);
+	printf("sent %ld\n", sent);
+	rc = 0;
+done:
+	SSL_free(ssl);
+	if (fd >= 0)
+		close(fd);
+	SSL_CTX_free(ctx);
+	mw_buf_finish(&out);
+	return rc;
+}

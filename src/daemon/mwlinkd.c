@@ -1,0 +1,305 @@
+/*
+ * daemon/mwlinkd.c - `mwlinkd --config FILE`: one nation's node.
+ *
+ * Wires the configuration into running parts: the journal (store/, with
+ * its own commit thread), the origin keyring and this node's signer
+ * (wire/), and the networking (net/node.c: partner links, relay, release
+ * control, sensor ingest) on ONE libevent loop. Logs are JSON lines on
+ * stderr (core/log.h).
+ *
+ * Signals: SIGTERM and SIGINT stop the loop; the node closes its links,
+ * signs and journals what was queued, the journal commits what it holds,
+ * and the final counters are logged ("stats"). SIGUSR1 logs the counters
+ * at any time. A kill -9 loses nothing acknowledged (see docs/protocol.md).
+ *
+ * Exit status: 0 clean shutdown, 1 failure at start (the message names
+ * the cause), 2 bad usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <event2/event.h>
+
+#include "core/log.h"
+#include "net/node.h"
+#include "net/nodeconf.h"
+#include "store/journal.h"
+#include "wire/sign.h"
+
+#define MOD "mwlinkd"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: mwlinkd --config FILE [--log-format json|text] [--check]\n"
+	           "Run one nation's mwlink node (see docs/operations.md).\n"
+	           "  --config FILE   node configuration (INI)\n"
+	           "  --log-format F  json (default) or text, on stderr\n"
+	           "  --check         load and validate the configuration and keys, then exit\n");
+}
+
+struct daemon_ctx {
+	struct event_base *base;
+	struct net_node *node;
+	struct mw_log *log;
+};
+
+/* mkdir -p of the directory holding path (the journal's). */
+static int make_parent_dirs(const char *path)
+{
+	char d[NET_PATH_MAX];
+	snprintf(d, sizeof(d), "%s", path);
+	char *last = strrchr(d, '/');
+	if (!last || last == d)
+		return 0;
+	*last = '\0';
+	for (char *sl = d + 1;; sl++) {
+		sl = strchr(sl, '/');
+		if (sl)
+			*sl = '\0';
+		if (mkdir(d, 0750) != 0 && errno != EEXIST)
+			return -errno;
+		if (!sl)
+			break;
+		*sl = '/';
+	}
+	return 0;
+}
+
+static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	struct daemon_ctx *d = arg;
+	mw_logf(d->log, MW_LOG_NOTICE, MOD, "signal %d: shutting down", (int)sig);
+	event_base_loopexit(d->base, NULL);
+}
+
+static void on_stats_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct daemon_ctx *d = arg;
+	if (d->node)
+		net_node_log_stats(d->node);
+}
+
+static void on_usr1(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	struct daemon_ctx *d = arg;
+	if (d->node)
+		net_node_log_stats(d->node);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"log-format", required_argument, NULL, 'f'},
+	    {"check", no_argument, NULL, 'k'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *config = NULL;
+	int text = 0, check_only = 0, ch;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'f':
+			if (strcmp(optarg, "json") == 0) {
+				text = 0;
+			} else if (strcmp(optarg, "text") == 0) {
+				text = 1;
+			} else {
+				fprintf(stderr,
+				        "mwlinkd: --log-format: expected json or text, got '%s'\n",
+				        optarg);
+				return 2;
+			}
+			break;
+		case 'k':
+			check_only = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!config || optind < argc) {
+		if (!config)
+			fprintf(stderr, "mwlinkd: --config is required\n");
+		else
+			fprintf(stderr, "mwlinkd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+
+	int rc = 1;
+	struct mw_errbuf err = {{0}};
+	struct net_node_conf *conf = calloc(1, sizeof(*conf));
+	struct event_base *base = NULL;
+	struct store_journal *journal = NULL;
+	struct wire_keyring *kr = NULL;
+	struct wire_signer *signer = NULL;
+	struct net_node *node = NULL;
+	struct event *ev_term = NULL, *ev_int = NULL, *ev_usr1 = NULL, *ev_stats = NULL;
+	struct mw_log log;
+	if (!conf) {
+		fprintf(stderr, "mwlinkd: out of memory\n");
+		return 1;
+	}
+	if (net_conf_load(conf, config, &err) != 0) {
+		fprintf(stderr, "mwlinkd: %s\n", err.msg);
+		free(conf);
+		return 1;
+	}
+	mw_log_init(&log, text ? mw_log_sink_text : mw_log_sink_json, stderr, conf->log_level);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (wire_keyring_new(256, &kr) != 0) {
+		mw_logf(&log, MW_LOG_ERROR, MOD, "cannot create the keyring");
+		goto out;
+	}
+	int nkeys = net_keyring_load_dir(kr, conf->origin_keys, &err);
+	if (nkeys < 0) {
+		mw_logf(&log, MW_LOG_ERROR, MOD, "%s", err.msg);
+		goto out;
+	}
+	if (!wire_keyring_get(kr, conf->nation)) {
+		mw_logf(&log, MW_LOG_ERROR, MOD, "%s: no %s.pub (this node's own public key)",
+		        conf->origin_keys, conf->nation);
+		goto out;
+	}
+	int src = wire_signer_new_pem(conf->nation, conf->sign_key, &signer);
+	if (src != 0) {
+		mw_logf(&log, MW_LOG_ERROR, MOD, "[pki] sign_key %s: %s", conf->sign_key,
+		        mw_strerror(src));
+		goto out;
+	}
+	{
+		/* the signing key must be the one partners verify with */
+		uint8_t raw[WIRE_PUBKEY_LEN];
+		if (wire_signer_public_raw(signer, raw) != 0 ||
+		    EVP_PKEY_eq(wire_signer_key(signer), wire_keyring_get(kr, conf->nation)) != 1) {
+			mw_logf(&log, MW_LOG_ERROR, MOD,
+			        "[pki] sign_key %s does not match %s/%s.pub", conf->sign_key,
+			        conf->origin_keys, conf->nation);
+			goto out;
+		}
+	}
+
+	const char *peer_names[NET_MAX_PEERS];
+	for (size_t i = 0; i < conf->n_peers; i++)
+		peer_names[i] = conf->peers[i].nation;
+	struct store_journal_opts jo;
+	memset(&jo, 0, sizeof(jo));
+	jo.path = conf->journal_path;
+	jo.log = &log;
+	jo.queue_max = conf->max_pending;
+	jo.max_record_bytes = conf->max_frame_bytes;
+	jo.hash_rows = true;
+	jo.check = STORE_CHECK_QUICK;
+	jo.retain_age_ns = conf->journal_max_age_ns;
+	jo.retain_bytes = conf->journal_max_bytes;
+	jo.retain_interval_ns =
+	    (conf->journal_max_age_ns || conf->journal_max_bytes) ? INT64_C(60) * 1000000000 : 0;
+	jo.peers = conf->n_peers ? peer_names : NULL;
+	jo.n_peers = conf->n_peers;
+	int mrc = make_parent_dirs(conf->journal_path);
+	if (mrc) {
+		mw_logf(&log, MW_LOG_ERROR, MOD, "journal directory for %s: %s", conf->journal_path,
+		        mw_strerror(mrc));
+		goto out;
+	}
+	int jrc = store_journal_open(&jo, &journal, &err);
+	if (jrc != 0) {
+		mw_logf(&log, MW_LOG_ERROR, MOD, "journal %s: %s", conf->journal_path,
+		        err.msg[0] ? err.msg : mw_strerror(jrc));
+		goto out;
+	}
+
+	base = event_base_new();
+	if (!base) {
+		mw_logf(&log, MW_LOG_ERROR, MOD, "event_base_new failed");
+		goto out;
+	}
+	struct net_node_opts no = {
+	    .conf = conf,
+	    .base = base,
+	    .log = &log,
+	    .journal = journal,
+	    .keyring = kr,
+	    .signer = signer,
+	};
+	if (net_node_new(&no, &node, &err) != 0) {
+		mw_logf(&log, MW_LOG_ERROR, MOD, "%s", err.msg);
+		goto out;
+	}
+	if (check_only) {
+		mw_logf(&log, MW_LOG_NOTICE, MOD, "%s: configuration and keys OK (%d origin keys)",
+		        config, nkeys);
+		rc = 0;
+		goto out;
+	}
+	if (net_node_start(node, &err) != 0) {
+		mw_logf(&log, MW_LOG_ERROR, MOD, "%s", err.msg);
+		goto out;
+	}
+	struct daemon_ctx d = {base, node, &log};
+	ev_term = evsignal_new(base, SIGTERM, on_stop_signal, &d);
+	ev_int = evsignal_new(base, SIGINT, on_stop_signal, &d);
+	ev_usr1 = evsignal_new(base, SIGUSR1, on_usr1, &d);
+	if (!ev_term || !ev_int || !ev_usr1 || event_add(ev_term, NULL) ||
+	    event_add(ev_int, NULL) || event_add(ev_usr1, NULL)) {
+		mw_logf(&log, MW_LOG_ERROR, MOD, "cannot install signal handlers");
+		goto out;
+	}
+	if (conf->stats_interval_ns > 0) {
+		ev_stats = event_new(base, -1, EV_PERSIST, on_stats_timer, &d);
+		struct timeval tv = {(time_t)(conf->stats_interval_ns / 1000000000),
+		                     (suseconds_t)(conf->stats_interval_ns % 1000000000 / 1000)};
+		if (!ev_stats || event_add(ev_stats, &tv)) {
+			mw_logf(&log, MW_LOG_ERROR, MOD, "cannot arm the stats timer");
+			goto out;
+		}
+	}
+	mw_logf(&log, MW_LOG_NOTICE, MOD, "ready: peers %u ingest %u", net_node_peer_port(node),
+	        net_node_ingest_port(node));
+	event_base_dispatch(base);
+	net_node_stop(node);
+	/* what was queued gets committed before the journal closes */
+	int src2 = store_journal_sync(journal, INT64_C(10) * 1000000000);
+	if (src2 != 0)
+		mw_logf(&log, MW_LOG_ERROR, MOD, "journal sync at shutdown: %s", mw_strerror(src2));
+	net_node_log_stats(node);
+	rc = net_node_failed(node) ? 1 : 0;
+out:
+	if (ev_term)
+		event_free(ev_term);
+	if (ev_int)
+		event_free(ev_int);
+	if (ev_usr1)
+		event_free(ev_usr1);
+	if (ev_stats)
+		event_free(ev_stats);
+	net_node_free(node);
+	store_journal_free(journal);
+	wire_signer_free(signer);
+	wire_keyring_free(kr);
+	if (base)
+		event_base_free(base);
+	if (rc == 0)
+		mw_logf(&log, MW_LOG_NOTICE, MOD, "stopped");
+	free(conf);
+	return rc;
+}

@@ -1,0 +1,1729 @@
+/*
+ * net/node.c - partner links, relay, release control, sensor ingest and
+ * origin signing for one national node, on one libevent loop.
+ *
+ * Connections. Every TCP connection is a struct conn with a
+ * bufferevent_openssl (TLS 1.3, mutual authentication, net/tls.c). There
+ * are three roles: a link we dialled (the peer is known from the start),
+ * a link we accepted (the peer is found from the certificate), and a
+ * sensor. When the TLS handshake completes, the certificate identity
+ * (net/pki.h) must match: for links, SAN nation = the peer's configured
+ * nation and CN = its configured identity; for sensors, a sensor URI of
+ * our own nation. Otherwise the connection is closed with a reason.
+ *
+ * Link protocol (docs/protocol.md has the full text and state diagram):
+ *   1. Both sides send Hello {protocol_version, nation, node_name,
+ *      max_frame} first; a Hello whose nation is not the certificate's
+ *      is rejected. Receiving the Hello makes the link UP.
+ *   2. Sending: the sender scans its journal in position order from
+ *      acked_pos + 1 (its own persisted cursor for that peer), only
+ *      DURABLE records, and sends each record that is eligible:
+ *        - the peer's nation is in the record's releasability set,
+ *        - the record did not originate from, nor arrive from, the peer,
+ *        - for a relayed record, our own nation is in the set too.
+ *      The frame payload is the record's bytes: the Envelope exactly as
+ *      the origin made it. Each sent frame's journal pos goes into the
+ *      in-flight FIFO (bounded by [limits] max_backlog).
+ *   3. Receiving: the k-th ENVELOPE frame on a connection (k = 1, 2, ...)
+ *      is checked (decode, released to us, relay in the set, payload,
+ *      origin signature - in that order) and then journaled with
+ *      from_pos = rx_base + k, or, if rejected or a duplicate, recorded
+ *      with store_journal_note_rx(from_pos). rx_base is the highest
+ *      from_pos ever used for that peer, so the journal's per-peer cursor
+ *      only grows.
+ *   4. When the journal reports the peer's cursor durable through X, the
+ *      receiver sends Ack {frames = X - rx_base}: the count of envelope
+ *      frames of this connection whose outcome is durable.
+ *   5. The sender pops that many positions from its FIFO; the last one
+ *      is its new acked_pos (persisted lazily in the journal). With
+ *      nothing in flight, acked_pos = everything scanned so far.
+ *   6. After any disconnect or restart, the sender resumes at
+ *      acked_pos + 1. Frames sent but not acked are sent again; the
+ *      receiver drops them as duplicates by (origin, seq) and acks them.
+ *   Heartbeats {send_t_ns, echo_t_ns, echo_hold_ns} every [link]
+ *   heartbeat give the RTT; a smoothed RTT above [link] degraded_rtt, or
+ *   two heartbeat periods of silence, make the link DEGRADED; no frame for
+ *   [link] timeout kills the link. A record larger than the max_frame the
+ *   peer announced is never sent to it (logged, counted).
+ *
+ * Send cache: every record this node appends (own or received) is also
+ * kept, by position, in a ring of SEND_CACHE_SLOTS entries; links send
+ * durable positions from it and read the journal only on a miss.
+ *
+ * Origin signing: envelopes this node originates are encoded and queued
+ * in a batch; the batch is signed (one Ed25519 signature over a Merkle
+ * root, wire/sign.h) and journaled when it reaches [sign] batch_max, or
+ * at the end of the current loop iteration if the previous signature is
+ * older than [sign] batch_window (a lightly loaded node signs each
+ * envelope at once), else when the window since it expires.
+ *
+ * Invariants:
+ *  1. An Ack never covers a frame whose outcome is not durable.
+ *  2. A record is sent to a peer only if the peer's nation is in its
+ *     releasability set; a relayed record only if ours is too.
+ *  3. Nothing reaches the journal before its origin signature verified.
+ *  4. Every rejection increments exactly one rejects[] counter and logs
+ *     a line naming the reason (rate-limited per reason).
+ *  5. Buffers are bounded: frames by max_frame, in-flight by max_backlog,
+ *     the signing queue by batch_max; a full journal queue pauses reading.
+ */
+#include "net/node.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+#include <openssl/err.h>
+#include <openssl/rand.h>
+
+#include "core/buf.h"
+#include "core/time.h"
+#include "net/pki.h"
+#include "net/release.h"
+#include "wire/envelope.h"
+#include "wire/frame.h"
+#include "wire/payload.h"
+
+#define MOD              "net"
+#define OUT_HIGH_BYTES   (4u << 20) /* stop pumping above this much queued output */
+#define OUT_LOW_BYTES    (1u << 20) /* and resume below this */
+#define READ_SLACK_BYTES (64u << 10)
+#define SCAN_CHUNK       512 /* records per journal read */
+#define LOG_BURST        20  /* lines per reason per second before suppression */
+#define SIGCACHE_ENTRIES 4096
+
+enum conn_role { CONN_DIAL, CONN_ACCEPT, CONN_SENSOR };
+
+struct peer;
+
+struct conn {
+	struct net_node *node;
+	enum conn_role role;
+	struct bufferevent *bev;
+	struct event *tick;
+	struct peer *peer; /* links, once known */
+	char addr[NET_HOST_MAX + 16];
+	char cn[NET_CN_MAX];
+	char nation[NET_NATION_LEN]; /* from the certificate */
+	uint32_t sensor_id;
+	bool tls_up;
+	bool hello_rcvd;
+	bool read_paused;
+	int64_t created_mono;
+	int64_t last_rx_mono;
+	int64_t hb_peer_send; /* last Heartbeat.send_t_ns received */
+	int64_t hb_peer_rx_mono;
+	struct conn *next, *prev;
+};
+
+struct peer {
+	struct net_node *node;
+	const struct net_peer_conf *conf;
+	enum net_link_state state;
+	struct conn *conn;
+	struct event *dial_ev;
+	unsigned attempt;
+	int64_t srtt_ns;
+	int64_t since_ns;
+	/* sending */
+	uint64_t tx_next;
+	uint64_t acked_pos;
+	uint64_t *fifo; /* positions sent on this connection, not acked */
+	size_t fifo_head, fifo_count, fifo_cap;
+	uint64_t frames_sent, frames_acked; /* on this connection */
+	/* receiving */
+	uint64_t rx_max_pos; /* highest from_pos used for this peer */
+	uint64_t rx_base;    /* rx_max_pos when this connection came up */
+	uint64_t rx_frames;  /* envelope frames handled on this connection */
+	uint64_t acked_frames_sent;
+	uint32_t peer_max_frame; /* from its Hello: larger records are never sent */
+	/* counters */
+	uint64_t env_tx, env_rx, connects;
+};
+
+/*
+ * Recently appended records, by journal position, so that links send them
+ * without reading them back from SQLite. Slot = pos % cap; a slot is valid
+ * for pos only if it holds that pos. Only DURABLE positions are served
+ * (the same rule as store_journal_read without STORE_READ_PENDING); a miss
+ * falls back to the journal.
+ */
+#define SEND_CACHE_SLOTS 16384
+struct cached_rec {
+	uint64_t pos; /* 0 = empty */
+	uint64_t seq;
+	char origin[MW_NATION_LEN];
+	char from_peer[MW_NATION_LEN];
+	char release[WIRE_MAX_RELEASE * MW_NATION_LEN];
+	uint8_t *bytes; /* owned */
+	size_t len;
+};
+
+struct pending_env {
+	size_t off, len;
+	uint64_t seq;
+	int kind;
+	int64_t data_ns;
+	bool exercise;
+};
+
+struct net_node {
+	const struct net_node_conf *conf;
+	struct event_base *base;
+	struct mw_log *log;
+	struct store_journal *journal;
+	struct wire_keyring *keyring;
+	struct wire_signer *signer;
+	struct wire_sigcache *sigcache;
+	void (*on_journal)(void *ud, const char *origin, uint64_t seq, uint64_t pos);
+	void (*on_acked)(void *ud, const char *peer_nation, uint64_t acked_pos);
+	void *hook_ud;
+	SSL_CTX *link_ctx, *ingest_ctx;
+	struct evconnlistener *peer_lst, *ingest_lst;
+	struct event *journal_ev;
+	struct event *flush_ev;
+	struct event *relisten_ev; /* re-enables listeners after an accept error */
+	struct peer peers[NET_MAX_PEERS];
+	size_t n_peers;
+	struct conn *conns;
+	size_t n_conns; /* all connections, authenticated or not */
+	size_t n_sensors;
+	struct net_stats stats;
+	struct mw_buf scratch; /* frame encoding */
+	struct mw_buf envbuf;  /* envelope encoding for the journal */
+	/* signing batch */
+	struct mw_buf bodies;
+	struct pending_env *pending;
+	struct wire_slice *slices;
+	struct wire_auth *auths;
+	size_t n_pending;
+	bool flush_armed;
+	int64_t last_sign_mono;
+	uint64_t own_seq;
+	struct cached_rec *cache; /* SEND_CACHE_SLOTS entries */
+	/* rate limit of rejection log lines */
+	int64_t log_window_s[NET_REJ_COUNT];
+	uint32_t log_count[NET_REJ_COUNT];
+	uint32_t log_suppressed[NET_REJ_COUNT];
+	bool stopped;
+	bool fatal; /* the journal failed: the node must stop */
+};
+
+/* ---------------------------------------------------------------- util */
+
+static struct timeval tv_of_ns(int64_t ns)
+{
+	struct timeval tv = {(time_t)(ns / MW_NS_PER_S), (suseconds_t)((ns % MW_NS_PER_S) / 1000)};
+	return tv;
+}
+
+static double rand01(void)
+{
+	uint32_t r = 0;
+	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
+		return 0.5;
+	return (double)r / 4294967296.0;
+}
+
+static bool is_security(enum net_reject r)
+{
+	return r == NET_REJ_NOT_RELEASED || r == NET_REJ_RELAY_NOT_RELEASED || r == NET_REJ_SIG ||
+	       r == NET_REJ_SPOOFED_ORIGIN || r == NET_REJ_CERT_NATION ||
+	       r == NET_REJ_CERT_IDENTITY || r == NET_REJ_CERT_UNKNOWN_CA ||
+	       r == NET_REJ_CERT_EXPIRED || r == NET_REJ_CERT_INVALID || r == NET_REJ_CERT_MISSING;
+}
+
+/* Count a rejection and log it (at most LOG_BURST lines per reason per second). */
+static void reject(struct net_node *n, enum net_reject r, const struct conn *c, const char *detail)
+{
+	n->stats.rejects[r]++;
+	int64_t now_s = mw_time_mono_ns() / MW_NS_PER_S;
+	if (n->log_window_s[r] != now_s) {
+		if (n->log_suppressed[r]) {
+			struct mw_log_field f[] = {
+			    MW_LOG_STR("reason", net_reject_str(r)),
+			    MW_LOG_INT("suppressed", n->log_suppressed[r]),
+			    MW_LOG_INT("count", (int64_t)n->stats.rejects[r]),
+			};
+			mw_log_kv(n->log, MW_LOG_WARN, MOD, "rejections not logged", f, 3);
+		}
+		n->log_window_s[r] = now_s;
+		n->log_count[r] = 0;
+		n->log_suppressed[r] = 0;
+	}
+	if (n->log_count[r] >= LOG_BURST) {
+		n->log_suppressed[r]++;
+		return;
+	}
+	n->log_count[r]++;
+	const char *who = c ? (c->peer ? c->peer->conf->name : (c->cn[0] ? c->cn : c->addr)) : "";
+	struct mw_log_field f[] = {
+	    MW_LOG_STR("reason", net_reject_str(r)),
+	    MW_LOG_STR("from", who),
+	    MW_LOG_STR("addr", c ? c->addr : ""),
+	    MW_LOG_STR("detail", detail ? detail : ""),
+	    MW_LOG_INT("count", (int64_t)n->stats.rejects[r]),
+	    MW_LOG_STR("security", is_security(r) ? "true" : "false"),
+	};
+	mw_log_kv(n->log, is_security(r) ? MW_LOG_WARN : MW_LOG_NOTICE, MOD, "rejected", f, 6);
+}
+
+static void peer_set_state(struct peer *p, enum net_link_event ev)
+{
+	int s = net_link_next(p->state, ev);
+	if (s < 0) {
+		mw_logf(p->node->log, MW_LOG_ERROR, MOD,
+		        "peer %s: illegal link event %s in state %s", p->conf->name,
+		        net_link_event_str(ev), net_link_state_str(p->state));
+		return;
+	}
+	if ((enum net_link_state)s == p->state)
+		return;
+	struct mw_log_field f[] = {
+	    MW_LOG_STR("peer", p->conf->name),
+	    MW_LOG_STR("nation", p->conf->nation),
+	    MW_LOG_STR("from", net_link_state_str(p->state)),
+	    MW_LOG_STR("to", net_link_state_str((enum net_link_state)s)),
+	    MW_LOG_STR("event", net_link_event_str(ev)),
+	};
+	p->state = (enum net_link_state)s;
+	p->since_ns = mw_time_now_ns();
+	mw_log_kv(p->node->log, MW_LOG_INFO, MOD, "link state", f, 5);
+}
+
+static struct peer *peer_by_nation(struct net_node *n, const char *nation)
+{
+	for (size_t i = 0; i < n->n_peers; i++)
+		if (strcmp(n->peers[i].conf->nation, nation) == 0)
+			return &n->peers[i];
+	return NULL;
+}
+
+/* ---------------------------------------------------------- connections */
+
+static void conn_free(struct conn *c)
+{
+	struct net_node *n = c->node;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		n->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	n->n_conns--;
+	if (c->role == CONN_SENSOR && c->tls_up && n->n_sensors > 0)
+		n->n_sensors--;
+	if (c->tick)
+		event_free(c->tick);
+	if (c->bev)
+		bufferevent_free(c->bev);
+	free(c);
+}
+
+static void schedule_dial(struct peer *p);
+
+/* The link of p failed (or is being replaced): detach and close its conn. */
+static void peer_conn_lost(struct peer *p, struct conn *c)
+{
+	if (p->conn != c)
+		return;
+	p->conn = NULL;
+	if (net_link_carries_data(p->state))
+		p->node->stats.link_failures++;
+	p->fifo_head = p->fifo_count = 0;
+	p->frames_sent = p->frames_acked = 0;
+	if (p->state != NET_LINK_CLOSED)
+		peer_set_state(p, NET_LEV_FAIL);
+	if (p->conf->dial && !p->node->stopped)
+		schedule_dial(p);
+}
+
+static void conn_close(struct conn *c)
+{
+	if (c->peer)
+		peer_conn_lost(c->peer, c);
+	conn_free(c);
+}
+
+static int send_msg(struct conn *c, enum wire_frame_type type, const ProtobufCMessage *m)
+{
+	struct net_node *n = c->node;
+	mw_buf_reset(&n->scratch);
+	int rc = wire_msg_frame(type, m, &n->scratch);
+	if (rc < 0)
+		return rc;
+	if (bufferevent_write(c->bev, mw_buf_peek(&n->scratch), mw_buf_used(&n->scratch)) != 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static void send_hello(struct conn *c)
+{
+	struct net_node *n = c->node;
+	Mwlink__Hello h = MWLINK__HELLO__INIT;
+	h.has_protocol_version = 1;
+	h.protocol_version = WIRE_PROTOCOL_VERSION;
+	h.nation = (char *)n->conf->nation;
+	h.node_name = (char *)n->conf->name;
+	h.has_max_frame = 1;
+	h.max_frame = n->conf->max_frame_bytes;
+	if (send_msg(c, WIRE_FT_HELLO, &h.base))
+		mw_logf(n->log, MW_LOG_ERROR, MOD, "cannot send hello to %s", c->addr);
+}
+
+static void send_heartbeat(struct conn *c)
+{
+	Mwlink__Heartbeat hb = MWLINK__HEARTBEAT__INIT;
+	int64_t now = mw_time_mono_ns();
+	hb.has_send_t_ns = 1;
+	hb.send_t_ns = now;
+	if (c->hb_peer_send) {
+		hb.has_echo_t_ns = 1;
+		hb.echo_t_ns = c->hb_peer_send;
+		hb.has_echo_hold_ns = 1;
+		hb.echo_hold_ns = now - c->hb_peer_rx_mono;
+	}
+	send_msg(c, WIRE_FT_HEARTBEAT, &hb.base);
+}
+
+static void pump(struct peer *p);
+
+static void conn_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct conn *c = arg;
+	struct net_node *n = c->node;
+	int64_t now = mw_time_mono_ns();
+	bool established = c->role == CONN_SENSOR ? c->tls_up : c->hello_rcvd;
+	if (!established) {
+		if (now - c->created_mono > n->conf->link_timeout_ns) {
+			reject(n, NET_REJ_TIMEOUT, c, "handshake not completed in time");
+			conn_close(c);
+		}
+		return;
+	}
+	if (c->role == CONN_SENSOR)
+		return; /* sensors may be quiet; TCP and TLS tell us when they go */
+	if (now - c->last_rx_mono > n->conf->link_timeout_ns) {
+		reject(n, NET_REJ_TIMEOUT, c, "no frame within the link timeout");
+		conn_close(c);
+		return;
+	}
+	/* heartbeats overdue (silence for two intervals): degraded until the
+	 * next heartbeat shows a normal RTT again */
+	if (now - c->last_rx_mono > 2 * n->conf->heartbeat_ns && c->peer &&
+	    net_link_carries_data(c->peer->state))
+		peer_set_state(c->peer, NET_LEV_RTT_HIGH);
+	send_heartbeat(c);
+}
+
+/* ------------------------------------------------------------- sending */
+
+static void cache_put(struct net_node *n, uint64_t pos, const struct store_rec *r)
+{
+	if (!n->cache || pos == 0 || strlen(r->release) >= sizeof(n->cache[0].release))
+		return;
+	struct cached_rec *e = &n->cache[pos % SEND_CACHE_SLOTS];
+	uint8_t *b = malloc(r->len);
+	if (!b)
+		return; /* the journal still has it */
+	free(e->bytes);
+	memcpy(b, r->bytes, r->len);
+	e->pos = pos;
+	e->seq = r->seq;
+	memcpy(e->origin, r->origin, MW_NATION_LEN);
+	memcpy(e->from_peer, r->from_peer, MW_NATION_LEN);
+	memcpy(e->release, r->release, strlen(r->release) + 1);
+	e->bytes = b;
+	e->len = r->len;
+}
+
+static void cache_free(struct net_node *n)
+{
+	if (!n->cache)
+		return;
+	for (size_t i = 0; i < SEND_CACHE_SLOTS; i++)
+		free(n->cache[i].bytes);
+	free(n->cache);
+	n->cache = NULL;
+}
+
+static bool fifo_push(struct peer *p, uint64_t pos)
+{
+	if (p->fifo_count == p->fifo_cap)
+		return false;
+	p->fifo[(p->fifo_head + p->fifo_count) % p->fifo_cap] = pos;
+	p->fifo_count++;
+	return true;
+}
+
+static int eligible_cb(void *ud, const struct store_rec *r)
+{
+	struct peer *p = ud;
+	struct net_node *n = p->node;
+	if (!net_release_may_send(r->release, r->origin, r->from_peer, n->conf->nation,
+	                          p->conf->nation))
+		return 0;
+	if (r->len > p->peer_max_frame) {
+		/* it would close the link and be resent forever: skip it, loudly */
+		n->stats.too_big_for_peer++;
+		mw_logf(n->log, MW_LOG_ERROR, MOD,
+		        "peer %s: %s seq %llu (%zu bytes) exceeds its max_frame %u; not sent",
+		        p->conf->name, r->origin, (unsigned long long)r->seq, r->len,
+		        p->peer_max_frame);
+		return 0;
+	}
+	uint8_t hdr[WIRE_FRAME_HDR_LEN];
+	if (wire_frame_header(hdr, WIRE_FT_ENVELOPE, r->len) != 0)
+		return -EMSGSIZE;
+	struct evbuffer *out = bufferevent_get_output(p->conn->bev);
+	if (evbuffer_add(out, hdr, sizeof(hdr)) != 0 || evbuffer_add(out, r->bytes, r->len) != 0)
+		return -ENOMEM;
+	fifo_push(p, r->pos); /* room was reserved by the caller */
+	p->frames_sent++;
+	p->env_tx++;
+	n->stats.env_tx++;
+	if (strcmp(r->origin, n->conf->nation) != 0)
+		n->stats.env_relayed++;
+	return 0;
+}
+
+static void persist_acked(struct peer *p)
+{
+	store_journal_set_peer_acked(p->node->journal, p->conf->nation, p->acked_pos);
+	if (p->node->on_acked)
+		p->node->on_acked(p->node->hook_ud, p->conf->nation, p->acked_pos);
+}
+
+/* Send every eligible durable record from tx_next, within the limits. */
+static void pump(struct peer *p)
+{
+	struct net_node *n = p->node;
+	if (!p->conn || !net_link_carries_data(p->state))
+		return;
+	struct evbuffer *out = bufferevent_get_output(p->conn->bev);
+	uint64_t durable = store_journal_durable_pos(n->journal);
+	for (;;) {
+		size_t room = p->fifo_cap - p->fifo_count;
+		if (room == 0 || evbuffer_get_length(out) >= OUT_HIGH_BYTES)
+			break;
+		/* durable records still in the send cache: no journal read */
+		const struct cached_rec *e =
+		    n->cache ? &n->cache[p->tx_next % SEND_CACHE_SLOTS] : NULL;
+		if (e && p->tx_next <= durable && e->pos == p->tx_next) {
+			struct store_rec r;
+			memset(&r, 0, sizeof(r));
+			r.pos = e->pos;
+			r.seq = e->seq;
+			memcpy(r.origin, e->origin, MW_NATION_LEN);
+			memcpy(r.from_peer, e->from_peer, MW_NATION_LEN);
+			memcpy(r.release, e->release, sizeof(e->release));
+			r.bytes = e->bytes;
+			r.len = e->len;
+			r.durable = true;
+			if (eligible_cb(p, &r) < 0)
+				break;
+			p->tx_next++;
+			continue;
+		}
+		uint64_t next = p->tx_next;
+		int got = store_journal_read(n->journal, p->tx_next, 0,
+		                             room < SCAN_CHUNK ? room : SCAN_CHUNK, eligible_cb, p,
+		                             &next);
+		if (got < 0) {
+			mw_logf(n->log, MW_LOG_ERROR, MOD, "peer %s: journal read at %llu: %s",
+			        p->conf->name, (unsigned long long)p->tx_next, mw_strerror(got));
+			break;
+		}
+		p->tx_next = next;
+		if (got == 0)
+			break;
+	}
+	if (p->fifo_count == 0 && p->tx_next > p->acked_pos + 1) {
+		/* everything scanned was either acked or not for this peer */
+		p->acked_pos = p->tx_next - 1;
+		persist_acked(p);
+	}
+}
+
+/* ----------------------------------------------------- signing / origin */
+
+static void flush_batch(struct net_node *n)
+{
+	size_t cnt = n->n_pending;
+	if (cnt == 0)
+		return;
+	for (size_t i = 0; i < cnt; i++) {
+		n->slices[i].p = n->bodies.data + n->bodies.off + n->pending[i].off;
+		n->slices[i].len = n->pending[i].len;
+	}
+	int rc = wire_batch_sign(n->signer, n->slices, cnt, n->auths);
+	n->last_sign_mono = mw_time_mono_ns();
+	if (rc) {
+		n->stats.own_lost += cnt;
+		mw_logf(n->log, MW_LOG_ERROR, MOD, "signing a batch of %zu failed: %s; dropped",
+		        cnt, mw_strerror(rc));
+		goto done;
+	}
+	n->stats.sign_batches++;
+	char release[STORE_RELEASE_MAX];
+	for (size_t i = 0; i < cnt; i++) {
+		const struct pending_env *pe = &n->pending[i];
+		mw_buf_reset(&n->envbuf);
+		rc = wire_envelope_encode(n->slices[i].p, n->slices[i].len, &n->auths[i],
+		                          &n->envbuf);
+		if (rc < 0)
+			goto lost;
+		/* releasability as text, the same set the body carries */
+		char set[WIRE_MAX_RELEASE][MW_NATION_LEN];
+		unsigned ns = net_release_own_set(n->conf, pe->kind, set);
+		size_t len = 0;
+		for (unsigned r = 0; r < ns; r++)
+			len += (size_t)snprintf(release + len, sizeof(release) - len, "%s%s",
+			                        r ? "," : "", set[r]);
+		struct store_rec rec;
+		memset(&rec, 0, sizeof(rec));
+		memcpy(rec.origin, n->conf->nation, NET_NATION_LEN);
+		rec.seq = pe->seq;
+		rec.kind = (uint32_t)pe->kind;
+		rec.flags = pe->exercise ? STORE_F_EXERCISE : 0;
+		memcpy(rec.release, release, sizeof(rec.release));
+		rec.data_ns = pe->data_ns;
+		rec.bytes = mw_buf_peek(&n->envbuf);
+		rec.len = mw_buf_used(&n->envbuf);
+		uint64_t pos = 0;
+		rc = store_journal_append(n->journal, &rec, &pos);
+		if (rc < 0)
+			goto lost;
+		n->stats.env_originated++;
+		cache_put(n, pos, &rec);
+		if (n->on_journal)
+			n->on_journal(n->hook_ud, rec.origin, rec.seq, pos);
+		continue;
+	lost:
+		n->stats.own_lost++;
+		{
+			struct mw_log_field f[] = {
+			    MW_LOG_INT("seq", (int64_t)pe->seq),
+			    MW_LOG_STR("error", mw_errname(rc)),
+			    MW_LOG_INT("lost", (int64_t)n->stats.own_lost),
+			};
+			mw_log_kv(n->log, MW_LOG_ERROR, MOD, "own envelope not journaled", f, 3);
+		}
+	}
+done:
+	n->n_pending = 0;
+	mw_buf_reset(&n->bodies);
+}
+
+static void flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct net_node *n = arg;
+	n->flush_armed = false;
+	flush_batch(n);
+}
+
+int net_node_originate(struct net_node *n, int wire_kind, int64_t data_t_ns, bool exercise,
+                       const uint8_t *payload, size_t len)
+{
+	if (wire_kind < WIRE_KIND_OBSERVATION || wire_kind > WIRE_KIND_ALERT)
+		return -EINVAL;
+	if (n->n_pending >= n->conf->sign_batch_max)
+		flush_batch(n);
+	struct wire_body b;
+	memset(&b, 0, sizeof(b));
+	memcpy(b.origin, n->conf->nation, MW_NATION_LEN);
+	b.seq = n->own_seq + 1;
+	b.kind = (enum wire_kind)wire_kind;
+	b.n_release = net_release_own_set(n->conf, wire_kind, b.release);
+	b.exercise = exercise;
+	b.data_t_ns = data_t_ns;
+	b.payload = payload;
+	b.payload_len = len;
+	size_t before = mw_buf_used(&n->bodies);
+	int rc = wire_body_encode(&b, &n->bodies);
+	if (rc < 0) {
+		if (rc == -ENOBUFS && n->n_pending) {
+			flush_batch(n);
+			before = 0;
+			rc = wire_body_encode(&b, &n->bodies);
+		}
+		if (rc < 0)
+			return rc;
+	}
+	n->own_seq++;
+	struct pending_env *pe = &n->pending[n->n_pending++];
+	pe->off = before;
+	pe->len = mw_buf_used(&n->bodies) - before;
+	pe->seq = b.seq;
+	pe->kind = wire_kind;
+	pe->data_ns = data_t_ns;
+	pe->exercise = exercise;
+	if (n->n_pending >= n->conf->sign_batch_max) {
+		flush_batch(n);
+	} else if (!n->flush_armed) {
+		int64_t since = mw_time_mono_ns() - n->last_sign_mono;
+		n->flush_armed = true;
+		if (since >= n->conf->sign_window_ns) {
+			event_active(n->flush_ev, EV_TIMEOUT, 0); /* end of this iteration */
+		} else {
+			struct timeval tv = tv_of_ns(n->conf->sign_window_ns - since);
+			evtimer_add(n->flush_ev, &tv);
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ receiving */
+
+/* Outcome of one frame: consumed, or retry later (reading paused), or
+ * the connection was closed (c is freed). */
+enum frame_res { FR_OK = 0, FR_RETRY = 1, FR_CLOSED = -1 };
+
+static enum frame_res protocol_error(struct conn *c, enum net_reject r, const char *detail)
+{
+	reject(c->node, r, c, detail);
+	conn_close(c);
+	return FR_CLOSED;
+}
+
+static void pause_read(struct conn *c)
+{
+	if (!c->read_paused) {
+		c->read_paused = true;
+		c->node->stats.read_pauses++;
+		bufferevent_disable(c->bev, EV_READ);
+	}
+}
+
+/* Record the outcome of an envelope frame that is not journaled. */
+static enum frame_res envelope_noted(struct conn *c, uint64_t from_pos)
+{
+	int rc = store_journal_note_rx(c->node->journal, c->peer->conf->nation, from_pos);
+	if (rc == -ENOBUFS) {
+		c->peer->rx_frames--;
+		c->peer->env_rx--;
+		c->node->stats.env_rx--;
+		pause_read(c);
+		return FR_RETRY;
+	}
+	if (rc < 0)
+		mw_logf(c->node->log, MW_LOG_ERROR, MOD, "journal note_rx: %s", mw_strerror(rc));
+	c->peer->rx_max_pos = from_pos;
+	return FR_OK;
+}
+
+static enum frame_res on_envelope(struct conn *c, const uint8_t *p, size_t len)
+{
+	struct net_node *n = c->node;
+	struct peer *pe = c->peer;
+	uint64_t from_pos = pe->rx_base + (++pe->rx_frames);
+	n->stats.env_rx++;
+	pe->env_rx++;
+	struct wire_envelope e;
+	char detail[160];
+	int rc = wire_envelope_decode(p, len, &e);
+	if (rc) {
+		snprintf(detail, sizeof(detail), "envelope does not decode: %s", mw_errname(rc));
+		reject(n, NET_REJ_DECODE, c, detail);
+		return envelope_noted(c, from_pos);
+	}
+	enum net_reject why = NET_REJ_COUNT;
+	const struct wire_body *h = &e.hdr;
+	enum net_reject rel = net_release_check_rx(h, n->conf->nation, pe->conf->nation);
+	if (rel == NET_REJ_NOT_RELEASED) {
+		why = rel;
+		snprintf(detail, sizeof(detail), "%s seq %llu is not released to %s", h->origin,
+		         (unsigned long long)h->seq, n->conf->nation);
+	} else if (rel == NET_REJ_RELAY_NOT_RELEASED) {
+		why = rel;
+		snprintf(detail, sizeof(detail),
+		         "%s seq %llu relayed by %s, which is not in its set", h->origin,
+		         (unsigned long long)h->seq, pe->conf->nation);
+	} else if ((rc = wire_payload_check(h)) != 0) {
+		why = NET_REJ_DECODE;
+		snprintf(detail, sizeof(detail), "%s seq %llu payload invalid: %s", h->origin,
+		         (unsigned long long)h->seq, mw_errname(rc));
+	} else if ((rc = wire_verify(n->keyring, n->sigcache, &e)) != 0) {
+		why = rc == -MW_ENOKEY ? NET_REJ_NOKEY : NET_REJ_SIG;
+		snprintf(detail, sizeof(detail), "%s seq %llu origin authentication failed: %s",
+		         h->origin, (unsigned long long)h->seq, mw_errname(rc));
+	}
+	if (why != NET_REJ_COUNT) {
+		wire_envelope_finish(&e);
+		reject(n, why, c, detail);
+		return envelope_noted(c, from_pos);
+	}
+	struct store_rec rec;
+	memset(&rec, 0, sizeof(rec));
+	memcpy(rec.origin, h->origin, MW_NATION_LEN);
+	rec.seq = h->seq;
+	rec.kind = (uint32_t)h->kind;
+	rec.flags = h->exercise ? STORE_F_EXERCISE : 0;
+	size_t off = 0;
+	for (uint32_t i = 0; i < h->n_release; i++)
+		off += (size_t)snprintf(rec.release + off, sizeof(rec.release) - off, "%s%s",
+		                        i ? "," : "", h->release[i]);
+	rec.data_ns = h->data_t_ns;
+	memcpy(rec.from_peer, pe->conf->nation, NET_NATION_LEN);
+	rec.from_pos = from_pos;
+	rec.bytes = p;
+	rec.len = len;
+	uint64_t seq = h->seq;
+	char origin[MW_NATION_LEN];
+	memcpy(origin, h->origin, MW_NATION_LEN);
+	wire_envelope_finish(&e);
+	uint64_t pos = 0;
+	rc = store_journal_append(n->journal, &rec, &pos);
+	if (rc == 0) {
+		n->stats.env_journaled++;
+		cache_put(n, pos, &rec);
+		if (n->on_journal)
+			n->on_journal(n->hook_ud, origin, seq, pos);
+		pe->rx_max_pos = from_pos;
+		return FR_OK;
+	}
+	if (rc == -MW_EREPLAY) {
+		snprintf(detail, sizeof(detail), "%s seq %llu already journaled", origin,
+		         (unsigned long long)seq);
+		reject(n, NET_REJ_REPLAY, c, detail);
+		return envelope_noted(c, from_pos);
+	}
+	if (rc == -ENOBUFS) {
+		pe->rx_frames--;
+		pe->env_rx--;
+		n->stats.env_rx--;
+		pause_read(c);
+		return FR_RETRY;
+	}
+	snprintf(detail, sizeof(detail), "%s seq %llu: journal refused: %s", origin,
+	         (unsigned long long)seq, mw_errname(rc));
+	reject(n, NET_REJ_OVERLOAD, c, detail);
+	return envelope_noted(c, from_pos);
+}
+
+static enum frame_res on_ack(struct conn *c, const uint8_t *p, size_t len)
+{
+	struct peer *pe = c->peer;
+	Mwlink__Ack *a = NULL;
+	if (wire_ack_decode(p, len, &a) != 0)
+		return protocol_error(c, NET_REJ_DECODE, "ack does not decode");
+	if (!a->has_frames || a->frames < pe->frames_acked || a->frames > pe->frames_sent) {
+		char d[128];
+		snprintf(d, sizeof(d), "ack of %llu frames; sent %llu, acked %llu",
+		         (unsigned long long)a->frames, (unsigned long long)pe->frames_sent,
+		         (unsigned long long)pe->frames_acked);
+		wire_msg_free(a);
+		return protocol_error(c, NET_REJ_UNEXPECTED, d);
+	}
+	uint64_t k = a->frames - pe->frames_acked;
+	wire_msg_free(a);
+	c->node->stats.acks_rx++;
+	uint64_t last = 0;
+	for (uint64_t i = 0; i < k; i++) {
+		last = pe->fifo[pe->fifo_head];
+		pe->fifo_head = (pe->fifo_head + 1) % pe->fifo_cap;
+		pe->fifo_count--;
+	}
+	pe->frames_acked += k;
+	if (k && last > pe->acked_pos) {
+		pe->acked_pos = last;
+		persist_acked(pe);
+	}
+	pump(pe);
+	return FR_OK;
+}
+
+static enum frame_res on_heartbeat(struct conn *c, const uint8_t *p, size_t len)
+{
+	struct net_node *n = c->node;
+	Mwlink__Heartbeat *hb = NULL;
+	if (wire_heartbeat_decode(p, len, &hb) != 0)
+		return protocol_error(c, NET_REJ_DECODE, "heartbeat does not decode");
+	int64_t now = mw_time_mono_ns();
+	c->hb_peer_send = hb->send_t_ns;
+	c->hb_peer_rx_mono = now;
+	if (hb->has_echo_t_ns && hb->echo_t_ns > 0 && hb->echo_t_ns <= now) {
+		int64_t hold = hb->has_echo_hold_ns ? hb->echo_hold_ns : 0;
+		int64_t sample = now - hb->echo_t_ns - hold;
+		if (sample >= 0) {
+			struct peer *pe = c->peer;
+			pe->srtt_ns = net_rtt_update(pe->srtt_ns, sample);
+			peer_set_state(pe, pe->srtt_ns > n->conf->degraded_rtt_ns ? NET_LEV_RTT_HIGH
+			                                                          : NET_LEV_RTT_OK);
+		}
+	}
+	wire_msg_free(hb);
+	return FR_OK;
+}
+
+static enum frame_res on_hello(struct conn *c, const uint8_t *p, size_t len)
+{
+	struct net_node *n = c->node;
+	struct peer *pe = c->peer;
+	Mwlink__Hello *h = NULL;
+	char d[160];
+	int rc = wire_hello_decode(p, len, &h);
+	if (rc)
+		return protocol_error(c, NET_REJ_HELLO, "hello does not decode");
+	if (h->protocol_version != WIRE_PROTOCOL_VERSION || strcmp(h->nation, c->nation) != 0) {
+		snprintf(d, sizeof(d), "hello: version %u nation %.3s; certificate nation %s",
+		         h->protocol_version, h->nation, c->nation);
+		wire_msg_free(h);
+		return protocol_error(c, NET_REJ_HELLO, d);
+	}
+	pe->peer_max_frame = h->has_max_frame ? h->max_frame : WIRE_FRAME_MAX_DEFAULT;
+	wire_msg_free(h);
+	c->hello_rcvd = true;
+	pe->attempt = 0;
+	pe->rx_base = pe->rx_max_pos;
+	pe->rx_frames = 0;
+	pe->acked_frames_sent = 0;
+	pe->frames_sent = pe->frames_acked = 0;
+	pe->fifo_head = pe->fifo_count = 0;
+	pe->tx_next = pe->acked_pos + 1;
+	pe->connects++;
+	n->stats.links_up++;
+	peer_set_state(pe, NET_LEV_ESTABLISHED);
+	struct mw_log_field f[] = {
+	    MW_LOG_STR("peer", pe->conf->name),
+	    MW_LOG_STR("nation", pe->conf->nation),
+	    MW_LOG_STR("addr", c->addr),
+	    MW_LOG_INT("resume_pos", (int64_t)pe->tx_next),
+	};
+	mw_log_kv(n->log, MW_LOG_NOTICE, MOD, "link up", f, 4);
+	pump(pe);
+	return FR_OK;
+}
+
+static enum frame_res on_observation(struct conn *c, const uint8_t *p, size_t len)
+{
+	struct net_node *n = c->node;
+	struct mw_obs o;
+	char d[160];
+	n->stats.obs_rx++;
+	int rc = wire_obs_decode(p, len, &o);
+	if (rc) {
+		snprintf(d, sizeof(d), "observation does not decode: %s", mw_errname(rc));
+		reject(n, NET_REJ_DECODE, c, d);
+		return FR_OK;
+	}
+	if (strcmp(o.nation, n->conf->nation) != 0 || o.sensor_id != c->sensor_id) {
+		snprintf(d, sizeof(d), "observation claims sensor %s/%u; certificate is %s/%u",
+		         o.nation, o.sensor_id, c->nation, c->sensor_id);
+		reject(n, NET_REJ_SPOOFED_ORIGIN, c, d);
+		return FR_OK;
+	}
+	if (n->n_pending >= n->conf->sign_batch_max)
+		flush_batch(n);
+	/* the journal queue is the back-pressure point for sensors too */
+	struct store_journal_stats st;
+	store_journal_get_stats(n->journal, &st);
+	if (st.queue_len + n->n_pending >= n->conf->max_pending) {
+		pause_read(c);
+		return FR_RETRY;
+	}
+	rc = net_node_originate(n, WIRE_KIND_OBSERVATION, o.t_ns, n->conf->ingest_exercise, p, len);
+	if (rc) {
+		snprintf(d, sizeof(d), "cannot originate: %s", mw_errname(rc));
+		reject(n, NET_REJ_OVERLOAD, c, d);
+	}
+	return FR_OK;
+}
+
+static enum frame_res on_frame(struct conn *c, const struct wire_frame *f)
+{
+	c->last_rx_mono = mw_time_mono_ns();
+	if (c->role == CONN_SENSOR) {
+		if (f->type != WIRE_FT_OBSERVATION)
+			return protocol_error(c, NET_REJ_UNEXPECTED,
+			                      "sensors may send only observation frames");
+		return on_observation(c, f->payload, f->len);
+	}
+	if (!c->hello_rcvd) {
+		if (f->type != WIRE_FT_HELLO)
+			return protocol_error(c, NET_REJ_HELLO, "first frame is not a hello");
+		return on_hello(c, f->payload, f->len);
+	}
+	switch (f->type) {
+	case WIRE_FT_ENVELOPE:
+		return on_envelope(c, f->payload, f->len);
+	case WIRE_FT_ACK:
+		return on_ack(c, f->payload, f->len);
+	case WIRE_FT_HEARTBEAT:
+		return on_heartbeat(c, f->payload, f->len);
+	default: {
+		char d[64];
+		snprintf(d, sizeof(d), "%s frame on an established link",
+		         wire_frame_type_str(f->type));
+		return protocol_error(c, NET_REJ_UNEXPECTED, d);
+	}
+	}
+}
+
+static void conn_read(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+	struct net_node *n = c->node;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	uint32_t maxf = n->conf->max_frame_bytes;
+	while (!c->read_paused) {
+		size_t avail = evbuffer_get_length(in);
+		if (avail == 0)
+			break;
+		size_t want = avail < WIRE_FRAME_HDR_LEN ? avail : WIRE_FRAME_HDR_LEN;
+		uint8_t *h = evbuffer_pullup(in, (ev_ssize_t)want);
+		struct wire_frame f;
+		int rc = wire_frame_parse(h, want, maxf, &f);
+		if (rc == -EAGAIN && want == WIRE_FRAME_HDR_LEN) {
+			uint32_t len = ((uint32_t)h[6] << 24) | ((uint32_t)h[7] << 16) |
+			               ((uint32_t)h[8] << 8) | h[9];
+			size_t total = WIRE_FRAME_HDR_LEN + (size_t)len;
+			if (avail < total)
+				break;
+			h = evbuffer_pullup(in, (ev_ssize_t)total);
+			rc = wire_frame_parse(h, total, maxf, &f);
+		}
+		if (rc == -EAGAIN)
+			break;
+		if (rc == -EMSGSIZE) {
+			char d[96];
+			snprintf(d, sizeof(d), "frame length above max_frame %u", maxf);
+			protocol_error(c, NET_REJ_FRAME_OVERSIZE, d);
+			return;
+		}
+		if (rc < 0) {
+			protocol_error(c, NET_REJ_FRAME_GARBAGE, "malformed frame header");
+			return;
+		}
+		enum frame_res r = on_frame(c, &f);
+		if (r == FR_CLOSED)
+			return;
+		if (r == FR_RETRY)
+			break;
+		evbuffer_drain(in, (size_t)rc);
+	}
+}
+
+static void conn_write(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	struct conn *c = arg;
+	if (c->peer && c->peer->conn == c)
+		pump(c->peer);
+}
+
+/* TLS handshake done: check who it is. */
+static void on_tls_up(struct conn *c)
+{
+	struct net_node *n = c->node;
+	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+	X509 *cert = ssl ? SSL_get0_peer_certificate(ssl) : NULL;
+	struct net_cert_identity id;
+	struct mw_errbuf err = {{0}};
+	char d[200];
+	if (!cert) {
+		protocol_error(c, NET_REJ_CERT_MISSING, "no peer certificate");
+		return;
+	}
+	if (net_pki_cert_identity(cert, &id, &err) != 0) {
+		protocol_error(c, NET_REJ_CERT_IDENTITY, err.msg);
+		return;
+	}
+	c->tls_up = true;
+	memcpy(c->cn, id.cn, sizeof(c->cn));
+	memcpy(c->nation, id.nation, sizeof(c->nation));
+	if (c->role == CONN_SENSOR) {
+		if (!id.is_sensor) {
+			snprintf(d, sizeof(d), "certificate %s is not a sensor certificate", id.cn);
+			c->tls_up = false;
+			protocol_error(c, NET_REJ_CERT_IDENTITY, d);
+			return;
+		}
+		if (strcmp(id.nation, n->conf->nation) != 0) {
+			snprintf(d, sizeof(d), "sensor %s is of nation %s, this node is %s", id.cn,
+			         id.nation, n->conf->nation);
+			c->tls_up = false;
+			protocol_error(c, NET_REJ_CERT_NATION, d);
+			return;
+		}
+		if (n->n_sensors >= n->conf->max_sensors) {
+			c->tls_up = false;
+			protocol_error(c, NET_REJ_OVERLOAD, "too many sensor connections");
+			return;
+		}
+		n->n_sensors++;
+		c->sensor_id = id.sensor_id;
+		n->stats.sensors_connected++;
+		struct mw_log_field f[] = {MW_LOG_STR("sensor", id.cn),
+		                           MW_LOG_STR("addr", c->addr)};
+		mw_log_kv(n->log, MW_LOG_INFO, MOD, "sensor connected", f, 2);
+		return;
+	}
+	if (id.is_sensor || !id.nation[0]) {
+		snprintf(d, sizeof(d), "certificate %s is not a node certificate", id.cn);
+		protocol_error(c, NET_REJ_CERT_IDENTITY, d);
+		return;
+	}
+	struct peer *pe = c->role == CONN_DIAL ? c->peer : peer_by_nation(n, id.nation);
+	if (!pe || strcmp(pe->conf->nation, id.nation) != 0) {
+		if (pe)
+			snprintf(d, sizeof(d), "certificate %s is of nation %s; peer %s is %s",
+			         id.cn, id.nation, pe->conf->name, pe->conf->nation);
+		else
+			snprintf(d, sizeof(d),
+			         "certificate %s is of nation %s: no peer of that nation", id.cn,
+			         id.nation);
+		protocol_error(c, NET_REJ_CERT_NATION, d);
+		return;
+	}
+	if (strcmp(pe->conf->identity, id.cn) != 0) {
+		snprintf(d, sizeof(d), "certificate CN %s; peer %s expects %s", id.cn,
+		         pe->conf->name, pe->conf->identity);
+		protocol_error(c, NET_REJ_CERT_IDENTITY, d);
+		return;
+	}
+	if (c->role == CONN_ACCEPT) {
+		if (pe->conn && pe->conn != c) {
+			/* the same authenticated peer again: its old connection is dead
+			 * (e.g. it restarted before our heartbeat timeout noticed) */
+			struct conn *old = pe->conn;
+			mw_logf(n->log, MW_LOG_INFO, MOD, "peer %s reconnected; closing old link",
+			        pe->conf->name);
+			conn_close(old);
+		}
+		if (pe->dial_ev)
+			event_del(pe->dial_ev);
+		pe->conn = c;
+		c->peer = pe;
+		peer_set_state(pe, NET_LEV_ACCEPTED);
+	} else {
+		peer_set_state(pe, NET_LEV_CONNECTED);
+	}
+	send_hello(c);
+}
+
+static void conn_event(struct bufferevent *bev, short events, void *arg)
+{
+	struct conn *c = arg;
+	struct net_node *n = c->node;
+	if (events & BEV_EVENT_CONNECTED) {
+		on_tls_up(c);
+		return;
+	}
+	if (!(events & (BEV_EVENT_ERROR | BEV_EVENT_EOF | BEV_EVENT_TIMEOUT)))
+		return;
+	char msg[256];
+	int sock_err = EVUTIL_SOCKET_ERROR();
+	unsigned long ssl_err = bufferevent_get_openssl_error(bev);
+	bool authed = c->role == CONN_SENSOR ? c->tls_up : c->hello_rcvd;
+	SSL *cssl = bufferevent_openssl_get_ssl(bev);
+	bool tls_err = ssl_err && ERR_GET_LIB(ssl_err) == ERR_LIB_SSL;
+	bool verified = !cssl || SSL_get_verify_result(cssl) == X509_V_OK;
+	if (!c->tls_up && c->role == CONN_DIAL && !tls_err && verified) {
+		/* TCP connect failed: not a rejection, just retry later */
+		mw_logf(n->log, MW_LOG_DEBUG, MOD, "peer %s: connect %s: %s", c->peer->conf->name,
+		        c->addr, sock_err ? evutil_socket_error_to_string(sock_err) : "closed");
+	} else if (!authed && (ssl_err || (events & BEV_EVENT_ERROR) || !c->tls_up)) {
+		enum net_reject r = net_tls_classify(cssl, ssl_err, msg, sizeof(msg));
+		reject(n, r, c, msg);
+	} else {
+		const char *why = events & BEV_EVENT_EOF ? "closed by the other side" : "error";
+		if (ssl_err) {
+			ERR_error_string_n(ssl_err, msg, sizeof(msg));
+			why = msg;
+		}
+		const char *who = c->peer ? c->peer->conf->name : (c->cn[0] ? c->cn : c->addr);
+		struct mw_log_field f[] = {MW_LOG_STR("who", who), MW_LOG_STR("addr", c->addr),
+		                           MW_LOG_STR("why", why)};
+		mw_log_kv(n->log, MW_LOG_INFO, MOD, "connection closed", f, 3);
+	}
+	ERR_clear_error();
+	conn_close(c);
+}
+
+static struct conn *conn_new(struct net_node *n, enum conn_role role, evutil_socket_t fd,
+                             SSL_CTX *ctx)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	SSL *ssl = SSL_new(ctx);
+	if (!ssl) {
+		free(c);
+		return NULL;
+	}
+	c->node = n;
+	c->role = role;
+	c->created_mono = c->last_rx_mono = mw_time_mono_ns();
+	c->bev = bufferevent_openssl_socket_new(n->base, fd, ssl,
+	                                        role == CONN_DIAL ? BUFFEREVENT_SSL_CONNECTING
+	                                                          : BUFFEREVENT_SSL_ACCEPTING,
+	                                        BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+	if (!c->bev) {
+		SSL_free(ssl);
+		free(c);
+		return NULL;
+	}
+	bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+	bufferevent_setcb(c->bev, conn_read, conn_write, conn_event, c);
+	bufferevent_setwatermark(c->bev, EV_READ, 0,
+	                         n->conf->max_frame_bytes + WIRE_FRAME_HDR_LEN + READ_SLACK_BYTES);
+	bufferevent_setwatermark(c->bev, EV_WRITE, OUT_LOW_BYTES, 0);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	c->tick = event_new(n->base, -1, EV_PERSIST, conn_tick, c);
+	if (c->tick) {
+		struct timeval tv = tv_of_ns(n->conf->heartbeat_ns);
+		event_add(c->tick, &tv);
+	}
+	c->next = n->conns;
+	if (n->conns)
+		n->conns->prev = c;
+	n->conns = c;
+	n->n_conns++;
+	return c;
+}
+
+/* Small frames (acks, heartbeats) must not wait for Nagle's algorithm
+ * and the peer's delayed ACK (up to 40 ms on Linux). */
+static void set_nodelay(evutil_socket_t fd)
+{
+	int one = 1;
+	if (fd >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+static void fmt_addr(const struct sockaddr *sa, char *out, size_t cap)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	int port = 0;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s = (const struct sockaddr_in *)sa;
+		inet_ntop(AF_INET, &s->sin_addr, host, sizeof(host));
+		port = ntohs(s->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)sa;
+		inet_ntop(AF_INET6, &s->sin6_addr, host, sizeof(host));
+		port = ntohs(s->sin6_port);
+	}
+	snprintf(out, cap, "%s:%d", host, port);
+}
+
+static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+                      int socklen, void *arg, enum conn_role role)
+{
+	(void)l;
+	(void)socklen;
+	struct net_node *n = arg;
+	/* bound connections that have not authenticated yet (each lives at
+	 * most [link] timeout): peers twice over, sensors, and some slack */
+	size_t cap = 2 * n->n_peers + n->conf->max_sensors + 64;
+	if (n->n_conns >= cap) {
+		char a[NET_HOST_MAX + 16];
+		fmt_addr(sa, a, sizeof(a));
+		struct conn tmp;
+		memset(&tmp, 0, sizeof(tmp));
+		snprintf(tmp.addr, sizeof(tmp.addr), "%s", a);
+		reject(n, NET_REJ_OVERLOAD, &tmp, "too many connections");
+		evutil_closesocket(fd);
+		return;
+	}
+	set_nodelay(fd);
+	struct conn *c = conn_new(n, role, fd, role == CONN_SENSOR ? n->ingest_ctx : n->link_ctx);
+	if (!c) {
+		evutil_closesocket(fd);
+		n->stats.rejects[NET_REJ_OVERLOAD]++;
+		return;
+	}
+	fmt_addr(sa, c->addr, sizeof(c->addr));
+}
+
+static void peer_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+                           int socklen, void *arg)
+{
+	accept_cb(l, fd, sa, socklen, arg, CONN_ACCEPT);
+}
+
+static void ingest_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+                             int socklen, void *arg)
+{
+	accept_cb(l, fd, sa, socklen, arg, CONN_SENSOR);
+}
+
+static void dial_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct peer *p = arg;
+	struct net_node *n = p->node;
+	if (p->conn || p->state != NET_LINK_DOWN || n->stopped)
+		return;
+	struct sockaddr_storage ss;
+	int sslen = sizeof(ss);
+	char spec[NET_HOST_MAX + 8];
+	snprintf(spec, sizeof(spec), "%s:%u", p->conf->addr.host, p->conf->addr.port);
+	if (evutil_parse_sockaddr_port(spec, (struct sockaddr *)&ss, &sslen) != 0) {
+		mw_logf(n->log, MW_LOG_ERROR, MOD, "peer %s: bad address %s", p->conf->name, spec);
+		return;
+	}
+	struct conn *c = conn_new(n, CONN_DIAL, -1, n->link_ctx);
+	if (!c) {
+		schedule_dial(p);
+		return;
+	}
+	snprintf(c->addr, sizeof(c->addr), "%s", spec);
+	c->peer = p;
+	p->conn = c;
+	peer_set_state(p, NET_LEV_DIAL);
+	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&ss, sslen) != 0) {
+		mw_logf(n->log, MW_LOG_DEBUG, MOD, "peer %s: connect %s failed at once",
+		        p->conf->name, spec);
+		conn_close(c);
+		return;
+	}
+	set_nodelay(bufferevent_getfd(c->bev));
+}
+
+static void schedule_dial(struct peer *p)
+{
+	int64_t d = net_backoff_ns(p->node->conf->reconnect_min_ns, p->node->conf->reconnect_max_ns,
+	                           p->attempt, rand01());
+	if (p->attempt < 64)
+		p->attempt++;
+	struct timeval tv = tv_of_ns(d);
+	evtimer_add(p->dial_ev, &tv);
+}
+
+/* --------------------------------------------------------- journal acks */
+
+static void durable_cb(void *ud, const char *peer_name, uint64_t rx_pos)
+{
+	struct net_node *n = ud;
+	struct peer *p = peer_by_nation(n, peer_name);
+	if (!p || !p->conn || !p->conn->hello_rcvd || rx_pos <= p->rx_base)
+		return;
+	uint64_t frames = rx_pos - p->rx_base;
+	if (frames > p->rx_frames)
+		frames = p->rx_frames;
+	if (frames <= p->acked_frames_sent)
+		return;
+	Mwlink__Ack a = MWLINK__ACK__INIT;
+	a.has_frames = 1;
+	a.frames = frames;
+	if (send_msg(p->conn, WIRE_FT_ACK, &a.base) == 0) {
+		p->acked_frames_sent = frames;
+		n->stats.acks_tx++;
+	}
+}
+
+static void journal_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct net_node *n = arg;
+	int rc = store_journal_drain(n->journal, NULL, durable_cb, n);
+	if (rc < 0) {
+		/* a fatal journal error (e.g. a failed fsync) means nothing more
+		 * can be made durable: stop rather than run without durability */
+		mw_logf(n->log, MW_LOG_ERROR, MOD, "journal failed: %s; stopping the node",
+		        mw_strerror(rc));
+		n->fatal = true;
+		event_base_loopexit(n->base, NULL);
+		return;
+	}
+	for (struct conn *c = n->conns, *next; c; c = next) {
+		next = c->next;
+		if (c->read_paused) {
+			c->read_paused = false;
+			bufferevent_enable(c->bev, EV_READ);
+			bufferevent_trigger(c->bev, EV_READ, 0);
+		}
+	}
+	for (size_t i = 0; i < n->n_peers; i++)
+		pump(&n->peers[i]);
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+static void relisten_cb(evutil_socket_t fd, short what, void *arg);
+
+int net_node_new(const struct net_node_opts *o, struct net_node **out, struct mw_errbuf *err)
+{
+	if (!o || !o->conf || !o->base || !o->journal || !o->keyring || !o->signer) {
+		mw_errbuf_set(err, "net_node_new: missing option");
+		return -EINVAL;
+	}
+	const struct net_node_conf *cf = o->conf;
+	struct net_node *n = calloc(1, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	int rc;
+	n->conf = cf;
+	n->base = o->base;
+	n->log = o->log;
+	n->journal = o->journal;
+	n->keyring = o->keyring;
+	n->signer = o->signer;
+	n->on_journal = o->on_journal;
+	n->on_acked = o->on_acked;
+	n->hook_ud = o->hook_ud;
+	mw_buf_init(&n->scratch, (size_t)cf->max_frame_bytes + 4096);
+	mw_buf_init(&n->envbuf, WIRE_MAX_BODY + 8192);
+	mw_buf_init(&n->bodies, (size_t)16 << 20);
+	if ((rc = wire_sigcache_new(SIGCACHE_ENTRIES, &n->sigcache)) != 0)
+		goto fail;
+	rc = -ENOMEM;
+	n->pending = calloc(cf->sign_batch_max, sizeof(*n->pending));
+	n->slices = calloc(cf->sign_batch_max, sizeof(*n->slices));
+	n->auths = calloc(cf->sign_batch_max, sizeof(*n->auths));
+	n->flush_ev = evtimer_new(n->base, flush_cb, n);
+	n->relisten_ev = evtimer_new(n->base, relisten_cb, n);
+	n->cache = calloc(SEND_CACHE_SLOTS, sizeof(*n->cache)); /* optional: NULL = no cache */
+	if (!n->pending || !n->slices || !n->auths || !n->flush_ev || !n->relisten_ev)
+		goto fail;
+	if ((rc = net_tls_ctx_new(cf->ca, cf->cert, cf->key, &n->link_ctx, err)) != 0)
+		goto fail;
+	if (cf->listen_ingest.port &&
+	    (rc = net_tls_ctx_new(cf->sensor_ca, cf->cert, cf->key, &n->ingest_ctx, err)) != 0)
+		goto fail;
+	uint64_t seq = 0;
+	rc = store_journal_origin_max_seq(n->journal, cf->nation, &seq);
+	if (rc < 0 && rc != -ENOENT) {
+		mw_errbuf_set(err, "journal: own sequence: %s", mw_strerror(rc));
+		goto fail;
+	}
+	n->own_seq = rc == 0 ? seq : 0;
+	for (size_t i = 0; i < cf->n_peers; i++) {
+		struct peer *p = &n->peers[i];
+		p->node = n;
+		p->conf = &cf->peers[i];
+		p->state = NET_LINK_DOWN;
+		p->since_ns = mw_time_now_ns();
+		p->fifo_cap = cf->max_backlog;
+		p->fifo = calloc(p->fifo_cap, sizeof(*p->fifo));
+		p->dial_ev = evtimer_new(n->base, dial_cb, p);
+		if (!p->fifo || !p->dial_ev) {
+			rc = -ENOMEM;
+			n->n_peers = i + 1;
+			goto fail;
+		}
+		uint64_t v = 0;
+		if (store_journal_peer_rx(n->journal, p->conf->nation, &v) == 0)
+			p->rx_max_pos = v;
+		v = 0;
+		if (store_journal_peer_acked(n->journal, p->conf->nation, &v) == 0)
+			p->acked_pos = v;
+		p->tx_next = p->acked_pos + 1;
+		if (p->conf->dial) {
+			struct sockaddr_storage ss;
+			int sslen = sizeof(ss);
+			char spec[NET_HOST_MAX + 8];
+			snprintf(spec, sizeof(spec), "%s:%u", p->conf->addr.host,
+			         p->conf->addr.port);
+			if (evutil_parse_sockaddr_port(spec, (struct sockaddr *)&ss, &sslen) != 0) {
+				mw_errbuf_set(err,
+				              "[peer %s] address %s: must be a numeric IP:port",
+				              p->conf->name, spec);
+				rc = -MW_ECONFIG;
+				n->n_peers = i + 1;
+				goto fail;
+			}
+		}
+	}
+	n->n_peers = cf->n_peers;
+	*out = n;
+	return 0;
+fail:
+	net_node_free(n);
+	return rc;
+}
+
+static void relisten_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct net_node *n = arg;
+	if (n->peer_lst)
+		evconnlistener_enable(n->peer_lst);
+	if (n->ingest_lst)
+		evconnlistener_enable(n->ingest_lst);
+}
+
+/* accept() failed (e.g. EMFILE): pause accepting for 100 ms instead of
+ * spinning on a listener that stays readable. */
+static void listen_error_cb(struct evconnlistener *l, void *arg)
+{
+	struct net_node *n = arg;
+	int e = EVUTIL_SOCKET_ERROR();
+	reject(n, NET_REJ_OVERLOAD, NULL, evutil_socket_error_to_string(e));
+	evconnlistener_disable(l);
+	struct timeval tv = {0, 100000};
+	if (n->relisten_ev)
+		evtimer_add(n->relisten_ev, &tv);
+}
+
+static struct evconnlistener *listen_on(struct net_node *n, const struct net_addr *a,
+                                        evconnlistener_cb cb, const char *what,
+                                        struct mw_errbuf *err)
+{
+	struct sockaddr_storage ss;
+	int sslen = sizeof(ss);
+	char spec[NET_HOST_MAX + 8];
+	snprintf(spec, sizeof(spec), "%s:%u", a->host, a->port);
+	if (evutil_parse_sockaddr_port(spec, (struct sockaddr *)&ss, &sslen) != 0) {
+		mw_errbuf_set(err, "[listen] %s = %s: must be a numeric IP:port", what, spec);
+		return NULL;
+	}
+	struct evconnlistener *l = evconnlistener_new_bind(
+	    n->base, cb, n, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 64,
+	    (struct sockaddr *)&ss, sslen);
+	if (!l)
+		mw_errbuf_set(err, "[listen] %s = %s: %s", what, spec,
+		              evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	else
+		evconnlistener_set_error_cb(l, listen_error_cb);
+	return l;
+}
+
+int net_node_start(struct net_node *n, struct mw_errbuf *err)
+{
+	const struct net_node_conf *cf = n->conf;
+	if (cf->listen_peers.port) {
+		n->peer_lst = listen_on(n, &cf->listen_peers, peer_accept_cb, "peers", err);
+		if (!n->peer_lst)
+			return -EADDRINUSE;
+	}
+	if (cf->listen_ingest.port) {
+		n->ingest_lst = listen_on(n, &cf->listen_ingest, ingest_accept_cb, "ingest", err);
+		if (!n->ingest_lst)
+			return -EADDRINUSE;
+	}
+	n->journal_ev = event_new(n->base, store_journal_notify_fd(n->journal),
+	                          EV_READ | EV_PERSIST, journal_cb, n);
+	if (!n->journal_ev || event_add(n->journal_ev, NULL) != 0) {
+		mw_errbuf_set(err, "cannot watch the journal notification");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n->n_peers; i++)
+		if (n->peers[i].conf->dial) {
+			struct timeval tv = {0, 0};
+			evtimer_add(n->peers[i].dial_ev, &tv);
+		}
+	mw_logf(n->log, MW_LOG_NOTICE, MOD, "node %s (%s) started: %zu peers, own seq %llu",
+	        cf->name, cf->nation, n->n_peers, (unsigned long long)n->own_seq);
+	return 0;
+}
+
+void net_node_stop(struct net_node *n)
+{
+	if (!n || n->stopped)
+		return;
+	n->stopped = true;
+	flush_batch(n);
+	while (n->conns)
+		conn_close(n->conns);
+	for (size_t i = 0; i < n->n_peers; i++) {
+		struct peer *p = &n->peers[i];
+		if (p->dial_ev)
+			event_del(p->dial_ev);
+		if (p->state != NET_LINK_CLOSED)
+			peer_set_state(p, NET_LEV_SHUTDOWN);
+		persist_acked(p);
+	}
+	if (n->peer_lst)
+		evconnlistener_free(n->peer_lst);
+	if (n->ingest_lst)
+		evconnlistener_free(n->ingest_lst);
+	n->peer_lst = n->ingest_lst = NULL;
+	if (n->journal_ev)
+		event_del(n->journal_ev);
+	if (n->relisten_ev)
+		event_del(n->relisten_ev);
+}
+
+void net_node_free(struct net_node *n)
+{
+	if (!n)
+		return;
+	if (n->journal_ev)
+		net_node_stop(n);
+	while (n->conns)
+		conn_free(n->conns);
+	for (size_t i = 0; i < n->n_peers; i++) {
+		free(n->peers[i].fifo);
+		if (n->peers[i].dial_ev)
+			event_free(n->peers[i].dial_ev);
+	}
+	if (n->journal_ev)
+		event_free(n->journal_ev);
+	if (n->flush_ev)
+		event_free(n->flush_ev);
+	if (n->relisten_ev)
+		event_free(n->relisten_ev);
+	if (n->peer_lst)
+		evconnlistener_free(n->peer_lst);
+	if (n->ingest_lst)
+		evconnlistener_free(n->ingest_lst);
+	SSL_CTX_free(n->link_ctx);
+	SSL_CTX_free(n->ingest_ctx);
+	wire_sigcache_free(n->sigcache);
+	cache_free(n);
+	free(n->pending);
+	free(n->slices);
+	free(n->auths);
+	mw_buf_finish(&n->scratch);
+	mw_buf_finish(&n->envbuf);
+	mw_buf_finish(&n->bodies);
+	free(n);
+}
+
+void net_node_get_stats(const struct net_node *n, struct net_stats *out)
+{
+	*out = n->stats;
+}
+
+bool net_node_failed(const struct net_node *n)
+{
+	return n->fatal;
+}
+
+size_t net_node_n_peers(const struct net_node *n)
+{
+	return n->n_peers;
+}
+
+int net_node_peer_status(const struct net_node *n, size_t i, struct net_peer_status *out)
+{
+	if (i >= n->n_peers)
+		return -ENOENT;
+	const struct peer *p = &n->peers[i];
+	struct net_peer_status s;
+	memset(&s, 0, sizeof(s));
+	snprintf(s.name, sizeof(s.name), "%s", p->conf->name);
+	memcpy(s.nation, p->conf->nation, NET_NATION_LEN);
+	s.state = p->state;
+	s.srtt_ns = p->srtt_ns;
+	s.backlog = p->fifo_count;
+	s.tx_next_pos = p->tx_next;
+	s.acked_pos = p->acked_pos;
+	s.env_tx = p->env_tx;
+	s.env_rx = p->env_rx;
+	s.connects = p->connects;
+	s.since_ns = p->since_ns;
+	*out = s;
+	return 0;
+}
+
+static uint16_t lst_port(struct evconnlistener *l)
+{
+	if (!l)
+		return 0;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	if (getsockname(evconnlistener_get_fd(l), (struct sockaddr *)&ss, &len) != 0)
+		return 0;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return 0;
+}
+
+uint16_t net_node_peer_port(const struct net_node *n)
+{
+	return lst_port(n->peer_lst);
+}
+
+uint16_t net_node_ingest_port(const struct net_node *n)
+{
+	return lst_port(n->ingest_lst);
+}
+
+void net_node_log_stats(const struct net_node *n)
+{
+	struct mw_log_field f[NET_REJ_COUNT + 16 + 4 * NET_MAX_PEERS];
+	char keys[NET_REJ_COUNT + 4 * NET_MAX_PEERS][48];
+	size_t k = 0, nk = 0;
+	const struct net_stats *s = &n->stats;
+#define F(name, v) f[k++] = MW_LOG_INT(name, (int64_t)(v))
+	F("links_up", s->links_up);
+	F("link_failures", s->link_failures);
+	F("env_rx", s->env_rx);
+	F("env_journaled", s->env_journaled);
+	F("env_tx", s->env_tx);
+	F("env_relayed", s->env_relayed);
+	F("acks_rx", s->acks_rx);
+	F("acks_tx", s->acks_tx);
+	F("obs_rx", s->obs_rx);
+	F("env_originated", s->env_originated);
+	F("own_lost", s->own_lost);
+	F("sign_batches", s->sign_batches);
+	F("sensors_connected", s->sensors_connected);
+	F("read_pauses", s->read_pauses);
+	F("too_big_for_peer", s->too_big_for_peer);
+#undef F
+	for (int r = 0; r < NET_REJ_COUNT; r++) {
+		snprintf(keys[nk], sizeof(keys[nk]), "reject_%s",
+		         net_reject_str((enum net_reject)r));
+		f[k++] = MW_LOG_INT(keys[nk], (int64_t)s->rejects[r]);
+		nk++;
+	}
+	for (size_t i = 0; i < n->n_peers; i++) {
+		const struct peer *p = &n->peers[i];
+		snprintf(keys[nk], sizeof(keys[nk]), "peer_%s_state", p->conf->name);
+		f[k++] = MW_LOG_STR(keys[nk++], net_link_state_str(p->state));
+		snprintf(keys[nk], sizeof(keys[nk]), "peer_%s_rtt_ns", p->conf->name);
+		f[k++] = MW_LOG_INT(keys[nk++], p->srtt_ns);
+		snprintf(keys[nk], sizeof(keys[nk]), "peer_%s_backlog", p->conf->name);
+		f[k++] = MW_LOG_INT(keys[nk++], (int64_t)p->fifo_count);
+		snprintf(keys[nk], sizeof(keys[nk]), "peer_%s_acked_pos", p->conf->name);
+		f[k++] = MW_LOG_INT(keys[nk++], (int64_t)p->acked_pos);
+	}
+	mw_log_kv(n->log, MW_LOG_NOTICE, MOD, "stats", f, k);
+}
+
+int net_keyring_load_dir(struct wire_keyring *kr, const char *dir, struct mw_errbuf *err)
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		int e = errno;
+		mw_errbuf_set(err, "origin keys %s: %s", dir, strerror(e));
+		return -e;
+	}
+	int count = 0, rc = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		const char *nm = de->d_name;
+		if (strlen(nm) != 7 || strcmp(nm + 3, ".pub") != 0)
+			continue;
+		char nation[NET_NATION_LEN];
+		memcpy(nation, nm, 3);
+		nation[3] = '\0';
+		if (!net_nation_valid(nation))
+			continue;
+		char path[NET_PATH_MAX + 16];
+		snprintf(path, sizeof(path), "%s/%s", dir, nm);
+		rc = wire_keyring_add_pem(kr, nation, path);
+		if (rc < 0) {
+			mw_errbuf_set(err, "origin key %s: %s", path, mw_strerror(rc));
+			break;
+		}
+		count++;
+	}
+	closedir(d);
+	return rc < 0 ? rc : count;
+}

@@ -1,0 +1,63 @@
+/*
+ * net/tls.h - TLS contexts for partner links and sensor ingest, and the
+ * classification of why a handshake failed.
+ *
+ * Every connection is TLS 1.3 only (RFC 8446) with mutual certificate
+ * authentication: both sides present a certificate that must chain to the
+ * configured CA. Who the peer is (nation, sensor number) is then checked
+ * by the caller against its certificate identity (net/pki.h) - chain
+ * verification alone says only "someone in the alliance".
+ */
+#ifndef MW_NET_TLS_H
+#define MW_NET_TLS_H
+
+#include <openssl/ssl.h>
+
+#include "core/err.h"
+
+/* Why a connection was refused; each has a counter and a stable label. */
+enum net_reject {
+	NET_REJ_CERT_EXPIRED = 0,   /* peer certificate outside its validity */
+	NET_REJ_CERT_UNKNOWN_CA,    /* does not chain to our CA */
+	NET_REJ_CERT_INVALID,       /* other chain verification failure */
+	NET_REJ_CERT_MISSING,       /* no client certificate */
+	NET_REJ_CERT_NATION,        /* valid certificate, wrong nation for this peer */
+	NET_REJ_CERT_IDENTITY,      /* valid certificate, no configured peer/sensor has it */
+	NET_REJ_TLS_ALERT,          /* the other side refused us (alert received) */
+	NET_REJ_TLS,                /* other TLS failure (version, protocol, EOF) */
+	NET_REJ_DUP_LINK,           /* peer already has a live link */
+	NET_REJ_HELLO,              /* Hello missing, malformed or inconsistent */
+	NET_REJ_FRAME_OVERSIZE,     /* length prefix above [limits] max_frame */
+	NET_REJ_FRAME_GARBAGE,      /* frame header malformed */
+	NET_REJ_DECODE,             /* payload does not decode */
+	NET_REJ_UNEXPECTED,         /* message not allowed in this state / direction */
+	NET_REJ_SIG,                /* origin signature or Merkle proof fails */
+	NET_REJ_NOKEY,              /* no public key for the origin */
+	NET_REJ_NOT_RELEASED,       /* envelope not released to us (security event) */
+	NET_REJ_RELAY_NOT_RELEASED, /* relayed by a node not in the set itself */
+	NET_REJ_SPOOFED_ORIGIN,     /* sensor/peer claims an origin it cannot speak for */
+	NET_REJ_REPLAY,             /* (origin, seq) already journaled */
+	NET_REJ_TIMEOUT,            /* heartbeat / handshake timeout */
+	NET_REJ_OVERLOAD,           /* journal queue or connection limit full */
+	NET_REJ_COUNT
+};
+
+const char *net_reject_str(enum net_reject r);
+
+/*
+ * A context for TLS 1.3 with this certificate/key, trusting ca and
+ * requiring a peer certificate. Works for both ends (accept and connect).
+ * No session tickets or resumption: every connection proves its
+ * certificate afresh. *out is the caller's (SSL_CTX_free).
+ */
+int net_tls_ctx_new(const char *ca, const char *cert, const char *key, SSL_CTX **out,
+                    struct mw_errbuf *err);
+
+/*
+ * After a failed handshake on ssl: the reason and a human message
+ * (verify error string or OpenSSL error queue). Pops the thread's OpenSSL
+ * error queue. ssl_err is the error the bufferevent reported (0 if none).
+ */
+enum net_reject net_tls_classify(SSL *ssl, unsigned long ssl_err, char *msg, size_t cap);
+
+#endif

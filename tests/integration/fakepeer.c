@@ -1,0 +1,323 @@
+/*
+ * tests/integration/fakepeer.c - a scriptable, possibly malicious partner
+ * node for the integration tests.
+ *
+ *   fakepeer --connect HOST:PORT --ca CA --cert CRT --key KEY --nation NAT
+ *            ACTION...
+ *
+ * It connects like a partner (TLS 1.3 with the given certificate), sends
+ * Hello {nation NAT}, waits for the node's Hello, then performs the
+ * actions in order:
+ *
+ *   env ORIGIN SEQ RELEASE KEYFILE   an observation envelope of ORIGIN with
+ *                                    releasability RELEASE ("GBR+USA+JPN"),
+ *                                    signed (batch of one) with KEYFILE
+ *   dup                              send the previous envelope again
+ *   garbage                          16 bytes that are not a frame
+ *   oversize                         a header announcing a 60 MiB payload
+ *   acks N                           wait (5 s) until Ack.frames >= N
+ *   closed                           wait (5 s) until the node closes the link
+ *
+ * Exit: 0 all actions done, 3 the node refused the connection (no Hello),
+ * 4 an expectation (acks / closed) failed, 2 usage, 1 other failure.
+ * What it sees is printed on stdout ("hello USA", "ack 3", "closed").
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "core/buf.h"
+#include "core/obs.h"
+#include "core/time.h"
+#include "net/tls.h"
+#include "wire/envelope.h"
+#include "wire/frame.h"
+#include "wire/payload.h"
+#include "wire/sign.h"
+
+static SSL *ssl;
+static struct mw_buf inbuf;
+static uint64_t acked_frames;
+
+static int tcp_connect(const char *hostport)
+{
+	char host[256];
+	const char *colon = strrchr(hostport, ':');
+	if (!colon || (size_t)(colon - hostport) >= sizeof(host))
+		return -1;
+	memcpy(host, hostport, (size_t)(colon - hostport));
+	host[colon - hostport] = '\0';
+	struct addrinfo hints = {0}, *res = NULL;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	if (getaddrinfo(host, colon + 1, &hints, &res) != 0)
+		return -1;
+	int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+static int write_all(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	while (n) {
+		int w = SSL_write(ssl, b, (int)n);
+		if (w <= 0)
+			return -1;
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Read one frame within timeout_ms. 1 frame, 0 timeout, -1 closed. */
+static int read_frame(int timeout_ms, struct wire_frame *f, size_t *consumed)
+{
+	int64_t deadline = mw_time_mono_ns() + (int64_t)timeout_ms * MW_NS_PER_MS;
+	for (;;) {
+		int rc = wire_frame_peek(&inbuf, WIRE_FRAME_MAX_DEFAULT, f);
+		if (rc > 0) {
+			*consumed = (size_t)rc;
+			return 1;
+		}
+		if (rc != -EAGAIN)
+			return -1;
+		if (SSL_pending(ssl) == 0) {
+			int64_t left = deadline - mw_time_mono_ns();
+			if (left <= 0)
+				return 0;
+			struct pollfd p = {SSL_get_fd(ssl), POLLIN, 0};
+			if (poll(&p, 1, (int)(left / MW_NS_PER_MS) + 1) == 0)
+				return 0;
+		}
+		if (mw_buf_reserve(&inbuf, 16384))
+			return -1;
+		int n = SSL_read(ssl, mw_buf_tail(&inbuf), 16384);
+		if (n <= 0)
+			return -1;
+		mw_buf_commit(&inbuf, (size_t)n);
+	}
+}
+
+/* Handle frames until pred holds or timeout; 1 held, 0 timeout, -1 closed. */
+static int pump_until(uint64_t want_acks, int timeout_ms)
+{
+	int64_t deadline = mw_time_mono_ns() + (int64_t)timeout_ms * MW_NS_PER_MS;
+	while (acked_frames < want_acks || want_acks == UINT64_MAX) {
+		int64_t left = deadline - mw_time_mono_ns();
+		if (left <= 0)
+			return 0;
+		struct wire_frame f;
+		size_t used;
+		int rc = read_frame((int)(left / MW_NS_PER_MS) + 1, &f, &used);
+		if (rc <= 0)
+			return rc;
+		if (f.type == WIRE_FT_ACK) {
+			Mwlink__Ack *a = NULL;
+			if (wire_ack_decode(f.payload, f.len, &a) == 0 && a->has_frames) {
+				acked_frames = a->frames;
+				printf("ack %llu\n", (unsigned long long)acked_frames);
+			}
+			wire_msg_free(a);
+		}
+		mw_buf_consume(&inbuf, used);
+	}
+	return 1;
+}
+
+static int send_env(const char *origin, uint64_t seq, const char *release, const char *keyfile,
+                    struct mw_buf *last)
+{
+	struct mw_obs o;
+	memset(&o, 0, sizeof(o));
+	o.t_ns = mw_time_now_ns();
+	o.sensor_id = 1;
+	snprintf(o.nation, sizeof(o.nation), "%s", origin);
+	o.kind = MW_OBS_RADAR;
+	o.sensor_ecef_m[0] = 3.9e6;
+	o.sensor_ecef_m[2] = 5.0e6;
+	o.range_m = 300e3;
+	o.az_rad = 1.0;
+	o.el_rad = 0.3;
+	o.sigma_range_m = 30;
+	o.sigma_az_rad = 1e-3;
+	o.sigma_el_rad = 1e-3;
+	struct mw_buf pl, body;
+	mw_buf_init(&pl, 4096);
+	mw_buf_init(&body, 8192);
+	int rc = wire_obs_encode(&o, &pl);
+	struct wire_body b;
+	memset(&b, 0, sizeof(b));
+	snprintf(b.origin, sizeof(b.origin), "%s", origin);
+	b.seq = seq;
+	b.kind = WIRE_KIND_OBSERVATION;
+	b.exercise = true;
+	b.data_t_ns = o.t_ns;
+	b.payload = mw_buf_peek(&pl);
+	b.payload_len = mw_buf_used(&pl);
+	for (const char *p = release; *p && b.n_release < WIRE_MAX_RELEASE;) {
+		memcpy(b.release[b.n_release], p, 3);
+		b.release[b.n_release++][3] = '\0';
+		p += 3;
+		if (*p == '+')
+			p++;
+	}
+	struct wire_signer *s = NULL;
+	struct wire_auth auth;
+	if (rc < 0 || wire_body_encode(&b, &body) < 0 ||
+	    wire_signer_new_pem(origin, keyfile, &s) != 0) {
+		fprintf(stderr, "fakepeer: cannot build envelope %s/%llu\n", origin,
+		        (unsigned long long)seq);
+		rc = -1;
+		goto out;
+	}
+	struct wire_slice sl = {mw_buf_peek(&body), mw_buf_used(&body)};
+	mw_buf_reset(last);
+	if (wire_batch_sign(s, &sl, 1, &auth) != 0 ||
+	    wire_envelope_frame(sl.p, sl.len, &auth, last) < 0) {
+		rc = -1;
+		goto out;
+	}
+	rc = write_all(mw_buf_peek(last), mw_buf_used(last));
+out:
+	wire_signer_free(s);
+	mw_buf_finish(&pl);
+	mw_buf_finish(&body);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const char *addr = NULL, *ca = NULL, *cert = NULL, *key = NULL, *nation = NULL;
+	int i = 1;
+	for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
+		if (!strcmp(argv[i], "--connect"))
+			addr = argv[i + 1];
+		else if (!strcmp(argv[i], "--ca"))
+			ca = argv[i + 1];
+		else if (!strcmp(argv[i], "--cert"))
+			cert = argv[i + 1];
+		else if (!strcmp(argv[i], "--key"))
+			key = argv[i + 1];
+		else if (!strcmp(argv[i], "--nation"))
+			nation = argv[i + 1];
+		else
+			break;
+	}
+	if (!addr || !ca || !cert || !key || !nation) {
+		fprintf(stderr, "usage: fakepeer --connect H:P --ca CA --cert C --key K --nation N "
+		                "ACTION...\n");
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
+	mw_buf_init(&inbuf, 4u << 20);
+	struct mw_errbuf err = {{0}};
+	SSL_CTX *ctx = NULL;
+	if (net_tls_ctx_new(ca, cert, key, &ctx, &err)) {
+		fprintf(stderr, "fakepeer: %s\n", err.msg);
+		return 1;
+	}
+	int fd = tcp_connect(addr);
+	if (fd < 0) {
+		fprintf(stderr, "fakepeer: connect %s: %s\n", addr, strerror(errno));
+		return 1;
+	}
+	int status = 0;
+	struct mw_buf out, last;
+	mw_buf_init(&out, 1u << 20);
+	mw_buf_init(&last, 1u << 20);
+	ssl = SSL_new(ctx);
+	SSL_set_fd(ssl, fd);
+	if (SSL_connect(ssl) != 1) {
+		printf("refused in handshake\n");
+		status = 3;
+		goto done;
+	}
+	Mwlink__Hello h = MWLINK__HELLO__INIT;
+	h.has_protocol_version = 1;
+	h.protocol_version = WIRE_PROTOCOL_VERSION;
+	h.nation = (char *)nation;
+	h.node_name = (char *)"fakepeer";
+	if (wire_msg_frame(WIRE_FT_HELLO, &h.base, &out) < 0 ||
+	    write_all(mw_buf_peek(&out), mw_buf_used(&out))) {
+		printf("refused\n");
+		status = 3;
+		goto done;
+	}
+	struct wire_frame f;
+	size_t used;
+	int rc = read_frame(5000, &f, &used);
+	if (rc <= 0 || f.type != WIRE_FT_HELLO) {
+		printf("refused (no hello)\n");
+		status = 3;
+		goto done;
+	}
+	Mwlink__Hello *hh = NULL;
+	if (wire_hello_decode(f.payload, f.len, &hh) == 0)
+		printf("hello %s\n", hh->nation);
+	wire_msg_free(hh);
+	mw_buf_consume(&inbuf, used);
+
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "env") && i + 4 < argc) {
+			if (send_env(argv[i + 1], strtoull(argv[i + 2], NULL, 10), argv[i + 3],
+			             argv[i + 4], &last)) {
+				status = 1;
+				break;
+			}
+			i += 4;
+		} else if (!strcmp(a, "dup")) {
+			write_all(mw_buf_peek(&last), mw_buf_used(&last));
+		} else if (!strcmp(a, "garbage")) {
+			static const uint8_t junk[16] = "GARBAGE-GARBAGE";
+			write_all(junk, sizeof(junk));
+		} else if (!strcmp(a, "oversize")) {
+			uint8_t hdr[WIRE_FRAME_HDR_LEN];
+			wire_frame_header(hdr, WIRE_FT_ENVELOPE, (size_t)60 << 20);
+			write_all(hdr, sizeof(hdr));
+		} else if (!strcmp(a, "acks") && i + 1 < argc) {
+			uint64_t want = strtoull(argv[++i], NULL, 10);
+			if (pump_until(want, 5000) != 1) {
+				printf("acks: wanted %llu, got %llu\n", (unsigned long long)want,
+				       (unsigned long long)acked_frames);
+				status = 4;
+				break;
+			}
+		} else if (!strcmp(a, "closed")) {
+			int r = pump_until(UINT64_MAX, 5000);
+			if (r != -1) {
+				printf("expected the node to close the link\n");
+				status = 4;
+				break;
+			}
+			printf("closed\n");
+		} else {
+			fprintf(stderr, "fakepeer: bad action '%s'\n", a);
+			status = 2;
+			break;
+		}
+	}
+done:
+	SSL_free(ssl);
+	close(fd);
+	SSL_CTX_free(ctx);
+	mw_buf_finish(&out);
+	mw_buf_finish(&last);
+	mw_buf_finish(&inbuf);
+	return status;
+}

@@ -1,0 +1,671 @@
+#!/usr/bin/env python3
+"""Integration tests of mwlinkd with real processes on 127.0.0.1.
+
+    run.py hub     ROK - USA (hub) - JPN (+ a scripted GBR partner):
+                   release control end to end, and every rejection reason
+                   (wrong CA, expired certificate, certificate of another
+                   nation, forged signature, forged origin, not released,
+                   relay not in the set, replay, garbage and oversized
+                   frames) each logged with its reason and counted, while
+                   honest links keep working.
+    run.py mesh    full mesh: multi-path delivery (duplicates dropped), a
+                   frozen node (SIGSTOP: heartbeat timeout, reconnect) and a
+                   killed one; every journal converges to the same set.
+    run.py backpressure  a 16-record journal queue: reading pauses, nothing
+                   is lost.
+    run.py kill9   kill -9 and restart of each node in turn in the middle
+                   of a stream: every journal is then compared with what
+                   each origin journaled (nothing lost, nothing twice,
+                   bytes relayed unchanged).
+
+Binaries come from the environment (MWLINKD, MWLINK, FAKEPEER; set by
+meson). Ports are chosen free at run time; every process is killed and
+the temporary directory removed at the end, whatever happens.
+Standard library only.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+MWLINKD = os.environ.get("MWLINKD", "build/src/daemon/mwlinkd")
+MWLINK = os.environ.get("MWLINK", "build/src/cli/mwlink")
+FAKEPEER = os.environ.get("FAKEPEER", "build/tests/integration/fakepeer")
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Fail(what)
+    print("ok   " + what, flush=True)
+
+
+def free_ports(n):
+    socks, ports = [], []
+    for _ in range(n):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+        ports.append(s.getsockname()[1])
+    for s in socks:
+        s.close()
+    return ports
+
+
+class Node:
+    def __init__(self, cl, name, nation, peers, release, exercise="yes", extra=()):
+        self.cl, self.name, self.nation = cl, name, nation
+        self.peer_port, self.ingest_port = free_ports(2)
+        self.peers, self.release = peers, release
+        self.proc = None
+        self.dir = os.path.join(cl.dir, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.db = os.path.join(self.dir, "journal.db")
+        self.log = os.path.join(self.dir, "node.log")
+        self.conf = os.path.join(self.dir, "node.ini")
+        self.exercise = exercise
+        self.extra = list(extra)
+
+    def write_conf(self):
+        low = self.nation.lower()
+        pki = self.cl.pki
+        lines = [
+            "[node]", f"nation = {self.nation}", f"name = {self.name}", "log_level = debug",
+            "[listen]", f"peers = 127.0.0.1:{self.peer_port}",
+            f"ingest = 127.0.0.1:{self.ingest_port}", "http = off",
+            "[ingest]", f"exercise = {self.exercise}",
+            "[pki]", f"ca = {pki}/ca.crt", f"cert = {pki}/{low}/node.crt",
+            f"key = {pki}/{low}/node.key", f"sign_key = {pki}/{low}/sign.key",
+            f"origin_keys = {pki}/origin-keys",
+            "[journal]", f"path = {self.db}",
+            "[link]", "heartbeat = 200ms", "timeout = 1500ms", "reconnect_min = 50ms",
+            "reconnect_max = 500ms", "degraded_rtt = 50ms",
+        ]
+        for pname, (pnation, dial_to) in self.peers.items():
+            lines += [f"[peer {pname}]", f"nation = {pnation}"]
+            if isinstance(dial_to, int):
+                lines.append(f"address = 127.0.0.1:{dial_to}")
+            elif dial_to is not None:
+                lines.append(f"address = 127.0.0.1:{self.cl.nodes[dial_to].peer_port}")
+        lines.append("[release]")
+        for dest, kinds in self.release.items():
+            lines.append(f"{dest} = {kinds}")
+        lines += self.extra
+        with open(self.conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+    def start(self):
+        self.write_conf()
+        logf = open(self.log, "a")
+        self.proc = subprocess.Popen([MWLINKD, "--config", self.conf], stdout=logf, stderr=logf)
+        logf.close()
+        self.wait_log(lambda r: r.get("msg", "").startswith("ready"), 20, "ready")
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        self.proc = None
+
+    def stop(self):
+        """SIGTERM; the exit status must be 0 (ASan leak check included)."""
+        if not self.proc:
+            return 0
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            rc = -9
+        self.proc = None
+        return rc
+
+    def records(self):
+        out = []
+        try:
+            with open(self.log, errors="replace") as f:
+                for line in f:
+                    line = line.strip()
+                    if line.startswith("{"):
+                        try:
+                            out.append(json.loads(line))
+                        except ValueError:
+                            pass
+        except FileNotFoundError:
+            pass
+        return out
+
+    def wait_log(self, pred, timeout, what):
+        end = time.time() + timeout
+        while time.time() < end:
+            for r in self.records():
+                if pred(r):
+                    return r
+            if self.proc and self.proc.poll() is not None:
+                raise Fail(f"{self.name} exited ({self.proc.returncode}) waiting for {what}")
+            time.sleep(0.05)
+        raise Fail(f"{self.name}: timeout waiting for {what}")
+
+    def stats(self):
+        """Ask for the counters (SIGUSR1) and return the newest stats record."""
+        before = len([r for r in self.records() if r.get("msg") == "stats"])
+        self.proc.send_signal(signal.SIGUSR1)
+        end = time.time() + 10
+        while time.time() < end:
+            st = [r for r in self.records() if r.get("msg") == "stats"]
+            if len(st) > before:
+                return st[-1]
+            time.sleep(0.05)
+        raise Fail(f"{self.name}: no stats record")
+
+    def journal(self):
+        """{(origin, seq): (release, bytes)} of the committed journal."""
+        if not os.path.exists(self.db):
+            return {}
+        con = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=10)
+        try:
+            rows = con.execute("SELECT origin, seq, release, bytes FROM env").fetchall()
+            n = con.execute("SELECT count(*), count(DISTINCT origin || ':' || seq) FROM env"
+                            ).fetchone()
+        finally:
+            con.close()
+        if n[0] != n[1]:
+            raise Fail(f"{self.name}: journal holds an (origin, seq) twice")
+        return {(o, s): (rel, bytes(b)) for o, s, rel, b in rows}
+
+    def inject(self, count, rate=0, sensor=1, wait=True, nation=None, extra=(), refused=False):
+        low = (nation or self.nation).lower()
+        pki = self.cl.pki
+        args = [MWLINK, "inject", "--connect", f"127.0.0.1:{self.ingest_port}",
+                "--ca", f"{pki}/ca.crt", "--cert", f"{pki}/{low}/sensor-{sensor}.crt",
+                "--key", f"{pki}/{low}/sensor-{sensor}.key", "--count", str(count),
+                "--rate", str(rate)] + list(extra)
+        p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.cl.procs.append(p)
+        if not wait:
+            return p
+        out, err = p.communicate(timeout=120)
+        if refused:
+            return p.returncode
+        if p.returncode != 0:
+            raise Fail(f"inject at {self.name} failed: {err.strip()}")
+        return int(out.split()[-1])
+
+
+class Cluster:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="mwlink-it-")
+        self.pki = os.path.join(self.dir, "pki")
+        self.nodes = {}
+        self.procs = []
+        r = subprocess.run([MWLINK, "keys", "--out", self.pki, "--nations", "KOR,USA,JPN,GBR",
+                            "--sensors", "2", "--test-certs"], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise Fail("mwlink keys failed: " + r.stderr)
+
+    def add(self, *a, **kw):
+        n = Node(self, *a, **kw)
+        self.nodes[n.name] = n
+        return n
+
+    def fakepeer(self, target, cert, key, nation, actions, timeout=30, port=None):
+        args = [FAKEPEER, "--connect", f"127.0.0.1:{port or target.peer_port}", "--ca",
+                f"{self.pki}/ca.crt", "--cert", cert, "--key", key, "--nation", nation] + actions
+        r = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+        return r.returncode, r.stdout + r.stderr
+
+    def cleanup(self, keep):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        for n in self.nodes.values():
+            if n.proc and n.proc.poll() is None:
+                n.proc.kill()
+                n.proc.wait()
+        if keep:
+            print("kept " + self.dir)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def wait_until(pred, timeout, what):
+    end = time.time() + timeout
+    last = None
+    while time.time() < end:
+        last = pred()
+        if last is True:
+            return
+        time.sleep(0.2)
+    raise Fail(f"timeout: {what} ({last})")
+
+
+def rejected(node, reason):
+    return any(r.get("msg") == "rejected" and r.get("reason") == reason for r in node.records())
+
+
+# --------------------------------------------------------------------- hub
+
+def hub_topology(cl):
+    # USA is the hub; KOR and JPN dial it; GBR (scripted) connects to it too.
+    usa = cl.add("usa", "USA", {"rok": ("KOR", None), "jpn": ("JPN", None),
+                                "gbr": ("GBR", None)},
+                 {"KOR": "observation"},                       # nothing of USA's to JPN
+                 extra=["[limits]", "max_sensors = 1"])        # connection cap 2*3+1+64
+    rok = cl.add("rok", "KOR", {"usa": ("USA", "usa")},
+                 {"USA": "observation", "JPN": "observation"})
+    jpn = cl.add("jpn", "JPN", {"usa": ("USA", "usa")},
+                 {"USA": "observation"})                       # nothing of JPN's to KOR
+    return usa, rok, jpn
+
+
+def test_hub(cl):
+    usa, rok, jpn = hub_topology(cl)
+    for n in (usa, rok, jpn):
+        n.start()
+    for n in (rok, jpn):
+        n.wait_log(lambda r: r.get("msg") == "link up", 20, "link up")
+    check(True, "ROK and JPN linked to the USA hub")
+    pki = cl.pki
+
+    # --- connections that must be refused, each with its reason -------------
+    cases = [
+        (usa, f"{pki}/test/rogue-gbr.crt", f"{pki}/test/rogue-gbr.key", "GBR",
+         "cert_unknown_ca", "certificate from another CA"),
+        (usa, f"{pki}/test/expired-gbr.crt", f"{pki}/test/expired-gbr.key", "GBR",
+         "cert_expired", "expired certificate"),
+        (rok, f"{pki}/jpn/node.crt", f"{pki}/jpn/node.key", "JPN",
+         "cert_wrong_nation", "valid certificate of a nation that is not ROK's peer"),
+        (usa, f"{pki}/kor/sensor-1.crt", f"{pki}/kor/sensor-1.key", "KOR",
+         "cert_unknown_identity", "sensor certificate on the partner port"),
+    ]
+    for node, crt, key, nat, reason, what in cases:
+        rc, out = cl.fakepeer(node, crt, key, nat, [])
+        check(rc == 3, f"{what}: connection refused (fakepeer rc {rc}: {out.strip()})")
+        node.wait_log(lambda r, rs=reason: r.get("msg") == "rejected" and
+                      r.get("reason") == rs, 10, f"log line with reason {reason}")
+        check(True, f"{what}: {node.name} logged reason={reason}")
+
+    # --- a flood of connections that never speak TLS -----------------------
+    # (unauthenticated connections time out after [link] timeout, so keep
+    # opening them until the cap shows, at most 600)
+    flood = []
+    capped = False
+    end = time.time() + 20
+    while not capped and len(flood) < 600 and time.time() < end:
+        for _ in range(40):
+            flood.append(socket.create_connection(("127.0.0.1", usa.peer_port), timeout=5))
+        capped = any(r.get("msg") == "rejected" and r.get("reason") == "overload" and
+                     "too many" in r.get("detail", "") for r in usa.records())
+    for f in flood:
+        f.close()
+    check(capped, f"silent connections hit the cap of unauthenticated connections "
+                  f"(overload, after {len(flood)})")
+
+    # --- a node that dials a server with a certificate from another CA -----
+    rogue_srv = socket.socket()
+    rogue_srv.bind(("127.0.0.1", 0))
+    rogue_srv.listen(8)
+    rogue_srv.settimeout(0.5)
+    sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    sctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    sctx.load_cert_chain(f"{pki}/test/rogue-usa.crt", f"{pki}/test/rogue-usa.key")
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _ = rogue_srv.accept()
+            except OSError:
+                continue
+            try:
+                with sctx.wrap_socket(conn, server_side=True) as t:
+                    t.recv(1)
+            except (OSError, ssl.SSLError):
+                pass
+            finally:
+                conn.close()
+    th = threading.Thread(target=serve, daemon=True)
+    th.start()
+    rok2 = cl.add("rok2", "KOR", {"usa": ("USA", rogue_srv.getsockname()[1])},
+                  {"USA": "observation"})
+    try:
+        rok2.start()
+        rok2.wait_log(lambda r: r.get("msg") == "rejected" and
+                      r.get("reason") == "cert_unknown_ca", 10, "dialled server refused")
+        check(True, "a node dialling a server whose certificate is from another CA refuses "
+                    "it (cert_unknown_ca)")
+
+        def dials():
+            n = len([r for r in rok2.records() if r.get("msg") == "link state" and
+                     r.get("event") == "dial"])
+            return True if n >= 3 else f"{n} dials"
+        wait_until(dials, 10, "redials")
+        check(True, "and keeps redialling with backoff")
+        check(rok2.stop() == 0, "rok2 stopped cleanly")
+    finally:
+        stop.set()
+        th.join()
+        rogue_srv.close()
+
+    # --- sensors that must be refused ---------------------------------------
+    rok.inject(5, nation="JPN", refused=True)   # a JPN sensor at ROK's ingest port
+    rok.wait_log(lambda r: r.get("msg") == "rejected" and r.get("reason") == "cert_wrong_nation"
+                 and "sensor" in r.get("detail", ""), 10, "foreign sensor rejected")
+    check(True, "a sensor of another nation is refused (cert_wrong_nation)")
+    rc, out = cl.fakepeer(rok, f"{pki}/kor/node.crt", f"{pki}/kor/node.key", "KOR", [],
+                          port=rok.ingest_port)
+    rok.wait_log(lambda r: r.get("msg") == "rejected" and
+                 r.get("reason") == "cert_unknown_identity", 10, "node cert on ingest")
+    check(rc == 3, "a node certificate on the ingest port is refused (cert_unknown_identity)")
+    rok.inject(3, extra=["--claim-sensor", "2"])  # sensor-1 claiming to be sensor 2
+    rok.wait_log(lambda r: r.get("msg") == "rejected" and r.get("reason") == "spoofed_origin",
+                 10, "spoofed sensor number")
+    check(True, "observations claiming another sensor's number are dropped (spoofed_origin)")
+    rok.inject(0, extra=["--garbage"])
+    rok.wait_log(lambda r: r.get("msg") == "rejected" and r.get("reason") == "frame_garbage",
+                 10, "garbage from a sensor")
+    check(True, "a garbage frame from a sensor closes its connection (frame_garbage)")
+
+    # --- data: honest traffic from all three nodes --------------------------
+    n_rok = rok.inject(300)
+    n_usa = usa.inject(200)
+    n_jpn = jpn.inject(100)
+    check((n_rok, n_usa, n_jpn) == (300, 200, 100), "sensors streamed 300/200/100 observations")
+
+    # --- a scripted partner (GBR) sends good and bad envelopes to the hub ---
+    gk = f"{pki}/gbr/sign.key"
+    actions = [
+        "env", "GBR", "1", "GBR+USA+JPN", gk,                      # valid, for JPN too
+        "env", "GBR", "2", "GBR+USA", gk,                          # valid, not for JPN
+        "dup",                                                     # replay of seq 2
+        "env", "GBR", "3", "GBR+JPN", gk,                          # not released to USA
+        "env", "GBR", "4", "GBR+USA+JPN", f"{pki}/test/rogue-sign-gbr.key",  # forged sig
+        "env", "KOR", "9999", "KOR+USA+JPN+GBR", gk,               # forged origin
+        "env", "KOR", "10000", "KOR+USA", f"{pki}/kor/sign.key",   # relay not in the set
+        "acks", "7",                                               # every frame acked
+        "garbage", "closed",                                       # garbage closes the link
+    ]
+    rc, out = cl.fakepeer(usa, f"{pki}/gbr/node.crt", f"{pki}/gbr/node.key", "GBR", actions)
+    check(rc == 0, f"GBR script ran: all 7 envelope frames acked, garbage closed the link "
+                   f"(rc {rc}: {out.strip()[-200:]})")
+    rc, out = cl.fakepeer(usa, f"{pki}/gbr/node.crt", f"{pki}/gbr/node.key", "GBR",
+                          ["oversize", "closed"])
+    check(rc == 0, f"oversized frame closed the link (rc {rc})")
+
+    # --- honest links still work: more ROK data after the attacks -----------
+    check(rok.inject(50) == 50, "50 more observations at ROK after the attacks")
+
+    def converged():
+        j = jpn.journal()
+        n_kor = len([k for k in j if k[0] == "KOR"])
+        return True if n_kor == 350 and ("GBR", 1) in j else f"{n_kor} of ROK's"
+
+    wait_until(converged, 60, "JPN has ROK's 350 envelopes and GBR's seq 1")
+    time.sleep(1.0)  # let anything that should NOT arrive have its chance
+
+    ju, jr, jj = usa.journal(), rok.journal(), jpn.journal()
+    want_jpn = {("KOR", s) for s in range(1, 351)} | {("JPN", s) for s in range(1, 101)} | \
+        {("GBR", 1)}
+    check(set(jj) == want_jpn,
+          f"JPN holds exactly ROK's 350 + GBR seq 1 + its own 100 (got {len(jj)}; "
+          f"extra {sorted(set(jj) - want_jpn)[:5]}, missing {sorted(want_jpn - set(jj))[:5]})")
+    check(not any(o == "USA" for o, _ in jj), "nothing of USA's reached JPN (not released)")
+    want_usa = {("KOR", s) for s in range(1, 351)} | {("JPN", s) for s in range(1, 101)} | \
+        {("USA", s) for s in range(1, 201)} | {("GBR", 1), ("GBR", 2)}
+    check(set(ju) == want_usa, f"USA holds ROK 350, JPN 100, own 200, GBR 1-2 (got {len(ju)})")
+    want_rok = {("KOR", s) for s in range(1, 351)} | {("USA", s) for s in range(1, 201)}
+    check(set(jr) == want_rok, f"ROK holds own 350 + USA's 200, nothing of JPN's (got {len(jr)})")
+    same = all(jj[k][1] == jr[k][1] for k in jj if k[0] == "KOR")
+    check(same, "JPN's copies of ROK envelopes are byte-identical to ROK's (relayed unchanged)")
+    check(("KOR", 9999) not in ju and ("KOR", 10000) not in ju and ("GBR", 4) not in ju and
+          ("GBR", 3) not in ju, "no forged or unreleased envelope was journaled")
+
+    st = usa.stats()
+    for reason, atleast in [("not_released", 1), ("bad_signature", 2), ("relay_not_released", 1),
+                            ("replay", 1), ("frame_garbage", 1), ("frame_oversize", 1),
+                            ("cert_unknown_ca", 1), ("cert_expired", 1),
+                            ("cert_unknown_identity", 1)]:
+        c = st.get("reject_" + reason, 0)
+        check(c >= atleast and rejected(usa, reason),
+              f"USA counted reject_{reason} = {c} and logged it")
+    sr = rok.stats()
+    check(sr.get("reject_cert_wrong_nation", 0) >= 1, "ROK counted reject_cert_wrong_nation")
+    sec = [r for r in usa.records() if r.get("msg") == "rejected" and
+           r.get("reason") == "not_released"]
+    check(sec and sec[0].get("security") == "true", "not_released is logged as a security event")
+
+    for n in (rok, jpn, usa):
+        rc = n.stop()
+        check(rc == 0, f"{n.name} stopped cleanly on SIGTERM (exit {rc})")
+
+
+# ------------------------------------------------------------------- kill9
+
+def test_kill9(cl):
+    usa = cl.add("usa", "USA", {"rok": ("KOR", None), "jpn": ("JPN", None)},
+                 {"KOR": "observation", "JPN": "observation"})
+    rok = cl.add("rok", "KOR", {"usa": ("USA", "usa")},
+                 {"USA": "observation", "JPN": "observation"})
+    jpn = cl.add("jpn", "JPN", {"usa": ("USA", "usa")},
+                 {"USA": "observation", "KOR": "observation"})
+    for n in (usa, rok, jpn):
+        n.start()
+    for n in (rok, jpn):
+        n.wait_log(lambda r: r.get("msg") == "link up", 20, "link up")
+
+    feeders = [rok.inject(100000, rate=800, wait=False),
+               jpn.inject(100000, rate=300, wait=False),
+               usa.inject(100000, rate=300, wait=False)]
+    time.sleep(1.5)
+    for victim in (usa, jpn, rok):
+        victim.kill9()
+        print(f"killed {victim.name} with SIGKILL", flush=True)
+        time.sleep(0.7)
+        victim.start()
+        if victim is rok:
+            feeders[0].kill()
+            feeders.append(rok.inject(100000, rate=800, wait=False))
+        if victim is jpn:
+            feeders[1].kill()
+            feeders.append(jpn.inject(100000, rate=300, wait=False))
+        if victim is usa:
+            feeders[2].kill()
+            feeders.append(usa.inject(100000, rate=300, wait=False))
+        time.sleep(1.5)
+    for p in feeders:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            p.wait()
+
+    def expected(node):
+        """What node must hold: every envelope any origin journaled and released to it."""
+        want = {}
+        for origin_node in (usa, rok, jpn):
+            for k, (rel, b) in origin_node.journal().items():
+                if k[0] != origin_node.nation:
+                    continue
+                if k[0] == node.nation or node.nation in rel.split(","):
+                    want[k] = b
+        return want
+
+    def converged():
+        for n in (usa, rok, jpn):
+            if set(n.journal()) != set(expected(n)):
+                return f"{n.name} differs"
+        return True
+    wait_until(converged, 60, "all journals converge")
+    for n in (usa, rok, jpn):
+        j, want = n.journal(), expected(n)
+        check(set(j) == set(want), f"{n.name}: holds exactly the {len(want)} envelopes released "
+                                   f"to it (nothing lost, nothing extra)")
+        check(all(j[k][1] == want[k] for k in want),
+              f"{n.name}: every copy is byte-identical to the origin's")
+        own = sorted(s for o, s in j if o == n.nation)
+        check(own == list(range(1, len(own) + 1)),
+              f"{n.name}: own sequence numbers 1..{len(own)} without holes or reuse")
+    check(len([k for k in rok.journal() if k[0] == "KOR"]) > 1000,
+          "the stream was long enough to cross every kill")
+    resumed = [r for n in (usa, rok, jpn) for r in n.records()
+               if r.get("msg") == "link up" and r.get("resume_pos", 0) > 1]
+    check(len(resumed) >= 3, f"links resumed from persisted cursors ({len(resumed)} times)")
+    dups = sum(1 for n in (usa, rok, jpn) for r in n.records()
+               if r.get("msg") == "rejected" and r.get("reason") == "replay")
+    print(f"info {dups} resent envelopes were dropped as duplicates", flush=True)
+    for n in (rok, jpn, usa):
+        rc = n.stop()
+        check(rc == 0, f"{n.name} stopped cleanly on SIGTERM (exit {rc})")
+
+
+# -------------------------------------------------------------------- mesh
+
+def test_mesh(cl):
+    """Full mesh: every envelope reaches each node by two paths, one node
+    freezes (SIGSTOP) long enough for heartbeat timeouts, another is killed."""
+    rel = "observation"
+    rok = cl.add("rok", "KOR", {"usa": ("USA", "usa"), "jpn": ("JPN", "jpn")},
+                 {"USA": rel, "JPN": rel})
+    usa = cl.add("usa", "USA", {"rok": ("KOR", None), "jpn": ("JPN", "jpn")},
+                 {"KOR": rel, "JPN": rel})
+    jpn = cl.add("jpn", "JPN", {"rok": ("KOR", None), "usa": ("USA", None)},
+                 {"KOR": rel, "USA": rel})
+    for n in (jpn, usa, rok):
+        n.start()
+    rok.wait_log(lambda r: r.get("msg") == "link up" and r.get("peer") == "jpn", 20, "link up")
+    usa.wait_log(lambda r: r.get("msg") == "link up" and r.get("peer") == "jpn", 20, "link up")
+    feeders = [n.inject(100000, rate=300, wait=False) for n in (rok, usa, jpn)]
+    time.sleep(1.0)
+    # a short freeze (below the 1.5 s timeout): heartbeats are overdue, the
+    # link is degraded, then recovers with the next normal heartbeat
+    jpn.proc.send_signal(signal.SIGSTOP)
+    time.sleep(0.9)
+    jpn.proc.send_signal(signal.SIGCONT)
+    rok.wait_log(lambda r: r.get("msg") == "link state" and r.get("peer") == "jpn" and
+                 r.get("to") == "degraded", 10, "JPN link degraded")
+    check(True, "ROK marked the JPN link degraded during a 0.9 s stall (heartbeats overdue)")
+    rok.wait_log(lambda r: r.get("msg") == "link state" and r.get("peer") == "jpn" and
+                 r.get("from") == "degraded" and r.get("to") == "up", 10, "JPN link up again")
+    check(True, "and up again once heartbeats showed a normal RTT")
+    jpn.proc.send_signal(signal.SIGSTOP)
+    print("froze jpn (SIGSTOP)", flush=True)
+    rok.wait_log(lambda r: r.get("msg") == "rejected" and r.get("reason") == "timeout", 10,
+                 "heartbeat timeout of the frozen JPN")
+    check(True, "ROK declared the frozen JPN link dead (reason=timeout)")
+    jpn.proc.send_signal(signal.SIGCONT)
+    time.sleep(1.0)
+    usa.kill9()
+    print("killed usa with SIGKILL", flush=True)
+    feeders[1].kill()
+    time.sleep(0.5)
+    usa.start()
+    feeders.append(usa.inject(100000, rate=300, wait=False))
+    time.sleep(1.5)
+    for p in feeders:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            p.wait()
+    nodes = (rok, usa, jpn)
+
+    def own(n):
+        return {k: v for k, v in n.journal().items() if k[0] == n.nation}
+
+    def converged():
+        want = {}
+        for n in nodes:
+            want.update(own(n))
+        for n in nodes:
+            if set(n.journal()) != set(want):
+                return f"{n.name}: {len(n.journal())} of {len(want)}"
+        return True
+    wait_until(converged, 60, "mesh journals converge")
+    want = {}
+    for n in nodes:
+        want.update({k: v[1] for k, v in own(n).items()})
+    for n in nodes:
+        j = n.journal()
+        check(set(j) == set(want) and all(j[k][1] == want[k] for k in want),
+              f"{n.name}: all {len(want)} envelopes, once each, byte-identical")
+    dups = sum(1 for n in nodes for r in n.records()
+               if r.get("msg") == "rejected" and r.get("reason") == "replay")
+    check(dups > 0, f"envelopes arriving by the second path were dropped as duplicates ({dups})")
+    st = rok.stats()
+    check(st.get("peer_jpn_state") in ("up", "degraded") and
+          st.get("peer_usa_state") in ("up", "degraded"),
+          f"ROK's links are up again (jpn {st.get('peer_jpn_state')}, "
+          f"usa {st.get('peer_usa_state')}, rtt {st.get('peer_jpn_rtt_ns')} ns)")
+    check(st.get("peer_jpn_rtt_ns", 0) > 0, "heartbeats measured an RTT")
+    for n in nodes:
+        rc = n.stop()
+        check(rc == 0, f"{n.name} stopped cleanly on SIGTERM (exit {rc})")
+
+
+# ------------------------------------------------------------ backpressure
+
+def test_backpressure(cl):
+    """A receiver whose journal queue holds only 16 records: links and sensors
+    must pause reading instead of dropping anything."""
+    usa = cl.add("usa", "USA", {"rok": ("KOR", None)}, {"KOR": "observation"},
+                 extra=["[limits]", "max_pending = 16"])
+    rok = cl.add("rok", "KOR", {"usa": ("USA", "usa")}, {"USA": "observation"},
+                 extra=["[limits]", "max_pending = 16"])
+    usa.start()
+    rok.start()
+    rok.wait_log(lambda r: r.get("msg") == "link up", 20, "link up")
+    n = rok.inject(3000)
+    check(n == 3000, "3000 observations streamed into a node with a 16-record journal queue")
+
+    def done():
+        got = len([k for k in usa.journal() if k[0] == "KOR"])
+        return True if got == 3000 else f"{got} of 3000"
+    wait_until(done, 60, "USA has all 3000")
+    check(set(rok.journal()) == set(usa.journal()) and len(rok.journal()) == 3000,
+          "ROK journaled all 3000 and USA holds exactly them")
+    st_r, st_u = rok.stats(), usa.stats()
+    check(st_r.get("own_lost", 1) == 0 and st_r.get("reject_overload", 1) == 0 and
+          st_u.get("reject_overload", 1) == 0, "nothing lost or refused for overload")
+    pauses = st_r.get("read_pauses", 0) + st_u.get("read_pauses", 0)
+    check(pauses > 0, f"reading paused for back-pressure ({pauses} times)")
+    for node in (rok, usa):
+        rc = node.stop()
+        check(rc == 0, f"{node.name} stopped cleanly on SIGTERM (exit {rc})")
+
+
+def main():
+    if len(sys.argv) != 2 or sys.argv[1] not in ("hub", "kill9", "mesh", "backpressure"):
+        print("usage: run.py hub|kill9|mesh|backpressure", file=sys.stderr)
+        return 2
+    t0 = time.time()
+    cl = Cluster()
+    ok = False
+    try:
+        {"hub": test_hub, "kill9": test_kill9, "mesh": test_mesh,
+         "backpressure": test_backpressure}[sys.argv[1]](cl)
+        ok = True
+    except Fail as e:
+        print("FAIL " + str(e), flush=True)
+    except Exception as e:  # a crash of the driver is a failure too
+        print(f"FAIL driver error: {e!r}", flush=True)
+    finally:
+        if not ok:
+            for n in cl.nodes.values():
+                print(f"--- last log lines of {n.name}")
+                for line in open(n.log, errors="replace").readlines()[-25:]:
+                    print("    " + line.rstrip()[:400])
+        cl.cleanup(keep=not ok and os.environ.get("MWLINK_KEEP") == "1")
+    print(f"{'PASS' if ok else 'FAIL'} {sys.argv[1]} in {time.time() - t0:.1f} s")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
