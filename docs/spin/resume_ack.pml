@@ -4,9 +4,10 @@
  * acknowledgement"), checked with the SPIN model checker by
  * tests/unit/spin-check.sh:
  *
- *     spin -a resume_ack.pml
- *     cc -O2 -DSAFETY -DNOCLAIM -o pan pan.c && ./pan        (safety)
- *     cc -O2 -DNFAIR=3 -o pan pan.c && ./pan -a -f           (liveness)
+ *     spin -DN=4 -a resume_ack.pml                         (safety)
+ *     cc -O2 -DSAFETY -DNOCLAIM -o pan pan.c && ./pan
+ *     spin -DN=3 -DLIVENESS -a resume_ack.pml              (liveness)
+ *     cc -O2 -DNFAIR=3 -o pan pan.c && ./pan -a -f
  *
  * One direction of one link: a sender S with N envelopes already durable
  * in its journal at positions 1..N (it only ever sends durable records)
