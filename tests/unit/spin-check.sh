@@ -92,5 +92,9 @@ mutate dup-not-acked liveness 's/:: else -> pq!0,rx_max/:: pending[f] -> pq!0,rx
 # as done (pump() without its final FIFO-empty rule): caught as a stuck
 # quiescent state (in liveness mode too, but only after ~2 M states)
 mutate no-pump-end safety 's/:: atomic { fifo_count == 0 \&\& tx_next > acked + 1 ->/:: atomic { false ->/'
+# on a new connection the receiver counts frames from its durable cursor
+# instead of the highest from_pos it used: notes of the new connection
+# then do not move the cursor past the old connection's, no Ack comes
+mutate rx-base-from-durable safety 's/rx_base = rx_max; rx_frames = 0;/rx_base = rx_dur; rx_frames = 0;/'
 [ $rc = 0 ] && echo "spin: resume/ack model verified; all mutants caught"
 exit $rc
