@@ -48,9 +48,14 @@
  * then stops committing and every later append, drain and sync returns
  * -MW_EJOURNAL or -EIO respectively.
  *
- * One process writes a journal: open takes an exclusive flock on the
- * database file (closed only after SQLite's connections, since closing a
- * descriptor drops the process's POSIX locks, which SQLite uses).
+ * One process writes a journal: open takes an exclusive flock on a
+ * sidecar file PATH-lock, never on the database itself. Closing any
+ * descriptor of the database drops every POSIX lock the process holds on
+ * it, SQLite's included, so a refused second open in the same process must
+ * never have opened (and closed) the database: the running journal would
+ * lose its locks and another process could take the database over (switch
+ * it out of WAL mode, delete the WAL it commits to). The database file is
+ * created 0600 by an O_EXCL open that can only succeed if it did not exist.
  * store_journal_check and store_journal_dump_file read it without the lock.
  *
  * Reads walk committed rows through a second connection (WAL readers do
@@ -71,7 +76,9 @@
  *
  * File format (SQLite 3 database, page size 4096, WAL)
  * ---------------------------------------------------
- *   PRAGMA application_id = 0x4D574A4C ("MWJL"); PRAGMA user_version = 1.
+ *   PRAGMA application_id = 0x4D574A4C ("MWJL"); PRAGMA user_version = 2.
+ *   (Format 1 hashed only pos, seq, len, origin and the bytes; it is not
+ *   read: its flags and release columns were not protected.)
  *
  *   meta(key TEXT PRIMARY KEY, val INTEGER NOT NULL) WITHOUT ROWID
  *     'next_pos'   next pos to assign (last pos ever assigned + 1)
@@ -101,14 +108,23 @@
  *   origin_floor(origin TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID
  *     highest seq of the origin deleted by retention
  *
- *   sha256, when present, is SHA-256 over this byte string:
- *     bytes 0..3   "MWJ1"
- *     bytes 4..11  pos, unsigned 64-bit big-endian
- *     bytes 12..19 seq, unsigned 64-bit big-endian
- *     bytes 20..27 len, unsigned 64-bit big-endian
- *     then         origin (its characters, no terminator), one 0x00 byte
+ *   sha256, when present, is SHA-256 over this byte string (integers
+ *   big-endian, signed ones as their two's-complement bits):
+ *     bytes 0..3   "MWJ2"
+ *     bytes 4..11  pos, 64-bit
+ *     bytes 12..19 seq, 64-bit
+ *     bytes 20..27 len, 64-bit
+ *     bytes 28..31 kind, 32-bit
+ *     bytes 32..35 flags, 32-bit
+ *     bytes 36..43 data_ns, 64-bit
+ *     bytes 44..51 accept_ns, 64-bit
+ *     bytes 52..59 from_pos, 64-bit
+ *     then         origin, one 0x00 byte, from_peer, one 0x00 byte,
+ *                  release, one 0x00 byte (characters, no terminators)
  *     then         the len envelope bytes
- *   so it binds the envelope bytes to their pos and identity.
+ *   so it binds the envelope bytes to their pos and identity, and covers
+ *   every column a consumer acts on: a flipped exercise bit (flags) or a
+ *   widened releasability set is caught like a flipped byte of the body.
  *
  * Invariants
  * ----------
@@ -120,7 +136,8 @@
  *     every record with pos <= durable_pos is committed.
  *  4. peer.rx for a peer is written in the same transaction as the
  *     records (and rx notes) that carry it; the value drain reports is
- *     durable.
+ *     durable. peer.acked is never written above the highest pos the
+ *     same transaction leaves committed (a peer may ack a pending pos).
  *  5. Queued items leave the queue only after their transaction commits;
  *     a failed transaction leaves the queue as it was (same items, same
  *     pos) and is retried.
@@ -129,7 +146,8 @@
  *  7. The journal thread never calls user code and never takes the
  *     reader mutex; lock order is reader mutex, then state mutex.
  *  8. Every SQL statement is prepared once, at open.
- *  9. A failed fsync is never retried (after one, Linux may report a
+ *  9. A failed fsync - of a record group or of a retention pass - is
+ *     never retried (after one, Linux may report a
  *     later fsync as successful for pages it dropped): the journal stops
  *     committing (sticky -EIO) and the node must restart, which re-reads
  *     what is really on disk. Corruption found while committing stops
@@ -158,7 +176,7 @@
 #include "core/time.h"
 
 #define J_APP_ID         0x4D574A4C /* "MWJL" */
-#define J_FORMAT         1
+#define J_FORMAT         2
 #define J_ORIGINS_MAX    1024
 #define J_READ_BATCH     256
 #define J_PEND_BATCH     64
@@ -512,24 +530,76 @@ static void sha_finish(struct sha *h)
 	h->md = NULL;
 }
 
-static void row_sha(struct sha *h, uint64_t pos, const char *origin, uint64_t seq,
-                    const uint8_t *bytes, size_t len, uint8_t out[J_SHA_LEN])
+static void put_be(uint8_t *p, uint64_t v, int bytes)
 {
-	uint8_t hdr[28 + STORE_NAME_MAX];
-	memcpy(hdr, "MWJ1", 4);
-	for (int i = 0; i < 8; i++) {
-		hdr[4 + i] = (uint8_t)(pos >> (56 - 8 * i));
-		hdr[12 + i] = (uint8_t)(seq >> (56 - 8 * i));
-		hdr[20 + i] = (uint8_t)((uint64_t)len >> (56 - 8 * i));
-	}
-	size_t ol = strnlen(origin, STORE_NAME_MAX - 1);
-	memcpy(hdr + 28, origin, ol);
-	hdr[28 + ol] = 0;
+	for (int i = 0; i < bytes; i++)
+		p[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+}
+
+/* SHA-256 of a row (format in the header comment); r->pos must be set. */
+static void row_sha(struct sha *h, const struct store_rec *r, uint8_t out[J_SHA_LEN])
+{
+	uint8_t hdr[60];
+	memcpy(hdr, "MWJ2", 4);
+	put_be(hdr + 4, r->pos, 8);
+	put_be(hdr + 12, r->seq, 8);
+	put_be(hdr + 20, (uint64_t)r->len, 8);
+	put_be(hdr + 28, r->kind, 4);
+	put_be(hdr + 32, r->flags, 4);
+	put_be(hdr + 36, (uint64_t)r->data_ns, 8);
+	put_be(hdr + 44, (uint64_t)r->accept_ns, 8);
+	put_be(hdr + 52, r->from_pos, 8);
+	const char *str[3] = {r->origin, r->from_peer, r->release};
+	size_t cap[3] = {sizeof(r->origin), sizeof(r->from_peer), sizeof(r->release)};
 	unsigned int n = 0;
-	if (!h->ctx || !EVP_DigestInit_ex(h->ctx, h->md, NULL) ||
-	    !EVP_DigestUpdate(h->ctx, hdr, 28 + ol + 1) || !EVP_DigestUpdate(h->ctx, bytes, len) ||
-	    !EVP_DigestFinal_ex(h->ctx, out, &n))
+	bool ok = h->ctx && EVP_DigestInit_ex(h->ctx, h->md, NULL) &&
+	          EVP_DigestUpdate(h->ctx, hdr, sizeof(hdr));
+	for (int i = 0; i < 3 && ok; i++)
+		ok = EVP_DigestUpdate(h->ctx, str[i], strnlen(str[i], cap[i] - 1) + 1);
+	/* +1: the terminator; strnlen stops short of it only for an unterminated
+	 * field, which append refuses and row_decode never produces */
+	ok = ok && (r->len == 0 || EVP_DigestUpdate(h->ctx, r->bytes, r->len)) &&
+	     EVP_DigestFinal_ex(h->ctx, out, &n);
+	if (!ok)
 		memset(out, 0, J_SHA_LEN); /* cannot hash: a zero hash never verifies */
+}
+
+/* Text column i copied into dst (cap bytes); false if it does not fit. */
+static bool col_text(sqlite3_stmt *s, int i, char *dst, size_t cap)
+{
+	const char *t = (const char *)sqlite3_column_text(s, i);
+	int n = sqlite3_column_bytes(s, i);
+	snprintf(dst, cap, "%s", t ? t : "");
+	return n >= 0 && (size_t)n < cap && strlen(dst) == (size_t)n;
+}
+
+/* Fill r's metadata (not bytes/len) from the current row of s (ROW_COLS
+ * order); NULL if every value is in range, else what is wrong. Values that
+ * would be narrowed (kind, flags) or clipped (text) are refused, so the
+ * row SHA-256 always hashes exactly what is stored. */
+static const char *row_fields(sqlite3_stmt *s, struct store_rec *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->pos = (uint64_t)sqlite3_column_int64(s, 0);
+	bool ok = col_text(s, 1, r->origin, sizeof(r->origin));
+	int64_t seq = sqlite3_column_int64(s, 2);
+	int64_t kind = sqlite3_column_int64(s, 3), flags = sqlite3_column_int64(s, 4);
+	ok = col_text(s, 5, r->release, sizeof(r->release)) && ok;
+	r->data_ns = sqlite3_column_int64(s, 6);
+	r->accept_ns = sqlite3_column_int64(s, 7);
+	ok = col_text(s, 8, r->from_peer, sizeof(r->from_peer)) && ok;
+	int64_t from_pos = sqlite3_column_int64(s, 9);
+	r->seq = (uint64_t)seq;
+	r->kind = (uint32_t)kind;
+	r->flags = (uint32_t)flags;
+	r->from_pos = (uint64_t)from_pos;
+	r->durable = true;
+	if (!ok)
+		return "a text column is too long";
+	if (seq < 1 || from_pos < 0 || kind < 0 || kind > UINT32_MAX || flags < 0 ||
+	    flags > UINT32_MAX)
+		return "a number column is out of range";
+	return NULL;
 }
 
 static const char SCHEMA[] =
@@ -677,7 +747,7 @@ static int commit_group(struct store_journal *j, struct pend *first, size_t n,
 		sqlite3_bind_int64(s, 11, (int64_t)r->len);
 		uint8_t sha[J_SHA_LEN];
 		if (j->hash_rows) {
-			row_sha(&j->w_sha, p->pos, r->origin, r->seq, r->bytes, r->len, sha);
+			row_sha(&j->w_sha, r, sha); /* r->pos == p->pos (append) */
 			sqlite3_bind_blob(s, 12, sha, J_SHA_LEN, SQLITE_STATIC);
 		} else {
 			sqlite3_bind_null(s, 12);
@@ -762,8 +832,14 @@ static int do_group(struct store_journal *j)
 	bool acked_set[STORE_PEERS_MAX];
 	size_t np = j->n_peers;
 	for (size_t i = 0; i < np; i++) {
-		acked[i] = j->peers[i].acked;
-		acked_set[i] = j->peers[i].acked != j->peers[i].acked_written;
+		/* A peer may ack a pos still pending (a relay link reads pending
+		 * records). Never write an acked cursor beyond what this very
+		 * transaction leaves committed: after a crash the journal would
+		 * end below it and refuse to open. The rest is written with a
+		 * later group (acked_dirty stays set below). */
+		uint64_t a = j->peers[i].acked;
+		acked[i] = a < last_pos ? a : last_pos;
+		acked_set[i] = acked[i] > j->peers[i].acked_written;
 	}
 	j->acked_dirty = false;
 	pthread_mutex_unlock(&j->mu);
@@ -824,9 +900,14 @@ static int do_group(struct store_journal *j)
 		j->durable_pos = max_pos; /* invariant 3: after COMMIT returned */
 	j->rows += recs;
 	j->bytes += bytes;
-	for (size_t i = 0; i < np; i++)
+	for (size_t i = 0; i < np; i++) {
 		if (acked_set[i] && acked[i] > j->peers[i].acked_written)
 			j->peers[i].acked_written = acked[i];
+		if (j->peers[i].acked > j->peers[i].acked_written && !j->acked_dirty) {
+			j->acked_dirty = true; /* clamped above, or set meanwhile */
+			j->acked_dirty_mono = mw_time_mono_ns();
+		}
+	}
 	j->st.commits++;
 	j->st.committed_records += recs;
 	if (n > j->st.group_max)
@@ -1033,6 +1114,9 @@ static int64_t run_retention(struct store_journal *j, int64_t now_ns, bool *cut_
 			rc = step_done(j->w_commit);
 		if (rc != SQLITE_OK) {
 			err = map_sqlite(rc);
+			/* invariant 9 for this transaction too: never retried */
+			if (rc == SQLITE_IOERR_FSYNC || rc == SQLITE_IOERR_DIR_FSYNC)
+				j->fsync_failed = true;
 			if (!sqlite3_get_autocommit(j->wdb))
 				step_done(j->w_rollback);
 			break;
@@ -1078,6 +1162,22 @@ static int64_t run_retention(struct store_journal *j, int64_t now_ns, bool *cut_
 		    2);
 	if (err) {
 		mw_logf(j->log, MW_LOG_ERROR, MOD, "retention failed: %s", mw_errname(err));
+		if (fatal_code(err) || j->fsync_failed) {
+			pthread_mutex_lock(&j->mu);
+			if (!j->fatal) {
+				j->fatal = j->fsync_failed ? -EIO : -MW_EJOURNAL;
+				mw_logf(j->log, MW_LOG_ERROR, MOD,
+				        "journal %s: %s during retention (%s): commits stopped, "
+				        "restart the node",
+				        j->path,
+				        j->fsync_failed ? "fsync failed" : "corrupt or unwritable",
+				        mw_errname(err));
+			}
+			err = j->fatal;
+			pthread_cond_broadcast(&j->done);
+			pthread_mutex_unlock(&j->mu);
+			notify(j);
+		}
 		return err;
 	}
 	return deleted;
@@ -1178,8 +1278,10 @@ static void scan_problem(struct scan_out *o, const char *fmt, ...)
 static int scan_rows(sqlite3 *db, bool full, struct store_journal *j, struct scan_out *o)
 {
 	char sql[256];
+	/* ROW_COLS order (bytes only when full), then length(bytes) */
 	snprintf(sql, sizeof(sql),
-	         "SELECT pos, origin, seq, len, length(bytes), sha256, %s FROM env ORDER BY pos",
+	         "SELECT pos, origin, seq, kind, flags, release, data_ns, accept_ns, from_peer, "
+	         "from_pos, len, sha256, %s, length(bytes) FROM env ORDER BY pos",
 	         full ? "bytes" : "NULL");
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
@@ -1208,8 +1310,8 @@ static int scan_rows(sqlite3 *db, bool full, struct store_journal *j, struct sca
 		uint64_t pos = (uint64_t)sqlite3_column_int64(st, 0);
 		const char *origin = (const char *)sqlite3_column_text(st, 1);
 		int64_t seq = sqlite3_column_int64(st, 2);
-		int64_t len = sqlite3_column_int64(st, 3);
-		int64_t blen = sqlite3_column_int64(st, 4);
+		int64_t len = sqlite3_column_int64(st, 10);
+		int64_t blen = sqlite3_column_int64(st, 13);
 		if (o->rows == 0)
 			o->pos_min = pos;
 		else if (pos != prev + 1) {
@@ -1234,20 +1336,28 @@ static int scan_rows(sqlite3 *db, bool full, struct store_journal *j, struct sca
 			             " but %" PRId64 " bytes present",
 			             pos, origin, seq, len, blen);
 		}
-		int shalen = sqlite3_column_bytes(st, 5);
+		int shalen = sqlite3_column_bytes(st, 11);
 		if (shalen == J_SHA_LEN)
 			o->hashed = true;
 		else if (shalen != 0) {
 			o->hash_bad++;
 			scan_problem(o, "pos %" PRIu64 ": sha256 column has %d bytes", pos, shalen);
 		}
-		if (full && shalen == J_SHA_LEN) {
-			const uint8_t *b = sqlite3_column_blob(st, 6);
-			int bl = sqlite3_column_bytes(st, 6);
+		struct store_rec fr;
+		const char *bad = row_fields(st, &fr);
+		if (bad) {
+			o->bad_fields++;
+			scan_problem(o, "pos %" PRIu64 " (%s,%" PRId64 "): %s", pos, origin, seq,
+			             bad);
+		}
+		if (full && shalen == J_SHA_LEN && !bad) {
+			fr.bytes = sqlite3_column_blob(st, 12);
+			fr.len = (size_t)sqlite3_column_bytes(st, 12);
+			if (!fr.bytes)
+				fr.bytes = (const uint8_t *)"";
 			uint8_t want[J_SHA_LEN];
-			row_sha(&sh, pos, origin, (uint64_t)seq, b ? b : (const uint8_t *)"",
-			        (size_t)bl, want);
-			if (memcmp(want, sqlite3_column_blob(st, 5), J_SHA_LEN) != 0) {
+			row_sha(&sh, &fr, want);
+			if (memcmp(want, sqlite3_column_blob(st, 11), J_SHA_LEN) != 0) {
 				o->hash_bad++;
 				scan_problem(o,
 				             "pos %" PRIu64 " (%s,%" PRId64 "): SHA-256 mismatch",
@@ -1583,16 +1693,33 @@ int store_journal_open(const struct store_journal_opts *opts, struct store_journ
 		goto fail_alloc;
 	}
 
-	/* one writer process per journal: two would hand out the same pos */
-	j->lock_fd = open(j->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	/* one writer per journal: two would hand out the same pos (the lock
+	 * is on PATH-lock: see "One process writes a journal" above) */
+	char lockp[PATH_MAX];
+	if (snprintf(lockp, sizeof(lockp), "%s-lock", j->path) >= (int)sizeof(lockp)) {
+		rc = -ENAMETOOLONG;
+		mw_errbuf_set(err, "%s: path too long", j->path);
+		goto fail_alloc;
+	}
+	j->lock_fd = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (j->lock_fd < 0) {
 		rc = -errno;
-		mw_errbuf_set(err, "%s: %s", j->path, strerror(errno));
+		mw_errbuf_set(err, "%s: %s", lockp, strerror(errno));
 		goto fail_alloc;
 	}
 	if (flock(j->lock_fd, LOCK_EX | LOCK_NB) != 0) {
 		rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		mw_errbuf_set(err, "%s: journal in use by another process", j->path);
+		mw_errbuf_set(err, "%s: journal in use by another process or handle", j->path);
+		goto fail_alloc;
+	}
+	/* a new journal is created 0600 (it holds partner data); an existing
+	 * file is not opened here (closing it would drop POSIX locks) */
+	int cfd = open(j->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (cfd >= 0) {
+		close(cfd);
+	} else if (errno != EEXIST) {
+		rc = -errno;
+		mw_errbuf_set(err, "%s: %s", j->path, strerror(errno));
 		goto fail_alloc;
 	}
 	rc = open_db(j->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, opts->vfs, &j->wdb, err);
@@ -1672,7 +1799,7 @@ fail_db:
 	sha_finish(&j->r_sha);
 fail_alloc:
 	if (j->lock_fd >= 0)
-		close(j->lock_fd); /* after sqlite3_close: closing drops POSIX locks */
+		close(j->lock_fd); /* PATH-lock: releases the flock */
 	kidx_finish(&j->idx);
 	free(j->origins);
 	free(j->path);
@@ -1983,12 +2110,12 @@ int store_journal_sync(struct store_journal *j, int64_t timeout_ns)
 	pthread_mutex_lock(&j->mu);
 	uint64_t want = j->enq_seq;
 	uint64_t eg = j->err_gen;
-	int rc = 0;
+	int rc = j->fatal; /* stopped: nothing can be confirmed durable any more */
 	if (j->acked_dirty) {
 		j->acked_dirty_mono = INT64_MIN / 2;
 		pthread_cond_signal(&j->wake);
 	}
-	while (j->done_seq < want) {
+	while (!rc && j->done_seq < want) {
 		if (j->fatal) {
 			rc = j->fatal;
 			break;
@@ -2047,30 +2174,18 @@ void store_journal_get_stats(struct store_journal *j, struct store_journal_stats
  * statement: valid until the next step. */
 static const char *row_decode(struct sha *h, sqlite3_stmt *s, struct store_rec *r)
 {
-	memset(r, 0, sizeof(*r));
-	r->pos = (uint64_t)sqlite3_column_int64(s, 0);
-	const char *o = (const char *)sqlite3_column_text(s, 1);
-	snprintf(r->origin, sizeof(r->origin), "%s", o ? o : "");
-	r->seq = (uint64_t)sqlite3_column_int64(s, 2);
-	r->kind = (uint32_t)sqlite3_column_int64(s, 3);
-	r->flags = (uint32_t)sqlite3_column_int64(s, 4);
-	const char *rel = (const char *)sqlite3_column_text(s, 5);
-	snprintf(r->release, sizeof(r->release), "%s", rel ? rel : "");
-	r->data_ns = sqlite3_column_int64(s, 6);
-	r->accept_ns = sqlite3_column_int64(s, 7);
-	const char *fp = (const char *)sqlite3_column_text(s, 8);
-	snprintf(r->from_peer, sizeof(r->from_peer), "%s", fp ? fp : "");
-	r->from_pos = (uint64_t)sqlite3_column_int64(s, 9);
+	const char *why = row_fields(s, r);
+	if (why)
+		return why;
 	int64_t len = sqlite3_column_int64(s, 10);
 	r->bytes = sqlite3_column_blob(s, 12);
 	int blen = sqlite3_column_bytes(s, 12);
 	r->len = (size_t)blen;
-	r->durable = true;
 	if (len != blen || blen == 0 || !r->bytes)
 		return "stored length does not match the bytes";
 	if (sqlite3_column_bytes(s, 11) == J_SHA_LEN) {
 		uint8_t want[J_SHA_LEN];
-		row_sha(h, r->pos, r->origin, r->seq, r->bytes, r->len, want);
+		row_sha(h, r, want);
 		if (memcmp(want, sqlite3_column_blob(s, 11), J_SHA_LEN) != 0)
 			return "SHA-256 mismatch";
 	}

@@ -183,8 +183,12 @@ int store_journal_drain(struct store_journal *j, uint64_t *durable_pos, store_rx
  * Read records in journal order starting at from_pos (records deleted by
  * retention are skipped: the first record delivered may have a larger
  * pos). flags: STORE_READ_PENDING also delivers records not yet durable
- * (fusion does; a link sending its own node's envelopes must NOT: a crash
- * before commit would let the seq be reused). Calls fn for up to max_recs
+ * (fusion does; a link must NOT, whoever the origin: a crash before commit
+ * loses the record and its pos is assigned again to another one after
+ * restart, so a peer that acked the old pos would never get the new one,
+ * and for own envelopes the seq would be reused). The journal tolerates a
+ * peer acking a pending pos (it never writes that ack ahead of the
+ * committed records), but the resend guarantee does not. Calls fn for up to max_recs
  * records (0 = no limit); fn returns 0 to go on, >0 to stop after this
  * record, <0 to stop and make read return that value. fn must not call
  * store_journal_read (it may append). *next_pos (may be NULL) is the pos
@@ -217,7 +221,9 @@ int store_journal_origin_max_seq(struct store_journal *j, const char *origin, ui
 
 /* Block until every record appended before the call is durable, or the
  * journal reports an error (returned: -ENOSPC, -EIO, -MW_EJOURNAL), or
- * timeout_ns passes (-ETIMEDOUT; <= 0 waits forever). Not for the loop. */
+ * timeout_ns passes (-ETIMEDOUT; <= 0 waits forever). A journal that has
+ * stopped (sticky -EIO / -MW_EJOURNAL) returns that error even with nothing
+ * pending. Not for the loop. */
 int store_journal_sync(struct store_journal *j, int64_t timeout_ns);
 
 /* Apply retention now as of time now_ns (0 = the wall clock), in the

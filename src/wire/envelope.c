@@ -45,7 +45,11 @@ static bool kind_valid(int k)
 
 int wire_body_check(const struct wire_body *b)
 {
-	if (!b || !wire_nation_valid(b->origin) || b->seq == 0 || !kind_valid((int)b->kind))
+	/* seq <= INT64_MAX: journals store it as a signed 64-bit integer
+	 * (store refuses more); anything larger is malformed here, so it takes
+	 * the ordinary bad-envelope path instead of failing later, unacked. */
+	if (!b || !wire_nation_valid(b->origin) || b->seq == 0 || b->seq > (uint64_t)INT64_MAX ||
+	    !kind_valid((int)b->kind))
 		return -MW_EFIELD;
 	if (b->n_release == 0 || b->n_release > WIRE_MAX_RELEASE)
 		return -MW_EFIELD;

@@ -47,7 +47,7 @@ const char *wire_kind_str(int kind);
 /* The fields of an EnvelopeBody. */
 struct wire_body {
 	char origin[MW_NATION_LEN];
-	uint64_t seq; /* >= 1 */
+	uint64_t seq; /* 1..INT64_MAX (journals store it signed) */
 	enum wire_kind kind;
 	uint32_t n_release; /* 1..WIRE_MAX_RELEASE, no duplicates */
 	char release[WIRE_MAX_RELEASE][MW_NATION_LEN];

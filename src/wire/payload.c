@@ -396,8 +396,9 @@ static int cursors_check(Mwlink__Cursor *const *c, size_t n)
 	if (n > WIRE_MAX_CURSORS)
 		return -MW_EFIELD;
 	for (size_t i = 0; i < n; i++) {
-		if (!c[i] || !wire_nation_valid(c[i]->origin) || !c[i]->has_seq)
-			return -MW_EFIELD;
+		if (!c[i] || !wire_nation_valid(c[i]->origin) || !c[i]->has_seq ||
+		    c[i]->seq > (uint64_t)INT64_MAX)
+			return -MW_EFIELD; /* seqs are 1..INT64_MAX everywhere (journal) */
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(c[i]->origin, c[j]->origin) == 0)
 				return -MW_EFIELD; /* one cursor per origin */
@@ -434,7 +435,7 @@ int wire_ack_check(const Mwlink__Ack *a)
 		return -MW_EFIELD;
 	for (size_t i = 0; i < a->n_refs; i++)
 		if (!a->refs[i] || !wire_nation_valid(a->refs[i]->origin) || !a->refs[i]->has_seq ||
-		    a->refs[i]->seq == 0)
+		    a->refs[i]->seq == 0 || a->refs[i]->seq > (uint64_t)INT64_MAX)
 			return -MW_EFIELD;
 	return cursors_check(a->cursors, a->n_cursors);
 }

@@ -295,6 +295,65 @@ static void bad_input_is_refused_with_its_code(void **state)
 	tdir_rm(&t);
 }
 
+/* Does another process see a POSIX (fcntl) lock anywhere on path? Asked
+ * from a child: a process never conflicts with its own locks. The child
+ * makes only async-signal-safe calls (the parent has threads). */
+static bool other_process_sees_a_lock(const char *path)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(path, O_RDWR);
+		if (fd < 0)
+			_exit(2);
+		struct flock fl;
+		memset(&fl, 0, sizeof(fl));
+		fl.l_type = F_WRLCK;
+		fl.l_whence = SEEK_SET;
+		fl.l_start = 0;
+		fl.l_len = 0; /* the whole file and beyond: SQLite locks past 1 GiB */
+		if (fcntl(fd, F_GETLK, &fl) != 0)
+			_exit(3);
+		_exit(fl.l_type == F_UNLCK ? 0 : 1);
+	}
+	int st = 0;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) > 1)
+		fail_msg("lock probe child failed (status %d)", st);
+	return WEXITSTATUS(st) == 1;
+}
+
+/* Closing any descriptor of a file drops every POSIX lock the process holds
+ * on it - including the locks SQLite holds for a journal that is running.
+ * A second open of the same journal in the same process is refused with
+ * -EBUSY; refusing must not strip the running journal of its SQLite locks
+ * (another process could then take the database for itself, e.g. switch
+ * it out of WAL mode and delete the WAL the running journal commits to). */
+static void a_refused_second_open_leaves_the_running_journal_locked(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	struct store_journal *j = jopen(&o);
+	struct store_rec r = mkrec("ROK", 1, NULL, 0, 100);
+	append_ok(j, &r, 1);
+	sync_ok(j);
+	if (!other_process_sees_a_lock(t.db))
+		fail_msg("premise: no POSIX lock held on a running journal's database");
+	struct store_journal *j2 = NULL;
+	struct mw_errbuf e = {{0}};
+	assert_int_equal(store_journal_open(&o, &j2, &e), -EBUSY);
+	assert_null(j2);
+	if (!other_process_sees_a_lock(t.db))
+		fail_msg("the refused second open dropped the running journal's SQLite locks");
+	r = mkrec("ROK", 2, NULL, 0, 100);
+	append_ok(j, &r, 2);
+	sync_ok(j);
+	store_journal_free(j);
+	tdir_rm(&t);
+}
+
 static void duplicates_are_refused_pending_committed_and_after_reopen(void **state)
 {
 	(void)state;
@@ -955,6 +1014,135 @@ static void corrupt_files_give_a_clear_error_not_a_crash(void **state)
 	free(rep);
 }
 
+/* The row SHA-256 must cover every column a consumer acts on, not only the
+ * envelope bytes: flags carries the exercise bit (design invariant 6) and
+ * release the releasability set (invariant 3). A flipped bit there, with
+ * the bytes intact, must be caught like a flipped bit in the bytes. */
+static void row_hash_covers_exercise_flag_release_and_metadata(void **state)
+{
+	(void)state;
+	const char *edits[] = {
+	    "UPDATE env SET flags = 0 WHERE pos = 5",                   /* exercise -> real */
+	    "UPDATE env SET release = 'CHN,JPN,ROK,USA' WHERE pos = 5", /* released wider */
+	    "UPDATE env SET kind = kind + 1 WHERE pos = 5",             /* another payload type */
+	    "UPDATE env SET data_ns = data_ns + 1000000000 WHERE pos = 5", /* data time */
+	    "UPDATE env SET accept_ns = 1 WHERE pos = 5",                  /* retention age */
+	    "UPDATE env SET from_peer = 'JPN' WHERE pos = 5",              /* provenance */
+	    "UPDATE env SET from_pos = 999 WHERE pos = 5",                 /* provenance */
+	    "UPDATE env SET flags = flags + 4294967296 WHERE pos = 5", /* wraps to the same u32 */
+	};
+	for (size_t k = 0; k < sizeof(edits) / sizeof(edits[0]); k++) {
+		struct tdir t;
+		tdir_make(&t);
+		make_journal(t.db, 20, 100); /* pos 5 = (ROK, 5): an exercise record */
+		sqlite3 *db = NULL;
+		assert_int_equal(sqlite3_open(t.db, &db), SQLITE_OK);
+		char *msg = NULL;
+		if (sqlite3_exec(db, edits[k], NULL, NULL, &msg) != SQLITE_OK)
+			fail_msg("%s: %s", edits[k], msg);
+		sqlite3_close(db);
+
+		struct mw_errbuf e;
+		memset(&e, 0, sizeof(e));
+		int rc = open_err(t.db, STORE_CHECK_FULL, &e);
+		if (rc != -MW_EJOURNAL || !strstr(e.msg, "pos 5"))
+			fail_msg("after '%s' a full open gave %s (%s)", edits[k], mw_errname(rc),
+			         e.msg);
+		/* a quick open may refuse it too (a value out of range); if it
+		 * opens, reading stops at that row */
+		struct store_journal_opts o = default_opts(t.db);
+		struct store_journal *j = NULL;
+		struct coll c = {0};
+		memset(&e, 0, sizeof(e));
+		rc = store_journal_open(&o, &j, &e);
+		if (rc == 0) {
+			uint64_t next = 0;
+			int n = store_journal_read(j, 1, 0, 0, coll_fn, &c, &next);
+			if (n != -MW_EJOURNAL || c.n != 4 || next != 5)
+				fail_msg("after '%s' read gave %d after %zu records (next %llu)",
+				         edits[k], n, c.n, (unsigned long long)next);
+			coll_free(&c);
+			store_journal_free(j);
+		} else if (rc != -MW_EJOURNAL || !strstr(e.msg, "pos 5")) {
+			fail_msg("after '%s' a quick open gave %s (%s)", edits[k], mw_errname(rc),
+			         e.msg);
+		}
+		struct store_check_report *rep = calloc(1, sizeof(*rep));
+		assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
+		if (rep->hash_bad + rep->problems == 0)
+			fail_msg("after '%s' check found nothing", edits[k]);
+		free(rep);
+		memset(&e, 0, sizeof(e));
+		assert_int_equal(store_journal_dump_file(t.db, 1, coll_fn, &c, &e), -MW_EJOURNAL);
+		coll_free(&c);
+		tdir_rm(&t);
+	}
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	long sz = file_size(path);
+	assert_true(sz >= 0);
+	uint8_t *b = malloc((size_t)sz + 1);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(b, 1, (size_t)sz, f), (size_t)sz);
+	fclose(f);
+	*len = (size_t)sz;
+	return b;
+}
+
+/* A file that is not a journal of this format - a future format, the
+ * earlier format 1, plain text - is refused with a message saying so, and
+ * left byte for byte as it was (a node must never "repair" what it cannot
+ * read). */
+static void other_formats_and_non_sqlite_files_are_refused_untouched(void **state)
+{
+	(void)state;
+	const char *cases[] = {"PRAGMA user_version = 3", "PRAGMA user_version = 1", NULL};
+	const char *want[] = {"journal format 3 not supported", "journal format 1 not supported",
+	                      "file is not a database"};
+	for (size_t k = 0; k < 3; k++) {
+		struct tdir t;
+		tdir_make(&t);
+		if (cases[k]) {
+			make_journal(t.db, 10, 100);
+			sqlite3 *db = NULL;
+			assert_int_equal(sqlite3_open(t.db, &db), SQLITE_OK);
+			assert_int_equal(sqlite3_exec(db, cases[k], NULL, NULL, NULL), SQLITE_OK);
+			sqlite3_close(db);
+		} else {
+			FILE *f = fopen(t.db, "w");
+			assert_non_null(f);
+			for (int i = 0; i < 200; i++)
+				fprintf(f, "pos=%d origin=ROK this is a text log, not SQLite\n", i);
+			fclose(f);
+		}
+		size_t n0 = 0, n1 = 0;
+		uint8_t *before = slurp(t.db, &n0);
+		for (int lvl = STORE_CHECK_QUICK; lvl <= STORE_CHECK_FULL; lvl++) {
+			struct mw_errbuf e;
+			memset(&e, 0, sizeof(e));
+			int rc = open_err(t.db, (enum store_check_level)lvl, &e);
+			if (rc != -MW_EJOURNAL || !strstr(e.msg, want[k]))
+				fail_msg("case %zu: open gave %s (%s), want '%s'", k,
+				         mw_errname(rc), e.msg, want[k]);
+		}
+		struct store_check_report *rep = calloc(1, sizeof(*rep));
+		assert_int_equal(store_journal_check(t.db, rep, NULL), -MW_EJOURNAL);
+		free(rep);
+		struct coll c = {0};
+		assert_int_equal(store_journal_dump_file(t.db, 1, coll_fn, &c, NULL), -MW_EJOURNAL);
+		uint8_t *after = slurp(t.db, &n1);
+		if (n0 != n1 || memcmp(before, after, n0) != 0)
+			fail_msg("case %zu: the refused file was modified (%zu -> %zu bytes)", k,
+			         n0, n1);
+		free(before);
+		free(after);
+		tdir_rm(&t);
+	}
+}
+
 /* ---- full disk ---- */
 
 /* Append until the journal reports -ENOSPC; returns records appended. */
@@ -1055,7 +1243,7 @@ static int tmpfs_child(void)
 {
 	if (unshare(CLONE_NEWNS) != 0)
 		return 77;
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0) /* source/type ignored */
 		return 77;
 	char dir[] = "/tmp/mwstore-tmpfs-XXXXXX";
 	if (!mkdtemp(dir))
@@ -1193,6 +1381,7 @@ static struct {
 	bool cut;
 	bool fail_sync;
 	uint64_t writes, cut_after_writes; /* the power goes at that write (0 = never) */
+	uint64_t syncs, cut_after_syncs;   /* ... or right after that successful sync */
 	uint64_t writes_lost, writes_torn, writes_kept;
 	struct fi_path paths[FI_PATHS];
 } fi = {.mu = PTHREAD_MUTEX_INITIALIZER};
@@ -1300,6 +1489,8 @@ static int fi_sync(sqlite3_file *f, int flags)
 			fi_path_clear(ff->p);
 			ff->real->pMethods->xFileSize(ff->real, &ff->p->synced_size);
 		}
+		if (rc == SQLITE_OK && fi.cut_after_syncs && ++fi.syncs >= fi.cut_after_syncs)
+			fi.cut = true;
 	}
 	pthread_mutex_unlock(&fi.mu);
 	return rc;
@@ -1469,6 +1660,7 @@ static void fi_setup(void)
 	fi.cut = false;
 	fi.fail_sync = false;
 	fi.writes = fi.cut_after_writes = 0;
+	fi.syncs = fi.cut_after_syncs = 0;
 	fi.writes_lost = fi.writes_torn = fi.writes_kept = 0;
 	for (int i = 0; i < FI_PATHS; i++) {
 		fi_path_clear(&fi.paths[i]);
@@ -1646,6 +1838,116 @@ static void failed_fsync_stops_the_journal_and_keeps_what_was_durable(void **sta
 	j = jopen(&o);
 	assert_true(store_journal_durable_pos(j) >= 50);
 	check_durable_intact(j, 1, store_journal_durable_pos(j));
+	store_journal_free(j);
+	tdir_rm(&t);
+}
+
+/* Invariant 9 holds for every transaction the journal thread commits, not
+ * only for record groups: a retention pass whose COMMIT fsync fails must
+ * stop the journal exactly like a failed record commit (a later fsync may
+ * report success for pages the kernel dropped). */
+static void failed_fsync_in_retention_stops_the_journal_too(void **state)
+{
+	(void)state;
+	fi_setup();
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	o.vfs = "mwfi";
+	o.hard_bytes = 2000; /* 50 x 200 bytes: retention deletes 40 records */
+	struct store_journal *j = jopen(&o);
+	for (uint64_t i = 1; i <= 50; i++) {
+		struct store_rec r = mkrec("ROK", i, NULL, 0, 200);
+		append_ok(j, &r, i);
+	}
+	sync_ok(j);
+	pthread_mutex_lock(&fi.mu);
+	fi.fail_sync = true;
+	pthread_mutex_unlock(&fi.mu);
+	int64_t del = store_journal_retain(j, 0);
+	if (del != -EIO)
+		fail_msg("retention with a failing fsync gave %lld, want -EIO", (long long)del);
+	pthread_mutex_lock(&fi.mu);
+	fi.fail_sync = false; /* a retry would now "succeed": it must not happen */
+	pthread_mutex_unlock(&fi.mu);
+	struct store_rec r = mkrec("ROK", 51, NULL, 0, 200);
+	int rc = store_journal_append(j, &r, NULL);
+	if (rc != -EIO)
+		fail_msg("append after a failed fsync gave %s, want EIO (journal stopped)",
+		         mw_errname(rc));
+	assert_int_equal(store_journal_sync(j, MW_NS_PER_S), -EIO);
+	assert_int_equal(store_journal_drain(j, NULL, NULL, NULL), -EIO);
+	assert_int_equal(store_journal_retain(j, 0), -EIO);
+	store_journal_free(j);
+	o.vfs = NULL;
+	o.check = STORE_CHECK_FULL;
+	o.hard_bytes = 0;
+	j = jopen(&o);
+	assert_int_equal(store_journal_durable_pos(j), 50);
+	struct store_journal_stats st;
+	store_journal_get_stats(j, &st);
+	check_durable_intact(j, st.first_pos, 50);
+	store_journal_free(j);
+	tdir_rm(&t);
+}
+
+/* A relay link may send records still pending (STORE_READ_PENDING), so a
+ * peer can acknowledge a pos that is not yet committed. The acked cursor
+ * written to disk must never run ahead of the records committed with it:
+ * otherwise a power loss right after such a commit leaves a journal whose
+ * peer table says "acknowledged pos 4" while it ends at 3, and open refuses
+ * it ("acknowledged records lost") - the node could not restart. */
+static void acked_cursor_on_disk_never_runs_ahead_of_committed_records(void **state)
+{
+	(void)state;
+	fi_setup();
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	o.vfs = "mwfi";
+	o.group_max = 1; /* one record per transaction: the ack can outrun them */
+	struct store_journal *j = jopen(&o);
+	struct store_rec r = mkrec("ROK", 1, NULL, 0, 100);
+	append_ok(j, &r, 1);
+	sync_ok(j);
+
+	sqlite3 *blk = block_writes(t.db);
+	r = mkrec("ROK", 2, NULL, 0, 100);
+	append_ok(j, &r, 2);
+	sleep_ms(100); /* the journal thread has taken group [2] and waits in BEGIN */
+	r = mkrec("ROK", 3, NULL, 0, 100);
+	append_ok(j, &r, 3);
+	r = mkrec("ROK", 4, NULL, 0, 100);
+	append_ok(j, &r, 4);
+	assert_int_equal(store_journal_set_peer_acked(j, "JPN", 4), 0); /* pos 4 is pending */
+	pthread_mutex_lock(&fi.mu);
+	fi.syncs = 0;
+	fi.cut_after_syncs = 2; /* the power goes right after group [3] is durable */
+	pthread_mutex_unlock(&fi.mu);
+	unblock_writes(blk);
+	int64_t end = mw_time_mono_ns() + 10 * MW_NS_PER_S;
+	while (store_journal_durable_pos(j) < 3 && mw_time_mono_ns() < end)
+		sleep_ms(5);
+	assert_int_equal(store_journal_durable_pos(j), 3);
+	store_journal_free(j);
+	fi_power_loss(5);
+	fi_set_cut(false);
+
+	o.vfs = NULL;
+	o.check = STORE_CHECK_FULL;
+	struct mw_errbuf e = {{0}};
+	j = NULL;
+	int rc = store_journal_open(&o, &j, &e);
+	if (rc)
+		fail_msg("journal does not reopen after a power loss: %s (%s)", mw_errname(rc),
+		         e.msg);
+	uint64_t acked = 0, d = store_journal_durable_pos(j);
+	assert_int_equal(store_journal_peer_acked(j, "JPN", &acked), 0);
+	if (acked > d)
+		fail_msg("acked cursor %llu beyond the durable end %llu", (unsigned long long)acked,
+		         (unsigned long long)d);
+	assert_int_equal(d, 3);
+	assert_int_equal(acked, 3);
 	store_journal_free(j);
 	tdir_rm(&t);
 }
@@ -1956,6 +2258,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(append_commit_read_in_journal_order),
 	    cmocka_unit_test(bad_input_is_refused_with_its_code),
+	    cmocka_unit_test(a_refused_second_open_leaves_the_running_journal_locked),
 	    cmocka_unit_test(duplicates_are_refused_pending_committed_and_after_reopen),
 	    cmocka_unit_test(group_commit_puts_many_appends_in_few_transactions),
 	    cmocka_unit_test(durable_pos_advances_only_after_commit),
@@ -1964,7 +2267,11 @@ int main(void)
 	    cmocka_unit_test(kill_9_loses_nothing_acknowledged),
 	    cmocka_unit_test(power_loss_loses_nothing_acknowledged),
 	    cmocka_unit_test(failed_fsync_stops_the_journal_and_keeps_what_was_durable),
+	    cmocka_unit_test(failed_fsync_in_retention_stops_the_journal_too),
+	    cmocka_unit_test(acked_cursor_on_disk_never_runs_ahead_of_committed_records),
 	    cmocka_unit_test(corrupt_files_give_a_clear_error_not_a_crash),
+	    cmocka_unit_test(row_hash_covers_exercise_flag_release_and_metadata),
+	    cmocka_unit_test(other_formats_and_non_sqlite_files_are_refused_untouched),
 	    cmocka_unit_test(full_disk_by_page_cap_keeps_queue_and_recovers),
 	    cmocka_unit_test(full_disk_on_tmpfs_keeps_queue_and_recovers),
 	    cmocka_unit_test(retention_respects_peer_cursors_and_hard_limits),

@@ -836,7 +836,7 @@ static void body_roundtrip_and_release_set(void **state)
 	const uint8_t pl[] = {1, 2, 3};
 	struct wire_body in = good_body(pl, sizeof(pl));
 	in.exercise = true;
-	in.seq = UINT64_MAX;
+	in.seq = (uint64_t)INT64_MAX; /* the largest seq a journal holds */
 	struct mw_buf b;
 	mw_buf_init(&b, 4096);
 	assert_true(wire_body_encode(&in, &b) > 0);
@@ -844,7 +844,7 @@ static void body_roundtrip_and_release_set(void **state)
 	void *st = NULL;
 	assert_err(wire_body_decode(mw_buf_peek(&b), mw_buf_used(&b), &out, &st), 0);
 	assert_string_equal(out.origin, "KOR");
-	assert_true(out.seq == UINT64_MAX);
+	assert_true(out.seq == (uint64_t)INT64_MAX);
 	assert_int_equal(out.kind, WIRE_KIND_OBSERVATION);
 	assert_int_equal(out.n_release, 2);
 	assert_true(out.exercise);
@@ -931,6 +931,84 @@ static void body_bad_fields_are_refused(void **state)
 		assert_err(rc, k == 0 ? 0 : -MW_EFIELD);
 		wire_body_storage_free(st);
 		mw_buf_finish(&b);
+	}
+}
+
+/* seq is uint64 on the wire but every node journals it as a signed 64-bit
+ * SQLite integer (store refuses seq > INT64_MAX with -EINVAL). A signed
+ * envelope with seq >= 2^63 used to pass decoding and verification and
+ * then fail to journal: never acked, resent forever, blocking the link.
+ * Decoding must refuse it as malformed (MW_EFIELD) like any other bad
+ * field, and the link-control messages that carry seqs likewise. */
+static void seq_beyond_int64_is_refused_at_decode(void **state)
+{
+	(void)state;
+	const uint8_t pl[] = {1};
+	const uint64_t big = (uint64_t)INT64_MAX + 1;
+	for (int k = 0; k < 2; k++) {
+		struct wire_body x = good_body(pl, 1);
+		x.seq = k ? big : (uint64_t)INT64_MAX;
+		struct mw_buf b;
+		mw_buf_init(&b, 4096);
+		int rc = wire_body_encode(&x, &b);
+		if (k ? rc != -MW_EFIELD : rc <= 0)
+			fail_msg("encode seq %llu gave %s", (unsigned long long)x.seq,
+			         mw_errname(rc));
+		mw_buf_finish(&b);
+	}
+	char *rel[] = {(char *)"USA"};
+	Mwlink__EnvelopeBody m = MWLINK__ENVELOPE_BODY__INIT;
+	m.origin = (char *)"KOR";
+	m.has_seq = m.has_kind = m.has_exercise = m.has_data_t_ns = m.has_payload = 1;
+	m.kind = MWLINK__KIND__KIND_TRACK;
+	m.n_releasable_to = 1;
+	m.releasable_to = rel;
+	m.data_t_ns = T0;
+	m.payload.data = (uint8_t *)pl;
+	m.payload.len = 1;
+	const uint64_t seqs[] = {(uint64_t)INT64_MAX, big, UINT64_MAX};
+	for (int k = 0; k < 3; k++) {
+		m.seq = seqs[k];
+		struct mw_buf b;
+		mw_buf_init(&b, 4096);
+		assert_true(wire_msg_encode(&m.base, &b) > 0);
+		struct wire_body out;
+		void *st = NULL;
+		int rc = wire_body_decode(mw_buf_peek(&b), mw_buf_used(&b), &out, &st);
+		if (rc != (k == 0 ? 0 : -MW_EFIELD))
+			fail_msg("decode seq %llu gave %s", (unsigned long long)seqs[k],
+			         mw_errname(rc));
+		wire_body_storage_free(st);
+		mw_buf_finish(&b);
+	}
+	/* Ack refs and cursors, Hello resume cursors */
+	Mwlink__EnvelopeRef ref = MWLINK__ENVELOPE_REF__INIT;
+	Mwlink__EnvelopeRef *refs[] = {&ref};
+	Mwlink__Cursor cur = MWLINK__CURSOR__INIT;
+	Mwlink__Cursor *curs[] = {&cur};
+	ref.origin = cur.origin = (char *)"KOR";
+	ref.has_seq = cur.has_seq = 1;
+	for (int k = 0; k < 2; k++) {
+		uint64_t v = k ? big : (uint64_t)INT64_MAX;
+		int want = k ? -MW_EFIELD : 0;
+		Mwlink__Ack a = MWLINK__ACK__INIT;
+		ref.seq = v;
+		cur.seq = 1;
+		a.n_refs = 1;
+		a.refs = refs;
+		assert_err(wire_ack_check(&a), want);
+		ref.seq = 1;
+		cur.seq = v;
+		a.n_cursors = 1;
+		a.cursors = curs;
+		assert_err(wire_ack_check(&a), want);
+		Mwlink__Hello h = MWLINK__HELLO__INIT;
+		h.has_protocol_version = 1;
+		h.protocol_version = 1;
+		h.nation = (char *)"USA";
+		h.n_resume = 1;
+		h.resume = curs;
+		assert_err(wire_hello_check(&h), want);
 	}
 }
 
@@ -1627,6 +1705,7 @@ int main(void)
 	    cmocka_unit_test(link_control_roundtrip_and_rules),
 	    cmocka_unit_test(body_roundtrip_and_release_set),
 	    cmocka_unit_test(body_bad_fields_are_refused),
+	    cmocka_unit_test(seq_beyond_int64_is_refused_at_decode),
 	    cmocka_unit_test(merkle_matches_the_documented_construction),
 	    cmocka_unit_test(merkle_every_proof_climbs_to_the_root),
 	    cmocka_unit_test(signed_message_layout_is_byte_exact),
