@@ -166,8 +166,8 @@ struct cached_rec {
 	char origin[MW_NATION_LEN];
 	char from_peer[MW_NATION_LEN];
 	char release[WIRE_MAX_RELEASE * MW_NATION_LEN];
-	uint8_t *bytes; /* owned */
-	size_t len;
+	uint8_t *bytes; /* owned, cap bytes allocated, reused for later records */
+	size_t len, cap;
 };
 
 struct pending_env {
@@ -436,17 +436,22 @@ static void cache_put(struct net_node *n, uint64_t pos, const struct store_rec *
 	if (!n->cache || pos == 0 || strlen(r->release) >= sizeof(n->cache[0].release))
 		return;
 	struct cached_rec *e = &n->cache[pos % SEND_CACHE_SLOTS];
-	uint8_t *b = malloc(r->len);
-	if (!b)
-		return; /* the journal still has it */
-	free(e->bytes);
-	memcpy(b, r->bytes, r->len);
+	e->pos = 0; /* invalid until filled */
+	if (e->cap < r->len) {
+		size_t cap = r->len < 512 ? 512 : r->len;
+		uint8_t *b = malloc(cap);
+		if (!b)
+			return; /* the journal still has it */
+		free(e->bytes);
+		e->bytes = b;
+		e->cap = cap;
+	}
+	memcpy(e->bytes, r->bytes, r->len);
 	e->pos = pos;
 	e->seq = r->seq;
 	memcpy(e->origin, r->origin, MW_NATION_LEN);
 	memcpy(e->from_peer, r->from_peer, MW_NATION_LEN);
 	memcpy(e->release, r->release, strlen(r->release) + 1);
-	e->bytes = b;
 	e->len = r->len;
 }
 
