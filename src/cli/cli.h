@@ -22,5 +22,6 @@ int cmd_journal(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_inject(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 
 #endif

@@ -293,18 +293,18 @@ int cmd_keys(int argc, char **argv)
 		if (join(dir, sizeof(dir), out, low) || mkdir_p1(dir))
 			goto out;
 		snprintf(cn, sizeof(cn), "node.%s", low);
-		snprintf(uri, sizeof(uri), "mwlink:nation:%s", nations[i]);
+		snprintf(uri, sizeof(uri), "mwlink:nation:%.3s", nations[i]);
 		struct net_cert_spec spec = {NET_CERT_NODE, cn, uri, -3600, valid_s};
 		if (make_pair(dir, "node", &spec, ca, ca_key, NULL, NULL))
 			goto out;
 		char pub[4096], name[32];
-		snprintf(name, sizeof(name), "origin-keys/%s.pub", nations[i]);
+		snprintf(name, sizeof(name), "origin-keys/%.3s.pub", nations[i]);
 		if (join(path, sizeof(path), dir, "sign.key") ||
 		    join(pub, sizeof(pub), out, name) || write_signing_key(path, pub))
 			goto out;
 		for (long s = 1; s <= sensors; s++) {
 			snprintf(cn, sizeof(cn), "sensor-%ld.%s", s, low);
-			snprintf(uri, sizeof(uri), "mwlink:sensor:%s:%ld", nations[i], s);
+			snprintf(uri, sizeof(uri), "mwlink:sensor:%.3s:%ld", nations[i], s);
 			snprintf(stem, sizeof(stem), "sensor-%ld", s);
 			struct net_cert_spec sspec = {NET_CERT_SENSOR, cn, uri, -3600, valid_s};
 			if (make_pair(dir, stem, &sspec, ca, ca_key, NULL, NULL))
@@ -322,7 +322,7 @@ int cmd_keys(int argc, char **argv)
 			char low[4];
 			lower3(low, nations[i]);
 			snprintf(cn, sizeof(cn), "node.%s", low);
-			snprintf(uri, sizeof(uri), "mwlink:nation:%s", nations[i]);
+			snprintf(uri, sizeof(uri), "mwlink:nation:%.3s", nations[i]);
 			struct net_cert_spec spec = {NET_CERT_NODE, cn, uri, -3600, valid_s};
 			snprintf(stem, sizeof(stem), "rogue-%s", low);
 			if (make_pair(dir, stem, &spec, rogue, rogue_key, NULL, NULL))

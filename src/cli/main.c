@@ -26,6 +26,7 @@ static const struct cli_cmd commands[] = {
 	{"sim", cmd_sim, "flight and sensor simulator: scenario -> NDJSON"},
 	{"keys", cmd_keys, "create a development PKI (CA, node/sensor certificates, keys)"},
 	{"inject", cmd_inject, "stream test observations to a node as a sensor"},
+	{"eval", cmd_eval, "Monte Carlo evaluation of the tracker against simulated truth"},
 };
 
 static void usage(FILE *f)

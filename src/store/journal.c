@@ -806,10 +806,28 @@ static bool fatal_code(int err)
 	return err == -MW_EJOURNAL || err == -EACCES;
 }
 
+/* a + b and a - b saturated to int64 (deadlines from caller-given
+ * timeouts and intervals; times from caller-given records) */
+static int64_t sat_add(int64_t a, int64_t b)
+{
+	if (b > 0 && a > INT64_MAX - b)
+		return INT64_MAX;
+	if (b < 0 && a < INT64_MIN - b)
+		return INT64_MIN;
+	return a + b;
+}
+
+static int64_t sat_sub(int64_t a, int64_t b)
+{
+	if (b == INT64_MIN)
+		return a >= 0 ? INT64_MAX : a - b;
+	return sat_add(a, -b);
+}
+
 static int64_t timespec_add(struct timespec *ts, int64_t ns)
 {
 	clock_gettime(CLOCK_MONOTONIC, ts);
-	int64_t t = (int64_t)ts->tv_sec * MW_NS_PER_S + ts->tv_nsec + ns;
+	int64_t t = sat_add((int64_t)ts->tv_sec * MW_NS_PER_S + ts->tv_nsec, ns);
 	ts->tv_sec = (time_t)(t / MW_NS_PER_S);
 	ts->tv_nsec = (long)(t % MW_NS_PER_S);
 	return t;
@@ -930,8 +948,9 @@ static void *journal_thread(void *arg)
 {
 	struct store_journal *j = arg;
 	int64_t backoff_ns = 0, retry_at = 0;
-	int64_t next_retain =
-	    j->retain_interval_ns > 0 ? mw_time_mono_ns() + j->retain_interval_ns : INT64_MAX;
+	int64_t next_retain = j->retain_interval_ns > 0
+	                          ? sat_add(mw_time_mono_ns(), j->retain_interval_ns)
+	                          : INT64_MAX;
 	pthread_mutex_lock(&j->mu);
 	for (;;) {
 		int64_t now = mw_time_mono_ns();
@@ -954,7 +973,7 @@ static void *journal_thread(void *arg)
 			if (cut_short) /* commit what waits, then go on deleting */
 				next_retain = mw_time_mono_ns() + MW_NS_PER_MS;
 			else if (j->retain_interval_ns > 0)
-				next_retain = mw_time_mono_ns() + j->retain_interval_ns;
+				next_retain = sat_add(mw_time_mono_ns(), j->retain_interval_ns);
 			else
 				next_retain = INT64_MAX;
 			continue;
@@ -1074,7 +1093,7 @@ static int64_t run_retention(struct store_journal *j, int64_t now_ns, bool *cut_
 			const struct ret_row *r = &rows[cut];
 			if (r->pos > durable)
 				break;
-			int64_t age = now_ns - r->accept_ns;
+			int64_t age = sat_sub(now_ns, r->accept_ns);
 			bool soft = (j->retain_age_ns && age > j->retain_age_ns) ||
 			            (j->retain_bytes && bytes_left > j->retain_bytes);
 			bool hard = (j->hard_age_ns && age > j->hard_age_ns) ||

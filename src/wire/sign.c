@@ -309,7 +309,9 @@ void wire_keyring_free(struct wire_keyring *kr)
 
 static const struct keyring_entry *keyring_find(const struct wire_keyring *kr, const char *nation)
 {
-	if (!kr || !nation)
+	/* validated first: the memcmp below reads MW_NATION_LEN bytes, more
+	 * than a shorter string has */
+	if (!kr || !wire_nation_valid(nation))
 		return NULL;
 	for (size_t i = 0; i < kr->n; i++)
 		if (memcmp(kr->e[i].nation, nation, MW_NATION_LEN) == 0)

@@ -295,32 +295,22 @@ static void bad_input_is_refused_with_its_code(void **state)
 	tdir_rm(&t);
 }
 
-/* Does another process see a POSIX (fcntl) lock anywhere on path? Asked
- * from a child: a process never conflicts with its own locks. The child
- * makes only async-signal-safe calls (the parent has threads). */
-static bool other_process_sees_a_lock(const char *path)
+/* Is a traditional POSIX (fcntl) lock held anywhere on the file open as
+ * fd? Asked with an open-file-description lock query: OFD locks conflict
+ * with traditional locks even of the same process (fcntl(2)), so no child
+ * process is needed. fd must stay open until the journal is closed
+ * (closing it would itself drop the process's locks). */
+static bool posix_lock_held(int fd)
 {
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int fd = open(path, O_RDWR);
-		if (fd < 0)
-			_exit(2);
-		struct flock fl;
-		memset(&fl, 0, sizeof(fl));
-		fl.l_type = F_WRLCK;
-		fl.l_whence = SEEK_SET;
-		fl.l_start = 0;
-		fl.l_len = 0; /* the whole file and beyond: SQLite locks past 1 GiB */
-		if (fcntl(fd, F_GETLK, &fl) != 0)
-			_exit(3);
-		_exit(fl.l_type == F_UNLCK ? 0 : 1);
-	}
-	int st = 0;
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) > 1)
-		fail_msg("lock probe child failed (status %d)", st);
-	return WEXITSTATUS(st) == 1;
+	struct flock fl;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = 0;
+	fl.l_len = 0; /* the whole file and beyond: SQLite locks past 1 GiB */
+	if (fcntl(fd, F_OFD_GETLK, &fl) != 0)
+		fail_msg("F_OFD_GETLK: %s", strerror(errno));
+	return fl.l_type != F_UNLCK;
 }
 
 /* Closing any descriptor of a file drops every POSIX lock the process holds
@@ -339,17 +329,56 @@ static void a_refused_second_open_leaves_the_running_journal_locked(void **state
 	struct store_rec r = mkrec("ROK", 1, NULL, 0, 100);
 	append_ok(j, &r, 1);
 	sync_ok(j);
-	if (!other_process_sees_a_lock(t.db))
+	int probe = open(t.db, O_RDONLY | O_CLOEXEC);
+	assert_true(probe >= 0);
+	if (!posix_lock_held(probe))
 		fail_msg("premise: no POSIX lock held on a running journal's database");
 	struct store_journal *j2 = NULL;
 	struct mw_errbuf e = {{0}};
 	assert_int_equal(store_journal_open(&o, &j2, &e), -EBUSY);
 	assert_null(j2);
-	if (!other_process_sees_a_lock(t.db))
+	if (!posix_lock_held(probe))
 		fail_msg("the refused second open dropped the running journal's SQLite locks");
 	r = mkrec("ROK", 2, NULL, 0, 100);
 	append_ok(j, &r, 2);
 	sync_ok(j);
+	store_journal_free(j);
+	close(probe); /* only now: closing it drops this process's locks too */
+	tdir_rm(&t);
+}
+
+/* A caller may pass any positive timeout, including "practically
+ * forever": the deadline arithmetic must not overflow (signed overflow is
+ * undefined behaviour; UBSan aborts on it). */
+static void sync_with_a_huge_timeout_does_not_overflow(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	struct store_journal *j = jopen(&o);
+	struct store_rec r = mkrec("ROK", 1, NULL, 0, 100);
+	append_ok(j, &r, 1);
+	assert_int_equal(store_journal_sync(j, INT64_MAX), 0);
+	assert_int_equal(store_journal_sync(j, INT64_MAX - 1), 0);
+	assert_int_equal(store_journal_durable_pos(j), 1);
+	store_journal_free(j);
+	tdir_rm(&t);
+
+	/* the same for a retention interval and for record times at the ends
+	 * of int64 (an age that does not fit is "very old", not negative) */
+	tdir_make(&t);
+	o = default_opts(t.db);
+	o.retain_interval_ns = INT64_MAX;
+	o.retain_age_ns = 1;
+	j = jopen(&o);
+	r = mkrec("ROK", 1, NULL, 0, 100);
+	r.accept_ns = INT64_MIN + 1;
+	append_ok(j, &r, 1);
+	r = mkrec("ROK", 2, NULL, 0, 100);
+	append_ok(j, &r, 2);
+	sync_ok(j);
+	assert_int_equal(store_journal_retain(j, INT64_MAX), 2);
 	store_journal_free(j);
 	tdir_rm(&t);
 }
@@ -1141,6 +1170,119 @@ static void other_formats_and_non_sqlite_files_are_refused_untouched(void **stat
 		free(after);
 		tdir_rm(&t);
 	}
+}
+
+/* Two paths deliver the same envelopes (a mesh, a hub failover) through two
+ * appending threads while the journal thread commits and retention deletes
+ * the oldest rows and raises the origin's floor. Every (origin, seq) must be
+ * accepted exactly once - never twice, never lost - whatever the
+ * interleaving of index checks, commits and deletions. */
+#define DUP_N 6000
+struct dup_racer {
+	struct store_journal *j;
+	_Atomic unsigned *accepted; /* per seq */
+	_Atomic uint64_t *progress; /* highest seq the first path has tried */
+	uint64_t start_after;       /* wait until the first path got this far */
+	int err;
+};
+
+static void *dup_racer_main(void *arg)
+{
+	struct dup_racer *d = arg;
+	uint8_t buf[256];
+	while (*d->progress < d->start_after)
+		sched_yield();
+	for (uint64_t i = 1; i <= DUP_N;) {
+		struct store_rec r;
+		memset(&r, 0, sizeof(r));
+		snprintf(r.origin, sizeof(r.origin), "ROK");
+		snprintf(r.release, sizeof(r.release), "USA");
+		r.seq = i;
+		env_bytes("ROK", i, 200, buf);
+		r.bytes = buf;
+		r.len = 200;
+		int e = store_journal_append(d->j, &r, NULL);
+		if (e == -ENOBUFS) {
+			sched_yield();
+			continue;
+		}
+		if (e == 0)
+			d->accepted[i]++;
+		else if (e != -MW_EREPLAY) {
+			d->err = e;
+			if (!d->start_after)
+				*d->progress = UINT64_MAX; /* release the other path */
+			return NULL;
+		}
+		if (!d->start_after)
+			*d->progress = i;
+		i++;
+	}
+	return NULL;
+}
+
+static void same_envelopes_on_two_paths_are_accepted_once_while_retention_runs(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	o.queue_max = 500;
+	o.group_max = 64;
+	o.hard_bytes = 200 * 1000; /* keeps about 1000 of the 6000 rows */
+	struct store_journal *j = jopen(&o);
+	_Atomic unsigned *acc = calloc(DUP_N + 1, sizeof(*acc));
+	assert_non_null(acc);
+	_Atomic uint64_t progress = 0;
+	/* the second path lags: its early envelopes were deleted meanwhile
+	 * (stale), the middle ones are committed duplicates, and at the end
+	 * both race on the same pending keys */
+	struct dup_racer a = {.j = j, .accepted = acc, .progress = &progress}, b = a;
+	b.start_after = 2000;
+	pthread_t ta, tb;
+	assert_int_equal(pthread_create(&ta, NULL, dup_racer_main, &a), 0);
+	assert_int_equal(pthread_create(&tb, NULL, dup_racer_main, &b), 0);
+	int64_t deleted = 0;
+	for (int k = 0; k < 40; k++) {
+		int64_t d = store_journal_retain(j, 0);
+		assert_true(d >= 0);
+		deleted += d;
+		sleep_ms(2);
+	}
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	assert_int_equal(a.err, 0);
+	assert_int_equal(b.err, 0);
+	sync_ok(j);
+	int64_t d = store_journal_retain(j, 0);
+	assert_true(d >= 0);
+	deleted += d;
+	uint64_t once = 0;
+	for (uint64_t i = 1; i <= DUP_N; i++) {
+		if (acc[i] > 1)
+			fail_msg("(ROK, %llu) accepted %u times", (unsigned long long)i, acc[i]);
+		once += acc[i];
+	}
+	if (once != DUP_N)
+		fail_msg("%llu of %d envelopes accepted", (unsigned long long)once, DUP_N);
+	struct store_journal_stats st;
+	store_journal_get_stats(j, &st);
+	printf("  two paths: %d envelopes accepted once each, %llu duplicates and %llu stale "
+	       "refused, %lld deleted by retention meanwhile\n",
+	       DUP_N, (unsigned long long)st.duplicates, (unsigned long long)st.stale,
+	       (long long)deleted);
+	assert_int_equal(st.rows + (uint64_t)deleted, DUP_N);
+	assert_int_equal(st.duplicates + st.stale, DUP_N);
+	store_journal_free(j);
+	/* and on disk: every stored key once, pos contiguous */
+	struct store_check_report *rep = calloc(1, sizeof(*rep));
+	assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
+	if (rep->problems)
+		fail_msg("check: %s", rep->first_problem);
+	assert_int_equal(rep->rows, st.rows);
+	free(rep);
+	free(acc);
+	tdir_rm(&t);
 }
 
 /* ---- full disk ---- */
@@ -2259,10 +2401,12 @@ int main(void)
 	    cmocka_unit_test(append_commit_read_in_journal_order),
 	    cmocka_unit_test(bad_input_is_refused_with_its_code),
 	    cmocka_unit_test(a_refused_second_open_leaves_the_running_journal_locked),
+	    cmocka_unit_test(sync_with_a_huge_timeout_does_not_overflow),
 	    cmocka_unit_test(duplicates_are_refused_pending_committed_and_after_reopen),
 	    cmocka_unit_test(group_commit_puts_many_appends_in_few_transactions),
 	    cmocka_unit_test(durable_pos_advances_only_after_commit),
 	    cmocka_unit_test(pending_reads_see_every_record_once_in_order_while_commits_race),
+	    cmocka_unit_test(same_envelopes_on_two_paths_are_accepted_once_while_retention_runs),
 	    cmocka_unit_test(peer_cursors_are_stored_with_the_envelopes_and_survive_reopen),
 	    cmocka_unit_test(kill_9_loses_nothing_acknowledged),
 	    cmocka_unit_test(power_loss_loses_nothing_acknowledged),

@@ -1609,6 +1609,39 @@ static void keys_interoperate_as_pem_files(void **state)
 	rmdir(dir);
 }
 
+/* Looking a nation up never reads past the caller's string: a name shorter
+ * than a nation code ("K", "") or not one ("KORX") finds nothing, and the
+ * lookup is bounded by the string's terminator (ASan checks memcmp's whole
+ * range, so an over-read of a 2-byte heap string is caught). */
+static void keyring_lookup_of_a_short_or_odd_name_reads_only_that_name(void **state)
+{
+	struct fx *fx = *state;
+	struct wire_keyring *kr;
+	assert_err(wire_keyring_new(2, &kr), 0);
+	assert_err(wire_keyring_add(kr, "KOR", wire_signer_key(fx->kor)), 0);
+	const char *names[] = {"", "K", "KO", "KORX", "kor"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t n = strlen(names[i]) + 1;
+		char *h = malloc(n); /* exactly the string: no slack to over-read into */
+		assert_non_null(h);
+		memcpy(h, names[i], n);
+		if (wire_keyring_get(kr, h) != NULL)
+			fail_msg("'%s' found a key", names[i]);
+		const uint8_t body[] = {1};
+		struct wire_auth a;
+		memset(&a, 0, sizeof(a));
+		a.leaf_count = 1;
+		assert_err(wire_verify_body(kr, NULL, h, body, 1, &a), -MW_ENOKEY);
+		free(h);
+	}
+	char *k = malloc(4);
+	assert_non_null(k);
+	memcpy(k, "KOR", 4);
+	assert_non_null(wire_keyring_get(kr, k));
+	free(k);
+	wire_keyring_free(kr);
+}
+
 static void keyring_is_bounded_and_validates(void **state)
 {
 	struct fx *fx = *state;
@@ -1774,6 +1807,8 @@ int main(void)
 	        relay_forwards_bytes_unchanged_and_any_changed_byte_is_caught, fx_setup,
 	        fx_teardown),
 	    cmocka_unit_test_setup_teardown(keys_interoperate_as_pem_files, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        keyring_lookup_of_a_short_or_odd_name_reads_only_that_name, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(keyring_is_bounded_and_validates, fx_setup,
 	                                    fx_teardown),
 	    cmocka_unit_test(payload_check_ties_payload_to_envelope),

@@ -1,0 +1,747 @@
+/*
+ * cli/cmd_eval.c - `mwlink eval SCENARIO --runs N [--json FILE]`:
+ * Monte Carlo evaluation of the tracker against the simulator's truth.
+ *
+ * For each run r (seed = the scenario's seed + r, or --seed + r) the
+ * simulator (sim/sim.h) produces truth samples and observations in time
+ * order; every observation goes to a fresh tracker (track/tracker.h).
+ * Every --step seconds of scenario time each flying object is scored:
+ *
+ *   - the confirmed track that claims it (the track whose last
+ *     observation came from it; with several, the one with the most
+ *     updates) is compared with the truth at the track's own time:
+ *     position and velocity error, NEES of (r, v) (6 dof);
+ *   - impact prediction (track_info_predict): miss distance to the true
+ *     impact point, whether the true impact lies inside the predicted 95%
+ *     ellipse, impact time error and its predicted sigma; launch point
+ *     and time error likewise;
+ *   - the posterior Cramer-Rao bound for the same run: an information
+ *     recursion J+ = (Phi J^-1 Phi^T + Q)^-1 + H^T R^-1 H along the TRUE
+ *     trajectory over the measurements of that object the run actually
+ *     produced (Jacobians by central differences of the model and the
+ *     measurement functions at the truth; ballistic model; association
+ *     known, so no clutter information-reduction factor), started at the
+ *     object's first radar observation with the tracker's own prior; its
+ *     position bound and its impact-point bound (the unscented impact
+ *     transform of the true state with the bound covariance).
+ *
+ * Samples are binned by time since the object's launch (bin = step), one
+ * sample per (run, object, bin), so a bin's ANEES over its n samples has
+ * the two-sided 95% acceptance region [chi2(0.025, 6n), chi2(0.975, 6n)]/n
+ * (samples of different runs and objects are independent). ANEES is
+ * reported for all samples and for midcourse samples (truth phase).
+ * GOSPA (p = 2, c = 10 km, alpha = 2) between confirmed tracks and flying
+ * objects is averaged per bin of scenario time. Times to first confirmed
+ * track and first impact prediction are measured from the object's first
+ * observation (confirmation exactly; prediction at --step resolution).
+ * A track break is a new track number claiming an object that is not
+ * linked (track_info.prev_id) to a number that claimed it before; linked
+ * numbers (burnout hand-over) are counted apart. A swap is a change of
+ * the object a track number claims between two scoring times.
+ *
+ * Output: a table on stdout and, with --json FILE, the same as JSON.
+ * Exit 0 when the evaluation ran (whatever the figures), 1 if it failed,
+ * 2 on bad usage.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "core/err.h"
+#include "core/time.h"
+#include "geo/geo.h"
+#include "mat/mat.h"
+#include "sim/scenario.h"
+#include "sim/sim.h"
+#include "track/model.h"
+#include "track/predict.h"
+#include "track/stats.h"
+#include "track/tracker.h"
+
+#define GOSPA_C_M 10000.0
+#define MAX_BINS  1024
+#define NB        6 /* PCRLB state: r, v */
+
+struct bin {
+	int n, n_mid;
+	double pos2, vel2, nees, nees_mid, pcrlb_pos2;
+	int n_pcrlb;
+	int n_imp, n_cover, n_imp_post, n_cover_post;
+	double imp2, imp_pcrlb2, dt_imp2, sig_t2;
+	int n_imp_pcrlb;
+	int n_launch;
+	double launch2, launch_dt2;
+	double gospa;
+	int n_gospa;
+};
+
+struct pcrlb {
+	int active;
+	double P[NB * NB];
+	double x[NB];
+	mw_time_ns t_ns;
+};
+
+struct obj_run {
+	mw_time_ns first_obs_ns;
+	mw_time_ns confirm_ns;    /* first confirmed track's confirmation time */
+	mw_time_ns first_pred_ns; /* first scoring time with an impact prediction */
+	uint32_t track_ids[32];
+	int n_track_ids;
+	int breaks, handovers;
+	struct pcrlb pb;
+	double last_nees_bin; /* unused */
+};
+
+struct claim {
+	uint32_t track_id;
+	uint32_t truth_id;
+};
+
+struct eval {
+	int runs;
+	double step_s;
+	uint64_t seed;
+	int seed_set;
+	const char *json_path;
+	const char *scenario;
+	struct track_config tcfg;
+	struct bin bins[MAX_BINS];
+	struct bin gbins[MAX_BINS];
+	/* summary */
+	int n_objects_total, n_confirmed, n_predicted;
+	double confirm_lat_sum, pred_lat_sum;
+	int breaks, swaps, handovers;
+	double launch2;
+	int n_launch_final;
+};
+
+static void eval_usage(FILE *f)
+{
+	fprintf(f, "usage: mwlink eval SCENARIO [--runs N] [--step S] [--seed N] [--json FILE]\n"
+	           "  Monte Carlo runs of simulator -> tracker, scored against truth:\n"
+	           "  RMSE, ANEES with 95%% chi-square bounds, impact error and ellipse\n"
+	           "  coverage, PCRLB, launch error, latencies, breaks, swaps, GOSPA.\n"
+	           "  --runs N    number of runs (default 10), seeds scenario seed + 0..N-1\n"
+	           "  --step S    scoring interval and bin width in seconds (default 10)\n"
+	           "  --seed N    base seed instead of the scenario's\n"
+	           "  --json FILE write the results as JSON too\n");
+}
+
+static double dist3(const double *a, const double *b)
+{
+	double s = 0;
+	for (int i = 0; i < 3; i++)
+		s += (a[i] - b[i]) * (a[i] - b[i]);
+	return sqrt(s);
+}
+
+/* ---- PCRLB ---- */
+
+/* Jacobian of h at x (nz x 6) by central differences. */
+static int meas_jacobian(const struct track_meas *m, const double x6[NB], double *H)
+{
+	double x[TRACK_NX] = {0};
+	memcpy(x, x6, sizeof(double) * NB);
+	static const double st[NB] = {1.0, 1.0, 1.0, 1e-3, 1e-3, 1e-3};
+	for (int j = 0; j < NB; j++) {
+		double xp[TRACK_NX], xm[TRACK_NX], zp[TRACK_NZ_MAX], zm[TRACK_NZ_MAX],
+		    d[TRACK_NZ_MAX];
+		memcpy(xp, x, sizeof(xp));
+		memcpy(xm, x, sizeof(xm));
+		xp[j] += st[j];
+		xm[j] -= st[j];
+		if (track_meas_h(m, xp, zp) < 0 || track_meas_h(m, xm, zm) < 0)
+			return -EDOM;
+		track_meas_residual(m, zp, zm, d);
+		for (int i = 0; i < m->nz; i++)
+			H[i * NB + j] = d[i] / (2 * st[j]);
+	}
+	return 0;
+}
+
+static int pcrlb_update(struct pcrlb *pb, const struct track_config *tc, const struct mw_obs *o,
+                        const double xt[NB])
+{
+	struct track_meas m;
+	if (track_meas_prepare(o, &m) < 0)
+		return -EINVAL;
+	double H[TRACK_NZ_MAX * NB];
+	int rc = meas_jacobian(&m, xt, H);
+	if (rc < 0)
+		return rc;
+	double J[NB * NB] = {0};
+	if (!pb->active) {
+		if (o->kind != MW_OBS_RADAR)
+			return 0; /* the tracker starts tracks from radar only */
+		/* Prior as the tracker's: position information from this
+		 * measurement, velocity sigma init_sigma_v per axis. */
+		for (int i = 0; i < NB; i++)
+			J[i * NB + i] =
+			    i < 3 ? 0.0 : 1.0 / (tc->init_sigma_v_m_s * tc->init_sigma_v_m_s);
+	} else {
+		double dt = (double)(o->t_ns - pb->t_ns) * 1e-9;
+		double Pp[NB * NB];
+		if (dt > 0) {
+			double x7[TRACK_NX] = {0}, Phi[NB * NB];
+			memcpy(x7, pb->x, sizeof(pb->x));
+			rc = track_model_stm(x7, dt, NB, Phi);
+			if (rc < 0)
+				return rc;
+			mat_abat(Pp, Phi, pb->P, NB, NB);
+			double q = tc->imm.motion[TRACK_MODE_BALLISTIC].q_acc_m2_s3;
+			for (int k = 0; k < 3; k++) {
+				Pp[k * NB + k] += q * dt * dt * dt / 3;
+				Pp[k * NB + k + 3] += q * dt * dt / 2;
+				Pp[(k + 3) * NB + k] += q * dt * dt / 2;
+				Pp[(k + 3) * NB + k + 3] += q * dt;
+			}
+			mat_symmetrise(Pp, NB);
+		} else {
+			memcpy(Pp, pb->P, sizeof(Pp));
+		}
+		rc = mat_spd_inverse(J, Pp, NB);
+		if (rc < 0)
+			return rc;
+	}
+	for (int a = 0; a < NB; a++)
+		for (int b = 0; b < NB; b++)
+			for (int i = 0; i < m.nz; i++)
+				J[a * NB + b] += H[i * NB + a] * H[i * NB + b] / m.r_var[i];
+	mat_symmetrise(J, NB);
+	double P[NB * NB];
+	rc = mat_spd_inverse(P, J, NB);
+	if (rc < 0)
+		return rc;
+	memcpy(pb->P, P, sizeof(P));
+	memcpy(pb->x, xt, sizeof(pb->x));
+	pb->t_ns = o->t_ns;
+	pb->active = 1;
+	return 0;
+}
+
+/* ---- one run ---- */
+
+static int find_obj(const struct sim *s, uint32_t id)
+{
+	for (size_t i = 0; i < sim_object_count(s); i++)
+		if (sim_object(s, i)->id == id)
+			return (int)i;
+	return -1;
+}
+
+static int claim_truth(struct claim **cl, size_t *n, size_t *cap, uint32_t track_id,
+                       uint32_t truth_id)
+{
+	for (size_t i = 0; i < *n; i++)
+		if ((*cl)[i].track_id == track_id) {
+			int changed = (*cl)[i].truth_id != truth_id;
+			(*cl)[i].truth_id = truth_id;
+			return changed;
+		}
+	if (*n == *cap) {
+		size_t nc = *cap ? 2 * *cap : 64;
+		struct claim *p = realloc(*cl, nc * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		*cl = p;
+		*cap = nc;
+	}
+	(*cl)[(*n)++] = (struct claim){track_id, truth_id};
+	return 0;
+}
+
+static int score_time(struct eval *ev, struct sim *s, struct track_tracker *tr,
+                      struct obj_run *obs_run, mw_time_ns t, mw_time_ns t0, struct claim **cl,
+                      size_t *ncl, size_t *capcl)
+{
+	size_t nobj = sim_object_count(s);
+	size_t ntr = track_tracker_count(tr);
+	struct track_info *ti = calloc(ntr ? ntr : 1, sizeof(*ti));
+	double *tpos = calloc(nobj ? nobj : 1, 3 * sizeof(double));
+	double *epos = calloc(ntr ? ntr : 1, 3 * sizeof(double));
+	double *dmat = calloc((ntr ? ntr : 1) * (nobj ? nobj : 1), sizeof(double));
+	int rc = -ENOMEM;
+	if (!ti || !tpos || !epos || !dmat)
+		goto out;
+	size_t nconf = 0;
+	for (size_t i = 0; i < ntr; i++) {
+		struct track_info x;
+		track_tracker_get(tr, i, &x);
+		if (x.state != TRACK_CONFIRMED)
+			continue;
+		double dt = (double)(t - x.t_ns) * 1e-9;
+		for (int a = 0; a < 3; a++)
+			epos[3 * nconf + a] = x.est.x[a] + x.est.x[3 + a] * dt;
+		ti[nconf++] = x;
+	}
+	size_t nfly = 0;
+	for (size_t o = 0; o < nobj; o++) {
+		const struct sim_object_info *oi = sim_object(s, o);
+		if (t < oi->launch_t_ns || t > oi->impact_t_ns)
+			continue;
+		struct sim_truth tt;
+		if (sim_truth_at(s, oi->id, t, &tt) < 0)
+			continue;
+		memcpy(&tpos[3 * nfly], tt.r_ecef_m, sizeof(tt.r_ecef_m));
+		nfly++;
+	}
+	/* GOSPA over confirmed tracks and flying objects. */
+	for (size_t i = 0; i < nconf; i++)
+		for (size_t j = 0; j < nfly; j++)
+			dmat[i * nfly + j] = dist3(&epos[3 * i], &tpos[3 * j]);
+	struct track_gospa g;
+	if (track_gospa(dmat, (int)nconf, (int)nfly, GOSPA_C_M, 2.0, &g) == 0) {
+		long gb = (long)((t - t0) / mw_time_from_s(ev->step_s));
+		if (gb >= 0 && gb < MAX_BINS) {
+			ev->gbins[gb].gospa += g.gospa;
+			ev->gbins[gb].n_gospa++;
+		}
+	}
+	/* Swaps: claims of confirmed tracks. */
+	for (size_t i = 0; i < nconf; i++)
+		if (ti[i].truth_id) {
+			int ch = claim_truth(cl, ncl, capcl, ti[i].id, ti[i].truth_id);
+			if (ch < 0)
+				goto out;
+			ev->swaps += ch;
+		}
+	/* Per object. */
+	for (size_t o = 0; o < nobj; o++) {
+		const struct sim_object_info *oi = sim_object(s, o);
+		if (t < oi->launch_t_ns || t > oi->impact_t_ns)
+			continue;
+		struct sim_truth tnow;
+		if (sim_truth_at(s, oi->id, t, &tnow) < 0)
+			continue;
+		long b = (long)((t - oi->launch_t_ns) / mw_time_from_s(ev->step_s));
+		if (b < 0 || b >= MAX_BINS)
+			continue;
+		struct obj_run *orun = &obs_run[o];
+		int best = -1;
+		for (size_t i = 0; i < nconf; i++)
+			if (ti[i].truth_id == oi->id &&
+			    (best < 0 || ti[i].n_updates > ti[best].n_updates))
+				best = (int)i;
+		if (best < 0)
+			continue;
+		const struct track_info *k = &ti[best];
+		int known = 0, linked = 0;
+		for (int q = 0; q < orun->n_track_ids; q++) {
+			known |= orun->track_ids[q] == k->id;
+			linked |= k->prev_id && orun->track_ids[q] == k->prev_id;
+		}
+		if (!known) {
+			/* A new number for this object is a break, unless the
+			 * tracker says it continues one (burnout hand-over). */
+			if (orun->n_track_ids > 0 && !linked)
+				orun->breaks++;
+			if (linked)
+				orun->handovers++;
+			if (orun->n_track_ids < 32)
+				orun->track_ids[orun->n_track_ids++] = k->id;
+		}
+		if (!orun->confirm_ns)
+			orun->confirm_ns = k->confirmed_t_ns;
+		struct sim_truth tt;
+		if (sim_truth_at(s, oi->id, k->t_ns, &tt) < 0)
+			continue;
+		struct bin *bn = &ev->bins[b];
+		double e[NB], P6[NB * NB], nees;
+		for (int a = 0; a < 3; a++) {
+			e[a] = k->est.x[a] - tt.r_ecef_m[a];
+			e[3 + a] = k->est.x[3 + a] - tt.v_ecef_m_s[a];
+		}
+		for (int a = 0; a < NB; a++)
+			for (int c = 0; c < NB; c++)
+				P6[a * NB + c] = k->est.P[a * TRACK_NX + c];
+		if (mat_spd_mahalanobis(P6, e, NB, &nees) < 0)
+			continue;
+		bn->n++;
+		bn->pos2 += e[0] * e[0] + e[1] * e[1] + e[2] * e[2];
+		bn->vel2 += e[3] * e[3] + e[4] * e[4] + e[5] * e[5];
+		bn->nees += nees;
+		int mid = tt.phase == SIM_PHASE_MIDCOURSE;
+		if (mid) {
+			bn->n_mid++;
+			bn->nees_mid += nees;
+		}
+		if (orun->pb.active) {
+			bn->pcrlb_pos2 += orun->pb.P[0] + orun->pb.P[7] + orun->pb.P[14];
+			bn->n_pcrlb++;
+		}
+		/* Impact and launch. */
+		struct track_point_pred ip, lp;
+		double imp_ecef[3];
+		struct geo_lla il = oi->impact_lla;
+		il.h_m = 0.0;
+		geo_lla_to_ecef(&il, imp_ecef);
+		if (track_info_predict(k, &ip, NULL) == 0) {
+			double miss = dist3(ip.ecef_m, imp_ecef);
+			int in = track_point_in_ellipse(&ip, imp_ecef, NULL) == 1;
+			bn->n_imp++;
+			bn->imp2 += miss * miss;
+			bn->n_cover += in;
+			if (t > oi->burnout_t_ns) {
+				bn->n_imp_post++;
+				bn->n_cover_post += in;
+			}
+			double dti = (double)(ip.t_ns - oi->impact_t_ns) * 1e-9;
+			bn->dt_imp2 += dti * dti;
+			bn->sig_t2 += ip.sigma_t_s * ip.sigma_t_s;
+			if (!orun->first_pred_ns)
+				orun->first_pred_ns = t;
+			/* PCRLB at the impact point: the bound covariance at the
+			 * true state pushed through the same transform. */
+			if (orun->pb.active && orun->pb.t_ns >= k->t_ns - 5 * MW_NS_PER_S) {
+				struct track_gauss gb;
+				memset(&gb, 0, sizeof(gb));
+				memcpy(gb.x, orun->pb.x, sizeof(orun->pb.x));
+				gb.x[TRACK_IX_K] = k->est.x[TRACK_IX_K];
+				for (int a = 0; a < NB; a++)
+					for (int c = 0; c < NB; c++)
+						gb.P[a * TRACK_NX + c] = orun->pb.P[a * NB + c];
+				gb.P[TRACK_IX_K * TRACK_NX + TRACK_IX_K] = 1e-10;
+				gb.P[TRACK_IX_AT * TRACK_NX + TRACK_IX_AT] = 1e-10;
+				struct track_point_pred bp;
+				if (track_predict_impact(&gb, orun->pb.t_ns, 7200.0, &bp) == 0) {
+					bn->imp_pcrlb2 += bp.cov_en_m2[0] + bp.cov_en_m2[3];
+					bn->n_imp_pcrlb++;
+				}
+			}
+		}
+		if (track_info_predict(k, NULL, &lp) == 0) {
+			double lecef[3];
+			struct geo_lla ll = oi->launch_lla;
+			geo_lla_to_ecef(&ll, lecef);
+			double miss = dist3(lp.ecef_m, lecef);
+			double dtl = (double)(lp.t_ns - oi->launch_t_ns) * 1e-9;
+			bn->n_launch++;
+			bn->launch2 += miss * miss;
+			bn->launch_dt2 += dtl * dtl;
+		}
+	}
+	rc = 0;
+out:
+	free(ti);
+	free(tpos);
+	free(epos);
+	free(dmat);
+	return rc;
+}
+
+static int one_run(struct eval *ev, const struct sim_scenario *sc, uint64_t seed)
+{
+	struct sim *s = NULL;
+	struct track_tracker *tr = NULL;
+	struct obj_run *orun = NULL;
+	struct claim *cl = NULL;
+	size_t ncl = 0, capcl = 0;
+	int rc = sim_new(sc, seed, &s);
+	if (rc < 0) {
+		fprintf(stderr, "mwlink eval: sim_new: %s\n", mw_strerror(rc));
+		return rc;
+	}
+	rc = track_tracker_new(&ev->tcfg, NULL, &tr);
+	if (rc < 0)
+		goto out;
+	size_t nobj = sim_object_count(s);
+	orun = calloc(nobj ? nobj : 1, sizeof(*orun));
+	if (!orun) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	const mw_time_ns step_ns = mw_time_from_s(ev->step_s);
+	mw_time_ns t0 = -1, last_scored = INT64_MIN;
+	struct sim_event e;
+	for (;;) {
+		rc = sim_next(s, &e);
+		if (rc < 0)
+			goto out;
+		if (rc == 0)
+			break;
+		if (e.type == SIM_EV_TRUTH) {
+			mw_time_ns t = e.truth.t_ns;
+			if (t0 < 0)
+				t0 = t;
+			if (t != last_scored && (t - t0) % step_ns == 0) {
+				rc = track_tracker_flush(tr);
+				if (rc < 0)
+					goto out;
+				rc = score_time(ev, s, tr, orun, t, t0, &cl, &ncl, &capcl);
+				if (rc < 0)
+					goto out;
+				last_scored = t;
+			}
+			continue;
+		}
+		if (e.type != SIM_EV_OBS)
+			continue;
+		if (t0 < 0)
+			t0 = e.obs.t_ns;
+		if (e.obs.truth_id) {
+			int o = find_obj(s, e.obs.truth_id);
+			if (o >= 0) {
+				if (!orun[o].first_obs_ns)
+					orun[o].first_obs_ns = e.obs.t_ns;
+				struct sim_truth tt;
+				if (sim_truth_at(s, e.obs.truth_id, e.obs.t_ns, &tt) == 0) {
+					double xt[NB];
+					memcpy(xt, tt.r_ecef_m, sizeof(tt.r_ecef_m));
+					memcpy(xt + 3, tt.v_ecef_m_s, sizeof(tt.v_ecef_m_s));
+					(void)pcrlb_update(&orun[o].pb, &ev->tcfg, &e.obs, xt);
+				}
+			}
+		}
+		rc = track_tracker_process(tr, &e.obs);
+		if (rc < 0 && rc != -EINVAL && rc != -ENOSPC)
+			goto out;
+	}
+	rc = track_tracker_flush(tr);
+	if (rc < 0)
+		goto out;
+	for (size_t o = 0; o < nobj; o++) {
+		ev->n_objects_total++;
+		if (orun[o].confirm_ns && orun[o].first_obs_ns) {
+			ev->n_confirmed++;
+			ev->confirm_lat_sum +=
+			    (double)(orun[o].confirm_ns - orun[o].first_obs_ns) * 1e-9;
+		}
+		if (orun[o].first_pred_ns && orun[o].first_obs_ns) {
+			ev->n_predicted++;
+			ev->pred_lat_sum +=
+			    (double)(orun[o].first_pred_ns - orun[o].first_obs_ns) * 1e-9;
+		}
+		ev->breaks += orun[o].breaks;
+		ev->handovers += orun[o].handovers;
+	}
+	rc = 0;
+out:
+	free(cl);
+	free(orun);
+	track_tracker_free(tr);
+	sim_free(s);
+	return rc;
+}
+
+/* ---- report ---- */
+
+static int report(struct eval *ev)
+{
+	json_t *root = json_object();
+	json_t *jb = json_array();
+	if (!root || !jb)
+		return -ENOMEM;
+	printf("mwlink eval %s: %d runs, bins of %.0f s since launch\n", ev->scenario, ev->runs,
+	       ev->step_s);
+	printf("%6s %5s %10s %9s %7s %15s %7s %15s %9s %9s %9s %12s %8s %8s %9s\n", "t_s", "n",
+	       "pos_rmse", "vel_rmse", "ANEES", "95% bounds", "ANEESmid", "95% bounds(mid)",
+	       "pcrlb_pos", "imp_rms", "imp_pcrlb", "cover95", "dtI_rms", "sigI_rms", "launch_rms");
+	int anees_mid_in = 0, anees_mid_bins = 0, cover_ok = 0, cover_bins = 0;
+	for (int b = 0; b < MAX_BINS; b++) {
+		const struct bin *x = &ev->bins[b];
+		if (!x->n)
+			continue;
+		double lo = NAN, hi = NAN, lom = NAN, him = NAN;
+		track_anees_bounds(6, x->n, 0.95, &lo, &hi);
+		if (x->n_mid)
+			track_anees_bounds(6, x->n_mid, 0.95, &lom, &him);
+		double anees = x->nees / x->n, anees_mid = x->n_mid ? x->nees_mid / x->n_mid : NAN;
+		if (x->n_mid >= 2) {
+			anees_mid_bins++;
+			anees_mid_in += anees_mid >= lom && anees_mid <= him;
+		}
+		double cover = x->n_imp ? (double)x->n_cover / x->n_imp : NAN;
+		double cover_post = x->n_imp_post ? (double)x->n_cover_post / x->n_imp_post : NAN;
+		if (x->n_imp_post >= 10) {
+			cover_bins++;
+			cover_ok += cover_post >= 0.90 && cover_post <= 0.98;
+		}
+		double pcrlb = x->n_pcrlb ? sqrt(x->pcrlb_pos2 / x->n_pcrlb) : NAN;
+		double imp = x->n_imp ? sqrt(x->imp2 / x->n_imp) : NAN;
+		double impb = x->n_imp_pcrlb ? sqrt(x->imp_pcrlb2 / x->n_imp_pcrlb) : NAN;
+		double dti = x->n_imp ? sqrt(x->dt_imp2 / x->n_imp) : NAN;
+		double sgi = x->n_imp ? sqrt(x->sig_t2 / x->n_imp) : NAN;
+		double lau = x->n_launch ? sqrt(x->launch2 / x->n_launch) : NAN;
+		char cov[32];
+		snprintf(cov, sizeof(cov), "%d/%d", x->n_cover, x->n_imp);
+		printf("%6.0f %5d %10.1f %9.2f %7.2f [%5.2f,%6.2f] %7.2f [%5.2f,%6.2f] %9.1f %9.0f "
+		       "%9.0f %12s %8.2f %8.2f %9.0f\n",
+		       b * ev->step_s, x->n, sqrt(x->pos2 / x->n), sqrt(x->vel2 / x->n), anees, lo,
+		       hi, anees_mid, lom, him, pcrlb, imp, impb, cov, dti, sgi, lau);
+		json_t *o = json_pack("{s:f,s:i,s:f,s:f,s:f,s:f,s:f,s:i}", "t_since_launch_s",
+		                      b * ev->step_s, "n", x->n, "pos_rmse_m", sqrt(x->pos2 / x->n),
+		                      "vel_rmse_m_s", sqrt(x->vel2 / x->n), "anees", anees,
+		                      "anees_lo", lo, "anees_hi", hi, "n_midcourse", x->n_mid);
+		if (!o)
+			return -ENOMEM;
+		if (x->n_mid) {
+			json_object_set_new(o, "anees_midcourse", json_real(anees_mid));
+			json_object_set_new(o, "anees_midcourse_lo", json_real(lom));
+			json_object_set_new(o, "anees_midcourse_hi", json_real(him));
+		}
+		if (x->n_pcrlb)
+			json_object_set_new(o, "pcrlb_pos_m", json_real(pcrlb));
+		json_object_set_new(o, "n_impact", json_integer(x->n_imp));
+		if (x->n_imp) {
+			json_object_set_new(o, "impact_rms_m", json_real(imp));
+			json_object_set_new(o, "impact_cover95", json_real(cover));
+			json_object_set_new(o, "impact_time_rms_s", json_real(dti));
+			json_object_set_new(o, "impact_sigma_t_rms_s", json_real(sgi));
+		}
+		if (x->n_imp_post)
+			json_object_set_new(o, "impact_cover95_after_burnout",
+			                    json_real(cover_post));
+		if (x->n_imp_pcrlb)
+			json_object_set_new(o, "impact_pcrlb_m", json_real(impb));
+		if (x->n_launch) {
+			json_object_set_new(o, "launch_rms_m", json_real(lau));
+			json_object_set_new(o, "launch_time_rms_s",
+			                    json_real(sqrt(x->launch_dt2 / x->n_launch)));
+		}
+		json_array_append_new(jb, o);
+	}
+	json_t *jg = json_array();
+	for (int b = 0; b < MAX_BINS; b++)
+		if (ev->gbins[b].n_gospa)
+			json_array_append_new(
+			    jg, json_pack("{s:f,s:f}", "t_s", b * ev->step_s, "gospa_m",
+			                  ev->gbins[b].gospa / ev->gbins[b].n_gospa));
+	double gsum = 0;
+	int gn = 0;
+	for (int b = 0; b < MAX_BINS; b++) {
+		gsum += ev->gbins[b].gospa;
+		gn += ev->gbins[b].n_gospa;
+	}
+	double conf_lat = ev->n_confirmed ? ev->confirm_lat_sum / ev->n_confirmed : NAN;
+	double pred_lat = ev->n_predicted ? ev->pred_lat_sum / ev->n_predicted : NAN;
+	printf("objects %d: confirmed %d (mean %.1f s from first observation), impact predicted "
+	       "%d (mean %.1f s)\n",
+	       ev->n_objects_total, ev->n_confirmed, conf_lat, ev->n_predicted, pred_lat);
+	printf("track breaks %d (and %d burnout hand-overs to a linked number), swaps %d, mean "
+	       "GOSPA %.0f m (c = %.0f m)\n",
+	       ev->breaks, ev->handovers, ev->swaps, gn ? gsum / gn : NAN, GOSPA_C_M);
+	printf("midcourse ANEES inside 95%% bounds in %d of %d bins; 95%%-ellipse coverage after "
+	       "burnout in [0.90, 0.98] in %d of %d bins (with >= 10 predictions)\n",
+	       anees_mid_in, anees_mid_bins, cover_ok, cover_bins);
+	json_object_set_new(root, "scenario", json_string(ev->scenario));
+	json_object_set_new(root, "runs", json_integer(ev->runs));
+	json_object_set_new(root, "step_s", json_real(ev->step_s));
+	json_object_set_new(root, "bins", jb);
+	json_object_set_new(root, "gospa", jg);
+	json_object_set_new(root, "summary",
+	                    json_pack("{s:i,s:i,s:f,s:i,s:f,s:i,s:i,s:i,s:f,s:i,s:i,s:i,s:i}",
+	                              "objects", ev->n_objects_total, "confirmed", ev->n_confirmed,
+	                              "time_to_confirm_mean_s", conf_lat, "impact_predicted",
+	                              ev->n_predicted, "time_to_first_impact_prediction_mean_s",
+	                              pred_lat, "track_breaks", ev->breaks, "handovers",
+	                              ev->handovers, "swaps", ev->swaps, "gospa_mean_m",
+	                              gn ? gsum / gn : 0.0, "anees_midcourse_bins_inside",
+	                              anees_mid_in, "anees_midcourse_bins", anees_mid_bins,
+	                              "coverage_bins_ok", cover_ok, "coverage_bins", cover_bins));
+	int rc = 0;
+	if (ev->json_path && json_dump_file(root, ev->json_path, JSON_INDENT(1) | JSON_SORT_KEYS)) {
+		fprintf(stderr, "mwlink eval: cannot write %s\n", ev->json_path);
+		rc = -EIO;
+	}
+	json_decref(root);
+	return rc;
+}
+
+static int parse_pos(const char *what, const char *s, double lo, double hi, double *out)
+{
+	char *end = NULL;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || *end || errno || !isfinite(v) || v < lo || v > hi) {
+		fprintf(stderr, "mwlink eval: %s: expected a number in [%g, %g], got '%s'\n", what,
+		        lo, hi, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int cmd_eval(int argc, char **argv)
+{
+	struct eval *ev = calloc(1, sizeof(*ev));
+	if (!ev)
+		return 1;
+	ev->runs = 10;
+	ev->step_s = 10.0;
+	track_config_default(&ev->tcfg);
+	int status = 2;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		double v;
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			eval_usage(stdout);
+			status = 0;
+			goto out;
+		} else if (!strcmp(a, "--runs") && i + 1 < argc) {
+			if (parse_pos("--runs", argv[++i], 1, 100000, &v))
+				goto out;
+			ev->runs = (int)v;
+		} else if (!strcmp(a, "--step") && i + 1 < argc) {
+			if (parse_pos("--step", argv[++i], 1, 600, &v))
+				goto out;
+			ev->step_s = v;
+		} else if (!strcmp(a, "--seed") && i + 1 < argc) {
+			if (parse_pos("--seed", argv[++i], 1, 9e15, &v))
+				goto out;
+			ev->seed = (uint64_t)v;
+			ev->seed_set = 1;
+		} else if (!strcmp(a, "--json") && i + 1 < argc) {
+			ev->json_path = argv[++i];
+		} else if (a[0] == '-') {
+			fprintf(stderr, "mwlink eval: unknown or incomplete option '%s'\n", a);
+			eval_usage(stderr);
+			goto out;
+		} else if (!ev->scenario) {
+			ev->scenario = a;
+		} else {
+			fprintf(stderr, "mwlink eval: more than one scenario ('%s')\n", a);
+			goto out;
+		}
+	}
+	if (!ev->scenario) {
+		fprintf(stderr, "mwlink eval: no SCENARIO given\n");
+		eval_usage(stderr);
+		goto out;
+	}
+	struct sim_scenario *sc = NULL;
+	struct mw_errbuf err = {{0}};
+	int rc = sim_scenario_load(ev->scenario, &sc, &err);
+	if (rc < 0) {
+		fprintf(stderr, "mwlink eval: %s\n", err.msg[0] ? err.msg : mw_strerror(rc));
+		status = 1;
+		goto out;
+	}
+	uint64_t base = ev->seed_set ? ev->seed : sim_scenario_seed(sc);
+	status = 0;
+	for (int r = 0; r < ev->runs; r++) {
+		uint64_t seed = base + (uint64_t)r;
+		if (seed == 0)
+			seed = UINT64_C(0x9e3779b97f4a7c15);
+		fprintf(stderr, "mwlink eval: run %d/%d (seed %" PRIu64 ")\n", r + 1, ev->runs,
+		        seed);
+		rc = one_run(ev, sc, seed);
+		if (rc < 0) {
+			fprintf(stderr, "mwlink eval: run %d failed: %s\n", r + 1, mw_strerror(rc));
+			status = 1;
+			break;
+		}
+	}
+	sim_scenario_free(sc);
+	if (status == 0 && report(ev) < 0)
+		status = 1;
+out:
+	free(ev);
+	return status;
+}

@@ -1,0 +1,76 @@
+/*
+ * track/imm.h - interacting multiple model (IMM) estimator with two
+ * unscented filters on the same state and dynamics that differ in their
+ * process noise:
+ *
+ *   TRACK_MODE_BALLISTIC  gravity + drag, small white acceleration; the
+ *                         thrust component aT of the state is unused: at
+ *                         every mixing it is reset to 0 with variance
+ *                         sigma_at0^2 (the thrust a boost would start with)
+ *   TRACK_MODE_BOOST      the same plus thrust aT along the velocity (a
+ *                         random walk) and a larger white acceleration for
+ *                         steering and staging
+ *
+ * Mode switching is a continuous-time Markov chain: over dt the
+ * probability of staying in boost is exp(-dt / tau_boost_s) and of
+ * staying ballistic exp(-dt / tau_ballistic_s). The cycle is the
+ * standard one (Blom & Bar-Shalom 1988): mix, predict each model,
+ * update each model, re-weight the modes by their likelihoods.
+ */
+#ifndef MW_TRACK_IMM_H
+#define MW_TRACK_IMM_H
+
+#include "track/ukf.h"
+
+enum track_mode { TRACK_MODE_BALLISTIC = 0, TRACK_MODE_BOOST = 1, TRACK_N_MODES = 2 };
+
+struct track_imm_cfg {
+	struct track_motion motion[TRACK_N_MODES];
+	double sigma_at0_m_s2; /* thrust uncertainty on entering boost */
+	double tau_boost_s;
+	double tau_ballistic_s;
+};
+
+struct track_imm {
+	double mu[TRACK_N_MODES]; /* mode probabilities, sum 1 */
+	struct track_gauss m[TRACK_N_MODES];
+};
+
+/* Mix and predict every model over dt_s; out->mu are the predicted mode
+ * probabilities. */
+int track_imm_predict(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
+                      struct track_imm *out);
+
+/*
+ * Association statistics of a measurement against the IMM prediction.
+ * The prediction is a mixture (after burnout, say, the boost model
+ * extrapolates the thrust and the ballistic one does not, hundreds of
+ * metres apart): a single moment-matched Gaussian would gate out the
+ * truth sitting on the less probable mode, so the gate is the union of
+ * the models' gates and the cost is the mixture's likelihood:
+ *   d2     = min_j d2_j                                (gate: d2 <= chi2)
+ *   cost   = -2 ln sum_j mu_j exp(-(d2_j + ln det S_j)/2)
+ *   logdet = -2 ln sum_j mu_j exp(-(ln det S_j)/2)     (cost at d2_j = 0;
+ *            the "miss" cost of a gate g is g + logdet)
+ * For one model these are d2, d2 + ln det S and ln det S.
+ */
+struct track_imm_gate {
+	double d2;
+	double cost;
+	double logdet;
+};
+
+/* Per-model predicted measurements (zp[] feed track_imm_update) and the
+ * association statistics (gate may be NULL). */
+int track_imm_zpredict(const struct track_imm *pred, const struct track_meas *m,
+                       struct track_zpred zp[TRACK_N_MODES], struct track_imm_gate *gate);
+
+/* Update every model with m; re-weight modes. nis (may be NULL) is the
+ * mixture's normalised innovation squared. */
+int track_imm_update(const struct track_imm *pred, const struct track_zpred zp[TRACK_N_MODES],
+                     const struct track_meas *m, struct track_imm *out);
+
+/* Moment-matched single Gaussian of the mixture. */
+void track_imm_combine(const struct track_imm *imm, struct track_gauss *out);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * track/meas.h - measurement models for the observations of core/obs.h.
+ *
+ *   radar  z = [range_m, az_rad, el_rad (, range_rate_m_s)] in the
+ *          sensor's local ENU frame at its geodetic position; az from
+ *          north clockwise in [0, 2pi), el = atan2(up, horizontal).
+ *          range rate = (r - s) . v / |r - s| (sensor fixed in ECEF).
+ *   LOS    z = [los_x_rad, los_y_rad] = [atan2(s0, s2), atan2(s1, s2)]
+ *          with s = F (r - s_sensor), F = obs.frame_ecef (rows = sensor
+ *          axes in ECEF); valid only for s2 > 0.
+ *
+ * Angles wrap: residuals are always formed with track_meas_residual(),
+ * which wraps every angular component into (-pi, pi].
+ */
+#ifndef MW_TRACK_MEAS_H
+#define MW_TRACK_MEAS_H
+
+#include <stdbool.h>
+
+#include "core/obs.h"
+#include "track/model.h"
+
+#define TRACK_NZ_MAX 4
+
+/* An observation prepared for the filter (sensor geometry precomputed). */
+struct track_meas {
+	enum mw_obs_kind kind;
+	int nz;
+	double z[TRACK_NZ_MAX];
+	double r_var[TRACK_NZ_MAX]; /* R is diagonal: variances */
+	bool is_angle[TRACK_NZ_MAX];
+	double sensor_ecef_m[3];
+	double rot[3][3]; /* ECEF -> ENU (radar) or sensor frame (LOS) */
+};
+
+/*
+ * Check an observation (finite values, positive plausible sigmas,
+ * angles in range, orthonormal LOS frame) and prepare it. -EINVAL if the
+ * observation is malformed (a counted input error, not an assert).
+ */
+int track_meas_prepare(const struct mw_obs *obs, struct track_meas *m);
+
+/* z = h(x). -EDOM where the model is undefined (zero range, LOS behind). */
+int track_meas_h(const struct track_meas *m, const double x[TRACK_NX], double z[TRACK_NZ_MAX]);
+
+/* d = a - b with angular components wrapped into (-pi, pi]. */
+void track_meas_residual(const struct track_meas *m, const double *a, const double *b, double *d);
+
+/* Wrap an angle into (-pi, pi]. */
+double track_wrap_pi(double a);
+
+#endif

@@ -1,0 +1,274 @@
+/*
+ * track/model.c - ballistic motion in ECEF: gravity (mu + J2), Earth
+ * rotation terms, drag with an estimated inverse ballistic coefficient,
+ * RK4 propagation, process noise. See model.h for the equations.
+ *
+ * Invariants:
+ *  1. Pure functions of their arguments; no state.
+ *  2. A propagation either returns 0 with a finite result or a negative
+ *     code with the output untouched.
+ */
+#include "track/model.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "geo/geo.h"
+
+#define DRAG_CEILING_M 300e3 /* rho(300 km) ~ 2e-11 kg/m^3: drag < 1e-6 m/s^2 */
+
+double track_model_height_m(const double r[3])
+{
+	double rn = sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
+	if (rn - GEO_WGS84_B_M > DRAG_CEILING_M)
+		return rn - GEO_WGS84_A_M;
+	struct geo_lla lla;
+	if (geo_ecef_to_lla(r, &lla) < 0)
+		return rn - GEO_WGS84_A_M;
+	return lla.h_m;
+}
+
+int track_model_accel(const double x[TRACK_NX], int thrust, double a[3])
+{
+	int rc = geo_accel_ecef(x, x + 3, a);
+	if (rc < 0)
+		return rc;
+	double rn = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+	if (rn - GEO_WGS84_B_M < DRAG_CEILING_M && x[6] != 0.0) {
+		double h = track_model_height_m(x);
+		double rho = h < -4000.0 ? geo_air_density(-4000.0) : geo_air_density(h);
+		double vn = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
+		double k = -0.5 * rho * x[6] * TRACK_THETA_UNIT * vn;
+		a[0] += k * x[3];
+		a[1] += k * x[4];
+		a[2] += k * x[5];
+	}
+	if (thrust) {
+		double vn = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
+		if (vn > 1.0)
+			for (int i = 0; i < 3; i++)
+				a[i] += x[TRACK_IX_AT] * x[3 + i] / vn;
+	}
+	if (!isfinite(a[0]) || !isfinite(a[1]) || !isfinite(a[2]))
+		return -EDOM;
+	return 0;
+}
+
+static double step_for(const double x[TRACK_NX])
+{
+	double rn = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+	double h = rn - GEO_WGS84_A_M; /* <= geodetic height: conservative */
+	if (h > 300e3)
+		return 10.0;
+	if (h > 80e3)
+		return 2.0;
+	return 0.5;
+}
+
+static int deriv(const double x[TRACK_NX], int thrust, double d[TRACK_NX])
+{
+	double a[3];
+	int rc = track_model_accel(x, thrust, a);
+	if (rc < 0)
+		return rc;
+	d[0] = x[3];
+	d[1] = x[4];
+	d[2] = x[5];
+	d[3] = a[0];
+	d[4] = a[1];
+	d[5] = a[2];
+	d[6] = 0.0;
+	d[7] = 0.0;
+	return 0;
+}
+
+int track_model_propagate(const double x[TRACK_NX], double dt_s, int thrust, double out[TRACK_NX])
+{
+	double y[TRACK_NX], k1[TRACK_NX], k2[TRACK_NX], k3[TRACK_NX], k4[TRACK_NX], t[TRACK_NX];
+	if (!isfinite(dt_s))
+		return -EINVAL;
+	memcpy(y, x, sizeof(y));
+	double rem = fabs(dt_s), sgn = dt_s < 0 ? -1.0 : 1.0;
+	int guard = 0;
+	while (rem > 0.0) {
+		double h = step_for(y);
+		if (h > rem)
+			h = rem;
+		/* Avoid a sliver of a last step. */
+		if (rem - h < 1e-6)
+			h = rem;
+		double hs = h * sgn;
+		int rc = deriv(y, thrust, k1);
+		for (int i = 0; i < TRACK_NX && rc == 0; i++)
+			t[i] = y[i] + 0.5 * hs * k1[i];
+		if (rc == 0)
+			rc = deriv(t, thrust, k2);
+		for (int i = 0; i < TRACK_NX && rc == 0; i++)
+			t[i] = y[i] + 0.5 * hs * k2[i];
+		if (rc == 0)
+			rc = deriv(t, thrust, k3);
+		for (int i = 0; i < TRACK_NX && rc == 0; i++)
+			t[i] = y[i] + hs * k3[i];
+		if (rc == 0)
+			rc = deriv(t, thrust, k4);
+		if (rc < 0)
+			return rc;
+		for (int i = 0; i < TRACK_NX; i++)
+			y[i] += hs / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
+		rem -= h;
+		if (++guard > 10000000)
+			return -EDOM;
+	}
+	for (int i = 0; i < TRACK_NX; i++)
+		if (!isfinite(y[i]))
+			return -EDOM;
+	memcpy(out, y, sizeof(y));
+	return 0;
+}
+
+/* A = d f / d x at x (only rows 3..5 are non-trivial; rows 0..2 are
+ * [0 I 0 0], rows 6..7 zero). Returns rows 3..5 as a 3 x TRACK_NX block. */
+static int jac_rows(const double x[TRACK_NX], int thrust, double A[3][TRACK_NX])
+{
+	double G[3][3];
+	int rc = geo_gravity_j2_jacobian(x, G);
+	if (rc < 0)
+		return rc;
+	const double w = GEO_OMEGA_E_RAD_S;
+	memset(A, 0, sizeof(double) * 3 * TRACK_NX);
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			A[i][j] = G[i][j];
+	A[0][0] += w * w;
+	A[1][1] += w * w;
+	A[0][4] += 2.0 * w;
+	A[1][3] -= 2.0 * w;
+	double vn = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
+	double rn = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+	if (rn - GEO_WGS84_B_M < DRAG_CEILING_M && x[6] != 0.0 && vn > 0.0) {
+		double rho = geo_air_density(track_model_height_m(x));
+		double c = -0.5 * rho * TRACK_THETA_UNIT;
+		for (int i = 0; i < 3; i++) {
+			for (int j = 0; j < 3; j++)
+				A[i][3 + j] +=
+				    c * x[6] * ((i == j) * vn + x[3 + i] * x[3 + j] / vn);
+			A[i][TRACK_IX_K] += c * vn * x[3 + i];
+		}
+	}
+	if (thrust && vn > 1.0) {
+		double u[3] = {x[3] / vn, x[4] / vn, x[5] / vn};
+		for (int i = 0; i < 3; i++) {
+			for (int j = 0; j < 3; j++)
+				A[i][3 + j] += x[TRACK_IX_AT] * ((i == j) - u[i] * u[j]) / vn;
+			A[i][TRACK_IX_AT] += u[i];
+		}
+	}
+	return 0;
+}
+
+/* dPhi = A Phi with A of jac_rows. */
+static void phi_deriv(double A[3][TRACK_NX], const double *Phi, double *dPhi)
+{
+	const int n = TRACK_NX;
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < n; j++)
+			dPhi[i * n + j] = Phi[(3 + i) * n + j];
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < n; j++) {
+			double s = 0.0;
+			for (int k = 0; k < n; k++)
+				s += A[i][k] * Phi[k * n + j];
+			dPhi[(3 + i) * n + j] = s;
+		}
+	for (int i = 6; i < n; i++)
+		for (int j = 0; j < n; j++)
+			dPhi[i * n + j] = 0.0;
+}
+
+int track_model_propagate_stm(const double x[TRACK_NX], double dt_s, int thrust,
+                              double out[TRACK_NX], double *Phi)
+{
+	enum { NN = TRACK_NX * TRACK_NX };
+	double y[TRACK_NX], F[NN];
+	double k[4][TRACK_NX], kp[4][NN], t[TRACK_NX], tp[NN], A[3][TRACK_NX];
+	if (!isfinite(dt_s))
+		return -EINVAL;
+	memcpy(y, x, sizeof(y));
+	memset(F, 0, sizeof(F));
+	for (int i = 0; i < TRACK_NX; i++)
+		F[i * TRACK_NX + i] = 1.0;
+	double rem = fabs(dt_s), sgn = dt_s < 0 ? -1.0 : 1.0;
+	while (rem > 0.0) {
+		double h = step_for(y);
+		if (h > rem || rem - h < 1e-6)
+			h = rem;
+		double hs = h * sgn;
+		for (int st = 0; st < 4; st++) {
+			double c = st == 0 ? 0.0 : (st == 3 ? 1.0 : 0.5);
+			for (int i = 0; i < TRACK_NX; i++)
+				t[i] = y[i] + (st ? c * hs * k[st - 1][i] : 0.0);
+			for (int i = 0; i < NN; i++)
+				tp[i] = F[i] + (st ? c * hs * kp[st - 1][i] : 0.0);
+			int rc = deriv(t, thrust, k[st]);
+			if (rc == 0)
+				rc = jac_rows(t, thrust, A);
+			if (rc < 0)
+				return rc;
+			phi_deriv(A, tp, kp[st]);
+		}
+		for (int i = 0; i < TRACK_NX; i++)
+			y[i] += hs / 6.0 * (k[0][i] + 2.0 * k[1][i] + 2.0 * k[2][i] + k[3][i]);
+		for (int i = 0; i < NN; i++)
+			F[i] += hs / 6.0 * (kp[0][i] + 2.0 * kp[1][i] + 2.0 * kp[2][i] + kp[3][i]);
+		rem -= h;
+	}
+	for (int i = 0; i < TRACK_NX; i++)
+		if (!isfinite(y[i]))
+			return -EDOM;
+	memcpy(out, y, sizeof(y));
+	memcpy(Phi, F, sizeof(F));
+	return 0;
+}
+
+void track_model_add_q(double *P, double dt_s, const struct track_motion *mo)
+{
+	double dt = fabs(dt_s);
+	double qrr = mo->q_acc_m2_s3 * dt * dt * dt / 3.0;
+	double qrv = mo->q_acc_m2_s3 * dt * dt / 2.0;
+	double qvv = mo->q_acc_m2_s3 * dt;
+	for (int k = 0; k < 3; k++) {
+		P[k * TRACK_NX + k] += qrr;
+		P[k * TRACK_NX + k + 3] += qrv;
+		P[(k + 3) * TRACK_NX + k] += qrv;
+		P[(k + 3) * TRACK_NX + k + 3] += qvv;
+	}
+	P[TRACK_IX_K * TRACK_NX + TRACK_IX_K] += mo->q_k * dt;
+	P[TRACK_IX_AT * TRACK_NX + TRACK_IX_AT] += mo->q_at_m2_s5 * dt;
+}
+
+int track_model_stm(const double x[TRACK_NX], double dt_s, int n, double *Phi)
+{
+	static const double step[TRACK_NX] = {1.0, 1.0, 1.0, 1e-3, 1e-3, 1e-3, 1e-3, 1e-3};
+	if (n != 6 && n != 7)
+		return -EINVAL;
+	double col[TRACK_NX][TRACK_NX];
+	for (int j = 0; j < n; j++) {
+		double xp[TRACK_NX], xm[TRACK_NX], yp[TRACK_NX], ym[TRACK_NX];
+		memcpy(xp, x, sizeof(xp));
+		memcpy(xm, x, sizeof(xm));
+		xp[j] += step[j];
+		xm[j] -= step[j];
+		int rc = track_model_propagate(xp, dt_s, 0, yp);
+		if (rc == 0)
+			rc = track_model_propagate(xm, dt_s, 0, ym);
+		if (rc < 0)
+			return rc;
+		for (int i = 0; i < n; i++)
+			col[j][i] = (yp[i] - ym[i]) / (2.0 * step[j]);
+	}
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < n; j++)
+			Phi[i * n + j] = col[j][i];
+	return 0;
+}

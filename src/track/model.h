@@ -1,0 +1,82 @@
+/*
+ * track/model.h - the motion model of a ballistic object in ECEF.
+ *
+ * State (TRACK_NX = 8): x = [r_ecef_m(3), v_ecef_m_s(3), k, aT_m_s2]
+ * where theta = k * TRACK_THETA_UNIT = 1/beta = C_D A / m (m^2/kg) is the
+ * inverse ballistic coefficient (k is scaled, beta = 10,000 kg/m^2 is
+ * k = 1, so that its variance is of the order of the others' and the
+ * covariance stays well conditioned) and aT is the thrust acceleration,
+ * used only by the thrusting (boost) model, along the velocity (a
+ * gravity turn):
+ *
+ *   dr/dt = v
+ *   dv/dt = g_J2(r) - w x (w x r) - 2 w x v          (geo_accel_ecef)
+ *           - 0.5 rho(h) theta |v| v                   (drag; v is relative
+ *                                                       to the co-rotating air)
+ *           + aT v/|v|                                 (thrust, boost model only)
+ *   dk/dt = 0, daT/dt = 0 (+ random walks)
+ *
+ * Propagation is classical fourth-order Runge-Kutta with a step chosen
+ * from the altitude of the propagated point (10 s above 300 km, 2 s above
+ * 80 km, 0.5 s below) so that drag is resolved; negative intervals
+ * (back-propagation) use the same steps backwards.
+ *
+ * Process noise is additive white acceleration of spectral density q
+ * (m^2/s^3) on each ECEF axis plus random walks of density q_k on k and
+ * q_at on aT, integrated exactly for the kinematic part over dt:
+ *   Q_rr = q dt^3/3, Q_rv = q dt^2/2, Q_vv = q dt, Q_kk = q_k dt,
+ *   Q_aa = q_at dt.
+ */
+
+#ifndef MW_TRACK_MODEL_H
+#define MW_TRACK_MODEL_H
+
+#define TRACK_NX         8
+#define TRACK_IX_K       6
+#define TRACK_IX_AT      7
+#define TRACK_THETA_UNIT 1e-4 /* m^2/kg per unit of x[6] */
+
+/* One motion model: thrusting or not, and its process noise densities. */
+struct track_motion {
+	int thrust;         /* 1: aT acts along v; 0: aT is ignored */
+	double q_acc_m2_s3; /* white acceleration, each axis */
+	double q_k;         /* (units of k)^2 / s */
+	double q_at_m2_s5;  /* thrust random walk */
+};
+
+/* Acceleration (m/s^2) of state x; -EDOM if |r| < 1 m or non-finite. */
+int track_model_accel(const double x[TRACK_NX], int thrust, double a[3]);
+
+/* Propagate x by dt_s (may be negative) into out (may alias x). */
+int track_model_propagate(const double x[TRACK_NX], double dt_s, int thrust, double out[TRACK_NX]);
+
+/* Add the process noise of an interval |dt_s| to P (TRACK_NX^2, row-major). */
+void track_model_add_q(double *P, double dt_s, const struct track_motion *mo);
+
+/*
+ * Height above the WGS84 ellipsoid (m) of an ECEF point, exact (geo) when
+ * below 300 km over the ellipsoid's polar radius, else a cheap lower
+ * bound |r| - a (the caller only needs to know that it is high).
+ */
+double track_model_height_m(const double r[3]);
+
+/*
+ * Propagate x by dt_s together with the state-transition matrix
+ * Phi = d out / d x (TRACK_NX x TRACK_NX, row-major), by RK4 on the
+ * variational equations dPhi/dt = A(x(t)) Phi with the analytic Jacobian
+ * A of the dynamics (J2 gravity gradient, rotation terms, thrust, drag
+ * with respect to v and k; the density gradient d rho / d h is left out,
+ * so callers use this only where drag is negligible).
+ */
+int track_model_propagate_stm(const double x[TRACK_NX], double dt_s, int thrust,
+                              double out[TRACK_NX], double *Phi);
+
+/*
+ * Numerical state-transition matrix Phi = d out / d x over dt_s by
+ * central differences (steps 1 m, 1e-3 m/s, 1e-3 units of k) of the
+ * non-thrusting model, over the first n = 6 or 7 components (6 holds k
+ * fixed). For the Cramer-Rao bound.
+ */
+int track_model_stm(const double x[TRACK_NX], double dt_s, int n, double *Phi);
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * track/predict.h - impact and launch point prediction.
+ *
+ * Impact: the state is propagated without thrust (during boost this is
+ * the instantaneous impact point: where the object would land if the
+ * engines stopped now) until it meets the WGS84 ellipsoid (h = 0), for
+ * each sigma point of the unscented transform of the (r, v, k)
+ * estimate (2n+1 = 15 points, alpha = 1, beta = 2, kappa = 0). The
+ * impact points are expressed in the local East-North plane at the
+ * centre point's impact; their weighted mean and covariance give the
+ * predicted impact point, its 2x2 covariance and the 95% ellipse
+ * (semi-axes sqrt(-2 ln 0.05) = 2.4477 times the square roots of the
+ * eigenvalues, orientation of the major axis clockwise from north), and
+ * the impact time with its sigma.
+ *
+ * Launch: the same transform run backwards in time to h = 0. With
+ * thrust = 1 the thrusting model of model.h is used with the estimated
+ * thrust acceleration held constant backwards (a gravity turn); the
+ * back-propagation also stops when the speed falls below 50 m/s (the
+ * vertical rise at lift-off). Limits (documented in docs/tracking.md):
+ * the real thrust acceleration grows as propellant burns, so holding it
+ * constant backwards makes the reconstructed boost too short; a
+ * ballistic back-propagation of a post-burnout state ignores the boost
+ * altogether and lands down-range of the true launch point.
+ */
+#ifndef MW_TRACK_PREDICT_H
+#define MW_TRACK_PREDICT_H
+
+#include "core/time.h"
+#include "geo/geo.h"
+#include "track/ukf.h"
+
+#define TRACK_ELLIPSE_K95 2.4477468306808166 /* sqrt(-2 ln 0.05) */
+
+struct track_point_pred {
+	mw_time_ns t_ns; /* predicted time at the surface */
+	double sigma_t_s;
+	struct geo_lla lla; /* predicted point (h = 0) */
+	double ecef_m[3];
+	double cov_en_m2[4]; /* 2x2 East-North covariance, row-major */
+	double semi_major_m; /* 95% ellipse */
+	double semi_minor_m;
+	double orient_rad; /* major axis, clockwise from north, [0, pi) */
+};
+
+/*
+ * Predict the impact of estimate g (at time t_ns). max_s bounds the
+ * flight time searched (e.g. 7200 s). Returns 0, -ERANGE if some sigma
+ * point does not reach the surface within max_s (orbit or too
+ * uncertain), -MW_ENOTSPD, -EDOM.
+ */
+int track_predict_impact(const struct track_gauss *g, mw_time_ns t_ns, double max_s,
+                         struct track_point_pred *out);
+
+/* Predict the launch point and time of g by back-propagation. */
+int track_predict_launch(const struct track_gauss *g, mw_time_ns t_ns, int thrust, double max_s,
+                         struct track_point_pred *out);
+
+/*
+ * Propagate one state to the surface (dir = +1 forward, -1 backward)
+ * within max_s; for launch (dir -1) also stop when |v| < stop_speed.
+ * On success *dt_s is the signed time taken and out the final state.
+ */
+int track_propagate_to_surface(const double x[TRACK_NX], int dir, int thrust, double max_s,
+                               double stop_speed_m_s, double *dt_s, double out[TRACK_NX]);
+
+/* Is the ECEF point p inside the 95% ellipse of pred? (local EN plane) */
+int track_point_in_ellipse(const struct track_point_pred *pred, const double p_ecef[3], double *d2);
+
+#endif

@@ -1,0 +1,1278 @@
+/*
+ * track/tracker.c - multi-target tracker: scans, gating, global nearest
+ * neighbour assignment, initiation, M-of-N confirmation, deletion and
+ * exact out-of-sequence processing (see tracker.h for the contract and
+ * the life-cycle diagram).
+ *
+ * How a scan is processed:
+ *   1. Every observation is validated and prepared (track_meas_prepare);
+ *      malformed ones are counted and dropped.
+ *   2. For every track, the base is the newest stored posterior at or
+ *      before the scan time (the newest of all for in-sequence data; an
+ *      older one for late data). Tracks without one are not eligible.
+ *   3. A cheap conservative pre-gate in ECEF (extrapolated position vs
+ *      the observation's point or ray, with 5-sigma + 50 m/s^2 slack)
+ *      picks candidate observations; radar scans are sorted by ECEF x so
+ *      that a track only looks at a window of them.
+ *   4. Each candidate pair gets every IMM model's predicted measurement;
+ *      the pair is kept if some model gates it (d^2 <= chi2_nz(gate_prob))
+ *      with cost -2 ln sum_j mu_j N_j (the mixture likelihood up to a
+ *      constant; for one model d^2 + ln det S), see track_imm_gate.
+ *   5. Tracks and observations linked by kept pairs form clusters
+ *      (union-find); each cluster is an optimal 2-D assignment (assign.c)
+ *      with one "miss" column per track costing chi2 + the mixture's
+ *      ln det term, so a track takes an observation only when that is
+ *      cheaper than taking none.
+ *   6. Assigned pairs are filtered: in-sequence ones by one IMM update;
+ *      late ones by inserting the measurement into the track's history
+ *      and re-running the updates after it (exact OOSM).
+ *   7. Unassigned radar observations no older than max_init_lag_s start
+ *      tentative tracks (single-point start: position and its covariance
+ *      by the unscented transform of (range, az, el); velocity prior of
+ *      init_sigma_v_m_s per axis, with the range rate where given).
+ *      Unassigned lines of sight are paired with pooled ones of other
+ *      sensors (2-D assignment on the rays' normalised miss distance) and
+ *      a pair starts a track by triangulation; unpaired ones are pooled
+ *      for los_pair_window_s.
+ *   8. Track management: M-of-N confirmation, deletions (tracker.h).
+ *
+ * Invariants:
+ *  1. Deterministic: tracks are kept in creation order, clusters are
+ *     processed in order of their smallest track index, and nothing
+ *     depends on pointer values, clocks or hash order.
+ *  2. A track's history is sorted by time, holds 1..history_len entries,
+ *     and entry k holds the posterior after applying entry k's
+ *     measurement to entry k-1's posterior (entry 0: the start state).
+ *  3. All memory is allocated in track_tracker_new() except the per-scan
+ *     pair list and cluster matrices, which are bounded by max_tracks x
+ *     max_scan_obs and grow geometrically (never shrink).
+ */
+#include "track/tracker.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "geo/geo.h"
+#include "mat/mat.h"
+#include "track/assign.h"
+#include "track/meas.h"
+#include "track/predict.h"
+#include "track/stats.h"
+
+#define N TRACK_NX
+
+struct hist {
+	mw_time_ns t_ns;
+	struct track_imm post;
+	struct track_meas m;
+	uint32_t truth_id;
+};
+
+struct trk {
+	uint32_t id;
+	enum track_state state;
+	mw_time_ns first_t_ns, confirmed_t_ns;
+	uint64_t slot_hits; /* bit s: at least one update in slot s since first_t_ns */
+	uint32_t n_updates;
+	uint32_t truth_id;
+	uint32_t prev_id;
+	int del; /* scratch of manage() */
+	int has_boost_est;
+	mw_time_ns boost_est_t_ns;
+	struct track_gauss boost_est;
+	int h_count;
+	struct hist h[]; /* history_len entries */
+};
+
+struct los_entry {
+	struct mw_obs obs;
+	struct track_meas m;
+	double dir[3]; /* unit ray, ECEF */
+};
+
+struct pair {
+	int trk, obs;
+	double cost;
+	struct track_zpred zp[TRACK_N_MODES]; /* reused by the update */
+};
+
+struct track_tracker {
+	struct track_config cfg;
+	struct mw_log *log;
+	double gate[TRACK_NZ_MAX + 1];
+	mw_time_ns now_ns;
+	uint32_t next_id;
+	struct track_counters ctr;
+
+	struct trk **trk;
+	size_t n_trk;
+
+	/* pending scan */
+	struct mw_obs *pend;
+	size_t n_pend;
+
+	/* per-scan scratch */
+	struct track_meas *meas;
+	int *meas_ok;
+	double (*obs_pt)[3]; /* radar: ECEF point; LOS: unit ray direction */
+	double *obs_sig_m;   /* radar: position sigma scale; LOS: angle sigma */
+	int *obs_order;      /* radar obs sorted by obs_pt x */
+	int *obs_assigned;   /* track index or -1 */
+	int *obs_pair;       /* index of the assigned pair in pairs */
+	int *trk_base;       /* base history index or -1 */
+	struct track_imm *pred;
+	double *trk_miss; /* miss cost */
+	int *trk_pred_ok;
+	struct pair *pairs;
+	size_t n_pairs, cap_pairs;
+	int *uf; /* union-find over n_trk + n_obs nodes */
+	int *cl_rows, *cl_cols, *col_map;
+	double *cl_cost;
+	size_t cap_cl_cost;
+	int *cl_sol;
+	struct track_assign_ws ws;
+
+	/* unassigned lines of sight awaiting a partner (oldest first) */
+	struct los_entry *pool;
+	size_t n_pool;
+};
+
+static const char *const state_names[] = {
+    [TRACK_TENTATIVE] = "tentative", [TRACK_CONFIRMED] = "confirmed"};
+static const char *const phase_names[] = {[TRACK_PHASE_BOOST] = "boost",
+                                          [TRACK_PHASE_MIDCOURSE] = "midcourse",
+                                          [TRACK_PHASE_TERMINAL] = "terminal"};
+
+const char *track_state_str(enum track_state s)
+{
+	return (s == TRACK_TENTATIVE || s == TRACK_CONFIRMED) ? state_names[s] : "?";
+}
+
+const char *track_phase_str(enum track_phase p)
+{
+	return (p >= TRACK_PHASE_BOOST && p <= TRACK_PHASE_TERMINAL) ? phase_names[p] : "?";
+}
+
+void track_config_default(struct track_config *c)
+{
+	*c = (struct track_config){
+	    .max_tracks = 4096,
+	    .max_scan_obs = 4096,
+	    .history_len = 16,
+	    .gate_prob = 0.9999,
+	    .confirm_m = 3,
+	    .confirm_n = 8,
+	    .slot_s = 1.0,
+	    .coast_max_s = 30.0,
+	    .max_age_s = 7200.0,
+	    .max_init_lag_s = 2.0,
+	    .init_sigma_v_m_s = 3000.0,
+	    .init_k = 1.0,
+	    .init_sigma_k = 1.0,
+	    .init_at_m_s2 = 0.0,
+	    .init_sigma_at_m_s2 = 20.0,
+	    .init_mu_boost = 0.5,
+	    .los_pair_window_s = 0.5,
+	    .los_pool = 256,
+	    .init_mu_boost_los = 0.9,
+	    .boost_coast_max_s = 5.0,
+	    .imm =
+	        {
+	            .motion = {{.thrust = 0, .q_acc_m2_s3 = 1e-4, .q_k = 1e-4},
+	                       {.thrust = 1, .q_acc_m2_s3 = 25.0, .q_k = 1e-4, .q_at_m2_s5 = 50.0}},
+	            .sigma_at0_m_s2 = 10.0,
+	            .tau_boost_s = 60.0,
+	            .tau_ballistic_s = 1e5,
+	        },
+	};
+}
+
+static int check_config(const struct track_config *c, struct mw_log *log)
+{
+	const char *bad = NULL;
+	if (c->max_tracks < 1 || c->max_tracks > 1000000)
+		bad = "max_tracks";
+	else if (c->max_scan_obs < 1 || c->max_scan_obs > TRACK_ASSIGN_MAX)
+		bad = "max_scan_obs";
+	else if (c->history_len < 2 || c->history_len > 1024)
+		bad = "history_len";
+	else if (!(c->gate_prob > 0.5 && c->gate_prob < 1.0))
+		bad = "gate_prob";
+	else if (c->confirm_n < 1 || c->confirm_n > 64 || c->confirm_m < 1 ||
+	         c->confirm_m > c->confirm_n)
+		bad = "confirm_m/confirm_n";
+	else if (!(c->slot_s > 0.0) || !(c->coast_max_s > 0.0) || !(c->max_age_s > 0.0) ||
+	         !(c->max_init_lag_s >= 0.0))
+		bad = "slot_s/coast_max_s/max_age_s/max_init_lag_s";
+	else if (!(c->init_sigma_v_m_s > 0.0) || !(c->init_sigma_k > 0.0) ||
+	         !(c->init_sigma_at_m_s2 > 0.0) || !isfinite(c->init_k) ||
+	         !isfinite(c->init_at_m_s2))
+		bad = "init_*";
+	else if (!(c->init_mu_boost > 0.0 && c->init_mu_boost < 1.0) ||
+	         !(c->init_mu_boost_los > 0.0 && c->init_mu_boost_los < 1.0))
+		bad = "init_mu_boost/init_mu_boost_los";
+	else if (!(c->boost_coast_max_s > 0.0))
+		bad = "boost_coast_max_s";
+	else if (!(c->los_pair_window_s >= 0.0 && c->los_pair_window_s <= 10.0) ||
+	         c->los_pool + c->max_scan_obs > TRACK_ASSIGN_MAX)
+		bad = "los_pair_window_s/los_pool (los_pool + max_scan_obs <= 8192)";
+	else if (!(c->imm.tau_boost_s > 0.0) || !(c->imm.tau_ballistic_s > 0.0) ||
+	         !(c->imm.sigma_at0_m_s2 > 0.0))
+		bad = "imm";
+	for (int j = 0; j < TRACK_N_MODES && !bad; j++) {
+		const struct track_motion *mo = &c->imm.motion[j];
+		if (!(mo->q_acc_m2_s3 > 0.0) || !(mo->q_k >= 0.0) || !(mo->q_at_m2_s5 >= 0.0))
+			bad = "imm.motion";
+	}
+	if (bad) {
+		mw_logf(log, MW_LOG_ERROR, "track", "invalid tracker configuration: %s", bad);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void track_tracker_free(struct track_tracker *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->n_trk; i++)
+		free(t->trk[i]);
+	free(t->trk);
+	free(t->pend);
+	free(t->meas);
+	free(t->meas_ok);
+	free(t->obs_pt);
+	free(t->obs_sig_m);
+	free(t->obs_order);
+	free(t->obs_assigned);
+	free(t->obs_pair);
+	free(t->trk_base);
+	free(t->pred);
+	free(t->trk_miss);
+	free(t->trk_pred_ok);
+	free(t->pairs);
+	free(t->uf);
+	free(t->cl_rows);
+	free(t->cl_cols);
+	free(t->col_map);
+	free(t->cl_cost);
+	free(t->cl_sol);
+	track_assign_ws_finish(&t->ws);
+	free(t->pool);
+	free(t);
+}
+
+int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
+                      struct track_tracker **out)
+{
+	int rc = check_config(cfg, log);
+	if (rc < 0)
+		return rc;
+	struct track_tracker *t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->cfg = *cfg;
+	t->log = log;
+	t->next_id = 1;
+	track_assign_ws_init(&t->ws);
+	for (int nz = 1; nz <= TRACK_NZ_MAX; nz++)
+		t->gate[nz] = track_chi2_quantile(cfg->gate_prob, nz);
+	size_t nt = cfg->max_tracks, no = cfg->max_scan_obs;
+	t->trk = calloc(nt, sizeof(*t->trk));
+	t->pend = calloc(no, sizeof(*t->pend));
+	t->meas = calloc(no, sizeof(*t->meas));
+	t->meas_ok = calloc(no, sizeof(int));
+	t->obs_pt = calloc(no, sizeof(*t->obs_pt));
+	t->obs_sig_m = calloc(no, sizeof(double));
+	t->obs_order = calloc(no, sizeof(int));
+	t->obs_assigned = calloc(no, sizeof(int));
+	t->obs_pair = calloc(no, sizeof(int));
+	t->trk_base = calloc(nt, sizeof(int));
+	t->pred = calloc(nt, sizeof(*t->pred));
+	t->trk_miss = calloc(nt, sizeof(double));
+	t->trk_pred_ok = calloc(nt, sizeof(int));
+	t->uf = calloc(nt + no, sizeof(int));
+	t->cl_rows = calloc(nt, sizeof(int));
+	t->cl_cols = calloc(no, sizeof(int));
+	t->col_map = calloc(no, sizeof(int));
+	t->cl_sol = calloc(nt > no ? nt : no, sizeof(int));
+	t->pool = calloc(cfg->los_pool ? cfg->los_pool : 1, sizeof(*t->pool));
+	if (!t->trk || !t->pend || !t->meas || !t->meas_ok || !t->obs_pt || !t->obs_sig_m ||
+	    !t->obs_order || !t->obs_assigned || !t->obs_pair || !t->trk_base || !t->pred ||
+	    !t->trk_miss || !t->trk_pred_ok || !t->uf || !t->cl_rows || !t->cl_cols ||
+	    !t->col_map || !t->cl_sol || !t->pool) {
+		track_tracker_free(t);
+		return -ENOMEM;
+	}
+	*out = t;
+	return 0;
+}
+
+mw_time_ns track_tracker_now(const struct track_tracker *t)
+{
+	return t->now_ns;
+}
+
+size_t track_tracker_count(const struct track_tracker *t)
+{
+	return t->n_trk;
+}
+
+void track_tracker_counters(const struct track_tracker *t, struct track_counters *out)
+{
+	*out = t->ctr;
+}
+
+static double ns_to_s(mw_time_ns d)
+{
+	return (double)d * 1e-9;
+}
+
+static enum track_phase phase_of(const struct track_gauss *g, double mu_boost)
+{
+	if (mu_boost > 0.5)
+		return TRACK_PHASE_BOOST;
+	double h = track_model_height_m(g->x);
+	double rv = g->x[0] * g->x[3] + g->x[1] * g->x[4] + g->x[2] * g->x[5];
+	if (h < 100e3 && rv < 0.0)
+		return TRACK_PHASE_TERMINAL;
+	return TRACK_PHASE_MIDCOURSE;
+}
+
+int track_tracker_get(const struct track_tracker *t, size_t i, struct track_info *out)
+{
+	if (i >= t->n_trk)
+		return -ENOENT;
+	const struct trk *k = t->trk[i];
+	const struct hist *h = &k->h[k->h_count - 1];
+	struct track_info r;
+	memset(&r, 0, sizeof(r));
+	r.id = k->id;
+	r.state = k->state;
+	r.t_ns = h->t_ns;
+	r.first_t_ns = k->first_t_ns;
+	r.confirmed_t_ns = k->confirmed_t_ns;
+	r.n_updates = k->n_updates;
+	r.mu_boost = h->post.mu[TRACK_MODE_BOOST];
+	r.imm = h->post;
+	track_imm_combine(&h->post, &r.est);
+	r.phase = phase_of(&r.est, r.mu_boost);
+	r.truth_id = k->truth_id;
+	r.prev_id = k->prev_id;
+	r.has_boost_est = k->has_boost_est;
+	r.boost_est_t_ns = k->boost_est_t_ns;
+	r.boost_est = k->boost_est;
+	*out = r;
+	return 0;
+}
+
+#define PREDICT_MAX_S 7200.0 /* longest flight searched: 2 h (ICBMs fly ~30-40 min) */
+
+int track_info_predict(const struct track_info *ti, struct track_point_pred *impact,
+                       struct track_point_pred *launch)
+{
+	int rc = 0;
+	if (impact)
+		rc = track_predict_impact(&ti->est, ti->t_ns, PREDICT_MAX_S, impact);
+	if (rc == 0 && launch) {
+		if (ti->has_boost_est)
+			rc = track_predict_launch(&ti->boost_est, ti->boost_est_t_ns, 1,
+			                          PREDICT_MAX_S, launch);
+		else
+			rc = track_predict_launch(&ti->est, ti->t_ns, 0, PREDICT_MAX_S, launch);
+	}
+	return rc;
+}
+
+/* ---- history and filtering ---- */
+
+/* Newest history index with t <= t_ns, or -1. */
+static int base_index(const struct trk *k, mw_time_ns t_ns)
+{
+	for (int i = k->h_count - 1; i >= 0; i--)
+		if (k->h[i].t_ns <= t_ns)
+			return i;
+	return -1;
+}
+
+/* One IMM step: predict post over dt, update with m. */
+static int imm_step(const struct track_tracker *t, const struct track_imm *post, double dt_s,
+                    const struct track_meas *m, struct track_imm *out)
+{
+	struct track_imm pred;
+	struct track_zpred zp[TRACK_N_MODES];
+	int rc = track_imm_predict(post, dt_s, &t->cfg.imm, &pred);
+	if (rc == 0)
+		rc = track_imm_zpredict(&pred, m, zp, NULL);
+	if (rc == 0)
+		rc = track_imm_update(&pred, zp, m, out);
+	return rc;
+}
+
+static void mark_slot(const struct track_tracker *t, struct trk *k, mw_time_ns t_ns)
+{
+	double s = floor(ns_to_s(t_ns - k->first_t_ns) / t->cfg.slot_s);
+	if (s >= 0.0 && s < 64.0)
+		k->slot_hits |= UINT64_C(1) << (int)s;
+}
+
+/*
+ * Apply measurement m at t_ns to track k whose base history index is b
+ * (prediction pred already computed from h[b]). In sequence (b is the
+ * newest entry): append. Late: insert after b and re-filter the rest.
+ */
+/*
+ * Burnout inflation. When a boost track's most probable mode turns
+ * ballistic, the boost model has been extrapolating the thrust aT since
+ * the real cut-off, which lies up to BURNOUT_LAG_S before (space IR
+ * frames cannot show it). With the lag uniform in [0, tau] the error of
+ * the handed-over state along the velocity direction u has
+ *   E[dv^2] = aT^2 tau^2 / 3, E[dr^2] = aT^2 tau^4 / 20,
+ *   E[dr dv] = aT^2 tau^3 / 8,
+ * which is added to the ballistic model's covariance (r, v blocks along
+ * u u^T) so that the radar can pull the estimate back instead of the
+ * error lingering under a small covariance.
+ */
+#define BURNOUT_LAG_S 3.0
+static void burnout_inflate(const struct track_imm *before, struct track_imm *now)
+{
+	const struct track_gauss *gb = &before->m[TRACK_MODE_BOOST];
+	struct track_gauss *g = &now->m[TRACK_MODE_BALLISTIC];
+	double a = fabs(gb->x[TRACK_IX_AT]), tau = BURNOUT_LAG_S;
+	double vn = sqrt(g->x[3] * g->x[3] + g->x[4] * g->x[4] + g->x[5] * g->x[5]);
+	if (!(vn > 1.0) || !(a > 0.0))
+		return;
+	double u[3] = {g->x[3] / vn, g->x[4] / vn, g->x[5] / vn};
+	double vv = a * a * tau * tau / 3.0, rr = a * a * pow(tau, 4) / 20.0,
+	       rv = a * a * pow(tau, 3) / 8.0;
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++) {
+			double uu = u[i] * u[j];
+			g->P[i * N + j] += rr * uu;
+			g->P[i * N + 3 + j] += rv * uu;
+			g->P[(3 + i) * N + j] += rv * uu;
+			g->P[(3 + i) * N + 3 + j] += vv * uu;
+		}
+}
+
+static int apply_update(struct track_tracker *t, struct trk *k, int b, const struct track_imm *pred,
+                        const struct track_zpred zp[TRACK_N_MODES], const struct track_meas *m,
+                        mw_time_ns t_ns, uint32_t truth_id)
+{
+	struct track_imm post;
+	int rc = track_imm_update(pred, zp, m, &post);
+	if (rc < 0) {
+		t->ctr.update_failures++;
+		return rc;
+	}
+	t->ctr.updates++;
+	const int cap = t->cfg.history_len;
+	int pos = b + 1;
+	if (k->h_count == cap) {
+		/* Drop the oldest entry (it is at or before b). */
+		memmove(&k->h[0], &k->h[1], (size_t)(cap - 1) * sizeof(k->h[0]));
+		k->h_count--;
+		pos--;
+	}
+	memmove(&k->h[pos + 1], &k->h[pos], (size_t)(k->h_count - pos) * sizeof(k->h[0]));
+	k->h_count++;
+	k->h[pos] = (struct hist){.t_ns = t_ns, .post = post, .m = *m, .truth_id = truth_id};
+	/* Re-filter the entries after a late insertion. */
+	for (int i = pos + 1; i < k->h_count; i++) {
+		struct track_imm np;
+		double dt = ns_to_s(k->h[i].t_ns - k->h[i - 1].t_ns);
+		rc = imm_step(t, &k->h[i - 1].post, dt, &k->h[i].m, &np);
+		if (rc < 0) {
+			/* Keep the prediction so the chain stays continuous. */
+			t->ctr.update_failures++;
+			if (track_imm_predict(&k->h[i - 1].post, dt, &t->cfg.imm, &np) < 0)
+				np = k->h[i - 1].post;
+		} else {
+			t->ctr.updates++;
+		}
+		k->h[i].post = np;
+	}
+	k->n_updates++;
+	if (pos == k->h_count - 1)
+		k->truth_id = truth_id;
+	if (pos == k->h_count - 1 && pos >= 1 && k->has_boost_est &&
+	    k->h[pos - 1].post.mu[TRACK_MODE_BOOST] > 0.5 &&
+	    k->h[pos].post.mu[TRACK_MODE_BOOST] < 0.5)
+		burnout_inflate(&k->h[pos - 1].post, &k->h[pos].post);
+	const struct track_imm *last = &k->h[k->h_count - 1].post;
+	if (last->mu[TRACK_MODE_BOOST] > 0.5 && k->n_updates >= 3) {
+		k->has_boost_est = 1;
+		k->boost_est_t_ns = k->h[k->h_count - 1].t_ns;
+		track_imm_combine(last, &k->boost_est);
+	}
+	mark_slot(t, k, t_ns);
+	return 0;
+}
+
+/* ---- initiation ---- */
+
+/* Add a tentative track with start state g (position and its covariance
+ * and the velocity prior set; k and aT priors filled in here) at o's
+ * time. */
+static int new_track(struct track_tracker *t, struct track_gauss *g, double mu_boost,
+                     const struct mw_obs *o, const struct track_meas *m, uint32_t n_obs)
+{
+	g->x[TRACK_IX_K] = t->cfg.init_k;
+	g->P[TRACK_IX_K * N + TRACK_IX_K] = t->cfg.init_sigma_k * t->cfg.init_sigma_k;
+	g->x[TRACK_IX_AT] = t->cfg.init_at_m_s2;
+	g->P[TRACK_IX_AT * N + TRACK_IX_AT] = t->cfg.init_sigma_at_m_s2 * t->cfg.init_sigma_at_m_s2;
+	mat_symmetrise(g->P, N);
+	if (!mat_is_spd(g->P, N))
+		return -MW_ENOTSPD;
+	struct trk *k = calloc(1, sizeof(*k) + (size_t)t->cfg.history_len * sizeof(struct hist));
+	if (!k)
+		return -ENOMEM;
+	k->id = t->next_id++;
+	k->state = TRACK_TENTATIVE;
+	k->first_t_ns = o->t_ns;
+	k->n_updates = n_obs;
+	k->truth_id = o->truth_id;
+	k->h_count = 1;
+	k->h[0].t_ns = o->t_ns;
+	k->h[0].post.mu[TRACK_MODE_BALLISTIC] = 1.0 - mu_boost;
+	k->h[0].post.mu[TRACK_MODE_BOOST] = mu_boost;
+	k->h[0].post.m[0] = *g;
+	k->h[0].post.m[1] = *g;
+	k->h[0].m = *m;
+	k->h[0].truth_id = o->truth_id;
+	mark_slot(t, k, o->t_ns);
+	t->trk[t->n_trk++] = k;
+	t->ctr.tracks_created++;
+	return 0;
+}
+
+/*
+ * Two lines of sight from different sensors: triangulate. Returns 1 and
+ * the start state (at b's time) if the rays meet within the gate, else
+ * 0. Position: weighted least squares of the perpendicular distances to
+ * both rays (information sum (I - u u^T)/(range x angle sigma)^2),
+ * inflated by (v_max dt)^2 per axis for the time between the two.
+ */
+#define LOS_VMAX_M_S 7500.0 /* fastest object expected (ICBM burnout speed) */
+static int triangulate(const struct track_tracker *t, const struct los_entry *a,
+                       const struct mw_obs *ob, const double ub[3], double sig_ang_b,
+                       struct track_gauss *g, double *d2)
+{
+	const double *pa = a->obs.sensor_ecef_m, *ua = a->dir, *pb = ob->sensor_ecef_m;
+	double w0[3], bb = 0, d = 0, e = 0;
+	for (int i = 0; i < 3; i++) {
+		w0[i] = pa[i] - pb[i];
+		bb += ua[i] * ub[i];
+		d += ua[i] * w0[i];
+		e += ub[i] * w0[i];
+	}
+	double den = 1.0 - bb * bb;
+	if (den < 1e-4) /* rays within ~0.6 deg of parallel: no depth */
+		return 0;
+	double sa = (bb * e - d) / den, sb = (e - bb * d) / den;
+	if (!(sa > 0) || !(sb > 0))
+		return 0;
+	double dt = fabs(ns_to_s(ob->t_ns - a->obs.t_ns));
+	double sig_a = sa * sqrt(a->m.r_var[0]), sig_b = sb * sig_ang_b;
+	double sig_t = LOS_VMAX_M_S * dt;
+	double miss2 = 0;
+	for (int i = 0; i < 3; i++) {
+		double q = (pa[i] + sa * ua[i]) - (pb[i] + sb * ub[i]);
+		miss2 += q * q;
+	}
+	double var = sig_a * sig_a + sig_b * sig_b + sig_t * sig_t;
+	if (miss2 > t->gate[1] * var)
+		return 0;
+	*d2 = miss2 / var;
+	double I3[9] = {0}, rhs[3] = {0};
+	const double *us[2] = {ua, ub}, *ps[2] = {pa, pb};
+	double ws[2] = {1.0 / (sig_a * sig_a), 1.0 / (sig_b * sig_b)};
+	for (int r = 0; r < 2; r++)
+		for (int i = 0; i < 3; i++)
+			for (int j = 0; j < 3; j++) {
+				double pij = ((i == j) - us[r][i] * us[r][j]) * ws[r];
+				I3[i * 3 + j] += pij;
+				rhs[i] += pij * ps[r][j];
+			}
+	double C[9], X[3];
+	if (mat_spd_inverse(C, I3, 3) < 0)
+		return 0;
+	mat_mul_vec(X, C, rhs, 3, 3);
+	memset(g, 0, sizeof(*g));
+	double sv2 = t->cfg.init_sigma_v_m_s * t->cfg.init_sigma_v_m_s;
+	for (int i = 0; i < 3; i++) {
+		g->x[i] = X[i];
+		for (int j = 0; j < 3; j++)
+			g->P[i * N + j] = C[i * 3 + j] + (i == j) * sig_t * sig_t;
+		g->P[(3 + i) * N + 3 + i] = sv2;
+	}
+	return 1;
+}
+
+/* Drop pooled lines of sight too old to pair with anything from now on. */
+static void prune_pool(struct track_tracker *t)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < t->n_pool; i++)
+		if (ns_to_s(t->now_ns - t->pool[i].obs.t_ns) <= t->cfg.los_pair_window_s)
+			t->pool[w++] = t->pool[i];
+	t->n_pool = w;
+}
+
+static void pool_los(struct track_tracker *t, size_t j)
+{
+	if (!t->cfg.los_pool)
+		return;
+	if (t->n_pool == t->cfg.los_pool) {
+		memmove(&t->pool[0], &t->pool[1], (t->n_pool - 1) * sizeof(t->pool[0]));
+		t->n_pool--;
+	}
+	struct los_entry *e = &t->pool[t->n_pool++];
+	e->obs = t->pend[j];
+	e->m = t->meas[j];
+	memcpy(e->dir, t->obs_pt[j], sizeof(e->dir));
+}
+
+/*
+ * Unassigned lines of sight of this scan (idx[0..n)) against the pooled
+ * ones of other sensors: a 2-D assignment on the normalised miss
+ * distance of the two rays (chi-square 1 dof gate, one "no partner"
+ * column per observation at the gate value), so that in a salvo each ray
+ * goes to the partner that explains it best overall rather than to the
+ * first ghost intersection. Paired: a new track at the later time;
+ * unpaired: pooled for the next sensor's scan.
+ */
+static int los_initiation(struct track_tracker *t, const int *idx, int n)
+{
+	prune_pool(t);
+	int np = (int)t->n_pool;
+	if (n == 0)
+		return 0;
+	int ncol = np + n;
+	size_t need = (size_t)n * (size_t)ncol;
+	if (need > t->cap_cl_cost) {
+		double *c = realloc(t->cl_cost, need * sizeof(double));
+		if (!c)
+			return -ENOMEM;
+		t->cl_cost = c;
+		t->cap_cl_cost = need;
+	}
+	for (size_t e = 0; e < need; e++)
+		t->cl_cost[e] = INFINITY;
+	struct track_gauss g;
+	for (int r = 0; r < n; r++) {
+		size_t j = (size_t)idx[r];
+		const struct mw_obs *o = &t->pend[j];
+		t->cl_cost[(size_t)r * ncol + np + r] = t->gate[1];
+		for (int c = 0; c < np; c++) {
+			const struct los_entry *a = &t->pool[c];
+			double d2;
+			if ((a->obs.sensor_id == o->sensor_id &&
+			     memcmp(a->obs.nation, o->nation, MW_NATION_LEN) == 0) ||
+			    fabs(ns_to_s(o->t_ns - a->obs.t_ns)) > t->cfg.los_pair_window_s)
+				continue;
+			if (triangulate(t, a, o, t->obs_pt[j], t->obs_sig_m[j], &g, &d2))
+				t->cl_cost[(size_t)r * ncol + c] = d2;
+		}
+	}
+	int rc = track_assign(&t->ws, t->cl_cost, n, ncol, t->cl_sol, NULL);
+	if (rc < 0)
+		return rc == -ENOMEM ? rc : 0;
+	int used_any = 0;
+	for (int r = 0; r < n; r++) {
+		size_t j = (size_t)idx[r];
+		int c = t->cl_sol[r];
+		if (c >= np) {
+			continue;
+		}
+		const struct los_entry *a = &t->pool[c];
+		double d2;
+		if (!triangulate(t, a, &t->pend[j], t->obs_pt[j], t->obs_sig_m[j], &g, &d2))
+			continue;
+		int a_later = a->obs.t_ns > t->pend[j].t_ns;
+		rc = new_track(t, &g, t->cfg.init_mu_boost_los, a_later ? &a->obs : &t->pend[j],
+		               a_later ? &a->m : &t->meas[j], 2);
+		if (rc == -ENOMEM)
+			return rc;
+		if (rc == 0)
+			t->ctr.los_starts++;
+		t->pool[c].obs.t_ns = INT64_MIN; /* used: removed below */
+		used_any = 1;
+	}
+	if (used_any) {
+		size_t w = 0;
+		for (size_t i = 0; i < t->n_pool; i++)
+			if (t->pool[i].obs.t_ns != INT64_MIN)
+				t->pool[w++] = t->pool[i];
+		t->n_pool = w;
+	}
+	for (int r = 0; r < n; r++)
+		if (t->cl_sol[r] >= np)
+			pool_los(t, (size_t)idx[r]);
+	return 0;
+}
+
+static int start_radar_track(struct track_tracker *t, const struct mw_obs *o,
+                             const struct track_meas *m)
+{
+	if (t->n_trk >= t->cfg.max_tracks) {
+		t->ctr.tracks_dropped_full++;
+		return -ENOSPC;
+	}
+	struct geo_lla lla;
+	if (geo_ecef_to_lla(o->sensor_ecef_m, &lla) < 0)
+		return -EINVAL;
+	/* Unscented transform of (range, az, el) -> ECEF position. */
+	const int nm = 3;
+	const double c = sqrt((double)nm);
+	double sd[3] = {sqrt(m->r_var[0]), sqrt(m->r_var[1]), sqrt(m->r_var[2])};
+	double pts[7][3];
+	geo_aer_to_ecef(&lla, o->sensor_ecef_m, o->range_m, o->az_rad, o->el_rad, pts[0]);
+	for (int d = 0; d < nm; d++)
+		for (int s = 0; s < 2; s++) {
+			double z[3] = {o->range_m, o->az_rad, o->el_rad};
+			z[d] += (s ? -c : c) * sd[d];
+			geo_aer_to_ecef(&lla, o->sensor_ecef_m, z[0], z[1], z[2],
+			                pts[1 + 2 * d + s]);
+		}
+	struct track_gauss g;
+	memset(&g, 0, sizeof(g));
+	/* Weights alpha = 1, kappa = 0: centre 0 (mean) / 2 (cov), others 1/6. */
+	for (int p = 1; p < 7; p++)
+		for (int i = 0; i < 3; i++)
+			g.x[i] += pts[p][i] / 6.0;
+	for (int p = 0; p < 7; p++) {
+		double w = p == 0 ? 2.0 : 1.0 / 6.0, d[3];
+		for (int i = 0; i < 3; i++)
+			d[i] = pts[p][i] - g.x[i];
+		for (int i = 0; i < 3; i++)
+			for (int j = 0; j < 3; j++)
+				g.P[i * N + j] += w * d[i] * d[j];
+	}
+	double sv2 = t->cfg.init_sigma_v_m_s * t->cfg.init_sigma_v_m_s;
+	for (int i = 0; i < 3; i++)
+		g.P[(3 + i) * N + 3 + i] = sv2;
+	if (m->nz == 4) {
+		double u[3], n = 0.0;
+		for (int i = 0; i < 3; i++) {
+			u[i] = g.x[i] - o->sensor_ecef_m[i];
+			n += u[i] * u[i];
+		}
+		n = sqrt(n);
+		for (int i = 0; i < 3; i++)
+			u[i] /= n;
+		for (int i = 0; i < 3; i++) {
+			g.x[3 + i] = o->range_rate_m_s * u[i];
+			for (int j = 0; j < 3; j++)
+				g.P[(3 + i) * N + 3 + j] =
+				    sv2 * ((i == j) - u[i] * u[j]) + m->r_var[3] * u[i] * u[j];
+		}
+	}
+	return new_track(t, &g, t->cfg.init_mu_boost, o, m, 1);
+}
+
+/* ---- pre-gate ---- */
+
+/* Observation geometry for the pre-gate. */
+static void obs_geometry(struct track_tracker *t, size_t j)
+{
+	const struct mw_obs *o = &t->pend[j];
+	const struct track_meas *m = &t->meas[j];
+	if (m->kind == MW_OBS_RADAR) {
+		struct geo_lla lla;
+		/* Sensor position already validated by prepare. */
+		if (geo_ecef_to_lla(o->sensor_ecef_m, &lla) < 0) {
+			t->meas_ok[j] = 0;
+			return;
+		}
+		geo_aer_to_ecef(&lla, o->sensor_ecef_m, o->range_m, o->az_rad, o->el_rad,
+		                t->obs_pt[j]);
+		double ang = sqrt(m->r_var[1] > m->r_var[2] ? m->r_var[1] : m->r_var[2]);
+		t->obs_sig_m[j] = sqrt(m->r_var[0] + 2.0 * (o->range_m * ang) * (o->range_m * ang));
+	} else {
+		/* Ray direction in ECEF: F^T s with s along (tan x, tan y, 1). */
+		double s[3] = {tan(o->los_x_rad), tan(o->los_y_rad), 1.0};
+		double n = sqrt(s[0] * s[0] + s[1] * s[1] + 1.0);
+		for (int i = 0; i < 3; i++)
+			t->obs_pt[j][i] = (o->frame_ecef[0][i] * s[0] + o->frame_ecef[1][i] * s[1] +
+			                   o->frame_ecef[2][i] * s[2]) /
+			                  n;
+		t->obs_sig_m[j] = sqrt(m->r_var[0]);
+	}
+}
+
+static int cmp_obs_x(const void *a, const void *b, void *arg)
+{
+	const double(*pt)[3] = arg;
+	double xa = pt[*(const int *)a][0], xb = pt[*(const int *)b][0];
+	if (xa < xb)
+		return -1;
+	if (xa > xb)
+		return 1;
+	return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
+}
+
+#define PREGATE_SIGMAS 5.0
+#define PREGATE_ACC    50.0 /* m/s^2: unmodelled acceleration slack (thrust) */
+
+/* Is obs j possibly within the gate of a track at q with radius sig_q? */
+static int pregate_ok(const struct track_tracker *t, size_t j, const double q[3], double sig_q,
+                      double slack)
+{
+	const struct mw_obs *o = &t->pend[j];
+	if (t->meas[j].kind == MW_OBS_RADAR) {
+		double d2 = 0.0;
+		for (int i = 0; i < 3; i++)
+			d2 += (q[i] - t->obs_pt[j][i]) * (q[i] - t->obs_pt[j][i]);
+		double lim =
+		    PREGATE_SIGMAS * sqrt(sig_q * sig_q + t->obs_sig_m[j] * t->obs_sig_m[j]) +
+		    slack;
+		return d2 <= lim * lim;
+	}
+	double d[3], along = 0.0;
+	for (int i = 0; i < 3; i++) {
+		d[i] = q[i] - o->sensor_ecef_m[i];
+		along += d[i] * t->obs_pt[j][i];
+	}
+	if (along <= 0.0)
+		return 0;
+	double perp2 = 0.0;
+	for (int i = 0; i < 3; i++) {
+		double e = d[i] - along * t->obs_pt[j][i];
+		perp2 += e * e;
+	}
+	double so = along * t->obs_sig_m[j] * 1.5;
+	double lim = PREGATE_SIGMAS * sqrt(sig_q * sig_q + so * so) + slack;
+	return perp2 <= lim * lim;
+}
+
+/* ---- union-find ---- */
+
+static int uf_find(int *uf, int a)
+{
+	while (uf[a] != a) {
+		uf[a] = uf[uf[a]];
+		a = uf[a];
+	}
+	return a;
+}
+
+static void uf_union(int *uf, int a, int b)
+{
+	a = uf_find(uf, a);
+	b = uf_find(uf, b);
+	/* Smaller index becomes the root: deterministic. */
+	if (a < b)
+		uf[b] = a;
+	else if (b < a)
+		uf[a] = b;
+}
+
+static int add_pair(struct track_tracker *t, int i, int j, double cost,
+                    const struct track_zpred zp[TRACK_N_MODES])
+{
+	if (t->n_pairs == t->cap_pairs) {
+		size_t nc = t->cap_pairs ? 2 * t->cap_pairs : 1024;
+		size_t lim = t->cfg.max_tracks * t->cfg.max_scan_obs;
+		if (nc > lim)
+			nc = lim;
+		if (nc <= t->n_pairs)
+			return -ENOSPC;
+		struct pair *p = realloc(t->pairs, nc * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		t->pairs = p;
+		t->cap_pairs = nc;
+	}
+	struct pair *p = &t->pairs[t->n_pairs++];
+	p->trk = i;
+	p->obs = j;
+	p->cost = cost;
+	memcpy(p->zp, zp, sizeof(p->zp));
+	return 0;
+}
+
+static int cmp_pair_root(const void *a, const void *b, void *arg)
+{
+	int *uf = arg;
+	const struct pair *pa = a, *pb = b;
+	int ra = uf_find(uf, pa->trk), rb = uf_find(uf, pb->trk);
+	if (ra != rb)
+		return ra < rb ? -1 : 1;
+	if (pa->trk != pb->trk)
+		return pa->trk < pb->trk ? -1 : 1;
+	return (pa->obs > pb->obs) - (pa->obs < pb->obs);
+}
+
+/* Solve one cluster: pairs [p0, p1) all in the same component. */
+static int solve_cluster(struct track_tracker *t, size_t p0, size_t p1)
+{
+	int nr = 0, nc = 0;
+	for (size_t p = p0; p < p1; p++) {
+		int i = t->pairs[p].trk, j = t->pairs[p].obs;
+		if (nr == 0 || t->cl_rows[nr - 1] != i)
+			t->cl_rows[nr++] = i;
+		if (t->col_map[j] < 0) {
+			t->col_map[j] = nc;
+			t->cl_cols[nc++] = j;
+		}
+	}
+	if (nr > TRACK_ASSIGN_MAX / 2 || nc > TRACK_ASSIGN_MAX / 2) {
+		for (int c = 0; c < nc; c++)
+			t->col_map[t->cl_cols[c]] = -1;
+		return -ENOSPC;
+	}
+	int ncol = nc + nr;
+	size_t need = (size_t)nr * (size_t)ncol;
+	if (need > t->cap_cl_cost) {
+		double *c = realloc(t->cl_cost, need * sizeof(double));
+		if (!c)
+			return -ENOMEM;
+		t->cl_cost = c;
+		t->cap_cl_cost = need;
+	}
+	for (size_t e = 0; e < need; e++)
+		t->cl_cost[e] = INFINITY;
+	int r = -1, last = -1;
+	for (size_t p = p0; p < p1; p++) {
+		if (t->pairs[p].trk != last) {
+			last = t->pairs[p].trk;
+			r++;
+			t->cl_cost[(size_t)r * ncol + nc + r] = t->trk_miss[last];
+		}
+		t->cl_cost[(size_t)r * ncol + t->col_map[t->pairs[p].obs]] = t->pairs[p].cost;
+	}
+	int rc = track_assign(&t->ws, t->cl_cost, nr, ncol, t->cl_sol, NULL);
+	if (rc == 0) {
+		for (int i = 0; i < nr; i++)
+			if (t->cl_sol[i] < nc)
+				t->obs_assigned[t->cl_cols[t->cl_sol[i]]] = t->cl_rows[i];
+		for (size_t p = p0; p < p1; p++)
+			if (t->obs_assigned[t->pairs[p].obs] == t->pairs[p].trk)
+				t->obs_pair[t->pairs[p].obs] = (int)p;
+	}
+	for (int c = 0; c < nc; c++)
+		t->col_map[t->cl_cols[c]] = -1;
+	return rc;
+}
+
+/* ---- management ---- */
+
+/*
+ * Burnout hand-over. A boost track that lost its updates (space IR sees
+ * only burning motors, so at burnout an IR-only track goes silent while
+ * its thrust model keeps accelerating) is usually continued by a track a
+ * radar started after burnout. Find the youngest-started candidate: not
+ * in boost, started after lost's last update, and within reach of lost's
+ * ballistic extrapolation: 5 sigma of both position spreads plus the
+ * velocity error of having thrust for up to BURNOUT_LAG_S too long
+ * (|aT| + 3 sigma) x BURNOUT_LAG_S over the gap, plus 2 km.
+ */
+static void handover(struct track_tracker *t, const struct trk *lost)
+{
+	const struct hist *hl = &lost->h[lost->h_count - 1];
+	struct track_gauss gl;
+	track_imm_combine(&hl->post, &gl);
+	double at = fabs(gl.x[TRACK_IX_AT]) + 3.0 * sqrt(gl.P[TRACK_IX_AT * N + TRACK_IX_AT]);
+	int best = -1;
+	double best_d = INFINITY;
+	for (size_t i = 0; i < t->n_trk; i++) {
+		struct trk *k = t->trk[i];
+		if (k == lost || k->del || k->first_t_ns <= hl->t_ns || k->prev_id ||
+		    k->has_boost_est)
+			continue;
+		const struct hist *hk = &k->h[k->h_count - 1];
+		if (hk->post.mu[TRACK_MODE_BOOST] > 0.5)
+			continue;
+		struct track_gauss gk;
+		track_imm_combine(&hk->post, &gk);
+		double dt = ns_to_s(hk->t_ns - hl->t_ns), x[TRACK_NX];
+		if (track_model_propagate(gl.x, dt, 0, x) < 0)
+			continue;
+		double d2 = 0.0, s2 = 0.0;
+		for (int a = 0; a < 3; a++) {
+			d2 += (x[a] - gk.x[a]) * (x[a] - gk.x[a]);
+			s2 +=
+			    gl.P[a * N + a] + dt * dt * gl.P[(3 + a) * N + 3 + a] + gk.P[a * N + a];
+		}
+		double lim = 5.0 * sqrt(s2) + at * BURNOUT_LAG_S * dt + 2000.0;
+		if (d2 <= lim * lim && d2 < best_d) {
+			best_d = d2;
+			best = (int)i;
+		}
+	}
+	if (best < 0)
+		return;
+	struct trk *k = t->trk[best];
+	k->prev_id = lost->id;
+	if (lost->has_boost_est) {
+		k->has_boost_est = 1;
+		k->boost_est_t_ns = lost->boost_est_t_ns;
+		k->boost_est = lost->boost_est;
+	}
+	t->ctr.handovers++;
+	mw_logf(t->log, MW_LOG_INFO, "track", "track %u continues boost track %u after burnout",
+	        k->id, lost->id);
+}
+
+static void manage(struct track_tracker *t)
+{
+	/* Pass 1: decide (every track still valid for the hand-over search). */
+	for (size_t i = 0; i < t->n_trk; i++) {
+		struct trk *k = t->trk[i];
+		double age = ns_to_s(t->now_ns - k->first_t_ns);
+		double coast = ns_to_s(t->now_ns - k->h[k->h_count - 1].t_ns);
+		k->del = 0;
+		if (k->state == TRACK_TENTATIVE) {
+			int hits = __builtin_popcountll(
+			    k->slot_hits &
+			    (t->cfg.confirm_n >= 64 ? ~UINT64_C(0)
+			                            : (UINT64_C(1) << t->cfg.confirm_n) - 1));
+			if (hits >= t->cfg.confirm_m) {
+				k->state = TRACK_CONFIRMED;
+				k->confirmed_t_ns = k->h[k->h_count - 1].t_ns;
+				t->ctr.tracks_confirmed++;
+				mw_logf(t->log, MW_LOG_DEBUG, "track", "track %u confirmed", k->id);
+			} else if (age >= t->cfg.confirm_n * t->cfg.slot_s) {
+				k->del = 1;
+			}
+		}
+		if (k->state == TRACK_CONFIRMED && coast > t->cfg.coast_max_s)
+			k->del = 1;
+		if (age > t->cfg.max_age_s)
+			k->del = 1;
+		if (k->state == TRACK_CONFIRMED && coast > t->cfg.boost_coast_max_s &&
+		    k->h[k->h_count - 1].post.mu[TRACK_MODE_BOOST] > 0.5) {
+			k->del = 1;
+			t->ctr.boost_lost++;
+			handover(t, k);
+		}
+	}
+	/* Pass 2: free and compact, keeping creation order. */
+	size_t w = 0;
+	for (size_t i = 0; i < t->n_trk; i++) {
+		struct trk *k = t->trk[i];
+		if (k->del) {
+			mw_logf(t->log, MW_LOG_DEBUG, "track", "track %u deleted (%s)", k->id,
+			        track_state_str(k->state));
+			free(k);
+			t->ctr.tracks_deleted++;
+			continue;
+		}
+		t->trk[w++] = k;
+	}
+	t->n_trk = w;
+}
+
+/* ---- scans ---- */
+
+static int process_scan(struct track_tracker *t)
+{
+	const size_t no = t->n_pend;
+	if (!no)
+		return 0;
+	t->n_pend = 0;
+	t->ctr.scans++;
+	const mw_time_ns ts = t->pend[0].t_ns;
+	if (ts > t->now_ns)
+		t->now_ns = ts;
+	int n_radar = 0;
+	for (size_t j = 0; j < no; j++) {
+		t->obs_assigned[j] = -1;
+		t->col_map[j] = -1;
+		t->meas_ok[j] = 0;
+		if (track_meas_prepare(&t->pend[j], &t->meas[j]) < 0) {
+			t->ctr.obs_rejected++;
+			continue;
+		}
+		t->meas_ok[j] = 1;
+		obs_geometry(t, j);
+		if (t->meas_ok[j] && t->meas[j].kind == MW_OBS_RADAR)
+			t->obs_order[n_radar++] = (int)j;
+	}
+	if (n_radar)
+		qsort_r(t->obs_order, (size_t)n_radar, sizeof(int), cmp_obs_x, t->obs_pt);
+	/* Line-of-sight observations after the radar ones. */
+	int n_los = 0;
+	double max_obs_sig = 0.0;
+	for (size_t j = 0; j < no; j++) {
+		if (!t->meas_ok[j])
+			continue;
+		if (t->meas[j].kind != MW_OBS_RADAR)
+			t->obs_order[n_radar + n_los++] = (int)j;
+		else if (t->obs_sig_m[j] > max_obs_sig)
+			max_obs_sig = t->obs_sig_m[j];
+	}
+
+	/* Gating. */
+	t->n_pairs = 0;
+	for (size_t i = 0; i < t->n_trk; i++) {
+		struct trk *k = t->trk[i];
+		t->trk_pred_ok[i] = 0;
+		int b = base_index(k, ts);
+		t->trk_base[i] = b;
+		if (b < 0)
+			continue;
+		const struct hist *hb = &k->h[b];
+		double dt = ns_to_s(ts - hb->t_ns);
+		struct track_gauss g;
+		track_imm_combine(&hb->post, &g);
+		double q[3], sr = 0.0, sv = 0.0;
+		for (int a = 0; a < 3; a++) {
+			q[a] = g.x[a] + g.x[3 + a] * dt;
+			sr += g.P[a * N + a];
+			sv += g.P[(3 + a) * N + 3 + a];
+		}
+		double sig_q = sqrt(sr) + dt * sqrt(sv);
+		/* Unmodelled acceleration plus the estimated thrust (3 sigma). */
+		double acc = PREGATE_ACC + fabs(g.x[TRACK_IX_AT]) +
+		             3.0 * sqrt(g.P[TRACK_IX_AT * N + TRACK_IX_AT]);
+		double slack = 0.5 * acc * dt * dt;
+		/* Radar candidates: x window, then the full test. */
+		int lo = 0, hi = n_radar;
+		if (n_radar) {
+			double lim =
+			    PREGATE_SIGMAS * sqrt(sig_q * sig_q + max_obs_sig * max_obs_sig) +
+			    slack;
+			int a = 0, z = n_radar;
+			while (a < z) {
+				int mid = (a + z) / 2;
+				if (t->obs_pt[t->obs_order[mid]][0] < q[0] - lim)
+					a = mid + 1;
+				else
+					z = mid;
+			}
+			lo = a;
+			z = n_radar;
+			while (a < z) {
+				int mid = (a + z) / 2;
+				if (t->obs_pt[t->obs_order[mid]][0] <= q[0] + lim)
+					a = mid + 1;
+				else
+					z = mid;
+			}
+			hi = a;
+		}
+		int have_pred = 0;
+		for (size_t pass = 0; pass < 2; pass++) {
+			size_t cnt = pass == 0 ? (size_t)(hi - lo) : (size_t)n_los;
+			for (size_t c = 0; c < cnt; c++) {
+				size_t j =
+				    (size_t)
+				        t->obs_order[pass == 0 ? lo + (int)c : n_radar + (int)c];
+				if (!pregate_ok(t, j, q, sig_q, slack))
+					continue;
+				if (!have_pred) {
+					if (track_imm_predict(&hb->post, dt, &t->cfg.imm,
+					                      &t->pred[i]) < 0) {
+						t->ctr.update_failures++;
+						goto next_track;
+					}
+					have_pred = 1;
+					t->trk_pred_ok[i] = 1;
+					t->trk_miss[i] = NAN;
+				}
+				struct track_zpred zp[TRACK_N_MODES];
+				struct track_imm_gate gt;
+				if (track_imm_zpredict(&t->pred[i], &t->meas[j], zp, &gt) < 0)
+					continue;
+				int nz = t->meas[j].nz;
+				if (isnan(t->trk_miss[i]))
+					t->trk_miss[i] = t->gate[nz] + gt.logdet;
+				if (gt.d2 <= t->gate[nz]) {
+					int rc = add_pair(t, (int)i, (int)j, gt.cost, zp);
+					if (rc < 0)
+						return rc;
+				}
+			}
+		}
+	next_track:;
+	}
+	t->ctr.gated_pairs += t->n_pairs;
+
+	/* Clusters. */
+	const int nt = (int)t->n_trk;
+	for (int a = 0; a < nt + (int)no; a++)
+		t->uf[a] = a;
+	for (size_t p = 0; p < t->n_pairs; p++)
+		uf_union(t->uf, t->pairs[p].trk, nt + t->pairs[p].obs);
+	if (t->n_pairs)
+		qsort_r(t->pairs, t->n_pairs, sizeof(*t->pairs), cmp_pair_root, t->uf);
+	for (size_t p0 = 0; p0 < t->n_pairs;) {
+		int root = uf_find(t->uf, t->pairs[p0].trk);
+		size_t p1 = p0 + 1;
+		while (p1 < t->n_pairs && uf_find(t->uf, t->pairs[p1].trk) == root)
+			p1++;
+		int rc = solve_cluster(t, p0, p1);
+		if (rc == -ENOMEM)
+			return rc;
+		p0 = p1;
+	}
+
+	/* Updates, in track order. */
+	for (size_t j = 0; j < no; j++) {
+		int i = t->obs_assigned[j];
+		if (i < 0)
+			continue;
+		struct trk *k = t->trk[i];
+		int b = t->trk_base[i];
+		int late = b != k->h_count - 1;
+		if (apply_update(t, k, b, &t->pred[i], t->pairs[t->obs_pair[j]].zp, &t->meas[j], ts,
+		                 t->pend[j].truth_id) == 0 &&
+		    late)
+			t->ctr.obs_late++;
+	}
+
+	/* Initiation. */
+	int n_los_new = 0;
+	for (size_t j = 0; j < no; j++) {
+		if (!t->meas_ok[j] || t->obs_assigned[j] >= 0)
+			continue;
+		if (ns_to_s(t->now_ns - ts) > t->cfg.max_init_lag_s) {
+			t->ctr.obs_too_late++;
+			continue;
+		}
+		if (t->meas[j].kind != MW_OBS_RADAR) {
+			t->obs_order[n_los_new++] = (int)j; /* radar order no longer needed */
+			continue;
+		}
+		int rc = start_radar_track(t, &t->pend[j], &t->meas[j]);
+		if (rc == -ENOMEM)
+			return rc;
+	}
+	int rc = los_initiation(t, t->obs_order, n_los_new);
+	if (rc < 0)
+		return rc;
+	manage(t);
+	return 0;
+}
+
+int track_tracker_flush(struct track_tracker *t)
+{
+	return process_scan(t);
+}
+
+static int same_scan(const struct mw_obs *a, const struct mw_obs *b)
+{
+	return a->t_ns == b->t_ns && a->sensor_id == b->sensor_id && a->kind == b->kind &&
+	       memcmp(a->nation, b->nation, MW_NATION_LEN) == 0;
+}
+
+int track_tracker_process(struct track_tracker *t, const struct mw_obs *obs)
+{
+	t->ctr.obs_in++;
+	if (t->n_pend && !same_scan(&t->pend[0], obs)) {
+		int rc = process_scan(t);
+		if (rc < 0)
+			return rc;
+	}
+	if (t->n_pend == t->cfg.max_scan_obs) {
+		t->ctr.obs_rejected++;
+		return -ENOSPC;
+	}
+	t->pend[t->n_pend++] = *obs;
+	return 0;
+}

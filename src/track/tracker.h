@@ -1,0 +1,163 @@
+/*
+ * track/tracker.h - the multi-target ballistic tracker.
+ *
+ * Feed observations (core/obs.h) in the order they arrive; read tracks.
+ * The tracker is deterministic: its state is a pure function of the
+ * ordered sequence of calls and their arguments. It never reads a clock;
+ * "now" is the latest observation time it has seen.
+ *
+ * Scans. Observations with the same (nation, sensor_id, t_ns) that arrive
+ * consecutively form one scan and are associated together (global
+ * nearest neighbour: one observation per track, one track per
+ * observation, by an optimal 2-D assignment). A scan is processed when
+ * an observation of another scan arrives or on track_tracker_flush().
+ *
+ * Late data. A scan older than a track's last update is an
+ * out-of-sequence measurement for that track: it is associated against
+ * the track's state retrodicted to the scan time, inserted into the
+ * track's measurement history and the track is re-filtered from the
+ * stored posterior just before it, so the result is exactly what
+ * in-order processing would have given. The bound: each track keeps its
+ * last history_len updates; a measurement older than the oldest kept
+ * posterior cannot be applied to that track (counted in obs_too_late).
+ *
+ * Life cycle of a track (M-of-N on revisit slots of slot_s seconds
+ * counted from the track's first observation):
+ *
+ *      unassigned radar obs, or two unassigned lines of sight
+ *      from different sensors whose rays meet (triangulation)
+ *              |
+ *              v
+ *        +-----------+  M hits in the first N slots  +-----------+
+ *        | TENTATIVE |------------------------------>| CONFIRMED |
+ *        +-----------+                                +-----------+
+ *              | N slots passed, fewer than M hits         | no update for coast_max_s,
+ *              v                                           | or age > max_age_s
+ *          (deleted)                                   (deleted)
+ *
+ * Track numbers start at 1, increase by one per new track and are never
+ * reused within a tracker's life.
+ */
+#ifndef MW_TRACK_TRACKER_H
+#define MW_TRACK_TRACKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/log.h"
+#include "core/obs.h"
+#include "core/time.h"
+#include "track/imm.h"
+
+struct track_config {
+	size_t max_tracks;           /* live tracks, tentative included */
+	size_t max_scan_obs;         /* observations in one scan */
+	int history_len;             /* per-track updates kept for late data, >= 2 */
+	double gate_prob;            /* chi-square gate probability */
+	int confirm_m, confirm_n;    /* M of N slots */
+	double slot_s;               /* revisit slot */
+	double coast_max_s;          /* delete a confirmed track after this without update */
+	double max_age_s;            /* delete any track older than this */
+	double max_init_lag_s;       /* an unassigned obs older than now - this starts no track */
+	double init_sigma_v_m_s;     /* velocity prior of a single-point radar start */
+	double init_k, init_sigma_k; /* drag parameter prior (units of TRACK_THETA_UNIT) */
+	double init_at_m_s2, init_sigma_at_m_s2; /* thrust prior */
+	double init_mu_boost;                    /* boost mode probability of a new track */
+	/* Starts from space IR: two lines of sight from different sensors
+	 * within los_pair_window_s whose rays pass within the 0.9999 gate. */
+	double los_pair_window_s;
+	size_t los_pool;          /* unassigned LOS observations kept for pairing */
+	double init_mu_boost_los; /* IR sees plumes: boost probability of an IR start */
+	/* A confirmed track in boost (boost probability > 0.5) without an
+	 * update for boost_coast_max_s is lost: extrapolating an unknown
+	 * thrust (or a burnout the space IR cannot see) diverges. Its launch
+	 * basis and number pass to a younger non-boosting track started
+	 * after its last update whose state its ballistic extrapolation
+	 * reaches (see docs/tracking.md, "burnout hand-over"). */
+	double boost_coast_max_s;
+	struct track_imm_cfg imm;
+};
+
+void track_config_default(struct track_config *c);
+
+enum track_state { TRACK_TENTATIVE = 1, TRACK_CONFIRMED = 2 };
+enum track_phase { TRACK_PHASE_BOOST = 1, TRACK_PHASE_MIDCOURSE, TRACK_PHASE_TERMINAL };
+const char *track_state_str(enum track_state s);
+const char *track_phase_str(enum track_phase p);
+
+struct track_info {
+	uint32_t id;
+	enum track_state state;
+	enum track_phase phase;
+	mw_time_ns t_ns;           /* time of the estimate (last update) */
+	mw_time_ns first_t_ns;     /* first observation */
+	mw_time_ns confirmed_t_ns; /* 0 while tentative */
+	uint32_t n_updates;
+	double mu_boost;
+	struct track_gauss est; /* moment-matched IMM estimate at t_ns */
+	struct track_imm imm;   /* the full IMM state at t_ns */
+	uint32_t truth_id;      /* simulation only: truth_id of the last observation used */
+	uint32_t prev_id;       /* a lost boost track this one continues (0: none) */
+	/* The last estimate made while the track was in boost (mode
+	 * probability > 0.5, at least 3 updates): the basis for launch-point
+	 * back-propagation through the thrusting model. */
+	int has_boost_est;
+	mw_time_ns boost_est_t_ns;
+	struct track_gauss boost_est;
+};
+
+struct track_point_pred;
+/*
+ * Impact prediction (forward, no thrust) and launch prediction (backward
+ * through the boost model from boost_est if the track was seen in boost,
+ * else ballistic from est) for a track; see predict.h. Either output may
+ * be NULL. Returns 0 or the first failure (-ERANGE: not yet predictable).
+ */
+int track_info_predict(const struct track_info *ti, struct track_point_pred *impact,
+                       struct track_point_pred *launch);
+
+struct track_counters {
+	uint64_t obs_in;
+	uint64_t obs_rejected; /* malformed (track_meas_prepare) or scan overflow */
+	uint64_t obs_late;     /* applied out of sequence to at least one track */
+	uint64_t obs_too_late; /* older than now - max_init_lag_s, used by no track, started none */
+	uint64_t scans;
+	uint64_t updates;         /* measurement updates applied (incl. re-filtering) */
+	uint64_t update_failures; /* numerical failures (track kept, update skipped) */
+	uint64_t tracks_created;
+	uint64_t tracks_confirmed;
+	uint64_t tracks_deleted;
+	uint64_t tracks_dropped_full; /* not created: max_tracks reached */
+	uint64_t los_starts;          /* tracks started from two lines of sight */
+	uint64_t boost_lost;          /* boost tracks lost for want of updates */
+	uint64_t handovers;           /* ... whose launch basis passed to a younger track */
+	uint64_t gated_pairs;
+};
+
+struct track_tracker;
+
+/* -EINVAL for a bad configuration (mw_log says which field), -ENOMEM. */
+int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
+                      struct track_tracker **out);
+void track_tracker_free(struct track_tracker *t);
+
+/*
+ * Add one observation. Returns 0 if accepted (it may only be buffered
+ * until its scan is complete), -EINVAL if malformed (counted), or an
+ * error from processing the previous scan (-ENOMEM).
+ */
+int track_tracker_process(struct track_tracker *t, const struct mw_obs *obs);
+
+/* Process the pending scan, if any. */
+int track_tracker_flush(struct track_tracker *t);
+
+/* Latest observation time seen (0 before any). */
+mw_time_ns track_tracker_now(const struct track_tracker *t);
+
+/* Live tracks, in creation order (ascending id). */
+size_t track_tracker_count(const struct track_tracker *t);
+int track_tracker_get(const struct track_tracker *t, size_t i, struct track_info *out);
+
+void track_tracker_counters(const struct track_tracker *t, struct track_counters *out);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * track/ukf.h - unscented Kalman filter steps on the ballistic state of
+ * model.h with the measurements of meas.h.
+ *
+ * Sigma points: the scaled unscented transform with alpha = 1, beta = 2,
+ * kappa = 0 (lambda = 0): 2n points x +- sqrt(n) L_i (L the Cholesky
+ * factor of P) with mean weights 1/(2n), plus the centre point with mean
+ * weight 0 and covariance weight 2. All weights are non-negative, so
+ * every transformed covariance is a sum of positive semi-definite terms.
+ *
+ * Update: K = Pxz S^-1, x+ = x + K nu, and the covariance in Joseph form
+ * with the statistically linearised H = Pxz^T P^-1 and the effective
+ * noise R_eff = S - H P H^T (>= R: the Schur complement of the joint
+ * sigma-point covariance): P+ = (I - K H) P (I - K H)^T + K R_eff K^T.
+ * It equals P - K S K^T in exact arithmetic but stays symmetric positive
+ * definite under rounding.
+ */
+#ifndef MW_TRACK_UKF_H
+#define MW_TRACK_UKF_H
+
+#include "track/meas.h"
+#include "track/model.h"
+
+struct track_gauss {
+	double x[TRACK_NX];
+	double P[TRACK_NX * TRACK_NX];
+};
+
+/* Predicted measurement of a Gaussian state. */
+struct track_zpred {
+	int nz;
+	double zhat[TRACK_NZ_MAX];
+	double S[TRACK_NZ_MAX * TRACK_NZ_MAX];
+	double Pxz[TRACK_NX * TRACK_NZ_MAX];
+	double logdet_S;
+	double Ls[TRACK_NZ_MAX * TRACK_NZ_MAX]; /* Cholesky factor of S */
+	double Lp[TRACK_NX * TRACK_NX];         /* Cholesky factor of the state's P */
+};
+
+/*
+ * Predict over dt_s (any sign; 0 copies) with motion model mo.
+ * -MW_ENOTSPD if P is not SPD, -EDOM if propagation fails.
+ *
+ * Where the dynamics are linear to well below the noise over the
+ * interval - above TRACK_LIN_MIN_H_M (no drag), for |dt| <=
+ * TRACK_LIN_MAX_DT_S and, for the thrusting model, with the velocity
+ * direction known to better than TRACK_LIN_MAX_DIR_VAR (trace P_vv <
+ * that times |v|^2: thrust acts along v/|v|) - the covariance is propagated with the exact
+ * state-transition matrix of the mean trajectory (variational
+ * equations, track_model_propagate_stm): P = Phi P Phi^T + Q, at a
+ * fraction of the cost of 17 sigma-point propagations. Elsewhere (drag,
+ * long gaps, thrust along an uncertain direction) the sigma
+ * points are propagated (track_ukf_predict_ut).
+ * The unit tests bound the difference between the two where the first
+ * is used. The measurement update is always the unscented one.
+ */
+#define TRACK_LIN_MIN_H_M     120e3
+#define TRACK_LIN_MAX_DT_S    10.0
+#define TRACK_LIN_MAX_DIR_VAR 1e-3 /* (0.032 rad)^2 */
+int track_ukf_predict(const struct track_gauss *in, double dt_s, const struct track_motion *mo,
+                      struct track_gauss *out);
+int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct track_motion *mo,
+                         struct track_gauss *out);
+int track_ukf_predict_lin(const struct track_gauss *in, double dt_s, const struct track_motion *mo,
+                          struct track_gauss *out);
+
+/* Predicted measurement (mean, innovation covariance, cross-covariance). */
+int track_ukf_zpredict(const struct track_gauss *g, const struct track_meas *m,
+                       struct track_zpred *zp);
+
+/* Innovation nu = z - zhat (angles wrapped) and its Mahalanobis d^2. */
+int track_ukf_innovation(const struct track_zpred *zp, const struct track_meas *m,
+                         double nu[TRACK_NZ_MAX], double *d2);
+
+/* Update g with measurement m, given zp = track_ukf_zpredict(g, m). */
+int track_ukf_update(const struct track_gauss *g, const struct track_zpred *zp,
+                     const struct track_meas *m, struct track_gauss *out, double *nis);
+
+/* Debug-build check that g's covariance is SPD (asserts); no-op with NDEBUG. */
+void track_gauss_check(const struct track_gauss *g);
+
+#endif

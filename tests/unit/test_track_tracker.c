@@ -1,0 +1,601 @@
+/*
+ * tests/unit/test_track_tracker.c - track/tracker.c: association of
+ * several targets with clutter (no swaps, clutter not confirmed), M-of-N
+ * confirmation and deletion, stable track numbers, exact
+ * out-of-sequence processing, determinism and configuration checks.
+ */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/err.h"
+#include "core/obs.h"
+#include "geo/geo.h"
+#include "mat/mat.h"
+#include "track/predict.h"
+#include "track/tracker.h"
+
+#include "test_track_util.h"
+
+#define T0_NS (INT64_C(1796000000) * MW_NS_PER_S)
+
+struct world {
+	int n_tgt;
+	double tgt[8][6];
+	double radar[2][3];
+	int n_radar;
+	uint64_t rng;
+	double clutter_per_scan; /* mean false alarms per scan */
+};
+
+/* Targets 400 km up over the Sea of Japan; pairs on crossing courses. */
+static void world_init(struct world *w, int n_tgt, double sep_m, uint64_t seed)
+{
+	memset(w, 0, sizeof(*w));
+	w->n_tgt = n_tgt;
+	w->rng = seed;
+	struct geo_lla rp = {geo_rad(35), geo_rad(130), 100};
+	geo_lla_to_ecef(&rp, w->radar[0]);
+	struct geo_lla rp2 = {geo_rad(42), geo_rad(135), 100};
+	geo_lla_to_ecef(&rp2, w->radar[1]);
+	w->n_radar = 1;
+	for (int i = 0; i < n_tgt; i++) {
+		struct geo_lla tp = {geo_rad(39.0 + 0.5 * (i / 2)), geo_rad(128.0), 400e3};
+		double enu_off[3] = {0, (i % 2) ? sep_m : 0, 0};
+		double base[3];
+		geo_lla_to_ecef(&tp, base);
+		double off[3];
+		geo_vec_enu_to_ecef(&tp, enu_off, off);
+		for (int a = 0; a < 3; a++)
+			w->tgt[i][a] = base[a] + off[a];
+		/* Crossing: one heads east-north-east, its partner east-south-east,
+		 * meeting after ~20 s when sep_m is ~8 km. */
+		double ve[3] = {5500, (i % 2) ? -200 : 200, 0};
+		geo_vec_enu_to_ecef(&tp, ve, w->tgt[i] + 3);
+	}
+}
+
+/* One radar scan at t = (truth time) + ahead_s: detections (Pd = 1) by
+ * target, then clutter. */
+static size_t world_scan_ahead(struct world *w, int radar, mw_time_ns t, double ahead_s,
+                               struct mw_obs *out)
+{
+	size_t n = 0;
+	for (int i = 0; i < w->n_tgt; i++) {
+		double tr[6];
+		memcpy(tr, w->tgt[i], sizeof(tr));
+		if (ahead_s > 0)
+			truth_step(tr, ahead_s);
+		make_radar_obs(w->radar[radar], tr, 10.0, 5e-4, 0.0, &w->rng, &out[n]);
+		out[n].t_ns = t;
+		out[n].sensor_id = (uint32_t)radar + 1;
+		memcpy(out[n].nation, "JPN", 4);
+		out[n].truth_id = (uint32_t)i + 1;
+		n++;
+	}
+	/* Clutter: uniform in a box around the targets' region. */
+	int n_cl = (int)floor(w->clutter_per_scan * 2.0 * rng_unif(&w->rng) + 0.5);
+	for (int c = 0; c < n_cl; c++) {
+		double fake[6] = {0};
+		struct geo_lla p = {geo_rad(37 + 5 * rng_unif(&w->rng)),
+		                    geo_rad(126 + 8 * rng_unif(&w->rng)),
+		                    100e3 + 400e3 * rng_unif(&w->rng)};
+		geo_lla_to_ecef(&p, fake);
+		make_radar_obs(w->radar[radar], fake, 10.0, 5e-4, 0.0, &w->rng, &out[n]);
+		out[n].t_ns = t;
+		out[n].sensor_id = (uint32_t)radar + 1;
+		memcpy(out[n].nation, "JPN", 4);
+		out[n].truth_id = 0;
+		n++;
+	}
+	return n;
+}
+
+static size_t world_scan(struct world *w, int radar, mw_time_ns t, struct mw_obs *out)
+{
+	return world_scan_ahead(w, radar, t, 0.0, out);
+}
+
+static void world_step(struct world *w, double dt)
+{
+	for (int i = 0; i < w->n_tgt; i++)
+		truth_step(w->tgt[i], dt);
+}
+
+static void crossing_targets_in_clutter_keep_their_tracks(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w, 4, 8000.0, 11);
+	w.clutter_per_scan = 3.0;
+	struct track_config cfg;
+	track_config_default(&cfg);
+	struct track_tracker *t;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
+	uint32_t id_of_truth[5] = {0};
+	int misassoc = 0, misses = 0;
+	for (int k = 0; k < 60; k++) {
+		world_step(&w, 1.0);
+		struct mw_obs obs[32];
+		size_t n = world_scan(&w, 0, T0_NS + (k + 1) * MW_NS_PER_S, obs);
+		for (size_t j = 0; j < n; j++)
+			assert_int_equal(track_tracker_process(t, &obs[j]), 0);
+		assert_int_equal(track_tracker_flush(t), 0);
+		/* Every confirmed track follows one truth for life. */
+		for (size_t i = 0; i < track_tracker_count(t); i++) {
+			struct track_info ti;
+			assert_int_equal(track_tracker_get(t, i, &ti), 0);
+			if (ti.state != TRACK_CONFIRMED)
+				continue;
+			if (ti.truth_id == 0)
+				fail_msg("t=%d: confirmed track %u is on clutter", k + 1, ti.id);
+			if (id_of_truth[ti.truth_id] == 0)
+				id_of_truth[ti.truth_id] = ti.id;
+			else if (id_of_truth[ti.truth_id] != ti.id)
+				misassoc++; /* momentary: the targets cross within the noise */
+			if (ti.t_ns != T0_NS + (k + 1) * MW_NS_PER_S) {
+				misses++;
+				continue;
+			}
+			/* Position error against the truth it claims. */
+			const double *tr = w.tgt[ti.truth_id - 1];
+			double e = 0;
+			for (int a = 0; a < 3; a++)
+				e += (ti.est.x[a] - tr[a]) * (ti.est.x[a] - tr[a]);
+			if (getenv("TRACK_TEST_VERBOSE"))
+				print_message("t=%d track %u truth %u err %.0f n %u mu %.3f\n",
+				              k + 1, ti.id, ti.truth_id, sqrt(e), ti.n_updates,
+				              ti.mu_boost);
+			if (k > 10 && sqrt(e) > 3000.0)
+				fail_msg("t=%d track %u error %.0f m", k + 1, ti.id, sqrt(e));
+		}
+	}
+	/* A swap: at the end a track follows another truth than the one it
+	 * started on (a persistent exchange of identities). */
+	int n_conf = 0, swaps = 0;
+	for (size_t i = 0; i < track_tracker_count(t); i++) {
+		struct track_info ti;
+		track_tracker_get(t, i, &ti);
+		n_conf += ti.state == TRACK_CONFIRMED;
+		if (ti.state == TRACK_CONFIRMED && id_of_truth[ti.truth_id] != ti.id)
+			swaps++;
+	}
+	struct track_counters c;
+	track_tracker_counters(t, &c);
+	print_message("confirmed %d, created %llu, deleted %llu, updates %llu, pairs %llu\n",
+	              n_conf, (unsigned long long)c.tracks_created,
+	              (unsigned long long)c.tracks_deleted, (unsigned long long)c.updates,
+	              (unsigned long long)c.gated_pairs);
+	print_message("confirmed-track scans without an update: %d, momentary mis-associations "
+	              "%d\n",
+	              misses, misassoc);
+	assert_true(misassoc <= 4);
+	assert_int_equal(swaps, 0);
+	assert_true(misses <= 4);
+	assert_int_equal(n_conf, 4);
+	for (int i = 1; i <= 4; i++)
+		assert_true(id_of_truth[i] != 0);
+	track_tracker_free(t);
+}
+
+/* Run a two-radar scenario; `delay` > 0 holds radar 2's scans back by
+ * that many scans (late partner data). Returns final track infos. */
+static size_t run_oosm(int delay, int hist, struct track_info *out, size_t cap,
+                       struct track_counters *c)
+{
+	struct world w;
+	world_init(&w, 2, 50000.0, 5);
+	w.n_radar = 2;
+	struct track_config cfg;
+	track_config_default(&cfg);
+	cfg.history_len = hist;
+	struct track_tracker *t;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
+	struct mw_obs held[16][8];
+	size_t n_held[16] = {0};
+	for (int k = 0; k < 40; k++) {
+		world_step(&w, 1.0);
+		mw_time_ns ts = T0_NS + (k + 1) * MW_NS_PER_S;
+		struct mw_obs o1[8], o2[8];
+		size_t n1 = world_scan(&w, 0, ts, o1);
+		size_t n2 = world_scan_ahead(&w, 1, ts + 300 * MW_NS_PER_MS, 0.3, o2);
+		for (size_t j = 0; j < n1; j++)
+			assert_int_equal(track_tracker_process(t, &o1[j]), 0);
+		memcpy(held[k % 16], o2, sizeof(o2));
+		n_held[k % 16] = n2;
+		int rel = k - delay;
+		if (rel >= 5) {
+			for (size_t j = 0; j < n_held[rel % 16]; j++)
+				assert_int_equal(track_tracker_process(t, &held[rel % 16][j]), 0);
+		}
+	}
+	/* Release what is still held. */
+	for (int rel = 40 - delay; rel < 40; rel++)
+		if (rel >= 5)
+			for (size_t j = 0; j < n_held[rel % 16]; j++)
+				assert_int_equal(track_tracker_process(t, &held[rel % 16][j]), 0);
+	assert_int_equal(track_tracker_flush(t), 0);
+	size_t n = track_tracker_count(t);
+	assert_true(n <= cap);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(track_tracker_get(t, i, &out[i]), 0);
+		if (getenv("TRACK_TEST_VERBOSE"))
+			print_message("delay %d: track %u truth %u state %d n %u first %.1f\n",
+			              delay, out[i].id, out[i].truth_id, out[i].state,
+			              out[i].n_updates, (out[i].first_t_ns - T0_NS) * 1e-9);
+	}
+	track_tracker_counters(t, c);
+	track_tracker_free(t);
+	return n;
+}
+
+static void late_partner_data_gives_the_in_order_result(void **state)
+{
+	(void)state;
+	struct track_info a[16], b[16];
+	struct track_counters ca, cb;
+	/* In order: radar 2's scans are never late (delay 0). */
+	size_t na = run_oosm(0, 16, a, 16, &ca);
+	/* Late by 3 scans (3 s): each is older than the track's newest update. */
+	size_t nb = run_oosm(3, 16, b, 16, &cb);
+	print_message("in order: %zu tracks, %llu updates; late: %zu tracks, %llu late obs, "
+	              "%llu updates\n",
+	              na, (unsigned long long)ca.updates, nb, (unsigned long long)cb.obs_late,
+	              (unsigned long long)cb.updates);
+	assert_true(cb.obs_late >= 60);
+	assert_int_equal(na, nb);
+	for (size_t i = 0; i < na; i++) {
+		assert_int_equal(a[i].id, b[i].id);
+		assert_int_equal(a[i].n_updates, b[i].n_updates);
+		assert_true(a[i].t_ns == b[i].t_ns);
+		for (int s = 0; s < TRACK_NX; s++) {
+			double d = fabs(a[i].est.x[s] - b[i].est.x[s]);
+			if (d > 1e-9 * (1.0 + fabs(a[i].est.x[s])))
+				fail_msg("track %u state %d: in order %.12g, late %.12g", a[i].id,
+				         s, a[i].est.x[s], b[i].est.x[s]);
+		}
+		for (int s = 0; s < TRACK_NX * TRACK_NX; s++) {
+			double d = fabs(a[i].est.P[s] - b[i].est.P[s]);
+			if (d > 1e-9 * (1.0 + fabs(a[i].est.P[s])))
+				fail_msg("track %u P[%d]: %.12g vs %.12g", a[i].id, s,
+				         a[i].est.P[s], b[i].est.P[s]);
+		}
+	}
+	/* Later than the history bound (4 updates, 6 s late): not applied,
+	 * counted, and starting no track. */
+	struct track_info c[16];
+	struct track_counters cc;
+	size_t nc = run_oosm(6, 4, c, 16, &cc);
+	assert_true(cc.obs_too_late >= 60);
+	assert_int_equal(nc, 2);
+}
+
+static void tracker_is_deterministic_and_numbers_are_stable(void **state)
+{
+	(void)state;
+	struct track_info a[16], b[16];
+	struct track_counters ca, cb;
+	size_t na = run_oosm(2, 16, a, 16, &ca);
+	size_t nb = run_oosm(2, 16, b, 16, &cb);
+	assert_int_equal(na, nb);
+	assert_memory_equal(&ca, &cb, sizeof(ca));
+	for (size_t i = 0; i < na; i++) {
+		assert_int_equal(a[i].id, b[i].id);
+		assert_memory_equal(a[i].est.x, b[i].est.x, sizeof(a[i].est.x));
+		assert_memory_equal(a[i].est.P, b[i].est.P, sizeof(a[i].est.P));
+		if (i)
+			assert_true(a[i].id > a[i - 1].id);
+	}
+}
+
+static void silent_targets_are_deleted_and_numbers_never_reused(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w, 2, 50000.0, 3);
+	struct track_config cfg;
+	track_config_default(&cfg);
+	cfg.coast_max_s = 10.0;
+	struct track_tracker *t;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
+	mw_time_ns ts = T0_NS;
+	uint32_t max_id = 0;
+	for (int k = 0; k < 10; k++) {
+		world_step(&w, 1.0);
+		ts += MW_NS_PER_S;
+		struct mw_obs o[8];
+		size_t n = world_scan(&w, 0, ts, o);
+		for (size_t j = 0; j < n; j++)
+			track_tracker_process(t, &o[j]);
+	}
+	track_tracker_flush(t);
+	assert_int_equal(track_tracker_count(t), 2);
+	for (size_t i = 0; i < 2; i++) {
+		struct track_info ti;
+		track_tracker_get(t, i, &ti);
+		assert_int_equal(ti.state, TRACK_CONFIRMED);
+		if (ti.id > max_id)
+			max_id = ti.id;
+	}
+	/* Only target 0 keeps being seen for 15 s: target 1's track goes. */
+	w.n_tgt = 1;
+	for (int k = 0; k < 15; k++) {
+		world_step(&w, 1.0);
+		ts += MW_NS_PER_S;
+		struct mw_obs o[8];
+		size_t n = world_scan(&w, 0, ts, o);
+		for (size_t j = 0; j < n; j++)
+			track_tracker_process(t, &o[j]);
+	}
+	track_tracker_flush(t);
+	assert_int_equal(track_tracker_count(t), 1);
+	struct track_info ti;
+	track_tracker_get(t, 0, &ti);
+	assert_int_equal(ti.truth_id, 1);
+	/* Target 1 re-appears: a new track with a new number. */
+	w.n_tgt = 2;
+	for (int k = 0; k < 5; k++) {
+		world_step(&w, 1.0);
+		ts += MW_NS_PER_S;
+		struct mw_obs o[8];
+		size_t n = world_scan(&w, 0, ts, o);
+		for (size_t j = 0; j < n; j++)
+			track_tracker_process(t, &o[j]);
+	}
+	track_tracker_flush(t);
+	assert_int_equal(track_tracker_count(t), 2);
+	track_tracker_get(t, 1, &ti);
+	assert_true(ti.id > max_id);
+	assert_int_equal(ti.truth_id, 2);
+	/* Malformed input is counted, not fatal. */
+	struct mw_obs bad;
+	memset(&bad, 0, sizeof(bad));
+	bad.kind = MW_OBS_RADAR;
+	bad.t_ns = ts + MW_NS_PER_S;
+	assert_int_equal(track_tracker_process(t, &bad), 0);
+	assert_int_equal(track_tracker_flush(t), 0);
+	struct track_counters c;
+	track_tracker_counters(t, &c);
+	assert_int_equal(c.obs_rejected, 1);
+	track_tracker_free(t);
+}
+
+/* Space IR only: three boosting missiles 20 km apart seen by two GEO
+ * sensors at 1 Hz (synchronised frames): tracks start by triangulation,
+ * one per missile, and ghosts (ray pairs of different missiles) are not
+ * confirmed. */
+static void ir_only_salvo_starts_one_track_per_missile(void **state)
+{
+	(void)state;
+	struct geo_lla g1 = {0, geo_rad(100), 35786e3}, g2 = {0, geo_rad(160), 35786e3};
+	double ir[2][3], F[2][3][3], look[3];
+	geo_lla_to_ecef(&g1, ir[0]);
+	geo_lla_to_ecef(&g2, ir[1]);
+	struct geo_lla lp = {geo_rad(40), geo_rad(127), 0};
+	geo_lla_to_ecef(&lp, look);
+	los_frame(ir[0], look, F[0]);
+	los_frame(ir[1], look, F[1]);
+	double tgt[3][6];
+	for (int i = 0; i < 3; i++) {
+		struct geo_lla p = {geo_rad(39.5), geo_rad(125.5 + 0.25 * i), 30e3};
+		geo_lla_to_ecef(&p, tgt[i]);
+		double ve[3] = {600, 400, 900};
+		geo_vec_enu_to_ecef(&p, ve, tgt[i] + 3);
+	}
+	struct track_config cfg;
+	track_config_default(&cfg);
+	struct track_tracker *t;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
+	uint64_t rng = 77;
+	double worst = 0;
+	for (int k = 0; k < 60; k++) {
+		mw_time_ns ts = T0_NS + (k + 1) * MW_NS_PER_S;
+		for (int i = 0; i < 3; i++)
+			truth_step_thrust(tgt[i], 1.0, 20.0);
+		for (int s2 = 0; s2 < 2; s2++)
+			for (int i = 0; i < 3; i++) {
+				struct mw_obs o;
+				make_los_obs(ir[s2], F[s2], tgt[i], 2e-5, &rng, &o);
+				o.t_ns = ts;
+				o.sensor_id = 10 + (uint32_t)s2;
+				memcpy(o.nation, "USA", 4);
+				o.truth_id = (uint32_t)i + 1;
+				assert_int_equal(track_tracker_process(t, &o), 0);
+			}
+		assert_int_equal(track_tracker_flush(t), 0);
+		for (size_t i = 0; i < track_tracker_count(t); i++) {
+			struct track_info ti;
+			track_tracker_get(t, i, &ti);
+			if (ti.state != TRACK_CONFIRMED || ti.t_ns != ts)
+				continue;
+			const double *tr = tgt[ti.truth_id - 1];
+			double e = 0, ev = 0;
+			for (int a = 0; a < 3; a++) {
+				e += (ti.est.x[a] - tr[a]) * (ti.est.x[a] - tr[a]);
+				ev += (ti.est.x[3 + a] - tr[3 + a]) * (ti.est.x[3 + a] - tr[3 + a]);
+			}
+			if (getenv("TRACK_TEST_VERBOSE"))
+				print_message(
+				    "t=%d track %u truth %u err %.0f m %.1f m/s mu %.3f aT %.1f "
+				    "sig %.0f\n",
+				    k + 1, ti.id, ti.truth_id, sqrt(e), sqrt(ev), ti.mu_boost,
+				    ti.est.x[TRACK_IX_AT], sqrt(ti.est.P[0]));
+			if (k < 30)
+				continue;
+			if (sqrt(e) > worst)
+				worst = sqrt(e);
+		}
+	}
+	struct track_counters c;
+	track_tracker_counters(t, &c);
+	int n_conf = 0, seen[4] = {0};
+	for (size_t i = 0; i < track_tracker_count(t); i++) {
+		struct track_info ti;
+		track_tracker_get(t, i, &ti);
+		if (ti.state != TRACK_CONFIRMED)
+			continue;
+		n_conf++;
+		assert_true(ti.truth_id >= 1 && ti.truth_id <= 3);
+		seen[ti.truth_id]++;
+		assert_int_equal(ti.phase, TRACK_PHASE_BOOST);
+	}
+	print_message("IR only: %llu starts by triangulation, %d confirmed, worst position error "
+	              "after 30 s %.0f m\n",
+	              (unsigned long long)c.los_starts, n_conf, worst);
+	assert_int_equal(n_conf, 3);
+	for (int i = 1; i <= 3; i++)
+		assert_int_equal(seen[i], 1);
+	assert_true(worst < 3000.0);
+	track_tracker_free(t);
+}
+
+/* At burnout an IR-only track extrapolates thrust the missile no longer
+ * has; the radar's detections do not gate with it and start a new track;
+ * the IR track, silent for 5 s, is lost and its launch basis passes to
+ * the radar track, linked by prev_id (burnout hand-over). */
+static void radar_track_continues_ir_track_after_burnout(void **state)
+{
+	(void)state;
+	struct geo_lla g1 = {0, geo_rad(100), 35786e3}, g2 = {0, geo_rad(160), 35786e3};
+	double ir[2][3], F[2][3][3], look[3];
+	geo_lla_to_ecef(&g1, ir[0]);
+	geo_lla_to_ecef(&g2, ir[1]);
+	struct geo_lla lp = {geo_rad(40), geo_rad(127), 0};
+	geo_lla_to_ecef(&lp, look);
+	los_frame(ir[0], look, F[0]);
+	los_frame(ir[1], look, F[1]);
+	struct geo_lla rp = {geo_rad(37), geo_rad(131), 100};
+	double radar[3];
+	geo_lla_to_ecef(&rp, radar);
+	double tgt[6];
+	struct geo_lla p0 = {geo_rad(39.5), geo_rad(125.5), 30e3};
+	geo_lla_to_ecef(&p0, tgt);
+	double ve[3] = {600, 400, 900};
+	geo_vec_enu_to_ecef(&p0, ve, tgt + 3);
+	struct track_config cfg;
+	track_config_default(&cfg);
+	struct track_tracker *t;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
+	uint64_t rng = 99;
+	uint32_t ir_id = 0;
+	for (int k = 0; k < 70; k++) {
+		mw_time_ns ts = T0_NS + (k + 1) * MW_NS_PER_S;
+		/* A last stage at 100 m/s^2 burns out at 40 s; the IR frames
+		 * still show the plume until 42 s (the tracker cannot tell a
+		 * burnout from them), the radar sees the object from 42.5 s. */
+		truth_step_thrust(tgt, 1.0, k < 30 ? 30.0 : (k < 40 ? 100.0 : 0.0));
+		if (k < 42)
+			for (int s2 = 0; s2 < 2; s2++) {
+				struct mw_obs o;
+				make_los_obs(ir[s2], F[s2], tgt, 2e-5, &rng, &o);
+				o.t_ns = ts;
+				o.sensor_id = 10 + (uint32_t)s2;
+				memcpy(o.nation, "USA", 4);
+				o.truth_id = 1;
+				assert_int_equal(track_tracker_process(t, &o), 0);
+			}
+		else {
+			struct mw_obs o;
+			make_radar_obs(radar, tgt, 10.0, 3e-4, 0.5, &rng, &o);
+			o.t_ns = ts + 500 * MW_NS_PER_MS; /* a different scan time */
+			o.sensor_id = 1;
+			memcpy(o.nation, "JPN", 4);
+			o.truth_id = 1;
+			/* The radar measured the truth 0.5 s later. */
+			double tr[6];
+			memcpy(tr, tgt, sizeof(tr));
+			truth_step(tr, 0.5);
+			make_radar_obs(radar, tr, 10.0, 3e-4, 0.5, &rng, &o);
+			o.t_ns = ts + 500 * MW_NS_PER_MS;
+			o.sensor_id = 1;
+			memcpy(o.nation, "JPN", 4);
+			o.truth_id = 1;
+			assert_int_equal(track_tracker_process(t, &o), 0);
+		}
+		assert_int_equal(track_tracker_flush(t), 0);
+		if (k == 35) {
+			assert_int_equal(track_tracker_count(t), 1);
+			struct track_info ti;
+			track_tracker_get(t, 0, &ti);
+			assert_int_equal(ti.state, TRACK_CONFIRMED);
+			assert_int_equal(ti.phase, TRACK_PHASE_BOOST);
+			assert_true(ti.has_boost_est);
+			ir_id = ti.id;
+		}
+	}
+	struct track_counters c;
+	track_tracker_counters(t, &c);
+	assert_int_equal(track_tracker_count(t), 1);
+	struct track_info ti;
+	track_tracker_get(t, 0, &ti);
+	/* The last update is the radar's, 0.5 s after the truth sample. */
+	double tr[6];
+	memcpy(tr, tgt, sizeof(tr));
+	truth_step(tr, 0.5);
+	double e = 0;
+	for (int a = 0; a < 3; a++)
+		e += (ti.est.x[a] - tr[a]) * (ti.est.x[a] - tr[a]);
+	struct track_point_pred lpr;
+	assert_int_equal(track_info_predict(&ti, NULL, &lpr), 0);
+	double pad[3], le = 0;
+	geo_lla_to_ecef(&p0, pad);
+	for (int a = 0; a < 3; a++)
+		le += (lpr.ecef_m[a] - pad[a]) * (lpr.ecef_m[a] - pad[a]);
+	print_message("position error %.0f m; launch basis -> %.1f km from where the IR first saw "
+	              "it (30 km up)\n",
+	              sqrt(e), sqrt(le) / 1e3);
+	print_message("IR track %u; at the end track %u (continues %u), "
+	              "boost basis %d, boost_lost %llu, handovers %llu\n",
+	              ir_id, ti.id, ti.prev_id, ti.has_boost_est, (unsigned long long)c.boost_lost,
+	              (unsigned long long)c.handovers);
+	assert_int_equal(ti.state, TRACK_CONFIRMED);
+	assert_int_equal(ti.phase, TRACK_PHASE_MIDCOURSE);
+	/* One track for the object, holding the launch basis of its boost:
+	 * the IR track itself (the radar gated with its ballistic mode) or
+	 * a radar track linked to it by the hand-over. */
+	assert_true(ti.id == ir_id || (ti.prev_id == ir_id && c.handovers == 1));
+	assert_true(ti.has_boost_est);
+	assert_true(sqrt(e) < 300.0);
+	track_tracker_free(t);
+}
+
+static void bad_configuration_is_rejected(void **state)
+{
+	(void)state;
+	struct track_config cfg;
+	struct track_tracker *t = NULL;
+	track_config_default(&cfg);
+	cfg.confirm_m = 9;
+	cfg.confirm_n = 5;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &t), -EINVAL);
+	track_config_default(&cfg);
+	cfg.gate_prob = 1.0;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &t), -EINVAL);
+	track_config_default(&cfg);
+	cfg.history_len = 1;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &t), -EINVAL);
+	assert_null(t);
+	track_tracker_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(crossing_targets_in_clutter_keep_their_tracks),
+	    cmocka_unit_test(late_partner_data_gives_the_in_order_result),
+	    cmocka_unit_test(tracker_is_deterministic_and_numbers_are_stable),
+	    cmocka_unit_test(silent_targets_are_deleted_and_numbers_never_reused),
+	    cmocka_unit_test(ir_only_salvo_starts_one_track_per_missile),
+	    cmocka_unit_test(radar_track_continues_ir_track_after_burnout),
+	    cmocka_unit_test(bad_configuration_is_rejected),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
