@@ -159,15 +159,15 @@ struct peer {
  * (the same rule as store_journal_read without STORE_READ_PENDING); a miss
  * falls back to the journal.
  */
-#define SEND_CACHE_SLOTS 16384
+#define SEND_CACHE_SLOTS 65536 /* ~11 MiB of slots; bytes allocated as used */
 struct cached_rec {
 	uint64_t pos; /* 0 = empty */
 	uint64_t seq;
 	char origin[MW_NATION_LEN];
 	char from_peer[MW_NATION_LEN];
 	char release[WIRE_MAX_RELEASE * MW_NATION_LEN];
-	uint8_t *bytes; /* owned */
-	size_t len;
+	uint8_t *bytes; /* owned, cap bytes allocated, reused for later records */
+	size_t len, cap;
 };
 
 struct pending_env {
@@ -431,22 +431,48 @@ static void conn_tick(evutil_socket_t fd, short what, void *arg)
 
 /* ------------------------------------------------------------- sending */
 
+/* "JPN,KOR,USA" from a set of nation codes (valid: wire checked them).
+ * 32 codes of 3 letters with commas fit STORE_RELEASE_MAX; a longer set
+ * is cut at a whole code (never happens with WIRE_MAX_RELEASE 32). */
+static void release_join(char *dst, size_t cap, const char (*set)[MW_NATION_LEN], unsigned n)
+{
+	size_t off = 0;
+	for (unsigned i = 0; i < n; i++) {
+		size_t l = strnlen(set[i], MW_NATION_LEN - 1);
+		if (off + (i ? 1 : 0) + l + 1 > cap)
+			break;
+		if (i)
+			dst[off++] = ',';
+		memcpy(dst + off, set[i], l);
+		off += l;
+	}
+	dst[off] = '\0';
+}
+
+_Static_assert(WIRE_MAX_RELEASE *MW_NATION_LEN <= STORE_RELEASE_MAX,
+               "a full releasability set fits a journal record");
+
 static void cache_put(struct net_node *n, uint64_t pos, const struct store_rec *r)
 {
 	if (!n->cache || pos == 0 || strlen(r->release) >= sizeof(n->cache[0].release))
 		return;
 	struct cached_rec *e = &n->cache[pos % SEND_CACHE_SLOTS];
-	uint8_t *b = malloc(r->len);
-	if (!b)
-		return; /* the journal still has it */
-	free(e->bytes);
-	memcpy(b, r->bytes, r->len);
+	e->pos = 0; /* invalid until filled */
+	if (e->cap < r->len) {
+		size_t cap = r->len < 512 ? 512 : r->len;
+		uint8_t *b = malloc(cap);
+		if (!b)
+			return; /* the journal still has it */
+		free(e->bytes);
+		e->bytes = b;
+		e->cap = cap;
+	}
+	memcpy(e->bytes, r->bytes, r->len);
 	e->pos = pos;
 	e->seq = r->seq;
 	memcpy(e->origin, r->origin, MW_NATION_LEN);
 	memcpy(e->from_peer, r->from_peer, MW_NATION_LEN);
 	memcpy(e->release, r->release, strlen(r->release) + 1);
-	e->bytes = b;
 	e->len = r->len;
 }
 
@@ -589,10 +615,7 @@ static void flush_batch(struct net_node *n)
 		/* releasability as text, the same set the body carries */
 		char set[WIRE_MAX_RELEASE][MW_NATION_LEN];
 		unsigned ns = net_release_own_set(n->conf, pe->kind, set);
-		size_t len = 0;
-		for (unsigned r = 0; r < ns; r++)
-			len += (size_t)snprintf(release + len, sizeof(release) - len, "%s%s",
-			                        r ? "," : "", set[r]);
+		release_join(release, sizeof(release), (const char(*)[MW_NATION_LEN])set, ns);
 		struct store_rec rec;
 		memset(&rec, 0, sizeof(rec));
 		memcpy(rec.origin, n->conf->nation, NET_NATION_LEN);
@@ -774,10 +797,8 @@ static enum frame_res on_envelope(struct conn *c, const uint8_t *p, size_t len)
 	rec.seq = h->seq;
 	rec.kind = (uint32_t)h->kind;
 	rec.flags = h->exercise ? STORE_F_EXERCISE : 0;
-	size_t off = 0;
-	for (uint32_t i = 0; i < h->n_release; i++)
-		off += (size_t)snprintf(rec.release + off, sizeof(rec.release) - off, "%s%s",
-		                        i ? "," : "", h->release[i]);
+	release_join(rec.release, sizeof(rec.release), (const char(*)[MW_NATION_LEN])h->release,
+	             h->n_release);
 	rec.data_ns = h->data_t_ns;
 	memcpy(rec.from_peer, pe->conf->nation, NET_NATION_LEN);
 	rec.from_pos = from_pos;

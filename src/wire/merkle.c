@@ -15,6 +15,9 @@
  *     proof entries.
  *  2. The proof length is fixed by (index, count); a proof of any other
  *     length is rejected before any hashing.
+ *  3. The per-level memo of wire_hasher (merkle.h) is consulted only on
+ *     an exact match of the 64 input bytes, so a proof climbs to the same
+ *     root with or without it.
  */
 #include "wire/merkle.h"
 
@@ -29,6 +32,7 @@
 
 int wire_hasher_init(struct wire_hasher *h)
 {
+	memset(h->memo_ok, 0, sizeof(h->memo_ok));
 	h->md = EVP_MD_fetch(NULL, "SHA256", NULL);
 	h->ctx = EVP_MD_CTX_new();
 	if (!h->md || !h->ctx) {
@@ -98,6 +102,28 @@ static int node_hash(struct wire_hasher *h, const uint8_t *left, const uint8_t *
 	return hash3(h, 0x01, left, WIRE_HASH_LEN, right, WIRE_HASH_LEN, out);
 }
 
+/* node_hash through the level-k memo (k < WIRE_MERKLE_MAX_DEPTH). */
+static int node_hash_memo(struct wire_hasher *h, uint32_t k, const uint8_t *left,
+                          const uint8_t *right, uint8_t out[WIRE_HASH_LEN])
+{
+	uint8_t *in = h->memo_in[k];
+	if (h->memo_ok[k] && memcmp(in, left, WIRE_HASH_LEN) == 0 &&
+	    memcmp(in + WIRE_HASH_LEN, right, WIRE_HASH_LEN) == 0) {
+		memcpy(out, h->memo_out[k], WIRE_HASH_LEN);
+		return 0;
+	}
+	h->memo_ok[k] = false;
+	/* out may alias left or right: copy the inputs first */
+	memcpy(in, left, WIRE_HASH_LEN);
+	memcpy(in + WIRE_HASH_LEN, right, WIRE_HASH_LEN);
+	int rc = node_hash(h, in, in + WIRE_HASH_LEN, h->memo_out[k]);
+	if (rc == 0) {
+		h->memo_ok[k] = true;
+		memcpy(out, h->memo_out[k], WIRE_HASH_LEN);
+	}
+	return rc;
+}
+
 int wire_merkle_proof_len(uint32_t index, uint32_t count)
 {
 	if (count == 0 || count > WIRE_MERKLE_MAX_LEAVES || index >= count)
@@ -124,11 +150,12 @@ int wire_merkle_root_from_proof(struct wire_hasher *hs, const uint8_t leaf[WIRE_
 	uint8_t h[WIRE_HASH_LEN];
 	memcpy(h, leaf, WIRE_HASH_LEN);
 	size_t k = 0;
-	for (uint32_t w = count, i = index; rc == 0 && w > 1; w = (w + 1) / 2, i /= 2) {
+	uint32_t lvl = 0; /* < WIRE_MERKLE_MAX_DEPTH: count <= 2^16 (invariant 1) */
+	for (uint32_t w = count, i = index; rc == 0 && w > 1; w = (w + 1) / 2, i /= 2, lvl++) {
 		if (i & 1)
-			rc = node_hash(hs, proof[k++], h, h);
+			rc = node_hash_memo(hs, lvl, proof[k++], h, h);
 		else if (i + 1 < w)
-			rc = node_hash(hs, h, proof[k++], h);
+			rc = node_hash_memo(hs, lvl, h, proof[k++], h);
 		/* else: carried up unchanged */
 	}
 	wire_hasher_finish(&tmp);

@@ -20,6 +20,7 @@
 #ifndef MW_WIRE_MERKLE_H
 #define MW_WIRE_MERKLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,19 @@
 struct wire_hasher {
 	EVP_MD *md;
 	EVP_MD_CTX *ctx;
+	/*
+	 * Node hashes remembered per tree level by wire_merkle_root_from_proof:
+	 * the envelopes of one batch arrive in order and share every node
+	 * above their common ancestor, so at level k the inputs (left, right)
+	 * repeat for 2^k consecutive leaves. A hit is an exact match of all
+	 * 64 input bytes, so it returns what hashing would (a pure memo of a
+	 * deterministic function: no trust is placed in it). memo_ok[k]
+	 * false = empty. About 2 node hashes per envelope instead of
+	 * log2(batch).
+	 */
+	uint8_t memo_in[WIRE_MERKLE_MAX_DEPTH][2 * 32];
+	uint8_t memo_out[WIRE_MERKLE_MAX_DEPTH][32];
+	bool memo_ok[WIRE_MERKLE_MAX_DEPTH];
 };
 /* 0, -ENOMEM, -EIO. */
 int wire_hasher_init(struct wire_hasher *h);

@@ -1106,6 +1106,58 @@ static void merkle_every_proof_climbs_to_the_root(void **state)
 	assert_err(wire_merkle_proof_len(5, 5), -EINVAL);
 }
 
+/* A hasher reused across proofs (its per-level memo warm) climbs to exactly
+ * the root a fresh one does, for honest proofs and for proofs with any one
+ * sibling byte flipped, in every order of leaves. */
+static void merkle_reused_hasher_gives_the_same_roots_as_a_fresh_one(void **state)
+{
+	(void)state;
+	enum { N = 37 };
+	uint8_t leaves[N][32];
+	for (int i = 0; i < N; i++) {
+		uint8_t v[2] = {(uint8_t)i, 0x5a};
+		assert_err(wire_merkle_leaf(NULL, v, sizeof(v), leaves[i]), 0);
+	}
+	struct wire_merkle t;
+	assert_err(wire_merkle_build(NULL, &t, (const uint8_t(*)[32])leaves, N), 0);
+	struct wire_hasher h;
+	assert_err(wire_hasher_init(&h), 0);
+	int hits = 0;
+	for (int pass = 0; pass < 3; pass++) {
+		for (uint32_t k = 0; k < N; k++) {
+			/* pass 0 in order, pass 1 backwards, pass 2 strided */
+			uint32_t i = pass == 0 ? k : pass == 1 ? N - 1 - k : (k * 7) % N;
+			uint8_t proof[16][32], warm[32], cold[32];
+			int len = wire_merkle_proof(&t, i, proof);
+			assert_true(len >= 0);
+			for (int flip = -1; flip < len; flip++) {
+				if (flip >= 0)
+					proof[flip][(i + (uint32_t)flip) % 32] ^= 0x01;
+				assert_err(wire_merkle_root_from_proof(&h, leaves[i], i, N,
+				                                       (const uint8_t(*)[32])proof,
+				                                       (size_t)len, warm),
+				           0);
+				assert_err(wire_merkle_root_from_proof(NULL, leaves[i], i, N,
+				                                       (const uint8_t(*)[32])proof,
+				                                       (size_t)len, cold),
+				           0);
+				assert_memory_equal(warm, cold, 32);
+				if (flip < 0)
+					assert_memory_equal(warm, wire_merkle_root(&t), 32);
+				else
+					assert_memory_not_equal(warm, wire_merkle_root(&t), 32);
+				if (flip >= 0)
+					proof[flip][(i + (uint32_t)flip) % 32] ^= 0x01;
+			}
+		}
+		for (int l = 0; l < WIRE_MERKLE_MAX_DEPTH; l++)
+			hits += h.memo_ok[l];
+	}
+	assert_true(hits > 0); /* the memo was filled and consulted */
+	wire_hasher_finish(&h);
+	wire_merkle_finish(&t);
+}
+
 /* ---- signatures ---- */
 
 static void signed_message_layout_is_byte_exact(void **state)
@@ -1741,6 +1793,7 @@ int main(void)
 	    cmocka_unit_test(seq_beyond_int64_is_refused_at_decode),
 	    cmocka_unit_test(merkle_matches_the_documented_construction),
 	    cmocka_unit_test(merkle_every_proof_climbs_to_the_root),
+	    cmocka_unit_test(merkle_reused_hasher_gives_the_same_roots_as_a_fresh_one),
 	    cmocka_unit_test(signed_message_layout_is_byte_exact),
 	    cmocka_unit_test_setup_teardown(
 	        batch_of_n_is_signed_once_and_each_envelope_verifies_alone, fx_setup, fx_teardown),
