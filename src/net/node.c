@@ -831,10 +831,18 @@ static enum frame_res on_envelope(struct conn *c, const uint8_t *p, size_t len)
 		pause_read(c);
 		return FR_RETRY;
 	}
-	snprintf(detail, sizeof(detail), "%s seq %llu: journal refused: %s", origin,
-	         (unsigned long long)seq, mw_errname(rc));
-	reject(n, NET_REJ_OVERLOAD, c, detail);
-	return envelope_noted(c, from_pos);
+	/* Any other journal error (out of memory, I/O): the envelope is not
+	 * stored, so it must not be noted as handled - that would let the
+	 * cursor, and so an Ack, pass it and the sender would never resend
+	 * it (invariant 2). Close the link instead: the peer resends from its
+	 * acked cursor when it reconnects. A permanent journal error stops
+	 * the node through the journal's fatal-error path. */
+	pe->env_rx--;
+	n->stats.env_rx--;
+	snprintf(detail, sizeof(detail),
+	         "%s seq %llu: journal refused: %s; closing the link so that the peer resends",
+	         origin, (unsigned long long)seq, mw_errname(rc));
+	return protocol_error(c, NET_REJ_OVERLOAD, detail);
 }
 
 static enum frame_res on_ack(struct conn *c, const uint8_t *p, size_t len)
