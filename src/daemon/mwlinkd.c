@@ -4,7 +4,13 @@
  * Wires the configuration into running parts: the journal (store/, with
  * its own commit thread), the origin keyring and this node's signer
  * (wire/), and the networking (net/node.c: partner links, relay, release
- * control, sensor ingest) on ONE libevent loop. Logs are JSON lines on
+ * control, sensor ingest) on ONE libevent loop. National tracking
+ * (net/national.c, [track]) runs on the same loop: every journal append
+ * schedules a catch-up read of the journal in journal order (pending
+ * records included), observations go through the tracker, and confirmed
+ * tracks come back to the node as TRACK envelopes (net_node_originate).
+ * At start the journal is replayed through the tracker silently; at
+ * shutdown the tracker reads what is left before the node stops. Logs are JSON lines on
  * stderr (core/log.h).
  *
  * Signals: SIGTERM and SIGINT stop the loop; the node closes its links,
@@ -26,9 +32,11 @@
 #include <event2/event.h>
 
 #include "core/log.h"
+#include "net/national.h"
 #include "net/node.h"
 #include "net/nodeconf.h"
 #include "store/journal.h"
+#include "wire/envelope.h"
 #include "wire/sign.h"
 
 #define MOD "mwlinkd"
@@ -46,7 +54,45 @@ struct daemon_ctx {
 	struct event_base *base;
 	struct net_node *node;
 	struct mw_log *log;
+	/* national tracking: fed from the journal read path, in journal order */
+	struct net_national *nat;
+	struct store_journal *journal;
+	struct event *nat_ev;
 };
+
+#define NAT_CHUNK 4096 /* journal records per national catch-up step */
+
+/* A record was appended to the journal: read on at the end of this loop
+ * iteration (never from inside the append: that may be our own emit). */
+static void on_journal(void *ud, const char *origin, uint64_t seq, uint64_t pos)
+{
+	(void)origin;
+	(void)seq;
+	(void)pos;
+	struct daemon_ctx *d = ud;
+	if (d->nat_ev)
+		event_active(d->nat_ev, EV_TIMEOUT, 0);
+}
+
+static void on_nat(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct daemon_ctx *d = arg;
+	int got = net_national_catch_up(d->nat, d->journal, NAT_CHUNK);
+	if (got < 0)
+		mw_logf(d->log, MW_LOG_ERROR, MOD, "national tracking: journal read: %s",
+		        mw_strerror(got));
+	else if (got == NAT_CHUNK)
+		event_active(d->nat_ev, EV_TIMEOUT, 0); /* more: let the loop breathe first */
+}
+
+/* A national track to share: a TRACK envelope of this node. */
+static int nat_emit(void *ud, bool exercise, int64_t data_t_ns, const uint8_t *payload, size_t len)
+{
+	struct daemon_ctx *d = ud;
+	return net_node_originate(d->node, WIRE_KIND_TRACK, data_t_ns, exercise, payload, len);
+}
 
 /* mkdir -p of the directory holding path (the journal's). */
 static int make_parent_dirs(const char *path)
@@ -85,6 +131,8 @@ static void on_stats_timer(evutil_socket_t fd, short what, void *arg)
 	struct daemon_ctx *d = arg;
 	if (d->node)
 		net_node_log_stats(d->node);
+	if (d->nat)
+		net_national_log_stats(d->nat);
 }
 
 static void on_usr1(evutil_socket_t sig, short what, void *arg)
@@ -94,6 +142,8 @@ static void on_usr1(evutil_socket_t sig, short what, void *arg)
 	struct daemon_ctx *d = arg;
 	if (d->node)
 		net_node_log_stats(d->node);
+	if (d->nat)
+		net_national_log_stats(d->nat);
 }
 
 int main(int argc, char **argv)
@@ -154,6 +204,8 @@ int main(int argc, char **argv)
 	struct net_node *node = NULL;
 	struct event *ev_term = NULL, *ev_int = NULL, *ev_usr1 = NULL, *ev_stats = NULL;
 	struct mw_log log;
+	struct daemon_ctx d;
+	memset(&d, 0, sizeof(d));
 	if (!conf) {
 		fprintf(stderr, "mwlinkd: out of memory\n");
 		return 1;
@@ -240,6 +292,8 @@ int main(int argc, char **argv)
 	    .journal = journal,
 	    .keyring = kr,
 	    .signer = signer,
+	    .on_journal = on_journal,
+	    .hook_ud = &d,
 	};
 	if (net_node_new(&no, &node, &err) != 0) {
 		mw_logf(&log, MW_LOG_ERROR, MOD, "%s", err.msg);
@@ -251,11 +305,49 @@ int main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
+	d.base = base;
+	d.node = node;
+	d.log = &log;
+	d.journal = journal;
+	if (conf->track_enabled) {
+		struct net_national_opts nopt;
+		memset(&nopt, 0, sizeof(nopt));
+		memcpy(nopt.nation, conf->nation, sizeof(nopt.nation));
+		nopt.partner_obs = conf->track_partner_obs;
+		nopt.interval_ns = conf->track_interval_ns;
+		nopt.max_tracks = conf->track_max_tracks;
+		nopt.log = &log;
+		nopt.emit = nat_emit;
+		nopt.ud = &d;
+		int nrc = net_national_new(&nopt, &d.nat);
+		d.nat_ev = nrc == 0 ? event_new(base, -1, 0, on_nat, &d) : NULL;
+		if (!d.nat_ev) {
+			mw_logf(&log, MW_LOG_ERROR, MOD, "national tracking: %s",
+			        mw_strerror(nrc ? nrc : -ENOMEM));
+			goto out;
+		}
+		/* rebuild the tracks from the journal without re-sending them */
+		uint64_t live = store_journal_last_pos(journal) + 1;
+		net_national_set_live_from(d.nat, live);
+		int got;
+		while ((got = net_national_catch_up(d.nat, journal, NAT_CHUNK)) == NAT_CHUNK)
+			;
+		if (got < 0) {
+			mw_logf(&log, MW_LOG_ERROR, MOD, "national tracking: journal replay: %s",
+			        mw_strerror(got));
+			goto out;
+		}
+		mw_logf(&log, MW_LOG_NOTICE, MOD,
+		        "national tracking on (partner observations %s, interval %lld ms); "
+		        "replayed the journal to position %llu",
+		        conf->track_partner_obs ? "on" : "off",
+		        (long long)(conf->track_interval_ns / 1000000),
+		        (unsigned long long)(live - 1));
+	}
 	if (net_node_start(node, &err) != 0) {
 		mw_logf(&log, MW_LOG_ERROR, MOD, "%s", err.msg);
 		goto out;
 	}
-	struct daemon_ctx d = {base, node, &log};
 	ev_term = evsignal_new(base, SIGTERM, on_stop_signal, &d);
 	ev_int = evsignal_new(base, SIGINT, on_stop_signal, &d);
 	ev_usr1 = evsignal_new(base, SIGUSR1, on_usr1, &d);
@@ -276,12 +368,19 @@ int main(int argc, char **argv)
 	mw_logf(&log, MW_LOG_NOTICE, MOD, "ready: peers %u ingest %u", net_node_peer_port(node),
 	        net_node_ingest_port(node));
 	event_base_dispatch(base);
+	/* everything journaled goes through the tracker before we stop, so
+	 * that a restart's silent replay matches what was sent */
+	if (d.nat)
+		while (net_national_catch_up(d.nat, journal, NAT_CHUNK) == NAT_CHUNK)
+			;
 	net_node_stop(node);
 	/* what was queued gets committed before the journal closes */
 	int src2 = store_journal_sync(journal, INT64_C(10) * 1000000000);
 	if (src2 != 0)
 		mw_logf(&log, MW_LOG_ERROR, MOD, "journal sync at shutdown: %s", mw_strerror(src2));
 	net_node_log_stats(node);
+	if (d.nat)
+		net_national_log_stats(d.nat);
 	rc = net_node_failed(node) ? 1 : 0;
 out:
 	if (ev_term)
@@ -292,7 +391,11 @@ out:
 		event_free(ev_usr1);
 	if (ev_stats)
 		event_free(ev_stats);
+	if (d.nat_ev)
+		event_free(d.nat_ev);
+	d.nat_ev = NULL;
 	net_node_free(node);
+	net_national_free(d.nat);
 	store_journal_free(journal);
 	wire_signer_free(signer);
 	wire_keyring_free(kr);

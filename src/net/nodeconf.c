@@ -400,6 +400,19 @@ static int load(struct mw_ini *ini, struct net_node_conf *c, const char *base_di
 		return rc;
 	c->max_pending = (uint32_t)iv;
 
+	/* national tracking (net/national.c, docs/operations.md "Tracking") */
+	if ((rc = mw_ini_get_bool(ini, "track", "enabled", MW_INI_OPTIONAL, true, &c->track_enabled,
+	                          err)) ||
+	    (rc = mw_ini_get_bool(ini, "track", "partner_observations", MW_INI_OPTIONAL, false,
+	                          &c->track_partner_obs, err)) ||
+	    (rc = mw_ini_get_duration_ns(ini, "track", "interval", MW_INI_OPTIONAL, MW_NS_PER_S,
+	                                 10 * MW_NS_PER_MS, 3600 * MW_NS_PER_S,
+	                                 &c->track_interval_ns, err)) ||
+	    (rc = mw_ini_get_int(ini, "track", "max_tracks", MW_INI_OPTIONAL, 1000, 1, 100000, &iv,
+	                         err)))
+		return rc;
+	c->track_max_tracks = (uint32_t)iv;
+
 	return mw_ini_check_unused(ini, err);
 }
 

@@ -13,6 +13,7 @@
  *   [link]      heartbeat, timeout, reconnect_min, reconnect_max, degraded_rtt
  *   [sign]      batch_window, batch_max
  *   [limits]    max_frame, max_backlog, max_sensors, max_pending
+ *   [track]     enabled, partner_observations, interval, max_tracks
  *
  * Relative paths are resolved against the directory of the config file,
  * so a deployment directory can be moved as a whole.
@@ -108,6 +109,12 @@ struct net_node_conf {
 	uint32_t max_backlog; /* envelopes sent and not yet acked, per peer */
 	uint32_t max_sensors; /* concurrent sensor connections */
 	uint32_t max_pending; /* envelopes accepted, not yet durable */
+
+	/* [track]: national tracking of the observations in the journal */
+	bool track_enabled;        /* run the national tracker (default true) */
+	bool track_partner_obs;    /* also feed partners' released observations */
+	int64_t track_interval_ns; /* at most one update per track per this much data time */
+	uint32_t track_max_tracks; /* live tracks per tracker (real, exercise) */
 };
 
 /* Load and validate; on failure err names file, line, section and key. */

@@ -13,6 +13,14 @@
                    killed one; every journal converges to the same set.
     run.py backpressure  a 16-record journal queue: reading pauses, nothing
                    is lost.
+    run.py national  KOR node + USA hub: a simulated SRBM seen by two KOR
+                   radars (natdrive feed) goes through KOR's national
+                   tracker; the hub receives signed TRACK envelopes of a
+                   confirmed track near the truth with an impact prediction;
+                   exercise input (after a restart with [ingest] exercise =
+                   yes) gives only exercise tracks; replaying KOR's journal
+                   gives the same Track payloads byte for byte; the hub does
+                   not track partner observations by default.
     run.py kill9   kill -9 and restart of each node in turn in the middle
                    of a stream: every journal is then compared with what
                    each origin journaled (nothing lost, nothing twice,
@@ -39,6 +47,9 @@ import time
 MWLINKD = os.environ.get("MWLINKD", "build/src/daemon/mwlinkd")
 MWLINK = os.environ.get("MWLINK", "build/src/cli/mwlink")
 FAKEPEER = os.environ.get("FAKEPEER", "build/tests/integration/fakepeer")
+NATDRIVE = os.environ.get("NATDRIVE", "build/tests/integration/natdrive")
+NATIONAL_SCENARIO = os.environ.get("NATIONAL_SCENARIO",
+                                   "tests/integration/national-scenario.json")
 
 
 class Fail(Exception):
@@ -64,7 +75,7 @@ def free_ports(n):
 
 
 class Node:
-    def __init__(self, cl, name, nation, peers, release, exercise="yes", extra=()):
+    def __init__(self, cl, name, nation, peers, release, exercise="yes", extra=(), track=False):
         self.cl, self.name, self.nation = cl, name, nation
         self.peer_port, self.ingest_port = free_ports(2)
         self.peers, self.release = peers, release
@@ -76,6 +87,9 @@ class Node:
         self.conf = os.path.join(self.dir, "node.ini")
         self.exercise = exercise
         self.extra = list(extra)
+        # national tracking only where tested (run.py national): the link
+        # tests stream synthetic observations at rates that are not a flight
+        self.track = track
 
     def write_conf(self):
         low = self.nation.lower()
@@ -101,6 +115,7 @@ class Node:
         lines.append("[release]")
         for dest, kinds in self.release.items():
             lines.append(f"{dest} = {kinds}")
+        lines += ["[track]", f"enabled = {'yes' if self.track else 'no'}"]
         lines += self.extra
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n")
@@ -641,16 +656,161 @@ def test_backpressure(cl):
         check(rc == 0, f"{node.name} stopped cleanly on SIGTERM (exit {rc})")
 
 
+# ---------------------------------------------------------------- national
+
+def national_records(node):
+    """The newest "national stats" record (SIGUSR1)."""
+    node.stats()
+    end = time.time() + 10
+    while time.time() < end:
+        st = [r for r in node.records() if r.get("msg") == "national stats"]
+        if st:
+            return st[-1]
+        time.sleep(0.05)
+    raise Fail(f"{node.name}: no national stats record")
+
+
+def natcheck(cl, node, seed):
+    r = subprocess.run([NATDRIVE, "check", NATIONAL_SCENARIO, str(seed), node.db,
+                        f"{cl.pki}/origin-keys", "KOR"], capture_output=True, text=True,
+                       timeout=120)
+    if r.returncode != 0:
+        raise Fail("natdrive check failed: " + r.stderr.strip())
+    return [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+
+
+def feed(cl, node, seed, speed):
+    r = subprocess.run([NATDRIVE, "feed", NATIONAL_SCENARIO, str(seed), "KOR",
+                        f"127.0.0.1:{node.ingest_port}", cl.pki, str(speed)],
+                       capture_output=True, text=True, timeout=240)
+    if r.returncode != 0:
+        raise Fail("natdrive feed failed: " + r.stderr.strip())
+    return int(r.stdout.split()[-1])
+
+
+def wait_quiet(node, what):
+    """Until the national tracker has read everything the journal holds."""
+    last = [None, 0]
+
+    def quiet():
+        st = national_records(node)
+        cur = (st.get("records"), st.get("tracks_out"), st.get("next_pos"))
+        last[1] = last[1] + 1 if last[0] == cur else 0
+        last[0] = cur
+        return True if last[1] >= 4 else cur
+    wait_until(quiet, 60, what)
+
+
+def test_national(cl):
+    seed = 11
+    usa = cl.add("usa", "USA", {"rok": ("KOR", None)}, {"KOR": "observation"}, track=True)
+    rok = cl.add("rok", "KOR", {"usa": ("USA", "usa")}, {"USA": "observation, track"},
+                 exercise="no", track=True)
+    usa.start()
+    rok.start()
+    rok.wait_log(lambda r: r.get("msg") == "link up", 20, "link up")
+    sent = feed(cl, rok, seed, 80)
+    check(sent > 100, f"natdrive fed {sent} simulated KOR radar observations")
+    wait_quiet(rok, "KOR's national tracker caught up")
+    st = national_records(rok)
+    check(st["obs_fed_real"] >= sent and st["obs_fed_exercise"] == 0,
+          f"every observation went through KOR's real tracker ({st['obs_fed_real']})")
+
+    def hub_has_tracks():
+        tr = natcheck(cl, usa, seed)
+        return True if len(tr) >= 5 else len(tr)
+    wait_until(hub_has_tracks, 60, "TRACK envelopes from KOR at the hub")
+    wait_until(lambda: len(natcheck(cl, usa, seed)) == st["tracks_out"] or
+               (len(natcheck(cl, usa, seed)), st["tracks_out"]), 30,
+               "every KOR track envelope relayed to the hub")
+    tracks = natcheck(cl, usa, seed)
+    check(all(t["verified"] and t["decode"] for t in tracks),
+          f"all {len(tracks)} TRACK envelopes at the hub verify against KOR's key and decode")
+    check(all(not t["exercise"] for t in tracks), "real input gave only real tracks")
+    conf = [t for t in tracks if t["status"] == 2]
+    check(len(conf) >= 5, f"{len(conf)} confirmed track updates")
+    errs = sorted(t["err_m"] for t in conf if "err_m" in t)
+    med = errs[len(errs) // 2]
+    print(f"     position error vs truth: median {med:.0f} m, max {errs[-1]:.0f} m "
+          f"over {len(errs)} updates")
+    check(med < 2000.0, f"median position error {med:.0f} m < 2 km")
+    check(errs[-1] < 20000.0, f"every confirmed update within 20 km of the truth "
+          f"(max {errs[-1]:.0f} m)")
+    imp = [t for t in conf if "impact" in t and "err_m" in t["impact"]]
+    check(len(imp) > 0, f"{len(imp)} updates carry an impact prediction")
+    last = imp[-1]["impact"]
+    print(f"     last impact prediction: {last['err_m']:.0f} m from the true impact point, "
+          f"time error {last['t_err_s']:.1f} s, 95% ellipse {last['semi_major_m']:.0f} x "
+          f"{last['semi_minor_m']:.0f} m")
+    check(last["err_m"] < 25000.0, f"last impact prediction within 25 km ({last['err_m']:.0f} m)")
+    by_id = {}
+    for t in conf:
+        by_id.setdefault(t["track_id"], []).append(t)
+    ok = True
+    for tid, lst in by_id.items():
+        for a, b in zip(lst, lst[1:]):
+            if b["t_ns"] - a["t_ns"] < 1_000_000_000 and a["phase"] == b["phase"]:
+                ok = False
+    check(ok, f"rate limit: at most one update per track per second of data time "
+          f"(except on a phase change), {len(by_id)} track(s)")
+    hub = national_records(usa)
+    check(hub["obs_partner_skip"] >= sent and hub["tracks_out"] == 0 and
+          hub["obs_fed_real"] == 0,
+          f"the hub did not track KOR's observations ({hub['obs_partner_skip']} skipped)")
+    n_real = len(tracks)
+    last_seq = max(t["seq"] for t in tracks)
+
+    # exercise: the same sensors, now flagged exercise by configuration
+    rc = rok.stop()
+    check(rc == 0, f"rok stopped cleanly ({rc})")
+    rok.exercise = "yes"
+    os.replace(rok.log, rok.log + ".1")  # records() and wait_log() see the new process only
+    rok.start()
+    rok.wait_log(lambda r: r.get("msg") == "link up", 20, "link up after restart")
+    st = national_records(rok)
+    check(st["tracks_out"] == 0 and st["silent"] >= n_real,
+          f"restart replayed the journal silently ({st['silent']} emissions suppressed)")
+    sent2 = feed(cl, rok, seed, 80)
+    wait_quiet(rok, "KOR's national tracker caught up (exercise)")
+    st = national_records(rok)
+    check(st["obs_fed_exercise"] >= sent2, f"{st['obs_fed_exercise']} exercise observations fed")
+    wait_until(lambda: len(natcheck(cl, usa, seed)) - n_real == st["tracks_out"] or
+               (len(natcheck(cl, usa, seed)) - n_real, st["tracks_out"]), 60,
+               "exercise tracks relayed to the hub")
+    new = [t for t in natcheck(cl, usa, seed) if t["seq"] > last_seq]
+    check(len(new) > 0 and all(t["exercise"] and t["verified"] for t in new),
+          f"exercise input gave {len(new)} TRACK envelopes, all exercise-flagged and signed")
+    check(all(t["track_id"] >= 1 << 32 for t in new), "exercise track ids are in their own range")
+
+    # determinism: replaying KOR's journal gives the same Track payloads
+    rc = rok.stop()
+    check(rc == 0, f"rok stopped cleanly ({rc})")
+    own = sorted(natcheck(cl, rok, seed), key=lambda t: t["seq"])
+    r = subprocess.run([NATDRIVE, "replay", rok.db, "KOR"], capture_output=True, text=True,
+                       timeout=240)
+    if r.returncode != 0:
+        raise Fail("natdrive replay failed: " + r.stderr.strip())
+    rep = [line.split() for line in r.stdout.splitlines() if line.strip()]
+    journaled = [(1 if t["exercise"] else 0, t["data_t_ns"], t["payload"]) for t in own]
+    replayed = [(int(a), int(b), c) for a, b, c in rep]
+    check(len(own) == n_real + len(new), f"KOR journaled {len(own)} TRACK envelopes")
+    check(journaled == replayed,
+          f"replaying KOR's journal gives the same {len(replayed)} Track payloads byte for byte")
+    rc = usa.stop()
+    check(rc == 0, f"usa stopped cleanly ({rc})")
+
+
 def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in ("hub", "kill9", "mesh", "backpressure"):
-        print("usage: run.py hub|kill9|mesh|backpressure", file=sys.stderr)
+    if len(sys.argv) != 2 or sys.argv[1] not in ("hub", "kill9", "mesh", "backpressure",
+                                               "national"):
+        print("usage: run.py hub|kill9|mesh|backpressure|national", file=sys.stderr)
         return 2
     t0 = time.time()
     cl = Cluster()
     ok = False
     try:
         {"hub": test_hub, "kill9": test_kill9, "mesh": test_mesh,
-         "backpressure": test_backpressure}[sys.argv[1]](cl)
+         "backpressure": test_backpressure, "national": test_national}[sys.argv[1]](cl)
         ok = True
     except Fail as e:
         print("FAIL " + str(e), flush=True)
