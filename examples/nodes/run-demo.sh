@@ -129,6 +129,10 @@ echo "  journals after the run (origin, kind, count):"
 for n in rok usa jpn; do
 	printf '    %-4s %s\n' "$n" "$(summary "run/$n/journal.db")"
 done
+echo "  national tracks as JPN received them through the US hub (newest three"
+echo "  updates that carry an impact prediction; \`mwlink journal tracks\`):"
+"$M" journal tracks run/jpn/journal.db | grep "impact" | tail -n 3 | sed 's/^/    /' ||
+	echo "    (none with an impact prediction yet)"
 cleanup
 pids=()
 for n in rok usa jpn; do

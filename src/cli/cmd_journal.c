@@ -15,27 +15,43 @@
  * line first), for scripts that compare what nodes journaled:
  *   pos origin seq kind exercise release data_time from_peer from_pos len
  * and fails (exit 1, naming the row) at the first damaged row.
+ *
+ * tracks decodes the TRACK envelopes (national tracks, own and partners')
+ * and prints them for a person: origin, track number, REAL or EXERCISE,
+ * status and phase, position as lat/lon/height, speed, and the predicted
+ * impact point with its time and 95% ellipse when the origin sent one.
+ * With --last only the newest record of each (origin, track) is shown.
+ * The signature is not verified here (the node did that before
+ * journaling; `check` verifies the stored bytes' hashes).
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/time.h"
 #include "core/err.h"
+#include "core/time.h"
+#include "geo/geo.h"
 #include "store/journal.h"
+#include "wire/envelope.h"
+#include "wire/payload.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: mwlink journal check PATH\n"
-	           "       mwlink journal dump PATH [--from POS]\n\n"
+	           "       mwlink journal dump PATH [--from POS]\n"
+	           "       mwlink journal tracks PATH [--last]\n\n"
 	           "check: verify a journal file (read-only; the node may be running) and\n"
 	           "print rows, pos range, origins with seq ranges and gaps, peer cursors,\n"
 	           "sizes and integrity results. Exit status 1 on any problem.\n"
 	           "dump: list the records from POS (default 1) in journal order, one\n"
-	           "tab-separated line each, verifying every row's SHA-256.\n");
+	           "tab-separated line each, verifying every row's SHA-256.\n"
+	           "tracks: decode the TRACK envelopes (position, phase, predicted impact\n"
+	           "point, time and 95%% ellipse); --last: only the newest of each track.\n");
 }
 
 static int dump_line(void *ud, const struct store_rec *r)
@@ -77,6 +93,131 @@ static int do_dump(int argc, char **argv)
 		rc = -EIO;
 	if (rc < 0) {
 		fprintf(stderr, "mwlink journal dump: %s (%s)\n",
+		        err.msg[0] ? err.msg : mw_strerror(rc), mw_errname(rc));
+		return 1;
+	}
+	return 0;
+}
+
+#define TRACKS_MAX 4096 /* distinct (origin, track) remembered by --last */
+
+struct tracks_ctx {
+	int pass; /* 0: find the newest pos of each track; 1: print */
+	bool last_only;
+	size_t n;
+	struct {
+		char origin[MW_NATION_LEN];
+		uint64_t track_id;
+		uint64_t pos;
+	} newest[TRACKS_MAX];
+	uint64_t printed, undecodable;
+};
+
+static const char *enum_name(const ProtobufCEnumDescriptor *d, int v)
+{
+	const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(d, v);
+	return ev ? ev->name : "?";
+}
+
+static int track_line(void *ud, const struct store_rec *r)
+{
+	struct tracks_ctx *tc = ud;
+	if (r->kind != WIRE_KIND_TRACK)
+		return 0;
+	struct wire_envelope e;
+	Mwlink__Track *t = NULL;
+	if (wire_envelope_decode(r->bytes, r->len, &e) < 0) {
+		tc->undecodable++;
+		return 0;
+	}
+	if (wire_track_decode(e.hdr.payload, e.hdr.payload_len, &t) < 0) {
+		wire_envelope_finish(&e);
+		tc->undecodable++;
+		return 0;
+	}
+	size_t k = 0;
+	for (; k < tc->n; k++)
+		if (tc->newest[k].track_id == t->track_id &&
+		    strcmp(tc->newest[k].origin, r->origin) == 0)
+			break;
+	if (tc->pass == 0) {
+		if (k == tc->n && tc->n < TRACKS_MAX) {
+			memcpy(tc->newest[k].origin, r->origin, MW_NATION_LEN);
+			tc->newest[k].track_id = t->track_id;
+			tc->n++;
+		}
+		if (k < tc->n)
+			tc->newest[k].pos = r->pos;
+		goto out;
+	}
+	if (tc->last_only && (k == tc->n || tc->newest[k].pos != r->pos))
+		goto out;
+	char when[48];
+	mw_time_format(t->t_ns, 1, when, sizeof(when));
+	struct geo_lla p;
+	double v =
+	    sqrt(t->vel_ecef_m_s[0] * t->vel_ecef_m_s[0] + t->vel_ecef_m_s[1] * t->vel_ecef_m_s[1] +
+	         t->vel_ecef_m_s[2] * t->vel_ecef_m_s[2]);
+	printf("%s track %" PRIu64 " %s %s %s at %s: ", r->origin, t->track_id,
+	       e.hdr.exercise ? "EXERCISE" : "REAL",
+	       enum_name(&mwlink__track_status__descriptor, (int)t->status),
+	       enum_name(&mwlink__phase__descriptor, (int)t->phase), when);
+	if (geo_ecef_to_lla(t->pos_ecef_m, &p) == 0)
+		printf("%.3fN %.3fE %.1f km, %.0f m/s", geo_deg(p.lat_rad), geo_deg(p.lon_rad),
+		       p.h_m / 1000.0, v);
+	printf(", %u updates", t->n_updates);
+	if (t->impact) {
+		struct geo_lla ip;
+		char it[48];
+		mw_time_format(t->impact->t_impact_ns, 1, it, sizeof(it));
+		if (geo_ecef_to_lla(t->impact->pos_ecef_m, &ip) == 0)
+			printf("; impact %.3fN %.3fE at %s (+-%.1f s), 95%% ellipse %.1f x %.1f km "
+			       "at %.0f deg",
+			       geo_deg(ip.lat_rad), geo_deg(ip.lon_rad), it,
+			       1.96 * t->impact->sigma_t_s,
+			       t->impact->ellipse_semi_major_m / 1000.0,
+			       t->impact->ellipse_semi_minor_m / 1000.0,
+			       t->impact->ellipse_orient_deg);
+	}
+	printf("\n");
+	tc->printed++;
+out:
+	wire_msg_free(t);
+	wire_envelope_finish(&e);
+	return ferror(stdout) ? -EIO : 0;
+}
+
+static int do_tracks(int argc, char **argv)
+{
+	/* argv: tracks PATH [--last] */
+	bool last = false;
+	if (argc == 4 && strcmp(argv[3], "--last") == 0) {
+		last = true;
+	} else if (argc != 3) {
+		fprintf(stderr, "mwlink journal tracks: expected PATH [--last]\n\n");
+		usage(stderr);
+		return 2;
+	}
+	struct tracks_ctx *tc = calloc(1, sizeof(*tc));
+	if (!tc) {
+		fprintf(stderr, "mwlink journal tracks: out of memory\n");
+		return 1;
+	}
+	tc->last_only = last;
+	struct mw_errbuf err = {{0}};
+	int rc = 0;
+	for (tc->pass = last ? 0 : 1; tc->pass < 2 && rc >= 0; tc->pass++)
+		rc = store_journal_dump_file(argv[2], 1, track_line, tc, &err);
+	if (fflush(stdout) != 0 && rc >= 0)
+		rc = -EIO;
+	if (rc >= 0 && tc->undecodable)
+		fprintf(stderr, "mwlink journal tracks: %" PRIu64 " TRACK records did not decode\n",
+		        tc->undecodable);
+	if (rc >= 0 && tc->printed == 0)
+		printf("no TRACK envelopes in %s\n", argv[2]);
+	free(tc);
+	if (rc < 0) {
+		fprintf(stderr, "mwlink journal tracks: %s (%s)\n",
 		        err.msg[0] ? err.msg : mw_strerror(rc), mw_errname(rc));
 		return 1;
 	}
@@ -150,9 +291,17 @@ int cmd_journal(int argc, char **argv)
 		}
 		return do_dump(argc, argv);
 	}
+	if (argc >= 2 && strcmp(argv[1], "tracks") == 0) {
+		if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+			usage(stdout);
+			return 0;
+		}
+		return do_tracks(argc, argv);
+	}
 	if (argc < 2 || strcmp(argv[1], "check") != 0) {
 		fprintf(stderr, "mwlink journal: %s\n\n",
-		        argc < 2 ? "missing subcommand" : "unknown subcommand (check or dump)");
+		        argc < 2 ? "missing subcommand"
+		                 : "unknown subcommand (check, dump or tracks)");
 		usage(stderr);
 		return 2;
 	}
