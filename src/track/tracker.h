@@ -76,6 +76,11 @@ struct track_config {
 	 * reaches (see docs/tracking.md, "burnout hand-over"). */
 	double boost_coast_max_s;
 	struct track_imm_cfg imm;
+	/* 0 (default): a conservative spatial pre-gate picks the candidate
+	 * observations of each track (tracker.c step 3). 1: every track is
+	 * tested against every observation with the full gate - the
+	 * reference the pre-gate is tested and benchmarked against. */
+	int brute_gate;
 };
 
 void track_config_default(struct track_config *c);

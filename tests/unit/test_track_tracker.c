@@ -586,6 +586,98 @@ static void bad_configuration_is_rejected(void **state)
 	track_tracker_free(NULL);
 }
 
+/* Radar scans of 8 targets in clutter from two radars, and space-IR
+ * frames of a 3-missile boosting salvo from two satellites, through a
+ * tracker with the given gating; final tracks and counters out. */
+static size_t run_mixed(int brute, struct track_info *out, size_t cap, struct track_counters *c)
+{
+	struct world w;
+	world_init(&w, 8, 8000.0, 23);
+	w.n_radar = 2;
+	w.clutter_per_scan = 6.0;
+	struct geo_lla g1 = {0, geo_rad(100), 35786e3}, g2 = {0, geo_rad(160), 35786e3};
+	double ir[2][3], F[2][3][3], look[3];
+	geo_lla_to_ecef(&g1, ir[0]);
+	geo_lla_to_ecef(&g2, ir[1]);
+	struct geo_lla lp = {geo_rad(40), geo_rad(127), 0};
+	geo_lla_to_ecef(&lp, look);
+	los_frame(ir[0], look, F[0]);
+	los_frame(ir[1], look, F[1]);
+	double salvo[3][6];
+	for (int i = 0; i < 3; i++) {
+		struct geo_lla p = {geo_rad(39.5), geo_rad(125.5 + 0.25 * i), 30e3};
+		geo_lla_to_ecef(&p, salvo[i]);
+		double ve[3] = {600, 400, 900};
+		geo_vec_enu_to_ecef(&p, ve, salvo[i] + 3);
+	}
+	struct track_config cfg;
+	track_config_default(&cfg);
+	cfg.brute_gate = brute;
+	struct track_tracker *t;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
+	uint64_t rng = 99;
+	for (int k = 0; k < 30; k++) {
+		mw_time_ns ts = T0_NS + (k + 1) * MW_NS_PER_S;
+		world_step(&w, 1.0);
+		struct mw_obs obs[64];
+		size_t n = world_scan(&w, k % 2, ts, obs);
+		for (size_t j = 0; j < n; j++)
+			assert_int_equal(track_tracker_process(t, &obs[j]), 0);
+		for (int i = 0; i < 3; i++)
+			truth_step_thrust(salvo[i], 1.0, 20.0);
+		for (int s2 = 0; s2 < 2; s2++)
+			for (int i = 0; i < 3; i++) {
+				struct mw_obs o;
+				make_los_obs(ir[s2], F[s2], salvo[i], 2e-5, &rng, &o);
+				o.t_ns = ts + MW_NS_PER_S / 2;
+				o.sensor_id = 10 + (uint32_t)s2;
+				memcpy(o.nation, "USA", 4);
+				o.truth_id = 100 + (uint32_t)i;
+				assert_int_equal(track_tracker_process(t, &o), 0);
+			}
+	}
+	assert_int_equal(track_tracker_flush(t), 0);
+	track_tracker_counters(t, c);
+	size_t n = track_tracker_count(t);
+	for (size_t i = 0; i < n && i < cap; i++)
+		assert_int_equal(track_tracker_get(t, i, &out[i]), 0);
+	track_tracker_free(t);
+	return n;
+}
+
+/* The spatial pre-gate is an optimisation only: against the brute-force
+ * gate (every track tested against every observation with the full IMM
+ * gate) it must give bit-identical tracks and the same counters,
+ * including the number of gated pairs (no pair the full gate accepts is
+ * pre-gated out). */
+static void pregate_gives_the_brute_force_gate_result(void **state)
+{
+	(void)state;
+	struct track_info a[64], b[64];
+	struct track_counters ca, cb;
+	size_t na = run_mixed(0, a, 64, &ca);
+	size_t nb = run_mixed(1, b, 64, &cb);
+	print_message("pre-gate vs brute force: %zu tracks, %llu updates, %llu gated pairs, "
+	              "%llu LOS starts\n",
+	              na, (unsigned long long)ca.updates, (unsigned long long)ca.gated_pairs,
+	              (unsigned long long)ca.los_starts);
+	if (na != nb)
+		fail_msg("track count: pre-gate %zu, brute force %zu", na, nb);
+	if (ca.gated_pairs != cb.gated_pairs || ca.updates != cb.updates)
+		fail_msg("pairs %llu vs %llu, updates %llu vs %llu",
+		         (unsigned long long)ca.gated_pairs, (unsigned long long)cb.gated_pairs,
+		         (unsigned long long)ca.updates, (unsigned long long)cb.updates);
+	assert_memory_equal(&ca, &cb, sizeof(ca));
+	assert_true(na <= 64);
+	assert_true(ca.updates > 300); /* the scenario did track */
+	assert_true(ca.los_starts >= 3);
+	for (size_t i = 0; i < na; i++) {
+		assert_int_equal(a[i].id, b[i].id);
+		assert_int_equal(a[i].n_updates, b[i].n_updates);
+		assert_memory_equal(&a[i].imm, &b[i].imm, sizeof(a[i].imm));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -596,6 +688,7 @@ int main(void)
 	    cmocka_unit_test(ir_only_salvo_starts_one_track_per_missile),
 	    cmocka_unit_test(radar_track_continues_ir_track_after_burnout),
 	    cmocka_unit_test(bad_configuration_is_rejected),
+	    cmocka_unit_test(pregate_gives_the_brute_force_gate_result),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
