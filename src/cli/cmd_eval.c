@@ -19,11 +19,15 @@
  *     recursion J+ = (Phi J^-1 Phi^T + Q)^-1 + H^T R^-1 H along the TRUE
  *     trajectory over the measurements of that object the run actually
  *     produced (Jacobians by central differences of the model and the
- *     measurement functions at the truth; ballistic model; association
- *     known, so no clutter information-reduction factor), started at the
- *     object's first radar observation with the tracker's own prior; its
- *     position bound and its impact-point bound (the unscented impact
- *     transform of the true state with the bound covariance).
+ *     measurement functions at the truth; association known, so no
+ *     clutter information-reduction factor) on the state (r, v, k) with
+ *     the true k of the object's class, started at the object's first
+ *     radar observation with the tracker's own prior (velocity and k),
+ *     with the filter's process noise: the ballistic model's q and
+ *     density-scaled q_k while the truth coasts, the boost model's q
+ *     while it thrusts; its position bound and its impact-point bound
+ *     (the unscented impact transform of the true state with the bound
+ *     covariance), and the impact bound conditioned on k (k known).
  *
  * Samples are binned by time since the object's launch (bin = step), one
  * sample per (run, object, bin), so a bin's ANEES over its n samples has
