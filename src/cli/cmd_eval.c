@@ -19,11 +19,15 @@
  *     recursion J+ = (Phi J^-1 Phi^T + Q)^-1 + H^T R^-1 H along the TRUE
  *     trajectory over the measurements of that object the run actually
  *     produced (Jacobians by central differences of the model and the
- *     measurement functions at the truth; ballistic model; association
- *     known, so no clutter information-reduction factor), started at the
- *     object's first radar observation with the tracker's own prior; its
- *     position bound and its impact-point bound (the unscented impact
- *     transform of the true state with the bound covariance).
+ *     measurement functions at the truth; association known, so no
+ *     clutter information-reduction factor) on the state (r, v, k) with
+ *     the true k of the object's class, started at the object's first
+ *     radar observation with the tracker's own prior (velocity and k),
+ *     with the filter's process noise: the ballistic model's q and
+ *     density-scaled q_k while the truth coasts, the boost model's q
+ *     while it thrusts; its position bound and its impact-point bound
+ *     (the unscented impact transform of the true state with the bound
+ *     covariance), and the impact bound conditioned on k (k known).
  *
  * Samples are binned by time since the object's launch (bin = step), one
  * sample per (run, object, bin), so a bin's ANEES over its n samples has
@@ -57,6 +61,7 @@
 #include "core/time.h"
 #include "geo/geo.h"
 #include "mat/mat.h"
+#include "sim/flight.h"
 #include "sim/scenario.h"
 #include "sim/sim.h"
 #include "track/model.h"
@@ -66,14 +71,15 @@
 
 #define GOSPA_C_M 10000.0
 #define MAX_BINS  1024
-#define NB        6 /* PCRLB state: r, v */
+#define NB        6 /* NEES state: r, v */
+#define NP        7 /* PCRLB state: r, v, k (the drag parameter, as the filter) */
 
 struct bin {
 	int n, n_mid;
 	double pos2, vel2, nees, nees_mid, pcrlb_pos2;
 	int n_pcrlb;
 	int n_imp, n_cover, n_imp_post, n_cover_post;
-	double imp2, imp_pcrlb2, dt_imp2, sig_t2;
+	double imp2, imp_pcrlb2, imp_pcrlb_kk2, dt_imp2, sig_t2;
 	int n_imp_pcrlb;
 	int n_launch;
 	double launch2, launch_dt2;
@@ -83,8 +89,9 @@ struct bin {
 
 struct pcrlb {
 	int active;
-	double P[NB * NB];
-	double x[NB];
+	int boost;         /* the truth was in boost at t_ns */
+	double P[NP * NP]; /* the bound covariance of (r, v, k) */
+	double x[NP];      /* the true state at t_ns, k from the class's beta */
 	mw_time_ns t_ns;
 };
 
@@ -144,12 +151,14 @@ static double dist3(const double *a, const double *b)
 
 /* ---- PCRLB ---- */
 
-/* Jacobian of h at x (nz x 6) by central differences. */
-static int meas_jacobian(const struct track_meas *m, const double x6[NB], double *H)
+/* Jacobian of h at x (nz x NP, the k column zero) by central differences. */
+static int meas_jacobian(const struct track_meas *m, const double x7[NP], double *H)
 {
 	double x[TRACK_NX] = {0};
-	memcpy(x, x6, sizeof(double) * NB);
+	memcpy(x, x7, sizeof(double) * NP);
 	static const double st[NB] = {1.0, 1.0, 1.0, 1e-3, 1e-3, 1e-3};
+	for (int i = 0; i < m->nz; i++)
+		H[i * NP + NB] = 0.0;
 	for (int j = 0; j < NB; j++) {
 		double xp[TRACK_NX], xm[TRACK_NX], zp[TRACK_NZ_MAX], zm[TRACK_NZ_MAX],
 		    d[TRACK_NZ_MAX];
@@ -161,72 +170,98 @@ static int meas_jacobian(const struct track_meas *m, const double x6[NB], double
 			return -EDOM;
 		track_meas_residual(m, zp, zm, d);
 		for (int i = 0; i < m->nz; i++)
-			H[i * NB + j] = d[i] / (2 * st[j]);
+			H[i * NP + j] = d[i] / (2 * st[j]);
 	}
 	return 0;
 }
 
+/*
+ * One step of the bound. The filter's own model: the drag parameter k is
+ * a state with the filter's prior (init_k +- init_sigma_k, information
+ * 1/init_sigma_k^2 at the start) and random walk q_k; the white
+ * acceleration is the ballistic model's while the truth coasts and the
+ * boost model's while it thrusts (the thrust is unknown to the estimator,
+ * the filter covers it with that noise and the thrust state). Phi is the
+ * non-thrusting model's at the true state (the thrust's own Jacobian is
+ * left out: a gravity turn changes Phi little over a scan).
+ */
 static int pcrlb_update(struct pcrlb *pb, const struct track_config *tc, const struct mw_obs *o,
-                        const double xt[NB])
+                        const double xt[NP], int boost)
 {
 	struct track_meas m;
 	if (track_meas_prepare(o, &m) < 0)
 		return -EINVAL;
-	double H[TRACK_NZ_MAX * NB];
+	double H[TRACK_NZ_MAX * NP];
 	int rc = meas_jacobian(&m, xt, H);
 	if (rc < 0)
 		return rc;
-	double J[NB * NB] = {0};
+	double J[NP * NP] = {0};
 	if (!pb->active) {
 		if (o->kind != MW_OBS_RADAR)
-			return 0; /* the tracker starts tracks from radar only */
+			return 0; /* one line of sight has no range: radar starts */
 		/* Prior as the tracker's: position information from this
-		 * measurement, velocity sigma init_sigma_v per axis. */
-		for (int i = 0; i < NB; i++)
-			J[i * NB + i] =
-			    i < 3 ? 0.0 : 1.0 / (tc->init_sigma_v_m_s * tc->init_sigma_v_m_s);
+		 * measurement, velocity sigma init_sigma_v per axis, k's. */
+		for (int i = 0; i < NP; i++)
+			J[i * NP + i] = i < 3 ? 0.0
+			                : i < NB
+			                    ? 1.0 / (tc->init_sigma_v_m_s * tc->init_sigma_v_m_s)
+			                    : 1.0 / (tc->init_sigma_k * tc->init_sigma_k);
 	} else {
 		double dt = (double)(o->t_ns - pb->t_ns) * 1e-9;
-		double Pp[NB * NB];
+		double Pp[NP * NP];
 		if (dt > 0) {
-			double x7[TRACK_NX] = {0}, Phi[NB * NB];
-			memcpy(x7, pb->x, sizeof(pb->x));
-			rc = track_model_stm(x7, dt, NB, Phi);
+			double x8[TRACK_NX] = {0}, Phi[NP * NP];
+			memcpy(x8, pb->x, sizeof(pb->x));
+			rc = track_model_stm(x8, dt, NP, Phi);
 			if (rc < 0)
 				return rc;
-			mat_abat(Pp, Phi, pb->P, NB, NB);
-			double q = tc->imm.motion[TRACK_MODE_BALLISTIC].q_acc_m2_s3;
+			mat_abat(Pp, Phi, pb->P, NP, NP);
+			const struct track_motion *mo =
+			    &tc->imm.motion[pb->boost ? TRACK_MODE_BOOST : TRACK_MODE_BALLISTIC];
+			double q = mo->q_acc_m2_s3;
 			for (int k = 0; k < 3; k++) {
-				Pp[k * NB + k] += q * dt * dt * dt / 3;
-				Pp[k * NB + k + 3] += q * dt * dt / 2;
-				Pp[(k + 3) * NB + k] += q * dt * dt / 2;
-				Pp[(k + 3) * NB + k + 3] += q * dt;
+				Pp[k * NP + k] += q * dt * dt * dt / 3;
+				Pp[k * NP + k + 3] += q * dt * dt / 2;
+				Pp[(k + 3) * NP + k] += q * dt * dt / 2;
+				Pp[(k + 3) * NP + k + 3] += q * dt;
 			}
-			mat_symmetrise(Pp, NB);
+			Pp[NB * NP + NB] += track_model_q_k(x8, mo) * dt;
+			mat_symmetrise(Pp, NP);
 		} else {
 			memcpy(Pp, pb->P, sizeof(Pp));
 		}
-		rc = mat_spd_inverse(J, Pp, NB);
+		rc = mat_spd_inverse(J, Pp, NP);
 		if (rc < 0)
 			return rc;
 	}
-	for (int a = 0; a < NB; a++)
-		for (int b = 0; b < NB; b++)
+	for (int a = 0; a < NP; a++)
+		for (int b = 0; b < NP; b++)
 			for (int i = 0; i < m.nz; i++)
-				J[a * NB + b] += H[i * NB + a] * H[i * NB + b] / m.r_var[i];
-	mat_symmetrise(J, NB);
-	double P[NB * NB];
-	rc = mat_spd_inverse(P, J, NB);
+				J[a * NP + b] += H[i * NP + a] * H[i * NP + b] / m.r_var[i];
+	mat_symmetrise(J, NP);
+	double P[NP * NP];
+	rc = mat_spd_inverse(P, J, NP);
 	if (rc < 0)
 		return rc;
 	memcpy(pb->P, P, sizeof(P));
 	memcpy(pb->x, xt, sizeof(pb->x));
 	pb->t_ns = o->t_ns;
+	pb->boost = boost;
 	pb->active = 1;
 	return 0;
 }
 
 /* ---- one run ---- */
+
+/* The object's true drag parameter k = 1/(beta TRACK_THETA_UNIT) from its
+ * class (the coast beta; NAN-free: 0 if the class is unknown). */
+static double true_k(const struct sim_object_info *oi)
+{
+	const struct sim_class *c = sim_class_find(oi->missile_class);
+	if (!c || !(c->beta_kg_m2 > 0))
+		return 0.0;
+	return 1.0 / (c->beta_kg_m2 * TRACK_THETA_UNIT);
+}
 
 static int find_obj(const struct sim *s, uint32_t id)
 {
@@ -373,7 +408,8 @@ static int score_time(struct eval *ev, struct sim *s, struct track_tracker *tr,
 			bn->nees_mid += nees;
 		}
 		if (orun->pb.active) {
-			bn->pcrlb_pos2 += orun->pb.P[0] + orun->pb.P[7] + orun->pb.P[14];
+			bn->pcrlb_pos2 +=
+			    orun->pb.P[0] + orun->pb.P[NP + 1] + orun->pb.P[2 * NP + 2];
 			bn->n_pcrlb++;
 		}
 		/* Impact and launch. */
@@ -403,15 +439,27 @@ static int score_time(struct eval *ev, struct sim *s, struct track_tracker *tr,
 				struct track_gauss gb;
 				memset(&gb, 0, sizeof(gb));
 				memcpy(gb.x, orun->pb.x, sizeof(orun->pb.x));
-				gb.x[TRACK_IX_K] = k->est.x[TRACK_IX_K];
-				for (int a = 0; a < NB; a++)
-					for (int c = 0; c < NB; c++)
-						gb.P[a * TRACK_NX + c] = orun->pb.P[a * NB + c];
-				gb.P[TRACK_IX_K * TRACK_NX + TRACK_IX_K] = 1e-10;
+				for (int a = 0; a < NP; a++)
+					for (int c = 0; c < NP; c++)
+						gb.P[a * TRACK_NX + c] = orun->pb.P[a * NP + c];
 				gb.P[TRACK_IX_AT * TRACK_NX + TRACK_IX_AT] = 1e-10;
 				struct track_point_pred bp;
-				if (track_predict_impact(&gb, orun->pb.t_ns, 7200.0, &bp) == 0) {
+				/* And with k known at that moment: the bound
+				 * conditioned on k (Schur complement), a genie
+				 * bound below any filter that must learn k. */
+				struct track_gauss gk = gb;
+				double pkk = gb.P[TRACK_IX_K * TRACK_NX + TRACK_IX_K];
+				for (int a = 0; a < NP; a++)
+					for (int c = 0; c < NP; c++)
+						gk.P[a * TRACK_NX + c] -=
+						    gb.P[a * TRACK_NX + TRACK_IX_K] *
+						    gb.P[TRACK_IX_K * TRACK_NX + c] / pkk;
+				gk.P[TRACK_IX_K * TRACK_NX + TRACK_IX_K] = 1e-10;
+				struct track_point_pred bk;
+				if (track_predict_impact(&gb, orun->pb.t_ns, 7200.0, &bp) == 0 &&
+				    track_predict_impact(&gk, orun->pb.t_ns, 7200.0, &bk) == 0) {
 					bn->imp_pcrlb2 += bp.cov_en_m2[0] + bp.cov_en_m2[3];
+					bn->imp_pcrlb_kk2 += bk.cov_en_m2[0] + bk.cov_en_m2[3];
 					bn->n_imp_pcrlb++;
 				}
 			}
@@ -492,10 +540,12 @@ static int one_run(struct eval *ev, const struct sim_scenario *sc, uint64_t seed
 					orun[o].first_obs_ns = e.obs.t_ns;
 				struct sim_truth tt;
 				if (sim_truth_at(s, e.obs.truth_id, e.obs.t_ns, &tt) == 0) {
-					double xt[NB];
+					double xt[NP];
 					memcpy(xt, tt.r_ecef_m, sizeof(tt.r_ecef_m));
 					memcpy(xt + 3, tt.v_ecef_m_s, sizeof(tt.v_ecef_m_s));
-					(void)pcrlb_update(&orun[o].pb, &ev->tcfg, &e.obs, xt);
+					xt[NB] = true_k(sim_object(s, (size_t)o));
+					(void)pcrlb_update(&orun[o].pb, &ev->tcfg, &e.obs, xt,
+					                   tt.phase == SIM_PHASE_BOOST);
 				}
 			}
 		}
@@ -540,9 +590,10 @@ static int report(struct eval *ev)
 		return -ENOMEM;
 	printf("mwlink eval %s: %d runs, bins of %.0f s since launch\n", ev->scenario, ev->runs,
 	       ev->step_s);
-	printf("%6s %5s %10s %9s %7s %15s %7s %15s %9s %9s %9s %12s %8s %8s %9s\n", "t_s", "n",
+	printf("%6s %5s %10s %9s %7s %15s %7s %15s %9s %9s %9s %9s %12s %8s %8s %9s\n", "t_s", "n",
 	       "pos_rmse", "vel_rmse", "ANEES", "95% bounds", "ANEESmid", "95% bounds(mid)",
-	       "pcrlb_pos", "imp_rms", "imp_pcrlb", "cover95", "dtI_rms", "sigI_rms", "launch_rms");
+	       "pcrlb_pos", "imp_rms", "imp_pcrlb", "imp_pc_k", "cover95", "dtI_rms", "sigI_rms",
+	       "launch_rms");
 	int anees_mid_in = 0, anees_mid_bins = 0, cover_ok = 0, cover_bins = 0;
 	for (int b = 0; b < MAX_BINS; b++) {
 		const struct bin *x = &ev->bins[b];
@@ -566,15 +617,16 @@ static int report(struct eval *ev)
 		double pcrlb = x->n_pcrlb ? sqrt(x->pcrlb_pos2 / x->n_pcrlb) : NAN;
 		double imp = x->n_imp ? sqrt(x->imp2 / x->n_imp) : NAN;
 		double impb = x->n_imp_pcrlb ? sqrt(x->imp_pcrlb2 / x->n_imp_pcrlb) : NAN;
+		double impk = x->n_imp_pcrlb ? sqrt(x->imp_pcrlb_kk2 / x->n_imp_pcrlb) : NAN;
 		double dti = x->n_imp ? sqrt(x->dt_imp2 / x->n_imp) : NAN;
 		double sgi = x->n_imp ? sqrt(x->sig_t2 / x->n_imp) : NAN;
 		double lau = x->n_launch ? sqrt(x->launch2 / x->n_launch) : NAN;
 		char cov[32];
 		snprintf(cov, sizeof(cov), "%d/%d", x->n_cover, x->n_imp);
 		printf("%6.0f %5d %10.1f %9.2f %7.2f [%5.2f,%6.2f] %7.2f [%5.2f,%6.2f] %9.1f %9.0f "
-		       "%9.0f %12s %8.2f %8.2f %9.0f\n",
+		       "%9.0f %9.0f %12s %8.2f %8.2f %9.0f\n",
 		       b * ev->step_s, x->n, sqrt(x->pos2 / x->n), sqrt(x->vel2 / x->n), anees, lo,
-		       hi, anees_mid, lom, him, pcrlb, imp, impb, cov, dti, sgi, lau);
+		       hi, anees_mid, lom, him, pcrlb, imp, impb, impk, cov, dti, sgi, lau);
 		json_t *o = json_pack("{s:f,s:i,s:f,s:f,s:f,s:f,s:f,s:i}", "t_since_launch_s",
 		                      b * ev->step_s, "n", x->n, "pos_rmse_m", sqrt(x->pos2 / x->n),
 		                      "vel_rmse_m_s", sqrt(x->vel2 / x->n), "anees", anees,
@@ -586,8 +638,10 @@ static int report(struct eval *ev)
 			json_object_set_new(o, "anees_midcourse_lo", json_real(lom));
 			json_object_set_new(o, "anees_midcourse_hi", json_real(him));
 		}
-		if (x->n_pcrlb)
+		if (x->n_pcrlb) {
 			json_object_set_new(o, "pcrlb_pos_m", json_real(pcrlb));
+			json_object_set_new(o, "n_pcrlb", json_integer(x->n_pcrlb));
+		}
 		json_object_set_new(o, "n_impact", json_integer(x->n_imp));
 		if (x->n_imp) {
 			json_object_set_new(o, "impact_rms_m", json_real(imp));
@@ -595,11 +649,17 @@ static int report(struct eval *ev)
 			json_object_set_new(o, "impact_time_rms_s", json_real(dti));
 			json_object_set_new(o, "impact_sigma_t_rms_s", json_real(sgi));
 		}
-		if (x->n_imp_post)
+		if (x->n_imp_post) {
 			json_object_set_new(o, "impact_cover95_after_burnout",
 			                    json_real(cover_post));
-		if (x->n_imp_pcrlb)
+			json_object_set_new(o, "n_impact_after_burnout",
+			                    json_integer(x->n_imp_post));
+		}
+		if (x->n_imp_pcrlb) {
 			json_object_set_new(o, "impact_pcrlb_m", json_real(impb));
+			json_object_set_new(o, "impact_pcrlb_known_k_m", json_real(impk));
+			json_object_set_new(o, "n_impact_pcrlb", json_integer(x->n_imp_pcrlb));
+		}
 		if (x->n_launch) {
 			json_object_set_new(o, "launch_rms_m", json_real(lau));
 			json_object_set_new(o, "launch_time_rms_s",
@@ -676,6 +736,7 @@ int cmd_eval(int argc, char **argv)
 	ev->runs = 10;
 	ev->step_s = 10.0;
 	track_config_default(&ev->tcfg);
+
 	int status = 2;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];

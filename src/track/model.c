@@ -231,7 +231,19 @@ int track_model_propagate_stm(const double x[TRACK_NX], double dt_s, int thrust,
 	return 0;
 }
 
-void track_model_add_q(double *P, double dt_s, const struct track_motion *mo)
+double track_model_q_k(const double x[TRACK_NX], const struct track_motion *mo)
+{
+	double rn = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+	if (!(rn - GEO_WGS84_B_M < DRAG_CEILING_M))
+		return 0.0;
+	double h = track_model_height_m(x);
+	double rho = h < -4000.0 ? geo_air_density(-4000.0) : geo_air_density(h);
+	double s = rho / TRACK_RHO0_KG_M3;
+	return mo->q_k * (s < 1.0 ? s : 1.0);
+}
+
+void track_model_add_q(double *P, double dt_s, const struct track_motion *mo,
+                       const double x[TRACK_NX])
 {
 	double dt = fabs(dt_s);
 	double qrr = mo->q_acc_m2_s3 * dt * dt * dt / 3.0;
@@ -243,7 +255,7 @@ void track_model_add_q(double *P, double dt_s, const struct track_motion *mo)
 		P[(k + 3) * TRACK_NX + k] += qrv;
 		P[(k + 3) * TRACK_NX + k + 3] += qvv;
 	}
-	P[TRACK_IX_K * TRACK_NX + TRACK_IX_K] += mo->q_k * dt;
+	P[TRACK_IX_K * TRACK_NX + TRACK_IX_K] += track_model_q_k(x, mo) * dt;
 	P[TRACK_IX_AT * TRACK_NX + TRACK_IX_AT] += mo->q_at_m2_s5 * dt;
 }
 

@@ -24,8 +24,16 @@
  * Process noise is additive white acceleration of spectral density q
  * (m^2/s^3) on each ECEF axis plus random walks of density q_k on k and
  * q_at on aT, integrated exactly for the kinematic part over dt:
- *   Q_rr = q dt^3/3, Q_rv = q dt^2/2, Q_vv = q dt, Q_kk = q_k dt,
+ *   Q_rr = q dt^3/3, Q_rv = q dt^2/2, Q_vv = q dt, Q_kk = q_k' dt,
  *   Q_aa = q_at dt.
+ * The drag parameter changes only as the air acts on the body (drag
+ * coefficient with Mach number, ablation), so its random walk is scaled
+ * by the air density at the state: q_k' = q_k min(1, rho(h)/rho_0), rho_0
+ * the sea-level density; above the drag ceiling q_k' = 0. In vacuum k is
+ * neither observable nor changing, and an unscaled walk would only erase
+ * what the atmospheric part of the ascent taught the filter (0.17 in k
+ * over 300 s of midcourse at q_k = 1e-4, which made every impact ellipse
+ * of the simulator's SRBMs cover the truth).
  */
 
 #ifndef MW_TRACK_MODEL_H
@@ -40,7 +48,7 @@
 struct track_motion {
 	int thrust;         /* 1: aT acts along v; 0: aT is ignored */
 	double q_acc_m2_s3; /* white acceleration, each axis */
-	double q_k;         /* (units of k)^2 / s */
+	double q_k;         /* (units of k)^2 / s at sea-level density (see q_k') */
 	double q_at_m2_s5;  /* thrust random walk */
 };
 
@@ -50,8 +58,15 @@ int track_model_accel(const double x[TRACK_NX], int thrust, double a[3]);
 /* Propagate x by dt_s (may be negative) into out (may alias x). */
 int track_model_propagate(const double x[TRACK_NX], double dt_s, int thrust, double out[TRACK_NX]);
 
-/* Add the process noise of an interval |dt_s| to P (TRACK_NX^2, row-major). */
-void track_model_add_q(double *P, double dt_s, const struct track_motion *mo);
+#define TRACK_RHO0_KG_M3 1.225 /* sea-level density, US Standard Atmosphere 1976 */
+
+/* The density-scaled random-walk density q_k' of k at state x. */
+double track_model_q_k(const double x[TRACK_NX], const struct track_motion *mo);
+
+/* Add the process noise of an interval |dt_s| to P (TRACK_NX^2, row-major);
+ * x is the state at the start of the interval (for q_k'). */
+void track_model_add_q(double *P, double dt_s, const struct track_motion *mo,
+                       const double x[TRACK_NX]);
 
 /*
  * Height above the WGS84 ellipsoid (m) of an ECEF point, exact (geo) when

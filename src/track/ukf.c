@@ -100,7 +100,7 @@ int track_ukf_predict_lin(const struct track_gauss *in, double dt_s, const struc
 		return rc;
 	mat_abat(g.P, Phi, in->P, N, N);
 	mat_symmetrise(g.P, N);
-	track_model_add_q(g.P, dt_s, mo);
+	track_model_add_q(g.P, dt_s, mo, in->x);
 	*out = g;
 	track_gauss_check(out);
 	return 0;
@@ -139,7 +139,7 @@ int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct
 	for (int i = 0; i < N; i++)
 		for (int j = 0; j < i; j++)
 			g.P[j * N + i] = g.P[i * N + j];
-	track_model_add_q(g.P, dt_s, mo);
+	track_model_add_q(g.P, dt_s, mo, in->x);
 	/* Positive definiteness is checked by the next factorisation
 	 * (sigma points or the update) and asserted in debug builds. */
 	*out = g;

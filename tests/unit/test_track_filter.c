@@ -102,6 +102,33 @@ static void model_drag_slows_reentry_and_grows_with_theta(void **state)
 	}
 }
 
+/* The drag parameter's random walk acts only where the air acts: zero
+ * above the drag ceiling, q_k at sea level, scaled by the density
+ * between (k neither changes nor is observed in vacuum, and a walk
+ * there would erase what the ascent taught the filter). */
+static void drag_parameter_walk_scales_with_air_density(void **state)
+{
+	(void)state;
+	const struct track_motion mo = {.thrust = 0, .q_acc_m2_s3 = 1e-4, .q_k = 1e-4};
+	const double hs[] = {400e3, 120e3, 50e3, 10e3, 0.0};
+	for (size_t i = 0; i < sizeof(hs) / sizeof(hs[0]); i++) {
+		struct geo_lla p = {geo_rad(40), geo_rad(130), hs[i]};
+		double x[TRACK_NX] = {0};
+		geo_lla_to_ecef(&p, x);
+		x[TRACK_IX_K] = 1.0;
+		double P[TRACK_NX * TRACK_NX] = {0};
+		track_model_add_q(P, 100.0, &mo, x);
+		double want =
+		    hs[i] > 300e3 ? 0.0 : 1e-4 * 100.0 * geo_air_density(hs[i]) / TRACK_RHO0_KG_M3;
+		double got = P[TRACK_IX_K * TRACK_NX + TRACK_IX_K];
+		if (fabs(got - want) > 1e-9 * want + 1e-300)
+			fail_msg("h %.0f m: Q_kk %.6g, want %.6g", hs[i], got, want);
+		/* the kinematic part does not depend on the height */
+		if (fabs(P[0] - 1e-4 * 1e6 / 3.0) > 1e-9)
+			fail_msg("Q_rr %.6g", P[0]);
+	}
+}
+
 static void linearised_prediction_matches_sigma_points_in_midcourse(void **state)
 {
 	(void)state;
@@ -459,6 +486,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(model_conserves_jacobi_integral_and_reverses),
 	    cmocka_unit_test(model_drag_slows_reentry_and_grows_with_theta),
+	    cmocka_unit_test(drag_parameter_walk_scales_with_air_density),
 	    cmocka_unit_test(linearised_prediction_matches_sigma_points_in_midcourse),
 	    cmocka_unit_test(radar_model_matches_geo_aer_and_wraps_azimuth),
 	    cmocka_unit_test(los_model_matches_definition_and_rejects_behind),
