@@ -565,7 +565,11 @@ static void pump(struct peer *p)
 			continue;
 		}
 		uint64_t next = p->tx_next;
-		int got = store_journal_read(n->journal, p->tx_next, 0,
+		/* SKIP_BAD: a row failing its SHA-256 is logged, counted
+		 * (journal read_errors) and passed over, never sent; without it
+		 * the read would fail at that row on every pass and stall the
+		 * link behind it for good (docs/operations.md). */
+		int got = store_journal_read(n->journal, p->tx_next, STORE_READ_SKIP_BAD,
 		                             room < SCAN_CHUNK ? room : SCAN_CHUNK, eligible_cb, p,
 		                             &next);
 		if (got < 0) {
@@ -573,8 +577,9 @@ static void pump(struct peer *p)
 			        p->conf->name, (unsigned long long)p->tx_next, mw_strerror(got));
 			break;
 		}
+		bool moved = next != p->tx_next;
 		p->tx_next = next;
-		if (got == 0)
+		if (got == 0 && !moved)
 			break;
 	}
 	if (p->fifo_count == 0 && p->tx_next > p->acked_pos + 1) {
@@ -1684,7 +1689,7 @@ uint16_t net_node_ingest_port(const struct net_node *n)
 
 void net_node_log_stats(const struct net_node *n)
 {
-	struct mw_log_field f[NET_REJ_COUNT + 16 + 4 * NET_MAX_PEERS];
+	struct mw_log_field f[NET_REJ_COUNT + 20 + 4 * NET_MAX_PEERS];
 	char keys[NET_REJ_COUNT + 4 * NET_MAX_PEERS][48];
 	size_t k = 0, nk = 0;
 	const struct net_stats *s = &n->stats;
@@ -1704,6 +1709,9 @@ void net_node_log_stats(const struct net_node *n)
 	F("sensors_connected", s->sensors_connected);
 	F("read_pauses", s->read_pauses);
 	F("too_big_for_peer", s->too_big_for_peer);
+	struct store_journal_stats js;
+	store_journal_get_stats(n->journal, &js);
+	F("journal_read_errors", js.read_errors); /* corrupt rows passed over */
 #undef F
 	for (int r = 0; r < NET_REJ_COUNT; r++) {
 		snprintf(keys[nk], sizeof(keys[nk]), "reject_%s",
