@@ -120,6 +120,10 @@ struct conn {
 	bool tls_up;
 	bool hello_rcvd;
 	bool read_paused;
+	/* the frame at the head of the input was already judged (rejected or
+	 * a duplicate: counted and logged once) but the journal queue refused
+	 * its note; on retry only the note is tried again */
+	bool note_retry;
 	int64_t created_mono;
 	int64_t last_rx_mono;
 	int64_t hb_peer_send; /* last Heartbeat.send_t_ns received */
@@ -746,9 +750,11 @@ static enum frame_res envelope_noted(struct conn *c, uint64_t from_pos)
 		c->peer->rx_frames--;
 		c->peer->env_rx--;
 		c->node->stats.env_rx--;
+		c->note_retry = true; /* its rejection is counted: not again */
 		pause_read(c);
 		return FR_RETRY;
 	}
+	c->note_retry = false;
 	if (rc < 0)
 		mw_logf(c->node->log, MW_LOG_ERROR, MOD, "journal note_rx: %s", mw_strerror(rc));
 	c->peer->rx_max_pos = from_pos;
@@ -762,6 +768,8 @@ static enum frame_res on_envelope(struct conn *c, const uint8_t *p, size_t len)
 	uint64_t from_pos = pe->rx_base + (++pe->rx_frames);
 	n->stats.env_rx++;
 	pe->env_rx++;
+	if (c->note_retry) /* judged before: rejections count once (invariant 4) */
+		return envelope_noted(c, from_pos);
 	struct wire_envelope e;
 	char detail[160];
 	int rc = wire_envelope_decode(p, len, &e);
