@@ -151,6 +151,8 @@ struct peer {
 	uint64_t rx_base;    /* rx_max_pos when this connection came up */
 	uint64_t rx_frames;  /* envelope frames handled on this connection */
 	uint64_t acked_frames_sent;
+	uint64_t durable_frames; /* frames of this connection known durable; an Ack
+	                            for them is owed while above acked_frames_sent */
 	uint32_t peer_max_frame; /* from its Hello: larger records are never sent */
 	/* counters */
 	uint64_t env_tx, env_rx, connects;
@@ -402,6 +404,7 @@ static void send_heartbeat(struct conn *c)
 }
 
 static void pump(struct peer *p);
+static void send_owed_ack(struct peer *p);
 
 static void conn_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -431,6 +434,8 @@ static void conn_tick(evutil_socket_t fd, short what, void *arg)
 	    net_link_carries_data(c->peer->state))
 		peer_set_state(c->peer, NET_LEV_RTT_HIGH);
 	send_heartbeat(c);
+	if (c->peer && c->peer->conn == c)
+		send_owed_ack(c->peer);
 }
 
 /* ------------------------------------------------------------- sending */
@@ -935,6 +940,7 @@ static enum frame_res on_hello(struct conn *c, const uint8_t *p, size_t len)
 	pe->rx_base = pe->rx_max_pos;
 	pe->rx_frames = 0;
 	pe->acked_frames_sent = 0;
+	pe->durable_frames = 0;
 	pe->frames_sent = pe->frames_acked = 0;
 	pe->fifo_head = pe->fifo_count = 0;
 	pe->tx_next = pe->acked_pos + 1;
@@ -1065,8 +1071,10 @@ static void conn_write(struct bufferevent *bev, void *arg)
 {
 	(void)bev;
 	struct conn *c = arg;
-	if (c->peer && c->peer->conn == c)
+	if (c->peer && c->peer->conn == c) {
+		send_owed_ack(c->peer);
 		pump(c->peer);
+	}
 }
 
 /* TLS handshake done: check who it is. */
@@ -1352,6 +1360,23 @@ static void schedule_dial(struct peer *p)
 
 /* --------------------------------------------------------- journal acks */
 
+/* Send the Ack owed on p's connection, if any. A failed send (output
+ * buffer allocation) leaves it owed: it is tried again on the next journal
+ * report, writable event and heartbeat tick, so a cursor advance is never
+ * left unacknowledged until the next advance or a reconnect. */
+static void send_owed_ack(struct peer *p)
+{
+	if (!p->conn || !p->conn->hello_rcvd || p->durable_frames <= p->acked_frames_sent)
+		return;
+	Mwlink__Ack a = MWLINK__ACK__INIT;
+	a.has_frames = 1;
+	a.frames = p->durable_frames;
+	if (send_msg(p->conn, WIRE_FT_ACK, &a.base) == 0) {
+		p->acked_frames_sent = p->durable_frames;
+		p->node->stats.acks_tx++;
+	}
+}
+
 static void durable_cb(void *ud, const char *peer_name, uint64_t rx_pos)
 {
 	struct net_node *n = ud;
@@ -1361,15 +1386,9 @@ static void durable_cb(void *ud, const char *peer_name, uint64_t rx_pos)
 	uint64_t frames = rx_pos - p->rx_base;
 	if (frames > p->rx_frames)
 		frames = p->rx_frames;
-	if (frames <= p->acked_frames_sent)
-		return;
-	Mwlink__Ack a = MWLINK__ACK__INIT;
-	a.has_frames = 1;
-	a.frames = frames;
-	if (send_msg(p->conn, WIRE_FT_ACK, &a.base) == 0) {
-		p->acked_frames_sent = frames;
-		n->stats.acks_tx++;
-	}
+	if (frames > p->durable_frames)
+		p->durable_frames = frames;
+	send_owed_ack(p);
 }
 
 static void journal_cb(evutil_socket_t fd, short what, void *arg)
@@ -1395,8 +1414,10 @@ static void journal_cb(evutil_socket_t fd, short what, void *arg)
 			bufferevent_trigger(c->bev, EV_READ, 0);
 		}
 	}
-	for (size_t i = 0; i < n->n_peers; i++)
+	for (size_t i = 0; i < n->n_peers; i++) {
+		send_owed_ack(&n->peers[i]);
 		pump(&n->peers[i]);
+	}
 }
 
 /* ------------------------------------------------------------ lifecycle */
