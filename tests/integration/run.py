@@ -80,6 +80,8 @@ class Node:
         self.peer_port, self.ingest_port = free_ports(2)
         self.peers, self.release = peers, release
         self.proc = None
+        self.argv = [MWLINKD]  # the daemon; the harness self-check puts a stand-in here
+        self.run_off = 0  # size of the log when the current process started
         self.dir = os.path.join(cl.dir, name)
         os.makedirs(self.dir, exist_ok=True)
         self.db = os.path.join(self.dir, "journal.db")
@@ -121,11 +123,19 @@ class Node:
             f.write("\n".join(lines) + "\n")
 
     def start(self):
+        """Start the daemon and return once THIS process logged "ready".
+
+        The log is appended to across restarts, so an earlier process's
+        ready line must not count: only lines after the log's size at
+        start are looked at."""
         self.write_conf()
+        self.run_off = os.path.getsize(self.log) if os.path.exists(self.log) else 0
         logf = open(self.log, "a")
-        self.proc = subprocess.Popen([MWLINKD, "--config", self.conf], stdout=logf, stderr=logf)
+        self.proc = subprocess.Popen(self.argv + ["--config", self.conf], stdout=logf,
+                                     stderr=logf)
         logf.close()
-        self.wait_log(lambda r: r.get("msg", "").startswith("ready"), 20, "ready")
+        return self.wait_log(lambda r: r.get("msg", "").startswith("ready"), 20, "ready",
+                             current=True)
 
     def kill9(self):
         self.proc.send_signal(signal.SIGKILL)
@@ -146,11 +156,13 @@ class Node:
         self.proc = None
         return rc
 
-    def records(self):
+    def records(self, since=0):
+        """JSON records of the log from byte offset since (0 = every process's)."""
         out = []
         try:
-            with open(self.log, errors="replace") as f:
-                for line in f:
+            with open(self.log, "rb") as f:
+                f.seek(since)
+                for line in f.read().decode("utf-8", errors="replace").splitlines():
                     line = line.strip()
                     if line.startswith("{"):
                         try:
@@ -161,10 +173,11 @@ class Node:
             pass
         return out
 
-    def wait_log(self, pred, timeout, what):
+    def wait_log(self, pred, timeout, what, current=False):
+        """First record matching pred; current=True: of the running process only."""
         end = time.time() + timeout
         while time.time() < end:
-            for r in self.records():
+            for r in self.records(self.run_off if current else 0):
                 if pred(r):
                     return r
             if self.proc and self.proc.poll() is not None:
@@ -468,7 +481,30 @@ def test_hub(cl):
 
 # ------------------------------------------------------------------- kill9
 
+def check_start_waits_for_the_new_process(cl):
+    """Harness self-check: after a restart, Node.start() must wait for the new
+    process's ready line, not return on the previous process's one still in
+    the (appended) log. A stand-in daemon logs ready only after 1 s."""
+    n = Node(cl, "startcheck", "USA", {}, {})
+    with open(n.log, "w") as f:
+        f.write(json.dumps({"msg": "ready: peers 1 ingest 2", "old": True}) + "\n")
+    n.argv = [sys.executable, "-c",
+              "import json, sys, time; time.sleep(1.0); "
+              "print(json.dumps({'msg': 'ready: peers 3 ingest 4', 'old': False}), flush=True); "
+              "time.sleep(30)"]
+    t = time.time()
+    r = n.start()
+    waited = time.time() - t
+    n.proc.kill()
+    n.proc.wait()
+    n.proc = None
+    check(waited >= 0.9 and r.get("old") is False,
+          f"Node.start() after a restart waited {waited:.2f} s for the new process's ready "
+          f"line (old line ignored)")
+
+
 def test_kill9(cl):
+    check_start_waits_for_the_new_process(cl)
     usa = cl.add("usa", "USA", {"rok": ("KOR", None), "jpn": ("JPN", None)},
                  {"KOR": "observation", "JPN": "observation"})
     rok = cl.add("rok", "KOR", {"usa": ("USA", "usa")},
