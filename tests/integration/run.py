@@ -503,8 +503,46 @@ def check_start_waits_for_the_new_process(cl):
           f"line (old line ignored)")
 
 
+def check_corrupt_row_is_skipped(cl):
+    """A row damaged on disk (bytes no longer match their SHA-256) must not
+    stall the link behind it: it is skipped, logged and counted, and every
+    other record still reaches the peer (docs/operations.md)."""
+    usa = cl.add("cusa", "USA", {"ckor": ("KOR", None)}, {"KOR": "observation"})
+    kor = cl.add("ckor", "KOR", {"cusa": ("USA", "cusa")}, {"USA": "observation"})
+    usa.start()
+    usa.inject(40)
+    # wait_until wants True; the count shows in the timeout message
+    wait_until(lambda: len(usa.journal()) == 40 or len(usa.journal()), 20,
+               "cusa journals the 40 observations")
+    check(usa.stop() == 0, "cusa stopped cleanly")
+    check(len(usa.journal()) == 40, f"cusa journaled 40 envelopes ({len(usa.journal())})")
+    con = sqlite3.connect(usa.db)
+    origin, seq, b = con.execute("SELECT origin, seq, bytes FROM env WHERE pos = 17").fetchone()
+    bad = bytearray(b)
+    bad[len(bad) // 2] ^= 0x5A
+    con.execute("UPDATE env SET bytes = ? WHERE pos = 17", (bytes(bad),))
+    con.commit()
+    con.close()
+    usa.start()
+    kor.start()
+    want = set(k for k in usa.journal() if k != (origin, seq))
+    wait_until(lambda: set(k for k in kor.journal() if k[0] == "USA") == want or
+               len(kor.journal()), 20, "the 39 sound envelopes reach KOR")
+    got = set(k for k in kor.journal() if k[0] == "USA")
+    check(got == want, f"KOR holds the {len(want)} sound envelopes behind the corrupt row "
+                       f"({len(got)})")
+    check((origin, seq) not in kor.journal(), "the corrupt envelope was not sent")
+    usa.wait_log(lambda r: r.get("msg") == "journal row corrupt" and r.get("pos") == 17, 10,
+                 "a log line naming the corrupt row", current=True)
+    st = usa.stats()
+    check(st.get("journal_read_errors", 0) >= 1,
+          f"cusa counts the corrupt row (journal_read_errors {st.get('journal_read_errors')})")
+    check(usa.stop() == 0 and kor.stop() == 0, "both stopped cleanly")
+
+
 def test_kill9(cl):
     check_start_waits_for_the_new_process(cl)
+    check_corrupt_row_is_skipped(cl)
     usa = cl.add("usa", "USA", {"rok": ("KOR", None), "jpn": ("JPN", None)},
                  {"KOR": "observation", "JPN": "observation"})
     rok = cl.add("rok", "KOR", {"usa": ("USA", "usa")},
