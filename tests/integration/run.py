@@ -725,6 +725,33 @@ def test_backpressure(cl):
           st_u.get("reject_overload", 1) == 0, "nothing lost or refused for overload")
     pauses = st_r.get("read_pauses", 0) + st_u.get("read_pauses", 0)
     check(pauses > 0, f"reading paused for back-pressure ({pauses} times)")
+
+    # Rejections under back-pressure: a partner (scripted, as KOR) sends
+    # 2000 envelopes not released to USA. Each is rejected; its cursor note
+    # is a queued journal record, so with a 16-record queue the notes often
+    # find it full and the frame is handled again later. Every rejection
+    # must still be counted exactly once (node.c invariant 4).
+    rc = rok.stop()
+    check(rc == 0, f"rok stopped cleanly ({rc})")
+    pki, n_bad = cl.pki, 4000
+    before = usa.stats()
+    actions = []
+    for seq in range(1, n_bad + 1):
+        actions += ["env", "KOR", str(100000 + seq), "KOR+JPN", f"{pki}/kor/sign.key"]
+    actions += ["acks", str(n_bad)]
+    rc, out = cl.fakepeer(usa, f"{pki}/kor/node.crt", f"{pki}/kor/node.key", "KOR", actions,
+                          timeout=60)
+    check(rc == 0, f"{n_bad} unreleased envelopes sent and all acked (rc {rc}: "
+                   f"{out.strip()[-60:]!r})")
+    after = usa.stats()
+    rej = after.get("reject_not_released", 0) - before.get("reject_not_released", 0)
+    waits = after.get("read_pauses", 0) - before.get("read_pauses", 0)
+    # the queue is full at a note only when the journal thread lags (1-3
+    # times in 4000 in trials); a run without a pause did not exercise the
+    # retry, which is said, not failed (that would be a flaky test)
+    print(f"info USA paused reading {waits} times while noting the rejections"
+          f"{'' if waits else ' (the retry path was not exercised in this run)'}", flush=True)
+    check(rej == n_bad, f"each of the {n_bad} rejections counted once ({rej})")
     for node in (rok, usa):
         rc = node.stop()
         check(rc == 0, f"{node.name} stopped cleanly on SIGTERM (exit {rc})")
