@@ -120,6 +120,10 @@ struct conn {
 	bool tls_up;
 	bool hello_rcvd;
 	bool read_paused;
+	/* the frame at the head of the input was already judged (rejected or
+	 * a duplicate: counted and logged once) but the journal queue refused
+	 * its note; on retry only the note is tried again */
+	bool note_retry;
 	int64_t created_mono;
 	int64_t last_rx_mono;
 	int64_t hb_peer_send; /* last Heartbeat.send_t_ns received */
@@ -147,6 +151,8 @@ struct peer {
 	uint64_t rx_base;    /* rx_max_pos when this connection came up */
 	uint64_t rx_frames;  /* envelope frames handled on this connection */
 	uint64_t acked_frames_sent;
+	uint64_t durable_frames; /* frames of this connection known durable; an Ack
+	                            for them is owed while above acked_frames_sent */
 	uint32_t peer_max_frame; /* from its Hello: larger records are never sent */
 	/* counters */
 	uint64_t env_tx, env_rx, connects;
@@ -398,6 +404,7 @@ static void send_heartbeat(struct conn *c)
 }
 
 static void pump(struct peer *p);
+static void send_owed_ack(struct peer *p);
 
 static void conn_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -427,6 +434,8 @@ static void conn_tick(evutil_socket_t fd, short what, void *arg)
 	    net_link_carries_data(c->peer->state))
 		peer_set_state(c->peer, NET_LEV_RTT_HIGH);
 	send_heartbeat(c);
+	if (c->peer && c->peer->conn == c)
+		send_owed_ack(c->peer);
 }
 
 /* ------------------------------------------------------------- sending */
@@ -565,7 +574,11 @@ static void pump(struct peer *p)
 			continue;
 		}
 		uint64_t next = p->tx_next;
-		int got = store_journal_read(n->journal, p->tx_next, 0,
+		/* SKIP_BAD: a row failing its SHA-256 is logged, counted
+		 * (journal read_errors) and passed over, never sent; without it
+		 * the read would fail at that row on every pass and stall the
+		 * link behind it for good (docs/operations.md). */
+		int got = store_journal_read(n->journal, p->tx_next, STORE_READ_SKIP_BAD,
 		                             room < SCAN_CHUNK ? room : SCAN_CHUNK, eligible_cb, p,
 		                             &next);
 		if (got < 0) {
@@ -573,8 +586,9 @@ static void pump(struct peer *p)
 			        p->conf->name, (unsigned long long)p->tx_next, mw_strerror(got));
 			break;
 		}
+		bool moved = next != p->tx_next;
 		p->tx_next = next;
-		if (got == 0)
+		if (got == 0 && !moved)
 			break;
 	}
 	if (p->fifo_count == 0 && p->tx_next > p->acked_pos + 1) {
@@ -741,9 +755,11 @@ static enum frame_res envelope_noted(struct conn *c, uint64_t from_pos)
 		c->peer->rx_frames--;
 		c->peer->env_rx--;
 		c->node->stats.env_rx--;
+		c->note_retry = true; /* its rejection is counted: not again */
 		pause_read(c);
 		return FR_RETRY;
 	}
+	c->note_retry = false;
 	if (rc < 0)
 		mw_logf(c->node->log, MW_LOG_ERROR, MOD, "journal note_rx: %s", mw_strerror(rc));
 	c->peer->rx_max_pos = from_pos;
@@ -757,6 +773,8 @@ static enum frame_res on_envelope(struct conn *c, const uint8_t *p, size_t len)
 	uint64_t from_pos = pe->rx_base + (++pe->rx_frames);
 	n->stats.env_rx++;
 	pe->env_rx++;
+	if (c->note_retry) /* judged before: rejections count once (invariant 4) */
+		return envelope_noted(c, from_pos);
 	struct wire_envelope e;
 	char detail[160];
 	int rc = wire_envelope_decode(p, len, &e);
@@ -922,6 +940,7 @@ static enum frame_res on_hello(struct conn *c, const uint8_t *p, size_t len)
 	pe->rx_base = pe->rx_max_pos;
 	pe->rx_frames = 0;
 	pe->acked_frames_sent = 0;
+	pe->durable_frames = 0;
 	pe->frames_sent = pe->frames_acked = 0;
 	pe->fifo_head = pe->fifo_count = 0;
 	pe->tx_next = pe->acked_pos + 1;
@@ -1052,8 +1071,10 @@ static void conn_write(struct bufferevent *bev, void *arg)
 {
 	(void)bev;
 	struct conn *c = arg;
-	if (c->peer && c->peer->conn == c)
+	if (c->peer && c->peer->conn == c) {
+		send_owed_ack(c->peer);
 		pump(c->peer);
+	}
 }
 
 /* TLS handshake done: check who it is. */
@@ -1339,6 +1360,23 @@ static void schedule_dial(struct peer *p)
 
 /* --------------------------------------------------------- journal acks */
 
+/* Send the Ack owed on p's connection, if any. A failed send (output
+ * buffer allocation) leaves it owed: it is tried again on the next journal
+ * report, writable event and heartbeat tick, so a cursor advance is never
+ * left unacknowledged until the next advance or a reconnect. */
+static void send_owed_ack(struct peer *p)
+{
+	if (!p->conn || !p->conn->hello_rcvd || p->durable_frames <= p->acked_frames_sent)
+		return;
+	Mwlink__Ack a = MWLINK__ACK__INIT;
+	a.has_frames = 1;
+	a.frames = p->durable_frames;
+	if (send_msg(p->conn, WIRE_FT_ACK, &a.base) == 0) {
+		p->acked_frames_sent = p->durable_frames;
+		p->node->stats.acks_tx++;
+	}
+}
+
 static void durable_cb(void *ud, const char *peer_name, uint64_t rx_pos)
 {
 	struct net_node *n = ud;
@@ -1348,15 +1386,9 @@ static void durable_cb(void *ud, const char *peer_name, uint64_t rx_pos)
 	uint64_t frames = rx_pos - p->rx_base;
 	if (frames > p->rx_frames)
 		frames = p->rx_frames;
-	if (frames <= p->acked_frames_sent)
-		return;
-	Mwlink__Ack a = MWLINK__ACK__INIT;
-	a.has_frames = 1;
-	a.frames = frames;
-	if (send_msg(p->conn, WIRE_FT_ACK, &a.base) == 0) {
-		p->acked_frames_sent = frames;
-		n->stats.acks_tx++;
-	}
+	if (frames > p->durable_frames)
+		p->durable_frames = frames;
+	send_owed_ack(p);
 }
 
 static void journal_cb(evutil_socket_t fd, short what, void *arg)
@@ -1382,8 +1414,10 @@ static void journal_cb(evutil_socket_t fd, short what, void *arg)
 			bufferevent_trigger(c->bev, EV_READ, 0);
 		}
 	}
-	for (size_t i = 0; i < n->n_peers; i++)
+	for (size_t i = 0; i < n->n_peers; i++) {
+		send_owed_ack(&n->peers[i]);
 		pump(&n->peers[i]);
+	}
 }
 
 /* ------------------------------------------------------------ lifecycle */
@@ -1684,7 +1718,7 @@ uint16_t net_node_ingest_port(const struct net_node *n)
 
 void net_node_log_stats(const struct net_node *n)
 {
-	struct mw_log_field f[NET_REJ_COUNT + 16 + 4 * NET_MAX_PEERS];
+	struct mw_log_field f[NET_REJ_COUNT + 20 + 4 * NET_MAX_PEERS];
 	char keys[NET_REJ_COUNT + 4 * NET_MAX_PEERS][48];
 	size_t k = 0, nk = 0;
 	const struct net_stats *s = &n->stats;
@@ -1704,6 +1738,9 @@ void net_node_log_stats(const struct net_node *n)
 	F("sensors_connected", s->sensors_connected);
 	F("read_pauses", s->read_pauses);
 	F("too_big_for_peer", s->too_big_for_peer);
+	struct store_journal_stats js;
+	store_journal_get_stats(n->journal, &js);
+	F("journal_read_errors", js.read_errors); /* corrupt rows passed over */
 #undef F
 	for (int r = 0; r < NET_REJ_COUNT; r++) {
 		snprintf(keys[nk], sizeof(keys[nk]), "reject_%s",

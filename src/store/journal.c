@@ -2236,9 +2236,10 @@ static int row_load(struct store_journal *j, sqlite3_stmt *s, struct store_rec *
 }
 
 /* Deliver up to `room` committed rows with pos in [*pos, d]. Sets *pos
- * past each delivered row. Returns rows delivered (>= 0) with *stop set
- * to fn's nonzero result or a read error, or < 0 on an SQLite error. */
-static int read_sql(struct store_journal *j, uint64_t *pos, uint64_t d, size_t room,
+ * past each delivered row (and, with skip_bad, past each row that fails
+ * its check: counted in read_errors and logged, not delivered). Returns rows delivered (>= 0) with
+ * *stop set to fn's nonzero result or a read error, or < 0 on an SQLite error. */
+static int read_sql(struct store_journal *j, uint64_t *pos, uint64_t d, size_t room, bool skip_bad,
                     store_read_fn fn, void *ud, int *stop)
 {
 	size_t want = room < J_READ_BATCH ? room : J_READ_BATCH;
@@ -2247,10 +2248,18 @@ static int read_sql(struct store_journal *j, uint64_t *pos, uint64_t d, size_t r
 	sqlite3_bind_int64(s, 2, (int64_t)d);
 	sqlite3_bind_int64(s, 3, (int64_t)want);
 	int rc, n = 0;
+	size_t stepped = 0;
 	*stop = 0;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_rec r;
+		stepped++;
 		int e = row_load(j, s, &r);
+		if (e && skip_bad) {
+			/* counted and logged by row_load; the pos column is read
+			 * before anything that can fail */
+			*pos = (uint64_t)sqlite3_column_int64(s, 0) + 1;
+			continue;
+		}
 		if (e) {
 			*stop = e;
 			break;
@@ -2270,7 +2279,7 @@ static int read_sql(struct store_journal *j, uint64_t *pos, uint64_t d, size_t r
 	sqlite3_reset(s);
 	if (!*stop && rc != SQLITE_DONE)
 		return map_sqlite(rc);
-	if (!*stop && (size_t)n < want)
+	if (!*stop && stepped < want)
 		*pos = d + 1; /* rows up to d deleted by retention meanwhile */
 	return n;
 }
@@ -2294,7 +2303,8 @@ int store_journal_read(struct store_journal *j, uint64_t from_pos, unsigned flag
 		pthread_mutex_unlock(&j->mu);
 		if (pos <= d) {
 			int stop = 0;
-			int n = read_sql(j, &pos, d, limit - got, fn, ud, &stop);
+			int n = read_sql(j, &pos, d, limit - got,
+			                 (flags & STORE_READ_SKIP_BAD) != 0, fn, ud, &stop);
 			if (n < 0) {
 				ret = n;
 				break;

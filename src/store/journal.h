@@ -197,6 +197,12 @@ int store_journal_drain(struct store_journal *j, uint64_t *durable_pos, store_rx
  * -EIO, or fn's negative value.
  */
 #define STORE_READ_PENDING 0x1u
+/* A row that fails its SHA-256 / length check is skipped instead of
+ * ending the read: it is counted (stats read_errors) and logged at ERROR
+ * naming pos, origin and seq, and *next_pos moves past it. For links
+ * (docs/operations.md "Corrupt journal rows"): one damaged record must
+ * not stall every record behind it. */
+#define STORE_READ_SKIP_BAD 0x2u
 typedef int (*store_read_fn)(void *ud, const struct store_rec *rec);
 int store_journal_read(struct store_journal *j, uint64_t from_pos, unsigned flags, size_t max_recs,
                        store_read_fn fn, void *ud, uint64_t *next_pos);

@@ -80,6 +80,8 @@ class Node:
         self.peer_port, self.ingest_port = free_ports(2)
         self.peers, self.release = peers, release
         self.proc = None
+        self.argv = [MWLINKD]  # the daemon; the harness self-check puts a stand-in here
+        self.run_off = 0  # size of the log when the current process started
         self.dir = os.path.join(cl.dir, name)
         os.makedirs(self.dir, exist_ok=True)
         self.db = os.path.join(self.dir, "journal.db")
@@ -121,11 +123,19 @@ class Node:
             f.write("\n".join(lines) + "\n")
 
     def start(self):
+        """Start the daemon and return once THIS process logged "ready".
+
+        The log is appended to across restarts, so an earlier process's
+        ready line must not count: only lines after the log's size at
+        start are looked at."""
         self.write_conf()
+        self.run_off = os.path.getsize(self.log) if os.path.exists(self.log) else 0
         logf = open(self.log, "a")
-        self.proc = subprocess.Popen([MWLINKD, "--config", self.conf], stdout=logf, stderr=logf)
+        self.proc = subprocess.Popen(self.argv + ["--config", self.conf], stdout=logf,
+                                     stderr=logf)
         logf.close()
-        self.wait_log(lambda r: r.get("msg", "").startswith("ready"), 20, "ready")
+        return self.wait_log(lambda r: r.get("msg", "").startswith("ready"), 20, "ready",
+                             current=True)
 
     def kill9(self):
         self.proc.send_signal(signal.SIGKILL)
@@ -146,11 +156,13 @@ class Node:
         self.proc = None
         return rc
 
-    def records(self):
+    def records(self, since=0):
+        """JSON records of the log from byte offset since (0 = every process's)."""
         out = []
         try:
-            with open(self.log, errors="replace") as f:
-                for line in f:
+            with open(self.log, "rb") as f:
+                f.seek(since)
+                for line in f.read().decode("utf-8", errors="replace").splitlines():
                     line = line.strip()
                     if line.startswith("{"):
                         try:
@@ -161,10 +173,11 @@ class Node:
             pass
         return out
 
-    def wait_log(self, pred, timeout, what):
+    def wait_log(self, pred, timeout, what, current=False):
+        """First record matching pred; current=True: of the running process only."""
         end = time.time() + timeout
         while time.time() < end:
-            for r in self.records():
+            for r in self.records(self.run_off if current else 0):
                 if pred(r):
                     return r
             if self.proc and self.proc.poll() is not None:
@@ -468,7 +481,68 @@ def test_hub(cl):
 
 # ------------------------------------------------------------------- kill9
 
+def check_start_waits_for_the_new_process(cl):
+    """Harness self-check: after a restart, Node.start() must wait for the new
+    process's ready line, not return on the previous process's one still in
+    the (appended) log. A stand-in daemon logs ready only after 1 s."""
+    n = Node(cl, "startcheck", "USA", {}, {})
+    with open(n.log, "w") as f:
+        f.write(json.dumps({"msg": "ready: peers 1 ingest 2", "old": True}) + "\n")
+    n.argv = [sys.executable, "-c",
+              "import json, sys, time; time.sleep(1.0); "
+              "print(json.dumps({'msg': 'ready: peers 3 ingest 4', 'old': False}), flush=True); "
+              "time.sleep(30)"]
+    t = time.time()
+    r = n.start()
+    waited = time.time() - t
+    n.proc.kill()
+    n.proc.wait()
+    n.proc = None
+    check(waited >= 0.9 and r.get("old") is False,
+          f"Node.start() after a restart waited {waited:.2f} s for the new process's ready "
+          f"line (old line ignored)")
+
+
+def check_corrupt_row_is_skipped(cl):
+    """A row damaged on disk (bytes no longer match their SHA-256) must not
+    stall the link behind it: it is skipped, logged and counted, and every
+    other record still reaches the peer (docs/operations.md)."""
+    usa = cl.add("cusa", "USA", {"ckor": ("KOR", None)}, {"KOR": "observation"})
+    kor = cl.add("ckor", "KOR", {"cusa": ("USA", "cusa")}, {"USA": "observation"})
+    usa.start()
+    usa.inject(40)
+    # wait_until wants True; the count shows in the timeout message
+    wait_until(lambda: len(usa.journal()) == 40 or len(usa.journal()), 20,
+               "cusa journals the 40 observations")
+    check(usa.stop() == 0, "cusa stopped cleanly")
+    check(len(usa.journal()) == 40, f"cusa journaled 40 envelopes ({len(usa.journal())})")
+    con = sqlite3.connect(usa.db)
+    origin, seq, b = con.execute("SELECT origin, seq, bytes FROM env WHERE pos = 17").fetchone()
+    bad = bytearray(b)
+    bad[len(bad) // 2] ^= 0x5A
+    con.execute("UPDATE env SET bytes = ? WHERE pos = 17", (bytes(bad),))
+    con.commit()
+    con.close()
+    usa.start()
+    kor.start()
+    want = set(k for k in usa.journal() if k != (origin, seq))
+    wait_until(lambda: set(k for k in kor.journal() if k[0] == "USA") == want or
+               len(kor.journal()), 20, "the 39 sound envelopes reach KOR")
+    got = set(k for k in kor.journal() if k[0] == "USA")
+    check(got == want, f"KOR holds the {len(want)} sound envelopes behind the corrupt row "
+                       f"({len(got)})")
+    check((origin, seq) not in kor.journal(), "the corrupt envelope was not sent")
+    usa.wait_log(lambda r: r.get("msg") == "journal row corrupt" and r.get("pos") == 17, 10,
+                 "a log line naming the corrupt row", current=True)
+    st = usa.stats()
+    check(st.get("journal_read_errors", 0) >= 1,
+          f"cusa counts the corrupt row (journal_read_errors {st.get('journal_read_errors')})")
+    check(usa.stop() == 0 and kor.stop() == 0, "both stopped cleanly")
+
+
 def test_kill9(cl):
+    check_start_waits_for_the_new_process(cl)
+    check_corrupt_row_is_skipped(cl)
     usa = cl.add("usa", "USA", {"rok": ("KOR", None), "jpn": ("JPN", None)},
                  {"KOR": "observation", "JPN": "observation"})
     rok = cl.add("rok", "KOR", {"usa": ("USA", "usa")},
@@ -651,6 +725,33 @@ def test_backpressure(cl):
           st_u.get("reject_overload", 1) == 0, "nothing lost or refused for overload")
     pauses = st_r.get("read_pauses", 0) + st_u.get("read_pauses", 0)
     check(pauses > 0, f"reading paused for back-pressure ({pauses} times)")
+
+    # Rejections under back-pressure: a partner (scripted, as KOR) sends
+    # 2000 envelopes not released to USA. Each is rejected; its cursor note
+    # is a queued journal record, so with a 16-record queue the notes often
+    # find it full and the frame is handled again later. Every rejection
+    # must still be counted exactly once (node.c invariant 4).
+    rc = rok.stop()
+    check(rc == 0, f"rok stopped cleanly ({rc})")
+    pki, n_bad = cl.pki, 4000
+    before = usa.stats()
+    actions = []
+    for seq in range(1, n_bad + 1):
+        actions += ["env", "KOR", str(100000 + seq), "KOR+JPN", f"{pki}/kor/sign.key"]
+    actions += ["acks", str(n_bad)]
+    rc, out = cl.fakepeer(usa, f"{pki}/kor/node.crt", f"{pki}/kor/node.key", "KOR", actions,
+                          timeout=60)
+    check(rc == 0, f"{n_bad} unreleased envelopes sent and all acked (rc {rc}: "
+                   f"{out.strip()[-60:]!r})")
+    after = usa.stats()
+    rej = after.get("reject_not_released", 0) - before.get("reject_not_released", 0)
+    waits = after.get("read_pauses", 0) - before.get("read_pauses", 0)
+    # the queue is full at a note only when the journal thread lags (1-3
+    # times in 4000 in trials); a run without a pause did not exercise the
+    # retry, which is said, not failed (that would be a flaky test)
+    print(f"info USA paused reading {waits} times while noting the rejections"
+          f"{'' if waits else ' (the retry path was not exercised in this run)'}", flush=True)
+    check(rej == n_bad, f"each of the {n_bad} rejections counted once ({rej})")
     for node in (rok, usa):
         rc = node.stop()
         check(rc == 0, f"{node.name} stopped cleanly on SIGTERM (exit {rc})")
