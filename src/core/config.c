@@ -106,9 +106,9 @@ static int handler(void *user, const char *section, const char *name, const char
 		 * previous key; a value spread over lines is more likely a
 		 * mistake than intent in a node configuration */
 		mw_errbuf_set(ctx->err,
-			      "%s:%d: [%s] %s: continuation lines are not supported "
-			      "(indented line after a key)",
-			      ini->path, ctx->rd->line, section, name);
+		              "%s:%d: [%s] %s: continuation lines are not supported "
+		              "(indented line after a key)",
+		              ini->path, ctx->rd->line, section, name);
 		ctx->failed = 1;
 		return 0;
 	}

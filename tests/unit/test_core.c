@@ -329,9 +329,9 @@ static void config_errors_name_file_line_section_and_key(void **state)
 	assert_string_equal(err.msg,
 	                    "y.ini:3: syntax error (expected '[section]' or 'key = value')");
 	assert_int_equal(mw_ini_load_string(&ini, "c.ini", "[a]\nk=1\n  more\n", &err),
-			 -MW_ECONFIG);
+	                 -MW_ECONFIG);
 	assert_string_equal(err.msg, "c.ini:3: [a] k: continuation lines are not supported "
-				     "(indented line after a key)");
+	                             "(indented line after a key)");
 	char longline[400];
 	memset(longline, 'v', sizeof(longline));
 	memcpy(longline, "[a]\nk=", 6);
