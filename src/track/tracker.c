@@ -1085,24 +1085,34 @@ static void handover(struct track_tracker *t, const struct trk *lost)
  * position and velocity agree with it within 5 sigma plus the burnout
  * lag error of that track's thrust (as in burnout_inflate), takes over:
  * the older track is retired and its launch basis and number passed on
- * as prev_id (a hand-over, not a new object).
+ * as prev_id (a hand-over, not a new object). The older one is the one
+ * retired because the newer exists only since plots missed its gate.
  */
+/* Only tracks younger than this are checked (the split starts at burnout
+ * and the test passes within seconds of the new track's confirmation):
+ * this keeps the check O(young tracks x tracks) per scan. */
+#define MERGE_WINDOW_S 120.0
 static void merge_burnout_duplicates(struct track_tracker *t)
 {
 	for (size_t ib = 0; ib < t->n_trk; ib++) {
 		struct trk *b = t->trk[ib];
-		if (b->del || b->state != TRACK_CONFIRMED || b->prev_id)
+		if (b->del || b->state != TRACK_CONFIRMED || b->prev_id ||
+		    ns_to_s(t->now_ns - b->first_t_ns) > MERGE_WINDOW_S)
 			continue;
 		const struct hist *hb = HAT(b, b->h_count - 1);
 		if (hb->post.mu[TRACK_MODE_BOOST] > 0.5)
 			continue;
 		struct track_gauss gb;
-		track_imm_combine(&hb->post, &gb);
+		int have_gb = 0;
 		for (size_t ia = 0; ia < ib; ia++) {
 			struct trk *a = t->trk[ia];
 			if (a->del || a->state != TRACK_CONFIRMED || !a->has_boost_est ||
 			    a->first_t_ns >= b->first_t_ns)
 				continue;
+			if (!have_gb) {
+				track_imm_combine(&hb->post, &gb);
+				have_gb = 1;
+			}
 			const struct hist *ha = HAT(a, a->h_count - 1);
 			struct track_gauss ga;
 			track_imm_combine(&ha->post, &ga);
