@@ -1087,11 +1087,32 @@ static void handover(struct track_tracker *t, const struct trk *lost)
  * the older track is retired and its launch basis and number passed on
  * as prev_id (a hand-over, not a new object). The older one is the one
  * retired because the newer exists only since plots missed its gate.
+ * Two tracks that took plots from one scan are two objects and are
+ * never merged (share_scan).
  */
 /* Only tracks younger than this are checked (the split starts at burnout
  * and the test passes within seconds of the new track's confirmation):
  * this keeps the check O(young tracks x tracks) per scan. */
 #define MERGE_WINDOW_S 120.0
+
+/* Did one scan (same sensor, same time) update both tracks? A scan has
+ * at most one plot per object that the GNN can give to only one track,
+ * so then the two tracks follow two objects (e.g. a stage and its
+ * payload after separation), not one. */
+static int share_scan(const struct trk *a, const struct trk *b)
+{
+	for (int i = 0; i < a->h_count; i++) {
+		const struct hist *p = HAT(a, i);
+		for (int j = 0; j < b->h_count; j++) {
+			const struct hist *q = HAT(b, j);
+			if (p->t_ns == q->t_ns && p->m.kind == q->m.kind &&
+			    memcmp(p->m.sensor_ecef_m, q->m.sensor_ecef_m,
+			           sizeof(p->m.sensor_ecef_m)) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
 static void merge_burnout_duplicates(struct track_tracker *t)
 {
 	for (size_t ib = 0; ib < t->n_trk; ib++) {
@@ -1133,7 +1154,7 @@ static void merge_burnout_duplicates(struct track_tracker *t)
 			}
 			double lr = 5.0 * sqrt(sr2) + 0.5 * at * tau * tau;
 			double lv = 5.0 * sqrt(sv2) + at * tau;
-			if (dr2 > lr * lr || dv2 > lv * lv)
+			if (dr2 > lr * lr || dv2 > lv * lv || share_scan(a, b))
 				continue;
 			a->del = 1;
 			b->prev_id = a->id;
