@@ -1073,6 +1073,103 @@ static void handover(struct track_tracker *t, const struct trk *lost)
 	        k->id, lost->id);
 }
 
+/*
+ * Burnout duplicates. At burnout a boost-mode track can miss the gate
+ * of the radar plots that follow (its model still extrapolates thrust),
+ * and those plots start a second track of the same object. Both then
+ * live on: the GNN gives each scan's plot to one of them, the old one
+ * keeps the burnout error under a covariance that its few updates
+ * shrink, and nothing retired either (handover() only runs when the
+ * boost track gets no updates at all). Here a confirmed ballistic track
+ * that started after an older track that was seen in boost, and whose
+ * position and velocity agree with it within 5 sigma plus the burnout
+ * lag error of that track's thrust (as in burnout_inflate), takes over:
+ * the older track is retired and its launch basis and number passed on
+ * as prev_id (a hand-over, not a new object). The older one is the one
+ * retired because the newer exists only since plots missed its gate.
+ * Two tracks that took plots from one scan are two objects and are
+ * never merged (share_scan).
+ */
+/* Only tracks younger than this are checked (the split starts at burnout
+ * and the test passes within seconds of the new track's confirmation):
+ * this keeps the check O(young tracks x tracks) per scan. */
+#define MERGE_WINDOW_S 120.0
+
+/* Did one scan (same sensor, same time) update both tracks? A scan has
+ * at most one plot per object that the GNN can give to only one track,
+ * so then the two tracks follow two objects (e.g. a stage and its
+ * payload after separation), not one. */
+static int share_scan(const struct trk *a, const struct trk *b)
+{
+	for (int i = 0; i < a->h_count; i++) {
+		const struct hist *p = HAT(a, i);
+		for (int j = 0; j < b->h_count; j++) {
+			const struct hist *q = HAT(b, j);
+			if (p->t_ns == q->t_ns && p->m.kind == q->m.kind &&
+			    memcmp(p->m.sensor_ecef_m, q->m.sensor_ecef_m,
+			           sizeof(p->m.sensor_ecef_m)) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+static void merge_burnout_duplicates(struct track_tracker *t)
+{
+	for (size_t ib = 0; ib < t->n_trk; ib++) {
+		struct trk *b = t->trk[ib];
+		if (b->del || b->state != TRACK_CONFIRMED || b->prev_id ||
+		    ns_to_s(t->now_ns - b->first_t_ns) > MERGE_WINDOW_S)
+			continue;
+		const struct hist *hb = HAT(b, b->h_count - 1);
+		if (hb->post.mu[TRACK_MODE_BOOST] > 0.5)
+			continue;
+		struct track_gauss gb;
+		int have_gb = 0;
+		for (size_t ia = 0; ia < ib; ia++) {
+			struct trk *a = t->trk[ia];
+			if (a->del || a->state != TRACK_CONFIRMED || !a->has_boost_est ||
+			    a->first_t_ns >= b->first_t_ns)
+				continue;
+			if (!have_gb) {
+				track_imm_combine(&hb->post, &gb);
+				have_gb = 1;
+			}
+			const struct hist *ha = HAT(a, a->h_count - 1);
+			struct track_gauss ga;
+			track_imm_combine(&ha->post, &ga);
+			double dt = ns_to_s(hb->t_ns - ha->t_ns), x[TRACK_NX];
+			if (fabs(dt) > t->cfg.boost_coast_max_s ||
+			    track_model_propagate(ga.x, dt, 0, x) < 0)
+				continue;
+			double at = fabs(a->boost_est.x[TRACK_IX_AT]) +
+			            3.0 * sqrt(a->boost_est.P[TRACK_IX_AT * N + TRACK_IX_AT]);
+			double tau = BURNOUT_LAG_S;
+			double dr2 = 0.0, dv2 = 0.0, sr2 = 0.0, sv2 = 0.0;
+			for (int c = 0; c < 3; c++) {
+				dr2 += (x[c] - gb.x[c]) * (x[c] - gb.x[c]);
+				dv2 += (x[3 + c] - gb.x[3 + c]) * (x[3 + c] - gb.x[3 + c]);
+				sr2 += ga.P[c * N + c] + dt * dt * ga.P[(3 + c) * N + 3 + c] +
+				       gb.P[c * N + c];
+				sv2 += ga.P[(3 + c) * N + 3 + c] + gb.P[(3 + c) * N + 3 + c];
+			}
+			double lr = 5.0 * sqrt(sr2) + 0.5 * at * tau * tau;
+			double lv = 5.0 * sqrt(sv2) + at * tau;
+			if (dr2 > lr * lr || dv2 > lv * lv || share_scan(a, b))
+				continue;
+			a->del = 1;
+			b->prev_id = a->id;
+			b->has_boost_est = 1;
+			b->boost_est_t_ns = a->boost_est_t_ns;
+			b->boost_est = a->boost_est;
+			t->ctr.handovers++;
+			mw_logf(t->log, MW_LOG_INFO, "track",
+			        "track %u continues boost track %u (duplicate after burnout)",
+			        b->id, a->id);
+			break;
+		}
+	}
+}
+
 static void manage(struct track_tracker *t)
 {
 	/* Pass 1: decide (every track still valid for the hand-over search). */
@@ -1106,6 +1203,7 @@ static void manage(struct track_tracker *t)
 			handover(t, k);
 		}
 	}
+	merge_burnout_duplicates(t);
 	/* Pass 2: free and compact, keeping creation order. */
 	size_t w = 0;
 	for (size_t i = 0; i < t->n_trk; i++) {

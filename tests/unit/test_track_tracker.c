@@ -567,6 +567,186 @@ static void radar_track_continues_ir_track_after_burnout(void **state)
 	track_tracker_free(t);
 }
 
+/* Issue 4's split track. Space IR sees a missile through boost (and its
+ * hot body after burnout); a radar picks it up after burnout. At burnout
+ * the boost model extrapolates the thrust, so the radar's plots miss
+ * the gate and start a second track, while the IR lines of sight (a
+ * loose gate) keep updating the first one: two confirmed tracks (two
+ * national numbers) of one object, the old one with the burnout error.
+ * Once the radar track is confirmed and ballistic it must take over,
+ * linked to the IR track by prev_id. */
+static void burnout_does_not_leave_two_tracks_of_one_object(void **state)
+{
+	(void)state;
+	struct geo_lla g1 = {0, geo_rad(100), 35786e3}, g2 = {0, geo_rad(160), 35786e3};
+	double ir[2][3], F[2][3][3], look[3];
+	geo_lla_to_ecef(&g1, ir[0]);
+	geo_lla_to_ecef(&g2, ir[1]);
+	struct geo_lla lp = {geo_rad(40), geo_rad(127), 0};
+	geo_lla_to_ecef(&lp, look);
+	los_frame(ir[0], look, F[0]);
+	los_frame(ir[1], look, F[1]);
+	struct geo_lla rp = {geo_rad(37), geo_rad(131), 100};
+	double radar[3];
+	geo_lla_to_ecef(&rp, radar);
+	double tgt[6];
+	struct geo_lla p0 = {geo_rad(39.5), geo_rad(125.5), 30e3};
+	geo_lla_to_ecef(&p0, tgt);
+	double ve[3] = {600, 400, 900};
+	geo_vec_enu_to_ecef(&p0, ve, tgt + 3);
+	struct track_config cfg;
+	track_config_default(&cfg);
+	struct track_tracker *t;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
+	uint64_t rng = 2;
+	int max_conf = 0, worst_k = -1;
+	for (int k = 0; k < 120; k++) {
+		mw_time_ns ts = T0_NS + (k + 1) * MW_NS_PER_S;
+		truth_step_thrust(tgt, 1.0, k < 30 ? 30.0 : (k < 40 ? 100.0 : 0.0));
+		for (int s2 = 0; s2 < 2; s2++) {
+			struct mw_obs o;
+			make_los_obs(ir[s2], F[s2], tgt, 2e-5, &rng, &o);
+			o.t_ns = ts;
+			o.sensor_id = 10 + (uint32_t)s2;
+			memcpy(o.nation, "USA", 4);
+			o.truth_id = 1;
+			assert_int_equal(track_tracker_process(t, &o), 0);
+		}
+		if (k >= 10) {
+			double tr[6];
+			memcpy(tr, tgt, sizeof(tr));
+			truth_step(tr, 0.5);
+			struct mw_obs o;
+			make_radar_obs(radar, tr, 10.0, 3e-4, 0.5, &rng, &o);
+			o.t_ns = ts + 500 * MW_NS_PER_MS;
+			o.sensor_id = 1;
+			memcpy(o.nation, "JPN", 4);
+			o.truth_id = 1;
+			assert_int_equal(track_tracker_process(t, &o), 0);
+		}
+		assert_int_equal(track_tracker_flush(t), 0);
+		int n_conf = 0;
+		for (size_t i = 0; i < track_tracker_count(t); i++) {
+			struct track_info ti;
+			track_tracker_get(t, i, &ti);
+			n_conf += ti.state == TRACK_CONFIRMED;
+		}
+		/* From 20 s after the radar's first plot (its track's
+		 * confirmation window and the boost mode's decay). */
+		if (k >= 62 && n_conf > max_conf) {
+			max_conf = n_conf;
+			worst_k = k;
+		}
+	}
+	struct track_counters c;
+	track_tracker_counters(t, &c);
+	print_message("tracks created %llu, confirmed %llu, handovers %llu; most confirmed tracks "
+	              "of the one object from 20 s after the radar's first plot: %d (step %d)\n",
+	              (unsigned long long)c.tracks_created, (unsigned long long)c.tracks_confirmed,
+	              (unsigned long long)c.handovers, max_conf, worst_k);
+	if (max_conf != 1)
+		fail_msg("%d confirmed tracks of one object at step %d, want 1", max_conf, worst_k);
+	if (c.handovers != 1)
+		fail_msg("%llu hand-overs, want 1 (the survivor linked to the older track)",
+		         (unsigned long long)c.handovers);
+	track_tracker_free(t);
+}
+
+/* The other side of the burnout-duplicate merge: a payload separating
+ * from its spent stage at 3 m/s after burnout is a second object near
+ * the boost track, and the radar sees both in every scan. The tracks of
+ * the two must both live (without the one-scan check the merge retired
+ * the older track again and again: 27 tracks, 25 hand-overs, the payload
+ * lost). */
+#define SEP_V_M_S 3.0
+static void two_objects_after_separation_keep_two_tracks(void **state)
+{
+	(void)state;
+	struct geo_lla g1 = {0, geo_rad(100), 35786e3}, g2 = {0, geo_rad(160), 35786e3};
+	double ir[2][3], F[2][3][3], look[3];
+	geo_lla_to_ecef(&g1, ir[0]);
+	geo_lla_to_ecef(&g2, ir[1]);
+	struct geo_lla lp = {geo_rad(40), geo_rad(127), 0};
+	geo_lla_to_ecef(&lp, look);
+	los_frame(ir[0], look, F[0]);
+	los_frame(ir[1], look, F[1]);
+	struct geo_lla rp = {geo_rad(37), geo_rad(131), 100};
+	double radar[3];
+	geo_lla_to_ecef(&rp, radar);
+	double tgt[6];
+	struct geo_lla p0 = {geo_rad(39.5), geo_rad(125.5), 30e3};
+	geo_lla_to_ecef(&p0, tgt);
+	double ve[3] = {600, 400, 900};
+	geo_vec_enu_to_ecef(&p0, ve, tgt + 3);
+	struct track_config cfg;
+	track_config_default(&cfg);
+	struct track_tracker *t;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
+	uint64_t rng = 2;
+	double obj2[6];
+	for (int k = 0; k < 120; k++) {
+		mw_time_ns ts = T0_NS + (k + 1) * MW_NS_PER_S;
+		truth_step_thrust(tgt, 1.0, k < 30 ? 30.0 : (k < 40 ? 100.0 : 0.0));
+		if (k == 45) {
+			/* The payload leaves the spent stage at SEP_V_M_S m/s. */
+			memcpy(obj2, tgt, sizeof(obj2));
+			double sep[3] = {1, 1, 1};
+			for (int a = 0; a < 3; a++)
+				obj2[3 + a] += SEP_V_M_S / sqrt(3.0) * sep[a];
+		} else if (k > 45)
+			truth_step(obj2, 1.0);
+		for (int s2 = 0; s2 < 2; s2++) {
+			struct mw_obs o;
+			make_los_obs(ir[s2], F[s2], tgt, 2e-5, &rng, &o);
+			o.t_ns = ts;
+			o.sensor_id = 10 + (uint32_t)s2;
+			memcpy(o.nation, "USA", 4);
+			o.truth_id = 1;
+			assert_int_equal(track_tracker_process(t, &o), 0);
+		}
+		if (k >= 10) {
+			double tr[6];
+			memcpy(tr, tgt, sizeof(tr));
+			truth_step(tr, 0.5);
+			struct mw_obs o;
+			make_radar_obs(radar, tr, 10.0, 3e-4, 0.5, &rng, &o);
+			o.t_ns = ts + 500 * MW_NS_PER_MS;
+			o.sensor_id = 1;
+			memcpy(o.nation, "JPN", 4);
+			o.truth_id = 1;
+			assert_int_equal(track_tracker_process(t, &o), 0);
+			if (k > 45) {
+				memcpy(tr, obj2, sizeof(tr));
+				truth_step(tr, 0.5);
+				make_radar_obs(radar, tr, 10.0, 3e-4, 0.5, &rng, &o);
+				o.t_ns = ts + 500 * MW_NS_PER_MS;
+				o.sensor_id = 1;
+				memcpy(o.nation, "JPN", 4);
+				o.truth_id = 2;
+				assert_int_equal(track_tracker_process(t, &o), 0);
+			}
+		}
+		assert_int_equal(track_tracker_flush(t), 0);
+	}
+	/* Both objects keep a confirmed track to the end. */
+	int seen[3] = {0, 0, 0};
+	for (size_t i = 0; i < track_tracker_count(t); i++) {
+		struct track_info ti;
+		track_tracker_get(t, i, &ti);
+		if (ti.state == TRACK_CONFIRMED && ti.truth_id <= 2)
+			seen[ti.truth_id]++;
+	}
+	struct track_counters c;
+	track_tracker_counters(t, &c);
+	print_message("stage + payload (%.0f m/s apart): %llu tracks created, %llu hand-overs; at "
+	              "the end %d confirmed tracks of the stage, %d of the payload\n",
+	              SEP_V_M_S, (unsigned long long)c.tracks_created,
+	              (unsigned long long)c.handovers, seen[1], seen[2]);
+	if (seen[1] != 1 || seen[2] != 1)
+		fail_msg("confirmed tracks: stage %d, payload %d, want 1 and 1", seen[1], seen[2]);
+	track_tracker_free(t);
+}
+
 static void bad_configuration_is_rejected(void **state)
 {
 	(void)state;
@@ -687,6 +867,8 @@ int main(void)
 	    cmocka_unit_test(silent_targets_are_deleted_and_numbers_never_reused),
 	    cmocka_unit_test(ir_only_salvo_starts_one_track_per_missile),
 	    cmocka_unit_test(radar_track_continues_ir_track_after_burnout),
+	    cmocka_unit_test(burnout_does_not_leave_two_tracks_of_one_object),
+	    cmocka_unit_test(two_objects_after_separation_keep_two_tracks),
 	    cmocka_unit_test(bad_configuration_is_rejected),
 	    cmocka_unit_test(pregate_gives_the_brute_force_gate_result),
 	};
