@@ -37,6 +37,7 @@
 #include "core/buf.h"
 #include "core/obs.h"
 #include "core/time.h"
+#include "net/sensor_client.h"
 #include "net/pki.h"
 #include "net/tls.h"
 #include "wire/frame.h"
@@ -48,28 +49,6 @@ static void inject_usage(FILE *f)
 	        "usage: mwlink inject --connect HOST:PORT --ca CA --cert CRT --key KEY\n"
 	        "                     [--count N] [--rate HZ] [--t0 NS] [--garbage] [--oversize]\n"
 	        "Stream radar observations to a node's ingest port as a test sensor.\n");
-}
-
-static int tcp_connect(const char *hostport)
-{
-	char host[256];
-	const char *colon = strrchr(hostport, ':');
-	if (!colon || (size_t)(colon - hostport) >= sizeof(host))
-		return -1;
-	memcpy(host, hostport, (size_t)(colon - hostport));
-	host[colon - hostport] = '\0';
-	struct addrinfo hints = {0}, *res = NULL;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	if (getaddrinfo(host, colon + 1, &hints, &res) != 0)
-		return -1;
-	int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	return fd;
 }
 
 static int ssl_write_all(SSL *ssl, const void *p, size_t n)
@@ -203,7 +182,7 @@ int cmd_inject(int argc, char **argv)
 	SSL *ssl = NULL;
 	struct mw_buf out;
 	mw_buf_init(&out, 1u << 20);
-	int fd = tcp_connect(addr);
+	int fd = net_tcp_connect(addr, NULL);
 	if (fd < 0) {
 		fprintf(stderr, "mwlink inject: cannot connect to %s: %s\n", addr, strerror(errno));
 		goto done;

@@ -80,8 +80,7 @@ static void ssl_errstr(char *buf, size_t cap)
 	ERR_clear_error();
 }
 
-int net_sensor_connect(const char *hostport, SSL_CTX *ctx, int send_timeout_ms,
-                       struct net_sensor_conn **out, struct mw_errbuf *err)
+int net_tcp_connect(const char *hostport, struct mw_errbuf *err)
 {
 	char host[256];
 	const char *port = NULL;
@@ -98,21 +97,32 @@ int net_sensor_connect(const char *hostport, SSL_CTX *ctx, int send_timeout_ms,
 		mw_errbuf_set(err, "'%s': %s", hostport, gai_strerror(g));
 		return -EINVAL;
 	}
-	struct net_sensor_conn *c = calloc(1, sizeof(*c));
-	if (!c) {
+	int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
+		int e = errno;
+		mw_errbuf_set(err, "cannot connect to %s: %s", hostport, strerror(e));
+		if (fd >= 0)
+			close(fd);
 		freeaddrinfo(res);
-		return -ENOMEM;
-	}
-	mw_buf_init(&c->out, NET_SENSOR_OUT_MAX + 4096);
-	int rc;
-	c->fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c->fd < 0 || connect(c->fd, res->ai_addr, res->ai_addrlen) != 0) {
-		rc = -errno;
-		mw_errbuf_set(err, "cannot connect to %s: %s", hostport, strerror(errno));
-		freeaddrinfo(res);
-		goto fail;
+		return -e;
 	}
 	freeaddrinfo(res);
+	return fd;
+}
+
+int net_sensor_connect(const char *hostport, SSL_CTX *ctx, int send_timeout_ms,
+                       struct net_sensor_conn **out, struct mw_errbuf *err)
+{
+	struct net_sensor_conn *c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	mw_buf_init(&c->out, NET_SENSOR_OUT_MAX + 4096);
+	int rc;
+	c->fd = net_tcp_connect(hostport, err);
+	if (c->fd < 0) {
+		rc = c->fd;
+		goto fail;
+	}
 	if (send_timeout_ms > 0) {
 		struct timeval tv = {send_timeout_ms / 1000, (send_timeout_ms % 1000) * 1000};
 		setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));

@@ -29,6 +29,14 @@
 struct net_sensor_conn;
 
 /*
+ * Blocking TCP connect to HOST:PORT (numeric address and port; an IPv6
+ * address in brackets is allowed). The socket fd, or -EINVAL (bad
+ * address) / -errno (socket, connect) with err naming it. Shared by the
+ * sensor client, `mwlink inject` and the integration test drivers.
+ */
+int net_tcp_connect(const char *hostport, struct mw_errbuf *err);
+
+/*
  * Connect to host:port (numeric IPv4/IPv6 address and port; an IPv6
  * address in brackets is allowed) and complete the TLS handshake with
  * ctx (net_tls_ctx_new with the sensor's certificate). 0 and *out, or

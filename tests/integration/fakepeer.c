@@ -38,6 +38,7 @@
 #include "core/buf.h"
 #include "core/obs.h"
 #include "core/time.h"
+#include "net/sensor_client.h"
 #include "net/tls.h"
 #include "wire/envelope.h"
 #include "wire/frame.h"
@@ -47,28 +48,6 @@
 static SSL *ssl;
 static struct mw_buf inbuf;
 static uint64_t acked_frames;
-
-static int tcp_connect(const char *hostport)
-{
-	char host[256];
-	const char *colon = strrchr(hostport, ':');
-	if (!colon || (size_t)(colon - hostport) >= sizeof(host))
-		return -1;
-	memcpy(host, hostport, (size_t)(colon - hostport));
-	host[colon - hostport] = '\0';
-	struct addrinfo hints = {0}, *res = NULL;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	if (getaddrinfo(host, colon + 1, &hints, &res) != 0)
-		return -1;
-	int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	return fd;
-}
 
 static int write_all(const void *p, size_t n)
 {
@@ -231,7 +210,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fakepeer: %s\n", err.msg);
 		return 1;
 	}
-	int fd = tcp_connect(addr);
+	int fd = net_tcp_connect(addr, NULL);
 	if (fd < 0) {
 		fprintf(stderr, "fakepeer: connect %s: %s\n", addr, strerror(errno));
 		return 1;

@@ -42,6 +42,7 @@
 #include "core/buf.h"
 #include "core/time.h"
 #include "geo/geo.h"
+#include "net/sensor_client.h"
 #include "net/national.h"
 #include "net/node.h"
 #include "net/tls.h"
@@ -53,28 +54,6 @@
 #include "wire/payload.h"
 
 #define MAX_SENSORS 16
-
-static int tcp_connect(const char *hostport)
-{
-	char host[256];
-	const char *colon = strrchr(hostport, ':');
-	if (!colon || (size_t)(colon - hostport) >= sizeof(host))
-		return -1;
-	memcpy(host, hostport, (size_t)(colon - hostport));
-	host[colon - hostport] = '\0';
-	struct addrinfo hints = {0}, *res = NULL;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	if (getaddrinfo(host, colon + 1, &hints, &res) != 0)
-		return -1;
-	int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	return fd;
-}
 
 static void hex(const uint8_t *p, size_t n)
 {
@@ -143,7 +122,7 @@ static int feed(char **a)
 			goto done;
 		}
 		nc++;
-		c->fd = tcp_connect(addr);
+		c->fd = net_tcp_connect(addr, NULL);
 		if (c->fd < 0) {
 			fprintf(stderr, "natdrive: connect %s: %s\n", addr, strerror(errno));
 			goto done;
