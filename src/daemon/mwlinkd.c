@@ -31,6 +31,7 @@
 
 #include <event2/event.h>
 
+#include "api/api.h"
 #include "core/log.h"
 #include "net/national.h"
 #include "net/node.h"
@@ -40,6 +41,10 @@
 #include "wire/sign.h"
 
 #define MOD "mwlinkd"
+
+#ifndef MWLINK_VERSION
+#define MWLINK_VERSION "0.1.0"
+#endif
 
 static void usage(FILE *f)
 {
@@ -58,6 +63,7 @@ struct daemon_ctx {
 	struct net_national *nat;
 	struct store_journal *journal;
 	struct event *nat_ev;
+	struct api *api; /* HTTP API ([listen] http), NULL when off */
 };
 
 #define NAT_CHUNK 4096 /* journal records per national catch-up step */
@@ -72,6 +78,7 @@ static void on_journal(void *ud, const char *origin, uint64_t seq, uint64_t pos)
 	struct daemon_ctx *d = ud;
 	if (d->nat_ev)
 		event_active(d->nat_ev, EV_TIMEOUT, 0);
+	api_journal_appended(d->api);
 }
 
 static void on_nat(evutil_socket_t fd, short what, void *arg)
@@ -144,6 +151,41 @@ static void on_usr1(evutil_socket_t sig, short what, void *arg)
 		net_node_log_stats(d->node);
 	if (d->nat)
 		net_national_log_stats(d->nat);
+}
+
+/* The HTTP API on [listen] http: its track table is rebuilt from the
+ * journal first, then it serves on the loop. */
+static int start_api(struct daemon_ctx *d, const struct net_node_conf *conf, struct mw_errbuf *err)
+{
+	struct api_opts ao;
+	memset(&ao, 0, sizeof(ao));
+	ao.base = d->base;
+	ao.log = d->log;
+	ao.host = conf->listen_http.host;
+	ao.port = conf->listen_http.port;
+	ao.nation = conf->nation;
+	ao.name = conf->name;
+	ao.version = MWLINK_VERSION;
+	ao.exercise = conf->ingest_exercise;
+	ao.node = d->node;
+	ao.journal = d->journal;
+	ao.nat = d->nat;
+	int rc = api_new(&ao, &d->api, err);
+	if (rc != 0)
+		return rc;
+	int got;
+	while ((got = api_catch_up(d->api, NAT_CHUNK)) == NAT_CHUNK)
+		;
+	if (got < 0) {
+		mw_errbuf_set(err, "HTTP API: journal replay: %s", mw_strerror(got));
+		return got;
+	}
+	struct api_counters c;
+	api_get_counters(d->api, &c);
+	mw_logf(d->log, MW_LOG_NOTICE, MOD,
+	        "HTTP API on http://%s:%u/ (%llu tracks from the journal)", conf->listen_http.host,
+	        (unsigned)api_port(d->api), (unsigned long long)c.tracks_live);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -365,9 +407,27 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	mw_logf(&log, MW_LOG_NOTICE, MOD, "ready: peers %u ingest %u", net_node_peer_port(node),
-	        net_node_ingest_port(node));
+	if (conf->listen_http.host[0] && start_api(&d, conf, &err) != 0) {
+		mw_logf(&log, MW_LOG_ERROR, MOD, "%s", err.msg);
+		goto out;
+	}
+	{
+		/* the harness reads the bound ports from this line (port 0 in tests) */
+		unsigned hp = d.api ? api_port(d.api) : 0;
+		char msg[96];
+		snprintf(msg, sizeof(msg), "ready: peers %u ingest %u http %u",
+		         net_node_peer_port(node), net_node_ingest_port(node), hp);
+		struct mw_log_field f[] = {
+		    MW_LOG_INT("peers_port", net_node_peer_port(node)),
+		    MW_LOG_INT("ingest_port", net_node_ingest_port(node)),
+		    MW_LOG_INT("http_port", hp),
+		};
+		mw_log_kv(&log, MW_LOG_NOTICE, MOD, msg, f, sizeof(f) / sizeof(f[0]));
+	}
 	event_base_dispatch(base);
+	/* the API goes first: nothing serves a half-stopped node */
+	api_free(d.api);
+	d.api = NULL;
 	/* everything journaled goes through the tracker before we stop, so
 	 * that a restart's silent replay matches what was sent */
 	if (d.nat)
@@ -394,6 +454,7 @@ out:
 	if (d.nat_ev)
 		event_free(d.nat_ev);
 	d.nat_ev = NULL;
+	api_free(d.api);
 	net_node_free(node);
 	net_national_free(d.nat);
 	store_journal_free(journal);

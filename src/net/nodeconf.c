@@ -130,6 +130,24 @@ static int get_addr(struct mw_ini *ini, const char *section, const char *key, co
 	return 0;
 }
 
+/* [listen] http also takes port 0: any free port, for tests (the
+ * daemon logs the bound one). host[0] == '\0' still means off. */
+static int get_http_addr(struct mw_ini *ini, const char *def, struct net_addr *out,
+                         struct mw_errbuf *err)
+{
+	const char *v;
+	int rc = mw_ini_get_str(ini, "listen", "http", MW_INI_OPTIONAL, def, &v, err);
+	if (rc)
+		return rc;
+	size_t n = strlen(v);
+	if (n > 2 && strcmp(v + n - 2, ":0") == 0 && v[n - 3] != ':' && n - 2 < NET_HOST_MAX) {
+		memset(out, 0, sizeof(*out));
+		memcpy(out->host, v, n - 2);
+		return 0;
+	}
+	return get_addr(ini, "listen", "http", def, out, err);
+}
+
 static int get_nation(struct mw_ini *ini, const char *section, const char *key, char *out,
                       struct mw_errbuf *err)
 {
@@ -319,7 +337,7 @@ static int load(struct mw_ini *ini, struct net_node_conf *c, const char *base_di
 
 	if ((rc = get_addr(ini, "listen", "peers", "127.0.0.1:7400", &c->listen_peers, err)) ||
 	    (rc = get_addr(ini, "listen", "ingest", "127.0.0.1:7500", &c->listen_ingest, err)) ||
-	    (rc = get_addr(ini, "listen", "http", "127.0.0.1:8400", &c->listen_http, err)))
+	    (rc = get_http_addr(ini, "127.0.0.1:8400", &c->listen_http, err)))
 		return rc;
 
 	if (c->listen_ingest.port &&

@@ -1,0 +1,491 @@
+#!/usr/bin/env python3
+"""integration-api: the HTTP API of real mwlinkd processes (src/api/).
+
+ROK dials the USA hub; both serve HTTP on 127.0.0.1 port 0 (the bound
+port is read from the "ready" log record). Checked, each against the
+running nodes:
+
+  - /metrics parses as strict Prometheus text format 0.0.4 (the parser
+    below: every sample line `name{labels} value`, HELP/TYPE before the
+    samples of their family, TYPE once, no duplicate series, label values
+    escaped, counters end in _total, histogram buckets cumulative with
+    +Inf == _count);
+  - link state "up" on both sides once the nodes connect, in /metrics and
+    /api/v1/links, and the shapes of /api/v1/links and /api/v1/health;
+  - a counter moves when a bad frame is injected (a garbage frame from a
+    sensor: mwlink_net_rejects_total{reason="frame_garbage"}), and the
+    journal counters move with honest observations;
+  - 404 and 405 (with Allow) with JSON bodies, a request header over the
+    limit and a malformed request refused, each counted by reason;
+  - the SSE stream delivers a "link" event (state down) when the peer is
+    killed, and heartbeats are comments;
+  - both nodes stop cleanly (exit 0 under ASan's leak check).
+
+Bounded: about 10 s on an idle machine. Standard library only; reuses
+run.py's cluster helpers (PKI, ports, logs).
+"""
+import http.client
+import json
+import math
+import os
+import re
+import signal
+import socket
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run  # noqa: E402
+from run import Fail, check, wait_until  # noqa: E402
+
+
+class ApiNode(run.Node):
+    """A run.Node that serves HTTP on an ephemeral loopback port."""
+
+    def write_conf(self):
+        super().write_conf()
+        with open(self.conf) as f:
+            text = f.read()
+        if "http = off\n" not in text:
+            raise Fail("run.Node's configuration changed: no 'http = off' line to replace")
+        with open(self.conf, "w") as f:
+            f.write(text.replace("http = off\n", "http = 127.0.0.1:0\n"))
+
+    def start(self):
+        r = super().start()
+        self.http_port = int(r.get("http_port", 0))
+        if not self.http_port:
+            raise Fail(f"{self.name}: the ready record has no http_port: {r}")
+        return r
+
+    def get(self, path, method="GET", headers=None, body=None):
+        c = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=10)
+        try:
+            c.request(method, path, body=body, headers=headers or {})
+            r = c.getresponse()
+            return r.status, dict(r.getheaders()), r.read().decode("utf-8")
+        finally:
+            c.close()
+
+    def json(self, path, want=200):
+        st, h, body = self.get(path)
+        if st != want:
+            raise Fail(f"{self.name} {path}: status {st}, wanted {want}: {body[:200]}")
+        if not h.get("Content-Type", "").startswith("application/json"):
+            raise Fail(f"{self.name} {path}: Content-Type {h.get('Content-Type')}")
+        return json.loads(body)
+
+    def metrics(self):
+        st, h, body = self.get("/metrics")
+        if st != 200:
+            raise Fail(f"{self.name} /metrics: status {st}")
+        ct = h.get("Content-Type", "")
+        if not ct.startswith("text/plain; version=0.0.4"):
+            raise Fail(f"{self.name} /metrics: Content-Type {ct}")
+        return parse_exposition(body)
+
+
+# ------------------------------------------------ strict exposition parser
+
+NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+LNAME = r"[a-zA-Z_][a-zA-Z0-9_]*"
+SAMPLE = re.compile(r"^(" + NAME + r")(\{(.*)\})? (\S+)$")
+LABEL = re.compile(r"(" + LNAME + r')="((?:[^"\\\n]|\\[\\"n])*)"(,|$)')
+TYPES = ("counter", "gauge", "histogram", "summary", "untyped")
+
+
+def parse_value(s, line):
+    if s in ("+Inf", "-Inf", "NaN"):
+        return float(s.replace("Inf", "inf").replace("NaN", "nan"))
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", s):
+        raise Fail(f"bad sample value {s!r} in line {line!r}")
+    return float(s)
+
+
+def unescape(v):
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "\\": "\\", '"': '"'}[m.group(1)], v)
+
+
+def parse_labels(s, line):
+    out, pos = {}, 0
+    while pos < len(s):
+        m = LABEL.match(s, pos)
+        if not m:
+            raise Fail(f"bad label set {{{s}}} in line {line!r}")
+        name = m.group(1)
+        if name.startswith("__"):
+            raise Fail(f"reserved label name {name} in line {line!r}")
+        if name in out:
+            raise Fail(f"label {name} twice in line {line!r}")
+        out[name] = unescape(m.group(2))
+        pos = m.end()
+        if m.group(3) == "" and pos != len(s):
+            raise Fail(f"trailing text in labels of line {line!r}")
+    return out
+
+
+def family_of(name, types):
+    """The declared family a sample name belongs to."""
+    if name in types:
+        return name
+    for suf in ("_bucket", "_sum", "_count"):
+        if name.endswith(suf) and types.get(name[: -len(suf)]) in ("histogram", "summary"):
+            return name[: -len(suf)]
+    return None
+
+
+def parse_exposition(text):
+    """{(name, frozenset(labels)): value}; raises Fail on any violation."""
+    if not text.endswith("\n"):
+        raise Fail("exposition does not end with a line feed")
+    types, helps, series, seen_samples, order = {}, {}, {}, set(), []
+    for line in text.split("\n")[:-1]:
+        if line.startswith("#"):
+            parts = line.split(" ", 3)
+            if len(parts) >= 3 and parts[1] in ("HELP", "TYPE"):
+                name = parts[2]
+                if not re.fullmatch(NAME, name):
+                    raise Fail(f"bad metric name in {line!r}")
+                if name in seen_samples:
+                    raise Fail(f"{parts[1]} for {name} after its samples")
+                if parts[1] == "TYPE":
+                    if len(parts) != 4 or parts[3] not in TYPES:
+                        raise Fail(f"bad TYPE line {line!r}")
+                    if name in types:
+                        raise Fail(f"TYPE {name} twice")
+                    types[name] = parts[3]
+                    order.append(name)
+                else:
+                    if name in helps:
+                        raise Fail(f"HELP {name} twice")
+                    helps[name] = parts[3] if len(parts) == 4 else ""
+            continue
+        if not line:
+            raise Fail("empty line in the exposition")
+        m = SAMPLE.match(line)
+        if not m:
+            raise Fail(f"bad sample line {line!r}")
+        name, labels = m.group(1), parse_labels(m.group(3) or "", line)
+        value = parse_value(m.group(4), line)
+        fam = family_of(name, types)
+        if fam is None:
+            raise Fail(f"sample {name} before (or without) its TYPE line")
+        if order[-1] != fam:
+            raise Fail(f"sample {name} not grouped with its family {fam}")
+        if types[fam] == "counter":
+            if not fam.endswith("_total"):
+                raise Fail(f"counter {fam} does not end in _total")
+            if value < 0 or math.isnan(value):
+                raise Fail(f"counter {line!r} negative or NaN")
+        key = (name, frozenset(labels.items()))
+        if key in series:
+            raise Fail(f"duplicate series {line!r}")
+        series[key] = value
+        seen_samples.add(fam)
+    for fam, t in types.items():
+        if fam not in helps:
+            raise Fail(f"{fam} has no HELP")
+        if not fam.startswith("mwlink_"):
+            raise Fail(f"{fam} lacks the mwlink_ prefix")
+        if t == "histogram":
+            check_histogram(fam, series)
+    return series
+
+
+def check_histogram(fam, series):
+    buckets = sorted(((float(dict(k[1])["le"]), v) for k, v in series.items()
+                      if k[0] == fam + "_bucket"), key=lambda x: x[0])
+    if not buckets or not math.isinf(buckets[-1][0]):
+        raise Fail(f"histogram {fam} has no +Inf bucket")
+    for (_, a), (_, b) in zip(buckets, buckets[1:]):
+        if b < a:
+            raise Fail(f"histogram {fam} buckets are not cumulative")
+    cnt = series.get((fam + "_count", frozenset()))
+    if cnt is None or (fam + "_sum", frozenset()) not in series:
+        raise Fail(f"histogram {fam} lacks _count or _sum")
+    if cnt != buckets[-1][1]:
+        raise Fail(f"histogram {fam}: +Inf bucket {buckets[-1][1]} != _count {cnt}")
+
+
+def val(series, metric, **labels):
+    return series.get((metric, frozenset(labels.items())))
+
+
+def parser_self_check():
+    """The parser refuses what it must refuse (a parser that accepts
+    everything would make the checks below vacuous)."""
+    good = ("# HELP mwlink_a_total A.\n# TYPE mwlink_a_total counter\n"
+            'mwlink_a_total{x="q\\"\\\\\\n"} 1\n')
+    s = parse_exposition(good)
+    check(val(s, "mwlink_a_total", x='q"\\\n') == 1.0, "parser reads escaped label values")
+    bad = {
+        "sample before TYPE": "mwlink_a_total 1\n# HELP mwlink_a_total A.\n"
+                              "# TYPE mwlink_a_total counter\n",
+        "duplicate series": good + 'mwlink_a_total{x="q\\"\\\\\\n"} 2\n',
+        "unescaped quote": '# HELP mwlink_b B.\n# TYPE mwlink_b gauge\nmwlink_b{x="a"b"} 1\n',
+        "counter without _total": "# HELP mwlink_c C.\n# TYPE mwlink_c counter\nmwlink_c 1\n",
+        "bad value": "# HELP mwlink_d D.\n# TYPE mwlink_d gauge\nmwlink_d one\n",
+        "histogram without +Inf": "# HELP mwlink_h H.\n# TYPE mwlink_h histogram\n"
+                                  'mwlink_h_bucket{le="1"} 1\nmwlink_h_sum 1\nmwlink_h_count 1\n',
+    }
+    for what, text in bad.items():
+        try:
+            parse_exposition(text)
+        except Fail:
+            continue
+        raise Fail(f"the exposition parser accepted a document with a {what}")
+    check(True, f"the strict parser refuses {len(bad)} kinds of malformed exposition")
+
+
+# ------------------------------------------------------------------ SSE
+
+class SseReader:
+    """Reads /api/v1/events in a thread; events and comments in order."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.sock.sendall(b"GET /api/v1/events HTTP/1.1\r\nHost: x\r\n"
+                          b"Accept: text/event-stream\r\n\r\n")
+        self.events, self.comments, self.head = [], [], b""
+        self.lock = threading.Lock()
+        self.th = threading.Thread(target=self.loop, daemon=True)
+        self.th.start()
+
+    def loop(self):
+        buf = b""
+        try:
+            while True:
+                d = self.sock.recv(65536)
+                if not d:
+                    break
+                buf += d
+                if not self.head:
+                    if b"\r\n\r\n" not in buf:
+                        continue
+                    self.head, buf = buf.split(b"\r\n\r\n", 1)
+                    raw = b""
+                # de-chunk what is complete
+                while True:
+                    m = re.match(rb"([0-9a-fA-F]+)\r\n", buf)
+                    if not m:
+                        break
+                    n = int(m.group(1), 16)
+                    if len(buf) < m.end() + n + 2:
+                        break
+                    raw += buf[m.end():m.end() + n]
+                    buf = buf[m.end() + n + 2:]
+                while b"\n\n" in raw:
+                    block, raw = raw.split(b"\n\n", 1)
+                    self.block(block.decode("utf-8"))
+        except OSError:
+            pass
+
+    def block(self, text):
+        ev = {}
+        for line in text.split("\n"):
+            if line.startswith(":"):
+                with self.lock:
+                    self.comments.append(line)
+                continue
+            k, _, v = line.partition(": ")
+            ev[k] = v
+        if "event" in ev:
+            ev["json"] = json.loads(ev["data"])
+            with self.lock:
+                self.events.append(ev)
+
+    def close(self):
+        self.sock.close()
+
+
+# ---------------------------------------------------------------- tests
+
+def raw_request(port, data):
+    """Send raw bytes; return what came back before the server closed."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    try:
+        s.sendall(data)
+        out = b""
+        while True:
+            d = s.recv(65536)
+            if not d:
+                return out
+            out += d
+    except ConnectionResetError:
+        return out
+    finally:
+        s.close()
+
+
+def test_api(cl):
+    parser_self_check()
+    usa = ApiNode(cl, "usa", "USA", {"rok": ("KOR", None)}, {"KOR": "observation"})
+    rok = ApiNode(cl, "rok", "KOR", {"usa": ("USA", "usa")}, {"USA": "observation"})
+    cl.nodes.update({"usa": usa, "rok": rok})
+    usa.start()
+    rok.start()
+    check(usa.http_port > 0 and rok.http_port > 0 and usa.http_port != rok.http_port,
+          f"both nodes serve HTTP on ephemeral ports ({usa.http_port}, {rok.http_port}) "
+          f"logged in their ready records")
+
+    def both_up():
+        a = usa.json("/api/v1/links")["links"]
+        b = rok.json("/api/v1/links")["links"]
+        st = (a[0]["state"], b[0]["state"])
+        return True if st == ("up", "up") else st
+    wait_until(both_up, 20, "link up on both sides in /api/v1/links")
+    check(True, "/api/v1/links shows the link up on both sides")
+
+    links = usa.json("/api/v1/links")
+    want = {"name", "nation", "state", "up", "since", "since_ns", "rtt_ms", "backlog", "acked",
+            "tx_next", "env_tx", "env_rx", "connects"}
+    lk = links["links"][0]
+    check(links["nation"] == "USA" and len(links["links"]) == 1 and set(lk) == want and
+          lk["name"] == "rok" and lk["nation"] == "KOR" and lk["up"] is True and
+          lk["connects"] >= 1 and isinstance(lk["backlog"], int),
+          f"/api/v1/links shape: {json.dumps(lk)}")
+
+    for n, peer, nat in ((usa, "rok", "KOR"), (rok, "usa", "USA")):
+        s = n.metrics()
+        check(val(s, "mwlink_link_state", peer=peer, nation=nat, state="up") == 1 and
+              val(s, "mwlink_link_state", peer=peer, nation=nat, state="down") == 0 and
+              val(s, "mwlink_link_up", peer=peer, nation=nat) == 1,
+              f"{n.name} /metrics: valid exposition ({len(s)} series), "
+              f"mwlink_link_state{{peer=\"{peer}\",state=\"up\"}} 1")
+    s = rok.metrics()
+    reasons = {dict(k[1])["reason"] for k in s if k[0] == "mwlink_net_rejects_total"}
+    check(len(reasons) == 22 and "frame_garbage" in reasons,
+          f"every rejection reason is a series ({len(reasons)})")
+    check(val(s, "mwlink_info", nation="KOR", name="rok", mode="exercise",
+              version="0.1.0") == 1, "mwlink_info names the node and its mode")
+
+    h = rok.json("/api/v1/health")
+    check(h["status"] == "ok" and h["nation"] == "KOR" and h["mode"] == "exercise" and
+          h["journal"]["status"] == "ok" and h["links"] == {"total": 1, "up": 1, "degraded": 0,
+                                                              "down": 0} and
+          h["uptime_s"] >= 0 and isinstance(h["tracks"], int),
+          f"/api/v1/health shape: {json.dumps(h)}")
+    t = rok.json("/api/v1/tracks")
+    check(t["nation"] == "KOR" and t["mode"] == "exercise" and t["tracks"] == [],
+          "/api/v1/tracks: no tracks ([track] off)")
+
+    # --- counters move: honest observations, then a garbage frame ----------
+    before = rok.metrics()
+    g0 = val(before, "mwlink_net_rejects_total", reason="frame_garbage")
+    c0 = val(before, "mwlink_journal_commit_duration_seconds_count")
+    check(rok.inject(20) == 20, "20 observations injected at ROK")
+    rok.inject(0, extra=["--garbage"])
+
+    def moved():
+        s2 = rok.metrics()
+        g = val(s2, "mwlink_net_rejects_total", reason="frame_garbage")
+        o = val(s2, "mwlink_net_observations_received_total")
+        c = val(s2, "mwlink_journal_commit_duration_seconds_count")
+        return True if g == g0 + 1 and o >= 20 and c > c0 else (g0, g, o, c0, c)
+    wait_until(moved, 10, "reject and journal counters moved")
+    check(True, f"a garbage frame moved mwlink_net_rejects_total{{reason=\"frame_garbage\"}} "
+                f"{g0:.0f} -> {g0 + 1:.0f}; the journal commit histogram counted the commits")
+
+    def acked():
+        lk2 = rok.json("/api/v1/links")["links"][0]
+        return True if lk2["acked"] >= 20 and lk2["backlog"] == 0 and lk2["env_tx"] >= 20 \
+            else lk2
+    wait_until(acked, 10, "USA acknowledged ROK's 20 envelopes")
+    check(True, "/api/v1/links at ROK: 20 envelopes sent to USA and acknowledged, backlog 0")
+
+    # --- bad requests -------------------------------------------------------
+    st, hd, body = usa.get("/nope")
+    check(st == 404 and json.loads(body) == {"error": "no such resource", "status": 404},
+          f"unknown path: 404 with a JSON error body ({body.strip()})")
+    st, hd, body = usa.get("/metrics", method="POST", body="x")
+    check(st == 405 and hd.get("Allow") == "GET, HEAD" and json.loads(body)["status"] == 405,
+          f"POST /metrics: 405, Allow: {hd.get('Allow')}")
+    st, hd, body = usa.get("/api/v1/links", method="DELETE")
+    check(st == 405, "DELETE /api/v1/links: 405")
+    big = raw_request(usa.http_port, b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " +
+                      b"a" * 20000 + b"\r\n\r\n")
+    check(b"200 OK" not in big, f"a 20 kB header is refused (got {big[:40]!r})")
+    bad = raw_request(usa.http_port, b"NOT A REQUEST\r\n\r\n")
+    check(b"200 OK" not in bad, "a malformed request line is refused")
+    st, hd, body = usa.get("/api/v1/health", method="HEAD")
+    check(st == 200 and body == "", "HEAD /api/v1/health: 200 without a body")
+
+    def counted():
+        s2 = usa.metrics()
+        got = {r: val(s2, "mwlink_api_bad_requests_total", reason=r)
+               for r in ("unknown_path", "method", "too_large", "malformed")}
+        codes = {c: val(s2, "mwlink_api_requests_total", code=c) for c in ("404", "405")}
+        ok = got == {"unknown_path": 1, "method": 2, "too_large": 1, "malformed": 1} and \
+            codes == {"404": 1, "405": 2}
+        return True if ok else (got, codes)
+    wait_until(counted, 10, "bad requests counted")
+    check(True, "404, 405 x2, oversized header and malformed request each counted "
+                "(mwlink_api_bad_requests_total by reason, requests_total by code)")
+
+    # --- SSE: a link event when the peer is killed --------------------------
+    sse = SseReader(usa.http_port)
+    wait_until(lambda: True if sse.head else "no header", 10, "SSE response header")
+    head = sse.head.decode()
+    check(head.startswith("HTTP/1.1 200") and "text/event-stream" in head,
+          "/api/v1/events answers 200 text/event-stream")
+    wait_until(lambda: True if val(usa.metrics(), "mwlink_api_sse_clients") == 1 else "0",
+               10, "SSE client registered")
+    rok.kill9()
+
+    def down_event():
+        with sse.lock:
+            evs = [e for e in sse.events if e["event"] == "link"]
+        for e in evs:
+            j = e["json"]
+            if j["name"] == "rok" and j["state"] != "up" and j["prev_state"] == "up":
+                return e
+        return [e["json"].get("state") for e in evs] or "no event"
+    t0 = time.time()
+    wait_until(lambda: True if isinstance(down_event(), dict) else down_event(), 10,
+               "SSE link event after the peer was killed")
+    e = down_event()
+    check(int(e["id"]) >= 1 and e["json"]["nation"] == "KOR",
+          f"SSE delivered a link event {time.time() - t0:.2f} s after kill -9 of ROK: "
+          f"{e['json']['prev_state']} -> {e['json']['state']}")
+    check(any(c.startswith(": mwlink USA events") for c in sse.comments),
+          "the stream opens with a comment line")
+    sse.close()
+    wait_until(lambda: True if val(usa.metrics(), "mwlink_api_sse_clients") == 0 else "open",
+               10, "SSE client gone after it closed")
+    check(True, "a closed SSE client is forgotten (mwlink_api_sse_clients 0)")
+    s = usa.metrics()
+    check(val(s, "mwlink_api_sse_events_total", type="link") >= 1,
+          "mwlink_api_sse_events_total{type=\"link\"} counted the event")
+    rc = usa.stop()
+    check(rc == 0, f"usa stopped cleanly ({rc})")
+
+
+def main():
+    t0 = time.time()
+    cl = run.Cluster()
+    ok = False
+    try:
+        test_api(cl)
+        ok = True
+    except Fail as e:
+        print("FAIL " + str(e), flush=True)
+    except Exception as e:  # a crash of the driver is a failure too
+        print(f"FAIL driver error: {e!r}", flush=True)
+    finally:
+        if not ok:
+            for n in cl.nodes.values():
+                print(f"--- last log lines of {n.name}")
+                try:
+                    for line in open(n.log, errors="replace").readlines()[-25:]:
+                        print("    " + line.rstrip()[:400])
+                except OSError:
+                    pass
+        cl.cleanup(keep=not ok and os.environ.get("MWLINK_KEEP") == "1")
+    print(f"{'PASS' if ok else 'FAIL'} api in {time.time() - t0:.1f} s")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    sys.exit(main())
