@@ -8,7 +8,9 @@
  *
  * Everything runs on the caller's loop; nothing blocks on it except
  * reading the journal for new TRACK records (pending ones from memory,
- * committed ones from SQLite's page cache), in chunks.
+ * committed ones from SQLite's page cache), in chunks. The process must
+ * ignore SIGPIPE (mwlinkd does): a client that goes away mid-write must
+ * not kill the node.
  */
 #ifndef MW_API_API_H
 #define MW_API_API_H

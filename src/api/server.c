@@ -27,6 +27,14 @@
  * open connections the listener is disabled (the kernel's backlog holds
  * further connects) and re-enabled when one closes.
  *
+ * The filter's output side writes straight to the socket (out_filter)
+ * and keeps in the filter what the kernel did not take, retrying when
+ * the socket is writable. evhttp considers a response sent when the
+ * filter's output is empty and may then shut the socket down; with the
+ * default pass-through a response would only have reached the socket
+ * bufferevent's buffer by then and a "Connection: close" reply would be
+ * lost. So "empty" here means "in the kernel".
+ *
  * Tracks. The table behind /api/v1/tracks is fed from the journal, not
  * from the tracker: every TRACK envelope of this node's own origin
  * (what the national tracker shared, impact and launch predictions
@@ -91,6 +99,8 @@ struct api_conn {
 	struct api *a;
 	struct bufferevent *bev;   /* the filter evhttp uses */
 	struct bufferevent *under; /* its socket bufferevent */
+	struct event *ev_wr;       /* socket writable again (out_filter) */
+	struct event *ev_kick;     /* output was added: run out_filter */
 	size_t unrouted;           /* bytes received since the last routed request */
 	bool over_limit;           /* accepted beyond max_conns (answered 503) */
 	struct api_conn *prev, *next;
@@ -173,28 +183,13 @@ static void common_headers(struct evhttp_request *req, const char *ctype)
 
 static struct api_conn *conn_of(struct api *a, struct evhttp_request *req);
 
-/* Push what evhttp wrote into the filter on to the socket. evhttp adds
- * the status line and headers while writing is still disabled on the
- * connection and enabling it does not make a filter bufferevent look at
- * its output again (libevent 2.1), so without this a response can sit
- * in the filter until the connection times out. The bufferevent stays
- * valid here even if evhttp just freed the connection: libevent
- * finalizes bufferevents from the loop, later. */
-static void flush_out(struct api_conn *conn)
-{
-	if (conn)
-		bufferevent_flush(conn->bev, EV_WRITE, BEV_NORMAL);
-}
-
 /* Send a complete response and count it (invariant 1). body may be NULL. */
 static void reply(struct api *a, struct evhttp_request *req, int status, const char *ctype,
                   struct evbuffer *body)
 {
-	struct api_conn *conn = conn_of(a, req);
 	a->c.requests[code_of(status)]++;
 	common_headers(req, ctype);
 	evhttp_send_reply(req, status, reason_of(status), body);
-	flush_out(conn);
 }
 
 /* Serialise o (consumed) and send it; 500 if it is NULL or too large. */
@@ -435,8 +430,8 @@ static void sse_readable(evutil_socket_t fd, short what, void *arg)
 
 static size_t sse_queued(const struct sse_client *c)
 {
-	size_t n = evbuffer_get_length(bufferevent_get_output(c->conn->bev));
-	return n + evbuffer_get_length(bufferevent_get_output(c->conn->under));
+	/* what the kernel has not taken (out_filter keeps it in the filter) */
+	return evbuffer_get_length(bufferevent_get_output(c->conn->bev));
 }
 
 /* Write text to every client; type counts one event per client. */
@@ -457,7 +452,6 @@ static void sse_broadcast(struct api *a, enum api_sse_ev type, const char *text,
 		}
 		evhttp_send_reply_chunk(c->req, b);
 		evbuffer_free(b);
-		flush_out(c->conn);
 		a->c.sse_events[type]++;
 	}
 }
@@ -547,7 +541,6 @@ static void h_events(struct api *a, struct evhttp_request *req, struct api_conn 
 		evhttp_send_reply_chunk(req, b);
 		evbuffer_free(b);
 	}
-	flush_out(conn);
 }
 
 static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
@@ -757,6 +750,62 @@ static enum bufferevent_filter_result in_filter(struct evbuffer *src, struct evb
 	return BEV_OK;
 }
 
+/* Run out_filter now. BEV_FLUSH: a filter bufferevent only passes its
+ * output on by itself (BEV_NORMAL) while writing is enabled, and evhttp
+ * adds a status line and headers while it is disabled, enabling it
+ * afterwards (which does not make the filter look again) or, for the
+ * error pages it makes itself (bad or oversized request), not at all:
+ * without this a response could sit here until the connection timed out. */
+static void on_writable(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct api_conn *c = arg;
+	bufferevent_flush(c->bev, EV_WRITE, BEV_FLUSH);
+}
+
+/* Bytes were added to the connection's output: write them at the end of
+ * this loop iteration (not from inside evhttp's call that added them). */
+static void on_output(struct evbuffer *b, const struct evbuffer_cb_info *info, void *arg)
+{
+	(void)b;
+	struct api_conn *c = arg;
+	if (info->n_added > 0 && c->ev_kick)
+		event_active(c->ev_kick, EV_WRITE, 0);
+}
+
+/* Write what evhttp queued straight to the socket (header comment).
+ * Returns BEV_OK when everything is in the kernel, BEV_NEED_MORE with
+ * the rest kept (and a retry armed) otherwise, BEV_ERROR if the socket
+ * failed. dst (the socket bufferevent's output) stays empty. */
+static enum bufferevent_filter_result out_filter(struct evbuffer *src, struct evbuffer *dst,
+                                                 ev_ssize_t lim, enum bufferevent_flush_mode mode,
+                                                 void *ctx)
+{
+	(void)dst;
+	(void)lim;
+	(void)mode;
+	struct api_conn *c = ctx;
+	evutil_socket_t fd = bufferevent_getfd(c->under);
+	if (fd < 0)
+		return BEV_ERROR;
+	while (evbuffer_get_length(src) > 0) {
+		int n = evbuffer_write(src, fd);
+		if (n > 0)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+			if (!c->ev_wr)
+				c->ev_wr = event_new(bufferevent_get_base(c->bev), fd, EV_WRITE,
+				                     on_writable, c);
+			if (!c->ev_wr || event_add(c->ev_wr, NULL) != 0)
+				return BEV_ERROR;
+			return BEV_NEED_MORE;
+		}
+		return BEV_ERROR;
+	}
+	return BEV_OK;
+}
+
 static void listener_set(struct api *a, bool on)
 {
 	struct evconnlistener *l = evhttp_bound_socket_get_listener(a->bound);
@@ -774,6 +823,10 @@ static void conn_gone(void *ctx)
 {
 	struct api_conn *c = ctx;
 	struct api *a = c->a;
+	if (c->ev_wr)
+		event_free(c->ev_wr);
+	if (c->ev_kick)
+		event_free(c->ev_kick);
 	if (!a) { /* the API was freed first (api_free detached it) */
 		free(c);
 		return;
@@ -798,22 +851,32 @@ static struct bufferevent *new_conn_bev(struct event_base *base, void *arg)
 	struct api *a = arg;
 	struct api_conn *c = calloc(1, sizeof(*c));
 	struct bufferevent *under = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-	struct bufferevent *f = c && under
-	                            ? bufferevent_filter_new(under, in_filter, NULL,
+	struct event *kick = c ? event_new(base, -1, 0, on_writable, c) : NULL;
+	struct bufferevent *f = c && under && kick
+	                            ? bufferevent_filter_new(under, in_filter, out_filter,
 	                                                     BEV_OPT_CLOSE_ON_FREE, conn_gone, c)
 	                            : NULL;
-	if (!f) {
+	if (!f || !evbuffer_add_cb(bufferevent_get_output(f), on_output, c)) {
 		/* evhttp makes its own bufferevent; this connection is then not
 		 * tracked (logged: only under memory exhaustion) */
-		if (under)
-			bufferevent_free(under);
-		free(c);
+		if (f) {
+			c->a = NULL; /* conn_gone frees c and kick */
+			c->ev_kick = kick;
+			bufferevent_free(f);
+		} else {
+			if (under)
+				bufferevent_free(under);
+			if (kick)
+				event_free(kick);
+			free(c);
+		}
 		mw_logf(a->o.log, MW_LOG_ERROR, MOD, "connection: out of memory");
 		return NULL;
 	}
 	c->a = a;
 	c->bev = f;
 	c->under = under;
+	c->ev_kick = kick;
 	c->next = a->conns;
 	if (a->conns)
 		a->conns->prev = c;
