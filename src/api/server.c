@@ -131,8 +131,9 @@ struct api {
 	struct api_conn *conns;
 	bool listening; /* listener enabled */
 	struct sse_client *sse;
+	struct sse_client *dead; /* closed; requests to free (sse_closed) */
 	uint64_t event_id;
-	struct event *ev_poll, *ev_hb, *ev_journal;
+	struct event *ev_poll, *ev_hb, *ev_journal, *ev_reap;
 	size_t n_seen;
 	struct link_seen seen[NET_MAX_PEERS];
 	struct api_track *tracks;
@@ -381,17 +382,42 @@ static void sse_unlink(struct sse_client *c)
 }
 
 /* The client's connection closed, failed or is being freed (api_free):
- * forget the client. Its request is ours (evhttp_request_own): evhttp
- * has already taken it off the connection without freeing it. */
+ * forget the client. evhttp calls this before it takes the requests off
+ * the connection (evhttp_connection_free), or after it took a failed
+ * one off (a client that left): either way the request, which is ours
+ * (evhttp_request_own), can only be freed once evhttp is done with the
+ * connection - at the end of this loop iteration (reap) or in api_free. */
 static void sse_closed(struct evhttp_connection *evcon, void *arg)
 {
 	(void)evcon;
 	struct sse_client *c = arg;
+	struct api *a = c->a;
 	sse_unlink(c);
 	if (c->ev_eof)
 		event_free(c->ev_eof);
-	evhttp_request_free(c->req);
-	free(c);
+	c->ev_eof = NULL;
+	c->prev = NULL;
+	c->next = a->dead;
+	a->dead = c;
+	if (a->ev_reap)
+		event_active(a->ev_reap, EV_TIMEOUT, 0);
+}
+
+static void reap(struct api *a)
+{
+	while (a->dead) {
+		struct sse_client *c = a->dead;
+		a->dead = c->next;
+		evhttp_request_free(c->req);
+		free(c);
+	}
+}
+
+static void on_reap(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	reap(arg);
 }
 
 /* Close a client's connection: its queue is full (slow), or it left. */
@@ -827,6 +853,8 @@ static void conn_gone(void *ctx)
 		event_free(c->ev_wr);
 	if (c->ev_kick)
 		event_free(c->ev_kick);
+	/* our reference; the filter drops its own after this callback */
+	bufferevent_free(c->under);
 	if (!a) { /* the API was freed first (api_free detached it) */
 		free(c);
 		return;
@@ -850,18 +878,24 @@ static struct bufferevent *new_conn_bev(struct event_base *base, void *arg)
 {
 	struct api *a = arg;
 	struct api_conn *c = calloc(1, sizeof(*c));
-	struct bufferevent *under = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	/* Neither bufferevent closes the socket: evhttp closes it itself when
+	 * the filter lacks BEV_OPT_CLOSE_ON_FREE, and conn_gone frees the
+	 * socket bufferevent. (With BEV_OPT_CLOSE_ON_FREE libevent 2.1 warns
+	 * on stderr about the socket bufferevent's references on every
+	 * server-side close.) */
+	struct bufferevent *under = bufferevent_socket_new(base, -1, 0);
 	struct event *kick = c ? event_new(base, -1, 0, on_writable, c) : NULL;
-	struct bufferevent *f = c && under && kick
-	                            ? bufferevent_filter_new(under, in_filter, out_filter,
-	                                                     BEV_OPT_CLOSE_ON_FREE, conn_gone, c)
-	                            : NULL;
+	struct bufferevent *f =
+	    c && under && kick
+	        ? bufferevent_filter_new(under, in_filter, out_filter, 0, conn_gone, c)
+	        : NULL;
 	if (!f || !evbuffer_add_cb(bufferevent_get_output(f), on_output, c)) {
 		/* evhttp makes its own bufferevent; this connection is then not
 		 * tracked (logged: only under memory exhaustion) */
 		if (f) {
-			c->a = NULL; /* conn_gone frees c and kick */
+			c->a = NULL; /* conn_gone frees c, kick and under */
 			c->ev_kick = kick;
+			c->under = under;
 			bufferevent_free(f);
 		} else {
 			if (under)
@@ -940,9 +974,11 @@ int api_new(const struct api_opts *opts, struct api **out, struct mw_errbuf *err
 	a->http = evhttp_new(opts->base);
 	a->ev_hb = event_new(opts->base, -1, EV_PERSIST, on_heartbeat, a);
 	a->ev_journal = event_new(opts->base, -1, 0, on_journal_ev, a);
+	a->ev_reap = event_new(opts->base, -1, 0, on_reap, a);
 	if (opts->node)
 		a->ev_poll = event_new(opts->base, -1, EV_PERSIST, on_poll, a);
-	if (!a->tracks || !a->http || !a->ev_hb || !a->ev_journal || (opts->node && !a->ev_poll))
+	if (!a->tracks || !a->http || !a->ev_hb || !a->ev_journal || !a->ev_reap ||
+	    (opts->node && !a->ev_poll))
 		goto fail;
 	evhttp_set_max_headers_size(a->http, a->o.max_header_bytes);
 	evhttp_set_max_body_size(a->http, a->o.max_body_bytes);
@@ -1008,6 +1044,9 @@ void api_free(struct api *a)
 		evhttp_request_free(c->req);
 		free(c);
 	}
+	reap(a); /* the streams evhttp_free closed */
+	if (a->ev_reap)
+		event_free(a->ev_reap);
 	if (a->ev_hb)
 		event_free(a->ev_hb);
 	if (a->ev_poll)

@@ -569,7 +569,8 @@ static int srv_teardown(void **state)
 	return 0;
 }
 
-static void srv_start(struct srv *s, uint32_t sse_queue_bytes)
+static void srv_start_limits(struct srv *s, uint32_t sse_queue_bytes, uint32_t max_conns,
+                             uint32_t max_sse)
 {
 	struct api_opts o;
 	memset(&o, 0, sizeof(o));
@@ -581,11 +582,18 @@ static void srv_start(struct srv *s, uint32_t sse_queue_bytes)
 	o.exercise = true;
 	o.journal = s->j;
 	o.sse_queue_bytes = sse_queue_bytes;
+	o.max_conns = max_conns;
+	o.max_sse_clients = max_sse;
 	o.sse_heartbeat_ns = INT64_C(50) * 1000000;
 	struct mw_errbuf err = {{0}};
 	if (api_new(&o, &s->api, &err) != 0)
 		fail_msg("api_new: %s", err.msg);
 	assert_true(api_port(s->api) > 0);
+}
+
+static void srv_start(struct srv *s, uint32_t sse_queue_bytes)
+{
+	srv_start_limits(s, sse_queue_bytes, 0, 0);
 }
 
 /* Journal one TRACK envelope of origin (auth zeroed: the API reads what
@@ -818,6 +826,68 @@ static void test_oversized_header_is_refused_and_counted(void **state)
 	assert_int_equal(c.requests[API_CODE_200], 0);
 }
 
+static void spin(struct srv *s, int ms)
+{
+	for (int i = 0; i < ms; i++) {
+		event_base_loop(s->base, EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
+}
+
+static void test_connection_limit_pauses_accepting(void **state)
+{
+	struct srv *s = *state;
+	srv_start_limits(s, 0, 2, 0);
+	int a = connect_to(api_port(s->api)), b = connect_to(api_port(s->api));
+	spin(s, 100);
+	struct api_counters c;
+	api_get_counters(s->api, &c);
+	assert_int_equal(c.conns_live, 2);
+	assert_int_equal(c.conn_limit_hits, 1);
+	/* the third waits in the kernel's backlog: no answer while two are open */
+	int third = connect_to(api_port(s->api));
+	const char *req = "GET /api/v1/health HTTP/1.0\r\n\r\n";
+	assert_int_equal(send(third, req, strlen(req), 0), (ssize_t)strlen(req));
+	spin(s, 200);
+	char got[4096];
+	assert_true(recv(third, got, sizeof(got), 0) < 0 && errno == EAGAIN);
+	api_get_counters(s->api, &c);
+	assert_int_equal(c.conns_live, 2);
+	assert_int_equal(c.conns_total, 2);
+	close(a); /* a slot frees: the third is accepted and answered */
+	pump(s, third, got, sizeof(got), NULL);
+	assert_contains(got, "HTTP/1.0 200 OK\r\n");
+	close(third);
+	close(b);
+	spin(s, 50);
+	api_get_counters(s->api, &c);
+	assert_int_equal(c.conns_total, 3);
+	assert_int_equal(c.conns_live, 0);
+}
+
+static void test_sse_client_limit_answers_503(void **state)
+{
+	struct srv *s = *state;
+	srv_start_limits(s, 0, 0, 1);
+	const char *req = "GET /api/v1/events HTTP/1.1\r\nHost: x\r\n\r\n";
+	int one = connect_to(api_port(s->api));
+	assert_int_equal(send(one, req, strlen(req), 0), (ssize_t)strlen(req));
+	static char got[8192];
+	pump(s, one, got, sizeof(got), "retry: 2000");
+	int two = connect_to(api_port(s->api));
+	assert_int_equal(send(two, req, strlen(req), 0), (ssize_t)strlen(req));
+	pump(s, two, got, sizeof(got), "\"status\":503}");
+	assert_contains(got, "HTTP/1.1 503 Service Unavailable\r\n");
+	assert_contains(got, "too many event stream clients");
+	struct api_counters c;
+	api_get_counters(s->api, &c);
+	assert_int_equal(c.sse_clients, 1);
+	assert_int_equal(c.bad[API_BAD_SSE_FULL], 1);
+	assert_int_equal(c.requests[API_CODE_503], 1);
+	close(one);
+	close(two);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN); /* as mwlinkd does (api.h) */
@@ -840,6 +910,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_sse_client_over_its_queue_bound_is_dropped,
 	                                    srv_setup, srv_teardown),
 	    cmocka_unit_test_setup_teardown(test_oversized_header_is_refused_and_counted, srv_setup,
+	                                    srv_teardown),
+	    cmocka_unit_test_setup_teardown(test_connection_limit_pauses_accepting, srv_setup,
+	                                    srv_teardown),
+	    cmocka_unit_test_setup_teardown(test_sse_client_limit_answers_503, srv_setup,
 	                                    srv_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
