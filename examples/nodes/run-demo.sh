@@ -19,7 +19,7 @@
 # (tracks and alerts would go everywhere, but no node makes them yet), so
 # ROK and JPN end with their own observations and USA with all three.
 # Everything binds to 127.0.0.1 (the example configurations); the fixed
-# example ports 7401-7403 and 7501-7503 must be free.
+# example ports 7401-7403, 7501-7503 and 8401-8403 (HTTP API) must be free.
 #
 # Simulated launches are never fed to a node as live data: the nodes run
 # from copies of the example configurations in run/conf/ with
@@ -91,6 +91,12 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 grep -h "link up" run/rok/node.log run/jpn/node.log | sed 's/^/  /' || true
+# each node's HTTP API (docs/operations.md "HTTP API"), from its log
+api_url() { sed -n 's|.*HTTP API on \(http://[^ ]*\) .*|\1|p' "run/$1/node.log" | head -n 1; }
+for n in usa rok jpn; do
+	u=$(api_url "$n")
+	[ -n "$u" ] && echo "  $n HTTP API: ${u}metrics ${u}api/v1/health ${u}api/v1/links ${u}api/v1/tracks ${u}api/v1/events"
+done
 
 echo "  simulator: $SCEN at ${SPEED}x, each nation's sensors to its own node (exercise)"
 for n in rok usa jpn; do
@@ -129,6 +135,16 @@ echo "  journals after the run (origin, kind, count):"
 for n in rok usa jpn; do
 	printf '    %-4s %s\n' "$n" "$(summary "run/$n/journal.db")"
 done
+if u=$(api_url usa) && [ -n "$u" ]; then
+	echo "  USA's links as its HTTP API reports them (${u}api/v1/links, some fields):"
+	python3 - "${u}api/v1/links" <<'EOP' | sed 's/^/    /' || true
+import json, sys, urllib.request
+d = json.load(urllib.request.urlopen(sys.argv[1], timeout=5))
+for l in d["links"]:
+    print(json.dumps({k: l[k] for k in ("name", "nation", "state", "rtt_ms", "backlog",
+                                        "acked", "env_tx", "env_rx", "connects")}))
+EOP
+fi
 echo "  national tracks as JPN received them through the US hub (newest three"
 echo "  updates that carry an impact prediction; \`mwlink journal tracks\`):"
 "$M" journal tracks run/jpn/journal.db | grep "impact" | tail -n 3 | sed 's/^/    /' ||
