@@ -19,11 +19,13 @@
  * bufferevent, for two reasons libevent 2.1's evhttp has no hook for:
  * the filter's free callback tells when a connection is gone (to keep
  * the open-connection count), and its input side counts bytes received
- * since the last request that reached the router. evhttp closes a
- * connection without a response when a request line or header is
- * malformed or over the size limit; a connection that closes with
- * unrouted bytes is counted as a bad request ("too_large" when more
- * bytes than the header limit arrived, else "malformed"). At max_conns
+ * since the last request that reached the router. evhttp answers a
+ * request line or header that is malformed or over the size limit with
+ * its own 400 page and closes, without calling the router; a connection
+ * that closes with unrouted bytes is counted as a bad request
+ * ("too_large" when more bytes than the header limit arrived, else
+ * "malformed"). The socket bufferevent is freed by the filter's free
+ * callback; neither closes the socket (evhttp does). At max_conns
  * open connections the listener is disabled (the kernel's backlog holds
  * further connects) and re-enabled when one closes.
  *
@@ -33,7 +35,11 @@
  * filter's output is empty and may then shut the socket down; with the
  * default pass-through a response would only have reached the socket
  * bufferevent's buffer by then and a "Connection: close" reply would be
- * lost. So "empty" here means "in the kernel".
+ * lost. So "empty" here means "in the kernel". Output added to the
+ * filter also schedules a write (on_output -> on_writable, BEV_FLUSH):
+ * evhttp writes status lines and its own error pages while writing is
+ * disabled on the connection, which a filter would otherwise never pass
+ * on.
  *
  * Tracks. The table behind /api/v1/tracks is fed from the journal, not
  * from the tracker: every TRACK envelope of this node's own origin
@@ -56,7 +62,10 @@
  * period, is still reported). A client's queue is what its connection
  * has not yet written to the socket; when an event would take it over
  * sse_queue_bytes the client is dropped (counted), so a stalled reader
- * costs at most that much memory.
+ * costs at most that much memory. A stream's request is owned
+ * (evhttp_request_own) and freed once evhttp has let go of its
+ * connection (sse_closed/reap); an event on the socket sees a client
+ * leave at once (evhttp does not read while it sends).
  *
  * Invariants:
  *  1. Every response the router sends is counted by status code;

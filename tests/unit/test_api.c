@@ -888,6 +888,27 @@ static void test_sse_client_limit_answers_503(void **state)
 	close(two);
 }
 
+static void test_busy_port_fails_and_names_the_address(void **state)
+{
+	struct srv *s = *state;
+	srv_start(s, 0);
+	struct api_opts o;
+	memset(&o, 0, sizeof(o));
+	o.base = s->base;
+	o.host = "127.0.0.1";
+	o.port = api_port(s->api);
+	o.nation = "KOR";
+	struct api *second = NULL;
+	struct mw_errbuf err = {{0}};
+	int rc = api_new(&o, &second, &err);
+	if (rc != -EADDRINUSE)
+		fail_msg("second bind: %d (%s), want -EADDRINUSE", rc, err.msg);
+	assert_null(second);
+	char want[64];
+	snprintf(want, sizeof(want), "127.0.0.1:%u", (unsigned)o.port);
+	assert_contains(err.msg, want);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN); /* as mwlinkd does (api.h) */
@@ -914,6 +935,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_connection_limit_pauses_accepting, srv_setup,
 	                                    srv_teardown),
 	    cmocka_unit_test_setup_teardown(test_sse_client_limit_answers_503, srv_setup,
+	                                    srv_teardown),
+	    cmocka_unit_test_setup_teardown(test_busy_port_fails_and_names_the_address, srv_setup,
 	                                    srv_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
