@@ -1,5 +1,10 @@
 #!/usr/bin/env python3
-"""integration-api: the HTTP API of real mwlinkd processes (src/api/).
+"""integration-api, integration-api-tracks: the HTTP API of real mwlinkd
+processes (src/api/).
+
+    api_http.py [api]   the checks below
+    api_http.py tracks  test_tracks: the track table and track events with
+                        real national tracking (see its docstring)
 
 ROK dials the USA hub; both serve HTTP on 127.0.0.1 port 0 (the bound
 port is read from the "ready" log record). Checked, each against the
@@ -31,6 +36,7 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -484,12 +490,106 @@ def test_api(cl):
     check(rc == 0, f"usa stopped cleanly ({rc})")
 
 
+WGS84_A, WGS84_F = 6378137.0, 1 / 298.257223563  # NIMA TR8350.2
+
+
+def lla_to_ecef(lat_deg, lon_deg, h_m):
+    lat, lon = math.radians(lat_deg), math.radians(lon_deg)
+    e2 = WGS84_F * (2 - WGS84_F)
+    n = WGS84_A / math.sqrt(1 - e2 * math.sin(lat) ** 2)
+    return ((n + h_m) * math.cos(lat) * math.cos(lon), (n + h_m) * math.cos(lat) * math.sin(lon),
+            (n * (1 - e2) + h_m) * math.sin(lat))
+
+
+def test_tracks(cl):
+    """A KOR node tracking a simulated SRBM (natdrive, as integration-national):
+    /api/v1/tracks holds exactly the latest shared state of each live track
+    as journaled, SSE delivered every TRACK update in journal order, and a
+    restarted node rebuilds the same table from its journal."""
+    rok = ApiNode(cl, "rok", "KOR", {}, {}, exercise="no", track=True)
+    cl.nodes["rok"] = rok
+    rok.start()
+    sse = SseReader(rok.http_port)
+    wait_until(lambda: True if sse.comments else "no opening comment", 10, "SSE open")
+    feed = subprocess.Popen([run.NATDRIVE, "feed", run.NATIONAL_SCENARIO, "11", "KOR",
+                             f"127.0.0.1:{rok.ingest_port}", cl.pki, "20"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cl.procs.append(feed)
+
+    def confirmed_with_impact():
+        t = rok.json("/api/v1/tracks")["tracks"]
+        with sse.lock:
+            n = len(sse.events)
+        ok = any(x["status"] == "confirmed" and x["impact"] for x in t) and n >= 10
+        return True if ok else (len(t), n)
+    wait_until(confirmed_with_impact, 40, "a confirmed track with an impact prediction")
+    feed.kill()  # mid-flight (20x real time): tracks are live; keeps the test short
+    feed.wait()
+
+    def quiet():
+        s = rok.metrics()
+        cur = (val(s, "mwlink_national_records_total"),
+               val(s, "mwlink_api_track_records_total"),
+               val(s, "mwlink_national_tracks_emitted_total"))
+        quiet.hist.append(cur)
+        stable = len(quiet.hist) >= 4 and len(set(quiet.hist[-4:])) == 1
+        return True if stable and cur[1] == cur[2] else cur
+    quiet.hist = []
+    wait_until(quiet, 30, "tracker and API caught up with the journal")
+    api = rok.json("/api/v1/tracks")
+    r = subprocess.run([run.NATDRIVE, "check", run.NATIONAL_SCENARIO, "11", rok.db,
+                        f"{cl.pki}/origin-keys", "KOR"], capture_output=True, text=True,
+                       timeout=120)
+    if r.returncode != 0:
+        raise Fail("natdrive check failed: " + r.stderr.strip())
+    journaled = [json.loads(x) for x in r.stdout.splitlines() if x.strip()]
+    latest = {}
+    for j in journaled:
+        latest[j["track_id"]] = j
+    live = {tid: j for tid, j in latest.items() if j["status"] != 4}
+    got = {t["track_id"]: t for t in api["tracks"]}
+    check(len(live) >= 1 and set(got) == set(live) and
+          all(got[k]["seq"] == live[k]["seq"] for k in live),
+          f"/api/v1/tracks holds the latest journaled update of each of the {len(live)} "
+          f"live track(s) ({len(journaled)} TRACK envelopes journaled)")
+    for k, t in got.items():
+        j = live[k]
+        x = lla_to_ecef(t["position"]["lat_deg"], t["position"]["lon_deg"],
+                        t["position"]["alt_m"])
+        d = math.dist(x, t["position"]["ecef_m"])
+        check(t["t_ns"] == j["t_ns"] and t["n_updates"] == j["n_updates"] and
+              t["phase"] == ("boost", "midcourse", "terminal")[j["phase"] - 1] and
+              t["exercise"] is False and d < 0.01,
+              f"track {k}: time, updates, phase as journaled; lat/lon/alt agree with "
+              f"ECEF ({d * 1000:.2f} mm)")
+        if "impact" in j:
+            check(t["impact"] and t["impact"]["t_ns"] == j["impact"]["t_ns"] and
+                  abs(t["impact"]["ellipse95"]["semi_major_m"] -
+                      j["impact"]["semi_major_m"]) < 0.01,
+                  f"track {k}: impact time and 95% ellipse as journaled "
+                  f"({t['impact']['ellipse95']['semi_major_m']:.0f} m; the prediction is "
+                  f"{j['impact']['err_m']:.0f} m from the simulated impact)")
+    with sse.lock:
+        seqs = [e["json"]["seq"] for e in sse.events if e["event"] == "track"]
+    check(seqs == [j["seq"] for j in journaled],
+          f"SSE delivered all {len(seqs)} TRACK updates, in journal order")
+    sse.close()
+    before = {t["track_id"]: t for t in api["tracks"]}
+    check(rok.stop() == 0, "rok stopped cleanly")
+    rok.start()
+    after = {t["track_id"]: t for t in rok.json("/api/v1/tracks")["tracks"]}
+    check(after == before, f"after a restart the table is rebuilt from the journal "
+                           f"({len(after)} track(s), identical)")
+    check(rok.stop() == 0, "rok stopped cleanly after the restart")
+
+
 def main():
     t0 = time.time()
     cl = run.Cluster()
     ok = False
+    mode = sys.argv[1] if len(sys.argv) > 1 else "api"
     try:
-        test_api(cl)
+        {"api": test_api, "tracks": test_tracks}[mode](cl)
         ok = True
     except Fail as e:
         print("FAIL " + str(e), flush=True)
@@ -505,7 +605,7 @@ def main():
                 except OSError:
                     pass
         cl.cleanup(keep=not ok and os.environ.get("MWLINK_KEEP") == "1")
-    print(f"{'PASS' if ok else 'FAIL'} api in {time.time() - t0:.1f} s")
+    print(f"{'PASS' if ok else 'FAIL'} {mode} in {time.time() - t0:.1f} s")
     return 0 if ok else 1
 
 
