@@ -73,9 +73,11 @@ void api_free(struct api *a);
 /* The bound port (useful with port 0). */
 uint16_t api_port(const struct api *a);
 
-/* A record was appended to the journal: read new own TRACK records at
- * the end of this loop iteration (safe to call from inside an append). */
-void api_journal_appended(struct api *a);
+/* A record of origin was appended to the journal: if it is this node's
+ * own (origin NULL: don't know), read the new records at the end of this
+ * loop iteration for own TRACK records (safe to call from inside an
+ * append). Partners' records are skipped by the next read. a may be NULL. */
+void api_journal_appended(struct api *a, const char *origin);
 
 /* Read up to max_recs journal records (0 = all) from where the last call
  * stopped and keep this node's TRACK records in the track table. Returns

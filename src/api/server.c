@@ -46,9 +46,10 @@
  * (what the national tracker shared, impact and launch predictions
  * included) replaces the entry of its track id; status DELETED removes
  * it. The daemon replays the journal through it at start, so a
- * restarted node shows the same table; then each append schedules a
- * read of the new records (api_journal_appended) at the end of the loop
- * iteration, in chunks of TRACK_CHUNK records.
+ * restarted node shows the same table; then each append of an own
+ * record schedules a read of the new records (api_journal_appended) at
+ * the end of the loop iteration, in chunks of TRACK_CHUNK records
+ * (partners' records are read past, never woken for).
  *
  * SSE. Each client is an evhttp chunked reply that never ends. Events:
  *
@@ -705,9 +706,9 @@ static void on_journal_ev(evutil_socket_t fd, short what, void *arg)
 		event_active(a->ev_journal, EV_TIMEOUT, 0);
 }
 
-void api_journal_appended(struct api *a)
+void api_journal_appended(struct api *a, const char *origin)
 {
-	if (a && a->ev_journal)
+	if (a && a->ev_journal && (!origin || strcmp(origin, a->nation) == 0))
 		event_active(a->ev_journal, EV_TIMEOUT, 0);
 }
 

@@ -72,13 +72,12 @@ struct daemon_ctx {
  * iteration (never from inside the append: that may be our own emit). */
 static void on_journal(void *ud, const char *origin, uint64_t seq, uint64_t pos)
 {
-	(void)origin;
 	(void)seq;
 	(void)pos;
 	struct daemon_ctx *d = ud;
 	if (d->nat_ev)
 		event_active(d->nat_ev, EV_TIMEOUT, 0);
-	api_journal_appended(d->api);
+	api_journal_appended(d->api, origin);
 }
 
 static void on_nat(evutil_socket_t fd, short what, void *arg)

@@ -715,7 +715,7 @@ static void test_server_serves_the_journaled_tracks(void **state)
 
 	/* deletion removes it */
 	journal_track(s, "KOR", 3, MWLINK__TRACK_STATUS__TRACK_DELETED);
-	api_journal_appended(s->api);
+	api_journal_appended(s->api, "KOR");
 	event_base_loop(s->base, EVLOOP_NONBLOCK);
 	api_get_counters(s->api, &c);
 	assert_int_equal(c.tracks_live, 1);
@@ -749,7 +749,7 @@ static void test_sse_streams_track_events_and_heartbeats(void **state)
 	assert_contains(got, "Content-Type: text/event-stream");
 	assert_contains(got, ": mwlink KOR events\n");
 	journal_track(s, "KOR", 4, MWLINK__TRACK_STATUS__TRACK_CONFIRMED);
-	api_journal_appended(s->api);
+	api_journal_appended(s->api, "KOR");
 	n = pump(s, fd, got, sizeof(got), "\n\n");
 	assert_contains(got, "event: track\n");
 	assert_contains(got, "\"track_id\":4");
@@ -783,7 +783,7 @@ static void test_sse_client_over_its_queue_bound_is_dropped(void **state)
 	static char got[1 << 16];
 	pump(s, fd, got, sizeof(got), "retry: 2000");
 	journal_track(s, "KOR", 5, MWLINK__TRACK_STATUS__TRACK_CONFIRMED);
-	api_journal_appended(s->api);
+	api_journal_appended(s->api, "KOR");
 	pump(s, fd, got, sizeof(got), NULL); /* until the server closes */
 	assert_null(strstr(got, "event: track"));
 	struct api_counters c;
