@@ -564,6 +564,10 @@ static void h_events(struct api *a, struct evhttp_request *req, struct api_conn 
 	 * makes every path free it here, exactly once */
 	evhttp_request_own(req);
 	evhttp_connection_set_closecb(evcon, sse_closed, c);
+	/* From here on only sse_readable reads the socket (and drops what it
+	 * reads): the socket bufferevent would buffer whatever a client sends
+	 * on a stream, without limit, as nobody consumes it. */
+	bufferevent_disable(conn->under, EV_READ);
 	evutil_socket_t fd = bufferevent_getfd(conn->under);
 	c->ev_eof =
 	    fd >= 0 ? event_new(a->o.base, fd, EV_READ | EV_PERSIST, sse_readable, c) : NULL;

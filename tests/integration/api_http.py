@@ -479,6 +479,17 @@ def test_api(cl):
           f"{e['json']['prev_state']} -> {e['json']['state']}")
     check(any(c.startswith(": mwlink USA events") for c in sse.comments),
           "the stream opens with a comment line")
+
+    def rss_kb():
+        with open(f"/proc/{usa.proc.pid}/status") as f:
+            return int(next(x for x in f if x.startswith("VmRSS")).split()[1])
+    r0 = rss_kb()
+    sse.sock.sendall(b"x" * (16 << 20))  # nothing reads a stream's input but the node
+    time.sleep(0.3)
+    grew = rss_kb() - r0
+    check(grew < 8 * 1024 and val(usa.metrics(), "mwlink_api_sse_clients") == 1,
+          f"16 MiB sent by an SSE client are read and dropped (node RSS +{grew} KiB), "
+          f"the stream stays open")
     sse.close()
     wait_until(lambda: True if val(usa.metrics(), "mwlink_api_sse_clients") == 0 else "open",
                10, "SSE client gone after it closed")
