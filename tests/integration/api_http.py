@@ -437,6 +437,11 @@ def test_api(cl):
     bad = raw_request(usa.http_port, b"NOT A REQUEST\r\n\r\n")
     check(re.match(rb"HTTP/1\.[01] 4\d\d ", bad) is not None,
           f"a malformed request line is refused with a 4xx ({bad[:30]!r})")
+    pipe = b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n" * 40 + \
+        b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    out = raw_request(usa.http_port, pipe)
+    check(out.count(b"HTTP/1.1 200 OK\r\n") == 41,
+          f"41 pipelined requests on one connection: {out.count(b'200 OK')} answers")
     st, hd, body = usa.get("/api/v1/health", method="HEAD")
     check(st == 200 and body == "", "HEAD /api/v1/health: 200 without a body")
 
