@@ -888,6 +888,46 @@ static void test_sse_client_limit_answers_503(void **state)
 	close(two);
 }
 
+/* A reader that stops reading: events pile up in the kernel, then in its
+ * queue; past the bound it is dropped - after having received events. */
+static void test_sse_reader_that_stops_reading_is_dropped(void **state)
+{
+	struct srv *s = *state;
+	srv_start(s, 32 * 1024);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int small = 4096;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	struct sockaddr_in sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons(api_port(s->api));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		fail_msg("connect: %s", strerror(errno));
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	const char *req = "GET /api/v1/events HTTP/1.1\r\nHost: x\r\n\r\n";
+	assert_int_equal(send(fd, req, strlen(req), 0), (ssize_t)strlen(req));
+	static char got[8192];
+	pump(s, fd, got, sizeof(got), "retry: 2000");
+	struct api_counters c;
+	int n;
+	for (n = 1; n <= 20000; n++) {
+		journal_track(s, "KOR", 100 + (uint64_t)n % 50,
+		              MWLINK__TRACK_STATUS__TRACK_CONFIRMED);
+		api_journal_appended(s->api, "KOR");
+		event_base_loop(s->base, EVLOOP_NONBLOCK);
+		api_get_counters(s->api, &c);
+		if (c.sse_dropped_slow)
+			break;
+	}
+	print_message("dropped after %d track events (%llu written to it)\n", n,
+	              (unsigned long long)c.sse_events[API_SSE_TRACK]);
+	assert_int_equal(c.sse_dropped_slow, 1);
+	assert_int_equal(c.sse_clients, 0);
+	assert_true(c.sse_events[API_SSE_TRACK] >= 10); /* it was served until it stalled */
+	close(fd);
+}
+
 static void test_busy_port_fails_and_names_the_address(void **state)
 {
 	struct srv *s = *state;
@@ -938,6 +978,8 @@ int main(void)
 	                                    srv_teardown),
 	    cmocka_unit_test_setup_teardown(test_busy_port_fails_and_names_the_address, srv_setup,
 	                                    srv_teardown),
+	    cmocka_unit_test_setup_teardown(test_sse_reader_that_stops_reading_is_dropped,
+	                                    srv_setup, srv_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
