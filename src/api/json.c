@@ -156,14 +156,14 @@ json_t *api_json_track(const struct api_track *t)
 		                "sigma_t_s", num(t->launch_sigma_t_s));
 	/* jansson steals every "o" reference, on failure too (a NULL from a
 	 * nested pack fails the whole object: invariant 1) */
-	return json_pack("{s:I,s:s,s:b,s:s,s:s,s:o,s:I,s:o,s:I,s:o,s:o,s:i,s:I,s:I,"
+	return json_pack("{s:I,s:s,s:b,s:s,s:s,s:o,s:I,s:o,s:I,s:o,s:o,s:I,s:I,s:I,"
 	                 "s:o,s:{s:o,s:o},s:o,s:o}",
 	                 "track_id", (json_int_t)t->track_id, "origin", t->origin, "exercise",
 	                 t->exercise, "status", api_track_status_str(t->status), "phase",
 	                 api_phase_str(t->phase), "t", api_json_time(t->t_ns), "t_ns",
 	                 (json_int_t)t->t_ns, "data_t", api_json_time(t->data_t_ns), "data_t_ns",
 	                 (json_int_t)t->data_t_ns, "quality", num(t->quality), "sigma_pos_m",
-	                 num(t->sigma_pos_m), "n_updates", (int)t->n_updates, "seq",
+	                 num(t->sigma_pos_m), "n_updates", (json_int_t)t->n_updates, "seq",
 	                 (json_int_t)t->seq, "journal_pos", (json_int_t)t->journal_pos, "position",
 	                 point(t->pos_ecef_m), "velocity", "ecef_m_s", vec3(t->vel_ecef_m_s),
 	                 "speed_m_s", num(speed), "impact", imp, "launch", lau);
