@@ -10,8 +10,12 @@
  * records included), observations go through the tracker, and confirmed
  * tracks come back to the node as TRACK envelopes (net_node_originate).
  * At start the journal is replayed through the tracker silently; at
- * shutdown the tracker reads what is left before the node stops. Logs are JSON lines on
- * stderr (core/log.h).
+ * shutdown the tracker reads what is left before the node stops. The
+ * HTTP API (api/, [listen] http) runs on the same loop: its track table
+ * is rebuilt from the journal at start, every journal append of our own
+ * wakes it, and the "ready" record names its port (http_port; port 0 in
+ * the config takes any free one). It is closed first at shutdown. Logs
+ * are JSON lines on stderr (core/log.h).
  *
  * Signals: SIGTERM and SIGINT stop the loop; the node closes its links,
  * signs and journals what was queued, the journal commits what it holds,
