@@ -801,7 +801,13 @@ static void on_writable(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct api_conn *c = arg;
-	bufferevent_flush(c->bev, EV_WRITE, BEV_FLUSH);
+	/* Only with something to write: a BEV_FLUSH of an empty output still
+	 * "processes" it and runs the write callback, and evhttp, already
+	 * reading the next request on a keep-alive connection, would take
+	 * that for the end of a response and close (it lost pipelined
+	 * requests that way under load). */
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
+		bufferevent_flush(c->bev, EV_WRITE, BEV_FLUSH);
 }
 
 /* Bytes were added to the connection's output: write them at the end of
