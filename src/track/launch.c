@@ -84,8 +84,8 @@
 #define NUP_SLN     0.5
 #define V_2STAGE    3000.0
 #define V_3STAGE    6000.0
-#define N_PAR_BOOST 1 /* Isp */
-#define N_PAR_BAL   3 /* Isp, n_1, n_up */
+#define N_PAR_BOOST 1                 /* Isp */
+#define N_PAR_BAL   TRACK_LAUNCH_NPAR /* Isp, n_1, n_up */
 
 struct prof {
 	int n;
@@ -124,9 +124,9 @@ static double height_fast(const double r[3])
 }
 
 /* Derivative of (r, v) with thrust acceleration at along v (gravity turn). */
-static int deriv6(const double y[6], double at, double d[6])
+static int deriv6(const double y[6], double k, double at, double d[6])
 {
-	double x[TRACK_NX] = {y[0], y[1], y[2], y[3], y[4], y[5], 0.0, at};
+	double x[TRACK_NX] = {y[0], y[1], y[2], y[3], y[4], y[5], k, at};
 	double a[3];
 	int rc = track_model_accel(x, 1, a);
 	if (rc < 0)
@@ -150,22 +150,23 @@ static double acc_at(double a0, double isp_s, double t)
 }
 
 /* One RK4 step of h (signed) from y at stage time t (a0, isp). */
-static int rk4(const double y[6], double h, double a0, double isp_s, double t, double out[6])
+static int rk4(const double y[6], double k, double h, double a0, double isp_s, double t,
+               double out[6])
 {
 	double k1[6], k2[6], k3[6], k4[6], yt[6];
-	int rc = deriv6(y, acc_at(a0, isp_s, t), k1);
+	int rc = deriv6(y, k, acc_at(a0, isp_s, t), k1);
 	for (int i = 0; rc == 0 && i < 6; i++)
 		yt[i] = y[i] + 0.5 * h * k1[i];
 	if (rc == 0)
-		rc = deriv6(yt, acc_at(a0, isp_s, t + 0.5 * h), k2);
+		rc = deriv6(yt, k, acc_at(a0, isp_s, t + 0.5 * h), k2);
 	for (int i = 0; rc == 0 && i < 6; i++)
 		yt[i] = y[i] + 0.5 * h * k2[i];
 	if (rc == 0)
-		rc = deriv6(yt, acc_at(a0, isp_s, t + 0.5 * h), k3);
+		rc = deriv6(yt, k, acc_at(a0, isp_s, t + 0.5 * h), k3);
 	for (int i = 0; rc == 0 && i < 6; i++)
 		yt[i] = y[i] + h * k3[i];
 	if (rc == 0)
-		rc = deriv6(yt, acc_at(a0, isp_s, t + h), k4);
+		rc = deriv6(yt, k, acc_at(a0, isp_s, t + h), k4);
 	if (rc < 0)
 		return rc;
 	for (int i = 0; i < 6; i++)
@@ -188,8 +189,8 @@ struct back_end {
  * t_hi[j] down to t_lo[j] with stage law (a0[j], isp). Stop at the first
  * of speed < V_STOP, h < 0, or the end of the last segment / S_MAX_S.
  */
-static int integrate_back(const double y0[6], int nseg, const double *a0, const double *t_hi,
-                          const double *t_lo, double isp_s, struct back_end *e)
+static int integrate_back(const double y0[6], double k_drag, int nseg, const double *a0,
+                          const double *t_hi, const double *t_lo, double isp_s, struct back_end *e)
 {
 	double y[6];
 	memcpy(y, y0, sizeof(y));
@@ -204,7 +205,7 @@ static int integrate_back(const double y0[6], int nseg, const double *a0, const 
 		for (int k = 0; k < ns; k++) {
 			double t = t_hi[j] - k * hstep;
 			double yn[6];
-			int rc = rk4(y, -hstep, a0[j], isp_s, t, yn);
+			int rc = rk4(y, k_drag, -hstep, a0[j], isp_s, t, yn);
 			if (rc < 0)
 				return rc;
 			double vn = vnorm(yn + 3), hn = height_fast(yn);
@@ -221,11 +222,14 @@ static int integrate_back(const double y0[6], int nseg, const double *a0, const 
 				e->s = s + f * hstep;
 				e->why = fs <= fg ? STOP_SPEED : STOP_GROUND;
 				e->acc = acc_at(a0[j], isp_s, t - f * hstep);
-				e->extra = 0.0;
-				if (e->why == STOP_SPEED) {
-					double net = e->acc - G0;
-					e->extra = vnorm(e->y + 3) / (net > 1.0 ? net : 1.0);
-				}
+				/* The time from rest to the stop speed at the net
+				 * vertical acceleration. At a ground stop the gravity
+				 * turn has not come up to the vertical rise of a real
+				 * launch; its remaining speed is still taken as
+				 * gained from rest that way (time added, the point
+				 * kept: the rise is near-vertical). */
+				double net = e->acc - G0, vs = vnorm(e->y + 3);
+				e->extra = vs / (net > 1.0 ? net : 1.0);
 				return 0;
 			}
 			memcpy(y, yn, sizeof(y));
@@ -263,18 +267,17 @@ static int boost_back(const double ybo[6], const struct prof *p, struct back_end
 	thi[nseg] = 0.0;
 	tlo[nseg] = -fmax(p->tb, 60.0);
 	nseg++;
-	return integrate_back(ybo, nseg, a0, thi, tlo, p->isp_s, e);
+	return integrate_back(ybo, 0.0, nseg, a0, thi, tlo, p->isp_s, e);
 }
 
 /* f(mu) = s_stop - T_total, > 0: too little thrust. */
-static int fit_eval(const double ybo[6], struct prof *p, double lnmu, double *f,
-                    struct back_end *e)
+static int fit_eval(const double ybo[6], struct prof *p, double lnmu, double *f, struct back_end *e)
 {
 	prof_set_mu(p, exp(lnmu));
 	int rc = boost_back(ybo, p, e);
 	if (rc < 0)
 		return rc;
-	*f = e->s - p->tb;
+	*f = e->s + e->extra - p->tb;
 	return 0;
 }
 
@@ -541,8 +544,7 @@ static int launch_ballistic_one(const double x[TRACK_NX], const double z[N_PAR_B
 }
 
 /* Boost basis: one state (x[TRACK_IX_AT] = aT), Isp from z[0]. */
-static int launch_boost_one(const double x[TRACK_NX], const double z[N_PAR_BOOST],
-                            struct lp_out *o)
+static int launch_boost_one(const double x[TRACK_NX], const double z[N_PAR_BOOST], struct lp_out *o)
 {
 	double isp = ISP_MED_S * exp(ISP_SLN * z[0]);
 	double at = x[TRACK_IX_AT];
@@ -550,7 +552,7 @@ static int launch_boost_one(const double x[TRACK_NX], const double z[N_PAR_BOOST
 		at = 0.05 * G0; /* a sigma point without thrust: a floor, not a failure */
 	double a0[1] = {at}, thi[1] = {0.0}, tlo[1] = {-S_MAX_S};
 	struct back_end e;
-	int rc = integrate_back(x, 1, a0, thi, tlo, isp, &e);
+	int rc = integrate_back(x, x[TRACK_IX_K], 1, a0, thi, tlo, isp, &e);
 	if (rc < 0)
 		return rc;
 	if (e.why == STOP_NONE)
@@ -566,11 +568,13 @@ static int launch_boost_one(const double x[TRACK_NX], const double z[N_PAR_BOOST
 	return 0;
 }
 
-int track_launch_point(const double x[TRACK_NX], int boost, double max_s,
+int track_launch_point(const double x[TRACK_NX], int boost, const double *zp, double max_s,
                        struct track_launch_detail *out)
 {
 	struct lp_out o;
 	double z[N_PAR_BAL] = {0, 0, 0};
+	if (zp)
+		memcpy(z, zp, sizeof(z));
 	int rc, n = 0;
 	if (boost) {
 		rc = launch_boost_one(x, z, &o);
@@ -603,9 +607,6 @@ int track_launch_point(const double x[TRACK_NX], int boost, double max_s,
 
 /* ---- the unscented transform ---- */
 
-#define NZ_MAX (7 + N_PAR_BAL)
-#define NSIG   (2 * NZ_MAX + 1)
-
 static void ellipse(struct track_point_pred *r)
 {
 	const double *C = r->cov_en_m2;
@@ -633,11 +634,53 @@ static void ellipse(struct track_point_pred *r)
 	r->orient_rad = az;
 }
 
+/* Sample one launch point: ENU offset from ref (set from the first
+ * call) and launch time offset. */
+struct sampler {
+	int boost, nst;
+	double max_s;
+	struct arc *a;
+	int have_ref;
+	struct geo_lla ref;
+};
+
+static int sample(struct sampler *sp, const double x[TRACK_NX], const double z[N_PAR_BAL],
+                  double e[2], double *t)
+{
+	struct lp_out o;
+	int rc = sp->boost ? launch_boost_one(x, z, &o)
+	                   : launch_ballistic_one(x, z, sp->nst, sp->max_s, sp->a, &o);
+	if (rc < 0)
+		return rc;
+	if (!sp->have_ref) {
+		rc = geo_ecef_to_lla(o.ecef, &sp->ref);
+		if (rc < 0)
+			return rc;
+		sp->ref.h_m = 0.0;
+		sp->have_ref = 1;
+	}
+	double enu[3];
+	geo_ecef_to_enu(&sp->ref, o.ecef, enu);
+	e[0] = enu[0];
+	e[1] = enu[1];
+	*t = o.dt_s;
+	return 0;
+}
+
 /*
- * Joint vector u = (state components idx[0..ns-1], parameters z[0..np-1]),
- * covariance blockdiag(P_state, I). Sigma points at +-sqrt(3) of the
- * columns of its Cholesky factor (kappa = 3 - n), weights w0 = 1 - n/3,
- * wi = 1/6. Point = weighted mean; covariance about the central point.
+ * The state part: sigma points of u = (state components idx[0..ns-1],
+ * and for the boost basis the parameter Isp), covariance
+ * blockdiag(P_state, 1), at +-sqrt(3) times the columns of its Cholesky
+ * factor (kappa = 3 - n), weights w0 = 1 - n/3, wi = 1/6. Mean = the
+ * weighted mean; covariance about the central point (for a linear map
+ * the same, otherwise larger by the squared mean shift: conservative).
+ *
+ * The ballistic basis's three model parameters act through the nested
+ * burnout search, which is far from linear in them (Monte Carlo showed
+ * 84% coverage of a joint 10-dimensional transform's ellipse): they get
+ * a tensor Gauss-Hermite rule of their own at the mean state (nodes
+ * 0, +-sqrt(3), weights 2/3, 1/6: exact to fifth degree in each), and
+ * the two spreads are added (state and model errors independent).
  */
 static int launch_ut(const struct track_gauss *g, mw_time_ns t_ns, int boost, double max_s,
                      struct track_point_pred *out)
@@ -645,12 +688,14 @@ static int launch_ut(const struct track_gauss *g, mw_time_ns t_ns, int boost, do
 	int idx[8], ns = 0;
 	for (int i = 0; i < 6; i++)
 		idx[ns++] = i;
-	idx[ns++] = boost ? TRACK_IX_AT : TRACK_IX_K;
-	const int np = boost ? N_PAR_BOOST : N_PAR_BAL;
+	idx[ns++] = TRACK_IX_K;
+	if (boost)
+		idx[ns++] = TRACK_IX_AT;
+	const int np = boost ? N_PAR_BOOST : 0;
 	const int n = ns + np;
-	/* Block-diagonal: the state block's Cholesky factor, identity for
-	 * the parameters (mat_ works up to MAT_MAX = 9, the state block is 7). */
-	double P[7 * 7], Ls[7 * 7], L[NZ_MAX * NZ_MAX];
+	/* Block-diagonal: the state block's Cholesky factor (mat_ works up
+	 * to MAT_MAX = 9), identity for the parameter. */
+	double P[8 * 8], Ls[8 * 8], L[9 * 9];
 	for (int i = 0; i < ns; i++)
 		for (int j = 0; j < ns; j++)
 			P[i * ns + j] = g->P[idx[i] * TRACK_NX + idx[j]];
@@ -663,69 +708,97 @@ static int launch_ut(const struct track_gauss *g, mw_time_ns t_ns, int boost, do
 			L[i * n + j] = Ls[i * ns + j];
 	for (int i = ns; i < n; i++)
 		L[i * n + i] = 1.0;
-	struct arc *a = NULL;
-	int nst = 0;
+	struct sampler sp = {.boost = boost, .max_s = max_s};
 	if (!boost) {
-		a = malloc(sizeof(*a));
-		if (!a)
+		sp.a = malloc(sizeof(*sp.a));
+		if (!sp.a)
 			return -ENOMEM;
-		rc = arc_build(g->x, max_s, a);
+		rc = arc_build(g->x, max_s, sp.a);
 		if (rc < 0)
 			goto out;
-		nst = stages_for(vnorm(a->y[a->n - 1] + 3));
+		sp.nst = stages_for(vnorm(sp.a->y[sp.a->n - 1] + 3));
 	}
-	const int nsig = 2 * n + 1;
 	const double c = sqrt(3.0);
-	double E[NSIG][2], T[NSIG];
-	struct geo_lla ref;
-	for (int k = 0; k < nsig; k++) {
+	double E0[2], T0;
+	const double zc[N_PAR_BAL] = {0, 0, 0};
+	rc = sample(&sp, g->x, zc, E0, &T0);
+	if (rc < 0)
+		goto out;
+	const double w0 = 1.0 - n / 3.0, wi = 1.0 / 6.0;
+	double me[2] = {w0 * E0[0], w0 * E0[1]}, mt = w0 * T0;
+	double C[4] = {0, 0, 0, 0}, vt = 0.0;
+	for (int k = 1; k <= 2 * n; k++) {
 		double x[TRACK_NX], z[N_PAR_BAL] = {0, 0, 0};
 		memcpy(x, g->x, sizeof(x));
-		if (k > 0) {
-			int j = (k - 1) % n;
-			double sg = k <= n ? c : -c;
-			for (int i = 0; i < n; i++) {
-				double d = sg * L[i * n + j];
-				if (i < ns)
-					x[idx[i]] += d;
-				else
-					z[i - ns] += d;
-			}
+		int j = (k - 1) % n;
+		double sg = k <= n ? c : -c;
+		for (int i = 0; i < n; i++) {
+			double d = sg * L[i * n + j];
+			if (i < ns)
+				x[idx[i]] += d;
+			else
+				z[i - ns] += d;
 		}
-		struct lp_out o;
-		rc = boost ? launch_boost_one(x, z, &o) : launch_ballistic_one(x, z, nst, max_s, a, &o);
+		double e[2], t;
+		rc = sample(&sp, x, z, e, &t);
 		if (rc < 0)
 			goto out;
-		if (k == 0) {
-			rc = geo_ecef_to_lla(o.ecef, &ref);
-			if (rc < 0)
-				goto out;
-			ref.h_m = 0.0;
-		}
-		double enu[3];
-		geo_ecef_to_enu(&ref, o.ecef, enu);
-		E[k][0] = enu[0];
-		E[k][1] = enu[1];
-		T[k] = o.dt_s;
-	}
-	const double w0 = 1.0 - n / 3.0, wi = 1.0 / 6.0;
-	double me[2] = {w0 * E[0][0], w0 * E[0][1]}, mt = w0 * T[0];
-	double C[4] = {0, 0, 0, 0}, vt = 0.0;
-	for (int k = 1; k < nsig; k++) {
-		me[0] += wi * E[k][0];
-		me[1] += wi * E[k][1];
-		mt += wi * T[k];
-		double d0 = E[k][0] - E[0][0], d1 = E[k][1] - E[0][1], dt = T[k] - T[0];
+		me[0] += wi * e[0];
+		me[1] += wi * e[1];
+		mt += wi * t;
+		double d0 = e[0] - E0[0], d1 = e[1] - E0[1], dt = t - T0;
 		C[0] += wi * d0 * d0;
 		C[1] += wi * d0 * d1;
 		C[3] += wi * d1 * d1;
 		vt += wi * dt * dt;
 	}
+	if (!boost) {
+		/* Gauss-Hermite over the model parameters at the mean state:
+		 * 5 nodes for the lift-off thrust-to-weight (the launch point
+		 * is most skewed in it), 3 for Isp and the upper stages. */
+		static const double n3[3] = {-1.7320508075688772, 0.0, 1.7320508075688772};
+		static const double w3[3] = {1.0 / 6.0, 2.0 / 3.0, 1.0 / 6.0};
+		static const double n5[5] = {-2.8569700138728056, -1.3556261799742659, 0.0,
+		                             1.3556261799742659, 2.8569700138728056};
+		static const double w5[5] = {0.011257411327720691, 0.22207592200561266,
+		                             0.53333333333333333, 0.22207592200561266,
+		                             0.011257411327720691};
+		double pe[45][2], pt[45], pw[45], pm[2] = {0, 0}, pmt = 0.0;
+		int q = 0;
+		for (int i0 = 0; i0 < 3; i0++)
+			for (int i1 = 0; i1 < 5; i1++)
+				for (int i2 = 0; i2 < 3; i2++, q++) {
+					double z[N_PAR_BAL] = {n3[i0], n5[i1], n3[i2]};
+					pw[q] = w3[i0] * w5[i1] * w3[i2];
+					if (i0 == 1 && i1 == 2 && i2 == 1) {
+						pe[q][0] = E0[0];
+						pe[q][1] = E0[1];
+						pt[q] = T0;
+					} else {
+						rc = sample(&sp, g->x, z, pe[q], &pt[q]);
+						if (rc < 0)
+							goto out;
+					}
+					pm[0] += pw[q] * pe[q][0];
+					pm[1] += pw[q] * pe[q][1];
+					pmt += pw[q] * pt[q];
+				}
+		for (q = 0; q < 45; q++) {
+			double d0 = pe[q][0] - pm[0], d1 = pe[q][1] - pm[1], dt = pt[q] - pmt;
+			C[0] += pw[q] * d0 * d0;
+			C[1] += pw[q] * d0 * d1;
+			C[3] += pw[q] * d1 * d1;
+			vt += pw[q] * dt * dt;
+		}
+		me[0] += pm[0] - E0[0];
+		me[1] += pm[1] - E0[1];
+		mt += pmt - T0;
+	}
 	C[2] = C[1];
 	struct track_point_pred r;
 	memset(&r, 0, sizeof(r));
 	double enu_m[3] = {me[0], me[1], 0.0};
-	geo_enu_to_ecef(&ref, enu_m, r.ecef_m);
+	geo_enu_to_ecef(&sp.ref, enu_m, r.ecef_m);
 	rc = geo_ecef_to_lla(r.ecef_m, &r.lla);
 	if (rc < 0)
 		goto out;
@@ -738,7 +811,7 @@ static int launch_ut(const struct track_gauss *g, mw_time_ns t_ns, int boost, do
 	*out = r;
 	rc = 0;
 out:
-	free(a);
+	free(sp.a);
 	return rc;
 }
 

@@ -76,9 +76,14 @@ struct track_launch_detail {
 	double launch_ecef_m[3]; /* on the ellipsoid */
 };
 
-/* The same model on one state without uncertainty: boost = 1 uses the
- * boost basis (x[TRACK_IX_AT]), 0 the ballistic one; nominal parameters. */
-int track_launch_point(const double x[TRACK_NX], int boost, double max_s,
+/* Model parameters, standard normal: Isp, lift-off F/W, upper-stage F/W
+ * (the boost basis uses only the first). */
+#define TRACK_LAUNCH_NPAR 3
+
+/* The same model on one state without state uncertainty: boost = 1 uses
+ * the boost basis (x[TRACK_IX_AT]), 0 the ballistic one; z: the
+ * TRACK_LAUNCH_NPAR standard-normal model parameters (NULL: nominal). */
+int track_launch_point(const double x[TRACK_NX], int boost, const double *z, double max_s,
                        struct track_launch_detail *out);
 
 #endif
