@@ -74,6 +74,13 @@
 #define MAX_STAGE 3
 #define ARC_MAX   4096
 #define GROUND_K  10.0 /* s: residual scale of a backward boost that hits the ground */
+/* Least net lift-off acceleration (g0 units): a lift-off thrust-to-weight
+ * of at least 1.3, the low end for ballistic missiles. */
+#define NET_MIN 0.3
+/* Steering-law uncertainty of the ballistic basis (1 sigma, relative):
+ * the boost ground range and duration of the gravity turn against the
+ * pitch programmes real missiles fly. */
+#define STEER_SIG TRACK_LAUNCH_STEER_SIG
 
 /* Model parameter priors (see the header comment). */
 #define ISP_MED_S   255.0
@@ -229,7 +236,7 @@ static int integrate_back(const double y0[6], double k_drag, int nseg, const dou
 				 * gained from rest that way (time added, the point
 				 * kept: the rise is near-vertical). */
 				double net = e->acc - G0, vs = vnorm(e->y + 3);
-				e->extra = vs / (net > 1.0 ? net : 1.0);
+				e->extra = vs / (net > NET_MIN * G0 ? net : NET_MIN * G0);
 				return 0;
 			}
 			memcpy(y, yn, sizeof(y));
@@ -466,6 +473,7 @@ struct lp_out {
 	double ecef[3]; /* end point, on the ellipsoid */
 	double dt_s;    /* launch time relative to the basis */
 	double t_bo_s, burn_s, h_bo_m, v_bo_m_s;
+	double bo_ground[3]; /* burnout point on the ellipsoid (ballistic basis) */
 };
 
 static int ground_point(const double r[3], double out[3])
@@ -536,6 +544,9 @@ static int launch_ballistic_one(const double x[TRACK_NX], const double z[N_PAR_B
 	rc = ground_point(ec.e.y, o->ecef);
 	if (rc < 0)
 		return rc;
+	rc = ground_point(ec.ybo, o->bo_ground);
+	if (rc < 0)
+		return rc;
 	o->dt_s = o->t_bo_s - ec.e.s - ec.e.extra;
 	o->burn_s = ec.p.tb;
 	o->h_bo_m = track_model_height_m(ec.ybo);
@@ -601,6 +612,7 @@ int track_launch_point(const double x[TRACK_NX], int boost, const double *zp, do
 	d.v_burnout_m_s = o.v_bo_m_s;
 	d.n_stages = n;
 	memcpy(d.launch_ecef_m, o.ecef, sizeof(o.ecef));
+	memcpy(d.burnout_ground_ecef_m, o.bo_ground, sizeof(o.bo_ground));
 	*out = d;
 	return 0;
 }
@@ -644,8 +656,8 @@ struct sampler {
 	struct geo_lla ref;
 };
 
-static int sample(struct sampler *sp, const double x[TRACK_NX], const double z[N_PAR_BAL],
-                  double e[2], double *t)
+static int sample_o(struct sampler *sp, const double x[TRACK_NX], const double z[N_PAR_BAL],
+                    double e[2], double *t, struct lp_out *oo)
 {
 	struct lp_out o;
 	int rc = sp->boost ? launch_boost_one(x, z, &o)
@@ -664,7 +676,15 @@ static int sample(struct sampler *sp, const double x[TRACK_NX], const double z[N
 	e[0] = enu[0];
 	e[1] = enu[1];
 	*t = o.dt_s;
+	if (oo)
+		*oo = o;
 	return 0;
+}
+
+static int sample(struct sampler *sp, const double x[TRACK_NX], const double z[N_PAR_BAL],
+                  double e[2], double *t)
+{
+	return sample_o(sp, x, z, e, t, NULL);
 }
 
 /*
@@ -721,7 +741,8 @@ static int launch_ut(const struct track_gauss *g, mw_time_ns t_ns, int boost, do
 	const double c = sqrt(3.0);
 	double E0[2], T0;
 	const double zc[N_PAR_BAL] = {0, 0, 0};
-	rc = sample(&sp, g->x, zc, E0, &T0);
+	struct lp_out oc;
+	rc = sample_o(&sp, g->x, zc, E0, &T0, &oc);
 	if (rc < 0)
 		goto out;
 	const double w0 = 1.0 - n / 3.0, wi = 1.0 / 6.0;
@@ -793,6 +814,31 @@ static int launch_ut(const struct track_gauss *g, mw_time_ns t_ns, int boost, do
 		me[0] += pm[0] - E0[0];
 		me[1] += pm[1] - E0[1];
 		mt += pmt - T0;
+		/* Steering: the launch point's offset D from the burnout ground
+		 * point and the boost duration scaled by f = 1 + STEER_SIG z,
+		 * independent of the rest: mean unchanged, covariance plus
+		 * STEER_SIG^2 (D D^T + C), time variance likewise. */
+		double bg[3];
+		geo_ecef_to_enu(&sp.ref, oc.bo_ground, bg);
+		double D0 = me[0] - bg[0], D1 = me[1] - bg[1], Dt = mt - oc.t_bo_s;
+		const double s2 = STEER_SIG * STEER_SIG;
+		C[0] += s2 * (D0 * D0 + C[0]);
+		C[1] += s2 * (D0 * D1 + C[1]);
+		C[3] += s2 * (D1 * D1 + C[3]);
+		vt += s2 * (Dt * Dt + vt);
+		/* Steering plane: a boost steered in a fixed-heading plane
+		 * rather than along the ECEF velocity is deflected sideways by
+		 * the Coriolis acceleration 2 w v, of order w T |D| / 3 over a
+		 * boost of duration T and ground range |D| (v growing about
+		 * linearly); taken as a 1-sigma across the boost ground track. */
+		double dn = sqrt(D0 * D0 + D1 * D1);
+		if (dn > 1.0) {
+			double sc = GEO_OMEGA_E_RAD_S * fabs(Dt) * dn / 3.0;
+			double c0 = -D1 / dn, c1 = D0 / dn; /* across-track unit vector */
+			C[0] += sc * sc * c0 * c0;
+			C[1] += sc * sc * c0 * c1;
+			C[3] += sc * sc * c1 * c1;
+		}
 	}
 	C[2] = C[1];
 	struct track_point_pred r;

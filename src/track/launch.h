@@ -73,12 +73,19 @@ struct track_launch_detail {
 	double h_burnout_m;
 	double v_burnout_m_s;
 	int n_stages;
-	double launch_ecef_m[3]; /* on the ellipsoid */
+	double launch_ecef_m[3];         /* on the ellipsoid */
+	double burnout_ground_ecef_m[3]; /* below the burnout point (ballistic basis) */
 };
 
 /* Model parameters, standard normal: Isp, lift-off F/W, upper-stage F/W
  * (the boost basis uses only the first). */
 #define TRACK_LAUNCH_NPAR 3
+
+/* Ballistic basis only: the steering-law uncertainty, 1 sigma, relative
+ * to the boost ground range (launch point - burnout ground point) and
+ * duration; across the ground track the Coriolis scale w T |D| / 3 as
+ * 1 sigma. Added analytically to the transform's spread (launch.c). */
+#define TRACK_LAUNCH_STEER_SIG 0.3
 
 /* The same model on one state without state uncertainty: boost = 1 uses
  * the boost basis (x[TRACK_IX_AT]), 0 the ballistic one; z: the

@@ -142,6 +142,33 @@ static void mc_against_ut(const struct track_gauss *g, int boost, int n, uint64_
 			z[i] = rng_gauss(&rng);
 		struct track_launch_detail d;
 		assert_int_equal(track_launch_point(x, boost, z, 3600, &d), 0);
+		if (!boost) {
+			/* The steering-law terms of the ballistic basis, as defined
+			 * in launch.h: offset and duration scaled by 1 + s z,
+			 * a Coriolis-scale displacement across the ground track. */
+			double f = 1.0 + TRACK_LAUNCH_STEER_SIG * rng_gauss(&rng);
+			double lat = rng_gauss(&rng);
+			double D[3], dn = 0.0;
+			for (int i = 0; i < 3; i++) {
+				D[i] = d.launch_ecef_m[i] - d.burnout_ground_ecef_m[i];
+				dn += D[i] * D[i];
+			}
+			dn = sqrt(dn);
+			double up[3], rn = sqrt(d.launch_ecef_m[0] * d.launch_ecef_m[0] +
+			                        d.launch_ecef_m[1] * d.launch_ecef_m[1] +
+			                        d.launch_ecef_m[2] * d.launch_ecef_m[2]);
+			for (int i = 0; i < 3; i++)
+				up[i] = d.launch_ecef_m[i] / rn;
+			double cr[3] = {up[1] * D[2] - up[2] * D[1], up[2] * D[0] - up[0] * D[2],
+			                up[0] * D[1] - up[1] * D[0]};
+			double cn = sqrt(cr[0] * cr[0] + cr[1] * cr[1] + cr[2] * cr[2]);
+			double dur = d.t_burnout_s - d.t_launch_s;
+			double sc = GEO_OMEGA_E_RAD_S * dur * dn / 3.0;
+			for (int i = 0; i < 3; i++)
+				d.launch_ecef_m[i] = d.burnout_ground_ecef_m[i] + f * D[i] +
+				                     (cn > 0 ? lat * sc * cr[i] / cn : 0.0);
+			d.t_launch_s = d.t_burnout_s - f * dur;
+		}
 		int r = track_point_in_ellipse(ut, d.launch_ecef_m, NULL);
 		assert_true(r >= 0);
 		*in += r;
@@ -220,7 +247,8 @@ static void ballistic_basis_from_post_burnout_states_of_short_range_flights(void
 	 * (nominal model parameters): launch point within 12 km, launch time
 	 * within 30 s (measured 3.9-6.6 km, 0.5-15 s late; the gravity turn
 	 * against the simulator's pitch programme is the model's weak point,
-	 * docs/tracking.md), burnout found within 10 s (measured 1-4 s). */
+	 * docs/tracking.md), burnout found within 10 s (measured 1-4 s), and
+	 * the pad inside the 95% ellipse of the (near-exact) state. */
 	struct {
 		const char *cls;
 		double az, range_km;
@@ -246,6 +274,30 @@ static void ballistic_basis_from_post_burnout_states_of_short_range_flights(void
 			    -after[k]);
 			worst = fmax(worst, e);
 			worst_t = fmax(worst_t, fabs(dt));
+			/* The model error is inside the stated uncertainty: the
+			 * transform of the true state with the covariance of a
+			 * good radar track (50 m, 1 m/s) puts the pad inside the
+			 * 95% ellipse and the lift-off within 1.96 sigma. (With
+			 * 1 m, 0.01 m/s the SRBM pad lies just outside, at
+			 * d2 6.6: 90 m across track against a 100 m semi-minor
+			 * axis - the across-track model error of a short boost is
+			 * not in the model; docs/tracking.md.) */
+			struct track_gauss g;
+			memset(&g, 0, sizeof(g));
+			memcpy(g.x, x, sizeof(g.x));
+			double sd[NX] = {50, 50, 50, 1, 1, 1, 1e-3, 1e-3};
+			for (int q = 0; q < NX; q++)
+				g.P[q * NX + q] = sd[q] * sd[q];
+			struct track_point_pred lp;
+			assert_int_equal(track_launch_from_ballistic(&g, 0, 3600, &lp), 0);
+			double d2, tl = lp.t_ns * 1e-9 + t;
+			int in = track_point_in_ellipse(&lp, pad, &d2);
+			if (in != 1 || fabs(tl) > 1.96 * lp.sigma_t_s)
+				fail_msg(
+				    "%s %.0f km: pad at d2 %.1f of the ellipse (%.1f x %.1f km), "
+				    "time %+.1f s against sigma %.1f s",
+				    fl[i].cls, fl[i].range_km, d2, lp.semi_major_m / 1e3,
+				    lp.semi_minor_m / 1e3, tl, lp.sigma_t_s);
 			if (fabs(d.t_burnout_s + after[k]) > 10.0)
 				fail_msg("%s: burnout found at %+.1f s, true %+.1f s", fl[i].cls,
 				         d.t_burnout_s, -after[k]);
