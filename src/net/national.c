@@ -43,8 +43,9 @@
  * (a monotone summary for displays, not a probability), n_updates,
  * impact (track_info_predict: point, time, time sigma, 95% ellipse, the
  * East-North covariance) when predictable, launch only for tracks seen in
- * boost (a ballistic back-propagation of a post-burnout state ignores the
- * boost and is biased down-range, docs/tracking.md; not shared) with its
+ * boost (a post-burnout track's launch comes from the generic boost model
+ * alone, whose ellipse is honest but long - hundreds of km for IRBMs and
+ * ICBMs, docs/tracking.md "Launch point and time"; not shared) with its
  * 3x3 ECEF covariance = the East-North covariance rotated into ECEF plus
  * 1 m^2 vertical (the point lies on the ellipsoid by construction), its
  * time sigma, and its 95% ellipse and East-North covariance (fields 5-8).

@@ -16,11 +16,12 @@
  * trajectory stays in the vertical plane of its azimuth (apart from the
  * Coriolis deflection, which the ECEF propagation keeps) and, integrated
  * backwards, turns vertical as the speed falls to zero - the lift-off.
- * Drag on the boosting stack is left out (its loss is a few per cent of
- * the burnout speed for large missiles) and is covered by the parameter
- * spread. The thrust vector of a real missile follows a pitch programme
- * rather than the velocity; that difference is model error, not
- * estimated, and `mwlink eval` shows how well the ellipse covers it.
+ * Drag on the boosting stack is left out of the ballistic basis (its loss
+ * is a few per cent of the burnout speed for large missiles); the boost
+ * basis keeps the filter's drag with the estimate's k, because the
+ * filter's aT is net of it. The thrust vector of a real missile follows
+ * a pitch programme rather than the velocity: that model error is stated
+ * for the ballistic basis (below), and `mwlink eval` shows the coverage.
  *
  * Parameters (standard normal z through a transform to their range):
  *   Isp    = 255 s exp(0.08 z)        (220 - 290 s at +-1.8 sigma: storable
@@ -46,7 +47,17 @@
  * for g(tc) = 0 by Illinois regula falsi between the lowest arc point
  * and the apogee (or the estimate's own time, if earlier). Below 50 m/s
  * the rise is taken as vertical at the thrust acceleration minus g: the
- * time v / (a - g) is added.
+ * time v / (a - g) is added (a - g at least NET_MIN g0); the same time is
+ * added for the remaining speed when a backward boost reaches the ground
+ * first (the real missile rose vertically; the point is kept), and f(mu)
+ * counts it, which makes the search smooth in the parameters.
+ *
+ * Uncertainty (launch_ut): the unscented transform of the state (and of
+ * Isp for the boost basis); for the ballistic basis a tensor Gauss-Hermite
+ * rule over the three parameters at the mean state, added, and two stated
+ * model errors in closed form: the steering law (boost ground range D and
+ * duration scaled by 1 + STEER_SIG z) and the steering plane (a Coriolis
+ * scale w T |D| / 3 across the ground track, 1 sigma).
  *
  * Invariants:
  *  1. Pure functions; no state; outputs untouched on failure.
@@ -691,16 +702,22 @@ static int sample(struct sampler *sp, const double x[TRACK_NX], const double z[N
  * The state part: sigma points of u = (state components idx[0..ns-1],
  * and for the boost basis the parameter Isp), covariance
  * blockdiag(P_state, 1), at +-sqrt(3) times the columns of its Cholesky
- * factor (kappa = 3 - n), weights w0 = 1 - n/3, wi = 1/6. Mean = the
- * weighted mean; covariance about the central point (for a linear map
- * the same, otherwise larger by the squared mean shift: conservative).
+ * factor (kappa = 3 - n), weights 1/6 (the central weight 1 - n/3 does
+ * not enter a covariance about the central point). The estimate is the
+ * central point (the model at the mean state and nominal parameters),
+ * not the weighted mean: the launch time is strongly skewed in aT (35%
+ * less thrust puts the lift-off ~100 s earlier, 35% more ~25 s later,
+ * ICBM first stage) and the mean follows the long tail. The covariance
+ * is taken about the central point (for a linear map the same).
  *
  * The ballistic basis's three model parameters act through the nested
  * burnout search, which is far from linear in them (Monte Carlo showed
  * 84% coverage of a joint 10-dimensional transform's ellipse): they get
- * a tensor Gauss-Hermite rule of their own at the mean state (nodes
- * 0, +-sqrt(3), weights 2/3, 1/6: exact to fifth degree in each), and
- * the two spreads are added (state and model errors independent).
+ * a tensor Gauss-Hermite rule of their own at the mean state (5 nodes
+ * for the lift-off F/W, 3 for the others; exact to degree 9 and 5),
+ * whose covariance about its mean plus the squared shift of that mean
+ * from the central point is added (state and model errors independent),
+ * and then the stated steering terms.
  */
 static int launch_ut(const struct track_gauss *g, mw_time_ns t_ns, int boost, double max_s,
                      struct track_point_pred *out)
@@ -745,8 +762,7 @@ static int launch_ut(const struct track_gauss *g, mw_time_ns t_ns, int boost, do
 	rc = sample_o(&sp, g->x, zc, E0, &T0, &oc);
 	if (rc < 0)
 		goto out;
-	const double w0 = 1.0 - n / 3.0, wi = 1.0 / 6.0;
-	double me[2] = {w0 * E0[0], w0 * E0[1]}, mt = w0 * T0;
+	const double wi = 1.0 / 6.0;
 	double C[4] = {0, 0, 0, 0}, vt = 0.0;
 	for (int k = 1; k <= 2 * n; k++) {
 		double x[TRACK_NX], z[N_PAR_BAL] = {0, 0, 0};
@@ -764,9 +780,6 @@ static int launch_ut(const struct track_gauss *g, mw_time_ns t_ns, int boost, do
 		rc = sample(&sp, x, z, e, &t);
 		if (rc < 0)
 			goto out;
-		me[0] += wi * e[0];
-		me[1] += wi * e[1];
-		mt += wi * t;
 		double d0 = e[0] - E0[0], d1 = e[1] - E0[1], dt = t - T0;
 		C[0] += wi * d0 * d0;
 		C[1] += wi * d0 * d1;
@@ -811,16 +824,20 @@ static int launch_ut(const struct track_gauss *g, mw_time_ns t_ns, int boost, do
 			C[3] += pw[q] * d1 * d1;
 			vt += pw[q] * dt * dt;
 		}
-		me[0] += pm[0] - E0[0];
-		me[1] += pm[1] - E0[1];
-		mt += pmt - T0;
+		/* The rule's mean is not the estimate (the central point is,
+		 * see below): its shift from the centre is spread too. */
+		double s0 = pm[0] - E0[0], s1 = pm[1] - E0[1], st = pmt - T0;
+		C[0] += s0 * s0;
+		C[1] += s0 * s1;
+		C[3] += s1 * s1;
+		vt += st * st;
 		/* Steering: the launch point's offset D from the burnout ground
 		 * point and the boost duration scaled by f = 1 + STEER_SIG z,
 		 * independent of the rest: mean unchanged, covariance plus
 		 * STEER_SIG^2 (D D^T + C), time variance likewise. */
 		double bg[3];
 		geo_ecef_to_enu(&sp.ref, oc.bo_ground, bg);
-		double D0 = me[0] - bg[0], D1 = me[1] - bg[1], Dt = mt - oc.t_bo_s;
+		double D0 = E0[0] - bg[0], D1 = E0[1] - bg[1], Dt = T0 - oc.t_bo_s;
 		const double s2 = STEER_SIG * STEER_SIG;
 		C[0] += s2 * (D0 * D0 + C[0]);
 		C[1] += s2 * (D0 * D1 + C[1]);
@@ -843,14 +860,14 @@ static int launch_ut(const struct track_gauss *g, mw_time_ns t_ns, int boost, do
 	C[2] = C[1];
 	struct track_point_pred r;
 	memset(&r, 0, sizeof(r));
-	double enu_m[3] = {me[0], me[1], 0.0};
+	double enu_m[3] = {E0[0], E0[1], 0.0};
 	geo_enu_to_ecef(&sp.ref, enu_m, r.ecef_m);
 	rc = geo_ecef_to_lla(r.ecef_m, &r.lla);
 	if (rc < 0)
 		goto out;
 	r.lla.h_m = 0.0;
 	geo_lla_to_ecef(&r.lla, r.ecef_m);
-	r.t_ns = t_ns + mw_time_from_s(mt);
+	r.t_ns = t_ns + mw_time_from_s(T0);
 	r.sigma_t_s = sqrt(vt);
 	memcpy(r.cov_en_m2, C, sizeof(C));
 	ellipse(&r);

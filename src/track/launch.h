@@ -23,14 +23,15 @@
  *    the candidate is moved along the arc until that happens at h = 0.
  *
  * Uncertainty: the unscented transform (Julier's kappa = 3 - n, sigma
- * points at +-sqrt(3) sigma) of the joint vector of the state (r, v, and
- * aT for the boost basis) and the model parameters (Isp; lift-off and
- * upper-stage thrust-to-weight for the ballistic basis), each parameter
- * standard normal through a transform to its physical range. The output
- * is the weighted mean launch point (on the WGS84 ellipsoid), its 2x2
- * East-North covariance (about the central point, so it includes the
- * second-order spread), the 95% ellipse (semi-axes, orientation clockwise
- * from north) and the launch time with its sigma.
+ * points at +-sqrt(3) sigma) of the state (r, v, k, and aT with the
+ * parameter Isp for the boost basis); for the ballistic basis a tensor
+ * Gauss-Hermite rule over its three model parameters (Isp, lift-off and
+ * upper-stage thrust-to-weight, each standard normal through a transform
+ * to its physical range) at the mean state, and the stated steering-law
+ * and steering-plane errors (TRACK_LAUNCH_STEER_SIG), all added. The
+ * output is the weighted mean launch point (on the WGS84 ellipsoid), its
+ * 2x2 East-North covariance, the 95% ellipse (semi-axes, orientation
+ * clockwise from north) and the launch time with its sigma.
  */
 #ifndef MW_TRACK_LAUNCH_H
 #define MW_TRACK_LAUNCH_H
