@@ -700,8 +700,8 @@ static int report(struct eval *ev)
 	}
 	/* Launch estimate per bin (track_info_predict; true launch point in
 	 * the 95% ellipse; launch time within +-1.96 predicted sigma). */
-	printf("%6s %5s %10s %9s %9s %9s %11s %11s %10s\n", "t_s", "n_lau", "launch_km",
-	       "dtL_bias", "dtL_rms", "sigL_rms", "lcover95", "tcover95", "axis95_km");
+	printf("%6s %5s %10s %9s %9s %9s %11s %11s %10s\n", "t_s", "n_lau", "launch_km", "dtL_bias",
+	       "dtL_rms", "sigL_rms", "lcover95", "tcover95", "axis95_km");
 	int lau_n = 0, lau_in = 0, lau_tin = 0;
 	for (int b = 0; b < MAX_BINS; b++) {
 		const struct bin *x = &ev->bins[b];
@@ -711,17 +711,19 @@ static int report(struct eval *ev)
 		snprintf(lc, sizeof(lc), "%d/%d", x->n_lcover, x->n_launch);
 		snprintf(tc, sizeof(tc), "%d/%d", x->n_ltcover, x->n_launch);
 		printf("%6.0f %5d %10.2f %9.1f %9.1f %9.1f %11s %11s %10.2f\n", b * ev->step_s,
-		       x->n_launch, sqrt(x->launch2 / x->n_launch) / 1e3, x->launch_dt / x->n_launch,
-		       sqrt(x->launch_dt2 / x->n_launch), sqrt(x->launch_sig2 / x->n_launch), lc, tc,
+		       x->n_launch, sqrt(x->launch2 / x->n_launch) / 1e3,
+		       x->launch_dt / x->n_launch, sqrt(x->launch_dt2 / x->n_launch),
+		       sqrt(x->launch_sig2 / x->n_launch), lc, tc,
 		       sqrt(x->launch_axis2 / x->n_launch) / 1e3);
 		lau_n += x->n_launch;
 		lau_in += x->n_lcover;
 		lau_tin += x->n_ltcover;
 	}
 	if (lau_n)
-		printf("launch: %d estimates, true launch point inside the 95%% ellipse in %d (%.3f), "
-		       "launch time within 1.96 sigma in %d (%.3f)\n",
-		       lau_n, lau_in, (double)lau_in / lau_n, lau_tin, (double)lau_tin / lau_n);
+		printf(
+		    "launch: %d estimates, true launch point inside the 95%% ellipse in %d (%.3f), "
+		    "launch time within 1.96 sigma in %d (%.3f)\n",
+		    lau_n, lau_in, (double)lau_in / lau_n, lau_tin, (double)lau_tin / lau_n);
 	double conf_lat = ev->n_confirmed ? ev->confirm_lat_sum / ev->n_confirmed : NAN;
 	double pred_lat = ev->n_predicted ? ev->pred_lat_sum / ev->n_predicted : NAN;
 	printf("objects %d: confirmed %d (mean %.1f s from first observation), impact predicted "

@@ -261,8 +261,8 @@ static int launch_check(const Mwlink__LaunchPoint *l)
 	if (!l->has_sigma_t_s || !fin(l->sigma_t_s) || l->sigma_t_s < 0)
 		return -MW_EFIELD;
 	/* Optional ellipse (fields 5-7): all three or none. */
-	int ne = l->has_ellipse_semi_major_m + l->has_ellipse_semi_minor_m +
-	         l->has_ellipse_orient_deg;
+	int ne =
+	    l->has_ellipse_semi_major_m + l->has_ellipse_semi_minor_m + l->has_ellipse_orient_deg;
 	if (ne != 0 && ne != 3)
 		return -MW_EFIELD;
 	if (ne == 3) {
