@@ -83,6 +83,9 @@ struct bin {
 	int n_imp_pcrlb;
 	int n_launch;
 	double launch2, launch_dt2;
+	/* launch ellipse coverage, time bias, predicted time sigma, time in +-1.96 sigma */
+	int n_lcover, n_ltcover;
+	double launch_dt, launch_sig2, launch_axis2;
 	double gospa;
 	int n_gospa;
 };
@@ -473,6 +476,11 @@ static int score_time(struct eval *ev, struct sim *s, struct track_tracker *tr,
 			bn->n_launch++;
 			bn->launch2 += miss * miss;
 			bn->launch_dt2 += dtl * dtl;
+			bn->launch_dt += dtl;
+			bn->launch_sig2 += lp.sigma_t_s * lp.sigma_t_s;
+			bn->launch_axis2 += lp.semi_major_m * lp.semi_major_m;
+			bn->n_lcover += track_point_in_ellipse(&lp, lecef, NULL) == 1;
+			bn->n_ltcover += fabs(dtl) <= 1.96 * lp.sigma_t_s;
 		}
 	}
 	rc = 0;
@@ -664,6 +672,17 @@ static int report(struct eval *ev)
 			json_object_set_new(o, "launch_rms_m", json_real(lau));
 			json_object_set_new(o, "launch_time_rms_s",
 			                    json_real(sqrt(x->launch_dt2 / x->n_launch)));
+			json_object_set_new(o, "n_launch", json_integer(x->n_launch));
+			json_object_set_new(o, "launch_time_bias_s",
+			                    json_real(x->launch_dt / x->n_launch));
+			json_object_set_new(o, "launch_sigma_t_rms_s",
+			                    json_real(sqrt(x->launch_sig2 / x->n_launch)));
+			json_object_set_new(o, "launch_semi_major_rms_m",
+			                    json_real(sqrt(x->launch_axis2 / x->n_launch)));
+			json_object_set_new(o, "launch_cover95",
+			                    json_real((double)x->n_lcover / x->n_launch));
+			json_object_set_new(o, "launch_time_cover95",
+			                    json_real((double)x->n_ltcover / x->n_launch));
 		}
 		json_array_append_new(jb, o);
 	}
@@ -679,6 +698,32 @@ static int report(struct eval *ev)
 		gsum += ev->gbins[b].gospa;
 		gn += ev->gbins[b].n_gospa;
 	}
+	/* Launch estimate per bin (track_info_predict; true launch point in
+	 * the 95% ellipse; launch time within +-1.96 predicted sigma). */
+	printf("%6s %5s %10s %9s %9s %9s %11s %11s %10s\n", "t_s", "n_lau", "launch_km", "dtL_bias",
+	       "dtL_rms", "sigL_rms", "lcover95", "tcover95", "axis95_km");
+	int lau_n = 0, lau_in = 0, lau_tin = 0;
+	for (int b = 0; b < MAX_BINS; b++) {
+		const struct bin *x = &ev->bins[b];
+		if (!x->n_launch)
+			continue;
+		char lc[32], tc[32];
+		snprintf(lc, sizeof(lc), "%d/%d", x->n_lcover, x->n_launch);
+		snprintf(tc, sizeof(tc), "%d/%d", x->n_ltcover, x->n_launch);
+		printf("%6.0f %5d %10.2f %9.1f %9.1f %9.1f %11s %11s %10.2f\n", b * ev->step_s,
+		       x->n_launch, sqrt(x->launch2 / x->n_launch) / 1e3,
+		       x->launch_dt / x->n_launch, sqrt(x->launch_dt2 / x->n_launch),
+		       sqrt(x->launch_sig2 / x->n_launch), lc, tc,
+		       sqrt(x->launch_axis2 / x->n_launch) / 1e3);
+		lau_n += x->n_launch;
+		lau_in += x->n_lcover;
+		lau_tin += x->n_ltcover;
+	}
+	if (lau_n)
+		printf(
+		    "launch: %d estimates, true launch point inside the 95%% ellipse in %d (%.3f), "
+		    "launch time within 1.96 sigma in %d (%.3f)\n",
+		    lau_n, lau_in, (double)lau_in / lau_n, lau_tin, (double)lau_tin / lau_n);
 	double conf_lat = ev->n_confirmed ? ev->confirm_lat_sum / ev->n_confirmed : NAN;
 	double pred_lat = ev->n_predicted ? ev->pred_lat_sum / ev->n_predicted : NAN;
 	printf("objects %d: confirmed %d (mean %.1f s from first observation), impact predicted "
@@ -695,6 +740,9 @@ static int report(struct eval *ev)
 	json_object_set_new(root, "step_s", json_real(ev->step_s));
 	json_object_set_new(root, "bins", jb);
 	json_object_set_new(root, "gospa", jg);
+	json_object_set_new(root, "launch",
+	                    json_pack("{s:i,s:i,s:i}", "n", lau_n, "inside_ellipse95", lau_in,
+	                              "time_within_1_96_sigma", lau_tin));
 	json_object_set_new(root, "summary",
 	                    json_pack("{s:i,s:i,s:f,s:i,s:f,s:i,s:i,s:i,s:f,s:i,s:i,s:i,s:i}",
 	                              "objects", ev->n_objects_total, "confirmed", ev->n_confirmed,

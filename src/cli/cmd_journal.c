@@ -19,7 +19,9 @@
  * tracks decodes the TRACK envelopes (national tracks, own and partners')
  * and prints them for a person: origin, track number, REAL or EXERCISE,
  * status and phase, position as lat/lon/height, speed, and the predicted
- * impact point with its time and 95% ellipse when the origin sent one.
+ * impact point with its time and 95% ellipse when the origin sent one,
+ * and the estimated launch point with its time (+-1.96 sigma) and 95%
+ * ellipse (when sent; older senders omit the ellipse).
  * With --last only the newest record of each (origin, track) is shown.
  * The signature is not verified here (the node did that before
  * journaling; `check` verifies the stored bytes' hashes).
@@ -51,7 +53,8 @@ static void usage(FILE *f)
 	           "dump: list the records from POS (default 1) in journal order, one\n"
 	           "tab-separated line each, verifying every row's SHA-256.\n"
 	           "tracks: decode the TRACK envelopes (position, phase, predicted impact\n"
-	           "point, time and 95%% ellipse); --last: only the newest of each track.\n");
+	           "point, time and 95%% ellipse, launch point, time and 95%% ellipse);\n"
+	           "--last: only the newest of each track.\n");
 }
 
 static int dump_line(void *ud, const struct store_rec *r)
@@ -178,6 +181,20 @@ static int track_line(void *ud, const struct store_rec *r)
 			       t->impact->ellipse_semi_major_m / 1000.0,
 			       t->impact->ellipse_semi_minor_m / 1000.0,
 			       t->impact->ellipse_orient_deg);
+	}
+	if (t->launch) {
+		struct geo_lla lp;
+		char lt[48];
+		mw_time_format(t->launch->t_launch_ns, 1, lt, sizeof(lt));
+		if (geo_ecef_to_lla(t->launch->pos_ecef_m, &lp) == 0) {
+			printf("; launch %.3fN %.3fE at %s (+-%.1f s)", geo_deg(lp.lat_rad),
+			       geo_deg(lp.lon_rad), lt, 1.96 * t->launch->sigma_t_s);
+			if (t->launch->has_ellipse_semi_major_m)
+				printf(", 95%% ellipse %.1f x %.1f km at %.0f deg",
+				       t->launch->ellipse_semi_major_m / 1000.0,
+				       t->launch->ellipse_semi_minor_m / 1000.0,
+				       t->launch->ellipse_orient_deg);
+		}
 	}
 	printf("\n");
 	tc->printed++;

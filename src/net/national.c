@@ -43,10 +43,12 @@
  * (a monotone summary for displays, not a probability), n_updates,
  * impact (track_info_predict: point, time, time sigma, 95% ellipse, the
  * East-North covariance) when predictable, launch only for tracks seen in
- * boost (a ballistic back-propagation of a post-burnout state ignores the
- * boost and is biased down-range, docs/tracking.md; not shared) with its
+ * boost (a post-burnout track's launch comes from the generic boost model
+ * alone, whose ellipse is honest but long - hundreds of km for IRBMs and
+ * ICBMs, docs/tracking.md "Launch point and time"; not shared) with its
  * 3x3 ECEF covariance = the East-North covariance rotated into ECEF plus
- * 1 m^2 vertical (the point lies on the ellipsoid by construction).
+ * 1 m^2 vertical (the point lies on the ellipsoid by construction), its
+ * time sigma, and its 95% ellipse and East-North covariance (fields 5-8).
  *
  * Replay after a restart: the daemon sets live_from to the journal's
  * next position at start and replays everything before it silently, so
@@ -242,6 +244,29 @@ static void fill_impact(const struct track_point_pred *p, Mwlink__ImpactPoint *i
 	ip->cov_en = cov_en;
 }
 
+/* The launch estimate's 95% ellipse and East-North covariance
+ * (LaunchPoint fields 5-8, same conventions as the impact's). */
+static void fill_launch_ellipse(const struct track_point_pred *p, Mwlink__LaunchPoint *lp,
+                                double *cov_en)
+{
+	lp->has_ellipse_semi_major_m = lp->has_ellipse_semi_minor_m = lp->has_ellipse_orient_deg =
+	    1;
+	lp->ellipse_semi_major_m = p->semi_major_m;
+	lp->ellipse_semi_minor_m =
+	    p->semi_minor_m < p->semi_major_m ? p->semi_minor_m : p->semi_major_m;
+	double deg = p->orient_rad * 180.0 / M_PI;
+	if (!(deg >= 0.0 && deg < 180.0))
+		deg = fmod(fmod(deg, 180.0) + 180.0, 180.0);
+	if (deg >= 180.0)
+		deg = 0.0;
+	lp->ellipse_orient_deg = deg;
+	cov_en[0] = p->cov_en_m2[0];
+	cov_en[1] = p->cov_en_m2[1];
+	cov_en[2] = p->cov_en_m2[3];
+	lp->n_cov_en = 3;
+	lp->cov_en = cov_en;
+}
+
 /* 3x3 ECEF covariance of a surface point from its East-North covariance. */
 static void launch_cov(const struct track_point_pred *p, double up[6])
 {
@@ -295,7 +320,7 @@ static int encode_track(struct net_national *nat, const struct picture *p, uint3
 
 	Mwlink__ImpactPoint ip = MWLINK__IMPACT_POINT__INIT;
 	Mwlink__LaunchPoint lp = MWLINK__LAUNCH_POINT__INIT;
-	double ipos[3], icov[3], lpos[3], lcov[6];
+	double ipos[3], icov[3], lpos[3], lcov[6], lcov_en[3];
 	struct track_point_pred imp, lau;
 	if (ti) {
 		if (track_info_predict(ti, &imp, NULL) == 0) {
@@ -315,6 +340,7 @@ static int encode_track(struct net_national *nat, const struct picture *p, uint3
 			lp.t_launch_ns = lau.t_ns;
 			lp.has_sigma_t_s = 1;
 			lp.sigma_t_s = lau.sigma_t_s;
+			fill_launch_ellipse(&lau, &lp, lcov_en);
 			t.launch = &lp;
 			if (wire_track_check(&t) != 0)
 				t.launch = NULL;

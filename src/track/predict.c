@@ -21,6 +21,7 @@
 
 #include "core/err.h"
 #include "mat/mat.h"
+#include "track/launch.h"
 #include "track/model.h"
 
 #define NU   7 /* r, v, k: the thrust state does not enter the impact */
@@ -214,7 +215,10 @@ int track_predict_impact(const struct track_gauss *g, mw_time_ns t_ns, double ma
 int track_predict_launch(const struct track_gauss *g, mw_time_ns t_ns, int thrust, double max_s,
                          struct track_point_pred *out)
 {
-	return predict_points(g, t_ns, -1, thrust, max_s, out);
+	/* Through the generic boost model of track/launch.c. */
+	if (thrust)
+		return track_launch_from_boost(g, t_ns, out);
+	return track_launch_from_ballistic(g, t_ns, max_s, out);
 }
 
 int track_point_in_ellipse(const struct track_point_pred *pred, const double p_ecef[3], double *d2)

@@ -13,15 +13,9 @@
  * eigenvalues, orientation of the major axis clockwise from north), and
  * the impact time with its sigma.
  *
- * Launch: the same transform run backwards in time to h = 0. With
- * thrust = 1 the thrusting model of model.h is used with the estimated
- * thrust acceleration held constant backwards (a gravity turn); the
- * back-propagation also stops when the speed falls below 50 m/s (the
- * vertical rise at lift-off). Limits (documented in docs/tracking.md):
- * the real thrust acceleration grows as propellant burns, so holding it
- * constant backwards makes the reconstructed boost too short; a
- * ballistic back-propagation of a post-burnout state ignores the boost
- * altogether and lands down-range of the true launch point.
+ * Launch: see track/launch.h (back-propagation through a generic
+ * boost-phase model, unscented transform over the state and the model
+ * parameters); track_predict_launch() dispatches to it.
  */
 #ifndef MW_TRACK_PREDICT_H
 #define MW_TRACK_PREDICT_H
@@ -52,7 +46,9 @@ struct track_point_pred {
 int track_predict_impact(const struct track_gauss *g, mw_time_ns t_ns, double max_s,
                          struct track_point_pred *out);
 
-/* Predict the launch point and time of g by back-propagation. */
+/* Predict the launch point and time of g: thrust = 1, g is a boost-mode
+ * estimate (track_launch_from_boost); 0, a post-burnout one
+ * (track_launch_from_ballistic, max_s of arc searched). */
 int track_predict_launch(const struct track_gauss *g, mw_time_ns t_ns, int thrust, double max_s,
                          struct track_point_pred *out);
 

@@ -68,6 +68,7 @@
 #include "mat/mat.h"
 #include "track/assign.h"
 #include "track/meas.h"
+#include "track/launch.h"
 #include "track/predict.h"
 #include "track/stats.h"
 
@@ -92,6 +93,9 @@ struct trk {
 	int has_boost_est;
 	mw_time_ns boost_est_t_ns;
 	struct track_gauss boost_est;
+	int has_boost0; /* launch basis: first well-determined boost estimate (launch.h) */
+	mw_time_ns boost0_t_ns;
+	struct track_gauss boost0;
 	int h_count;
 	int h0;          /* ring: entry i is h[(h0 + i) % h_cap] */
 	int h_cap;       /* history_len */
@@ -381,6 +385,9 @@ int track_tracker_get(const struct track_tracker *t, size_t i, struct track_info
 	r.has_boost_est = k->has_boost_est;
 	r.boost_est_t_ns = k->boost_est_t_ns;
 	r.boost_est = k->boost_est;
+	r.has_boost0 = k->has_boost0;
+	r.boost0_t_ns = k->boost0_t_ns;
+	r.boost0 = k->boost0;
 	*out = r;
 	return 0;
 }
@@ -394,9 +401,10 @@ int track_info_predict(const struct track_info *ti, struct track_point_pred *imp
 	if (impact)
 		rc = track_predict_impact(&ti->est, ti->t_ns, PREDICT_MAX_S, impact);
 	if (rc == 0 && launch) {
-		if (ti->has_boost_est)
-			rc = track_predict_launch(&ti->boost_est, ti->boost_est_t_ns, 1,
-			                          PREDICT_MAX_S, launch);
+		if (ti->has_boost0)
+			rc = track_launch_from_boost(&ti->boost0, ti->boost0_t_ns, launch);
+		else if (ti->has_boost_est)
+			rc = track_launch_from_boost(&ti->boost_est, ti->boost_est_t_ns, launch);
 		else
 			rc = track_predict_launch(&ti->est, ti->t_ns, 0, PREDICT_MAX_S, launch);
 	}
@@ -525,6 +533,11 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, const str
 		k->has_boost_est = 1;
 		k->boost_est_t_ns = HAT(k, k->h_count - 1)->t_ns;
 		track_imm_combine(last, &k->boost_est);
+		if (!k->has_boost0 && track_launch_basis_ok(&k->boost_est)) {
+			k->has_boost0 = 1;
+			k->boost0_t_ns = k->boost_est_t_ns;
+			k->boost0 = k->boost_est;
+		}
 	}
 	mark_slot(t, k, t_ns);
 	return 0;
@@ -1067,6 +1080,9 @@ static void handover(struct track_tracker *t, const struct trk *lost)
 		k->has_boost_est = 1;
 		k->boost_est_t_ns = lost->boost_est_t_ns;
 		k->boost_est = lost->boost_est;
+		k->has_boost0 = lost->has_boost0;
+		k->boost0_t_ns = lost->boost0_t_ns;
+		k->boost0 = lost->boost0;
 	}
 	t->ctr.handovers++;
 	mw_logf(t->log, MW_LOG_INFO, "track", "track %u continues boost track %u after burnout",
@@ -1161,6 +1177,9 @@ static void merge_burnout_duplicates(struct track_tracker *t)
 			b->has_boost_est = 1;
 			b->boost_est_t_ns = a->boost_est_t_ns;
 			b->boost_est = a->boost_est;
+			b->has_boost0 = a->has_boost0;
+			b->boost0_t_ns = a->boost0_t_ns;
+			b->boost0 = a->boost0;
 			t->ctr.handovers++;
 			mw_logf(t->log, MW_LOG_INFO, "track",
 			        "track %u continues boost track %u (duplicate after burnout)",

@@ -109,13 +109,21 @@ struct track_info {
 	int has_boost_est;
 	mw_time_ns boost_est_t_ns;
 	struct track_gauss boost_est;
+	/* The first boost estimate that track_launch_basis_ok accepts: the
+	 * launch basis, preferred to boost_est (the last one) because less
+	 * of the boost, and usually no staging, lies between it and the
+	 * lift-off. */
+	int has_boost0;
+	mw_time_ns boost0_t_ns;
+	struct track_gauss boost0;
 };
 
 struct track_point_pred;
 /*
  * Impact prediction (forward, no thrust) and launch prediction (backward
- * through the boost model from boost_est if the track was seen in boost,
- * else ballistic from est) for a track; see predict.h. Either output may
+ * through the boost model from boost0, else boost_est, if the track was
+ * seen in boost, else from est through the generic boost model; see
+ * launch.h) for a track; see predict.h. Either output may
  * be NULL. Returns 0 or the first failure (-ERANGE: not yet predictable).
  */
 int track_info_predict(const struct track_info *ti, struct track_point_pred *impact,

@@ -260,6 +260,21 @@ static int launch_check(const Mwlink__LaunchPoint *l)
 		return -MW_EFIELD;
 	if (!l->has_sigma_t_s || !fin(l->sigma_t_s) || l->sigma_t_s < 0)
 		return -MW_EFIELD;
+	/* Optional ellipse (fields 5-7): all three or none. */
+	int ne =
+	    l->has_ellipse_semi_major_m + l->has_ellipse_semi_minor_m + l->has_ellipse_orient_deg;
+	if (ne != 0 && ne != 3)
+		return -MW_EFIELD;
+	if (ne == 3) {
+		double a = l->ellipse_semi_major_m, b = l->ellipse_semi_minor_m;
+		if (!fin(a) || !fin(b) || b < 0 || a < b || a > WIRE_MAX_ECEF_M)
+			return -MW_EFIELD;
+		double th = l->ellipse_orient_deg;
+		if (!fin(th) || th < 0 || th >= 180)
+			return -MW_EFIELD;
+	}
+	if (l->n_cov_en != 0 && !cov_ok(l->cov_en, l->n_cov_en, 2))
+		return -MW_EFIELD;
 	return 0;
 }
 

@@ -4,7 +4,7 @@
  * ellipse against Monte Carlo (coverage in a binomial acceptance
  * region), and impact prediction after filtering (the true impact lies
  * in the predicted 95% ellipse in a binomially plausible fraction of
- * fixed-seed runs), and launch back-propagation.
+ * fixed-seed runs). Launch estimation: test_track_launch.c.
  */
 #include <errno.h>
 #include <math.h>
@@ -226,45 +226,12 @@ static void filtered_impact_prediction_is_covered(void **state)
 		fail_msg("coverage %d/%d outside [%d, %d]", inside, runs, lo, hi);
 }
 
-static void launch_back_propagation_finds_the_pad_of_a_ballistic_arc(void **state)
-{
-	(void)state;
-	/* A pure ballistic arc launched from the ground (no boost): the
-	 * backward propagation must return to the pad. */
-	struct geo_lla pad = {geo_rad(39), geo_rad(125.5), 0.0};
-	double s[6];
-	geo_lla_to_ecef(&pad, s);
-	double ve[3] = {2000, 1000, 2500};
-	geo_vec_enu_to_ecef(&pad, ve, s + 3);
-	double tr[6];
-	memcpy(tr, s, sizeof(tr));
-	truth_step(tr, 120.0);
-	struct track_gauss g;
-	memset(&g, 0, sizeof(g));
-	memcpy(g.x, tr, sizeof(tr));
-	double sd[NX] = {100, 100, 100, 2, 2, 2, 0.01, 1};
-	for (int i = 0; i < NX; i++)
-		g.P[i * NX + i] = sd[i] * sd[i];
-	g.x[TRACK_IX_K] = 0.0; /* no drag: the arc was flown without */
-	struct track_point_pred lp;
-	assert_int_equal(track_predict_launch(&g, 120 * MW_NS_PER_S, 0, 3600, &lp), 0);
-	double e = sqrt((lp.ecef_m[0] - s[0]) * (lp.ecef_m[0] - s[0]) +
-	                (lp.ecef_m[1] - s[1]) * (lp.ecef_m[1] - s[1]) +
-	                (lp.ecef_m[2] - s[2]) * (lp.ecef_m[2] - s[2]));
-	print_message(
-	    "launch point error %.1f m, time %.3f s (sigma %.3f s), ellipse %.0f x %.0f m\n", e,
-	    lp.t_ns * 1e-9, lp.sigma_t_s, lp.semi_major_m, lp.semi_minor_m);
-	if (e > 50.0 || fabs(lp.t_ns * 1e-9) > 0.05)
-		fail_msg("launch point off by %.1f m, time %.3f s", e, lp.t_ns * 1e-9);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(surface_crossing_matches_independent_integrator),
 	    cmocka_unit_test(unscented_impact_ellipse_covers_monte_carlo_impacts),
 	    cmocka_unit_test(filtered_impact_prediction_is_covered),
-	    cmocka_unit_test(launch_back_propagation_finds_the_pad_of_a_ballistic_arc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

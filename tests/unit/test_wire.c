@@ -542,7 +542,7 @@ struct track_fx {
 	Mwlink__Track t;
 	Mwlink__LaunchPoint lp;
 	Mwlink__ImpactPoint ip;
-	double pos[3], vel[3], cov[21], lpos[3], lcov[6], ipos[3], ien[3];
+	double pos[3], vel[3], cov[21], lpos[3], lcov[6], ipos[3], ien[3], len[3];
 };
 
 static void track_fx_init(struct track_fx *f)
@@ -578,6 +578,16 @@ static void track_fx_init(struct track_fx *f)
 	f->lp.has_t_launch_ns = f->lp.has_sigma_t_s = 1;
 	f->lp.t_launch_ns = T0 - 100 * MW_NS_PER_S;
 	f->lp.sigma_t_s = 2.5;
+	/* Launch ellipse (fields 5-8). */
+	f->lp.has_ellipse_semi_major_m = f->lp.has_ellipse_semi_minor_m = 1;
+	f->lp.has_ellipse_orient_deg = 1;
+	f->lp.ellipse_semi_major_m = 3500;
+	f->lp.ellipse_semi_minor_m = 800;
+	f->lp.ellipse_orient_deg = 100;
+	double len[3] = {1.5e6, 2e5, 3e5};
+	memcpy(f->len, len, sizeof(len));
+	f->lp.n_cov_en = 3;
+	f->lp.cov_en = f->len;
 	f->t.launch = &f->lp;
 	double ipos[3] = {-3.6e6, 3.7e6, 3.7e6}, ien[3] = {4e6, 1e5, 1e6};
 	memcpy(f->ipos, ipos, sizeof(ipos));
@@ -616,6 +626,10 @@ static void track_roundtrip_keeps_covariance_launch_and_impact(void **state)
 	assert_non_null(t->launch);
 	assert_memory_equal(t->launch->cov_upper, f.lcov, sizeof(f.lcov));
 	assert_int_equal(t->launch->t_launch_ns, f.lp.t_launch_ns);
+	assert_true(t->launch->has_ellipse_semi_major_m && t->launch->ellipse_semi_major_m == 3500);
+	assert_true(t->launch->ellipse_orient_deg == 100);
+	assert_int_equal(t->launch->n_cov_en, 3);
+	assert_memory_equal(t->launch->cov_en, f.len, sizeof(f.len));
 	assert_non_null(t->impact);
 	assert_true(t->impact->ellipse_semi_major_m == 4900);
 	assert_true(t->impact->ellipse_orient_deg == 35);
@@ -633,7 +647,7 @@ static void track_roundtrip_keeps_covariance_launch_and_impact(void **state)
 static void track_bad_fields_are_refused(void **state)
 {
 	(void)state;
-	for (int k = 0; k < 12; k++) {
+	for (int k = 0; k < 15; k++) {
 		struct track_fx f;
 		track_fx_init(&f);
 		switch (k) {
@@ -672,6 +686,15 @@ static void track_bad_fields_are_refused(void **state)
 			break;
 		case 11:
 			f.vel[0] = 2e5; /* faster than anything that flies */
+			break;
+		case 12:
+			f.lp.has_ellipse_orient_deg = 0; /* launch ellipse: all three or none */
+			break;
+		case 13:
+			f.lp.ellipse_semi_minor_m = 4000; /* launch minor > major */
+			break;
+		case 14:
+			f.len[1] = 1e7; /* launch |c_en| > sqrt(c_ee c_nn) */
 			break;
 		}
 		int rc = wire_track_check(&f.t);

@@ -1,0 +1,426 @@
+/*
+ * tests/unit/test_track_launch.c - track/launch.c: launch point and time
+ * through the generic boost model, on flights of the simulator's missile
+ * classes (sim/flight.h, solved for a range; the classes' figures are
+ * not read here) and on the tracker's own estimates.
+ *
+ *  - boost basis from true first-stage states (true thrust acceleration
+ *    from the flight's own velocity): the pad within a stated distance;
+ *  - the unscented ellipse and time sigma against Monte Carlo of the same
+ *    estimate and parameter distribution (coverage in a 99% binomial
+ *    acceptance region), for the boost and the ballistic basis;
+ *  - the ballistic basis from true post-burnout states: point and time
+ *    within the bounds the model reaches on short-range flights;
+ *  - end to end: a radar-tracked SRBM (fixed seeds), the tracker's launch
+ *    estimate (first well-determined boost estimate) against the truth:
+ *    RMS error bound and ellipse coverage in a binomial region.
+ */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/err.h"
+#include "geo/geo.h"
+#include "sim/flight.h"
+#include "track/launch.h"
+#include "track/model.h"
+#include "track/predict.h"
+#include "track/stats.h"
+#include "track/tracker.h"
+
+#include "test_track_util.h"
+
+#define NX TRACK_NX
+
+static double dist3(const double a[3], const double b[3])
+{
+	return sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) +
+	            (a[2] - b[2]) * (a[2] - b[2]));
+}
+
+/* Fly class cls from a fixed site over range_km (minimum-energy shape). */
+static void fly(const char *cls, double az_deg, double range_km, double loft, struct sim_flight *f)
+{
+	const struct sim_class *c = sim_class_find(cls);
+	assert_non_null(c);
+	struct geo_lla site = {geo_rad(39.2), geo_rad(125.7), 0.0};
+	struct sim_launch_ctl ctl;
+	struct mw_errbuf err = {{0}};
+	int rc = sim_flight_solve_loft(c, &site, geo_rad(az_deg), range_km * 1e3, loft, 0.002, &ctl,
+	                               NULL, NULL, &err);
+	if (rc != 0)
+		fail_msg("%s %.0f km: solve rc %d: %s", cls, range_km, rc, err.msg);
+	struct sim_flight_opts o;
+	sim_flight_opts_default(&o);
+	assert_int_equal(sim_flight_fly(c, &site, &ctl, &o, true, f), 0);
+}
+
+/* True state at t with the thrust acceleration along v (central
+ * difference of the velocity minus gravity and rotation terms). */
+static void true_state(const struct sim_flight *f, double t, double x[NX])
+{
+	memset(x, 0, NX * sizeof(double));
+	assert_int_equal(sim_flight_state(f, t, x, x + 3), 0);
+	double r1[3], v1[3], r2[3], v2[3], ag[3];
+	assert_int_equal(sim_flight_state(f, t - 0.25, r1, v1), 0);
+	assert_int_equal(sim_flight_state(f, t + 0.25, r2, v2), 0);
+	assert_int_equal(track_model_accel(x, 0, ag), 0);
+	double vn = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]), at = 0.0;
+	for (int j = 0; j < 3; j++)
+		at += ((v2[j] - v1[j]) / 0.5 - ag[j]) * x[3 + j] / vn;
+	x[TRACK_IX_AT] = at;
+}
+
+static void launch_ecef(const struct sim_flight *f, double p[3])
+{
+	struct geo_lla l = f->launch_lla;
+	l.h_m = 0.0;
+	geo_lla_to_ecef(&l, p);
+}
+
+static void boost_basis_from_first_stage_states_finds_the_pad(void **state)
+{
+	(void)state;
+	/* Stated: from a true state a third of the way into the boost (first
+	 * stage for every class), with the true thrust acceleration, the
+	 * single-stage mass-depletion profile backwards lands within 3 km of
+	 * the pad and 12 s of the lift-off (measured: 0.2-0.7 km, 1-5 s
+	 * early). */
+	struct {
+		const char *cls;
+		double az, range_km;
+	} fl[] = {{"SRBM", 100, 300}, {"MRBM", 90, 1000}, {"IRBM", 84, 4600}, {"ICBM", 45, 10000}};
+	for (size_t i = 0; i < sizeof(fl) / sizeof(fl[0]); i++) {
+		struct sim_flight f;
+		fly(fl[i].cls, fl[i].az, fl[i].range_km, 0.0, &f);
+		double t = 0.3 * f.t_burnout_s, x[NX], pad[3];
+		true_state(&f, t, x);
+		launch_ecef(&f, pad);
+		struct track_launch_detail d;
+		assert_int_equal(track_launch_point(x, 1, NULL, 3600, &d), 0);
+		double e = dist3(d.launch_ecef_m, pad), dt = d.t_launch_s + t;
+		print_message(
+		    "%s: basis %.0f s after lift-off (aT %.1f m/s^2): launch point %.2f km "
+		    "off, time %+.1f s\n",
+		    fl[i].cls, t, x[TRACK_IX_AT], e / 1e3, dt);
+		if (e > 3000.0 || fabs(dt) > 12.0)
+			fail_msg("%s: launch point %.0f m off (limit 3000), time %.1f s (limit 12)",
+			         fl[i].cls, e, dt);
+		sim_flight_finish(&f);
+	}
+}
+
+/* Monte Carlo of (state ~ N(g), parameters ~ N(0, I)) through the same
+ * deterministic model; count samples inside the UT ellipse and within
+ * +-1.96 sigma of the UT time. */
+static void mc_against_ut(const struct track_gauss *g, int boost, int n, uint64_t seed,
+                          const struct track_point_pred *ut, int *in, int *tin)
+{
+	/* The tests use diagonal covariances: independent components. */
+	double L[NX];
+	for (int i = 0; i < NX; i++)
+		for (int j = 0; j < NX; j++)
+			assert_true(i == j || g->P[i * NX + j] == 0.0);
+	for (int i = 0; i < NX; i++)
+		L[i] = sqrt(g->P[i * NX + i]);
+	uint64_t rng = seed;
+	*in = *tin = 0;
+	double t0 = ut->t_ns * 1e-9, st = 0.0, st2 = 0.0;
+	for (int k = 0; k < n; k++) {
+		double x[NX], z[TRACK_LAUNCH_NPAR];
+		for (int i = 0; i < NX; i++)
+			x[i] = g->x[i] + L[i] * rng_gauss(&rng);
+		for (int i = 0; i < TRACK_LAUNCH_NPAR; i++)
+			z[i] = rng_gauss(&rng);
+		struct track_launch_detail d;
+		assert_int_equal(track_launch_point(x, boost, z, 3600, &d), 0);
+		if (!boost) {
+			/* The steering-law terms of the ballistic basis, as defined
+			 * in launch.h: offset and duration scaled by 1 + s z,
+			 * a Coriolis-scale displacement across the ground track. */
+			double f = 1.0 + TRACK_LAUNCH_STEER_SIG * rng_gauss(&rng);
+			double lat = rng_gauss(&rng);
+			double D[3], dn = 0.0;
+			for (int i = 0; i < 3; i++) {
+				D[i] = d.launch_ecef_m[i] - d.burnout_ground_ecef_m[i];
+				dn += D[i] * D[i];
+			}
+			dn = sqrt(dn);
+			double up[3], rn = sqrt(d.launch_ecef_m[0] * d.launch_ecef_m[0] +
+			                        d.launch_ecef_m[1] * d.launch_ecef_m[1] +
+			                        d.launch_ecef_m[2] * d.launch_ecef_m[2]);
+			for (int i = 0; i < 3; i++)
+				up[i] = d.launch_ecef_m[i] / rn;
+			double cr[3] = {up[1] * D[2] - up[2] * D[1], up[2] * D[0] - up[0] * D[2],
+			                up[0] * D[1] - up[1] * D[0]};
+			double cn = sqrt(cr[0] * cr[0] + cr[1] * cr[1] + cr[2] * cr[2]);
+			double dur = d.t_burnout_s - d.t_launch_s;
+			double sc = GEO_OMEGA_E_RAD_S * dur * dn / 3.0;
+			for (int i = 0; i < 3; i++)
+				d.launch_ecef_m[i] = d.burnout_ground_ecef_m[i] + f * D[i] +
+				                     (cn > 0 ? lat * sc * cr[i] / cn : 0.0);
+			d.t_launch_s = d.t_burnout_s - f * dur;
+		}
+		int r = track_point_in_ellipse(ut, d.launch_ecef_m, NULL);
+		assert_true(r >= 0);
+		*in += r;
+		*tin += fabs(d.t_launch_s - t0) <= 1.96 * ut->sigma_t_s;
+		st += d.t_launch_s;
+		st2 += d.t_launch_s * d.t_launch_s;
+	}
+	double m = st / n;
+	print_message(
+	    "Monte Carlo launch time %.1f s, sigma %.1f s; unscented %.1f s, sigma %.1f s\n", m,
+	    sqrt(fmax(0.0, st2 / n - m * m)), t0, ut->sigma_t_s);
+}
+
+static void check_binom(const char *what, int k, int n)
+{
+	int lo, hi;
+	assert_int_equal(track_binom_accept(n, 0.95, 0.99, &lo, &hi), 0);
+	print_message("%s: %d of %d inside (99%% binomial region [%d, %d])\n", what, k, n, lo, hi);
+	if (k < lo || k > hi)
+		fail_msg("%s: %d of %d outside [%d, %d]", what, k, n, lo, hi);
+}
+
+static void boost_basis_ellipse_and_time_sigma_match_monte_carlo(void **state)
+{
+	(void)state;
+	struct sim_flight f;
+	fly("MRBM", 90, 1000, 0.0, &f);
+	struct track_gauss g;
+	memset(&g, 0, sizeof(g));
+	true_state(&f, 35.0, g.x);
+	g.x[TRACK_IX_K] = 0.0;
+	double sd[NX] = {150, 150, 150, 15, 15, 15, 0.0, 2.0};
+	for (int i = 0; i < NX; i++)
+		g.P[i * NX + i] = i == TRACK_IX_K ? 1e-6 : sd[i] * sd[i];
+	struct track_point_pred ut;
+	assert_int_equal(track_launch_from_boost(&g, 0, &ut), 0);
+	print_message("boost basis: ellipse %.2f x %.2f km, time sigma %.1f s\n",
+	              ut.semi_major_m / 1e3, ut.semi_minor_m / 1e3, ut.sigma_t_s);
+	int in, tin;
+	const int n = 300;
+	mc_against_ut(&g, 1, n, 42, &ut, &in, &tin);
+	check_binom("boost basis, point", in, n);
+	check_binom("boost basis, time", tin, n);
+	sim_flight_finish(&f);
+}
+
+static void ballistic_basis_ellipse_and_time_sigma_match_monte_carlo(void **state)
+{
+	(void)state;
+	struct sim_flight f;
+	fly("SRBM", 100, 300, 0.0, &f);
+	struct track_gauss g;
+	memset(&g, 0, sizeof(g));
+	true_state(&f, f.t_burnout_s + 40.0, g.x);
+	g.x[TRACK_IX_AT] = 0.0;
+	g.x[TRACK_IX_K] = 0.0;
+	double sd[NX] = {100, 100, 100, 5, 5, 5, 0.0, 0.0};
+	for (int i = 0; i < NX; i++)
+		g.P[i * NX + i] = sd[i] > 0 ? sd[i] * sd[i] : 1e-6;
+	struct track_point_pred ut;
+	assert_int_equal(track_launch_from_ballistic(&g, 0, 3600, &ut), 0);
+	print_message("ballistic basis: ellipse %.2f x %.2f km, time sigma %.1f s\n",
+	              ut.semi_major_m / 1e3, ut.semi_minor_m / 1e3, ut.sigma_t_s);
+	int in, tin;
+	const int n = 100;
+	mc_against_ut(&g, 0, n, 7, &ut, &in, &tin);
+	check_binom("ballistic basis, point", in, n);
+	check_binom("ballistic basis, time", tin, n);
+	sim_flight_finish(&f);
+}
+
+static void ballistic_basis_from_post_burnout_states_of_short_range_flights(void **state)
+{
+	(void)state;
+	/* Stated: SRBM and MRBM, true states 5, 60 and 200 s after burnout
+	 * (nominal model parameters): launch point within 12 km, launch time
+	 * within 30 s (measured 3.9-6.6 km, 0.5-15 s late; the gravity turn
+	 * against the simulator's pitch programme is the model's weak point,
+	 * docs/tracking.md), burnout found within 10 s (measured 1-4 s), and
+	 * the pad inside the 95% ellipse of the (near-exact) state. */
+	struct {
+		const char *cls;
+		double az, range_km;
+	} fl[] = {{"SRBM", 100, 300}, {"SRBM", 150, 450}, {"MRBM", 90, 1000}};
+	double worst = 0.0, worst_t = 0.0;
+	for (size_t i = 0; i < sizeof(fl) / sizeof(fl[0]); i++) {
+		struct sim_flight f;
+		fly(fl[i].cls, fl[i].az, fl[i].range_km, 0.0, &f);
+		double pad[3];
+		launch_ecef(&f, pad);
+		const double after[] = {5.0, 60.0, 200.0};
+		for (int k = 0; k < 3; k++) {
+			double t = f.t_burnout_s + after[k], x[NX];
+			true_state(&f, t, x);
+			x[TRACK_IX_AT] = 0.0;
+			struct track_launch_detail d;
+			assert_int_equal(track_launch_point(x, 0, NULL, 3600, &d), 0);
+			double e = dist3(d.launch_ecef_m, pad), dt = d.t_launch_s + t;
+			print_message(
+			    "%s %.0f km, %3.0f s after burnout: %.1f km off, time %+.1f s "
+			    "(burnout found %+.0f s, true %+.0f s)\n",
+			    fl[i].cls, fl[i].range_km, after[k], e / 1e3, dt, d.t_burnout_s,
+			    -after[k]);
+			worst = fmax(worst, e);
+			worst_t = fmax(worst_t, fabs(dt));
+			/* The model error is inside the stated uncertainty: the
+			 * transform of the true state with the covariance of a
+			 * good radar track (50 m, 1 m/s) puts the pad inside the
+			 * 95% ellipse and the lift-off within 1.96 sigma. (With
+			 * 1 m, 0.01 m/s the SRBM pad lies just outside, at
+			 * d2 6.6: 90 m across track against a 100 m semi-minor
+			 * axis - the across-track model error of a short boost is
+			 * not in the model; docs/tracking.md.) */
+			struct track_gauss g;
+			memset(&g, 0, sizeof(g));
+			memcpy(g.x, x, sizeof(g.x));
+			double sd[NX] = {50, 50, 50, 1, 1, 1, 1e-3, 1e-3};
+			for (int q = 0; q < NX; q++)
+				g.P[q * NX + q] = sd[q] * sd[q];
+			struct track_point_pred lp;
+			assert_int_equal(track_launch_from_ballistic(&g, 0, 3600, &lp), 0);
+			double d2, tl = lp.t_ns * 1e-9 + t;
+			int in = track_point_in_ellipse(&lp, pad, &d2);
+			if (in != 1 || fabs(tl) > 1.96 * lp.sigma_t_s)
+				fail_msg(
+				    "%s %.0f km: pad at d2 %.1f of the ellipse (%.1f x %.1f km), "
+				    "time %+.1f s against sigma %.1f s",
+				    fl[i].cls, fl[i].range_km, d2, lp.semi_major_m / 1e3,
+				    lp.semi_minor_m / 1e3, tl, lp.sigma_t_s);
+			if (fabs(d.t_burnout_s + after[k]) > 10.0)
+				fail_msg("%s: burnout found at %+.1f s, true %+.1f s", fl[i].cls,
+				         d.t_burnout_s, -after[k]);
+		}
+		sim_flight_finish(&f);
+	}
+	if (worst > 12e3 || worst_t > 30.0)
+		fail_msg("worst launch point %.1f km (limit 12), time %.1f s (limit 30)",
+		         worst / 1e3, worst_t);
+}
+
+static void basis_requires_a_well_determined_thrust(void **state)
+{
+	(void)state;
+	struct track_gauss g;
+	memset(&g, 0, sizeof(g));
+	struct geo_lla p = {geo_rad(39), geo_rad(125), 20e3};
+	geo_lla_to_ecef(&p, g.x);
+	double ve[3] = {300, 0, 800};
+	geo_vec_enu_to_ecef(&p, ve, g.x + 3);
+	g.x[TRACK_IX_AT] = 30.0;
+	g.P[TRACK_IX_AT * NX + TRACK_IX_AT] = 5.9 * 5.9; /* 19.7% */
+	assert_true(track_launch_basis_ok(&g));
+	g.P[TRACK_IX_AT * NX + TRACK_IX_AT] = 6.1 * 6.1; /* 20.3% */
+	assert_false(track_launch_basis_ok(&g));
+	g.P[TRACK_IX_AT * NX + TRACK_IX_AT] = 1.0;
+	g.x[TRACK_IX_AT] = 4.0; /* below 5 m/s^2 */
+	assert_false(track_launch_basis_ok(&g));
+	g.x[TRACK_IX_AT] = 30.0;
+	memset(g.x + 3, 0, 3 * sizeof(double)); /* at rest */
+	assert_false(track_launch_basis_ok(&g));
+}
+
+static void tracked_srbm_launch_estimate_is_accurate_and_covered(void **state)
+{
+	(void)state;
+	/* An SRBM seen from lift-off + 15 s by a radar 150 km down-range at
+	 * 1 Hz (10 m, 0.5 mrad, 1 m/s range rate), 20 fixed seeds, the
+	 * tracker's launch estimate after burnout (its boost basis) against
+	 * the pad. Stated: RMS point error < 3 km, RMS time error < 25 s,
+	 * and ellipse coverage in the 99% binomial region of 0.95 or above
+	 * it (a conservative ellipse passes, an optimistic one fails). */
+	struct sim_flight f;
+	fly("SRBM", 100, 300, 0.0, &f);
+	double pad[3];
+	launch_ecef(&f, pad);
+	struct geo_lla rp = {geo_rad(39.0), geo_rad(127.4), 50};
+	double radar[3];
+	geo_lla_to_ecef(&rp, radar);
+	struct track_config tc;
+	track_config_default(&tc);
+	const int runs = 20;
+	int n = 0, in = 0, tin = 0;
+	double e2 = 0.0, t2 = 0.0;
+	for (int run = 0; run < runs; run++) {
+		uint64_t rng = 9000 + 104729ull * (uint64_t)run;
+		struct track_tracker *tr = NULL;
+		assert_int_equal(track_tracker_new(&tc, NULL, &tr), 0);
+		double t_end = f.t_burnout_s + 30.0;
+		for (double t = 15.0; t <= t_end; t += 1.0) {
+			double s[6];
+			assert_int_equal(sim_flight_state(&f, t, s, s + 3), 0);
+			struct mw_obs o;
+			make_radar_obs(radar, s, 10.0, 5e-4, 1.0, &rng, &o);
+			o.t_ns = (mw_time_ns)llround(t * 1e9);
+			o.sensor_id = 1;
+			memcpy(o.nation, "KOR", 4);
+			o.truth_id = 1;
+			assert_int_equal(track_tracker_process(tr, &o), 0);
+		}
+		assert_int_equal(track_tracker_flush(tr), 0);
+		struct track_info ti;
+		int found = 0;
+		for (size_t i = 0; i < track_tracker_count(tr); i++) {
+			assert_int_equal(track_tracker_get(tr, i, &ti), 0);
+			if (ti.state == TRACK_CONFIRMED && ti.has_boost0) {
+				found = 1;
+				break;
+			}
+		}
+		if (!found) {
+			track_tracker_free(tr);
+			continue;
+		}
+		struct track_point_pred lp;
+		assert_int_equal(track_info_predict(&ti, NULL, &lp), 0);
+		double e = dist3(lp.ecef_m, pad), dt = lp.t_ns * 1e-9;
+		e2 += e * e;
+		t2 += dt * dt;
+		in += track_point_in_ellipse(&lp, pad, NULL) == 1;
+		tin += fabs(dt) <= 1.96 * lp.sigma_t_s;
+		n++;
+		if (run == 0)
+			print_message("run 0: basis %.0f s after lift-off, launch %.2f km off "
+			              "(ellipse %.2f x %.2f km), time %+.1f s (sigma %.1f s)\n",
+			              ti.boost0_t_ns * 1e-9, e / 1e3, lp.semi_major_m / 1e3,
+			              lp.semi_minor_m / 1e3, dt, lp.sigma_t_s);
+		track_tracker_free(tr);
+	}
+	if (n < runs - 2)
+		fail_msg("only %d of %d runs gave a boost-basis launch estimate", n, runs);
+	int lo, hi;
+	assert_int_equal(track_binom_accept(n, 0.95, 0.99, &lo, &hi), 0);
+	double rms = sqrt(e2 / n), rmst = sqrt(t2 / n);
+	print_message("%d runs: RMS launch error %.2f km, RMS time error %.1f s; ellipse covers "
+	              "%d, time within 1.96 sigma %d (99%% region of 0.95: [%d, %d])\n",
+	              n, rms / 1e3, rmst, in, tin, lo, hi);
+	if (rms > 3000.0 || rmst > 25.0)
+		fail_msg("RMS launch error %.0f m (limit 3000), time %.1f s (limit 25)", rms, rmst);
+	if (in < lo || tin < lo)
+		fail_msg("coverage point %d, time %d below %d of %d", in, tin, lo, n);
+	sim_flight_finish(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(boost_basis_from_first_stage_states_finds_the_pad),
+	    cmocka_unit_test(boost_basis_ellipse_and_time_sigma_match_monte_carlo),
+	    cmocka_unit_test(ballistic_basis_ellipse_and_time_sigma_match_monte_carlo),
+	    cmocka_unit_test(ballistic_basis_from_post_burnout_states_of_short_range_flights),
+	    cmocka_unit_test(basis_requires_a_well_determined_thrust),
+	    cmocka_unit_test(tracked_srbm_launch_estimate_is_accurate_and_covered),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
