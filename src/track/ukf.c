@@ -165,6 +165,7 @@ int track_ukf_zpredict(const struct track_gauss *g, const struct track_meas *m,
 	memset(p.S, 0, sizeof(p.S));
 	memset(p.Pxz, 0, sizeof(p.Pxz));
 	p.nz = nz;
+	p.lin = 0;
 	/* Mean in residual space about the centre point's prediction. */
 	double acc[TRACK_NZ_MAX] = {0};
 	for (int k = 1; k < NSIG; k++) {
@@ -222,37 +223,65 @@ int track_ukf_update(const struct track_gauss *g, const struct track_zpred *zp,
 	mat_transpose(Kt, zp->Pxz, N, nz);
 	track_chol_solve(zp->Ls, Kt, nz, N);
 	mat_transpose(K, Kt, nz, N);
-	/* H = Pxz^T P^-1 -> H^T = P^-1 Pxz (N x nz) */
-	double Ht[N * TRACK_NZ_MAX], H[TRACK_NZ_MAX * N];
-	memcpy(Ht, zp->Pxz, sizeof(double) * N * (size_t)nz);
-	track_chol_solve(zp->Lp, Ht, N, nz);
-	mat_transpose(H, Ht, N, nz);
-	/* R_eff = S - H Pxz  (H P H^T = Pxz^T P^-1 Pxz = H Pxz) */
-	double HPxz[TRACK_NZ_MAX * TRACK_NZ_MAX], Reff[TRACK_NZ_MAX * TRACK_NZ_MAX];
-	mat_mul(HPxz, H, zp->Pxz, nz, N, nz);
-	mat_sub(Reff, zp->S, HPxz, nz, nz);
-	mat_symmetrise(Reff, nz);
-	/* Guard rounding: R_eff >= R in exact arithmetic. */
-	for (int i = 0; i < nz; i++)
-		if (Reff[i * nz + i] < m->r_var[i])
-			Reff[i * nz + i] = m->r_var[i];
-	/* A = I - K H */
-	double A[N * N], KH[N * N];
-	mat_mul(KH, K, H, N, nz, N);
-	mat_identity(A, N);
-	mat_sub(A, A, KH, N, N);
+	/*
+	 * S' = S + D, D >= 0 diagonal: the rounding guard R_eff >= R of
+	 * the Joseph form. R_eff = S - H P H^T with H P H^T = Pxz^T P^-1
+	 * Pxz = W^T W, W = Lp^-1 Pxz. The linearised prediction
+	 * (zp->lin) has R_eff = R exactly, so D = 0.
+	 */
+	double Se[TRACK_NZ_MAX * TRACK_NZ_MAX];
+	memcpy(Se, zp->S, sizeof(double) * (size_t)(nz * nz));
+	if (!zp->lin) {
+		double W[N * TRACK_NZ_MAX];
+		memcpy(W, zp->Pxz, sizeof(double) * N * (size_t)nz);
+		for (int c = 0; c < nz; c++)
+			for (int i = 0; i < N; i++) {
+				double v = W[i * nz + c];
+				for (int k = 0; k < i; k++)
+					v -= zp->Lp[i * N + k] * W[k * nz + c];
+				W[i * nz + c] = v / zp->Lp[i * N + i];
+			}
+		for (int i = 0; i < nz; i++) {
+			double hph = 0.0;
+			for (int k = 0; k < N; k++)
+				hph += W[k * nz + i] * W[k * nz + i];
+			double reff = zp->S[i * nz + i] - hph;
+			if (reff < m->r_var[i])
+				Se[i * nz + i] += m->r_var[i] - reff;
+		}
+	}
+	/*
+	 * Joseph form with the rank-nz structure: with A = I - K H,
+	 * A P A^T + K R_eff K^T = P - K Pxz^T - Pxz K^T + K S' K^T
+	 * (H P = Pxz^T, H P H^T + R_eff = S'), O(N^2 nz) instead of O(N^3);
+	 * computed on the lower triangle and mirrored (exactly symmetric).
+	 */
+	double KS[N * TRACK_NZ_MAX]; /* K S' */
+	for (int i = 0; i < N; i++)
+		for (int b = 0; b < nz; b++) {
+			double v = 0.0;
+			for (int a = 0; a < nz; a++)
+				v += K[i * nz + a] * Se[a * nz + b];
+			KS[i * nz + b] = v;
+		}
 	struct track_gauss r;
-	double t1[N * N], t2[N * N];
-	mat_abat(t1, A, g->P, N, N);
-	mat_abat(t2, K, Reff, N, nz);
-	mat_add(r.P, t1, t2, N, N);
-	mat_symmetrise(r.P, N);
+	for (int i = 0; i < N; i++)
+		for (int j = 0; j <= i; j++) {
+			double v = 0.0;
+			for (int a = 0; a < nz; a++)
+				v += KS[i * nz + a] * K[j * nz + a] -
+				     K[i * nz + a] * zp->Pxz[j * nz + a] -
+				     zp->Pxz[i * nz + a] * K[j * nz + a];
+			r.P[i * N + j] = r.P[j * N + i] = g->P[i * N + j] + v;
+		}
 	double dx[N];
 	mat_mul_vec(dx, K, nu, N, nz);
 	for (int i = 0; i < N; i++) {
 		r.x[i] = g->x[i] + dx[i];
 		if (!isfinite(r.x[i]))
 			return -EDOM;
+		if (!(r.P[i * N + i] > 0.0))
+			return -MW_ENOTSPD;
 	}
 	*out = r;
 	if (nis)

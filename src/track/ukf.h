@@ -29,6 +29,7 @@ struct track_gauss {
 /* Predicted measurement of a Gaussian state. */
 struct track_zpred {
 	int nz;
+	int lin; /* 1: linearised (Jacobian) prediction, R_eff = R exactly */
 	double zhat[TRACK_NZ_MAX];
 	double S[TRACK_NZ_MAX * TRACK_NZ_MAX];
 	double Pxz[TRACK_NX * TRACK_NZ_MAX];
