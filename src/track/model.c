@@ -167,7 +167,14 @@ static int jac_rows(const double x[TRACK_NX], int thrust, double A[3][TRACK_NX])
 	return 0;
 }
 
-/* dPhi = A Phi with A of jac_rows. */
+/*
+ * The state-transition matrix keeps rows 6 and 7 (k, aT) equal to those
+ * of the identity (dk/dt = daT/dt = 0), so only its top 6 rows (6 x 8,
+ * row-major, TOP entries) are integrated. dPhi = A Phi with A of
+ * jac_rows: rows 0..2 of dPhi are rows 3..5 of Phi, rows 3..5 are A Phi
+ * where Phi's rows 6, 7 are unit rows.
+ */
+#define TOP (6 * TRACK_NX)
 static void phi_deriv(double A[3][TRACK_NX], const double *Phi, double *dPhi)
 {
 	const int n = TRACK_NX;
@@ -177,26 +184,24 @@ static void phi_deriv(double A[3][TRACK_NX], const double *Phi, double *dPhi)
 	for (int i = 0; i < 3; i++)
 		for (int j = 0; j < n; j++) {
 			double s = 0.0;
-			for (int k = 0; k < n; k++)
+			for (int k = 0; k < 6; k++)
 				s += A[i][k] * Phi[k * n + j];
+			if (j >= 6)
+				s += A[i][j];
 			dPhi[(3 + i) * n + j] = s;
 		}
-	for (int i = 6; i < n; i++)
-		for (int j = 0; j < n; j++)
-			dPhi[i * n + j] = 0.0;
 }
 
 int track_model_propagate_stm(const double x[TRACK_NX], double dt_s, int thrust,
                               double out[TRACK_NX], double *Phi)
 {
-	enum { NN = TRACK_NX * TRACK_NX };
-	double y[TRACK_NX], F[NN];
-	double k[4][TRACK_NX], kp[4][NN], t[TRACK_NX], tp[NN], A[3][TRACK_NX];
+	double y[TRACK_NX], F[TOP];
+	double k[4][TRACK_NX], kp[4][TOP], t[TRACK_NX], tp[TOP], A[3][TRACK_NX];
 	if (!isfinite(dt_s))
 		return -EINVAL;
 	memcpy(y, x, sizeof(y));
 	memset(F, 0, sizeof(F));
-	for (int i = 0; i < TRACK_NX; i++)
+	for (int i = 0; i < 6; i++)
 		F[i * TRACK_NX + i] = 1.0;
 	double rem = fabs(dt_s), sgn = dt_s < 0 ? -1.0 : 1.0;
 	while (rem > 0.0) {
@@ -208,7 +213,7 @@ int track_model_propagate_stm(const double x[TRACK_NX], double dt_s, int thrust,
 			double c = st == 0 ? 0.0 : (st == 3 ? 1.0 : 0.5);
 			for (int i = 0; i < TRACK_NX; i++)
 				t[i] = y[i] + (st ? c * hs * k[st - 1][i] : 0.0);
-			for (int i = 0; i < NN; i++)
+			for (int i = 0; i < TOP; i++)
 				tp[i] = F[i] + (st ? c * hs * kp[st - 1][i] : 0.0);
 			int rc = deriv(t, thrust, k[st]);
 			if (rc == 0)
@@ -219,7 +224,7 @@ int track_model_propagate_stm(const double x[TRACK_NX], double dt_s, int thrust,
 		}
 		for (int i = 0; i < TRACK_NX; i++)
 			y[i] += hs / 6.0 * (k[0][i] + 2.0 * k[1][i] + 2.0 * k[2][i] + k[3][i]);
-		for (int i = 0; i < NN; i++)
+		for (int i = 0; i < TOP; i++)
 			F[i] += hs / 6.0 * (kp[0][i] + 2.0 * kp[1][i] + 2.0 * kp[2][i] + kp[3][i]);
 		rem -= h;
 	}
@@ -228,6 +233,8 @@ int track_model_propagate_stm(const double x[TRACK_NX], double dt_s, int thrust,
 			return -EDOM;
 	memcpy(out, y, sizeof(y));
 	memcpy(Phi, F, sizeof(F));
+	memset(Phi + TOP, 0, sizeof(double) * 2 * TRACK_NX);
+	Phi[6 * TRACK_NX + 6] = Phi[7 * TRACK_NX + 7] = 1.0;
 	return 0;
 }
 
