@@ -178,8 +178,97 @@ int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct
 	return 0;
 }
 
+/* The linearised prediction from z = h(x), H and the mean terms corr. */
+static int zpredict_lin(const struct track_gauss *g, const struct track_meas *m,
+                        const double z[TRACK_NZ_MAX], const double H[TRACK_NZ_MAX * N],
+                        const double corr[TRACK_NZ_MAX], struct track_zpred *zp)
+{
+	struct track_zpred p;
+	/* The state's factor: the same SPD check as the sigma points. */
+	int rc = track_chol(p.Lp, g->P, N);
+	if (rc < 0)
+		return rc;
+	const int nz = m->nz;
+	/* H has non-zero columns 0..2 (and 3..5 for the range rate). */
+	const int nc = nz == 4 ? 6 : 3;
+	p.nz = nz;
+	p.lin = 1;
+	for (int i = 0; i < nz; i++)
+		p.zhat[i] = z[i] + corr[i];
+	/* Pxz = P H^T (N x nz) */
+	for (int i = 0; i < N; i++)
+		for (int a = 0; a < nz; a++) {
+			double v = 0.0;
+			for (int k = 0; k < nc; k++)
+				v += g->P[i * N + k] * H[a * N + k];
+			p.Pxz[i * nz + a] = v;
+		}
+	/* S = H Pxz + R, lower triangle mirrored */
+	for (int a = 0; a < nz; a++)
+		for (int b = 0; b <= a; b++) {
+			double v = 0.0;
+			for (int k = 0; k < nc; k++)
+				v += H[a * N + k] * p.Pxz[k * nz + b];
+			p.S[a * nz + b] = p.S[b * nz + a] = v;
+		}
+	for (int i = 0; i < nz; i++)
+		p.S[i * nz + i] += m->r_var[i];
+	rc = track_chol(p.Ls, p.S, nz);
+	if (rc < 0)
+		return rc;
+	p.logdet_S = track_chol_logdet(p.Ls, nz);
+	*zp = p;
+	return 0;
+}
+
+/*
+ * Is h close enough to linear over the state's spread? With the
+ * second-order mean terms included, what the linearised prediction
+ * neglects is led by the second-order covariance term 1/2 tr((Hess_i
+ * P)^2) <= 2 e_i^2, e_i = 1/2 |Hess_i| tr(P_rr); e_i must be below
+ * TRACK_ZLIN_TOL of the component's sigma (the neglected variance is
+ * then below 2 TRACK_ZLIN_TOL^2 of R). The range rate has no mean term,
+ * so its e (plus |P_rv| / range <= sqrt(tr P_rr tr P_vv) / range) must
+ * be below TRACK_ZLIN_TOL^2 of its sigma.
+ */
+static int zlin_ok(const struct track_gauss *g, const struct track_meas *m,
+                   const double hess[TRACK_NZ_MAX])
+{
+	double srr = g->P[0] + g->P[N + 1] + g->P[2 * N + 2];
+	for (int i = 0; i < m->nz; i++) {
+		double e = 0.5 * hess[i] * srr, tol = TRACK_ZLIN_TOL;
+		if (i == 3) {
+			double svv = g->P[3 * N + 3] + g->P[4 * N + 4] + g->P[5 * N + 5];
+			e += sqrt(srr * svv) * hess[0];
+			tol = TRACK_ZLIN_TOL * TRACK_ZLIN_TOL;
+		}
+		if (!(e * e <= tol * tol * m->r_var[i]))
+			return 0;
+	}
+	return 1;
+}
+
 int track_ukf_zpredict(const struct track_gauss *g, const struct track_meas *m,
                        struct track_zpred *zp)
+{
+	double z[TRACK_NZ_MAX], H[TRACK_NZ_MAX * N], hess[TRACK_NZ_MAX], corr[TRACK_NZ_MAX];
+	if (track_meas_h_jac(m, g->x, g->P, z, H, hess, corr) == 0 && zlin_ok(g, m, hess))
+		return zpredict_lin(g, m, z, H, corr, zp);
+	return track_ukf_zpredict_ut(g, m, zp);
+}
+
+int track_ukf_zpredict_lin(const struct track_gauss *g, const struct track_meas *m,
+                           struct track_zpred *zp)
+{
+	double z[TRACK_NZ_MAX], H[TRACK_NZ_MAX * N], hess[TRACK_NZ_MAX], corr[TRACK_NZ_MAX];
+	int rc = track_meas_h_jac(m, g->x, g->P, z, H, hess, corr);
+	if (rc < 0)
+		return rc;
+	return zpredict_lin(g, m, z, H, corr, zp);
+}
+
+int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *m,
+                          struct track_zpred *zp)
 {
 	double X[NSIG][N], Z[NSIG][TRACK_NZ_MAX];
 	struct track_zpred p;
