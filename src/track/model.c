@@ -52,12 +52,36 @@ double track_model_height_m(const double r[3])
 	return track_model_height_fast_m(r);
 }
 
+/*
+ * geo_accel_ecef (mu + J2 gravity, centrifugal and Coriolis terms, the
+ * same formulas) with the powers of 1/r as products of one division and
+ * one square root, and |r| returned for the drag test: the filter
+ * evaluates it at every RK4 stage of every sigma point.
+ */
+static int accel_grav(const double x[TRACK_NX], double a[3], double *rn)
+{
+	const double mu = GEO_GM_M3_S2;
+	const double k = 0.5 * mu * GEO_J2 * GEO_WGS84_A_M * GEO_WGS84_A_M;
+	const double w = GEO_OMEGA_E_RAD_S;
+	double r2 = x[0] * x[0] + x[1] * x[1] + x[2] * x[2];
+	if (!(r2 >= 1.0) || !isfinite(r2) || !isfinite(x[3]) || !isfinite(x[4]) || !isfinite(x[5]))
+		return -EDOM;
+	double r = sqrt(r2), ir2 = 1.0 / r2, ir = r * ir2;
+	double im3 = ir * ir2, im5 = im3 * ir2, im7 = im5 * ir2, z = x[2];
+	double cx = -mu * im3 - 3.0 * k * im5 + 15.0 * k * z * z * im7;
+	a[0] = cx * x[0] + w * w * x[0] + 2.0 * w * x[4];
+	a[1] = cx * x[1] + w * w * x[1] - 2.0 * w * x[3];
+	a[2] = cx * z - 6.0 * k * z * im5;
+	*rn = r;
+	return 0;
+}
+
 int track_model_accel(const double x[TRACK_NX], int thrust, double a[3])
 {
-	int rc = geo_accel_ecef(x, x + 3, a);
+	double rn;
+	int rc = accel_grav(x, a, &rn);
 	if (rc < 0)
 		return rc;
-	double rn = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
 	if (rn - GEO_WGS84_B_M < DRAG_CEILING_M && x[6] != 0.0) {
 		double h = track_model_height_m(x);
 		double rho = h < -4000.0 ? geo_air_density(-4000.0) : geo_air_density(h);
