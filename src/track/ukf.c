@@ -339,19 +339,33 @@ int track_ukf_innovation(const struct track_zpred *zp, const struct track_meas *
 	return 0;
 }
 
-int track_ukf_update(const struct track_gauss *g, const struct track_zpred *zp,
-                     const struct track_meas *m, struct track_gauss *out, double *nis)
+/*
+ * The update for a fixed nz (inlined per nz so that the small loops
+ * unroll): K = Pxz S^-1 row by row through the Cholesky factor of S,
+ * then the Joseph form with the rank-nz structure.
+ */
+static inline __attribute__((always_inline)) int
+update_nz(const struct track_gauss *g, const struct track_zpred *zp, const struct track_meas *m,
+          const double nu[TRACK_NZ_MAX], struct track_gauss *out, const int nz)
 {
-	const int nz = zp->nz;
-	double nu[TRACK_NZ_MAX], d2;
-	int rc = track_ukf_innovation(zp, m, nu, &d2);
-	if (rc < 0)
-		return rc;
-	/* K^T = S^-1 Pxz^T  (nz x N) */
-	double Kt[TRACK_NZ_MAX * N], K[N * TRACK_NZ_MAX];
-	mat_transpose(Kt, zp->Pxz, N, nz);
-	track_chol_solve(zp->Ls, Kt, nz, N);
-	mat_transpose(K, Kt, nz, N);
+	const double *Ls = zp->Ls, *Pxz = zp->Pxz;
+	/* K (N x nz): row i solves S k_i = pxz_i (L y = pxz_i, L^T k_i = y). */
+	double K[N * TRACK_NZ_MAX];
+	for (int i = 0; i < N; i++) {
+		double y[TRACK_NZ_MAX];
+		for (int a = 0; a < nz; a++) {
+			double v = Pxz[i * nz + a];
+			for (int b = 0; b < a; b++)
+				v -= Ls[a * nz + b] * y[b];
+			y[a] = v / Ls[a * nz + a];
+		}
+		for (int a = nz - 1; a >= 0; a--) {
+			double v = y[a];
+			for (int b = a + 1; b < nz; b++)
+				v -= Ls[b * nz + a] * K[i * nz + b];
+			K[i * nz + a] = v / Ls[a * nz + a];
+		}
+	}
 	/*
 	 * S' = S + D, D >= 0 diagonal: the rounding guard R_eff >= R of
 	 * the Joseph form. R_eff = S - H P H^T with H P H^T = Pxz^T P^-1
@@ -359,13 +373,13 @@ int track_ukf_update(const struct track_gauss *g, const struct track_zpred *zp,
 	 * (zp->lin) has R_eff = R exactly, so D = 0.
 	 */
 	double Se[TRACK_NZ_MAX * TRACK_NZ_MAX];
-	memcpy(Se, zp->S, sizeof(double) * (size_t)(nz * nz));
+	for (int a = 0; a < nz * nz; a++)
+		Se[a] = zp->S[a];
 	if (!zp->lin) {
 		double W[N * TRACK_NZ_MAX];
-		memcpy(W, zp->Pxz, sizeof(double) * N * (size_t)nz);
 		for (int c = 0; c < nz; c++)
 			for (int i = 0; i < N; i++) {
-				double v = W[i * nz + c];
+				double v = Pxz[i * nz + c];
 				for (int k = 0; k < i; k++)
 					v -= zp->Lp[i * N + k] * W[k * nz + c];
 				W[i * nz + c] = v / zp->Lp[i * N + i];
@@ -399,20 +413,46 @@ int track_ukf_update(const struct track_gauss *g, const struct track_zpred *zp,
 			double v = 0.0;
 			for (int a = 0; a < nz; a++)
 				v += KS[i * nz + a] * K[j * nz + a] -
-				     K[i * nz + a] * zp->Pxz[j * nz + a] -
-				     zp->Pxz[i * nz + a] * K[j * nz + a];
+				     K[i * nz + a] * Pxz[j * nz + a] -
+				     Pxz[i * nz + a] * K[j * nz + a];
 			r.P[i * N + j] = r.P[j * N + i] = g->P[i * N + j] + v;
 		}
-	double dx[N];
-	mat_mul_vec(dx, K, nu, N, nz);
 	for (int i = 0; i < N; i++) {
-		r.x[i] = g->x[i] + dx[i];
+		double dx = 0.0;
+		for (int a = 0; a < nz; a++)
+			dx += K[i * nz + a] * nu[a];
+		r.x[i] = g->x[i] + dx;
 		if (!isfinite(r.x[i]))
 			return -EDOM;
 		if (!(r.P[i * N + i] > 0.0))
 			return -MW_ENOTSPD;
 	}
 	*out = r;
+	return 0;
+}
+
+int track_ukf_update(const struct track_gauss *g, const struct track_zpred *zp,
+                     const struct track_meas *m, struct track_gauss *out, double *nis)
+{
+	double nu[TRACK_NZ_MAX], d2;
+	int rc = track_ukf_innovation(zp, m, nu, &d2);
+	if (rc < 0)
+		return rc;
+	switch (zp->nz) {
+	case 2:
+		rc = update_nz(g, zp, m, nu, out, 2);
+		break;
+	case 3:
+		rc = update_nz(g, zp, m, nu, out, 3);
+		break;
+	case 4:
+		rc = update_nz(g, zp, m, nu, out, 4);
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (rc < 0)
+		return rc;
 	if (nis)
 		*nis = d2;
 	track_gauss_check(out);
