@@ -267,6 +267,55 @@ int track_ukf_zpredict_lin(const struct track_gauss *g, const struct track_meas 
 	return zpredict_lin(g, m, z, H, corr, zp);
 }
 
+/* track_meas_residual for a fixed nz, with track_wrap_pi's in-range
+ * test inline (same values). */
+static inline __attribute__((always_inline)) void
+resid_nz(const struct track_meas *m, const double *a, const double *b, double *d, const int nz)
+{
+	for (int i = 0; i < nz; i++) {
+		double r = a[i] - b[i];
+		if (m->is_angle[i] && !(r > -GEO_PI && r <= GEO_PI))
+			r = track_wrap_pi(r);
+		d[i] = r;
+	}
+}
+
+/*
+ * The sigma-point moments for a fixed nz (inlined per nz so the small
+ * loops unroll; the same operations in the same order as a generic
+ * loop): the mean in residual space about the centre point's
+ * prediction, then S (without R) and Pxz.
+ */
+static inline __attribute__((always_inline)) void
+ut_moments(const struct track_gauss *g, const struct track_meas *m, double X[NSIG][N],
+           double Z[NSIG][TRACK_NZ_MAX], struct track_zpred *p, const int nz)
+{
+	double acc[TRACK_NZ_MAX] = {0};
+	for (int k = 1; k < NSIG; k++) {
+		double d[TRACK_NZ_MAX];
+		resid_nz(m, Z[k], Z[0], d, nz);
+		for (int i = 0; i < nz; i++)
+			acc[i] += WI * d[i];
+	}
+	for (int i = 0; i < nz; i++)
+		p->zhat[i] = Z[0][i] + acc[i];
+	for (int k = 0; k < NSIG; k++) {
+		double dz[TRACK_NZ_MAX];
+		resid_nz(m, Z[k], p->zhat, dz, nz);
+		double w = wc(k);
+		for (int i = 0; i < nz; i++)
+			for (int j = 0; j < nz; j++)
+				p->S[i * nz + j] += w * dz[i] * dz[j];
+		if (k == 0)
+			continue; /* X[0] - x = 0 */
+		for (int i = 0; i < N; i++) {
+			double dx = X[k][i] - g->x[i];
+			for (int j = 0; j < nz; j++)
+				p->Pxz[i * nz + j] += w * dx * dz[j];
+		}
+	}
+}
+
 int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *m,
                           struct track_zpred *zp)
 {
@@ -295,30 +344,16 @@ int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *
 	memset(p.Pxz, 0, sizeof(p.Pxz));
 	p.nz = nz;
 	p.lin = 0;
-	/* Mean in residual space about the centre point's prediction. */
-	double acc[TRACK_NZ_MAX] = {0};
-	for (int k = 1; k < NSIG; k++) {
-		double d[TRACK_NZ_MAX];
-		track_meas_residual(m, Z[k], Z[0], d);
-		for (int i = 0; i < nz; i++)
-			acc[i] += wm(k) * d[i];
-	}
-	for (int i = 0; i < nz; i++)
-		p.zhat[i] = Z[0][i] + acc[i];
-	for (int k = 0; k < NSIG; k++) {
-		double dz[TRACK_NZ_MAX];
-		track_meas_residual(m, Z[k], p.zhat, dz);
-		double w = wc(k);
-		for (int i = 0; i < nz; i++)
-			for (int j = 0; j < nz; j++)
-				p.S[i * nz + j] += w * dz[i] * dz[j];
-		if (k == 0)
-			continue; /* X[0] - x = 0 */
-		for (int i = 0; i < N; i++) {
-			double dx = X[k][i] - g->x[i];
-			for (int j = 0; j < nz; j++)
-				p.Pxz[i * nz + j] += w * dx * dz[j];
-		}
+	switch (nz) {
+	case 2:
+		ut_moments(g, m, X, Z, &p, 2);
+		break;
+	case 3:
+		ut_moments(g, m, X, Z, &p, 3);
+		break;
+	default:
+		ut_moments(g, m, X, Z, &p, 4);
+		break;
 	}
 	for (int i = 0; i < nz; i++)
 		p.S[i * nz + i] += m->r_var[i];
