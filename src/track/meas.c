@@ -48,7 +48,20 @@ static bool in_range(double v, double lo, double hi)
 	return isfinite(v) && v >= lo && v <= hi;
 }
 
+static int prepare(const struct mw_obs *obs, const struct track_meas *prev, struct track_meas *m);
+
 int track_meas_prepare(const struct mw_obs *obs, struct track_meas *m)
+{
+	return prepare(obs, NULL, m);
+}
+
+int track_meas_prepare_near(const struct mw_obs *obs, const struct track_meas *prev,
+                            struct track_meas *m)
+{
+	return prepare(obs, prev, m);
+}
+
+static int prepare(const struct mw_obs *obs, const struct track_meas *prev, struct track_meas *m)
 {
 	struct track_meas t;
 	memset(&t, 0, sizeof(t));
@@ -87,10 +100,17 @@ int track_meas_prepare(const struct mw_obs *obs, struct track_meas *m)
 			t.z[3] = obs->range_rate_m_s;
 			t.r_var[3] = obs->sigma_range_rate_m_s * obs->sigma_range_rate_m_s;
 		}
-		struct geo_lla lla;
-		if (geo_ecef_to_lla(t.sensor_ecef_m, &lla) < 0)
-			return -EINVAL;
-		geo_enu_rotation(lla.lat_rad, lla.lon_rad, t.rot);
+		if (prev && prev->kind == MW_OBS_RADAR &&
+		    memcmp(prev->sensor_ecef_m, t.sensor_ecef_m, sizeof(t.sensor_ecef_m)) == 0) {
+			/* Same radar: the same ENU rotation (geo_ecef_to_lla is
+			 * iterative; a scan is one sensor). */
+			memcpy(t.rot, prev->rot, sizeof(t.rot));
+		} else {
+			struct geo_lla lla;
+			if (geo_ecef_to_lla(t.sensor_ecef_m, &lla) < 0)
+				return -EINVAL;
+			geo_enu_rotation(lla.lat_rad, lla.lon_rad, t.rot);
+		}
 	} else if (obs->kind == MW_OBS_LOS) {
 		if (!in_range(obs->los_x_rad, -GEO_PI / 2, GEO_PI / 2) ||
 		    !in_range(obs->los_y_rad, -GEO_PI / 2, GEO_PI / 2) ||

@@ -40,6 +40,12 @@ struct track_meas {
  */
 int track_meas_prepare(const struct mw_obs *obs, struct track_meas *m);
 
+/* The same, reusing the ENU rotation of prev (a measurement prepared by
+ * these functions, or NULL) when both are radar at the same sensor
+ * position: identical result without the iterative geodetic conversion. */
+int track_meas_prepare_near(const struct mw_obs *obs, const struct track_meas *prev,
+                            struct track_meas *m);
+
 /* z = h(x). -EDOM where the model is undefined (zero range, LOS behind). */
 int track_meas_h(const struct track_meas *m, const double x[TRACK_NX], double z[TRACK_NZ_MAX]);
 
