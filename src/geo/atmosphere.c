@@ -113,8 +113,46 @@ double geo_geometric_m(double h_m)
 	return ATMO_R0_M * h_m / (ATMO_R0_M - h_m);
 }
 
-/* Molecular-scale temperature and pressure at geopotential height H. */
+/*
+ * The base molecular-scale temperature and pressure of each layer, as
+ * the chain of lower_tm_p_chain below computes them from P0 (hexadecimal
+ * literals: the exact doubles of that chain with this libm). With them a
+ * height needs one pow() (or exp()) instead of one per layer crossed
+ * (the filter evaluates the density at every RK4 stage of every sigma
+ * point). geo_atmosphere_tables_ok() recomputes the chain and the unit
+ * test checks the two agree (to 1e-14 relative; bit for bit here).
+ */
+static const struct {
+	double tm_k, p_pa;
+} layer_base[] = {
+    {0x1.2026666666666p+8, 0x1.8bcdp+16},          /* 288.15 K, 101325 Pa */
+    {0x1.b14ccccccccccp+7, 0x1.61a04182426c1p+14}, /* 216.65 K, 22632.063973462911 Pa */
+    {0x1.b14ccccccccccp+7, 0x1.562e37fdb22fcp+12}, /* 216.65 K, 5474.8886696777736 Pa */
+    {0x1.c94ccccccccccp+7, 0x1.b202644316519p+9},  /* 228.65 K, 868.01868475522781 Pa */
+    {0x1.0ea6666666666p+8, 0x1.bba00e903b0bfp+6},  /* 270.65 K, 110.9063055549659 Pa */
+    {0x1.0ea6666666666p+8, 0x1.0bc167f46f6bep+6},  /* 270.65 K, 66.938873118687269 Pa */
+    {0x1.ad4ccccccccccp+7, 0x1.fa6bfc0dd4a36p+1},  /* 214.65 K, 3.9564204280407251 Pa */
+};
+
+/* Molecular-scale temperature and pressure at geopotential height H
+ * from the tabulated layer bases (same arithmetic as the chain's last
+ * step). */
 static void lower_tm_p(double H, double *tm_k, double *p_pa)
+{
+	const double gmr = ATMO_G0 * ATMO_M0 / ATMO_RSTAR; /* K/m' */
+	size_t i = 0;
+	while (i + 1 < N_LAYERS && !(H < layers[i + 1].h_m))
+		i++;
+	double L = layers[i].lapse_k_m, tb = layer_base[i].tm_k, pb = layer_base[i].p_pa;
+	double dh = H - layers[i].h_m;
+	double t = tb + L * dh;
+	*tm_k = t;
+	*p_pa = (L != 0.0) ? pb * pow(tb / t, gmr / L) : pb * exp(-gmr * dh / tb);
+}
+
+/* The same by the chain from P0 through every layer below H (the
+ * definition; the reference for the table). */
+static void lower_tm_p_chain(double H, double *tm_k, double *p_pa)
 {
 	const double gmr = ATMO_G0 * ATMO_M0 / ATMO_RSTAR; /* K/m' */
 	double tb = ATMO_TM0_K, pb = ATMO_P0_PA;
@@ -276,4 +314,26 @@ double geo_air_density(double h_m)
 		}
 	}
 	return exp(pchip(z, lr, N_UPPER + 1, h_m));
+}
+
+int geo_atmosphere_tables_ok(double *max_rel)
+{
+	double worst = 0.0;
+	for (size_t i = 0; i < N_LAYERS; i++) {
+		double tm, p;
+		/* Just above the base: the chain has crossed layers 0..i-1. */
+		lower_tm_p_chain(layers[i].h_m, &tm, &p);
+		double e1 = fabs(tm - layer_base[i].tm_k) / layer_base[i].tm_k;
+		double e2 = fabs(p - layer_base[i].p_pa) / layer_base[i].p_pa;
+		worst = fmax(worst, fmax(e1, e2));
+	}
+	for (double H = -5000.0; H <= 84852.0; H += 7.3) {
+		double t1, p1, t2, p2;
+		lower_tm_p(H, &t1, &p1);
+		lower_tm_p_chain(H, &t2, &p2);
+		worst = fmax(worst, fmax(fabs(t1 - t2) / t2, fabs(p1 - p2) / p2));
+	}
+	if (max_rel)
+		*max_rel = worst;
+	return worst <= 1e-14 ? 0 : -EDOM;
 }

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -489,6 +490,19 @@ static void atmosphere_upper_fit_error_against_table(void **state)
 	}
 }
 
+/* The lower atmosphere's tabulated layer bases (one pow() per height)
+ * against the hydrostatic chain from P0 that defines them. */
+static void atmosphere_layer_table_matches_its_definition(void **state)
+{
+	(void)state;
+	double worst = -1.0;
+	int rc = geo_atmosphere_tables_ok(&worst);
+	if (getenv("GEO_TEST_VERBOSE"))
+		print_message("layer table vs chain: largest relative difference %.3g\n", worst);
+	if (rc != 0)
+		fail_msg("layer table differs from the chain by %.3g relative (> 1e-14)", worst);
+}
+
 /* geo_air_density computes only what the density needs (4 logs above
  * 86 km instead of 50): it must give geo_atmosphere's density bit for
  * bit, at every node, either side of every node and on a fine grid. */
@@ -731,6 +745,7 @@ int main(void)
 	    cmocka_unit_test(geodesic_edge_cases),
 	    cmocka_unit_test(visibility_masks_by_the_earth),
 	    cmocka_unit_test(air_density_equals_the_full_atmosphere_exactly),
+	    cmocka_unit_test(atmosphere_layer_table_matches_its_definition),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
