@@ -103,6 +103,41 @@ static const struct {
 };
 #define N_UPPER (sizeof(upper) / sizeof(upper[0]))
 
+/*
+ * log(density) at the fit's nodes (86 km hydrostatic, then Table I), the
+ * exact doubles geo_atmosphere computes from the lower layers and
+ * upper[] with this libm (hexadecimal literals); geo_air_density reads
+ * them instead of taking 4 logs per height. geo_atmosphere_tables_ok()
+ * recomputes them (unit-tested).
+ */
+static const double upper_log_rho[N_UPPER + 1] = {
+    -0x1.7c05462993bafp+3, /* log(rho(86 km)) */
+    -0x1.92c908b399342p+3, /* log(3.416e-06) */
+    -0x1.af7d583c5cd62p+3, /* log(1.393e-06) */
+    -0x1.cca0afaf02786p+3, /* log(5.604e-07) */
+    -0x1.e8c7af5d00631p+3, /* log(2.325e-07) */
+    -0x1.025d1a9c5856bp+4, /* log(9.708e-08) */
+    -0x1.0f6f1cddc5677p+4, /* log(4.289e-08) */
+    -0x1.19f4d496aadb8p+4, /* log(2.222e-08) */
+    -0x1.2a0002aa19f9fp+4, /* log(8.152e-09) */
+    -0x1.36150da685382p+4, /* log(3.831e-09) */
+    -0x1.3fe29a3c46d2fp+4, /* log(2.076e-09) */
+    -0x1.483896b84ff18p+4, /* log(1.233e-09) */
+    -0x1.560db56444593p+4, /* log(5.194e-10) */
+    -0x1.617e21098e69ap+4, /* log(2.541e-10) */
+    -0x1.7864b176f6123p+4, /* log(6.073e-11) */
+    -0x1.8ad9e468b1be4p+4, /* log(1.916e-11) */
+    -0x1.9aee07dc0c20bp+4, /* log(7.014e-12) */
+    -0x1.a99af483cab31p+4, /* log(2.803e-12) */
+    -0x1.b764daa558d83p+4, /* log(1.184e-12) */
+    -0x1.c48358d01b1e7p+4, /* log(5.215e-13) */
+    -0x1.dce22705434dep+4, /* log(1.137e-13) */
+    -0x1.f1d50c5c19b4p+4,  /* log(3.07e-14) */
+    -0x1.00de928fc6befp+5, /* log(1.136e-14) */
+    -0x1.064dd9859c879p+5, /* log(5.759e-15) */
+    -0x1.0a265e87dfdc2p+5, /* log(3.561e-15) */
+};
+
 double geo_geopotential_m(double z_m)
 {
 	return ATMO_R0_M * z_m / (ATMO_R0_M + z_m);
@@ -275,14 +310,13 @@ int geo_atmosphere(double h_m, struct geo_atmo *out)
 }
 
 /*
- * Density only, with exactly the arithmetic of geo_atmosphere (so the
- * same double): above 86 km only the four log-densities the cubic reads
- * at h (nodes k-1 .. k+2 of the interval k holding h) are computed, and
- * the 86 km hydrostatic node only when it is one of them, instead of 50
- * logs for density and pressure plus the temperature and the speed of
- * sound. The filter evaluates it at every RK4 stage of every sigma
- * point below the drag ceiling. The unit test checks it against
- * geo_atmosphere bit for bit.
+ * Density only, with the values of geo_atmosphere (the same doubles):
+ * above 86 km the cubic reads the tabulated log-densities
+ * (upper_log_rho) instead of taking 50 logs for density and pressure,
+ * and skips the temperature and the speed of sound; below, one pow()
+ * from the tabulated layer bases. The filter evaluates it at every RK4
+ * stage of every sigma point below the drag ceiling. The unit test
+ * checks it against geo_atmosphere bit for bit.
  */
 double geo_air_density(double h_m)
 {
@@ -293,27 +327,11 @@ double geo_air_density(double h_m)
 		lower_tm_p(geo_geopotential_m(h_m), &tm, &p);
 		return p * ATMO_M0 / (ATMO_RSTAR * tm);
 	}
-	double z[N_UPPER + 1], lr[N_UPPER + 1];
+	double z[N_UPPER + 1];
 	z[0] = ATMO_Z86_M;
 	for (size_t i = 0; i < N_UPPER; i++)
 		z[i + 1] = upper[i].z_km * 1000.0;
-	/* The interval pchip() will pick (same search). */
-	size_t k = 0;
-	while (k + 2 < N_UPPER + 1 && h_m > z[k + 1])
-		k++;
-	size_t lo = k > 0 ? k - 1 : 0, hi = k + 2 < N_UPPER + 1 ? k + 2 : N_UPPER;
-	for (size_t i = 0; i < N_UPPER + 1; i++)
-		lr[i] = NAN; /* never read */
-	for (size_t i = lo; i <= hi; i++) {
-		if (i == 0) {
-			double tm86, p86;
-			lower_tm_p(geo_geopotential_m(ATMO_Z86_M), &tm86, &p86);
-			lr[0] = log(p86 * ATMO_M0 / (ATMO_RSTAR * tm86));
-		} else {
-			lr[i] = log(upper[i - 1].rho_kg_m3);
-		}
-	}
-	return exp(pchip(z, lr, N_UPPER + 1, h_m));
+	return exp(pchip(z, upper_log_rho, N_UPPER + 1, h_m));
 }
 
 int geo_atmosphere_tables_ok(double *max_rel)
@@ -332,6 +350,16 @@ int geo_atmosphere_tables_ok(double *max_rel)
 		lower_tm_p(H, &t1, &p1);
 		lower_tm_p_chain(H, &t2, &p2);
 		worst = fmax(worst, fmax(fabs(t1 - t2) / t2, fabs(p1 - p2) / p2));
+	}
+	{
+		double tm86, p86;
+		lower_tm_p_chain(geo_geopotential_m(ATMO_Z86_M), &tm86, &p86);
+		double l0 = log(p86 * ATMO_M0 / (ATMO_RSTAR * tm86));
+		worst = fmax(worst, fabs(l0 - upper_log_rho[0]) / fabs(l0));
+		for (size_t i = 0; i < N_UPPER; i++) {
+			double l = log(upper[i].rho_kg_m3);
+			worst = fmax(worst, fabs(l - upper_log_rho[i + 1]) / fabs(l));
+		}
 	}
 	if (max_rel)
 		*max_rel = worst;

@@ -490,17 +490,19 @@ static void atmosphere_upper_fit_error_against_table(void **state)
 	}
 }
 
-/* The lower atmosphere's tabulated layer bases (one pow() per height)
- * against the hydrostatic chain from P0 that defines them. */
-static void atmosphere_layer_table_matches_its_definition(void **state)
+/* The atmosphere's tables (layer bases: one pow() per height below 86 km;
+ * log-densities of the fit's nodes above) against their definitions. */
+static void atmosphere_tables_match_their_definitions(void **state)
 {
 	(void)state;
 	double worst = -1.0;
 	int rc = geo_atmosphere_tables_ok(&worst);
 	if (getenv("GEO_TEST_VERBOSE"))
-		print_message("layer table vs chain: largest relative difference %.3g\n", worst);
+		print_message("tables vs definitions: largest relative difference %.3g\n", worst);
 	if (rc != 0)
-		fail_msg("layer table differs from the chain by %.3g relative (> 1e-14)", worst);
+		fail_msg(
+		    "atmosphere tables differ from their definitions by %.3g relative (> 1e-14)",
+		    worst);
 }
 
 /* geo_air_density computes only what the density needs (4 logs above
@@ -745,7 +747,7 @@ int main(void)
 	    cmocka_unit_test(geodesic_edge_cases),
 	    cmocka_unit_test(visibility_masks_by_the_earth),
 	    cmocka_unit_test(air_density_equals_the_full_atmosphere_exactly),
-	    cmocka_unit_test(atmosphere_layer_table_matches_its_definition),
+	    cmocka_unit_test(atmosphere_tables_match_their_definitions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
