@@ -149,6 +149,16 @@ int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct
 	if (rc < 0)
 		return rc;
 	for (int k = 0; k < NSIG; k++) {
+		/* Without thrust aT is inert (daT/dt = 0, and it enters no
+		 * other derivative). The sigma points of L's last column differ
+		 * from the centre only in aT (L is lower triangular): the
+		 * centre's propagated state with their own aT, exactly. */
+		if (!mo->thrust && (k == N || k == 2 * N)) {
+			double at = X[k][TRACK_IX_AT];
+			memcpy(X[k], X[0], sizeof(X[0]));
+			X[k][TRACK_IX_AT] = at;
+			continue;
+		}
 		rc = track_model_propagate(X[k], dt_s, mo->thrust, X[k]);
 		if (rc < 0)
 			return rc;
