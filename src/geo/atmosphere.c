@@ -41,6 +41,13 @@
  *    changing molecular weight only approximately (the 1976 report does
  *    not define it above 86 km).
  *  - Above 1000 km density and pressure are 0.
+ *  - Speed (the tracker evaluates the density at every RK4 stage of every
+ *    sigma point): the layer base temperatures and pressures below 86 km
+ *    and the log-densities of the fit's nodes are tables holding the
+ *    exact doubles of their definitions (geo_atmosphere_tables_ok()
+ *    recomputes them; unit-tested), and geo_air_density computes only
+ *    the density. The results are the same doubles as computing
+ *    everything on every call.
  *
  * Invariants:
  *  1. geo_atmosphere fails (-EDOM, out untouched) only for h < -5 km or a

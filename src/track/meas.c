@@ -10,6 +10,12 @@
  * angular components, so an azimuth of 359.9 deg against a prediction of
  * 0.1 deg gives a residual of -0.2 deg, not 359.8.
  *
+ * track_meas_h_jac() adds the analytic Jacobian, bounds on the position
+ * Hessians and the second-order mean terms 1/2 tr(Hess_i P_rr) for the
+ * filter's linearised measurement prediction (ukf.h).
+ * track_meas_prepare_near() reuses the ENU rotation of the previous
+ * measurement of the same radar (a scan is one sensor).
+ *
  * Invariants:
  *  1. A prepared measurement has nz in {2, 3, 4}, finite z, positive
  *     finite variances.

@@ -3,6 +3,12 @@
  * rotation terms, drag with an estimated inverse ballistic coefficient,
  * RK4 propagation, process noise. See model.h for the equations.
  *
+ * The acceleration runs at every RK4 stage of every sigma point, so it
+ * is written for cost: gravity with one division and one square root,
+ * the geodetic height for drag by one Bowring step (no iteration; within
+ * nanometres of geo_ecef_to_lla, unit-tested) and the density from
+ * geo_air_density (tabulated, exact).
+ *
  * Invariants:
  *  1. Pure functions of their arguments; no state.
  *  2. A propagation either returns 0 with a finite result or a negative

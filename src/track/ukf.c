@@ -2,13 +2,20 @@
  * track/ukf.c - unscented Kalman filter prediction and update (see
  * ukf.h for the sigma-point set and the Joseph-form update).
  *
+ * Cost (docs/tracking.md "Speed"): the covariance prediction and the
+ * measurement prediction are linearised where the model is linear to
+ * well below the noise (tested against the sigma points); the sigma-point
+ * paths skip the points whose result equals the centre's exactly (L is
+ * lower triangular); the update uses the rank-nz form of the Joseph
+ * update, with its small loops specialised per measurement size.
+ *
  * Invariants:
  *  1. Every output covariance is symmetrised and passes Cholesky; if it
  *     does not, the step fails with -MW_ENOTSPD and the output is
  *     untouched (never a silently broken track). Debug builds also
  *     assert it (track_gauss_check) after every step.
  *  2. Measurement residuals are formed only through track_meas_residual
- *     (angles wrapped).
+ *     or its inline copy resid_nz (angles wrapped).
  */
 #include "track/ukf.h"
 

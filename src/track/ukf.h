@@ -53,7 +53,8 @@ struct track_zpred {
  * long gaps, thrust along an uncertain direction) the sigma
  * points are propagated (track_ukf_predict_ut).
  * The unit tests bound the difference between the two where the first
- * is used. The measurement update is always the unscented one.
+ * is used. The measurement prediction is linearised where h is nearly
+ * linear (track_ukf_zpredict below).
  */
 #define TRACK_LIN_MIN_H_M     120e3
 #define TRACK_LIN_MAX_DT_S    10.0
