@@ -366,13 +366,19 @@ static int run(int n_obj, int brute_max, struct result *res)
 int main(int argc, char **argv)
 {
 	int sizes[] = {10, 30, 100, 300, 1000, 3000, 5000};
-	int n_sizes = 7, quick = 0, growth = 1;
+	int n_sizes = 7, quick = 0, growth = 1, scenario = 1, only = 0, brute_max = 100;
 	const char *scen = "examples/scenarios/mixed-exercise.json";
 	for (int a = 1; a < argc; a++) {
 		if (strcmp(argv[a], "--quick") == 0)
 			quick = 1;
 		else if (strcmp(argv[a], "--scenario-only") == 0)
 			growth = 0;
+		else if (strcmp(argv[a], "--growth-only") == 0)
+			scenario = 0;
+		else if (strcmp(argv[a], "--no-brute") == 0)
+			brute_max = 0; /* profiling: skip the quadratic baseline */
+		else if (strcmp(argv[a], "--objects") == 0 && a + 1 < argc)
+			only = atoi(argv[++a]); /* one size of the growth curve (profiling) */
 		else
 			scen = argv[a];
 	}
@@ -382,10 +388,16 @@ int main(int argc, char **argv)
 	int bad = 0;
 	printf("bench-track: tracker measurement updates per second on one core (an update = "
 	       "pre-gate + IMM prediction + gate + clustered JV + IMM update + management)\n\n");
-	int rc = run_scenario(scen, !quick);
-	if (rc < 0)
-		return 1;
-	bad |= rc;
+	if (only > 0) {
+		sizes[0] = only;
+		n_sizes = 1;
+	}
+	if (scenario) {
+		int rc = run_scenario(scen, !quick);
+		if (rc < 0)
+			return 1;
+		bad |= rc;
+	}
 	if (!growth)
 		return bad;
 	printf("\ngrowth (synthetic, one 1 Hz radar, 5%% false alarms; %d scans after %d warm-up "
@@ -396,7 +408,7 @@ int main(int argc, char **argv)
 	struct result r100 = {0};
 	for (int s = 0; s < n_sizes; s++) {
 		struct result r;
-		if (run(sizes[s], 100, &r) < 0) {
+		if (run(sizes[s], brute_max, &r) < 0) {
 			fprintf(stderr, "bench-track: out of memory at %d objects\n", sizes[s]);
 			return 1;
 		}

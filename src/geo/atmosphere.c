@@ -41,6 +41,13 @@
  *    changing molecular weight only approximately (the 1976 report does
  *    not define it above 86 km).
  *  - Above 1000 km density and pressure are 0.
+ *  - Speed (the tracker evaluates the density at every RK4 stage of every
+ *    sigma point): the layer base temperatures and pressures below 86 km
+ *    and the log-densities of the fit's nodes are tables holding the
+ *    exact doubles of their definitions (geo_atmosphere_tables_ok()
+ *    recomputes them; unit-tested), and geo_air_density computes only
+ *    the density. The results are the same doubles as computing
+ *    everything on every call.
  *
  * Invariants:
  *  1. geo_atmosphere fails (-EDOM, out untouched) only for h < -5 km or a
@@ -103,6 +110,41 @@ static const struct {
 };
 #define N_UPPER (sizeof(upper) / sizeof(upper[0]))
 
+/*
+ * log(density) at the fit's nodes (86 km hydrostatic, then Table I), the
+ * exact doubles geo_atmosphere computes from the lower layers and
+ * upper[] with this libm (hexadecimal literals); geo_air_density reads
+ * them instead of taking 4 logs per height. geo_atmosphere_tables_ok()
+ * recomputes them (unit-tested).
+ */
+static const double upper_log_rho[N_UPPER + 1] = {
+    -0x1.7c05462993bafp+3, /* log(rho(86 km)) */
+    -0x1.92c908b399342p+3, /* log(3.416e-06) */
+    -0x1.af7d583c5cd62p+3, /* log(1.393e-06) */
+    -0x1.cca0afaf02786p+3, /* log(5.604e-07) */
+    -0x1.e8c7af5d00631p+3, /* log(2.325e-07) */
+    -0x1.025d1a9c5856bp+4, /* log(9.708e-08) */
+    -0x1.0f6f1cddc5677p+4, /* log(4.289e-08) */
+    -0x1.19f4d496aadb8p+4, /* log(2.222e-08) */
+    -0x1.2a0002aa19f9fp+4, /* log(8.152e-09) */
+    -0x1.36150da685382p+4, /* log(3.831e-09) */
+    -0x1.3fe29a3c46d2fp+4, /* log(2.076e-09) */
+    -0x1.483896b84ff18p+4, /* log(1.233e-09) */
+    -0x1.560db56444593p+4, /* log(5.194e-10) */
+    -0x1.617e21098e69ap+4, /* log(2.541e-10) */
+    -0x1.7864b176f6123p+4, /* log(6.073e-11) */
+    -0x1.8ad9e468b1be4p+4, /* log(1.916e-11) */
+    -0x1.9aee07dc0c20bp+4, /* log(7.014e-12) */
+    -0x1.a99af483cab31p+4, /* log(2.803e-12) */
+    -0x1.b764daa558d83p+4, /* log(1.184e-12) */
+    -0x1.c48358d01b1e7p+4, /* log(5.215e-13) */
+    -0x1.dce22705434dep+4, /* log(1.137e-13) */
+    -0x1.f1d50c5c19b4p+4,  /* log(3.07e-14) */
+    -0x1.00de928fc6befp+5, /* log(1.136e-14) */
+    -0x1.064dd9859c879p+5, /* log(5.759e-15) */
+    -0x1.0a265e87dfdc2p+5, /* log(3.561e-15) */
+};
+
 double geo_geopotential_m(double z_m)
 {
 	return ATMO_R0_M * z_m / (ATMO_R0_M + z_m);
@@ -113,8 +155,46 @@ double geo_geometric_m(double h_m)
 	return ATMO_R0_M * h_m / (ATMO_R0_M - h_m);
 }
 
-/* Molecular-scale temperature and pressure at geopotential height H. */
+/*
+ * The base molecular-scale temperature and pressure of each layer, as
+ * the chain of lower_tm_p_chain below computes them from P0 (hexadecimal
+ * literals: the exact doubles of that chain with this libm). With them a
+ * height needs one pow() (or exp()) instead of one per layer crossed
+ * (the filter evaluates the density at every RK4 stage of every sigma
+ * point). geo_atmosphere_tables_ok() recomputes the chain and the unit
+ * test checks the two agree (to 1e-14 relative; bit for bit here).
+ */
+static const struct {
+	double tm_k, p_pa;
+} layer_base[] = {
+    {0x1.2026666666666p+8, 0x1.8bcdp+16},          /* 288.15 K, 101325 Pa */
+    {0x1.b14ccccccccccp+7, 0x1.61a04182426c1p+14}, /* 216.65 K, 22632.063973462911 Pa */
+    {0x1.b14ccccccccccp+7, 0x1.562e37fdb22fcp+12}, /* 216.65 K, 5474.8886696777736 Pa */
+    {0x1.c94ccccccccccp+7, 0x1.b202644316519p+9},  /* 228.65 K, 868.01868475522781 Pa */
+    {0x1.0ea6666666666p+8, 0x1.bba00e903b0bfp+6},  /* 270.65 K, 110.9063055549659 Pa */
+    {0x1.0ea6666666666p+8, 0x1.0bc167f46f6bep+6},  /* 270.65 K, 66.938873118687269 Pa */
+    {0x1.ad4ccccccccccp+7, 0x1.fa6bfc0dd4a36p+1},  /* 214.65 K, 3.9564204280407251 Pa */
+};
+
+/* Molecular-scale temperature and pressure at geopotential height H
+ * from the tabulated layer bases (same arithmetic as the chain's last
+ * step). */
 static void lower_tm_p(double H, double *tm_k, double *p_pa)
+{
+	const double gmr = ATMO_G0 * ATMO_M0 / ATMO_RSTAR; /* K/m' */
+	size_t i = 0;
+	while (i + 1 < N_LAYERS && !(H < layers[i + 1].h_m))
+		i++;
+	double L = layers[i].lapse_k_m, tb = layer_base[i].tm_k, pb = layer_base[i].p_pa;
+	double dh = H - layers[i].h_m;
+	double t = tb + L * dh;
+	*tm_k = t;
+	*p_pa = (L != 0.0) ? pb * pow(tb / t, gmr / L) : pb * exp(-gmr * dh / tb);
+}
+
+/* The same by the chain from P0 through every layer below H (the
+ * definition; the reference for the table). */
+static void lower_tm_p_chain(double H, double *tm_k, double *p_pa)
 {
 	const double gmr = ATMO_G0 * ATMO_M0 / ATMO_RSTAR; /* K/m' */
 	double tb = ATMO_TM0_K, pb = ATMO_P0_PA;
@@ -236,10 +316,59 @@ int geo_atmosphere(double h_m, struct geo_atmo *out)
 	return 0;
 }
 
+/*
+ * Density only, with the values of geo_atmosphere (the same doubles):
+ * above 86 km the cubic reads the tabulated log-densities
+ * (upper_log_rho) instead of taking 50 logs for density and pressure,
+ * and skips the temperature and the speed of sound; below, one pow()
+ * from the tabulated layer bases. The filter evaluates it at every RK4
+ * stage of every sigma point below the drag ceiling. The unit test
+ * checks it against geo_atmosphere bit for bit.
+ */
 double geo_air_density(double h_m)
 {
-	struct geo_atmo a;
-	if (geo_atmosphere(h_m, &a) < 0)
+	if (!isfinite(h_m) || h_m < ATMO_ZMIN_M || h_m > ATMO_ZMAX_M)
 		return 0.0;
-	return a.density_kg_m3;
+	if (h_m <= ATMO_Z86_M) {
+		double tm, p;
+		lower_tm_p(geo_geopotential_m(h_m), &tm, &p);
+		return p * ATMO_M0 / (ATMO_RSTAR * tm);
+	}
+	double z[N_UPPER + 1];
+	z[0] = ATMO_Z86_M;
+	for (size_t i = 0; i < N_UPPER; i++)
+		z[i + 1] = upper[i].z_km * 1000.0;
+	return exp(pchip(z, upper_log_rho, N_UPPER + 1, h_m));
+}
+
+int geo_atmosphere_tables_ok(double *max_rel)
+{
+	double worst = 0.0;
+	for (size_t i = 0; i < N_LAYERS; i++) {
+		double tm, p;
+		/* Just above the base: the chain has crossed layers 0..i-1. */
+		lower_tm_p_chain(layers[i].h_m, &tm, &p);
+		double e1 = fabs(tm - layer_base[i].tm_k) / layer_base[i].tm_k;
+		double e2 = fabs(p - layer_base[i].p_pa) / layer_base[i].p_pa;
+		worst = fmax(worst, fmax(e1, e2));
+	}
+	for (double H = -5000.0; H <= 84852.0; H += 7.3) {
+		double t1, p1, t2, p2;
+		lower_tm_p(H, &t1, &p1);
+		lower_tm_p_chain(H, &t2, &p2);
+		worst = fmax(worst, fmax(fabs(t1 - t2) / t2, fabs(p1 - p2) / p2));
+	}
+	{
+		double tm86, p86;
+		lower_tm_p_chain(geo_geopotential_m(ATMO_Z86_M), &tm86, &p86);
+		double l0 = log(p86 * ATMO_M0 / (ATMO_RSTAR * tm86));
+		worst = fmax(worst, fabs(l0 - upper_log_rho[0]) / fabs(l0));
+		for (size_t i = 0; i < N_UPPER; i++) {
+			double l = log(upper[i].rho_kg_m3);
+			worst = fmax(worst, fabs(l - upper_log_rho[i + 1]) / fabs(l));
+		}
+	}
+	if (max_rel)
+		*max_rel = worst;
+	return worst <= 1e-14 ? 0 : -EDOM;
 }

@@ -121,6 +121,12 @@ struct geo_atmo {
 int geo_atmosphere(double h_m, struct geo_atmo *out);
 /* Density only; 0 above 1000 km and for invalid h (never fails). */
 double geo_air_density(double h_m);
+/* Self-check of the atmosphere's tables against their definitions (the
+ * layer bases: the hydrostatic chain from P0; the log-densities of the
+ * fit's nodes: log of the 86 km value and of Table I): 0 if they and the
+ * temperatures/pressures from -5 to 84.852 km' agree to 1e-14 relative
+ * (*max_rel, may be NULL: the largest relative difference), else -EDOM. */
+int geo_atmosphere_tables_ok(double *max_rel);
 /* Geometric height z_m <-> geopotential height (US Std. Atmosphere 1976,
  * r0 = 6356766 m): H = r0 z / (r0 + z), z = r0 H / (r0 - H). */
 double geo_geopotential_m(double z_m);

@@ -46,11 +46,15 @@ void track_imm_combine(const struct track_imm *imm, struct track_gauss *out)
 		for (int i = 0; i < N; i++)
 			d[i] = imm->m[j].x[i] - g.x[i];
 		for (int a = 0; a < N; a++)
-			for (int b = 0; b < N; b++)
+			for (int b = 0; b <= a; b++)
 				g.P[a * N + b] +=
 				    imm->mu[j] * (imm->m[j].P[a * N + b] + d[a] * d[b]);
 	}
-	mat_symmetrise(g.P, N);
+	/* Lower triangle mirrored: the modes' P are exactly symmetric, so
+	 * this equals the full sum symmetrised. */
+	for (int a = 0; a < N; a++)
+		for (int b = 0; b < a; b++)
+			g.P[b * N + a] = g.P[a * N + b];
 	*out = g;
 }
 

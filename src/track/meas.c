@@ -10,6 +10,12 @@
  * angular components, so an azimuth of 359.9 deg against a prediction of
  * 0.1 deg gives a residual of -0.2 deg, not 359.8.
  *
+ * track_meas_h_jac() adds the analytic Jacobian, bounds on the position
+ * Hessians and the second-order mean terms 1/2 tr(Hess_i P_rr) for the
+ * filter's linearised measurement prediction (ukf.h).
+ * track_meas_prepare_near() reuses the ENU rotation of the previous
+ * measurement of the same radar (a scan is one sensor).
+ *
  * Invariants:
  *  1. A prepared measurement has nz in {2, 3, 4}, finite z, positive
  *     finite variances.
@@ -48,7 +54,20 @@ static bool in_range(double v, double lo, double hi)
 	return isfinite(v) && v >= lo && v <= hi;
 }
 
+static int prepare(const struct mw_obs *obs, const struct track_meas *prev, struct track_meas *m);
+
 int track_meas_prepare(const struct mw_obs *obs, struct track_meas *m)
+{
+	return prepare(obs, NULL, m);
+}
+
+int track_meas_prepare_near(const struct mw_obs *obs, const struct track_meas *prev,
+                            struct track_meas *m)
+{
+	return prepare(obs, prev, m);
+}
+
+static int prepare(const struct mw_obs *obs, const struct track_meas *prev, struct track_meas *m)
 {
 	struct track_meas t;
 	memset(&t, 0, sizeof(t));
@@ -87,10 +106,17 @@ int track_meas_prepare(const struct mw_obs *obs, struct track_meas *m)
 			t.z[3] = obs->range_rate_m_s;
 			t.r_var[3] = obs->sigma_range_rate_m_s * obs->sigma_range_rate_m_s;
 		}
-		struct geo_lla lla;
-		if (geo_ecef_to_lla(t.sensor_ecef_m, &lla) < 0)
-			return -EINVAL;
-		geo_enu_rotation(lla.lat_rad, lla.lon_rad, t.rot);
+		if (prev && prev->kind == MW_OBS_RADAR &&
+		    memcmp(prev->sensor_ecef_m, t.sensor_ecef_m, sizeof(t.sensor_ecef_m)) == 0) {
+			/* Same radar: the same ENU rotation (geo_ecef_to_lla is
+			 * iterative; a scan is one sensor). */
+			memcpy(t.rot, prev->rot, sizeof(t.rot));
+		} else {
+			struct geo_lla lla;
+			if (geo_ecef_to_lla(t.sensor_ecef_m, &lla) < 0)
+				return -EINVAL;
+			geo_enu_rotation(lla.lat_rad, lla.lon_rad, t.rot);
+		}
 	} else if (obs->kind == MW_OBS_LOS) {
 		if (!in_range(obs->los_x_rad, -GEO_PI / 2, GEO_PI / 2) ||
 		    !in_range(obs->los_y_rad, -GEO_PI / 2, GEO_PI / 2) ||
@@ -147,6 +173,131 @@ int track_meas_h(const struct track_meas *m, const double x[TRACK_NX], double z[
 		return -EDOM;
 	z[0] = atan2(s[0], s[2]);
 	z[1] = atan2(s[1], s[2]);
+	return 0;
+}
+
+/* sum_ij A_ij B_ij of two symmetric 3 x 3 matrices (tr(A B)). */
+static double tr_ab3(double A[3][3], double B[3][3])
+{
+	double t = 0.0;
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			t += A[i][j] * B[i][j];
+	return t;
+}
+
+/* Hessian of the polar angle atan2(s_a, s_b) with respect to s (3 x 3). */
+static void polar_hess(const double s[3], int ia, int ib, double G[3][3])
+{
+	double p2 = s[ia] * s[ia] + s[ib] * s[ib], p4 = p2 * p2;
+	memset(G, 0, sizeof(double) * 9);
+	G[ia][ia] = -2.0 * s[ia] * s[ib] / p4;
+	G[ib][ib] = 2.0 * s[ia] * s[ib] / p4;
+	G[ia][ib] = G[ib][ia] = (s[ia] * s[ia] - s[ib] * s[ib]) / p4;
+}
+
+int track_meas_h_jac(const struct track_meas *m, const double x[TRACK_NX], const double *P,
+                     double z[TRACK_NZ_MAX], double H[TRACK_NZ_MAX * TRACK_NX],
+                     double hess[TRACK_NZ_MAX], double corr[TRACK_NZ_MAX])
+{
+	int rc = track_meas_h(m, x, z);
+	if (rc < 0)
+		return rc;
+	const int nz = m->nz;
+	double d[3] = {x[0] - m->sensor_ecef_m[0], x[1] - m->sensor_ecef_m[1],
+	               x[2] - m->sensor_ecef_m[2]};
+	double s[3];
+	for (int i = 0; i < 3; i++)
+		s[i] = m->rot[i][0] * d[0] + m->rot[i][1] * d[1] + m->rot[i][2] * d[2];
+	/* Gradients with respect to the sensor-frame vector s (rows), then
+	 * d/dx = d/ds rot (s = rot d, ds/dr = rot). */
+	double gs[TRACK_NZ_MAX][3] = {{0}};
+	memset(H, 0, sizeof(double) * TRACK_NZ_MAX * TRACK_NX);
+	if (m->kind == MW_OBS_RADAR) {
+		double hor2 = s[0] * s[0] + s[1] * s[1], hor = sqrt(hor2);
+		double rng2 = hor2 + s[2] * s[2], rng = sqrt(rng2);
+		if (!(hor > 1e-3))
+			return -EDOM; /* azimuth undefined at the zenith */
+		for (int i = 0; i < 3; i++)
+			gs[0][i] = s[i] / rng;
+		gs[1][0] = s[1] / hor2;
+		gs[1][1] = -s[0] / hor2;
+		gs[2][0] = -s[2] * s[0] / (hor * rng2);
+		gs[2][1] = -s[2] * s[1] / (hor * rng2);
+		gs[2][2] = hor / rng2;
+		/* Spectral-norm bounds of the position Hessians: range 1/rng;
+		 * azimuth (polar angle about the vertical) 1/hor^2; elevation
+		 * 1/rng^2 in its (hor, up) plane plus |u|/(rng^2 hor) from the
+		 * curvature of hor across azimuth. */
+		hess[0] = 1.0 / rng;
+		hess[1] = 1.0 / hor2;
+		hess[2] = (1.0 + fabs(s[2]) / hor) / rng2;
+		if (nz == 4) {
+			/* rr = d.v / rng: d/dr = (v - rr u) / rng, d/dv = u. */
+			double rr = z[3], vn = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
+			for (int i = 0; i < 3; i++) {
+				H[3 * TRACK_NX + i] = (x[3 + i] - rr * d[i] / rng) / rng;
+				H[3 * TRACK_NX + 3 + i] = d[i] / rng;
+			}
+			hess[3] = 3.0 * vn / rng2; /* position block; caller adds the r-v term */
+		}
+	} else {
+		double a = s[0] * s[0] + s[2] * s[2], b = s[1] * s[1] + s[2] * s[2];
+		gs[0][0] = s[2] / a;
+		gs[0][2] = -s[0] / a;
+		gs[1][1] = s[2] / b;
+		gs[1][2] = -s[1] / b;
+		hess[0] = 1.0 / a;
+		hess[1] = 1.0 / b;
+	}
+	int na = m->kind == MW_OBS_RADAR ? 3 : 2;
+	for (int r = 0; r < na; r++)
+		for (int j = 0; j < 3; j++)
+			H[r * TRACK_NX + j] = gs[r][0] * m->rot[0][j] + gs[r][1] * m->rot[1][j] +
+			                      gs[r][2] * m->rot[2][j];
+	/* Second-order mean terms 1/2 tr(Hess_i Ps), Ps = rot P_rr rot^T
+	 * (the range rate has none: it is linearised only where the term is
+	 * below a hundredth of its sigma). */
+	double Ps[3][3], T[3][3], G[3][3];
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			T[i][j] = m->rot[i][0] * P[0 * TRACK_NX + j] +
+			          m->rot[i][1] * P[1 * TRACK_NX + j] +
+			          m->rot[i][2] * P[2 * TRACK_NX + j];
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			Ps[i][j] = T[i][0] * m->rot[j][0] + T[i][1] * m->rot[j][1] +
+			           T[i][2] * m->rot[j][2];
+	memset(corr, 0, sizeof(double) * TRACK_NZ_MAX);
+	if (m->kind == MW_OBS_RADAR) {
+		double hor2 = s[0] * s[0] + s[1] * s[1], hor = sqrt(hor2);
+		double r2 = hor2 + s[2] * s[2], rng = sqrt(r2), r4 = r2 * r2;
+		/* range: (I - u u^T) / rng */
+		double uPu = 0.0;
+		for (int i = 0; i < 3; i++)
+			for (int j = 0; j < 3; j++)
+				uPu += s[i] * Ps[i][j] * s[j];
+		corr[0] = 0.5 * (Ps[0][0] + Ps[1][1] + Ps[2][2] - uPu / r2) / rng;
+		/* azimuth atan2(e, n) */
+		polar_hess(s, 0, 1, G);
+		corr[1] = 0.5 * tr_ab3(G, Ps);
+		/* elevation atan2(u, hor(e, n)) */
+		double fh = -s[2] / r2, fhh = 2.0 * hor * s[2] / r4,
+		       fhu = (s[2] * s[2] - hor2) / r4;
+		double he = s[0] / hor, hn = s[1] / hor, h3 = hor2 * hor;
+		G[0][0] = fhh * he * he + fh * s[1] * s[1] / h3;
+		G[1][1] = fhh * hn * hn + fh * s[0] * s[0] / h3;
+		G[0][1] = G[1][0] = fhh * he * hn - fh * s[0] * s[1] / h3;
+		G[0][2] = G[2][0] = fhu * he;
+		G[1][2] = G[2][1] = fhu * hn;
+		G[2][2] = -fhh;
+		corr[2] = 0.5 * tr_ab3(G, Ps);
+	} else {
+		polar_hess(s, 0, 2, G);
+		corr[0] = 0.5 * tr_ab3(G, Ps);
+		polar_hess(s, 1, 2, G);
+		corr[1] = 0.5 * tr_ab3(G, Ps);
+	}
 	return 0;
 }
 

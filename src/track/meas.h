@@ -40,8 +40,28 @@ struct track_meas {
  */
 int track_meas_prepare(const struct mw_obs *obs, struct track_meas *m);
 
+/* The same, reusing the ENU rotation of prev (a measurement prepared by
+ * these functions, or NULL) when both are radar at the same sensor
+ * position: identical result without the iterative geodetic conversion. */
+int track_meas_prepare_near(const struct mw_obs *obs, const struct track_meas *prev,
+                            struct track_meas *m);
+
 /* z = h(x). -EDOM where the model is undefined (zero range, LOS behind). */
 int track_meas_h(const struct track_meas *m, const double x[TRACK_NX], double z[TRACK_NZ_MAX]);
+
+/*
+ * z = h(x), its Jacobian H = dh/dx (nz x TRACK_NX, row-major, rows of
+ * TRACK_NX), per component a bound on the spectral norm of the Hessian
+ * of h with respect to position (for the range rate: the position block
+ * only; its position-velocity block has norm 1/range), and the
+ * second-order mean terms corr_i = 1/2 tr(Hess_i P_rr) for the
+ * covariance P (TRACK_NX^2; 0 for the range rate). -EDOM where h or H is
+ * undefined (as track_meas_h, and a radar target within 1 mm of the
+ * zenith line).
+ */
+int track_meas_h_jac(const struct track_meas *m, const double x[TRACK_NX], const double *P,
+                     double z[TRACK_NZ_MAX], double H[TRACK_NZ_MAX * TRACK_NX],
+                     double hess[TRACK_NZ_MAX], double corr[TRACK_NZ_MAX]);
 
 /* d = a - b with angular components wrapped into (-pi, pi]. */
 void track_meas_residual(const struct track_meas *m, const double *a, const double *b, double *d);

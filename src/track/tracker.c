@@ -1253,14 +1253,16 @@ static int process_scan(struct track_tracker *t)
 		t->now_ns = ts;
 	int n_radar = 0;
 	struct lla_cache lc = {0};
+	const struct track_meas *prev_meas = NULL; /* reuse its ENU rotation */
 	for (size_t j = 0; j < no; j++) {
 		t->obs_assigned[j] = -1;
 		t->col_map[j] = -1;
 		t->meas_ok[j] = 0;
-		if (track_meas_prepare(&t->pend[j], &t->meas[j]) < 0) {
+		if (track_meas_prepare_near(&t->pend[j], prev_meas, &t->meas[j]) < 0) {
 			t->ctr.obs_rejected++;
 			continue;
 		}
+		prev_meas = &t->meas[j];
 		t->meas_ok[j] = 1;
 		obs_geometry(t, j, &lc);
 		if (t->meas_ok[j] && t->meas[j].kind == MW_OBS_RADAR)

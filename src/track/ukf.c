@@ -2,13 +2,20 @@
  * track/ukf.c - unscented Kalman filter prediction and update (see
  * ukf.h for the sigma-point set and the Joseph-form update).
  *
+ * Cost (docs/tracking.md "Speed"): the covariance prediction and the
+ * measurement prediction are linearised where the model is linear to
+ * well below the noise (tested against the sigma points); the sigma-point
+ * paths skip the points whose result equals the centre's exactly (L is
+ * lower triangular); the update uses the rank-nz form of the Joseph
+ * update, with its small loops specialised per measurement size.
+ *
  * Invariants:
  *  1. Every output covariance is symmetrised and passes Cholesky; if it
  *     does not, the step fails with -MW_ENOTSPD and the output is
  *     untouched (never a silently broken track). Debug builds also
  *     assert it (track_gauss_check) after every step.
  *  2. Measurement residuals are formed only through track_meas_residual
- *     (angles wrapped).
+ *     or its inline copy resid_nz (angles wrapped).
  */
 #include "track/ukf.h"
 
@@ -90,6 +97,38 @@ int track_ukf_predict(const struct track_gauss *in, double dt_s, const struct tr
 	return track_ukf_predict_ut(in, dt_s, mo, out);
 }
 
+/*
+ * C = Phi P Phi^T for a state-transition matrix whose rows 6 and 7 are
+ * unit rows (track_model_propagate_stm) and a symmetric P: T = Phi P for
+ * the top 6 rows only, C_ij = T_i . Phi_j on the lower triangle of the
+ * top-left 6 x 6, C_i,6+b = T_i,6+b, the k/aT block is P's; mirrored, so
+ * C is exactly symmetric. ~550 multiply-adds instead of 1,024.
+ */
+static void phi_p_phit(double *C, const double *Phi, const double *P)
+{
+	double T[6 * N];
+	for (int i = 0; i < 6; i++)
+		for (int j = 0; j < N; j++) {
+			double s = 0.0;
+			for (int k = 0; k < N; k++)
+				s += Phi[i * N + k] * P[k * N + j];
+			T[i * N + j] = s;
+		}
+	for (int i = 0; i < 6; i++) {
+		for (int j = 0; j <= i; j++) {
+			double s = 0.0;
+			for (int k = 0; k < N; k++)
+				s += T[i * N + k] * Phi[j * N + k];
+			C[i * N + j] = C[j * N + i] = s;
+		}
+		for (int b = 6; b < N; b++)
+			C[i * N + b] = C[b * N + i] = T[i * N + b];
+	}
+	for (int a = 6; a < N; a++)
+		for (int b = 6; b < N; b++)
+			C[a * N + b] = P[a * N + b];
+}
+
 int track_ukf_predict_lin(const struct track_gauss *in, double dt_s, const struct track_motion *mo,
                           struct track_gauss *out)
 {
@@ -98,8 +137,7 @@ int track_ukf_predict_lin(const struct track_gauss *in, double dt_s, const struc
 	int rc = track_model_propagate_stm(in->x, dt_s, mo->thrust, g.x, Phi);
 	if (rc < 0)
 		return rc;
-	mat_abat(g.P, Phi, in->P, N, N);
-	mat_symmetrise(g.P, N);
+	phi_p_phit(g.P, Phi, in->P);
 	track_model_add_q(g.P, dt_s, mo, in->x);
 	*out = g;
 	track_gauss_check(out);
@@ -118,6 +156,16 @@ int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct
 	if (rc < 0)
 		return rc;
 	for (int k = 0; k < NSIG; k++) {
+		/* Without thrust aT is inert (daT/dt = 0, and it enters no
+		 * other derivative). The sigma points of L's last column differ
+		 * from the centre only in aT (L is lower triangular): the
+		 * centre's propagated state with their own aT, exactly. */
+		if (!mo->thrust && (k == N || k == 2 * N)) {
+			double at = X[k][TRACK_IX_AT];
+			memcpy(X[k], X[0], sizeof(X[0]));
+			X[k][TRACK_IX_AT] = at;
+			continue;
+		}
 		rc = track_model_propagate(X[k], dt_s, mo->thrust, X[k]);
 		if (rc < 0)
 			return rc;
@@ -147,8 +195,146 @@ int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct
 	return 0;
 }
 
+/* The linearised prediction from z = h(x), H and the mean terms corr. */
+static int zpredict_lin(const struct track_gauss *g, const struct track_meas *m,
+                        const double z[TRACK_NZ_MAX], const double H[TRACK_NZ_MAX * N],
+                        const double corr[TRACK_NZ_MAX], struct track_zpred *zp)
+{
+	struct track_zpred p;
+	/* The state's factor: the same SPD check as the sigma points. */
+	int rc = track_chol(p.Lp, g->P, N);
+	if (rc < 0)
+		return rc;
+	const int nz = m->nz;
+	/* H has non-zero columns 0..2 (and 3..5 for the range rate). */
+	const int nc = nz == 4 ? 6 : 3;
+	p.nz = nz;
+	p.lin = 1;
+	for (int i = 0; i < nz; i++)
+		p.zhat[i] = z[i] + corr[i];
+	/* Pxz = P H^T (N x nz) */
+	for (int i = 0; i < N; i++)
+		for (int a = 0; a < nz; a++) {
+			double v = 0.0;
+			for (int k = 0; k < nc; k++)
+				v += g->P[i * N + k] * H[a * N + k];
+			p.Pxz[i * nz + a] = v;
+		}
+	/* S = H Pxz + R, lower triangle mirrored */
+	for (int a = 0; a < nz; a++)
+		for (int b = 0; b <= a; b++) {
+			double v = 0.0;
+			for (int k = 0; k < nc; k++)
+				v += H[a * N + k] * p.Pxz[k * nz + b];
+			p.S[a * nz + b] = p.S[b * nz + a] = v;
+		}
+	for (int i = 0; i < nz; i++)
+		p.S[i * nz + i] += m->r_var[i];
+	rc = track_chol(p.Ls, p.S, nz);
+	if (rc < 0)
+		return rc;
+	p.logdet_S = track_chol_logdet(p.Ls, nz);
+	*zp = p;
+	return 0;
+}
+
+/*
+ * Is h close enough to linear over the state's spread? With the
+ * second-order mean terms included, what the linearised prediction
+ * neglects is led by the second-order covariance term 1/2 tr((Hess_i
+ * P)^2) <= 2 e_i^2, e_i = 1/2 |Hess_i| tr(P_rr); e_i must be below
+ * TRACK_ZLIN_TOL of the component's sigma (the neglected variance is
+ * then below 2 TRACK_ZLIN_TOL^2 of R). The range rate has no mean term,
+ * so its e (plus |P_rv| / range <= sqrt(tr P_rr tr P_vv) / range) must
+ * be below TRACK_ZLIN_TOL^2 of its sigma.
+ */
+static int zlin_ok(const struct track_gauss *g, const struct track_meas *m,
+                   const double hess[TRACK_NZ_MAX])
+{
+	double srr = g->P[0] + g->P[N + 1] + g->P[2 * N + 2];
+	for (int i = 0; i < m->nz; i++) {
+		double e = 0.5 * hess[i] * srr, tol = TRACK_ZLIN_TOL;
+		if (i == 3) {
+			double svv = g->P[3 * N + 3] + g->P[4 * N + 4] + g->P[5 * N + 5];
+			e += sqrt(srr * svv) * hess[0];
+			tol = TRACK_ZLIN_TOL * TRACK_ZLIN_TOL;
+		}
+		if (!(e * e <= tol * tol * m->r_var[i]))
+			return 0;
+	}
+	return 1;
+}
+
 int track_ukf_zpredict(const struct track_gauss *g, const struct track_meas *m,
                        struct track_zpred *zp)
+{
+	double z[TRACK_NZ_MAX], H[TRACK_NZ_MAX * N], hess[TRACK_NZ_MAX], corr[TRACK_NZ_MAX];
+	if (track_meas_h_jac(m, g->x, g->P, z, H, hess, corr) == 0 && zlin_ok(g, m, hess))
+		return zpredict_lin(g, m, z, H, corr, zp);
+	return track_ukf_zpredict_ut(g, m, zp);
+}
+
+int track_ukf_zpredict_lin(const struct track_gauss *g, const struct track_meas *m,
+                           struct track_zpred *zp)
+{
+	double z[TRACK_NZ_MAX], H[TRACK_NZ_MAX * N], hess[TRACK_NZ_MAX], corr[TRACK_NZ_MAX];
+	int rc = track_meas_h_jac(m, g->x, g->P, z, H, hess, corr);
+	if (rc < 0)
+		return rc;
+	return zpredict_lin(g, m, z, H, corr, zp);
+}
+
+/* track_meas_residual for a fixed nz, with track_wrap_pi's in-range
+ * test inline (same values). */
+static inline __attribute__((always_inline)) void
+resid_nz(const struct track_meas *m, const double *a, const double *b, double *d, const int nz)
+{
+	for (int i = 0; i < nz; i++) {
+		double r = a[i] - b[i];
+		if (m->is_angle[i] && !(r > -GEO_PI && r <= GEO_PI))
+			r = track_wrap_pi(r);
+		d[i] = r;
+	}
+}
+
+/*
+ * The sigma-point moments for a fixed nz (inlined per nz so the small
+ * loops unroll; the same operations in the same order as a generic
+ * loop): the mean in residual space about the centre point's
+ * prediction, then S (without R) and Pxz.
+ */
+static inline __attribute__((always_inline)) void
+ut_moments(const struct track_gauss *g, const struct track_meas *m, double X[NSIG][N],
+           double Z[NSIG][TRACK_NZ_MAX], struct track_zpred *p, const int nz)
+{
+	double acc[TRACK_NZ_MAX] = {0};
+	for (int k = 1; k < NSIG; k++) {
+		double d[TRACK_NZ_MAX];
+		resid_nz(m, Z[k], Z[0], d, nz);
+		for (int i = 0; i < nz; i++)
+			acc[i] += WI * d[i];
+	}
+	for (int i = 0; i < nz; i++)
+		p->zhat[i] = Z[0][i] + acc[i];
+	for (int k = 0; k < NSIG; k++) {
+		double dz[TRACK_NZ_MAX];
+		resid_nz(m, Z[k], p->zhat, dz, nz);
+		double w = wc(k);
+		for (int i = 0; i < nz; i++)
+			for (int j = 0; j < nz; j++)
+				p->S[i * nz + j] += w * dz[i] * dz[j];
+		if (k == 0)
+			continue; /* X[0] - x = 0 */
+		for (int i = 0; i < N; i++) {
+			double dx = X[k][i] - g->x[i];
+			for (int j = 0; j < nz; j++)
+				p->Pxz[i * nz + j] += w * dx * dz[j];
+		}
+	}
+}
+
+int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *m,
+                          struct track_zpred *zp)
 {
 	double X[NSIG][N], Z[NSIG][TRACK_NZ_MAX];
 	struct track_zpred p;
@@ -156,7 +342,16 @@ int track_ukf_zpredict(const struct track_gauss *g, const struct track_meas *m,
 	if (rc < 0)
 		return rc;
 	const int nz = m->nz;
+	/* h reads the position (and for the range rate the velocity): the
+	 * first nh state components. L is lower triangular, so the sigma
+	 * points of columns j >= nh equal the centre there and have the
+	 * centre's h exactly (10 of 17 evaluations for angles and range). */
+	const int nh = nz == 4 ? 6 : 3;
 	for (int k = 0; k < NSIG; k++) {
+		if (k > 0 && (k - 1) % N >= nh) {
+			memcpy(Z[k], Z[0], sizeof(Z[0]));
+			continue;
+		}
 		rc = track_meas_h(m, X[k], Z[k]);
 		if (rc < 0)
 			return rc;
@@ -165,30 +360,17 @@ int track_ukf_zpredict(const struct track_gauss *g, const struct track_meas *m,
 	memset(p.S, 0, sizeof(p.S));
 	memset(p.Pxz, 0, sizeof(p.Pxz));
 	p.nz = nz;
-	/* Mean in residual space about the centre point's prediction. */
-	double acc[TRACK_NZ_MAX] = {0};
-	for (int k = 1; k < NSIG; k++) {
-		double d[TRACK_NZ_MAX];
-		track_meas_residual(m, Z[k], Z[0], d);
-		for (int i = 0; i < nz; i++)
-			acc[i] += wm(k) * d[i];
-	}
-	for (int i = 0; i < nz; i++)
-		p.zhat[i] = Z[0][i] + acc[i];
-	for (int k = 0; k < NSIG; k++) {
-		double dz[TRACK_NZ_MAX];
-		track_meas_residual(m, Z[k], p.zhat, dz);
-		double w = wc(k);
-		for (int i = 0; i < nz; i++)
-			for (int j = 0; j < nz; j++)
-				p.S[i * nz + j] += w * dz[i] * dz[j];
-		if (k == 0)
-			continue; /* X[0] - x = 0 */
-		for (int i = 0; i < N; i++) {
-			double dx = X[k][i] - g->x[i];
-			for (int j = 0; j < nz; j++)
-				p.Pxz[i * nz + j] += w * dx * dz[j];
-		}
+	p.lin = 0;
+	switch (nz) {
+	case 2:
+		ut_moments(g, m, X, Z, &p, 2);
+		break;
+	case 3:
+		ut_moments(g, m, X, Z, &p, 3);
+		break;
+	default:
+		ut_moments(g, m, X, Z, &p, 4);
+		break;
 	}
 	for (int i = 0; i < nz; i++)
 		p.S[i * nz + i] += m->r_var[i];
@@ -209,52 +391,120 @@ int track_ukf_innovation(const struct track_zpred *zp, const struct track_meas *
 	return 0;
 }
 
+/*
+ * The update for a fixed nz (inlined per nz so that the small loops
+ * unroll): K = Pxz S^-1 row by row through the Cholesky factor of S,
+ * then the Joseph form with the rank-nz structure.
+ */
+static inline __attribute__((always_inline)) int
+update_nz(const struct track_gauss *g, const struct track_zpred *zp, const struct track_meas *m,
+          const double nu[TRACK_NZ_MAX], struct track_gauss *out, const int nz)
+{
+	const double *Ls = zp->Ls, *Pxz = zp->Pxz;
+	/* K (N x nz): row i solves S k_i = pxz_i (L y = pxz_i, L^T k_i = y). */
+	double K[N * TRACK_NZ_MAX];
+	for (int i = 0; i < N; i++) {
+		double y[TRACK_NZ_MAX];
+		for (int a = 0; a < nz; a++) {
+			double v = Pxz[i * nz + a];
+			for (int b = 0; b < a; b++)
+				v -= Ls[a * nz + b] * y[b];
+			y[a] = v / Ls[a * nz + a];
+		}
+		for (int a = nz - 1; a >= 0; a--) {
+			double v = y[a];
+			for (int b = a + 1; b < nz; b++)
+				v -= Ls[b * nz + a] * K[i * nz + b];
+			K[i * nz + a] = v / Ls[a * nz + a];
+		}
+	}
+	/*
+	 * S' = S + D, D >= 0 diagonal: the rounding guard R_eff >= R of
+	 * the Joseph form. R_eff = S - H P H^T with H P H^T = Pxz^T P^-1
+	 * Pxz = W^T W, W = Lp^-1 Pxz. The linearised prediction
+	 * (zp->lin) has R_eff = R exactly, so D = 0.
+	 */
+	double Se[TRACK_NZ_MAX * TRACK_NZ_MAX];
+	for (int a = 0; a < nz * nz; a++)
+		Se[a] = zp->S[a];
+	if (!zp->lin) {
+		double W[N * TRACK_NZ_MAX];
+		for (int c = 0; c < nz; c++)
+			for (int i = 0; i < N; i++) {
+				double v = Pxz[i * nz + c];
+				for (int k = 0; k < i; k++)
+					v -= zp->Lp[i * N + k] * W[k * nz + c];
+				W[i * nz + c] = v / zp->Lp[i * N + i];
+			}
+		for (int i = 0; i < nz; i++) {
+			double hph = 0.0;
+			for (int k = 0; k < N; k++)
+				hph += W[k * nz + i] * W[k * nz + i];
+			double reff = zp->S[i * nz + i] - hph;
+			if (reff < m->r_var[i])
+				Se[i * nz + i] += m->r_var[i] - reff;
+		}
+	}
+	/*
+	 * Joseph form with the rank-nz structure: with A = I - K H,
+	 * A P A^T + K R_eff K^T = P - K Pxz^T - Pxz K^T + K S' K^T
+	 * (H P = Pxz^T, H P H^T + R_eff = S'), O(N^2 nz) instead of O(N^3);
+	 * computed on the lower triangle and mirrored (exactly symmetric).
+	 */
+	double KS[N * TRACK_NZ_MAX]; /* K S' */
+	for (int i = 0; i < N; i++)
+		for (int b = 0; b < nz; b++) {
+			double v = 0.0;
+			for (int a = 0; a < nz; a++)
+				v += K[i * nz + a] * Se[a * nz + b];
+			KS[i * nz + b] = v;
+		}
+	struct track_gauss r;
+	for (int i = 0; i < N; i++)
+		for (int j = 0; j <= i; j++) {
+			double v = 0.0;
+			for (int a = 0; a < nz; a++)
+				v += KS[i * nz + a] * K[j * nz + a] -
+				     K[i * nz + a] * Pxz[j * nz + a] -
+				     Pxz[i * nz + a] * K[j * nz + a];
+			r.P[i * N + j] = r.P[j * N + i] = g->P[i * N + j] + v;
+		}
+	for (int i = 0; i < N; i++) {
+		double dx = 0.0;
+		for (int a = 0; a < nz; a++)
+			dx += K[i * nz + a] * nu[a];
+		r.x[i] = g->x[i] + dx;
+		if (!isfinite(r.x[i]))
+			return -EDOM;
+		if (!(r.P[i * N + i] > 0.0))
+			return -MW_ENOTSPD;
+	}
+	*out = r;
+	return 0;
+}
+
 int track_ukf_update(const struct track_gauss *g, const struct track_zpred *zp,
                      const struct track_meas *m, struct track_gauss *out, double *nis)
 {
-	const int nz = zp->nz;
 	double nu[TRACK_NZ_MAX], d2;
 	int rc = track_ukf_innovation(zp, m, nu, &d2);
 	if (rc < 0)
 		return rc;
-	/* K^T = S^-1 Pxz^T  (nz x N) */
-	double Kt[TRACK_NZ_MAX * N], K[N * TRACK_NZ_MAX];
-	mat_transpose(Kt, zp->Pxz, N, nz);
-	track_chol_solve(zp->Ls, Kt, nz, N);
-	mat_transpose(K, Kt, nz, N);
-	/* H = Pxz^T P^-1 -> H^T = P^-1 Pxz (N x nz) */
-	double Ht[N * TRACK_NZ_MAX], H[TRACK_NZ_MAX * N];
-	memcpy(Ht, zp->Pxz, sizeof(double) * N * (size_t)nz);
-	track_chol_solve(zp->Lp, Ht, N, nz);
-	mat_transpose(H, Ht, N, nz);
-	/* R_eff = S - H Pxz  (H P H^T = Pxz^T P^-1 Pxz = H Pxz) */
-	double HPxz[TRACK_NZ_MAX * TRACK_NZ_MAX], Reff[TRACK_NZ_MAX * TRACK_NZ_MAX];
-	mat_mul(HPxz, H, zp->Pxz, nz, N, nz);
-	mat_sub(Reff, zp->S, HPxz, nz, nz);
-	mat_symmetrise(Reff, nz);
-	/* Guard rounding: R_eff >= R in exact arithmetic. */
-	for (int i = 0; i < nz; i++)
-		if (Reff[i * nz + i] < m->r_var[i])
-			Reff[i * nz + i] = m->r_var[i];
-	/* A = I - K H */
-	double A[N * N], KH[N * N];
-	mat_mul(KH, K, H, N, nz, N);
-	mat_identity(A, N);
-	mat_sub(A, A, KH, N, N);
-	struct track_gauss r;
-	double t1[N * N], t2[N * N];
-	mat_abat(t1, A, g->P, N, N);
-	mat_abat(t2, K, Reff, N, nz);
-	mat_add(r.P, t1, t2, N, N);
-	mat_symmetrise(r.P, N);
-	double dx[N];
-	mat_mul_vec(dx, K, nu, N, nz);
-	for (int i = 0; i < N; i++) {
-		r.x[i] = g->x[i] + dx[i];
-		if (!isfinite(r.x[i]))
-			return -EDOM;
+	switch (zp->nz) {
+	case 2:
+		rc = update_nz(g, zp, m, nu, out, 2);
+		break;
+	case 3:
+		rc = update_nz(g, zp, m, nu, out, 3);
+		break;
+	case 4:
+		rc = update_nz(g, zp, m, nu, out, 4);
+		break;
+	default:
+		return -EINVAL;
 	}
-	*out = r;
+	if (rc < 0)
+		return rc;
 	if (nis)
 		*nis = d2;
 	track_gauss_check(out);

@@ -29,6 +29,7 @@ struct track_gauss {
 /* Predicted measurement of a Gaussian state. */
 struct track_zpred {
 	int nz;
+	int lin; /* 1: linearised (Jacobian) prediction, R_eff = R exactly */
 	double zhat[TRACK_NZ_MAX];
 	double S[TRACK_NZ_MAX * TRACK_NZ_MAX];
 	double Pxz[TRACK_NX * TRACK_NZ_MAX];
@@ -52,7 +53,8 @@ struct track_zpred {
  * long gaps, thrust along an uncertain direction) the sigma
  * points are propagated (track_ukf_predict_ut).
  * The unit tests bound the difference between the two where the first
- * is used. The measurement update is always the unscented one.
+ * is used. The measurement prediction is linearised where h is nearly
+ * linear (track_ukf_zpredict below).
  */
 #define TRACK_LIN_MIN_H_M     120e3
 #define TRACK_LIN_MAX_DT_S    10.0
@@ -64,9 +66,28 @@ int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct
 int track_ukf_predict_lin(const struct track_gauss *in, double dt_s, const struct track_motion *mo,
                           struct track_gauss *out);
 
-/* Predicted measurement (mean, innovation covariance, cross-covariance). */
+/*
+ * Predicted measurement (mean, innovation covariance, cross-covariance).
+ *
+ * Where h is close to linear over the state's spread - the second-order
+ * term of every component, bounded by e = 1/2 |Hess h_i| tr(P_rr), below
+ * TRACK_ZLIN_TOL of that component's sigma (a confirmed track seen by a
+ * radar hundreds of km away) - the prediction is linearised with the
+ * second-order mean terms (track_ukf_zpredict_lin: zhat = h(x) + 1/2
+ * tr(Hess_i P_rr), S = H P H^T + R, Pxz = P H^T with the analytic
+ * Jacobian; one h evaluation instead of 17; the variance it leaves out
+ * is below 2 TRACK_ZLIN_TOL^2 of R). Elsewhere (fresh tracks, large
+ * spreads, near the sensor) the sigma points are used
+ * (track_ukf_zpredict_ut). The unit test bounds the difference between
+ * the two where the first is used.
+ */
+#define TRACK_ZLIN_TOL 0.05
 int track_ukf_zpredict(const struct track_gauss *g, const struct track_meas *m,
                        struct track_zpred *zp);
+int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *m,
+                          struct track_zpred *zp);
+int track_ukf_zpredict_lin(const struct track_gauss *g, const struct track_meas *m,
+                           struct track_zpred *zp);
 
 /* Innovation nu = z - zhat (angles wrapped) and its Mahalanobis d^2. */
 int track_ukf_innovation(const struct track_zpred *zp, const struct track_meas *m,

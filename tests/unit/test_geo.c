@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -489,6 +490,52 @@ static void atmosphere_upper_fit_error_against_table(void **state)
 	}
 }
 
+/* The atmosphere's tables (layer bases: one pow() per height below 86 km;
+ * log-densities of the fit's nodes above) against their definitions. */
+static void atmosphere_tables_match_their_definitions(void **state)
+{
+	(void)state;
+	double worst = -1.0;
+	int rc = geo_atmosphere_tables_ok(&worst);
+	if (getenv("GEO_TEST_VERBOSE"))
+		print_message("tables vs definitions: largest relative difference %.3g\n", worst);
+	if (rc != 0)
+		fail_msg(
+		    "atmosphere tables differ from their definitions by %.3g relative (> 1e-14)",
+		    worst);
+}
+
+/* geo_air_density computes only what the density needs (4 logs above
+ * 86 km instead of 50): it must give geo_atmosphere's density bit for
+ * bit, at every node, either side of every node and on a fine grid. */
+static void air_density_equals_the_full_atmosphere_exactly(void **state)
+{
+	(void)state;
+	static const double nodes_km[] = {
+	    -5,  0,   11,  20,  32,  47,  51,  71,  80,  86,  90,  95,  100, 105, 110, 115, 120,
+	    130, 140, 150, 160, 180, 200, 250, 300, 350, 400, 450, 500, 600, 700, 800, 900, 1000};
+	int n = 0;
+	for (size_t i = 0; i < sizeof(nodes_km) / sizeof(nodes_km[0]); i++)
+		for (int d = -1; d <= 1; d++) {
+			double z = nodes_km[i] * 1000.0 + d * 0.37;
+			struct geo_atmo a;
+			double want = geo_atmosphere(z, &a) == 0 ? a.density_kg_m3 : 0.0;
+			if (geo_air_density(z) != want)
+				fail_msg("density at %.3f m: %.17g, geo_atmosphere %.17g", z,
+				         geo_air_density(z), want);
+			n++;
+		}
+	for (double z = -5200.0; z <= 1.0002e6; z += 97.31) {
+		struct geo_atmo a;
+		double want = geo_atmosphere(z, &a) == 0 ? a.density_kg_m3 : 0.0;
+		if (geo_air_density(z) != want)
+			fail_msg("density at %.3f m: %.17g, geo_atmosphere %.17g", z,
+			         geo_air_density(z), want);
+		n++;
+	}
+	assert_true(n > 10000);
+}
+
 /* ---- geodesics ---- */
 
 static void geodesic_published_examples(void **state)
@@ -699,6 +746,8 @@ int main(void)
 	    cmocka_unit_test(geodesic_nearly_antipodal_points_solved),
 	    cmocka_unit_test(geodesic_edge_cases),
 	    cmocka_unit_test(visibility_masks_by_the_earth),
+	    cmocka_unit_test(air_density_equals_the_full_atmosphere_exactly),
+	    cmocka_unit_test(atmosphere_tables_match_their_definitions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

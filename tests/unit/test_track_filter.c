@@ -192,6 +192,38 @@ static void linearised_prediction_matches_sigma_points_in_midcourse(void **state
 	}
 }
 
+/* The drag model's non-iterative (one Bowring step) geodetic height
+ * against geo_ecef_to_lla (iterated to 1e-15 rad): within 1 mm from -5
+ * to 400 km at every latitude and longitude, poles and equator
+ * included. */
+static void fast_geodetic_height_matches_iterated(void **state)
+{
+	(void)state;
+	uint64_t rng = 5;
+	double worst = 0.0;
+	for (int c = 0; c < 20000; c++) {
+		double lat = geo_rad(-90.0 + 180.0 * rng_unif(&rng));
+		if (c % 100 == 0)
+			lat = geo_rad(c % 200 ? 90.0 : -90.0);
+		if (c % 100 == 1)
+			lat = 0.0;
+		struct geo_lla l = {lat, geo_rad(-180.0 + 360.0 * rng_unif(&rng)),
+		                    -5e3 + 405e3 * rng_unif(&rng)};
+		double r[3];
+		geo_lla_to_ecef(&l, r);
+		struct geo_lla back;
+		assert_int_equal(geo_ecef_to_lla(r, &back), 0);
+		double e = fabs(track_model_height_fast_m(r) - back.h_m);
+		if (e > worst)
+			worst = e;
+		if (!(e <= 1e-3))
+			fail_msg("fast height at lat %.6f deg, h %.3f m: off by %.3g m",
+			         lat * 180.0 / GEO_PI, back.h_m, e);
+	}
+	if (getenv("TRACK_TEST_VERBOSE"))
+		print_message("fast geodetic height: worst difference %.3g m\n", worst);
+}
+
 /* ---- measurement models ---- */
 
 static void radar_model_matches_geo_aer_and_wraps_azimuth(void **state)
@@ -275,6 +307,125 @@ static void los_model_matches_definition_and_rejects_behind(void **state)
 	/* A non-orthonormal frame is rejected. */
 	o.frame_ecef[0][0] *= 1.1;
 	assert_int_equal(track_meas_prepare(&o, &m), -EINVAL);
+}
+
+/*
+ * The linearised measurement prediction (analytic Jacobian plus the
+ * second-order mean terms, track_ukf_zpredict_lin) against the sigma
+ * points (track_ukf_zpredict_ut) wherever track_ukf_zpredict chooses the
+ * first: radars (with and without range rate) at ranges 150-3,000 km and
+ * elevations 1-80 deg, and a geostationary IR sensor, with random
+ * correlated covariances whose position sigmas span 1 m - 3 km.
+ * Tolerances (stated, in the units the filter uses them in): predicted
+ * mean within 0.02 of the measurement sigma; S and Pxz within 0.02 of
+ * sqrt(S_aa S_bb) resp. sqrt(P_ii S_aa); the updated mean within 0.02 of
+ * the updated sigma and the updated covariance within 0.02 of the
+ * updated sigmas. Both outcomes of the choice must occur.
+ */
+static void random_cov(uint64_t *rng, double sp, double sv, double *P)
+{
+	/* P = A A^T + diag, A with correlated position/velocity columns. */
+	double A[NX * NX], sd[NX] = {sp, sp, sp, sv, sv, sv, 0.3, 5.0};
+	for (int i = 0; i < NX; i++)
+		for (int j = 0; j < NX; j++)
+			A[i * NX + j] = (i == j ? 1.0 : 0.4 * rng_gauss(rng)) * sd[i] *
+			                exp(0.5 * rng_gauss(rng)) / sqrt(2.0);
+	for (int i = 0; i < NX; i++)
+		for (int j = 0; j < NX; j++) {
+			double v = i == j ? 0.1 * sd[i] * sd[i] : 0.0;
+			for (int k = 0; k < NX; k++)
+				v += A[i * NX + k] * A[j * NX + k];
+			P[i * NX + j] = v;
+		}
+}
+
+static void linearised_zprediction_matches_sigma_points_where_chosen(void **state)
+{
+	(void)state;
+	uint64_t rng = 77;
+	int n_lin = 0, n_ut = 0;
+	double worst[6] = {0};
+	struct geo_lla rp = {geo_rad(37), geo_rad(129), 200};
+	double radar[3];
+	geo_lla_to_ecef(&rp, radar);
+	struct geo_lla gp = {0, geo_rad(128), 35786e3};
+	double geo_s[3];
+	geo_lla_to_ecef(&gp, geo_s);
+	for (int c = 0; c < 3000; c++) {
+		int kind = c % 3; /* 0 radar, 1 radar + range rate, 2 LOS */
+		double rng_m = 150e3 * pow(20.0, rng_unif(&rng));
+		double el = geo_rad(1.0 + 79.0 * rng_unif(&rng)), az = 2 * GEO_PI * rng_unif(&rng);
+		struct track_gauss g;
+		memset(&g, 0, sizeof(g));
+		geo_aer_to_ecef(&rp, radar, rng_m, az, el, g.x);
+		for (int i = 0; i < 3; i++)
+			g.x[3 + i] = 3000.0 * rng_gauss(&rng);
+		g.x[TRACK_IX_K] = 1.0;
+		double sp = pow(10.0, 3.5 * rng_unif(&rng));
+		random_cov(&rng, sp, 0.1 * sp + 1.0, g.P);
+		struct mw_obs o;
+		if (kind < 2) {
+			make_radar_obs(radar, g.x, 5.0 + 45.0 * rng_unif(&rng),
+			               2e-4 + 2e-3 * rng_unif(&rng),
+			               kind ? 0.5 + 5.0 * rng_unif(&rng) : 0.0, &rng, &o);
+		} else {
+			double F[3][3];
+			los_frame(geo_s, g.x, F);
+			make_los_obs(geo_s, F, g.x, 1e-6 + 3e-5 * rng_unif(&rng), &rng, &o);
+		}
+		struct track_meas m;
+		assert_int_equal(track_meas_prepare(&o, &m), 0);
+		struct track_zpred a, b;
+		assert_int_equal(track_ukf_zpredict(&g, &m, &a), 0);
+		if (!a.lin) {
+			n_ut++;
+			continue;
+		}
+		n_lin++;
+		assert_int_equal(track_ukf_zpredict_ut(&g, &m, &b), 0);
+		const int nz = m.nz;
+		double d[TRACK_NZ_MAX];
+		track_meas_residual(&m, a.zhat, b.zhat, d);
+		for (int i = 0; i < nz; i++) {
+			double e = fabs(d[i]) / sqrt(m.r_var[i]);
+			worst[0] = fmax(worst[0], e);
+			for (int j = 0; j < nz; j++) {
+				double es = fabs(a.S[i * nz + j] - b.S[i * nz + j]) /
+				            sqrt(b.S[i * nz + i] * b.S[j * nz + j]);
+				worst[1] = fmax(worst[1], es);
+			}
+			for (int k = 0; k < NX; k++) {
+				double ex = fabs(a.Pxz[k * nz + i] - b.Pxz[k * nz + i]) /
+				            sqrt(g.P[k * NX + k] * b.S[i * nz + i]);
+				worst[2] = fmax(worst[2], ex);
+			}
+		}
+		struct track_gauss ua, ub;
+		assert_int_equal(track_ukf_update(&g, &a, &m, &ua, NULL), 0);
+		assert_int_equal(track_ukf_update(&g, &b, &m, &ub, NULL), 0);
+		for (int i = 0; i < NX; i++) {
+			double e = fabs(ua.x[i] - ub.x[i]) / sqrt(ub.P[i * NX + i]);
+			worst[3] = fmax(worst[3], e);
+			for (int j = 0; j < NX; j++) {
+				double ep = fabs(ua.P[i * NX + j] - ub.P[i * NX + j]) /
+				            sqrt(ub.P[i * NX + i] * ub.P[j * NX + j]);
+				worst[4] = fmax(worst[4], ep);
+			}
+		}
+	}
+	if (getenv("TRACK_TEST_VERBOSE"))
+		print_message("linearised %d, sigma points %d; worst: mean %.2e sigma, S %.2e, "
+		              "Pxz %.2e, updated mean %.2e, updated P %.2e\n",
+		              n_lin, n_ut, worst[0], worst[1], worst[2], worst[3], worst[4]);
+	if (n_lin < 300 || n_ut < 300)
+		fail_msg("both paths must be exercised: linearised %d, sigma points %d", n_lin,
+		         n_ut);
+	const char *what[5] = {"predicted mean", "S", "Pxz", "updated mean", "updated P"};
+	for (int i = 0; i < 5; i++)
+		if (!(worst[i] <= 0.02))
+			fail_msg(
+			    "linearised vs sigma-point prediction: %s differs by %.3g (> 0.02)",
+			    what[i], worst[i]);
 }
 
 /* ---- filter consistency ---- */
@@ -488,8 +639,10 @@ int main(void)
 	    cmocka_unit_test(model_drag_slows_reentry_and_grows_with_theta),
 	    cmocka_unit_test(drag_parameter_walk_scales_with_air_density),
 	    cmocka_unit_test(linearised_prediction_matches_sigma_points_in_midcourse),
+	    cmocka_unit_test(fast_geodetic_height_matches_iterated),
 	    cmocka_unit_test(radar_model_matches_geo_aer_and_wraps_azimuth),
 	    cmocka_unit_test(los_model_matches_definition_and_rejects_behind),
+	    cmocka_unit_test(linearised_zprediction_matches_sigma_points_where_chosen),
 	    cmocka_unit_test(ukf_radar_is_consistent_across_north),
 	    cmocka_unit_test(imm_radar_and_ir_is_consistent),
 	    cmocka_unit_test(ukf_ir_only_after_radar_start_is_consistent),
