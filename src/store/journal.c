@@ -185,6 +185,11 @@
 #define J_ACKED_LAZY_NS  (1 * MW_NS_PER_S) /* idle delay before writing acked cursors */
 #define J_BACKOFF_MIN_NS (10 * MW_NS_PER_MS)
 #define J_BACKOFF_MAX_NS (1 * MW_NS_PER_S)
+/* Queue items whose record fits J_POOL_DATA bytes are recycled through a
+ * free list of at most min(group_max, queue_max) blocks instead of a
+ * malloc/free per record: freeing a whole commit group at once let malloc
+ * trim its heap, and the next group faulted the same pages in again. */
+#define J_POOL_DATA 1024
 
 static const char MOD[] = "store";
 
@@ -371,6 +376,7 @@ struct pend {
 	uint64_t pos;
 	uint32_t origin_idx;
 	int peer_idx;         /* -1 if none */
+	bool pooled;          /* data[] holds J_POOL_DATA bytes: goes back to the pool */
 	struct store_rec rec; /* rec.bytes points at data */
 	uint8_t data[];
 };
@@ -402,6 +408,8 @@ struct store_journal {
 
 	struct pend *head, *tail;
 	size_t qlen, qbytes, inflight;
+	struct pend *pool; /* free blocks (pooled), linked by next */
+	size_t pool_n, pool_max;
 	uint64_t enq_seq, done_seq; /* items ever queued / committed */
 	uint64_t err_gen;           /* bumped on every failed commit */
 	uint64_t next_pos, durable_pos, first_pos;
@@ -833,6 +841,8 @@ static int64_t timespec_add(struct timespec *ts, int64_t ns)
 	return t;
 }
 
+static void pend_recycle(struct store_journal *j, struct pend *list);
+
 /* Commit one group (everything queued, up to group_max) plus dirty acked
  * cursors. Called and returns with mu held. Returns 0 or the error. */
 static int do_group(struct store_journal *j)
@@ -935,11 +945,7 @@ static int do_group(struct store_journal *j)
 	pthread_cond_broadcast(&j->done);
 	pthread_mutex_unlock(&j->mu);
 	notify(j);
-	while (done_list) {
-		struct pend *nx = done_list->next;
-		free(done_list);
-		done_list = nx;
-	}
+	pend_recycle(j, done_list);
 	pthread_mutex_lock(&j->mu);
 	return 0;
 }
@@ -1704,6 +1710,7 @@ int store_journal_open(const struct store_journal_opts *opts, struct store_journ
 	j->queue_max_bytes = opts->queue_max_bytes ? opts->queue_max_bytes : (size_t)64 << 20;
 	j->max_record_bytes = opts->max_record_bytes ? opts->max_record_bytes : 65536;
 	j->group_max = opts->group_max ? opts->group_max : 8192;
+	j->pool_max = j->group_max < j->queue_max ? j->group_max : j->queue_max;
 	j->idx.max = opts->index_max ? opts->index_max : (size_t)4 << 20;
 	j->hash_rows = opts->hash_rows;
 	j->retain_age_ns = opts->retain_age_ns;
@@ -1843,11 +1850,14 @@ void store_journal_free(struct store_journal *j)
 	pthread_cond_signal(&j->wake);
 	pthread_mutex_unlock(&j->mu);
 	pthread_join(j->thr, NULL);
-	struct pend *p = j->head;
-	while (p) {
-		struct pend *n = p->next;
-		free(p);
-		p = n;
+	struct pend *lists[2] = {j->head, j->pool};
+	for (int i = 0; i < 2; i++) {
+		struct pend *p = lists[i];
+		while (p) {
+			struct pend *n = p->next;
+			free(p);
+			p = n;
+		}
 	}
 	finalize_all(j);
 	sqlite3_close(j->rdb);
@@ -1868,6 +1878,78 @@ void store_journal_free(struct store_journal *j)
 
 /* ------------------------------------------------------------------ */
 /* append                                                             */
+
+/* A block for a record of len bytes: from the pool if it fits, else
+ * malloc'ed (and pooled later if it has J_POOL_DATA bytes). Called with mu
+ * held; the pool only fills after the first groups, so malloc runs under
+ * mu only while it warms up or for records larger than J_POOL_DATA. */
+static struct pend *pend_get(struct store_journal *j, size_t len)
+{
+	struct pend *p;
+	if (len <= J_POOL_DATA && j->pool) {
+		p = j->pool;
+		j->pool = p->next;
+		j->pool_n--;
+		return p;
+	}
+	bool pooled = len <= J_POOL_DATA;
+	p = malloc(sizeof(*p) + (pooled ? J_POOL_DATA : len));
+	if (p)
+		p->pooled = pooled;
+	return p;
+}
+
+/* Give back one unused block; called with mu held. */
+static void pend_put(struct store_journal *j, struct pend *p)
+{
+	if (p->pooled && j->pool_n < j->pool_max) {
+		p->next = j->pool;
+		j->pool = p;
+		j->pool_n++;
+	} else {
+		free(p);
+	}
+}
+
+/* Return a committed group's blocks (a NULL-terminated list no one else
+ * references any more): pooled ones to the pool up to pool_max, the rest
+ * freed. Called without mu; holds it only to splice the chain in. */
+static void pend_recycle(struct store_journal *j, struct pend *list)
+{
+	struct pend *keep = NULL, *keep_tail = NULL;
+	size_t nk = 0;
+	while (list) {
+		struct pend *nx = list->next;
+		if (list->pooled) {
+			list->next = keep;
+			keep = list;
+			if (!keep_tail)
+				keep_tail = list;
+			nk++;
+		} else {
+			free(list);
+		}
+		list = nx;
+	}
+	while (keep) {
+		pthread_mutex_lock(&j->mu);
+		size_t room = j->pool_max > j->pool_n ? j->pool_max - j->pool_n : 0;
+		if (nk <= room) {
+			keep_tail->next = j->pool;
+			j->pool = keep;
+			j->pool_n += nk;
+			keep = NULL;
+		}
+		pthread_mutex_unlock(&j->mu);
+		/* no room for all: free the excess, then splice the rest */
+		while (keep && nk > room) {
+			struct pend *nx = keep->next;
+			free(keep);
+			keep = nx;
+			nk--;
+		}
+	}
+}
 
 static void enqueue(struct store_journal *j, struct pend *p)
 {
@@ -1895,19 +1977,10 @@ int store_journal_append(struct store_journal *j, const struct store_rec *rec, u
 		return -EINVAL;
 	if (rec->len == 0 || rec->len > j->max_record_bytes || !rec->bytes)
 		return -EMSGSIZE;
-	struct pend *p = malloc(sizeof(*p) + rec->len);
-	if (!p)
-		return -ENOMEM;
-	p->rec = *rec;
-	memcpy(p->data, rec->bytes, rec->len);
-	p->rec.bytes = p->data;
-	p->rec.durable = false;
-	if (!p->rec.accept_ns)
-		p->rec.accept_ns = mw_time_now_ns();
-	if (!p->rec.from_peer[0])
-		p->rec.from_pos = 0;
+	int64_t accept_ns = rec->accept_ns ? rec->accept_ns : mw_time_now_ns();
 
 	int rc;
+	struct pend *p = NULL;
 	pthread_mutex_lock(&j->mu);
 	if (j->fatal) {
 		rc = j->fatal;
@@ -1918,6 +1991,18 @@ int store_journal_append(struct store_journal *j, const struct store_rec *rec, u
 		rc = -ENOBUFS;
 		goto out;
 	}
+	p = pend_get(j, rec->len);
+	if (!p) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	p->rec = *rec;
+	memcpy(p->data, rec->bytes, rec->len);
+	p->rec.bytes = p->data;
+	p->rec.durable = false;
+	p->rec.accept_ns = accept_ns;
+	if (!p->rec.from_peer[0])
+		p->rec.from_pos = 0;
 	int oi = origin_find(j, rec->origin, true);
 	if (oi < 0) {
 		j->st.queue_full++;
@@ -1965,8 +2050,9 @@ int store_journal_append(struct store_journal *j, const struct store_rec *rec, u
 	p = NULL;
 	rc = 0;
 out:
+	if (p)
+		pend_put(j, p);
 	pthread_mutex_unlock(&j->mu);
-	free(p);
 	return rc;
 }
 
