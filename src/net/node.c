@@ -192,6 +192,7 @@ struct net_node {
 	struct wire_keyring *keyring;
 	struct wire_signer *signer;
 	struct wire_sigcache *sigcache;
+	struct wire_env_scratch rx_scratch; /* received envelopes are decoded here */
 	void (*on_journal)(void *ud, const char *origin, uint64_t seq, uint64_t pos);
 	void (*on_acked)(void *ud, const char *peer_nation, uint64_t acked_pos);
 	void *hook_ud;
@@ -777,7 +778,7 @@ static enum frame_res on_envelope(struct conn *c, const uint8_t *p, size_t len)
 		return envelope_noted(c, from_pos);
 	struct wire_envelope e;
 	char detail[160];
-	int rc = wire_envelope_decode(p, len, &e);
+	int rc = wire_envelope_decode_in(&n->rx_scratch, p, len, &e);
 	if (rc) {
 		snprintf(detail, sizeof(detail), "envelope does not decode: %s", mw_errname(rc));
 		reject(n, NET_REJ_DECODE, c, detail);
