@@ -190,6 +190,7 @@
  * malloc/free per record: freeing a whole commit group at once let malloc
  * trim its heap, and the next group faulted the same pages in again. */
 #define J_POOL_DATA 1024
+#define J_INS_ROWS  16 /* rows per multi-row INSERT (13 parameters each) */
 
 static const char MOD[] = "store";
 
@@ -394,7 +395,7 @@ struct store_journal {
 	int efd;
 	sqlite3 *wdb, *rdb;
 	/* writer statements (journal thread) */
-	sqlite3_stmt *w_begin, *w_commit, *w_rollback, *w_ins, *w_rx, *w_acked, *w_meta,
+	sqlite3_stmt *w_begin, *w_commit, *w_rollback, *w_ins, *w_insn, *w_rx, *w_acked, *w_meta,
 	    *w_ret_scan, *w_ret_del, *w_floor;
 	/* reader statements (under rmu) */
 	sqlite3_stmt *r_range;
@@ -717,6 +718,43 @@ struct grp_peer {
 	bool set;
 };
 
+/* Insert the records of ps[0..n) with s, whose VALUES list has n rows of
+ * the 13 columns of ROW_COLS (w_ins: 1 row, w_insn: J_INS_ROWS rows; one
+ * statement for many rows runs the per-statement VDBE work - cursor
+ * opening, Halt, reset - once for all of them). sha[] keeps the hashes
+ * alive until the step. Returns the SQLite code of the step. */
+static int insert_rows(struct store_journal *j, sqlite3_stmt *s, struct pend *const *ps, size_t n,
+                       uint8_t (*sha)[J_SHA_LEN])
+{
+	for (size_t k = 0; k < n; k++) {
+		const struct store_rec *r = &ps[k]->rec;
+		int b = (int)k * 13;
+		sqlite3_bind_int64(s, b + 1, (int64_t)ps[k]->pos);
+		sqlite3_bind_text(s, b + 2, r->origin, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, b + 3, (int64_t)r->seq);
+		sqlite3_bind_int64(s, b + 4, r->kind);
+		sqlite3_bind_int64(s, b + 5, r->flags);
+		sqlite3_bind_text(s, b + 6, r->release, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, b + 7, r->data_ns);
+		sqlite3_bind_int64(s, b + 8, r->accept_ns);
+		sqlite3_bind_text(s, b + 9, r->from_peer, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, b + 10, (int64_t)r->from_pos);
+		sqlite3_bind_int64(s, b + 11, (int64_t)r->len);
+		if (j->hash_rows) {
+			row_sha(&j->w_sha, r, sha[k]); /* r->pos == p->pos (append) */
+			sqlite3_bind_blob(s, b + 12, sha[k], J_SHA_LEN, SQLITE_STATIC);
+		} else {
+			sqlite3_bind_null(s, b + 12);
+		}
+		sqlite3_bind_blob(s, b + 13, r->bytes, (int)r->len, SQLITE_STATIC);
+	}
+	/* every parameter is bound again before the next step; clearing only
+	 * drops the pointers to records that are about to be recycled */
+	int rc = step_done(s);
+	sqlite3_clear_bindings(s);
+	return rc;
+}
+
 /* Commit the first n queued items. Called without mu; the items are not
  * touched by anyone else while inflight. Returns 0 or a negative code. */
 static int commit_group(struct store_journal *j, struct pend *first, size_t n,
@@ -725,6 +763,9 @@ static int commit_group(struct store_journal *j, struct pend *first, size_t n,
 {
 	struct grp_peer gp[STORE_PEERS_MAX];
 	memset(gp, 0, sizeof(gp));
+	struct pend *batch[J_INS_ROWS];
+	uint8_t sha[J_INS_ROWS][J_SHA_LEN];
+	size_t nb = 0;
 	int rc = step_done(j->w_begin);
 	if (rc != SQLITE_OK)
 		goto fail;
@@ -740,29 +781,16 @@ static int commit_group(struct store_journal *j, struct pend *first, size_t n,
 		}
 		if (!p->pos)
 			continue; /* rx note */
-		const struct store_rec *r = &p->rec;
-		sqlite3_stmt *s = j->w_ins;
-		sqlite3_bind_int64(s, 1, (int64_t)p->pos);
-		sqlite3_bind_text(s, 2, r->origin, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 3, (int64_t)r->seq);
-		sqlite3_bind_int64(s, 4, r->kind);
-		sqlite3_bind_int64(s, 5, r->flags);
-		sqlite3_bind_text(s, 6, r->release, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 7, r->data_ns);
-		sqlite3_bind_int64(s, 8, r->accept_ns);
-		sqlite3_bind_text(s, 9, r->from_peer, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 10, (int64_t)r->from_pos);
-		sqlite3_bind_int64(s, 11, (int64_t)r->len);
-		uint8_t sha[J_SHA_LEN];
-		if (j->hash_rows) {
-			row_sha(&j->w_sha, r, sha); /* r->pos == p->pos (append) */
-			sqlite3_bind_blob(s, 12, sha, J_SHA_LEN, SQLITE_STATIC);
-		} else {
-			sqlite3_bind_null(s, 12);
+		batch[nb++] = p;
+		if (nb == J_INS_ROWS) {
+			rc = insert_rows(j, j->w_insn, batch, nb, sha);
+			nb = 0;
+			if (rc != SQLITE_OK)
+				goto fail;
 		}
-		sqlite3_bind_blob(s, 13, r->bytes, (int)r->len, SQLITE_STATIC);
-		rc = step_done(s);
-		sqlite3_clear_bindings(s);
+	}
+	for (size_t k = 0; k < nb; k++) {
+		rc = insert_rows(j, j->w_ins, &batch[k], 1, sha);
 		if (rc != SQLITE_OK)
 			goto fail;
 	}
@@ -1638,9 +1666,16 @@ static int verify_and_load(struct store_journal *j, enum store_check_level lvl,
 
 static int prepare_all(struct store_journal *j, struct mw_errbuf *err)
 {
-	char ins[512], rng[512];
-	snprintf(ins, sizeof(ins), "INSERT INTO env(%s) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	         ROW_COLS);
+	char ins[512], rng[512], insn[512 + J_INS_ROWS * 32];
+	/* OR ROLLBACK: a failed row ends the whole transaction (commit_group
+	 * rolls back on any error anyway), so a multi-row statement needs no
+	 * statement journal to undo its own earlier rows */
+	snprintf(ins, sizeof(ins),
+	         "INSERT OR ROLLBACK INTO env(%s) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", ROW_COLS);
+	int off = snprintf(insn, sizeof(insn), "INSERT OR ROLLBACK INTO env(%s) VALUES", ROW_COLS);
+	for (int k = 0; k < J_INS_ROWS; k++)
+		off += snprintf(insn + off, sizeof(insn) - (size_t)off,
+		                "%s(?,?,?,?,?,?,?,?,?,?,?,?,?)", k ? "," : "");
 	snprintf(rng, sizeof(rng),
 	         "SELECT %s FROM env WHERE pos >= ?1 AND pos <= ?2 ORDER BY pos LIMIT ?3",
 	         ROW_COLS);
@@ -1649,6 +1684,7 @@ static int prepare_all(struct store_journal *j, struct mw_errbuf *err)
 	    (rc = prep(j->wdb, "COMMIT", &j->w_commit, err)) ||
 	    (rc = prep(j->wdb, "ROLLBACK", &j->w_rollback, err)) ||
 	    (rc = prep(j->wdb, ins, &j->w_ins, err)) ||
+	    (rc = prep(j->wdb, insn, &j->w_insn, err)) ||
 	    (rc = prep(j->wdb,
 	               "INSERT INTO peer(peer, rx, acked) VALUES(?1, ?2, ?3) ON CONFLICT(peer) DO "
 	               "UPDATE SET rx = max(rx, excluded.rx), acked = max(acked, excluded.acked)",
@@ -1673,7 +1709,7 @@ static void finalize_all(struct store_journal *j)
 {
 	sqlite3_stmt *all[] = {j->w_begin,   j->w_commit, j->w_rollback, j->w_ins,
 	                       j->w_rx,      j->w_acked,  j->w_meta,     j->w_ret_scan,
-	                       j->w_ret_del, j->w_floor,  j->r_range};
+	                       j->w_ret_del, j->w_floor,  j->r_range,    j->w_insn};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		sqlite3_finalize(all[i]);
 }
