@@ -247,6 +247,8 @@ struct key_index {
 	size_t max; /* max keys */
 };
 
+#define KIDX_MIN_SLOTS 1024
+
 static uint64_t key_hash(uint32_t o, uint64_t seq)
 {
 	/* splitmix64 finaliser (Steele, Lea, Flood 2014) */
@@ -286,6 +288,24 @@ static void kidx_put_raw(struct key_slot *slots, size_t cap, uint32_t o, uint64_
 	slots[i].seq = seq;
 }
 
+/* Rehash into ncap slots (a power of two > count). 0 or -ENOMEM (the
+ * index is unchanged). */
+static int kidx_resize(struct key_index *ix, size_t ncap)
+{
+	if (ncap > SIZE_MAX / sizeof(struct key_slot))
+		return -ENOMEM;
+	struct key_slot *ns = calloc(ncap, sizeof(*ns));
+	if (!ns)
+		return -ENOMEM;
+	for (size_t i = 0; i < ix->cap; i++)
+		if (ix->slots[i].origin1)
+			kidx_put_raw(ns, ncap, ix->slots[i].origin1 - 1, ix->slots[i].seq);
+	free(ix->slots);
+	ix->slots = ns;
+	ix->cap = ncap;
+	return 0;
+}
+
 /* 0, -EEXIST, -ENOBUFS (max keys), -ENOMEM. */
 static int kidx_add(struct key_index *ix, uint32_t o, uint64_t seq)
 {
@@ -294,18 +314,9 @@ static int kidx_add(struct key_index *ix, uint32_t o, uint64_t seq)
 	if (ix->count >= ix->max)
 		return -ENOBUFS;
 	if ((ix->count + 1) * 2 > ix->cap) {
-		size_t ncap = ix->cap ? ix->cap * 2 : 1024;
-		if (ncap > SIZE_MAX / sizeof(struct key_slot))
-			return -ENOMEM;
-		struct key_slot *ns = calloc(ncap, sizeof(*ns));
-		if (!ns)
-			return -ENOMEM;
-		for (size_t i = 0; i < ix->cap; i++)
-			if (ix->slots[i].origin1)
-				kidx_put_raw(ns, ncap, ix->slots[i].origin1 - 1, ix->slots[i].seq);
-		free(ix->slots);
-		ix->slots = ns;
-		ix->cap = ncap;
+		int rc = kidx_resize(ix, ix->cap ? ix->cap * 2 : KIDX_MIN_SLOTS);
+		if (rc)
+			return rc;
 	}
 	kidx_put_raw(ix->slots, ix->cap, o, seq);
 	ix->count++;
@@ -343,6 +354,20 @@ static void kidx_del(struct key_index *ix, uint32_t o, uint64_t seq)
 		ix->slots[i] = ix->slots[j];
 		i = j;
 	}
+}
+
+/* After deletions (retention): halve the table while it is at most 1/8
+ * full, so its memory follows the keys it holds instead of the most it
+ * ever held (4M keys = 8M slots = 128 MiB). Between 1/8 and 1/2 full
+ * nothing moves, so alternating adds and deletes never rehash back and
+ * forth. A failed allocation keeps the larger table. */
+static void kidx_shrink(struct key_index *ix)
+{
+	size_t ncap = ix->cap;
+	while (ncap > KIDX_MIN_SLOTS && ix->count * 8 <= ncap)
+		ncap /= 2;
+	if (ncap < ix->cap)
+		(void)kidx_resize(ix, ncap);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1185,6 +1210,7 @@ static int64_t run_retention(struct store_journal *j, int64_t now_ns, bool *cut_
 			j->rows--;
 			j->bytes -= rows[i].len;
 		}
+		kidx_shrink(&j->idx);
 		j->first_pos = rows[cut - 1].pos + 1;
 		j->st.retained_deleted += cut;
 		j->st.retained_forced += cut_forced;
@@ -2310,6 +2336,7 @@ void store_journal_get_stats(struct store_journal *j, struct store_journal_stats
 	out->rows = j->rows;
 	out->bytes = j->bytes;
 	out->index_keys = j->idx.count;
+	out->index_slots = j->idx.cap;
 	pthread_mutex_unlock(&j->mu);
 }
 
