@@ -50,6 +50,12 @@
  * kept, by position, in a ring of SEND_CACHE_SLOTS entries; links send
  * durable positions from it and read the journal only on a miss.
  *
+ * Write coalescing and receive scratch: pump() writes envelope frames into
+ * 15,000-byte chunks reserved in the connection's output buffer, so one
+ * TLS record (one write) carries dozens of frames (tx_frame); received
+ * envelopes are decoded into one per-node scratch (wire_envelope_decode_in)
+ * without an allocation per envelope.
+ *
  * Origin signing: envelopes this node originates are encoded and queued
  * in a batch; the batch is signed (one Ed25519 signature over a Merkle
  * root, wire/sign.h) and journaled when it reaches [sign] batch_max, or
