@@ -827,20 +827,6 @@ static enum frame_res envelope_noted(struct conn *c, uint64_t from_pos)
 	return FR_OK;
 }
 
-/* May any configured peer ever be sent this received record (the rule of
- * eligible_cb, which depends only on the record and the configuration)?
- * If not, caching it for the links is wasted work: with two nodes every
- * received envelope went into the cache and was never read from it. A
- * wrong "no" would only cost a journal read at send time. */
-static bool relayable(const struct net_node *n, const struct store_rec *r)
-{
-	for (size_t i = 0; i < n->n_peers; i++)
-		if (net_release_may_send(r->release, r->origin, r->from_peer, n->conf->nation,
-		                         n->peers[i].conf->nation))
-			return true;
-	return false;
-}
-
 static enum frame_res on_envelope(struct conn *c, const uint8_t *p, size_t len)
 {
 	struct net_node *n = c->node;
@@ -905,8 +891,7 @@ static enum frame_res on_envelope(struct conn *c, const uint8_t *p, size_t len)
 	rc = store_journal_append(n->journal, &rec, &pos);
 	if (rc == 0) {
 		n->stats.env_journaled++;
-		if (relayable(n, &rec))
-			cache_put(n, pos, &rec);
+		cache_put(n, pos, &rec);
 		if (n->on_journal)
 			n->on_journal(n->hook_ud, origin, seq, pos);
 		pe->rx_max_pos = from_pos;
