@@ -33,7 +33,9 @@
  * Appends only take a mutex, copy the record and assign the next pos; the
  * disk work happens on the journal thread, which commits whatever piled
  * up while the previous fsync ran, so the number of fsyncs per second
- * stays bounded however many records arrive (group commit). Queued items
+ * stays bounded however many records arrive (group commit). A group is
+ * inserted 16 rows per INSERT statement, and queued records live in blocks
+ * recycled through a bounded pool, not one malloc each. Queued items
  * are either records or "rx notes" (a peer's frame handled without being
  * journaled: duplicate or not released to us); both advance that peer's
  * rx cursor in the transaction that commits them, in FIFO order, so a
@@ -74,7 +76,8 @@
  * age behind a newer one of the same origin is refused; the retention age
  * is hours to days, far beyond any delivery delay that still matters.
  *
- * File format (SQLite 3 database, page size 4096, WAL)
+ * File format (SQLite 3 database, WAL, page size 8192; 4096 in journals
+ * created before 2026-11-30, which keep it)
  * ---------------------------------------------------
  *   PRAGMA application_id = 0x4D574A4C ("MWJL"); PRAGMA user_version = 2.
  *   (Format 1 hashed only pos, seq, len, origin and the bytes; it is not
@@ -185,6 +188,13 @@
 #define J_ACKED_LAZY_NS  (1 * MW_NS_PER_S) /* idle delay before writing acked cursors */
 #define J_BACKOFF_MIN_NS (10 * MW_NS_PER_MS)
 #define J_BACKOFF_MAX_NS (1 * MW_NS_PER_S)
+/* Queue items whose record fits J_POOL_DATA bytes are recycled through a
+ * free list of at most min(group_max, queue_max) blocks instead of a
+ * malloc/free per record: freeing a whole commit group at once let malloc
+ * trim its heap, and the next group faulted the same pages in again. */
+#define J_POOL_DATA     1024
+#define J_PAGE_SIZE_STR "8192" /* SQLite page size of a new journal (bytes) */
+#define J_INS_ROWS      16     /* rows per multi-row INSERT (13 parameters each) */
 
 static const char MOD[] = "store";
 
@@ -241,6 +251,8 @@ struct key_index {
 	size_t max; /* max keys */
 };
 
+#define KIDX_MIN_SLOTS 1024
+
 static uint64_t key_hash(uint32_t o, uint64_t seq)
 {
 	/* splitmix64 finaliser (Steele, Lea, Flood 2014) */
@@ -250,58 +262,81 @@ static uint64_t key_hash(uint32_t o, uint64_t seq)
 	return z ^ (z >> 31);
 }
 
+/* Home slot: runs of 16 consecutive seqs of an origin share 16 adjacent
+ * slots (256 bytes), so an origin's next key is found, or placed, in the
+ * cache lines its previous one touched instead of at a random slot (a
+ * cache miss per append: 2-3 % of the link benchmark's CPU). Runs are
+ * spread by the hash like single keys were; m + 1 >= 16. */
+static size_t key_home(uint32_t o, uint64_t seq, size_t m)
+{
+	return (size_t)((key_hash(o, seq >> 4) << 4) | (seq & 15)) & m;
+}
+
 static void kidx_finish(struct key_index *ix)
 {
 	free(ix->slots);
 	memset(ix, 0, sizeof(*ix));
 }
 
-static bool kidx_has(const struct key_index *ix, uint32_t o, uint64_t seq)
-{
-	if (!ix->cap)
-		return false;
-	size_t m = ix->cap - 1;
-	for (size_t i = key_hash(o, seq) & m;; i = (i + 1) & m) {
-		const struct key_slot *s = &ix->slots[i];
-		if (!s->origin1)
-			return false;
-		if (s->origin1 == o + 1 && s->seq == seq)
-			return true;
-	}
-}
-
 static void kidx_put_raw(struct key_slot *slots, size_t cap, uint32_t o, uint64_t seq)
 {
 	size_t m = cap - 1;
-	size_t i = key_hash(o, seq) & m;
+	size_t i = key_home(o, seq, m);
 	while (slots[i].origin1)
 		i = (i + 1) & m;
 	slots[i].origin1 = o + 1;
 	slots[i].seq = seq;
 }
 
+/* Rehash into ncap slots (a power of two > count). 0 or -ENOMEM (the
+ * index is unchanged). */
+static int kidx_resize(struct key_index *ix, size_t ncap)
+{
+	if (ncap > SIZE_MAX / sizeof(struct key_slot))
+		return -ENOMEM;
+	struct key_slot *ns = calloc(ncap, sizeof(*ns));
+	if (!ns)
+		return -ENOMEM;
+	for (size_t i = 0; i < ix->cap; i++)
+		if (ix->slots[i].origin1)
+			kidx_put_raw(ns, ncap, ix->slots[i].origin1 - 1, ix->slots[i].seq);
+	free(ix->slots);
+	ix->slots = ns;
+	ix->cap = ncap;
+	return 0;
+}
+
 /* 0, -EEXIST, -ENOBUFS (max keys), -ENOMEM. */
 static int kidx_add(struct key_index *ix, uint32_t o, uint64_t seq)
 {
-	if (kidx_has(ix, o, seq))
-		return -EEXIST;
+	/* one probe finds the key or the empty slot it would go to */
+	struct key_slot *free_slot = NULL;
+	if (ix->cap) {
+		size_t m = ix->cap - 1;
+		for (size_t i = key_home(o, seq, m);; i = (i + 1) & m) {
+			struct key_slot *sl = &ix->slots[i];
+			if (!sl->origin1) {
+				free_slot = sl;
+				break;
+			}
+			if (sl->origin1 == o + 1 && sl->seq == seq)
+				return -EEXIST;
+		}
+	}
 	if (ix->count >= ix->max)
 		return -ENOBUFS;
 	if ((ix->count + 1) * 2 > ix->cap) {
-		size_t ncap = ix->cap ? ix->cap * 2 : 1024;
-		if (ncap > SIZE_MAX / sizeof(struct key_slot))
-			return -ENOMEM;
-		struct key_slot *ns = calloc(ncap, sizeof(*ns));
-		if (!ns)
-			return -ENOMEM;
-		for (size_t i = 0; i < ix->cap; i++)
-			if (ix->slots[i].origin1)
-				kidx_put_raw(ns, ncap, ix->slots[i].origin1 - 1, ix->slots[i].seq);
-		free(ix->slots);
-		ix->slots = ns;
-		ix->cap = ncap;
+		int rc = kidx_resize(ix, ix->cap ? ix->cap * 2 : KIDX_MIN_SLOTS);
+		if (rc)
+			return rc;
+		free_slot = NULL; /* the table moved */
 	}
-	kidx_put_raw(ix->slots, ix->cap, o, seq);
+	if (free_slot) {
+		free_slot->origin1 = o + 1;
+		free_slot->seq = seq;
+	} else {
+		kidx_put_raw(ix->slots, ix->cap, o, seq);
+	}
 	ix->count++;
 	return 0;
 }
@@ -311,7 +346,7 @@ static void kidx_del(struct key_index *ix, uint32_t o, uint64_t seq)
 	if (!ix->cap)
 		return;
 	size_t m = ix->cap - 1;
-	size_t i = key_hash(o, seq) & m;
+	size_t i = key_home(o, seq, m);
 	for (;; i = (i + 1) & m) {
 		if (!ix->slots[i].origin1)
 			return;
@@ -328,7 +363,7 @@ static void kidx_del(struct key_index *ix, uint32_t o, uint64_t seq)
 				ix->count--;
 				return;
 			}
-			size_t home = key_hash(ix->slots[j].origin1 - 1, ix->slots[j].seq) & m;
+			size_t home = key_home(ix->slots[j].origin1 - 1, ix->slots[j].seq, m);
 			/* may slot j move to i? yes unless home lies cyclically in (i, j] */
 			bool in = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
 			if (!in)
@@ -337,6 +372,20 @@ static void kidx_del(struct key_index *ix, uint32_t o, uint64_t seq)
 		ix->slots[i] = ix->slots[j];
 		i = j;
 	}
+}
+
+/* After deletions (retention): halve the table while it is at most 1/8
+ * full, so its memory follows the keys it holds instead of the most it
+ * ever held (4M keys = 8M slots = 128 MiB). Between 1/8 and 1/2 full
+ * nothing moves, so alternating adds and deletes never rehash back and
+ * forth. A failed allocation keeps the larger table. */
+static void kidx_shrink(struct key_index *ix)
+{
+	size_t ncap = ix->cap;
+	while (ncap > KIDX_MIN_SLOTS && ix->count * 8 <= ncap)
+		ncap /= 2;
+	if (ncap < ix->cap)
+		(void)kidx_resize(ix, ncap);
 }
 
 /* ------------------------------------------------------------------ */
@@ -371,6 +420,7 @@ struct pend {
 	uint64_t pos;
 	uint32_t origin_idx;
 	int peer_idx;         /* -1 if none */
+	bool pooled;          /* data[] holds J_POOL_DATA bytes: goes back to the pool */
 	struct store_rec rec; /* rec.bytes points at data */
 	uint8_t data[];
 };
@@ -388,7 +438,7 @@ struct store_journal {
 	int efd;
 	sqlite3 *wdb, *rdb;
 	/* writer statements (journal thread) */
-	sqlite3_stmt *w_begin, *w_commit, *w_rollback, *w_ins, *w_rx, *w_acked, *w_meta,
+	sqlite3_stmt *w_begin, *w_commit, *w_rollback, *w_ins, *w_insn, *w_rx, *w_acked, *w_meta,
 	    *w_ret_scan, *w_ret_del, *w_floor;
 	/* reader statements (under rmu) */
 	sqlite3_stmt *r_range;
@@ -402,6 +452,8 @@ struct store_journal {
 
 	struct pend *head, *tail;
 	size_t qlen, qbytes, inflight;
+	struct pend *pool; /* free blocks (pooled), linked by next */
+	size_t pool_n, pool_max;
 	uint64_t enq_seq, done_seq; /* items ever queued / committed */
 	uint64_t err_gen;           /* bumped on every failed commit */
 	uint64_t next_pos, durable_pos, first_pos;
@@ -709,6 +761,43 @@ struct grp_peer {
 	bool set;
 };
 
+/* Insert the records of ps[0..n) with s, whose VALUES list has n rows of
+ * the 13 columns of ROW_COLS (w_ins: 1 row, w_insn: J_INS_ROWS rows; one
+ * statement for many rows runs the per-statement VDBE work - cursor
+ * opening, Halt, reset - once for all of them). sha[] keeps the hashes
+ * alive until the step. Returns the SQLite code of the step. */
+static int insert_rows(struct store_journal *j, sqlite3_stmt *s, struct pend *const *ps, size_t n,
+                       uint8_t (*sha)[J_SHA_LEN])
+{
+	for (size_t k = 0; k < n; k++) {
+		const struct store_rec *r = &ps[k]->rec;
+		int b = (int)k * 13;
+		sqlite3_bind_int64(s, b + 1, (int64_t)ps[k]->pos);
+		sqlite3_bind_text(s, b + 2, r->origin, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, b + 3, (int64_t)r->seq);
+		sqlite3_bind_int64(s, b + 4, r->kind);
+		sqlite3_bind_int64(s, b + 5, r->flags);
+		sqlite3_bind_text(s, b + 6, r->release, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, b + 7, r->data_ns);
+		sqlite3_bind_int64(s, b + 8, r->accept_ns);
+		sqlite3_bind_text(s, b + 9, r->from_peer, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, b + 10, (int64_t)r->from_pos);
+		sqlite3_bind_int64(s, b + 11, (int64_t)r->len);
+		if (j->hash_rows) {
+			row_sha(&j->w_sha, r, sha[k]); /* r->pos == p->pos (append) */
+			sqlite3_bind_blob(s, b + 12, sha[k], J_SHA_LEN, SQLITE_STATIC);
+		} else {
+			sqlite3_bind_null(s, b + 12);
+		}
+		sqlite3_bind_blob(s, b + 13, r->bytes, (int)r->len, SQLITE_STATIC);
+	}
+	/* every parameter is bound again before the next step; clearing only
+	 * drops the pointers to records that are about to be recycled */
+	int rc = step_done(s);
+	sqlite3_clear_bindings(s);
+	return rc;
+}
+
 /* Commit the first n queued items. Called without mu; the items are not
  * touched by anyone else while inflight. Returns 0 or a negative code. */
 static int commit_group(struct store_journal *j, struct pend *first, size_t n,
@@ -717,6 +806,9 @@ static int commit_group(struct store_journal *j, struct pend *first, size_t n,
 {
 	struct grp_peer gp[STORE_PEERS_MAX];
 	memset(gp, 0, sizeof(gp));
+	struct pend *batch[J_INS_ROWS];
+	uint8_t sha[J_INS_ROWS][J_SHA_LEN];
+	size_t nb = 0;
 	int rc = step_done(j->w_begin);
 	if (rc != SQLITE_OK)
 		goto fail;
@@ -732,29 +824,16 @@ static int commit_group(struct store_journal *j, struct pend *first, size_t n,
 		}
 		if (!p->pos)
 			continue; /* rx note */
-		const struct store_rec *r = &p->rec;
-		sqlite3_stmt *s = j->w_ins;
-		sqlite3_bind_int64(s, 1, (int64_t)p->pos);
-		sqlite3_bind_text(s, 2, r->origin, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 3, (int64_t)r->seq);
-		sqlite3_bind_int64(s, 4, r->kind);
-		sqlite3_bind_int64(s, 5, r->flags);
-		sqlite3_bind_text(s, 6, r->release, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 7, r->data_ns);
-		sqlite3_bind_int64(s, 8, r->accept_ns);
-		sqlite3_bind_text(s, 9, r->from_peer, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 10, (int64_t)r->from_pos);
-		sqlite3_bind_int64(s, 11, (int64_t)r->len);
-		uint8_t sha[J_SHA_LEN];
-		if (j->hash_rows) {
-			row_sha(&j->w_sha, r, sha); /* r->pos == p->pos (append) */
-			sqlite3_bind_blob(s, 12, sha, J_SHA_LEN, SQLITE_STATIC);
-		} else {
-			sqlite3_bind_null(s, 12);
+		batch[nb++] = p;
+		if (nb == J_INS_ROWS) {
+			rc = insert_rows(j, j->w_insn, batch, nb, sha);
+			nb = 0;
+			if (rc != SQLITE_OK)
+				goto fail;
 		}
-		sqlite3_bind_blob(s, 13, r->bytes, (int)r->len, SQLITE_STATIC);
-		rc = step_done(s);
-		sqlite3_clear_bindings(s);
+	}
+	for (size_t k = 0; k < nb; k++) {
+		rc = insert_rows(j, j->w_ins, &batch[k], 1, sha);
 		if (rc != SQLITE_OK)
 			goto fail;
 	}
@@ -832,6 +911,8 @@ static int64_t timespec_add(struct timespec *ts, int64_t ns)
 	ts->tv_nsec = (long)(t % MW_NS_PER_S);
 	return t;
 }
+
+static void pend_recycle(struct store_journal *j, struct pend *list);
 
 /* Commit one group (everything queued, up to group_max) plus dirty acked
  * cursors. Called and returns with mu held. Returns 0 or the error. */
@@ -935,11 +1016,7 @@ static int do_group(struct store_journal *j)
 	pthread_cond_broadcast(&j->done);
 	pthread_mutex_unlock(&j->mu);
 	notify(j);
-	while (done_list) {
-		struct pend *nx = done_list->next;
-		free(done_list);
-		done_list = nx;
-	}
+	pend_recycle(j, done_list);
 	pthread_mutex_lock(&j->mu);
 	return 0;
 }
@@ -1151,6 +1228,7 @@ static int64_t run_retention(struct store_journal *j, int64_t now_ns, bool *cut_
 			j->rows--;
 			j->bytes -= rows[i].len;
 		}
+		kidx_shrink(&j->idx);
 		j->first_pos = rows[cut - 1].pos + 1;
 		j->st.retained_deleted += cut;
 		j->st.retained_forced += cut_forced;
@@ -1465,6 +1543,12 @@ static int setup_writer(struct store_journal *j, const struct store_journal_opts
 	int rc = check_identity(db, &empty, err);
 	if (rc)
 		return rc;
+	/* Page size of a new journal (fixed once the file exists; an older
+	 * journal keeps its 4096). With ~500-byte rows, 8192 halves the WAL
+	 * frames, so the write(2)/pread(2) calls of commits and checkpoints:
+	 * -7 % of the link benchmark's CPU per envelope (docs/benchmarks.md). */
+	if (empty && (rc = exec_sql(db, "PRAGMA page_size=" J_PAGE_SIZE_STR, err)))
+		return rc;
 	/* WAL + FULL: every COMMIT fsyncs the WAL before returning */
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st, NULL) != SQLITE_OK) {
@@ -1489,9 +1573,24 @@ static int setup_writer(struct store_journal *j, const struct store_journal_opts
 	    (rc = exec_sql(db, "PRAGMA journal_size_limit=67108864", err)) ||
 	    (rc = exec_sql(db, "PRAGMA cache_size=-16384", err)))
 		return rc;
+	/* the caller counts in 4096-byte pages; the file may use larger ones,
+	 * and then checkpoints every 1000 x 4096 bytes of WAL as before */
+	int64_t page = 4096;
+	if ((rc = query_int(db, "PRAGMA page_size", &page, err)))
+		return rc;
+	if (page < 512)
+		page = 4096; /* SQLite's minimum is 512: cannot happen */
+	if (page > 4096) {
+		char q[64];
+		snprintf(q, sizeof(q), "PRAGMA wal_autocheckpoint=%d", (int)(1000 * 4096 / page));
+		if ((rc = exec_sql(db, q, err)))
+			return rc;
+	}
 	if (opts->max_db_pages) {
 		char q[64];
-		snprintf(q, sizeof(q), "PRAGMA max_page_count=%u", opts->max_db_pages);
+		uint64_t pages =
+		    ((uint64_t)opts->max_db_pages * 4096 + (uint64_t)page - 1) / (uint64_t)page;
+		snprintf(q, sizeof(q), "PRAGMA max_page_count=%" PRIu64, pages);
 		if ((rc = exec_sql(db, q, err)))
 			return rc;
 	}
@@ -1632,9 +1731,16 @@ static int verify_and_load(struct store_journal *j, enum store_check_level lvl,
 
 static int prepare_all(struct store_journal *j, struct mw_errbuf *err)
 {
-	char ins[512], rng[512];
-	snprintf(ins, sizeof(ins), "INSERT INTO env(%s) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	         ROW_COLS);
+	char ins[512], rng[512], insn[512 + J_INS_ROWS * 32];
+	/* OR ROLLBACK: a failed row ends the whole transaction (commit_group
+	 * rolls back on any error anyway), so a multi-row statement needs no
+	 * statement journal to undo its own earlier rows */
+	snprintf(ins, sizeof(ins),
+	         "INSERT OR ROLLBACK INTO env(%s) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", ROW_COLS);
+	int off = snprintf(insn, sizeof(insn), "INSERT OR ROLLBACK INTO env(%s) VALUES", ROW_COLS);
+	for (int k = 0; k < J_INS_ROWS; k++)
+		off += snprintf(insn + off, sizeof(insn) - (size_t)off,
+		                "%s(?,?,?,?,?,?,?,?,?,?,?,?,?)", k ? "," : "");
 	snprintf(rng, sizeof(rng),
 	         "SELECT %s FROM env WHERE pos >= ?1 AND pos <= ?2 ORDER BY pos LIMIT ?3",
 	         ROW_COLS);
@@ -1643,6 +1749,7 @@ static int prepare_all(struct store_journal *j, struct mw_errbuf *err)
 	    (rc = prep(j->wdb, "COMMIT", &j->w_commit, err)) ||
 	    (rc = prep(j->wdb, "ROLLBACK", &j->w_rollback, err)) ||
 	    (rc = prep(j->wdb, ins, &j->w_ins, err)) ||
+	    (rc = prep(j->wdb, insn, &j->w_insn, err)) ||
 	    (rc = prep(j->wdb,
 	               "INSERT INTO peer(peer, rx, acked) VALUES(?1, ?2, ?3) ON CONFLICT(peer) DO "
 	               "UPDATE SET rx = max(rx, excluded.rx), acked = max(acked, excluded.acked)",
@@ -1667,7 +1774,7 @@ static void finalize_all(struct store_journal *j)
 {
 	sqlite3_stmt *all[] = {j->w_begin,   j->w_commit, j->w_rollback, j->w_ins,
 	                       j->w_rx,      j->w_acked,  j->w_meta,     j->w_ret_scan,
-	                       j->w_ret_del, j->w_floor,  j->r_range};
+	                       j->w_ret_del, j->w_floor,  j->r_range,    j->w_insn};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		sqlite3_finalize(all[i]);
 }
@@ -1704,6 +1811,7 @@ int store_journal_open(const struct store_journal_opts *opts, struct store_journ
 	j->queue_max_bytes = opts->queue_max_bytes ? opts->queue_max_bytes : (size_t)64 << 20;
 	j->max_record_bytes = opts->max_record_bytes ? opts->max_record_bytes : 65536;
 	j->group_max = opts->group_max ? opts->group_max : 8192;
+	j->pool_max = j->group_max < j->queue_max ? j->group_max : j->queue_max;
 	j->idx.max = opts->index_max ? opts->index_max : (size_t)4 << 20;
 	j->hash_rows = opts->hash_rows;
 	j->retain_age_ns = opts->retain_age_ns;
@@ -1843,11 +1951,14 @@ void store_journal_free(struct store_journal *j)
 	pthread_cond_signal(&j->wake);
 	pthread_mutex_unlock(&j->mu);
 	pthread_join(j->thr, NULL);
-	struct pend *p = j->head;
-	while (p) {
-		struct pend *n = p->next;
-		free(p);
-		p = n;
+	struct pend *lists[2] = {j->head, j->pool};
+	for (int i = 0; i < 2; i++) {
+		struct pend *p = lists[i];
+		while (p) {
+			struct pend *n = p->next;
+			free(p);
+			p = n;
+		}
 	}
 	finalize_all(j);
 	sqlite3_close(j->rdb);
@@ -1868,6 +1979,78 @@ void store_journal_free(struct store_journal *j)
 
 /* ------------------------------------------------------------------ */
 /* append                                                             */
+
+/* A block for a record of len bytes: from the pool if it fits, else
+ * malloc'ed (and pooled later if it has J_POOL_DATA bytes). Called with mu
+ * held; the pool only fills after the first groups, so malloc runs under
+ * mu only while it warms up or for records larger than J_POOL_DATA. */
+static struct pend *pend_get(struct store_journal *j, size_t len)
+{
+	struct pend *p;
+	if (len <= J_POOL_DATA && j->pool) {
+		p = j->pool;
+		j->pool = p->next;
+		j->pool_n--;
+		return p;
+	}
+	bool pooled = len <= J_POOL_DATA;
+	p = malloc(sizeof(*p) + (pooled ? J_POOL_DATA : len));
+	if (p)
+		p->pooled = pooled;
+	return p;
+}
+
+/* Give back one unused block; called with mu held. */
+static void pend_put(struct store_journal *j, struct pend *p)
+{
+	if (p->pooled && j->pool_n < j->pool_max) {
+		p->next = j->pool;
+		j->pool = p;
+		j->pool_n++;
+	} else {
+		free(p);
+	}
+}
+
+/* Return a committed group's blocks (a NULL-terminated list no one else
+ * references any more): pooled ones to the pool up to pool_max, the rest
+ * freed. Called without mu; holds it only to splice the chain in. */
+static void pend_recycle(struct store_journal *j, struct pend *list)
+{
+	struct pend *keep = NULL, *keep_tail = NULL;
+	size_t nk = 0;
+	while (list) {
+		struct pend *nx = list->next;
+		if (list->pooled) {
+			list->next = keep;
+			keep = list;
+			if (!keep_tail)
+				keep_tail = list;
+			nk++;
+		} else {
+			free(list);
+		}
+		list = nx;
+	}
+	while (keep) {
+		pthread_mutex_lock(&j->mu);
+		size_t room = j->pool_max > j->pool_n ? j->pool_max - j->pool_n : 0;
+		if (nk <= room) {
+			keep_tail->next = j->pool;
+			j->pool = keep;
+			j->pool_n += nk;
+			keep = NULL;
+		}
+		pthread_mutex_unlock(&j->mu);
+		/* no room for all: free the excess, then splice the rest */
+		while (keep && nk > room) {
+			struct pend *nx = keep->next;
+			free(keep);
+			keep = nx;
+			nk--;
+		}
+	}
+}
 
 static void enqueue(struct store_journal *j, struct pend *p)
 {
@@ -1895,19 +2078,10 @@ int store_journal_append(struct store_journal *j, const struct store_rec *rec, u
 		return -EINVAL;
 	if (rec->len == 0 || rec->len > j->max_record_bytes || !rec->bytes)
 		return -EMSGSIZE;
-	struct pend *p = malloc(sizeof(*p) + rec->len);
-	if (!p)
-		return -ENOMEM;
-	p->rec = *rec;
-	memcpy(p->data, rec->bytes, rec->len);
-	p->rec.bytes = p->data;
-	p->rec.durable = false;
-	if (!p->rec.accept_ns)
-		p->rec.accept_ns = mw_time_now_ns();
-	if (!p->rec.from_peer[0])
-		p->rec.from_pos = 0;
+	int64_t accept_ns = rec->accept_ns ? rec->accept_ns : mw_time_now_ns();
 
 	int rc;
+	struct pend *p = NULL;
 	pthread_mutex_lock(&j->mu);
 	if (j->fatal) {
 		rc = j->fatal;
@@ -1918,6 +2092,18 @@ int store_journal_append(struct store_journal *j, const struct store_rec *rec, u
 		rc = -ENOBUFS;
 		goto out;
 	}
+	p = pend_get(j, rec->len);
+	if (!p) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	p->rec = *rec;
+	memcpy(p->data, rec->bytes, rec->len);
+	p->rec.bytes = p->data;
+	p->rec.durable = false;
+	p->rec.accept_ns = accept_ns;
+	if (!p->rec.from_peer[0])
+		p->rec.from_pos = 0;
 	int oi = origin_find(j, rec->origin, true);
 	if (oi < 0) {
 		j->st.queue_full++;
@@ -1965,8 +2151,9 @@ int store_journal_append(struct store_journal *j, const struct store_rec *rec, u
 	p = NULL;
 	rc = 0;
 out:
+	if (p)
+		pend_put(j, p);
 	pthread_mutex_unlock(&j->mu);
-	free(p);
 	return rc;
 }
 
@@ -2188,6 +2375,7 @@ void store_journal_get_stats(struct store_journal *j, struct store_journal_stats
 	out->rows = j->rows;
 	out->bytes = j->bytes;
 	out->index_keys = j->idx.count;
+	out->index_slots = j->idx.cap;
 	pthread_mutex_unlock(&j->mu);
 }
 

@@ -268,6 +268,7 @@ struct store_journal_stats {
 	uint64_t rows;  /* committed records stored */
 	uint64_t bytes; /* sum of their envelope bytes */
 	uint64_t index_keys;
+	uint64_t index_slots; /* its table: grows at 1/2 full, halves at 1/8 */
 	/* retention and reading */
 	uint64_t retained_deleted; /* records deleted by retention */
 	uint64_t retained_forced;  /* of which deleted by a hard limit though not acked */

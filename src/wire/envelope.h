@@ -99,6 +99,29 @@ struct wire_envelope {
 int wire_envelope_decode(const uint8_t *p, size_t n, struct wire_envelope *out);
 void wire_envelope_finish(struct wire_envelope *e);
 
+/*
+ * Caller storage for decoding one envelope at a time without a malloc: a
+ * receiver decodes hundreds of thousands of envelopes per second, and a
+ * malloc + free of a block per envelope let the allocator shrink and regrow
+ * its heap (page faults) over and over. The decoded fields live in the
+ * scratch until wire_envelope_finish(); decoding the next envelope into
+ * the same scratch before that is a programming error. Contents private.
+ */
+#define WIRE_ENV_SCRATCH_BYTES 4096
+struct wire_env_scratch {
+	void *env, *body; /* the unpacked messages */
+	struct wire_arena arena;
+	bool in_use;
+	bool owned; /* malloc'ed by wire_envelope_decode: freed by finish */
+	_Alignas(16) unsigned char buf[WIRE_ENV_SCRATCH_BYTES];
+};
+
+/* wire_envelope_decode into caller storage s (same results and errors);
+ * s must outlive *out and is free again after wire_envelope_finish(out),
+ * or at once if the decode failed. */
+int wire_envelope_decode_in(struct wire_env_scratch *s, const uint8_t *p, size_t n,
+                            struct wire_envelope *out);
+
 /* Verify the origin's signature of a decoded envelope (wire_verify_body on
  * its origin, body and auth): 0, -MW_ENOKEY, -MW_EPROOF, -MW_ESIG, -EIO. */
 int wire_verify(const struct wire_keyring *kr, struct wire_sigcache *cache,

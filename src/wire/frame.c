@@ -15,6 +15,7 @@
 #include "wire/frame.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/err.h"
@@ -188,4 +189,45 @@ int wire_msg_sane(const ProtobufCMessage *m)
 		}
 	}
 	return 0;
+}
+
+/* ---- arena allocator for unpacking ---- */
+
+#define ARENA_ALIGN 16u /* >= alignof(max_align_t) on the supported ABIs */
+
+static void *arena_alloc(void *ud, size_t n)
+{
+	struct wire_arena *a = ud;
+	size_t off = (a->used + (ARENA_ALIGN - 1)) & ~(size_t)(ARENA_ALIGN - 1);
+	if (off <= a->cap && n <= a->cap - off) {
+		a->used = off + n;
+		return a->buf + off;
+	}
+	a->spilled = true;
+	return malloc(n ? n : 1);
+}
+
+static void arena_free(void *ud, void *p)
+{
+	struct wire_arena *a = ud;
+	uintptr_t u = (uintptr_t)p, b = (uintptr_t)a->buf;
+	if (p && (u < b || u - b >= a->cap))
+		free(p);
+}
+
+void wire_arena_init(struct wire_arena *a, void *buf, size_t cap)
+{
+	a->pc.alloc = arena_alloc;
+	a->pc.free = arena_free;
+	a->pc.allocator_data = a;
+	a->buf = buf;
+	a->cap = buf ? cap : 0;
+	a->used = 0;
+	a->spilled = false;
+}
+
+void wire_arena_free_msg(struct wire_arena *a, ProtobufCMessage *m)
+{
+	if (m && a->spilled)
+		protobuf_c_message_free_unpacked(m, &a->pc);
 }

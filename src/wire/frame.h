@@ -23,6 +23,7 @@
 #ifndef MW_WIRE_FRAME_H
 #define MW_WIRE_FRAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -90,6 +91,24 @@ int wire_frame_append(struct mw_buf *out, enum wire_frame_type type, const void 
  * 0 or -MW_EDECODE.
  */
 int wire_msg_sane(const ProtobufCMessage *m);
+
+/*
+ * A bump allocator for protobuf-c unpacking over caller memory, so that
+ * decoding an envelope does not cost a malloc and a free per field: each
+ * allocation is carved from buf (16-byte aligned); one that does not fit
+ * comes from malloc and sets spilled. Frees of arena memory do nothing.
+ * Release a message unpacked with &a->pc by wire_arena_free_msg(a, m),
+ * which frees the spilled parts only (nothing to do when none spilled);
+ * buf must outlive the message.
+ */
+struct wire_arena {
+	ProtobufCAllocator pc; /* give &pc to protobuf-c's unpack */
+	unsigned char *buf;
+	size_t cap, used;
+	bool spilled;
+};
+void wire_arena_init(struct wire_arena *a, void *buf, size_t cap);
+void wire_arena_free_msg(struct wire_arena *a, ProtobufCMessage *m);
 
 /* Append the encoded protobuf message m to out; returns bytes appended.
  * -ENOBUFS/-ENOMEM (out unchanged), -EMSGSIZE if larger than

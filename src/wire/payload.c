@@ -27,11 +27,14 @@
 
 #include "core/err.h"
 #include "wire/envelope.h"
+#include "wire/frame.h"
 #include "wire/sign.h"
 
 #define PI            3.14159265358979323846
 #define MAX_SPEED_M_S 1.0e5  /* far above any ballistic or orbital speed */
 #define ORTHO_TOL     1.0e-6 /* LOS frame: |row.row - delta| */
+/* a Track or Alert unpacks into well under 2 KiB; larger ones spill to malloc */
+#define PAYLOAD_ARENA_BYTES 2048
 
 static bool fin(double x)
 {
@@ -324,6 +327,27 @@ int wire_track_check(const Mwlink__Track *t)
 	return 0;
 }
 
+/* Unpack with desc into arena ar, check with fn; on success *out is the
+ * message (release with wire_arena_free_msg), on failure nothing is held. */
+static int unpack_checked(const ProtobufCMessageDescriptor *desc, int (*check)(const void *),
+                          struct wire_arena *ar, const uint8_t *p, size_t n, ProtobufCMessage **out)
+{
+	if (!p && n)
+		return -EINVAL;
+	ProtobufCMessage *m = protobuf_c_message_unpack(desc, &ar->pc, n, p);
+	if (!m)
+		return -MW_EDECODE;
+	int rc = wire_msg_sane(m);
+	if (rc == 0)
+		rc = check(m);
+	if (rc < 0) {
+		wire_arena_free_msg(ar, m);
+		return rc;
+	}
+	*out = m;
+	return 0;
+}
+
 /* Unpack with desc, check with fn; on success *out owns the message. */
 static int decode_checked(const ProtobufCMessageDescriptor *desc, int (*check)(const void *),
                           const uint8_t *p, size_t n, void **out)
@@ -507,17 +531,26 @@ int wire_payload_check(const struct wire_body *b)
 		return rc;
 	}
 	case WIRE_KIND_TRACK: {
-		Mwlink__Track *t = NULL;
-		rc = wire_track_decode(b->payload, b->payload_len, &t);
-		wire_msg_free(t);
+		_Alignas(16) unsigned char buf[PAYLOAD_ARENA_BYTES];
+		struct wire_arena ar;
+		wire_arena_init(&ar, buf, sizeof(buf));
+		ProtobufCMessage *m = NULL;
+		rc = unpack_checked(&mwlink__track__descriptor, track_check_v, &ar, b->payload,
+		                    b->payload_len, &m);
+		wire_arena_free_msg(&ar, m);
 		return rc;
 	}
 	case WIRE_KIND_ALERT: {
-		Mwlink__Alert *a = NULL;
-		rc = wire_alert_decode(b->payload, b->payload_len, &a);
+		_Alignas(16) unsigned char buf[PAYLOAD_ARENA_BYTES];
+		struct wire_arena ar;
+		wire_arena_init(&ar, buf, sizeof(buf));
+		ProtobufCMessage *m = NULL;
+		rc = unpack_checked(&mwlink__alert__descriptor, alert_check_v, &ar, b->payload,
+		                    b->payload_len, &m);
+		const Mwlink__Alert *a = (const Mwlink__Alert *)m;
 		if (rc == 0 && (a->status == MWLINK__ALERT_STATUS__ALERT_EXERCISE) != b->exercise)
 			rc = -MW_EFIELD; /* exercise never becomes real, nor the reverse */
-		wire_msg_free(a);
+		wire_arena_free_msg(&ar, m);
 		return rc;
 	}
 	default:

@@ -2224,6 +2224,52 @@ static void retention_respects_peer_cursors_and_hard_limits(void **state)
 	tdir_rm(&t);
 }
 
+/* The duplicate index follows its keys: 20,000 records grow it, retention
+ * that deletes them all shrinks it back to its minimum, and it still
+ * refuses the deleted keys (floor) and a duplicate of a new one. Records
+ * are appended in several queue-full rounds (the queue holds 4096). */
+static void duplicate_index_shrinks_when_retention_deletes_its_keys(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	o.hard_bytes = 1; /* store_journal_retain deletes every committed row */
+	o.queue_max = 4096;
+	struct store_journal *j = jopen(&o);
+	const uint64_t n = 20000;
+	for (uint64_t i = 1; i <= n; i++) {
+		struct store_rec r = mkrec("ROK", i, NULL, 0, 32);
+		append_ok(j, &r, i);
+		if (i % 4096 == 0)
+			sync_ok(j);
+	}
+	sync_ok(j);
+	struct store_journal_stats st;
+	store_journal_get_stats(j, &st);
+	assert_int_equal(st.index_keys, n);
+	if (st.index_slots < 2 * n || st.index_slots > 8 * n)
+		fail_msg("%llu keys in %llu slots", (unsigned long long)n,
+		         (unsigned long long)st.index_slots);
+	uint64_t grown = st.index_slots;
+	assert_int_equal(store_journal_retain(j, 0), (int64_t)n);
+	store_journal_get_stats(j, &st);
+	assert_int_equal(st.index_keys, 0);
+	if (st.index_slots != 1024)
+		fail_msg("index kept %llu slots (of %llu) for 0 keys",
+		         (unsigned long long)st.index_slots, (unsigned long long)grown);
+	struct store_rec old = mkrec("ROK", n / 2, NULL, 0, 32);
+	assert_int_equal(store_journal_append(j, &old, NULL), -MW_EREPLAY);
+	struct store_rec r = mkrec("ROK", n + 1, NULL, 0, 32);
+	append_ok(j, &r, n + 1);
+	assert_int_equal(store_journal_append(j, &r, NULL), -MW_EREPLAY);
+	sync_ok(j);
+	store_journal_get_stats(j, &st);
+	assert_int_equal(st.index_keys, 1);
+	store_journal_free(j);
+	tdir_rm(&t);
+}
+
 static void retention_runs_by_itself_on_its_interval(void **state)
 {
 	(void)state;
@@ -2451,6 +2497,7 @@ int main(void)
 	    cmocka_unit_test(full_disk_on_tmpfs_keeps_queue_and_recovers),
 	    cmocka_unit_test(retention_respects_peer_cursors_and_hard_limits),
 	    cmocka_unit_test(retention_runs_by_itself_on_its_interval),
+	    cmocka_unit_test(duplicate_index_shrinks_when_retention_deletes_its_keys),
 	    cmocka_unit_test(periodic_retention_of_many_rows_lets_commits_through),
 	    cmocka_unit_test(queue_is_bounded_and_full_is_an_error_not_a_loss),
 	    cmocka_unit_test(check_reports_origins_gaps_and_cursors),

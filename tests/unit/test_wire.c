@@ -607,6 +607,43 @@ static void track_fx_init(struct track_fx *f)
 	f->t.impact = &f->ip;
 }
 
+/* The unpack arena: a full Track (launch and impact point) unpacks inside
+ * 2 KiB without malloc; in an arena too small for it, the parts that do
+ * not fit spill to malloc, the message is the same, and releasing it frees
+ * exactly those (ASan's leak check fails the test otherwise). */
+static void arena_unpack_fits_or_spills_with_the_same_result(void **state)
+{
+	(void)state;
+	struct track_fx f;
+	track_fx_init(&f);
+	struct mw_buf b;
+	mw_buf_init(&b, 4096);
+	assert_true(wire_msg_encode(&f.t.base, &b) > 0);
+	size_t caps[] = {2048, 200, 0};
+	for (size_t k = 0; k < sizeof(caps) / sizeof(caps[0]); k++) {
+		_Alignas(16) unsigned char buf[2048];
+		struct wire_arena ar;
+		wire_arena_init(&ar, caps[k] ? buf : NULL, caps[k]);
+		Mwlink__Track *t = mwlink__track__unpack(&ar.pc, mw_buf_used(&b), mw_buf_peek(&b));
+		assert_non_null(t);
+		if (caps[k] == 2048 && ar.spilled)
+			fail_msg("a Track spilled out of a 2048-byte arena (used %zu)", ar.used);
+		if (caps[k] < 2048 && !ar.spilled)
+			fail_msg("a %zu-byte arena held a whole Track (used %zu)", caps[k],
+			         ar.used);
+		if (ar.used > caps[k])
+			fail_msg("arena used %zu of %zu bytes", ar.used, caps[k]);
+		assert_err(wire_track_check(t), 0);
+		assert_memory_equal(t->cov_upper, f.cov, sizeof(f.cov));
+		assert_memory_equal(t->launch->cov_upper, f.lcov, sizeof(f.lcov));
+		assert_int_equal(t->impact->t_impact_ns, f.ip.t_impact_ns);
+		if (((uintptr_t)t->cov_upper) % _Alignof(double) != 0)
+			fail_msg("misaligned double array at %p", (void *)t->cov_upper);
+		wire_arena_free_msg(&ar, &t->base);
+	}
+	mw_buf_finish(&b);
+}
+
 static void track_roundtrip_keeps_covariance_launch_and_impact(void **state)
 {
 	(void)state;
@@ -1808,6 +1845,7 @@ int main(void)
 	    cmocka_unit_test(obs_out_of_range_values_are_refused),
 	    cmocka_unit_test(obs_missing_fields_on_the_wire_are_refused),
 	    cmocka_unit_test(track_roundtrip_keeps_covariance_launch_and_impact),
+	    cmocka_unit_test(arena_unpack_fits_or_spills_with_the_same_result),
 	    cmocka_unit_test(track_bad_fields_are_refused),
 	    cmocka_unit_test(alert_roundtrip_and_rules),
 	    cmocka_unit_test(link_control_roundtrip_and_rules),
