@@ -116,6 +116,8 @@ static void node_metrics(struct api_prom *p, const struct api_snapshot *s)
 	      "Reads paused because the journal queue was full (back-pressure)."),
 	    C(too_big_for_peer, "mwlink_net_records_too_big_for_peer_total",
 	      "Journal records skipped for a peer: larger than its max_frame."),
+	    C(obs_exercise, "mwlink_net_observations_exercise_total",
+	      "Sensor observations declared exercise, journaled as exercise data."),
 #undef C
 	};
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {

@@ -3,7 +3,7 @@
  *
  *   mwlink inject --connect HOST:PORT --ca CA --cert CRT --key KEY
  *                 [--count N] [--rate HZ] [--t0 NS] [--garbage] [--oversize]
- *                 [--claim-sensor N]
+ *                 [--claim-sensor N] [--exercise]
  *
  * Connects to a node's ingest port with a sensor client certificate
  * (TLS 1.3, mutual authentication) and streams N radar Observation frames
@@ -13,7 +13,9 @@
  * connection takes them). --garbage / --oversize send one malformed or
  * too-large frame after the observations, and --claim-sensor N puts
  * another sensor number in the observations than the certificate's (all
- * for tests: the node must reject them).
+ * for tests: the node must reject them). --exercise declares every
+ * observation exercise data (Observation.exercise = true): the node
+ * journals it as exercise whatever its [ingest] exercise setting.
  *
  * Prints "sent N" on stdout when done. The real-time feed from the
  * simulator is `mwlink sim --connect` (once the simulator lands).
@@ -48,7 +50,10 @@ static void inject_usage(FILE *f)
 	fprintf(f,
 	        "usage: mwlink inject --connect HOST:PORT --ca CA --cert CRT --key KEY\n"
 	        "                     [--count N] [--rate HZ] [--t0 NS] [--garbage] [--oversize]\n"
-	        "Stream radar observations to a node's ingest port as a test sensor.\n");
+	        "                     [--claim-sensor N] [--exercise]\n"
+	        "Stream radar observations to a node's ingest port as a test sensor.\n"
+	        "  --exercise  declare every observation exercise data (the node keeps it\n"
+	        "              as exercise data whatever its [ingest] exercise setting)\n");
 }
 
 static int ssl_write_all(SSL *ssl, const void *p, size_t n)
@@ -78,18 +83,25 @@ static void sleep_until_mono(int64_t t)
 int cmd_inject(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"connect", required_argument, NULL, 'c'},      {"ca", required_argument, NULL, 'a'},
-	    {"cert", required_argument, NULL, 'e'},         {"key", required_argument, NULL, 'k'},
-	    {"count", required_argument, NULL, 'n'},        {"rate", required_argument, NULL, 'r'},
-	    {"t0", required_argument, NULL, 't'},           {"garbage", no_argument, NULL, 'g'},
-	    {"oversize", no_argument, NULL, 'o'},           {"help", no_argument, NULL, 'h'},
-	    {"claim-sensor", required_argument, NULL, 's'}, {NULL, 0, NULL, 0},
+	    {"connect", required_argument, NULL, 'c'},
+	    {"ca", required_argument, NULL, 'a'},
+	    {"cert", required_argument, NULL, 'e'},
+	    {"key", required_argument, NULL, 'k'},
+	    {"count", required_argument, NULL, 'n'},
+	    {"rate", required_argument, NULL, 'r'},
+	    {"t0", required_argument, NULL, 't'},
+	    {"garbage", no_argument, NULL, 'g'},
+	    {"oversize", no_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"claim-sensor", required_argument, NULL, 's'},
+	    {"exercise", no_argument, NULL, 'x'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *addr = NULL, *ca = NULL, *cert = NULL, *key = NULL;
 	long count = 10;
 	double rate = 0;
 	int64_t t0 = 0;
-	int garbage = 0, oversize = 0, ch;
+	int garbage = 0, oversize = 0, exercise = 0, ch;
 	long claim = 0;
 	char *end;
 	optind = 1;
@@ -146,6 +158,9 @@ int cmd_inject(int argc, char **argv)
 			break;
 		case 'o':
 			oversize = 1;
+			break;
+		case 'x':
+			exercise = 1;
 			break;
 		case 'h':
 			inject_usage(stdout);
@@ -206,6 +221,7 @@ int cmd_inject(int argc, char **argv)
 		o.sensor_id = claim ? (uint32_t)claim : id.sensor_id;
 		memcpy(o.nation, id.nation, MW_NATION_LEN);
 		o.kind = MW_OBS_RADAR;
+		o.exercise = exercise != 0;
 		o.sensor_ecef_m[0] = -3.05e6; /* roughly the Korean peninsula */
 		o.sensor_ecef_m[1] = 4.05e6;
 		o.sensor_ecef_m[2] = 3.86e6;

@@ -32,8 +32,11 @@
  * Invariants of the feed:
  *  1. Only observations of the chosen nation's fed sensors are sent, each
  *     on the connection of its own sensor's certificate.
- *  2. An exercise scenario is never fed to a node not known to ingest
- *     exercise data.
+ *  2. Every observation of an exercise scenario is sent with
+ *     Observation.exercise = true (each connection is marked exercise),
+ *     so the node journals it as exercise data whatever its [ingest]
+ *     exercise setting; with --node-config, an exercise scenario is
+ *     still refused for a node configured live (defence in depth).
  *  3. Observations are sent in sim_next() order, never dropped: a write
  *     that cannot complete within FEED_SEND_TIMEOUT_MS fails the run.
  */
@@ -80,9 +83,11 @@ static void sim_usage(FILE *f)
 	        "  --as-fast-as-possible   same as --speed 0\n"
 	        "  --keep-times      send the scenario's own data times (default: shift them\n"
 	        "                    so the first observation sent is 'now')\n"
-	        "  --node-config INI the node's configuration: checks its [ingest] exercise\n"
-	        "                    setting against the scenario's (required for an exercise\n"
-	        "                    scenario) and gives defaults for --connect, --ca, --nation\n"
+	        "  --node-config INI the node's configuration: refuses an exercise scenario\n"
+	        "                    for a node with [ingest] exercise = no, and gives\n"
+	        "                    defaults for --connect, --ca, --nation. An exercise\n"
+	        "                    scenario's observations carry exercise = true and the\n"
+	        "                    node keeps them as exercise data, so it is not required\n"
 	        "Format of scenarios and output: docs/scenario-format.md; feeding a node:\n"
 	        "docs/operations.md\n");
 }
@@ -113,6 +118,7 @@ struct sim_feed_target {
 	char connect[300];
 	char ca[NET_PATH_MAX];
 	char nation[MW_NATION_LEN];
+	bool exercise; /* the scenario is an exercise: mark every observation */
 };
 
 /* ---- --connect: feed a node's ingest port in (scaled) real time ---- */
@@ -186,32 +192,38 @@ static void sleep_until_mono(mw_time_ns t)
 }
 
 /*
- * The exercise rule (design invariant 6): Observation frames carry no
- * exercise flag; the node stamps its [ingest] exercise setting on every
- * envelope it makes from them, and the sensor protocol gives the sensor
- * no way to ask which. So an exercise scenario is fed only to a node
- * whose configuration (--node-config) says exercise = yes; a scenario
- * that is not an exercise may feed either (an exercise node marks its
- * data exercise: the safe direction).
+ * The exercise rule (design invariant 6): every Observation of an
+ * exercise scenario carries exercise = true (sim_feed marks each sensor
+ * connection), and the node makes an exercise envelope of it whatever
+ * its [ingest] exercise setting; a partner receiving a real envelope
+ * around an exercise-declared observation rejects it
+ * (exercise_mismatch). So the flag travels with the data and no client
+ * check is needed for safety. This function is defence in depth: when
+ * --node-config shows that the node is configured live, an exercise
+ * scenario is refused anyway (pointing a simulator at a live node is a
+ * mistake, even though the data would stay exercise data; and a node
+ * older than the Observation.exercise field would ignore it). A scenario
+ * that is not an exercise may feed either kind of node (an exercise node
+ * marks its data exercise: the safe direction).
  */
 static int feed_check_exercise(const char *path, const struct sim_scenario *sc,
                                const struct net_node_conf *nc, const char *node_config, bool quiet)
 {
 	bool ex = sim_scenario_exercise(sc);
 	if (ex && !nc) {
-		fprintf(stderr,
-		        "mwlink sim: %s is an exercise scenario: its observations may only "
-		        "reach a node whose [ingest] exercise = yes, and a sensor cannot ask "
-		        "the node; give the node's configuration with --node-config INI so "
-		        "it can be checked (exercise data must never become real)\n",
-		        path);
-		return 1;
+		if (!quiet)
+			fprintf(stderr,
+			        "mwlink sim: note: %s is an exercise scenario: every observation "
+			        "is sent with exercise = true and the node journals it as "
+			        "exercise data\n",
+			        path);
+		return 0;
 	}
 	if (ex && !nc->ingest_exercise) {
 		fprintf(stderr,
 		        "mwlink sim: %s is an exercise scenario but node %s (%s) has "
-		        "[ingest] exercise = no: it would journal exercise data as live data; "
-		        "refusing (set exercise = yes in [ingest] for a simulator-driven "
+		        "[ingest] exercise = no: refusing to feed simulated data to a live "
+		        "node (set exercise = yes in [ingest] for a simulator-driven "
 		        "exercise)\n",
 		        path, nc->name, node_config);
 		return 1;
@@ -294,6 +306,7 @@ static int sim_feed_prepare(const char *path, const struct sim_scenario *sc,
 	}
 	if (feed_check_exercise(path, sc, nc, fo->node_config, quiet))
 		goto done;
+	t->exercise = sim_scenario_exercise(sc);
 
 	status = 0;
 done:
@@ -400,6 +413,8 @@ static int sim_feed(const char *path, struct sim *s, const struct sim_feed_opts 
 		}
 		int rc = net_sensor_connect(connect, ctx, FEED_SEND_TIMEOUT_MS, &fs[i].conn, &err);
 		SSL_CTX_free(ctx); /* the connection keeps its own reference */
+		if (rc == 0)
+			net_sensor_set_exercise(fs[i].conn, t->exercise);
 		if (rc) {
 			fprintf(stderr, "mwlink sim: sensor %s/%" PRIu32 ": %s%s\n", nation,
 			        fs[i].id, err.msg,
@@ -475,6 +490,7 @@ static int sim_feed(const char *path, struct sim *s, const struct sim_feed_opts 
 		}
 		struct mw_obs o = ev.obs;
 		o.t_ns += shift;
+		o.exercise = t->exercise; /* and the connection is marked (invariant 2) */
 		bad = fs[fi].id;
 		if (net_sensor_send(fs[fi].conn, &o, &err))
 			goto lost;

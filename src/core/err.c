@@ -30,6 +30,7 @@ static const struct {
     {MW_EJOURNAL, "MW_EJOURNAL", "journal corrupt or inconsistent"},
     {MW_ENOCONVERGE, "MW_ENOCONVERGE", "iteration did not converge"},
     {MW_EENVELOPE, "MW_EENVELOPE", "request outside the supported envelope"},
+    {MW_EEXERCISE, "MW_EEXERCISE", "exercise status disagrees with the envelope's flag"},
 };
 
 static const struct {

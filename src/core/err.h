@@ -35,6 +35,7 @@ enum mw_err {
 	MW_EJOURNAL,    /* journal corrupt or inconsistent */
 	MW_ENOCONVERGE, /* iterative solver did not converge */
 	MW_EENVELOPE,   /* request outside the supported envelope */
+	MW_EEXERCISE,   /* payload's exercise status disagrees with the envelope's flag */
 	MW_ELAST
 };
 

@@ -68,6 +68,11 @@ struct mw_obs {
 	double los_y_rad;
 	double sigma_los_rad; /* same sigma on both angles */
 
+	/* The sensor declares this exercise (simulated) data: Observation.exercise,
+	 * sent only when true. A node ingesting it marks its envelope exercise
+	 * whatever its own [ingest] exercise setting (design invariant 6). */
+	bool exercise;
+
 	/* Simulation only, for scoring: the truth object measured, 0 for a
 	 * false alarm or unknown. Never sent on the wire. */
 	uint32_t truth_id;

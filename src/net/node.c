@@ -123,6 +123,7 @@ struct conn {
 	char cn[NET_CN_MAX];
 	char nation[NET_NATION_LEN]; /* from the certificate */
 	uint32_t sensor_id;
+	bool exercise_logged; /* a sensor: "sends exercise data" logged once */
 	bool tls_up;
 	bool hello_rcvd;
 	bool read_paused;
@@ -258,7 +259,8 @@ static bool is_security(enum net_reject r)
 	return r == NET_REJ_NOT_RELEASED || r == NET_REJ_RELAY_NOT_RELEASED || r == NET_REJ_SIG ||
 	       r == NET_REJ_SPOOFED_ORIGIN || r == NET_REJ_CERT_NATION ||
 	       r == NET_REJ_CERT_IDENTITY || r == NET_REJ_CERT_UNKNOWN_CA ||
-	       r == NET_REJ_CERT_EXPIRED || r == NET_REJ_CERT_INVALID || r == NET_REJ_CERT_MISSING;
+	       r == NET_REJ_CERT_EXPIRED || r == NET_REJ_CERT_INVALID ||
+	       r == NET_REJ_CERT_MISSING || r == NET_REJ_EXERCISE_MISMATCH;
 }
 
 /* Count a rejection and log it (at most LOG_BURST lines per reason per second). */
@@ -857,7 +859,7 @@ static enum frame_res on_envelope(struct conn *c, const uint8_t *p, size_t len)
 		         "%s seq %llu relayed by %s, which is not in its set", h->origin,
 		         (unsigned long long)h->seq, pe->conf->nation);
 	} else if ((rc = wire_payload_check(h)) != 0) {
-		why = NET_REJ_DECODE;
+		why = rc == -MW_EEXERCISE ? NET_REJ_EXERCISE_MISMATCH : NET_REJ_DECODE;
 		snprintf(detail, sizeof(detail), "%s seq %llu payload invalid: %s", h->origin,
 		         (unsigned long long)h->seq, mw_errname(rc));
 	} else if ((rc = wire_verify(n->keyring, n->sigcache, &e)) != 0) {
@@ -1046,10 +1048,28 @@ static enum frame_res on_observation(struct conn *c, const uint8_t *p, size_t le
 		pause_read(c);
 		return FR_RETRY;
 	}
-	rc = net_node_originate(n, WIRE_KIND_OBSERVATION, o.t_ns, n->conf->ingest_exercise, p, len);
+	/* Invariant 6: the sensor's exercise declaration travels with the
+	 * data. A live node keeps a sensor's exercise data as exercise (its
+	 * own picture); an exercise node marks everything exercise. */
+	bool exercise = n->conf->ingest_exercise || o.exercise;
+	rc = net_node_originate(n, WIRE_KIND_OBSERVATION, o.t_ns, exercise, p, len);
 	if (rc) {
 		snprintf(d, sizeof(d), "cannot originate: %s", mw_errname(rc));
 		reject(n, NET_REJ_OVERLOAD, c, d);
+		return FR_OK;
+	}
+	if (o.exercise) {
+		n->stats.obs_exercise++;
+		if (!c->exercise_logged) {
+			c->exercise_logged = true;
+			struct mw_log_field f[] = {
+			    MW_LOG_STR("sensor", c->cn),
+			    MW_LOG_STR("addr", c->addr),
+			    MW_LOG_STR("node_exercise", n->conf->ingest_exercise ? "yes" : "no"),
+			};
+			mw_log_kv(n->log, n->conf->ingest_exercise ? MW_LOG_INFO : MW_LOG_WARN, MOD,
+			          "sensor sends exercise data: journaled as exercise", f, 3);
+		}
 	}
 	return FR_OK;
 }
@@ -1799,6 +1819,7 @@ void net_node_log_stats(const struct net_node *n)
 	F("sensors_connected", s->sensors_connected);
 	F("read_pauses", s->read_pauses);
 	F("too_big_for_peer", s->too_big_for_peer);
+	F("obs_exercise", s->obs_exercise);
 	struct store_journal_stats js;
 	store_journal_get_stats(n->journal, &js);
 	F("journal_read_errors", js.read_errors); /* corrupt rows passed over */

@@ -21,6 +21,10 @@
  *  2. sent counts only frames whose bytes SSL_write accepted in full.
  *  3. After any error the connection is marked broken and every later
  *     send/flush fails at once with the same error.
+ *  4. On a connection marked exercise (net_sensor_set_exercise) every
+ *     Observation sent carries exercise = true, whatever the caller's
+ *     struct says: the declaration travels with the data (design
+ *     invariant 6), and the node keeps it as exercise data.
  */
 #include "net/sensor_client.h"
 
@@ -47,6 +51,7 @@ struct net_sensor_conn {
 	uint64_t queued; /* frames in out */
 	uint64_t sent;   /* frames written */
 	int broken;      /* 0 or the first error */
+	bool exercise;   /* mark every observation exercise (invariant 4) */
 };
 
 static int split_hostport(const char *hostport, char *host, size_t hcap, const char **port)
@@ -232,7 +237,14 @@ int net_sensor_send(struct net_sensor_conn *c, const struct mw_obs *o, struct mw
 	if (rc)
 		return rc;
 	mw_buf_commit(&c->out, WIRE_FRAME_HDR_LEN);
-	int n = wire_obs_encode(o, &c->out);
+	int n;
+	if (c->exercise && !o->exercise) {
+		struct mw_obs ox = *o;
+		ox.exercise = true;
+		n = wire_obs_encode(&ox, &c->out);
+	} else {
+		n = wire_obs_encode(o, &c->out);
+	}
 	if (n < 0 ||
 	    wire_frame_header(c->out.data + c->out.off + at, WIRE_FT_OBSERVATION, (size_t)n)) {
 		mw_errbuf_set(err, "cannot encode the observation: %s",
@@ -245,6 +257,11 @@ int net_sensor_send(struct net_sensor_conn *c, const struct mw_obs *o, struct mw
 	if (mw_buf_used(&c->out) >= NET_SENSOR_OUT_MAX)
 		return net_sensor_flush(c, err);
 	return 0;
+}
+
+void net_sensor_set_exercise(struct net_sensor_conn *c, bool exercise)
+{
+	c->exercise = exercise;
 }
 
 uint64_t net_sensor_sent(const struct net_sensor_conn *c)

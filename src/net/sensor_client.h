@@ -19,6 +19,8 @@
 #ifndef MW_NET_SENSOR_CLIENT_H
 #define MW_NET_SENSOR_CLIENT_H
 
+#include <stdbool.h>
+
 #include <openssl/ssl.h>
 
 #include "core/err.h"
@@ -54,6 +56,13 @@ int net_sensor_connect(const char *hostport, SSL_CTX *ctx, int send_timeout_ms,
  * the connection is still open.
  */
 int net_sensor_check(struct net_sensor_conn *c, int wait_ms, struct mw_errbuf *err);
+
+/* Mark the connection exercise: every observation sent from now on
+ * carries Observation.exercise = true (o->exercise is ignored when set),
+ * and the node journals it as exercise data whatever its own [ingest]
+ * exercise setting (design invariant 6). Off by default: then each
+ * observation's own o->exercise is sent. */
+void net_sensor_set_exercise(struct net_sensor_conn *c, bool exercise);
 
 /* Encode o as an Observation frame and queue it (flushing when the buffer
  * is full). 0, or a negative error with err set (the connection is then

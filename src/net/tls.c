@@ -51,6 +51,7 @@ static const char *const reject_names[NET_REJ_COUNT] = {
     [NET_REJ_REPLAY] = "replay",
     [NET_REJ_TIMEOUT] = "timeout",
     [NET_REJ_OVERLOAD] = "overload",
+    [NET_REJ_EXERCISE_MISMATCH] = "exercise_mismatch",
 };
 
 const char *net_reject_str(enum net_reject r)

@@ -39,6 +39,7 @@ enum net_reject {
 	NET_REJ_REPLAY,             /* (origin, seq) already journaled */
 	NET_REJ_TIMEOUT,            /* heartbeat / handshake timeout */
 	NET_REJ_OVERLOAD,           /* journal queue or connection limit full */
+	NET_REJ_EXERCISE_MISMATCH,  /* payload's exercise status disagrees with the envelope flag */
 	NET_REJ_COUNT
 };
 

@@ -152,6 +152,10 @@ int wire_obs_encode(const struct mw_obs *o, struct mw_buf *out)
 	m.nation = (char *)o->nation;
 	m.n_sensor_ecef_m = 3;
 	m.sensor_ecef_m = pos;
+	if (o->exercise) { /* absent = the sensor declares nothing (live) */
+		m.has_exercise = 1;
+		m.exercise = 1;
+	}
 	if (o->kind == MW_OBS_RADAR) {
 		r.has_range_m = r.has_az_rad = r.has_el_rad = 1;
 		r.range_m = o->range_m;
@@ -196,6 +200,7 @@ static int obs_from_msg(const Mwlink__Observation *m, struct mw_obs *out)
 	if (m->n_sensor_ecef_m != 3)
 		return -MW_EFIELD;
 	memcpy(o.sensor_ecef_m, m->sensor_ecef_m, sizeof(o.sensor_ecef_m));
+	o.exercise = m->has_exercise && m->exercise;
 	if (m->measurement_case == MWLINK__OBSERVATION__MEASUREMENT_RADAR && m->radar) {
 		const Mwlink__Radar *r = m->radar;
 		if (!r->has_range_m || !r->has_az_rad || !r->has_el_rad || !r->has_sigma_range_m ||
@@ -528,6 +533,11 @@ int wire_payload_check(const struct wire_body *b)
 		rc = wire_obs_decode(b->payload, b->payload_len, &o);
 		if (rc == 0 && strcmp(o.nation, b->origin) != 0)
 			rc = -MW_EFIELD; /* a nation shares only its own sensors' data */
+		/* a sensor's exercise data in a real envelope: exercise never
+		 * becomes real. The reverse is legal (an exercise node stamps
+		 * what live-declared sensors send it). */
+		if (rc == 0 && o.exercise && !b->exercise)
+			rc = -MW_EEXERCISE;
 		return rc;
 	}
 	case WIRE_KIND_TRACK: {
@@ -549,7 +559,7 @@ int wire_payload_check(const struct wire_body *b)
 		                    b->payload_len, &m);
 		const Mwlink__Alert *a = (const Mwlink__Alert *)m;
 		if (rc == 0 && (a->status == MWLINK__ALERT_STATUS__ALERT_EXERCISE) != b->exercise)
-			rc = -MW_EFIELD; /* exercise never becomes real, nor the reverse */
+			rc = -MW_EEXERCISE; /* exercise never becomes real, nor the reverse */
 		wire_arena_free_msg(&ar, m);
 		return rc;
 	}

@@ -58,8 +58,10 @@ int wire_heartbeat_decode(const uint8_t *p, size_t n, Mwlink__Heartbeat **out);
 
 /* Decode b's payload according to b->kind and check it, including its
  * consistency with the body: an observation's sensor nation is the origin
- * (a nation shares only what it measured), an alert's status agrees with
- * the exercise flag. 0, -MW_EDECODE, -MW_EFIELD, -ENOMEM. */
+ * (a nation shares only what it measured, else -MW_EFIELD); an
+ * observation the sensor declared exercise is in an exercise envelope,
+ * and an alert's status agrees with the exercise flag (else
+ * -MW_EEXERCISE). 0, -MW_EDECODE, -MW_EFIELD, -MW_EEXERCISE, -ENOMEM. */
 struct wire_body;
 int wire_payload_check(const struct wire_body *b);
 

@@ -374,6 +374,8 @@ static void obs_equal(const struct mw_obs *a, const struct mw_obs *b)
 	assert_int_equal(a->sensor_id, b->sensor_id);
 	assert_string_equal(a->nation, b->nation);
 	assert_int_equal(a->kind, b->kind);
+	if (a->exercise != b->exercise)
+		fail_msg("exercise: %d vs %d", a->exercise, b->exercise);
 	assert_memory_equal(a->sensor_ecef_m, b->sensor_ecef_m, sizeof(a->sensor_ecef_m));
 	if (a->kind == MW_OBS_RADAR) {
 		assert_true(a->range_m == b->range_m && a->az_rad == b->az_rad &&
@@ -418,6 +420,56 @@ static void obs_roundtrip_radar_los_and_range_rate_bit_exact(void **state)
 		assert_memory_equal(mw_buf_peek(&b), mw_buf_peek(&b2), mw_buf_used(&b));
 		mw_buf_finish(&b);
 		mw_buf_finish(&b2);
+	}
+}
+
+/* Observation.exercise (field 7): the sensor's declaration travels with
+ * the data. Sent only when true, so a live observation's bytes are what
+ * they were before the field existed; an explicit false decodes as false. */
+static void obs_exercise_flag_round_trips_and_is_absent_when_false(void **state)
+{
+	(void)state;
+	struct mw_obs in[2] = {radar_obs(), los_obs()};
+	for (int i = 0; i < 2; i++) {
+		struct mw_buf live, ex;
+		mw_buf_init(&live, 4096);
+		mw_buf_init(&ex, 4096);
+		in[i].exercise = false;
+		int n_live = wire_obs_encode(&in[i], &live);
+		in[i].exercise = true;
+		int n_ex = wire_obs_encode(&in[i], &ex);
+		assert_true(n_live > 0 && n_ex > 0);
+		if (n_ex != n_live + 2) /* one tag byte (7 << 3 | 0) and one value byte */
+			fail_msg("exercise adds %d bytes, expected 2", n_ex - n_live);
+		Mwlink__Observation *m =
+		    mwlink__observation__unpack(NULL, mw_buf_used(&ex), mw_buf_peek(&ex));
+		assert_non_null(m);
+		assert_true(m->has_exercise && m->exercise);
+		mwlink__observation__free_unpacked(m, NULL);
+		m = mwlink__observation__unpack(NULL, mw_buf_used(&live), mw_buf_peek(&live));
+		assert_non_null(m);
+		assert_false(m->has_exercise);
+		/* an explicit exercise = false on the wire reads as false */
+		m->has_exercise = 1;
+		m->exercise = 0;
+		struct mw_buf expl;
+		mw_buf_init(&expl, 4096);
+		assert_true(wire_msg_encode(&m->base, &expl) > 0);
+		mwlink__observation__free_unpacked(m, NULL);
+		struct mw_obs out;
+		memset(&out, 0x5A, sizeof(out));
+		assert_err(wire_obs_decode(mw_buf_peek(&expl), mw_buf_used(&expl), &out), 0);
+		assert_false(out.exercise);
+		memset(&out, 0x5A, sizeof(out));
+		assert_err(wire_obs_decode(mw_buf_peek(&ex), mw_buf_used(&ex), &out), 0);
+		assert_true(out.exercise);
+		obs_equal(&in[i], &out);
+		memset(&out, 0x5A, sizeof(out));
+		assert_err(wire_obs_decode(mw_buf_peek(&live), mw_buf_used(&live), &out), 0);
+		assert_false(out.exercise);
+		mw_buf_finish(&live);
+		mw_buf_finish(&ex);
+		mw_buf_finish(&expl);
 	}
 }
 
@@ -1756,8 +1808,40 @@ static void payload_check_ties_payload_to_envelope(void **state)
 	b = good_body(mw_buf_peek(&pl), mw_buf_used(&pl));
 	b.kind = WIRE_KIND_ALERT;
 	b.exercise = false;
-	assert_err(wire_payload_check(&b), -MW_EFIELD);
+	assert_err(wire_payload_check(&b), -MW_EEXERCISE);
 	b.exercise = true;
+	assert_err(wire_payload_check(&b), 0);
+	mw_buf_finish(&pl);
+}
+
+/* Invariant 6 for observations: a sensor's exercise declaration inside a
+ * real envelope is refused with its own code (the receiver's
+ * exercise_mismatch); a live-declared observation in an exercise envelope
+ * is legal (an exercise node stamps whatever its sensors send). */
+static void payload_check_refuses_exercise_observation_in_real_envelope(void **state)
+{
+	(void)state;
+	struct mw_obs o = radar_obs();
+	struct mw_buf pl;
+	mw_buf_init(&pl, 4096);
+	o.exercise = true;
+	assert_true(wire_obs_encode(&o, &pl) > 0);
+	struct wire_body b = good_body(mw_buf_peek(&pl), mw_buf_used(&pl));
+	b.exercise = false;
+	assert_err(wire_payload_check(&b), -MW_EEXERCISE);
+	b.exercise = true;
+	assert_err(wire_payload_check(&b), 0);
+	/* the nation rule still comes first and keeps its code */
+	memcpy(b.origin, "JPN", 4);
+	b.exercise = false;
+	assert_err(wire_payload_check(&b), -MW_EFIELD);
+	mw_buf_reset(&pl);
+	o.exercise = false;
+	assert_true(wire_obs_encode(&o, &pl) > 0);
+	b = good_body(mw_buf_peek(&pl), mw_buf_used(&pl));
+	b.exercise = true;
+	assert_err(wire_payload_check(&b), 0);
+	b.exercise = false;
 	assert_err(wire_payload_check(&b), 0);
 	mw_buf_finish(&pl);
 }
@@ -1842,6 +1926,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(frame_stream_decodes_byte_by_byte, fx_setup,
 	                                    fx_teardown),
 	    cmocka_unit_test(obs_roundtrip_radar_los_and_range_rate_bit_exact),
+	    cmocka_unit_test(obs_exercise_flag_round_trips_and_is_absent_when_false),
 	    cmocka_unit_test(obs_out_of_range_values_are_refused),
 	    cmocka_unit_test(obs_missing_fields_on_the_wire_are_refused),
 	    cmocka_unit_test(track_roundtrip_keeps_covariance_launch_and_impact),
@@ -1873,6 +1958,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(keyring_is_bounded_and_validates, fx_setup,
 	                                    fx_teardown),
 	    cmocka_unit_test(payload_check_ties_payload_to_envelope),
+	    cmocka_unit_test(payload_check_refuses_exercise_observation_in_real_envelope),
 	    cmocka_unit_test_setup_teardown(encoders_leave_a_full_buffer_unchanged, fx_setup,
 	                                    fx_teardown),
 	    cmocka_unit_test_setup_teardown(largest_body_with_longest_proof_fits_a_default_frame,
