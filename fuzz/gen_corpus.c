@@ -7,7 +7,8 @@
  * test keys of fuzz_common.h (Ed25519 is deterministic, so the output is
  * the same on every run), so the fuzzers start from inputs that pass
  * every check and mutate from there: observations (radar, radar with
- * range rate, line of sight), a track with launch and impact estimates,
+ * range rate, line of sight, one the sensor declared exercise, in an
+ * exercise and in a real envelope), a track with launch and impact estimates,
  * an exercise alert, batches of 1, 3 and 64 (deep proofs), an envelope
  * from an origin without a key, link-control frames, a mixed stream, and
  * a few malformed frames.
@@ -185,9 +186,10 @@ static void alert_msg(struct mw_buf *out)
 		die("alert");
 }
 
-/* Encode one body per payload, sign them as one batch, frame each. */
-static void sign_batch(struct wire_signer *s, enum wire_kind kind, bool exercise,
-                       struct mw_buf *payloads, size_t n, struct mw_buf *frames)
+/* Encode one body per payload, sign them as one batch, frame each; each
+ * frame must verify and pass the payload check with result expect. */
+static void sign_batch_expect(struct wire_signer *s, enum wire_kind kind, bool exercise,
+                              struct mw_buf *payloads, size_t n, struct mw_buf *frames, int expect)
 {
 	struct mw_buf bodies;
 	mw_buf_init(&bodies, 16u << 20);
@@ -224,12 +226,19 @@ static void sign_batch(struct wire_signer *s, enum wire_kind kind, bool exercise
 		mw_buf_init(&frames[i], 1 << 20);
 		if (wire_envelope_frame(sl[i].p, sl[i].len, &auth[i], &frames[i]) < 0)
 			die("frame");
-		check_env(&frames[i], strcmp(wire_signer_origin(s), "CHN") ? 0 : -MW_ENOKEY);
+		check_env(&frames[i], expect);
 	}
 	mw_buf_finish(&bodies);
 	free(off);
 	free(sl);
 	free(auth);
+}
+
+static void sign_batch(struct wire_signer *s, enum wire_kind kind, bool exercise,
+                       struct mw_buf *payloads, size_t n, struct mw_buf *frames)
+{
+	sign_batch_expect(s, kind, exercise, payloads, n, frames,
+	                  strcmp(wire_signer_origin(s), "CHN") ? 0 : -MW_ENOKEY);
 }
 
 static void obs_payloads(const char *nation, struct mw_buf *p, size_t n)
@@ -305,6 +314,22 @@ int main(int argc, char **argv)
 	put_buf("envelope", "env-obs-batch64-leaf63", &fr[63]);
 	free_bufs(pl, 64);
 	free_bufs(fr, 64);
+
+	/* an observation the sensor declared exercise (Observation.exercise):
+	 * legal in an exercise envelope, MW_EEXERCISE in a real one */
+	mw_buf_init(&pl[0], 1 << 16);
+	struct mw_obs ox = radar("KOR", 5);
+	ox.exercise = true;
+	if (wire_obs_encode(&ox, &pl[0]) < 0)
+		die("obs exercise");
+	put_sel("obs-exercise", 0, &pl[0]);
+	sign_batch(kor, WIRE_KIND_OBSERVATION, true, pl, 1, fr);
+	put_buf("envelope", "env-obs-exercise", &fr[0]);
+	free_bufs(fr, 1);
+	sign_batch_expect(kor, WIRE_KIND_OBSERVATION, false, pl, 1, fr, -MW_EEXERCISE);
+	put_buf("envelope", "env-obs-exercise-in-real-envelope", &fr[0]);
+	free_bufs(pl, 1);
+	free_bufs(fr, 1);
 
 	/* a track, an exercise alert, an origin without a key */
 	mw_buf_init(&pl[0], 1 << 16);

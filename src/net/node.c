@@ -1045,6 +1045,7 @@ static enum frame_res on_observation(struct conn *c, const uint8_t *p, size_t le
 	struct store_journal_stats st;
 	store_journal_get_stats(n->journal, &st);
 	if (st.queue_len + n->n_pending >= n->conf->max_pending) {
+		n->stats.obs_rx--; /* the frame is read again: count it once */
 		pause_read(c);
 		return FR_RETRY;
 	}

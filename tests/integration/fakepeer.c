@@ -12,6 +12,11 @@
  *   env ORIGIN SEQ RELEASE KEYFILE   an observation envelope of ORIGIN with
  *                                    releasability RELEASE ("GBR+USA+JPN"),
  *                                    signed (batch of one) with KEYFILE
+ *                                    (envelope exercise = true, the
+ *                                    observation declares nothing)
+ *   envx ORIGIN SEQ RELEASE KEYFILE  the same, but the observation declares
+ *                                    exercise and the envelope says real:
+ *                                    correctly signed, inconsistent
  *   dup                              send the previous envelope again
  *   garbage                          16 bytes that are not a frame
  *   oversize                         a header announcing a 60 MiB payload
@@ -118,7 +123,7 @@ static int pump_until(uint64_t want_acks, int timeout_ms)
 }
 
 static int send_env(const char *origin, uint64_t seq, const char *release, const char *keyfile,
-                    struct mw_buf *last)
+                    bool mismatch, struct mw_buf *last)
 {
 	struct mw_obs o;
 	memset(&o, 0, sizeof(o));
@@ -134,6 +139,7 @@ static int send_env(const char *origin, uint64_t seq, const char *release, const
 	o.sigma_range_m = 30;
 	o.sigma_az_rad = 1e-3;
 	o.sigma_el_rad = 1e-3;
+	o.exercise = mismatch;
 	struct mw_buf pl, body;
 	mw_buf_init(&pl, 4096);
 	mw_buf_init(&body, 8192);
@@ -143,7 +149,7 @@ static int send_env(const char *origin, uint64_t seq, const char *release, const
 	snprintf(b.origin, sizeof(b.origin), "%s", origin);
 	b.seq = seq;
 	b.kind = WIRE_KIND_OBSERVATION;
-	b.exercise = true;
+	b.exercise = !mismatch;
 	b.data_t_ns = o.t_ns;
 	b.payload = mw_buf_peek(&pl);
 	b.payload_len = mw_buf_used(&pl);
@@ -253,9 +259,9 @@ int main(int argc, char **argv)
 
 	for (; i < argc; i++) {
 		const char *a = argv[i];
-		if (!strcmp(a, "env") && i + 4 < argc) {
+		if ((!strcmp(a, "env") || !strcmp(a, "envx")) && i + 4 < argc) {
 			if (send_env(argv[i + 1], strtoull(argv[i + 2], NULL, 10), argv[i + 3],
-			             argv[i + 4], &last)) {
+			             argv[i + 4], a[3] == 'x', &last)) {
 				status = 1;
 				break;
 			}

@@ -18,9 +18,25 @@ nodes over TLS with sensor client certificates (real processes on
     wall time follows --speed, the first data time is 'now' and the
     spacing of data times is the scenario's, exactly.
  4. Refusals exit non-zero with a clear message: an exercise scenario
-    without --node-config and with a node whose ingest is live, JPN sensor
-    certificates at the KOR node (the node closes the connection), and a
-    port where nothing listens.
+    with --node-config naming a node whose ingest is live (defence in
+    depth), JPN sensor certificates at the KOR node (the node closes the
+    connection), and a port where nothing listens.
+
+`sim_connect.py exercise` (design invariant 6, the flag travels with the
+data): a KOR node with [ingest] exercise = no and national tracking on.
+ 1. `mwlink sim --connect` WITHOUT --node-config feeds an exercise cut of
+    the scenario (2 launches, "exercise": true): every observation
+    envelope ROK journals has exercise = 1 (`mwlink journal dump`) and
+    carries the sensor's declaration (Observation field 7 = 1), the
+    node's obs_exercise counter equals the number sent, it logged "sensor
+    sends exercise data" once per sensor connection, and the national
+    tracker fed them all to its exercise picture: every TRACK envelope it
+    made is exercise-flagged, with exercise track ids.
+ 2. A partner (GBR, fakepeer) sends a correctly signed envelope whose
+    Observation declares exercise but whose envelope flag is real: ROK
+    rejects it as exercise_mismatch (counter 1, nothing journaled), while
+    the legal opposite (exercise envelope, live-declared observation) on
+    the same link is journaled.
 Standard library only; helpers from run.py.
 """
 import collections
@@ -236,15 +252,11 @@ def test(cl):
     base = ["--ca", f"{pki}/ca.crt", "--cert", f"{pki}/kor/sensor-{{id}}.crt",
             "--key", f"{pki}/kor/sensor-{{id}}.key", "--nation", "KOR", "--speed", "0"]
     n_before = len(own_records(rok, "KOR"))
-    r = subprocess.run([MWLINK, "sim", EXERCISE_SCEN, "--connect",
-                        f"127.0.0.1:{rok.ingest_port}"] + base,
-                       capture_output=True, text=True, timeout=60)
-    check(r.returncode == 1 and "exercise" in r.stderr and "--node-config" in r.stderr,
-          f"exercise scenario without --node-config refused: {r.stderr.strip()[:160]}")
     r = subprocess.run([MWLINK, "sim", EXERCISE_SCEN, "--node-config", rok.conf] + base,
                        capture_output=True, text=True, timeout=60)
     check(r.returncode == 1 and "exercise = no" in r.stderr,
-          f"exercise scenario to a live node refused: {r.stderr.strip()[:160]}")
+          f"exercise scenario to a node configured live refused with --node-config "
+          f"(defence in depth): {r.stderr.strip()[:160]}")
     r, _ = sim_feed(cl, rok, "JPN", ["--speed", "0"], scen=short)
     check(r.returncode == 1 and "refused" in r.stderr,
           f"JPN sensor certificates at the KOR node: {r.stderr.strip()[:200]}")
@@ -263,12 +275,107 @@ def test(cl):
         check(rc == 0, f"{node.name} stopped cleanly on SIGTERM (exit {rc})")
 
 
+def test_exercise(cl):
+    pki = cl.pki
+    rok = cl.add("rok", "KOR", {"gbr": ("GBR", None)}, {}, exercise="no", track=True)
+    rok.start()
+    # an exercise cut of the scenario: two launches, flagged exercise
+    ex = os.path.join(cl.dir, "exercise.json")
+    with open(SCEN) as f:
+        sc = json.load(f)
+    sc["launches"] = sc["launches"][:2]
+    sc["exercise"] = True
+    with open(ex, "w") as f:
+        json.dump(sc, f)
+    n_kor = len(expected_obs(ex)["KOR"])
+    check(n_kor > 100, f"the exercise cut gives {n_kor} KOR observations")
+
+    # 1. no --node-config: the node is live, the data stays exercise
+    r, wall = sim_feed(cl, rok, "KOR", ["--speed", "60", "--keep-times"], scen=ex)
+    check(r.returncode == 0 and r.stdout.strip() == f"sent {n_kor}",
+          f"sim --connect (no --node-config) fed all {n_kor} exercise observations to a "
+          f"node with [ingest] exercise = no in {wall:.1f} s (exit {r.returncode}: "
+          f"{r.stderr.strip()[-300:]})")
+    check("exercise = true" in r.stderr, "sim says the observations carry exercise = true: " +
+          next((ln for ln in r.stderr.splitlines() if "exercise" in ln), "")[:160])
+    m = re.search(r"feeding (\d+) sensors? of KOR", r.stderr)
+    n_sensors = int(m.group(1)) if m else -1
+
+    def bodies(kind):
+        """Decoded EnvelopeBody fields of ROK's own KOR envelopes of a kind."""
+        out = []
+        for _, env in own_records(rok, "KOR").values():
+            body = pb_fields(pb_fields(env)[1][0])
+            if body[3][0] == kind:
+                out.append(body)
+        return out
+
+    def rok_has_all():
+        got = len(bodies(1))
+        return True if got == n_kor else f"{got} of {n_kor}"
+    wait_until(rok_has_all, 30, "ROK journaled every exercise observation")
+    dump = subprocess.run([MWLINK, "journal", "dump", rok.db], capture_output=True, text=True)
+    rows = [ln.split("\t") for ln in dump.stdout.splitlines()[1:]]
+    obs_rows = [f for f in rows if f[1] == "KOR" and f[3] == "1"]
+    n_ex = len([f for f in obs_rows if f[4] == "1"])
+    check(dump.returncode == 0 and len(obs_rows) == n_kor and n_ex == n_kor,
+          f"journal dump: {n_ex} of {len(obs_rows)} KOR observation records have "
+          f"exercise = 1 (expected all {n_kor})")
+    decl = [pb_fields(b[7][0]).get(7) for b in bodies(1)]
+    check(len(decl) == n_kor and all(d == [1] for d in decl),
+          f"each of the {len(decl)} journaled Observations carries the sensor's "
+          "declaration (field 7 = 1)")
+    st = rok.stats()
+    check(st.get("obs_exercise") == n_kor and st.get("obs_rx") == n_kor,
+          f"obs_exercise counter {st.get('obs_exercise')} = observations received "
+          f"{st.get('obs_rx')} = {n_kor}")
+    notes = [x for x in rok.records() if x.get("msg", "").startswith("sensor sends exercise")]
+    check(n_sensors > 0 and len(notes) == n_sensors and
+          all(x.get("node_exercise") == "no" for x in notes),
+          f"'sensor sends exercise data' logged once per sensor connection "
+          f"({len(notes)} lines, {n_sensors} sensors)")
+
+    run.wait_quiet(rok, "ROK's national tracker caught up")
+    nat = run.national_records(rok)
+    check(nat["obs_fed_exercise"] == n_kor and nat["obs_fed_real"] == 0,
+          f"national tracker: {nat['obs_fed_exercise']} observations to the exercise "
+          f"picture, {nat['obs_fed_real']} to the real one")
+    dump = subprocess.run([MWLINK, "journal", "dump", rok.db], capture_output=True, text=True)
+    trk = [ln.split("\t") for ln in dump.stdout.splitlines()[1:]]
+    trk = [f for f in trk if f[1] == "KOR" and f[3] == "2"]
+    check(len(trk) > 0 and len(trk) == nat["tracks_out"] and all(f[4] == "1" for f in trk),
+          f"all {len(trk)} TRACK envelopes the tracker made from them are exercise-flagged "
+          f"(tracks_out {nat['tracks_out']})")
+    ids = [pb_fields(b[7][0])[1][0] for b in bodies(2)]
+    check(ids and all(i >= 1 << 32 for i in ids),
+          f"their track ids are in the exercise range (>= 2^32; {len(set(ids))} tracks)")
+
+    # 2. a partner's inconsistent envelope: exercise observation, real envelope
+    gk = f"{pki}/gbr/sign.key"
+    rc, out = cl.fakepeer(rok, f"{pki}/gbr/node.crt", f"{pki}/gbr/node.key", "GBR",
+                          ["envx", "GBR", "1", "GBR+KOR", gk,
+                           "env", "GBR", "2", "GBR+KOR", gk, "acks", "2"])
+    check(rc == 0, f"GBR script ran, both frames acked (rc {rc}: {out.strip()[-200:]})")
+    check(run.rejected(rok, "exercise_mismatch"),
+          "ROK rejected GBR seq 1 (exercise Observation in a real envelope): "
+          "exercise_mismatch")
+    st = rok.stats()
+    check(st.get("reject_exercise_mismatch") == 1,
+          f"reject_exercise_mismatch counter = {st.get('reject_exercise_mismatch')} (1)")
+    gbr = sorted(s_ for o, s_ in rok.journal() if o == "GBR")
+    check(gbr == [2], f"ROK journaled GBR seq {gbr}: the legal exercise envelope with a "
+          "live-declared observation, not the inconsistent one")
+    rc = rok.stop()
+    check(rc == 0, f"rok stopped cleanly on SIGTERM (exit {rc})")
+
+
 def main():
     t0 = time.time()
+    which = sys.argv[1] if len(sys.argv) > 1 else "feed"
     cl = Cluster()
     ok = False
     try:
-        test(cl)
+        {"feed": test, "exercise": test_exercise}[which](cl)
         ok = True
     except Fail as e:
         print("FAIL " + str(e), flush=True)
@@ -281,7 +388,7 @@ def main():
                 for line in open(n.log, errors="replace").readlines()[-25:]:
                     print("    " + line.rstrip()[:400])
         cl.cleanup(keep=not ok and os.environ.get("MWLINK_KEEP") == "1")
-    print(f"{'PASS' if ok else 'FAIL'} sim-connect in {time.time() - t0:.1f} s")
+    print(f"{'PASS' if ok else 'FAIL'} sim-connect {which} in {time.time() - t0:.1f} s")
     return 0 if ok else 1
 
 
