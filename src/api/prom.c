@@ -156,13 +156,16 @@ void api_prom_family(struct api_prom *p, const char *name, enum api_prom_type ty
 	}
 	memcpy(p->family, name, len + 1);
 	p->type = type;
+	size_t mark = p->out->len;
 	int rc;
 	if ((rc = puts_(p->out, "# HELP ")) || (rc = puts_(p->out, name)) ||
 	    (rc = puts_(p->out, " ")) || (rc = api_prom_escape_help(p->out, help)) ||
 	    (rc = puts_(p->out, "\n# TYPE ")) || (rc = puts_(p->out, name)) ||
 	    (rc = puts_(p->out, " ")) || (rc = puts_(p->out, tn[type])) ||
-	    (rc = puts_(p->out, "\n")))
+	    (rc = puts_(p->out, "\n"))) {
+		p->out->len = mark; /* no half line here either (invariant 2) */
 		fail(p, rc);
+	}
 }
 
 static void sample(struct api_prom *p, const char *suffix, const struct api_prom_label *l, size_t n,

@@ -37,6 +37,8 @@ data): a KOR node with [ingest] exercise = no and national tracking on.
     rejects it as exercise_mismatch (counter 1, nothing journaled), while
     the legal opposite (exercise envelope, live-declared observation) on
     the same link is journaled.
+ 3. `mwlink inject --exercise` is journaled as exercise, plain `inject` at
+    the same live node as live data.
 Standard library only; helpers from run.py.
 """
 import collections
@@ -365,6 +367,24 @@ def test_exercise(cl):
     gbr = sorted(s_ for o, s_ in rok.journal() if o == "GBR")
     check(gbr == [2], f"ROK journaled GBR seq {gbr}: the legal exercise envelope with a "
           "live-declared observation, not the inconsistent one")
+
+    # 3. mwlink inject: --exercise declares, without it the live node's data is live
+    check(rok.inject(5, extra=["--exercise"]) == 5 and rok.inject(4) == 4,
+          "mwlink inject: 5 observations with --exercise, then 4 without")
+
+    def injected():
+        got = len(bodies(1)) - n_kor
+        return True if got == 9 else f"{got} of 9"
+    wait_until(injected, 30, "ROK journaled the injected observations")
+    flags = collections.Counter(b[5][0] for b in bodies(1))
+    check(flags == {1: n_kor + 5, 0: 4},
+          f"exercise flags of ROK's observation envelopes: {dict(flags)} (the 4 live-declared "
+          "observations at the live node stay live)")
+    st = rok.stats()
+    notes = [x for x in rok.records() if x.get("msg", "").startswith("sensor sends exercise")]
+    check(st.get("obs_exercise") == n_kor + 5 and len(notes) == n_sensors + 1,
+          f"obs_exercise {st.get('obs_exercise')} (= {n_kor} + 5), one more 'sensor sends "
+          "exercise data' line for the inject connection")
     rc = rok.stop()
     check(rc == 0, f"rok stopped cleanly on SIGTERM (exit {rc})")
 

@@ -225,6 +225,8 @@ static void fill_snapshot(struct api_snapshot *s)
 	s->net.rejects[NET_REJ_FRAME_GARBAGE] = 7;
 	s->net.rejects[NET_REJ_SIG] = 2;
 	s->net.env_tx = 1234;
+	s->net.obs_exercise = 17;
+	s->net.rejects[NET_REJ_EXERCISE_MISMATCH] = 3;
 	s->n_peers = 2;
 	snprintf(s->peers[0].name, sizeof(s->peers[0].name), "usa");
 	snprintf(s->peers[0].nation, sizeof(s->peers[0].nation), "USA");
@@ -267,6 +269,9 @@ static void test_metrics_document_is_strict_and_complete(void **state)
 	assert_contains(t, "mwlink_net_rejects_total{reason=\"bad_signature\"} 2\n");
 	assert_contains(t, "mwlink_net_rejects_total{reason=\"overload\"} 0\n");
 	assert_contains(t, "mwlink_net_envelopes_sent_total 1234\n");
+	assert_contains(t, "# TYPE mwlink_net_observations_exercise_total counter\n");
+	assert_contains(t, "mwlink_net_observations_exercise_total 17\n");
+	assert_contains(t, "mwlink_net_rejects_total{reason=\"exercise_mismatch\"} 3\n");
 	assert_contains(t, "mwlink_link_state{peer=\"usa\",nation=\"USA\",state=\"up\"} 1\n");
 	assert_contains(t, "mwlink_link_state{peer=\"usa\",nation=\"USA\",state=\"down\"} 0\n");
 	assert_contains(t, "mwlink_link_rtt_seconds{peer=\"usa\",nation=\"USA\"} 0.0015\n");
