@@ -490,7 +490,6 @@ static int sim_feed(const char *path, struct sim *s, const struct sim_feed_opts 
 		}
 		struct mw_obs o = ev.obs;
 		o.t_ns += shift;
-		o.exercise = t->exercise; /* and the connection is marked (invariant 2) */
 		bad = fs[fi].id;
 		if (net_sensor_send(fs[fi].conn, &o, &err))
 			goto lost;
