@@ -194,6 +194,7 @@ struct net_node {
 	struct wire_sigcache *sigcache;
 	void (*on_journal)(void *ud, const char *origin, uint64_t seq, uint64_t pos);
 	void (*on_acked)(void *ud, const char *peer_nation, uint64_t acked_pos);
+	void (*on_trace)(void *ud, int ev, const char *peer_nation, uint64_t pos);
 	void *hook_ud;
 	SSL_CTX *link_ctx, *ingest_ctx;
 	struct evconnlistener *peer_lst, *ingest_lst;
@@ -527,6 +528,8 @@ static int eligible_cb(void *ud, const struct store_rec *r)
 	if (evbuffer_add(out, hdr, sizeof(hdr)) != 0 || evbuffer_add(out, r->bytes, r->len) != 0)
 		return -ENOMEM;
 	fifo_push(p, r->pos); /* room was reserved by the caller */
+	if (n->on_trace)
+		n->on_trace(n->hook_ud, NET_TRACE_SENT, p->conf->nation, r->pos);
 	p->frames_sent++;
 	p->env_tx++;
 	n->stats.env_tx++;
@@ -1374,6 +1377,9 @@ static void send_owed_ack(struct peer *p)
 	if (send_msg(p->conn, WIRE_FT_ACK, &a.base) == 0) {
 		p->acked_frames_sent = p->durable_frames;
 		p->node->stats.acks_tx++;
+		if (p->node->on_trace)
+			p->node->on_trace(p->node->hook_ud, NET_TRACE_ACK_SENT, p->conf->nation,
+			                  p->rx_base + p->durable_frames);
 	}
 }
 
@@ -1396,6 +1402,9 @@ static void journal_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct net_node *n = arg;
+	if (n->on_trace) /* before the acks drain() sends */
+		n->on_trace(n->hook_ud, NET_TRACE_DURABLE, NULL,
+		            store_journal_durable_pos(n->journal));
 	int rc = store_journal_drain(n->journal, NULL, durable_cb, n);
 	if (rc < 0) {
 		/* a fatal journal error (e.g. a failed fsync) means nothing more
@@ -1443,6 +1452,7 @@ int net_node_new(const struct net_node_opts *o, struct net_node **out, struct mw
 	n->signer = o->signer;
 	n->on_journal = o->on_journal;
 	n->on_acked = o->on_acked;
+	n->on_trace = o->on_trace;
 	n->hook_ud = o->hook_ud;
 	mw_buf_init(&n->scratch, (size_t)cf->max_frame_bytes + 4096);
 	mw_buf_init(&n->envbuf, WIRE_MAX_BODY + 8192);

@@ -840,11 +840,14 @@ static int do_group(struct store_journal *j)
 	size_t n = j->qlen < j->group_max ? j->qlen : j->group_max;
 	j->inflight = n;
 	struct pend *first = j->head;
-	uint64_t max_pos = 0;
+	uint64_t max_pos = 0, first_pos = 0;
 	struct pend *p = first;
 	for (size_t i = 0; i < n; i++, p = p->next)
-		if (p->pos)
+		if (p->pos) {
 			max_pos = p->pos; /* FIFO: the last record has the highest pos */
+			if (!first_pos)
+				first_pos = p->pos;
+		}
 	uint64_t last_pos = max_pos ? max_pos : j->durable_pos;
 	uint64_t acked[STORE_PEERS_MAX];
 	bool acked_set[STORE_PEERS_MAX];
@@ -928,6 +931,10 @@ static int do_group(struct store_journal *j)
 	}
 	j->st.commits++;
 	j->st.committed_records += recs;
+	j->st.last_commit_start_mono = t0;
+	j->st.last_commit_end_mono = t0 + dt;
+	j->st.last_commit_first_pos = first_pos;
+	j->st.last_commit_last_pos = max_pos;
 	if (n > j->st.group_max)
 		j->st.group_max = n;
 	j->st.last_err = 0;

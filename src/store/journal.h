@@ -273,6 +273,11 @@ struct store_journal_stats {
 	uint64_t retained_forced;  /* of which deleted by a hard limit though not acked */
 	uint64_t retain_blocked;   /* retention passes held back by a peer's cursor */
 	uint64_t read_errors;      /* rows failing their length/SHA-256 check on read */
+	/* the last committed group (latency tracing: benchmarks); CLOCK_MONOTONIC ns */
+	int64_t last_commit_start_mono; /* BEGIN */
+	int64_t last_commit_end_mono;   /* COMMIT returned */
+	uint64_t last_commit_first_pos; /* its records' positions; 0 if it had none */
+	uint64_t last_commit_last_pos;
 };
 
 void store_journal_get_stats(struct store_journal *j, struct store_journal_stats *out);
