@@ -494,6 +494,8 @@ static int node_up(struct bnode *b, const char *dir, const char *peers_ini)
 	jo.queue_max_bytes = 256u << 20;
 	jo.index_max = 4u << 20;
 	jo.group_max = getenv("BENCH_GROUP_MAX") ? (size_t)atoi(getenv("BENCH_GROUP_MAX")) : 0;
+	jo.ckpt_pages =
+	    getenv("BENCH_CKPT_PAGES") ? (unsigned)atoi(getenv("BENCH_CKPT_PAGES")) : 0;
 	jo.peers = peer_names;
 	jo.n_peers = b->conf.n_peers;
 	if (store_journal_open(&jo, &b->journal, &err)) {
