@@ -162,7 +162,7 @@
  * 11. COMMIT never runs a WAL checkpoint (SQLite's autocheckpoint is
  *     replaced by a wal hook): the journal thread checkpoints PASSIVE
  *     between commits, when nothing is queued and the WAL holds at least
- *     ckpt_pages frames, or regardless once it holds 8 times that. With
+ *     ckpt_pages frames, or regardless once it holds twice that. With
  *     synchronous=FULL, WAL mode and journal_size_limit unchanged, a
  *     crash at any point leaves what a COMMIT returned in the WAL or the
  *     database file, as before.
@@ -200,7 +200,7 @@
 #define J_BACKOFF_MIN_NS (10 * MW_NS_PER_MS)
 #define J_BACKOFF_MAX_NS (1 * MW_NS_PER_S)
 #define J_CKPT_PAGES     1000 /* default ckpt_pages: SQLite's own autocheckpoint size */
-#define J_CKPT_FORCE     8    /* checkpoint even with records waiting at this many times it */
+#define J_CKPT_FORCE     2    /* checkpoint even with records waiting at this many times it */
 
 static const char MOD[] = "store";
 

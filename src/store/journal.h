@@ -100,7 +100,7 @@ struct store_journal_opts {
 	 * (-ENOSPC, records stay queued and are retried). */
 	uint32_t max_db_pages;
 	/* WAL frames (pages) after which the journal thread checkpoints
-	 * between commits when nothing waits; regardless at 8 times it.
+	 * between commits when nothing waits; regardless at twice that.
 	 * 0 = 1000 (SQLite's autocheckpoint size). */
 	unsigned ckpt_pages;
 	/* SQLite VFS to use (NULL = the default); tests register a fault-

@@ -2465,8 +2465,8 @@ static void checkpoints_between_commits_keep_the_wal_small(void **state)
 		         (unsigned long long)st.checkpoints,
 		         (unsigned long long)st.checkpoint_errors);
 	/* 6 MB went through; without checkpoints the WAL would hold it all.
-	 * At most 8 x 64 frames (forced) plus one group of 50 records. */
-	if (wal_max > (off_t)(8 * 64 + 200) * 4120)
+	 * At most 2 x 64 frames (forced) plus one group of 50 records. */
+	if (wal_max > (off_t)(2 * 64 + 200) * 4120)
 		fail_msg("WAL grew to %lld bytes", (long long)wal_max);
 	store_journal_free(j);
 	o.check = STORE_CHECK_FULL;
