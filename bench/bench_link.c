@@ -12,9 +12,15 @@
  *
  * Latency of an envelope = from the call that originates it at KOR to the
  * moment its durable acknowledgement arrives back: at KOR from USA (two
- * nodes), or at USA from JPN (through the hub). It therefore includes the
- * origin's signing and commit (a node sends only committed records), the
- * TLS hop(s), verification, the receiver's commit and the Ack.
+ * nodes), or at USA from JPN (through the hub). It includes the origin's
+ * signing, the TLS hop(s), verification, the receiver's commit and the
+ * Ack; the origin's own commit runs in parallel (own records leave under
+ * a durable seq reservation before their commit, docs/protocol.md), a
+ * relay's commit is on the path (relays send only durable records). The
+ * two-node run also prints where the time goes (trace_report).
+ *
+ * BENCH_GROUP_MAX=N and BENCH_CKPT_PAGES=N set the journals' group and
+ * checkpoint sizes for experiments.
  *
  * Floors measured first, on the same disk and loopback:
  *   fdatasync: append 4 KiB to a file in DIR and fdatasync it, 300 times;
