@@ -25,8 +25,10 @@
  *                                             UPSERT peer.rx = max(...)
  *                                             UPSERT peer.acked (if dirty)
  *                                             UPDATE meta next_pos
+ *                                             UPSERT meta seq_reserved (if asked)
  *                                           COMMIT  (fsync of the WAL)
  *                                           durable_pos = last pos of group
+ *                                           idle? PASSIVE checkpoint
  *   drain() <------- eventfd --------------  write(eventfd, 1)
  *   acks sent for peers whose durable rx advanced
  *
