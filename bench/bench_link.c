@@ -500,8 +500,7 @@ static int node_up(struct bnode *b, const char *dir, const char *peers_ini)
 	jo.queue_max_bytes = 256u << 20;
 	jo.index_max = 4u << 20;
 	jo.group_max = getenv("BENCH_GROUP_MAX") ? (size_t)atoi(getenv("BENCH_GROUP_MAX")) : 0;
-	jo.ckpt_pages =
-	    getenv("BENCH_CKPT_PAGES") ? (unsigned)atoi(getenv("BENCH_CKPT_PAGES")) : 0;
+	jo.ckpt_pages = getenv("BENCH_CKPT_PAGES") ? (unsigned)atoi(getenv("BENCH_CKPT_PAGES")) : 0;
 	jo.peers = peer_names;
 	jo.n_peers = b->conf.n_peers;
 	if (store_journal_open(&jo, &b->journal, &err)) {
@@ -740,12 +739,15 @@ static int run(const char *name, bool hub, double rate, uint64_t total, int64_t 
 		store_journal_get_stats(all[i]->journal, &js);
 		printf(
 		    "       journal %s: %llu commits, %.1f records/commit, commit p50 <= %llu us, "
-		    "p99 <= %llu us; %llu checkpoints between commits, max %.0f us\n",
+		    "p99 <= %llu us; %llu checkpoints between commits, mean %.0f us, max %.0f us\n",
 		    all[i]->nation, (unsigned long long)js.commits,
 		    js.commits ? (double)js.committed_records / (double)js.commits : 0.0,
 		    (unsigned long long)store_journal_lat_quantile_us(&js, 0.50),
 		    (unsigned long long)store_journal_lat_quantile_us(&js, 0.99),
-		    (unsigned long long)js.checkpoints, (double)js.checkpoint_ns_max / 1e3);
+		    (unsigned long long)js.checkpoints,
+		    js.checkpoints ? (double)js.checkpoint_ns_total / 1e3 / (double)js.checkpoints
+		                   : 0.0,
+		    (double)js.checkpoint_ns_max / 1e3);
 	}
 	if (T.on)
 		trace_report();
