@@ -26,7 +26,9 @@
                    all nodes committed (nothing any node holds is missing
                    where it is released, nothing twice, one content per
                    (origin, seq), own seqs never reused; an origin may lack
-                   own envelopes it sent before their commit and lost).
+                   own envelopes it sent before their commit and lost), and
+                   one kill made to land between the early send of 15 own
+                   envelopes and their (held back) commit.
 
 Binaries come from the environment (MWLINKD, MWLINK, FAKEPEER; set by
 meson). Ports are chosen free at run time; every process is killed and
@@ -609,9 +611,58 @@ def journals_agree(nodes, restarts):
     return extras
 
 
+def check_own_envelopes_lost_before_commit(cl):
+    """An origin sends its own envelopes before their commit (under a durable
+    seq reservation). Its commits are held back here by another process
+    holding the database's write lock, so the envelopes it makes meanwhile
+    are sent, committed and acknowledged by the partner but never committed
+    at the origin; then the origin is killed. The partner must keep them,
+    the origin must never reuse their seqs, and everything after the restart
+    must still arrive (docs/protocol.md, "Own envelopes before their
+    commit")."""
+    usa = cl.add("lusa", "USA", {"lkor": ("KOR", None)}, {"KOR": "observation"})
+    kor = cl.add("lkor", "KOR", {"lusa": ("USA", "lusa")}, {"USA": "observation"})
+    usa.start()
+    kor.start()
+    kor.wait_log(lambda r: r.get("msg") == "link up", 20, "link up")
+
+    def usa_has(n):
+        got = len([k for k in usa.journal() if k[0] == "KOR"])
+        return True if got == n else got
+    kor.inject(20)
+    wait_until(lambda: usa_has(20), 20, "USA commits KOR's first 20 envelopes")
+    blocker = sqlite3.connect(kor.db, timeout=10, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # KOR's journal cannot commit now
+    try:
+        kor.inject(15)
+        wait_until(lambda: usa_has(35), 20,
+                   "USA commits 15 KOR envelopes that KOR could not commit")
+        kor.kill9()
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    own = sorted(s for o, s in kor.journal() if o == "KOR")
+    check(own == list(range(1, 21)),
+          f"the killed origin lost the 15 envelopes it had sent before their commit "
+          f"(it holds seqs {own[0] if own else '-'}..{own[-1] if own else '-'}, {len(own)})")
+    kor.start()
+    kor.inject(10)
+    wait_until(lambda: usa_has(45), 20, "USA gets the 10 envelopes made after the restart")
+    extras = journals_agree((usa, kor), {"lkor": 1})
+    check(extras["lkor"] == list(range(21, 36)),
+          f"USA keeps the 15 envelopes (seqs 21..35) KOR lost, and KOR never reused "
+          f"those seqs (only at USA: {extras['lkor'][:3]}..)")
+    after = sorted(s for o, s in kor.journal() if o == "KOR" and s > 20)
+    check(len(after) == 10 and after[0] > 35,
+          f"after the restart KOR numbers its envelopes above the reservation "
+          f"(seqs {after[0] if after else '-'}..{after[-1] if after else '-'})")
+    check(usa.stop() == 0 and kor.stop() == 0, "both stopped cleanly")
+
+
 def test_kill9(cl):
     check_start_waits_for_the_new_process(cl)
     check_corrupt_row_is_skipped(cl)
+    check_own_envelopes_lost_before_commit(cl)
     usa = cl.add("usa", "USA", {"rok": ("KOR", None), "jpn": ("JPN", None)},
                  {"KOR": "observation", "JPN": "observation"})
     rok = cl.add("rok", "KOR", {"usa": ("USA", "usa")},
