@@ -46,7 +46,7 @@ struct net_node_opts {
 /* Events of net_node_opts.on_trace. */
 enum net_trace_ev {
 	NET_TRACE_DURABLE = 1, /* the loop learnt the journal is durable through pos */
-	NET_TRACE_SENT,        /* own journal pos was queued on peer's link */
+	NET_TRACE_SENT,        /* the record at journal pos was queued on peer's link */
 	NET_TRACE_ACK_SENT,    /* an Ack covering peer's pos (its from_pos) was queued */
 };
 

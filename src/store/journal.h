@@ -124,7 +124,9 @@ int store_journal_open(const struct store_journal_opts *opts, struct store_journ
 /*
  * Stop the journal thread after one last attempt to commit what is
  * queued (records that still cannot be committed are logged as lost:
- * they were never durable, so never acknowledged), close. NULL is a no-op.
+ * they were never durable, so this node never acknowledged them; own
+ * records may already be at partners, as after a crash), close. NULL is
+ * a no-op.
  */
 void store_journal_free(struct store_journal *j);
 
