@@ -1522,17 +1522,12 @@ int net_node_new(const struct net_node_opts *o, struct net_node **out, struct mw
 		goto fail;
 	}
 	n->own_seq = rc == 0 ? seq : 0;
-	/* never reuse a seq that may have left before a crash (invariant 6) */
+	/* never reuse a seq that may have left before a crash (invariant 6);
+	 * the first block is asked for by net_node_start (a node that is only
+	 * created, as by mwlinkd --check, leaves the journal as it was) */
 	uint64_t reserved = store_journal_seq_reserved(n->journal);
 	if (reserved > n->own_seq)
 		n->own_seq = reserved;
-	if (n->own_seq <= (uint64_t)INT64_MAX - OWN_SEQ_BLOCK) {
-		n->own_seq_asked = n->own_seq + OWN_SEQ_BLOCK;
-		if ((rc = store_journal_reserve_seq(n->journal, n->own_seq_asked)) != 0) {
-			mw_errbuf_set(err, "journal: reserving own seqs: %s", mw_strerror(rc));
-			goto fail;
-		}
-	}
 	for (size_t i = 0; i < cf->n_peers; i++) {
 		struct peer *p = &n->peers[i];
 		p->node = n;
@@ -1637,6 +1632,16 @@ int net_node_start(struct net_node *n, struct mw_errbuf *err)
 		n->ingest_lst = listen_on(n, &cf->listen_ingest, ingest_accept_cb, "ingest", err);
 		if (!n->ingest_lst)
 			return -EADDRINUSE;
+	}
+	if (n->own_seq_asked <= n->own_seq && n->own_seq <= (uint64_t)INT64_MAX - OWN_SEQ_BLOCK) {
+		/* the first reservation: committed at once, so that own records
+		 * can leave before their commit from the start (invariant 6) */
+		n->own_seq_asked = n->own_seq + OWN_SEQ_BLOCK;
+		int rc = store_journal_reserve_seq(n->journal, n->own_seq_asked);
+		if (rc) {
+			mw_errbuf_set(err, "journal: reserving own seqs: %s", mw_strerror(rc));
+			return rc;
+		}
 	}
 	n->journal_ev = event_new(n->base, store_journal_notify_fd(n->journal),
 	                          EV_READ | EV_PERSIST, journal_cb, n);
