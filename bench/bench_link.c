@@ -12,9 +12,15 @@
  *
  * Latency of an envelope = from the call that originates it at KOR to the
  * moment its durable acknowledgement arrives back: at KOR from USA (two
- * nodes), or at USA from JPN (through the hub). It therefore includes the
- * origin's signing and commit (a node sends only committed records), the
- * TLS hop(s), verification, the receiver's commit and the Ack.
+ * nodes), or at USA from JPN (through the hub). It includes the origin's
+ * signing, the TLS hop(s), verification, the receiver's commit and the
+ * Ack; the origin's own commit runs in parallel (own records leave under
+ * a durable seq reservation before their commit, docs/protocol.md), a
+ * relay's commit is on the path (relays send only durable records). The
+ * two-node run also prints where the time goes (trace_report).
+ *
+ * BENCH_GROUP_MAX=N and BENCH_CKPT_PAGES=N set the journals' group and
+ * checkpoint sizes for experiments.
  *
  * Floors measured first, on the same disk and loopback:
  *   fdatasync: append 4 KiB to a file in DIR and fdatasync it, 300 times;
@@ -263,14 +269,185 @@ static struct {
 	int64_t last_done_ns;
 } M;
 
+/*
+ * Latency breakdown (two-node latency run): a CLOCK_MONOTONIC time stamp
+ * per KOR seq for each event on its way, from the node hooks
+ * (net_node_opts on_journal, on_acked, on_trace) and the journals' last
+ * commit times. "O" = the origin KOR, "R" = the receiver USA.
+ */
+enum stage {
+	S_ORIG,     /* net_node_originate called */
+	S_APPEND_O, /* signed, encoded and appended to KOR's journal queue */
+	S_CSTART_O, /* KOR's commit of it began (BEGIN) */
+	S_CEND_O,   /* ... returned */
+	S_NOTICE_O, /* KOR's loop learnt it (eventfd) */
+	S_SENT,     /* queued on the link to USA */
+	S_APPEND_R, /* received, decoded, verified, appended at USA */
+	S_CSTART_R,
+	S_CEND_R,
+	S_NOTICE_R,
+	S_ACKSENT, /* USA queued the Ack covering it */
+	S_ACKRX,   /* KOR processed that Ack */
+	S_COUNT
+};
+static const char *const stage_name[S_COUNT] = {
+    "originate",     "signed+appended O", "commit begin O",      "commit end O",
+    "loop notice O", "sent O->R",         "verified+appended R", "commit begin R",
+    "commit end R",  "loop notice R",     "ack sent R",          "ack received O"};
+#define TRACE_MAX 65536
+static struct {
+	bool on;
+	int64_t *t[S_COUNT]; /* [stage][seq] */
+	uint64_t *kor_seq;   /* KOR pos -> seq */
+	uint64_t *usa_seq;   /* USA pos -> KOR seq */
+	uint64_t noticed_o, noticed_r, ack_sent;
+	uint64_t commit_unknown; /* positions whose commit times were not the last commit's */
+} T;
+
+static void trace_set(int st, uint64_t seq, int64_t now)
+{
+	if (seq && seq < TRACE_MAX && !T.t[st][seq])
+		T.t[st][seq] = now;
+}
+
+/* positions (*prev, d] of a node became durable: notice times and, for
+ * those in the journal's last commit, its begin and end */
+static void trace_durable(struct store_journal *jr, uint64_t *prev, uint64_t d, const uint64_t *map,
+                          int s_cstart, int s_notice, int64_t now)
+{
+	if (d <= *prev)
+		return;
+	struct store_journal_stats js;
+	store_journal_get_stats(jr, &js);
+	for (uint64_t p = *prev + 1; p <= d && p < TRACE_MAX; p++) {
+		uint64_t seq = map[p];
+		trace_set(s_notice, seq, now);
+		if (p >= js.last_commit_first_pos && p <= js.last_commit_last_pos) {
+			trace_set(s_cstart, seq, js.last_commit_start_mono);
+			trace_set(s_cstart + 1, seq, js.last_commit_end_mono);
+		} else if (seq) {
+			T.commit_unknown++;
+		}
+	}
+	*prev = d;
+}
+
+static void hook_trace(void *ud, int ev, const char *peer, uint64_t pos)
+{
+	struct bnode *b = ud;
+	if (!T.on)
+		return;
+	int64_t now = mw_time_mono_ns();
+	bool kor = strcmp(b->nation, "KOR") == 0;
+	pthread_mutex_lock(&M.mu);
+	if (ev == NET_TRACE_DURABLE) {
+		if (kor)
+			trace_durable(b->journal, &T.noticed_o, pos, T.kor_seq, S_CSTART_O,
+			              S_NOTICE_O, now);
+		else
+			trace_durable(b->journal, &T.noticed_r, pos, T.usa_seq, S_CSTART_R,
+			              S_NOTICE_R, now);
+	} else if (ev == NET_TRACE_SENT && kor && pos < TRACE_MAX) {
+		trace_set(S_SENT, T.kor_seq[pos], now);
+	} else if (ev == NET_TRACE_ACK_SENT && !kor && strcmp(peer, "KOR") == 0) {
+		for (uint64_t p = T.ack_sent + 1; p <= pos && p < TRACE_MAX; p++)
+			trace_set(S_ACKSENT, T.kor_seq[p], now);
+		if (pos > T.ack_sent)
+			T.ack_sent = pos;
+	}
+	pthread_mutex_unlock(&M.mu);
+}
+
 static void hook_journal(void *ud, const char *origin, uint64_t seq, uint64_t pos)
 {
 	struct bnode *b = ud;
+	if (T.on && strcmp(origin, "KOR") == 0 && pos < TRACE_MAX) {
+		int64_t now = mw_time_mono_ns();
+		pthread_mutex_lock(&M.mu);
+		if (strcmp(b->nation, "KOR") == 0) {
+			T.kor_seq[pos] = seq;
+			trace_set(S_APPEND_O, seq, now);
+		} else {
+			T.usa_seq[pos] = seq;
+			trace_set(S_APPEND_R, seq, now);
+		}
+		pthread_mutex_unlock(&M.mu);
+	}
 	if (strcmp(b->nation, M.measure_at) != 0 || strcmp(origin, "KOR") != 0 || pos >= MAX_ENV)
 		return;
 	pthread_mutex_lock(&M.mu);
 	M.seq_at[pos] = seq;
 	pthread_mutex_unlock(&M.mu);
+}
+
+/* Print, for each stage, the time since originate (p50, p99) over the
+ * envelopes that have every stamp, and the mean over the slowest 1 %. */
+static void trace_report(void)
+{
+	size_t n = 0;
+	static int64_t tot[TRACE_MAX], v[TRACE_MAX];
+	static uint64_t idx[TRACE_MAX];
+	for (uint64_t s = 1; s < TRACE_MAX; s++) {
+		bool all = true;
+		for (int k = 0; k < S_COUNT && all; k++)
+			all = T.t[k][s] != 0;
+		if (!all)
+			continue;
+		idx[n] = s;
+		tot[n++] = T.t[S_ACKRX][s] - T.t[S_ORIG][s];
+	}
+	if (n == 0) {
+		printf("       breakdown: no envelope with every time stamp\n");
+		return;
+	}
+	memcpy(v, tot, n * sizeof(v[0]));
+	qsort(v, n, sizeof(v[0]), cmp_i64);
+	int64_t cut = v[(size_t)ceil(0.99 * (double)n) - 1];
+	printf("       breakdown over %zu envelopes (%llu stamps outside the journal's last commit "
+	       "skipped): time since originate, us\n",
+	       n, (unsigned long long)T.commit_unknown);
+	printf("       %-22s %9s %9s %12s\n", "event", "p50", "p99", "mean top 1%");
+	for (int k = 1; k < S_COUNT; k++) {
+		double top = 0;
+		size_t nt = 0;
+		for (size_t i = 0; i < n; i++) {
+			v[i] = T.t[k][idx[i]] - T.t[S_ORIG][idx[i]];
+			if (tot[i] >= cut) {
+				top += (double)v[i];
+				nt++;
+			}
+		}
+		qsort(v, n, sizeof(v[0]), cmp_i64);
+		printf("       %-22s %9.1f %9.1f %12.1f\n", stage_name[k], pct_us(v, n, 0.5),
+		       pct_us(v, n, 0.99), nt ? top / (double)nt / 1e3 : 0.0);
+	}
+	/* intervals worth naming */
+	static const struct {
+		const char *what;
+		int a, b;
+	} iv[] = {{"wait for commit O", S_APPEND_O, S_CSTART_O},
+	          {"commit O", S_CSTART_O, S_CEND_O},
+	          {"commit -> loop O", S_CEND_O, S_NOTICE_O},
+	          {"sent -> appended R", S_SENT, S_APPEND_R},
+	          {"wait for commit R", S_APPEND_R, S_CSTART_R},
+	          {"commit R", S_CSTART_R, S_CEND_R},
+	          {"commit -> loop R", S_CEND_R, S_NOTICE_R},
+	          {"ack sent -> received", S_ACKSENT, S_ACKRX}};
+	printf("       %-22s %9s %9s %12s\n", "interval", "p50", "p99", "mean top 1%");
+	for (size_t m = 0; m < sizeof(iv) / sizeof(iv[0]); m++) {
+		double top = 0;
+		size_t nt = 0;
+		for (size_t i = 0; i < n; i++) {
+			v[i] = T.t[iv[m].b][idx[i]] - T.t[iv[m].a][idx[i]];
+			if (tot[i] >= cut) {
+				top += (double)v[i];
+				nt++;
+			}
+		}
+		qsort(v, n, sizeof(v[0]), cmp_i64);
+		printf("       %-22s %9.1f %9.1f %12.1f\n", iv[m].what, pct_us(v, n, 0.5),
+		       pct_us(v, n, 0.99), nt ? top / (double)nt / 1e3 : 0.0);
+	}
 }
 
 static void hook_acked(void *ud, const char *peer, uint64_t acked)
@@ -282,6 +459,8 @@ static void hook_acked(void *ud, const char *peer, uint64_t acked)
 	pthread_mutex_lock(&M.mu);
 	for (uint64_t p = M.done_pos + 1; p <= acked && p < MAX_ENV; p++) {
 		uint64_t s = M.seq_at[p];
+		if (T.on)
+			trace_set(S_ACKRX, s, now);
 		if (s && s < MAX_ENV && M.t0[s]) {
 			M.lat[M.n_lat++] = now - M.t0[s];
 			M.t0[s] = 0;
@@ -321,6 +500,7 @@ static int node_up(struct bnode *b, const char *dir, const char *peers_ini)
 	jo.queue_max_bytes = 256u << 20;
 	jo.index_max = 4u << 20;
 	jo.group_max = getenv("BENCH_GROUP_MAX") ? (size_t)atoi(getenv("BENCH_GROUP_MAX")) : 0;
+	jo.ckpt_pages = getenv("BENCH_CKPT_PAGES") ? (unsigned)atoi(getenv("BENCH_CKPT_PAGES")) : 0;
 	jo.peers = peer_names;
 	jo.n_peers = b->conf.n_peers;
 	if (store_journal_open(&jo, &b->journal, &err)) {
@@ -334,7 +514,7 @@ static int node_up(struct bnode *b, const char *dir, const char *peers_ini)
 		return -1;
 	b->base = event_base_new();
 	struct net_node_opts no = {&b->conf,  b->base,      NULL,       b->journal, b->kr,
-	                           b->signer, hook_journal, hook_acked, b};
+	                           b->signer, hook_journal, hook_acked, b,          hook_trace};
 	if (net_node_new(&no, &b->node, &err) || net_node_start(b->node, &err)) {
 		fprintf(stderr, "node %s: %s\n", b->nation, err.msg);
 		return -1;
@@ -391,6 +571,8 @@ static void drive(evutil_socket_t fd, short what, void *arg)
 		uint64_t seq = M.originated + 1;
 		pthread_mutex_lock(&M.mu);
 		M.t0[seq] = mw_time_mono_ns();
+		if (T.on)
+			trace_set(S_ORIG, seq, M.t0[seq]);
 		pthread_mutex_unlock(&M.mu);
 		if (net_node_originate(d->src->node, WIRE_KIND_TRACK, mw_time_now_ns(), true,
 		                       d->payload, d->payload_len) != 0)
@@ -464,6 +646,12 @@ static int run(const char *name, bool hub, double rate, uint64_t total, int64_t 
 	M.done_pos = 0;
 	M.originated = 0;
 	M.measure_at = hub ? "USA" : "KOR";
+	T.on = !hub && rate > 0;
+	for (int k = 0; k < S_COUNT; k++)
+		memset(T.t[k], 0, sizeof(int64_t) * TRACE_MAX);
+	memset(T.kor_seq, 0, sizeof(uint64_t) * TRACE_MAX);
+	memset(T.usa_seq, 0, sizeof(uint64_t) * TRACE_MAX);
+	T.noticed_o = T.noticed_r = T.ack_sent = T.commit_unknown = 0;
 	M.ack_from = hub ? "JPN" : "USA";
 	const char *rel =
 	    hub ? "[release]\nUSA = track\nJPN = track\n" : "[release]\nUSA = track\n";
@@ -551,12 +739,19 @@ static int run(const char *name, bool hub, double rate, uint64_t total, int64_t 
 		store_journal_get_stats(all[i]->journal, &js);
 		printf(
 		    "       journal %s: %llu commits, %.1f records/commit, commit p50 <= %llu us, "
-		    "p99 <= %llu us\n",
+		    "p99 <= %llu us; %llu checkpoints between commits, mean %.0f us, max %.0f us\n",
 		    all[i]->nation, (unsigned long long)js.commits,
 		    js.commits ? (double)js.committed_records / (double)js.commits : 0.0,
 		    (unsigned long long)store_journal_lat_quantile_us(&js, 0.50),
-		    (unsigned long long)store_journal_lat_quantile_us(&js, 0.99));
+		    (unsigned long long)store_journal_lat_quantile_us(&js, 0.99),
+		    (unsigned long long)js.checkpoints,
+		    js.checkpoints ? (double)js.checkpoint_ns_total / 1e3 / (double)js.checkpoints
+		                   : 0.0,
+		    (double)js.checkpoint_ns_max / 1e3);
 	}
+	if (T.on)
+		trace_report();
+	T.on = false;
 	for (int i = 0; i < 3; i++)
 		if (all[i])
 			node_down(all[i]);
@@ -593,7 +788,14 @@ int main(int argc, char **argv)
 	M.seq_at = calloc(MAX_ENV, sizeof(uint64_t));
 	M.lat = calloc(MAX_ENV, sizeof(int64_t));
 	static const char *const nats[] = {"KOR", "USA", "JPN"};
-	if (!M.t0 || !M.seq_at || !M.lat || pki_make(g_dir, nats, 3)) {
+	for (int k = 0; k < S_COUNT; k++)
+		T.t[k] = calloc(TRACE_MAX, sizeof(int64_t));
+	T.kor_seq = calloc(TRACE_MAX, sizeof(uint64_t));
+	T.usa_seq = calloc(TRACE_MAX, sizeof(uint64_t));
+	for (int k = 0; k < S_COUNT; k++)
+		if (!T.t[k])
+			M.t0 = NULL;
+	if (!M.t0 || !M.seq_at || !M.lat || !T.kor_seq || !T.usa_seq || pki_make(g_dir, nats, 3)) {
 		fprintf(stderr, "setup failed\n");
 		return 1;
 	}

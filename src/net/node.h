@@ -38,6 +38,16 @@ struct net_node_opts {
 	void (*on_journal)(void *ud, const char *origin, uint64_t seq, uint64_t pos);
 	void (*on_acked)(void *ud, const char *peer_nation, uint64_t acked_pos);
 	void *hook_ud;
+	/* Optional latency tracing (bench-link), on the loop thread, with
+	 * hook_ud; see enum net_trace_ev. NULL = off. */
+	void (*on_trace)(void *ud, int ev, const char *peer_nation, uint64_t pos);
+};
+
+/* Events of net_node_opts.on_trace. */
+enum net_trace_ev {
+	NET_TRACE_DURABLE = 1, /* the loop learnt the journal is durable through pos */
+	NET_TRACE_SENT,        /* the record at journal pos was queued on peer's link */
+	NET_TRACE_ACK_SENT,    /* an Ack covering peer's pos (its from_pos) was queued */
 };
 
 /* Counters; every rejection reason has one (enum net_reject). */

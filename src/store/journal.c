@@ -25,8 +25,10 @@
  *                                             UPSERT peer.rx = max(...)
  *                                             UPSERT peer.acked (if dirty)
  *                                             UPDATE meta next_pos
+ *                                             UPSERT meta seq_reserved (if asked)
  *                                           COMMIT  (fsync of the WAL)
  *                                           durable_pos = last pos of group
+ *                                           idle? PASSIVE checkpoint
  *   drain() <------- eventfd --------------  write(eventfd, 1)
  *   acks sent for peers whose durable rx advanced
  *
@@ -86,6 +88,9 @@
  *   meta(key TEXT PRIMARY KEY, val INTEGER NOT NULL) WITHOUT ROWID
  *     'next_pos'   next pos to assign (last pos ever assigned + 1)
  *     'first_pos'  lowest pos not deleted by retention
+ *     'seq_reserved' highest own sequence number the node has reserved
+ *                  (store_journal_reserve_seq); absent = 0. Written with
+ *                  the group that follows the request, never lowered.
  *
  *   env(                                 one row per journaled envelope
  *     pos       INTEGER PRIMARY KEY,     local journal position, 1, 2, ...
@@ -149,12 +154,23 @@
  *  7. The journal thread never calls user code and never takes the
  *     reader mutex; lock order is reader mutex, then state mutex.
  *  8. Every SQL statement is prepared once, at open.
- *  9. A failed fsync - of a record group or of a retention pass - is
+ *  9. A failed fsync - of a record group, a retention pass or a checkpoint - is
  *     never retried (after one, Linux may report a
  *     later fsync as successful for pages it dropped): the journal stops
  *     committing (sticky -EIO) and the node must restart, which re-reads
  *     what is really on disk. Corruption found while committing stops
  *     it the same way (sticky -MW_EJOURNAL).
+ * 10. store_journal_seq_reserved() reports a reservation only after the
+ *     transaction that wrote it has committed, and the value on disk never
+ *     goes down: after any crash the node restarts its own sequence above
+ *     every seq it may have sent before the crash (net/node.c).
+ * 11. COMMIT never runs a WAL checkpoint (SQLite's autocheckpoint is
+ *     replaced by a wal hook): the journal thread checkpoints PASSIVE
+ *     between commits, when nothing is queued and the WAL holds at least
+ *     ckpt_pages frames, or regardless once it holds twice that. With
+ *     synchronous=FULL, WAL mode and journal_size_limit unchanged, a
+ *     crash at any point leaves what a COMMIT returned in the WAL or the
+ *     database file, as before.
  */
 #include "store/journal.h"
 
@@ -195,6 +211,8 @@
 #define J_POOL_DATA     1024
 #define J_PAGE_SIZE_STR "8192" /* SQLite page size of a new journal (bytes) */
 #define J_INS_ROWS      16     /* rows per multi-row INSERT (13 parameters each) */
+#define J_CKPT_PAGES     1000 /* default ckpt_pages: SQLite's own autocheckpoint size */
+#define J_CKPT_FORCE     2    /* checkpoint even with records waiting at this many times it */
 
 static const char MOD[] = "store";
 
@@ -429,6 +447,9 @@ struct store_journal {
 	char *path;
 	struct mw_log *log;
 	size_t queue_max, queue_max_bytes, max_record_bytes, group_max;
+	int ckpt_pages; /* WAL frames before an idle checkpoint */
+	int wal_frames; /* frames in the WAL after the last commit (journal thread) */
+	int ckpt_tried; /* wal_frames at the last partial checkpoint, 0 after a full one */
 	bool hash_rows;
 	int64_t retain_age_ns, hard_age_ns, retain_interval_ns;
 	uint64_t retain_bytes, hard_bytes;
@@ -439,7 +460,7 @@ struct store_journal {
 	sqlite3 *wdb, *rdb;
 	/* writer statements (journal thread) */
 	sqlite3_stmt *w_begin, *w_commit, *w_rollback, *w_ins, *w_insn, *w_rx, *w_acked, *w_meta,
-	    *w_ret_scan, *w_ret_del, *w_floor;
+	    *w_ret_scan, *w_ret_del, *w_floor, *w_seqres;
 	/* reader statements (under rmu) */
 	sqlite3_stmt *r_range;
 
@@ -465,9 +486,11 @@ struct store_journal {
 	size_t n_peers;
 	bool acked_dirty;
 	int64_t acked_dirty_mono;
-	struct sha w_sha, r_sha; /* journal thread's; readers' (under rmu) */
-	int fatal;               /* sticky: -MW_EJOURNAL (corrupt) or -EIO (fsync failed) */
-	bool fsync_failed;       /* journal thread only */
+	uint64_t seq_res_want;    /* own seqs reserved, as asked (store_journal_reserve_seq) */
+	uint64_t seq_res_durable; /* ... as committed (meta 'seq_reserved') */
+	struct sha w_sha, r_sha;  /* journal thread's; readers' (under rmu) */
+	int fatal;                /* sticky: -MW_EJOURNAL (corrupt) or -EIO (fsync failed) */
+	bool fsync_failed;        /* journal thread only */
 	bool stop;
 	bool retain_req;
 	int64_t retain_now;
@@ -802,7 +825,7 @@ static int insert_rows(struct store_journal *j, sqlite3_stmt *s, struct pend *co
  * touched by anyone else while inflight. Returns 0 or a negative code. */
 static int commit_group(struct store_journal *j, struct pend *first, size_t n,
                         const uint64_t *acked, const bool *acked_set, size_t n_peers,
-                        uint64_t last_pos)
+                        uint64_t last_pos, uint64_t seq_res)
 {
 	struct grp_peer gp[STORE_PEERS_MAX];
 	memset(gp, 0, sizeof(gp));
@@ -853,6 +876,12 @@ static int commit_group(struct store_journal *j, struct pend *first, size_t n,
 	rc = step_done(j->w_meta);
 	if (rc != SQLITE_OK)
 		goto fail;
+	if (seq_res) { /* invariant 10: durable before any seq of it is sent */
+		sqlite3_bind_int64(j->w_seqres, 1, (int64_t)seq_res);
+		rc = step_done(j->w_seqres);
+		if (rc != SQLITE_OK)
+			goto fail;
+	}
 	rc = step_done(j->w_commit);
 	if (rc != SQLITE_OK)
 		goto fail;
@@ -913,6 +942,72 @@ static int64_t timespec_add(struct timespec *ts, int64_t ns)
 }
 
 static void pend_recycle(struct store_journal *j, struct pend *list);
+/* sqlite3_wal_hook: after each commit of the writer connection (journal
+ * thread, or open before it starts). Replaces SQLite's autocheckpoint,
+ * which would run the checkpoint inside that commit. */
+static int wal_hook(void *ud, sqlite3 *db, const char *name, int frames)
+{
+	(void)db;
+	(void)name;
+	struct store_journal *j = ud;
+	j->wal_frames = frames;
+	return SQLITE_OK;
+}
+
+/* Invariant 11: copy the WAL into the database file between commits, when
+ * no record waits (or the WAL is J_CKPT_FORCE times the size: under
+ * continuous load) so that checkpoints stay off the commit path and the
+ * WAL restarts from its start, overwriting pages already allocated
+ * instead of growing the file. PASSIVE never waits for readers; what a
+ * reader still needs is copied by a later pass. A failed fsync of the
+ * database file stops the journal like a failed commit (invariant 9): the
+ * WAL is then the only good copy and must not be reset over. Called and
+ * returns with mu held. */
+static void maybe_checkpoint(struct store_journal *j)
+{
+	int f = j->wal_frames;
+	bool idle = !j->head && !j->retain_req;
+	if (f < j->ckpt_pages || f < j->ckpt_tried + j->ckpt_pages / 2 ||
+	    (!idle && f < j->ckpt_pages * J_CKPT_FORCE))
+		return;
+	pthread_mutex_unlock(&j->mu);
+	int64_t t0 = mw_time_mono_ns();
+	int log = 0, done = 0;
+	int rc = sqlite3_wal_checkpoint_v2(j->wdb, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+	int64_t dt = mw_time_mono_ns() - t0;
+	char msg[200] = "";
+	if (rc != SQLITE_OK)
+		snprintf(msg, sizeof(msg), "%s", sqlite3_errmsg(j->wdb));
+	pthread_mutex_lock(&j->mu);
+	j->st.checkpoints++;
+	j->st.checkpoint_ns_total += (uint64_t)dt;
+	if ((uint64_t)dt > j->st.checkpoint_ns_max)
+		j->st.checkpoint_ns_max = (uint64_t)dt;
+	if (rc == SQLITE_OK && log >= 0 && done >= log) {
+		j->ckpt_tried = 0; /* all copied: the next commit restarts the WAL */
+		return;
+	}
+	j->ckpt_tried = f;
+	if (rc == SQLITE_OK)
+		return; /* partial: a reader holds older frames */
+	j->st.checkpoint_errors++;
+	bool fsync_err = rc == SQLITE_IOERR_FSYNC || rc == SQLITE_IOERR_DIR_FSYNC;
+	int err = map_sqlite(rc);
+	if ((fsync_err || fatal_code(err)) && !j->fatal) {
+		j->fsync_failed = j->fsync_failed || fsync_err;
+		j->fatal = fsync_err ? -EIO : -MW_EJOURNAL;
+		mw_logf(j->log, MW_LOG_ERROR, MOD,
+		        "journal %s: checkpoint failed: %s (%s): commits stopped, restart the node",
+		        j->path, msg, mw_errname(err));
+		pthread_cond_broadcast(&j->done);
+		pthread_mutex_unlock(&j->mu);
+		notify(j);
+		pthread_mutex_lock(&j->mu);
+	} else {
+		mw_logf(j->log, MW_LOG_WARN, MOD, "journal %s: checkpoint: %s (%s); will retry",
+		        j->path, msg, mw_errname(err));
+	}
+}
 
 /* Commit one group (everything queued, up to group_max) plus dirty acked
  * cursors. Called and returns with mu held. Returns 0 or the error. */
@@ -921,11 +1016,14 @@ static int do_group(struct store_journal *j)
 	size_t n = j->qlen < j->group_max ? j->qlen : j->group_max;
 	j->inflight = n;
 	struct pend *first = j->head;
-	uint64_t max_pos = 0;
+	uint64_t max_pos = 0, first_pos = 0;
 	struct pend *p = first;
 	for (size_t i = 0; i < n; i++, p = p->next)
-		if (p->pos)
+		if (p->pos) {
 			max_pos = p->pos; /* FIFO: the last record has the highest pos */
+			if (!first_pos)
+				first_pos = p->pos;
+		}
 	uint64_t last_pos = max_pos ? max_pos : j->durable_pos;
 	uint64_t acked[STORE_PEERS_MAX];
 	bool acked_set[STORE_PEERS_MAX];
@@ -941,10 +1039,11 @@ static int do_group(struct store_journal *j)
 		acked_set[i] = acked[i] > j->peers[i].acked_written;
 	}
 	j->acked_dirty = false;
+	uint64_t seq_res = j->seq_res_want > j->seq_res_durable ? j->seq_res_want : 0;
 	pthread_mutex_unlock(&j->mu);
 
 	int64_t t0 = mw_time_mono_ns();
-	int rc = commit_group(j, first, n, acked, acked_set, np, last_pos);
+	int rc = commit_group(j, first, n, acked, acked_set, np, last_pos, seq_res);
 	int64_t dt = mw_time_mono_ns() - t0;
 
 	pthread_mutex_lock(&j->mu);
@@ -997,6 +1096,8 @@ static int do_group(struct store_journal *j)
 	j->done_seq += n;
 	if (max_pos)
 		j->durable_pos = max_pos; /* invariant 3: after COMMIT returned */
+	if (seq_res > j->seq_res_durable)
+		j->seq_res_durable = seq_res; /* invariant 10: likewise */
 	j->rows += recs;
 	j->bytes += bytes;
 	for (size_t i = 0; i < np; i++) {
@@ -1009,6 +1110,10 @@ static int do_group(struct store_journal *j)
 	}
 	j->st.commits++;
 	j->st.committed_records += recs;
+	j->st.last_commit_start_mono = t0;
+	j->st.last_commit_end_mono = t0 + dt;
+	j->st.last_commit_first_pos = first_pos;
+	j->st.last_commit_last_pos = max_pos;
 	if (n > j->st.group_max)
 		j->st.group_max = n;
 	j->st.last_err = 0;
@@ -1063,12 +1168,13 @@ static void *journal_thread(void *arg)
 		}
 		bool acked_due =
 		    j->acked_dirty && (j->stop || now >= j->acked_dirty_mono + J_ACKED_LAZY_NS);
-		bool work = j->head || acked_due;
+		bool work = j->head || acked_due || j->seq_res_want > j->seq_res_durable;
 		if (work && (j->stop || now >= retry_at)) {
 			int rc = do_group(j);
 			if (rc == 0) {
 				backoff_ns = 0;
 				retry_at = 0;
+				maybe_checkpoint(j);
 			} else {
 				if (j->stop) {
 					/* the last attempt failed: the rest was never durable */
@@ -1088,9 +1194,9 @@ static void *journal_thread(void *arg)
 			continue;
 		}
 		if (j->stop && !j->head && !j->acked_dirty)
-			break;
+			break; /* an unwritten reservation is not needed: nothing more is sent */
 		int64_t until = next_retain;
-		if (j->head && retry_at < until)
+		if ((j->head || j->seq_res_want > j->seq_res_durable) && retry_at < until)
 			until = retry_at;
 		if (j->acked_dirty && j->acked_dirty_mono + J_ACKED_LAZY_NS < until)
 			until = j->acked_dirty_mono + J_ACKED_LAZY_NS;
@@ -1573,18 +1679,17 @@ static int setup_writer(struct store_journal *j, const struct store_journal_opts
 	    (rc = exec_sql(db, "PRAGMA journal_size_limit=67108864", err)) ||
 	    (rc = exec_sql(db, "PRAGMA cache_size=-16384", err)))
 		return rc;
-	/* the caller counts in 4096-byte pages; the file may use larger ones,
-	 * and then checkpoints every 1000 x 4096 bytes of WAL as before */
+	/* the caller counts in 4096-byte pages (ckpt_pages, max_db_pages); the
+	 * file may use larger ones, and then checkpoints after the same number
+	 * of WAL bytes as before (the WAL hook counts frames of page bytes) */
 	int64_t page = 4096;
 	if ((rc = query_int(db, "PRAGMA page_size", &page, err)))
 		return rc;
 	if (page < 512)
 		page = 4096; /* SQLite's minimum is 512: cannot happen */
 	if (page > 4096) {
-		char q[64];
-		snprintf(q, sizeof(q), "PRAGMA wal_autocheckpoint=%d", (int)(1000 * 4096 / page));
-		if ((rc = exec_sql(db, q, err)))
-			return rc;
+		int64_t f = (int64_t)j->ckpt_pages * 4096 / page;
+		j->ckpt_pages = f < 1 ? 1 : (int)f;
 	}
 	if (opts->max_db_pages) {
 		char q[64];
@@ -1623,6 +1728,15 @@ static int verify_and_load(struct store_journal *j, enum store_check_level lvl,
 	rc = load_meta(db, &j->next_pos, &j->first_pos, err);
 	if (rc)
 		return rc;
+	int64_t res = 0; /* absent (journals before the reservation) = 0 */
+	rc = query_int(db, "SELECT val FROM meta WHERE key='seq_reserved'", &res, err);
+	if (rc)
+		return rc;
+	if (res < 0) {
+		mw_errbuf_set(err, "%s: meta seq_reserved %" PRId64 " invalid", j->path, res);
+		return -MW_EJOURNAL;
+	}
+	j->seq_res_want = j->seq_res_durable = (uint64_t)res;
 	struct scan_out so;
 	memset(&so, 0, sizeof(so));
 	rc = scan_rows(db, lvl == STORE_CHECK_FULL, j, &so);
@@ -1756,6 +1870,10 @@ static int prepare_all(struct store_journal *j, struct mw_errbuf *err)
 	               &j->w_rx, err)) ||
 	    (rc = prep(j->wdb, "UPDATE meta SET val = ?2 WHERE key = ?1", &j->w_meta, err)) ||
 	    (rc = prep(j->wdb,
+	               "INSERT INTO meta(key, val) VALUES('seq_reserved', ?1) ON CONFLICT(key) "
+	               "DO UPDATE SET val = max(val, excluded.val)",
+	               &j->w_seqres, err)) ||
+	    (rc = prep(j->wdb,
 	               "SELECT pos, origin, seq, len, accept_ns FROM env WHERE pos >= ?1 "
 	               "ORDER BY pos LIMIT ?2",
 	               &j->w_ret_scan, err)) ||
@@ -1772,9 +1890,10 @@ static int prepare_all(struct store_journal *j, struct mw_errbuf *err)
 
 static void finalize_all(struct store_journal *j)
 {
-	sqlite3_stmt *all[] = {j->w_begin,   j->w_commit, j->w_rollback, j->w_ins,
-	                       j->w_rx,      j->w_acked,  j->w_meta,     j->w_ret_scan,
-	                       j->w_ret_del, j->w_floor,  j->r_range,    j->w_insn};
+	sqlite3_stmt *all[] = {j->w_begin,  j->w_commit, j->w_rollback, j->w_ins,
+	                       j->w_rx,     j->w_acked,  j->w_meta,     j->w_ret_scan,
+	                       j->w_seqres, j->w_ret_del, j->w_floor,   j->r_range,
+	                       j->w_insn};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		sqlite3_finalize(all[i]);
 }
@@ -1812,6 +1931,9 @@ int store_journal_open(const struct store_journal_opts *opts, struct store_journ
 	j->max_record_bytes = opts->max_record_bytes ? opts->max_record_bytes : 65536;
 	j->group_max = opts->group_max ? opts->group_max : 8192;
 	j->pool_max = j->group_max < j->queue_max ? j->group_max : j->queue_max;
+	j->ckpt_pages = !opts->ckpt_pages             ? J_CKPT_PAGES
+	                : opts->ckpt_pages > 1u << 20 ? 1 << 20
+	                                              : (int)opts->ckpt_pages;
 	j->idx.max = opts->index_max ? opts->index_max : (size_t)4 << 20;
 	j->hash_rows = opts->hash_rows;
 	j->retain_age_ns = opts->retain_age_ns;
@@ -1861,6 +1983,8 @@ int store_journal_open(const struct store_journal_opts *opts, struct store_journ
 	rc = setup_writer(j, opts, err);
 	if (rc)
 		goto fail_db;
+	/* no checkpoint inside COMMIT: the journal thread runs them (invariant 11) */
+	sqlite3_wal_hook(j->wdb, wal_hook, j);
 	rc = verify_and_load(j, opts->check, err);
 	if (rc)
 		goto fail_db;
@@ -2312,6 +2436,28 @@ int store_journal_origin_max_seq(struct store_journal *j, const char *origin, ui
 		*seq = j->origins[oi].max_seq;
 	pthread_mutex_unlock(&j->mu);
 	return oi < 0 ? oi : 0;
+}
+
+int store_journal_reserve_seq(struct store_journal *j, uint64_t upto)
+{
+	if (!j || upto > INT64_MAX)
+		return -EINVAL;
+	pthread_mutex_lock(&j->mu);
+	int fatal = j->fatal;
+	if (!fatal && upto > j->seq_res_want) {
+		j->seq_res_want = upto;
+		pthread_cond_signal(&j->wake);
+	}
+	pthread_mutex_unlock(&j->mu);
+	return fatal;
+}
+
+uint64_t store_journal_seq_reserved(struct store_journal *j)
+{
+	pthread_mutex_lock(&j->mu);
+	uint64_t v = j->seq_res_durable;
+	pthread_mutex_unlock(&j->mu);
+	return v;
 }
 
 int store_journal_sync(struct store_journal *j, int64_t timeout_ns)

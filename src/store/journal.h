@@ -99,6 +99,10 @@ struct store_journal_opts {
 	 * max_page_count); 0 = none. Reaching it behaves like a full disk
 	 * (-ENOSPC, records stay queued and are retried). */
 	uint32_t max_db_pages;
+	/* WAL frames (pages) after which the journal thread checkpoints
+	 * between commits when nothing waits; regardless at twice that.
+	 * 0 = 1000 (SQLite's autocheckpoint size). */
+	unsigned ckpt_pages;
 	/* SQLite VFS to use (NULL = the default); tests register a fault-
 	 * injecting VFS (failed fsyncs, simulated power loss). */
 	const char *vfs;
@@ -120,7 +124,9 @@ int store_journal_open(const struct store_journal_opts *opts, struct store_journ
 /*
  * Stop the journal thread after one last attempt to commit what is
  * queued (records that still cannot be committed are logged as lost:
- * they were never durable, so never acknowledged), close. NULL is a no-op.
+ * they were never durable, so this node never acknowledged them; own
+ * records may already be at partners, as after a crash), close. NULL is
+ * a no-op.
  */
 void store_journal_free(struct store_journal *j);
 
@@ -183,12 +189,13 @@ int store_journal_drain(struct store_journal *j, uint64_t *durable_pos, store_rx
  * Read records in journal order starting at from_pos (records deleted by
  * retention are skipped: the first record delivered may have a larger
  * pos). flags: STORE_READ_PENDING also delivers records not yet durable
- * (fusion does; a link must NOT, whoever the origin: a crash before commit
- * loses the record and its pos is assigned again to another one after
- * restart, so a peer that acked the old pos would never get the new one,
- * and for own envelopes the seq would be reused). The journal tolerates a
- * peer acking a pending pos (it never writes that ack ahead of the
- * committed records), but the resend guarantee does not. Calls fn for up to max_recs
+ * (fusion does; a link must not, except the node's own records whose seq
+ * is at or below the durable reservation, store_journal_seq_reserved(): a
+ * crash before commit loses the record and its pos is assigned again to
+ * another one after restart; a peer's ack of the old pos is never written
+ * ahead of the committed records, so the link resumes at or before the
+ * new record, and a reserved seq is never used again, so the peer cannot
+ * take the new record for a duplicate of the old). Calls fn for up to max_recs
  * records (0 = no limit); fn returns 0 to go on, >0 to stop after this
  * record, <0 to stop and make read return that value. fn must not call
  * store_journal_read (it may append). *next_pos (may be NULL) is the pos
@@ -224,6 +231,22 @@ int store_journal_set_peer_acked(struct store_journal *j, const char *peer, uint
  * -ENOENT if none (*seq untouched). Lets a node resume its own seq after
  * restart. */
 int store_journal_origin_max_seq(struct store_journal *j, const char *origin, uint64_t *seq);
+
+/*
+ * Durable reservation of the node's own sequence numbers, so that its own
+ * records can be sent before their commit (docs/protocol.md, "Own
+ * envelopes before their commit"). reserve_seq(upto) asks for seqs up to
+ * `upto` to be recorded as used (meta 'seq_reserved'); the journal thread
+ * writes it with the next transaction, starting one if nothing else is
+ * queued. seq_reserved() is the value a committed transaction wrote (0 if
+ * none): an own record whose seq is at or below it may leave the node
+ * before its own commit, because after a crash the node resumes its
+ * sequence above the reservation and never reuses such a seq. Lower
+ * values than asked before are ignored. reserve_seq errors: -EINVAL
+ * (upto > INT64_MAX), the sticky fatal error.
+ */
+int store_journal_reserve_seq(struct store_journal *j, uint64_t upto);
+uint64_t store_journal_seq_reserved(struct store_journal *j);
 
 /* Block until every record appended before the call is durable, or the
  * journal reports an error (returned: -ENOSPC, -EIO, -MW_EJOURNAL), or
@@ -274,6 +297,16 @@ struct store_journal_stats {
 	uint64_t retained_forced;  /* of which deleted by a hard limit though not acked */
 	uint64_t retain_blocked;   /* retention passes held back by a peer's cursor */
 	uint64_t read_errors;      /* rows failing their length/SHA-256 check on read */
+	/* checkpoints (journal thread, between commits) */
+	uint64_t checkpoints;
+	uint64_t checkpoint_errors;
+	uint64_t checkpoint_ns_total;
+	uint64_t checkpoint_ns_max;
+	/* the last committed group (latency tracing: benchmarks); CLOCK_MONOTONIC ns */
+	int64_t last_commit_start_mono; /* BEGIN */
+	int64_t last_commit_end_mono;   /* COMMIT returned */
+	uint64_t last_commit_first_pos; /* its records' positions; 0 if it had none */
+	uint64_t last_commit_last_pos;
 };
 
 void store_journal_get_stats(struct store_journal *j, struct store_journal_stats *out);

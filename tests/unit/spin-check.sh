@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Model-check the link resume/ack protocol as implemented in src/net/node.c
 # (docs/spin/resume_ack.pml) with SPIN, exhaustively (no bitstate):
-#   safety    N = 4 envelopes: assertions (durable before ack, at most once,
-#             release filter, Ack sanity, quiescent state = everything
-#             released committed once and acknowledged) and end states;
-#   liveness  N = 3 envelopes (N = 4 is ~30 M states, minutes): the ltl
-#             claim 'delivered' under weak fairness (pan -a -f);
+#   safety    N = 3 envelopes made by the origin, which may send them
+#             before their commit under a durable seq reservation and
+#             crash: assertions (durable before ack, at most once, no seq
+#             reuse, release filter, Ack sanity, quiescent state =
+#             everything released and not lost in a crash committed once
+#             and acknowledged) and end states (5.7 M states);
+#   liveness  N = 2 (N = 3 is tens of millions of states with the
+#             fairness copies): the ltl claim 'delivered' under weak
+#             fairness (pan -a -f);
 #   mutants   each breaks one rule of the implementation; spin must catch
 #             each one (an assertion in safety mode, an acceptance cycle
 #             of the ltl claim in liveness mode), which shows the checks
@@ -18,17 +22,19 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
-# check FILE MODE OPT -> sets out (pan's output) and errs. The full runs
-# use -O2; mutants stop at their first error, so -O0 (fast to compile).
+# check FILE MODE OPT [N] -> sets out (pan's output) and errs. The full
+# runs use -O2 and N = 3 for safety; mutants stop at their first error, so
+# -O0 (fast to compile), and N = 2 (each is caught there: the crash cases
+# need only two envelopes, one lost and one reusing its seq).
 check() {
-	local file=$1 mode=$2 opt=$3
+	local file=$1 mode=$2 opt=$3 n=${4:-3}
 	rm -f pan pan.* ./*.trail
 	if [ "$mode" = safety ]; then
-		spin -DN=4 -a "$file" >spin.out
+		spin -DN="$n" -a "$file" >spin.out
 		cc "$opt" -w -DSAFETY -DNOCLAIM -o pan pan.c
 		out=$(./pan -m20000 2>&1) || true
 	else
-		spin -DN=3 -DLIVENESS -a "$file" >spin.out
+		spin -DN=2 -DLIVENESS -a "$file" >spin.out
 		cc "$opt" -w -DNFAIR=3 -o pan pan.c
 		out=$(./pan -a -f -m20000 2>&1) || true
 	fi
@@ -57,7 +63,7 @@ mutate() { # name mode sed-expression
 		rc=1
 		return
 	fi
-	check mutant.pml "$2" -O0
+	check mutant.pml "$2" -O0 2
 	local how
 	if [ "$2" = safety ]; then
 		how=$(echo "$out" | grep -m1 -o "assertion violated.*" | cut -c1-72 || true)
@@ -74,27 +80,39 @@ mutate() { # name mode sed-expression
 # durable_cb() acks the frames received, not those whose outcome is durable
 mutate ack-received safety 's/k = rx_rep - rx_base;/k = rx_max - rx_base;/'
 # duplicates are detected against committed envelopes only, not pending ones
-mutate no-pending-dedup safety 's/:: committed\[f\] == 0 \&\& !pending\[f\] ->/:: committed[f] == 0 ->/'
+mutate no-pending-dedup safety 's/:: r_held\[k\] == 0 \&\& r_pend\[k\] == 0 ->/:: r_held[k] == 0 ->/'
 # after a reconnect the sender goes on from where it stopped sending, a
 # cursor the receiver never confirmed, instead of acked_pos + 1
 mutate resume-unconfirmed safety 's/tx_next = acked + 1;/skip;/'
 # the sender sends envelopes not released to the receiver's nation
-mutate no-release-filter safety 's/tx_next <= N \&\& eligible\[tx_next\] \&\& fifo_count/tx_next <= N \&\& fifo_count/'
+mutate no-release-filter safety 's/SENDABLE(tx_next) \&\& eligible\[pos_u\[tx_next\]\] \&\& fifo_count/SENDABLE(tx_next) \&\& fifo_count/'
 # a duplicate is noted as durable at once instead of in the journal's FIFO
 # order (so before the pending first copy of the same envelope)
-mutate dup-durable-at-once safety 's/:: else -> pq!0,rx_max/:: else -> rx_dur = rx_max/'
+mutate dup-durable-at-once safety 's|pq!0,rx_max /\* note \*/|rx_dur = rx_max|'
 # with frames still in flight the sender counts everything scanned as done
 mutate skip-done-in-flight safety 's/:: atomic { fifo_count == 0 \&\& tx_next > acked + 1 ->/:: atomic { tx_next > acked + 1 ->/'
 # a resent duplicate of a committed envelope is dropped without a cursor
 # note, so no Ack ever counts it
-mutate dup-not-acked liveness 's/:: else -> pq!0,rx_max/:: pending[f] -> pq!0,rx_max :: committed[f] != 0 -> skip/'
+mutate dup-not-acked liveness 's|pq!0,rx_max /\* note \*/|if :: r_pend[k] != 0 -> pq!0,rx_max :: else -> skip fi|'
 # the sender never counts trailing positions not released to the peer
 # as done (pump() without its final FIFO-empty rule): caught as a stuck
-# quiescent state (in liveness mode too, but only after ~2 M states)
+# quiescent state
 mutate no-pump-end safety 's/:: atomic { fifo_count == 0 \&\& tx_next > acked + 1 ->/:: atomic { false ->/'
 # on a new connection the receiver counts frames from its durable cursor
 # instead of the highest from_pos it used: notes of the new connection
 # then do not move the cursor past the old connection's, no Ack comes
 mutate rx-base-from-durable safety 's/rx_base = rx_max; rx_frames = 0;/rx_base = rx_dur; rx_frames = 0;/'
+# own envelopes before their commit (docs/protocol.md):
+# after a crash the origin restarts its sequence after the highest seq it
+# committed, ignoring the reservation: a seq a peer already holds from
+# before the crash is used again for another envelope
+mutate reuse-unreserved-seq safety 's/:: res_dur > own_seq -> own_seq = res_dur/:: false -> skip/'
+# pending own envelopes are sent whether or not their seq is reserved
+mutate send-unreserved safety 's/(p <= s_dur || seq_of\[pos_u\[p\]\] <= res_dur)/(p <= next_pos)/'
+# the reservation counts as soon as it is asked, before it is durable
+mutate reserve-not-durable safety 's/seq_of\[pos_u\[p\]\] <= res_dur)/seq_of[pos_u[p]] <= res_want)/'
+# the acked cursor is persisted beyond the committed positions: after a
+# crash the positions given to new envelopes count as acknowledged
+mutate acked-above-committed safety 's/acked_disk = (acked <= s_dur -> acked : s_dur)/acked_disk = acked/'
 [ $rc = 0 ] && echo "spin: resume/ack model verified; all mutants caught"
 exit $rc

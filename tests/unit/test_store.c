@@ -1907,6 +1907,7 @@ static void power_loss_loses_nothing_acknowledged(void **state)
 		struct store_journal_opts o = default_opts(t.db);
 		o.vfs = "mwfi";
 		o.queue_max = 4000;
+		o.ckpt_pages = 64; /* checkpoints (journal thread) well before the cut */
 		struct store_journal *j = jopen(&o);
 		srand(seeds[it]);
 		pthread_mutex_lock(&fi.mu);
@@ -2395,6 +2396,136 @@ static void queue_is_bounded_and_full_is_an_error_not_a_loss(void **state)
 	tdir_rm(&t);
 }
 
+/* meta 'seq_reserved' as on disk, through a connection of its own */
+static int64_t meta_seq_reserved(const char *path)
+{
+	sqlite3 *db = NULL;
+	int64_t v = -1;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_prepare_v2(db, "SELECT val FROM meta WHERE key='seq_reserved'", -1, &st,
+		                       NULL) == SQLITE_OK &&
+		    sqlite3_step(st) == SQLITE_ROW)
+			v = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return v;
+}
+
+static uint64_t wait_reserved(struct store_journal *j, uint64_t want)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 500 && (v = store_journal_seq_reserved(j)) < want; i++)
+		sleep_ms(10);
+	return v;
+}
+
+/* Own envelopes may leave before their commit only under a durable seq
+ * reservation (journal invariant 10): it is reported only once a commit
+ * wrote it, never goes down, and is what a reopened journal says. */
+static void own_seq_reservation_is_reported_only_once_committed(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	struct store_journal *j = jopen(&o);
+	assert_int_equal(store_journal_seq_reserved(j), 0);
+	assert_int_equal(store_journal_reserve_seq(j, (uint64_t)INT64_MAX + 1), -EINVAL);
+	/* nothing else queued: the journal commits a transaction for it */
+	assert_int_equal(store_journal_reserve_seq(j, 100), 0);
+	uint64_t v = wait_reserved(j, 100);
+	if (v != 100)
+		fail_msg("reservation of 100 reported as %llu", (unsigned long long)v);
+	assert_int_equal(meta_seq_reserved(t.db), 100);
+	/* a lower request changes nothing */
+	assert_int_equal(store_journal_reserve_seq(j, 50), 0);
+	struct store_rec r = mkrec("KOR", 1, NULL, 0, 100);
+	append_ok(j, &r, 1);
+	sync_ok(j);
+	assert_int_equal(store_journal_seq_reserved(j), 100);
+	assert_int_equal(meta_seq_reserved(t.db), 100);
+	/* while no transaction can commit, a new reservation is not reported */
+	sqlite3 *blk = block_writes(t.db);
+	assert_int_equal(store_journal_reserve_seq(j, 300), 0);
+	r = mkrec("KOR", 2, NULL, 0, 100);
+	append_ok(j, &r, 2);
+	sleep_ms(300);
+	v = store_journal_seq_reserved(j);
+	if (v != 100)
+		fail_msg("reservation reported as %llu before its commit (want 100)",
+		         (unsigned long long)v);
+	unblock_writes(blk);
+	v = wait_reserved(j, 300);
+	if (v != 300)
+		fail_msg("reservation of 300 reported as %llu after the commit",
+		         (unsigned long long)v);
+	sync_ok(j);
+	store_journal_free(j);
+	assert_int_equal(meta_seq_reserved(t.db), 300);
+	j = jopen(&o);
+	assert_int_equal(store_journal_seq_reserved(j), 300);
+	uint64_t mx = 0;
+	assert_int_equal(store_journal_origin_max_seq(j, "KOR", &mx), 0);
+	assert_int_equal(mx, 2);
+	store_journal_free(j);
+	tdir_rm(&t);
+}
+
+/* Invariant 11: checkpoints run on the journal thread between commits, so
+ * the WAL restarts instead of growing, and nothing is lost by them. */
+static void checkpoints_between_commits_keep_the_wal_small(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	o.ckpt_pages = 64;
+	struct store_journal *j = jopen(&o);
+	uint64_t seq = 0;
+	off_t wal_max = 0;
+	char wal[400];
+	snprintf(wal, sizeof(wal), "%s-wal", t.db);
+	for (int b = 0; b < 60; b++) {
+		for (int i = 0; i < 50; i++) {
+			seq++;
+			struct store_rec r = mkrec("KOR", seq, NULL, 0, 2000);
+			append_ok(j, &r, seq);
+		}
+		sync_ok(j); /* idle: the thread may checkpoint now */
+		sleep_ms(2);
+		struct stat sb;
+		if (stat(wal, &sb) == 0 && sb.st_size > wal_max)
+			wal_max = sb.st_size;
+	}
+	struct store_journal_stats st;
+	store_journal_get_stats(j, &st);
+	printf("  %llu records of 2000 bytes: %llu commits, %llu checkpoints (max %.0f us), "
+	       "largest WAL %lld bytes\n",
+	       (unsigned long long)seq, (unsigned long long)st.commits,
+	       (unsigned long long)st.checkpoints, (double)st.checkpoint_ns_max / 1e3,
+	       (long long)wal_max);
+	if (st.checkpoints == 0 || st.checkpoint_errors != 0)
+		fail_msg("checkpoints %llu, errors %llu: want some, none failed",
+		         (unsigned long long)st.checkpoints,
+		         (unsigned long long)st.checkpoint_errors);
+	/* 6 MB went through; without checkpoints the WAL would hold it all.
+	 * At most 2 x 64 frames (forced) plus one group of 50 records. */
+	if (wal_max > (off_t)(2 * 64 + 200) * 4120)
+		fail_msg("WAL grew to %lld bytes", (long long)wal_max);
+	store_journal_free(j);
+	o.check = STORE_CHECK_FULL;
+	j = jopen(&o);
+	struct coll c = {0};
+	int n = store_journal_read(j, 1, 0, 0, coll_fn, &c, NULL);
+	assert_int_equal(n, (int)seq);
+	assert_false(c.bad);
+	coll_free(&c);
+	store_journal_free(j);
+	tdir_rm(&t);
+}
+
 static void check_reports_origins_gaps_and_cursors(void **state)
 {
 	(void)state;
@@ -2501,6 +2632,8 @@ int main(void)
 	    cmocka_unit_test(periodic_retention_of_many_rows_lets_commits_through),
 	    cmocka_unit_test(queue_is_bounded_and_full_is_an_error_not_a_loss),
 	    cmocka_unit_test(check_reports_origins_gaps_and_cursors),
+	    cmocka_unit_test(own_seq_reservation_is_reported_only_once_committed),
+	    cmocka_unit_test(checkpoints_between_commits_keep_the_wal_small),
 	    cmocka_unit_test(release_set_membership),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
