@@ -499,6 +499,7 @@ static int node_up(struct bnode *b, const char *dir, const char *peers_ini)
 	jo.queue_max = 200000;
 	jo.queue_max_bytes = 256u << 20;
 	jo.index_max = 4u << 20;
+	jo.hash_rows = true; /* as mwlinkd opens its journal: a SHA-256 per row, checked on read */
 	jo.group_max = getenv("BENCH_GROUP_MAX") ? (size_t)atoi(getenv("BENCH_GROUP_MAX")) : 0;
 	jo.ckpt_pages = getenv("BENCH_CKPT_PAGES") ? (unsigned)atoi(getenv("BENCH_CKPT_PAGES")) : 0;
 	jo.peers = peer_names;
