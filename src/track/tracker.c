@@ -1182,6 +1182,75 @@ static void merge_burnout_duplicates(struct track_tracker *t)
 	}
 }
 
+/*
+ * On the ground: the last estimate descends and more time has passed
+ * since it than its height takes at its vertical speed (+ 2 s). The
+ * object has impacted; predicting on only drives the sigma points
+ * through the ground and the dense air, where explicit RK4 with a
+ * prior's km/s velocity spread is unstable.
+ */
+static int on_ground(const struct track_tracker *t, const struct trk *k)
+{
+	double coast = ns_to_s(t->now_ns - HAT(k, k->h_count - 1)->t_ns);
+	if (!(coast > 2.0))
+		return 0;
+	double mx[N], mvar[N];
+	mixture_diag(&HAT(k, k->h_count - 1)->post, mx, mvar);
+	double rn = sqrt(mx[0] * mx[0] + mx[1] * mx[1] + mx[2] * mx[2]);
+	double vr = (mx[0] * mx[3] + mx[1] * mx[4] + mx[2] * mx[5]) / rn;
+	double h = track_model_height_m(mx);
+	return vr < 0.0 && coast > h / -vr + 2.0;
+}
+
+/* A tentative track past its M-of-N window without M hits. */
+static int tentative_expired(const struct track_tracker *t, const struct trk *k)
+{
+	if (k->state != TRACK_TENTATIVE)
+		return 0;
+	int hits = __builtin_popcountll(
+	    k->slot_hits &
+	    (t->cfg.confirm_n >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << t->cfg.confirm_n) - 1));
+	double age = ns_to_s(t->now_ns - k->first_t_ns);
+	return hits < t->cfg.confirm_m && age >= t->cfg.confirm_n * t->cfg.slot_s;
+}
+
+/* Free the tracks marked del, keeping creation order. */
+static void compact(struct track_tracker *t)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < t->n_trk; i++) {
+		struct trk *k = t->trk[i];
+		if (k->del) {
+			mw_logf(t->log, MW_LOG_DEBUG, "track", "track %u deleted (%s)", k->id,
+			        track_state_str(k->state));
+			free(k);
+			t->ctr.tracks_deleted++;
+			continue;
+		}
+		t->trk[w++] = k;
+	}
+	t->n_trk = w;
+}
+
+/*
+ * Before a scan: drop the tracks that the last manage() would have kept
+ * only because no scan came since - tentative tracks past their window
+ * (a hit now lies outside their first N slots, so it cannot confirm
+ * them) and tracks on the ground. Without this a clutter track from the
+ * last scan before a quiet spell was predicted over the whole gap.
+ */
+static void drop_stale(struct track_tracker *t)
+{
+	int any = 0;
+	for (size_t i = 0; i < t->n_trk; i++) {
+		struct trk *k = t->trk[i];
+		k->del = tentative_expired(t, k) || on_ground(t, k);
+		any |= k->del;
+	}
+	if (any)
+		compact(t);
+}
+
 static void manage(struct track_tracker *t)
 {
 	/* Pass 1: decide (every track still valid for the hand-over search). */
@@ -1208,6 +1277,8 @@ static void manage(struct track_tracker *t)
 			k->del = 1;
 		if (age > t->cfg.max_age_s)
 			k->del = 1;
+		if (!k->del && on_ground(t, k))
+			k->del = 1;
 		if (k->state == TRACK_CONFIRMED && coast > t->cfg.boost_coast_max_s &&
 		    HAT(k, k->h_count - 1)->post.mu[TRACK_MODE_BOOST] > 0.5) {
 			k->del = 1;
@@ -1216,20 +1287,7 @@ static void manage(struct track_tracker *t)
 		}
 	}
 	merge_burnout_duplicates(t);
-	/* Pass 2: free and compact, keeping creation order. */
-	size_t w = 0;
-	for (size_t i = 0; i < t->n_trk; i++) {
-		struct trk *k = t->trk[i];
-		if (k->del) {
-			mw_logf(t->log, MW_LOG_DEBUG, "track", "track %u deleted (%s)", k->id,
-			        track_state_str(k->state));
-			free(k);
-			t->ctr.tracks_deleted++;
-			continue;
-		}
-		t->trk[w++] = k;
-	}
-	t->n_trk = w;
+	compact(t);
 }
 
 /* ---- scans ---- */
@@ -1244,6 +1302,7 @@ static int process_scan(struct track_tracker *t)
 	const mw_time_ns ts = t->pend[0].t_ns;
 	if (ts > t->now_ns)
 		t->now_ns = ts;
+	drop_stale(t);
 	int n_radar = 0;
 	struct lla_cache lc = {0};
 	for (size_t j = 0; j < no; j++) {
