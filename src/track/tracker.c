@@ -213,7 +213,21 @@ void track_config_default(struct track_config *c)
 	                       {.thrust = 1, .q_acc_m2_s3 = 25.0, .q_k = 1e-4, .q_at_m2_s5 = 50.0}},
 	            .sigma_at0_m_s2 = 10.0,
 	            .tau_boost_s = 60.0,
-	            .tau_ballistic_s = 1e5,
+	            /*
+	             * Ballistic -> boost: an RV in midcourse does not thrust
+	             * again. At 1e5 s (p = 1e-5 per second) with the mode floor
+	             * at 1e-6, one radar plot in the 1e-4 tail of its noise
+	             * (outside the ballistic model's 0.9999 gate, inside the
+	             * wider boost model's) gave a likelihood ratio ~1e4 and
+	             * lifted the boost probability to 0.1-0.4 in midcourse; the
+	             * moment-matched estimate then carried the boost model's
+	             * covariance (IRBM midcourse ANEES 3.4-4.3 late, impact
+	             * sigma 8-27 km for a scan). With 1e7 s and the floor at
+	             * 1e-8 (imm.c) such a plot lifts it to ~1e-4; a real burn
+	             * after a coast still wins within a few scans (likelihood
+	             * ratios of 10-1000 per scan).
+	             */
+	            .tau_ballistic_s = 1e7,
 	        },
 	};
 }
@@ -1106,6 +1120,13 @@ static void handover(struct track_tracker *t, const struct trk *lost)
  * and the test passes within seconds of the new track's confirmation):
  * this keeps the check O(young tracks x tracks) per scan. */
 #define MERGE_WINDOW_S 120.0
+/* ... and only a track started at most this long after the older one's
+ * last estimate in boost: the split is a burnout effect (the lag tau
+ * plus the M-of-N window is ~11 s). Without it a long-established track
+ * that had inherited a boost basis was retired, minutes after burnout,
+ * in favour of a 10-update track that one radar's plots had started
+ * (IRBM seed 18, 220 s after launch: a 7.7 km impact miss). */
+#define MERGE_AFTER_BOOST_S 30.0
 
 /* Did one scan (same sensor, same time) update both tracks? A scan has
  * at most one plot per object that the GNN can give to only one track,
@@ -1140,7 +1161,8 @@ static void merge_burnout_duplicates(struct track_tracker *t)
 		for (size_t ia = 0; ia < ib; ia++) {
 			struct trk *a = t->trk[ia];
 			if (a->del || a->state != TRACK_CONFIRMED || !a->has_boost_est ||
-			    a->first_t_ns >= b->first_t_ns)
+			    a->first_t_ns >= b->first_t_ns ||
+			    ns_to_s(b->first_t_ns - a->boost_est_t_ns) > MERGE_AFTER_BOOST_S)
 				continue;
 			if (!have_gb) {
 				track_imm_combine(&hb->post, &gb);

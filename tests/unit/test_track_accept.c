@@ -4,8 +4,8 @@
  *
  * What it runs: a reduced scenario built with the sim library - two
  * SRBMs (the simulator's SRBM class: one stage, beta 8,000 kg/m^2)
- * launched 15 s apart from two sites ~90 km apart towards two targets
- * ~60 km apart, seen by a ship radar with range rate (1 s) and a
+ * launched 15 s apart from two sites ~60 km apart towards two targets
+ * ~50 km apart, seen by a ship radar with range rate (1 s) and a
  * ground radar (2 s), with the scenario's clutter - for N_RUNS seeds.
  * The default tracker (track_config_default) processes every
  * observation in time order, exactly as `mwlink eval` does.
