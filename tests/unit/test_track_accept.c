@@ -37,8 +37,9 @@
  *
  * What it does not check: the impact RMS against the PCRLB-based bound
  * (that needs the bound recursion of `mwlink eval`, too slow here) and
- * IRBM/ICBM flights (their ellipse is dominated by the unobservable
- * drag parameter and over-covers; see docs/tracking.md, open items).
+ * IRBM/ICBM flights (run time; and the IRBM's ellipse is dominated by
+ * the unobservable drag parameter and over-covers: docs/tracking.md,
+ * "Results against the simulator" and "Open items").
  */
 #include <errno.h>
 #include <math.h>
