@@ -20,7 +20,7 @@
 #include "track/chol.h"
 
 #define N              TRACK_NX
-#define TRACK_MU_FLOOR 1e-6
+#define TRACK_MU_FLOOR 1e-8 /* why this value: tau_ballistic_s in tracker.c */
 
 static void normalise(double mu[TRACK_N_MODES])
 {

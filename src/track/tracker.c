@@ -201,11 +201,37 @@ void track_config_default(struct track_config *c)
 	    .boost_coast_max_s = 5.0,
 	    .imm =
 	        {
-	            .motion = {{.thrust = 0, .q_acc_m2_s3 = 1e-4, .q_k = 1e-4},
+	            /*
+	             * Ballistic q: what the equations of motion leave out. The
+	             * model has the truth's forces (mu + J2, rotation, drag with
+	             * the 1976 atmosphere); what is left is the RK4 error (10 s
+	             * steps: < 0.5 m over 300 s against a 0.1 s integrator,
+	             * test in test_track_filter.c, i.e. q ~ 1e-8) with a margin
+	             * of 10. It was 1e-4: over 300 s of coast sqrt(q t^3 / 3) = 30 m
+	             * of position sigma from nothing in the truth, which made
+	             * midcourse ANEES 3-4.5 of 6. A real Earth adds J3 and
+	             * higher harmonics (~1e-5 m/s^2, EGM96): model them or raise
+	             * q to ~1e-6 before fielding (docs/tracking.md).
+	             */
+	            .motion = {{.thrust = 0, .q_acc_m2_s3 = 1e-7, .q_k = 1e-4},
 	                       {.thrust = 1, .q_acc_m2_s3 = 25.0, .q_k = 1e-4, .q_at_m2_s5 = 50.0}},
 	            .sigma_at0_m_s2 = 10.0,
 	            .tau_boost_s = 60.0,
-	            .tau_ballistic_s = 1e5,
+	            /*
+	             * Ballistic -> boost: an RV in midcourse does not thrust
+	             * again. At 1e5 s (p = 1e-5 per second) with the mode floor
+	             * at 1e-6, one radar plot in the 1e-4 tail of its noise
+	             * (outside the ballistic model's 0.9999 gate, inside the
+	             * wider boost model's) gave a likelihood ratio ~1e4 and
+	             * lifted the boost probability to 0.1-0.4 in midcourse; the
+	             * moment-matched estimate then carried the boost model's
+	             * covariance (IRBM midcourse ANEES 3.4-4.3 late, impact
+	             * sigma 8-27 km for a scan). With 1e7 s and the floor at
+	             * 1e-8 (imm.c) such a plot lifts it to ~1e-4; a real burn
+	             * after a coast still wins within a few scans (likelihood
+	             * ratios of 10-1000 per scan).
+	             */
+	            .tau_ballistic_s = 1e7,
 	        },
 	};
 }
@@ -1110,6 +1136,13 @@ static void handover(struct track_tracker *t, const struct trk *lost)
  * and the test passes within seconds of the new track's confirmation):
  * this keeps the check O(young tracks x tracks) per scan. */
 #define MERGE_WINDOW_S 120.0
+/* ... and only a track started at most this long after the older one's
+ * last estimate in boost: the split is a burnout effect (the lag tau
+ * plus the M-of-N window is ~11 s). Without it a long-established track
+ * that had inherited a boost basis was retired, minutes after burnout,
+ * in favour of a 10-update track that one radar's plots had started
+ * (IRBM seed 18, 220 s after launch: a 7.7 km impact miss). */
+#define MERGE_AFTER_BOOST_S 30.0
 
 /* Did one scan (same sensor, same time) update both tracks? A scan has
  * at most one plot per object that the GNN can give to only one track,
@@ -1144,7 +1177,8 @@ static void merge_burnout_duplicates(struct track_tracker *t)
 		for (size_t ia = 0; ia < ib; ia++) {
 			struct trk *a = t->trk[ia];
 			if (a->del || a->state != TRACK_CONFIRMED || !a->has_boost_est ||
-			    a->first_t_ns >= b->first_t_ns)
+			    a->first_t_ns >= b->first_t_ns ||
+			    ns_to_s(b->first_t_ns - a->boost_est_t_ns) > MERGE_AFTER_BOOST_S)
 				continue;
 			if (!have_gb) {
 				track_imm_combine(&hb->post, &gb);
@@ -1189,6 +1223,75 @@ static void merge_burnout_duplicates(struct track_tracker *t)
 	}
 }
 
+/*
+ * On the ground: the last estimate descends and more time has passed
+ * since it than its height takes at its vertical speed (+ 2 s). The
+ * object has impacted; predicting on only drives the sigma points
+ * through the ground and the dense air, where explicit RK4 with a
+ * prior's km/s velocity spread is unstable.
+ */
+static int on_ground(const struct track_tracker *t, const struct trk *k)
+{
+	double coast = ns_to_s(t->now_ns - HAT(k, k->h_count - 1)->t_ns);
+	if (!(coast > 2.0))
+		return 0;
+	double mx[N], mvar[N];
+	mixture_diag(&HAT(k, k->h_count - 1)->post, mx, mvar);
+	double rn = sqrt(mx[0] * mx[0] + mx[1] * mx[1] + mx[2] * mx[2]);
+	double vr = (mx[0] * mx[3] + mx[1] * mx[4] + mx[2] * mx[5]) / rn;
+	double h = track_model_height_m(mx);
+	return vr < 0.0 && coast > h / -vr + 2.0;
+}
+
+/* A tentative track past its M-of-N window without M hits. */
+static int tentative_expired(const struct track_tracker *t, const struct trk *k)
+{
+	if (k->state != TRACK_TENTATIVE)
+		return 0;
+	int hits = __builtin_popcountll(
+	    k->slot_hits &
+	    (t->cfg.confirm_n >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << t->cfg.confirm_n) - 1));
+	double age = ns_to_s(t->now_ns - k->first_t_ns);
+	return hits < t->cfg.confirm_m && age >= t->cfg.confirm_n * t->cfg.slot_s;
+}
+
+/* Free the tracks marked del, keeping creation order. */
+static void compact(struct track_tracker *t)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < t->n_trk; i++) {
+		struct trk *k = t->trk[i];
+		if (k->del) {
+			mw_logf(t->log, MW_LOG_DEBUG, "track", "track %u deleted (%s)", k->id,
+			        track_state_str(k->state));
+			free(k);
+			t->ctr.tracks_deleted++;
+			continue;
+		}
+		t->trk[w++] = k;
+	}
+	t->n_trk = w;
+}
+
+/*
+ * Before a scan: drop the tracks that the last manage() would have kept
+ * only because no scan came since - tentative tracks past their window
+ * (a hit now lies outside their first N slots, so it cannot confirm
+ * them) and tracks on the ground. Without this a clutter track from the
+ * last scan before a quiet spell was predicted over the whole gap.
+ */
+static void drop_stale(struct track_tracker *t)
+{
+	int any = 0;
+	for (size_t i = 0; i < t->n_trk; i++) {
+		struct trk *k = t->trk[i];
+		k->del = tentative_expired(t, k) || on_ground(t, k);
+		any |= k->del;
+	}
+	if (any)
+		compact(t);
+}
+
 static void manage(struct track_tracker *t)
 {
 	/* Pass 1: decide (every track still valid for the hand-over search). */
@@ -1215,6 +1318,8 @@ static void manage(struct track_tracker *t)
 			k->del = 1;
 		if (age > t->cfg.max_age_s)
 			k->del = 1;
+		if (!k->del && on_ground(t, k))
+			k->del = 1;
 		if (k->state == TRACK_CONFIRMED && coast > t->cfg.boost_coast_max_s &&
 		    HAT(k, k->h_count - 1)->post.mu[TRACK_MODE_BOOST] > 0.5) {
 			k->del = 1;
@@ -1223,20 +1328,7 @@ static void manage(struct track_tracker *t)
 		}
 	}
 	merge_burnout_duplicates(t);
-	/* Pass 2: free and compact, keeping creation order. */
-	size_t w = 0;
-	for (size_t i = 0; i < t->n_trk; i++) {
-		struct trk *k = t->trk[i];
-		if (k->del) {
-			mw_logf(t->log, MW_LOG_DEBUG, "track", "track %u deleted (%s)", k->id,
-			        track_state_str(k->state));
-			free(k);
-			t->ctr.tracks_deleted++;
-			continue;
-		}
-		t->trk[w++] = k;
-	}
-	t->n_trk = w;
+	compact(t);
 }
 
 /* ---- scans ---- */
@@ -1251,6 +1343,7 @@ static int process_scan(struct track_tracker *t)
 	const mw_time_ns ts = t->pend[0].t_ns;
 	if (ts > t->now_ns)
 		t->now_ns = ts;
+	drop_stale(t);
 	int n_radar = 0;
 	struct lla_cache lc = {0};
 	const struct track_meas *prev_meas = NULL; /* reuse its ENU rotation */

@@ -1,0 +1,304 @@
+/*
+ * tests/unit/test_track_accept.c - statistical acceptance of the tracker
+ * against the simulator (issue 4, "Done when"), from fixed seeds.
+ *
+ * What it runs: a reduced scenario built with the sim library - two
+ * SRBMs (the simulator's SRBM class: one stage, beta 8,000 kg/m^2)
+ * launched 15 s apart from two sites ~60 km apart towards two targets
+ * ~50 km apart, seen by a ship radar with range rate (1 s) and a
+ * ground radar (2 s), with the scenario's clutter - for N_RUNS seeds.
+ * The default tracker (track_config_default) processes every
+ * observation in time order, exactly as `mwlink eval` does.
+ *
+ * What it checks, at CHK_N times after each launch (all in midcourse,
+ * from 60 s after burnout on), over the N_RUNS x 2 objects:
+ *
+ *  1. ANEES of (r, v): n ANEES ~ chi2(6 n) for a consistent filter;
+ *     the two-sided 99% region per check time (three times: Bonferroni
+ *     keeps the family near 97%). Fails if the covariance is too small
+ *     (overconfident) or too large (too cautious).
+ *  2. Impact ellipse, caution side and overconfidence side together:
+ *     the normalised squared impact miss d^2 (Mahalanobis in the
+ *     predicted 2x2 East-North covariance) is chi2(2) for a consistent
+ *     prediction, so n mean(d^2) ~ chi2(2 n): two-sided 99% region. A
+ *     count-only test cannot see an over-cautious ellipse at these n
+ *     (P(all inside) = 0.98^n is above 0.005 up to n = 262).
+ *  3. 95%-ellipse coverage (issue: between 90% and 98%): the count of
+ *     true impacts inside must not lie below the 0.5% quantile of
+ *     Bin(n, 0.90), i.e. a coverage of 90% or more is not rejected.
+ *     (The upper side is checked by 2.)
+ *  4. No swaps: a confirmed track number never moves from one object to
+ *     the other (the two SRBMs fly side by side).
+ *
+ * Samples of one check time are independent (different seeds; the two
+ * objects of one run are seen by the same sensors but their errors are
+ * independent draws); samples of different check times of one run are
+ * not, so each time gets its own region.
+ *
+ * What it does not check: the impact RMS against the PCRLB-based bound
+ * (that needs the bound recursion of `mwlink eval`, too slow here) and
+ * IRBM/ICBM flights (run time; and the IRBM's ellipse is dominated by
+ * the unobservable drag parameter and over-covers: docs/tracking.md,
+ * "Results against the simulator" and "Open items").
+ */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/err.h"
+#include "core/time.h"
+#include "geo/geo.h"
+#include "sim/scenario.h"
+#include "sim/sim.h"
+#include "track/predict.h"
+#include "track/stats.h"
+#include "track/tracker.h"
+
+#define N_RUNS 30
+#define N_OBJ  2
+#define CHK_N  3
+static const double chk_s[CHK_N] = {130.0, 190.0, 250.0}; /* since launch */
+
+static const char scenario_json[] =
+    "{\"name\": \"accept-two-srbm\", \"seed\": 1, \"exercise\": false,"
+    " \"start_time\": \"2026-12-03T00:00:00+00:00\", \"truth_step_s\": 0,"
+    " \"nations\": [{\"code\": \"KOR\", \"name\": \"Republic of Korea\", \"sensors\": ["
+    "  {\"id\": 1, \"name\": \"ground radar\", \"type\": \"radar\", \"platform\": \"ground\","
+    "   \"lat_deg\": 36.9, \"lon_deg\": 127.45, \"height_m\": 150,"
+    "   \"boresight_az_deg\": 340, \"half_width_az_deg\": 60, \"min_el_deg\": 1.0,"
+    "   \"max_el_deg\": 85, \"max_range_km\": 800, \"update_s\": 2.0, \"pd\": 0.95,"
+    "   \"false_alarms_per_scan\": 0.05, \"sigma_range_m\": 30, \"sigma_az_deg\": 0.1,"
+    "   \"sigma_el_deg\": 0.1},"
+    "  {\"id\": 3, \"name\": \"ship radar\", \"type\": \"radar\", \"platform\": \"ship\","
+    "   \"lat_deg\": 37.6, \"lon_deg\": 130.2, \"height_m\": 30,"
+    "   \"boresight_az_deg\": 315, \"half_width_az_deg\": 180, \"min_el_deg\": -0.5,"
+    "   \"max_el_deg\": 85, \"max_range_km\": 600, \"update_s\": 1.0, \"pd\": 0.95,"
+    "   \"false_alarms_per_scan\": 0.05, \"sigma_range_m\": 20, \"sigma_az_deg\": 0.05,"
+    "   \"sigma_el_deg\": 0.05, \"sigma_range_rate_m_s\": 1.0}]}],"
+    " \"launches\": ["
+    "  {\"id\": 1, \"name\": \"SRBM-A\", \"nation\": \"PRK\", \"class\": \"SRBM\", \"t_s\": 60,"
+    "   \"site\": {\"lat_deg\": 39.2, \"lon_deg\": 125.67},"
+    "   \"aim\": {\"target\": {\"lat_deg\": 35.1, \"lon_deg\": 129.05},"
+    "   \"shape\": \"minimum_energy\"}},"
+    "  {\"id\": 2, \"name\": \"SRBM-B\", \"nation\": \"PRK\", \"class\": \"SRBM\", \"t_s\": 75,"
+    "   \"site\": {\"lat_deg\": 39.7, \"lon_deg\": 125.9},"
+    "   \"aim\": {\"target\": {\"lat_deg\": 35.54, \"lon_deg\": 129.31},"
+    "   \"shape\": \"minimum_energy\"}}],"
+    " \"injects\": []}";
+
+struct acc {
+	double nees[CHK_N];
+	int n[CHK_N];
+	double d2[CHK_N];
+	int n_imp[CHK_N], in[CHK_N];
+	int swaps;
+};
+
+struct claim {
+	uint32_t track, truth;
+};
+
+/* Score every object whose check time c has come, at the track's time. */
+static void score(struct sim *s, struct track_tracker *tr, int c, size_t o, struct acc *a)
+{
+	const struct sim_object_info *oi = sim_object(s, o);
+	size_t nt = track_tracker_count(tr);
+	struct track_info best, ti;
+	int have = 0;
+	for (size_t i = 0; i < nt; i++) {
+		assert_int_equal(track_tracker_get(tr, i, &ti), 0);
+		if (ti.state != TRACK_CONFIRMED || ti.truth_id != oi->id)
+			continue;
+		if (!have || ti.n_updates > best.n_updates) {
+			best = ti;
+			have = 1;
+		}
+	}
+	if (!have)
+		return; /* counted as missing below */
+	struct sim_truth tt;
+	assert_int_equal(sim_truth_at(s, oi->id, best.t_ns, &tt), 0);
+	double e[6], P[36];
+	for (int i = 0; i < 3; i++) {
+		e[i] = best.est.x[i] - tt.r_ecef_m[i];
+		e[3 + i] = best.est.x[3 + i] - tt.v_ecef_m_s[i];
+	}
+	for (int i = 0; i < 6; i++)
+		for (int j = 0; j < 6; j++)
+			P[i * 6 + j] = best.est.P[i * TRACK_NX + j];
+	/* NEES by Cholesky solve (mat/ is not linked here: plain code). */
+	double L[36] = {0}, y[6];
+	for (int j = 0; j < 6; j++) {
+		double d = P[j * 6 + j];
+		for (int k = 0; k < j; k++)
+			d -= L[j * 6 + k] * L[j * 6 + k];
+		assert_true(d > 0.0);
+		L[j * 6 + j] = sqrt(d);
+		for (int i = j + 1; i < 6; i++) {
+			double v = P[i * 6 + j];
+			for (int k = 0; k < j; k++)
+				v -= L[i * 6 + k] * L[j * 6 + k];
+			L[i * 6 + j] = v / L[j * 6 + j];
+		}
+	}
+	double nees = 0.0;
+	for (int i = 0; i < 6; i++) {
+		double v = e[i];
+		for (int k = 0; k < i; k++)
+			v -= L[i * 6 + k] * y[k];
+		y[i] = v / L[i * 6 + i];
+		nees += y[i] * y[i];
+	}
+	a->nees[c] += nees;
+	a->n[c]++;
+	struct track_point_pred ip;
+	if (track_info_predict(&best, &ip, NULL) == 0) {
+		double imp[3];
+		struct geo_lla il = oi->impact_lla;
+		il.h_m = 0.0;
+		geo_lla_to_ecef(&il, imp);
+		double d2 = 0.0;
+		int in = track_point_in_ellipse(&ip, imp, &d2);
+		assert_true(in >= 0);
+		a->d2[c] += d2;
+		a->in[c] += in;
+		a->n_imp[c]++;
+	}
+}
+
+static void run_one(const struct sim_scenario *sc, uint64_t seed, struct acc *a)
+{
+	struct sim_opts o;
+	sim_opts_default(&o);
+	o.seed = seed;
+	o.truth_step_s = 0.0;
+	struct sim *s = NULL;
+	assert_int_equal(sim_new_ex(sc, &o, &s, NULL), 0);
+	assert_int_equal((int)sim_object_count(s), N_OBJ);
+	struct track_config cfg;
+	track_config_default(&cfg);
+	struct track_tracker *tr = NULL;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &tr), 0);
+	mw_time_ns due[N_OBJ][CHK_N];
+	int next[N_OBJ] = {0};
+	for (size_t i = 0; i < N_OBJ; i++)
+		for (int c = 0; c < CHK_N; c++)
+			due[i][c] = sim_object(s, i)->launch_t_ns + mw_time_from_s(chk_s[c]);
+	struct claim cl[64];
+	int ncl = 0;
+	struct sim_event ev;
+	for (;;) {
+		int rc = sim_next(s, &ev);
+		assert_true(rc >= 0);
+		mw_time_ns t = rc ? ev.obs.t_ns : INT64_MAX;
+		if (rc && ev.type != SIM_EV_OBS)
+			continue;
+		for (size_t i = 0; i < N_OBJ; i++) {
+			if (next[i] < CHK_N && t > due[i][next[i]]) {
+				assert_int_equal(track_tracker_flush(tr), 0);
+				score(s, tr, next[i], i, a);
+				next[i]++;
+			}
+		}
+		if (!rc)
+			break;
+		/* Swaps: a confirmed number claiming another object. */
+		size_t nt = track_tracker_count(tr);
+		for (size_t i = 0; i < nt; i++) {
+			struct track_info ti;
+			assert_int_equal(track_tracker_get(tr, i, &ti), 0);
+			if (ti.state != TRACK_CONFIRMED || !ti.truth_id)
+				continue;
+			int f = -1;
+			for (int q = 0; q < ncl; q++)
+				if (cl[q].track == ti.id)
+					f = q;
+			if (f < 0 && ncl < 64)
+				cl[ncl++] = (struct claim){ti.id, ti.truth_id};
+			else if (f >= 0 && cl[f].truth != ti.truth_id) {
+				/* truth_id 0 is clutter; a real object only counts. */
+				a->swaps++;
+				cl[f].truth = ti.truth_id;
+			}
+		}
+		rc = track_tracker_process(tr, &ev.obs);
+		assert_true(rc == 0 || rc == -EINVAL || rc == -ENOSPC);
+	}
+	track_tracker_free(tr);
+	sim_free(s);
+}
+
+static void two_srbm_midcourse_is_consistent_and_ellipses_cover(void **state)
+{
+	(void)state;
+	struct sim_scenario *sc = NULL;
+	struct mw_errbuf err;
+	memset(&err, 0, sizeof(err));
+	int rc = sim_scenario_parse(scenario_json, "accept", &sc, &err);
+	if (rc < 0)
+		fail_msg("scenario: %s", err.msg);
+	struct acc a;
+	memset(&a, 0, sizeof(a));
+	for (uint64_t r = 0; r < N_RUNS; r++)
+		run_one(sc, 1000 + r, &a);
+	sim_scenario_free(sc);
+	int fails = 0;
+	for (int c = 0; c < CHK_N; c++) {
+		double lo, hi, dlo, dhi;
+		int klo, khi;
+		/* Every object tracked and predicted at every check time. */
+		if (a.n[c] < N_RUNS * N_OBJ - 1 || a.n_imp[c] < N_RUNS * N_OBJ - 1) {
+			print_error("t = %.0f s: %d of %d objects scored, %d predicted\n", chk_s[c],
+			            a.n[c], N_RUNS * N_OBJ, a.n_imp[c]);
+			fails++;
+			continue;
+		}
+		track_anees_bounds(6, a.n[c], 0.99, &lo, &hi);
+		track_anees_bounds(2, a.n_imp[c], 0.99, &dlo, &dhi);
+		assert_int_equal(track_binom_accept(a.n_imp[c], 0.90, 0.99, &klo, &khi), 0);
+		double anees = a.nees[c] / a.n[c], md2 = a.d2[c] / a.n_imp[c];
+		print_message("t = %3.0f s after launch: ANEES %.2f [%.2f, %.2f] (n %d); impact "
+		              "mean d^2 %.2f [%.2f, %.2f]; inside 95%% ellipse %d of %d (%.3f; "
+		              ">= %d for 90%%)\n",
+		              chk_s[c], anees, lo, hi, a.n[c], md2, dlo, dhi, a.in[c], a.n_imp[c],
+		              (double)a.in[c] / a.n_imp[c], klo);
+		if (!(anees >= lo && anees <= hi)) {
+			print_error("ANEES %.2f outside [%.2f, %.2f] at %.0f s\n", anees, lo, hi,
+			            chk_s[c]);
+			fails++;
+		}
+		if (!(md2 >= dlo && md2 <= dhi)) {
+			print_error("impact mean d^2 %.2f outside [%.2f, %.2f] at %.0f s\n", md2,
+			            dlo, dhi, chk_s[c]);
+			fails++;
+		}
+		if (a.in[c] < klo) {
+			print_error("coverage %d of %d below %d (Bin(n, 0.90) 0.5%%) at %.0f s\n",
+			            a.in[c], a.n_imp[c], klo, chk_s[c]);
+			fails++;
+		}
+	}
+	print_message("swaps: %d\n", a.swaps);
+	if (a.swaps != 0) {
+		print_error("%d track swaps\n", a.swaps);
+		fails++;
+	}
+	if (fails)
+		fail_msg("%d acceptance checks failed (see above)", fails);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(two_srbm_midcourse_is_consistent_and_ellipses_cover),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
