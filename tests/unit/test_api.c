@@ -928,6 +928,51 @@ static void test_sse_reader_that_stops_reading_is_dropped(void **state)
 	close(fd);
 }
 
+/* Slowloris: a client that trickles header lines, each well inside the
+ * read timeout, must not hold a connection (of max_conns) for as long as
+ * the header limit lasts: the request as a whole gets timeout_ns. */
+static void test_header_trickled_slowly_is_closed_at_the_timeout(void **state)
+{
+	struct srv *s = *state;
+	struct api_opts o;
+	memset(&o, 0, sizeof(o));
+	o.base = s->base;
+	o.host = "127.0.0.1";
+	o.nation = "KOR";
+	o.journal = s->j;
+	o.timeout_ns = INT64_C(300) * 1000000;
+	struct mw_errbuf err = {{0}};
+	if (api_new(&o, &s->api, &err) != 0)
+		fail_msg("api_new: %s", err.msg);
+	int fd = connect_to(api_port(s->api));
+	const char *first = "GET /metrics HTTP/1.1\r\n";
+	assert_int_equal(send(fd, first, strlen(first), 0), (ssize_t)strlen(first));
+	int closed_ms = -1;
+	for (int ms = 0; ms < 2000 && closed_ms < 0; ms += 50) {
+		spin(s, 50); /* one header line every 50 ms: never idle for the timeout */
+		char got[256];
+		ssize_t r = recv(fd, got, sizeof(got), 0);
+		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+			closed_ms = ms;
+			break;
+		}
+		(void)send(fd, "X-A: b\r\n", 8, MSG_NOSIGNAL);
+	}
+	close(fd);
+	if (closed_ms < 0 || closed_ms > 1000)
+		fail_msg("trickling client closed after %d ms (-1: not in 2000 ms); timeout 300 ms",
+		         closed_ms);
+	struct api_counters c;
+	api_get_counters(s->api, &c);
+	for (int i = 0; i < 500 && c.conns_live; i++) {
+		spin(s, 1);
+		api_get_counters(s->api, &c);
+	}
+	assert_int_equal(c.conns_live, 0);
+	assert_int_equal(c.bad[API_BAD_MALFORMED], 1);
+	assert_int_equal(c.requests[API_CODE_200], 0);
+}
+
 static void test_busy_port_fails_and_names_the_address(void **state)
 {
 	struct srv *s = *state;
@@ -976,6 +1021,8 @@ int main(void)
 	                                    srv_teardown),
 	    cmocka_unit_test_setup_teardown(test_sse_client_limit_answers_503, srv_setup,
 	                                    srv_teardown),
+	    cmocka_unit_test_setup_teardown(test_header_trickled_slowly_is_closed_at_the_timeout,
+	                                    srv_setup, srv_teardown),
 	    cmocka_unit_test_setup_teardown(test_busy_port_fails_and_names_the_address, srv_setup,
 	                                    srv_teardown),
 	    cmocka_unit_test_setup_teardown(test_sse_reader_that_stops_reading_is_dropped,
