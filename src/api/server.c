@@ -780,6 +780,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 
 /* -------------------------------------------------------- connections */
 
+static void deadline_arm(struct api_conn *c);
+
 /* A request (line, headers and body) must arrive within timeout_ns of its
  * first byte. evhttp's read timeout restarts with every byte, so a client
  * trickling a header line every few seconds ("slowloris") would otherwise
@@ -793,6 +795,12 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	struct api_conn *c = arg;
 	evutil_socket_t s = bufferevent_getfd(c->under);
+	if (c->unrouted > 0 && c->a && evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
+		/* still writing the previous response: evhttp reads the next
+		 * request only after it (pipelining); the write timeout covers that */
+		deadline_arm(c);
+		return;
+	}
 	if (c->unrouted > 0 && s >= 0)
 		shutdown(s, SHUT_RDWR);
 }
