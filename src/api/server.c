@@ -970,6 +970,19 @@ static struct bufferevent *new_conn_bev(struct event_base *base, void *arg)
 		mw_logf(a->o.log, MW_LOG_ERROR, MOD, "connection: out of memory");
 		return NULL;
 	}
+	/* The socket bufferevent's write callback is the filter's
+	 * be_filter_writecb, which in libevent 2.1 runs the filter without
+	 * holding a reference: when evhttp frees the connection from inside
+	 * it (the response is out, "Connection: close"), the filter re-arms
+	 * its write timeout after being finalized and is freed with that
+	 * timer still queued - a use after free in the loop when it fires.
+	 * Its output is always empty here (out_filter writes to the socket,
+	 * on_writable retries), so that callback has nothing to do: drop it. */
+	bufferevent_data_cb under_rd = NULL;
+	bufferevent_event_cb under_ev = NULL;
+	void *under_arg = NULL;
+	bufferevent_getcb(under, &under_rd, NULL, &under_ev, &under_arg);
+	bufferevent_setcb(under, under_rd, NULL, under_ev, under_arg);
 	c->a = a;
 	c->bev = f;
 	c->under = under;
