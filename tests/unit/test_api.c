@@ -1006,6 +1006,47 @@ static void test_closed_connections_leave_no_timer_behind(void **state)
 	assert_int_equal(c.requests[API_CODE_200], 5);
 }
 
+/* A stalled SSE reader dropped in the middle of a burst of events (many
+ * journal records read in one go): its connection is freed while output
+ * it was given earlier in the same burst still waits to be written. */
+static void test_sse_reader_dropped_mid_burst_is_freed_once(void **state)
+{
+	struct srv *s = *state;
+	srv_start(s, 16 * 1024);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int small = 4096;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	struct sockaddr_in sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons(api_port(s->api));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		fail_msg("connect: %s", strerror(errno));
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	const char *req = "GET /api/v1/events HTTP/1.1\r\nHost: x\r\n\r\n";
+	assert_int_equal(send(fd, req, strlen(req), 0), (ssize_t)strlen(req));
+	static char got[8192];
+	pump(s, fd, got, sizeof(got), "retry: 2000");
+	struct api_counters c;
+	for (int round = 0; round < 400; round++) {
+		for (int k = 0; k < 40; k++) /* one read of the journal: 40 events */
+			journal_track(s, "KOR", 100 + (uint64_t)k,
+			              MWLINK__TRACK_STATUS__TRACK_CONFIRMED);
+		api_journal_appended(s->api, "KOR");
+		spin(s, 5);
+		api_get_counters(s->api, &c);
+		if (c.sse_dropped_slow)
+			break;
+	}
+	spin(s, 50);
+	api_get_counters(s->api, &c);
+	assert_int_equal(c.sse_dropped_slow, 1);
+	assert_int_equal(c.sse_clients, 0);
+	assert_int_equal(c.conns_live, 0);
+	close(fd);
+}
+
 static void test_busy_port_fails_and_names_the_address(void **state)
 {
 	struct srv *s = *state;
@@ -1066,6 +1107,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_header_trickled_slowly_is_closed_at_the_timeout,
 	                                    srv_setup, srv_teardown),
 	    cmocka_unit_test_setup_teardown(test_closed_connections_leave_no_timer_behind,
+	                                    srv_setup, srv_teardown),
+	    cmocka_unit_test_setup_teardown(test_sse_reader_dropped_mid_burst_is_freed_once,
 	                                    srv_setup, srv_teardown),
 	    cmocka_unit_test_setup_teardown(test_busy_port_fails_and_names_the_address, srv_setup,
 	                                    srv_teardown),
