@@ -1047,6 +1047,84 @@ static void test_sse_reader_dropped_mid_burst_is_freed_once(void **state)
 	close(fd);
 }
 
+/* Odd and hostile requests: each is answered or refused and closed, none
+ * takes the server down or leaves a connection behind. */
+static void test_hostile_requests_leave_the_server_serving(void **state)
+{
+	struct srv *s = *state;
+	struct api_opts o;
+	memset(&o, 0, sizeof(o));
+	o.base = s->base;
+	o.host = "127.0.0.1";
+	o.nation = "KOR";
+	o.journal = s->j;
+	o.timeout_ns = INT64_C(300) * 1000000;
+	struct mw_errbuf err = {{0}};
+	if (api_new(&o, &s->api, &err) != 0)
+		fail_msg("api_new: %s", err.msg);
+	static const struct {
+		const char *req;
+		size_t len; /* 0: strlen */
+	} reqs[] = {
+	    {"GET /\r\n\r\n", 0},
+	    {"GET * HTTP/1.1\r\nHost: x\r\n\r\n", 0},
+	    {"GET http://evil.example/metrics HTTP/1.1\r\nHost: x\r\n\r\n", 0},
+	    {"GET /metrics HTTP/9.9\r\n\r\n", 0},
+	    {"GET /metrics HTTP/1.1\r\nNoColonHere\r\n\r\n", 0},
+	    {"GET /metrics HTTP/1.1\r\n: empty-name\r\n\r\n", 0},
+	    {"GET /met\0rics HTTP/1.1\r\nHost: x\r\n\r\n", 36},
+	    {"GET /api/v1/health%00 HTTP/1.1\r\nHost: x\r\n\r\n", 0},
+	    {"GET /%%%%%% HTTP/1.1\r\nHost: x\r\n\r\n", 0},
+	    {"GET /api/v1/health?x=%zz&&&=== HTTP/1.1\r\nHost: x\r\n\r\n", 0},
+	    {"GET /metrics HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFF\r\n", 0},
+	    {"GET /metrics HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\nx\r\n0\r\n\r\n", 0},
+	    {"GET /metrics HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n", 0},
+	    {"GET /metrics HTTP/1.1\r\nContent-Length: -5\r\n\r\n", 0},
+	    {"GET /metrics HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nabcdefg", 0},
+	    {"POST /api/v1/events HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc", 0},
+	    {"CONNECT 127.0.0.1:22 HTTP/1.1\r\n\r\n", 0},
+	    {"HEAD /api/v1/events HTTP/1.1\r\nHost: x\r\n\r\n", 0},
+	    {"GET /api/v1/events HTTP/1.0\r\n\r\n", 0},
+	    {"GET / HTTP/1.1\r\n X-Folded: a\r\n\tb\r\n\r\n", 0},
+	    {"\r\n\r\n\r\n", 0},
+	    {"", 0},
+	};
+	static char got[65536];
+	for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		int fd = connect_to(api_port(s->api));
+		size_t len = reqs[i].len ? reqs[i].len : strlen(reqs[i].req);
+		if (len)
+			(void)send(fd, reqs[i].req, len, MSG_NOSIGNAL);
+		if (i % 2)
+			shutdown(fd, SHUT_WR); /* half-closed after the request */
+		size_t n = pump(s, fd, got, sizeof(got), "\r\n\r\n");
+		print_message("%zu: %.*s\n", i, (int)(n < 40 ? n : 40), got);
+		if (strstr(got, " 500 "))
+			fail_msg("request %zu answered 500: %.200s", i, got);
+		close(fd);
+	}
+	/* 200 pipelined requests on one connection */
+	int fd = connect_to(api_port(s->api));
+	static char pipe_req[200 * 40];
+	size_t pl = 0;
+	for (int i = 0; i < 200; i++)
+		pl += (size_t)snprintf(pipe_req + pl, sizeof(pipe_req) - pl,
+		                       "GET /api/v1/health HTTP/1.1\r\n\r\n");
+	(void)send(fd, pipe_req, pl, MSG_NOSIGNAL);
+	close(fd); /* and gone before the answers */
+	spin(s, 700);
+	struct api_counters c;
+	api_get_counters(s->api, &c);
+	for (int i = 0; i < 1000 && c.conns_live; i++) {
+		spin(s, 1);
+		api_get_counters(s->api, &c);
+	}
+	assert_int_equal(c.conns_live, 0);
+	assert_int_equal(c.sse_clients, 0);
+	http_get(s, "GET /api/v1/health HTTP/1.0\r\n\r\n", got, sizeof(got));
+	assert_contains(got, "HTTP/1.0 200 OK\r\n");
+}
+
 static void test_busy_port_fails_and_names_the_address(void **state)
 {
 	struct srv *s = *state;
@@ -1109,6 +1187,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_closed_connections_leave_no_timer_behind,
 	                                    srv_setup, srv_teardown),
 	    cmocka_unit_test_setup_teardown(test_sse_reader_dropped_mid_burst_is_freed_once,
+	                                    srv_setup, srv_teardown),
+	    cmocka_unit_test_setup_teardown(test_hostile_requests_leave_the_server_serving,
 	                                    srv_setup, srv_teardown),
 	    cmocka_unit_test_setup_teardown(test_busy_port_fails_and_names_the_address, srv_setup,
 	                                    srv_teardown),
