@@ -28,6 +28,8 @@
  * callback; neither closes the socket (evhttp does). At max_conns
  * open connections the listener is disabled (the kernel's backlog holds
  * further connects) and re-enabled when one closes.
+ * A request must arrive whole within timeout_ns of its first byte
+ * (on_deadline; evhttp's own timeout restarts with every byte read).
  *
  * The filter's output side writes straight to the socket (out_filter)
  * and keeps in the filter what the kernel did not take, retrying when
@@ -111,6 +113,7 @@ struct api_conn {
 	struct bufferevent *under; /* its socket bufferevent */
 	struct event *ev_wr;       /* socket writable again (out_filter) */
 	struct event *ev_kick;     /* output was added: run out_filter */
+	struct event *ev_deadline; /* a request's bytes began arriving timeout_ns ago */
 	size_t unrouted;           /* bytes received since the last routed request */
 	bool over_limit;           /* accepted beyond max_conns (answered 503) */
 	struct api_conn *prev, *next;
@@ -724,6 +727,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 	struct api_conn *conn = conn_of(a, req);
 	if (conn)
 		conn->unrouted = 0;
+	if (conn && conn->ev_deadline)
+		event_del(conn->ev_deadline);
 	if (conn && conn->over_limit) {
 		a->c.bad[API_BAD_CONN_LIMIT]++;
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
@@ -775,6 +780,40 @@ static void on_request(struct evhttp_request *req, void *arg)
 
 /* -------------------------------------------------------- connections */
 
+static void deadline_arm(struct api_conn *c);
+
+/* A request (line, headers and body) must arrive within timeout_ns of its
+ * first byte. evhttp's read timeout restarts with every byte, so a client
+ * trickling a header line every few seconds ("slowloris") would otherwise
+ * hold one of max_conns connections until the header limit ran out
+ * (8 KiB at a byte per 9 s: about 20 hours). Shutting the socket down
+ * makes evhttp see EOF mid-request and free the connection; conn_gone
+ * counts it (API_BAD_MALFORMED, or TOO_LARGE). */
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct api_conn *c = arg;
+	evutil_socket_t s = bufferevent_getfd(c->under);
+	if (c->unrouted > 0 && c->a && evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
+		/* still writing the previous response: evhttp reads the next
+		 * request only after it (pipelining); the write timeout covers that */
+		deadline_arm(c);
+		return;
+	}
+	if (c->unrouted > 0 && s >= 0)
+		shutdown(s, SHUT_RDWR);
+}
+
+static void deadline_arm(struct api_conn *c)
+{
+	if (!c->ev_deadline)
+		c->ev_deadline = event_new(bufferevent_get_base(c->bev), -1, 0, on_deadline, c);
+	struct timeval tv = tv_of(c->a->o.timeout_ns);
+	if (c->ev_deadline)
+		event_add(c->ev_deadline, &tv);
+}
+
 static enum bufferevent_filter_result in_filter(struct evbuffer *src, struct evbuffer *dst,
                                                 ev_ssize_t lim, enum bufferevent_flush_mode mode,
                                                 void *ctx)
@@ -785,6 +824,8 @@ static enum bufferevent_filter_result in_filter(struct evbuffer *src, struct evb
 	if (lim >= 0 && (size_t)lim < n)
 		n = (size_t)lim;
 	int moved = evbuffer_remove_buffer(src, dst, n);
+	if (moved > 0 && c->unrouted == 0 && c->a)
+		deadline_arm(c);
 	if (moved > 0)
 		c->unrouted += (size_t)moved;
 	return BEV_OK;
@@ -873,6 +914,8 @@ static void conn_gone(void *ctx)
 		event_free(c->ev_wr);
 	if (c->ev_kick)
 		event_free(c->ev_kick);
+	if (c->ev_deadline)
+		event_free(c->ev_deadline);
 	/* our reference; the filter drops its own after this callback */
 	bufferevent_free(c->under);
 	if (!a) { /* the API was freed first (api_free detached it) */
@@ -927,6 +970,19 @@ static struct bufferevent *new_conn_bev(struct event_base *base, void *arg)
 		mw_logf(a->o.log, MW_LOG_ERROR, MOD, "connection: out of memory");
 		return NULL;
 	}
+	/* The socket bufferevent's write callback is the filter's
+	 * be_filter_writecb, which in libevent 2.1 runs the filter without
+	 * holding a reference: when evhttp frees the connection from inside
+	 * it (the response is out, "Connection: close"), the filter re-arms
+	 * its write timeout after being finalized and is freed with that
+	 * timer still queued - a use after free in the loop when it fires.
+	 * Its output is always empty here (out_filter writes to the socket,
+	 * on_writable retries), so that callback has nothing to do: drop it. */
+	bufferevent_data_cb under_rd = NULL;
+	bufferevent_event_cb under_ev = NULL;
+	void *under_arg = NULL;
+	bufferevent_getcb(under, &under_rd, NULL, &under_ev, &under_arg);
+	bufferevent_setcb(under, under_rd, NULL, under_ev, under_arg);
 	c->a = a;
 	c->bev = f;
 	c->under = under;

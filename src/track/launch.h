@@ -29,9 +29,11 @@
  * upper-stage thrust-to-weight, each standard normal through a transform
  * to its physical range) at the mean state, and the stated steering-law
  * and steering-plane errors (TRACK_LAUNCH_STEER_SIG), all added. The
- * output is the weighted mean launch point (on the WGS84 ellipsoid), its
- * 2x2 East-North covariance, the 95% ellipse (semi-axes, orientation
- * clockwise from north) and the launch time with its sigma.
+ * output is the launch point and time of the central point (the model at
+ * the mean state and nominal parameters, not the weighted mean: see
+ * launch_ut), on the WGS84 ellipsoid, its 2x2 East-North covariance
+ * about that point, the 95% ellipse (semi-axes, orientation clockwise
+ * from north) and the launch time's sigma.
  */
 #ifndef MW_TRACK_LAUNCH_H
 #define MW_TRACK_LAUNCH_H

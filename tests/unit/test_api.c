@@ -933,6 +933,203 @@ static void test_sse_reader_that_stops_reading_is_dropped(void **state)
 	close(fd);
 }
 
+/* Slowloris: a client that trickles header lines, each well inside the
+ * read timeout, must not hold a connection (of max_conns) for as long as
+ * the header limit lasts: the request as a whole gets timeout_ns. */
+static void test_header_trickled_slowly_is_closed_at_the_timeout(void **state)
+{
+	struct srv *s = *state;
+	struct api_opts o;
+	memset(&o, 0, sizeof(o));
+	o.base = s->base;
+	o.host = "127.0.0.1";
+	o.nation = "KOR";
+	o.journal = s->j;
+	o.timeout_ns = INT64_C(300) * 1000000;
+	struct mw_errbuf err = {{0}};
+	if (api_new(&o, &s->api, &err) != 0)
+		fail_msg("api_new: %s", err.msg);
+	int fd = connect_to(api_port(s->api));
+	const char *first = "GET /metrics HTTP/1.1\r\n";
+	assert_int_equal(send(fd, first, strlen(first), 0), (ssize_t)strlen(first));
+	int closed_ms = -1;
+	for (int ms = 0; ms < 2000 && closed_ms < 0; ms += 50) {
+		spin(s, 50); /* one header line every 50 ms: never idle for the timeout */
+		char got[256];
+		ssize_t r = recv(fd, got, sizeof(got), 0);
+		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+			closed_ms = ms;
+			break;
+		}
+		(void)send(fd, "X-A: b\r\n", 8, MSG_NOSIGNAL);
+	}
+	close(fd);
+	if (closed_ms < 0 || closed_ms > 1000)
+		fail_msg("trickling client closed after %d ms (-1: not in 2000 ms); timeout 300 ms",
+		         closed_ms);
+	struct api_counters c;
+	api_get_counters(s->api, &c);
+	for (int i = 0; i < 500 && c.conns_live; i++) {
+		spin(s, 1);
+		api_get_counters(s->api, &c);
+	}
+	assert_int_equal(c.conns_live, 0);
+	assert_int_equal(c.bad[API_BAD_MALFORMED], 1);
+	assert_int_equal(c.requests[API_CODE_200], 0);
+}
+
+/* libevent 2.1's filter write callback runs the filter without a
+ * reference: when evhttp frees the connection from inside it (response
+ * sent, "Connection: close"), the filter re-arms its write timeout after
+ * being finalized and is freed with that timer still queued. Freed memory
+ * is scribbled (__asan_default_options below), so the stale timer firing
+ * after the timeout crashes the loop instead of going unnoticed. */
+static void test_closed_connections_leave_no_timer_behind(void **state)
+{
+	struct srv *s = *state;
+	struct api_opts o;
+	memset(&o, 0, sizeof(o));
+	o.base = s->base;
+	o.host = "127.0.0.1";
+	o.nation = "KOR";
+	o.journal = s->j;
+	o.timeout_ns = INT64_C(200) * 1000000;
+	struct mw_errbuf err = {{0}};
+	if (api_new(&o, &s->api, &err) != 0)
+		fail_msg("api_new: %s", err.msg);
+	static char got[65536];
+	for (int i = 0; i < 4; i++) {
+		http_get(s, "GET /api/v1/health HTTP/1.0\r\n\r\n", got, sizeof(got));
+		assert_contains(got, "HTTP/1.0 200 OK\r\n");
+	}
+	spin(s, 600); /* past the write timeout of every one of them */
+	http_get(s, "GET /api/v1/health HTTP/1.0\r\n\r\n", got, sizeof(got));
+	assert_contains(got, "HTTP/1.0 200 OK\r\n");
+	struct api_counters c;
+	api_get_counters(s->api, &c);
+	assert_int_equal(c.conns_live, 0);
+	assert_int_equal(c.requests[API_CODE_200], 5);
+}
+
+/* A stalled SSE reader dropped in the middle of a burst of events (many
+ * journal records read in one go): its connection is freed while output
+ * it was given earlier in the same burst still waits to be written. */
+static void test_sse_reader_dropped_mid_burst_is_freed_once(void **state)
+{
+	struct srv *s = *state;
+	srv_start(s, 16 * 1024);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int small = 4096;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	struct sockaddr_in sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons(api_port(s->api));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		fail_msg("connect: %s", strerror(errno));
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	const char *req = "GET /api/v1/events HTTP/1.1\r\nHost: x\r\n\r\n";
+	assert_int_equal(send(fd, req, strlen(req), 0), (ssize_t)strlen(req));
+	static char got[8192];
+	pump(s, fd, got, sizeof(got), "retry: 2000");
+	struct api_counters c;
+	for (int round = 0; round < 400; round++) {
+		for (int k = 0; k < 40; k++) /* one read of the journal: 40 events */
+			journal_track(s, "KOR", 100 + (uint64_t)k,
+			              MWLINK__TRACK_STATUS__TRACK_CONFIRMED);
+		api_journal_appended(s->api, "KOR");
+		spin(s, 5);
+		api_get_counters(s->api, &c);
+		if (c.sse_dropped_slow)
+			break;
+	}
+	spin(s, 50);
+	api_get_counters(s->api, &c);
+	assert_int_equal(c.sse_dropped_slow, 1);
+	assert_int_equal(c.sse_clients, 0);
+	assert_int_equal(c.conns_live, 0);
+	close(fd);
+}
+
+/* Odd and hostile requests: each is answered or refused and closed, none
+ * takes the server down or leaves a connection behind. */
+static void test_hostile_requests_leave_the_server_serving(void **state)
+{
+	struct srv *s = *state;
+	struct api_opts o;
+	memset(&o, 0, sizeof(o));
+	o.base = s->base;
+	o.host = "127.0.0.1";
+	o.nation = "KOR";
+	o.journal = s->j;
+	o.timeout_ns = INT64_C(300) * 1000000;
+	struct mw_errbuf err = {{0}};
+	if (api_new(&o, &s->api, &err) != 0)
+		fail_msg("api_new: %s", err.msg);
+	static const struct {
+		const char *req;
+		size_t len; /* 0: strlen */
+	} reqs[] = {
+	    {"GET /\r\n\r\n", 0},
+	    {"GET * HTTP/1.1\r\nHost: x\r\n\r\n", 0},
+	    {"GET http://evil.example/metrics HTTP/1.1\r\nHost: x\r\n\r\n", 0},
+	    {"GET /metrics HTTP/9.9\r\n\r\n", 0},
+	    {"GET /metrics HTTP/1.1\r\nNoColonHere\r\n\r\n", 0},
+	    {"GET /metrics HTTP/1.1\r\n: empty-name\r\n\r\n", 0},
+	    {"GET /met\0rics HTTP/1.1\r\nHost: x\r\n\r\n", 36},
+	    {"GET /api/v1/health%00 HTTP/1.1\r\nHost: x\r\n\r\n", 0},
+	    {"GET /%%%%%% HTTP/1.1\r\nHost: x\r\n\r\n", 0},
+	    {"GET /api/v1/health?x=%zz&&&=== HTTP/1.1\r\nHost: x\r\n\r\n", 0},
+	    {"GET /metrics HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFF\r\n", 0},
+	    {"GET /metrics HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\nx\r\n0\r\n\r\n", 0},
+	    {"GET /metrics HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n", 0},
+	    {"GET /metrics HTTP/1.1\r\nContent-Length: -5\r\n\r\n", 0},
+	    {"GET /metrics HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nabcdefg", 0},
+	    {"POST /api/v1/events HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc", 0},
+	    {"CONNECT 127.0.0.1:22 HTTP/1.1\r\n\r\n", 0},
+	    {"HEAD /api/v1/events HTTP/1.1\r\nHost: x\r\n\r\n", 0},
+	    {"GET /api/v1/events HTTP/1.0\r\n\r\n", 0},
+	    {"GET / HTTP/1.1\r\n X-Folded: a\r\n\tb\r\n\r\n", 0},
+	    {"\r\n\r\n\r\n", 0},
+	    {"", 0},
+	};
+	static char got[65536];
+	for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		int fd = connect_to(api_port(s->api));
+		size_t len = reqs[i].len ? reqs[i].len : strlen(reqs[i].req);
+		if (len)
+			(void)send(fd, reqs[i].req, len, MSG_NOSIGNAL);
+		if (i % 2)
+			shutdown(fd, SHUT_WR); /* half-closed after the request */
+		size_t n = pump(s, fd, got, sizeof(got), "\r\n\r\n");
+		print_message("%zu: %.*s\n", i, (int)(n < 40 ? n : 40), got);
+		if (strstr(got, " 500 "))
+			fail_msg("request %zu answered 500: %.200s", i, got);
+		close(fd);
+	}
+	/* 200 pipelined requests on one connection */
+	int fd = connect_to(api_port(s->api));
+	static char pipe_req[200 * 40];
+	size_t pl = 0;
+	for (int i = 0; i < 200; i++)
+		pl += (size_t)snprintf(pipe_req + pl, sizeof(pipe_req) - pl,
+		                       "GET /api/v1/health HTTP/1.1\r\n\r\n");
+	(void)send(fd, pipe_req, pl, MSG_NOSIGNAL);
+	close(fd); /* and gone before the answers */
+	spin(s, 700);
+	struct api_counters c;
+	api_get_counters(s->api, &c);
+	for (int i = 0; i < 1000 && c.conns_live; i++) {
+		spin(s, 1);
+		api_get_counters(s->api, &c);
+	}
+	assert_int_equal(c.conns_live, 0);
+	assert_int_equal(c.sse_clients, 0);
+	http_get(s, "GET /api/v1/health HTTP/1.0\r\n\r\n", got, sizeof(got));
+	assert_contains(got, "HTTP/1.0 200 OK\r\n");
+}
+
 static void test_busy_port_fails_and_names_the_address(void **state)
 {
 	struct srv *s = *state;
@@ -952,6 +1149,15 @@ static void test_busy_port_fails_and_names_the_address(void **state)
 	char want[64];
 	snprintf(want, sizeof(want), "127.0.0.1:%u", (unsigned)o.port);
 	assert_contains(err.msg, want);
+}
+
+/* Under ASan: fill freed blocks, so that libevent (not instrumented)
+ * crashes on memory it uses after freeing it instead of reading the old
+ * contents. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "max_free_fill_size=4096:free_fill_byte=190";
 }
 
 int main(void)
@@ -981,6 +1187,14 @@ int main(void)
 	                                    srv_teardown),
 	    cmocka_unit_test_setup_teardown(test_sse_client_limit_answers_503, srv_setup,
 	                                    srv_teardown),
+	    cmocka_unit_test_setup_teardown(test_header_trickled_slowly_is_closed_at_the_timeout,
+	                                    srv_setup, srv_teardown),
+	    cmocka_unit_test_setup_teardown(test_closed_connections_leave_no_timer_behind,
+	                                    srv_setup, srv_teardown),
+	    cmocka_unit_test_setup_teardown(test_sse_reader_dropped_mid_burst_is_freed_once,
+	                                    srv_setup, srv_teardown),
+	    cmocka_unit_test_setup_teardown(test_hostile_requests_leave_the_server_serving,
+	                                    srv_setup, srv_teardown),
 	    cmocka_unit_test_setup_teardown(test_busy_port_fails_and_names_the_address, srv_setup,
 	                                    srv_teardown),
 	    cmocka_unit_test_setup_teardown(test_sse_reader_that_stops_reading_is_dropped,
