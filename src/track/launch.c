@@ -880,12 +880,19 @@ out:
 
 #define BASIS_AT_REL 0.2
 #define BASIS_AT_MIN 5.0 /* m/s^2 */
+/* Drag parameter range a basis may carry (units of TRACK_THETA_UNIT,
+ * 1e-4 m^2/kg): k <= 20 is a ballistic coefficient m/(Cd A) >= 500 kg/m^2,
+ * below any missile stack or re-entry vehicle; a larger (or negative) k
+ * is an estimate gone wrong, and back-propagating through its drag would
+ * give launch times years away. */
+#define BASIS_K_MAX 20.0
 
 int track_launch_basis_ok(const struct track_gauss *g)
 {
 	double at = g->x[TRACK_IX_AT], pa = g->P[TRACK_IX_AT * TRACK_NX + TRACK_IX_AT];
+	double k = g->x[TRACK_IX_K];
 	return at > BASIS_AT_MIN && pa >= 0.0 && sqrt(pa) <= BASIS_AT_REL * at &&
-	       vnorm(g->x + 3) > V_STOP;
+	       vnorm(g->x + 3) > V_STOP && k >= 0.0 && k <= BASIS_K_MAX;
 }
 
 int track_launch_from_boost(const struct track_gauss *g, mw_time_ns t_ns,

@@ -329,6 +329,15 @@ static void basis_requires_a_well_determined_thrust(void **state)
 	g.x[TRACK_IX_AT] = 30.0;
 	memset(g.x + 3, 0, 3 * sizeof(double)); /* at rest */
 	assert_false(track_launch_basis_ok(&g));
+	geo_vec_enu_to_ecef(&p, ve, g.x + 3);
+	g.x[TRACK_IX_K] = 20.0; /* beta = 500 kg/m^2: still a missile */
+	assert_true(track_launch_basis_ok(&g));
+	g.x[TRACK_IX_K] = 1e3; /* beta = 10 kg/m^2: an estimate gone wrong */
+	assert_false(track_launch_basis_ok(&g));
+	g.x[TRACK_IX_K] = -0.5;
+	assert_false(track_launch_basis_ok(&g));
+	g.x[TRACK_IX_K] = NAN;
+	assert_false(track_launch_basis_ok(&g));
 }
 
 static void tracked_srbm_launch_estimate_is_accurate_and_covered(void **state)
