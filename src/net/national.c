@@ -216,6 +216,29 @@ static void enu_axes(double lat_rad, double lon_rad, double e[3], double n[3], d
 	u[0] = cl * co, u[1] = cl * so, u[2] = sl;
 }
 
+/* The wire form of a prediction's 95% ellipse (major >= minor, orientation
+ * in [0, 180) degrees) and its East-North covariance (ee, en, nn). */
+struct wire_ellipse {
+	double major_m, minor_m, orient_deg;
+};
+
+static struct wire_ellipse wire_ellipse_of(const struct track_point_pred *p, double *cov_en)
+{
+	struct wire_ellipse e;
+	e.major_m = p->semi_major_m;
+	e.minor_m = p->semi_minor_m < p->semi_major_m ? p->semi_minor_m : p->semi_major_m;
+	double deg = p->orient_rad * 180.0 / M_PI;
+	if (!(deg >= 0.0 && deg < 180.0))
+		deg = fmod(fmod(deg, 180.0) + 180.0, 180.0);
+	if (deg >= 180.0)
+		deg = 0.0;
+	e.orient_deg = deg;
+	cov_en[0] = p->cov_en_m2[0];
+	cov_en[1] = p->cov_en_m2[1];
+	cov_en[2] = p->cov_en_m2[3];
+	return e;
+}
+
 static void fill_impact(const struct track_point_pred *p, Mwlink__ImpactPoint *ip, double *pos,
                         double *cov_en)
 {
@@ -226,20 +249,12 @@ static void fill_impact(const struct track_point_pred *p, Mwlink__ImpactPoint *i
 	ip->t_impact_ns = p->t_ns;
 	ip->has_sigma_t_s = 1;
 	ip->sigma_t_s = p->sigma_t_s;
+	struct wire_ellipse e = wire_ellipse_of(p, cov_en);
 	ip->has_ellipse_semi_major_m = ip->has_ellipse_semi_minor_m = ip->has_ellipse_orient_deg =
 	    1;
-	ip->ellipse_semi_major_m = p->semi_major_m;
-	ip->ellipse_semi_minor_m =
-	    p->semi_minor_m < p->semi_major_m ? p->semi_minor_m : p->semi_major_m;
-	double deg = p->orient_rad * 180.0 / M_PI;
-	if (!(deg >= 0.0 && deg < 180.0))
-		deg = fmod(fmod(deg, 180.0) + 180.0, 180.0);
-	if (deg >= 180.0)
-		deg = 0.0;
-	ip->ellipse_orient_deg = deg;
-	cov_en[0] = p->cov_en_m2[0];
-	cov_en[1] = p->cov_en_m2[1];
-	cov_en[2] = p->cov_en_m2[3];
+	ip->ellipse_semi_major_m = e.major_m;
+	ip->ellipse_semi_minor_m = e.minor_m;
+	ip->ellipse_orient_deg = e.orient_deg;
 	ip->n_cov_en = 3;
 	ip->cov_en = cov_en;
 }
@@ -249,20 +264,12 @@ static void fill_impact(const struct track_point_pred *p, Mwlink__ImpactPoint *i
 static void fill_launch_ellipse(const struct track_point_pred *p, Mwlink__LaunchPoint *lp,
                                 double *cov_en)
 {
+	struct wire_ellipse e = wire_ellipse_of(p, cov_en);
 	lp->has_ellipse_semi_major_m = lp->has_ellipse_semi_minor_m = lp->has_ellipse_orient_deg =
 	    1;
-	lp->ellipse_semi_major_m = p->semi_major_m;
-	lp->ellipse_semi_minor_m =
-	    p->semi_minor_m < p->semi_major_m ? p->semi_minor_m : p->semi_major_m;
-	double deg = p->orient_rad * 180.0 / M_PI;
-	if (!(deg >= 0.0 && deg < 180.0))
-		deg = fmod(fmod(deg, 180.0) + 180.0, 180.0);
-	if (deg >= 180.0)
-		deg = 0.0;
-	lp->ellipse_orient_deg = deg;
-	cov_en[0] = p->cov_en_m2[0];
-	cov_en[1] = p->cov_en_m2[1];
-	cov_en[2] = p->cov_en_m2[3];
+	lp->ellipse_semi_major_m = e.major_m;
+	lp->ellipse_semi_minor_m = e.minor_m;
+	lp->ellipse_orient_deg = e.orient_deg;
 	lp->n_cov_en = 3;
 	lp->cov_en = cov_en;
 }

@@ -630,33 +630,6 @@ int track_launch_point(const double x[TRACK_NX], int boost, const double *zp, do
 
 /* ---- the unscented transform ---- */
 
-static void ellipse(struct track_point_pred *r)
-{
-	const double *C = r->cov_en_m2;
-	double tr = C[0] + C[3], det = C[0] * C[3] - C[1] * C[1];
-	double disc = sqrt(fmax(0.0, 0.25 * tr * tr - det));
-	double l1 = 0.5 * tr + disc, l2 = fmax(0.0, 0.5 * tr - disc);
-	r->semi_major_m = TRACK_ELLIPSE_K95 * sqrt(l1);
-	r->semi_minor_m = TRACK_ELLIPSE_K95 * sqrt(l2);
-	double ve, vn;
-	if (fabs(C[1]) > 1e-12 * tr) {
-		ve = C[1];
-		vn = l1 - C[0];
-	} else if (C[0] >= C[3]) {
-		ve = 1.0;
-		vn = 0.0;
-	} else {
-		ve = 0.0;
-		vn = 1.0;
-	}
-	double az = atan2(ve, vn);
-	if (az < 0.0)
-		az += GEO_PI;
-	if (az >= GEO_PI)
-		az -= GEO_PI;
-	r->orient_rad = az;
-}
-
 /* Sample one launch point: ENU offset from ref (set from the first
  * call) and launch time offset. */
 struct sampler {
@@ -870,7 +843,7 @@ static int launch_ut(const struct track_gauss *g, mw_time_ns t_ns, int boost, do
 	r.t_ns = t_ns + mw_time_from_s(T0);
 	r.sigma_t_s = sqrt(vt);
 	memcpy(r.cov_en_m2, C, sizeof(C));
-	ellipse(&r);
+	track_point_pred_ellipse(&r);
 	*out = r;
 	rc = 0;
 out:

@@ -178,12 +178,21 @@ static int predict_points(const struct track_gauss *g, mw_time_ns t_ns, int dir,
 	r.t_ns = t_ns + mw_time_from_s(mt);
 	r.sigma_t_s = sqrt(vt);
 	memcpy(r.cov_en_m2, C, sizeof(C));
-	/* Eigen-decomposition of the 2x2 symmetric C. */
+	track_point_pred_ellipse(&r);
+	*out = r;
+	return 0;
+}
+
+/* Eigen-decomposition of the 2x2 symmetric cov_en_m2: the 95% ellipse's
+ * semi-axes and the major axis's direction. */
+void track_point_pred_ellipse(struct track_point_pred *r)
+{
+	const double *C = r->cov_en_m2;
 	double tr = C[0] + C[3], det = C[0] * C[3] - C[1] * C[1];
 	double disc = sqrt(fmax(0.0, 0.25 * tr * tr - det));
 	double l1 = 0.5 * tr + disc, l2 = fmax(0.0, 0.5 * tr - disc);
-	r.semi_major_m = TRACK_ELLIPSE_K95 * sqrt(l1);
-	r.semi_minor_m = TRACK_ELLIPSE_K95 * sqrt(l2);
+	r->semi_major_m = TRACK_ELLIPSE_K95 * sqrt(l1);
+	r->semi_minor_m = TRACK_ELLIPSE_K95 * sqrt(l2);
 	/* Major-axis direction (e, n): (C01, l1 - C00) or (l1 - C11, C01). */
 	double ve, vn;
 	if (fabs(C[1]) > 1e-12 * tr) {
@@ -201,9 +210,7 @@ static int predict_points(const struct track_gauss *g, mw_time_ns t_ns, int dir,
 		az += GEO_PI;
 	if (az >= GEO_PI)
 		az -= GEO_PI;
-	r.orient_rad = az;
-	*out = r;
-	return 0;
+	r->orient_rad = az;
 }
 
 int track_predict_impact(const struct track_gauss *g, mw_time_ns t_ns, double max_s,

@@ -37,6 +37,10 @@ struct track_point_pred {
 	double orient_rad; /* major axis, clockwise from north, [0, pi) */
 };
 
+/* Fill semi_major_m, semi_minor_m and orient_rad of r from its
+ * cov_en_m2 (2x2 symmetric, row-major). */
+void track_point_pred_ellipse(struct track_point_pred *r);
+
 /*
  * Predict the impact of estimate g (at time t_ns). max_s bounds the
  * flight time searched (e.g. 7200 s). Returns 0, -ERANGE if some sigma
