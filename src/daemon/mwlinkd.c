@@ -469,6 +469,7 @@ out:
 		event_free(d.nat_ev);
 	d.nat_ev = NULL;
 	api_free(d.api);
+	d.api = NULL; /* net_node_free stops the links: on_link_state must not see it */
 	net_node_free(node);
 	net_national_free(d.nat);
 	store_journal_free(journal);
