@@ -515,7 +515,7 @@ static int node_up(struct bnode *b, const char *dir, const char *peers_ini)
 		return -1;
 	b->base = event_base_new();
 	struct net_node_opts no = {&b->conf,  b->base,      NULL,       b->journal, b->kr,
-	                           b->signer, hook_journal, hook_acked, b,          hook_trace};
+	                           b->signer, hook_journal, hook_acked, b,          hook_trace, NULL};
 	if (net_node_new(&no, &b->node, &err) || net_node_start(b->node, &err)) {
 		fprintf(stderr, "node %s: %s\n", b->nation, err.msg);
 		return -1;

@@ -37,7 +37,6 @@
 #define API_DEF_HEARTBEAT_NS     (INT64_C(15) * 1000000000)
 #define API_DEF_SSE_QUEUE_BYTES  (256u * 1024u)
 #define API_DEF_MAX_TRACKS       1024
-#define API_DEF_LINK_POLL_NS     (INT64_C(100) * 1000000)
 #define API_DEF_MAX_RESPONSE     (4u * 1024u * 1024u)
 
 struct api_opts {
@@ -58,7 +57,6 @@ struct api_opts {
 	int64_t sse_heartbeat_ns;      /* SSE comment line this often */
 	uint32_t sse_queue_bytes;      /* unsent bytes per SSE client before it is dropped */
 	uint32_t max_tracks;           /* tracks kept for /api/v1/tracks */
-	int64_t link_poll_ns;          /* link state change detection period */
 	uint32_t max_response_bytes;   /* largest document served */
 };
 
@@ -83,6 +81,14 @@ void api_journal_appended(struct api *a, const char *origin);
  * stopped and keep this node's TRACK records in the track table. Returns
  * the number of records read or a journal error. */
 int api_catch_up(struct api *a, size_t max_recs);
+
+/* The node changed peer peer_index's link state from old to new_state at
+ * wall time t_ns: net_node_opts.on_link_state, forwarded (mwlinkd does).
+ * Writes one SSE "link" event at once and counts the transition
+ * (link_transitions). This is the only source of link events: an API
+ * whose node's hook is not forwarded here sends none. a may be NULL. */
+void api_link_state(struct api *a, size_t peer_index, enum net_link_state old,
+                    enum net_link_state new_state, int64_t t_ns);
 
 void api_get_counters(const struct api *a, struct api_counters *out);
 

@@ -11,6 +11,9 @@
  *   net_rejects_total{reason}           one series per enum net_reject, zeros included
  *   net_*_total                          the other net_stats counters
  *   link_state{peer,nation,state}        1 for the current state, 0 for the others
+ *   link_transitions_total{peer,nation,to}  transitions into each state, zeros
+ *                                        included (counted by the API from the
+ *                                        node's hook since the API started)
  *   link_up, link_rtt_seconds (only with an RTT sample), link_backlog_envelopes,
  *   link_acked_position, link_tx_next_position, link_state_since_seconds,
  *   link_connects_total, link_envelopes_{sent,received}_total   per {peer,nation}
@@ -152,6 +155,17 @@ static void peer_metrics(struct api_prom *p, const struct api_snapshot *s)
 			         {"nation", ps->nation},
 			         {"state", net_link_state_str((enum net_link_state)st)}};
 			api_prom_u64(p, "", l, 3, ps->state == (enum net_link_state)st);
+		}
+	}
+	api_prom_family(p, "mwlink_link_transitions_total", API_PROM_COUNTER,
+	                "Link state transitions per peer, by the state entered.");
+	for (size_t i = 0; i < s->n_peers; i++) {
+		const struct net_peer_status *ps = &s->peers[i];
+		for (int st = 0; st < NET_LINK_STATE_COUNT; st++) {
+			L l[] = {{"peer", ps->name},
+			         {"nation", ps->nation},
+			         {"to", net_link_state_str((enum net_link_state)st)}};
+			api_prom_u64(p, "", l, 3, s->link_transitions[i][st]);
 		}
 	}
 	static const struct {

@@ -62,6 +62,8 @@ struct api_counters {
 	uint64_t tracks_full;                  /* new tracks not kept: table full */
 	uint64_t render_errors;                /* responses that did not fit their buffer (500) */
 	uint64_t journal_read_errors;          /* journal reads for the track table that failed */
+	/* link state transitions by node peer index and new state (api_link_state) */
+	uint64_t link_transitions[NET_MAX_PEERS][NET_LINK_STATE_COUNT];
 };
 
 struct api_snapshot {
@@ -72,6 +74,8 @@ struct api_snapshot {
 	struct net_stats net;
 	size_t n_peers;
 	struct net_peer_status peers[NET_MAX_PEERS];
+	/* transitions of peers[i] by new state (the API's counts, aligned with peers[]) */
+	uint64_t link_transitions[NET_MAX_PEERS][NET_LINK_STATE_COUNT];
 	bool have_journal;
 	bool journal_failed;
 	struct store_journal_stats js;

@@ -59,10 +59,15 @@
  *   id: <n>\nevent: track\ndata: <api_json_track>\n\n
  *   : heartbeat <time>\n\n                     every sse_heartbeat_ns
  *
- * Link state changes are detected by comparing net_node_peer_status
- * every link_poll_ns (state, connects and since_ns; a change of since or
- * connects with the same state, e.g. down -> up -> down within one
- * period, is still reported). A client's queue is what its connection
+ * Link state changes come from the node itself: the daemon forwards
+ * net_node_opts.on_link_state to api_link_state, which the node calls
+ * from its single transition function, after the change, on this loop.
+ * Each call writes one "link" event at once (state = the new state,
+ * prev_state = the old one, since = the transition's time), so every
+ * transition is one event, in the order the node made them, however
+ * close together (nothing is sampled; down -> up -> down between two
+ * loop iterations is three events), and counts it in
+ * link_transitions[peer][new state]. A client's queue is what its connection
  * has not yet written to the socket; when an event would take it over
  * sse_queue_bytes the client is dropped (counted), so a stalled reader
  * costs at most that much memory. A stream's request is owned
@@ -128,12 +133,6 @@ struct sse_client {
 	struct sse_client *prev, *next;
 };
 
-struct link_seen {
-	enum net_link_state state;
-	uint64_t connects;
-	int64_t since_ns;
-};
-
 struct api {
 	struct api_opts o;
 	char host[64], nation[8], name[40], version[24];
@@ -146,9 +145,7 @@ struct api {
 	struct sse_client *sse;
 	struct sse_client *dead; /* closed; requests to free (sse_closed) */
 	uint64_t event_id;
-	struct event *ev_poll, *ev_hb, *ev_journal, *ev_reap;
-	size_t n_seen;
-	struct link_seen seen[NET_MAX_PEERS];
+	struct event *ev_hb, *ev_journal, *ev_reap;
 	struct api_track *tracks;
 	size_t n_tracks;
 	uint64_t next_pos; /* journal read cursor */
@@ -256,8 +253,12 @@ static void fill_snapshot(struct api *a, struct api_snapshot *s)
 		net_node_get_stats(a->o.node, &s->net);
 		size_t n = net_node_n_peers(a->o.node);
 		for (size_t i = 0; i < n && s->n_peers < NET_MAX_PEERS; i++)
-			if (net_node_peer_status(a->o.node, i, &s->peers[s->n_peers]) == 0)
+			if (net_node_peer_status(a->o.node, i, &s->peers[s->n_peers]) == 0) {
+				/* keep the transition counts aligned with peers[] */
+				memcpy(s->link_transitions[s->n_peers], a->c.link_transitions[i],
+				       sizeof(s->link_transitions[0]));
 				s->n_peers++;
+			}
 		s->journal_failed = net_node_failed(a->o.node);
 	}
 	if (a->o.journal) {
@@ -600,35 +601,28 @@ static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
 	sse_broadcast(a, API_SSE_HEARTBEAT, line, (size_t)n);
 }
 
-/* Compare every peer's status with what was seen last; events for changes. */
-static void on_poll(evutil_socket_t fd, short what, void *arg)
+void api_link_state(struct api *a, size_t peer_index, enum net_link_state old,
+                    enum net_link_state new_state, int64_t t_ns)
 {
-	(void)fd;
-	(void)what;
-	struct api *a = arg;
-	size_t n = net_node_n_peers(a->o.node);
-	for (size_t i = 0; i < n && i < NET_MAX_PEERS; i++) {
-		struct net_peer_status ps;
-		if (net_node_peer_status(a->o.node, i, &ps) != 0)
-			continue;
-		struct link_seen *s = &a->seen[i];
-		if (i < a->n_seen && s->state == ps.state && s->connects == ps.connects &&
-		    s->since_ns == ps.since_ns)
-			continue;
-		bool known = i < a->n_seen;
-		enum net_link_state prev = s->state;
-		s->state = ps.state;
-		s->connects = ps.connects;
-		s->since_ns = ps.since_ns;
-		if (!known)
-			continue; /* the first look is the baseline, not a change */
-		json_t *o = api_json_link(&ps);
-		if (o)
-			json_object_set_new(o, "prev_state", json_string(net_link_state_str(prev)));
-		sse_event(a, API_SSE_LINK, o);
-	}
-	if (n > a->n_seen)
-		a->n_seen = n < NET_MAX_PEERS ? n : NET_MAX_PEERS;
+	if (!a || (int)old < 0 || old >= NET_LINK_STATE_COUNT || (int)new_state < 0 ||
+	    new_state >= NET_LINK_STATE_COUNT)
+		return;
+	if (peer_index < NET_MAX_PEERS)
+		a->c.link_transitions[peer_index][new_state]++;
+	if (!a->sse)
+		return;
+	/* the rest of the link (name, counters) as it is now: the node calls
+	 * this right after the change, so it is the state after it */
+	struct net_peer_status ps;
+	memset(&ps, 0, sizeof(ps));
+	if (a->o.node)
+		net_node_peer_status(a->o.node, peer_index, &ps); /* stays zeroed on failure */
+	ps.state = new_state;
+	ps.since_ns = t_ns;
+	json_t *o = api_json_link(&ps);
+	if (o)
+		json_object_set_new(o, "prev_state", json_string(net_link_state_str(old)));
+	sse_event(a, API_SSE_LINK, o);
 }
 
 /* ------------------------------------------------------------ tracks */
@@ -1020,7 +1014,6 @@ static void defaults(struct api_opts *o)
 	D(sse_heartbeat_ns, API_DEF_HEARTBEAT_NS);
 	D(sse_queue_bytes, API_DEF_SSE_QUEUE_BYTES);
 	D(max_tracks, API_DEF_MAX_TRACKS);
-	D(link_poll_ns, API_DEF_LINK_POLL_NS);
 	D(max_response_bytes, API_DEF_MAX_RESPONSE);
 #undef D
 }
@@ -1051,10 +1044,7 @@ int api_new(const struct api_opts *opts, struct api **out, struct mw_errbuf *err
 	a->ev_hb = event_new(opts->base, -1, EV_PERSIST, on_heartbeat, a);
 	a->ev_journal = event_new(opts->base, -1, 0, on_journal_ev, a);
 	a->ev_reap = event_new(opts->base, -1, 0, on_reap, a);
-	if (opts->node)
-		a->ev_poll = event_new(opts->base, -1, EV_PERSIST, on_poll, a);
-	if (!a->tracks || !a->http || !a->ev_hb || !a->ev_journal || !a->ev_reap ||
-	    (opts->node && !a->ev_poll))
+	if (!a->tracks || !a->http || !a->ev_hb || !a->ev_journal || !a->ev_reap)
 		goto fail;
 	evhttp_set_max_headers_size(a->http, a->o.max_header_bytes);
 	evhttp_set_max_body_size(a->http, a->o.max_body_bytes);
@@ -1084,13 +1074,11 @@ int api_new(const struct api_opts *opts, struct api **out, struct mw_errbuf *err
 		else if (ss.ss_family == AF_INET6)
 			a->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 	}
-	struct timeval hb = tv_of(a->o.sse_heartbeat_ns), poll = tv_of(a->o.link_poll_ns);
-	if (event_add(a->ev_hb, &hb) != 0 || (a->ev_poll && event_add(a->ev_poll, &poll) != 0)) {
+	struct timeval hb = tv_of(a->o.sse_heartbeat_ns);
+	if (event_add(a->ev_hb, &hb) != 0) {
 		mw_errbuf_set(err, "api: cannot arm timers");
 		goto fail;
 	}
-	if (a->ev_poll)
-		on_poll(-1, 0, a); /* baseline */
 	*out = a;
 	return 0;
 fail:
@@ -1125,8 +1113,6 @@ void api_free(struct api *a)
 		event_free(a->ev_reap);
 	if (a->ev_hb)
 		event_free(a->ev_hb);
-	if (a->ev_poll)
-		event_free(a->ev_poll);
 	if (a->ev_journal)
 		event_free(a->ev_journal);
 	free(a->tracks);

@@ -84,6 +84,16 @@ static void on_journal(void *ud, const char *origin, uint64_t seq, uint64_t pos)
 	api_journal_appended(d->api, origin);
 }
 
+/* A link changed state: the API's SSE "link" event and transition count,
+ * exact per transition (d->api is NULL before the API starts and after
+ * it stops, e.g. for the closed transitions of net_node_stop). */
+static void on_link_state(void *ud, size_t peer_index, enum net_link_state old,
+                          enum net_link_state new_state, int64_t t_ns)
+{
+	struct daemon_ctx *d = ud;
+	api_link_state(d->api, peer_index, old, new_state, t_ns);
+}
+
 static void on_nat(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -338,6 +348,7 @@ int main(int argc, char **argv)
 	    .keyring = kr,
 	    .signer = signer,
 	    .on_journal = on_journal,
+	    .on_link_state = on_link_state,
 	    .hook_ud = &d,
 	};
 	if (net_node_new(&no, &node, &err) != 0) {
@@ -458,6 +469,7 @@ out:
 		event_free(d.nat_ev);
 	d.nat_ev = NULL;
 	api_free(d.api);
+	d.api = NULL; /* net_node_free stops the links: on_link_state must not see it */
 	net_node_free(node);
 	net_national_free(d.nat);
 	store_journal_free(journal);

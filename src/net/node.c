@@ -233,6 +233,8 @@ struct net_node {
 	void (*on_journal)(void *ud, const char *origin, uint64_t seq, uint64_t pos);
 	void (*on_acked)(void *ud, const char *peer_nation, uint64_t acked_pos);
 	void (*on_trace)(void *ud, int ev, const char *peer_nation, uint64_t pos);
+	void (*on_link_state)(void *ud, size_t peer_index, enum net_link_state old,
+	                      enum net_link_state new_state, int64_t t_ns);
 	void *hook_ud;
 	SSL_CTX *link_ctx, *ingest_ctx;
 	struct evconnlistener *peer_lst, *ingest_lst;
@@ -344,9 +346,13 @@ static void peer_set_state(struct peer *p, enum net_link_event ev)
 	    MW_LOG_STR("to", net_link_state_str((enum net_link_state)s)),
 	    MW_LOG_STR("event", net_link_event_str(ev)),
 	};
+	enum net_link_state old = p->state;
 	p->state = (enum net_link_state)s;
 	p->since_ns = mw_time_now_ns();
 	mw_log_kv(p->node->log, MW_LOG_INFO, MOD, "link state", f, 5);
+	if (p->node->on_link_state) /* the one place a link changes state */
+		p->node->on_link_state(p->node->hook_ud, (size_t)(p - p->node->peers), old,
+		                       p->state, p->since_ns);
 }
 
 static struct peer *peer_by_nation(struct net_node *n, const char *nation)
@@ -1577,6 +1583,7 @@ int net_node_new(const struct net_node_opts *o, struct net_node **out, struct mw
 	n->on_journal = o->on_journal;
 	n->on_acked = o->on_acked;
 	n->on_trace = o->on_trace;
+	n->on_link_state = o->on_link_state;
 	n->hook_ud = o->hook_ud;
 	mw_buf_init(&n->scratch, (size_t)cf->max_frame_bytes + 4096);
 	mw_buf_init(&n->envbuf, WIRE_MAX_BODY + 8192);

@@ -13,6 +13,7 @@
 #define MW_NET_NODE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <event2/event.h>
@@ -41,6 +42,13 @@ struct net_node_opts {
 	/* Optional latency tracing (bench-link), on the loop thread, with
 	 * hook_ud; see enum net_trace_ev. NULL = off. */
 	void (*on_trace)(void *ud, int ev, const char *peer_nation, uint64_t pos);
+	/* Optional: peer peer_index (as in net_node_peer_status) changed its
+	 * link state from old to new_state at wall time t_ns (its since_ns),
+	 * with hook_ud, on the loop thread. Called once per transition, in
+	 * order, after the change (net_node_peer_status already shows it),
+	 * from net_node_stop too (-> closed). NULL = off. */
+	void (*on_link_state)(void *ud, size_t peer_index, enum net_link_state old,
+	                      enum net_link_state new_state, int64_t t_ns);
 };
 
 /* Events of net_node_opts.on_trace. */

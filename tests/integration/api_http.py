@@ -22,8 +22,12 @@ running nodes:
     journal counters move with honest observations;
   - 404 and 405 (with Allow) with JSON bodies, a request header over the
     limit and a malformed request refused, each counted by reason;
-  - the SSE stream delivers a "link" event (state down) when the peer is
-    killed, and heartbeats are comments;
+  - the SSE stream delivers one "link" event per link state transition,
+    in order: up -> down when the peer is killed (kill -9), then down ->
+    handshaking -> up when it is restarted; the same sequence, exactly, as
+    the node's own "link state" log records, and
+    mwlink_link_transitions_total{peer,nation,to} moved by the same counts;
+    heartbeats are comments;
   - both nodes stop cleanly (exit 0 under ASan's leak check).
 
 Bounded: about 2 s on an idle machine (the checks print elapsed time). Standard library only; reuses
@@ -465,6 +469,16 @@ def test_api(cl):
           "/api/v1/events answers 200 text/event-stream")
     wait_until(lambda: True if val(usa.metrics(), "mwlink_api_sse_clients") == 1 else "0",
                10, "SSE client registered")
+    log_off = os.path.getsize(usa.log)  # transitions from here on are in the stream
+    STATES = ("down", "connecting", "handshaking", "up", "degraded", "closed")
+
+    def transitions():
+        s = usa.metrics()
+        return {st: val(s, "mwlink_link_transitions_total", peer="rok", nation="KOR", to=st)
+                for st in STATES}
+    tr0 = transitions()
+    check(tr0["up"] >= 1 and tr0["handshaking"] >= 1,
+          f"mwlink_link_transitions_total for rok before the kill: {tr0}")
     rok.kill9()
 
     def down_event():
@@ -485,6 +499,43 @@ def test_api(cl):
     check(any(c.startswith(": mwlink USA events") for c in sse.comments),
           "the stream opens with a comment line")
 
+    # --- SSE: every transition, in order, through a restart of the peer ----
+    rok.start()
+
+    def rok_links():
+        with sse.lock:
+            return [e for e in sse.events if e["event"] == "link" and e["json"]["name"] == "rok"]
+
+    def up_again():
+        seq = [(e["json"]["prev_state"], e["json"]["state"]) for e in rok_links()]
+        return True if len(seq) >= 2 and seq[-1][1] == "up" else seq
+    wait_until(up_again, 20, "SSE link event: rok up again after its restart")
+
+    def logged():
+        return [(r.get("from"), r.get("to")) for r in usa.records(log_off)
+                if r.get("msg") == "link state" and r.get("peer") == "rok"]
+
+    def same_as_log():
+        seq = [(e["json"]["prev_state"], e["json"]["state"]) for e in rok_links()]
+        lg = logged()
+        return True if seq == lg else (seq, lg)
+    wait_until(same_as_log, 10, "SSE link events equal to the node's link state log records")
+    evs = rok_links()
+    seq = [(e["json"]["prev_state"], e["json"]["state"]) for e in evs]
+    ids = [int(e["id"]) for e in evs]
+    chained = all(seq[i][1] == seq[i + 1][0] for i in range(len(seq) - 1))
+    # a degraded <-> up flap is legal on a loaded machine (heartbeats late);
+    # nothing else may appear, nothing may be merged or lost
+    core = [t for t in seq if "degraded" not in t]
+    check(core == [("up", "down"), ("down", "handshaking"), ("handshaking", "up")] and
+          chained and ids == sorted(set(ids)) and seq == logged(),
+          "SSE link events for rok, one per transition, in order, equal to the node's log: " +
+          ", ".join(f"{a} -> {b}" for a, b in seq) + f" (ids {ids})")
+    tr1 = transitions()
+    moved = {st: tr1[st] - tr0[st] for st in STATES}
+    want = {st: float(sum(1 for t in seq if t[1] == st)) for st in STATES}
+    check(moved == want, f"mwlink_link_transitions_total moved by one per event: {moved}")
+
     def rss_kb():
         with open(f"/proc/{usa.proc.pid}/status") as f:
             return int(next(x for x in f if x.startswith("VmRSS")).split()[1])
@@ -500,8 +551,10 @@ def test_api(cl):
                10, "SSE client gone after it closed")
     check(True, "a closed SSE client is forgotten (mwlink_api_sse_clients 0)")
     s = usa.metrics()
-    check(val(s, "mwlink_api_sse_events_total", type="link") >= 1,
-          "mwlink_api_sse_events_total{type=\"link\"} counted the event")
+    check(val(s, "mwlink_api_sse_events_total", type="link") >= len(seq),
+          "mwlink_api_sse_events_total{type=\"link\"} counted the events")
+    rc = rok.stop()
+    check(rc == 0, f"rok stopped cleanly after its restart ({rc})")
     rc = usa.stop()
     check(rc == 0, f"usa stopped cleanly ({rc})")
 

@@ -239,6 +239,8 @@ static void fill_snapshot(struct api_snapshot *s)
 	snprintf(s->peers[1].name, sizeof(s->peers[1].name), "a\"b\\c");
 	snprintf(s->peers[1].nation, sizeof(s->peers[1].nation), "JPN");
 	s->peers[1].state = NET_LINK_DOWN;
+	s->link_transitions[0][NET_LINK_DOWN] = 2;
+	s->link_transitions[0][NET_LINK_UP] = 3;
 	s->have_journal = true;
 	s->js.commits = 7;
 	s->js.commit_lat_us_hist[0] = 1;  /* < 2 us */
@@ -279,6 +281,15 @@ static void test_metrics_document_is_strict_and_complete(void **state)
 	assert_contains(t, "mwlink_link_acked_position{peer=\"usa\",nation=\"USA\"} 99\n");
 	/* escaped label value; no RTT sample -> no rtt series for that peer */
 	assert_contains(t, "mwlink_link_up{peer=\"a\\\"b\\\\c\",nation=\"JPN\"} 0\n");
+	assert_contains(t, "# TYPE mwlink_link_transitions_total counter\n");
+	assert_contains(
+	    t, "mwlink_link_transitions_total{peer=\"usa\",nation=\"USA\",to=\"down\"} 2\n");
+	assert_contains(t,
+	                "mwlink_link_transitions_total{peer=\"usa\",nation=\"USA\",to=\"up\"} 3\n");
+	assert_contains(
+	    t, "mwlink_link_transitions_total{peer=\"usa\",nation=\"USA\",to=\"closed\"} 0\n");
+	assert_contains(t, "mwlink_link_transitions_total{peer=\"a\\\"b\\\\c\",nation=\"JPN\","
+	                   "to=\"connecting\"} 0\n");
 	assert_null(strstr(t, "mwlink_link_rtt_seconds{peer=\"a"));
 	/* histogram: cumulative, le in seconds, +Inf == _count */
 	assert_contains(t, "# TYPE mwlink_journal_commit_duration_seconds histogram\n");
@@ -776,6 +787,103 @@ static void test_sse_streams_track_events_and_heartbeats(void **state)
 	assert_int_equal(c.sse_dropped_slow, 0);
 }
 
+/* One link transition as the node reports it (net_node_opts.on_link_state). */
+struct tr {
+	size_t peer;
+	enum net_link_state from, to;
+	int64_t t_ns;
+};
+
+static void test_sse_link_events_are_one_per_transition_in_order(void **state)
+{
+	struct srv *s = *state;
+	srv_start(s, 0);
+	/* before any client: counted, no event */
+	api_link_state(s->api, 0, NET_LINK_DOWN, NET_LINK_CONNECTING, INT64_C(1796015300000000000));
+	api_link_state(NULL, 0, NET_LINK_DOWN, NET_LINK_UP, 1);               /* no-op */
+	api_link_state(s->api, 0, NET_LINK_STATE_COUNT, NET_LINK_UP, 1);      /* ignored */
+	api_link_state(s->api, 0, NET_LINK_UP, (enum net_link_state) - 1, 1); /* ignored */
+	int fd = connect_to(api_port(s->api));
+	const char *req = "GET /api/v1/events HTTP/1.1\r\nHost: x\r\n\r\n";
+	assert_int_equal(send(fd, req, strlen(req), 0), (ssize_t)strlen(req));
+	static char got[1 << 16];
+	pump(s, fd, got, sizeof(got), "retry: 2000");
+	/* all within one loop iteration (a poll of the status every 100 ms
+	 * would have seen at most "up -> down" here): a fast down-up-down of
+	 * peer 0, with peer 1 closing in between */
+	const int64_t t0 = INT64_C(1796015300000000000);
+	static const struct tr seq[] = {
+	    {0, NET_LINK_CONNECTING, NET_LINK_HANDSHAKING, 1},
+	    {0, NET_LINK_HANDSHAKING, NET_LINK_UP, 2},
+	    {0, NET_LINK_UP, NET_LINK_DOWN, 3},
+	    {1, NET_LINK_DOWN, NET_LINK_CLOSED, 4},
+	    {0, NET_LINK_DOWN, NET_LINK_HANDSHAKING, 5},
+	    {0, NET_LINK_HANDSHAKING, NET_LINK_UP, 6},
+	    {0, NET_LINK_UP, NET_LINK_DEGRADED, 7},
+	    {0, NET_LINK_DEGRADED, NET_LINK_DOWN, 8},
+	};
+	const size_t n_seq = sizeof(seq) / sizeof(seq[0]);
+	for (size_t i = 0; i < n_seq; i++)
+		api_link_state(s->api, seq[i].peer, seq[i].from, seq[i].to, t0 + seq[i].t_ns);
+	/* the last event carries since_ns t0 + 8 */
+	char last[64];
+	snprintf(last, sizeof(last), "\"since_ns\":%lld", (long long)(t0 + 8));
+	pump(s, fd, got, sizeof(got), last);
+	pump(s, fd, got + strlen(got), sizeof(got) - strlen(got), "\n\n"); /* rest of it */
+	/* every "event: link" block, in stream order */
+	size_t k = 0;
+	unsigned long long prev_id = 0;
+	for (const char *p = strstr(got, "id: "); p; p = strstr(p + 1, "id: ")) {
+		unsigned long long id = strtoull(p + 4, NULL, 10);
+		const char *ev = strchr(p, '\n');
+		assert_non_null(ev);
+		if (strncmp(ev + 1, "event: link\n", 12) != 0)
+			continue;
+		const char *data = ev + 1 + 12;
+		assert_true(strncmp(data, "data: ", 6) == 0);
+		const char *end = strchr(data, '\n');
+		assert_non_null(end);
+		json_error_t je;
+		json_t *o = json_loadb(data + 6, (size_t)(end - data - 6), 0, &je);
+		if (!o)
+			fail_msg("event %llu: bad JSON: %s", id, je.text);
+		if (k >= n_seq)
+			fail_msg("more link events than transitions (%zu): %.*s", n_seq,
+			         (int)(end - data), data);
+		const char *st = json_string_value(json_object_get(o, "state"));
+		const char *pv = json_string_value(json_object_get(o, "prev_state"));
+		json_int_t since = json_integer_value(json_object_get(o, "since_ns"));
+		if (!st || !pv || strcmp(st, net_link_state_str(seq[k].to)) != 0 ||
+		    strcmp(pv, net_link_state_str(seq[k].from)) != 0 || since != t0 + seq[k].t_ns)
+			fail_msg("link event %zu: got %s -> %s at %lld, want %s -> %s at %lld", k,
+			         pv ? pv : "?", st ? st : "?", (long long)since,
+			         net_link_state_str(seq[k].from), net_link_state_str(seq[k].to),
+			         (long long)(t0 + seq[k].t_ns));
+		bool up = json_is_true(json_object_get(o, "up"));
+		assert_int_equal(up, net_link_carries_data(seq[k].to));
+		if (prev_id && id != prev_id + 1)
+			fail_msg("event ids not consecutive: %llu after %llu", id, prev_id);
+		prev_id = id;
+		json_decref(o);
+		k++;
+	}
+	if (k != n_seq)
+		fail_msg("got %zu link events, want %zu (one per transition):\n%s", k, n_seq, got);
+	struct api_counters c;
+	api_get_counters(s->api, &c);
+	assert_int_equal(c.sse_events[API_SSE_LINK], n_seq);
+	/* counts by peer and state entered, the one before the client included */
+	assert_int_equal(c.link_transitions[0][NET_LINK_CONNECTING], 1);
+	assert_int_equal(c.link_transitions[0][NET_LINK_HANDSHAKING], 2);
+	assert_int_equal(c.link_transitions[0][NET_LINK_UP], 2);
+	assert_int_equal(c.link_transitions[0][NET_LINK_DEGRADED], 1);
+	assert_int_equal(c.link_transitions[0][NET_LINK_DOWN], 2);
+	assert_int_equal(c.link_transitions[0][NET_LINK_CLOSED], 0);
+	assert_int_equal(c.link_transitions[1][NET_LINK_CLOSED], 1);
+	assert_int_equal(c.link_transitions[1][NET_LINK_UP], 0);
+	close(fd);
+}
+
 static void test_sse_client_over_its_queue_bound_is_dropped(void **state)
 {
 	struct srv *s = *state;
@@ -1180,6 +1288,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_sse_streams_track_events_and_heartbeats, srv_setup,
 	                                    srv_teardown),
 	    cmocka_unit_test_setup_teardown(test_sse_client_over_its_queue_bound_is_dropped,
+	                                    srv_setup, srv_teardown),
+	    cmocka_unit_test_setup_teardown(test_sse_link_events_are_one_per_transition_in_order,
 	                                    srv_setup, srv_teardown),
 	    cmocka_unit_test_setup_teardown(test_oversized_header_is_refused_and_counted, srv_setup,
 	                                    srv_teardown),
