@@ -281,9 +281,9 @@ struct key_index {
 	struct key_slot *slots;
 	size_t cap; /* power of two */
 	size_t count;
-	size_t max;                           /* max keys */
-	uint8_t key[MW_SIPHASH_KEY_LEN];      /* slot function key, random per table */
-	size_t adds_since_rehash;             /* rate limit of probe-triggered rehashes */
+	size_t max;                      /* max keys */
+	uint8_t key[MW_SIPHASH_KEY_LEN]; /* slot function key, random per table */
+	size_t adds_since_rehash;        /* rate limit of probe-triggered rehashes */
 	uint64_t probe_max, probes, long_probes, rehashes; /* -> store_journal_stats */
 };
 
@@ -451,7 +451,8 @@ static void kidx_del(struct key_index *ix, uint32_t o, uint64_t seq)
 				ix->count--;
 				return;
 			}
-			size_t home = key_home(ix->key, ix->slots[j].origin1 - 1, ix->slots[j].seq, m);
+			size_t home =
+			    key_home(ix->key, ix->slots[j].origin1 - 1, ix->slots[j].seq, m);
 			/* may slot j move to i? yes unless home lies cyclically in (i, j] */
 			bool in = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
 			if (!in)
