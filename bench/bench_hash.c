@@ -56,24 +56,38 @@ struct slot {
 	uint32_t origin1;
 };
 
-static double index_insert_ns(uint64_t (*h)(uint32_t, uint64_t), struct slot *t, size_t cap)
+struct probes {
+	size_t max;
+	double mean;
+};
+
+static double index_insert_ns(uint64_t (*h)(uint32_t, uint64_t), struct slot *t, size_t cap,
+                              struct probes *pr)
 {
+	size_t pmax = 0, psum = 0;
 	memset(t, 0, cap * sizeof(*t));
 	size_t m = cap - 1, n = cap / 2;
 	int64_t c0 = cpu_ns();
 	for (size_t i = 0; i < n; i++) {
 		uint32_t o = (uint32_t)(i & 3);
 		uint64_t seq = i / 4 + 1;
-		size_t s = (size_t)((h(o, seq >> 4) << 4) | (seq & 15)) & m;
+		size_t s = (size_t)((h(o, seq >> 4) << 4) | (seq & 15)) & m, p = 0;
 		while (t[s].origin1) {
 			if (t[s].origin1 == o + 1 && t[s].seq == seq)
 				break;
 			s = (s + 1) & m;
+			p++;
 		}
+		psum += p;
+		if (p > pmax)
+			pmax = p;
 		t[s].origin1 = o + 1;
 		t[s].seq = seq;
 	}
-	return (double)(cpu_ns() - c0) / (double)n;
+	double ns = (double)(cpu_ns() - c0) / (double)n;
+	pr->max = pmax;
+	pr->mean = (double)psum / (double)n;
+	return ns;
 }
 
 static double slot_fn_ns(uint64_t (*h)(uint32_t, uint64_t), uint64_t *sink)
@@ -133,10 +147,14 @@ int main(void)
 	printf("bench-hash: process CPU ns per call, best of %d rounds (old, new interleaved)\n",
 	       ROUNDS);
 	double b[6] = {1e30, 1e30, 1e30, 1e30, 1e30, 1e30};
+	struct probes po = {0}, pn = {0};
 	for (int r = 0; r < ROUNDS; r++) {
-		double v[6] = {slot_fn_ns(old_hash, &sink),       slot_fn_ns(new_hash, &sink),
-		               index_insert_ns(old_hash, t, cap), index_insert_ns(new_hash, t, cap),
-		               fnv_ns(k, sizeof(k), &sink),       sip_ns(k, sizeof(k), &sink)};
+		double v[6] = {slot_fn_ns(old_hash, &sink),
+		               slot_fn_ns(new_hash, &sink),
+		               index_insert_ns(old_hash, t, cap, &po),
+		               index_insert_ns(new_hash, t, cap, &pn),
+		               fnv_ns(k, sizeof(k), &sink),
+		               sip_ns(k, sizeof(k), &sink)};
 		for (int i = 0; i < 6; i++)
 			if (v[i] < b[i])
 				b[i] = v[i];
@@ -146,6 +164,10 @@ int main(void)
 	       b[0], b[1], b[1] / b[0], b[1] - b[0]);
 	printf("  index insert (2^20 keys, 1/2 full) %6.1f ns  %6.1f ns  x%.2f  +%.1f ns\n", b[2],
 	       b[3], b[3] / b[2], b[3] - b[2]);
+	printf(
+	    "  index probes (slots walked), consecutive seqs: old max %zu mean %.2f, new max %zu "
+	    "mean %.2f\n",
+	    po.max, po.mean, pn.max, pn.mean);
 	printf("  sigcache bucket     fnv1a(64 B) %6.1f ns  siphash24(135 B) %6.1f ns  x%.2f  "
 	       "+%.1f ns\n",
 	       b[4], b[5], b[5] / b[4], b[5] - b[4]);
