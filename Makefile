@@ -2,7 +2,7 @@
 #   build/       sanitizer build (ASan+UBSan, gcc): what `make test` runs
 #   build-rel/   optimised build: `make demo` and the benchmarks
 #   build-fuzz/  clang + libFuzzer: `make fuzz`
-.PHONY: all deps build test demo fuzz bench bench-wire bench-journal bench-sim bench-link bench-track clean format
+.PHONY: all deps build test demo fuzz bench bench-wire bench-journal bench-sim bench-link bench-track bench-hash clean format
 
 MESON ?= meson
 FUZZ_SECONDS ?= 60
@@ -54,6 +54,10 @@ bench-link: deps build-rel/build.ninja
 bench-wire: deps build-rel/build.ninja
 	ninja -C build-rel bench/bench-wire
 	build-rel/bench/bench-wire
+# CPU of the keyed (SipHash) slot functions against the unkeyed ones they replaced.
+bench-hash: deps build-rel/build.ninja
+	ninja -C build-rel bench/bench_hash
+	./build-rel/bench/bench_hash
 # Journal commit latency/throughput next to the disk's fdatasync floor.
 bench-journal: deps build-rel/build.ninja
 	ninja -C build-rel bench/bench_journal

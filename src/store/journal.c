@@ -185,6 +185,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -192,6 +193,7 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
+#include "core/siphash.h"
 #include "core/time.h"
 
 #define J_APP_ID         0x4D574A4C /* "MWJL" */
@@ -255,7 +257,20 @@ bool store_release_includes(const char *release, const char *nation)
 
 /* ------------------------------------------------------------------ */
 /* (origin, seq) index: open addressing, linear probing, backward-shift
- * deletion; origin is an index into the journal's origin table.      */
+ * deletion; origin is an index into the journal's origin table.
+ *
+ * Hash flooding (docs/security.md): partners choose their (origin, seq)
+ * and sign them validly, so the slot function must not be predictable
+ * from outside. It is SipHash-2-4 (core/siphash.h) under 128 random bits
+ * drawn (getrandom) when the table is first allocated; without the key a
+ * sender cannot pick seqs that share a slot. (The splitmix64 finaliser it
+ * replaces is a public bijection: a few million trials found thousands
+ * of seqs with one home, and each insert then walked all the others.)
+ * Every add's probe length is counted (idx_probe_max, idx_probes); a
+ * probe longer than KIDX_PROBE_LIMIT slots (chance only, with the key)
+ * rehashes the table - doubled while it is more than 1/4 full, else with
+ * a fresh key - at most once per count/2 adds, so the rehash work stays
+ * amortised O(1) per add whatever the sender does.                   */
 
 struct key_slot {
 	uint64_t seq;
@@ -266,28 +281,43 @@ struct key_index {
 	struct key_slot *slots;
 	size_t cap; /* power of two */
 	size_t count;
-	size_t max; /* max keys */
+	size_t max;                      /* max keys */
+	uint8_t key[MW_SIPHASH_KEY_LEN]; /* slot function key, random per table */
+	size_t adds_since_rehash;        /* rate limit of probe-triggered rehashes */
+	uint64_t probe_max, probes, long_probes, rehashes; /* -> store_journal_stats */
 };
 
 #define KIDX_MIN_SLOTS 1024
+/* Longest probe (slots walked past the home slot) before the table is
+ * rehashed. Honest consecutive seqs fill whole 16-slot runs, so probes
+ * walk runs: `make bench-hash` measured max 400, mean 8 slots for 2^20
+ * keys in a table 1/2 full (docs/benchmarks.md); 1024 slots is a 16 KiB
+ * sequential scan. (Runs of 64 would walk about 4x further.) */
+#define KIDX_PROBE_LIMIT 1024
 
-static uint64_t key_hash(uint32_t o, uint64_t seq)
+static int kidx_new_key(uint8_t key[MW_SIPHASH_KEY_LEN])
 {
-	/* splitmix64 finaliser (Steele, Lea, Flood 2014) */
-	uint64_t z = seq ^ ((uint64_t)o * UINT64_C(0x9E3779B97F4A7C15));
-	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-	return z ^ (z >> 31);
+	size_t got = 0;
+	while (got < MW_SIPHASH_KEY_LEN) {
+		ssize_t r = getrandom(key + got, MW_SIPHASH_KEY_LEN - got, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		got += (size_t)r;
+	}
+	return 0;
 }
 
 /* Home slot: runs of 16 consecutive seqs of an origin share 16 adjacent
  * slots (256 bytes), so an origin's next key is found, or placed, in the
  * cache lines its previous one touched instead of at a random slot (a
  * cache miss per append: 2-3 % of the link benchmark's CPU). Runs are
- * spread by the hash like single keys were; m + 1 >= 16. */
-static size_t key_home(uint32_t o, uint64_t seq, size_t m)
+ * spread by the keyed hash of (origin, seq / 16); m + 1 >= 16. */
+static size_t key_home(const uint8_t key[MW_SIPHASH_KEY_LEN], uint32_t o, uint64_t seq, size_t m)
 {
-	return (size_t)((key_hash(o, seq >> 4) << 4) | (seq & 15)) & m;
+	return (size_t)((mw_siphash24_u64x2(key, o, seq >> 4) << 4) | (seq & 15)) & m;
 }
 
 static void kidx_finish(struct key_index *ix)
@@ -296,42 +326,77 @@ static void kidx_finish(struct key_index *ix)
 	memset(ix, 0, sizeof(*ix));
 }
 
-static void kidx_put_raw(struct key_slot *slots, size_t cap, uint32_t o, uint64_t seq)
+static void kidx_put_raw(struct key_slot *slots, size_t cap, const uint8_t *key, uint32_t o,
+                         uint64_t seq)
 {
 	size_t m = cap - 1;
-	size_t i = key_home(o, seq, m);
+	size_t i = key_home(key, o, seq, m);
 	while (slots[i].origin1)
 		i = (i + 1) & m;
 	slots[i].origin1 = o + 1;
 	slots[i].seq = seq;
 }
 
-/* Rehash into ncap slots (a power of two > count). 0 or -ENOMEM (the
- * index is unchanged). */
-static int kidx_resize(struct key_index *ix, size_t ncap)
+/* Rehash into ncap slots (a power of two > count) under the slot key
+ * nkey (NULL: keep the key; a table's first allocation draws one). 0,
+ * -ENOMEM or getrandom's error (the index is unchanged). */
+static int kidx_resize(struct key_index *ix, size_t ncap, const uint8_t *nkey)
 {
+	uint8_t first[MW_SIPHASH_KEY_LEN];
+	if (!ix->slots && !nkey) {
+		int rc = kidx_new_key(first);
+		if (rc)
+			return rc;
+		nkey = first;
+	}
 	if (ncap > SIZE_MAX / sizeof(struct key_slot))
 		return -ENOMEM;
 	struct key_slot *ns = calloc(ncap, sizeof(*ns));
 	if (!ns)
 		return -ENOMEM;
+	if (nkey)
+		memcpy(ix->key, nkey, MW_SIPHASH_KEY_LEN);
 	for (size_t i = 0; i < ix->cap; i++)
 		if (ix->slots[i].origin1)
-			kidx_put_raw(ns, ncap, ix->slots[i].origin1 - 1, ix->slots[i].seq);
+			kidx_put_raw(ns, ncap, ix->key, ix->slots[i].origin1 - 1, ix->slots[i].seq);
 	free(ix->slots);
 	ix->slots = ns;
 	ix->cap = ncap;
+	ix->adds_since_rehash = 0;
 	return 0;
 }
 
-/* 0, -EEXIST, -ENOBUFS (max keys), -ENOMEM. */
+/* An add walked more than KIDX_PROBE_LIMIT slots: rehash, doubled if the
+ * table is over 1/4 full (it stays above the 1/8 shrink line) else under
+ * a fresh key, unless fewer than count/2 adds came since the last rehash.
+ * A failure keeps the table as it is (still correct, only slower). */
+static void kidx_long_probe(struct key_index *ix)
+{
+	ix->long_probes++;
+	if (ix->adds_since_rehash < ix->count / 2)
+		return;
+	int rc;
+	if (ix->count * 4 > ix->cap) {
+		rc = kidx_resize(ix, ix->cap * 2, NULL);
+	} else {
+		uint8_t nk[MW_SIPHASH_KEY_LEN];
+		rc = kidx_new_key(nk);
+		if (rc == 0)
+			rc = kidx_resize(ix, ix->cap, nk);
+	}
+	if (rc == 0)
+		ix->rehashes++;
+}
+
+/* 0, -EEXIST, -ENOBUFS (max keys), -ENOMEM (or getrandom's error). */
 static int kidx_add(struct key_index *ix, uint32_t o, uint64_t seq)
 {
 	/* one probe finds the key or the empty slot it would go to */
 	struct key_slot *free_slot = NULL;
+	size_t probe = 0;
 	if (ix->cap) {
 		size_t m = ix->cap - 1;
-		for (size_t i = key_home(o, seq, m);; i = (i + 1) & m) {
+		for (size_t i = key_home(ix->key, o, seq, m);; i = (i + 1) & m, probe++) {
 			struct key_slot *sl = &ix->slots[i];
 			if (!sl->origin1) {
 				free_slot = sl;
@@ -344,7 +409,7 @@ static int kidx_add(struct key_index *ix, uint32_t o, uint64_t seq)
 	if (ix->count >= ix->max)
 		return -ENOBUFS;
 	if ((ix->count + 1) * 2 > ix->cap) {
-		int rc = kidx_resize(ix, ix->cap ? ix->cap * 2 : KIDX_MIN_SLOTS);
+		int rc = kidx_resize(ix, ix->cap ? ix->cap * 2 : KIDX_MIN_SLOTS, NULL);
 		if (rc)
 			return rc;
 		free_slot = NULL; /* the table moved */
@@ -353,9 +418,15 @@ static int kidx_add(struct key_index *ix, uint32_t o, uint64_t seq)
 		free_slot->origin1 = o + 1;
 		free_slot->seq = seq;
 	} else {
-		kidx_put_raw(ix->slots, ix->cap, o, seq);
+		kidx_put_raw(ix->slots, ix->cap, ix->key, o, seq);
 	}
 	ix->count++;
+	ix->adds_since_rehash++;
+	ix->probes += probe;
+	if (probe > ix->probe_max)
+		ix->probe_max = probe;
+	if (probe > KIDX_PROBE_LIMIT)
+		kidx_long_probe(ix);
 	return 0;
 }
 
@@ -364,7 +435,7 @@ static void kidx_del(struct key_index *ix, uint32_t o, uint64_t seq)
 	if (!ix->cap)
 		return;
 	size_t m = ix->cap - 1;
-	size_t i = key_home(o, seq, m);
+	size_t i = key_home(ix->key, o, seq, m);
 	for (;; i = (i + 1) & m) {
 		if (!ix->slots[i].origin1)
 			return;
@@ -381,7 +452,8 @@ static void kidx_del(struct key_index *ix, uint32_t o, uint64_t seq)
 				ix->count--;
 				return;
 			}
-			size_t home = key_home(ix->slots[j].origin1 - 1, ix->slots[j].seq, m);
+			size_t home =
+			    key_home(ix->key, ix->slots[j].origin1 - 1, ix->slots[j].seq, m);
 			/* may slot j move to i? yes unless home lies cyclically in (i, j] */
 			bool in = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
 			if (!in)
@@ -403,7 +475,7 @@ static void kidx_shrink(struct key_index *ix)
 	while (ncap > KIDX_MIN_SLOTS && ix->count * 8 <= ncap)
 		ncap /= 2;
 	if (ncap < ix->cap)
-		(void)kidx_resize(ix, ncap);
+		(void)kidx_resize(ix, ncap, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2522,6 +2594,10 @@ void store_journal_get_stats(struct store_journal *j, struct store_journal_stats
 	out->bytes = j->bytes;
 	out->index_keys = j->idx.count;
 	out->index_slots = j->idx.cap;
+	out->idx_probe_max = j->idx.probe_max;
+	out->idx_probes = j->idx.probes;
+	out->idx_long_probes = j->idx.long_probes;
+	out->idx_rehashes = j->idx.rehashes;
 	pthread_mutex_unlock(&j->mu);
 }
 

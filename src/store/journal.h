@@ -307,6 +307,12 @@ struct store_journal_stats {
 	int64_t last_commit_end_mono;   /* COMMIT returned */
 	uint64_t last_commit_first_pos; /* its records' positions; 0 if it had none */
 	uint64_t last_commit_last_pos;
+	/* duplicate index probes (hash flooding, docs/security.md): slots an
+	 * add walked past its home slot; since open, cumulative */
+	uint64_t idx_probe_max;   /* longest */
+	uint64_t idx_probes;      /* sum over adds (mean = idx_probes / adds) */
+	uint64_t idx_long_probes; /* adds that walked more than the limit (1024) */
+	uint64_t idx_rehashes;    /* rehashes those triggered (grow or new key) */
 };
 
 void store_journal_get_stats(struct store_journal *j, struct store_journal_stats *out);

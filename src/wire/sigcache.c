@@ -14,19 +14,37 @@
  * for eviction (second chance: a slot whose ref bit is set gets the bit
  * cleared and is skipped once; lookups set the bit).
  *
+ * Bucket function (hash flooding, docs/security.md): a partner signs its
+ * own batches, so it can grind (root, signature) pairs whose bucket under
+ * a public hash is the same and make every lookup walk one long chain
+ * (the FNV-1a it replaced: 1 valid signature in nbuckets lands in bucket
+ * 0). Buckets are SipHash-2-4 (core/siphash.h) of the whole 135-byte key
+ * under 128 random bits drawn (getrandom) in wire_sigcache_new, so the
+ * bucket of a tuple is unpredictable outside this process. And no chain
+ * grows past SIGCACHE_CHAIN_MAX: an insert into a full chain is refused
+ * and counted (chain_full) - the batch is only verified again later -
+ * so a lookup compares at most SIGCACHE_CHAIN_MAX keys whatever arrives.
+ *
  * Invariants:
  *  1. n <= max; every used slot is on exactly one chain, the one its key
  *     hashes to.
  *  2. No allocation after wire_sigcache_new().
+ *  3. No chain holds more than SIGCACHE_CHAIN_MAX slots.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/types.h>
 
+#include "core/siphash.h"
 #include "wire/sign.h"
 
 #define NIL          UINT32_MAX
 #define SIGCACHE_MAX (1u << 20)
+/* nbuckets >= max, so chains average <= 1 entry: Poisson(1) reaches 16
+ * with probability 1.7e-14 per bucket; only an aimed flood gets there. */
+#define SIGCACHE_CHAIN_MAX 16
 
 struct slot {
 	uint8_t key[WIRE_SIGCACHE_KEY_LEN];
@@ -41,7 +59,23 @@ struct wire_sigcache {
 	struct slot *slots;
 	struct wire_sigcache_stats st;
 	struct wire_hasher hasher;
+	uint8_t key[MW_SIPHASH_KEY_LEN]; /* bucket function key, random per cache */
 };
+
+static int new_key(uint8_t key[MW_SIPHASH_KEY_LEN])
+{
+	size_t got = 0;
+	while (got < MW_SIPHASH_KEY_LEN) {
+		ssize_t r = getrandom(key + got, MW_SIPHASH_KEY_LEN - got, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		got += (size_t)r;
+	}
+	return 0;
+}
 
 int wire_sigcache_new(size_t max_entries, struct wire_sigcache **out)
 {
@@ -61,6 +95,11 @@ int wire_sigcache_new(size_t max_entries, struct wire_sigcache **out)
 		free(c->slots);
 		free(c);
 		return -ENOMEM;
+	}
+	int rc = new_key(c->key);
+	if (rc < 0) {
+		wire_sigcache_free(c);
+		return rc;
 	}
 	c->max = max_entries;
 	c->nbuckets = nb;
@@ -119,27 +158,32 @@ void wire_sigcache_key(const uint8_t pub[WIRE_PUBKEY_LEN], const char *origin,
 	memcpy(p, sig, WIRE_SIG_LEN);
 }
 
-/* FNV-1a over the signature (64 bytes an origin cannot choose freely
- * without a valid key; chains only ever hold verified entries anyway). */
 static size_t bucket_of(const struct wire_sigcache *c, const uint8_t *key)
 {
-	uint64_t h = 14695981039346656037u;
-	for (size_t i = WIRE_SIGCACHE_KEY_LEN - WIRE_SIG_LEN; i < WIRE_SIGCACHE_KEY_LEN; i++)
-		h = (h ^ key[i]) * 1099511628211u;
-	return (size_t)(h & (c->nbuckets - 1));
+	return (size_t)(mw_siphash24(c->key, key, WIRE_SIGCACHE_KEY_LEN) & (c->nbuckets - 1));
 }
 
-static uint32_t find(const struct wire_sigcache *c, const uint8_t *key, size_t b)
+/* The slot holding key in chain b, or NIL; *len (if not NULL) = slots
+ * compared (the whole chain on a miss). */
+static uint32_t find(struct wire_sigcache *c, const uint8_t *key, size_t b, size_t *len)
 {
-	for (uint32_t i = c->buckets[b]; i != NIL; i = c->slots[i].next)
+	size_t k = 0;
+	uint32_t i;
+	for (i = c->buckets[b]; i != NIL; i = c->slots[i].next) {
+		k++;
 		if (memcmp(c->slots[i].key, key, WIRE_SIGCACHE_KEY_LEN) == 0)
-			return i;
-	return NIL;
+			break;
+	}
+	if (k > c->st.chain_max)
+		c->st.chain_max = k;
+	if (len)
+		*len = k;
+	return i;
 }
 
 bool wire_sigcache_lookup(struct wire_sigcache *c, const uint8_t key[WIRE_SIGCACHE_KEY_LEN])
 {
-	uint32_t i = find(c, key, bucket_of(c, key));
+	uint32_t i = find(c, key, bucket_of(c, key), NULL);
 	if (i == NIL) {
 		c->st.misses++;
 		return false;
@@ -162,8 +206,13 @@ static void unlink_slot(struct wire_sigcache *c, uint32_t victim)
 void wire_sigcache_insert(struct wire_sigcache *c, const uint8_t key[WIRE_SIGCACHE_KEY_LEN])
 {
 	size_t b = bucket_of(c, key);
-	if (find(c, key, b) != NIL)
+	size_t len;
+	if (find(c, key, b, &len) != NIL)
 		return;
+	if (len >= SIGCACHE_CHAIN_MAX) {
+		c->st.chain_full++;
+		return;
+	}
 	uint32_t s;
 	if (c->n < c->max) {
 		s = (uint32_t)c->n++;

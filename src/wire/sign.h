@@ -132,6 +132,9 @@ struct wire_sigcache_stats {
 	uint64_t failures;  /* Ed25519 verifications that failed */
 	uint64_t evictions; /* entries dropped to make room */
 	size_t entries;     /* current number of entries */
+	/* hash flooding (docs/security.md) */
+	uint64_t chain_max;  /* longest bucket chain a lookup or insert walked */
+	uint64_t chain_full; /* inserts refused: their chain held 16 entries */
 };
 
 int wire_sigcache_new(size_t max_entries, struct wire_sigcache **out);

@@ -2271,6 +2271,93 @@ static void duplicate_index_shrinks_when_retention_deletes_its_keys(void **state
 	tdir_rm(&t);
 }
 
+/* The index's slot function before it was keyed (splitmix64 finaliser of
+ * (origin, seq / 16), runs of 16): public, so a partner could compute it. */
+static uint64_t old_key_hash(uint32_t o, uint64_t g)
+{
+	uint64_t z = g ^ ((uint64_t)o * UINT64_C(0x9E3779B97F4A7C15));
+	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+	return z ^ (z >> 31);
+}
+
+static size_t old_key_home(uint32_t o, uint64_t seq, size_t m)
+{
+	return (size_t)((old_key_hash(o, seq >> 4) << 4) | (seq & 15)) & m;
+}
+
+/* Hash flooding: 4,000 seqs of one origin chosen so that the old unkeyed
+ * slot function gives them all the same home slot in every table size up
+ * to 8,192 slots (the one 4,000 keys live in). Under that function the
+ * i-th insert walked i slots (quadratic: 8 million probes for 4,000
+ * records); under the keyed function the same seqs land like any others,
+ * so the longest and the mean probe stay small and no rehash is needed. */
+static void duplicate_index_probes_stay_short_for_seqs_colliding_under_old_hash(void **state)
+{
+	(void)state;
+	const size_t n = 4000, cap = 8192, m = cap - 1;
+	uint64_t *seqs = calloc(n, sizeof(*seqs));
+	assert_non_null(seqs);
+	size_t k = 0;
+	for (uint64_t g = 1; k < n; g++) /* origin index 0: the journal's first origin */
+		if (old_key_home(0, g << 4, m) == old_key_home(0, UINT64_C(1) << 4, m))
+			seqs[k++] = g << 4;
+	/* what the old function did with them: linear probing in one table */
+	uint8_t *used = calloc(cap, 1);
+	assert_non_null(used);
+	uint64_t old_sum = 0, old_max = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t h = old_key_home(0, seqs[i], m), p = 0;
+		while (used[h]) {
+			h = (h + 1) & m;
+			p++;
+		}
+		used[h] = 1;
+		old_sum += p;
+		if (p > old_max)
+			old_max = p;
+	}
+	free(used);
+	if (old_max != n - 1)
+		fail_msg("adversarial set: old longest probe %llu, want %zu",
+		         (unsigned long long)old_max, n - 1);
+
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	o.queue_max = 4096;
+	struct store_journal *j = jopen(&o);
+	for (size_t i = 0; i < n; i++) {
+		struct store_rec r = mkrec("ROK", seqs[i], NULL, 0, 32);
+		append_ok(j, &r, i + 1);
+	}
+	sync_ok(j);
+	/* and every one of them is still found as a duplicate */
+	for (size_t i = 0; i < n; i += 97) {
+		struct store_rec r = mkrec("ROK", seqs[i], NULL, 0, 32);
+		assert_int_equal(store_journal_append(j, &r, NULL), -MW_EREPLAY);
+	}
+	struct store_journal_stats st;
+	store_journal_get_stats(j, &st);
+	double mean = (double)st.idx_probes / (double)st.appends;
+	print_message("old hash: longest probe %llu, mean %.1f; keyed: longest %llu, mean %.2f, "
+	              "long probes %llu, rehashes %llu (%zu keys, %llu slots)\n",
+	              (unsigned long long)old_max, (double)old_sum / (double)n,
+	              (unsigned long long)st.idx_probe_max, mean,
+	              (unsigned long long)st.idx_long_probes, (unsigned long long)st.idx_rehashes,
+	              n, (unsigned long long)st.index_slots);
+	assert_int_equal(st.appends, n);
+	assert_int_equal(st.index_keys, n);
+	/* one key per 16-slot run at ~1/2 load: measured mean ~4, longest ~40 */
+	if (st.idx_probe_max > 256 || mean > 16.0)
+		fail_msg("keyed index: longest probe %llu (bound 256), mean %.2f (bound 16)",
+		         (unsigned long long)st.idx_probe_max, mean);
+	assert_int_equal(st.idx_long_probes, 0);
+	store_journal_free(j);
+	tdir_rm(&t);
+	free(seqs);
+}
+
 static void retention_runs_by_itself_on_its_interval(void **state)
 {
 	(void)state;
@@ -2629,6 +2716,7 @@ int main(void)
 	    cmocka_unit_test(retention_respects_peer_cursors_and_hard_limits),
 	    cmocka_unit_test(retention_runs_by_itself_on_its_interval),
 	    cmocka_unit_test(duplicate_index_shrinks_when_retention_deletes_its_keys),
+	    cmocka_unit_test(duplicate_index_probes_stay_short_for_seqs_colliding_under_old_hash),
 	    cmocka_unit_test(periodic_retention_of_many_rows_lets_commits_through),
 	    cmocka_unit_test(queue_is_bounded_and_full_is_an_error_not_a_loss),
 	    cmocka_unit_test(check_reports_origins_gaps_and_cursors),

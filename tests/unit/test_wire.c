@@ -1339,6 +1339,65 @@ static void batch_of_n_is_signed_once_and_each_envelope_verifies_alone(void **st
 	}
 }
 
+/* Hash flooding: 1,000 verified-batch tuples whose signatures all fall in
+ * bucket 0 under the cache's old unkeyed bucket function (FNV-1a of the
+ * 64 signature bytes; a signing partner grinds roots until its signature
+ * does: 1 in 1,024). Under that function a lookup walked the one chain
+ * (1,000 long). With the keyed function the chains stay Poisson-short,
+ * nothing is refused, and every tuple is still a hit. */
+static void sigcache_chains_stay_short_for_signatures_colliding_under_old_hash(void **state)
+{
+	(void)state;
+	const size_t max = 1024, n = 1000;
+	uint8_t pub[WIRE_PUBKEY_LEN], root[WIRE_HASH_LEN], sig[WIRE_SIG_LEN];
+	memset(pub, 0x11, sizeof(pub));
+	memset(root, 0x22, sizeof(root));
+	for (size_t i = 0; i < WIRE_SIG_LEN; i++)
+		sig[i] = (uint8_t)(i * 7 + 1);
+	/* FNV-1a state after the first 56 bytes; trials vary the last 8 */
+	uint64_t pre = 14695981039346656037u;
+	for (size_t i = 0; i < WIRE_SIG_LEN - 8; i++)
+		pre = (pre ^ sig[i]) * 1099511628211u;
+	uint8_t(*keys)[WIRE_SIGCACHE_KEY_LEN] = calloc(n, sizeof(*keys));
+	assert_non_null(keys);
+	size_t k = 0;
+	uint64_t trials = 0;
+	for (uint64_t x = 1; k < n; x++) {
+		trials++;
+		uint64_t h = pre;
+		for (int b = 0; b < 8; b++)
+			h = (h ^ (uint8_t)(x >> (8 * b))) * 1099511628211u;
+		if ((h & (max - 1)) != 0)
+			continue;
+		for (int b = 0; b < 8; b++)
+			sig[WIRE_SIG_LEN - 8 + b] = (uint8_t)(x >> (8 * b));
+		root[0] = (uint8_t)k; /* distinct batches */
+		root[1] = (uint8_t)(k >> 8);
+		wire_sigcache_key(pub, "ROK", root, 16, sig, keys[k++]);
+	}
+	struct wire_sigcache *c;
+	assert_err(wire_sigcache_new(max, &c), 0);
+	for (size_t i = 0; i < n; i++)
+		wire_sigcache_insert(c, keys[i]);
+	size_t hits = 0;
+	for (size_t i = 0; i < n; i++)
+		hits += wire_sigcache_lookup(c, keys[i]);
+	struct wire_sigcache_stats st;
+	wire_sigcache_stats(c, &st);
+	print_message("%llu trials for %zu signatures in old bucket 0 (old chain %zu); keyed: "
+	              "longest chain %llu, refused %llu, hits %zu\n",
+	              (unsigned long long)trials, n, n, (unsigned long long)st.chain_max,
+	              (unsigned long long)st.chain_full, hits);
+	assert_int_equal(st.entries, n);
+	assert_int_equal(hits, n);
+	assert_int_equal(st.chain_full, 0);
+	/* ~1 entry per bucket: P(a chain of 13+ among 1,024) ~ 2e-7 */
+	if (st.chain_max > 12)
+		fail_msg("longest chain %llu (bound 12)", (unsigned long long)st.chain_max);
+	wire_sigcache_free(c);
+	free(keys);
+}
+
 static void cache_hits_avoid_reverification_and_stay_bounded(void **state)
 {
 	struct fx *fx = *state;
@@ -1943,6 +2002,7 @@ int main(void)
 	    cmocka_unit_test(signed_message_layout_is_byte_exact),
 	    cmocka_unit_test_setup_teardown(
 	        batch_of_n_is_signed_once_and_each_envelope_verifies_alone, fx_setup, fx_teardown),
+	    cmocka_unit_test(sigcache_chains_stay_short_for_signatures_colliding_under_old_hash),
 	    cmocka_unit_test_setup_teardown(cache_hits_avoid_reverification_and_stay_bounded,
 	                                    fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(each_kind_of_tampering_is_refused_with_its_code,
