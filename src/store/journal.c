@@ -213,8 +213,8 @@
 #define J_POOL_DATA     1024
 #define J_PAGE_SIZE_STR "8192" /* SQLite page size of a new journal (bytes) */
 #define J_INS_ROWS      16     /* rows per multi-row INSERT (13 parameters each) */
-#define J_CKPT_PAGES     1000 /* default ckpt_pages: SQLite's own autocheckpoint size */
-#define J_CKPT_FORCE     2    /* checkpoint even with records waiting at this many times it */
+#define J_CKPT_PAGES    1000   /* default ckpt_pages: SQLite's own autocheckpoint size */
+#define J_CKPT_FORCE    2      /* checkpoint even with records waiting at this many times it */
 
 static const char MOD[] = "store";
 
@@ -1962,10 +1962,9 @@ static int prepare_all(struct store_journal *j, struct mw_errbuf *err)
 
 static void finalize_all(struct store_journal *j)
 {
-	sqlite3_stmt *all[] = {j->w_begin,  j->w_commit, j->w_rollback, j->w_ins,
-	                       j->w_rx,     j->w_acked,  j->w_meta,     j->w_ret_scan,
-	                       j->w_seqres, j->w_ret_del, j->w_floor,   j->r_range,
-	                       j->w_insn};
+	sqlite3_stmt *all[] = {j->w_begin, j->w_commit, j->w_rollback, j->w_ins,    j->w_rx,
+	                       j->w_acked, j->w_meta,   j->w_ret_scan, j->w_seqres, j->w_ret_del,
+	                       j->w_floor, j->r_range,  j->w_insn};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		sqlite3_finalize(all[i]);
 }
