@@ -15,6 +15,8 @@
  *      picks candidate observations; radar scans are sorted by ECEF x so
  *      that a track only looks at a window of them (binary search, so a
  *      scan costs O((T + O) log O) plus the candidates, not O(T x O)).
+ *      Tracks wider than 1 km (fresh ones) also get an ellipsoid test
+ *      (pregate_ell_*): their sphere is tens of km across.
  *      The track's IMM prediction is made once, at its first candidate,
  *      and reused for every other candidate and by the update.
  *      cfg.brute_gate skips this step (every pair gets the full gate):
