@@ -86,9 +86,19 @@ double track_model_height_fast_m(const double r[3]);
  * A of the dynamics (J2 gravity gradient, rotation terms, thrust, drag
  * with respect to v and k; the density gradient d rho / d h is left out,
  * so callers use this only where drag is negligible).
+ * Without thrust and with every RK4 stage of a step above the drag
+ * ceiling (300 km), A is evaluated once per step, at the midpoint, and
+ * held over the step (a second-order Magnus step: 1 Jacobian per step
+ * instead of 4; Phi within ~1e-9 of the full RK4, unit-tested). The
+ * state out is the same RK4 either way.
  */
 int track_model_propagate_stm(const double x[TRACK_NX], double dt_s, int thrust,
                               double out[TRACK_NX], double *Phi);
+
+/* The same with the frozen-Jacobian vacuum step selectable
+ * (frozen_vacuum = 0: A at every stage, the reference). */
+int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thrust,
+                                  int frozen_vacuum, double out[TRACK_NX], double *Phi);
 
 /*
  * Numerical state-transition matrix Phi = d out / d x over dt_s by

@@ -15,6 +15,8 @@
  *      picks candidate observations; radar scans are sorted by ECEF x so
  *      that a track only looks at a window of them (binary search, so a
  *      scan costs O((T + O) log O) plus the candidates, not O(T x O)).
+ *      Tracks wider than 1 km (fresh ones) also get an ellipsoid test
+ *      (pregate_ell_*): their sphere is tens of km across.
  *      The track's IMM prediction is made once, at its first candidate,
  *      and reused for every other candidate and by the update.
  *      cfg.brute_gate skips this step (every pair gets the full gate):
@@ -909,6 +911,23 @@ static void mixture_diag(const struct track_imm *im, double x[N], double var[N])
 		}
 }
 
+/* The position-velocity block (6 x 6) of the mixture's covariance,
+ * about the mixture mean x (from mixture_diag). */
+static void mixture_pv(const struct track_imm *im, const double x[N], double C[6][6])
+{
+	for (int a = 0; a < 6; a++)
+		for (int b = 0; b < 6; b++)
+			C[a][b] = 0.0;
+	for (int j = 0; j < TRACK_N_MODES; j++) {
+		double d[6];
+		for (int i = 0; i < 6; i++)
+			d[i] = im->m[j].x[i] - x[i];
+		for (int a = 0; a < 6; a++)
+			for (int b = 0; b < 6; b++)
+				C[a][b] += im->mu[j] * (im->m[j].P[a * N + b] + d[a] * d[b]);
+	}
+}
+
 #define PREGATE_SIGMAS 5.0
 #define PREGATE_ACC    50.0 /* m/s^2: unmodelled acceleration slack (thrust) */
 
@@ -941,6 +960,87 @@ static int pregate_ok(const struct track_tracker *t, size_t j, const double q[3]
 	double so = along * t->obs_sig_m[j] * 1.5;
 	double lim = PREGATE_SIGMAS * sqrt(sig_q * sig_q + so * so) + slack;
 	return perp2 <= lim * lim;
+}
+
+/*
+ * The tighter pre-gate of tracks with a wide spread (sig_q above
+ * PREGATE_FINE_M: fresh tracks, whose 3 km/s velocity prior makes the
+ * sphere of pregate_ok tens of km across). Same inputs as pregate_ok
+ * (the mixture's moments, constant-velocity extrapolation, the
+ * observation's isotropic sigma bound, the acceleration slack), but the
+ * extrapolated position covariance as an ellipsoid instead of a sphere
+ * of radius sqrt(trace): C = Prr + dt (Prv + Pvr) + dt^2 Pvv + sig_o^2 I
+ * (the constant-velocity part of the prediction; gravity's effect on the
+ * covariance over a few seconds is ~1e-6 of it). The slack ball is
+ * added by the Minkowski-sum bound E(a^2 C) + B(s) inside
+ * E((1 + 1/p) a^2 C + (1 + p) s^2 I) for any p > 0. The threshold a^2 is
+ * the larger of PREGATE_SIGMAS^2 and the gate's chi-square, times
+ * PREGATE_FINE_MARGIN^2 for the nonlinearity of (range, az, el) over
+ * the spread. Radar only; an observation outside is not zpredicted.
+ */
+#define PREGATE_FINE_M      1000.0
+#define PREGATE_FINE_MARGIN 1.25
+
+struct pregate_ell {
+	double L[6]; /* Cholesky factor of C_tot (lower, packed: 00 10 11 20 21 22) */
+	int ok;
+};
+
+static void pregate_ell_init(struct pregate_ell *e, double C6[6][6], double dt, double sig_o,
+                             double slack, double a2)
+{
+	double C[3][3];
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			C[i][j] = C6[i][j] + dt * (C6[i][3 + j] + C6[3 + i][j]) +
+			          dt * dt * C6[3 + i][3 + j];
+	for (int i = 0; i < 3; i++)
+		C[i][i] += sig_o * sig_o;
+	/* p = R / s with R^2 = a^2 tr(C) / 3: for a sphere, (R + s)^2. */
+	double tr = C[0][0] + C[1][1] + C[2][2];
+	double fa = a2, fb = 0.0;
+	if (slack > 0.0 && tr > 0.0) {
+		double p = sqrt(a2 * tr / 3.0) / slack;
+		fa = (1.0 + 1.0 / p) * a2;
+		fb = (1.0 + p) * slack * slack;
+	}
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			C[i][j] = fa * C[i][j] + (i == j ? fb : 0.0);
+	e->ok = 0;
+	double l00 = C[0][0];
+	if (!(l00 > 0.0))
+		return;
+	l00 = sqrt(l00);
+	double l10 = C[1][0] / l00, l20 = C[2][0] / l00;
+	double l11 = C[1][1] - l10 * l10;
+	if (!(l11 > 0.0))
+		return;
+	l11 = sqrt(l11);
+	double l21 = (C[2][1] - l20 * l10) / l11;
+	double l22 = C[2][2] - l20 * l20 - l21 * l21;
+	if (!(l22 > 0.0))
+		return;
+	l22 = sqrt(l22);
+	e->L[0] = l00;
+	e->L[1] = l10;
+	e->L[2] = l11;
+	e->L[3] = l20;
+	e->L[4] = l21;
+	e->L[5] = l22;
+	e->ok = isfinite(l00 + l11 + l22);
+}
+
+/* Is d = q - obs inside the ellipsoid (d^T C_tot^-1 d <= 1)? Not ok: yes. */
+static int pregate_ell_in(const struct pregate_ell *e, const double q[3], const double o[3])
+{
+	if (!e->ok)
+		return 1;
+	const double *L = e->L;
+	double y0 = (q[0] - o[0]) / L[0];
+	double y1 = (q[1] - o[1] - L[1] * y0) / L[2];
+	double y2 = (q[2] - o[2] - L[3] * y0 - L[4] * y1) / L[5];
+	return y0 * y0 + y1 * y1 + y2 * y2 <= 1.0;
 }
 
 /* ---- union-find ---- */
@@ -1424,6 +1524,19 @@ static int process_scan(struct track_tracker *t)
 			}
 			hi = a;
 		}
+		/* Wide tracks: the ellipsoid test after the sphere (radar). */
+		struct pregate_ell ell = {.ok = 0};
+		int fine = !brute && n_radar && sig_q > PREGATE_FINE_M;
+		if (fine) {
+			double C6[6][6];
+			mixture_pv(&hb->post, mx, C6);
+			double a2 = PREGATE_SIGMAS * PREGATE_SIGMAS;
+			for (int nz = 3; nz <= TRACK_NZ_MAX; nz++)
+				if (t->gate[nz] > a2)
+					a2 = t->gate[nz];
+			a2 *= PREGATE_FINE_MARGIN * PREGATE_FINE_MARGIN;
+			pregate_ell_init(&ell, C6, dt, max_obs_sig, slack, a2);
+		}
 		int have_pred = 0;
 		for (size_t pass = 0; pass < 2; pass++) {
 			size_t cnt = pass == 0 ? (size_t)(hi - lo) : (size_t)n_los;
@@ -1432,6 +1545,8 @@ static int process_scan(struct track_tracker *t)
 				    (size_t)
 				        t->obs_order[pass == 0 ? lo + (int)c : n_radar + (int)c];
 				if (!brute && !pregate_ok(t, j, q, sig_q, slack))
+					continue;
+				if (fine && pass == 0 && !pregate_ell_in(&ell, q, t->obs_pt[j]))
 					continue;
 				if (!have_pred) {
 					if (track_imm_predict(&hb->post, dt, &t->cfg.imm,
