@@ -96,6 +96,12 @@ int api_track_decode(const uint8_t *payload, size_t len, struct api_track *out)
 		memcpy(a.launch_ecef_m, t->launch->pos_ecef_m, sizeof(a.launch_ecef_m));
 		a.launch_t_ns = t->launch->has_t_launch_ns ? t->launch->t_launch_ns : 0;
 		a.launch_sigma_t_s = t->launch->has_sigma_t_s ? t->launch->sigma_t_s : NAN;
+		a.lau_semi_major_m =
+		    t->launch->has_ellipse_semi_major_m ? t->launch->ellipse_semi_major_m : NAN;
+		a.lau_semi_minor_m =
+		    t->launch->has_ellipse_semi_minor_m ? t->launch->ellipse_semi_minor_m : NAN;
+		a.lau_orient_deg =
+		    t->launch->has_ellipse_orient_deg ? t->launch->ellipse_orient_deg : NAN;
 	}
 	wire_msg_free(t);
 	/* the caller's fields are kept */
@@ -151,9 +157,11 @@ json_t *api_json_track(const struct api_track *t)
 		    num(t->impact_sigma_t_s), "ellipse95", "semi_major_m", num(t->ell_semi_major_m),
 		    "semi_minor_m", num(t->ell_semi_minor_m), "orient_deg", num(t->ell_orient_deg));
 	if (t->has_launch)
-		lau = json_pack("{s:o,s:o,s:I,s:o}", "point", point(t->launch_ecef_m), "t",
-		                api_json_time(t->launch_t_ns), "t_ns", (json_int_t)t->launch_t_ns,
-		                "sigma_t_s", num(t->launch_sigma_t_s));
+		lau = json_pack(
+		    "{s:o,s:o,s:I,s:o,s:{s:o,s:o,s:o}}", "point", point(t->launch_ecef_m), "t",
+		    api_json_time(t->launch_t_ns), "t_ns", (json_int_t)t->launch_t_ns, "sigma_t_s",
+		    num(t->launch_sigma_t_s), "ellipse95", "semi_major_m", num(t->lau_semi_major_m),
+		    "semi_minor_m", num(t->lau_semi_minor_m), "orient_deg", num(t->lau_orient_deg));
 	/* jansson steals every "o" reference, on failure too (a NULL from a
 	 * nested pack fails the whole object: invariant 1) */
 	return json_pack("{s:I,s:s,s:b,s:s,s:s,s:o,s:I,s:o,s:I,s:o,s:o,s:I,s:I,s:I,"

@@ -40,6 +40,7 @@ struct api_track {
 	double launch_ecef_m[3];
 	int64_t launch_t_ns;
 	double launch_sigma_t_s;
+	double lau_semi_major_m, lau_semi_minor_m, lau_orient_deg; /* 95%; NaN = absent */
 };
 
 /* Decode an encoded Track payload into out (origin, exercise, seq, pos

@@ -457,6 +457,87 @@ static void make_track(struct mw_buf *out, uint64_t id, int status, double lat_d
 	assert_true(wire_msg_encode(&t.base, out) > 0);
 }
 
+/* A launch estimate with its 95% ellipse reaches the JSON (LaunchPoint
+ * fields 5-7); without the ellipse, ellipse95's members are null. */
+static void test_track_json_gives_launch_point_and_ellipse(void **state)
+{
+	(void)state;
+	Mwlink__Track t = MWLINK__TRACK__INIT;
+	Mwlink__LaunchPoint lp = MWLINK__LAUNCH_POINT__INIT;
+	double pos[3], vel[3] = {100, -2000, 1500}, cov[21] = {0}, lpos[3];
+	double lcov[6] = {4e6, 0, 0, 4e6, 0, 4e6};
+	struct geo_lla lla = {39.0 * M_PI / 180, 126.0 * M_PI / 180, 300000};
+	geo_lla_to_ecef(&lla, pos);
+	struct geo_lla ll = {39.5 * M_PI / 180, 125.5 * M_PI / 180, 0};
+	geo_lla_to_ecef(&ll, lpos);
+	for (unsigned i = 0; i < 6; i++)
+		cov[wire_upper_index(6, i, i)] = i < 3 ? 300.0 * 300.0 : 25.0;
+	t.has_track_id = 1;
+	t.track_id = 3;
+	t.has_t_ns = 1;
+	t.t_ns = INT64_C(1796015300000000000);
+	t.n_pos_ecef_m = 3;
+	t.pos_ecef_m = pos;
+	t.n_vel_ecef_m_s = 3;
+	t.vel_ecef_m_s = vel;
+	t.n_cov_upper = 21;
+	t.cov_upper = cov;
+	t.has_phase = 1;
+	t.phase = MWLINK__PHASE__PHASE_MIDCOURSE;
+	t.has_status = 1;
+	t.status = MWLINK__TRACK_STATUS__TRACK_CONFIRMED;
+	t.has_quality = 1;
+	t.quality = 0.9;
+	lp.n_pos_ecef_m = 3;
+	lp.pos_ecef_m = lpos;
+	lp.n_cov_upper = 6;
+	lp.cov_upper = lcov;
+	lp.has_t_launch_ns = 1;
+	lp.t_launch_ns = INT64_C(1796015000000000000);
+	lp.has_sigma_t_s = 1;
+	lp.sigma_t_s = 6.5;
+	lp.has_ellipse_semi_major_m = lp.has_ellipse_semi_minor_m = lp.has_ellipse_orient_deg = 1;
+	lp.ellipse_semi_major_m = 5200;
+	lp.ellipse_semi_minor_m = 1800;
+	lp.ellipse_orient_deg = 120;
+	t.launch = &lp;
+	assert_int_equal(wire_track_check(&t), 0);
+	struct mw_buf b;
+	mw_buf_init(&b, 4096);
+	assert_true(wire_msg_encode(&t.base, &b) > 0);
+	struct api_track a;
+	memset(&a, 0, sizeof(a));
+	snprintf(a.origin, sizeof(a.origin), "USA");
+	assert_int_equal(api_track_decode(mw_buf_peek(&b), mw_buf_used(&b), &a), 0);
+	json_t *o = api_json_track(&a);
+	assert_non_null(o);
+	json_t *lau = json_object_get(o, "launch");
+	assert_true(json_is_object(lau));
+	double llat = json_real_value(json_object_get(json_object_get(lau, "point"), "lat_deg"));
+	if (fabs(llat - 39.5) > 1e-9)
+		fail_msg("launch lat %.12f, want 39.5", llat);
+	assert_true(json_real_value(json_object_get(lau, "sigma_t_s")) == 6.5);
+	json_t *ell = json_object_get(lau, "ellipse95");
+	assert_true(json_real_value(json_object_get(ell, "semi_major_m")) == 5200);
+	assert_true(json_real_value(json_object_get(ell, "semi_minor_m")) == 1800);
+	assert_true(json_real_value(json_object_get(ell, "orient_deg")) == 120);
+	assert_true(json_is_null(json_object_get(o, "impact")));
+	json_decref(o);
+
+	/* a launch estimate without the optional ellipse */
+	lp.has_ellipse_semi_major_m = lp.has_ellipse_semi_minor_m = lp.has_ellipse_orient_deg = 0;
+	assert_int_equal(wire_track_check(&t), 0);
+	mw_buf_reset(&b);
+	assert_true(wire_msg_encode(&t.base, &b) > 0);
+	assert_int_equal(api_track_decode(mw_buf_peek(&b), mw_buf_used(&b), &a), 0);
+	o = api_json_track(&a);
+	assert_non_null(o);
+	ell = json_object_get(json_object_get(o, "launch"), "ellipse95");
+	assert_true(json_is_null(json_object_get(ell, "semi_major_m")));
+	json_decref(o);
+	mw_buf_finish(&b);
+}
+
 static void test_track_json_gives_geodetic_position_and_impact(void **state)
 {
 	(void)state;
@@ -1282,6 +1363,7 @@ int main(void)
 	    cmocka_unit_test(test_link_json_has_every_field_and_null_rtt),
 	    cmocka_unit_test(test_health_json_reports_a_failed_journal),
 	    cmocka_unit_test(test_track_json_gives_geodetic_position_and_impact),
+	    cmocka_unit_test(test_track_json_gives_launch_point_and_ellipse),
 	    cmocka_unit_test(test_http_port_zero_is_accepted_off_still_off),
 	    cmocka_unit_test_setup_teardown(test_server_serves_the_journaled_tracks, srv_setup,
 	                                    srv_teardown),
