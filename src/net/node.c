@@ -161,6 +161,8 @@ struct conn {
 	int64_t last_rx_mono;
 	int64_t hb_peer_send; /* last Heartbeat.send_t_ns received */
 	int64_t hb_peer_rx_mono;
+	/* on_trace only: buffer callbacks stamping writes and arrivals */
+	struct evbuffer_cb_entry *trace_out, *trace_in;
 	struct conn *next, *prev;
 };
 
@@ -379,6 +381,10 @@ static void conn_free(struct conn *c)
 		n->n_sensors--;
 	if (c->tick)
 		event_free(c->tick);
+	if (c->trace_out)
+		evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->trace_out);
+	if (c->trace_in)
+		evbuffer_remove_cb_entry(bufferevent_get_input(c->bev), c->trace_in);
 	if (c->bev)
 		bufferevent_free(c->bev);
 	free(c);
@@ -891,6 +897,8 @@ static enum frame_res on_envelope(struct conn *c, const uint8_t *p, size_t len)
 		return envelope_noted(c, from_pos);
 	struct wire_envelope e;
 	char detail[160];
+	if (n->on_trace)
+		n->on_trace(n->hook_ud, NET_TRACE_RX_FRAME, pe->conf->nation, from_pos);
 	int rc = wire_envelope_decode_in(&n->rx_scratch, p, len, &e);
 	if (rc) {
 		snprintf(detail, sizeof(detail), "envelope does not decode: %s", mw_errname(rc));
@@ -923,6 +931,8 @@ static enum frame_res on_envelope(struct conn *c, const uint8_t *p, size_t len)
 		reject(n, why, c, detail);
 		return envelope_noted(c, from_pos);
 	}
+	if (n->on_trace)
+		n->on_trace(n->hook_ud, NET_TRACE_RX_VERIFIED, pe->conf->nation, from_pos);
 	struct store_rec rec;
 	memset(&rec, 0, sizeof(rec));
 	memcpy(rec.origin, h->origin, MW_NATION_LEN);
@@ -1162,6 +1172,9 @@ static void conn_read(struct bufferevent *bev, void *arg)
 	struct net_node *n = c->node;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	uint32_t maxf = n->conf->max_frame_bytes;
+	if (n->on_trace && c->peer && c->peer->conn == c)
+		n->on_trace(n->hook_ud, NET_TRACE_RX_READ, c->peer->conf->nation,
+		            c->peer->rx_base + c->peer->rx_frames + 1);
 	while (!c->read_paused) {
 		size_t avail = evbuffer_get_length(in);
 		if (avail == 0)
@@ -1339,6 +1352,30 @@ static void conn_event(struct bufferevent *bev, short events, void *arg)
 	conn_close(c);
 }
 
+/* on_trace: the link's output was written out (it is empty after a drain) */
+static void trace_out_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct conn *c = arg;
+	struct peer *p = c->peer;
+	if (info->n_deleted == 0 || evbuffer_get_length(buf) != 0 || !p || p->conn != c ||
+	    p->fifo_count == 0)
+		return;
+	c->node->on_trace(c->node->hook_ud, NET_TRACE_TX_WRITTEN, p->conf->nation,
+	                  p->fifo[(p->fifo_head + p->fifo_count - 1) % p->fifo_cap]);
+}
+
+/* on_trace: decrypted bytes arrived in the link's empty input buffer */
+static void trace_in_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	(void)buf;
+	struct conn *c = arg;
+	struct peer *p = c->peer;
+	if (info->n_added == 0 || info->orig_size != 0 || !p || p->conn != c)
+		return;
+	c->node->on_trace(c->node->hook_ud, NET_TRACE_RX_BYTES, p->conf->nation,
+	                  p->rx_base + p->rx_frames + 1);
+}
+
 static struct conn *conn_new(struct net_node *n, enum conn_role role, evutil_socket_t fd,
                              SSL_CTX *ctx)
 {
@@ -1368,6 +1405,10 @@ static struct conn *conn_new(struct net_node *n, enum conn_role role, evutil_soc
 	                         n->conf->max_frame_bytes + WIRE_FRAME_HDR_LEN + READ_SLACK_BYTES);
 	bufferevent_setwatermark(c->bev, EV_WRITE, OUT_LOW_BYTES, 0);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	if (n->on_trace && role != CONN_SENSOR) { /* NULL (no stamps) if out of memory */
+		c->trace_out = evbuffer_add_cb(bufferevent_get_output(c->bev), trace_out_cb, c);
+		c->trace_in = evbuffer_add_cb(bufferevent_get_input(c->bev), trace_in_cb, c);
+	}
 	c->tick = event_new(n->base, -1, EV_PERSIST, conn_tick, c);
 	if (c->tick) {
 		struct timeval tv = tv_of_ns(n->conf->heartbeat_ns);

@@ -56,6 +56,14 @@ enum net_trace_ev {
 	NET_TRACE_DURABLE = 1, /* the loop learnt the journal is durable through pos */
 	NET_TRACE_SENT,        /* the record at journal pos was queued on peer's link */
 	NET_TRACE_ACK_SENT,    /* an Ack covering peer's pos (its from_pos) was queued */
+	/* finer transport stamps (links only): */
+	NET_TRACE_TX_WRITTEN,  /* peer's output buffer went to the socket (SSL_write) and is
+	                        * empty: every record queued on it through pos is written */
+	NET_TRACE_RX_BYTES,    /* decrypted bytes arrived in peer's empty input buffer; pos =
+	                        * the from_pos of the next envelope frame expected */
+	NET_TRACE_RX_READ,     /* the link's read callback began; pos as for RX_BYTES */
+	NET_TRACE_RX_FRAME,    /* envelope frame from_pos pos is complete, being checked */
+	NET_TRACE_RX_VERIFIED, /* ... decoded, checked and its origin signature verified */
 };
 
 /* Counters; every rejection reason has one (enum net_reject). */
