@@ -335,7 +335,17 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	base = event_base_new();
+	/* A precise clock: libevent's default on Linux is the coarse
+	 * monotonic clock, one scheduler tick (4 ms here), which would stretch
+	 * every timer under 4 ms - a [sign] batch_window of 1 ms among them -
+	 * and deliver a steady sensor stream in 4 ms bursts
+	 * (docs/benchmarks.md "Where the transport time goes"). */
+	struct event_config *ecfg = event_config_new();
+	if (ecfg)
+		event_config_set_flag(ecfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+	base = ecfg ? event_base_new_with_config(ecfg) : NULL;
+	if (ecfg)
+		event_config_free(ecfg);
 	if (!base) {
 		mw_logf(&log, MW_LOG_ERROR, MOD, "event_base_new failed");
 		goto out;
