@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/err.h"
@@ -55,6 +56,32 @@ static int64_t cpu_ns(void)
 	getrusage(RUSAGE_SELF, &ru);
 	return ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * MW_NS_PER_S +
 	       ((int64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
+}
+
+/* A field of /proc/self/io (all threads of the process): write_bytes is
+ * what reached the block layer (WAL frames, checkpoint copies, their
+ * metadata), wchar what write()/pwrite() were called with. -1 if absent. */
+static int64_t proc_io(const char *key)
+{
+	FILE *f = fopen("/proc/self/io", "r");
+	if (!f)
+		return -1;
+	char line[128];
+	int64_t v = -1;
+	size_t kl = strlen(key);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, kl) && line[kl] == ':') {
+			v = strtoll(line + kl + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+static int64_t file_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (int64_t)st.st_size : 0;
 }
 
 static void rm_journal(const char *db)
@@ -169,6 +196,7 @@ int main(int argc, char **argv)
 	/* 3. throughput */
 	struct store_journal_stats s0, s1;
 	store_journal_get_stats(j, &s0);
+	int64_t wb0 = proc_io("write_bytes"), wc0 = proc_io("wchar");
 	int64_t t0 = mw_time_mono_ns(), t1, c0 = cpu_ns();
 	uint64_t n = 0, full = 0;
 	while ((t1 = mw_time_mono_ns()) - t0 < THRU_NS) {
@@ -195,6 +223,7 @@ int main(int argc, char **argv)
 	wait_durable(j, store_journal_last_pos(j));
 	t1 = mw_time_mono_ns();
 	int64_t cpu = cpu_ns() - c0;
+	int64_t wb = proc_io("write_bytes") - wb0, wc = proc_io("wchar") - wc0;
 	store_journal_get_stats(j, &s1);
 	uint64_t commits = s1.commits - s0.commits;
 	struct store_journal_stats sd = s1;
@@ -212,7 +241,26 @@ int main(int argc, char **argv)
 	               : 0.0,
 	       s1.group_max, store_journal_lat_quantile_us(&sd, 0.5),
 	       store_journal_lat_quantile_us(&sd, 0.99), s1.queue_hwm, full);
+	/* Bytes per record: the throughput phase's writes over its records
+	 * (a checkpoint that runs after the loop is not counted, so the
+	 * database copy share is what ran during it), then the file sizes
+	 * after close (close checkpoints the WAL into the database). */
+	printf("  disk writes per record: %.0f B to the block layer (write_bytes), %.0f B "
+	       "written by syscalls (wchar); %" PRIu64 " checkpoints\n",
+	       n ? (double)wb / (double)n : 0.0, n ? (double)wc / (double)n : 0.0,
+	       s1.checkpoints - s0.checkpoints);
+	uint64_t rows = s1.rows;
+	char wal[600];
+	snprintf(wal, sizeof(wal), "%s-wal", db);
+	int64_t wal_sz = file_size(wal);
 	store_journal_free(j);
-	rm_journal(db);
+	int64_t db_sz = file_size(db);
+	printf("  database %.0f B per stored record (%" PRIu64 " records, %" PRId64
+	       " B file after close; WAL was %" PRId64 " B before)\n",
+	       rows ? (double)db_sz / (double)rows : 0.0, rows, db_sz, wal_sz);
+	if (getenv("BENCH_JOURNAL_KEEP")) /* for sqlite3's dbstat (docs/benchmarks.md) */
+		printf("  kept %s\n", db);
+	else
+		rm_journal(db);
 	return 0;
 }

@@ -81,9 +81,13 @@
  * File format (SQLite 3 database, WAL, page size 8192; 4096 in journals
  * created before 2026-11-30, which keep it)
  * ---------------------------------------------------
- *   PRAGMA application_id = 0x4D574A4C ("MWJL"); PRAGMA user_version = 2.
+ *   PRAGMA application_id = 0x4D574A4C ("MWJL"); PRAGMA user_version = 3.
  *   (Format 1 hashed only pos, seq, len, origin and the bytes; it is not
- *   read: its flags and release columns were not protected.)
+ *   read: its flags and release columns were not protected. Format 2 is
+ *   format 3 with every sha256 32 bytes long; it is read, and a read-write
+ *   open marks it 3 before writing rows with 16-byte hashes, so that a
+ *   build reading only format 2 refuses the file instead of passing over
+ *   hashes it does not know. The read-only check and dump leave it 2.)
  *
  *   meta(key TEXT PRIMARY KEY, val INTEGER NOT NULL) WITHOUT ROWID
  *     'next_pos'   next pos to assign (last pos ever assigned + 1)
@@ -104,7 +108,7 @@
  *     from_peer TEXT NOT NULL,           peer it came from, '' = made here
  *     from_pos  INTEGER NOT NULL,        that peer's journal pos, 0 if local
  *     len       INTEGER NOT NULL,        byte length of `bytes`
- *     sha256    BLOB,                    NULL, or 32 bytes (see below)
+ *     sha256    BLOB,                    NULL, 16 or 32 bytes (see below)
  *     bytes     BLOB NOT NULL,           the envelope exactly as received
  *     UNIQUE(origin, seq))               (last, so metadata scans skip it)
  *
@@ -130,7 +134,15 @@
  *     then         origin, one 0x00 byte, from_peer, one 0x00 byte,
  *                  release, one 0x00 byte (characters, no terminators)
  *     then         the len envelope bytes
- *   so it binds the envelope bytes to their pos and identity, and covers
+ *   Format 3 rows store its first 16 bytes (SHA-256 truncated to 128
+ *   bits, NIST SP 800-107 rev. 1 section 5.1), rows written as format 2
+ *   all 32; a reader compares as many bytes as are stored and treats any
+ *   other length as a mismatch. The hash is unkeyed: it finds damage (a
+ *   flipped bit, a torn or misplaced page), not a writer with access to
+ *   the file, so 128 bits lose nothing: a damaged row passes with
+ *   probability 2^-128. 16 bytes less per row (docs/benchmarks.md,
+ *   "Bytes per record").
+ *   It binds the envelope bytes to their pos and identity, and covers
  *   every column a consumer acts on: a flipped exercise bit (flags) or a
  *   widened releasability set is caught like a flipped byte of the body.
  *
@@ -197,12 +209,14 @@
 #include "core/time.h"
 
 #define J_APP_ID         0x4D574A4C /* "MWJL" */
-#define J_FORMAT         2
+#define J_FORMAT         3          /* written by this build; 2 is read and migrated (header) */
+#define J_FORMAT_OLDEST  2
 #define J_ORIGINS_MAX    1024
 #define J_READ_BATCH     256
 #define J_PEND_BATCH     64
 #define J_RETAIN_CHUNK   2048
-#define J_SHA_LEN        32
+#define J_SHA_LEN        32                /* SHA-256 digest */
+#define J_SHA_STORED     16                /* its first 16 bytes, stored in format 3 rows */
 #define J_ACKED_LAZY_NS  (1 * MW_NS_PER_S) /* idle delay before writing acked cursors */
 #define J_BACKOFF_MIN_NS (10 * MW_NS_PER_MS)
 #define J_BACKOFF_MAX_NS (1 * MW_NS_PER_S)
@@ -711,6 +725,21 @@ static void row_sha(struct sha *h, const struct store_rec *r, uint8_t out[J_SHA_
 		memset(out, 0, J_SHA_LEN); /* cannot hash: a zero hash never verifies */
 }
 
+/* A stored hash length that can be verified: J_SHA_STORED (format 3
+ * rows) or the whole digest (rows written as format 2). */
+static bool sha_len_ok(int n)
+{
+	return n == J_SHA_STORED || n == J_SHA_LEN;
+}
+
+/* Does the stored hash (n bytes, sha_len_ok) match row r? */
+static bool row_sha_matches(struct sha *h, const struct store_rec *r, const void *stored, int n)
+{
+	uint8_t want[J_SHA_LEN];
+	row_sha(h, r, want);
+	return stored && sha_len_ok(n) && memcmp(want, stored, (size_t)n) == 0;
+}
+
 /* Text column i copied into dst (cap bytes); false if it does not fit. */
 static bool col_text(sqlite3_stmt *s, int i, char *dst, size_t cap)
 {
@@ -880,7 +909,7 @@ static int insert_rows(struct store_journal *j, sqlite3_stmt *s, struct pend *co
 		sqlite3_bind_int64(s, b + 11, (int64_t)r->len);
 		if (j->hash_rows) {
 			row_sha(&j->w_sha, r, sha[k]); /* r->pos == p->pos (append) */
-			sqlite3_bind_blob(s, b + 12, sha[k], J_SHA_LEN, SQLITE_STATIC);
+			sqlite3_bind_blob(s, b + 12, sha[k], J_SHA_STORED, SQLITE_STATIC);
 		} else {
 			sqlite3_bind_null(s, b + 12);
 		}
@@ -1498,7 +1527,7 @@ static int check_quick(sqlite3 *db, bool full, char *first, size_t first_len, bo
 }
 
 /* Is this file ours, and of a format we read? Sets *empty for a new file. */
-static int check_identity(sqlite3 *db, bool *empty, struct mw_errbuf *err)
+static int check_identity(sqlite3 *db, bool *empty, int *format, struct mw_errbuf *err)
 {
 	int64_t app = 0, ver = 0, tables = 0;
 	int rc = query_int(db, "PRAGMA application_id", &app, err);
@@ -1519,11 +1548,13 @@ static int check_identity(sqlite3 *db, bool *empty, struct mw_errbuf *err)
 		              (uint64_t)app, J_APP_ID);
 		return -MW_EJOURNAL;
 	}
-	if (ver != J_FORMAT) {
-		mw_errbuf_set(err, "journal format %" PRId64 " not supported (this build reads %d)",
-		              ver, J_FORMAT);
+	if (ver < J_FORMAT_OLDEST || ver > J_FORMAT) {
+		mw_errbuf_set(
+		    err, "journal format %" PRId64 " not supported (this build reads %d to %d)",
+		    ver, J_FORMAT_OLDEST, J_FORMAT);
 		return -MW_EJOURNAL;
 	}
+	*format = (int)ver;
 	return 0;
 }
 
@@ -1612,7 +1643,7 @@ static int scan_rows(sqlite3 *db, bool full, struct store_journal *j, struct sca
 			             pos, origin, seq, len, blen);
 		}
 		int shalen = sqlite3_column_bytes(st, 11);
-		if (shalen == J_SHA_LEN)
+		if (sha_len_ok(shalen))
 			o->hashed = true;
 		else if (shalen != 0) {
 			o->hash_bad++;
@@ -1625,14 +1656,12 @@ static int scan_rows(sqlite3 *db, bool full, struct store_journal *j, struct sca
 			scan_problem(o, "pos %" PRIu64 " (%s,%" PRId64 "): %s", pos, origin, seq,
 			             bad);
 		}
-		if (full && shalen == J_SHA_LEN && !bad) {
+		if (full && sha_len_ok(shalen) && !bad) {
 			fr.bytes = sqlite3_column_blob(st, 12);
 			fr.len = (size_t)sqlite3_column_bytes(st, 12);
 			if (!fr.bytes)
 				fr.bytes = (const uint8_t *)"";
-			uint8_t want[J_SHA_LEN];
-			row_sha(&sh, &fr, want);
-			if (memcmp(want, sqlite3_column_blob(st, 11), J_SHA_LEN) != 0) {
+			if (!row_sha_matches(&sh, &fr, sqlite3_column_blob(st, 11), shalen)) {
 				o->hash_bad++;
 				scan_problem(o,
 				             "pos %" PRIu64 " (%s,%" PRId64 "): SHA-256 mismatch",
@@ -1718,7 +1747,8 @@ static int setup_writer(struct store_journal *j, const struct store_journal_opts
 {
 	sqlite3 *db = j->wdb;
 	bool empty = false;
-	int rc = check_identity(db, &empty, err);
+	int format = J_FORMAT;
+	int rc = check_identity(db, &empty, &format, err);
 	if (rc)
 		return rc;
 	/* Page size of a new journal (fixed once the file exists; an older
@@ -1768,6 +1798,16 @@ static int setup_writer(struct store_journal *j, const struct store_journal_opts
 		uint64_t pages =
 		    ((uint64_t)opts->max_db_pages * 4096 + (uint64_t)page - 1) / (uint64_t)page;
 		snprintf(q, sizeof(q), "PRAGMA max_page_count=%" PRIu64, pages);
+		if ((rc = exec_sql(db, q, err)))
+			return rc;
+	}
+	if (!empty && format < J_FORMAT) {
+		/* Format 2 -> 3: its rows (32-byte hashes) stay valid as they
+		 * are; only new rows store 16. Marking the file 3 first makes a
+		 * build that reads only 2 refuse it rather than pass over the
+		 * shorter hashes unchecked. */
+		char q[64];
+		snprintf(q, sizeof(q), "PRAGMA user_version=%d", J_FORMAT);
 		if ((rc = exec_sql(db, q, err)))
 			return rc;
 	}
@@ -2617,12 +2657,9 @@ static const char *row_decode(struct sha *h, sqlite3_stmt *s, struct store_rec *
 	r->len = (size_t)blen;
 	if (len != blen || blen == 0 || !r->bytes)
 		return "stored length does not match the bytes";
-	if (sqlite3_column_bytes(s, 11) == J_SHA_LEN) {
-		uint8_t want[J_SHA_LEN];
-		row_sha(h, r, want);
-		if (memcmp(want, sqlite3_column_blob(s, 11), J_SHA_LEN) != 0)
-			return "SHA-256 mismatch";
-	}
+	int shalen = sqlite3_column_bytes(s, 11);
+	if (shalen != 0 && !row_sha_matches(h, r, sqlite3_column_blob(s, 11), shalen))
+		return "SHA-256 mismatch"; /* or a hash of a length no format writes */
 	return NULL;
 }
 
@@ -2866,7 +2903,8 @@ int store_journal_check(const char *path, struct store_check_report *rep, struct
 	if (rc)
 		return rc;
 	bool empty = false;
-	rc = check_identity(db, &empty, err);
+	int format = 0;
+	rc = check_identity(db, &empty, &format, err);
 	if (!rc && empty) {
 		mw_errbuf_set(err, "%s: an empty SQLite database, not a journal", path);
 		rc = -MW_EJOURNAL;
@@ -2884,7 +2922,7 @@ int store_journal_check(const char *path, struct store_check_report *rep, struct
 		sqlite3_close(db);
 		return rc;
 	}
-	rep->format_version = J_FORMAT;
+	rep->format_version = format;
 	char first[512] = "";
 	bool ok = false;
 	check_quick(db, true, first, sizeof(first), &ok);
@@ -2973,7 +3011,8 @@ int store_journal_dump_file(const char *path, uint64_t from_pos, store_read_fn f
 	if (rc)
 		return rc;
 	bool empty = false;
-	rc = check_identity(db, &empty, err);
+	int format = 0;
+	rc = check_identity(db, &empty, &format, err);
 	if (!rc && empty) {
 		mw_errbuf_set(err, "an empty SQLite database, not a journal");
 		rc = -MW_EJOURNAL;

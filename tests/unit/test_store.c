@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
 #include <sqlite3.h>
 
 #include "core/err.h"
@@ -1139,6 +1140,156 @@ static void row_hash_covers_exercise_flag_release_and_metadata(void **state)
 	}
 }
 
+static void put_be64(uint8_t *p, uint64_t v, int bytes)
+{
+	for (int i = 0; i < bytes; i++)
+		p[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+}
+
+/* SHA-256 of the current row of s (pos, seq, len, kind, flags, data_ns,
+ * accept_ns, from_pos, origin, from_peer, release, bytes), computed here
+ * from the byte layout in journal.c's header, not by the journal. */
+static void doc_row_sha(sqlite3_stmt *s, uint8_t out[32])
+{
+	uint8_t hdr[60];
+	memcpy(hdr, "MWJ2", 4);
+	const int w[8] = {8, 8, 8, 4, 4, 8, 8, 8};
+	for (int i = 0, off = 4; i < 8; off += w[i], i++)
+		put_be64(hdr + off, (uint64_t)sqlite3_column_int64(s, i), w[i]);
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	unsigned int n = 0;
+	assert_non_null(c);
+	assert_int_equal(EVP_DigestInit_ex(c, EVP_sha256(), NULL), 1);
+	assert_int_equal(EVP_DigestUpdate(c, hdr, sizeof(hdr)), 1);
+	for (int i = 8; i < 11; i++) /* with their terminators */
+		assert_int_equal(EVP_DigestUpdate(c, sqlite3_column_text(s, i),
+		                                  (size_t)sqlite3_column_bytes(s, i) + 1),
+		                 1);
+	assert_int_equal(
+	    EVP_DigestUpdate(c, sqlite3_column_blob(s, 11), (size_t)sqlite3_column_bytes(s, 11)),
+	    1);
+	assert_int_equal(EVP_DigestFinal_ex(c, out, &n), 1);
+	assert_int_equal(n, 32);
+	EVP_MD_CTX_free(c);
+}
+
+static int64_t sql_int(sqlite3 *db, const char *q)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(db, q, -1, &s, NULL) != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW)
+		fail_msg("%s: %s", q, sqlite3_errmsg(db));
+	int64_t v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static void sql_ok(sqlite3 *db, const char *q)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(db, q, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", q, msg);
+}
+
+/* Format 3 stores the first 16 bytes of the documented SHA-256 per row.
+ * A format 2 journal (all 32 bytes) is still read and verified, a
+ * read-write open marks it 3 (so a format-2-only build refuses it), new
+ * rows get 16 bytes, and every stored byte of either length is compared:
+ * a wrong second half of a 32-byte hash, or a hash of another length, is
+ * a mismatch. */
+static void format_2_journals_are_read_and_migrated_new_rows_store_16_hash_bytes(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	make_journal(t.db, 20, 100);
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(t.db, &db), SQLITE_OK);
+	assert_int_equal(sql_int(db, "PRAGMA user_version"), 3);
+	assert_int_equal(sql_int(db, "SELECT count(*) FROM env WHERE length(sha256) = 16"), 20);
+	/* rewrite it as format 2 would have written it */
+	sqlite3_stmt *sel = NULL, *upd = NULL;
+	assert_int_equal(
+	    sqlite3_prepare_v2(db,
+	                       "SELECT pos, seq, len, kind, flags, data_ns, accept_ns, "
+	                       "from_pos, origin, from_peer, release, bytes, sha256 "
+	                       "FROM env ORDER BY pos",
+	                       -1, &sel, NULL),
+	    SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(db, "UPDATE env SET sha256 = ?1 WHERE pos = ?2", -1, &upd, NULL),
+	    SQLITE_OK);
+	sql_ok(db, "BEGIN");
+	uint8_t full[20][32];
+	int n = 0;
+	while (sqlite3_step(sel) == SQLITE_ROW) {
+		assert_true(n < 20);
+		doc_row_sha(sel, full[n]);
+		if (memcmp(full[n], sqlite3_column_blob(sel, 12), 16) != 0)
+			fail_msg("pos %d: the stored hash is not the documented SHA-256's first 16 "
+			         "bytes",
+			         n + 1);
+		n++;
+	}
+	assert_int_equal(n, 20);
+	sqlite3_finalize(sel);
+	for (int i = 0; i < n; i++) {
+		sqlite3_bind_blob(upd, 1, full[i], 32, SQLITE_STATIC);
+		sqlite3_bind_int(upd, 2, i + 1);
+		assert_int_equal(sqlite3_step(upd), SQLITE_DONE);
+		sqlite3_reset(upd);
+	}
+	sqlite3_finalize(upd);
+	sql_ok(db, "COMMIT; PRAGMA user_version = 2");
+	sqlite3_close(db);
+
+	/* read-only check: format 2, every hash verified, file left at 2 */
+	struct store_check_report *rep = calloc(1, sizeof(*rep));
+	assert_non_null(rep);
+	assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
+	if (rep->format_version != 2 || rep->hash_bad != 0 || rep->problems != 0)
+		fail_msg("check of the format 2 journal: format %d, %llu hash mismatches, %llu "
+		         "problems",
+		         rep->format_version, (unsigned long long)rep->hash_bad,
+		         (unsigned long long)rep->problems);
+	/* a full open verifies the 32-byte hashes, migrates, appends 16-byte ones */
+	struct store_journal_opts o = default_opts(t.db);
+	o.check = STORE_CHECK_FULL;
+	struct store_journal *j = jopen(&o);
+	for (uint64_t i = 21; i <= 25; i++) {
+		struct store_rec r = mkrec("ROK", i, "USA", i, 100);
+		append_ok(j, &r, i);
+	}
+	sync_ok(j);
+	struct coll c = {0};
+	uint64_t next = 0;
+	int got = store_journal_read(j, 1, 0, 0, coll_fn, &c, &next);
+	if (got != 25 || c.n != 25 || c.bad || next != 26)
+		fail_msg("read after migration gave %d, %zu records, bad %d, next %llu", got, c.n,
+		         c.bad, (unsigned long long)next);
+	coll_free(&c);
+	store_journal_free(j);
+	assert_int_equal(sqlite3_open(t.db, &db), SQLITE_OK);
+	assert_int_equal(sql_int(db, "PRAGMA user_version"), 3);
+	assert_int_equal(sql_int(db, "SELECT count(*) FROM env WHERE length(sha256) = 32"), 20);
+	assert_int_equal(sql_int(db, "SELECT count(*) FROM env WHERE length(sha256) = 16"), 5);
+	/* pos 3: right first half, wrong second; pos 22: a 20-byte hash */
+	sql_ok(db, "UPDATE env SET sha256 = substr(sha256, 1, 16) || zeroblob(16) WHERE pos = 3;"
+	           "UPDATE env SET sha256 = sha256 || zeroblob(4) WHERE pos = 22");
+	sqlite3_close(db);
+	memset(rep, 0, sizeof(*rep));
+	assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
+	if (rep->format_version != 3 || rep->hash_bad != 2)
+		fail_msg("check after damage: format %d, %llu hash mismatches, want 3 and 2",
+		         rep->format_version, (unsigned long long)rep->hash_bad);
+	free(rep);
+	struct mw_errbuf e;
+	memset(&e, 0, sizeof(e));
+	int rc = open_err(t.db, STORE_CHECK_FULL, &e);
+	if (rc != -MW_EJOURNAL || !strstr(e.msg, "pos 3"))
+		fail_msg("a full open after damage gave %s (%s)", mw_errname(rc), e.msg);
+	tdir_rm(&t);
+}
+
 static uint8_t *slurp(const char *path, size_t *len)
 {
 	long sz = file_size(path);
@@ -1159,8 +1310,8 @@ static uint8_t *slurp(const char *path, size_t *len)
 static void other_formats_and_non_sqlite_files_are_refused_untouched(void **state)
 {
 	(void)state;
-	const char *cases[] = {"PRAGMA user_version = 3", "PRAGMA user_version = 1", NULL};
-	const char *want[] = {"journal format 3 not supported", "journal format 1 not supported",
+	const char *cases[] = {"PRAGMA user_version = 4", "PRAGMA user_version = 1", NULL};
+	const char *want[] = {"journal format 4 not supported", "journal format 1 not supported",
 	                      "file is not a database"};
 	for (size_t k = 0; k < 3; k++) {
 		struct tdir t;
@@ -2711,6 +2862,7 @@ int main(void)
 	    cmocka_unit_test(corrupt_files_give_a_clear_error_not_a_crash),
 	    cmocka_unit_test(row_hash_covers_exercise_flag_release_and_metadata),
 	    cmocka_unit_test(other_formats_and_non_sqlite_files_are_refused_untouched),
+	    cmocka_unit_test(format_2_journals_are_read_and_migrated_new_rows_store_16_hash_bytes),
 	    cmocka_unit_test(full_disk_by_page_cap_keeps_queue_and_recovers),
 	    cmocka_unit_test(full_disk_on_tmpfs_keeps_queue_and_recovers),
 	    cmocka_unit_test(retention_respects_peer_cursors_and_hard_limits),
