@@ -75,7 +75,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
 
 #include "core/err.h"
 #include "geo/geo.h"
@@ -220,12 +219,14 @@ void track_config_default(struct track_config *c)
 	     * Long coast. 300 km: the motion model's drag ceiling (model.c,
 	     * DRAG_CEILING_M: drag < 1e-6 m/s^2 above it), so the prediction
 	     * is gravity only and the covariance grows only by the state's
-	     * own uncertainty and q. 20 km of position sigma: a cue a
-	     * terminal radar can still search and a gate (chi-square, 3 dof,
-	     * 0.9999: ~4.6 sigma) that holds a few objects at most at
-	     * salvo spacings; the lofted ICBM's coasting track measured
-	     * 0.3-2 km there (docs/tracking.md, "Deletion"). 3,600 s covers
-	     * the longest ICBM coast; 1e-3: a ballistic track (burnout seen).
+	     * own uncertainty and q. 20 km of position sigma (a choice, not
+	     * tuned): the volume a radar would search to re-acquire, whose
+	     * 0.9999 gate (4.6 sigma a side) is ~100 km across if
+	     * isotropic; wider, a plot in it could as well be another
+	     * object's. The lofted ICBM's
+	     * ballistic-mode sigma grew from 0.03 to 0.9 km over its
+	     * 2,580 s coast (docs/tracking.md, "Long coast"). 3,600 s
+	     * covers an ICBM's coast; 1e-3: a ballistic track.
 	     */
 	    .coast_long_max_tracks = 64,
 	    .coast_long_max_s = 3600.0,
