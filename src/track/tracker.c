@@ -42,6 +42,17 @@
  *      a pair starts a track by triangulation; unpaired ones are pooled
  *      for los_pair_window_s.
  *   8. Track management: M-of-N confirmation, deletions (tracker.h).
+ *      A confirmed ballistic track above the atmosphere is not deleted
+ *      after coast_max_s but enters a "long coast": kept while its
+ *      predicted position sigma stays under a bound (re-checked every
+ *      coast_long_check_s by predicting its last posterior to now),
+ *      its predicted position is above ground and its coast is under
+ *      coast_long_max_s; at most coast_long_max_tracks at once. Its
+ *      re-acquisition needs nothing else: step 3's pre-gate slack grows
+ *      as dt^2 (the sphere covers the whole sky after a few minutes, so
+ *      every radar plot of the scan is a candidate - conservative, one
+ *      prediction per coasting track and scan), and step 4 gates on
+ *      the predicted covariance; GNN decides competition with others.
  *
  * Invariants:
  *  1. Deterministic: tracks are kept in creation order, clusters are
@@ -91,7 +102,9 @@ struct trk {
 	uint32_t n_updates;
 	uint32_t truth_id;
 	uint32_t prev_id;
-	int del; /* scratch of manage() */
+	int del;                 /* scratch of manage() */
+	int long_coast;          /* in a long coast (counted in n_long_coast) */
+	mw_time_ns coast_chk_ns; /* long coast: next predicted-sigma check */
 	int has_boost_est;
 	mw_time_ns boost_est_t_ns;
 	struct track_gauss boost_est;
@@ -131,6 +144,7 @@ struct track_tracker {
 
 	struct trk **trk;
 	size_t n_trk;
+	size_t n_long_coast; /* tracks with long_coast set (<= coast_long_max_tracks) */
 
 	/* pending scan */
 	struct mw_obs *pend;
@@ -201,6 +215,25 @@ void track_config_default(struct track_config *c)
 	    .los_pool = 256,
 	    .init_mu_boost_los = 0.9,
 	    .boost_coast_max_s = 5.0,
+	    /*
+	     * Long coast. 300 km: the motion model's drag ceiling (model.c,
+	     * DRAG_CEILING_M: drag < 1e-6 m/s^2 above it), so the prediction
+	     * is gravity only and the covariance grows only by the state's
+	     * own uncertainty and q. 20 km of position sigma (a choice, not
+	     * tuned): the volume a radar would search to re-acquire, whose
+	     * 0.9999 gate (4.6 sigma a side) is ~100 km across if
+	     * isotropic; wider, a plot in it could as well be another
+	     * object's. The lofted ICBM's
+	     * ballistic-mode sigma grew from 0.03 to 0.9 km over its
+	     * 2,580 s coast (docs/tracking.md, "Long coast"). 3,600 s
+	     * covers an ICBM's coast; 1e-3: a ballistic track.
+	     */
+	    .coast_long_max_tracks = 64,
+	    .coast_long_max_s = 3600.0,
+	    .coast_long_sigma_max_m = 20e3,
+	    .coast_long_min_h_m = 300e3,
+	    .coast_long_mu_boost_max = 1e-3,
+	    .coast_long_check_s = 10.0,
 	    .imm =
 	        {
 	            /*
@@ -264,6 +297,12 @@ static int check_config(const struct track_config *c, struct mw_log *log)
 		bad = "init_mu_boost/init_mu_boost_los";
 	else if (!(c->boost_coast_max_s > 0.0))
 		bad = "boost_coast_max_s";
+	else if (c->coast_long_max_tracks > c->max_tracks || !(c->coast_long_max_s > 0.0) ||
+	         !(c->coast_long_max_s <= c->max_age_s) || !(c->coast_long_sigma_max_m > 0.0) ||
+	         !(c->coast_long_min_h_m >= 0.0) ||
+	         !(c->coast_long_mu_boost_max > 0.0 && c->coast_long_mu_boost_max <= 0.5) ||
+	         !(c->coast_long_check_s > 0.0))
+		bad = "coast_long_*";
 	else if (!(c->los_pair_window_s >= 0.0 && c->los_pair_window_s <= 10.0) ||
 	         c->los_pool + c->max_scan_obs > TRACK_ASSIGN_MAX)
 		bad = "los_pair_window_s/los_pool (los_pool + max_scan_obs <= 8192)";
@@ -1364,6 +1403,8 @@ static void compact(struct track_tracker *t)
 		if (k->del) {
 			mw_logf(t->log, MW_LOG_DEBUG, "track", "track %u deleted (%s)", k->id,
 			        track_state_str(k->state));
+			if (k->long_coast)
+				t->n_long_coast--;
 			free(k);
 			t->ctr.tracks_deleted++;
 			continue;
@@ -1392,6 +1433,65 @@ static void drop_stale(struct track_tracker *t)
 		compact(t);
 }
 
+/*
+ * Long coast (tracker.h, struct track_config): called for a confirmed
+ * track without an update for more than coast_max_s; 1 to keep it.
+ * Entering needs a ballistic last estimate above coast_long_min_h_m and
+ * a free slot; staying needs the coast under coast_long_max_s and, at
+ * each check, a prediction to now whose position sigma is under
+ * coast_long_sigma_max_m and whose position is above the ground. The
+ * check predicts from the last posterior over the whole coast (the
+ * same prediction the gate makes), not step by step, so it is exactly
+ * the covariance a re-acquiring plot is gated with.
+ */
+static int keep_coasting(struct track_tracker *t, struct trk *k, double coast)
+{
+	const struct track_config *c = &t->cfg;
+	const struct hist *h = HAT(k, k->h_count - 1);
+	if (!k->long_coast) {
+		double mx[N], mvar[N];
+		if (c->coast_long_max_tracks == 0 || k->state != TRACK_CONFIRMED ||
+		    !(h->post.mu[TRACK_MODE_BOOST] < c->coast_long_mu_boost_max))
+			return 0;
+		mixture_diag(&h->post, mx, mvar);
+		if (!(track_model_height_m(mx) >= c->coast_long_min_h_m))
+			return 0;
+		if (t->n_long_coast >= c->coast_long_max_tracks) {
+			t->ctr.coast_long_refused++;
+			return 0;
+		}
+		k->long_coast = 1;
+		k->coast_chk_ns = t->now_ns; /* check now */
+		t->n_long_coast++;
+		t->ctr.coast_long_started++;
+		mw_logf(t->log, MW_LOG_DEBUG, "track", "track %u: long coast after %.1f s", k->id,
+		        coast);
+	}
+	if (!(coast <= c->coast_long_max_s))
+		goto lost;
+	if (t->now_ns >= k->coast_chk_ns) {
+		struct track_imm p;
+		if (track_imm_predict(&h->post, coast, &c->imm, &p) < 0)
+			goto lost;
+		/* The ballistic mode's spread: the boost mode (probability
+		 * ~coast / tau_ballistic_s, 1e-4 after 1,000 s) extrapolates a
+		 * thrust prior over the whole coast, thousands of km wide; it
+		 * stays in the mixture (a re-ignition hypothesis) but its plots
+		 * cost more than a miss in the assignment (track_imm_gate). */
+		const struct track_gauss *gb = &p.m[TRACK_MODE_BALLISTIC];
+		double sig = sqrt(gb->P[0] + gb->P[N + 1] + gb->P[2 * N + 2]);
+		if (!(sig <= c->coast_long_sigma_max_m) || !(track_model_height_m(gb->x) > 0.0))
+			goto lost;
+		k->coast_chk_ns = t->now_ns + (mw_time_ns)(c->coast_long_check_s * 1e9);
+	}
+	return 1;
+lost:
+	mw_logf(t->log, MW_LOG_DEBUG, "track", "track %u: long coast ends after %.1f s", k->id,
+	        coast);
+	t->ctr.coast_long_lost++;
+	return 0;
+}
+
 static void manage(struct track_tracker *t)
 {
 	/* Pass 1: decide (every track still valid for the hand-over search). */
@@ -1414,7 +1514,15 @@ static void manage(struct track_tracker *t)
 				k->del = 1;
 			}
 		}
-		if (k->state == TRACK_CONFIRMED && coast > t->cfg.coast_max_s)
+		if (k->long_coast && coast <= t->cfg.coast_max_s) {
+			/* Updated again: the long coast is over. */
+			k->long_coast = 0;
+			t->n_long_coast--;
+			t->ctr.coast_long_reacquired++;
+			mw_logf(t->log, MW_LOG_DEBUG, "track", "track %u re-acquired", k->id);
+		}
+		if (k->state == TRACK_CONFIRMED && coast > t->cfg.coast_max_s &&
+		    !keep_coasting(t, k, coast))
 			k->del = 1;
 		if (age > t->cfg.max_age_s)
 			k->del = 1;

@@ -31,9 +31,15 @@
  *        +-----------+  M hits in the first N slots  +-----------+
  *        | TENTATIVE |------------------------------>| CONFIRMED |
  *        +-----------+                                +-----------+
- *              | N slots passed, fewer than M hits         | no update for coast_max_s,
- *              v                                           | or age > max_age_s
- *          (deleted)                                   (deleted)
+ *              | N slots passed, fewer than M hits         | no update for coast_max_s
+ *              v                                           | (unless in a long coast,
+ *          (deleted)                                   (deleted)  below), or age > max_age_s
+ *
+ * Long coast: a confirmed ballistic track above the atmosphere is
+ * predictable, so it is kept past coast_max_s while its predicted
+ * position sigma stays under coast_long_sigma_max_m (and the bounds
+ * below hold), for a radar to re-acquire it through the gate of its
+ * predicted covariance (docs/tracking.md, "Deletion").
  *
  * Track numbers start at 1, increase by one per new track and are never
  * reused within a tracker's life.
@@ -75,6 +81,22 @@ struct track_config {
 	 * after its last update whose state its ballistic extrapolation
 	 * reaches (see docs/tracking.md, "burnout hand-over"). */
 	double boost_coast_max_s;
+	/* Long coast. A confirmed track without an update for coast_max_s
+	 * whose last estimate is ballistic (boost probability below
+	 * coast_long_mu_boost_max) and at least coast_long_min_h_m high is
+	 * kept (a "long coast") while: its coast is at most coast_long_max_s,
+	 * its predicted position sigma (sqrt of the trace of the predicted
+	 * mixture's position covariance) is at most coast_long_sigma_max_m
+	 * and its predicted position is above the ground (re-checked every
+	 * coast_long_check_s; a failed prediction ends it), and at most
+	 * coast_long_max_tracks tracks coast at once (older tracks first;
+	 * 0 disables long coasts). */
+	size_t coast_long_max_tracks;
+	double coast_long_max_s;
+	double coast_long_sigma_max_m;
+	double coast_long_min_h_m;
+	double coast_long_mu_boost_max;
+	double coast_long_check_s;
 	struct track_imm_cfg imm;
 	/* 0 (default): a conservative spatial pre-gate picks the candidate
 	 * observations of each track (tracker.c step 3). 1: every track is
@@ -140,10 +162,14 @@ struct track_counters {
 	uint64_t tracks_created;
 	uint64_t tracks_confirmed;
 	uint64_t tracks_deleted;
-	uint64_t tracks_dropped_full; /* not created: max_tracks reached */
-	uint64_t los_starts;          /* tracks started from two lines of sight */
-	uint64_t boost_lost;          /* boost tracks lost for want of updates */
-	uint64_t handovers;           /* ... whose launch basis passed to a younger track */
+	uint64_t tracks_dropped_full;   /* not created: max_tracks reached */
+	uint64_t los_starts;            /* tracks started from two lines of sight */
+	uint64_t boost_lost;            /* boost tracks lost for want of updates */
+	uint64_t handovers;             /* ... whose launch basis passed to a younger track */
+	uint64_t coast_long_started;    /* confirmed tracks kept past coast_max_s (long coast) */
+	uint64_t coast_long_reacquired; /* ... updated again during their long coast */
+	uint64_t coast_long_lost;       /* ... deleted: sigma, coast time, ground, prediction */
+	uint64_t coast_long_refused;    /* eligible, deleted: coast_long_max_tracks reached */
 	uint64_t gated_pairs;
 };
 

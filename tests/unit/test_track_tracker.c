@@ -747,6 +747,177 @@ static void two_objects_after_separation_keep_two_tracks(void **state)
 	track_tracker_free(t);
 }
 
+/* Two ballistic objects above the atmosphere and one radar: A (600 km
+ * up, climbing) and B (400 km up, elsewhere, seen throughout). */
+struct coast_world {
+	double radar[3];
+	double a[6], b[6];
+	uint64_t rng;
+};
+
+static void coast_world_init(struct coast_world *w, double a_h_m)
+{
+	memset(w, 0, sizeof(*w));
+	w->rng = 41;
+	struct geo_lla rp = {geo_rad(35), geo_rad(130), 100};
+	geo_lla_to_ecef(&rp, w->radar);
+	struct geo_lla pa = {geo_rad(38), geo_rad(131), a_h_m};
+	geo_lla_to_ecef(&pa, w->a);
+	double va[3] = {2000, 3000, a_h_m > 300e3 ? 2000 : 500};
+	geo_vec_enu_to_ecef(&pa, va, w->a + 3);
+	struct geo_lla pb = {geo_rad(36), geo_rad(134), 400e3};
+	geo_lla_to_ecef(&pb, w->b);
+	double vb[3] = {-1000, 1000, 1500};
+	geo_vec_enu_to_ecef(&pb, vb, w->b + 3);
+}
+
+/* Advance 1 s and feed one scan at ts with A (if see_a) and B. */
+static void coast_world_scan(struct coast_world *w, struct track_tracker *t, mw_time_ns ts,
+                             int see_a)
+{
+	truth_step(w->a, 1.0);
+	truth_step(w->b, 1.0);
+	struct mw_obs o[2];
+	size_t n = 0;
+	if (see_a) {
+		make_radar_obs(w->radar, w->a, 10.0, 5e-4, 0.0, &w->rng, &o[n]);
+		o[n++].truth_id = 1;
+	}
+	make_radar_obs(w->radar, w->b, 10.0, 5e-4, 0.0, &w->rng, &o[n]);
+	o[n++].truth_id = 2;
+	for (size_t j = 0; j < n; j++) {
+		o[j].t_ns = ts;
+		o[j].sensor_id = 1;
+		memcpy(o[j].nation, "JPN", 4);
+		assert_int_equal(track_tracker_process(t, &o[j]), 0);
+	}
+	assert_int_equal(track_tracker_flush(t), 0);
+}
+
+/* The track of truth tid (fail if none or several). */
+static struct track_info coast_track_of(const struct track_tracker *t, uint32_t tid)
+{
+	struct track_info r, ti;
+	int found = 0;
+	memset(&r, 0, sizeof(r));
+	for (size_t i = 0; i < track_tracker_count(t); i++) {
+		assert_int_equal(track_tracker_get(t, i, &ti), 0);
+		if (ti.truth_id == tid) {
+			found++;
+			r = ti;
+		}
+	}
+	if (found != 1)
+		fail_msg("truth %u has %d tracks (want 1)", tid, found);
+	return r;
+}
+
+/* Long coast: a confirmed ballistic track above the atmosphere, unseen
+ * for 300 s (ten times coast_max_s) while the radar keeps seeing
+ * another object, is kept without taking that object's plots, and is
+ * re-acquired by the same track (same number, one track, no new one)
+ * when its object is seen again. */
+static void long_coast_ballistic_track_is_reacquired_by_the_same_track(void **state)
+{
+	(void)state;
+	struct coast_world w;
+	coast_world_init(&w, 600e3);
+	struct track_config cfg;
+	track_config_default(&cfg);
+	struct track_tracker *t;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
+	mw_time_ns ts = T0_NS;
+	for (int k = 0; k < 30; k++)
+		coast_world_scan(&w, t, ts += MW_NS_PER_S, 1);
+	struct track_info a0 = coast_track_of(t, 1);
+	assert_int_equal(a0.state, TRACK_CONFIRMED);
+	if (!(a0.mu_boost < cfg.coast_long_mu_boost_max))
+		fail_msg("boost probability %g after 30 s of coast (want < %g)", a0.mu_boost,
+		         cfg.coast_long_mu_boost_max);
+	const int coast_s = 300;
+	for (int k = 0; k < coast_s; k++)
+		coast_world_scan(&w, t, ts += MW_NS_PER_S, 0);
+	struct track_counters c;
+	track_tracker_counters(t, &c);
+	assert_int_equal(track_tracker_count(t), 2);
+	struct track_info a1 = coast_track_of(t, 1);
+	assert_int_equal(a1.id, a0.id);
+	if (a1.n_updates != a0.n_updates)
+		fail_msg("coasting track took %u plots (B's)", a1.n_updates - a0.n_updates);
+	assert_int_equal(c.coast_long_started, 1);
+	assert_int_equal(c.coast_long_lost, 0);
+	assert_int_equal(c.tracks_created, 2);
+	for (int k = 0; k < 10; k++)
+		coast_world_scan(&w, t, ts += MW_NS_PER_S, 1);
+	track_tracker_counters(t, &c);
+	struct track_info a2 = coast_track_of(t, 1);
+	assert_int_equal(a2.id, a0.id);
+	if (a2.n_updates != a0.n_updates + 10)
+		fail_msg("re-acquired track has %u updates, want %u", a2.n_updates,
+		         a0.n_updates + 10);
+	assert_int_equal(track_tracker_count(t), 2);
+	assert_int_equal(c.tracks_created, 2);
+	assert_int_equal(c.coast_long_reacquired, 1);
+	/* Re-acquired, not a fresh start: the estimate is consistent with
+	 * the truth (position NEES under chi2(3)'s 0.9999 quantile 21.1). */
+	double e[3], Pr[9], nees = 0.0;
+	for (int i = 0; i < 3; i++) {
+		e[i] = a2.est.x[i] - w.a[i];
+		for (int j = 0; j < 3; j++)
+			Pr[i * 3 + j] = a2.est.P[i * TRACK_NX + j];
+	}
+	assert_int_equal(mat_spd_mahalanobis(Pr, e, 3, &nees), 0);
+	print_message("after %d s of coast: same track %u, position error %.0f m, NEES %.2f\n",
+	              coast_s, a2.id, sqrt(e[0] * e[0] + e[1] * e[1] + e[2] * e[2]), nees);
+	if (!(nees < 21.1))
+		fail_msg("position NEES after re-acquisition %.2f (want < 21.1)", nees);
+	struct track_info b = coast_track_of(t, 2);
+	assert_int_equal(b.n_updates, 30 + coast_s + 10);
+	track_tracker_free(t);
+}
+
+/* The old rule still holds for tentative tracks (deleted after N slots
+ * without M hits, however high and ballistic), for confirmed tracks in
+ * the atmosphere (below coast_long_min_h_m: deleted after coast_max_s)
+ * and for every track when long coasts are disabled. */
+static void tentative_and_atmospheric_tracks_die_on_the_old_rule(void **state)
+{
+	(void)state;
+	for (int variant = 0; variant < 3; variant++) {
+		struct coast_world w;
+		coast_world_init(&w, variant == 1 ? 150e3 : 600e3);
+		struct track_config cfg;
+		track_config_default(&cfg);
+		if (variant == 2)
+			cfg.coast_long_max_tracks = 0;
+		struct track_tracker *t;
+		assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
+		mw_time_ns ts = T0_NS;
+		int seen = variant == 0 ? 1 : 20; /* one plot: a tentative track */
+		for (int k = 0; k < 20; k++)
+			coast_world_scan(&w, t, ts += MW_NS_PER_S, k < seen);
+		if (variant == 0) {
+			/* A's tentative track is gone after its 8 slots. */
+			for (int k = 0; k < 10; k++)
+				coast_world_scan(&w, t, ts += MW_NS_PER_S, 0);
+		} else {
+			struct track_info a = coast_track_of(t, 1);
+			assert_int_equal(a.state, TRACK_CONFIRMED);
+			for (int k = 0; k < (int)cfg.coast_max_s + 2; k++)
+				coast_world_scan(&w, t, ts += MW_NS_PER_S, 0);
+		}
+		struct track_counters c;
+		track_tracker_counters(t, &c);
+		if (track_tracker_count(t) != 1)
+			fail_msg("variant %d: %zu tracks left, want 1 (B's)", variant,
+			         track_tracker_count(t));
+		struct track_info b = coast_track_of(t, 2);
+		assert_int_equal(b.state, TRACK_CONFIRMED);
+		assert_int_equal(c.coast_long_started, 0);
+		track_tracker_free(t);
+	}
+}
+
 static void bad_configuration_is_rejected(void **state)
 {
 	(void)state;
@@ -761,6 +932,12 @@ static void bad_configuration_is_rejected(void **state)
 	assert_int_equal(track_tracker_new(&cfg, NULL, &t), -EINVAL);
 	track_config_default(&cfg);
 	cfg.history_len = 1;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &t), -EINVAL);
+	track_config_default(&cfg);
+	cfg.coast_long_max_tracks = cfg.max_tracks + 1;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &t), -EINVAL);
+	track_config_default(&cfg);
+	cfg.coast_long_sigma_max_m = 0.0;
 	assert_int_equal(track_tracker_new(&cfg, NULL, &t), -EINVAL);
 	assert_null(t);
 	track_tracker_free(NULL);
@@ -869,6 +1046,8 @@ int main(void)
 	    cmocka_unit_test(radar_track_continues_ir_track_after_burnout),
 	    cmocka_unit_test(burnout_does_not_leave_two_tracks_of_one_object),
 	    cmocka_unit_test(two_objects_after_separation_keep_two_tracks),
+	    cmocka_unit_test(long_coast_ballistic_track_is_reacquired_by_the_same_track),
+	    cmocka_unit_test(tentative_and_atmospheric_tracks_die_on_the_old_rule),
 	    cmocka_unit_test(bad_configuration_is_rejected),
 	    cmocka_unit_test(pregate_gives_the_brute_force_gate_result),
 	};
