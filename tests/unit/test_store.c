@@ -467,7 +467,10 @@ static void group_commit_puts_many_appends_in_few_transactions(void **state)
 	if (st2.commits - st.commits > 2)
 		fail_msg("1000 queued appends took %llu commits, want <= 2",
 		         (unsigned long long)(st2.commits - st.commits));
-	assert_true(st2.group_max >= 990);
+	/* (How the 1000 split between the two is up to the scheduler: the
+	 * thread takes whatever is queued when it wakes - one record on an
+	 * idle machine, hundreds on a loaded one, 186 once in a make test at
+	 * load 4 - so no bound on group_max is asserted here.) */
 	store_journal_free(j);
 	tdir_rm(&t);
 }
