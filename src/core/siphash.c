@@ -27,7 +27,10 @@
  */
 #include "core/siphash.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/types.h>
 
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
 
@@ -113,4 +116,19 @@ uint64_t mw_siphash24_u64x2(const uint8_t k[MW_SIPHASH_KEY_LEN], uint64_t a, uin
 	sip_word(&s, b);
 	sip_word(&s, (uint64_t)16 << 56);
 	return sip_final(&s);
+}
+
+int mw_siphash_random_key(uint8_t k[MW_SIPHASH_KEY_LEN])
+{
+	size_t got = 0;
+	while (got < MW_SIPHASH_KEY_LEN) {
+		ssize_t r = getrandom(k + got, MW_SIPHASH_KEY_LEN - got, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		got += (size_t)r;
+	}
+	return 0;
 }

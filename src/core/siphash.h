@@ -25,4 +25,7 @@ uint64_t mw_siphash24(const uint8_t k[MW_SIPHASH_KEY_LEN], const void *data, siz
  * without building the buffer: the hash-table case of two words. */
 uint64_t mw_siphash24_u64x2(const uint8_t k[MW_SIPHASH_KEY_LEN], uint64_t a, uint64_t b);
 
+/* A fresh random key from the kernel (getrandom(2)); 0 or -errno. */
+int mw_siphash_random_key(uint8_t k[MW_SIPHASH_KEY_LEN]);
+
 #endif

@@ -197,7 +197,6 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -309,21 +308,6 @@ struct key_index {
  * sequential scan. (Runs of 64 would walk about 4x further.) */
 #define KIDX_PROBE_LIMIT 1024
 
-static int kidx_new_key(uint8_t key[MW_SIPHASH_KEY_LEN])
-{
-	size_t got = 0;
-	while (got < MW_SIPHASH_KEY_LEN) {
-		ssize_t r = getrandom(key + got, MW_SIPHASH_KEY_LEN - got, 0);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		got += (size_t)r;
-	}
-	return 0;
-}
-
 /* Home slot: runs of 16 consecutive seqs of an origin share 16 adjacent
  * slots (256 bytes), so an origin's next key is found, or placed, in the
  * cache lines its previous one touched instead of at a random slot (a
@@ -358,7 +342,7 @@ static int kidx_resize(struct key_index *ix, size_t ncap, const uint8_t *nkey)
 {
 	uint8_t first[MW_SIPHASH_KEY_LEN];
 	if (!ix->slots && !nkey) {
-		int rc = kidx_new_key(first);
+		int rc = mw_siphash_random_key(first);
 		if (rc)
 			return rc;
 		nkey = first;
@@ -394,7 +378,7 @@ static void kidx_long_probe(struct key_index *ix)
 		rc = kidx_resize(ix, ix->cap * 2, NULL);
 	} else {
 		uint8_t nk[MW_SIPHASH_KEY_LEN];
-		rc = kidx_new_key(nk);
+		rc = mw_siphash_random_key(nk);
 		if (rc == 0)
 			rc = kidx_resize(ix, ix->cap, nk);
 	}

@@ -34,7 +34,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/types.h>
 
 #include "core/siphash.h"
@@ -62,21 +61,6 @@ struct wire_sigcache {
 	uint8_t key[MW_SIPHASH_KEY_LEN]; /* bucket function key, random per cache */
 };
 
-static int new_key(uint8_t key[MW_SIPHASH_KEY_LEN])
-{
-	size_t got = 0;
-	while (got < MW_SIPHASH_KEY_LEN) {
-		ssize_t r = getrandom(key + got, MW_SIPHASH_KEY_LEN - got, 0);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		got += (size_t)r;
-	}
-	return 0;
-}
-
 int wire_sigcache_new(size_t max_entries, struct wire_sigcache **out)
 {
 	if (!out || max_entries == 0 || max_entries > SIGCACHE_MAX)
@@ -96,7 +80,7 @@ int wire_sigcache_new(size_t max_entries, struct wire_sigcache **out)
 		free(c);
 		return -ENOMEM;
 	}
-	int rc = new_key(c->key);
+	int rc = mw_siphash_random_key(c->key);
 	if (rc < 0) {
 		wire_sigcache_free(c);
 		return rc;
