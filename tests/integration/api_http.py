@@ -653,29 +653,12 @@ def test_tracks(cl):
 
 
 def main():
-    t0 = time.time()
-    cl = run.Cluster()
-    ok = False
     mode = sys.argv[1] if len(sys.argv) > 1 else "api"
-    try:
-        {"api": test_api, "tracks": test_tracks}[mode](cl)
-        ok = True
-    except Fail as e:
-        print("FAIL " + str(e), flush=True)
-    except Exception as e:  # a crash of the driver is a failure too
-        print(f"FAIL driver error: {e!r}", flush=True)
-    finally:
-        if not ok:
-            for n in cl.nodes.values():
-                print(f"--- last log lines of {n.name}")
-                try:
-                    for line in open(n.log, errors="replace").readlines()[-25:]:
-                        print("    " + line.rstrip()[:400])
-                except OSError:
-                    pass
-        cl.cleanup(keep=not ok and os.environ.get("MWLINK_KEEP") == "1")
-    print(f"{'PASS' if ok else 'FAIL'} {mode} in {time.time() - t0:.1f} s")
-    return 0 if ok else 1
+    cases = {"api": test_api, "tracks": test_tracks}
+    if mode not in cases:
+        print("usage: api_http.py [api|tracks]", file=sys.stderr)
+        return 2
+    return run.run_case(cases[mode], mode)
 
 
 if __name__ == "__main__":

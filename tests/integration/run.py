@@ -1008,17 +1008,15 @@ def test_national(cl):
     check(rc == 0, f"usa stopped cleanly ({rc})")
 
 
-def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in ("hub", "kill9", "mesh", "backpressure",
-                                               "national"):
-        print("usage: run.py hub|kill9|mesh|backpressure|national", file=sys.stderr)
-        return 2
+def run_case(fn, label, cluster=None):
+    """Run one test case fn(cluster) on a fresh Cluster: print PASS/FAIL with
+    its time and, on failure, the last log lines of every node; clean up
+    (kept on failure with MWLINK_KEEP=1). Returns the exit status."""
     t0 = time.time()
-    cl = Cluster()
+    cl = cluster if cluster is not None else Cluster()
     ok = False
     try:
-        {"hub": test_hub, "kill9": test_kill9, "mesh": test_mesh,
-         "backpressure": test_backpressure, "national": test_national}[sys.argv[1]](cl)
+        fn(cl)
         ok = True
     except Fail as e:
         print("FAIL " + str(e), flush=True)
@@ -1028,11 +1026,23 @@ def main():
         if not ok:
             for n in cl.nodes.values():
                 print(f"--- last log lines of {n.name}")
-                for line in open(n.log, errors="replace").readlines()[-25:]:
-                    print("    " + line.rstrip()[:400])
+                try:
+                    for line in open(n.log, errors="replace").readlines()[-25:]:
+                        print("    " + line.rstrip()[:400])
+                except OSError:
+                    pass
         cl.cleanup(keep=not ok and os.environ.get("MWLINK_KEEP") == "1")
-    print(f"{'PASS' if ok else 'FAIL'} {sys.argv[1]} in {time.time() - t0:.1f} s")
+    print(f"{'PASS' if ok else 'FAIL'} {label} in {time.time() - t0:.1f} s")
     return 0 if ok else 1
+
+
+def main():
+    cases = {"hub": test_hub, "kill9": test_kill9, "mesh": test_mesh,
+             "backpressure": test_backpressure, "national": test_national}
+    if len(sys.argv) != 2 or sys.argv[1] not in cases:
+        print("usage: run.py hub|kill9|mesh|backpressure|national", file=sys.stderr)
+        return 2
+    return run_case(cases[sys.argv[1]], sys.argv[1])
 
 
 if __name__ == "__main__":

@@ -390,26 +390,12 @@ def test_exercise(cl):
 
 
 def main():
-    t0 = time.time()
     which = sys.argv[1] if len(sys.argv) > 1 else "feed"
-    cl = Cluster()
-    ok = False
-    try:
-        {"feed": test, "exercise": test_exercise}[which](cl)
-        ok = True
-    except Fail as e:
-        print("FAIL " + str(e), flush=True)
-    except Exception as e:  # a crash of the driver is a failure too
-        print(f"FAIL driver error: {e!r}", flush=True)
-    finally:
-        if not ok:
-            for n in cl.nodes.values():
-                print(f"--- last log lines of {n.name}")
-                for line in open(n.log, errors="replace").readlines()[-25:]:
-                    print("    " + line.rstrip()[:400])
-        cl.cleanup(keep=not ok and os.environ.get("MWLINK_KEEP") == "1")
-    print(f"{'PASS' if ok else 'FAIL'} sim-connect {which} in {time.time() - t0:.1f} s")
-    return 0 if ok else 1
+    cases = {"feed": test, "exercise": test_exercise}
+    if which not in cases:
+        print("usage: sim_connect.py [feed|exercise]", file=sys.stderr)
+        return 2
+    return run.run_case(cases[which], f"sim-connect {which}", Cluster())
 
 
 if __name__ == "__main__":
