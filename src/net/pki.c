@@ -239,15 +239,24 @@ int net_pki_write_cert(const char *path, X509 *cert, struct mw_errbuf *err)
 	return close_w(f, ok, path, err);
 }
 
-int net_pki_read_key(const char *path, EVP_PKEY **out, struct mw_errbuf *err)
+/* Open a PEM file for reading; NULL with *rc = -errno (named in err). */
+static FILE *pem_open(const char *path, int *rc, struct mw_errbuf *err)
 {
 	FILE *f = fopen(path, "re");
 	if (!f) {
-		int e = errno;
+		*rc = -errno;
 		if (err)
-			mw_errbuf_set(err, "%s: %s", path, strerror(e));
-		return -e;
+			mw_errbuf_set(err, "%s: %s", path, strerror(-*rc));
 	}
+	return f;
+}
+
+int net_pki_read_key(const char *path, EVP_PKEY **out, struct mw_errbuf *err)
+{
+	int rc = 0;
+	FILE *f = pem_open(path, &rc, err);
+	if (!f)
+		return rc;
 	EVP_PKEY *k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
 	fclose(f);
 	if (!k) {
@@ -260,13 +269,10 @@ int net_pki_read_key(const char *path, EVP_PKEY **out, struct mw_errbuf *err)
 
 int net_pki_read_cert(const char *path, X509 **out, struct mw_errbuf *err)
 {
-	FILE *f = fopen(path, "re");
-	if (!f) {
-		int e = errno;
-		if (err)
-			mw_errbuf_set(err, "%s: %s", path, strerror(e));
-		return -e;
-	}
+	int rc = 0;
+	FILE *f = pem_open(path, &rc, err);
+	if (!f)
+		return rc;
 	X509 *x = PEM_read_X509(f, NULL, NULL, NULL);
 	fclose(f);
 	if (!x) {
