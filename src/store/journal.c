@@ -81,13 +81,17 @@
  * File format (SQLite 3 database, WAL, page size 8192; 4096 in journals
  * created before 2026-11-30, which keep it)
  * ---------------------------------------------------
- *   PRAGMA application_id = 0x4D574A4C ("MWJL"); PRAGMA user_version = 3.
+ *   PRAGMA application_id = 0x4D574A4C ("MWJL"); PRAGMA user_version = 4.
  *   (Format 1 hashed only pos, seq, len, origin and the bytes; it is not
  *   read: its flags and release columns were not protected. Format 2 is
- *   format 3 with every sha256 32 bytes long; it is read, and a read-write
- *   open marks it 3 before writing rows with 16-byte hashes, so that a
- *   build reading only format 2 refuses the file instead of passing over
- *   hashes it does not know. The read-only check and dump leave it 2.)
+ *   format 3 with every sha256 32 bytes long. Format 3 is format 4
+ *   without env.seg, env.leaf and the seg table: every row holds its whole
+ *   envelope. Both are read; a read-write open migrates them to 4 in one
+ *   transaction (ALTER TABLE env ADD COLUMN seg, leaf; CREATE TABLE seg;
+ *   user_version = 4) before writing anything, so that a build reading
+ *   only 2 or 3 refuses the file instead of taking a compact row's body
+ *   for its envelope. Old rows stay as they are. The read-only check and
+ *   dump leave the file at its format.)
  *
  *   meta(key TEXT PRIMARY KEY, val INTEGER NOT NULL) WITHOUT ROWID
  *     'next_pos'   next pos to assign (last pos ever assigned + 1)
@@ -109,8 +113,15 @@
  *     from_pos  INTEGER NOT NULL,        that peer's journal pos, 0 if local
  *     len       INTEGER NOT NULL,        byte length of `bytes`
  *     sha256    BLOB,                    NULL, 16 or 32 bytes (see below)
- *     bytes     BLOB NOT NULL,           the envelope exactly as received
- *     UNIQUE(origin, seq))               (last, so metadata scans skip it)
+ *     bytes     BLOB NOT NULL,           the envelope exactly as received, or
+ *                                        (seg not NULL) only its body
+ *     seg       INTEGER,                 NULL, or the segment holding the rest
+ *     leaf      INTEGER,                 the body's leaf index in its batch
+ *     UNIQUE(origin, seq))
+ *
+ *   seg(pos INTEGER PRIMARY KEY,         pos of the segment's first row
+ *       last_pos INTEGER NOT NULL,       pos of its last row
+ *       data BLOB NOT NULL)              see "Batch segments" below
  *
  *   peer(peer TEXT PRIMARY KEY, rx INTEGER NOT NULL, acked INTEGER NOT NULL)
  *     WITHOUT ROWID
@@ -145,6 +156,46 @@
  *   It binds the envelope bytes to their pos and identity, and covers
  *   every column a consumer acts on: a flipped exercise bit (flags) or a
  *   widened releasability set is caught like a flipped byte of the body.
+ *   For a compact row it is the hash of the envelope rebuilt from the
+ *   body and the segment, so damage to either is caught the same way.
+ *
+ * Batch segments (format 4)
+ * -------------------------
+ * The envelopes of one signed batch (docs/protocol.md section 4) carry the
+ * same signature and Merkle root, and their inclusion proofs share most
+ * nodes: a batch of 1024 puts 64 + 32 bytes of signature and root and ten
+ * 32-byte proof entries in each of its ~735-byte envelopes, though the
+ * whole tree has only about two nodes per leaf. When a commit group holds
+ * two or more records of one batch in the canonical Envelope encoding
+ * (wire_envelope_split: exactly what wire_envelope_encode produces; any
+ * other encoding, a batch of one or bytes that are no envelope are stored
+ * whole), the journal thread stores each such record's body in `bytes`
+ * and its leaf index in `leaf`, and once, in a seg row, the batch's
+ * signature, root, leaf count and the union of the records' proof nodes,
+ * each under its tree position (wire_merkle_proof_keys):
+ *
+ *   offset         size  field
+ *   0              1     segment format, 1
+ *   1              64    Ed25519 signature of the batch
+ *   65             32    Merkle root
+ *   97             4     leaf count, big-endian
+ *   101 + 36 k     4     node k's key: level << 16 | index within the level,
+ *                        big-endian; strictly increasing in k
+ *   105 + 36 k     32    node k's hash
+ *
+ * A read rebuilds the envelope with wire_envelope_join from the body and
+ * the proof entries looked up by key (binary search), byte for byte the
+ * bytes appended (split accepts only what join reproduces), and checks
+ * it against len and the row's SHA-256 like any row. A segment holds the
+ * records of one group only, at most J_SEG_MAX_RECS of them; J_SEG_OPEN
+ * batches can be filled at once (interleaved origins), more close the
+ * least recently used. Two records that disagree on a node (impossible
+ * for envelopes that verified) make the whole segment's records whole.
+ * Readers keep the last segment fetched, so reading a batch in order
+ * fetches each segment once. Retention deletes a segment in the
+ * transaction that deletes its last row (last_pos <= the cut).
+ * About 2 x 36 bytes per record instead of ~450 (docs/benchmarks.md,
+ * "Bytes per record").
  *
  * Invariants
  * ----------
@@ -183,6 +234,10 @@
  *     synchronous=FULL, WAL mode and journal_size_limit unchanged, a
  *     crash at any point leaves what a COMMIT returned in the WAL or the
  *     database file, as before.
+ * 12. A row with seg not NULL has a seg row with pos = seg that holds
+ *     every proof node its leaf needs, written in the same transaction,
+ *     and deleted only with the segment's last row; reads give back
+ *     exactly the bytes appended for every row, whole or compact.
  */
 #include "store/journal.h"
 
