@@ -10,9 +10,15 @@
  *     and the same bytes less the last one parse as -EAGAIN;
  *  2. a decoded envelope's header passes wire_body_check;
  *  3. re-framing a decoded envelope (what a relay does) gives bytes that
- *     decode again and verify with the same result.
+ *     decode again and verify with the same result;
+ *  4. the canonical form (wire_envelope_split/join, what a format 4
+ *     journal stores): whatever the input, if split accepts an envelope,
+ *     join of its parts gives back exactly those bytes, and the parts are
+ *     what protobuf-c decodes; and split accepts every envelope
+ *     wire_envelope_encode produced (the re-framed one of 3).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,9 +41,50 @@ static int verify_all(const struct wire_keyring *kr, struct wire_sigcache *c,
 	return rc;
 }
 
+/* Assertion 4 for the envelope bytes p[0..n); must_split: they came from
+ * wire_envelope_encode. */
+static void canonical(const uint8_t *p, size_t n, bool must_split)
+{
+	struct wire_slice body;
+	struct wire_auth_view v;
+	if (wire_envelope_split(p, n, &body, &v) != 0) {
+		if (must_split)
+			abort();
+		return;
+	}
+	struct wire_auth a;
+	memset(&a, 0, sizeof(a));
+	memcpy(a.signature, v.signature, WIRE_SIG_LEN);
+	memcpy(a.root, v.root, WIRE_HASH_LEN);
+	a.leaf_index = v.leaf_index;
+	a.leaf_count = v.leaf_count;
+	a.proof_len = v.proof_len;
+	for (uint32_t j = 0; j < v.proof_len; j++)
+		memcpy(a.proof[j], v.proof[j], WIRE_HASH_LEN);
+	struct mw_buf out;
+	mw_buf_init(&out, 2 * FUZZ_MAX_FRAME);
+	if (wire_envelope_join(body.p, body.len, &a, &out) != (int)n ||
+	    memcmp(mw_buf_peek(&out), p, n) != 0)
+		abort();
+	mw_buf_finish(&out);
+	/* protobuf-c reads the same fields (if the body decodes at all) */
+	struct wire_envelope e;
+	if (wire_envelope_decode(p, n, &e) == 0) {
+		if (e.body_len != body.len || memcmp(e.body, body.p, body.len) != 0 ||
+		    e.auth.leaf_index != a.leaf_index || e.auth.leaf_count != a.leaf_count ||
+		    e.auth.proof_len != a.proof_len ||
+		    memcmp(e.auth.signature, a.signature, WIRE_SIG_LEN) != 0 ||
+		    memcmp(e.auth.root, a.root, WIRE_HASH_LEN) != 0 ||
+		    memcmp(e.auth.proof, a.proof, (size_t)a.proof_len * WIRE_HASH_LEN) != 0)
+			abort();
+		wire_envelope_finish(&e);
+	}
+}
+
 static void envelope(const struct wire_keyring *kr, struct wire_sigcache *cache,
                      const struct wire_frame *f)
 {
+	canonical(f->payload, f->len, false);
 	struct wire_envelope e;
 	if (wire_envelope_decode(f->payload, f->len, &e) < 0)
 		return;
@@ -60,6 +107,7 @@ static void envelope(const struct wire_keyring *kr, struct wire_sigcache *cache,
 		abort();
 	if (verify_all(kr, NULL, &e2) != rc)
 		abort();
+	canonical(f2.payload, f2.len, true);
 	wire_envelope_finish(&e2);
 	mw_buf_finish(&fwd);
 	wire_envelope_finish(&e);

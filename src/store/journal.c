@@ -169,7 +169,9 @@
  * two or more records of one batch in the canonical Envelope encoding
  * (wire_envelope_split: exactly what wire_envelope_encode produces; any
  * other encoding, a batch of one or bytes that are no envelope are stored
- * whole), the journal thread stores each such record's body in `bytes`
+ * whole, and so is every record of a group of fewer than J_SEG_MIN_GROUP
+ * items: there a seg row would add a page to the commit and save none),
+ * the journal thread stores each such record's body in `bytes`
  * and its leaf index in `leaf`, and once, in a seg row, the batch's
  * signature, root, leaf count and the union of the records' proof nodes,
  * each under its tree position (wire_merkle_proof_keys):
@@ -292,13 +294,18 @@
  * records share one, J_SEG_OPEN batches are filled at once while a group
  * is walked (more interleaved batches close the least recently used). */
 #define J_SEG_MAX_RECS 512
-#define J_SEG_OPEN     4
-#define J_SEG_VERSION  1
-#define J_SEG_HDR      (1 + WIRE_SIG_LEN + WIRE_HASH_LEN + 4)
-#define J_SEG_NODE     (4 + WIRE_HASH_LEN)
-#define J_SEG_NODES    (J_SEG_MAX_RECS * WIRE_MERKLE_MAX_DEPTH)
-#define J_SEG_SLOTS    32768 /* open-addressing table of a segment's node keys, > 2 x NODES */
-#define J_SEG_BLOB_MAX (J_SEG_HDR + (size_t)J_SEG_NODES * J_SEG_NODE)
+/* A group of fewer items stores every record whole: under light load a
+ * commit writes a page of each table it touches however few its rows, so
+ * a seg row would add a page and save none (latency matters there, bytes
+ * under load, when groups are thousands of records). */
+#define J_SEG_MIN_GROUP 64
+#define J_SEG_OPEN      4
+#define J_SEG_VERSION   1
+#define J_SEG_HDR       (1 + WIRE_SIG_LEN + WIRE_HASH_LEN + 4)
+#define J_SEG_NODE      (4 + WIRE_HASH_LEN)
+#define J_SEG_NODES     (J_SEG_MAX_RECS * WIRE_MERKLE_MAX_DEPTH)
+#define J_SEG_SLOTS     32768 /* open-addressing table of a segment's node keys, > 2 x NODES */
+#define J_SEG_BLOB_MAX  (J_SEG_HDR + (size_t)J_SEG_NODES * J_SEG_NODE)
 
 static const char MOD[] = "store";
 
@@ -1103,7 +1110,7 @@ static int seg_close(struct seg_writer *w, struct seg_open *o)
 }
 
 /* Add record p (split into a and its body at body_off) to segment o. */
-static void seg_add(struct seg_open *o, struct pend *p, const struct wire_auth *a,
+static void seg_add(struct seg_open *o, struct pend *p, const struct wire_auth_view *a,
                     uint32_t body_off, uint32_t body_len)
 {
 	uint32_t keys[WIRE_MERKLE_MAX_DEPTH];
@@ -1150,13 +1157,14 @@ static int segs_build(struct store_journal *j, struct pend *first, size_t n)
 		w->open[k].used = false;
 	struct pend *p = NULL;
 	int rc = 0;
+	bool small = n < J_SEG_MIN_GROUP;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		p = i ? p->next : first;
 		p->seg = 0;
-		if (!p->pos)
+		if (!p->pos || small)
 			continue;
 		struct wire_slice body;
-		struct wire_auth a;
+		struct wire_auth_view a;
 		if (wire_envelope_split(p->rec.bytes, p->rec.len, &body, &a) != 0 ||
 		    a.leaf_count < 2)
 			continue; /* not canonical, not an envelope, or a batch of one */

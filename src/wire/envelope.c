@@ -335,7 +335,8 @@ int wire_envelope_join(const uint8_t *body, size_t body_len, const struct wire_a
 	return (int)n;
 }
 
-int wire_envelope_split(const uint8_t *p, size_t n, struct wire_slice *body, struct wire_auth *auth)
+int wire_envelope_split(const uint8_t *p, size_t n, struct wire_slice *body,
+                        struct wire_auth_view *auth)
 {
 	if (!p || !body || !auth)
 		return -EINVAL;
@@ -349,15 +350,14 @@ int wire_envelope_split(const uint8_t *p, size_t n, struct wire_slice *body, str
 	if (q >= end || *q++ != 0x12 || !varint_get(&q, end, &alen) || (size_t)(end - q) != alen)
 		return -MW_EDECODE;
 	/* the auth message runs exactly to the end */
-	struct wire_auth a;
-	if (end - q < 2 + WIRE_SIG_LEN + 2 + WIRE_HASH_LEN || q[0] != 0x0a || q[1] != WIRE_SIG_LEN)
+	struct wire_auth_view a;
+	if (end - q < 2 + WIRE_SIG_LEN + 2 + WIRE_HASH_LEN || q[0] != 0x0a ||
+	    q[1] != WIRE_SIG_LEN || q[2 + WIRE_SIG_LEN] != 0x12 ||
+	    q[3 + WIRE_SIG_LEN] != WIRE_HASH_LEN)
 		return -MW_EDECODE;
-	memcpy(a.signature, q + 2, WIRE_SIG_LEN);
-	q += 2 + WIRE_SIG_LEN;
-	if (q[0] != 0x12 || q[1] != WIRE_HASH_LEN)
-		return -MW_EDECODE;
-	memcpy(a.root, q + 2, WIRE_HASH_LEN);
-	q += 2 + WIRE_HASH_LEN;
+	a.signature = q + 2;
+	a.root = q + 4 + WIRE_SIG_LEN;
+	q += 4 + WIRE_SIG_LEN + WIRE_HASH_LEN;
 	if (q >= end || *q++ != 0x18 || !varint_get(&q, end, &a.leaf_index))
 		return -MW_EDECODE;
 	if (q >= end || *q++ != 0x20 || !varint_get(&q, end, &a.leaf_count))
@@ -367,14 +367,16 @@ int wire_envelope_split(const uint8_t *p, size_t n, struct wire_slice *body, str
 		if (a.proof_len >= WIRE_MERKLE_MAX_DEPTH || end - q < 2 + WIRE_HASH_LEN ||
 		    q[0] != 0x2a || q[1] != WIRE_HASH_LEN)
 			return -MW_EDECODE;
-		memcpy(a.proof[a.proof_len++], q + 2, WIRE_HASH_LEN);
+		a.proof[a.proof_len++] = q + 2;
 		q += 2 + WIRE_HASH_LEN;
 	}
-	if (!auth_shape_ok(&a))
+	if (a.leaf_count == 0 || a.leaf_count > WIRE_MERKLE_MAX_LEAVES ||
+	    a.leaf_index >= a.leaf_count ||
+	    wire_merkle_proof_len(a.leaf_index, a.leaf_count) != (int)a.proof_len)
 		return -MW_EDECODE;
 	body->p = b;
 	body->len = blen;
-	memcpy(auth, &a, sizeof(a));
+	*auth = a;
 	return 0;
 }
 

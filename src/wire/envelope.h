@@ -99,17 +99,24 @@ int wire_envelope_frame(const uint8_t *body, size_t body_len, const struct wire_
  * wire_merkle_proof_len(leaf_index, leaf_count)), -ENOBUFS, -ENOMEM.
  *
  * wire_envelope_split: 0 if p[0..n) is exactly join(body, auth) for some
- * body and auth within those ranges (then *body points into p and *auth
- * is filled), -MW_EDECODE for anything else - another field order, a
- * non-minimal varint, an unknown field, a proof of the wrong length -
- * even if it is a valid envelope: split(p) == 0 implies join(split(p)) ==
- * p, byte for byte. It checks no signature. Outputs untouched on error.
+ * body and auth within those ranges (then *body and *auth point into p:
+ * nothing is copied), -MW_EDECODE for anything else - another field
+ * order, a non-minimal varint, an unknown field, a proof of the wrong
+ * length - even if it is a valid envelope: split(p) == 0 implies
+ * join(split(p)) == p, byte for byte. It checks no signature. Outputs
+ * untouched on error.
  */
+struct wire_auth_view {
+	const uint8_t *signature; /* WIRE_SIG_LEN bytes */
+	const uint8_t *root;      /* WIRE_HASH_LEN bytes */
+	uint32_t leaf_index, leaf_count, proof_len;
+	const uint8_t *proof[WIRE_MERKLE_MAX_DEPTH]; /* WIRE_HASH_LEN bytes each */
+};
 size_t wire_envelope_joined_len(size_t body_len, const struct wire_auth *auth);
 int wire_envelope_join(const uint8_t *body, size_t body_len, const struct wire_auth *auth,
                        struct mw_buf *out);
 int wire_envelope_split(const uint8_t *p, size_t n, struct wire_slice *body,
-                        struct wire_auth *auth);
+                        struct wire_auth_view *auth);
 
 /* A decoded envelope. */
 struct wire_envelope {

@@ -1519,11 +1519,11 @@ static void batch_records_share_a_segment_and_read_back_byte_exact(void **state)
 	assert_int_equal(wire_sigcache_new(64, &x->cache), 0);
 	struct store_journal_opts o = default_opts(t.db);
 	struct store_journal *j = jopen(&o);
-	/* Mostly one commit group for all (a known layout): the journal thread
-	 * takes the first record alone and waits for the write lock while the
-	 * rest queue up. A group boundary elsewhere (a slow wake-up) can split
-	 * the two batches being filled: each boundary may add up to two
-	 * segments and two whole rows, which the counts below allow for. */
+	/* One commit group for all (a known layout): the journal thread takes
+	 * the first record alone and waits for the write lock while the rest
+	 * queue up. Only if it woke late (another group boundary: a loaded
+	 * machine) is the layout left unchecked; what is read back is checked
+	 * whatever the layout. */
 	sqlite3 *blk = block_writes(t.db);
 	struct store_rec r0 = mkrec("JPN", 2, NULL, 0, 100);
 	append_ok(j, &r0, 1);
@@ -1581,25 +1581,31 @@ static void batch_records_share_a_segment_and_read_back_byte_exact(void **state)
 	int64_t segs = sql_int(db, "SELECT count(*) FROM seg");
 	/* whole: 7 batches of one, the batch of 2 with its odd half, the junk,
 	 * the first record; segments: KOR 512 + 488 and 100, USA 66 x 3 + 2 */
-	if (whole < 11 || whole > 11 + 2 * cuts || segs < 70 || segs > 70 + 2 * cuts)
-		fail_msg("%lld rows whole (want 11), %lld segments (want 70), %lld extra group "
-		         "boundaries",
-		         (long long)whole, (long long)segs, (long long)cuts);
-	if (cuts == 0)
+	assert_true(segs >= 1);
+	assert_true(sql_int(db, "SELECT max(cnt) FROM (SELECT count(*) AS cnt FROM env "
+	                        "WHERE seg IS NOT NULL GROUP BY seg)") <= 512);
+	if (cuts == 0) {
+		if (whole != 11 || segs != 70)
+			fail_msg("%lld rows whole (want 11), %lld segments (want 70)",
+			         (long long)whole, (long long)segs);
 		assert_int_equal(sql_int(db, "SELECT max(cnt) FROM (SELECT count(*) AS cnt FROM "
 		                             "env WHERE seg IS NOT NULL GROUP BY seg)"),
 		                 512);
-	assert_true(sql_int(db, "SELECT max(cnt) FROM (SELECT count(*) AS cnt FROM env "
-	                        "WHERE seg IS NOT NULL GROUP BY seg)") <= 512);
-	/* KOR's envelopes (batches of 1000 and 100): stored in under half their size */
-	int64_t kor_len = sql_int(db, "SELECT sum(len) FROM env WHERE origin = 'KOR'");
-	int64_t kor_stored =
-	    sql_int(db, "SELECT sum(length(bytes)) FROM env WHERE origin = 'KOR'") +
-	    sql_int(db, "SELECT sum(length(data)) FROM seg WHERE pos IN "
-	                "(SELECT seg FROM env WHERE origin = 'KOR')");
-	if (kor_stored * 2 >= kor_len)
-		fail_msg("KOR's envelopes: %lld bytes stored for %lld bytes", (long long)kor_stored,
-		         (long long)kor_len);
+		/* KOR's envelopes (batches of 1000 and 100): stored in under half
+		 * their size */
+		int64_t kor_len = sql_int(db, "SELECT sum(len) FROM env WHERE origin = 'KOR'");
+		int64_t kor_stored =
+		    sql_int(db, "SELECT sum(length(bytes)) FROM env WHERE origin = 'KOR'") +
+		    sql_int(db, "SELECT sum(length(data)) FROM seg WHERE pos IN "
+		                "(SELECT seg FROM env WHERE origin = 'KOR')");
+		if (kor_stored * 2 >= kor_len)
+			fail_msg("KOR's envelopes: %lld bytes stored for %lld bytes",
+			         (long long)kor_stored, (long long)kor_len);
+	} else {
+		print_message("  %lld extra group boundaries (a slow wake-up): layout not "
+		              "checked, %lld whole, %lld segments\n",
+		              (long long)cuts, (long long)whole, (long long)segs);
+	}
 	sqlite3_close(db);
 	store_journal_free(j);
 	/* a full open verifies every row through its segment */
@@ -1723,27 +1729,32 @@ static void format_3_journals_are_read_and_migrated_to_4(void **state)
 	struct wire_signer *kor = NULL;
 	assert_int_equal(wire_signer_generate("KOR", &kor), 0);
 	struct envset ek;
-	envset_make(&ek, kor, 1, 40, 20);
+	envset_make(&ek, kor, 1, 100, 50);
 	struct store_journal_opts o = default_opts(t.db);
 	o.check = STORE_CHECK_FULL;
 	struct store_journal *j = jopen(&o);
 	struct store_journal_stats st0, st1;
 	store_journal_get_stats(j, &st0);
+	/* the layout trick of batch_records_share_a_segment_...: one more old
+	 * style record alone, then the 100 envelopes in one group */
 	sqlite3 *blk = block_writes(t.db);
+	struct store_rec r21 = mkrec("ROK", 21, "USA", 21, 100);
+	append_ok(j, &r21, 21);
+	sleep_ms(100);
 	for (size_t i = 0; i < ek.n; i++) {
 		struct store_rec r = env_rec("KOR", ek.seq0 + i, &ek.env[i]);
-		append_ok(j, &r, 21 + i);
+		append_ok(j, &r, 22 + i);
 	}
 	unblock_writes(blk);
 	sync_ok(j);
 	store_journal_get_stats(j, &st1);
-	int64_t cuts = (int64_t)(st1.commits - st0.commits) - 1; /* boundaries within the 40 */
+	int64_t cuts = (int64_t)(st1.commits - st0.commits) - 2;
 	struct expect *x = calloc(1, sizeof(*x));
 	assert_non_null(x);
 	x->kr = keyring_of(kor, NULL);
 	assert_int_equal(wire_sigcache_new(16, &x->cache), 0);
-	for (uint64_t i = 1; i <= 20; i++) { /* the old rows, as make_journal made them */
-		static uint8_t old[20][100];
+	for (uint64_t i = 1; i <= 21; i++) { /* the old rows, as make_journal made them */
+		static uint8_t old[21][100];
 		struct store_rec r = mkrec("ROK", i, "USA", i, 100);
 		memcpy(old[i - 1], r.bytes, 100);
 		snprintf(x->e[x->n].origin, sizeof(x->e[x->n].origin), "ROK");
@@ -1766,12 +1777,15 @@ static void format_3_journals_are_read_and_migrated_to_4(void **state)
 	assert_int_equal(sql_int(db, "PRAGMA user_version"), 4);
 	int64_t whole = sql_int(db, "SELECT count(*) FROM env WHERE seg IS NULL");
 	int64_t segs = sql_int(db, "SELECT count(*) FROM seg");
-	/* the 20 old rows whole; the two batches of 20 in 2 segments, plus
-	 * what group boundaries inside them cut off (one batch open at a time) */
-	if (whole < 20 || whole > 20 + cuts || segs < 2 || segs > 2 + cuts ||
-	    sql_int(db, "SELECT count(*) FROM env WHERE seg IS NULL AND origin = 'ROK'") != 20)
-		fail_msg("%lld rows whole, %lld segments, %lld group boundaries", (long long)whole,
-		         (long long)segs, (long long)cuts);
+	/* the 21 old-style rows whole; the two batches of 50 in 2 segments */
+	assert_int_equal(
+	    sql_int(db, "SELECT count(*) FROM env WHERE seg IS NULL AND origin = 'ROK'"), 21);
+	if (cuts == 0 && (whole != 21 || segs != 2))
+		fail_msg("%lld rows whole (want 21), %lld segments (want 2)", (long long)whole,
+		         (long long)segs);
+	if (cuts != 0)
+		print_message("  %lld extra group boundaries: layout not checked\n",
+		              (long long)cuts);
 	sqlite3_close(db);
 	wire_sigcache_free(x->cache);
 	wire_keyring_free(x->kr);
