@@ -29,7 +29,7 @@
  * the 2,000 env/s arrive as bursts of ~8 that share one signature.
  *
  * BENCH_GROUP_MAX=N and BENCH_CKPT_PAGES=N set the journals' group and
- * checkpoint sizes for experiments.
+ * checkpoint sizes for experiments; BENCH_KEEP=1 keeps the journals.
  *
  * Floors measured first, on the same disk and loopback:
  *   fdatasync: append 4 KiB to a file in DIR and fdatasync it, 300 times;
@@ -1031,7 +1031,9 @@ int main(int argc, char **argv)
 	}
 	char cmd[700];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_dir);
-	if (system(cmd) != 0)
+	if (getenv("BENCH_KEEP")) /* keep the journals (e.g. for sqlite3's dbstat) */
+		printf("journals kept in %s\n", g_dir);
+	else if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", g_dir);
 	printf("bench-link: %d target(s) not met\n", fails);
 	return 0;

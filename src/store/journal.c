@@ -2479,7 +2479,8 @@ static int prepare_all(struct store_journal *j, struct mw_errbuf *err)
 	               &j->w_floor, err)) ||
 	    (rc = prep(j->wdb, "INSERT INTO seg(pos, last_pos, data) VALUES(?1, ?2, ?3)",
 	               &j->w_seg_ins, err)) ||
-	    (rc = prep(j->wdb, "DELETE FROM seg WHERE last_pos <= ?1", &j->w_seg_del, err)) ||
+	    (rc = prep(j->wdb, "DELETE FROM seg WHERE pos <= ?1 AND last_pos <= ?1", &j->w_seg_del,
+	               err)) ||
 	    (rc = prep(j->rdb, "SELECT data FROM seg WHERE pos = ?1", &j->r_seg.q, err)) ||
 	    (rc = prep(j->rdb, rng, &j->r_range, err)))
 		return rc;
