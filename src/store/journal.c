@@ -191,7 +191,9 @@
  * it against len and the row's SHA-256 like any row. A segment holds the
  * records of one group only, at most J_SEG_MAX_RECS of them; J_SEG_OPEN
  * batches can be filled at once (interleaved origins), more close the
- * least recently used. Two records that disagree on a node (impossible
+ * least recently used. Repeated nodes are dropped as they come (records
+ * in leaf order repeat only the previous record's) and after sorting
+ * (any order). Two records that disagree on a node (impossible
  * for envelopes that verified) make the whole segment's records whole.
  * Readers keep the last segment fetched, so reading a batch in order
  * fetches each segment once. Retention deletes a segment in the
@@ -304,7 +306,6 @@
 #define J_SEG_HDR       (1 + WIRE_SIG_LEN + WIRE_HASH_LEN + 4)
 #define J_SEG_NODE      (4 + WIRE_HASH_LEN)
 #define J_SEG_NODES     (J_SEG_MAX_RECS * WIRE_MERKLE_MAX_DEPTH)
-#define J_SEG_SLOTS     32768 /* open-addressing table of a segment's node keys, > 2 x NODES */
 #define J_SEG_BLOB_MAX  (J_SEG_HDR + (size_t)J_SEG_NODES * J_SEG_NODE)
 
 static const char MOD[] = "store";
@@ -605,7 +606,11 @@ struct seg_open {
 	struct pend *recs[J_SEG_MAX_RECS];
 	uint32_t keys[J_SEG_NODES];
 	uint8_t hash[J_SEG_NODES][WIRE_HASH_LEN];
-	uint16_t slot[J_SEG_SLOTS]; /* node index + 1, 0 = empty */
+	/* per level, the last node added (key, index into keys/hash; key
+	 * UINT32_MAX = none): the records of a batch in leaf order share each
+	 * node with the record before them or with none, so this drops their
+	 * repeats as they come; seg_close drops the others after sorting */
+	uint32_t prev_key[WIRE_MERKLE_MAX_DEPTH], prev_node[WIRE_MERKLE_MAX_DEPTH];
 };
 
 /* A closed segment of the group: its row, in segw.blobs. */
@@ -1047,19 +1052,32 @@ static int insert_rows(struct store_journal *j, sqlite3_stmt *s, struct pend *co
 
 /* ---- batch segments (format 4; header comment) ---- */
 
-static uint32_t seg_key_slot(uint32_t key)
+/* w->sortbuf[0..nnodes) = (key << 32 | node index), ascending by key:
+ * bucketed by level, then an insertion sort per level, which is linear
+ * for records added in leaf order (their node indexes then mostly grow
+ * within a level) and quadratic at worst within one level (<= 512 x 16
+ * nodes a segment). */
+static void seg_sort(struct seg_writer *w, const struct seg_open *o)
 {
-	return (key * 2654435761u) >> (32 - 15); /* Fibonacci hashing onto J_SEG_SLOTS */
-}
-
-_Static_assert(J_SEG_SLOTS == 1 << 15, "seg_key_slot maps onto 15 bits");
-_Static_assert(J_SEG_SLOTS > 2 * J_SEG_NODES, "the key table stays under half full");
-_Static_assert(J_SEG_NODES < UINT16_MAX, "slot holds a node index + 1");
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
+	uint32_t start[WIRE_MERKLE_MAX_DEPTH + 1] = {0};
+	for (uint32_t k = 0; k < o->nnodes; k++)
+		start[(o->keys[k] >> 16) + 1]++;
+	for (int l = 0; l < WIRE_MERKLE_MAX_DEPTH; l++)
+		start[l + 1] += start[l];
+	uint32_t fill[WIRE_MERKLE_MAX_DEPTH];
+	memcpy(fill, start, sizeof(fill));
+	for (uint32_t k = 0; k < o->nnodes; k++)
+		w->sortbuf[fill[o->keys[k] >> 16]++] = (uint64_t)o->keys[k] << 32 | k;
+	for (int l = 0; l < WIRE_MERKLE_MAX_DEPTH; l++)
+		for (uint32_t i = start[l] + 1; i < start[l + 1]; i++) {
+			uint64_t v = w->sortbuf[i];
+			uint32_t m = i;
+			while (m > start[l] && w->sortbuf[m - 1] > v) {
+				w->sortbuf[m] = w->sortbuf[m - 1];
+				m--;
+			}
+			w->sortbuf[m] = v;
+		}
 }
 
 /* Close segment o: a segment of two or more records with no conflict
@@ -1081,19 +1099,29 @@ static int seg_close(struct seg_writer *w, struct seg_open *o)
 		w->done = nd;
 		w->cap_done = nc;
 	}
-	size_t len = J_SEG_HDR + (size_t)o->nnodes * J_SEG_NODE;
+	/* sorted by key; repeats (records out of leaf order) dropped, and a
+	 * repeat with another hash makes every record whole */
+	seg_sort(w, o);
+	uint32_t nu = 0;
+	for (uint32_t k = 0; k < o->nnodes; k++) {
+		if (nu && w->sortbuf[nu - 1] >> 32 == w->sortbuf[k] >> 32) {
+			if (memcmp(o->hash[(uint32_t)w->sortbuf[nu - 1]],
+			           o->hash[(uint32_t)w->sortbuf[k]], WIRE_HASH_LEN) != 0)
+				return 0;
+			continue;
+		}
+		w->sortbuf[nu++] = w->sortbuf[k];
+	}
+	size_t len = J_SEG_HDR + (size_t)nu * J_SEG_NODE;
 	if ((rc = mw_buf_reserve(&w->blobs, len)) < 0)
 		return rc;
-	for (uint32_t k = 0; k < o->nnodes; k++)
-		w->sortbuf[k] = (uint64_t)o->keys[k] << 32 | k;
-	qsort(w->sortbuf, o->nnodes, sizeof(w->sortbuf[0]), cmp_u64);
 	uint8_t *q = mw_buf_tail(&w->blobs);
 	q[0] = J_SEG_VERSION;
 	memcpy(q + 1, o->sig, WIRE_SIG_LEN);
 	memcpy(q + 1 + WIRE_SIG_LEN, o->root, WIRE_HASH_LEN);
 	put_be(q + 1 + WIRE_SIG_LEN + WIRE_HASH_LEN, o->count, 4);
 	q += J_SEG_HDR;
-	for (uint32_t k = 0; k < o->nnodes; k++, q += J_SEG_NODE) {
+	for (uint32_t k = 0; k < nu; k++, q += J_SEG_NODE) {
 		uint32_t i = (uint32_t)w->sortbuf[k];
 		put_be(q, o->keys[i], 4);
 		memcpy(q + 4, o->hash[i], WIRE_HASH_LEN);
@@ -1120,22 +1148,17 @@ static void seg_add(struct seg_open *o, struct pend *p, const struct wire_auth_v
 		return;
 	}
 	for (int k = 0; k < kl && !o->bad; k++) {
-		uint32_t s = seg_key_slot(keys[k]);
-		for (;;) {
-			uint16_t v = o->slot[s];
-			if (!v) {
-				o->keys[o->nnodes] = keys[k];
-				memcpy(o->hash[o->nnodes], a->proof[k], WIRE_HASH_LEN);
-				o->slot[s] = (uint16_t)(++o->nnodes);
-				break;
-			}
-			if (o->keys[v - 1] == keys[k]) {
-				if (memcmp(o->hash[v - 1], a->proof[k], WIRE_HASH_LEN) != 0)
-					o->bad = true; /* two proofs disagree: keep both whole */
-				break;
-			}
-			s = (s + 1) & (J_SEG_SLOTS - 1);
+		uint32_t lvl = keys[k] >> 16; /* < WIRE_MERKLE_MAX_DEPTH */
+		if (o->prev_key[lvl] == keys[k]) {
+			if (memcmp(o->hash[o->prev_node[lvl]], a->proof[k], WIRE_HASH_LEN) != 0)
+				o->bad = true; /* two proofs disagree: keep them all whole */
+			continue;
 		}
+		o->prev_key[lvl] = keys[k];
+		o->prev_node[lvl] = o->nnodes;
+		o->keys[o->nnodes] = keys[k];
+		memcpy(o->hash[o->nnodes], a->proof[k], WIRE_HASH_LEN);
+		o->nnodes++;
 	}
 	p->leaf = a->leaf_index;
 	p->body_off = body_off;
@@ -1189,7 +1212,7 @@ static int segs_build(struct store_journal *j, struct pend *first, size_t n)
 			if (rc == 0)
 				rc = seg_close(w, lru);
 			o = lru;
-			memset(o->slot, 0, sizeof(o->slot));
+			memset(o->prev_key, 0xff, sizeof(o->prev_key));
 			o->used = true;
 			o->bad = false;
 			o->nrec = o->nnodes = 0;

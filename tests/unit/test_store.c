@@ -1506,11 +1506,12 @@ static void batch_records_share_a_segment_and_read_back_byte_exact(void **state)
 	struct wire_signer *kor = NULL, *usa = NULL;
 	assert_int_equal(wire_signer_generate("KOR", &kor), 0);
 	assert_int_equal(wire_signer_generate("USA", &usa), 0);
-	struct envset ek, eu1, eu3, eu2;
+	struct envset ek, eu1, eu3, eu2, eu4;
 	envset_make(&ek, kor, 1, 1100, 1000); /* 1000 (segments of 512 + 488) and 100 */
 	envset_make(&eu1, usa, 1, 7, 1);      /* batches of one: stay whole */
 	envset_make(&eu3, usa, 8, 200, 3);    /* 66 batches of 3 and one of 2 */
 	envset_make(&eu2, usa, 300, 2, 2);    /* a batch of 2, its second made non-canonical */
+	envset_make(&eu4, usa, 400, 64, 64);  /* a batch of 64 appended in reverse leaf order */
 	/* a valid protobuf envelope, but an unknown field 7 after the auth */
 	static uint8_t odd[1024];
 	size_t odd_len = mw_buf_used(&eu2.env[1]);
@@ -1565,6 +1566,10 @@ static void batch_records_share_a_segment_and_read_back_byte_exact(void **state)
 		struct store_rec r = env_rec("USA", eu1.seq0 + i, &eu1.env[i]);
 		expect_append(x, j, &r, true);
 	}
+	for (size_t i = eu4.n; i-- > 0;) {
+		struct store_rec r = env_rec("USA", eu4.seq0 + i, &eu4.env[i]);
+		expect_append(x, j, &r, true);
+	}
 	struct store_rec r = env_rec("USA", 300, &eu2.env[0]);
 	expect_append(x, j, &r, true);
 	r.seq = 301;
@@ -1575,7 +1580,7 @@ static void batch_records_share_a_segment_and_read_back_byte_exact(void **state)
 	r.bytes = junk;
 	r.len = sizeof(junk);
 	expect_append(x, j, &r, false);
-	const size_t n_sig = 1100 + 7 + 200 + 2;
+	const size_t n_sig = 1100 + 7 + 200 + 64 + 2;
 	unblock_writes(blk);
 	sync_ok(j);
 	struct store_journal_stats st1;
@@ -1590,17 +1595,23 @@ static void batch_records_share_a_segment_and_read_back_byte_exact(void **state)
 	int64_t whole = sql_int(db, "SELECT count(*) FROM env WHERE seg IS NULL");
 	int64_t segs = sql_int(db, "SELECT count(*) FROM seg");
 	/* whole: 7 batches of one, the batch of 2 with its odd half, the junk,
-	 * the first record; segments: KOR 512 + 488 and 100, USA 66 x 3 + 2 */
+	 * the first record; segments: KOR 512 + 488 and 100, USA 66 x 3 + 2
+	 * and the reversed 64 */
 	assert_true(segs >= 1);
 	assert_true(sql_int(db, "SELECT max(cnt) FROM (SELECT count(*) AS cnt FROM env "
 	                        "WHERE seg IS NOT NULL GROUP BY seg)") <= 512);
 	if (cuts == 0) {
-		if (whole != 11 || segs != 70)
-			fail_msg("%lld rows whole (want 11), %lld segments (want 70)",
+		if (whole != 11 || segs != 71)
+			fail_msg("%lld rows whole (want 11), %lld segments (want 71)",
 			         (long long)whole, (long long)segs);
 		assert_int_equal(sql_int(db, "SELECT max(cnt) FROM (SELECT count(*) AS cnt FROM "
 		                             "env WHERE seg IS NOT NULL GROUP BY seg)"),
 		                 512);
+		/* the reversed batch of 64 keeps each of its 126 tree nodes (all
+		 * but the root) once, as a batch in order does */
+		assert_int_equal(sql_int(db, "SELECT length(data) FROM seg WHERE pos = (SELECT seg "
+		                             "FROM env WHERE origin = 'USA' AND seq = 400)"),
+		                 101 + 126 * 36);
 		/* KOR's envelopes (batches of 1000 and 100): stored in under half
 		 * their size */
 		int64_t kor_len = sql_int(db, "SELECT sum(len) FROM env WHERE origin = 'KOR'");
@@ -1700,6 +1711,7 @@ static void batch_records_share_a_segment_and_read_back_byte_exact(void **state)
 	envset_free(&eu1);
 	envset_free(&eu3);
 	envset_free(&eu2);
+	envset_free(&eu4);
 	wire_signer_free(kor);
 	wire_signer_free(usa);
 	tdir_rm(&t);
