@@ -345,6 +345,45 @@ static void envelope_split_and_join_are_exact_inverses(void **state)
 	free(body);
 }
 
+/* wire_envelope_decode reads a canonical envelope without protobuf-c's
+ * Envelope unpack (its fast path) and any other encoding with it: the same
+ * envelope with its two fields swapped (valid protobuf, not canonical)
+ * decodes to the same body, header and auth, and both verify. */
+static void decode_fast_path_equals_protobuf_path(void **state)
+{
+	struct fx *fx = *state;
+	struct batch bt;
+	batch_make(&bt, fx->kor, 5);
+	for (size_t i = 0; i < bt.n; i++) {
+		const uint8_t *f = mw_buf_peek(&bt.frames[i]) + WIRE_FRAME_HDR_LEN;
+		size_t n = mw_buf_used(&bt.frames[i]) - WIRE_FRAME_HDR_LEN;
+		struct wire_slice sl;
+		struct wire_auth_view v;
+		assert_err(wire_envelope_split(f, n, &sl, &v), 0);
+		size_t bfield = (size_t)(sl.p - f) + sl.len; /* tag, length, body */
+		uint8_t swapped[2048];
+		assert_true(n <= sizeof(swapped));
+		memcpy(swapped, f + bfield, n - bfield);
+		memcpy(swapped + (n - bfield), f, bfield);
+		assert_err(wire_envelope_split(swapped, n, &sl, &v), -MW_EDECODE);
+		struct wire_envelope a, b;
+		assert_err(wire_envelope_decode(f, n, &a), 0);
+		assert_err(wire_envelope_decode(swapped, n, &b), 0);
+		assert_int_equal(a.body_len, b.body_len);
+		assert_memory_equal(a.body, b.body, a.body_len);
+		assert_memory_equal(&a.auth, &b.auth, sizeof(a.auth));
+		assert_string_equal(a.hdr.origin, b.hdr.origin);
+		assert_int_equal(a.hdr.seq, b.hdr.seq);
+		assert_int_equal(a.hdr.payload_len, b.hdr.payload_len);
+		assert_memory_equal(a.hdr.payload, b.hdr.payload, a.hdr.payload_len);
+		assert_err(wire_verify(fx->kr, NULL, &a), 0);
+		assert_err(wire_verify(fx->kr, NULL, &b), 0);
+		wire_envelope_finish(&a);
+		wire_envelope_finish(&b);
+	}
+	batch_free(&bt);
+}
+
 /* The whole receive path for one frame's bytes: frame, envelope, verify. */
 static int receive(const uint8_t *p, size_t n, const struct wire_keyring *kr,
                    struct wire_sigcache *cache)
@@ -2197,6 +2236,8 @@ int main(void)
 	    cmocka_unit_test(merkle_every_proof_climbs_to_the_root),
 	    cmocka_unit_test(merkle_proof_keys_name_the_nodes_the_proof_holds),
 	    cmocka_unit_test(envelope_split_and_join_are_exact_inverses),
+	    cmocka_unit_test_setup_teardown(decode_fast_path_equals_protobuf_path, fx_setup,
+	                                    fx_teardown),
 	    cmocka_unit_test(merkle_reused_hasher_gives_the_same_roots_as_a_fresh_one),
 	    cmocka_unit_test(signed_message_layout_is_byte_exact),
 	    cmocka_unit_test_setup_teardown(
