@@ -195,8 +195,8 @@
  * in leaf order repeat only the previous record's) and after sorting
  * (any order). Two records that disagree on a node (impossible
  * for envelopes that verified) make the whole segment's records whole.
- * Readers keep the last segment fetched, so reading a batch in order
- * fetches each segment once. Retention deletes a segment in the
+ * Readers keep the last J_SEG_CACHE segments fetched, so reading in pos
+ * order fetches each segment once, interleaved batches included. Retention deletes a segment in the
  * transaction that deletes its last row (last_pos <= the cut).
  * About 2 x 36 bytes per record instead of ~450 (docs/benchmarks.md,
  * "Bytes per record").
@@ -302,6 +302,7 @@
  * under load, when groups are thousands of records). */
 #define J_SEG_MIN_GROUP 64
 #define J_SEG_OPEN      4
+#define J_SEG_CACHE     (2 * J_SEG_OPEN) /* segments a reader keeps (interleaved batches) */
 #define J_SEG_VERSION   1
 #define J_SEG_HDR       (1 + WIRE_SIG_LEN + WIRE_HASH_LEN + 4)
 #define J_SEG_NODE      (4 + WIRE_HASH_LEN)
@@ -632,9 +633,14 @@ struct seg_writer {
  * rebuilt last (store_rec.bytes of a compact row point into out). */
 struct seg_cache {
 	sqlite3_stmt *q; /* SELECT data FROM seg WHERE pos = ?1 */
-	int64_t pos;     /* 0 = nothing cached */
-	uint8_t *data;
-	size_t len, cap;
+	struct seg_cached {
+		int64_t pos; /* 0 = empty */
+		uint64_t used;
+		uint8_t *data;
+		size_t len, cap;
+	} e[J_SEG_CACHE];
+	uint64_t tick;
+	struct seg_cached *cur; /* what seg_fetch found */
 	struct mw_buf out;
 };
 
@@ -1171,7 +1177,7 @@ static void seg_add(struct seg_open *o, struct pend *p, const struct wire_auth_v
  * or more share a segment with the other records of their batch in this
  * group (at most J_SEG_MAX_RECS each). Deterministic, so a retried
  * commit makes the same rows. The closed segments are in j->segw. */
-static int segs_build(struct store_journal *j, struct pend *first, size_t n)
+static void segs_build(struct store_journal *j, struct pend *first, size_t n)
 {
 	struct seg_writer *w = j->segw;
 	w->n_done = 0;
@@ -1233,7 +1239,6 @@ static int segs_build(struct store_journal *j, struct pend *first, size_t n)
 		}
 		w->n_done = 0;
 	}
-	return 0;
 }
 
 /* Insert the segments segs_build closed (in the group's transaction). */
@@ -1272,17 +1277,28 @@ static void seg_cache_init(struct seg_cache *c)
 static void seg_cache_finish(struct seg_cache *c)
 {
 	sqlite3_finalize(c->q);
-	free(c->data);
+	for (int k = 0; k < J_SEG_CACHE; k++)
+		free(c->e[k].data);
 	mw_buf_finish(&c->out);
 	memset(c, 0, sizeof(*c));
 }
 
-/* Make c hold segment pos; NULL or what is wrong. */
+/* Make c->cur the segment pos, from the cache or read (replacing the least
+ * recently used); NULL or what is wrong. */
 static const char *seg_fetch(struct seg_cache *c, int64_t pos)
 {
-	if (c->pos == pos && pos > 0)
-		return NULL;
-	c->pos = 0;
+	struct seg_cached *lru = &c->e[0];
+	for (int k = 0; k < J_SEG_CACHE; k++) {
+		if (c->e[k].pos == pos && pos > 0) {
+			c->cur = &c->e[k];
+			c->cur->used = ++c->tick;
+			return NULL;
+		}
+		if (c->e[k].used < lru->used)
+			lru = &c->e[k];
+	}
+	c->cur = NULL;
+	lru->pos = 0;
 	if (!c->q)
 		return "no segment table";
 	sqlite3_bind_int64(c->q, 1, pos);
@@ -1305,18 +1321,20 @@ static const char *seg_fetch(struct seg_cache *c, int64_t pos)
 			why = "its batch segment's nodes are out of order";
 			goto out;
 		}
-	if (len > c->cap) {
-		uint8_t *nd = realloc(c->data, len);
+	if (len > lru->cap) {
+		uint8_t *nd = realloc(lru->data, len);
 		if (!nd) {
 			why = "out of memory reading its segment";
 			goto out;
 		}
-		c->data = nd;
-		c->cap = len;
+		lru->data = nd;
+		lru->cap = len;
 	}
-	memcpy(c->data, d, len);
-	c->len = len;
-	c->pos = pos;
+	memcpy(lru->data, d, len);
+	lru->len = len;
+	lru->pos = pos;
+	lru->used = ++c->tick;
+	c->cur = lru;
 out:
 	sqlite3_reset(c->q);
 	return why;
@@ -1336,9 +1354,10 @@ static const char *seg_expand(struct seg_cache *c, int64_t seg, int64_t leaf, co
 	if (why)
 		return why;
 	struct wire_auth a;
-	memcpy(a.signature, c->data + 1, WIRE_SIG_LEN);
-	memcpy(a.root, c->data + 1 + WIRE_SIG_LEN, WIRE_HASH_LEN);
-	a.leaf_count = get_be32(c->data + 1 + WIRE_SIG_LEN + WIRE_HASH_LEN);
+	const struct seg_cached *sg = c->cur;
+	memcpy(a.signature, sg->data + 1, WIRE_SIG_LEN);
+	memcpy(a.root, sg->data + 1 + WIRE_SIG_LEN, WIRE_HASH_LEN);
+	a.leaf_count = get_be32(sg->data + 1 + WIRE_SIG_LEN + WIRE_HASH_LEN);
 	if (leaf < 0 || leaf >= (int64_t)a.leaf_count)
 		return "leaf index outside its batch";
 	a.leaf_index = (uint32_t)leaf;
@@ -1346,8 +1365,8 @@ static const char *seg_expand(struct seg_cache *c, int64_t seg, int64_t leaf, co
 	int kl = wire_merkle_proof_keys(a.leaf_index, a.leaf_count, keys);
 	if (kl < 0)
 		return "its batch segment is malformed";
-	size_t nn = (c->len - J_SEG_HDR) / J_SEG_NODE;
-	const uint8_t *nodes = c->data + J_SEG_HDR;
+	size_t nn = (sg->len - J_SEG_HDR) / J_SEG_NODE;
+	const uint8_t *nodes = sg->data + J_SEG_HDR;
 	for (int k = 0; k < kl; k++) {
 		size_t lo = 0, hi = nn;
 		while (lo < hi) {
