@@ -20,8 +20,9 @@
  *   append(rec) -- mutex --> [queue: pos assigned, key in index]
  *   read(PENDING) sees queued records          |
  *                                           take ALL queued (<= group_max)
+ *                                           segments of batches (format 4)
  *                                           BEGIN IMMEDIATE
- *                                             INSERT env x n
+ *                                             INSERT env x n, seg x m
  *                                             UPSERT peer.rx = max(...)
  *                                             UPSERT peer.acked (if dirty)
  *                                             UPDATE meta next_pos
@@ -238,7 +239,7 @@
  *     synchronous=FULL, WAL mode and journal_size_limit unchanged, a
  *     crash at any point leaves what a COMMIT returned in the WAL or the
  *     database file, as before.
- * 12. A row with seg not NULL has a seg row with pos = seg that holds
+ * 13. A row with seg not NULL has a seg row with pos = seg that holds
  *     every proof node its leaf needs, written in the same transaction,
  *     and deleted only with the segment's last row; reads give back
  *     exactly the bytes appended for every row, whole or compact.
