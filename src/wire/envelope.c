@@ -8,11 +8,21 @@
  * The body bytes a caller gets back are the ones that were received,
  * never a re-encoding, because they are what the origin signed.
  *
+ * The canonical encoding (envelope.h, docs/protocol.md 4.5) - exactly
+ * what wire_envelope_encode writes - is also written and parsed by hand:
+ * wire_envelope_join and wire_envelope_split, which a format 4 journal
+ * uses to store a batch's authentication once, and the decoder uses to
+ * read a canonical envelope's Envelope and Auth fields without protobuf-c
+ * (any other encoding is unpacked as before, with the same result).
+ *
  * Invariants:
  *  1. A decoded envelope has passed every field rule; anything else
  *     returns -MW_EDECODE or -MW_EFIELD and allocates nothing that
  *     outlives the call.
  *  2. Encoding validates first and appends nothing on failure.
+ *  3. wire_envelope_split(p) == 0 implies wire_envelope_join of its parts
+ *     is p byte for byte, and its parts are what protobuf-c unpacks from p
+ *     (tests/unit/test_wire.c, fuzz/fuzz_envelope.c).
  */
 #include "wire/envelope.h"
 
