@@ -1001,6 +1001,84 @@ static void class_prior_sets_the_drag_parameter_of_a_long_range_track(void **sta
 	}
 }
 
+/*
+ * Booster and re-entry vehicle differ: the drag a track learns while
+ * the stack boosts through the air (here C_D A / m = 0.3e-4 m^2/kg) is
+ * not the vehicle's after burnout. At the burnout the drag parameter
+ * goes back to the prior of the track's class (this SRBM-energy object:
+ * the flat 1 +- 1, no cross-covariances) instead of carrying the
+ * booster's value into the coast.
+ */
+static void drag_parameter_is_reset_at_burnout(void **state)
+{
+	(void)state;
+	struct geo_lla rp = {geo_rad(37.6), geo_rad(127.5), 100};
+	double radar[3], tgt[6];
+	geo_lla_to_ecef(&rp, radar);
+	struct geo_lla p0 = {geo_rad(38.5), geo_rad(127.0), 8e3};
+	geo_lla_to_ecef(&p0, tgt);
+	double ve[3] = {150, 150, 400};
+	geo_vec_enu_to_ecef(&p0, ve, tgt + 3);
+	struct track_config cfg;
+	track_config_default(&cfg);
+	struct track_tracker *t;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
+	uint64_t rng = 7;
+	double sk_boost = NAN, pkx_boost = NAN, k_at = NAN, sk_at = NAN, pkx_at = NAN;
+	double mu_prev = 1.0;
+	int step_at = -1;
+	enum track_class cls = TRACK_CLASS_UNKNOWN;
+	for (int k = 0; k < 90 && step_at < 0; k++) {
+		int burn = k < 45;
+		truth_step_full(tgt, 1.0, burn ? 30.0 : 0.0, burn ? 0.3e-4 : 1e-4);
+		struct mw_obs o;
+		make_radar_obs(radar, tgt, 10.0, 3e-4, 0.5, &rng, &o);
+		o.t_ns = T0_NS + (k + 1) * MW_NS_PER_S;
+		o.sensor_id = 1;
+		memcpy(o.nation, "KOR", 4);
+		o.truth_id = 1;
+		assert_int_equal(track_tracker_process(t, &o), 0);
+		assert_int_equal(track_tracker_flush(t), 0);
+		assert_int_equal(track_tracker_count(t), 1);
+		struct track_info ti;
+		assert_int_equal(track_tracker_get(t, 0, &ti), 0);
+		const double *P = ti.est.P;
+		double pkx = 0.0;
+		for (int j = 0; j < 6; j++)
+			pkx = fmax(pkx, fabs(P[TRACK_IX_K * TRACK_NX + j]));
+		double sk = sqrt(P[TRACK_IX_K * TRACK_NX + TRACK_IX_K]);
+		if (k >= 45 && mu_prev > 0.5 && ti.mu_boost < 0.5) { /* the burnout */
+			step_at = k;
+			cls = ti.cls;
+			k_at = ti.est.x[TRACK_IX_K];
+			sk_at = sk;
+			pkx_at = pkx;
+		} else if (ti.mu_boost > 0.5) {
+			sk_boost = sk;
+			pkx_boost = pkx;
+		}
+		mu_prev = ti.mu_boost;
+	}
+	print_message("in boost: k sigma %.3f, largest |P_k,rv| %.3g; at the burnout (step %d, "
+	              "cut-off at 45): %s, k = %.6f +- %.6f, largest |P_k,rv| %.3g\n",
+	              sk_boost, pkx_boost, step_at, track_class_str(cls), k_at, sk_at, pkx_at);
+	if (!(sk_boost < 0.99 && pkx_boost > 1e-3))
+		fail_msg(
+		    "in boost k sigma %.3f, |P_k,rv| %.3g: nothing learned about the booster's "
+		    "drag, the test shows nothing",
+		    sk_boost, pkx_boost);
+	if (step_at < 0)
+		fail_msg("no burnout seen");
+	assert_int_equal(cls, TRACK_CLASS_SRBM);
+	if (!(fabs(k_at - cfg.init_k) < 1e-9 && fabs(sk_at - cfg.init_sigma_k) < 1e-9 &&
+	      pkx_at < 1e-12))
+		fail_msg(
+		    "after burnout k = %.6f +- %.6f (|P_k,rv| %.3g), want the flat %.1f +- %.1f "
+		    "uncorrelated",
+		    k_at, sk_at, pkx_at, cfg.init_k, cfg.init_sigma_k);
+	track_tracker_free(t);
+}
+
 /* The old rule still holds for tentative tracks (deleted after N slots
  * without M hits, however high and ballistic), for confirmed tracks in
  * the atmosphere (below coast_long_min_h_m: deleted after coast_max_s)
@@ -1183,6 +1261,7 @@ int main(void)
 	    cmocka_unit_test(threat_class_follows_the_energy_of_the_state),
 	    cmocka_unit_test(beta_range_gives_the_lognormal_moments_of_k),
 	    cmocka_unit_test(class_prior_sets_the_drag_parameter_of_a_long_range_track),
+	    cmocka_unit_test(drag_parameter_is_reset_at_burnout),
 	    cmocka_unit_test(pregate_gives_the_brute_force_gate_result),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
