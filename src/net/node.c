@@ -72,6 +72,13 @@
  * envelopes are decoded into one per-node scratch (wire_envelope_decode_in)
  * without an allocation per envelope.
  *
+ * Commit groups: the frames of one read callback, and the records of one
+ * signed batch, are appended with the journal plugged
+ * (store_journal_plug), so each burst is one commit group rather than
+ * its first record committed alone and the rest waiting behind that
+ * commit; a signed batch is pumped to the links before the unplug wakes
+ * the journal thread, since own records leave before their commit.
+ *
  * Origin signing: envelopes this node originates are encoded and queued
  * in a batch; the batch is signed (one Ed25519 signature over a Merkle
  * root, wire/sign.h) and journaled when it reaches [sign] batch_max, or

@@ -35,7 +35,13 @@
  * Appends only take a mutex, copy the record and assign the next pos; the
  * disk work happens on the journal thread, which commits whatever piled
  * up while the previous fsync ran, so the number of fsyncs per second
- * stays bounded however many records arrive (group commit). A group is
+ * stays bounded however many records arrive (group commit). The first
+ * append to an idle journal wakes the thread, unless the loop has
+ * plugged the journal (store_journal_plug) around a burst it handles at
+ * once - the frames of one read, the records of one signed batch - and
+ * then the unplug wakes it: the burst is one group, not its first record
+ * committed alone with the rest waiting behind that commit. Plugging
+ * moves only the wake-up; a busy thread takes whatever is queued. A group is
  * inserted 16 rows per INSERT statement, and queued records live in blocks
  * recycled through a bounded pool, not one malloc each. Queued items
  * are either records or "rx notes" (a peer's frame handled without being
@@ -183,6 +189,13 @@
  *     synchronous=FULL, WAL mode and journal_size_limit unchanged, a
  *     crash at any point leaves what a COMMIT returned in the WAL or the
  *     database file, as before.
+ * 12. With opts->wal_prealloc the WAL file is extended with zeros at open
+ *     to the size it reaches between checkpoints, so a COMMIT overwrites
+ *     allocated blocks and its fdatasync does not also commit file-system
+ *     metadata for a longer file. Only bytes past the file's end are
+ *     written (no frame is touched) and a zero frame never passes the
+ *     WAL's salt and checksum test, so recovery stops there as it stops
+ *     at the stale frames of an earlier cycle; durability is unchanged.
  */
 #include "store/journal.h"
 
