@@ -249,6 +249,8 @@ struct net_node {
 	struct evconnlistener *peer_lst, *ingest_lst;
 	struct event *journal_ev;
 	struct event *flush_ev;
+	struct event *unplug_ev;   /* wakes the journal after a batch's writes (flush_batch) */
+	bool unplug_armed;         /* the journal is plugged until unplug_ev runs */
 	struct event *relisten_ev; /* re-enables listeners after an accept error */
 	struct peer peers[NET_MAX_PEERS];
 	size_t n_peers;
@@ -722,11 +724,24 @@ static void flush_batch(struct net_node *n)
 	size_t cnt = n->n_pending;
 	if (cnt == 0)
 		return;
-	/* the batch is one commit group, and the journal thread is woken only
-	 * after pump() below has queued the own records on the links: they
-	 * leave before their commit anyway (invariant 6), so on a busy CPU
-	 * the send does not wait behind the commit's start */
-	store_journal_plug(n->journal);
+	/* The batch is one commit group, and the journal thread is woken only
+	 * after the links have written the own records that pump() queues
+	 * below: they leave before their commit anyway (invariant 6), so on
+	 * a busy CPU the send should not wait behind the commit's start. An
+	 * SSL bufferevent writes on its next writable event, in the next loop
+	 * iteration; unplug_ev is a timer due at once, so it runs in that
+	 * iteration too, after the write callbacks that epoll reported
+	 * (libevent activates I/O events before expired timers, and runs
+	 * them in that order). It runs whether or not anything was written:
+	 * the journal stays plugged for at most one loop iteration. */
+	if (!n->unplug_armed) {
+		struct timeval now = {0, 0};
+		store_journal_plug(n->journal);
+		if (evtimer_add(n->unplug_ev, &now) == 0)
+			n->unplug_armed = true;
+		else
+			store_journal_unplug(n->journal);
+	}
 	for (size_t i = 0; i < cnt; i++) {
 		n->slices[i].p = n->bodies.data + n->bodies.off + n->pending[i].off;
 		n->slices[i].len = n->pending[i].len;
@@ -789,7 +804,17 @@ done:
 	 * commit (invariant 6); the rest when the journal reports the commit */
 	for (size_t i = 0; i < n->n_peers; i++)
 		pump(&n->peers[i]);
-	store_journal_unplug(n->journal);
+}
+
+static void unplug_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct net_node *n = arg;
+	if (n->unplug_armed) {
+		n->unplug_armed = false;
+		store_journal_unplug(n->journal);
+	}
 }
 
 static void flush_cb(evutil_socket_t fd, short what, void *arg)
@@ -1662,9 +1687,11 @@ int net_node_new(const struct net_node_opts *o, struct net_node **out, struct mw
 	n->slices = calloc(cf->sign_batch_max, sizeof(*n->slices));
 	n->auths = calloc(cf->sign_batch_max, sizeof(*n->auths));
 	n->flush_ev = evtimer_new(n->base, flush_cb, n);
+	n->unplug_ev = evtimer_new(n->base, unplug_cb, n);
 	n->relisten_ev = evtimer_new(n->base, relisten_cb, n);
 	n->cache = calloc(SEND_CACHE_SLOTS, sizeof(*n->cache)); /* optional: NULL = no cache */
-	if (!n->pending || !n->slices || !n->auths || !n->flush_ev || !n->relisten_ev)
+	if (!n->pending || !n->slices || !n->auths || !n->flush_ev || !n->unplug_ev ||
+	    !n->relisten_ev)
 		goto fail;
 	if ((rc = net_tls_ctx_new(cf->ca, cf->cert, cf->key, &n->link_ctx, err)) != 0)
 		goto fail;
@@ -1840,6 +1867,9 @@ void net_node_stop(struct net_node *n)
 		event_del(n->journal_ev);
 	if (n->relisten_ev)
 		event_del(n->relisten_ev);
+	if (n->unplug_ev)
+		event_del(n->unplug_ev);
+	unplug_cb(-1, 0, n); /* never leave the journal plugged */
 }
 
 void net_node_free(struct net_node *n)
@@ -1859,6 +1889,10 @@ void net_node_free(struct net_node *n)
 		event_free(n->journal_ev);
 	if (n->flush_ev)
 		event_free(n->flush_ev);
+	if (n->unplug_ev) {
+		event_free(n->unplug_ev);
+		unplug_cb(-1, 0, n);
+	}
 	if (n->relisten_ev)
 		event_free(n->relisten_ev);
 	if (n->peer_lst)

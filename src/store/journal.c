@@ -2649,6 +2649,8 @@ int store_journal_sync(struct store_journal *j, int64_t timeout_ns)
 		j->acked_dirty_mono = INT64_MIN / 2;
 		pthread_cond_signal(&j->wake);
 	}
+	if (j->head) /* queued while plugged: a sync commits it regardless */
+		pthread_cond_signal(&j->wake);
 	while (!rc && j->done_seq < want) {
 		if (j->fatal) {
 			rc = j->fatal;
