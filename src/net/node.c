@@ -56,9 +56,12 @@
  * seqs up to own_seq + OWN_SEQ_BLOCK are used (store_journal_reserve_seq,
  * again when fewer than half a block remain) and starts after a restart
  * above max(highest own seq journaled, reservation). An own record whose
- * seq is at or below the durable reservation is sent as soon as it is
- * signed and appended, in parallel with its own commit, so the durable
- * path has one commit (the receiver's) instead of two. A crash can then
+ * seq is at or below the durable reservation, and that at most one
+ * configured peer may receive, is sent as soon as it is signed and
+ * appended, in parallel with its own commit, so the durable path has one
+ * commit (the receiver's) instead of two. Released to two or more peers
+ * it waits for its commit: sent early and lost in a crash, it could reach
+ * one and not another (cache_put). A crash can then
  * lose an own record a peer already holds and acknowledged: its seq is
  * never used again, and its position, reassigned after the restart, is
  * sent afresh because the persisted acked cursor never exceeds the
@@ -96,9 +99,10 @@
  *  5. Buffers are bounded: frames by max_frame, in-flight by max_backlog,
  *     the signing queue by batch_max; a full journal queue pauses reading.
  *  6. A record leaves the node before its commit only if it is the node's
- *     own and its seq is at or below the reservation a committed journal
- *     transaction recorded; own_seq never restarts at or below that
- *     reservation. Relayed records are sent only once durable here.
+ *     own, released to at most one of the configured peers, and its seq
+ *     is at or below the reservation a committed journal transaction
+ *     recorded; own_seq never restarts at or below that reservation.
+ *     Relayed records are sent only once durable here.
  */
 #include "net/node.h"
 
@@ -214,6 +218,9 @@ struct cached_rec {
 	char origin[MW_NATION_LEN];
 	char from_peer[MW_NATION_LEN];
 	char release[WIRE_MAX_RELEASE * MW_NATION_LEN];
+	/* own record released to at most one configured peer: it may leave
+	 * before its commit (invariant 6) */
+	bool early_ok;
 	uint8_t *bytes; /* owned, cap bytes allocated, reused for later records */
 	size_t len, cap;
 };
@@ -543,6 +550,18 @@ static void cache_put(struct net_node *n, uint64_t pos, const struct store_rec *
 	e->seq = r->seq;
 	memcpy(e->origin, r->origin, MW_NATION_LEN);
 	memcpy(e->from_peer, r->from_peer, MW_NATION_LEN);
+	/* Invariant 6: an own record goes out before its commit only if at
+	 * most one configured peer may receive it. Sent early to two peers
+	 * and lost in a crash of this node before the commit, it could reach
+	 * one and not the other, and nothing would repair that where the two
+	 * are not linked to each other (the hub's own records: a record is
+	 * never sent back to the peer it came from). */
+	e->early_ok = r->from_peer[0] == '\0' && strcmp(r->origin, n->conf->nation) == 0;
+	for (size_t i = 0, eligible = 0; e->early_ok && i < n->n_peers; i++)
+		if (net_release_may_send(r->release, r->origin, r->from_peer, n->conf->nation,
+		                         n->peers[i].conf->nation) &&
+		    ++eligible > 1)
+			e->early_ok = false;
 	memcpy(e->release, r->release, strlen(r->release) + 1);
 	e->len = r->len;
 }
@@ -674,8 +693,7 @@ static void pump(struct peer *p)
 		const struct cached_rec *e =
 		    n->cache ? &n->cache[p->tx_next % SEND_CACHE_SLOTS] : NULL;
 		if (e && e->pos == p->tx_next &&
-		    (p->tx_next <= durable || (e->from_peer[0] == '\0' && e->seq <= reserved &&
-		                               strcmp(e->origin, n->conf->nation) == 0))) {
+		    (p->tx_next <= durable || (e->early_ok && e->seq <= reserved))) {
 			struct store_rec r;
 			memset(&r, 0, sizeof(r));
 			r.pos = e->pos;
