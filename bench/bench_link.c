@@ -598,6 +598,8 @@ static int node_up(struct bnode *b, const char *dir, const char *peers_ini)
 	jo.hash_rows = true; /* as mwlinkd opens its journal: a SHA-256 per row, checked on read */
 	jo.group_max = getenv("BENCH_GROUP_MAX") ? (size_t)atoi(getenv("BENCH_GROUP_MAX")) : 0;
 	jo.ckpt_pages = getenv("BENCH_CKPT_PAGES") ? (unsigned)atoi(getenv("BENCH_CKPT_PAGES")) : 0;
+	/* as mwlinkd opens it; BENCH_WAL_PREALLOC=0 for the comparison */
+	jo.wal_prealloc = !getenv("BENCH_WAL_PREALLOC") || atoi(getenv("BENCH_WAL_PREALLOC")) != 0;
 	jo.peers = peer_names;
 	jo.n_peers = b->conf.n_peers;
 	if (store_journal_open(&jo, &b->journal, &err)) {

@@ -36,7 +36,13 @@
  * Appends only take a mutex, copy the record and assign the next pos; the
  * disk work happens on the journal thread, which commits whatever piled
  * up while the previous fsync ran, so the number of fsyncs per second
- * stays bounded however many records arrive (group commit). A group is
+ * stays bounded however many records arrive (group commit). The first
+ * append to an idle journal wakes the thread, unless the loop has
+ * plugged the journal (store_journal_plug) around a burst it handles at
+ * once - the frames of one read, the records of one signed batch - and
+ * then the unplug wakes it: the burst is one group, not its first record
+ * committed alone with the rest waiting behind that commit. Plugging
+ * moves only the wake-up; a busy thread takes whatever is queued. A group is
  * inserted 16 rows per INSERT statement, and queued records live in blocks
  * recycled through a bounded pool, not one malloc each. Queued items
  * are either records or "rx notes" (a peer's frame handled without being
@@ -239,6 +245,13 @@
  *     synchronous=FULL, WAL mode and journal_size_limit unchanged, a
  *     crash at any point leaves what a COMMIT returned in the WAL or the
  *     database file, as before.
+ * 12. With opts->wal_prealloc the WAL file is extended with zeros at open
+ *     to the size it reaches between checkpoints, so a COMMIT overwrites
+ *     allocated blocks and its fdatasync does not also commit file-system
+ *     metadata for a longer file. Only bytes past the file's end are
+ *     written (no frame is touched) and a zero frame never passes the
+ *     WAL's salt and checksum test, so recovery stops there as it stops
+ *     at the stale frames of an earlier cycle; durability is unchanged.
  * 13. A row with seg not NULL has a seg row with pos = seg that holds
  *     every proof node its leaf needs, written in the same transaction,
  *     and deleted only with the segment's last row; reads give back
@@ -678,6 +691,8 @@ struct store_journal {
 	struct pend *pool; /* free blocks (pooled), linked by next */
 	size_t pool_n, pool_max;
 	uint64_t enq_seq, done_seq; /* items ever queued / committed */
+	unsigned plugged;           /* store_journal_plug depth (loop thread) */
+	bool plug_wake;             /* queued while plugged: unplug wakes the thread */
 	uint64_t err_gen;           /* bumped on every failed commit */
 	uint64_t next_pos, durable_pos, first_pos;
 	uint64_t rows, bytes;
@@ -1577,6 +1592,49 @@ static void maybe_checkpoint(struct store_journal *j)
 		mw_logf(j->log, MW_LOG_WARN, MOD, "journal %s: checkpoint: %s (%s); will retry",
 		        j->path, msg, mw_errname(err));
 	}
+}
+
+/* opts->wal_prealloc: extend the WAL with zeros to the size it reaches
+ * between checkpoints (2 * ckpt_pages frames, a group's worth more, at
+ * most journal_size_limit), through SQLite's own handle of the file
+ * (SQLITE_FCNTL_JOURNAL_POINTER: no second descriptor to close, no lock
+ * touched), and sync it once. Only bytes past the current end are
+ * written, so no frame is touched; a zero frame never passes the WAL's
+ * salt and checksum test, so recovery and readers stop at the first one,
+ * as they stop at the stale frames of an earlier cycle. After that,
+ * COMMIT's fdatasync covers data blocks only until the WAL outgrows it
+ * (docs/benchmarks.md, bench-link). Runs at open, before the journal
+ * thread. Best effort: a failure is logged and open goes on (commits
+ * are as durable either way, only slower). */
+#define J_WAL_LIMIT_BYTES 67108864 /* PRAGMA journal_size_limit below */
+static void wal_prealloc(struct store_journal *j)
+{
+	sqlite3_file *f = NULL;
+	int64_t page = 0;
+	sqlite3_int64 sz = 0;
+	if (sqlite3_file_control(j->wdb, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f) != SQLITE_OK ||
+	    !f || !f->pMethods || query_int(j->wdb, "PRAGMA page_size", &page, NULL) != 0 ||
+	    page < 512 || f->pMethods->xFileSize(f, &sz) != SQLITE_OK)
+		return; /* no WAL open (not WAL mode): nothing to do */
+	int64_t want = 32 + ((int64_t)j->ckpt_pages * J_CKPT_FORCE + 64) * (page + 24);
+	if (want > J_WAL_LIMIT_BYTES)
+		want = J_WAL_LIMIT_BYTES;
+	if (sz >= want)
+		return;
+	static const uint8_t zero[65536];
+	int rc = SQLITE_OK;
+	for (int64_t off = sz; off < want && rc == SQLITE_OK;) {
+		int n = want - off < (int64_t)sizeof(zero) ? (int)(want - off) : (int)sizeof(zero);
+		rc = f->pMethods->xWrite(f, zero, n, off);
+		off += n;
+	}
+	if (rc == SQLITE_OK)
+		rc = f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
+	if (rc != SQLITE_OK)
+		mw_logf(j->log, MW_LOG_WARN, MOD, "journal %s: preallocating the WAL: %s", j->path,
+		        sqlite3_errstr(rc));
+	else
+		j->st.wal_prealloc_bytes = (uint64_t)(want - sz);
 }
 
 /* Commit one group (everything queued, up to group_max) plus dirty acked
@@ -2634,6 +2692,8 @@ int store_journal_open(const struct store_journal_opts *opts, struct store_journ
 	rc = verify_and_load(j, opts->check, err);
 	if (rc)
 		goto fail_db;
+	if (opts->wal_prealloc)
+		wal_prealloc(j);
 	for (size_t i = 0; i < opts->n_peers; i++) {
 		int pi = peer_find(j, opts->peers[i], true);
 		if (pi < 0) {
@@ -2836,8 +2896,29 @@ static void enqueue(struct store_journal *j, struct pend *p)
 	j->enq_seq++;
 	if (j->qlen > j->st.queue_hwm)
 		j->st.queue_hwm = j->qlen;
-	if (!j->inflight)
+	if (j->inflight)
+		return; /* the thread takes it when its commit ends */
+	if (j->plugged)
+		j->plug_wake = true; /* store_journal_unplug wakes it */
+	else
 		pthread_cond_signal(&j->wake);
+}
+
+void store_journal_plug(struct store_journal *j)
+{
+	pthread_mutex_lock(&j->mu);
+	j->plugged++;
+	pthread_mutex_unlock(&j->mu);
+}
+
+void store_journal_unplug(struct store_journal *j)
+{
+	pthread_mutex_lock(&j->mu);
+	if (j->plugged && --j->plugged == 0 && j->plug_wake) {
+		j->plug_wake = false;
+		pthread_cond_signal(&j->wake);
+	}
+	pthread_mutex_unlock(&j->mu);
 }
 
 int store_journal_append(struct store_journal *j, const struct store_rec *rec, uint64_t *pos_out)
@@ -3121,6 +3202,8 @@ int store_journal_sync(struct store_journal *j, int64_t timeout_ns)
 		j->acked_dirty_mono = INT64_MIN / 2;
 		pthread_cond_signal(&j->wake);
 	}
+	if (j->head) /* queued while plugged: a sync commits it regardless */
+		pthread_cond_signal(&j->wake);
 	while (!rc && j->done_seq < want) {
 		if (j->fatal) {
 			rc = j->fatal;

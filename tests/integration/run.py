@@ -703,10 +703,49 @@ def check_own_envelopes_lost_before_commit(cl):
     check(usa.stop() == 0 and kor.stop() == 0, "both stopped cleanly")
 
 
+def check_hub_own_envelopes_wait_for_their_commit(cl):
+    """An own envelope released to two or more peers is sent only once
+    committed (src/net/node.c invariant 6): sent early to both and lost in a
+    crash of the hub, it could reach KOR and not JPN, which are not linked
+    to each other. The hub's commits are held back by another process
+    holding its write lock: nothing it makes may reach either partner until
+    the lock is released, and then everything does."""
+    usa = cl.add("husa", "USA", {"hkor": ("KOR", None), "hjpn": ("JPN", None)},
+                 {"KOR": "observation", "JPN": "observation"})
+    kor = cl.add("hkor", "KOR", {"husa": ("USA", "husa")}, {"USA": "observation"})
+    jpn = cl.add("hjpn", "JPN", {"husa": ("USA", "husa")}, {"USA": "observation"})
+    for n in (usa, kor, jpn):
+        n.start()
+    for n in (kor, jpn):
+        n.wait_log(lambda r: r.get("msg") == "link up", 20, "link up")
+
+    def usa_count(n):
+        return len([k for k in n.journal() if k[0] == "USA"])
+    usa.inject(5)
+    wait_until(lambda: (usa_count(kor), usa_count(jpn)) == (5, 5) or
+               (usa_count(kor), usa_count(jpn)), 20, "both partners get the hub's first 5")
+    blocker = sqlite3.connect(usa.db, timeout=10, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # the hub's journal cannot commit now
+    try:
+        usa.inject(10)
+        time.sleep(2.0)
+        early = (usa_count(kor), usa_count(jpn))
+        check(early == (5, 5),
+              f"nothing the hub could not commit reached a partner (KOR, JPN hold {early})")
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    wait_until(lambda: (usa_count(kor), usa_count(jpn)) == (15, 15) or
+               (usa_count(kor), usa_count(jpn)), 20,
+               "both partners get the 10 once the hub commits them")
+    check(all(n.stop() == 0 for n in (usa, kor, jpn)), "all stopped cleanly")
+
+
 def test_kill9(cl):
     check_start_waits_for_the_new_process(cl)
     check_corrupt_row_is_skipped(cl)
     check_own_envelopes_lost_before_commit(cl)
+    check_hub_own_envelopes_wait_for_their_commit(cl)
     usa = cl.add("usa", "USA", {"rok": ("KOR", None), "jpn": ("JPN", None)},
                  {"KOR": "observation", "JPN": "observation"})
     rok = cl.add("rok", "KOR", {"usa": ("USA", "usa")},
@@ -752,8 +791,12 @@ def test_kill9(cl):
         for n in nodes:
             want = {k for k, (rel, _) in union.items()
                     if k[0] != n.nation and n.nation in rel.split(",")}
-            if {k for k in held[n.name] if k[0] != n.nation} != want:
-                return f"{n.name} differs"
+            have = {k for k in held[n.name] if k[0] != n.nation}
+            if have != want:
+                # name what differs, so that a timeout says which envelopes
+                return (f"{n.name} differs: missing {sorted(want - have)[:6]} "
+                        f"({len(want - have)}), extra {sorted(have - want)[:6]} "
+                        f"({len(have - want)})")
         return True
     wait_until(converged, 60, "all journals converge")
     journals_agree(nodes, {"usa": 1, "jpn": 1, "rok": 1})

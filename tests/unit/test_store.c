@@ -735,10 +735,11 @@ static void peer_cursors_are_stored_with_the_envelopes_and_survive_reopen(void *
 
 /* Child: append forever (as if receiving from peer USA, from_pos = seq),
  * report each durable pos on the pipe as the loop would ack it. */
-static void kill_child(const char *path, int wfd, unsigned seed)
+static void kill_child(const char *path, int wfd, unsigned seed, bool wal_prealloc)
 {
 	struct store_journal_opts o = default_opts(path);
 	o.queue_max = 2000;
+	o.wal_prealloc = wal_prealloc;
 	struct store_journal *j = NULL;
 	if (store_journal_open(&o, &j, NULL) != 0)
 		_exit(3);
@@ -784,7 +785,9 @@ static void kill_9_loses_nothing_acknowledged(void **state)
 		assert_true(pid >= 0);
 		if (pid == 0) {
 			close(p[0]);
-			kill_child(t.db, p[1], seeds[it]);
+			/* every other run with the WAL written out ahead: recovery
+			 * must stop at its zeros, as at stale frames */
+			kill_child(t.db, p[1], seeds[it], it % 2 == 1);
 			_exit(0);
 		}
 		close(p[1]);
@@ -807,6 +810,7 @@ static void kill_9_loses_nothing_acknowledged(void **state)
 
 		struct store_journal_opts o = default_opts(t.db);
 		o.check = STORE_CHECK_FULL;
+		o.wal_prealloc = it % 2 == 1;
 		struct store_journal *j = jopen(&o);
 		uint64_t dp = store_journal_durable_pos(j);
 		if (dp < last)
@@ -3386,6 +3390,117 @@ static void checkpoints_between_commits_keep_the_wal_small(void **state)
 	tdir_rm(&t);
 }
 
+/* wal_prealloc: the WAL is written out at open to the size it reaches
+ * between checkpoints, and commits then overwrite it without extending
+ * the file; what was committed reads back after reopening. */
+static void preallocated_wal_is_overwritten_never_extended(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	o.ckpt_pages = 64;
+	o.wal_prealloc = true;
+	struct store_journal *j = jopen(&o);
+	char wal[400];
+	snprintf(wal, sizeof(wal), "%s-wal", t.db);
+	struct stat sb;
+	assert_int_equal(stat(wal, &sb), 0);
+	off_t wal_open = sb.st_size;
+	struct store_journal_stats st;
+	store_journal_get_stats(j, &st);
+	/* 64 pages of 4096 = 32 frames of 8192: 2 x 32 + 64 frames and the header */
+	off_t want = 32 + (2 * 32 + 64) * (8192 + 24);
+	if (wal_open != want || st.wal_prealloc_bytes == 0 ||
+	    st.wal_prealloc_bytes > (uint64_t)want)
+		fail_msg("WAL %lld bytes after open (%llu written ahead), want %lld",
+		         (long long)wal_open, (unsigned long long)st.wal_prealloc_bytes,
+		         (long long)want);
+	uint64_t seq = 0;
+	off_t wal_max = 0;
+	for (int b = 0; b < 40; b++) {
+		for (int i = 0; i < 30; i++) {
+			seq++;
+			struct store_rec r = mkrec("KOR", seq, NULL, 0, 2000);
+			append_ok(j, &r, seq);
+		}
+		sync_ok(j);
+		sleep_ms(2);
+		if (stat(wal, &sb) == 0 && sb.st_size > wal_max)
+			wal_max = sb.st_size;
+	}
+	store_journal_get_stats(j, &st);
+	if (st.checkpoints == 0 || wal_max != wal_open)
+		fail_msg("%llu checkpoints, WAL at most %lld bytes: want > 0 checkpoints and the "
+		         "WAL never above its %lld bytes at open",
+		         (unsigned long long)st.checkpoints, (long long)wal_max,
+		         (long long)wal_open);
+	store_journal_free(j);
+	/* a journal reopened over a WAL that is already large enough adds nothing */
+	o.check = STORE_CHECK_FULL;
+	j = jopen(&o);
+	struct coll c = {0};
+	int n = store_journal_read(j, 1, 0, 0, coll_fn, &c, NULL);
+	assert_int_equal(n, (int)seq);
+	assert_false(c.bad);
+	coll_free(&c);
+	store_journal_free(j);
+	struct store_check_report *rep = calloc(1, sizeof(*rep));
+	assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
+	if (rep->problems)
+		fail_msg("check: %s", rep->first_problem);
+	free(rep);
+	tdir_rm(&t);
+}
+
+/* store_journal_plug: appends made while plugged do not wake the idle
+ * journal thread; unplugging commits them as one group. */
+static void appends_while_plugged_commit_as_one_group_at_unplug(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	struct store_journal *j = jopen(&o);
+	/* a first record, committed, and time for the thread to go idle
+	 * (otherwise the thread, still starting, may find the appends) */
+	struct store_rec r = mkrec("ROK", 1, "USA", 1, 300);
+	append_ok(j, &r, 1);
+	sync_ok(j);
+	sleep_ms(30);
+	struct store_journal_stats st;
+	store_journal_get_stats(j, &st);
+	uint64_t commits0 = st.commits;
+	store_journal_plug(j);
+	store_journal_plug(j); /* nested */
+	for (uint64_t s = 2; s <= 9; s++) {
+		r = mkrec("ROK", s, "USA", s, 300);
+		append_ok(j, &r, s);
+	}
+	store_journal_unplug(j); /* still plugged once */
+	sleep_ms(30);
+	store_journal_get_stats(j, &st);
+	if (st.commits != commits0 || store_journal_durable_pos(j) != 1)
+		fail_msg("plugged: %llu commits, durable pos %llu; want none yet",
+		         (unsigned long long)(st.commits - commits0),
+		         (unsigned long long)store_journal_durable_pos(j));
+	store_journal_unplug(j);
+	sync_ok(j);
+	store_journal_get_stats(j, &st);
+	if (st.commits != commits0 + 1 || store_journal_durable_pos(j) != 9)
+		fail_msg("after unplug: %llu commits, durable pos %llu; want 1 and 9",
+		         (unsigned long long)(st.commits - commits0),
+		         (unsigned long long)store_journal_durable_pos(j));
+	/* unplugged, an append wakes the thread by itself */
+	r = mkrec("ROK", 10, "USA", 10, 300);
+	append_ok(j, &r, 10);
+	for (int i = 0; i < 500 && store_journal_durable_pos(j) < 10; i++)
+		sleep_ms(2);
+	assert_int_equal(store_journal_durable_pos(j), 10);
+	store_journal_free(j);
+	tdir_rm(&t);
+}
+
 static void check_reports_origins_gaps_and_cursors(void **state)
 {
 	(void)state;
@@ -3499,6 +3614,8 @@ int main(void)
 	    cmocka_unit_test(check_reports_origins_gaps_and_cursors),
 	    cmocka_unit_test(own_seq_reservation_is_reported_only_once_committed),
 	    cmocka_unit_test(checkpoints_between_commits_keep_the_wal_small),
+	    cmocka_unit_test(preallocated_wal_is_overwritten_never_extended),
+	    cmocka_unit_test(appends_while_plugged_commit_as_one_group_at_unplug),
 	    cmocka_unit_test(release_set_membership),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
