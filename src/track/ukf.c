@@ -73,6 +73,40 @@ static double wc(int k)
 	return k == 0 ? WC0 : WI;
 }
 
+/*
+ * Thrust acts along v/|v|: f = aT u(v). With th2 = tr(P_vv) / |v|^2 (a
+ * bound on the direction variance), linearising f about the mean leaves
+ * out (a) the bilinear term daT (I - u u^T) dv / |v|, whose variance
+ * P_aa th2 is, against the spread of the velocity across v that th2
+ * measures (th2 |v|^2), P_aa / |v|^2 per s^2 of the step - its effect
+ * on the predicted velocity over dt, relative to that spread, is
+ * sqrt(P_aa) dt / |v|; and (b) the second-order term of u, a bias of
+ * at most aT th2 / 2 along u, over dt (|aT| + 3 sigma_aT) th2 dt / 2 of
+ * velocity against the process noise's sqrt(q_acc dt) at least.
+ * Either small (TRACK_LIN_THRUST_TOL), and th2 below
+ * TRACK_LIN_MAX_DIR_VAR_WIDE (beyond it the third-order terms grow):
+ * linear. Below TRACK_LIN_MAX_DIR_VAR always linear, as before.
+ */
+int track_ukf_thrust_lin_ok(const struct track_gauss *in, double dt_s,
+                            const struct track_motion *mo)
+{
+	const double *v = in->x + 3;
+	double v2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
+	double pvv = in->P[3 * N + 3] + in->P[4 * N + 4] + in->P[5 * N + 5];
+	if (pvv < TRACK_LIN_MAX_DIR_VAR * v2)
+		return 1;
+	if (!(pvv < TRACK_LIN_MAX_DIR_VAR_WIDE * v2))
+		return 0;
+	double th2 = pvv / v2, dt = fabs(dt_s), tol = TRACK_LIN_THRUST_TOL;
+	double paa = in->P[TRACK_IX_AT * N + TRACK_IX_AT];
+	/* (a) sqrt(P_aa) dt / |v| <= tol */
+	if (!(paa * dt * dt <= tol * tol * v2))
+		return 0;
+	/* (b) (|aT| + 3 sigma_aT) th2 dt / 2 <= tol sqrt(q_acc dt) */
+	double e = (fabs(in->x[TRACK_IX_AT]) + 3.0 * sqrt(paa)) * th2 * dt * 0.5;
+	return e * e <= tol * tol * mo->q_acc_m2_s3 * dt;
+}
+
 int track_ukf_predict(const struct track_gauss *in, double dt_s, const struct track_motion *mo,
                       struct track_gauss *out)
 {
@@ -84,14 +118,8 @@ int track_ukf_predict(const struct track_gauss *in, double dt_s, const struct tr
 	double rn = sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
 	/* |r| - a is below the geodetic height: a conservative test. */
 	int lin = fabs(dt_s) <= TRACK_LIN_MAX_DT_S && rn - GEO_WGS84_A_M >= TRACK_LIN_MIN_H_M;
-	if (lin && mo->thrust) {
-		/* Thrust acts along v/|v|: linear only if the direction is
-		 * well known (speed sigma small against the speed). */
-		const double *v = in->x + 3;
-		double v2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
-		double pvv = in->P[3 * N + 3] + in->P[4 * N + 4] + in->P[5 * N + 5];
-		lin = pvv < TRACK_LIN_MAX_DIR_VAR * v2;
-	}
+	if (lin && mo->thrust)
+		lin = track_ukf_thrust_lin_ok(in, dt_s, mo);
 	if (lin)
 		return track_ukf_predict_lin(in, dt_s, mo, out);
 	return track_ukf_predict_ut(in, dt_s, mo, out);

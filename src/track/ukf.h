@@ -59,6 +59,14 @@ struct track_zpred {
 #define TRACK_LIN_MIN_H_M     120e3
 #define TRACK_LIN_MAX_DT_S    10.0
 #define TRACK_LIN_MAX_DIR_VAR 1e-3 /* (0.032 rad)^2 */
+/* Up to (0.1 rad)^2 where the thrust's second-order terms are small
+ * (track_ukf_thrust_lin_ok; unit test
+ * thrust_linearisation_matches_sigma_points_where_chosen). */
+#define TRACK_LIN_MAX_DIR_VAR_WIDE 1e-2
+#define TRACK_LIN_THRUST_TOL       0.02
+/* Is the thrusting model linear enough over dt for in's velocity spread? */
+int track_ukf_thrust_lin_ok(const struct track_gauss *in, double dt_s,
+                            const struct track_motion *mo);
 int track_ukf_predict(const struct track_gauss *in, double dt_s, const struct track_motion *mo,
                       struct track_gauss *out);
 int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct track_motion *mo,

@@ -652,6 +652,88 @@ static void check_anees(const struct scen *sc, const char *what)
 	check_anees_at(sc, what, checked, 3);
 }
 
+/*
+ * The thrusting model's linearised prediction (track_ukf_predict_lin)
+ * against its sigma points (track_ukf_predict_ut) wherever
+ * track_ukf_thrust_lin_ok admits a velocity direction spread beyond
+ * TRACK_LIN_MAX_DIR_VAR (0.032 - 0.1 rad): 3,000 random boost-model
+ * states 150-1,500 km up, 1-7 km/s, thrust -10..80 m/s^2 with sigma
+ * 0.5-50 m/s^2, random correlated covariances (position sigmas 30 m -
+ * 3 km), steps 0.2-10 s, q_acc 1-100 m^2/s^3. Tolerances: the predicted
+ * mean within 0.02 of the UT's sigma in every component, the covariance
+ * within 0.02 of sqrt(P_ii P_jj) (the UT's). Both outcomes of the choice
+ * must occur.
+ */
+static void thrust_linearisation_matches_sigma_points_where_chosen(void **state)
+{
+	(void)state;
+	uint64_t rng = 4242;
+	int n_lin = 0, n_ut = 0;
+	double worst_x = 0.0, worst_p = 0.0;
+	const double qs[] = {1.0, 25.0, 100.0};
+	for (int c = 0; c < 3000; c++) {
+		struct track_gauss g;
+		memset(&g, 0, sizeof(g));
+		struct geo_lla p = {geo_rad(-80.0 + 160.0 * rng_unif(&rng)),
+		                    geo_rad(360.0 * rng_unif(&rng)),
+		                    150e3 + 1350e3 * rng_unif(&rng)};
+		geo_lla_to_ecef(&p, g.x);
+		double sp = 1000.0 * rng_unif(&rng) + 1.0, vn = 1000.0 + 6000.0 * rng_unif(&rng);
+		double u[3] = {rng_gauss(&rng), rng_gauss(&rng), rng_gauss(&rng)};
+		double un = sqrt(u[0] * u[0] + u[1] * u[1] + u[2] * u[2]);
+		for (int i = 0; i < 3; i++)
+			g.x[3 + i] = vn * u[i] / un;
+		g.x[TRACK_IX_K] = 1.0;
+		g.x[TRACK_IX_AT] = -10.0 + 90.0 * rng_unif(&rng);
+		/* direction sigma 0.02-0.12 rad: velocity sigma per axis */
+		double th = 0.02 + 0.1 * rng_unif(&rng);
+		double sv = th * vn / sqrt(3.0);
+		random_cov(&rng, 30.0 * pow(100.0, rng_unif(&rng)), sv, g.P);
+		/* rescale the aT row/column to sigma 0.5-50 */
+		double sa = 0.5 * pow(100.0, rng_unif(&rng));
+		double f = sa / sqrt(g.P[TRACK_IX_AT * NX + TRACK_IX_AT]);
+		for (int i = 0; i < NX; i++) {
+			g.P[TRACK_IX_AT * NX + i] *= f;
+			g.P[i * NX + TRACK_IX_AT] *= f;
+		}
+		(void)sp;
+		struct track_motion mo = {
+		    .thrust = 1, .q_acc_m2_s3 = qs[c % 3], .q_k = 1e-4, .q_at_m2_s5 = 50.0};
+		double dt = 0.2 * pow(50.0, rng_unif(&rng));
+		const double *v = g.x + 3;
+		double pvv = g.P[3 * NX + 3] + g.P[4 * NX + 4] + g.P[5 * NX + 5];
+		double v2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
+		if (pvv < TRACK_LIN_MAX_DIR_VAR * v2)
+			continue; /* the old rule: linearised_prediction_matches_... */
+		if (!track_ukf_thrust_lin_ok(&g, dt, &mo)) {
+			n_ut++;
+			continue;
+		}
+		n_lin++;
+		struct track_gauss a, b;
+		assert_int_equal(track_ukf_predict_ut(&g, dt, &mo, &a), 0);
+		assert_int_equal(track_ukf_predict_lin(&g, dt, &mo, &b), 0);
+		for (int i = 0; i < NX; i++) {
+			worst_x = fmax(worst_x, fabs(a.x[i] - b.x[i]) / sqrt(a.P[i * NX + i]));
+			for (int j = 0; j < NX; j++)
+				worst_p =
+				    fmax(worst_p, fabs(a.P[i * NX + j] - b.P[i * NX + j]) /
+				                      sqrt(a.P[i * NX + i] * a.P[j * NX + j]));
+		}
+	}
+	if (getenv("TRACK_TEST_VERBOSE"))
+		print_message("thrust linearisation: %d linearised, %d sigma points; worst mean "
+		              "%.2e, covariance %.2e (of the sigmas)\n",
+		              n_lin, n_ut, worst_x, worst_p);
+	if (n_lin < 100 || n_ut < 100)
+		fail_msg("the choice should go both ways: %d linearised, %d sigma points", n_lin,
+		         n_ut);
+	if (worst_x > 0.02 || worst_p > 0.02)
+		fail_msg("linearised thrust prediction vs sigma points: mean %.3e, covariance "
+		         "%.3e of the sigmas (tolerance 0.02)",
+		         worst_x, worst_p);
+}
+
 static void ukf_radar_is_consistent_across_north(void **state)
 {
 	(void)state;
@@ -712,6 +794,7 @@ int main(void)
 	    cmocka_unit_test(radar_model_matches_geo_aer_and_wraps_azimuth),
 	    cmocka_unit_test(los_model_matches_definition_and_rejects_behind),
 	    cmocka_unit_test(linearised_zprediction_matches_sigma_points_where_chosen),
+	    cmocka_unit_test(thrust_linearisation_matches_sigma_points_where_chosen),
 	    cmocka_unit_test(ukf_radar_is_consistent_across_north),
 	    cmocka_unit_test(imm_radar_and_ir_is_consistent),
 	    cmocka_unit_test(ukf_ir_only_after_radar_start_is_consistent),
