@@ -130,22 +130,26 @@ int track_ukf_predict(const struct track_gauss *in, double dt_s, const struct tr
  * unit rows (track_model_propagate_stm) and a symmetric P: T = Phi P for
  * the top 6 rows only, C_ij = T_i . Phi_j on the lower triangle of the
  * top-left 6 x 6, C_i,6+b = T_i,6+b, the k/aT block is P's; mirrored, so
- * C is exactly symmetric. ~550 multiply-adds instead of 1,024.
+ * C is exactly symmetric. ~550 multiply-adds instead of 1,024. kz: the
+ * columns of Phi's top rows that may be non-zero are 0..kz-1 (6 in
+ * vacuum without thrust: the terms left out are exact zeros, so the
+ * result is the same).
  */
-static void phi_p_phit(double *C, const double *Phi, const double *P)
+static inline __attribute__((always_inline)) void phi_p_phit_k(double *C, const double *Phi,
+                                                               const double *P, const int kz)
 {
 	double T[6 * N];
 	for (int i = 0; i < 6; i++)
 		for (int j = 0; j < N; j++) {
 			double s = 0.0;
-			for (int k = 0; k < N; k++)
+			for (int k = 0; k < kz; k++)
 				s += Phi[i * N + k] * P[k * N + j];
 			T[i * N + j] = s;
 		}
 	for (int i = 0; i < 6; i++) {
 		for (int j = 0; j <= i; j++) {
 			double s = 0.0;
-			for (int k = 0; k < N; k++)
+			for (int k = 0; k < kz; k++)
 				s += T[i * N + k] * Phi[j * N + k];
 			C[i * N + j] = C[j * N + i] = s;
 		}
@@ -155,6 +159,16 @@ static void phi_p_phit(double *C, const double *Phi, const double *P)
 	for (int a = 6; a < N; a++)
 		for (int b = 6; b < N; b++)
 			C[a * N + b] = P[a * N + b];
+}
+
+static void phi_p_phit(double *C, const double *Phi, const double *P)
+{
+	for (int i = 0; i < 6; i++)
+		if (Phi[i * N + 6] != 0.0 || Phi[i * N + 7] != 0.0) {
+			phi_p_phit_k(C, Phi, P, N);
+			return;
+		}
+	phi_p_phit_k(C, Phi, P, 6);
 }
 
 int track_ukf_predict_lin(const struct track_gauss *in, double dt_s, const struct track_motion *mo,
