@@ -283,19 +283,42 @@ static int zpredict_lin(const struct track_gauss *g, const struct track_meas *m,
 /*
  * Is h close enough to linear over the state's spread? With the
  * second-order mean terms included, what the linearised prediction
- * neglects is led by the second-order covariance term 1/2 tr((Hess_i
- * P)^2) <= 2 e_i^2, e_i = 1/2 |Hess_i| tr(P_rr); e_i must be below
- * TRACK_ZLIN_TOL of the component's sigma (the neglected variance is
- * then below 2 TRACK_ZLIN_TOL^2 of R). The range rate has no mean term,
- * so its e (plus |P_rv| / range <= sqrt(tr P_rr tr P_vv) / range) must
- * be below TRACK_ZLIN_TOL^2 of its sigma.
+ * neglects is led by the second-order covariance term v_i = 1/2
+ * tr((Hess_i P_rr)^2) <= 2 e_i^2, e_i = 1/2 |Hess_i| tr(P_rr); v_i must be
+ * below 2 TRACK_ZLIN_TOL^2 of the component's variance. For the angles
+ * the bound e_i <= TRACK_ZLIN_TOL sigma_i is used; for the radar range,
+ * Hess = (I - u u^T) / range (u the line of sight, H's first row), v is
+ * computed exactly, tr((Q P Q P)) / (2 range^2) = (|P|_F^2 - 2 |P u|^2 +
+ * (u^T P u)^2) / (2 range^2): the bound counts the along-range variance,
+ * which the range's curvature does not see, and the cross-range spread
+ * twice. The range rate has no mean term, so its e (plus |P_rv| / range
+ * <= sqrt(tr P_rr tr P_vv) / range) must be below TRACK_ZLIN_TOL^2 of its
+ * sigma.
  */
 static int zlin_ok(const struct track_gauss *g, const struct track_meas *m,
-                   const double hess[TRACK_NZ_MAX])
+                   const double H[TRACK_NZ_MAX * N], const double hess[TRACK_NZ_MAX])
 {
 	double srr = g->P[0] + g->P[N + 1] + g->P[2 * N + 2];
 	for (int i = 0; i < m->nz; i++) {
 		double e = 0.5 * hess[i] * srr, tol = TRACK_ZLIN_TOL;
+		if (i == 0 && m->kind == MW_OBS_RADAR) {
+			if (e * e <= tol * tol * m->r_var[0])
+				continue;    /* the bound suffices */
+			const double *u = H; /* d range / d r */
+			double w[3], f2 = 0.0, w2 = 0.0, a = 0.0;
+			for (int r = 0; r < 3; r++) {
+				w[r] = g->P[r * N] * u[0] + g->P[r * N + 1] * u[1] +
+				       g->P[r * N + 2] * u[2];
+				for (int c = 0; c < 3; c++)
+					f2 += g->P[r * N + c] * g->P[r * N + c];
+				w2 += w[r] * w[r];
+				a += u[r] * w[r];
+			}
+			double v = 0.5 * (f2 - 2.0 * w2 + a * a) * hess[0] * hess[0];
+			if (!(v <= 2.0 * tol * tol * m->r_var[0]))
+				return 0;
+			continue;
+		}
 		if (i == 3) {
 			double svv = g->P[3 * N + 3] + g->P[4 * N + 4] + g->P[5 * N + 5];
 			e += sqrt(srr * svv) * hess[0];
@@ -311,7 +334,7 @@ int track_ukf_zpredict(const struct track_gauss *g, const struct track_meas *m,
                        struct track_zpred *zp)
 {
 	double z[TRACK_NZ_MAX], H[TRACK_NZ_MAX * N], hess[TRACK_NZ_MAX], corr[TRACK_NZ_MAX];
-	if (track_meas_h_jac(m, g->x, g->P, z, H, hess, corr) == 0 && zlin_ok(g, m, hess))
+	if (track_meas_h_jac(m, g->x, g->P, z, H, hess, corr) == 0 && zlin_ok(g, m, H, hess))
 		return zpredict_lin(g, m, z, H, corr, zp);
 	return track_ukf_zpredict_ut(g, m, zp);
 }
