@@ -258,10 +258,17 @@ static void phi_deriv(double A[3][TRACK_NX], const double *Phi, double *dPhi)
 static void step_frozen(double A[3][TRACK_NX], double hs, double *F, int first)
 {
 	double M[36], T[36];
+	static const double c[4] = {1.0 / 4.0, 1.0 / 3.0, 1.0 / 2.0, 1.0};
+	/* First factor: A I = [0 I; A] exactly (the products with the unit
+	 * matrix add exact zeros), M = I + h/4 A. */
 	for (int i = 0; i < 36; i++)
 		M[i] = (i % 7 == 0) ? 1.0 : 0.0;
-	static const double c[4] = {1.0 / 4.0, 1.0 / 3.0, 1.0 / 2.0, 1.0};
-	for (int r = 0; r < 4; r++) {
+	for (int i = 0; i < 3; i++) {
+		M[i * 6 + 3 + i] = c[0] * hs;
+		for (int j = 0; j < 6; j++)
+			M[(3 + i) * 6 + j] += c[0] * hs * A[i][j];
+	}
+	for (int r = 1; r < 4; r++) {
 		/* T = A M; M = I + c h T */
 		for (int i = 0; i < 3; i++)
 			for (int j = 0; j < 6; j++)
@@ -306,10 +313,16 @@ static void step_frozen_thrust(double A[3][TRACK_NX], double hs, double *F, int 
 {
 	const int n = TRACK_NX;
 	double M[TOP], T[TOP];
+	static const double c[4] = {1.0 / 4.0, 1.0 / 3.0, 1.0 / 2.0, 1.0};
+	/* First factor: A [I 0; 0 I] = A exactly, M = [I 0] + h/4 A. */
 	for (int i = 0; i < TOP; i++)
 		M[i] = (i % (n + 1) == 0) ? 1.0 : 0.0;
-	static const double c[4] = {1.0 / 4.0, 1.0 / 3.0, 1.0 / 2.0, 1.0};
-	for (int r = 0; r < 4; r++) {
+	for (int i = 0; i < 3; i++) {
+		M[i * n + 3 + i] = c[0] * hs;
+		for (int j = 0; j < n; j++)
+			M[(3 + i) * n + j] += c[0] * hs * A[i][j];
+	}
+	for (int r = 1; r < 4; r++) {
 		/* T = A M (top rows); M = [I 0] + c h T */
 		for (int i = 0; i < 3; i++)
 			for (int j = 0; j < n; j++)
