@@ -22,6 +22,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "core/err.h"
@@ -242,11 +243,13 @@ static int zpredict_lin(const struct track_gauss *g, const struct track_meas *m,
                         const double z[TRACK_NZ_MAX], const double H[TRACK_NZ_MAX * N],
                         const double corr[TRACK_NZ_MAX], struct track_zpred *zp)
 {
-	struct track_zpred p;
-	/* The state's factor: the same SPD check as the sigma points. */
-	int rc = track_chol(p.Lp, g->P, N);
+	/* The state's covariance must be SPD, as for the sigma points; its
+	 * factor Lp is not needed here (R_eff = R, no rounding guard). */
+	int rc = track_chol_check(g->P, N);
 	if (rc < 0)
 		return rc;
+	struct track_zpred p;
+	memset(&p, 0, offsetof(struct track_zpred, Lp));
 	const int nz = m->nz;
 	/* H has non-zero columns 0..2 (and 3..5 for the range rate). */
 	const int nc = nz == 4 ? 6 : 3;
@@ -276,7 +279,7 @@ static int zpredict_lin(const struct track_gauss *g, const struct track_meas *m,
 	if (rc < 0)
 		return rc;
 	p.logdet_S = track_chol_logdet(p.Ls, nz);
-	*zp = p;
+	memcpy(zp, &p, offsetof(struct track_zpred, Lp)); /* Lp: not set */
 	return 0;
 }
 

@@ -35,7 +35,8 @@ struct track_zpred {
 	double Pxz[TRACK_NX * TRACK_NZ_MAX];
 	double logdet_S;
 	double Ls[TRACK_NZ_MAX * TRACK_NZ_MAX]; /* Cholesky factor of S */
-	double Lp[TRACK_NX * TRACK_NX];         /* Cholesky factor of the state's P */
+	/* Last: the linearised prediction (lin) leaves it unset. */
+	double Lp[TRACK_NX * TRACK_NX]; /* Cholesky factor of the state's P (lin = 0) */
 };
 
 /*

@@ -27,6 +27,7 @@
 #include "track/model.h"
 #include "track/stats.h"
 #include "track/ukf.h"
+#include "track/chol.h"
 
 #define NX TRACK_NX
 
@@ -742,6 +743,54 @@ static void thrust_linearisation_matches_sigma_points_where_chosen(void **state)
 		         worst_x, worst_p);
 }
 
+/*
+ * The check-only factorisation (track_chol_check, reciprocal pivots: the
+ * linearised measurement prediction's SPD test of the state covariance)
+ * gives track_chol's verdict: 4,000 random 8 x 8 covariances, half of
+ * them shifted by -s I with s 0.5 - 1.5 times the shift at which
+ * track_chol stops succeeding (found by bisection): both sides of
+ * singular, close to it.
+ */
+static void chol_check_agrees_with_factorisation(void **state)
+{
+	(void)state;
+	uint64_t rng = 99;
+	int n_spd = 0, n_not = 0;
+	for (int c = 0; c < 4000; c++) {
+		double P[NX * NX], L[NX * NX];
+		random_cov(&rng, pow(10.0, 4.0 * rng_unif(&rng)), pow(10.0, 3.0 * rng_unif(&rng)),
+		           P);
+		if (c % 2) {
+			/* bisect the shift s at which P - s I stops being SPD */
+			double lo = 0.0, hi = P[0];
+			for (int i = 1; i < NX; i++)
+				hi = fmin(hi, P[i * NX + i]);
+			for (int it = 0; it < 60; it++) {
+				double mid = 0.5 * (lo + hi), Q[NX * NX];
+				memcpy(Q, P, sizeof(Q));
+				for (int i = 0; i < NX; i++)
+					Q[i * NX + i] -= mid;
+				if (track_chol(L, Q, NX) == 0)
+					lo = mid;
+				else
+					hi = mid;
+			}
+			double sh = lo * (0.5 + rng_unif(&rng));
+			for (int i = 0; i < NX; i++)
+				P[i * NX + i] -= sh;
+		}
+		int a = track_chol(L, P, NX), b = track_chol_check(P, NX);
+		if (a != b)
+			fail_msg("case %d: track_chol %d, track_chol_check %d", c, a, b);
+		if (a == 0)
+			n_spd++;
+		else
+			n_not++;
+	}
+	if (n_spd < 2000 || n_not < 500)
+		fail_msg("both verdicts should occur: %d SPD, %d not", n_spd, n_not);
+}
+
 static void ukf_radar_is_consistent_across_north(void **state)
 {
 	(void)state;
@@ -803,6 +852,7 @@ int main(void)
 	    cmocka_unit_test(los_model_matches_definition_and_rejects_behind),
 	    cmocka_unit_test(linearised_zprediction_matches_sigma_points_where_chosen),
 	    cmocka_unit_test(thrust_linearisation_matches_sigma_points_where_chosen),
+	    cmocka_unit_test(chol_check_agrees_with_factorisation),
 	    cmocka_unit_test(ukf_radar_is_consistent_across_north),
 	    cmocka_unit_test(imm_radar_and_ir_is_consistent),
 	    cmocka_unit_test(ukf_ir_only_after_radar_start_is_consistent),
