@@ -4,7 +4,9 @@
  *
  * Cost (docs/tracking.md "Speed"): the covariance prediction and the
  * measurement prediction are linearised where the model is linear to
- * well below the noise (tested against the sigma points); the sigma-point
+ * well below the noise (tested against the sigma points: the thrust's
+ * second-order terms, the range's curvature computed exactly, the
+ * angles' by a bound); the sigma-point
  * paths skip the points whose result equals the centre's exactly (L is
  * lower triangular); the update uses the rank-nz form of the Joseph
  * update, with its small loops specialised per measurement size.

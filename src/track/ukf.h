@@ -47,7 +47,9 @@ struct track_zpred {
  * interval - above TRACK_LIN_MIN_H_M (no drag), for |dt| <=
  * TRACK_LIN_MAX_DT_S and, for the thrusting model, with the velocity
  * direction known to better than TRACK_LIN_MAX_DIR_VAR (trace P_vv <
- * that times |v|^2: thrust acts along v/|v|) - the covariance is propagated with the exact
+ * that times |v|^2: thrust acts along v/|v|), or to better than
+ * TRACK_LIN_MAX_DIR_VAR_WIDE where the thrust's second-order terms are
+ * small (track_ukf_thrust_lin_ok) - the covariance is propagated with the exact
  * state-transition matrix of the mean trajectory (variational
  * equations, track_model_propagate_stm): P = Phi P Phi^T + Q, at a
  * fraction of the cost of 17 sigma-point propagations. Elsewhere (drag,

@@ -226,8 +226,8 @@ static void fast_geodetic_height_matches_iterated(void **state)
 }
 
 /*
- * The state-transition matrix with A frozen at the step midpoint (vacuum,
- * no thrust: track_model_propagate_stm) against RK4 on the variational
+ * The state-transition matrix with A frozen at the step midpoint (vacuum;
+ * with thrust only steps up to 1 s: track_model_propagate_stm) against RK4 on the variational
  * equations with A at every stage (frozen_vacuum = 0), 3,000 states 320
  * to 3,000 km up, 2-7 km/s in any direction, steps of 0.2-25 s either way
  * (the longer ones cross several 10 s steps, some down into the drag
