@@ -732,8 +732,9 @@ static void flush_batch(struct net_node *n)
 	for (size_t i = 0; i < cnt; i++) {
 		const struct pending_env *pe = &n->pending[i];
 		mw_buf_reset(&n->envbuf);
-		rc = wire_envelope_encode(n->slices[i].p, n->slices[i].len, &n->auths[i],
-		                          &n->envbuf);
+		/* the canonical form by hand: wire_envelope_encode's bytes, without
+		 * protobuf-c (~90 ns less an envelope; docs/protocol.md 4.5) */
+		rc = wire_envelope_join(n->slices[i].p, n->slices[i].len, &n->auths[i], &n->envbuf);
 		if (rc < 0)
 			goto lost;
 		/* releasability as text, the same set the body carries */
