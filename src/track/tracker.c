@@ -115,6 +115,12 @@ struct trk {
 	int has_boost0; /* launch basis: first well-determined boost estimate (launch.h) */
 	mw_time_ns boost0_t_ns;
 	struct track_gauss boost0;
+	/* The last prediction made in process_scan (predict_to_scan): from
+	 * cp_base (a history entry's posterior, time cp_base_ns) to
+	 * cp_t_ns. */
+	int has_cp;
+	mw_time_ns cp_t_ns, cp_base_ns;
+	struct track_imm cp, cp_base;
 	int h_count;
 	int h0;          /* ring: entry i is h[(h0 + i) % h_cap] */
 	int h_cap;       /* history_len */
@@ -1698,6 +1704,40 @@ static void manage(struct track_tracker *t)
 
 /* ---- scans ---- */
 
+/*
+ * A track's IMM prediction from history entry hb to the scan time ts.
+ * Scans are per sensor: several sensors reporting at the same time are
+ * several scans at one ts, and a track that coasts (long coasts: minutes
+ * of sigma-point propagation) would be predicted from the same entry to
+ * the same time at each. The last prediction is kept with its input and
+ * reused when the input is the same - the entry's time and posterior
+ * (compared bytewise) and ts - so the result is the same doubles. Only
+ * predictions over more than PRED_KEEP_S are kept (shorter ones cost
+ * less than the copies).
+ */
+#define PRED_KEEP_S 10.0
+static int predict_to_scan(struct track_tracker *t, struct trk *k, const struct hist *hb,
+                           mw_time_ns ts, struct track_imm *out)
+{
+	double dt = ns_to_s(ts - hb->t_ns);
+	if (!(fabs(dt) > PRED_KEEP_S))
+		return track_imm_predict(&hb->post, dt, &t->cfg.imm, out);
+	if (k->has_cp && k->cp_t_ns == ts && k->cp_base_ns == hb->t_ns &&
+	    memcmp(&k->cp_base, &hb->post, sizeof(k->cp_base)) == 0) {
+		*out = k->cp;
+		return 0;
+	}
+	int rc = track_imm_predict(&hb->post, dt, &t->cfg.imm, out);
+	if (rc < 0)
+		return rc;
+	k->cp = *out;
+	k->cp_t_ns = ts;
+	k->cp_base_ns = hb->t_ns;
+	k->cp_base = hb->post;
+	k->has_cp = 1;
+	return 0;
+}
+
 static int process_scan(struct track_tracker *t)
 {
 	const size_t no = t->n_pend;
@@ -1814,8 +1854,7 @@ static int process_scan(struct track_tracker *t)
 				if (fine && pass == 0 && !pregate_ell_in(&ell, q, t->obs_pt[j]))
 					continue;
 				if (!have_pred) {
-					if (track_imm_predict(&hb->post, dt, &t->cfg.imm,
-					                      &t->pred[i]) < 0) {
+					if (predict_to_scan(t, k, hb, ts, &t->pred[i]) < 0) {
 						t->ctr.update_failures++;
 						goto next_track;
 					}
