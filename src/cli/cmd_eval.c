@@ -95,6 +95,11 @@ struct bin {
 	int n_coast;
 	double nees_coast;
 	double nees_r, nees_v; /* NEES of position and of velocity alone (3 dof each) */
+	/* impact samples of objects 60 s or more past burnout (the issue's
+	 * "after 60 s of midcourse", per object whatever its class) that
+	 * have a bound: squared miss and bound */
+	int n_crit;
+	double crit_imp2, crit_pcrlb2;
 };
 
 struct obj_run {
@@ -401,6 +406,11 @@ static int score_time(struct eval *ev, struct sim *s, struct track_tracker *tr,
 				bn->imp_pcrlb2 += vb;
 				bn->imp_pcrlb_kk2 += vk;
 				bn->n_imp_pcrlb++;
+				if (t >= oi->burnout_t_ns + 60 * MW_NS_PER_S) {
+					bn->n_crit++;
+					bn->crit_imp2 += miss * miss;
+					bn->crit_pcrlb2 += vb;
+				}
 			}
 		}
 		if (track_info_predict(k, NULL, &lp) == 0) {
@@ -705,6 +715,13 @@ static int report(struct eval *ev)
 		if (x->n_pcrlb) {
 			json_object_set_new(o, "pcrlb_pos_m", json_real(pcrlb));
 			json_object_set_new(o, "n_pcrlb", json_integer(x->n_pcrlb));
+		}
+		if (x->n_crit) {
+			json_object_set_new(o, "n_impact_criterion", json_integer(x->n_crit));
+			json_object_set_new(o, "impact_rms_criterion_m",
+			                    json_real(sqrt(x->crit_imp2 / x->n_crit)));
+			json_object_set_new(o, "impact_pcrlb_criterion_m",
+			                    json_real(sqrt(x->crit_pcrlb2 / x->n_crit)));
 		}
 		json_object_set_new(o, "anees_pos", json_real(x->nees_r / x->n));
 		json_object_set_new(o, "anees_vel", json_real(x->nees_v / x->n));
