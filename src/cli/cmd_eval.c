@@ -9,13 +9,18 @@
  *
  *   - the confirmed track that claims it (the track whose last
  *     observation came from it; with several, the one with the most
- *     updates) is compared with the truth at the track's own time:
- *     position and velocity error, NEES of (r, v) (6 dof);
+ *     updates) is compared with the truth at the scoring time t, by
+ *     its published estimate predicted from its last update to t
+ *     (est_at: what a user of the track sees at t; a coasting track is
+ *     scored where it is said to be now, not by its last estimate
+ *     repeated in every bin): position and velocity error, NEES of
+ *     (r, v) (6 dof) and of each alone (3 dof);
  *   - impact prediction (track_info_predict): miss distance to the true
  *     impact point, whether the true impact lies inside the predicted 95%
  *     ellipse, impact time error and its predicted sigma; launch point
  *     and time error likewise;
- *   - the posterior Cramer-Rao bound for the same run: an information
+ *   - the posterior Cramer-Rao bound for the same run (track/bound.h,
+ *     predicted to t like the estimate): an information
  *     recursion J+ = (Phi J^-1 Phi^T + Q)^-1 + H^T R^-1 H along the TRUE
  *     trajectory over the measurements of that object the run actually
  *     produced (Jacobians by central differences of the model and the
@@ -41,7 +46,11 @@
  * A track break is a new track number claiming an object that is not
  * linked (track_info.prev_id) to a number that claimed it before; linked
  * numbers (burnout hand-over) are counted apart. A swap is a change of
- * the object a track number claims between two scoring times.
+ * the object a track number claims between two scoring times. A
+ * duplicate is an (object, scoring time) claimed by more than one
+ * confirmed track. Impact samples of objects 60 s or more past their
+ * own burnout are also summed apart (the acceptance criterion per
+ * object in scenarios that mix classes).
  *
  * Output: a table on stdout and, with --json FILE, the same as JSON.
  * Exit 0 when the evaluation ran (whatever the figures), 1 if it failed,
