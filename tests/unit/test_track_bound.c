@@ -1,0 +1,220 @@
+/*
+ * tests/unit/test_track_bound.c - the posterior Cramer-Rao bound of
+ * track/bound.h against what it must be in cases solvable by hand:
+ *
+ *  1. The first radar measurement (no range rate) starts the bound with
+ *     the tracker's prior and the measurement's information: along the
+ *     line of sight the position variance is sigma_range^2 exactly (a
+ *     range is the only along-line information), the velocity block is
+ *     the prior (init_sigma_v^2 per axis, uncorrelated with position)
+ *     and k's variance is init_sigma_k^2.
+ *  2. Prediction over dt without measurement adds, to first order, dt^2
+ *     times the velocity covariance and q dt^3 / 3 per axis to the
+ *     position block (Phi ~ [I, dt I; 0, I] over 10 s at 100 km).
+ *  3. A second measurement never adds uncertainty: the trace after it is
+ *     below the predicted trace.
+ *  4. Failures leave the bound unchanged; an inactive bound has no impact
+ *     bound (-ERANGE); lines of sight before any radar are skipped.
+ */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/obs.h"
+#include "geo/geo.h"
+#include "track/bound.h"
+#include "track/model.h"
+#include "track/tracker.h"
+
+#define BN TRACK_BOUND_N
+
+static const mw_time_ns T0 = (mw_time_ns)1800000000 * MW_NS_PER_S;
+
+/* A radar at (37 N, 128 E, 100 m) measuring a point at (39 N, 128.5 E,
+ * 100 km), noise-free (the bound does not use the measured values). */
+static void radar_obs(mw_time_ns t, const double tgt[3], double sigma_r, struct mw_obs *o,
+                      double los[3])
+{
+	struct geo_lla s = {
+	    .lat_rad = 37.0 * GEO_PI / 180, .lon_rad = 128.0 * GEO_PI / 180, .h_m = 100.0};
+	memset(o, 0, sizeof(*o));
+	o->t_ns = t;
+	o->kind = MW_OBS_RADAR;
+	o->sensor_id = 1;
+	memcpy(o->nation, "KOR", 4);
+	geo_lla_to_ecef(&s, o->sensor_ecef_m);
+	double rg, az, el;
+	assert_int_equal(geo_ecef_to_aer(&s, o->sensor_ecef_m, tgt, &rg, &az, &el), 0);
+	o->range_m = rg;
+	o->az_rad = az;
+	o->el_rad = el;
+	o->sigma_range_m = sigma_r;
+	o->sigma_az_rad = 1e-3;
+	o->sigma_el_rad = 1e-3;
+	for (int i = 0; i < 3; i++)
+		los[i] = (tgt[i] - o->sensor_ecef_m[i]) / rg;
+}
+
+static void truth(double x[BN])
+{
+	struct geo_lla p = {
+	    .lat_rad = 39.0 * GEO_PI / 180, .lon_rad = 128.5 * GEO_PI / 180, .h_m = 100e3};
+	geo_lla_to_ecef(&p, x);
+	x[3] = 1500.0;
+	x[4] = -800.0;
+	x[5] = -1200.0;
+	x[6] = 1.25;
+}
+
+static double quad(const double *P, const double u[3])
+{
+	double s = 0.0;
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			s += u[i] * P[i * BN + j] * u[j];
+	return s;
+}
+
+static void first_radar_measurement_gives_range_variance_along_the_line_and_the_prior(void **st)
+{
+	(void)st;
+	struct track_config tc;
+	track_config_default(&tc);
+	double x[BN], los[3];
+	truth(x);
+	struct mw_obs o;
+	radar_obs(T0, x, 30.0, &o, los);
+	struct track_bound b;
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(track_bound_update(&b, &tc, &o, x, 0), 0);
+	assert_true(b.active);
+	double vlos = quad(b.P, los);
+	if (fabs(vlos - 900.0) > 900.0 * 1e-4)
+		fail_msg("variance along the line of sight %.6f m^2, want 900 (30 m)", vlos);
+	for (int i = 3; i < 6; i++)
+		for (int j = 0; j < BN; j++) {
+			double want = i == j ? tc.init_sigma_v_m_s * tc.init_sigma_v_m_s : 0.0;
+			if (fabs(b.P[i * BN + j] - want) > 1e-6 * (fabs(want) + 1.0))
+				fail_msg("P[%d][%d] = %g, want %g (velocity prior)", i, j,
+				         b.P[i * BN + j], want);
+		}
+	double pkk = b.P[6 * BN + 6], wk = tc.init_sigma_k * tc.init_sigma_k;
+	if (fabs(pkk - wk) > 1e-9 * wk)
+		fail_msg("k variance %g, want %g", pkk, wk);
+	/* Across the line the angles give range * sigma_angle: hundreds of
+	 * metres at ~250 km, far above the range's 30 m. */
+	double tr = b.P[0] + b.P[BN + 1] + b.P[2 * BN + 2];
+	assert_true(tr > 900.0 + 2 * 1e4);
+}
+
+static void prediction_adds_velocity_spread_times_dt_squared(void **st)
+{
+	(void)st;
+	struct track_config tc;
+	track_config_default(&tc);
+	double x[BN], los[3];
+	truth(x);
+	struct mw_obs o;
+	radar_obs(T0, x, 30.0, &o, los);
+	struct track_bound b;
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(track_bound_update(&b, &tc, &o, x, 0), 0);
+	double P[BN * BN];
+	const double dt = 10.0;
+	assert_int_equal(track_bound_predict(&b, &tc, T0 + 10 * MW_NS_PER_S, P), 0);
+	double q = tc.imm.motion[TRACK_MODE_BALLISTIC].q_acc_m2_s3;
+	double tr0 = b.P[0] + b.P[BN + 1] + b.P[2 * BN + 2];
+	double trv = b.P[3 * BN + 3] + b.P[4 * BN + 4] + b.P[5 * BN + 5];
+	double want = tr0 + dt * dt * trv + 3 * q * dt * dt * dt / 3;
+	double got = P[0] + P[BN + 1] + P[2 * BN + 2];
+	if (fabs(got - want) > 0.01 * want)
+		fail_msg("predicted position trace %.6g m^2, want %.6g (1%%)", got, want);
+	/* Predicting to the same time is the identity. */
+	assert_int_equal(track_bound_predict(&b, &tc, T0, P), 0);
+	assert_memory_equal(P, b.P, sizeof(P));
+}
+
+static void a_second_measurement_never_adds_uncertainty(void **st)
+{
+	(void)st;
+	struct track_config tc;
+	track_config_default(&tc);
+	double x[BN], x1[TRACK_NX] = {0}, los[3];
+	truth(x);
+	struct mw_obs o;
+	radar_obs(T0, x, 30.0, &o, los);
+	struct track_bound b;
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(track_bound_update(&b, &tc, &o, x, 0), 0);
+	double trp1 = b.P[0] + b.P[BN + 1] + b.P[2 * BN + 2];
+	memcpy(x1, x, sizeof(x));
+	assert_int_equal(track_model_propagate(x1, 1.0, 0, x1), 0);
+	double xt[BN];
+	memcpy(xt, x1, sizeof(xt));
+	radar_obs(T0 + MW_NS_PER_S, xt, 30.0, &o, los);
+	double P[BN * BN];
+	assert_int_equal(track_bound_predict(&b, &tc, T0 + MW_NS_PER_S, P), 0);
+	assert_int_equal(track_bound_update(&b, &tc, &o, xt, 0), 0);
+	for (int i = 0; i < BN; i++)
+		if (!(b.P[i * BN + i] <= P[i * BN + i] * (1 + 1e-9)))
+			fail_msg("variance %d grew in an update: %g > predicted %g", i,
+			         b.P[i * BN + i], P[i * BN + i]);
+	/* Two fixes 1 s apart observe the velocity: v ~ (r2 - r1) / 1 s, so
+	 * each axis' variance is at most about the two fixes' position
+	 * variances summed (10% for the dynamics), far below the prior. */
+	for (int i = 3; i < 6; i++)
+		if (!(b.P[i * BN + i] <= 1.1 * 2 * trp1))
+			fail_msg("velocity variance %d: %g, above 2.2 x %g (two fixes)", i,
+			         b.P[i * BN + i], trp1);
+}
+
+static void failures_leave_the_bound_unchanged(void **st)
+{
+	(void)st;
+	struct track_config tc;
+	track_config_default(&tc);
+	double x[BN], los[3], v, vk;
+	truth(x);
+	struct track_bound b, b0;
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(track_bound_impact(&b, &v, &vk), -ERANGE);
+	/* A line of sight before any radar: skipped, still inactive. */
+	struct mw_obs o;
+	memset(&o, 0, sizeof(o));
+	o.t_ns = T0;
+	o.kind = MW_OBS_LOS;
+	memcpy(o.nation, "USA", 4);
+	o.sensor_ecef_m[0] = 42164e3;
+	o.frame_ecef[0][1] = 1.0;
+	o.frame_ecef[1][2] = 1.0;
+	o.frame_ecef[2][0] = -1.0;
+	o.sigma_los_rad = 20e-6;
+	assert_int_equal(track_bound_update(&b, &tc, &o, x, 0), 0);
+	assert_false(b.active);
+	radar_obs(T0, x, 30.0, &o, los);
+	assert_int_equal(track_bound_update(&b, &tc, &o, x, 0), 0);
+	b0 = b;
+	/* A malformed measurement (zero sigma): -EINVAL, b unchanged. */
+	o.sigma_range_m = 0.0;
+	o.t_ns = T0 + MW_NS_PER_S;
+	assert_int_equal(track_bound_update(&b, &tc, &o, x, 0), -EINVAL);
+	assert_memory_equal(&b, &b0, sizeof(b));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(
+	        first_radar_measurement_gives_range_variance_along_the_line_and_the_prior),
+	    cmocka_unit_test(prediction_adds_velocity_spread_times_dt_squared),
+	    cmocka_unit_test(a_second_measurement_never_adds_uncertainty),
+	    cmocka_unit_test(failures_leave_the_bound_unchanged),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
