@@ -40,7 +40,10 @@
  *      Unassigned lines of sight are paired with pooled ones of other
  *      sensors (2-D assignment on the rays' normalised miss distance) and
  *      a pair starts a track by triangulation; unpaired ones are pooled
- *      for los_pair_window_s.
+ *      for los_pair_window_s. A radar plot inside the wide region
+ *      chi2_nz(1 - 1e-9) of a confirmed track that took no plot of the
+ *      scan starts nothing (init_suppressed: its tail plot, not a new
+ *      object).
  *   8. Track management: M-of-N confirmation, deletions (tracker.h).
  *      A confirmed ballistic track above the atmosphere is not deleted
  *      after coast_max_s but enters a "long coast": kept while its
@@ -86,6 +89,10 @@
 #include "track/stats.h"
 
 #define N TRACK_NX
+
+/* Initiation suppression region: chi2_nz(1 - INIT_SUPPRESS_P) around a
+ * confirmed track (see note_near / init_suppressed). */
+#define INIT_SUPPRESS_P 1e-9
 
 struct hist {
 	mw_time_ns t_ns;
@@ -148,6 +155,7 @@ struct track_tracker {
 	struct track_config cfg;
 	struct mw_log *log;
 	double gate[TRACK_NZ_MAX + 1];
+	double init_supp[TRACK_NZ_MAX + 1]; /* chi2_nz(1 - INIT_SUPPRESS_P) */
 	mw_time_ns now_ns;
 	uint32_t next_id;
 	struct track_counters ctr;
@@ -168,6 +176,9 @@ struct track_tracker {
 	int *obs_order;      /* radar obs sorted by obs_pt x */
 	int *obs_assigned;   /* track index or -1 */
 	int *obs_pair;       /* index of the assigned pair in pairs */
+	int *obs_near;       /* confirmed track whose init_supp region holds it, or -1 */
+	double *obs_near_d2; /* ... its d^2 (the smallest over such tracks) */
+	int *trk_hit;        /* track was assigned an observation in this scan */
 	int *trk_base;       /* base history index or -1 */
 	struct track_imm *pred;
 	double *trk_miss; /* miss cost */
@@ -367,6 +378,9 @@ void track_tracker_free(struct track_tracker *t)
 	free(t->obs_order);
 	free(t->obs_assigned);
 	free(t->obs_pair);
+	free(t->obs_near);
+	free(t->obs_near_d2);
+	free(t->trk_hit);
 	free(t->trk_base);
 	free(t->pred);
 	free(t->trk_miss);
@@ -398,6 +412,8 @@ int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
 	track_assign_ws_init(&t->ws);
 	for (int nz = 1; nz <= TRACK_NZ_MAX; nz++)
 		t->gate[nz] = track_chi2_quantile(cfg->gate_prob, nz);
+	for (int nz = 1; nz <= TRACK_NZ_MAX; nz++)
+		t->init_supp[nz] = track_chi2_quantile(1.0 - INIT_SUPPRESS_P, nz);
 	size_t nt = cfg->max_tracks, no = cfg->max_scan_obs;
 	t->trk = calloc(nt, sizeof(*t->trk));
 	t->pend = calloc(no, sizeof(*t->pend));
@@ -408,6 +424,9 @@ int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
 	t->obs_order = calloc(no, sizeof(int));
 	t->obs_assigned = calloc(no, sizeof(int));
 	t->obs_pair = calloc(no, sizeof(int));
+	t->obs_near = calloc(no, sizeof(int));
+	t->obs_near_d2 = calloc(no, sizeof(double));
+	t->trk_hit = calloc(nt, sizeof(int));
 	t->trk_base = calloc(nt, sizeof(int));
 	t->pred = calloc(nt, sizeof(*t->pred));
 	t->trk_miss = calloc(nt, sizeof(double));
@@ -419,9 +438,9 @@ int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
 	t->cl_sol = calloc(nt > no ? nt : no, sizeof(int));
 	t->pool = calloc(cfg->los_pool ? cfg->los_pool : 1, sizeof(*t->pool));
 	if (!t->trk || !t->pend || !t->meas || !t->meas_ok || !t->obs_pt || !t->obs_sig_m ||
-	    !t->obs_order || !t->obs_assigned || !t->obs_pair || !t->trk_base || !t->pred ||
-	    !t->trk_miss || !t->trk_pred_ok || !t->uf || !t->cl_rows || !t->cl_cols ||
-	    !t->col_map || !t->cl_sol || !t->pool) {
+	    !t->obs_order || !t->obs_assigned || !t->obs_pair || !t->obs_near || !t->obs_near_d2 ||
+	    !t->trk_hit || !t->trk_base || !t->pred || !t->trk_miss || !t->trk_pred_ok || !t->uf ||
+	    !t->cl_rows || !t->cl_cols || !t->col_map || !t->cl_sol || !t->pool) {
 		track_tracker_free(t);
 		return -ENOMEM;
 	}
@@ -1738,6 +1757,47 @@ static int predict_to_scan(struct track_tracker *t, struct trk *k, const struct 
 	return 0;
 }
 
+/*
+ * Initiation suppression (docs/tracking.md, "Open items" (e)/(f)).
+ * A radar plot that no track took starts a tentative track - unless it
+ * lies inside the much wider region d^2 <= chi2_nz(1 - INIT_SUPPRESS_P)
+ * of a confirmed track that took no plot of this scan (a scan is one
+ * sensor at one time). Such a plot is, far more likely than not, that
+ * track's own tail plot (outside its gate with probability 1 - gate_prob
+ * = 1e-4 per plot; ~1,000 plots per object and run, so one object in
+ * ten gets one) and a track started from it is confirmed by the other
+ * radars within seconds: a duplicate warning, and two tracks that then
+ * split the object's plots so that both drift (f). The plot is not used
+ * (the track takes a miss for it, as the assignment already decided).
+ * A second object near a confirmed track is not suppressed when the
+ * radar resolves the two: the track then takes one plot of the scan
+ * (trk_hit) and the other starts a track; an object the radar does not
+ * resolve yields one plot, which no rule can tell apart. Tracks in a
+ * long coast are left out (their region can span the sky). The region is
+ * tested for the track/plot pairs that passed the pre-gate (a 5-sigma
+ * sphere on the trace of the position covariance; for a consistent
+ * track this holds the gate's tail, d^2 24-30, with room).
+ * INIT_SUPPRESS_P = 1e-9: chi2_4 45.6, chi2_3 41.3 - a true plot of a
+ * consistent track falls outside it once in 1e9 plots (the constant is
+ * defined with the others, at the top).
+ */
+static void note_near(struct track_tracker *t, const struct trk *k, int i, size_t j, double d2)
+{
+	if (k->state != TRACK_CONFIRMED || k->long_coast || t->meas[j].kind != MW_OBS_RADAR ||
+	    !(d2 <= t->init_supp[t->meas[j].nz]))
+		return;
+	if (t->obs_near[j] < 0 || d2 < t->obs_near_d2[j]) {
+		t->obs_near[j] = i;
+		t->obs_near_d2[j] = d2;
+	}
+}
+
+static int init_suppressed(const struct track_tracker *t, size_t j)
+{
+	int i = t->obs_near[j];
+	return i >= 0 && !t->trk_hit[i];
+}
+
 static int process_scan(struct track_tracker *t)
 {
 	const size_t no = t->n_pend;
@@ -1754,6 +1814,7 @@ static int process_scan(struct track_tracker *t)
 	const struct track_meas *prev_meas = NULL; /* reuse its ENU rotation */
 	for (size_t j = 0; j < no; j++) {
 		t->obs_assigned[j] = -1;
+		t->obs_near[j] = -1;
 		t->col_map[j] = -1;
 		t->meas_ok[j] = 0;
 		if (track_meas_prepare_near(&t->pend[j], prev_meas, &t->meas[j]) < 0) {
@@ -1874,6 +1935,7 @@ static int process_scan(struct track_tracker *t)
 					if (rc < 0)
 						return rc;
 				}
+				note_near(t, k, (int)i, j, gt.d2);
 			}
 		}
 	next_track:;
@@ -1914,6 +1976,11 @@ static int process_scan(struct track_tracker *t)
 	}
 
 	/* Initiation. */
+	for (size_t i = 0; i < t->n_trk; i++)
+		t->trk_hit[i] = 0;
+	for (size_t j = 0; j < no; j++)
+		if (t->obs_assigned[j] >= 0)
+			t->trk_hit[t->obs_assigned[j]] = 1;
 	int n_los_new = 0;
 	for (size_t j = 0; j < no; j++) {
 		if (!t->meas_ok[j] || t->obs_assigned[j] >= 0)
@@ -1924,6 +1991,10 @@ static int process_scan(struct track_tracker *t)
 		}
 		if (t->meas[j].kind != MW_OBS_RADAR) {
 			t->obs_order[n_los_new++] = (int)j; /* radar order no longer needed */
+			continue;
+		}
+		if (init_suppressed(t, j)) {
+			t->ctr.init_suppressed++;
 			continue;
 		}
 		int rc = start_radar_track(t, &t->pend[j], &t->meas[j]);

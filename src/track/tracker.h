@@ -228,6 +228,8 @@ struct track_counters {
 	uint64_t coast_long_lost;       /* ... deleted: sigma, coast time, ground, prediction */
 	uint64_t coast_long_refused;    /* eligible, deleted: coast_long_max_tracks reached */
 	uint64_t gated_pairs;
+	uint64_t init_suppressed; /* unassigned radar plots inside a confirmed track's
+	                             initiation-suppression region: no track started */
 };
 
 struct track_tracker;
