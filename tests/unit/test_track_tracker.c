@@ -1356,6 +1356,71 @@ static void resolved_second_object_near_a_confirmed_track_starts_a_track(void **
 		         (unsigned long long)created, (unsigned long long)supp);
 }
 
+/*
+ * The published estimate of a ballistic track whose boost mode is
+ * negligible (mu_boost < 1e-3) is the ballistic mode alone, not the
+ * moment-matched mixture (whose covariance the far boost mode inflates);
+ * a fresh track (mu_boost ~0.5) still publishes the moment match. One
+ * target, one radar without range rate every 2 s for 60 s.
+ */
+static void negligible_boost_mode_is_not_moment_matched_into_the_estimate(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w, 1, 0.0, 13);
+	struct track_config cfg;
+	track_config_default(&cfg);
+	struct track_tracker *t;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
+	struct mw_obs obs[16];
+	int checked_fresh = 0;
+	for (int k = 0; k < 30; k++) {
+		mw_time_ns ts = T0_NS + 2 * k * MW_NS_PER_S;
+		size_t n = world_scan(&w, 0, ts, obs);
+		for (size_t j = 0; j < n; j++)
+			assert_int_equal(track_tracker_process(t, &obs[j]), 0);
+		assert_int_equal(track_tracker_flush(t), 0);
+		world_step(&w, 2.0);
+		struct track_info ti;
+		assert_int_equal(track_tracker_get(t, 0, &ti), 0);
+		if (ti.mu_boost >= 1e-3) {
+			/* Fresh: the moment match, exactly. */
+			struct track_gauss mix;
+			track_imm_combine(&ti.imm, &mix);
+			if (memcmp(&mix, &ti.est, sizeof(mix)) != 0)
+				fail_msg("mu_boost %.3g: est is not the moment-matched mixture",
+				         ti.mu_boost);
+			checked_fresh++;
+		}
+	}
+	struct track_info ti;
+	assert_int_equal(track_tracker_get(t, 0, &ti), 0);
+	struct track_gauss mix;
+	track_imm_combine(&ti.imm, &mix);
+	const struct track_gauss *bal = &ti.imm.m[TRACK_MODE_BALLISTIC];
+	double vmix = 0.0, vbal = 0.0, vest = 0.0;
+	for (int a = 3; a < 6; a++) {
+		vmix += mix.P[a * TRACK_NX + a];
+		vbal += bal->P[a * TRACK_NX + a];
+		vest += ti.est.P[a * TRACK_NX + a];
+	}
+	print_message("after 60 s: mu_boost %.3g, velocity variance (trace) mixture %.4g, "
+	              "ballistic mode %.4g (ratio - 1: %.3g), published %.4g; %d fresh scans "
+	              "published the mixture\n",
+	              ti.mu_boost, vmix, vbal, vmix / vbal - 1.0, vest, checked_fresh);
+	if (!(ti.mu_boost > 0.0 && ti.mu_boost < 1e-3) || checked_fresh < 1)
+		fail_msg("setup: mu_boost %.3g at the end (want in (0, 1e-3)), %d fresh scans",
+		         ti.mu_boost, checked_fresh);
+	if (!(vmix > vbal))
+		fail_msg("setup: the mixture (%.4g) should be wider than the ballistic mode (%.4g)",
+		         vmix, vbal);
+	if (memcmp(&ti.est, bal, sizeof(*bal)) != 0)
+		fail_msg("published velocity variance %.4g, want the ballistic mode's %.4g "
+		         "(mixture %.4g)",
+		         vest, vbal, vmix);
+	track_tracker_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1377,6 +1442,7 @@ int main(void)
 	    cmocka_unit_test(pregate_gives_the_brute_force_gate_result),
 	    cmocka_unit_test(tail_plot_of_a_confirmed_track_starts_no_duplicate),
 	    cmocka_unit_test(resolved_second_object_near_a_confirmed_track_starts_a_track),
+	    cmocka_unit_test(negligible_boost_mode_is_not_moment_matched_into_the_estimate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
