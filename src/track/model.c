@@ -474,8 +474,6 @@ static void add_q_thrust(double *P, double dt, const double x[TRACK_NX])
 			P[(3 + i) * n + j] += qrv * D[i][j];
 			P[(3 + i) * n + 3 + j] += qvv * D[i][j];
 		}
-	double ramp = a2 / TRACK_THRUST_VE_M_S;
-	P[TRACK_IX_AT * n + TRACK_IX_AT] += ramp * ramp * TRACK_THRUST_NOISE_T_S * dt;
 }
 
 void track_model_add_q(double *P, double dt_s, const struct track_motion *mo,

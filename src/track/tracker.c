@@ -599,7 +599,12 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, const str
 	if (last->mu[TRACK_MODE_BOOST] > 0.5 && k->n_updates >= 3) {
 		k->has_boost_est = 1;
 		k->boost_est_t_ns = HAT(k, k->h_count - 1)->t_ns;
-		track_imm_combine(last, &k->boost_est);
+		/* The thrusting model's own estimate: the launch basis is
+		 * back-propagated through a thrusting model, and the mixture's
+		 * aT is pulled towards the non-thrusting model's 0 and widened
+		 * by the mode spread (imm.c's burnout correction keeps the
+		 * non-thrusting model at ~1% during a burn). */
+		k->boost_est = last->m[TRACK_MODE_BOOST];
 		if (!k->has_boost0 && track_launch_basis_ok(&k->boost_est)) {
 			k->has_boost0 = 1;
 			k->boost0_t_ns = k->boost_est_t_ns;
