@@ -447,14 +447,10 @@ void track_model_thrust_dir_cov(const double x[TRACK_NX], double D[3][3])
 }
 
 /*
- * The thrusting model's stated model errors (model.h, "boost model
- * errors"), added to P over dt for the state x at the start of the
- * interval: white acceleration across v of density a^2 D T (the
- * thrust's angle of attack; D of dir_cov) and a walk on aT of density
- * (a^2 / v_e)^2 T (the unmodelled mass-depletion ramp), a = max(aT, 0)
- * the estimate's thrust (not its variance: a boost model that has lost
- * its thrust after burnout would otherwise turn into a wide catch-all
- * model).
+ * The thrusting model's stated thrust-direction error (model.h, "boost
+ * model error"), added to P over dt for the state x at the start of the
+ * interval: white acceleration across v of density a^2 D T, D of
+ * dir_cov, a = max(aT, 0) the estimate's thrust.
  */
 static void add_q_thrust(double *P, double dt, const double x[TRACK_NX])
 {

@@ -23,7 +23,8 @@
  *
  * Process noise is additive white acceleration of spectral density q
  * (m^2/s^3) on each ECEF axis plus random walks of density q_k on k and
- * q_at on aT (the thrusting model adds its stated thrust errors, below),
+ * q_at on aT (the thrusting model adds its stated thrust-direction error,
+ * below),
  * integrated exactly for the kinematic part over dt:
  *   Q_rr = q dt^3/3, Q_rv = q dt^2/2, Q_vv = q dt, Q_kk = q_k' dt,
  *   Q_aa = q_at dt.
@@ -70,26 +71,24 @@ int track_model_thrust_frame(const double x[TRACK_NX], double u[3], double w[3],
  * sigma_pitch^2 w w^T + sigma_yaw^2 h h^T (3 x 3). */
 void track_model_thrust_dir_cov(const double x[TRACK_NX], double D[3][3]);
 /*
- * Boost model errors. Two errors of the thrusting model are slowly
- * varying accelerations, not white noise: the thrust across v (angle of
- * attack alpha: a sin(alpha) ~ a sigma_pitch, a few m/s^2 held for
- * tens of seconds) and the growth of the thrust acceleration as the
- * propellant burns (da/dt = a^2 / v_e at constant mass flow, v_e = Isp g0
- * the exhaust velocity; the model holds aT constant between updates).
- * The usual rule for a white-noise acceleration model (Bar-Shalom, Li &
- * Kirubarajan 2001, sec. 6.2) is a density q ~ b^2 T for an acceleration
- * of size b and a sampling interval T (the velocity change b T over an
- * interval is then about sqrt(q T)); with T = TRACK_THRUST_NOISE_T_S = 1 s,
- * the revisit of the ship and ground radars, the boost model adds
- *   across v: white acceleration of density a^2 T (sigma_pitch^2 w w^T +
- *             sigma_yaw^2 h h^T)
- *   on aT:    random walk of density (a^2 / v_e)^2 T
- * with a = max(aT, 0), to its own isotropic q and q_at (track_model_add_q).
- * v_e = 255 s x g0 as launch.c's median Isp (storable liquids and
- * composite solids, vacuum; Sutton & Biblarz 2010, ch. 4).
+ * Boost model error: the thrust across v (angle of attack alpha:
+ * a sin(alpha) ~ a sigma_pitch, a few m/s^2 held for tens of seconds) is
+ * a slowly varying acceleration that the thrust-along-v model leaves
+ * out. The usual rule for a white-noise acceleration model (Bar-Shalom,
+ * Li & Kirubarajan 2001, sec. 6.2) is a density q ~ b^2 T for an
+ * acceleration of size b and a sampling interval T (the velocity change
+ * b T over an interval is then about sqrt(q T)); with T =
+ * TRACK_THRUST_NOISE_T_S = 1 s, the revisit of the ship and ground
+ * radars, the boost model adds across v a white acceleration of density
+ *   a^2 T (sigma_pitch^2 w w^T + sigma_yaw^2 h h^T),  a = max(aT, 0)
+ * to its own isotropic q (track_model_add_q). The estimate's thrust, not
+ * its variance: a boost model that has lost its thrust after burnout
+ * would otherwise become a wide catch-all model. (The growth of the
+ * thrust as the propellant burns, da/dt = a^2 / v_e, is left to the
+ * aT walk q_at: a walk scaled by (a^2 / v_e)^2 T was tried and delayed
+ * the launch basis without a measured gain; docs/tracking.md.)
  */
 #define TRACK_THRUST_NOISE_T_S 1.0
-#define TRACK_THRUST_VE_M_S    (255.0 * 9.80665)
 
 /* One motion model: thrusting or not, and its process noise densities. */
 struct track_motion {
