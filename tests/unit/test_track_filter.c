@@ -830,6 +830,96 @@ static void imm_is_consistent_through_a_steered_boost_and_burnout(void **state)
 		fail_msg("mean boost probability %.3f at the 10th scan after burnout", mu_bo[9]);
 }
 
+/*
+ * The burnout correction's moments against an independent quadrature:
+ * both modes hold the same Gaussian (aT = 50 +- 3 m/s^2), so the
+ * non-thrusting model's mixed start is that Gaussian with aT reset, and
+ * its prediction must be the plain non-thrusting prediction plus
+ * w E[d] in the mean and w Cov[d] + w (1 - w) E[d] E[d]^T in the (r, v)
+ * covariance, with w = P(boost -> ballistic) / c_ballistic and the
+ * moments of d = a (s dt - s^2/2, s) n over s ~ exp(-s/tau) on [0, dt]
+ * (here a 20,000-point midpoint rule; imm.c uses Gauss-Legendre).
+ */
+static void imm_burnout_correction_matches_quadrature(void **state)
+{
+	(void)state;
+	struct track_config tc;
+	track_config_default(&tc);
+	struct geo_lla tp = {geo_rad(40), geo_rad(127), 150e3};
+	struct track_gauss g;
+	memset(&g, 0, sizeof(g));
+	geo_lla_to_ecef(&tp, g.x);
+	double ve[3] = {2500, 300, 1200};
+	geo_vec_enu_to_ecef(&tp, ve, g.x + 3);
+	g.x[TRACK_IX_K] = 1.0;
+	g.x[TRACK_IX_AT] = 50.0;
+	double sd[NX] = {30, 30, 30, 3, 3, 3, 0.5, 3.0};
+	for (int i = 0; i < NX; i++)
+		g.P[i * NX + i] = sd[i] * sd[i];
+	const double dt = 2.0, tau = tc.imm.tau_boost_s;
+	struct track_imm in = {.mu = {0.5, 0.5}, .m = {g, g}}, out;
+	assert_int_equal(track_imm_predict(&in, dt, &tc.imm, &out), 0);
+	/* The plain prediction of the mixed start (aT reset). */
+	struct track_gauss g0 = g, ref;
+	for (int i = 0; i < NX; i++)
+		g0.P[i * NX + TRACK_IX_AT] = g0.P[TRACK_IX_AT * NX + i] = 0.0;
+	g0.x[TRACK_IX_AT] = 0.0;
+	g0.P[TRACK_IX_AT * NX + TRACK_IX_AT] = tc.imm.sigma_at0_m_s2 * tc.imm.sigma_at0_m_s2;
+	assert_int_equal(track_ukf_predict(&g0, dt, &tc.imm.motion[TRACK_MODE_BALLISTIC], &ref), 0);
+	double pbc = 1.0 - exp(-dt / tau), pcc = exp(-dt / tc.imm.tau_ballistic_s);
+	double w = pbc / (pbc + pcc);
+	const int nq = 20000;
+	double sw = 0, ef[2] = {0, 0}, eff[3] = {0, 0, 0};
+	for (int q = 0; q < nq; q++) {
+		double s = (q + 0.5) * dt / nq, wq = exp(-s / tau);
+		double fr = s * dt - 0.5 * s * s, fv = s;
+		sw += wq;
+		ef[0] += wq * fr;
+		ef[1] += wq * fv;
+		eff[0] += wq * fr * fr;
+		eff[1] += wq * fr * fv;
+		eff[2] += wq * fv * fv;
+	}
+	for (int i = 0; i < 2; i++)
+		ef[i] /= sw;
+	for (int i = 0; i < 3; i++)
+		eff[i] /= sw;
+	double a = 50.0, a2 = a * a + 9.0, u[3], wv[3], h[3], D[3][3];
+	assert_int_equal(track_model_thrust_frame(g.x, u, wv, h), 0);
+	track_model_thrust_dir_cov(g.x, D);
+	double cal[3] = {a2 * eff[0] - a * a * ef[0] * ef[0], a2 * eff[1] - a * a * ef[0] * ef[1],
+	                 a2 * eff[2] - a * a * ef[1] * ef[1]};
+	double m[2] = {a * ef[0], a * ef[1]};
+	double worst_x = 0.0, worst_p = 0.0;
+	for (int i = 0; i < 6; i++) {
+		double ex = ref.x[i] + w * m[i / 3] * u[i % 3];
+		double e = fabs(out.m[TRACK_MODE_BALLISTIC].x[i] - ex) / sqrt(ref.P[i * NX + i]);
+		worst_x = fmax(worst_x, e);
+		for (int j = 0; j < 6; j++) {
+			int bi = i / 3, bj = j / 3, ii = i % 3, jj = j % 3;
+			int blk = bi + bj; /* 0 rr, 1 rv, 2 vv */
+			double uu = u[ii] * u[jj];
+			double ep = ref.P[i * NX + j] +
+			            w * (cal[blk] * uu + a2 * eff[blk] * D[ii][jj]) +
+			            w * (1.0 - w) * m[bi] * m[bj] * uu;
+			double got = out.m[TRACK_MODE_BALLISTIC].P[i * NX + j];
+			double rel =
+			    fabs(got - ep) / sqrt(out.m[TRACK_MODE_BALLISTIC].P[i * NX + i] *
+			                          out.m[TRACK_MODE_BALLISTIC].P[j * NX + j]);
+			worst_p = fmax(worst_p, rel);
+		}
+	}
+	print_message("burnout correction: w %.4g, E[dv] %.3f m/s, worst mean %.2e sigma, worst "
+	              "P %.2e (correlation units)\n",
+	              w, w * m[1], worst_x, worst_p);
+	if (!(w * m[1] > 1.0))
+		fail_msg("burnout correction: mean velocity shift %.3f m/s, expected > 1",
+		         w * m[1]);
+	if (!(worst_x < 1e-6) || !(worst_p < 1e-6))
+		fail_msg("burnout correction: mean off by %.3g sigma, P off by %.3g (> 1e-6)",
+		         worst_x, worst_p);
+}
+
 static void ukf_ir_only_after_radar_start_is_consistent(void **state)
 {
 	(void)state;
@@ -855,6 +945,7 @@ int main(void)
 	    cmocka_unit_test(ukf_ir_only_after_radar_start_is_consistent),
 	    cmocka_unit_test(imm_follows_thrust_and_burnout),
 	    cmocka_unit_test(imm_is_consistent_through_a_steered_boost_and_burnout),
+	    cmocka_unit_test(imm_burnout_correction_matches_quadrature),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
