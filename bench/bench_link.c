@@ -29,7 +29,7 @@
  * the 2,000 env/s arrive as bursts of ~8 that share one signature.
  *
  * BENCH_GROUP_MAX=N and BENCH_CKPT_PAGES=N set the journals' group and
- * checkpoint sizes for experiments.
+ * checkpoint sizes for experiments; BENCH_KEEP=1 keeps the journals.
  *
  * Floors measured first, on the same disk and loopback:
  *   fdatasync: append 4 KiB to a file in DIR and fdatasync it, 300 times;
@@ -598,6 +598,8 @@ static int node_up(struct bnode *b, const char *dir, const char *peers_ini)
 	jo.hash_rows = true; /* as mwlinkd opens its journal: a SHA-256 per row, checked on read */
 	jo.group_max = getenv("BENCH_GROUP_MAX") ? (size_t)atoi(getenv("BENCH_GROUP_MAX")) : 0;
 	jo.ckpt_pages = getenv("BENCH_CKPT_PAGES") ? (unsigned)atoi(getenv("BENCH_CKPT_PAGES")) : 0;
+	/* as mwlinkd opens it; BENCH_WAL_PREALLOC=0 for the comparison */
+	jo.wal_prealloc = !getenv("BENCH_WAL_PREALLOC") || atoi(getenv("BENCH_WAL_PREALLOC")) != 0;
 	jo.peers = peer_names;
 	jo.n_peers = b->conf.n_peers;
 	if (store_journal_open(&jo, &b->journal, &err)) {
@@ -737,6 +739,23 @@ static int64_t cpu_ns(void)
 	       ((int64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
 }
 
+/* Bytes this process has caused to be written to storage so far
+ * (/proc/self/io write_bytes: WAL frames, checkpoint copies, metadata;
+ * every thread); -1 if unavailable. */
+static int64_t io_write_bytes(void)
+{
+	FILE *f = fopen("/proc/self/io", "r");
+	if (!f)
+		return -1;
+	char line[128];
+	long long v = -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "write_bytes: %lld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
 /* One run: fresh nodes; hub = KOR -> USA -> JPN, else KOR -> USA. */
 static int run(const char *name, bool hub, double rate, uint64_t total, int64_t limit_ns,
                struct result *res)
@@ -809,6 +828,7 @@ static int run(const char *name, bool hub, double rate, uint64_t total, int64_t 
 	}
 	d.start_ns = mw_time_mono_ns();
 	int64_t cpu0 = cpu_ns();
+	int64_t io0 = io_write_bytes();
 	d.ev = event_new(kor.base, -1, EV_PERSIST, drive, &d);
 	struct timeval tv = {0, 500};
 	event_add(d.ev, &tv);
@@ -867,9 +887,32 @@ static int run(const char *name, bool hub, double rate, uint64_t total, int64_t 
 		trace_report();
 	}
 	T.on = false;
+	uint64_t rows = 0, env_bytes = 0;
+	for (int i = 0; i < 3; i++) {
+		if (!all[i])
+			continue;
+		struct store_journal_stats js;
+		store_journal_get_stats(all[i]->journal, &js);
+		rows += js.rows;
+		env_bytes += js.bytes;
+	}
 	for (int i = 0; i < 3; i++)
 		if (all[i])
 			node_down(all[i]);
+	/* after the journals closed (their last checkpoint included) */
+	int64_t io1 = io_write_bytes();
+	uint64_t db_bytes = 0;
+	for (int i = 0; i < 3; i++) {
+		struct stat sb;
+		if (all[i] && stat(all[i]->conf.journal_path, &sb) == 0)
+			db_bytes += (uint64_t)sb.st_size;
+	}
+	if (rate == 0 && rows && io0 >= 0 && io1 >= io0)
+		printf("       bytes per record: %.0f B written to disk per journaled record "
+		       "(%llu records in %d journals), envelope mean %.0f B, database file %.0f "
+		       "B per record\n",
+		       (double)(io1 - io0) / (double)rows, (unsigned long long)rows, hub ? 3 : 2,
+		       (double)env_bytes / (double)rows, (double)db_bytes / (double)rows);
 	return 0;
 }
 
@@ -990,7 +1033,9 @@ int main(int argc, char **argv)
 	}
 	char cmd[700];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_dir);
-	if (system(cmd) != 0)
+	if (getenv("BENCH_KEEP")) /* keep the journals (e.g. for sqlite3's dbstat) */
+		printf("journals kept in %s\n", g_dir);
+	else if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", g_dir);
 	printf("bench-link: %d target(s) not met\n", fails);
 	return 0;

@@ -10,9 +10,17 @@
  *     and the same bytes less the last one parse as -EAGAIN;
  *  2. a decoded envelope's header passes wire_body_check;
  *  3. re-framing a decoded envelope (what a relay does) gives bytes that
- *     decode again and verify with the same result.
+ *     decode again and verify with the same result;
+ *  4. the canonical form (wire_envelope_split/join, what a format 4
+ *     journal stores): whatever the input, if split accepts an envelope,
+ *     join of its parts gives back exactly those bytes, and the parts are
+ *     what protobuf-c unpacks from them (wire_envelope_decode takes them
+ *     from split for such envelopes); and split accepts every envelope
+ *     wire_envelope_encode produced (the re-framed one of 3) whose proof
+ *     has the length its (index, count) implies.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +30,7 @@
 #include "fuzz_common.h"
 #include "wire/envelope.h"
 #include "wire/frame.h"
+#include "wire/mwlink.pb-c.h"
 #include "wire/payload.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -35,9 +44,55 @@ static int verify_all(const struct wire_keyring *kr, struct wire_sigcache *c,
 	return rc;
 }
 
+/* Assertion 4 for the envelope bytes p[0..n); must_split: they came from
+ * wire_envelope_encode. */
+static void canonical(const uint8_t *p, size_t n, bool must_split)
+{
+	struct wire_slice body;
+	struct wire_auth_view v;
+	if (wire_envelope_split(p, n, &body, &v) != 0) {
+		if (must_split)
+			abort();
+		return;
+	}
+	struct wire_auth a;
+	memset(&a, 0, sizeof(a));
+	memcpy(a.signature, v.signature, WIRE_SIG_LEN);
+	memcpy(a.root, v.root, WIRE_HASH_LEN);
+	a.leaf_index = v.leaf_index;
+	a.leaf_count = v.leaf_count;
+	a.proof_len = v.proof_len;
+	for (uint32_t j = 0; j < v.proof_len; j++)
+		memcpy(a.proof[j], v.proof[j], WIRE_HASH_LEN);
+	struct mw_buf out;
+	mw_buf_init(&out, 2 * FUZZ_MAX_FRAME);
+	if (wire_envelope_join(body.p, body.len, &a, &out) != (int)n ||
+	    memcmp(mw_buf_peek(&out), p, n) != 0)
+		abort();
+	mw_buf_finish(&out);
+	/* protobuf-c reads the same fields from the same bytes (the decoder's
+	 * fast path for canonical envelopes, wire_envelope_decode, relies on it) */
+	Mwlink__Envelope *m = mwlink__envelope__unpack(NULL, n, p);
+	if (!m || wire_msg_sane(&m->base) != 0 || !m->has_body || m->body.len != body.len ||
+	    memcmp(m->body.data, body.p, body.len) != 0 || !m->auth || !m->auth->has_signature ||
+	    m->auth->signature.len != WIRE_SIG_LEN ||
+	    memcmp(m->auth->signature.data, a.signature, WIRE_SIG_LEN) != 0 || !m->auth->has_root ||
+	    m->auth->root.len != WIRE_HASH_LEN ||
+	    memcmp(m->auth->root.data, a.root, WIRE_HASH_LEN) != 0 || !m->auth->has_leaf_index ||
+	    m->auth->leaf_index != a.leaf_index || !m->auth->has_leaf_count ||
+	    m->auth->leaf_count != a.leaf_count || m->auth->n_proof != a.proof_len)
+		abort();
+	for (uint32_t j = 0; j < a.proof_len; j++)
+		if (m->auth->proof[j].len != WIRE_HASH_LEN ||
+		    memcmp(m->auth->proof[j].data, a.proof[j], WIRE_HASH_LEN) != 0)
+			abort();
+	mwlink__envelope__free_unpacked(m, NULL);
+}
+
 static void envelope(const struct wire_keyring *kr, struct wire_sigcache *cache,
                      const struct wire_frame *f)
 {
+	canonical(f->payload, f->len, false);
 	struct wire_envelope e;
 	if (wire_envelope_decode(f->payload, f->len, &e) < 0)
 		return;
@@ -60,6 +115,10 @@ static void envelope(const struct wire_keyring *kr, struct wire_sigcache *cache,
 		abort();
 	if (verify_all(kr, NULL, &e2) != rc)
 		abort();
+	/* canonical unless the proof has the wrong length (refused at verify) */
+	canonical(f2.payload, f2.len,
+	          (int)e.auth.proof_len ==
+	              wire_merkle_proof_len(e.auth.leaf_index, e.auth.leaf_count));
 	wire_envelope_finish(&e2);
 	mw_buf_finish(&fwd);
 	wire_envelope_finish(&e);

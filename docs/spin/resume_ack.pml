@@ -71,7 +71,9 @@
  *
  * Not modelled: multi-path delivery (two senders of one envelope), relays
  * (they send only durable records, the case above without early sends),
- * receiver-side rejections (signature, release re-check: same path as a
+ * an origin whose record two or more peers may receive (it sends that
+ * record only once durable, the same case; R here is the one peer of
+ * src/net/node.c invariant 6), receiver-side rejections (signature, release re-check: same path as a
  * duplicate, note_rx), heartbeats and timeouts.
  */
 #ifndef N

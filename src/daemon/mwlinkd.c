@@ -315,6 +315,7 @@ int main(int argc, char **argv)
 	jo.queue_max = conf->max_pending;
 	jo.max_record_bytes = conf->max_frame_bytes;
 	jo.hash_rows = true;
+	jo.wal_prealloc = true; /* commits overwrite the WAL, never extend it (journal.h) */
 	jo.check = STORE_CHECK_QUICK;
 	jo.retain_age_ns = conf->journal_max_age_ns;
 	jo.retain_bytes = conf->journal_max_bytes;

@@ -56,9 +56,12 @@
  * seqs up to own_seq + OWN_SEQ_BLOCK are used (store_journal_reserve_seq,
  * again when fewer than half a block remain) and starts after a restart
  * above max(highest own seq journaled, reservation). An own record whose
- * seq is at or below the durable reservation is sent as soon as it is
- * signed and appended, in parallel with its own commit, so the durable
- * path has one commit (the receiver's) instead of two. A crash can then
+ * seq is at or below the durable reservation, and that at most one
+ * configured peer may receive, is sent as soon as it is signed and
+ * appended, in parallel with its own commit, so the durable path has one
+ * commit (the receiver's) instead of two. Released to two or more peers
+ * it waits for its commit: sent early and lost in a crash, it could reach
+ * one and not another (cache_put). A crash can then
  * lose an own record a peer already holds and acknowledged: its seq is
  * never used again, and its position, reassigned after the restart, is
  * sent afresh because the persisted acked cursor never exceeds the
@@ -71,6 +74,13 @@
  * TLS record (one write) carries dozens of frames (tx_frame); received
  * envelopes are decoded into one per-node scratch (wire_envelope_decode_in)
  * without an allocation per envelope.
+ *
+ * Commit groups: the frames of one read callback, and the records of one
+ * signed batch, are appended with the journal plugged
+ * (store_journal_plug), so each burst is one commit group rather than
+ * its first record committed alone and the rest waiting behind that
+ * commit; a signed batch is pumped to the links before the unplug wakes
+ * the journal thread, since own records leave before their commit.
  *
  * Origin signing: envelopes this node originates are encoded and queued
  * in a batch; the batch is signed (one Ed25519 signature over a Merkle
@@ -89,9 +99,10 @@
  *  5. Buffers are bounded: frames by max_frame, in-flight by max_backlog,
  *     the signing queue by batch_max; a full journal queue pauses reading.
  *  6. A record leaves the node before its commit only if it is the node's
- *     own and its seq is at or below the reservation a committed journal
- *     transaction recorded; own_seq never restarts at or below that
- *     reservation. Relayed records are sent only once durable here.
+ *     own, released to at most one of the configured peers, and its seq
+ *     is at or below the reservation a committed journal transaction
+ *     recorded; own_seq never restarts at or below that reservation.
+ *     Relayed records are sent only once durable here.
  */
 #include "net/node.h"
 
@@ -207,6 +218,9 @@ struct cached_rec {
 	char origin[MW_NATION_LEN];
 	char from_peer[MW_NATION_LEN];
 	char release[WIRE_MAX_RELEASE * MW_NATION_LEN];
+	/* own record released to at most one configured peer: it may leave
+	 * before its commit (invariant 6) */
+	bool early_ok;
 	uint8_t *bytes; /* owned, cap bytes allocated, reused for later records */
 	size_t len, cap;
 };
@@ -242,6 +256,8 @@ struct net_node {
 	struct evconnlistener *peer_lst, *ingest_lst;
 	struct event *journal_ev;
 	struct event *flush_ev;
+	struct event *unplug_ev;   /* wakes the journal after a batch's writes (flush_batch) */
+	bool unplug_armed;         /* the journal is plugged until unplug_ev runs */
 	struct event *relisten_ev; /* re-enables listeners after an accept error */
 	struct peer peers[NET_MAX_PEERS];
 	size_t n_peers;
@@ -534,6 +550,18 @@ static void cache_put(struct net_node *n, uint64_t pos, const struct store_rec *
 	e->seq = r->seq;
 	memcpy(e->origin, r->origin, MW_NATION_LEN);
 	memcpy(e->from_peer, r->from_peer, MW_NATION_LEN);
+	/* Invariant 6: an own record goes out before its commit only if at
+	 * most one configured peer may receive it. Sent early to two peers
+	 * and lost in a crash of this node before the commit, it could reach
+	 * one and not the other, and nothing would repair that where the two
+	 * are not linked to each other (the hub's own records: a record is
+	 * never sent back to the peer it came from). */
+	e->early_ok = r->from_peer[0] == '\0' && strcmp(r->origin, n->conf->nation) == 0;
+	for (size_t i = 0, eligible = 0; e->early_ok && i < n->n_peers; i++)
+		if (net_release_may_send(r->release, r->origin, r->from_peer, n->conf->nation,
+		                         n->peers[i].conf->nation) &&
+		    ++eligible > 1)
+			e->early_ok = false;
 	memcpy(e->release, r->release, strlen(r->release) + 1);
 	e->len = r->len;
 }
@@ -665,8 +693,7 @@ static void pump(struct peer *p)
 		const struct cached_rec *e =
 		    n->cache ? &n->cache[p->tx_next % SEND_CACHE_SLOTS] : NULL;
 		if (e && e->pos == p->tx_next &&
-		    (p->tx_next <= durable || (e->from_peer[0] == '\0' && e->seq <= reserved &&
-		                               strcmp(e->origin, n->conf->nation) == 0))) {
+		    (p->tx_next <= durable || (e->early_ok && e->seq <= reserved))) {
 			struct store_rec r;
 			memset(&r, 0, sizeof(r));
 			r.pos = e->pos;
@@ -715,6 +742,24 @@ static void flush_batch(struct net_node *n)
 	size_t cnt = n->n_pending;
 	if (cnt == 0)
 		return;
+	/* The batch is one commit group, and the journal thread is woken only
+	 * after the links have written the own records that pump() queues
+	 * below: they leave before their commit anyway (invariant 6), so on
+	 * a busy CPU the send should not wait behind the commit's start. An
+	 * SSL bufferevent writes on its next writable event, in the next loop
+	 * iteration; unplug_ev is a timer due at once, so it runs in that
+	 * iteration too, after the write callbacks that epoll reported
+	 * (libevent activates I/O events before expired timers, and runs
+	 * them in that order). It runs whether or not anything was written:
+	 * the journal stays plugged for at most one loop iteration. */
+	if (!n->unplug_armed) {
+		struct timeval now = {0, 0};
+		store_journal_plug(n->journal);
+		if (evtimer_add(n->unplug_ev, &now) == 0)
+			n->unplug_armed = true;
+		else
+			store_journal_unplug(n->journal);
+	}
 	for (size_t i = 0; i < cnt; i++) {
 		n->slices[i].p = n->bodies.data + n->bodies.off + n->pending[i].off;
 		n->slices[i].len = n->pending[i].len;
@@ -732,8 +777,9 @@ static void flush_batch(struct net_node *n)
 	for (size_t i = 0; i < cnt; i++) {
 		const struct pending_env *pe = &n->pending[i];
 		mw_buf_reset(&n->envbuf);
-		rc = wire_envelope_encode(n->slices[i].p, n->slices[i].len, &n->auths[i],
-		                          &n->envbuf);
+		/* the canonical form by hand: wire_envelope_encode's bytes, without
+		 * protobuf-c (~90 ns less an envelope; docs/protocol.md 4.5) */
+		rc = wire_envelope_join(n->slices[i].p, n->slices[i].len, &n->auths[i], &n->envbuf);
 		if (rc < 0)
 			goto lost;
 		/* releasability as text, the same set the body carries */
@@ -777,6 +823,17 @@ done:
 	 * commit (invariant 6); the rest when the journal reports the commit */
 	for (size_t i = 0; i < n->n_peers; i++)
 		pump(&n->peers[i]);
+}
+
+static void unplug_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct net_node *n = arg;
+	if (n->unplug_armed) {
+		n->unplug_armed = false;
+		store_journal_unplug(n->journal);
+	}
 }
 
 static void flush_cb(evutil_socket_t fd, short what, void *arg)
@@ -1166,9 +1223,8 @@ static enum frame_res on_frame(struct conn *c, const struct wire_frame *f)
 	}
 }
 
-static void conn_read(struct bufferevent *bev, void *arg)
+static void conn_read_frames(struct bufferevent *bev, struct conn *c)
 {
-	struct conn *c = arg;
 	struct net_node *n = c->node;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	uint32_t maxf = n->conf->max_frame_bytes;
@@ -1211,6 +1267,20 @@ static void conn_read(struct bufferevent *bev, void *arg)
 			break;
 		evbuffer_drain(in, (size_t)rc);
 	}
+}
+
+/* The frames of one read are journaled as one commit group: the journal
+ * thread is woken when they are all queued (store_journal_plug), not at
+ * the first, which would commit it alone and leave the rest of the burst
+ * (one signed batch, one TLS record) waiting behind that commit. c may be
+ * freed inside; the node is not. */
+static void conn_read(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+	struct store_journal *j = c->node->journal;
+	store_journal_plug(j);
+	conn_read_frames(bev, c);
+	store_journal_unplug(j);
 }
 
 static void conn_write(struct bufferevent *bev, void *arg)
@@ -1636,9 +1706,11 @@ int net_node_new(const struct net_node_opts *o, struct net_node **out, struct mw
 	n->slices = calloc(cf->sign_batch_max, sizeof(*n->slices));
 	n->auths = calloc(cf->sign_batch_max, sizeof(*n->auths));
 	n->flush_ev = evtimer_new(n->base, flush_cb, n);
+	n->unplug_ev = evtimer_new(n->base, unplug_cb, n);
 	n->relisten_ev = evtimer_new(n->base, relisten_cb, n);
 	n->cache = calloc(SEND_CACHE_SLOTS, sizeof(*n->cache)); /* optional: NULL = no cache */
-	if (!n->pending || !n->slices || !n->auths || !n->flush_ev || !n->relisten_ev)
+	if (!n->pending || !n->slices || !n->auths || !n->flush_ev || !n->unplug_ev ||
+	    !n->relisten_ev)
 		goto fail;
 	if ((rc = net_tls_ctx_new(cf->ca, cf->cert, cf->key, &n->link_ctx, err)) != 0)
 		goto fail;
@@ -1814,6 +1886,9 @@ void net_node_stop(struct net_node *n)
 		event_del(n->journal_ev);
 	if (n->relisten_ev)
 		event_del(n->relisten_ev);
+	if (n->unplug_ev)
+		event_del(n->unplug_ev);
+	unplug_cb(-1, 0, n); /* never leave the journal plugged */
 }
 
 void net_node_free(struct net_node *n)
@@ -1833,6 +1908,10 @@ void net_node_free(struct net_node *n)
 		event_free(n->journal_ev);
 	if (n->flush_ev)
 		event_free(n->flush_ev);
+	if (n->unplug_ev) {
+		event_free(n->unplug_ev);
+		unplug_cb(-1, 0, n);
+	}
 	if (n->relisten_ev)
 		event_free(n->relisten_ev);
 	if (n->peer_lst)

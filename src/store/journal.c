@@ -20,8 +20,9 @@
  *   append(rec) -- mutex --> [queue: pos assigned, key in index]
  *   read(PENDING) sees queued records          |
  *                                           take ALL queued (<= group_max)
+ *                                           segments of batches (format 4)
  *                                           BEGIN IMMEDIATE
- *                                             INSERT env x n
+ *                                             INSERT env x n, seg x m
  *                                             UPSERT peer.rx = max(...)
  *                                             UPSERT peer.acked (if dirty)
  *                                             UPDATE meta next_pos
@@ -35,7 +36,13 @@
  * Appends only take a mutex, copy the record and assign the next pos; the
  * disk work happens on the journal thread, which commits whatever piled
  * up while the previous fsync ran, so the number of fsyncs per second
- * stays bounded however many records arrive (group commit). A group is
+ * stays bounded however many records arrive (group commit). The first
+ * append to an idle journal wakes the thread, unless the loop has
+ * plugged the journal (store_journal_plug) around a burst it handles at
+ * once - the frames of one read, the records of one signed batch - and
+ * then the unplug wakes it: the burst is one group, not its first record
+ * committed alone with the rest waiting behind that commit. Plugging
+ * moves only the wake-up; a busy thread takes whatever is queued. A group is
  * inserted 16 rows per INSERT statement, and queued records live in blocks
  * recycled through a bounded pool, not one malloc each. Queued items
  * are either records or "rx notes" (a peer's frame handled without being
@@ -81,13 +88,17 @@
  * File format (SQLite 3 database, WAL, page size 8192; 4096 in journals
  * created before 2026-11-30, which keep it)
  * ---------------------------------------------------
- *   PRAGMA application_id = 0x4D574A4C ("MWJL"); PRAGMA user_version = 3.
+ *   PRAGMA application_id = 0x4D574A4C ("MWJL"); PRAGMA user_version = 4.
  *   (Format 1 hashed only pos, seq, len, origin and the bytes; it is not
  *   read: its flags and release columns were not protected. Format 2 is
- *   format 3 with every sha256 32 bytes long; it is read, and a read-write
- *   open marks it 3 before writing rows with 16-byte hashes, so that a
- *   build reading only format 2 refuses the file instead of passing over
- *   hashes it does not know. The read-only check and dump leave it 2.)
+ *   format 3 with every sha256 32 bytes long. Format 3 is format 4
+ *   without env.seg, env.leaf and the seg table: every row holds its whole
+ *   envelope. Both are read; a read-write open migrates them to 4 in one
+ *   transaction (ALTER TABLE env ADD COLUMN seg, leaf; CREATE TABLE seg;
+ *   user_version = 4) before writing anything, so that a build reading
+ *   only 2 or 3 refuses the file instead of taking a compact row's body
+ *   for its envelope. Old rows stay as they are. The read-only check and
+ *   dump leave the file at its format.)
  *
  *   meta(key TEXT PRIMARY KEY, val INTEGER NOT NULL) WITHOUT ROWID
  *     'next_pos'   next pos to assign (last pos ever assigned + 1)
@@ -109,8 +120,15 @@
  *     from_pos  INTEGER NOT NULL,        that peer's journal pos, 0 if local
  *     len       INTEGER NOT NULL,        byte length of `bytes`
  *     sha256    BLOB,                    NULL, 16 or 32 bytes (see below)
- *     bytes     BLOB NOT NULL,           the envelope exactly as received
- *     UNIQUE(origin, seq))               (last, so metadata scans skip it)
+ *     bytes     BLOB NOT NULL,           the envelope exactly as received, or
+ *                                        (seg not NULL) only its body
+ *     seg       INTEGER,                 NULL, or the segment holding the rest
+ *     leaf      INTEGER,                 the body's leaf index in its batch
+ *     UNIQUE(origin, seq))
+ *
+ *   seg(pos INTEGER PRIMARY KEY,         pos of the segment's first row
+ *       last_pos INTEGER NOT NULL,       pos of its last row
+ *       data BLOB NOT NULL)              see "Batch segments" below
  *
  *   peer(peer TEXT PRIMARY KEY, rx INTEGER NOT NULL, acked INTEGER NOT NULL)
  *     WITHOUT ROWID
@@ -145,6 +163,50 @@
  *   It binds the envelope bytes to their pos and identity, and covers
  *   every column a consumer acts on: a flipped exercise bit (flags) or a
  *   widened releasability set is caught like a flipped byte of the body.
+ *   For a compact row it is the hash of the envelope rebuilt from the
+ *   body and the segment, so damage to either is caught the same way.
+ *
+ * Batch segments (format 4)
+ * -------------------------
+ * The envelopes of one signed batch (docs/protocol.md section 4) carry the
+ * same signature and Merkle root, and their inclusion proofs share most
+ * nodes: a batch of 1024 puts 64 + 32 bytes of signature and root and ten
+ * 32-byte proof entries in each of its ~735-byte envelopes, though the
+ * whole tree has only about two nodes per leaf. When a commit group holds
+ * two or more records of one batch in the canonical Envelope encoding
+ * (wire_envelope_split: exactly what wire_envelope_encode produces; any
+ * other encoding, a batch of one or bytes that are no envelope are stored
+ * whole, and so is every record of a group of fewer than J_SEG_MIN_GROUP
+ * items: there a seg row would add a page to the commit and save none),
+ * the journal thread stores each such record's body in `bytes`
+ * and its leaf index in `leaf`, and once, in a seg row, the batch's
+ * signature, root, leaf count and the union of the records' proof nodes,
+ * each under its tree position (wire_merkle_proof_keys):
+ *
+ *   offset         size  field
+ *   0              1     segment format, 1
+ *   1              64    Ed25519 signature of the batch
+ *   65             32    Merkle root
+ *   97             4     leaf count, big-endian
+ *   101 + 36 k     4     node k's key: level << 16 | index within the level,
+ *                        big-endian; strictly increasing in k
+ *   105 + 36 k     32    node k's hash
+ *
+ * A read rebuilds the envelope with wire_envelope_join from the body and
+ * the proof entries looked up by key (binary search), byte for byte the
+ * bytes appended (split accepts only what join reproduces), and checks
+ * it against len and the row's SHA-256 like any row. A segment holds the
+ * records of one group only, at most J_SEG_MAX_RECS of them; J_SEG_OPEN
+ * batches can be filled at once (interleaved origins), more close the
+ * least recently used. Repeated nodes are dropped as they come (records
+ * in leaf order repeat only the previous record's) and after sorting
+ * (any order). Two records that disagree on a node (impossible
+ * for envelopes that verified) make the whole segment's records whole.
+ * Readers keep the last J_SEG_CACHE segments fetched, so reading in pos
+ * order fetches each segment once, interleaved batches included. Retention deletes a segment in the
+ * transaction that deletes its last row (last_pos <= the cut).
+ * About 2 x 36 bytes per record instead of ~450 (docs/benchmarks.md,
+ * "Bytes per record").
  *
  * Invariants
  * ----------
@@ -183,6 +245,17 @@
  *     synchronous=FULL, WAL mode and journal_size_limit unchanged, a
  *     crash at any point leaves what a COMMIT returned in the WAL or the
  *     database file, as before.
+ * 12. With opts->wal_prealloc the WAL file is extended with zeros at open
+ *     to the size it reaches between checkpoints, so a COMMIT overwrites
+ *     allocated blocks and its fdatasync does not also commit file-system
+ *     metadata for a longer file. Only bytes past the file's end are
+ *     written (no frame is touched) and a zero frame never passes the
+ *     WAL's salt and checksum test, so recovery stops there as it stops
+ *     at the stale frames of an earlier cycle; durability is unchanged.
+ * 13. A row with seg not NULL has a seg row with pos = seg that holds
+ *     every proof node its leaf needs, written in the same transaction,
+ *     and deleted only with the segment's last row; reads give back
+ *     exactly the bytes appended for every row, whole or compact.
  */
 #include "store/journal.h"
 
@@ -204,11 +277,16 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
+#include "core/buf.h"
 #include "core/siphash.h"
 #include "core/time.h"
+#include "wire/envelope.h"
+#include "wire/frame.h"
+#include "wire/merkle.h"
+#include "wire/sign.h"
 
 #define J_APP_ID         0x4D574A4C /* "MWJL" */
-#define J_FORMAT         3          /* written by this build; 2 is read and migrated (header) */
+#define J_FORMAT         4          /* written by this build; 2 and 3 are read and migrated */
 #define J_FORMAT_OLDEST  2
 #define J_ORIGINS_MAX    1024
 #define J_READ_BATCH     256
@@ -228,6 +306,22 @@
 #define J_INS_ROWS      16     /* rows per multi-row INSERT (13 parameters each) */
 #define J_CKPT_PAGES    1000   /* default ckpt_pages: SQLite's own autocheckpoint size */
 #define J_CKPT_FORCE    2      /* checkpoint even with records waiting at this many times it */
+/* Batch segments (format 4, header comment): at most J_SEG_MAX_RECS
+ * records share one, J_SEG_OPEN batches are filled at once while a group
+ * is walked (more interleaved batches close the least recently used). */
+#define J_SEG_MAX_RECS 512
+/* A group of fewer items stores every record whole: under light load a
+ * commit writes a page of each table it touches however few its rows, so
+ * a seg row would add a page and save none (latency matters there, bytes
+ * under load, when groups are thousands of records). */
+#define J_SEG_MIN_GROUP 64
+#define J_SEG_OPEN      4
+#define J_SEG_CACHE     (2 * J_SEG_OPEN) /* segments a reader keeps (interleaved batches) */
+#define J_SEG_VERSION   1
+#define J_SEG_HDR       (1 + WIRE_SIG_LEN + WIRE_HASH_LEN + 4)
+#define J_SEG_NODE      (4 + WIRE_HASH_LEN)
+#define J_SEG_NODES     (J_SEG_MAX_RECS * WIRE_MERKLE_MAX_DEPTH)
+#define J_SEG_BLOB_MAX  (J_SEG_HDR + (size_t)J_SEG_NODES * J_SEG_NODE)
 
 static const char MOD[] = "store";
 
@@ -507,10 +601,61 @@ struct pend {
 	struct pend *next;
 	uint64_t pos;
 	uint32_t origin_idx;
-	int peer_idx;         /* -1 if none */
-	bool pooled;          /* data[] holds J_POOL_DATA bytes: goes back to the pool */
+	int peer_idx; /* -1 if none */
+	bool pooled;  /* data[] holds J_POOL_DATA bytes: goes back to the pool */
+	/* set by segs_build for each commit attempt: seg > 0 = stored as the
+	 * body rec.bytes[body_off..+body_len) and leaf `leaf` of segment seg */
+	int64_t seg;
+	uint32_t leaf, body_off, body_len;
 	struct store_rec rec; /* rec.bytes points at data */
 	uint8_t data[];
+};
+
+/* One batch segment being filled while a group is walked (journal thread). */
+struct seg_open {
+	bool used, bad; /* bad: two records disagree on a node: all stay whole */
+	uint8_t sig[WIRE_SIG_LEN], root[WIRE_HASH_LEN];
+	uint32_t count;
+	uint64_t lru;
+	uint32_t nrec, nnodes;
+	struct pend *recs[J_SEG_MAX_RECS];
+	uint32_t keys[J_SEG_NODES];
+	uint8_t hash[J_SEG_NODES][WIRE_HASH_LEN];
+	/* per level, the last node added (key, index into keys/hash; key
+	 * UINT32_MAX = none): the records of a batch in leaf order share each
+	 * node with the record before them or with none, so this drops their
+	 * repeats as they come; seg_close drops the others after sorting */
+	uint32_t prev_key[WIRE_MERKLE_MAX_DEPTH], prev_node[WIRE_MERKLE_MAX_DEPTH];
+};
+
+/* A closed segment of the group: its row, in segw.blobs. */
+struct seg_done {
+	int64_t pos, last_pos;
+	size_t off, len;
+};
+
+struct seg_writer {
+	struct seg_open open[J_SEG_OPEN];
+	uint64_t tick;
+	struct seg_done *done;
+	size_t n_done, cap_done;
+	struct mw_buf blobs;
+	uint64_t sortbuf[J_SEG_NODES];
+};
+
+/* A reader's copy of the last segment it fetched, and the envelope it
+ * rebuilt last (store_rec.bytes of a compact row point into out). */
+struct seg_cache {
+	sqlite3_stmt *q; /* SELECT data FROM seg WHERE pos = ?1 */
+	struct seg_cached {
+		int64_t pos; /* 0 = empty */
+		uint64_t used;
+		uint8_t *data;
+		size_t len, cap;
+	} e[J_SEG_CACHE];
+	uint64_t tick;
+	struct seg_cached *cur; /* what seg_fetch found */
+	struct mw_buf out;
 };
 
 struct store_journal {
@@ -530,7 +675,7 @@ struct store_journal {
 	sqlite3 *wdb, *rdb;
 	/* writer statements (journal thread) */
 	sqlite3_stmt *w_begin, *w_commit, *w_rollback, *w_ins, *w_insn, *w_rx, *w_acked, *w_meta,
-	    *w_ret_scan, *w_ret_del, *w_floor, *w_seqres;
+	    *w_ret_scan, *w_ret_del, *w_floor, *w_seqres, *w_seg_ins, *w_seg_del;
 	/* reader statements (under rmu) */
 	sqlite3_stmt *r_range;
 
@@ -546,6 +691,8 @@ struct store_journal {
 	struct pend *pool; /* free blocks (pooled), linked by next */
 	size_t pool_n, pool_max;
 	uint64_t enq_seq, done_seq; /* items ever queued / committed */
+	unsigned plugged;           /* store_journal_plug depth (loop thread) */
+	bool plug_wake;             /* queued while plugged: unplug wakes the thread */
 	uint64_t err_gen;           /* bumped on every failed commit */
 	uint64_t next_pos, durable_pos, first_pos;
 	uint64_t rows, bytes;
@@ -559,6 +706,8 @@ struct store_journal {
 	uint64_t seq_res_want;    /* own seqs reserved, as asked (store_journal_reserve_seq) */
 	uint64_t seq_res_durable; /* ... as committed (meta 'seq_reserved') */
 	struct sha w_sha, r_sha;  /* journal thread's; readers' (under rmu) */
+	struct seg_writer *segw;  /* journal thread's */
+	struct seg_cache r_seg;   /* readers' (under rmu) */
 	int fatal;                /* sticky: -MW_EJOURNAL (corrupt) or -EIO (fsync failed) */
 	bool fsync_failed;        /* journal thread only */
 	bool stop;
@@ -769,7 +918,9 @@ static const char SCHEMA[] =
     " kind INTEGER NOT NULL, flags INTEGER NOT NULL, release TEXT NOT NULL,"
     " data_ns INTEGER NOT NULL, accept_ns INTEGER NOT NULL, from_peer TEXT NOT NULL,"
     " from_pos INTEGER NOT NULL, len INTEGER NOT NULL, sha256 BLOB, bytes BLOB NOT NULL,"
-    " UNIQUE(origin, seq));"
+    " seg INTEGER, leaf INTEGER, UNIQUE(origin, seq));"
+    "CREATE TABLE IF NOT EXISTS seg(pos INTEGER PRIMARY KEY, last_pos INTEGER NOT NULL,"
+    " data BLOB NOT NULL);"
     "CREATE TABLE IF NOT EXISTS peer(peer TEXT PRIMARY KEY, rx INTEGER NOT NULL,"
     " acked INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS origin_floor(origin TEXT PRIMARY KEY,"
@@ -778,7 +929,12 @@ static const char SCHEMA[] =
     "INSERT OR IGNORE INTO meta VALUES('first_pos', 1);";
 
 static const char ROW_COLS[] = "pos, origin, seq, kind, flags, release, data_ns, accept_ns, "
-                               "from_peer, from_pos, len, sha256, bytes";
+                               "from_peer, from_pos, len, sha256, bytes, seg, leaf";
+/* The same from a format 2 or 3 file opened read-only (check, dump):
+ * every row holds its whole envelope. */
+static const char ROW_COLS_OLD[] = "pos, origin, seq, kind, flags, release, data_ns, accept_ns, "
+                                   "from_peer, from_pos, len, sha256, bytes, NULL, NULL";
+#define ROW_NCOLS 15
 
 /* ------------------------------------------------------------------ */
 /* small state helpers (caller holds mu)                              */
@@ -870,7 +1026,7 @@ struct grp_peer {
 };
 
 /* Insert the records of ps[0..n) with s, whose VALUES list has n rows of
- * the 13 columns of ROW_COLS (w_ins: 1 row, w_insn: J_INS_ROWS rows; one
+ * the ROW_NCOLS columns of ROW_COLS (w_ins: 1 row, w_insn: J_INS_ROWS rows; one
  * statement for many rows runs the per-statement VDBE work - cursor
  * opening, Halt, reset - once for all of them). sha[] keeps the hashes
  * alive until the step. Returns the SQLite code of the step. */
@@ -879,7 +1035,8 @@ static int insert_rows(struct store_journal *j, sqlite3_stmt *s, struct pend *co
 {
 	for (size_t k = 0; k < n; k++) {
 		const struct store_rec *r = &ps[k]->rec;
-		int b = (int)k * 13;
+		const struct pend *p = ps[k];
+		int b = (int)k * ROW_NCOLS;
 		sqlite3_bind_int64(s, b + 1, (int64_t)ps[k]->pos);
 		sqlite3_bind_text(s, b + 2, r->origin, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, b + 3, (int64_t)r->seq);
@@ -897,13 +1054,353 @@ static int insert_rows(struct store_journal *j, sqlite3_stmt *s, struct pend *co
 		} else {
 			sqlite3_bind_null(s, b + 12);
 		}
-		sqlite3_bind_blob(s, b + 13, r->bytes, (int)r->len, SQLITE_STATIC);
+		if (p->seg > 0) { /* format 4: the body; the rest is in segment p->seg */
+			sqlite3_bind_blob(s, b + 13, r->bytes + p->body_off, (int)p->body_len,
+			                  SQLITE_STATIC);
+			sqlite3_bind_int64(s, b + 14, p->seg);
+			sqlite3_bind_int64(s, b + 15, p->leaf);
+		} else {
+			sqlite3_bind_blob(s, b + 13, r->bytes, (int)r->len, SQLITE_STATIC);
+			sqlite3_bind_null(s, b + 14);
+			sqlite3_bind_null(s, b + 15);
+		}
 	}
 	/* every parameter is bound again before the next step; clearing only
 	 * drops the pointers to records that are about to be recycled */
 	int rc = step_done(s);
 	sqlite3_clear_bindings(s);
 	return rc;
+}
+
+/* ---- batch segments (format 4; header comment) ---- */
+
+/* w->sortbuf[0..nnodes) = (key << 32 | node index), ascending by key:
+ * bucketed by level, then an insertion sort per level, which is linear
+ * for records added in leaf order (their node indexes then mostly grow
+ * within a level) and quadratic at worst within one level (<= 512 x 16
+ * nodes a segment). */
+static void seg_sort(struct seg_writer *w, const struct seg_open *o)
+{
+	uint32_t start[WIRE_MERKLE_MAX_DEPTH + 1] = {0};
+	for (uint32_t k = 0; k < o->nnodes; k++)
+		start[(o->keys[k] >> 16) + 1]++;
+	for (int l = 0; l < WIRE_MERKLE_MAX_DEPTH; l++)
+		start[l + 1] += start[l];
+	uint32_t fill[WIRE_MERKLE_MAX_DEPTH];
+	memcpy(fill, start, sizeof(fill));
+	for (uint32_t k = 0; k < o->nnodes; k++)
+		w->sortbuf[fill[o->keys[k] >> 16]++] = (uint64_t)o->keys[k] << 32 | k;
+	for (int l = 0; l < WIRE_MERKLE_MAX_DEPTH; l++)
+		for (uint32_t i = start[l] + 1; i < start[l + 1]; i++) {
+			uint64_t v = w->sortbuf[i];
+			uint32_t m = i;
+			while (m > start[l] && w->sortbuf[m - 1] > v) {
+				w->sortbuf[m] = w->sortbuf[m - 1];
+				m--;
+			}
+			w->sortbuf[m] = v;
+		}
+}
+
+/* Close segment o: a segment of two or more records with no conflict
+ * becomes a row (its blob appended to w->blobs) and its records are
+ * marked compact; otherwise they stay whole. */
+static int seg_close(struct seg_writer *w, struct seg_open *o)
+{
+	int rc = 0;
+	if (!o->used)
+		return 0;
+	o->used = false;
+	if (o->bad || o->nrec < 2)
+		return 0;
+	if (w->n_done == w->cap_done) {
+		size_t nc = w->cap_done ? 2 * w->cap_done : 64;
+		struct seg_done *nd = realloc(w->done, nc * sizeof(*nd));
+		if (!nd)
+			return -ENOMEM;
+		w->done = nd;
+		w->cap_done = nc;
+	}
+	/* sorted by key; repeats (records out of leaf order) dropped, and a
+	 * repeat with another hash makes every record whole */
+	seg_sort(w, o);
+	uint32_t nu = 0;
+	for (uint32_t k = 0; k < o->nnodes; k++) {
+		if (nu && w->sortbuf[nu - 1] >> 32 == w->sortbuf[k] >> 32) {
+			if (memcmp(o->hash[(uint32_t)w->sortbuf[nu - 1]],
+			           o->hash[(uint32_t)w->sortbuf[k]], WIRE_HASH_LEN) != 0)
+				return 0;
+			continue;
+		}
+		w->sortbuf[nu++] = w->sortbuf[k];
+	}
+	size_t len = J_SEG_HDR + (size_t)nu * J_SEG_NODE;
+	if ((rc = mw_buf_reserve(&w->blobs, len)) < 0)
+		return rc;
+	uint8_t *q = mw_buf_tail(&w->blobs);
+	q[0] = J_SEG_VERSION;
+	memcpy(q + 1, o->sig, WIRE_SIG_LEN);
+	memcpy(q + 1 + WIRE_SIG_LEN, o->root, WIRE_HASH_LEN);
+	put_be(q + 1 + WIRE_SIG_LEN + WIRE_HASH_LEN, o->count, 4);
+	q += J_SEG_HDR;
+	for (uint32_t k = 0; k < nu; k++, q += J_SEG_NODE) {
+		uint32_t i = (uint32_t)w->sortbuf[k];
+		put_be(q, o->keys[i], 4);
+		memcpy(q + 4, o->hash[i], WIRE_HASH_LEN);
+	}
+	struct seg_done *d = &w->done[w->n_done++];
+	d->pos = (int64_t)o->recs[0]->pos;
+	d->last_pos = (int64_t)o->recs[o->nrec - 1]->pos;
+	d->off = mw_buf_used(&w->blobs);
+	d->len = len;
+	mw_buf_commit(&w->blobs, len);
+	for (uint32_t k = 0; k < o->nrec; k++)
+		o->recs[k]->seg = d->pos;
+	return 0;
+}
+
+/* Add record p (split into a and its body at body_off) to segment o. */
+static void seg_add(struct seg_open *o, struct pend *p, const struct wire_auth_view *a,
+                    uint32_t body_off, uint32_t body_len)
+{
+	uint32_t keys[WIRE_MERKLE_MAX_DEPTH];
+	int kl = wire_merkle_proof_keys(a->leaf_index, a->leaf_count, keys);
+	if (kl != (int)a->proof_len) { /* split checked the length: cannot happen */
+		o->bad = true;
+		return;
+	}
+	for (int k = 0; k < kl && !o->bad; k++) {
+		uint32_t lvl = keys[k] >> 16; /* < WIRE_MERKLE_MAX_DEPTH */
+		if (o->prev_key[lvl] == keys[k]) {
+			if (memcmp(o->hash[o->prev_node[lvl]], a->proof[k], WIRE_HASH_LEN) != 0)
+				o->bad = true; /* two proofs disagree: keep them all whole */
+			continue;
+		}
+		o->prev_key[lvl] = keys[k];
+		o->prev_node[lvl] = o->nnodes;
+		o->keys[o->nnodes] = keys[k];
+		memcpy(o->hash[o->nnodes], a->proof[k], WIRE_HASH_LEN);
+		o->nnodes++;
+	}
+	p->leaf = a->leaf_index;
+	p->body_off = body_off;
+	p->body_len = body_len;
+	o->recs[o->nrec++] = p;
+}
+
+/* Walk the group's records and decide which are stored compact: records
+ * in the canonical envelope form (wire_envelope_split) of a batch of two
+ * or more share a segment with the other records of their batch in this
+ * group (at most J_SEG_MAX_RECS each). Deterministic, so a retried
+ * commit makes the same rows. The closed segments are in j->segw. */
+static void segs_build(struct store_journal *j, struct pend *first, size_t n)
+{
+	struct seg_writer *w = j->segw;
+	w->n_done = 0;
+	mw_buf_reset(&w->blobs);
+	for (int k = 0; k < J_SEG_OPEN; k++)
+		w->open[k].used = false;
+	struct pend *p = NULL;
+	int rc = 0;
+	bool small = n < J_SEG_MIN_GROUP;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		p = i ? p->next : first;
+		p->seg = 0;
+		if (!p->pos || small)
+			continue;
+		struct wire_slice body;
+		struct wire_auth_view a;
+		if (wire_envelope_split(p->rec.bytes, p->rec.len, &body, &a) != 0 ||
+		    a.leaf_count < 2)
+			continue; /* not canonical, not an envelope, or a batch of one */
+		struct seg_open *o = NULL, *lru = NULL;
+		for (int k = 0; k < J_SEG_OPEN; k++) {
+			struct seg_open *c = &w->open[k];
+			if (c->used && c->count == a.leaf_count &&
+			    memcmp(c->root, a.root, WIRE_HASH_LEN) == 0 &&
+			    memcmp(c->sig, a.signature, WIRE_SIG_LEN) == 0) {
+				o = c;
+				break;
+			}
+			if (!lru || !c->used || (lru->used && c->lru < lru->lru))
+				lru = c;
+		}
+		if (o && o->nrec == J_SEG_MAX_RECS) {
+			rc = seg_close(w, o);
+			lru = o;
+			o = NULL;
+		}
+		if (!o) {
+			if (rc == 0)
+				rc = seg_close(w, lru);
+			o = lru;
+			memset(o->prev_key, 0xff, sizeof(o->prev_key));
+			o->used = true;
+			o->bad = false;
+			o->nrec = o->nnodes = 0;
+			o->count = a.leaf_count;
+			memcpy(o->root, a.root, WIRE_HASH_LEN);
+			memcpy(o->sig, a.signature, WIRE_SIG_LEN);
+		}
+		o->lru = ++w->tick;
+		seg_add(o, p, &a, (uint32_t)(body.p - p->rec.bytes), (uint32_t)body.len);
+	}
+	for (int k = 0; k < J_SEG_OPEN && rc == 0; k++)
+		rc = seg_close(w, &w->open[k]);
+	if (rc < 0) { /* out of memory: every record of the group stays whole */
+		p = NULL;
+		for (size_t i = 0; i < n; i++) {
+			p = i ? p->next : first;
+			p->seg = 0;
+		}
+		w->n_done = 0;
+	}
+}
+
+/* Insert the segments segs_build closed (in the group's transaction). */
+static int segs_insert(struct store_journal *j)
+{
+	struct seg_writer *w = j->segw;
+	for (size_t i = 0; i < w->n_done; i++) {
+		const struct seg_done *d = &w->done[i];
+		sqlite3_bind_int64(j->w_seg_ins, 1, d->pos);
+		sqlite3_bind_int64(j->w_seg_ins, 2, d->last_pos);
+		sqlite3_bind_blob(j->w_seg_ins, 3, mw_buf_peek(&w->blobs) + d->off, (int)d->len,
+		                  SQLITE_STATIC);
+		int rc = step_done(j->w_seg_ins);
+		sqlite3_clear_bindings(j->w_seg_ins);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
+static void seg_writer_free(struct seg_writer *w)
+{
+	if (!w)
+		return;
+	mw_buf_finish(&w->blobs);
+	free(w->done);
+	free(w);
+}
+
+static void seg_cache_init(struct seg_cache *c)
+{
+	memset(c, 0, sizeof(*c));
+	mw_buf_init(&c->out, WIRE_FRAME_MAX_LIMIT);
+}
+
+static void seg_cache_finish(struct seg_cache *c)
+{
+	sqlite3_finalize(c->q);
+	for (int k = 0; k < J_SEG_CACHE; k++)
+		free(c->e[k].data);
+	mw_buf_finish(&c->out);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Make c->cur the segment pos, from the cache or read (replacing the least
+ * recently used); NULL or what is wrong. */
+static const char *seg_fetch(struct seg_cache *c, int64_t pos)
+{
+	struct seg_cached *lru = &c->e[0];
+	for (int k = 0; k < J_SEG_CACHE; k++) {
+		if (c->e[k].pos == pos && pos > 0) {
+			c->cur = &c->e[k];
+			c->cur->used = ++c->tick;
+			return NULL;
+		}
+		if (c->e[k].used < lru->used)
+			lru = &c->e[k];
+	}
+	c->cur = NULL;
+	lru->pos = 0;
+	if (!c->q)
+		return "no segment table";
+	sqlite3_bind_int64(c->q, 1, pos);
+	int rc = sqlite3_step(c->q);
+	const char *why = NULL;
+	if (rc != SQLITE_ROW) {
+		why =
+		    rc == SQLITE_DONE ? "its batch segment is missing" : "cannot read its segment";
+		goto out;
+	}
+	const uint8_t *d = sqlite3_column_blob(c->q, 0);
+	size_t len = (size_t)sqlite3_column_bytes(c->q, 0);
+	if (!d || len < J_SEG_HDR || len > J_SEG_BLOB_MAX || (len - J_SEG_HDR) % J_SEG_NODE ||
+	    d[0] != J_SEG_VERSION) {
+		why = "its batch segment is malformed";
+		goto out;
+	}
+	for (size_t k = J_SEG_HDR + J_SEG_NODE; k < len; k += J_SEG_NODE)
+		if (memcmp(d + k - J_SEG_NODE, d + k, 4) >= 0) {
+			why = "its batch segment's nodes are out of order";
+			goto out;
+		}
+	if (len > lru->cap) {
+		uint8_t *nd = realloc(lru->data, len);
+		if (!nd) {
+			why = "out of memory reading its segment";
+			goto out;
+		}
+		lru->data = nd;
+		lru->cap = len;
+	}
+	memcpy(lru->data, d, len);
+	lru->len = len;
+	lru->pos = pos;
+	lru->used = ++c->tick;
+	c->cur = lru;
+out:
+	sqlite3_reset(c->q);
+	return why;
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Rebuild the envelope of a compact row (body, segment seg, leaf) into
+ * c->out; NULL or what is wrong. */
+static const char *seg_expand(struct seg_cache *c, int64_t seg, int64_t leaf, const uint8_t *body,
+                              size_t body_len)
+{
+	const char *why = seg_fetch(c, seg);
+	if (why)
+		return why;
+	struct wire_auth a;
+	const struct seg_cached *sg = c->cur;
+	memcpy(a.signature, sg->data + 1, WIRE_SIG_LEN);
+	memcpy(a.root, sg->data + 1 + WIRE_SIG_LEN, WIRE_HASH_LEN);
+	a.leaf_count = get_be32(sg->data + 1 + WIRE_SIG_LEN + WIRE_HASH_LEN);
+	if (leaf < 0 || leaf >= (int64_t)a.leaf_count)
+		return "leaf index outside its batch";
+	a.leaf_index = (uint32_t)leaf;
+	uint32_t keys[WIRE_MERKLE_MAX_DEPTH];
+	int kl = wire_merkle_proof_keys(a.leaf_index, a.leaf_count, keys);
+	if (kl < 0)
+		return "its batch segment is malformed";
+	size_t nn = (sg->len - J_SEG_HDR) / J_SEG_NODE;
+	const uint8_t *nodes = sg->data + J_SEG_HDR;
+	for (int k = 0; k < kl; k++) {
+		size_t lo = 0, hi = nn;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (get_be32(nodes + mid * J_SEG_NODE) < keys[k])
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == nn || get_be32(nodes + lo * J_SEG_NODE) != keys[k])
+			return "a proof node is missing from its segment";
+		memcpy(a.proof[k], nodes + lo * J_SEG_NODE + 4, WIRE_HASH_LEN);
+	}
+	a.proof_len = (uint32_t)kl;
+	mw_buf_reset(&c->out);
+	if (wire_envelope_join(body, body_len, &a, &c->out) < 0)
+		return "cannot rebuild the envelope";
+	return NULL;
 }
 
 /* Commit the first n queued items. Called without mu; the items are not
@@ -917,6 +1414,7 @@ static int commit_group(struct store_journal *j, struct pend *first, size_t n,
 	struct pend *batch[J_INS_ROWS];
 	uint8_t sha[J_INS_ROWS][J_SHA_LEN];
 	size_t nb = 0;
+	segs_build(j, first, n); /* format 4: which records share a batch segment */
 	int rc = step_done(j->w_begin);
 	if (rc != SQLITE_OK)
 		goto fail;
@@ -945,6 +1443,8 @@ static int commit_group(struct store_journal *j, struct pend *first, size_t n,
 		if (rc != SQLITE_OK)
 			goto fail;
 	}
+	if ((rc = segs_insert(j)) != SQLITE_OK)
+		goto fail;
 	for (size_t i = 0; i < n_peers; i++) {
 		if (!gp[i].set && !acked_set[i])
 			continue;
@@ -1092,6 +1592,49 @@ static void maybe_checkpoint(struct store_journal *j)
 		mw_logf(j->log, MW_LOG_WARN, MOD, "journal %s: checkpoint: %s (%s); will retry",
 		        j->path, msg, mw_errname(err));
 	}
+}
+
+/* opts->wal_prealloc: extend the WAL with zeros to the size it reaches
+ * between checkpoints (2 * ckpt_pages frames, a group's worth more, at
+ * most journal_size_limit), through SQLite's own handle of the file
+ * (SQLITE_FCNTL_JOURNAL_POINTER: no second descriptor to close, no lock
+ * touched), and sync it once. Only bytes past the current end are
+ * written, so no frame is touched; a zero frame never passes the WAL's
+ * salt and checksum test, so recovery and readers stop at the first one,
+ * as they stop at the stale frames of an earlier cycle. After that,
+ * COMMIT's fdatasync covers data blocks only until the WAL outgrows it
+ * (docs/benchmarks.md, bench-link). Runs at open, before the journal
+ * thread. Best effort: a failure is logged and open goes on (commits
+ * are as durable either way, only slower). */
+#define J_WAL_LIMIT_BYTES 67108864 /* PRAGMA journal_size_limit below */
+static void wal_prealloc(struct store_journal *j)
+{
+	sqlite3_file *f = NULL;
+	int64_t page = 0;
+	sqlite3_int64 sz = 0;
+	if (sqlite3_file_control(j->wdb, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f) != SQLITE_OK ||
+	    !f || !f->pMethods || query_int(j->wdb, "PRAGMA page_size", &page, NULL) != 0 ||
+	    page < 512 || f->pMethods->xFileSize(f, &sz) != SQLITE_OK)
+		return; /* no WAL open (not WAL mode): nothing to do */
+	int64_t want = 32 + ((int64_t)j->ckpt_pages * J_CKPT_FORCE + 64) * (page + 24);
+	if (want > J_WAL_LIMIT_BYTES)
+		want = J_WAL_LIMIT_BYTES;
+	if (sz >= want)
+		return;
+	static const uint8_t zero[65536];
+	int rc = SQLITE_OK;
+	for (int64_t off = sz; off < want && rc == SQLITE_OK;) {
+		int n = want - off < (int64_t)sizeof(zero) ? (int)(want - off) : (int)sizeof(zero);
+		rc = f->pMethods->xWrite(f, zero, n, off);
+		off += n;
+	}
+	if (rc == SQLITE_OK)
+		rc = f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
+	if (rc != SQLITE_OK)
+		mw_logf(j->log, MW_LOG_WARN, MOD, "journal %s: preallocating the WAL: %s", j->path,
+		        sqlite3_errstr(rc));
+	else
+		j->st.wal_prealloc_bytes = (uint64_t)(want - sz);
 }
 
 /* Commit one group (everything queued, up to group_max) plus dirty acked
@@ -1386,6 +1929,10 @@ static int64_t run_retention(struct store_journal *j, int64_t now_ns, bool *cut_
 			sqlite3_bind_int64(j->w_ret_del, 1, (int64_t)rows[cut - 1].pos);
 			rc = step_done(j->w_ret_del);
 		}
+		if (rc == SQLITE_OK) { /* segments whose every row is gone (format 4) */
+			sqlite3_bind_int64(j->w_seg_del, 1, (int64_t)rows[cut - 1].pos);
+			rc = step_done(j->w_seg_del);
+		}
 		for (size_t i = 0; i < cut && rc == SQLITE_OK; i++) {
 			/* one UPSERT per row keeps it simple; MAX() keeps the floor monotonic */
 			sqlite3_bind_text(j->w_floor, 1, rows[i].origin, -1, SQLITE_STATIC);
@@ -1565,18 +2112,25 @@ static void scan_problem(struct scan_out *o, const char *fmt, ...)
 
 /* j: the journal being opened (its origin table and index are filled)
  * or NULL (check: a private origin table and index). */
-static int scan_rows(sqlite3 *db, bool full, struct store_journal *j, struct scan_out *o)
+static int scan_rows(sqlite3 *db, int format, bool full, struct store_journal *j,
+                     struct scan_out *o)
 {
-	char sql[256];
-	/* ROW_COLS order (bytes only when full), then length(bytes) */
+	char sql[320];
+	/* ROW_COLS order (bytes only when full), then length(bytes), seg, leaf */
 	snprintf(sql, sizeof(sql),
 	         "SELECT pos, origin, seq, kind, flags, release, data_ns, accept_ns, from_peer, "
-	         "from_pos, len, sha256, %s, length(bytes) FROM env ORDER BY pos",
-	         full ? "bytes" : "NULL");
+	         "from_pos, len, sha256, %s, length(bytes), %s FROM env ORDER BY pos",
+	         full ? "bytes" : "NULL", format >= 4 ? "seg, leaf" : "NULL, NULL");
 	sqlite3_stmt *st = NULL;
+	struct seg_cache sc;
+	seg_cache_init(&sc);
 	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK && full && format >= 4)
+		rc = sqlite3_prepare_v2(db, "SELECT data FROM seg WHERE pos = ?1", -1, &sc.q, NULL);
 	if (rc != SQLITE_OK) {
 		scan_problem(o, "cannot read env table: %s", sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		seg_cache_finish(&sc);
 		return map_sqlite(rc);
 	}
 	/* check mode: a private origin table + index */
@@ -1590,6 +2144,7 @@ static int scan_rows(sqlite3 *db, bool full, struct store_journal *j, struct sca
 	struct sha sh = {0};
 	if (full && sha_init(&sh) != 0) {
 		sqlite3_finalize(st);
+		seg_cache_finish(&sc);
 		sha_finish(&sh);
 		scan_problem(o, "cannot set up SHA-256");
 		return -ENOMEM;
@@ -1612,14 +2167,19 @@ static int scan_rows(sqlite3 *db, bool full, struct store_journal *j, struct sca
 		prev = pos;
 		o->pos_max = pos;
 		o->rows++;
-		o->bytes += blen > 0 ? (uint64_t)blen : 0;
+		/* a compact row (format 4) holds its body; len is the envelope's */
+		bool compact = sqlite3_column_type(st, 14) != SQLITE_NULL;
+		if (compact)
+			o->bytes += len > 0 ? (uint64_t)len : 0;
+		else
+			o->bytes += blen > 0 ? (uint64_t)blen : 0;
 		if (!name_ok(origin) || seq <= 0) {
 			o->bad_fields++;
 			scan_problem(o, "pos %" PRIu64 ": invalid origin '%s' or seq %" PRId64, pos,
 			             origin ? origin : "(null)", seq);
 			continue;
 		}
-		if (len != blen) {
+		if (compact ? blen <= 0 || blen >= len : len != blen) {
 			o->len_bad++;
 			scan_problem(o,
 			             "pos %" PRIu64 " (%s,%" PRId64 "): stored length %" PRId64
@@ -1640,9 +2200,34 @@ static int scan_rows(sqlite3 *db, bool full, struct store_journal *j, struct sca
 			scan_problem(o, "pos %" PRIu64 " (%s,%" PRId64 "): %s", pos, origin, seq,
 			             bad);
 		}
-		if (full && sha_len_ok(shalen) && !bad) {
-			fr.bytes = sqlite3_column_blob(st, 12);
-			fr.len = (size_t)sqlite3_column_bytes(st, 12);
+		bool rebuilt = true;
+		if (full && compact && !bad) {
+			const uint8_t *body = sqlite3_column_blob(st, 12);
+			int bl = sqlite3_column_bytes(st, 12);
+			const char *why =
+			    body && bl > 0
+			        ? seg_expand(&sc, sqlite3_column_int64(st, 14),
+			                     sqlite3_column_int64(st, 15), body, (size_t)bl)
+			        : "no body";
+			if (why) {
+				rebuilt = false;
+				o->bad_fields++;
+				scan_problem(
+				    o, "pos %" PRIu64 " (%s,%" PRId64 "): envelope not rebuilt: %s",
+				    pos, origin, seq, why);
+			} else if ((int64_t)mw_buf_used(&sc.out) != len) {
+				o->len_bad++;
+				scan_problem(o,
+				             "pos %" PRIu64 " (%s,%" PRId64
+				             "): stored length %" PRId64
+				             " but the rebuilt envelope has %zu bytes",
+				             pos, origin, seq, len, mw_buf_used(&sc.out));
+			}
+		}
+		if (full && sha_len_ok(shalen) && !bad && rebuilt) {
+			fr.bytes = compact ? mw_buf_peek(&sc.out) : sqlite3_column_blob(st, 12);
+			fr.len =
+			    compact ? mw_buf_used(&sc.out) : (size_t)sqlite3_column_bytes(st, 12);
 			if (!fr.bytes)
 				fr.bytes = (const uint8_t *)"";
 			if (!row_sha_matches(&sh, &fr, sqlite3_column_blob(st, 11), shalen)) {
@@ -1678,6 +2263,7 @@ static int scan_rows(sqlite3 *db, bool full, struct store_journal *j, struct sca
 		ret = map_sqlite(rc);
 	}
 	sqlite3_finalize(st);
+	seg_cache_finish(&sc);
 	sha_finish(&sh);
 	if (!j) {
 		kidx_finish(&tmp.idx);
@@ -1786,14 +2372,28 @@ static int setup_writer(struct store_journal *j, const struct store_journal_opts
 			return rc;
 	}
 	if (!empty && format < J_FORMAT) {
-		/* Format 2 -> 3: its rows (32-byte hashes) stay valid as they
-		 * are; only new rows store 16. Marking the file 3 first makes a
-		 * build that reads only 2 refuse it rather than pass over the
-		 * shorter hashes unchecked. */
-		char q[64];
-		snprintf(q, sizeof(q), "PRAGMA user_version=%d", J_FORMAT);
-		if ((rc = exec_sql(db, q, err)))
+		/* Format 2 or 3 -> 4, one way, in one transaction. Their rows stay
+		 * valid as they are (whole envelopes, seg and leaf NULL; a format 2
+		 * row keeps its 32-byte hash, only new rows store 16); new rows may
+		 * be compact. Marking the file 4 makes a build that reads only 2 or
+		 * 3 refuse it rather than misread a compact row's body as the
+		 * envelope. */
+		char q[400];
+		snprintf(q, sizeof(q),
+		         "BEGIN IMMEDIATE;"
+		         "ALTER TABLE env ADD COLUMN seg INTEGER;"
+		         "ALTER TABLE env ADD COLUMN leaf INTEGER;"
+		         "CREATE TABLE IF NOT EXISTS seg(pos INTEGER PRIMARY KEY,"
+		         " last_pos INTEGER NOT NULL, data BLOB NOT NULL);"
+		         "PRAGMA user_version=%d;"
+		         "COMMIT;",
+		         J_FORMAT);
+		if ((rc = exec_sql(db, q, err))) {
+			exec_sql(db, "ROLLBACK", NULL);
 			return rc;
+		}
+		mw_logf(j->log, MW_LOG_INFO, MOD, "journal %s: format %d migrated to %d", j->path,
+		        format, J_FORMAT);
 	}
 	if (empty) {
 		if ((rc = exec_sql(db, "BEGIN IMMEDIATE", err)))
@@ -1835,7 +2435,7 @@ static int verify_and_load(struct store_journal *j, enum store_check_level lvl,
 	j->seq_res_want = j->seq_res_durable = (uint64_t)res;
 	struct scan_out so;
 	memset(&so, 0, sizeof(so));
-	rc = scan_rows(db, lvl == STORE_CHECK_FULL, j, &so);
+	rc = scan_rows(db, J_FORMAT, lvl == STORE_CHECK_FULL, j, &so); /* migrated at open */
 	if (rc == -ENOBUFS || rc == -ENOMEM) {
 		mw_errbuf_set(err, "%s: %s", j->path, so.first);
 		return rc;
@@ -1941,16 +2541,16 @@ static int verify_and_load(struct store_journal *j, enum store_check_level lvl,
 
 static int prepare_all(struct store_journal *j, struct mw_errbuf *err)
 {
-	char ins[512], rng[512], insn[512 + J_INS_ROWS * 32];
+	char ins[512], rng[512], insn[512 + J_INS_ROWS * 40];
 	/* OR ROLLBACK: a failed row ends the whole transaction (commit_group
 	 * rolls back on any error anyway), so a multi-row statement needs no
 	 * statement journal to undo its own earlier rows */
 	snprintf(ins, sizeof(ins),
-	         "INSERT OR ROLLBACK INTO env(%s) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", ROW_COLS);
+	         "INSERT OR ROLLBACK INTO env(%s) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", ROW_COLS);
 	int off = snprintf(insn, sizeof(insn), "INSERT OR ROLLBACK INTO env(%s) VALUES", ROW_COLS);
 	for (int k = 0; k < J_INS_ROWS; k++)
 		off += snprintf(insn + off, sizeof(insn) - (size_t)off,
-		                "%s(?,?,?,?,?,?,?,?,?,?,?,?,?)", k ? "," : "");
+		                "%s(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", k ? "," : "");
 	snprintf(rng, sizeof(rng),
 	         "SELECT %s FROM env WHERE pos >= ?1 AND pos <= ?2 ORDER BY pos LIMIT ?3",
 	         ROW_COLS);
@@ -1978,6 +2578,11 @@ static int prepare_all(struct store_journal *j, struct mw_errbuf *err)
 	               "INSERT INTO origin_floor(origin, seq) VALUES(?1, ?2) ON CONFLICT(origin) "
 	               "DO UPDATE SET seq = max(seq, excluded.seq)",
 	               &j->w_floor, err)) ||
+	    (rc = prep(j->wdb, "INSERT INTO seg(pos, last_pos, data) VALUES(?1, ?2, ?3)",
+	               &j->w_seg_ins, err)) ||
+	    (rc = prep(j->wdb, "DELETE FROM seg WHERE pos <= ?1 AND last_pos <= ?1", &j->w_seg_del,
+	               err)) ||
+	    (rc = prep(j->rdb, "SELECT data FROM seg WHERE pos = ?1", &j->r_seg.q, err)) ||
 	    (rc = prep(j->rdb, rng, &j->r_range, err)))
 		return rc;
 	j->w_acked = NULL; /* acked is written by w_rx's UPSERT */
@@ -1986,11 +2591,12 @@ static int prepare_all(struct store_journal *j, struct mw_errbuf *err)
 
 static void finalize_all(struct store_journal *j)
 {
-	sqlite3_stmt *all[] = {j->w_begin, j->w_commit, j->w_rollback, j->w_ins,    j->w_rx,
-	                       j->w_acked, j->w_meta,   j->w_ret_scan, j->w_seqres, j->w_ret_del,
-	                       j->w_floor, j->r_range,  j->w_insn};
+	sqlite3_stmt *all[] = {j->w_begin, j->w_commit, j->w_rollback, j->w_ins,     j->w_rx,
+	                       j->w_acked, j->w_meta,   j->w_ret_scan, j->w_seqres,  j->w_ret_del,
+	                       j->w_floor, j->r_range,  j->w_insn,     j->w_seg_ins, j->w_seg_del};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		sqlite3_finalize(all[i]);
+	seg_cache_finish(&j->r_seg); /* its statement, before rdb closes */
 }
 
 int store_journal_open(const struct store_journal_opts *opts, struct store_journal **out,
@@ -2017,9 +2623,12 @@ int store_journal_open(const struct store_journal_opts *opts, struct store_journ
 	int rc = -ENOMEM;
 	j->lock_fd = -1;
 	j->efd = -1;
+	seg_cache_init(&j->r_seg);
 	j->path = strdup(opts->path);
-	if (!j->path)
+	j->segw = calloc(1, sizeof(*j->segw));
+	if (!j->path || !j->segw)
 		goto fail_alloc;
+	mw_buf_init(&j->segw->blobs, (size_t)64 << 20);
 	j->log = opts->log;
 	j->queue_max = opts->queue_max ? opts->queue_max : 65536;
 	j->queue_max_bytes = opts->queue_max_bytes ? opts->queue_max_bytes : (size_t)64 << 20;
@@ -2083,6 +2692,8 @@ int store_journal_open(const struct store_journal_opts *opts, struct store_journ
 	rc = verify_and_load(j, opts->check, err);
 	if (rc)
 		goto fail_db;
+	if (opts->wal_prealloc)
+		wal_prealloc(j);
 	for (size_t i = 0; i < opts->n_peers; i++) {
 		int pi = peer_find(j, opts->peers[i], true);
 		if (pi < 0) {
@@ -2152,6 +2763,7 @@ fail_db:
 fail_alloc:
 	if (j->lock_fd >= 0)
 		close(j->lock_fd); /* PATH-lock: releases the flock */
+	seg_writer_free(j->segw);
 	kidx_finish(&j->idx);
 	free(j->origins);
 	free(j->path);
@@ -2190,6 +2802,7 @@ void store_journal_free(struct store_journal *j)
 	pthread_cond_destroy(&j->done);
 	pthread_mutex_destroy(&j->mu);
 	pthread_mutex_destroy(&j->rmu);
+	seg_writer_free(j->segw);
 	kidx_finish(&j->idx);
 	free(j->origins);
 	free(j->path);
@@ -2283,8 +2896,29 @@ static void enqueue(struct store_journal *j, struct pend *p)
 	j->enq_seq++;
 	if (j->qlen > j->st.queue_hwm)
 		j->st.queue_hwm = j->qlen;
-	if (!j->inflight)
+	if (j->inflight)
+		return; /* the thread takes it when its commit ends */
+	if (j->plugged)
+		j->plug_wake = true; /* store_journal_unplug wakes it */
+	else
 		pthread_cond_signal(&j->wake);
+}
+
+void store_journal_plug(struct store_journal *j)
+{
+	pthread_mutex_lock(&j->mu);
+	j->plugged++;
+	pthread_mutex_unlock(&j->mu);
+}
+
+void store_journal_unplug(struct store_journal *j)
+{
+	pthread_mutex_lock(&j->mu);
+	if (j->plugged && --j->plugged == 0 && j->plug_wake) {
+		j->plug_wake = false;
+		pthread_cond_signal(&j->wake);
+	}
+	pthread_mutex_unlock(&j->mu);
 }
 
 int store_journal_append(struct store_journal *j, const struct store_rec *rec, uint64_t *pos_out)
@@ -2568,6 +3202,8 @@ int store_journal_sync(struct store_journal *j, int64_t timeout_ns)
 		j->acked_dirty_mono = INT64_MIN / 2;
 		pthread_cond_signal(&j->wake);
 	}
+	if (j->head) /* queued while plugged: a sync commits it regardless */
+		pthread_cond_signal(&j->wake);
 	while (!rc && j->done_seq < want) {
 		if (j->fatal) {
 			rc = j->fatal;
@@ -2627,10 +3263,12 @@ void store_journal_get_stats(struct store_journal *j, struct store_journal_stats
 /* ------------------------------------------------------------------ */
 /* reading                                                            */
 
-/* Fill r from the current row of s (ROW_COLS) and verify its length and
- * SHA-256; NULL if sound, else what is wrong. r->bytes points into the
- * statement: valid until the next step. */
-static const char *row_decode(struct sha *h, sqlite3_stmt *s, struct store_rec *r)
+/* Fill r from the current row of s (ROW_COLS) - a compact row's envelope
+ * rebuilt from its body and batch segment through c - and verify its
+ * length and SHA-256; NULL if sound, else what is wrong. r->bytes points
+ * into the statement or c: valid until the next step or row_decode. */
+static const char *row_decode(struct sha *h, struct seg_cache *c, sqlite3_stmt *s,
+                              struct store_rec *r)
 {
 	const char *why = row_fields(s, r);
 	if (why)
@@ -2639,6 +3277,15 @@ static const char *row_decode(struct sha *h, sqlite3_stmt *s, struct store_rec *
 	r->bytes = sqlite3_column_blob(s, 12);
 	int blen = sqlite3_column_bytes(s, 12);
 	r->len = (size_t)blen;
+	if (blen > 0 && r->bytes && sqlite3_column_type(s, 13) != SQLITE_NULL) {
+		why = seg_expand(c, sqlite3_column_int64(s, 13), sqlite3_column_int64(s, 14),
+		                 r->bytes, (size_t)blen);
+		if (why)
+			return why;
+		r->bytes = mw_buf_peek(&c->out);
+		r->len = mw_buf_used(&c->out);
+		blen = (int)r->len;
+	}
 	if (len != blen || blen == 0 || !r->bytes)
 		return "stored length does not match the bytes";
 	int shalen = sqlite3_column_bytes(s, 11);
@@ -2651,7 +3298,7 @@ static const char *row_decode(struct sha *h, sqlite3_stmt *s, struct store_rec *
  * r->bytes points into the statement: valid until the next step. */
 static int row_load(struct store_journal *j, sqlite3_stmt *s, struct store_rec *r)
 {
-	const char *why = row_decode(&j->r_sha, s, r);
+	const char *why = row_decode(&j->r_sha, &j->r_seg, s, r);
 	if (!why)
 		return 0;
 	pthread_mutex_lock(&j->mu);
@@ -2922,7 +3569,7 @@ int store_journal_check(const char *path, struct store_check_report *rep, struct
 	uint64_t first_pos = rep->pos_min;
 	struct scan_out so;
 	memset(&so, 0, sizeof(so));
-	if (scan_rows(db, true, NULL, &so) != 0 && !so.first[0])
+	if (scan_rows(db, format, true, NULL, &so) != 0 && !so.first[0])
 		snprintf(so.first, sizeof(so.first), "row scan failed");
 	rep->rows = so.rows;
 	rep->bytes = so.bytes;
@@ -2991,9 +3638,13 @@ int store_journal_dump_file(const char *path, uint64_t from_pos, store_read_fn f
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 	struct sha h = {0};
+	struct seg_cache sc;
+	seg_cache_init(&sc);
 	int rc = open_db(path, SQLITE_OPEN_READONLY, NULL, &db, err);
-	if (rc)
+	if (rc) {
+		seg_cache_finish(&sc);
 		return rc;
+	}
 	bool empty = false;
 	int format = 0;
 	rc = check_identity(db, &empty, &format, err);
@@ -3004,8 +3655,11 @@ int store_journal_dump_file(const char *path, uint64_t from_pos, store_read_fn f
 	if (rc)
 		goto out;
 	char sql[256];
-	snprintf(sql, sizeof(sql), "SELECT %s FROM env WHERE pos >= ?1 ORDER BY pos", ROW_COLS);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+	snprintf(sql, sizeof(sql), "SELECT %s FROM env WHERE pos >= ?1 ORDER BY pos",
+	         format >= 4 ? ROW_COLS : ROW_COLS_OLD);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK ||
+	    (format >= 4 && sqlite3_prepare_v2(db, "SELECT data FROM seg WHERE pos = ?1", -1, &sc.q,
+	                                       NULL) != SQLITE_OK)) {
 		mw_errbuf_set(err, "%s", sqlite3_errmsg(db));
 		rc = -MW_EJOURNAL;
 		goto out;
@@ -3019,7 +3673,7 @@ int store_journal_dump_file(const char *path, uint64_t from_pos, store_read_fn f
 	int s;
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_rec r;
-		const char *why = row_decode(&h, st, &r);
+		const char *why = row_decode(&h, &sc, st, &r);
 		if (why) {
 			mw_errbuf_set(err, "pos %" PRIu64 " (%s,%" PRIu64 "): %s", r.pos, r.origin,
 			              r.seq, why);
@@ -3050,6 +3704,7 @@ out:
 	}
 	sha_finish(&h);
 	sqlite3_finalize(st);
+	seg_cache_finish(&sc);
 	sqlite3_close(db);
 	return rc;
 }

@@ -103,6 +103,13 @@ struct store_journal_opts {
 	 * between commits when nothing waits; regardless at twice that.
 	 * 0 = 1000 (SQLite's autocheckpoint size). */
 	unsigned ckpt_pages;
+	/* Write the WAL file out with zeros at open, to the size it reaches
+	 * between checkpoints (twice ckpt_pages frames), so that commits
+	 * overwrite blocks already allocated: an fdatasync that also extends
+	 * the file has to commit the file system's metadata too. Costs that
+	 * many MiB of disk (8 by default) and a write at open; the zeros are
+	 * never valid frames, so SQLite's recovery stops at them. */
+	bool wal_prealloc;
 	/* SQLite VFS to use (NULL = the default); tests register a fault-
 	 * injecting VFS (failed fsyncs, simulated power loss). */
 	const char *vfs;
@@ -157,6 +164,20 @@ int store_journal_append(struct store_journal *j, const struct store_rec *rec, u
  * Errors: -EINVAL, -ENOBUFS, -MW_EJOURNAL.
  */
 int store_journal_note_rx(struct store_journal *j, const char *peer, uint64_t from_pos);
+
+/*
+ * Plugging (loop thread). Between store_journal_plug() and the matching
+ * store_journal_unplug(), appends and rx notes do not wake an idle journal
+ * thread; unplug wakes it if anything was queued meanwhile. A loop plugs
+ * around a burst it handles at once (the frames of one read, the records
+ * of one signed batch) so that the burst is committed as one group,
+ * instead of its first record alone and the rest behind that commit.
+ * Only the wake-up moves: nothing becomes durable earlier or in another
+ * order, and a journal thread that is already busy takes whatever is
+ * queued when its commit ends, plugged or not. Calls nest.
+ */
+void store_journal_plug(struct store_journal *j);
+void store_journal_unplug(struct store_journal *j);
 
 /* eventfd (EFD_NONBLOCK) readable after each commit or commit error; owned by the journal. */
 int store_journal_notify_fd(const struct store_journal *j);
@@ -302,6 +323,7 @@ struct store_journal_stats {
 	uint64_t checkpoint_errors;
 	uint64_t checkpoint_ns_total;
 	uint64_t checkpoint_ns_max;
+	uint64_t wal_prealloc_bytes; /* zeros written ahead in the WAL at open (wal_prealloc) */
 	/* the last committed group (latency tracing: benchmarks); CLOCK_MONOTONIC ns */
 	int64_t last_commit_start_mono; /* BEGIN */
 	int64_t last_commit_end_mono;   /* COMMIT returned */

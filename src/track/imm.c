@@ -41,21 +41,23 @@ static void normalise(double mu[TRACK_N_MODES])
 		mu[j] /= s;
 }
 
-void track_imm_combine(const struct track_imm *imm, struct track_gauss *out)
+/* The moment-matched Gaussian of the models m with weights w (the
+ * mixing reads the posteriors in place, without copying them). */
+static void combine_w(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MODES],
+                      struct track_gauss *out)
 {
 	struct track_gauss g;
 	memset(&g, 0, sizeof(g));
 	for (int j = 0; j < TRACK_N_MODES; j++)
 		for (int i = 0; i < N; i++)
-			g.x[i] += imm->mu[j] * imm->m[j].x[i];
+			g.x[i] += w[j] * m[j].x[i];
 	for (int j = 0; j < TRACK_N_MODES; j++) {
 		double d[N];
 		for (int i = 0; i < N; i++)
-			d[i] = imm->m[j].x[i] - g.x[i];
+			d[i] = m[j].x[i] - g.x[i];
 		for (int a = 0; a < N; a++)
 			for (int b = 0; b <= a; b++)
-				g.P[a * N + b] +=
-				    imm->mu[j] * (imm->m[j].P[a * N + b] + d[a] * d[b]);
+				g.P[a * N + b] += w[j] * (m[j].P[a * N + b] + d[a] * d[b]);
 	}
 	/* Lower triangle mirrored: the modes' P are exactly symmetric, so
 	 * this equals the full sum symmetrised. */
@@ -160,6 +162,11 @@ static void burnout_in_interval(struct track_gauss *g, const struct track_gauss 
 		}
 }
 
+void track_imm_combine(const struct track_imm *imm, struct track_gauss *out)
+{
+	combine_w(imm->m, imm->mu, out);
+}
+
 int track_imm_predict(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
                       struct track_imm *out)
 {
@@ -180,13 +187,11 @@ int track_imm_predict(const struct track_imm *in, double dt_s, const struct trac
 	}
 	for (int j = 0; j < TRACK_N_MODES; j++) {
 		/* Mixed initial condition for model j. */
-		struct track_imm mix;
-		for (int i = 0; i < TRACK_N_MODES; i++) {
-			mix.mu[i] = c[j] > 0 ? Pi[i][j] * in->mu[i] / c[j] : 0.0;
-			mix.m[i] = in->m[i];
-		}
+		double w[TRACK_N_MODES];
+		for (int i = 0; i < TRACK_N_MODES; i++)
+			w[i] = c[j] > 0 ? Pi[i][j] * in->mu[i] / c[j] : 0.0;
 		struct track_gauss g0;
-		track_imm_combine(&mix, &g0);
+		combine_w(in->m, w, &g0);
 		if (!cfg->motion[j].thrust) {
 			/* The non-thrusting model holds aT = 0, uncorrelated. */
 			for (int i = 0; i < N; i++)
@@ -199,8 +204,8 @@ int track_imm_predict(const struct track_imm *in, double dt_s, const struct trac
 		if (rc < 0)
 			return rc;
 		if (!cfg->motion[j].thrust && dt_s > 0.0)
-			burnout_in_interval(&r.m[j], &in->m[TRACK_MODE_BOOST],
-			                    mix.mu[TRACK_MODE_BOOST], dt_s, cfg->tau_boost_s);
+			burnout_in_interval(&r.m[j], &in->m[TRACK_MODE_BOOST], w[TRACK_MODE_BOOST],
+			                    dt_s, cfg->tau_boost_s);
 		r.mu[j] = c[j];
 	}
 	normalise(r.mu);

@@ -102,6 +102,10 @@ struct trk {
 	uint32_t n_updates;
 	uint32_t truth_id;
 	uint32_t prev_id;
+	enum track_class cls;    /* threat class (drag prior) */
+	int classified;          /* cls set (at a burnout or a first good ballistic estimate) */
+	int cls_reset;           /* ... at a burnout: k was reset before the class prior */
+	mw_time_ns cls_t_ns;     /* time of the history entry the class prior was applied to */
 	int del;                 /* scratch of manage() */
 	int long_coast;          /* in a long coast (counted in n_long_coast) */
 	mw_time_ns coast_chk_ns; /* long coast: next predicted-sigma check */
@@ -111,6 +115,12 @@ struct trk {
 	int has_boost0; /* launch basis: first well-determined boost estimate (launch.h) */
 	mw_time_ns boost0_t_ns;
 	struct track_gauss boost0;
+	/* The last prediction made in process_scan (predict_to_scan): from
+	 * cp_base (a history entry's posterior, time cp_base_ns) to
+	 * cp_t_ns. */
+	int has_cp;
+	mw_time_ns cp_t_ns, cp_base_ns;
+	struct track_imm cp, cp_base;
 	int h_count;
 	int h0;          /* ring: entry i is h[(h0 + i) % h_cap] */
 	int h_cap;       /* history_len */
@@ -211,6 +221,17 @@ void track_config_default(struct track_config *c)
 	    .init_at_m_s2 = 0.0,
 	    .init_sigma_at_m_s2 = 20.0,
 	    .init_mu_boost = 0.5,
+	    /*
+	     * Drag prior per class (docs/tracking.md, "Drag prior"): the
+	     * heavy re-entry vehicles of the long-range classes, beta
+	     * 5,000-15,000 kg/m^2 (open-literature range, sources there) as
+	     * the central 95% of a lognormal: k = 1.20 +- 0.34. SRBM and MRBM
+	     * keep the flat prior: no published range was found for them,
+	     * and they include bodies that do not separate.
+	     */
+	    .beta_prior =
+	        {[TRACK_CLASS_IRBM] = {5000.0, 15000.0}, [TRACK_CLASS_ICBM] = {5000.0, 15000.0}},
+	    .class_sigma_v_max_m_s = 100.0,
 	    .los_pair_window_s = 0.5,
 	    .los_pool = 256,
 	    .init_mu_boost_los = 0.9,
@@ -309,6 +330,16 @@ static int check_config(const struct track_config *c, struct mw_log *log)
 	else if (!(c->imm.tau_boost_s > 0.0) || !(c->imm.tau_ballistic_s > 0.0) ||
 	         !(c->imm.sigma_at0_m_s2 > 0.0))
 		bad = "imm";
+	for (int j = 0; j < TRACK_CLASS_N && !bad; j++) {
+		const struct track_beta_range *br = &c->beta_prior[j];
+		double kc, sc;
+		if (br->lo_kg_m2 == 0.0 && br->hi_kg_m2 == 0.0)
+			continue;
+		if (track_beta_prior_k(br, &kc, &sc) < 0 || !(sc < c->init_sigma_k))
+			bad = "beta_prior (0 < lo < hi, k sigma below init_sigma_k)";
+	}
+	if (!bad && !(c->class_sigma_v_max_m_s > 0.0))
+		bad = "class_sigma_v_max_m_s";
 	for (int j = 0; j < TRACK_N_MODES && !bad; j++) {
 		const struct track_motion *mo = &c->imm.motion[j];
 		if (!(mo->q_acc_m2_s3 > 0.0) || !(mo->q_k >= 0.0) || !(mo->q_at_m2_s5 >= 0.0))
@@ -418,6 +449,131 @@ static double ns_to_s(mw_time_ns d)
 	return (double)d * 1e-9;
 }
 
+/* ---- threat class and drag prior ---- */
+
+static const char *const class_names[TRACK_CLASS_N] = {[TRACK_CLASS_UNKNOWN] = "unknown",
+                                                       [TRACK_CLASS_SRBM] = "SRBM",
+                                                       [TRACK_CLASS_MRBM] = "MRBM",
+                                                       [TRACK_CLASS_IRBM] = "IRBM",
+                                                       [TRACK_CLASS_ICBM] = "ICBM"};
+
+const char *track_class_str(enum track_class c)
+{
+	return ((int)c >= 0 && c < TRACK_CLASS_N) ? class_names[c] : "?";
+}
+
+#define CLASS_R_M 6371008.8 /* mean Earth radius R1 of GRS 80 (Moritz 2000, J. Geodesy 74) */
+
+double track_class_max_range_m(const double x[6])
+{
+	double r = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+	double v2 = x[3] * x[3] + x[4] * x[4] + x[5] * x[5];
+	if (!(r > 6.0e6) || !isfinite(v2))
+		return -1.0;
+	/* surface-equivalent speed squared from the energy */
+	double vs2 = v2 + 2.0 * GEO_GM_M3_S2 * (1.0 / CLASS_R_M - 1.0 / r);
+	if (!(vs2 > 0.0))
+		return 0.0;
+	double q = vs2 * CLASS_R_M / GEO_GM_M3_S2;
+	if (q >= 1.0)
+		return INFINITY;
+	return CLASS_R_M * 2.0 * asin(q / (2.0 - q));
+}
+
+/* Class limits by maximum range (km): the usual split, e.g. the US
+ * definitions (ICBM > 5,500 km as in the START treaty's glossary). */
+enum track_class track_class_of_range(double max_range_m)
+{
+	if (!(max_range_m >= 0.0))
+		return TRACK_CLASS_UNKNOWN;
+	if (max_range_m < 1000e3)
+		return TRACK_CLASS_SRBM;
+	if (max_range_m < 3000e3)
+		return TRACK_CLASS_MRBM;
+	if (max_range_m < 5500e3)
+		return TRACK_CLASS_IRBM;
+	return TRACK_CLASS_ICBM;
+}
+
+int track_beta_prior_k(const struct track_beta_range *b, double *k, double *sigma_k)
+{
+	if (!b || !(b->lo_kg_m2 > 0.0) || !(b->hi_kg_m2 > b->lo_kg_m2) || !isfinite(b->hi_kg_m2))
+		return -EINVAL;
+	const double z = 1.959963984540054; /* standard normal 0.975 quantile */
+	/* ln k = -ln beta - ln TRACK_THETA_UNIT is normal: median and sigma */
+	double m = -0.5 * (log(b->lo_kg_m2) + log(b->hi_kg_m2)) - log(TRACK_THETA_UNIT);
+	double s = (log(b->hi_kg_m2) - log(b->lo_kg_m2)) / (2.0 * z);
+	double mean = exp(m + 0.5 * s * s);
+	*k = mean;
+	*sigma_k = mean * sqrt(expm1(s * s));
+	return 0;
+}
+
+/*
+ * Replace the flat drag prior of post (both modes) by class cls's.
+ * reset: first forget what was learned about k (at a burnout: the
+ * booster stack's drag, not the re-entry vehicle's) - k back to the flat
+ * prior, its cross-covariances zero. Then a scalar pseudo-measurement
+ * z of k with variance r such that flat prior x pseudo-measurement =
+ * class prior (1/r = 1/s_c^2 - 1/s_0^2, z/r = k_c/s_c^2 - k_0/s_0^2):
+ * the information about k the track has gathered is kept, only the
+ * prior changes (Gaussian in k).
+ */
+static void class_prior(const struct track_config *c, enum track_class cls, int reset,
+                        struct track_imm *post)
+{
+	const int K = TRACK_IX_K;
+	double s0 = c->init_sigma_k, kc, sc;
+	for (int j = 0; j < TRACK_N_MODES && reset; j++) {
+		struct track_gauss *g = &post->m[j];
+		for (int i = 0; i < N; i++)
+			g->P[K * N + i] = g->P[i * N + K] = 0.0;
+		g->x[K] = c->init_k;
+		g->P[K * N + K] = s0 * s0;
+	}
+	if (track_beta_prior_k(&c->beta_prior[cls], &kc, &sc) < 0)
+		return;
+	double info = 1.0 / (sc * sc) - 1.0 / (s0 * s0); /* > 0 (check_config) */
+	double r = 1.0 / info, z = (kc / (sc * sc) - c->init_k / (s0 * s0)) * r;
+	for (int j = 0; j < TRACK_N_MODES; j++) {
+		struct track_gauss *g = &post->m[j];
+		double S = g->P[K * N + K] + r, gain[N], innov = z - g->x[K];
+		for (int i = 0; i < N; i++)
+			gain[i] = g->P[i * N + K] / S;
+		for (int i = 0; i < N; i++) {
+			g->x[i] += gain[i] * innov;
+			for (int l = 0; l < N; l++)
+				g->P[i * N + l] -= gain[i] * gain[l] * S;
+		}
+		mat_symmetrise(g->P, N);
+	}
+}
+
+/*
+ * Classify track k on its newest posterior and apply the class's drag
+ * prior: at a burnout (reset k first), or once, at the first confirmed
+ * ballistic estimate whose velocity is known to class_sigma_v_max_m_s.
+ * Energy from the ballistic mode's (r, v).
+ */
+static void classify(const struct track_tracker *t, struct trk *k, int burnout)
+{
+	struct hist *h = HAT(k, k->h_count - 1);
+	const struct track_gauss *g = &h->post.m[TRACK_MODE_BALLISTIC];
+	if (!burnout) {
+		if (k->classified || k->state != TRACK_CONFIRMED ||
+		    !(h->post.mu[TRACK_MODE_BOOST] < 0.5))
+			return;
+		double pvv = g->P[3 * N + 3] + g->P[4 * N + 4] + g->P[5 * N + 5];
+		if (!(sqrt(pvv) < t->cfg.class_sigma_v_max_m_s))
+			return;
+	}
+	k->cls = track_class_of_range(track_class_max_range_m(g->x));
+	k->classified = 1;
+	k->cls_reset = burnout;
+	k->cls_t_ns = h->t_ns;
+	class_prior(&t->cfg, k->cls, burnout, &h->post);
+}
+
 static enum track_phase phase_of(const struct track_gauss *g, double mu_boost)
 {
 	if (mu_boost > 0.5)
@@ -449,6 +605,7 @@ int track_tracker_get(const struct track_tracker *t, size_t i, struct track_info
 	r.phase = phase_of(&r.est, r.mu_boost);
 	r.truth_id = k->truth_id;
 	r.prev_id = k->prev_id;
+	r.cls = k->cls;
 	r.has_boost_est = k->has_boost_est;
 	r.boost_est_t_ns = k->boost_est_t_ns;
 	r.boost_est = k->boost_est;
@@ -563,11 +720,19 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, const str
 		} else {
 			t->ctr.updates++;
 		}
+		if (k->classified && HAT(k, i)->t_ns == k->cls_t_ns)
+			class_prior(&t->cfg, k->cls, k->cls_reset, &np);
 		HAT(k, i)->post = np;
 	}
 	k->n_updates++;
 	if (pos == k->h_count - 1)
 		k->truth_id = truth_id;
+	if (pos == k->h_count - 1) {
+		int burnout = pos >= 1 && k->has_boost_est &&
+		              HAT(k, pos - 1)->post.mu[TRACK_MODE_BOOST] > 0.5 &&
+		              HAT(k, pos)->post.mu[TRACK_MODE_BOOST] < 0.5;
+		classify(t, k, burnout);
+	}
 	const struct track_imm *last = &HAT(k, k->h_count - 1)->post;
 	if (last->mu[TRACK_MODE_BOOST] > 0.5 && k->n_updates >= 3) {
 		k->has_boost_est = 1;
@@ -1519,6 +1684,40 @@ static void manage(struct track_tracker *t)
 
 /* ---- scans ---- */
 
+/*
+ * A track's IMM prediction from history entry hb to the scan time ts.
+ * Scans are per sensor: several sensors reporting at the same time are
+ * several scans at one ts, and a track that coasts (long coasts: minutes
+ * of sigma-point propagation) would be predicted from the same entry to
+ * the same time at each. The last prediction is kept with its input and
+ * reused when the input is the same - the entry's time and posterior
+ * (compared bytewise) and ts - so the result is the same doubles. Only
+ * predictions over more than PRED_KEEP_S are kept (shorter ones cost
+ * less than the copies).
+ */
+#define PRED_KEEP_S 10.0
+static int predict_to_scan(struct track_tracker *t, struct trk *k, const struct hist *hb,
+                           mw_time_ns ts, struct track_imm *out)
+{
+	double dt = ns_to_s(ts - hb->t_ns);
+	if (!(fabs(dt) > PRED_KEEP_S))
+		return track_imm_predict(&hb->post, dt, &t->cfg.imm, out);
+	if (k->has_cp && k->cp_t_ns == ts && k->cp_base_ns == hb->t_ns &&
+	    memcmp(&k->cp_base, &hb->post, sizeof(k->cp_base)) == 0) {
+		*out = k->cp;
+		return 0;
+	}
+	int rc = track_imm_predict(&hb->post, dt, &t->cfg.imm, out);
+	if (rc < 0)
+		return rc;
+	k->cp = *out;
+	k->cp_t_ns = ts;
+	k->cp_base_ns = hb->t_ns;
+	k->cp_base = hb->post;
+	k->has_cp = 1;
+	return 0;
+}
+
 static int process_scan(struct track_tracker *t)
 {
 	const size_t no = t->n_pend;
@@ -1635,8 +1834,7 @@ static int process_scan(struct track_tracker *t)
 				if (fine && pass == 0 && !pregate_ell_in(&ell, q, t->obs_pt[j]))
 					continue;
 				if (!have_pred) {
-					if (track_imm_predict(&hb->post, dt, &t->cfg.imm,
-					                      &t->pred[i]) < 0) {
+					if (predict_to_scan(t, k, hb, ts, &t->pred[i]) < 0) {
 						t->ctr.update_failures++;
 						goto next_track;
 					}

@@ -55,6 +55,48 @@
 #include "core/time.h"
 #include "track/imm.h"
 
+/*
+ * Threat class by range, from the energy of a ballistic state (see
+ * track_class_of_state): the usual split by maximum ground range -
+ * SRBM < 1,000 km, MRBM < 3,000 km, IRBM < 5,500 km, ICBM beyond.
+ * UNKNOWN until a track has a ballistic estimate good enough to classify.
+ */
+enum track_class {
+	TRACK_CLASS_UNKNOWN = 0,
+	TRACK_CLASS_SRBM,
+	TRACK_CLASS_MRBM,
+	TRACK_CLASS_IRBM,
+	TRACK_CLASS_ICBM,
+	TRACK_CLASS_N
+};
+const char *track_class_str(enum track_class c);
+
+/*
+ * Maximum ground range (m) over a spherical Earth (mean radius) of an
+ * unpowered body with the energy of the ECEF state x (r, v; Earth-fixed
+ * velocity): the surface-equivalent speed v_s from the energy
+ * v^2/2 - mu/|r|, Q = v_s^2 R / mu, and the maximum range angle psi
+ * with sin(psi/2) = Q / (2 - Q) (Bate, Mueller & White, Fundamentals of
+ * Astrodynamics, 1971, ch. 6). Energy is conserved along the ballistic
+ * arc, so any post-burnout state gives the same figure, lofted or not.
+ * Q >= 1 (orbital) returns INFINITY. -1 for a state below the surface.
+ */
+double track_class_max_range_m(const double x[6]);
+enum track_class track_class_of_range(double max_range_m);
+
+/*
+ * Drag prior of a threat class: the lognormal distribution of the
+ * ballistic coefficient beta = m / (C_D A) whose central 95% interval is
+ * [lo_kg_m2, hi_kg_m2], as the moments of k = 1 / (beta TRACK_THETA_UNIT)
+ * (see track_beta_prior_k). lo = hi = 0: no class prior (the flat
+ * init_k +- init_sigma_k stays).
+ */
+struct track_beta_range {
+	double lo_kg_m2, hi_kg_m2;
+};
+/* Mean and sigma of k for a beta range; -EINVAL for a bad range. */
+int track_beta_prior_k(const struct track_beta_range *b, double *k, double *sigma_k);
+
 struct track_config {
 	size_t max_tracks;           /* live tracks, tentative included */
 	size_t max_scan_obs;         /* observations in one scan */
@@ -69,6 +111,20 @@ struct track_config {
 	double init_k, init_sigma_k; /* drag parameter prior (units of TRACK_THETA_UNIT) */
 	double init_at_m_s2, init_sigma_at_m_s2; /* thrust prior */
 	double init_mu_boost;                    /* boost mode probability of a new track */
+	/*
+	 * Drag prior per threat class (docs/tracking.md, "Drag prior").
+	 * A track is classified (track_class_of_state) at every burnout
+	 * (boost -> ballistic in sequence: the drag parameter learned in
+	 * boost is the booster stack's, so k is first reset to the flat
+	 * init_k +- init_sigma_k) and, if never seen in boost, at its first
+	 * confirmed ballistic estimate with velocity sigma (sqrt of the trace)
+	 * below class_sigma_v_max_m_s. The flat prior is then replaced by
+	 * the class's (a scalar pseudo-measurement of k that turns the flat
+	 * prior into the class prior, so what the track has learned about k
+	 * is kept). Every sigma must be below init_sigma_k.
+	 */
+	struct track_beta_range beta_prior[TRACK_CLASS_N];
+	double class_sigma_v_max_m_s;
 	/* Starts from space IR: two lines of sight from different sensors
 	 * within los_pair_window_s whose rays pass within the 0.9999 gate. */
 	double los_pair_window_s;
@@ -125,6 +181,7 @@ struct track_info {
 	struct track_imm imm;   /* the full IMM state at t_ns */
 	uint32_t truth_id;      /* simulation only: truth_id of the last observation used */
 	uint32_t prev_id;       /* a lost boost track this one continues (0: none) */
+	enum track_class cls;   /* threat class (UNKNOWN until classified) */
 	/* The last estimate made while the track was in boost (mode
 	 * probability > 0.5, at least 3 updates): the basis for launch-point
 	 * back-propagation through the thrusting model. */

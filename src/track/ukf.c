@@ -4,7 +4,9 @@
  *
  * Cost (docs/tracking.md "Speed"): the covariance prediction and the
  * measurement prediction are linearised where the model is linear to
- * well below the noise (tested against the sigma points); the sigma-point
+ * well below the noise (tested against the sigma points: the thrust's
+ * second-order terms, the range's curvature computed exactly, the
+ * angles' by a bound); the sigma-point
  * paths skip the points whose result equals the centre's exactly (L is
  * lower triangular); the update uses the rank-nz form of the Joseph
  * update, with its small loops specialised per measurement size.
@@ -22,6 +24,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "core/err.h"
@@ -73,6 +76,40 @@ static double wc(int k)
 	return k == 0 ? WC0 : WI;
 }
 
+/*
+ * Thrust acts along v/|v|: f = aT u(v). With th2 = tr(P_vv) / |v|^2 (a
+ * bound on the direction variance), linearising f about the mean leaves
+ * out (a) the bilinear term daT (I - u u^T) dv / |v|, whose variance
+ * P_aa th2 is, against the spread of the velocity across v that th2
+ * measures (th2 |v|^2), P_aa / |v|^2 per s^2 of the step - its effect
+ * on the predicted velocity over dt, relative to that spread, is
+ * sqrt(P_aa) dt / |v|; and (b) the second-order term of u, a bias of
+ * at most aT th2 / 2 along u, over dt (|aT| + 3 sigma_aT) th2 dt / 2 of
+ * velocity against the process noise's sqrt(q_acc dt) at least.
+ * Either small (TRACK_LIN_THRUST_TOL), and th2 below
+ * TRACK_LIN_MAX_DIR_VAR_WIDE (beyond it the third-order terms grow):
+ * linear. Below TRACK_LIN_MAX_DIR_VAR always linear, as before.
+ */
+int track_ukf_thrust_lin_ok(const struct track_gauss *in, double dt_s,
+                            const struct track_motion *mo)
+{
+	const double *v = in->x + 3;
+	double v2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
+	double pvv = in->P[3 * N + 3] + in->P[4 * N + 4] + in->P[5 * N + 5];
+	if (pvv < TRACK_LIN_MAX_DIR_VAR * v2)
+		return 1;
+	if (!(pvv < TRACK_LIN_MAX_DIR_VAR_WIDE * v2))
+		return 0;
+	double th2 = pvv / v2, dt = fabs(dt_s), tol = TRACK_LIN_THRUST_TOL;
+	double paa = in->P[TRACK_IX_AT * N + TRACK_IX_AT];
+	/* (a) sqrt(P_aa) dt / |v| <= tol */
+	if (!(paa * dt * dt <= tol * tol * v2))
+		return 0;
+	/* (b) (|aT| + 3 sigma_aT) th2 dt / 2 <= tol sqrt(q_acc dt) */
+	double e = (fabs(in->x[TRACK_IX_AT]) + 3.0 * sqrt(paa)) * th2 * dt * 0.5;
+	return e * e <= tol * tol * mo->q_acc_m2_s3 * dt;
+}
+
 int track_ukf_predict(const struct track_gauss *in, double dt_s, const struct track_motion *mo,
                       struct track_gauss *out)
 {
@@ -84,14 +121,8 @@ int track_ukf_predict(const struct track_gauss *in, double dt_s, const struct tr
 	double rn = sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
 	/* |r| - a is below the geodetic height: a conservative test. */
 	int lin = fabs(dt_s) <= TRACK_LIN_MAX_DT_S && rn - GEO_WGS84_A_M >= TRACK_LIN_MIN_H_M;
-	if (lin && mo->thrust) {
-		/* Thrust acts along v/|v|: linear only if the direction is
-		 * well known (speed sigma small against the speed). */
-		const double *v = in->x + 3;
-		double v2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
-		double pvv = in->P[3 * N + 3] + in->P[4 * N + 4] + in->P[5 * N + 5];
-		lin = pvv < TRACK_LIN_MAX_DIR_VAR * v2;
-	}
+	if (lin && mo->thrust)
+		lin = track_ukf_thrust_lin_ok(in, dt_s, mo);
 	if (lin)
 		return track_ukf_predict_lin(in, dt_s, mo, out);
 	return track_ukf_predict_ut(in, dt_s, mo, out);
@@ -102,22 +133,26 @@ int track_ukf_predict(const struct track_gauss *in, double dt_s, const struct tr
  * unit rows (track_model_propagate_stm) and a symmetric P: T = Phi P for
  * the top 6 rows only, C_ij = T_i . Phi_j on the lower triangle of the
  * top-left 6 x 6, C_i,6+b = T_i,6+b, the k/aT block is P's; mirrored, so
- * C is exactly symmetric. ~550 multiply-adds instead of 1,024.
+ * C is exactly symmetric. ~550 multiply-adds instead of 1,024. kz: the
+ * columns of Phi's top rows that may be non-zero are 0..kz-1 (6 in
+ * vacuum without thrust: the terms left out are exact zeros, so the
+ * result is the same).
  */
-static void phi_p_phit(double *C, const double *Phi, const double *P)
+static inline __attribute__((always_inline)) void phi_p_phit_k(double *C, const double *Phi,
+                                                               const double *P, const int kz)
 {
 	double T[6 * N];
 	for (int i = 0; i < 6; i++)
 		for (int j = 0; j < N; j++) {
 			double s = 0.0;
-			for (int k = 0; k < N; k++)
+			for (int k = 0; k < kz; k++)
 				s += Phi[i * N + k] * P[k * N + j];
 			T[i * N + j] = s;
 		}
 	for (int i = 0; i < 6; i++) {
 		for (int j = 0; j <= i; j++) {
 			double s = 0.0;
-			for (int k = 0; k < N; k++)
+			for (int k = 0; k < kz; k++)
 				s += T[i * N + k] * Phi[j * N + k];
 			C[i * N + j] = C[j * N + i] = s;
 		}
@@ -127,6 +162,16 @@ static void phi_p_phit(double *C, const double *Phi, const double *P)
 	for (int a = 6; a < N; a++)
 		for (int b = 6; b < N; b++)
 			C[a * N + b] = P[a * N + b];
+}
+
+static void phi_p_phit(double *C, const double *Phi, const double *P)
+{
+	for (int i = 0; i < 6; i++)
+		if (Phi[i * N + 6] != 0.0 || Phi[i * N + 7] != 0.0) {
+			phi_p_phit_k(C, Phi, P, N);
+			return;
+		}
+	phi_p_phit_k(C, Phi, P, 6);
 }
 
 int track_ukf_predict_lin(const struct track_gauss *in, double dt_s, const struct track_motion *mo,
@@ -200,11 +245,13 @@ static int zpredict_lin(const struct track_gauss *g, const struct track_meas *m,
                         const double z[TRACK_NZ_MAX], const double H[TRACK_NZ_MAX * N],
                         const double corr[TRACK_NZ_MAX], struct track_zpred *zp)
 {
-	struct track_zpred p;
-	/* The state's factor: the same SPD check as the sigma points. */
-	int rc = track_chol(p.Lp, g->P, N);
+	/* The state's covariance must be SPD, as for the sigma points; its
+	 * factor Lp is not needed here (R_eff = R, no rounding guard). */
+	int rc = track_chol_check(g->P, N);
 	if (rc < 0)
 		return rc;
+	struct track_zpred p;
+	memset(&p, 0, offsetof(struct track_zpred, Lp));
 	const int nz = m->nz;
 	/* H has non-zero columns 0..2 (and 3..5 for the range rate). */
 	const int nc = nz == 4 ? 6 : 3;
@@ -234,26 +281,49 @@ static int zpredict_lin(const struct track_gauss *g, const struct track_meas *m,
 	if (rc < 0)
 		return rc;
 	p.logdet_S = track_chol_logdet(p.Ls, nz);
-	*zp = p;
+	memcpy(zp, &p, offsetof(struct track_zpred, Lp)); /* Lp: not set */
 	return 0;
 }
 
 /*
  * Is h close enough to linear over the state's spread? With the
  * second-order mean terms included, what the linearised prediction
- * neglects is led by the second-order covariance term 1/2 tr((Hess_i
- * P)^2) <= 2 e_i^2, e_i = 1/2 |Hess_i| tr(P_rr); e_i must be below
- * TRACK_ZLIN_TOL of the component's sigma (the neglected variance is
- * then below 2 TRACK_ZLIN_TOL^2 of R). The range rate has no mean term,
- * so its e (plus |P_rv| / range <= sqrt(tr P_rr tr P_vv) / range) must
- * be below TRACK_ZLIN_TOL^2 of its sigma.
+ * neglects is led by the second-order covariance term v_i = 1/2
+ * tr((Hess_i P_rr)^2) <= 2 e_i^2, e_i = 1/2 |Hess_i| tr(P_rr); v_i must be
+ * below 2 TRACK_ZLIN_TOL^2 of the component's variance. For the angles
+ * the bound e_i <= TRACK_ZLIN_TOL sigma_i is used; for the radar range,
+ * Hess = (I - u u^T) / range (u the line of sight, H's first row), v is
+ * computed exactly, tr((Q P Q P)) / (2 range^2) = (|P|_F^2 - 2 |P u|^2 +
+ * (u^T P u)^2) / (2 range^2): the bound counts the along-range variance,
+ * which the range's curvature does not see, and the cross-range spread
+ * twice. The range rate has no mean term, so its e (plus |P_rv| / range
+ * <= sqrt(tr P_rr tr P_vv) / range) must be below TRACK_ZLIN_TOL^2 of its
+ * sigma.
  */
 static int zlin_ok(const struct track_gauss *g, const struct track_meas *m,
-                   const double hess[TRACK_NZ_MAX])
+                   const double H[TRACK_NZ_MAX * N], const double hess[TRACK_NZ_MAX])
 {
 	double srr = g->P[0] + g->P[N + 1] + g->P[2 * N + 2];
 	for (int i = 0; i < m->nz; i++) {
 		double e = 0.5 * hess[i] * srr, tol = TRACK_ZLIN_TOL;
+		if (i == 0 && m->kind == MW_OBS_RADAR) {
+			if (e * e <= tol * tol * m->r_var[0])
+				continue;    /* the bound suffices */
+			const double *u = H; /* d range / d r */
+			double w[3], f2 = 0.0, w2 = 0.0, a = 0.0;
+			for (int r = 0; r < 3; r++) {
+				w[r] = g->P[r * N] * u[0] + g->P[r * N + 1] * u[1] +
+				       g->P[r * N + 2] * u[2];
+				for (int c = 0; c < 3; c++)
+					f2 += g->P[r * N + c] * g->P[r * N + c];
+				w2 += w[r] * w[r];
+				a += u[r] * w[r];
+			}
+			double v = 0.5 * (f2 - 2.0 * w2 + a * a) * hess[0] * hess[0];
+			if (!(v <= 2.0 * tol * tol * m->r_var[0]))
+				return 0;
+			continue;
+		}
 		if (i == 3) {
 			double svv = g->P[3 * N + 3] + g->P[4 * N + 4] + g->P[5 * N + 5];
 			e += sqrt(srr * svv) * hess[0];
@@ -269,7 +339,7 @@ int track_ukf_zpredict(const struct track_gauss *g, const struct track_meas *m,
                        struct track_zpred *zp)
 {
 	double z[TRACK_NZ_MAX], H[TRACK_NZ_MAX * N], hess[TRACK_NZ_MAX], corr[TRACK_NZ_MAX];
-	if (track_meas_h_jac(m, g->x, g->P, z, H, hess, corr) == 0 && zlin_ok(g, m, hess))
+	if (track_meas_h_jac(m, g->x, g->P, z, H, hess, corr) == 0 && zlin_ok(g, m, H, hess))
 		return zpredict_lin(g, m, z, H, corr, zp);
 	return track_ukf_zpredict_ut(g, m, zp);
 }

@@ -35,7 +35,8 @@ struct track_zpred {
 	double Pxz[TRACK_NX * TRACK_NZ_MAX];
 	double logdet_S;
 	double Ls[TRACK_NZ_MAX * TRACK_NZ_MAX]; /* Cholesky factor of S */
-	double Lp[TRACK_NX * TRACK_NX];         /* Cholesky factor of the state's P */
+	/* Last: the linearised prediction (lin) leaves it unset. */
+	double Lp[TRACK_NX * TRACK_NX]; /* Cholesky factor of the state's P (lin = 0) */
 };
 
 /*
@@ -46,7 +47,9 @@ struct track_zpred {
  * interval - above TRACK_LIN_MIN_H_M (no drag), for |dt| <=
  * TRACK_LIN_MAX_DT_S and, for the thrusting model, with the velocity
  * direction known to better than TRACK_LIN_MAX_DIR_VAR (trace P_vv <
- * that times |v|^2: thrust acts along v/|v|) - the covariance is propagated with the exact
+ * that times |v|^2: thrust acts along v/|v|), or to better than
+ * TRACK_LIN_MAX_DIR_VAR_WIDE where the thrust's second-order terms are
+ * small (track_ukf_thrust_lin_ok) - the covariance is propagated with the exact
  * state-transition matrix of the mean trajectory (variational
  * equations, track_model_propagate_stm): P = Phi P Phi^T + Q, at a
  * fraction of the cost of 17 sigma-point propagations. Elsewhere (drag,
@@ -59,6 +62,14 @@ struct track_zpred {
 #define TRACK_LIN_MIN_H_M     120e3
 #define TRACK_LIN_MAX_DT_S    10.0
 #define TRACK_LIN_MAX_DIR_VAR 1e-3 /* (0.032 rad)^2 */
+/* Up to (0.1 rad)^2 where the thrust's second-order terms are small
+ * (track_ukf_thrust_lin_ok; unit test
+ * thrust_linearisation_matches_sigma_points_where_chosen). */
+#define TRACK_LIN_MAX_DIR_VAR_WIDE 1e-2
+#define TRACK_LIN_THRUST_TOL       0.02
+/* Is the thrusting model linear enough over dt for in's velocity spread? */
+int track_ukf_thrust_lin_ok(const struct track_gauss *in, double dt_s,
+                            const struct track_motion *mo);
 int track_ukf_predict(const struct track_gauss *in, double dt_s, const struct track_motion *mo,
                       struct track_gauss *out);
 int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct track_motion *mo,

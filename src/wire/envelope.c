@@ -8,11 +8,21 @@
  * The body bytes a caller gets back are the ones that were received,
  * never a re-encoding, because they are what the origin signed.
  *
+ * The canonical encoding (envelope.h, docs/protocol.md 4.5) - exactly
+ * what wire_envelope_encode writes - is also written and parsed by hand:
+ * wire_envelope_join and wire_envelope_split, which a format 4 journal
+ * uses to store a batch's authentication once, and the decoder uses to
+ * read a canonical envelope's Envelope and Auth fields without protobuf-c
+ * (any other encoding is unpacked as before, with the same result).
+ *
  * Invariants:
  *  1. A decoded envelope has passed every field rule; anything else
  *     returns -MW_EDECODE or -MW_EFIELD and allocates nothing that
  *     outlives the call.
  *  2. Encoding validates first and appends nothing on failure.
+ *  3. wire_envelope_split(p) == 0 implies wire_envelope_join of its parts
+ *     is p byte for byte, and its parts are what protobuf-c unpacks from p
+ *     (tests/unit/test_wire.c, fuzz/fuzz_envelope.c).
  */
 #include "wire/envelope.h"
 
@@ -224,6 +234,162 @@ int wire_envelope_frame(const uint8_t *body, size_t body_len, const struct wire_
 	return rc < 0 ? rc : wire_msg_frame(WIRE_FT_ENVELOPE, &e.base, out);
 }
 
+/* ---- canonical form by hand (envelope.h) ---- */
+
+static size_t varint_len(uint64_t v)
+{
+	size_t n = 1;
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+static uint8_t *varint_put(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+/* A minimal varint of at most 5 bytes (< 2^32) at *pp within end; false
+ * if truncated, too long or not minimal (a trailing 0x00 group). */
+static bool varint_get(const uint8_t **pp, const uint8_t *end, uint32_t *out)
+{
+	const uint8_t *p = *pp;
+	uint64_t v = 0;
+	for (int i = 0; i < 5; i++) {
+		if (p >= end)
+			return false;
+		uint8_t b = *p++;
+		v |= (uint64_t)(b & 0x7f) << (7 * i);
+		if (!(b & 0x80)) {
+			if (i > 0 && b == 0)
+				return false; /* not minimal */
+			if (v > UINT32_MAX)
+				return false;
+			*out = (uint32_t)v;
+			*pp = p;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool auth_shape_ok(const struct wire_auth *a)
+{
+	if (!a || a->leaf_count == 0 || a->leaf_count > WIRE_MERKLE_MAX_LEAVES ||
+	    a->leaf_index >= a->leaf_count)
+		return false;
+	int want = wire_merkle_proof_len(a->leaf_index, a->leaf_count);
+	return want >= 0 && a->proof_len == (uint32_t)want;
+}
+
+static size_t auth_inner_len(const struct wire_auth *a)
+{
+	return 2 + WIRE_SIG_LEN + 2 + WIRE_HASH_LEN + 1 + varint_len(a->leaf_index) + 1 +
+	       varint_len(a->leaf_count) + (size_t)a->proof_len * (2 + WIRE_HASH_LEN);
+}
+
+size_t wire_envelope_joined_len(size_t body_len, const struct wire_auth *auth)
+{
+	if (!auth_shape_ok(auth) || body_len == 0 || body_len > WIRE_MAX_BODY)
+		return 0;
+	size_t al = auth_inner_len(auth);
+	return 1 + varint_len(body_len) + body_len + 1 + varint_len(al) + al;
+}
+
+int wire_envelope_join(const uint8_t *body, size_t body_len, const struct wire_auth *auth,
+                       struct mw_buf *out)
+{
+	if (!body || !out)
+		return -EINVAL;
+	size_t n = wire_envelope_joined_len(body_len, auth);
+	if (n == 0)
+		return -EINVAL;
+	int rc = mw_buf_reserve(out, n);
+	if (rc < 0)
+		return rc;
+	uint8_t *p = mw_buf_tail(out), *p0 = p;
+	*p++ = 0x0a;
+	p = varint_put(p, body_len);
+	memcpy(p, body, body_len);
+	p += body_len;
+	*p++ = 0x12;
+	p = varint_put(p, auth_inner_len(auth));
+	*p++ = 0x0a;
+	*p++ = WIRE_SIG_LEN;
+	memcpy(p, auth->signature, WIRE_SIG_LEN);
+	p += WIRE_SIG_LEN;
+	*p++ = 0x12;
+	*p++ = WIRE_HASH_LEN;
+	memcpy(p, auth->root, WIRE_HASH_LEN);
+	p += WIRE_HASH_LEN;
+	*p++ = 0x18;
+	p = varint_put(p, auth->leaf_index);
+	*p++ = 0x20;
+	p = varint_put(p, auth->leaf_count);
+	for (uint32_t j = 0; j < auth->proof_len; j++) {
+		*p++ = 0x2a;
+		*p++ = WIRE_HASH_LEN;
+		memcpy(p, auth->proof[j], WIRE_HASH_LEN);
+		p += WIRE_HASH_LEN;
+	}
+	(void)p0;
+	assert((size_t)(p - p0) == n);
+	mw_buf_commit(out, n);
+	return (int)n;
+}
+
+int wire_envelope_split(const uint8_t *p, size_t n, struct wire_slice *body,
+                        struct wire_auth_view *auth)
+{
+	if (!p || !body || !auth)
+		return -EINVAL;
+	const uint8_t *end = p + n, *q = p;
+	uint32_t blen = 0, alen = 0;
+	if (q >= end || *q++ != 0x0a || !varint_get(&q, end, &blen) || blen == 0 ||
+	    blen > WIRE_MAX_BODY || (size_t)(end - q) < blen)
+		return -MW_EDECODE;
+	const uint8_t *b = q;
+	q += blen;
+	if (q >= end || *q++ != 0x12 || !varint_get(&q, end, &alen) || (size_t)(end - q) != alen)
+		return -MW_EDECODE;
+	/* the auth message runs exactly to the end */
+	struct wire_auth_view a;
+	if (end - q < 2 + WIRE_SIG_LEN + 2 + WIRE_HASH_LEN || q[0] != 0x0a ||
+	    q[1] != WIRE_SIG_LEN || q[2 + WIRE_SIG_LEN] != 0x12 ||
+	    q[3 + WIRE_SIG_LEN] != WIRE_HASH_LEN)
+		return -MW_EDECODE;
+	a.signature = q + 2;
+	a.root = q + 4 + WIRE_SIG_LEN;
+	q += 4 + WIRE_SIG_LEN + WIRE_HASH_LEN;
+	if (q >= end || *q++ != 0x18 || !varint_get(&q, end, &a.leaf_index))
+		return -MW_EDECODE;
+	if (q >= end || *q++ != 0x20 || !varint_get(&q, end, &a.leaf_count))
+		return -MW_EDECODE;
+	a.proof_len = 0;
+	while (q < end) {
+		if (a.proof_len >= WIRE_MERKLE_MAX_DEPTH || end - q < 2 + WIRE_HASH_LEN ||
+		    q[0] != 0x2a || q[1] != WIRE_HASH_LEN)
+			return -MW_EDECODE;
+		a.proof[a.proof_len++] = q + 2;
+		q += 2 + WIRE_HASH_LEN;
+	}
+	if (a.leaf_count == 0 || a.leaf_count > WIRE_MERKLE_MAX_LEAVES ||
+	    a.leaf_index >= a.leaf_count ||
+	    wire_merkle_proof_len(a.leaf_index, a.leaf_count) != (int)a.proof_len)
+		return -MW_EDECODE;
+	body->p = b;
+	body->len = blen;
+	*auth = a;
+	return 0;
+}
+
 static int auth_from_msg(const Mwlink__Auth *a, struct wire_auth *out)
 {
 	if (!a)
@@ -276,18 +442,43 @@ static int decode_in(struct wire_env_scratch *st, const uint8_t *p, size_t n,
 	struct wire_envelope e;
 	memset(&e, 0, sizeof(e));
 	int rc = -MW_EDECODE;
-	Mwlink__Envelope *env = mwlink__envelope__unpack(&st->arena.pc, n, p);
-	st->env = env;
-	if (!env || wire_msg_sane(&env->base) < 0)
-		goto fail;
-	rc = -MW_EFIELD;
-	if (!env->has_body || env->body.len == 0 || env->body.len > WIRE_MAX_BODY)
-		goto fail;
-	rc = auth_from_msg(env->auth, &e.auth);
-	if (rc < 0)
-		goto fail;
-	e.body = env->body.data;
-	e.body_len = env->body.len;
+	struct wire_slice bs;
+	struct wire_auth_view v;
+	if (wire_envelope_split(p, n, &bs, &v) == 0 && bs.len <= sizeof(st->buf) / 2) {
+		/* The canonical encoding (every origin's wire_envelope_encode):
+		 * its fields without unpacking the Envelope and Auth messages.
+		 * split accepts nothing the unpack below would refuse and reads
+		 * the same values (fuzz-envelope checks both), so the result is
+		 * the same; the body is copied into the empty arena (it fits). */
+		uint8_t *copy = st->arena.pc.alloc(st->arena.pc.allocator_data, bs.len);
+		if (!copy) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+		memcpy(copy, bs.p, bs.len);
+		memcpy(e.auth.signature, v.signature, WIRE_SIG_LEN);
+		memcpy(e.auth.root, v.root, WIRE_HASH_LEN);
+		e.auth.leaf_index = v.leaf_index;
+		e.auth.leaf_count = v.leaf_count;
+		e.auth.proof_len = v.proof_len;
+		for (uint32_t j = 0; j < v.proof_len; j++)
+			memcpy(e.auth.proof[j], v.proof[j], WIRE_HASH_LEN);
+		e.body = copy;
+		e.body_len = bs.len;
+	} else {
+		Mwlink__Envelope *env = mwlink__envelope__unpack(&st->arena.pc, n, p);
+		st->env = env;
+		if (!env || wire_msg_sane(&env->base) < 0)
+			goto fail;
+		rc = -MW_EFIELD;
+		if (!env->has_body || env->body.len == 0 || env->body.len > WIRE_MAX_BODY)
+			goto fail;
+		rc = auth_from_msg(env->auth, &e.auth);
+		if (rc < 0)
+			goto fail;
+		e.body = env->body.data;
+		e.body_len = env->body.len;
+	}
 	Mwlink__EnvelopeBody *body =
 	    mwlink__envelope_body__unpack(&st->arena.pc, e.body_len, e.body);
 	st->body = body;

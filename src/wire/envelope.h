@@ -79,6 +79,45 @@ int wire_envelope_encode(const uint8_t *body, size_t body_len, const struct wire
 int wire_envelope_frame(const uint8_t *body, size_t body_len, const struct wire_auth *auth,
                         struct mw_buf *out);
 
+/*
+ * The canonical Envelope encoding, by hand (no protobuf-c): exactly the
+ * bytes wire_envelope_encode produces for (body, auth) -
+ *
+ *   0x0a varint(body_len) body
+ *   0x12 varint(auth_len) 0x0a 0x40 signature(64) 0x12 0x20 root(32)
+ *        0x18 varint(leaf_index) 0x20 varint(leaf_count)
+ *        { 0x2a 0x20 proof[j](32) } for j < proof_len
+ *
+ * with minimal varints. A journal stores an envelope in that form as its
+ * body plus a compact reference to the batch's authentication
+ * (store/journal.c, format 4) and rebuilds the exact bytes with join.
+ *
+ * wire_envelope_joined_len: the length join would produce (0 if auth is
+ * out of range). wire_envelope_join appends it to out: bytes appended,
+ * -EINVAL (body empty or longer than WIRE_MAX_BODY, leaf_count 0 or above
+ * WIRE_MERKLE_MAX_LEAVES, leaf_index >= leaf_count, proof_len not
+ * wire_merkle_proof_len(leaf_index, leaf_count)), -ENOBUFS, -ENOMEM.
+ *
+ * wire_envelope_split: 0 if p[0..n) is exactly join(body, auth) for some
+ * body and auth within those ranges (then *body and *auth point into p:
+ * nothing is copied), -MW_EDECODE for anything else - another field
+ * order, a non-minimal varint, an unknown field, a proof of the wrong
+ * length - even if it is a valid envelope: split(p) == 0 implies
+ * join(split(p)) == p, byte for byte. It checks no signature. Outputs
+ * untouched on error.
+ */
+struct wire_auth_view {
+	const uint8_t *signature; /* WIRE_SIG_LEN bytes */
+	const uint8_t *root;      /* WIRE_HASH_LEN bytes */
+	uint32_t leaf_index, leaf_count, proof_len;
+	const uint8_t *proof[WIRE_MERKLE_MAX_DEPTH]; /* WIRE_HASH_LEN bytes each */
+};
+size_t wire_envelope_joined_len(size_t body_len, const struct wire_auth *auth);
+int wire_envelope_join(const uint8_t *body, size_t body_len, const struct wire_auth *auth,
+                       struct mw_buf *out);
+int wire_envelope_split(const uint8_t *p, size_t n, struct wire_slice *body,
+                        struct wire_auth_view *auth);
+
 /* A decoded envelope. */
 struct wire_envelope {
 	struct wire_body hdr; /* decoded body fields; hdr.payload points into storage */

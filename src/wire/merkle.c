@@ -135,6 +135,21 @@ int wire_merkle_proof_len(uint32_t index, uint32_t count)
 	return len;
 }
 
+int wire_merkle_proof_keys(uint32_t index, uint32_t count, uint32_t keys[WIRE_MERKLE_MAX_DEPTH])
+{
+	if (count == 0 || count > WIRE_MERKLE_MAX_LEAVES || index >= count || !keys)
+		return -EINVAL;
+	int len = 0;
+	uint32_t lvl = 0; /* < 16 levels; every node index < 2^16 */
+	for (uint32_t w = count, i = index; w > 1; w = (w + 1) / 2, i /= 2, lvl++) {
+		if (i & 1)
+			keys[len++] = WIRE_MERKLE_KEY(lvl, i - 1);
+		else if (i + 1 < w)
+			keys[len++] = WIRE_MERKLE_KEY(lvl, i + 1);
+	}
+	return len;
+}
+
 int wire_merkle_root_from_proof(struct wire_hasher *hs, const uint8_t leaf[WIRE_HASH_LEN],
                                 uint32_t index, uint32_t count,
                                 const uint8_t (*proof)[WIRE_HASH_LEN], size_t proof_len,

@@ -67,6 +67,17 @@ int wire_merkle_leaf(struct wire_hasher *h, const uint8_t *body, size_t len,
 int wire_merkle_proof_len(uint32_t index, uint32_t count);
 
 /*
+ * Where each proof entry of leaf `index` (of `count`) sits in the tree:
+ * keys[j] = (level << 16) | node index within that level, for j <
+ * the returned length (= wire_merkle_proof_len). A batch's proofs share
+ * nodes, so a store can keep each node once and rebuild any proof from
+ * these keys (store/journal.c, format 4). -EINVAL for arguments out of
+ * range.
+ */
+#define WIRE_MERKLE_KEY(level, idx) (((uint32_t)(level) << 16) | (uint32_t)(idx))
+int wire_merkle_proof_keys(uint32_t index, uint32_t count, uint32_t keys[WIRE_MERKLE_MAX_DEPTH]);
+
+/*
  * Root reached from a leaf hash and its proof. proof_len must equal
  * wire_merkle_proof_len(index, count): -MW_EPROOF otherwise, -EINVAL for
  * index/count out of range, -EIO/-ENOMEM if hashing fails.

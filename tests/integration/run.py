@@ -202,19 +202,29 @@ class Node:
         raise Fail(f"{self.name}: no stats record")
 
     def journal(self):
-        """{(origin, seq): (release, bytes)} of the committed journal."""
+        """{(origin, seq): (release, bytes)} of the committed journal; the
+        envelope bytes of a compact row (format 4) are rebuilt here from
+        its body and batch segment (journal_envelope)."""
         if not os.path.exists(self.db):
             return {}
         con = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=10)
         try:
-            rows = con.execute("SELECT origin, seq, release, bytes FROM env").fetchall()
+            rows = con.execute("SELECT origin, seq, release, bytes, seg, leaf, len FROM env"
+                               ).fetchall()
+            segs = {pos: bytes(d) for pos, d in con.execute("SELECT pos, data FROM seg")}
             n = con.execute("SELECT count(*), count(DISTINCT origin || ':' || seq) FROM env"
                             ).fetchone()
         finally:
             con.close()
         if n[0] != n[1]:
             raise Fail(f"{self.name}: journal holds an (origin, seq) twice")
-        return {(o, s): (rel, bytes(b)) for o, s, rel, b in rows}
+        out = {}
+        for o, s, rel, b, seg, leaf, ln in rows:
+            env = journal_envelope(bytes(b), seg, leaf, segs)
+            if len(env) != ln:
+                raise Fail(f"{self.name}: ({o}, {s}) rebuilt as {len(env)} bytes, not {ln}")
+            out[(o, s)] = (rel, env)
+        return out
 
     def inject(self, count, rate=0, sensor=1, wait=True, nation=None, extra=(), refused=False):
         low = (nation or self.nation).lower()
@@ -233,6 +243,40 @@ class Node:
         if p.returncode != 0:
             raise Fail(f"inject at {self.name} failed: {err.strip()}")
         return int(out.split()[-1])
+
+
+def _varint(v):
+    out = bytearray()
+    while v >= 0x80:
+        out.append((v & 0x7F) | 0x80)
+        v >>= 7
+    out.append(v)
+    return bytes(out)
+
+
+def journal_envelope(body, seg, leaf, segs):
+    """The envelope of a journal row, from the layout documented in
+    src/store/journal.c ("Batch segments") and docs/protocol.md 4.5,
+    written independently of the C code: a whole row (seg NULL) is its
+    bytes; a compact row is its body joined with its segment's signature,
+    root and the proof nodes of its leaf, looked up by (level, index)."""
+    if seg is None:
+        return body
+    d = segs.get(seg)
+    if d is None or len(d) < 101 or (len(d) - 101) % 36 or d[0] != 1:
+        raise Fail(f"journal: segment {seg} missing or malformed")
+    sig, root, count = d[1:65], d[65:97], int.from_bytes(d[97:101], "big")
+    nodes = {int.from_bytes(d[k:k + 4], "big"): d[k + 4:k + 36] for k in range(101, len(d), 36)}
+    proof = []
+    lvl, w, i = 0, count, leaf
+    while w > 1:
+        sib = i - 1 if i & 1 else (i + 1 if i + 1 < w else None)
+        if sib is not None:
+            proof.append(nodes[(lvl << 16) | sib])
+        lvl, w, i = lvl + 1, (w + 1) // 2, i // 2
+    auth = (b"\x0a\x40" + sig + b"\x12\x20" + root + b"\x18" + _varint(leaf) + b"\x20" +
+            _varint(count) + b"".join(b"\x2a\x20" + h for h in proof))
+    return b"\x0a" + _varint(len(body)) + body + b"\x12" + _varint(len(auth)) + auth
 
 
 class Cluster:
@@ -659,10 +703,49 @@ def check_own_envelopes_lost_before_commit(cl):
     check(usa.stop() == 0 and kor.stop() == 0, "both stopped cleanly")
 
 
+def check_hub_own_envelopes_wait_for_their_commit(cl):
+    """An own envelope released to two or more peers is sent only once
+    committed (src/net/node.c invariant 6): sent early to both and lost in a
+    crash of the hub, it could reach KOR and not JPN, which are not linked
+    to each other. The hub's commits are held back by another process
+    holding its write lock: nothing it makes may reach either partner until
+    the lock is released, and then everything does."""
+    usa = cl.add("husa", "USA", {"hkor": ("KOR", None), "hjpn": ("JPN", None)},
+                 {"KOR": "observation", "JPN": "observation"})
+    kor = cl.add("hkor", "KOR", {"husa": ("USA", "husa")}, {"USA": "observation"})
+    jpn = cl.add("hjpn", "JPN", {"husa": ("USA", "husa")}, {"USA": "observation"})
+    for n in (usa, kor, jpn):
+        n.start()
+    for n in (kor, jpn):
+        n.wait_log(lambda r: r.get("msg") == "link up", 20, "link up")
+
+    def usa_count(n):
+        return len([k for k in n.journal() if k[0] == "USA"])
+    usa.inject(5)
+    wait_until(lambda: (usa_count(kor), usa_count(jpn)) == (5, 5) or
+               (usa_count(kor), usa_count(jpn)), 20, "both partners get the hub's first 5")
+    blocker = sqlite3.connect(usa.db, timeout=10, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # the hub's journal cannot commit now
+    try:
+        usa.inject(10)
+        time.sleep(2.0)
+        early = (usa_count(kor), usa_count(jpn))
+        check(early == (5, 5),
+              f"nothing the hub could not commit reached a partner (KOR, JPN hold {early})")
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    wait_until(lambda: (usa_count(kor), usa_count(jpn)) == (15, 15) or
+               (usa_count(kor), usa_count(jpn)), 20,
+               "both partners get the 10 once the hub commits them")
+    check(all(n.stop() == 0 for n in (usa, kor, jpn)), "all stopped cleanly")
+
+
 def test_kill9(cl):
     check_start_waits_for_the_new_process(cl)
     check_corrupt_row_is_skipped(cl)
     check_own_envelopes_lost_before_commit(cl)
+    check_hub_own_envelopes_wait_for_their_commit(cl)
     usa = cl.add("usa", "USA", {"rok": ("KOR", None), "jpn": ("JPN", None)},
                  {"KOR": "observation", "JPN": "observation"})
     rok = cl.add("rok", "KOR", {"usa": ("USA", "usa")},
@@ -708,8 +791,12 @@ def test_kill9(cl):
         for n in nodes:
             want = {k for k, (rel, _) in union.items()
                     if k[0] != n.nation and n.nation in rel.split(",")}
-            if {k for k in held[n.name] if k[0] != n.nation} != want:
-                return f"{n.name} differs"
+            have = {k for k in held[n.name] if k[0] != n.nation}
+            if have != want:
+                # name what differs, so that a timeout says which envelopes
+                return (f"{n.name} differs: missing {sorted(want - have)[:6]} "
+                        f"({len(want - have)}), extra {sorted(have - want)[:6]} "
+                        f"({len(have - want)})")
         return True
     wait_until(converged, 60, "all journals converge")
     journals_agree(nodes, {"usa": 1, "jpn": 1, "rok": 1})

@@ -876,6 +876,209 @@ static void long_coast_ballistic_track_is_reacquired_by_the_same_track(void **st
 	track_tracker_free(t);
 }
 
+/*
+ * Threat class from the energy of a ballistic state. Q = 0.5 at the
+ * mean radius has the maximum range angle 2 asin(1/3) (sin(psi/2) =
+ * Q / (2 - Q)); states of the four classes, a lofted ICBM (4,000 km up,
+ * 1.5 km/s: a ~1,000 km ground track but ICBM energy) and the limits.
+ */
+static void threat_class_follows_the_energy_of_the_state(void **state)
+{
+	(void)state;
+	const double R = 6371008.8;
+	double x[6] = {R, 0, 0, 0, sqrt(0.5 * GEO_GM_M3_S2 / R), 0};
+	double want = R * 2.0 * asin(1.0 / 3.0), got = track_class_max_range_m(x);
+	if (!(fabs(got - want) < 1e-6 * want))
+		fail_msg("max range at Q = 0.5: %.3f km, want %.3f km", got / 1e3, want / 1e3);
+	static const struct {
+		double h_m, v_m_s, el_deg;
+		enum track_class want;
+	} cs[] = {
+	    {50e3, 2000, 45, TRACK_CLASS_SRBM},  {150e3, 3500, 40, TRACK_CLASS_MRBM},
+	    {250e3, 5000, 35, TRACK_CLASS_IRBM}, {300e3, 6800, 25, TRACK_CLASS_ICBM},
+	    {4000e3, 1500, 0, TRACK_CLASS_ICBM}, {600e3, 9000, 0, TRACK_CLASS_ICBM},
+	    {100e3, 500, -60, TRACK_CLASS_SRBM},
+	};
+	for (size_t i = 0; i < sizeof(cs) / sizeof(cs[0]); i++) {
+		struct geo_lla p = {geo_rad(38), geo_rad(128), cs[i].h_m};
+		geo_lla_to_ecef(&p, x);
+		double el = geo_rad(cs[i].el_deg);
+		double enu[3] = {cs[i].v_m_s * cos(el), 0, cs[i].v_m_s * sin(el)};
+		geo_vec_enu_to_ecef(&p, enu, x + 3);
+		double d = track_class_max_range_m(x);
+		enum track_class c = track_class_of_range(d);
+		print_message("h %4.0f km, v %4.0f m/s, el %3.0f deg: max range %8.0f km, %s\n",
+		              cs[i].h_m / 1e3, cs[i].v_m_s, cs[i].el_deg, d / 1e3,
+		              track_class_str(c));
+		if (c != cs[i].want)
+			fail_msg("case %zu: class %s (max range %.0f km), want %s", i,
+			         track_class_str(c), d / 1e3, track_class_str(cs[i].want));
+	}
+	assert_int_equal(track_class_of_range(999e3), TRACK_CLASS_SRBM);
+	assert_int_equal(track_class_of_range(1000e3), TRACK_CLASS_MRBM);
+	assert_int_equal(track_class_of_range(3000e3), TRACK_CLASS_IRBM);
+	assert_int_equal(track_class_of_range(5500e3), TRACK_CLASS_ICBM);
+	assert_int_equal(track_class_of_range(-1.0), TRACK_CLASS_UNKNOWN);
+	double under[6] = {1e6, 0, 0, 0, 0, 0};
+	assert_int_equal(track_class_of_range(track_class_max_range_m(under)), TRACK_CLASS_UNKNOWN);
+}
+
+/* The k moments of a beta range against a quadrature of the lognormal
+ * whose central 95% is [lo, hi] (ln beta ~ N(ln sqrt(lo hi), s^2), s =
+ * ln(hi/lo) / (2 x 1.96)). */
+static void beta_range_gives_the_lognormal_moments_of_k(void **state)
+{
+	(void)state;
+	const struct track_beta_range b = {5000.0, 15000.0};
+	double k, sk;
+	assert_int_equal(track_beta_prior_k(&b, &k, &sk), 0);
+	double m = 0.5 * (log(b.lo_kg_m2) + log(b.hi_kg_m2)),
+	       s = log(b.hi_kg_m2 / b.lo_kg_m2) / (2.0 * 1.959963984540054);
+	double m0 = 0, m1 = 0, m2 = 0;
+	const int n = 20000;
+	for (int i = 0; i <= n; i++) { /* trapezoid over +-10 s in ln beta */
+		double u = -10.0 + 20.0 * i / n, w = (i == 0 || i == n) ? 0.5 : 1.0;
+		double pdf = exp(-0.5 * u * u), kk = 1.0 / (exp(m + s * u) * 1e-4);
+		m0 += w * pdf;
+		m1 += w * pdf * kk;
+		m2 += w * pdf * kk * kk;
+	}
+	double mean = m1 / m0, sd = sqrt(m2 / m0 - mean * mean);
+	print_message("beta 5,000-15,000 kg/m^2: k = %.4f +- %.4f (quadrature %.4f +- %.4f)\n", k,
+	              sk, mean, sd);
+	if (!(fabs(k - mean) < 1e-6 && fabs(sk - sd) < 1e-6))
+		fail_msg("k %.6f +- %.6f, quadrature %.6f +- %.6f", k, sk, mean, sd);
+	const struct track_beta_range bad = {0.0, 1.0};
+	assert_int_equal(track_beta_prior_k(&bad, &k, &sk), -EINVAL);
+}
+
+/*
+ * The drag prior follows the class. Above the atmosphere k is not
+ * observed, so what a track carries is its prior: A (600 km up, IRBM
+ * energy) gets the class prior 1.20 +- 0.34 (beta 5,000-15,000 kg/m^2)
+ * once its velocity is known, B (MRBM energy) keeps the flat 1 +- 1,
+ * and with no class priors configured (the old behaviour) A keeps 1 +- 1
+ * too - which this test rejects.
+ */
+static void class_prior_sets_the_drag_parameter_of_a_long_range_track(void **state)
+{
+	(void)state;
+	struct track_config cfg;
+	track_config_default(&cfg);
+	double kc, sc;
+	assert_int_equal(track_beta_prior_k(&cfg.beta_prior[TRACK_CLASS_IRBM], &kc, &sc), 0);
+	for (int flat = 0; flat < 2; flat++) {
+		struct track_config c = cfg;
+		if (flat)
+			memset(c.beta_prior, 0, sizeof(c.beta_prior));
+		struct coast_world w;
+		coast_world_init(&w, 600e3);
+		struct track_tracker *t;
+		assert_int_equal(track_tracker_new(&c, NULL, &t), 0);
+		mw_time_ns ts = T0_NS;
+		for (int k = 0; k < 40; k++)
+			coast_world_scan(&w, t, ts += MW_NS_PER_S, 1);
+		struct track_info a = coast_track_of(t, 1), b = coast_track_of(t, 2);
+		double ka = a.est.x[TRACK_IX_K],
+		       ska = sqrt(a.est.P[TRACK_IX_K * TRACK_NX + TRACK_IX_K]);
+		double kb = b.est.x[TRACK_IX_K],
+		       skb = sqrt(b.est.P[TRACK_IX_K * TRACK_NX + TRACK_IX_K]);
+		print_message("%s: A %s k = %.3f +- %.3f, B %s k = %.3f +- %.3f\n",
+		              flat ? "flat prior only" : "class priors", track_class_str(a.cls), ka,
+		              ska, track_class_str(b.cls), kb, skb);
+		assert_int_equal(a.cls, TRACK_CLASS_IRBM);
+		assert_int_equal(b.cls, TRACK_CLASS_MRBM);
+		if (!(fabs(kb - cfg.init_k) < 0.02 && fabs(skb - cfg.init_sigma_k) < 0.02))
+			fail_msg("MRBM track: k %.3f +- %.3f, want the flat %.2f +- %.2f", kb, skb,
+			         cfg.init_k, cfg.init_sigma_k);
+		if (!flat && !(fabs(ka - kc) < 0.01 && fabs(ska - sc) < 0.01))
+			fail_msg("IRBM track: k %.3f +- %.3f, want the class prior %.3f +- %.3f",
+			         ka, ska, kc, sc);
+		if (flat && !(fabs(ska - cfg.init_sigma_k) < 0.02))
+			fail_msg("flat prior: IRBM track's k sigma %.3f, want %.2f", ska,
+			         cfg.init_sigma_k);
+		track_tracker_free(t);
+	}
+}
+
+/*
+ * Booster and re-entry vehicle differ: the drag a track learns while
+ * the stack boosts through the air (here C_D A / m = 0.3e-4 m^2/kg) is
+ * not the vehicle's after burnout. At the burnout the drag parameter
+ * goes back to the prior of the track's class (this SRBM-energy object:
+ * the flat 1 +- 1, no cross-covariances) instead of carrying the
+ * booster's value into the coast.
+ */
+static void drag_parameter_is_reset_at_burnout(void **state)
+{
+	(void)state;
+	struct geo_lla rp = {geo_rad(37.6), geo_rad(127.5), 100};
+	double radar[3], tgt[6];
+	geo_lla_to_ecef(&rp, radar);
+	struct geo_lla p0 = {geo_rad(38.5), geo_rad(127.0), 8e3};
+	geo_lla_to_ecef(&p0, tgt);
+	double ve[3] = {150, 150, 400};
+	geo_vec_enu_to_ecef(&p0, ve, tgt + 3);
+	struct track_config cfg;
+	track_config_default(&cfg);
+	struct track_tracker *t;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
+	uint64_t rng = 7;
+	double sk_boost = NAN, pkx_boost = NAN, k_at = NAN, sk_at = NAN, pkx_at = NAN;
+	double mu_prev = 1.0;
+	int step_at = -1;
+	enum track_class cls = TRACK_CLASS_UNKNOWN;
+	for (int k = 0; k < 90 && step_at < 0; k++) {
+		int burn = k < 45;
+		truth_step_full(tgt, 1.0, burn ? 30.0 : 0.0, burn ? 0.3e-4 : 1e-4);
+		struct mw_obs o;
+		make_radar_obs(radar, tgt, 10.0, 3e-4, 0.5, &rng, &o);
+		o.t_ns = T0_NS + (k + 1) * MW_NS_PER_S;
+		o.sensor_id = 1;
+		memcpy(o.nation, "KOR", 4);
+		o.truth_id = 1;
+		assert_int_equal(track_tracker_process(t, &o), 0);
+		assert_int_equal(track_tracker_flush(t), 0);
+		assert_int_equal(track_tracker_count(t), 1);
+		struct track_info ti;
+		assert_int_equal(track_tracker_get(t, 0, &ti), 0);
+		const double *P = ti.est.P;
+		double pkx = 0.0;
+		for (int j = 0; j < 6; j++)
+			pkx = fmax(pkx, fabs(P[TRACK_IX_K * TRACK_NX + j]));
+		double sk = sqrt(P[TRACK_IX_K * TRACK_NX + TRACK_IX_K]);
+		if (k >= 45 && mu_prev > 0.5 && ti.mu_boost < 0.5) { /* the burnout */
+			step_at = k;
+			cls = ti.cls;
+			k_at = ti.est.x[TRACK_IX_K];
+			sk_at = sk;
+			pkx_at = pkx;
+		} else if (ti.mu_boost > 0.5) {
+			sk_boost = sk;
+			pkx_boost = pkx;
+		}
+		mu_prev = ti.mu_boost;
+	}
+	print_message("in boost: k sigma %.3f, largest |P_k,rv| %.3g; at the burnout (step %d, "
+	              "cut-off at 45): %s, k = %.6f +- %.6f, largest |P_k,rv| %.3g\n",
+	              sk_boost, pkx_boost, step_at, track_class_str(cls), k_at, sk_at, pkx_at);
+	if (!(sk_boost < 0.99 && pkx_boost > 1e-3))
+		fail_msg(
+		    "in boost k sigma %.3f, |P_k,rv| %.3g: nothing learned about the booster's "
+		    "drag, the test shows nothing",
+		    sk_boost, pkx_boost);
+	if (step_at < 0)
+		fail_msg("no burnout seen");
+	assert_int_equal(cls, TRACK_CLASS_SRBM);
+	if (!(fabs(k_at - cfg.init_k) < 1e-9 && fabs(sk_at - cfg.init_sigma_k) < 1e-9 &&
+	      pkx_at < 1e-12))
+		fail_msg(
+		    "after burnout k = %.6f +- %.6f (|P_k,rv| %.3g), want the flat %.1f +- %.1f "
+		    "uncorrelated",
+		    k_at, sk_at, pkx_at, cfg.init_k, cfg.init_sigma_k);
+	track_tracker_free(t);
+}
+
 /* The old rule still holds for tentative tracks (deleted after N slots
  * without M hits, however high and ballistic), for confirmed tracks in
  * the atmosphere (below coast_long_min_h_m: deleted after coast_max_s)
@@ -938,6 +1141,12 @@ static void bad_configuration_is_rejected(void **state)
 	assert_int_equal(track_tracker_new(&cfg, NULL, &t), -EINVAL);
 	track_config_default(&cfg);
 	cfg.coast_long_sigma_max_m = 0.0;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &t), -EINVAL);
+	track_config_default(&cfg);
+	cfg.beta_prior[TRACK_CLASS_SRBM] = (struct track_beta_range){9000.0, 3000.0};
+	assert_int_equal(track_tracker_new(&cfg, NULL, &t), -EINVAL);
+	track_config_default(&cfg); /* k sigma above the flat prior's */
+	cfg.beta_prior[TRACK_CLASS_SRBM] = (struct track_beta_range){100.0, 1e6};
 	assert_int_equal(track_tracker_new(&cfg, NULL, &t), -EINVAL);
 	assert_null(t);
 	track_tracker_free(NULL);
@@ -1049,6 +1258,10 @@ int main(void)
 	    cmocka_unit_test(long_coast_ballistic_track_is_reacquired_by_the_same_track),
 	    cmocka_unit_test(tentative_and_atmospheric_tracks_die_on_the_old_rule),
 	    cmocka_unit_test(bad_configuration_is_rejected),
+	    cmocka_unit_test(threat_class_follows_the_energy_of_the_state),
+	    cmocka_unit_test(beta_range_gives_the_lognormal_moments_of_k),
+	    cmocka_unit_test(class_prior_sets_the_drag_parameter_of_a_long_range_track),
+	    cmocka_unit_test(drag_parameter_is_reset_at_burnout),
 	    cmocka_unit_test(pregate_gives_the_brute_force_gate_result),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -190,6 +190,200 @@ static void batch_free(struct batch *bt)
 	free(bt->sl);
 }
 
+/* An auth of the right shape for (index, count), filled from seed. */
+static void auth_fill(struct wire_auth *a, uint32_t index, uint32_t count, unsigned seed)
+{
+	memset(a, 0, sizeof(*a));
+	for (size_t k = 0; k < sizeof(a->signature); k++)
+		a->signature[k] = (uint8_t)(seed * 7 + k);
+	for (size_t k = 0; k < sizeof(a->root); k++)
+		a->root[k] = (uint8_t)(seed * 13 + k);
+	a->leaf_index = index;
+	a->leaf_count = count;
+	a->proof_len = (uint32_t)wire_merkle_proof_len(index, count);
+	for (uint32_t j = 0; j < a->proof_len; j++)
+		for (size_t k = 0; k < 32; k++)
+			a->proof[j][k] = (uint8_t)(seed + 31 * j + k);
+}
+
+/* The fields a split view points at, copied (to join them again). */
+static void auth_of_view(const struct wire_auth_view *v, struct wire_auth *a)
+{
+	memset(a, 0, sizeof(*a));
+	memcpy(a->signature, v->signature, 64);
+	memcpy(a->root, v->root, 32);
+	a->leaf_index = v->leaf_index;
+	a->leaf_count = v->leaf_count;
+	a->proof_len = v->proof_len;
+	for (uint32_t j = 0; j < v->proof_len; j++)
+		memcpy(a->proof[j], v->proof[j], 32);
+}
+
+/* The hand-written canonical form is byte for byte what protobuf-c
+ * encodes, split inverts it, and split refuses every other encoding: for
+ * each single-byte change, truncation or extension of an envelope, split
+ * either fails or gives parts that join back to exactly the changed bytes
+ * (so a journal storing split parts always returns the bytes it got). */
+static void envelope_split_and_join_are_exact_inverses(void **state)
+{
+	(void)state;
+	static const uint32_t counts[] = {1, 2, 3, 7, 127, 128, 129, 1024, 16385, 65536};
+	static const size_t blens[] = {1, 127, 128, 300, 16384, 20000};
+	uint8_t *body = malloc(20000);
+	assert_non_null(body);
+	for (size_t k = 0; k < 20000; k++)
+		body[k] = (uint8_t)(k * 31 + 5);
+	struct mw_buf pb, jb, xb;
+	mw_buf_init(&pb, 1u << 20);
+	mw_buf_init(&jb, 1u << 20);
+	mw_buf_init(&xb, 1u << 20);
+	unsigned seed = 1;
+	for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+		uint32_t n = counts[c];
+		uint32_t idxs[] = {0, n / 2, n - 1, n > 2 ? 1 : 0};
+		for (size_t b = 0; b < sizeof(blens) / sizeof(blens[0]); b++) {
+			for (size_t ii = 0; ii < 4; ii++, seed++) {
+				struct wire_auth a, got;
+				auth_fill(&a, idxs[ii], n, seed);
+				mw_buf_reset(&pb);
+				mw_buf_reset(&jb);
+				int pn = wire_envelope_encode(body, blens[b], &a, &pb);
+				int jn = wire_envelope_join(body, blens[b], &a, &jb);
+				if (pn <= 0 || jn != pn ||
+				    wire_envelope_joined_len(blens[b], &a) != (size_t)jn ||
+				    memcmp(mw_buf_peek(&pb), mw_buf_peek(&jb), (size_t)jn) != 0)
+					fail_msg(
+					    "count %u index %u body %zu: join %d bytes, protobuf-c "
+					    "%d, or they differ",
+					    n, idxs[ii], blens[b], jn, pn);
+				struct wire_slice sl;
+				struct wire_auth_view v;
+				assert_err(
+				    wire_envelope_split(mw_buf_peek(&jb), (size_t)jn, &sl, &v), 0);
+				auth_of_view(&v, &got);
+				assert_int_equal(sl.len, blens[b]);
+				/* the body is read in place: after the tag and its length */
+				assert_true(sl.p == mw_buf_peek(&jb) + 2 ||
+				            sl.p == mw_buf_peek(&jb) + 3 ||
+				            sl.p == mw_buf_peek(&jb) + 4);
+				assert_memory_equal(sl.p, body, blens[b]);
+				assert_memory_equal(got.signature, a.signature, 64);
+				assert_memory_equal(got.root, a.root, 32);
+				assert_int_equal(got.leaf_index, a.leaf_index);
+				assert_int_equal(got.leaf_count, a.leaf_count);
+				assert_int_equal(got.proof_len, a.proof_len);
+				assert_memory_equal(got.proof, a.proof, (size_t)a.proof_len * 32);
+			}
+		}
+	}
+	/* mutations of one small envelope: every byte, three ways each */
+	struct wire_auth a;
+	auth_fill(&a, 5, 9, 77);
+	mw_buf_reset(&jb);
+	int jn = wire_envelope_join(body, 40, &a, &jb);
+	assert_true(jn > 0);
+	uint8_t orig[512], mut[520];
+	memcpy(orig, mw_buf_peek(&jb), (size_t)jn);
+	unsigned accepted = 0, refused = 0;
+	for (int i = 0; i < jn; i++) {
+		static const uint8_t xs[] = {0x01, 0x80, 0xff};
+		for (size_t x = 0; x < 3; x++) {
+			memcpy(mut, orig, (size_t)jn);
+			mut[i] ^= xs[x];
+			struct wire_slice sl;
+			struct wire_auth got;
+			struct wire_auth_view v;
+			if (wire_envelope_split(mut, (size_t)jn, &sl, &v) != 0) {
+				refused++;
+				continue;
+			}
+			accepted++;
+			auth_of_view(&v, &got);
+			mw_buf_reset(&xb);
+			int xn = wire_envelope_join(sl.p, sl.len, &got, &xb);
+			if (xn != jn || memcmp(mw_buf_peek(&xb), mut, (size_t)jn) != 0)
+				fail_msg(
+				    "byte %d ^ 0x%02x: split accepted bytes join does not give "
+				    "back",
+				    i, xs[x]);
+		}
+	}
+	/* body, signature, root and proof bytes may change; tags, lengths and
+	 * the varints mostly may not */
+	assert_true(accepted > 0);
+	assert_true(refused > 0);
+	struct wire_slice sl;
+	struct wire_auth_view got;
+	for (int cut = 0; cut < jn; cut++)
+		assert_err(wire_envelope_split(orig, (size_t)cut, &sl, &got), -MW_EDECODE);
+	memcpy(mut, orig, (size_t)jn);
+	mut[jn] = 0x38; /* an unknown field 7 after the auth */
+	mut[jn + 1] = 0x01;
+	assert_err(wire_envelope_split(mut, (size_t)jn + 2, &sl, &got), -MW_EDECODE);
+	/* a non-minimal varint (leaf_count 9 as 0x89 0x00) is refused */
+	uint8_t *p = mut;
+	memcpy(p, orig, (size_t)jn);
+	/* find the 0x20 0x09 leaf_count field right after 0x18 0x05 */
+	int at = -1;
+	for (int i = 0; i + 3 < jn; i++)
+		if (p[i] == 0x18 && p[i + 1] == 0x05 && p[i + 2] == 0x20 && p[i + 3] == 0x09)
+			at = i + 3;
+	assert_true(at > 0);
+	memmove(p + at + 1, p + at, (size_t)(jn - at));
+	p[at] = 0x89;
+	p[at + 1] = 0x00;
+	p[2 + 40 + 1]++; /* the auth length (body of 40: 0x0a 0x28 body 0x12 len) */
+	assert_err(wire_envelope_split(p, (size_t)jn + 1, &sl, &got), -MW_EDECODE);
+	struct wire_auth bad = a;
+	bad.proof_len--; /* a proof of the wrong length is not joined */
+	mw_buf_reset(&xb);
+	assert_err(wire_envelope_join(body, 40, &bad, &xb), -EINVAL);
+	assert_int_equal(wire_envelope_joined_len(40, &bad), 0);
+	mw_buf_finish(&pb);
+	mw_buf_finish(&jb);
+	mw_buf_finish(&xb);
+	free(body);
+}
+
+/* wire_envelope_decode reads a canonical envelope without protobuf-c's
+ * Envelope unpack (its fast path) and any other encoding with it: the same
+ * envelope with its two fields swapped (valid protobuf, not canonical)
+ * decodes to the same body, header and auth, and both verify. */
+static void decode_fast_path_equals_protobuf_path(void **state)
+{
+	struct fx *fx = *state;
+	struct batch bt;
+	batch_make(&bt, fx->kor, 5);
+	for (size_t i = 0; i < bt.n; i++) {
+		const uint8_t *f = mw_buf_peek(&bt.frames[i]) + WIRE_FRAME_HDR_LEN;
+		size_t n = mw_buf_used(&bt.frames[i]) - WIRE_FRAME_HDR_LEN;
+		struct wire_slice sl;
+		struct wire_auth_view v;
+		assert_err(wire_envelope_split(f, n, &sl, &v), 0);
+		size_t bfield = (size_t)(sl.p - f) + sl.len; /* tag, length, body */
+		uint8_t swapped[2048];
+		assert_true(n <= sizeof(swapped));
+		memcpy(swapped, f + bfield, n - bfield);
+		memcpy(swapped + (n - bfield), f, bfield);
+		assert_err(wire_envelope_split(swapped, n, &sl, &v), -MW_EDECODE);
+		struct wire_envelope a, b;
+		assert_err(wire_envelope_decode(f, n, &a), 0);
+		assert_err(wire_envelope_decode(swapped, n, &b), 0);
+		assert_int_equal(a.body_len, b.body_len);
+		assert_memory_equal(a.body, b.body, a.body_len);
+		assert_memory_equal(&a.auth, &b.auth, sizeof(a.auth));
+		assert_string_equal(a.hdr.origin, b.hdr.origin);
+		assert_int_equal(a.hdr.seq, b.hdr.seq);
+		assert_int_equal(a.hdr.payload_len, b.hdr.payload_len);
+		assert_memory_equal(a.hdr.payload, b.hdr.payload, a.hdr.payload_len);
+		assert_err(wire_verify(fx->kr, NULL, &a), 0);
+		assert_err(wire_verify(fx->kr, NULL, &b), 0);
+		wire_envelope_finish(&a);
+		wire_envelope_finish(&b);
+	}
+	batch_free(&bt);
+}
+
 /* The whole receive path for one frame's bytes: frame, envelope, verify. */
 static int receive(const uint8_t *p, size_t n, const struct wire_keyring *kr,
                    struct wire_sigcache *cache)
@@ -1170,6 +1364,48 @@ static void merkle_matches_the_documented_construction(void **state)
 	assert_err(wire_merkle_build(NULL, &t, (const uint8_t(*)[32])l, 0), -EINVAL);
 }
 
+/* wire_merkle_proof_keys names, for every proof entry, the tree node it
+ * is: checked against the tree itself for every leaf of batches 1..70. */
+static void merkle_proof_keys_name_the_nodes_the_proof_holds(void **state)
+{
+	(void)state;
+	enum { MAXN = 70 };
+	uint8_t leaves[MAXN][32];
+	for (int i = 0; i < MAXN; i++) {
+		uint8_t v = (uint8_t)(i + 100);
+		assert_err(wire_merkle_leaf(NULL, &v, 1, leaves[i]), 0);
+	}
+	for (uint32_t n = 1; n <= MAXN; n++) {
+		struct wire_merkle t;
+		assert_err(wire_merkle_build(NULL, &t, (const uint8_t(*)[32])leaves, n), 0);
+		for (uint32_t i = 0; i < n; i++) {
+			uint8_t proof[16][32];
+			uint32_t keys[16];
+			int len = wire_merkle_proof(&t, i, proof);
+			int kl = wire_merkle_proof_keys(i, n, keys);
+			if (kl != len)
+				fail_msg("n %u leaf %u: %d keys for a proof of %d", n, i, kl, len);
+			for (int k = 0; k < kl; k++) {
+				uint32_t lvl = keys[k] >> 16, idx = keys[k] & 0xffff;
+				if (lvl >= t.n_levels || idx >= t.width[lvl])
+					fail_msg(
+					    "n %u leaf %u entry %d: key %u:%u outside the tree", n,
+					    i, k, lvl, idx);
+				assert_memory_equal(proof[k], t.nodes[t.offset[lvl] + idx], 32);
+				if (k > 0 && keys[k] >> 16 <= keys[k - 1] >> 16)
+					fail_msg("levels do not increase");
+			}
+		}
+		wire_merkle_finish(&t);
+	}
+	uint32_t keys[16];
+	assert_err(wire_merkle_proof_keys(0, 0, keys), -EINVAL);
+	assert_err(wire_merkle_proof_keys(5, 5, keys), -EINVAL);
+	assert_err(wire_merkle_proof_keys(0, WIRE_MERKLE_MAX_LEAVES + 1, keys), -EINVAL);
+	assert_int_equal(wire_merkle_proof_keys(65535, 65536, keys), 16);
+	assert_int_equal(keys[15], WIRE_MERKLE_KEY(15, 0));
+}
+
 static void merkle_every_proof_climbs_to_the_root(void **state)
 {
 	(void)state;
@@ -1998,6 +2234,10 @@ int main(void)
 	    cmocka_unit_test(seq_beyond_int64_is_refused_at_decode),
 	    cmocka_unit_test(merkle_matches_the_documented_construction),
 	    cmocka_unit_test(merkle_every_proof_climbs_to_the_root),
+	    cmocka_unit_test(merkle_proof_keys_name_the_nodes_the_proof_holds),
+	    cmocka_unit_test(envelope_split_and_join_are_exact_inverses),
+	    cmocka_unit_test_setup_teardown(decode_fast_path_equals_protobuf_path, fx_setup,
+	                                    fx_teardown),
 	    cmocka_unit_test(merkle_reused_hasher_gives_the_same_roots_as_a_fresh_one),
 	    cmocka_unit_test(signed_message_layout_is_byte_exact),
 	    cmocka_unit_test_setup_teardown(
