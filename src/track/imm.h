@@ -6,10 +6,13 @@
  *   TRACK_MODE_BALLISTIC  gravity + drag, small white acceleration; the
  *                         thrust component aT of the state is unused: at
  *                         every mixing it is reset to 0 with variance
- *                         sigma_at0^2 (the thrust a boost would start with)
+ *                         sigma_at0^2 (the thrust a boost would start with);
+ *                         its prediction includes a burnout inside the
+ *                         interval (imm.c, burnout_in_interval)
  *   TRACK_MODE_BOOST      the same plus thrust aT along the velocity (a
  *                         random walk) and a larger white acceleration for
- *                         steering and staging
+ *                         steering and staging, shaped across v by the
+ *                         thrust (model.h, "boost model error")
  *
  * Mode switching is a continuous-time Markov chain: over dt the
  * probability of staying in boost is exp(-dt / tau_boost_s) and of

@@ -673,39 +673,16 @@ static void mark_slot(const struct track_tracker *t, struct trk *k, mw_time_ns t
  * newest entry): append. Late: insert after b and re-filter the rest.
  */
 /*
- * Burnout inflation. When a boost track's most probable mode turns
- * ballistic, the boost model has been extrapolating the thrust aT since
- * the real cut-off, which lies up to BURNOUT_LAG_S before (space IR
- * frames cannot show it). With the lag uniform in [0, tau] the error of
- * the handed-over state along the velocity direction u has
- *   E[dv^2] = aT^2 tau^2 / 3, E[dr^2] = aT^2 tau^4 / 20,
- *   E[dr dv] = aT^2 tau^3 / 8,
- * which is added to the ballistic model's covariance (r, v blocks along
- * u u^T) so that the radar can pull the estimate back instead of the
- * error lingering under a small covariance.
+ * Burnout lag. The boost model may extrapolate the thrust for a few
+ * scans past the real cut-off (space IR frames cannot show it); the
+ * hand-over and merge bounds below allow (|aT| + 3 sigma) over up to
+ * BURNOUT_LAG_S. (A one-off inflation of the ballistic model's
+ * covariance by that lag when the mode turned ballistic was dropped: the
+ * IMM's own prediction now includes a burnout inside every interval,
+ * imm.c, and the inflation - ~135 m/s of velocity sigma for an SRBM -
+ * threw away what the climb after burnout teaches the drag parameter.)
  */
 #define BURNOUT_LAG_S 3.0
-static void burnout_inflate(const struct track_imm *before, struct track_imm *now)
-{
-	const struct track_gauss *gb = &before->m[TRACK_MODE_BOOST];
-	struct track_gauss *g = &now->m[TRACK_MODE_BALLISTIC];
-	double a = fabs(gb->x[TRACK_IX_AT]), tau = BURNOUT_LAG_S;
-	double vn = sqrt(g->x[3] * g->x[3] + g->x[4] * g->x[4] + g->x[5] * g->x[5]);
-	if (!(vn > 1.0) || !(a > 0.0))
-		return;
-	double u[3] = {g->x[3] / vn, g->x[4] / vn, g->x[5] / vn};
-	double vv = a * a * tau * tau / 3.0, rr = a * a * pow(tau, 4) / 20.0,
-	       rv = a * a * pow(tau, 3) / 8.0;
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 3; j++) {
-			double uu = u[i] * u[j];
-			g->P[i * N + j] += rr * uu;
-			g->P[i * N + 3 + j] += rv * uu;
-			g->P[(3 + i) * N + j] += rv * uu;
-			g->P[(3 + i) * N + 3 + j] += vv * uu;
-		}
-}
-
 static int apply_update(struct track_tracker *t, struct trk *k, int b, const struct track_imm *pred,
                         const struct track_zpred zp[TRACK_N_MODES], const struct track_meas *m,
                         mw_time_ns t_ns, uint32_t truth_id)
@@ -754,15 +731,18 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, const str
 		int burnout = pos >= 1 && k->has_boost_est &&
 		              HAT(k, pos - 1)->post.mu[TRACK_MODE_BOOST] > 0.5 &&
 		              HAT(k, pos)->post.mu[TRACK_MODE_BOOST] < 0.5;
-		if (burnout)
-			burnout_inflate(&HAT(k, pos - 1)->post, &HAT(k, pos)->post);
 		classify(t, k, burnout);
 	}
 	const struct track_imm *last = &HAT(k, k->h_count - 1)->post;
 	if (last->mu[TRACK_MODE_BOOST] > 0.5 && k->n_updates >= 3) {
 		k->has_boost_est = 1;
 		k->boost_est_t_ns = HAT(k, k->h_count - 1)->t_ns;
-		track_imm_combine(last, &k->boost_est);
+		/* The thrusting model's own estimate: the launch basis is
+		 * back-propagated through a thrusting model, and the mixture's
+		 * aT is pulled towards the non-thrusting model's 0 and widened
+		 * by the mode spread (imm.c's burnout correction keeps the
+		 * non-thrusting model at ~1% during a burn). */
+		k->boost_est = last->m[TRACK_MODE_BOOST];
 		if (!k->has_boost0 && track_launch_basis_ok(&k->boost_est)) {
 			k->has_boost0 = 1;
 			k->boost0_t_ns = k->boost_est_t_ns;
@@ -1427,7 +1407,7 @@ static void handover(struct track_tracker *t, const struct trk *lost)
  * boost track gets no updates at all). Here a confirmed ballistic track
  * that started after an older track that was seen in boost, and whose
  * position and velocity agree with it within 5 sigma plus the burnout
- * lag error of that track's thrust (as in burnout_inflate), takes over:
+ * lag error of that track's thrust, takes over:
  * the older track is retired and its launch basis and number passed on
  * as prev_id (a hand-over, not a new object). The older one is the one
  * retired because the newer exists only since plots missed its gate.
