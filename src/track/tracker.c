@@ -724,6 +724,10 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, const str
 		return rc;
 	}
 	t->ctr.updates++;
+	/* The long-coast chain (keep_coasting) ran from the newest posterior,
+	 * which changes now (late data re-runs the entries after b): the
+	 * next check starts it again from the last update. */
+	k->has_lc = 0;
 	const int cap = t->cfg.history_len;
 	int pos = b + 1;
 	if (k->h_count == cap) {
