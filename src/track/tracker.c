@@ -45,7 +45,8 @@
  *      A confirmed ballistic track above the atmosphere is not deleted
  *      after coast_max_s but enters a "long coast": kept while its
  *      predicted position sigma stays under a bound (re-checked every
- *      coast_long_check_s by predicting its last posterior to now),
+ *      coast_long_check_s by a ballistic prediction to now, chained
+ *      from check to check),
  *      its predicted position is above ground and its coast is under
  *      coast_long_max_s; at most coast_long_max_tracks at once. While
  *      it coasts it is gated on its ballistic model alone, and step 3's
@@ -111,8 +112,8 @@ struct trk {
 	int long_coast;          /* in a long coast (counted in n_long_coast) */
 	mw_time_ns coast_chk_ns; /* long coast: next predicted-sigma check */
 	/* Long coast: the ballistic model's prediction from the last update
-	 * to lc_t_ns, made by the last check (keep_coasting); the base of
-	 * the long-coast pre-gate (lc_pregate). */
+	 * to lc_t_ns, made by the last check (keep_coasting, chained from
+	 * check to check); the base of the long-coast pre-gate (lc_pregate). */
 	int has_lc;
 	mw_time_ns lc_t_ns;
 	struct track_gauss lc;
@@ -1748,16 +1749,19 @@ static void manage(struct track_tracker *t)
  * it lies just outside the ballistic gate (1e-4 tail) - a re-ignition
  * after a coast, which an RV does not do. Without the boost model the
  * pre-gate is tight: the sphere (and, for wide tracks, the ellipsoid)
- * around the ballistic prediction of the last check (k->lc, at most
- * coast_long_check_s old; keep_coasting) extrapolated at
- * constant velocity to ts, with the acceleration slack PREGATE_ACC (the
- * ballistic model has gravity + rotation, < 12 m/s^2, and drag) and LC_SIG_MARGIN on the spread for
- * what the exact prediction to ts changes against lc (its IMM mixing weights move with dt; the
- * spread grows over ts - lc_t_ns) plus LC_SLACK_M. Used only for in-sequence data from the last
- * update, |ts - lc_t_ns| <= LC_MAX_DT_S (below LC_NO_DRAG_M the slack adds a bound on drag); the
- * exact IMM prediction (both models) is still made for a track with a candidate, so gating and
- * updates are unchanged. Brute force (cfg.brute_gate) applies the same gate rule without the
- * pre-gate.
+ * around the ballistic prediction of the last check (k->lc, made every
+ * coast_long_check_s; keep_coasting) extrapolated at constant
+ * velocity to ts, with the acceleration slack PREGATE_ACC (the
+ * ballistic model has gravity + rotation, < 12 m/s^2; below
+ * LC_NO_DRAG_M a drag bound is added), LC_SIG_MARGIN on the spread for
+ * what the exact prediction to ts changes against lc (its IMM mixing
+ * weights move with dt, the spread grows over ts - lc_t_ns) and
+ * LC_SLACK_M. Used only for in-sequence data from the last update and
+ * |ts - lc_t_ns| <= LC_MAX_DT_S. The exact IMM prediction (both models,
+ * from the last update) is still made for a track with a candidate, so
+ * gating and updates are unchanged wherever the ballistic gate decides.
+ * Brute force (cfg.brute_gate) applies the same gate rule without the
+ * pre-gate (unit test long_coast_pregate_gives_the_brute_force_result).
  */
 #define LC_SIG_MARGIN 1.5
 #define LC_SLACK_M    500.0
