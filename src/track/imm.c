@@ -288,3 +288,34 @@ int track_imm_update(const struct track_imm *pred, const struct track_zpred zp[T
 	*out = r;
 	return 0;
 }
+
+int track_imm_predict_mode(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
+                           enum track_mode j, struct track_gauss *out)
+{
+	if ((int)j < 0 || j >= TRACK_N_MODES)
+		return -EINVAL;
+	/* The same operations in the same order as model j's branch of
+	 * track_imm_predict: the same doubles. */
+	double adt = fabs(dt_s);
+	double p_bb = exp(-adt / cfg->tau_boost_s);
+	double p_cc = exp(-adt / cfg->tau_ballistic_s);
+	double Pi[TRACK_N_MODES][TRACK_N_MODES] = {
+	    [TRACK_MODE_BALLISTIC] = {[TRACK_MODE_BALLISTIC] = p_cc, [TRACK_MODE_BOOST] = 1 - p_cc},
+	    [TRACK_MODE_BOOST] = {[TRACK_MODE_BALLISTIC] = 1 - p_bb, [TRACK_MODE_BOOST] = p_bb},
+	};
+	double cj = 0.0;
+	for (int i = 0; i < TRACK_N_MODES; i++)
+		cj += Pi[i][j] * in->mu[i];
+	double w[TRACK_N_MODES];
+	for (int i = 0; i < TRACK_N_MODES; i++)
+		w[i] = cj > 0 ? Pi[i][j] * in->mu[i] / cj : 0.0;
+	struct track_gauss g0;
+	combine_w(in->m, w, &g0);
+	if (!cfg->motion[j].thrust) {
+		for (int i = 0; i < N; i++)
+			g0.P[i * N + TRACK_IX_AT] = g0.P[TRACK_IX_AT * N + i] = 0.0;
+		g0.x[TRACK_IX_AT] = 0.0;
+		g0.P[TRACK_IX_AT * N + TRACK_IX_AT] = cfg->sigma_at0_m_s2 * cfg->sigma_at0_m_s2;
+	}
+	return track_ukf_predict(&g0, dt_s, &cfg->motion[j], out);
+}

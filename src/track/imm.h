@@ -44,6 +44,12 @@ struct track_imm {
 int track_imm_predict(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
                       struct track_imm *out);
 
+/* Model j's prediction alone: the same doubles as out->m[j] of
+ * track_imm_predict (the other model is neither mixed for nor
+ * predicted). out is untouched on failure. */
+int track_imm_predict_mode(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
+                           enum track_mode j, struct track_gauss *out);
+
 /*
  * Association statistics of a measurement against the IMM prediction.
  * The prediction is a mixture (after burnout, say, the boost model
