@@ -28,6 +28,16 @@
  * one the burnout correction is skipped (midcourse: mu_boost at its
  * floor 1e-8 gives ~1e-10 per second). */
 #define TRACK_BURNOUT_MIN_W 1e-9
+/* Nor is it applied while the boost probability is at most 1e-3, the
+ * bound under which tracker.c calls a track ballistic (its long coast,
+ * coast_long_mu_boost_max): there the probability is the mode floor's
+ * and the transition matrix's, not evidence of thrust, and over a long
+ * prediction (a 2,400 s coast: w ~ 1e-8 > the weight above, T = 10
+ * tau_boost) the correction added up to 0.7 of the ballistic position
+ * sigma from nothing. At a real burnout mu_boost is near 1; below 1e-3
+ * its share of a scan's prediction (w ~ dt / tau_boost x 1e-3) is
+ * negligible. */
+#define TRACK_BURNOUT_MIN_MU 1e-3
 
 static void normalise(double mu[TRACK_N_MODES])
 {
@@ -203,7 +213,8 @@ int track_imm_predict(const struct track_imm *in, double dt_s, const struct trac
 		int rc = track_ukf_predict(&g0, dt_s, &cfg->motion[j], &r.m[j]);
 		if (rc < 0)
 			return rc;
-		if (!cfg->motion[j].thrust && dt_s > 0.0)
+		if (!cfg->motion[j].thrust && dt_s > 0.0 &&
+		    in->mu[TRACK_MODE_BOOST] > TRACK_BURNOUT_MIN_MU)
 			burnout_in_interval(&r.m[j], &in->m[TRACK_MODE_BOOST], w[TRACK_MODE_BOOST],
 			                    dt_s, cfg->tau_boost_s);
 		r.mu[j] = c[j];
@@ -317,5 +328,13 @@ int track_imm_predict_mode(const struct track_imm *in, double dt_s, const struct
 		g0.x[TRACK_IX_AT] = 0.0;
 		g0.P[TRACK_IX_AT * N + TRACK_IX_AT] = cfg->sigma_at0_m_s2 * cfg->sigma_at0_m_s2;
 	}
-	return track_ukf_predict(&g0, dt_s, &cfg->motion[j], out);
+	struct track_gauss r;
+	int rc = track_ukf_predict(&g0, dt_s, &cfg->motion[j], &r);
+	if (rc < 0)
+		return rc;
+	if (!cfg->motion[j].thrust && dt_s > 0.0 && in->mu[TRACK_MODE_BOOST] > TRACK_BURNOUT_MIN_MU)
+		burnout_in_interval(&r, &in->m[TRACK_MODE_BOOST], w[TRACK_MODE_BOOST], dt_s,
+		                    cfg->tau_boost_s);
+	*out = r;
+	return 0;
 }
