@@ -8,6 +8,9 @@
  *  2. A model whose update is undefined (measurement model fails for
  *     its sigma points) keeps its prediction and gets likelihood 0;
  *     if both fail the update fails and the input is untouched.
+ *  3. The non-thrusting model's prediction includes the chance that the
+ *     burn ended inside the interval (burnout_in_interval), so the first
+ *     scan after burnout finds a model whose covariance covers it.
  */
 #include "track/imm.h"
 
@@ -21,6 +24,20 @@
 
 #define N              TRACK_NX
 #define TRACK_MU_FLOOR 1e-8 /* why this value: tau_ballistic_s in tracker.c */
+/* Below this mixing weight of the boost model into the non-thrusting
+ * one the burnout correction is skipped (midcourse: mu_boost at its
+ * floor 1e-8 gives ~1e-10 per second). */
+#define TRACK_BURNOUT_MIN_W 1e-9
+/* Nor is it applied while the boost probability is at most 1e-3, the
+ * bound under which tracker.c calls a track ballistic (its long coast,
+ * coast_long_mu_boost_max): there the probability is the mode floor's
+ * and the transition matrix's, not evidence of thrust, and over a long
+ * prediction (a 2,400 s coast: w ~ 1e-8 > the weight above, T = 10
+ * tau_boost) the correction added up to 0.7 of the ballistic position
+ * sigma from nothing. At a real burnout mu_boost is near 1; below 1e-3
+ * its share of a scan's prediction (w ~ dt / tau_boost x 1e-3) is
+ * negligible. */
+#define TRACK_BURNOUT_MIN_MU 1e-3
 
 static void normalise(double mu[TRACK_N_MODES])
 {
@@ -58,6 +75,101 @@ static void combine_w(const struct track_gauss m[TRACK_N_MODES], const double w[
 		for (int b = 0; b < a; b++)
 			g.P[b * N + a] = g.P[a * N + b];
 	*out = g;
+}
+
+/*
+ * Burnout inside the interval (invariant 3). The non-thrusting model's
+ * prediction from the boost posterior assumes the burn ended at the
+ * start of the interval; in truth it ended at some s in [0, dt], with
+ * density proportional to exp(-s / tau_boost) (the Markov chain's
+ * switching time given one switch in the interval; uniform for dt much
+ * shorter than tau_boost). Thrust a along the thrust direction n for s
+ * more seconds adds, to first order in the interval (gravity changes
+ * by ~1e-6 of itself over the ~100 m involved),
+ *   dr = a f_r(s) n,  f_r(s) = s dt - s^2 / 2
+ *   dv = a f_v(s) n,  f_v(s) = s
+ * With a ~ N(a_hat, sigma_a^2) (the boost posterior's aT, independent of
+ * s) and the thrust direction n = u + e (u the boost posterior's unit
+ * velocity, e across u with covariance D = track_model_thrust_dir_cov:
+ * sigma_pitch^2 in the trajectory plane, sigma_yaw^2 out of it):
+ *   E[dr, dv]      = a_hat E[f] u
+ *   Cov along u    = (a_hat^2 + sigma_a^2) E[f f^T] - a_hat^2 E[f] E[f]^T
+ *   Cov across u   = (a_hat^2 + sigma_a^2) E[f f^T] (x) D
+ * (uniform s: E[f] = (dt^2/3, dt/2), E[f f^T] = [2 dt^4/15, 5 dt^3/24;
+ * 5 dt^3/24, dt^2/3]). The predicted non-thrusting model is the mixture
+ * of "was ballistic" (weight 1 - w) and "burnt out in the interval"
+ * (weight w, the mixing weight of the boost model into it): its moments
+ * gain w E[d] in the mean and w Cov[d] + w (1 - w) E[d] E[d]^T in the
+ * covariance. The moments over s are by 6-point Gauss-Legendre on
+ * [0, min(dt, 10 tau)] with the exponential weight (exact to 1e-12 for
+ * the uniform case; polynomials of degree 4 in s).
+ * Without this the non-thrusting model at the first scan after burnout
+ * carries an unmodelled a (t_bo - t_prev) of velocity (up to ~150 m/s
+ * for an IRBM's last second of thrust) under a covariance that knows
+ * nothing of it, and hands it to midcourse.
+ */
+static void burnout_in_interval(struct track_gauss *g, const struct track_gauss *boost, double w,
+                                double dt_s, double tau_s)
+{
+	/* Gauss-Legendre nodes and weights on [-1, 1], 6 points
+	 * (Abramowitz & Stegun 1964, table 25.4). */
+	static const double xg[6] = {-0.9324695142031521, -0.6612093864662645, -0.2386191860831969,
+	                             0.2386191860831969,  0.6612093864662645,  0.9324695142031521};
+	static const double wg[6] = {0.1713244923791704, 0.3607615730481386, 0.4679139345726910,
+	                             0.4679139345726910, 0.3607615730481386, 0.1713244923791704};
+	if (!(w > TRACK_BURNOUT_MIN_W) || !(tau_s > 0.0))
+		return;
+	const double *v = boost->x + 3;
+	double vn = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+	double a = boost->x[TRACK_IX_AT];
+	double va = boost->P[TRACK_IX_AT * N + TRACK_IX_AT];
+	if (!(vn > 1.0) || !isfinite(a) || !(va >= 0.0))
+		return;
+	if (a < 0.0)
+		a = 0.0;
+	double u[3] = {v[0] / vn, v[1] / vn, v[2] / vn};
+	double T = dt_s < 10.0 * tau_s ? dt_s : 10.0 * tau_s;
+	double sw = 0.0, ef[2] = {0.0, 0.0}, eff[3] = {0.0, 0.0, 0.0};
+	for (int q = 0; q < 6; q++) {
+		double s = 0.5 * T * (xg[q] + 1.0);
+		double wq = wg[q] * exp(-s / tau_s);
+		double fr = s * dt_s - 0.5 * s * s, fv = s;
+		sw += wq;
+		ef[0] += wq * fr;
+		ef[1] += wq * fv;
+		eff[0] += wq * fr * fr;
+		eff[1] += wq * fr * fv;
+		eff[2] += wq * fv * fv;
+	}
+	for (int i = 0; i < 2; i++)
+		ef[i] /= sw;
+	for (int i = 0; i < 3; i++)
+		eff[i] /= sw;
+	double D[3][3];
+	track_model_thrust_dir_cov(boost->x, D);
+	double a2 = a * a + va;
+	/* 2 x 2 blocks (r, v) along u and across u, and the mean shift. */
+	double Cal[3] = {a2 * eff[0] - a * a * ef[0] * ef[0], a2 * eff[1] - a * a * ef[0] * ef[1],
+	                 a2 * eff[2] - a * a * ef[1] * ef[1]};
+	double Cx[3] = {a2 * eff[0], a2 * eff[1], a2 * eff[2]};
+	double m[2] = {a * ef[0], a * ef[1]};
+	double ww = w * (1.0 - w);
+	for (int i = 0; i < 3; i++) {
+		g->x[i] += w * m[0] * u[i];
+		g->x[3 + i] += w * m[1] * u[i];
+	}
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++) {
+			double uu = u[i] * u[j], pp = D[i][j];
+			/* blocks rr, rv, vv */
+			double rr = w * (Cal[0] * uu + Cx[0] * pp) + ww * m[0] * m[0] * uu;
+			double rv = w * (Cal[1] * uu + Cx[1] * pp) + ww * m[0] * m[1] * uu;
+			double vv = w * (Cal[2] * uu + Cx[2] * pp) + ww * m[1] * m[1] * uu;
+			g->P[i * N + j] += rr;
+			g->P[i * N + 3 + j] += rv;
+			g->P[(3 + i) * N + j] += rv;
+			g->P[(3 + i) * N + 3 + j] += vv;
+		}
 }
 
 void track_imm_combine(const struct track_imm *imm, struct track_gauss *out)
@@ -101,6 +213,10 @@ int track_imm_predict(const struct track_imm *in, double dt_s, const struct trac
 		int rc = track_ukf_predict(&g0, dt_s, &cfg->motion[j], &r.m[j]);
 		if (rc < 0)
 			return rc;
+		if (!cfg->motion[j].thrust && dt_s > 0.0 &&
+		    in->mu[TRACK_MODE_BOOST] > TRACK_BURNOUT_MIN_MU)
+			burnout_in_interval(&r.m[j], &in->m[TRACK_MODE_BOOST], w[TRACK_MODE_BOOST],
+			                    dt_s, cfg->tau_boost_s);
 		r.mu[j] = c[j];
 	}
 	normalise(r.mu);
@@ -180,6 +296,45 @@ int track_imm_update(const struct track_imm *pred, const struct track_zpred zp[T
 	for (int j = 0; j < TRACK_N_MODES; j++)
 		r.mu[j] = isfinite(ll[j]) ? exp(ll[j] - llmax) : 0.0;
 	normalise(r.mu);
+	*out = r;
+	return 0;
+}
+
+int track_imm_predict_mode(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
+                           enum track_mode j, struct track_gauss *out)
+{
+	if ((int)j < 0 || j >= TRACK_N_MODES)
+		return -EINVAL;
+	/* The same operations in the same order as model j's branch of
+	 * track_imm_predict: the same doubles. */
+	double adt = fabs(dt_s);
+	double p_bb = exp(-adt / cfg->tau_boost_s);
+	double p_cc = exp(-adt / cfg->tau_ballistic_s);
+	double Pi[TRACK_N_MODES][TRACK_N_MODES] = {
+	    [TRACK_MODE_BALLISTIC] = {[TRACK_MODE_BALLISTIC] = p_cc, [TRACK_MODE_BOOST] = 1 - p_cc},
+	    [TRACK_MODE_BOOST] = {[TRACK_MODE_BALLISTIC] = 1 - p_bb, [TRACK_MODE_BOOST] = p_bb},
+	};
+	double cj = 0.0;
+	for (int i = 0; i < TRACK_N_MODES; i++)
+		cj += Pi[i][j] * in->mu[i];
+	double w[TRACK_N_MODES];
+	for (int i = 0; i < TRACK_N_MODES; i++)
+		w[i] = cj > 0 ? Pi[i][j] * in->mu[i] / cj : 0.0;
+	struct track_gauss g0;
+	combine_w(in->m, w, &g0);
+	if (!cfg->motion[j].thrust) {
+		for (int i = 0; i < N; i++)
+			g0.P[i * N + TRACK_IX_AT] = g0.P[TRACK_IX_AT * N + i] = 0.0;
+		g0.x[TRACK_IX_AT] = 0.0;
+		g0.P[TRACK_IX_AT * N + TRACK_IX_AT] = cfg->sigma_at0_m_s2 * cfg->sigma_at0_m_s2;
+	}
+	struct track_gauss r;
+	int rc = track_ukf_predict(&g0, dt_s, &cfg->motion[j], &r);
+	if (rc < 0)
+		return rc;
+	if (!cfg->motion[j].thrust && dt_s > 0.0 && in->mu[TRACK_MODE_BOOST] > TRACK_BURNOUT_MIN_MU)
+		burnout_in_interval(&r, &in->m[TRACK_MODE_BOOST], w[TRACK_MODE_BOOST], dt_s,
+		                    cfg->tau_boost_s);
 	*out = r;
 	return 0;
 }

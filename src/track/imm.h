@@ -6,10 +6,13 @@
  *   TRACK_MODE_BALLISTIC  gravity + drag, small white acceleration; the
  *                         thrust component aT of the state is unused: at
  *                         every mixing it is reset to 0 with variance
- *                         sigma_at0^2 (the thrust a boost would start with)
+ *                         sigma_at0^2 (the thrust a boost would start with);
+ *                         its prediction includes a burnout inside the
+ *                         interval (imm.c, burnout_in_interval)
  *   TRACK_MODE_BOOST      the same plus thrust aT along the velocity (a
  *                         random walk) and a larger white acceleration for
- *                         steering and staging
+ *                         steering and staging, shaped across v by the
+ *                         thrust (model.h, "boost model error")
  *
  * Mode switching is a continuous-time Markov chain: over dt the
  * probability of staying in boost is exp(-dt / tau_boost_s) and of
@@ -40,6 +43,12 @@ struct track_imm {
  * probabilities. */
 int track_imm_predict(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
                       struct track_imm *out);
+
+/* Model j's prediction alone: the same doubles as out->m[j] of
+ * track_imm_predict (the other model is neither mixed for nor
+ * predicted). out is untouched on failure. */
+int track_imm_predict_mode(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
+                           enum track_mode j, struct track_gauss *out);
 
 /*
  * Association statistics of a measurement against the IMM prediction.

@@ -461,6 +461,81 @@ double track_model_q_k(const double x[TRACK_NX], const struct track_motion *mo)
 	return mo->q_k * (s < 1.0 ? s : 1.0);
 }
 
+int track_model_thrust_frame(const double x[TRACK_NX], double u[3], double w[3], double h[3])
+{
+	const double *r = x, *v = x + 3;
+	double vn = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+	if (!(vn > 1.0))
+		return -EDOM;
+	for (int i = 0; i < 3; i++)
+		u[i] = v[i] / vn;
+	/* h = r x u / |r x u|; w = h x u points away from the Earth's
+	 * centre (r . w > 0 for an ascending or level flight). */
+	double c[3] = {r[1] * u[2] - r[2] * u[1], r[2] * u[0] - r[0] * u[2],
+	               r[0] * u[1] - r[1] * u[0]};
+	double cn = sqrt(c[0] * c[0] + c[1] * c[1] + c[2] * c[2]);
+	if (!(cn > 1e-6 * sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2])))
+		return -EDOM;
+	for (int i = 0; i < 3; i++)
+		h[i] = c[i] / cn;
+	w[0] = h[1] * u[2] - h[2] * u[1];
+	w[1] = h[2] * u[0] - h[0] * u[2];
+	w[2] = h[0] * u[1] - h[1] * u[0];
+	return 0;
+}
+
+/* D = sp^2 w w^T + so^2 h h^T: the thrust direction error's covariance
+ * per unit thrust (across v), or sd^2 (I - u u^T) with sd the larger of
+ * the two when the frame is undefined (vertical flight). */
+static void dir_cov(const double x[TRACK_NX], double D[3][3])
+{
+	double u[3], w[3], h[3];
+	const double sp = TRACK_THRUST_PITCH_SIGMA_RAD, so = TRACK_THRUST_YAW_SIGMA_RAD;
+	if (track_model_thrust_frame(x, u, w, h) == 0) {
+		for (int i = 0; i < 3; i++)
+			for (int j = 0; j < 3; j++)
+				D[i][j] = sp * sp * w[i] * w[j] + so * so * h[i] * h[j];
+		return;
+	}
+	const double *v = x + 3;
+	double vn = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			D[i][j] = vn > 0.0 ? sp * sp * ((i == j) - v[i] * v[j] / (vn * vn))
+			                   : sp * sp * (i == j);
+}
+
+void track_model_thrust_dir_cov(const double x[TRACK_NX], double D[3][3])
+{
+	dir_cov(x, D);
+}
+
+/*
+ * The thrusting model's stated thrust-direction error (model.h, "boost
+ * model error"), added to P over dt for the state x at the start of the
+ * interval: white acceleration across v of density a^2 D T, D of
+ * dir_cov, a = max(aT, 0) the estimate's thrust.
+ */
+static void add_q_thrust(double *P, double dt, const double x[TRACK_NX])
+{
+	const int n = TRACK_NX;
+	double at = x[TRACK_IX_AT] > 0.0 ? x[TRACK_IX_AT] : 0.0;
+	double a2 = at * at;
+	if (!(a2 > 0.0) || !isfinite(a2))
+		return;
+	double D[3][3];
+	dir_cov(x, D);
+	double q = a2 * TRACK_THRUST_NOISE_T_S;
+	double qrr = q * dt * dt * dt / 3.0, qrv = q * dt * dt / 2.0, qvv = q * dt;
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++) {
+			P[i * n + j] += qrr * D[i][j];
+			P[i * n + 3 + j] += qrv * D[i][j];
+			P[(3 + i) * n + j] += qrv * D[i][j];
+			P[(3 + i) * n + 3 + j] += qvv * D[i][j];
+		}
+}
+
 void track_model_add_q(double *P, double dt_s, const struct track_motion *mo,
                        const double x[TRACK_NX])
 {
@@ -476,6 +551,8 @@ void track_model_add_q(double *P, double dt_s, const struct track_motion *mo,
 	}
 	P[TRACK_IX_K * TRACK_NX + TRACK_IX_K] += track_model_q_k(x, mo) * dt;
 	P[TRACK_IX_AT * TRACK_NX + TRACK_IX_AT] += mo->q_at_m2_s5 * dt;
+	if (mo->thrust)
+		add_q_thrust(P, dt, x);
 }
 
 int track_model_stm(const double x[TRACK_NX], double dt_s, int n, double *Phi)

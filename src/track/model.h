@@ -23,7 +23,9 @@
  *
  * Process noise is additive white acceleration of spectral density q
  * (m^2/s^3) on each ECEF axis plus random walks of density q_k on k and
- * q_at on aT, integrated exactly for the kinematic part over dt:
+ * q_at on aT (the thrusting model adds its stated thrust-direction error,
+ * below),
+ * integrated exactly for the kinematic part over dt:
  *   Q_rr = q dt^3/3, Q_rv = q dt^2/2, Q_vv = q dt, Q_kk = q_k' dt,
  *   Q_aa = q_at dt.
  * The drag parameter changes only as the air acts on the body (drag
@@ -43,6 +45,50 @@
 #define TRACK_IX_K       6
 #define TRACK_IX_AT      7
 #define TRACK_THETA_UNIT 1e-4 /* m^2/kg per unit of x[6] */
+
+/*
+ * The thrust direction of a real missile follows a pitch programme, not
+ * the velocity: its angle of attack is a few degrees (a gravity turn
+ * would hold it at zero; steering laws that are not gravity turns - e.g.
+ * the linear-tangent law of optimal ascent, Bryson & Ho 1975, sec. 2.7 -
+ * depart from the velocity by up to ~10 deg). The steering is in the
+ * trajectory's vertical plane (pitch); out of it (yaw) a missile steers
+ * only to hold its plane. The boost model keeps thrust along v and
+ * states the departure as an error of 1 sigma 0.1 rad (5.7 deg) in the
+ * pitch plane (along w = the unit normal to v in the plane of r and v)
+ * and 0.03 rad (1.7 deg) out of it (along h = r x v / |r x v|).
+ */
+#define TRACK_THRUST_PITCH_SIGMA_RAD 0.1
+#define TRACK_THRUST_YAW_SIGMA_RAD   0.03
+
+/* The thrust frame of state x: u = v/|v|, h = r x v / |r x v| (normal to
+ * the trajectory plane), w = h x u (in the plane, normal to v, pointing
+ * away from the Earth's centre). 0, or -EDOM if |v| <= 1 m/s or r is
+ * parallel to v (vertical flight). */
+int track_model_thrust_frame(const double x[TRACK_NX], double u[3], double w[3], double h[3]);
+
+/* The covariance of the thrust direction's error per unit thrust,
+ * sigma_pitch^2 w w^T + sigma_yaw^2 h h^T (3 x 3). */
+void track_model_thrust_dir_cov(const double x[TRACK_NX], double D[3][3]);
+/*
+ * Boost model error: the thrust across v (angle of attack alpha:
+ * a sin(alpha) ~ a sigma_pitch, a few m/s^2 held for tens of seconds) is
+ * a slowly varying acceleration that the thrust-along-v model leaves
+ * out. The usual rule for a white-noise acceleration model (Bar-Shalom,
+ * Li & Kirubarajan 2001, sec. 6.2) is a density q ~ b^2 T for an
+ * acceleration of size b and a sampling interval T (the velocity change
+ * b T over an interval is then about sqrt(q T)); with T =
+ * TRACK_THRUST_NOISE_T_S = 1 s, the revisit of the ship and ground
+ * radars, the boost model adds across v a white acceleration of density
+ *   a^2 T (sigma_pitch^2 w w^T + sigma_yaw^2 h h^T),  a = max(aT, 0)
+ * to its own isotropic q (track_model_add_q). The estimate's thrust, not
+ * its variance: a boost model that has lost its thrust after burnout
+ * would otherwise become a wide catch-all model. (The growth of the
+ * thrust as the propellant burns, da/dt = a^2 / v_e, is left to the
+ * aT walk q_at: a walk scaled by (a^2 / v_e)^2 T was tried and delayed
+ * the launch basis without a measured gain; docs/tracking.md.)
+ */
+#define TRACK_THRUST_NOISE_T_S 1.0
 
 /* One motion model: thrusting or not, and its process noise densities. */
 struct track_motion {

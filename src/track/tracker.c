@@ -48,14 +48,16 @@
  *      A confirmed ballistic track above the atmosphere is not deleted
  *      after coast_max_s but enters a "long coast": kept while its
  *      predicted position sigma stays under a bound (re-checked every
- *      coast_long_check_s by predicting its last posterior to now),
+ *      coast_long_check_s by a ballistic prediction to now, chained
+ *      from check to check),
  *      its predicted position is above ground and its coast is under
- *      coast_long_max_s; at most coast_long_max_tracks at once. Its
- *      re-acquisition needs nothing else: step 3's pre-gate slack grows
- *      as dt^2 (the sphere covers the whole sky after a few minutes, so
- *      every radar plot of the scan is a candidate - conservative, one
- *      prediction per coasting track and scan), and step 4 gates on
- *      the predicted covariance; GNN decides competition with others.
+ *      coast_long_max_s; at most coast_long_max_tracks at once. While
+ *      it coasts it is gated on its ballistic model alone, and step 3's
+ *      pre-gate is taken around the last check's ballistic prediction
+ *      (lc_pregate) instead of the last update extrapolated with the
+ *      boost model's slack, which covers the whole sky after a few
+ *      minutes; step 4 gates on the exact IMM prediction from the last
+ *      update; GNN decides competition with others.
  *
  * Invariants:
  *  1. Deterministic: tracks are kept in creation order, clusters are
@@ -116,6 +118,12 @@ struct trk {
 	int del;                 /* scratch of manage() */
 	int long_coast;          /* in a long coast (counted in n_long_coast) */
 	mw_time_ns coast_chk_ns; /* long coast: next predicted-sigma check */
+	/* Long coast: the ballistic model's prediction from the last update
+	 * to lc_t_ns, made by the last check (keep_coasting, chained from
+	 * check to check); the base of the long-coast pre-gate (lc_pregate). */
+	int has_lc;
+	mw_time_ns lc_t_ns;
+	struct track_gauss lc;
 	int has_boost_est;
 	mw_time_ns boost_est_t_ns;
 	struct track_gauss boost_est;
@@ -716,39 +724,16 @@ static void mark_slot(const struct track_tracker *t, struct trk *k, mw_time_ns t
  * newest entry): append. Late: insert after b and re-filter the rest.
  */
 /*
- * Burnout inflation. When a boost track's most probable mode turns
- * ballistic, the boost model has been extrapolating the thrust aT since
- * the real cut-off, which lies up to BURNOUT_LAG_S before (space IR
- * frames cannot show it). With the lag uniform in [0, tau] the error of
- * the handed-over state along the velocity direction u has
- *   E[dv^2] = aT^2 tau^2 / 3, E[dr^2] = aT^2 tau^4 / 20,
- *   E[dr dv] = aT^2 tau^3 / 8,
- * which is added to the ballistic model's covariance (r, v blocks along
- * u u^T) so that the radar can pull the estimate back instead of the
- * error lingering under a small covariance.
+ * Burnout lag. The boost model may extrapolate the thrust for a few
+ * scans past the real cut-off (space IR frames cannot show it); the
+ * hand-over and merge bounds below allow (|aT| + 3 sigma) over up to
+ * BURNOUT_LAG_S. (A one-off inflation of the ballistic model's
+ * covariance by that lag when the mode turned ballistic was dropped: the
+ * IMM's own prediction now includes a burnout inside every interval,
+ * imm.c, and the inflation - ~135 m/s of velocity sigma for an SRBM -
+ * threw away what the climb after burnout teaches the drag parameter.)
  */
 #define BURNOUT_LAG_S 3.0
-static void burnout_inflate(const struct track_imm *before, struct track_imm *now)
-{
-	const struct track_gauss *gb = &before->m[TRACK_MODE_BOOST];
-	struct track_gauss *g = &now->m[TRACK_MODE_BALLISTIC];
-	double a = fabs(gb->x[TRACK_IX_AT]), tau = BURNOUT_LAG_S;
-	double vn = sqrt(g->x[3] * g->x[3] + g->x[4] * g->x[4] + g->x[5] * g->x[5]);
-	if (!(vn > 1.0) || !(a > 0.0))
-		return;
-	double u[3] = {g->x[3] / vn, g->x[4] / vn, g->x[5] / vn};
-	double vv = a * a * tau * tau / 3.0, rr = a * a * pow(tau, 4) / 20.0,
-	       rv = a * a * pow(tau, 3) / 8.0;
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 3; j++) {
-			double uu = u[i] * u[j];
-			g->P[i * N + j] += rr * uu;
-			g->P[i * N + 3 + j] += rv * uu;
-			g->P[(3 + i) * N + j] += rv * uu;
-			g->P[(3 + i) * N + 3 + j] += vv * uu;
-		}
-}
-
 static int apply_update(struct track_tracker *t, struct trk *k, int b, const struct track_imm *pred,
                         const struct track_zpred zp[TRACK_N_MODES], const struct track_meas *m,
                         mw_time_ns t_ns, uint32_t truth_id)
@@ -760,6 +745,10 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, const str
 		return rc;
 	}
 	t->ctr.updates++;
+	/* The long-coast chain (keep_coasting) ran from the newest posterior,
+	 * which changes now (late data re-runs the entries after b): the
+	 * next check starts it again from the last update. */
+	k->has_lc = 0;
 	const int cap = t->cfg.history_len;
 	int pos = b + 1;
 	if (k->h_count == cap) {
@@ -797,15 +786,18 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, const str
 		int burnout = pos >= 1 && k->has_boost_est &&
 		              HAT(k, pos - 1)->post.mu[TRACK_MODE_BOOST] > 0.5 &&
 		              HAT(k, pos)->post.mu[TRACK_MODE_BOOST] < 0.5;
-		if (burnout)
-			burnout_inflate(&HAT(k, pos - 1)->post, &HAT(k, pos)->post);
 		classify(t, k, burnout);
 	}
 	const struct track_imm *last = &HAT(k, k->h_count - 1)->post;
 	if (last->mu[TRACK_MODE_BOOST] > 0.5 && k->n_updates >= 3) {
 		k->has_boost_est = 1;
 		k->boost_est_t_ns = HAT(k, k->h_count - 1)->t_ns;
-		track_imm_combine(last, &k->boost_est);
+		/* The thrusting model's own estimate: the launch basis is
+		 * back-propagated through a thrusting model, and the mixture's
+		 * aT is pulled towards the non-thrusting model's 0 and widened
+		 * by the mode spread (imm.c's burnout correction keeps the
+		 * non-thrusting model at ~1% during a burn). */
+		k->boost_est = last->m[TRACK_MODE_BOOST];
 		if (!k->has_boost0 && track_launch_basis_ok(&k->boost_est)) {
 			k->has_boost0 = 1;
 			k->boost0_t_ns = k->boost_est_t_ns;
@@ -1470,7 +1462,7 @@ static void handover(struct track_tracker *t, const struct trk *lost)
  * boost track gets no updates at all). Here a confirmed ballistic track
  * that started after an older track that was seen in boost, and whose
  * position and velocity agree with it within 5 sigma plus the burnout
- * lag error of that track's thrust (as in burnout_inflate), takes over:
+ * lag error of that track's thrust, takes over:
  * the older track is retired and its launch basis and number passed on
  * as prev_id (a hand-over, not a new object). The older one is the one
  * retired because the newer exists only since plots missed its gate.
@@ -1646,9 +1638,16 @@ static void drop_stale(struct track_tracker *t)
  * a free slot; staying needs the coast under coast_long_max_s and, at
  * each check, a prediction to now whose position sigma is under
  * coast_long_sigma_max_m and whose position is above the ground. The
- * check predicts from the last posterior over the whole coast (the
- * same prediction the gate makes), not step by step, so it is exactly
- * the covariance a re-acquiring plot is gated with.
+ * prediction is the ballistic model's: at the first check from the last
+ * posterior (track_imm_predict_mode: that model's part of the IMM
+ * prediction, the same doubles), then from the previous check's
+ * (track_ukf_predict over the interval, no IMM re-mixing) - one model
+ * without mode switching, so the chain is the same distribution up to
+ * the unscented and integration approximations: within 5e-4 of a sigma
+ * of the one-shot prediction over 2,400 s (unit test
+ * chained_long_coast_prediction_matches_the_one_shot). Predicting over
+ * the whole coast at every check cost O(coast^2). The gate itself
+ * predicts from the last posterior (predict_to_scan).
  */
 static int keep_coasting(struct track_tracker *t, struct trk *k, double coast)
 {
@@ -1676,19 +1675,29 @@ static int keep_coasting(struct track_tracker *t, struct trk *k, double coast)
 	if (!(coast <= c->coast_long_max_s))
 		goto lost;
 	if (t->now_ns >= k->coast_chk_ns) {
-		struct track_imm p;
-		if (track_imm_predict(&h->post, coast, &c->imm, &p) < 0)
-			goto lost;
 		/* The ballistic mode's spread: the boost mode (probability
 		 * ~coast / tau_ballistic_s, 1e-4 after 1,000 s) extrapolates a
 		 * thrust prior over the whole coast, thousands of km wide; it
-		 * stays in the mixture (a re-ignition hypothesis) but its plots
-		 * cost more than a miss in the assignment (track_imm_gate). */
-		const struct track_gauss *gb = &p.m[TRACK_MODE_BALLISTIC];
-		double sig = sqrt(gb->P[0] + gb->P[N + 1] + gb->P[2 * N + 2]);
-		if (!(sig <= c->coast_long_sigma_max_m) || !(track_model_height_m(gb->x) > 0.0))
+		 * stays in the mixture (a re-ignition hypothesis) but a long-
+		 * coasting track is gated on its ballistic model alone (see
+		 * lc_pregate). Only the ballistic model is predicted here,
+		 * chained from the last check (above); the result is the
+		 * long-coast pre-gate's base until the next check. */
+		struct track_gauss gb;
+		if (k->has_lc) {
+			if (track_ukf_predict(&k->lc, ns_to_s(t->now_ns - k->lc_t_ns),
+			                      &c->imm.motion[TRACK_MODE_BALLISTIC], &gb) < 0)
+				goto lost;
+		} else if (track_imm_predict_mode(&h->post, coast, &c->imm, TRACK_MODE_BALLISTIC,
+		                                  &gb) < 0)
+			goto lost;
+		double sig = sqrt(gb.P[0] + gb.P[N + 1] + gb.P[2 * N + 2]);
+		if (!(sig <= c->coast_long_sigma_max_m) || !(track_model_height_m(gb.x) > 0.0))
 			goto lost;
 		k->coast_chk_ns = t->now_ns + (mw_time_ns)(c->coast_long_check_s * 1e9);
+		k->lc = gb;
+		k->lc_t_ns = t->now_ns;
+		k->has_lc = 1;
 	}
 	return 1;
 lost:
@@ -1723,6 +1732,7 @@ static void manage(struct track_tracker *t)
 		if (k->long_coast && coast <= t->cfg.coast_max_s) {
 			/* Updated again: the long coast is over. */
 			k->long_coast = 0;
+			k->has_lc = 0;
 			t->n_long_coast--;
 			t->ctr.coast_long_reacquired++;
 			mw_logf(t->log, MW_LOG_DEBUG, "track", "track %u re-acquired", k->id);
@@ -1746,6 +1756,97 @@ static void manage(struct track_tracker *t)
 }
 
 /* ---- scans ---- */
+
+/*
+ * Long-coast gating. A track in a long coast (keep_coasting) is gated on
+ * its ballistic model alone: a pair is kept if the ballistic model's
+ * predicted measurement gates it (its cost is still the mixture's). Why
+ * the boost model may be left out of the gate: it entered the coast with
+ * mu_boost < coast_long_mu_boost_max (1e-3) and the transition matrix
+ * gives it c_boost = (1 - exp(-dt / tau_ballistic_s)) mu_ballistic +
+ * exp(-dt / tau_boost_s) mu_boost <= 1e-3 + 3,600 / 1e7 at any time of
+ * the coast; its prediction is a thrust prior extrapolated over minutes
+ * (thousands of km). A plot that only it gates costs -2 ln(mu_b N_b +
+ * mu_c N_c) against a miss of gate + logdet: with mu_b ~1e-3 and |S_b|
+ * orders of magnitude above |S_c| such a pair loses to the miss unless
+ * it lies just outside the ballistic gate (1e-4 tail) - a re-ignition
+ * after a coast, which an RV does not do. Without the boost model the
+ * pre-gate is tight: the sphere (and, for wide tracks, the ellipsoid)
+ * around the ballistic prediction of the last check (k->lc, made every
+ * coast_long_check_s; keep_coasting) extrapolated at constant
+ * velocity to ts, with the acceleration slack PREGATE_ACC (the
+ * ballistic model has gravity + rotation, < 12 m/s^2; below
+ * LC_NO_DRAG_M a drag bound is added), LC_SIG_MARGIN on the spread for
+ * what the exact prediction to ts changes against lc (its IMM mixing
+ * weights move with dt, the spread grows over ts - lc_t_ns) and
+ * LC_SLACK_M. Used only for in-sequence data from the last update and
+ * |ts - lc_t_ns| <= LC_MAX_DT_S. The exact IMM prediction (both models,
+ * from the last update) is still made for a track with a candidate, so
+ * gating and updates are unchanged wherever the ballistic gate decides.
+ * Brute force (cfg.brute_gate) applies the same gate rule without the
+ * pre-gate (unit test long_coast_pregate_gives_the_brute_force_result).
+ */
+#define LC_SIG_MARGIN 1.5
+#define LC_SLACK_M    500.0
+#define LC_MAX_DT_S   120.0
+#define LC_NO_DRAG_M  300e3 /* model.c DRAG_CEILING_M: no drag term above */
+
+static int lc_pregate(const struct trk *k, int b, mw_time_ns ts, double q[3], double *sig_q,
+                      double *slack, double *dt)
+{
+	if (!k->long_coast || !k->has_lc || b != k->h_count - 1)
+		return 0;
+	double d = ns_to_s(ts - k->lc_t_ns);
+	if (!(fabs(d) <= LC_MAX_DT_S))
+		return 0;
+	const double *x = k->lc.x, *P = k->lc.P;
+	double sr = P[0] + P[N + 1] + P[2 * N + 2];
+	double sv = P[3 * N + 3] + P[4 * N + 4] + P[5 * N + 5];
+	double sq = LC_SIG_MARGIN * (sqrt(sr) + fabs(d) * sqrt(sv));
+	double acc = PREGATE_ACC;
+	/* Drag (model.c: 0.5 rho k 1e-4 |v|^2, against v) where the sphere
+	 * of the step reaches below the drag ceiling: bounded with the
+	 * density at its lowest point, k + 5 sigma and the fastest speed
+	 * (drag only slows; gravity adds at most PREGATE_ACC |d|). */
+	double vmax = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]) + PREGATE_SIGMAS * sqrt(sv) +
+	              PREGATE_ACC * fabs(d);
+	double hmin = track_model_height_m(x) - PREGATE_SIGMAS * sq - vmax * fabs(d) - LC_SLACK_M;
+	if (!isfinite(hmin))
+		return 0;
+	if (hmin < LC_NO_DRAG_M) {
+		double rho = geo_air_density(hmin < -4000.0 ? -4000.0 : hmin);
+		double kmax =
+		    fabs(x[TRACK_IX_K]) + PREGATE_SIGMAS * sqrt(P[TRACK_IX_K * N + TRACK_IX_K]);
+		acc += 0.5 * rho * kmax * TRACK_THETA_UNIT * vmax * vmax;
+	}
+	double sl = 0.5 * acc * d * d + LC_SLACK_M;
+	if (!isfinite(sl) || !isfinite(sq))
+		return 0;
+	for (int a = 0; a < 3; a++)
+		q[a] = x[a] + x[3 + a] * d;
+	*sig_q = sq;
+	*slack = sl;
+	*dt = d;
+	return 1;
+}
+
+/* The position-velocity covariance of the long-coast pre-gate's base,
+ * with the margin (pregate_ell_init). */
+static void lc_cov6(const struct trk *k, double C6[6][6])
+{
+	for (int a = 0; a < 6; a++)
+		for (int c = 0; c < 6; c++)
+			C6[a][c] = LC_SIG_MARGIN * LC_SIG_MARGIN * k->lc.P[a * N + c];
+}
+
+/* The ballistic model's d^2 of a long-coasting track's pair. */
+static int ballistic_d2(const struct track_zpred *zb, const struct track_meas *m, double *d2)
+{
+	if (!zb->nz)
+		return -EDOM;
+	double nu[TRACK_NZ_MAX];
+	return track_ukf_innovation(zb, m, nu, d2);
+}
 
 /*
  * A track's IMM prediction from history entry hb to the scan time ts.
@@ -1798,7 +1899,8 @@ static int predict_to_scan(struct track_tracker *t, struct trk *k, const struct 
  * (trk_hit) and the other starts a track; an object the radar does not
  * resolve yields one plot, which no rule can tell apart. Tracks in a
  * long coast are left out (their region can span the sky). The region is
- * tested for the track/plot pairs that passed the pre-gate (a 5-sigma
+ * tested for the track/plot pairs that pass the pre-gate, also under
+ * cfg.brute_gate (both modes start the same tracks) (a 5-sigma
  * sphere on the trace of the position covariance; for a consistent
  * track this holds the gate's tail, d^2 24-30, with room).
  * INIT_SUPPRESS_P = 1e-9: chi2_4 45.6, chi2_3 41.3 - a true plot of a
@@ -1875,22 +1977,27 @@ static int process_scan(struct track_tracker *t)
 		if (b < 0)
 			continue;
 		const struct hist *hb = HAT(k, b);
-		double dt = ns_to_s(ts - hb->t_ns);
+		const int brute = t->cfg.brute_gate;
+		double q[3], sig_q, slack, dt;
 		double mx[N], mvar[N];
-		mixture_diag(&hb->post, mx, mvar);
-		double q[3], sr = 0.0, sv = 0.0;
-		for (int a = 0; a < 3; a++) {
-			q[a] = mx[a] + mx[3 + a] * dt;
-			sr += mvar[a];
-			sv += mvar[3 + a];
+		int lcg = !brute && lc_pregate(k, b, ts, q, &sig_q, &slack, &dt);
+		if (!lcg) {
+			dt = ns_to_s(ts - hb->t_ns);
+			mixture_diag(&hb->post, mx, mvar);
+			double sr = 0.0, sv = 0.0;
+			for (int a = 0; a < 3; a++) {
+				q[a] = mx[a] + mx[3 + a] * dt;
+				sr += mvar[a];
+				sv += mvar[3 + a];
+			}
+			sig_q = sqrt(sr) + dt * sqrt(sv);
+			/* Unmodelled acceleration plus the estimated thrust (3 sigma). */
+			double acc =
+			    PREGATE_ACC + fabs(mx[TRACK_IX_AT]) + 3.0 * sqrt(mvar[TRACK_IX_AT]);
+			slack = 0.5 * acc * dt * dt;
 		}
-		double sig_q = sqrt(sr) + dt * sqrt(sv);
-		/* Unmodelled acceleration plus the estimated thrust (3 sigma). */
-		double acc = PREGATE_ACC + fabs(mx[TRACK_IX_AT]) + 3.0 * sqrt(mvar[TRACK_IX_AT]);
-		double slack = 0.5 * acc * dt * dt;
 		/* Radar candidates: x window, then the full test. */
 		int lo = 0, hi = n_radar;
-		const int brute = t->cfg.brute_gate;
 		if (n_radar && !brute) {
 			double lim =
 			    PREGATE_SIGMAS * sqrt(sig_q * sig_q + max_obs_sig * max_obs_sig) +
@@ -1916,10 +2023,16 @@ static int process_scan(struct track_tracker *t)
 		}
 		/* Wide tracks: the ellipsoid test after the sphere (radar). */
 		struct pregate_ell ell = {.ok = 0};
-		int fine = !brute && n_radar && sig_q > PREGATE_FINE_M;
-		if (fine) {
+		/* fine_all: also in brute mode, where only the initiation
+		 * suppression uses it (note_near: the same region either way). */
+		int fine_all = n_radar && sig_q > PREGATE_FINE_M;
+		int fine = !brute && fine_all;
+		if (fine_all) {
 			double C6[6][6];
-			mixture_pv(&hb->post, mx, C6);
+			if (lcg)
+				lc_cov6(k, C6);
+			else
+				mixture_pv(&hb->post, mx, C6);
 			double a2 = PREGATE_SIGMAS * PREGATE_SIGMAS;
 			for (int nz = 3; nz <= TRACK_NZ_MAX; nz++)
 				if (t->gate[nz] > a2)
@@ -1954,12 +2067,23 @@ static int process_scan(struct track_tracker *t)
 				int nz = t->meas[j].nz;
 				if (isnan(t->trk_miss[i]))
 					t->trk_miss[i] = t->gate[nz] + gt.logdet;
+				/* A long-coasting track: its ballistic model's gate
+				 * alone (lc_pregate). */
+				if (k->long_coast && ballistic_d2(&zp[TRACK_MODE_BALLISTIC],
+				                                  &t->meas[j], &gt.d2) < 0)
+					continue;
 				if (gt.d2 <= t->gate[nz]) {
 					int rc = add_pair(t, (int)i, (int)j, gt.cost, zp);
 					if (rc < 0)
 						return rc;
 				}
-				note_near(t, k, (int)i, j, gt.d2);
+				/* The suppression region is tested inside the
+				 * pre-gate, in brute mode too, so that both modes
+				 * start the same tracks. */
+				if (!brute || (pregate_ok(t, j, q, sig_q, slack) &&
+				               (!(fine_all && pass == 0) ||
+				                pregate_ell_in(&ell, q, t->obs_pt[j]))))
+					note_near(t, k, (int)i, j, gt.d2);
 			}
 		}
 	next_track:;

@@ -1266,6 +1266,309 @@ static void pregate_gives_the_brute_force_gate_result(void **state)
 	}
 }
 
+/* track_imm_predict_mode (the long-coast check's ballistic-only
+ * prediction) gives bit for bit the model's part of track_imm_predict:
+ * random two-model posteriors 600-1,500 km up, boost probabilities
+ * 1e-8..0.5, intervals 0.3-2,000 s forward and up to 30 s back, both
+ * models. */
+static void imm_predict_mode_is_the_full_predictions_model(void **state)
+{
+	(void)state;
+	struct track_config cfg;
+	track_config_default(&cfg);
+	uint64_t rng = 77;
+	int n = 0;
+	for (int c = 0; c < 24; c++) {
+		struct track_imm in;
+		memset(&in, 0, sizeof(in));
+		struct geo_lla p = {geo_rad(20 + 30 * rng_unif(&rng)),
+		                    geo_rad(100 + 60 * rng_unif(&rng)),
+		                    600e3 + 900e3 * rng_unif(&rng)};
+		double x[6], v[3] = {3000 * (rng_unif(&rng) - 0.5), 3000 * (rng_unif(&rng) - 0.5),
+		                     1000 * (rng_unif(&rng) - 0.5)};
+		geo_lla_to_ecef(&p, x);
+		geo_vec_enu_to_ecef(&p, v, x + 3);
+		for (int j = 0; j < TRACK_N_MODES; j++) {
+			struct track_gauss *g = &in.m[j];
+			for (int i = 0; i < 6; i++)
+				g->x[i] = x[i] + (i < 3 ? 200.0 : 2.0) * rng_gauss(&rng);
+			g->x[TRACK_IX_K] = 1.0;
+			g->x[TRACK_IX_AT] = j == TRACK_MODE_BOOST ? 5.0 * rng_unif(&rng) : 0.0;
+			double sd[TRACK_NX] = {300, 300, 300, 5, 5, 5, 0.3, 3};
+			for (int i = 0; i < TRACK_NX; i++)
+				g->P[i * TRACK_NX + i] = sd[i] * sd[i] * (0.5 + rng_unif(&rng));
+			g->P[0 * TRACK_NX + 3] = g->P[3 * TRACK_NX + 0] = 0.3 * sd[0] * sd[3];
+		}
+		in.mu[TRACK_MODE_BOOST] = pow(10.0, -8.0 + 7.7 * rng_unif(&rng));
+		in.mu[TRACK_MODE_BALLISTIC] = 1.0 - in.mu[TRACK_MODE_BOOST];
+		double dt =
+		    c % 4 == 3 ? -30.0 * rng_unif(&rng) : pow(10.0, -0.5 + 3.8 * rng_unif(&rng));
+		struct track_imm full;
+		if (track_imm_predict(&in, dt, &cfg.imm, &full) < 0)
+			continue;
+		for (int j = 0; j < TRACK_N_MODES; j++) {
+			struct track_gauss one;
+			assert_int_equal(
+			    track_imm_predict_mode(&in, dt, &cfg.imm, (enum track_mode)j, &one), 0);
+			if (memcmp(&one, &full.m[j], sizeof(one)) != 0)
+				fail_msg(
+				    "case %d, model %d, dt %.1f s: x[0] %.17g vs %.17g, P[0] %.17g "
+				    "vs %.17g",
+				    c, j, dt, one.x[0], full.m[j].x[0], one.P[0], full.m[j].P[0]);
+			n++;
+		}
+	}
+	print_message("track_imm_predict_mode: %d predictions bit-identical\n", n);
+	assert_true(n >= 40);
+	struct track_gauss g;
+	assert_int_equal(
+	    track_imm_predict_mode(&(struct track_imm){0}, 1.0, &cfg.imm, TRACK_N_MODES, &g),
+	    -EINVAL);
+}
+
+/* The long coast of coast_world's A (30 s seen, 300 s unseen, 10 s seen
+ * again) with, every scan, two clutter plots 2-30 km from A's true
+ * position (the standard radar) and one 20-80 km from it by a radar 25x
+ * less precise in angle (its gate is tens of km wide), through a tracker
+ * with the given gating; final tracks and counters out. */
+static size_t run_long_coast(int brute, struct track_info *out, size_t cap,
+                             struct track_counters *c, double *major_sigma_m)
+{
+	struct coast_world w;
+	coast_world_init(&w, 600e3);
+	struct geo_lla r2 = {geo_rad(40), geo_rad(136), 50};
+	double radar2[3];
+	geo_lla_to_ecef(&r2, radar2);
+	struct track_config cfg;
+	track_config_default(&cfg);
+	cfg.brute_gate = brute;
+	struct track_tracker *t;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
+	uint64_t crng = 5;
+	uint32_t a_id = 0;
+	mw_time_ns ts = T0_NS;
+	for (int k = 0; k < 340; k++) {
+		int coasting = k >= 30 && k < 330;
+		ts += MW_NS_PER_S;
+		if (coasting) {
+			struct mw_obs o[3];
+			for (int m = 0; m < 3; m++) {
+				double rad = m < 2 ? 2e3 * pow(15.0, rng_unif(&crng))
+				                   : 20e3 + 60e3 * rng_unif(&crng);
+				double d[3], dn = 0.0, fake[6];
+				for (int i = 0; i < 3; i++) {
+					d[i] = rng_gauss(&crng);
+					dn += d[i] * d[i];
+				}
+				dn = sqrt(dn);
+				/* A's position at ts (coast_world_scan steps it). */
+				memcpy(fake, w.a, sizeof(fake));
+				truth_step(fake, 1.0);
+				for (int i = 0; i < 3; i++)
+					fake[i] += rad * d[i] / dn;
+				if (m < 2)
+					make_radar_obs(w.radar, fake, 10.0, 5e-4, 0.0, &crng,
+					               &o[m]);
+				else
+					make_radar_obs(radar2, fake, 30.0, 1.25e-2, 0.0, &crng,
+					               &o[m]);
+				o[m].t_ns = ts;
+				o[m].sensor_id = m < 2 ? 1 : 2;
+				memcpy(o[m].nation, "JPN", 4);
+			}
+			/* Sensor 2's scan first (scans are per sensor). */
+			assert_int_equal(track_tracker_process(t, &o[2]), 0);
+			assert_int_equal(track_tracker_flush(t), 0);
+			for (int m = 0; m < 2; m++)
+				assert_int_equal(track_tracker_process(t, &o[m]), 0);
+		}
+		if (k == 330) {
+			/* The first plot after the coast: 4.4 sigma out along the
+			 * major axis of A's exact ballistic prediction (inside the
+			 * 0.9999 gate's 4.6, where a pre-gate too tight loses it),
+			 * from a precise radar (m, 1e-5 rad: its own spread does
+			 * not widen the pre-gate). */
+			struct track_info ai;
+			int found = 0;
+			for (size_t i = 0; i < track_tracker_count(t) && !found; i++) {
+				assert_int_equal(track_tracker_get(t, i, &ai), 0);
+				found = ai.id == a_id;
+			}
+			if (!found)
+				fail_msg("A's track %u lost during the coast", a_id);
+			if (!(ai.t_ns < ts - 60 * MW_NS_PER_S))
+				fail_msg("A's track updated %.0f s before the end of the coast",
+				         (double)(ts - ai.t_ns) / 1e9);
+			struct track_gauss g;
+			assert_int_equal(track_imm_predict_mode(&ai.imm,
+			                                        (double)(ts - ai.t_ns) / 1e9,
+			                                        &cfg.imm, TRACK_MODE_BALLISTIC, &g),
+			                 0);
+			double u[3] = {1, 1, 1}, lam = 0.0;
+			for (int it = 0; it < 200; it++) {
+				double y[3] = {0, 0, 0}, yn = 0.0;
+				for (int i = 0; i < 3; i++)
+					for (int j = 0; j < 3; j++)
+						y[i] += g.P[i * TRACK_NX + j] * u[j];
+				for (int i = 0; i < 3; i++)
+					yn += y[i] * y[i];
+				yn = sqrt(yn);
+				lam = yn;
+				for (int i = 0; i < 3; i++)
+					u[i] = y[i] / yn;
+			}
+			double fake[6];
+			memcpy(fake, g.x, sizeof(fake));
+			for (int i = 0; i < 3; i++)
+				fake[i] += 4.4 * sqrt(lam) * u[i];
+			struct mw_obs o;
+			make_radar_obs(w.radar, fake, 1.0, 1e-5, 0.0, &crng, &o);
+			o.t_ns = ts;
+			o.sensor_id = 3;
+			memcpy(o.nation, "JPN", 4);
+			assert_int_equal(track_tracker_process(t, &o), 0);
+			assert_int_equal(track_tracker_flush(t), 0);
+			*major_sigma_m = sqrt(lam);
+		}
+		coast_world_scan(&w, t, ts, !coasting);
+		if (k == 29)
+			a_id = coast_track_of(t, 1).id;
+	}
+	track_tracker_counters(t, c);
+	size_t n = track_tracker_count(t);
+	for (size_t i = 0; i < n && i < cap; i++)
+		assert_int_equal(track_tracker_get(t, i, &out[i]), 0);
+	track_tracker_free(t);
+	return n;
+}
+
+/* The long-coast pre-gate (around the last check's ballistic prediction,
+ * with its margins; tracker.c lc_pregate) is an optimisation only: with
+ * clutter around a coasting track's prediction, near and far, and a
+ * coarse radar whose gate is tens of km wide, it gives the brute-force
+ * gate's tracks bit for bit and the same counters (no pair lost). */
+static void long_coast_pregate_gives_the_brute_force_result(void **state)
+{
+	(void)state;
+	struct track_info a[512], b[512];
+	struct track_counters ca, cb;
+	double sig_a, sig_b;
+	size_t na = run_long_coast(0, a, 512, &ca, &sig_a);
+	size_t nb = run_long_coast(1, b, 512, &cb, &sig_b);
+	print_message("long coast, pre-gate vs brute force: %zu tracks, %llu updates, %llu gated "
+	              "pairs, long coasts started %llu / re-acquired %llu; the plot 4.4 sigma "
+	              "out after the coast: sigma %.0f m\n",
+	              na, (unsigned long long)ca.updates, (unsigned long long)ca.gated_pairs,
+	              (unsigned long long)ca.coast_long_started,
+	              (unsigned long long)ca.coast_long_reacquired, sig_a);
+	if (na != nb)
+		fail_msg("track count: pre-gate %zu, brute force %zu", na, nb);
+	if (ca.gated_pairs != cb.gated_pairs || ca.updates != cb.updates)
+		fail_msg("pairs %llu vs %llu, updates %llu vs %llu",
+		         (unsigned long long)ca.gated_pairs, (unsigned long long)cb.gated_pairs,
+		         (unsigned long long)ca.updates, (unsigned long long)cb.updates);
+	assert_memory_equal(&ca, &cb, sizeof(ca));
+	assert_true(na <= 512);
+	for (size_t i = 0; i < na; i++) {
+		assert_int_equal(a[i].id, b[i].id);
+		assert_int_equal(a[i].n_updates, b[i].n_updates);
+		assert_memory_equal(&a[i].imm, &b[i].imm, sizeof(a[i].imm));
+	}
+	/* The case was exercised: A coasted and was re-acquired. */
+	if (ca.coast_long_reacquired < 1)
+		fail_msg("long coasts started %llu, re-acquired %llu (want A re-acquired)",
+		         (unsigned long long)ca.coast_long_started,
+		         (unsigned long long)ca.coast_long_reacquired);
+}
+
+/* The long-coast check chains the ballistic model's prediction from the
+ * previous check (track_ukf_predict over the check interval, no IMM
+ * re-mixing) instead of predicting from the last update over the whole
+ * coast. Against the one-shot prediction (track_imm_predict_mode) of
+ * random ICBM-like ballistic posteriors 800-1,500 km up, 6-6.8 km/s
+ * across and 0.5-1.5 km/s up (boost probability 1e-8..1e-3, as the long
+ * coast requires), chained in 10 s steps from 30 s to 2,400 s or down to
+ * 400 km, every 200 s: the worst mean difference in units of the exact
+ * position sigma along it and the worst relative difference of the
+ * position sigma (sqrt of the trace) stay under 0.02. */
+static void chained_long_coast_prediction_matches_the_one_shot(void **state)
+{
+	(void)state;
+	struct track_config cfg;
+	track_config_default(&cfg);
+	const struct track_motion *mb = &cfg.imm.motion[TRACK_MODE_BALLISTIC];
+	uint64_t rng = 91;
+	double worst_m = 0.0, worst_s = 0.0;
+	int n = 0;
+	for (int c = 0; c < 6; c++) {
+		struct track_imm in;
+		memset(&in, 0, sizeof(in));
+		struct geo_lla p = {geo_rad(20 + 30 * rng_unif(&rng)),
+		                    geo_rad(100 + 60 * rng_unif(&rng)),
+		                    800e3 + 700e3 * rng_unif(&rng)};
+		double hd = 2 * GEO_PI * rng_unif(&rng), hs = 6000 + 800 * rng_unif(&rng);
+		double x[6], v[3] = {hs * sin(hd), hs * cos(hd), 500 + 1000 * rng_unif(&rng)};
+		geo_lla_to_ecef(&p, x);
+		geo_vec_enu_to_ecef(&p, v, x + 3);
+		for (int j = 0; j < TRACK_N_MODES; j++) {
+			struct track_gauss *g = &in.m[j];
+			for (int i = 0; i < 6; i++)
+				g->x[i] = x[i] + (i < 3 ? 50.0 : 0.5) * rng_gauss(&rng);
+			g->x[TRACK_IX_K] = 1.0;
+			g->x[TRACK_IX_AT] = j == TRACK_MODE_BOOST ? 2.0 * rng_unif(&rng) : 0.0;
+			double sd[TRACK_NX] = {50, 50, 50, 1, 1, 1, 0.3, 3};
+			for (int i = 0; i < TRACK_NX; i++)
+				g->P[i * TRACK_NX + i] = sd[i] * sd[i] * (0.5 + rng_unif(&rng));
+			g->P[0 * TRACK_NX + 3] = g->P[3 * TRACK_NX + 0] = 0.3 * sd[0] * sd[3];
+		}
+		in.mu[TRACK_MODE_BOOST] = pow(10.0, -8.0 + 5.0 * rng_unif(&rng));
+		in.mu[TRACK_MODE_BALLISTIC] = 1.0 - in.mu[TRACK_MODE_BOOST];
+		struct track_gauss ch;
+		assert_int_equal(
+		    track_imm_predict_mode(&in, 30.0, &cfg.imm, TRACK_MODE_BALLISTIC, &ch), 0);
+		for (double t = 40.0; t <= 2400.0; t += 10.0) {
+			struct track_gauss ex, nx;
+			if (!(track_model_height_m(ch.x) > 400e3))
+				break; /* the ICBM-like arcs come down after 1,500-3,000 s */
+			assert_int_equal(track_ukf_predict(&ch, 10.0, mb, &nx), 0);
+			ch = nx;
+			if (fmod(t, 200.0) != 0.0)
+				continue;
+			assert_int_equal(
+			    track_imm_predict_mode(&in, t, &cfg.imm, TRACK_MODE_BALLISTIC, &ex), 0);
+			double d[3], dn = 0.0, Pdd = 0.0, tre = 0.0, trc = 0.0;
+			for (int i = 0; i < 3; i++) {
+				d[i] = ch.x[i] - ex.x[i];
+				dn += d[i] * d[i];
+				tre += ex.P[i * TRACK_NX + i];
+				trc += ch.P[i * TRACK_NX + i];
+			}
+			dn = sqrt(dn);
+			double em = 0.0;
+			if (dn > 0.0) {
+				for (int i = 0; i < 3; i++)
+					for (int j = 0; j < 3; j++)
+						Pdd += d[i] * ex.P[i * TRACK_NX + j] * d[j];
+				em = dn / sqrt(Pdd / (dn * dn));
+			}
+			double es = fabs(sqrt(trc) / sqrt(tre) - 1.0);
+			if (em > worst_m)
+				worst_m = em;
+			if (es > worst_s)
+				worst_s = es;
+			n++;
+		}
+	}
+	print_message("chained vs one-shot ballistic prediction, %d comparisons to 2,400 s: worst "
+	              "mean %.2e sigma, worst position sigma %.2e relative\n",
+	              n, worst_m, worst_s);
+	assert_true(n >= 30);
+	if (!(worst_m < 0.02) || !(worst_s < 0.02))
+		fail_msg(
+		    "chained prediction: mean %.3g sigma, sigma %.3g relative (tolerance 0.02)",
+		    worst_m, worst_s);
+}
+
 /*
  * Initiation suppression ("Open items" (e)/(f) in docs/tracking.md): one
  * target, one radar at 1 Hz for 30 s (a confirmed track), then a scan
@@ -1440,6 +1743,9 @@ int main(void)
 	    cmocka_unit_test(class_prior_sets_the_drag_parameter_of_a_long_range_track),
 	    cmocka_unit_test(drag_parameter_is_reset_at_burnout),
 	    cmocka_unit_test(pregate_gives_the_brute_force_gate_result),
+	    cmocka_unit_test(imm_predict_mode_is_the_full_predictions_model),
+	    cmocka_unit_test(long_coast_pregate_gives_the_brute_force_result),
+	    cmocka_unit_test(chained_long_coast_prediction_matches_the_one_shot),
 	    cmocka_unit_test(tail_plot_of_a_confirmed_track_starts_no_duplicate),
 	    cmocka_unit_test(resolved_second_object_near_a_confirmed_track_starts_a_track),
 	    cmocka_unit_test(negligible_boost_mode_is_not_moment_matched_into_the_estimate),
