@@ -177,47 +177,63 @@ void track_imm_combine(const struct track_imm *imm, struct track_gauss *out)
 	combine_w(imm->m, imm->mu, out);
 }
 
-int track_imm_predict(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
-                      struct track_imm *out)
+/* Pi[i][j] = P(mode j at k+1 | mode i at k) over |dt_s|. */
+static void transition(double dt_s, const struct track_imm_cfg *cfg,
+                       double Pi[TRACK_N_MODES][TRACK_N_MODES])
 {
 	double adt = fabs(dt_s);
 	double p_bb = exp(-adt / cfg->tau_boost_s);
 	double p_cc = exp(-adt / cfg->tau_ballistic_s);
-	/* Pi[i][j] = P(mode j at k+1 | mode i at k) */
-	double Pi[TRACK_N_MODES][TRACK_N_MODES] = {
-	    [TRACK_MODE_BALLISTIC] = {[TRACK_MODE_BALLISTIC] = p_cc, [TRACK_MODE_BOOST] = 1 - p_cc},
-	    [TRACK_MODE_BOOST] = {[TRACK_MODE_BALLISTIC] = 1 - p_bb, [TRACK_MODE_BOOST] = p_bb},
-	};
-	struct track_imm r;
-	double c[TRACK_N_MODES];
-	for (int j = 0; j < TRACK_N_MODES; j++) {
-		c[j] = 0.0;
-		for (int i = 0; i < TRACK_N_MODES; i++)
-			c[j] += Pi[i][j] * in->mu[i];
+	Pi[TRACK_MODE_BALLISTIC][TRACK_MODE_BALLISTIC] = p_cc;
+	Pi[TRACK_MODE_BALLISTIC][TRACK_MODE_BOOST] = 1 - p_cc;
+	Pi[TRACK_MODE_BOOST][TRACK_MODE_BALLISTIC] = 1 - p_bb;
+	Pi[TRACK_MODE_BOOST][TRACK_MODE_BOOST] = p_bb;
+}
+
+/* Model j's prediction from its mixed initial condition; *cj is the
+ * predicted probability of mode j (before normalisation). The one code
+ * path of track_imm_predict and track_imm_predict_mode, so that the two
+ * give the same doubles (the long coast relies on it, tracker.c). */
+static int predict_one(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
+                       double Pi[TRACK_N_MODES][TRACK_N_MODES], int j, double *cj,
+                       struct track_gauss *out)
+{
+	double c = 0.0;
+	for (int i = 0; i < TRACK_N_MODES; i++)
+		c += Pi[i][j] * in->mu[i];
+	/* Mixed initial condition for model j. */
+	double w[TRACK_N_MODES];
+	for (int i = 0; i < TRACK_N_MODES; i++)
+		w[i] = c > 0 ? Pi[i][j] * in->mu[i] / c : 0.0;
+	struct track_gauss g0;
+	combine_w(in->m, w, &g0);
+	if (!cfg->motion[j].thrust) {
+		/* The non-thrusting model holds aT = 0, uncorrelated. */
+		for (int i = 0; i < N; i++)
+			g0.P[i * N + TRACK_IX_AT] = g0.P[TRACK_IX_AT * N + i] = 0.0;
+		g0.x[TRACK_IX_AT] = 0.0;
+		g0.P[TRACK_IX_AT * N + TRACK_IX_AT] = cfg->sigma_at0_m_s2 * cfg->sigma_at0_m_s2;
 	}
+	int rc = track_ukf_predict(&g0, dt_s, &cfg->motion[j], out);
+	if (rc < 0)
+		return rc;
+	if (!cfg->motion[j].thrust && dt_s > 0.0 && in->mu[TRACK_MODE_BOOST] > TRACK_BURNOUT_MIN_MU)
+		burnout_in_interval(out, &in->m[TRACK_MODE_BOOST], w[TRACK_MODE_BOOST], dt_s,
+		                    cfg->tau_boost_s);
+	*cj = c;
+	return 0;
+}
+
+int track_imm_predict(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
+                      struct track_imm *out)
+{
+	double Pi[TRACK_N_MODES][TRACK_N_MODES];
+	transition(dt_s, cfg, Pi);
+	struct track_imm r;
 	for (int j = 0; j < TRACK_N_MODES; j++) {
-		/* Mixed initial condition for model j. */
-		double w[TRACK_N_MODES];
-		for (int i = 0; i < TRACK_N_MODES; i++)
-			w[i] = c[j] > 0 ? Pi[i][j] * in->mu[i] / c[j] : 0.0;
-		struct track_gauss g0;
-		combine_w(in->m, w, &g0);
-		if (!cfg->motion[j].thrust) {
-			/* The non-thrusting model holds aT = 0, uncorrelated. */
-			for (int i = 0; i < N; i++)
-				g0.P[i * N + TRACK_IX_AT] = g0.P[TRACK_IX_AT * N + i] = 0.0;
-			g0.x[TRACK_IX_AT] = 0.0;
-			g0.P[TRACK_IX_AT * N + TRACK_IX_AT] =
-			    cfg->sigma_at0_m_s2 * cfg->sigma_at0_m_s2;
-		}
-		int rc = track_ukf_predict(&g0, dt_s, &cfg->motion[j], &r.m[j]);
+		int rc = predict_one(in, dt_s, cfg, Pi, j, &r.mu[j], &r.m[j]);
 		if (rc < 0)
 			return rc;
-		if (!cfg->motion[j].thrust && dt_s > 0.0 &&
-		    in->mu[TRACK_MODE_BOOST] > TRACK_BURNOUT_MIN_MU)
-			burnout_in_interval(&r.m[j], &in->m[TRACK_MODE_BOOST], w[TRACK_MODE_BOOST],
-			                    dt_s, cfg->tau_boost_s);
-		r.mu[j] = c[j];
 	}
 	normalise(r.mu);
 	*out = r;
@@ -305,36 +321,12 @@ int track_imm_predict_mode(const struct track_imm *in, double dt_s, const struct
 {
 	if ((int)j < 0 || j >= TRACK_N_MODES)
 		return -EINVAL;
-	/* The same operations in the same order as model j's branch of
-	 * track_imm_predict: the same doubles. */
-	double adt = fabs(dt_s);
-	double p_bb = exp(-adt / cfg->tau_boost_s);
-	double p_cc = exp(-adt / cfg->tau_ballistic_s);
-	double Pi[TRACK_N_MODES][TRACK_N_MODES] = {
-	    [TRACK_MODE_BALLISTIC] = {[TRACK_MODE_BALLISTIC] = p_cc, [TRACK_MODE_BOOST] = 1 - p_cc},
-	    [TRACK_MODE_BOOST] = {[TRACK_MODE_BALLISTIC] = 1 - p_bb, [TRACK_MODE_BOOST] = p_bb},
-	};
-	double cj = 0.0;
-	for (int i = 0; i < TRACK_N_MODES; i++)
-		cj += Pi[i][j] * in->mu[i];
-	double w[TRACK_N_MODES];
-	for (int i = 0; i < TRACK_N_MODES; i++)
-		w[i] = cj > 0 ? Pi[i][j] * in->mu[i] / cj : 0.0;
-	struct track_gauss g0;
-	combine_w(in->m, w, &g0);
-	if (!cfg->motion[j].thrust) {
-		for (int i = 0; i < N; i++)
-			g0.P[i * N + TRACK_IX_AT] = g0.P[TRACK_IX_AT * N + i] = 0.0;
-		g0.x[TRACK_IX_AT] = 0.0;
-		g0.P[TRACK_IX_AT * N + TRACK_IX_AT] = cfg->sigma_at0_m_s2 * cfg->sigma_at0_m_s2;
-	}
+	double Pi[TRACK_N_MODES][TRACK_N_MODES], cj;
+	transition(dt_s, cfg, Pi);
 	struct track_gauss r;
-	int rc = track_ukf_predict(&g0, dt_s, &cfg->motion[j], &r);
+	int rc = predict_one(in, dt_s, cfg, Pi, (int)j, &cj, &r);
 	if (rc < 0)
 		return rc;
-	if (!cfg->motion[j].thrust && dt_s > 0.0 && in->mu[TRACK_MODE_BOOST] > TRACK_BURNOUT_MIN_MU)
-		burnout_in_interval(&r, &in->m[TRACK_MODE_BOOST], w[TRACK_MODE_BOOST], dt_s,
-		                    cfg->tau_boost_s);
 	*out = r;
 	return 0;
 }
