@@ -78,6 +78,12 @@ static void gauge(struct api_prom *p, const char *name, const char *help, double
 	api_prom_f64(p, "", NULL, 0, v);
 }
 
+static void counter_f(struct api_prom *p, const char *name, const char *help, double v)
+{
+	api_prom_family(p, name, API_PROM_COUNTER, help);
+	api_prom_f64(p, "", NULL, 0, v);
+}
+
 static double ns_s(int64_t ns)
 {
 	return (double)ns / 1e9;
@@ -286,6 +292,12 @@ static void journal_metrics(struct api_prom *p, const struct api_snapshot *s)
 	    F(bytes, "mwlink_journal_stored_bytes", "Envelope bytes of the stored records.", 0),
 	    F(index_keys, "mwlink_journal_index_keys", "(origin, seq) keys in the duplicate index.",
 	      0),
+	    F(checkpoints, "mwlink_journal_checkpoints_total",
+	      "WAL checkpoints run between commits.", 1),
+	    F(checkpoint_errors, "mwlink_journal_checkpoint_errors_total",
+	      "WAL checkpoints that failed (retried).", 1),
+	    F(wal_prealloc_bytes, "mwlink_journal_wal_prealloc_bytes",
+	      "Zero bytes written ahead in the WAL at open.", 0),
 #undef F
 	};
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
@@ -298,6 +310,11 @@ static void journal_metrics(struct api_prom *p, const struct api_snapshot *s)
 	}
 	gauge(p, "mwlink_journal_commit_duration_max_seconds", "Longest commit so far.",
 	      (double)j->commit_ns_max / 1e9);
+	counter_f(p, "mwlink_journal_checkpoint_seconds_total",
+	          "Wall time spent in WAL checkpoints between commits.",
+	          (double)j->checkpoint_ns_total / 1e9);
+	gauge(p, "mwlink_journal_checkpoint_duration_max_seconds", "Longest checkpoint so far.",
+	      (double)j->checkpoint_ns_max / 1e9);
 	api_prom_family(p, "mwlink_journal_commit_duration_seconds", API_PROM_HISTOGRAM,
 	                "Group commit latency (BEGIN..COMMIT wall time).");
 	uint64_t acc = 0;

@@ -248,6 +248,11 @@ static void fill_snapshot(struct api_snapshot *s)
 	s->js.commit_lat_us_hist[23] = 4; /* >= 2^23 us: only in +Inf */
 	s->js.commit_ns_total = 40000000000ULL;
 	s->js.durable_pos = 42;
+	s->js.checkpoints = 5;
+	s->js.checkpoint_errors = 1;
+	s->js.checkpoint_ns_total = 2500000000ULL;
+	s->js.checkpoint_ns_max = 750000000ULL;
+	s->js.wal_prealloc_bytes = 8704000;
 	s->have_national = true;
 	s->nat.obs_fed[1] = 11;
 	s->nat_live[1] = 2;
@@ -301,6 +306,12 @@ static void test_metrics_document_is_strict_and_complete(void **state)
 	assert_contains(t, "mwlink_journal_commit_duration_seconds_count 7\n");
 	assert_contains(t, "mwlink_journal_commit_duration_seconds_sum 40\n");
 	assert_contains(t, "mwlink_journal_durable_position 42\n");
+	assert_contains(t, "# TYPE mwlink_journal_checkpoints_total counter\n");
+	assert_contains(t, "mwlink_journal_checkpoints_total 5\n");
+	assert_contains(t, "mwlink_journal_checkpoint_errors_total 1\n");
+	assert_contains(t, "mwlink_journal_checkpoint_seconds_total 2.5\n");
+	assert_contains(t, "mwlink_journal_checkpoint_duration_max_seconds 0.75\n");
+	assert_contains(t, "mwlink_journal_wal_prealloc_bytes 8704000\n");
 	assert_contains(t, "mwlink_national_observations_fed_total{picture=\"exercise\"} 11\n");
 	assert_contains(t, "mwlink_national_live_tracks{picture=\"exercise\"} 2\n");
 	assert_contains(t, "mwlink_api_requests_total{code=\"404\"} 5\n");
