@@ -1454,6 +1454,41 @@ static void merkle_every_proof_climbs_to_the_root(void **state)
 	assert_err(wire_merkle_proof_len(5, 5), -EINVAL);
 }
 
+/* The level walk of merkle.c's header comment, as wire_merkle_proof_len
+ * computed it before the closed form: the reference it must match. */
+static int proof_len_walk(uint32_t index, uint32_t count)
+{
+	int len = 0;
+	for (uint32_t w = count, i = index; w > 1; w = (w + 1) / 2, i /= 2)
+		if ((i & 1) || i + 1 < w)
+			len++;
+	return len;
+}
+
+/* wire_merkle_proof_len (closed form) equals the level walk for every
+ * (index, count) with count <= 4096, and for every index of the largest and
+ * some odd-shaped large counts up to WIRE_MERKLE_MAX_LEAVES. */
+static void merkle_proof_len_closed_form_matches_the_level_walk(void **state)
+{
+	(void)state;
+	static const uint32_t big[] = {4097,  8191,  8192,  8193,  32767,
+	                               32768, 32769, 40000, 65535, WIRE_MERKLE_MAX_LEAVES};
+	for (uint32_t n = 1; n <= 4096; n++)
+		for (uint32_t i = 0; i < n; i++) {
+			int got = wire_merkle_proof_len(i, n), want = proof_len_walk(i, n);
+			if (got != want)
+				fail_msg("proof_len(%u, %u) = %d, walk says %d", i, n, got, want);
+		}
+	for (size_t b = 0; b < sizeof(big) / sizeof(big[0]); b++)
+		for (uint32_t i = 0; i < big[b]; i++) {
+			int got = wire_merkle_proof_len(i, big[b]);
+			int want = proof_len_walk(i, big[b]);
+			if (got != want)
+				fail_msg("proof_len(%u, %u) = %d, walk says %d", i, big[b], got,
+				         want);
+		}
+}
+
 /* A hasher reused across proofs (its per-level memo warm) climbs to exactly
  * the root a fresh one does, for honest proofs and for proofs with any one
  * sibling byte flipped, in every order of leaves. */
@@ -2238,6 +2273,7 @@ int main(void)
 	    cmocka_unit_test(envelope_split_and_join_are_exact_inverses),
 	    cmocka_unit_test_setup_teardown(decode_fast_path_equals_protobuf_path, fx_setup,
 	                                    fx_teardown),
+	    cmocka_unit_test(merkle_proof_len_closed_form_matches_the_level_walk),
 	    cmocka_unit_test(merkle_reused_hasher_gives_the_same_roots_as_a_fresh_one),
 	    cmocka_unit_test(signed_message_layout_is_byte_exact),
 	    cmocka_unit_test_setup_teardown(
