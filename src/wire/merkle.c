@@ -159,11 +159,15 @@ int wire_merkle_proof_keys(uint32_t index, uint32_t count, uint32_t keys[WIRE_ME
 		return -EINVAL;
 	int len = 0;
 	uint32_t lvl = 0; /* < 16 levels; every node index < 2^16 */
+	/* The sibling of i is i ^ 1 (i - 1 for odd i, i + 1 for even i) and
+	 * exists iff i ^ 1 < w. Written without a branch: keys[len] is
+	 * stored on every level and kept only where the sibling exists, so
+	 * entries past the returned length may be overwritten (len <= lvl <=
+	 * 15 < WIRE_MERKLE_MAX_DEPTH at each store, invariant 1). */
 	for (uint32_t w = count, i = index; w > 1; w = (w + 1) / 2, i /= 2, lvl++) {
-		if (i & 1)
-			keys[len++] = WIRE_MERKLE_KEY(lvl, i - 1);
-		else if (i + 1 < w)
-			keys[len++] = WIRE_MERKLE_KEY(lvl, i + 1);
+		uint32_t s = i ^ 1u;
+		keys[len] = WIRE_MERKLE_KEY(lvl, s);
+		len += s < w;
 	}
 	return len;
 }
