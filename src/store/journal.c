@@ -1702,7 +1702,9 @@ static int do_group(struct store_journal *j)
 	size_t recs = 0;
 	uint64_t bytes = 0;
 	struct pend *done_list = j->head, *q = j->head, *prev = NULL;
+	bool all_pooled = true;
 	for (size_t i = 0; i < n; i++) {
+		all_pooled = all_pooled && q->pooled;
 		if (q->pos) {
 			recs++;
 			bytes += q->rec.len;
@@ -1746,6 +1748,15 @@ static int do_group(struct store_journal *j)
 		j->st.group_max = n;
 	j->st.last_err = 0;
 	lat_record(&j->st, (uint64_t)dt);
+	/* The usual group, all pooled blocks with room in the pool, is spliced
+	 * in whole while mu is still held: no second walk of the chain (its
+	 * blocks are cold again after the commit). Otherwise pend_recycle. */
+	if (done_list && all_pooled && j->pool_max >= j->pool_n && n <= j->pool_max - j->pool_n) {
+		prev->next = j->pool;
+		j->pool = done_list;
+		j->pool_n += n;
+		done_list = NULL;
+	}
 	pthread_cond_broadcast(&j->done);
 	pthread_mutex_unlock(&j->mu);
 	notify(j);

@@ -124,15 +124,33 @@ static int node_hash_memo(struct wire_hasher *h, uint32_t k, const uint8_t *left
 	return rc;
 }
 
+/* Bits set in v (SWAR; without -mpopcnt __builtin_popcount is a libgcc call). */
+static int popcount32(uint32_t v)
+{
+	v = v - ((v >> 1) & 0x55555555u);
+	v = (v & 0x33333333u) + ((v >> 2) & 0x33333333u);
+	v = (v + (v >> 4)) & 0x0f0f0f0fu;
+	return (int)((v * 0x01010101u) >> 24);
+}
+
+/* Closed form of the level walk in the header comment (the walk itself is
+ * kept in tests/unit/test_wire.c and compared over every (index, count) up
+ * to 4096 and a sample up to the maximum). With c = count - 1, level k has
+ * w_k - 1 = c >> k and node i_k = index >> k. The node lacks a sibling iff
+ * it is the last one of an odd-width level: index >> k == c >> k and bit k
+ * of c is 0. Let d be the highest bit where index and c differ (-1 if
+ * equal). Levels k <= d always have a sibling (d + 1 entries); of the
+ * levels d < k < bitlen(c), exactly those with bit k of c set do, i.e.
+ * popcount(c >> (d + 1)) more. */
 int wire_merkle_proof_len(uint32_t index, uint32_t count)
 {
 	if (count == 0 || count > WIRE_MERKLE_MAX_LEAVES || index >= count)
 		return -EINVAL;
-	int len = 0;
-	for (uint32_t w = count, i = index; w > 1; w = (w + 1) / 2, i /= 2)
-		if ((i & 1) || i + 1 < w)
-			len++;
-	return len;
+	uint32_t c = count - 1, x = index ^ c;
+	if (!x)
+		return popcount32(c);
+	int d = 31 - __builtin_clz(x); /* x != 0; d <= 15 (invariant 1) */
+	return d + 1 + popcount32(c >> (d + 1));
 }
 
 int wire_merkle_proof_keys(uint32_t index, uint32_t count, uint32_t keys[WIRE_MERKLE_MAX_DEPTH])
@@ -141,11 +159,15 @@ int wire_merkle_proof_keys(uint32_t index, uint32_t count, uint32_t keys[WIRE_ME
 		return -EINVAL;
 	int len = 0;
 	uint32_t lvl = 0; /* < 16 levels; every node index < 2^16 */
+	/* The sibling of i is i ^ 1 (i - 1 for odd i, i + 1 for even i) and
+	 * exists iff i ^ 1 < w. Written without a branch: keys[len] is
+	 * stored on every level and kept only where the sibling exists, so
+	 * entries past the returned length may be overwritten (len <= lvl <=
+	 * 15 < WIRE_MERKLE_MAX_DEPTH at each store, invariant 1). */
 	for (uint32_t w = count, i = index; w > 1; w = (w + 1) / 2, i /= 2, lvl++) {
-		if (i & 1)
-			keys[len++] = WIRE_MERKLE_KEY(lvl, i - 1);
-		else if (i + 1 < w)
-			keys[len++] = WIRE_MERKLE_KEY(lvl, i + 1);
+		uint32_t s = i ^ 1u;
+		keys[len] = WIRE_MERKLE_KEY(lvl, s);
+		len += s < w;
 	}
 	return len;
 }

@@ -1454,6 +1454,64 @@ static void merkle_every_proof_climbs_to_the_root(void **state)
 	assert_err(wire_merkle_proof_len(5, 5), -EINVAL);
 }
 
+/* The level walk of merkle.c's header comment, as wire_merkle_proof_len
+ * computed it before the closed form: the reference it must match. */
+static int proof_len_walk(uint32_t index, uint32_t count)
+{
+	int len = 0;
+	for (uint32_t w = count, i = index; w > 1; w = (w + 1) / 2, i /= 2)
+		if ((i & 1) || i + 1 < w)
+			len++;
+	return len;
+}
+
+/* wire_merkle_proof_keys as it was before the branch-free loop. */
+static int proof_keys_walk(uint32_t index, uint32_t count, uint32_t keys[WIRE_MERKLE_MAX_DEPTH])
+{
+	int len = 0;
+	uint32_t lvl = 0;
+	for (uint32_t w = count, i = index; w > 1; w = (w + 1) / 2, i /= 2, lvl++) {
+		if (i & 1)
+			keys[len++] = WIRE_MERKLE_KEY(lvl, i - 1);
+		else if (i + 1 < w)
+			keys[len++] = WIRE_MERKLE_KEY(lvl, i + 1);
+	}
+	return len;
+}
+
+/* Both walks for one (index, count): same length, same keys. */
+static void check_len_and_keys(uint32_t i, uint32_t n)
+{
+	int got = wire_merkle_proof_len(i, n), want = proof_len_walk(i, n);
+	if (got != want)
+		fail_msg("proof_len(%u, %u) = %d, walk says %d", i, n, got, want);
+	uint32_t k[WIRE_MERKLE_MAX_DEPTH], kw[WIRE_MERKLE_MAX_DEPTH];
+	int kl = wire_merkle_proof_keys(i, n, k), klw = proof_keys_walk(i, n, kw);
+	if (kl != klw)
+		fail_msg("proof_keys(%u, %u) length %d, walk says %d", i, n, kl, klw);
+	for (int j = 0; j < kl; j++)
+		if (k[j] != kw[j])
+			fail_msg("proof_keys(%u, %u)[%d] = %#x, walk says %#x", i, n, j, k[j],
+			         kw[j]);
+}
+
+/* wire_merkle_proof_len (closed form) and wire_merkle_proof_keys
+ * (branch-free) equal the level walks they replaced for every (index, count)
+ * with count <= 4096, and for every index of the largest and some
+ * odd-shaped large counts up to WIRE_MERKLE_MAX_LEAVES. */
+static void merkle_proof_len_and_keys_match_the_level_walk(void **state)
+{
+	(void)state;
+	static const uint32_t big[] = {4097,  8191,  8192,  8193,  32767,
+	                               32768, 32769, 40000, 65535, WIRE_MERKLE_MAX_LEAVES};
+	for (uint32_t n = 1; n <= 4096; n++)
+		for (uint32_t i = 0; i < n; i++)
+			check_len_and_keys(i, n);
+	for (size_t b = 0; b < sizeof(big) / sizeof(big[0]); b++)
+		for (uint32_t i = 0; i < big[b]; i++)
+			check_len_and_keys(i, big[b]);
+}
+
 /* A hasher reused across proofs (its per-level memo warm) climbs to exactly
  * the root a fresh one does, for honest proofs and for proofs with any one
  * sibling byte flipped, in every order of leaves. */
@@ -2238,6 +2296,7 @@ int main(void)
 	    cmocka_unit_test(envelope_split_and_join_are_exact_inverses),
 	    cmocka_unit_test_setup_teardown(decode_fast_path_equals_protobuf_path, fx_setup,
 	                                    fx_teardown),
+	    cmocka_unit_test(merkle_proof_len_and_keys_match_the_level_walk),
 	    cmocka_unit_test(merkle_reused_hasher_gives_the_same_roots_as_a_fresh_one),
 	    cmocka_unit_test(signed_message_layout_is_byte_exact),
 	    cmocka_unit_test_setup_teardown(
