@@ -332,45 +332,43 @@ int wire_track_check(const Mwlink__Track *t)
 	return 0;
 }
 
-/* Unpack with desc into arena ar, check with fn; on success *out is the
- * message (release with wire_arena_free_msg), on failure nothing is held. */
+/* Unpack with desc into arena ar (NULL: the default allocator), check
+ * with fn; on success *out is the message (release with
+ * wire_arena_free_msg, or protobuf_c_message_free_unpacked without an
+ * arena), on failure nothing is held. */
 static int unpack_checked(const ProtobufCMessageDescriptor *desc, int (*check)(const void *),
                           struct wire_arena *ar, const uint8_t *p, size_t n, ProtobufCMessage **out)
 {
 	if (!p && n)
 		return -EINVAL;
-	ProtobufCMessage *m = protobuf_c_message_unpack(desc, &ar->pc, n, p);
+	ProtobufCMessage *m = protobuf_c_message_unpack(desc, ar ? &ar->pc : NULL, n, p);
 	if (!m)
 		return -MW_EDECODE;
 	int rc = wire_msg_sane(m);
 	if (rc == 0)
 		rc = check(m);
 	if (rc < 0) {
-		wire_arena_free_msg(ar, m);
+		if (ar)
+			wire_arena_free_msg(ar, m);
+		else
+			protobuf_c_message_free_unpacked(m, NULL);
 		return rc;
 	}
 	*out = m;
 	return 0;
 }
 
-/* Unpack with desc, check with fn; on success *out owns the message. */
+/* The same with the default allocator: on success *out owns the message. */
 static int decode_checked(const ProtobufCMessageDescriptor *desc, int (*check)(const void *),
                           const uint8_t *p, size_t n, void **out)
 {
-	if ((!p && n) || !out)
+	if (!out)
 		return -EINVAL;
-	ProtobufCMessage *m = protobuf_c_message_unpack(desc, NULL, n, p);
-	if (!m)
-		return -MW_EDECODE;
-	int rc = wire_msg_sane(m);
+	ProtobufCMessage *m = NULL;
+	int rc = unpack_checked(desc, check, NULL, p, n, &m);
 	if (rc == 0)
-		rc = check(m);
-	if (rc < 0) {
-		protobuf_c_message_free_unpacked(m, NULL);
-		return rc;
-	}
-	*out = m;
-	return 0;
+		*out = m;
+	return rc;
 }
 
 static int track_check_v(const void *m)
