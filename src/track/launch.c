@@ -831,21 +831,7 @@ static int launch_ut(const struct track_gauss *g, mw_time_ns t_ns, int boost, do
 		}
 	}
 	C[2] = C[1];
-	struct track_point_pred r;
-	memset(&r, 0, sizeof(r));
-	double enu_m[3] = {E0[0], E0[1], 0.0};
-	geo_enu_to_ecef(&sp.ref, enu_m, r.ecef_m);
-	rc = geo_ecef_to_lla(r.ecef_m, &r.lla);
-	if (rc < 0)
-		goto out;
-	r.lla.h_m = 0.0;
-	geo_lla_to_ecef(&r.lla, r.ecef_m);
-	r.t_ns = t_ns + mw_time_from_s(T0);
-	r.sigma_t_s = sqrt(vt);
-	memcpy(r.cov_en_m2, C, sizeof(C));
-	track_point_pred_ellipse(&r);
-	*out = r;
-	rc = 0;
+	rc = track_point_pred_make(&sp.ref, E0, C, t_ns, T0, sqrt(vt), out);
 out:
 	free(sp.a);
 	return rc;

@@ -166,18 +166,25 @@ static int predict_points(const struct track_gauss *g, mw_time_ns t_ns, int dir,
 		vt += w * dt * dt;
 	}
 	C[2] = C[1];
+	return track_point_pred_make(&ref, me, C, t_ns, mt, sqrt(vt), out);
+}
+
+int track_point_pred_make(const struct geo_lla *ref, const double en_m[2], const double cov_en[4],
+                          mw_time_ns t_ns, double dt_s, double sigma_t_s,
+                          struct track_point_pred *out)
+{
 	struct track_point_pred r;
 	memset(&r, 0, sizeof(r));
-	double enu_m[3] = {me[0], me[1], 0.0};
-	geo_enu_to_ecef(&ref, enu_m, r.ecef_m);
-	rc = geo_ecef_to_lla(r.ecef_m, &r.lla);
+	double enu_m[3] = {en_m[0], en_m[1], 0.0};
+	geo_enu_to_ecef(ref, enu_m, r.ecef_m);
+	int rc = geo_ecef_to_lla(r.ecef_m, &r.lla);
 	if (rc < 0)
 		return rc;
 	r.lla.h_m = 0.0;
 	geo_lla_to_ecef(&r.lla, r.ecef_m);
-	r.t_ns = t_ns + mw_time_from_s(mt);
-	r.sigma_t_s = sqrt(vt);
-	memcpy(r.cov_en_m2, C, sizeof(C));
+	r.t_ns = t_ns + mw_time_from_s(dt_s);
+	r.sigma_t_s = sigma_t_s;
+	memcpy(r.cov_en_m2, cov_en, sizeof(r.cov_en_m2));
 	track_point_pred_ellipse(&r);
 	*out = r;
 	return 0;

@@ -41,6 +41,14 @@ struct track_point_pred {
  * cov_en_m2 (2x2 symmetric, row-major). */
 void track_point_pred_ellipse(struct track_point_pred *r);
 
+/* A point on the surface from its East-North mean en_m (metres, in the
+ * tangent plane of ref, h = 0) and 2x2 covariance cov_en (row-major),
+ * at t_ns + dt_s with time sigma sigma_t_s: the point taken to h = 0,
+ * the 95% ellipse filled. Impact and launch predictions both end here. */
+int track_point_pred_make(const struct geo_lla *ref, const double en_m[2], const double cov_en[4],
+                          mw_time_ns t_ns, double dt_s, double sigma_t_s,
+                          struct track_point_pred *out);
+
 /*
  * Predict the impact of estimate g (at time t_ns). max_s bounds the
  * flight time searched (e.g. 7200 s). Returns 0, -ERANGE if some sigma
