@@ -15,9 +15,13 @@
 #      (`mwlink journal dump`); at the end `mwlink journal check`
 #   5. the nodes are stopped (SIGTERM) and the script exits
 #
-# The example release rules let observations go to the US hub only
-# (tracks and alerts would go everywhere, but no node makes them yet), so
-# ROK and JPN end with their own observations and USA with all three.
+# The example release rules let observations go to the US hub only and
+# tracks everywhere (KOR and JPN tracks reach each other through the
+# hub), so ROK and JPN end with their own observations and everyone's
+# tracks, and USA with all of it. SPEED defaults to 20: at 100x a busy
+# 2-core machine lets the node fall a second or two behind, which is
+# minutes of data time, and the national trackers then see their own
+# sensors' data out of order by more than they keep (tracks break).
 # Everything binds to 127.0.0.1 (the example configurations); the fixed
 # example ports 7401-7403, 7501-7503 and 8401-8403 (HTTP API) must be free.
 #
@@ -28,7 +32,7 @@
 set -euo pipefail
 B=${1:-build-rel}
 SCEN=${2:-examples/scenarios/irbm-over-japan.json}
-SPEED=${3:-100}
+SPEED=${3:-20}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 M="$B/src/cli/mwlink"

@@ -56,6 +56,7 @@
  * Exit 0 when the evaluation ran (whatever the figures), 1 if it failed,
  * 2 on bad usage.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -135,6 +136,7 @@ struct eval {
 	const char *json_path;
 	const char *scenario;
 	uint32_t trace_id; /* --trace: an object whose association is printed */
+	char nation[MW_NATION_LEN]; /* --nation: only this nation's sensors ("" = all) */
 	struct track_config tcfg;
 	struct bin bins[MAX_BINS];
 	struct bin gbins[MAX_BINS];
@@ -150,7 +152,7 @@ struct eval {
 static void eval_usage(FILE *f)
 {
 	fprintf(f, "usage: mwlink eval SCENARIO [--runs N] [--step S] [--seed N] [--json FILE]\n"
-	           "                   [--gate-prob P] [--trace ID]\n"
+	           "                   [--gate-prob P] [--trace ID] [--nation CODE]\n"
 	           "  Monte Carlo runs of simulator -> tracker, scored against truth:\n"
 	           "  RMSE, ANEES with 95%% chi-square bounds, impact error and ellipse\n"
 	           "  coverage, PCRLB, launch error, latencies, breaks, swaps, GOSPA.\n"
@@ -161,7 +163,10 @@ static void eval_usage(FILE *f)
 	           "  --gate-prob P  the tracker's gate probability instead of the default\n"
 	           "  --trace ID  print on stderr the tracker's log and, for every\n"
 	           "              observation of object ID, the gate statistics of the\n"
-	           "              tracks near it (diagnosis)\n");
+	           "              tracks near it (diagnosis)\n"
+	           "  --nation CODE  feed the tracker (and the bound) only the observations\n"
+	           "              of that nation's sensors (KOR, USA, JPN...), as a node's\n"
+	           "              national tracker sees them\n");
 }
 
 static double dist3(const double *a, const double *b)
@@ -569,6 +574,20 @@ static int one_run(struct eval *ev, const struct sim_scenario *sc, uint64_t seed
 		fprintf(stderr, "mwlink eval: sim_new: %s\n", mw_strerror(rc));
 		return rc;
 	}
+	if (ev->nation[0]) {
+		size_t ns = sim_sensor_count(s), own = 0;
+		for (size_t i = 0; i < ns; i++) {
+			struct sim_sensor_info si;
+			if (sim_sensor_info(s, i, &si) == 0 && !strcmp(si.nation, ev->nation))
+				own++;
+		}
+		if (!own) {
+			fprintf(stderr, "mwlink eval: --nation %s: the scenario has no sensor of %s\n",
+			        ev->nation, ev->nation);
+			rc = -ENOENT;
+			goto out;
+		}
+	}
 	struct mw_log log;
 	mw_log_init(&log, mw_log_sink_text, stderr, MW_LOG_DEBUG);
 	rc = track_tracker_new(&ev->tcfg, ev->trace_id ? &log : NULL, &tr);
@@ -605,6 +624,8 @@ static int one_run(struct eval *ev, const struct sim_scenario *sc, uint64_t seed
 			continue;
 		}
 		if (e.type != SIM_EV_OBS)
+			continue;
+		if (ev->nation[0] && strcmp(e.obs.nation, ev->nation) != 0)
 			continue;
 		if (t0 < 0)
 			t0 = e.obs.t_ns;
@@ -828,6 +849,8 @@ static int report(struct eval *ev)
 	       anees_mid_in, anees_mid_bins, coast_in, coast_bins, cover_ok, cover_bins);
 	json_object_set_new(root, "scenario", json_string(ev->scenario));
 	json_object_set_new(root, "runs", json_integer(ev->runs));
+	if (ev->nation[0])
+		json_object_set_new(root, "nation", json_string(ev->nation));
 	json_object_set_new(root, "step_s", json_real(ev->step_s));
 	json_object_set_new(root, "bins", jb);
 	json_object_set_new(root, "gospa", jg);
@@ -912,6 +935,18 @@ int cmd_eval(int argc, char **argv)
 			if (parse_pos("--trace", argv[++i], 1, 4294967295.0, &v))
 				goto out;
 			ev->trace_id = (uint32_t)v;
+		} else if (!strcmp(a, "--nation") && i + 1 < argc) {
+			const char *n = argv[++i];
+			size_t len = strlen(n);
+			if (len != 3 || !isupper((unsigned char)n[0]) || !isupper((unsigned char)n[1]) ||
+			    !isupper((unsigned char)n[2])) {
+				fprintf(stderr,
+				        "mwlink eval: --nation '%s': expected a three-letter "
+				        "upper-case nation code (ISO 3166-1 alpha-3, e.g. USA)\n",
+				        n);
+				goto out;
+			}
+			memcpy(ev->nation, n, len + 1);
 		} else if (!strcmp(a, "--json") && i + 1 < argc) {
 			ev->json_path = argv[++i];
 		} else if (a[0] == '-') {

@@ -39,6 +39,11 @@
  *     still refused for a node configured live (defence in depth).
  *  3. Observations are sent in sim_next() order, never dropped: a write
  *     that cannot complete within FEED_SEND_TIMEOUT_MS fails the run.
+ *  4. Paced (F > 0), everything of one data time is written to the
+ *     sockets before anything of a later data time is queued, so no
+ *     sensor's frames wait behind another's, even when the feed runs
+ *     behind schedule; only as fast as possible (F = 0) fills 16 KiB
+ *     buffers.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -445,7 +450,7 @@ static int sim_feed(const char *path, struct sim *s, const struct sim_feed_opts 
 
 	bool tty = !quiet && isatty(2);
 	mw_time_ns span = sim_end_ns(s) - sim_start_ns(s);
-	mw_time_ns t_first = 0, shift = 0, mono0 = mw_time_mono_ns(), last_draw = 0,
+	mw_time_ns t_first = 0, t_last = INT64_MIN, shift = 0, mono0 = mw_time_mono_ns(), last_draw = 0,
 	           last_check = mono0;
 	uint64_t sent = 0;
 	uint32_t bad = 0; /* the sensor whose connection failed */
@@ -467,6 +472,20 @@ static int sim_feed(const char *path, struct sim *s, const struct sim_feed_opts 
 			shift = fo->keep_times ? 0 : mw_time_now_ns() - t_first;
 		}
 		mw_time_ns now = mw_time_mono_ns();
+		if (fo->speed > 0 && ev.obs.t_ns != t_last) {
+			/* A sensor reports what it measured when it measured it:
+			 * what is buffered from an earlier data time leaves now,
+			 * late or not. (Flushing only before a sleep let a feed
+			 * that ran behind schedule hold a quiet sensor's frames
+			 * until 16 KiB filled: the node saw data up to minutes
+			 * of data time out of order at 100x.) */
+			for (size_t i = 0; i < n_fs; i++) {
+				bad = fs[i].id;
+				if (net_sensor_flush(fs[i].conn, &err))
+					goto lost;
+			}
+		}
+		t_last = ev.obs.t_ns;
 		if (fo->speed > 0) {
 			mw_time_ns due =
 			    mono0 + (mw_time_ns)((double)(ev.obs.t_ns - t_first) / fo->speed);

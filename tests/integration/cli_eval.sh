@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# tests/integration/cli_eval.sh MWLINK SRCDIR - runs the real `mwlink eval`
+# on the IRBM scenario with and without --nation: a national run feeds the
+# tracker only that nation's sensors (JPN's radars see the IRBM from about
+# 120 s after launch, the alliance's sensors from about 60 s), records the
+# nation in the JSON, and bad codes are refused with a message (exit
+# statuses: 0 ok, 1 failed, 2 usage).
+set -u
+M=$1
+S=${2:-.}/examples/scenarios
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+ok() { echo "ok   $1"; }
+bad() {
+	echo "FAIL $1"
+	fails=$((fails + 1))
+}
+check() { # description, expected exit status, expected output substring, command...
+	local what=$1 want_rc=$2 want_out=$3
+	shift 3
+	local out rc
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ "$rc" != "$want_rc" ]; then
+		bad "$what: exit $rc, want $want_rc; output: $(tail -c 600 <<<"$out")"
+	elif [ -n "$want_out" ] && ! grep -qF -- "$want_out" <<<"$out"; then
+		bad "$what: output lacks '$want_out': $(tail -c 600 <<<"$out")"
+	else
+		ok "$what"
+	fi
+}
+
+check "all sensors, 1 run" 0 "objects 1: confirmed 1" \
+	"$M" eval "$S/irbm-over-japan.json" --runs 1 --json "$T/all.json"
+check "JPN's sensors only, 1 run" 0 "objects 1: confirmed 1" \
+	"$M" eval "$S/irbm-over-japan.json" --runs 1 --nation JPN --json "$T/jpn.json"
+check "--nation with a lower-case code" 2 "expected a three-letter upper-case nation code" \
+	"$M" eval "$S/irbm-over-japan.json" --runs 1 --nation jpn
+check "--nation with a two-letter code" 2 "expected a three-letter upper-case nation code" \
+	"$M" eval "$S/irbm-over-japan.json" --runs 1 --nation JP
+check "--nation without a value" 2 "unknown or incomplete option '--nation'" \
+	"$M" eval "$S/irbm-over-japan.json" --nation
+check "--nation of a nation with no sensor in the scenario" 1 "the scenario has no sensor of CHN" \
+	"$M" eval "$S/irbm-over-japan.json" --runs 1 --nation CHN
+out=$(python3 - "$T/all.json" "$T/jpn.json" <<'PY'
+import json, sys
+a = json.load(open(sys.argv[1]))
+j = json.load(open(sys.argv[2]))
+fa = a["bins"][0]["t_since_launch_s"]
+fj = j["bins"][0]["t_since_launch_s"]
+bad = []
+if "nation" in a:
+    bad.append(f"all-sensor run names a nation: {a['nation']}")
+if j.get("nation") != "JPN":
+    bad.append(f"national run's JSON nation is {j.get('nation')!r}, want 'JPN'")
+if not (fa <= 80 and fj >= 100):
+    bad.append(f"first scored bin {fa} s (all sensors, want <= 80) and {fj} s (JPN, want >= 100)")
+print("; ".join(bad) if bad else f"first scored bin {fa:.0f} s with all sensors, {fj:.0f} s with JPN's")
+sys.exit(1 if bad else 0)
+PY
+)
+if [ $? -eq 0 ]; then ok "$out"; else bad "$out"; fi
+
+if [ "$fails" -ne 0 ]; then
+	echo "$fails check(s) failed"
+	exit 1
+fi
+echo "all checks passed"
