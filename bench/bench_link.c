@@ -866,10 +866,12 @@ static int run(const char *name, bool hub, double rate, uint64_t total, int64_t 
 		struct store_journal_stats js;
 		store_journal_get_stats(all[i]->journal, &js);
 		printf(
-		    "       journal %s: %llu commits, %.1f records/commit, commit p50 <= %llu us, "
+		    "       journal %s: %llu commits, %.1f records/commit, %.2f pages/commit, "
+		    "commit p50 <= %llu us, "
 		    "p99 <= %llu us; %llu checkpoints between commits, mean %.0f us, max %.0f us\n",
 		    all[i]->nation, (unsigned long long)js.commits,
 		    js.commits ? (double)js.committed_records / (double)js.commits : 0.0,
+		    js.commits ? (double)js.commit_pages / (double)js.commits : 0.0,
 		    (unsigned long long)store_journal_lat_quantile_us(&js, 0.50),
 		    (unsigned long long)store_journal_lat_quantile_us(&js, 0.99),
 		    (unsigned long long)js.checkpoints,

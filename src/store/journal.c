@@ -25,8 +25,8 @@
  *                                             INSERT env x n, seg x m
  *                                             UPSERT peer.rx = max(...)
  *                                             UPSERT peer.acked (if dirty)
- *                                             UPDATE meta next_pos
  *                                             UPSERT meta seq_reserved (if asked)
+ *                                               + UPDATE meta next_pos
  *                                           COMMIT  (fsync of the WAL)
  *                                           durable_pos = last pos of group
  *                                           idle? PASSIVE checkpoint
@@ -88,20 +88,31 @@
  * File format (SQLite 3 database, WAL, page size 8192; 4096 in journals
  * created before 2026-11-30, which keep it)
  * ---------------------------------------------------
- *   PRAGMA application_id = 0x4D574A4C ("MWJL"); PRAGMA user_version = 4.
- *   (Format 1 hashed only pos, seq, len, origin and the bytes; it is not
+ *   PRAGMA application_id = 0x4D574A4C ("MWJL"); PRAGMA user_version = 5.
+ *   (Format 5 is format 4 with two changes that take pages out of every
+ *   commit: env has no UNIQUE(origin, seq) index - the in-memory index,
+ *   rebuilt from every row at open, enforces invariant 2 and open refuses
+ *   a file with a key stored twice - and meta next_pos is only a lower
+ *   bound (invariant 14), written when the meta page is written anyway.
+ *   A read-write open migrates 2, 3 and 4 to 5 in one transaction
+ *   (setup_writer; a migrated file keeps its index); a file of a format
+ *   above 5 is refused at open, before anything is written, with "written
+ *   by a newer mwlink".
+ *   Format 1 hashed only pos, seq, len, origin and the bytes; it is not
  *   read: its flags and release columns were not protected. Format 2 is
  *   format 3 with every sha256 32 bytes long. Format 3 is format 4
  *   without env.seg, env.leaf and the seg table: every row holds its whole
  *   envelope. Both are read; a read-write open migrates them to 4 in one
  *   transaction (ALTER TABLE env ADD COLUMN seg, leaf; CREATE TABLE seg;
- *   user_version = 4) before writing anything, so that a build reading
+ *   user_version = 5) before writing anything, so that a build reading
  *   only 2 or 3 refuses the file instead of taking a compact row's body
  *   for its envelope. Old rows stay as they are. The read-only check and
  *   dump leave the file at its format.)
  *
  *   meta(key TEXT PRIMARY KEY, val INTEGER NOT NULL) WITHOUT ROWID
- *     'next_pos'   next pos to assign (last pos ever assigned + 1)
+ *     'next_pos'   format 5: at most the next pos to assign (invariant 14);
+ *                  the next pos is max(next_pos, highest env pos + 1).
+ *                  Formats 2-4: exactly that, written by every commit
  *     'first_pos'  lowest pos not deleted by retention
  *     'seq_reserved' highest own sequence number the node has reserved
  *                  (store_journal_reserve_seq); absent = 0. Written with
@@ -123,8 +134,8 @@
  *     bytes     BLOB NOT NULL,           the envelope exactly as received, or
  *                                        (seg not NULL) only its body
  *     seg       INTEGER,                 NULL, or the segment holding the rest
- *     leaf      INTEGER,                 the body's leaf index in its batch
- *     UNIQUE(origin, seq))
+ *     leaf      INTEGER)                 the body's leaf index in its batch
+ *     (files migrated from formats 2-4 keep their UNIQUE(origin, seq))
  *
  *   seg(pos INTEGER PRIMARY KEY,         pos of the segment's first row
  *       last_pos INTEGER NOT NULL,       pos of its last row
@@ -256,6 +267,14 @@
  *     every proof node its leaf needs, written in the same transaction,
  *     and deleted only with the segment's last row; reads give back
  *     exactly the bytes appended for every row, whole or compact.
+ * 14. (format 5) first_pos <= meta next_pos <= the next pos to assign,
+ *     which open takes as max(meta next_pos, highest env pos + 1): a
+ *     commit group's rows carry their own end, so the meta row is written
+ *     only with a seq reservation and by retention (which also writes
+ *     first_pos, and whose next_pos = durable_pos + 1 covers every row it
+ *     leaves, so a journal emptied by retention keeps its end). A file
+ *     whose rows end below meta next_pos, or begin above first_pos, has
+ *     lost rows and is refused at open.
  */
 #include "store/journal.h"
 
@@ -286,7 +305,7 @@
 #include "wire/sign.h"
 
 #define J_APP_ID         0x4D574A4C /* "MWJL" */
-#define J_FORMAT         4          /* written by this build; 2 and 3 are read and migrated */
+#define J_FORMAT         5          /* written by this build; 2, 3 and 4 are read and migrated */
 #define J_FORMAT_OLDEST  2
 #define J_ORIGINS_MAX    1024
 #define J_READ_BATCH     256
@@ -918,7 +937,7 @@ static const char SCHEMA[] =
     " kind INTEGER NOT NULL, flags INTEGER NOT NULL, release TEXT NOT NULL,"
     " data_ns INTEGER NOT NULL, accept_ns INTEGER NOT NULL, from_peer TEXT NOT NULL,"
     " from_pos INTEGER NOT NULL, len INTEGER NOT NULL, sha256 BLOB, bytes BLOB NOT NULL,"
-    " seg INTEGER, leaf INTEGER, UNIQUE(origin, seq));"
+    " seg INTEGER, leaf INTEGER);"
     "CREATE TABLE IF NOT EXISTS seg(pos INTEGER PRIMARY KEY, last_pos INTEGER NOT NULL,"
     " data BLOB NOT NULL);"
     "CREATE TABLE IF NOT EXISTS peer(peer TEXT PRIMARY KEY, rx INTEGER NOT NULL,"
@@ -1456,14 +1475,16 @@ static int commit_group(struct store_journal *j, struct pend *first, size_t n,
 		if (rc != SQLITE_OK)
 			goto fail;
 	}
-	sqlite3_bind_text(j->w_meta, 1, "next_pos", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(j->w_meta, 2, (int64_t)(last_pos + 1));
-	rc = step_done(j->w_meta);
-	if (rc != SQLITE_OK)
-		goto fail;
 	if (seq_res) { /* invariant 10: durable before any seq of it is sent */
 		sqlite3_bind_int64(j->w_seqres, 1, (int64_t)seq_res);
 		rc = step_done(j->w_seqres);
+		/* format 5: meta next_pos is a lower bound (invariant 14), refreshed
+		 * only when its page is written anyway */
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_text(j->w_meta, 1, "next_pos", -1, SQLITE_STATIC);
+			sqlite3_bind_int64(j->w_meta, 2, (int64_t)(last_pos + 1));
+			rc = step_done(j->w_meta);
+		}
 		if (rc != SQLITE_OK)
 			goto fail;
 	}
@@ -1673,6 +1694,8 @@ static int do_group(struct store_journal *j)
 	int64_t t0 = mw_time_mono_ns();
 	int rc = commit_group(j, first, n, acked, acked_set, np, last_pos, seq_res);
 	int64_t dt = mw_time_mono_ns() - t0;
+	int pages_cur = 0, pages_hi = 0; /* pages written since the last call (reset) */
+	sqlite3_db_status(j->wdb, SQLITE_DBSTATUS_CACHE_WRITE, &pages_cur, &pages_hi, 1);
 
 	pthread_mutex_lock(&j->mu);
 	j->inflight = 0;
@@ -1740,6 +1763,7 @@ static int do_group(struct store_journal *j)
 	}
 	j->st.commits++;
 	j->st.committed_records += recs;
+	j->st.commit_pages += pages_cur > 0 ? (uint64_t)pages_cur : 0;
 	j->st.last_commit_start_mono = t0;
 	j->st.last_commit_end_mono = t0 + dt;
 	j->st.last_commit_first_pos = first_pos;
@@ -1955,6 +1979,11 @@ static int64_t run_retention(struct store_journal *j, int64_t now_ns, bool *cut_
 			sqlite3_bind_int64(j->w_meta, 2, (int64_t)(rows[cut - 1].pos + 1));
 			rc = step_done(j->w_meta);
 		}
+		if (rc == SQLITE_OK) { /* invariant 14: first_pos <= next_pos on disk too */
+			sqlite3_bind_text(j->w_meta, 1, "next_pos", -1, SQLITE_STATIC);
+			sqlite3_bind_int64(j->w_meta, 2, (int64_t)(durable + 1));
+			rc = step_done(j->w_meta);
+		}
 		if (rc == SQLITE_OK)
 			rc = step_done(j->w_commit);
 		if (rc != SQLITE_OK) {
@@ -2090,7 +2119,18 @@ static int check_identity(sqlite3 *db, bool *empty, int *format, struct mw_errbu
 		              (uint64_t)app, J_APP_ID);
 		return -MW_EJOURNAL;
 	}
-	if (ver < J_FORMAT_OLDEST || ver > J_FORMAT) {
+	/* A newer format is refused before anything is written (no WAL switch,
+	 * no pragma, no migration): this build would misread what it does not
+	 * know (format 5's next_pos lower bound, format 4's compact rows), and
+	 * the newer build must find its file as it left it. */
+	if (ver > J_FORMAT) {
+		mw_errbuf_set(err,
+		              "journal format %" PRId64 " not supported (this build reads %d to %d): "
+		              "written by a newer mwlink; run that version or a later one",
+		              ver, J_FORMAT_OLDEST, J_FORMAT);
+		return -MW_EJOURNAL;
+	}
+	if (ver < J_FORMAT_OLDEST) {
 		mw_errbuf_set(
 		    err, "journal format %" PRId64 " not supported (this build reads %d to %d)",
 		    ver, J_FORMAT_OLDEST, J_FORMAT);
@@ -2383,21 +2423,29 @@ static int setup_writer(struct store_journal *j, const struct store_journal_opts
 			return rc;
 	}
 	if (!empty && format < J_FORMAT) {
-		/* Format 2 or 3 -> 4, one way, in one transaction. Their rows stay
-		 * valid as they are (whole envelopes, seg and leaf NULL; a format 2
-		 * row keeps its 32-byte hash, only new rows store 16); new rows may
-		 * be compact. Marking the file 4 makes a build that reads only 2 or
-		 * 3 refuse it rather than misread a compact row's body as the
-		 * envelope. */
+		/* Format 2, 3 or 4 -> 5, one way, in one transaction. Their rows
+		 * stay valid as they are (whole envelopes, seg and leaf NULL; a
+		 * format 2 row keeps its 32-byte hash, only new rows store 16); new
+		 * rows may be compact. 2 and 3 get format 4's columns and seg
+		 * table. The env table keeps its UNIQUE(origin, seq) index (dropping
+		 * it means copying the table; it costs a page per commit, not
+		 * correctness) and meta next_pos, exact until now, becomes the
+		 * lower bound of invariant 14. Marking the file 5 makes a build
+		 * that reads only up to 4 refuse it ("journal format 5 not
+		 * supported") rather than take the stale next_pos for the end and
+		 * refuse it as damaged, or - before format 4 - misread a compact
+		 * row's body as the envelope. */
 		char q[400];
 		snprintf(q, sizeof(q),
 		         "BEGIN IMMEDIATE;"
-		         "ALTER TABLE env ADD COLUMN seg INTEGER;"
-		         "ALTER TABLE env ADD COLUMN leaf INTEGER;"
-		         "CREATE TABLE IF NOT EXISTS seg(pos INTEGER PRIMARY KEY,"
-		         " last_pos INTEGER NOT NULL, data BLOB NOT NULL);"
+		         "%s"
 		         "PRAGMA user_version=%d;"
 		         "COMMIT;",
+		         format < 4 ? "ALTER TABLE env ADD COLUMN seg INTEGER;"
+		                      "ALTER TABLE env ADD COLUMN leaf INTEGER;"
+		                      "CREATE TABLE IF NOT EXISTS seg(pos INTEGER PRIMARY KEY,"
+		                      " last_pos INTEGER NOT NULL, data BLOB NOT NULL);"
+		                    : "",
 		         J_FORMAT);
 		if ((rc = exec_sql(db, q, err))) {
 			exec_sql(db, "ROLLBACK", NULL);
@@ -2455,14 +2503,17 @@ static int verify_and_load(struct store_journal *j, enum store_check_level lvl,
 		mw_errbuf_set(err, "%s: %s", j->path, so.first[0] ? so.first : "unreadable");
 		return -MW_EJOURNAL;
 	}
-	if (so.rows && (so.pos_min < j->first_pos || so.pos_max >= j->next_pos ||
-	                (so.pos_max != j->next_pos - 1))) {
+	/* invariant 14 (format 5, which every read-write open has migrated
+	 * to): meta next_pos is a lower bound, the rows may go beyond it */
+	if (so.rows && (so.pos_min < j->first_pos || so.pos_max + 1 < j->next_pos)) {
 		mw_errbuf_set(err,
 		              "%s: rows hold pos %" PRIu64 "..%" PRIu64
-		              " but meta says first_pos %" PRIu64 ", next_pos %" PRIu64,
+		              " but meta says first_pos %" PRIu64 ", next_pos at least %" PRIu64,
 		              j->path, so.pos_min, so.pos_max, j->first_pos, j->next_pos);
 		return -MW_EJOURNAL;
 	}
+	if (so.rows)
+		j->next_pos = so.pos_max + 1;
 	if (so.rows && so.pos_min != j->first_pos) {
 		mw_errbuf_set(err, "%s: first row has pos %" PRIu64 ", meta first_pos %" PRIu64,
 		              j->path, so.pos_min, j->first_pos);
@@ -3597,8 +3648,10 @@ int store_journal_check(const char *path, struct store_check_report *rep, struct
 			snprintf(rep->first_problem, sizeof(rep->first_problem), "%s", so.first);
 		rep->problems += sp ? sp : 1;
 	}
+	/* format 5: meta next_pos is a lower bound (invariant 14); before, exact */
 	if (rep->next_pos && so.rows &&
-	    (so.pos_min != first_pos || so.pos_max + 1 != rep->next_pos))
+	    (so.pos_min != first_pos || so.pos_max + 1 < rep->next_pos ||
+	     (format < 5 && so.pos_max + 1 != rep->next_pos)))
 		rep_problem(rep,
 		            "rows hold pos %" PRIu64 "..%" PRIu64 " but meta says %" PRIu64
 		            "..%" PRIu64,
@@ -3606,6 +3659,8 @@ int store_journal_check(const char *path, struct store_check_report *rep, struct
 	if (rep->next_pos && !so.rows && first_pos != rep->next_pos)
 		rep_problem(rep, "no rows but pos %" PRIu64 "..%" PRIu64 " should be present",
 		            first_pos, rep->next_pos - 1);
+	if (rep->next_pos && so.rows && so.pos_max + 1 > rep->next_pos)
+		rep->next_pos = so.pos_max + 1;
 	if (check_origins(db, rep) != 0)
 		rep_problem(rep, "cannot list origins: %s", sqlite3_errmsg(db));
 
