@@ -23,7 +23,7 @@
  *                                           segments of batches (format 4)
  *                                           BEGIN IMMEDIATE
  *                                             INSERT env x n, seg x m
- *                                             UPSERT peer.rx = max(...)
+ *                                             UPSERT peer.rx (rx notes only)
  *                                             UPSERT peer.acked (if dirty)
  *                                             UPSERT meta seq_reserved (if asked)
  *                                               + UPDATE meta next_pos
@@ -93,7 +93,9 @@
  *   commit: env has no UNIQUE(origin, seq) index - the in-memory index,
  *   rebuilt from every row at open, enforces invariant 2 and open refuses
  *   a file with a key stored twice - and meta next_pos is only a lower
- *   bound (invariant 14), written when the meta page is written anyway.
+ *   bound (invariant 14), written when the meta page is written anyway;
+ *   likewise peer.rx (invariant 4): a receiver's commit of records writes
+ *   only env pages.
  *   A read-write open migrates 2, 3 and 4 to 5 in one transaction
  *   (setup_writer; a migrated file keeps its index); a file of a format
  *   above 5 is refused at open, before anything is written, with "written
@@ -143,7 +145,11 @@
  *
  *   peer(peer TEXT PRIMARY KEY, rx INTEGER NOT NULL, acked INTEGER NOT NULL)
  *     WITHOUT ROWID
- *     rx     highest sender pos received from the peer and committed
+ *     rx     highest sender pos received from the peer and committed;
+ *            format 5: a lower bound, the peer's rx is the larger of it
+ *            and the highest from_pos of env rows from the peer (a
+ *            commit writes it only for an rx note, which has no row;
+ *            retention writes every peer's before it deletes rows)
  *     acked  highest own pos the peer has acknowledged (written lazily)
  *
  *   origin_floor(origin TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID
@@ -227,10 +233,14 @@
  *     in-memory index holds exactly the keys of env plus the queue.
  *  3. durable_pos only advances after COMMIT has returned SQLITE_OK;
  *     every record with pos <= durable_pos is committed.
- *  4. peer.rx for a peer is written in the same transaction as the
- *     records (and rx notes) that carry it; the value drain reports is
- *     durable. peer.acked is never written above the highest pos the
- *     same transaction leaves committed (a peer may ack a pending pos).
+ *  4. A peer's rx advances in the same transaction as the records (and
+ *     rx notes) that carry it; the value drain reports is durable. In
+ *     format 5 a record carries it in its own row (from_peer, from_pos;
+ *     open and check take max(peer.rx, the rows' highest from_pos)), an
+ *     rx note by peer.rx, and retention writes peer.rx (the committed
+ *     value) in the transaction that deletes rows. peer.acked is never
+ *     written above the highest pos the same transaction leaves
+ *     committed (a peer may ack a pending pos).
  *  5. Queued items leave the queue only after their transaction commits;
  *     a failed transaction leaves the queue as it was (same items, same
  *     pos) and is retried.
@@ -1042,6 +1052,7 @@ uint64_t store_journal_lat_quantile_us(const struct store_journal_stats *st, dou
 struct grp_peer {
 	uint64_t rx;
 	bool set;
+	bool note; /* an rx note of the peer is in the group (format 5: write peer.rx) */
 };
 
 /* Insert the records of ps[0..n) with s, whose VALUES list has n rows of
@@ -1446,6 +1457,7 @@ static int commit_group(struct store_journal *j, struct pend *first, size_t n,
 			if (!g->set || p->rec.from_pos > g->rx)
 				g->rx = p->rec.from_pos;
 			g->set = true;
+			g->note = g->note || !p->pos;
 		}
 		if (!p->pos)
 			continue; /* rx note */
@@ -1465,7 +1477,9 @@ static int commit_group(struct store_journal *j, struct pend *first, size_t n,
 	if ((rc = segs_insert(j)) != SQLITE_OK)
 		goto fail;
 	for (size_t i = 0; i < n_peers; i++) {
-		if (!gp[i].set && !acked_set[i])
+		/* invariant 4: a record's row carries its rx (from_peer, from_pos);
+		 * only an rx note, which has no row, needs the peer row */
+		if (!gp[i].note && !acked_set[i])
 			continue;
 		sqlite3_stmt *s = j->w_rx;
 		sqlite3_bind_text(s, 1, j->peers[i].name, -1, SQLITE_STATIC);
@@ -1904,6 +1918,10 @@ static int64_t run_retention(struct store_journal *j, int64_t now_ns, bool *cut_
 	uint64_t bytes_left = j->bytes;
 	uint64_t first = j->first_pos;
 	uint64_t durable = j->durable_pos;
+	size_t n_rx = j->n_peers; /* names never change once a peer exists */
+	uint64_t rx_durable[STORE_PEERS_MAX];
+	for (size_t i = 0; i < n_rx; i++)
+		rx_durable[i] = j->peers[i].rx_durable; /* committed: no group is in flight */
 	pthread_mutex_unlock(&j->mu);
 
 	struct ret_row *rows = malloc(J_RETAIN_CHUNK * sizeof(*rows));
@@ -1960,6 +1978,15 @@ static int64_t run_retention(struct store_journal *j, int64_t now_ns, bool *cut_
 			break;
 		/* delete rows[0..cut) and raise the origins' floors, atomically */
 		rc = step_done(j->w_begin);
+		/* invariant 4: the rows about to go may be what carries a peer's rx */
+		for (size_t i = 0; i < n_rx && rc == SQLITE_OK; i++) {
+			if (!rx_durable[i])
+				continue;
+			sqlite3_bind_text(j->w_rx, 1, j->peers[i].name, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(j->w_rx, 2, (int64_t)rx_durable[i]);
+			sqlite3_bind_int64(j->w_rx, 3, 0); /* max(): acked unchanged */
+			rc = step_done(j->w_rx);
+		}
 		if (rc == SQLITE_OK) {
 			sqlite3_bind_int64(j->w_ret_del, 1, (int64_t)rows[cut - 1].pos);
 			rc = step_done(j->w_ret_del);
@@ -2125,7 +2152,8 @@ static int check_identity(sqlite3 *db, bool *empty, int *format, struct mw_errbu
 	 * the newer build must find its file as it left it. */
 	if (ver > J_FORMAT) {
 		mw_errbuf_set(err,
-		              "journal format %" PRId64 " not supported (this build reads %d to %d): "
+		              "journal format %" PRId64
+		              " not supported (this build reads %d to %d): "
 		              "written by a newer mwlink; run that version or a later one",
 		              ver, J_FORMAT_OLDEST, J_FORMAT);
 		return -MW_EJOURNAL;
@@ -2142,12 +2170,40 @@ static int check_identity(sqlite3 *db, bool *empty, int *format, struct mw_errbu
 
 /* Walk every row in pos order checking invariants 1 and 2; insert keys
  * into ix (via j's origin table when j != NULL). */
+struct scan_rx {
+	char peer[STORE_NAME_MAX];
+	uint64_t rx; /* highest from_pos of its rows */
+};
 struct scan_out {
 	uint64_t rows, bytes, pos_min, pos_max;
 	uint64_t pos_gaps, len_bad, hash_bad, dup_keys, bad_fields;
 	bool hashed;
+	struct scan_rx rx[STORE_PEERS_MAX]; /* format 5: a peer's rx is max(peer.rx, these) */
+	size_t n_rx, rx_last;
 	char first[512];
 };
+
+/* Fold a row's (from_peer, from_pos) into o->rx; false if more peers than fit. */
+static bool scan_note_rx(struct scan_out *o, const char *peer, uint64_t from_pos)
+{
+	if (!peer[0] || !from_pos)
+		return true;
+	size_t i = o->rx_last; /* rows of one peer come in runs */
+	if (i >= o->n_rx || strcmp(o->rx[i].peer, peer) != 0)
+		for (i = 0; i < o->n_rx && strcmp(o->rx[i].peer, peer) != 0; i++)
+			;
+	if (i == o->n_rx) {
+		if (o->n_rx == STORE_PEERS_MAX)
+			return false;
+		snprintf(o->rx[i].peer, sizeof(o->rx[i].peer), "%s", peer);
+		o->rx[i].rx = 0;
+		o->n_rx++;
+	}
+	if (from_pos > o->rx[i].rx)
+		o->rx[i].rx = from_pos;
+	o->rx_last = i;
+	return true;
+}
 
 static void scan_problem(struct scan_out *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -2250,6 +2306,10 @@ static int scan_rows(sqlite3 *db, int format, bool full, struct store_journal *j
 			o->bad_fields++;
 			scan_problem(o, "pos %" PRIu64 " (%s,%" PRId64 "): %s", pos, origin, seq,
 			             bad);
+		} else if (!scan_note_rx(o, fr.from_peer, fr.from_pos)) {
+			o->bad_fields++;
+			scan_problem(o, "pos %" PRIu64 ": rows from more than %d peers", pos,
+			             STORE_PEERS_MAX);
 		}
 		bool rebuilt = true;
 		if (full && compact && !bad) {
@@ -2597,6 +2657,17 @@ static int verify_and_load(struct store_journal *j, enum store_check_level lvl,
 	if (s != SQLITE_DONE) {
 		mw_errbuf_set(err, "%s: peer: %s", j->path, sqlite3_errmsg(db));
 		return map_sqlite(s);
+	}
+	/* invariant 4, format 5: the rows carry the rx their commits advanced */
+	for (size_t i = 0; i < so.n_rx; i++) {
+		int pi = peer_find(j, so.rx[i].peer, true);
+		if (pi < 0) {
+			mw_errbuf_set(err, "%s: more than %d peers", j->path, STORE_PEERS_MAX);
+			return pi;
+		}
+		struct peer_ent *pe = &j->peers[pi];
+		if (so.rx[i].rx > pe->rx_durable)
+			pe->rx_queued = pe->rx_durable = pe->rx_reported = so.rx[i].rx;
 	}
 	return 0;
 }
@@ -3683,6 +3754,22 @@ int store_journal_check(const char *path, struct store_check_report *rep, struct
 		if (s != SQLITE_DONE && s != SQLITE_ROW)
 			rep_problem(rep, "reading peers: %s", sqlite3_errmsg(db));
 		sqlite3_finalize(st);
+		/* format 5 (invariant 4): rx is also what the rows carry */
+		for (size_t i = 0; i < so.n_rx; i++) {
+			size_t k = 0;
+			while (k < rep->n_peers && strcmp(rep->peers[k].peer, so.rx[i].peer) != 0)
+				k++;
+			if (k == rep->n_peers) {
+				if (k == STORE_PEERS_MAX)
+					continue;
+				memset(&rep->peers[k], 0, sizeof(rep->peers[k]));
+				snprintf(rep->peers[k].peer, sizeof(rep->peers[k].peer), "%s",
+				         so.rx[i].peer);
+				rep->n_peers++;
+			}
+			if (so.rx[i].rx > rep->peers[k].rx)
+				rep->peers[k].rx = so.rx[i].rx;
+		}
 	} else {
 		rep_problem(rep, "no peer table: %s", sqlite3_errmsg(db));
 	}

@@ -302,7 +302,7 @@ struct store_journal_stats {
 	uint64_t commit_lat_us_hist[STORE_LAT_BUCKETS];
 	uint64_t commit_pages; /* database pages the commits wrote to the WAL (SQLite's
 	                        * SQLITE_DBSTATUS_CACHE_WRITE; per commit: / commits) */
-	int last_err; /* last commit error (0 after a success) */
+	int last_err;          /* last commit error (0 after a success) */
 	/* queue */
 	uint64_t queue_len; /* records appended, not yet durable */
 	uint64_t queue_bytes;
