@@ -29,7 +29,8 @@
  * the 2,000 env/s arrive as bursts of ~8 that share one signature.
  *
  * BENCH_GROUP_MAX=N and BENCH_CKPT_PAGES=N set the journals' group and
- * checkpoint sizes for experiments; BENCH_KEEP=1 keeps the journals.
+ * checkpoint sizes for experiments, BENCH_PAGE_SIZE=N the SQLite page size
+ * of the new journals (default 8192); BENCH_KEEP=1 keeps the journals.
  *
  * Floors measured first, on the same disk and loopback:
  *   fdatasync: append 4 KiB to a file in DIR and fdatasync it, 300 times;
@@ -598,6 +599,7 @@ static int node_up(struct bnode *b, const char *dir, const char *peers_ini)
 	jo.hash_rows = true; /* as mwlinkd opens its journal: a SHA-256 per row, checked on read */
 	jo.group_max = getenv("BENCH_GROUP_MAX") ? (size_t)atoi(getenv("BENCH_GROUP_MAX")) : 0;
 	jo.ckpt_pages = getenv("BENCH_CKPT_PAGES") ? (unsigned)atoi(getenv("BENCH_CKPT_PAGES")) : 0;
+	jo.page_size = getenv("BENCH_PAGE_SIZE") ? (unsigned)atoi(getenv("BENCH_PAGE_SIZE")) : 0;
 	/* as mwlinkd opens it; BENCH_WAL_PREALLOC=0 for the comparison */
 	jo.wal_prealloc = !getenv("BENCH_WAL_PREALLOC") || atoi(getenv("BENCH_WAL_PREALLOC")) != 0;
 	jo.peers = peer_names;

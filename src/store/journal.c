@@ -330,11 +330,11 @@
  * free list of at most min(group_max, queue_max) blocks instead of a
  * malloc/free per record: freeing a whole commit group at once let malloc
  * trim its heap, and the next group faulted the same pages in again. */
-#define J_POOL_DATA     1024
-#define J_PAGE_SIZE_STR "8192" /* SQLite page size of a new journal (bytes) */
-#define J_INS_ROWS      16     /* rows per multi-row INSERT (13 parameters each) */
-#define J_CKPT_PAGES    1000   /* default ckpt_pages: SQLite's own autocheckpoint size */
-#define J_CKPT_FORCE    2      /* checkpoint even with records waiting at this many times it */
+#define J_POOL_DATA  1024
+#define J_PAGE_SIZE  8192u /* SQLite page size of a new journal (bytes), opts->page_size */
+#define J_INS_ROWS   16    /* rows per multi-row INSERT (13 parameters each) */
+#define J_CKPT_PAGES 1000  /* default ckpt_pages: SQLite's own autocheckpoint size */
+#define J_CKPT_FORCE 2     /* checkpoint even with records waiting at this many times it */
 /* Batch segments (format 4, header comment): at most J_SEG_MAX_RECS
  * records share one, J_SEG_OPEN batches are filled at once while a group
  * is walked (more interleaved batches close the least recently used). */
@@ -2436,8 +2436,13 @@ static int setup_writer(struct store_journal *j, const struct store_journal_opts
 	 * journal keeps its 4096). With ~500-byte rows, 8192 halves the WAL
 	 * frames, so the write(2)/pread(2) calls of commits and checkpoints:
 	 * -7 % of the link benchmark's CPU per envelope (docs/benchmarks.md). */
-	if (empty && (rc = exec_sql(db, "PRAGMA page_size=" J_PAGE_SIZE_STR, err)))
-		return rc;
+	if (empty) {
+		char q[64];
+		snprintf(q, sizeof(q), "PRAGMA page_size=%u",
+		         opts->page_size ? opts->page_size : J_PAGE_SIZE);
+		if ((rc = exec_sql(db, q, err)))
+			return rc;
+	}
 	/* WAL + FULL: every COMMIT fsyncs the WAL before returning */
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st, NULL) != SQLITE_OK) {
@@ -2779,6 +2784,13 @@ int store_journal_open(const struct store_journal_opts *opts, struct store_journ
 	j->hard_bytes = opts->hard_bytes;
 	j->retain_interval_ns = opts->retain_interval_ns;
 	j->peers_configured = opts->n_peers > 0;
+	if (opts->page_size && (opts->page_size < 512 || opts->page_size > 65536 ||
+	                        (opts->page_size & (opts->page_size - 1)))) {
+		mw_errbuf_set(err, "journal %s: page_size %u is not a power of two in 512..65536",
+		              opts->path, opts->page_size);
+		rc = -EINVAL;
+		goto fail_alloc;
+	}
 	if (j->max_record_bytes > INT_MAX) {
 		mw_errbuf_set(err, "journal %s: max_record_bytes too large", opts->path);
 		rc = -EINVAL;

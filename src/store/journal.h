@@ -110,6 +110,10 @@ struct store_journal_opts {
 	 * many MiB of disk (8 by default) and a write at open; the zeros are
 	 * never valid frames, so SQLite's recovery stops at them. */
 	bool wal_prealloc;
+	/* SQLite page size of a NEW journal in bytes: a power of two from 512
+	 * to 65536; 0 = 8192. An existing file keeps the size it was created
+	 * with. For measurements (docs/benchmarks.md, "Pages per commit"). */
+	unsigned page_size;
 	/* SQLite VFS to use (NULL = the default); tests register a fault-
 	 * injecting VFS (failed fsyncs, simulated power loss). */
 	const char *vfs;

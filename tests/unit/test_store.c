@@ -1928,6 +1928,44 @@ static void format_5_commits_write_no_key_index_and_no_next_pos(void **state)
 	tdir_rm(&t);
 }
 
+/* opts.page_size sets the page size of a new journal only (8192 when 0);
+ * an existing file keeps its own; a size SQLite would ignore is refused. */
+static void page_size_option_applies_to_new_journals_only(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	struct mw_errbuf e = {{0}};
+	struct store_journal *j = NULL;
+	o.page_size = 3000;
+	assert_int_equal(store_journal_open(&o, &j, &e), -EINVAL);
+	assert_null(j);
+	assert_non_null(strstr(e.msg, "page_size 3000"));
+	o.page_size = 4096;
+	j = jopen(&o);
+	struct store_rec r = mkrec("ROK", 1, NULL, 0, 100);
+	append_ok(j, &r, 1);
+	sync_ok(j);
+	store_journal_free(j);
+	o.page_size = 16384; /* ignored: the file exists */
+	j = jopen(&o);
+	store_journal_free(j);
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(t.db, &db), SQLITE_OK);
+	assert_int_equal(sql_int(db, "PRAGMA page_size"), 4096);
+	sqlite3_close(db);
+	tdir_rm(&t);
+	tdir_make(&t);
+	o = default_opts(t.db);
+	j = jopen(&o);
+	store_journal_free(j);
+	assert_int_equal(sqlite3_open(t.db, &db), SQLITE_OK);
+	assert_int_equal(sql_int(db, "PRAGMA page_size"), 8192);
+	sqlite3_close(db);
+	tdir_rm(&t);
+}
+
 /* Format 4 -> 5: a format 4 journal (UNIQUE(origin, seq), exact meta
  * next_pos) is checked read-only as it is (left at 4; its exact next_pos
  * still checked), a read-write open marks it 5 and keeps its index, and
@@ -3792,6 +3830,7 @@ int main(void)
 	    cmocka_unit_test(format_3_journals_are_read_and_migrated_to_5),
 	    cmocka_unit_test(format_4_journals_are_read_and_migrated_to_5),
 	    cmocka_unit_test(format_5_commits_write_no_key_index_and_no_next_pos),
+	    cmocka_unit_test(page_size_option_applies_to_new_journals_only),
 	    cmocka_unit_test(batch_records_share_a_segment_and_read_back_byte_exact),
 	    cmocka_unit_test(full_disk_by_page_cap_keeps_queue_and_recovers),
 	    cmocka_unit_test(full_disk_on_tmpfs_keeps_queue_and_recovers),
