@@ -1705,9 +1705,12 @@ static int do_group(struct store_journal *j)
 	uint64_t seq_res = j->seq_res_want > j->seq_res_durable ? j->seq_res_want : 0;
 	pthread_mutex_unlock(&j->mu);
 
+	struct timespec c0 = {0}, c1 = {0};
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
 	int64_t t0 = mw_time_mono_ns();
 	int rc = commit_group(j, first, n, acked, acked_set, np, last_pos, seq_res);
 	int64_t dt = mw_time_mono_ns() - t0;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
 	int pages_cur = 0, pages_hi = 0; /* pages written since the last call (reset) */
 	sqlite3_db_status(j->wdb, SQLITE_DBSTATUS_CACHE_WRITE, &pages_cur, &pages_hi, 1);
 
@@ -1777,6 +1780,8 @@ static int do_group(struct store_journal *j)
 	}
 	j->st.commits++;
 	j->st.committed_records += recs;
+	j->st.commit_cpu_ns_total +=
+	    (uint64_t)((int64_t)(c1.tv_sec - c0.tv_sec) * MW_NS_PER_S + (c1.tv_nsec - c0.tv_nsec));
 	j->st.commit_pages += pages_cur > 0 ? (uint64_t)pages_cur : 0;
 	j->st.last_commit_start_mono = t0;
 	j->st.last_commit_end_mono = t0 + dt;

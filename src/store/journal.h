@@ -304,9 +304,10 @@ struct store_journal_stats {
 	uint64_t commit_ns_total; /* sum of BEGIN..COMMIT wall time */
 	uint64_t commit_ns_max;
 	uint64_t commit_lat_us_hist[STORE_LAT_BUCKETS];
-	uint64_t commit_pages; /* database pages the commits wrote to the WAL (SQLite's
-	                        * SQLITE_DBSTATUS_CACHE_WRITE; per commit: / commits) */
-	int last_err;          /* last commit error (0 after a success) */
+	uint64_t commit_cpu_ns_total; /* journal thread CPU time in BEGIN..COMMIT (thread clock) */
+	uint64_t commit_pages;        /* database pages the commits wrote to the WAL (SQLite's
+	                               * SQLITE_DBSTATUS_CACHE_WRITE; per commit: / commits) */
+	int last_err;                 /* last commit error (0 after a success) */
 	/* queue */
 	uint64_t queue_len; /* records appended, not yet durable */
 	uint64_t queue_bytes;
