@@ -1924,6 +1924,22 @@ static void format_5_commits_write_no_key_index_and_no_next_pos(void **state)
 	assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
 	if (rep->problems == 0)
 		fail_msg("check found no problem with rows ending at 33, meta next_pos 40");
+
+	/* no SQLite index stops a key stored twice now: open and check must */
+	assert_int_equal(sqlite3_open(t.db, &db), SQLITE_OK);
+	sql_ok(db, "UPDATE meta SET val = 34 WHERE key = 'next_pos';"
+	           "INSERT INTO env SELECT pos + 1, origin, seq, kind, flags, release, data_ns,"
+	           " accept_ns, from_peer, from_pos, len, sha256, bytes, seg, leaf FROM env"
+	           " WHERE pos = 33");
+	sqlite3_close(db);
+	memset(&e, 0, sizeof(e));
+	rc = open_err(t.db, STORE_CHECK_QUICK, &e);
+	if (rc != -MW_EJOURNAL || !strstr(e.msg, "(ROK, 40) stored twice"))
+		fail_msg("open with (ROK, 40) at pos 33 and 34: %s (%s)", mw_errname(rc), e.msg);
+	memset(rep, 0, sizeof(*rep));
+	assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
+	if (rep->dup_keys != 1)
+		fail_msg("check: %llu duplicate keys, want 1", (unsigned long long)rep->dup_keys);
 	free(rep);
 	tdir_rm(&t);
 }
