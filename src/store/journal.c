@@ -23,10 +23,10 @@
  *                                           segments of batches (format 4)
  *                                           BEGIN IMMEDIATE
  *                                             INSERT env x n, seg x m
- *                                             UPSERT peer.rx = max(...)
+ *                                             UPSERT peer.rx (rx notes only)
  *                                             UPSERT peer.acked (if dirty)
- *                                             UPDATE meta next_pos
  *                                             UPSERT meta seq_reserved (if asked)
+ *                                               + UPDATE meta next_pos
  *                                           COMMIT  (fsync of the WAL)
  *                                           durable_pos = last pos of group
  *                                           idle? PASSIVE checkpoint
@@ -88,20 +88,33 @@
  * File format (SQLite 3 database, WAL, page size 8192; 4096 in journals
  * created before 2026-11-30, which keep it)
  * ---------------------------------------------------
- *   PRAGMA application_id = 0x4D574A4C ("MWJL"); PRAGMA user_version = 4.
- *   (Format 1 hashed only pos, seq, len, origin and the bytes; it is not
+ *   PRAGMA application_id = 0x4D574A4C ("MWJL"); PRAGMA user_version = 5.
+ *   (Format 5 is format 4 with two changes that take pages out of every
+ *   commit: env has no UNIQUE(origin, seq) index - the in-memory index,
+ *   rebuilt from every row at open, enforces invariant 2 and open refuses
+ *   a file with a key stored twice - and meta next_pos is only a lower
+ *   bound (invariant 14), written when the meta page is written anyway;
+ *   likewise peer.rx (invariant 4): a receiver's commit of records writes
+ *   only env pages.
+ *   A read-write open migrates 2, 3 and 4 to 5 in one transaction
+ *   (setup_writer; a migrated file keeps its index); a file of a format
+ *   above 5 is refused at open, before anything is written, with "written
+ *   by a newer mwlink".
+ *   Format 1 hashed only pos, seq, len, origin and the bytes; it is not
  *   read: its flags and release columns were not protected. Format 2 is
  *   format 3 with every sha256 32 bytes long. Format 3 is format 4
  *   without env.seg, env.leaf and the seg table: every row holds its whole
  *   envelope. Both are read; a read-write open migrates them to 4 in one
  *   transaction (ALTER TABLE env ADD COLUMN seg, leaf; CREATE TABLE seg;
- *   user_version = 4) before writing anything, so that a build reading
+ *   user_version = 5) before writing anything, so that a build reading
  *   only 2 or 3 refuses the file instead of taking a compact row's body
  *   for its envelope. Old rows stay as they are. The read-only check and
  *   dump leave the file at its format.)
  *
  *   meta(key TEXT PRIMARY KEY, val INTEGER NOT NULL) WITHOUT ROWID
- *     'next_pos'   next pos to assign (last pos ever assigned + 1)
+ *     'next_pos'   format 5: at most the next pos to assign (invariant 14);
+ *                  the next pos is max(next_pos, highest env pos + 1).
+ *                  Formats 2-4: exactly that, written by every commit
  *     'first_pos'  lowest pos not deleted by retention
  *     'seq_reserved' highest own sequence number the node has reserved
  *                  (store_journal_reserve_seq); absent = 0. Written with
@@ -123,8 +136,8 @@
  *     bytes     BLOB NOT NULL,           the envelope exactly as received, or
  *                                        (seg not NULL) only its body
  *     seg       INTEGER,                 NULL, or the segment holding the rest
- *     leaf      INTEGER,                 the body's leaf index in its batch
- *     UNIQUE(origin, seq))
+ *     leaf      INTEGER)                 the body's leaf index in its batch
+ *     (files migrated from formats 2-4 keep their UNIQUE(origin, seq))
  *
  *   seg(pos INTEGER PRIMARY KEY,         pos of the segment's first row
  *       last_pos INTEGER NOT NULL,       pos of its last row
@@ -132,7 +145,11 @@
  *
  *   peer(peer TEXT PRIMARY KEY, rx INTEGER NOT NULL, acked INTEGER NOT NULL)
  *     WITHOUT ROWID
- *     rx     highest sender pos received from the peer and committed
+ *     rx     highest sender pos received from the peer and committed;
+ *            format 5: a lower bound, the peer's rx is the larger of it
+ *            and the highest from_pos of env rows from the peer (a
+ *            commit writes it only for an rx note, which has no row;
+ *            retention writes every peer's before it deletes rows)
  *     acked  highest own pos the peer has acknowledged (written lazily)
  *
  *   origin_floor(origin TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID
@@ -216,10 +233,14 @@
  *     in-memory index holds exactly the keys of env plus the queue.
  *  3. durable_pos only advances after COMMIT has returned SQLITE_OK;
  *     every record with pos <= durable_pos is committed.
- *  4. peer.rx for a peer is written in the same transaction as the
- *     records (and rx notes) that carry it; the value drain reports is
- *     durable. peer.acked is never written above the highest pos the
- *     same transaction leaves committed (a peer may ack a pending pos).
+ *  4. A peer's rx advances in the same transaction as the records (and
+ *     rx notes) that carry it; the value drain reports is durable. In
+ *     format 5 a record carries it in its own row (from_peer, from_pos;
+ *     open and check take max(peer.rx, the rows' highest from_pos)), an
+ *     rx note by peer.rx, and retention writes peer.rx (the committed
+ *     value) in the transaction that deletes rows. peer.acked is never
+ *     written above the highest pos the same transaction leaves
+ *     committed (a peer may ack a pending pos).
  *  5. Queued items leave the queue only after their transaction commits;
  *     a failed transaction leaves the queue as it was (same items, same
  *     pos) and is retried.
@@ -256,6 +277,14 @@
  *     every proof node its leaf needs, written in the same transaction,
  *     and deleted only with the segment's last row; reads give back
  *     exactly the bytes appended for every row, whole or compact.
+ * 14. (format 5) first_pos <= meta next_pos <= the next pos to assign,
+ *     which open takes as max(meta next_pos, highest env pos + 1): a
+ *     commit group's rows carry their own end, so the meta row is written
+ *     only with a seq reservation and by retention (which also writes
+ *     first_pos, and whose next_pos = durable_pos + 1 covers every row it
+ *     leaves, so a journal emptied by retention keeps its end). A file
+ *     whose rows end below meta next_pos, or begin above first_pos, has
+ *     lost rows and is refused at open.
  */
 #include "store/journal.h"
 
@@ -286,7 +315,7 @@
 #include "wire/sign.h"
 
 #define J_APP_ID         0x4D574A4C /* "MWJL" */
-#define J_FORMAT         4          /* written by this build; 2 and 3 are read and migrated */
+#define J_FORMAT         5          /* written by this build; 2, 3 and 4 are read and migrated */
 #define J_FORMAT_OLDEST  2
 #define J_ORIGINS_MAX    1024
 #define J_READ_BATCH     256
@@ -301,11 +330,11 @@
  * free list of at most min(group_max, queue_max) blocks instead of a
  * malloc/free per record: freeing a whole commit group at once let malloc
  * trim its heap, and the next group faulted the same pages in again. */
-#define J_POOL_DATA     1024
-#define J_PAGE_SIZE_STR "8192" /* SQLite page size of a new journal (bytes) */
-#define J_INS_ROWS      16     /* rows per multi-row INSERT (13 parameters each) */
-#define J_CKPT_PAGES    1000   /* default ckpt_pages: SQLite's own autocheckpoint size */
-#define J_CKPT_FORCE    2      /* checkpoint even with records waiting at this many times it */
+#define J_POOL_DATA  1024
+#define J_PAGE_SIZE  8192u /* SQLite page size of a new journal (bytes), opts->page_size */
+#define J_INS_ROWS   16    /* rows per multi-row INSERT (13 parameters each) */
+#define J_CKPT_PAGES 1000  /* default ckpt_pages: SQLite's own autocheckpoint size */
+#define J_CKPT_FORCE 2     /* checkpoint even with records waiting at this many times it */
 /* Batch segments (format 4, header comment): at most J_SEG_MAX_RECS
  * records share one, J_SEG_OPEN batches are filled at once while a group
  * is walked (more interleaved batches close the least recently used). */
@@ -918,7 +947,7 @@ static const char SCHEMA[] =
     " kind INTEGER NOT NULL, flags INTEGER NOT NULL, release TEXT NOT NULL,"
     " data_ns INTEGER NOT NULL, accept_ns INTEGER NOT NULL, from_peer TEXT NOT NULL,"
     " from_pos INTEGER NOT NULL, len INTEGER NOT NULL, sha256 BLOB, bytes BLOB NOT NULL,"
-    " seg INTEGER, leaf INTEGER, UNIQUE(origin, seq));"
+    " seg INTEGER, leaf INTEGER);"
     "CREATE TABLE IF NOT EXISTS seg(pos INTEGER PRIMARY KEY, last_pos INTEGER NOT NULL,"
     " data BLOB NOT NULL);"
     "CREATE TABLE IF NOT EXISTS peer(peer TEXT PRIMARY KEY, rx INTEGER NOT NULL,"
@@ -1023,6 +1052,7 @@ uint64_t store_journal_lat_quantile_us(const struct store_journal_stats *st, dou
 struct grp_peer {
 	uint64_t rx;
 	bool set;
+	bool note; /* an rx note of the peer is in the group (format 5: write peer.rx) */
 };
 
 /* Insert the records of ps[0..n) with s, whose VALUES list has n rows of
@@ -1427,6 +1457,7 @@ static int commit_group(struct store_journal *j, struct pend *first, size_t n,
 			if (!g->set || p->rec.from_pos > g->rx)
 				g->rx = p->rec.from_pos;
 			g->set = true;
+			g->note = g->note || !p->pos;
 		}
 		if (!p->pos)
 			continue; /* rx note */
@@ -1446,7 +1477,9 @@ static int commit_group(struct store_journal *j, struct pend *first, size_t n,
 	if ((rc = segs_insert(j)) != SQLITE_OK)
 		goto fail;
 	for (size_t i = 0; i < n_peers; i++) {
-		if (!gp[i].set && !acked_set[i])
+		/* invariant 4: a record's row carries its rx (from_peer, from_pos);
+		 * only an rx note, which has no row, needs the peer row */
+		if (!gp[i].note && !acked_set[i])
 			continue;
 		sqlite3_stmt *s = j->w_rx;
 		sqlite3_bind_text(s, 1, j->peers[i].name, -1, SQLITE_STATIC);
@@ -1456,14 +1489,16 @@ static int commit_group(struct store_journal *j, struct pend *first, size_t n,
 		if (rc != SQLITE_OK)
 			goto fail;
 	}
-	sqlite3_bind_text(j->w_meta, 1, "next_pos", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(j->w_meta, 2, (int64_t)(last_pos + 1));
-	rc = step_done(j->w_meta);
-	if (rc != SQLITE_OK)
-		goto fail;
 	if (seq_res) { /* invariant 10: durable before any seq of it is sent */
 		sqlite3_bind_int64(j->w_seqres, 1, (int64_t)seq_res);
 		rc = step_done(j->w_seqres);
+		/* format 5: meta next_pos is a lower bound (invariant 14), refreshed
+		 * only when its page is written anyway */
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_text(j->w_meta, 1, "next_pos", -1, SQLITE_STATIC);
+			sqlite3_bind_int64(j->w_meta, 2, (int64_t)(last_pos + 1));
+			rc = step_done(j->w_meta);
+		}
 		if (rc != SQLITE_OK)
 			goto fail;
 	}
@@ -1670,9 +1705,14 @@ static int do_group(struct store_journal *j)
 	uint64_t seq_res = j->seq_res_want > j->seq_res_durable ? j->seq_res_want : 0;
 	pthread_mutex_unlock(&j->mu);
 
+	struct timespec c0 = {0}, c1 = {0};
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
 	int64_t t0 = mw_time_mono_ns();
 	int rc = commit_group(j, first, n, acked, acked_set, np, last_pos, seq_res);
 	int64_t dt = mw_time_mono_ns() - t0;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+	int pages_cur = 0, pages_hi = 0; /* pages written since the last call (reset) */
+	sqlite3_db_status(j->wdb, SQLITE_DBSTATUS_CACHE_WRITE, &pages_cur, &pages_hi, 1);
 
 	pthread_mutex_lock(&j->mu);
 	j->inflight = 0;
@@ -1740,6 +1780,9 @@ static int do_group(struct store_journal *j)
 	}
 	j->st.commits++;
 	j->st.committed_records += recs;
+	j->st.commit_cpu_ns_total +=
+	    (uint64_t)((int64_t)(c1.tv_sec - c0.tv_sec) * MW_NS_PER_S + (c1.tv_nsec - c0.tv_nsec));
+	j->st.commit_pages += pages_cur > 0 ? (uint64_t)pages_cur : 0;
 	j->st.last_commit_start_mono = t0;
 	j->st.last_commit_end_mono = t0 + dt;
 	j->st.last_commit_first_pos = first_pos;
@@ -1880,6 +1923,10 @@ static int64_t run_retention(struct store_journal *j, int64_t now_ns, bool *cut_
 	uint64_t bytes_left = j->bytes;
 	uint64_t first = j->first_pos;
 	uint64_t durable = j->durable_pos;
+	size_t n_rx = j->n_peers; /* names never change once a peer exists */
+	uint64_t rx_durable[STORE_PEERS_MAX];
+	for (size_t i = 0; i < n_rx; i++)
+		rx_durable[i] = j->peers[i].rx_durable; /* committed: no group is in flight */
 	pthread_mutex_unlock(&j->mu);
 
 	struct ret_row *rows = malloc(J_RETAIN_CHUNK * sizeof(*rows));
@@ -1936,6 +1983,15 @@ static int64_t run_retention(struct store_journal *j, int64_t now_ns, bool *cut_
 			break;
 		/* delete rows[0..cut) and raise the origins' floors, atomically */
 		rc = step_done(j->w_begin);
+		/* invariant 4: the rows about to go may be what carries a peer's rx */
+		for (size_t i = 0; i < n_rx && rc == SQLITE_OK; i++) {
+			if (!rx_durable[i])
+				continue;
+			sqlite3_bind_text(j->w_rx, 1, j->peers[i].name, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(j->w_rx, 2, (int64_t)rx_durable[i]);
+			sqlite3_bind_int64(j->w_rx, 3, 0); /* max(): acked unchanged */
+			rc = step_done(j->w_rx);
+		}
 		if (rc == SQLITE_OK) {
 			sqlite3_bind_int64(j->w_ret_del, 1, (int64_t)rows[cut - 1].pos);
 			rc = step_done(j->w_ret_del);
@@ -1953,6 +2009,11 @@ static int64_t run_retention(struct store_journal *j, int64_t now_ns, bool *cut_
 		if (rc == SQLITE_OK) {
 			sqlite3_bind_text(j->w_meta, 1, "first_pos", -1, SQLITE_STATIC);
 			sqlite3_bind_int64(j->w_meta, 2, (int64_t)(rows[cut - 1].pos + 1));
+			rc = step_done(j->w_meta);
+		}
+		if (rc == SQLITE_OK) { /* invariant 14: first_pos <= next_pos on disk too */
+			sqlite3_bind_text(j->w_meta, 1, "next_pos", -1, SQLITE_STATIC);
+			sqlite3_bind_int64(j->w_meta, 2, (int64_t)(durable + 1));
 			rc = step_done(j->w_meta);
 		}
 		if (rc == SQLITE_OK)
@@ -2090,7 +2151,19 @@ static int check_identity(sqlite3 *db, bool *empty, int *format, struct mw_errbu
 		              (uint64_t)app, J_APP_ID);
 		return -MW_EJOURNAL;
 	}
-	if (ver < J_FORMAT_OLDEST || ver > J_FORMAT) {
+	/* A newer format is refused before anything is written (no WAL switch,
+	 * no pragma, no migration): this build would misread what it does not
+	 * know (format 5's next_pos lower bound, format 4's compact rows), and
+	 * the newer build must find its file as it left it. */
+	if (ver > J_FORMAT) {
+		mw_errbuf_set(err,
+		              "journal format %" PRId64
+		              " not supported (this build reads %d to %d): "
+		              "written by a newer mwlink; run that version or a later one",
+		              ver, J_FORMAT_OLDEST, J_FORMAT);
+		return -MW_EJOURNAL;
+	}
+	if (ver < J_FORMAT_OLDEST) {
 		mw_errbuf_set(
 		    err, "journal format %" PRId64 " not supported (this build reads %d to %d)",
 		    ver, J_FORMAT_OLDEST, J_FORMAT);
@@ -2102,12 +2175,40 @@ static int check_identity(sqlite3 *db, bool *empty, int *format, struct mw_errbu
 
 /* Walk every row in pos order checking invariants 1 and 2; insert keys
  * into ix (via j's origin table when j != NULL). */
+struct scan_rx {
+	char peer[STORE_NAME_MAX];
+	uint64_t rx; /* highest from_pos of its rows */
+};
 struct scan_out {
 	uint64_t rows, bytes, pos_min, pos_max;
 	uint64_t pos_gaps, len_bad, hash_bad, dup_keys, bad_fields;
 	bool hashed;
+	struct scan_rx rx[STORE_PEERS_MAX]; /* format 5: a peer's rx is max(peer.rx, these) */
+	size_t n_rx, rx_last;
 	char first[512];
 };
+
+/* Fold a row's (from_peer, from_pos) into o->rx; false if more peers than fit. */
+static bool scan_note_rx(struct scan_out *o, const char *peer, uint64_t from_pos)
+{
+	if (!peer[0] || !from_pos)
+		return true;
+	size_t i = o->rx_last; /* rows of one peer come in runs */
+	if (i >= o->n_rx || strcmp(o->rx[i].peer, peer) != 0)
+		for (i = 0; i < o->n_rx && strcmp(o->rx[i].peer, peer) != 0; i++)
+			;
+	if (i == o->n_rx) {
+		if (o->n_rx == STORE_PEERS_MAX)
+			return false;
+		snprintf(o->rx[i].peer, sizeof(o->rx[i].peer), "%s", peer);
+		o->rx[i].rx = 0;
+		o->n_rx++;
+	}
+	if (from_pos > o->rx[i].rx)
+		o->rx[i].rx = from_pos;
+	o->rx_last = i;
+	return true;
+}
 
 static void scan_problem(struct scan_out *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -2210,6 +2311,10 @@ static int scan_rows(sqlite3 *db, int format, bool full, struct store_journal *j
 			o->bad_fields++;
 			scan_problem(o, "pos %" PRIu64 " (%s,%" PRId64 "): %s", pos, origin, seq,
 			             bad);
+		} else if (!scan_note_rx(o, fr.from_peer, fr.from_pos)) {
+			o->bad_fields++;
+			scan_problem(o, "pos %" PRIu64 ": rows from more than %d peers", pos,
+			             STORE_PEERS_MAX);
 		}
 		bool rebuilt = true;
 		if (full && compact && !bad) {
@@ -2336,8 +2441,13 @@ static int setup_writer(struct store_journal *j, const struct store_journal_opts
 	 * journal keeps its 4096). With ~500-byte rows, 8192 halves the WAL
 	 * frames, so the write(2)/pread(2) calls of commits and checkpoints:
 	 * -7 % of the link benchmark's CPU per envelope (docs/benchmarks.md). */
-	if (empty && (rc = exec_sql(db, "PRAGMA page_size=" J_PAGE_SIZE_STR, err)))
-		return rc;
+	if (empty) {
+		char q[64];
+		snprintf(q, sizeof(q), "PRAGMA page_size=%u",
+		         opts->page_size ? opts->page_size : J_PAGE_SIZE);
+		if ((rc = exec_sql(db, q, err)))
+			return rc;
+	}
 	/* WAL + FULL: every COMMIT fsyncs the WAL before returning */
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st, NULL) != SQLITE_OK) {
@@ -2383,21 +2493,29 @@ static int setup_writer(struct store_journal *j, const struct store_journal_opts
 			return rc;
 	}
 	if (!empty && format < J_FORMAT) {
-		/* Format 2 or 3 -> 4, one way, in one transaction. Their rows stay
-		 * valid as they are (whole envelopes, seg and leaf NULL; a format 2
-		 * row keeps its 32-byte hash, only new rows store 16); new rows may
-		 * be compact. Marking the file 4 makes a build that reads only 2 or
-		 * 3 refuse it rather than misread a compact row's body as the
-		 * envelope. */
+		/* Format 2, 3 or 4 -> 5, one way, in one transaction. Their rows
+		 * stay valid as they are (whole envelopes, seg and leaf NULL; a
+		 * format 2 row keeps its 32-byte hash, only new rows store 16); new
+		 * rows may be compact. 2 and 3 get format 4's columns and seg
+		 * table. The env table keeps its UNIQUE(origin, seq) index (dropping
+		 * it means copying the table; it costs a page per commit, not
+		 * correctness) and meta next_pos, exact until now, becomes the
+		 * lower bound of invariant 14. Marking the file 5 makes a build
+		 * that reads only up to 4 refuse it ("journal format 5 not
+		 * supported") rather than take the stale next_pos for the end and
+		 * refuse it as damaged, or - before format 4 - misread a compact
+		 * row's body as the envelope. */
 		char q[400];
 		snprintf(q, sizeof(q),
 		         "BEGIN IMMEDIATE;"
-		         "ALTER TABLE env ADD COLUMN seg INTEGER;"
-		         "ALTER TABLE env ADD COLUMN leaf INTEGER;"
-		         "CREATE TABLE IF NOT EXISTS seg(pos INTEGER PRIMARY KEY,"
-		         " last_pos INTEGER NOT NULL, data BLOB NOT NULL);"
+		         "%s"
 		         "PRAGMA user_version=%d;"
 		         "COMMIT;",
+		         format < 4 ? "ALTER TABLE env ADD COLUMN seg INTEGER;"
+		                      "ALTER TABLE env ADD COLUMN leaf INTEGER;"
+		                      "CREATE TABLE IF NOT EXISTS seg(pos INTEGER PRIMARY KEY,"
+		                      " last_pos INTEGER NOT NULL, data BLOB NOT NULL);"
+		                    : "",
 		         J_FORMAT);
 		if ((rc = exec_sql(db, q, err))) {
 			exec_sql(db, "ROLLBACK", NULL);
@@ -2455,14 +2573,17 @@ static int verify_and_load(struct store_journal *j, enum store_check_level lvl,
 		mw_errbuf_set(err, "%s: %s", j->path, so.first[0] ? so.first : "unreadable");
 		return -MW_EJOURNAL;
 	}
-	if (so.rows && (so.pos_min < j->first_pos || so.pos_max >= j->next_pos ||
-	                (so.pos_max != j->next_pos - 1))) {
+	/* invariant 14 (format 5, which every read-write open has migrated
+	 * to): meta next_pos is a lower bound, the rows may go beyond it */
+	if (so.rows && (so.pos_min < j->first_pos || so.pos_max + 1 < j->next_pos)) {
 		mw_errbuf_set(err,
 		              "%s: rows hold pos %" PRIu64 "..%" PRIu64
-		              " but meta says first_pos %" PRIu64 ", next_pos %" PRIu64,
+		              " but meta says first_pos %" PRIu64 ", next_pos at least %" PRIu64,
 		              j->path, so.pos_min, so.pos_max, j->first_pos, j->next_pos);
 		return -MW_EJOURNAL;
 	}
+	if (so.rows)
+		j->next_pos = so.pos_max + 1;
 	if (so.rows && so.pos_min != j->first_pos) {
 		mw_errbuf_set(err, "%s: first row has pos %" PRIu64 ", meta first_pos %" PRIu64,
 		              j->path, so.pos_min, j->first_pos);
@@ -2546,6 +2667,17 @@ static int verify_and_load(struct store_journal *j, enum store_check_level lvl,
 	if (s != SQLITE_DONE) {
 		mw_errbuf_set(err, "%s: peer: %s", j->path, sqlite3_errmsg(db));
 		return map_sqlite(s);
+	}
+	/* invariant 4, format 5: the rows carry the rx their commits advanced */
+	for (size_t i = 0; i < so.n_rx; i++) {
+		int pi = peer_find(j, so.rx[i].peer, true);
+		if (pi < 0) {
+			mw_errbuf_set(err, "%s: more than %d peers", j->path, STORE_PEERS_MAX);
+			return pi;
+		}
+		struct peer_ent *pe = &j->peers[pi];
+		if (so.rx[i].rx > pe->rx_durable)
+			pe->rx_queued = pe->rx_durable = pe->rx_reported = so.rx[i].rx;
 	}
 	return 0;
 }
@@ -2657,6 +2789,13 @@ int store_journal_open(const struct store_journal_opts *opts, struct store_journ
 	j->hard_bytes = opts->hard_bytes;
 	j->retain_interval_ns = opts->retain_interval_ns;
 	j->peers_configured = opts->n_peers > 0;
+	if (opts->page_size && (opts->page_size < 512 || opts->page_size > 65536 ||
+	                        (opts->page_size & (opts->page_size - 1)))) {
+		mw_errbuf_set(err, "journal %s: page_size %u is not a power of two in 512..65536",
+		              opts->path, opts->page_size);
+		rc = -EINVAL;
+		goto fail_alloc;
+	}
 	if (j->max_record_bytes > INT_MAX) {
 		mw_errbuf_set(err, "journal %s: max_record_bytes too large", opts->path);
 		rc = -EINVAL;
@@ -3597,8 +3736,10 @@ int store_journal_check(const char *path, struct store_check_report *rep, struct
 			snprintf(rep->first_problem, sizeof(rep->first_problem), "%s", so.first);
 		rep->problems += sp ? sp : 1;
 	}
+	/* format 5: meta next_pos is a lower bound (invariant 14); before, exact */
 	if (rep->next_pos && so.rows &&
-	    (so.pos_min != first_pos || so.pos_max + 1 != rep->next_pos))
+	    (so.pos_min != first_pos || so.pos_max + 1 < rep->next_pos ||
+	     (format < 5 && so.pos_max + 1 != rep->next_pos)))
 		rep_problem(rep,
 		            "rows hold pos %" PRIu64 "..%" PRIu64 " but meta says %" PRIu64
 		            "..%" PRIu64,
@@ -3606,6 +3747,8 @@ int store_journal_check(const char *path, struct store_check_report *rep, struct
 	if (rep->next_pos && !so.rows && first_pos != rep->next_pos)
 		rep_problem(rep, "no rows but pos %" PRIu64 "..%" PRIu64 " should be present",
 		            first_pos, rep->next_pos - 1);
+	if (rep->next_pos && so.rows && so.pos_max + 1 > rep->next_pos)
+		rep->next_pos = so.pos_max + 1;
 	if (check_origins(db, rep) != 0)
 		rep_problem(rep, "cannot list origins: %s", sqlite3_errmsg(db));
 
@@ -3628,6 +3771,22 @@ int store_journal_check(const char *path, struct store_check_report *rep, struct
 		if (s != SQLITE_DONE && s != SQLITE_ROW)
 			rep_problem(rep, "reading peers: %s", sqlite3_errmsg(db));
 		sqlite3_finalize(st);
+		/* format 5 (invariant 4): rx is also what the rows carry */
+		for (size_t i = 0; i < so.n_rx; i++) {
+			size_t k = 0;
+			while (k < rep->n_peers && strcmp(rep->peers[k].peer, so.rx[i].peer) != 0)
+				k++;
+			if (k == rep->n_peers) {
+				if (k == STORE_PEERS_MAX)
+					continue;
+				memset(&rep->peers[k], 0, sizeof(rep->peers[k]));
+				snprintf(rep->peers[k].peer, sizeof(rep->peers[k].peer), "%s",
+				         so.rx[i].peer);
+				rep->n_peers++;
+			}
+			if (so.rx[i].rx > rep->peers[k].rx)
+				rep->peers[k].rx = so.rx[i].rx;
+		}
 	} else {
 		rep_problem(rep, "no peer table: %s", sqlite3_errmsg(db));
 	}

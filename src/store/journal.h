@@ -110,6 +110,10 @@ struct store_journal_opts {
 	 * many MiB of disk (8 by default) and a write at open; the zeros are
 	 * never valid frames, so SQLite's recovery stops at them. */
 	bool wal_prealloc;
+	/* SQLite page size of a NEW journal in bytes: a power of two from 512
+	 * to 65536; 0 = 8192. An existing file keeps the size it was created
+	 * with. For measurements (docs/benchmarks.md, "Pages per commit"). */
+	unsigned page_size;
 	/* SQLite VFS to use (NULL = the default); tests register a fault-
 	 * injecting VFS (failed fsyncs, simulated power loss). */
 	const char *vfs;
@@ -300,7 +304,10 @@ struct store_journal_stats {
 	uint64_t commit_ns_total; /* sum of BEGIN..COMMIT wall time */
 	uint64_t commit_ns_max;
 	uint64_t commit_lat_us_hist[STORE_LAT_BUCKETS];
-	int last_err; /* last commit error (0 after a success) */
+	uint64_t commit_cpu_ns_total; /* journal thread CPU time in BEGIN..COMMIT (thread clock) */
+	uint64_t commit_pages;        /* database pages the commits wrote to the WAL (SQLite's
+	                               * SQLITE_DBSTATUS_CACHE_WRITE; per commit: / commits) */
+	int last_err;                 /* last commit error (0 after a success) */
 	/* queue */
 	uint64_t queue_len; /* records appended, not yet durable */
 	uint64_t queue_bytes;

@@ -1214,7 +1214,7 @@ static void format_2_journals_are_read_and_migrated_new_rows_store_16_hash_bytes
 	make_journal(t.db, 20, 100);
 	sqlite3 *db = NULL;
 	assert_int_equal(sqlite3_open(t.db, &db), SQLITE_OK);
-	assert_int_equal(sql_int(db, "PRAGMA user_version"), 4);
+	assert_int_equal(sql_int(db, "PRAGMA user_version"), 5);
 	assert_int_equal(sql_int(db, "SELECT count(*) FROM env WHERE length(sha256) = 16"), 20);
 	/* rewrite it as format 2 would have written it (no seg/leaf, no seg table) */
 	sqlite3_stmt *sel = NULL, *upd = NULL;
@@ -1250,7 +1250,8 @@ static void format_2_journals_are_read_and_migrated_new_rows_store_16_hash_bytes
 	}
 	sqlite3_finalize(upd);
 	sql_ok(db, "COMMIT; ALTER TABLE env DROP COLUMN seg; ALTER TABLE env DROP COLUMN leaf;"
-	           "DROP TABLE seg; PRAGMA user_version = 2");
+	           "DROP TABLE seg; PRAGMA user_version = 2;"
+	           "UPDATE meta SET val = 21 WHERE key = 'next_pos'");
 	sqlite3_close(db);
 
 	/* read-only check: format 2, every hash verified, file left at 2 */
@@ -1280,7 +1281,7 @@ static void format_2_journals_are_read_and_migrated_new_rows_store_16_hash_bytes
 	coll_free(&c);
 	store_journal_free(j);
 	assert_int_equal(sqlite3_open(t.db, &db), SQLITE_OK);
-	assert_int_equal(sql_int(db, "PRAGMA user_version"), 4);
+	assert_int_equal(sql_int(db, "PRAGMA user_version"), 5);
 	assert_int_equal(sql_int(db, "SELECT count(*) FROM env WHERE length(sha256) = 32"), 20);
 	assert_int_equal(sql_int(db, "SELECT count(*) FROM env WHERE length(sha256) = 16"), 5);
 	/* pos 3: right first half, wrong second; pos 22: a 20-byte hash */
@@ -1289,8 +1290,8 @@ static void format_2_journals_are_read_and_migrated_new_rows_store_16_hash_bytes
 	sqlite3_close(db);
 	memset(rep, 0, sizeof(*rep));
 	assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
-	if (rep->format_version != 4 || rep->hash_bad != 2)
-		fail_msg("check after damage: format %d, %llu hash mismatches, want 4 and 2",
+	if (rep->format_version != 5 || rep->hash_bad != 2)
+		fail_msg("check after damage: format %d, %llu hash mismatches, want 5 and 2",
 		         rep->format_version, (unsigned long long)rep->hash_bad);
 	free(rep);
 	struct mw_errbuf e;
@@ -1470,7 +1471,9 @@ static void expect_all_exact(struct expect *x, struct store_journal *j, const ch
 	struct store_check_report *rep = calloc(1, sizeof(*rep));
 	assert_non_null(rep);
 	assert_int_equal(store_journal_check(path, rep, NULL), 0);
-	if (rep->format_version != 4 || rep->problems || rep->rows != x->n || !rep->hashed)
+	/* no row, no hash: a power cut inside the first group leaves none */
+	if (rep->format_version != 5 || rep->problems || rep->rows != x->n ||
+	    (x->n && !rep->hashed))
 		fail_msg("check: format %d, %llu problems (%s), %llu rows", rep->format_version,
 		         (unsigned long long)rep->problems, rep->first_problem,
 		         (unsigned long long)rep->rows);
@@ -1721,11 +1724,11 @@ static void batch_records_share_a_segment_and_read_back_byte_exact(void **state)
 	tdir_rm(&t);
 }
 
-/* Format 3 -> 4: a format 3 journal is checked and dumped read-only as it
+/* Format 3 -> 5: a format 3 journal is checked and dumped read-only as it
  * is (left at 3), a read-write open migrates it once (columns seg and
- * leaf, table seg, user_version 4), its old rows read back unchanged and
+ * leaf, table seg, user_version 5), its old rows read back unchanged and
  * new batches are stored compact. */
-static void format_3_journals_are_read_and_migrated_to_4(void **state)
+static void format_3_journals_are_read_and_migrated_to_5(void **state)
 {
 	(void)state;
 	struct tdir t;
@@ -1734,7 +1737,8 @@ static void format_3_journals_are_read_and_migrated_to_4(void **state)
 	sqlite3 *db = NULL;
 	assert_int_equal(sqlite3_open(t.db, &db), SQLITE_OK);
 	sql_ok(db, "ALTER TABLE env DROP COLUMN seg; ALTER TABLE env DROP COLUMN leaf;"
-	           "DROP TABLE seg; PRAGMA user_version = 3");
+	           "DROP TABLE seg; PRAGMA user_version = 3;"
+	           "UPDATE meta SET val = 21 WHERE key = 'next_pos'");
 	sqlite3_close(db);
 	struct store_check_report *rep = calloc(1, sizeof(*rep));
 	assert_non_null(rep);
@@ -1800,7 +1804,7 @@ static void format_3_journals_are_read_and_migrated_to_4(void **state)
 	expect_all_exact(x, j, t.db, ek.n);
 	store_journal_free(j);
 	assert_int_equal(sqlite3_open(t.db, &db), SQLITE_OK);
-	assert_int_equal(sql_int(db, "PRAGMA user_version"), 4);
+	assert_int_equal(sql_int(db, "PRAGMA user_version"), 5);
 	int64_t whole = sql_int(db, "SELECT count(*) FROM env WHERE seg IS NULL");
 	int64_t segs = sql_int(db, "SELECT count(*) FROM seg");
 	/* the 21 old-style rows whole; the two batches of 50 in 2 segments */
@@ -1819,6 +1823,239 @@ static void format_3_journals_are_read_and_migrated_to_4(void **state)
 	free(rep);
 	envset_free(&ek);
 	wire_signer_free(kor);
+	tdir_rm(&t);
+}
+
+/* Format 5 takes two pages out of every commit: env has no (origin, seq)
+ * index (the in-memory index refuses a duplicate, pending or committed)
+ * and meta next_pos is not rewritten by each commit, so a reopened
+ * journal takes its end from its rows (invariant 14): appends go on after
+ * the last row, also after retention emptied the journal. */
+static void format_5_commits_write_no_key_index_and_no_next_pos(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	make_journal(t.db, 30, 100);
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(t.db, &db), SQLITE_OK);
+	assert_int_equal(sql_int(db, "PRAGMA user_version"), 5);
+	assert_int_equal(
+	    sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = "
+	                "'env'"),
+	    0);
+	int64_t np = sql_int(db, "SELECT val FROM meta WHERE key = 'next_pos'");
+	if (np != 1)
+		fail_msg("meta next_pos %lld after 30 records: commits rewrote it", (long long)np);
+	/* the rows from USA carry its rx: no peer row written */
+	assert_int_equal(sql_int(db, "SELECT count(*) FROM peer"), 0);
+	sqlite3_close(db);
+	struct store_check_report *rep = calloc(1, sizeof(*rep));
+	assert_non_null(rep);
+	assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
+	if (rep->problems || rep->rows != 30 || rep->next_pos != 31 || rep->n_peers != 1 ||
+	    rep->peers[0].rx != 30)
+		fail_msg("check: %llu problems (%s), %llu rows, next_pos %llu (want 31), %zu peers",
+		         (unsigned long long)rep->problems, rep->first_problem,
+		         (unsigned long long)rep->rows, (unsigned long long)rep->next_pos,
+		         rep->n_peers);
+
+	struct store_journal_opts o = default_opts(t.db);
+	o.hard_age_ns = 1; /* USA (from the rows) protects: a hard limit deletes anyway */
+	o.retain_interval_ns = INT64_MAX; /* only store_journal_retain below */
+	struct store_journal *j = jopen(&o);
+	/* duplicates refused without the SQLite index: committed, pending */
+	struct store_rec r = mkrec("ROK", 7, "USA", 7, 100);
+	assert_int_equal(store_journal_append(j, &r, NULL), -MW_EREPLAY);
+	uint64_t rx = 0;
+	assert_int_equal(store_journal_peer_rx(j, "USA", &rx), 0);
+	assert_int_equal(rx, 30); /* from the rows */
+	r = mkrec("ROK", 31, "USA", 31, 100);
+	append_ok(j, &r, 31);
+	assert_int_equal(store_journal_append(j, &r, NULL), -MW_EREPLAY);
+	assert_int_equal(store_journal_note_rx(j, "JPN", 9), 0); /* no row: the peer row */
+	sync_ok(j);
+	store_journal_free(j);
+	assert_int_equal(sqlite3_open(t.db, &db), SQLITE_OK);
+	assert_int_equal(sql_int(db, "SELECT count(*) FROM peer"), 1);
+	assert_int_equal(sql_int(db, "SELECT rx FROM peer WHERE peer = 'JPN'"), 9);
+	sqlite3_close(db);
+
+	j = jopen(&o);
+	r = mkrec("ROK", 32, "USA", 32, 100);
+	append_ok(j, &r, 32); /* the end came from the rows */
+	sync_ok(j);
+	assert_int_equal(store_journal_retain(j, INT64_MAX), 32);
+	struct store_journal_stats st;
+	store_journal_get_stats(j, &st);
+	assert_int_equal(st.rows, 0);
+	store_journal_free(j);
+	assert_int_equal(sqlite3_open(t.db, &db), SQLITE_OK);
+	assert_int_equal(sql_int(db, "SELECT rx FROM peer WHERE peer = 'USA'"), 32);
+	sqlite3_close(db);
+	j = jopen(&o); /* empty: the end came from retention's meta write */
+	assert_int_equal(store_journal_peer_rx(j, "USA", &rx), 0);
+	assert_int_equal(rx, 32); /* retention wrote it before deleting its rows */
+	assert_int_equal(store_journal_peer_rx(j, "JPN", &rx), 0);
+	assert_int_equal(rx, 9);
+	r = mkrec("ROK", 40, "USA", 40, 100);
+	append_ok(j, &r, 33);
+	r = mkrec("ROK", 20, "USA", 20, 100); /* below the floor */
+	assert_int_equal(store_journal_append(j, &r, NULL), -MW_EREPLAY);
+	sync_ok(j);
+	store_journal_free(j);
+	memset(rep, 0, sizeof(*rep));
+	assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
+	if (rep->problems || rep->rows != 1 || rep->next_pos != 34)
+		fail_msg("check after retention: %llu problems (%s), %llu rows, next_pos %llu",
+		         (unsigned long long)rep->problems, rep->first_problem,
+		         (unsigned long long)rep->rows, (unsigned long long)rep->next_pos);
+
+	/* rows lost below what meta says was assigned: refused, and reported */
+	assert_int_equal(sqlite3_open(t.db, &db), SQLITE_OK);
+	sql_ok(db, "UPDATE meta SET val = 40 WHERE key = 'next_pos'");
+	sqlite3_close(db);
+	struct mw_errbuf e = {{0}};
+	int rc = open_err(t.db, STORE_CHECK_QUICK, &e);
+	if (rc != -MW_EJOURNAL || !strstr(e.msg, "next_pos at least 40"))
+		fail_msg("open with rows ending at 33, meta next_pos 40: %s (%s)", mw_errname(rc),
+		         e.msg);
+	memset(rep, 0, sizeof(*rep));
+	assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
+	if (rep->problems == 0)
+		fail_msg("check found no problem with rows ending at 33, meta next_pos 40");
+
+	/* no SQLite index stops a key stored twice now: open and check must */
+	assert_int_equal(sqlite3_open(t.db, &db), SQLITE_OK);
+	sql_ok(db, "UPDATE meta SET val = 34 WHERE key = 'next_pos';"
+	           "INSERT INTO env SELECT pos + 1, origin, seq, kind, flags, release, data_ns,"
+	           " accept_ns, from_peer, from_pos, len, sha256, bytes, seg, leaf FROM env"
+	           " WHERE pos = 33");
+	sqlite3_close(db);
+	memset(&e, 0, sizeof(e));
+	rc = open_err(t.db, STORE_CHECK_QUICK, &e);
+	if (rc != -MW_EJOURNAL || !strstr(e.msg, "(ROK, 40) stored twice"))
+		fail_msg("open with (ROK, 40) at pos 33 and 34: %s (%s)", mw_errname(rc), e.msg);
+	memset(rep, 0, sizeof(*rep));
+	assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
+	if (rep->dup_keys != 1)
+		fail_msg("check: %llu duplicate keys, want 1", (unsigned long long)rep->dup_keys);
+	free(rep);
+	tdir_rm(&t);
+}
+
+/* opts.page_size sets the page size of a new journal only (8192 when 0);
+ * an existing file keeps its own; a size SQLite would ignore is refused. */
+static void page_size_option_applies_to_new_journals_only(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	struct mw_errbuf e = {{0}};
+	struct store_journal *j = NULL;
+	o.page_size = 3000;
+	assert_int_equal(store_journal_open(&o, &j, &e), -EINVAL);
+	assert_null(j);
+	assert_non_null(strstr(e.msg, "page_size 3000"));
+	o.page_size = 4096;
+	j = jopen(&o);
+	struct store_rec r = mkrec("ROK", 1, NULL, 0, 100);
+	append_ok(j, &r, 1);
+	sync_ok(j);
+	store_journal_free(j);
+	o.page_size = 16384; /* ignored: the file exists */
+	j = jopen(&o);
+	store_journal_free(j);
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(t.db, &db), SQLITE_OK);
+	assert_int_equal(sql_int(db, "PRAGMA page_size"), 4096);
+	sqlite3_close(db);
+	tdir_rm(&t);
+	tdir_make(&t);
+	o = default_opts(t.db);
+	j = jopen(&o);
+	store_journal_free(j);
+	assert_int_equal(sqlite3_open(t.db, &db), SQLITE_OK);
+	assert_int_equal(sql_int(db, "PRAGMA page_size"), 8192);
+	sqlite3_close(db);
+	tdir_rm(&t);
+}
+
+/* Format 4 -> 5: a format 4 journal (UNIQUE(origin, seq), exact meta
+ * next_pos) is checked read-only as it is (left at 4; its exact next_pos
+ * still checked), a read-write open marks it 5 and keeps its index, and
+ * appends and the duplicate check go on where they were. */
+static void format_4_journals_are_read_and_migrated_to_5(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	make_journal(t.db, 20, 100);
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(t.db, &db), SQLITE_OK);
+	/* as format 4 wrote it */
+	sql_ok(db,
+	       "BEGIN;"
+	       "CREATE TABLE env4(pos INTEGER PRIMARY KEY, origin TEXT NOT NULL, seq INTEGER NOT "
+	       "NULL, kind INTEGER NOT NULL, flags INTEGER NOT NULL, release TEXT NOT NULL,"
+	       " data_ns INTEGER NOT NULL, accept_ns INTEGER NOT NULL, from_peer TEXT NOT NULL,"
+	       " from_pos INTEGER NOT NULL, len INTEGER NOT NULL, sha256 BLOB, bytes BLOB NOT "
+	       "NULL, seg INTEGER, leaf INTEGER, UNIQUE(origin, seq));"
+	       "INSERT INTO env4 SELECT * FROM env; DROP TABLE env;"
+	       "ALTER TABLE env4 RENAME TO env;"
+	       "UPDATE meta SET val = 21 WHERE key = 'next_pos';"
+	       "PRAGMA user_version = 4; COMMIT;");
+	sqlite3_close(db);
+	struct store_check_report *rep = calloc(1, sizeof(*rep));
+	assert_non_null(rep);
+	assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
+	if (rep->format_version != 4 || rep->problems || rep->rows != 20 || rep->next_pos != 21)
+		fail_msg("check of format 4: format %d, %llu problems (%s), %llu rows",
+		         rep->format_version, (unsigned long long)rep->problems, rep->first_problem,
+		         (unsigned long long)rep->rows);
+	/* format 4's next_pos is exact: one beyond the rows is a problem there */
+	assert_int_equal(sqlite3_open(t.db, &db), SQLITE_OK);
+	sql_ok(db, "UPDATE meta SET val = 20 WHERE key = 'next_pos'");
+	sqlite3_close(db);
+	memset(rep, 0, sizeof(*rep));
+	assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
+	if (rep->problems == 0)
+		fail_msg("format 4 check: rows end at 20 but next_pos 20 not reported");
+	assert_int_equal(sqlite3_open(t.db, &db), SQLITE_OK);
+	sql_ok(db, "UPDATE meta SET val = 21 WHERE key = 'next_pos'");
+	assert_int_equal(sql_int(db, "PRAGMA user_version"), 4); /* check: untouched */
+	sqlite3_close(db);
+
+	struct store_journal_opts o = default_opts(t.db);
+	o.check = STORE_CHECK_FULL;
+	struct store_journal *j = jopen(&o);
+	struct store_rec r = mkrec("ROK", 20, "USA", 20, 100);
+	assert_int_equal(store_journal_append(j, &r, NULL), -MW_EREPLAY);
+	r = mkrec("ROK", 21, "USA", 21, 100);
+	append_ok(j, &r, 21);
+	sync_ok(j);
+	store_journal_free(j);
+	assert_int_equal(sqlite3_open(t.db, &db), SQLITE_OK);
+	assert_int_equal(sql_int(db, "PRAGMA user_version"), 5);
+	assert_int_equal(
+	    sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = "
+	                "'env'"),
+	    1);
+	sqlite3_close(db);
+	j = jopen(&o);
+	r = mkrec("ROK", 22, "USA", 22, 100);
+	append_ok(j, &r, 22);
+	sync_ok(j);
+	store_journal_free(j);
+	memset(rep, 0, sizeof(*rep));
+	assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
+	if (rep->format_version != 5 || rep->problems || rep->rows != 22 || rep->next_pos != 23)
+		fail_msg("check after migration: format %d, %llu problems (%s), %llu rows, "
+		         "next_pos %llu",
+		         rep->format_version, (unsigned long long)rep->problems, rep->first_problem,
+		         (unsigned long long)rep->rows, (unsigned long long)rep->next_pos);
+	free(rep);
 	tdir_rm(&t);
 }
 
@@ -1842,9 +2079,10 @@ static uint8_t *slurp(const char *path, size_t *len)
 static void other_formats_and_non_sqlite_files_are_refused_untouched(void **state)
 {
 	(void)state;
-	const char *cases[] = {"PRAGMA user_version = 5", "PRAGMA user_version = 1", NULL};
-	const char *want[] = {"journal format 5 not supported", "journal format 1 not supported",
-	                      "file is not a database"};
+	const char *cases[] = {"PRAGMA user_version = 6", "PRAGMA user_version = 1", NULL};
+	const char *want[] = {"journal format 6 not supported (this build reads 2 to 5): written "
+	                      "by a newer mwlink",
+	                      "journal format 1 not supported", "file is not a database"};
 	for (size_t k = 0; k < 3; k++) {
 		struct tdir t;
 		tdir_make(&t);
@@ -3605,7 +3843,10 @@ int main(void)
 	    cmocka_unit_test(row_hash_covers_exercise_flag_release_and_metadata),
 	    cmocka_unit_test(other_formats_and_non_sqlite_files_are_refused_untouched),
 	    cmocka_unit_test(format_2_journals_are_read_and_migrated_new_rows_store_16_hash_bytes),
-	    cmocka_unit_test(format_3_journals_are_read_and_migrated_to_4),
+	    cmocka_unit_test(format_3_journals_are_read_and_migrated_to_5),
+	    cmocka_unit_test(format_4_journals_are_read_and_migrated_to_5),
+	    cmocka_unit_test(format_5_commits_write_no_key_index_and_no_next_pos),
+	    cmocka_unit_test(page_size_option_applies_to_new_journals_only),
 	    cmocka_unit_test(batch_records_share_a_segment_and_read_back_byte_exact),
 	    cmocka_unit_test(full_disk_by_page_cap_keeps_queue_and_recovers),
 	    cmocka_unit_test(full_disk_on_tmpfs_keeps_queue_and_recovers),
