@@ -480,8 +480,8 @@ int main(int argc, char **argv)
 	printf("\ngrowth (synthetic, one 1 Hz radar, 5%% false alarms; %d scans after %d warm-up "
 	       "scans; median of %d passes up to 1,000 objects)\n",
 	       N_SCANS - WARMUP_SCANS, WARMUP_SCANS, reps);
-	printf("%8s %12s %10s %14s %14s %10s %10s\n", "objects", "updates/s", "us/update",
-	       "brute-gate/s", "filter-only/s", "tracks", "confirmed");
+	printf("%8s %12s %10s %9s %14s %14s %10s %10s\n", "objects", "updates/s", "us/update",
+	       "updates", "brute-gate/s", "filter-only/s", "tracks", "confirmed");
 	struct result r100 = {0};
 	for (int s = 0; s < n_sizes; s++) {
 		struct result r;
@@ -495,8 +495,9 @@ int main(int argc, char **argv)
 			         r.brute_same ? "" : "(DIFF)");
 		else
 			snprintf(bb, sizeof(bb), "-");
-		printf("%8d %12.0f %10.2f %14s %14.0f %10llu %10llu\n", r.n_obj, r.upd_per_s,
-		       r.us_per_upd, bb, r.base_per_s, r.tracks, r.confirmed);
+		printf("%8d %12.0f %10.2f %9llu %14s %14.0f %10llu %10llu\n", r.n_obj,
+		       r.upd_per_s, r.us_per_upd, r.updates, bb, r.base_per_s, r.tracks,
+		       r.confirmed);
 		bad |= !r.brute_same;
 		if (sizes[s] == 100)
 			r100 = r;

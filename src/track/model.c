@@ -16,6 +16,7 @@
  */
 #include "track/model.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <string.h>
@@ -268,18 +269,25 @@ static void step_frozen(double A[3][TRACK_NX], double hs, double *F, int first)
 		for (int j = 0; j < 6; j++)
 			M[(3 + i) * 6 + j] += c[0] * hs * A[i][j];
 	}
+	/* A's velocity block here is the Coriolis term alone (jac_rows in
+	 * vacuum without thrust): A[0][4] = 2w, A[1][3] = -2w, the other
+	 * four entries exact zeros, whose products the sums below leave out
+	 * (adding an exact zero to a sum leaves it unchanged: the same
+	 * doubles as the full 6-term sums, in the same order). */
+	assert(A[0][3] == 0.0 && A[0][5] == 0.0 && A[1][4] == 0.0 && A[1][5] == 0.0 &&
+	       A[2][3] == 0.0 && A[2][4] == 0.0 && A[2][5] == 0.0);
+	const double c04 = A[0][4], c13 = A[1][3];
 	for (int r = 1; r < 4; r++) {
 		/* T = A M; M = I + c h T */
 		for (int i = 0; i < 3; i++)
 			for (int j = 0; j < 6; j++)
 				T[i * 6 + j] = M[(3 + i) * 6 + j];
-		for (int i = 0; i < 3; i++)
-			for (int j = 0; j < 6; j++) {
-				double s = 0.0;
-				for (int k = 0; k < 6; k++)
-					s += A[i][k] * M[k * 6 + j];
-				T[(3 + i) * 6 + j] = s;
-			}
+		for (int j = 0; j < 6; j++) {
+			const double m0 = M[j], m1 = M[6 + j], m2 = M[12 + j];
+			T[18 + j] = A[0][0] * m0 + A[0][1] * m1 + A[0][2] * m2 + c04 * M[24 + j];
+			T[24 + j] = A[1][0] * m0 + A[1][1] * m1 + A[1][2] * m2 + c13 * M[18 + j];
+			T[30 + j] = A[2][0] * m0 + A[2][1] * m1 + A[2][2] * m2;
+		}
 		double f = c[r] * hs;
 		for (int i = 0; i < 36; i++)
 			M[i] = ((i % 7 == 0) ? 1.0 : 0.0) + f * T[i];
