@@ -530,9 +530,12 @@ update_nz(const struct track_gauss *g, const struct track_zpred *zp, const struc
 			KS[i * nz + b] = v;
 		}
 	struct track_gauss r;
+	TRACK_UNROLL
 	for (int i = 0; i < N; i++)
+		TRACK_UNROLL
 		for (int j = 0; j <= i; j++) {
 			double v = 0.0;
+			TRACK_UNROLL
 			for (int a = 0; a < nz; a++)
 				v += KS[i * nz + a] * K[j * nz + a] -
 				     K[i * nz + a] * Pxz[j * nz + a] -
