@@ -521,13 +521,13 @@ update_nz(const struct track_gauss *g, const struct track_zpred *zp, const struc
 	 * (H P = Pxz^T, H P H^T + R_eff = S'), O(N^2 nz) instead of O(N^3);
 	 * computed on the lower triangle and mirrored (exactly symmetric).
 	 */
-	double KS[N * TRACK_NZ_MAX]; /* K S' */
+	double U[N * TRACK_NZ_MAX]; /* K S' - Pxz */
 	for (int i = 0; i < N; i++)
 		for (int b = 0; b < nz; b++) {
 			double v = 0.0;
 			for (int a = 0; a < nz; a++)
 				v += K[i * nz + a] * Se[a * nz + b];
-			KS[i * nz + b] = v;
+			U[i * nz + b] = v - Pxz[i * nz + b];
 		}
 	struct track_gauss r;
 	TRACK_UNROLL
@@ -537,9 +537,7 @@ update_nz(const struct track_gauss *g, const struct track_zpred *zp, const struc
 			double v = 0.0;
 			TRACK_UNROLL
 			for (int a = 0; a < nz; a++)
-				v += KS[i * nz + a] * K[j * nz + a] -
-				     K[i * nz + a] * Pxz[j * nz + a] -
-				     Pxz[i * nz + a] * K[j * nz + a];
+				v += U[i * nz + a] * K[j * nz + a] - K[i * nz + a] * Pxz[j * nz + a];
 			r.P[i * N + j] = r.P[j * N + i] = g->P[i * N + j] + v;
 		}
 	for (int i = 0; i < N; i++) {
