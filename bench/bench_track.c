@@ -495,9 +495,8 @@ int main(int argc, char **argv)
 			         r.brute_same ? "" : "(DIFF)");
 		else
 			snprintf(bb, sizeof(bb), "-");
-		printf("%8d %12.0f %10.2f %9llu %14s %14.0f %10llu %10llu\n", r.n_obj,
-		       r.upd_per_s, r.us_per_upd, r.updates, bb, r.base_per_s, r.tracks,
-		       r.confirmed);
+		printf("%8d %12.0f %10.2f %9llu %14s %14.0f %10llu %10llu\n", r.n_obj, r.upd_per_s,
+		       r.us_per_upd, r.updates, bb, r.base_per_s, r.tracks, r.confirmed);
 		bad |= !r.brute_same;
 		if (sizes[s] == 100)
 			r100 = r;

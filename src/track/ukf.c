@@ -531,15 +531,17 @@ update_nz(const struct track_gauss *g, const struct track_zpred *zp, const struc
 		}
 	struct track_gauss r;
 	TRACK_UNROLL
-	for (int i = 0; i < N; i++)
+	for (int i = 0; i < N; i++) {
 		TRACK_UNROLL
 		for (int j = 0; j <= i; j++) {
 			double v = 0.0;
 			TRACK_UNROLL
 			for (int a = 0; a < nz; a++)
-				v += U[i * nz + a] * K[j * nz + a] - K[i * nz + a] * Pxz[j * nz + a];
+				v +=
+				    U[i * nz + a] * K[j * nz + a] - K[i * nz + a] * Pxz[j * nz + a];
 			r.P[i * N + j] = r.P[j * N + i] = g->P[i * N + j] + v;
 		}
+	}
 	for (int i = 0; i < N; i++) {
 		double dx = 0.0;
 		for (int a = 0; a < nz; a++)
