@@ -102,9 +102,11 @@ int track_model_accel(const double x[TRACK_NX], int thrust, double a[3])
 	}
 	if (thrust) {
 		double vn = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
-		if (vn > 1.0)
+		if (vn > 1.0) {
+			double s = x[TRACK_IX_AT] / vn; /* one division, not three */
 			for (int i = 0; i < 3; i++)
-				a[i] += x[TRACK_IX_AT] * x[3 + i] / vn;
+				a[i] += s * x[3 + i];
+		}
 	}
 	if (!isfinite(a[0]) || !isfinite(a[1]) || !isfinite(a[2]))
 		return -EDOM;
