@@ -375,10 +375,18 @@ resid_nz(const struct track_meas *m, const double *a, const double *b, double *d
  */
 static inline __attribute__((always_inline)) void
 ut_moments(const struct track_gauss *g, const struct track_meas *m, double X[NSIG][N],
-           double Z[NSIG][TRACK_NZ_MAX], struct track_zpred *p, const int nz)
+           double Z[NSIG][TRACK_NZ_MAX], struct track_zpred *p, const int nz, const int nh)
 {
+	/* The sigma points of L's columns nh.. have the centre's Z exactly
+	 * (track_ukf_zpredict_ut): their residual from Z[0] is an exact 0
+	 * (left out of the mean); their residual from zhat is the centre's,
+	 * so they join its S term with their weights (2 (N - nh) WI + WC0);
+	 * and their +- pairs' X - x cancel (in exact arithmetic; in
+	 * rounding to ~1e-16 of |x|), so they add nothing to Pxz. */
 	double acc[TRACK_NZ_MAX] = {0};
 	for (int k = 1; k < NSIG; k++) {
+		if ((k - 1) % N >= nh)
+			continue;
 		double d[TRACK_NZ_MAX];
 		resid_nz(m, Z[k], Z[0], d, nz);
 		for (int i = 0; i < nz; i++)
@@ -387,9 +395,11 @@ ut_moments(const struct track_gauss *g, const struct track_meas *m, double X[NSI
 	for (int i = 0; i < nz; i++)
 		p->zhat[i] = Z[0][i] + acc[i];
 	for (int k = 0; k < NSIG; k++) {
+		if (k > 0 && (k - 1) % N >= nh)
+			continue;
 		double dz[TRACK_NZ_MAX];
 		resid_nz(m, Z[k], p->zhat, dz, nz);
-		double w = wc(k);
+		double w = k == 0 ? WC0 + 2.0 * (N - nh) * WI : WI;
 		for (int i = 0; i < nz; i++)
 			for (int j = 0; j < nz; j++)
 				p->S[i * nz + j] += w * dz[i] * dz[j];
@@ -408,20 +418,28 @@ int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *
 {
 	double X[NSIG][N], Z[NSIG][TRACK_NZ_MAX];
 	struct track_zpred p;
-	int rc = sigma_points(g, X, p.Lp);
+	int rc = track_chol(p.Lp, g->P, N);
 	if (rc < 0)
 		return rc;
 	const int nz = m->nz;
 	/* h reads the position (and for the range rate the velocity): the
 	 * first nh state components. L is lower triangular, so the sigma
 	 * points of columns j >= nh equal the centre there and have the
-	 * centre's h exactly (10 of 17 evaluations for angles and range). */
+	 * centre's h exactly (10 of 17 evaluations for angles and range);
+	 * ut_moments needs neither their X nor their Z, so only the centre
+	 * and the points of columns 0..nh-1 are formed (as sigma_points). */
 	const int nh = nz == 4 ? 6 : 3;
-	for (int k = 0; k < NSIG; k++) {
-		if (k > 0 && (k - 1) % N >= nh) {
-			memcpy(Z[k], Z[0], sizeof(Z[0]));
-			continue;
+	const double c = sqrt((double)N);
+	memcpy(X[0], g->x, sizeof(X[0]));
+	for (int j = 0; j < nh; j++)
+		for (int i = 0; i < N; i++) {
+			double d = c * p.Lp[i * N + j];
+			X[1 + j][i] = g->x[i] + d;
+			X[1 + N + j][i] = g->x[i] - d;
 		}
+	for (int k = 0; k < NSIG; k++) {
+		if (k > 0 && (k - 1) % N >= nh)
+			continue;
 		rc = track_meas_h(m, X[k], Z[k]);
 		if (rc < 0)
 			return rc;
@@ -433,13 +451,13 @@ int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *
 	p.lin = 0;
 	switch (nz) {
 	case 2:
-		ut_moments(g, m, X, Z, &p, 2);
+		ut_moments(g, m, X, Z, &p, 2, nh);
 		break;
 	case 3:
-		ut_moments(g, m, X, Z, &p, 3);
+		ut_moments(g, m, X, Z, &p, 3, nh);
 		break;
 	default:
-		ut_moments(g, m, X, Z, &p, 4);
+		ut_moments(g, m, X, Z, &p, 4, nh);
 		break;
 	}
 	for (int i = 0; i < nz; i++)
