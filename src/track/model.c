@@ -254,8 +254,9 @@ static void phi_deriv(double A[3][TRACK_NX], const double *Phi, double *dPhi)
  * One step of the variational equations with A (rows 3..5 of jac_rows)
  * held constant and no k or aT column (vacuum, no thrust): the 6 x 6
  * block S = I + hA + (hA)^2/2 + (hA)^3/6 + (hA)^4/24 - what RK4 gives
- * for a constant A - in Horner form, A X costing 3 x 6 x 6 products
- * (rows 0..2 of A X are rows 3..5 of X). Then F's top rows = S F (on
+ * for a constant A; to second order for steps up to 1 s, see below - in
+ * Horner form, A X costing 3 x 6 x 6 products (rows 0..2 of A X are
+ * rows 3..5 of X). Then F's top rows = S F (on
  * the first step F is [I 0] and becomes [S 0]); F's columns 6, 7 stay
  * as they were mapped by S (A has no k / aT column here).
  */
@@ -437,7 +438,8 @@ int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thr
 		 * at h = 1 s, ~4e-7 at the 10 s step) is far below the process
 		 * noise; unit test stm_frozen_in_vacuum_matches_full_rk4. With
 		 * A constant, RK4 is the 4th-order Taylor series of exp(hA):
-		 * step_frozen. With thrust, A's thrust terms turn with u = v/|v|
+		 * step_frozen (second order for steps up to 1 s, where the
+		 * rest is below 5e-7 relative). With thrust, A's thrust terms turn with u = v/|v|
 		 * (at g/|v| ~ 3e-3 rad/s), an error growing as h^3: frozen only
 		 * for steps up to FROZEN_THRUST_MAX_H_S (1 s: within 3e-5 of the
 		 * sigmas in the unit test, against 2e-2 at 10 s). */
