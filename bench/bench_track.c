@@ -213,6 +213,20 @@ static int tracker_pass(const struct track_config *cfg, const struct mw_obs *obs
 	return 0;
 }
 
+/* The 1-minute load average (/proc/loadavg; -1 where there is none):
+ * printed with the figures, which a shared machine moves by +-30%. */
+static double load1(void)
+{
+	FILE *f = fopen("/proc/loadavg", "r");
+	double l = -1.0;
+	if (f) {
+		if (fscanf(f, "%lf", &l) != 1)
+			l = -1.0;
+		fclose(f);
+	}
+	return l;
+}
+
 static int same_pass(const struct pass *a, const struct pass *b)
 {
 	return a->updates == b->updates && a->created == b->created &&
@@ -464,7 +478,9 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0); /* progress when piped */
 	int bad = 0;
 	printf("bench-track: tracker measurement updates per second on one core (an update = "
-	       "pre-gate + IMM prediction + gate + clustered JV + IMM update + management)\n\n");
+	       "pre-gate + IMM prediction + gate + clustered JV + IMM update + management); "
+	       "1-minute load average %.2f\n\n",
+	       load1());
 	if (only > 0) {
 		sizes[0] = only;
 		n_sizes = 1;
@@ -480,8 +496,8 @@ int main(int argc, char **argv)
 	printf("\ngrowth (synthetic, one 1 Hz radar, 5%% false alarms; %d scans after %d warm-up "
 	       "scans; median of %d passes up to 1,000 objects)\n",
 	       N_SCANS - WARMUP_SCANS, WARMUP_SCANS, reps);
-	printf("%8s %12s %10s %14s %14s %10s %10s\n", "objects", "updates/s", "us/update",
-	       "brute-gate/s", "filter-only/s", "tracks", "confirmed");
+	printf("%8s %12s %10s %9s %14s %14s %10s %10s\n", "objects", "updates/s", "us/update",
+	       "updates", "brute-gate/s", "filter-only/s", "tracks", "confirmed");
 	struct result r100 = {0};
 	for (int s = 0; s < n_sizes; s++) {
 		struct result r;
@@ -495,18 +511,19 @@ int main(int argc, char **argv)
 			         r.brute_same ? "" : "(DIFF)");
 		else
 			snprintf(bb, sizeof(bb), "-");
-		printf("%8d %12.0f %10.2f %14s %14.0f %10llu %10llu\n", r.n_obj, r.upd_per_s,
-		       r.us_per_upd, bb, r.base_per_s, r.tracks, r.confirmed);
+		printf("%8d %12.0f %10.2f %9llu %14s %14.0f %10llu %10llu\n", r.n_obj, r.upd_per_s,
+		       r.us_per_upd, r.updates, bb, r.base_per_s, r.tracks, r.confirmed);
 		bad |= !r.brute_same;
 		if (sizes[s] == 100)
 			r100 = r;
 	}
 	printf("\ntarget at 100 objects: %.0f updates/s; measured %.0f = %.2fx the target "
 	       "(%.2fx the brute-gate baseline; the bare filter alone runs %.0f/s = %.2fx the "
-	       "target)\n",
+	       "target, the tracker %.2fx of it); 1-minute load average %.2f\n",
 	       TARGET_UPDATES_PER_S, r100.upd_per_s, r100.upd_per_s / TARGET_UPDATES_PER_S,
 	       r100.brute_per_s > 0 ? r100.upd_per_s / r100.brute_per_s : 0.0, r100.base_per_s,
-	       r100.base_per_s / TARGET_UPDATES_PER_S);
+	       r100.base_per_s / TARGET_UPDATES_PER_S,
+	       r100.base_per_s > 0 ? r100.upd_per_s / r100.base_per_s : 0.0, load1());
 	if (bad)
 		printf("pre-gated and brute-gate results DIFFER: the pre-gate lost a pair\n");
 	return bad;

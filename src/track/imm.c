@@ -56,24 +56,28 @@ static void normalise(double mu[TRACK_N_MODES])
 static void combine_w(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MODES],
                       struct track_gauss *out)
 {
+	/* Each entry summed over the models in a register (the same
+	 * additions in the same order as accumulating into a zeroed g). */
 	struct track_gauss g;
-	memset(&g, 0, sizeof(g));
+	double d[TRACK_N_MODES][N];
+	for (int i = 0; i < N; i++) {
+		double s = 0.0;
+		for (int j = 0; j < TRACK_N_MODES; j++)
+			s += w[j] * m[j].x[i];
+		g.x[i] = s;
+	}
 	for (int j = 0; j < TRACK_N_MODES; j++)
 		for (int i = 0; i < N; i++)
-			g.x[i] += w[j] * m[j].x[i];
-	for (int j = 0; j < TRACK_N_MODES; j++) {
-		double d[N];
-		for (int i = 0; i < N; i++)
-			d[i] = m[j].x[i] - g.x[i];
-		for (int a = 0; a < N; a++)
-			for (int b = 0; b <= a; b++)
-				g.P[a * N + b] += w[j] * (m[j].P[a * N + b] + d[a] * d[b]);
-	}
+			d[j][i] = m[j].x[i] - g.x[i];
 	/* Lower triangle mirrored: the modes' P are exactly symmetric, so
 	 * this equals the full sum symmetrised. */
 	for (int a = 0; a < N; a++)
-		for (int b = 0; b < a; b++)
-			g.P[b * N + a] = g.P[a * N + b];
+		for (int b = 0; b <= a; b++) {
+			double s = 0.0;
+			for (int j = 0; j < TRACK_N_MODES; j++)
+				s += w[j] * (m[j].P[a * N + b] + d[j][a] * d[j][b]);
+			g.P[a * N + b] = g.P[b * N + a] = s;
+		}
 	*out = g;
 }
 

@@ -16,6 +16,7 @@
  */
 #include "track/model.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include "geo/geo.h"
 
 #define FROZEN_THRUST_MAX_H_S 1.0   /* see track_model_propagate_stm_opt */
+#define FROZEN_ORDER2_MAX_H_S 1.0   /* see step_frozen */
 #define DRAG_CEILING_M        300e3 /* rho(300 km) ~ 2e-11 kg/m^3: drag < 1e-6 m/s^2 */
 
 /*
@@ -100,9 +102,11 @@ int track_model_accel(const double x[TRACK_NX], int thrust, double a[3])
 	}
 	if (thrust) {
 		double vn = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
-		if (vn > 1.0)
+		if (vn > 1.0) {
+			double s = x[TRACK_IX_AT] / vn; /* one division, not three */
 			for (int i = 0; i < 3; i++)
-				a[i] += x[TRACK_IX_AT] * x[3 + i] / vn;
+				a[i] += s * x[3 + i];
+		}
 	}
 	if (!isfinite(a[0]) || !isfinite(a[1]) || !isfinite(a[2]))
 		return -EDOM;
@@ -250,17 +254,30 @@ static void phi_deriv(double A[3][TRACK_NX], const double *Phi, double *dPhi)
  * One step of the variational equations with A (rows 3..5 of jac_rows)
  * held constant and no k or aT column (vacuum, no thrust): the 6 x 6
  * block S = I + hA + (hA)^2/2 + (hA)^3/6 + (hA)^4/24 - what RK4 gives
- * for a constant A - in Horner form, A X costing 3 x 6 x 6 products
- * (rows 0..2 of A X are rows 3..5 of X). Then F's top rows = S F (on
+ * for a constant A; to second order for steps up to 1 s, see below - in
+ * Horner form, A X costing 3 x 6 x 6 products (rows 0..2 of A X are
+ * rows 3..5 of X). Then F's top rows = S F (on
  * the first step F is [I 0] and becomes [S 0]); F's columns 6, 7 stay
  * as they were mapped by S (A has no k / aT column here).
  */
 static void step_frozen(double A[3][TRACK_NX], double hs, double *F, int first)
 {
 	double M[36], T[36];
-	static const double c[4] = {1.0 / 4.0, 1.0 / 3.0, 1.0 / 2.0, 1.0};
+	/* Steps up to FROZEN_ORDER2_MAX_H_S: exp(hA) to second order,
+	 * I + hA (I + hA/2) (docs/tracking.md "Speed", fourth round). The
+	 * terms left out, (hA)^3/6 + (hA)^4/24, are led by A^3's
+	 * position-velocity block G + C^2 (G the gravity gradient, |G| <=
+	 * 2 mu/r^3 = 3e-6 s^-2 at the surface, C the Coriolis block,
+	 * |C|^2 = 2e-8 s^-2): at most 5e-7 s in Phi_rv (whose size is h),
+	 * ~1e-10 in the other blocks - against 1e-5 of the sigmas in
+	 * stm_frozen_in_vacuum_matches_full_rk4. */
+	static const double c4[4] = {1.0 / 4.0, 1.0 / 3.0, 1.0 / 2.0, 1.0};
+	static const double c2[2] = {1.0 / 2.0, 1.0};
+	const int order2 = fabs(hs) <= FROZEN_ORDER2_MAX_H_S;
+	const double *c = order2 ? c2 : c4;
+	const int nf = order2 ? 2 : 4;
 	/* First factor: A I = [0 I; A] exactly (the products with the unit
-	 * matrix add exact zeros), M = I + h/4 A. */
+	 * matrix add exact zeros), M = I + c0 h A. */
 	for (int i = 0; i < 36; i++)
 		M[i] = (i % 7 == 0) ? 1.0 : 0.0;
 	for (int i = 0; i < 3; i++) {
@@ -268,18 +285,25 @@ static void step_frozen(double A[3][TRACK_NX], double hs, double *F, int first)
 		for (int j = 0; j < 6; j++)
 			M[(3 + i) * 6 + j] += c[0] * hs * A[i][j];
 	}
-	for (int r = 1; r < 4; r++) {
+	/* A's velocity block here is the Coriolis term alone (jac_rows in
+	 * vacuum without thrust): A[0][4] = 2w, A[1][3] = -2w, the other
+	 * four entries exact zeros, whose products the sums below leave out
+	 * (adding an exact zero to a sum leaves it unchanged: the same
+	 * doubles as the full 6-term sums, in the same order). */
+	assert(A[0][3] == 0.0 && A[0][5] == 0.0 && A[1][4] == 0.0 && A[1][5] == 0.0 &&
+	       A[2][3] == 0.0 && A[2][4] == 0.0 && A[2][5] == 0.0);
+	const double c04 = A[0][4], c13 = A[1][3];
+	for (int r = 1; r < nf; r++) {
 		/* T = A M; M = I + c h T */
 		for (int i = 0; i < 3; i++)
 			for (int j = 0; j < 6; j++)
 				T[i * 6 + j] = M[(3 + i) * 6 + j];
-		for (int i = 0; i < 3; i++)
-			for (int j = 0; j < 6; j++) {
-				double s = 0.0;
-				for (int k = 0; k < 6; k++)
-					s += A[i][k] * M[k * 6 + j];
-				T[(3 + i) * 6 + j] = s;
-			}
+		for (int j = 0; j < 6; j++) {
+			const double m0 = M[j], m1 = M[6 + j], m2 = M[12 + j];
+			T[18 + j] = A[0][0] * m0 + A[0][1] * m1 + A[0][2] * m2 + c04 * M[24 + j];
+			T[24 + j] = A[1][0] * m0 + A[1][1] * m1 + A[1][2] * m2 + c13 * M[18 + j];
+			T[30 + j] = A[2][0] * m0 + A[2][1] * m1 + A[2][2] * m2;
+		}
 		double f = c[r] * hs;
 		for (int i = 0; i < 36; i++)
 			M[i] = ((i % 7 == 0) ? 1.0 : 0.0) + f * T[i];
@@ -313,8 +337,14 @@ static void step_frozen_thrust(double A[3][TRACK_NX], double hs, double *F, int 
 {
 	const int n = TRACK_NX;
 	double M[TOP], T[TOP];
-	static const double c[4] = {1.0 / 4.0, 1.0 / 3.0, 1.0 / 2.0, 1.0};
-	/* First factor: A [I 0; 0 I] = A exactly, M = [I 0] + h/4 A. */
+	/* Second order, I + hA (I + hA/2), as step_frozen's short steps
+	 * (this step is used only up to FROZEN_THRUST_MAX_H_S = 1 s): the
+	 * velocity block gains aT (I - u u^T) / |v| (~0.03 s^-1 at 60 m/s^2
+	 * and 2 km/s), so (hA)^3/6 reaches ~5e-6 relative; the unit test's
+	 * worst stays the frozen direction's 3.0e-5 of the sigmas (the same
+	 * to three digits with the fourth-order factors). */
+	static const double c[2] = {1.0 / 2.0, 1.0};
+	/* First factor: A [I 0; 0 I] = A exactly, M = [I 0] + h/2 A. */
 	for (int i = 0; i < TOP; i++)
 		M[i] = (i % (n + 1) == 0) ? 1.0 : 0.0;
 	for (int i = 0; i < 3; i++) {
@@ -322,7 +352,7 @@ static void step_frozen_thrust(double A[3][TRACK_NX], double hs, double *F, int 
 		for (int j = 0; j < n; j++)
 			M[(3 + i) * n + j] += c[0] * hs * A[i][j];
 	}
-	for (int r = 1; r < 4; r++) {
+	for (int r = 1; r < 2; r++) {
 		/* T = A M (top rows); M = [I 0] + c h T */
 		for (int i = 0; i < 3; i++)
 			for (int j = 0; j < n; j++)
@@ -408,7 +438,8 @@ int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thr
 		 * at h = 1 s, ~4e-7 at the 10 s step) is far below the process
 		 * noise; unit test stm_frozen_in_vacuum_matches_full_rk4. With
 		 * A constant, RK4 is the 4th-order Taylor series of exp(hA):
-		 * step_frozen. With thrust, A's thrust terms turn with u = v/|v|
+		 * step_frozen (second order for steps up to 1 s, where the
+		 * rest is below 5e-7 relative). With thrust, A's thrust terms turn with u = v/|v|
 		 * (at g/|v| ~ 3e-3 rad/s), an error growing as h^3: frozen only
 		 * for steps up to FROZEN_THRUST_MAX_H_S (1 s: within 3e-5 of the
 		 * sigmas in the unit test, against 2e-2 at 10 s). */

@@ -375,10 +375,18 @@ resid_nz(const struct track_meas *m, const double *a, const double *b, double *d
  */
 static inline __attribute__((always_inline)) void
 ut_moments(const struct track_gauss *g, const struct track_meas *m, double X[NSIG][N],
-           double Z[NSIG][TRACK_NZ_MAX], struct track_zpred *p, const int nz)
+           double Z[NSIG][TRACK_NZ_MAX], struct track_zpred *p, const int nz, const int nh)
 {
+	/* The sigma points of L's columns nh.. have the centre's Z exactly
+	 * (track_ukf_zpredict_ut): their residual from Z[0] is an exact 0
+	 * (left out of the mean); their residual from zhat is the centre's,
+	 * so they join its S term with their weights (2 (N - nh) WI + WC0);
+	 * and their +- pairs' X - x cancel (in exact arithmetic; in
+	 * rounding to ~1e-16 of |x|), so they add nothing to Pxz. */
 	double acc[TRACK_NZ_MAX] = {0};
 	for (int k = 1; k < NSIG; k++) {
+		if ((k - 1) % N >= nh)
+			continue;
 		double d[TRACK_NZ_MAX];
 		resid_nz(m, Z[k], Z[0], d, nz);
 		for (int i = 0; i < nz; i++)
@@ -387,9 +395,11 @@ ut_moments(const struct track_gauss *g, const struct track_meas *m, double X[NSI
 	for (int i = 0; i < nz; i++)
 		p->zhat[i] = Z[0][i] + acc[i];
 	for (int k = 0; k < NSIG; k++) {
+		if (k > 0 && (k - 1) % N >= nh)
+			continue;
 		double dz[TRACK_NZ_MAX];
 		resid_nz(m, Z[k], p->zhat, dz, nz);
-		double w = wc(k);
+		double w = k == 0 ? WC0 + 2.0 * (N - nh) * WI : WI;
 		for (int i = 0; i < nz; i++)
 			for (int j = 0; j < nz; j++)
 				p->S[i * nz + j] += w * dz[i] * dz[j];
@@ -408,20 +418,28 @@ int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *
 {
 	double X[NSIG][N], Z[NSIG][TRACK_NZ_MAX];
 	struct track_zpred p;
-	int rc = sigma_points(g, X, p.Lp);
+	int rc = track_chol(p.Lp, g->P, N);
 	if (rc < 0)
 		return rc;
 	const int nz = m->nz;
 	/* h reads the position (and for the range rate the velocity): the
 	 * first nh state components. L is lower triangular, so the sigma
 	 * points of columns j >= nh equal the centre there and have the
-	 * centre's h exactly (10 of 17 evaluations for angles and range). */
+	 * centre's h exactly (10 of 17 evaluations for angles and range);
+	 * ut_moments needs neither their X nor their Z, so only the centre
+	 * and the points of columns 0..nh-1 are formed (as sigma_points). */
 	const int nh = nz == 4 ? 6 : 3;
-	for (int k = 0; k < NSIG; k++) {
-		if (k > 0 && (k - 1) % N >= nh) {
-			memcpy(Z[k], Z[0], sizeof(Z[0]));
-			continue;
+	const double c = sqrt((double)N);
+	memcpy(X[0], g->x, sizeof(X[0]));
+	for (int j = 0; j < nh; j++)
+		for (int i = 0; i < N; i++) {
+			double d = c * p.Lp[i * N + j];
+			X[1 + j][i] = g->x[i] + d;
+			X[1 + N + j][i] = g->x[i] - d;
 		}
+	for (int k = 0; k < NSIG; k++) {
+		if (k > 0 && (k - 1) % N >= nh)
+			continue;
 		rc = track_meas_h(m, X[k], Z[k]);
 		if (rc < 0)
 			return rc;
@@ -433,13 +451,13 @@ int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *
 	p.lin = 0;
 	switch (nz) {
 	case 2:
-		ut_moments(g, m, X, Z, &p, 2);
+		ut_moments(g, m, X, Z, &p, 2, nh);
 		break;
 	case 3:
-		ut_moments(g, m, X, Z, &p, 3);
+		ut_moments(g, m, X, Z, &p, 3, nh);
 		break;
 	default:
-		ut_moments(g, m, X, Z, &p, 4);
+		ut_moments(g, m, X, Z, &p, 4, nh);
 		break;
 	}
 	for (int i = 0; i < nz; i++)
@@ -472,20 +490,24 @@ update_nz(const struct track_gauss *g, const struct track_zpred *zp, const struc
 {
 	const double *Ls = zp->Ls, *Pxz = zp->Pxz;
 	/* K (N x nz): row i solves S k_i = pxz_i (L y = pxz_i, L^T k_i = y). */
-	double K[N * TRACK_NZ_MAX];
+	/* The pivots' reciprocals once (nz divisions instead of 2 N nz; the
+	 * products differ from the quotients by at most an ulp). */
+	double K[N * TRACK_NZ_MAX], il[TRACK_NZ_MAX];
+	for (int a = 0; a < nz; a++)
+		il[a] = 1.0 / Ls[a * nz + a];
 	for (int i = 0; i < N; i++) {
 		double y[TRACK_NZ_MAX];
 		for (int a = 0; a < nz; a++) {
 			double v = Pxz[i * nz + a];
 			for (int b = 0; b < a; b++)
 				v -= Ls[a * nz + b] * y[b];
-			y[a] = v / Ls[a * nz + a];
+			y[a] = v * il[a];
 		}
 		for (int a = nz - 1; a >= 0; a--) {
 			double v = y[a];
 			for (int b = a + 1; b < nz; b++)
 				v -= Ls[b * nz + a] * K[i * nz + b];
-			K[i * nz + a] = v / Ls[a * nz + a];
+			K[i * nz + a] = v * il[a];
 		}
 	}
 	/*
@@ -521,24 +543,27 @@ update_nz(const struct track_gauss *g, const struct track_zpred *zp, const struc
 	 * (H P = Pxz^T, H P H^T + R_eff = S'), O(N^2 nz) instead of O(N^3);
 	 * computed on the lower triangle and mirrored (exactly symmetric).
 	 */
-	double KS[N * TRACK_NZ_MAX]; /* K S' */
+	double U[N * TRACK_NZ_MAX]; /* K S' - Pxz */
 	for (int i = 0; i < N; i++)
 		for (int b = 0; b < nz; b++) {
 			double v = 0.0;
 			for (int a = 0; a < nz; a++)
 				v += K[i * nz + a] * Se[a * nz + b];
-			KS[i * nz + b] = v;
+			U[i * nz + b] = v - Pxz[i * nz + b];
 		}
 	struct track_gauss r;
-	for (int i = 0; i < N; i++)
+	TRACK_UNROLL
+	for (int i = 0; i < N; i++) {
+		TRACK_UNROLL
 		for (int j = 0; j <= i; j++) {
 			double v = 0.0;
+			TRACK_UNROLL
 			for (int a = 0; a < nz; a++)
-				v += KS[i * nz + a] * K[j * nz + a] -
-				     K[i * nz + a] * Pxz[j * nz + a] -
-				     Pxz[i * nz + a] * K[j * nz + a];
+				v +=
+				    U[i * nz + a] * K[j * nz + a] - K[i * nz + a] * Pxz[j * nz + a];
 			r.P[i * N + j] = r.P[j * N + i] = g->P[i * N + j] + v;
 		}
+	}
 	for (int i = 0; i < N; i++) {
 		double dx = 0.0;
 		for (int a = 0; a < nz; a++)

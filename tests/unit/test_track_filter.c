@@ -244,7 +244,7 @@ static void stm_frozen_in_vacuum_matches_full_rk4(void **state)
 	uint64_t rng = 11;
 	static const double dts[] = {0.2, 1.0, -1.0, 3.0, 10.0, -10.0, 25.0};
 	const double sd[NX] = {100, 100, 100, 10, 10, 10, 1, 10};
-	double worst = 0.0;
+	double worst = 0.0, worst2 = 0.0;
 	for (int c = 0; c < 3000; c++) {
 		struct geo_lla l = {geo_rad(-90.0 + 180.0 * rng_unif(&rng)),
 		                    geo_rad(-180.0 + 360.0 * rng_unif(&rng)),
@@ -291,6 +291,8 @@ static void stm_frozen_in_vacuum_matches_full_rk4(void **state)
 				           sqrt(Pr[i * NX + i] * Pr[j * NX + j]);
 				if (e > worst)
 					worst = e;
+				if (!thrust && fabs(dt) <= 1.0 && e > worst2)
+					worst2 = e; /* second-order exp(hA) steps */
 				if (!(e <= tol))
 					fail_msg(
 					    "case %d (h %.0f m, dt %g s): P[%d][%d] %.10g vs %.10g "
@@ -299,7 +301,9 @@ static void stm_frozen_in_vacuum_matches_full_rk4(void **state)
 			}
 	}
 	if (getenv("TRACK_TEST_VERBOSE"))
-		print_message("frozen-A STM: worst covariance difference %.3g of sigma\n", worst);
+		print_message("frozen-A STM: worst covariance difference %.3g of sigma (%.3g "
+		              "without thrust, steps <= 1 s)\n",
+		              worst, worst2);
 }
 
 /* ---- measurement models ---- */
@@ -503,6 +507,112 @@ static void linearised_zprediction_matches_sigma_points_where_chosen(void **stat
 		if (!(worst[i] <= 0.02))
 			fail_msg(
 			    "linearised vs sigma-point prediction: %s differs by %.3g (> 0.02)",
+			    what[i], worst[i]);
+}
+
+/*
+ * track_ukf_zpredict_ut forms and sums only the sigma points whose h
+ * differs from the centre's (docs/tracking.md "Speed", fourth round).
+ * Reference: the full scaled unscented transform written out here - all
+ * 17 points, h at each, the mean in residual space about the centre,
+ * S = sum w dz dz^T + R, Pxz = sum w dx dz^T - on the same random
+ * geometries as above (radar, radar with range rate, GEO IR). The two
+ * are the same sums regrouped, so they agree to rounding: within 1e-9
+ * of the measurement sigma (mean), of sqrt(S_aa S_bb) (S) and of
+ * sqrt(P_ii S_aa) (Pxz).
+ */
+static void zprediction_sigma_points_match_the_full_17_point_sums(void **state)
+{
+	(void)state;
+	uint64_t rng = 78;
+	double worst[3] = {0};
+	struct geo_lla rp = {geo_rad(37), geo_rad(129), 200};
+	double radar[3];
+	geo_lla_to_ecef(&rp, radar);
+	struct geo_lla gp = {0, geo_rad(128), 35786e3};
+	double geo_s[3];
+	geo_lla_to_ecef(&gp, geo_s);
+	for (int c = 0; c < 1500; c++) {
+		int kind = c % 3; /* 0 radar, 1 radar + range rate, 2 LOS */
+		double rng_m = 150e3 * pow(20.0, rng_unif(&rng));
+		double el = geo_rad(1.0 + 79.0 * rng_unif(&rng)), az = 2 * GEO_PI * rng_unif(&rng);
+		struct track_gauss g;
+		memset(&g, 0, sizeof(g));
+		geo_aer_to_ecef(&rp, radar, rng_m, az, el, g.x);
+		for (int i = 0; i < 3; i++)
+			g.x[3 + i] = 3000.0 * rng_gauss(&rng);
+		g.x[TRACK_IX_K] = 1.0;
+		double sp = pow(10.0, 3.5 * rng_unif(&rng));
+		random_cov(&rng, sp, 0.1 * sp + 1.0, g.P);
+		struct mw_obs o;
+		if (kind < 2) {
+			make_radar_obs(radar, g.x, 5.0 + 45.0 * rng_unif(&rng),
+			               2e-4 + 2e-3 * rng_unif(&rng),
+			               kind ? 0.5 + 5.0 * rng_unif(&rng) : 0.0, &rng, &o);
+		} else {
+			double F[3][3];
+			los_frame(geo_s, g.x, F);
+			make_los_obs(geo_s, F, g.x, 1e-6 + 3e-5 * rng_unif(&rng), &rng, &o);
+		}
+		struct track_meas m;
+		assert_int_equal(track_meas_prepare(&o, &m), 0);
+		struct track_zpred b;
+		assert_int_equal(track_ukf_zpredict_ut(&g, &m, &b), 0);
+		/* The reference transform. */
+		const int nz = m.nz, ns = 2 * NX + 1;
+		double L[NX * NX], X[2 * NX + 1][NX], Z[2 * NX + 1][TRACK_NZ_MAX];
+		assert_int_equal(mat_cholesky(L, g.P, NX), 0);
+		for (int k = 0; k < ns; k++)
+			for (int i = 0; i < NX; i++) {
+				int j = (k - 1) % NX;
+				double d = k == 0 ? 0.0 : sqrt((double)NX) * L[i * NX + j];
+				X[k][i] = g.x[i] + (k == 0 ? 0.0 : (k <= NX ? d : -d));
+			}
+		for (int k = 0; k < ns; k++)
+			assert_int_equal(track_meas_h(&m, X[k], Z[k]), 0);
+		double zhat[TRACK_NZ_MAX] = {0}, S[16] = {0}, Pxz[NX * TRACK_NZ_MAX] = {0};
+		for (int k = 1; k < ns; k++) {
+			double d[TRACK_NZ_MAX];
+			track_meas_residual(&m, Z[k], Z[0], d);
+			for (int i = 0; i < nz; i++)
+				zhat[i] += d[i] / (2.0 * NX);
+		}
+		for (int i = 0; i < nz; i++)
+			zhat[i] += Z[0][i];
+		for (int k = 0; k < ns; k++) {
+			double w = k == 0 ? 2.0 : 1.0 / (2.0 * NX), dz[TRACK_NZ_MAX];
+			track_meas_residual(&m, Z[k], zhat, dz);
+			for (int i = 0; i < nz; i++) {
+				for (int j = 0; j < nz; j++)
+					S[i * nz + j] += w * dz[i] * dz[j];
+				for (int r = 0; r < NX; r++)
+					Pxz[r * nz + i] += w * (X[k][r] - g.x[r]) * dz[i];
+			}
+		}
+		for (int i = 0; i < nz; i++)
+			S[i * nz + i] += m.r_var[i];
+		double d[TRACK_NZ_MAX];
+		track_meas_residual(&m, b.zhat, zhat, d);
+		for (int i = 0; i < nz; i++) {
+			worst[0] = fmax(worst[0], fabs(d[i]) / sqrt(m.r_var[i]));
+			for (int j = 0; j < nz; j++)
+				worst[1] = fmax(worst[1], fabs(b.S[i * nz + j] - S[i * nz + j]) /
+				                              sqrt(S[i * nz + i] * S[j * nz + j]));
+			for (int r = 0; r < NX; r++)
+				worst[2] =
+				    fmax(worst[2], fabs(b.Pxz[r * nz + i] - Pxz[r * nz + i]) /
+				                       sqrt(g.P[r * NX + r] * S[i * nz + i]));
+		}
+	}
+	if (getenv("TRACK_TEST_VERBOSE"))
+		print_message("sigma-point moments vs the full 17-point sums: mean %.2e sigma, "
+		              "S %.2e, Pxz %.2e\n",
+		              worst[0], worst[1], worst[2]);
+	const char *what[3] = {"predicted mean", "S", "Pxz"};
+	for (int i = 0; i < 3; i++)
+		if (!(worst[i] <= 1e-9))
+			fail_msg(
+			    "sigma-point moments: %s differs from the full sums by %.3g (> 1e-9)",
 			    what[i], worst[i]);
 }
 
@@ -1079,6 +1189,7 @@ int main(void)
 	    cmocka_unit_test(radar_model_matches_geo_aer_and_wraps_azimuth),
 	    cmocka_unit_test(los_model_matches_definition_and_rejects_behind),
 	    cmocka_unit_test(linearised_zprediction_matches_sigma_points_where_chosen),
+	    cmocka_unit_test(zprediction_sigma_points_match_the_full_17_point_sums),
 	    cmocka_unit_test(thrust_linearisation_matches_sigma_points_where_chosen),
 	    cmocka_unit_test(chol_check_agrees_with_factorisation),
 	    cmocka_unit_test(ukf_radar_is_consistent_across_north),
