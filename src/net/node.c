@@ -102,7 +102,10 @@
  *     own, released to at most one of the configured peers, and its seq
  *     is at or below the reservation a committed journal transaction
  *     recorded; own_seq never restarts at or below that reservation.
- *     Relayed records are sent only once durable here.
+ *     Relayed records are sent only once durable here (forwarding them
+ *     earlier loses data when the origin and this node crash together:
+ *     docs/spin/three_nodes.pml, docs/protocol.md "Relays forwarding
+ *     before their commit").
  *  7. Of a received envelope, only what is needed to find the origin's key
  *     and check authenticity is parsed before the origin signature
  *     verified: the Envelope and EnvelopeBody (origin, seq, set; the body
