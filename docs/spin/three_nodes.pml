@@ -105,6 +105,9 @@
 #ifndef RELAY_EARLY
 #define RELAY_EARLY 0
 #endif
+#ifndef ACK_ON_RECEIPT
+#define ACK_ON_RECEIPT 0 /* mutant: Ack what was received, not what is durable */
+#endif
 #ifndef NOTICE_ANY_EP
 #define NOTICE_ANY_EP 0
 #endif
@@ -285,7 +288,11 @@ inline on_frame(l) {
 		:: else -> skip
 		fi;
 #endif
-		jq[DST(l)]!u,l,f,ep[l]
+		jq[DST(l)]!u,l,f,ep[l];
+#if ACK_ON_RECEIPT
+		rx_dur[l] = f; /* the mutant: the cursor counts before the commit */
+#endif
+		skip
 	:: else -> jq[DST(l)]!0,l,f,ep[l] /* duplicate: note_rx */
 	fi;
 	u = 0; f = 0

@@ -86,6 +86,7 @@ if [ "$(basename "$model")" = three_nodes.pml ]; then
 	run3 "fanout mutant: early send to two peers" caught -DFANOUT -DEARLY_ANY=1
 	# (b) origin -> relay -> destination, each crashing
 	run3 "chain (relays forward durable records only)" ok -DCHAIN
+	run3 "chain mutant: Ack before the commit" caught -DCHAIN -DACK_ON_RECEIPT=1
 	run3 "chain mutant: relay forwards before its commit" caught -DCHAIN -DRELAY_EARLY=1
 	run3 "chain, relay forwards what the origin said it committed" ok \
 		-DCHAIN -DRELAY_EARLY=2 -DMAXDISC=0
