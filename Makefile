@@ -78,7 +78,7 @@ clean:
 	rm -rf build build-rel build-fuzz
 
 # Bigger exhaustive SPIN runs of docs/spin/three_nodes.pml than make test's
-# (three envelopes, connection drops, restricted-crash checks); minutes.
+# (more connection drops, restricted-crash checks); minutes.
 .PHONY: spin-full
 spin-full:
 	tests/unit/spin-check.sh docs/spin/three_nodes.pml --full

@@ -67,10 +67,11 @@ if [ "$(basename "$model")" = three_nodes.pml ]; then
 		fi
 	}
 	if [ "$full" = --full ]; then
-		# bigger bounds: three envelopes, two drops, every crash
+		# bigger bounds: connection drops on top of the kills, and which
+		# kills the relay's early-forwarding loss needs (N = 3 is more
+		# than 10 million states: not run)
 		run3 "fanout, 1 drop" ok -DFANOUT -DMAXDISC=1
-		run3 "fanout N=3" ok -DFANOUT -DN=3 -DMAXDISC=0
-		run3 "chain N=3" ok -DCHAIN -DN=3 -DMAXDISC=0
+		run3 "chain, 2 drops" ok -DCHAIN -DMAXDISC=2
 		run3 "chain, relay forwards on the origin's notice, 1 drop" ok \
 			-DCHAIN -DRELAY_EARLY=2 -DMAXDISC=1
 		run3 "chain, relay always forwards early, relay never crashes" ok \
