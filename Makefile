@@ -76,3 +76,9 @@ format:
 
 clean:
 	rm -rf build build-rel build-fuzz
+
+# Bigger exhaustive SPIN runs of docs/spin/three_nodes.pml than make test's
+# (more connection drops, restricted-crash checks); minutes.
+.PHONY: spin-full
+spin-full:
+	tests/unit/spin-check.sh docs/spin/three_nodes.pml --full

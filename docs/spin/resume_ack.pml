@@ -70,11 +70,10 @@
  *            that same state and stays there (no lost ack, no livelock).
  *
  * Not modelled: multi-path delivery (two senders of one envelope), relays
- * (they send only durable records, the case above without early sends),
- * an origin whose record two or more peers may receive (it sends that
- * record only once durable, the same case; R here is the one peer of
- * src/net/node.c invariant 6), receiver-side rejections (signature, release re-check: same path as a
- * duplicate, note_rx), heartbeats and timeouts.
+ * and an origin whose record two or more peers may receive (both in
+ * docs/spin/three_nodes.pml; R here is the one peer of src/net/node.c
+ * invariant 6), receiver-side rejections (signature, release re-check:
+ * same path as a duplicate, note_rx), heartbeats and timeouts.
  */
 #ifndef N
 #define N         3 /* envelopes S makes */

@@ -27,8 +27,8 @@
  *      the origin made it. Each sent frame's journal pos goes into the
  *      in-flight FIFO (bounded by [limits] max_backlog).
  *   3. Receiving: the k-th ENVELOPE frame on a connection (k = 1, 2, ...)
- *      is checked (decode, released to us, relay in the set, payload,
- *      origin signature - in that order) and then journaled with
+ *      is checked (decode, released to us, relay in the set, origin
+ *      signature, payload - in that order: invariant 7) and journaled with
  *      from_pos = rx_base + k, or, if rejected or a duplicate, recorded
  *      with store_journal_note_rx(from_pos). rx_base is the highest
  *      from_pos ever used for that peer, so the journal's per-peer cursor
@@ -102,7 +102,17 @@
  *     own, released to at most one of the configured peers, and its seq
  *     is at or below the reservation a committed journal transaction
  *     recorded; own_seq never restarts at or below that reservation.
- *     Relayed records are sent only once durable here.
+ *     Relayed records are sent only once durable here (forwarding them
+ *     earlier loses data when the origin and this node crash together:
+ *     docs/spin/three_nodes.pml, docs/protocol.md "Relays forwarding
+ *     before their commit").
+ *  7. Of a received envelope, only what is needed to find the origin's key
+ *     and check authenticity is parsed before the origin signature
+ *     verified: the Envelope and EnvelopeBody (origin, seq, set; the body
+ *     bytes are hashed as received). The release checks read those
+ *     decoded fields only; the payload (Observation, Track, Alert) is
+ *     decoded and checked after the signature, so a forger's payload bytes
+ *     never reach a protobuf decoder (its envelope is bad_signature).
  */
 #include "net/node.h"
 
@@ -974,14 +984,15 @@ static enum frame_res on_envelope(struct conn *c, const uint8_t *p, size_t len)
 		snprintf(detail, sizeof(detail),
 		         "%s seq %llu relayed by %s, which is not in its set", h->origin,
 		         (unsigned long long)h->seq, pe->conf->nation);
-	} else if ((rc = wire_payload_check(h)) != 0) {
-		why = rc == -MW_EEXERCISE ? NET_REJ_EXERCISE_MISMATCH : NET_REJ_DECODE;
-		snprintf(detail, sizeof(detail), "%s seq %llu payload invalid: %s", h->origin,
-		         (unsigned long long)h->seq, mw_errname(rc));
 	} else if ((rc = wire_verify(n->keyring, n->sigcache, &e)) != 0) {
 		why = rc == -MW_ENOKEY ? NET_REJ_NOKEY : NET_REJ_SIG;
 		snprintf(detail, sizeof(detail), "%s seq %llu origin authentication failed: %s",
 		         h->origin, (unsigned long long)h->seq, mw_errname(rc));
+	} else if ((rc = wire_payload_check(h)) != 0) {
+		/* only an authenticated body's payload is parsed (invariant 7) */
+		why = rc == -MW_EEXERCISE ? NET_REJ_EXERCISE_MISMATCH : NET_REJ_DECODE;
+		snprintf(detail, sizeof(detail), "%s seq %llu payload invalid: %s", h->origin,
+		         (unsigned long long)h->seq, mw_errname(rc));
 	}
 	if (why != NET_REJ_COUNT) {
 		wire_envelope_finish(&e);

@@ -470,11 +470,15 @@ def test_hub(cl):
         "env", "GBR", "4", "GBR+USA+JPN", f"{pki}/test/rogue-sign-gbr.key",  # forged sig
         "env", "KOR", "9999", "KOR+USA+JPN+GBR", gk,               # forged origin
         "env", "KOR", "10000", "KOR+USA", f"{pki}/kor/sign.key",   # relay not in the set
-        "acks", "7",                                               # every frame acked
+        # forged, and its payload contradicts its exercise flag: the signature
+        # is checked before the payload is parsed (node.c invariant 7), so
+        # this is bad_signature, never exercise_mismatch
+        "envx", "GBR", "5", "GBR+USA+JPN", f"{pki}/test/rogue-sign-gbr.key",
+        "acks", "8",                                               # every frame acked
         "garbage", "closed",                                       # garbage closes the link
     ]
     rc, out = cl.fakepeer(usa, f"{pki}/gbr/node.crt", f"{pki}/gbr/node.key", "GBR", actions)
-    check(rc == 0, f"GBR script ran: all 7 envelope frames acked, garbage closed the link "
+    check(rc == 0, f"GBR script ran: all 8 envelope frames acked, garbage closed the link "
                    f"(rc {rc}: {out.strip()[-200:]})")
     rc, out = cl.fakepeer(usa, f"{pki}/gbr/node.crt", f"{pki}/gbr/node.key", "GBR",
                           ["oversize", "closed"])
@@ -506,10 +510,17 @@ def test_hub(cl):
     same = all(jj[k][1] == jr[k][1] for k in jj if k[0] == "KOR")
     check(same, "JPN's copies of ROK envelopes are byte-identical to ROK's (relayed unchanged)")
     check(("KOR", 9999) not in ju and ("KOR", 10000) not in ju and ("GBR", 4) not in ju and
-          ("GBR", 3) not in ju, "no forged or unreleased envelope was journaled")
+          ("GBR", 3) not in ju and ("GBR", 5) not in ju,
+          "no forged or unreleased envelope was journaled")
 
     st = usa.stats()
-    for reason, atleast in [("not_released", 1), ("bad_signature", 2), ("relay_not_released", 1),
+    check(st.get("reject_exercise_mismatch", 0) == 0 and
+          any(r.get("reason") == "bad_signature" and "GBR seq 5 " in r.get("detail", "")
+              for r in usa.records() if r.get("msg") == "rejected"),
+          "a forged envelope with an inconsistent payload is bad_signature: its payload "
+          f"is not parsed before the signature (exercise_mismatch "
+          f"{st.get('reject_exercise_mismatch', 0)})")
+    for reason, atleast in [("not_released", 1), ("bad_signature", 3), ("relay_not_released", 1),
                             ("replay", 1), ("frame_garbage", 1), ("frame_oversize", 1),
                             ("cert_unknown_ca", 1), ("cert_expired", 1),
                             ("cert_unknown_identity", 1)]:
