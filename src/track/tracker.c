@@ -153,6 +153,12 @@ struct los_entry {
 	double dir[3]; /* unit ray, ECEF */
 };
 
+/* merge_burnout_duplicates: an older track, its x key and radius. */
+struct mg_cand {
+	double key, rad;
+	int i;
+};
+
 struct pair {
 	int trk, obs;
 	double cost;
@@ -199,6 +205,10 @@ struct track_tracker {
 	size_t cap_cl_cost;
 	int *cl_sol;
 	struct track_assign_ws ws;
+
+	/* merge_burnout_duplicates scratch (max_tracks, 2 x, 3 x) */
+	struct mg_cand *mg;
+	int *mg_dyn, *mg_tmp;
 
 	/* unassigned lines of sight awaiting a partner (oldest first) */
 	struct los_entry *pool;
@@ -402,6 +412,9 @@ void track_tracker_free(struct track_tracker *t)
 	free(t->cl_sol);
 	track_assign_ws_finish(&t->ws);
 	free(t->pool);
+	free(t->mg);
+	free(t->mg_dyn);
+	free(t->mg_tmp);
 	free(t);
 }
 
@@ -445,10 +458,14 @@ int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
 	t->col_map = calloc(no, sizeof(int));
 	t->cl_sol = calloc(nt > no ? nt : no, sizeof(int));
 	t->pool = calloc(cfg->los_pool ? cfg->los_pool : 1, sizeof(*t->pool));
+	t->mg = calloc(nt, sizeof(*t->mg));
+	t->mg_dyn = calloc(2 * nt, sizeof(int));
+	t->mg_tmp = calloc(3 * nt, sizeof(int));
 	if (!t->trk || !t->pend || !t->meas || !t->meas_ok || !t->obs_pt || !t->obs_sig_m ||
 	    !t->obs_order || !t->obs_assigned || !t->obs_pair || !t->obs_near || !t->obs_near_d2 ||
 	    !t->trk_hit || !t->trk_base || !t->pred || !t->trk_miss || !t->trk_pred_ok || !t->uf ||
-	    !t->cl_rows || !t->cl_cols || !t->col_map || !t->cl_sol || !t->pool) {
+	    !t->cl_rows || !t->cl_cols || !t->col_map || !t->cl_sol || !t->pool || !t->mg ||
+	    !t->mg_dyn || !t->mg_tmp) {
 		track_tracker_free(t);
 		return -ENOMEM;
 	}
@@ -1499,49 +1516,168 @@ static int share_scan(const struct trk *a, const struct trk *b)
 	}
 	return 0;
 }
+/*
+ * Sub-quadratic candidate search (the test itself is unchanged). The
+ * older tracks that can take part - confirmed, seen in boost at most
+ * MERGE_WINDOW_S + MERGE_AFTER_BOOST_S ago - are sorted by the ECEF x of
+ * their last estimate, each with a radius that bounds how far along x
+ * the test can accept a younger track's estimate: the ballistic
+ * propagation over |dt| <= boost_coast_max_s moves x by at most
+ * |v_x| dt + acc dt^2 / 2 (acc: gravity + rotation < MG_ACC_M_S2, the
+ * Coriolis term 2 w vmax, drag at the lowest height reachable at vmax;
+ * speeds stay under |v| + MG_DV_M_S while acc dt <= MG_DV_M_S), and the
+ * position test's limit is at most 5 (sqrt tr Pa + dt sqrt tr Va +
+ * sqrt tr Pb) + (|aT| + 3 sigma) tau^2 / 2 (sqrt is subadditive). A
+ * younger track looks only at the window of x within the largest radius
+ * plus its own, then at those within their own radius, in index order,
+ * so the first track the test accepts is the same as in a full scan.
+ * Tracks without such a bound (drag too strong to bound, below -50 km)
+ * and tracks that inherit a boost basis during the pass are tested by
+ * every younger track (mg_dyn). Cost per pass O((A + B) log A + window).
+ */
+#define MG_ACC_M_S2  12.0   /* J2 gravity + centrifugal < 9.9 + 0.04 m/s^2 near the surface */
+#define MG_DV_M_S    1000.0 /* speed change allowed over boost_coast_max_s */
+#define MG_NO_DRAG_M 300e3  /* model.c DRAG_CEILING_M: no drag term above */
+
+static int cmp_mg_key(const void *a, const void *b)
+{
+	const struct mg_cand *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* The x key and radius of an older track (above); 0: no bound. */
+static int mg_bound(const struct track_tracker *t, const struct trk *a, struct mg_cand *c)
+{
+	double mx[N], mvar[N];
+	mixture_diag(&HAT(a, a->h_count - 1)->post, mx, mvar);
+	const double dtm = t->cfg.boost_coast_max_s;
+	double v = sqrt(mx[3] * mx[3] + mx[4] * mx[4] + mx[5] * mx[5]);
+	double vmax = v + MG_DV_M_S;
+	double h = track_model_height_m(mx);
+	if (!(h > -50e3))
+		return 0;
+	double acc = MG_ACC_M_S2 + 2.0 * GEO_OMEGA_E_RAD_S * vmax;
+	double hmin = h - vmax * dtm - 1000.0;
+	if (hmin < MG_NO_DRAG_M && mx[TRACK_IX_K] != 0.0)
+		acc += 0.5 * geo_air_density(hmin < -4000.0 ? -4000.0 : hmin) *
+		       fabs(mx[TRACK_IX_K]) * TRACK_THETA_UNIT * vmax * vmax;
+	if (!(acc * dtm <= MG_DV_M_S))
+		return 0;
+	double at = fabs(a->boost_est.x[TRACK_IX_AT]) +
+	            3.0 * sqrt(a->boost_est.P[TRACK_IX_AT * N + TRACK_IX_AT]);
+	double sp = sqrt(mvar[0] + mvar[1] + mvar[2]), sv = sqrt(mvar[3] + mvar[4] + mvar[5]);
+	c->key = mx[0];
+	c->rad = fabs(mx[3]) * dtm + 0.5 * acc * dtm * dtm + 5.0 * (sp + dtm * sv) +
+	         0.5 * at * BURNOUT_LAG_S * BURNOUT_LAG_S;
+	return isfinite(c->key) && isfinite(c->rad);
+}
+
+/* The test of one pair (b younger): 1 if b continues a. */
+static int burnout_duplicate(const struct track_tracker *t, const struct trk *a,
+                             const struct trk *b, const struct track_gauss *gb)
+{
+	const struct hist *hb = HAT(b, b->h_count - 1);
+	if (a->del || a->state != TRACK_CONFIRMED || !a->has_boost_est ||
+	    a->first_t_ns >= b->first_t_ns ||
+	    ns_to_s(b->first_t_ns - a->boost_est_t_ns) > MERGE_AFTER_BOOST_S)
+		return 0;
+	const struct hist *ha = HAT(a, a->h_count - 1);
+	struct track_gauss ga;
+	track_imm_combine(&ha->post, &ga);
+	double dt = ns_to_s(hb->t_ns - ha->t_ns), x[TRACK_NX];
+	if (fabs(dt) > t->cfg.boost_coast_max_s || track_model_propagate(ga.x, dt, 0, x) < 0)
+		return 0;
+	double at = fabs(a->boost_est.x[TRACK_IX_AT]) +
+	            3.0 * sqrt(a->boost_est.P[TRACK_IX_AT * N + TRACK_IX_AT]);
+	double tau = BURNOUT_LAG_S;
+	double dr2 = 0.0, dv2 = 0.0, sr2 = 0.0, sv2 = 0.0;
+	for (int c = 0; c < 3; c++) {
+		dr2 += (x[c] - gb->x[c]) * (x[c] - gb->x[c]);
+		dv2 += (x[3 + c] - gb->x[3 + c]) * (x[3 + c] - gb->x[3 + c]);
+		sr2 += ga.P[c * N + c] + dt * dt * ga.P[(3 + c) * N + 3 + c] + gb->P[c * N + c];
+		sv2 += ga.P[(3 + c) * N + 3 + c] + gb->P[(3 + c) * N + 3 + c];
+	}
+	double lr = 5.0 * sqrt(sr2) + 0.5 * at * tau * tau;
+	double lv = 5.0 * sqrt(sv2) + at * tau;
+	return !(dr2 > lr * lr || dv2 > lv * lv || share_scan(a, b));
+}
+
+static int young_candidate(const struct track_tracker *t, const struct trk *b)
+{
+	return !b->del && b->state == TRACK_CONFIRMED && !b->prev_id &&
+	       !(ns_to_s(t->now_ns - b->first_t_ns) > MERGE_WINDOW_S) &&
+	       !(HAT(b, b->h_count - 1)->post.mu[TRACK_MODE_BOOST] > 0.5);
+}
+
 static void merge_burnout_duplicates(struct track_tracker *t)
 {
+	int any = 0;
+	for (size_t ib = 0; ib < t->n_trk && !any; ib++)
+		any = young_candidate(t, t->trk[ib]);
+	if (!any)
+		return;
+	size_t n_c = 0, n_dyn = 0;
+	double rad_max = 0.0;
+	for (size_t ia = 0; ia < t->n_trk; ia++) {
+		const struct trk *a = t->trk[ia];
+		if (a->del || a->state != TRACK_CONFIRMED || !a->has_boost_est ||
+		    ns_to_s(t->now_ns - a->boost_est_t_ns) >
+		        MERGE_WINDOW_S + MERGE_AFTER_BOOST_S + 1.0)
+			continue;
+		struct mg_cand c = {.i = (int)ia};
+		if (!mg_bound(t, a, &c)) {
+			t->mg_dyn[n_dyn++] = (int)ia;
+			continue;
+		}
+		if (c.rad > rad_max)
+			rad_max = c.rad;
+		t->mg[n_c++] = c;
+	}
+	if (n_c)
+		qsort(t->mg, n_c, sizeof(*t->mg), cmp_mg_key);
 	for (size_t ib = 0; ib < t->n_trk; ib++) {
 		struct trk *b = t->trk[ib];
-		if (b->del || b->state != TRACK_CONFIRMED || b->prev_id ||
-		    ns_to_s(t->now_ns - b->first_t_ns) > MERGE_WINDOW_S)
+		if (!young_candidate(t, b))
 			continue;
 		const struct hist *hb = HAT(b, b->h_count - 1);
-		if (hb->post.mu[TRACK_MODE_BOOST] > 0.5)
+		double mx[N], mvar[N];
+		mixture_diag(&hb->post, mx, mvar);
+		double rb = 5.0 * sqrt(mvar[0] + mvar[1] + mvar[2]);
+		double lim = (rad_max + rb) * (1.0 + 1e-9) + 1.0;
+		size_t n_tmp = 0;
+		size_t lo = 0, hi = n_c;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (t->mg[mid].key < mx[0] - lim)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (size_t c = lo; c < n_c && t->mg[c].key <= mx[0] + lim; c++)
+			if ((size_t)t->mg[c].i < ib &&
+			    fabs(t->mg[c].key - mx[0]) <= (t->mg[c].rad + rb) * (1.0 + 1e-9) + 1.0)
+				t->mg_tmp[n_tmp++] = t->mg[c].i;
+		for (size_t c = 0; c < n_dyn; c++)
+			if ((size_t)t->mg_dyn[c] < ib)
+				t->mg_tmp[n_tmp++] = t->mg_dyn[c];
+		if (!n_tmp)
 			continue;
+		qsort(t->mg_tmp, n_tmp, sizeof(int), cmp_int);
 		struct track_gauss gb;
-		int have_gb = 0;
-		for (size_t ia = 0; ia < ib; ia++) {
-			struct trk *a = t->trk[ia];
-			if (a->del || a->state != TRACK_CONFIRMED || !a->has_boost_est ||
-			    a->first_t_ns >= b->first_t_ns ||
-			    ns_to_s(b->first_t_ns - a->boost_est_t_ns) > MERGE_AFTER_BOOST_S)
+		track_imm_combine(&hb->post, &gb);
+		for (size_t c = 0; c < n_tmp; c++) {
+			if (c && t->mg_tmp[c] == t->mg_tmp[c - 1])
 				continue;
-			if (!have_gb) {
-				track_imm_combine(&hb->post, &gb);
-				have_gb = 1;
-			}
-			const struct hist *ha = HAT(a, a->h_count - 1);
-			struct track_gauss ga;
-			track_imm_combine(&ha->post, &ga);
-			double dt = ns_to_s(hb->t_ns - ha->t_ns), x[TRACK_NX];
-			if (fabs(dt) > t->cfg.boost_coast_max_s ||
-			    track_model_propagate(ga.x, dt, 0, x) < 0)
-				continue;
-			double at = fabs(a->boost_est.x[TRACK_IX_AT]) +
-			            3.0 * sqrt(a->boost_est.P[TRACK_IX_AT * N + TRACK_IX_AT]);
-			double tau = BURNOUT_LAG_S;
-			double dr2 = 0.0, dv2 = 0.0, sr2 = 0.0, sv2 = 0.0;
-			for (int c = 0; c < 3; c++) {
-				dr2 += (x[c] - gb.x[c]) * (x[c] - gb.x[c]);
-				dv2 += (x[3 + c] - gb.x[3 + c]) * (x[3 + c] - gb.x[3 + c]);
-				sr2 += ga.P[c * N + c] + dt * dt * ga.P[(3 + c) * N + 3 + c] +
-				       gb.P[c * N + c];
-				sv2 += ga.P[(3 + c) * N + 3 + c] + gb.P[(3 + c) * N + 3 + c];
-			}
-			double lr = 5.0 * sqrt(sr2) + 0.5 * at * tau * tau;
-			double lv = 5.0 * sqrt(sv2) + at * tau;
-			if (dr2 > lr * lr || dv2 > lv * lv || share_scan(a, b))
+			struct trk *a = t->trk[t->mg_tmp[c]];
+			if (!burnout_duplicate(t, a, b, &gb))
 				continue;
 			a->del = 1;
 			b->prev_id = a->id;
@@ -1555,6 +1691,9 @@ static void merge_burnout_duplicates(struct track_tracker *t)
 			mw_logf(t->log, MW_LOG_INFO, "track",
 			        "track %u continues boost track %u (duplicate after burnout)",
 			        b->id, a->id);
+			/* b now has a boost basis: a candidate older track for
+			 * the younger ones after it, without a bound. */
+			t->mg_dyn[n_dyn++] = (int)ib;
 			break;
 		}
 	}
