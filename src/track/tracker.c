@@ -58,6 +58,11 @@
  *      boost model's slack, which covers the whole sky after a few
  *      minutes; step 4 gates on the exact IMM prediction from the last
  *      update; GNN decides competition with others.
+ *   9. Duplicates: a young ballistic track that continues an older track
+ *      seen in boost retires it (merge_burnout_duplicates); two
+ *      confirmed tracks whose estimates agree over several checks and
+ *      never shared a scan are one object: the younger's plots go into
+ *      the older one's history, the younger is deleted (merge_duplicates).
  *
  * Invariants:
  *  1. Deterministic: tracks are kept in creation order, clusters are
