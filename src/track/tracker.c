@@ -58,6 +58,11 @@
  *      boost model's slack, which covers the whole sky after a few
  *      minutes; step 4 gates on the exact IMM prediction from the last
  *      update; GNN decides competition with others.
+ *   9. Duplicates: a young ballistic track that continues an older track
+ *      seen in boost retires it (merge_burnout_duplicates); two
+ *      confirmed tracks whose estimates agree over several checks and
+ *      never shared a scan are one object: the younger's plots go into
+ *      the older one's history, the younger is deleted (merge_duplicates).
  *
  * Invariants:
  *  1. Deterministic: tracks are kept in creation order, clusters are
@@ -93,8 +98,10 @@
 #define N TRACK_NX
 
 /* Initiation suppression region: chi2_nz(1 - INIT_SUPPRESS_P) around a
- * confirmed track (see note_near / init_suppressed). */
+ * confirmed track (see init_suppress). */
 #define INIT_SUPPRESS_P 1e-9
+/* Duplicate merge test: chi2_6(1 - DUP_P) (merge_duplicates). */
+#define DUP_P 1e-4
 
 struct hist {
 	mw_time_ns t_ns;
@@ -111,11 +118,17 @@ struct trk {
 	uint32_t n_updates;
 	uint32_t truth_id;
 	uint32_t prev_id;
-	enum track_class cls;    /* threat class (drag prior) */
-	int classified;          /* cls set (at a burnout or a first good ballistic estimate) */
-	int cls_reset;           /* ... at a burnout: k was reset before the class prior */
-	mw_time_ns cls_t_ns;     /* time of the history entry the class prior was applied to */
-	int del;                 /* scratch of manage() */
+	enum track_class cls; /* threat class (drag prior) */
+	int classified;       /* cls set (at a burnout or a first good ballistic estimate) */
+	int cls_reset;        /* ... at a burnout: k was reset before the class prior */
+	mw_time_ns cls_t_ns;  /* time of the history entry the class prior was applied to */
+	int del;              /* scratch of manage() */
+	/* Duplicate merge (merge_duplicates): the older track whose estimate
+	 * this one's has matched at dup_n consecutive checks since dup_t0_ns
+	 * (the last at dup_last_ns); 0 none. */
+	uint32_t dup_with;
+	int dup_n;
+	mw_time_ns dup_t0_ns, dup_last_ns;
 	int long_coast;          /* in a long coast (counted in n_long_coast) */
 	mw_time_ns coast_chk_ns; /* long coast: next predicted-sigma check */
 	/* Long coast: the ballistic model's prediction from the last update
@@ -153,6 +166,12 @@ struct los_entry {
 	double dir[3]; /* unit ray, ECEF */
 };
 
+/* merge_burnout_duplicates: an older track, its x key and radius. */
+struct mg_cand {
+	double key, rad;
+	int i;
+};
+
 struct pair {
 	int trk, obs;
 	double cost;
@@ -164,6 +183,8 @@ struct track_tracker {
 	struct mw_log *log;
 	double gate[TRACK_NZ_MAX + 1];
 	double init_supp[TRACK_NZ_MAX + 1]; /* chi2_nz(1 - INIT_SUPPRESS_P) */
+	double dup_gate;                    /* chi2_6(1 - DUP_P) */
+	size_t n_hit;                       /* trk_hit is valid for tracks [0, n_hit) */
 	mw_time_ns now_ns;
 	uint32_t next_id;
 	struct track_counters ctr;
@@ -184,8 +205,8 @@ struct track_tracker {
 	int *obs_order;      /* radar obs sorted by obs_pt x */
 	int *obs_assigned;   /* track index or -1 */
 	int *obs_pair;       /* index of the assigned pair in pairs */
-	int *obs_near;       /* confirmed track whose init_supp region holds it, or -1 */
-	double *obs_near_d2; /* ... its d^2 (the smallest over such tracks) */
+	int *obs_supp;       /* radar obs in a silent confirmed track's init_supp region */
+	int *supp_obs;       /* unassigned radar obs, by obs_pt x (init_suppress) */
 	int *trk_hit;        /* track was assigned an observation in this scan */
 	int *trk_base;       /* base history index or -1 */
 	struct track_imm *pred;
@@ -199,6 +220,10 @@ struct track_tracker {
 	size_t cap_cl_cost;
 	int *cl_sol;
 	struct track_assign_ws ws;
+
+	/* merge_burnout_duplicates scratch (max_tracks, 2 x, 3 x) */
+	struct mg_cand *mg;
+	int *mg_dyn, *mg_tmp;
 
 	/* unassigned lines of sight awaiting a partner (oldest first) */
 	struct los_entry *pool;
@@ -274,6 +299,7 @@ void track_config_default(struct track_config *c)
 	    .coast_long_min_h_m = 300e3,
 	    .coast_long_mu_boost_max = 1e-3,
 	    .coast_long_check_s = 10.0,
+	    .dup_merge = 1,
 	    .imm =
 	        {
 	            /*
@@ -386,8 +412,8 @@ void track_tracker_free(struct track_tracker *t)
 	free(t->obs_order);
 	free(t->obs_assigned);
 	free(t->obs_pair);
-	free(t->obs_near);
-	free(t->obs_near_d2);
+	free(t->obs_supp);
+	free(t->supp_obs);
 	free(t->trk_hit);
 	free(t->trk_base);
 	free(t->pred);
@@ -402,6 +428,9 @@ void track_tracker_free(struct track_tracker *t)
 	free(t->cl_sol);
 	track_assign_ws_finish(&t->ws);
 	free(t->pool);
+	free(t->mg);
+	free(t->mg_dyn);
+	free(t->mg_tmp);
 	free(t);
 }
 
@@ -422,6 +451,7 @@ int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
 		t->gate[nz] = track_chi2_quantile(cfg->gate_prob, nz);
 	for (int nz = 1; nz <= TRACK_NZ_MAX; nz++)
 		t->init_supp[nz] = track_chi2_quantile(1.0 - INIT_SUPPRESS_P, nz);
+	t->dup_gate = track_chi2_quantile(1.0 - DUP_P, 6);
 	size_t nt = cfg->max_tracks, no = cfg->max_scan_obs;
 	t->trk = calloc(nt, sizeof(*t->trk));
 	t->pend = calloc(no, sizeof(*t->pend));
@@ -432,8 +462,8 @@ int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
 	t->obs_order = calloc(no, sizeof(int));
 	t->obs_assigned = calloc(no, sizeof(int));
 	t->obs_pair = calloc(no, sizeof(int));
-	t->obs_near = calloc(no, sizeof(int));
-	t->obs_near_d2 = calloc(no, sizeof(double));
+	t->obs_supp = calloc(no, sizeof(int));
+	t->supp_obs = calloc(no, sizeof(int));
 	t->trk_hit = calloc(nt, sizeof(int));
 	t->trk_base = calloc(nt, sizeof(int));
 	t->pred = calloc(nt, sizeof(*t->pred));
@@ -445,10 +475,14 @@ int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
 	t->col_map = calloc(no, sizeof(int));
 	t->cl_sol = calloc(nt > no ? nt : no, sizeof(int));
 	t->pool = calloc(cfg->los_pool ? cfg->los_pool : 1, sizeof(*t->pool));
+	t->mg = calloc(nt, sizeof(*t->mg));
+	t->mg_dyn = calloc(2 * nt, sizeof(int));
+	t->mg_tmp = calloc(3 * nt, sizeof(int));
 	if (!t->trk || !t->pend || !t->meas || !t->meas_ok || !t->obs_pt || !t->obs_sig_m ||
-	    !t->obs_order || !t->obs_assigned || !t->obs_pair || !t->obs_near || !t->obs_near_d2 ||
+	    !t->obs_order || !t->obs_assigned || !t->obs_pair || !t->obs_supp || !t->supp_obs ||
 	    !t->trk_hit || !t->trk_base || !t->pred || !t->trk_miss || !t->trk_pred_ok || !t->uf ||
-	    !t->cl_rows || !t->cl_cols || !t->col_map || !t->cl_sol || !t->pool) {
+	    !t->cl_rows || !t->cl_cols || !t->col_map || !t->cl_sol || !t->pool || !t->mg ||
+	    !t->mg_dyn || !t->mg_tmp) {
 		track_tracker_free(t);
 		return -ENOMEM;
 	}
@@ -1499,49 +1533,176 @@ static int share_scan(const struct trk *a, const struct trk *b)
 	}
 	return 0;
 }
+/*
+ * Sub-quadratic candidate search (the test itself is unchanged). The
+ * older tracks that can take part - confirmed, seen in boost at most
+ * MERGE_WINDOW_S + MERGE_AFTER_BOOST_S ago - are sorted by the ECEF x of
+ * their last estimate, each with a radius that bounds how far along x
+ * the test can accept a younger track's estimate: the ballistic
+ * propagation over |dt| <= boost_coast_max_s moves x by at most
+ * |v_x| dt + acc dt^2 / 2 (acc: gravity + rotation < MG_ACC_M_S2, the
+ * Coriolis term 2 w vmax, drag at the lowest height reachable at vmax;
+ * speeds stay under |v| + MG_DV_M_S while acc dt <= MG_DV_M_S), and the
+ * position test's limit is at most 5 (sqrt tr Pa + dt sqrt tr Va +
+ * sqrt tr Pb) + (|aT| + 3 sigma) tau^2 / 2 (sqrt is subadditive). A
+ * younger track looks only at the window of x within the largest radius
+ * plus its own, then at those within their own radius, in index order,
+ * so the first track the test accepts is the same as in a full scan.
+ * Tracks without such a bound (drag too strong to bound, below -50 km)
+ * and tracks that inherit a boost basis during the pass are tested by
+ * every younger track (mg_dyn). Cost per pass O((A + B) log A + window).
+ */
+#define MG_ACC_M_S2  12.0   /* J2 gravity + centrifugal < 9.9 + 0.04 m/s^2 near the surface */
+#define MG_DV_M_S    1000.0 /* speed change allowed over boost_coast_max_s */
+#define MG_NO_DRAG_M 300e3  /* model.c DRAG_CEILING_M: no drag term above */
+
+static int cmp_mg_key(const void *a, const void *b)
+{
+	const struct mg_cand *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+/* mg positions by the track index they hold. */
+static int cmp_mg_at(const void *a, const void *b, void *arg)
+{
+	const struct mg_cand *mg = arg;
+	int x = mg[*(const int *)a].i, y = mg[*(const int *)b].i;
+	return (x > y) - (x < y);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* The x key and radius of an older track (above); 0: no bound. */
+static int mg_bound(const struct track_tracker *t, const struct trk *a, struct mg_cand *c)
+{
+	double mx[N], mvar[N];
+	mixture_diag(&HAT(a, a->h_count - 1)->post, mx, mvar);
+	const double dtm = t->cfg.boost_coast_max_s;
+	double v = sqrt(mx[3] * mx[3] + mx[4] * mx[4] + mx[5] * mx[5]);
+	double vmax = v + MG_DV_M_S;
+	double h = track_model_height_m(mx);
+	if (!(h > -50e3))
+		return 0;
+	double acc = MG_ACC_M_S2 + 2.0 * GEO_OMEGA_E_RAD_S * vmax;
+	double hmin = h - vmax * dtm - 1000.0;
+	if (hmin < MG_NO_DRAG_M && mx[TRACK_IX_K] != 0.0)
+		acc += 0.5 * geo_air_density(hmin < -4000.0 ? -4000.0 : hmin) *
+		       fabs(mx[TRACK_IX_K]) * TRACK_THETA_UNIT * vmax * vmax;
+	if (!(acc * dtm <= MG_DV_M_S))
+		return 0;
+	double at = fabs(a->boost_est.x[TRACK_IX_AT]) +
+	            3.0 * sqrt(a->boost_est.P[TRACK_IX_AT * N + TRACK_IX_AT]);
+	double sp = sqrt(mvar[0] + mvar[1] + mvar[2]), sv = sqrt(mvar[3] + mvar[4] + mvar[5]);
+	c->key = mx[0];
+	c->rad = fabs(mx[3]) * dtm + 0.5 * acc * dtm * dtm + 5.0 * (sp + dtm * sv) +
+	         0.5 * at * BURNOUT_LAG_S * BURNOUT_LAG_S;
+	return isfinite(c->key) && isfinite(c->rad);
+}
+
+/* The test of one pair (b younger): 1 if b continues a. */
+static int burnout_duplicate(const struct track_tracker *t, const struct trk *a,
+                             const struct trk *b, const struct track_gauss *gb)
+{
+	const struct hist *hb = HAT(b, b->h_count - 1);
+	if (a->del || a->state != TRACK_CONFIRMED || !a->has_boost_est ||
+	    a->first_t_ns >= b->first_t_ns ||
+	    ns_to_s(b->first_t_ns - a->boost_est_t_ns) > MERGE_AFTER_BOOST_S)
+		return 0;
+	const struct hist *ha = HAT(a, a->h_count - 1);
+	struct track_gauss ga;
+	track_imm_combine(&ha->post, &ga);
+	double dt = ns_to_s(hb->t_ns - ha->t_ns), x[TRACK_NX];
+	if (fabs(dt) > t->cfg.boost_coast_max_s || track_model_propagate(ga.x, dt, 0, x) < 0)
+		return 0;
+	double at = fabs(a->boost_est.x[TRACK_IX_AT]) +
+	            3.0 * sqrt(a->boost_est.P[TRACK_IX_AT * N + TRACK_IX_AT]);
+	double tau = BURNOUT_LAG_S;
+	double dr2 = 0.0, dv2 = 0.0, sr2 = 0.0, sv2 = 0.0;
+	for (int c = 0; c < 3; c++) {
+		dr2 += (x[c] - gb->x[c]) * (x[c] - gb->x[c]);
+		dv2 += (x[3 + c] - gb->x[3 + c]) * (x[3 + c] - gb->x[3 + c]);
+		sr2 += ga.P[c * N + c] + dt * dt * ga.P[(3 + c) * N + 3 + c] + gb->P[c * N + c];
+		sv2 += ga.P[(3 + c) * N + 3 + c] + gb->P[(3 + c) * N + 3 + c];
+	}
+	double lr = 5.0 * sqrt(sr2) + 0.5 * at * tau * tau;
+	double lv = 5.0 * sqrt(sv2) + at * tau;
+	return !(dr2 > lr * lr || dv2 > lv * lv || share_scan(a, b));
+}
+
+static int young_candidate(const struct track_tracker *t, const struct trk *b)
+{
+	return !b->del && b->state == TRACK_CONFIRMED && !b->prev_id &&
+	       !(ns_to_s(t->now_ns - b->first_t_ns) > MERGE_WINDOW_S) &&
+	       !(HAT(b, b->h_count - 1)->post.mu[TRACK_MODE_BOOST] > 0.5);
+}
+
 static void merge_burnout_duplicates(struct track_tracker *t)
 {
+	int any = 0;
+	for (size_t ib = 0; ib < t->n_trk && !any; ib++)
+		any = young_candidate(t, t->trk[ib]);
+	if (!any)
+		return;
+	size_t n_c = 0, n_dyn = 0;
+	double rad_max = 0.0;
+	for (size_t ia = 0; ia < t->n_trk; ia++) {
+		const struct trk *a = t->trk[ia];
+		if (a->del || a->state != TRACK_CONFIRMED || !a->has_boost_est ||
+		    ns_to_s(t->now_ns - a->boost_est_t_ns) >
+		        MERGE_WINDOW_S + MERGE_AFTER_BOOST_S + 1.0)
+			continue;
+		struct mg_cand c = {.i = (int)ia};
+		if (!mg_bound(t, a, &c)) {
+			t->mg_dyn[n_dyn++] = (int)ia;
+			continue;
+		}
+		if (c.rad > rad_max)
+			rad_max = c.rad;
+		t->mg[n_c++] = c;
+	}
+	if (n_c)
+		qsort(t->mg, n_c, sizeof(*t->mg), cmp_mg_key);
 	for (size_t ib = 0; ib < t->n_trk; ib++) {
 		struct trk *b = t->trk[ib];
-		if (b->del || b->state != TRACK_CONFIRMED || b->prev_id ||
-		    ns_to_s(t->now_ns - b->first_t_ns) > MERGE_WINDOW_S)
+		if (!young_candidate(t, b))
 			continue;
 		const struct hist *hb = HAT(b, b->h_count - 1);
-		if (hb->post.mu[TRACK_MODE_BOOST] > 0.5)
+		double mx[N], mvar[N];
+		mixture_diag(&hb->post, mx, mvar);
+		double rb = 5.0 * sqrt(mvar[0] + mvar[1] + mvar[2]);
+		double lim = (rad_max + rb) * (1.0 + 1e-9) + 1.0;
+		size_t n_tmp = 0;
+		size_t lo = 0, hi = n_c;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (t->mg[mid].key < mx[0] - lim)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (size_t c = lo; c < n_c && t->mg[c].key <= mx[0] + lim; c++)
+			if ((size_t)t->mg[c].i < ib &&
+			    fabs(t->mg[c].key - mx[0]) <= (t->mg[c].rad + rb) * (1.0 + 1e-9) + 1.0)
+				t->mg_tmp[n_tmp++] = t->mg[c].i;
+		for (size_t c = 0; c < n_dyn; c++)
+			if ((size_t)t->mg_dyn[c] < ib)
+				t->mg_tmp[n_tmp++] = t->mg_dyn[c];
+		if (!n_tmp)
 			continue;
+		qsort(t->mg_tmp, n_tmp, sizeof(int), cmp_int);
 		struct track_gauss gb;
-		int have_gb = 0;
-		for (size_t ia = 0; ia < ib; ia++) {
-			struct trk *a = t->trk[ia];
-			if (a->del || a->state != TRACK_CONFIRMED || !a->has_boost_est ||
-			    a->first_t_ns >= b->first_t_ns ||
-			    ns_to_s(b->first_t_ns - a->boost_est_t_ns) > MERGE_AFTER_BOOST_S)
+		track_imm_combine(&hb->post, &gb);
+		for (size_t c = 0; c < n_tmp; c++) {
+			if (c && t->mg_tmp[c] == t->mg_tmp[c - 1])
 				continue;
-			if (!have_gb) {
-				track_imm_combine(&hb->post, &gb);
-				have_gb = 1;
-			}
-			const struct hist *ha = HAT(a, a->h_count - 1);
-			struct track_gauss ga;
-			track_imm_combine(&ha->post, &ga);
-			double dt = ns_to_s(hb->t_ns - ha->t_ns), x[TRACK_NX];
-			if (fabs(dt) > t->cfg.boost_coast_max_s ||
-			    track_model_propagate(ga.x, dt, 0, x) < 0)
-				continue;
-			double at = fabs(a->boost_est.x[TRACK_IX_AT]) +
-			            3.0 * sqrt(a->boost_est.P[TRACK_IX_AT * N + TRACK_IX_AT]);
-			double tau = BURNOUT_LAG_S;
-			double dr2 = 0.0, dv2 = 0.0, sr2 = 0.0, sv2 = 0.0;
-			for (int c = 0; c < 3; c++) {
-				dr2 += (x[c] - gb.x[c]) * (x[c] - gb.x[c]);
-				dv2 += (x[3 + c] - gb.x[3 + c]) * (x[3 + c] - gb.x[3 + c]);
-				sr2 += ga.P[c * N + c] + dt * dt * ga.P[(3 + c) * N + 3 + c] +
-				       gb.P[c * N + c];
-				sv2 += ga.P[(3 + c) * N + 3 + c] + gb.P[(3 + c) * N + 3 + c];
-			}
-			double lr = 5.0 * sqrt(sr2) + 0.5 * at * tau * tau;
-			double lv = 5.0 * sqrt(sv2) + at * tau;
-			if (dr2 > lr * lr || dv2 > lv * lv || share_scan(a, b))
+			struct trk *a = t->trk[t->mg_tmp[c]];
+			if (!burnout_duplicate(t, a, b, &gb))
 				continue;
 			a->del = 1;
 			b->prev_id = a->id;
@@ -1555,7 +1716,225 @@ static void merge_burnout_duplicates(struct track_tracker *t)
 			mw_logf(t->log, MW_LOG_INFO, "track",
 			        "track %u continues boost track %u (duplicate after burnout)",
 			        b->id, a->id);
+			/* b now has a boost basis: a candidate older track for
+			 * the younger ones after it, without a bound. */
+			t->mg_dyn[n_dyn++] = (int)ib;
 			break;
+		}
+	}
+}
+
+/*
+ * Confirmed duplicates (docs/tracking.md, "Duplicate merge"). Two
+ * confirmed tracks can follow one object - started from a plot outside
+ * the initiation-suppression region or from a split plot, or left by a
+ * burnout that merge_burnout_duplicates does not cover - and then split
+ * its plots (each plot to the track on its side), so both drift under
+ * covariances that shrink as if the sample were whole. The test: the
+ * difference of the two position-velocity estimates at the later of
+ * their last update times (the earlier one predicted by the IMM; each
+ * the published estimate, track_tracker_get) against chi2_6(1 - DUP_P)
+ * = 27.9 under Pa + Pb. The cross-covariance is neglected: two tracks of
+ * one object that split its plots share no measurement, only the
+ * object's unmodelled motion (the common process noise), which
+ * correlates their errors positively, so Pa + Pb overstates the
+ * difference's covariance and a duplicate passes at least as often as
+ * the nominal 1 - 1e-4. What keeps two objects apart:
+ *  - velocity is in the test: crossing objects differ by tens of m/s
+ *    under sigmas of a few m/s, side-by-side ones by km under metres;
+ *  - tracks that took plots of one scan (share_scan) are two objects the
+ *    radar resolves and are never merged;
+ *  - persistence: the pair must pass DUP_MIN_N consecutive checks (a
+ *    check runs when either track was updated by the scan) over at least
+ *    DUP_MIN_S, no two more than DUP_GAP_S apart; one failed check
+ *    starts the count again.
+ * The older track (smaller number: numbers are stable) is kept; the
+ * younger one's plots that the older one's kept history covers (newer
+ * than its oldest posterior, inside its chi2(1 - INIT_SUPPRESS_P)
+ * region) are inserted into the older one's history and re-filtered -
+ * the exact out-of-sequence path - so the kept track has both halves of
+ * the object's plots; the younger is deleted (counter dup_merged).
+ * Candidates: confirmed tracks updated within DUP_MAX_COAST_S, not long
+ * coasting, sorted by ECEF x extrapolated to now, each with a radius
+ * (DUP_SIG_MARGIN sqrt(gate) sigmas of its position spread extrapolated
+ * to now, plus gravity and thrust over its coast); a track updated by
+ * this scan looks at the window of the largest radius: O(T log T +
+ * window) per scan.
+ */
+#define DUP_MIN_N       5
+#define DUP_MIN_S       3.0
+#define DUP_GAP_S       2.0
+#define DUP_MAX_COAST_S 10.0
+#define DUP_SIG_MARGIN  1.25
+
+/* The published estimate of k's last posterior predicted to tc. */
+static int dup_est(const struct track_tracker *t, const struct trk *k, mw_time_ns tc,
+                   struct track_gauss *g)
+{
+	const struct hist *h = HAT(k, k->h_count - 1);
+	struct track_imm p;
+	const struct track_imm *im = &h->post;
+	if (tc != h->t_ns) {
+		if (track_imm_predict(&h->post, ns_to_s(tc - h->t_ns), &t->cfg.imm, &p) < 0)
+			return -EDOM;
+		im = &p;
+	}
+	if (im->mu[TRACK_MODE_BOOST] < PUBLISH_MINOR_MU)
+		*g = im->m[TRACK_MODE_BALLISTIC];
+	else
+		track_imm_combine(im, g);
+	return 0;
+}
+
+static int dup_test(const struct track_tracker *t, const struct trk *a, const struct trk *b,
+                    double *d2)
+{
+	mw_time_ns ta = HAT(a, a->h_count - 1)->t_ns, tb = HAT(b, b->h_count - 1)->t_ns;
+	mw_time_ns tc = ta > tb ? ta : tb;
+	struct track_gauss ga, gb;
+	if (dup_est(t, a, tc, &ga) < 0 || dup_est(t, b, tc, &gb) < 0)
+		return -EDOM;
+	double C[36], d[6];
+	for (int i = 0; i < 6; i++) {
+		d[i] = ga.x[i] - gb.x[i];
+		for (int j = 0; j < 6; j++)
+			C[i * 6 + j] = ga.P[i * N + j] + gb.P[i * N + j];
+	}
+	mat_symmetrise(C, 6);
+	return mat_spd_mahalanobis(C, d, 6, d2);
+}
+
+/* Keep a (older), take b's plots into it, delete b. */
+static void dup_merge(struct track_tracker *t, struct trk *a, struct trk *b)
+{
+	int taken = 0, skipped = 0;
+	for (int i = 0; i < b->h_count; i++) {
+		const struct hist *e = HAT(b, i);
+		int ba = base_index(a, e->t_ns);
+		if (ba < 0) {
+			skipped++;
+			continue;
+		}
+		struct track_imm pred;
+		struct track_zpred zp[TRACK_N_MODES];
+		struct track_imm_gate gt;
+		if (track_imm_predict(&HAT(a, ba)->post, ns_to_s(e->t_ns - HAT(a, ba)->t_ns),
+		                      &t->cfg.imm, &pred) < 0 ||
+		    track_imm_zpredict(&pred, &e->m, zp, &gt) < 0 ||
+		    !(gt.d2 <= t->init_supp[e->m.nz])) {
+			skipped++;
+			continue;
+		}
+		struct hist ec = *e;
+		if (apply_update(t, a, ba, &pred, zp, &ec.m, ec.t_ns, ec.truth_id) == 0)
+			taken++;
+	}
+	if (!a->has_boost_est && b->has_boost_est) {
+		a->has_boost_est = 1;
+		a->boost_est_t_ns = b->boost_est_t_ns;
+		a->boost_est = b->boost_est;
+		a->has_boost0 = b->has_boost0;
+		a->boost0_t_ns = b->boost0_t_ns;
+		a->boost0 = b->boost0;
+	}
+	if (!a->prev_id)
+		a->prev_id = b->prev_id;
+	b->del = 1;
+	t->ctr.dup_merged++;
+	mw_logf(t->log, MW_LOG_INFO, "track",
+	        "track %u merged into track %u (duplicate: %d plots taken over, %d not)", b->id,
+	        a->id, taken, skipped);
+}
+
+static int dup_candidate(const struct track_tracker *t, const struct trk *k)
+{
+	return !k->del && k->state == TRACK_CONFIRMED && !k->long_coast &&
+	       !(ns_to_s(t->now_ns - HAT(k, k->h_count - 1)->t_ns) > DUP_MAX_COAST_S);
+}
+
+static void merge_duplicates(struct track_tracker *t)
+{
+	if (!t->cfg.dup_merge)
+		return;
+	const double sig = DUP_SIG_MARGIN * sqrt(t->dup_gate);
+	size_t n_c = 0;
+	double rad_max = 0.0;
+	int any_hit = 0;
+	for (size_t i = 0; i < t->n_trk; i++) {
+		const struct trk *k = t->trk[i];
+		if (!dup_candidate(t, k))
+			continue;
+		const struct hist *h = HAT(k, k->h_count - 1);
+		double mx[N], mvar[N];
+		mixture_diag(&h->post, mx, mvar);
+		double dc = ns_to_s(t->now_ns - h->t_ns);
+		double acc = MG_ACC_M_S2 + fabs(mx[TRACK_IX_AT]) + 3.0 * sqrt(mvar[TRACK_IX_AT]);
+		struct mg_cand c = {.i = (int)i};
+		c.key = mx[0] + mx[3] * dc;
+		c.rad = sig * (sqrt(mvar[0] + mvar[1] + mvar[2]) +
+		               dc * sqrt(mvar[3] + mvar[4] + mvar[5])) +
+		        0.5 * acc * dc * dc + 100.0;
+		if (!isfinite(c.key) || !isfinite(c.rad))
+			continue;
+		if (c.rad > rad_max)
+			rad_max = c.rad;
+		t->mg[n_c++] = c;
+		any_hit |= i < t->n_hit && t->trk_hit[i];
+	}
+	if (!any_hit || n_c < 2)
+		return;
+	qsort(t->mg, n_c, sizeof(*t->mg), cmp_mg_key);
+	/* The hit tracks in index order, each with its position in mg. */
+	size_t n_h = 0;
+	for (size_t c = 0; c < n_c; c++) {
+		size_t i = (size_t)t->mg[c].i;
+		if (i < t->n_hit && t->trk_hit[i])
+			t->mg_tmp[n_h++] = (int)c;
+	}
+	qsort_r(t->mg_tmp, n_h, sizeof(int), cmp_mg_at, t->mg);
+	for (size_t h = 0; h < n_h; h++) {
+		const struct mg_cand *ch = &t->mg[t->mg_tmp[h]];
+		double lim = ch->rad + rad_max;
+		size_t lo = 0, hi = n_c;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (t->mg[mid].key < ch->key - lim)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (size_t c = lo; c < n_c && t->mg[c].key <= ch->key + lim; c++) {
+			const struct mg_cand *co = &t->mg[c];
+			if (co->i == ch->i || fabs(co->key - ch->key) > co->rad + ch->rad)
+				continue;
+			/* A pair of two hit tracks is checked once, from the
+			 * smaller index. */
+			if ((size_t)co->i < t->n_hit && t->trk_hit[co->i] && co->i < ch->i)
+				continue;
+			struct trk *a = t->trk[co->i < ch->i ? co->i : ch->i];
+			struct trk *b = t->trk[co->i < ch->i ? ch->i : co->i];
+			if (a->del || b->del)
+				continue;
+			double d2;
+			int pass =
+			    !share_scan(a, b) && dup_test(t, a, b, &d2) == 0 && d2 <= t->dup_gate;
+			if (!pass) {
+				if (b->dup_with == a->id)
+					b->dup_with = 0;
+				continue;
+			}
+			if (b->dup_with == a->id &&
+			    !(ns_to_s(t->now_ns - b->dup_last_ns) > DUP_GAP_S)) {
+				b->dup_n++;
+			} else {
+				b->dup_with = a->id;
+				b->dup_n = 1;
+				b->dup_t0_ns = t->now_ns;
+			}
+			b->dup_last_ns = t->now_ns;
+			if (b->dup_n >= DUP_MIN_N &&
+			    !(ns_to_s(t->now_ns - b->dup_t0_ns) < DUP_MIN_S))
+				dup_merge(t, a, b);
 		}
 	}
 }
@@ -1752,6 +2131,7 @@ static void manage(struct track_tracker *t)
 		}
 	}
 	merge_burnout_duplicates(t);
+	merge_duplicates(t);
 	compact(t);
 }
 
@@ -1898,30 +2278,88 @@ static int predict_to_scan(struct track_tracker *t, struct trk *k, const struct 
  * radar resolves the two: the track then takes one plot of the scan
  * (trk_hit) and the other starts a track; an object the radar does not
  * resolve yields one plot, which no rule can tell apart. Tracks in a
- * long coast are left out (their region can span the sky). The region is
- * tested for the track/plot pairs that pass the pre-gate, also under
- * cfg.brute_gate (both modes start the same tracks) (a 5-sigma
- * sphere on the trace of the position covariance; for a consistent
- * track this holds the gate's tail, d^2 24-30, with room).
+ * long coast are left out (their region can span the sky). Every
+ * unassigned radar plot is tested against every such track whose
+ * sphere holds it - the pre-gate's sphere (constant-velocity
+ * extrapolation, sqrt of the trace, the acceleration slack) with
+ * sqrt(chi2_4(1 - INIT_SUPPRESS_P)) x PREGATE_FINE_MARGIN = 8.4 sigma
+ * instead of 5, so the whole region is inside it (d^2 bounds the
+ * position part's Mahalanobis distance; the margin is for the
+ * nonlinearity of the measurement) - after the assignment (only then is
+ * it known which plots are free and which tracks took none). The free
+ * plots are a subsequence of the x-sorted radar plots, so each track
+ * looks at a window of them (binary search): O(T log U + candidates),
+ * and a track predicted only if a free plot is in its sphere. Before,
+ * the region was tested only for pairs that passed the gating
+ * pre-gate (5 sigma, the 0.9999 gate's scale), so the region's outer
+ * part (d^2 ~30-46 along the covariance's long axes) started tracks.
+ * Brute force (cfg.brute_gate) runs the same test.
  * INIT_SUPPRESS_P = 1e-9: chi2_4 45.6, chi2_3 41.3 - a true plot of a
  * consistent track falls outside it once in 1e9 plots (the constant is
  * defined with the others, at the top).
  */
-static void note_near(struct track_tracker *t, const struct trk *k, int i, size_t j, double d2)
+static void init_suppress(struct track_tracker *t, int n_radar, double max_obs_sig, mw_time_ns ts)
 {
-	if (k->state != TRACK_CONFIRMED || k->long_coast || t->meas[j].kind != MW_OBS_RADAR ||
-	    !(d2 <= t->init_supp[t->meas[j].nz]))
-		return;
-	if (t->obs_near[j] < 0 || d2 < t->obs_near_d2[j]) {
-		t->obs_near[j] = i;
-		t->obs_near_d2[j] = d2;
+	int nu = 0;
+	for (int c = 0; c < n_radar; c++) {
+		int j = t->obs_order[c];
+		t->obs_supp[j] = 0;
+		if (t->obs_assigned[j] < 0)
+			t->supp_obs[nu++] = j;
 	}
-}
-
-static int init_suppressed(const struct track_tracker *t, size_t j)
-{
-	int i = t->obs_near[j];
-	return i >= 0 && !t->trk_hit[i];
+	if (!nu)
+		return;
+	const double sig_n = sqrt(t->init_supp[TRACK_NZ_MAX]) * PREGATE_FINE_MARGIN;
+	for (size_t i = 0; i < t->n_trk; i++) {
+		struct trk *k = t->trk[i];
+		int b = t->trk_base[i];
+		if (k->state != TRACK_CONFIRMED || k->long_coast || t->trk_hit[i] || b < 0)
+			continue;
+		const struct hist *hb = HAT(k, b);
+		double mx[N], mvar[N], q[3];
+		double dt = ns_to_s(ts - hb->t_ns);
+		mixture_diag(&hb->post, mx, mvar);
+		for (int a = 0; a < 3; a++)
+			q[a] = mx[a] + mx[3 + a] * dt;
+		double sig_q = sqrt(mvar[0] + mvar[1] + mvar[2]) +
+		               fabs(dt) * sqrt(mvar[3] + mvar[4] + mvar[5]);
+		double acc = PREGATE_ACC + fabs(mx[TRACK_IX_AT]) + 3.0 * sqrt(mvar[TRACK_IX_AT]);
+		double slack = 0.5 * acc * dt * dt;
+		double lim = sig_n * sqrt(sig_q * sig_q + max_obs_sig * max_obs_sig) + slack;
+		if (!isfinite(lim) || !isfinite(q[0]))
+			continue;
+		int lo = 0, hi = nu;
+		while (lo < hi) {
+			int mid = (lo + hi) / 2;
+			if (t->obs_pt[t->supp_obs[mid]][0] < q[0] - lim)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (int c = lo; c < nu && t->obs_pt[t->supp_obs[c]][0] <= q[0] + lim; c++) {
+			int j = t->supp_obs[c];
+			if (t->obs_supp[j])
+				continue;
+			double d2 = 0.0;
+			for (int a = 0; a < 3; a++)
+				d2 += (q[a] - t->obs_pt[j][a]) * (q[a] - t->obs_pt[j][a]);
+			double lj =
+			    sig_n * sqrt(sig_q * sig_q + t->obs_sig_m[j] * t->obs_sig_m[j]) + slack;
+			if (!(d2 <= lj * lj))
+				continue;
+			if (!t->trk_pred_ok[i]) {
+				if (predict_to_scan(t, k, hb, ts, &t->pred[i]) < 0)
+					break;
+				t->trk_pred_ok[i] = 1;
+			}
+			struct track_zpred zp[TRACK_N_MODES];
+			struct track_imm_gate gt;
+			if (track_imm_zpredict(&t->pred[i], &t->meas[j], zp, &gt) < 0)
+				continue;
+			if (gt.d2 <= t->init_supp[t->meas[j].nz])
+				t->obs_supp[j] = 1;
+		}
+	}
 }
 
 static int process_scan(struct track_tracker *t)
@@ -1940,7 +2378,6 @@ static int process_scan(struct track_tracker *t)
 	const struct track_meas *prev_meas = NULL; /* reuse its ENU rotation */
 	for (size_t j = 0; j < no; j++) {
 		t->obs_assigned[j] = -1;
-		t->obs_near[j] = -1;
 		t->col_map[j] = -1;
 		t->meas_ok[j] = 0;
 		if (track_meas_prepare_near(&t->pend[j], prev_meas, &t->meas[j]) < 0) {
@@ -2023,11 +2460,8 @@ static int process_scan(struct track_tracker *t)
 		}
 		/* Wide tracks: the ellipsoid test after the sphere (radar). */
 		struct pregate_ell ell = {.ok = 0};
-		/* fine_all: also in brute mode, where only the initiation
-		 * suppression uses it (note_near: the same region either way). */
-		int fine_all = n_radar && sig_q > PREGATE_FINE_M;
-		int fine = !brute && fine_all;
-		if (fine_all) {
+		int fine = !brute && n_radar && sig_q > PREGATE_FINE_M;
+		if (fine) {
 			double C6[6][6];
 			if (lcg)
 				lc_cov6(k, C6);
@@ -2077,13 +2511,6 @@ static int process_scan(struct track_tracker *t)
 					if (rc < 0)
 						return rc;
 				}
-				/* The suppression region is tested inside the
-				 * pre-gate, in brute mode too, so that both modes
-				 * start the same tracks. */
-				if (!brute || (pregate_ok(t, j, q, sig_q, slack) &&
-				               (!(fine_all && pass == 0) ||
-				                pregate_ell_in(&ell, q, t->obs_pt[j]))))
-					note_near(t, k, (int)i, j, gt.d2);
 			}
 		}
 	next_track:;
@@ -2129,6 +2556,9 @@ static int process_scan(struct track_tracker *t)
 	for (size_t j = 0; j < no; j++)
 		if (t->obs_assigned[j] >= 0)
 			t->trk_hit[t->obs_assigned[j]] = 1;
+	t->n_hit = t->n_trk;
+	if (!(ns_to_s(t->now_ns - ts) > t->cfg.max_init_lag_s))
+		init_suppress(t, n_radar, max_obs_sig, ts);
 	int n_los_new = 0;
 	for (size_t j = 0; j < no; j++) {
 		if (!t->meas_ok[j] || t->obs_assigned[j] >= 0)
@@ -2141,7 +2571,7 @@ static int process_scan(struct track_tracker *t)
 			t->obs_order[n_los_new++] = (int)j; /* radar order no longer needed */
 			continue;
 		}
-		if (init_suppressed(t, j)) {
+		if (t->obs_supp[j]) {
 			t->ctr.init_suppressed++;
 			continue;
 		}

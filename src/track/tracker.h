@@ -159,6 +159,12 @@ struct track_config {
 	 * tested against every observation with the full gate - the
 	 * reference the pre-gate is tested and benchmarked against. */
 	int brute_gate;
+	/* 1 (default): two confirmed tracks whose position-velocity
+	 * estimates agree (chi-square on their difference, several checks
+	 * over seconds, never sharing a scan) are one object: the younger
+	 * one's plots go to the older one, which keeps its number, and the
+	 * younger is deleted (docs/tracking.md, "Duplicate merge"). 0: off. */
+	int dup_merge;
 };
 
 void track_config_default(struct track_config *c);
@@ -230,6 +236,7 @@ struct track_counters {
 	uint64_t gated_pairs;
 	uint64_t init_suppressed; /* unassigned radar plots inside a confirmed track's
 	                             initiation-suppression region: no track started */
+	uint64_t dup_merged;      /* confirmed duplicates merged into an older track */
 };
 
 struct track_tracker;

@@ -1660,6 +1660,274 @@ static void resolved_second_object_near_a_confirmed_track_starts_a_track(void **
 }
 
 /*
+ * Initiation suppression must cover its whole region, not only the pairs
+ * that the gating pre-gate passes (a 5-sigma sphere: the 0.9999 gate's
+ * scale). A radar whose range is its poor coordinate (300 m) and whose
+ * angles are near exact makes the track's covariance long along the line
+ * of sight, where the sphere of sqrt(trace) is tightest: after 30 s at
+ * 1 Hz, a plot 5.8 sigma long in range (d^2 ~34: outside the gate 21.1,
+ * inside chi2_3(1 - 1e-9) = 41.3) lies outside that sphere. It must start
+ * no track (before the fix it started one).
+ */
+static void tail_plot_outside_the_pregate_sphere_starts_no_duplicate(void **state)
+{
+	(void)state;
+	const double sr = 300.0, sa = 1e-6;
+	struct world w;
+	world_init(&w, 1, 0.0, 13);
+	struct track_config cfg;
+	track_config_default(&cfg);
+	struct track_tracker *t;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
+	struct mw_obs o;
+	for (int k = 0; k < 30; k++) {
+		make_radar_obs(w.radar[0], w.tgt[0], sr, sa, 0.0, &w.rng, &o);
+		o.t_ns = T0_NS + k * MW_NS_PER_S;
+		o.sensor_id = 1;
+		o.truth_id = 1;
+		memcpy(o.nation, "JPN", 4);
+		assert_int_equal(track_tracker_process(t, &o), 0);
+		assert_int_equal(track_tracker_flush(t), 0);
+		world_step(&w, 1.0);
+	}
+	assert_int_equal(track_tracker_count(t), 1);
+	struct track_info ti;
+	assert_int_equal(track_tracker_get(t, 0, &ti), 0);
+	assert_int_equal(ti.state, TRACK_CONFIRMED);
+	/* Predicted range variance 1 s ahead (constant velocity) and the old
+	 * pre-gate sphere's radius (tracker.c: 5 sqrt(sig_q^2 + sig_o^2) +
+	 * slack, sig_q = sqrt tr Prr + dt sqrt tr Pvv). */
+	const double *P = ti.est.P;
+	double u[3], rn = 0.0;
+	for (int a = 0; a < 3; a++) {
+		u[a] = w.tgt[0][a] - w.radar[0][a];
+		rn += u[a] * u[a];
+	}
+	rn = sqrt(rn);
+	for (int a = 0; a < 3; a++)
+		u[a] /= rn;
+	double var_r = 0.0, trp = 0.0, trv = 0.0;
+	for (int a = 0; a < 3; a++) {
+		trp += P[a * 8 + a];
+		trv += P[(3 + a) * 8 + 3 + a];
+		for (int b = 0; b < 3; b++)
+			var_r += u[a] * u[b] *
+			         (P[a * 8 + b] + P[a * 8 + 3 + b] + P[(3 + a) * 8 + b] +
+			          P[(3 + a) * 8 + 3 + b]);
+	}
+	double off = 5.8 * sqrt(var_r + sr * sr);
+	double sig_o = sqrt(sr * sr + 2.0 * (rn * sa) * (rn * sa));
+	double sig_q = sqrt(trp) + sqrt(trv);
+	double slack = 0.5 * (50.0 + fabs(ti.est.x[7]) + 3.0 * sqrt(P[7 * 8 + 7]));
+	double sphere = 5.0 * sqrt(sig_q * sig_q + sig_o * sig_o) + slack;
+	print_message(
+	    "plot %.0f m long in range (5.8 sigma); the 5-sigma pre-gate sphere: %.0f m\n", off,
+	    sphere);
+	if (!(off > 1.05 * sphere))
+		fail_msg(
+		    "precondition: the plot (%.0f m) is not outside the pre-gate sphere (%.0f m)",
+		    off, sphere);
+	struct track_counters c0, c1;
+	track_tracker_counters(t, &c0);
+	uint64_t rng = 3;
+	make_radar_obs(w.radar[0], w.tgt[0], 1e-9, 1e-12, 0.0, &rng, &o);
+	o.sigma_range_m = sr;
+	o.sigma_az_rad = o.sigma_el_rad = sa;
+	o.range_m += off;
+	o.t_ns = T0_NS + 30 * MW_NS_PER_S;
+	o.sensor_id = 1;
+	o.truth_id = 1;
+	memcpy(o.nation, "JPN", 4);
+	assert_int_equal(track_tracker_process(t, &o), 0);
+	assert_int_equal(track_tracker_flush(t), 0);
+	track_tracker_counters(t, &c1);
+	uint64_t created = c1.tracks_created - c0.tracks_created;
+	uint64_t supp = c1.init_suppressed - c0.init_suppressed;
+	print_message("%llu tracks started, %llu plots suppressed\n", (unsigned long long)created,
+	              (unsigned long long)supp);
+	if (created != 0 || supp != 1)
+		fail_msg(
+		    "tail plot outside the pre-gate: %llu tracks started, %llu suppressed; want "
+		    "0 and 1",
+		    (unsigned long long)created, (unsigned long long)supp);
+	track_tracker_free(t);
+}
+
+/*
+ * A confirmed duplicate. One target seen by two radars, 1 Hz each: the
+ * first's plots at whole seconds arrive at once, the second's at
+ * half seconds arrive 1.5 s late (a slow link; late data within
+ * max_init_lag_s). The second radar's first plot (-0.5 s) is older than
+ * the first radar's track (started at 0 s), which therefore cannot take
+ * it, so it starts a second track; from then on each track can take
+ * each plot (the first one as late data) and the two split the object's
+ * plots and both get confirmed. Without the merge they live on side by
+ * side; with it the younger is merged into the older, which keeps its
+ * number. Returns the scans (of 50) with two confirmed tracks, and
+ * fills the first confirmed track's id, the ids alive at the end and
+ * the counters.
+ */
+static int split_plot_run(int merge, uint32_t *first_id, uint32_t *ids, size_t *n_ids,
+                          struct track_counters *c)
+{
+	struct world w;
+	world_init(&w, 1, 0.0, 1);
+	struct track_config cfg;
+	track_config_default(&cfg);
+	cfg.dup_merge = merge;
+	struct track_tracker *t;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
+	/* Truth every 0.5 s from -0.5 s: index 2k + 1 is k s. */
+	static double tr[104][6];
+	memcpy(tr[0], w.tgt[0], sizeof(tr[0]));
+	for (int i = 1; i < 104; i++) {
+		memcpy(tr[i], tr[i - 1], sizeof(tr[i]));
+		truth_step(tr[i], 0.5);
+	}
+	int dup_samples = 0, two_confirmed = 0;
+	*first_id = 0;
+	for (int k = 0; k < 50; k++) {
+		for (int r = 0; r < 2; r++) {
+			if (r == 1 && k == 0)
+				continue;
+			struct mw_obs o;
+			/* radar 1: k s; radar 2: k - 1.5 s (arrives now). */
+			int idx = r == 0 ? 2 * k + 1 : 2 * (k - 1);
+			make_radar_obs(w.radar[r], tr[idx], 10.0, 5e-4, 0.0, &w.rng, &o);
+			o.t_ns = T0_NS + (mw_time_ns)((idx - 1) * 0.5 * 1e9);
+			o.sensor_id = (uint32_t)r + 1;
+			o.truth_id = 1;
+			memcpy(o.nation, "JPN", 4);
+			assert_int_equal(track_tracker_process(t, &o), 0);
+			assert_int_equal(track_tracker_flush(t), 0);
+		}
+		int conf = 0;
+		for (size_t i = 0; i < track_tracker_count(t); i++) {
+			struct track_info ti;
+			assert_int_equal(track_tracker_get(t, i, &ti), 0);
+			if (ti.state != TRACK_CONFIRMED)
+				continue;
+			conf++;
+			if (!*first_id)
+				*first_id = ti.id;
+		}
+		two_confirmed |= conf >= 2;
+		dup_samples += conf >= 2;
+	}
+	if (!two_confirmed)
+		fail_msg("no second confirmed track (merge %d): the test forms no duplicate",
+		         merge);
+	*n_ids = track_tracker_count(t);
+	for (size_t i = 0; i < *n_ids && i < 4; i++) {
+		struct track_info ti;
+		assert_int_equal(track_tracker_get(t, i, &ti), 0);
+		ids[i] = ti.id;
+	}
+	track_tracker_counters(t, c);
+	track_tracker_free(t);
+	return dup_samples;
+}
+
+static void confirmed_duplicate_is_merged_into_the_older_track(void **state)
+{
+	(void)state;
+	uint32_t first0, first1, ids0[4], ids1[4];
+	size_t n0, n1;
+	struct track_counters c0, c1;
+	int dup0 = split_plot_run(0, &first0, ids0, &n0, &c0);
+	int dup1 = split_plot_run(1, &first1, ids1, &n1, &c1);
+	print_message(
+	    "second radar 1.5 s late: scans (of 50) with two confirmed tracks: %d without "
+	    "the merge, %d with it (%llu merged); tracks at 50 s: %zu, %zu\n",
+	    dup0, dup1, (unsigned long long)c1.dup_merged, n0, n1);
+	if (dup0 < 30 || c0.dup_merged != 0)
+		fail_msg(
+		    "without the merge: duplicate in %d scans (want >= 30), %llu merges (want 0)",
+		    dup0, (unsigned long long)c0.dup_merged);
+	if (c1.dup_merged != 1 || dup1 > 6)
+		fail_msg("with the merge: %llu merges, duplicate in %d scans; want 1 and <= 6 (5 "
+		         "checks over 3 s)",
+		         (unsigned long long)c1.dup_merged, dup1);
+	if (n1 != 1 || ids1[0] != first1)
+		fail_msg("after the merge: %zu tracks, first id %u, first confirmed %u; want the "
+		         "older number kept",
+		         n1, n1 ? ids1[0] : 0, first1);
+}
+
+/*
+ * Two objects close together that no scan resolves - each is seen by
+ * its own radar only, so the tracks never share a scan and only the
+ * statistical test and its persistence keep them apart: a crossing pair
+ * (8 km apart, 400 m/s apart across track, meeting at ~20 s) and a
+ * parallel pair 3 km apart with one velocity (the second radar from 10 s:
+ * seen from the start, each radar's plot would also gate with the other
+ * object's fresh track, 3 km away, and neither would be confirmed). 60 s at 1 Hz per radar:
+ * never merged, both numbers kept to the end.
+ */
+static void close_distinct_objects_are_never_merged(void **state)
+{
+	(void)state;
+	for (int parallel = 0; parallel < 2; parallel++) {
+		struct world w;
+		world_init(&w, 2, parallel ? 3000.0 : 8000.0, 19 + (uint64_t)parallel);
+		if (parallel)
+			memcpy(w.tgt[1] + 3, w.tgt[0] + 3, 3 * sizeof(double));
+		struct track_config cfg;
+		track_config_default(&cfg);
+		struct track_tracker *t;
+		assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
+		uint32_t id_of[2] = {0, 0};
+		int changed = 0;
+		double min_sep = INFINITY;
+		for (int k = 0; k < 60; k++) {
+			for (int r = 0; r < 2; r++) {
+				struct mw_obs o;
+				if (parallel && r == 1 && k < 10)
+					continue; /* the first track is confirmed first */
+				make_radar_obs(w.radar[r], w.tgt[r], 10.0, 5e-4, 0.0, &w.rng, &o);
+				o.t_ns = T0_NS + k * MW_NS_PER_S + r * (MW_NS_PER_S / 2);
+				o.sensor_id = (uint32_t)r + 1;
+				o.truth_id = (uint32_t)r + 1;
+				memcpy(o.nation, "JPN", 4);
+				assert_int_equal(track_tracker_process(t, &o), 0);
+				assert_int_equal(track_tracker_flush(t), 0);
+			}
+			double sep = 0.0;
+			for (int a = 0; a < 3; a++)
+				sep += (w.tgt[0][a] - w.tgt[1][a]) * (w.tgt[0][a] - w.tgt[1][a]);
+			if (sqrt(sep) < min_sep)
+				min_sep = sqrt(sep);
+			for (size_t i = 0; i < track_tracker_count(t); i++) {
+				struct track_info ti;
+				assert_int_equal(track_tracker_get(t, i, &ti), 0);
+				if (ti.state != TRACK_CONFIRMED || ti.truth_id < 1 ||
+				    ti.truth_id > 2)
+					continue;
+				uint32_t *id = &id_of[ti.truth_id - 1];
+				if (*id && *id != ti.id)
+					changed++;
+				*id = ti.id;
+			}
+			world_step(&w, 1.0);
+		}
+		struct track_counters c;
+		track_tracker_counters(t, &c);
+		print_message("%s pair (closest %.0f m), each seen by its own radar: %llu merges, "
+		              "tracks %u and %u, %d number changes\n",
+		              parallel ? "parallel" : "crossing", min_sep,
+		              (unsigned long long)c.dup_merged, id_of[0], id_of[1], changed);
+		if (c.dup_merged != 0 || changed || !id_of[0] || !id_of[1] ||
+		    id_of[0] == id_of[1] || track_tracker_count(t) != 2)
+			fail_msg("%s pair: %llu merges, ids %u/%u, %d changes, %zu tracks; want 0 "
+			         "merges and two stable numbers",
+			         parallel ? "parallel" : "crossing",
+			         (unsigned long long)c.dup_merged, id_of[0], id_of[1], changed,
+			         track_tracker_count(t));
+		track_tracker_free(t);
+	}
+}
+
+/*
  * The published estimate of a ballistic track whose boost mode is
  * negligible (mu_boost < 1e-3) is the ballistic mode alone, not the
  * moment-matched mixture (whose covariance the far boost mode inflates);
@@ -1749,6 +2017,9 @@ int main(void)
 	    cmocka_unit_test(tail_plot_of_a_confirmed_track_starts_no_duplicate),
 	    cmocka_unit_test(resolved_second_object_near_a_confirmed_track_starts_a_track),
 	    cmocka_unit_test(negligible_boost_mode_is_not_moment_matched_into_the_estimate),
+	    cmocka_unit_test(tail_plot_outside_the_pregate_sphere_starts_no_duplicate),
+	    cmocka_unit_test(confirmed_duplicate_is_merged_into_the_older_track),
+	    cmocka_unit_test(close_distinct_objects_are_never_merged),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
