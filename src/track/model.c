@@ -1,7 +1,10 @@
 /*
  * track/model.c - ballistic motion in ECEF: gravity (mu + J2), Earth
  * rotation terms, drag with an estimated inverse ballistic coefficient,
- * RK4 propagation, process noise. See model.h for the equations.
+ * RK4 propagation, process noise (white acceleration, the random walks
+ * on k and aT, and the stated gravity-model error: a Gauss-Markov
+ * acceleration of the size of what mu + J2 leaves out of a real Earth,
+ * by altitude). See model.h for the equations.
  *
  * The acceleration runs at every RK4 stage of every sigma point, so it
  * is written for cost: gravity with one division and one square root,
@@ -542,8 +545,8 @@ static void add_q_thrust(double *P, double dt, const double x[TRACK_NX])
  * with c_n from the EGM96 coefficients for n = 2 (C21, S21, C22, S22),
  * 3 and 4, and Kaula's (2n+1)(1e-5/n^2)^2 for n = 5..3000 (computed
  * offline; log-linear interpolation between the nodes). The low degrees
- * dominate above ~500 km (n <= 4 is 78% of it at 500 km, 98% at 3,000 km);
- * near the ground the short wavelengths add up (n <= 4 is 38% at 0 km).
+ * dominate above ~500 km (n <= 4 is 78% of it at 500 km, 97% at 3,000 km);
+ * near the ground the short wavelengths add up (n <= 4 is 39% at 0 km).
  */
 static const double grav_h_m[] = {0,      25e3,   50e3,   100e3,  150e3,  200e3,
                                   300e3,  400e3,  600e3,  800e3,  1000e3, 1500e3,

@@ -27,7 +27,9 @@
  * below),
  * integrated exactly for the kinematic part over dt:
  *   Q_rr = q dt^3/3, Q_rv = q dt^2/2, Q_vv = q dt, Q_kk = q_k' dt,
- *   Q_aa = q_at dt.
+ *   Q_aa = q_at dt,
+ * plus the stated gravity-model error (below, "Gravity-model error"),
+ * a time-correlated acceleration, not more white q.
  * The drag parameter changes only as the air acts on the body (drag
  * coefficient with Mach number, ablation), so its random walk is scaled
  * by the air density at the state: q_k' = q_k min(1, rho(h)/rho_0), rho_0
