@@ -175,6 +175,7 @@ void sim_flight_opts_default(struct sim_flight_opts *o)
 {
 	o->rotating = true;
 	o->j2 = true;
+	o->j3j4 = false;
 	o->drag = true;
 	o->rtol = 1e-10;
 	o->atol_m = 1e-3;
@@ -260,6 +261,45 @@ static double density_at(const double r[3])
 	return geo_air_density(h);
 }
 
+/*
+ * Zonal harmonics J3, J4 (sim_flight_opts.j3j4): the gradient of the
+ * degree-n zonal potential U_n = -mu J_n R^n P_n(u) / r^(n+1), u = z/r:
+ *   a_i = -mu J_n R^n / r^(n+2) [ -(n+1) P_n(u) x_i / r
+ *                                 + P_n'(u) (delta_iz - u x_i / r) ]
+ * (the same expression with n = 2 gives geo_gravity_j2's J2 term;
+ * unit test sim_zonal_j2_matches_geo_gravity). J_n = -C_n0 with the
+ * unnormalised C_n0 = sqrt(2n + 1) x the normalised EGM96 coefficient
+ * (NIMA TR8350.2, 3rd ed., 2000, the EGM96 coefficients it adopts:
+ * C30 = 0.957254173792e-6, C40 = 0.539873863789e-6 normalised).
+ */
+#define SIM_J3 (-0.957254173792e-6 * 2.6457513110645907) /* sqrt(7) */
+#define SIM_J4 (-0.539873863789e-6 * 3.0)                /* sqrt(9) */
+
+void sim_gravity_zonal(int n, double jn, const double r[3], double a[3])
+{
+	double rn = norm3(r), u = r[2] / rn, p, dp;
+	switch (n) {
+	case 2:
+		p = 0.5 * (3.0 * u * u - 1.0);
+		dp = 3.0 * u;
+		break;
+	case 3:
+		p = 0.5 * (5.0 * u * u * u - 3.0 * u);
+		dp = 0.5 * (15.0 * u * u - 3.0);
+		break;
+	case 4:
+		p = (35.0 * u * u * u * u - 30.0 * u * u + 3.0) / 8.0;
+		dp = (140.0 * u * u * u - 60.0 * u) / 8.0;
+		break;
+	default:
+		a[0] = a[1] = a[2] = 0.0;
+		return;
+	}
+	double c = -GEO_GM_M3_S2 * jn * pow(GEO_WGS84_A_M / rn, n) / (rn * rn);
+	for (int i = 0; i < 3; i++)
+		a[i] = c * (-(n + 1) * p * r[i] / rn + dp * ((i == 2) - u * r[i] / rn));
+}
+
 /* Gravity + rotation terms. */
 static int accel_free(const struct sim_flight_opts *o, const double r[3], const double v[3],
                       double a[3])
@@ -268,6 +308,13 @@ static int accel_free(const struct sim_flight_opts *o, const double r[3], const 
 		int rc = geo_gravity_j2(r, a);
 		if (rc < 0)
 			return rc;
+		if (o->j3j4) {
+			double a3[3], a4[3];
+			sim_gravity_zonal(3, SIM_J3, r, a3);
+			sim_gravity_zonal(4, SIM_J4, r, a4);
+			for (int i = 0; i < 3; i++)
+				a[i] += a3[i] + a4[i];
+		}
 	} else {
 		double rn = norm3(r);
 		if (!(rn >= 1.0))

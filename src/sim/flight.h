@@ -47,9 +47,14 @@ const struct sim_class *sim_class_find(const char *name);
 struct sim_flight_opts {
 	bool rotating; /* Earth rotation (Coriolis, centrifugal); false: ECEF treated as inertial */
 	bool j2;       /* J2 term of gravity */
-	bool drag;     /* atmosphere (US 1976 via geo_air_density) */
-	double rtol;   /* Dormand-Prince 5(4) relative tolerance */
-	double atol_m; /* absolute tolerance on position */
+	/* Zonal J3 and J4 of EGM96 on top of mu + J2 (the tracker's model
+	 * leaves them out: a real Earth's gravity differs from mu + J2 by
+	 * ~1e-4 m/s^2 near the surface). Off by default (the scenario key
+	 * "truth_gravity": "j4" turns it on, docs/scenario-format.md). */
+	bool j3j4;
+	bool drag;         /* atmosphere (US 1976 via geo_air_density) */
+	double rtol;       /* Dormand-Prince 5(4) relative tolerance */
+	double atol_m;     /* absolute tolerance on position */
 	double atol_m_s;   /* absolute tolerance on velocity */
 	double max_step_s; /* largest step (dense output spacing bound) */
 	double max_time_s; /* give up (-ETIMEDOUT) if no impact by then */
@@ -119,6 +124,10 @@ int sim_flight_state(const struct sim_flight *f, double t_s, double r_m[3], doub
  */
 int sim_flight_accel(const double r_m[3], const double v_m_s[3], double beta_kg_m2,
                      const struct sim_flight_opts *opts, double a_m_s2[3]);
+
+/* The acceleration (m/s^2) of the degree-n zonal harmonic with
+ * coefficient jn (n = 2, 3, 4; zero otherwise) at ECEF r (|r| > 0). */
+void sim_gravity_zonal(int n, double jn, const double r_m[3], double a_m_s2[3]);
 
 /* Requested launch: trajectory aimed along azimuth for a ground range and
  * an apogee (heights above the ellipsoid). */

@@ -508,9 +508,10 @@ static int parse_root(struct pctx *p, const json_t *root, struct sim_scenario *s
 {
 	if (!json_is_object(root))
 		return fail(p, "$", NULL, "expected an object, got %s", jtype(root));
-	static const char *const keys[] = {"name",       "description", "seed",         "exercise",
-	                                   "start_time", "end_time",    "truth_step_s", "nations",
-	                                   "launches",   "injects",     "note",         NULL};
+	static const char *const keys[] = {
+	    "name",     "description",   "seed",    "exercise", "start_time",
+	    "end_time", "truth_step_s",  "nations", "launches", "injects",
+	    "note",     "truth_gravity", NULL};
 	int rc = check_keys(p, root, "$", keys);
 	if (rc == 0)
 		rc = get_str(p, root, "$", "name", true, sc->name, sizeof(sc->name));
@@ -538,6 +539,17 @@ static int parse_root(struct pctx *p, const json_t *root, struct sim_scenario *s
 		rc = get_num(p, root, "$", "truth_step_s", false, 0, 3600, 1.0, &sc->truth_step_s);
 	if (rc < 0)
 		return rc;
+	/* The truth's gravity: "j2" (mu + J2, the tracker's own model; the
+	 * default) or "j4" (EGM96 zonal J3 and J4 added). */
+	sc->truth_j3j4 = false;
+	json_t *tg = json_object_get(root, "truth_gravity");
+	if (tg) {
+		const char *g = json_is_string(tg) ? json_string_value(tg) : NULL;
+		if (g && strcmp(g, "j4") == 0)
+			sc->truth_j3j4 = true;
+		else if (!g || strcmp(g, "j2") != 0)
+			return fail(p, "$", "truth_gravity", "expected \"j2\" or \"j4\"");
+	}
 
 	json_t *nations = json_object_get(root, "nations");
 	if (!json_is_array(nations))

@@ -38,6 +38,7 @@ struct sim_scenario {
 	char description[512];
 	uint64_t seed;
 	bool exercise;
+	bool truth_j3j4; /* "truth_gravity": "j4" (sim_flight_opts.j3j4) */
 	mw_time_ns start_ns;
 	mw_time_ns end_ns; /* 0: last impact + SIM_END_MARGIN_S */
 	double truth_step_s;

@@ -66,7 +66,8 @@ static int cmp_obj_id(const void *a, const void *b)
 	return (x->info.id > y->info.id) - (x->info.id < y->info.id);
 }
 
-static int fly_launch(const struct sim_launch_spec *L, struct object *o, struct mw_errbuf *err)
+static int fly_launch(const struct sim_launch_spec *L, bool j3j4, struct object *o,
+                      struct mw_errbuf *err)
 {
 	struct sim_launch_ctl ctl;
 	struct mw_errbuf e = {{0}};
@@ -82,6 +83,7 @@ static int fly_launch(const struct sim_launch_spec *L, struct object *o, struct 
 	if (rc == 0) {
 		struct sim_flight_opts fo;
 		sim_flight_opts_default(&fo);
+		fo.j3j4 = j3j4;
 		rc = sim_flight_fly(L->cls, &L->site, &ctl, &fo, true, &o->flight);
 		if (rc < 0)
 			snprintf(e.msg, sizeof(e.msg), "flight failed: %s", mw_strerror(rc));
@@ -139,7 +141,7 @@ int sim_new_ex(const struct sim_scenario *sc, const struct sim_opts *opts, struc
 	if (!s->obj || !s->impact_order || !s->ss)
 		goto fail;
 	for (size_t i = 0; i < s->n_obj; i++) {
-		rc = fly_launch(&sc->launches[i], &s->obj[i], err);
+		rc = fly_launch(&sc->launches[i], sc->truth_j3j4, &s->obj[i], err);
 		if (rc < 0)
 			goto fail;
 	}

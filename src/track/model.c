@@ -1,7 +1,10 @@
 /*
  * track/model.c - ballistic motion in ECEF: gravity (mu + J2), Earth
  * rotation terms, drag with an estimated inverse ballistic coefficient,
- * RK4 propagation, process noise. See model.h for the equations.
+ * RK4 propagation, process noise (white acceleration, the random walks
+ * on k and aT, and the stated gravity-model error: a Gauss-Markov
+ * acceleration of the size of what mu + J2 leaves out of a real Earth,
+ * by altitude). See model.h for the equations.
  *
  * The acceleration runs at every RK4 stage of every sigma point, so it
  * is written for cost: gravity with one division and one square root,
@@ -567,6 +570,107 @@ static void add_q_thrust(double *P, double dt, const double x[TRACK_NX])
 		}
 }
 
+/*
+ * sigma_g of TRACK_GRAV_ERR_EGM96 (m/s^2, per axis) at heights over the
+ * equatorial radius: sqrt(sum_n (GM/r^2)^2 (R/r)^(2n) (n+1)(2n+1) c_n / 3)
+ * with c_n from the EGM96 coefficients for n = 2 (C21, S21, C22, S22),
+ * 3 and 4, and Kaula's (2n+1)(1e-5/n^2)^2 for n = 5..3000 (computed
+ * offline; log-linear interpolation between the nodes). The low degrees
+ * dominate above ~500 km (n <= 4 is 78% of it at 500 km, 97% at 3,000 km);
+ * near the ground the short wavelengths add up (n <= 4 is 39% at 0 km).
+ */
+static const double grav_h_m[] = {0,      25e3,   50e3,   100e3,  150e3,  200e3,
+                                  300e3,  400e3,  600e3,  800e3,  1000e3, 1500e3,
+                                  2000e3, 3000e3, 4000e3, 6000e3, 10000e3};
+static const double grav_sig[] = {3.234e-4, 2.351e-4, 2.131e-4, 1.877e-4, 1.707e-4, 1.575e-4,
+                                  1.374e-4, 1.221e-4, 9.935e-5, 8.285e-5, 7.021e-5, 4.860e-5,
+                                  3.517e-5, 2.009e-5, 1.243e-5, 5.568e-6, 1.641e-6};
+#define GRAV_NODES (sizeof(grav_h_m) / sizeof(grav_h_m[0]))
+
+/* EGM96 normalised zonal coefficients (TR8350.2's EGM96) for J3, J4. */
+#define EGM96_C30 0.957254173792e-6
+#define EGM96_C40 0.539873863789e-6
+
+double track_model_grav_sigma(const double r[3], int grav_err)
+{
+	double rn = sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
+	if (!(rn > 1.0) || !isfinite(rn))
+		return 0.0;
+	const double R = GEO_WGS84_A_M;
+	if (grav_err == TRACK_GRAV_ERR_J3J4) {
+		/* n = 3, 4 zonal only: (n+1)(2n+1) = 28, 45. */
+		double g = GEO_GM_M3_S2 / (rn * rn), q = R / rn, q2 = q * q, q6 = q2 * q2 * q2;
+		double s =
+		    28.0 * q6 * EGM96_C30 * EGM96_C30 + 45.0 * q6 * q2 * EGM96_C40 * EGM96_C40;
+		return g * sqrt(s / 3.0);
+	}
+	if (grav_err != TRACK_GRAV_ERR_EGM96)
+		return 0.0;
+	double h = rn - R;
+	if (h <= grav_h_m[0])
+		return grav_sig[0];
+	for (size_t i = 1; i < GRAV_NODES; i++)
+		if (h <= grav_h_m[i]) {
+			double f = (h - grav_h_m[i - 1]) / (grav_h_m[i] - grav_h_m[i - 1]);
+			return grav_sig[i - 1] * pow(grav_sig[i] / grav_sig[i - 1], f);
+		}
+	/* Beyond the table the lowest degree left (2) falls as (R/r)^4. */
+	double rl = R + grav_h_m[GRAV_NODES - 1], q = rl / rn;
+	return grav_sig[GRAV_NODES - 1] * q * q * q * q;
+}
+
+void track_model_gm_q(double sigma, double tau_s, double dt_s, double q[3])
+{
+	double dt = fabs(dt_s), s2 = sigma * sigma;
+	if (!(s2 > 0.0) || !(tau_s > 0.0) || !(dt > 0.0)) {
+		q[0] = q[1] = q[2] = 0.0;
+		return;
+	}
+	double x = dt / tau_s, fv, fr;
+	if (x < 0.05) {
+		/* Series (the closed forms cancel to x^2 and x^4). */
+		fv = x * x *
+		     (1.0 - x / 3.0 + x * x / 12.0 - x * x * x / 60.0 + x * x * x * x / 360.0);
+		fr = x * x * x * x *
+		     (0.25 - x / 15.0 + x * x / 72.0 - x * x * x / 420.0 + x * x * x * x / 2880.0);
+	} else {
+		double e = exp(-x);
+		fv = 2.0 * (x - 1.0 + e);
+		fr = 2.0 * x * x * x / 3.0 - x * x - 2.0 * x * e + 2.0 - 2.0 * e;
+	}
+	double t2 = tau_s * tau_s;
+	q[2] = s2 * t2 * fv;      /* var(dv) */
+	q[1] = 0.5 * dt * q[2];   /* cov(dr, dv) = dt/2 var(dv) (the kernel's symmetry) */
+	q[0] = s2 * t2 * t2 * fr; /* var(dr) */
+}
+
+/* sigma_g along the interval: at the start for short intervals; for a
+ * long one the mean over the mean path, propagated in chunks of at most
+ * GRAV_PATH_CHUNK_S (trapezoid over the chunk ends; the start's value
+ * if the propagation fails). */
+#define GRAV_PATH_MIN_S   30.0
+#define GRAV_PATH_CHUNK_S 120.0
+#define GRAV_PATH_MAX_N   32
+static double grav_sigma_path(const double x[TRACK_NX], double dt_s, const struct track_motion *mo)
+{
+	double s0 = track_model_grav_sigma(x, mo->grav_err);
+	double adt = fabs(dt_s);
+	if (!(s0 > 0.0) || !(adt > GRAV_PATH_MIN_S))
+		return s0;
+	int n = (int)ceil(adt / GRAV_PATH_CHUNK_S);
+	if (n > GRAV_PATH_MAX_N)
+		n = GRAV_PATH_MAX_N;
+	double h = dt_s / n, y[TRACK_NX], sum = 0.5 * s0;
+	memcpy(y, x, sizeof(y));
+	for (int i = 1; i <= n; i++) {
+		if (track_model_propagate(y, h, mo->thrust, y) < 0)
+			return s0;
+		double si = track_model_grav_sigma(y, mo->grav_err);
+		sum += i == n ? 0.5 * si : si;
+	}
+	return sum / n;
+}
+
 void track_model_add_q(double *P, double dt_s, const struct track_motion *mo,
                        const double x[TRACK_NX])
 {
@@ -574,6 +678,13 @@ void track_model_add_q(double *P, double dt_s, const struct track_motion *mo,
 	double qrr = mo->q_acc_m2_s3 * dt * dt * dt / 3.0;
 	double qrv = mo->q_acc_m2_s3 * dt * dt / 2.0;
 	double qvv = mo->q_acc_m2_s3 * dt;
+	if (mo->grav_err != TRACK_GRAV_ERR_NONE && dt > 0.0) {
+		double g[3];
+		track_model_gm_q(grav_sigma_path(x, dt_s, mo), TRACK_GRAV_TAU_S, dt, g);
+		qrr += g[0];
+		qrv += g[1];
+		qvv += g[2];
+	}
 	for (int k = 0; k < 3; k++) {
 		P[k * TRACK_NX + k] += qrr;
 		P[k * TRACK_NX + k + 3] += qrv;

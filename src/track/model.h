@@ -27,7 +27,9 @@
  * below),
  * integrated exactly for the kinematic part over dt:
  *   Q_rr = q dt^3/3, Q_rv = q dt^2/2, Q_vv = q dt, Q_kk = q_k' dt,
- *   Q_aa = q_at dt.
+ *   Q_aa = q_at dt,
+ * plus the stated gravity-model error (below, "Gravity-model error"),
+ * a time-correlated acceleration, not more white q.
  * The drag parameter changes only as the air acts on the body (drag
  * coefficient with Mach number, ablation), so its random walk is scaled
  * by the air density at the state: q_k' = q_k min(1, rho(h)/rho_0), rho_0
@@ -90,13 +92,61 @@ void track_model_thrust_dir_cov(const double x[TRACK_NX], double D[3][3]);
  */
 #define TRACK_THRUST_NOISE_T_S 1.0
 
+/*
+ * Gravity-model error. The model's gravity is mu + J2; a real Earth's
+ * differs from it by the rest of its field (EGM96: the degree-2
+ * tesserals and every harmonic of degree >= 3), ~3e-4 m/s^2 RMS at the
+ * surface, ~1e-4 at 500 km, ~1e-5 at 4,000 km. That error is not white:
+ * it is a smooth function of position, nearly constant over hundreds of
+ * seconds of flight, so over an interval it moves position and velocity
+ * together (dv = a dt, dr = a dt^2 / 2) where white noise of any density
+ * decorrelates them. It is stated as a first-order Gauss-Markov
+ * acceleration per ECEF axis, standard deviation sigma_g(r) (the global
+ * RMS of the omitted field at the radius, per axis; track_model_grav_sigma)
+ * and correlation time TRACK_GRAV_TAU_S, not a state: each interval adds
+ * the exact covariance of the displacement such an acceleration produces
+ * over it (track_model_add_q; for dt << tau the rank-one constant-
+ * acceleration form, for dt >> tau white noise of density 2 sigma^2 tau),
+ * with sigma_g averaged along the interval's mean path when the interval
+ * is long (a coast climbs to where the field is ten times weaker).
+ *   TRACK_GRAV_ERR_NONE   the truth's gravity is the model's (the
+ *                         simulator's default truth, mu + J2)
+ *   TRACK_GRAV_ERR_J3J4   the zonal J3 and J4 of EGM96 are omitted (the
+ *                         simulator's "truth_gravity": "j4")
+ *   TRACK_GRAV_ERR_EGM96  a real Earth: the whole EGM96 field beyond
+ *                         mu + J2 (degrees 2-4 from the coefficients,
+ *                         beyond by Kaula's rule)
+ * Source of the coefficients: EGM96 as adopted by NIMA TR8350.2 (3rd
+ * ed., 2000); the RMS of a degree's acceleration from its degree variance
+ * c_n = sum_m (C_nm^2 + S_nm^2) (normalised): (GM/r^2)^2 (R/r)^(2n)
+ * (n+1)(2n+1) c_n over the sphere (radial (n+1)^2, horizontal n(n+1);
+ * Heiskanen & Moritz, Physical Geodesy, 1967, ch. 2); Kaula's rule
+ * C_nm ~ 1e-5 / n^2 (Kaula, Theory of Satellite Geodesy, 1966).
+ */
+enum track_grav_err { TRACK_GRAV_ERR_NONE = 0, TRACK_GRAV_ERR_J3J4 = 1, TRACK_GRAV_ERR_EGM96 = 2 };
+/* Correlation time of the omitted field along a trajectory: its degrees
+ * 2-4 vary over a quarter wavelength, ~pi R / 8 = 2,500 km and more,
+ * crossed at 2-7 km/s in ~400-1,200 s. */
+#define TRACK_GRAV_TAU_S 1000.0
+
 /* One motion model: thrusting or not, and its process noise densities. */
 struct track_motion {
 	int thrust;         /* 1: aT acts along v; 0: aT is ignored */
 	double q_acc_m2_s3; /* white acceleration, each axis */
 	double q_k;         /* (units of k)^2 / s at sea-level density (see q_k') */
 	double q_at_m2_s5;  /* thrust random walk */
+	int grav_err;       /* enum track_grav_err: the gravity-model error stated */
 };
+
+/* sigma_g (m/s^2, per axis) of the gravity-model error grav_err at
+ * ECEF r (0 for TRACK_GRAV_ERR_NONE or an unknown value). */
+double track_model_grav_sigma(const double r[3], int grav_err);
+
+/* The covariance per axis of the (position, velocity) displacement over
+ * |dt_s| of a first-order Gauss-Markov acceleration of standard
+ * deviation sigma and correlation time tau_s (stationary, not a state):
+ * q[0] = var(dr), q[1] = cov(dr, dv), q[2] = var(dv). */
+void track_model_gm_q(double sigma, double tau_s, double dt_s, double q[3]);
 
 /* Acceleration (m/s^2) of state x; -EDOM if |r| < 1 m or non-finite. */
 int track_model_accel(const double x[TRACK_NX], int thrust, double a[3]);

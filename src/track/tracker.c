@@ -304,18 +304,25 @@ void track_config_default(struct track_config *c)
 	        {
 	            /*
 	             * Ballistic q: what the equations of motion leave out. The
-	             * model has the truth's forces (mu + J2, rotation, drag with
-	             * the 1976 atmosphere); what is left is the RK4 error (10 s
-	             * steps: < 0.5 m over 300 s against a 0.1 s integrator,
-	             * test in test_track_filter.c, i.e. q ~ 1e-8) with a margin
-	             * of 10. It was 1e-4: over 300 s of coast sqrt(q t^3 / 3) = 30 m
-	             * of position sigma from nothing in the truth, which made
-	             * midcourse ANEES 3-4.5 of 6. A real Earth adds J3 and
-	             * higher harmonics (~1e-5 m/s^2, EGM96): model them or raise
-	             * q to ~1e-6 before fielding (docs/tracking.md).
+	             * model has the simulator's default truth's forces (mu + J2,
+	             * rotation, drag with the 1976 atmosphere); what is left is
+	             * the RK4 error, measured against the truth over the lofted
+	             * ICBM's 2,580 s coast at 0.2 m and 0.5 mm/s (q ~ 1e-10):
+	             * q = 1e-9 keeps a margin of ~10. A real Earth's gravity
+	             * differs from mu + J2 by 1e-5..3e-4 m/s^2 (EGM96): that is
+	             * grav_err (model.h), a time-correlated error, not more q -
+	             * TRACK_GRAV_ERR_EGM96 to field, TRACK_GRAV_ERR_J3J4 against
+	             * the simulator's "truth_gravity": "j4" (docs/tracking.md).
 	             */
-	            .motion = {{.thrust = 0, .q_acc_m2_s3 = 1e-7, .q_k = 1e-4},
-	                       {.thrust = 1, .q_acc_m2_s3 = 25.0, .q_k = 1e-4, .q_at_m2_s5 = 50.0}},
+	            .motion = {{.thrust = 0,
+	                        .q_acc_m2_s3 = 1e-9,
+	                        .q_k = 1e-4,
+	                        .grav_err = TRACK_GRAV_ERR_NONE},
+	                       {.thrust = 1,
+	                        .q_acc_m2_s3 = 25.0,
+	                        .q_k = 1e-4,
+	                        .q_at_m2_s5 = 50.0,
+	                        .grav_err = TRACK_GRAV_ERR_NONE}},
 	            .sigma_at0_m_s2 = 10.0,
 	            .tau_boost_s = 60.0,
 	            /*
@@ -387,7 +394,8 @@ static int check_config(const struct track_config *c, struct mw_log *log)
 		bad = "class_sigma_v_max_m_s";
 	for (int j = 0; j < TRACK_N_MODES && !bad; j++) {
 		const struct track_motion *mo = &c->imm.motion[j];
-		if (!(mo->q_acc_m2_s3 > 0.0) || !(mo->q_k >= 0.0) || !(mo->q_at_m2_s5 >= 0.0))
+		if (!(mo->q_acc_m2_s3 > 0.0) || !(mo->q_k >= 0.0) || !(mo->q_at_m2_s5 >= 0.0) ||
+		    mo->grav_err < TRACK_GRAV_ERR_NONE || mo->grav_err > TRACK_GRAV_ERR_EGM96)
 			bad = "imm.motion";
 	}
 	if (bad) {

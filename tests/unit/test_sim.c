@@ -235,6 +235,46 @@ static void drag_acceleration_is_rho_v2_over_2beta(void **state)
 	}
 }
 
+/* The zonal-harmonic routine with n = 2 and J2 is geo_gravity_j2's J2
+ * part (an independent formula), and the truth option "j4" adds exactly
+ * the J3 and J4 terms, of the size a real Earth's departure from mu + J2
+ * has (J3 at the pole: 4 mu |J3| / R^2 = 9.9e-5 m/s^2). */
+static void truth_j4_adds_the_zonal_j3_j4_gravity(void **state)
+{
+	(void)state;
+	const double lats[] = {-89, -60, -20, 0, 15, 45, 89};
+	const double hs[] = {0, 100e3, 1000e3, 4500e3};
+	for (size_t i = 0; i < sizeof(lats) / sizeof(lats[0]); i++)
+		for (size_t j = 0; j < sizeof(hs) / sizeof(hs[0]); j++) {
+			struct geo_lla p = {geo_rad(lats[i]), geo_rad(37.0 * (double)i), hs[j]};
+			double r[3], g[3], a2[3];
+			geo_lla_to_ecef(&p, r);
+			assert_int_equal(geo_gravity_j2(r, g), 0);
+			sim_gravity_zonal(2, GEO_J2, r, a2);
+			double rn = sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
+			for (int k = 0; k < 3; k++) {
+				double kep = -GEO_GM_M3_S2 * r[k] / (rn * rn * rn);
+				check_close("J2 term (m/s^2)", a2[k], g[k] - kep, 1e-12);
+			}
+			struct sim_flight_opts o0, o4;
+			sim_flight_opts_default(&o0);
+			o4 = o0;
+			assert_false(o0.j3j4);
+			o4.j3j4 = true;
+			double v[3] = {100, 200, 300}, b0[3], b4[3], a3[3], a4[3];
+			assert_int_equal(sim_flight_accel(r, v, 0, &o0, b0), 0);
+			assert_int_equal(sim_flight_accel(r, v, 0, &o4, b4), 0);
+			sim_gravity_zonal(3, -0.957254173792e-6 * sqrt(7.0), r, a3);
+			sim_gravity_zonal(4, -0.539873863789e-6 * 3.0, r, a4);
+			for (int k = 0; k < 3; k++)
+				check_close("J3 + J4 (m/s^2)", b4[k] - b0[k], a3[k] + a4[k], 1e-15);
+		}
+	double pole[3] = {0, 0, GEO_WGS84_A_M}, a3[3];
+	sim_gravity_zonal(3, -2.53265649e-6, pole, a3);
+	check_close("J3 at the pole (m/s^2)", a3[2],
+	            -4.0 * GEO_GM_M3_S2 * 2.53265649e-6 / (GEO_WGS84_A_M * GEO_WGS84_A_M), 1e-12);
+}
+
 static void reentry_decelerates_as_drag_predicts(void **state)
 {
 	(void)state;
@@ -1068,6 +1108,7 @@ int main(void)
 	    cmocka_unit_test(energy_and_angular_momentum_are_conserved_in_vacuum),
 	    cmocka_unit_test(rotating_frame_flight_equals_inertial_flight),
 	    cmocka_unit_test(drag_acceleration_is_rho_v2_over_2beta),
+	    cmocka_unit_test(truth_j4_adds_the_zonal_j3_j4_gravity),
 	    cmocka_unit_test(reentry_decelerates_as_drag_predicts),
 	    cmocka_unit_test(dense_output_matches_a_finer_integration),
 	    cmocka_unit_test(solver_meets_one_percent_for_every_class),
