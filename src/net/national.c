@@ -15,6 +15,9 @@
  * exercise flag and a track is emitted with its tracker's flag, so
  * exercise input can only ever produce exercise tracks (invariant 6).
  * Exercise track ids are offset by NET_NATIONAL_EXERCISE_ID_BASE.
+ * The real picture states a real Earth's gravity-model error (EGM96,
+ * track/model.h); the exercise picture keeps the tracker's default,
+ * matched to the simulator's mu + J2 truth.
  *
  * Input (invariant 5, no data incest). Only OBSERVATION records are fed:
  * those of this node's own nation always, partners' only with
@@ -130,9 +133,6 @@ int net_national_new(const struct net_national_opts *o, struct net_national **ou
 	nat->o = *o;
 	nat->next_pos = 1;
 	mw_buf_init(&nat->buf, PAYLOAD_MAX);
-	struct track_config cfg;
-	track_config_default(&cfg);
-	cfg.max_tracks = o->max_tracks;
 	int rc = 0;
 	for (int i = 0; i < 2; i++) {
 		struct picture *p = &nat->pic[i];
@@ -143,6 +143,15 @@ int net_national_new(const struct net_national_opts *o, struct net_national **ou
 			rc = -ENOMEM;
 			goto fail;
 		}
+		/* The real picture tracks a real Earth, whose gravity differs
+		 * from the model's mu + J2 by 1e-5..3e-4 m/s^2: it states that
+		 * error (EGM96, track/model.h). The exercise picture keeps the
+		 * default, matched to the simulator's mu + J2 truth. */
+		struct track_config cfg;
+		track_config_default(&cfg);
+		cfg.max_tracks = o->max_tracks;
+		for (int m = 0; m < TRACK_N_MODES && !p->exercise; m++)
+			cfg.imm.motion[m].grav_err = TRACK_GRAV_ERR_EGM96;
 		if ((rc = track_tracker_new(&cfg, o->log, &p->trk)) != 0)
 			goto fail;
 	}

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -386,6 +387,70 @@ static void exercise_input_gives_only_exercise_tracks(void **state)
 	fixture_free(&f);
 }
 
+/* Position variance (trace of the 3x3 block) of a Track payload, the
+ * impact ellipse's semi-major axis (0 if none) and t_ns. */
+static double pos_var(const struct out *e, double *impact_major_m, int64_t *t_ns)
+{
+	Mwlink__Track *t = NULL;
+	if (wire_track_decode(e->p, e->len, &t) != 0)
+		fail_msg("a payload does not decode");
+	double v = 0;
+	for (unsigned i = 0; i < 3; i++)
+		v += t->cov_upper[wire_upper_index(6, i, i)];
+	*impact_major_m = t->impact ? t->impact->ellipse_semi_major_m : 0;
+	*t_ns = t->t_ns;
+	wire_msg_free(t);
+	return v;
+}
+
+/* The real picture faces a real Earth and states its gravity-model
+ * error (EGM96); the exercise picture is matched to the simulator's
+ * mu + J2 truth and states none. The same observations, once real and
+ * once exercise, give the same updates with a wider covariance in the
+ * real picture. */
+static void real_picture_states_a_real_earths_gravity_error(void **state)
+{
+	(void)state;
+	struct fixture fr, fx;
+	build(&fr, "KOR", false);
+	build(&fx, "KOR", true);
+	struct outs orl = {0}, oex = {0};
+	struct net_national *nr = nat_new(&orl, false), *nx = nat_new(&oex, false);
+	feed_all(nr, &fr);
+	feed_all(nx, &fx);
+	if (orl.n < 10 || orl.n != oex.n)
+		fail_msg("real picture emitted %zu payloads, exercise %zu", orl.n, oex.n);
+	/* Over 1 s between radar updates the error adds little; it shows
+	 * in the mean, and the two pictures must differ. */
+	double sum_log = 0;
+	size_t wider = 0;
+	for (size_t i = 0; i < orl.n; i++) {
+		int64_t tr, tx;
+		double ir, ix;
+		double vr = pos_var(&orl.v[i], &ir, &tr), vx = pos_var(&oex.v[i], &ix, &tx);
+		if (tr != tx)
+			fail_msg("payload %zu: real at %lld ns, exercise at %lld ns", i,
+			         (long long)tr, (long long)tx);
+		sum_log += log(vr / vx);
+		if (vr > vx)
+			wider++;
+	}
+	double gmean = exp(sum_log / (double)orl.n);
+	print_message("position variance real/exercise: geometric mean %.6f, wider in %zu of "
+	              "%zu payloads\n",
+	              gmean, wider, orl.n);
+	if (!(gmean > 1.0) || wider * 2 < orl.n)
+		fail_msg("the real picture's position covariance is not wider than the exercise "
+		         "one's (geometric mean ratio %.6f, wider in %zu of %zu)",
+		         gmean, wider, orl.n);
+	net_national_free(nr);
+	net_national_free(nx);
+	outs_free(&orl);
+	outs_free(&oex);
+	fixture_free(&fr);
+	fixture_free(&fx);
+}
+
 static void partner_observations_used_only_when_enabled(void **state)
 {
 	(void)state;
@@ -569,6 +634,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(replay_of_journal_gives_identical_track_payloads),
 	    cmocka_unit_test(exercise_input_gives_only_exercise_tracks),
+	    cmocka_unit_test(real_picture_states_a_real_earths_gravity_error),
 	    cmocka_unit_test(partner_observations_used_only_when_enabled),
 	    cmocka_unit_test(tracks_are_never_fed),
 	    cmocka_unit_test(shared_track_deleted_once_and_restart_is_silent),
