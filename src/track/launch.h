@@ -77,7 +77,12 @@ struct track_launch_detail {
 	double v_burnout_m_s;
 	int n_stages;
 	double launch_ecef_m[3];         /* on the ellipsoid */
-	double burnout_ground_ecef_m[3]; /* below the burnout point (ballistic basis) */
+	double burnout_ground_ecef_m[3]; /* below the burnout point (ballistic basis); the
+	                                  * basis's ground point (boost basis) */
+	/* Boost basis: ECEF covariance (row-major 3 x 3) of the launch point
+	 * from the boost model's stated thrust-direction error integrated
+	 * along the backward boost (0 for the ballistic basis). */
+	double thrust_dir_cov_ecef_m2[9];
 };
 
 /* Model parameters, standard normal: Isp, lift-off F/W, upper-stage F/W
