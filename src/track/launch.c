@@ -57,7 +57,17 @@
  * rule over the three parameters at the mean state, added, and two stated
  * model errors in closed form: the steering law (boost ground range D and
  * duration scaled by 1 + STEER_SIG z) and the steering plane (a Coriolis
- * scale w T |D| / 3 across the ground track, 1 sigma).
+ * scale w T |D| / 3 across the ground track, 1 sigma). The boost basis
+ * adds the steering plane (D from the basis's ground point) and the boost
+ * model's own stated thrust-direction error (model.h: a white
+ * acceleration across v of density a^2 T (sigma_pitch^2 w w^T +
+ * sigma_yaw^2 h h^T)) integrated along the backward boost of the central
+ * point: a velocity change at time u (<= 0, from the basis) moves the
+ * launch point (the stop, s before the basis) by (u + s) times it, so
+ * the point's covariance is T int a^2 (u + s)^2 D du = T (s^2 M0 +
+ * 2 s M1 + M2) with M_j = int a^2 u^j D du summed per RK4 step. This is
+ * a retrodiction from the filtered basis alone: the track's plots between
+ * its first one and the basis are not reused, so it is conservative there.
  *
  * Invariants:
  *  1. Pure functions; no state; outputs untouched on failure.
