@@ -98,6 +98,10 @@ struct bin {
 	/* launch ellipse coverage, time bias, predicted time sigma, time in +-1.96 sigma */
 	int n_lcover, n_ltcover;
 	double launch_dt, launch_sig2, launch_axis2;
+	/* launch consistency: squared Mahalanobis distance of the true pad
+	 * (2 dof), and the squared errors along the ellipse's major and
+	 * minor axes, raw (m^2) and over their predicted variances */
+	double launch_d2, launch_emaj2, launch_emin2, launch_zmaj2, launch_zmin2;
 	double gospa;
 	int n_gospa;
 	/* samples from tracks in a coast (no update for coast_max_s): their
@@ -167,6 +171,27 @@ static void eval_usage(FILE *f)
 	           "  --nation CODE  feed the tracker (and the bound) only the observations\n"
 	           "              of that nation's sensors (KOR, USA, JPN...), as a node's\n"
 	           "              national tracker sees them\n");
+}
+
+/* The true pad's error along the launch ellipse's major and minor axes
+ * (East-North plane of the predicted point), raw and over the axes'
+ * predicted variances, added to bn. */
+static void launch_axes(const struct track_point_pred *lp, const double lecef[3], struct bin *bn)
+{
+	double enu[3];
+	geo_ecef_to_enu(&lp->lla, lecef, enu);
+	/* major axis direction: orient clockwise from north -> (east, north) */
+	double ue = sin(lp->orient_rad), un = cos(lp->orient_rad);
+	double emaj = enu[0] * ue + enu[1] * un, emin = -enu[0] * un + enu[1] * ue;
+	const double *C = lp->cov_en_m2;
+	double vmaj = ue * ue * C[0] + 2 * ue * un * C[1] + un * un * C[3];
+	double vmin = un * un * C[0] - 2 * ue * un * C[1] + ue * ue * C[3];
+	bn->launch_emaj2 += emaj * emaj;
+	bn->launch_emin2 += emin * emin;
+	if (vmaj > 0.0)
+		bn->launch_zmaj2 += emaj * emaj / vmaj;
+	if (vmin > 0.0)
+		bn->launch_zmin2 += emin * emin / vmin;
 }
 
 static double dist3(const double *a, const double *b)
@@ -439,7 +464,10 @@ static int score_time(struct eval *ev, struct sim *s, struct track_tracker *tr,
 			bn->launch_dt += dtl;
 			bn->launch_sig2 += lp.sigma_t_s * lp.sigma_t_s;
 			bn->launch_axis2 += lp.semi_major_m * lp.semi_major_m;
-			bn->n_lcover += track_point_in_ellipse(&lp, lecef, NULL) == 1;
+			double d2 = 0.0;
+			bn->n_lcover += track_point_in_ellipse(&lp, lecef, &d2) == 1;
+			bn->launch_d2 += d2;
+			launch_axes(&lp, lecef, bn);
 			bn->n_ltcover += fabs(dtl) <= 1.96 * lp.sigma_t_s;
 		}
 	}
@@ -792,6 +820,16 @@ static int report(struct eval *ev)
 			                    json_real((double)x->n_lcover / x->n_launch));
 			json_object_set_new(o, "launch_time_cover95",
 			                    json_real((double)x->n_ltcover / x->n_launch));
+			json_object_set_new(o, "launch_nees",
+			                    json_real(x->launch_d2 / x->n_launch));
+			json_object_set_new(o, "launch_err_major_rms_m",
+			                    json_real(sqrt(x->launch_emaj2 / x->n_launch)));
+			json_object_set_new(o, "launch_err_minor_rms_m",
+			                    json_real(sqrt(x->launch_emin2 / x->n_launch)));
+			json_object_set_new(o, "launch_z_major_rms",
+			                    json_real(sqrt(x->launch_zmaj2 / x->n_launch)));
+			json_object_set_new(o, "launch_z_minor_rms",
+			                    json_real(sqrt(x->launch_zmin2 / x->n_launch)));
 		}
 		json_array_append_new(jb, o);
 	}
@@ -810,8 +848,9 @@ static int report(struct eval *ev)
 	}
 	/* Launch estimate per bin (track_info_predict; true launch point in
 	 * the 95% ellipse; launch time within +-1.96 predicted sigma). */
-	printf("%6s %5s %10s %9s %9s %9s %11s %11s %10s\n", "t_s", "n_lau", "launch_km", "dtL_bias",
-	       "dtL_rms", "sigL_rms", "lcover95", "tcover95", "axis95_km");
+	printf("%6s %5s %10s %9s %9s %9s %11s %11s %10s %7s %9s %9s %6s %6s\n", "t_s", "n_lau",
+	       "launch_km", "dtL_bias", "dtL_rms", "sigL_rms", "lcover95", "tcover95", "axis95_km",
+	       "lNEES", "emaj_km", "emin_km", "zmaj", "zmin");
 	int lau_n = 0, lau_in = 0, lau_tin = 0;
 	for (int b = 0; b < MAX_BINS; b++) {
 		const struct bin *x = &ev->bins[b];
@@ -820,11 +859,16 @@ static int report(struct eval *ev)
 		char lc[32], tc[32];
 		snprintf(lc, sizeof(lc), "%d/%d", x->n_lcover, x->n_launch);
 		snprintf(tc, sizeof(tc), "%d/%d", x->n_ltcover, x->n_launch);
-		printf("%6.0f %5d %10.2f %9.1f %9.1f %9.1f %11s %11s %10.2f\n", b * ev->step_s,
-		       x->n_launch, sqrt(x->launch2 / x->n_launch) / 1e3,
-		       x->launch_dt / x->n_launch, sqrt(x->launch_dt2 / x->n_launch),
-		       sqrt(x->launch_sig2 / x->n_launch), lc, tc,
-		       sqrt(x->launch_axis2 / x->n_launch) / 1e3);
+		printf(
+		    "%6.0f %5d %10.2f %9.1f %9.1f %9.1f %11s %11s %10.2f %7.2f %9.2f %9.2f %6.2f "
+		    "%6.2f\n",
+		    b * ev->step_s, x->n_launch, sqrt(x->launch2 / x->n_launch) / 1e3,
+		    x->launch_dt / x->n_launch, sqrt(x->launch_dt2 / x->n_launch),
+		    sqrt(x->launch_sig2 / x->n_launch), lc, tc,
+		    sqrt(x->launch_axis2 / x->n_launch) / 1e3, x->launch_d2 / x->n_launch,
+		    sqrt(x->launch_emaj2 / x->n_launch) / 1e3,
+		    sqrt(x->launch_emin2 / x->n_launch) / 1e3, sqrt(x->launch_zmaj2 / x->n_launch),
+		    sqrt(x->launch_zmin2 / x->n_launch));
 		lau_n += x->n_launch;
 		lau_in += x->n_lcover;
 		lau_tin += x->n_ltcover;

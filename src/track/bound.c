@@ -79,18 +79,54 @@ int track_bound_predict(const struct track_bound *pb, const struct track_config 
 	if (rc < 0)
 		return rc;
 	mat_abat(Pp, Phi, pb->P, TRACK_BOUND_N, TRACK_BOUND_N);
+	/* The filter's own process noise (track_model_add_q): white
+	 * acceleration, the density-scaled walk of k and, in boost, the
+	 * stated thrust-direction error across v for the truth's thrust. */
 	const struct track_motion *mo =
 	    &tc->imm.motion[pb->boost ? TRACK_MODE_BOOST : TRACK_MODE_BALLISTIC];
-	double q = mo->q_acc_m2_s3;
-	for (int k = 0; k < 3; k++) {
-		Pp[k * TRACK_BOUND_N + k] += q * dt * dt * dt / 3;
-		Pp[k * TRACK_BOUND_N + k + 3] += q * dt * dt / 2;
-		Pp[(k + 3) * TRACK_BOUND_N + k] += q * dt * dt / 2;
-		Pp[(k + 3) * TRACK_BOUND_N + k + 3] += q * dt;
-	}
-	Pp[BOUND_NB * TRACK_BOUND_N + BOUND_NB] += track_model_q_k(x8, mo) * dt;
+	double Q8[TRACK_NX * TRACK_NX] = {0};
+	x8[TRACK_IX_AT] = pb->boost ? pb->thrust_m_s2 : 0.0;
+	track_model_add_q(Q8, dt, mo, x8);
+	for (int a = 0; a < TRACK_BOUND_N; a++)
+		for (int c = 0; c < TRACK_BOUND_N; c++)
+			Pp[a * TRACK_BOUND_N + c] += Q8[a * TRACK_NX + c];
 	mat_symmetrise(Pp, TRACK_BOUND_N);
 	return 0;
+}
+
+/* The tracker's drag prior for the class of true state xt (its energy,
+ * as the tracker classifies, tracker.c): the class's sigma of k where
+ * tc->beta_prior has a range for it, else the flat init_sigma_k. */
+static double k_prior_sigma(const struct track_config *tc, const double xt[TRACK_BOUND_N])
+{
+	enum track_class c = track_class_of_range(track_class_max_range_m(xt));
+	double kc, sc;
+	if (c > TRACK_CLASS_UNKNOWN && c < TRACK_CLASS_N &&
+	    track_beta_prior_k(&tc->beta_prior[c], &kc, &sc) == 0)
+		return sc;
+	return tc->init_sigma_k;
+}
+
+/* The truth's thrust over [pb->t_ns, t_ns]: the size of its mean
+ * acceleration (velocity change over the interval) less the model's
+ * gravity, rotation and drag (true k) averaged over the two ends. */
+static double truth_thrust(const struct track_bound *pb, const double xt[TRACK_BOUND_N],
+                           mw_time_ns t_ns)
+{
+	double dt = (double)(t_ns - pb->t_ns) * 1e-9;
+	if (!(dt > 1e-3) || dt > 10.0)
+		return pb->thrust_m_s2;
+	double x0[TRACK_NX] = {0}, x1[TRACK_NX] = {0}, a0[3], a1[3];
+	memcpy(x0, pb->x, sizeof(pb->x));
+	memcpy(x1, xt, sizeof(double) * TRACK_BOUND_N);
+	if (track_model_accel(x0, 0, a0) < 0 || track_model_accel(x1, 0, a1) < 0)
+		return pb->thrust_m_s2;
+	double s = 0.0;
+	for (int i = 0; i < 3; i++) {
+		double d = (xt[3 + i] - pb->x[3 + i]) / dt - 0.5 * (a0[i] + a1[i]);
+		s += d * d;
+	}
+	return sqrt(s);
 }
 
 /*
@@ -114,21 +150,37 @@ int track_bound_update(struct track_bound *pb, const struct track_config *tc,
 	if (rc < 0)
 		return rc;
 	double J[TRACK_BOUND_N * TRACK_BOUND_N] = {0};
+	double thrust = 0.0;
 	if (!pb->active) {
 		if (o->kind != MW_OBS_RADAR)
 			return 0; /* one line of sight has no range: radar starts */
 		/* Prior as the tracker's: position information from this
-		 * measurement, velocity sigma init_sigma_v per axis, k's. */
+		 * measurement, velocity sigma init_sigma_v per axis, k's: the
+		 * flat prior in boost, the class's once ballistic (the
+		 * tracker's class prior at its first ballistic estimate). */
+		double sk = boost ? tc->init_sigma_k : k_prior_sigma(tc, xt);
 		for (int i = 0; i < TRACK_BOUND_N; i++)
 			J[i * TRACK_BOUND_N + i] =
 			    i < 3          ? 0.0
 			    : i < BOUND_NB ? 1.0 / (tc->init_sigma_v_m_s * tc->init_sigma_v_m_s)
-			                   : 1.0 / (tc->init_sigma_k * tc->init_sigma_k);
+			                   : 1.0 / (sk * sk);
 	} else {
+		struct track_bound pi = *pb;
+		if (pb->boost)
+			pi.thrust_m_s2 = thrust = truth_thrust(pb, xt, o->t_ns);
 		double Pp[TRACK_BOUND_N * TRACK_BOUND_N];
-		rc = track_bound_predict(pb, tc, o->t_ns, Pp);
+		rc = track_bound_predict(&pi, tc, o->t_ns, Pp);
 		if (rc < 0)
 			return rc;
+		if (pb->boost && !boost) {
+			/* Burnout: as the tracker, forget k (the booster's drag is
+			 * not the RV's) and take the class prior, no cross terms. */
+			double sk = k_prior_sigma(tc, xt);
+			for (int i = 0; i < TRACK_BOUND_N; i++)
+				Pp[i * TRACK_BOUND_N + BOUND_NB] =
+				    Pp[BOUND_NB * TRACK_BOUND_N + i] = 0.0;
+			Pp[BOUND_NB * TRACK_BOUND_N + BOUND_NB] = sk * sk;
+		}
 		rc = mat_spd_inverse(J, Pp, TRACK_BOUND_N);
 		if (rc < 0)
 			return rc;
@@ -147,6 +199,7 @@ int track_bound_update(struct track_bound *pb, const struct track_config *tc,
 	memcpy(pb->x, xt, sizeof(pb->x));
 	pb->t_ns = o->t_ns;
 	pb->boost = boost;
+	pb->thrust_m_s2 = boost ? thrust : 0.0;
 	pb->active = 1;
 	return 0;
 }

@@ -22,6 +22,7 @@ struct track_bound {
 	double P[TRACK_BOUND_N * TRACK_BOUND_N]; /* the bound covariance of (r, v, k) */
 	double x[TRACK_BOUND_N];                 /* the true state at t_ns */
 	mw_time_ns t_ns;                         /* last measurement */
+	double thrust_m_s2; /* the truth's thrust over the last interval (boost) */
 };
 
 /*

@@ -57,7 +57,17 @@
  * rule over the three parameters at the mean state, added, and two stated
  * model errors in closed form: the steering law (boost ground range D and
  * duration scaled by 1 + STEER_SIG z) and the steering plane (a Coriolis
- * scale w T |D| / 3 across the ground track, 1 sigma).
+ * scale w T |D| / 3 across the ground track, 1 sigma). The boost basis
+ * adds the steering plane (D from the basis's ground point) and the boost
+ * model's own stated thrust-direction error (model.h: a white
+ * acceleration across v of density a^2 T (sigma_pitch^2 w w^T +
+ * sigma_yaw^2 h h^T)) integrated along the backward boost of the central
+ * point: a velocity change at time u (<= 0, from the basis) moves the
+ * launch point (the stop, s before the basis) by (u + s) times it, so
+ * the point's covariance is T int a^2 (u + s)^2 D du = T (s^2 M0 +
+ * 2 s M1 + M2) with M_j = int a^2 u^j D du summed per RK4 step. This is
+ * a retrodiction from the filtered basis alone: the track's plots between
+ * its first one and the basis are not reused, so it is conservative there.
  *
  * Invariants:
  *  1. Pure functions; no state; outputs untouched on failure.
@@ -142,13 +152,22 @@ static double height_fast(const double r[3])
 }
 
 /* Derivative of (r, v) with thrust acceleration at along v (gravity turn). */
-static int deriv6(const double y[6], double k, double at, double d[6])
+static int deriv6(const double y[6], double k, double at, const double *pn, double d[6])
 {
 	double x[TRACK_NX] = {y[0], y[1], y[2], y[3], y[4], y[5], k, at};
 	double a[3];
-	int rc = track_model_accel(x, 1, a);
+	int rc = track_model_accel(x, pn ? 0 : 1, a);
 	if (rc < 0)
 		return rc;
+	if (pn) { /* thrust along v's component in the steering plane (normal pn) */
+		double vp = y[3] * pn[0] + y[4] * pn[1] + y[5] * pn[2], u[3];
+		for (int i = 0; i < 3; i++)
+			u[i] = y[3 + i] - vp * pn[i];
+		double un = vnorm(u);
+		if (un > 1.0)
+			for (int i = 0; i < 3; i++)
+				a[i] += at * u[i] / un;
+	}
 	d[0] = y[3];
 	d[1] = y[4];
 	d[2] = y[5];
@@ -169,22 +188,22 @@ static double acc_at(double a0, double isp_s, double t)
 
 /* One RK4 step of h (signed) from y at stage time t (a0, isp). */
 static int rk4(const double y[6], double k, double h, double a0, double isp_s, double t,
-               double out[6])
+               const double *pn, double out[6])
 {
 	double k1[6], k2[6], k3[6], k4[6], yt[6];
-	int rc = deriv6(y, k, acc_at(a0, isp_s, t), k1);
+	int rc = deriv6(y, k, acc_at(a0, isp_s, t), pn, k1);
 	for (int i = 0; rc == 0 && i < 6; i++)
 		yt[i] = y[i] + 0.5 * h * k1[i];
 	if (rc == 0)
-		rc = deriv6(yt, k, acc_at(a0, isp_s, t + 0.5 * h), k2);
+		rc = deriv6(yt, k, acc_at(a0, isp_s, t + 0.5 * h), pn, k2);
 	for (int i = 0; rc == 0 && i < 6; i++)
 		yt[i] = y[i] + 0.5 * h * k2[i];
 	if (rc == 0)
-		rc = deriv6(yt, k, acc_at(a0, isp_s, t + 0.5 * h), k3);
+		rc = deriv6(yt, k, acc_at(a0, isp_s, t + 0.5 * h), pn, k3);
 	for (int i = 0; rc == 0 && i < 6; i++)
 		yt[i] = y[i] + h * k3[i];
 	if (rc == 0)
-		rc = deriv6(yt, k, acc_at(a0, isp_s, t + h), k4);
+		rc = deriv6(yt, k, acc_at(a0, isp_s, t + h), pn, k4);
 	if (rc < 0)
 		return rc;
 	for (int i = 0; i < 6; i++)
@@ -202,13 +221,36 @@ struct back_end {
 	double extra; /* added rise time below V_STOP (speed stop only) */
 };
 
+/* Moments of the boost model's stated thrust-direction error along a
+ * backward integration (u <= 0 the time from the basis): M_j =
+ * int a(u)^2 u^j D(u) du, D the thrust-direction covariance per unit
+ * thrust (track_model_thrust_dir_cov), j = 0, 1, 2. */
+struct dir_acc {
+	double M[3][9];
+};
+
+static void dir_acc_add(struct dir_acc *q, const double y[6], double acc, double u, double du)
+{
+	double x[TRACK_NX] = {y[0], y[1], y[2], y[3], y[4], y[5], 0.0, 0.0};
+	double D[3][3];
+	track_model_thrust_dir_cov(x, D);
+	double w = acc * acc * du;
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++) {
+			q->M[0][3 * i + j] += w * D[i][j];
+			q->M[1][3 * i + j] += w * u * D[i][j];
+			q->M[2][3 * i + j] += w * u * u * D[i][j];
+		}
+}
+
 /*
  * Integrate y backwards through segments: segment j runs from stage time
  * t_hi[j] down to t_lo[j] with stage law (a0[j], isp). Stop at the first
  * of speed < V_STOP, h < 0, or the end of the last segment / S_MAX_S.
  */
 static int integrate_back(const double y0[6], double k_drag, int nseg, const double *a0,
-                          const double *t_hi, const double *t_lo, double isp_s, struct back_end *e)
+                          const double *t_hi, const double *t_lo, double isp_s, const double *pn,
+                          struct back_end *e, struct dir_acc *q)
 {
 	double y[6];
 	memcpy(y, y0, sizeof(y));
@@ -223,7 +265,7 @@ static int integrate_back(const double y0[6], double k_drag, int nseg, const dou
 		for (int k = 0; k < ns; k++) {
 			double t = t_hi[j] - k * hstep;
 			double yn[6];
-			int rc = rk4(y, k_drag, -hstep, a0[j], isp_s, t, yn);
+			int rc = rk4(y, k_drag, -hstep, a0[j], isp_s, t, pn, yn);
 			if (rc < 0)
 				return rc;
 			double vn = vnorm(yn + 3), hn = height_fast(yn);
@@ -235,6 +277,9 @@ static int integrate_back(const double y0[6], double k_drag, int nseg, const dou
 				double f = fmin(fs, fg);
 				if (!(f >= 0.0 && f <= 1.0))
 					f = 1.0;
+				if (q)
+					dir_acc_add(q, y, acc_at(a0[j], isp_s, t),
+					            -s - 0.5 * f * hstep, f * hstep);
 				for (int i = 0; i < 6; i++)
 					e->y[i] = y[i] + f * (yn[i] - y[i]);
 				e->s = s + f * hstep;
@@ -250,6 +295,9 @@ static int integrate_back(const double y0[6], double k_drag, int nseg, const dou
 				e->extra = vs / (net > NET_MIN * G0 ? net : NET_MIN * G0);
 				return 0;
 			}
+			if (q) /* the step's midpoint, its start state (2 s steps) */
+				dir_acc_add(q, y, acc_at(a0[j], isp_s, t - 0.5 * hstep),
+				            -s - 0.5 * hstep, hstep);
 			memcpy(y, yn, sizeof(y));
 			v = vn;
 			h = hn;
@@ -285,7 +333,7 @@ static int boost_back(const double ybo[6], const struct prof *p, struct back_end
 	thi[nseg] = 0.0;
 	tlo[nseg] = -fmax(p->tb, 60.0);
 	nseg++;
-	return integrate_back(ybo, 0.0, nseg, a0, thi, tlo, p->isp_s, e);
+	return integrate_back(ybo, 0.0, nseg, a0, thi, tlo, p->isp_s, NULL, e, NULL);
 }
 
 /* f(mu) = s_stop - T_total, > 0: too little thrust. */
@@ -485,6 +533,8 @@ struct lp_out {
 	double dt_s;    /* launch time relative to the basis */
 	double t_bo_s, burn_s, h_bo_m, v_bo_m_s;
 	double bo_ground[3]; /* burnout point on the ellipsoid (ballistic basis) */
+	double dir_cov[9];   /* boost basis: ECEF covariance of the launch point from the
+	                      * stated thrust-direction error (row-major 3 x 3) */
 };
 
 static int ground_point(const double r[3], double out[3])
@@ -560,6 +610,7 @@ static int launch_ballistic_one(const double x[TRACK_NX], const double z[N_PAR_B
 		return rc;
 	o->dt_s = o->t_bo_s - ec.e.s - ec.e.extra;
 	o->burn_s = ec.p.tb;
+	memset(o->dir_cov, 0, sizeof(o->dir_cov));
 	o->h_bo_m = track_model_height_m(ec.ybo);
 	o->v_bo_m_s = vnorm(ec.ybo + 3);
 	return 0;
@@ -574,7 +625,9 @@ static int launch_boost_one(const double x[TRACK_NX], const double z[N_PAR_BOOST
 		at = 0.05 * G0; /* a sigma point without thrust: a floor, not a failure */
 	double a0[1] = {at}, thi[1] = {0.0}, tlo[1] = {-S_MAX_S};
 	struct back_end e;
-	int rc = integrate_back(x, x[TRACK_IX_K], 1, a0, thi, tlo, isp, &e);
+	struct dir_acc q;
+	memset(&q, 0, sizeof(q));
+	int rc = integrate_back(x, x[TRACK_IX_K], 1, a0, thi, tlo, isp, NULL, &e, &q);
 	if (rc < 0)
 		return rc;
 	if (e.why == STOP_NONE)
@@ -583,6 +636,16 @@ static int launch_boost_one(const double x[TRACK_NX], const double z[N_PAR_BOOST
 	if (rc < 0)
 		return rc;
 	o->dt_s = -e.s - e.extra;
+	/* The launch point is the stop point: a perturbing acceleration at
+	 * time u (<= 0) moves it by (u + s) times its velocity change, so its
+	 * covariance is T int a^2 (u + s)^2 D du = T (s^2 M0 + 2 s M1 + M2). */
+	for (int i = 0; i < 9; i++)
+		o->dir_cov[i] = TRACK_THRUST_NOISE_T_S *
+		                (e.s * e.s * q.M[0][i] + 2.0 * e.s * q.M[1][i] + q.M[2][i]);
+	memcpy(o->bo_ground, o->ecef, sizeof(o->bo_ground));
+	rc = ground_point(x, o->bo_ground);
+	if (rc < 0)
+		return rc;
 	o->t_bo_s = 0.0;
 	o->burn_s = 0.0;
 	o->h_bo_m = track_model_height_m(x);
@@ -624,6 +687,7 @@ int track_launch_point(const double x[TRACK_NX], int boost, const double *zp, do
 	d.n_stages = n;
 	memcpy(d.launch_ecef_m, o.ecef, sizeof(o.ecef));
 	memcpy(d.burnout_ground_ecef_m, o.bo_ground, sizeof(o.bo_ground));
+	memcpy(d.thrust_dir_cov_ecef_m2, o.dir_cov, sizeof(o.dir_cov));
 	*out = d;
 	return 0;
 }
@@ -758,6 +822,39 @@ static int launch_ut(const struct track_gauss *g, mw_time_ns t_ns, int boost, do
 		C[1] += wi * d0 * d1;
 		C[3] += wi * d1 * d1;
 		vt += wi * dt * dt;
+	}
+	if (boost) {
+		/* The boost model's stated thrust-direction error (model.h)
+		 * through the backward boost, projected on the East-North
+		 * plane at the launch point (launch_boost_one). */
+		double sl = sin(sp.ref.lat_rad), cl = cos(sp.ref.lat_rad);
+		double so = sin(sp.ref.lon_rad), co = cos(sp.ref.lon_rad);
+		const double R[2][3] = {{-so, co, 0.0}, {-sl * co, -sl * so, cl}};
+		double Q2[2][2];
+		for (int i = 0; i < 2; i++)
+			for (int j = 0; j < 2; j++) {
+				double v = 0.0;
+				for (int a = 0; a < 3; a++)
+					for (int b = 0; b < 3; b++)
+						v += R[i][a] * oc.dir_cov[3 * a + b] * R[j][b];
+				Q2[i][j] = v;
+			}
+		C[0] += Q2[0][0];
+		C[1] += 0.5 * (Q2[0][1] + Q2[1][0]);
+		C[3] += Q2[1][1];
+		/* The steering plane, as for the ballistic basis below: D from
+		 * the basis's ground point to the launch point, T the time. */
+		double bg[3];
+		geo_ecef_to_enu(&sp.ref, oc.bo_ground, bg);
+		double D0 = E0[0] - bg[0], D1 = E0[1] - bg[1];
+		double dn = sqrt(D0 * D0 + D1 * D1);
+		if (dn > 1.0) {
+			double sc = GEO_OMEGA_E_RAD_S * fabs(T0) * dn / 3.0;
+			double c0 = -D1 / dn, c1 = D0 / dn; /* across-track unit vector */
+			C[0] += sc * sc * c0 * c0;
+			C[1] += sc * sc * c0 * c1;
+			C[3] += sc * sc * c1 * c1;
+		}
 	}
 	if (!boost) {
 		/* Gauss-Hermite over the model parameters at the mean state:

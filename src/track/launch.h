@@ -28,7 +28,10 @@
  * Gauss-Hermite rule over its three model parameters (Isp, lift-off and
  * upper-stage thrust-to-weight, each standard normal through a transform
  * to its physical range) at the mean state, and the stated steering-law
- * and steering-plane errors (TRACK_LAUNCH_STEER_SIG), all added. The
+ * and steering-plane errors (TRACK_LAUNCH_STEER_SIG), all added; for the
+ * boost basis the steering-plane error and the boost model's stated
+ * thrust-direction error (model.h) integrated along the backward boost,
+ * added to the transform's spread. The
  * output is the launch point and time of the central point (the model at
  * the mean state and nominal parameters, not the weighted mean: see
  * launch_ut), on the WGS84 ellipsoid, its 2x2 East-North covariance
@@ -77,7 +80,12 @@ struct track_launch_detail {
 	double v_burnout_m_s;
 	int n_stages;
 	double launch_ecef_m[3];         /* on the ellipsoid */
-	double burnout_ground_ecef_m[3]; /* below the burnout point (ballistic basis) */
+	double burnout_ground_ecef_m[3]; /* below the burnout point (ballistic basis); the
+	                                  * basis's ground point (boost basis) */
+	/* Boost basis: ECEF covariance (row-major 3 x 3) of the launch point
+	 * from the boost model's stated thrust-direction error integrated
+	 * along the backward boost (0 for the ballistic basis). */
+	double thrust_dir_cov_ecef_m2[9];
 };
 
 /* Model parameters, standard normal: Isp, lift-off F/W, upper-stage F/W
@@ -86,8 +94,9 @@ struct track_launch_detail {
 
 /* Ballistic basis only: the steering-law uncertainty, 1 sigma, relative
  * to the boost ground range (launch point - burnout ground point) and
- * duration; across the ground track the Coriolis scale w T |D| / 3 as
- * 1 sigma. Added analytically to the transform's spread (launch.c). */
+ * duration. Both bases: across the ground track the Coriolis scale
+ * w T |D| / 3 as 1 sigma (boost basis: D from the basis's ground point).
+ * Added analytically to the transform's spread (launch.c). */
 #define TRACK_LAUNCH_STEER_SIG 0.3
 
 /* The same model on one state without state uncertainty: boost = 1 uses

@@ -15,6 +15,16 @@
  *     below the predicted trace.
  *  4. Failures leave the bound unchanged; an inactive bound has no impact
  *     bound (-ERANGE); lines of sight before any radar are skipped.
+ *  5. The drag prior is the tracker's: a bound started on a ballistic
+ *     state of a class with a beta range (IRBM energy) has k's variance
+ *     the class prior's (track_beta_prior_k), one started in boost the
+ *     flat init_sigma_k^2; at the truth's burnout k is reset to the class
+ *     prior with no cross terms (radar measurements carry no k).
+ *  6. In boost the prediction carries the boost model's stated
+ *     thrust-direction error for the truth's thrust (estimated from the
+ *     truth's velocity change): the velocity variance grows, over and
+ *     above the isotropic q, by a^2 T sigma^2 dt along h (out of the
+ *     trajectory plane, sigma_yaw) and along w (in it, sigma_pitch).
  */
 #include <errno.h>
 #include <math.h>
@@ -207,6 +217,125 @@ static void failures_leave_the_bound_unchanged(void **st)
 	assert_memory_equal(&b, &b0, sizeof(b));
 }
 
+/* A state of IRBM energy: 300 km up over (39 N, 130 E), 5 km/s ECEF,
+ * climbing. */
+static void irbm_truth(double x[BN])
+{
+	struct geo_lla p = {
+	    .lat_rad = 39.0 * GEO_PI / 180, .lon_rad = 130.0 * GEO_PI / 180, .h_m = 300e3};
+	geo_lla_to_ecef(&p, x);
+	double up[3], rn = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+	for (int i = 0; i < 3; i++)
+		up[i] = x[i] / rn;
+	double east[3] = {-up[1], up[0], 0.0}, en = hypot(up[0], up[1]);
+	for (int i = 0; i < 3; i++)
+		x[3 + i] = 5000.0 * (0.8 * east[i] / en + 0.6 * up[i]);
+	x[6] = 0.83;
+}
+
+static void drag_prior_is_the_trackers_class_prior(void **st)
+{
+	(void)st;
+	struct track_config tc;
+	track_config_default(&tc);
+	double x[BN], los[3], kc, sc;
+	irbm_truth(x);
+	enum track_class c = track_class_of_range(track_class_max_range_m(x));
+	if (c != TRACK_CLASS_IRBM && c != TRACK_CLASS_ICBM)
+		fail_msg("test state classed %s, want IRBM or ICBM", track_class_str(c));
+	assert_int_equal(track_beta_prior_k(&tc.beta_prior[c], &kc, &sc), 0);
+	struct mw_obs o;
+	radar_obs(T0, x, 30.0, &o, los);
+	/* Ballistic at the start: the class prior. */
+	struct track_bound b;
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(track_bound_update(&b, &tc, &o, x, 0), 0);
+	if (fabs(b.P[6 * BN + 6] - sc * sc) > 1e-9 * sc * sc)
+		fail_msg("ballistic start: k variance %g, want the class's %g (sigma %.3f)",
+		         b.P[6 * BN + 6], sc * sc, sc);
+	/* In boost at the start: the flat prior. */
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(track_bound_update(&b, &tc, &o, x, 1), 0);
+	double w0 = tc.init_sigma_k * tc.init_sigma_k;
+	if (fabs(b.P[6 * BN + 6] - w0) > 1e-9 * w0)
+		fail_msg("boost start: k variance %g, want the flat %g", b.P[6 * BN + 6], w0);
+	/* Burnout one second later: the class prior, no cross terms. */
+	double x8[TRACK_NX] = {0}, xt[BN];
+	memcpy(x8, x, sizeof(x));
+	assert_int_equal(track_model_propagate(x8, 1.0, 0, x8), 0);
+	memcpy(xt, x8, sizeof(xt));
+	radar_obs(T0 + MW_NS_PER_S, xt, 30.0, &o, los);
+	assert_int_equal(track_bound_update(&b, &tc, &o, xt, 0), 0);
+	if (fabs(b.P[6 * BN + 6] - sc * sc) > 1e-9 * sc * sc)
+		fail_msg("after burnout: k variance %g, want the class's %g", b.P[6 * BN + 6],
+		         sc * sc);
+	for (int i = 0; i < 6; i++)
+		if (fabs(b.P[i * BN + 6]) > 1e-9 * sqrt(b.P[i * BN + i]) * sc)
+			fail_msg("after burnout: cross term P[%d][k] = %g, want 0", i,
+			         b.P[i * BN + 6]);
+	/* A state of no class with a range (the SRBM-energy truth()): flat. */
+	truth(x);
+	radar_obs(T0, x, 30.0, &o, los);
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(track_bound_update(&b, &tc, &o, x, 0), 0);
+	if (fabs(b.P[6 * BN + 6] - w0) > 1e-9 * w0)
+		fail_msg("SRBM-energy start: k variance %g, want the flat %g", b.P[6 * BN + 6], w0);
+}
+
+static void boost_prediction_carries_the_thrust_direction_error(void **st)
+{
+	(void)st;
+	struct track_config tc;
+	track_config_default(&tc);
+	double x[BN], los[3];
+	truth(x);
+	x[6] = 0.0; /* no drag: the thrust alone acts beyond gravity */
+	struct mw_obs o;
+	radar_obs(T0, x, 30.0, &o, los);
+	struct track_bound b;
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(track_bound_update(&b, &tc, &o, x, 1), 0);
+	/* The truth thrusts at 30 m/s^2 along v for 1 s. */
+	const double a = 30.0;
+	double x8[TRACK_NX] = {0}, xt[BN];
+	memcpy(x8, x, sizeof(x));
+	x8[TRACK_IX_AT] = a;
+	assert_int_equal(track_model_propagate(x8, 1.0, 1, x8), 0);
+	memcpy(xt, x8, sizeof(xt));
+	radar_obs(T0 + MW_NS_PER_S, xt, 30.0, &o, los);
+	assert_int_equal(track_bound_update(&b, &tc, &o, xt, 1), 0);
+	if (fabs(b.thrust_m_s2 - a) > 0.01 * a)
+		fail_msg("thrust from the truth %.3f m/s^2, want %.1f (1%%)", b.thrust_m_s2, a);
+	/* Prediction over dt with and without the thrust term. */
+	const double dt = 2.0;
+	double P[BN * BN], P0[BN * BN];
+	struct track_bound b0 = b;
+	b0.thrust_m_s2 = 0.0;
+	mw_time_ns t1 = T0 + 3 * MW_NS_PER_S;
+	assert_int_equal(track_bound_predict(&b, &tc, t1, P), 0);
+	assert_int_equal(track_bound_predict(&b0, &tc, t1, P0), 0);
+	double xs[TRACK_NX] = {0}, u[3], w[3], h[3];
+	memcpy(xs, b.x, sizeof(b.x));
+	assert_int_equal(track_model_thrust_frame(xs, u, w, h), 0);
+	double dv[BN * BN];
+	for (int i = 0; i < BN * BN; i++)
+		dv[i] = P[i] - P0[i];
+	double a2 = b.thrust_m_s2 * b.thrust_m_s2 * TRACK_THRUST_NOISE_T_S;
+	double want_h = a2 * TRACK_THRUST_YAW_SIGMA_RAD * TRACK_THRUST_YAW_SIGMA_RAD * dt;
+	double want_w = a2 * TRACK_THRUST_PITCH_SIGMA_RAD * TRACK_THRUST_PITCH_SIGMA_RAD * dt;
+	double got_h = quad(dv + 3 * BN + 3, h), got_w = quad(dv + 3 * BN + 3, w);
+	double got_u = quad(dv + 3 * BN + 3, u);
+	if (fabs(got_h - want_h) > 1e-6 * want_h || fabs(got_w - want_w) > 1e-6 * want_w ||
+	    fabs(got_u) > 1e-6 * want_h)
+		fail_msg("added velocity variance along h %.6g (want %.6g), w %.6g (want %.6g), "
+		         "u %.3g (want 0)",
+		         got_h, want_h, got_w, want_w, got_u);
+	/* and the position block dt^3/3 of the same density, along h */
+	double gp = quad(dv, h), wp = want_h * dt * dt / 3.0;
+	if (fabs(gp - wp) > 1e-6 * wp)
+		fail_msg("added position variance along h %.6g, want %.6g", gp, wp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -215,6 +344,8 @@ int main(void)
 	    cmocka_unit_test(prediction_adds_velocity_spread_times_dt_squared),
 	    cmocka_unit_test(a_second_measurement_never_adds_uncertainty),
 	    cmocka_unit_test(failures_leave_the_bound_unchanged),
+	    cmocka_unit_test(drag_prior_is_the_trackers_class_prior),
+	    cmocka_unit_test(boost_prediction_carries_the_thrust_direction_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

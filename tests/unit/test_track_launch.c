@@ -142,7 +142,46 @@ static void mc_against_ut(const struct track_gauss *g, int boost, int n, uint64_
 			z[i] = rng_gauss(&rng);
 		struct track_launch_detail d;
 		assert_int_equal(track_launch_point(x, boost, z, 3600, &d), 0);
-		if (!boost) {
+		if (boost) {
+			/* The stated thrust-direction error of the boost basis
+			 * (launch.h): a Gaussian displacement with the covariance
+			 * the model integrated along this sample's backward boost. */
+			const double *Q = d.thrust_dir_cov_ecef_m2;
+			double Lq[9] = {0};
+			for (int i = 0; i < 3; i++)
+				for (int j = 0; j <= i; j++) {
+					double v = Q[3 * i + j];
+					for (int m = 0; m < j; m++)
+						v -= Lq[3 * i + m] * Lq[3 * j + m];
+					if (i == j)
+						Lq[3 * i + i] = sqrt(fmax(v, 0.0));
+					else
+						Lq[3 * i + j] =
+						    Lq[3 * j + j] > 0 ? v / Lq[3 * j + j] : 0.0;
+				}
+			double w3[3] = {rng_gauss(&rng), rng_gauss(&rng), rng_gauss(&rng)};
+			for (int i = 0; i < 3; i++)
+				for (int j = 0; j <= i; j++)
+					d.launch_ecef_m[i] += Lq[3 * i + j] * w3[j];
+			/* and the steering plane: w T |D| / 3 across the ground
+			 * track, D from the basis's ground point */
+			double lat = rng_gauss(&rng), D[3], dn = 0.0, up[3], rn = 0.0;
+			for (int i = 0; i < 3; i++) {
+				D[i] = d.launch_ecef_m[i] - d.burnout_ground_ecef_m[i];
+				dn += D[i] * D[i];
+				rn += d.launch_ecef_m[i] * d.launch_ecef_m[i];
+			}
+			dn = sqrt(dn);
+			rn = sqrt(rn);
+			for (int i = 0; i < 3; i++)
+				up[i] = d.launch_ecef_m[i] / rn;
+			double cr[3] = {up[1] * D[2] - up[2] * D[1], up[2] * D[0] - up[0] * D[2],
+			                up[0] * D[1] - up[1] * D[0]};
+			double cn = sqrt(cr[0] * cr[0] + cr[1] * cr[1] + cr[2] * cr[2]);
+			double sc = GEO_OMEGA_E_RAD_S * fabs(d.t_launch_s) * dn / 3.0;
+			for (int i = 0; i < 3; i++)
+				d.launch_ecef_m[i] += cn > 0 ? lat * sc * cr[i] / cn : 0.0;
+		} else {
 			/* The steering-law terms of the ballistic basis, as defined
 			 * in launch.h: offset and duration scaled by 1 + s z,
 			 * a Coriolis-scale displacement across the ground track. */
