@@ -537,6 +537,24 @@ struct lp_out {
 	                      * stated thrust-direction error (row-major 3 x 3) */
 };
 
+/* Steering plane: a boost steered in a fixed-heading plane rather than
+ * along the ECEF velocity is deflected sideways by the Coriolis
+ * acceleration 2 w v, of order w T |D| / 3 over a boost of duration T
+ * and ground range D = (D0, D1) (East, North; v growing about linearly);
+ * added to the East-North covariance C (C[0], C[1], C[3]) as a 1-sigma
+ * across the boost ground track. */
+static void steer_plane_add(double C[4], double D0, double D1, double T_s)
+{
+	double dn = sqrt(D0 * D0 + D1 * D1);
+	if (dn > 1.0) {
+		double sc = GEO_OMEGA_E_RAD_S * fabs(T_s) * dn / 3.0;
+		double c0 = -D1 / dn, c1 = D0 / dn; /* across-track unit vector */
+		C[0] += sc * sc * c0 * c0;
+		C[1] += sc * sc * c0 * c1;
+		C[3] += sc * sc * c1 * c1;
+	}
+}
+
 static int ground_point(const double r[3], double out[3])
 {
 	struct geo_lla l;
@@ -842,19 +860,12 @@ static int launch_ut(const struct track_gauss *g, mw_time_ns t_ns, int boost, do
 		C[0] += Q2[0][0];
 		C[1] += 0.5 * (Q2[0][1] + Q2[1][0]);
 		C[3] += Q2[1][1];
-		/* The steering plane, as for the ballistic basis below: D from
-		 * the basis's ground point to the launch point, T the time. */
+		/* The steering plane, as for the ballistic basis: D from the
+		 * basis's ground point to the launch point, T the time. */
 		double bg[3];
 		geo_ecef_to_enu(&sp.ref, oc.bo_ground, bg);
 		double D0 = E0[0] - bg[0], D1 = E0[1] - bg[1];
-		double dn = sqrt(D0 * D0 + D1 * D1);
-		if (dn > 1.0) {
-			double sc = GEO_OMEGA_E_RAD_S * fabs(T0) * dn / 3.0;
-			double c0 = -D1 / dn, c1 = D0 / dn; /* across-track unit vector */
-			C[0] += sc * sc * c0 * c0;
-			C[1] += sc * sc * c0 * c1;
-			C[3] += sc * sc * c1 * c1;
-		}
+		steer_plane_add(C, D0, D1, T0);
 	}
 	if (!boost) {
 		/* Gauss-Hermite over the model parameters at the mean state:
@@ -913,19 +924,7 @@ static int launch_ut(const struct track_gauss *g, mw_time_ns t_ns, int boost, do
 		C[1] += s2 * (D0 * D1 + C[1]);
 		C[3] += s2 * (D1 * D1 + C[3]);
 		vt += s2 * (Dt * Dt + vt);
-		/* Steering plane: a boost steered in a fixed-heading plane
-		 * rather than along the ECEF velocity is deflected sideways by
-		 * the Coriolis acceleration 2 w v, of order w T |D| / 3 over a
-		 * boost of duration T and ground range |D| (v growing about
-		 * linearly); taken as a 1-sigma across the boost ground track. */
-		double dn = sqrt(D0 * D0 + D1 * D1);
-		if (dn > 1.0) {
-			double sc = GEO_OMEGA_E_RAD_S * fabs(Dt) * dn / 3.0;
-			double c0 = -D1 / dn, c1 = D0 / dn; /* across-track unit vector */
-			C[0] += sc * sc * c0 * c0;
-			C[1] += sc * sc * c0 * c1;
-			C[3] += sc * sc * c1 * c1;
-		}
+		steer_plane_add(C, D0, D1, Dt); /* the steering plane */
 	}
 	C[2] = C[1];
 	rc = track_point_pred_make(&sp.ref, E0, C, t_ns, T0, sqrt(vt), out);

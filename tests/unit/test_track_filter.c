@@ -551,6 +551,32 @@ static void random_cov(uint64_t *rng, double sp, double sv, double *P)
 		}
 }
 
+/* One random estimate and measurement for the zprediction tests: a
+ * target 150-3,000 km from the radar at rp (or seen from the GEO IR
+ * sensor at geo_s), kind 0 radar, 1 radar + range rate, 2 LOS. */
+static void random_meas_case(uint64_t *rng, int kind, const struct geo_lla *rp,
+                             const double radar[3], const double geo_s[3], struct track_gauss *g,
+                             struct mw_obs *o)
+{
+	double rng_m = 150e3 * pow(20.0, rng_unif(rng));
+	double el = geo_rad(1.0 + 79.0 * rng_unif(rng)), az = 2 * GEO_PI * rng_unif(rng);
+	memset(g, 0, sizeof(*g));
+	geo_aer_to_ecef(rp, radar, rng_m, az, el, g->x);
+	for (int i = 0; i < 3; i++)
+		g->x[3 + i] = 3000.0 * rng_gauss(rng);
+	g->x[TRACK_IX_K] = 1.0;
+	double sp = pow(10.0, 3.5 * rng_unif(rng));
+	random_cov(rng, sp, 0.1 * sp + 1.0, g->P);
+	if (kind < 2) {
+		make_radar_obs(radar, g->x, 5.0 + 45.0 * rng_unif(rng), 2e-4 + 2e-3 * rng_unif(rng),
+		               kind ? 0.5 + 5.0 * rng_unif(rng) : 0.0, rng, o);
+	} else {
+		double F[3][3];
+		los_frame(geo_s, g->x, F);
+		make_los_obs(geo_s, F, g->x, 1e-6 + 3e-5 * rng_unif(rng), rng, o);
+	}
+}
+
 static void linearised_zprediction_matches_sigma_points_where_chosen(void **state)
 {
 	(void)state;
@@ -564,27 +590,9 @@ static void linearised_zprediction_matches_sigma_points_where_chosen(void **stat
 	double geo_s[3];
 	geo_lla_to_ecef(&gp, geo_s);
 	for (int c = 0; c < 3000; c++) {
-		int kind = c % 3; /* 0 radar, 1 radar + range rate, 2 LOS */
-		double rng_m = 150e3 * pow(20.0, rng_unif(&rng));
-		double el = geo_rad(1.0 + 79.0 * rng_unif(&rng)), az = 2 * GEO_PI * rng_unif(&rng);
 		struct track_gauss g;
-		memset(&g, 0, sizeof(g));
-		geo_aer_to_ecef(&rp, radar, rng_m, az, el, g.x);
-		for (int i = 0; i < 3; i++)
-			g.x[3 + i] = 3000.0 * rng_gauss(&rng);
-		g.x[TRACK_IX_K] = 1.0;
-		double sp = pow(10.0, 3.5 * rng_unif(&rng));
-		random_cov(&rng, sp, 0.1 * sp + 1.0, g.P);
 		struct mw_obs o;
-		if (kind < 2) {
-			make_radar_obs(radar, g.x, 5.0 + 45.0 * rng_unif(&rng),
-			               2e-4 + 2e-3 * rng_unif(&rng),
-			               kind ? 0.5 + 5.0 * rng_unif(&rng) : 0.0, &rng, &o);
-		} else {
-			double F[3][3];
-			los_frame(geo_s, g.x, F);
-			make_los_obs(geo_s, F, g.x, 1e-6 + 3e-5 * rng_unif(&rng), &rng, &o);
-		}
+		random_meas_case(&rng, c % 3, &rp, radar, geo_s, &g, &o);
 		struct track_meas m;
 		assert_int_equal(track_meas_prepare(&o, &m), 0);
 		struct track_zpred a, b;
@@ -663,27 +671,9 @@ static void zprediction_sigma_points_match_the_full_17_point_sums(void **state)
 	double geo_s[3];
 	geo_lla_to_ecef(&gp, geo_s);
 	for (int c = 0; c < 1500; c++) {
-		int kind = c % 3; /* 0 radar, 1 radar + range rate, 2 LOS */
-		double rng_m = 150e3 * pow(20.0, rng_unif(&rng));
-		double el = geo_rad(1.0 + 79.0 * rng_unif(&rng)), az = 2 * GEO_PI * rng_unif(&rng);
 		struct track_gauss g;
-		memset(&g, 0, sizeof(g));
-		geo_aer_to_ecef(&rp, radar, rng_m, az, el, g.x);
-		for (int i = 0; i < 3; i++)
-			g.x[3 + i] = 3000.0 * rng_gauss(&rng);
-		g.x[TRACK_IX_K] = 1.0;
-		double sp = pow(10.0, 3.5 * rng_unif(&rng));
-		random_cov(&rng, sp, 0.1 * sp + 1.0, g.P);
 		struct mw_obs o;
-		if (kind < 2) {
-			make_radar_obs(radar, g.x, 5.0 + 45.0 * rng_unif(&rng),
-			               2e-4 + 2e-3 * rng_unif(&rng),
-			               kind ? 0.5 + 5.0 * rng_unif(&rng) : 0.0, &rng, &o);
-		} else {
-			double F[3][3];
-			los_frame(geo_s, g.x, F);
-			make_los_obs(geo_s, F, g.x, 1e-6 + 3e-5 * rng_unif(&rng), &rng, &o);
-		}
+		random_meas_case(&rng, c % 3, &rp, radar, geo_s, &g, &o);
 		struct track_meas m;
 		assert_int_equal(track_meas_prepare(&o, &m), 0);
 		struct track_zpred b;
