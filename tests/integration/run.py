@@ -922,7 +922,7 @@ def test_backpressure(cl):
     def done():
         got = len([k for k in usa.journal() if k[0] == "KOR"])
         return True if got == 3000 else f"{got} of 3000"
-    wait_until(done, 60, "USA has all 3000")
+    wait_until(done, 120, "USA has all 3000")
     check(set(rok.journal()) == set(usa.journal()) and len(rok.journal()) == 3000,
           "ROK journaled all 3000 and USA holds exactly them")
     st_r, st_u = rok.stats(), usa.stats()
@@ -945,7 +945,7 @@ def test_backpressure(cl):
         actions += ["env", "KOR", str(100000 + seq), "KOR+JPN", f"{pki}/kor/sign.key"]
     actions += ["acks", str(n_bad)]
     rc, out = cl.fakepeer(usa, f"{pki}/kor/node.crt", f"{pki}/kor/node.key", "KOR", actions,
-                          timeout=60)
+                          timeout=120)
     check(rc == 0, f"{n_bad} unreleased envelopes sent and all acked (rc {rc}: "
                    f"{out.strip()[-60:]!r})")
     after = usa.stats()
