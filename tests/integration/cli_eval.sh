@@ -10,26 +10,7 @@ M=$1
 S=${2:-.}/examples/scenarios
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-fails=0
-ok() { echo "ok   $1"; }
-bad() {
-	echo "FAIL $1"
-	fails=$((fails + 1))
-}
-check() { # description, expected exit status, expected output substring, command...
-	local what=$1 want_rc=$2 want_out=$3
-	shift 3
-	local out rc
-	out=$("$@" 2>&1)
-	rc=$?
-	if [ "$rc" != "$want_rc" ]; then
-		bad "$what: exit $rc, want $want_rc; output: $(tail -c 600 <<<"$out")"
-	elif [ -n "$want_out" ] && ! grep -qF -- "$want_out" <<<"$out"; then
-		bad "$what: output lacks '$want_out': $(tail -c 600 <<<"$out")"
-	else
-		ok "$what"
-	fi
-}
+. "$(dirname "$0")/check.sh"
 
 check "all sensors, 1 run" 0 "objects 1: confirmed 1" \
 	"$M" eval "$S/irbm-over-japan.json" --runs 1 --json "$T/all.json"
@@ -61,9 +42,4 @@ sys.exit(1 if bad else 0)
 PY
 )
 if [ $? -eq 0 ]; then ok "$out"; else bad "$out"; fi
-
-if [ "$fails" -ne 0 ]; then
-	echo "$fails check(s) failed"
-	exit 1
-fi
-echo "all checks passed"
+check_done

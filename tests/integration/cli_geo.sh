@@ -3,23 +3,7 @@
 # checks its output and exit statuses (0 ok, 1 failed, 2 usage).
 set -u
 M=$1
-fails=0
-check() { # description, expected exit status, expected output substring, command...
-	local what=$1 want_rc=$2 want_out=$3
-	shift 3
-	local out rc
-	out=$("$@" 2>&1)
-	rc=$?
-	if [ "$rc" != "$want_rc" ]; then
-		echo "FAIL $what: exit $rc, want $want_rc; output: $out"
-		fails=$((fails + 1))
-	elif [ -n "$want_out" ] && ! grep -qF -- "$want_out" <<<"$out"; then
-		echo "FAIL $what: output lacks '$want_out': $out"
-		fails=$((fails + 1))
-	else
-		echo "ok   $what"
-	fi
-}
+. "$(dirname "$0")/check.sh"
 check "lla2ecef at (0,0,0) is (a,0,0)" 0 "x 6378137.000 m" "$M" geo lla2ecef 0 0 0
 check "lla2ecef at the north pole is z = b" 0 "z 6356752.314 m" "$M" geo lla2ecef 90 45 0
 check "ecef2lla back to the demo point" 0 "lat 39.030000" \
@@ -38,4 +22,4 @@ check "unknown subcommand is usage" 2 "unknown subcommand" "$M" geo frobnicate
 check "below -5 km is usage" 2 "H_M" "$M" geo atmo -6000
 check "--help exits 0" 0 "lla2ecef" "$M" geo --help
 check "listed in mwlink help" 0 "  geo " "$M" help
-exit $((fails > 0))
+check_done

@@ -8,26 +8,7 @@ M=$1
 S=${2:-.}/examples/scenarios
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-fails=0
-ok() { echo "ok   $1"; }
-bad() {
-	echo "FAIL $1"
-	fails=$((fails + 1))
-}
-check() { # description, expected exit status, expected output substring, command...
-	local what=$1 want_rc=$2 want_out=$3
-	shift 3
-	local out rc
-	out=$("$@" 2>&1)
-	rc=$?
-	if [ "$rc" != "$want_rc" ]; then
-		bad "$what: exit $rc, want $want_rc; output: $out"
-	elif [ -n "$want_out" ] && ! grep -qF -- "$want_out" <<<"$out"; then
-		bad "$what: output lacks '$want_out': $out"
-	else
-		ok "$what"
-	fi
-}
+. "$(dirname "$0")/check.sh"
 
 check "irbm run 1" 0 "" "$M" sim "$S/irbm-over-japan.json" --out "$T/a.ndjson" --quiet
 check "irbm run 2, same seed" 0 "" "$M" sim "$S/irbm-over-japan.json" --out "$T/b.ndjson" --quiet
@@ -80,5 +61,4 @@ check "--help exits 0" 0 "--truth-step" "$M" sim --help
 check "listed in mwlink help" 0 "  sim " "$M" help
 check "salvo of 8 runs, summary on stderr" 0 "8 objects" "$M" sim "$S/srbm-salvo-south-korea.json" --out "$T/e.ndjson"
 
-echo "$fails failed"
-[ "$fails" = 0 ]
+check_done
