@@ -139,8 +139,9 @@ struct eval {
 	int seed_set;
 	const char *json_path;
 	const char *scenario;
-	uint32_t trace_id; /* --trace: an object whose association is printed */
+	uint32_t trace_id;          /* --trace: an object whose association is printed */
 	char nation[MW_NATION_LEN]; /* --nation: only this nation's sensors ("" = all) */
+	int grav_err;               /* --grav-err (enum track_grav_err), or -1: from the scenario */
 	struct track_config tcfg;
 	struct bin bins[MAX_BINS];
 	struct bin gbins[MAX_BINS];
@@ -157,6 +158,7 @@ static void eval_usage(FILE *f)
 {
 	fprintf(f, "usage: mwlink eval SCENARIO [--runs N] [--step S] [--seed N] [--json FILE]\n"
 	           "                   [--gate-prob P] [--trace ID] [--nation CODE]\n"
+	           "                   [--grav-err none|j3j4|egm96]\n"
 	           "  Monte Carlo runs of simulator -> tracker, scored against truth:\n"
 	           "  RMSE, ANEES with 95%% chi-square bounds, impact error and ellipse\n"
 	           "  coverage, PCRLB, launch error, latencies, breaks, swaps, GOSPA.\n"
@@ -170,7 +172,10 @@ static void eval_usage(FILE *f)
 	           "              tracks near it (diagnosis)\n"
 	           "  --nation CODE  feed the tracker (and the bound) only the observations\n"
 	           "              of that nation's sensors (KOR, USA, JPN...), as a node's\n"
-	           "              national tracker sees them\n");
+	           "              national tracker sees them\n"
+	           "  --grav-err G   the gravity-model error the tracker states (none,\n"
+	           "              j3j4, egm96); default: matched to the scenario's truth\n"
+	           "              (none for \"truth_gravity\": \"j2\", j3j4 for \"j4\")\n");
 }
 
 /* The true pad's error along the launch ellipse's major and minor axes
@@ -213,6 +218,11 @@ static double true_k(const struct sim_object_info *oi)
 		return 0.0;
 	return 1.0 / (c->beta_kg_m2 * TRACK_THETA_UNIT);
 }
+
+/* --grav-err names, indexed by enum track_grav_err (track/model.h). */
+static const char *const grav_err_names[3] = {[TRACK_GRAV_ERR_NONE] = "none",
+                                              [TRACK_GRAV_ERR_J3J4] = "j3j4",
+                                              [TRACK_GRAV_ERR_EGM96] = "egm96"};
 
 static int find_obj(const struct sim *s, uint32_t id)
 {
@@ -610,7 +620,8 @@ static int one_run(struct eval *ev, const struct sim_scenario *sc, uint64_t seed
 				own++;
 		}
 		if (!own) {
-			fprintf(stderr, "mwlink eval: --nation %s: the scenario has no sensor of %s\n",
+			fprintf(stderr,
+			        "mwlink eval: --nation %s: the scenario has no sensor of %s\n",
 			        ev->nation, ev->nation);
 			rc = -ENOENT;
 			goto out;
@@ -714,8 +725,10 @@ static int report(struct eval *ev)
 	json_t *jb = json_array();
 	if (!root || !jb)
 		return -ENOMEM;
-	printf("mwlink eval %s: %d runs, bins of %.0f s since launch\n", ev->scenario, ev->runs,
-	       ev->step_s);
+	printf("mwlink eval %s: %d runs, bins of %.0f s since launch%s%s, gravity-model error "
+	       "stated: %s\n",
+	       ev->scenario, ev->runs, ev->step_s, ev->nation[0] ? ", sensors of " : "", ev->nation,
+	       grav_err_names[ev->grav_err]);
 	printf("%6s %5s %10s %9s %7s %15s %7s %15s %9s %9s %9s %9s %12s %8s %8s %9s %5s\n", "t_s",
 	       "n", "pos_rmse", "vel_rmse", "ANEES", "95% bounds", "ANEESmid", "95% bounds(mid)",
 	       "pcrlb_pos", "imp_rms", "imp_pcrlb", "imp_pc_k", "cover95", "dtI_rms", "sigI_rms",
@@ -895,6 +908,7 @@ static int report(struct eval *ev)
 	json_object_set_new(root, "runs", json_integer(ev->runs));
 	if (ev->nation[0])
 		json_object_set_new(root, "nation", json_string(ev->nation));
+	json_object_set_new(root, "grav_err", json_string(grav_err_names[ev->grav_err]));
 	json_object_set_new(root, "step_s", json_real(ev->step_s));
 	json_object_set_new(root, "bins", jb);
 	json_object_set_new(root, "gospa", jg);
@@ -948,6 +962,7 @@ int cmd_eval(int argc, char **argv)
 		return 1;
 	ev->runs = 10;
 	ev->step_s = 10.0;
+	ev->grav_err = -1;
 	track_config_default(&ev->tcfg);
 
 	int status = 2;
@@ -982,8 +997,8 @@ int cmd_eval(int argc, char **argv)
 		} else if (!strcmp(a, "--nation") && i + 1 < argc) {
 			const char *n = argv[++i];
 			size_t len = strlen(n);
-			if (len != 3 || !isupper((unsigned char)n[0]) || !isupper((unsigned char)n[1]) ||
-			    !isupper((unsigned char)n[2])) {
+			if (len != 3 || !isupper((unsigned char)n[0]) ||
+			    !isupper((unsigned char)n[1]) || !isupper((unsigned char)n[2])) {
 				fprintf(stderr,
 				        "mwlink eval: --nation '%s': expected a three-letter "
 				        "upper-case nation code (ISO 3166-1 alpha-3, e.g. USA)\n",
@@ -991,6 +1006,20 @@ int cmd_eval(int argc, char **argv)
 				goto out;
 			}
 			memcpy(ev->nation, n, len + 1);
+		} else if (!strcmp(a, "--grav-err") && i + 1 < argc) {
+			const char *g = argv[++i];
+			int k = -1;
+			for (int j = 0; j < 3; j++)
+				if (!strcmp(g, grav_err_names[j]))
+					k = j;
+			if (k < 0) {
+				fprintf(
+				    stderr,
+				    "mwlink eval: --grav-err '%s': expected none, j3j4 or egm96\n",
+				    g);
+				goto out;
+			}
+			ev->grav_err = k;
 		} else if (!strcmp(a, "--json") && i + 1 < argc) {
 			ev->json_path = argv[++i];
 		} else if (a[0] == '-') {
@@ -1017,6 +1046,14 @@ int cmd_eval(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
+	/* The tracker states the gravity error the truth has (model.h): none
+	 * against the simulator's mu + J2, J3/J4 against "truth_gravity":
+	 * "j4", unless --grav-err says otherwise. */
+	if (ev->grav_err < 0)
+		ev->grav_err =
+		    sim_scenario_truth_j4(sc) ? TRACK_GRAV_ERR_J3J4 : TRACK_GRAV_ERR_NONE;
+	for (int m = 0; m < TRACK_N_MODES; m++)
+		ev->tcfg.imm.motion[m].grav_err = ev->grav_err;
 	uint64_t base = ev->seed_set ? ev->seed : sim_scenario_seed(sc);
 	status = 0;
 	for (int r = 0; r < ev->runs; r++) {

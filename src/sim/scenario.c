@@ -760,6 +760,11 @@ bool sim_scenario_exercise(const struct sim_scenario *sc)
 	return sc->exercise;
 }
 
+bool sim_scenario_truth_j4(const struct sim_scenario *sc)
+{
+	return sc->truth_j3j4;
+}
+
 size_t sim_scenario_launch_count(const struct sim_scenario *sc)
 {
 	return sc->n_launches;

@@ -50,6 +50,8 @@ const char *sim_scenario_name(const struct sim_scenario *sc);
 mw_time_ns sim_scenario_start_ns(const struct sim_scenario *sc);
 mw_time_ns sim_scenario_end_ns(const struct sim_scenario *sc);
 bool sim_scenario_exercise(const struct sim_scenario *sc);
+/* "truth_gravity": "j4": the truth adds EGM96's zonal J3 and J4. */
+bool sim_scenario_truth_j4(const struct sim_scenario *sc);
 size_t sim_scenario_launch_count(const struct sim_scenario *sc);
 size_t sim_scenario_sensor_count(const struct sim_scenario *sc);
 

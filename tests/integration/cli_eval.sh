@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/integration/cli_eval.sh MWLINK SRCDIR - runs the real `mwlink eval`
-# on the IRBM scenario with and without --nation: a national run feeds the
+# on the IRBM scenario with and without --nation (and the stated gravity-
+# model error against a J2 and a J4 truth): a national run feeds the
 # tracker only that nation's sensors (JPN's radars see the IRBM from about
 # 120 s after launch, the alliance's sensors from about 60 s), records the
 # nation in the JSON, and bad codes are refused with a message (exit
@@ -24,6 +25,21 @@ check "--nation without a value" 2 "unknown or incomplete option '--nation'" \
 	"$M" eval "$S/irbm-over-japan.json" --nation
 check "--nation of a nation with no sensor in the scenario" 1 "the scenario has no sensor of CHN" \
 	"$M" eval "$S/irbm-over-japan.json" --runs 1 --nation CHN
+check "--grav-err with an unknown name" 2 "expected none, j3j4 or egm96" \
+	"$M" eval "$S/irbm-over-japan.json" --runs 1 --grav-err j5
+# the tracker's stated gravity error follows the scenario's truth unless told
+python3 - "$S/irbm-over-japan.json" "$T/j4.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["truth_gravity"] = "j4"
+json.dump(d, open(sys.argv[2], "w"))
+PY
+check "a j4 truth: the tracker states J3/J4" 0 "gravity-model error stated: j3j4" \
+	"$M" eval "$T/j4.json" --runs 1 --json "$T/j4-eval.json"
+check "a j4 truth with --grav-err egm96" 0 "gravity-model error stated: egm96" \
+	"$M" eval "$T/j4.json" --runs 1 --grav-err egm96
+check "the default truth: the tracker states none" 0 "gravity-model error stated: none" \
+	"$M" eval "$S/irbm-over-japan.json" --runs 1 --nation KOR
 out=$(python3 - "$T/all.json" "$T/jpn.json" <<'PY'
 import json, sys
 a = json.load(open(sys.argv[1]))
@@ -33,6 +49,8 @@ fj = j["bins"][0]["t_since_launch_s"]
 bad = []
 if "nation" in a:
     bad.append(f"all-sensor run names a nation: {a['nation']}")
+if a.get("grav_err") != "none":
+    bad.append(f"default run's JSON grav_err is {a.get('grav_err')!r}, want 'none'")
 if j.get("nation") != "JPN":
     bad.append(f"national run's JSON nation is {j.get('nation')!r}, want 'JPN'")
 if not (fa <= 80 and fj >= 100):
