@@ -450,8 +450,8 @@ static int sim_feed(const char *path, struct sim *s, const struct sim_feed_opts 
 
 	bool tty = !quiet && isatty(2);
 	mw_time_ns span = sim_end_ns(s) - sim_start_ns(s);
-	mw_time_ns t_first = 0, t_last = INT64_MIN, shift = 0, mono0 = mw_time_mono_ns(), last_draw = 0,
-	           last_check = mono0;
+	mw_time_ns t_first = 0, t_last = INT64_MIN, shift = 0, mono0 = mw_time_mono_ns(),
+	           last_draw = 0, last_check = mono0;
 	uint64_t sent = 0;
 	uint32_t bad = 0; /* the sensor whose connection failed */
 	bool first = true;
