@@ -82,6 +82,18 @@ static void truth(double x[BN])
 	x[6] = 1.25;
 }
 
+/* The default configuration, the truth, one 30 m radar measurement of it
+ * at T0 and the bound after it (the start of most cases below). */
+static void first_radar_update(struct track_config *tc, double x[BN], struct mw_obs *o,
+                               double los[3], struct track_bound *b)
+{
+	track_config_default(tc);
+	truth(x);
+	radar_obs(T0, x, 30.0, o, los);
+	memset(b, 0, sizeof(*b));
+	assert_int_equal(track_bound_update(b, tc, o, x, 0), 0);
+}
+
 static double quad(const double *P, const double u[3])
 {
 	double s = 0.0;
@@ -95,14 +107,10 @@ static void first_radar_measurement_gives_range_variance_along_the_line_and_the_
 {
 	(void)st;
 	struct track_config tc;
-	track_config_default(&tc);
 	double x[BN], los[3];
-	truth(x);
 	struct mw_obs o;
-	radar_obs(T0, x, 30.0, &o, los);
 	struct track_bound b;
-	memset(&b, 0, sizeof(b));
-	assert_int_equal(track_bound_update(&b, &tc, &o, x, 0), 0);
+	first_radar_update(&tc, x, &o, los, &b);
 	assert_true(b.active);
 	double vlos = quad(b.P, los);
 	if (fabs(vlos - 900.0) > 900.0 * 1e-4)
@@ -127,14 +135,10 @@ static void prediction_adds_velocity_spread_times_dt_squared(void **st)
 {
 	(void)st;
 	struct track_config tc;
-	track_config_default(&tc);
 	double x[BN], los[3];
-	truth(x);
 	struct mw_obs o;
-	radar_obs(T0, x, 30.0, &o, los);
 	struct track_bound b;
-	memset(&b, 0, sizeof(b));
-	assert_int_equal(track_bound_update(&b, &tc, &o, x, 0), 0);
+	first_radar_update(&tc, x, &o, los, &b);
 	double P[BN * BN];
 	const double dt = 10.0;
 	assert_int_equal(track_bound_predict(&b, &tc, T0 + 10 * MW_NS_PER_S, P), 0);
@@ -154,14 +158,10 @@ static void a_second_measurement_never_adds_uncertainty(void **st)
 {
 	(void)st;
 	struct track_config tc;
-	track_config_default(&tc);
 	double x[BN], x1[TRACK_NX] = {0}, los[3];
-	truth(x);
 	struct mw_obs o;
-	radar_obs(T0, x, 30.0, &o, los);
 	struct track_bound b;
-	memset(&b, 0, sizeof(b));
-	assert_int_equal(track_bound_update(&b, &tc, &o, x, 0), 0);
+	first_radar_update(&tc, x, &o, los, &b);
 	double trp1 = b.P[0] + b.P[BN + 1] + b.P[2 * BN + 2];
 	memcpy(x1, x, sizeof(x));
 	assert_int_equal(track_model_propagate(x1, 1.0, 0, x1), 0);
