@@ -552,16 +552,20 @@ static void random_cov(uint64_t *rng, double sp, double sv, double *P)
 }
 
 /* One random estimate and measurement for the zprediction tests: a
- * target 150-3,000 km from the radar at rp (or seen from the GEO IR
- * sensor at geo_s), kind 0 radar, 1 radar + range rate, 2 LOS. */
-static void random_meas_case(uint64_t *rng, int kind, const struct geo_lla *rp,
-                             const double radar[3], const double geo_s[3], struct track_gauss *g,
-                             struct mw_obs *o)
+ * target 150-3,000 km from a radar at 37 N 129 E (or seen from a GEO IR
+ * sensor at 128 E), kind 0 radar, 1 radar + range rate, 2 LOS. */
+static void random_meas_case(uint64_t *rng, int kind, struct track_gauss *g, struct mw_obs *o)
 {
+	struct geo_lla rp = {geo_rad(37), geo_rad(129), 200};
+	double radar[3];
+	geo_lla_to_ecef(&rp, radar);
+	struct geo_lla gp = {0, geo_rad(128), 35786e3};
+	double geo_s[3];
+	geo_lla_to_ecef(&gp, geo_s);
 	double rng_m = 150e3 * pow(20.0, rng_unif(rng));
 	double el = geo_rad(1.0 + 79.0 * rng_unif(rng)), az = 2 * GEO_PI * rng_unif(rng);
 	memset(g, 0, sizeof(*g));
-	geo_aer_to_ecef(rp, radar, rng_m, az, el, g->x);
+	geo_aer_to_ecef(&rp, radar, rng_m, az, el, g->x);
 	for (int i = 0; i < 3; i++)
 		g->x[3 + i] = 3000.0 * rng_gauss(rng);
 	g->x[TRACK_IX_K] = 1.0;
@@ -583,16 +587,10 @@ static void linearised_zprediction_matches_sigma_points_where_chosen(void **stat
 	uint64_t rng = 77;
 	int n_lin = 0, n_ut = 0;
 	double worst[6] = {0};
-	struct geo_lla rp = {geo_rad(37), geo_rad(129), 200};
-	double radar[3];
-	geo_lla_to_ecef(&rp, radar);
-	struct geo_lla gp = {0, geo_rad(128), 35786e3};
-	double geo_s[3];
-	geo_lla_to_ecef(&gp, geo_s);
 	for (int c = 0; c < 3000; c++) {
 		struct track_gauss g;
 		struct mw_obs o;
-		random_meas_case(&rng, c % 3, &rp, radar, geo_s, &g, &o);
+		random_meas_case(&rng, c % 3, &g, &o);
 		struct track_meas m;
 		assert_int_equal(track_meas_prepare(&o, &m), 0);
 		struct track_zpred a, b;
@@ -664,16 +662,10 @@ static void zprediction_sigma_points_match_the_full_17_point_sums(void **state)
 	(void)state;
 	uint64_t rng = 78;
 	double worst[3] = {0};
-	struct geo_lla rp = {geo_rad(37), geo_rad(129), 200};
-	double radar[3];
-	geo_lla_to_ecef(&rp, radar);
-	struct geo_lla gp = {0, geo_rad(128), 35786e3};
-	double geo_s[3];
-	geo_lla_to_ecef(&gp, geo_s);
 	for (int c = 0; c < 1500; c++) {
 		struct track_gauss g;
 		struct mw_obs o;
-		random_meas_case(&rng, c % 3, &rp, radar, geo_s, &g, &o);
+		random_meas_case(&rng, c % 3, &g, &o);
 		struct track_meas m;
 		assert_int_equal(track_meas_prepare(&o, &m), 0);
 		struct track_zpred b;
