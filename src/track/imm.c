@@ -11,6 +11,21 @@
  *  3. The non-thrusting model's prediction includes the chance that the
  *     burn ended inside the interval (burnout_in_interval), so the first
  *     scan after burnout finds a model whose covariance covers it.
+ *  4. While mu_boost <= TRACK_BURNOUT_MIN_MU the non-thrusting model is
+ *     mixed from its own posterior alone. Its mixed start is a mixture
+ *     with weight w <= mu_boost dt / tau_boost of the boost mode, whose
+ *     velocity spread along the track (thrust re-drawn from 0 +- sigma_at0
+ *     at every mixing: ~10 m/s a second) is ~1e6 times a midcourse
+ *     track's in variance; the moment match (w (P_b + d d^T)) lets that
+ *     far tail set the covariance - w = 1e-6 doubles it - and a chain of
+ *     scans piles it up where the sensors measure least (an IRBM's last
+ *     plots without range rate lift mu_boost to 1e-7..2e-4: covariance
+ *     5-30x the bound's in one direction, docs/tracking.md "Covariance
+ *     shape"). Dropping the component moves any probability by at most
+ *     w in total variation, the argument of tracker.c's published
+ *     estimate (PUBLISH_MINOR_MU); mu_boost itself is still predicted
+ *     and updated in full, so a real thrust still raises it and, above
+ *     the bound, is mixed in again.
  */
 #include "track/imm.h"
 
@@ -36,7 +51,8 @@
  * tau_boost) the correction added up to 0.7 of the ballistic position
  * sigma from nothing. At a real burnout mu_boost is near 1; below 1e-3
  * its share of a scan's prediction (w ~ dt / tau_boost x 1e-3) is
- * negligible. */
+ * negligible. The same bound stops the boost mode's mixing into the
+ * non-thrusting one (invariant 4). */
 #define TRACK_BURNOUT_MIN_MU 1e-3
 
 static void normalise(double mu[TRACK_N_MODES])
@@ -209,6 +225,12 @@ static int predict_one(const struct track_imm *in, double dt_s, const struct tra
 	double w[TRACK_N_MODES];
 	for (int i = 0; i < TRACK_N_MODES; i++)
 		w[i] = c > 0 ? Pi[i][j] * in->mu[i] / c : 0.0;
+	if (!cfg->motion[j].thrust && !(in->mu[TRACK_MODE_BOOST] > TRACK_BURNOUT_MIN_MU)) {
+		/* A negligible boost mode is not mixed into the non-thrusting
+		 * model (invariant 4). */
+		w[TRACK_MODE_BALLISTIC] = 1.0;
+		w[TRACK_MODE_BOOST] = 0.0;
+	}
 	struct track_gauss g0;
 	combine_w(in->m, w, &g0);
 	if (!cfg->motion[j].thrust) {
