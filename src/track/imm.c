@@ -69,6 +69,13 @@ static void combine_w(const struct track_gauss m[TRACK_N_MODES], const double w[
 	for (int j = 0; j < TRACK_N_MODES; j++)
 		for (int i = 0; i < N; i++)
 			d[j][i] = m[j].x[i] - g.x[i];
+	/* C mixes linearly (gravity_err.h); zero when no mode carries it. */
+	for (int i = 0; i < N * 3; i++) {
+		double s = 0.0;
+		for (int j = 0; j < TRACK_N_MODES; j++)
+			s += w[j] * m[j].C[i];
+		g.C[i] = s;
+	}
 	/* Lower triangle mirrored: the modes' P are exactly symmetric, so
 	 * this equals the full sum symmetrised. */
 	for (int a = 0; a < N; a++)
@@ -217,6 +224,8 @@ static int predict_one(const struct track_imm *in, double dt_s, const struct tra
 			g0.P[i * N + TRACK_IX_AT] = g0.P[TRACK_IX_AT * N + i] = 0.0;
 		g0.x[TRACK_IX_AT] = 0.0;
 		g0.P[TRACK_IX_AT * N + TRACK_IX_AT] = cfg->sigma_at0_m_s2 * cfg->sigma_at0_m_s2;
+		for (int b = 0; b < 3; b++)
+			g0.C[TRACK_IX_AT * 3 + b] = 0.0;
 	}
 	int rc = track_ukf_predict(&g0, dt_s, &cfg->motion[j], out);
 	if (rc < 0)

@@ -164,6 +164,16 @@ double track_model_q_k(const double x[TRACK_NX], const struct track_motion *mo);
 void track_model_add_q(double *P, double dt_s, const struct track_motion *mo,
                        const double x[TRACK_NX]);
 
+/* The gravity-model error's sigma_g over the interval dt_s from x (the
+ * start's for short intervals, the mean along the mean path for long
+ * ones; 0 for TRACK_GRAV_ERR_NONE), and track_model_add_q with it given
+ * (track_model_add_q(P, dt, mo, x) is exactly
+ * track_model_add_q_sigma(P, dt, mo, x, track_model_grav_sigma_interval(x, dt, mo))). */
+double track_model_grav_sigma_interval(const double x[TRACK_NX], double dt_s,
+                                       const struct track_motion *mo);
+void track_model_add_q_sigma(double *P, double dt_s, const struct track_motion *mo,
+                             const double x[TRACK_NX], double sigma_g);
+
 /*
  * Height above the WGS84 ellipsoid (m) of an ECEF point, geodetic when
  * below 300 km over the ellipsoid's polar radius, else a cheap lower
