@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #define N  TRACK_NX
@@ -52,10 +53,13 @@ void track_grav_gammas(double tau_s, double dt_s, double g[3])
 
 int track_grav_has_c(const struct track_gauss *g)
 {
+	/* The bits ORed (vectorised, no branch per entry; a -0.0 counts as
+	 * non-zero, which only costs the H C of a zero C). */
+	uint64_t u[N * NB], o = 0;
+	memcpy(u, g->C, sizeof(u));
 	for (int i = 0; i < N * NB; i++)
-		if (g->C[i] != 0.0)
-			return 1;
-	return 0;
+		o |= u[i];
+	return o != 0;
 }
 
 /*
@@ -273,16 +277,5 @@ void track_grav_hc_pxz(const double *Lp, const double *Pxz, const double *C, int
 			for (int i = 0; i < N; i++)
 				v += W[i][a] * Y[i][b];
 			HC[a * NB + b] = v;
-		}
-}
-
-void track_grav_update_c(double *Cout, const double *C, const double *K, const double *HC, int nz)
-{
-	for (int i = 0; i < N; i++)
-		for (int b = 0; b < NB; b++) {
-			double v = C[i * NB + b];
-			for (int a = 0; a < nz; a++)
-				v -= K[i * nz + a] * HC[a * NB + b];
-			Cout[i * NB + b] = v;
 		}
 }

@@ -86,7 +86,18 @@ void track_grav_phic_sigma(const double (*X)[TRACK_NX], const double *L, const d
 void track_grav_hc_jac(const double *H, int nc, const double *C, int nz, double *HC);
 void track_grav_hc_pxz(const double *Lp, const double *Pxz, const double *C, int nz, double *HC);
 
-/* Cout = C - K HC (K: TRACK_NX x nz). Cout may alias C. */
-void track_grav_update_c(double *Cout, const double *C, const double *K, const double *HC, int nz);
+/* Cout = C - K HC (K: TRACK_NX x nz). Cout may alias C. Inline so that
+ * the update's per-nz copies (ukf.c, update_nz) unroll it. */
+static inline __attribute__((always_inline)) void
+track_grav_update_c(double *Cout, const double *C, const double *K, const double *HC, const int nz)
+{
+	for (int i = 0; i < TRACK_NX; i++)
+		for (int b = 0; b < TRACK_GRAV_NB; b++) {
+			double v = C[i * TRACK_GRAV_NB + b];
+			for (int a = 0; a < nz; a++)
+				v -= K[i * nz + a] * HC[a * TRACK_GRAV_NB + b];
+			Cout[i * TRACK_GRAV_NB + b] = v;
+		}
+}
 
 #endif
