@@ -27,11 +27,12 @@ static int sigma_any(const struct track_motion *mo)
 	return mo->grav_err != TRACK_GRAV_ERR_NONE;
 }
 
-void track_grav_gammas(double tau_s, double dt_s, double g[3])
+void track_grav_gammas(double tau_s, double dt_s, double g[4])
 {
 	double adt = fabs(dt_s), x = adt / tau_s;
 	if (!(adt > 0.0) || !(tau_s > 0.0)) {
 		g[0] = g[1] = g[2] = 0.0;
+		g[3] = 1.0;
 		return;
 	}
 	double t2 = tau_s * tau_s, om = -expm1(-x); /* 1 - e^-x */
@@ -49,6 +50,7 @@ void track_grav_gammas(double tau_s, double dt_s, double g[3])
 	g[0] = gr;
 	g[1] = (dt_s < 0.0 ? -1.0 : 1.0) * tau_s * om;
 	g[2] = g1r;
+	g[3] = 1.0 - om;
 }
 
 int track_grav_has_c(const struct track_gauss *g)
@@ -76,7 +78,7 @@ struct gm_terms {
  * track_model_gm_q per axis, G = s Gamma, Cb = s Gamma1. */
 static void terms_short(double s, double dt_s, struct gm_terms *t)
 {
-	double g[3], q[3];
+	double g[4], q[3];
 	track_grav_gammas(TRACK_GRAV_TAU_S, dt_s, g);
 	track_model_gm_q(s, TRACK_GRAV_TAU_S, dt_s, q);
 	if (dt_s < 0.0)
@@ -91,7 +93,7 @@ static void terms_short(double s, double dt_s, struct gm_terms *t)
 		t->Cb[k][k] = s * g[2];
 		t->Cb[3 + k][k] = s * g[1];
 	}
-	t->f = exp(-fabs(dt_s) / TRACK_GRAV_TAU_S);
+	t->f = g[3];
 }
 
 /*
@@ -171,6 +173,38 @@ static int terms_long(const double x[TRACK_NX], double dt_s, const struct track_
 	return 0;
 }
 
+/* The short interval's consider terms with Gamma's structure (G = s
+ * [g_r I; g_v I; 0], Cb = s [g1_r I; g_v I; 0]): the hot path. */
+static void predict_short(struct track_gauss *out, const double *PhiC, double s, double dt_s)
+{
+	double g[4];
+	track_grav_gammas(TRACK_GRAV_TAU_S, dt_s, g);
+	const double gr = s * g[0], gv = s * g[1], g1r = s * g[2], f = g[3];
+	/* T = Phi C G^T (N x 6): column j < 3 is g_r (Phi C)_j, 3 + j is
+	 * g_v (Phi C)_j. P += T + T^T on the lower triangle, mirrored. */
+	double T[N][6];
+	for (int i = 0; i < N; i++)
+		for (int j = 0; j < 3; j++) {
+			T[i][j] = gr * PhiC[i * NB + j];
+			T[i][3 + j] = gv * PhiC[i * NB + j];
+		}
+	for (int i = 0; i < N; i++)
+		for (int j = 0; j <= i; j++) {
+			double v = (j < 6 ? T[i][j] : 0.0) + (i < 6 ? T[j][i] : 0.0);
+			out->P[i * N + j] += v;
+			out->P[j * N + i] = out->P[i * N + j];
+		}
+	for (int i = 0; i < N; i++)
+		for (int b = 0; b < NB; b++) {
+			double v = f * PhiC[i * NB + b];
+			if (i == b)
+				v += g1r;
+			else if (i == 3 + b)
+				v += gv;
+			out->C[i * NB + b] = v;
+		}
+}
+
 void track_grav_predict(struct track_gauss *out, const struct track_gauss *in, const double *PhiC,
                         double dt_s, const struct track_motion *mo)
 {
@@ -186,7 +220,8 @@ void track_grav_predict(struct track_gauss *out, const struct track_gauss *in, c
 	} else {
 		double s = track_model_grav_sigma_interval(in->x, dt_s, mo);
 		track_model_add_q_sigma(out->P, dt_s, mo, in->x, s);
-		terms_short(s, dt_s, &t);
+		predict_short(out, PhiC, s, dt_s);
+		return;
 	}
 	/* P += Phi C G^T + G C^T Phi^T (G: rows 0..5), C' = f Phi C + Cb */
 	for (int i = 0; i < N; i++)
@@ -209,13 +244,16 @@ void track_grav_predict(struct track_gauss *out, const struct track_gauss *in, c
 
 void track_grav_phic_stm(const double *Phi, const double *C, double *PhiC)
 {
-	for (int i = 0; i < N; i++)
+	/* Rows 6, 7 of the model's Phi are unit rows (k and aT are
+	 * constants of the motion, track_model_propagate_stm): a copy. */
+	for (int i = 0; i < 6; i++)
 		for (int b = 0; b < NB; b++) {
 			double v = 0.0;
 			for (int k = 0; k < N; k++)
 				v += Phi[i * N + k] * C[k * NB + b];
 			PhiC[i * NB + b] = v;
 		}
+	memcpy(PhiC + 6 * NB, C + 6 * NB, sizeof(double) * 2 * NB);
 }
 
 /* Y = L^-1 C (L lower triangular N x N, positive diagonal). */

@@ -55,8 +55,9 @@
 #define TRACK_GRAV_NB 3 /* components of b (ECEF axes) */
 
 /* g[0] = g_r, g[1] = g_v (signed), g[2] = g1_r of an interval dt_s
- * for correlation time tau_s (per unit sigma; 0 if dt_s = 0). */
-void track_grav_gammas(double tau_s, double dt_s, double g[3]);
+ * for correlation time tau_s (per unit sigma; 0 if dt_s = 0), g[3] =
+ * f = e^-x. */
+void track_grav_gammas(double tau_s, double dt_s, double g[4]);
 
 /* Is C non-zero anywhere? */
 int track_grav_has_c(const struct track_gauss *g);
@@ -70,7 +71,8 @@ int track_grav_has_c(const struct track_gauss *g);
 void track_grav_predict(struct track_gauss *out, const struct track_gauss *in, const double *PhiC,
                         double dt_s, const struct track_motion *mo);
 
-/* Phi C from a state-transition matrix (TRACK_NX x TRACK_NX). */
+/* Phi C from a state-transition matrix of track_model_propagate_stm
+ * (TRACK_NX x TRACK_NX; its rows 6, 7 are unit rows). */
 void track_grav_phic_stm(const double *Phi, const double *C, double *PhiC);
 
 /* Phi C from the 2 TRACK_NX + 1 sigma points after propagation (X[0]

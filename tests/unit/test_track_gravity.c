@@ -341,7 +341,7 @@ static void consider_gammas_are_the_gauss_markov_moments(void **state)
 {
 	(void)state;
 	const double tau = 400.0;
-	double a[3], b[3];
+	double a[4], b[4];
 	track_grav_gammas(tau, 4.0 * (1 - 1e-12), a);
 	track_grav_gammas(tau, 4.0 * (1 + 1e-12), b);
 	for (int c = 0; c < 3; c++)
@@ -358,7 +358,7 @@ static void consider_gammas_are_the_gauss_markov_moments(void **state)
 	const double dts[] = {50.0, 400.0, 1600.0};
 	uint64_t rng = 31337;
 	for (size_t k = 0; k < sizeof(dts) / sizeof(dts[0]); k++) {
-		double g[3], q[3];
+		double g[4], q[3];
 		track_grav_gammas(tau, dts[k], g);
 		track_model_gm_q(1.0, tau, dts[k], q);
 		/* Q - Gamma Gamma^T must be PSD (the part independent of b0) */
