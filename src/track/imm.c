@@ -70,7 +70,7 @@ static void normalise(double mu[TRACK_N_MODES])
 /* The moment-matched Gaussian of the models m with weights w (the
  * mixing reads the posteriors in place, without copying them). */
 static void combine_w(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MODES],
-                      struct track_gauss *out)
+                      int carry_c, struct track_gauss *out)
 {
 	/* Each entry summed over the models in a register (the same
 	 * additions in the same order as accumulating into a zeroed g). */
@@ -85,6 +85,18 @@ static void combine_w(const struct track_gauss m[TRACK_N_MODES], const double w[
 	for (int j = 0; j < TRACK_N_MODES; j++)
 		for (int i = 0; i < N; i++)
 			d[j][i] = m[j].x[i] - g.x[i];
+	/* C mixes linearly (gravity_err.h); carry_c = 0 (no gravity-model
+	 * error stated: every C is zero) skips the sums. */
+	if (carry_c) {
+		for (int i = 0; i < N * 3; i++) {
+			double s = 0.0;
+			for (int j = 0; j < TRACK_N_MODES; j++)
+				s += w[j] * m[j].C[i];
+			g.C[i] = s;
+		}
+	} else {
+		memset(g.C, 0, sizeof(g.C));
+	}
 	/* Lower triangle mirrored: the modes' P are exactly symmetric, so
 	 * this equals the full sum symmetrised. */
 	for (int a = 0; a < N; a++)
@@ -194,7 +206,7 @@ static void burnout_in_interval(struct track_gauss *g, const struct track_gauss 
 
 void track_imm_combine(const struct track_imm *imm, struct track_gauss *out)
 {
-	combine_w(imm->m, imm->mu, out);
+	combine_w(imm->m, imm->mu, 1, out);
 }
 
 /* Pi[i][j] = P(mode j at k+1 | mode i at k) over |dt_s|. */
@@ -232,13 +244,15 @@ static int predict_one(const struct track_imm *in, double dt_s, const struct tra
 		w[TRACK_MODE_BOOST] = 0.0;
 	}
 	struct track_gauss g0;
-	combine_w(in->m, w, &g0);
+	combine_w(in->m, w, cfg->motion[j].grav_err != TRACK_GRAV_ERR_NONE, &g0);
 	if (!cfg->motion[j].thrust) {
 		/* The non-thrusting model holds aT = 0, uncorrelated. */
 		for (int i = 0; i < N; i++)
 			g0.P[i * N + TRACK_IX_AT] = g0.P[TRACK_IX_AT * N + i] = 0.0;
 		g0.x[TRACK_IX_AT] = 0.0;
 		g0.P[TRACK_IX_AT * N + TRACK_IX_AT] = cfg->sigma_at0_m_s2 * cfg->sigma_at0_m_s2;
+		for (int b = 0; b < 3; b++)
+			g0.C[TRACK_IX_AT * 3 + b] = 0.0;
 	}
 	int rc = track_ukf_predict(&g0, dt_s, &cfg->motion[j], out);
 	if (rc < 0)

@@ -604,6 +604,8 @@ static void class_prior(const struct track_config *c, enum track_class cls, int 
 		struct track_gauss *g = &post->m[j];
 		for (int i = 0; i < N; i++)
 			g->P[K * N + i] = g->P[i * N + K] = 0.0;
+		for (int b = 0; b < 3; b++)
+			g->C[K * 3 + b] = 0.0; /* gravity_err.h: a reset is independent of b */
 		g->x[K] = c->init_k;
 		g->P[K * N + K] = s0 * s0;
 	}
@@ -622,6 +624,11 @@ static void class_prior(const struct track_config *c, enum track_class cls, int 
 				g->P[i * N + l] -= gain[i] * gain[l] * S;
 		}
 		mat_symmetrise(g->P, N);
+		/* The consider cross-covariance (gravity_err.h): C -= gain (H C), H = e_K. */
+		double ck[3] = {g->C[K * 3], g->C[K * 3 + 1], g->C[K * 3 + 2]};
+		for (int i = 0; i < N; i++)
+			for (int b = 0; b < 3; b++)
+				g->C[i * 3 + b] -= gain[i] * ck[b];
 	}
 }
 
