@@ -11,6 +11,14 @@
  *  3. The non-thrusting model's prediction includes the chance that the
  *     burn ended inside the interval (burnout_in_interval), so the first
  *     scan after burnout finds a model whose covariance covers it.
+ *  4. Pruned boost model (imm.h, "pruning"): mu[TRACK_MODE_BOOST] == 0
+ *     exactly (and only then) means the boost model is not carried;
+ *     m[TRACK_MODE_BOOST] then holds a copy of the ballistic model, so a
+ *     pruned IMM is a well-defined value (compared bytewise by the
+ *     tracker's prediction cache) and every mixture of it is the
+ *     ballistic model's doubles. Invariant 1 holds for the unpruned.
+ *  5. track_imm_predict_mode(j) is model j of track_imm_predict, pruned
+ *     or not (one code path, predict_one).
  */
 #include "track/imm.h"
 
@@ -38,6 +46,39 @@
  * its share of a scan's prediction (w ~ dt / tau_boost x 1e-3) is
  * negligible. */
 #define TRACK_BURNOUT_MIN_MU 1e-3
+
+static int is_pruned(const struct track_imm *s)
+{
+	return s->mu[TRACK_MODE_BOOST] == 0.0;
+}
+
+/* Is the boost model left out of a prediction from s (imm.h,
+ * "pruning")? */
+static int prunes(const struct track_imm *s, const struct track_imm_cfg *cfg)
+{
+	return is_pruned(s) || s->mu[TRACK_MODE_BOOST] < cfg->prune_mu;
+}
+
+/* The pruned form of s: the ballistic model alone (invariant 4). */
+static void prune(struct track_imm *s)
+{
+	s->mu[TRACK_MODE_BALLISTIC] = 1.0;
+	s->mu[TRACK_MODE_BOOST] = 0.0;
+	s->m[TRACK_MODE_BOOST] = s->m[TRACK_MODE_BALLISTIC];
+}
+
+/* Chi-square 0.99 quantiles for 1..4 degrees of freedom (Abramowitz &
+ * Stegun 1964, table 26.8: 6.635, 9.210, 11.345, 13.277). */
+static double revive_nis(int nz)
+{
+	static const double q[TRACK_NZ_MAX] = {6.634897, 9.210340, 11.344867, 13.276704};
+	return nz >= 1 && nz <= TRACK_NZ_MAX ? q[nz - 1] : 0.0;
+}
+
+int track_imm_pruned(const struct track_imm *s)
+{
+	return is_pruned(s);
+}
 
 static void normalise(double mu[TRACK_N_MODES])
 {
@@ -210,7 +251,10 @@ static int predict_one(const struct track_imm *in, double dt_s, const struct tra
 	for (int i = 0; i < TRACK_N_MODES; i++)
 		w[i] = c > 0 ? Pi[i][j] * in->mu[i] / c : 0.0;
 	struct track_gauss g0;
-	combine_w(in->m, w, &g0);
+	if (prunes(in, cfg))
+		g0 = in->m[TRACK_MODE_BALLISTIC]; /* the boost model is left out */
+	else
+		combine_w(in->m, w, &g0);
 	if (!cfg->motion[j].thrust) {
 		/* The non-thrusting model holds aT = 0, uncorrelated. */
 		for (int i = 0; i < N; i++)
@@ -234,6 +278,17 @@ int track_imm_predict(const struct track_imm *in, double dt_s, const struct trac
 	double Pi[TRACK_N_MODES][TRACK_N_MODES];
 	transition(dt_s, cfg, Pi);
 	struct track_imm r;
+	if (prunes(in, cfg)) {
+		/* The boost model is not carried (invariant 4). */
+		double c;
+		int rc = predict_one(in, dt_s, cfg, Pi, TRACK_MODE_BALLISTIC, &c,
+		                     &r.m[TRACK_MODE_BALLISTIC]);
+		if (rc < 0)
+			return rc;
+		prune(&r);
+		*out = r;
+		return 0;
+	}
 	for (int j = 0; j < TRACK_N_MODES; j++) {
 		int rc = predict_one(in, dt_s, cfg, Pi, j, &r.mu[j], &r.m[j]);
 		if (rc < 0)
@@ -252,6 +307,10 @@ int track_imm_zpredict(const struct track_imm *pred, const struct track_meas *m,
 	double amax = -INFINITY, bmax = -INFINITY, d2min = INFINITY;
 	for (int j = 0; j < TRACK_N_MODES; j++) {
 		a[j] = b[j] = -INFINITY;
+		if (pred->mu[j] == 0.0) { /* a pruned boost model */
+			zp[j].nz = 0;
+			continue;
+		}
 		rc = track_ukf_zpredict(&pred->m[j], m, &zp[j]);
 		if (rc < 0) {
 			zp[j].nz = 0;
@@ -313,10 +372,50 @@ int track_imm_update(const struct track_imm *pred, const struct track_zpred zp[T
 	}
 	if (!ok)
 		return rc;
+	if (is_pruned(pred)) {
+		prune(&r);
+		*out = r;
+		return 0;
+	}
 	for (int j = 0; j < TRACK_N_MODES; j++)
 		r.mu[j] = isfinite(ll[j]) ? exp(ll[j] - llmax) : 0.0;
 	normalise(r.mu);
 	*out = r;
+	return 0;
+}
+
+int track_imm_update_from(const struct track_imm *base, double dt_s,
+                          const struct track_imm_cfg *cfg, const struct track_imm *pred,
+                          const struct track_zpred zp[TRACK_N_MODES], const struct track_meas *m,
+                          struct track_imm *out)
+{
+	struct track_imm r;
+	int rc = track_imm_update(pred, zp, m, &r);
+	if (rc < 0)
+		return rc;
+	double nu[TRACK_NZ_MAX], d2;
+	if (!is_pruned(pred) || !zp[TRACK_MODE_BALLISTIC].nz ||
+	    track_ukf_innovation(&zp[TRACK_MODE_BALLISTIC], m, nu, &d2) < 0 ||
+	    !(d2 > revive_nis(zp[TRACK_MODE_BALLISTIC].nz))) {
+		*out = r;
+		return 0;
+	}
+	/* Revival: the step again from base with a boost model born from
+	 * its ballistic model plus TRACK_REVIVE_SPREAD_S of the boost
+	 * model's process noise, so that this plot's likelihood weighs it. */
+	struct track_imm b = *base, p, q;
+	struct track_zpred z2[TRACK_N_MODES];
+	b.m[TRACK_MODE_BOOST] = b.m[TRACK_MODE_BALLISTIC];
+	track_model_add_q(b.m[TRACK_MODE_BOOST].P, TRACK_REVIVE_SPREAD_S,
+	                  &cfg->motion[TRACK_MODE_BOOST], b.m[TRACK_MODE_BOOST].x);
+	b.mu[TRACK_MODE_BALLISTIC] = 1.0 - TRACK_REVIVE_MU;
+	b.mu[TRACK_MODE_BOOST] = TRACK_REVIVE_MU;
+	if (track_imm_predict(&b, dt_s, cfg, &p) < 0 || track_imm_zpredict(&p, m, z2, NULL) < 0 ||
+	    track_imm_update(&p, z2, m, &q) < 0) {
+		*out = r; /* the ballistic model's update stands */
+		return 0;
+	}
+	*out = q;
 	return 0;
 }
 
@@ -328,6 +427,9 @@ int track_imm_predict_mode(const struct track_imm *in, double dt_s, const struct
 	double Pi[TRACK_N_MODES][TRACK_N_MODES], cj;
 	transition(dt_s, cfg, Pi);
 	struct track_gauss r;
+	/* Pruned: track_imm_predict's boost model is the ballistic one. */
+	if (prunes(in, cfg))
+		j = TRACK_MODE_BALLISTIC;
 	int rc = predict_one(in, dt_s, cfg, Pi, (int)j, &cj, &r);
 	if (rc < 0)
 		return rc;

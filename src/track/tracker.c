@@ -178,6 +178,15 @@ struct pair {
 	struct track_zpred zp[TRACK_N_MODES]; /* reused by the update */
 };
 
+/* A pair's place in the cluster order: key = (root, trk, obs) packed
+ * (root < max_tracks + max_scan_obs <= 1e6 + 8192 < 2^21, trk and obs <
+ * 2^21: check_config's limits), idx its index in pairs. The pairs
+ * themselves (~2 KB each with their predicted measurements) stay put. */
+struct pair_ord {
+	uint64_t key;
+	size_t idx;
+};
+
 struct track_tracker {
 	struct track_config cfg;
 	struct mw_log *log;
@@ -214,7 +223,8 @@ struct track_tracker {
 	int *trk_pred_ok;
 	struct pair *pairs;
 	size_t n_pairs, cap_pairs;
-	int *uf; /* union-find over n_trk + n_obs nodes */
+	struct pair_ord *pord; /* cap_pairs: the pairs sorted by cluster */
+	int *uf;               /* union-find over n_trk + n_obs nodes */
 	int *cl_rows, *cl_cols, *col_map;
 	double *cl_cost;
 	size_t cap_cl_cost;
@@ -340,6 +350,9 @@ void track_config_default(struct track_config *c)
 	             * ratios of 10-1000 per scan).
 	             */
 	            .tau_ballistic_s = 1e7,
+	            /* imm.h "pruning": below the boost probability under which
+	             * the ballistic model alone is published (PUBLISH_MINOR_MU). */
+	            .prune_mu = TRACK_PRUNE_MU,
 	        },
 	};
 }
@@ -380,7 +393,8 @@ static int check_config(const struct track_config *c, struct mw_log *log)
 	         c->los_pool + c->max_scan_obs > TRACK_ASSIGN_MAX)
 		bad = "los_pair_window_s/los_pool (los_pool + max_scan_obs <= 8192)";
 	else if (!(c->imm.tau_boost_s > 0.0) || !(c->imm.tau_ballistic_s > 0.0) ||
-	         !(c->imm.sigma_at0_m_s2 > 0.0))
+	         !(c->imm.sigma_at0_m_s2 > 0.0) ||
+	         !(c->imm.prune_mu >= 0.0 && c->imm.prune_mu <= TRACK_REVIVE_MU))
 		bad = "imm";
 	for (int j = 0; j < TRACK_CLASS_N && !bad; j++) {
 		const struct track_beta_range *br = &c->beta_prior[j];
@@ -428,6 +442,7 @@ void track_tracker_free(struct track_tracker *t)
 	free(t->trk_miss);
 	free(t->trk_pred_ok);
 	free(t->pairs);
+	free(t->pord);
 	free(t->uf);
 	free(t->cl_rows);
 	free(t->cl_cols);
@@ -749,7 +764,7 @@ static int imm_step(const struct track_tracker *t, const struct track_imm *post,
 	if (rc == 0)
 		rc = track_imm_zpredict(&pred, m, zp, NULL);
 	if (rc == 0)
-		rc = track_imm_update(&pred, zp, m, out);
+		rc = track_imm_update_from(post, dt_s, &t->cfg.imm, &pred, zp, m, out);
 	return rc;
 }
 
@@ -781,7 +796,10 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, const str
                         mw_time_ns t_ns, uint32_t truth_id)
 {
 	struct track_imm post;
-	int rc = track_imm_update(pred, zp, m, &post);
+	/* pred is HAT(k, b)'s posterior predicted to t_ns (the boost model
+	 * is revived from there if the plot asks for it, imm.h). */
+	int rc = track_imm_update_from(&HAT(k, b)->post, ns_to_s(t_ns - HAT(k, b)->t_ns),
+	                               &t->cfg.imm, pred, zp, m, &post);
 	if (rc < 0) {
 		t->ctr.update_failures++;
 		return rc;
@@ -1176,6 +1194,13 @@ static int cmp_obs_x(const void *a, const void *b, void *arg)
  */
 static void mixture_diag(const struct track_imm *im, double x[N], double var[N])
 {
+	if (track_imm_pruned(im)) { /* weights {1, 0}: the ballistic model's */
+		for (int i = 0; i < N; i++) {
+			x[i] = im->m[TRACK_MODE_BALLISTIC].x[i];
+			var[i] = im->m[TRACK_MODE_BALLISTIC].P[i * N + i];
+		}
+		return;
+	}
 	for (int i = 0; i < N; i++) {
 		x[i] = 0.0;
 		var[i] = 0.0;
@@ -1358,6 +1383,10 @@ static int add_pair(struct track_tracker *t, int i, int j, double cost,
 		if (!p)
 			return -ENOMEM;
 		t->pairs = p;
+		struct pair_ord *o = realloc(t->pord, nc * sizeof(*o));
+		if (!o)
+			return -ENOMEM;
+		t->pord = o;
 		t->cap_pairs = nc;
 	}
 	struct pair *p = &t->pairs[t->n_pairs++];
@@ -1368,24 +1397,32 @@ static int add_pair(struct track_tracker *t, int i, int j, double cost,
 	return 0;
 }
 
-static int cmp_pair_root(const void *a, const void *b, void *arg)
+static int cmp_pair_ord(const void *a, const void *b)
 {
-	int *uf = arg;
-	const struct pair *pa = a, *pb = b;
-	int ra = uf_find(uf, pa->trk), rb = uf_find(uf, pb->trk);
-	if (ra != rb)
-		return ra < rb ? -1 : 1;
-	if (pa->trk != pb->trk)
-		return pa->trk < pb->trk ? -1 : 1;
-	return (pa->obs > pb->obs) - (pa->obs < pb->obs);
+	uint64_t ka = ((const struct pair_ord *)a)->key, kb = ((const struct pair_ord *)b)->key;
+	return (ka > kb) - (ka < kb);
 }
 
-/* Solve one cluster: pairs [p0, p1) all in the same component. */
+/* Order the pairs by (cluster root, track, observation) in t->pord (the
+ * order solve_cluster reads them in; keys are unique). */
+static void order_pairs(struct track_tracker *t)
+{
+	for (size_t p = 0; p < t->n_pairs; p++) {
+		const struct pair *q = &t->pairs[p];
+		uint64_t root = (uint64_t)uf_find(t->uf, q->trk);
+		t->pord[p].key = root << 42 | (uint64_t)q->trk << 21 | (uint64_t)q->obs;
+		t->pord[p].idx = p;
+	}
+	qsort(t->pord, t->n_pairs, sizeof(*t->pord), cmp_pair_ord);
+}
+
+/* Solve one cluster: pairs pord[p0..p1) all in the same component. */
 static int solve_cluster(struct track_tracker *t, size_t p0, size_t p1)
 {
 	int nr = 0, nc = 0;
 	for (size_t p = p0; p < p1; p++) {
-		int i = t->pairs[p].trk, j = t->pairs[p].obs;
+		const struct pair *q = &t->pairs[t->pord[p].idx];
+		int i = q->trk, j = q->obs;
 		if (nr == 0 || t->cl_rows[nr - 1] != i)
 			t->cl_rows[nr++] = i;
 		if (t->col_map[j] < 0) {
@@ -1411,21 +1448,24 @@ static int solve_cluster(struct track_tracker *t, size_t p0, size_t p1)
 		t->cl_cost[e] = INFINITY;
 	int r = -1, last = -1;
 	for (size_t p = p0; p < p1; p++) {
-		if (t->pairs[p].trk != last) {
-			last = t->pairs[p].trk;
+		const struct pair *q = &t->pairs[t->pord[p].idx];
+		if (q->trk != last) {
+			last = q->trk;
 			r++;
 			t->cl_cost[(size_t)r * ncol + nc + r] = t->trk_miss[last];
 		}
-		t->cl_cost[(size_t)r * ncol + t->col_map[t->pairs[p].obs]] = t->pairs[p].cost;
+		t->cl_cost[(size_t)r * ncol + t->col_map[q->obs]] = q->cost;
 	}
 	int rc = track_assign(&t->ws, t->cl_cost, nr, ncol, t->cl_sol, NULL);
 	if (rc == 0) {
 		for (int i = 0; i < nr; i++)
 			if (t->cl_sol[i] < nc)
 				t->obs_assigned[t->cl_cols[t->cl_sol[i]]] = t->cl_rows[i];
-		for (size_t p = p0; p < p1; p++)
-			if (t->obs_assigned[t->pairs[p].obs] == t->pairs[p].trk)
-				t->obs_pair[t->pairs[p].obs] = (int)p;
+		for (size_t p = p0; p < p1; p++) {
+			const struct pair *q = &t->pairs[t->pord[p].idx];
+			if (t->obs_assigned[q->obs] == q->trk)
+				t->obs_pair[q->obs] = (int)t->pord[p].idx;
+		}
 	}
 	for (int c = 0; c < nc; c++)
 		t->col_map[t->cl_cols[c]] = -1;
@@ -2532,11 +2572,11 @@ static int process_scan(struct track_tracker *t)
 	for (size_t p = 0; p < t->n_pairs; p++)
 		uf_union(t->uf, t->pairs[p].trk, nt + t->pairs[p].obs);
 	if (t->n_pairs)
-		qsort_r(t->pairs, t->n_pairs, sizeof(*t->pairs), cmp_pair_root, t->uf);
+		order_pairs(t);
 	for (size_t p0 = 0; p0 < t->n_pairs;) {
-		int root = uf_find(t->uf, t->pairs[p0].trk);
+		uint64_t root = t->pord[p0].key >> 42;
 		size_t p1 = p0 + 1;
-		while (p1 < t->n_pairs && uf_find(t->uf, t->pairs[p1].trk) == root)
+		while (p1 < t->n_pairs && t->pord[p1].key >> 42 == root)
 			p1++;
 		int rc = solve_cluster(t, p0, p1);
 		if (rc == -ENOMEM)
