@@ -105,7 +105,13 @@ static void combine_w(const struct track_gauss m[TRACK_N_MODES], const double w[
 		double s = 0.0;
 		for (int j = 0; j < TRACK_N_MODES; j++)
 			s += w[j] * m[j].x[i];
-		g.x[i] = s;
+		/* Models that agree exactly (k in vacuum: nothing updates it)
+		 * mix to that value exactly, not to it times sum w = 1 +- an
+		 * ulp: the rounding would correlate it with everything through
+		 * the spread terms below, and a state whose k and aT are
+		 * exactly uncorrelated with (r, v) is filtered in 6-D (ukf.c,
+		 * kat_decoupled). */
+		g.x[i] = m[0].x[i] == m[1].x[i] ? m[0].x[i] : s;
 	}
 	for (int j = 0; j < TRACK_N_MODES; j++)
 		for (int i = 0; i < N; i++)

@@ -581,6 +581,92 @@ static void random_meas_case(uint64_t *rng, int kind, struct track_gauss *g, str
 	}
 }
 
+/*
+ * The 6-D path (ukf.c, kat_decoupled): a state whose k and aT are exactly
+ * uncorrelated with (r, v) gets the 8-D filter's doubles. Each case is
+ * run twice: decoupled, and with one cross term set to 1e-300 (which
+ * takes the 8-D path and changes no other double: its products vanish in
+ * the rounding of every other entry). Linearised prediction over 1-10 s
+ * (ballistic model), measurement prediction and update (radar, radar with
+ * range rate, GEO IR): every entry equal (==), the cross terms 0 against
+ * below 1e-290.
+ */
+static int same_but_cross(const double *a, const double *b, int rows, int cols, int r0)
+{
+	for (int i = 0; i < rows; i++)
+		for (int j = 0; j < cols; j++) {
+			double x = a[i * cols + j], y = b[i * cols + j];
+			int cross = cols == NX ? (i < 6) != (j < 6) : i >= r0;
+			if (cross ? !(fabs(x - y) < 1e-290) : !(x == y))
+				return i * cols + j + 1;
+		}
+	return 0;
+}
+
+static void decoupled_k_and_at_give_the_8d_filter_doubles(void **state)
+{
+	(void)state;
+	uint64_t rng = 4711;
+	const struct track_motion mo = {.thrust = 0, .q_acc_m2_s3 = 1e-9, .q_k = 1e-4};
+	int n_lin = 0, n_ut = 0, n_pred = 0;
+	for (int c = 0; c < 1500; c++) {
+		struct track_gauss gd, g8;
+		struct mw_obs o;
+		random_meas_case(&rng, c % 3, &gd, &o);
+		for (int i = 0; i < 6; i++)
+			for (int j = 6; j < NX; j++)
+				gd.P[i * NX + j] = gd.P[j * NX + i] = 0.0;
+		g8 = gd;
+		g8.P[0 * NX + 6] = g8.P[6 * NX + 0] = 1e-300;
+		struct track_gauss pd, p8;
+		double dt = 1.0 + 9.0 * rng_unif(&rng);
+		if (track_ukf_predict_lin(&gd, dt, &mo, &pd) == 0) {
+			assert_int_equal(track_ukf_predict_lin(&g8, dt, &mo, &p8), 0);
+			int e = same_but_cross(pd.P, p8.P, NX, NX, 0);
+			if (e || memcmp(pd.x, p8.x, sizeof(pd.x)) != 0)
+				fail_msg("case %d: prediction differs (P entry %d)", c, e - 1);
+			n_pred++;
+		}
+		struct track_meas m;
+		assert_int_equal(track_meas_prepare(&o, &m), 0);
+		struct track_zpred zd, z8;
+		if (track_ukf_zpredict(&gd, &m, &zd) < 0)
+			continue;
+		assert_int_equal(track_ukf_zpredict(&g8, &m, &z8), 0);
+		assert_int_equal(zd.lin, z8.lin);
+		const int nz = m.nz;
+		int e = same_but_cross(zd.Pxz, z8.Pxz, NX, nz, 6);
+		if (e || memcmp(zd.zhat, z8.zhat, sizeof(double) * (size_t)nz) != 0 ||
+		    memcmp(zd.S, z8.S, sizeof(double) * (size_t)(nz * nz)) != 0 ||
+		    zd.logdet_S != z8.logdet_S)
+			fail_msg("case %d: measurement prediction differs (Pxz entry %d)", c,
+			         e - 1);
+		struct track_gauss ud, u8;
+		double nd, n8;
+		if (track_ukf_update(&gd, &zd, &m, &ud, &nd) < 0)
+			continue;
+		assert_int_equal(track_ukf_update(&g8, &z8, &m, &u8, &n8), 0);
+		e = same_but_cross(ud.P, u8.P, NX, NX, 0);
+		if (e || nd != n8)
+			fail_msg("case %d (%s): update differs (P entry %d)", c,
+			         zd.lin ? "linearised" : "sigma points", e - 1);
+		for (int i = 0; i < NX; i++)
+			if (!(ud.x[i] == u8.x[i]))
+				fail_msg("case %d: updated x[%d] %.17g vs %.17g", c, i, ud.x[i],
+				         u8.x[i]);
+		if (zd.lin)
+			n_lin++;
+		else
+			n_ut++;
+	}
+	print_message("6-D path: %d predictions, %d linearised and %d sigma-point updates "
+	              "identical to the 8-D path\n",
+	              n_pred, n_lin, n_ut);
+	if (n_pred < 1000 || n_lin < 300 || n_ut < 300)
+		fail_msg("too few cases: %d predictions, %d linearised, %d sigma-point updates",
+		         n_pred, n_lin, n_ut);
+}
+
 static void linearised_zprediction_matches_sigma_points_where_chosen(void **state)
 {
 	(void)state;
@@ -1414,6 +1500,7 @@ int main(void)
 	    cmocka_unit_test(ukf_ir_only_after_radar_start_is_consistent),
 	    cmocka_unit_test(imm_follows_thrust_and_burnout),
 	    cmocka_unit_test(pruned_imm_revives_the_boost_model_at_a_burn),
+	    cmocka_unit_test(decoupled_k_and_at_give_the_8d_filter_doubles),
 	    cmocka_unit_test(imm_is_consistent_through_a_steered_boost_and_burnout),
 	    cmocka_unit_test(imm_burnout_correction_matches_quadrature),
 	};
