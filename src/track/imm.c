@@ -94,8 +94,9 @@ static void normalise(double mu[TRACK_N_MODES])
 
 /* The moment-matched Gaussian of the models m with weights w (the
  * mixing reads the posteriors in place, without copying them). */
-static void combine_w(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MODES],
-                      struct track_gauss *out)
+static inline __attribute__((always_inline)) void
+combine_w_n(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MODES],
+            struct track_gauss *out, const int na)
 {
 	/* Each entry summed over the models in a register (the same
 	 * additions in the same order as accumulating into a zeroed g). */
@@ -118,14 +119,32 @@ static void combine_w(const struct track_gauss m[TRACK_N_MODES], const double w[
 			d[j][i] = m[j].x[i] - g.x[i];
 	/* Lower triangle mirrored: the modes' P are exactly symmetric, so
 	 * this equals the full sum symmetrised. */
-	for (int a = 0; a < N; a++)
+	for (int a = 0; a < na; a++)
 		for (int b = 0; b <= a; b++) {
 			double s = 0.0;
 			for (int j = 0; j < TRACK_N_MODES; j++)
 				s += w[j] * (m[j].P[a * N + b] + d[j][a] * d[j][b]);
 			g.P[a * N + b] = g.P[b * N + a] = s;
 		}
+	/* na = N - 1: aT's row and column are left for the caller to set
+	 * (predict_one's non-thrusting model resets them). */
+	for (int a = na; a < N; a++)
+		for (int b = 0; b < N; b++)
+			g.P[a * N + b] = g.P[b * N + a] = 0.0;
 	*out = g;
+}
+
+static void combine_w(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MODES],
+                      struct track_gauss *out)
+{
+	combine_w_n(m, w, out, N);
+}
+
+/* combine_w without aT's row and column (zeros; the caller sets them). */
+static void combine_w_noat(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MODES],
+                           struct track_gauss *out)
+{
+	combine_w_n(m, w, out, N - 1);
 }
 
 /*
@@ -259,6 +278,8 @@ static int predict_one(const struct track_imm *in, double dt_s, const struct tra
 	struct track_gauss g0;
 	if (prunes(in, cfg))
 		g0 = in->m[TRACK_MODE_BALLISTIC]; /* the boost model is left out */
+	else if (!cfg->motion[j].thrust)
+		combine_w_noat(in->m, w, &g0); /* aT's row and column: below */
 	else
 		combine_w(in->m, w, &g0);
 	if (!cfg->motion[j].thrust) {

@@ -90,6 +90,7 @@
 #include "geo/geo.h"
 #include "mat/mat.h"
 #include "track/assign.h"
+#include "track/chol.h"
 #include "track/meas.h"
 #include "track/launch.h"
 #include "track/predict.h"
@@ -224,6 +225,7 @@ struct track_tracker {
 	struct pair *pairs;
 	size_t n_pairs, cap_pairs;
 	struct pair_ord *pord; /* cap_pairs: the pairs sorted by cluster */
+	int *obs_tmp;          /* max_scan_obs: sort_obs_x's merge buffer */
 	int *uf;               /* union-find over n_trk + n_obs nodes */
 	int *cl_rows, *cl_cols, *col_map;
 	double *cl_cost;
@@ -436,6 +438,7 @@ void track_tracker_free(struct track_tracker *t)
 	free(t->obs_pair);
 	free(t->obs_supp);
 	free(t->supp_obs);
+	free(t->obs_tmp);
 	free(t->trk_hit);
 	free(t->trk_base);
 	free(t->pred);
@@ -487,6 +490,7 @@ int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
 	t->obs_pair = calloc(no, sizeof(int));
 	t->obs_supp = calloc(no, sizeof(int));
 	t->supp_obs = calloc(no, sizeof(int));
+	t->obs_tmp = calloc(no, sizeof(int));
 	t->trk_hit = calloc(nt, sizeof(int));
 	t->trk_base = calloc(nt, sizeof(int));
 	t->pred = calloc(nt, sizeof(*t->pred));
@@ -503,9 +507,9 @@ int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
 	t->mg_tmp = calloc(3 * nt, sizeof(int));
 	if (!t->trk || !t->pend || !t->meas || !t->meas_ok || !t->obs_pt || !t->obs_sig_m ||
 	    !t->obs_order || !t->obs_assigned || !t->obs_pair || !t->obs_supp || !t->supp_obs ||
-	    !t->trk_hit || !t->trk_base || !t->pred || !t->trk_miss || !t->trk_pred_ok || !t->uf ||
-	    !t->cl_rows || !t->cl_cols || !t->col_map || !t->cl_sol || !t->pool || !t->mg ||
-	    !t->mg_dyn || !t->mg_tmp) {
+	    !t->obs_tmp || !t->trk_hit || !t->trk_base || !t->pred || !t->trk_miss ||
+	    !t->trk_pred_ok || !t->uf || !t->cl_rows || !t->cl_cols || !t->col_map || !t->cl_sol ||
+	    !t->pool || !t->mg || !t->mg_dyn || !t->mg_tmp) {
 		track_tracker_free(t);
 		return -ENOMEM;
 	}
@@ -881,11 +885,16 @@ static int new_track(struct track_tracker *t, struct track_gauss *g, double mu_b
 	g->x[TRACK_IX_AT] = t->cfg.init_at_m_s2;
 	g->P[TRACK_IX_AT * N + TRACK_IX_AT] = t->cfg.init_sigma_at_m_s2 * t->cfg.init_sigma_at_m_s2;
 	mat_symmetrise(g->P, N);
-	if (!mat_is_spd(g->P, N))
+	if (track_chol_check(g->P, N) < 0)
 		return -MW_ENOTSPD;
-	struct trk *k = calloc(1, sizeof(*k) + (size_t)t->cfg.history_len * sizeof(struct hist));
+	/* Only the header and the first history entry are zeroed: an entry
+	 * is read only after it was written whole (HAT(k, i), i < h_count);
+	 * zeroing all history_len entries was half of a new track's cost. */
+	size_t sz = sizeof(struct trk) + (size_t)t->cfg.history_len * sizeof(struct hist);
+	struct trk *k = malloc(sz);
 	if (!k)
 		return -ENOMEM;
+	memset(k, 0, sizeof(*k) + sizeof(struct hist));
 	k->id = t->next_id++;
 	k->state = TRACK_TENTATIVE;
 	k->first_t_ns = o->t_ns;
@@ -1175,15 +1184,39 @@ static void obs_geometry(struct track_tracker *t, size_t j, struct lla_cache *lc
 	}
 }
 
-static int cmp_obs_x(const void *a, const void *b, void *arg)
+/* Is observation a before b: by ECEF x, then by index (a total order
+ * but for NaN x, which sorts by index). */
+static int obs_x_before(const double (*pt)[3], int a, int b)
 {
-	const double(*pt)[3] = arg;
-	double xa = pt[*(const int *)a][0], xb = pt[*(const int *)b][0];
-	if (xa < xb)
-		return -1;
-	if (xa > xb)
-		return 1;
-	return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
+	double xa = pt[a][0], xb = pt[b][0];
+	return xa < xb || (!(xa > xb) && a < b);
+}
+
+/*
+ * idx[0..n) sorted by obs_x_before (the order qsort_r with a comparator
+ * gave before; it is total, so the result is the same) by a bottom-up
+ * merge sort with the comparison inline; tmp holds n ints.
+ */
+static void sort_obs_x(int *idx, int *tmp, int n, const double (*pt)[3])
+{
+	int *a = idx, *b = tmp;
+	for (int w = 1; w < n; w *= 2) {
+		for (int lo = 0; lo < n; lo += 2 * w) {
+			int mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+			int i = lo, j = mid, o = lo;
+			while (i < mid && j < hi)
+				b[o++] = obs_x_before(pt, a[j], a[i]) ? a[j++] : a[i++];
+			while (i < mid)
+				b[o++] = a[i++];
+			while (j < hi)
+				b[o++] = a[j++];
+		}
+		int *s = a;
+		a = b;
+		b = s;
+	}
+	if (a != idx)
+		memcpy(idx, a, (size_t)n * sizeof(int));
 }
 
 /*
@@ -2439,7 +2472,7 @@ static int process_scan(struct track_tracker *t)
 			t->obs_order[n_radar++] = (int)j;
 	}
 	if (n_radar)
-		qsort_r(t->obs_order, (size_t)n_radar, sizeof(int), cmp_obs_x, t->obs_pt);
+		sort_obs_x(t->obs_order, t->obs_tmp, n_radar, (const double(*)[3])t->obs_pt);
 	/* Line-of-sight observations after the radar ones. */
 	int n_los = 0;
 	double max_obs_sig = 0.0;
