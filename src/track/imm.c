@@ -427,17 +427,24 @@ int track_imm_update_from(const struct track_imm *base, double dt_s,
 		*out = r;
 		return 0;
 	}
-	/* Revival: the step again from base with a boost model born from
-	 * its ballistic model plus TRACK_REVIVE_SPREAD_S of the boost
-	 * model's process noise, so that this plot's likelihood weighs it. */
-	struct track_imm b = *base, p, q;
+	/* Revival: a boost model born from base's ballistic model plus
+	 * TRACK_REVIVE_SPREAD_S of the boost model's process noise, at
+	 * probability TRACK_REVIVE_MU, predicted, and weighed with the
+	 * ballistic model on this plot - the IMM update of the pair. The
+	 * ballistic model is pred's (no mixing: the born model's spread must
+	 * not leak into it). */
+	struct track_gauss born = base->m[TRACK_MODE_BALLISTIC];
+	track_model_add_q(born.P, TRACK_REVIVE_SPREAD_S, &cfg->motion[TRACK_MODE_BOOST], born.x);
+	struct track_imm p;
+	p.mu[TRACK_MODE_BALLISTIC] = 1.0 - TRACK_REVIVE_MU;
+	p.mu[TRACK_MODE_BOOST] = TRACK_REVIVE_MU;
+	p.m[TRACK_MODE_BALLISTIC] = pred->m[TRACK_MODE_BALLISTIC];
 	struct track_zpred z2[TRACK_N_MODES];
-	b.m[TRACK_MODE_BOOST] = b.m[TRACK_MODE_BALLISTIC];
-	track_model_add_q(b.m[TRACK_MODE_BOOST].P, TRACK_REVIVE_SPREAD_S,
-	                  &cfg->motion[TRACK_MODE_BOOST], b.m[TRACK_MODE_BOOST].x);
-	b.mu[TRACK_MODE_BALLISTIC] = 1.0 - TRACK_REVIVE_MU;
-	b.mu[TRACK_MODE_BOOST] = TRACK_REVIVE_MU;
-	if (track_imm_predict(&b, dt_s, cfg, &p) < 0 || track_imm_zpredict(&p, m, z2, NULL) < 0 ||
+	z2[TRACK_MODE_BALLISTIC] = zp[TRACK_MODE_BALLISTIC];
+	struct track_imm q;
+	if (track_ukf_predict(&born, dt_s, &cfg->motion[TRACK_MODE_BOOST], &p.m[TRACK_MODE_BOOST]) <
+	        0 ||
+	    track_ukf_zpredict(&p.m[TRACK_MODE_BOOST], m, &z2[TRACK_MODE_BOOST]) < 0 ||
 	    track_imm_update(&p, z2, m, &q) < 0) {
 		*out = r; /* the ballistic model's update stands */
 		return 0;

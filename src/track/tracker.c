@@ -396,7 +396,7 @@ static int check_config(const struct track_config *c, struct mw_log *log)
 		bad = "los_pair_window_s/los_pool (los_pool + max_scan_obs <= 8192)";
 	else if (!(c->imm.tau_boost_s > 0.0) || !(c->imm.tau_ballistic_s > 0.0) ||
 	         !(c->imm.sigma_at0_m_s2 > 0.0) ||
-	         !(c->imm.prune_mu >= 0.0 && c->imm.prune_mu <= TRACK_REVIVE_MU))
+	         !(c->imm.prune_mu >= 0.0 && c->imm.prune_mu < 0.5))
 		bad = "imm";
 	for (int j = 0; j < TRACK_CLASS_N && !bad; j++) {
 		const struct track_beta_range *br = &c->beta_prior[j];
