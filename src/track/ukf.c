@@ -222,6 +222,24 @@ int track_ukf_predict_lin(const struct track_gauss *in, double dt_s, const struc
 	return 0;
 }
 
+/*
+ * Does every point at which RK4 evaluates the derivative over this step
+ * stay above the drag ceiling (model.c DRAG_CEILING_M, 300 km above the
+ * polar radius: no drag term there, so k enters nothing)? The stage
+ * points are within |v| |dt| + a_max dt^2 of the start, a_max = 20 m/s^2
+ * (gravity, Coriolis and centrifugal terms) + |aT|; 1 km of margin on
+ * top.
+ */
+#define UKF_DRAG_CEILING_M 300e3
+static int k_inert_step(const double x[N], double dt_s)
+{
+	double rn = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+	double vn = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
+	double dt = fabs(dt_s);
+	double amax = 20.0 + fabs(x[TRACK_IX_AT]);
+	return rn - GEO_WGS84_B_M - vn * dt - amax * dt * dt - 1e3 > UKF_DRAG_CEILING_M;
+}
+
 int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct track_motion *mo,
                          struct track_gauss *out)
 {
@@ -233,6 +251,7 @@ int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct
 	int rc = sigma_points(in, X, L);
 	if (rc < 0)
 		return rc;
+	const int kin = k_inert_step(in->x, dt_s);
 	for (int k = 0; k < NSIG; k++) {
 		/* Without thrust aT is inert (daT/dt = 0, and it enters no
 		 * other derivative). The sigma points of L's last column differ
@@ -241,6 +260,17 @@ int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct
 		if (!mo->thrust && (k == N || k == 2 * N)) {
 			double at = X[k][TRACK_IX_AT];
 			memcpy(X[k], X[0], sizeof(X[0]));
+			X[k][TRACK_IX_AT] = at;
+			continue;
+		}
+		/* The same for L's k column (k and, where L[7][6] = 0 or
+		 * without thrust, aT differ) over a step that stays above the
+		 * drag ceiling (k_inert_step): k enters only the drag. */
+		if (kin && (k == N - 1 || k == 2 * N - 1) &&
+		    (!mo->thrust || X[k][TRACK_IX_AT] == X[0][TRACK_IX_AT])) {
+			double kk = X[k][TRACK_IX_K], at = X[k][TRACK_IX_AT];
+			memcpy(X[k], X[0], sizeof(X[0]));
+			X[k][TRACK_IX_K] = kk;
 			X[k][TRACK_IX_AT] = at;
 			continue;
 		}
