@@ -224,9 +224,10 @@ struct track_tracker {
 	int *trk_pred_ok;
 	struct pair *pairs;
 	size_t n_pairs, cap_pairs;
-	struct pair_ord *pord; /* cap_pairs: the pairs sorted by cluster */
-	int *obs_tmp;          /* max_scan_obs: sort_obs_x's merge buffer */
-	int *uf;               /* union-find over n_trk + n_obs nodes */
+	struct pair_ord *pord;     /* cap_pairs: the pairs sorted by cluster */
+	struct pair_ord *pord_tmp; /* cap_pairs: order_pairs' merge buffer */
+	int *obs_tmp;              /* max_scan_obs: sort_obs_x's merge buffer */
+	int *uf;                   /* union-find over n_trk + n_obs nodes */
 	int *cl_rows, *cl_cols, *col_map;
 	double *cl_cost;
 	size_t cap_cl_cost;
@@ -446,6 +447,7 @@ void track_tracker_free(struct track_tracker *t)
 	free(t->trk_pred_ok);
 	free(t->pairs);
 	free(t->pord);
+	free(t->pord_tmp);
 	free(t->uf);
 	free(t->cl_rows);
 	free(t->cl_cols);
@@ -1420,6 +1422,10 @@ static int add_pair(struct track_tracker *t, int i, int j, double cost,
 		if (!o)
 			return -ENOMEM;
 		t->pord = o;
+		o = realloc(t->pord_tmp, nc * sizeof(*o));
+		if (!o)
+			return -ENOMEM;
+		t->pord_tmp = o;
 		t->cap_pairs = nc;
 	}
 	struct pair *p = &t->pairs[t->n_pairs++];
@@ -1428,12 +1434,6 @@ static int add_pair(struct track_tracker *t, int i, int j, double cost,
 	p->cost = cost;
 	memcpy(p->zp, zp, sizeof(p->zp));
 	return 0;
-}
-
-static int cmp_pair_ord(const void *a, const void *b)
-{
-	uint64_t ka = ((const struct pair_ord *)a)->key, kb = ((const struct pair_ord *)b)->key;
-	return (ka > kb) - (ka < kb);
 }
 
 /* Order the pairs by (cluster root, track, observation) in t->pord (the
@@ -1446,7 +1446,26 @@ static void order_pairs(struct track_tracker *t)
 		t->pord[p].key = root << 42 | (uint64_t)q->trk << 21 | (uint64_t)q->obs;
 		t->pord[p].idx = p;
 	}
-	qsort(t->pord, t->n_pairs, sizeof(*t->pord), cmp_pair_ord);
+	/* Bottom-up merge sort by key (unique: the order is total). */
+	struct pair_ord *a = t->pord, *b = t->pord_tmp;
+	const size_t n = t->n_pairs;
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+			size_t i = lo, j = mid, o = lo;
+			while (i < mid && j < hi)
+				b[o++] = a[j].key < a[i].key ? a[j++] : a[i++];
+			while (i < mid)
+				b[o++] = a[i++];
+			while (j < hi)
+				b[o++] = a[j++];
+		}
+		struct pair_ord *sw = a;
+		a = b;
+		b = sw;
+	}
+	if (a != t->pord)
+		memcpy(t->pord, a, n * sizeof(*a));
 }
 
 /* Solve one cluster: pairs pord[p0..p1) all in the same component. */
