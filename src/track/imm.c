@@ -244,6 +244,10 @@ static void burnout_in_interval(struct track_gauss *g, const struct track_gauss 
 
 void track_imm_combine(const struct track_imm *imm, struct track_gauss *out)
 {
+	if (is_pruned(imm)) { /* weights {1, 0} on two copies: the copy */
+		*out = imm->m[TRACK_MODE_BALLISTIC];
+		return;
+	}
 	combine_w(imm->m, imm->mu, out);
 }
 
