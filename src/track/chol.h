@@ -111,6 +111,34 @@ static inline __attribute__((always_inline)) int track_chol_check_n(const double
 	return 0;
 }
 
+/* The same check of the leading n x n block of a matrix with row stride
+ * `stride` (the same operations on the same elements). */
+static inline __attribute__((always_inline)) int track_chol_check_ns(const double *A, const int n,
+                                                                     const int stride)
+{
+	double L[TRACK_CHOL_MAX * TRACK_CHOL_MAX], inv[TRACK_CHOL_MAX];
+	TRACK_UNROLL
+	for (int i = 0; i < n; i++) {
+		TRACK_UNROLL
+		for (int j = 0; j <= i; j++) {
+			double s = A[i * stride + j];
+			TRACK_UNROLL
+			for (int k = 0; k < j; k++)
+				s -= L[i * n + k] * L[j * n + k];
+			if (i == j) {
+				if (!(s > 0.0) || !isfinite(s))
+					return -MW_ENOTSPD;
+				double d = sqrt(s);
+				L[i * n + i] = d;
+				inv[i] = 1.0 / d;
+			} else {
+				L[i * n + j] = s * inv[j];
+			}
+		}
+	}
+	return 0;
+}
+
 static inline int track_chol_check(const double *A, int n)
 {
 	if (n == 8)

@@ -26,6 +26,14 @@
  *     estimate (PUBLISH_MINOR_MU); mu_boost itself is still predicted
  *     and updated in full, so a real thrust still raises it and, above
  *     the bound, is mixed in again.
+ *  5. Pruned boost model (imm.h, "pruning"): mu[TRACK_MODE_BOOST] == 0
+ *     exactly (and only then) means the boost model is not carried;
+ *     m[TRACK_MODE_BOOST] then holds a copy of the ballistic model, so a
+ *     pruned IMM is a well-defined value (compared bytewise by the
+ *     tracker's prediction cache) and every mixture of it is the
+ *     ballistic model's doubles. Invariant 1 holds for the unpruned.
+ *  6. track_imm_predict_mode(j) is model j of track_imm_predict, pruned
+ *     or not (one code path, predict_one).
  */
 #include "track/imm.h"
 
@@ -55,6 +63,39 @@
  * non-thrusting one (invariant 4). */
 #define TRACK_BURNOUT_MIN_MU 1e-3
 
+static int is_pruned(const struct track_imm *s)
+{
+	return s->mu[TRACK_MODE_BOOST] == 0.0;
+}
+
+/* Is the boost model left out of a prediction from s (imm.h,
+ * "pruning")? */
+static int prunes(const struct track_imm *s, const struct track_imm_cfg *cfg)
+{
+	return is_pruned(s) || s->mu[TRACK_MODE_BOOST] < cfg->prune_mu;
+}
+
+/* The pruned form of s: the ballistic model alone (invariant 5). */
+static void prune(struct track_imm *s)
+{
+	s->mu[TRACK_MODE_BALLISTIC] = 1.0;
+	s->mu[TRACK_MODE_BOOST] = 0.0;
+	s->m[TRACK_MODE_BOOST] = s->m[TRACK_MODE_BALLISTIC];
+}
+
+/* Chi-square 0.99 quantiles for 1..4 degrees of freedom (Abramowitz &
+ * Stegun 1964, table 26.8: 6.635, 9.210, 11.345, 13.277). */
+static double revive_nis(int nz)
+{
+	static const double q[TRACK_NZ_MAX] = {6.634897, 9.210340, 11.344867, 13.276704};
+	return nz >= 1 && nz <= TRACK_NZ_MAX ? q[nz - 1] : 0.0;
+}
+
+int track_imm_pruned(const struct track_imm *s)
+{
+	return is_pruned(s);
+}
+
 static void normalise(double mu[TRACK_N_MODES])
 {
 	double s = 0.0;
@@ -69,8 +110,9 @@ static void normalise(double mu[TRACK_N_MODES])
 
 /* The moment-matched Gaussian of the models m with weights w (the
  * mixing reads the posteriors in place, without copying them). */
-static void combine_w(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MODES],
-                      int carry_c, struct track_gauss *out)
+static inline __attribute__((always_inline)) void
+combine_w_n(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MODES], int carry_c,
+            struct track_gauss *out, const int na)
 {
 	/* Each entry summed over the models in a register (the same
 	 * additions in the same order as accumulating into a zeroed g). */
@@ -80,7 +122,13 @@ static void combine_w(const struct track_gauss m[TRACK_N_MODES], const double w[
 		double s = 0.0;
 		for (int j = 0; j < TRACK_N_MODES; j++)
 			s += w[j] * m[j].x[i];
-		g.x[i] = s;
+		/* Models that agree exactly (k in vacuum: nothing updates it)
+		 * mix to that value exactly, not to it times sum w = 1 +- an
+		 * ulp: the rounding would correlate it with everything through
+		 * the spread terms below, and a state whose k and aT are
+		 * exactly uncorrelated with (r, v) is filtered in 6-D (ukf.c,
+		 * kat_decoupled). */
+		g.x[i] = m[0].x[i] == m[1].x[i] ? m[0].x[i] : s;
 	}
 	for (int j = 0; j < TRACK_N_MODES; j++)
 		for (int i = 0; i < N; i++)
@@ -99,14 +147,32 @@ static void combine_w(const struct track_gauss m[TRACK_N_MODES], const double w[
 	}
 	/* Lower triangle mirrored: the modes' P are exactly symmetric, so
 	 * this equals the full sum symmetrised. */
-	for (int a = 0; a < N; a++)
+	for (int a = 0; a < na; a++)
 		for (int b = 0; b <= a; b++) {
 			double s = 0.0;
 			for (int j = 0; j < TRACK_N_MODES; j++)
 				s += w[j] * (m[j].P[a * N + b] + d[j][a] * d[j][b]);
 			g.P[a * N + b] = g.P[b * N + a] = s;
 		}
+	/* na = N - 1: aT's row and column are left for the caller to set
+	 * (predict_one's non-thrusting model resets them). */
+	for (int a = na; a < N; a++)
+		for (int b = 0; b < N; b++)
+			g.P[a * N + b] = g.P[b * N + a] = 0.0;
 	*out = g;
+}
+
+static void combine_w(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MODES],
+                      int carry_c, struct track_gauss *out)
+{
+	combine_w_n(m, w, carry_c, out, N);
+}
+
+/* combine_w without aT's row and column (zeros; the caller sets them). */
+static void combine_w_noat(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MODES],
+                           int carry_c, struct track_gauss *out)
+{
+	combine_w_n(m, w, carry_c, out, N - 1);
 }
 
 /*
@@ -206,6 +272,10 @@ static void burnout_in_interval(struct track_gauss *g, const struct track_gauss 
 
 void track_imm_combine(const struct track_imm *imm, struct track_gauss *out)
 {
+	if (is_pruned(imm)) { /* weights {1, 0} on two copies: the copy */
+		*out = imm->m[TRACK_MODE_BALLISTIC];
+		return;
+	}
 	combine_w(imm->m, imm->mu, 1, out);
 }
 
@@ -244,7 +314,13 @@ static int predict_one(const struct track_imm *in, double dt_s, const struct tra
 		w[TRACK_MODE_BOOST] = 0.0;
 	}
 	struct track_gauss g0;
-	combine_w(in->m, w, cfg->motion[j].grav_err != TRACK_GRAV_ERR_NONE, &g0);
+	int carry_c = cfg->motion[j].grav_err != TRACK_GRAV_ERR_NONE;
+	if (prunes(in, cfg))
+		g0 = in->m[TRACK_MODE_BALLISTIC]; /* the boost model is left out */
+	else if (!cfg->motion[j].thrust)
+		combine_w_noat(in->m, w, carry_c, &g0); /* aT's row and column: below */
+	else
+		combine_w(in->m, w, carry_c, &g0);
 	if (!cfg->motion[j].thrust) {
 		/* The non-thrusting model holds aT = 0, uncorrelated. */
 		for (int i = 0; i < N; i++)
@@ -270,6 +346,17 @@ int track_imm_predict(const struct track_imm *in, double dt_s, const struct trac
 	double Pi[TRACK_N_MODES][TRACK_N_MODES];
 	transition(dt_s, cfg, Pi);
 	struct track_imm r;
+	if (prunes(in, cfg)) {
+		/* The boost model is not carried (invariant 4). */
+		double c;
+		int rc = predict_one(in, dt_s, cfg, Pi, TRACK_MODE_BALLISTIC, &c,
+		                     &r.m[TRACK_MODE_BALLISTIC]);
+		if (rc < 0)
+			return rc;
+		prune(&r);
+		*out = r;
+		return 0;
+	}
 	for (int j = 0; j < TRACK_N_MODES; j++) {
 		int rc = predict_one(in, dt_s, cfg, Pi, j, &r.mu[j], &r.m[j]);
 		if (rc < 0)
@@ -288,6 +375,10 @@ int track_imm_zpredict(const struct track_imm *pred, const struct track_meas *m,
 	double amax = -INFINITY, bmax = -INFINITY, d2min = INFINITY;
 	for (int j = 0; j < TRACK_N_MODES; j++) {
 		a[j] = b[j] = -INFINITY;
+		if (pred->mu[j] == 0.0) { /* a pruned boost model */
+			zp[j].nz = 0;
+			continue;
+		}
 		rc = track_ukf_zpredict(&pred->m[j], m, &zp[j]);
 		if (rc < 0) {
 			zp[j].nz = 0;
@@ -349,10 +440,57 @@ int track_imm_update(const struct track_imm *pred, const struct track_zpred zp[T
 	}
 	if (!ok)
 		return rc;
+	if (is_pruned(pred)) {
+		prune(&r);
+		*out = r;
+		return 0;
+	}
 	for (int j = 0; j < TRACK_N_MODES; j++)
 		r.mu[j] = isfinite(ll[j]) ? exp(ll[j] - llmax) : 0.0;
 	normalise(r.mu);
 	*out = r;
+	return 0;
+}
+
+int track_imm_update_from(const struct track_imm *base, double dt_s,
+                          const struct track_imm_cfg *cfg, const struct track_imm *pred,
+                          const struct track_zpred zp[TRACK_N_MODES], const struct track_meas *m,
+                          struct track_imm *out)
+{
+	struct track_imm r;
+	int rc = track_imm_update(pred, zp, m, &r);
+	if (rc < 0)
+		return rc;
+	double nu[TRACK_NZ_MAX], d2;
+	if (!is_pruned(pred) || !zp[TRACK_MODE_BALLISTIC].nz ||
+	    track_ukf_innovation(&zp[TRACK_MODE_BALLISTIC], m, nu, &d2) < 0 ||
+	    !(d2 > revive_nis(zp[TRACK_MODE_BALLISTIC].nz))) {
+		*out = r;
+		return 0;
+	}
+	/* Revival: a boost model born from base's ballistic model plus
+	 * TRACK_REVIVE_SPREAD_S of the boost model's process noise, at
+	 * probability TRACK_REVIVE_MU, predicted, and weighed with the
+	 * ballistic model on this plot - the IMM update of the pair. The
+	 * ballistic model is pred's (no mixing: the born model's spread must
+	 * not leak into it). */
+	struct track_gauss born = base->m[TRACK_MODE_BALLISTIC];
+	track_model_add_q(born.P, TRACK_REVIVE_SPREAD_S, &cfg->motion[TRACK_MODE_BOOST], born.x);
+	struct track_imm p;
+	p.mu[TRACK_MODE_BALLISTIC] = 1.0 - TRACK_REVIVE_MU;
+	p.mu[TRACK_MODE_BOOST] = TRACK_REVIVE_MU;
+	p.m[TRACK_MODE_BALLISTIC] = pred->m[TRACK_MODE_BALLISTIC];
+	struct track_zpred z2[TRACK_N_MODES];
+	z2[TRACK_MODE_BALLISTIC] = zp[TRACK_MODE_BALLISTIC];
+	struct track_imm q;
+	if (track_ukf_predict(&born, dt_s, &cfg->motion[TRACK_MODE_BOOST], &p.m[TRACK_MODE_BOOST]) <
+	        0 ||
+	    track_ukf_zpredict(&p.m[TRACK_MODE_BOOST], m, &z2[TRACK_MODE_BOOST]) < 0 ||
+	    track_imm_update(&p, z2, m, &q) < 0) {
+		*out = r; /* the ballistic model's update stands */
+		return 0;
+	}
+	*out = q;
 	return 0;
 }
 
@@ -364,6 +502,9 @@ int track_imm_predict_mode(const struct track_imm *in, double dt_s, const struct
 	double Pi[TRACK_N_MODES][TRACK_N_MODES], cj;
 	transition(dt_s, cfg, Pi);
 	struct track_gauss r;
+	/* Pruned: track_imm_predict's boost model is the ballistic one. */
+	if (prunes(in, cfg))
+		j = TRACK_MODE_BALLISTIC;
 	int rc = predict_one(in, dt_s, cfg, Pi, (int)j, &cj, &r);
 	if (rc < 0)
 		return rc;

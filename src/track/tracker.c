@@ -90,6 +90,7 @@
 #include "geo/geo.h"
 #include "mat/mat.h"
 #include "track/assign.h"
+#include "track/chol.h"
 #include "track/meas.h"
 #include "track/launch.h"
 #include "track/predict.h"
@@ -147,6 +148,7 @@ struct trk {
 	 * cp_base (a history entry's posterior, time cp_base_ns) to
 	 * cp_t_ns. */
 	int has_cp;
+	int cp_noprune; /* the kept prediction was made without pruning */
 	mw_time_ns cp_t_ns, cp_base_ns;
 	struct track_imm cp, cp_base;
 	int h_count;
@@ -178,8 +180,18 @@ struct pair {
 	struct track_zpred zp[TRACK_N_MODES]; /* reused by the update */
 };
 
+/* A pair's place in the cluster order: key = (root, trk, obs) packed
+ * (root < max_tracks + max_scan_obs <= 1e6 + 8192 < 2^21, trk and obs <
+ * 2^21: check_config's limits), idx its index in pairs. The pairs
+ * themselves (~2 KB each with their predicted measurements) stay put. */
+struct pair_ord {
+	uint64_t key;
+	size_t idx;
+};
+
 struct track_tracker {
 	struct track_config cfg;
+	struct track_imm_cfg imm_noprune; /* cfg.imm with prune_mu = 0 (imm_cfg) */
 	struct mw_log *log;
 	double gate[TRACK_NZ_MAX + 1];
 	double init_supp[TRACK_NZ_MAX + 1]; /* chi2_nz(1 - INIT_SUPPRESS_P) */
@@ -214,7 +226,10 @@ struct track_tracker {
 	int *trk_pred_ok;
 	struct pair *pairs;
 	size_t n_pairs, cap_pairs;
-	int *uf; /* union-find over n_trk + n_obs nodes */
+	struct pair_ord *pord;     /* cap_pairs: the pairs sorted by cluster */
+	struct pair_ord *pord_tmp; /* cap_pairs: order_pairs' merge buffer */
+	int *obs_tmp;              /* max_scan_obs: sort_obs_x's merge buffer */
+	int *uf;                   /* union-find over n_trk + n_obs nodes */
 	int *cl_rows, *cl_cols, *col_map;
 	double *cl_cost;
 	size_t cap_cl_cost;
@@ -347,6 +362,9 @@ void track_config_default(struct track_config *c)
 	             * ratios of 10-1000 per scan).
 	             */
 	            .tau_ballistic_s = 1e7,
+	            /* imm.h "pruning": below the boost probability under which
+	             * the ballistic model alone is published (PUBLISH_MINOR_MU). */
+	            .prune_mu = TRACK_PRUNE_MU,
 	        },
 	};
 }
@@ -387,7 +405,8 @@ static int check_config(const struct track_config *c, struct mw_log *log)
 	         c->los_pool + c->max_scan_obs > TRACK_ASSIGN_MAX)
 		bad = "los_pair_window_s/los_pool (los_pool + max_scan_obs <= 8192)";
 	else if (!(c->imm.tau_boost_s > 0.0) || !(c->imm.tau_ballistic_s > 0.0) ||
-	         !(c->imm.sigma_at0_m_s2 > 0.0))
+	         !(c->imm.sigma_at0_m_s2 > 0.0) ||
+	         !(c->imm.prune_mu >= 0.0 && c->imm.prune_mu < 0.5))
 		bad = "imm";
 	for (int j = 0; j < TRACK_CLASS_N && !bad; j++) {
 		const struct track_beta_range *br = &c->beta_prior[j];
@@ -429,12 +448,15 @@ void track_tracker_free(struct track_tracker *t)
 	free(t->obs_pair);
 	free(t->obs_supp);
 	free(t->supp_obs);
+	free(t->obs_tmp);
 	free(t->trk_hit);
 	free(t->trk_base);
 	free(t->pred);
 	free(t->trk_miss);
 	free(t->trk_pred_ok);
 	free(t->pairs);
+	free(t->pord);
+	free(t->pord_tmp);
 	free(t->uf);
 	free(t->cl_rows);
 	free(t->cl_cols);
@@ -461,6 +483,8 @@ int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
 	t->cfg = *cfg;
 	t->log = log;
 	t->next_id = 1;
+	t->imm_noprune = cfg->imm;
+	t->imm_noprune.prune_mu = 0.0;
 	track_assign_ws_init(&t->ws);
 	for (int nz = 1; nz <= TRACK_NZ_MAX; nz++)
 		t->gate[nz] = track_chi2_quantile(cfg->gate_prob, nz);
@@ -479,6 +503,7 @@ int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
 	t->obs_pair = calloc(no, sizeof(int));
 	t->obs_supp = calloc(no, sizeof(int));
 	t->supp_obs = calloc(no, sizeof(int));
+	t->obs_tmp = calloc(no, sizeof(int));
 	t->trk_hit = calloc(nt, sizeof(int));
 	t->trk_base = calloc(nt, sizeof(int));
 	t->pred = calloc(nt, sizeof(*t->pred));
@@ -495,9 +520,9 @@ int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
 	t->mg_tmp = calloc(3 * nt, sizeof(int));
 	if (!t->trk || !t->pend || !t->meas || !t->meas_ok || !t->obs_pt || !t->obs_sig_m ||
 	    !t->obs_order || !t->obs_assigned || !t->obs_pair || !t->obs_supp || !t->supp_obs ||
-	    !t->trk_hit || !t->trk_base || !t->pred || !t->trk_miss || !t->trk_pred_ok || !t->uf ||
-	    !t->cl_rows || !t->cl_cols || !t->col_map || !t->cl_sol || !t->pool || !t->mg ||
-	    !t->mg_dyn || !t->mg_tmp) {
+	    !t->obs_tmp || !t->trk_hit || !t->trk_base || !t->pred || !t->trk_miss ||
+	    !t->trk_pred_ok || !t->uf || !t->cl_rows || !t->cl_cols || !t->col_map || !t->cl_sol ||
+	    !t->pool || !t->mg || !t->mg_dyn || !t->mg_tmp) {
 		track_tracker_free(t);
 		return -ENOMEM;
 	}
@@ -753,17 +778,39 @@ static int base_index(const struct trk *k, mw_time_ns t_ns)
 	return -1;
 }
 
+/*
+ * The IMM configuration for a prediction of track k from its posterior
+ * at t_ns. The boost model is pruned (imm.h) only PRUNE_AFTER_BOOST_S
+ * after the track's last boost posterior (has_boost_est: mu_boost > 0.5
+ * after 3+ updates): between a multi-stage missile's stages the boost
+ * probability dips below 1e-3 for a few scans, and the plain IMM's boost
+ * model, kept through the gap with its thrust estimate, takes up the
+ * next stage at once; pruned there and revived by the next stage's
+ * plots, the lofted ICBM's second stage (70-80 s) was followed with
+ * ANEES 150 and 480 m position RMSE instead of 2.4 and 80 m, and two
+ * tracks broke (10 seeds). Tracks that never boosted prune at once.
+ */
+#define PRUNE_AFTER_BOOST_S 120.0
+static const struct track_imm_cfg *imm_cfg(const struct track_tracker *t, const struct trk *k,
+                                           mw_time_ns t_ns)
+{
+	if (!(ns_to_s(t_ns - k->first_t_ns) > PRUNE_AFTER_BOOST_S) ||
+	    (k->has_boost_est && !(ns_to_s(t_ns - k->boost_est_t_ns) > PRUNE_AFTER_BOOST_S)))
+		return &t->imm_noprune;
+	return &t->cfg.imm;
+}
+
 /* One IMM step: predict post over dt, update with m. */
-static int imm_step(const struct track_tracker *t, const struct track_imm *post, double dt_s,
+static int imm_step(const struct track_imm_cfg *ic, const struct track_imm *post, double dt_s,
                     const struct track_meas *m, struct track_imm *out)
 {
 	struct track_imm pred;
 	struct track_zpred zp[TRACK_N_MODES];
-	int rc = track_imm_predict(post, dt_s, &t->cfg.imm, &pred);
+	int rc = track_imm_predict(post, dt_s, ic, &pred);
 	if (rc == 0)
 		rc = track_imm_zpredict(&pred, m, zp, NULL);
 	if (rc == 0)
-		rc = track_imm_update(&pred, zp, m, out);
+		rc = track_imm_update_from(post, dt_s, ic, &pred, zp, m, out);
 	return rc;
 }
 
@@ -795,7 +842,10 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, const str
                         mw_time_ns t_ns, uint32_t truth_id)
 {
 	struct track_imm post;
-	int rc = track_imm_update(pred, zp, m, &post);
+	/* pred is HAT(k, b)'s posterior predicted to t_ns (the boost model
+	 * is revived from there if the plot asks for it, imm.h). */
+	int rc = track_imm_update_from(&HAT(k, b)->post, ns_to_s(t_ns - HAT(k, b)->t_ns),
+	                               imm_cfg(t, k, HAT(k, b)->t_ns), pred, zp, m, &post);
 	if (rc < 0) {
 		t->ctr.update_failures++;
 		return rc;
@@ -822,11 +872,12 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, const str
 	for (int i = pos + 1; i < k->h_count; i++) {
 		struct track_imm np;
 		double dt = ns_to_s(HAT(k, i)->t_ns - HAT(k, i - 1)->t_ns);
-		rc = imm_step(t, &HAT(k, i - 1)->post, dt, &HAT(k, i)->m, &np);
+		const struct track_imm_cfg *ic = imm_cfg(t, k, HAT(k, i - 1)->t_ns);
+		rc = imm_step(ic, &HAT(k, i - 1)->post, dt, &HAT(k, i)->m, &np);
 		if (rc < 0) {
 			/* Keep the prediction so the chain stays continuous. */
 			t->ctr.update_failures++;
-			if (track_imm_predict(&HAT(k, i - 1)->post, dt, &t->cfg.imm, &np) < 0)
+			if (track_imm_predict(&HAT(k, i - 1)->post, dt, ic, &np) < 0)
 				np = HAT(k, i - 1)->post;
 		} else {
 			t->ctr.updates++;
@@ -877,11 +928,16 @@ static int new_track(struct track_tracker *t, struct track_gauss *g, double mu_b
 	g->x[TRACK_IX_AT] = t->cfg.init_at_m_s2;
 	g->P[TRACK_IX_AT * N + TRACK_IX_AT] = t->cfg.init_sigma_at_m_s2 * t->cfg.init_sigma_at_m_s2;
 	mat_symmetrise(g->P, N);
-	if (!mat_is_spd(g->P, N))
+	if (track_chol_check(g->P, N) < 0)
 		return -MW_ENOTSPD;
-	struct trk *k = calloc(1, sizeof(*k) + (size_t)t->cfg.history_len * sizeof(struct hist));
+	/* Only the header and the first history entry are zeroed: an entry
+	 * is read only after it was written whole (HAT(k, i), i < h_count);
+	 * zeroing all history_len entries was half of a new track's cost. */
+	size_t sz = sizeof(struct trk) + (size_t)t->cfg.history_len * sizeof(struct hist);
+	struct trk *k = malloc(sz);
 	if (!k)
 		return -ENOMEM;
+	memset(k, 0, sizeof(*k) + sizeof(struct hist));
 	k->id = t->next_id++;
 	k->state = TRACK_TENTATIVE;
 	k->first_t_ns = o->t_ns;
@@ -1171,15 +1227,39 @@ static void obs_geometry(struct track_tracker *t, size_t j, struct lla_cache *lc
 	}
 }
 
-static int cmp_obs_x(const void *a, const void *b, void *arg)
+/* Is observation a before b: by ECEF x, then by index (a total order
+ * but for NaN x, which sorts by index). */
+static int obs_x_before(const double (*pt)[3], int a, int b)
 {
-	const double(*pt)[3] = arg;
-	double xa = pt[*(const int *)a][0], xb = pt[*(const int *)b][0];
-	if (xa < xb)
-		return -1;
-	if (xa > xb)
-		return 1;
-	return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
+	double xa = pt[a][0], xb = pt[b][0];
+	return xa < xb || (!(xa > xb) && a < b);
+}
+
+/*
+ * idx[0..n) sorted by obs_x_before (the order qsort_r with a comparator
+ * gave before; it is total, so the result is the same) by a bottom-up
+ * merge sort with the comparison inline; tmp holds n ints.
+ */
+static void sort_obs_x(int *idx, int *tmp, int n, const double (*pt)[3])
+{
+	int *a = idx, *b = tmp;
+	for (int w = 1; w < n; w *= 2) {
+		for (int lo = 0; lo < n; lo += 2 * w) {
+			int mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+			int i = lo, j = mid, o = lo;
+			while (i < mid && j < hi)
+				b[o++] = obs_x_before(pt, a[j], a[i]) ? a[j++] : a[i++];
+			while (i < mid)
+				b[o++] = a[i++];
+			while (j < hi)
+				b[o++] = a[j++];
+		}
+		int *s = a;
+		a = b;
+		b = s;
+	}
+	if (a != idx)
+		memcpy(idx, a, (size_t)n * sizeof(int));
 }
 
 /*
@@ -1190,6 +1270,13 @@ static int cmp_obs_x(const void *a, const void *b, void *arg)
  */
 static void mixture_diag(const struct track_imm *im, double x[N], double var[N])
 {
+	if (track_imm_pruned(im)) { /* weights {1, 0}: the ballistic model's */
+		for (int i = 0; i < N; i++) {
+			x[i] = im->m[TRACK_MODE_BALLISTIC].x[i];
+			var[i] = im->m[TRACK_MODE_BALLISTIC].P[i * N + i];
+		}
+		return;
+	}
 	for (int i = 0; i < N; i++) {
 		x[i] = 0.0;
 		var[i] = 0.0;
@@ -1372,6 +1459,14 @@ static int add_pair(struct track_tracker *t, int i, int j, double cost,
 		if (!p)
 			return -ENOMEM;
 		t->pairs = p;
+		struct pair_ord *o = realloc(t->pord, nc * sizeof(*o));
+		if (!o)
+			return -ENOMEM;
+		t->pord = o;
+		o = realloc(t->pord_tmp, nc * sizeof(*o));
+		if (!o)
+			return -ENOMEM;
+		t->pord_tmp = o;
 		t->cap_pairs = nc;
 	}
 	struct pair *p = &t->pairs[t->n_pairs++];
@@ -1382,24 +1477,45 @@ static int add_pair(struct track_tracker *t, int i, int j, double cost,
 	return 0;
 }
 
-static int cmp_pair_root(const void *a, const void *b, void *arg)
+/* Order the pairs by (cluster root, track, observation) in t->pord (the
+ * order solve_cluster reads them in; keys are unique). */
+static void order_pairs(struct track_tracker *t)
 {
-	int *uf = arg;
-	const struct pair *pa = a, *pb = b;
-	int ra = uf_find(uf, pa->trk), rb = uf_find(uf, pb->trk);
-	if (ra != rb)
-		return ra < rb ? -1 : 1;
-	if (pa->trk != pb->trk)
-		return pa->trk < pb->trk ? -1 : 1;
-	return (pa->obs > pb->obs) - (pa->obs < pb->obs);
+	for (size_t p = 0; p < t->n_pairs; p++) {
+		const struct pair *q = &t->pairs[p];
+		uint64_t root = (uint64_t)uf_find(t->uf, q->trk);
+		t->pord[p].key = root << 42 | (uint64_t)q->trk << 21 | (uint64_t)q->obs;
+		t->pord[p].idx = p;
+	}
+	/* Bottom-up merge sort by key (unique: the order is total). */
+	struct pair_ord *a = t->pord, *b = t->pord_tmp;
+	const size_t n = t->n_pairs;
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+			size_t i = lo, j = mid, o = lo;
+			while (i < mid && j < hi)
+				b[o++] = a[j].key < a[i].key ? a[j++] : a[i++];
+			while (i < mid)
+				b[o++] = a[i++];
+			while (j < hi)
+				b[o++] = a[j++];
+		}
+		struct pair_ord *sw = a;
+		a = b;
+		b = sw;
+	}
+	if (a != t->pord)
+		memcpy(t->pord, a, n * sizeof(*a));
 }
 
-/* Solve one cluster: pairs [p0, p1) all in the same component. */
+/* Solve one cluster: pairs pord[p0..p1) all in the same component. */
 static int solve_cluster(struct track_tracker *t, size_t p0, size_t p1)
 {
 	int nr = 0, nc = 0;
 	for (size_t p = p0; p < p1; p++) {
-		int i = t->pairs[p].trk, j = t->pairs[p].obs;
+		const struct pair *q = &t->pairs[t->pord[p].idx];
+		int i = q->trk, j = q->obs;
 		if (nr == 0 || t->cl_rows[nr - 1] != i)
 			t->cl_rows[nr++] = i;
 		if (t->col_map[j] < 0) {
@@ -1425,21 +1541,24 @@ static int solve_cluster(struct track_tracker *t, size_t p0, size_t p1)
 		t->cl_cost[e] = INFINITY;
 	int r = -1, last = -1;
 	for (size_t p = p0; p < p1; p++) {
-		if (t->pairs[p].trk != last) {
-			last = t->pairs[p].trk;
+		const struct pair *q = &t->pairs[t->pord[p].idx];
+		if (q->trk != last) {
+			last = q->trk;
 			r++;
 			t->cl_cost[(size_t)r * ncol + nc + r] = t->trk_miss[last];
 		}
-		t->cl_cost[(size_t)r * ncol + t->col_map[t->pairs[p].obs]] = t->pairs[p].cost;
+		t->cl_cost[(size_t)r * ncol + t->col_map[q->obs]] = q->cost;
 	}
 	int rc = track_assign(&t->ws, t->cl_cost, nr, ncol, t->cl_sol, NULL);
 	if (rc == 0) {
 		for (int i = 0; i < nr; i++)
 			if (t->cl_sol[i] < nc)
 				t->obs_assigned[t->cl_cols[t->cl_sol[i]]] = t->cl_rows[i];
-		for (size_t p = p0; p < p1; p++)
-			if (t->obs_assigned[t->pairs[p].obs] == t->pairs[p].trk)
-				t->obs_pair[t->pairs[p].obs] = (int)p;
+		for (size_t p = p0; p < p1; p++) {
+			const struct pair *q = &t->pairs[t->pord[p].idx];
+			if (t->obs_assigned[q->obs] == q->trk)
+				t->obs_pair[q->obs] = (int)t->pord[p].idx;
+		}
 	}
 	for (int c = 0; c < nc; c++)
 		t->col_map[t->cl_cols[c]] = -1;
@@ -1797,7 +1916,8 @@ static int dup_est(const struct track_tracker *t, const struct trk *k, mw_time_n
 	struct track_imm p;
 	const struct track_imm *im = &h->post;
 	if (tc != h->t_ns) {
-		if (track_imm_predict(&h->post, ns_to_s(tc - h->t_ns), &t->cfg.imm, &p) < 0)
+		if (track_imm_predict(&h->post, ns_to_s(tc - h->t_ns), imm_cfg(t, k, h->t_ns), &p) <
+		    0)
 			return -EDOM;
 		im = &p;
 	}
@@ -1841,7 +1961,7 @@ static void dup_merge(struct track_tracker *t, struct trk *a, struct trk *b)
 		struct track_zpred zp[TRACK_N_MODES];
 		struct track_imm_gate gt;
 		if (track_imm_predict(&HAT(a, ba)->post, ns_to_s(e->t_ns - HAT(a, ba)->t_ns),
-		                      &t->cfg.imm, &pred) < 0 ||
+		                      imm_cfg(t, a, HAT(a, ba)->t_ns), &pred) < 0 ||
 		    track_imm_zpredict(&pred, &e->m, zp, &gt) < 0 ||
 		    !(gt.d2 <= t->init_supp[e->m.nz])) {
 			skipped++;
@@ -2089,8 +2209,8 @@ static int keep_coasting(struct track_tracker *t, struct trk *k, double coast)
 			if (track_ukf_predict(&k->lc, ns_to_s(t->now_ns - k->lc_t_ns),
 			                      &c->imm.motion[TRACK_MODE_BALLISTIC], &gb) < 0)
 				goto lost;
-		} else if (track_imm_predict_mode(&h->post, coast, &c->imm, TRACK_MODE_BALLISTIC,
-		                                  &gb) < 0)
+		} else if (track_imm_predict_mode(&h->post, coast, imm_cfg(t, k, h->t_ns),
+		                                  TRACK_MODE_BALLISTIC, &gb) < 0)
 			goto lost;
 		double sig = sqrt(gb.P[0] + gb.P[N + 1] + gb.P[2 * N + 2]);
 		if (!(sig <= c->coast_long_sigma_max_m) || !(track_model_height_m(gb.x) > 0.0))
@@ -2266,14 +2386,16 @@ static int predict_to_scan(struct track_tracker *t, struct trk *k, const struct 
                            mw_time_ns ts, struct track_imm *out)
 {
 	double dt = ns_to_s(ts - hb->t_ns);
+	const struct track_imm_cfg *ic = imm_cfg(t, k, hb->t_ns);
+	const int np = ic != &t->cfg.imm;
 	if (!(fabs(dt) > PRED_KEEP_S))
-		return track_imm_predict(&hb->post, dt, &t->cfg.imm, out);
-	if (k->has_cp && k->cp_t_ns == ts && k->cp_base_ns == hb->t_ns &&
+		return track_imm_predict(&hb->post, dt, ic, out);
+	if (k->has_cp && k->cp_t_ns == ts && k->cp_base_ns == hb->t_ns && k->cp_noprune == np &&
 	    memcmp(&k->cp_base, &hb->post, sizeof(k->cp_base)) == 0) {
 		*out = k->cp;
 		return 0;
 	}
-	int rc = track_imm_predict(&hb->post, dt, &t->cfg.imm, out);
+	int rc = track_imm_predict(&hb->post, dt, ic, out);
 	if (rc < 0)
 		return rc;
 	k->cp = *out;
@@ -2281,6 +2403,7 @@ static int predict_to_scan(struct track_tracker *t, struct trk *k, const struct 
 	k->cp_base_ns = hb->t_ns;
 	k->cp_base = hb->post;
 	k->has_cp = 1;
+	k->cp_noprune = np;
 	return 0;
 }
 
@@ -2413,7 +2536,7 @@ static int process_scan(struct track_tracker *t)
 			t->obs_order[n_radar++] = (int)j;
 	}
 	if (n_radar)
-		qsort_r(t->obs_order, (size_t)n_radar, sizeof(int), cmp_obs_x, t->obs_pt);
+		sort_obs_x(t->obs_order, t->obs_tmp, n_radar, (const double(*)[3])t->obs_pt);
 	/* Line-of-sight observations after the radar ones. */
 	int n_los = 0;
 	double max_obs_sig = 0.0;
@@ -2546,11 +2669,11 @@ static int process_scan(struct track_tracker *t)
 	for (size_t p = 0; p < t->n_pairs; p++)
 		uf_union(t->uf, t->pairs[p].trk, nt + t->pairs[p].obs);
 	if (t->n_pairs)
-		qsort_r(t->pairs, t->n_pairs, sizeof(*t->pairs), cmp_pair_root, t->uf);
+		order_pairs(t);
 	for (size_t p0 = 0; p0 < t->n_pairs;) {
-		int root = uf_find(t->uf, t->pairs[p0].trk);
+		uint64_t root = t->pord[p0].key >> 42;
 		size_t p1 = p0 + 1;
-		while (p1 < t->n_pairs && uf_find(t->uf, t->pairs[p1].trk) == root)
+		while (p1 < t->n_pairs && t->pord[p1].key >> 42 == root)
 			p1++;
 		int rc = solve_cluster(t, p0, p1);
 		if (rc == -ENOMEM)

@@ -1941,6 +1941,7 @@ static void negligible_boost_mode_is_not_moment_matched_into_the_estimate(void *
 	world_init(&w, 1, 0.0, 13);
 	struct track_config cfg;
 	track_config_default(&cfg);
+	cfg.imm.prune_mu = 0.0; /* the plain IMM: a pruned one has mu_boost = 0 (imm.h) */
 	struct track_tracker *t;
 	assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
 	struct mw_obs obs[16];
