@@ -600,6 +600,9 @@ update_nz(const struct track_gauss *g, const struct track_zpred *zp, const struc
 			K[i * nz + a] = v * il[a];
 		}
 	}
+	for (int i = nr; i < N; i++) /* exact zeros (nr = 6); read by the C update */
+		for (int a = 0; a < nz; a++)
+			K[i * nz + a] = 0.0;
 	/*
 	 * S' = S + D, D >= 0 diagonal: the rounding guard R_eff >= R of
 	 * the Joseph form. R_eff = S - H P H^T with H P H^T = Pxz^T P^-1
