@@ -209,14 +209,13 @@ static double dist3(const double *a, const double *b)
 
 /* ---- one run ---- */
 
-/* The object's true drag parameter k = 1/(beta TRACK_THETA_UNIT) from its
- * class (the coast beta; NAN-free: 0 if the class is unknown). */
+/* The object's true drag parameter k = 1/(beta TRACK_THETA_UNIT) from the
+ * RV this run flew (the coast beta; NAN-free: 0 if none). */
 static double true_k(const struct sim_object_info *oi)
 {
-	const struct sim_class *c = sim_class_find(oi->missile_class);
-	if (!c || !(c->beta_kg_m2 > 0))
+	if (!(oi->beta_kg_m2 > 0))
 		return 0.0;
-	return 1.0 / (c->beta_kg_m2 * TRACK_THETA_UNIT);
+	return 1.0 / (oi->beta_kg_m2 * TRACK_THETA_UNIT);
 }
 
 /* --grav-err names, indexed by enum track_grav_err (track/model.h). */

@@ -98,6 +98,17 @@
  * 15/18, which flew lofted to 4,475 km (2017) and 6,648 km (2023)
  * apogee; ranges as reported by the Japanese MoD and ROK JCS). They are
  * not the parameters of any real missile.
+ *
+ * The re-entry vehicle's ballistic coefficient is not one value per class:
+ * real RVs of a class differ, and a tracker's drag prior describes that
+ * spread. Each run draws beta from a lognormal whose central 95 % is
+ * [beta_lo, beta_hi] (sim.c, draw_beta); beta_kg_m2 is its median (the
+ * geometric mean of the two). IRBM and ICBM: 5,000-15,000 kg/m^2, the
+ * range of heavy compact RVs in an open compilation attributed to
+ * Wilkening, Science & Global Security 8 (2000) 183-215 (docs/tracking.md
+ * "Drag prior per threat class": secondary, not checked against the
+ * paper). SRBM and MRBM: a factor of two either side of 8,000 and
+ * 10,000 kg/m^2, a simulator assumption (no published range was found).
  */
 static const struct sim_class classes[] = {
     {
@@ -107,6 +118,8 @@ static const struct sim_class classes[] = {
         .payload_kg = 800,
         .cda_boost_m2 = 0.25,
         .beta_kg_m2 = 8000,
+        .beta_lo_kg_m2 = 4000,
+        .beta_hi_kg_m2 = 16000,
         .vertical_s = 4,
         .burn_frac_min = 0.35,
         .pitch_min_rad = 0.17453292519943295, /* 10 deg */
@@ -119,6 +132,8 @@ static const struct sim_class classes[] = {
         .payload_kg = 1000,
         .cda_boost_m2 = 0.45,
         .beta_kg_m2 = 10000,
+        .beta_lo_kg_m2 = 5000,
+        .beta_hi_kg_m2 = 20000,
         .vertical_s = 6,
         .burn_frac_min = 0.35,
         .pitch_min_rad = 0.17453292519943295,
@@ -130,7 +145,9 @@ static const struct sim_class classes[] = {
         .stage = {{.prop_kg = 22000, .dry_kg = 2000, .burn_s = 140, .isp_s = 315}},
         .payload_kg = 650,
         .cda_boost_m2 = 0.6,
-        .beta_kg_m2 = 12000,
+        .beta_kg_m2 = 8660,
+        .beta_lo_kg_m2 = 5000,
+        .beta_hi_kg_m2 = 15000,
         .vertical_s = 8,
         .burn_frac_min = 0.35,
         .pitch_min_rad = 0.17453292519943295,
@@ -143,7 +160,9 @@ static const struct sim_class classes[] = {
                   {.prop_kg = 14500, .dry_kg = 1500, .burn_s = 160, .isp_s = 330}},
         .payload_kg = 1200,
         .cda_boost_m2 = 1.5,
-        .beta_kg_m2 = 20000,
+        .beta_kg_m2 = 8660,
+        .beta_lo_kg_m2 = 5000,
+        .beta_hi_kg_m2 = 15000,
         .vertical_s = 10,
         .burn_frac_min = 0.3,
         .pitch_min_rad = 0.2617993877991494, /* 15 deg: keeps ranges < 18,500 km */

@@ -32,7 +32,10 @@ struct sim_class {
 	struct sim_stage stage[SIM_MAX_STAGES];
 	double payload_kg;    /* re-entry vehicle (+ bus) mass */
 	double cda_boost_m2;  /* drag coefficient x reference area of the stack */
-	double beta_kg_m2;    /* RV ballistic coefficient m / (Cd A) after burnout */
+	double beta_kg_m2;    /* RV ballistic coefficient m / (Cd A) after burnout: the
+	                       * class's median; each run draws its own (beta_lo/hi) */
+	double beta_lo_kg_m2; /* central 95 % of the class's RVs, lognormal in beta */
+	double beta_hi_kg_m2;
 	double vertical_s;    /* vertical rise before the pitch-over starts */
 	double burn_frac_min; /* least fraction of the total burn time (energy management) */
 	double pitch_min_rad; /* limits of the final thrust elevation */

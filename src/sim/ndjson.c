@@ -107,10 +107,10 @@ int sim_ndjson_preamble(const struct sim *s, size_t i, char *buf, size_t cap)
 		put(&o,
 		    ",\"apogee_km\":%.3f,\"range_km\":%.3f,\"azimuth_deg\":%.4f,"
 		    "\"requested_apogee_km\":%.3f,\"requested_range_km\":%.3f,"
-		    "\"flight_time_s\":%.3f",
+		    "\"flight_time_s\":%.3f,\"beta_kg_m2\":%.1f",
 		    in->apogee_m / 1e3, in->ground_range_m / 1e3, geo_deg(in->azimuth_rad),
 		    in->requested_apogee_m / 1e3, in->requested_range_m / 1e3,
-		    mw_time_to_s(in->impact_t_ns - in->launch_t_ns));
+		    mw_time_to_s(in->impact_t_ns - in->launch_t_ns), in->beta_kg_m2);
 		return finish(&o);
 	}
 	i -= s->n_obj;

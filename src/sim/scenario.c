@@ -456,8 +456,8 @@ static int parse_launch(struct pctx *p, const json_t *o, const char *path, size_
 		return fail(p, path, NULL, "expected a launch object, got %s", jtype(o));
 	memset(L, 0, sizeof(*L));
 	path_fmt(L->path, sizeof(L->path), "$.launches[%zu]", idx);
-	static const char *const keys[] = {"id",  "name", "nation", "class", "time",
-	                                   "t_s", "site", "aim",    "note",  NULL};
+	static const char *const keys[] = {"id",   "name", "nation", "class",      "time", "t_s",
+	                                   "site", "aim",  "note",   "beta_kg_m2", NULL};
 	int rc = check_keys(p, o, path, keys);
 	double id;
 	if (rc == 0)
@@ -501,6 +501,9 @@ static int parse_launch(struct pctx *p, const json_t *o, const char *path, size_
 		rc = get_point(p, o, path, "site", &L->site);
 	if (rc == 0)
 		rc = parse_aim(p, o, path, L);
+	/* The RV's ballistic coefficient, fixed for every run (else drawn). */
+	if (rc == 0 && json_object_get(o, "beta_kg_m2"))
+		rc = get_num(p, o, path, "beta_kg_m2", true, 100, 1e6, 0, &L->beta_kg_m2);
 	return rc;
 }
 
@@ -511,7 +514,7 @@ static int parse_root(struct pctx *p, const json_t *root, struct sim_scenario *s
 	static const char *const keys[] = {
 	    "name",     "description",   "seed",    "exercise", "start_time",
 	    "end_time", "truth_step_s",  "nations", "launches", "injects",
-	    "note",     "truth_gravity", NULL};
+	    "note",     "truth_gravity", "rv_beta", NULL};
 	int rc = check_keys(p, root, "$", keys);
 	if (rc == 0)
 		rc = get_str(p, root, "$", "name", true, sc->name, sizeof(sc->name));
@@ -549,6 +552,18 @@ static int parse_root(struct pctx *p, const json_t *root, struct sim_scenario *s
 			sc->truth_j3j4 = true;
 		else if (!g || strcmp(g, "j2") != 0)
 			return fail(p, "$", "truth_gravity", "expected \"j2\" or \"j4\"");
+	}
+	/* The RVs' ballistic coefficients: "draw" (each run draws each RV's
+	 * from its class's range; the default) or "median" (the class's
+	 * median in every run). */
+	sc->rv_beta_median = false;
+	json_t *rb = json_object_get(root, "rv_beta");
+	if (rb) {
+		const char *g = json_is_string(rb) ? json_string_value(rb) : NULL;
+		if (g && strcmp(g, "median") == 0)
+			sc->rv_beta_median = true;
+		else if (!g || strcmp(g, "draw") != 0)
+			return fail(p, "$", "rv_beta", "expected \"draw\" or \"median\"");
 	}
 
 	json_t *nations = json_object_get(root, "nations");

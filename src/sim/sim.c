@@ -20,7 +20,11 @@
  *
  * Randomness: sensor i draws from its own xoshiro256** stream seeded with
  * (seed, i + 1) (sim/rng.h), so a run is a pure function of (scenario,
- * seed), and changing one sensor does not change the others' noise.
+ * seed), and changing one sensor does not change the others' noise. Launch
+ * j's RV ballistic coefficient is drawn once per run from the stream
+ * (seed, RNG_STREAM_BETA + j) (draw_beta): each seed flies a different RV
+ * of the class, so a Monte Carlo over seeds samples the class's spread of
+ * beta as a tracker's drag prior describes it.
  *
  * Invariants:
  *  1. Event times never decrease.
@@ -37,7 +41,8 @@
 
 #include "sim/sim_impl.h"
 
-#define SOLVE_TOL 0.002 /* solver goal, fraction of apogee and range */
+#define SOLVE_TOL       0.002        /* solver goal, fraction of apogee and range */
+#define RNG_STREAM_BETA (1ull << 32) /* above any sensor's stream (i + 1) */
 
 const char *sim_phase_str(enum sim_phase p)
 {
@@ -66,25 +71,53 @@ static int cmp_obj_id(const void *a, const void *b)
 	return (x->info.id > y->info.id) - (x->info.id < y->info.id);
 }
 
-static int fly_launch(const struct sim_launch_spec *L, bool j3j4, struct object *o,
-                      struct mw_errbuf *err)
+/* 97.5 % point of the standard normal (Abramowitz & Stegun 1964, 26.2). */
+#define Z975 1.959963984540054
+
+double sim_class_beta_draw(const struct sim_class *c, uint64_t seed, size_t launch_idx)
+{
+	if (!c || !(c->beta_lo_kg_m2 > 0 && c->beta_hi_kg_m2 > c->beta_lo_kg_m2))
+		return c ? c->beta_kg_m2 : 0.0;
+	double lo = log(c->beta_lo_kg_m2), hi = log(c->beta_hi_kg_m2);
+	struct sim_rng r;
+	sim_rng_seed(&r, seed, RNG_STREAM_BETA + launch_idx);
+	return exp(0.5 * (lo + hi) + 0.5 * (hi - lo) / Z975 * sim_rng_normal(&r));
+}
+
+/* The RV's ballistic coefficient for this run: the launch's own if the
+ * scenario gives one, the class's median if the scenario says "rv_beta":
+ * "median", else sim_class_beta_draw. */
+static double draw_beta(const struct sim_launch_spec *L, bool median, uint64_t seed, size_t idx)
+{
+	if (L->beta_kg_m2 > 0)
+		return L->beta_kg_m2;
+	if (median)
+		return L->cls->beta_kg_m2;
+	return sim_class_beta_draw(L->cls, seed, idx);
+}
+
+static int fly_launch(const struct sim_launch_spec *L, bool j3j4, double beta_kg_m2,
+                      struct object *o, struct mw_errbuf *err)
 {
 	struct sim_launch_ctl ctl;
 	struct mw_errbuf e = {{0}};
 	int rc;
 	double H = L->apogee_m;
+	/* the class with this run's RV: the solver aims the flight it flies */
+	struct sim_class cls = *L->cls;
+	cls.beta_kg_m2 = beta_kg_m2;
 	if (L->has_apogee) {
 		struct sim_aim aim = {L->azimuth_rad, L->range_m, L->apogee_m};
-		rc = sim_flight_solve(L->cls, &L->site, &aim, SOLVE_TOL, &ctl, NULL, &e);
+		rc = sim_flight_solve(&cls, &L->site, &aim, SOLVE_TOL, &ctl, NULL, &e);
 	} else {
-		rc = sim_flight_solve_loft(L->cls, &L->site, L->azimuth_rad, L->range_m, L->loft,
+		rc = sim_flight_solve_loft(&cls, &L->site, L->azimuth_rad, L->range_m, L->loft,
 		                           SOLVE_TOL, &ctl, &H, NULL, &e);
 	}
 	if (rc == 0) {
 		struct sim_flight_opts fo;
 		sim_flight_opts_default(&fo);
 		fo.j3j4 = j3j4;
-		rc = sim_flight_fly(L->cls, &L->site, &ctl, &fo, true, &o->flight);
+		rc = sim_flight_fly(&cls, &L->site, &ctl, &fo, true, &o->flight);
 		if (rc < 0)
 			snprintf(e.msg, sizeof(e.msg), "flight failed: %s", mw_strerror(rc));
 	}
@@ -113,6 +146,7 @@ static int fly_launch(const struct sim_launch_spec *L, bool j3j4, struct object 
 	in->launch_heading_rad = ctl.heading_rad;
 	in->requested_apogee_m = H;
 	in->requested_range_m = L->range_m;
+	in->beta_kg_m2 = beta_kg_m2;
 	return 0;
 }
 
@@ -141,7 +175,8 @@ int sim_new_ex(const struct sim_scenario *sc, const struct sim_opts *opts, struc
 	if (!s->obj || !s->impact_order || !s->ss)
 		goto fail;
 	for (size_t i = 0; i < s->n_obj; i++) {
-		rc = fly_launch(&sc->launches[i], sc->truth_j3j4, &s->obj[i], err);
+		double beta = draw_beta(&sc->launches[i], sc->rv_beta_median, s->seed, i);
+		rc = fly_launch(&sc->launches[i], sc->truth_j3j4, beta, &s->obj[i], err);
 		if (rc < 0)
 			goto fail;
 	}

@@ -53,6 +53,7 @@ struct sim_object_info { /* per launched object, known once simulated */
 	double launch_heading_rad; /* heading flown at launch (solver output) */
 	double requested_apogee_m; /* what the solver aimed at */
 	double requested_range_m;
+	double beta_kg_m2; /* the RV's ballistic coefficient in this run (drawn per run) */
 };
 
 struct sim_truth {
@@ -88,6 +89,16 @@ int sim_new(const struct sim_scenario *sc, uint64_t seed, struct sim **out);
 int sim_new_ex(const struct sim_scenario *sc, const struct sim_opts *opts, struct sim **out,
                struct mw_errbuf *err);
 void sim_free(struct sim *s);
+
+/*
+ * The ballistic coefficient (kg/m^2) the RV of launch launch_idx flies in
+ * the run with this seed, unless the scenario fixes it: lognormal with the
+ * class's central 95 % [beta_lo, beta_hi] (median beta_kg_m2), from a
+ * stream of its own (the sensors' noise does not move). The class's
+ * beta_kg_m2 if it has no range; 0 for c NULL.
+ */
+struct sim_class;
+double sim_class_beta_draw(const struct sim_class *c, uint64_t seed, size_t launch_idx);
 
 size_t sim_object_count(const struct sim *s);
 const struct sim_object_info *sim_object(const struct sim *s, size_t i);

@@ -1027,6 +1027,10 @@ static void scenario_errors_name_the_json_path(void **state)
 	    {"{\"name\":\"small\"", "{\"name\":\"small\",", "small:1:"},
 	    {"\"id\":2,\"class\"", "\"id\":3,\"class\"",
 	     "$.launches[1].id: launch id 3 is already used"},
+	    {"\"seed\":11,", "\"seed\":11,\"rv_beta\":\"fixed\",",
+	     "small: $.rv_beta: expected \"draw\" or \"median\""},
+	    {"\"id\":2,\"class\":\"MRBM\",", "\"id\":2,\"class\":\"MRBM\",\"beta_kg_m2\":-5,",
+	     "$.launches[1].beta_kg_m2: expected a number in [100, 1e+06], got -5"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *text = mutate(cases[i].from, cases[i].to);
@@ -1054,6 +1058,87 @@ static void scenario_errors_name_the_json_path(void **state)
 	free(text);
 	assert_int_equal(sim_scenario_load("/nonexistent/x.json", &sc, &err), -ENOENT);
 	assert_non_null(strstr(err.msg, "/nonexistent/x.json"));
+}
+
+/*
+ * Each run flies its own RV: the ballistic coefficient is drawn per seed
+ * and launch from the class's lognormal (central 95 % [beta_lo, beta_hi]),
+ * so a Monte Carlo over seeds samples the spread a tracker's drag prior
+ * describes. Checked: (a) 4,000 draws of each class have their median and
+ * their 2.5 % / 97.5 % points where the class says, within a binomial
+ * 99.9 % band (3.29 sigma); (b) a run's objects carry the draw for their
+ * seed and launch index, two seeds differ, two launches of one seed
+ * differ; (c) "rv_beta": "median" flies every RV at the class's median;
+ * (d) a launch's own "beta_kg_m2" wins over both.
+ */
+static void each_run_draws_its_rvs_ballistic_coefficient(void **state)
+{
+	(void)state;
+	const size_t n = 4000;
+	for (size_t c = 0; c < sim_class_count(); c++) {
+		const struct sim_class *cl = sim_class_at(c);
+		assert_true(cl->beta_lo_kg_m2 > 0 && cl->beta_hi_kg_m2 > cl->beta_lo_kg_m2);
+		size_t below_lo = 0, below_med = 0, above_hi = 0;
+		for (size_t i = 0; i < n; i++) {
+			double b = sim_class_beta_draw(cl, 1000 + i, 0);
+			below_lo += b < cl->beta_lo_kg_m2;
+			below_med += b < cl->beta_kg_m2;
+			above_hi += b > cl->beta_hi_kg_m2;
+		}
+		/* median: the geometric mean of the range (to the table's 4 digits) */
+		check_close("median", cl->beta_kg_m2, sqrt(cl->beta_lo_kg_m2 * cl->beta_hi_kg_m2),
+		            1e-3 * cl->beta_kg_m2);
+		double band25 = 3.29 * sqrt(0.025 * 0.975 / (double)n);
+		double band50 = 3.29 * sqrt(0.25 / (double)n);
+		double f_lo = (double)below_lo / (double)n, f_hi = (double)above_hi / (double)n;
+		double f_med = (double)below_med / (double)n;
+		if (fabs(f_lo - 0.025) > band25 || fabs(f_hi - 0.025) > band25 ||
+		    fabs(f_med - 0.5) > band50)
+			fail_msg("%s: below lo %.4f, above hi %.4f (want 0.025 +- %.4f), below the "
+			         "median %.4f (want 0.5 +- %.4f)",
+			         cl->name, f_lo, f_hi, band25, f_med, band50);
+	}
+
+	struct sim_scenario *sc = load_small();
+	struct sim *s = NULL, *t = NULL;
+	assert_int_equal(sim_new(sc, 5, &s), 0);
+	assert_int_equal(sim_new(sc, 6, &t), 0);
+	/* objects are sorted by id: id 2 (MRBM) is launch index 1, id 3 (SRBM) index 0 */
+	const struct sim_object_info *m5 = sim_object(s, 0), *s5 = sim_object(s, 1);
+	assert_int_equal(m5->id, 2);
+	assert_int_equal(s5->id, 3);
+	check_close("MRBM beta, seed 5", m5->beta_kg_m2,
+	            sim_class_beta_draw(sim_class_find("MRBM"), 5, 1), 1e-9);
+	check_close("SRBM beta, seed 5", s5->beta_kg_m2,
+	            sim_class_beta_draw(sim_class_find("SRBM"), 5, 0), 1e-9);
+	if (s5->beta_kg_m2 == sim_object(t, 1)->beta_kg_m2)
+		fail_msg("seeds 5 and 6 flew the same SRBM RV (%.1f kg/m^2)", s5->beta_kg_m2);
+	sim_free(s);
+	sim_free(t);
+	sim_scenario_free(sc);
+
+	char *text = mutate("\"seed\":11,", "\"seed\":11,\"rv_beta\":\"median\",");
+	struct mw_errbuf err = {{0}};
+	assert_int_equal(sim_scenario_parse(text, "small", &sc, &err), 0);
+	assert_int_equal(sim_new(sc, 5, &s), 0);
+	check_close("median MRBM", sim_object(s, 0)->beta_kg_m2, sim_class_find("MRBM")->beta_kg_m2,
+	            0);
+	check_close("median SRBM", sim_object(s, 1)->beta_kg_m2, sim_class_find("SRBM")->beta_kg_m2,
+	            0);
+	sim_free(s);
+	sim_scenario_free(sc);
+	free(text);
+
+	text = mutate("\"id\":2,\"class\":\"MRBM\",",
+	              "\"id\":2,\"class\":\"MRBM\",\"beta_kg_m2\":6500,");
+	assert_int_equal(sim_scenario_parse(text, "small", &sc, &err), 0);
+	assert_int_equal(sim_new(sc, 5, &s), 0);
+	check_close("launch's own beta", sim_object(s, 0)->beta_kg_m2, 6500, 0);
+	check_close("the other launch still draws", sim_object(s, 1)->beta_kg_m2,
+	            sim_class_beta_draw(sim_class_find("SRBM"), 5, 0), 1e-9);
+	sim_free(s);
+	sim_scenario_free(sc);
+	free(text);
 }
 
 static void example_scenarios_parse_and_fly_within_one_percent(void **state)
@@ -1108,6 +1193,7 @@ int main(void)
 	    cmocka_unit_test(energy_and_angular_momentum_are_conserved_in_vacuum),
 	    cmocka_unit_test(rotating_frame_flight_equals_inertial_flight),
 	    cmocka_unit_test(drag_acceleration_is_rho_v2_over_2beta),
+	    cmocka_unit_test(each_run_draws_its_rvs_ballistic_coefficient),
 	    cmocka_unit_test(truth_j4_adds_the_zonal_j3_j4_gravity),
 	    cmocka_unit_test(reentry_decelerates_as_drag_predicts),
 	    cmocka_unit_test(dense_output_matches_a_finer_integration),
