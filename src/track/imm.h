@@ -15,7 +15,9 @@
  *                         thrust (model.h, "boost model error")
  *
  * Mode switching is a continuous-time Markov chain: over dt the
- * probability of staying in boost is exp(-dt / tau_boost_s) and of
+ * probability of staying in boost is exp(-dt / tau) with tau =
+ * track_imm_boost_tau_s() (tau_boost_s, shortened by the thrust: a stage
+ * whose thrust acceleration is a burns out within Isp g0 / a) and of
  * staying ballistic exp(-dt / tau_ballistic_s). The cycle is the
  * standard one (Blom & Bar-Shalom 1988): mix, predict each model,
  * update each model, re-weight the modes by their likelihoods.
@@ -32,7 +34,15 @@ struct track_imm_cfg {
 	double sigma_at0_m_s2; /* thrust uncertainty on entering boost */
 	double tau_boost_s;
 	double tau_ballistic_s;
+	/* Burnout hazard from the thrust (imm.c, track_imm_boost_tau_s):
+	 * the specific impulse (s) of the mass-depletion bound on the
+	 * remaining burn; 0 = the constant tau_boost_s alone. */
+	double burnout_isp_s;
 };
+
+/* Mean time to burnout (s) of the boost mode whose thrust acceleration
+ * estimate is at_m_s2: min(tau_boost_s, burnout_isp_s g0 / at_m_s2). */
+double track_imm_boost_tau_s(const struct track_imm_cfg *cfg, double at_m_s2);
 
 struct track_imm {
 	double mu[TRACK_N_MODES]; /* mode probabilities, sum 1 */
@@ -43,6 +53,11 @@ struct track_imm {
  * probabilities. */
 int track_imm_predict(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
                       struct track_imm *out);
+
+/* The predicted mode probabilities of track_imm_predict alone (they do
+ * not depend on the models' predictions). */
+void track_imm_predict_mu(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
+                          double mu[TRACK_N_MODES]);
 
 /* Model j's prediction alone: the same doubles as out->m[j] of
  * track_imm_predict (the other model is neither mixed for nor

@@ -325,6 +325,10 @@ void track_config_default(struct track_config *c)
 	                        .grav_err = TRACK_GRAV_ERR_NONE}},
 	            .sigma_at0_m_s2 = 10.0,
 	            .tau_boost_s = 60.0,
+	            /* Burnout hazard: the mean time to burnout is at most
+	             * Isp g0 / aT (imm.c, track_imm_boost_tau_s); 255 s is
+	             * the centre of launch.c's Isp prior. */
+	            .burnout_isp_s = 255.0,
 	            /*
 	             * Ballistic -> boost: an RV in midcourse does not thrust
 	             * again. At 1e5 s (p = 1e-5 per second) with the mode floor
@@ -380,7 +384,7 @@ static int check_config(const struct track_config *c, struct mw_log *log)
 	         c->los_pool + c->max_scan_obs > TRACK_ASSIGN_MAX)
 		bad = "los_pair_window_s/los_pool (los_pool + max_scan_obs <= 8192)";
 	else if (!(c->imm.tau_boost_s > 0.0) || !(c->imm.tau_ballistic_s > 0.0) ||
-	         !(c->imm.sigma_at0_m_s2 > 0.0))
+	         !(c->imm.sigma_at0_m_s2 > 0.0) || !(c->imm.burnout_isp_s >= 0.0))
 		bad = "imm";
 	for (int j = 0; j < TRACK_CLASS_N && !bad; j++) {
 		const struct track_beta_range *br = &c->beta_prior[j];
