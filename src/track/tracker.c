@@ -679,6 +679,35 @@ static enum track_phase phase_of(const struct track_gauss *g, double mu_boost)
  */
 #define PUBLISH_MINOR_MU 1e-3
 
+static void publish(const struct track_imm *im, struct track_gauss *out)
+{
+	if (im->mu[TRACK_MODE_BOOST] < PUBLISH_MINOR_MU)
+		*out = im->m[TRACK_MODE_BALLISTIC];
+	else
+		track_imm_combine(im, out);
+}
+
+int track_info_est_at(const struct track_info *ti, const struct track_imm_cfg *cfg, mw_time_ns t_ns,
+                      struct track_gauss *out)
+{
+	double dt = ns_to_s(t_ns - ti->t_ns);
+	if (!(dt > 0.0)) {
+		*out = ti->est;
+		return 0;
+	}
+	struct track_imm p;
+	int rc = track_imm_predict(&ti->imm, dt, cfg, &p);
+	if (rc == 0) {
+		publish(&p, out);
+		return 0;
+	}
+	double mu[TRACK_N_MODES];
+	track_imm_predict_mu(&ti->imm, dt, cfg, mu);
+	if (!(mu[TRACK_MODE_BOOST] < PUBLISH_MINOR_MU))
+		return rc;
+	return track_imm_predict_mode(&ti->imm, dt, cfg, TRACK_MODE_BALLISTIC, out);
+}
+
 int track_tracker_get(const struct track_tracker *t, size_t i, struct track_info *out)
 {
 	if (i >= t->n_trk)
@@ -695,10 +724,7 @@ int track_tracker_get(const struct track_tracker *t, size_t i, struct track_info
 	r.n_updates = k->n_updates;
 	r.mu_boost = h->post.mu[TRACK_MODE_BOOST];
 	r.imm = h->post;
-	if (h->post.mu[TRACK_MODE_BOOST] < PUBLISH_MINOR_MU)
-		r.est = h->post.m[TRACK_MODE_BALLISTIC];
-	else
-		track_imm_combine(&h->post, &r.est);
+	publish(&h->post, &r.est);
 	r.phase = phase_of(&r.est, r.mu_boost);
 	r.truth_id = k->truth_id;
 	r.prev_id = k->prev_id;
