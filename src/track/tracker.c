@@ -115,6 +115,13 @@ struct trk {
 	enum track_state state;
 	mw_time_ns first_t_ns, confirmed_t_ns;
 	uint64_t slot_hits; /* bit s: at least one update in slot s since first_t_ns */
+	/* Confirmation evidence (confirm_evidence): radar measurements
+	 * applied (the start included), and the distinct viewpoints of the
+	 * lines of sight applied as updates (not a pair that started the
+	 * track): 0, 1 (ir_view0 the first) or 2. */
+	uint32_t n_radar;
+	int n_ir_views;
+	double ir_view0[3];
 	uint32_t n_updates;
 	uint32_t truth_id;
 	uint32_t prev_id;
@@ -806,6 +813,52 @@ static void mark_slot(const struct track_tracker *t, struct trk *k, mw_time_ns t
  * threw away what the climb after burnout teaches the drag parameter.)
  */
 #define BURNOUT_LAG_S 3.0
+
+/*
+ * Confirmation evidence (docs/tracking.md, "Confirmation"). M of N
+ * counts slots with an update, but a line of sight has no range: a
+ * tentative track started by one clutter plot and then fed the rays of
+ * one space-IR sensor (whose rays of a real missile pass through the
+ * track's wide start covariance, anywhere along them) was confirmed
+ * 400-500 km from any object (SRBM salvo seed 93: a duplicate warning
+ * claimed by object 3's rays). A tentative track is confirmed only when
+ * its updates fix it in three dimensions: two radar measurements, or
+ * lines of sight from two viewpoints at least IR_VIEW_BASE_M apart
+ * (GEO sensors are tens of thousands of km apart; the rays from one
+ * sensor of one object stay nearly parallel). The two rays that started
+ * an IR track do not count: a pair of unrelated rays (a false alarm, two
+ * objects) meets somewhere too; the next frames of both sensors do, and
+ * they arrive within the M-of-N window (4 s revisits against 8 slots).
+ */
+#define IR_VIEW_BASE_M 100e3
+
+static void note_evidence(struct trk *k, const struct track_meas *m)
+{
+	if (m->kind == MW_OBS_RADAR) {
+		if (k->n_radar < UINT32_MAX)
+			k->n_radar++;
+		return;
+	}
+	if (k->n_ir_views == 0) {
+		memcpy(k->ir_view0, m->sensor_ecef_m, sizeof(k->ir_view0));
+		k->n_ir_views = 1;
+		return;
+	}
+	if (k->n_ir_views == 1) {
+		double d2 = 0.0;
+		for (int i = 0; i < 3; i++)
+			d2 += (m->sensor_ecef_m[i] - k->ir_view0[i]) *
+			      (m->sensor_ecef_m[i] - k->ir_view0[i]);
+		if (d2 > IR_VIEW_BASE_M * IR_VIEW_BASE_M)
+			k->n_ir_views = 2;
+	}
+}
+
+static int confirm_evidence(const struct trk *k)
+{
+	return k->n_radar >= 2 || k->n_ir_views >= 2;
+}
+
 static int apply_update(struct track_tracker *t, struct trk *k, int b, const struct track_imm *pred,
                         const struct track_zpred zp[TRACK_N_MODES], const struct track_meas *m,
                         mw_time_ns t_ns, uint32_t truth_id)
@@ -852,6 +905,7 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, const str
 		HAT(k, i)->post = np;
 	}
 	k->n_updates++;
+	note_evidence(k, m);
 	if (pos == k->h_count - 1)
 		k->truth_id = truth_id;
 	if (pos == k->h_count - 1) {
@@ -902,6 +956,7 @@ static int new_track(struct track_tracker *t, struct track_gauss *g, double mu_b
 	k->state = TRACK_TENTATIVE;
 	k->first_t_ns = o->t_ns;
 	k->n_updates = n_obs;
+	k->n_radar = m->kind == MW_OBS_RADAR;
 	k->truth_id = o->truth_id;
 	k->h_count = 1;
 	k->h0 = 0;
@@ -1067,8 +1122,13 @@ static int los_initiation(struct track_tracker *t, const int *idx, int n)
 		               a_later ? &a->m : &t->meas[j], 2);
 		if (rc == -ENOMEM)
 			return rc;
-		if (rc == 0)
+		if (rc == 0) {
 			t->ctr.los_starts++;
+			mw_logf(t->log, MW_LOG_DEBUG, "track",
+			        "track %u started from lines of sight %.3s/%u + %.3s/%u (d2 %.2f)",
+			        t->trk[t->n_trk - 1]->id, a->obs.nation, (unsigned)a->obs.sensor_id,
+			        t->pend[j].nation, (unsigned)t->pend[j].sensor_id, d2);
+		}
 		t->pool[c].obs.t_ns = INT64_MIN; /* used: removed below */
 		used_any = 1;
 	}
@@ -2137,7 +2197,7 @@ static void manage(struct track_tracker *t)
 			    k->slot_hits &
 			    (t->cfg.confirm_n >= 64 ? ~UINT64_C(0)
 			                            : (UINT64_C(1) << t->cfg.confirm_n) - 1));
-			if (hits >= t->cfg.confirm_m) {
+			if (hits >= t->cfg.confirm_m && confirm_evidence(k)) {
 				k->state = TRACK_CONFIRMED;
 				k->confirmed_t_ns = HAT(k, k->h_count - 1)->t_ns;
 				t->ctr.tracks_confirmed++;
@@ -2400,6 +2460,67 @@ static void init_suppress(struct track_tracker *t, int n_radar, double max_obs_s
 	}
 }
 
+/*
+ * The same rule for a line of sight (IR): an unassigned ray inside
+ * chi2_2(1 - INIT_SUPPRESS_P) (41.4) of a confirmed track that took no
+ * observation of the scan (the sensor's frame) is that track's tail ray,
+ * not a new object, and is neither paired nor pooled (counter
+ * init_suppressed). Before, rays were never suppressed: a tail ray could
+ * pair with a ray of the other sensor and start a duplicate. A second
+ * object the sensor resolves still gives a free ray (the track takes one
+ * ray of the frame, so it is not tested). Only the few unassigned rays of
+ * a scan are tested, against every such track: first the distance from
+ * the track's constant-velocity extrapolation to the ray with the
+ * suppression region's sigmas (PREGATE_FINE_MARGIN x sqrt(41.4) = 8
+ * sigma of the track's and the ray's spread at the track's range, + the
+ * acceleration slack), then the IMM gate statistic.
+ */
+static int los_suppressed(struct track_tracker *t, size_t j, mw_time_ns ts)
+{
+	const double sig_n = sqrt(t->init_supp[2]) * PREGATE_FINE_MARGIN;
+	const struct mw_obs *o = &t->pend[j];
+	for (size_t i = 0; i < t->n_trk; i++) {
+		struct trk *k = t->trk[i];
+		int b = t->trk_base[i];
+		if (k->state != TRACK_CONFIRMED || k->long_coast || t->trk_hit[i] || b < 0)
+			continue;
+		const struct hist *hb = HAT(k, b);
+		double mx[N], mvar[N], d[3], along = 0.0;
+		double dt = ns_to_s(ts - hb->t_ns);
+		mixture_diag(&hb->post, mx, mvar);
+		for (int a = 0; a < 3; a++) {
+			d[a] = mx[a] + mx[3 + a] * dt - o->sensor_ecef_m[a];
+			along += d[a] * t->obs_pt[j][a];
+		}
+		if (!(along > 0.0))
+			continue;
+		double perp2 = 0.0;
+		for (int a = 0; a < 3; a++) {
+			double e = d[a] - along * t->obs_pt[j][a];
+			perp2 += e * e;
+		}
+		double sig_q = sqrt(mvar[0] + mvar[1] + mvar[2]) +
+		               fabs(dt) * sqrt(mvar[3] + mvar[4] + mvar[5]);
+		double so = along * t->obs_sig_m[j] * 1.5;
+		double acc = PREGATE_ACC + fabs(mx[TRACK_IX_AT]) + 3.0 * sqrt(mvar[TRACK_IX_AT]);
+		double lim = sig_n * sqrt(sig_q * sig_q + so * so) + 0.5 * acc * dt * dt;
+		if (!isfinite(lim) || !(perp2 <= lim * lim))
+			continue;
+		if (!t->trk_pred_ok[i]) {
+			if (predict_to_scan(t, k, hb, ts, &t->pred[i]) < 0)
+				continue;
+			t->trk_pred_ok[i] = 1;
+		}
+		struct track_zpred zp[TRACK_N_MODES];
+		struct track_imm_gate gt;
+		if (track_imm_zpredict(&t->pred[i], &t->meas[j], zp, &gt) < 0)
+			continue;
+		if (gt.d2 <= t->init_supp[t->meas[j].nz])
+			return 1;
+	}
+	return 0;
+}
+
 static int process_scan(struct track_tracker *t)
 {
 	const size_t no = t->n_pend;
@@ -2606,6 +2727,10 @@ static int process_scan(struct track_tracker *t)
 			continue;
 		}
 		if (t->meas[j].kind != MW_OBS_RADAR) {
+			if (los_suppressed(t, j, ts)) {
+				t->ctr.init_suppressed++;
+				continue;
+			}
 			t->obs_order[n_los_new++] = (int)j; /* radar order no longer needed */
 			continue;
 		}
