@@ -2180,6 +2180,74 @@ static void close_distinct_objects_are_never_merged(void **state)
  * a fresh track (mu_boost ~0.5) still publishes the moment match. One
  * target, one radar without range rate every 2 s for 60 s.
  */
+/*
+ * track_info_est_at: the published estimate at a later time is the IMM's
+ * own prediction published by track_tracker_get's rule. A boost track
+ * (IR + radar through a 30 m/s^2 burn) predicted 1 s ahead must carry
+ * the chance of a burnout (boost probability below its posterior's) and
+ * equal the moment match of track_imm_predict bit for bit; a
+ * ballistic track (boost probability < 1e-3) predicted ahead is its
+ * ballistic mode's prediction; at or before the update time it is est.
+ */
+static void published_prediction_is_the_imms_own(void **state)
+{
+	(void)state;
+	struct track_config cfg;
+	track_config_default(&cfg);
+	struct geo_lla rp = {geo_rad(37), geo_rad(128), 100};
+	double radar[3];
+	geo_lla_to_ecef(&rp, radar);
+	struct geo_lla mp = {geo_rad(39.5), geo_rad(126.5), 60e3};
+	double tr[6];
+	geo_lla_to_ecef(&mp, tr);
+	double ve[3] = {800, 200, 1200};
+	geo_vec_enu_to_ecef(&mp, ve, tr + 3);
+	struct track_tracker *t;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
+	uint64_t rng = 5;
+	mw_time_ns ts = T0_NS;
+	for (int k = 0; k < 20; k++) {
+		ts = T0_NS + k * MW_NS_PER_S;
+		struct mw_obs o;
+		make_radar_obs(radar, tr, 10.0, 5e-4, 1.0, &rng, &o);
+		o.t_ns = ts;
+		o.sensor_id = 1;
+		memcpy(o.nation, "KOR", 4);
+		o.truth_id = 1;
+		assert_int_equal(track_tracker_process(t, &o), 0);
+		assert_int_equal(track_tracker_flush(t), 0);
+		truth_step_thrust(tr, 1.0, 30.0);
+	}
+	struct track_info ti;
+	assert_int_equal(track_tracker_get(t, 0, &ti), 0);
+	assert_true(ti.mu_boost > 0.5);
+	struct track_gauss at0, at1, ref;
+	assert_int_equal(track_info_est_at(&ti, &cfg.imm, ts, &at0), 0);
+	assert_memory_equal(&at0, &ti.est, sizeof(at0));
+	assert_int_equal(track_info_est_at(&ti, &cfg.imm, ts + MW_NS_PER_S, &at1), 0);
+	struct track_imm p;
+	assert_int_equal(track_imm_predict(&ti.imm, 1.0, &cfg.imm, &p), 0);
+	track_imm_combine(&p, &ref);
+	assert_memory_equal(&at1, &ref, sizeof(at1));
+	print_message("boost track, 1 s ahead: boost probability %.4f -> %.4f (a burnout inside "
+	              "the second: 1 - exp(-1 s / %.1f s))\n",
+	              ti.mu_boost, p.mu[TRACK_MODE_BOOST],
+	              track_imm_boost_tau_s(&cfg.imm, ti.imm.m[TRACK_MODE_BOOST].x[TRACK_IX_AT]));
+	if (!(p.mu[TRACK_MODE_BOOST] < ti.mu_boost))
+		fail_msg("the prediction carries no burnout: boost probability %.4f -> %.4f",
+		         ti.mu_boost, p.mu[TRACK_MODE_BOOST]);
+	/* A ballistic track: the ballistic mode's prediction. */
+	struct track_info tb = ti;
+	tb.imm.mu[TRACK_MODE_BOOST] = 1e-8;
+	tb.imm.mu[TRACK_MODE_BALLISTIC] = 1.0 - 1e-8;
+	tb.imm.m[TRACK_MODE_BOOST].x[TRACK_IX_AT] = 0.0;
+	assert_int_equal(track_info_est_at(&tb, &cfg.imm, ts + MW_NS_PER_S, &at1), 0);
+	assert_int_equal(track_imm_predict_mode(&tb.imm, 1.0, &cfg.imm, TRACK_MODE_BALLISTIC, &ref),
+	                 0);
+	assert_memory_equal(&at1, &ref, sizeof(at1));
+	track_tracker_free(t);
+}
+
 static void negligible_boost_mode_is_not_moment_matched_into_the_estimate(void **state)
 {
 	(void)state;
@@ -2267,6 +2335,7 @@ int main(void)
 	    cmocka_unit_test(tail_rays_of_a_confirmed_track_start_no_duplicate),
 	    cmocka_unit_test(resolved_second_object_in_ir_starts_a_track),
 	    cmocka_unit_test(clutter_plot_fed_by_one_ir_sensor_is_not_confirmed),
+	    cmocka_unit_test(published_prediction_is_the_imms_own),
 	    cmocka_unit_test(confirmed_duplicate_is_merged_into_the_older_track),
 	    cmocka_unit_test(close_distinct_objects_are_never_merged),
 	};
