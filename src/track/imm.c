@@ -284,19 +284,6 @@ int track_imm_predict(const struct track_imm *in, double dt_s, const struct trac
 	return 0;
 }
 
-void track_imm_predict_mu(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
-                          double mu[TRACK_N_MODES])
-{
-	double Pi[TRACK_N_MODES][TRACK_N_MODES];
-	transition(dt_s, cfg, boost_tau(in, cfg), Pi);
-	for (int j = 0; j < TRACK_N_MODES; j++) {
-		mu[j] = 0.0;
-		for (int i = 0; i < TRACK_N_MODES; i++)
-			mu[j] += Pi[i][j] * in->mu[i];
-	}
-	normalise(mu);
-}
-
 int track_imm_zpredict(const struct track_imm *pred, const struct track_meas *m,
                        struct track_zpred zp[TRACK_N_MODES], struct track_imm_gate *gate)
 {

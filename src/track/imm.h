@@ -54,11 +54,6 @@ struct track_imm {
 int track_imm_predict(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
                       struct track_imm *out);
 
-/* The predicted mode probabilities of track_imm_predict alone (they do
- * not depend on the models' predictions). */
-void track_imm_predict_mu(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
-                          double mu[TRACK_N_MODES]);
-
 /* Model j's prediction alone: the same doubles as out->m[j] of
  * track_imm_predict (the other model is neither mixed for nor
  * predicted). out is untouched on failure. */

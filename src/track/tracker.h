@@ -215,15 +215,13 @@ int track_info_predict(const struct track_info *ti, struct track_point_pred *imp
                        struct track_point_pred *launch);
 
 /*
- * The published estimate predicted to t_ns: the full IMM (ti->imm)
- * predicted by track_imm_predict with cfg (so a boost track's prediction
- * carries the chance of a burnout inside the interval), then the rule of
- * track_tracker_get (the ballistic mode alone while the boost mode's
- * probability is below 1e-3, the moment-matched mixture otherwise).
- * t_ns at or before ti->t_ns gives ti->est. If the boost mode's
- * prediction fails (a thrust prior extrapolated over a long coast) and
- * the ballistic mode is published, that mode alone is predicted. out is
- * untouched on failure.
+ * The published estimate predicted to t_ns. A track whose published
+ * estimate is its ballistic mode (boost probability below 1e-3): that
+ * mode predicted by the ballistic model alone. Otherwise the full IMM
+ * (ti->imm) predicted by track_imm_predict with cfg (so a boost track's
+ * prediction carries the chance of a burnout inside the interval), then
+ * published by the rule of track_tracker_get. t_ns at or before
+ * ti->t_ns gives ti->est. out is untouched on failure.
  */
 int track_info_est_at(const struct track_info *ti, const struct track_imm_cfg *cfg, mw_time_ns t_ns,
                       struct track_gauss *out);

@@ -2187,7 +2187,8 @@ static void close_distinct_objects_are_never_merged(void **state)
  * the chance of a burnout (boost probability below its posterior's) and
  * equal the moment match of track_imm_predict bit for bit; a
  * ballistic track (boost probability < 1e-3) predicted ahead is its
- * ballistic mode's prediction; at or before the update time it is est.
+ * ballistic mode predicted alone (no mixing of the negligible boost
+ * mode); at or before the update time it is est.
  */
 static void published_prediction_is_the_imms_own(void **state)
 {
@@ -2242,7 +2243,8 @@ static void published_prediction_is_the_imms_own(void **state)
 	tb.imm.mu[TRACK_MODE_BALLISTIC] = 1.0 - 1e-8;
 	tb.imm.m[TRACK_MODE_BOOST].x[TRACK_IX_AT] = 0.0;
 	assert_int_equal(track_info_est_at(&tb, &cfg.imm, ts + MW_NS_PER_S, &at1), 0);
-	assert_int_equal(track_imm_predict_mode(&tb.imm, 1.0, &cfg.imm, TRACK_MODE_BALLISTIC, &ref),
+	assert_int_equal(track_ukf_predict(&tb.imm.m[TRACK_MODE_BALLISTIC], 1.0,
+	                                   &cfg.imm.motion[TRACK_MODE_BALLISTIC], &ref),
 	                 0);
 	assert_memory_equal(&at1, &ref, sizeof(at1));
 	track_tracker_free(t);
