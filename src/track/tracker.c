@@ -40,11 +40,13 @@
  *      Unassigned lines of sight are paired with pooled ones of other
  *      sensors (2-D assignment on the rays' normalised miss distance) and
  *      a pair starts a track by triangulation; unpaired ones are pooled
- *      for los_pair_window_s. A radar plot inside the wide region
- *      chi2_nz(1 - 1e-9) of a confirmed track that took no plot of the
- *      scan starts nothing (init_suppressed: its tail plot, not a new
+ *      for los_pair_window_s. A radar plot or line of sight inside the
+ *      wide region chi2_nz(1 - 1e-9) of a confirmed track that took no
+ *      observation of the scan starts nothing and is not pooled
+ *      (init_suppress, los_suppressed: its tail plot or ray, not a new
  *      object).
- *   8. Track management: M-of-N confirmation, deletions (tracker.h).
+ *   8. Track management: M-of-N confirmation (with 3-D evidence,
+ *      confirm_evidence), deletions (tracker.h).
  *      A confirmed ballistic track above the atmosphere is not deleted
  *      after coast_max_s but enters a "long coast": kept while its
  *      predicted position sigma stays under a bound (re-checked every

@@ -35,6 +35,11 @@
  *              v                                           | (unless in a long coast,
  *          (deleted)                                   (deleted)  below), or age > max_age_s
  *
+ * "M hits" also needs the updates to fix the track in three dimensions:
+ * two radar measurements, or lines of sight from two viewpoints (the
+ * pair that started an IR track not counted); a false alarm fed one
+ * space-IR sensor's rays is never confirmed (tracker.c, confirm_evidence).
+ *
  * Long coast: a confirmed ballistic track above the atmosphere is
  * predictable, so it is kept past coast_max_s while its predicted
  * position sigma stays under coast_long_sigma_max_m (and the bounds
