@@ -11,7 +11,9 @@
  *     observation came from it; with several, the one with the most
  *     updates) is compared with the truth at the scoring time t, by
  *     its published estimate predicted from its last update to t
- *     (est_at: what a user of the track sees at t; a coasting track is
+ *     (est_at, track_info_est_at: the tracker's own IMM prediction, so a
+ *     boost track's carries the chance of a burnout since its last
+ *     update; what a user of the track sees at t; a coasting track is
  *     scored where it is said to be now, not by its last estimate
  *     repeated in every bin): position and velocity error, NEES of
  *     (r, v) (6 dof) and of each alone (3 dof);
@@ -268,13 +270,7 @@ static int claim_truth(struct claim **cl, size_t *n, size_t *cap, uint32_t track
 static int est_at(const struct track_info *k, const struct track_config *tc, mw_time_ns t_ns,
                   struct track_gauss *out)
 {
-	double dt = (double)(t_ns - k->t_ns) * 1e-9;
-	if (!(dt > 0)) {
-		*out = k->est;
-		return 0;
-	}
-	int mode = k->mu_boost > 0.5 ? TRACK_MODE_BOOST : TRACK_MODE_BALLISTIC;
-	return track_ukf_predict(&k->est, dt, &tc->imm.motion[mode], out);
+	return track_info_est_at(k, &tc->imm, t_ns, out);
 }
 
 static int score_time(struct eval *ev, struct sim *s, struct track_tracker *tr,

@@ -179,9 +179,10 @@ static void combine_w_noat(const struct track_gauss m[TRACK_N_MODES], const doub
  * Burnout inside the interval (invariant 3). The non-thrusting model's
  * prediction from the boost posterior assumes the burn ended at the
  * start of the interval; in truth it ended at some s in [0, dt], with
- * density proportional to exp(-s / tau_boost) (the Markov chain's
- * switching time given one switch in the interval; uniform for dt much
- * shorter than tau_boost). Thrust a along the thrust direction n for s
+ * density proportional to exp(-s / tau) (the Markov chain's switching
+ * time given one switch in the interval, tau the boost mode's mean time
+ * to burnout, track_imm_boost_tau_s; uniform for dt much shorter than
+ * tau). Thrust a along the thrust direction n for s
  * more seconds adds, to first order in the interval (gravity changes
  * by ~1e-6 of itself over the ~100 m involved),
  *   dr = a f_r(s) n,  f_r(s) = s dt - s^2 / 2
@@ -279,12 +280,50 @@ void track_imm_combine(const struct track_imm *imm, struct track_gauss *out)
 	combine_w(imm->m, imm->mu, 1, out);
 }
 
-/* Pi[i][j] = P(mode j at k+1 | mode i at k) over |dt_s|. */
-static void transition(double dt_s, const struct track_imm_cfg *cfg,
+/*
+ * Burnout hazard (docs/tracking.md, "Boost and burnout"). A stage burns
+ * its propellant at the mass flow m' = F / (Isp g0), so with thrust
+ * acceleration a = F / m the time left until its whole present mass m
+ * would be burnt is m / m' = Isp g0 / a, and the burn left is shorter
+ * (Isp g0 (1/a - 1/a_bo), a_bo the acceleration at burnout; launch.c's
+ * thrust law). The chain's constant tau_boost_s (60 s) ignores this: at
+ * the end of an IRBM's burn (a ~150 m/s^2) it gave a burnout 1.7% per
+ * second where the mass bound allows at most ~20 s more, and a
+ * prediction across the true cut-off was ~7 of its sigmas off (IRBM seed
+ * 14: NEES 129 one second after burnout). The mean time to burnout is
+ * therefore min(tau_boost_s, Isp g0 / a) with a = max(aT, 0) the boost
+ * model's thrust estimate: the memoryless chain with the bound as its
+ * mean (the stage's a_bo is not known). burnout_isp_s = 255 s, the
+ * centre of launch.c's Isp prior (220-290 s, storable liquids and
+ * composite solids); a lower Isp gives the earlier burnout, the cautious
+ * side. Used for the transition matrix and for the switching time's
+ * density in burnout_in_interval, so the two agree.
+ */
+#define G0_M_S2 9.80665 /* standard gravity, defines Isp in seconds */
+
+double track_imm_boost_tau_s(const struct track_imm_cfg *cfg, double at_m_s2)
+{
+	double tau = cfg->tau_boost_s;
+	if (cfg->burnout_isp_s > 0.0 && at_m_s2 > 0.0 && isfinite(at_m_s2)) {
+		double tm = cfg->burnout_isp_s * G0_M_S2 / at_m_s2;
+		if (tm < tau)
+			tau = tm;
+	}
+	return tau;
+}
+
+static double boost_tau(const struct track_imm *in, const struct track_imm_cfg *cfg)
+{
+	return track_imm_boost_tau_s(cfg, in->m[TRACK_MODE_BOOST].x[TRACK_IX_AT]);
+}
+
+/* Pi[i][j] = P(mode j at k+1 | mode i at k) over |dt_s|; tau_b the boost
+ * mode's mean time to burnout (boost_tau). */
+static void transition(double dt_s, const struct track_imm_cfg *cfg, double tau_b,
                        double Pi[TRACK_N_MODES][TRACK_N_MODES])
 {
 	double adt = fabs(dt_s);
-	double p_bb = exp(-adt / cfg->tau_boost_s);
+	double p_bb = exp(-adt / tau_b);
 	double p_cc = exp(-adt / cfg->tau_ballistic_s);
 	Pi[TRACK_MODE_BALLISTIC][TRACK_MODE_BALLISTIC] = p_cc;
 	Pi[TRACK_MODE_BALLISTIC][TRACK_MODE_BOOST] = 1 - p_cc;
@@ -297,7 +336,7 @@ static void transition(double dt_s, const struct track_imm_cfg *cfg,
  * path of track_imm_predict and track_imm_predict_mode, so that the two
  * give the same doubles (the long coast relies on it, tracker.c). */
 static int predict_one(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
-                       double Pi[TRACK_N_MODES][TRACK_N_MODES], int j, double *cj,
+                       double Pi[TRACK_N_MODES][TRACK_N_MODES], double tau_b, int j, double *cj,
                        struct track_gauss *out)
 {
 	double c = 0.0;
@@ -335,7 +374,7 @@ static int predict_one(const struct track_imm *in, double dt_s, const struct tra
 		return rc;
 	if (!cfg->motion[j].thrust && dt_s > 0.0 && in->mu[TRACK_MODE_BOOST] > TRACK_BURNOUT_MIN_MU)
 		burnout_in_interval(out, &in->m[TRACK_MODE_BOOST], w[TRACK_MODE_BOOST], dt_s,
-		                    cfg->tau_boost_s);
+		                    tau_b);
 	*cj = c;
 	return 0;
 }
@@ -344,12 +383,13 @@ int track_imm_predict(const struct track_imm *in, double dt_s, const struct trac
                       struct track_imm *out)
 {
 	double Pi[TRACK_N_MODES][TRACK_N_MODES];
-	transition(dt_s, cfg, Pi);
+	double tau_b = boost_tau(in, cfg);
+	transition(dt_s, cfg, tau_b, Pi);
 	struct track_imm r;
 	if (prunes(in, cfg)) {
 		/* The boost model is not carried (invariant 4). */
 		double c;
-		int rc = predict_one(in, dt_s, cfg, Pi, TRACK_MODE_BALLISTIC, &c,
+		int rc = predict_one(in, dt_s, cfg, Pi, tau_b, TRACK_MODE_BALLISTIC, &c,
 		                     &r.m[TRACK_MODE_BALLISTIC]);
 		if (rc < 0)
 			return rc;
@@ -358,7 +398,7 @@ int track_imm_predict(const struct track_imm *in, double dt_s, const struct trac
 		return 0;
 	}
 	for (int j = 0; j < TRACK_N_MODES; j++) {
-		int rc = predict_one(in, dt_s, cfg, Pi, j, &r.mu[j], &r.m[j]);
+		int rc = predict_one(in, dt_s, cfg, Pi, tau_b, j, &r.mu[j], &r.m[j]);
 		if (rc < 0)
 			return rc;
 	}
@@ -500,12 +540,13 @@ int track_imm_predict_mode(const struct track_imm *in, double dt_s, const struct
 	if ((int)j < 0 || j >= TRACK_N_MODES)
 		return -EINVAL;
 	double Pi[TRACK_N_MODES][TRACK_N_MODES], cj;
-	transition(dt_s, cfg, Pi);
+	double tau_b = boost_tau(in, cfg);
+	transition(dt_s, cfg, tau_b, Pi);
 	struct track_gauss r;
 	/* Pruned: track_imm_predict's boost model is the ballistic one. */
 	if (prunes(in, cfg))
 		j = TRACK_MODE_BALLISTIC;
-	int rc = predict_one(in, dt_s, cfg, Pi, (int)j, &cj, &r);
+	int rc = predict_one(in, dt_s, cfg, Pi, tau_b, (int)j, &cj, &r);
 	if (rc < 0)
 		return rc;
 	*out = r;

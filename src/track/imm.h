@@ -15,7 +15,9 @@
  *                         thrust (model.h, "boost model error")
  *
  * Mode switching is a continuous-time Markov chain: over dt the
- * probability of staying in boost is exp(-dt / tau_boost_s) and of
+ * probability of staying in boost is exp(-dt / tau) with tau =
+ * track_imm_boost_tau_s() (tau_boost_s, shortened by the thrust: a stage
+ * whose thrust acceleration is a burns out within Isp g0 / a) and of
  * staying ballistic exp(-dt / tau_ballistic_s). The cycle is the
  * standard one (Blom & Bar-Shalom 1988): mix, predict each model,
  * update each model, re-weight the modes by their likelihoods.
@@ -35,7 +37,15 @@ struct track_imm_cfg {
 	/* A prediction from a boost probability below this leaves the boost
 	 * model out ("pruning" below; 0: never, the plain IMM). */
 	double prune_mu;
+	/* Burnout hazard from the thrust (imm.c, track_imm_boost_tau_s):
+	 * the specific impulse (s) of the mass-depletion bound on the
+	 * remaining burn; 0 = the constant tau_boost_s alone. */
+	double burnout_isp_s;
 };
+
+/* Mean time to burnout (s) of the boost mode whose thrust acceleration
+ * estimate is at_m_s2: min(tau_boost_s, burnout_isp_s g0 / at_m_s2). */
+double track_imm_boost_tau_s(const struct track_imm_cfg *cfg, double at_m_s2);
 
 struct track_imm {
 	double mu[TRACK_N_MODES]; /* mode probabilities, sum 1 */

@@ -35,6 +35,11 @@
  *              v                                           | (unless in a long coast,
  *          (deleted)                                   (deleted)  below), or age > max_age_s
  *
+ * "M hits" also needs the updates to fix the track in three dimensions:
+ * two radar measurements, or lines of sight from two viewpoints (the
+ * pair that started an IR track not counted); a false alarm fed one
+ * space-IR sensor's rays is never confirmed (tracker.c, confirm_evidence).
+ *
  * Long coast: a confirmed ballistic track above the atmosphere is
  * predictable, so it is kept past coast_max_s while its predicted
  * position sigma stays under coast_long_sigma_max_m (and the bounds
@@ -213,6 +218,18 @@ struct track_point_pred;
  */
 int track_info_predict(const struct track_info *ti, struct track_point_pred *impact,
                        struct track_point_pred *launch);
+
+/*
+ * The published estimate predicted to t_ns. A track whose published
+ * estimate is its ballistic mode (boost probability below 1e-3): that
+ * mode predicted by the ballistic model alone. Otherwise the full IMM
+ * (ti->imm) predicted by track_imm_predict with cfg (so a boost track's
+ * prediction carries the chance of a burnout inside the interval), then
+ * published by the rule of track_tracker_get. t_ns at or before
+ * ti->t_ns gives ti->est. out is untouched on failure.
+ */
+int track_info_est_at(const struct track_info *ti, const struct track_imm_cfg *cfg, mw_time_ns t_ns,
+                      struct track_gauss *out);
 
 struct track_counters {
 	uint64_t obs_in;

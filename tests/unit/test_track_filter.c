@@ -1463,6 +1463,136 @@ static void imm_is_consistent_through_a_steered_boost_and_burnout(void **state)
 }
 
 /*
+ * A prediction across an unseen burnout (issue 4: IRBM seed 14, NEES 129
+ * one second after its burnout). The end of a long burn: thrust growing
+ * as the propellant burns, a(t) = a0 / (1 - a0 t / v_e) with a0 = 45
+ * m/s^2 and v_e = 2,800 m/s (the filter's hazard assumes Isp 255 s, 2,500
+ * m/s), 126-142 m/s^2 (13-14 g, an IRBM's last seconds) when it burns
+ * out at 40 s + U(0, 1) s, inside a 1 s scan interval of three radars.
+ * The published estimate (the moment-matched IMM, as track_info_est_at
+ * publishes a boost track) of the last posterior before the burnout,
+ * predicted to the first scan after it, is scored against the truth.
+ * The prediction is a mixture: thrust went on (probability 1 - p) or
+ * stopped inside the interval (p); the truth is in the second part, so
+ * its NEES approaches (1 - p) / p along the velocity (plus the other
+ * dimensions) as the sensors sharpen. With the chain's constant 60 s
+ * (p = 1.7% per second) 40 runs gave a mean of 19.0 and a worst run of
+ * 53.9; with the mass-depletion bound (p = 1 - exp(-a / (Isp g0)), ~5%
+ * at 13 g) 11.7 and 31.4. Checked: every run under 50 (the issue's
+ * threshold for "overconfident during boost or just after"), and the
+ * ANEES of the burn at 35 s and of the 2nd and 10th scans after burnout
+ * inside 99% bounds (a higher hazard must not make the burn cautious).
+ */
+static void imm_prediction_across_an_unseen_burnout_is_not_overconfident(void **state)
+{
+	(void)state;
+	const int n_runs = 40;
+	struct track_config tc;
+	track_config_default(&tc);
+	/* Three radars (30 m, 0.5 mrad, range rate 1 m/s; one scan each per
+	 * second), as the IRBM's several radars late in its burn: the
+	 * posterior's velocity sigma is a few m/s, so a second of missed
+	 * thrust is tens of sigmas off unless the prediction allows it. */
+	const struct geo_lla rp[3] = {{geo_rad(36), geo_rad(131), 100},
+	                              {geo_rad(38), geo_rad(134), 100},
+	                              {geo_rad(41), geo_rad(136), 100}};
+	double radar[3][3];
+	for (int r = 0; r < 3; r++)
+		geo_lla_to_ecef(&rp[r], radar[r]);
+	double nees_pred_max = 0.0, nees_pred_mean = 0.0, mu_pred_mean = 0.0;
+	double nees_after[10] = {0}, nees_burn = 0.0;
+	uint64_t rng = 4242;
+	for (int run = 0; run < n_runs; run++) {
+		struct geo_lla tp = {geo_rad(40), geo_rad(127), 150e3};
+		double tr[6];
+		geo_lla_to_ecef(&tp, tr);
+		double gam = geo_rad(25), ve[3] = {3000 * cos(gam), 0, 3000 * sin(gam)};
+		geo_vec_enu_to_ecef(&tp, ve, tr + 3);
+		double alpha = geo_rad(-3.0 + 6.0 * rng_unif(&rng));
+		double t_bo = 40.0 + rng_unif(&rng);
+		const double a0 = 45.0, ve_true = 2800.0;
+		double sd[NX] = {2000, 2000, 2000, 200, 200, 200, 0.5, 20.0};
+		struct track_gauss g;
+		memset(&g, 0, sizeof(g));
+		for (int i = 0; i < 6; i++)
+			g.x[i] = tr[i] + sd[i] * rng_gauss(&rng);
+		g.x[6] = 1.0 + sd[6] * rng_gauss(&rng);
+		g.x[7] = a0 + sd[7] * rng_gauss(&rng);
+		for (int i = 0; i < NX; i++)
+			g.P[i * NX + i] = sd[i] * sd[i];
+		struct track_imm imm = {.mu = {0.5, 0.5}, .m = {g, g}};
+		for (int k = 0; k < 52; k++) {
+			truth_step_steered(tr, k, 1.0, a0, ve_true, alpha, t_bo);
+			double t = k + 1.0; /* time of this scan */
+			struct track_imm p;
+			assert_int_equal(track_imm_predict(&imm, 1.0, &tc.imm, &p), 0);
+			int first_after = t > t_bo && t - 1.0 <= t_bo;
+			for (int pass = 0; pass < 2; pass++) {
+				/* pass 0: the prediction (scored at the first scan
+				 * after burnout); pass 1: the posterior. */
+				if (pass == 0 && !first_after)
+					continue;
+				for (int r = 0; pass == 1 && r < 3; r++) {
+					struct mw_obs o;
+					make_radar_obs(radar[r], tr, 10.0, 2e-4, 0.5, &rng, &o);
+					struct track_meas m;
+					struct track_zpred zp[2];
+					struct track_imm q;
+					assert_int_equal(track_meas_prepare(&o, &m), 0);
+					if (r > 0)
+						assert_int_equal(
+						    track_imm_predict(&imm, 0.0, &tc.imm, &p), 0);
+					assert_int_equal(track_imm_zpredict(&p, &m, zp, NULL), 0);
+					assert_int_equal(track_imm_update(&p, zp, &m, &q), 0);
+					imm = q;
+				}
+				const struct track_imm *im = pass == 0 ? &p : &imm;
+				struct track_gauss est;
+				track_imm_combine(im, &est);
+				double e[6], P6[36], d2;
+				for (int i = 0; i < 6; i++) {
+					e[i] = est.x[i] - tr[i];
+					for (int j = 0; j < 6; j++)
+						P6[i * 6 + j] = est.P[i * NX + j];
+				}
+				assert_int_equal(mat_spd_mahalanobis(P6, e, 6, &d2), 0);
+				if (pass == 0) {
+					nees_pred_max = fmax(nees_pred_max, d2);
+					nees_pred_mean += d2 / n_runs;
+					mu_pred_mean += p.mu[TRACK_MODE_BOOST] / n_runs;
+					continue;
+				}
+				int b = (int)ceil(t - t_bo) - 1; /* 0: first scan after burnout */
+				if (t > t_bo && b < 10)
+					nees_after[b] += d2 / n_runs;
+				if (k == 34)
+					nees_burn += d2 / n_runs;
+			}
+		}
+	}
+	double lo, hi;
+	track_anees_bounds(6, n_runs, 0.99, &lo, &hi);
+	print_message("unseen burnout: predicted boost probability %.3f, NEES of the prediction "
+	              "mean %.1f max %.1f (limit 50)\n",
+	              mu_pred_mean, nees_pred_mean, nees_pred_max);
+	if (getenv("TRACK_TEST_VERBOSE"))
+		for (int b = 0; b < 10; b++)
+			print_message("unseen burnout: scan %d after burnout ANEES %.3f\n", b + 1,
+			              nees_after[b]);
+	print_message("unseen burnout: burn at 35 s ANEES %.3f, 2nd/10th scan after %.3f/%.3f "
+	              "bounds [%.3f, %.3f]\n",
+	              nees_burn, nees_after[1], nees_after[9], lo, hi);
+	if (!(nees_pred_max < 50.0))
+		fail_msg("prediction across an unseen burnout: NEES %.1f (limit 50), mean %.1f",
+		         nees_pred_max, nees_pred_mean);
+	const double chk[3] = {nees_burn, nees_after[1], nees_after[9]};
+	for (int i = 0; i < 3; i++)
+		if (chk[i] < lo || chk[i] > hi)
+			fail_msg("unseen burnout: ANEES %.3f (check %d) outside [%.3f, %.3f]",
+			         chk[i], i, lo, hi);
+}
+
+/*
  * The burnout correction's moments against an independent quadrature:
  * both modes hold the same Gaussian (aT = 50 +- 3 m/s^2), so the
  * non-thrusting model's mixed start is that Gaussian with aT reset, and
@@ -1488,7 +1618,10 @@ static void imm_burnout_correction_matches_quadrature(void **state)
 	double sd[NX] = {30, 30, 30, 3, 3, 3, 0.5, 3.0};
 	for (int i = 0; i < NX; i++)
 		g.P[i * NX + i] = sd[i] * sd[i];
-	const double dt = 2.0, tau = tc.imm.tau_boost_s;
+	/* The boost mode's mean time to burnout at aT = 50 m/s^2: the
+	 * mass-depletion bound Isp g0 / aT = 50 s, under tau_boost_s. */
+	const double dt = 2.0, tau = track_imm_boost_tau_s(&tc.imm, 50.0);
+	assert_true(fabs(tau - tc.imm.burnout_isp_s * 9.80665 / 50.0) < 1e-9);
 	struct track_imm in = {.mu = {0.5, 0.5}, .m = {g, g}}, out;
 	assert_int_equal(track_imm_predict(&in, dt, &tc.imm, &out), 0);
 	/* The plain prediction of the mixed start (aT reset). */
@@ -1829,6 +1962,7 @@ int main(void)
 	    cmocka_unit_test(imm_burnout_correction_matches_quadrature),
 	    cmocka_unit_test(negligible_boost_mode_is_not_mixed_into_the_ballistic_prediction),
 	    cmocka_unit_test(default_ballistic_q_keeps_a_long_coast_consistent),
+	    cmocka_unit_test(imm_prediction_across_an_unseen_burnout_is_not_overconfident),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1659,6 +1659,252 @@ static void resolved_second_object_near_a_confirmed_track_starts_a_track(void **
 		         (unsigned long long)created, (unsigned long long)supp);
 }
 
+/* Two GEO space-IR sensors (USA/10 at 100 E, USA/11 at 160 E) looking at
+ * the Korean peninsula, for the IR initiation tests below. */
+struct ir_pair {
+	double pos[2][3];
+	double F[2][3][3];
+};
+
+static void ir_pair_init(struct ir_pair *ir)
+{
+	struct geo_lla g[2] = {{0, geo_rad(100), 35786e3}, {0, geo_rad(160), 35786e3}};
+	struct geo_lla lp = {geo_rad(40), geo_rad(127), 0};
+	double look[3];
+	geo_lla_to_ecef(&lp, look);
+	for (int s = 0; s < 2; s++) {
+		geo_lla_to_ecef(&g[s], ir->pos[s]);
+		los_frame(ir->pos[s], look, ir->F[s]);
+	}
+}
+
+/* Sensor s's line of sight to p (noise sig; sigma stated 2e-5 rad). */
+static void ir_obs(const struct ir_pair *ir, int s, const double p[6], double sig, uint64_t *rng,
+                   mw_time_ns t, uint32_t truth_id, struct mw_obs *o)
+{
+	double F[3][3];
+	memcpy(F, ir->F[s], sizeof(F));
+	make_los_obs(ir->pos[s], F, p, sig, rng, o);
+	o->sigma_los_rad = 2e-5;
+	o->t_ns = t;
+	o->sensor_id = 10 + (uint32_t)s;
+	memcpy(o->nation, "USA", 4);
+	o->truth_id = truth_id;
+}
+
+/*
+ * Tail rays (IR initiation suppression). One target seen by a radar and
+ * both IR sensors every second for 30 s (a confirmed track); then one
+ * frame of each IR sensor, 0.1 s apart, whose rays both pass through a
+ * point 4 km from the target across both lines of sight (~5.4 sigma of
+ * the 2e-5 rad rays at ~37,000 km: d^2 ~29 against the gate 18.4 for
+ * nz 2, inside chi2_2(1 - 1e-9) = 41.4). The two rays meet, so as free
+ * rays they pair and start a track - a duplicate of the target. With
+ * `second` each frame also holds the target's exact ray, which the track
+ * takes: the offset rays are then a second object the sensors resolve.
+ * Returns the tracks created by the two frames; *supp the suppressed rays.
+ */
+static uint64_t tail_ray_frames(int second, uint64_t *supp)
+{
+	struct world w;
+	world_init(&w, 1, 0.0, 13);
+	struct ir_pair ir;
+	ir_pair_init(&ir);
+	struct track_config cfg;
+	track_config_default(&cfg);
+	struct track_tracker *t;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
+	struct mw_obs obs[16];
+	uint64_t rng = 21;
+	for (int k = 0; k < 30; k++) {
+		mw_time_ns ts = T0_NS + k * MW_NS_PER_S;
+		size_t n = world_scan(&w, 0, ts, obs);
+		for (size_t j = 0; j < n; j++)
+			assert_int_equal(track_tracker_process(t, &obs[j]), 0);
+		assert_int_equal(track_tracker_flush(t), 0);
+		for (int s2 = 0; s2 < 2; s2++) {
+			struct mw_obs o;
+			double tr[6];
+			memcpy(tr, w.tgt[0], sizeof(tr));
+			truth_step(tr, 0.1 * (s2 + 1));
+			ir_obs(&ir, s2, tr, 2e-5, &rng, ts + (s2 + 1) * MW_NS_PER_S / 10, 1, &o);
+			assert_int_equal(track_tracker_process(t, &o), 0);
+			assert_int_equal(track_tracker_flush(t), 0);
+		}
+		world_step(&w, 1.0);
+	}
+	int conf = 0;
+	for (size_t i = 0; i < track_tracker_count(t); i++) {
+		struct track_info ti;
+		assert_int_equal(track_tracker_get(t, i, &ti), 0);
+		conf += ti.state == TRACK_CONFIRMED && ti.truth_id == 1;
+	}
+	if (conf != 1)
+		fail_msg("before the tail rays: %d confirmed tracks of the target, want 1", conf);
+	struct track_counters c0;
+	track_tracker_counters(t, &c0);
+	/* Offset: 4 km along the normal to both lines of sight. */
+	double u[2][3], nrm[3], nn = 0.0;
+	for (int s2 = 0; s2 < 2; s2++) {
+		double d = 0.0;
+		for (int a = 0; a < 3; a++) {
+			u[s2][a] = w.tgt[0][a] - ir.pos[s2][a];
+			d += u[s2][a] * u[s2][a];
+		}
+		for (int a = 0; a < 3; a++)
+			u[s2][a] /= sqrt(d);
+	}
+	nrm[0] = u[0][1] * u[1][2] - u[0][2] * u[1][1];
+	nrm[1] = u[0][2] * u[1][0] - u[0][0] * u[1][2];
+	nrm[2] = u[0][0] * u[1][1] - u[0][1] * u[1][0];
+	for (int a = 0; a < 3; a++)
+		nn += nrm[a] * nrm[a];
+	mw_time_ns ts = T0_NS + 30 * MW_NS_PER_S;
+	for (int s2 = 0; s2 < 2; s2++) {
+		double tr[6], off[6];
+		memcpy(tr, w.tgt[0], sizeof(tr));
+		truth_step(tr, 0.1 * s2);
+		memcpy(off, tr, sizeof(off));
+		for (int a = 0; a < 3; a++)
+			off[a] += 4000.0 * nrm[a] / sqrt(nn);
+		mw_time_ns tf = ts + s2 * MW_NS_PER_S / 10;
+		struct mw_obs o;
+		ir_obs(&ir, s2, off, 0.0, &rng, tf, 2, &o);
+		assert_int_equal(track_tracker_process(t, &o), 0);
+		if (second) {
+			ir_obs(&ir, s2, tr, 0.0, &rng, tf, 1, &o);
+			assert_int_equal(track_tracker_process(t, &o), 0);
+		}
+		assert_int_equal(track_tracker_flush(t), 0);
+	}
+	struct track_counters c1;
+	track_tracker_counters(t, &c1);
+	*supp = c1.init_suppressed - c0.init_suppressed;
+	track_tracker_free(t);
+	return c1.tracks_created - c0.tracks_created;
+}
+
+static void tail_rays_of_a_confirmed_track_start_no_duplicate(void **state)
+{
+	(void)state;
+	uint64_t supp = 0, created = tail_ray_frames(0, &supp);
+	print_message("two rays 4 km off a confirmed track: %llu tracks started, %llu rays "
+	              "suppressed\n",
+	              (unsigned long long)created, (unsigned long long)supp);
+	if (created != 0 || supp != 2)
+		fail_msg("tail rays: %llu tracks started, %llu suppressed; want 0 and 2",
+		         (unsigned long long)created, (unsigned long long)supp);
+}
+
+static void resolved_second_object_in_ir_starts_a_track(void **state)
+{
+	(void)state;
+	uint64_t supp = 0, created = tail_ray_frames(1, &supp);
+	print_message("second ray in each frame 4 km from the ones the track took: %llu tracks "
+	              "started, %llu rays suppressed\n",
+	              (unsigned long long)created, (unsigned long long)supp);
+	if (created != 1 || supp != 0)
+		fail_msg("second object in IR: %llu tracks started, %llu suppressed; want 1 and 0",
+		         (unsigned long long)created, (unsigned long long)supp);
+}
+
+/*
+ * Confirmation evidence (SRBM salvo seed 93). A missile in boost 250 km
+ * up is seen by one space-IR sensor only (USA/11, a frame every 2 s); a
+ * radar false alarm lies on that sensor's line of sight to the missile,
+ * 450 km closer to the sensor. The tentative track the false alarm
+ * starts (3 km/s velocity prior) takes the missile's rays - a ray has no
+ * range, so they fit it anywhere along them - and had 3 hits in its
+ * first 8 slots: confirmed, a duplicate warning hundreds of km from the
+ * missile. Its updates never fix it in depth (one radar plot, one IR
+ * viewpoint), so it must not be confirmed. Control: the missile's own
+ * track from the same sensor's rays plus radar plots of a second radar
+ * (every 2 s) is confirmed.
+ */
+static void clutter_plot_fed_by_one_ir_sensor_is_not_confirmed(void **state)
+{
+	(void)state;
+	struct ir_pair ir;
+	ir_pair_init(&ir);
+	struct geo_lla mp = {geo_rad(39.5), geo_rad(126.5), 250e3};
+	double tgt[6];
+	geo_lla_to_ecef(&mp, tgt);
+	double ve[3] = {1200, 300, 1500};
+	geo_vec_enu_to_ecef(&mp, ve, tgt + 3);
+	struct geo_lla rp = {geo_rad(37), geo_rad(128), 100};
+	double radar[3];
+	geo_lla_to_ecef(&rp, radar);
+	for (int control = 0; control < 2; control++) {
+		struct track_config cfg;
+		track_config_default(&cfg);
+		struct track_tracker *t;
+		assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
+		uint64_t rng = 99;
+		double tr[6];
+		memcpy(tr, tgt, sizeof(tr));
+		/* The false alarm at t = 0 s (control: the missile's plot). */
+		double fa[6] = {0}, d = 0.0;
+		for (int a = 0; a < 3; a++)
+			d += (ir.pos[1][a] - tr[a]) * (ir.pos[1][a] - tr[a]);
+		for (int a = 0; a < 3; a++)
+			fa[a] = tr[a] + 450e3 * (ir.pos[1][a] - tr[a]) / sqrt(d);
+		struct mw_obs o;
+		make_radar_obs(radar, control ? tr : fa, 10.0, 5e-4, 0.0, &rng, &o);
+		o.t_ns = T0_NS;
+		o.sensor_id = 1;
+		memcpy(o.nation, "KOR", 4);
+		o.truth_id = control ? 1 : 0;
+		assert_int_equal(track_tracker_process(t, &o), 0);
+		assert_int_equal(track_tracker_flush(t), 0);
+		int confirmed = 0;
+		double err_km = 0.0;
+		for (int k = 1; k <= 12; k++) {
+			truth_step_thrust(tr, 1.0, 30.0);
+			mw_time_ns ts = T0_NS + k * MW_NS_PER_S;
+			if (k % 2 == 0) {
+				ir_obs(&ir, 1, tr, 2e-5, &rng, ts, 1, &o);
+				assert_int_equal(track_tracker_process(t, &o), 0);
+				assert_int_equal(track_tracker_flush(t), 0);
+				if (control) {
+					make_radar_obs(radar, tr, 10.0, 5e-4, 0.0, &rng, &o);
+					o.t_ns = ts;
+					o.sensor_id = 2;
+					memcpy(o.nation, "KOR", 4);
+					o.truth_id = 1;
+					assert_int_equal(track_tracker_process(t, &o), 0);
+					assert_int_equal(track_tracker_flush(t), 0);
+				}
+			}
+			for (size_t i = 0; i < track_tracker_count(t); i++) {
+				struct track_info ti;
+				assert_int_equal(track_tracker_get(t, i, &ti), 0);
+				if (ti.state != TRACK_CONFIRMED)
+					continue;
+				confirmed++;
+				double e = 0.0;
+				for (int a = 0; a < 3; a++)
+					e += (ti.est.x[a] - tr[a]) * (ti.est.x[a] - tr[a]);
+				err_km = fmax(err_km, sqrt(e) * 1e-3);
+			}
+		}
+		struct track_counters c;
+		track_tracker_counters(t, &c);
+		print_message("%s: %llu tracks created, confirmed track-scans %d, worst error of a "
+		              "confirmed track %.1f km\n",
+		              control ? "missile plot + one IR sensor + radar"
+		                      : "false alarm + one IR sensor",
+		              (unsigned long long)c.tracks_created, confirmed, err_km);
+		if (!control && confirmed)
+			fail_msg(
+			    "a false alarm fed one sensor's rays was confirmed (%d track-scans, "
+			    "%.1f km from the missile)",
+			    confirmed, err_km);
+		if (control && !confirmed)
+			fail_msg("the missile's radar + IR track was never confirmed");
+		track_tracker_free(t);
+	}
+}
+
 /*
  * Initiation suppression must cover its whole region, not only the pairs
  * that the gating pre-gate passes (a 5-sigma sphere: the 0.9999 gate's
@@ -1934,6 +2180,76 @@ static void close_distinct_objects_are_never_merged(void **state)
  * a fresh track (mu_boost ~0.5) still publishes the moment match. One
  * target, one radar without range rate every 2 s for 60 s.
  */
+/*
+ * track_info_est_at: the published estimate at a later time is the IMM's
+ * own prediction published by track_tracker_get's rule. A boost track
+ * (IR + radar through a 30 m/s^2 burn) predicted 1 s ahead must carry
+ * the chance of a burnout (boost probability below its posterior's) and
+ * equal the moment match of track_imm_predict bit for bit; a
+ * ballistic track (boost probability < 1e-3) predicted ahead is its
+ * ballistic mode predicted alone (no mixing of the negligible boost
+ * mode); at or before the update time it is est.
+ */
+static void published_prediction_is_the_imms_own(void **state)
+{
+	(void)state;
+	struct track_config cfg;
+	track_config_default(&cfg);
+	struct geo_lla rp = {geo_rad(37), geo_rad(128), 100};
+	double radar[3];
+	geo_lla_to_ecef(&rp, radar);
+	struct geo_lla mp = {geo_rad(39.5), geo_rad(126.5), 60e3};
+	double tr[6];
+	geo_lla_to_ecef(&mp, tr);
+	double ve[3] = {800, 200, 1200};
+	geo_vec_enu_to_ecef(&mp, ve, tr + 3);
+	struct track_tracker *t;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
+	uint64_t rng = 5;
+	mw_time_ns ts = T0_NS;
+	for (int k = 0; k < 20; k++) {
+		ts = T0_NS + k * MW_NS_PER_S;
+		struct mw_obs o;
+		make_radar_obs(radar, tr, 10.0, 5e-4, 1.0, &rng, &o);
+		o.t_ns = ts;
+		o.sensor_id = 1;
+		memcpy(o.nation, "KOR", 4);
+		o.truth_id = 1;
+		assert_int_equal(track_tracker_process(t, &o), 0);
+		assert_int_equal(track_tracker_flush(t), 0);
+		truth_step_thrust(tr, 1.0, 30.0);
+	}
+	struct track_info ti;
+	assert_int_equal(track_tracker_get(t, 0, &ti), 0);
+	assert_true(ti.mu_boost > 0.5);
+	struct track_gauss at0, at1, ref;
+	assert_int_equal(track_info_est_at(&ti, &cfg.imm, ts, &at0), 0);
+	assert_memory_equal(&at0, &ti.est, sizeof(at0));
+	assert_int_equal(track_info_est_at(&ti, &cfg.imm, ts + MW_NS_PER_S, &at1), 0);
+	struct track_imm p;
+	assert_int_equal(track_imm_predict(&ti.imm, 1.0, &cfg.imm, &p), 0);
+	track_imm_combine(&p, &ref);
+	assert_memory_equal(&at1, &ref, sizeof(at1));
+	print_message("boost track, 1 s ahead: boost probability %.4f -> %.4f (a burnout inside "
+	              "the second: 1 - exp(-1 s / %.1f s))\n",
+	              ti.mu_boost, p.mu[TRACK_MODE_BOOST],
+	              track_imm_boost_tau_s(&cfg.imm, ti.imm.m[TRACK_MODE_BOOST].x[TRACK_IX_AT]));
+	if (!(p.mu[TRACK_MODE_BOOST] < ti.mu_boost))
+		fail_msg("the prediction carries no burnout: boost probability %.4f -> %.4f",
+		         ti.mu_boost, p.mu[TRACK_MODE_BOOST]);
+	/* A ballistic track: the ballistic mode's prediction. */
+	struct track_info tb = ti;
+	tb.imm.mu[TRACK_MODE_BOOST] = 1e-8;
+	tb.imm.mu[TRACK_MODE_BALLISTIC] = 1.0 - 1e-8;
+	tb.imm.m[TRACK_MODE_BOOST].x[TRACK_IX_AT] = 0.0;
+	assert_int_equal(track_info_est_at(&tb, &cfg.imm, ts + MW_NS_PER_S, &at1), 0);
+	assert_int_equal(track_ukf_predict(&tb.imm.m[TRACK_MODE_BALLISTIC], 1.0,
+	                                   &cfg.imm.motion[TRACK_MODE_BALLISTIC], &ref),
+	                 0);
+	assert_memory_equal(&at1, &ref, sizeof(at1));
+	track_tracker_free(t);
+}
+
 static void negligible_boost_mode_is_not_moment_matched_into_the_estimate(void **state)
 {
 	(void)state;
@@ -2019,6 +2335,10 @@ int main(void)
 	    cmocka_unit_test(resolved_second_object_near_a_confirmed_track_starts_a_track),
 	    cmocka_unit_test(negligible_boost_mode_is_not_moment_matched_into_the_estimate),
 	    cmocka_unit_test(tail_plot_outside_the_pregate_sphere_starts_no_duplicate),
+	    cmocka_unit_test(tail_rays_of_a_confirmed_track_start_no_duplicate),
+	    cmocka_unit_test(resolved_second_object_in_ir_starts_a_track),
+	    cmocka_unit_test(clutter_plot_fed_by_one_ir_sensor_is_not_confirmed),
+	    cmocka_unit_test(published_prediction_is_the_imms_own),
 	    cmocka_unit_test(confirmed_duplicate_is_merged_into_the_older_track),
 	    cmocka_unit_test(close_distinct_objects_are_never_merged),
 	};
