@@ -1055,6 +1055,22 @@ struct grp_peer {
 	bool note; /* an rx note of the peer is in the group (format 5: write peer.rx) */
 };
 
+/* What commit_group's walk of a group found, for do_group after the
+ * commit: the group's blocks are cold again by then (SQLite touched
+ * megabytes in between), and walking the chain once more cost a cache
+ * miss per block, in series, with mu held. */
+struct grp_sum {
+	struct grp_peer gp[STORE_PEERS_MAX];
+	uint64_t first_pos, max_pos; /* of the group's records; 0 if none */
+	size_t recs;                 /* records (the rest are rx notes) */
+	uint64_t bytes;              /* their rec.len */
+	bool all_pooled;
+	struct pend *last; /* the group's last item */
+	/* the acked cursors written (clamped to the group's end) */
+	uint64_t acked[STORE_PEERS_MAX];
+	bool acked_set[STORE_PEERS_MAX];
+};
+
 /* Insert the records of ps[0..n) with s, whose VALUES list has n rows of
  * the ROW_NCOLS columns of ROW_COLS (w_ins: 1 row, w_insn: J_INS_ROWS rows; one
  * statement for many rows runs the per-statement VDBE work - cursor
@@ -1434,13 +1450,18 @@ static const char *seg_expand(struct seg_cache *c, int64_t seg, int64_t leaf, co
 }
 
 /* Commit the first n queued items. Called without mu; the items are not
- * touched by anyone else while inflight. Returns 0 or a negative code. */
+ * touched by anyone else while inflight. acked_mem[i] and acked_written[i]
+ * are peer i's acked cursor in memory and on disk when the group was
+ * taken; the cursor written is clamped to the group's last pos (or
+ * durable_pos if it has no record). *sum is filled by the walk (valid
+ * when 0 is returned). Returns 0 or a negative code. */
 static int commit_group(struct store_journal *j, struct pend *first, size_t n,
-                        const uint64_t *acked, const bool *acked_set, size_t n_peers,
-                        uint64_t last_pos, uint64_t seq_res)
+                        const uint64_t *acked_mem, const uint64_t *acked_written, size_t n_peers,
+                        uint64_t durable_pos, uint64_t seq_res, struct grp_sum *sum)
 {
-	struct grp_peer gp[STORE_PEERS_MAX];
-	memset(gp, 0, sizeof(gp));
+	struct grp_peer *gp = sum->gp;
+	memset(sum, 0, sizeof(*sum));
+	sum->all_pooled = true;
 	struct pend *batch[J_INS_ROWS];
 	uint8_t sha[J_INS_ROWS][J_SHA_LEN];
 	size_t nb = 0;
@@ -1452,6 +1473,7 @@ static int commit_group(struct store_journal *j, struct pend *first, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		/* the last item's next is written by appends meanwhile: never read it */
 		p = i ? p->next : first;
+		sum->all_pooled = sum->all_pooled && p->pooled;
 		if (p->peer_idx >= 0) {
 			struct grp_peer *g = &gp[p->peer_idx];
 			if (!g->set || p->rec.from_pos > g->rx)
@@ -1460,7 +1482,12 @@ static int commit_group(struct store_journal *j, struct pend *first, size_t n,
 			g->note = g->note || !p->pos;
 		}
 		if (!p->pos)
-			continue; /* rx note */
+			continue;      /* rx note */
+		sum->max_pos = p->pos; /* FIFO: the last record has the highest pos */
+		if (!sum->first_pos)
+			sum->first_pos = p->pos;
+		sum->recs++;
+		sum->bytes += p->rec.len;
 		batch[nb++] = p;
 		if (nb == J_INS_ROWS) {
 			rc = insert_rows(j, j->w_insn, batch, nb, sha);
@@ -1469,6 +1496,7 @@ static int commit_group(struct store_journal *j, struct pend *first, size_t n,
 				goto fail;
 		}
 	}
+	sum->last = p;
 	for (size_t k = 0; k < nb; k++) {
 		rc = insert_rows(j, j->w_ins, &batch[k], 1, sha);
 		if (rc != SQLITE_OK)
@@ -1476,6 +1504,18 @@ static int commit_group(struct store_journal *j, struct pend *first, size_t n,
 	}
 	if ((rc = segs_insert(j)) != SQLITE_OK)
 		goto fail;
+	uint64_t last_pos = sum->max_pos ? sum->max_pos : durable_pos;
+	uint64_t *acked = sum->acked;
+	bool *acked_set = sum->acked_set;
+	for (size_t i = 0; i < n_peers; i++) {
+		/* A peer may ack a pos still pending (a relay link reads pending
+		 * records). Never write an acked cursor beyond what this very
+		 * transaction leaves committed: after a crash the journal would
+		 * end below it and refuse to open. The rest is written with a
+		 * later group (do_group leaves acked_dirty set). */
+		acked[i] = acked_mem[i] < last_pos ? acked_mem[i] : last_pos;
+		acked_set[i] = acked[i] > acked_written[i];
+	}
 	for (size_t i = 0; i < n_peers; i++) {
 		/* invariant 4: a record's row carries its rx (from_peer, from_pos);
 		 * only an rx note, which has no row, needs the peer row */
@@ -1679,36 +1719,27 @@ static int do_group(struct store_journal *j)
 	size_t n = j->qlen < j->group_max ? j->qlen : j->group_max;
 	j->inflight = n;
 	struct pend *first = j->head;
-	uint64_t max_pos = 0, first_pos = 0;
-	struct pend *p = first;
-	for (size_t i = 0; i < n; i++, p = p->next)
-		if (p->pos) {
-			max_pos = p->pos; /* FIFO: the last record has the highest pos */
-			if (!first_pos)
-				first_pos = p->pos;
-		}
-	uint64_t last_pos = max_pos ? max_pos : j->durable_pos;
-	uint64_t acked[STORE_PEERS_MAX];
-	bool acked_set[STORE_PEERS_MAX];
+	/* the group is walked once, by commit_group, without mu (struct grp_sum) */
+	uint64_t acked_mem[STORE_PEERS_MAX], acked_written[STORE_PEERS_MAX];
 	size_t np = j->n_peers;
 	for (size_t i = 0; i < np; i++) {
-		/* A peer may ack a pos still pending (a relay link reads pending
-		 * records). Never write an acked cursor beyond what this very
-		 * transaction leaves committed: after a crash the journal would
-		 * end below it and refuse to open. The rest is written with a
-		 * later group (acked_dirty stays set below). */
-		uint64_t a = j->peers[i].acked;
-		acked[i] = a < last_pos ? a : last_pos;
-		acked_set[i] = acked[i] > j->peers[i].acked_written;
+		acked_mem[i] = j->peers[i].acked;
+		acked_written[i] = j->peers[i].acked_written;
 	}
+	uint64_t durable_before = j->durable_pos;
 	j->acked_dirty = false;
 	uint64_t seq_res = j->seq_res_want > j->seq_res_durable ? j->seq_res_want : 0;
 	pthread_mutex_unlock(&j->mu);
 
+	struct grp_sum sum_s, *sum = &sum_s;
 	struct timespec c0 = {0}, c1 = {0};
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
 	int64_t t0 = mw_time_mono_ns();
-	int rc = commit_group(j, first, n, acked, acked_set, np, last_pos, seq_res);
+	int rc =
+	    commit_group(j, first, n, acked_mem, acked_written, np, durable_before, seq_res, sum);
+	const uint64_t *acked = sum->acked;
+	const bool *acked_set = sum->acked_set;
+	uint64_t max_pos = sum->max_pos, first_pos = sum->first_pos;
 	int64_t dt = mw_time_mono_ns() - t0;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
 	int pages_cur = 0, pages_hi = 0; /* pages written since the last call (reset) */
@@ -1722,8 +1753,10 @@ static int do_group(struct store_journal *j)
 			j->st.enospc++;
 		j->st.last_err = rc;
 		j->err_gen++;
+		/* what this group would have written is still to write (the
+		 * walk may have stopped before it clamped the cursors) */
 		for (size_t i = 0; i < np; i++)
-			if (acked_set[i])
+			if (j->peers[i].acked > j->peers[i].acked_written)
 				j->acked_dirty = true;
 		if ((fatal_code(rc) || j->fsync_failed) && !j->fatal) {
 			j->fatal = j->fsync_failed ? -EIO : -MW_EJOURNAL;
@@ -1739,21 +1772,14 @@ static int do_group(struct store_journal *j)
 		return rc;
 	}
 	/* invariant 5: items leave the queue only now */
-	size_t recs = 0;
-	uint64_t bytes = 0;
-	struct pend *done_list = j->head, *q = j->head, *prev = NULL;
-	bool all_pooled = true;
-	for (size_t i = 0; i < n; i++) {
-		all_pooled = all_pooled && q->pooled;
-		if (q->pos) {
-			recs++;
-			bytes += q->rec.len;
-		}
-		if (q->peer_idx >= 0 && q->rec.from_pos > j->peers[q->peer_idx].rx_durable)
-			j->peers[q->peer_idx].rx_durable = q->rec.from_pos;
-		prev = q;
-		q = q->next;
-	}
+	size_t recs = sum->recs;
+	uint64_t bytes = sum->bytes;
+	bool all_pooled = sum->all_pooled;
+	struct pend *done_list = j->head, *prev = sum->last;
+	struct pend *q = prev ? prev->next : j->head; /* mu held: next is stable */
+	for (size_t i = 0; i < np; i++)
+		if (sum->gp[i].set && sum->gp[i].rx > j->peers[i].rx_durable)
+			j->peers[i].rx_durable = sum->gp[i].rx;
 	j->head = q;
 	if (!q)
 		j->tail = NULL;
