@@ -664,6 +664,11 @@ struct seg_done {
 };
 
 struct seg_writer {
+	/* the group being committed, item i = grp[i] (group_max entries),
+	 * copied from the queue's ring: walked by index, so the next blocks
+	 * can be prefetched while one is inserted, where following ->next
+	 * took one cache miss after the other */
+	struct pend **grp;
 	struct seg_open open[J_SEG_OPEN];
 	uint64_t tick;
 	struct seg_done *done;
@@ -717,6 +722,10 @@ struct store_journal {
 
 	struct pend *head, *tail;
 	size_t qlen, qbytes, inflight;
+	/* the queue's items in order as well: ring[(ring_head + i) % queue_max]
+	 * is its i-th item (written by enqueue, advanced by do_group) */
+	struct pend **ring;
+	size_t ring_head;
 	struct pend *pool; /* free blocks (pooled), linked by next */
 	size_t pool_n, pool_max;
 	uint64_t enq_seq, done_seq; /* items ever queued / committed */
@@ -1239,9 +1248,11 @@ static void seg_add(struct seg_open *o, struct pend *p, const struct wire_auth_v
  * or more share a segment with the other records of their batch in this
  * group (at most J_SEG_MAX_RECS each). Deterministic, so a retried
  * commit makes the same rows. The closed segments are in j->segw. */
-static void segs_build(struct store_journal *j, struct pend *first, size_t n)
+#define J_PREFETCH 6 /* items ahead of the one walked (grp) */
+static void segs_build(struct store_journal *j, size_t n)
 {
 	struct seg_writer *w = j->segw;
+	struct pend *const *grp = w->grp;
 	w->n_done = 0;
 	mw_buf_reset(&w->blobs);
 	for (int k = 0; k < J_SEG_OPEN; k++)
@@ -1250,7 +1261,11 @@ static void segs_build(struct store_journal *j, struct pend *first, size_t n)
 	int rc = 0;
 	bool small = n < J_SEG_MIN_GROUP;
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		p = i ? p->next : first;
+		p = grp[i];
+		if (i + J_PREFETCH < n) {
+			__builtin_prefetch(grp[i + J_PREFETCH], 1);
+			__builtin_prefetch(grp[i + J_PREFETCH]->data + 64);
+		}
 		p->seg = 0;
 		if (!p->pos || small)
 			continue;
@@ -1294,11 +1309,8 @@ static void segs_build(struct store_journal *j, struct pend *first, size_t n)
 	for (int k = 0; k < J_SEG_OPEN && rc == 0; k++)
 		rc = seg_close(w, &w->open[k]);
 	if (rc < 0) { /* out of memory: every record of the group stays whole */
-		p = NULL;
-		for (size_t i = 0; i < n; i++) {
-			p = i ? p->next : first;
-			p->seg = 0;
-		}
+		for (size_t i = 0; i < n; i++)
+			grp[i]->seg = 0;
 		w->n_done = 0;
 	}
 }
@@ -1325,6 +1337,7 @@ static void seg_writer_free(struct seg_writer *w)
 {
 	if (!w)
 		return;
+	free(w->grp);
 	mw_buf_finish(&w->blobs);
 	free(w->done);
 	free(w);
@@ -1455,9 +1468,9 @@ static const char *seg_expand(struct seg_cache *c, int64_t seg, int64_t leaf, co
  * taken; the cursor written is clamped to the group's last pos (or
  * durable_pos if it has no record). *sum is filled by the walk (valid
  * when 0 is returned). Returns 0 or a negative code. */
-static int commit_group(struct store_journal *j, struct pend *first, size_t n,
-                        const uint64_t *acked_mem, const uint64_t *acked_written, size_t n_peers,
-                        uint64_t durable_pos, uint64_t seq_res, struct grp_sum *sum)
+static int commit_group(struct store_journal *j, size_t n, const uint64_t *acked_mem,
+                        const uint64_t *acked_written, size_t n_peers, uint64_t durable_pos,
+                        uint64_t seq_res, struct grp_sum *sum)
 {
 	struct grp_peer *gp = sum->gp;
 	memset(sum, 0, sizeof(*sum));
@@ -1465,14 +1478,16 @@ static int commit_group(struct store_journal *j, struct pend *first, size_t n,
 	struct pend *batch[J_INS_ROWS];
 	uint8_t sha[J_INS_ROWS][J_SHA_LEN];
 	size_t nb = 0;
-	segs_build(j, first, n); /* format 4: which records share a batch segment */
+	struct pend *const *grp = j->segw->grp;
+	segs_build(j, n); /* format 4: which records share a batch segment */
 	int rc = step_done(j->w_begin);
 	if (rc != SQLITE_OK)
 		goto fail;
 	struct pend *p = NULL;
 	for (size_t i = 0; i < n; i++) {
-		/* the last item's next is written by appends meanwhile: never read it */
-		p = i ? p->next : first;
+		p = grp[i];
+		if (i + J_PREFETCH < n)
+			__builtin_prefetch(grp[i + J_PREFETCH], 1);
 		sum->all_pooled = sum->all_pooled && p->pooled;
 		if (p->peer_idx >= 0) {
 			struct grp_peer *g = &gp[p->peer_idx];
@@ -1718,7 +1733,6 @@ static int do_group(struct store_journal *j)
 {
 	size_t n = j->qlen < j->group_max ? j->qlen : j->group_max;
 	j->inflight = n;
-	struct pend *first = j->head;
 	/* the group is walked once, by commit_group, without mu (struct grp_sum) */
 	uint64_t acked_mem[STORE_PEERS_MAX], acked_written[STORE_PEERS_MAX];
 	size_t np = j->n_peers;
@@ -1727,16 +1741,22 @@ static int do_group(struct store_journal *j)
 		acked_written[i] = j->peers[i].acked_written;
 	}
 	uint64_t durable_before = j->durable_pos;
+	size_t ring_head = j->ring_head;
 	j->acked_dirty = false;
 	uint64_t seq_res = j->seq_res_want > j->seq_res_durable ? j->seq_res_want : 0;
 	pthread_mutex_unlock(&j->mu);
 
+	/* the group's items, in order, from the ring: slots enqueue wrote
+	 * under mu before the group was taken, none of them written again
+	 * before do_group moves ring_head past them (qlen <= queue_max) */
+	size_t k1 = j->queue_max - ring_head < n ? j->queue_max - ring_head : n;
+	memcpy(j->segw->grp, j->ring + ring_head, k1 * sizeof(*j->ring));
+	memcpy(j->segw->grp + k1, j->ring, (n - k1) * sizeof(*j->ring));
 	struct grp_sum sum_s, *sum = &sum_s;
 	struct timespec c0 = {0}, c1 = {0};
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
 	int64_t t0 = mw_time_mono_ns();
-	int rc =
-	    commit_group(j, first, n, acked_mem, acked_written, np, durable_before, seq_res, sum);
+	int rc = commit_group(j, n, acked_mem, acked_written, np, durable_before, seq_res, sum);
 	const uint64_t *acked = sum->acked;
 	const bool *acked_set = sum->acked_set;
 	uint64_t max_pos = sum->max_pos, first_pos = sum->first_pos;
@@ -1788,6 +1808,7 @@ static int do_group(struct store_journal *j)
 	else
 		done_list = NULL;
 	j->qlen -= n;
+	j->ring_head = (j->ring_head + n) % j->queue_max;
 	j->qbytes -= bytes;
 	j->done_seq += n;
 	if (max_pos)
@@ -2803,6 +2824,10 @@ int store_journal_open(const struct store_journal_opts *opts, struct store_journ
 	j->queue_max_bytes = opts->queue_max_bytes ? opts->queue_max_bytes : (size_t)64 << 20;
 	j->max_record_bytes = opts->max_record_bytes ? opts->max_record_bytes : 65536;
 	j->group_max = opts->group_max ? opts->group_max : 8192;
+	j->ring = calloc(j->queue_max, sizeof(*j->ring));
+	j->segw->grp = calloc(j->group_max, sizeof(*j->segw->grp));
+	if (!j->ring || !j->segw->grp)
+		goto fail_alloc;
 	j->pool_max = j->group_max < j->queue_max ? j->group_max : j->queue_max;
 	j->ckpt_pages = !opts->ckpt_pages             ? J_CKPT_PAGES
 	                : opts->ckpt_pages > 1u << 20 ? 1 << 20
@@ -2940,6 +2965,7 @@ fail_alloc:
 	if (j->lock_fd >= 0)
 		close(j->lock_fd); /* PATH-lock: releases the flock */
 	seg_writer_free(j->segw);
+	free(j->ring);
 	kidx_finish(&j->idx);
 	free(j->origins);
 	free(j->path);
@@ -2979,6 +3005,7 @@ void store_journal_free(struct store_journal *j)
 	pthread_mutex_destroy(&j->mu);
 	pthread_mutex_destroy(&j->rmu);
 	seg_writer_free(j->segw);
+	free(j->ring);
 	kidx_finish(&j->idx);
 	free(j->origins);
 	free(j->path);
@@ -3062,6 +3089,8 @@ static void pend_recycle(struct store_journal *j, struct pend *list)
 
 static void enqueue(struct store_journal *j, struct pend *p)
 {
+	/* callers refused the item if qlen >= queue_max: the slot is free */
+	j->ring[(j->ring_head + j->qlen) % j->queue_max] = p;
 	p->next = NULL;
 	if (j->tail)
 		j->tail->next = p;
