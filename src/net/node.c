@@ -289,6 +289,7 @@ struct net_node {
 	size_t n_conns; /* all connections, authenticated or not */
 	size_t n_sensors;
 	struct net_stats stats;
+	int64_t rx_accept_ns;  /* accept time of the frames of one read (on_envelope) */
 	struct mw_buf scratch; /* frame encoding */
 	struct mw_buf envbuf;  /* envelope encoding for the journal */
 	/* signing batch */
@@ -831,6 +832,7 @@ static void flush_batch(struct net_node *n)
 		goto done;
 	}
 	n->stats.sign_batches++;
+	int64_t accept_ns = mw_time_now_ns(); /* one clock read for the batch */
 	char release[STORE_RELEASE_MAX];
 	for (size_t i = 0; i < cnt; i++) {
 		const struct pending_env *pe = &n->pending[i];
@@ -852,6 +854,7 @@ static void flush_batch(struct net_node *n)
 		rec.flags = pe->exercise ? STORE_F_EXERCISE : 0;
 		memcpy(rec.release, release, sizeof(rec.release));
 		rec.data_ns = pe->data_ns;
+		rec.accept_ns = accept_ns;
 		rec.bytes = mw_buf_peek(&n->envbuf);
 		rec.len = mw_buf_used(&n->envbuf);
 		uint64_t pos = 0;
@@ -1014,6 +1017,8 @@ static enum frame_res on_envelope(struct conn *c, const uint8_t *p, size_t len)
 	char detail[160];
 	if (n->on_trace)
 		n->on_trace(n->hook_ud, NET_TRACE_RX_FRAME, pe->conf->nation, from_pos);
+	if (!n->rx_accept_ns) /* one clock read for the frames of a read */
+		n->rx_accept_ns = mw_time_now_ns();
 	int rc = wire_envelope_decode_in(&n->rx_scratch, p, len, &e);
 	if (rc) {
 		snprintf(detail, sizeof(detail), "envelope does not decode: %s", mw_errname(rc));
@@ -1060,6 +1065,7 @@ static enum frame_res on_envelope(struct conn *c, const uint8_t *p, size_t len)
 	rec.data_ns = h->data_t_ns;
 	memcpy(rec.from_peer, pe->conf->nation, NET_NATION_LEN);
 	rec.from_pos = from_pos;
+	rec.accept_ns = n->rx_accept_ns;
 	rec.bytes = p;
 	rec.len = len;
 	uint64_t seq = h->seq;
@@ -1254,7 +1260,6 @@ static enum frame_res on_observation(struct conn *c, const uint8_t *p, size_t le
 
 static enum frame_res on_frame(struct conn *c, const struct wire_frame *f)
 {
-	c->last_rx_mono = mw_time_mono_ns();
 	if (c->role == CONN_SENSOR) {
 		if (f->type != WIRE_FT_OBSERVATION)
 			return protocol_error(c, NET_REJ_UNEXPECTED,
@@ -1290,6 +1295,8 @@ static void conn_read_frames(struct bufferevent *bev, struct conn *c)
 	if (n->on_trace && c->peer && c->peer->conn == c)
 		n->on_trace(n->hook_ud, NET_TRACE_RX_READ, c->peer->conf->nation,
 		            c->peer->rx_base + c->peer->rx_frames + 1);
+	int64_t t_mono = 0;
+	n->rx_accept_ns = 0; /* on_envelope reads the clock once for all */
 	while (!c->read_paused) {
 		size_t avail = evbuffer_get_length(in);
 		if (avail == 0)
@@ -1319,6 +1326,9 @@ static void conn_read_frames(struct bufferevent *bev, struct conn *c)
 			protocol_error(c, NET_REJ_FRAME_GARBAGE, "malformed frame header");
 			return;
 		}
+		if (!t_mono)
+			t_mono = mw_time_mono_ns();
+		c->last_rx_mono = t_mono;
 		enum frame_res r = on_frame(c, &f);
 		if (r == FR_CLOSED)
 			return;
