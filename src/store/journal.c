@@ -887,15 +887,26 @@ static void row_sha(struct sha *h, const struct store_rec *r, uint8_t out[J_SHA_
 	put_be(hdr + 52, r->from_pos, 8);
 	const char *str[3] = {r->origin, r->from_peer, r->release};
 	size_t cap[3] = {sizeof(r->origin), sizeof(r->from_peer), sizeof(r->release)};
+	/* the header and the three strings are hashed as one update (the same
+	 * digest as one update each: SHA-256 reads a stream), which saves the
+	 * EVP call overhead of three small updates on every row */
+	uint8_t pre[sizeof(hdr) + sizeof(r->origin) + sizeof(r->from_peer) + sizeof(r->release)];
+	memcpy(pre, hdr, sizeof(hdr));
+	size_t off = sizeof(hdr);
+	for (int i = 0; i < 3; i++) {
+		/* +1: the terminator; strnlen stops short of it only for an
+		 * unterminated field, which append refuses and row_decode never
+		 * produces (then the byte after the cap - 1 chars is hashed, as
+		 * before) */
+		size_t l = strnlen(str[i], cap[i] - 1) + 1;
+		memcpy(pre + off, str[i], l);
+		off += l;
+	}
 	unsigned int n = 0;
 	bool ok = h->ctx && EVP_DigestInit_ex(h->ctx, h->md, NULL) &&
-	          EVP_DigestUpdate(h->ctx, hdr, sizeof(hdr));
-	for (int i = 0; i < 3 && ok; i++)
-		ok = EVP_DigestUpdate(h->ctx, str[i], strnlen(str[i], cap[i] - 1) + 1);
-	/* +1: the terminator; strnlen stops short of it only for an unterminated
-	 * field, which append refuses and row_decode never produces */
-	ok = ok && (r->len == 0 || EVP_DigestUpdate(h->ctx, r->bytes, r->len)) &&
-	     EVP_DigestFinal_ex(h->ctx, out, &n);
+	          EVP_DigestUpdate(h->ctx, pre, off) &&
+	          (r->len == 0 || EVP_DigestUpdate(h->ctx, r->bytes, r->len)) &&
+	          EVP_DigestFinal_ex(h->ctx, out, &n);
 	if (!ok)
 		memset(out, 0, J_SHA_LEN); /* cannot hash: a zero hash never verifies */
 }
