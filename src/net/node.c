@@ -222,7 +222,7 @@ struct peer {
  * (the same rule as store_journal_read without STORE_READ_PENDING); a miss
  * falls back to the journal.
  */
-#define SEND_CACHE_SLOTS 65536 /* ~11 MiB of slots; bytes allocated as used */
+#define SEND_CACHE_SLOTS 65536 /* ~3 MiB of slots; bytes in the slab or allocated as used */
 /* Bytes of a slot in the slab: records up to this size (every envelope of
  * a 256-byte payload is ~740 B) are kept in one anonymous mapping made at
  * creation and touched as used, in huge pages where the kernel gives them
@@ -235,13 +235,13 @@ struct cached_rec {
 	uint64_t pos; /* 0 = empty */
 	uint64_t seq;
 	char origin[MW_NATION_LEN];
-	char from_peer[MW_NATION_LEN];
-	char release[WIRE_MAX_RELEASE * MW_NATION_LEN];
 	/* own record released to at most one configured peer: it may leave
 	 * before its commit (invariant 6) */
 	bool early_ok;
-	/* no configured peer may receive it (net_release_may_send false for
-	 * each): pump() passes it over, so its bytes are not kept */
+	/* bit i: net_release_may_send to peers[i] (release rule 2 for that
+	 * peer), decided once by cache_put for pump(); none set (no_peer):
+	 * its bytes are not kept */
+	uint32_t peer_bits;
 	bool no_peer;
 	uint8_t *bytes; /* cap bytes, reused for later records: the slot's part of
 	                   the slab, or malloc'ed (heap) */
@@ -558,7 +558,7 @@ _Static_assert(WIRE_MAX_RELEASE *MW_NATION_LEN <= STORE_RELEASE_MAX,
 
 static void cache_put(struct net_node *n, uint64_t pos, const struct store_rec *r)
 {
-	if (!n->cache || pos == 0 || strlen(r->release) >= sizeof(n->cache[0].release))
+	if (!n->cache || pos == 0)
 		return;
 	struct cached_rec *e = &n->cache[pos % SEND_CACHE_SLOTS];
 	e->pos = 0; /* invalid until filled */
@@ -567,10 +567,15 @@ static void cache_put(struct net_node *n, uint64_t pos, const struct store_rec *
 	 * two-node link does) is passed over by pump() without its bytes, so
 	 * they are neither copied nor kept. */
 	size_t eligible = 0;
-	for (size_t i = 0; i < n->n_peers && eligible < 2; i++)
+	uint32_t bits = 0;
+	_Static_assert(NET_MAX_PEERS <= 32, "a bit per peer");
+	for (size_t i = 0; i < n->n_peers; i++)
 		if (net_release_may_send(r->release, r->origin, r->from_peer, n->conf->nation,
-		                         n->peers[i].conf->nation))
+		                         n->peers[i].conf->nation)) {
+			bits |= UINT32_C(1) << i;
 			eligible++;
+		}
+	e->peer_bits = bits;
 	e->no_peer = eligible == 0;
 	if (e->no_peer) {
 		e->pos = pos;
@@ -602,7 +607,6 @@ static void cache_put(struct net_node *n, uint64_t pos, const struct store_rec *
 	e->pos = pos;
 	e->seq = r->seq;
 	memcpy(e->origin, r->origin, MW_NATION_LEN);
-	memcpy(e->from_peer, r->from_peer, MW_NATION_LEN);
 	/* Invariant 6: an own record goes out before its commit only if at
 	 * most one configured peer may receive it. Sent early to two peers
 	 * and lost in a crash of this node before the commit, it could reach
@@ -611,7 +615,6 @@ static void cache_put(struct net_node *n, uint64_t pos, const struct store_rec *
 	 * never sent back to the peer it came from). */
 	e->early_ok =
 	    r->from_peer[0] == '\0' && strcmp(r->origin, n->conf->nation) == 0 && eligible <= 1;
-	memcpy(e->release, r->release, strlen(r->release) + 1);
 	e->len = r->len;
 }
 
@@ -688,6 +691,36 @@ static int tx_frame(struct net_node *n, struct evbuffer *out, const uint8_t *hdr
 	return 0;
 }
 
+/* Send record pos (released to p: the caller checked) unless it is too
+ * large for the peer. 0, or -EMSGSIZE / -ENOMEM (nothing queued). */
+static int send_rec(struct peer *p, uint64_t pos, uint64_t seq, const char *origin,
+                    const uint8_t *bytes, size_t len)
+{
+	struct net_node *n = p->node;
+	if (len > p->peer_max_frame) {
+		/* it would close the link and be resent forever: skip it, loudly */
+		n->stats.too_big_for_peer++;
+		mw_logf(n->log, MW_LOG_ERROR, MOD,
+		        "peer %s: %s seq %llu (%zu bytes) exceeds its max_frame %u; not sent",
+		        p->conf->name, origin, (unsigned long long)seq, len, p->peer_max_frame);
+		return 0;
+	}
+	uint8_t hdr[WIRE_FRAME_HDR_LEN];
+	if (wire_frame_header(hdr, WIRE_FT_ENVELOPE, len) != 0)
+		return -EMSGSIZE;
+	if (tx_frame(n, bufferevent_get_output(p->conn->bev), hdr, bytes, len) != 0)
+		return -ENOMEM;
+	fifo_push(p, pos); /* room was reserved by the caller */
+	if (n->on_trace)
+		n->on_trace(n->hook_ud, NET_TRACE_SENT, p->conf->nation, pos);
+	p->frames_sent++;
+	p->env_tx++;
+	n->stats.env_tx++;
+	if (strcmp(origin, n->conf->nation) != 0)
+		n->stats.env_relayed++;
+	return 0;
+}
+
 static int eligible_cb(void *ud, const struct store_rec *r)
 {
 	struct peer *p = ud;
@@ -695,29 +728,7 @@ static int eligible_cb(void *ud, const struct store_rec *r)
 	if (!net_release_may_send(r->release, r->origin, r->from_peer, n->conf->nation,
 	                          p->conf->nation))
 		return 0;
-	if (r->len > p->peer_max_frame) {
-		/* it would close the link and be resent forever: skip it, loudly */
-		n->stats.too_big_for_peer++;
-		mw_logf(n->log, MW_LOG_ERROR, MOD,
-		        "peer %s: %s seq %llu (%zu bytes) exceeds its max_frame %u; not sent",
-		        p->conf->name, r->origin, (unsigned long long)r->seq, r->len,
-		        p->peer_max_frame);
-		return 0;
-	}
-	uint8_t hdr[WIRE_FRAME_HDR_LEN];
-	if (wire_frame_header(hdr, WIRE_FT_ENVELOPE, r->len) != 0)
-		return -EMSGSIZE;
-	if (tx_frame(n, bufferevent_get_output(p->conn->bev), hdr, r->bytes, r->len) != 0)
-		return -ENOMEM;
-	fifo_push(p, r->pos); /* room was reserved by the caller */
-	if (n->on_trace)
-		n->on_trace(n->hook_ud, NET_TRACE_SENT, p->conf->nation, r->pos);
-	p->frames_sent++;
-	p->env_tx++;
-	n->stats.env_tx++;
-	if (strcmp(r->origin, n->conf->nation) != 0)
-		n->stats.env_relayed++;
-	return 0;
+	return send_rec(p, r->pos, r->seq, r->origin, r->bytes, r->len);
 }
 
 static void persist_acked(struct peer *p)
@@ -753,17 +764,10 @@ static void pump(struct peer *p)
 		}
 		if (e && e->pos == p->tx_next &&
 		    (p->tx_next <= durable || (e->early_ok && e->seq <= reserved))) {
-			struct store_rec r;
-			memset(&r, 0, sizeof(r));
-			r.pos = e->pos;
-			r.seq = e->seq;
-			memcpy(r.origin, e->origin, MW_NATION_LEN);
-			memcpy(r.from_peer, e->from_peer, MW_NATION_LEN);
-			memcpy(r.release, e->release, sizeof(e->release));
-			r.bytes = e->bytes;
-			r.len = e->len;
-			r.durable = p->tx_next <= durable;
-			if (eligible_cb(p, &r) < 0)
+			/* what eligible_cb decides, with the release rule's
+			 * answer for this peer taken from cache_put */
+			if ((e->peer_bits >> (size_t)(p - n->peers) & 1) &&
+			    send_rec(p, e->pos, e->seq, e->origin, e->bytes, e->len) < 0)
 				break;
 			p->tx_next++;
 			continue;
