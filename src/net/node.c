@@ -50,7 +50,11 @@
  *
  * Send cache: every record this node appends (own or received) is also
  * kept, by position, in a ring of SEND_CACHE_SLOTS entries; links send
- * from it and read the journal (durable rows only) on a miss.
+ * from it and read the journal (durable rows only) on a miss. An entry
+ * holds the release rule's answer for each configured peer (a bit each,
+ * decided once when the record is appended); the bytes of a record no
+ * peer may receive (a receiver's copy of what its only peer sent it) are
+ * not kept, and the others live in one slab mapped at creation.
  *
  * Own sequence numbers: the node asks its journal to record durably that
  * seqs up to own_seq + OWN_SEQ_BLOCK are used (store_journal_reserve_seq,

@@ -14,6 +14,9 @@
  * uses to store a batch's authentication once, and the decoder uses to
  * read a canonical envelope's Envelope and Auth fields without protobuf-c
  * (any other encoding is unpacked as before, with the same result).
+ * Likewise the body: wire_body_encode writes protobuf-c's bytes by hand,
+ * and wire_body_split reads exactly that form without protobuf-c (the
+ * decoder's fast path; anything else is unpacked by protobuf-c).
  *
  * Invariants:
  *  1. A decoded envelope has passed every field rule; anything else
@@ -23,6 +26,9 @@
  *  3. wire_envelope_split(p) == 0 implies wire_envelope_join of its parts
  *     is p byte for byte, and its parts are what protobuf-c unpacks from p
  *     (tests/unit/test_wire.c, fuzz/fuzz_envelope.c).
+ *  4. wire_body_encode(b) is what protobuf-c packs for b, and
+ *     wire_body_split(p) == 0 implies its fields are what protobuf-c
+ *     unpacks from p (the same tests).
  */
 #include "wire/envelope.h"
 
