@@ -28,6 +28,14 @@
  * the 0.5 ms driver timer fires once per scheduler tick (4 ms here), so
  * the 2,000 env/s arrive as bursts of ~8 that share one signature.
  *
+ * Diagnostics (docs/benchmarks.md, "Latency round (session 5, branch
+ * lat)"): BENCH_NOTRACE=1 drops the per-step stamps (no on_trace hook, no
+ * breakdown), to see what the instrumentation costs; BENCH_ORIGIN_DIR=DIR
+ * puts KOR's journal (the origin, whose commit is not on the measured
+ * path) in another directory, e.g. on another device, to see how much of
+ * the receiver's commit tail is the two journals sharing one disk, as
+ * they would not when deployed.
+ *
  * BENCH_GROUP_MAX=N and BENCH_CKPT_PAGES=N set the journals' group and
  * checkpoint sizes for experiments, BENCH_PAGE_SIZE=N the SQLite page size
  * of the new journals (default 8192); BENCH_KEEP=1 keeps the journals.
@@ -272,6 +280,8 @@ struct bnode {
 /* --precise-timer: node loops on CLOCK_MONOTONIC instead of libevent's
  * default CLOCK_MONOTONIC_COARSE (see node_up) */
 static bool g_precise;
+/* BENCH_NOTRACE=1: no per-step stamps (see the header) */
+static bool g_notrace;
 
 static struct {
 	pthread_mutex_t mu;
@@ -628,6 +638,8 @@ static int node_up(struct bnode *b, const char *dir, const char *peers_ini)
 		event_config_free(ec);
 	struct net_node_opts no = {&b->conf,     b->base,    NULL, b->journal, b->kr, b->signer,
 	                           hook_journal, hook_acked, b,    hook_trace, NULL};
+	if (g_notrace)
+		no.on_trace = NULL;
 	if (net_node_new(&no, &b->node, &err) || net_node_start(b->node, &err)) {
 		fprintf(stderr, "node %s: %s\n", b->nation, err.msg);
 		return -1;
@@ -776,7 +788,7 @@ static int run(const char *name, bool hub, double rate, uint64_t total, int64_t 
 	M.done_pos = 0;
 	M.originated = 0;
 	M.measure_at = hub ? "USA" : "KOR";
-	T.on = !hub && rate > 0;
+	T.on = !hub && rate > 0 && !g_notrace;
 	for (int k = 0; k < S_COUNT; k++)
 		memset(T.t[k], 0, sizeof(int64_t) * TRACE_MAX);
 	memset(T.kor_seq, 0, sizeof(uint64_t) * TRACE_MAX);
@@ -794,7 +806,14 @@ static int run(const char *name, bool hub, double rate, uint64_t total, int64_t 
 		return -1;
 	snprintf(peers, sizeof(peers), "[peer usa]\nnation = USA\naddress = 127.0.0.1:%u\n%s",
 	         usa.port, rel);
-	if (node_up(&kor, dir, peers))
+	/* BENCH_ORIGIN_DIR: the origin's journal elsewhere (see the header) */
+	char odir[700];
+	const char *od = getenv("BENCH_ORIGIN_DIR");
+	if (od && *od) {
+		snprintf(odir, sizeof(odir), "%s/%s-%s", od, name, strrchr(g_dir, '-') + 1);
+		mkdir(odir, 0755);
+	}
+	if (node_up(&kor, od && *od ? odir : dir, peers))
 		return -1;
 	if (hub) {
 		snprintf(
@@ -909,6 +928,12 @@ static int run(const char *name, bool hub, double rate, uint64_t total, int64_t 
 	for (int i = 0; i < 3; i++)
 		if (all[i])
 			node_down(all[i]);
+	if (od && *od && !getenv("BENCH_KEEP")) {
+		char cmd[800];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", odir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", odir);
+	}
 	/* after the journals closed (their last checkpoint included) */
 	int64_t io1 = io_write_bytes();
 	uint64_t db_bytes = 0;
@@ -930,6 +955,7 @@ int main(int argc, char **argv)
 {
 	bool quick = false;
 	const char *base = NULL, *only = NULL;
+	g_notrace = getenv("BENCH_NOTRACE") && atoi(getenv("BENCH_NOTRACE")) != 0;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--quick") == 0)
 			quick = true;

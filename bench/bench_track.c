@@ -61,6 +61,17 @@
 #define N_SCANS              25
 #define WARMUP_SCANS         5
 
+/* --grav-err egm96|j3j4: the gravity-model error both motion models
+ * state (model.h; default NONE, track_config_default's), to show what
+ * carrying it costs (track/gravity_err.h). */
+static int bench_grav_err = TRACK_GRAV_ERR_NONE;
+static void config(struct track_config *cfg)
+{
+	track_config_default(cfg);
+	for (int j = 0; j < TRACK_N_MODES; j++)
+		cfg->imm.motion[j].grav_err = bench_grav_err;
+}
+
 static uint64_t rng_next(uint64_t *s)
 {
 	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
@@ -321,7 +332,7 @@ static int run_scenario(const char *path, int brute, int reps)
 		return -1;
 	}
 	struct track_config cfg;
-	track_config_default(&cfg);
+	config(&cfg);
 	struct pass p, pb;
 	if (tracker_pass_median(&cfg, obs, n, 0, 0, reps, &p, NULL) < 0)
 		goto fail;
@@ -376,7 +387,7 @@ static int run(int n_obj, int brute_max, int reps, struct result *res)
 		}
 	}
 	struct track_config cfg;
-	track_config_default(&cfg);
+	config(&cfg);
 	cfg.max_tracks = (size_t)(2 * n_obj + 1000);
 	cfg.max_scan_obs = per_scan + 16;
 	cfg.history_len = 4;
@@ -468,7 +479,12 @@ int main(int argc, char **argv)
 			brute_max = 0; /* profiling: skip the quadratic baseline */
 		else if (strcmp(argv[a], "--objects") == 0 && a + 1 < argc)
 			only = atoi(argv[++a]); /* one size of the growth curve (profiling) */
-		else if (strcmp(argv[a], "--reps") == 0 && a + 1 < argc)
+		else if (strcmp(argv[a], "--grav-err") == 0 && a + 1 < argc) {
+			const char *g = argv[++a];
+			bench_grav_err = strcmp(g, "egm96") == 0  ? TRACK_GRAV_ERR_EGM96
+			                 : strcmp(g, "j3j4") == 0 ? TRACK_GRAV_ERR_J3J4
+			                                          : TRACK_GRAV_ERR_NONE;
+		} else if (strcmp(argv[a], "--reps") == 0 && a + 1 < argc)
 			reps = atoi(argv[++a]); /* timed passes per figure (median; 1..15) */
 		else
 			scen = argv[a];
@@ -481,6 +497,9 @@ int main(int argc, char **argv)
 	       "pre-gate + IMM prediction + gate + clustered JV + IMM update + management); "
 	       "1-minute load average %.2f\n\n",
 	       load1());
+	if (bench_grav_err != TRACK_GRAV_ERR_NONE)
+		printf("gravity-model error stated by both motion models: %s (--grav-err)\n\n",
+		       bench_grav_err == TRACK_GRAV_ERR_EGM96 ? "EGM96" : "J3/J4");
 	if (only > 0) {
 		sizes[0] = only;
 		n_sizes = 1;

@@ -11,6 +11,21 @@
  *  3. The non-thrusting model's prediction includes the chance that the
  *     burn ended inside the interval (burnout_in_interval), so the first
  *     scan after burnout finds a model whose covariance covers it.
+ *  4. While mu_boost <= TRACK_BURNOUT_MIN_MU the non-thrusting model is
+ *     mixed from its own posterior alone. Its mixed start is a mixture
+ *     with weight w <= mu_boost dt / tau_boost of the boost mode, whose
+ *     velocity spread along the track (thrust re-drawn from 0 +- sigma_at0
+ *     at every mixing: ~10 m/s a second) is ~1e6 times a midcourse
+ *     track's in variance; the moment match (w (P_b + d d^T)) lets that
+ *     far tail set the covariance - w = 1e-6 doubles it - and a chain of
+ *     scans piles it up where the sensors measure least (an IRBM's last
+ *     plots without range rate lift mu_boost to 1e-7..2e-4: covariance
+ *     5-30x the bound's in one direction, docs/tracking.md "Covariance
+ *     shape"). Dropping the component moves any probability by at most
+ *     w in total variation, the argument of tracker.c's published
+ *     estimate (PUBLISH_MINOR_MU); mu_boost itself is still predicted
+ *     and updated in full, so a real thrust still raises it and, above
+ *     the bound, is mixed in again.
  */
 #include "track/imm.h"
 
@@ -36,7 +51,8 @@
  * tau_boost) the correction added up to 0.7 of the ballistic position
  * sigma from nothing. At a real burnout mu_boost is near 1; below 1e-3
  * its share of a scan's prediction (w ~ dt / tau_boost x 1e-3) is
- * negligible. */
+ * negligible. The same bound stops the boost mode's mixing into the
+ * non-thrusting one (invariant 4). */
 #define TRACK_BURNOUT_MIN_MU 1e-3
 
 static void normalise(double mu[TRACK_N_MODES])
@@ -54,7 +70,7 @@ static void normalise(double mu[TRACK_N_MODES])
 /* The moment-matched Gaussian of the models m with weights w (the
  * mixing reads the posteriors in place, without copying them). */
 static void combine_w(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MODES],
-                      struct track_gauss *out)
+                      int carry_c, struct track_gauss *out)
 {
 	/* Each entry summed over the models in a register (the same
 	 * additions in the same order as accumulating into a zeroed g). */
@@ -69,6 +85,18 @@ static void combine_w(const struct track_gauss m[TRACK_N_MODES], const double w[
 	for (int j = 0; j < TRACK_N_MODES; j++)
 		for (int i = 0; i < N; i++)
 			d[j][i] = m[j].x[i] - g.x[i];
+	/* C mixes linearly (gravity_err.h); carry_c = 0 (no gravity-model
+	 * error stated: every C is zero) skips the sums. */
+	if (carry_c) {
+		for (int i = 0; i < N * 3; i++) {
+			double s = 0.0;
+			for (int j = 0; j < TRACK_N_MODES; j++)
+				s += w[j] * m[j].C[i];
+			g.C[i] = s;
+		}
+	} else {
+		memset(g.C, 0, sizeof(g.C));
+	}
 	/* Lower triangle mirrored: the modes' P are exactly symmetric, so
 	 * this equals the full sum symmetrised. */
 	for (int a = 0; a < N; a++)
@@ -178,7 +206,7 @@ static void burnout_in_interval(struct track_gauss *g, const struct track_gauss 
 
 void track_imm_combine(const struct track_imm *imm, struct track_gauss *out)
 {
-	combine_w(imm->m, imm->mu, out);
+	combine_w(imm->m, imm->mu, 1, out);
 }
 
 /* Pi[i][j] = P(mode j at k+1 | mode i at k) over |dt_s|. */
@@ -209,14 +237,22 @@ static int predict_one(const struct track_imm *in, double dt_s, const struct tra
 	double w[TRACK_N_MODES];
 	for (int i = 0; i < TRACK_N_MODES; i++)
 		w[i] = c > 0 ? Pi[i][j] * in->mu[i] / c : 0.0;
+	if (!cfg->motion[j].thrust && !(in->mu[TRACK_MODE_BOOST] > TRACK_BURNOUT_MIN_MU)) {
+		/* A negligible boost mode is not mixed into the non-thrusting
+		 * model (invariant 4). */
+		w[TRACK_MODE_BALLISTIC] = 1.0;
+		w[TRACK_MODE_BOOST] = 0.0;
+	}
 	struct track_gauss g0;
-	combine_w(in->m, w, &g0);
+	combine_w(in->m, w, cfg->motion[j].grav_err != TRACK_GRAV_ERR_NONE, &g0);
 	if (!cfg->motion[j].thrust) {
 		/* The non-thrusting model holds aT = 0, uncorrelated. */
 		for (int i = 0; i < N; i++)
 			g0.P[i * N + TRACK_IX_AT] = g0.P[TRACK_IX_AT * N + i] = 0.0;
 		g0.x[TRACK_IX_AT] = 0.0;
 		g0.P[TRACK_IX_AT * N + TRACK_IX_AT] = cfg->sigma_at0_m_s2 * cfg->sigma_at0_m_s2;
+		for (int b = 0; b < 3; b++)
+			g0.C[TRACK_IX_AT * 3 + b] = 0.0;
 	}
 	int rc = track_ukf_predict(&g0, dt_s, &cfg->motion[j], out);
 	if (rc < 0)

@@ -671,8 +671,22 @@ static double grav_sigma_path(const double x[TRACK_NX], double dt_s, const struc
 	return sum / n;
 }
 
+double track_model_grav_sigma_interval(const double x[TRACK_NX], double dt_s,
+                                       const struct track_motion *mo)
+{
+	if (mo->grav_err == TRACK_GRAV_ERR_NONE || !(fabs(dt_s) > 0.0))
+		return 0.0;
+	return grav_sigma_path(x, dt_s, mo);
+}
+
 void track_model_add_q(double *P, double dt_s, const struct track_motion *mo,
                        const double x[TRACK_NX])
+{
+	track_model_add_q_sigma(P, dt_s, mo, x, track_model_grav_sigma_interval(x, dt_s, mo));
+}
+
+void track_model_add_q_sigma(double *P, double dt_s, const struct track_motion *mo,
+                             const double x[TRACK_NX], double sigma_g)
 {
 	double dt = fabs(dt_s);
 	double qrr = mo->q_acc_m2_s3 * dt * dt * dt / 3.0;
@@ -680,7 +694,7 @@ void track_model_add_q(double *P, double dt_s, const struct track_motion *mo,
 	double qvv = mo->q_acc_m2_s3 * dt;
 	if (mo->grav_err != TRACK_GRAV_ERR_NONE && dt > 0.0) {
 		double g[3];
-		track_model_gm_q(grav_sigma_path(x, dt_s, mo), TRACK_GRAV_TAU_S, dt, g);
+		track_model_gm_q(sigma_g, TRACK_GRAV_TAU_S, dt, g);
 		qrr += g[0];
 		qrv += g[1];
 		qvv += g[2];

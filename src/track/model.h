@@ -103,12 +103,17 @@ void track_model_thrust_dir_cov(const double x[TRACK_NX], double D[3][3]);
  * decorrelates them. It is stated as a first-order Gauss-Markov
  * acceleration per ECEF axis, standard deviation sigma_g(r) (the global
  * RMS of the omitted field at the radius, per axis; track_model_grav_sigma)
- * and correlation time TRACK_GRAV_TAU_S, not a state: each interval adds
- * the exact covariance of the displacement such an acceleration produces
- * over it (track_model_add_q; for dt << tau the rank-one constant-
- * acceleration form, for dt >> tau white noise of density 2 sigma^2 tau),
- * with sigma_g averaged along the interval's mean path when the interval
- * is long (a coast climbs to where the field is ten times weaker).
+ * and correlation time TRACK_GRAV_TAU_S. Each interval adds the exact
+ * covariance of the displacement such an acceleration produces over it
+ * (track_model_add_q; for dt << tau the rank-one constant-acceleration
+ * form, for dt >> tau white noise of density 2 sigma^2 tau), with
+ * sigma_g averaged along the interval's mean path when the interval is
+ * long (a coast climbs to where the field is ten times weaker); and the
+ * filter carries the cross-covariance of its error with the (unit)
+ * acceleration, a Schmidt consider parameter (track/gravity_err.h), so
+ * that the intervals are not treated as independent: over 1,000 s of
+ * correlation what the acceleration did to the estimate in one interval
+ * goes on in the next.
  *   TRACK_GRAV_ERR_NONE   the truth's gravity is the model's (the
  *                         simulator's default truth, mu + J2)
  *   TRACK_GRAV_ERR_J3J4   the zonal J3 and J4 of EGM96 are omitted (the
@@ -163,6 +168,16 @@ double track_model_q_k(const double x[TRACK_NX], const struct track_motion *mo);
  * x is the state at the start of the interval (for q_k'). */
 void track_model_add_q(double *P, double dt_s, const struct track_motion *mo,
                        const double x[TRACK_NX]);
+
+/* The gravity-model error's sigma_g over the interval dt_s from x (the
+ * start's for short intervals, the mean along the mean path for long
+ * ones; 0 for TRACK_GRAV_ERR_NONE), and track_model_add_q with it given
+ * (track_model_add_q(P, dt, mo, x) is exactly
+ * track_model_add_q_sigma(P, dt, mo, x, track_model_grav_sigma_interval(x, dt, mo))). */
+double track_model_grav_sigma_interval(const double x[TRACK_NX], double dt_s,
+                                       const struct track_motion *mo);
+void track_model_add_q_sigma(double *P, double dt_s, const struct track_motion *mo,
+                             const double x[TRACK_NX], double sigma_g);
 
 /*
  * Height above the WGS84 ellipsoid (m) of an ECEF point, geodetic when

@@ -31,6 +31,7 @@
 #include "geo/geo.h"
 #include "mat/mat.h"
 #include "track/chol.h"
+#include "track/gravity_err.h"
 
 #define N    TRACK_NX
 #define NSIG (2 * N + 1)
@@ -183,7 +184,14 @@ int track_ukf_predict_lin(const struct track_gauss *in, double dt_s, const struc
 	if (rc < 0)
 		return rc;
 	phi_p_phit(g.P, Phi, in->P);
-	track_model_add_q(g.P, dt_s, mo, in->x);
+	if (mo->grav_err == TRACK_GRAV_ERR_NONE) {
+		track_model_add_q(g.P, dt_s, mo, in->x);
+		memcpy(g.C, in->C, sizeof(g.C));
+	} else {
+		double PhiC[N * TRACK_GRAV_NB]; /* gravity_err.h */
+		track_grav_phic_stm(Phi, in->C, PhiC);
+		track_grav_predict(&g, in, PhiC, dt_s, mo);
+	}
 	*out = g;
 	track_gauss_check(out);
 	return 0;
@@ -232,7 +240,14 @@ int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct
 	for (int i = 0; i < N; i++)
 		for (int j = 0; j < i; j++)
 			g.P[j * N + i] = g.P[i * N + j];
-	track_model_add_q(g.P, dt_s, mo, in->x);
+	if (mo->grav_err == TRACK_GRAV_ERR_NONE) {
+		track_model_add_q(g.P, dt_s, mo, in->x);
+		memcpy(g.C, in->C, sizeof(g.C));
+	} else {
+		double PhiC[N * TRACK_GRAV_NB]; /* gravity_err.h */
+		track_grav_phic_sigma((const double(*)[N])X, L, in->C, PhiC);
+		track_grav_predict(&g, in, PhiC, dt_s, mo);
+	}
 	/* Positive definiteness is checked by the next factorisation
 	 * (sigma points or the update) and asserted in debug builds. */
 	*out = g;
@@ -281,6 +296,9 @@ static int zpredict_lin(const struct track_gauss *g, const struct track_meas *m,
 	if (rc < 0)
 		return rc;
 	p.logdet_S = track_chol_logdet(p.Ls, nz);
+	p.has_hc = track_grav_has_c(g);
+	if (p.has_hc)
+		track_grav_hc_jac(H, nc, g->C, nz, p.HC);
 	memcpy(zp, &p, offsetof(struct track_zpred, Lp)); /* Lp: not set */
 	return 0;
 }
@@ -467,6 +485,9 @@ int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *
 	if (rc < 0)
 		return rc;
 	p.logdet_S = track_chol_logdet(p.Ls, nz);
+	p.has_hc = track_grav_has_c(g);
+	if (p.has_hc)
+		track_grav_hc_pxz(p.Lp, p.Pxz, g->C, nz, p.HC);
 	*zp = p;
 	return 0;
 }
@@ -574,6 +595,10 @@ update_nz(const struct track_gauss *g, const struct track_zpred *zp, const struc
 		if (!(r.P[i * N + i] > 0.0))
 			return -MW_ENOTSPD;
 	}
+	if (zp->has_hc)
+		track_grav_update_c(r.C, g->C, K, zp->HC, nz);
+	else
+		memcpy(r.C, g->C, sizeof(r.C));
 	*out = r;
 	return 0;
 }

@@ -21,9 +21,14 @@
 #include "track/meas.h"
 #include "track/model.h"
 
+/* C: the cross-covariance of the state's error with the gravity-model
+ * error's unit Gauss-Markov acceleration b (TRACK_NX x 3, row-major; a
+ * Schmidt consider parameter, track/gravity_err.h). All zero unless a
+ * motion model states a gravity-model error; creators zero it. */
 struct track_gauss {
 	double x[TRACK_NX];
 	double P[TRACK_NX * TRACK_NX];
+	double C[TRACK_NX * 3];
 };
 
 /* Predicted measurement of a Gaussian state. */
@@ -35,6 +40,8 @@ struct track_zpred {
 	double Pxz[TRACK_NX * TRACK_NZ_MAX];
 	double logdet_S;
 	double Ls[TRACK_NZ_MAX * TRACK_NZ_MAX]; /* Cholesky factor of S */
+	int has_hc;                             /* 1: HC set (the state carries C) */
+	double HC[TRACK_NZ_MAX * 3];            /* H C (track/gravity_err.h) */
 	/* Last: the linearised prediction (lin) leaves it unset. */
 	double Lp[TRACK_NX * TRACK_NX]; /* Cholesky factor of the state's P (lin = 0) */
 };
