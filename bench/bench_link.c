@@ -39,6 +39,8 @@
  * BENCH_GROUP_MAX=N and BENCH_CKPT_PAGES=N set the journals' group and
  * checkpoint sizes for experiments, BENCH_PAGE_SIZE=N the SQLite page size
  * of the new journals (default 8192); BENCH_KEEP=1 keeps the journals.
+ * BENCH_THR_N=N and BENCH_THR_SECONDS=S set the throughput runs' envelope
+ * count and time limit (e.g. for callgrind, which runs ~50 x slower).
  *
  * Floors measured first, on the same disk and loopback:
  *   fdatasync: append 4 KiB to a file in DIR and fdatasync it, 300 times;
@@ -54,6 +56,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -890,7 +893,8 @@ static int run(const char *name, bool hub, double rate, uint64_t total, int64_t 
 		    "       journal %s: %llu commits, %.1f records/commit, %.2f pages/commit, "
 		    "%.1f us CPU/commit, "
 		    "commit p50 <= %llu us, "
-		    "p99 <= %llu us; %llu checkpoints between commits, mean %.0f us, max %.0f us\n",
+		    "p99 <= %llu us; %llu checkpoints between commits, mean %.0f us, max %.0f us; "
+		    "queue high-water %llu\n",
 		    all[i]->nation, (unsigned long long)js.commits,
 		    js.commits ? (double)js.committed_records / (double)js.commits : 0.0,
 		    js.commits ? (double)js.commit_pages / (double)js.commits : 0.0,
@@ -900,7 +904,7 @@ static int run(const char *name, bool hub, double rate, uint64_t total, int64_t 
 		    (unsigned long long)js.checkpoints,
 		    js.checkpoints ? (double)js.checkpoint_ns_total / 1e3 / (double)js.checkpoints
 		                   : 0.0,
-		    (double)js.checkpoint_ns_max / 1e3);
+		    (double)js.checkpoint_ns_max / 1e3, (unsigned long long)js.queue_hwm);
 	}
 	if (T.on) {
 		struct net_stats ks;
@@ -974,6 +978,7 @@ int main(int argc, char **argv)
 		perror("mkdtemp");
 		return 1;
 	}
+	signal(SIGPIPE, SIG_IGN); /* as mwlinkd: a peer closing mid-write is an error code */
 	evthread_use_pthreads();
 	pthread_mutex_init(&M.mu, NULL);
 	M.t0 = calloc(MAX_ENV, sizeof(int64_t));
@@ -1019,6 +1024,12 @@ int main(int argc, char **argv)
 	uint64_t lat_n = quick ? 2000 : 6000;
 	uint64_t thr_n = quick ? 100000 : 400000;
 	int64_t thr_limit = (quick ? 8 : 15) * MW_NS_PER_S;
+	/* profiling under valgrind (callgrind) needs fewer envelopes and more time */
+	const char *ev_n = getenv("BENCH_THR_N"), *ev_s = getenv("BENCH_THR_SECONDS");
+	if (ev_n && atoll(ev_n) > 0 && atoll(ev_n) < MAX_ENV)
+		thr_n = (uint64_t)atoll(ev_n);
+	if (ev_s && atoll(ev_s) > 0 && atoll(ev_s) < 3600)
+		thr_limit = atoll(ev_s) * MW_NS_PER_S;
 	const struct {
 		const char *name;
 		bool hub;

@@ -17,7 +17,10 @@
  *     what protobuf-c unpacks from them (wire_envelope_decode takes them
  *     from split for such envelopes); and split accepts every envelope
  *     wire_envelope_encode produced (the re-framed one of 3) whose proof
- *     has the length its (index, count) implies.
+ *     has the length its (index, count) implies;
+ *  5. likewise for the body: if wire_body_split accepts a body, protobuf-c
+ *     unpacks the same fields from it (the decoder's fast path), and it
+ *     accepts every body wire_body_encode produced.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -44,6 +47,39 @@ static int verify_all(const struct wire_keyring *kr, struct wire_sigcache *c,
 	return rc;
 }
 
+/* Assertion 5 for the body bytes p[0..n); must_split: a valid body that
+ * wire_body_encode wrote. */
+static void canonical_body(const uint8_t *p, size_t n, bool must_split)
+{
+	struct wire_body b;
+	if (wire_body_split(p, n, &b) != 0) {
+		if (must_split)
+			abort();
+		return;
+	}
+	Mwlink__EnvelopeBody *m = mwlink__envelope_body__unpack(NULL, n, p);
+	if (!m || wire_msg_sane(&m->base) != 0 || !m->origin || strcmp(m->origin, b.origin) != 0 ||
+	    !m->has_seq || m->seq != b.seq || !m->has_kind || (int)m->kind != (int)b.kind ||
+	    m->n_releasable_to != b.n_release || !m->has_exercise ||
+	    (m->exercise != 0) != b.exercise || !m->has_data_t_ns || m->data_t_ns != b.data_t_ns ||
+	    !m->has_payload || m->payload.len != b.payload_len ||
+	    (b.payload_len && memcmp(m->payload.data, b.payload, b.payload_len) != 0))
+		abort();
+	for (uint32_t i = 0; i < b.n_release; i++)
+		if (!m->releasable_to[i] || strcmp(m->releasable_to[i], b.release[i]) != 0)
+			abort();
+	mwlink__envelope_body__free_unpacked(m, NULL);
+	/* and it writes them back the same way */
+	if (wire_body_check(&b) == 0) {
+		struct mw_buf out;
+		mw_buf_init(&out, 2 * FUZZ_MAX_FRAME);
+		if (wire_body_encode(&b, &out) != (int)n || mw_buf_used(&out) != n ||
+		    memcmp(mw_buf_peek(&out), p, n) != 0)
+			abort();
+		mw_buf_finish(&out);
+	}
+}
+
 /* Assertion 4 for the envelope bytes p[0..n); must_split: they came from
  * wire_envelope_encode. */
 static void canonical(const uint8_t *p, size_t n, bool must_split)
@@ -64,6 +100,7 @@ static void canonical(const uint8_t *p, size_t n, bool must_split)
 	a.proof_len = v.proof_len;
 	for (uint32_t j = 0; j < v.proof_len; j++)
 		memcpy(a.proof[j], v.proof[j], WIRE_HASH_LEN);
+	canonical_body(body.p, body.len, false);
 	struct mw_buf out;
 	mw_buf_init(&out, 2 * FUZZ_MAX_FRAME);
 	if (wire_envelope_join(body.p, body.len, &a, &out) != (int)n ||
@@ -98,6 +135,14 @@ static void envelope(const struct wire_keyring *kr, struct wire_sigcache *cache,
 		return;
 	if (wire_body_check(&e.hdr) != 0)
 		abort();
+	{
+		/* a valid body re-encoded is in the form wire_body_split reads */
+		struct mw_buf be;
+		mw_buf_init(&be, 2 * FUZZ_MAX_FRAME);
+		if (wire_body_encode(&e.hdr, &be) > 0)
+			canonical_body(mw_buf_peek(&be), mw_buf_used(&be), true);
+		mw_buf_finish(&be);
+	}
 	int rc = verify_all(kr, cache, &e);
 
 	/* relay: forward body + auth; the result must be judged the same */

@@ -50,7 +50,11 @@
  *
  * Send cache: every record this node appends (own or received) is also
  * kept, by position, in a ring of SEND_CACHE_SLOTS entries; links send
- * from it and read the journal (durable rows only) on a miss.
+ * from it and read the journal (durable rows only) on a miss. An entry
+ * holds the release rule's answer for each configured peer (a bit each,
+ * decided once when the record is appended); the bytes of a record no
+ * peer may receive (a receiver's copy of what its only peer sent it) are
+ * not kept, and the others live in one slab mapped at creation.
  *
  * Own sequence numbers: the node asks its journal to record durably that
  * seqs up to own_seq + OWN_SEQ_BLOCK are used (store_journal_reserve_seq,
@@ -119,6 +123,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <dirent.h>
 #include <errno.h>
@@ -221,18 +226,31 @@ struct peer {
  * (the same rule as store_journal_read without STORE_READ_PENDING); a miss
  * falls back to the journal.
  */
-#define SEND_CACHE_SLOTS 65536 /* ~11 MiB of slots; bytes allocated as used */
+#define SEND_CACHE_SLOTS 65536 /* ~3 MiB of slots; bytes in the slab or allocated as used */
+/* Bytes of a slot in the slab: records up to this size (every envelope of
+ * a 256-byte payload is ~740 B) are kept in one anonymous mapping made at
+ * creation and touched as used, in huge pages where the kernel gives them
+ * (MADV_HUGEPAGE); larger ones are malloc'ed per slot. Filling the ring
+ * with a malloc per slot grew a thread arena's heap a page at a time (an
+ * mprotect and a page fault every few slots, ~3 % of the CPU of a
+ * 100,000-envelope run). */
+#define SEND_CACHE_SLAB_SLOT 1024
 struct cached_rec {
 	uint64_t pos; /* 0 = empty */
 	uint64_t seq;
 	char origin[MW_NATION_LEN];
-	char from_peer[MW_NATION_LEN];
-	char release[WIRE_MAX_RELEASE * MW_NATION_LEN];
 	/* own record released to at most one configured peer: it may leave
 	 * before its commit (invariant 6) */
 	bool early_ok;
-	uint8_t *bytes; /* owned, cap bytes allocated, reused for later records */
+	/* bit i: net_release_may_send to peers[i] (release rule 2 for that
+	 * peer), decided once by cache_put for pump(); none set (no_peer):
+	 * its bytes are not kept */
+	uint32_t peer_bits;
+	bool no_peer;
+	uint8_t *bytes; /* cap bytes, reused for later records: the slot's part of
+	                   the slab, or malloc'ed (heap) */
 	size_t len, cap;
+	bool heap;
 };
 
 struct pending_env {
@@ -275,6 +293,7 @@ struct net_node {
 	size_t n_conns; /* all connections, authenticated or not */
 	size_t n_sensors;
 	struct net_stats stats;
+	int64_t rx_accept_ns;  /* accept time of the frames of one read (on_envelope) */
 	struct mw_buf scratch; /* frame encoding */
 	struct mw_buf envbuf;  /* envelope encoding for the journal */
 	/* signing batch */
@@ -288,6 +307,7 @@ struct net_node {
 	uint64_t own_seq;
 	uint64_t own_seq_asked;   /* reservation asked of the journal (maybe not durable yet) */
 	struct cached_rec *cache; /* SEND_CACHE_SLOTS entries */
+	uint8_t *cache_slab;      /* SEND_CACHE_SLOTS x SEND_CACHE_SLAB_SLOT bytes, or NULL */
 	/* rate limit of rejection log lines */
 	int64_t log_window_s[NET_REJ_COUNT];
 	uint32_t log_count[NET_REJ_COUNT];
@@ -542,37 +562,63 @@ _Static_assert(WIRE_MAX_RELEASE *MW_NATION_LEN <= STORE_RELEASE_MAX,
 
 static void cache_put(struct net_node *n, uint64_t pos, const struct store_rec *r)
 {
-	if (!n->cache || pos == 0 || strlen(r->release) >= sizeof(n->cache[0].release))
+	if (!n->cache || pos == 0)
 		return;
 	struct cached_rec *e = &n->cache[pos % SEND_CACHE_SLOTS];
 	e->pos = 0; /* invalid until filled */
+	/* Who may receive it: a record no configured peer may receive (what a
+	 * receiver journals from the only peer that can be sent it, as the
+	 * two-node link does) is passed over by pump() without its bytes, so
+	 * they are neither copied nor kept. */
+	size_t eligible = 0;
+	uint32_t bits = 0;
+	_Static_assert(NET_MAX_PEERS <= 32, "a bit per peer");
+	for (size_t i = 0; i < n->n_peers; i++)
+		if (net_release_may_send(r->release, r->origin, r->from_peer, n->conf->nation,
+		                         n->peers[i].conf->nation)) {
+			bits |= UINT32_C(1) << i;
+			eligible++;
+		}
+	e->peer_bits = bits;
+	e->no_peer = eligible == 0;
+	if (e->no_peer) {
+		e->pos = pos;
+		e->seq = r->seq;
+		e->early_ok = false;
+		e->len = 0;
+		return;
+	}
 	if (e->cap < r->len) {
-		size_t cap = r->len < 512 ? 512 : r->len;
-		uint8_t *b = malloc(cap);
-		if (!b)
-			return; /* the journal still has it */
-		free(e->bytes);
-		e->bytes = b;
-		e->cap = cap;
+		if (n->cache_slab && r->len <= SEND_CACHE_SLAB_SLOT) {
+			if (e->heap)
+				free(e->bytes);
+			e->bytes = n->cache_slab + (pos % SEND_CACHE_SLOTS) * SEND_CACHE_SLAB_SLOT;
+			e->cap = SEND_CACHE_SLAB_SLOT;
+			e->heap = false;
+		} else {
+			size_t cap = r->len < 512 ? 512 : r->len;
+			uint8_t *b = malloc(cap);
+			if (!b)
+				return; /* the journal still has it */
+			if (e->heap)
+				free(e->bytes);
+			e->bytes = b;
+			e->cap = cap;
+			e->heap = true;
+		}
 	}
 	memcpy(e->bytes, r->bytes, r->len);
 	e->pos = pos;
 	e->seq = r->seq;
 	memcpy(e->origin, r->origin, MW_NATION_LEN);
-	memcpy(e->from_peer, r->from_peer, MW_NATION_LEN);
 	/* Invariant 6: an own record goes out before its commit only if at
 	 * most one configured peer may receive it. Sent early to two peers
 	 * and lost in a crash of this node before the commit, it could reach
 	 * one and not the other, and nothing would repair that where the two
 	 * are not linked to each other (the hub's own records: a record is
 	 * never sent back to the peer it came from). */
-	e->early_ok = r->from_peer[0] == '\0' && strcmp(r->origin, n->conf->nation) == 0;
-	for (size_t i = 0, eligible = 0; e->early_ok && i < n->n_peers; i++)
-		if (net_release_may_send(r->release, r->origin, r->from_peer, n->conf->nation,
-		                         n->peers[i].conf->nation) &&
-		    ++eligible > 1)
-			e->early_ok = false;
-	memcpy(e->release, r->release, strlen(r->release) + 1);
+	e->early_ok =
+	    r->from_peer[0] == '\0' && strcmp(r->origin, n->conf->nation) == 0 && eligible <= 1;
 	e->len = r->len;
 }
 
@@ -581,9 +627,13 @@ static void cache_free(struct net_node *n)
 	if (!n->cache)
 		return;
 	for (size_t i = 0; i < SEND_CACHE_SLOTS; i++)
-		free(n->cache[i].bytes);
+		if (n->cache[i].heap)
+			free(n->cache[i].bytes);
 	free(n->cache);
 	n->cache = NULL;
+	if (n->cache_slab)
+		munmap(n->cache_slab, (size_t)SEND_CACHE_SLOTS * SEND_CACHE_SLAB_SLOT);
+	n->cache_slab = NULL;
 }
 
 static bool fifo_push(struct peer *p, uint64_t pos)
@@ -645,6 +695,36 @@ static int tx_frame(struct net_node *n, struct evbuffer *out, const uint8_t *hdr
 	return 0;
 }
 
+/* Send record pos (released to p: the caller checked) unless it is too
+ * large for the peer. 0, or -EMSGSIZE / -ENOMEM (nothing queued). */
+static int send_rec(struct peer *p, uint64_t pos, uint64_t seq, const char *origin,
+                    const uint8_t *bytes, size_t len)
+{
+	struct net_node *n = p->node;
+	if (len > p->peer_max_frame) {
+		/* it would close the link and be resent forever: skip it, loudly */
+		n->stats.too_big_for_peer++;
+		mw_logf(n->log, MW_LOG_ERROR, MOD,
+		        "peer %s: %s seq %llu (%zu bytes) exceeds its max_frame %u; not sent",
+		        p->conf->name, origin, (unsigned long long)seq, len, p->peer_max_frame);
+		return 0;
+	}
+	uint8_t hdr[WIRE_FRAME_HDR_LEN];
+	if (wire_frame_header(hdr, WIRE_FT_ENVELOPE, len) != 0)
+		return -EMSGSIZE;
+	if (tx_frame(n, bufferevent_get_output(p->conn->bev), hdr, bytes, len) != 0)
+		return -ENOMEM;
+	fifo_push(p, pos); /* room was reserved by the caller */
+	if (n->on_trace)
+		n->on_trace(n->hook_ud, NET_TRACE_SENT, p->conf->nation, pos);
+	p->frames_sent++;
+	p->env_tx++;
+	n->stats.env_tx++;
+	if (strcmp(origin, n->conf->nation) != 0)
+		n->stats.env_relayed++;
+	return 0;
+}
+
 static int eligible_cb(void *ud, const struct store_rec *r)
 {
 	struct peer *p = ud;
@@ -652,29 +732,7 @@ static int eligible_cb(void *ud, const struct store_rec *r)
 	if (!net_release_may_send(r->release, r->origin, r->from_peer, n->conf->nation,
 	                          p->conf->nation))
 		return 0;
-	if (r->len > p->peer_max_frame) {
-		/* it would close the link and be resent forever: skip it, loudly */
-		n->stats.too_big_for_peer++;
-		mw_logf(n->log, MW_LOG_ERROR, MOD,
-		        "peer %s: %s seq %llu (%zu bytes) exceeds its max_frame %u; not sent",
-		        p->conf->name, r->origin, (unsigned long long)r->seq, r->len,
-		        p->peer_max_frame);
-		return 0;
-	}
-	uint8_t hdr[WIRE_FRAME_HDR_LEN];
-	if (wire_frame_header(hdr, WIRE_FT_ENVELOPE, r->len) != 0)
-		return -EMSGSIZE;
-	if (tx_frame(n, bufferevent_get_output(p->conn->bev), hdr, r->bytes, r->len) != 0)
-		return -ENOMEM;
-	fifo_push(p, r->pos); /* room was reserved by the caller */
-	if (n->on_trace)
-		n->on_trace(n->hook_ud, NET_TRACE_SENT, p->conf->nation, r->pos);
-	p->frames_sent++;
-	p->env_tx++;
-	n->stats.env_tx++;
-	if (strcmp(r->origin, n->conf->nation) != 0)
-		n->stats.env_relayed++;
-	return 0;
+	return send_rec(p, r->pos, r->seq, r->origin, r->bytes, r->len);
 }
 
 static void persist_acked(struct peer *p)
@@ -702,19 +760,18 @@ static void pump(struct peer *p)
 		 * (invariant 6: they may leave before their commit) */
 		const struct cached_rec *e =
 		    n->cache ? &n->cache[p->tx_next % SEND_CACHE_SLOTS] : NULL;
+		if (e && e->pos == p->tx_next && e->no_peer && p->tx_next <= durable) {
+			/* not for this peer nor any other (cache_put): what
+			 * eligible_cb would decide, without the bytes */
+			p->tx_next++;
+			continue;
+		}
 		if (e && e->pos == p->tx_next &&
 		    (p->tx_next <= durable || (e->early_ok && e->seq <= reserved))) {
-			struct store_rec r;
-			memset(&r, 0, sizeof(r));
-			r.pos = e->pos;
-			r.seq = e->seq;
-			memcpy(r.origin, e->origin, MW_NATION_LEN);
-			memcpy(r.from_peer, e->from_peer, MW_NATION_LEN);
-			memcpy(r.release, e->release, sizeof(e->release));
-			r.bytes = e->bytes;
-			r.len = e->len;
-			r.durable = p->tx_next <= durable;
-			if (eligible_cb(p, &r) < 0)
+			/* what eligible_cb decides, with the release rule's
+			 * answer for this peer taken from cache_put */
+			if ((e->peer_bits >> (size_t)(p - n->peers) & 1) &&
+			    send_rec(p, e->pos, e->seq, e->origin, e->bytes, e->len) < 0)
 				break;
 			p->tx_next++;
 			continue;
@@ -783,6 +840,7 @@ static void flush_batch(struct net_node *n)
 		goto done;
 	}
 	n->stats.sign_batches++;
+	int64_t accept_ns = mw_time_now_ns(); /* one clock read for the batch */
 	char release[STORE_RELEASE_MAX];
 	for (size_t i = 0; i < cnt; i++) {
 		const struct pending_env *pe = &n->pending[i];
@@ -804,6 +862,7 @@ static void flush_batch(struct net_node *n)
 		rec.flags = pe->exercise ? STORE_F_EXERCISE : 0;
 		memcpy(rec.release, release, sizeof(rec.release));
 		rec.data_ns = pe->data_ns;
+		rec.accept_ns = accept_ns;
 		rec.bytes = mw_buf_peek(&n->envbuf);
 		rec.len = mw_buf_used(&n->envbuf);
 		uint64_t pos = 0;
@@ -966,6 +1025,8 @@ static enum frame_res on_envelope(struct conn *c, const uint8_t *p, size_t len)
 	char detail[160];
 	if (n->on_trace)
 		n->on_trace(n->hook_ud, NET_TRACE_RX_FRAME, pe->conf->nation, from_pos);
+	if (!n->rx_accept_ns) /* one clock read for the frames of a read */
+		n->rx_accept_ns = mw_time_now_ns();
 	int rc = wire_envelope_decode_in(&n->rx_scratch, p, len, &e);
 	if (rc) {
 		snprintf(detail, sizeof(detail), "envelope does not decode: %s", mw_errname(rc));
@@ -1012,6 +1073,7 @@ static enum frame_res on_envelope(struct conn *c, const uint8_t *p, size_t len)
 	rec.data_ns = h->data_t_ns;
 	memcpy(rec.from_peer, pe->conf->nation, NET_NATION_LEN);
 	rec.from_pos = from_pos;
+	rec.accept_ns = n->rx_accept_ns;
 	rec.bytes = p;
 	rec.len = len;
 	uint64_t seq = h->seq;
@@ -1206,7 +1268,6 @@ static enum frame_res on_observation(struct conn *c, const uint8_t *p, size_t le
 
 static enum frame_res on_frame(struct conn *c, const struct wire_frame *f)
 {
-	c->last_rx_mono = mw_time_mono_ns();
 	if (c->role == CONN_SENSOR) {
 		if (f->type != WIRE_FT_OBSERVATION)
 			return protocol_error(c, NET_REJ_UNEXPECTED,
@@ -1242,6 +1303,8 @@ static void conn_read_frames(struct bufferevent *bev, struct conn *c)
 	if (n->on_trace && c->peer && c->peer->conn == c)
 		n->on_trace(n->hook_ud, NET_TRACE_RX_READ, c->peer->conf->nation,
 		            c->peer->rx_base + c->peer->rx_frames + 1);
+	int64_t t_mono = 0;
+	n->rx_accept_ns = 0; /* on_envelope reads the clock once for all */
 	while (!c->read_paused) {
 		size_t avail = evbuffer_get_length(in);
 		if (avail == 0)
@@ -1271,6 +1334,9 @@ static void conn_read_frames(struct bufferevent *bev, struct conn *c)
 			protocol_error(c, NET_REJ_FRAME_GARBAGE, "malformed frame header");
 			return;
 		}
+		if (!t_mono)
+			t_mono = mw_time_mono_ns();
+		c->last_rx_mono = t_mono;
 		enum frame_res r = on_frame(c, &f);
 		if (r == FR_CLOSED)
 			return;
@@ -1720,6 +1786,17 @@ int net_node_new(const struct net_node_opts *o, struct net_node **out, struct mw
 	n->unplug_ev = evtimer_new(n->base, unplug_cb, n);
 	n->relisten_ev = evtimer_new(n->base, relisten_cb, n);
 	n->cache = calloc(SEND_CACHE_SLOTS, sizeof(*n->cache)); /* optional: NULL = no cache */
+	if (n->cache) { /* optional too: NULL = a malloc per slot */
+		size_t slab = (size_t)SEND_CACHE_SLOTS * SEND_CACHE_SLAB_SLOT;
+		void *m = mmap(NULL, slab, PROT_READ | PROT_WRITE,
+		               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (m != MAP_FAILED) {
+			n->cache_slab = m;
+#ifdef MADV_HUGEPAGE
+			(void)madvise(m, slab, MADV_HUGEPAGE); /* a hint: 4 KiB pages work too */
+#endif
+		}
+	}
 	if (!n->pending || !n->slices || !n->auths || !n->flush_ev || !n->unplug_ev ||
 	    !n->relisten_ev)
 		goto fail;

@@ -327,9 +327,13 @@
 #define J_BACKOFF_MIN_NS (10 * MW_NS_PER_MS)
 #define J_BACKOFF_MAX_NS (1 * MW_NS_PER_S)
 /* Queue items whose record fits J_POOL_DATA bytes are recycled through a
- * free list of at most min(group_max, queue_max) blocks instead of a
- * malloc/free per record: freeing a whole commit group at once let malloc
- * trim its heap, and the next group faulted the same pages in again. */
+ * free list of at most queue_max blocks instead of a malloc/free per
+ * record: freeing a whole commit group at once let malloc trim its heap,
+ * and the next group faulted the same pages in again. The list keeps at
+ * most what the queue once held at its deepest (it was min(group_max,
+ * queue_max): a loaded origin queues 40,000 records behind a commit, so
+ * most blocks were still malloc'ed by the loop thread under mu and freed
+ * by the journal thread, ~5 % of the loop thread's CPU in page faults). */
 #define J_POOL_DATA  1024
 #define J_PAGE_SIZE  8192u /* SQLite page size of a new journal (bytes), opts->page_size */
 #define J_INS_ROWS   16    /* rows per multi-row INSERT (13 parameters each) */
@@ -664,6 +668,11 @@ struct seg_done {
 };
 
 struct seg_writer {
+	/* the group being committed, item i = grp[i] (group_max entries),
+	 * copied from the queue's ring: walked by index, so the next blocks
+	 * can be prefetched while one is inserted, where following ->next
+	 * took one cache miss after the other */
+	struct pend **grp;
 	struct seg_open open[J_SEG_OPEN];
 	uint64_t tick;
 	struct seg_done *done;
@@ -717,6 +726,10 @@ struct store_journal {
 
 	struct pend *head, *tail;
 	size_t qlen, qbytes, inflight;
+	/* the queue's items in order as well: ring[(ring_head + i) % queue_max]
+	 * is its i-th item (written by enqueue, advanced by do_group) */
+	struct pend **ring;
+	size_t ring_head;
 	struct pend *pool; /* free blocks (pooled), linked by next */
 	size_t pool_n, pool_max;
 	uint64_t enq_seq, done_seq; /* items ever queued / committed */
@@ -874,15 +887,26 @@ static void row_sha(struct sha *h, const struct store_rec *r, uint8_t out[J_SHA_
 	put_be(hdr + 52, r->from_pos, 8);
 	const char *str[3] = {r->origin, r->from_peer, r->release};
 	size_t cap[3] = {sizeof(r->origin), sizeof(r->from_peer), sizeof(r->release)};
+	/* the header and the three strings are hashed as one update (the same
+	 * digest as one update each: SHA-256 reads a stream), which saves the
+	 * EVP call overhead of three small updates on every row */
+	uint8_t pre[sizeof(hdr) + sizeof(r->origin) + sizeof(r->from_peer) + sizeof(r->release)];
+	memcpy(pre, hdr, sizeof(hdr));
+	size_t off = sizeof(hdr);
+	for (int i = 0; i < 3; i++) {
+		/* +1: the terminator; strnlen stops short of it only for an
+		 * unterminated field, which append refuses and row_decode never
+		 * produces (then the byte after the cap - 1 chars is hashed, as
+		 * before) */
+		size_t l = strnlen(str[i], cap[i] - 1) + 1;
+		memcpy(pre + off, str[i], l);
+		off += l;
+	}
 	unsigned int n = 0;
 	bool ok = h->ctx && EVP_DigestInit_ex(h->ctx, h->md, NULL) &&
-	          EVP_DigestUpdate(h->ctx, hdr, sizeof(hdr));
-	for (int i = 0; i < 3 && ok; i++)
-		ok = EVP_DigestUpdate(h->ctx, str[i], strnlen(str[i], cap[i] - 1) + 1);
-	/* +1: the terminator; strnlen stops short of it only for an unterminated
-	 * field, which append refuses and row_decode never produces */
-	ok = ok && (r->len == 0 || EVP_DigestUpdate(h->ctx, r->bytes, r->len)) &&
-	     EVP_DigestFinal_ex(h->ctx, out, &n);
+	          EVP_DigestUpdate(h->ctx, pre, off) &&
+	          (r->len == 0 || EVP_DigestUpdate(h->ctx, r->bytes, r->len)) &&
+	          EVP_DigestFinal_ex(h->ctx, out, &n);
 	if (!ok)
 		memset(out, 0, J_SHA_LEN); /* cannot hash: a zero hash never verifies */
 }
@@ -1055,6 +1079,22 @@ struct grp_peer {
 	bool note; /* an rx note of the peer is in the group (format 5: write peer.rx) */
 };
 
+/* What commit_group's walk of a group found, for do_group after the
+ * commit: the group's blocks are cold again by then (SQLite touched
+ * megabytes in between), and walking the chain once more cost a cache
+ * miss per block, in series, with mu held. */
+struct grp_sum {
+	struct grp_peer gp[STORE_PEERS_MAX];
+	uint64_t first_pos, max_pos; /* of the group's records; 0 if none */
+	size_t recs;                 /* records (the rest are rx notes) */
+	uint64_t bytes;              /* their rec.len */
+	bool all_pooled;
+	struct pend *last; /* the group's last item */
+	/* the acked cursors written (clamped to the group's end) */
+	uint64_t acked[STORE_PEERS_MAX];
+	bool acked_set[STORE_PEERS_MAX];
+};
+
 /* Insert the records of ps[0..n) with s, whose VALUES list has n rows of
  * the ROW_NCOLS columns of ROW_COLS (w_ins: 1 row, w_insn: J_INS_ROWS rows; one
  * statement for many rows runs the per-statement VDBE work - cursor
@@ -1223,9 +1263,11 @@ static void seg_add(struct seg_open *o, struct pend *p, const struct wire_auth_v
  * or more share a segment with the other records of their batch in this
  * group (at most J_SEG_MAX_RECS each). Deterministic, so a retried
  * commit makes the same rows. The closed segments are in j->segw. */
-static void segs_build(struct store_journal *j, struct pend *first, size_t n)
+#define J_PREFETCH 6 /* items ahead of the one walked (grp) */
+static void segs_build(struct store_journal *j, size_t n)
 {
 	struct seg_writer *w = j->segw;
+	struct pend *const *grp = w->grp;
 	w->n_done = 0;
 	mw_buf_reset(&w->blobs);
 	for (int k = 0; k < J_SEG_OPEN; k++)
@@ -1234,7 +1276,11 @@ static void segs_build(struct store_journal *j, struct pend *first, size_t n)
 	int rc = 0;
 	bool small = n < J_SEG_MIN_GROUP;
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		p = i ? p->next : first;
+		p = grp[i];
+		if (i + J_PREFETCH < n) {
+			__builtin_prefetch(grp[i + J_PREFETCH], 1);
+			__builtin_prefetch(grp[i + J_PREFETCH]->data + 64);
+		}
 		p->seg = 0;
 		if (!p->pos || small)
 			continue;
@@ -1278,11 +1324,8 @@ static void segs_build(struct store_journal *j, struct pend *first, size_t n)
 	for (int k = 0; k < J_SEG_OPEN && rc == 0; k++)
 		rc = seg_close(w, &w->open[k]);
 	if (rc < 0) { /* out of memory: every record of the group stays whole */
-		p = NULL;
-		for (size_t i = 0; i < n; i++) {
-			p = i ? p->next : first;
-			p->seg = 0;
-		}
+		for (size_t i = 0; i < n; i++)
+			grp[i]->seg = 0;
 		w->n_done = 0;
 	}
 }
@@ -1309,6 +1352,7 @@ static void seg_writer_free(struct seg_writer *w)
 {
 	if (!w)
 		return;
+	free(w->grp);
 	mw_buf_finish(&w->blobs);
 	free(w->done);
 	free(w);
@@ -1434,24 +1478,32 @@ static const char *seg_expand(struct seg_cache *c, int64_t seg, int64_t leaf, co
 }
 
 /* Commit the first n queued items. Called without mu; the items are not
- * touched by anyone else while inflight. Returns 0 or a negative code. */
-static int commit_group(struct store_journal *j, struct pend *first, size_t n,
-                        const uint64_t *acked, const bool *acked_set, size_t n_peers,
-                        uint64_t last_pos, uint64_t seq_res)
+ * touched by anyone else while inflight. acked_mem[i] and acked_written[i]
+ * are peer i's acked cursor in memory and on disk when the group was
+ * taken; the cursor written is clamped to the group's last pos (or
+ * durable_pos if it has no record). *sum is filled by the walk (valid
+ * when 0 is returned). Returns 0 or a negative code. */
+static int commit_group(struct store_journal *j, size_t n, const uint64_t *acked_mem,
+                        const uint64_t *acked_written, size_t n_peers, uint64_t durable_pos,
+                        uint64_t seq_res, struct grp_sum *sum)
 {
-	struct grp_peer gp[STORE_PEERS_MAX];
-	memset(gp, 0, sizeof(gp));
+	struct grp_peer *gp = sum->gp;
+	memset(sum, 0, sizeof(*sum));
+	sum->all_pooled = true;
 	struct pend *batch[J_INS_ROWS];
 	uint8_t sha[J_INS_ROWS][J_SHA_LEN];
 	size_t nb = 0;
-	segs_build(j, first, n); /* format 4: which records share a batch segment */
+	struct pend *const *grp = j->segw->grp;
+	segs_build(j, n); /* format 4: which records share a batch segment */
 	int rc = step_done(j->w_begin);
 	if (rc != SQLITE_OK)
 		goto fail;
 	struct pend *p = NULL;
 	for (size_t i = 0; i < n; i++) {
-		/* the last item's next is written by appends meanwhile: never read it */
-		p = i ? p->next : first;
+		p = grp[i];
+		if (i + J_PREFETCH < n)
+			__builtin_prefetch(grp[i + J_PREFETCH], 1);
+		sum->all_pooled = sum->all_pooled && p->pooled;
 		if (p->peer_idx >= 0) {
 			struct grp_peer *g = &gp[p->peer_idx];
 			if (!g->set || p->rec.from_pos > g->rx)
@@ -1460,7 +1512,12 @@ static int commit_group(struct store_journal *j, struct pend *first, size_t n,
 			g->note = g->note || !p->pos;
 		}
 		if (!p->pos)
-			continue; /* rx note */
+			continue;      /* rx note */
+		sum->max_pos = p->pos; /* FIFO: the last record has the highest pos */
+		if (!sum->first_pos)
+			sum->first_pos = p->pos;
+		sum->recs++;
+		sum->bytes += p->rec.len;
 		batch[nb++] = p;
 		if (nb == J_INS_ROWS) {
 			rc = insert_rows(j, j->w_insn, batch, nb, sha);
@@ -1469,6 +1526,7 @@ static int commit_group(struct store_journal *j, struct pend *first, size_t n,
 				goto fail;
 		}
 	}
+	sum->last = p;
 	for (size_t k = 0; k < nb; k++) {
 		rc = insert_rows(j, j->w_ins, &batch[k], 1, sha);
 		if (rc != SQLITE_OK)
@@ -1476,6 +1534,18 @@ static int commit_group(struct store_journal *j, struct pend *first, size_t n,
 	}
 	if ((rc = segs_insert(j)) != SQLITE_OK)
 		goto fail;
+	uint64_t last_pos = sum->max_pos ? sum->max_pos : durable_pos;
+	uint64_t *acked = sum->acked;
+	bool *acked_set = sum->acked_set;
+	for (size_t i = 0; i < n_peers; i++) {
+		/* A peer may ack a pos still pending (a relay link reads pending
+		 * records). Never write an acked cursor beyond what this very
+		 * transaction leaves committed: after a crash the journal would
+		 * end below it and refuse to open. The rest is written with a
+		 * later group (do_group leaves acked_dirty set). */
+		acked[i] = acked_mem[i] < last_pos ? acked_mem[i] : last_pos;
+		acked_set[i] = acked[i] > acked_written[i];
+	}
 	for (size_t i = 0; i < n_peers; i++) {
 		/* invariant 4: a record's row carries its rx (from_peer, from_pos);
 		 * only an rx note, which has no row, needs the peer row */
@@ -1678,37 +1748,33 @@ static int do_group(struct store_journal *j)
 {
 	size_t n = j->qlen < j->group_max ? j->qlen : j->group_max;
 	j->inflight = n;
-	struct pend *first = j->head;
-	uint64_t max_pos = 0, first_pos = 0;
-	struct pend *p = first;
-	for (size_t i = 0; i < n; i++, p = p->next)
-		if (p->pos) {
-			max_pos = p->pos; /* FIFO: the last record has the highest pos */
-			if (!first_pos)
-				first_pos = p->pos;
-		}
-	uint64_t last_pos = max_pos ? max_pos : j->durable_pos;
-	uint64_t acked[STORE_PEERS_MAX];
-	bool acked_set[STORE_PEERS_MAX];
+	/* the group is walked once, by commit_group, without mu (struct grp_sum) */
+	uint64_t acked_mem[STORE_PEERS_MAX], acked_written[STORE_PEERS_MAX];
 	size_t np = j->n_peers;
 	for (size_t i = 0; i < np; i++) {
-		/* A peer may ack a pos still pending (a relay link reads pending
-		 * records). Never write an acked cursor beyond what this very
-		 * transaction leaves committed: after a crash the journal would
-		 * end below it and refuse to open. The rest is written with a
-		 * later group (acked_dirty stays set below). */
-		uint64_t a = j->peers[i].acked;
-		acked[i] = a < last_pos ? a : last_pos;
-		acked_set[i] = acked[i] > j->peers[i].acked_written;
+		acked_mem[i] = j->peers[i].acked;
+		acked_written[i] = j->peers[i].acked_written;
 	}
+	uint64_t durable_before = j->durable_pos;
+	size_t ring_head = j->ring_head;
 	j->acked_dirty = false;
 	uint64_t seq_res = j->seq_res_want > j->seq_res_durable ? j->seq_res_want : 0;
 	pthread_mutex_unlock(&j->mu);
 
+	/* the group's items, in order, from the ring: slots enqueue wrote
+	 * under mu before the group was taken, none of them written again
+	 * before do_group moves ring_head past them (qlen <= queue_max) */
+	size_t k1 = j->queue_max - ring_head < n ? j->queue_max - ring_head : n;
+	memcpy(j->segw->grp, j->ring + ring_head, k1 * sizeof(*j->ring));
+	memcpy(j->segw->grp + k1, j->ring, (n - k1) * sizeof(*j->ring));
+	struct grp_sum sum_s, *sum = &sum_s;
 	struct timespec c0 = {0}, c1 = {0};
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
 	int64_t t0 = mw_time_mono_ns();
-	int rc = commit_group(j, first, n, acked, acked_set, np, last_pos, seq_res);
+	int rc = commit_group(j, n, acked_mem, acked_written, np, durable_before, seq_res, sum);
+	const uint64_t *acked = sum->acked;
+	const bool *acked_set = sum->acked_set;
+	uint64_t max_pos = sum->max_pos, first_pos = sum->first_pos;
 	int64_t dt = mw_time_mono_ns() - t0;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
 	int pages_cur = 0, pages_hi = 0; /* pages written since the last call (reset) */
@@ -1722,8 +1788,10 @@ static int do_group(struct store_journal *j)
 			j->st.enospc++;
 		j->st.last_err = rc;
 		j->err_gen++;
+		/* what this group would have written is still to write (the
+		 * walk may have stopped before it clamped the cursors) */
 		for (size_t i = 0; i < np; i++)
-			if (acked_set[i])
+			if (j->peers[i].acked > j->peers[i].acked_written)
 				j->acked_dirty = true;
 		if ((fatal_code(rc) || j->fsync_failed) && !j->fatal) {
 			j->fatal = j->fsync_failed ? -EIO : -MW_EJOURNAL;
@@ -1739,21 +1807,14 @@ static int do_group(struct store_journal *j)
 		return rc;
 	}
 	/* invariant 5: items leave the queue only now */
-	size_t recs = 0;
-	uint64_t bytes = 0;
-	struct pend *done_list = j->head, *q = j->head, *prev = NULL;
-	bool all_pooled = true;
-	for (size_t i = 0; i < n; i++) {
-		all_pooled = all_pooled && q->pooled;
-		if (q->pos) {
-			recs++;
-			bytes += q->rec.len;
-		}
-		if (q->peer_idx >= 0 && q->rec.from_pos > j->peers[q->peer_idx].rx_durable)
-			j->peers[q->peer_idx].rx_durable = q->rec.from_pos;
-		prev = q;
-		q = q->next;
-	}
+	size_t recs = sum->recs;
+	uint64_t bytes = sum->bytes;
+	bool all_pooled = sum->all_pooled;
+	struct pend *done_list = j->head, *prev = sum->last;
+	struct pend *q = prev ? prev->next : j->head; /* mu held: next is stable */
+	for (size_t i = 0; i < np; i++)
+		if (sum->gp[i].set && sum->gp[i].rx > j->peers[i].rx_durable)
+			j->peers[i].rx_durable = sum->gp[i].rx;
 	j->head = q;
 	if (!q)
 		j->tail = NULL;
@@ -1762,6 +1823,7 @@ static int do_group(struct store_journal *j)
 	else
 		done_list = NULL;
 	j->qlen -= n;
+	j->ring_head = (j->ring_head + n) % j->queue_max;
 	j->qbytes -= bytes;
 	j->done_seq += n;
 	if (max_pos)
@@ -2777,7 +2839,11 @@ int store_journal_open(const struct store_journal_opts *opts, struct store_journ
 	j->queue_max_bytes = opts->queue_max_bytes ? opts->queue_max_bytes : (size_t)64 << 20;
 	j->max_record_bytes = opts->max_record_bytes ? opts->max_record_bytes : 65536;
 	j->group_max = opts->group_max ? opts->group_max : 8192;
-	j->pool_max = j->group_max < j->queue_max ? j->group_max : j->queue_max;
+	j->ring = calloc(j->queue_max, sizeof(*j->ring));
+	j->segw->grp = calloc(j->group_max, sizeof(*j->segw->grp));
+	if (!j->ring || !j->segw->grp)
+		goto fail_alloc;
+	j->pool_max = j->queue_max;
 	j->ckpt_pages = !opts->ckpt_pages             ? J_CKPT_PAGES
 	                : opts->ckpt_pages > 1u << 20 ? 1 << 20
 	                                              : (int)opts->ckpt_pages;
@@ -2914,6 +2980,7 @@ fail_alloc:
 	if (j->lock_fd >= 0)
 		close(j->lock_fd); /* PATH-lock: releases the flock */
 	seg_writer_free(j->segw);
+	free(j->ring);
 	kidx_finish(&j->idx);
 	free(j->origins);
 	free(j->path);
@@ -2953,6 +3020,7 @@ void store_journal_free(struct store_journal *j)
 	pthread_mutex_destroy(&j->mu);
 	pthread_mutex_destroy(&j->rmu);
 	seg_writer_free(j->segw);
+	free(j->ring);
 	kidx_finish(&j->idx);
 	free(j->origins);
 	free(j->path);
@@ -3036,6 +3104,8 @@ static void pend_recycle(struct store_journal *j, struct pend *list)
 
 static void enqueue(struct store_journal *j, struct pend *p)
 {
+	/* callers refused the item if qlen >= queue_max: the slot is free */
+	j->ring[(j->ring_head + j->qlen) % j->queue_max] = p;
 	p->next = NULL;
 	if (j->tail)
 		j->tail->next = p;

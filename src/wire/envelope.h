@@ -118,6 +118,19 @@ int wire_envelope_join(const uint8_t *body, size_t body_len, const struct wire_a
 int wire_envelope_split(const uint8_t *p, size_t n, struct wire_slice *body,
                         struct wire_auth_view *auth);
 
+/*
+ * wire_body_split: the fields of an EnvelopeBody in the form
+ * wire_body_encode writes (protobuf-c's: fields 1-7 in order, each once,
+ * releasable_to 1..WIRE_MAX_RELEASE times; nation codes of 3 letters A-Z,
+ * minimal varints, kind and exercise one byte, nothing after the payload),
+ * read without protobuf-c: 0 and *out filled (out->payload points into p;
+ * wire_body_check not applied), or -MW_EDECODE for anything else, even a
+ * valid body (then decode it with protobuf-c: wire_body_decode). When it
+ * returns 0, *out holds exactly what protobuf-c unpacks from p
+ * (fuzz-envelope checks it). *out untouched on error.
+ */
+int wire_body_split(const uint8_t *p, size_t n, struct wire_body *out);
+
 /* A decoded envelope. */
 struct wire_envelope {
 	struct wire_body hdr; /* decoded body fields; hdr.payload points into storage */

@@ -54,14 +54,13 @@ void wire_hasher_finish(struct wire_hasher *h)
 	h->md = NULL;
 }
 
-/* SHA-256(prefix || a || b); b may be NULL. */
-static int hash3(struct wire_hasher *h, uint8_t prefix, const uint8_t *a, size_t alen,
-                 const uint8_t *b, size_t blen, uint8_t out[WIRE_HASH_LEN])
+/* SHA-256(a || b); b may be NULL. */
+static int hash2(struct wire_hasher *h, const uint8_t *a, size_t alen, const uint8_t *b,
+                 size_t blen, uint8_t out[WIRE_HASH_LEN])
 {
 	uint8_t d[WIRE_HASH_LEN];
 	unsigned int olen = 0;
 	if (EVP_DigestInit_ex2(h->ctx, h->md, NULL) != 1 ||
-	    EVP_DigestUpdate(h->ctx, &prefix, 1) != 1 ||
 	    (alen && EVP_DigestUpdate(h->ctx, a, alen) != 1) ||
 	    (blen && EVP_DigestUpdate(h->ctx, b, blen) != 1) ||
 	    EVP_DigestFinal_ex(h->ctx, d, &olen) != 1 || olen != WIRE_HASH_LEN) {
@@ -91,7 +90,7 @@ int wire_merkle_leaf(struct wire_hasher *h, const uint8_t *body, size_t len,
 		return -EINVAL;
 	int rc = hasher_get(&h, &tmp);
 	if (rc == 0)
-		rc = hash3(h, 0x00, body, len, NULL, 0, out);
+		rc = hash2(h, (const uint8_t[]){0x00}, 1, body, len, out);
 	wire_hasher_finish(&tmp);
 	return rc;
 }
@@ -99,7 +98,13 @@ int wire_merkle_leaf(struct wire_hasher *h, const uint8_t *body, size_t len,
 static int node_hash(struct wire_hasher *h, const uint8_t *left, const uint8_t *right,
                      uint8_t out[WIRE_HASH_LEN])
 {
-	return hash3(h, 0x01, left, WIRE_HASH_LEN, right, WIRE_HASH_LEN, out);
+	/* 0x01 || left || right as one update: the same digest as three, with
+	 * a third of the EVP call overhead (a node is hashed per leaf or so) */
+	uint8_t in[1 + 2 * WIRE_HASH_LEN];
+	in[0] = 0x01;
+	memcpy(in + 1, left, WIRE_HASH_LEN);
+	memcpy(in + 1 + WIRE_HASH_LEN, right, WIRE_HASH_LEN);
+	return hash2(h, in, sizeof(in), NULL, 0, out);
 }
 
 /* node_hash through the level-k memo (k < WIRE_MERKLE_MAX_DEPTH). */

@@ -59,6 +59,12 @@ struct wire_sigcache {
 	struct wire_sigcache_stats st;
 	struct wire_hasher hasher;
 	uint8_t key[MW_SIPHASH_KEY_LEN]; /* bucket function key, random per cache */
+	/* the slot of the last hit or insert, NIL if none: the envelopes of a
+	 * batch arrive together and look up the same key one after another,
+	 * so it is compared first, before the SipHash of the key and the
+	 * chain walk; a slot reused or cleared never matches a stale key,
+	 * since its key bytes are compared */
+	uint32_t last;
 };
 
 int wire_sigcache_new(size_t max_entries, struct wire_sigcache **out)
@@ -87,6 +93,7 @@ int wire_sigcache_new(size_t max_entries, struct wire_sigcache **out)
 	}
 	c->max = max_entries;
 	c->nbuckets = nb;
+	c->last = NIL;
 	for (size_t i = 0; i < nb; i++)
 		c->buckets[i] = NIL;
 	*out = c;
@@ -114,6 +121,7 @@ void wire_sigcache_clear(struct wire_sigcache *c)
 		c->buckets[i] = NIL;
 	c->n = 0;
 	c->hand = 0;
+	c->last = NIL;
 	c->st.entries = 0;
 }
 
@@ -167,11 +175,14 @@ static uint32_t find(struct wire_sigcache *c, const uint8_t *key, size_t b, size
 
 bool wire_sigcache_lookup(struct wire_sigcache *c, const uint8_t key[WIRE_SIGCACHE_KEY_LEN])
 {
-	uint32_t i = find(c, key, bucket_of(c, key), NULL);
+	uint32_t i = c->last;
+	if (i == NIL || i >= c->n || memcmp(c->slots[i].key, key, WIRE_SIGCACHE_KEY_LEN) != 0)
+		i = find(c, key, bucket_of(c, key), NULL);
 	if (i == NIL) {
 		c->st.misses++;
 		return false;
 	}
+	c->last = i;
 	c->slots[i].ref = true;
 	c->st.hits++;
 	return true;
@@ -214,6 +225,7 @@ void wire_sigcache_insert(struct wire_sigcache *c, const uint8_t key[WIRE_SIGCAC
 	c->slots[s].ref = false;
 	c->slots[s].next = c->buckets[b];
 	c->buckets[b] = s;
+	c->last = s;
 }
 
 void wire_sigcache_count_verify(struct wire_sigcache *c, bool ok)

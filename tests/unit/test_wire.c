@@ -22,6 +22,7 @@
 #include "wire/envelope.h"
 #include "wire/frame.h"
 #include "wire/merkle.h"
+#include "wire/mwlink.pb-c.h"
 #include "wire/payload.h"
 #include "wire/sign.h"
 
@@ -1164,6 +1165,161 @@ static void body_roundtrip_and_release_set(void **state)
 	mw_buf_finish(&b);
 }
 
+/* What protobuf-c packs for body b (wire_body_encode must write exactly it). */
+static size_t pb_pack_body(const struct wire_body *b, uint8_t *out, size_t cap)
+{
+	char *rel[WIRE_MAX_RELEASE];
+	for (uint32_t i = 0; i < b->n_release; i++)
+		rel[i] = (char *)b->release[i];
+	Mwlink__EnvelopeBody m = MWLINK__ENVELOPE_BODY__INIT;
+	m.origin = (char *)b->origin;
+	m.has_seq = 1;
+	m.seq = b->seq;
+	m.has_kind = 1;
+	m.kind = (Mwlink__Kind)b->kind;
+	m.n_releasable_to = b->n_release;
+	m.releasable_to = rel;
+	m.has_exercise = 1;
+	m.exercise = b->exercise;
+	m.has_data_t_ns = 1;
+	m.data_t_ns = b->data_t_ns;
+	m.has_payload = 1;
+	m.payload.data = (uint8_t *)b->payload;
+	m.payload.len = b->payload_len;
+	size_t n = protobuf_c_message_get_packed_size(&m.base);
+	assert_true(n <= cap);
+	return protobuf_c_message_pack(&m.base, out);
+}
+
+/* protobuf-c's unpack of a body compared field by field with split's. */
+static void body_split_matches_protobuf(const uint8_t *p, size_t n, const char *what)
+{
+	struct wire_body b;
+	if (wire_body_split(p, n, &b) != 0)
+		return;
+	Mwlink__EnvelopeBody *m = mwlink__envelope_body__unpack(NULL, n, p);
+	if (!m)
+		fail_msg("%s: split accepted %zu bytes protobuf-c does not unpack", what, n);
+	bool same =
+	    m->origin && strcmp(m->origin, b.origin) == 0 && m->has_seq && m->seq == b.seq &&
+	    m->has_kind && (int)m->kind == (int)b.kind && m->n_releasable_to == b.n_release &&
+	    m->has_exercise && (m->exercise != 0) == b.exercise && m->has_data_t_ns &&
+	    m->data_t_ns == b.data_t_ns && m->has_payload && m->payload.len == b.payload_len &&
+	    (!b.payload_len || memcmp(m->payload.data, b.payload, b.payload_len) == 0);
+	for (uint32_t i = 0; same && i < b.n_release; i++)
+		same = strcmp(m->releasable_to[i], b.release[i]) == 0;
+	if (!same)
+		fail_msg("%s: split read seq %llu kind %d n_release %u payload %zu B, protobuf-c "
+		         "seq %llu kind %d n_release %zu payload %zu B",
+		         what, (unsigned long long)b.seq, (int)b.kind, b.n_release, b.payload_len,
+		         (unsigned long long)m->seq, (int)m->kind, m->n_releasable_to,
+		         m->payload.len);
+	mwlink__envelope_body__free_unpacked(m, NULL);
+}
+
+/* wire_body_encode writes what protobuf-c packs, and wire_body_split (the
+ * receiver's decoder without protobuf-c) reads every such body, with the
+ * values protobuf-c reads; any
+ * byte changed, cut or added either leaves it reading what protobuf-c
+ * reads or makes it refuse (the decoder then unpacks with protobuf-c);
+ * other valid encodings are refused, and still decode. */
+static void body_split_reads_what_protobuf_reads_or_refuses(void **state)
+{
+	(void)state;
+	uint8_t pl[300];
+	for (size_t i = 0; i < sizeof(pl); i++)
+		pl[i] = (uint8_t)(i * 7 + 1);
+	const uint64_t seqs[] = {1, 127, 128, 16383, 16384, (uint64_t)INT64_MAX};
+	const size_t plens[] = {1, 127, 128, 300};
+	static const char nat[][4] = {"USA", "JPN", "GBR", "AUS", "CAN", "NZL"};
+	struct mw_buf b;
+	mw_buf_init(&b, 4096);
+	for (size_t k = 0; k < 6 * 4 * 3; k++) {
+		struct wire_body in = good_body(pl, plens[k % 4]);
+		in.seq = seqs[k % 6];
+		in.kind = (enum wire_kind)(WIRE_KIND_OBSERVATION + (int)(k % 3));
+		in.exercise = k % 2;
+		in.data_t_ns = k % 5 == 0 ? 1 : T0 + (int64_t)k;
+		in.n_release = (uint32_t)(1 + k % 6);
+		for (uint32_t r = 0; r < in.n_release; r++)
+			memcpy(in.release[r], nat[r], 4);
+		mw_buf_reset(&b);
+		assert_true(wire_body_encode(&in, &b) > 0);
+		uint8_t *p = (uint8_t *)mw_buf_peek(&b);
+		size_t n = mw_buf_used(&b);
+		uint8_t pb[512];
+		size_t pbn = pb_pack_body(&in, pb, sizeof(pb));
+		if (pbn != n || memcmp(pb, p, n) != 0)
+			fail_msg("case %zu: wire_body_encode wrote %zu bytes, protobuf-c packs %zu "
+			         "(or other bytes)",
+			         k, n, pbn);
+		struct wire_body out;
+		assert_err(wire_body_split(p, n, &out), 0);
+		assert_err(wire_body_check(&out), 0);
+		assert_string_equal(out.origin, "KOR");
+		assert_true(out.seq == in.seq);
+		assert_int_equal(out.kind, in.kind);
+		assert_int_equal(out.n_release, in.n_release);
+		assert_memory_equal(out.release, in.release, in.n_release * MW_NATION_LEN);
+		assert_int_equal(out.exercise, in.exercise);
+		assert_int_equal(out.data_t_ns, in.data_t_ns);
+		assert_int_equal(out.payload_len, in.payload_len);
+		assert_ptr_equal(out.payload, p + n - in.payload_len); /* into p */
+		body_split_matches_protobuf(p, n, "encoded");
+		/* every single-byte change, every cut, one byte more */
+		uint8_t mut[512];
+		assert_true(n + 1 <= sizeof(mut));
+		for (size_t i = 0; i < n && k % 9 == 0; i++)
+			for (unsigned x = 1; x < 256; x <<= 1) {
+				memcpy(mut, p, n);
+				mut[i] ^= (uint8_t)x;
+				body_split_matches_protobuf(mut, n, "one byte changed");
+			}
+		for (size_t cut = 0; cut < n; cut++)
+			assert_err(wire_body_split(p, cut, &out), -MW_EDECODE);
+		memcpy(mut, p, n);
+		mut[n] = 0;
+		assert_err(wire_body_split(mut, n + 1, &out), -MW_EDECODE);
+	}
+	/* valid for protobuf-c, not the written form: refused by split,
+	 * decoded by the decoder's protobuf-c path all the same */
+	struct wire_body in = good_body(pl, 3);
+	mw_buf_reset(&b);
+	assert_true(wire_body_encode(&in, &b) > 0);
+	const uint8_t *p = mw_buf_peek(&b);
+	size_t n = mw_buf_used(&b);
+	uint8_t alt[64];
+	struct wire_body out;
+	void *st = NULL;
+	/* an unknown field (number 15, varint 0) after the payload */
+	memcpy(alt, p, n);
+	alt[n] = 0x78;
+	alt[n + 1] = 0x00;
+	assert_err(wire_body_split(alt, n + 2, &out), -MW_EDECODE);
+	assert_err(wire_body_decode(alt, n + 2, &out, &st), 0);
+	wire_body_storage_free(st);
+	/* seq as a two-byte varint for 1 (not minimal) */
+	assert_int_equal(p[5], 0x10);
+	assert_int_equal(p[6], 0x01);
+	memcpy(alt, p, 6);
+	alt[6] = 0x81;
+	alt[7] = 0x00;
+	memcpy(alt + 8, p + 7, n - 7);
+	assert_err(wire_body_split(alt, n + 1, &out), -MW_EDECODE);
+	assert_err(wire_body_decode(alt, n + 1, &out, &st), 0);
+	assert_true(out.seq == 1);
+	wire_body_storage_free(st);
+	/* origin after seq */
+	memcpy(alt, p + 5, 2);
+	memcpy(alt + 2, p, 5);
+	memcpy(alt + 7, p + 7, n - 7);
+	assert_err(wire_body_split(alt, n, &out), -MW_EDECODE);
+	assert_err(wire_body_decode(alt, n, &out, &st), 0);
+	assert_string_equal(out.origin, "KOR");
+	wire_body_storage_free(st);
+	mw_buf_finish(&b);
+}
+
 static void body_bad_fields_are_refused(void **state)
 {
 	(void)state;
@@ -2271,6 +2427,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(frame_roundtrip_every_type),
+	    cmocka_unit_test(body_split_reads_what_protobuf_reads_or_refuses),
 	    cmocka_unit_test(frame_header_is_byte_exact),
 	    cmocka_unit_test_setup_teardown(frame_truncated_at_every_byte_needs_more, fx_setup,
 	                                    fx_teardown),
