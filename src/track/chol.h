@@ -84,35 +84,10 @@ static inline int track_chol(double *L, const double *A, int n)
  * row instead of a chain of them (what the linearised measurement
  * prediction needs of the state's covariance: the check, not the
  * factor). The verdict can differ from track_chol's only for a matrix
- * singular to rounding.
+ * singular to rounding. track_chol_check_ns checks the leading n x n
+ * block of a matrix with row stride `stride`; track_chol_check_n a whole
+ * n x n matrix.
  */
-static inline __attribute__((always_inline)) int track_chol_check_n(const double *A, const int n)
-{
-	double L[TRACK_CHOL_MAX * TRACK_CHOL_MAX], inv[TRACK_CHOL_MAX];
-	TRACK_UNROLL
-	for (int i = 0; i < n; i++) {
-		TRACK_UNROLL
-		for (int j = 0; j <= i; j++) {
-			double s = A[i * n + j];
-			TRACK_UNROLL
-			for (int k = 0; k < j; k++)
-				s -= L[i * n + k] * L[j * n + k];
-			if (i == j) {
-				if (!(s > 0.0) || !isfinite(s))
-					return -MW_ENOTSPD;
-				double d = sqrt(s);
-				L[i * n + i] = d;
-				inv[i] = 1.0 / d;
-			} else {
-				L[i * n + j] = s * inv[j];
-			}
-		}
-	}
-	return 0;
-}
-
-/* The same check of the leading n x n block of a matrix with row stride
- * `stride` (the same operations on the same elements). */
 static inline __attribute__((always_inline)) int track_chol_check_ns(const double *A, const int n,
                                                                      const int stride)
 {
@@ -137,6 +112,11 @@ static inline __attribute__((always_inline)) int track_chol_check_ns(const doubl
 		}
 	}
 	return 0;
+}
+
+static inline __attribute__((always_inline)) int track_chol_check_n(const double *A, const int n)
+{
+	return track_chol_check_ns(A, n, n);
 }
 
 static inline int track_chol_check(const double *A, int n)

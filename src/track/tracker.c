@@ -2502,6 +2502,28 @@ static int predict_to_scan(struct track_tracker *t, struct trk *k, const struct 
 }
 
 /*
+ * Is observation j inside confirmed track i's initiation-suppression
+ * region (IMM gate statistic <= chi2_nz(1 - INIT_SUPPRESS_P))? Predicts
+ * track i to the scan once (trk_pred_ok). 1 inside, 0 outside or no
+ * measurement prediction, < 0 if the track's prediction failed.
+ */
+static int in_init_supp(struct track_tracker *t, size_t i, const struct hist *hb, mw_time_ns ts,
+                        size_t j)
+{
+	if (!t->trk_pred_ok[i]) {
+		int rc = predict_to_scan(t, t->trk[i], hb, ts, &t->pred[i]);
+		if (rc < 0)
+			return rc;
+		t->trk_pred_ok[i] = 1;
+	}
+	struct track_zpred zp[TRACK_N_MODES];
+	struct track_imm_gate gt;
+	if (track_imm_zpredict(&t->pred[i], &t->meas[j], zp, &gt) < 0)
+		return 0;
+	return gt.d2 <= t->init_supp[t->meas[j].nz];
+}
+
+/*
  * Initiation suppression (docs/tracking.md, "Open items" (e)/(f)).
  * A radar plot that no track took starts a tentative track - unless it
  * lies inside the much wider region d^2 <= chi2_nz(1 - INIT_SUPPRESS_P)
@@ -2586,16 +2608,10 @@ static void init_suppress(struct track_tracker *t, int n_radar, double max_obs_s
 			    sig_n * sqrt(sig_q * sig_q + t->obs_sig_m[j] * t->obs_sig_m[j]) + slack;
 			if (!(d2 <= lj * lj))
 				continue;
-			if (!t->trk_pred_ok[i]) {
-				if (predict_to_scan(t, k, hb, ts, &t->pred[i]) < 0)
-					break;
-				t->trk_pred_ok[i] = 1;
-			}
-			struct track_zpred zp[TRACK_N_MODES];
-			struct track_imm_gate gt;
-			if (track_imm_zpredict(&t->pred[i], &t->meas[j], zp, &gt) < 0)
-				continue;
-			if (gt.d2 <= t->init_supp[t->meas[j].nz])
+			int in = in_init_supp(t, i, hb, ts, (size_t)j);
+			if (in < 0)
+				break;
+			if (in)
 				t->obs_supp[j] = 1;
 		}
 	}
@@ -2647,16 +2663,7 @@ static int los_suppressed(struct track_tracker *t, size_t j, mw_time_ns ts)
 		double lim = sig_n * sqrt(sig_q * sig_q + so * so) + 0.5 * acc * dt * dt;
 		if (!isfinite(lim) || !(perp2 <= lim * lim))
 			continue;
-		if (!t->trk_pred_ok[i]) {
-			if (predict_to_scan(t, k, hb, ts, &t->pred[i]) < 0)
-				continue;
-			t->trk_pred_ok[i] = 1;
-		}
-		struct track_zpred zp[TRACK_N_MODES];
-		struct track_imm_gate gt;
-		if (track_imm_zpredict(&t->pred[i], &t->meas[j], zp, &gt) < 0)
-			continue;
-		if (gt.d2 <= t->init_supp[t->meas[j].nz])
+		if (in_init_supp(t, i, hb, ts, j) > 0)
 			return 1;
 	}
 	return 0;
