@@ -122,6 +122,18 @@ static const char *enum_name(const ProtobufCEnumDescriptor *d, int v)
 	return ev ? ev->name : "?";
 }
 
+/* ", 95% ellipse A x B <unit> at C deg": metres while the major semi-axis
+ * is under 10 km (a midcourse impact ellipse of 240 x 38 m read
+ * "0.2 x 0.0 km"), km with one decimal above. */
+static void print_ellipse(double major_m, double minor_m, double orient_deg)
+{
+	if (major_m < 10e3)
+		printf(", 95%% ellipse %.0f x %.0f m at %.0f deg", major_m, minor_m, orient_deg);
+	else
+		printf(", 95%% ellipse %.1f x %.1f km at %.0f deg", major_m / 1000.0,
+		       minor_m / 1000.0, orient_deg);
+}
+
 static int track_line(void *ud, const struct store_rec *r)
 {
 	struct tracks_ctx *tc = ud;
@@ -173,14 +185,13 @@ static int track_line(void *ud, const struct store_rec *r)
 		struct geo_lla ip;
 		char it[48];
 		mw_time_format(t->impact->t_impact_ns, 1, it, sizeof(it));
-		if (geo_ecef_to_lla(t->impact->pos_ecef_m, &ip) == 0)
-			printf("; impact %.3fN %.3fE at %s (+-%.1f s), 95%% ellipse %.1f x %.1f km "
-			       "at %.0f deg",
-			       geo_deg(ip.lat_rad), geo_deg(ip.lon_rad), it,
-			       1.96 * t->impact->sigma_t_s,
-			       t->impact->ellipse_semi_major_m / 1000.0,
-			       t->impact->ellipse_semi_minor_m / 1000.0,
-			       t->impact->ellipse_orient_deg);
+		if (geo_ecef_to_lla(t->impact->pos_ecef_m, &ip) == 0) {
+			printf("; impact %.3fN %.3fE at %s (+-%.1f s)", geo_deg(ip.lat_rad),
+			       geo_deg(ip.lon_rad), it, 1.96 * t->impact->sigma_t_s);
+			print_ellipse(t->impact->ellipse_semi_major_m,
+			              t->impact->ellipse_semi_minor_m,
+			              t->impact->ellipse_orient_deg);
+		}
 	}
 	if (t->launch) {
 		struct geo_lla lp;
@@ -190,10 +201,9 @@ static int track_line(void *ud, const struct store_rec *r)
 			printf("; launch %.3fN %.3fE at %s (+-%.1f s)", geo_deg(lp.lat_rad),
 			       geo_deg(lp.lon_rad), lt, 1.96 * t->launch->sigma_t_s);
 			if (t->launch->has_ellipse_semi_major_m)
-				printf(", 95%% ellipse %.1f x %.1f km at %.0f deg",
-				       t->launch->ellipse_semi_major_m / 1000.0,
-				       t->launch->ellipse_semi_minor_m / 1000.0,
-				       t->launch->ellipse_orient_deg);
+				print_ellipse(t->launch->ellipse_semi_major_m,
+				              t->launch->ellipse_semi_minor_m,
+				              t->launch->ellipse_orient_deg);
 		}
 	}
 	printf("\n");
