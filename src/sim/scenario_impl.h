@@ -21,7 +21,7 @@ struct sim_launch_spec {
 	double azimuth_rad; /* launch point -> impact point (from the target if given) */
 	double range_m;
 	double beta_kg_m2; /* the RV's ballistic coefficient; 0: drawn per run */
-	bool has_apogee; /* else: loft */
+	bool has_apogee;   /* else: loft */
 	double apogee_m;
 	double loft; /* -1 depressed .. 0 minimum energy .. +1 lofted */
 	bool has_target;
@@ -39,7 +39,7 @@ struct sim_scenario {
 	char description[512];
 	uint64_t seed;
 	bool exercise;
-	bool truth_j3j4; /* "truth_gravity": "j4" (sim_flight_opts.j3j4) */
+	bool truth_j3j4;     /* "truth_gravity": "j4" (sim_flight_opts.j3j4) */
 	bool rv_beta_median; /* "rv_beta": "median": every RV at its class's median */
 	mw_time_ns start_ns;
 	mw_time_ns end_ns; /* 0: last impact + SIM_END_MARGIN_S */
