@@ -2374,6 +2374,26 @@ static void manage(struct track_tracker *t)
 /* ---- scans ---- */
 
 /*
+ * The pre-gate's sphere of a track from its base hb, dt_s later: the
+ * constant-velocity extrapolation q of the mixture's mean, the spread
+ * sig_q (sqrt of the trace of the position variances + |dt| sqrt of the
+ * velocities') and the slack of an unmodelled acceleration plus the
+ * estimated thrust (3 sigma) over dt. mx, mvar: the mixture's diagonal
+ * moments (mixture_diag). Shared by the gating pre-gate and the radar
+ * and IR initiation suppression.
+ */
+static void cv_sphere(const struct hist *hb, double dt_s, double mx[N], double mvar[N], double q[3],
+                      double *sig_q, double *slack)
+{
+	mixture_diag(&hb->post, mx, mvar);
+	for (int a = 0; a < 3; a++)
+		q[a] = mx[a] + mx[3 + a] * dt_s;
+	*sig_q = sqrt(mvar[0] + mvar[1] + mvar[2]) + fabs(dt_s) * sqrt(mvar[3] + mvar[4] + mvar[5]);
+	double acc = PREGATE_ACC + fabs(mx[TRACK_IX_AT]) + 3.0 * sqrt(mvar[TRACK_IX_AT]);
+	*slack = 0.5 * acc * dt_s * dt_s;
+}
+
+/*
  * Long-coast gating. A track in a long coast (keep_coasting) is gated on
  * its ballistic model alone: a pair is kept if the ballistic model's
  * predicted measurement gates it (its cost is still the mixture's). Why
@@ -2577,15 +2597,8 @@ static void init_suppress(struct track_tracker *t, int n_radar, double max_obs_s
 		if (k->state != TRACK_CONFIRMED || k->long_coast || t->trk_hit[i] || b < 0)
 			continue;
 		const struct hist *hb = HAT(k, b);
-		double mx[N], mvar[N], q[3];
-		double dt = ns_to_s(ts - hb->t_ns);
-		mixture_diag(&hb->post, mx, mvar);
-		for (int a = 0; a < 3; a++)
-			q[a] = mx[a] + mx[3 + a] * dt;
-		double sig_q = sqrt(mvar[0] + mvar[1] + mvar[2]) +
-		               fabs(dt) * sqrt(mvar[3] + mvar[4] + mvar[5]);
-		double acc = PREGATE_ACC + fabs(mx[TRACK_IX_AT]) + 3.0 * sqrt(mvar[TRACK_IX_AT]);
-		double slack = 0.5 * acc * dt * dt;
+		double mx[N], mvar[N], q[3], sig_q, slack;
+		cv_sphere(hb, ns_to_s(ts - hb->t_ns), mx, mvar, q, &sig_q, &slack);
 		double lim = sig_n * sqrt(sig_q * sig_q + max_obs_sig * max_obs_sig) + slack;
 		if (!isfinite(lim) || !isfinite(q[0]))
 			continue;
@@ -2642,11 +2655,10 @@ static int los_suppressed(struct track_tracker *t, size_t j, mw_time_ns ts)
 		if (k->state != TRACK_CONFIRMED || k->long_coast || t->trk_hit[i] || b < 0)
 			continue;
 		const struct hist *hb = HAT(k, b);
-		double mx[N], mvar[N], d[3], along = 0.0;
-		double dt = ns_to_s(ts - hb->t_ns);
-		mixture_diag(&hb->post, mx, mvar);
+		double mx[N], mvar[N], q[3], sig_q, slack, d[3], along = 0.0;
+		cv_sphere(hb, ns_to_s(ts - hb->t_ns), mx, mvar, q, &sig_q, &slack);
 		for (int a = 0; a < 3; a++) {
-			d[a] = mx[a] + mx[3 + a] * dt - o->sensor_ecef_m[a];
+			d[a] = q[a] - o->sensor_ecef_m[a];
 			along += d[a] * t->obs_pt[j][a];
 		}
 		if (!(along > 0.0))
@@ -2656,11 +2668,8 @@ static int los_suppressed(struct track_tracker *t, size_t j, mw_time_ns ts)
 			double e = d[a] - along * t->obs_pt[j][a];
 			perp2 += e * e;
 		}
-		double sig_q = sqrt(mvar[0] + mvar[1] + mvar[2]) +
-		               fabs(dt) * sqrt(mvar[3] + mvar[4] + mvar[5]);
 		double so = along * t->obs_sig_m[j] * 1.5;
-		double acc = PREGATE_ACC + fabs(mx[TRACK_IX_AT]) + 3.0 * sqrt(mvar[TRACK_IX_AT]);
-		double lim = sig_n * sqrt(sig_q * sig_q + so * so) + 0.5 * acc * dt * dt;
+		double lim = sig_n * sqrt(sig_q * sig_q + so * so) + slack;
 		if (!isfinite(lim) || !(perp2 <= lim * lim))
 			continue;
 		if (in_init_supp(t, i, hb, ts, j) > 0)
@@ -2726,19 +2735,8 @@ static int process_scan(struct track_tracker *t)
 		double mx[N], mvar[N];
 		int lcg = !brute && lc_pregate(k, b, ts, q, &sig_q, &slack, &dt);
 		if (!lcg) {
-			dt = ns_to_s(ts - hb->t_ns);
-			mixture_diag(&hb->post, mx, mvar);
-			double sr = 0.0, sv = 0.0;
-			for (int a = 0; a < 3; a++) {
-				q[a] = mx[a] + mx[3 + a] * dt;
-				sr += mvar[a];
-				sv += mvar[3 + a];
-			}
-			sig_q = sqrt(sr) + dt * sqrt(sv);
-			/* Unmodelled acceleration plus the estimated thrust (3 sigma). */
-			double acc =
-			    PREGATE_ACC + fabs(mx[TRACK_IX_AT]) + 3.0 * sqrt(mvar[TRACK_IX_AT]);
-			slack = 0.5 * acc * dt * dt;
+			dt = ns_to_s(ts - hb->t_ns); /* >= 0: base_index */
+			cv_sphere(hb, dt, mx, mvar, q, &sig_q, &slack);
 		}
 		/* Radar candidates: x window, then the full test. */
 		int lo = 0, hi = n_radar;
