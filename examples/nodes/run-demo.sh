@@ -157,7 +157,7 @@ cleanup
 pids=()
 for n in rok usa jpn; do
 	if "$M" journal check "run/$n/journal.db" >"run/$n/check.txt" 2>&1; then
-		echo "  journal check $n: clean ($(grep -m1 rows "run/$n/check.txt" | tr -s ' ' | cut -c1-80))"
+		echo "  journal check $n: clean ($(grep -m1 rows "run/$n/check.txt" | sed 's/^ *//' | tr -s ' ' | cut -c1-80))"
 	else
 		echo "  journal check $n: FAILED" >&2
 		sed 's/^/    /' "run/$n/check.txt" >&2
