@@ -464,9 +464,12 @@ int track_imm_update(const struct track_imm *pred, const struct track_zpred zp[T
 	int ok = 0, rc = -EDOM;
 	for (int j = 0; j < TRACK_N_MODES; j++) {
 		ll[j] = -INFINITY;
-		r.m[j] = pred->m[j];
-		if (!zp[j].nz)
+		/* A model without an update keeps its prediction (an updated
+		 * one is written whole by track_ukf_update: no copy first). */
+		if (!zp[j].nz) {
+			r.m[j] = pred->m[j];
 			continue;
+		}
 		double nis;
 		rc = track_ukf_update(&pred->m[j], &zp[j], m, &r.m[j], &nis);
 		if (rc < 0) {
@@ -497,17 +500,17 @@ int track_imm_update_from(const struct track_imm *base, double dt_s,
                           const struct track_zpred zp[TRACK_N_MODES], const struct track_meas *m,
                           struct track_imm *out)
 {
+	/* Without a revival the update is the plain one, written straight
+	 * to out (it leaves out untouched on failure). */
+	double nu[TRACK_NZ_MAX], d2;
+	if (!is_pruned(pred) || !zp[TRACK_MODE_BALLISTIC].nz ||
+	    track_ukf_innovation(&zp[TRACK_MODE_BALLISTIC], m, nu, &d2) < 0 ||
+	    !(d2 > revive_nis(zp[TRACK_MODE_BALLISTIC].nz)))
+		return track_imm_update(pred, zp, m, out);
 	struct track_imm r;
 	int rc = track_imm_update(pred, zp, m, &r);
 	if (rc < 0)
 		return rc;
-	double nu[TRACK_NZ_MAX], d2;
-	if (!is_pruned(pred) || !zp[TRACK_MODE_BALLISTIC].nz ||
-	    track_ukf_innovation(&zp[TRACK_MODE_BALLISTIC], m, nu, &d2) < 0 ||
-	    !(d2 > revive_nis(zp[TRACK_MODE_BALLISTIC].nz))) {
-		*out = r;
-		return 0;
-	}
 	/* Revival: a boost model born from base's ballistic model plus
 	 * TRACK_REVIVE_SPREAD_S of the boost model's process noise, at
 	 * probability TRACK_REVIVE_MU, predicted, and weighed with the

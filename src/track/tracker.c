@@ -83,6 +83,7 @@
  */
 #include "track/tracker.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -111,6 +112,11 @@ struct hist {
 	struct track_imm post;
 	struct track_meas m;
 	uint32_t truth_id;
+	/* The mixture's mean and variances of post (imm_moments), set by
+	 * hist_moments after every write of post: the pre-gate, the merge
+	 * candidates and the management read them up to ~5 times per entry
+	 * and scan (mixture_diag; docs/tracking.md "Speed", sixth round). */
+	double mx[N], mvar[N];
 };
 
 struct trk {
@@ -248,6 +254,9 @@ struct track_tracker {
 	/* merge_burnout_duplicates scratch (max_tracks, 2 x, 3 x) */
 	struct mg_cand *mg;
 	int *mg_dyn, *mg_tmp;
+	/* their merge sorts' second buffers (max_tracks, 3 x) */
+	struct mg_cand *mg_sort;
+	int *mg_isort;
 
 	/* unassigned lines of sight awaiting a partner (oldest first) */
 	struct los_entry *pool;
@@ -481,6 +490,8 @@ void track_tracker_free(struct track_tracker *t)
 	free(t->mg);
 	free(t->mg_dyn);
 	free(t->mg_tmp);
+	free(t->mg_sort);
+	free(t->mg_isort);
 	free(t);
 }
 
@@ -531,11 +542,13 @@ int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
 	t->mg = calloc(nt, sizeof(*t->mg));
 	t->mg_dyn = calloc(2 * nt, sizeof(int));
 	t->mg_tmp = calloc(3 * nt, sizeof(int));
+	t->mg_sort = calloc(nt, sizeof(*t->mg_sort));
+	t->mg_isort = calloc(3 * nt, sizeof(int));
 	if (!t->trk || !t->pend || !t->meas || !t->meas_ok || !t->obs_pt || !t->obs_sig_m ||
 	    !t->obs_order || !t->obs_assigned || !t->obs_pair || !t->obs_supp || !t->supp_obs ||
 	    !t->obs_tmp || !t->trk_hit || !t->trk_base || !t->pred || !t->trk_miss ||
 	    !t->trk_pred_ok || !t->uf || !t->cl_rows || !t->cl_cols || !t->col_map || !t->cl_sol ||
-	    !t->pool || !t->mg || !t->mg_dyn || !t->mg_tmp) {
+	    !t->pool || !t->mg || !t->mg_dyn || !t->mg_tmp || !t->mg_sort || !t->mg_isort) {
 		track_tracker_free(t);
 		return -ENOMEM;
 	}
@@ -633,6 +646,54 @@ int track_beta_prior_k(const struct track_beta_range *b, double *k, double *sigm
  * the information about k the track has gathered is kept, only the
  * prior changes (Gaussian in k).
  */
+/*
+ * Mean and variances (diagonal of the covariance) of the moment-matched
+ * IMM mixture: what the pre-gate needs of track_imm_combine, with the
+ * same arithmetic in the same order (so bit-identical), without the
+ * 8x8 outer products (combine was 5% of a scan's time).
+ */
+static void imm_moments(const struct track_imm *im, double x[N], double var[N])
+{
+	if (track_imm_pruned(im)) { /* weights {1, 0}: the ballistic model's */
+		for (int i = 0; i < N; i++) {
+			x[i] = im->m[TRACK_MODE_BALLISTIC].x[i];
+			var[i] = im->m[TRACK_MODE_BALLISTIC].P[i * N + i];
+		}
+		return;
+	}
+	for (int i = 0; i < N; i++) {
+		x[i] = 0.0;
+		var[i] = 0.0;
+	}
+	for (int j = 0; j < TRACK_N_MODES; j++)
+		for (int i = 0; i < N; i++)
+			x[i] += im->mu[j] * im->m[j].x[i];
+	for (int j = 0; j < TRACK_N_MODES; j++)
+		for (int i = 0; i < N; i++) {
+			double d = im->m[j].x[i] - x[i];
+			var[i] += im->mu[j] * (im->m[j].P[i * N + i] + d * d);
+		}
+}
+
+/* Set h's cached mixture moments from h->post (after every write of it). */
+static void hist_moments(struct hist *h)
+{
+	imm_moments(&h->post, h->mx, h->mvar);
+}
+
+/* The mixture's mean and variances of a history entry's posterior: the
+ * cache hist_moments set (debug builds check that it is current). */
+static void mixture_diag(const struct hist *h, double x[N], double var[N])
+{
+#ifndef NDEBUG
+	double cx[N], cv[N];
+	imm_moments(&h->post, cx, cv);
+	assert(memcmp(cx, h->mx, sizeof(cx)) == 0 && memcmp(cv, h->mvar, sizeof(cv)) == 0);
+#endif
+	memcpy(x, h->mx, sizeof(h->mx));
+	memcpy(var, h->mvar, sizeof(h->mvar));
+}
+
 static void class_prior(const struct track_config *c, enum track_class cls, int reset,
                         struct track_imm *post)
 {
@@ -693,6 +754,7 @@ static void classify(const struct track_tracker *t, struct trk *k, int burnout)
 	k->cls_reset = burnout;
 	k->cls_t_ns = h->t_ns;
 	class_prior(&t->cfg, k->cls, burnout, &h->post);
+	hist_moments(h);
 }
 
 static enum track_phase phase_of(const struct track_gauss *g, double mu_boost)
@@ -954,7 +1016,12 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, const str
 	for (int i = k->h_count; i > pos; i--)
 		*HAT(k, i) = *HAT(k, i - 1);
 	k->h_count++;
-	*HAT(k, pos) = (struct hist){.t_ns = t_ns, .post = post, .m = *m, .truth_id = truth_id};
+	struct hist *hn = HAT(k, pos); /* field by field: no temporary of ~1.8 kB */
+	hn->t_ns = t_ns;
+	hn->post = post;
+	hn->m = *m;
+	hn->truth_id = truth_id;
+	hist_moments(hn);
 	/* Re-filter the entries after a late insertion. */
 	for (int i = pos + 1; i < k->h_count; i++) {
 		struct track_imm np;
@@ -972,6 +1039,7 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, const str
 		if (k->classified && HAT(k, i)->t_ns == k->cls_t_ns)
 			class_prior(&t->cfg, k->cls, k->cls_reset, &np);
 		HAT(k, i)->post = np;
+		hist_moments(HAT(k, i));
 	}
 	k->n_updates++;
 	note_evidence(k, m);
@@ -1042,6 +1110,7 @@ static int new_track(struct track_tracker *t, struct track_gauss *g, double mu_b
 	HAT(k, 0)->post.m[1] = *g;
 	HAT(k, 0)->m = *m;
 	HAT(k, 0)->truth_id = o->truth_id;
+	hist_moments(HAT(k, 0));
 	mark_slot(t, k, o->t_ns);
 	t->trk[t->n_trk++] = k;
 	t->ctr.tracks_created++;
@@ -1283,30 +1352,22 @@ static int start_radar_track(struct track_tracker *t, const struct mw_obs *o,
 /* The geodetic position of the last radar seen in a scan: a scan
  * comes from one sensor, so geo_ecef_to_lla (iterative) runs once per
  * scan, not once per observation. */
-struct lla_cache {
-	int valid;
-	double ecef[3];
-	struct geo_lla lla;
-};
-
-/* Observation geometry for the pre-gate. */
-static void obs_geometry(struct track_tracker *t, size_t j, struct lla_cache *lc)
+/* Observation geometry for the pre-gate. A radar plot's point is
+ * geo_aer_to_ecef's arithmetic with the ENU rotation that
+ * track_meas_prepare_near set from the same sensor position (the
+ * rotation geo_aer_to_ecef would compute again, with two sincos per plot). */
+static void obs_geometry(struct track_tracker *t, size_t j)
 {
 	const struct mw_obs *o = &t->pend[j];
 	const struct track_meas *m = &t->meas[j];
 	if (m->kind == MW_OBS_RADAR) {
-		if (!lc->valid || memcmp(lc->ecef, o->sensor_ecef_m, sizeof(lc->ecef)) != 0) {
-			lc->valid = 0;
-			/* Sensor position already validated by prepare. */
-			if (geo_ecef_to_lla(o->sensor_ecef_m, &lc->lla) < 0) {
-				t->meas_ok[j] = 0;
-				return;
-			}
-			memcpy(lc->ecef, o->sensor_ecef_m, sizeof(lc->ecef));
-			lc->valid = 1;
-		}
-		geo_aer_to_ecef(&lc->lla, o->sensor_ecef_m, o->range_m, o->az_rad, o->el_rad,
-		                t->obs_pt[j]);
+		double ce = cos(o->el_rad);
+		double enu[3] = {o->range_m * ce * sin(o->az_rad), o->range_m * ce * cos(o->az_rad),
+		                 o->range_m * sin(o->el_rad)};
+		for (int i = 0; i < 3; i++)
+			t->obs_pt[j][i] =
+			    o->sensor_ecef_m[i] +
+			    (m->rot[0][i] * enu[0] + m->rot[1][i] * enu[1] + m->rot[2][i] * enu[2]);
 		double ang = sqrt(m->r_var[1] > m->r_var[2] ? m->r_var[1] : m->r_var[2]);
 		t->obs_sig_m[j] = sqrt(m->r_var[0] + 2.0 * (o->range_m * ang) * (o->range_m * ang));
 	} else {
@@ -1354,35 +1415,6 @@ static void sort_obs_x(int *idx, int *tmp, int n, const double (*pt)[3])
 	}
 	if (a != idx)
 		memcpy(idx, a, (size_t)n * sizeof(int));
-}
-
-/*
- * Mean and variances (diagonal of the covariance) of the moment-matched
- * IMM mixture: what the pre-gate needs of track_imm_combine, with the
- * same arithmetic in the same order (so bit-identical), without the
- * 8x8 outer products (combine was 5% of a scan's time).
- */
-static void mixture_diag(const struct track_imm *im, double x[N], double var[N])
-{
-	if (track_imm_pruned(im)) { /* weights {1, 0}: the ballistic model's */
-		for (int i = 0; i < N; i++) {
-			x[i] = im->m[TRACK_MODE_BALLISTIC].x[i];
-			var[i] = im->m[TRACK_MODE_BALLISTIC].P[i * N + i];
-		}
-		return;
-	}
-	for (int i = 0; i < N; i++) {
-		x[i] = 0.0;
-		var[i] = 0.0;
-	}
-	for (int j = 0; j < TRACK_N_MODES; j++)
-		for (int i = 0; i < N; i++)
-			x[i] += im->mu[j] * im->m[j].x[i];
-	for (int j = 0; j < TRACK_N_MODES; j++)
-		for (int i = 0; i < N; i++) {
-			double d = im->m[j].x[i] - x[i];
-			var[i] += im->mu[j] * (im->m[j].P[i * N + i] + d * d);
-		}
 }
 
 /* The position-velocity block (6 x 6) of the mixture's covariance,
@@ -1567,7 +1599,8 @@ static int add_pair(struct track_tracker *t, int i, int j, double cost,
 	p->trk = i;
 	p->obs = j;
 	p->cost = cost;
-	memcpy(p->zp, zp, sizeof(p->zp));
+	if (p->zp != zp) /* zp may already be this slot (process_scan) */
+		memcpy(p->zp, zp, sizeof(p->zp));
 	return 0;
 }
 
@@ -1791,33 +1824,65 @@ static int share_scan(const struct trk *a, const struct trk *b)
 #define MG_DV_M_S    1000.0 /* speed change allowed over boost_coast_max_s */
 #define MG_NO_DRAG_M 300e3  /* model.c DRAG_CEILING_M: no drag term above */
 
-static int cmp_mg_key(const void *a, const void *b)
+/*
+ * The candidate orders, by bottom-up merge sorts with the comparison
+ * inline (they were qsort and qsort_r with comparators: ~2% of a scan at
+ * 100 objects). Each order is total - (key, track index) with unique
+ * indices, ints by value, positions by the unique index they hold - so
+ * the result is the one qsort gave. MG_MERGE_SORT(T, a, b, n, before):
+ * sorts a[0..n) with scratch b[0..n) and leaves the result in a.
+ */
+#define MG_MERGE_SORT(T, a0, b0, n, before)                                                        \
+	do {                                                                                       \
+		T *a_ = (a0), *b_ = (b0);                                                          \
+		for (size_t w_ = 1; w_ < (n); w_ *= 2) {                                           \
+			for (size_t lo_ = 0; lo_ < (n); lo_ += 2 * w_) {                           \
+				size_t mid_ = lo_ + w_ < (n) ? lo_ + w_ : (n);                     \
+				size_t hi_ = lo_ + 2 * w_ < (n) ? lo_ + 2 * w_ : (n);              \
+				size_t i_ = lo_, j_ = mid_, o_ = lo_;                              \
+				while (i_ < mid_ && j_ < hi_)                                      \
+					b_[o_++] = before(a_[j_], a_[i_]) ? a_[j_++] : a_[i_++];   \
+				while (i_ < mid_)                                                  \
+					b_[o_++] = a_[i_++];                                       \
+				while (j_ < hi_)                                                   \
+					b_[o_++] = a_[j_++];                                       \
+			}                                                                          \
+			T *s_ = a_;                                                                \
+			a_ = b_;                                                                   \
+			b_ = s_;                                                                   \
+		}                                                                                  \
+		if (a_ != (a0))                                                                    \
+			memcpy((a0), a_, (n) * sizeof(T));                                         \
+	} while (0)
+
+/* By x key, then track index (the order cmp_mg_key gave). */
+#define MG_KEY_BEFORE(x, y) ((x).key < (y).key || ((x).key == (y).key && (x).i < (y).i))
+#define INT_BEFORE(x, y)    ((x) < (y))
+
+static void sort_mg_key(struct track_tracker *t, size_t n)
 {
-	const struct mg_cand *x = a, *y = b;
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	return (x->i > y->i) - (x->i < y->i);
+	MG_MERGE_SORT(struct mg_cand, t->mg, t->mg_sort, n, MG_KEY_BEFORE);
 }
 
-/* mg positions by the track index they hold. */
-static int cmp_mg_at(const void *a, const void *b, void *arg)
+static void sort_mg_tmp(struct track_tracker *t, size_t n)
 {
-	const struct mg_cand *mg = arg;
-	int x = mg[*(const int *)a].i, y = mg[*(const int *)b].i;
-	return (x > y) - (x < y);
+	MG_MERGE_SORT(int, t->mg_tmp, t->mg_isort, n, INT_BEFORE);
 }
 
-static int cmp_int(const void *a, const void *b)
+/* Positions into mg, by the track index they hold (cmp_mg_at's order). */
+static void sort_mg_at(struct track_tracker *t, size_t n)
 {
-	int x = *(const int *)a, y = *(const int *)b;
-	return (x > y) - (x < y);
+	const struct mg_cand *mg = t->mg;
+#define MG_AT_BEFORE(x, y) (mg[(x)].i < mg[(y)].i)
+	MG_MERGE_SORT(int, t->mg_tmp, t->mg_isort, n, MG_AT_BEFORE);
+#undef MG_AT_BEFORE
 }
 
 /* The x key and radius of an older track (above); 0: no bound. */
 static int mg_bound(const struct track_tracker *t, const struct trk *a, struct mg_cand *c)
 {
 	double mx[N], mvar[N];
-	mixture_diag(&HAT(a, a->h_count - 1)->post, mx, mvar);
+	mixture_diag(HAT(a, a->h_count - 1), mx, mvar);
 	const double dtm = t->cfg.boost_coast_max_s;
 	double v = sqrt(mx[3] * mx[3] + mx[4] * mx[4] + mx[5] * mx[5]);
 	double vmax = v + MG_DV_M_S;
@@ -1902,14 +1967,14 @@ static void merge_burnout_duplicates(struct track_tracker *t)
 		t->mg[n_c++] = c;
 	}
 	if (n_c)
-		qsort(t->mg, n_c, sizeof(*t->mg), cmp_mg_key);
+		sort_mg_key(t, n_c);
 	for (size_t ib = 0; ib < t->n_trk; ib++) {
 		struct trk *b = t->trk[ib];
 		if (!young_candidate(t, b))
 			continue;
 		const struct hist *hb = HAT(b, b->h_count - 1);
 		double mx[N], mvar[N];
-		mixture_diag(&hb->post, mx, mvar);
+		mixture_diag(hb, mx, mvar);
 		double rb = 5.0 * sqrt(mvar[0] + mvar[1] + mvar[2]);
 		double lim = (rad_max + rb) * (1.0 + 1e-9) + 1.0;
 		size_t n_tmp = 0;
@@ -1930,7 +1995,7 @@ static void merge_burnout_duplicates(struct track_tracker *t)
 				t->mg_tmp[n_tmp++] = t->mg_dyn[c];
 		if (!n_tmp)
 			continue;
-		qsort(t->mg_tmp, n_tmp, sizeof(int), cmp_int);
+		sort_mg_tmp(t, n_tmp);
 		struct track_gauss gb;
 		track_imm_combine(&hb->post, &gb);
 		for (size_t c = 0; c < n_tmp; c++) {
@@ -2102,7 +2167,7 @@ static void merge_duplicates(struct track_tracker *t)
 			continue;
 		const struct hist *h = HAT(k, k->h_count - 1);
 		double mx[N], mvar[N];
-		mixture_diag(&h->post, mx, mvar);
+		mixture_diag(h, mx, mvar);
 		double dc = ns_to_s(t->now_ns - h->t_ns);
 		double acc = MG_ACC_M_S2 + fabs(mx[TRACK_IX_AT]) + 3.0 * sqrt(mvar[TRACK_IX_AT]);
 		struct mg_cand c = {.i = (int)i};
@@ -2119,7 +2184,7 @@ static void merge_duplicates(struct track_tracker *t)
 	}
 	if (!any_hit || n_c < 2)
 		return;
-	qsort(t->mg, n_c, sizeof(*t->mg), cmp_mg_key);
+	sort_mg_key(t, n_c);
 	/* The hit tracks in index order, each with its position in mg. */
 	size_t n_h = 0;
 	for (size_t c = 0; c < n_c; c++) {
@@ -2127,7 +2192,7 @@ static void merge_duplicates(struct track_tracker *t)
 		if (i < t->n_hit && t->trk_hit[i])
 			t->mg_tmp[n_h++] = (int)c;
 	}
-	qsort_r(t->mg_tmp, n_h, sizeof(int), cmp_mg_at, t->mg);
+	sort_mg_at(t, n_h);
 	for (size_t h = 0; h < n_h; h++) {
 		const struct mg_cand *ch = &t->mg[t->mg_tmp[h]];
 		double lim = ch->rad + rad_max;
@@ -2188,7 +2253,7 @@ static int on_ground(const struct track_tracker *t, const struct trk *k)
 	if (!(coast > 2.0))
 		return 0;
 	double mx[N], mvar[N];
-	mixture_diag(&HAT(k, k->h_count - 1)->post, mx, mvar);
+	mixture_diag(HAT(k, k->h_count - 1), mx, mvar);
 	double rn = sqrt(mx[0] * mx[0] + mx[1] * mx[1] + mx[2] * mx[2]);
 	double vr = (mx[0] * mx[3] + mx[1] * mx[4] + mx[2] * mx[5]) / rn;
 	double h = track_model_height_m(mx);
@@ -2273,7 +2338,7 @@ static int keep_coasting(struct track_tracker *t, struct trk *k, double coast)
 		if (c->coast_long_max_tracks == 0 || k->state != TRACK_CONFIRMED ||
 		    !(h->post.mu[TRACK_MODE_BOOST] < c->coast_long_mu_boost_max))
 			return 0;
-		mixture_diag(&h->post, mx, mvar);
+		mixture_diag(h, mx, mvar);
 		if (!(track_model_height_m(mx) >= c->coast_long_min_h_m))
 			return 0;
 		if (t->n_long_coast >= c->coast_long_max_tracks) {
@@ -2385,7 +2450,7 @@ static void manage(struct track_tracker *t)
 static void cv_sphere(const struct hist *hb, double dt_s, double mx[N], double mvar[N], double q[3],
                       double *sig_q, double *slack)
 {
-	mixture_diag(&hb->post, mx, mvar);
+	mixture_diag(hb, mx, mvar);
 	for (int a = 0; a < 3; a++)
 		q[a] = mx[a] + mx[3 + a] * dt_s;
 	*sig_q = sqrt(mvar[0] + mvar[1] + mvar[2]) + fabs(dt_s) * sqrt(mvar[3] + mvar[4] + mvar[5]);
@@ -2690,7 +2755,6 @@ static int process_scan(struct track_tracker *t)
 		t->now_ns = ts;
 	drop_stale(t);
 	int n_radar = 0;
-	struct lla_cache lc = {0};
 	const struct track_meas *prev_meas = NULL; /* reuse its ENU rotation */
 	for (size_t j = 0; j < no; j++) {
 		t->obs_assigned[j] = -1;
@@ -2702,7 +2766,7 @@ static int process_scan(struct track_tracker *t)
 		}
 		prev_meas = &t->meas[j];
 		t->meas_ok[j] = 1;
-		obs_geometry(t, j, &lc);
+		obs_geometry(t, j);
 		if (t->meas_ok[j] && t->meas[j].kind == MW_OBS_RADAR)
 			t->obs_order[n_radar++] = (int)j;
 	}
@@ -2799,7 +2863,12 @@ static int process_scan(struct track_tracker *t)
 					t->trk_pred_ok[i] = 1;
 					t->trk_miss[i] = NAN;
 				}
-				struct track_zpred zp[TRACK_N_MODES];
+				/* Predicted straight into the next pair's slot
+				 * where there is one (add_pair then copies
+				 * nothing: ~2.4 kB per pair). */
+				struct track_zpred zbuf[TRACK_N_MODES];
+				struct track_zpred *zp =
+				    t->n_pairs < t->cap_pairs ? t->pairs[t->n_pairs].zp : zbuf;
 				struct track_imm_gate gt;
 				if (track_imm_zpredict(&t->pred[i], &t->meas[j], zp, &gt) < 0)
 					continue;
