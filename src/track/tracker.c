@@ -991,10 +991,17 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, const str
                         mw_time_ns t_ns, uint32_t truth_id)
 {
 	struct track_imm post;
+	/* In sequence (b the newest entry), the new entry's slot is
+	 * HAT(k, h_count) - a free one, or the oldest entry's, which is
+	 * dropped below and is not b (history_len >= 2): the update is
+	 * written there directly (it leaves its output untouched on
+	 * failure), not copied (~1.5 kB per update). */
+	const int in_seq = b == k->h_count - 1;
+	struct track_imm *dst = in_seq ? &HAT(k, k->h_count)->post : &post;
 	/* pred is HAT(k, b)'s posterior predicted to t_ns (the boost model
 	 * is revived from there if the plot asks for it, imm.h). */
 	int rc = track_imm_update_from(&HAT(k, b)->post, ns_to_s(t_ns - HAT(k, b)->t_ns),
-	                               imm_cfg(t, k, HAT(k, b)->t_ns), pred, zp, m, &post);
+	                               imm_cfg(t, k, HAT(k, b)->t_ns), pred, zp, m, dst);
 	if (rc < 0) {
 		t->ctr.update_failures++;
 		return rc;
@@ -1017,8 +1024,10 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, const str
 		*HAT(k, i) = *HAT(k, i - 1);
 	k->h_count++;
 	struct hist *hn = HAT(k, pos); /* field by field: no temporary of ~1.8 kB */
+	assert(!in_seq || &hn->post == dst);
 	hn->t_ns = t_ns;
-	hn->post = post;
+	if (!in_seq)
+		hn->post = post;
 	hn->m = *m;
 	hn->truth_id = truth_id;
 	hist_moments(hn);
@@ -1648,6 +1657,24 @@ static int solve_cluster(struct track_tracker *t, size_t p0, size_t p1)
 		if (t->col_map[j] < 0) {
 			t->col_map[j] = nc;
 			t->cl_cols[nc++] = j;
+		}
+	}
+	if (nr == 1 && nc == 1) {
+		/* One track, one plot (one pair: the keys are unique): what
+		 * track_assign gives - its search takes the plot's column on
+		 * cost <= miss (ties to the unassigned column it reaches
+		 * first), else the miss - without the matrix, for finite
+		 * costs (it rejects NaN and -inf and fails on two +inf). */
+		const size_t pi = t->pord[p0].idx;
+		const struct pair *q = &t->pairs[pi];
+		double c = q->cost, miss = t->trk_miss[q->trk];
+		if (isfinite(c) && isfinite(miss)) {
+			t->col_map[q->obs] = -1;
+			if (c <= miss) {
+				t->obs_assigned[q->obs] = q->trk;
+				t->obs_pair[q->obs] = (int)pi;
+			}
+			return 0;
 		}
 	}
 	if (nr > TRACK_ASSIGN_MAX / 2 || nc > TRACK_ASSIGN_MAX / 2) {
