@@ -115,7 +115,7 @@ struct hist {
 	/* The mixture's mean and variances of post (imm_moments), set by
 	 * hist_moments after every write of post: the pre-gate, the merge
 	 * candidates and the management read them up to ~5 times per entry
-	 * and scan (mixture_diag; docs/tracking.md "Speed", sixth round). */
+	 * and scan (hist_mx; docs/tracking.md "Speed", sixth round). */
 	double mx[N], mvar[N];
 };
 
@@ -661,18 +661,23 @@ static void imm_moments(const struct track_imm *im, double x[N], double var[N])
 		}
 		return;
 	}
+	/* Summed in locals (the same operations in the same order; the
+	 * compiler need not assume x, var alias im, and vectorises). */
+	double sx[N], sv[N];
 	for (int i = 0; i < N; i++) {
-		x[i] = 0.0;
-		var[i] = 0.0;
+		sx[i] = 0.0;
+		sv[i] = 0.0;
 	}
 	for (int j = 0; j < TRACK_N_MODES; j++)
 		for (int i = 0; i < N; i++)
-			x[i] += im->mu[j] * im->m[j].x[i];
+			sx[i] += im->mu[j] * im->m[j].x[i];
 	for (int j = 0; j < TRACK_N_MODES; j++)
 		for (int i = 0; i < N; i++) {
-			double d = im->m[j].x[i] - x[i];
-			var[i] += im->mu[j] * (im->m[j].P[i * N + i] + d * d);
+			double d = im->m[j].x[i] - sx[i];
+			sv[i] += im->mu[j] * (im->m[j].P[i * N + i] + d * d);
 		}
+	memcpy(x, sx, sizeof(sx));
+	memcpy(var, sv, sizeof(sv));
 }
 
 /* Set h's cached mixture moments from h->post (after every write of it). */
@@ -681,17 +686,17 @@ static void hist_moments(struct hist *h)
 	imm_moments(&h->post, h->mx, h->mvar);
 }
 
-/* The mixture's mean and variances of a history entry's posterior: the
- * cache hist_moments set (debug builds check that it is current). */
-static void mixture_diag(const struct hist *h, double x[N], double var[N])
+/* The mixture's mean (hist_mx) and variances (h->mvar) of a history
+ * entry's posterior: the cache hist_moments set (debug builds check that
+ * it is current). Read in place, not copied. */
+static const double *hist_mx(const struct hist *h)
 {
 #ifndef NDEBUG
 	double cx[N], cv[N];
 	imm_moments(&h->post, cx, cv);
 	assert(memcmp(cx, h->mx, sizeof(cx)) == 0 && memcmp(cv, h->mvar, sizeof(cv)) == 0);
 #endif
-	memcpy(x, h->mx, sizeof(h->mx));
-	memcpy(var, h->mvar, sizeof(h->mvar));
+	return h->mx;
 }
 
 static void class_prior(const struct track_config *c, enum track_class cls, int reset,
@@ -1427,7 +1432,7 @@ static void sort_obs_x(int *idx, int *tmp, int n, const double (*pt)[3])
 }
 
 /* The position-velocity block (6 x 6) of the mixture's covariance,
- * about the mixture mean x (from mixture_diag). */
+ * about the mixture mean x (hist_mx). */
 static void mixture_pv(const struct track_imm *im, const double x[N], double C[6][6])
 {
 	for (int a = 0; a < 6; a++)
@@ -1855,8 +1860,7 @@ static int share_scan(const struct trk *a, const struct trk *b)
  * The candidate orders, by bottom-up merge sorts with the comparison
  * inline (they were qsort and qsort_r with comparators: ~2% of a scan at
  * 100 objects). Each order is total - (key, track index) with unique
- * indices, ints by value, positions by the unique index they hold - so
- * the result is the one qsort gave. MG_MERGE_SORT(T, a, b, n, before):
+ * indices, ints by value - so the result is the one qsort gave. MG_MERGE_SORT(T, a, b, n, before):
  * sorts a[0..n) with scratch b[0..n) and leaves the result in a.
  */
 #define MG_MERGE_SORT(T, a0, b0, n, before)                                                        \
@@ -1896,20 +1900,11 @@ static void sort_mg_tmp(struct track_tracker *t, size_t n)
 	MG_MERGE_SORT(int, t->mg_tmp, t->mg_isort, n, INT_BEFORE);
 }
 
-/* Positions into mg, by the track index they hold (cmp_mg_at's order). */
-static void sort_mg_at(struct track_tracker *t, size_t n)
-{
-	const struct mg_cand *mg = t->mg;
-#define MG_AT_BEFORE(x, y) (mg[(x)].i < mg[(y)].i)
-	MG_MERGE_SORT(int, t->mg_tmp, t->mg_isort, n, MG_AT_BEFORE);
-#undef MG_AT_BEFORE
-}
-
 /* The x key and radius of an older track (above); 0: no bound. */
 static int mg_bound(const struct track_tracker *t, const struct trk *a, struct mg_cand *c)
 {
-	double mx[N], mvar[N];
-	mixture_diag(HAT(a, a->h_count - 1), mx, mvar);
+	const struct hist *ha = HAT(a, a->h_count - 1);
+	const double *mx = hist_mx(ha), *mvar = ha->mvar;
 	const double dtm = t->cfg.boost_coast_max_s;
 	double v = sqrt(mx[3] * mx[3] + mx[4] * mx[4] + mx[5] * mx[5]);
 	double vmax = v + MG_DV_M_S;
@@ -1932,14 +1927,20 @@ static int mg_bound(const struct track_tracker *t, const struct trk *a, struct m
 	return isfinite(c->key) && isfinite(c->rad);
 }
 
+/* The test's conditions on the pair alone (b younger): 0 rules it out. */
+static int burnout_pair_ok(const struct trk *a, const struct trk *b)
+{
+	return !(a->del || a->state != TRACK_CONFIRMED || !a->has_boost_est ||
+	         a->first_t_ns >= b->first_t_ns ||
+	         ns_to_s(b->first_t_ns - a->boost_est_t_ns) > MERGE_AFTER_BOOST_S);
+}
+
 /* The test of one pair (b younger): 1 if b continues a. */
 static int burnout_duplicate(const struct track_tracker *t, const struct trk *a,
                              const struct trk *b, const struct track_gauss *gb)
 {
 	const struct hist *hb = HAT(b, b->h_count - 1);
-	if (a->del || a->state != TRACK_CONFIRMED || !a->has_boost_est ||
-	    a->first_t_ns >= b->first_t_ns ||
-	    ns_to_s(b->first_t_ns - a->boost_est_t_ns) > MERGE_AFTER_BOOST_S)
+	if (!burnout_pair_ok(a, b))
 		return 0;
 	const struct hist *ha = HAT(a, a->h_count - 1);
 	struct track_gauss ga;
@@ -2000,8 +2001,7 @@ static void merge_burnout_duplicates(struct track_tracker *t)
 		if (!young_candidate(t, b))
 			continue;
 		const struct hist *hb = HAT(b, b->h_count - 1);
-		double mx[N], mvar[N];
-		mixture_diag(hb, mx, mvar);
+		const double *mx = hist_mx(hb), *mvar = hb->mvar;
 		double rb = 5.0 * sqrt(mvar[0] + mvar[1] + mvar[2]);
 		double lim = (rad_max + rb) * (1.0 + 1e-9) + 1.0;
 		size_t n_tmp = 0;
@@ -2023,12 +2023,20 @@ static void merge_burnout_duplicates(struct track_tracker *t)
 		if (!n_tmp)
 			continue;
 		sort_mg_tmp(t, n_tmp);
+		/* b's combined estimate only once a candidate passes the
+		 * pair conditions (the same doubles, mostly not needed). */
 		struct track_gauss gb;
-		track_imm_combine(&hb->post, &gb);
+		int have_gb = 0;
 		for (size_t c = 0; c < n_tmp; c++) {
 			if (c && t->mg_tmp[c] == t->mg_tmp[c - 1])
 				continue;
 			struct trk *a = t->trk[t->mg_tmp[c]];
+			if (!burnout_pair_ok(a, b))
+				continue;
+			if (!have_gb) {
+				track_imm_combine(&hb->post, &gb);
+				have_gb = 1;
+			}
 			if (!burnout_duplicate(t, a, b, &gb))
 				continue;
 			a->del = 1;
@@ -2193,8 +2201,7 @@ static void merge_duplicates(struct track_tracker *t)
 		if (!dup_candidate(t, k))
 			continue;
 		const struct hist *h = HAT(k, k->h_count - 1);
-		double mx[N], mvar[N];
-		mixture_diag(h, mx, mvar);
+		const double *mx = hist_mx(h), *mvar = h->mvar;
 		double dc = ns_to_s(t->now_ns - h->t_ns);
 		double acc = MG_ACC_M_S2 + fabs(mx[TRACK_IX_AT]) + 3.0 * sqrt(mvar[TRACK_IX_AT]);
 		struct mg_cand c = {.i = (int)i};
@@ -2212,14 +2219,18 @@ static void merge_duplicates(struct track_tracker *t)
 	if (!any_hit || n_c < 2)
 		return;
 	sort_mg_key(t, n_c);
-	/* The hit tracks in index order, each with its position in mg. */
+	/* The hit tracks in index order, each with its position in mg
+	 * (through the inverse map: the order a sort by index gave). */
+	int *pos = t->mg_isort; /* 3 x max_tracks >= n_trk */
+	for (size_t i = 0; i < t->n_hit; i++)
+		pos[i] = -1;
+	for (size_t c = 0; c < n_c; c++)
+		if ((size_t)t->mg[c].i < t->n_hit)
+			pos[t->mg[c].i] = (int)c;
 	size_t n_h = 0;
-	for (size_t c = 0; c < n_c; c++) {
-		size_t i = (size_t)t->mg[c].i;
-		if (i < t->n_hit && t->trk_hit[i])
-			t->mg_tmp[n_h++] = (int)c;
-	}
-	sort_mg_at(t, n_h);
+	for (size_t i = 0; i < t->n_hit; i++)
+		if (t->trk_hit[i] && pos[i] >= 0)
+			t->mg_tmp[n_h++] = pos[i];
 	for (size_t h = 0; h < n_h; h++) {
 		const struct mg_cand *ch = &t->mg[t->mg_tmp[h]];
 		double lim = ch->rad + rad_max;
@@ -2279,8 +2290,8 @@ static int on_ground(const struct track_tracker *t, const struct trk *k)
 	double coast = ns_to_s(t->now_ns - HAT(k, k->h_count - 1)->t_ns);
 	if (!(coast > 2.0))
 		return 0;
-	double mx[N], mvar[N];
-	mixture_diag(HAT(k, k->h_count - 1), mx, mvar);
+	const struct hist *hk = HAT(k, k->h_count - 1);
+	const double *mx = hist_mx(hk);
 	double rn = sqrt(mx[0] * mx[0] + mx[1] * mx[1] + mx[2] * mx[2]);
 	double vr = (mx[0] * mx[3] + mx[1] * mx[4] + mx[2] * mx[5]) / rn;
 	double h = track_model_height_m(mx);
@@ -2361,12 +2372,10 @@ static int keep_coasting(struct track_tracker *t, struct trk *k, double coast)
 	const struct track_config *c = &t->cfg;
 	const struct hist *h = HAT(k, k->h_count - 1);
 	if (!k->long_coast) {
-		double mx[N], mvar[N];
 		if (c->coast_long_max_tracks == 0 || k->state != TRACK_CONFIRMED ||
 		    !(h->post.mu[TRACK_MODE_BOOST] < c->coast_long_mu_boost_max))
 			return 0;
-		mixture_diag(h, mx, mvar);
-		if (!(track_model_height_m(mx) >= c->coast_long_min_h_m))
+		if (!(track_model_height_m(hist_mx(h)) >= c->coast_long_min_h_m))
 			return 0;
 		if (t->n_long_coast >= c->coast_long_max_tracks) {
 			t->ctr.coast_long_refused++;
@@ -2470,14 +2479,13 @@ static void manage(struct track_tracker *t)
  * constant-velocity extrapolation q of the mixture's mean, the spread
  * sig_q (sqrt of the trace of the position variances + |dt| sqrt of the
  * velocities') and the slack of an unmodelled acceleration plus the
- * estimated thrust (3 sigma) over dt. mx, mvar: the mixture's diagonal
- * moments (mixture_diag). Shared by the gating pre-gate and the radar
- * and IR initiation suppression.
+ * estimated thrust (3 sigma) over dt, from the mixture's diagonal
+ * moments (hist_mx). Shared by the gating pre-gate and the radar and IR
+ * initiation suppression.
  */
-static void cv_sphere(const struct hist *hb, double dt_s, double mx[N], double mvar[N], double q[3],
-                      double *sig_q, double *slack)
+static void cv_sphere(const struct hist *hb, double dt_s, double q[3], double *sig_q, double *slack)
 {
-	mixture_diag(hb, mx, mvar);
+	const double *mx = hist_mx(hb), *mvar = hb->mvar;
 	for (int a = 0; a < 3; a++)
 		q[a] = mx[a] + mx[3 + a] * dt_s;
 	*sig_q = sqrt(mvar[0] + mvar[1] + mvar[2]) + fabs(dt_s) * sqrt(mvar[3] + mvar[4] + mvar[5]);
@@ -2689,8 +2697,8 @@ static void init_suppress(struct track_tracker *t, int n_radar, double max_obs_s
 		if (k->state != TRACK_CONFIRMED || k->long_coast || t->trk_hit[i] || b < 0)
 			continue;
 		const struct hist *hb = HAT(k, b);
-		double mx[N], mvar[N], q[3], sig_q, slack;
-		cv_sphere(hb, ns_to_s(ts - hb->t_ns), mx, mvar, q, &sig_q, &slack);
+		double q[3], sig_q, slack;
+		cv_sphere(hb, ns_to_s(ts - hb->t_ns), q, &sig_q, &slack);
 		double lim = sig_n * sqrt(sig_q * sig_q + max_obs_sig * max_obs_sig) + slack;
 		if (!isfinite(lim) || !isfinite(q[0]))
 			continue;
@@ -2747,8 +2755,8 @@ static int los_suppressed(struct track_tracker *t, size_t j, mw_time_ns ts)
 		if (k->state != TRACK_CONFIRMED || k->long_coast || t->trk_hit[i] || b < 0)
 			continue;
 		const struct hist *hb = HAT(k, b);
-		double mx[N], mvar[N], q[3], sig_q, slack, d[3], along = 0.0;
-		cv_sphere(hb, ns_to_s(ts - hb->t_ns), mx, mvar, q, &sig_q, &slack);
+		double q[3], sig_q, slack, d[3], along = 0.0;
+		cv_sphere(hb, ns_to_s(ts - hb->t_ns), q, &sig_q, &slack);
 		for (int a = 0; a < 3; a++) {
 			d[a] = q[a] - o->sensor_ecef_m[a];
 			along += d[a] * t->obs_pt[j][a];
@@ -2823,11 +2831,10 @@ static int process_scan(struct track_tracker *t)
 		const struct hist *hb = HAT(k, b);
 		const int brute = t->cfg.brute_gate;
 		double q[3], sig_q, slack, dt;
-		double mx[N], mvar[N];
 		int lcg = !brute && lc_pregate(k, b, ts, q, &sig_q, &slack, &dt);
 		if (!lcg) {
 			dt = ns_to_s(ts - hb->t_ns); /* >= 0: base_index */
-			cv_sphere(hb, dt, mx, mvar, q, &sig_q, &slack);
+			cv_sphere(hb, dt, q, &sig_q, &slack);
 		}
 		/* Radar candidates: x window, then the full test. */
 		int lo = 0, hi = n_radar;
@@ -2862,7 +2869,7 @@ static int process_scan(struct track_tracker *t)
 			if (lcg)
 				lc_cov6(k, C6);
 			else
-				mixture_pv(&hb->post, mx, C6);
+				mixture_pv(&hb->post, hist_mx(hb), C6);
 			double a2 = PREGATE_SIGMAS * PREGATE_SIGMAS;
 			for (int nz = 3; nz <= TRACK_NZ_MAX; nz++)
 				if (t->gate[nz] > a2)
