@@ -458,24 +458,25 @@ int track_imm_zpredict(const struct track_imm *pred, const struct track_meas *m,
 int track_imm_update(const struct track_imm *pred, const struct track_zpred zp[TRACK_N_MODES],
                      const struct track_meas *m, struct track_imm *out)
 {
-	struct track_imm r;
+	/* Each model's update is written straight to out->m[j]
+	 * (track_ukf_update leaves it untouched on failure), the models
+	 * without one and the probabilities only once one succeeded: out
+	 * stays untouched on failure, and no copy of the whole IMM is made.
+	 * pred may be out: pred->m[j] is read only before out->m[j] is
+	 * written, and pred->mu before out->mu. */
 	double ll[TRACK_N_MODES];
 	double llmax = -INFINITY;
-	int ok = 0, rc = -EDOM;
+	int ok = 0, rc = -EDOM, done[TRACK_N_MODES] = {0};
+	const int pruned = is_pruned(pred);
 	for (int j = 0; j < TRACK_N_MODES; j++) {
 		ll[j] = -INFINITY;
-		/* A model without an update keeps its prediction (an updated
-		 * one is written whole by track_ukf_update: no copy first). */
-		if (!zp[j].nz) {
-			r.m[j] = pred->m[j];
+		if (!zp[j].nz) /* keeps its prediction (below) */
 			continue;
-		}
 		double nis;
-		rc = track_ukf_update(&pred->m[j], &zp[j], m, &r.m[j], &nis);
-		if (rc < 0) {
-			r.m[j] = pred->m[j];
+		rc = track_ukf_update(&pred->m[j], &zp[j], m, &out->m[j], &nis);
+		if (rc < 0)
 			continue;
-		}
+		done[j] = 1;
 		ok++;
 		ll[j] = log(pred->mu[j]) - 0.5 * nis - 0.5 * zp[j].logdet_S;
 		if (ll[j] > llmax)
@@ -483,15 +484,19 @@ int track_imm_update(const struct track_imm *pred, const struct track_zpred zp[T
 	}
 	if (!ok)
 		return rc;
-	if (is_pruned(pred)) {
-		prune(&r);
-		*out = r;
+	for (int j = 0; j < TRACK_N_MODES; j++)
+		if (!done[j])
+			out->m[j] = pred->m[j];
+	if (pruned) {
+		prune(out);
 		return 0;
 	}
+	double mu[TRACK_N_MODES];
 	for (int j = 0; j < TRACK_N_MODES; j++)
-		r.mu[j] = isfinite(ll[j]) ? exp(ll[j] - llmax) : 0.0;
-	normalise(r.mu);
-	*out = r;
+		mu[j] = isfinite(ll[j]) ? exp(ll[j] - llmax) : 0.0;
+	normalise(mu);
+	for (int j = 0; j < TRACK_N_MODES; j++)
+		out->mu[j] = mu[j];
 	return 0;
 }
 
