@@ -170,7 +170,10 @@ struct pass {
 /* One scan through the tracker; a function of its own (never inlined) so
  * that a profiler can collect the timed scans only:
  * valgrind --tool=callgrind --toggle-collect=timed_scan bench_track
- *   --growth-only --objects 100 --no-brute */
+ *   --growth-only --objects 100 --no-brute
+ * (the exercise is one stream, not scans: --toggle-collect=track_tracker_process
+ * --toggle-collect=track_tracker_flush ... --scenario-only --quick --reps 1;
+ * track_tracker_flush alone collects only its last scan). */
 static __attribute__((noinline)) void timed_scan(struct track_tracker *t, const struct mw_obs *o,
                                                  size_t len)
 {

@@ -458,21 +458,25 @@ int track_imm_zpredict(const struct track_imm *pred, const struct track_meas *m,
 int track_imm_update(const struct track_imm *pred, const struct track_zpred zp[TRACK_N_MODES],
                      const struct track_meas *m, struct track_imm *out)
 {
-	struct track_imm r;
+	/* Each model's update is written straight to out->m[j]
+	 * (track_ukf_update leaves it untouched on failure), the models
+	 * without one and the probabilities only once one succeeded: out
+	 * stays untouched on failure, and no copy of the whole IMM is made.
+	 * pred may be out: pred->m[j] is read only before out->m[j] is
+	 * written, and pred->mu before out->mu. */
 	double ll[TRACK_N_MODES];
 	double llmax = -INFINITY;
-	int ok = 0, rc = -EDOM;
+	int ok = 0, rc = -EDOM, done[TRACK_N_MODES] = {0};
+	const int pruned = is_pruned(pred);
 	for (int j = 0; j < TRACK_N_MODES; j++) {
 		ll[j] = -INFINITY;
-		r.m[j] = pred->m[j];
-		if (!zp[j].nz)
+		if (!zp[j].nz) /* keeps its prediction (below) */
 			continue;
 		double nis;
-		rc = track_ukf_update(&pred->m[j], &zp[j], m, &r.m[j], &nis);
-		if (rc < 0) {
-			r.m[j] = pred->m[j];
+		rc = track_ukf_update(&pred->m[j], &zp[j], m, &out->m[j], &nis);
+		if (rc < 0)
 			continue;
-		}
+		done[j] = 1;
 		ok++;
 		ll[j] = log(pred->mu[j]) - 0.5 * nis - 0.5 * zp[j].logdet_S;
 		if (ll[j] > llmax)
@@ -480,15 +484,19 @@ int track_imm_update(const struct track_imm *pred, const struct track_zpred zp[T
 	}
 	if (!ok)
 		return rc;
-	if (is_pruned(pred)) {
-		prune(&r);
-		*out = r;
+	for (int j = 0; j < TRACK_N_MODES; j++)
+		if (!done[j])
+			out->m[j] = pred->m[j];
+	if (pruned) {
+		prune(out);
 		return 0;
 	}
+	double mu[TRACK_N_MODES];
 	for (int j = 0; j < TRACK_N_MODES; j++)
-		r.mu[j] = isfinite(ll[j]) ? exp(ll[j] - llmax) : 0.0;
-	normalise(r.mu);
-	*out = r;
+		mu[j] = isfinite(ll[j]) ? exp(ll[j] - llmax) : 0.0;
+	normalise(mu);
+	for (int j = 0; j < TRACK_N_MODES; j++)
+		out->mu[j] = mu[j];
 	return 0;
 }
 
@@ -497,17 +505,17 @@ int track_imm_update_from(const struct track_imm *base, double dt_s,
                           const struct track_zpred zp[TRACK_N_MODES], const struct track_meas *m,
                           struct track_imm *out)
 {
+	/* Without a revival the update is the plain one, written straight
+	 * to out (it leaves out untouched on failure). */
+	double nu[TRACK_NZ_MAX], d2;
+	if (!is_pruned(pred) || !zp[TRACK_MODE_BALLISTIC].nz ||
+	    track_ukf_innovation(&zp[TRACK_MODE_BALLISTIC], m, nu, &d2) < 0 ||
+	    !(d2 > revive_nis(zp[TRACK_MODE_BALLISTIC].nz)))
+		return track_imm_update(pred, zp, m, out);
 	struct track_imm r;
 	int rc = track_imm_update(pred, zp, m, &r);
 	if (rc < 0)
 		return rc;
-	double nu[TRACK_NZ_MAX], d2;
-	if (!is_pruned(pred) || !zp[TRACK_MODE_BALLISTIC].nz ||
-	    track_ukf_innovation(&zp[TRACK_MODE_BALLISTIC], m, nu, &d2) < 0 ||
-	    !(d2 > revive_nis(zp[TRACK_MODE_BALLISTIC].nz))) {
-		*out = r;
-		return 0;
-	}
 	/* Revival: a boost model born from base's ballistic model plus
 	 * TRACK_REVIVE_SPREAD_S of the boost model's process noise, at
 	 * probability TRACK_REVIVE_MU, predicted, and weighed with the

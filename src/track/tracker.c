@@ -83,6 +83,7 @@
  */
 #include "track/tracker.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -111,6 +112,11 @@ struct hist {
 	struct track_imm post;
 	struct track_meas m;
 	uint32_t truth_id;
+	/* The mixture's mean and variances of post (imm_moments), set by
+	 * hist_moments after every write of post: the pre-gate, the merge
+	 * candidates and the management read them up to ~5 times per entry
+	 * and scan (hist_mx; docs/tracking.md "Speed", sixth round). */
+	double mx[N], mvar[N];
 };
 
 struct trk {
@@ -248,6 +254,9 @@ struct track_tracker {
 	/* merge_burnout_duplicates scratch (max_tracks, 2 x, 3 x) */
 	struct mg_cand *mg;
 	int *mg_dyn, *mg_tmp;
+	/* their merge sorts' second buffers (max_tracks, 3 x) */
+	struct mg_cand *mg_sort;
+	int *mg_isort;
 
 	/* unassigned lines of sight awaiting a partner (oldest first) */
 	struct los_entry *pool;
@@ -481,6 +490,8 @@ void track_tracker_free(struct track_tracker *t)
 	free(t->mg);
 	free(t->mg_dyn);
 	free(t->mg_tmp);
+	free(t->mg_sort);
+	free(t->mg_isort);
 	free(t);
 }
 
@@ -531,11 +542,13 @@ int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
 	t->mg = calloc(nt, sizeof(*t->mg));
 	t->mg_dyn = calloc(2 * nt, sizeof(int));
 	t->mg_tmp = calloc(3 * nt, sizeof(int));
+	t->mg_sort = calloc(nt, sizeof(*t->mg_sort));
+	t->mg_isort = calloc(3 * nt, sizeof(int));
 	if (!t->trk || !t->pend || !t->meas || !t->meas_ok || !t->obs_pt || !t->obs_sig_m ||
 	    !t->obs_order || !t->obs_assigned || !t->obs_pair || !t->obs_supp || !t->supp_obs ||
 	    !t->obs_tmp || !t->trk_hit || !t->trk_base || !t->pred || !t->trk_miss ||
 	    !t->trk_pred_ok || !t->uf || !t->cl_rows || !t->cl_cols || !t->col_map || !t->cl_sol ||
-	    !t->pool || !t->mg || !t->mg_dyn || !t->mg_tmp) {
+	    !t->pool || !t->mg || !t->mg_dyn || !t->mg_tmp || !t->mg_sort || !t->mg_isort) {
 		track_tracker_free(t);
 		return -ENOMEM;
 	}
@@ -633,6 +646,59 @@ int track_beta_prior_k(const struct track_beta_range *b, double *k, double *sigm
  * the information about k the track has gathered is kept, only the
  * prior changes (Gaussian in k).
  */
+/*
+ * Mean and variances (diagonal of the covariance) of the moment-matched
+ * IMM mixture: what the pre-gate needs of track_imm_combine, with the
+ * same arithmetic in the same order (so bit-identical), without the
+ * 8x8 outer products (combine was 5% of a scan's time).
+ */
+static void imm_moments(const struct track_imm *im, double x[N], double var[N])
+{
+	if (track_imm_pruned(im)) { /* weights {1, 0}: the ballistic model's */
+		for (int i = 0; i < N; i++) {
+			x[i] = im->m[TRACK_MODE_BALLISTIC].x[i];
+			var[i] = im->m[TRACK_MODE_BALLISTIC].P[i * N + i];
+		}
+		return;
+	}
+	/* Summed in locals (the same operations in the same order; the
+	 * compiler need not assume x, var alias im, and vectorises). */
+	double sx[N], sv[N];
+	for (int i = 0; i < N; i++) {
+		sx[i] = 0.0;
+		sv[i] = 0.0;
+	}
+	for (int j = 0; j < TRACK_N_MODES; j++)
+		for (int i = 0; i < N; i++)
+			sx[i] += im->mu[j] * im->m[j].x[i];
+	for (int j = 0; j < TRACK_N_MODES; j++)
+		for (int i = 0; i < N; i++) {
+			double d = im->m[j].x[i] - sx[i];
+			sv[i] += im->mu[j] * (im->m[j].P[i * N + i] + d * d);
+		}
+	memcpy(x, sx, sizeof(sx));
+	memcpy(var, sv, sizeof(sv));
+}
+
+/* Set h's cached mixture moments from h->post (after every write of it). */
+static void hist_moments(struct hist *h)
+{
+	imm_moments(&h->post, h->mx, h->mvar);
+}
+
+/* The mixture's mean (hist_mx) and variances (h->mvar) of a history
+ * entry's posterior: the cache hist_moments set (debug builds check that
+ * it is current). Read in place, not copied. */
+static const double *hist_mx(const struct hist *h)
+{
+#ifndef NDEBUG
+	double cx[N], cv[N];
+	imm_moments(&h->post, cx, cv);
+	assert(memcmp(cx, h->mx, sizeof(cx)) == 0 && memcmp(cv, h->mvar, sizeof(cv)) == 0);
+#endif
+	return h->mx;
+}
+
 static void class_prior(const struct track_config *c, enum track_class cls, int reset,
                         struct track_imm *post)
 {
@@ -693,6 +759,7 @@ static void classify(const struct track_tracker *t, struct trk *k, int burnout)
 	k->cls_reset = burnout;
 	k->cls_t_ns = h->t_ns;
 	class_prior(&t->cfg, k->cls, burnout, &h->post);
+	hist_moments(h);
 }
 
 static enum track_phase phase_of(const struct track_gauss *g, double mu_boost)
@@ -929,10 +996,17 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, const str
                         mw_time_ns t_ns, uint32_t truth_id)
 {
 	struct track_imm post;
+	/* In sequence (b the newest entry), the new entry's slot is
+	 * HAT(k, h_count) - a free one, or the oldest entry's, which is
+	 * dropped below and is not b (history_len >= 2): the update is
+	 * written there directly (it leaves its output untouched on
+	 * failure), not copied (~1.5 kB per update). */
+	const int in_seq = b == k->h_count - 1;
+	struct track_imm *dst = in_seq ? &HAT(k, k->h_count)->post : &post;
 	/* pred is HAT(k, b)'s posterior predicted to t_ns (the boost model
 	 * is revived from there if the plot asks for it, imm.h). */
 	int rc = track_imm_update_from(&HAT(k, b)->post, ns_to_s(t_ns - HAT(k, b)->t_ns),
-	                               imm_cfg(t, k, HAT(k, b)->t_ns), pred, zp, m, &post);
+	                               imm_cfg(t, k, HAT(k, b)->t_ns), pred, zp, m, dst);
 	if (rc < 0) {
 		t->ctr.update_failures++;
 		return rc;
@@ -954,7 +1028,14 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, const str
 	for (int i = k->h_count; i > pos; i--)
 		*HAT(k, i) = *HAT(k, i - 1);
 	k->h_count++;
-	*HAT(k, pos) = (struct hist){.t_ns = t_ns, .post = post, .m = *m, .truth_id = truth_id};
+	struct hist *hn = HAT(k, pos); /* field by field: no temporary of ~1.8 kB */
+	assert(!in_seq || &hn->post == dst);
+	hn->t_ns = t_ns;
+	if (!in_seq)
+		hn->post = post;
+	hn->m = *m;
+	hn->truth_id = truth_id;
+	hist_moments(hn);
 	/* Re-filter the entries after a late insertion. */
 	for (int i = pos + 1; i < k->h_count; i++) {
 		struct track_imm np;
@@ -972,6 +1053,7 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, const str
 		if (k->classified && HAT(k, i)->t_ns == k->cls_t_ns)
 			class_prior(&t->cfg, k->cls, k->cls_reset, &np);
 		HAT(k, i)->post = np;
+		hist_moments(HAT(k, i));
 	}
 	k->n_updates++;
 	note_evidence(k, m);
@@ -1042,6 +1124,7 @@ static int new_track(struct track_tracker *t, struct track_gauss *g, double mu_b
 	HAT(k, 0)->post.m[1] = *g;
 	HAT(k, 0)->m = *m;
 	HAT(k, 0)->truth_id = o->truth_id;
+	hist_moments(HAT(k, 0));
 	mark_slot(t, k, o->t_ns);
 	t->trk[t->n_trk++] = k;
 	t->ctr.tracks_created++;
@@ -1283,30 +1366,22 @@ static int start_radar_track(struct track_tracker *t, const struct mw_obs *o,
 /* The geodetic position of the last radar seen in a scan: a scan
  * comes from one sensor, so geo_ecef_to_lla (iterative) runs once per
  * scan, not once per observation. */
-struct lla_cache {
-	int valid;
-	double ecef[3];
-	struct geo_lla lla;
-};
-
-/* Observation geometry for the pre-gate. */
-static void obs_geometry(struct track_tracker *t, size_t j, struct lla_cache *lc)
+/* Observation geometry for the pre-gate. A radar plot's point is
+ * geo_aer_to_ecef's arithmetic with the ENU rotation that
+ * track_meas_prepare_near set from the same sensor position (the
+ * rotation geo_aer_to_ecef would compute again, with two sincos per plot). */
+static void obs_geometry(struct track_tracker *t, size_t j)
 {
 	const struct mw_obs *o = &t->pend[j];
 	const struct track_meas *m = &t->meas[j];
 	if (m->kind == MW_OBS_RADAR) {
-		if (!lc->valid || memcmp(lc->ecef, o->sensor_ecef_m, sizeof(lc->ecef)) != 0) {
-			lc->valid = 0;
-			/* Sensor position already validated by prepare. */
-			if (geo_ecef_to_lla(o->sensor_ecef_m, &lc->lla) < 0) {
-				t->meas_ok[j] = 0;
-				return;
-			}
-			memcpy(lc->ecef, o->sensor_ecef_m, sizeof(lc->ecef));
-			lc->valid = 1;
-		}
-		geo_aer_to_ecef(&lc->lla, o->sensor_ecef_m, o->range_m, o->az_rad, o->el_rad,
-		                t->obs_pt[j]);
+		double ce = cos(o->el_rad);
+		double enu[3] = {o->range_m * ce * sin(o->az_rad), o->range_m * ce * cos(o->az_rad),
+		                 o->range_m * sin(o->el_rad)};
+		for (int i = 0; i < 3; i++)
+			t->obs_pt[j][i] =
+			    o->sensor_ecef_m[i] +
+			    (m->rot[0][i] * enu[0] + m->rot[1][i] * enu[1] + m->rot[2][i] * enu[2]);
 		double ang = sqrt(m->r_var[1] > m->r_var[2] ? m->r_var[1] : m->r_var[2]);
 		t->obs_sig_m[j] = sqrt(m->r_var[0] + 2.0 * (o->range_m * ang) * (o->range_m * ang));
 	} else {
@@ -1356,37 +1431,8 @@ static void sort_obs_x(int *idx, int *tmp, int n, const double (*pt)[3])
 		memcpy(idx, a, (size_t)n * sizeof(int));
 }
 
-/*
- * Mean and variances (diagonal of the covariance) of the moment-matched
- * IMM mixture: what the pre-gate needs of track_imm_combine, with the
- * same arithmetic in the same order (so bit-identical), without the
- * 8x8 outer products (combine was 5% of a scan's time).
- */
-static void mixture_diag(const struct track_imm *im, double x[N], double var[N])
-{
-	if (track_imm_pruned(im)) { /* weights {1, 0}: the ballistic model's */
-		for (int i = 0; i < N; i++) {
-			x[i] = im->m[TRACK_MODE_BALLISTIC].x[i];
-			var[i] = im->m[TRACK_MODE_BALLISTIC].P[i * N + i];
-		}
-		return;
-	}
-	for (int i = 0; i < N; i++) {
-		x[i] = 0.0;
-		var[i] = 0.0;
-	}
-	for (int j = 0; j < TRACK_N_MODES; j++)
-		for (int i = 0; i < N; i++)
-			x[i] += im->mu[j] * im->m[j].x[i];
-	for (int j = 0; j < TRACK_N_MODES; j++)
-		for (int i = 0; i < N; i++) {
-			double d = im->m[j].x[i] - x[i];
-			var[i] += im->mu[j] * (im->m[j].P[i * N + i] + d * d);
-		}
-}
-
 /* The position-velocity block (6 x 6) of the mixture's covariance,
- * about the mixture mean x (from mixture_diag). */
+ * about the mixture mean x (hist_mx). */
 static void mixture_pv(const struct track_imm *im, const double x[N], double C[6][6])
 {
 	for (int a = 0; a < 6; a++)
@@ -1567,7 +1613,8 @@ static int add_pair(struct track_tracker *t, int i, int j, double cost,
 	p->trk = i;
 	p->obs = j;
 	p->cost = cost;
-	memcpy(p->zp, zp, sizeof(p->zp));
+	if (p->zp != zp) /* zp may already be this slot (process_scan) */
+		memcpy(p->zp, zp, sizeof(p->zp));
 	return 0;
 }
 
@@ -1615,6 +1662,24 @@ static int solve_cluster(struct track_tracker *t, size_t p0, size_t p1)
 		if (t->col_map[j] < 0) {
 			t->col_map[j] = nc;
 			t->cl_cols[nc++] = j;
+		}
+	}
+	if (nr == 1 && nc == 1) {
+		/* One track, one plot (one pair: the keys are unique): what
+		 * track_assign gives - its search takes the plot's column on
+		 * cost <= miss (ties to the unassigned column it reaches
+		 * first), else the miss - without the matrix, for finite
+		 * costs (it rejects NaN and -inf and fails on two +inf). */
+		const size_t pi = t->pord[p0].idx;
+		const struct pair *q = &t->pairs[pi];
+		double c = q->cost, miss = t->trk_miss[q->trk];
+		if (isfinite(c) && isfinite(miss)) {
+			t->col_map[q->obs] = -1;
+			if (c <= miss) {
+				t->obs_assigned[q->obs] = q->trk;
+				t->obs_pair[q->obs] = (int)pi;
+			}
+			return 0;
 		}
 	}
 	if (nr > TRACK_ASSIGN_MAX / 2 || nc > TRACK_ASSIGN_MAX / 2) {
@@ -1791,33 +1856,55 @@ static int share_scan(const struct trk *a, const struct trk *b)
 #define MG_DV_M_S    1000.0 /* speed change allowed over boost_coast_max_s */
 #define MG_NO_DRAG_M 300e3  /* model.c DRAG_CEILING_M: no drag term above */
 
-static int cmp_mg_key(const void *a, const void *b)
+/*
+ * The candidate orders, by bottom-up merge sorts with the comparison
+ * inline (they were qsort and qsort_r with comparators: ~2% of a scan at
+ * 100 objects). Each order is total - (key, track index) with unique
+ * indices, ints by value - so the result is the one qsort gave. MG_MERGE_SORT(T, a, b, n, before):
+ * sorts a[0..n) with scratch b[0..n) and leaves the result in a.
+ */
+#define MG_MERGE_SORT(T, a0, b0, n, before)                                                        \
+	do {                                                                                       \
+		T *a_ = (a0), *b_ = (b0);                                                          \
+		for (size_t w_ = 1; w_ < (n); w_ *= 2) {                                           \
+			for (size_t lo_ = 0; lo_ < (n); lo_ += 2 * w_) {                           \
+				size_t mid_ = lo_ + w_ < (n) ? lo_ + w_ : (n);                     \
+				size_t hi_ = lo_ + 2 * w_ < (n) ? lo_ + 2 * w_ : (n);              \
+				size_t i_ = lo_, j_ = mid_, o_ = lo_;                              \
+				while (i_ < mid_ && j_ < hi_)                                      \
+					b_[o_++] = before(a_[j_], a_[i_]) ? a_[j_++] : a_[i_++];   \
+				while (i_ < mid_)                                                  \
+					b_[o_++] = a_[i_++];                                       \
+				while (j_ < hi_)                                                   \
+					b_[o_++] = a_[j_++];                                       \
+			}                                                                          \
+			T *s_ = a_;                                                                \
+			a_ = b_;                                                                   \
+			b_ = s_;                                                                   \
+		}                                                                                  \
+		if (a_ != (a0))                                                                    \
+			memcpy((a0), a_, (n) * sizeof(T));                                         \
+	} while (0)
+
+/* By x key, then track index (the order cmp_mg_key gave). */
+#define MG_KEY_BEFORE(x, y) ((x).key < (y).key || ((x).key == (y).key && (x).i < (y).i))
+#define INT_BEFORE(x, y)    ((x) < (y))
+
+static void sort_mg_key(struct track_tracker *t, size_t n)
 {
-	const struct mg_cand *x = a, *y = b;
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	return (x->i > y->i) - (x->i < y->i);
+	MG_MERGE_SORT(struct mg_cand, t->mg, t->mg_sort, n, MG_KEY_BEFORE);
 }
 
-/* mg positions by the track index they hold. */
-static int cmp_mg_at(const void *a, const void *b, void *arg)
+static void sort_mg_tmp(struct track_tracker *t, size_t n)
 {
-	const struct mg_cand *mg = arg;
-	int x = mg[*(const int *)a].i, y = mg[*(const int *)b].i;
-	return (x > y) - (x < y);
-}
-
-static int cmp_int(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-	return (x > y) - (x < y);
+	MG_MERGE_SORT(int, t->mg_tmp, t->mg_isort, n, INT_BEFORE);
 }
 
 /* The x key and radius of an older track (above); 0: no bound. */
 static int mg_bound(const struct track_tracker *t, const struct trk *a, struct mg_cand *c)
 {
-	double mx[N], mvar[N];
-	mixture_diag(&HAT(a, a->h_count - 1)->post, mx, mvar);
+	const struct hist *ha = HAT(a, a->h_count - 1);
+	const double *mx = hist_mx(ha), *mvar = ha->mvar;
 	const double dtm = t->cfg.boost_coast_max_s;
 	double v = sqrt(mx[3] * mx[3] + mx[4] * mx[4] + mx[5] * mx[5]);
 	double vmax = v + MG_DV_M_S;
@@ -1840,14 +1927,20 @@ static int mg_bound(const struct track_tracker *t, const struct trk *a, struct m
 	return isfinite(c->key) && isfinite(c->rad);
 }
 
+/* The test's conditions on the pair alone (b younger): 0 rules it out. */
+static int burnout_pair_ok(const struct trk *a, const struct trk *b)
+{
+	return !(a->del || a->state != TRACK_CONFIRMED || !a->has_boost_est ||
+	         a->first_t_ns >= b->first_t_ns ||
+	         ns_to_s(b->first_t_ns - a->boost_est_t_ns) > MERGE_AFTER_BOOST_S);
+}
+
 /* The test of one pair (b younger): 1 if b continues a. */
 static int burnout_duplicate(const struct track_tracker *t, const struct trk *a,
                              const struct trk *b, const struct track_gauss *gb)
 {
 	const struct hist *hb = HAT(b, b->h_count - 1);
-	if (a->del || a->state != TRACK_CONFIRMED || !a->has_boost_est ||
-	    a->first_t_ns >= b->first_t_ns ||
-	    ns_to_s(b->first_t_ns - a->boost_est_t_ns) > MERGE_AFTER_BOOST_S)
+	if (!burnout_pair_ok(a, b))
 		return 0;
 	const struct hist *ha = HAT(a, a->h_count - 1);
 	struct track_gauss ga;
@@ -1902,14 +1995,13 @@ static void merge_burnout_duplicates(struct track_tracker *t)
 		t->mg[n_c++] = c;
 	}
 	if (n_c)
-		qsort(t->mg, n_c, sizeof(*t->mg), cmp_mg_key);
+		sort_mg_key(t, n_c);
 	for (size_t ib = 0; ib < t->n_trk; ib++) {
 		struct trk *b = t->trk[ib];
 		if (!young_candidate(t, b))
 			continue;
 		const struct hist *hb = HAT(b, b->h_count - 1);
-		double mx[N], mvar[N];
-		mixture_diag(&hb->post, mx, mvar);
+		const double *mx = hist_mx(hb), *mvar = hb->mvar;
 		double rb = 5.0 * sqrt(mvar[0] + mvar[1] + mvar[2]);
 		double lim = (rad_max + rb) * (1.0 + 1e-9) + 1.0;
 		size_t n_tmp = 0;
@@ -1930,13 +2022,21 @@ static void merge_burnout_duplicates(struct track_tracker *t)
 				t->mg_tmp[n_tmp++] = t->mg_dyn[c];
 		if (!n_tmp)
 			continue;
-		qsort(t->mg_tmp, n_tmp, sizeof(int), cmp_int);
+		sort_mg_tmp(t, n_tmp);
+		/* b's combined estimate only once a candidate passes the
+		 * pair conditions (the same doubles, mostly not needed). */
 		struct track_gauss gb;
-		track_imm_combine(&hb->post, &gb);
+		int have_gb = 0;
 		for (size_t c = 0; c < n_tmp; c++) {
 			if (c && t->mg_tmp[c] == t->mg_tmp[c - 1])
 				continue;
 			struct trk *a = t->trk[t->mg_tmp[c]];
+			if (!burnout_pair_ok(a, b))
+				continue;
+			if (!have_gb) {
+				track_imm_combine(&hb->post, &gb);
+				have_gb = 1;
+			}
 			if (!burnout_duplicate(t, a, b, &gb))
 				continue;
 			a->del = 1;
@@ -2101,8 +2201,7 @@ static void merge_duplicates(struct track_tracker *t)
 		if (!dup_candidate(t, k))
 			continue;
 		const struct hist *h = HAT(k, k->h_count - 1);
-		double mx[N], mvar[N];
-		mixture_diag(&h->post, mx, mvar);
+		const double *mx = hist_mx(h), *mvar = h->mvar;
 		double dc = ns_to_s(t->now_ns - h->t_ns);
 		double acc = MG_ACC_M_S2 + fabs(mx[TRACK_IX_AT]) + 3.0 * sqrt(mvar[TRACK_IX_AT]);
 		struct mg_cand c = {.i = (int)i};
@@ -2119,15 +2218,19 @@ static void merge_duplicates(struct track_tracker *t)
 	}
 	if (!any_hit || n_c < 2)
 		return;
-	qsort(t->mg, n_c, sizeof(*t->mg), cmp_mg_key);
-	/* The hit tracks in index order, each with its position in mg. */
+	sort_mg_key(t, n_c);
+	/* The hit tracks in index order, each with its position in mg
+	 * (through the inverse map: the order a sort by index gave). */
+	int *pos = t->mg_isort; /* 3 x max_tracks >= n_trk */
+	for (size_t i = 0; i < t->n_hit; i++)
+		pos[i] = -1;
+	for (size_t c = 0; c < n_c; c++)
+		if ((size_t)t->mg[c].i < t->n_hit)
+			pos[t->mg[c].i] = (int)c;
 	size_t n_h = 0;
-	for (size_t c = 0; c < n_c; c++) {
-		size_t i = (size_t)t->mg[c].i;
-		if (i < t->n_hit && t->trk_hit[i])
-			t->mg_tmp[n_h++] = (int)c;
-	}
-	qsort_r(t->mg_tmp, n_h, sizeof(int), cmp_mg_at, t->mg);
+	for (size_t i = 0; i < t->n_hit; i++)
+		if (t->trk_hit[i] && pos[i] >= 0)
+			t->mg_tmp[n_h++] = pos[i];
 	for (size_t h = 0; h < n_h; h++) {
 		const struct mg_cand *ch = &t->mg[t->mg_tmp[h]];
 		double lim = ch->rad + rad_max;
@@ -2187,8 +2290,8 @@ static int on_ground(const struct track_tracker *t, const struct trk *k)
 	double coast = ns_to_s(t->now_ns - HAT(k, k->h_count - 1)->t_ns);
 	if (!(coast > 2.0))
 		return 0;
-	double mx[N], mvar[N];
-	mixture_diag(&HAT(k, k->h_count - 1)->post, mx, mvar);
+	const struct hist *hk = HAT(k, k->h_count - 1);
+	const double *mx = hist_mx(hk);
 	double rn = sqrt(mx[0] * mx[0] + mx[1] * mx[1] + mx[2] * mx[2]);
 	double vr = (mx[0] * mx[3] + mx[1] * mx[4] + mx[2] * mx[5]) / rn;
 	double h = track_model_height_m(mx);
@@ -2269,12 +2372,10 @@ static int keep_coasting(struct track_tracker *t, struct trk *k, double coast)
 	const struct track_config *c = &t->cfg;
 	const struct hist *h = HAT(k, k->h_count - 1);
 	if (!k->long_coast) {
-		double mx[N], mvar[N];
 		if (c->coast_long_max_tracks == 0 || k->state != TRACK_CONFIRMED ||
 		    !(h->post.mu[TRACK_MODE_BOOST] < c->coast_long_mu_boost_max))
 			return 0;
-		mixture_diag(&h->post, mx, mvar);
-		if (!(track_model_height_m(mx) >= c->coast_long_min_h_m))
+		if (!(track_model_height_m(hist_mx(h)) >= c->coast_long_min_h_m))
 			return 0;
 		if (t->n_long_coast >= c->coast_long_max_tracks) {
 			t->ctr.coast_long_refused++;
@@ -2378,14 +2479,13 @@ static void manage(struct track_tracker *t)
  * constant-velocity extrapolation q of the mixture's mean, the spread
  * sig_q (sqrt of the trace of the position variances + |dt| sqrt of the
  * velocities') and the slack of an unmodelled acceleration plus the
- * estimated thrust (3 sigma) over dt. mx, mvar: the mixture's diagonal
- * moments (mixture_diag). Shared by the gating pre-gate and the radar
- * and IR initiation suppression.
+ * estimated thrust (3 sigma) over dt, from the mixture's diagonal
+ * moments (hist_mx). Shared by the gating pre-gate and the radar and IR
+ * initiation suppression.
  */
-static void cv_sphere(const struct hist *hb, double dt_s, double mx[N], double mvar[N], double q[3],
-                      double *sig_q, double *slack)
+static void cv_sphere(const struct hist *hb, double dt_s, double q[3], double *sig_q, double *slack)
 {
-	mixture_diag(&hb->post, mx, mvar);
+	const double *mx = hist_mx(hb), *mvar = hb->mvar;
 	for (int a = 0; a < 3; a++)
 		q[a] = mx[a] + mx[3 + a] * dt_s;
 	*sig_q = sqrt(mvar[0] + mvar[1] + mvar[2]) + fabs(dt_s) * sqrt(mvar[3] + mvar[4] + mvar[5]);
@@ -2597,8 +2697,8 @@ static void init_suppress(struct track_tracker *t, int n_radar, double max_obs_s
 		if (k->state != TRACK_CONFIRMED || k->long_coast || t->trk_hit[i] || b < 0)
 			continue;
 		const struct hist *hb = HAT(k, b);
-		double mx[N], mvar[N], q[3], sig_q, slack;
-		cv_sphere(hb, ns_to_s(ts - hb->t_ns), mx, mvar, q, &sig_q, &slack);
+		double q[3], sig_q, slack;
+		cv_sphere(hb, ns_to_s(ts - hb->t_ns), q, &sig_q, &slack);
 		double lim = sig_n * sqrt(sig_q * sig_q + max_obs_sig * max_obs_sig) + slack;
 		if (!isfinite(lim) || !isfinite(q[0]))
 			continue;
@@ -2655,8 +2755,8 @@ static int los_suppressed(struct track_tracker *t, size_t j, mw_time_ns ts)
 		if (k->state != TRACK_CONFIRMED || k->long_coast || t->trk_hit[i] || b < 0)
 			continue;
 		const struct hist *hb = HAT(k, b);
-		double mx[N], mvar[N], q[3], sig_q, slack, d[3], along = 0.0;
-		cv_sphere(hb, ns_to_s(ts - hb->t_ns), mx, mvar, q, &sig_q, &slack);
+		double q[3], sig_q, slack, d[3], along = 0.0;
+		cv_sphere(hb, ns_to_s(ts - hb->t_ns), q, &sig_q, &slack);
 		for (int a = 0; a < 3; a++) {
 			d[a] = q[a] - o->sensor_ecef_m[a];
 			along += d[a] * t->obs_pt[j][a];
@@ -2690,7 +2790,6 @@ static int process_scan(struct track_tracker *t)
 		t->now_ns = ts;
 	drop_stale(t);
 	int n_radar = 0;
-	struct lla_cache lc = {0};
 	const struct track_meas *prev_meas = NULL; /* reuse its ENU rotation */
 	for (size_t j = 0; j < no; j++) {
 		t->obs_assigned[j] = -1;
@@ -2702,7 +2801,7 @@ static int process_scan(struct track_tracker *t)
 		}
 		prev_meas = &t->meas[j];
 		t->meas_ok[j] = 1;
-		obs_geometry(t, j, &lc);
+		obs_geometry(t, j);
 		if (t->meas_ok[j] && t->meas[j].kind == MW_OBS_RADAR)
 			t->obs_order[n_radar++] = (int)j;
 	}
@@ -2732,11 +2831,10 @@ static int process_scan(struct track_tracker *t)
 		const struct hist *hb = HAT(k, b);
 		const int brute = t->cfg.brute_gate;
 		double q[3], sig_q, slack, dt;
-		double mx[N], mvar[N];
 		int lcg = !brute && lc_pregate(k, b, ts, q, &sig_q, &slack, &dt);
 		if (!lcg) {
 			dt = ns_to_s(ts - hb->t_ns); /* >= 0: base_index */
-			cv_sphere(hb, dt, mx, mvar, q, &sig_q, &slack);
+			cv_sphere(hb, dt, q, &sig_q, &slack);
 		}
 		/* Radar candidates: x window, then the full test. */
 		int lo = 0, hi = n_radar;
@@ -2771,7 +2869,7 @@ static int process_scan(struct track_tracker *t)
 			if (lcg)
 				lc_cov6(k, C6);
 			else
-				mixture_pv(&hb->post, mx, C6);
+				mixture_pv(&hb->post, hist_mx(hb), C6);
 			double a2 = PREGATE_SIGMAS * PREGATE_SIGMAS;
 			for (int nz = 3; nz <= TRACK_NZ_MAX; nz++)
 				if (t->gate[nz] > a2)
@@ -2799,7 +2897,12 @@ static int process_scan(struct track_tracker *t)
 					t->trk_pred_ok[i] = 1;
 					t->trk_miss[i] = NAN;
 				}
-				struct track_zpred zp[TRACK_N_MODES];
+				/* Predicted straight into the next pair's slot
+				 * where there is one (add_pair then copies
+				 * nothing: ~2.4 kB per pair). */
+				struct track_zpred zbuf[TRACK_N_MODES];
+				struct track_zpred *zp =
+				    t->n_pairs < t->cap_pairs ? t->pairs[t->n_pairs].zp : zbuf;
 				struct track_imm_gate gt;
 				if (track_imm_zpredict(&t->pred[i], &t->meas[j], zp, &gt) < 0)
 					continue;

@@ -211,21 +211,25 @@ static void phi_p_phit(double *C, const double *Phi, const double *P)
 int track_ukf_predict_lin(const struct track_gauss *in, double dt_s, const struct track_motion *mo,
                           struct track_gauss *out)
 {
-	struct track_gauss g;
-	double Phi[N * N];
-	int rc = track_model_propagate_stm(in->x, dt_s, mo->thrust, g.x, Phi);
+	double x[N], Phi[N * N];
+	int rc = track_model_propagate_stm(in->x, dt_s, mo->thrust, x, Phi);
 	if (rc < 0)
 		return rc;
-	phi_p_phit(g.P, Phi, in->P);
+	/* Nothing fails from here: the result is written straight to out
+	 * unless out is in (no copy of the whole state). */
+	struct track_gauss tmp, *g = out == in ? &tmp : out;
+	memcpy(g->x, x, sizeof(x));
+	phi_p_phit(g->P, Phi, in->P);
 	if (mo->grav_err == TRACK_GRAV_ERR_NONE) {
-		track_model_add_q(g.P, dt_s, mo, in->x);
-		memcpy(g.C, in->C, sizeof(g.C));
+		track_model_add_q(g->P, dt_s, mo, in->x);
+		memcpy(g->C, in->C, sizeof(g->C));
 	} else {
 		double PhiC[N * TRACK_GRAV_NB]; /* gravity_err.h */
 		track_grav_phic_stm(Phi, in->C, PhiC);
-		track_grav_predict(&g, in, PhiC, dt_s, mo);
+		track_grav_predict(g, in, PhiC, dt_s, mo);
 	}
-	*out = g;
+	if (g == &tmp)
+		*out = tmp;
 	track_gauss_check(out);
 	return 0;
 }

@@ -105,6 +105,40 @@ static void assign_matches_brute_force_on_random_matrices(void **state)
 	assert_true(n_infeasible > 10);
 }
 
+/*
+ * One track, one plot and the track's miss column ([cost, miss]): the
+ * tracker decides such a cluster without calling track_assign
+ * (tracker.c solve_cluster) by the rule pinned here - the plot iff cost
+ * <= miss (a tie goes to the plot), for finite costs - so the two must
+ * agree. Random costs, exact ties and both orders.
+ */
+static void assign_one_by_one_takes_the_plot_iff_cost_at_most_miss(void **state)
+{
+	(void)state;
+	struct track_assign_ws ws;
+	track_assign_ws_init(&ws);
+	uint64_t s = 42;
+	int n_plot = 0, n_miss = 0, n_tie = 0;
+	for (int t = 0; t < 20000; t++) {
+		double c = 200.0 * rng_unif(&s) - 100.0, miss = 200.0 * rng_unif(&s) - 100.0;
+		if (t % 10 == 0) {
+			miss = c; /* exact tie */
+			n_tie++;
+		}
+		double C[2] = {c, miss};
+		int col = -1;
+		assert_int_equal(track_assign(&ws, C, 1, 2, &col, NULL), 0);
+		int want = c <= miss ? 0 : 1;
+		if (col != want)
+			fail_msg("cost %.17g miss %.17g: track_assign column %d, rule %d", c, miss,
+			         col, want);
+		n_plot += col == 0;
+		n_miss += col == 1;
+	}
+	assert_true(n_tie == 2000 && n_plot > 5000 && n_miss > 5000);
+	track_assign_ws_finish(&ws);
+}
+
 static void assign_rejects_bad_input_and_handles_large_problem(void **state)
 {
 	(void)state;
@@ -230,6 +264,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(assign_matches_brute_force_on_random_matrices),
 	    cmocka_unit_test(assign_rejects_bad_input_and_handles_large_problem),
+	    cmocka_unit_test(assign_one_by_one_takes_the_plot_iff_cost_at_most_miss),
 	    cmocka_unit_test(chi2_quantiles_match_tables),
 	    cmocka_unit_test(binomial_acceptance_region_has_the_stated_tails),
 	    cmocka_unit_test(gospa_counts_misses_false_tracks_and_cutoff),
