@@ -1667,8 +1667,9 @@ static int wal_hook(void *ud, sqlite3 *db, const char *name, int frames)
  * or what a commit added meanwhile, is copied by a later pass. A failed
  * fsync of the database file stops the journal like a failed commit
  * (invariant 9): the WAL is then the only good copy and must not be reset
- * over. Called and returns with mu held. */
-static void run_checkpoint(struct store_journal *j, sqlite3 *db, int f)
+ * over. Returns 1 if it copied the whole WAL, 0 if not (readers, or
+ * commits meanwhile), -1 on error. Called and returns with mu held. */
+static int run_checkpoint(struct store_journal *j, sqlite3 *db, int f)
 {
 	pthread_mutex_unlock(&j->mu);
 	int64_t t0 = mw_time_mono_ns();
@@ -1685,11 +1686,11 @@ static void run_checkpoint(struct store_journal *j, sqlite3 *db, int f)
 		j->st.checkpoint_ns_max = (uint64_t)dt;
 	if (rc == SQLITE_OK && log >= 0 && done >= log) {
 		j->ckpt_tried = 0; /* all copied: the next commit restarts the WAL */
-		return;
+		return 1;
 	}
 	j->ckpt_tried = f;
 	if (rc == SQLITE_OK || rc == SQLITE_BUSY)
-		return; /* partial: a reader holds older frames, or a commit added some */
+		return 0; /* partial: a reader holds older frames, or a commit added some */
 	j->st.checkpoint_errors++;
 	bool fsync_err = rc == SQLITE_IOERR_FSYNC || rc == SQLITE_IOERR_DIR_FSYNC;
 	int err = map_sqlite(rc);
@@ -1708,6 +1709,7 @@ static void run_checkpoint(struct store_journal *j, sqlite3 *db, int f)
 		mw_logf(j->log, MW_LOG_WARN, MOD, "journal %s: checkpoint: %s (%s); will retry",
 		        j->path, msg, mw_errname(err));
 	}
+	return -1;
 }
 
 /* Invariant 11: after a commit, once the WAL holds ckpt_pages frames, ask
@@ -1748,11 +1750,17 @@ static void maybe_checkpoint(struct store_journal *j)
 	f = j->wal_frames;
 	if (f < j->ckpt_pages || f < j->ckpt_tried + j->ckpt_pages / 2)
 		return; /* the checkpoint thread's pass was enough */
-	run_checkpoint(j, j->wdb, f);
+	j->st.checkpoints_inline++;
+	(void)run_checkpoint(j, j->wdb, f);
 }
 
-/* The checkpoint thread: one PASSIVE checkpoint per request, on its own
- * connection, never holding mu while it runs. */
+/* The checkpoint thread: PASSIVE checkpoints on its own connection, never
+ * holding mu while one runs. A pass that commits overtook (records every
+ * 0.5 ms, a disk checkpoint 1-2 ms) leaves those commits' few frames: up
+ * to J_CKPT_PASSES passes in a row copy them, so that the whole WAL is
+ * copied between two commits and the next commit restarts it; else the
+ * WAL would grow to the forced checkpoint on the journal thread. */
+#define J_CKPT_PASSES 4
 static void *ckpt_thread(void *arg)
 {
 	struct store_journal *j = arg;
@@ -1764,8 +1772,9 @@ static void *ckpt_thread(void *arg)
 			break;
 		j->ckpt_req = false;
 		j->ckpt_busy = true;
-		if (!j->fatal)
-			run_checkpoint(j, j->cdb, j->ckpt_frames);
+		for (int pass = 0; pass < J_CKPT_PASSES && !j->fatal && !j->ckpt_stop; pass++)
+			if (run_checkpoint(j, j->cdb, j->ckpt_frames) != 0)
+				break;
 		j->ckpt_busy = false;
 		pthread_cond_broadcast(&j->ckpt_idle);
 	}

@@ -328,6 +328,7 @@ struct store_journal_stats {
 	uint64_t read_errors;      /* rows failing their length/SHA-256 check on read */
 	/* checkpoints (checkpoint thread, or journal thread between commits) */
 	uint64_t checkpoints;
+	uint64_t checkpoints_inline; /* of which on the journal thread, commits waiting */
 	uint64_t checkpoint_errors;
 	uint64_t checkpoint_ns_total;
 	uint64_t checkpoint_ns_max;

@@ -3659,6 +3659,10 @@ static void commits_go_on_while_a_checkpoint_runs(void **state)
 	struct store_journal_stats st;
 	store_journal_get_stats(j, &st);
 	uint64_t ckpt_before = st.checkpoints;
+	if (st.checkpoints_inline != 0)
+		fail_msg("%llu checkpoints ran on the journal thread: want none below 2 x "
+		         "ckpt_pages of WAL",
+		         (unsigned long long)st.checkpoints_inline);
 	pthread_mutex_lock(&fi.mu);
 	fi.hold_db_sync = false;
 	pthread_cond_broadcast(&fi.hold_cv);
