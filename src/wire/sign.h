@@ -101,7 +101,8 @@ int wire_batch_sign(struct wire_signer *s, const struct wire_slice *bodies, size
 
 struct wire_keyring;
 
-/* max_keys: the most nations it will hold (1..1024). */
+/* max_keys: the most nations it will hold (1..1024). -EINVAL, -ENOMEM, -EIO
+ * (libsodium failed to start). */
 int wire_keyring_new(size_t max_keys, struct wire_keyring **out);
 void wire_keyring_free(struct wire_keyring *kr);
 /* Add or replace the key of a nation. Takes its own reference. -MW_EFIELD
