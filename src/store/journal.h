@@ -99,8 +99,9 @@ struct store_journal_opts {
 	 * max_page_count); 0 = none. Reaching it behaves like a full disk
 	 * (-ENOSPC, records stay queued and are retried). */
 	uint32_t max_db_pages;
-	/* WAL frames (pages) after which the journal thread checkpoints
-	 * between commits when nothing waits; regardless at twice that.
+	/* WAL frames (pages) after which the checkpoint thread checkpoints
+	 * beside the commits; at twice that the journal thread waits for it
+	 * and checkpoints itself between commits (a bound on the WAL).
 	 * 0 = 1000 (SQLite's autocheckpoint size). */
 	unsigned ckpt_pages;
 	/* Write the WAL file out with zeros at open, to the size it reaches
@@ -325,8 +326,9 @@ struct store_journal_stats {
 	uint64_t retained_forced;  /* of which deleted by a hard limit though not acked */
 	uint64_t retain_blocked;   /* retention passes held back by a peer's cursor */
 	uint64_t read_errors;      /* rows failing their length/SHA-256 check on read */
-	/* checkpoints (journal thread, between commits) */
+	/* checkpoints (checkpoint thread, or journal thread between commits) */
 	uint64_t checkpoints;
+	uint64_t checkpoints_inline; /* of which on the journal thread, commits waiting */
 	uint64_t checkpoint_errors;
 	uint64_t checkpoint_ns_total;
 	uint64_t checkpoint_ns_max;

@@ -2449,6 +2449,8 @@ static void full_disk_on_tmpfs_keeps_queue_and_recovers(void **state)
  * the whole write, none of it, or a torn prefix in 512-byte sectors - the
  * outcomes a disk may produce for writes not yet covered by an fsync.
  * fi.fail_sync makes xSync fail with SQLITE_IOERR_FSYNC (nothing synced).
+ * fi.hold_db_sync makes an xSync of the main database file (a checkpoint's
+ * last step) wait until it is cleared (fi.db_sync_held says one waits).
  */
 #define FI_PATHS 8
 
@@ -2474,11 +2476,13 @@ static struct {
 	bool registered;
 	bool cut;
 	bool fail_sync;
+	bool hold_db_sync, db_sync_held;
+	pthread_cond_t hold_cv;
 	uint64_t writes, cut_after_writes; /* the power goes at that write (0 = never) */
 	uint64_t syncs, cut_after_syncs;   /* ... or right after that successful sync */
 	uint64_t writes_lost, writes_torn, writes_kept;
 	struct fi_path paths[FI_PATHS];
-} fi = {.mu = PTHREAD_MUTEX_INITIALIZER};
+} fi = {.mu = PTHREAD_MUTEX_INITIALIZER, .hold_cv = PTHREAD_COND_INITIALIZER};
 
 struct fi_file {
 	sqlite3_file base;
@@ -2576,6 +2580,13 @@ static int fi_sync(sqlite3_file *f, int flags)
 {
 	struct fi_file *ff = (struct fi_file *)f;
 	pthread_mutex_lock(&fi.mu);
+	size_t nl = ff->p ? strlen(ff->p->name) : 0;
+	bool main_db = nl > 4 && strcmp(ff->p->name + nl - 4, "-wal") != 0;
+	while (fi.hold_db_sync && main_db) {
+		fi.db_sync_held = true;
+		pthread_cond_broadcast(&fi.hold_cv);
+		pthread_cond_wait(&fi.hold_cv, &fi.mu);
+	}
 	int rc = SQLITE_IOERR_FSYNC;
 	if (!fi.cut && !fi.fail_sync) {
 		rc = ff->real->pMethods->xSync(ff->real, flags);
@@ -2753,6 +2764,7 @@ static void fi_setup(void)
 	}
 	fi.cut = false;
 	fi.fail_sync = false;
+	fi.hold_db_sync = fi.db_sync_held = false;
 	fi.writes = fi.cut_after_writes = 0;
 	fi.syncs = fi.cut_after_syncs = 0;
 	fi.writes_lost = fi.writes_torn = fi.writes_kept = 0;
@@ -3579,6 +3591,106 @@ static void own_seq_reservation_is_reported_only_once_committed(void **state)
 	tdir_rm(&t);
 }
 
+/* Invariant 11: a checkpoint runs on its own thread and connection, so
+ * commits (and with them acks) go on while it copies the WAL into the
+ * database file. The checkpoint is held inside its final fsync of the
+ * database file (fault-injecting VFS) while records are committed; then
+ * released, it completes without error, the WAL restarts, and every
+ * record reads back. */
+static void commits_go_on_while_a_checkpoint_runs(void **state)
+{
+	(void)state;
+	fi_setup();
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_opts o = default_opts(t.db);
+	o.vfs = "mwfi";
+	o.ckpt_pages = 64; /* 32 frames of 8 KiB */
+	struct store_journal *j = jopen(&o);
+	pthread_mutex_lock(&fi.mu);
+	fi.hold_db_sync = true;
+	pthread_mutex_unlock(&fi.mu);
+	uint64_t seq = 0;
+	/* ~300 KB: the WAL passes ckpt_pages, a checkpoint starts and stops
+	 * at its fsync of the database file */
+	bool held = false;
+	for (int b = 0; b < 40 && !held; b++) {
+		for (int i = 0; i < 5; i++) {
+			seq++;
+			struct store_rec r = mkrec("KOR", seq, NULL, 0, 2000);
+			append_ok(j, &r, seq);
+		}
+		sync_ok(j);
+		pthread_mutex_lock(&fi.mu);
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 20 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		if (!fi.db_sync_held)
+			pthread_cond_timedwait(&fi.hold_cv, &fi.mu, &ts);
+		held = fi.db_sync_held;
+		pthread_mutex_unlock(&fi.mu);
+	}
+	if (!held)
+		fail_msg("no checkpoint reached its fsync of the database file after %llu "
+		         "records",
+		         (unsigned long long)seq);
+	/* the checkpoint is stuck in the middle: commits must not wait for it
+	 * (3 groups of 10 KB: well below the 2 x ckpt_pages of WAL at which
+	 * the journal thread waits for the checkpoint to bound the WAL) */
+	uint64_t before = store_journal_durable_pos(j);
+	for (int b = 0; b < 3; b++) {
+		for (int i = 0; i < 5; i++) {
+			seq++;
+			struct store_rec r = mkrec("KOR", seq, NULL, 0, 2000);
+			append_ok(j, &r, seq);
+		}
+		int rc = store_journal_sync(j, 10 * MW_NS_PER_S);
+		if (rc)
+			fail_msg("commit while a checkpoint runs: %s (durable %llu of %llu)",
+			         mw_errname(rc), (unsigned long long)store_journal_durable_pos(j),
+			         (unsigned long long)seq);
+	}
+	assert_int_equal(store_journal_durable_pos(j), seq);
+	assert_true(store_journal_durable_pos(j) > before);
+	struct store_journal_stats st;
+	store_journal_get_stats(j, &st);
+	uint64_t ckpt_before = st.checkpoints;
+	if (st.checkpoints_inline != 0)
+		fail_msg("%llu checkpoints ran on the journal thread: want none below 2 x "
+		         "ckpt_pages of WAL",
+		         (unsigned long long)st.checkpoints_inline);
+	pthread_mutex_lock(&fi.mu);
+	fi.hold_db_sync = false;
+	pthread_cond_broadcast(&fi.hold_cv);
+	pthread_mutex_unlock(&fi.mu);
+	/* the held checkpoint ends and is counted, without error */
+	for (int k = 0; k < 500; k++) {
+		store_journal_get_stats(j, &st);
+		if (st.checkpoints > ckpt_before)
+			break;
+		sleep_ms(10);
+	}
+	if (st.checkpoints <= ckpt_before || st.checkpoint_errors != 0)
+		fail_msg("after release: %llu checkpoints (%llu before), %llu errors",
+		         (unsigned long long)st.checkpoints, (unsigned long long)ckpt_before,
+		         (unsigned long long)st.checkpoint_errors);
+	store_journal_free(j);
+	o.vfs = NULL;
+	o.check = STORE_CHECK_FULL;
+	j = jopen(&o);
+	struct coll c = {0};
+	int n = store_journal_read(j, 1, 0, 0, coll_fn, &c, NULL);
+	assert_int_equal(n, (int)seq);
+	assert_false(c.bad);
+	coll_free(&c);
+	store_journal_free(j);
+	tdir_rm(&t);
+}
+
 /* Invariant 11: checkpoints run on the journal thread between commits, so
  * the WAL restarts instead of growing, and nothing is lost by them. */
 static void checkpoints_between_commits_keep_the_wal_small(void **state)
@@ -3859,6 +3971,7 @@ int main(void)
 	    cmocka_unit_test(check_reports_origins_gaps_and_cursors),
 	    cmocka_unit_test(own_seq_reservation_is_reported_only_once_committed),
 	    cmocka_unit_test(checkpoints_between_commits_keep_the_wal_small),
+	    cmocka_unit_test(commits_go_on_while_a_checkpoint_runs),
 	    cmocka_unit_test(preallocated_wal_is_overwritten_never_extended),
 	    cmocka_unit_test(appends_while_plugged_commit_as_one_group_at_unplug),
 	    cmocka_unit_test(release_set_membership),

@@ -1737,6 +1737,143 @@ static void signed_message_layout_is_byte_exact(void **state)
 	assert_err(wire_signed_msg("jpn", root, 1, m), -MW_EFIELD);
 }
 
+/* OpenSSL signs with EVP over msg; 0 or fails the test. */
+static void openssl_sign(EVP_PKEY *k, const uint8_t *msg, size_t len, uint8_t sig[WIRE_SIG_LEN])
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	assert_non_null(c);
+	size_t siglen = WIRE_SIG_LEN;
+	assert_int_equal(EVP_DigestSignInit(c, NULL, NULL, NULL, k), 1);
+	assert_int_equal(EVP_DigestSign(c, sig, &siglen, msg, len), 1);
+	assert_int_equal(siglen, WIRE_SIG_LEN);
+	EVP_MD_CTX_free(c);
+}
+
+/* 1 if OpenSSL's EVP accepts sig over msg under k, 0 if not. */
+static int openssl_verify(EVP_PKEY *k, const uint8_t *msg, size_t len,
+                          const uint8_t sig[WIRE_SIG_LEN])
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	assert_non_null(c);
+	assert_int_equal(EVP_DigestVerifyInit(c, NULL, NULL, NULL, k), 1);
+	int ok = EVP_DigestVerify(c, sig, WIRE_SIG_LEN, msg, len) == 1;
+	EVP_MD_CTX_free(c);
+	return ok;
+}
+
+/*
+ * The node signs and verifies with libsodium and keeps its keys as OpenSSL
+ * EVP_PKEYs (PEM files). Both are RFC 8032 Ed25519: the signature bytes
+ * must be identical (deterministic signatures), and each library must
+ * accept the other's and refuse the other's with one bit flipped. Partners
+ * and journals written before the switch depend on this.
+ */
+static void signatures_interoperate_between_openssl_and_libsodium(void **state)
+{
+	struct fx *fx = *state;
+	/* RFC 8032 section 7.1 TEST 1: the key pair both libraries must derive */
+	static const uint8_t seed[32] = {0x9d, 0x61, 0xb1, 0x9d, 0xef, 0xfd, 0x5a, 0x60,
+	                                 0xba, 0x84, 0x4a, 0xf4, 0x92, 0xec, 0x2c, 0xc4,
+	                                 0x44, 0x49, 0xc5, 0x69, 0x7b, 0x32, 0x69, 0x19,
+	                                 0x70, 0x3b, 0xac, 0x03, 0x1c, 0xae, 0x7f, 0x60};
+	static const uint8_t rfc_pub[32] = {0xd7, 0x5a, 0x98, 0x01, 0x82, 0xb1, 0x0a, 0xb7,
+	                                    0xd5, 0x4b, 0xfe, 0xd3, 0xc9, 0x64, 0x07, 0x3a,
+	                                    0x0e, 0xe1, 0x72, 0xf3, 0xda, 0xa6, 0x23, 0x25,
+	                                    0xaf, 0x02, 0x1a, 0x68, 0xf7, 0x07, 0x51, 0x1a};
+	EVP_PKEY *rfc = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, sizeof(seed));
+	assert_non_null(rfc);
+	struct wire_signer *fixed;
+	assert_err(wire_signer_new("JPN", rfc, &fixed), 0);
+	uint8_t pub[WIRE_PUBKEY_LEN];
+	assert_err(wire_signer_public_raw(fixed, pub), 0);
+	assert_memory_equal(pub, rfc_pub, sizeof(pub));
+	struct wire_keyring *kr;
+	assert_err(wire_keyring_new(4, &kr), 0);
+	assert_err(wire_keyring_add_raw(kr, "JPN", rfc_pub), 0);
+	assert_err(wire_keyring_add(kr, "KOR", wire_signer_key(fx->kor)), 0);
+
+	struct wire_signer *signers[] = {fixed, fx->kor};
+	const size_t sizes[] = {1, 8};
+	for (size_t si = 0; si < 2; si++) {
+		struct wire_signer *sg = signers[si];
+		const char *origin = wire_signer_origin(sg);
+		EVP_PKEY *pubkey = wire_keyring_get(kr, origin); /* public half only */
+		assert_non_null(pubkey);
+		for (size_t zi = 0; zi < 2; zi++) {
+			size_t n = sizes[zi];
+			struct batch bt;
+			batch_make(&bt, sg, n);
+			uint8_t msg[WIRE_SIGNED_MSG_LEN], osig[WIRE_SIG_LEN];
+			assert_err(wire_signed_msg(origin, bt.auth[0].root, (uint32_t)n, msg), 0);
+			/* the same bytes from OpenSSL's EVP and from the node */
+			openssl_sign(wire_signer_key(sg), msg, sizeof(msg), osig);
+			if (memcmp(osig, bt.auth[0].signature, WIRE_SIG_LEN) != 0)
+				fail_msg("%s batch of %zu: OpenSSL's signature differs from the "
+				         "node's (libsodium)",
+				         origin, n);
+			/* libsodium's signature verifies under OpenSSL */
+			assert_int_equal(
+			    openssl_verify(pubkey, msg, sizeof(msg), bt.auth[0].signature), 1);
+			/* OpenSSL's signature, put into every envelope, verifies
+			 * under the node (libsodium), alone and without a cache */
+			for (size_t i = 0; i < n; i++) {
+				struct wire_auth a = bt.auth[i];
+				memcpy(a.signature, osig, WIRE_SIG_LEN);
+				assert_err(wire_verify_body(kr, NULL, origin, bt.sl[i].p,
+				                            bt.sl[i].len, &a),
+				           0);
+			}
+			/* one flipped bit: refused by each, for every byte position
+			 * of R and S tried (first, middle, last) */
+			const size_t at[] = {0, 31, 32, 63};
+			for (size_t k = 0; k < 4; k++) {
+				struct wire_auth a = bt.auth[0];
+				a.signature[at[k]] ^= 0x01;
+				assert_err(wire_verify_body(kr, NULL, origin, bt.sl[0].p,
+				                            bt.sl[0].len, &a),
+				           -MW_ESIG);
+				assert_int_equal(
+				    openssl_verify(pubkey, msg, sizeof(msg), a.signature), 0);
+			}
+			batch_free(&bt);
+		}
+	}
+	wire_keyring_free(kr);
+	wire_signer_free(fixed);
+	EVP_PKEY_free(rfc);
+}
+
+/*
+ * A key of small order (here the identity point) makes R = identity, S = 0
+ * a valid signature of every message under the cofactorless equation that
+ * OpenSSL 3.0's EVP checks. The node's verification (libsodium) refuses
+ * small-order keys and R, so a misconfigured keyring entry cannot be used
+ * to forge.
+ */
+static void a_small_order_key_admits_no_forged_signature(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t identity[WIRE_PUBKEY_LEN] = {0x01};
+	struct wire_keyring *kr;
+	assert_err(wire_keyring_new(4, &kr), 0);
+	assert_err(wire_keyring_add_raw(kr, "KOR", identity), 0);
+	struct batch bt;
+	batch_make(&bt, fx->kor, 1);
+	struct wire_auth a = bt.auth[0];
+	memset(a.signature, 0, WIRE_SIG_LEN);
+	a.signature[0] = 0x01; /* R = the identity's encoding, S = 0 */
+	uint8_t msg[WIRE_SIGNED_MSG_LEN];
+	assert_err(wire_signed_msg("KOR", a.root, 1, msg), 0);
+	/* the forgery is real: OpenSSL's EVP would accept it */
+	int ossl = openssl_verify(wire_keyring_get(kr, "KOR"), msg, sizeof(msg), a.signature);
+	if (ossl != 1)
+		print_message("note: this OpenSSL refuses the small-order forgery too\n");
+	assert_err(wire_verify_body(kr, NULL, "KOR", bt.sl[0].p, bt.sl[0].len, &a), -MW_ESIG);
+	assert_err(wire_verify_body(kr, fx->cache, "KOR", bt.sl[0].p, bt.sl[0].len, &a), -MW_ESIG);
+	batch_free(&bt);
+	wire_keyring_free(kr);
+}
+
 static void batch_of_n_is_signed_once_and_each_envelope_verifies_alone(void **state)
 {
 	struct fx *fx = *state;
@@ -2456,6 +2593,10 @@ int main(void)
 	    cmocka_unit_test(merkle_proof_len_and_keys_match_the_level_walk),
 	    cmocka_unit_test(merkle_reused_hasher_gives_the_same_roots_as_a_fresh_one),
 	    cmocka_unit_test(signed_message_layout_is_byte_exact),
+	    cmocka_unit_test_setup_teardown(signatures_interoperate_between_openssl_and_libsodium,
+	                                    fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(a_small_order_key_admits_no_forged_signature, fx_setup,
+	                                    fx_teardown),
 	    cmocka_unit_test_setup_teardown(
 	        batch_of_n_is_signed_once_and_each_envelope_verifies_alone, fx_setup, fx_teardown),
 	    cmocka_unit_test(sigcache_chains_stay_short_for_signatures_colliding_under_old_hash),
