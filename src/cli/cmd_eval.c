@@ -116,6 +116,17 @@ struct bin {
 	 * have a bound: squared miss and bound */
 	int n_crit;
 	double crit_imp2, crit_pcrlb2;
+	/* midcourse samples split (docs/tracking.md "SRBM burnout and
+	 * re-entry"): position and velocity NEES; those whose track still
+	 * held the boost mode likelier at its last update (mu_boost >= 0.5:
+	 * a prediction from data that cannot show the burnout yet); the drag
+	 * parameter's squared error over its variance against the run's own
+	 * RV, its sigma, and how many had a sigma point of k below zero */
+	double nees_mid_r, nees_mid_v;
+	int n_mid_bm;
+	double nees_mid_bm;
+	int n_mid_k, n_mid_kneg;
+	double k_nees_mid, k_sig_mid;
 };
 
 struct obj_run {
@@ -218,6 +229,27 @@ static double true_k(const struct sim_object_info *oi)
 	if (!(oi->beta_kg_m2 > 0))
 		return 0.0;
 	return 1.0 / (oi->beta_kg_m2 * TRACK_THETA_UNIT);
+}
+
+/* The drag parameter of a midcourse sample against the run's own RV
+ * (kt > 0): (k - kt)^2 / P_kk, sigma_k, and whether the unscented
+ * transform's sigma points of this estimate (ukf.c: x +- sqrt(n) L's
+ * columns, L the Cholesky factor of P) reach k < 0. */
+static void mid_k_stats(struct bin *bn, const struct track_gauss *gs, double kt)
+{
+	double pkk = gs->P[TRACK_IX_K * TRACK_NX + TRACK_IX_K];
+	if (!(kt > 0.0) || !(pkk > 0.0))
+		return;
+	double L[TRACK_NX * TRACK_NX], e = gs->x[TRACK_IX_K] - kt;
+	if (mat_cholesky(L, gs->P, TRACK_NX) < 0)
+		return;
+	double lmax = 0.0;
+	for (int j = 0; j < TRACK_NX; j++)
+		lmax = fmax(lmax, fabs(L[TRACK_IX_K * TRACK_NX + j]));
+	bn->n_mid_k++;
+	bn->k_nees_mid += e * e / pkk;
+	bn->k_sig_mid += sqrt(pkk);
+	bn->n_mid_kneg += gs->x[TRACK_IX_K] - sqrt((double)TRACK_NX) * lmax < 0.0;
 }
 
 /* --grav-err names, indexed by enum track_grav_err (track/model.h). */
@@ -411,6 +443,13 @@ static int score_time(struct eval *ev, struct sim *s, struct track_tracker *tr,
 		if (mid) {
 			bn->n_mid++;
 			bn->nees_mid += nees;
+			bn->nees_mid_r += nr;
+			bn->nees_mid_v += nv;
+			if (k->mu_boost >= 0.5) {
+				bn->n_mid_bm++;
+				bn->nees_mid_bm += nees;
+			}
+			mid_k_stats(bn, gs, true_k(oi));
 		}
 		if ((double)(t - k->t_ns) * 1e-9 > ev->tcfg.coast_max_s) {
 			bn->n_coast++;
@@ -777,6 +816,25 @@ static int report(struct eval *ev)
 			json_object_set_new(o, "anees_midcourse", json_real(anees_mid));
 			json_object_set_new(o, "anees_midcourse_lo", json_real(lom));
 			json_object_set_new(o, "anees_midcourse_hi", json_real(him));
+		}
+		if (x->n_mid) {
+			json_object_set_new(o, "anees_midcourse_pos",
+			                    json_real(x->nees_mid_r / x->n_mid));
+			json_object_set_new(o, "anees_midcourse_vel",
+			                    json_real(x->nees_mid_v / x->n_mid));
+			json_object_set_new(o, "n_midcourse_boost_mode", json_integer(x->n_mid_bm));
+			if (x->n_mid_bm)
+				json_object_set_new(o, "anees_midcourse_boost_mode",
+				                    json_real(x->nees_mid_bm / x->n_mid_bm));
+		}
+		if (x->n_mid_k) {
+			json_object_set_new(o, "n_midcourse_k", json_integer(x->n_mid_k));
+			json_object_set_new(o, "k_nees_midcourse",
+			                    json_real(x->k_nees_mid / x->n_mid_k));
+			json_object_set_new(o, "k_sigma_midcourse",
+			                    json_real(x->k_sig_mid / x->n_mid_k));
+			json_object_set_new(o, "k_sigma_point_below_zero_midcourse",
+			                    json_real((double)x->n_mid_kneg / x->n_mid_k));
 		}
 		if (x->n_pcrlb) {
 			json_object_set_new(o, "pcrlb_pos_m", json_real(pcrlb));

@@ -55,6 +55,25 @@ if j.get("nation") != "JPN":
     bad.append(f"national run's JSON nation is {j.get('nation')!r}, want 'JPN'")
 if not (fa <= 80 and fj >= 100):
     bad.append(f"first scored bin {fa} s (all sensors, want <= 80) and {fj} s (JPN, want >= 100)")
+# midcourse samples split (session 6, srbm): position / velocity NEES,
+# the boost-mode samples, the drag parameter against the run's own RV
+nm = nk = 0
+for b in a["bins"]:
+    n = b.get("n_midcourse", 0)
+    if not n:
+        continue
+    nm += 1
+    if not ("anees_midcourse_pos" in b and "anees_midcourse_vel" in b
+            and 0 <= b.get("n_midcourse_boost_mode", -1) <= n):
+        bad.append(f"bin {b['t_since_launch_s']}: midcourse split missing or inconsistent")
+    if b.get("n_midcourse_k"):
+        nk += 1
+        if not (b["n_midcourse_k"] <= n and b["k_sigma_midcourse"] > 0
+                and 0 <= b["k_sigma_point_below_zero_midcourse"] <= 1
+                and b["k_nees_midcourse"] >= 0):
+            bad.append(f"bin {b['t_since_launch_s']}: k fields inconsistent")
+if nm == 0 or nk == 0:
+    bad.append(f"no midcourse bins with the split ({nm}) or with k fields ({nk})")
 print("; ".join(bad) if bad else f"first scored bin {fa:.0f} s with all sensors, {fj:.0f} s with JPN's")
 sys.exit(1 if bad else 0)
 PY

@@ -324,6 +324,97 @@ static void linearised_prediction_matches_sigma_points_in_midcourse(void **state
 	}
 }
 
+/*
+ * Right after an SRBM's burnout the drag parameter is back at the flat
+ * prior, k = 1 +- 1, so the unscented transform's sigma points reach
+ * k = 1 - sqrt(8) = -1.8 (negative drag; model.c does not clip) while
+ * the track climbs through air that still decelerates it (38 km, rho ~
+ * 4e-3 kg/m^3: ~1 m/s^2 per unit of k at 2 km/s). The drag is linear in
+ * k, so the transform is exact to second order there: its mean and
+ * covariance over 2 and 10 s agree with a Monte Carlo of the same
+ * Gaussian (10,000 draws, k < 0 in 16% of them, through the model's own
+ * RK4) to within the Monte Carlo's error - the negative sigma points
+ * are not a source of inconsistency (docs/tracking.md "SRBM burnout and
+ * re-entry"; k's NEES there is 0.5-1.2 in the salvo's eval).
+ */
+static void ut_prediction_with_negative_k_sigma_points_matches_monte_carlo(void **state)
+{
+	(void)state;
+	struct track_gauss g;
+	memset(&g, 0, sizeof(g));
+	struct geo_lla p = {geo_rad(39.5), geo_rad(125.5), 38e3};
+	geo_lla_to_ecef(&p, g.x);
+	double ve[3] = {300, 1500, 1300}; /* 2 km/s, 40 deg up */
+	geo_vec_enu_to_ecef(&p, ve, g.x + 3);
+	g.x[TRACK_IX_K] = 1.0;
+	double sd[NX] = {40, 50, 60, 8, 10, 12, 1.0, 10};
+	for (int i = 0; i < NX; i++)
+		for (int j = 0; j < NX; j++)
+			g.P[i * NX + j] =
+			    (i == j ? 1.0 : (i < 6 && j < 6 ? 0.4 : 0.0)) * sd[i] * sd[j];
+	/* No process noise: the transform of P alone against the draws. */
+	struct track_motion mo = {.thrust = 0, .q_acc_m2_s3 = 0.0, .q_k = 0.0, .q_at_m2_s5 = 0.0};
+	double L[NX * NX];
+	assert_int_equal(mat_cholesky(L, g.P, NX), 0);
+	/* The UT's sigma points of k reach below zero. */
+	double lmax = 0.0;
+	for (int j = 0; j < NX; j++)
+		lmax = fmax(lmax, fabs(L[TRACK_IX_K * NX + j]));
+	assert_true(g.x[TRACK_IX_K] - sqrt((double)NX) * lmax < -1.5);
+	enum { NMC = 10000 };
+	static double Y[NMC][NX];
+	const double dts[] = {2.0, 10.0};
+	for (int d = 0; d < 2; d++) {
+		struct track_gauss a;
+		assert_int_equal(track_ukf_predict_ut(&g, dts[d], &mo, &a), 0);
+		uint64_t rng = 0x5eed0000ULL + (uint64_t)d;
+		double mean[NX] = {0}, C[NX * NX] = {0};
+		int nneg = 0;
+		for (int m = 0; m < NMC; m++) {
+			double z[NX], x[NX];
+			for (int i = 0; i < NX; i++)
+				z[i] = rng_gauss(&rng);
+			for (int i = 0; i < NX; i++) {
+				x[i] = g.x[i];
+				for (int j = 0; j <= i; j++)
+					x[i] += L[i * NX + j] * z[j];
+			}
+			nneg += x[TRACK_IX_K] < 0.0;
+			assert_int_equal(track_model_propagate(x, dts[d], 0, Y[m]), 0);
+			for (int i = 0; i < NX; i++)
+				mean[i] += Y[m][i] / NMC;
+		}
+		for (int m = 0; m < NMC; m++)
+			for (int i = 0; i < NX; i++)
+				for (int j = 0; j < NX; j++)
+					C[i * NX + j] +=
+					    (Y[m][i] - mean[i]) * (Y[m][j] - mean[j]) / (NMC - 1);
+		/* k < 0 in ~16% of the draws (P(z < -1) = 0.159). */
+		if (nneg < NMC / 8 || nneg > NMC / 5)
+			fail_msg("draws with k < 0: %d of %d, want ~%d", nneg, NMC,
+			         NMC * 159 / 1000);
+		/* The Monte Carlo's own error: sigma / sqrt(N) = 0.010 sigma on
+		 * the mean, ~sqrt(2 / N) = 0.014 on a variance. Bounds 4x. */
+		double wm = 0.0, wc = 0.0;
+		for (int i = 0; i < 7; i++) {
+			double si = sqrt(C[i * NX + i]);
+			wm = fmax(wm, fabs(a.x[i] - mean[i]) / si);
+			for (int j = 0; j < 7; j++) {
+				double s2 = si * sqrt(C[j * NX + j]);
+				wc = fmax(wc, fabs(a.P[i * NX + j] - C[i * NX + j]) / s2);
+			}
+		}
+		if (getenv("TRACK_TEST_VERBOSE"))
+			print_message("dt %.0f s: k < 0 in %d draws (mean k %.5f); UT vs Monte Carlo: mean %.4f "
+			              "sigma, covariance %.4f (correlation units)\n",
+			              dts[d], nneg, mean[TRACK_IX_K], wm, wc);
+		if (wm > 0.04 || wc > 0.06)
+			fail_msg("dt %.0f s: UT vs Monte Carlo of the same Gaussian: mean off by "
+			         "%.4f sigma (max 0.04), covariance by %.4f (max 0.06)",
+			         dts[d], wm, wc);
+	}
+}
+
 /* The drag model's non-iterative (one Bowring step) geodetic height
  * against geo_ecef_to_lla (iterated to 1e-15 rad): within 1 mm from -5
  * to 400 km at every latitude and longitude, poles and equator
@@ -1943,6 +2034,7 @@ int main(void)
 	    cmocka_unit_test(gravity_error_covariance_matches_a_gauss_markov_monte_carlo),
 	    cmocka_unit_test(gravity_error_sigma_is_the_rms_of_the_omitted_field),
 	    cmocka_unit_test(linearised_prediction_matches_sigma_points_in_midcourse),
+	    cmocka_unit_test(ut_prediction_with_negative_k_sigma_points_matches_monte_carlo),
 	    cmocka_unit_test(fast_geodetic_height_matches_iterated),
 	    cmocka_unit_test(stm_frozen_in_vacuum_matches_full_rk4),
 	    cmocka_unit_test(radar_model_matches_geo_aer_and_wraps_azimuth),
