@@ -54,6 +54,17 @@
  * own burnout are also summed apart (the acceptance criterion per
  * object in scenarios that mix classes).
  *
+ * Impact consistency (JSON only): after burnout, the true impact's squared
+ * Mahalanobis distance d2 under the predicted East-North covariance (2 dof,
+ * mean 2 when the ellipse is right) and its along- and cross-track parts
+ * (error along / across the horizontal direction away from the launch
+ * point over the predicted variance in that direction, 1 each) per bin
+ * (impact_d2_*_after_burnout); and per run (impact_d2_runs) the same
+ * from 60 s after burnout and over the coasting samples alone. A coast
+ * without observations repeats one published prediction in every bin,
+ * so its bins are one draw per run: a bootstrap over runs
+ * (scripts/impact-d2) tells sampling noise from a real misstatement.
+ *
  * Output: a table on stdout and, with --json FILE, the same as JSON.
  * Exit 0 when the evaluation ran (whatever the figures), 1 if it failed,
  * 2 on bad usage.
@@ -127,6 +138,24 @@ struct bin {
 	double nees_mid_bm;
 	int n_mid_k, n_mid_kneg;
 	double k_nees_mid, k_sig_mid;
+	/* impact consistency after burnout: the true impact's squared
+	 * Mahalanobis distance under the predicted 2x2 East-North covariance
+	 * (2 dof: mean 2 when consistent), its square (for the spread), and
+	 * the squared error along and across the track over the predicted
+	 * variance in that direction (1 each) */
+	int n_imp_d2;
+	double imp_d2, imp_d2sq, imp_d2_along, imp_d2_cross;
+};
+
+/* Impact consistency of one run, over the samples of objects 60 s or
+ * more past burnout (as n_crit): per-run figures for a bootstrap over
+ * runs (the bins of one run are one draw, not independent). */
+struct run_d2 {
+	uint64_t seed;
+	int n, n_out95;
+	double d2, d2_along, d2_cross;
+	int n_coast; /* of those, samples of a coasting track (no update for coast_max_s) */
+	double d2_coast;
 };
 
 struct obj_run {
@@ -165,6 +194,8 @@ struct eval {
 	int dup_samples; /* (object, scoring time) pairs claimed by more than one confirmed track */
 	double launch2;
 	int n_launch_final;
+	struct run_d2 *rd2; /* [runs] */
+	int cur_run;
 };
 
 static void eval_usage(FILE *f)
@@ -210,6 +241,25 @@ static void launch_axes(const struct track_point_pred *lp, const double lecef[3]
 		bn->launch_zmaj2 += emaj * emaj / vmaj;
 	if (vmin > 0.0)
 		bn->launch_zmin2 += emin * emin / vmin;
+}
+
+/* The true impact's error along and across the track (the horizontal
+ * direction away from the launch point, at the predicted impact) over
+ * the predicted variances in those directions. */
+static void impact_track_axes(const struct track_point_pred *ip, const double imp_ecef[3],
+                              const double launch_ecef[3], double *z2_along, double *z2_cross)
+{
+	double enu[3], le[3];
+	geo_ecef_to_enu(&ip->lla, imp_ecef, enu);
+	geo_ecef_to_enu(&ip->lla, launch_ecef, le);
+	double nl = hypot(le[0], le[1]);
+	double ue = nl > 0 ? -le[0] / nl : 0.0, un = nl > 0 ? -le[1] / nl : 1.0;
+	double ea = enu[0] * ue + enu[1] * un, ec = -enu[0] * un + enu[1] * ue;
+	const double *C = ip->cov_en_m2;
+	double va = ue * ue * C[0] + 2 * ue * un * C[1] + un * un * C[3];
+	double vc = un * un * C[0] - 2 * ue * un * C[1] + ue * ue * C[3];
+	*z2_along = va > 0.0 ? ea * ea / va : NAN;
+	*z2_cross = vc > 0.0 ? ec * ec / vc : NAN;
 }
 
 static double dist3(const double *a, const double *b)
@@ -468,13 +518,39 @@ static int score_time(struct eval *ev, struct sim *s, struct track_tracker *tr,
 		geo_lla_to_ecef(&il, imp_ecef);
 		if (track_info_predict(k, &ip, NULL) == 0) {
 			double miss = dist3(ip.ecef_m, imp_ecef);
-			int in = track_point_in_ellipse(&ip, imp_ecef, NULL) == 1;
+			double d2 = NAN;
+			int in = track_point_in_ellipse(&ip, imp_ecef, &d2) == 1;
 			bn->n_imp++;
 			bn->imp2 += miss * miss;
 			bn->n_cover += in;
 			if (t > oi->burnout_t_ns) {
 				bn->n_imp_post++;
 				bn->n_cover_post += in;
+				double za = NAN, zc = NAN, lecef[3];
+				struct geo_lla ll = oi->launch_lla;
+				ll.h_m = 0.0;
+				geo_lla_to_ecef(&ll, lecef);
+				impact_track_axes(&ip, imp_ecef, lecef, &za, &zc);
+				int ok = isfinite(d2) && isfinite(za) && isfinite(zc);
+				bn->n_imp_d2 += ok;
+				if (!ok)
+					d2 = za = zc = 0.0;
+				bn->imp_d2 += d2;
+				bn->imp_d2sq += d2 * d2;
+				bn->imp_d2_along += za;
+				bn->imp_d2_cross += zc;
+				struct run_d2 *rr = &ev->rd2[ev->cur_run];
+				if (ok && t >= oi->burnout_t_ns + 60 * MW_NS_PER_S) {
+					rr->n++;
+					rr->n_out95 += !in;
+					rr->d2 += d2;
+					rr->d2_along += za;
+					rr->d2_cross += zc;
+					if ((double)(t - k->t_ns) * 1e-9 > ev->tcfg.coast_max_s) {
+						rr->n_coast++;
+						rr->d2_coast += d2;
+					}
+				}
 			}
 			double dti = (double)(ip.t_ns - oi->impact_t_ns) * 1e-9;
 			bn->dt_imp2 += dti * dti;
@@ -866,6 +942,18 @@ static int report(struct eval *ev)
 			json_object_set_new(o, "n_impact_after_burnout",
 			                    json_integer(x->n_imp_post));
 		}
+		if (x->n_imp_d2) {
+			double m = x->imp_d2 / x->n_imp_d2;
+			json_object_set_new(o, "n_impact_d2_after_burnout",
+			                    json_integer(x->n_imp_d2));
+			json_object_set_new(o, "impact_d2_mean_after_burnout", json_real(m));
+			json_object_set_new(o, "impact_d2_sq_mean_after_burnout",
+			                    json_real(x->imp_d2sq / x->n_imp_d2));
+			json_object_set_new(o, "impact_d2_along_mean_after_burnout",
+			                    json_real(x->imp_d2_along / x->n_imp_d2));
+			json_object_set_new(o, "impact_d2_cross_mean_after_burnout",
+			                    json_real(x->imp_d2_cross / x->n_imp_d2));
+		}
 		if (x->n_imp_pcrlb) {
 			json_object_set_new(o, "impact_pcrlb_m", json_real(impb));
 			json_object_set_new(o, "impact_pcrlb_known_k_m", json_real(impk));
@@ -964,6 +1052,29 @@ static int report(struct eval *ev)
 	json_object_set_new(root, "grav_err", json_string(grav_err_names[ev->grav_err]));
 	json_object_set_new(root, "step_s", json_real(ev->step_s));
 	json_object_set_new(root, "bins", jb);
+	/* per run: impact consistency from 60 s after burnout (struct run_d2) */
+	json_t *jr = json_array();
+	if (!jr)
+		return -ENOMEM;
+	for (int r = 0; r < ev->runs; r++) {
+		const struct run_d2 *q = &ev->rd2[r];
+		json_t *o = json_pack("{s:I,s:i,s:i}", "seed", (json_int_t)q->seed, "n", q->n,
+		                      "n_outside95", q->n_out95);
+		if (!o)
+			return -ENOMEM;
+		if (q->n) {
+			json_object_set_new(o, "d2_mean", json_real(q->d2 / q->n));
+			json_object_set_new(o, "d2_along_mean", json_real(q->d2_along / q->n));
+			json_object_set_new(o, "d2_cross_mean", json_real(q->d2_cross / q->n));
+		}
+		json_object_set_new(o, "n_coast", json_integer(q->n_coast));
+		if (q->n_coast) {
+			json_object_set_new(o, "d2_coast_mean",
+			                    json_real(q->d2_coast / q->n_coast));
+		}
+		json_array_append_new(jr, o);
+	}
+	json_object_set_new(root, "impact_d2_runs", jr);
 	json_object_set_new(root, "gospa", jg);
 	json_object_set_new(root, "launch",
 	                    json_pack("{s:i,s:i,s:i}", "n", lau_n, "inside_ellipse95", lau_in,
@@ -1107,6 +1218,13 @@ int cmd_eval(int argc, char **argv)
 		    sim_scenario_truth_j4(sc) ? TRACK_GRAV_ERR_J3J4 : TRACK_GRAV_ERR_NONE;
 	for (int m = 0; m < TRACK_N_MODES; m++)
 		ev->tcfg.imm.motion[m].grav_err = ev->grav_err;
+	ev->rd2 = calloc((size_t)ev->runs, sizeof(*ev->rd2));
+	if (!ev->rd2) {
+		fprintf(stderr, "mwlink eval: out of memory\n");
+		sim_scenario_free(sc);
+		status = 1;
+		goto out;
+	}
 	uint64_t base = ev->seed_set ? ev->seed : sim_scenario_seed(sc);
 	status = 0;
 	for (int r = 0; r < ev->runs; r++) {
@@ -1115,6 +1233,8 @@ int cmd_eval(int argc, char **argv)
 			seed = UINT64_C(0x9e3779b97f4a7c15);
 		fprintf(stderr, "mwlink eval: run %d/%d (seed %" PRIu64 ")\n", r + 1, ev->runs,
 		        seed);
+		ev->cur_run = r;
+		ev->rd2[r].seed = seed;
 		rc = one_run(ev, sc, seed);
 		if (rc < 0) {
 			fprintf(stderr, "mwlink eval: run %d failed: %s\n", r + 1, mw_strerror(rc));
@@ -1126,6 +1246,8 @@ int cmd_eval(int argc, char **argv)
 	if (status == 0 && report(ev) < 0)
 		status = 1;
 out:
+	if (ev)
+		free(ev->rd2);
 	free(ev);
 	return status;
 }

@@ -345,9 +345,15 @@ void track_config_default(struct track_config *c)
 	             * white q is all that moves the NEES (the filter's
 	             * covariance is the PCRLB's there), and it lands in the
 	             * directions the dynamics pin (velocity given position);
-	             * q = 1e-9 took the ICBM coast's ANEES from 6.2 to 4.2,
-	             * 1e-11 makes the late coast overconfident (8-9.6), 1e-10
-	             * keeps 5.9-6.2 (docs/tracking.md "Covariance shape").
+	             * q = 1e-9 took the ICBM coast's ANEES from 6.2 to 4.2.
+	             * 1e-10 was set against a truth whose dense output was off
+	             * the dynamics by 0.2 m, 1 mm/s (60 s Hermite steps; now
+	             * 5 s, sim/flight.c); against the smooth truth 1e-10 took
+	             * the ICBM coast's ANEES from 6.29 to 4.98 and 2e-11 from
+	             * 6.29 to 5.53, terminal window 5.66-6.60, IRBM coast
+	             * 6.04-6.07 (seeds 1-25; docs/tracking.md "ICBM impact
+	             * coverage"). Earlier "1e-11 overconfident (8-9.6)" was
+	             * that truth's wiggle.
 	             * A real Earth's gravity differs from mu + J2 by
 	             * 1e-5..3e-4 m/s^2 (EGM96): that is
 	             * grav_err (model.h), a time-correlated error, not more q -
@@ -355,7 +361,7 @@ void track_config_default(struct track_config *c)
 	             * the simulator's "truth_gravity": "j4" (docs/tracking.md).
 	             */
 	            .motion = {{.thrust = 0,
-	                        .q_acc_m2_s3 = 1e-10,
+	                        .q_acc_m2_s3 = 2e-11,
 	                        .q_k = 1e-4,
 	                        .grav_err = TRACK_GRAV_ERR_NONE},
 	                       {.thrust = 1,
