@@ -298,6 +298,20 @@ void track_imm_combine(const struct track_imm *imm, struct track_gauss *out)
  * composite solids); a lower Isp gives the earlier burnout, the cautious
  * side. Used for the transition matrix and for the switching time's
  * density in burnout_in_interval, so the two agree.
+ * The bound is the time to burn the whole present mass, not the burn
+ * left, and as the chain's mean it gave ~3% burnout per second at an
+ * SRBM's 8 g cut-off, so a 1-s prediction from a plot just before (or
+ * 0.1-0.5 s after) the cut-off still carried the thrust at mu_boost
+ * 0.90-0.996 (docs/tracking.md, "Burnout hazard (session 6, branch
+ * hazard)"). The mean is therefore burnout_frac (tracker: 0.25) of the
+ * bound: hazard 4 aT / (Isp g0), which still rises as the burn goes on
+ * (aT grows as aT^2 / (Isp g0) for constant thrust). 0.25 is an
+ * empirical scale measured on the simulator (0.5 left the salvo's 70 s
+ * bin outside its ANEES region, 0.25 brought it inside); a hazard from
+ * the burnt mass fraction with a class-free prior was estimated to give
+ * only ~1.6x at the SRBM's cut-off (the doc section). It is kept
+ * Markov: the switching probability over an interval is
+ * 1 - exp(-dt / tau) with tau evaluated at the interval's start.
  */
 #define G0_M_S2 9.80665 /* standard gravity, defines Isp in seconds */
 
@@ -305,7 +319,8 @@ double track_imm_boost_tau_s(const struct track_imm_cfg *cfg, double at_m_s2)
 {
 	double tau = cfg->tau_boost_s;
 	if (cfg->burnout_isp_s > 0.0 && at_m_s2 > 0.0 && isfinite(at_m_s2)) {
-		double tm = cfg->burnout_isp_s * G0_M_S2 / at_m_s2;
+		double f = cfg->burnout_frac > 0.0 ? cfg->burnout_frac : 1.0;
+		double tm = f * cfg->burnout_isp_s * G0_M_S2 / at_m_s2;
 		if (tm < tau)
 			tau = tm;
 	}
