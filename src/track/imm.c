@@ -298,6 +298,22 @@ void track_imm_combine(const struct track_imm *imm, struct track_gauss *out)
  * composite solids); a lower Isp gives the earlier burnout, the cautious
  * side. Used for the transition matrix and for the switching time's
  * density in burnout_in_interval, so the two agree.
+ * The bound is the time to burn the whole present mass, not the burn
+ * left, and as the chain's mean it gave ~3% burnout per second at an
+ * SRBM's 8 g cut-off, so a 1-s prediction from a plot just before (or
+ * 0.1-0.5 s after) the cut-off still carried the thrust at mu_boost
+ * 0.90-0.996 (docs/tracking.md, "Burnout hazard (session 6, branch
+ * hazard)"). So the hazard is also at least a'/a_ref: a constant-thrust
+ * stage's a rises at a' = a^2 / (Isp g0), tau = Isp g0 a_ref / a^2, one
+ * burnout per a_ref of thrust acceleration gained, a_ref = 2 g in the
+ * tracker (burnout_aref_m_s2): 11% per 1-s scan at 8 g, 35% at 15 g,
+ * unchanged below ~3 g (tau_boost_s and the bound take over), where a
+ * flat quarter of the bound declared an IR-only 2 g boost ballistic
+ * (unit test ir_only_salvo_starts_one_track_per_missile). a_ref is an
+ * empirical scale measured on the simulator, not a stage's physics (the
+ * doc section says why a physical prior cannot tell an SRBM's cut-off
+ * without its class). Still Markov: the switching probability over an
+ * interval is 1 - exp(-dt / tau), tau at the interval's start.
  */
 #define G0_M_S2 9.80665 /* standard gravity, defines Isp in seconds */
 
@@ -308,6 +324,9 @@ double track_imm_boost_tau_s(const struct track_imm_cfg *cfg, double at_m_s2)
 		double tm = cfg->burnout_isp_s * G0_M_S2 / at_m_s2;
 		if (tm < tau)
 			tau = tm;
+		double tr = tm * cfg->burnout_aref_m_s2 / at_m_s2;
+		if (cfg->burnout_aref_m_s2 > 0.0 && tr < tau)
+			tau = tr;
 	}
 	return tau;
 }

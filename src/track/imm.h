@@ -17,7 +17,8 @@
  * Mode switching is a continuous-time Markov chain: over dt the
  * probability of staying in boost is exp(-dt / tau) with tau =
  * track_imm_boost_tau_s() (tau_boost_s, shortened by the thrust: a stage
- * whose thrust acceleration is a burns out within Isp g0 / a) and of
+ * whose thrust acceleration is a burns out within Isp g0 / a; and the
+ * hazard at least the rate of rise of a over a_ref) and of
  * staying ballistic exp(-dt / tau_ballistic_s). The cycle is the
  * standard one (Blom & Bar-Shalom 1988): mix, predict each model,
  * update each model, re-weight the modes by their likelihoods.
@@ -41,10 +42,14 @@ struct track_imm_cfg {
 	 * the specific impulse (s) of the mass-depletion bound on the
 	 * remaining burn; 0 = the constant tau_boost_s alone. */
 	double burnout_isp_s;
+	/* ... and at most Isp g0 a_ref / aT^2 (imm.c, ibid.): the hazard
+	 * the thrust's rate of rise over burnout_aref_m_s2; 0 = off. */
+	double burnout_aref_m_s2;
 };
 
 /* Mean time to burnout (s) of the boost mode whose thrust acceleration
- * estimate is at_m_s2: min(tau_boost_s, burnout_isp_s g0 / at_m_s2). */
+ * estimate is a = at_m_s2: min(tau_boost_s, Isp g0 / a, Isp g0 a_ref /
+ * a^2) with Isp = burnout_isp_s, a_ref = burnout_aref_m_s2. */
 double track_imm_boost_tau_s(const struct track_imm_cfg *cfg, double at_m_s2);
 
 struct track_imm {

@@ -375,6 +375,9 @@ void track_config_default(struct track_config *c)
 	             * Isp g0 / aT (imm.c, track_imm_boost_tau_s); 255 s is
 	             * the centre of launch.c's Isp prior. */
 	            .burnout_isp_s = 255.0,
+	            /* ... and the hazard at least the thrust's rate of rise
+	             * over 2 g (imm.c, ibid.). */
+	            .burnout_aref_m_s2 = 2.0 * 9.80665,
 	            /*
 	             * Ballistic -> boost: an RV in midcourse does not thrust
 	             * again. At 1e5 s (p = 1e-5 per second) with the mode floor
@@ -434,6 +437,7 @@ static int check_config(const struct track_config *c, struct mw_log *log)
 		bad = "los_pair_window_s/los_pool (los_pool + max_scan_obs <= 8192)";
 	else if (!(c->imm.tau_boost_s > 0.0) || !(c->imm.tau_ballistic_s > 0.0) ||
 	         !(c->imm.sigma_at0_m_s2 > 0.0) || !(c->imm.burnout_isp_s >= 0.0) ||
+	         !(c->imm.burnout_aref_m_s2 >= 0.0) ||
 	         !(c->imm.prune_mu >= 0.0 && c->imm.prune_mu < 0.5))
 		bad = "imm";
 	for (int j = 0; j < TRACK_CLASS_N && !bad; j++) {

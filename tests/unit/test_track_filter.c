@@ -405,7 +405,8 @@ static void ut_prediction_with_negative_k_sigma_points_matches_monte_carlo(void 
 			}
 		}
 		if (getenv("TRACK_TEST_VERBOSE"))
-			print_message("dt %.0f s: k < 0 in %d draws (mean k %.5f); UT vs Monte Carlo: mean %.4f "
+			print_message("dt %.0f s: k < 0 in %d draws (mean k %.5f); UT vs Monte "
+			              "Carlo: mean %.4f "
 			              "sigma, covariance %.4f (correlation units)\n",
 			              dts[d], nneg, mean[TRACK_IX_K], wm, wc);
 		if (wm > 0.04 || wc > 0.06)
@@ -1684,6 +1685,78 @@ static void imm_prediction_across_an_unseen_burnout_is_not_overconfident(void **
 }
 
 /*
+ * The burnout hazard (imm.c, track_imm_boost_tau_s; docs/tracking.md
+ * "Burnout hazard (session 6, branch hazard)"): the boost mode's mean
+ * time to burnout is min(tau_boost_s, Isp g0 / aT, Isp g0 a_ref / aT^2),
+ * a_ref = 2 g: unchanged (60 s) below ~3 g, falling as 1/aT^2 above, so
+ * the hazard rises as the burn goes on; an SRBM at its 8 g cut-off
+ * switches with probability ~11% over a 1-s scan (the mass bound alone:
+ * ~3%), and the IMM's predicted mode probabilities are the chain's.
+ */
+static void imm_burnout_hazard_rises_with_the_thrust(void **state)
+{
+	(void)state;
+	struct track_config tc;
+	track_config_default(&tc);
+	const double g0 = 9.80665, isp = tc.imm.burnout_isp_s, aref = 2.0 * g0;
+	assert_true(fabs(tc.imm.burnout_aref_m_s2 - aref) < 1e-12);
+	/* Low thrust (and none, or a NaN): the constant tau_boost_s. */
+	const double low[] = {-5.0, 0.0, 10.0, 20.0, 28.0, NAN};
+	for (int i = 0; i < 6; i++) {
+		double t = track_imm_boost_tau_s(&tc.imm, low[i]);
+		if (t != tc.imm.tau_boost_s)
+			fail_msg("aT %g: tau %.6f s, want tau_boost_s %.1f", low[i], t,
+			         tc.imm.tau_boost_s);
+	}
+	/* Above ~28.6 m/s^2: Isp g0 a_ref / aT^2, strictly falling. */
+	double prev = INFINITY;
+	for (double a = 30.0; a <= 200.0; a += 10.0) {
+		double t = track_imm_boost_tau_s(&tc.imm, a), want = isp * g0 * aref / (a * a);
+		if (!(fabs(t - want) < 1e-12 * want) || !(t < prev))
+			fail_msg("aT %.0f: tau %.6f s, want %.6f s below %.6f", a, t, want, prev);
+		prev = t;
+	}
+	/* burnout_aref_m_s2 0: the mass bound alone (the configuration
+	 * before); a_ref above aT: the bound is the smaller. */
+	struct track_imm_cfg c1 = tc.imm;
+	c1.burnout_aref_m_s2 = 0.0;
+	double a8 = 8.0 * g0, t1 = track_imm_boost_tau_s(&c1, a8);
+	double t4 = track_imm_boost_tau_s(&tc.imm, a8);
+	assert_true(fabs(t1 - isp / 8.0) < 1e-9);
+	assert_true(fabs(t4 - isp * 2.0 / 64.0) < 1e-9);
+	c1.burnout_aref_m_s2 = 100.0;
+	assert_true(fabs(track_imm_boost_tau_s(&c1, 50.0) - isp * g0 / 50.0) < 1e-9);
+	double p1 = 1.0 - exp(-1.0 / t1), p4 = 1.0 - exp(-1.0 / t4);
+	print_message("8 g cut-off: tau %.2f s -> %.2f s, burnout per 1-s scan %.3f -> %.3f\n", t1,
+	              t4, p1, p4);
+	if (!(p4 > 0.10 && p4 < 0.12 && p1 > 0.02 && p1 < 0.04))
+		fail_msg(
+		    "1-s burnout probability %.4f (bound alone %.4f), want 0.10-0.12 (0.02-0.04)",
+		    p4, p1);
+	/* The IMM's prediction uses the same tau: predicted mode
+	 * probabilities are the chain's over dt. */
+	struct geo_lla tp = {geo_rad(38), geo_rad(127), 40e3};
+	struct track_gauss g;
+	memset(&g, 0, sizeof(g));
+	geo_lla_to_ecef(&tp, g.x);
+	double ve[3] = {800, 300, 900};
+	geo_vec_enu_to_ecef(&tp, ve, g.x + 3);
+	g.x[TRACK_IX_K] = 1.0;
+	g.x[TRACK_IX_AT] = a8;
+	double sd[NX] = {30, 30, 30, 3, 3, 3, 0.5, 3.0};
+	for (int i = 0; i < NX; i++)
+		g.P[i * NX + i] = sd[i] * sd[i];
+	struct track_imm in = {.mu = {0.01, 0.99}, .m = {g, g}}, out;
+	const double dt = 1.0;
+	assert_int_equal(track_imm_predict(&in, dt, &tc.imm, &out), 0);
+	double pbb = exp(-dt / t4), pcc = exp(-dt / tc.imm.tau_ballistic_s);
+	double want = 0.99 * pbb + 0.01 * (1.0 - pcc);
+	if (!(fabs(out.mu[TRACK_MODE_BOOST] - want) < 1e-12))
+		fail_msg("predicted boost probability %.15f, chain %.15f", out.mu[TRACK_MODE_BOOST],
+		         want);
+}
+
+/*
  * The burnout correction's moments against an independent quadrature:
  * both modes hold the same Gaussian (aT = 50 +- 3 m/s^2), so the
  * non-thrusting model's mixed start is that Gaussian with aT reset, and
@@ -1709,10 +1782,11 @@ static void imm_burnout_correction_matches_quadrature(void **state)
 	double sd[NX] = {30, 30, 30, 3, 3, 3, 0.5, 3.0};
 	for (int i = 0; i < NX; i++)
 		g.P[i * NX + i] = sd[i] * sd[i];
-	/* The boost mode's mean time to burnout at aT = 50 m/s^2: the
-	 * mass-depletion bound Isp g0 / aT = 50 s, under tau_boost_s. */
+	/* The boost mode's mean time to burnout at aT = 50 m/s^2: Isp g0
+	 * a_ref / aT^2 = 19.6 s, under the mass bound (50 s) and tau_boost_s. */
 	const double dt = 2.0, tau = track_imm_boost_tau_s(&tc.imm, 50.0);
-	assert_true(fabs(tau - tc.imm.burnout_isp_s * 9.80665 / 50.0) < 1e-9);
+	assert_true(fabs(tau - tc.imm.burnout_isp_s * 9.80665 * tc.imm.burnout_aref_m_s2 / 2500.0) <
+	            1e-9);
 	struct track_imm in = {.mu = {0.5, 0.5}, .m = {g, g}}, out;
 	assert_int_equal(track_imm_predict(&in, dt, &tc.imm, &out), 0);
 	/* The plain prediction of the mixed start (aT reset). */
@@ -2051,6 +2125,7 @@ int main(void)
 	    cmocka_unit_test(decoupled_k_and_at_give_the_8d_filter_doubles),
 	    cmocka_unit_test(ut_prediction_matches_the_full_17_point_transform),
 	    cmocka_unit_test(imm_is_consistent_through_a_steered_boost_and_burnout),
+	    cmocka_unit_test(imm_burnout_hazard_rises_with_the_thrust),
 	    cmocka_unit_test(imm_burnout_correction_matches_quadrature),
 	    cmocka_unit_test(negligible_boost_mode_is_not_mixed_into_the_ballistic_prediction),
 	    cmocka_unit_test(default_ballistic_q_keeps_a_long_coast_consistent),
