@@ -177,6 +177,20 @@ static void coll_free(struct coll *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* Reopens the closed journal of o with a full integrity check and reads
+ * every record back: exactly seq of them, each as written. */
+static void reopen_reads_all(struct store_journal_opts *o, uint64_t seq)
+{
+	o->check = STORE_CHECK_FULL;
+	struct store_journal *j = jopen(o);
+	struct coll c = {0};
+	int n = store_journal_read(j, 1, 0, 0, coll_fn, &c, NULL);
+	assert_int_equal(n, (int)seq);
+	assert_false(c.bad);
+	coll_free(&c);
+	store_journal_free(j);
+}
+
 /* A second connection that holds the write lock, so the journal cannot commit. */
 static sqlite3 *block_writes(const char *path)
 {
@@ -3680,14 +3694,7 @@ static void commits_go_on_while_a_checkpoint_runs(void **state)
 		         (unsigned long long)st.checkpoint_errors);
 	store_journal_free(j);
 	o.vfs = NULL;
-	o.check = STORE_CHECK_FULL;
-	j = jopen(&o);
-	struct coll c = {0};
-	int n = store_journal_read(j, 1, 0, 0, coll_fn, &c, NULL);
-	assert_int_equal(n, (int)seq);
-	assert_false(c.bad);
-	coll_free(&c);
-	store_journal_free(j);
+	reopen_reads_all(&o, seq);
 	tdir_rm(&t);
 }
 
@@ -3733,14 +3740,7 @@ static void checkpoints_between_commits_keep_the_wal_small(void **state)
 	if (wal_max > (off_t)(2 * 64 + 200) * 4120)
 		fail_msg("WAL grew to %lld bytes", (long long)wal_max);
 	store_journal_free(j);
-	o.check = STORE_CHECK_FULL;
-	j = jopen(&o);
-	struct coll c = {0};
-	int n = store_journal_read(j, 1, 0, 0, coll_fn, &c, NULL);
-	assert_int_equal(n, (int)seq);
-	assert_false(c.bad);
-	coll_free(&c);
-	store_journal_free(j);
+	reopen_reads_all(&o, seq);
 	tdir_rm(&t);
 }
 
@@ -3791,14 +3791,7 @@ static void preallocated_wal_is_overwritten_never_extended(void **state)
 		         (long long)wal_open);
 	store_journal_free(j);
 	/* a journal reopened over a WAL that is already large enough adds nothing */
-	o.check = STORE_CHECK_FULL;
-	j = jopen(&o);
-	struct coll c = {0};
-	int n = store_journal_read(j, 1, 0, 0, coll_fn, &c, NULL);
-	assert_int_equal(n, (int)seq);
-	assert_false(c.bad);
-	coll_free(&c);
-	store_journal_free(j);
+	reopen_reads_all(&o, seq);
 	struct store_check_report *rep = calloc(1, sizeof(*rep));
 	assert_int_equal(store_journal_check(t.db, rep, NULL), 0);
 	if (rep->problems)
