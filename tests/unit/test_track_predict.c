@@ -102,6 +102,19 @@ static void surface_crossing_matches_independent_integrator(void **state)
 	assert_true(back == -1);
 }
 
+/* One draw x ~ N(g.x, L L^T), L the lower Cholesky factor of g.P. */
+static void draw_state(const struct track_gauss *g, const double *L, uint64_t *rng, double x[NX])
+{
+	double w[NX];
+	for (int i = 0; i < NX; i++)
+		w[i] = rng_gauss(rng);
+	for (int i = 0; i < NX; i++) {
+		x[i] = g->x[i];
+		for (int j = 0; j <= i; j++)
+			x[i] += L[i * NX + j] * w[j];
+	}
+}
+
 static void unscented_impact_ellipse_covers_monte_carlo_impacts(void **state)
 {
 	(void)state;
@@ -123,14 +136,8 @@ static void unscented_impact_ellipse_covers_monte_carlo_impacts(void **state)
 	int inside = 0;
 	double st = 0, st2 = 0;
 	for (int k = 0; k < M; k++) {
-		double w[NX], x[NX], y[NX], dt;
-		for (int i = 0; i < NX; i++)
-			w[i] = rng_gauss(&rng);
-		for (int i = 0; i < NX; i++) {
-			x[i] = g.x[i];
-			for (int j = 0; j <= i; j++)
-				x[i] += L[i * NX + j] * w[j];
-		}
+		double x[NX], y[NX], dt;
+		draw_state(&g, L, &rng, x);
 		assert_int_equal(track_propagate_to_surface(x, +1, 0, 3600, 0, &dt, y), 0);
 		inside += track_point_in_ellipse(&pr, y, NULL) == 1;
 		st += dt;
@@ -224,14 +231,8 @@ static void lofted_coast_impact_ellipse_is_consistent_with_monte_carlo(void **st
 	double vmaj = ue * ue * C[0] + 2 * ue * un * C[1] + un * un * C[3];
 	double vmin = un * un * C[0] - 2 * ue * un * C[1] + ue * ue * C[3];
 	for (int k = 0; k < M; k++) {
-		double w[NX], x[NX], y[NX], dt, d2, enu[3];
-		for (int i = 0; i < NX; i++)
-			w[i] = rng_gauss(&rng);
-		for (int i = 0; i < NX; i++) {
-			x[i] = g.x[i];
-			for (int j = 0; j <= i; j++)
-				x[i] += L[i * NX + j] * w[j];
-		}
+		double x[NX], y[NX], dt, d2, enu[3];
+		draw_state(&g, L, &rng, x);
 		assert_int_equal(track_propagate_to_surface(x, +1, 0, 7200, 0, &dt, y), 0);
 		assert_true(track_point_in_ellipse(&pr, y, &d2) >= 0);
 		d2s += d2;
