@@ -353,7 +353,18 @@ void track_config_default(struct track_config *c)
 	             * 6.29 to 5.53, terminal window 5.66-6.60, IRBM coast
 	             * 6.04-6.07 (seeds 1-25; docs/tracking.md "ICBM impact
 	             * coverage"). Earlier "1e-11 overconfident (8-9.6)" was
-	             * that truth's wiggle.
+	             * that truth's wiggle. The RK4 error itself, measured
+	             * (track_model_propagate's 10 s steps against 0.5 s steps
+	             * over the lofted ICBM's coast from 1,000 km): 9 mm and
+	             * 7.6 um/s after 2,400 s, where 2e-11 states 0.30 m and
+	             * 0.22 mm/s per axis (unit test
+	             * ballistic_q_covers_the_rk4_error_over_a_long_coast).
+	             * 2e-12 kept the ICBM's coast at 6.17 to 2,400 s (2e-11:
+	             * 6.19 -> 5.98) but a 2,000 s prediction of a loosely
+	             * known state then fails the debug SPD check: q is also
+	             * what keeps the propagated covariance conditioned
+	             * (docs/tracking.md "Ballistic q from the integration
+	             * error (session 6)").
 	             * A real Earth's gravity differs from mu + J2 by
 	             * 1e-5..3e-4 m/s^2 (EGM96): that is
 	             * grav_err (model.h), a time-correlated error, not more q -
