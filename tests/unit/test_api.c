@@ -249,6 +249,7 @@ static void fill_snapshot(struct api_snapshot *s)
 	s->js.commit_ns_total = 40000000000ULL;
 	s->js.durable_pos = 42;
 	s->js.checkpoints = 5;
+	s->js.checkpoints_inline = 2;
 	s->js.checkpoint_errors = 1;
 	s->js.checkpoint_ns_total = 2500000000ULL;
 	s->js.checkpoint_ns_max = 750000000ULL;
@@ -308,6 +309,8 @@ static void test_metrics_document_is_strict_and_complete(void **state)
 	assert_contains(t, "mwlink_journal_durable_position 42\n");
 	assert_contains(t, "# TYPE mwlink_journal_checkpoints_total counter\n");
 	assert_contains(t, "mwlink_journal_checkpoints_total 5\n");
+	assert_contains(t, "# TYPE mwlink_journal_checkpoints_inline_total counter\n");
+	assert_contains(t, "mwlink_journal_checkpoints_inline_total 2\n");
 	assert_contains(t, "mwlink_journal_checkpoint_errors_total 1\n");
 	assert_contains(t, "mwlink_journal_checkpoint_seconds_total 2.5\n");
 	assert_contains(t, "mwlink_journal_checkpoint_duration_max_seconds 0.75\n");
