@@ -1472,6 +1472,24 @@ static void mixture_pv(const struct track_imm *im, const double x[N], double C[6
 #define PREGATE_SIGMAS 5.0
 #define PREGATE_ACC    50.0 /* m/s^2: unmodelled acceleration slack (thrust) */
 
+/* A line of sight from sensor position s along unit u, and a point q:
+ * q's distance along the ray (negative behind the sensor) in *along, and
+ * its squared distance from the ray's line as the return value. */
+static double ray_perp2(const double s[3], const double u[3], const double q[3], double *along)
+{
+	double d[3], a = 0.0, perp2 = 0.0;
+	for (int i = 0; i < 3; i++) {
+		d[i] = q[i] - s[i];
+		a += d[i] * u[i];
+	}
+	for (int i = 0; i < 3; i++) {
+		double e = d[i] - a * u[i];
+		perp2 += e * e;
+	}
+	*along = a;
+	return perp2;
+}
+
 /* Is obs j possibly within the gate of a track at q with radius sig_q? */
 static int pregate_ok(const struct track_tracker *t, size_t j, const double q[3], double sig_q,
                       double slack)
@@ -1486,18 +1504,9 @@ static int pregate_ok(const struct track_tracker *t, size_t j, const double q[3]
 		    slack;
 		return d2 <= lim * lim;
 	}
-	double d[3], along = 0.0;
-	for (int i = 0; i < 3; i++) {
-		d[i] = q[i] - o->sensor_ecef_m[i];
-		along += d[i] * t->obs_pt[j][i];
-	}
+	double along, perp2 = ray_perp2(o->sensor_ecef_m, t->obs_pt[j], q, &along);
 	if (along <= 0.0)
 		return 0;
-	double perp2 = 0.0;
-	for (int i = 0; i < 3; i++) {
-		double e = d[i] - along * t->obs_pt[j][i];
-		perp2 += e * e;
-	}
 	double so = along * t->obs_sig_m[j] * 1.5;
 	double lim = PREGATE_SIGMAS * sqrt(sig_q * sig_q + so * so) + slack;
 	return perp2 <= lim * lim;
@@ -2776,19 +2785,11 @@ static int los_suppressed(struct track_tracker *t, size_t j, mw_time_ns ts)
 		if (k->state != TRACK_CONFIRMED || k->long_coast || t->trk_hit[i] || b < 0)
 			continue;
 		const struct hist *hb = HAT(k, b);
-		double q[3], sig_q, slack, d[3], along = 0.0;
+		double q[3], sig_q, slack, along;
 		cv_sphere(hb, ns_to_s(ts - hb->t_ns), q, &sig_q, &slack);
-		for (int a = 0; a < 3; a++) {
-			d[a] = q[a] - o->sensor_ecef_m[a];
-			along += d[a] * t->obs_pt[j][a];
-		}
+		double perp2 = ray_perp2(o->sensor_ecef_m, t->obs_pt[j], q, &along);
 		if (!(along > 0.0))
 			continue;
-		double perp2 = 0.0;
-		for (int a = 0; a < 3; a++) {
-			double e = d[a] - along * t->obs_pt[j][a];
-			perp2 += e * e;
-		}
 		double so = along * t->obs_sig_m[j] * 1.5;
 		double lim = sig_n * sqrt(sig_q * sig_q + so * so) + slack;
 		if (!isfinite(lim) || !(perp2 <= lim * lim))
