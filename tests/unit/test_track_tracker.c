@@ -1579,6 +1579,30 @@ static void chained_long_coast_prediction_matches_the_one_shot(void **state)
  * track takes: the long plot is then a second object the radar resolves.
  * Returns the tracks created by that scan; *supp the suppressed plots.
  */
+/* Frees t and returns the tracks it started since its counters read c0;
+ * the observations it suppressed as a known track's tail in *supp. */
+static uint64_t started_since(struct track_tracker *t, const struct track_counters *c0,
+                              uint64_t *supp)
+{
+	struct track_counters c1;
+	track_tracker_counters(t, &c1);
+	*supp = c1.init_suppressed - c0->init_suppressed;
+	track_tracker_free(t);
+	return c1.tracks_created - c0->tracks_created;
+}
+
+/* The tail tests' check: tracks started and observations suppressed. */
+static void expect_started(const char *what, uint64_t created, uint64_t supp, uint64_t want,
+                           uint64_t want_supp)
+{
+	print_message("%s: %llu tracks started, %llu suppressed\n", what,
+	              (unsigned long long)created, (unsigned long long)supp);
+	if (created != want || supp != want_supp)
+		fail_msg("%s: %llu tracks started, %llu suppressed; want %llu and %llu", what,
+		         (unsigned long long)created, (unsigned long long)supp,
+		         (unsigned long long)want, (unsigned long long)want_supp);
+}
+
 static uint64_t tail_plot_scan(int second, uint64_t *supp)
 {
 	struct world w;
@@ -1628,35 +1652,21 @@ static uint64_t tail_plot_scan(int second, uint64_t *supp)
 		assert_int_equal(track_tracker_process(t, &obs[j]), 0);
 	}
 	assert_int_equal(track_tracker_flush(t), 0);
-	struct track_counters c1;
-	track_tracker_counters(t, &c1);
-	*supp = c1.init_suppressed - c0.init_suppressed;
-	track_tracker_free(t);
-	return c1.tracks_created - c0.tracks_created;
+	return started_since(t, &c0, supp);
 }
 
 static void tail_plot_of_a_confirmed_track_starts_no_duplicate(void **state)
 {
 	(void)state;
 	uint64_t supp = 0, created = tail_plot_scan(0, &supp);
-	print_message("plot 57 m long in range of a confirmed track: %llu tracks started, "
-	              "%llu plots suppressed\n",
-	              (unsigned long long)created, (unsigned long long)supp);
-	if (created != 0 || supp != 1)
-		fail_msg("tail plot: %llu tracks started, %llu suppressed; want 0 and 1",
-		         (unsigned long long)created, (unsigned long long)supp);
+	expect_started("plot 57 m long in range of a confirmed track", created, supp, 0, 1);
 }
 
 static void resolved_second_object_near_a_confirmed_track_starts_a_track(void **state)
 {
 	(void)state;
 	uint64_t supp = 0, created = tail_plot_scan(1, &supp);
-	print_message("second plot 57 m from the one the track took: %llu tracks started, %llu "
-	              "plots suppressed\n",
-	              (unsigned long long)created, (unsigned long long)supp);
-	if (created != 1 || supp != 0)
-		fail_msg("second object: %llu tracks started, %llu suppressed; want 1 and 0",
-		         (unsigned long long)created, (unsigned long long)supp);
+	expect_started("second plot 57 m from the one the track took", created, supp, 1, 0);
 }
 
 /* Two GEO space-IR sensors (USA/10 at 100 E, USA/11 at 160 E) looking at
@@ -1777,35 +1787,22 @@ static uint64_t tail_ray_frames(int second, uint64_t *supp)
 		}
 		assert_int_equal(track_tracker_flush(t), 0);
 	}
-	struct track_counters c1;
-	track_tracker_counters(t, &c1);
-	*supp = c1.init_suppressed - c0.init_suppressed;
-	track_tracker_free(t);
-	return c1.tracks_created - c0.tracks_created;
+	return started_since(t, &c0, supp);
 }
 
 static void tail_rays_of_a_confirmed_track_start_no_duplicate(void **state)
 {
 	(void)state;
 	uint64_t supp = 0, created = tail_ray_frames(0, &supp);
-	print_message("two rays 4 km off a confirmed track: %llu tracks started, %llu rays "
-	              "suppressed\n",
-	              (unsigned long long)created, (unsigned long long)supp);
-	if (created != 0 || supp != 2)
-		fail_msg("tail rays: %llu tracks started, %llu suppressed; want 0 and 2",
-		         (unsigned long long)created, (unsigned long long)supp);
+	expect_started("two rays 4 km off a confirmed track", created, supp, 0, 2);
 }
 
 static void resolved_second_object_in_ir_starts_a_track(void **state)
 {
 	(void)state;
 	uint64_t supp = 0, created = tail_ray_frames(1, &supp);
-	print_message("second ray in each frame 4 km from the ones the track took: %llu tracks "
-	              "started, %llu rays suppressed\n",
-	              (unsigned long long)created, (unsigned long long)supp);
-	if (created != 1 || supp != 0)
-		fail_msg("second object in IR: %llu tracks started, %llu suppressed; want 1 and 0",
-		         (unsigned long long)created, (unsigned long long)supp);
+	expect_started("second ray in each frame 4 km from the ones the track took", created, supp,
+	               1, 0);
 }
 
 /*
@@ -1973,7 +1970,7 @@ static void tail_plot_outside_the_pregate_sphere_starts_no_duplicate(void **stat
 		fail_msg(
 		    "precondition: the plot (%.0f m) is not outside the pre-gate sphere (%.0f m)",
 		    off, sphere);
-	struct track_counters c0, c1;
+	struct track_counters c0;
 	track_tracker_counters(t, &c0);
 	uint64_t rng = 3;
 	make_radar_obs(w.radar[0], w.tgt[0], 1e-9, 1e-12, 0.0, &rng, &o);
@@ -1986,17 +1983,8 @@ static void tail_plot_outside_the_pregate_sphere_starts_no_duplicate(void **stat
 	memcpy(o.nation, "JPN", 4);
 	assert_int_equal(track_tracker_process(t, &o), 0);
 	assert_int_equal(track_tracker_flush(t), 0);
-	track_tracker_counters(t, &c1);
-	uint64_t created = c1.tracks_created - c0.tracks_created;
-	uint64_t supp = c1.init_suppressed - c0.init_suppressed;
-	print_message("%llu tracks started, %llu plots suppressed\n", (unsigned long long)created,
-	              (unsigned long long)supp);
-	if (created != 0 || supp != 1)
-		fail_msg(
-		    "tail plot outside the pre-gate: %llu tracks started, %llu suppressed; want "
-		    "0 and 1",
-		    (unsigned long long)created, (unsigned long long)supp);
-	track_tracker_free(t);
+	uint64_t supp = 0, created = started_since(t, &c0, &supp);
+	expect_started("tail plot outside the pre-gate", created, supp, 0, 1);
 }
 
 /*
