@@ -448,9 +448,93 @@ static void hook_journal(void *ud, const char *origin, uint64_t seq, uint64_t po
 	pthread_mutex_unlock(&M.mu);
 }
 
+/* Which journal event, if any, each envelope's receiver commit met: a
+ * WAL-restarting commit at USA (two fsyncs), or a checkpoint or restart at
+ * either node overlapping it in time. Prints, per class, the commit and the
+ * durable latency and how many of the slowest 1 % fall in it: the two
+ * journals share the disk, so a checkpoint of either one is on it. */
+enum ev_class { EC_R_RESTART, EC_R_CKPT, EC_O_CKPT, EC_O_RESTART, EC_NONE, EC_N };
+static bool ev_overlaps(const struct store_journal_stats *js, int kind, int64_t a, int64_t b,
+                        bool same_start)
+{
+	uint64_t m = js->events_total < STORE_EVENTS ? js->events_total : STORE_EVENTS;
+	for (uint64_t i = 0; i < m; i++) {
+		const struct store_journal_event *e = &js->events[i];
+		if (e->kind != kind)
+			continue;
+		if (same_start ? e->start_mono == a : (e->start_mono < b && e->end_mono > a))
+			return true;
+	}
+	return false;
+}
+
+static int64_t ev_oldest(const struct store_journal_stats *js)
+{
+	if (js->events_total <= STORE_EVENTS)
+		return INT64_MIN;
+	return js->events[js->events_total % STORE_EVENTS].start_mono;
+}
+
+static void event_report(const struct store_journal_stats *o, const struct store_journal_stats *r,
+                         const uint64_t *idx, const int64_t *tot, size_t n, int64_t cut,
+                         int64_t *v)
+{
+	static const char *const name[EC_N] = {
+	    "R's commit restarted the WAL", "R checkpointing meanwhile", "O checkpointing meanwhile",
+	    "O restarting its WAL meanwhile", "none of these"};
+	static uint8_t cls[TRACE_MAX];
+	int64_t from = ev_oldest(o) > ev_oldest(r) ? ev_oldest(o) : ev_oldest(r);
+	size_t cnt[EC_N] = {0}, top[EC_N] = {0}, skipped = 0;
+	for (size_t i = 0; i < n; i++) {
+		int64_t a = T.t[S_CSTART_R][idx[i]], b = T.t[S_CEND_R][idx[i]];
+		int k = EC_NONE;
+		if (a < from)
+			k = EC_N;
+		else if (ev_overlaps(r, STORE_EV_WAL_RESTART, a, b, true))
+			k = EC_R_RESTART;
+		else if (ev_overlaps(r, STORE_EV_CHECKPOINT, a, b, false))
+			k = EC_R_CKPT;
+		else if (ev_overlaps(o, STORE_EV_CHECKPOINT, a, b, false))
+			k = EC_O_CKPT;
+		else if (ev_overlaps(o, STORE_EV_WAL_RESTART, a, b, false))
+			k = EC_O_RESTART;
+		cls[i] = (uint8_t)k;
+		if (k == EC_N) {
+			skipped++;
+			continue;
+		}
+		cnt[k]++;
+		top[k] += tot[i] >= cut;
+	}
+	printf("       receiver commits by what met them (USA %llu checkpoints, %llu WAL restarts; "
+	       "KOR %llu, %llu; %zu envelopes before the events kept skipped):\n",
+	       (unsigned long long)r->checkpoints, (unsigned long long)r->wal_restarts,
+	       (unsigned long long)o->checkpoints, (unsigned long long)o->wal_restarts, skipped);
+	printf("       %-31s %6s %9s %9s %9s %9s %7s\n", "class", "n", "commit p50", "p99",
+	       "durable p50", "p99", "top 1%");
+	for (int k = 0; k < EC_N; k++) {
+		if (!cnt[k])
+			continue;
+		size_t c = 0;
+		for (size_t i = 0; i < n; i++)
+			if (cls[i] == k)
+				v[c++] = T.t[S_CEND_R][idx[i]] - T.t[S_CSTART_R][idx[i]];
+		qsort(v, c, sizeof(v[0]), cmp_i64);
+		double c50 = pct_us(v, c, 0.5), c99 = pct_us(v, c, 0.99);
+		c = 0;
+		for (size_t i = 0; i < n; i++)
+			if (cls[i] == k)
+				v[c++] = tot[i];
+		qsort(v, c, sizeof(v[0]), cmp_i64);
+		printf("       %-31s %6zu %9.1f %9.1f %11.1f %9.1f %7zu\n", name[k], cnt[k], c50, c99,
+		       pct_us(v, c, 0.5), pct_us(v, c, 0.99), top[k]);
+	}
+}
+
 /* Print, for each stage, the time since originate (p50, p99) over the
- * envelopes that have every stamp, and the mean over the slowest 1 %. */
-static void trace_report(void)
+ * envelopes that have every stamp, and the mean over the slowest 1 %;
+ * o and r are the two journals' stats after the run. */
+static void trace_report(const struct store_journal_stats *o, const struct store_journal_stats *r)
 {
 	size_t n = 0;
 	static int64_t tot[TRACE_MAX], v[TRACE_MAX];
@@ -558,6 +642,7 @@ static void trace_report(void)
 		printf("       %-22s %9.1f %9.1f %12.1f %6zu\n", iv[m].what, pct_us(v, c, 0.5),
 		       pct_us(v, c, 0.99), nt ? top / (double)nt / 1e3 : 0.0, c);
 	}
+	event_report(o, r, idx, tot, n, cut, v);
 }
 
 static void hook_acked(void *ud, const char *peer, uint64_t acked)
@@ -915,7 +1000,10 @@ static int run(const char *name, bool hub, double rate, uint64_t total, int64_t 
 		       "signature)\n",
 		       (unsigned long long)ks.env_originated, (unsigned long long)ks.sign_batches,
 		       ks.sign_batches ? (double)ks.env_originated / (double)ks.sign_batches : 0.0);
-		trace_report();
+		struct store_journal_stats os, rs;
+		store_journal_get_stats(kor.journal, &os);
+		store_journal_get_stats(usa.journal, &rs);
+		trace_report(&os, &rs);
 	}
 	T.on = false;
 	uint64_t rows = 0, env_bytes = 0;

@@ -1056,6 +1056,16 @@ static void notify(struct store_journal *j)
 	(void)n; /* EAGAIN: counter saturated, the loop is woken anyway */
 }
 
+/* Record an event in the stats' ring (caller holds mu). */
+static void event_record(struct store_journal_stats *st, int kind, int64_t start, int64_t end)
+{
+	struct store_journal_event *e = &st->events[st->events_total % STORE_EVENTS];
+	e->start_mono = start;
+	e->end_mono = end;
+	e->kind = kind;
+	st->events_total++;
+}
+
 static void lat_record(struct store_journal_stats *st, uint64_t ns)
 {
 	uint64_t us = ns / 1000;
@@ -1681,6 +1691,7 @@ static int run_checkpoint(struct store_journal *j, sqlite3 *db, int f)
 		snprintf(msg, sizeof(msg), "%s", sqlite3_errmsg(db));
 	pthread_mutex_lock(&j->mu);
 	j->st.checkpoints++;
+	event_record(&j->st, STORE_EV_CHECKPOINT, t0, t0 + dt);
 	j->st.checkpoint_ns_total += (uint64_t)dt;
 	if ((uint64_t)dt > j->st.checkpoint_ns_max)
 		j->st.checkpoint_ns_max = (uint64_t)dt;
@@ -1844,6 +1855,7 @@ static int do_group(struct store_journal *j)
 	size_t ring_head = j->ring_head;
 	j->acked_dirty = false;
 	uint64_t seq_res = j->seq_res_want > j->seq_res_durable ? j->seq_res_want : 0;
+	int frames_before = j->wal_frames; /* set by wal_hook, on this thread */
 	pthread_mutex_unlock(&j->mu);
 
 	/* the group's items, in order, from the ring: slots enqueue wrote
@@ -1926,6 +1938,10 @@ static int do_group(struct store_journal *j)
 		}
 	}
 	j->st.commits++;
+	if (j->wal_frames < frames_before) { /* this commit began the WAL again */
+		j->st.wal_restarts++;
+		event_record(&j->st, STORE_EV_WAL_RESTART, t0, t0 + dt);
+	}
 	j->st.committed_records += recs;
 	j->st.commit_cpu_ns_total +=
 	    (uint64_t)((int64_t)(c1.tv_sec - c0.tv_sec) * MW_NS_PER_S + (c1.tv_nsec - c0.tv_nsec));

@@ -289,6 +289,17 @@ int64_t store_journal_retain(struct store_journal *j, int64_t now_ns);
  * [2^i, 2^(i+1)) microseconds (bucket 0 also holds < 1 us). */
 #define STORE_LAT_BUCKETS 24
 
+/* A journal event with its CLOCK_MONOTONIC begin and end (ns). */
+enum store_event_kind {
+	STORE_EV_CHECKPOINT = 1, /* a checkpoint (either thread) */
+	STORE_EV_WAL_RESTART,    /* a commit that restarted the WAL (two fsyncs) */
+};
+#define STORE_EVENTS 64
+struct store_journal_event {
+	int64_t start_mono, end_mono;
+	int kind; /* enum store_event_kind */
+};
+
 struct store_journal_stats {
 	/* appends */
 	uint64_t appends;    /* records accepted into the queue */
@@ -333,6 +344,16 @@ struct store_journal_stats {
 	uint64_t checkpoint_ns_total;
 	uint64_t checkpoint_ns_max;
 	uint64_t wal_prealloc_bytes; /* zeros written ahead in the WAL at open (wal_prealloc) */
+	/* commits that restarted the WAL at its start (the first commit after a
+	 * checkpoint copied all of it): SQLite writes and fsyncs the new WAL
+	 * header before the commit's frames, so such a commit waits for two
+	 * fsyncs (docs/benchmarks.md, "Latency round (session 7)") */
+	uint64_t wal_restarts;
+	/* the last STORE_EVENTS checkpoints and WAL-restarting commits, oldest
+	 * first from events[events_total % STORE_EVENTS] once it wrapped
+	 * (benchmarks: which commits a checkpoint or a restart overlapped) */
+	uint64_t events_total;
+	struct store_journal_event events[STORE_EVENTS];
 	/* the last committed group (latency tracing: benchmarks); CLOCK_MONOTONIC ns */
 	int64_t last_commit_start_mono; /* BEGIN */
 	int64_t last_commit_end_mono;   /* COMMIT returned */
