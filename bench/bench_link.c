@@ -453,7 +453,7 @@ static void hook_journal(void *ud, const char *origin, uint64_t seq, uint64_t po
  * either node overlapping it in time. Prints, per class, the commit and the
  * durable latency and how many of the slowest 1 % fall in it: the two
  * journals share the disk, so a checkpoint of either one is on it. */
-enum ev_class { EC_R_RESTART, EC_R_CKPT, EC_O_CKPT, EC_O_RESTART, EC_NONE, EC_N };
+enum ev_class { EC_R_RESTART, EC_R_IDLE, EC_R_CKPT, EC_O_CKPT, EC_O_RESTART, EC_NONE, EC_N };
 static bool ev_overlaps(const struct store_journal_stats *js, int kind, int64_t a, int64_t b,
                         bool same_start)
 {
@@ -476,11 +476,11 @@ static int64_t ev_oldest(const struct store_journal_stats *js)
 }
 
 static void event_report(const struct store_journal_stats *o, const struct store_journal_stats *r,
-                         const uint64_t *idx, const int64_t *tot, size_t n, int64_t cut,
-                         int64_t *v)
+                         const uint64_t *idx, const int64_t *tot, size_t n, int64_t cut, int64_t *v)
 {
 	static const char *const name[EC_N] = {
-	    "R's commit restarted the WAL", "R checkpointing meanwhile", "O checkpointing meanwhile",
+	    "R's commit restarted the WAL",   "R's idle restart in the way",
+	    "R checkpointing meanwhile",      "O checkpointing meanwhile",
 	    "O restarting its WAL meanwhile", "none of these"};
 	static uint8_t cls[TRACE_MAX];
 	int64_t from = ev_oldest(o) > ev_oldest(r) ? ev_oldest(o) : ev_oldest(r);
@@ -492,11 +492,14 @@ static void event_report(const struct store_journal_stats *o, const struct store
 			k = EC_N;
 		else if (ev_overlaps(r, STORE_EV_WAL_RESTART, a, b, true))
 			k = EC_R_RESTART;
+		else if (ev_overlaps(r, STORE_EV_IDLE_RESTART, T.t[S_APPEND_R][idx[i]], b, false))
+			k = EC_R_IDLE; /* the commit waited for it */
 		else if (ev_overlaps(r, STORE_EV_CHECKPOINT, a, b, false))
 			k = EC_R_CKPT;
 		else if (ev_overlaps(o, STORE_EV_CHECKPOINT, a, b, false))
 			k = EC_O_CKPT;
-		else if (ev_overlaps(o, STORE_EV_WAL_RESTART, a, b, false))
+		else if (ev_overlaps(o, STORE_EV_WAL_RESTART, a, b, false) ||
+		         ev_overlaps(o, STORE_EV_IDLE_RESTART, a, b, false))
 			k = EC_O_RESTART;
 		cls[i] = (uint8_t)k;
 		if (k == EC_N) {
@@ -506,10 +509,13 @@ static void event_report(const struct store_journal_stats *o, const struct store
 		cnt[k]++;
 		top[k] += tot[i] >= cut;
 	}
-	printf("       receiver commits by what met them (USA %llu checkpoints, %llu WAL restarts; "
-	       "KOR %llu, %llu; %zu envelopes before the events kept skipped):\n",
+	printf("       receiver commits by what met them (checkpoints, WAL restarts by a commit of "
+	       "records / idle: USA %llu, %llu / %llu; KOR %llu, %llu / %llu; %zu envelopes "
+	       "before the events kept skipped):\n",
 	       (unsigned long long)r->checkpoints, (unsigned long long)r->wal_restarts,
-	       (unsigned long long)o->checkpoints, (unsigned long long)o->wal_restarts, skipped);
+	       (unsigned long long)r->wal_restarts_idle, (unsigned long long)o->checkpoints,
+	       (unsigned long long)o->wal_restarts, (unsigned long long)o->wal_restarts_idle,
+	       skipped);
 	printf("       %-31s %6s %9s %9s %9s %9s %7s\n", "class", "n", "commit p50", "p99",
 	       "durable p50", "p99", "top 1%");
 	for (int k = 0; k < EC_N; k++) {
@@ -526,8 +532,8 @@ static void event_report(const struct store_journal_stats *o, const struct store
 			if (cls[i] == k)
 				v[c++] = tot[i];
 		qsort(v, c, sizeof(v[0]), cmp_i64);
-		printf("       %-31s %6zu %9.1f %9.1f %11.1f %9.1f %7zu\n", name[k], cnt[k], c50, c99,
-		       pct_us(v, c, 0.5), pct_us(v, c, 0.99), top[k]);
+		printf("       %-31s %6zu %9.1f %9.1f %11.1f %9.1f %7zu\n", name[k], cnt[k], c50,
+		       c99, pct_us(v, c, 0.5), pct_us(v, c, 0.99), top[k]);
 	}
 }
 
@@ -700,6 +706,10 @@ static int node_up(struct bnode *b, const char *dir, const char *peers_ini)
 	jo.page_size = getenv("BENCH_PAGE_SIZE") ? (unsigned)atoi(getenv("BENCH_PAGE_SIZE")) : 0;
 	/* as mwlinkd opens it; BENCH_WAL_PREALLOC=0 for the comparison */
 	jo.wal_prealloc = !getenv("BENCH_WAL_PREALLOC") || atoi(getenv("BENCH_WAL_PREALLOC")) != 0;
+	/* as mwlinkd opens it; BENCH_IDLE_RESTART=0: the next commit of records
+	 * restarts the WAL after a checkpoint, as before session 7 */
+	jo.no_idle_restart =
+	    getenv("BENCH_IDLE_RESTART") && atoi(getenv("BENCH_IDLE_RESTART")) == 0;
 	jo.peers = peer_names;
 	jo.n_peers = b->conf.n_peers;
 	if (store_journal_open(&jo, &b->journal, &err)) {

@@ -294,6 +294,13 @@
  *     leaves, so a journal emptied by retention keeps its end). A file
  *     whose rows end below meta next_pos, or begin above first_pos, has
  *     lost rows and is refused at open.
+ * 15. A commit of records does not restart the WAL when the journal can
+ *     do it beforehand: after a checkpoint copied the whole WAL and with
+ *     nothing queued, the journal thread commits meta next_pos =
+ *     durable_pos + 1 (a lower bound, invariant 14) by itself, and that
+ *     commit pays SQLite's header write and fsync of the restarted WAL
+ *     (restart_wal; unless opts->no_idle_restart). It touches no record,
+ *     cursor or queued item, and fails like any commit (invariant 9).
  */
 #include "store/journal.h"
 
@@ -717,6 +724,8 @@ struct store_journal {
 	sqlite3 *cdb;
 	pthread_t cthr;
 	bool cthr_started, ckpt_stop, ckpt_req, ckpt_busy;
+	bool restart_due;  /* a checkpoint copied the whole WAL, no commit since (invariant 15) */
+	bool restart_idle; /* !opts->no_idle_restart */
 	int ckpt_frames;
 	pthread_cond_t ckpt_wake; /* checkpoint thread waits for ckpt_req / ckpt_stop */
 	pthread_cond_t ckpt_idle; /* journal thread waits for !ckpt_req && !ckpt_busy */
@@ -1697,6 +1706,10 @@ static int run_checkpoint(struct store_journal *j, sqlite3 *db, int f)
 		j->st.checkpoint_ns_max = (uint64_t)dt;
 	if (rc == SQLITE_OK && log >= 0 && done >= log) {
 		j->ckpt_tried = 0; /* all copied: the next commit restarts the WAL */
+		if (log > 0 && !j->restart_due) {
+			j->restart_due = true; /* invariant 15: restart it while idle */
+			pthread_cond_signal(&j->wake);
+		}
 		return 1;
 	}
 	j->ckpt_tried = f;
@@ -1856,6 +1869,7 @@ static int do_group(struct store_journal *j)
 	j->acked_dirty = false;
 	uint64_t seq_res = j->seq_res_want > j->seq_res_durable ? j->seq_res_want : 0;
 	int frames_before = j->wal_frames; /* set by wal_hook, on this thread */
+	j->restart_due = false;            /* this commit restarts the WAL if it can */
 	pthread_mutex_unlock(&j->mu);
 
 	/* the group's items, in order, from the ring: slots enqueue wrote
@@ -1971,6 +1985,69 @@ static int do_group(struct store_journal *j)
 	return 0;
 }
 
+/* Invariant 15: the first commit after a checkpoint that copied the whole
+ * WAL begins the WAL again at its start, and SQLite then writes and fsyncs
+ * the new WAL header before that commit's frames (so that an out-of-order
+ * write cannot mix two generations of frames): two fsyncs instead of one.
+ * With records arriving in bursts, that commit was a burst's, once per
+ * checkpoint. Instead, when a checkpoint has copied everything and nothing
+ * is queued, the journal thread commits a transaction of its own that
+ * refreshes meta next_pos (a lower bound, invariant 14: durable_pos + 1, as
+ * retention writes it), and that one restarts the WAL. A record appended
+ * meanwhile waits for it as it would for any commit. A failed fsync or
+ * corruption stops the journal like a failed commit (invariant 9); any
+ * other failure is logged and forgotten: nothing depends on it, the next
+ * commit restarts the WAL as before. Called and returns with mu held. */
+static void restart_wal(struct store_journal *j)
+{
+	uint64_t next = j->durable_pos + 1;
+	int frames_before = j->wal_frames;
+	j->restart_due = false;
+	pthread_mutex_unlock(&j->mu);
+	int64_t t0 = mw_time_mono_ns();
+	int rc = step_done(j->w_begin);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(j->w_meta, 1, "next_pos", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(j->w_meta, 2, (int64_t)next);
+		rc = step_done(j->w_meta);
+	}
+	if (rc == SQLITE_OK)
+		rc = step_done(j->w_commit);
+	int64_t t1 = mw_time_mono_ns();
+	char msg[200] = "";
+	if (rc != SQLITE_OK) {
+		snprintf(msg, sizeof(msg), "%s", sqlite3_errmsg(j->wdb));
+		if (!sqlite3_get_autocommit(j->wdb))
+			step_done(j->w_rollback);
+	}
+	pthread_mutex_lock(&j->mu);
+	if (rc == SQLITE_OK) {
+		if (j->wal_frames < frames_before) {
+			j->st.wal_restarts_idle++;
+			event_record(&j->st, STORE_EV_IDLE_RESTART, t0, t1);
+		}
+		return;
+	}
+	bool fsync_err = rc == SQLITE_IOERR_FSYNC || rc == SQLITE_IOERR_DIR_FSYNC;
+	int err = map_sqlite(rc);
+	j->st.commit_errors++;
+	if ((fsync_err || fatal_code(err)) && !j->fatal) {
+		j->fsync_failed = j->fsync_failed || fsync_err;
+		j->fatal = fsync_err ? -EIO : -MW_EJOURNAL;
+		mw_logf(
+		    j->log, MW_LOG_ERROR, MOD,
+		    "journal %s: restarting the WAL: %s (%s): commits stopped, restart the node",
+		    j->path, msg, mw_errname(err));
+		pthread_cond_broadcast(&j->done);
+		pthread_mutex_unlock(&j->mu);
+		notify(j);
+		pthread_mutex_lock(&j->mu);
+	} else {
+		mw_logf(j->log, MW_LOG_WARN, MOD, "journal %s: restarting the WAL: %s (%s)",
+		        j->path, msg, mw_errname(err));
+	}
+}
+
 static void *journal_thread(void *arg)
 {
 	struct store_journal *j = arg;
@@ -2040,6 +2117,10 @@ static void *journal_thread(void *arg)
 		}
 		if (j->stop && !j->head && !j->acked_dirty)
 			break; /* an unwritten reservation is not needed: nothing more is sent */
+		if (j->restart_due && !j->head && !j->stop && j->restart_idle) {
+			restart_wal(j); /* invariant 15 */
+			continue;
+		}
 		int64_t until = next_retain;
 		if ((j->head || j->seq_res_want > j->seq_res_durable) && retry_at < until)
 			until = retry_at;
@@ -2956,6 +3037,7 @@ int store_journal_open(const struct store_journal_opts *opts, struct store_journ
 	j->queue_max_bytes = opts->queue_max_bytes ? opts->queue_max_bytes : (size_t)64 << 20;
 	j->max_record_bytes = opts->max_record_bytes ? opts->max_record_bytes : 65536;
 	j->group_max = opts->group_max ? opts->group_max : 8192;
+	j->restart_idle = !opts->no_idle_restart;
 	j->ring = calloc(j->queue_max, sizeof(*j->ring));
 	j->segw->grp = calloc(j->group_max, sizeof(*j->segw->grp));
 	if (!j->ring || !j->segw->grp)

@@ -3744,6 +3744,115 @@ static void checkpoints_between_commits_keep_the_wal_small(void **state)
 	tdir_rm(&t);
 }
 
+/* Invariant 15: after a checkpoint that copied the whole WAL, the journal
+ * thread restarts the WAL while idle (its own small commit), so that the
+ * next commit of records does not pay the restart's second fsync; with
+ * no_idle_restart the next commit of records restarts it, as before. The
+ * stats' event ring holds both kinds with their times, and what was
+ * committed reads back after reopening, with a clean check. */
+static void idle_run(const char *db, bool no_idle, struct store_journal_stats *st, uint64_t *seq)
+{
+	struct store_journal_opts o = default_opts(db);
+	o.ckpt_pages = 64; /* 32 frames of 8 KiB */
+	o.no_idle_restart = no_idle;
+	struct store_journal *j = jopen(&o);
+	uint64_t s = 0;
+	for (int b = 0; b < 30; b++) {
+		store_journal_get_stats(j, st);
+		uint64_t ck0 = st->checkpoints, rs0 = st->wal_restarts + st->wal_restarts_idle;
+		for (int i = 0; i < 10; i++) {
+			s++;
+			struct store_rec r = mkrec("KOR", s, NULL, 0, 2000);
+			append_ok(j, &r, s);
+		}
+		sync_ok(j);
+		/* idle: after a checkpoint (the checkpoint thread's, started by
+		 * this commit), give the journal thread time to restart the WAL
+		 * before the next records come (a partial pass restarts nothing:
+		 * then this waits 300 ms for nothing) */
+		for (int w = 0; w < 300 && !no_idle; w++) {
+			sleep_ms(1);
+			store_journal_get_stats(j, st);
+			if (st->checkpoints == ck0 && w >= 20)
+				break; /* no checkpoint this time */
+			if (st->wal_restarts + st->wal_restarts_idle > rs0)
+				break;
+		}
+		if (no_idle)
+			sleep_ms(20); /* the checkpoint ends; the next commit restarts */
+	}
+	store_journal_get_stats(j, st);
+	store_journal_free(j);
+	reopen_reads_all(&o, s);
+	struct store_check_report *rep = calloc(1, sizeof(*rep));
+	assert_int_equal(store_journal_check(db, rep, NULL), 0);
+	if (rep->problems)
+		fail_msg("check: %s", rep->first_problem);
+	if (rep->rows != s || rep->next_pos != s + 1)
+		fail_msg("check: %llu rows, next pos %llu; want %llu, %llu",
+		         (unsigned long long)rep->rows, (unsigned long long)rep->next_pos,
+		         (unsigned long long)s, (unsigned long long)s + 1);
+	free(rep);
+	*seq = s;
+}
+
+static void a_copied_wal_is_restarted_while_idle_not_by_records(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct store_journal_stats st;
+	uint64_t seq = 0;
+	idle_run(t.db, false, &st, &seq);
+	printf("  idle restarts on: %llu checkpoints, restarts by records %llu, idle %llu\n",
+	       (unsigned long long)st.checkpoints, (unsigned long long)st.wal_restarts,
+	       (unsigned long long)st.wal_restarts_idle);
+	if (st.checkpoints < 2 || st.wal_restarts_idle < 2 || st.checkpoint_errors ||
+	    st.commit_errors)
+		fail_msg(
+		    "%llu checkpoints, %llu idle restarts, %llu / %llu errors: want >= 2, >= 2, "
+		    "none",
+		    (unsigned long long)st.checkpoints, (unsigned long long)st.wal_restarts_idle,
+		    (unsigned long long)st.checkpoint_errors, (unsigned long long)st.commit_errors);
+	/* an append may rarely beat the idle restart (a loaded machine); most
+	 * restarts are idle ones */
+	if (st.wal_restarts >= st.wal_restarts_idle)
+		fail_msg("restarts by records %llu, idle %llu: want mostly idle",
+		         (unsigned long long)st.wal_restarts,
+		         (unsigned long long)st.wal_restarts_idle);
+	uint64_t m = st.events_total < STORE_EVENTS ? st.events_total : STORE_EVENTS;
+	uint64_t n_ck = 0, n_idle = 0;
+	for (uint64_t i = 0; i < m; i++) {
+		const struct store_journal_event *e = &st.events[i];
+		if (e->end_mono < e->start_mono || e->start_mono <= 0)
+			fail_msg("event %llu (kind %d): %lld .. %lld", (unsigned long long)i,
+			         e->kind, (long long)e->start_mono, (long long)e->end_mono);
+		n_ck += e->kind == STORE_EV_CHECKPOINT;
+		n_idle += e->kind == STORE_EV_IDLE_RESTART;
+	}
+	if (st.events_total != st.checkpoints + st.wal_restarts + st.wal_restarts_idle ||
+	    (st.events_total <= STORE_EVENTS &&
+	     (n_ck != st.checkpoints || n_idle != st.wal_restarts_idle)))
+		fail_msg("events %llu (%llu checkpoints, %llu idle restarts in the ring), stats "
+		         "%llu + %llu + %llu",
+		         (unsigned long long)st.events_total, (unsigned long long)n_ck,
+		         (unsigned long long)n_idle, (unsigned long long)st.checkpoints,
+		         (unsigned long long)st.wal_restarts,
+		         (unsigned long long)st.wal_restarts_idle);
+	tdir_rm(&t);
+
+	tdir_make(&t);
+	idle_run(t.db, true, &st, &seq);
+	printf("  idle restarts off: %llu checkpoints, restarts by records %llu, idle %llu\n",
+	       (unsigned long long)st.checkpoints, (unsigned long long)st.wal_restarts,
+	       (unsigned long long)st.wal_restarts_idle);
+	if (st.wal_restarts_idle != 0 || st.wal_restarts < 2)
+		fail_msg("no_idle_restart: %llu idle restarts, %llu by records: want 0, >= 2",
+		         (unsigned long long)st.wal_restarts_idle,
+		         (unsigned long long)st.wal_restarts);
+	tdir_rm(&t);
+}
+
 /* wal_prealloc: the WAL is written out at open to the size it reaches
  * between checkpoints, and commits then overwrite it without extending
  * the file; what was committed reads back after reopening. */
@@ -3966,6 +4075,7 @@ int main(void)
 	    cmocka_unit_test(checkpoints_between_commits_keep_the_wal_small),
 	    cmocka_unit_test(commits_go_on_while_a_checkpoint_runs),
 	    cmocka_unit_test(preallocated_wal_is_overwritten_never_extended),
+	    cmocka_unit_test(a_copied_wal_is_restarted_while_idle_not_by_records),
 	    cmocka_unit_test(appends_while_plugged_commit_as_one_group_at_unplug),
 	    cmocka_unit_test(release_set_membership),
 	};
