@@ -22,6 +22,10 @@
  * the sender's socket write, the receiver's read callback and its
  * signature check (net_node_opts on_trace, NET_TRACE_TX_WRITTEN ..
  * NET_TRACE_RX_VERIFIED), and how many envelopes each signature covered.
+ * It ends with a table of the receiver's commits by what met them (its
+ * own WAL restart, a checkpoint or restart of either journal, or none,
+ * from store_journal_stats.events; docs/benchmarks.md, "Latency round
+ * (session 7, branch lat3)"): which of them the slowest 1 % are.
  *
  * --precise-timer runs the node loops on CLOCK_MONOTONIC
  * (EVENT_BASE_FLAG_PRECISE_TIMER): with libevent's default coarse clock
@@ -38,7 +42,9 @@
  *
  * BENCH_GROUP_MAX=N and BENCH_CKPT_PAGES=N set the journals' group and
  * checkpoint sizes for experiments, BENCH_PAGE_SIZE=N the SQLite page size
- * of the new journals (default 8192); BENCH_KEEP=1 keeps the journals.
+ * of the new journals (default 8192); BENCH_KEEP=1 keeps the journals;
+ * BENCH_IDLE_RESTART=0 leaves a WAL restart to the next commit of records
+ * (store_journal_opts.no_idle_restart), as before session 7.
  * BENCH_THR_N=N and BENCH_THR_SECONDS=S set the throughput runs' envelope
  * count and time limit (e.g. for callgrind, which runs ~50 x slower).
  *
