@@ -289,9 +289,10 @@
  * 14. (format 5) first_pos <= meta next_pos <= the next pos to assign,
  *     which open takes as max(meta next_pos, highest env pos + 1): a
  *     commit group's rows carry their own end, so the meta row is written
- *     only with a seq reservation and by retention (which also writes
+ *     only with a seq reservation, by retention (which also writes
  *     first_pos, and whose next_pos = durable_pos + 1 covers every row it
- *     leaves, so a journal emptied by retention keeps its end). A file
+ *     leaves, so a journal emptied by retention keeps its end) and by the
+ *     idle WAL restart (invariant 15, the same durable_pos + 1). A file
  *     whose rows end below meta next_pos, or begin above first_pos, has
  *     lost rows and is refused at open.
  * 15. A commit of records does not restart the WAL when the journal can
