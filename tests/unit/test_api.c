@@ -251,6 +251,8 @@ static void fill_snapshot(struct api_snapshot *s)
 	s->js.checkpoints = 5;
 	s->js.checkpoints_inline = 2;
 	s->js.checkpoint_errors = 1;
+	s->js.wal_restarts = 3;
+	s->js.wal_restarts_idle = 9;
 	s->js.checkpoint_ns_total = 2500000000ULL;
 	s->js.checkpoint_ns_max = 750000000ULL;
 	s->js.wal_prealloc_bytes = 8704000;
@@ -312,6 +314,9 @@ static void test_metrics_document_is_strict_and_complete(void **state)
 	assert_contains(t, "# TYPE mwlink_journal_checkpoints_inline_total counter\n");
 	assert_contains(t, "mwlink_journal_checkpoints_inline_total 2\n");
 	assert_contains(t, "mwlink_journal_checkpoint_errors_total 1\n");
+	assert_contains(t, "# TYPE mwlink_journal_wal_restarts_total counter\n");
+	assert_contains(t, "mwlink_journal_wal_restarts_total 3\n");
+	assert_contains(t, "mwlink_journal_wal_restarts_idle_total 9\n");
 	assert_contains(t, "mwlink_journal_checkpoint_seconds_total 2.5\n");
 	assert_contains(t, "mwlink_journal_checkpoint_duration_max_seconds 0.75\n");
 	assert_contains(t, "mwlink_journal_wal_prealloc_bytes 8704000\n");
