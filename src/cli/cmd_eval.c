@@ -749,7 +749,11 @@ static int one_run(struct eval *ev, const struct sim_scenario *sc, uint64_t seed
 		goto out;
 	}
 	const mw_time_ns step_ns = mw_time_from_s(ev->step_s);
-	mw_time_ns t0 = -1, last_scored = INT64_MIN;
+	/* The scoring grid starts at the run's start: every step_s of scenario
+	 * time, whatever the first event is (a false alarm at a drawn scan
+	 * phase would otherwise set a grid the truth's samples never hit). */
+	const mw_time_ns t0 = sim_start_ns(s);
+	mw_time_ns last_scored = INT64_MIN;
 	struct sim_event e;
 	for (;;) {
 		rc = sim_next(s, &e);
@@ -759,8 +763,6 @@ static int one_run(struct eval *ev, const struct sim_scenario *sc, uint64_t seed
 			break;
 		if (e.type == SIM_EV_TRUTH) {
 			mw_time_ns t = e.truth.t_ns;
-			if (t0 < 0)
-				t0 = t;
 			if (t != last_scored && (t - t0) % step_ns == 0) {
 				rc = track_tracker_flush(tr);
 				if (rc < 0)
@@ -776,8 +778,6 @@ static int one_run(struct eval *ev, const struct sim_scenario *sc, uint64_t seed
 			continue;
 		if (ev->nation[0] && strcmp(e.obs.nation, ev->nation) != 0)
 			continue;
-		if (t0 < 0)
-			t0 = e.obs.t_ns;
 		if (e.obs.truth_id) {
 			int o = find_obj(s, e.obs.truth_id);
 			if (o >= 0) {

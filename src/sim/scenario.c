@@ -512,9 +512,9 @@ static int parse_root(struct pctx *p, const json_t *root, struct sim_scenario *s
 	if (!json_is_object(root))
 		return fail(p, "$", NULL, "expected an object, got %s", jtype(root));
 	static const char *const keys[] = {
-	    "name",     "description",   "seed",    "exercise", "start_time",
-	    "end_time", "truth_step_s",  "nations", "launches", "injects",
-	    "note",     "truth_gravity", "rv_beta", NULL};
+	    "name",     "description",   "seed",    "exercise",     "start_time",
+	    "end_time", "truth_step_s",  "nations", "launches",     "injects",
+	    "note",     "truth_gravity", "rv_beta", "sensor_phase", NULL};
 	int rc = check_keys(p, root, "$", keys);
 	if (rc == 0)
 		rc = get_str(p, root, "$", "name", true, sc->name, sizeof(sc->name));
@@ -564,6 +564,18 @@ static int parse_root(struct pctx *p, const json_t *root, struct sim_scenario *s
 			sc->rv_beta_median = true;
 		else if (!g || strcmp(g, "draw") != 0)
 			return fail(p, "$", "rv_beta", "expected \"draw\" or \"median\"");
+	}
+	/* The sensors' scan phase: "fixed" (each sensor's phase_s in every
+	 * run; the default) or "draw" (each run draws each sensor's first
+	 * scan uniformly over one scan period after its phase_s). */
+	sc->sensor_phase_draw = false;
+	json_t *phase = json_object_get(root, "sensor_phase");
+	if (phase) {
+		const char *g = json_is_string(phase) ? json_string_value(phase) : NULL;
+		if (g && strcmp(g, "draw") == 0)
+			sc->sensor_phase_draw = true;
+		else if (!g || strcmp(g, "fixed") != 0)
+			return fail(p, "$", "sensor_phase", "expected \"fixed\" or \"draw\"");
 	}
 
 	json_t *nations = json_object_get(root, "nations");

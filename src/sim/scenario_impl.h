@@ -41,6 +41,9 @@ struct sim_scenario {
 	bool exercise;
 	bool truth_j3j4;     /* "truth_gravity": "j4" (sim_flight_opts.j3j4) */
 	bool rv_beta_median; /* "rv_beta": "median": every RV at its class's median */
+	/* "sensor_phase": "draw": each run draws each sensor's first scan
+	 * uniformly in [phase_s, phase_s + update_s) (sim.c, draw_phase) */
+	bool sensor_phase_draw;
 	mw_time_ns start_ns;
 	mw_time_ns end_ns; /* 0: last impact + SIM_END_MARGIN_S */
 	double truth_step_s;

@@ -11,7 +11,8 @@
  *   source 0      truth: a sample of every flying object at start + k *
  *                 truth_step, plus each object's impact instant (phase
  *                 "impacted");
- *   source 1 + i  sensor i: a scan at start + phase_s + k * update_s,
+ *   source 1 + i  sensor i: a scan at start + phase + k * update_s (phase:
+ *                 the sensor's phase_s, or drawn per run),
  *                 producing detections (objects by id) then false alarms.
  *
  * The source with the smallest next time (ties: lowest source number)
@@ -24,7 +25,9 @@
  * j's RV ballistic coefficient is drawn once per run from the stream
  * (seed, RNG_STREAM_BETA + j) (draw_beta): each seed flies a different RV
  * of the class, so a Monte Carlo over seeds samples the class's spread of
- * beta as a tracker's drag prior describes it.
+ * beta as a tracker's drag prior describes it. With "sensor_phase":
+ * "draw", sensor i's first scan is drawn once per run from the stream
+ * (seed, RNG_STREAM_PHASE + i) (draw_phase).
  *
  * Invariants:
  *  1. Event times never decrease.
@@ -41,8 +44,9 @@
 
 #include "sim/sim_impl.h"
 
-#define SOLVE_TOL       0.002        /* solver goal, fraction of apogee and range */
-#define RNG_STREAM_BETA (1ull << 32) /* above any sensor's stream (i + 1) */
+#define SOLVE_TOL        0.002        /* solver goal, fraction of apogee and range */
+#define RNG_STREAM_BETA  (1ull << 32) /* above any sensor's stream (i + 1) */
+#define RNG_STREAM_PHASE (2ull << 32) /* above the launches' beta streams */
 
 const char *sim_phase_str(enum sim_phase p)
 {
@@ -94,6 +98,22 @@ static double draw_beta(const struct sim_launch_spec *L, bool median, uint64_t s
 	if (median)
 		return L->cls->beta_kg_m2;
 	return sim_class_beta_draw(L->cls, seed, idx);
+}
+
+/* Sensor i's first scan for this run: its phase_s, or with "sensor_phase":
+ * "draw" a time drawn uniformly over one scan period after it from the
+ * stream (seed, RNG_STREAM_PHASE + i). When a sensor scans relative to a
+ * launch is not something a real launch controls: a Monte Carlo over
+ * seeds then samples every scan phase instead of repeating one (which,
+ * with whole-second launches and scans, put every run's second-stage
+ * cut-off 0.04 s after a plot: docs/tracking.md, "Burnout bins"). */
+static double draw_phase(const struct sim_sensor *se, bool draw, uint64_t seed, size_t idx)
+{
+	if (!draw)
+		return se->phase_s;
+	struct sim_rng r;
+	sim_rng_seed(&r, seed, RNG_STREAM_PHASE + idx);
+	return se->phase_s + se->update_s * sim_rng_uniform(&r);
 }
 
 static int fly_launch(const struct sim_launch_spec *L, bool j3j4, double beta_kg_m2,
@@ -199,7 +219,8 @@ int sim_new_ex(const struct sim_scenario *sc, const struct sim_opts *opts, struc
 	for (size_t i = 0; i < sc->n_sensors; i++) {
 		sim_rng_seed(&s->ss[i].rng, s->seed, i + 1);
 		s->ss[i].k = 0;
-		s->ss[i].next_ns = s->start_ns + mw_time_from_s(sc->sensors[i].phase_s);
+		s->ss[i].phase_s = draw_phase(&sc->sensors[i], sc->sensor_phase_draw, s->seed, i);
+		s->ss[i].next_ns = s->start_ns + mw_time_from_s(s->ss[i].phase_s);
 	}
 	s->truth_k = 0;
 	s->next_tick_ns = s->truth_step_s > 0 ? s->start_ns : INT64_MAX;
@@ -403,7 +424,7 @@ static void fill_scan(struct sim *s, size_t si, mw_time_ns t)
 		sim_sensor_false_alarm(se, &st->rng, t, &ev->obs);
 	}
 	st->k++;
-	st->next_ns = s->start_ns + mw_time_from_s(se->phase_s + (double)st->k * se->update_s);
+	st->next_ns = s->start_ns + mw_time_from_s(st->phase_s + (double)st->k * se->update_s);
 }
 
 int sim_next(struct sim *s, struct sim_event *ev)

@@ -17,7 +17,8 @@ struct object {
 
 struct sensor_state {
 	struct sim_rng rng;
-	uint64_t k; /* next scan number */
+	uint64_t k;     /* next scan number */
+	double phase_s; /* first scan at start + phase_s (drawn per run: "sensor_phase") */
 	mw_time_ns next_ns;
 };
 

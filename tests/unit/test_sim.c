@@ -1220,6 +1220,96 @@ static void each_run_draws_its_rvs_ballistic_coefficient(void **state)
 	free(text);
 }
 
+/* Sensor id's scan offsets in one run of sc: every observation's time
+ * since the start, modulo the sensor's scan period, must be one value
+ * (the run's phase); returns it, in seconds. */
+static double scan_offset_s(const struct sim_scenario *sc, uint64_t seed, uint32_t id,
+                            double update_s)
+{
+	struct sim *s = NULL;
+	assert_int_equal(sim_new(sc, seed, &s), 0);
+	struct sim_event ev;
+	double off = -1;
+	size_t n = 0;
+	mw_time_ns start = 0;
+	assert_int_equal(mw_time_parse("2026-12-01T00:00:00+00:00", &start), 0);
+	while (sim_next(s, &ev) == 1) {
+		if (ev.type != SIM_EV_OBS || ev.obs.sensor_id != id)
+			continue;
+		double o = fmod(mw_time_to_s(ev.obs.t_ns - start), update_s);
+		if (off < 0)
+			off = o;
+		else if (fabs(o - off) > 1e-6)
+			fail_msg("seed %llu sensor %u: scans at offsets %.9f and %.9f s",
+			         (unsigned long long)seed, id, off, o);
+		n++;
+	}
+	sim_free(s);
+	if (n < 5)
+		fail_msg("seed %llu sensor %u: %zu observations", (unsigned long long)seed, id, n);
+	return off;
+}
+
+/* "sensor_phase": "draw" gives each run its own scan phase per sensor,
+ * uniform over one scan period; "fixed" (the default) scans at phase_s in
+ * every run. Checked on the small scenario (radar every 2 s, IR every
+ * 4 s): fixed, every scan of every seed at offset 0; drawn, one offset per
+ * run and sensor, the same for the same seed, and over 40 seeds spread
+ * over the period (each quarter of it hit: a uniform draw misses one with
+ * probability 4 x 0.75^40 = 4e-5); a bad value is refused by name. */
+static void sensor_phase_draw_samples_every_scan_phase(void **state)
+{
+	(void)state;
+	struct sim_scenario *sc = load_small();
+	for (uint64_t seed = 1; seed <= 3; seed++) {
+		double r = scan_offset_s(sc, seed, 1, 2), g = scan_offset_s(sc, seed, 10, 4);
+		if (fabs(r) > 1e-6 || fabs(g) > 1e-6)
+			fail_msg("fixed phase, seed %llu: offsets %.9f, %.9f s",
+			         (unsigned long long)seed, r, g);
+	}
+	sim_scenario_free(sc);
+
+	char *text = mutate("\"seed\":11,", "\"seed\":11,\"sensor_phase\":\"draw\",");
+	struct mw_errbuf err = {{0}};
+	assert_int_equal(sim_scenario_parse(text, "small", &sc, &err), 0);
+	free(text);
+	const uint32_t ids[2] = {1, 10};
+	const double upd[2] = {2, 4};
+	for (size_t k = 0; k < 2; k++) {
+		bool quarter[4] = {false, false, false, false};
+		double first = -1;
+		bool differ = false;
+		for (uint64_t seed = 1; seed <= 40; seed++) {
+			double o = scan_offset_s(sc, seed, ids[k], upd[k]);
+			if (o < 0 || o >= upd[k])
+				fail_msg("sensor %u seed %llu: offset %.9f outside [0, %.0f)",
+				         ids[k], (unsigned long long)seed, o, upd[k]);
+			quarter[(int)(4 * o / upd[k])] = true;
+			if (first < 0)
+				first = o;
+			else if (fabs(o - first) > 1e-6)
+				differ = true;
+		}
+		if (!differ || !quarter[0] || !quarter[1] || !quarter[2] || !quarter[3])
+			fail_msg("sensor %u: 40 seeds' phases not spread over its %.0f s period "
+			         "(quarters hit %d %d %d %d)",
+			         ids[k], upd[k], quarter[0], quarter[1], quarter[2], quarter[3]);
+		double a = scan_offset_s(sc, 7, ids[k], upd[k]),
+		       b = scan_offset_s(sc, 7, ids[k], upd[k]);
+		if (a != b)
+			fail_msg("sensor %u seed 7: phase %.9f then %.9f", ids[k], a, b);
+	}
+	sim_scenario_free(sc);
+
+	text = mutate("\"seed\":11,", "\"seed\":11,\"sensor_phase\":\"random\",");
+	sc = (struct sim_scenario *)0x1;
+	assert_int_equal(sim_scenario_parse(text, "small", &sc, &err), -MW_EJSON);
+	if (!strstr(err.msg, "$.sensor_phase: expected \"fixed\" or \"draw\""))
+		fail_msg("message '%s'", err.msg);
+	assert_ptr_equal(sc, (struct sim_scenario *)0x1);
+	free(text);
+}
+
 static void example_scenarios_parse_and_fly_within_one_percent(void **state)
 {
 	(void)state;
@@ -1273,6 +1363,7 @@ int main(void)
 	    cmocka_unit_test(rotating_frame_flight_equals_inertial_flight),
 	    cmocka_unit_test(drag_acceleration_is_rho_v2_over_2beta),
 	    cmocka_unit_test(each_run_draws_its_rvs_ballistic_coefficient),
+	    cmocka_unit_test(sensor_phase_draw_samples_every_scan_phase),
 	    cmocka_unit_test(truth_j4_adds_the_zonal_j3_j4_gravity),
 	    cmocka_unit_test(reentry_decelerates_as_drag_predicts),
 	    cmocka_unit_test(dense_output_matches_a_finer_integration),
