@@ -65,6 +65,12 @@
  * so its bins are one draw per run: a bootstrap over runs
  * (scripts/impact-d2) tells sampling noise from a real misstatement.
  *
+ * Diagnosis (--rtn FILE, opt-in; nothing else changes): one JSON line per
+ * scored sample with the state error and the filter's and the bound's
+ * (r, v) covariance in the truth's radial / along / cross-plane frame,
+ * and the impact's along/cross-track normalised errors (docs/tracking.md
+ * "ICBM cross-track (session 7)").
+ *
  * Output: a table on stdout and, with --json FILE, the same as JSON.
  * Exit 0 when the evaluation ran (whatever the figures), 1 if it failed,
  * 2 on bad usage.
