@@ -65,6 +65,12 @@
  * so its bins are one draw per run: a bootstrap over runs
  * (scripts/impact-d2) tells sampling noise from a real misstatement.
  *
+ * Diagnosis (--rtn FILE, opt-in; nothing else changes): one JSON line per
+ * scored sample with the state error and the filter's and the bound's
+ * (r, v) covariance in the truth's radial / along / cross-plane frame,
+ * and the impact's along/cross-track normalised errors (docs/tracking.md
+ * "ICBM cross-track (session 7)").
+ *
  * Output: a table on stdout and, with --json FILE, the same as JSON.
  * Exit 0 when the evaluation ran (whatever the figures), 1 if it failed,
  * 2 on bad usage.
@@ -196,12 +202,13 @@ struct eval {
 	int n_launch_final;
 	struct run_d2 *rd2; /* [runs] */
 	int cur_run;
+	FILE *rtn; /* --rtn FILE: per-sample errors and covariances in the truth's RTN frame */
 };
 
 static void eval_usage(FILE *f)
 {
 	fprintf(f, "usage: mwlink eval SCENARIO [--runs N] [--step S] [--seed N] [--json FILE]\n"
-	           "                   [--gate-prob P] [--trace ID] [--nation CODE]\n"
+	           "                   [--gate-prob P] [--trace ID] [--nation CODE] [--rtn FILE]\n"
 	           "                   [--grav-err none|j3j4|egm96]\n"
 	           "  Monte Carlo runs of simulator -> tracker, scored against truth:\n"
 	           "  RMSE, ANEES with 95%% chi-square bounds, impact error and ellipse\n"
@@ -210,6 +217,9 @@ static void eval_usage(FILE *f)
 	           "  --step S    scoring interval and bin width in seconds (default 10)\n"
 	           "  --seed N    base seed instead of the scenario's\n"
 	           "  --json FILE write the results as JSON too\n"
+	           "  --rtn FILE  write one JSON line per scored sample: the state error,\n"
+	           "              the filter's and the bound's (r, v) covariance in the\n"
+	           "              truth's radial/along/cross-plane frame (diagnosis)\n"
 	           "  --gate-prob P  the tracker's gate probability instead of the default\n"
 	           "  --trace ID  print on stderr the tracker's log and, for every\n"
 	           "              observation of object ID, the gate statistics of the\n"
@@ -353,6 +363,84 @@ static int est_at(const struct track_info *k, const struct track_config *tc, mw_
                   struct track_gauss *out)
 {
 	return track_info_est_at(k, &tc->imm, t_ns, out);
+}
+
+/*
+ * --rtn FILE (diagnosis, docs/tracking.md "ICBM cross-track (session 7)"):
+ * one JSON line per scored sample with the state error, the filter's
+ * covariance and the bound's covariance of (r, v) rotated into the
+ * truth's local frame - radial R = r/|r|, cross-plane N = r x v/|r x v|,
+ * along T = N x R (position rows 0-2, velocity rows 3-5) - and the
+ * impact's along/cross-track normalised errors when predicted.
+ */
+static void rtn_rot(const double r[3], const double v[3], double M[3][3])
+{
+	double n[3] = {r[1] * v[2] - r[2] * v[1], r[2] * v[0] - r[0] * v[2],
+	               r[0] * v[1] - r[1] * v[0]};
+	double nr = sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
+	double nn = sqrt(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+	for (int i = 0; i < 3; i++) {
+		M[0][i] = r[i] / nr;
+		M[2][i] = n[i] / nn;
+	}
+	M[1][0] = M[2][1] * M[0][2] - M[2][2] * M[0][1];
+	M[1][1] = M[2][2] * M[0][0] - M[2][0] * M[0][2];
+	M[1][2] = M[2][0] * M[0][1] - M[2][1] * M[0][0];
+}
+
+/* y = T x, Y = T X T^T with T = blockdiag(M, M), X of stride ld. */
+static void rtn_cov(double M[3][3], const double *X, int ld, double Y[36])
+{
+	double T[36] = {0}, A[36];
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			T[i * 6 + j] = T[(i + 3) * 6 + j + 3] = M[i][j];
+	for (int i = 0; i < 6; i++)
+		for (int j = 0; j < 6; j++) {
+			double a = 0.0;
+			for (int k = 0; k < 6; k++)
+				a += T[i * 6 + k] * X[k * ld + j];
+			A[i * 6 + j] = a;
+		}
+	for (int i = 0; i < 6; i++)
+		for (int j = 0; j < 6; j++) {
+			double a = 0.0;
+			for (int k = 0; k < 6; k++)
+				a += A[i * 6 + k] * T[j * 6 + k];
+			Y[i * 6 + j] = a;
+		}
+}
+
+static void rtn_print_arr(FILE *f, const char *key, const double *a, int n)
+{
+	fprintf(f, ",\"%s\":[", key);
+	for (int i = 0; i < n; i++)
+		fprintf(f, "%s%.9g", i ? "," : "", a[i]);
+	fputc(']', f);
+}
+
+static void rtn_sample(const struct eval *ev, const struct sim_truth *tt, double t_launch_s,
+                       double since_upd_s, double mu_boost, const double e[NB], const double *Pf,
+                       const double *Pb, double za, double zc)
+{
+	double M[3][3], er[6], Yf[36], Yb[36];
+	rtn_rot(tt->r_ecef_m, tt->v_ecef_m_s, M);
+	for (int i = 0; i < 3; i++) {
+		er[i] = M[i][0] * e[0] + M[i][1] * e[1] + M[i][2] * e[2];
+		er[3 + i] = M[i][0] * e[3] + M[i][1] * e[4] + M[i][2] * e[5];
+	}
+	rtn_cov(M, Pf, TRACK_NX, Yf);
+	fprintf(ev->rtn, "{\"seed\":%" PRIu64 ",\"t\":%.1f,\"since_upd\":%.3f,\"mu_b\":%.6g",
+	        ev->rd2[ev->cur_run].seed, t_launch_s, since_upd_s, mu_boost);
+	rtn_print_arr(ev->rtn, "e", er, 6);
+	rtn_print_arr(ev->rtn, "Pf", Yf, 36);
+	if (Pb) {
+		rtn_cov(M, Pb, NP, Yb);
+		rtn_print_arr(ev->rtn, "Pb", Yb, 36);
+	}
+	if (isfinite(za) && isfinite(zc))
+		fprintf(ev->rtn, ",\"za\":%.9g,\"zc\":%.9g", za, zc);
+	fputs("}\n", ev->rtn);
 }
 
 static int score_time(struct eval *ev, struct sim *s, struct track_tracker *tr,
@@ -505,8 +593,10 @@ static int score_time(struct eval *ev, struct sim *s, struct track_tracker *tr,
 			bn->n_coast++;
 			bn->nees_coast += nees;
 		}
-		double Pb[NP * NP];
+		double Pb[NP * NP], rtn_za = NAN, rtn_zc = NAN;
+		int pb_ok = 0;
 		if (orun->pb.active && track_bound_predict(&orun->pb, &ev->tcfg, t, Pb) == 0) {
+			pb_ok = 1;
 			bn->pcrlb_pos2 += Pb[0] + Pb[NP + 1] + Pb[2 * NP + 2];
 			bn->n_pcrlb++;
 		}
@@ -531,6 +621,8 @@ static int score_time(struct eval *ev, struct sim *s, struct track_tracker *tr,
 				ll.h_m = 0.0;
 				geo_lla_to_ecef(&ll, lecef);
 				impact_track_axes(&ip, imp_ecef, lecef, &za, &zc);
+				rtn_za = za;
+				rtn_zc = zc;
 				int ok = isfinite(d2) && isfinite(za) && isfinite(zc);
 				bn->n_imp_d2 += ok;
 				if (!ok)
@@ -572,6 +664,10 @@ static int score_time(struct eval *ev, struct sim *s, struct track_tracker *tr,
 				}
 			}
 		}
+		if (ev->rtn)
+			rtn_sample(ev, tt, (double)(t - oi->launch_t_ns) * 1e-9,
+			           (double)(t - k->t_ns) * 1e-9, k->mu_boost, e, gs->P,
+			           pb_ok ? Pb : NULL, rtn_za, rtn_zc);
 		if (track_info_predict(k, NULL, &lp) == 0) {
 			double lecef[3];
 			struct geo_lla ll = oi->launch_lla;
@@ -1186,6 +1282,17 @@ int cmd_eval(int argc, char **argv)
 			ev->grav_err = k;
 		} else if (!strcmp(a, "--json") && i + 1 < argc) {
 			ev->json_path = argv[++i];
+		} else if (!strcmp(a, "--rtn") && i + 1 < argc) {
+			const char *fn = argv[++i];
+			if (ev->rtn)
+				fclose(ev->rtn);
+			ev->rtn = fopen(fn, "w");
+			if (!ev->rtn) {
+				fprintf(stderr, "mwlink eval: --rtn: cannot write '%s': %s\n", fn,
+				        strerror(errno));
+				status = 1;
+				goto out;
+			}
 		} else if (a[0] == '-') {
 			fprintf(stderr, "mwlink eval: unknown or incomplete option '%s'\n", a);
 			eval_usage(stderr);
@@ -1246,6 +1353,10 @@ int cmd_eval(int argc, char **argv)
 	if (status == 0 && report(ev) < 0)
 		status = 1;
 out:
+	if (ev && ev->rtn && fclose(ev->rtn) != 0 && status == 0) {
+		fprintf(stderr, "mwlink eval: --rtn: write failed\n");
+		status = 1;
+	}
 	if (ev)
 		free(ev->rd2);
 	free(ev);
