@@ -158,7 +158,41 @@ struct run_d2 {
 	double d2_coast;
 };
 
+/* Per launched object over all runs (JSON "launches"): which objects
+ * miss. Samples after burnout: impact coverage and d2; those of them
+ * whose track took a clutter plot or another object's plot (track_info
+ * n_upd_clutter, n_upd_switch: "impure"); midcourse NEES; and the coast
+ * draws (struct coast_draw) of the object. */
+struct obj_acc {
+	uint32_t id;
+	char name[32];
+	char cls[16];
+	int n_post, n_cover_post, n_d2;
+	double d2;
+	int n_impure, n_cover_impure;
+	int n_mid;
+	double nees_mid;
+	int n_cd, n_cd_in;
+	double cd_d2;
+};
+
+/* One coast draw: the impact prediction of an object's track when it
+ * enters a coast (no update for coast_max_s) after burnout. A coast
+ * repeats that one prediction in every bin until the next update, so
+ * these, not the bins, are the independent samples of a coast. */
+struct coast_draw {
+	uint64_t seed;
+	uint32_t id;
+	double t_update_s;  /* the track's last update, seconds since launch */
+	double t_burnout_s; /* the object's burnout, seconds since launch */
+	double d2, d2_along, d2_cross;
+	int inside;
+	uint32_t n_updates, n_upd_clutter, n_upd_switch;
+	double sigma_major_m, miss_m;
+};
+
 struct obj_run {
+	int in_coast; /* the track claiming it was coasting at the last scoring time */
 	mw_time_ns first_obs_ns;
 	mw_time_ns confirm_ns;    /* first confirmed track's confirmation time */
 	mw_time_ns first_pred_ns; /* first scoring time with an impact prediction */
@@ -196,6 +230,10 @@ struct eval {
 	int n_launch_final;
 	struct run_d2 *rd2; /* [runs] */
 	int cur_run;
+	struct obj_acc *oacc; /* [n_oacc], by the simulator's object index */
+	size_t n_oacc;
+	struct coast_draw *cd;
+	size_t n_cd, cap_cd;
 };
 
 static void eval_usage(FILE *f)
@@ -355,6 +393,36 @@ static int est_at(const struct track_info *k, const struct track_config *tc, mw_
 	return track_info_est_at(k, &tc->imm, t_ns, out);
 }
 
+static int add_coast_draw(struct eval *ev, const struct sim_object_info *oi,
+                          const struct track_info *k, const struct track_point_pred *ip, double d2,
+                          double za, double zc, int in, double miss_m)
+{
+	if (ev->n_cd == ev->cap_cd) {
+		size_t nc = ev->cap_cd ? 2 * ev->cap_cd : 256;
+		struct coast_draw *p = realloc(ev->cd, nc * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		ev->cd = p;
+		ev->cap_cd = nc;
+	}
+	ev->cd[ev->n_cd++] = (struct coast_draw){
+	    .seed = ev->rd2[ev->cur_run].seed,
+	    .id = oi->id,
+	    .t_update_s = (double)(k->t_ns - oi->launch_t_ns) * 1e-9,
+	    .t_burnout_s = (double)(oi->burnout_t_ns - oi->launch_t_ns) * 1e-9,
+	    .d2 = d2,
+	    .d2_along = za,
+	    .d2_cross = zc,
+	    .inside = in,
+	    .n_updates = k->n_updates,
+	    .n_upd_clutter = k->n_upd_clutter,
+	    .n_upd_switch = k->n_upd_switch,
+	    .sigma_major_m = ip->semi_major_m / 2.4477, /* 95% semi-axis / sqrt(chi2_2(0.95)) */
+	    .miss_m = miss_m,
+	};
+	return 0;
+}
+
 static int score_time(struct eval *ev, struct sim *s, struct track_tracker *tr,
                       struct obj_run *obs_run, mw_time_ns t, mw_time_ns t0, struct claim **cl,
                       size_t *ncl, size_t *capcl)
@@ -500,8 +568,13 @@ static int score_time(struct eval *ev, struct sim *s, struct track_tracker *tr,
 				bn->nees_mid_bm += nees;
 			}
 			mid_k_stats(bn, gs, true_k(oi));
+			ev->oacc[o].n_mid++;
+			ev->oacc[o].nees_mid += nees;
 		}
-		if ((double)(t - k->t_ns) * 1e-9 > ev->tcfg.coast_max_s) {
+		const int coasting = (double)(t - k->t_ns) * 1e-9 > ev->tcfg.coast_max_s;
+		const int coast_start = coasting && !orun->in_coast;
+		orun->in_coast = coasting;
+		if (coasting) {
 			bn->n_coast++;
 			bn->nees_coast += nees;
 		}
@@ -539,6 +612,22 @@ static int score_time(struct eval *ev, struct sim *s, struct track_tracker *tr,
 				bn->imp_d2sq += d2 * d2;
 				bn->imp_d2_along += za;
 				bn->imp_d2_cross += zc;
+				struct obj_acc *oa = &ev->oacc[o];
+				int impure = k->n_upd_clutter || k->n_upd_switch;
+				oa->n_post++;
+				oa->n_cover_post += in;
+				oa->n_d2 += ok;
+				oa->d2 += d2;
+				oa->n_impure += impure;
+				oa->n_cover_impure += impure && in;
+				if (ok && coast_start) {
+					oa->n_cd++;
+					oa->n_cd_in += in;
+					oa->cd_d2 += d2;
+					if (add_coast_draw(ev, oi, k, &ip, d2, za, zc, in, miss) <
+					    0)
+						goto out;
+				}
 				struct run_d2 *rr = &ev->rd2[ev->cur_run];
 				if (ok && t >= oi->burnout_t_ns + 60 * MW_NS_PER_S) {
 					rr->n++;
@@ -748,6 +837,19 @@ static int one_run(struct eval *ev, const struct sim_scenario *sc, uint64_t seed
 		rc = -ENOMEM;
 		goto out;
 	}
+	if (!ev->oacc) {
+		ev->oacc = calloc(nobj ? nobj : 1, sizeof(*ev->oacc));
+		if (!ev->oacc) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		ev->n_oacc = nobj;
+	}
+	if (ev->n_oacc != nobj) {
+		fprintf(stderr, "mwlink eval: the runs differ in their number of objects\n");
+		rc = -EINVAL;
+		goto out;
+	}
 	const mw_time_ns step_ns = mw_time_from_s(ev->step_s);
 	mw_time_ns t0 = -1, last_scored = INT64_MIN;
 	struct sim_event e;
@@ -804,6 +906,16 @@ static int one_run(struct eval *ev, const struct sim_scenario *sc, uint64_t seed
 	if (rc < 0)
 		goto out;
 	for (size_t o = 0; o < nobj; o++) {
+		const struct sim_object_info *oi = sim_object(s, o);
+		struct obj_acc *oa = &ev->oacc[o];
+		if (oa->id && oa->id != oi->id) {
+			fprintf(stderr, "mwlink eval: the runs differ in their objects' order\n");
+			rc = -EINVAL;
+			goto out;
+		}
+		oa->id = oi->id;
+		snprintf(oa->name, sizeof(oa->name), "%s", oi->name);
+		snprintf(oa->cls, sizeof(oa->cls), "%s", oi->missile_class);
 		ev->n_objects_total++;
 		if (orun[o].confirm_ns && orun[o].first_obs_ns) {
 			ev->n_confirmed++;
@@ -1075,6 +1187,47 @@ static int report(struct eval *ev)
 		json_array_append_new(jr, o);
 	}
 	json_object_set_new(root, "impact_d2_runs", jr);
+	/* per launched object (struct obj_acc) and the coast draws */
+	json_t *jl = json_array(), *jc = json_array();
+	if (!jl || !jc)
+		return -ENOMEM;
+	for (size_t i = 0; i < ev->n_oacc; i++) {
+		const struct obj_acc *a = &ev->oacc[i];
+		json_t *o =
+		    json_pack("{s:I,s:s,s:s,s:i,s:i,s:i,s:i,s:i,s:i,s:i}", "id", (json_int_t)a->id,
+		              "name", a->name, "class", a->cls, "n_impact_after_burnout", a->n_post,
+		              "n_inside95_after_burnout", a->n_cover_post,
+		              "n_impact_d2_after_burnout", a->n_d2, "n_impure_after_burnout",
+		              a->n_impure, "n_impure_inside95_after_burnout", a->n_cover_impure,
+		              "n_midcourse", a->n_mid, "n_coast_draws", a->n_cd);
+		if (!o)
+			return -ENOMEM;
+		json_object_set_new(o, "n_coast_draws_inside95", json_integer(a->n_cd_in));
+		if (a->n_d2)
+			json_object_set_new(o, "impact_d2_mean_after_burnout",
+			                    json_real(a->d2 / a->n_d2));
+		if (a->n_mid)
+			json_object_set_new(o, "anees_midcourse",
+			                    json_real(a->nees_mid / a->n_mid));
+		if (a->n_cd)
+			json_object_set_new(o, "coast_d2_mean", json_real(a->cd_d2 / a->n_cd));
+		json_array_append_new(jl, o);
+	}
+	for (size_t i = 0; i < ev->n_cd; i++) {
+		const struct coast_draw *c = &ev->cd[i];
+		json_t *o = json_pack(
+		    "{s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:b,s:i,s:i,s:i,s:f,s:f}", "seed",
+		    (json_int_t)c->seed, "id", (json_int_t)c->id, "t_update_s", c->t_update_s,
+		    "t_burnout_s", c->t_burnout_s, "d2", c->d2, "d2_along", c->d2_along, "d2_cross",
+		    c->d2_cross, "inside95", c->inside, "n_updates", (int)c->n_updates,
+		    "n_upd_clutter", (int)c->n_upd_clutter, "n_upd_switch", (int)c->n_upd_switch,
+		    "sigma_major_m", c->sigma_major_m, "miss_m", c->miss_m);
+		if (!o)
+			return -ENOMEM;
+		json_array_append_new(jc, o);
+	}
+	json_object_set_new(root, "launches", jl);
+	json_object_set_new(root, "coast_draws", jc);
 	json_object_set_new(root, "gospa", jg);
 	json_object_set_new(root, "launch",
 	                    json_pack("{s:i,s:i,s:i}", "n", lau_n, "inside_ellipse95", lau_in,
@@ -1246,8 +1399,11 @@ int cmd_eval(int argc, char **argv)
 	if (status == 0 && report(ev) < 0)
 		status = 1;
 out:
-	if (ev)
+	if (ev) {
 		free(ev->rd2);
+		free(ev->oacc);
+		free(ev->cd);
+	}
 	free(ev);
 	return status;
 }
