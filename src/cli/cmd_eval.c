@@ -189,6 +189,10 @@ struct coast_draw {
 	int inside;
 	uint32_t n_updates, n_upd_clutter, n_upd_switch;
 	double sigma_major_m, miss_m;
+	/* the state's consistency at the coast's first scoring time: NEES
+	 * of (r, v) (6 dof) and of r and v alone (3 each), and the drag
+	 * parameter's error over its sigma against the run's own RV */
+	double nees, nees_r, nees_v, k_z;
 };
 
 struct obj_run {
@@ -395,8 +399,10 @@ static int est_at(const struct track_info *k, const struct track_config *tc, mw_
 
 static int add_coast_draw(struct eval *ev, const struct sim_object_info *oi,
                           const struct track_info *k, const struct track_point_pred *ip, double d2,
-                          double za, double zc, int in, double miss_m)
+                          double za, double zc, int in, double miss_m, const double nees3[3],
+                          const struct track_gauss *gs)
 {
+	double pkk = gs->P[TRACK_IX_K * TRACK_NX + TRACK_IX_K], kt = true_k(oi);
 	if (ev->n_cd == ev->cap_cd) {
 		size_t nc = ev->cap_cd ? 2 * ev->cap_cd : 256;
 		struct coast_draw *p = realloc(ev->cd, nc * sizeof(*p));
@@ -419,6 +425,10 @@ static int add_coast_draw(struct eval *ev, const struct sim_object_info *oi,
 	    .n_upd_switch = k->n_upd_switch,
 	    .sigma_major_m = ip->semi_major_m / 2.4477, /* 95% semi-axis / sqrt(chi2_2(0.95)) */
 	    .miss_m = miss_m,
+	    .nees = nees3[0],
+	    .nees_r = nees3[1],
+	    .nees_v = nees3[2],
+	    .k_z = pkk > 0.0 && kt > 0.0 ? (gs->x[TRACK_IX_K] - kt) / sqrt(pkk) : NAN,
 	};
 	return 0;
 }
@@ -624,8 +634,9 @@ static int score_time(struct eval *ev, struct sim *s, struct track_tracker *tr,
 					oa->n_cd++;
 					oa->n_cd_in += in;
 					oa->cd_d2 += d2;
-					if (add_coast_draw(ev, oi, k, &ip, d2, za, zc, in, miss) <
-					    0)
+					const double n3[3] = {nees, nr, nv};
+					if (add_coast_draw(ev, oi, k, &ip, d2, za, zc, in, miss, n3,
+					                   gs) < 0)
 						goto out;
 				}
 				struct run_d2 *rr = &ev->rd2[ev->cur_run];
@@ -1216,12 +1227,15 @@ static int report(struct eval *ev)
 	for (size_t i = 0; i < ev->n_cd; i++) {
 		const struct coast_draw *c = &ev->cd[i];
 		json_t *o = json_pack(
-		    "{s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:b,s:i,s:i,s:i,s:f,s:f}", "seed",
+		    "{s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:b,s:i,s:i,s:i,s:f,s:f,s:f,s:f,s:f}", "seed",
 		    (json_int_t)c->seed, "id", (json_int_t)c->id, "t_update_s", c->t_update_s,
 		    "t_burnout_s", c->t_burnout_s, "d2", c->d2, "d2_along", c->d2_along, "d2_cross",
 		    c->d2_cross, "inside95", c->inside, "n_updates", (int)c->n_updates,
 		    "n_upd_clutter", (int)c->n_upd_clutter, "n_upd_switch", (int)c->n_upd_switch,
-		    "sigma_major_m", c->sigma_major_m, "miss_m", c->miss_m);
+		    "sigma_major_m", c->sigma_major_m, "miss_m", c->miss_m, "nees", c->nees,
+		    "nees_pos", c->nees_r, "nees_vel", c->nees_v);
+		if (o && isfinite(c->k_z))
+			json_object_set_new(o, "k_z", json_real(c->k_z));
 		if (!o)
 			return -ENOMEM;
 		json_array_append_new(jc, o);
