@@ -193,6 +193,10 @@ struct coast_draw {
 	 * of (r, v) (6 dof) and of r and v alone (3 each), and the drag
 	 * parameter's error over its sigma against the run's own RV */
 	double nees, nees_r, nees_v, k_z;
+	/* the predicted ellipse's major axis and the miss vector, degrees
+	 * from the along-track direction (counter-clockwise; the axis in
+	 * (-90, 90]), and the minor semi-axis over the major */
+	double major_deg, miss_deg, axis_ratio;
 };
 
 struct obj_run {
@@ -403,6 +407,18 @@ static int add_coast_draw(struct eval *ev, const struct sim_object_info *oi,
                           const struct track_gauss *gs)
 {
 	double pkk = gs->P[TRACK_IX_K * TRACK_NX + TRACK_IX_K], kt = true_k(oi);
+	/* along-track: away from the launch point, at the predicted impact */
+	double enu[3], le[3], lecef[3], iecef[3];
+	struct geo_lla ll = oi->launch_lla, il = oi->impact_lla;
+	ll.h_m = il.h_m = 0.0;
+	geo_lla_to_ecef(&ll, lecef);
+	geo_lla_to_ecef(&il, iecef);
+	geo_ecef_to_enu(&ip->lla, iecef, enu);
+	geo_ecef_to_enu(&ip->lla, lecef, le);
+	double az_along = atan2(-le[0], -le[1]); /* clockwise from north */
+	double maj = GEO_PI / 2 - ip->orient_rad - (GEO_PI / 2 - az_along);
+	maj = remainder(maj, GEO_PI);
+	double mis = remainder(atan2(enu[1], enu[0]) - (GEO_PI / 2 - az_along), 2 * GEO_PI);
 	if (ev->n_cd == ev->cap_cd) {
 		size_t nc = ev->cap_cd ? 2 * ev->cap_cd : 256;
 		struct coast_draw *p = realloc(ev->cd, nc * sizeof(*p));
@@ -429,6 +445,9 @@ static int add_coast_draw(struct eval *ev, const struct sim_object_info *oi,
 	    .nees_r = nees3[1],
 	    .nees_v = nees3[2],
 	    .k_z = pkk > 0.0 && kt > 0.0 ? (gs->x[TRACK_IX_K] - kt) / sqrt(pkk) : NAN,
+	    .major_deg = maj * 180.0 / GEO_PI,
+	    .miss_deg = mis * 180.0 / GEO_PI,
+	    .axis_ratio = ip->semi_major_m > 0.0 ? ip->semi_minor_m / ip->semi_major_m : NAN,
 	};
 	return 0;
 }
@@ -1234,6 +1253,11 @@ static int report(struct eval *ev)
 		    "n_upd_clutter", (int)c->n_upd_clutter, "n_upd_switch", (int)c->n_upd_switch,
 		    "sigma_major_m", c->sigma_major_m, "miss_m", c->miss_m, "nees", c->nees,
 		    "nees_pos", c->nees_r, "nees_vel", c->nees_v);
+		if (o) {
+			json_object_set_new(o, "major_deg", json_real(c->major_deg));
+			json_object_set_new(o, "miss_deg", json_real(c->miss_deg));
+			json_object_set_new(o, "axis_ratio", json_real(c->axis_ratio));
+		}
 		if (o && isfinite(c->k_z))
 			json_object_set_new(o, "k_z", json_real(c->k_z));
 		if (!o)
