@@ -164,7 +164,49 @@ struct run_d2 {
 	double d2_coast;
 };
 
+/* Per launched object over all runs (JSON "launches"): which objects
+ * miss. Samples after burnout: impact coverage and d2; those of them
+ * whose track took a clutter plot or another object's plot (track_info
+ * n_upd_clutter, n_upd_switch: "impure"); midcourse NEES; and the coast
+ * draws (struct coast_draw) of the object. */
+struct obj_acc {
+	uint32_t id;
+	char name[32];
+	char cls[16];
+	int n_post, n_cover_post, n_d2;
+	double d2;
+	int n_impure, n_cover_impure;
+	int n_mid;
+	double nees_mid;
+	int n_cd, n_cd_in;
+	double cd_d2;
+};
+
+/* One coast draw: the impact prediction of an object's track when it
+ * enters a coast (no update for coast_max_s) after burnout. A coast
+ * repeats that one prediction in every bin until the next update, so
+ * these, not the bins, are the independent samples of a coast. */
+struct coast_draw {
+	uint64_t seed;
+	uint32_t id;
+	double t_update_s;  /* the track's last update, seconds since launch */
+	double t_burnout_s; /* the object's burnout, seconds since launch */
+	double d2, d2_along, d2_cross;
+	int inside;
+	uint32_t n_updates, n_upd_clutter, n_upd_switch;
+	double sigma_major_m, miss_m;
+	/* the state's consistency at the coast's first scoring time: NEES
+	 * of (r, v) (6 dof) and of r and v alone (3 each), and the drag
+	 * parameter's error over its sigma against the run's own RV */
+	double nees, nees_r, nees_v, k_z;
+	/* the predicted ellipse's major axis and the miss vector, degrees
+	 * from the along-track direction (counter-clockwise; the axis in
+	 * (-90, 90]), and the minor semi-axis over the major */
+	double major_deg, miss_deg, axis_ratio;
+};
+
 struct obj_run {
+	int in_coast; /* the track claiming it was coasting at the last scoring time */
 	mw_time_ns first_obs_ns;
 	mw_time_ns confirm_ns;    /* first confirmed track's confirmation time */
 	mw_time_ns first_pred_ns; /* first scoring time with an impact prediction */
@@ -203,6 +245,10 @@ struct eval {
 	struct run_d2 *rd2; /* [runs] */
 	int cur_run;
 	FILE *rtn; /* --rtn FILE: per-sample errors and covariances in the truth's RTN frame */
+	struct obj_acc *oacc; /* [n_oacc], by the simulator's object index */
+	size_t n_oacc;
+	struct coast_draw *cd;
+	size_t n_cd, cap_cd;
 };
 
 static void eval_usage(FILE *f)
@@ -443,6 +489,57 @@ static void rtn_sample(const struct eval *ev, const struct sim_truth *tt, double
 	fputs("}\n", ev->rtn);
 }
 
+static int add_coast_draw(struct eval *ev, const struct sim_object_info *oi,
+                          const struct track_info *k, const struct track_point_pred *ip, double d2,
+                          double za, double zc, int in, double miss_m, const double nees3[3],
+                          const struct track_gauss *gs)
+{
+	double pkk = gs->P[TRACK_IX_K * TRACK_NX + TRACK_IX_K], kt = true_k(oi);
+	/* along-track: away from the launch point, at the predicted impact */
+	double enu[3], le[3], lecef[3], iecef[3];
+	struct geo_lla ll = oi->launch_lla, il = oi->impact_lla;
+	ll.h_m = il.h_m = 0.0;
+	geo_lla_to_ecef(&ll, lecef);
+	geo_lla_to_ecef(&il, iecef);
+	geo_ecef_to_enu(&ip->lla, iecef, enu);
+	geo_ecef_to_enu(&ip->lla, lecef, le);
+	double az_along = atan2(-le[0], -le[1]); /* clockwise from north */
+	double maj = GEO_PI / 2 - ip->orient_rad - (GEO_PI / 2 - az_along);
+	maj = remainder(maj, GEO_PI);
+	double mis = remainder(atan2(enu[1], enu[0]) - (GEO_PI / 2 - az_along), 2 * GEO_PI);
+	if (ev->n_cd == ev->cap_cd) {
+		size_t nc = ev->cap_cd ? 2 * ev->cap_cd : 256;
+		struct coast_draw *p = realloc(ev->cd, nc * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		ev->cd = p;
+		ev->cap_cd = nc;
+	}
+	ev->cd[ev->n_cd++] = (struct coast_draw){
+	    .seed = ev->rd2[ev->cur_run].seed,
+	    .id = oi->id,
+	    .t_update_s = (double)(k->t_ns - oi->launch_t_ns) * 1e-9,
+	    .t_burnout_s = (double)(oi->burnout_t_ns - oi->launch_t_ns) * 1e-9,
+	    .d2 = d2,
+	    .d2_along = za,
+	    .d2_cross = zc,
+	    .inside = in,
+	    .n_updates = k->n_updates,
+	    .n_upd_clutter = k->n_upd_clutter,
+	    .n_upd_switch = k->n_upd_switch,
+	    .sigma_major_m = ip->semi_major_m / 2.4477, /* 95% semi-axis / sqrt(chi2_2(0.95)) */
+	    .miss_m = miss_m,
+	    .nees = nees3[0],
+	    .nees_r = nees3[1],
+	    .nees_v = nees3[2],
+	    .k_z = pkk > 0.0 && kt > 0.0 ? (gs->x[TRACK_IX_K] - kt) / sqrt(pkk) : NAN,
+	    .major_deg = maj * 180.0 / GEO_PI,
+	    .miss_deg = mis * 180.0 / GEO_PI,
+	    .axis_ratio = ip->semi_major_m > 0.0 ? ip->semi_minor_m / ip->semi_major_m : NAN,
+	};
+	return 0;
+}
+
 static int score_time(struct eval *ev, struct sim *s, struct track_tracker *tr,
                       struct obj_run *obs_run, mw_time_ns t, mw_time_ns t0, struct claim **cl,
                       size_t *ncl, size_t *capcl)
@@ -588,8 +685,13 @@ static int score_time(struct eval *ev, struct sim *s, struct track_tracker *tr,
 				bn->nees_mid_bm += nees;
 			}
 			mid_k_stats(bn, gs, true_k(oi));
+			ev->oacc[o].n_mid++;
+			ev->oacc[o].nees_mid += nees;
 		}
-		if ((double)(t - k->t_ns) * 1e-9 > ev->tcfg.coast_max_s) {
+		const int coasting = (double)(t - k->t_ns) * 1e-9 > ev->tcfg.coast_max_s;
+		const int coast_start = coasting && !orun->in_coast;
+		orun->in_coast = coasting;
+		if (coasting) {
 			bn->n_coast++;
 			bn->nees_coast += nees;
 		}
@@ -631,6 +733,23 @@ static int score_time(struct eval *ev, struct sim *s, struct track_tracker *tr,
 				bn->imp_d2sq += d2 * d2;
 				bn->imp_d2_along += za;
 				bn->imp_d2_cross += zc;
+				struct obj_acc *oa = &ev->oacc[o];
+				int impure = k->n_upd_clutter || k->n_upd_switch;
+				oa->n_post++;
+				oa->n_cover_post += in;
+				oa->n_d2 += ok;
+				oa->d2 += d2;
+				oa->n_impure += impure;
+				oa->n_cover_impure += impure && in;
+				if (ok && coast_start) {
+					oa->n_cd++;
+					oa->n_cd_in += in;
+					oa->cd_d2 += d2;
+					const double n3[3] = {nees, nr, nv};
+					if (add_coast_draw(ev, oi, k, &ip, d2, za, zc, in, miss, n3,
+					                   gs) < 0)
+						goto out;
+				}
 				struct run_d2 *rr = &ev->rd2[ev->cur_run];
 				if (ok && t >= oi->burnout_t_ns + 60 * MW_NS_PER_S) {
 					rr->n++;
@@ -844,6 +963,19 @@ static int one_run(struct eval *ev, const struct sim_scenario *sc, uint64_t seed
 		rc = -ENOMEM;
 		goto out;
 	}
+	if (!ev->oacc) {
+		ev->oacc = calloc(nobj ? nobj : 1, sizeof(*ev->oacc));
+		if (!ev->oacc) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		ev->n_oacc = nobj;
+	}
+	if (ev->n_oacc != nobj) {
+		fprintf(stderr, "mwlink eval: the runs differ in their number of objects\n");
+		rc = -EINVAL;
+		goto out;
+	}
 	const mw_time_ns step_ns = mw_time_from_s(ev->step_s);
 	/* The scoring grid starts at the run's start: every step_s of scenario
 	 * time, whatever the first event is (a false alarm at a drawn scan
@@ -900,6 +1032,16 @@ static int one_run(struct eval *ev, const struct sim_scenario *sc, uint64_t seed
 	if (rc < 0)
 		goto out;
 	for (size_t o = 0; o < nobj; o++) {
+		const struct sim_object_info *oi = sim_object(s, o);
+		struct obj_acc *oa = &ev->oacc[o];
+		if (oa->id && oa->id != oi->id) {
+			fprintf(stderr, "mwlink eval: the runs differ in their objects' order\n");
+			rc = -EINVAL;
+			goto out;
+		}
+		oa->id = oi->id;
+		snprintf(oa->name, sizeof(oa->name), "%s", oi->name);
+		snprintf(oa->cls, sizeof(oa->cls), "%s", oi->missile_class);
 		ev->n_objects_total++;
 		if (orun[o].confirm_ns && orun[o].first_obs_ns) {
 			ev->n_confirmed++;
@@ -1171,6 +1313,55 @@ static int report(struct eval *ev)
 		json_array_append_new(jr, o);
 	}
 	json_object_set_new(root, "impact_d2_runs", jr);
+	/* per launched object (struct obj_acc) and the coast draws */
+	json_t *jl = json_array(), *jc = json_array();
+	if (!jl || !jc)
+		return -ENOMEM;
+	for (size_t i = 0; i < ev->n_oacc; i++) {
+		const struct obj_acc *a = &ev->oacc[i];
+		json_t *o =
+		    json_pack("{s:I,s:s,s:s,s:i,s:i,s:i,s:i,s:i,s:i,s:i}", "id", (json_int_t)a->id,
+		              "name", a->name, "class", a->cls, "n_impact_after_burnout", a->n_post,
+		              "n_inside95_after_burnout", a->n_cover_post,
+		              "n_impact_d2_after_burnout", a->n_d2, "n_impure_after_burnout",
+		              a->n_impure, "n_impure_inside95_after_burnout", a->n_cover_impure,
+		              "n_midcourse", a->n_mid, "n_coast_draws", a->n_cd);
+		if (!o)
+			return -ENOMEM;
+		json_object_set_new(o, "n_coast_draws_inside95", json_integer(a->n_cd_in));
+		if (a->n_d2)
+			json_object_set_new(o, "impact_d2_mean_after_burnout",
+			                    json_real(a->d2 / a->n_d2));
+		if (a->n_mid)
+			json_object_set_new(o, "anees_midcourse",
+			                    json_real(a->nees_mid / a->n_mid));
+		if (a->n_cd)
+			json_object_set_new(o, "coast_d2_mean", json_real(a->cd_d2 / a->n_cd));
+		json_array_append_new(jl, o);
+	}
+	for (size_t i = 0; i < ev->n_cd; i++) {
+		const struct coast_draw *c = &ev->cd[i];
+		json_t *o = json_pack(
+		    "{s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:b,s:i,s:i,s:i,s:f,s:f,s:f,s:f,s:f}", "seed",
+		    (json_int_t)c->seed, "id", (json_int_t)c->id, "t_update_s", c->t_update_s,
+		    "t_burnout_s", c->t_burnout_s, "d2", c->d2, "d2_along", c->d2_along, "d2_cross",
+		    c->d2_cross, "inside95", c->inside, "n_updates", (int)c->n_updates,
+		    "n_upd_clutter", (int)c->n_upd_clutter, "n_upd_switch", (int)c->n_upd_switch,
+		    "sigma_major_m", c->sigma_major_m, "miss_m", c->miss_m, "nees", c->nees,
+		    "nees_pos", c->nees_r, "nees_vel", c->nees_v);
+		if (o) {
+			json_object_set_new(o, "major_deg", json_real(c->major_deg));
+			json_object_set_new(o, "miss_deg", json_real(c->miss_deg));
+			json_object_set_new(o, "axis_ratio", json_real(c->axis_ratio));
+		}
+		if (o && isfinite(c->k_z))
+			json_object_set_new(o, "k_z", json_real(c->k_z));
+		if (!o)
+			return -ENOMEM;
+		json_array_append_new(jc, o);
+	}
+	json_object_set_new(root, "launches", jl);
+	json_object_set_new(root, "coast_draws", jc);
 	json_object_set_new(root, "gospa", jg);
 	json_object_set_new(root, "launch",
 	                    json_pack("{s:i,s:i,s:i}", "n", lau_n, "inside_ellipse95", lau_in,
@@ -1357,8 +1548,11 @@ out:
 		fprintf(stderr, "mwlink eval: --rtn: write failed\n");
 		status = 1;
 	}
-	if (ev)
+	if (ev) {
 		free(ev->rd2);
+		free(ev->oacc);
+		free(ev->cd);
+	}
 	free(ev);
 	return status;
 }

@@ -133,6 +133,10 @@ struct trk {
 	double ir_view0[3];
 	uint32_t n_updates;
 	uint32_t truth_id;
+	/* Simulation only, association purity (track_info): updates from
+	 * clutter (truth_id 0), and updates from an object other than the
+	 * one of the previous non-clutter update (truth_obj). */
+	uint32_t n_upd_clutter, n_upd_switch, truth_obj;
 	uint32_t prev_id;
 	enum track_class cls; /* threat class (drag prior) */
 	int classified;       /* cls set (at a burnout or a first good ballistic estimate) */
@@ -873,6 +877,8 @@ int track_tracker_get(const struct track_tracker *t, size_t i, struct track_info
 	r.has_boost0 = k->has_boost0;
 	r.boost0_t_ns = k->boost0_t_ns;
 	r.boost0 = k->boost0;
+	r.n_upd_clutter = k->n_upd_clutter;
+	r.n_upd_switch = k->n_upd_switch;
 	*out = r;
 	return 0;
 }
@@ -1077,6 +1083,12 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, const str
 		hist_moments(HAT(k, i));
 	}
 	k->n_updates++;
+	if (!truth_id) {
+		k->n_upd_clutter++;
+	} else {
+		k->n_upd_switch += k->truth_obj && truth_id != k->truth_obj;
+		k->truth_obj = truth_id;
+	}
 	note_evidence(k, m);
 	if (pos == k->h_count - 1)
 		k->truth_id = truth_id;
@@ -1135,6 +1147,8 @@ static int new_track(struct track_tracker *t, struct track_gauss *g, double mu_b
 	k->n_updates = n_obs;
 	k->n_radar = m->kind == MW_OBS_RADAR;
 	k->truth_id = o->truth_id;
+	k->truth_obj = o->truth_id;
+	k->n_upd_clutter = !o->truth_id;
 	k->h_count = 1;
 	k->h0 = 0;
 	k->h_cap = t->cfg.history_len;

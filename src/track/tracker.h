@@ -206,6 +206,13 @@ struct track_info {
 	int has_boost0;
 	mw_time_ns boost0_t_ns;
 	struct track_gauss boost0;
+	/* Simulation only (truth ids): association purity. Updates from
+	 * clutter (truth_id 0, the start included) and updates whose object
+	 * differs from the previous non-clutter update's (a neighbour's
+	 * measurement taken, or the track moving to another object): both 0
+	 * when every measurement came from one object. */
+	uint32_t n_upd_clutter;
+	uint32_t n_upd_switch;
 };
 
 struct track_point_pred;

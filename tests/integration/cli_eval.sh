@@ -5,7 +5,8 @@
 # tracker only that nation's sensors (JPN's radars see the IRBM from about
 # 120 s after launch, the alliance's sensors from about 60 s), records the
 # nation in the JSON, and bad codes are refused with a message (exit
-# statuses: 0 ok, 1 failed, 2 usage).
+# statuses: 0 ok, 1 failed, 2 usage); the per-launch "launches" and the
+# coast draws agree with the bins and scripts/eval-merge sums them.
 set -u
 M=$1
 S=${2:-.}/examples/scenarios
@@ -75,6 +76,46 @@ for b in a["bins"]:
 if nm == 0 or nk == 0:
     bad.append(f"no midcourse bins with the split ({nm}) or with k fields ({nk})")
 print("; ".join(bad) if bad else f"first scored bin {fa:.0f} s with all sensors, {fj:.0f} s with JPN's")
+sys.exit(1 if bad else 0)
+PY
+)
+if [ $? -eq 0 ]; then ok "$out"; else bad "$out"; fi
+# which objects miss (session 7, mixcov): per launch "launches" and the
+# coast draws, consistent with the bins, and merged by scripts/eval-merge
+out=$(python3 - "$T/all.json" "${2:-.}/scripts/eval-merge" "$T/m.json" <<'PY'
+import json, subprocess, sys
+a = json.load(open(sys.argv[1]))
+bad = []
+ls = a.get("launches", [])
+if len(ls) != 1 or ls[0]["class"] != "IRBM":
+    bad.append(f"launches: {ls!r}, want the one IRBM")
+else:
+    x = ls[0]
+    nb = sum(b.get("n_impact_after_burnout", 0) for b in a["bins"])
+    ni = sum(round(b["impact_cover95_after_burnout"] * b["n_impact_after_burnout"])
+             for b in a["bins"] if b.get("n_impact_after_burnout"))
+    if (x["n_impact_after_burnout"], x["n_inside95_after_burnout"]) != (nb, ni):
+        bad.append(f"launch counts {x['n_impact_after_burnout']}/{x['n_inside95_after_burnout']}"
+                   f" != the bins' {nb}/{ni}")
+    if not 0 <= x["n_impure_after_burnout"] <= x["n_impact_after_burnout"]:
+        bad.append("impure count out of range")
+    cd = a.get("coast_draws", [])
+    if len(cd) != x["n_coast_draws"] or any(c["id"] != x["id"] for c in cd):
+        bad.append(f"{len(cd)} coast draws, launch says {x['n_coast_draws']}")
+    if any(not (c["d2"] >= 0 and c["t_burnout_s"] < c["t_update_s"]
+                and c["inside95"] == (c["d2"] <= 2.4477468306808166 ** 2)) for c in cd):
+        bad.append(f"a coast draw is inconsistent: {cd!r}")
+subprocess.run([sys.argv[2], sys.argv[3], sys.argv[1], sys.argv[1]], check=True)
+m = json.load(open(sys.argv[3]))
+if "launches" in m and ls:
+    x = m["launches"][0]
+    if (x["n_impact_after_burnout"] != 2 * ls[0]["n_impact_after_burnout"]
+            or len(m["coast_draws"]) != 2 * len(a["coast_draws"])):
+        bad.append("eval-merge does not sum the launches or join the coast draws")
+else:
+    bad.append("eval-merge dropped the launches")
+print("; ".join(bad) if bad else
+      f"launches and {len(a['coast_draws'])} coast draws consistent with the bins, merged")
 sys.exit(1 if bad else 0)
 PY
 )

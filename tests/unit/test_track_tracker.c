@@ -2297,10 +2297,50 @@ static void negligible_boost_mode_is_not_moment_matched_into_the_estimate(void *
 	track_tracker_free(t);
 }
 
+/* Association purity (track_info n_upd_clutter, n_upd_switch; eval's
+ * "impure" samples): a track fed only its own object's plots has both
+ * at 0; a plot labelled as another object's taken into it counts one
+ * switch, and so does the return to its own object; a clutter plot
+ * counts as clutter and not as a switch. The plots are all the
+ * target's own measurements: only the labels differ. */
+static void association_purity_counts_clutter_and_other_objects_plots(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w, 1, 0.0, 5);
+	struct track_config cfg;
+	track_config_default(&cfg);
+	struct track_tracker *t;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
+	/* scans 0-19 own plots; 20: labelled object 2; 21: clutter; 22-24 own */
+	const uint32_t label[25] = {[20] = 2, [21] = 0};
+	for (int k = 0; k < 25; k++) {
+		world_step(&w, 1.0);
+		struct mw_obs obs[4];
+		size_t n = world_scan(&w, 0, T0_NS + (k + 1) * MW_NS_PER_S, obs);
+		assert_int_equal((int)n, 1);
+		obs[0].truth_id = (k == 20 || k == 21) ? label[k] : 1;
+		assert_int_equal(track_tracker_process(t, &obs[0]), 0);
+		assert_int_equal(track_tracker_flush(t), 0);
+		assert_int_equal((int)track_tracker_count(t), 1);
+		struct track_info ti;
+		assert_int_equal(track_tracker_get(t, 0, &ti), 0);
+		uint32_t want_sw = k < 20 ? 0 : k < 22 ? 1 : 2, want_cl = k < 21 ? 0 : 1;
+		if (ti.n_updates != (uint32_t)k + 1 || ti.n_upd_switch != want_sw ||
+		    ti.n_upd_clutter != want_cl)
+			fail_msg("scan %d: updates %u (want %d), switches %u (want %u), clutter %u "
+			         "(want %u)",
+			         k, ti.n_updates, k + 1, ti.n_upd_switch, want_sw, ti.n_upd_clutter,
+			         want_cl);
+	}
+	track_tracker_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(crossing_targets_in_clutter_keep_their_tracks),
+	    cmocka_unit_test(association_purity_counts_clutter_and_other_objects_plots),
 	    cmocka_unit_test(late_partner_data_gives_the_in_order_result),
 	    cmocka_unit_test(tracker_is_deterministic_and_numbers_are_stable),
 	    cmocka_unit_test(silent_targets_are_deleted_and_numbers_never_reused),
