@@ -32,6 +32,7 @@
 #include "mat/mat.h"
 #include "track/chol.h"
 #include "track/gravity_err.h"
+#include "track/v2d.h"
 
 #define N    TRACK_NX
 #define NSIG (2 * N + 1)
@@ -573,7 +574,11 @@ int track_ukf_innovation(const struct track_zpred *zp, const struct track_meas *
 /*
  * The update for a fixed nz (inlined per nz so that the small loops
  * unroll): K = Pxz S^-1 row by row through the Cholesky factor of S,
- * then the Joseph form with the rank-nz structure.
+ * then the Joseph form with the rank-nz structure. The loops over rows
+ * (K, U, the state) and over the columns of a row of P run two entries
+ * at a time (track/v2d.h: each entry the same sum in the same order as
+ * one at a time, so the same doubles); K, U and Pxz are held by column
+ * for that (KT[a][i] = K_ia).
  */
 static inline __attribute__((always_inline)) int
 update_nz(const struct track_gauss *g, const struct track_zpred *zp, const struct track_meas *m,
@@ -581,32 +586,35 @@ update_nz(const struct track_gauss *g, const struct track_zpred *zp, const struc
 {
 	/* nr = 6: k and aT decoupled (kat_decoupled, and Pxz's rows 6, 7
 	 * zero): their rows of K and U are exact zeros, so their rows and
-	 * columns of P and their x are the input's. */
+	 * columns of P and their x are the input's. nr is even. */
 	const double *Ls = zp->Ls, *Pxz = zp->Pxz;
 	/* K (N x nz): row i solves S k_i = pxz_i (L y = pxz_i, L^T k_i = y). */
 	/* The pivots' reciprocals once (nz divisions instead of 2 N nz; the
 	 * products differ from the quotients by at most an ulp). */
-	double K[N * TRACK_NZ_MAX], il[TRACK_NZ_MAX];
+	_Alignas(16) double KT[TRACK_NZ_MAX][N], PT[TRACK_NZ_MAX][N];
+	double il[TRACK_NZ_MAX];
 	for (int a = 0; a < nz; a++)
 		il[a] = 1.0 / Ls[a * nz + a];
-	for (int i = 0; i < nr; i++) {
-		double y[TRACK_NZ_MAX];
+	for (int a = 0; a < nz; a++)
+		for (int i = 0; i < nr; i++)
+			PT[a][i] = Pxz[i * nz + a];
+	for (int i = 0; i < nr; i += 2) {
+		track_v2d y[TRACK_NZ_MAX], k[TRACK_NZ_MAX];
 		for (int a = 0; a < nz; a++) {
-			double v = Pxz[i * nz + a];
+			track_v2d v = track_v2_load(&PT[a][i]);
 			for (int b = 0; b < a; b++)
-				v -= Ls[a * nz + b] * y[b];
-			y[a] = v * il[a];
+				v -= track_v2_dup(Ls[a * nz + b]) * y[b];
+			y[a] = v * track_v2_dup(il[a]);
 		}
 		for (int a = nz - 1; a >= 0; a--) {
-			double v = y[a];
+			track_v2d v = y[a];
 			for (int b = a + 1; b < nz; b++)
-				v -= Ls[b * nz + a] * K[i * nz + b];
-			K[i * nz + a] = v * il[a];
+				v -= track_v2_dup(Ls[b * nz + a]) * k[b];
+			k[a] = v * track_v2_dup(il[a]);
 		}
-	}
-	for (int i = nr; i < N; i++) /* exact zeros (nr = 6); read by the C update */
 		for (int a = 0; a < nz; a++)
-			K[i * nz + a] = 0.0;
+			track_v2_store(&KT[a][i], k[a]);
+	}
 	/*
 	 * S' = S + D, D >= 0 diagonal: the rounding guard R_eff >= R of
 	 * the Joseph form. R_eff = S - H P H^T with H P H^T = Pxz^T P^-1
@@ -640,45 +648,60 @@ update_nz(const struct track_gauss *g, const struct track_zpred *zp, const struc
 	 * (H P = Pxz^T, H P H^T + R_eff = S'), O(N^2 nz) instead of O(N^3);
 	 * computed on the lower triangle and mirrored (exactly symmetric).
 	 */
-	double U[N * TRACK_NZ_MAX]; /* K S' - Pxz */
-	for (int i = 0; i < nr; i++)
+	_Alignas(16) double UT[TRACK_NZ_MAX][N]; /* (K S' - Pxz)^T */
+	for (int i = 0; i < nr; i += 2)
 		for (int b = 0; b < nz; b++) {
-			double v = 0.0;
+			track_v2d v = track_v2_dup(0.0);
 			for (int a = 0; a < nz; a++)
-				v += K[i * nz + a] * Se[a * nz + b];
-			U[i * nz + b] = v - Pxz[i * nz + b];
+				v += track_v2_load(&KT[a][i]) * track_v2_dup(Se[a * nz + b]);
+			track_v2_store(&UT[b][i], v - track_v2_load(&PT[b][i]));
 		}
 	struct track_gauss r;
-	TRACK_UNROLL
+	/* Row i's entries j <= i in pairs; an odd row's last pair computes
+	 * (i, i + 1) too (i + 1 < nr: in bounds), which is not kept. */
 	for (int i = 0; i < nr; i++) {
-		TRACK_UNROLL
-		for (int j = 0; j <= i; j++) {
-			double v = 0.0;
-			TRACK_UNROLL
+		track_v2d u[TRACK_NZ_MAX], k[TRACK_NZ_MAX];
+		for (int a = 0; a < nz; a++) {
+			u[a] = track_v2_dup(UT[a][i]);
+			k[a] = track_v2_dup(KT[a][i]);
+		}
+		for (int j = 0; j <= i; j += 2) {
+			track_v2d v = track_v2_dup(0.0);
 			for (int a = 0; a < nz; a++)
-				v +=
-				    U[i * nz + a] * K[j * nz + a] - K[i * nz + a] * Pxz[j * nz + a];
-			r.P[i * N + j] = r.P[j * N + i] = g->P[i * N + j] + v;
+				v += u[a] * track_v2_load(&KT[a][j]) -
+				     k[a] * track_v2_load(&PT[a][j]);
+			v += track_v2_load(&g->P[i * N + j]);
+			r.P[i * N + j] = r.P[j * N + i] = v[0];
+			if (j + 1 <= i)
+				r.P[i * N + j + 1] = r.P[(j + 1) * N + i] = v[1];
 		}
 	}
 	for (int i = nr; i < N; i++)
 		for (int j = 0; j <= i; j++)
 			r.P[i * N + j] = r.P[j * N + i] = g->P[i * N + j];
+	for (int i = 0; i < nr; i += 2) {
+		track_v2d dx = track_v2_dup(0.0);
+		for (int a = 0; a < nz; a++)
+			dx += track_v2_load(&KT[a][i]) * track_v2_dup(nu[a]);
+		track_v2_store(&r.x[i], track_v2_load(&g->x[i]) + dx);
+	}
+	for (int i = nr; i < N; i++)
+		r.x[i] = g->x[i];
 	for (int i = 0; i < N; i++) {
-		double dx = 0.0;
-		if (i < nr)
-			for (int a = 0; a < nz; a++)
-				dx += K[i * nz + a] * nu[a];
-		r.x[i] = i < nr ? g->x[i] + dx : g->x[i];
 		if (!isfinite(r.x[i]))
 			return -EDOM;
 		if (!(r.P[i * N + i] > 0.0))
 			return -MW_ENOTSPD;
 	}
-	if (zp->has_hc)
+	if (zp->has_hc) {
+		double K[N * TRACK_NZ_MAX]; /* row-major; rows nr.. exact zeros */
+		for (int i = 0; i < N; i++)
+			for (int a = 0; a < nz; a++)
+				K[i * nz + a] = i < nr ? KT[a][i] : 0.0;
 		track_grav_update_c(r.C, g->C, K, zp->HC, nz);
-	else
+	} else {
 		memcpy(r.C, g->C, sizeof(r.C));
+	}
 	*out = r;
 	return 0;
 }
