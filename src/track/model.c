@@ -65,6 +65,14 @@ double track_model_height_m(const double r[3])
 	return track_model_height_fast_m(r);
 }
 
+/* isfinite(v[0]) && isfinite(v[1]) && isfinite(v[2]), exactly: v - v
+ * is an exact 0 for a finite v and NaN for an infinite or NaN one (no
+ * -ffast-math: the compiler keeps the subtractions). */
+static inline int all_finite3(const double v[3])
+{
+	return (v[0] - v[0]) + (v[1] - v[1]) + (v[2] - v[2]) == 0.0;
+}
+
 /*
  * geo_accel_ecef (mu + J2 gravity, centrifugal and Coriolis terms, the
  * same formulas) with the powers of 1/r as products of one division and
@@ -77,7 +85,8 @@ static int accel_grav(const double x[TRACK_NX], double a[3], double *rn)
 	const double k = 0.5 * mu * GEO_J2 * GEO_WGS84_A_M * GEO_WGS84_A_M;
 	const double w = GEO_OMEGA_E_RAD_S;
 	double r2 = x[0] * x[0] + x[1] * x[1] + x[2] * x[2];
-	if (!(r2 >= 1.0) || !isfinite(r2) || !isfinite(x[3]) || !isfinite(x[4]) || !isfinite(x[5]))
+	/* |r| >= 1 m, r and v finite (all_finite3: one test for three). */
+	if (!(r2 >= 1.0 && r2 < INFINITY) || !all_finite3(x + 3))
 		return -EDOM;
 	double r = sqrt(r2), ir2 = 1.0 / r2, ir = r * ir2;
 	double im3 = ir * ir2, im5 = im3 * ir2, im7 = im5 * ir2, z = x[2];
@@ -89,7 +98,9 @@ static int accel_grav(const double x[TRACK_NX], double a[3], double *rn)
 	return 0;
 }
 
-int track_model_accel(const double x[TRACK_NX], int thrust, double a[3])
+/* track_model_accel, inlined into the RK4 stages (deriv). */
+static inline __attribute__((always_inline)) int accel(const double x[TRACK_NX], int thrust,
+                                                       double a[3])
 {
 	double rn;
 	int rc = accel_grav(x, a, &rn);
@@ -112,9 +123,14 @@ int track_model_accel(const double x[TRACK_NX], int thrust, double a[3])
 				a[i] += s * x[3 + i];
 		}
 	}
-	if (!isfinite(a[0]) || !isfinite(a[1]) || !isfinite(a[2]))
+	if (!all_finite3(a))
 		return -EDOM;
 	return 0;
+}
+
+int track_model_accel(const double x[TRACK_NX], int thrust, double a[3])
+{
+	return accel(x, thrust, a);
 }
 
 static double step_for(const double x[TRACK_NX])
@@ -131,7 +147,7 @@ static double step_for(const double x[TRACK_NX])
 static int deriv(const double x[TRACK_NX], int thrust, double d[TRACK_NX])
 {
 	double a[3];
-	int rc = track_model_accel(x, thrust, a);
+	int rc = accel(x, thrust, a);
 	if (rc < 0)
 		return rc;
 	d[0] = x[3];
