@@ -323,6 +323,39 @@ int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct
 	return 0;
 }
 
+/* Pxz = P H^T (rows 0..nr-1, nr even; the others are left as they
+ * are), H's columns 0..nc-1, two rows at a time (track/v2d.h: each entry
+ * the same sum in the same order); then S = H Pxz without R. */
+static inline __attribute__((always_inline)) void lin_moments(const double *P, const double *H,
+                                                              double *Pxz, double *S, const int nz,
+                                                              const int nc, const int nr)
+{
+	track_v2d h[TRACK_NZ_MAX][6];
+	for (int a = 0; a < nz; a++)
+		for (int k = 0; k < nc; k++)
+			h[a][k] = track_v2_dup(H[a * N + k]);
+	for (int i = 0; i < nr; i += 2) {
+		track_v2d pk[6];
+		for (int k = 0; k < nc; k++)
+			pk[k] = track_v2_set(P[i * N + k], P[(i + 1) * N + k]);
+		for (int a = 0; a < nz; a++) {
+			track_v2d v = track_v2_dup(0.0);
+			for (int k = 0; k < nc; k++)
+				v += pk[k] * h[a][k];
+			Pxz[i * nz + a] = v[0];
+			Pxz[(i + 1) * nz + a] = v[1];
+		}
+	}
+	/* S = H Pxz (+ R: the caller), lower triangle mirrored */
+	for (int a = 0; a < nz; a++)
+		for (int b = 0; b <= a; b++) {
+			double v = 0.0;
+			for (int k = 0; k < nc; k++)
+				v += H[a * N + k] * Pxz[k * nz + b];
+			S[a * nz + b] = S[b * nz + a] = v;
+		}
+}
+
 /* The linearised prediction from z = h(x), H and the mean terms corr. */
 static int zpredict_lin(const struct track_gauss *g, const struct track_meas *m,
                         const double z[TRACK_NZ_MAX], const double H[TRACK_NZ_MAX * N],
@@ -346,21 +379,17 @@ static int zpredict_lin(const struct track_gauss *g, const struct track_meas *m,
 	/* Pxz = P H^T (N x nz); decoupled: rows 6, 7 are exact zeros (the
 	 * memset) */
 	const int nr = dec ? 6 : N;
-	for (int i = 0; i < nr; i++)
-		for (int a = 0; a < nz; a++) {
-			double v = 0.0;
-			for (int k = 0; k < nc; k++)
-				v += g->P[i * N + k] * H[a * N + k];
-			p.Pxz[i * nz + a] = v;
-		}
-	/* S = H Pxz + R, lower triangle mirrored */
-	for (int a = 0; a < nz; a++)
-		for (int b = 0; b <= a; b++) {
-			double v = 0.0;
-			for (int k = 0; k < nc; k++)
-				v += H[a * N + k] * p.Pxz[k * nz + b];
-			p.S[a * nz + b] = p.S[b * nz + a] = v;
-		}
+	switch (nz) { /* nz and nc known: the loops unroll */
+	case 2:
+		lin_moments(g->P, H, p.Pxz, p.S, 2, 3, nr);
+		break;
+	case 3:
+		lin_moments(g->P, H, p.Pxz, p.S, 3, 3, nr);
+		break;
+	default:
+		lin_moments(g->P, H, p.Pxz, p.S, 4, 6, nr);
+		break;
+	}
 	for (int i = 0; i < nz; i++)
 		p.S[i * nz + i] += m->r_var[i];
 	rc = track_chol(p.Ls, p.S, nz);
