@@ -416,28 +416,37 @@ static int predict_one(const struct track_imm *in, double dt_s, const struct tra
 int track_imm_predict(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
                       struct track_imm *out)
 {
+	/* predict_one leaves its output untouched on failure, so the last
+	 * model to be predicted is written straight to out (no copy of the
+	 * whole IMM), the other only once both succeeded; out may be in:
+	 * in is read only before the part of out it shares is written. */
 	double Pi[TRACK_N_MODES][TRACK_N_MODES];
 	double tau_b = boost_tau(in, cfg);
 	transition(dt_s, cfg, tau_b, Pi);
-	struct track_imm r;
 	if (prunes(in, cfg)) {
 		/* The boost model is not carried (invariant 4). */
 		double c;
 		int rc = predict_one(in, dt_s, cfg, Pi, tau_b, TRACK_MODE_BALLISTIC, &c,
-		                     &r.m[TRACK_MODE_BALLISTIC]);
+		                     &out->m[TRACK_MODE_BALLISTIC]);
 		if (rc < 0)
 			return rc;
-		prune(&r);
-		*out = r;
+		prune(out);
 		return 0;
 	}
-	for (int j = 0; j < TRACK_N_MODES; j++) {
-		int rc = predict_one(in, dt_s, cfg, Pi, tau_b, j, &r.mu[j], &r.m[j]);
-		if (rc < 0)
-			return rc;
-	}
-	normalise(r.mu);
-	*out = r;
+	struct track_gauss boost;
+	double mu[TRACK_N_MODES];
+	int rc =
+	    predict_one(in, dt_s, cfg, Pi, tau_b, TRACK_MODE_BOOST, &mu[TRACK_MODE_BOOST], &boost);
+	if (rc < 0)
+		return rc;
+	rc = predict_one(in, dt_s, cfg, Pi, tau_b, TRACK_MODE_BALLISTIC, &mu[TRACK_MODE_BALLISTIC],
+	                 &out->m[TRACK_MODE_BALLISTIC]);
+	if (rc < 0)
+		return rc;
+	out->m[TRACK_MODE_BOOST] = boost;
+	normalise(mu);
+	for (int j = 0; j < TRACK_N_MODES; j++)
+		out->mu[j] = mu[j];
 	return 0;
 }
 
