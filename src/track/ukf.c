@@ -502,6 +502,7 @@ ut_moments(const struct track_gauss *g, const struct track_meas *m, double X[NSI
 	 * and their +- pairs' X - x cancel (in exact arithmetic; in
 	 * rounding to ~1e-16 of |x|), so they add nothing to Pxz. */
 	double acc[TRACK_NZ_MAX] = {0};
+	double PT[TRACK_NZ_MAX][N] = {{0}}; /* Pxz^T */
 	for (int k = 1; k < NSIG; k++) {
 		if ((k - 1) % N >= nh)
 			continue;
@@ -523,12 +524,19 @@ ut_moments(const struct track_gauss *g, const struct track_meas *m, double X[NSI
 				p->S[i * nz + j] += w * dz[i] * dz[j];
 		if (k == 0)
 			continue; /* X[0] - x = 0 */
-		for (int i = 0; i < N; i++) {
-			double dx = X[k][i] - g->x[i];
+		/* Two rows of Pxz at a time, held by column (track/v2d.h:
+		 * each entry the same sum in the same order). */
+		for (int i = 0; i < N; i += 2) {
+			track_v2d wdx =
+			    track_v2_dup(w) * (track_v2_load(&X[k][i]) - track_v2_load(&g->x[i]));
 			for (int j = 0; j < nz; j++)
-				p->Pxz[i * nz + j] += w * dx * dz[j];
+				track_v2_store(&PT[j][i], track_v2_load(&PT[j][i]) +
+				                              wdx * track_v2_dup(dz[j]));
 		}
 	}
+	for (int i = 0; i < N; i++)
+		for (int j = 0; j < nz; j++)
+			p->Pxz[i * nz + j] = PT[j][i];
 }
 
 int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *m,
@@ -654,9 +662,12 @@ update_nz(const struct track_gauss *g, const struct track_zpred *zp, const struc
 	double il[TRACK_NZ_MAX];
 	for (int a = 0; a < nz; a++)
 		il[a] = 1.0 / Ls[a * nz + a];
+	TRACK_UNROLL
 	for (int a = 0; a < nz; a++)
-		for (int i = 0; i < nr; i++)
-			PT[a][i] = Pxz[i * nz + a];
+		TRACK_UNROLL
+	for (int i = 0; i < nr; i++)
+		PT[a][i] = Pxz[i * nz + a];
+	TRACK_UNROLL
 	for (int i = 0; i < nr; i += 2) {
 		track_v2d y[TRACK_NZ_MAX], k[TRACK_NZ_MAX];
 		for (int a = 0; a < nz; a++) {
@@ -708,24 +719,29 @@ update_nz(const struct track_gauss *g, const struct track_zpred *zp, const struc
 	 * computed on the lower triangle and mirrored (exactly symmetric).
 	 */
 	_Alignas(16) double UT[TRACK_NZ_MAX][N]; /* (K S' - Pxz)^T */
+	TRACK_UNROLL
 	for (int i = 0; i < nr; i += 2)
-		for (int b = 0; b < nz; b++) {
-			track_v2d v = track_v2_dup(0.0);
-			for (int a = 0; a < nz; a++)
-				v += track_v2_load(&KT[a][i]) * track_v2_dup(Se[a * nz + b]);
-			track_v2_store(&UT[b][i], v - track_v2_load(&PT[b][i]));
-		}
+		TRACK_UNROLL
+	for (int b = 0; b < nz; b++) {
+		track_v2d v = track_v2_dup(0.0);
+		for (int a = 0; a < nz; a++)
+			v += track_v2_load(&KT[a][i]) * track_v2_dup(Se[a * nz + b]);
+		track_v2_store(&UT[b][i], v - track_v2_load(&PT[b][i]));
+	}
 	struct track_gauss r;
 	/* Row i's entries j <= i in pairs; an odd row's last pair computes
 	 * (i, i + 1) too (i + 1 < nr: in bounds), which is not kept. */
+	TRACK_UNROLL
 	for (int i = 0; i < nr; i++) {
 		track_v2d u[TRACK_NZ_MAX], k[TRACK_NZ_MAX];
 		for (int a = 0; a < nz; a++) {
 			u[a] = track_v2_dup(UT[a][i]);
 			k[a] = track_v2_dup(KT[a][i]);
 		}
+		TRACK_UNROLL
 		for (int j = 0; j <= i; j += 2) {
 			track_v2d v = track_v2_dup(0.0);
+			TRACK_UNROLL
 			for (int a = 0; a < nz; a++)
 				v += u[a] * track_v2_load(&KT[a][j]) -
 				     k[a] * track_v2_load(&PT[a][j]);
