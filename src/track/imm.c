@@ -154,10 +154,12 @@ combine_w_n(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MO
 	track_v2d wv[TRACK_N_MODES];
 	for (int j = 0; j < TRACK_N_MODES; j++)
 		wv[j] = track_v2_dup(w[j]);
+	TRACK_UNROLL
 	for (int a = 0; a < na; a++) {
 		track_v2d da[TRACK_N_MODES];
 		for (int j = 0; j < TRACK_N_MODES; j++)
 			da[j] = track_v2_dup(d[j][a]);
+		TRACK_UNROLL
 		for (int b = 0; b <= a; b += 2) {
 			track_v2d s = track_v2_dup(0.0);
 			for (int j = 0; j < TRACK_N_MODES; j++)
