@@ -41,6 +41,8 @@
 #define WM0 0.0
 #define WC0 2.0
 #define WI  (1.0 / (2.0 * N))
+/* Unroll a loop over the NSIG sigma points completely. */
+#define UNROLL_NSIG _Pragma("GCC unroll 17")
 
 void track_gauss_check(const struct track_gauss *g)
 {
@@ -503,6 +505,9 @@ ut_moments(const struct track_gauss *g, const struct track_meas *m, double X[NSI
 	 * rounding to ~1e-16 of |x|), so they add nothing to Pxz. */
 	double acc[TRACK_NZ_MAX] = {0};
 	double PT[TRACK_NZ_MAX][N] = {{0}}; /* Pxz^T */
+	/* The loops over the points unrolled: which points are skipped is
+	 * then known at compile time (nh is). */
+	UNROLL_NSIG
 	for (int k = 1; k < NSIG; k++) {
 		if ((k - 1) % N >= nh)
 			continue;
@@ -513,6 +518,7 @@ ut_moments(const struct track_gauss *g, const struct track_meas *m, double X[NSI
 	}
 	for (int i = 0; i < nz; i++)
 		p->zhat[i] = Z[0][i] + acc[i];
+	UNROLL_NSIG
 	for (int k = 0; k < NSIG; k++) {
 		if (k > 0 && (k - 1) % N >= nh)
 			continue;
