@@ -44,6 +44,7 @@
 #include "core/err.h"
 #include "mat/mat.h"
 #include "track/chol.h"
+#include "track/v2d.h"
 
 #define N              TRACK_NX
 #define TRACK_MU_FLOOR 1e-8 /* why this value: tau_ballistic_s in tracker.c */
@@ -109,14 +110,15 @@ static void normalise(double mu[TRACK_N_MODES])
 }
 
 /* The moment-matched Gaussian of the models m with weights w (the
- * mixing reads the posteriors in place, without copying them). */
+ * mixing reads the posteriors in place, without copying them), written
+ * straight to out, which must not be one of the m. */
 static inline __attribute__((always_inline)) void
 combine_w_n(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MODES], int carry_c,
             struct track_gauss *out, const int na)
 {
 	/* Each entry summed over the models in a register (the same
 	 * additions in the same order as accumulating into a zeroed g). */
-	struct track_gauss g;
+	struct track_gauss *g = out;
 	double d[TRACK_N_MODES][N];
 	for (int i = 0; i < N; i++) {
 		double s = 0.0;
@@ -128,11 +130,11 @@ combine_w_n(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MO
 		 * the spread terms below, and a state whose k and aT are
 		 * exactly uncorrelated with (r, v) is filtered in 6-D (ukf.c,
 		 * kat_decoupled). */
-		g.x[i] = m[0].x[i] == m[1].x[i] ? m[0].x[i] : s;
+		g->x[i] = m[0].x[i] == m[1].x[i] ? m[0].x[i] : s;
 	}
 	for (int j = 0; j < TRACK_N_MODES; j++)
 		for (int i = 0; i < N; i++)
-			d[j][i] = m[j].x[i] - g.x[i];
+			d[j][i] = m[j].x[i] - g->x[i];
 	/* C mixes linearly (gravity_err.h); carry_c = 0 (no gravity-model
 	 * error stated: every C is zero) skips the sums. */
 	if (carry_c) {
@@ -140,26 +142,39 @@ combine_w_n(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MO
 			double s = 0.0;
 			for (int j = 0; j < TRACK_N_MODES; j++)
 				s += w[j] * m[j].C[i];
-			g.C[i] = s;
+			g->C[i] = s;
 		}
 	} else {
-		memset(g.C, 0, sizeof(g.C));
+		memset(g->C, 0, sizeof(g->C));
 	}
 	/* Lower triangle mirrored: the modes' P are exactly symmetric, so
-	 * this equals the full sum symmetrised. */
-	for (int a = 0; a < na; a++)
-		for (int b = 0; b <= a; b++) {
-			double s = 0.0;
+	 * this equals the full sum symmetrised. Two entries of a row at a
+	 * time (track/v2d.h: the same sums in the same order); an odd row's
+	 * last pair computes (a, a + 1) too (in bounds), which is not kept. */
+	track_v2d wv[TRACK_N_MODES];
+	for (int j = 0; j < TRACK_N_MODES; j++)
+		wv[j] = track_v2_dup(w[j]);
+	TRACK_UNROLL
+	for (int a = 0; a < na; a++) {
+		track_v2d da[TRACK_N_MODES];
+		for (int j = 0; j < TRACK_N_MODES; j++)
+			da[j] = track_v2_dup(d[j][a]);
+		TRACK_UNROLL
+		for (int b = 0; b <= a; b += 2) {
+			track_v2d s = track_v2_dup(0.0);
 			for (int j = 0; j < TRACK_N_MODES; j++)
-				s += w[j] * (m[j].P[a * N + b] + d[j][a] * d[j][b]);
-			g.P[a * N + b] = g.P[b * N + a] = s;
+				s += wv[j] * (track_v2_load(&m[j].P[a * N + b]) +
+				              da[j] * track_v2_load(&d[j][b]));
+			g->P[a * N + b] = g->P[b * N + a] = s[0];
+			if (b + 1 <= a)
+				g->P[a * N + b + 1] = g->P[(b + 1) * N + a] = s[1];
 		}
+	}
 	/* na = N - 1: aT's row and column are left for the caller to set
 	 * (predict_one's non-thrusting model resets them). */
 	for (int a = na; a < N; a++)
 		for (int b = 0; b < N; b++)
-			g.P[a * N + b] = g.P[b * N + a] = 0.0;
-	*out = g;
+			g->P[a * N + b] = g->P[b * N + a] = 0.0;
 }
 
 static void combine_w(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MODES],
@@ -277,7 +292,9 @@ void track_imm_combine(const struct track_imm *imm, struct track_gauss *out)
 		*out = imm->m[TRACK_MODE_BALLISTIC];
 		return;
 	}
-	combine_w(imm->m, imm->mu, 1, out);
+	struct track_gauss g; /* out may be one of imm's models */
+	combine_w(imm->m, imm->mu, 1, &g);
+	*out = g;
 }
 
 /*
@@ -401,28 +418,37 @@ static int predict_one(const struct track_imm *in, double dt_s, const struct tra
 int track_imm_predict(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
                       struct track_imm *out)
 {
+	/* predict_one leaves its output untouched on failure, so the last
+	 * model to be predicted is written straight to out (no copy of the
+	 * whole IMM), the other only once both succeeded; out may be in:
+	 * in is read only before the part of out it shares is written. */
 	double Pi[TRACK_N_MODES][TRACK_N_MODES];
 	double tau_b = boost_tau(in, cfg);
 	transition(dt_s, cfg, tau_b, Pi);
-	struct track_imm r;
 	if (prunes(in, cfg)) {
 		/* The boost model is not carried (invariant 4). */
 		double c;
 		int rc = predict_one(in, dt_s, cfg, Pi, tau_b, TRACK_MODE_BALLISTIC, &c,
-		                     &r.m[TRACK_MODE_BALLISTIC]);
+		                     &out->m[TRACK_MODE_BALLISTIC]);
 		if (rc < 0)
 			return rc;
-		prune(&r);
-		*out = r;
+		prune(out);
 		return 0;
 	}
-	for (int j = 0; j < TRACK_N_MODES; j++) {
-		int rc = predict_one(in, dt_s, cfg, Pi, tau_b, j, &r.mu[j], &r.m[j]);
-		if (rc < 0)
-			return rc;
-	}
-	normalise(r.mu);
-	*out = r;
+	struct track_gauss boost;
+	double mu[TRACK_N_MODES];
+	int rc =
+	    predict_one(in, dt_s, cfg, Pi, tau_b, TRACK_MODE_BOOST, &mu[TRACK_MODE_BOOST], &boost);
+	if (rc < 0)
+		return rc;
+	rc = predict_one(in, dt_s, cfg, Pi, tau_b, TRACK_MODE_BALLISTIC, &mu[TRACK_MODE_BALLISTIC],
+	                 &out->m[TRACK_MODE_BALLISTIC]);
+	if (rc < 0)
+		return rc;
+	out->m[TRACK_MODE_BOOST] = boost;
+	normalise(mu);
+	for (int j = 0; j < TRACK_N_MODES; j++)
+		out->mu[j] = mu[j];
 	return 0;
 }
 

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "geo/geo.h"
+#include "track/v2d.h"
 
 #define FROZEN_THRUST_MAX_H_S 1.0   /* see track_model_propagate_stm_opt */
 #define FROZEN_ORDER2_MAX_H_S 1.0   /* see step_frozen */
@@ -64,6 +65,14 @@ double track_model_height_m(const double r[3])
 	return track_model_height_fast_m(r);
 }
 
+/* isfinite(v[0]) && isfinite(v[1]) && isfinite(v[2]), exactly: v - v
+ * is an exact 0 for a finite v and NaN for an infinite or NaN one (no
+ * -ffast-math: the compiler keeps the subtractions). */
+static inline int all_finite3(const double v[3])
+{
+	return (v[0] - v[0]) + (v[1] - v[1]) + (v[2] - v[2]) == 0.0;
+}
+
 /*
  * geo_accel_ecef (mu + J2 gravity, centrifugal and Coriolis terms, the
  * same formulas) with the powers of 1/r as products of one division and
@@ -76,7 +85,8 @@ static int accel_grav(const double x[TRACK_NX], double a[3], double *rn)
 	const double k = 0.5 * mu * GEO_J2 * GEO_WGS84_A_M * GEO_WGS84_A_M;
 	const double w = GEO_OMEGA_E_RAD_S;
 	double r2 = x[0] * x[0] + x[1] * x[1] + x[2] * x[2];
-	if (!(r2 >= 1.0) || !isfinite(r2) || !isfinite(x[3]) || !isfinite(x[4]) || !isfinite(x[5]))
+	/* |r| >= 1 m, r and v finite (all_finite3: one test for three). */
+	if (!(r2 >= 1.0 && r2 < INFINITY) || !all_finite3(x + 3))
 		return -EDOM;
 	double r = sqrt(r2), ir2 = 1.0 / r2, ir = r * ir2;
 	double im3 = ir * ir2, im5 = im3 * ir2, im7 = im5 * ir2, z = x[2];
@@ -88,7 +98,9 @@ static int accel_grav(const double x[TRACK_NX], double a[3], double *rn)
 	return 0;
 }
 
-int track_model_accel(const double x[TRACK_NX], int thrust, double a[3])
+/* track_model_accel, inlined into the RK4 stages (deriv). */
+static inline __attribute__((always_inline)) int accel(const double x[TRACK_NX], int thrust,
+                                                       double a[3])
 {
 	double rn;
 	int rc = accel_grav(x, a, &rn);
@@ -111,9 +123,14 @@ int track_model_accel(const double x[TRACK_NX], int thrust, double a[3])
 				a[i] += s * x[3 + i];
 		}
 	}
-	if (!isfinite(a[0]) || !isfinite(a[1]) || !isfinite(a[2]))
+	if (!all_finite3(a))
 		return -EDOM;
 	return 0;
+}
+
+int track_model_accel(const double x[TRACK_NX], int thrust, double a[3])
+{
+	return accel(x, thrust, a);
 }
 
 static double step_for(const double x[TRACK_NX])
@@ -130,7 +147,7 @@ static double step_for(const double x[TRACK_NX])
 static int deriv(const double x[TRACK_NX], int thrust, double d[TRACK_NX])
 {
 	double a[3];
-	int rc = track_model_accel(x, thrust, a);
+	int rc = accel(x, thrust, a);
 	if (rc < 0)
 		return rc;
 	d[0] = x[3];
@@ -295,17 +312,25 @@ static void step_frozen(double A[3][TRACK_NX], double hs, double *F, int first)
 	 * doubles as the full 6-term sums, in the same order). */
 	assert(A[0][3] == 0.0 && A[0][5] == 0.0 && A[1][4] == 0.0 && A[1][5] == 0.0 &&
 	       A[2][3] == 0.0 && A[2][4] == 0.0 && A[2][5] == 0.0);
-	const double c04 = A[0][4], c13 = A[1][3];
+	const track_v2d v04 = track_v2_dup(A[0][4]), v13 = track_v2_dup(A[1][3]);
+	track_v2d a[3][3];
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			a[i][j] = track_v2_dup(A[i][j]);
 	for (int r = 1; r < nf; r++) {
 		/* T = A M; M = I + c h T */
 		for (int i = 0; i < 3; i++)
 			for (int j = 0; j < 6; j++)
 				T[i * 6 + j] = M[(3 + i) * 6 + j];
-		for (int j = 0; j < 6; j++) {
-			const double m0 = M[j], m1 = M[6 + j], m2 = M[12 + j];
-			T[18 + j] = A[0][0] * m0 + A[0][1] * m1 + A[0][2] * m2 + c04 * M[24 + j];
-			T[24 + j] = A[1][0] * m0 + A[1][1] * m1 + A[1][2] * m2 + c13 * M[18 + j];
-			T[30 + j] = A[2][0] * m0 + A[2][1] * m1 + A[2][2] * m2;
+		/* Two columns at a time (track/v2d.h: the same doubles). */
+		for (int j = 0; j < 6; j += 2) {
+			const track_v2d m0 = track_v2_load(&M[j]), m1 = track_v2_load(&M[6 + j]),
+			                m2 = track_v2_load(&M[12 + j]);
+			track_v2_store(&T[18 + j], a[0][0] * m0 + a[0][1] * m1 + a[0][2] * m2 +
+			                               v04 * track_v2_load(&M[24 + j]));
+			track_v2_store(&T[24 + j], a[1][0] * m0 + a[1][1] * m1 + a[1][2] * m2 +
+			                               v13 * track_v2_load(&M[18 + j]));
+			track_v2_store(&T[30 + j], a[2][0] * m0 + a[2][1] * m1 + a[2][2] * m2);
 		}
 		double f = c[r] * hs;
 		for (int i = 0; i < 36; i++)
@@ -360,13 +385,18 @@ static void step_frozen_thrust(double A[3][TRACK_NX], double hs, double *F, int 
 		for (int i = 0; i < 3; i++)
 			for (int j = 0; j < n; j++)
 				T[i * n + j] = M[(3 + i) * n + j];
-		for (int i = 0; i < 3; i++)
-			for (int j = 0; j < n; j++) {
-				double s = j >= 6 ? A[i][j] : 0.0;
+		/* Two columns at a time (track/v2d.h: the same doubles). */
+		for (int i = 0; i < 3; i++) {
+			track_v2d ai[6];
+			for (int k = 0; k < 6; k++)
+				ai[k] = track_v2_dup(A[i][k]);
+			for (int j = 0; j < n; j += 2) {
+				track_v2d v = j >= 6 ? track_v2_load(&A[i][j]) : track_v2_dup(0.0);
 				for (int k = 0; k < 6; k++)
-					s += A[i][k] * M[k * n + j];
-				T[(3 + i) * n + j] = s;
+					v += ai[k] * track_v2_load(&M[k * n + j]);
+				track_v2_store(&T[(3 + i) * n + j], v);
 			}
+		}
 		double f = c[r] * hs;
 		for (int i = 0; i < TOP; i++)
 			M[i] = ((i % (n + 1) == 0) ? 1.0 : 0.0) + f * T[i];
@@ -408,16 +438,13 @@ static int stages_in_vacuum(double ts[4][TRACK_NX])
 int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thrust,
                                   int frozen_vacuum, double out[TRACK_NX], double *Phi)
 {
-	double y[TRACK_NX], F[TOP];
+	double y[TRACK_NX], Fl[TOP];
 	double k[4][TRACK_NX], kp[4][TOP], ts[4][TRACK_NX], tp[TOP], A[3][TRACK_NX];
 	if (!isfinite(dt_s))
 		return -EINVAL;
 	memcpy(y, x, sizeof(y));
-	memset(F, 0, sizeof(F));
-	for (int i = 0; i < 6; i++)
-		F[i * TRACK_NX + i] = 1.0;
 	double rem = fabs(dt_s), sgn = dt_s < 0 ? -1.0 : 1.0;
-	int first = 1;
+	int first = 1, direct = 0;
 	while (rem > 0.0) {
 		double h = step_for(y);
 		if (h > rem || rem - h < 1e-6)
@@ -433,6 +460,8 @@ int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thr
 			if (rc < 0)
 				return rc;
 		}
+		for (int i = 0; i < TRACK_NX; i++)
+			y[i] += hs / 6.0 * (k[0][i] + 2.0 * k[1][i] + 2.0 * k[2][i] + k[3][i]);
 		/* Variational equations. Without thrust and drag (every stage
 		 * above DRAG_CEILING_M), A is gravity + rotation only and varies
 		 * along the step by |dG/dt| h ~ 3 (v/r) |G| h ~ 5e-9 s^-2 per
@@ -448,37 +477,53 @@ int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thr
 		 * sigmas in the unit test, against 2e-2 at 10 s). */
 		if (frozen_vacuum && (!thrust || fabs(hs) <= FROZEN_THRUST_MAX_H_S) &&
 		    stages_in_vacuum(ts)) {
+			/* A whole interval in one frozen step (a scan's
+			 * prediction): the step's matrix goes straight into Phi
+			 * once nothing can fail any more (invariant 2: the state
+			 * is checked first; jac_rows at a stage point whose
+			 * acceleration was defined cannot fail). */
+			direct = first && h == rem;
+			if (direct)
+				for (int i = 0; i < TRACK_NX; i++)
+					if (!isfinite(y[i]))
+						return -EDOM;
 			int rc = jac_rows(ts[1], thrust, A);
 			if (rc < 0)
 				return rc;
+			double *F = direct ? Phi : Fl;
 			if (thrust)
 				step_frozen_thrust(A, hs, F, first);
 			else
 				step_frozen(A, hs, F, first);
 		} else {
+			if (first) {
+				memset(Fl, 0, sizeof(Fl));
+				for (int i = 0; i < 6; i++)
+					Fl[i * TRACK_NX + i] = 1.0;
+			}
 			for (int st = 0; st < 4; st++) {
 				double c = st == 0 ? 0.0 : (st == 3 ? 1.0 : 0.5);
 				for (int i = 0; i < TOP; i++)
-					tp[i] = F[i] + (st ? c * hs * kp[st - 1][i] : 0.0);
+					tp[i] = Fl[i] + (st ? c * hs * kp[st - 1][i] : 0.0);
 				int rc = jac_rows(ts[st], thrust, A);
 				if (rc < 0)
 					return rc;
 				phi_deriv(A, tp, kp[st]);
 			}
 			for (int i = 0; i < TOP; i++)
-				F[i] += hs / 6.0 *
-				        (kp[0][i] + 2.0 * kp[1][i] + 2.0 * kp[2][i] + kp[3][i]);
+				Fl[i] += hs / 6.0 *
+				         (kp[0][i] + 2.0 * kp[1][i] + 2.0 * kp[2][i] + kp[3][i]);
 		}
 		first = 0;
-		for (int i = 0; i < TRACK_NX; i++)
-			y[i] += hs / 6.0 * (k[0][i] + 2.0 * k[1][i] + 2.0 * k[2][i] + k[3][i]);
 		rem -= h;
 	}
-	for (int i = 0; i < TRACK_NX; i++)
-		if (!isfinite(y[i]))
-			return -EDOM;
+	if (!direct) {
+		for (int i = 0; i < TRACK_NX; i++)
+			if (!isfinite(y[i]))
+				return -EDOM;
+		memcpy(Phi, Fl, sizeof(Fl));
+	}
 	memcpy(out, y, sizeof(y));
-	memcpy(Phi, F, sizeof(F));
 	memset(Phi + TOP, 0, sizeof(double) * 2 * TRACK_NX);
 	Phi[6 * TRACK_NX + 6] = Phi[7 * TRACK_NX + 7] = 1.0;
 	return 0;

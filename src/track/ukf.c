@@ -32,6 +32,7 @@
 #include "mat/mat.h"
 #include "track/chol.h"
 #include "track/gravity_err.h"
+#include "track/v2d.h"
 
 #define N    TRACK_NX
 #define NSIG (2 * N + 1)
@@ -40,6 +41,8 @@
 #define WM0 0.0
 #define WC0 2.0
 #define WI  (1.0 / (2.0 * N))
+/* Unroll a loop over the NSIG sigma points completely. */
+#define UNROLL_NSIG _Pragma("GCC unroll 17")
 
 void track_gauss_check(const struct track_gauss *g)
 {
@@ -322,6 +325,39 @@ int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct
 	return 0;
 }
 
+/* Pxz = P H^T (rows 0..nr-1, nr even; the others are left as they
+ * are), H's columns 0..nc-1, two rows at a time (track/v2d.h: each entry
+ * the same sum in the same order); then S = H Pxz without R. */
+static inline __attribute__((always_inline)) void lin_moments(const double *P, const double *H,
+                                                              double *Pxz, double *S, const int nz,
+                                                              const int nc, const int nr)
+{
+	track_v2d h[TRACK_NZ_MAX][6];
+	for (int a = 0; a < nz; a++)
+		for (int k = 0; k < nc; k++)
+			h[a][k] = track_v2_dup(H[a * N + k]);
+	for (int i = 0; i < nr; i += 2) {
+		track_v2d pk[6];
+		for (int k = 0; k < nc; k++)
+			pk[k] = track_v2_set(P[i * N + k], P[(i + 1) * N + k]);
+		for (int a = 0; a < nz; a++) {
+			track_v2d v = track_v2_dup(0.0);
+			for (int k = 0; k < nc; k++)
+				v += pk[k] * h[a][k];
+			Pxz[i * nz + a] = v[0];
+			Pxz[(i + 1) * nz + a] = v[1];
+		}
+	}
+	/* S = H Pxz (+ R: the caller), lower triangle mirrored */
+	for (int a = 0; a < nz; a++)
+		for (int b = 0; b <= a; b++) {
+			double v = 0.0;
+			for (int k = 0; k < nc; k++)
+				v += H[a * N + k] * Pxz[k * nz + b];
+			S[a * nz + b] = S[b * nz + a] = v;
+		}
+}
+
 /* The linearised prediction from z = h(x), H and the mean terms corr. */
 static int zpredict_lin(const struct track_gauss *g, const struct track_meas *m,
                         const double z[TRACK_NZ_MAX], const double H[TRACK_NZ_MAX * N],
@@ -345,21 +381,17 @@ static int zpredict_lin(const struct track_gauss *g, const struct track_meas *m,
 	/* Pxz = P H^T (N x nz); decoupled: rows 6, 7 are exact zeros (the
 	 * memset) */
 	const int nr = dec ? 6 : N;
-	for (int i = 0; i < nr; i++)
-		for (int a = 0; a < nz; a++) {
-			double v = 0.0;
-			for (int k = 0; k < nc; k++)
-				v += g->P[i * N + k] * H[a * N + k];
-			p.Pxz[i * nz + a] = v;
-		}
-	/* S = H Pxz + R, lower triangle mirrored */
-	for (int a = 0; a < nz; a++)
-		for (int b = 0; b <= a; b++) {
-			double v = 0.0;
-			for (int k = 0; k < nc; k++)
-				v += H[a * N + k] * p.Pxz[k * nz + b];
-			p.S[a * nz + b] = p.S[b * nz + a] = v;
-		}
+	switch (nz) { /* nz and nc known: the loops unroll */
+	case 2:
+		lin_moments(g->P, H, p.Pxz, p.S, 2, 3, nr);
+		break;
+	case 3:
+		lin_moments(g->P, H, p.Pxz, p.S, 3, 3, nr);
+		break;
+	default:
+		lin_moments(g->P, H, p.Pxz, p.S, 4, 6, nr);
+		break;
+	}
 	for (int i = 0; i < nz; i++)
 		p.S[i * nz + i] += m->r_var[i];
 	rc = track_chol(p.Ls, p.S, nz);
@@ -472,6 +504,10 @@ ut_moments(const struct track_gauss *g, const struct track_meas *m, double X[NSI
 	 * and their +- pairs' X - x cancel (in exact arithmetic; in
 	 * rounding to ~1e-16 of |x|), so they add nothing to Pxz. */
 	double acc[TRACK_NZ_MAX] = {0};
+	double PT[TRACK_NZ_MAX][N] = {{0}}; /* Pxz^T */
+	/* The loops over the points unrolled: which points are skipped is
+	 * then known at compile time (nh is). */
+	UNROLL_NSIG
 	for (int k = 1; k < NSIG; k++) {
 		if ((k - 1) % N >= nh)
 			continue;
@@ -482,6 +518,7 @@ ut_moments(const struct track_gauss *g, const struct track_meas *m, double X[NSI
 	}
 	for (int i = 0; i < nz; i++)
 		p->zhat[i] = Z[0][i] + acc[i];
+	UNROLL_NSIG
 	for (int k = 0; k < NSIG; k++) {
 		if (k > 0 && (k - 1) % N >= nh)
 			continue;
@@ -493,12 +530,19 @@ ut_moments(const struct track_gauss *g, const struct track_meas *m, double X[NSI
 				p->S[i * nz + j] += w * dz[i] * dz[j];
 		if (k == 0)
 			continue; /* X[0] - x = 0 */
-		for (int i = 0; i < N; i++) {
-			double dx = X[k][i] - g->x[i];
+		/* Two rows of Pxz at a time, held by column (track/v2d.h:
+		 * each entry the same sum in the same order). */
+		for (int i = 0; i < N; i += 2) {
+			track_v2d wdx =
+			    track_v2_dup(w) * (track_v2_load(&X[k][i]) - track_v2_load(&g->x[i]));
 			for (int j = 0; j < nz; j++)
-				p->Pxz[i * nz + j] += w * dx * dz[j];
+				track_v2_store(&PT[j][i], track_v2_load(&PT[j][i]) +
+				                              wdx * track_v2_dup(dz[j]));
 		}
 	}
+	for (int i = 0; i < N; i++)
+		for (int j = 0; j < nz; j++)
+			p->Pxz[i * nz + j] = PT[j][i];
 }
 
 int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *m,
@@ -562,18 +606,52 @@ int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *
 	return 0;
 }
 
+/* track_ukf_innovation for a fixed nz: resid_nz and track_chol_mahal's
+ * operations, unrolled (the same doubles). */
+static inline __attribute__((always_inline)) double
+innovation_nz(const struct track_zpred *zp, const struct track_meas *m, double *nu, const int nz)
+{
+	resid_nz(m, m->z, zp->zhat, nu, nz);
+	const double *L = zp->Ls;
+	double y[TRACK_NZ_MAX], d2 = 0.0;
+	for (int i = 0; i < nz; i++) {
+		double s = nu[i];
+		for (int k = 0; k < i; k++)
+			s -= L[i * nz + k] * y[k];
+		y[i] = s / L[i * nz + i];
+		d2 += y[i] * y[i];
+	}
+	return d2;
+}
+
 int track_ukf_innovation(const struct track_zpred *zp, const struct track_meas *m,
                          double nu[TRACK_NZ_MAX], double *d2)
 {
-	track_meas_residual(m, m->z, zp->zhat, nu);
-	*d2 = track_chol_mahal(zp->Ls, nu, zp->nz);
-	return 0;
+	switch (zp->nz == m->nz ? zp->nz : 0) {
+	case 2:
+		*d2 = innovation_nz(zp, m, nu, 2);
+		return 0;
+	case 3:
+		*d2 = innovation_nz(zp, m, nu, 3);
+		return 0;
+	case 4:
+		*d2 = innovation_nz(zp, m, nu, 4);
+		return 0;
+	default:
+		track_meas_residual(m, m->z, zp->zhat, nu);
+		*d2 = track_chol_mahal(zp->Ls, nu, zp->nz);
+		return 0;
+	}
 }
 
 /*
  * The update for a fixed nz (inlined per nz so that the small loops
  * unroll): K = Pxz S^-1 row by row through the Cholesky factor of S,
- * then the Joseph form with the rank-nz structure.
+ * then the Joseph form with the rank-nz structure. The loops over rows
+ * (K, U, the state) and over the columns of a row of P run two entries
+ * at a time (track/v2d.h: each entry the same sum in the same order as
+ * one at a time, so the same doubles); K, U and Pxz are held by column
+ * for that (KT[a][i] = K_ia).
  */
 static inline __attribute__((always_inline)) int
 update_nz(const struct track_gauss *g, const struct track_zpred *zp, const struct track_meas *m,
@@ -581,32 +659,38 @@ update_nz(const struct track_gauss *g, const struct track_zpred *zp, const struc
 {
 	/* nr = 6: k and aT decoupled (kat_decoupled, and Pxz's rows 6, 7
 	 * zero): their rows of K and U are exact zeros, so their rows and
-	 * columns of P and their x are the input's. */
+	 * columns of P and their x are the input's. nr is even. */
 	const double *Ls = zp->Ls, *Pxz = zp->Pxz;
 	/* K (N x nz): row i solves S k_i = pxz_i (L y = pxz_i, L^T k_i = y). */
 	/* The pivots' reciprocals once (nz divisions instead of 2 N nz; the
 	 * products differ from the quotients by at most an ulp). */
-	double K[N * TRACK_NZ_MAX], il[TRACK_NZ_MAX];
+	_Alignas(16) double KT[TRACK_NZ_MAX][N], PT[TRACK_NZ_MAX][N];
+	double il[TRACK_NZ_MAX];
 	for (int a = 0; a < nz; a++)
 		il[a] = 1.0 / Ls[a * nz + a];
-	for (int i = 0; i < nr; i++) {
-		double y[TRACK_NZ_MAX];
+	TRACK_UNROLL
+	for (int a = 0; a < nz; a++)
+		TRACK_UNROLL
+	for (int i = 0; i < nr; i++)
+		PT[a][i] = Pxz[i * nz + a];
+	TRACK_UNROLL
+	for (int i = 0; i < nr; i += 2) {
+		track_v2d y[TRACK_NZ_MAX], k[TRACK_NZ_MAX];
 		for (int a = 0; a < nz; a++) {
-			double v = Pxz[i * nz + a];
+			track_v2d v = track_v2_load(&PT[a][i]);
 			for (int b = 0; b < a; b++)
-				v -= Ls[a * nz + b] * y[b];
-			y[a] = v * il[a];
+				v -= track_v2_dup(Ls[a * nz + b]) * y[b];
+			y[a] = v * track_v2_dup(il[a]);
 		}
 		for (int a = nz - 1; a >= 0; a--) {
-			double v = y[a];
+			track_v2d v = y[a];
 			for (int b = a + 1; b < nz; b++)
-				v -= Ls[b * nz + a] * K[i * nz + b];
-			K[i * nz + a] = v * il[a];
+				v -= track_v2_dup(Ls[b * nz + a]) * k[b];
+			k[a] = v * track_v2_dup(il[a]);
 		}
-	}
-	for (int i = nr; i < N; i++) /* exact zeros (nr = 6); read by the C update */
 		for (int a = 0; a < nz; a++)
-			K[i * nz + a] = 0.0;
+			track_v2_store(&KT[a][i], k[a]);
+	}
 	/*
 	 * S' = S + D, D >= 0 diagonal: the rounding guard R_eff >= R of
 	 * the Joseph form. R_eff = S - H P H^T with H P H^T = Pxz^T P^-1
@@ -640,45 +724,65 @@ update_nz(const struct track_gauss *g, const struct track_zpred *zp, const struc
 	 * (H P = Pxz^T, H P H^T + R_eff = S'), O(N^2 nz) instead of O(N^3);
 	 * computed on the lower triangle and mirrored (exactly symmetric).
 	 */
-	double U[N * TRACK_NZ_MAX]; /* K S' - Pxz */
-	for (int i = 0; i < nr; i++)
-		for (int b = 0; b < nz; b++) {
-			double v = 0.0;
-			for (int a = 0; a < nz; a++)
-				v += K[i * nz + a] * Se[a * nz + b];
-			U[i * nz + b] = v - Pxz[i * nz + b];
-		}
+	_Alignas(16) double UT[TRACK_NZ_MAX][N]; /* (K S' - Pxz)^T */
+	TRACK_UNROLL
+	for (int i = 0; i < nr; i += 2)
+		TRACK_UNROLL
+	for (int b = 0; b < nz; b++) {
+		track_v2d v = track_v2_dup(0.0);
+		for (int a = 0; a < nz; a++)
+			v += track_v2_load(&KT[a][i]) * track_v2_dup(Se[a * nz + b]);
+		track_v2_store(&UT[b][i], v - track_v2_load(&PT[b][i]));
+	}
 	struct track_gauss r;
+	/* Row i's entries j <= i in pairs; an odd row's last pair computes
+	 * (i, i + 1) too (i + 1 < nr: in bounds), which is not kept. */
 	TRACK_UNROLL
 	for (int i = 0; i < nr; i++) {
+		track_v2d u[TRACK_NZ_MAX], k[TRACK_NZ_MAX];
+		for (int a = 0; a < nz; a++) {
+			u[a] = track_v2_dup(UT[a][i]);
+			k[a] = track_v2_dup(KT[a][i]);
+		}
 		TRACK_UNROLL
-		for (int j = 0; j <= i; j++) {
-			double v = 0.0;
+		for (int j = 0; j <= i; j += 2) {
+			track_v2d v = track_v2_dup(0.0);
 			TRACK_UNROLL
 			for (int a = 0; a < nz; a++)
-				v +=
-				    U[i * nz + a] * K[j * nz + a] - K[i * nz + a] * Pxz[j * nz + a];
-			r.P[i * N + j] = r.P[j * N + i] = g->P[i * N + j] + v;
+				v += u[a] * track_v2_load(&KT[a][j]) -
+				     k[a] * track_v2_load(&PT[a][j]);
+			v += track_v2_load(&g->P[i * N + j]);
+			r.P[i * N + j] = r.P[j * N + i] = v[0];
+			if (j + 1 <= i)
+				r.P[i * N + j + 1] = r.P[(j + 1) * N + i] = v[1];
 		}
 	}
 	for (int i = nr; i < N; i++)
 		for (int j = 0; j <= i; j++)
 			r.P[i * N + j] = r.P[j * N + i] = g->P[i * N + j];
+	for (int i = 0; i < nr; i += 2) {
+		track_v2d dx = track_v2_dup(0.0);
+		for (int a = 0; a < nz; a++)
+			dx += track_v2_load(&KT[a][i]) * track_v2_dup(nu[a]);
+		track_v2_store(&r.x[i], track_v2_load(&g->x[i]) + dx);
+	}
+	for (int i = nr; i < N; i++)
+		r.x[i] = g->x[i];
 	for (int i = 0; i < N; i++) {
-		double dx = 0.0;
-		if (i < nr)
-			for (int a = 0; a < nz; a++)
-				dx += K[i * nz + a] * nu[a];
-		r.x[i] = i < nr ? g->x[i] + dx : g->x[i];
 		if (!isfinite(r.x[i]))
 			return -EDOM;
 		if (!(r.P[i * N + i] > 0.0))
 			return -MW_ENOTSPD;
 	}
-	if (zp->has_hc)
+	if (zp->has_hc) {
+		double K[N * TRACK_NZ_MAX]; /* row-major; rows nr.. exact zeros */
+		for (int i = 0; i < N; i++)
+			for (int a = 0; a < nz; a++)
+				K[i * nz + a] = i < nr ? KT[a][i] : 0.0;
 		track_grav_update_c(r.C, g->C, K, zp->HC, nz);
-	else
+	} else {
 		memcpy(r.C, g->C, sizeof(r.C));
+	}
 	*out = r;
 	return 0;
 }
