@@ -186,37 +186,73 @@ int track_ukf_predict(const struct track_gauss *in, double dt_s, const struct tr
  * 8) multiply-adds and n square roots, against ~340-900 for the
  * product.
  */
+/* P's leading n x n block (row stride N) = L L^T, L n x n (lower
+ * triangle written): track_chol_check_ns's factorisation, the
+ * off-diagonal entries multiplied by their pivot's reciprocal (one
+ * division per row). */
 static inline __attribute__((always_inline)) int sqrt_factor_n(double *L, const double *P,
                                                                const int n)
 {
-	double A[N * N];
-	for (int i = 0; i < n; i++)
-		for (int j = 0; j <= i; j++)
-			A[i * n + j] = A[j * n + i] = P[i * N + j];
-	return track_chol_n(L, A, n);
+	double inv[N];
+	TRACK_UNROLL
+	for (int i = 0; i < n; i++) {
+		TRACK_UNROLL
+		for (int j = 0; j <= i; j++) {
+			double s = P[i * N + j];
+			TRACK_UNROLL
+			for (int k = 0; k < j; k++)
+				s -= L[i * n + k] * L[j * n + k];
+			if (i == j) {
+				if (!(s > 0.0) || !isfinite(s))
+					return -MW_ENOTSPD;
+				double d = sqrt(s);
+				L[i * n + i] = d;
+				inv[i] = 1.0 / d;
+			} else {
+				L[i * n + j] = s * inv[j];
+			}
+		}
+	}
+	return 0;
 }
 
 static inline __attribute__((always_inline)) void
 sqrt_gram_n(double *C, const double *Phi, const double *L, const double *P, const int n)
 {
-	double M[N * N]; /* n x n, row-major, lower-triangular L's columns */
-	for (int i = 0; i < 6; i++)
+	double M[N * N]; /* rows of Phi L: M_ij = sum_{k >= j} Phi_ik L_kj */
+	TRACK_UNROLL
+	for (int i = 0; i < 6; i++) {
+		TRACK_UNROLL
 		for (int j = 0; j < n; j++) {
 			double s = 0.0;
+			TRACK_UNROLL
 			for (int k = j; k < n; k++)
 				s += Phi[i * N + k] * L[k * n + j];
 			M[i * n + j] = s;
 		}
-	for (int i = 6; i < n; i++) /* unit rows of Phi: L's rows */
-		for (int j = 0; j < n; j++)
+	}
+	/* Rows 6.. of Phi are unit rows: M's are L's, zero above the diagonal. */
+	TRACK_UNROLL
+	for (int i = 6; i < n; i++) {
+		TRACK_UNROLL
+		for (int j = 0; j <= i; j++)
 			M[i * n + j] = L[i * n + j];
-	for (int i = 0; i < n; i++)
-		for (int j = 0; j <= i && j < 6; j++) {
+		TRACK_UNROLL
+		for (int j = i + 1; j < n; j++)
+			M[i * n + j] = 0.0;
+	}
+	TRACK_UNROLL
+	for (int i = 0; i < n; i++) {
+		const int jmax = i < 6 ? i + 1 : 6; /* the k/aT block: below */
+		TRACK_UNROLL
+		for (int j = 0; j < jmax; j++) {
 			double s = 0.0;
+			TRACK_UNROLL
 			for (int k = 0; k < n; k++)
 				s += M[i * n + k] * M[j * n + k];
 			C[i * N + j] = C[j * N + i] = s;
 		}
+	}
 	for (int i = 0; i < 6; i++) /* n = 6: the decoupled k/aT, exactly */
 		for (int b = n; b < N; b++)
 			C[i * N + b] = C[b * N + i] = 0.0;
