@@ -78,7 +78,7 @@ struct track_zpred {
  * Every predicted covariance is formed as a Gram matrix - the sigma
  * points' weighted deviations, or the linearised path's M = Phi L with
  * P = L L^T - so it is positive semi-definite up to its own rounding
- * (~NSIG eps relative to sqrt(P_ii P_jj)) without any process noise;
+ * (~17 eps relative to sqrt(P_ii P_jj)) without any process noise;
  * then its diagonal is raised by TRACK_P_FLOOR_REL of itself. That
  * floor is what a stored 8 x 8 covariance can resolve, not white noise:
  * it lifts every eigenvalue of the equilibrated matrix D^-1/2 P D^-1/2
