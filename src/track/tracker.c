@@ -345,7 +345,7 @@ void track_config_default(struct track_config *c)
 	             * rotation, drag with the 1976 atmosphere); what is left is
 	             * the RK4 error, measured against the truth over the lofted
 	             * ICBM's 2,580 s coast at 0.2 m and 0.5 mm/s (q ~ 1e-10).
-	             * That q, not a margin over it: over an unobserved coast the
+	             * Not a wide margin over it: over an unobserved coast the
 	             * white q is all that moves the NEES (the filter's
 	             * covariance is the PCRLB's there), and it lands in the
 	             * directions the dynamics pin (velocity given position);
@@ -363,12 +363,17 @@ void track_config_default(struct track_config *c)
 	             * 7.6 um/s after 2,400 s, where 2e-11 states 0.30 m and
 	             * 0.22 mm/s per axis (unit test
 	             * ballistic_q_covers_the_rk4_error_over_a_long_coast).
-	             * 2e-12 kept the ICBM's coast at 6.17 to 2,400 s (2e-11:
-	             * 6.19 -> 5.98) but a 2,000 s prediction of a loosely
-	             * known state then fails the debug SPD check: q is also
-	             * what keeps the propagated covariance conditioned
-	             * (docs/tracking.md "Ballistic q from the integration
-	             * error (session 6)").
+	             * Stating that error at every 100 s of the coast needs q
+	             * >= 1.6e-13 (worst at 100 s: 0.4 mm); q = 2e-12 states
+	             * 3.6x it in sigma there and 16-20x after 1,200-2,400 s -
+	             * the margin, 3x at least. 2e-11 (session 6) was 11x at
+	             * the worst point because 2e-12 failed the debug SPD
+	             * check of a 1,471 s prediction (unit test
+	             * imm_predict_mode_is_the_full_predictions_model): the
+	             * predicted covariance is now a Gram matrix with a
+	             * relative floor (ukf.h TRACK_P_FLOOR_REL), SPD without
+	             * q (docs/tracking.md "SPD long predictions and q
+	             * (session 7, branch sqrtp)").
 	             * A real Earth's gravity differs from mu + J2 by
 	             * 1e-5..3e-4 m/s^2 (EGM96): that is
 	             * grav_err (model.h), a time-correlated error, not more q -
@@ -376,7 +381,7 @@ void track_config_default(struct track_config *c)
 	             * the simulator's "truth_gravity": "j4" (docs/tracking.md).
 	             */
 	            .motion = {{.thrust = 0,
-	                        .q_acc_m2_s3 = 2e-11,
+	                        .q_acc_m2_s3 = 2e-12,
 	                        .q_k = 1e-4,
 	                        .grav_err = TRACK_GRAV_ERR_NONE},
 	                       {.thrust = 1,

@@ -74,6 +74,26 @@ struct track_zpred {
  * thrust_linearisation_matches_sigma_points_where_chosen). */
 #define TRACK_LIN_MAX_DIR_VAR_WIDE 1e-2
 #define TRACK_LIN_THRUST_TOL       0.02
+/*
+ * Every predicted covariance is formed as a Gram matrix - the sigma
+ * points' weighted deviations, or the linearised path's M = Phi L with
+ * P = L L^T - so it is positive semi-definite up to its own rounding
+ * (~17 eps relative to sqrt(P_ii P_jj)) without any process noise;
+ * then its diagonal is raised by TRACK_P_FLOOR_REL of itself. That
+ * floor is what a stored 8 x 8 covariance can resolve, not white noise:
+ * it lifts every eigenvalue of the equilibrated matrix D^-1/2 P D^-1/2
+ * (D = diag P) by 1e-11, so its reciprocal 1-norm condition number is
+ * at least 1e-11 / 8^1.5 = 4.4e-13, 44x mat/'s conditioning limit
+ * (1e-14, MAT_RCOND_MIN), and no pivot of the next factorisation can
+ * fall to rounding level; a variance grows by 1e-11 of itself (a sigma
+ * by 5e-12) per prediction. Directions the dynamics pin below it (drag
+ * at terminal speed: the velocity a function of position and k; a state
+ * known to 1e12 in condition stretched for an hour) are stated
+ * conservatively at the floor. docs/tracking.md "SPD long predictions
+ * and q (session 7, branch sqrtp)".
+ */
+#define TRACK_P_FLOOR_REL 1e-11
+
 /* Is the thrusting model linear enough over dt for in's velocity spread? */
 int track_ukf_thrust_lin_ok(const struct track_gauss *in, double dt_s,
                             const struct track_motion *mo);

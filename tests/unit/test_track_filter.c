@@ -330,10 +330,12 @@ static void linearised_prediction_matches_sigma_points_in_midcourse(void **state
  * of track_model_propagate's own steps (10 s above 300 km). Measured
  * over a lofted ICBM's coast from 1,000 km against the same integrator
  * at 0.5 s steps (RK4's error falls as h^4: 1.6e5 times smaller): the
- * default q must state at least that error in position and velocity
- * at every 100 s of 2,400 s, and not more than 100 times it in sigma
- * (a q that drowns the directions the dynamics pin made the coast's
- * ANEES fall; docs/tracking.md "Ballistic q from the integration error").
+ * default q must state at least 3 times that error in sigma (the
+ * margin) in position and velocity at every 100 s of 2,400 s, and not
+ * more than 10 times it where it is closest (a q that drowns the
+ * directions the dynamics pin made the coast's ANEES fall;
+ * docs/tracking.md "Ballistic q from the integration error", "SPD long
+ * predictions and q").
  */
 static void ballistic_q_covers_the_rk4_error_over_a_long_coast(void **state)
 {
@@ -360,10 +362,10 @@ static void ballistic_q_covers_the_rk4_error_over_a_long_coast(void **state)
 		}
 		/* the stated 3-D sigmas of the white acceleration over t */
 		double sr = sqrt(3.0 * q * t * t * t / 3.0), sv = sqrt(3.0 * q * t);
-		if (!(sqrt(dr) <= sr && sqrt(dv) <= sv))
-			fail_msg(
-			    "t %d s: RK4 error %.4g m, %.4g m/s above the stated %.4g m, %.4g m/s",
-			    t, sqrt(dr), sqrt(dv), sr, sv);
+		if (!(3.0 * sqrt(dr) <= sr && 3.0 * sqrt(dv) <= sv))
+			fail_msg("t %d s: RK4 error %.4g m, %.4g m/s above a third of the stated "
+			         "%.4g m, %.4g m/s",
+			         t, sqrt(dr), sqrt(dv), sr, sv);
 		if (sqrt(dr) / sr > worst_r)
 			worst_r = sqrt(dr) / sr;
 		if (sqrt(dv) / sv > worst_v)
@@ -372,9 +374,223 @@ static void ballistic_q_covers_the_rk4_error_over_a_long_coast(void **state)
 	printf("  q %.3g: RK4 error at most %.3f (position) and %.3f (velocity) of the stated "
 	       "sigma\n",
 	       q, worst_r, worst_v);
-	if (!(worst_r > 0.01 || worst_v > 0.01))
-		fail_msg("q %.3g states over 100x the RK4 error (%.4f, %.4f of its sigma)", q,
+	if (!(worst_r > 0.1 || worst_v > 0.1))
+		fail_msg("q %.3g states over 10x the RK4 error (%.4f, %.4f of its sigma)", q,
 		         worst_r, worst_v);
+}
+
+/* R = F P F^T in long double, F given as double (Phi) or long double (Fl). */
+static void ref_phi_p_phit(long double *R, const double *Phi, const long double *Fl,
+                           const double *P)
+{
+	long double F[NX * NX], TP[NX * NX];
+	for (int i = 0; i < NX * NX; i++)
+		F[i] = Phi ? (long double)Phi[i] : Fl[i];
+	for (int i = 0; i < NX; i++)
+		for (int j = 0; j < NX; j++) {
+			long double s = 0;
+			for (int k = 0; k < NX; k++)
+				s += F[i * NX + k] * P[k * NX + j];
+			TP[i * NX + j] = s;
+		}
+	for (int i = 0; i < NX; i++)
+		for (int j = 0; j < NX; j++) {
+			long double s = 0;
+			for (int k = 0; k < NX; k++)
+				s += TP[i * NX + k] * F[j * NX + k];
+			R[i * NX + j] = s;
+		}
+}
+
+/*
+ * Long predictions stay SPD without white q (ukf.h TRACK_P_FLOOR_REL;
+ * docs/tracking.md "SPD long predictions and q (session 7, branch
+ * sqrtp)"). States near orbital speed 1,000-1,500 km up (they stay in
+ * vacuum over the hour), each with a position/velocity covariance whose
+ * equilibrated condition number is 1e12 (eigenvalues 1 .. 1e-12 in a
+ * random basis of the scaled space: 30 m, 0.5 m/s), predicted with q = 0
+ * over 3,000 s in one unscented step and as a chain of 300 linearised
+ * 10 s steps (the long-coast check's chain). Every result must pass
+ * the debug build's SPD check (mat_is_spd: Cholesky and a reciprocal
+ * condition above 1e-14), match the exact linear propagation Phi P
+ * Phi^T (Phi from the variational equations over 3,000 s, the product in
+ * long double) to 1e-3 of sqrt(P_ii P_jj), and state no direction below
+ * it: the eigenvalues of P_ref in P's whitened coordinates are at most
+ * 1 + 1e-3 (the floor may only widen the directions the dynamics pin).
+ * Then a prediction through the air to terminal speed (the velocity
+ * becomes a function of position and k: the covariance collapses
+ * towards rank 5), also with q = 0, must pass the same check.
+ */
+static void long_prediction_of_an_ill_conditioned_state_stays_spd_without_q(void **state)
+{
+	(void)state;
+	const struct track_motion mo = {.thrust = 0, .q_acc_m2_s3 = 0.0, .q_k = 0.0};
+	uint64_t rng = 5;
+	int ncase = 0;
+	double worst_d = 0, worst_w = 0, worst_rc = 1;
+	for (int c = 0; c < 6; c++) {
+		struct track_gauss g;
+		memset(&g, 0, sizeof(g));
+		struct geo_lla p = {geo_rad(30 + 10 * rng_unif(&rng)), geo_rad(130),
+		                    1000e3 + 500e3 * rng_unif(&rng)};
+		double az = 2 * GEO_PI * rng_unif(&rng), vh = 7000 + 300 * rng_unif(&rng);
+		double ve[3] = {vh * sin(az), vh * cos(az), 500 * (rng_unif(&rng) - 0.5)};
+		geo_lla_to_ecef(&p, g.x);
+		geo_vec_enu_to_ecef(&p, ve, g.x + 3);
+		g.x[TRACK_IX_K] = 1.0;
+		/* U: a random orthogonal basis (Gram-Schmidt) */
+		double U[36];
+		for (int j = 0; j < 6; j++) {
+			double v[6], nn = 0;
+			for (int i = 0; i < 6; i++)
+				v[i] = rng_gauss(&rng);
+			for (int k = 0; k < j; k++) {
+				double d = 0;
+				for (int i = 0; i < 6; i++)
+					d += v[i] * U[i * 6 + k];
+				for (int i = 0; i < 6; i++)
+					v[i] -= d * U[i * 6 + k];
+			}
+			for (int i = 0; i < 6; i++)
+				nn += v[i] * v[i];
+			for (int i = 0; i < 6; i++)
+				U[i * 6 + j] = v[i] / sqrt(nn);
+		}
+		const double sd[6] = {30, 30, 30, 0.5, 0.5, 0.5};
+		for (int i = 0; i < 6; i++)
+			for (int j = 0; j <= i; j++) {
+				double s = 0;
+				for (int k = 0; k < 6; k++)
+					s += U[i * 6 + k] * pow(1e12, -k / 5.0) * U[j * 6 + k];
+				g.P[i * NX + j] = g.P[j * NX + i] = sd[i] * sd[j] * s;
+			}
+		g.P[TRACK_IX_K * NX + TRACK_IX_K] = 0.09;
+		g.P[TRACK_IX_AT * NX + TRACK_IX_AT] = 100.0;
+		double rc0;
+		assert_int_equal(mat_spd_rcond(g.P, NX, &rc0), 0);
+		/* The references, Phi P Phi^T in long double: for the unscented
+		 * step Phi over 3,000 s from the variational equations with the
+		 * Jacobian at every RK4 stage (the derivative of the RK4 map the
+		 * sigma points go through); for the chain the product of its own
+		 * 10 s state-transition matrices along its own mean. */
+		const double T = 3000.0;
+		double xr[NX], Phi[NX * NX];
+		assert_int_equal(track_model_propagate_stm_opt(g.x, T, 0, 0, xr, Phi), 0);
+		if (!(track_model_height_m(xr) > 400e3))
+			continue;
+		long double Pr[2][NX * NX], Fc[NX * NX];
+		ref_phi_p_phit(Pr[0], Phi, NULL, g.P);
+		struct track_gauss ut, ch = g;
+		assert_int_equal(track_ukf_predict_ut(&g, T, &mo, &ut), 0);
+		for (int i = 0; i < NX; i++)
+			for (int j = 0; j < NX; j++)
+				Fc[i * NX + j] = i == j;
+		for (int k = 0; k < 300; k++) {
+			double xs[NX], Fk[NX * NX];
+			assert_int_equal(track_model_propagate_stm(ch.x, 10.0, 0, xs, Fk), 0);
+			long double Fn[NX * NX];
+			for (int i = 0; i < NX; i++)
+				for (int j = 0; j < NX; j++) {
+					long double sum = 0;
+					for (int l = 0; l < NX; l++)
+						sum += Fk[i * NX + l] * Fc[l * NX + j];
+					Fn[i * NX + j] = sum;
+				}
+			memcpy(Fc, Fn, sizeof(Fc));
+			assert_int_equal(track_ukf_predict(&ch, 10.0, &mo, &ch), 0);
+			if (memcmp(xs, ch.x, sizeof(xs)) != 0)
+				fail_msg("case %d: the chain's mean left its reference at %d s", c,
+				         10 * (k + 1));
+			if (!mat_is_spd(ch.P, NX))
+				fail_msg("case %d: the chain's covariance is not SPD after %d s", c,
+				         10 * (k + 1));
+		}
+		ref_phi_p_phit(Pr[1], NULL, Fc, g.P);
+		for (int m = 0; m < 2; m++) {
+			const double *P = m ? ch.P : ut.P;
+			const char *name = m ? "chain of 10 s steps" : "one unscented step";
+			const long double *R = Pr[m];
+			double rc;
+			if (!mat_is_spd(P, NX) || mat_spd_rcond(P, NX, &rc) < 0)
+				fail_msg("case %d, %s: covariance not SPD", c, name);
+			worst_rc = fmin(worst_rc, rc);
+			double d = 0;
+			for (int i = 0; i < NX; i++)
+				for (int j = 0; j < NX; j++) {
+					long double s = sqrtl(R[i * NX + i] * R[j * NX + j]);
+					d = fmax(
+					    d, (double)(fabsl(P[i * NX + j] - R[i * NX + j]) / s));
+				}
+			/* W = L^-1 P_ref L^-T with P = L L^T (long double) */
+			double L[NX * NX];
+			assert_int_equal(mat_cholesky(L, P, NX), 0);
+			long double Y[NX * NX], W[NX * NX];
+			for (int col = 0; col < NX; col++)
+				for (int i = 0; i < NX; i++) {
+					long double s = R[i * NX + col];
+					for (int k = 0; k < i; k++)
+						s -= L[i * NX + k] * Y[k * NX + col];
+					Y[i * NX + col] = s / L[i * NX + i];
+				}
+			for (int row = 0; row < NX; row++)
+				for (int i = 0; i < NX; i++) {
+					long double s = Y[row * NX + i];
+					for (int k = 0; k < i; k++)
+						s -= L[i * NX + k] * W[row * NX + k];
+					W[row * NX + i] = s / L[i * NX + i];
+				}
+			double Wd[NX * NX], w[NX], V[NX * NX];
+			for (int i = 0; i < NX; i++)
+				for (int j = 0; j < NX; j++)
+					Wd[i * NX + j] =
+					    (double)(0.5L * (W[i * NX + j] + W[j * NX + i]));
+			assert_int_equal(mat_sym_eig(Wd, NX, w, V), 0);
+			if (getenv("TRACK_TEST_VERBOSE"))
+				print_message(
+				    "case %d, %s: rcond %.3g (P0 %.3g), max |P - P_ref| "
+				    "%.2e of the sigmas, whitened P_ref eigenvalues %.3g .. "
+				    "%.6f\n",
+				    c, name, rc, rc0, d, w[0], w[NX - 1]);
+			if (!(d <= 1e-3))
+				fail_msg("case %d, %s: P differs from Phi P Phi^T by %.3e of the "
+				         "sigmas (max 1e-3)",
+				         c, name, d);
+			/* the chain is the linear propagation; the unscented step
+			 * differs from it by its second-order terms */
+			const double wtol = m ? 1e-5 : 1e-2;
+			if (!(w[NX - 1] <= 1.0 + wtol))
+				fail_msg("case %d, %s: P understates Phi P Phi^T by %.6f in a "
+				         "direction (max 1 + %g)",
+				         c, name, w[NX - 1], wtol);
+			worst_d = fmax(worst_d, d);
+			worst_w = fmax(worst_w, w[NX - 1]);
+		}
+		ncase++;
+	}
+	print_message("long predictions (q = 0, condition 1e12, 3,000 s): %d states, rcond >= "
+	              "%.3g, within %.2e of Phi P Phi^T, whitened eigenvalues <= %.6f\n",
+	              ncase, worst_rc, worst_d, worst_w);
+	assert_true(ncase >= 3);
+
+	/* Into the air to terminal speed (q = 0): 60 km, 3 km/s at 60 deg down,
+	 * 300 s (the model's density is held at its -4 km value below that). */
+	struct track_gauss a, o;
+	memset(&a, 0, sizeof(a));
+	struct geo_lla p = {geo_rad(38), geo_rad(127), 60e3};
+	geo_lla_to_ecef(&p, a.x);
+	double ve[3] = {0, 1500, -2600};
+	geo_vec_enu_to_ecef(&p, ve, a.x + 3);
+	a.x[TRACK_IX_K] = 1.0;
+	const double sda[NX] = {300, 300, 300, 5, 5, 5, 0.3, 3};
+	for (int i = 0; i < NX; i++)
+		a.P[i * NX + i] = sda[i] * sda[i];
+	const struct track_motion mk = {.thrust = 0, .q_acc_m2_s3 = 0.0, .q_k = 0.0};
+	assert_int_equal(track_ukf_predict(&a, 300.0, &mk, &o), 0);
+	double rc, vn = sqrt(o.x[3] * o.x[3] + o.x[4] * o.x[4] + o.x[5] * o.x[5]);
+	if (!mat_is_spd(o.P, NX) || mat_spd_rcond(o.P, NX, &rc) < 0)
+		fail_msg("prediction to terminal speed: covariance not SPD");
+	print_message("to terminal speed (%.1f m/s, velocity sigma %.3g m/s): rcond %.3g\n", vn,
+	              sqrt(o.P[3 * NX + 3] + o.P[4 * NX + 4] + o.P[5 * NX + 5]), rc);
 }
 
 /*
@@ -877,6 +1093,8 @@ static void ut_prediction_matches_the_full_17_point_transform(void **state)
 			for (int j = 0; j < i; j++)
 				ref.P[j * NX + i] = ref.P[i * NX + j];
 		track_model_add_q(ref.P, dt, mo, g.x);
+		for (int i = 0; i < NX; i++) /* the relative floor (ukf.h) */
+			ref.P[i * NX + i] += TRACK_P_FLOOR_REL * ref.P[i * NX + i];
 		for (int i = 0; i < NX; i++) {
 			if (!(out.x[i] == ref.x[i]))
 				fail_msg("case %d: x[%d] %.17g, full transform %.17g", c, i,
@@ -2337,6 +2555,7 @@ int main(void)
 	    cmocka_unit_test(linearised_prediction_matches_sigma_points_in_midcourse),
 	    cmocka_unit_test(ut_prediction_with_negative_k_sigma_points_matches_monte_carlo),
 	    cmocka_unit_test(ballistic_q_covers_the_rk4_error_over_a_long_coast),
+	    cmocka_unit_test(long_prediction_of_an_ill_conditioned_state_stays_spd_without_q),
 	    cmocka_unit_test(fast_geodetic_height_matches_iterated),
 	    cmocka_unit_test(stm_frozen_in_vacuum_matches_full_rk4),
 	    cmocka_unit_test(radar_model_matches_geo_aer_and_wraps_azimuth),
