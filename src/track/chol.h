@@ -84,14 +84,16 @@ static inline int track_chol(double *L, const double *A, int n)
  * row instead of a chain of them (what the linearised measurement
  * prediction needs of the state's covariance: the check, not the
  * factor). The verdict can differ from track_chol's only for a matrix
- * singular to rounding. track_chol_check_ns checks the leading n x n
- * block of a matrix with row stride `stride`; track_chol_check_n a whole
+ * singular to rounding. track_chol_factor_ns factors the leading n x n
+ * block of a matrix with row stride `stride` into L (n x n, lower
+ * triangle written; the square-root prediction keeps it);
+ * track_chol_check_ns checks that block; track_chol_check_n a whole
  * n x n matrix.
  */
-static inline __attribute__((always_inline)) int track_chol_check_ns(const double *A, const int n,
-                                                                     const int stride)
+static inline __attribute__((always_inline)) int track_chol_factor_ns(double *L, const double *A,
+                                                                      const int n, const int stride)
 {
-	double L[TRACK_CHOL_MAX * TRACK_CHOL_MAX], inv[TRACK_CHOL_MAX];
+	double inv[TRACK_CHOL_MAX];
 	TRACK_UNROLL
 	for (int i = 0; i < n; i++) {
 		TRACK_UNROLL
@@ -112,6 +114,13 @@ static inline __attribute__((always_inline)) int track_chol_check_ns(const doubl
 		}
 	}
 	return 0;
+}
+
+static inline __attribute__((always_inline)) int track_chol_check_ns(const double *A, const int n,
+                                                                     const int stride)
+{
+	double L[TRACK_CHOL_MAX * TRACK_CHOL_MAX];
+	return track_chol_factor_ns(L, A, n, stride);
 }
 
 static inline __attribute__((always_inline)) int track_chol_check_n(const double *A, const int n)

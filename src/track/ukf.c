@@ -190,36 +190,6 @@ int track_ukf_predict(const struct track_gauss *in, double dt_s, const struct tr
  * in track_ukf_predict_lin, 1.9% in the tracker at 100 objects
  * (callgrind, docs ibid.).
  */
-/* P's leading n x n block (row stride N) = L L^T, L n x n (lower
- * triangle written): track_chol_check_ns's factorisation, the
- * off-diagonal entries multiplied by their pivot's reciprocal (one
- * division per row). */
-static inline __attribute__((always_inline)) int sqrt_factor_n(double *L, const double *P,
-                                                               const int n)
-{
-	double inv[N];
-	TRACK_UNROLL
-	for (int i = 0; i < n; i++) {
-		TRACK_UNROLL
-		for (int j = 0; j <= i; j++) {
-			double s = P[i * N + j];
-			TRACK_UNROLL
-			for (int k = 0; k < j; k++)
-				s -= L[i * n + k] * L[j * n + k];
-			if (i == j) {
-				if (!(s > 0.0) || !isfinite(s))
-					return -MW_ENOTSPD;
-				double d = sqrt(s);
-				L[i * n + i] = d;
-				inv[i] = 1.0 / d;
-			} else {
-				L[i * n + j] = s * inv[j];
-			}
-		}
-	}
-	return 0;
-}
-
 static inline __attribute__((always_inline)) void
 sqrt_gram_n(double *C, const double *Phi, const double *L, const double *P, const int n)
 {
@@ -297,7 +267,8 @@ int track_ukf_predict_lin(const struct track_gauss *in, double dt_s, const struc
 	if (rc < 0)
 		return rc;
 	const int n = sqrt_phi_n(Phi, in->P);
-	rc = n == 6 ? sqrt_factor_n(L, in->P, 6) : sqrt_factor_n(L, in->P, N);
+	/* P's leading n x n block = L L^T (chol.h: one division per row) */
+	rc = n == 6 ? track_chol_factor_ns(L, in->P, 6, N) : track_chol_factor_ns(L, in->P, N, N);
 	if (rc < 0)
 		return rc;
 	/* Nothing fails from here: the result is written straight to out
