@@ -1735,6 +1735,24 @@ static void truth_step_steered(double s[6], double t0, double dt, double a0, dou
 }
 
 #define STEER_STEPS 60
+/* A prior drawn around the truth tr (sigmas 2 km, 200 m/s, k 0.5,
+ * thrust 20 m/s^2 around a0), both IMM modes equally likely: the
+ * burnout and staging tests' start. */
+static struct track_imm boost_prior(const double tr[6], double a0, uint64_t *rng)
+{
+	const double sd[NX] = {2000, 2000, 2000, 200, 200, 200, 0.5, 20.0};
+	struct track_gauss g;
+	memset(&g, 0, sizeof(g));
+	for (int i = 0; i < 6; i++)
+		g.x[i] = tr[i] + sd[i] * rng_gauss(rng);
+	g.x[6] = 1.0 + sd[6] * rng_gauss(rng);
+	g.x[7] = a0 + sd[7] * rng_gauss(rng);
+	for (int i = 0; i < NX; i++)
+		g.P[i * NX + i] = sd[i] * sd[i];
+	struct track_imm imm = {.mu = {0.5, 0.5}, .m = {g, g}};
+	return imm;
+}
+
 static void imm_is_consistent_through_a_steered_boost_and_burnout(void **state)
 {
 	(void)state;
@@ -1757,16 +1775,7 @@ static void imm_is_consistent_through_a_steered_boost_and_burnout(void **state)
 		double alpha = geo_rad(-6.0 + 12.0 * rng_unif(&rng));
 		double t_bo = 40.0 + rng_unif(&rng);
 		const double a0 = 40.0, ve_true = 2800.0;
-		double sd[NX] = {2000, 2000, 2000, 200, 200, 200, 0.5, 20.0};
-		struct track_gauss g;
-		memset(&g, 0, sizeof(g));
-		for (int i = 0; i < 6; i++)
-			g.x[i] = tr[i] + sd[i] * rng_gauss(&rng);
-		g.x[6] = 1.0 + sd[6] * rng_gauss(&rng);
-		g.x[7] = a0 + sd[7] * rng_gauss(&rng);
-		for (int i = 0; i < NX; i++)
-			g.P[i * NX + i] = sd[i] * sd[i];
-		struct track_imm imm = {.mu = {0.5, 0.5}, .m = {g, g}};
+		struct track_imm imm = boost_prior(tr, a0, &rng);
 		for (int k = 0; k < STEER_STEPS; k++) {
 			truth_step_steered(tr, k, 1.0, a0, ve_true, alpha, t_bo);
 			struct mw_obs o;
@@ -1826,6 +1835,17 @@ static void imm_is_consistent_through_a_steered_boost_and_burnout(void **state)
 		fail_msg("mean boost probability %.3f at the 10th scan after burnout", mu_bo[9]);
 }
 
+/* Three radars in ECEF, the IRBM's several radars late in its burn (the
+ * burnout and staging tests). */
+static void three_radars(double radar[3][3])
+{
+	const struct geo_lla rp[3] = {{geo_rad(36), geo_rad(131), 100},
+	                              {geo_rad(38), geo_rad(134), 100},
+	                              {geo_rad(41), geo_rad(136), 100}};
+	for (int r = 0; r < 3; r++)
+		geo_lla_to_ecef(&rp[r], radar[r]);
+}
+
 /*
  * A prediction across an unseen burnout (issue 4: IRBM seed 14, NEES 129
  * one second after its burnout). The end of a long burn: thrust growing
@@ -1857,12 +1877,8 @@ static void imm_prediction_across_an_unseen_burnout_is_not_overconfident(void **
 	 * second), as the IRBM's several radars late in its burn: the
 	 * posterior's velocity sigma is a few m/s, so a second of missed
 	 * thrust is tens of sigmas off unless the prediction allows it. */
-	const struct geo_lla rp[3] = {{geo_rad(36), geo_rad(131), 100},
-	                              {geo_rad(38), geo_rad(134), 100},
-	                              {geo_rad(41), geo_rad(136), 100}};
 	double radar[3][3];
-	for (int r = 0; r < 3; r++)
-		geo_lla_to_ecef(&rp[r], radar[r]);
+	three_radars(radar);
 	double nees_pred_max = 0.0, nees_pred_mean = 0.0, mu_pred_mean = 0.0;
 	double nees_after[10] = {0}, nees_burn = 0.0;
 	uint64_t rng = 4242;
@@ -1875,16 +1891,7 @@ static void imm_prediction_across_an_unseen_burnout_is_not_overconfident(void **
 		double alpha = geo_rad(-3.0 + 6.0 * rng_unif(&rng));
 		double t_bo = 40.0 + rng_unif(&rng);
 		const double a0 = 45.0, ve_true = 2800.0;
-		double sd[NX] = {2000, 2000, 2000, 200, 200, 200, 0.5, 20.0};
-		struct track_gauss g;
-		memset(&g, 0, sizeof(g));
-		for (int i = 0; i < 6; i++)
-			g.x[i] = tr[i] + sd[i] * rng_gauss(&rng);
-		g.x[6] = 1.0 + sd[6] * rng_gauss(&rng);
-		g.x[7] = a0 + sd[7] * rng_gauss(&rng);
-		for (int i = 0; i < NX; i++)
-			g.P[i * NX + i] = sd[i] * sd[i];
-		struct track_imm imm = {.mu = {0.5, 0.5}, .m = {g, g}};
+		struct track_imm imm = boost_prior(tr, a0, &rng);
 		for (int k = 0; k < 52; k++) {
 			truth_step_steered(tr, k, 1.0, a0, ve_true, alpha, t_bo);
 			double t = k + 1.0; /* time of this scan */
@@ -2016,12 +2023,8 @@ static void imm_keeps_the_boost_mode_across_a_staging_without_a_gap(void **state
 	enum { RUNS = 30, STEPS = 62 };
 	struct track_config tc;
 	track_config_default(&tc);
-	const struct geo_lla rp[3] = {{geo_rad(36), geo_rad(131), 100},
-	                              {geo_rad(38), geo_rad(134), 100},
-	                              {geo_rad(41), geo_rad(136), 100}};
 	double radar[3][3];
-	for (int r = 0; r < 3; r++)
-		geo_lla_to_ecef(&rp[r], radar[r]);
+	three_radars(radar);
 	/* by scan after staging (0: the first scan after it) */
 	double mu_st[12] = {0}, at_err2[12] = {0}, mu_burn1 = 0.0, nees_burn2 = 0.0;
 	double nees_bo10 = 0.0;
@@ -2034,16 +2037,7 @@ static void imm_keeps_the_boost_mode_across_a_staging_without_a_gap(void **state
 		double gam = geo_rad(40), ve[3] = {2500 * cos(gam), 0, 2500 * sin(gam)};
 		geo_vec_enu_to_ecef(&tp, ve, tr + 3);
 		double ts = 20.5 + rng_unif(&rng), t_bo = 50.0 + rng_unif(&rng);
-		double sd[NX] = {2000, 2000, 2000, 200, 200, 200, 0.5, 20.0};
-		struct track_gauss g;
-		memset(&g, 0, sizeof(g));
-		for (int i = 0; i < 6; i++)
-			g.x[i] = tr[i] + sd[i] * rng_gauss(&rng);
-		g.x[6] = 1.0 + sd[6] * rng_gauss(&rng);
-		g.x[7] = 40.0 + sd[7] * rng_gauss(&rng);
-		for (int i = 0; i < NX; i++)
-			g.P[i * NX + i] = sd[i] * sd[i];
-		struct track_imm imm = {.mu = {0.5, 0.5}, .m = {g, g}};
+		struct track_imm imm = boost_prior(tr, 40.0, &rng);
 		int low = 0;
 		for (int k = 0; k < STEPS; k++) {
 			truth_step_staged(tr, k, 1.0, ts, t_bo);
