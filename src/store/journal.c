@@ -1894,6 +1894,7 @@ static int do_group(struct store_journal *j)
 
 	pthread_mutex_lock(&j->mu);
 	j->inflight = 0;
+	j->st.wal_frames = (uint64_t)(j->wal_frames > 0 ? j->wal_frames : 0);
 	if (rc) {
 		j->st.commit_errors++;
 		if (rc == -ENOSPC)
@@ -2022,6 +2023,7 @@ static void restart_wal(struct store_journal *j)
 			step_done(j->w_rollback);
 	}
 	pthread_mutex_lock(&j->mu);
+	j->st.wal_frames = (uint64_t)(j->wal_frames > 0 ? j->wal_frames : 0);
 	if (rc == SQLITE_OK) {
 		if (j->wal_frames < frames_before) {
 			j->st.wal_restarts_idle++;

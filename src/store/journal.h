@@ -360,6 +360,10 @@ struct store_journal_stats {
 	 * checkpoint copied the whole WAL, so that the next commit of records
 	 * does not (invariant 15 in journal.c) */
 	uint64_t wal_restarts_idle;
+	/* frames in the WAL after the last commit (the journal thread's
+	 * checkpoint requests and its forced checkpoints compare this with
+	 * ckpt_pages) */
+	uint64_t wal_frames;
 	/* the last STORE_EVENTS checkpoints and WAL-restarting commits, oldest
 	 * first from events[events_total % STORE_EVENTS] once it wrapped
 	 * (benchmarks: which commits a checkpoint or a restart overlapped) */
