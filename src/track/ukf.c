@@ -667,22 +667,13 @@ int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *
 	return 0;
 }
 
-/* track_ukf_innovation for a fixed nz: resid_nz and track_chol_mahal's
- * operations, unrolled (the same doubles). */
+/* track_ukf_innovation for a fixed nz: resid_nz and track_chol_mahal,
+ * inlined with nz known (the same doubles). */
 static inline __attribute__((always_inline)) double
 innovation_nz(const struct track_zpred *zp, const struct track_meas *m, double *nu, const int nz)
 {
 	resid_nz(m, m->z, zp->zhat, nu, nz);
-	const double *L = zp->Ls;
-	double y[TRACK_NZ_MAX], d2 = 0.0;
-	for (int i = 0; i < nz; i++) {
-		double s = nu[i];
-		for (int k = 0; k < i; k++)
-			s -= L[i * nz + k] * y[k];
-		y[i] = s / L[i * nz + i];
-		d2 += y[i] * y[i];
-	}
-	return d2;
+	return track_chol_mahal(zp->Ls, nu, nz);
 }
 
 int track_ukf_innovation(const struct track_zpred *zp, const struct track_meas *m,
