@@ -507,6 +507,24 @@ static int parse_launch(struct pctx *p, const json_t *o, const char *path, size_
 	return rc;
 }
 
+/* A top-level key that is one of two strings: *second is false for `first`
+ * (also when the key is absent), true for `second`, else an error naming
+ * both. */
+static int get_choice(struct pctx *p, const json_t *root, const char *key, const char *first,
+                      const char *second, bool *is_second)
+{
+	*is_second = false;
+	json_t *v = json_object_get(root, key);
+	if (!v)
+		return 0;
+	const char *g = json_is_string(v) ? json_string_value(v) : NULL;
+	if (g && strcmp(g, second) == 0)
+		*is_second = true;
+	else if (!g || strcmp(g, first) != 0)
+		return fail(p, "$", key, "expected \"%s\" or \"%s\"", first, second);
+	return 0;
+}
+
 static int parse_root(struct pctx *p, const json_t *root, struct sim_scenario *sc)
 {
 	if (!json_is_object(root))
@@ -544,39 +562,19 @@ static int parse_root(struct pctx *p, const json_t *root, struct sim_scenario *s
 		return rc;
 	/* The truth's gravity: "j2" (mu + J2, the tracker's own model; the
 	 * default) or "j4" (EGM96 zonal J3 and J4 added). */
-	sc->truth_j3j4 = false;
-	json_t *tg = json_object_get(root, "truth_gravity");
-	if (tg) {
-		const char *g = json_is_string(tg) ? json_string_value(tg) : NULL;
-		if (g && strcmp(g, "j4") == 0)
-			sc->truth_j3j4 = true;
-		else if (!g || strcmp(g, "j2") != 0)
-			return fail(p, "$", "truth_gravity", "expected \"j2\" or \"j4\"");
-	}
+	rc = get_choice(p, root, "truth_gravity", "j2", "j4", &sc->truth_j3j4);
 	/* The RVs' ballistic coefficients: "draw" (each run draws each RV's
 	 * from its class's range; the default) or "median" (the class's
 	 * median in every run). */
-	sc->rv_beta_median = false;
-	json_t *rb = json_object_get(root, "rv_beta");
-	if (rb) {
-		const char *g = json_is_string(rb) ? json_string_value(rb) : NULL;
-		if (g && strcmp(g, "median") == 0)
-			sc->rv_beta_median = true;
-		else if (!g || strcmp(g, "draw") != 0)
-			return fail(p, "$", "rv_beta", "expected \"draw\" or \"median\"");
-	}
+	if (rc == 0)
+		rc = get_choice(p, root, "rv_beta", "draw", "median", &sc->rv_beta_median);
 	/* The sensors' scan phase: "fixed" (each sensor's phase_s in every
 	 * run; the default) or "draw" (each run draws each sensor's first
 	 * scan uniformly over one scan period after its phase_s). */
-	sc->sensor_phase_draw = false;
-	json_t *phase = json_object_get(root, "sensor_phase");
-	if (phase) {
-		const char *g = json_is_string(phase) ? json_string_value(phase) : NULL;
-		if (g && strcmp(g, "draw") == 0)
-			sc->sensor_phase_draw = true;
-		else if (!g || strcmp(g, "fixed") != 0)
-			return fail(p, "$", "sensor_phase", "expected \"fixed\" or \"draw\"");
-	}
+	if (rc == 0)
+		rc = get_choice(p, root, "sensor_phase", "fixed", "draw", &sc->sensor_phase_draw);
+	if (rc < 0)
+		return rc;
 
 	json_t *nations = json_object_get(root, "nations");
 	if (!json_is_array(nations))
