@@ -270,11 +270,16 @@
  *     commits), the journal thread waits for that thread and checkpoints
  *     itself between two commits, so the WAL stays bounded. (Without a
  *     checkpoint thread, the journal thread checkpoints when nothing is
- *     queued.) With synchronous=FULL, WAL mode and journal_size_limit
- *     unchanged, a crash at any point leaves what a COMMIT returned in the
- *     WAL or the database file, as before: SQLite copies only frames a
- *     COMMIT has synced, and moves its backfill mark (which lets a later
- *     commit restart the WAL) only after the database file's fsync.
+ *     queued.) A pass of the checkpoint thread is taken for a whole
+ *     checkpoint only once the next pass finds nothing more to copy: a
+ *     commit landing during a pass makes SQLite stop at the frames the
+ *     pass saw (no fsync of the database file) and still report them all
+ *     copied (run_checkpoint). With synchronous=FULL, WAL mode and
+ *     journal_size_limit unchanged, a crash at any point leaves what a
+ *     COMMIT returned in the WAL or the database file, as before: SQLite
+ *     copies only frames a COMMIT has synced, and moves its backfill mark
+ *     to the WAL's end (which lets a later commit restart the WAL) only
+ *     after the database file's fsync.
  * 12. With opts->wal_prealloc the WAL file is extended with zeros at open
  *     to the size it reaches between checkpoints, so a COMMIT overwrites
  *     allocated blocks and its fdatasync does not also commit file-system
@@ -296,7 +301,8 @@
  *     whose rows end below meta next_pos, or begin above first_pos, has
  *     lost rows and is refused at open.
  * 15. A commit of records does not restart the WAL when the journal can
- *     do it beforehand: after a checkpoint copied the whole WAL and with
+ *     do it beforehand: after a checkpoint copied the whole WAL (as
+ *     confirmed, invariant 11, with no commit since its look) and with
  *     nothing queued, the journal thread commits meta next_pos =
  *     durable_pos + 1 (a lower bound, invariant 14) by itself, and that
  *     commit pays SQLite's header write and fsync of the restarted WAL
@@ -725,7 +731,11 @@ struct store_journal {
 	sqlite3 *cdb;
 	pthread_t cthr;
 	bool cthr_started, ckpt_stop, ckpt_req, ckpt_busy;
-	bool restart_due;  /* a checkpoint copied the whole WAL, no commit since (invariant 15) */
+	bool restart_due; /* a checkpoint copied the whole WAL, no commit since (invariant 15) */
+	/* commits of wdb (records, idle restarts, retention), counted after
+	 * each returned; ckpt_full_gen: its value when the pass that found
+	 * the whole WAL copied began (restart_wal compares them) */
+	uint64_t wal_commits, ckpt_full_gen;
 	bool restart_idle; /* !opts->no_idle_restart */
 	int ckpt_frames;
 	pthread_cond_t ckpt_wake; /* checkpoint thread waits for ckpt_req / ckpt_stop */
@@ -1687,10 +1697,23 @@ static int wal_hook(void *ud, sqlite3 *db, const char *name, int frames)
  * or what a commit added meanwhile, is copied by a later pass. A failed
  * fsync of the database file stops the journal like a failed commit
  * (invariant 9): the WAL is then the only good copy and must not be reset
- * over. Returns 1 if it copied the whole WAL, 0 if not (readers, or
- * commits meanwhile), -1 on error. Called and returns with mu held. */
-static int run_checkpoint(struct store_journal *j, sqlite3 *db, int f)
+ * over.
+ *
+ * What a pass reports is the WAL as it saw it at its start: SQLite's log
+ * count is the frames of the wal-index header it read then. A commit that
+ * lands while the pass copies makes SQLite skip the database file's fsync
+ * and stop at the frames it saw (a partial backfill), and the pass still
+ * reports log == done. On the journal thread no commit can land; on the
+ * checkpoint thread a pass is taken for a whole one only when the
+ * previous pass had copied exactly as much (*prev, -1 before the first):
+ * a pass that copies nothing saw the whole WAL copied at its start. The
+ * confirming pass takes the checkpoint lock and reads the header, no I/O.
+ * Returns 1 if the whole WAL is copied, 0 if not (readers, commits
+ * meanwhile, or not yet confirmed), -1 on error. Called and returns with
+ * mu held. */
+static int run_checkpoint(struct store_journal *j, sqlite3 *db, int f, int *prev)
 {
+	uint64_t gen = j->wal_commits;
 	pthread_mutex_unlock(&j->mu);
 	int64_t t0 = mw_time_mono_ns();
 	int log = 0, done = 0;
@@ -1705,8 +1728,14 @@ static int run_checkpoint(struct store_journal *j, sqlite3 *db, int f)
 	j->st.checkpoint_ns_total += (uint64_t)dt;
 	if ((uint64_t)dt > j->st.checkpoint_ns_max)
 		j->st.checkpoint_ns_max = (uint64_t)dt;
-	if (rc == SQLITE_OK && log >= 0 && done >= log) {
+	int before = prev ? *prev : -1;
+	if (prev)
+		*prev = rc == SQLITE_OK && log >= 0 && done >= log ? done : -1;
+	if (before >= 0 && rc == SQLITE_OK && log > before)
+		j->st.checkpoints_partial++; /* the previous pass was overtaken */
+	if (rc == SQLITE_OK && log >= 0 && done >= log && (!prev || before == done)) {
 		j->ckpt_tried = 0; /* all copied: the next commit restarts the WAL */
+		j->ckpt_full_gen = gen;
 		if (log > 0 && !j->restart_due) {
 			j->restart_due = true; /* invariant 15: restart it while idle */
 			pthread_cond_signal(&j->wake);
@@ -1714,8 +1743,11 @@ static int run_checkpoint(struct store_journal *j, sqlite3 *db, int f)
 		return 1;
 	}
 	j->ckpt_tried = f;
-	if (rc == SQLITE_OK || rc == SQLITE_BUSY)
-		return 0; /* partial: a reader holds older frames, or a commit added some */
+	if (rc == SQLITE_OK || rc == SQLITE_BUSY) {
+		if (!(rc == SQLITE_OK && log >= 0 && done >= log))
+			j->st.checkpoints_partial++; /* readers held frames */
+		return 0; /* partial, or to be confirmed by the next pass */
+	}
 	j->st.checkpoint_errors++;
 	bool fsync_err = rc == SQLITE_IOERR_FSYNC || rc == SQLITE_IOERR_DIR_FSYNC;
 	int err = map_sqlite(rc);
@@ -1776,7 +1808,7 @@ static void maybe_checkpoint(struct store_journal *j)
 	if (f < j->ckpt_pages || f < j->ckpt_tried + j->ckpt_pages / 2)
 		return; /* the checkpoint thread's pass was enough */
 	j->st.checkpoints_inline++;
-	(void)run_checkpoint(j, j->wdb, f);
+	(void)run_checkpoint(j, j->wdb, f, NULL); /* no commit can overtake it */
 }
 
 /* The checkpoint thread: PASSIVE checkpoints on its own connection, never
@@ -1784,7 +1816,11 @@ static void maybe_checkpoint(struct store_journal *j)
  * 0.5 ms, a disk checkpoint 1-2 ms) leaves those commits' few frames: up
  * to J_CKPT_PASSES passes in a row copy them, so that the whole WAL is
  * copied between two commits and the next commit restarts it; else the
- * WAL would grow to the forced checkpoint on the journal thread. */
+ * WAL would grow to the forced checkpoint on the journal thread. One more
+ * pass confirms a pass that looked whole (run_checkpoint): before, an
+ * overtaken pass was taken for a whole one, the passes stopped, the idle
+ * restart committed without restarting, and the WAL grew to the forced
+ * checkpoint (docs/benchmarks.md, "Checkpoint passes"). */
 #define J_CKPT_PASSES 4
 static void *ckpt_thread(void *arg)
 {
@@ -1797,8 +1833,9 @@ static void *ckpt_thread(void *arg)
 			break;
 		j->ckpt_req = false;
 		j->ckpt_busy = true;
-		for (int pass = 0; pass < J_CKPT_PASSES && !j->fatal && !j->ckpt_stop; pass++)
-			if (run_checkpoint(j, j->cdb, j->ckpt_frames) != 0)
+		int prev = -1;
+		for (int pass = 0; pass <= J_CKPT_PASSES && !j->fatal && !j->ckpt_stop; pass++)
+			if (run_checkpoint(j, j->cdb, j->ckpt_frames, &prev) != 0)
 				break;
 		j->ckpt_busy = false;
 		pthread_cond_broadcast(&j->ckpt_idle);
@@ -1954,6 +1991,7 @@ static int do_group(struct store_journal *j)
 		}
 	}
 	j->st.commits++;
+	j->wal_commits++;
 	if (j->wal_frames < frames_before) { /* this commit began the WAL again */
 		j->st.wal_restarts++;
 		event_record(&j->st, STORE_EV_WAL_RESTART, t0, t0 + dt);
@@ -2025,6 +2063,7 @@ static void restart_wal(struct store_journal *j)
 	pthread_mutex_lock(&j->mu);
 	j->st.wal_frames = (uint64_t)(j->wal_frames > 0 ? j->wal_frames : 0);
 	if (rc == SQLITE_OK) {
+		j->wal_commits++;
 		if (j->wal_frames < frames_before) {
 			j->st.wal_restarts_idle++;
 			event_record(&j->st, STORE_EV_IDLE_RESTART, t0, t1);
@@ -2072,6 +2111,7 @@ static void *journal_thread(void *arg)
 			int64_t r =
 			    fatal ? fatal : run_retention(j, now_ns, req ? NULL : &cut_short);
 			pthread_mutex_lock(&j->mu);
+			j->wal_commits++; /* it may have committed */
 			if (req) {
 				j->retain_result = r;
 				j->retain_gen_done = gen;
@@ -2120,6 +2160,8 @@ static void *journal_thread(void *arg)
 		}
 		if (j->stop && !j->head && !j->acked_dirty)
 			break; /* an unwritten reservation is not needed: nothing more is sent */
+		if (j->restart_due && j->ckpt_full_gen != j->wal_commits)
+			j->restart_due = false; /* a commit came after the checkpoint's look */
 		if (j->restart_due && !j->head && !j->stop && j->restart_idle) {
 			restart_wal(j); /* invariant 15 */
 			continue;

@@ -347,6 +347,11 @@ struct store_journal_stats {
 	/* checkpoints (checkpoint thread, or journal thread between commits) */
 	uint64_t checkpoints;
 	uint64_t checkpoints_inline; /* of which on the journal thread, commits waiting */
+	/* passes that left part of the WAL uncopied: readers held older
+	 * frames, or a commit landed while the pass copied (then SQLite skips
+	 * the database file's fsync and reports only the frames it saw, which
+	 * the next pass shows; invariant 11 in journal.c) */
+	uint64_t checkpoints_partial;
 	uint64_t checkpoint_errors;
 	uint64_t checkpoint_ns_total;
 	uint64_t checkpoint_ns_max;
