@@ -994,7 +994,8 @@ static int run(const char *name, bool hub, double rate, uint64_t total, int64_t 
 		    "       journal %s: %llu commits, %.1f records/commit, %.2f pages/commit, "
 		    "%.1f us CPU/commit, "
 		    "commit p50 <= %llu us, "
-		    "p99 <= %llu us; %llu checkpoints (%llu of them between commits), mean %.0f "
+		    "p99 <= %llu us; %llu checkpoints (%llu of them between commits, %llu "
+		    "partial), mean %.0f "
 		    "us, "
 		    "max %.0f us; "
 		    "queue high-water %llu\n",
@@ -1005,6 +1006,7 @@ static int run(const char *name, bool hub, double rate, uint64_t total, int64_t 
 		    (unsigned long long)store_journal_lat_quantile_us(&js, 0.50),
 		    (unsigned long long)store_journal_lat_quantile_us(&js, 0.99),
 		    (unsigned long long)js.checkpoints, (unsigned long long)js.checkpoints_inline,
+		    (unsigned long long)js.checkpoints_partial,
 		    js.checkpoints ? (double)js.checkpoint_ns_total / 1e3 / (double)js.checkpoints
 		                   : 0.0,
 		    (double)js.checkpoint_ns_max / 1e3, (unsigned long long)js.queue_hwm);

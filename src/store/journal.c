@@ -267,8 +267,10 @@
  *     a commit, the checkpoint thread runs a PASSIVE checkpoint on its
  *     own connection while the journal thread goes on committing; once it
  *     holds twice that (a checkpoint cannot catch up with back-to-back
- *     commits), the journal thread waits for that thread and checkpoints
- *     itself between two commits, so the WAL stays bounded. (Without a
+ *     commits), the journal thread checkpoints itself between two commits,
+ *     after that thread's pass if one runs (waiting for it only once the
+ *     WAL reaches its preallocated end, J_WAL_SLACK frames more), so the
+ *     WAL stays bounded. (Without a
  *     checkpoint thread, the journal thread checkpoints when nothing is
  *     queued.) A pass of the checkpoint thread is taken for a whole
  *     checkpoint only once the next pass finds nothing more to copy: a
@@ -362,6 +364,9 @@
 #define J_INS_ROWS   16    /* rows per multi-row INSERT (13 parameters each) */
 #define J_CKPT_PAGES 1000  /* default ckpt_pages: SQLite's own autocheckpoint size */
 #define J_CKPT_FORCE 2     /* checkpoint even with records waiting at this many times it */
+/* WAL frames preallocated past J_CKPT_FORCE x ckpt_pages (wal_prealloc):
+ * commits go on into them while a pass of the checkpoint thread runs */
+#define J_WAL_SLACK 64
 /* Batch segments (format 4, header comment): at most J_SEG_MAX_RECS
  * records share one, J_SEG_OPEN batches are filled at once while a group
  * is walked (more interleaved batches close the least recently used). */
@@ -1777,9 +1782,15 @@ static int run_checkpoint(struct store_journal *j, sqlite3 *db, int f, int *prev
  * commit after a checkpoint that copied everything, overwriting pages
  * already allocated instead of growing the file. Under continuous load a
  * checkpoint may never catch up with the commits: once the WAL holds
- * J_CKPT_FORCE times ckpt_pages, the journal thread waits for the
- * checkpoint thread and checkpoints itself, between two commits, so the
- * WAL stays bounded (invariant 12's size). Without a checkpoint thread
+ * J_CKPT_FORCE times ckpt_pages, the journal thread checkpoints itself,
+ * between two commits, so the WAL stays bounded (invariant 12's size).
+ * While the checkpoint thread runs a pass (its fsync of the database file
+ * takes milliseconds), commits go on into the J_WAL_SLACK frames
+ * preallocated beyond that, and only there does the journal thread wait
+ * for that pass: before
+ * session 8 it waited at J_CKPT_FORCE, which put a pass's fsync on the
+ * commit path whenever the WAL reached it during one (docs/benchmarks.md,
+ * "Checkpoint passes"). Without a checkpoint thread
  * (it could not be set up) the journal thread checkpoints when idle, as
  * before. Called and returns with mu held. */
 static void maybe_checkpoint(struct store_journal *j)
@@ -1800,6 +1811,8 @@ static void maybe_checkpoint(struct store_journal *j)
 		if (!idle)
 			return;
 	}
+	if ((j->ckpt_req || j->ckpt_busy) && f < j->ckpt_pages * J_CKPT_FORCE + J_WAL_SLACK)
+		return; /* a pass runs: the commit after it checkpoints */
 	while (j->ckpt_req || j->ckpt_busy)
 		pthread_cond_wait(&j->ckpt_idle, &j->mu);
 	if (j->fatal)
@@ -1868,7 +1881,7 @@ static void wal_prealloc(struct store_journal *j)
 	    !f || !f->pMethods || query_int(j->wdb, "PRAGMA page_size", &page, NULL) != 0 ||
 	    page < 512 || f->pMethods->xFileSize(f, &sz) != SQLITE_OK)
 		return; /* no WAL open (not WAL mode): nothing to do */
-	int64_t want = 32 + ((int64_t)j->ckpt_pages * J_CKPT_FORCE + 64) * (page + 24);
+	int64_t want = 32 + ((int64_t)j->ckpt_pages * J_CKPT_FORCE + J_WAL_SLACK) * (page + 24);
 	if (want > J_WAL_LIMIT_BYTES)
 		want = J_WAL_LIMIT_BYTES;
 	if (sz >= want)

@@ -100,12 +100,14 @@ struct store_journal_opts {
 	 * (-ENOSPC, records stay queued and are retried). */
 	uint32_t max_db_pages;
 	/* WAL frames (pages) after which the checkpoint thread checkpoints
-	 * beside the commits; at twice that the journal thread waits for it
-	 * and checkpoints itself between commits (a bound on the WAL).
+	 * beside the commits; at twice that the journal thread checkpoints
+	 * itself between commits (a bound on the WAL), after a pass of the
+	 * checkpoint thread that is running, whose end it waits for only at
+	 * the WAL's preallocated end (64 frames more; journal.c invariant 11).
 	 * 0 = 1000 (SQLite's autocheckpoint size). */
 	unsigned ckpt_pages;
 	/* Write the WAL file out with zeros at open, to the size it reaches
-	 * between checkpoints (twice ckpt_pages frames), so that commits
+	 * between checkpoints (twice ckpt_pages frames and 64), so that commits
 	 * overwrite blocks already allocated: an fdatasync that also extends
 	 * the file has to commit the file system's metadata too. Costs that
 	 * many MiB of disk (8 by default) and a write at open; the zeros are

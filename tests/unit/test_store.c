@@ -3739,7 +3739,56 @@ static void commits_go_on_while_a_checkpoint_runs(void **state)
 		         "below 2 x ckpt_pages (64 frames)",
 		         (unsigned long long)st.checkpoints_inline,
 		         (unsigned long long)st.wal_frames);
+	/* past 2 x ckpt_pages, commits still go on while the pass runs, into
+	 * the WAL's preallocated slack (64 frames more); before session 8 the
+	 * journal thread waited for the held pass there */
+	uint64_t seq_slack = seq;
+	while (st.wal_frames < 2 * 32 + 32) {
+		for (int i = 0; i < 5; i++) {
+			++seq;
+			struct store_rec r = mkrec("KOR", seq, NULL, 0, 2000);
+			append_ok(j, &r, seq);
+		}
+		int rc = store_journal_sync(j, 3 * MW_NS_PER_S);
+		store_journal_get_stats(j, &st);
+		if (rc)
+			fail_msg(
+			    "commit past 2 x ckpt_pages while a pass runs: %s (durable %llu of "
+			    "%llu, WAL %llu frames, %llu inline checkpoints)",
+			    mw_errname(rc), (unsigned long long)store_journal_durable_pos(j),
+			    (unsigned long long)seq, (unsigned long long)st.wal_frames,
+			    (unsigned long long)st.checkpoints_inline);
+	}
+	uint64_t past = seq - seq_slack, frames_past = st.wal_frames;
+	/* at the preallocated end (128 frames) the journal thread waits for
+	 * the pass, not before: the WAL stays bounded */
+	int rc_wait = 0;
+	for (int b = 0; b < 50 && rc_wait == 0; b++) {
+		for (int i = 0; i < 5; i++) {
+			++seq;
+			struct store_rec r = mkrec("KOR", seq, NULL, 0, 2000);
+			append_ok(j, &r, seq);
+		}
+		rc_wait = store_journal_sync(j, 300 * MW_NS_PER_MS);
+		store_journal_get_stats(j, &st);
+	}
+	printf("  pass held at %llu frames; %llu records more committed, to %llu "
+	       "frames (past 2 x ckpt_pages); a record waited at %llu frames: %s\n",
+	       (unsigned long long)frames, (unsigned long long)past,
+	       (unsigned long long)frames_past, (unsigned long long)st.wal_frames,
+	       mw_errname(rc_wait));
+	if (rc_wait != -ETIMEDOUT || st.wal_frames < 2 * 32 + 64)
+		fail_msg(
+		    "with the pass held: sync %s at %llu frames of WAL (durable %llu of %llu): "
+		    "want records to wait at the preallocated end (128 frames), not before",
+		    mw_errname(rc_wait), (unsigned long long)st.wal_frames,
+		    (unsigned long long)store_journal_durable_pos(j), (unsigned long long)seq);
 	fi_release_holds();
+	sync_ok(j);
+	store_journal_get_stats(j, &st);
+	if (st.checkpoints_inline != 1)
+		fail_msg("%llu checkpoints on the journal thread after the release: want 1",
+		         (unsigned long long)st.checkpoints_inline);
 	/* the held checkpoint ends and is counted, without error */
 	for (int k = 0; k < 500; k++) {
 		store_journal_get_stats(j, &st);
