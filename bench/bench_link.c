@@ -516,12 +516,14 @@ static void event_report(const struct store_journal_stats *o, const struct store
 		top[k] += tot[i] >= cut;
 	}
 	printf("       receiver commits by what met them (checkpoints, WAL restarts by a commit of "
-	       "records / idle: USA %llu, %llu / %llu; KOR %llu, %llu / %llu; %zu envelopes "
-	       "before the events kept skipped):\n",
+	       "records / idle (idle commits that restarted nothing): USA %llu, %llu / %llu "
+	       "(%llu); KOR %llu, %llu / %llu (%llu); %zu envelopes before the events kept "
+	       "skipped):\n",
 	       (unsigned long long)r->checkpoints, (unsigned long long)r->wal_restarts,
-	       (unsigned long long)r->wal_restarts_idle, (unsigned long long)o->checkpoints,
+	       (unsigned long long)r->wal_restarts_idle,
+	       (unsigned long long)r->wal_restarts_idle_missed, (unsigned long long)o->checkpoints,
 	       (unsigned long long)o->wal_restarts, (unsigned long long)o->wal_restarts_idle,
-	       skipped);
+	       (unsigned long long)o->wal_restarts_idle_missed, skipped);
 	printf("       %-31s %6s %9s %9s %9s %9s %7s\n", "class", "n", "commit p50", "p99",
 	       "durable p50", "p99", "top 1%");
 	for (int k = 0; k < EC_N; k++) {

@@ -2080,6 +2080,8 @@ static void restart_wal(struct store_journal *j)
 		if (j->wal_frames < frames_before) {
 			j->st.wal_restarts_idle++;
 			event_record(&j->st, STORE_EV_IDLE_RESTART, t0, t1);
+		} else {
+			j->st.wal_restarts_idle_missed++;
 		}
 		return;
 	}

@@ -367,6 +367,11 @@ struct store_journal_stats {
 	 * checkpoint copied the whole WAL, so that the next commit of records
 	 * does not (invariant 15 in journal.c) */
 	uint64_t wal_restarts_idle;
+	/* idle restart commits that did not restart the WAL: a reader was
+	 * using it (SQLite then appends), or it was not wholly copied. Before
+	 * session 8 an overtaken checkpoint pass caused 2-22 per bench-link
+	 * two-node run (docs/benchmarks.md, "Checkpoint passes") */
+	uint64_t wal_restarts_idle_missed;
 	/* frames in the WAL after the last commit (the journal thread's
 	 * checkpoint requests and its forced checkpoints compare this with
 	 * ckpt_pages) */

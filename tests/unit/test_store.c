@@ -3868,8 +3868,9 @@ static void an_overtaken_checkpoint_pass_is_not_taken_for_a_whole_one(void **sta
 	       (unsigned long long)(st.checkpoints - ck0 + 1),
 	       (unsigned long long)st.checkpoints_partial, (unsigned long long)st.wal_restarts_idle,
 	       (unsigned long long)st.wal_frames);
-	if (st.wal_restarts_idle != 1 || st.wal_frames >= frames || st.checkpoint_errors ||
-	    st.commit_errors || st.checkpoints_inline)
+	if (st.wal_restarts_idle != 1 || st.wal_restarts_idle_missed != 0 ||
+	    st.wal_frames >= frames || st.checkpoint_errors || st.commit_errors ||
+	    st.checkpoints_inline)
 		fail_msg("after the overtaken pass: %llu idle restarts, WAL %llu frames (%llu "
 		         "before), %llu checkpoint / %llu commit errors, %llu inline: want 1 "
 		         "idle restart, a WAL begun again, no errors",
