@@ -2796,6 +2796,7 @@ static void fi_setup(void)
 	fi.cut = false;
 	fi.fail_sync = false;
 	fi.hold_db_sync = fi.db_sync_held = false;
+	fi.hold_db_write = fi.db_write_held = false;
 	fi.writes = fi.cut_after_writes = 0;
 	fi.syncs = fi.cut_after_syncs = 0;
 	fi.writes_lost = fi.writes_torn = fi.writes_kept = 0;
