@@ -299,12 +299,18 @@ static void journal_metrics(struct api_prom *p, const struct api_snapshot *s)
 	      "WAL checkpoints the journal thread ran itself, commits waiting (the WAL at 2 x "
 	      "ckpt_pages).",
 	      1),
+	    F(checkpoints_partial, "mwlink_journal_checkpoints_partial_total",
+	      "WAL checkpoint passes that left part of the WAL uncopied (readers, or a commit "
+	      "landed during the pass; the next pass copies the rest).",
+	      1),
 	    F(checkpoint_errors, "mwlink_journal_checkpoint_errors_total",
 	      "WAL checkpoints that failed (retried).", 1),
 	    F(wal_restarts, "mwlink_journal_wal_restarts_total",
 	      "Commits of records that restarted the WAL (one extra fsync each).", 1),
 	    F(wal_restarts_idle, "mwlink_journal_wal_restarts_idle_total",
 	      "WAL restarts the journal thread made while idle, after a full checkpoint.", 1),
+	    F(wal_restarts_idle_missed, "mwlink_journal_wal_restarts_idle_missed_total",
+	      "Idle WAL restart commits that restarted nothing (one fsync spent in vain).", 1),
 	    F(wal_prealloc_bytes, "mwlink_journal_wal_prealloc_bytes",
 	      "Zero bytes written ahead in the WAL at open.", 0),
 #undef F

@@ -253,6 +253,8 @@ static void fill_snapshot(struct api_snapshot *s)
 	s->js.checkpoint_errors = 1;
 	s->js.wal_restarts = 3;
 	s->js.wal_restarts_idle = 9;
+	s->js.wal_restarts_idle_missed = 4;
+	s->js.checkpoints_partial = 6;
 	s->js.checkpoint_ns_total = 2500000000ULL;
 	s->js.checkpoint_ns_max = 750000000ULL;
 	s->js.wal_prealloc_bytes = 8704000;
@@ -317,6 +319,8 @@ static void test_metrics_document_is_strict_and_complete(void **state)
 	assert_contains(t, "# TYPE mwlink_journal_wal_restarts_total counter\n");
 	assert_contains(t, "mwlink_journal_wal_restarts_total 3\n");
 	assert_contains(t, "mwlink_journal_wal_restarts_idle_total 9\n");
+	assert_contains(t, "mwlink_journal_wal_restarts_idle_missed_total 4\n");
+	assert_contains(t, "mwlink_journal_checkpoints_partial_total 6\n");
 	assert_contains(t, "mwlink_journal_checkpoint_seconds_total 2.5\n");
 	assert_contains(t, "mwlink_journal_checkpoint_duration_max_seconds 0.75\n");
 	assert_contains(t, "mwlink_journal_wal_prealloc_bytes 8704000\n");
