@@ -193,16 +193,23 @@ int track_ukf_predict(const struct track_gauss *in, double dt_s, const struct tr
 static inline __attribute__((always_inline)) void
 sqrt_gram_n(double *C, const double *Phi, const double *L, const double *P, const int n)
 {
-	double M[N * N]; /* rows of Phi L: M_ij = sum_{k >= j} Phi_ik L_kj */
+	/* M = Phi L stored by columns, MT[k][i] = M_ik = sum_{k' >= k} Phi_ik'
+	 * L_k'k, rows i and i + 1 side by side (track/v2d.h: each entry the
+	 * same sum in the same order as one at a time). */
+	double MT[N][N];
 	TRACK_UNROLL
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < 6; i += 2) {
+		track_v2d ph[N];
+		TRACK_UNROLL
+		for (int k = 0; k < n; k++)
+			ph[k] = track_v2_set(Phi[i * N + k], Phi[(i + 1) * N + k]);
 		TRACK_UNROLL
 		for (int j = 0; j < n; j++) {
-			double s = 0.0;
+			track_v2d v = track_v2_dup(0.0);
 			TRACK_UNROLL
 			for (int k = j; k < n; k++)
-				s += Phi[i * N + k] * L[k * n + j];
-			M[i * n + j] = s;
+				v += ph[k] * track_v2_dup(L[k * n + j]);
+			track_v2_store(&MT[j][i], v);
 		}
 	}
 	/* Rows 6.. of Phi are unit rows: M's are L's, zero above the diagonal. */
@@ -210,21 +217,26 @@ sqrt_gram_n(double *C, const double *Phi, const double *L, const double *P, cons
 	for (int i = 6; i < n; i++) {
 		TRACK_UNROLL
 		for (int j = 0; j <= i; j++)
-			M[i * n + j] = L[i * n + j];
+			MT[j][i] = L[i * n + j];
 		TRACK_UNROLL
 		for (int j = i + 1; j < n; j++)
-			M[i * n + j] = 0.0;
+			MT[j][i] = 0.0;
 	}
+	/* C_ij = sum_k M_ik M_jk for rows i and i + 1 side by side: j <= i
+	 * (and the diagonal of i + 1) for the top rows, j < 6 for rows 6, 7
+	 * (the k/aT block: below). */
 	TRACK_UNROLL
-	for (int i = 0; i < n; i++) {
-		const int jmax = i < 6 ? i + 1 : 6; /* the k/aT block: below */
+	for (int i = 0; i < n; i += 2) {
+		const int jmax = i < 6 ? i + 2 : 6;
 		TRACK_UNROLL
 		for (int j = 0; j < jmax; j++) {
-			double s = 0.0;
+			track_v2d v = track_v2_dup(0.0);
 			TRACK_UNROLL
 			for (int k = 0; k < n; k++)
-				s += M[i * n + k] * M[j * n + k];
-			C[i * N + j] = C[j * N + i] = s;
+				v += track_v2_load(&MT[k][i]) * track_v2_dup(MT[k][j]);
+			if (j <= i)
+				C[i * N + j] = C[j * N + i] = v[0];
+			C[(i + 1) * N + j] = C[j * N + i + 1] = v[1];
 		}
 	}
 	for (int i = 0; i < 6; i++) /* n = 6: the decoupled k/aT, exactly */
