@@ -367,14 +367,23 @@ int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct
 	for (int k = 0; k < NSIG; k++)
 		for (int i = 0; i < N; i++)
 			g.x[i] += wm(k) * X[k][i];
+	/* P's lower triangle, entries (i, j) and (i, j + 1) side by side
+	 * (track/v2d.h: each the same sum in the same order; a row's last
+	 * pair may reach one entry above the diagonal, which the mirror
+	 * below overwrites). */
 	for (int k = 0; k < NSIG; k++) {
 		double d[N];
 		for (int i = 0; i < N; i++)
 			d[i] = X[k][i] - g.x[i];
 		double w = wc(k);
-		for (int i = 0; i < N; i++)
-			for (int j = 0; j <= i; j++)
-				g.P[i * N + j] += w * d[i] * d[j];
+		TRACK_UNROLL
+		for (int i = 0; i < N; i++) {
+			track_v2d wd = track_v2_dup(w * d[i]);
+			TRACK_UNROLL
+			for (int j = 0; j <= i; j += 2)
+				track_v2_store(&g.P[i * N + j], track_v2_load(&g.P[i * N + j]) +
+				                                    wd * track_v2_load(&d[j]));
+		}
 	}
 	for (int i = 0; i < N; i++)
 		for (int j = 0; j < i; j++)
