@@ -440,10 +440,15 @@ static inline __attribute__((always_inline)) void lin_moments(const double *P, c
 		}
 }
 
-/* The linearised prediction from z = h(x), H and the mean terms corr. */
-static int zpredict_lin(const struct track_gauss *g, const struct track_meas *m,
-                        const double z[TRACK_NZ_MAX], const double H[TRACK_NZ_MAX * N],
-                        const double corr[TRACK_NZ_MAX], struct track_zpred *zp)
+/* The linearised prediction from z = h(x), H and the mean terms corr,
+ * for a known nz (the copies below have constant sizes). The moments
+ * and S's factor are made in locals, zp is written only once nothing
+ * can fail: every field before Lp as a zeroed struct filled with them
+ * would hold (the same bytes but for padding). */
+static inline __attribute__((always_inline)) int
+zpredict_lin_nz(const struct track_gauss *g, const struct track_meas *m,
+                const double z[TRACK_NZ_MAX], const double H[TRACK_NZ_MAX * N],
+                const double corr[TRACK_NZ_MAX], struct track_zpred *zp, const int nz)
 {
 	/* The state's covariance must be SPD, as for the sigma points; its
 	 * factor Lp is not needed here (R_eff = R, no rounding guard). */
@@ -451,40 +456,51 @@ static int zpredict_lin(const struct track_gauss *g, const struct track_meas *m,
 	int rc = dec ? chol_check_kat(g->P) : track_chol_check(g->P, N);
 	if (rc < 0)
 		return rc;
-	struct track_zpred p;
-	memset(&p, 0, offsetof(struct track_zpred, Lp));
-	const int nz = m->nz;
 	/* H has non-zero columns 0..2 (and 3..5 for the range rate). */
 	const int nc = nz == 4 ? 6 : 3;
-	p.nz = nz;
-	p.lin = 1;
-	for (int i = 0; i < nz; i++)
-		p.zhat[i] = z[i] + corr[i];
-	/* Pxz = P H^T (N x nz); decoupled: rows 6, 7 are exact zeros (the
-	 * memset) */
+	/* Pxz = P H^T (N x nz); decoupled: rows 6, 7 are exact zeros */
 	const int nr = dec ? 6 : N;
-	switch (nz) { /* nz and nc known: the loops unroll */
-	case 2:
-		lin_moments(g->P, H, p.Pxz, p.S, 2, 3, nr);
-		break;
-	case 3:
-		lin_moments(g->P, H, p.Pxz, p.S, 3, 3, nr);
-		break;
-	default:
-		lin_moments(g->P, H, p.Pxz, p.S, 4, 6, nr);
-		break;
-	}
+	double Pxz[N * TRACK_NZ_MAX], S[TRACK_NZ_MAX * TRACK_NZ_MAX],
+	    Ls[TRACK_NZ_MAX * TRACK_NZ_MAX];
+	const size_t szs = sizeof(double) * nz * nz, szx = sizeof(double) * nr * nz;
+	lin_moments(g->P, H, Pxz, S, nz, nc, nr);
 	for (int i = 0; i < nz; i++)
-		p.S[i * nz + i] += m->r_var[i];
-	rc = track_chol(p.Ls, p.S, nz);
+		S[i * nz + i] += m->r_var[i];
+	rc = track_chol(Ls, S, nz);
 	if (rc < 0)
 		return rc;
-	p.logdet_S = track_chol_logdet(p.Ls, nz);
-	p.has_hc = track_grav_has_c(g);
-	if (p.has_hc)
-		track_grav_hc_jac(H, nc, g->C, nz, p.HC);
-	memcpy(zp, &p, offsetof(struct track_zpred, Lp)); /* Lp: not set */
-	return 0;
+	zp->nz = nz;
+	zp->lin = 1;
+	for (int i = 0; i < nz; i++)
+		zp->zhat[i] = z[i] + corr[i];
+	for (int i = nz; i < TRACK_NZ_MAX; i++)
+		zp->zhat[i] = 0.0;
+	memcpy(zp->S, S, szs);
+	memset(zp->S + nz * nz, 0, sizeof(zp->S) - szs);
+	memcpy(zp->Pxz, Pxz, szx);
+	memset(zp->Pxz + nr * nz, 0, sizeof(zp->Pxz) - szx);
+	memcpy(zp->Ls, Ls, szs);
+	memset(zp->Ls + nz * nz, 0, sizeof(zp->Ls) - szs);
+	zp->logdet_S = track_chol_logdet(Ls, nz);
+	memset(zp->HC, 0, sizeof(zp->HC));
+	zp->has_hc = track_grav_has_c(g);
+	if (zp->has_hc)
+		track_grav_hc_jac(H, nc, g->C, nz, zp->HC);
+	return 0; /* Lp: not set */
+}
+
+static int zpredict_lin(const struct track_gauss *g, const struct track_meas *m,
+                        const double z[TRACK_NZ_MAX], const double H[TRACK_NZ_MAX * N],
+                        const double corr[TRACK_NZ_MAX], struct track_zpred *zp)
+{
+	switch (m->nz) { /* nz known: the loops unroll, the copies are fixed */
+	case 2:
+		return zpredict_lin_nz(g, m, z, H, corr, zp, 2);
+	case 3:
+		return zpredict_lin_nz(g, m, z, H, corr, zp, 3);
+	default:
+		return zpredict_lin_nz(g, m, z, H, corr, zp, 4);
+	}
 }
 
 /*
