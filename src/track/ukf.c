@@ -66,12 +66,18 @@ static int sigma_points(const struct track_gauss *g, double X[NSIG][N], double L
 		return rc;
 	const double c = sqrt((double)N);
 	memcpy(X[0], g->x, sizeof(X[0]));
+	/* two entries of a sigma point at a time (track/v2d.h: the same
+	 * operations) */
+	const track_v2d cc = track_v2_dup(c);
+	TRACK_UNROLL
 	for (int j = 0; j < N; j++)
-		for (int i = 0; i < N; i++) {
-			double d = c * L[i * N + j];
-			X[1 + j][i] = g->x[i] + d;
-			X[1 + N + j][i] = g->x[i] - d;
-		}
+		TRACK_UNROLL
+	for (int i = 0; i < N; i += 2) {
+		track_v2d d = cc * track_v2_set(L[i * N + j], L[(i + 1) * N + j]);
+		track_v2d x = track_v2_load(&g->x[i]);
+		track_v2_store(&X[1 + j][i], x + d);
+		track_v2_store(&X[1 + N + j][i], x - d);
+	}
 	return 0;
 }
 
