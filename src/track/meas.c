@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "geo/geo.h"
+#include "track/v2d.h"
 
 /* Plausibility limits on what a sensor may claim about itself. */
 #define MIN_SIGMA_M    1e-3
@@ -271,24 +272,42 @@ int track_meas_h_jac(const struct track_meas *m, const double x[TRACK_NX], const
 		hess[0] = 1.0 / a;
 		hess[1] = 1.0 / b;
 	}
+	/* H's position block = gs rot, and T = rot P_rr, Ps = T rot^T below:
+	 * columns 0 and 1 side by side (track/v2d.h: each entry the same
+	 * sum in the same order), column 2 alone. */
 	int na = m->kind == MW_OBS_RADAR ? 3 : 2;
-	for (int r = 0; r < na; r++)
-		for (int j = 0; j < 3; j++)
-			H[r * TRACK_NX + j] = gs[r][0] * m->rot[0][j] + gs[r][1] * m->rot[1][j] +
-			                      gs[r][2] * m->rot[2][j];
+	const track_v2d q0 = track_v2_load(&m->rot[0][0]), q1 = track_v2_load(&m->rot[1][0]),
+	                q2 = track_v2_load(&m->rot[2][0]);
+	for (int r = 0; r < na; r++) {
+		track_v2d v = track_v2_dup(gs[r][0]) * q0 + track_v2_dup(gs[r][1]) * q1 +
+		              track_v2_dup(gs[r][2]) * q2;
+		track_v2_store(&H[r * TRACK_NX], v);
+		H[r * TRACK_NX + 2] =
+		    gs[r][0] * m->rot[0][2] + gs[r][1] * m->rot[1][2] + gs[r][2] * m->rot[2][2];
+	}
 	/* Second-order mean terms 1/2 tr(Hess_i Ps), Ps = rot P_rr rot^T
 	 * (the range rate has none: it is linearised only where the term is
 	 * below a hundredth of its sigma). */
 	double Ps[3][3], T[3][3], G[3][3];
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 3; j++)
-			T[i][j] = m->rot[i][0] * P[0 * TRACK_NX + j] +
-			          m->rot[i][1] * P[1 * TRACK_NX + j] +
-			          m->rot[i][2] * P[2 * TRACK_NX + j];
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 3; j++)
-			Ps[i][j] = T[i][0] * m->rot[j][0] + T[i][1] * m->rot[j][1] +
-			           T[i][2] * m->rot[j][2];
+	const track_v2d p0 = track_v2_load(&P[0 * TRACK_NX]), p1 = track_v2_load(&P[1 * TRACK_NX]),
+	                p2 = track_v2_load(&P[2 * TRACK_NX]);
+	for (int i = 0; i < 3; i++) {
+		track_v2d v = track_v2_dup(m->rot[i][0]) * p0 + track_v2_dup(m->rot[i][1]) * p1 +
+		              track_v2_dup(m->rot[i][2]) * p2;
+		track_v2_store(&T[i][0], v);
+		T[i][2] = m->rot[i][0] * P[0 * TRACK_NX + 2] + m->rot[i][1] * P[1 * TRACK_NX + 2] +
+		          m->rot[i][2] * P[2 * TRACK_NX + 2];
+	}
+	/* Ps_ij = sum_k T_ik rot_jk: rot's columns as (rot_0k, rot_1k) pairs */
+	const track_v2d c0 = track_v2_set(m->rot[0][0], m->rot[1][0]),
+	                c1 = track_v2_set(m->rot[0][1], m->rot[1][1]),
+	                c2 = track_v2_set(m->rot[0][2], m->rot[1][2]);
+	for (int i = 0; i < 3; i++) {
+		track_v2d v = track_v2_dup(T[i][0]) * c0 + track_v2_dup(T[i][1]) * c1 +
+		              track_v2_dup(T[i][2]) * c2;
+		track_v2_store(&Ps[i][0], v);
+		Ps[i][2] = T[i][0] * m->rot[2][0] + T[i][1] * m->rot[2][1] + T[i][2] * m->rot[2][2];
+	}
 	memset(corr, 0, sizeof(double) * TRACK_NZ_MAX);
 	if (m->kind == MW_OBS_RADAR) {
 		const double r2 = rng2, r4 = r2 * r2;
