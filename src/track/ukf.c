@@ -629,9 +629,17 @@ ut_moments(const struct track_gauss *g, const struct track_meas *m, double X[NSI
 		double dz[TRACK_NZ_MAX];
 		resid_nz(m, Z[k], p->zhat, dz, nz);
 		double w = k == 0 ? WC0 + 2.0 * (N - nh) * WI : WI;
-		for (int i = 0; i < nz; i++)
-			for (int j = 0; j < nz; j++)
-				p->S[i * nz + j] += w * dz[i] * dz[j];
+		/* S's row i two entries at a time (the same sums, same order) */
+		for (int i = 0; i < nz; i++) {
+			const double wdi = w * dz[i];
+			int j = 0;
+			for (; j + 1 < nz; j += 2)
+				track_v2_store(&p->S[i * nz + j],
+				               track_v2_load(&p->S[i * nz + j]) +
+				                   track_v2_dup(wdi) * track_v2_load(&dz[j]));
+			if (j < nz)
+				p->S[i * nz + j] += wdi * dz[j];
+		}
 		if (k == 0)
 			continue; /* X[0] - x = 0 */
 		/* Two rows of Pxz at a time, held by column (track/v2d.h:
@@ -667,12 +675,15 @@ int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *
 	const int nh = nz == 4 ? 6 : 3;
 	const double c = sqrt((double)N);
 	memcpy(X[0], g->x, sizeof(X[0]));
+	const track_v2d cc = track_v2_dup(c); /* as sigma_points */
 	for (int j = 0; j < nh; j++)
-		for (int i = 0; i < N; i++) {
-			double d = c * p.Lp[i * N + j];
-			X[1 + j][i] = g->x[i] + d;
-			X[1 + N + j][i] = g->x[i] - d;
-		}
+		TRACK_UNROLL
+	for (int i = 0; i < N; i += 2) {
+		track_v2d d = cc * track_v2_set(p.Lp[i * N + j], p.Lp[(i + 1) * N + j]);
+		track_v2d x = track_v2_load(&g->x[i]);
+		track_v2_store(&X[1 + j][i], x + d);
+		track_v2_store(&X[1 + N + j][i], x - d);
+	}
 	for (int k = 0; k < NSIG; k++) {
 		if (k > 0 && (k - 1) % N >= nh)
 			continue;
