@@ -20,6 +20,7 @@
 #include <math.h>
 
 #include "core/err.h"
+#include "track/v2d.h"
 
 /* Unroll the next loop completely when its trip count (<= 9) is known at
  * compile time: the filter's small fixed-size loops (same operations in
@@ -93,9 +94,48 @@ static inline int track_chol(double *L, const double *A, int n)
 static inline __attribute__((always_inline)) int track_chol_factor_ns(double *L, const double *A,
                                                                       const int n, const int stride)
 {
+	/* Rows i and i + 1 side by side (track/v2d.h): entry (i, j) and
+	 * (i + 1, j), j < i, are the same sum A_.j - sum_{k < j} L_.k L_jk in
+	 * the same order as one at a time, then (i, i), (i + 1, i) and (i + 1,
+	 * i + 1) in row order; so every entry, and the first failing pivot,
+	 * are those of the row-by-row factorisation. pr[k] holds the pair's
+	 * column k. */
 	double inv[TRACK_CHOL_MAX];
 	TRACK_UNROLL
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i + 1 < n; i += 2) {
+		track_v2d pr[TRACK_CHOL_MAX];
+		TRACK_UNROLL
+		for (int j = 0; j <= i; j++) {
+			track_v2d v = track_v2_set(A[i * stride + j], A[(i + 1) * stride + j]);
+			TRACK_UNROLL
+			for (int k = 0; k < j; k++)
+				v -= pr[k] * track_v2_dup(L[j * n + k]);
+			if (j < i) {
+				pr[j] = v * track_v2_dup(inv[j]);
+				L[i * n + j] = pr[j][0];
+				L[(i + 1) * n + j] = pr[j][1];
+				continue;
+			}
+			double s = v[0];
+			if (!(s > 0.0) || !isfinite(s))
+				return -MW_ENOTSPD;
+			double d = sqrt(s);
+			L[i * n + i] = d;
+			inv[i] = 1.0 / d;
+			L[(i + 1) * n + i] = v[1] * inv[i];
+		}
+		double s = A[(i + 1) * stride + i + 1];
+		TRACK_UNROLL
+		for (int k = 0; k <= i; k++)
+			s -= L[(i + 1) * n + k] * L[(i + 1) * n + k];
+		if (!(s > 0.0) || !isfinite(s))
+			return -MW_ENOTSPD;
+		double d = sqrt(s);
+		L[(i + 1) * n + i + 1] = d;
+		inv[i + 1] = 1.0 / d;
+	}
+	if (n % 2) { /* the last row of an odd n alone */
+		const int i = n - 1;
 		TRACK_UNROLL
 		for (int j = 0; j <= i; j++) {
 			double s = A[i * stride + j];

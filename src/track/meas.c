@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "geo/geo.h"
+#include "track/v2d.h"
 
 /* Plausibility limits on what a sensor may claim about itself. */
 #define MIN_SIGMA_M    1e-3
@@ -147,13 +148,24 @@ static int prepare(const struct mw_obs *obs, const struct track_meas *prev, stru
 	return 0;
 }
 
-int track_meas_h(const struct track_meas *m, const double x[TRACK_NX], double z[TRACK_NZ_MAX])
+/* The sensor-frame vector s = rot (r - sensor) and the offset d =
+ * r - sensor (ECEF) of a state: what h and its Jacobian both start from. */
+static inline __attribute__((always_inline)) void
+sensor_vec(const struct track_meas *m, const double x[TRACK_NX], double d[3], double s[3])
 {
-	double d[3] = {x[0] - m->sensor_ecef_m[0], x[1] - m->sensor_ecef_m[1],
-	               x[2] - m->sensor_ecef_m[2]};
-	double s[3];
+	d[0] = x[0] - m->sensor_ecef_m[0];
+	d[1] = x[1] - m->sensor_ecef_m[1];
+	d[2] = x[2] - m->sensor_ecef_m[2];
 	for (int i = 0; i < 3; i++)
 		s[i] = m->rot[i][0] * d[0] + m->rot[i][1] * d[1] + m->rot[i][2] * d[2];
+}
+
+/* h from d and s (sensor_vec); *hor_m: the horizontal distance (radar). */
+static inline __attribute__((always_inline)) int h_of_s(const struct track_meas *m,
+                                                        const double x[TRACK_NX], const double d[3],
+                                                        const double s[3], double z[TRACK_NZ_MAX],
+                                                        double *hor_m)
+{
 	if (m->kind == MW_OBS_RADAR) {
 		double hor = sqrt(s[0] * s[0] + s[1] * s[1]);
 		double rng = sqrt(hor * hor + s[2] * s[2]);
@@ -167,13 +179,22 @@ int track_meas_h(const struct track_meas *m, const double x[TRACK_NX], double z[
 		z[2] = atan2(s[2], hor);
 		if (m->nz == 4)
 			z[3] = (d[0] * x[3] + d[1] * x[4] + d[2] * x[5]) / rng;
+		*hor_m = hor;
 		return 0;
 	}
 	if (!(s[2] > 1e-9 * (fabs(s[0]) + fabs(s[1]) + 1.0)) || !isfinite(s[2]))
 		return -EDOM;
 	z[0] = atan2(s[0], s[2]);
 	z[1] = atan2(s[1], s[2]);
+	*hor_m = 0.0;
 	return 0;
+}
+
+int track_meas_h(const struct track_meas *m, const double x[TRACK_NX], double z[TRACK_NZ_MAX])
+{
+	double d[3], s[3], hor;
+	sensor_vec(m, x, d, s);
+	return h_of_s(m, x, d, s, z, &hor);
 }
 
 /* sum_ij A_ij B_ij of two symmetric 3 x 3 matrices (tr(A B)). */
@@ -200,22 +221,23 @@ int track_meas_h_jac(const struct track_meas *m, const double x[TRACK_NX], const
                      double z[TRACK_NZ_MAX], double H[TRACK_NZ_MAX * TRACK_NX],
                      double hess[TRACK_NZ_MAX], double corr[TRACK_NZ_MAX])
 {
-	int rc = track_meas_h(m, x, z);
+	/* d, s and the horizontal distance once for h and the Jacobian (the
+	 * same doubles as computing them in each). */
+	double d[3], s[3], hor;
+	sensor_vec(m, x, d, s);
+	int rc = h_of_s(m, x, d, s, z, &hor);
 	if (rc < 0)
 		return rc;
 	const int nz = m->nz;
-	double d[3] = {x[0] - m->sensor_ecef_m[0], x[1] - m->sensor_ecef_m[1],
-	               x[2] - m->sensor_ecef_m[2]};
-	double s[3];
-	for (int i = 0; i < 3; i++)
-		s[i] = m->rot[i][0] * d[0] + m->rot[i][1] * d[1] + m->rot[i][2] * d[2];
 	/* Gradients with respect to the sensor-frame vector s (rows), then
 	 * d/dx = d/ds rot (s = rot d, ds/dr = rot). */
 	double gs[TRACK_NZ_MAX][3] = {{0}};
 	memset(H, 0, sizeof(double) * TRACK_NZ_MAX * TRACK_NX);
+	/* radar: hor2 and rng2 (rng2 = hor2 + s_u^2 rounds differently from
+	 * h's hor^2 + s_u^2: h's range stays h's) */
+	const double hor2 = s[0] * s[0] + s[1] * s[1], rng2 = hor2 + s[2] * s[2];
+	const double rng = sqrt(rng2);
 	if (m->kind == MW_OBS_RADAR) {
-		double hor2 = s[0] * s[0] + s[1] * s[1], hor = sqrt(hor2);
-		double rng2 = hor2 + s[2] * s[2], rng = sqrt(rng2);
 		if (!(hor > 1e-3))
 			return -EDOM; /* azimuth undefined at the zenith */
 		for (int i = 0; i < 3; i++)
@@ -250,28 +272,45 @@ int track_meas_h_jac(const struct track_meas *m, const double x[TRACK_NX], const
 		hess[0] = 1.0 / a;
 		hess[1] = 1.0 / b;
 	}
+	/* H's position block = gs rot, and T = rot P_rr, Ps = T rot^T below:
+	 * columns 0 and 1 side by side (track/v2d.h: each entry the same
+	 * sum in the same order), column 2 alone. */
 	int na = m->kind == MW_OBS_RADAR ? 3 : 2;
-	for (int r = 0; r < na; r++)
-		for (int j = 0; j < 3; j++)
-			H[r * TRACK_NX + j] = gs[r][0] * m->rot[0][j] + gs[r][1] * m->rot[1][j] +
-			                      gs[r][2] * m->rot[2][j];
+	const track_v2d q0 = track_v2_load(&m->rot[0][0]), q1 = track_v2_load(&m->rot[1][0]),
+	                q2 = track_v2_load(&m->rot[2][0]);
+	for (int r = 0; r < na; r++) {
+		track_v2d v = track_v2_dup(gs[r][0]) * q0 + track_v2_dup(gs[r][1]) * q1 +
+		              track_v2_dup(gs[r][2]) * q2;
+		track_v2_store(&H[r * TRACK_NX], v);
+		H[r * TRACK_NX + 2] =
+		    gs[r][0] * m->rot[0][2] + gs[r][1] * m->rot[1][2] + gs[r][2] * m->rot[2][2];
+	}
 	/* Second-order mean terms 1/2 tr(Hess_i Ps), Ps = rot P_rr rot^T
 	 * (the range rate has none: it is linearised only where the term is
 	 * below a hundredth of its sigma). */
 	double Ps[3][3], T[3][3], G[3][3];
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 3; j++)
-			T[i][j] = m->rot[i][0] * P[0 * TRACK_NX + j] +
-			          m->rot[i][1] * P[1 * TRACK_NX + j] +
-			          m->rot[i][2] * P[2 * TRACK_NX + j];
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 3; j++)
-			Ps[i][j] = T[i][0] * m->rot[j][0] + T[i][1] * m->rot[j][1] +
-			           T[i][2] * m->rot[j][2];
+	const track_v2d p0 = track_v2_load(&P[0 * TRACK_NX]), p1 = track_v2_load(&P[1 * TRACK_NX]),
+	                p2 = track_v2_load(&P[2 * TRACK_NX]);
+	for (int i = 0; i < 3; i++) {
+		track_v2d v = track_v2_dup(m->rot[i][0]) * p0 + track_v2_dup(m->rot[i][1]) * p1 +
+		              track_v2_dup(m->rot[i][2]) * p2;
+		track_v2_store(&T[i][0], v);
+		T[i][2] = m->rot[i][0] * P[0 * TRACK_NX + 2] + m->rot[i][1] * P[1 * TRACK_NX + 2] +
+		          m->rot[i][2] * P[2 * TRACK_NX + 2];
+	}
+	/* Ps_ij = sum_k T_ik rot_jk: rot's columns as (rot_0k, rot_1k) pairs */
+	const track_v2d c0 = track_v2_set(m->rot[0][0], m->rot[1][0]),
+	                c1 = track_v2_set(m->rot[0][1], m->rot[1][1]),
+	                c2 = track_v2_set(m->rot[0][2], m->rot[1][2]);
+	for (int i = 0; i < 3; i++) {
+		track_v2d v = track_v2_dup(T[i][0]) * c0 + track_v2_dup(T[i][1]) * c1 +
+		              track_v2_dup(T[i][2]) * c2;
+		track_v2_store(&Ps[i][0], v);
+		Ps[i][2] = T[i][0] * m->rot[2][0] + T[i][1] * m->rot[2][1] + T[i][2] * m->rot[2][2];
+	}
 	memset(corr, 0, sizeof(double) * TRACK_NZ_MAX);
 	if (m->kind == MW_OBS_RADAR) {
-		double hor2 = s[0] * s[0] + s[1] * s[1], hor = sqrt(hor2);
-		double r2 = hor2 + s[2] * s[2], rng = sqrt(r2), r4 = r2 * r2;
+		const double r2 = rng2, r4 = r2 * r2;
 		/* range: (I - u u^T) / rng */
 		double uPu = 0.0;
 		for (int i = 0; i < 3; i++)

@@ -66,12 +66,18 @@ static int sigma_points(const struct track_gauss *g, double X[NSIG][N], double L
 		return rc;
 	const double c = sqrt((double)N);
 	memcpy(X[0], g->x, sizeof(X[0]));
+	/* two entries of a sigma point at a time (track/v2d.h: the same
+	 * operations) */
+	const track_v2d cc = track_v2_dup(c);
+	TRACK_UNROLL
 	for (int j = 0; j < N; j++)
-		for (int i = 0; i < N; i++) {
-			double d = c * L[i * N + j];
-			X[1 + j][i] = g->x[i] + d;
-			X[1 + N + j][i] = g->x[i] - d;
-		}
+		TRACK_UNROLL
+	for (int i = 0; i < N; i += 2) {
+		track_v2d d = cc * track_v2_set(L[i * N + j], L[(i + 1) * N + j]);
+		track_v2d x = track_v2_load(&g->x[i]);
+		track_v2_store(&X[1 + j][i], x + d);
+		track_v2_store(&X[1 + N + j][i], x - d);
+	}
 	return 0;
 }
 
@@ -193,16 +199,23 @@ int track_ukf_predict(const struct track_gauss *in, double dt_s, const struct tr
 static inline __attribute__((always_inline)) void
 sqrt_gram_n(double *C, const double *Phi, const double *L, const double *P, const int n)
 {
-	double M[N * N]; /* rows of Phi L: M_ij = sum_{k >= j} Phi_ik L_kj */
+	/* M = Phi L stored by columns, MT[k][i] = M_ik = sum_{k' >= k} Phi_ik'
+	 * L_k'k, rows i and i + 1 side by side (track/v2d.h: each entry the
+	 * same sum in the same order as one at a time). */
+	double MT[N][N];
 	TRACK_UNROLL
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < 6; i += 2) {
+		track_v2d ph[N];
+		TRACK_UNROLL
+		for (int k = 0; k < n; k++)
+			ph[k] = track_v2_set(Phi[i * N + k], Phi[(i + 1) * N + k]);
 		TRACK_UNROLL
 		for (int j = 0; j < n; j++) {
-			double s = 0.0;
+			track_v2d v = track_v2_dup(0.0);
 			TRACK_UNROLL
 			for (int k = j; k < n; k++)
-				s += Phi[i * N + k] * L[k * n + j];
-			M[i * n + j] = s;
+				v += ph[k] * track_v2_dup(L[k * n + j]);
+			track_v2_store(&MT[j][i], v);
 		}
 	}
 	/* Rows 6.. of Phi are unit rows: M's are L's, zero above the diagonal. */
@@ -210,21 +223,26 @@ sqrt_gram_n(double *C, const double *Phi, const double *L, const double *P, cons
 	for (int i = 6; i < n; i++) {
 		TRACK_UNROLL
 		for (int j = 0; j <= i; j++)
-			M[i * n + j] = L[i * n + j];
+			MT[j][i] = L[i * n + j];
 		TRACK_UNROLL
 		for (int j = i + 1; j < n; j++)
-			M[i * n + j] = 0.0;
+			MT[j][i] = 0.0;
 	}
+	/* C_ij = sum_k M_ik M_jk for rows i and i + 1 side by side: j <= i
+	 * (and the diagonal of i + 1) for the top rows, j < 6 for rows 6, 7
+	 * (the k/aT block: below). */
 	TRACK_UNROLL
-	for (int i = 0; i < n; i++) {
-		const int jmax = i < 6 ? i + 1 : 6; /* the k/aT block: below */
+	for (int i = 0; i < n; i += 2) {
+		const int jmax = i < 6 ? i + 2 : 6;
 		TRACK_UNROLL
 		for (int j = 0; j < jmax; j++) {
-			double s = 0.0;
+			track_v2d v = track_v2_dup(0.0);
 			TRACK_UNROLL
 			for (int k = 0; k < n; k++)
-				s += M[i * n + k] * M[j * n + k];
-			C[i * N + j] = C[j * N + i] = s;
+				v += track_v2_load(&MT[k][i]) * track_v2_dup(MT[k][j]);
+			if (j <= i)
+				C[i * N + j] = C[j * N + i] = v[0];
+			C[(i + 1) * N + j] = C[j * N + i + 1] = v[1];
 		}
 	}
 	for (int i = 0; i < 6; i++) /* n = 6: the decoupled k/aT, exactly */
@@ -355,14 +373,23 @@ int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct
 	for (int k = 0; k < NSIG; k++)
 		for (int i = 0; i < N; i++)
 			g.x[i] += wm(k) * X[k][i];
+	/* P's lower triangle, entries (i, j) and (i, j + 1) side by side
+	 * (track/v2d.h: each the same sum in the same order; a row's last
+	 * pair may reach one entry above the diagonal, which the mirror
+	 * below overwrites). */
 	for (int k = 0; k < NSIG; k++) {
 		double d[N];
 		for (int i = 0; i < N; i++)
 			d[i] = X[k][i] - g.x[i];
 		double w = wc(k);
-		for (int i = 0; i < N; i++)
-			for (int j = 0; j <= i; j++)
-				g.P[i * N + j] += w * d[i] * d[j];
+		TRACK_UNROLL
+		for (int i = 0; i < N; i++) {
+			track_v2d wd = track_v2_dup(w * d[i]);
+			TRACK_UNROLL
+			for (int j = 0; j <= i; j += 2)
+				track_v2_store(&g.P[i * N + j], track_v2_load(&g.P[i * N + j]) +
+				                                    wd * track_v2_load(&d[j]));
+		}
 	}
 	for (int i = 0; i < N; i++)
 		for (int j = 0; j < i; j++)
@@ -419,10 +446,15 @@ static inline __attribute__((always_inline)) void lin_moments(const double *P, c
 		}
 }
 
-/* The linearised prediction from z = h(x), H and the mean terms corr. */
-static int zpredict_lin(const struct track_gauss *g, const struct track_meas *m,
-                        const double z[TRACK_NZ_MAX], const double H[TRACK_NZ_MAX * N],
-                        const double corr[TRACK_NZ_MAX], struct track_zpred *zp)
+/* The linearised prediction from z = h(x), H and the mean terms corr,
+ * for a known nz (the copies below have constant sizes). The moments
+ * and S's factor are made in locals, zp is written only once nothing
+ * can fail: every field before Lp as a zeroed struct filled with them
+ * would hold (the same bytes but for padding). */
+static inline __attribute__((always_inline)) int
+zpredict_lin_nz(const struct track_gauss *g, const struct track_meas *m,
+                const double z[TRACK_NZ_MAX], const double H[TRACK_NZ_MAX * N],
+                const double corr[TRACK_NZ_MAX], struct track_zpred *zp, const int nz)
 {
 	/* The state's covariance must be SPD, as for the sigma points; its
 	 * factor Lp is not needed here (R_eff = R, no rounding guard). */
@@ -430,40 +462,51 @@ static int zpredict_lin(const struct track_gauss *g, const struct track_meas *m,
 	int rc = dec ? chol_check_kat(g->P) : track_chol_check(g->P, N);
 	if (rc < 0)
 		return rc;
-	struct track_zpred p;
-	memset(&p, 0, offsetof(struct track_zpred, Lp));
-	const int nz = m->nz;
 	/* H has non-zero columns 0..2 (and 3..5 for the range rate). */
 	const int nc = nz == 4 ? 6 : 3;
-	p.nz = nz;
-	p.lin = 1;
-	for (int i = 0; i < nz; i++)
-		p.zhat[i] = z[i] + corr[i];
-	/* Pxz = P H^T (N x nz); decoupled: rows 6, 7 are exact zeros (the
-	 * memset) */
+	/* Pxz = P H^T (N x nz); decoupled: rows 6, 7 are exact zeros */
 	const int nr = dec ? 6 : N;
-	switch (nz) { /* nz and nc known: the loops unroll */
-	case 2:
-		lin_moments(g->P, H, p.Pxz, p.S, 2, 3, nr);
-		break;
-	case 3:
-		lin_moments(g->P, H, p.Pxz, p.S, 3, 3, nr);
-		break;
-	default:
-		lin_moments(g->P, H, p.Pxz, p.S, 4, 6, nr);
-		break;
-	}
+	double Pxz[N * TRACK_NZ_MAX], S[TRACK_NZ_MAX * TRACK_NZ_MAX],
+	    Ls[TRACK_NZ_MAX * TRACK_NZ_MAX];
+	const size_t szs = sizeof(double) * nz * nz, szx = sizeof(double) * nr * nz;
+	lin_moments(g->P, H, Pxz, S, nz, nc, nr);
 	for (int i = 0; i < nz; i++)
-		p.S[i * nz + i] += m->r_var[i];
-	rc = track_chol(p.Ls, p.S, nz);
+		S[i * nz + i] += m->r_var[i];
+	rc = track_chol(Ls, S, nz);
 	if (rc < 0)
 		return rc;
-	p.logdet_S = track_chol_logdet(p.Ls, nz);
-	p.has_hc = track_grav_has_c(g);
-	if (p.has_hc)
-		track_grav_hc_jac(H, nc, g->C, nz, p.HC);
-	memcpy(zp, &p, offsetof(struct track_zpred, Lp)); /* Lp: not set */
-	return 0;
+	zp->nz = nz;
+	zp->lin = 1;
+	for (int i = 0; i < nz; i++)
+		zp->zhat[i] = z[i] + corr[i];
+	for (int i = nz; i < TRACK_NZ_MAX; i++)
+		zp->zhat[i] = 0.0;
+	memcpy(zp->S, S, szs);
+	memset(zp->S + nz * nz, 0, sizeof(zp->S) - szs);
+	memcpy(zp->Pxz, Pxz, szx);
+	memset(zp->Pxz + nr * nz, 0, sizeof(zp->Pxz) - szx);
+	memcpy(zp->Ls, Ls, szs);
+	memset(zp->Ls + nz * nz, 0, sizeof(zp->Ls) - szs);
+	zp->logdet_S = track_chol_logdet(Ls, nz);
+	memset(zp->HC, 0, sizeof(zp->HC));
+	zp->has_hc = track_grav_has_c(g);
+	if (zp->has_hc)
+		track_grav_hc_jac(H, nc, g->C, nz, zp->HC);
+	return 0; /* Lp: not set */
+}
+
+static int zpredict_lin(const struct track_gauss *g, const struct track_meas *m,
+                        const double z[TRACK_NZ_MAX], const double H[TRACK_NZ_MAX * N],
+                        const double corr[TRACK_NZ_MAX], struct track_zpred *zp)
+{
+	switch (m->nz) { /* nz known: the loops unroll, the copies are fixed */
+	case 2:
+		return zpredict_lin_nz(g, m, z, H, corr, zp, 2);
+	case 3:
+		return zpredict_lin_nz(g, m, z, H, corr, zp, 3);
+	default:
+		return zpredict_lin_nz(g, m, z, H, corr, zp, 4);
+	}
 }
 
 /*
@@ -586,9 +629,17 @@ ut_moments(const struct track_gauss *g, const struct track_meas *m, double X[NSI
 		double dz[TRACK_NZ_MAX];
 		resid_nz(m, Z[k], p->zhat, dz, nz);
 		double w = k == 0 ? WC0 + 2.0 * (N - nh) * WI : WI;
-		for (int i = 0; i < nz; i++)
-			for (int j = 0; j < nz; j++)
-				p->S[i * nz + j] += w * dz[i] * dz[j];
+		/* S's row i two entries at a time (the same sums, same order) */
+		for (int i = 0; i < nz; i++) {
+			const double wdi = w * dz[i];
+			int j = 0;
+			for (; j + 1 < nz; j += 2)
+				track_v2_store(&p->S[i * nz + j],
+				               track_v2_load(&p->S[i * nz + j]) +
+				                   track_v2_dup(wdi) * track_v2_load(&dz[j]));
+			if (j < nz)
+				p->S[i * nz + j] += wdi * dz[j];
+		}
 		if (k == 0)
 			continue; /* X[0] - x = 0 */
 		/* Two rows of Pxz at a time, held by column (track/v2d.h:
@@ -624,12 +675,15 @@ int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *
 	const int nh = nz == 4 ? 6 : 3;
 	const double c = sqrt((double)N);
 	memcpy(X[0], g->x, sizeof(X[0]));
+	const track_v2d cc = track_v2_dup(c); /* as sigma_points */
 	for (int j = 0; j < nh; j++)
-		for (int i = 0; i < N; i++) {
-			double d = c * p.Lp[i * N + j];
-			X[1 + j][i] = g->x[i] + d;
-			X[1 + N + j][i] = g->x[i] - d;
-		}
+		TRACK_UNROLL
+	for (int i = 0; i < N; i += 2) {
+		track_v2d d = cc * track_v2_set(p.Lp[i * N + j], p.Lp[(i + 1) * N + j]);
+		track_v2d x = track_v2_load(&g->x[i]);
+		track_v2_store(&X[1 + j][i], x + d);
+		track_v2_store(&X[1 + N + j][i], x - d);
+	}
 	for (int k = 0; k < NSIG; k++) {
 		if (k > 0 && (k - 1) % N >= nh)
 			continue;
