@@ -66,8 +66,9 @@
  * (scripts/impact-d2) tells sampling noise from a real misstatement.
  *
  * Diagnosis (--rtn FILE, opt-in; nothing else changes): one JSON line per
- * scored sample with the object (id, class), the drag parameter (k,
- * sigma_k and the run's true k), the state error and the filter's and the bound's
+ * scored sample with the object (id, class), whether the truth is in
+ * midcourse (mid), the drag parameter (k, sigma_k and the run's true k),
+ * the state error and the filter's and the bound's
  * (r, v) covariance in the truth's radial / along / cross-plane frame,
  * and the impact's along/cross-track normalised errors (docs/tracking.md
  * "ICBM cross-track (session 7)").
@@ -485,10 +486,11 @@ static void rtn_sample(const struct eval *ev, const struct sim_object_info *oi,
 	rtn_cov(M, Pf, TRACK_NX, Yf);
 	fprintf(ev->rtn,
 	        "{\"seed\":%" PRIu64 ",\"id\":%" PRIu32 ",\"class\":\"%s\",\"t\":%.1f"
-	        ",\"since_upd\":%.3f,\"mu_b\":%.6g,\"k\":%.6g,\"sigma_k\":%.6g,\"k_true\":%.6g",
-	        ev->rd2[ev->cur_run].seed, oi->id, oi->missile_class, t_launch_s, since_upd_s,
-	        mu_boost, gs->x[TRACK_IX_K], sqrt(gs->P[TRACK_IX_K * TRACK_NX + TRACK_IX_K]),
-	        true_k(oi));
+	        ",\"mid\":%d,\"since_upd\":%.3f,\"mu_b\":%.6g,\"k\":%.6g,\"sigma_k\":%.6g"
+	        ",\"k_true\":%.6g",
+	        ev->rd2[ev->cur_run].seed, oi->id, oi->missile_class, t_launch_s,
+	        tt->phase == SIM_PHASE_MIDCOURSE, since_upd_s, mu_boost, gs->x[TRACK_IX_K],
+	        sqrt(gs->P[TRACK_IX_K * TRACK_NX + TRACK_IX_K]), true_k(oi));
 	rtn_print_arr(ev->rtn, "e", er, 6);
 	rtn_print_arr(ev->rtn, "Pf", Yf, 36);
 	if (Pb) {

@@ -49,8 +49,11 @@ bad = []
 if "beta_prior" in a or f.get("beta_prior") != "IRBM=flat":
     bad.append(f"JSON beta_prior: default {a.get('beta_prior')!r}, flat {f.get('beta_prior')!r}")
 if not ra or any(r.get("id") != a["launches"][0]["id"] or r.get("class") != "IRBM"
+                 or r.get("mid") not in (0, 1)
                  or not (r.get("sigma_k", 0) > 0 and r.get("k_true", 0) > 0) for r in ra):
-    bad.append("--rtn lines without the object's id, class, sigma_k or true k")
+    bad.append("--rtn lines without the object's id, class, phase, sigma_k or true k")
+if not any(r["mid"] for r in ra) or all(r["mid"] for r in ra):
+    bad.append("--rtn: no midcourse sample, or only midcourse samples (boost is scored too)")
 # over the exo-atmospheric coast nothing measures k: sigma_k is the prior's
 ka = [r["sigma_k"] for r in ra if r["t"] == 800.0]
 kf = [r["sigma_k"] for r in rf if r["t"] == 800.0]
