@@ -234,6 +234,7 @@ struct eval {
 	uint32_t trace_id;          /* --trace: an object whose association is printed */
 	char nation[MW_NATION_LEN]; /* --nation: only this nation's sensors ("" = all) */
 	char beta_prior_arg[128];   /* the --beta-prior arguments as given ("" = default) */
+	int q_ballistic_set;        /* --q-ballistic given (diagnosis) */
 	int grav_err;               /* --grav-err (enum track_grav_err), or -1: from the scenario */
 	struct track_config tcfg;
 	struct bin bins[MAX_BINS];
@@ -259,6 +260,7 @@ static void eval_usage(FILE *f)
 	fprintf(f, "usage: mwlink eval SCENARIO [--runs N] [--step S] [--seed N] [--json FILE]\n"
 	           "                   [--gate-prob P] [--trace ID] [--nation CODE] [--rtn FILE]\n"
 	           "                   [--grav-err none|j3j4|egm96] [--beta-prior CLASS=LO:HI]\n"
+	           "                   [--q-ballistic Q]\n"
 	           "  Monte Carlo runs of simulator -> tracker, scored against truth:\n"
 	           "  RMSE, ANEES with 95%% chi-square bounds, impact error and ellipse\n"
 	           "  coverage, PCRLB, launch error, latencies, breaks, swaps, GOSPA.\n"
@@ -270,6 +272,8 @@ static void eval_usage(FILE *f)
 	           "              the filter's and the bound's (r, v) covariance in the\n"
 	           "              truth's radial/along/cross-plane frame (diagnosis)\n"
 	           "  --gate-prob P  the tracker's gate probability instead of the default\n"
+	           "  --q-ballistic Q  the ballistic mode's white acceleration q (m^2/s^3)\n"
+	           "              instead of the default (diagnosis)\n"
 	           "  --beta-prior CLASS=LO:HI  the drag prior of a threat class (SRBM, MRBM,\n"
 	           "              IRBM, ICBM) as a beta range in kg/m^2, the central 95%%\n"
 	           "              of a lognormal; CLASS=flat: none (diagnosis)\n"
@@ -1301,6 +1305,10 @@ static int report(struct eval *ev)
 	if (ev->nation[0])
 		json_object_set_new(root, "nation", json_string(ev->nation));
 	json_object_set_new(root, "grav_err", json_string(grav_err_names[ev->grav_err]));
+	if (ev->q_ballistic_set)
+		json_object_set_new(
+		    root, "q_ballistic_m2_s3",
+		    json_real(ev->tcfg.imm.motion[TRACK_MODE_BALLISTIC].q_acc_m2_s3));
 	if (ev->beta_prior_arg[0])
 		json_object_set_new(root, "beta_prior", json_string(ev->beta_prior_arg));
 	json_object_set_new(root, "step_s", json_real(ev->step_s));
@@ -1504,6 +1512,11 @@ int cmd_eval(int argc, char **argv)
 			if (parse_pos("--gate-prob", argv[++i], 0.5, 1.0, &v) || !(v < 1.0))
 				goto out;
 			ev->tcfg.gate_prob = v;
+		} else if (!strcmp(a, "--q-ballistic") && i + 1 < argc) {
+			if (parse_pos("--q-ballistic", argv[++i], 1e-16, 1e-6, &v))
+				goto out;
+			ev->tcfg.imm.motion[TRACK_MODE_BALLISTIC].q_acc_m2_s3 = v;
+			ev->q_ballistic_set = 1;
 		} else if (!strcmp(a, "--beta-prior") && i + 1 < argc) {
 			if (parse_beta_prior(argv[++i], &ev->tcfg))
 				goto out;
