@@ -66,7 +66,9 @@
  * (scripts/impact-d2) tells sampling noise from a real misstatement.
  *
  * Diagnosis (--rtn FILE, opt-in; nothing else changes): one JSON line per
- * scored sample with the state error and the filter's and the bound's
+ * scored sample with the object (id, class), whether the truth is in
+ * midcourse (mid), the drag parameter (k, sigma_k and the run's true k),
+ * the state error and the filter's and the bound's
  * (r, v) covariance in the truth's radial / along / cross-plane frame,
  * and the impact's along/cross-track normalised errors (docs/tracking.md
  * "ICBM cross-track (session 7)").
@@ -231,6 +233,8 @@ struct eval {
 	const char *scenario;
 	uint32_t trace_id;          /* --trace: an object whose association is printed */
 	char nation[MW_NATION_LEN]; /* --nation: only this nation's sensors ("" = all) */
+	char beta_prior_arg[128];   /* the --beta-prior arguments as given ("" = default) */
+	int q_ballistic_set;        /* --q-ballistic given (diagnosis) */
 	int grav_err;               /* --grav-err (enum track_grav_err), or -1: from the scenario */
 	struct track_config tcfg;
 	struct bin bins[MAX_BINS];
@@ -255,7 +259,8 @@ static void eval_usage(FILE *f)
 {
 	fprintf(f, "usage: mwlink eval SCENARIO [--runs N] [--step S] [--seed N] [--json FILE]\n"
 	           "                   [--gate-prob P] [--trace ID] [--nation CODE] [--rtn FILE]\n"
-	           "                   [--grav-err none|j3j4|egm96]\n"
+	           "                   [--grav-err none|j3j4|egm96] [--beta-prior CLASS=LO:HI]\n"
+	           "                   [--q-ballistic Q]\n"
 	           "  Monte Carlo runs of simulator -> tracker, scored against truth:\n"
 	           "  RMSE, ANEES with 95%% chi-square bounds, impact error and ellipse\n"
 	           "  coverage, PCRLB, launch error, latencies, breaks, swaps, GOSPA.\n"
@@ -267,6 +272,11 @@ static void eval_usage(FILE *f)
 	           "              the filter's and the bound's (r, v) covariance in the\n"
 	           "              truth's radial/along/cross-plane frame (diagnosis)\n"
 	           "  --gate-prob P  the tracker's gate probability instead of the default\n"
+	           "  --q-ballistic Q  the ballistic mode's white acceleration q (m^2/s^3)\n"
+	           "              instead of the default (diagnosis)\n"
+	           "  --beta-prior CLASS=LO:HI  the drag prior of a threat class (SRBM, MRBM,\n"
+	           "              IRBM, ICBM) as a beta range in kg/m^2, the central 95%%\n"
+	           "              of a lognormal; CLASS=flat: none (diagnosis)\n"
 	           "  --trace ID  print on stderr the tracker's log and, for every\n"
 	           "              observation of object ID, the gate statistics of the\n"
 	           "              tracks near it (diagnosis)\n"
@@ -465,10 +475,12 @@ static void rtn_print_arr(FILE *f, const char *key, const double *a, int n)
 	fputc(']', f);
 }
 
-static void rtn_sample(const struct eval *ev, const struct sim_truth *tt, double t_launch_s,
-                       double since_upd_s, double mu_boost, const double e[NB], const double *Pf,
+static void rtn_sample(const struct eval *ev, const struct sim_object_info *oi,
+                       const struct sim_truth *tt, double t_launch_s, double since_upd_s,
+                       double mu_boost, const double e[NB], const struct track_gauss *gs,
                        const double *Pb, double za, double zc)
 {
+	const double *Pf = gs->P;
 	double M[3][3], er[6], Yf[36], Yb[36];
 	rtn_rot(tt->r_ecef_m, tt->v_ecef_m_s, M);
 	for (int i = 0; i < 3; i++) {
@@ -476,8 +488,13 @@ static void rtn_sample(const struct eval *ev, const struct sim_truth *tt, double
 		er[3 + i] = M[i][0] * e[3] + M[i][1] * e[4] + M[i][2] * e[5];
 	}
 	rtn_cov(M, Pf, TRACK_NX, Yf);
-	fprintf(ev->rtn, "{\"seed\":%" PRIu64 ",\"t\":%.1f,\"since_upd\":%.3f,\"mu_b\":%.6g",
-	        ev->rd2[ev->cur_run].seed, t_launch_s, since_upd_s, mu_boost);
+	fprintf(ev->rtn,
+	        "{\"seed\":%" PRIu64 ",\"id\":%" PRIu32 ",\"class\":\"%s\",\"t\":%.1f"
+	        ",\"mid\":%d,\"since_upd\":%.3f,\"mu_b\":%.6g,\"k\":%.6g,\"sigma_k\":%.6g"
+	        ",\"k_true\":%.6g",
+	        ev->rd2[ev->cur_run].seed, oi->id, oi->missile_class, t_launch_s,
+	        tt->phase == SIM_PHASE_MIDCOURSE, since_upd_s, mu_boost, gs->x[TRACK_IX_K],
+	        sqrt(gs->P[TRACK_IX_K * TRACK_NX + TRACK_IX_K]), true_k(oi));
 	rtn_print_arr(ev->rtn, "e", er, 6);
 	rtn_print_arr(ev->rtn, "Pf", Yf, 36);
 	if (Pb) {
@@ -784,8 +801,8 @@ static int score_time(struct eval *ev, struct sim *s, struct track_tracker *tr,
 			}
 		}
 		if (ev->rtn)
-			rtn_sample(ev, tt, (double)(t - oi->launch_t_ns) * 1e-9,
-			           (double)(t - k->t_ns) * 1e-9, k->mu_boost, e, gs->P,
+			rtn_sample(ev, oi, tt, (double)(t - oi->launch_t_ns) * 1e-9,
+			           (double)(t - k->t_ns) * 1e-9, k->mu_boost, e, gs,
 			           pb_ok ? Pb : NULL, rtn_za, rtn_zc);
 		if (track_info_predict(k, NULL, &lp) == 0) {
 			double lecef[3];
@@ -1288,6 +1305,12 @@ static int report(struct eval *ev)
 	if (ev->nation[0])
 		json_object_set_new(root, "nation", json_string(ev->nation));
 	json_object_set_new(root, "grav_err", json_string(grav_err_names[ev->grav_err]));
+	if (ev->q_ballistic_set)
+		json_object_set_new(
+		    root, "q_ballistic_m2_s3",
+		    json_real(ev->tcfg.imm.motion[TRACK_MODE_BALLISTIC].q_acc_m2_s3));
+	if (ev->beta_prior_arg[0])
+		json_object_set_new(root, "beta_prior", json_string(ev->beta_prior_arg));
 	json_object_set_new(root, "step_s", json_real(ev->step_s));
 	json_object_set_new(root, "bins", jb);
 	/* per run: impact consistency from 60 s after burnout (struct run_d2) */
@@ -1406,6 +1429,54 @@ static int parse_pos(const char *what, const char *s, double lo, double hi, doub
 	return 0;
 }
 
+/*
+ * --beta-prior CLASS=LO:HI (diagnosis): the tracker's (and the bound's)
+ * drag prior for one threat class, the central 95% of a lognormal in
+ * beta (kg/m^2, tracker.h track_beta_range); CLASS=flat drops the class
+ * prior (the flat init_k +- init_sigma_k stays). The tracker checks the
+ * range when it is created.
+ */
+static int parse_beta_prior(const char *s, struct track_config *c)
+{
+	const char *eq = strchr(s, '=');
+	int cls = -1;
+	for (int j = 1; eq && j < TRACK_CLASS_N; j++) {
+		const char *n = track_class_str((enum track_class)j);
+		if (strlen(n) == (size_t)(eq - s) && !strncmp(s, n, (size_t)(eq - s)))
+			cls = j;
+	}
+	if (cls < 0) {
+		fprintf(stderr,
+		        "mwlink eval: --beta-prior '%s': expected CLASS=LO:HI or CLASS=flat, "
+		        "CLASS one of SRBM, MRBM, IRBM, ICBM\n",
+		        s);
+		return -1;
+	}
+	if (!strcmp(eq + 1, "flat")) {
+		c->beta_prior[cls].lo_kg_m2 = c->beta_prior[cls].hi_kg_m2 = 0.0;
+		return 0;
+	}
+	char *end;
+	errno = 0;
+	double lo = strtod(eq + 1, &end), hi = NAN;
+	if (end != eq + 1 && *end == ':') {
+		const char *h = end + 1;
+		hi = strtod(h, &end);
+		if (end == h || *end)
+			hi = NAN;
+	}
+	if (errno || !(lo > 0 && hi > lo && hi < 1e7)) {
+		fprintf(stderr,
+		        "mwlink eval: --beta-prior '%s': expected LO:HI in kg/m^2 with "
+		        "0 < LO < HI < 1e7 (or flat)\n",
+		        s);
+		return -1;
+	}
+	c->beta_prior[cls].lo_kg_m2 = lo;
+	c->beta_prior[cls].hi_kg_m2 = hi;
+	return 0;
+}
+
 int cmd_eval(int argc, char **argv)
 {
 	struct eval *ev = calloc(1, sizeof(*ev));
@@ -1441,6 +1512,17 @@ int cmd_eval(int argc, char **argv)
 			if (parse_pos("--gate-prob", argv[++i], 0.5, 1.0, &v) || !(v < 1.0))
 				goto out;
 			ev->tcfg.gate_prob = v;
+		} else if (!strcmp(a, "--q-ballistic") && i + 1 < argc) {
+			if (parse_pos("--q-ballistic", argv[++i], 1e-16, 1e-6, &v))
+				goto out;
+			ev->tcfg.imm.motion[TRACK_MODE_BALLISTIC].q_acc_m2_s3 = v;
+			ev->q_ballistic_set = 1;
+		} else if (!strcmp(a, "--beta-prior") && i + 1 < argc) {
+			if (parse_beta_prior(argv[++i], &ev->tcfg))
+				goto out;
+			size_t used = strlen(ev->beta_prior_arg);
+			snprintf(ev->beta_prior_arg + used, sizeof(ev->beta_prior_arg) - used,
+			         "%s%s", used ? " " : "", argv[i]);
 		} else if (!strcmp(a, "--trace") && i + 1 < argc) {
 			if (parse_pos("--trace", argv[++i], 1, 4294967295.0, &v))
 				goto out;

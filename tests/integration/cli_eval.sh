@@ -15,7 +15,7 @@ trap 'rm -rf "$T"' EXIT
 . "$(dirname "$0")/check.sh"
 
 check "all sensors, 1 run" 0 "objects 1: confirmed 1" \
-	"$M" eval "$S/irbm-over-japan.json" --runs 1 --json "$T/all.json"
+	"$M" eval "$S/irbm-over-japan.json" --runs 1 --json "$T/all.json" --rtn "$T/all.rtn"
 check "JPN's sensors only, 1 run" 0 "objects 1: confirmed 1" \
 	"$M" eval "$S/irbm-over-japan.json" --runs 1 --nation JPN --json "$T/jpn.json"
 check "--nation with a lower-case code" 2 "expected a three-letter upper-case nation code" \
@@ -28,6 +28,49 @@ check "--nation of a nation with no sensor in the scenario" 1 "the scenario has 
 	"$M" eval "$S/irbm-over-japan.json" --runs 1 --nation CHN
 check "--grav-err with an unknown name" 2 "expected none, j3j4 or egm96" \
 	"$M" eval "$S/irbm-over-japan.json" --runs 1 --grav-err j5
+check "--beta-prior with an unknown class" 2 "expected CLASS=LO:HI or CLASS=flat" \
+	"$M" eval "$S/irbm-over-japan.json" --runs 1 --beta-prior XRBM=5000:15000
+check "--beta-prior with LO above HI" 2 "expected LO:HI in kg/m^2 with 0 < LO < HI" \
+	"$M" eval "$S/irbm-over-japan.json" --runs 1 --beta-prior IRBM=15000:5000
+check "--beta-prior without HI" 2 "expected LO:HI in kg/m^2 with 0 < LO < HI" \
+	"$M" eval "$S/irbm-over-japan.json" --runs 1 --beta-prior IRBM=5000
+# the diagnoses of session 8 (coast2): IRBM=flat drops the IRBM's drag
+# prior (k 1.20 +- 0.34 -> the flat 1 +- 1); --q-ballistic sets the
+# ballistic q; both recorded in the JSON
+check "--q-ballistic out of range" 2 "--q-ballistic: expected a number in" \
+	"$M" eval "$S/irbm-over-japan.json" --runs 1 --q-ballistic 0
+check "--beta-prior IRBM=flat, 1 run" 0 "objects 1: confirmed 1" \
+	"$M" eval "$S/irbm-over-japan.json" --runs 1 --beta-prior IRBM=flat --q-ballistic 3e-12 \
+	--json "$T/flat.json" --rtn "$T/flat.rtn"
+out=$(python3 - "$T/all.json" "$T/all.rtn" "$T/flat.json" "$T/flat.rtn" <<'PY'
+import json, sys
+a = json.load(open(sys.argv[1]))
+f = json.load(open(sys.argv[3]))
+ra = [json.loads(l) for l in open(sys.argv[2])]
+rf = [json.loads(l) for l in open(sys.argv[4])]
+bad = []
+if "beta_prior" in a or f.get("beta_prior") != "IRBM=flat":
+    bad.append(f"JSON beta_prior: default {a.get('beta_prior')!r}, flat {f.get('beta_prior')!r}")
+if "q_ballistic_m2_s3" in a or f.get("q_ballistic_m2_s3") != 3e-12:
+    bad.append(f"JSON q_ballistic_m2_s3: default {a.get('q_ballistic_m2_s3')!r}, "
+               f"given {f.get('q_ballistic_m2_s3')!r}")
+if not ra or any(r.get("id") != a["launches"][0]["id"] or r.get("class") != "IRBM"
+                 or r.get("mid") not in (0, 1)
+                 or not (r.get("sigma_k", 0) > 0 and r.get("k_true", 0) > 0) for r in ra):
+    bad.append("--rtn lines without the object's id, class, phase, sigma_k or true k")
+if not any(r["mid"] for r in ra) or all(r["mid"] for r in ra):
+    bad.append("--rtn: no midcourse sample, or only midcourse samples (boost is scored too)")
+# over the exo-atmospheric coast nothing measures k: sigma_k is the prior's
+ka = [r["sigma_k"] for r in ra if r["t"] == 800.0]
+kf = [r["sigma_k"] for r in rf if r["t"] == 800.0]
+if not (ka and kf and abs(ka[0] - 0.34) < 0.02 and abs(kf[0] - 1.0) < 0.05):
+    bad.append(f"sigma_k at 800 s: default {ka}, flat {kf}; want ~0.34 and ~1.0")
+print("; ".join(bad) if bad else
+      f"sigma_k over the coast {ka[0]:.3f} (class prior) and {kf[0]:.3f} (IRBM=flat)")
+sys.exit(1 if bad else 0)
+PY
+)
+if [ $? -eq 0 ]; then ok "$out"; else bad "$out"; fi
 # the tracker's stated gravity error follows the scenario's truth unless told
 python3 - "$S/irbm-over-japan.json" "$T/j4.json" <<'PY'
 import json, sys
