@@ -337,6 +337,7 @@ void track_config_default(struct track_config *c)
 	    .coast_long_mu_boost_max = 1e-3,
 	    .coast_long_check_s = 10.0,
 	    .dup_merge = 1,
+	    .firm_first = 1,
 	    .imm =
 	        {
 	            /*
@@ -1667,19 +1668,45 @@ static int add_pair(struct track_tracker *t, int i, int j, double cost,
 	return 0;
 }
 
-/* Order the pairs by (cluster root, track, observation) in t->pord (the
- * order solve_cluster reads them in; keys are unique). */
-static void order_pairs(struct track_tracker *t)
+/*
+ * Association in two stages (docs/tracking.md, "Duplicates under
+ * interleaved scans"): stage 0 assigns the scan's observations among the
+ * confirmed tracks, stage 1 what is left among the tentative tracks -
+ * the firm-track priority of radar trackers (plots update established
+ * tracks first; only the rest go to tentative tracks and initiation).
+ * One joint assignment compares tracks by d^2 alone (each track's miss
+ * column costs chi2 + its own ln det S, so ln det S cancels between
+ * tracks): a tentative track started by a false alarm 30 km from a
+ * missile, whose prediction a few seconds on is km wide, gated the
+ * missile's plots at d^2 1-2 and took them from the missile's confirmed
+ * track (d^2 2-9, sigma 7-90 m); two such plots confirmed it, and it
+ * was then never updated again - a second public warning on one missile
+ * for the 30 s coast (SRBM salvo, every duplicate at 25 seeds).
+ */
+static int stage_pair(const struct track_tracker *t, const struct pair *q, int stage)
 {
+	if (!t->cfg.firm_first || t->trk[q->trk]->state == TRACK_CONFIRMED)
+		return stage == 0;
+	return stage == 1 && t->obs_assigned[q->obs] < 0;
+}
+
+/* Order the pairs of one association stage (stage_pair) by (cluster
+ * root, track, observation) in t->pord[0..n) (the order solve_cluster
+ * reads them in; keys are unique). Returns n. */
+static size_t order_pairs(struct track_tracker *t, int stage)
+{
+	size_t n = 0;
 	for (size_t p = 0; p < t->n_pairs; p++) {
 		const struct pair *q = &t->pairs[p];
+		if (!stage_pair(t, q, stage))
+			continue;
 		uint64_t root = (uint64_t)uf_find(t->uf, q->trk);
-		t->pord[p].key = root << 42 | (uint64_t)q->trk << 21 | (uint64_t)q->obs;
-		t->pord[p].idx = p;
+		t->pord[n].key = root << 42 | (uint64_t)q->trk << 21 | (uint64_t)q->obs;
+		t->pord[n].idx = p;
+		n++;
 	}
 	/* Bottom-up merge sort by key (unique: the order is total). */
 	struct pair_ord *a = t->pord, *b = t->pord_tmp;
-	const size_t n = t->n_pairs;
 	for (size_t w = 1; w < n; w *= 2) {
 		for (size_t lo = 0; lo < n; lo += 2 * w) {
 			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
@@ -1697,6 +1724,7 @@ static void order_pairs(struct track_tracker *t)
 	}
 	if (a != t->pord)
 		memcpy(t->pord, a, n * sizeof(*a));
+	return n;
 }
 
 /* Solve one cluster: pairs pord[p0..p1) all in the same component. */
@@ -1771,6 +1799,33 @@ static int solve_cluster(struct track_tracker *t, size_t p0, size_t p1)
 	for (int c = 0; c < nc; c++)
 		t->col_map[t->cl_cols[c]] = -1;
 	return rc;
+}
+
+static int assign_stage(struct track_tracker *t, size_t no, int stage)
+{
+	const int nt = (int)t->n_trk;
+	size_t n = 0;
+	for (int a = 0; a < nt + (int)no; a++)
+		t->uf[a] = a;
+	for (size_t p = 0; p < t->n_pairs; p++)
+		if (stage_pair(t, &t->pairs[p], stage)) {
+			uf_union(t->uf, t->pairs[p].trk, nt + t->pairs[p].obs);
+			n++;
+		}
+	if (!n)
+		return 0;
+	n = order_pairs(t, stage);
+	for (size_t p0 = 0; p0 < n;) {
+		uint64_t root = t->pord[p0].key >> 42;
+		size_t p1 = p0 + 1;
+		while (p1 < n && t->pord[p1].key >> 42 == root)
+			p1++;
+		int rc = solve_cluster(t, p0, p1);
+		if (rc == -ENOMEM)
+			return rc;
+		p0 = p1;
+	}
+	return 0;
 }
 
 /* ---- management ---- */
@@ -2966,23 +3021,12 @@ static int process_scan(struct track_tracker *t)
 	}
 	t->ctr.gated_pairs += t->n_pairs;
 
-	/* Clusters. */
-	const int nt = (int)t->n_trk;
-	for (int a = 0; a < nt + (int)no; a++)
-		t->uf[a] = a;
-	for (size_t p = 0; p < t->n_pairs; p++)
-		uf_union(t->uf, t->pairs[p].trk, nt + t->pairs[p].obs);
-	if (t->n_pairs)
-		order_pairs(t);
-	for (size_t p0 = 0; p0 < t->n_pairs;) {
-		uint64_t root = t->pord[p0].key >> 42;
-		size_t p1 = p0 + 1;
-		while (p1 < t->n_pairs && t->pord[p1].key >> 42 == root)
-			p1++;
-		int rc = solve_cluster(t, p0, p1);
+	/* Clusters: confirmed tracks first, then tentative tracks with the
+	 * observations left (stage_pair). */
+	for (int stage = 0; stage < 2; stage++) {
+		int rc = assign_stage(t, no, stage);
 		if (rc == -ENOMEM)
 			return rc;
-		p0 = p1;
 	}
 
 	/* Updates, in track order. */
