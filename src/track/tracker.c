@@ -237,6 +237,7 @@ struct track_tracker {
 	int *obs_assigned;   /* track index or -1 */
 	int *obs_pair;       /* index of the assigned pair in pairs */
 	int *obs_supp;       /* radar obs in a silent confirmed track's init_supp region */
+	double *obs_tent;    /* lowest pair cost of a tentative track (stage_pair) */
 	int *supp_obs;       /* unassigned radar obs, by obs_pt x (init_suppress) */
 	int *trk_hit;        /* track was assigned an observation in this scan */
 	int *trk_base;       /* base history index or -1 */
@@ -500,6 +501,7 @@ void track_tracker_free(struct track_tracker *t)
 	free(t->obs_assigned);
 	free(t->obs_pair);
 	free(t->obs_supp);
+	free(t->obs_tent);
 	free(t->supp_obs);
 	free(t->obs_tmp);
 	free(t->trk_hit);
@@ -557,6 +559,7 @@ int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
 	t->obs_assigned = calloc(no, sizeof(int));
 	t->obs_pair = calloc(no, sizeof(int));
 	t->obs_supp = calloc(no, sizeof(int));
+	t->obs_tent = calloc(no, sizeof(double));
 	t->supp_obs = calloc(no, sizeof(int));
 	t->obs_tmp = calloc(no, sizeof(int));
 	t->trk_hit = calloc(nt, sizeof(int));
@@ -576,10 +579,11 @@ int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
 	t->mg_sort = calloc(nt, sizeof(*t->mg_sort));
 	t->mg_isort = calloc(3 * nt, sizeof(int));
 	if (!t->trk || !t->pend || !t->meas || !t->meas_ok || !t->obs_pt || !t->obs_sig_m ||
-	    !t->obs_order || !t->obs_assigned || !t->obs_pair || !t->obs_supp || !t->supp_obs ||
-	    !t->obs_tmp || !t->trk_hit || !t->trk_base || !t->pred || !t->trk_miss ||
-	    !t->trk_pred_ok || !t->uf || !t->cl_rows || !t->cl_cols || !t->col_map || !t->cl_sol ||
-	    !t->pool || !t->mg || !t->mg_dyn || !t->mg_tmp || !t->mg_sort || !t->mg_isort) {
+	    !t->obs_order || !t->obs_assigned || !t->obs_pair || !t->obs_supp || !t->obs_tent ||
+	    !t->supp_obs || !t->obs_tmp || !t->trk_hit || !t->trk_base || !t->pred ||
+	    !t->trk_miss || !t->trk_pred_ok || !t->uf || !t->cl_rows || !t->cl_cols ||
+	    !t->col_map || !t->cl_sol || !t->pool || !t->mg || !t->mg_dyn || !t->mg_tmp ||
+	    !t->mg_sort || !t->mg_isort) {
 		track_tracker_free(t);
 		return -ENOMEM;
 	}
@@ -1681,12 +1685,23 @@ static int add_pair(struct track_tracker *t, int i, int j, double cost,
  * missile's plots at d^2 1-2 and took them from the missile's confirmed
  * track (d^2 2-9, sigma 7-90 m); two such plots confirmed it, and it
  * was then never updated again - a second public warning on one missile
- * for the 30 s coast (SRBM salvo, every duplicate at 25 seeds).
+ * for the 30 s coast (SRBM salvo: every duplicate in seeds 1-25).
+ * Priority goes by likelihood, not by state alone: a confirmed track's
+ * pair stays out of stage 0 when some tentative track's pair with the
+ * same observation costs less (pair cost = -2 ln of the mixture
+ * likelihood, ln det S included: a km-wide tentative track's density
+ * at the plot is far below a tight confirmed track's even at a smaller
+ * d^2). Without that, a missile's track in midcourse took a space-IR
+ * ray of a missile in boost behind it on the same line of sight (d^2
+ * ~10 against the boosting missile's own tentative track's 1; equal
+ * ln det S, set by the sensor's noise), a swap and a break (SRBM seed 4).
  */
 static int stage_pair(const struct track_tracker *t, const struct pair *q, int stage)
 {
-	if (!t->cfg.firm_first || t->trk[q->trk]->state == TRACK_CONFIRMED)
+	if (!t->cfg.firm_first)
 		return stage == 0;
+	if (t->trk[q->trk]->state == TRACK_CONFIRMED)
+		return stage == 0 && !(q->cost > t->obs_tent[q->obs]);
 	return stage == 1 && t->obs_assigned[q->obs] < 0;
 }
 
@@ -3023,6 +3038,13 @@ static int process_scan(struct track_tracker *t)
 
 	/* Clusters: confirmed tracks first, then tentative tracks with the
 	 * observations left (stage_pair). */
+	for (size_t j = 0; j < no; j++)
+		t->obs_tent[j] = INFINITY;
+	for (size_t p = 0; p < t->n_pairs; p++) {
+		const struct pair *q = &t->pairs[p];
+		if (t->trk[q->trk]->state != TRACK_CONFIRMED && q->cost < t->obs_tent[q->obs])
+			t->obs_tent[q->obs] = q->cost;
+	}
 	for (int stage = 0; stage < 2; stage++) {
 		int rc = assign_stage(t, no, stage);
 		if (rc == -ENOMEM)
