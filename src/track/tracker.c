@@ -1695,10 +1695,15 @@ static int add_pair(struct track_tracker *t, int i, int j, double cost,
  * ray of a missile in boost behind it on the same line of sight (d^2
  * ~10 against the boosting missile's own tentative track's 1; equal
  * ln det S, set by the sensor's noise), a swap and a break (SRBM seed 4).
+ * Lines of sight keep the one joint assignment: a ray has no range, so
+ * it cannot say which track along it is the object, and a fresh
+ * tentative track's angular spread made the likelihood still prefer
+ * the coasting track behind (SRBM seed 66); a space-IR scan is all
+ * rays (a scan is one sensor), so only radar scans are staged.
  */
 static int stage_pair(const struct track_tracker *t, const struct pair *q, int stage)
 {
-	if (!t->cfg.firm_first)
+	if (!t->cfg.firm_first || t->meas[q->obs].kind != MW_OBS_RADAR)
 		return stage == 0;
 	if (t->trk[q->trk]->state == TRACK_CONFIRMED)
 		return stage == 0 && !(q->cost > t->obs_tent[q->obs]);
