@@ -237,6 +237,7 @@ struct track_tracker {
 	int *obs_assigned;   /* track index or -1 */
 	int *obs_pair;       /* index of the assigned pair in pairs */
 	int *obs_supp;       /* radar obs in a silent confirmed track's init_supp region */
+	double *obs_tent;    /* lowest pair cost of a tentative track (stage_pair) */
 	int *supp_obs;       /* unassigned radar obs, by obs_pt x (init_suppress) */
 	int *trk_hit;        /* track was assigned an observation in this scan */
 	int *trk_base;       /* base history index or -1 */
@@ -337,6 +338,7 @@ void track_config_default(struct track_config *c)
 	    .coast_long_mu_boost_max = 1e-3,
 	    .coast_long_check_s = 10.0,
 	    .dup_merge = 1,
+	    .firm_first = 1,
 	    .imm =
 	        {
 	            /*
@@ -499,6 +501,7 @@ void track_tracker_free(struct track_tracker *t)
 	free(t->obs_assigned);
 	free(t->obs_pair);
 	free(t->obs_supp);
+	free(t->obs_tent);
 	free(t->supp_obs);
 	free(t->obs_tmp);
 	free(t->trk_hit);
@@ -556,6 +559,7 @@ int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
 	t->obs_assigned = calloc(no, sizeof(int));
 	t->obs_pair = calloc(no, sizeof(int));
 	t->obs_supp = calloc(no, sizeof(int));
+	t->obs_tent = calloc(no, sizeof(double));
 	t->supp_obs = calloc(no, sizeof(int));
 	t->obs_tmp = calloc(no, sizeof(int));
 	t->trk_hit = calloc(nt, sizeof(int));
@@ -575,10 +579,11 @@ int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
 	t->mg_sort = calloc(nt, sizeof(*t->mg_sort));
 	t->mg_isort = calloc(3 * nt, sizeof(int));
 	if (!t->trk || !t->pend || !t->meas || !t->meas_ok || !t->obs_pt || !t->obs_sig_m ||
-	    !t->obs_order || !t->obs_assigned || !t->obs_pair || !t->obs_supp || !t->supp_obs ||
-	    !t->obs_tmp || !t->trk_hit || !t->trk_base || !t->pred || !t->trk_miss ||
-	    !t->trk_pred_ok || !t->uf || !t->cl_rows || !t->cl_cols || !t->col_map || !t->cl_sol ||
-	    !t->pool || !t->mg || !t->mg_dyn || !t->mg_tmp || !t->mg_sort || !t->mg_isort) {
+	    !t->obs_order || !t->obs_assigned || !t->obs_pair || !t->obs_supp || !t->obs_tent ||
+	    !t->supp_obs || !t->obs_tmp || !t->trk_hit || !t->trk_base || !t->pred ||
+	    !t->trk_miss || !t->trk_pred_ok || !t->uf || !t->cl_rows || !t->cl_cols ||
+	    !t->col_map || !t->cl_sol || !t->pool || !t->mg || !t->mg_dyn || !t->mg_tmp ||
+	    !t->mg_sort || !t->mg_isort) {
 		track_tracker_free(t);
 		return -ENOMEM;
 	}
@@ -1667,19 +1672,61 @@ static int add_pair(struct track_tracker *t, int i, int j, double cost,
 	return 0;
 }
 
-/* Order the pairs by (cluster root, track, observation) in t->pord (the
- * order solve_cluster reads them in; keys are unique). */
-static void order_pairs(struct track_tracker *t)
+/*
+ * Association in two stages (docs/tracking.md, "Duplicates under
+ * interleaved scans"): stage 0 assigns the scan's observations among the
+ * confirmed tracks, stage 1 what is left among the tentative tracks -
+ * the firm-track priority of radar trackers (plots update established
+ * tracks first; only the rest go to tentative tracks and initiation).
+ * One joint assignment compares tracks by d^2 alone (each track's miss
+ * column costs chi2 + its own ln det S, so ln det S cancels between
+ * tracks): a tentative track started by a false alarm 30 km from a
+ * missile, whose prediction a few seconds on is km wide, gated the
+ * missile's plots at d^2 1-2 and took them from the missile's confirmed
+ * track (d^2 2-9, sigma 7-90 m); two such plots confirmed it, and it
+ * was then never updated again - a second public warning on one missile
+ * for the 30 s coast (SRBM salvo: every duplicate in seeds 1-25).
+ * Priority goes by likelihood, not by state alone: a confirmed track's
+ * pair stays out of stage 0 when some tentative track's pair with the
+ * same observation costs less (pair cost = -2 ln of the mixture
+ * likelihood, ln det S included: a km-wide tentative track's density
+ * at the plot is far below a tight confirmed track's even at a smaller
+ * d^2). Without that, a missile's track in midcourse took a space-IR
+ * ray of a missile in boost behind it on the same line of sight (d^2
+ * ~10 against the boosting missile's own tentative track's 1; equal
+ * ln det S, set by the sensor's noise), a swap and a break (SRBM seed 4).
+ * Lines of sight keep the one joint assignment: a ray has no range, so
+ * it cannot say which track along it is the object, and a fresh
+ * tentative track's angular spread made the likelihood still prefer
+ * the coasting track behind (SRBM seed 66); a space-IR scan is all
+ * rays (a scan is one sensor), so only radar scans are staged.
+ */
+static int stage_pair(const struct track_tracker *t, const struct pair *q, int stage)
 {
+	if (!t->cfg.firm_first || t->meas[q->obs].kind != MW_OBS_RADAR)
+		return stage == 0;
+	if (t->trk[q->trk]->state == TRACK_CONFIRMED)
+		return stage == 0 && !(q->cost > t->obs_tent[q->obs]);
+	return stage == 1 && t->obs_assigned[q->obs] < 0;
+}
+
+/* Order the pairs of one association stage (stage_pair) by (cluster
+ * root, track, observation) in t->pord[0..n) (the order solve_cluster
+ * reads them in; keys are unique). Returns n. */
+static size_t order_pairs(struct track_tracker *t, int stage)
+{
+	size_t n = 0;
 	for (size_t p = 0; p < t->n_pairs; p++) {
 		const struct pair *q = &t->pairs[p];
+		if (!stage_pair(t, q, stage))
+			continue;
 		uint64_t root = (uint64_t)uf_find(t->uf, q->trk);
-		t->pord[p].key = root << 42 | (uint64_t)q->trk << 21 | (uint64_t)q->obs;
-		t->pord[p].idx = p;
+		t->pord[n].key = root << 42 | (uint64_t)q->trk << 21 | (uint64_t)q->obs;
+		t->pord[n].idx = p;
+		n++;
 	}
 	/* Bottom-up merge sort by key (unique: the order is total). */
 	struct pair_ord *a = t->pord, *b = t->pord_tmp;
-	const size_t n = t->n_pairs;
 	for (size_t w = 1; w < n; w *= 2) {
 		for (size_t lo = 0; lo < n; lo += 2 * w) {
 			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
@@ -1697,6 +1744,7 @@ static void order_pairs(struct track_tracker *t)
 	}
 	if (a != t->pord)
 		memcpy(t->pord, a, n * sizeof(*a));
+	return n;
 }
 
 /* Solve one cluster: pairs pord[p0..p1) all in the same component. */
@@ -1771,6 +1819,33 @@ static int solve_cluster(struct track_tracker *t, size_t p0, size_t p1)
 	for (int c = 0; c < nc; c++)
 		t->col_map[t->cl_cols[c]] = -1;
 	return rc;
+}
+
+static int assign_stage(struct track_tracker *t, size_t no, int stage)
+{
+	const int nt = (int)t->n_trk;
+	size_t n = 0;
+	for (int a = 0; a < nt + (int)no; a++)
+		t->uf[a] = a;
+	for (size_t p = 0; p < t->n_pairs; p++)
+		if (stage_pair(t, &t->pairs[p], stage)) {
+			uf_union(t->uf, t->pairs[p].trk, nt + t->pairs[p].obs);
+			n++;
+		}
+	if (!n)
+		return 0;
+	n = order_pairs(t, stage);
+	for (size_t p0 = 0; p0 < n;) {
+		uint64_t root = t->pord[p0].key >> 42;
+		size_t p1 = p0 + 1;
+		while (p1 < n && t->pord[p1].key >> 42 == root)
+			p1++;
+		int rc = solve_cluster(t, p0, p1);
+		if (rc == -ENOMEM)
+			return rc;
+		p0 = p1;
+	}
+	return 0;
 }
 
 /* ---- management ---- */
@@ -2966,23 +3041,19 @@ static int process_scan(struct track_tracker *t)
 	}
 	t->ctr.gated_pairs += t->n_pairs;
 
-	/* Clusters. */
-	const int nt = (int)t->n_trk;
-	for (int a = 0; a < nt + (int)no; a++)
-		t->uf[a] = a;
-	for (size_t p = 0; p < t->n_pairs; p++)
-		uf_union(t->uf, t->pairs[p].trk, nt + t->pairs[p].obs);
-	if (t->n_pairs)
-		order_pairs(t);
-	for (size_t p0 = 0; p0 < t->n_pairs;) {
-		uint64_t root = t->pord[p0].key >> 42;
-		size_t p1 = p0 + 1;
-		while (p1 < t->n_pairs && t->pord[p1].key >> 42 == root)
-			p1++;
-		int rc = solve_cluster(t, p0, p1);
+	/* Clusters: confirmed tracks first, then tentative tracks with the
+	 * observations left (stage_pair). */
+	for (size_t j = 0; j < no; j++)
+		t->obs_tent[j] = INFINITY;
+	for (size_t p = 0; p < t->n_pairs; p++) {
+		const struct pair *q = &t->pairs[p];
+		if (t->trk[q->trk]->state != TRACK_CONFIRMED && q->cost < t->obs_tent[q->obs])
+			t->obs_tent[q->obs] = q->cost;
+	}
+	for (int stage = 0; stage < 2; stage++) {
+		int rc = assign_stage(t, no, stage);
 		if (rc == -ENOMEM)
 			return rc;
-		p0 = p1;
 	}
 
 	/* Updates, in track order. */

@@ -170,6 +170,12 @@ struct track_config {
 	 * one's plots go to the older one, which keeps its number, and the
 	 * younger is deleted (docs/tracking.md, "Duplicate merge"). 0: off. */
 	int dup_merge;
+	/* 1 (default): a scan's observations are assigned among the
+	 * confirmed tracks first and only what is left among the tentative
+	 * tracks (docs/tracking.md, "Duplicates under interleaved scans").
+	 * 0: one joint assignment of all tracks (the behaviour before; for
+	 * tests that need a duplicate to form). */
+	int firm_first;
 };
 
 void track_config_default(struct track_config *c);

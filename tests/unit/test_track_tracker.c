@@ -2009,6 +2009,11 @@ static int split_plot_run(int merge, uint32_t *first_id, uint32_t *ids, size_t *
 	struct track_config cfg;
 	track_config_default(&cfg);
 	cfg.dup_merge = merge;
+	/* With confirmed tracks served first the second track never gets
+	 * a plot once the first is confirmed, so no duplicate forms
+	 * (wide_tentative_track_takes_no_plot_of_a_confirmed_track): the
+	 * joint assignment forms the duplicate the merge is tested on. */
+	cfg.firm_first = 0;
 	struct track_tracker *t;
 	assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
 	/* Truth every 0.5 s from -0.5 s: index 2k + 1 is k s. */
@@ -2336,6 +2341,122 @@ static void association_purity_counts_clutter_and_other_objects_plots(void **sta
 	track_tracker_free(t);
 }
 
+/*
+ * Firm-track priority (docs/tracking.md, "Duplicates under interleaved
+ * scans"). One target, two radars with interleaved scans (the first at
+ * whole seconds, the second 0.1 s later), 20 s: one confirmed track. At
+ * 20.1 s the second radar's scan also holds a false alarm 1.5 km above
+ * the target: the track takes its own plot, so the false alarm starts a
+ * tentative track whose velocity is unknown (3 km/s per axis) and whose
+ * prediction is km wide. The target's plots are exact, and from 22.0 s
+ * 3 sigma long in range (d^2 ~9 for the confirmed track, inside its
+ * gate 21.1):
+ * the wide tentative track gates them at smaller d^2, and one joint
+ * assignment compares tracks by d^2 alone, so the tentative track took
+ * two of them: at 22.0 and 22.1 s, in two M-of-N slots (the second
+ * radar's plot 0.1 s after the first fits the track whatever its
+ * velocity), and was confirmed with 3 updates and never updated again -
+ * a second confirmed track of the one object (the SRBM salvo's
+ * duplicates, seeds 1 and 8, had this form).
+ * With the confirmed tracks served first (firm_first) the confirmed
+ * track takes every plot and nothing else is confirmed. Returns the
+ * scans after 20.1 s with two confirmed tracks; *taken the target's
+ * plots (of 18) the first confirmed track took after 20.1 s.
+ */
+static int firm_priority_run(int firm_first, struct track_counters *c, int *taken)
+{
+	struct world w;
+	world_init(&w, 1, 0.0, 7);
+	w.n_radar = 2;
+	struct track_config cfg;
+	track_config_default(&cfg);
+	cfg.firm_first = firm_first;
+	struct track_tracker *t;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
+	int dup = 0;
+	uint32_t id = 0, n_at = 0;
+	*taken = 0;
+	const int q_fa = 41; /* the second radar's scan at 20.1 s */
+	for (int q = 0; q < 60; q++) {
+		int r = q % 2;
+		mw_time_ns ts = T0_NS + (mw_time_ns)(q / 2) * MW_NS_PER_S + r * (MW_NS_PER_S / 10);
+		struct mw_obs obs[2];
+		size_t n = 0;
+		make_radar_obs(w.radar[r], w.tgt[0], q < q_fa ? 10.0 : 1e-9,
+		               q < q_fa ? 5e-4 : 1e-12, 0.0, &w.rng, &obs[n]);
+		obs[n].sigma_range_m = 10.0;
+		obs[n].sigma_az_rad = obs[n].sigma_el_rad = 5e-4;
+		if (q > q_fa + 2)
+			obs[n].range_m += 30.0; /* 3 sigma long */
+		obs[n++].truth_id = 1;
+		if (q == q_fa) {
+			struct geo_lla l;
+			assert_int_equal(geo_ecef_to_lla(w.tgt[0], &l), 0);
+			double up[3] = {0, 0, 1500.0}, off[3], fa[6];
+			geo_vec_enu_to_ecef(&l, up, off);
+			memcpy(fa, w.tgt[0], sizeof(fa));
+			for (int a = 0; a < 3; a++)
+				fa[a] += off[a];
+			make_radar_obs(w.radar[r], fa, 10.0, 5e-4, 0.0, &w.rng, &obs[n]);
+			obs[n++].truth_id = 0;
+		}
+		for (size_t j = 0; j < n; j++) {
+			obs[j].t_ns = ts;
+			obs[j].sensor_id = (uint32_t)r + 1;
+			memcpy(obs[j].nation, "JPN", 4);
+			assert_int_equal(track_tracker_process(t, &obs[j]), 0);
+		}
+		assert_int_equal(track_tracker_flush(t), 0);
+		int conf = 0;
+		for (size_t i = 0; i < track_tracker_count(t); i++) {
+			struct track_info ti;
+			assert_int_equal(track_tracker_get(t, i, &ti), 0);
+			if (ti.state != TRACK_CONFIRMED)
+				continue;
+			conf++;
+			if (q == q_fa - 1)
+				id = ti.id;
+			if (q >= q_fa && ti.id == id) {
+				*taken += q > q_fa && ti.n_updates > n_at;
+				n_at = ti.n_updates;
+			}
+		}
+		if (q == q_fa - 1 && conf != 1)
+			fail_msg("at 20 s: %d confirmed tracks, want 1", conf);
+		dup += q > q_fa && conf >= 2;
+		world_step(&w, r ? 0.9 : 0.1);
+	}
+	track_tracker_counters(t, c);
+	track_tracker_free(t);
+	return dup;
+}
+
+static void wide_tentative_track_takes_no_plot_of_a_confirmed_track(void **state)
+{
+	(void)state;
+	struct track_counters c0, c1;
+	int taken0 = 0, taken1 = 0;
+	int dup0 = firm_priority_run(0, &c0, &taken0);
+	int dup1 = firm_priority_run(1, &c1, &taken1);
+	print_message("false alarm 1.5 km above a confirmed track, its plots then 3 sigma long "
+	              "(18 scans): joint assignment %d scans with two confirmed tracks, %d plots "
+	              "taken by the confirmed track, %llu tracks confirmed; confirmed tracks "
+	              "first %d, %d, %llu\n",
+	              dup0, taken0, (unsigned long long)c0.tracks_confirmed, dup1, taken1,
+	              (unsigned long long)c1.tracks_confirmed);
+	if (dup0 == 0)
+		fail_msg("joint assignment: no duplicate formed (%d plots of 18 taken by the "
+		         "confirmed track): the test does not reproduce the mechanism",
+		         taken0);
+	if (dup1 != 0 || c1.tracks_confirmed != 1)
+		fail_msg("%d scans with two confirmed tracks, %llu confirmed in all; want 0 and 1",
+		         dup1, (unsigned long long)c1.tracks_confirmed);
+	if (taken1 != 18)
+		fail_msg("the confirmed track took %d of the target's 18 plots after the false "
+		         "alarm, want 18",
+		         taken1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2369,6 +2490,7 @@ int main(void)
 	    cmocka_unit_test(published_prediction_is_the_imms_own),
 	    cmocka_unit_test(confirmed_duplicate_is_merged_into_the_older_track),
 	    cmocka_unit_test(close_distinct_objects_are_never_merged),
+	    cmocka_unit_test(wide_tentative_track_takes_no_plot_of_a_confirmed_track),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
