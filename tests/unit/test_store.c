@@ -3685,6 +3685,22 @@ static uint64_t fill_wal_to(struct store_journal *j, uint64_t *seq, uint64_t fra
  * copies the whole WAL and reaches that fsync every time (before session
  * 8 this test waited for a pass while commits went on, and one run in
  * three never held one: docs/benchmarks.md, "Checkpoint passes"). */
+/* Appends 5 records of size_b bytes after *seq, then waits up to
+ * timeout_ns for them to be durable; st gets the stats after. Returns
+ * store_journal_sync's code. */
+static int commit_five(struct store_journal *j, uint64_t *seq, size_t size_b, int64_t timeout_ns,
+                       struct store_journal_stats *st)
+{
+	for (int i = 0; i < 5; i++) {
+		++*seq;
+		struct store_rec r = mkrec("KOR", *seq, NULL, 0, size_b);
+		append_ok(j, &r, *seq);
+	}
+	int rc = store_journal_sync(j, timeout_ns);
+	store_journal_get_stats(j, st);
+	return rc;
+}
+
 static void commits_go_on_while_a_checkpoint_runs(void **state)
 {
 	(void)state;
@@ -3717,13 +3733,7 @@ static void commits_go_on_while_a_checkpoint_runs(void **state)
 	 * ckpt_pages of WAL at which the journal thread waits for the
 	 * checkpoint to bound the WAL) */
 	for (int b = 0; b < 3; b++) {
-		for (int i = 0; i < 5; i++) {
-			++seq;
-			struct store_rec r = mkrec("KOR", seq, NULL, 0, 200);
-			append_ok(j, &r, seq);
-		}
-		int rc = store_journal_sync(j, 10 * MW_NS_PER_S);
-		store_journal_get_stats(j, &st);
+		int rc = commit_five(j, &seq, 200, 10 * MW_NS_PER_S, &st);
 		if (rc)
 			fail_msg(
 			    "commit while a checkpoint runs: %s (durable %llu of %llu, WAL %llu "
@@ -3745,13 +3755,7 @@ static void commits_go_on_while_a_checkpoint_runs(void **state)
 	 * journal thread waited for the held pass there */
 	uint64_t seq_slack = seq;
 	while (st.wal_frames < 2 * 32 + 32) {
-		for (int i = 0; i < 5; i++) {
-			++seq;
-			struct store_rec r = mkrec("KOR", seq, NULL, 0, 2000);
-			append_ok(j, &r, seq);
-		}
-		int rc = store_journal_sync(j, 3 * MW_NS_PER_S);
-		store_journal_get_stats(j, &st);
+		int rc = commit_five(j, &seq, 2000, 3 * MW_NS_PER_S, &st);
 		if (rc)
 			fail_msg(
 			    "commit past 2 x ckpt_pages while a pass runs: %s (durable %llu of "
@@ -3764,15 +3768,8 @@ static void commits_go_on_while_a_checkpoint_runs(void **state)
 	/* at the preallocated end (128 frames) the journal thread waits for
 	 * the pass, not before: the WAL stays bounded */
 	int rc_wait = 0;
-	for (int b = 0; b < 50 && rc_wait == 0; b++) {
-		for (int i = 0; i < 5; i++) {
-			++seq;
-			struct store_rec r = mkrec("KOR", seq, NULL, 0, 2000);
-			append_ok(j, &r, seq);
-		}
-		rc_wait = store_journal_sync(j, 300 * MW_NS_PER_MS);
-		store_journal_get_stats(j, &st);
-	}
+	for (int b = 0; b < 50 && rc_wait == 0; b++)
+		rc_wait = commit_five(j, &seq, 2000, 300 * MW_NS_PER_MS, &st);
 	printf("  pass held at %llu frames; %llu records more committed, to %llu "
 	       "frames (past 2 x ckpt_pages); a record waited at %llu frames: %s\n",
 	       (unsigned long long)frames, (unsigned long long)past,
