@@ -238,6 +238,8 @@ struct track_tracker {
 	int *obs_pair;       /* index of the assigned pair in pairs */
 	int *obs_supp;       /* radar obs in a silent confirmed track's init_supp region */
 	double *obs_tent;    /* lowest pair cost of a tentative track (stage_pair) */
+	int *obs_firm;       /* a confirmed track gated the obs (ray_no_evidence) */
+	int upd_no_evidence; /* the update being applied counts for no confirmation */
 	int *supp_obs;       /* unassigned radar obs, by obs_pt x (init_suppress) */
 	int *trk_hit;        /* track was assigned an observation in this scan */
 	int *trk_base;       /* base history index or -1 */
@@ -502,6 +504,7 @@ void track_tracker_free(struct track_tracker *t)
 	free(t->obs_pair);
 	free(t->obs_supp);
 	free(t->obs_tent);
+	free(t->obs_firm);
 	free(t->supp_obs);
 	free(t->obs_tmp);
 	free(t->trk_hit);
@@ -560,6 +563,7 @@ int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
 	t->obs_pair = calloc(no, sizeof(int));
 	t->obs_supp = calloc(no, sizeof(int));
 	t->obs_tent = calloc(no, sizeof(double));
+	t->obs_firm = calloc(no, sizeof(int));
 	t->supp_obs = calloc(no, sizeof(int));
 	t->obs_tmp = calloc(no, sizeof(int));
 	t->trk_hit = calloc(nt, sizeof(int));
@@ -579,7 +583,7 @@ int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
 	t->mg_sort = calloc(nt, sizeof(*t->mg_sort));
 	t->mg_isort = calloc(3 * nt, sizeof(int));
 	if (!t->trk || !t->pend || !t->meas || !t->meas_ok || !t->obs_pt || !t->obs_sig_m ||
-	    !t->obs_order || !t->obs_assigned || !t->obs_pair || !t->obs_supp || !t->obs_tent ||
+	    !t->obs_order || !t->obs_assigned || !t->obs_pair || !t->obs_supp || !t->obs_tent || !t->obs_firm ||
 	    !t->supp_obs || !t->obs_tmp || !t->trk_hit || !t->trk_base || !t->pred ||
 	    !t->trk_miss || !t->trk_pred_ok || !t->uf || !t->cl_rows || !t->cl_cols ||
 	    !t->col_map || !t->cl_sol || !t->pool || !t->mg || !t->mg_dyn || !t->mg_tmp ||
@@ -1099,7 +1103,8 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, const str
 		k->n_upd_switch += k->truth_obj && truth_id != k->truth_obj;
 		k->truth_obj = truth_id;
 	}
-	note_evidence(k, m);
+	if (!t->upd_no_evidence)
+		note_evidence(k, m);
 	if (pos == k->h_count - 1)
 		k->truth_id = truth_id;
 	if (pos == k->h_count - 1) {
@@ -1124,7 +1129,8 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, const str
 			k->boost0 = k->boost_est;
 		}
 	}
-	mark_slot(t, k, t_ns);
+	if (!t->upd_no_evidence)
+		mark_slot(t, k, t_ns);
 	return 0;
 }
 
@@ -1701,6 +1707,24 @@ static int add_pair(struct track_tracker *t, int i, int j, double cost,
  * the coasting track behind (SRBM seed 66); a space-IR scan is all
  * rays (a scan is one sensor), so only radar scans are staged.
  */
+/*
+ * A space-IR ray that a confirmed track also gated updates the tentative
+ * track it is assigned to but counts for neither its M of N nor its 3-D
+ * evidence. Rays keep the one joint assignment (stage_pair), which
+ * compares tracks by d^2 alone, and a km-wide tentative track started
+ * by a false alarm gates a missile's rays at d^2 ~1: two such rays from
+ * two sensors confirmed it, a second warning on one missile for its
+ * 30 s coast (ICBM seed 88, mixed exercise seed 17; docs/tracking.md,
+ * "Results", eighth session). A real missile's own tentative track
+ * behind a confirmed one on the line of sight still takes the ray and
+ * is confirmed by its radar plots or by rays no confirmed track gates.
+ */
+static int ray_no_evidence(const struct track_tracker *t, const struct trk *k, int j)
+{
+	return t->cfg.firm_first && k->state != TRACK_CONFIRMED &&
+	       t->meas[j].kind != MW_OBS_RADAR && t->obs_firm[j];
+}
+
 static int stage_pair(const struct track_tracker *t, const struct pair *q, int stage)
 {
 	if (!t->cfg.firm_first || t->meas[q->obs].kind != MW_OBS_RADAR)
@@ -3043,11 +3067,15 @@ static int process_scan(struct track_tracker *t)
 
 	/* Clusters: confirmed tracks first, then tentative tracks with the
 	 * observations left (stage_pair). */
-	for (size_t j = 0; j < no; j++)
+	for (size_t j = 0; j < no; j++) {
 		t->obs_tent[j] = INFINITY;
+		t->obs_firm[j] = 0;
+	}
 	for (size_t p = 0; p < t->n_pairs; p++) {
 		const struct pair *q = &t->pairs[p];
-		if (t->trk[q->trk]->state != TRACK_CONFIRMED && q->cost < t->obs_tent[q->obs])
+		if (t->trk[q->trk]->state == TRACK_CONFIRMED)
+			t->obs_firm[q->obs] = 1;
+		else if (q->cost < t->obs_tent[q->obs])
 			t->obs_tent[q->obs] = q->cost;
 	}
 	for (int stage = 0; stage < 2; stage++) {
@@ -3064,10 +3092,12 @@ static int process_scan(struct track_tracker *t)
 		struct trk *k = t->trk[i];
 		int b = t->trk_base[i];
 		int late = b != k->h_count - 1;
+		t->upd_no_evidence = ray_no_evidence(t, k, (int)j);
 		if (apply_update(t, k, b, &t->pred[i], t->pairs[t->obs_pair[j]].zp, &t->meas[j], ts,
 		                 t->pend[j].truth_id) == 0 &&
 		    late)
 			t->ctr.obs_late++;
+		t->upd_no_evidence = 0;
 	}
 
 	/* Initiation. */

@@ -16,6 +16,13 @@ trap 'rm -rf "$T"' EXIT
 
 check "all sensors, 1 run" 0 "objects 1: confirmed 1" \
 	"$M" eval "$S/irbm-over-japan.json" --runs 1 --json "$T/all.json" --rtn "$T/all.rtn"
+# A false alarm's km-wide tentative track took the missile's space-IR rays
+# (the joint assignment compares d^2 alone) and two sensors' rays
+# confirmed it: a second warning on one missile for 30 s (session 8; rays
+# gated by a confirmed track now count for no confirmation).
+check "ICBM seed 88: no second confirmed track on the missile" 0 \
+	"object-times claimed by a second confirmed track 0" \
+	"$M" eval "$S/icbm-lofted-sea-of-japan.json" --runs 1 --seed 88
 check "JPN's sensors only, 1 run" 0 "objects 1: confirmed 1" \
 	"$M" eval "$S/irbm-over-japan.json" --runs 1 --nation JPN --json "$T/jpn.json"
 check "--nation with a lower-case code" 2 "expected a three-letter upper-case nation code" \
