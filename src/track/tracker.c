@@ -583,9 +583,9 @@ int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
 	t->mg_sort = calloc(nt, sizeof(*t->mg_sort));
 	t->mg_isort = calloc(3 * nt, sizeof(int));
 	if (!t->trk || !t->pend || !t->meas || !t->meas_ok || !t->obs_pt || !t->obs_sig_m ||
-	    !t->obs_order || !t->obs_assigned || !t->obs_pair || !t->obs_supp || !t->obs_tent || !t->obs_firm ||
-	    !t->supp_obs || !t->obs_tmp || !t->trk_hit || !t->trk_base || !t->pred ||
-	    !t->trk_miss || !t->trk_pred_ok || !t->uf || !t->cl_rows || !t->cl_cols ||
+	    !t->obs_order || !t->obs_assigned || !t->obs_pair || !t->obs_supp || !t->obs_tent ||
+	    !t->obs_firm || !t->supp_obs || !t->obs_tmp || !t->trk_hit || !t->trk_base ||
+	    !t->pred || !t->trk_miss || !t->trk_pred_ok || !t->uf || !t->cl_rows || !t->cl_cols ||
 	    !t->col_map || !t->cl_sol || !t->pool || !t->mg || !t->mg_dyn || !t->mg_tmp ||
 	    !t->mg_sort || !t->mg_isort) {
 		track_tracker_free(t);
