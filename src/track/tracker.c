@@ -239,7 +239,6 @@ struct track_tracker {
 	int *obs_supp;       /* radar obs in a silent confirmed track's init_supp region */
 	double *obs_tent;    /* lowest pair cost of a tentative track (stage_pair) */
 	int *obs_firm;       /* a confirmed track gated the obs (ray_no_evidence) */
-	int upd_no_evidence; /* the update being applied counts for no confirmation */
 	int *supp_obs;       /* unassigned radar obs, by obs_pt x (init_suppress) */
 	int *trk_hit;        /* track was assigned an observation in this scan */
 	int *trk_base;       /* base history index or -1 */
@@ -974,6 +973,8 @@ static void mark_slot(const struct track_tracker *t, struct trk *k, mw_time_ns t
  * Apply measurement m at t_ns to track k whose base history index is b
  * (prediction pred already computed from h[b]). In sequence (b is the
  * newest entry): append. Late: insert after b and re-filter the rest.
+ * With evidence 0 (ray_no_evidence) the update counts for no M-of-N slot
+ * and no 3-D evidence.
  */
 /*
  * Burnout lag. The boost model may extrapolate the thrust for a few
@@ -1032,9 +1033,9 @@ static int confirm_evidence(const struct trk *k)
 	return k->n_radar >= 2 || k->n_ir_views >= 2;
 }
 
-static int apply_update(struct track_tracker *t, struct trk *k, int b, const struct track_imm *pred,
-                        const struct track_zpred zp[TRACK_N_MODES], const struct track_meas *m,
-                        mw_time_ns t_ns, uint32_t truth_id)
+static int apply_update(struct track_tracker *t, struct trk *k, int b, int evidence,
+                        const struct track_imm *pred, const struct track_zpred zp[TRACK_N_MODES],
+                        const struct track_meas *m, mw_time_ns t_ns, uint32_t truth_id)
 {
 	struct track_imm post;
 	/* In sequence (b the newest entry), the new entry's slot is
@@ -1103,7 +1104,7 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, const str
 		k->n_upd_switch += k->truth_obj && truth_id != k->truth_obj;
 		k->truth_obj = truth_id;
 	}
-	if (!t->upd_no_evidence)
+	if (evidence)
 		note_evidence(k, m);
 	if (pos == k->h_count - 1)
 		k->truth_id = truth_id;
@@ -1129,7 +1130,7 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, const str
 			k->boost0 = k->boost_est;
 		}
 	}
-	if (!t->upd_no_evidence)
+	if (evidence)
 		mark_slot(t, k, t_ns);
 	return 0;
 }
@@ -1707,6 +1708,15 @@ static int add_pair(struct track_tracker *t, int i, int j, double cost,
  * the coasting track behind (SRBM seed 66); a space-IR scan is all
  * rays (a scan is one sensor), so only radar scans are staged.
  */
+static int stage_pair(const struct track_tracker *t, const struct pair *q, int stage)
+{
+	if (!t->cfg.firm_first || t->meas[q->obs].kind != MW_OBS_RADAR)
+		return stage == 0;
+	if (t->trk[q->trk]->state == TRACK_CONFIRMED)
+		return stage == 0 && !(q->cost > t->obs_tent[q->obs]);
+	return stage == 1 && t->obs_assigned[q->obs] < 0;
+}
+
 /*
  * A space-IR ray that a confirmed track also gated updates the tentative
  * track it is assigned to but counts for neither its M of N nor its 3-D
@@ -1723,15 +1733,6 @@ static int ray_no_evidence(const struct track_tracker *t, const struct trk *k, i
 {
 	return t->cfg.firm_first && k->state != TRACK_CONFIRMED &&
 	       t->meas[j].kind != MW_OBS_RADAR && t->obs_firm[j];
-}
-
-static int stage_pair(const struct track_tracker *t, const struct pair *q, int stage)
-{
-	if (!t->cfg.firm_first || t->meas[q->obs].kind != MW_OBS_RADAR)
-		return stage == 0;
-	if (t->trk[q->trk]->state == TRACK_CONFIRMED)
-		return stage == 0 && !(q->cost > t->obs_tent[q->obs]);
-	return stage == 1 && t->obs_assigned[q->obs] < 0;
 }
 
 /* Order the pairs of one association stage (stage_pair) by (cluster
@@ -2310,7 +2311,7 @@ static void dup_merge(struct track_tracker *t, struct trk *a, struct trk *b)
 			continue;
 		}
 		struct hist ec = *e;
-		if (apply_update(t, a, ba, &pred, zp, &ec.m, ec.t_ns, ec.truth_id) == 0)
+		if (apply_update(t, a, ba, 1, &pred, zp, &ec.m, ec.t_ns, ec.truth_id) == 0)
 			taken++;
 	}
 	if (!a->has_boost_est && b->has_boost_est) {
@@ -3092,12 +3093,11 @@ static int process_scan(struct track_tracker *t)
 		struct trk *k = t->trk[i];
 		int b = t->trk_base[i];
 		int late = b != k->h_count - 1;
-		t->upd_no_evidence = ray_no_evidence(t, k, (int)j);
-		if (apply_update(t, k, b, &t->pred[i], t->pairs[t->obs_pair[j]].zp, &t->meas[j], ts,
+		if (apply_update(t, k, b, !ray_no_evidence(t, k, (int)j), &t->pred[i],
+		                 t->pairs[t->obs_pair[j]].zp, &t->meas[j], ts,
 		                 t->pend[j].truth_id) == 0 &&
 		    late)
 			t->ctr.obs_late++;
-		t->upd_no_evidence = 0;
 	}
 
 	/* Initiation. */
