@@ -2513,6 +2513,22 @@ static void negligible_boost_mode_is_not_mixed_into_the_ballistic_prediction(voi
  * fixed; the default 2e-11 is ~30x the RK4 error,
  * ballistic_q_covers_the_rk4_error_over_a_long_coast.)
  */
+/* One 1 s step of the long-coast tests' radar arc: predict g by 1 s and
+ * update it with a plot of tgt (10 m, 0.02 deg, 0.5 m/s) from radar. */
+static void radar_arc_step(struct track_gauss *g, const struct track_motion *mo,
+                           const double radar[3], const double tgt[6], uint64_t *rng)
+{
+	struct track_gauss p;
+	assert_int_equal(track_ukf_predict(g, 1.0, mo, &p), 0);
+	struct mw_obs o;
+	make_radar_obs(radar, tgt, 10.0, geo_rad(0.02), 0.5, rng, &o);
+	struct track_meas m;
+	struct track_zpred zp;
+	assert_int_equal(track_meas_prepare(&o, &m), 0);
+	assert_int_equal(track_ukf_zpredict(&p, &m, &zp), 0);
+	assert_int_equal(track_ukf_update(&p, &zp, &m, g, NULL), 0);
+}
+
 /*
  * An unobserved exo-atmospheric coast (docs/tracking.md, "Cautious coasts
  * and the MRBM ellipse (session 8)"): the state after 60 s of 1 Hz radar
@@ -2550,16 +2566,8 @@ static void long_coast_prediction_states_the_propagated_spread(void **state)
 	memcpy(g.x, x0, sizeof(x0));
 	g.x[TRACK_IX_K] = 1.0;
 	for (int k = 1; k <= 60; k++) {
-		struct track_gauss p;
-		assert_int_equal(track_ukf_predict(&g, 1.0, &mo, &p), 0);
 		truth_step(tr, 1.0);
-		struct mw_obs o;
-		make_radar_obs(radar, tr, 10.0, geo_rad(0.02), 0.5, &rng, &o);
-		struct track_meas m;
-		struct track_zpred zp;
-		assert_int_equal(track_meas_prepare(&o, &m), 0);
-		assert_int_equal(track_ukf_zpredict(&p, &m, &zp), 0);
-		assert_int_equal(track_ukf_update(&p, &zp, &m, &g, NULL), 0);
+		radar_arc_step(&g, &mo, radar, tr, &rng);
 	}
 	const double T = 1500.0;
 	struct track_gauss pd, pu;
@@ -2653,17 +2661,8 @@ static void default_ballistic_q_keeps_a_long_coast_consistent(void **state)
 			for (int i = 0; i < 6; i++)
 				g.x[i] = tr[0][i] + sd[i] * rng_gauss(&rng);
 			g.x[TRACK_IX_K] = 1.0;
-			for (int k = 1; k <= NUPD; k++) {
-				struct track_gauss p;
-				assert_int_equal(track_ukf_predict(&g, 1.0, &mo, &p), 0);
-				struct mw_obs o;
-				make_radar_obs(radar, tr[k], 10.0, geo_rad(0.02), 0.5, &rng, &o);
-				struct track_meas m;
-				struct track_zpred zp;
-				assert_int_equal(track_meas_prepare(&o, &m), 0);
-				assert_int_equal(track_ukf_zpredict(&p, &m, &zp), 0);
-				assert_int_equal(track_ukf_update(&p, &zp, &m, &g, NULL), 0);
-			}
+			for (int k = 1; k <= NUPD; k++)
+				radar_arc_step(&g, &mo, radar, tr[k], &rng);
 			double e[6], P6[36], d2;
 			for (int i = 0; i < 6; i++) {
 				e[i] = g.x[i] - tr[NUPD][i];
