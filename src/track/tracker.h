@@ -170,11 +170,13 @@ struct track_config {
 	 * one's plots go to the older one, which keeps its number, and the
 	 * younger is deleted (docs/tracking.md, "Duplicate merge"). 0: off. */
 	int dup_merge;
-	/* 1 (default): a scan's observations are assigned among the
+	/* 1 (default): a radar scan's plots are assigned among the
 	 * confirmed tracks first and only what is left among the tentative
-	 * tracks (docs/tracking.md, "Duplicates under interleaved scans").
-	 * 0: one joint assignment of all tracks (the behaviour before; for
-	 * tests that need a duplicate to form). */
+	 * tracks, and a space-IR ray that a confirmed track also gated
+	 * counts for no tentative track's confirmation (docs/tracking.md,
+	 * "Duplicates under interleaved scans"). 0: one joint assignment of
+	 * all tracks, every update counting (the behaviour before; for tests
+	 * that need a duplicate to form). */
 	int firm_first;
 };
 
