@@ -929,14 +929,17 @@ static int base_index(const struct trk *k, mw_time_ns t_ns)
 /*
  * The IMM configuration for a prediction of track k from its posterior
  * at t_ns. The boost model is pruned (imm.h) only PRUNE_AFTER_BOOST_S
- * after the track's last boost posterior (has_boost_est: mu_boost > 0.5
- * after 3+ updates): between a multi-stage missile's stages the boost
- * probability dips below 1e-3 for a few scans, and the plain IMM's boost
- * model, kept through the gap with its thrust estimate, takes up the
- * next stage at once; pruned there and revived by the next stage's
+ * after the track's start and PRUNE_AFTER_BOOST_S after its last boost
+ * posterior (has_boost_est: mu_boost > 0.5 after 3+ updates): between a
+ * multi-stage missile's stages the boost probability dips below 1e-3
+ * for a few scans, and the plain IMM's boost model, kept through the gap
+ * with its thrust estimate, takes up the next stage at once; pruned there and revived by the next stage's
  * plots, the lofted ICBM's second stage (70-80 s) was followed with
  * ANEES 150 and 480 m position RMSE instead of 2.4 and 80 m, and two
- * tracks broke (10 seeds). Tracks that never boosted prune at once.
+ * tracks broke (10 seeds). A track that never boosted prunes from
+ * PRUNE_AFTER_BOOST_S after its start on (before that its boost
+ * probability may not yet have passed 0.5: a track started late in a
+ * burn).
  */
 #define PRUNE_AFTER_BOOST_S 120.0
 static const struct track_imm_cfg *imm_cfg(const struct track_tracker *t, const struct trk *k,
