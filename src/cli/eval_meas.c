@@ -61,12 +61,13 @@ static const double el_edge_deg[N_EL - 1] = {3.0, 10.0, 30.0};
 static const double rg_edge_km[N_RG - 1] = {300.0, 1000.0, 2000.0};
 
 struct comp_acc {
-	long n;          /* truth-based samples */
-	double u, b;     /* sum e^2 / R, sum e / sqrt(R) */
-	long nf;         /* filter samples */
-	double nis;      /* sum nu^2 / S_ii */
-	double pe;       /* sum p^2 / (S_ii - R_ii) */
-	double reff;     /* sum R_eff,ii / R_ii */
+	long n;         /* truth-based samples */
+	double u, b;    /* sum e^2 / R, sum e / sqrt(R) */
+	long nf;        /* filter samples */
+	double nis;     /* sum nu^2 / S_ii */
+	double pe;      /* sum p^2 / (S_ii - R_ii) */
+	double reff;    /* sum R_eff,ii / R_ii */
+	double pe_mode; /* sum p^2 / (S_ii - R_ii) of the most probable mode alone */
 };
 
 struct group_acc {
@@ -76,8 +77,17 @@ struct group_acc {
 	double sig;      /* sum of the predicted sigma of range or LOS-x over sqrt(R) */
 };
 
+/* Per window of time since launch and sensor kind: all components pooled. */
+#define WIN_S 20.0
+#define N_WIN 250
+struct win_acc {
+	long n, nf;
+	double u, nis, pe, pe_mode;
+};
+
 struct meas_audit {
 	struct group_acc g[NGROUP];
+	struct win_acc w[N_WIN][2];
 	long n_obs, n_skip, n_notrack;
 };
 
@@ -108,7 +118,8 @@ static int band(double v, const double *edge, int nb)
  * and the diagonal of R_eff. 0 or -EDOM. */
 static int mixture_pred(const struct track_imm *p, const struct track_meas *m,
                         double zhat[TRACK_NZ_MAX], double S[TRACK_NZ_MAX * TRACK_NZ_MAX],
-                        double reff[TRACK_NZ_MAX])
+                        double reff[TRACK_NZ_MAX], double zmode[TRACK_NZ_MAX],
+                        double smode[TRACK_NZ_MAX])
 {
 	struct track_zpred zp[TRACK_N_MODES];
 	if (track_imm_zpredict(p, m, zp, NULL) < 0)
@@ -144,8 +155,8 @@ static int mixture_pred(const struct track_imm *p, const struct track_meas *m,
 		double wj = w[j] / ws;
 		for (int a = 0; a < nz; a++)
 			for (int b = 0; b < nz; b++)
-				S[a * nz + b] += wj * (zp[j].S[a * nz + b] + (dz[j][a] - zhat[a]) *
-				                                                 (dz[j][b] - zhat[b]));
+				S[a * nz + b] += wj * (zp[j].S[a * nz + b] +
+				                       (dz[j][a] - zhat[a]) * (dz[j][b] - zhat[b]));
 		/* R_eff = S - H P H^T, H P H^T = W^T W, W = Lp^-1 Pxz */
 		for (int c = 0; c < nz; c++) {
 			double r = m->r_var[c];
@@ -164,8 +175,11 @@ static int mixture_pred(const struct track_imm *p, const struct track_meas *m,
 		}
 	}
 	double z0[TRACK_NZ_MAX];
-	for (int i = 0; i < nz; i++)
+	for (int i = 0; i < nz; i++) {
 		z0[i] = zp[ref].zhat[i] + zhat[i];
+		zmode[i] = zp[ref].zhat[i];
+		smode[i] = zp[ref].S[i * nz + i];
+	}
 	memcpy(zhat, z0, sizeof(z0));
 	return 0;
 }
@@ -190,7 +204,21 @@ void meas_audit_obs(struct meas_audit *a, const struct sim *s, const struct trac
 	}
 	a->n_obs++;
 	track_meas_residual(&m, m.z, zt, e);
-	const int c0 = m.kind == MW_OBS_RADAR ? 0 : 4;
+	const int c0 = m.kind == MW_OBS_RADAR ? 0 : 4, ki = m.kind == MW_OBS_RADAR ? 0 : 1;
+	struct win_acc *wa = NULL;
+	for (size_t i = 0; i < sim_object_count(s); i++) {
+		const struct sim_object_info *oi = sim_object(s, i);
+		if (oi->id != o->truth_id)
+			continue;
+		double ts = (double)(o->t_ns - oi->launch_t_ns) * 1e-9;
+		if (ts >= 0 && ts < WIN_S * N_WIN)
+			wa = &a->w[(int)(ts / WIN_S)][ki];
+	}
+	if (wa) {
+		wa->n += m.nz;
+		for (int i = 0; i < m.nz; i++)
+			wa->u += e[i] * e[i] / m.r_var[i];
+	}
 	int grp[3], ng = 0;
 	grp[ng++] = G_PHASE + 2 * phase_ix(tt.phase) + (m.kind == MW_OBS_RADAR ? 0 : 1);
 	if (m.kind == MW_OBS_RADAR) {
@@ -223,15 +251,16 @@ void meas_audit_obs(struct meas_audit *a, const struct sim *s, const struct trac
 	}
 	struct track_imm p;
 	double zh[TRACK_NZ_MAX], S[TRACK_NZ_MAX * TRACK_NZ_MAX], reff[TRACK_NZ_MAX];
+	double zm[TRACK_NZ_MAX], sm[TRACK_NZ_MAX], pm[TRACK_NZ_MAX];
 	double nu[TRACK_NZ_MAX], pe[TRACK_NZ_MAX], d2 = NAN;
-	if (track_imm_predict(&info.imm, (double)(o->t_ns - info.t_ns) * 1e-9, &cfg->imm, &p) <
-	        0 ||
-	    mixture_pred(&p, &m, zh, S, reff) < 0) {
+	if (track_imm_predict(&info.imm, (double)(o->t_ns - info.t_ns) * 1e-9, &cfg->imm, &p) < 0 ||
+	    mixture_pred(&p, &m, zh, S, reff, zm, sm) < 0) {
 		a->n_notrack++;
 		return;
 	}
 	track_meas_residual(&m, m.z, zh, nu);
 	track_meas_residual(&m, zh, zt, pe);
+	track_meas_residual(&m, zm, zt, pm);
 	if (mat_spd_mahalanobis(S, nu, m.nz, &d2) < 0) {
 		a->n_notrack++;
 		return;
@@ -248,6 +277,18 @@ void meas_audit_obs(struct meas_audit *a, const struct sim *s, const struct trac
 			c->nis += nu[i] * nu[i] / sii;
 			c->pe += hph > 0 ? pe[i] * pe[i] / hph : 0.0;
 			c->reff += reff[i] / m.r_var[i];
+			double hm = sm[i] - m.r_var[i];
+			c->pe_mode += hm > 0 ? pm[i] * pm[i] / hm : 0.0;
+		}
+	}
+	if (wa) {
+		wa->nf += m.nz;
+		for (int i = 0; i < m.nz; i++) {
+			double sii = S[i * m.nz + i], hph = sii - m.r_var[i],
+			       hm = sm[i] - m.r_var[i];
+			wa->nis += nu[i] * nu[i] / sii;
+			wa->pe += hph > 0 ? pe[i] * pe[i] / hph : 0.0;
+			wa->pe_mode += hm > 0 ? pm[i] * pm[i] / hm : 0.0;
 		}
 	}
 }
@@ -264,7 +305,8 @@ static void group_name(int g, char *buf, size_t n)
 		else if (b == N_EL - 1)
 			snprintf(buf, n, "radar el >= %.0f deg", el_edge_deg[b - 1]);
 		else
-			snprintf(buf, n, "radar el %.0f-%.0f deg", el_edge_deg[b - 1], el_edge_deg[b]);
+			snprintf(buf, n, "radar el %.0f-%.0f deg", el_edge_deg[b - 1],
+			         el_edge_deg[b]);
 	} else {
 		int b = g - G_RG;
 		if (b == 0)
@@ -286,11 +328,13 @@ int meas_audit_print(const struct meas_audit *a, FILE *f)
 	        "unbiased)\n"
 	        "# filter: nu = z - zhat: nu2/S (NIS part), p = zhat - h(x_true): p2/(S-R), "
 	        "R_eff/R as the update uses it\n"
+	        "# p2/HPHm: the same for the most probable mode alone (its zhat, S)\n"
 	        "# a mean of n chi2(1) terms has sd sqrt(2/n); NIS/nz is the whole innovation's, "
 	        "psig the prediction's range (LOS-x) sigma over the measurement's\n",
 	        a->n_obs, a->n_skip, a->n_notrack);
-	fprintf(f, "%-24s %-6s %8s %7s %7s %8s %7s %7s %7s %7s %7s\n", "group", "comp", "n",
-	        "e2/R", "e/sig", "n_filt", "nu2/S", "p2/HPH", "Reff/R", "NIS/nz", "psig");
+	fprintf(f, "%-24s %-6s %8s %7s %7s %8s %7s %7s %7s %7s %7s %7s\n", "group", "comp", "n",
+	        "e2/R", "e/sig", "n_filt", "nu2/S", "p2/HPH", "p2/HPHm", "Reff/R", "NIS/nz",
+	        "psig");
 	for (int g = 0; g < NGROUP; g++) {
 		const struct group_acc *ga = &a->g[g];
 		char name[48];
@@ -302,13 +346,30 @@ int meas_audit_print(const struct meas_audit *a, FILE *f)
 			fprintf(f, "%-24s %-6s %8ld %7.3f %7.3f %8ld", name, comp_name[c], x->n,
 			        x->u / (double)x->n, x->b / (double)x->n, x->nf);
 			if (x->nf)
-				fprintf(f, " %7.3f %7.3f %7.3f", x->nis / (double)x->nf,
-				        x->pe / (double)x->nf, x->reff / (double)x->nf);
+				fprintf(f, " %7.3f %7.3f %7.3f %7.3f", x->nis / (double)x->nf,
+				        x->pe / (double)x->nf, x->pe_mode / (double)x->nf,
+				        x->reff / (double)x->nf);
 			if (x->nf && (c == 0 || c == 4))
 				fprintf(f, " %7.3f %7.2f", ga->nis_full / (double)ga->nf,
 				        ga->sig / (double)ga->nf);
 			fputc('\n', f);
 		}
 	}
+	fprintf(f,
+	        "\n# per %.0f s of time since launch, all components pooled (n: components)\n"
+	        "%6s %-8s %8s %7s %8s %7s %7s %7s\n",
+	        WIN_S, "t_s", "kind", "n", "e2/R", "n_filt", "nu2/S", "p2/HPH", "p2/HPHm");
+	for (int w = 0; w < N_WIN; w++)
+		for (int k = 0; k < 2; k++) {
+			const struct win_acc *x = &a->w[w][k];
+			if (!x->n)
+				continue;
+			fprintf(f, "%6.0f %-8s %8ld %7.3f %8ld", w * WIN_S,
+			        k ? "space_ir" : "radar", x->n, x->u / (double)x->n, x->nf);
+			if (x->nf)
+				fprintf(f, " %7.3f %7.3f %7.3f", x->nis / (double)x->nf,
+				        x->pe / (double)x->nf, x->pe_mode / (double)x->nf);
+			fputc('\n', f);
+		}
 	return ferror(f) ? -EIO : 0;
 }
