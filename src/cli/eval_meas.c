@@ -27,6 +27,12 @@
  *                                     linearised one has R_eff = R)
  *           and the whole NIS nu^T S^-1 nu over nz.
  *
+ * A filter figure whose whole NIS is above its 1 - 1e-6 chi-square
+ * quantile is counted as an outlier and left out of the filter means (a
+ * track labelled with the object that has drifted onto another, or a
+ * stage): the means are about the statistics of the tracks that follow
+ * their object.
+ *
  * Groups: sensor kind x the truth's flight phase (boost, midcourse,
  * terminal), and for the radars the true elevation and range bands over
  * all phases. Only means are printed, with their count: a mean of n
@@ -49,6 +55,7 @@
 #include "mat/mat.h"
 #include "track/imm.h"
 #include "track/meas.h"
+#include "track/stats.h"
 #include "track/ukf.h"
 
 enum { NCOMP = 6 }; /* radar r, az, el, rr; LOS x, y */
@@ -88,7 +95,7 @@ struct win_acc {
 struct meas_audit {
 	struct group_acc g[NGROUP];
 	struct win_acc w[N_WIN][2];
-	long n_obs, n_skip, n_notrack;
+	long n_obs, n_skip, n_notrack, n_outlier;
 };
 
 struct meas_audit *meas_audit_new(void)
@@ -265,6 +272,13 @@ void meas_audit_obs(struct meas_audit *a, const struct sim *s, const struct trac
 		a->n_notrack++;
 		return;
 	}
+	/* A gross outlier is a track of the object that the observation is
+	 * not from in any useful sense (a stage, a track continued from
+	 * another object's plots): counted, kept out of the means. */
+	if (!(d2 <= track_chi2_quantile(1.0 - 1e-6, m.nz))) {
+		a->n_outlier++;
+		return;
+	}
 	for (int k = 0; k < ng; k++) {
 		struct group_acc *g = &a->g[grp[k]];
 		g->nf++;
@@ -323,7 +337,8 @@ int meas_audit_print(const struct meas_audit *a, FILE *f)
 {
 	fprintf(f,
 	        "# mwlink eval --meas-audit: %ld observations of real objects (%ld skipped, %ld "
-	        "without a track of >= 3 updates)\n"
+	        "without a track of >= 3 updates, %ld filter outliers: NIS above its 1 - 1e-6 "
+	        "quantile, not in the filter means)\n"
 	        "# truth:  e = z - h(x_true): e2/R (1 if the sigma is the draw's), e/sig (0 if "
 	        "unbiased)\n"
 	        "# filter: nu = z - zhat: nu2/S (NIS part), p = zhat - h(x_true): p2/(S-R), "
@@ -331,7 +346,7 @@ int meas_audit_print(const struct meas_audit *a, FILE *f)
 	        "# p2/HPHm: the same for the most probable mode alone (its zhat, S)\n"
 	        "# a mean of n chi2(1) terms has sd sqrt(2/n); NIS/nz is the whole innovation's, "
 	        "psig the prediction's range (LOS-x) sigma over the measurement's\n",
-	        a->n_obs, a->n_skip, a->n_notrack);
+	        a->n_obs, a->n_skip, a->n_notrack, a->n_outlier);
 	fprintf(f, "%-24s %-6s %8s %7s %7s %8s %7s %7s %7s %7s %7s %7s\n", "group", "comp", "n",
 	        "e2/R", "e/sig", "n_filt", "nu2/S", "p2/HPH", "p2/HPHm", "Reff/R", "NIS/nz",
 	        "psig");
