@@ -254,7 +254,7 @@ struct eval {
 	size_t n_oacc;
 	struct coast_draw *cd;
 	size_t n_cd, cap_cd;
-	const char *meas_audit_path; /* --meas-audit FILE (cli/eval_meas.h) */
+	FILE *meas_audit_f; /* --meas-audit FILE (cli/eval_meas.h), opened at parse */
 	struct meas_audit *ma;
 };
 
@@ -1565,7 +1565,17 @@ int cmd_eval(int argc, char **argv)
 		} else if (!strcmp(a, "--json") && i + 1 < argc) {
 			ev->json_path = argv[++i];
 		} else if (!strcmp(a, "--meas-audit") && i + 1 < argc) {
-			ev->meas_audit_path = argv[++i];
+			const char *fn = argv[++i];
+			if (ev->meas_audit_f)
+				fclose(ev->meas_audit_f);
+			ev->meas_audit_f = fopen(fn, "w");
+			if (!ev->meas_audit_f) {
+				fprintf(stderr,
+				        "mwlink eval: --meas-audit: cannot write '%s': %s\n", fn,
+				        strerror(errno));
+				status = 1;
+				goto out;
+			}
 		} else if (!strcmp(a, "--rtn") && i + 1 < argc) {
 			const char *fn = argv[++i];
 			if (ev->rtn)
@@ -1610,9 +1620,9 @@ int cmd_eval(int argc, char **argv)
 	for (int m = 0; m < TRACK_N_MODES; m++)
 		ev->tcfg.imm.motion[m].grav_err = ev->grav_err;
 	ev->rd2 = calloc((size_t)ev->runs, sizeof(*ev->rd2));
-	if (ev->meas_audit_path)
+	if (ev->meas_audit_f)
 		ev->ma = meas_audit_new();
-	if (!ev->rd2 || (ev->meas_audit_path && !ev->ma)) {
+	if (!ev->rd2 || (ev->meas_audit_f && !ev->ma)) {
 		fprintf(stderr, "mwlink eval: out of memory\n");
 		sim_scenario_free(sc);
 		status = 1;
@@ -1638,16 +1648,9 @@ int cmd_eval(int argc, char **argv)
 	sim_scenario_free(sc);
 	if (status == 0 && report(ev) < 0)
 		status = 1;
-	if (status == 0 && ev->ma) {
-		FILE *f = fopen(ev->meas_audit_path, "w");
-		int wr = f ? meas_audit_print(ev->ma, f) : -EIO;
-		if (f && fclose(f) != 0)
-			wr = -EIO;
-		if (wr < 0) {
-			fprintf(stderr, "mwlink eval: --meas-audit: cannot write '%s'\n",
-			        ev->meas_audit_path);
-			status = 1;
-		}
+	if (status == 0 && ev->ma && meas_audit_print(ev->ma, ev->meas_audit_f) < 0) {
+		fprintf(stderr, "mwlink eval: --meas-audit: write failed\n");
+		status = 1;
 	}
 out:
 	if (ev && ev->rtn && fclose(ev->rtn) != 0 && status == 0) {
@@ -1659,6 +1662,10 @@ out:
 		free(ev->oacc);
 		free(ev->cd);
 		meas_audit_free(ev->ma);
+	}
+	if (ev && ev->meas_audit_f && fclose(ev->meas_audit_f) != 0 && status == 0) {
+		fprintf(stderr, "mwlink eval: --meas-audit: write failed\n");
+		status = 1;
 	}
 	free(ev);
 	return status;
