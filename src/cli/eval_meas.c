@@ -25,7 +25,11 @@
  *                                     prediction's nonlinearity residual
  *                                     counts as measurement noise; the
  *                                     linearised one has R_eff = R)
- *           and the whole NIS nu^T S^-1 nu over nz.
+ *           and the whole NIS nu^T S^-1 nu over nz. The same p for the
+ *           most probable mode alone, and for that mode's model predicted
+ *           from its own posterior without the IMM (no mixing, no burnout
+ *           terms): where the two differ, the IMM's terms make the
+ *           difference, not the model's statement.
  *
  * A filter figure whose whole NIS is above its 1 - 1e-6 chi-square
  * quantile is counted as an outlier and left out of the filter means (a
@@ -75,6 +79,8 @@ struct comp_acc {
 	double pe;      /* sum p^2 / (S_ii - R_ii) */
 	double reff;    /* sum R_eff,ii / R_ii */
 	double pe_mode; /* sum p^2 / (S_ii - R_ii) of the most probable mode alone */
+	double pe_own;  /* the same, that mode's model from its own posterior (unmixed) */
+	long n_own;
 };
 
 struct group_acc {
@@ -88,8 +94,8 @@ struct group_acc {
 #define WIN_S 20.0
 #define N_WIN 250
 struct win_acc {
-	long n, nf;
-	double u, nis, pe, pe_mode;
+	long n, nf, n_own;
+	double u, nis, pe, pe_mode, pe_own;
 };
 
 struct meas_audit {
@@ -126,7 +132,7 @@ static int band(double v, const double *edge, int nb)
 static int mixture_pred(const struct track_imm *p, const struct track_meas *m,
                         double zhat[TRACK_NZ_MAX], double S[TRACK_NZ_MAX * TRACK_NZ_MAX],
                         double reff[TRACK_NZ_MAX], double zmode[TRACK_NZ_MAX],
-                        double smode[TRACK_NZ_MAX])
+                        double smode[TRACK_NZ_MAX], int *mode)
 {
 	struct track_zpred zp[TRACK_N_MODES];
 	if (track_imm_zpredict(p, m, zp, NULL) < 0)
@@ -187,6 +193,7 @@ static int mixture_pred(const struct track_imm *p, const struct track_meas *m,
 		zmode[i] = zp[ref].zhat[i];
 		smode[i] = zp[ref].S[i * nz + i];
 	}
+	*mode = ref;
 	memcpy(zhat, z0, sizeof(z0));
 	return 0;
 }
@@ -259,15 +266,28 @@ void meas_audit_obs(struct meas_audit *a, const struct sim *s, const struct trac
 	struct track_imm p;
 	double zh[TRACK_NZ_MAX], S[TRACK_NZ_MAX * TRACK_NZ_MAX], reff[TRACK_NZ_MAX];
 	double zm[TRACK_NZ_MAX], sm[TRACK_NZ_MAX], pm[TRACK_NZ_MAX];
+	int mode = 0;
 	double nu[TRACK_NZ_MAX], pe[TRACK_NZ_MAX], d2 = NAN;
 	if (track_imm_predict(&info.imm, (double)(o->t_ns - info.t_ns) * 1e-9, &cfg->imm, &p) < 0 ||
-	    mixture_pred(&p, &m, zh, S, reff, zm, sm) < 0) {
+	    mixture_pred(&p, &m, zh, S, reff, zm, sm, &mode) < 0) {
 		a->n_notrack++;
 		return;
 	}
 	track_meas_residual(&m, m.z, zh, nu);
 	track_meas_residual(&m, zh, zt, pe);
 	track_meas_residual(&m, zm, zt, pm);
+	/* The most probable mode's own model from its own posterior: no
+	 * mixing, none of the IMM's terms (imm.h) - what its statement of the
+	 * model alone gives. */
+	struct track_gauss go;
+	struct track_zpred zo;
+	double po[TRACK_NZ_MAX];
+	int own = info.imm.mu[mode] > 0.0 &&
+	          track_ukf_predict(&info.imm.m[mode], (double)(o->t_ns - info.t_ns) * 1e-9,
+	                            &cfg->imm.motion[mode], &go) == 0 &&
+	          track_ukf_zpredict(&go, &m, &zo) == 0;
+	if (own)
+		track_meas_residual(&m, zo.zhat, zt, po);
 	if (mat_spd_mahalanobis(S, nu, m.nz, &d2) < 0) {
 		a->n_notrack++;
 		return;
@@ -293,6 +313,11 @@ void meas_audit_obs(struct meas_audit *a, const struct sim *s, const struct trac
 			c->reff += reff[i] / m.r_var[i];
 			double hm = sm[i] - m.r_var[i];
 			c->pe_mode += hm > 0 ? pm[i] * pm[i] / hm : 0.0;
+			if (own) {
+				double ho = zo.S[i * m.nz + i] - m.r_var[i];
+				c->n_own++;
+				c->pe_own += ho > 0 ? po[i] * po[i] / ho : 0.0;
+			}
 		}
 	}
 	if (wa) {
@@ -303,6 +328,11 @@ void meas_audit_obs(struct meas_audit *a, const struct sim *s, const struct trac
 			wa->nis += nu[i] * nu[i] / sii;
 			wa->pe += hph > 0 ? pe[i] * pe[i] / hph : 0.0;
 			wa->pe_mode += hm > 0 ? pm[i] * pm[i] / hm : 0.0;
+			if (own) {
+				double ho = zo.S[i * m.nz + i] - m.r_var[i];
+				wa->n_own++;
+				wa->pe_own += ho > 0 ? po[i] * po[i] / ho : 0.0;
+			}
 		}
 	}
 }
@@ -343,13 +373,14 @@ int meas_audit_print(const struct meas_audit *a, FILE *f)
 	        "unbiased)\n"
 	        "# filter: nu = z - zhat: nu2/S (NIS part), p = zhat - h(x_true): p2/(S-R), "
 	        "R_eff/R as the update uses it\n"
-	        "# p2/HPHm: the same for the most probable mode alone (its zhat, S)\n"
+	        "# p2/HPHm: the same for the most probable mode alone (its zhat, S); p2/HPHo: "
+	        "that mode's model predicted from its own posterior (no mixing, no IMM terms)\n"
 	        "# a mean of n chi2(1) terms has sd sqrt(2/n); NIS/nz is the whole innovation's, "
 	        "psig the prediction's range (LOS-x) sigma over the measurement's\n",
 	        a->n_obs, a->n_skip, a->n_notrack, a->n_outlier);
-	fprintf(f, "%-24s %-6s %8s %7s %7s %8s %7s %7s %7s %7s %7s %7s\n", "group", "comp", "n",
-	        "e2/R", "e/sig", "n_filt", "nu2/S", "p2/HPH", "p2/HPHm", "Reff/R", "NIS/nz",
-	        "psig");
+	fprintf(f, "%-24s %-6s %8s %7s %7s %8s %7s %7s %7s %7s %7s %7s %7s\n", "group", "comp", "n",
+	        "e2/R", "e/sig", "n_filt", "nu2/S", "p2/HPH", "p2/HPHm", "p2/HPHo", "Reff/R",
+	        "NIS/nz", "psig");
 	for (int g = 0; g < NGROUP; g++) {
 		const struct group_acc *ga = &a->g[g];
 		char name[48];
@@ -361,8 +392,9 @@ int meas_audit_print(const struct meas_audit *a, FILE *f)
 			fprintf(f, "%-24s %-6s %8ld %7.3f %7.3f %8ld", name, comp_name[c], x->n,
 			        x->u / (double)x->n, x->b / (double)x->n, x->nf);
 			if (x->nf)
-				fprintf(f, " %7.3f %7.3f %7.3f %7.3f", x->nis / (double)x->nf,
+				fprintf(f, " %7.3f %7.3f %7.3f %7.3f %7.3f", x->nis / (double)x->nf,
 				        x->pe / (double)x->nf, x->pe_mode / (double)x->nf,
+				        x->n_own ? x->pe_own / (double)x->n_own : NAN,
 				        x->reff / (double)x->nf);
 			if (x->nf && (c == 0 || c == 4))
 				fprintf(f, " %7.3f %7.2f", ga->nis_full / (double)ga->nf,
@@ -372,8 +404,9 @@ int meas_audit_print(const struct meas_audit *a, FILE *f)
 	}
 	fprintf(f,
 	        "\n# per %.0f s of time since launch, all components pooled (n: components)\n"
-	        "%6s %-8s %8s %7s %8s %7s %7s %7s\n",
-	        WIN_S, "t_s", "kind", "n", "e2/R", "n_filt", "nu2/S", "p2/HPH", "p2/HPHm");
+	        "%6s %-8s %8s %7s %8s %7s %7s %7s %7s\n",
+	        WIN_S, "t_s", "kind", "n", "e2/R", "n_filt", "nu2/S", "p2/HPH", "p2/HPHm",
+	        "p2/HPHo");
 	for (int w = 0; w < N_WIN; w++)
 		for (int k = 0; k < 2; k++) {
 			const struct win_acc *x = &a->w[w][k];
@@ -382,8 +415,9 @@ int meas_audit_print(const struct meas_audit *a, FILE *f)
 			fprintf(f, "%6.0f %-8s %8ld %7.3f %8ld", w * WIN_S,
 			        k ? "space_ir" : "radar", x->n, x->u / (double)x->n, x->nf);
 			if (x->nf)
-				fprintf(f, " %7.3f %7.3f %7.3f", x->nis / (double)x->nf,
-				        x->pe / (double)x->nf, x->pe_mode / (double)x->nf);
+				fprintf(f, " %7.3f %7.3f %7.3f %7.3f", x->nis / (double)x->nf,
+				        x->pe / (double)x->nf, x->pe_mode / (double)x->nf,
+				        x->n_own ? x->pe_own / (double)x->n_own : NAN);
 			fputc('\n', f);
 		}
 	return ferror(f) ? -EIO : 0;
