@@ -88,6 +88,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/eval_meas.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/time.h"
@@ -253,6 +254,8 @@ struct eval {
 	size_t n_oacc;
 	struct coast_draw *cd;
 	size_t n_cd, cap_cd;
+	FILE *meas_audit_f; /* --meas-audit FILE (cli/eval_meas.h), opened at parse */
+	struct meas_audit *ma;
 };
 
 static void eval_usage(FILE *f)
@@ -260,7 +263,7 @@ static void eval_usage(FILE *f)
 	fprintf(f, "usage: mwlink eval SCENARIO [--runs N] [--step S] [--seed N] [--json FILE]\n"
 	           "                   [--gate-prob P] [--trace ID] [--nation CODE] [--rtn FILE]\n"
 	           "                   [--grav-err none|j3j4|egm96] [--beta-prior CLASS=LO:HI]\n"
-	           "                   [--q-ballistic Q]\n"
+	           "                   [--q-ballistic Q] [--meas-audit FILE]\n"
 	           "  Monte Carlo runs of simulator -> tracker, scored against truth:\n"
 	           "  RMSE, ANEES with 95%% chi-square bounds, impact error and ellipse\n"
 	           "  coverage, PCRLB, launch error, latencies, breaks, swaps, GOSPA.\n"
@@ -271,6 +274,10 @@ static void eval_usage(FILE *f)
 	           "  --rtn FILE  write one JSON line per scored sample: the state error,\n"
 	           "              the filter's and the bound's (r, v) covariance in the\n"
 	           "              truth's radial/along/cross-plane frame (diagnosis)\n"
+	           "  --meas-audit FILE  write per sensor kind, flight phase, elevation\n"
+	           "              and range band the observations' errors against the\n"
+	           "              truth and the filter's innovations, normalised by the\n"
+	           "              stated R and the filter's S (diagnosis, cli/eval_meas.c)\n"
 	           "  --gate-prob P  the tracker's gate probability instead of the default\n"
 	           "  --q-ballistic Q  the ballistic mode's white acceleration q (m^2/s^3)\n"
 	           "              instead of the default (diagnosis)\n"
@@ -1041,6 +1048,8 @@ static int one_run(struct eval *ev, const struct sim_scenario *sc, uint64_t seed
 		}
 		if (ev->trace_id && e.obs.truth_id == ev->trace_id)
 			trace_obs(ev, s, tr, &e.obs);
+		if (ev->ma)
+			meas_audit_obs(ev->ma, s, tr, &ev->tcfg, &e.obs);
 		rc = track_tracker_process(tr, &e.obs);
 		if (rc < 0 && rc != -EINVAL && rc != -ENOSPC)
 			goto out;
@@ -1555,6 +1564,18 @@ int cmd_eval(int argc, char **argv)
 			ev->grav_err = k;
 		} else if (!strcmp(a, "--json") && i + 1 < argc) {
 			ev->json_path = argv[++i];
+		} else if (!strcmp(a, "--meas-audit") && i + 1 < argc) {
+			const char *fn = argv[++i];
+			if (ev->meas_audit_f)
+				fclose(ev->meas_audit_f);
+			ev->meas_audit_f = fopen(fn, "w");
+			if (!ev->meas_audit_f) {
+				fprintf(stderr,
+				        "mwlink eval: --meas-audit: cannot write '%s': %s\n", fn,
+				        strerror(errno));
+				status = 1;
+				goto out;
+			}
 		} else if (!strcmp(a, "--rtn") && i + 1 < argc) {
 			const char *fn = argv[++i];
 			if (ev->rtn)
@@ -1599,7 +1620,9 @@ int cmd_eval(int argc, char **argv)
 	for (int m = 0; m < TRACK_N_MODES; m++)
 		ev->tcfg.imm.motion[m].grav_err = ev->grav_err;
 	ev->rd2 = calloc((size_t)ev->runs, sizeof(*ev->rd2));
-	if (!ev->rd2) {
+	if (ev->meas_audit_f)
+		ev->ma = meas_audit_new();
+	if (!ev->rd2 || (ev->meas_audit_f && !ev->ma)) {
 		fprintf(stderr, "mwlink eval: out of memory\n");
 		sim_scenario_free(sc);
 		status = 1;
@@ -1625,6 +1648,10 @@ int cmd_eval(int argc, char **argv)
 	sim_scenario_free(sc);
 	if (status == 0 && report(ev) < 0)
 		status = 1;
+	if (status == 0 && ev->ma && meas_audit_print(ev->ma, ev->meas_audit_f) < 0) {
+		fprintf(stderr, "mwlink eval: --meas-audit: write failed\n");
+		status = 1;
+	}
 out:
 	if (ev && ev->rtn && fclose(ev->rtn) != 0 && status == 0) {
 		fprintf(stderr, "mwlink eval: --rtn: write failed\n");
@@ -1634,6 +1661,11 @@ out:
 		free(ev->rd2);
 		free(ev->oacc);
 		free(ev->cd);
+		meas_audit_free(ev->ma);
+	}
+	if (ev && ev->meas_audit_f && fclose(ev->meas_audit_f) != 0 && status == 0) {
+		fprintf(stderr, "mwlink eval: --meas-audit: write failed\n");
+		status = 1;
 	}
 	free(ev);
 	return status;

@@ -69,6 +69,7 @@
 #include "sim/sensor.h"
 #include "sim/sim.h"
 #include "track/bound.h"
+#include "track/meas.h"
 #include "track/predict.h"
 #include "track/stats.h"
 #include "track/tracker.h"
@@ -294,6 +295,119 @@ static void run_one(const struct sim_scenario *sc, uint64_t seed, struct acc *a)
 	}
 	track_tracker_free(tr);
 	sim_free(s);
+}
+
+/*
+ * The observations' statements against the simulator's draws (docs/
+ * tracking.md "Measurement statements against the draws (session 9,
+ * branch meas)"): every observation of a real object, its error against
+ * the truth at its time tag through the filter's own h (track/meas.c,
+ * prepared from the observation: sensor position, frame, sigmas) must be
+ * N(0, R). Per component (radar range, az, el, range rate; space-IR x,
+ * y) and per flight phase (boost, after it): sum e^2/R ~ chi2(n)
+ * (two-sided) and sum e/sigma ~ N(0, n), every check at a Bonferroni
+ * level. A sigma stated other than drawn, a sensor position, frame or
+ * time tag off, a range rate of the other sign or frame, or a bias would
+ * fail it; so would a statement the filter reads differently from the
+ * simulator's (ENU of the geodetic position, az from north).
+ */
+static const char stmt_json[] =
+    "{\"name\": \"meas-statements\", \"seed\": 1, \"exercise\": false,"
+    " \"start_time\": \"2026-12-03T00:00:00+00:00\", \"truth_step_s\": 0,"
+    " \"nations\": [{\"code\": \"KOR\", \"name\": \"Republic of Korea\", \"sensors\": ["
+    "  {\"id\": 1, \"name\": \"ground radar\", \"type\": \"radar\", \"platform\": \"ground\","
+    "   \"lat_deg\": 36.9, \"lon_deg\": 127.45, \"height_m\": 150,"
+    "   \"boresight_az_deg\": 340, \"half_width_az_deg\": 60, \"min_el_deg\": 1.0,"
+    "   \"max_el_deg\": 85, \"max_range_km\": 800, \"update_s\": 2.0, \"pd\": 0.95,"
+    "   \"false_alarms_per_scan\": 0.05, \"sigma_range_m\": 30, \"sigma_az_deg\": 0.1,"
+    "   \"sigma_el_deg\": 0.1},"
+    "  {\"id\": 3, \"name\": \"ship radar\", \"type\": \"radar\", \"platform\": \"ship\","
+    "   \"lat_deg\": 37.6, \"lon_deg\": 130.2, \"height_m\": 30,"
+    "   \"boresight_az_deg\": 315, \"half_width_az_deg\": 180, \"min_el_deg\": -0.5,"
+    "   \"max_el_deg\": 85, \"max_range_km\": 600, \"update_s\": 1.0, \"pd\": 0.95,"
+    "   \"false_alarms_per_scan\": 0.05, \"sigma_range_m\": 20, \"sigma_az_deg\": 0.05,"
+    "   \"sigma_el_deg\": 0.05, \"sigma_range_rate_m_s\": 1.0},"
+    "  {\"id\": 10, \"name\": \"GEO IR\", \"type\": \"space_ir\", \"lat_deg\": 0.0,"
+    "   \"lon_deg\": 100.0, \"height_m\": 35786000,"
+    "   \"aim\": {\"lat_deg\": 38.0, \"lon_deg\": 130.0}, \"fov_half_deg\": 9.0,"
+    "   \"update_s\": 1.0, \"pd\": 0.99, \"false_alarms_per_scan\": 0.2,"
+    "   \"sigma_los_urad\": 20, \"cloud_top_km\": 10}]}],"
+    " \"launches\": ["
+    "  {\"id\": 1, \"name\": \"SRBM-A\", \"nation\": \"PRK\", \"class\": \"SRBM\", \"t_s\": 60,"
+    "   \"site\": {\"lat_deg\": 39.2, \"lon_deg\": 125.67},"
+    "   \"aim\": {\"target\": {\"lat_deg\": 35.1, \"lon_deg\": 129.05},"
+    "   \"shape\": \"minimum_energy\"}}],"
+    " \"injects\": []}";
+
+static void simulator_draws_match_the_statements_through_the_filters_h(void **state)
+{
+	(void)state;
+	enum { NC = 6, NPH = 2, RUNS = 20 }; /* r, az, el, rdot, los x, los y; boost, after */
+	static const char *const cname[NC] = {"range", "az", "el", "rdot", "los_x", "los_y"};
+	double u[NPH][NC] = {{0}}, b[NPH][NC] = {{0}};
+	long n[NPH][NC] = {{0}};
+	struct sim_scenario *sc = NULL;
+	struct mw_errbuf err;
+	memset(&err, 0, sizeof(err));
+	if (sim_scenario_parse(stmt_json, "statements", &sc, &err) < 0)
+		fail_msg("scenario: %s", err.msg);
+	for (uint64_t r = 0; r < RUNS; r++) {
+		struct sim *s = NULL;
+		assert_int_equal(sim_new(sc, 300 + r, &s), 0);
+		struct sim_event ev;
+		int rc;
+		while ((rc = sim_next(s, &ev)) > 0) {
+			if (ev.type != SIM_EV_OBS || !ev.obs.truth_id)
+				continue;
+			struct track_meas m;
+			struct sim_truth tt;
+			double x[TRACK_NX] = {0}, z[TRACK_NZ_MAX], e[TRACK_NZ_MAX];
+			assert_int_equal(track_meas_prepare(&ev.obs, &m), 0);
+			assert_int_equal(sim_truth_at(s, ev.obs.truth_id, ev.obs.t_ns, &tt), 0);
+			memcpy(x, tt.r_ecef_m, sizeof(tt.r_ecef_m));
+			memcpy(x + 3, tt.v_ecef_m_s, sizeof(tt.v_ecef_m_s));
+			assert_int_equal(track_meas_h(&m, x, z), 0);
+			track_meas_residual(&m, m.z, z, e);
+			int ph = tt.phase == SIM_PHASE_BOOST ? 0 : 1;
+			int c0 = m.kind == MW_OBS_RADAR ? 0 : 4;
+			for (int i = 0; i < m.nz; i++) {
+				n[ph][c0 + i]++;
+				u[ph][c0 + i] += e[i] * e[i] / m.r_var[i];
+				b[ph][c0 + i] += e[i] / sqrt(m.r_var[i]);
+			}
+		}
+		assert_int_equal(rc, 0);
+		sim_free(s);
+	}
+	sim_scenario_free(sc);
+	/* every component but the IR's after-boost (the IR sees boosting
+	 * objects only) */
+	const int n_checks = 2 * (NPH * NC - 2);
+	const double alpha = ALPHA_FAMILY / n_checks;
+	const double zq = sqrt(track_chi2_quantile(1.0 - alpha, 1.0)); /* two-sided normal */
+	int fails = 0;
+	for (int ph = 0; ph < NPH; ph++)
+		for (int c = 0; c < NC; c++) {
+			if (c >= 4 && ph == 1) {
+				assert_int_equal(n[ph][c], 0);
+				continue;
+			}
+			if (n[ph][c] < 100)
+				fail_msg("%s %s: only %ld samples", ph ? "after boost" : "boost",
+				         cname[c], n[ph][c]);
+			double k = (double)n[ph][c];
+			double lo = track_chi2_quantile(alpha / 2, k) / k;
+			double hi = track_chi2_quantile(1.0 - alpha / 2, k) / k;
+			double mu = u[ph][c] / k, mb = b[ph][c] / k, bmax = zq / sqrt(k);
+			print_message(
+			    "%-11s %-6s n %6ld  e2/R %.3f [%.3f, %.3f]  e/sigma %+.4f (|.| "
+			    "<= %.4f)\n",
+			    ph ? "after boost" : "boost", cname[c], n[ph][c], mu, lo, hi, mb, bmax);
+			fails += !(mu >= lo && mu <= hi) + !(fabs(mb) <= bmax);
+		}
+	if (fails)
+		fail_msg("%d of %d statement checks fail (each at level %.2g)", fails, n_checks,
+		         alpha);
 }
 
 static void two_srbm_midcourse_is_consistent_and_ellipses_cover(void **state)
@@ -661,7 +775,12 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(two_srbm_midcourse_is_consistent_and_ellipses_cover),
+	    cmocka_unit_test(simulator_draws_match_the_statements_through_the_filters_h),
 	    cmocka_unit_test(icbm_last_radar_arc_states_its_cross_plane_errors),
 	};
+	/* MW_TEST_FILTER=name (or a pattern with *) runs only the matching tests */
+	const char *filter = getenv("MW_TEST_FILTER");
+	if (filter && *filter)
+		cmocka_set_test_filter(filter);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
