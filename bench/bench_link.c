@@ -460,7 +460,16 @@ static void hook_journal(void *ud, const char *origin, uint64_t seq, uint64_t po
  * either node overlapping it in time. Prints, per class, the commit and the
  * durable latency and how many of the slowest 1 % fall in it: the two
  * journals share the disk, so a checkpoint of either one is on it. */
-enum ev_class { EC_R_RESTART, EC_R_IDLE, EC_R_CKPT, EC_O_CKPT, EC_O_RESTART, EC_NONE, EC_N };
+enum ev_class {
+	EC_R_RESTART,
+	EC_R_IDLE,
+	EC_R_CKPT,
+	EC_O_CKPT,
+	EC_O_RESTART,
+	EC_O_COMMIT,
+	EC_NONE,
+	EC_N
+};
 static bool ev_overlaps(const struct store_journal_stats *js, int kind, int64_t a, int64_t b,
                         bool same_start)
 {
@@ -485,11 +494,28 @@ static int64_t ev_oldest(const struct store_journal_stats *js)
 static void event_report(const struct store_journal_stats *o, const struct store_journal_stats *r,
                          const uint64_t *idx, const int64_t *tot, size_t n, int64_t cut, int64_t *v)
 {
-	static const char *const name[EC_N] = {
-	    "R's commit restarted the WAL",   "R's idle restart in the way",
-	    "R checkpointing meanwhile",      "O checkpointing meanwhile",
-	    "O restarting its WAL meanwhile", "none of these"};
+	static const char *const name[EC_N] = {"R's commit restarted the WAL",
+	                                       "R's idle restart in the way",
+	                                       "R checkpointing meanwhile",
+	                                       "O checkpointing meanwhile",
+	                                       "O restarting its WAL meanwhile",
+	                                       "O committing meanwhile",
+	                                       "none of these"};
 	static uint8_t cls[TRACE_MAX];
+	/* KOR's commits (their BEGIN..COMMIT, from the envelopes' stamps,
+	 * each once): its fsyncs on the disk the receiver's commit shares
+	 * (docs/benchmarks.md, "Commit size and flush collisions") */
+	static int64_t oc[TRACE_MAX][2];
+	size_t noc = 0;
+	for (size_t i = 0; i < n; i++) {
+		int64_t a = T.t[S_CSTART_O][idx[i]], b = T.t[S_CEND_O][idx[i]];
+		if (noc && oc[noc - 1][0] == a)
+			continue; /* envelopes of one commit are adjacent in idx */
+		oc[noc][0] = a;
+		oc[noc][1] = b;
+		noc++;
+	}
+	size_t o_met = 0;
 	int64_t from = ev_oldest(o) > ev_oldest(r) ? ev_oldest(o) : ev_oldest(r);
 	size_t cnt[EC_N] = {0}, top[EC_N] = {0}, skipped = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -508,6 +534,14 @@ static void event_report(const struct store_journal_stats *o, const struct store
 		else if (ev_overlaps(o, STORE_EV_WAL_RESTART, a, b, false) ||
 		         ev_overlaps(o, STORE_EV_IDLE_RESTART, a, b, false))
 			k = EC_O_RESTART;
+		if (k != EC_N) {
+			bool met = false;
+			for (size_t c = 0; c < noc && !met; c++)
+				met = oc[c][0] < b && oc[c][1] > a;
+			o_met += met;
+			if (met && k == EC_NONE)
+				k = EC_O_COMMIT;
+		}
 		cls[i] = (uint8_t)k;
 		if (k == EC_N) {
 			skipped++;
@@ -519,12 +553,12 @@ static void event_report(const struct store_journal_stats *o, const struct store
 	printf("       receiver commits by what met them (checkpoints, WAL restarts by a commit of "
 	       "records / idle (idle commits that restarted nothing): USA %llu, %llu / %llu "
 	       "(%llu); KOR %llu, %llu / %llu (%llu); %zu envelopes before the events kept "
-	       "skipped):\n",
+	       "skipped; %zu KOR commits, %zu envelopes' receiver commits overlapped one):\n",
 	       (unsigned long long)r->checkpoints, (unsigned long long)r->wal_restarts,
 	       (unsigned long long)r->wal_restarts_idle,
 	       (unsigned long long)r->wal_restarts_idle_missed, (unsigned long long)o->checkpoints,
 	       (unsigned long long)o->wal_restarts, (unsigned long long)o->wal_restarts_idle,
-	       (unsigned long long)o->wal_restarts_idle_missed, skipped);
+	       (unsigned long long)o->wal_restarts_idle_missed, skipped, noc, o_met);
 	printf("       %-31s %6s %9s %9s %9s %9s %7s\n", "class", "n", "commit p50", "p99",
 	       "durable p50", "p99", "top 1%");
 	for (int k = 0; k < EC_N; k++) {
