@@ -269,7 +269,8 @@
  *     holds twice that (a checkpoint cannot catch up with back-to-back
  *     commits), the journal thread checkpoints itself between two commits,
  *     after that thread's pass if one runs (waiting for it only once the
- *     WAL reaches its preallocated end, J_WAL_SLACK frames more), so the
+ *     next commit, as large as the last and 2 pages more, would pass the
+ *     WAL's preallocated end, J_WAL_SLACK frames more), so the
  *     WAL stays bounded. (Without a
  *     checkpoint thread, the journal thread checkpoints when nothing is
  *     queued.) A pass of the checkpoint thread is taken for a whole
@@ -750,9 +751,10 @@ struct store_journal {
 	char *path;
 	struct mw_log *log;
 	size_t queue_max, queue_max_bytes, max_record_bytes, group_max;
-	int ckpt_pages; /* WAL frames before an idle checkpoint */
-	int wal_frames; /* frames in the WAL after the last commit (journal thread) */
-	int ckpt_tried; /* wal_frames at the last partial checkpoint, 0 after a full one */
+	int ckpt_pages;    /* WAL frames before an idle checkpoint */
+	int wal_frames;    /* frames in the WAL after the last commit (journal thread) */
+	int commit_frames; /* frames the last commit of records added (journal thread) */
+	int ckpt_tried;    /* wal_frames at the last partial checkpoint, 0 after a full one */
 	/* checkpoint thread (invariant 11): its own connection; ckpt_req and
 	 * ckpt_busy under mu; ckpt_frames: wal_frames when it was asked */
 	sqlite3 *cdb;
@@ -1840,8 +1842,13 @@ static void maybe_checkpoint(struct store_journal *j)
 		if (!idle)
 			return;
 	}
-	if ((j->ckpt_req || j->ckpt_busy) && f < j->ckpt_pages * J_CKPT_FORCE + J_WAL_SLACK)
-		return; /* a pass runs: the commit after it checkpoints */
+	/* a pass runs: the commit after it checkpoints, unless the next
+	 * commit, as large as the last and two pages more (page 1 and the
+	 * root, which a commit writes or not), would write past the
+	 * preallocated end (it would extend the file: invariant 12) */
+	if ((j->ckpt_req || j->ckpt_busy) &&
+	    f + j->commit_frames + 2 <= j->ckpt_pages * J_CKPT_FORCE + J_WAL_SLACK)
+		return;
 	while (j->ckpt_req || j->ckpt_busy)
 		pthread_cond_wait(&j->ckpt_idle, &j->mu);
 	if (j->fatal)
@@ -2037,6 +2044,9 @@ static int do_group(struct store_journal *j)
 	if (j->wal_frames < frames_before) { /* this commit began the WAL again */
 		j->st.wal_restarts++;
 		event_record(&j->st, STORE_EV_WAL_RESTART, t0, t0 + dt);
+		j->commit_frames = j->wal_frames;
+	} else {
+		j->commit_frames = j->wal_frames - frames_before;
 	}
 	j->st.committed_records += recs;
 	j->st.commit_cpu_ns_total +=
@@ -2418,7 +2428,10 @@ static int64_t run_retention(struct store_journal *j, int64_t now_ns, bool *cut_
 		j->first_pos = rows[cut - 1].pos + 1;
 		j->st.retained_deleted += cut;
 		j->st.retained_forced += cut_forced;
-		bool waiting = j->head != NULL;
+		/* only lazy records queued, within their window: nobody waits
+		 * for them yet (invariant 16) */
+		int64_t hold_end = 0;
+		bool waiting = j->head != NULL && !lazy_hold(j, mw_time_mono_ns(), &hold_end);
 		pthread_mutex_unlock(&j->mu);
 		if (cut_short && waiting && more) {
 			*cut_short = true;

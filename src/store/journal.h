@@ -108,8 +108,9 @@ struct store_journal_opts {
 	/* WAL frames (pages) after which the checkpoint thread checkpoints
 	 * beside the commits; at twice that the journal thread checkpoints
 	 * itself between commits (a bound on the WAL), after a pass of the
-	 * checkpoint thread that is running, whose end it waits for only at
-	 * the WAL's preallocated end (64 frames more; journal.c invariant 11).
+	 * checkpoint thread that is running, whose end it waits for only when
+	 * the next commit would pass the WAL's preallocated end (64 frames
+	 * more; journal.c invariant 11).
 	 * 0 = 1000 (SQLite's autocheckpoint size). */
 	unsigned ckpt_pages;
 	/* Write the WAL file out with zeros at open, to the size it reaches
