@@ -72,6 +72,10 @@
  * committed records (store/journal.c invariant 4). docs/protocol.md,
  * "Own envelopes before their commit", has the argument and what the
  * origin's journal then lacks.
+ * Nobody waits for the commit of such an early record (nor of an own
+ * record no peer may receive), so it is appended lazy (store_rec.lazy):
+ * the journal may hold it up to [journal] own_window for company
+ * (store/journal.c invariant 16): fewer fsyncs of own data.
  *
  * Write coalescing and receive scratch: pump() writes envelope frames into
  * 15,000-byte chunks reserved in the connection's output buffer, so one
