@@ -42,7 +42,7 @@
 #define NET_PATH_MAX    1024
 /* [journal] own_window default (docs/operations.md; docs/benchmarks.md,
  * "Commit size and flush collisions") */
-#define NET_OWN_WINDOW_DEFAULT_NS INT64_C(4000000) /* 4 ms */
+#define NET_OWN_WINDOW_DEFAULT_NS 0 /* off: measured no gain (benchmarks.md) */
 
 /* Data kinds an envelope can carry; release policy is per kind. */
 enum net_kind { NET_KIND_OBSERVATION = 0, NET_KIND_TRACK = 1, NET_KIND_ALERT = 2, NET_KIND_COUNT };
