@@ -22,6 +22,14 @@
  *   -i US one commit every US microseconds (default 4000: bench_link's bursts)
  *   -w W  writers, each a thread with its own file in DIR (default 1); with
  *         -o MODE2 writers 1.. run MODE2 instead (a neighbour on the disk)
+ *   -P P  sql: SQLite page size in bytes (default 8192, the journal's; a power of
+ *         two, 512..65536): fewer, larger frames per commit or more, smaller
+ *         (docs/benchmarks.md, "Commit size and flush collisions")
+ *   -s US one schedule for all writers, writer i starting i x US later (0:
+ *         commits issued together; default: each writer's own start, an
+ *         arbitrary phase), to see whether flushes issued together share
+ *         a device flush (docs/benchmarks.md, "Commit size and flush
+ *         collisions")
  *   -c C  checkpoints: 0 none, 1 SQLite's own (inside a commit) every K
  *         frames, 2 (default) a PASSIVE checkpoint on a second connection
  *         and thread once a commit leaves >= K frames (default 500), as
@@ -202,7 +210,8 @@ static int s_open(sqlite3_vfs *v, const char *name, sqlite3_file *f, int flags, 
 
 static const char *g_dir, *g_mode, *g_mode2;
 static int g_n = 500, g_interval_us = 4000, g_w = 1, g_rows = 1, g_ckpt = 2, g_ckpt_frames = 500;
-static int g_row_bytes = 800, g_prealloc = 1;
+static int g_row_bytes = 800, g_prealloc = 1, g_page = 8192, g_phase_us = -1;
+static int64_t g_epoch_ns; /* -s: when the writers' common schedule starts */
 
 struct result {
 	int64_t *wall, *sync, *cpu;
@@ -276,7 +285,7 @@ static void prealloc_wal(sqlite3 *db)
 	    !wf || !wf->pMethods || wf->pMethods->xFileSize(wf, &sz) != SQLITE_OK)
 		die("WAL file", db);
 	static const char zero[65536];
-	int64_t want = 32 + (int64_t)(2 * g_ckpt_frames + 64) * FRAME;
+	int64_t want = 32 + (int64_t)(2 * g_ckpt_frames + 64) * (24 + g_page);
 	for (int64_t off = sz; off < want; off += (int64_t)sizeof(zero))
 		if (wf->pMethods->xWrite(wf, zero, (int)sizeof(zero), off) != SQLITE_OK)
 			die("WAL prealloc", db);
@@ -318,8 +327,11 @@ static void *writer(void *arg)
 		        path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 		        "bench_commit") != SQLITE_OK)
 			die("open", db);
+		char pragma[64];
+		snprintf(pragma, sizeof(pragma), "PRAGMA page_size=%d;", g_page);
+		sql_exec(db, pragma);
 		sql_exec(db,
-		         "PRAGMA page_size=8192; PRAGMA journal_mode=WAL; "
+		         "PRAGMA journal_mode=WAL; "
 		         "PRAGMA synchronous=FULL; PRAGMA cache_size=-16384;"
 		         "CREATE TABLE env(pos INTEGER PRIMARY KEY, origin TEXT, seq INT, kind INT,"
 		         " flags INT, release TEXT, data_ns INT, accept_ns INT, from_peer TEXT,"
@@ -363,6 +375,8 @@ static void *writer(void *arg)
 		}
 	}
 	int64_t next = mono_ns(), pos = 1, frame_off = 0;
+	if (g_phase_us >= 0) /* -s: one schedule for all writers, writer i shifted */
+		next = g_epoch_ns + (int64_t)id * g_phase_us * 1000;
 	for (int k = -WARMUP; k < g_n; k++) {
 		if (g_interval_us > 0) {
 			next += (int64_t)g_interval_us * 1000;
@@ -460,8 +474,10 @@ static double q_us(int64_t *v, int n, double q)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: bench_commit DIR raw-append|raw-frames|sql [-n N] [-i US] [-w W] "
-	                "[-r ROWS] [-c 0|1|2] [-k FRAMES] [-b BYTES] [-p 0|1] [-o MODE2]\n");
+	fprintf(
+	    stderr,
+	    "usage: bench_commit DIR raw-append|raw-frames|sql [-n N] [-i US] [-w W] "
+	    "[-r ROWS] [-c 0|1|2] [-k FRAMES] [-b BYTES] [-p 0|1] [-P PAGE] [-s US] [-o MODE2]\n");
 	return 2;
 }
 
@@ -511,12 +527,20 @@ int main(int argc, char **argv)
 		case 'p':
 			g_prealloc = v;
 			break;
+		case 'P':
+			g_page = v;
+			break;
+		case 's':
+			g_phase_us = v;
+			break;
 		default:
 			return usage();
 		}
 	}
 	if (g_n < 1 || g_w < 1 || g_w > MAX_W || g_rows < 1 || g_rows > RAW_FRAMES || g_ckpt < 0 ||
-	    g_ckpt > 2 || g_ckpt_frames < 1 || g_row_bytes < 1 || g_row_bytes > 65536)
+	    g_ckpt > 2 || g_ckpt_frames < 1 || g_row_bytes < 1 || g_row_bytes > 65536 ||
+	    g_page < 512 || g_page > 65536 || (g_page & (g_page - 1)) || g_phase_us < -1 ||
+	    (g_interval_us > 0 && g_phase_us >= g_interval_us))
 		return usage();
 	g_base = sqlite3_vfs_find(NULL);
 	g_shim = *g_base;
@@ -526,6 +550,7 @@ int main(int argc, char **argv)
 	sqlite3_vfs_register(&g_shim, 0);
 	pthread_t t[MAX_W];
 	struct result *res[MAX_W];
+	g_epoch_ns = mono_ns() + 500000000; /* after every writer's set-up */
 	for (int i = 0; i < g_w; i++)
 		if (pthread_create(&t[i], NULL, writer, (void *)(intptr_t)i) != 0)
 			die("thread", NULL);
@@ -545,14 +570,17 @@ int main(int argc, char **argv)
 			rest[k] = r->wall[k] - r->sync[k];
 		}
 		printf(
-		    "%-10s writer %d/%d rows %d ckpt %d/%d every %d us: commit p50 %7.1f p99 %8.1f "
+		    "%-10s phase %5d page %5d writer %d/%d rows %d ckpt %d/%d every %d us: commit "
+		    "p50 %7.1f "
+		    "p99 %8.1f "
 		    "p99.9 %8.1f max %8.1f | in sync p50 %7.1f p99 %8.1f | rest p50 %6.1f p99 "
 		    "%6.1f | CPU %6.1f us | %.1f writes %.2f syncs per commit | %lld checkpoints\n",
-		    r->mode, i, g_w, g_rows, g_ckpt, g_ckpt_frames, g_interval_us,
-		    q_us(r->wall, g_n, .5), q_us(r->wall, g_n, .99), q_us(r->wall, g_n, .999),
-		    q_us(r->wall, g_n, 1), q_us(r->sync, g_n, .5), q_us(r->sync, g_n, .99),
-		    q_us(rest, g_n, .5), q_us(rest, g_n, .99), cpu / g_n / 1e3,
-		    (double)r->writes / g_n, (double)r->syncs / g_n, (long long)r->checkpoints);
+		    r->mode, g_phase_us, g_page, i, g_w, g_rows, g_ckpt, g_ckpt_frames,
+		    g_interval_us, q_us(r->wall, g_n, .5), q_us(r->wall, g_n, .99),
+		    q_us(r->wall, g_n, .999), q_us(r->wall, g_n, 1), q_us(r->sync, g_n, .5),
+		    q_us(r->sync, g_n, .99), q_us(rest, g_n, .5), q_us(rest, g_n, .99),
+		    cpu / g_n / 1e3, (double)r->writes / g_n, (double)r->syncs / g_n,
+		    (long long)r->checkpoints);
 		free(rest);
 	}
 	return 0;

@@ -280,6 +280,7 @@ struct bnode {
 	struct net_node *node;
 	pthread_t th;
 	uint16_t port;
+	int64_t own_window_ns; /* the journal's, as opened */
 };
 
 /* Shared measurement state (mutex: hooks run on different node threads). */
@@ -459,7 +460,16 @@ static void hook_journal(void *ud, const char *origin, uint64_t seq, uint64_t po
  * either node overlapping it in time. Prints, per class, the commit and the
  * durable latency and how many of the slowest 1 % fall in it: the two
  * journals share the disk, so a checkpoint of either one is on it. */
-enum ev_class { EC_R_RESTART, EC_R_IDLE, EC_R_CKPT, EC_O_CKPT, EC_O_RESTART, EC_NONE, EC_N };
+enum ev_class {
+	EC_R_RESTART,
+	EC_R_IDLE,
+	EC_R_CKPT,
+	EC_O_CKPT,
+	EC_O_RESTART,
+	EC_O_COMMIT,
+	EC_NONE,
+	EC_N
+};
 static bool ev_overlaps(const struct store_journal_stats *js, int kind, int64_t a, int64_t b,
                         bool same_start)
 {
@@ -484,11 +494,28 @@ static int64_t ev_oldest(const struct store_journal_stats *js)
 static void event_report(const struct store_journal_stats *o, const struct store_journal_stats *r,
                          const uint64_t *idx, const int64_t *tot, size_t n, int64_t cut, int64_t *v)
 {
-	static const char *const name[EC_N] = {
-	    "R's commit restarted the WAL",   "R's idle restart in the way",
-	    "R checkpointing meanwhile",      "O checkpointing meanwhile",
-	    "O restarting its WAL meanwhile", "none of these"};
+	static const char *const name[EC_N] = {"R's commit restarted the WAL",
+	                                       "R's idle restart in the way",
+	                                       "R checkpointing meanwhile",
+	                                       "O checkpointing meanwhile",
+	                                       "O restarting its WAL meanwhile",
+	                                       "O committing meanwhile",
+	                                       "none of these"};
 	static uint8_t cls[TRACE_MAX];
+	/* KOR's commits (their BEGIN..COMMIT, from the envelopes' stamps,
+	 * each once): its fsyncs on the disk the receiver's commit shares
+	 * (docs/benchmarks.md, "Commit size and flush collisions") */
+	static int64_t oc[TRACE_MAX][2];
+	size_t noc = 0;
+	for (size_t i = 0; i < n; i++) {
+		int64_t a = T.t[S_CSTART_O][idx[i]], b = T.t[S_CEND_O][idx[i]];
+		if (noc && oc[noc - 1][0] == a)
+			continue; /* envelopes of one commit are adjacent in idx */
+		oc[noc][0] = a;
+		oc[noc][1] = b;
+		noc++;
+	}
+	size_t o_met = 0;
 	int64_t from = ev_oldest(o) > ev_oldest(r) ? ev_oldest(o) : ev_oldest(r);
 	size_t cnt[EC_N] = {0}, top[EC_N] = {0}, skipped = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -507,6 +534,14 @@ static void event_report(const struct store_journal_stats *o, const struct store
 		else if (ev_overlaps(o, STORE_EV_WAL_RESTART, a, b, false) ||
 		         ev_overlaps(o, STORE_EV_IDLE_RESTART, a, b, false))
 			k = EC_O_RESTART;
+		if (k != EC_N) {
+			bool met = false;
+			for (size_t c = 0; c < noc && !met; c++)
+				met = oc[c][0] < b && oc[c][1] > a;
+			o_met += met;
+			if (met && k == EC_NONE)
+				k = EC_O_COMMIT;
+		}
 		cls[i] = (uint8_t)k;
 		if (k == EC_N) {
 			skipped++;
@@ -518,12 +553,12 @@ static void event_report(const struct store_journal_stats *o, const struct store
 	printf("       receiver commits by what met them (checkpoints, WAL restarts by a commit of "
 	       "records / idle (idle commits that restarted nothing): USA %llu, %llu / %llu "
 	       "(%llu); KOR %llu, %llu / %llu (%llu); %zu envelopes before the events kept "
-	       "skipped):\n",
+	       "skipped; %zu KOR commits, %zu envelopes' receiver commits overlapped one):\n",
 	       (unsigned long long)r->checkpoints, (unsigned long long)r->wal_restarts,
 	       (unsigned long long)r->wal_restarts_idle,
 	       (unsigned long long)r->wal_restarts_idle_missed, (unsigned long long)o->checkpoints,
 	       (unsigned long long)o->wal_restarts, (unsigned long long)o->wal_restarts_idle,
-	       (unsigned long long)o->wal_restarts_idle_missed, skipped);
+	       (unsigned long long)o->wal_restarts_idle_missed, skipped, noc, o_met);
 	printf("       %-31s %6s %9s %9s %9s %9s %7s\n", "class", "n", "commit p50", "p99",
 	       "durable p50", "p99", "top 1%");
 	for (int k = 0; k < EC_N; k++) {
@@ -718,8 +753,14 @@ static int node_up(struct bnode *b, const char *dir, const char *peers_ini)
 	 * restarts the WAL after a checkpoint, as before session 7 */
 	jo.no_idle_restart =
 	    getenv("BENCH_IDLE_RESTART") && atoi(getenv("BENCH_IDLE_RESTART")) == 0;
+	/* as mwlinkd opens it ([journal] own_window); BENCH_OWN_WINDOW_US=N
+	 * sets it, 0 commits own records at once as before session 9 */
+	jo.own_window_ns = getenv("BENCH_OWN_WINDOW_US")
+	                       ? (int64_t)atoi(getenv("BENCH_OWN_WINDOW_US")) * MW_NS_PER_US
+	                       : b->conf.journal_own_window_ns;
 	jo.peers = peer_names;
 	jo.n_peers = b->conf.n_peers;
+	b->own_window_ns = jo.own_window_ns;
 	if (store_journal_open(&jo, &b->journal, &err)) {
 		fprintf(stderr, "journal: %s\n", err.msg);
 		return -1;
@@ -1012,6 +1053,14 @@ static int run(const char *name, bool hub, double rate, uint64_t total, int64_t 
 		    js.checkpoints ? (double)js.checkpoint_ns_total / 1e3 / (double)js.checkpoints
 		                   : 0.0,
 		    (double)js.checkpoint_ns_max / 1e3, (unsigned long long)js.queue_hwm);
+		if (js.lazy_appends)
+			printf("       journal %s: %llu own records held for company (own window "
+			       "%lld us): %llu commits held back, of which %llu when the window "
+			       "ran out\n",
+			       all[i]->nation, (unsigned long long)js.lazy_appends,
+			       (long long)(all[i]->own_window_ns / MW_NS_PER_US),
+			       (unsigned long long)js.lazy_holds,
+			       (unsigned long long)js.lazy_expired);
 	}
 	if (T.on) {
 		struct net_stats ks;
