@@ -280,20 +280,78 @@ static void phi_deriv(double A[3][TRACK_NX], const double *Phi, double *dPhi)
  * the first step F is [I 0] and becomes [S 0]); F's columns 6, 7 stay
  * as they were mapped by S (A has no k / aT column here).
  */
-static void step_frozen(double A[3][TRACK_NX], double hs, double *F, int first)
+/*
+ * step_frozen's second-order factor M = I + hA (I + hA/2) written out
+ * (ninth round, docs/tracking.md "Speed"): the same doubles as the
+ * Horner loop of step_frozen, which this replaces for steps up to
+ * FROZEN_ORDER2_MAX_H_S. With e = h/2, Gij = A[i][j] (j < 3: the
+ * gravity gradient and the centrifugal term), c = A[0][4] = 2w, d =
+ * A[1][3] = -2w (the Coriolis block; its other entries exact zeros,
+ * asserted in step_frozen):
+ *   M0 = I + e A         = [I, e I; e G, I + e Cor]
+ *   T  = A M0, rows 0..2 = M0's rows 3..5,
+ *        rows 3..5       = G M0's top rows + Cor M0's bottom rows:
+ *     T[3][j] = G0j + c (e G1j),  T[3][3+j] = G0j e + c M0[4][3+j]
+ *     T[4][j] = G1j + d (e G0j),  T[4][3+j] = G1j e + d M0[3][3+j]
+ *     T[5][j] = G2j,              T[5][3+j] = G2j e
+ *   M  = I + h T.
+ * Why these are the loop's doubles: the loop's sums are ((p0 + p1) +
+ * p2) + p3 with p_k = A[i][k] M0[k][j]; M0's top rows are unit rows and
+ * e times unit rows, so two of p0..p2 are exact zeros (of either sign)
+ * and the third is G_ij (times 1) or G_ij e; x + (+-0) = x for x != 0.
+ * The loop's A x 1 and x e products are the same doubles as G_ij and
+ * G_ij e here. A zero whose sign could differ (a sum of zeros only)
+ * enters M only as I + h (+-0), which is the same +0 or 1 either way
+ * (h and A finite), so the terms that are exact zeros are left out and
+ * M's entries that are +0 whatever A is are written as 0.0; M0's own
+ * entries are written with the loop's additions (0.0 + e G), so they
+ * match it too. Unit test
+ * stm_frozen_order2_matches_horner_bit_for_bit.
+ */
+static void frozen_order2(double A[3][TRACK_NX], double hs, double *M, const int ld)
 {
-	double M[36], T[36];
-	/* Steps up to FROZEN_ORDER2_MAX_H_S: exp(hA) to second order,
-	 * I + hA (I + hA/2) (docs/tracking.md "Speed", fourth round). The
-	 * terms left out, (hA)^3/6 + (hA)^4/24, are led by A^3's
-	 * position-velocity block G + C^2 (G the gravity gradient, |G| <=
-	 * 2 mu/r^3 = 3e-6 s^-2 at the surface, C the Coriolis block,
-	 * |C|^2 = 2e-8 s^-2): at most 5e-7 s in Phi_rv (whose size is h),
-	 * ~1e-10 in the other blocks - against 1e-5 of the sigmas in
-	 * stm_frozen_in_vacuum_matches_full_rk4. */
+	const double e = 0.5 * hs, c = A[0][4], d = A[1][3];
+	/* M0's rows 3..5: [e G | R], R = I + e Cor (1.0 + e 0 = 1, 0.0 +
+	 * e 0 = +0: the loop's doubles) */
+	double eg[3][3];
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			eg[i][j] = 0.0 + e * A[i][j];
+	const double mc = 0.0 + e * c, md = 0.0 + e * d;
+	/* M's rows 0..2: I + h M0's rows 3..5 */
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			M[i * ld + j] = (i == j ? 1.0 : 0.0) + hs * eg[i][j];
+	M[3] = M[ld + 4] = M[2 * ld + 5] = 0.0 + hs;
+	M[4] = 0.0 + hs * mc;
+	M[ld + 3] = 0.0 + hs * md;
+	M[5] = M[ld + 5] = M[2 * ld + 3] = M[2 * ld + 4] = 0.0;
+	/* M's rows 3..5: I + h T, T's rows 3..5 = A M0 as in the comment */
+	for (int j = 0; j < 3; j++) {
+		const double t3 = A[0][j] + c * eg[1][j], t4 = A[1][j] + d * eg[0][j];
+		M[3 * ld + j] = 0.0 + hs * t3;
+		M[4 * ld + j] = 0.0 + hs * t4;
+		M[5 * ld + j] = 0.0 + hs * A[2][j];
+	}
+	M[3 * ld + 3] = 1.0 + hs * (A[0][0] * e + c * md);
+	M[3 * ld + 4] = 0.0 + hs * (A[0][1] * e + c);
+	M[3 * ld + 5] = 0.0 + hs * (A[0][2] * e);
+	M[4 * ld + 3] = 0.0 + hs * (A[1][0] * e + d);
+	M[4 * ld + 4] = 1.0 + hs * (A[1][1] * e + d * mc);
+	M[4 * ld + 5] = 0.0 + hs * (A[1][2] * e);
+	M[5 * ld + 3] = 0.0 + hs * (A[2][0] * e);
+	M[5 * ld + 4] = 0.0 + hs * (A[2][1] * e);
+	M[5 * ld + 5] = 1.0 + hs * (A[2][2] * e);
+}
+
+/* step_frozen's Horner factors: 4th order for steps over
+ * FROZEN_ORDER2_MAX_H_S, 2nd order (frozen_order2's reference, for
+ * track_model_frozen_order2_ok) if order2. */
+static void frozen_horner(double A[3][TRACK_NX], double hs, double M[36], int order2)
+{
+	double T[36];
 	static const double c4[4] = {1.0 / 4.0, 1.0 / 3.0, 1.0 / 2.0, 1.0};
 	static const double c2[2] = {1.0 / 2.0, 1.0};
-	const int order2 = fabs(hs) <= FROZEN_ORDER2_MAX_H_S;
 	const double *c = order2 ? c2 : c4;
 	const int nf = order2 ? 2 : 4;
 	/* First factor: A I = [0 I; A] exactly (the products with the unit
@@ -305,13 +363,11 @@ static void step_frozen(double A[3][TRACK_NX], double hs, double *F, int first)
 		for (int j = 0; j < 6; j++)
 			M[(3 + i) * 6 + j] += c[0] * hs * A[i][j];
 	}
-	/* A's velocity block here is the Coriolis term alone (jac_rows in
-	 * vacuum without thrust): A[0][4] = 2w, A[1][3] = -2w, the other
-	 * four entries exact zeros, whose products the sums below leave out
-	 * (adding an exact zero to a sum leaves it unchanged: the same
-	 * doubles as the full 6-term sums, in the same order). */
-	assert(A[0][3] == 0.0 && A[0][5] == 0.0 && A[1][4] == 0.0 && A[1][5] == 0.0 &&
-	       A[2][3] == 0.0 && A[2][4] == 0.0 && A[2][5] == 0.0);
+	/* A's velocity block is the Coriolis term alone (asserted in
+	 * step_frozen): the products with its four exact zeros the sums
+	 * below leave out (adding an exact zero to a sum leaves it
+	 * unchanged: the same doubles as the full 6-term sums, in the same
+	 * order). */
 	const track_v2d v04 = track_v2_dup(A[0][4]), v13 = track_v2_dup(A[1][3]);
 	track_v2d a[3][3];
 	for (int i = 0; i < 3; i++)
@@ -336,7 +392,36 @@ static void step_frozen(double A[3][TRACK_NX], double hs, double *F, int first)
 		for (int i = 0; i < 36; i++)
 			M[i] = ((i % 7 == 0) ? 1.0 : 0.0) + f * T[i];
 	}
+}
+
+static void step_frozen(double A[3][TRACK_NX], double hs, double *F, int first)
+{
+	double M[36];
+	/* Steps up to FROZEN_ORDER2_MAX_H_S: exp(hA) to second order,
+	 * I + hA (I + hA/2) (docs/tracking.md "Speed", fourth round). The
+	 * terms left out, (hA)^3/6 + (hA)^4/24, are led by A^3's
+	 * position-velocity block G + C^2 (G the gravity gradient, |G| <=
+	 * 2 mu/r^3 = 3e-6 s^-2 at the surface, C the Coriolis block,
+	 * |C|^2 = 2e-8 s^-2): at most 5e-7 s in Phi_rv (whose size is h),
+	 * ~1e-10 in the other blocks - against 1e-5 of the sigmas in
+	 * stm_frozen_in_vacuum_matches_full_rk4. */
+	/* A's velocity block here is the Coriolis term alone (jac_rows in
+	 * vacuum without thrust): A[0][4] = 2w, A[1][3] = -2w, the other
+	 * four entries exact zeros. */
+	assert(A[0][3] == 0.0 && A[0][5] == 0.0 && A[1][4] == 0.0 && A[1][5] == 0.0 &&
+	       A[2][3] == 0.0 && A[2][4] == 0.0 && A[2][5] == 0.0);
 	const int n = TRACK_NX;
+	if (fabs(hs) <= FROZEN_ORDER2_MAX_H_S) {
+		if (first) { /* F = [M 0] written in place */
+			frozen_order2(A, hs, F, n);
+			for (int i = 0; i < 6; i++)
+				F[i * n + 6] = F[i * n + 7] = 0.0;
+			return;
+		}
+		frozen_order2(A, hs, M, 6);
+	} else {
+		frozen_horner(A, hs, M, 0);
+	}
 	if (first) {
 		for (int i = 0; i < 6; i++) {
 			for (int j = 0; j < 6; j++)
@@ -361,16 +446,12 @@ static void step_frozen(double A[3][TRACK_NX], double hs, double *F, int first)
  * too, so the Horner factors are 6 x 8 - (A M)'s columns 6, 7 gain A's
  * own (M's rows 6, 7 are unit rows) - and F's columns 6, 7 gain M's.
  */
-static void step_frozen_thrust(double A[3][TRACK_NX], double hs, double *F, int first)
+/* step_frozen_thrust's factor by the Horner loop: thrust_order2's
+ * reference (track_model_frozen_order2_ok). */
+static void thrust_horner(double A[3][TRACK_NX], double hs, double M[TOP])
 {
 	const int n = TRACK_NX;
-	double M[TOP], T[TOP];
-	/* Second order, I + hA (I + hA/2), as step_frozen's short steps
-	 * (this step is used only up to FROZEN_THRUST_MAX_H_S = 1 s): the
-	 * velocity block gains aT (I - u u^T) / |v| (~0.03 s^-1 at 60 m/s^2
-	 * and 2 km/s), so (hA)^3/6 reaches ~5e-6 relative; the unit test's
-	 * worst stays the frozen direction's 3.0e-5 of the sigmas (the same
-	 * to three digits with the fourth-order factors). */
+	double T[TOP];
 	static const double c[2] = {1.0 / 2.0, 1.0};
 	/* First factor: A [I 0; 0 I] = A exactly, M = [I 0] + h/2 A. */
 	for (int i = 0; i < TOP; i++)
@@ -401,10 +482,77 @@ static void step_frozen_thrust(double A[3][TRACK_NX], double hs, double *F, int 
 		for (int i = 0; i < TOP; i++)
 			M[i] = ((i % (n + 1) == 0) ? 1.0 : 0.0) + f * T[i];
 	}
-	if (first) {
-		memcpy(F, M, sizeof(M));
+}
+
+/*
+ * thrust_horner's factor written out (ninth round): the same doubles, by
+ * frozen_order2's argument. A's rows 3..5 are [G V 0 u] here (G gravity
+ * and the centrifugal term, V the Coriolis and thrust velocity block, no
+ * k column in vacuum, u the aT column), e = h/2, M0's rows 3..5 B =
+ * [e G | I + e V | +0 | e u]. T = A M0's rows 3..5, the loop's sums
+ * without their exact-zero terms (G times M0's unit and e-times-unit
+ * top rows: one product left of three):
+ *   T[3+i][j]   = ((G_ij + V_i0 B0j) + V_i1 B1j) + V_i2 B2j,  j < 3
+ *   T[3+i][3+j] = ((G_ij e + V_i0 B0,3+j) + V_i1 B1,3+j) + V_i2 B2,3+j
+ *   T[3+i][7]   = ((u_i + V_i0 B07) + V_i1 B17) + V_i2 B27
+ * and column 6 all zeros; M = [I 0] + h T, T's rows 0..2 = B. Unit
+ * test stm_frozen_order2_matches_horner_bit_for_bit.
+ */
+static void thrust_order2(double A[3][TRACK_NX], double hs, double M[TOP])
+{
+	const int n = TRACK_NX;
+	const double e = 0.5 * hs;
+	/* Two columns at a time (track/v2d.h: the same doubles). Column 6
+	 * goes through the same sums with B's column 6 = +0 and a first term
+	 * +0: a sum of zeros, +0 in M either way. */
+	const track_v2d ve = track_v2_dup(e), vh = track_v2_dup(hs);
+	double B[3][TRACK_NX];
+	for (int i = 0; i < 3; i++) {
+		const double d[TRACK_NX] = {0.0, 0.0, 0.0, i == 0, i == 1, i == 2, 0.0, 0.0};
+		for (int j = 0; j < n; j += 2)
+			track_v2_store(&B[i][j],
+			               track_v2_load(&d[j]) + ve * track_v2_load(&A[i][j]));
+		B[i][6] = 0.0;
+	}
+	for (int i = 0; i < 3; i++) {
+		const double d[TRACK_NX] = {i == 0, i == 1, i == 2, 0.0, 0.0, 0.0, 0.0, 0.0};
+		for (int j = 0; j < n; j += 2)
+			track_v2_store(&M[i * n + j],
+			               track_v2_load(&d[j]) + vh * track_v2_load(&B[i][j]));
+	}
+	for (int i = 0; i < 3; i++) {
+		const track_v2d v0 = track_v2_dup(A[i][3]), v1 = track_v2_dup(A[i][4]),
+		                v2 = track_v2_dup(A[i][5]);
+		/* the first terms: G_ij (j < 3), G_ij e, +0, u_i */
+		const double f[TRACK_NX] = {A[i][0],     A[i][1],     A[i][2], A[i][0] * e,
+		                            A[i][1] * e, A[i][2] * e, 0.0,     A[i][7]};
+		const double d[TRACK_NX] = {0.0, 0.0, 0.0, i == 0, i == 1, i == 2, 0.0, 0.0};
+		for (int j = 0; j < n; j += 2) {
+			track_v2d t = ((track_v2_load(&f[j]) + v0 * track_v2_load(&B[0][j])) +
+			               v1 * track_v2_load(&B[1][j])) +
+			              v2 * track_v2_load(&B[2][j]);
+			track_v2_store(&M[(3 + i) * n + j], track_v2_load(&d[j]) + vh * t);
+		}
+		M[(3 + i) * n + 6] = 0.0;
+	}
+}
+
+static void step_frozen_thrust(double A[3][TRACK_NX], double hs, double *F, int first)
+{
+	const int n = TRACK_NX;
+	double M[TOP];
+	/* Second order, I + hA (I + hA/2), as step_frozen's short steps
+	 * (this step is used only up to FROZEN_THRUST_MAX_H_S = 1 s): the
+	 * velocity block gains aT (I - u u^T) / |v| (~0.03 s^-1 at 60 m/s^2
+	 * and 2 km/s), so (hA)^3/6 reaches ~5e-6 relative; the unit test's
+	 * worst stays the frozen direction's 3.0e-5 of the sigmas (the same
+	 * to three digits with the fourth-order factors). */
+	assert(A[0][6] == 0.0 && A[1][6] == 0.0 && A[2][6] == 0.0); /* vacuum */
+	if (first) {                                                /* written in place */
+		thrust_order2(A, hs, F);
 		return;
 	}
+	thrust_order2(A, hs, M);
 	double G[TOP];
 	for (int i = 0; i < 6; i++)
 		for (int j = 0; j < n; j++) {
@@ -414,6 +562,27 @@ static void step_frozen_thrust(double A[3][TRACK_NX], double hs, double *F, int 
 			G[i * n + j] = s;
 		}
 	memcpy(F, G, sizeof(G));
+}
+
+int track_model_frozen_order2_ok(const double A[3][TRACK_NX], double hs, int thrust)
+{
+	double Ac[3][TRACK_NX], M[TOP], R[TOP];
+	memcpy(Ac, A, sizeof(Ac));
+	if (thrust) {
+		if (Ac[0][6] != 0.0 || Ac[1][6] != 0.0 || Ac[2][6] != 0.0)
+			return -EINVAL;
+		thrust_order2(Ac, hs, M);
+		thrust_horner(Ac, hs, R);
+		return memcmp(M, R, sizeof(M)) == 0;
+	}
+	if (Ac[0][3] != 0.0 || Ac[0][5] != 0.0 || Ac[1][4] != 0.0 || Ac[1][5] != 0.0 ||
+	    Ac[2][3] != 0.0 || Ac[2][4] != 0.0 || Ac[2][5] != 0.0 || Ac[0][6] != 0.0 ||
+	    Ac[1][6] != 0.0 || Ac[2][6] != 0.0 || Ac[0][7] != 0.0 || Ac[1][7] != 0.0 ||
+	    Ac[2][7] != 0.0)
+		return -EINVAL;
+	frozen_order2(Ac, hs, M, 6);
+	frozen_horner(Ac, hs, R, 1);
+	return memcmp(M, R, 36 * sizeof(double)) == 0;
 }
 
 int track_model_propagate_stm(const double x[TRACK_NX], double dt_s, int thrust,

@@ -212,6 +212,17 @@ int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thr
                                   int frozen_vacuum, double out[TRACK_NX], double *Phi);
 
 /*
+ * Self-check of the frozen vacuum step's written-out second-order
+ * factors (model.c frozen_order2, thrust_order2) against the Horner
+ * loops they replaced, for rows 3..5 of a vacuum Jacobian A (no k
+ * column) and a step hs: without thrust A's velocity block must be
+ * Coriolis-shaped (A[0][4] and A[1][3] only) and its aT column zero,
+ * with thrust any. 1 if the two factors are the same bytes, 0 if not,
+ * -EINVAL for an A of another shape. For the unit tests.
+ */
+int track_model_frozen_order2_ok(const double A[3][TRACK_NX], double hs, int thrust);
+
+/*
  * Numerical state-transition matrix Phi = d out / d x over dt_s by
  * central differences (steps 1 m, 1e-3 m/s, 1e-3 units of k) of the
  * non-thrusting model, over the first n = 6 or 7 components (6 holds k

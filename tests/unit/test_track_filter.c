@@ -797,6 +797,78 @@ static void stm_frozen_in_vacuum_matches_full_rk4(void **state)
 		              worst, worst2);
 }
 
+/*
+ * The frozen vacuum step's written-out second-order factors (model.c
+ * frozen_order2 and thrust_order2, ninth speed round) against the
+ * Horner loops they replaced (track_model_frozen_order2_ok): the same
+ * bytes for 20,000 Jacobians each - the J2 gravity gradient plus the
+ * centrifugal term at random points 6,400-45,000 km from the centre,
+ * the Coriolis block, and with thrust the thrust terms of jac_rows (aT
+ * 0-60 m/s^2, 1-7 km/s in any direction: aT (I - u u^T) / |v| in the
+ * velocity block, u in the aT column); a tenth with one gradient entry
+ * an exact zero of either sign (where only sums of zeros could differ);
+ * steps of -1 to 1 s (every step the frozen second-order paths take).
+ * An A of another shape is refused (-EINVAL).
+ */
+static void stm_frozen_order2_matches_horner_bit_for_bit(void **state)
+{
+	(void)state;
+	uint64_t rng = 29;
+	const double w = GEO_OMEGA_E_RAD_S;
+	for (int c = 0; c < 40000; c++) {
+		const int thrust = c % 2;
+		double r[3], rn = 6.4e6 + 3.86e7 * rng_unif(&rng), un = 0.0;
+		for (int i = 0; i < 3; i++) {
+			r[i] = rng_unif(&rng) - 0.5;
+			un += r[i] * r[i];
+		}
+		for (int i = 0; i < 3; i++)
+			r[i] *= rn / sqrt(un);
+		double G[3][3], A[3][NX] = {{0}};
+		assert_int_equal(geo_gravity_j2_jacobian(r, G), 0);
+		for (int i = 0; i < 3; i++)
+			for (int j = 0; j < 3; j++)
+				A[i][j] = G[i][j];
+		A[0][0] += w * w;
+		A[1][1] += w * w;
+		A[0][4] += 2.0 * w;
+		A[1][3] -= 2.0 * w;
+		if (thrust) {
+			double v[3], vn2 = 0.0, sp = 1e3 + 6e3 * rng_unif(&rng);
+			double at = 60.0 * rng_unif(&rng);
+			for (int i = 0; i < 3; i++) {
+				v[i] = rng_unif(&rng) - 0.5;
+				vn2 += v[i] * v[i];
+			}
+			for (int i = 0; i < 3; i++)
+				v[i] *= sp / sqrt(vn2);
+			double vn = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+			double u[3] = {v[0] / vn, v[1] / vn, v[2] / vn};
+			for (int i = 0; i < 3; i++) {
+				for (int j = 0; j < 3; j++)
+					A[i][3 + j] += at * ((i == j) - u[i] * u[j]) / vn;
+				A[i][TRACK_IX_AT] += u[i];
+			}
+		}
+		if (c % 10 == 3 || c % 10 == 4)
+			A[c % 3][(c / 10) % 3] = (c / 10) % 2 ? -0.0 : 0.0;
+		double hs = -1.0 + 2.0 * rng_unif(&rng);
+		if (c % 100 == 7 || c % 100 == 8)
+			hs = c % 200 < 100 ? 1.0 : -1.0;
+		int ok = track_model_frozen_order2_ok((const double(*)[NX])A, hs, thrust);
+		if (ok != 1)
+			fail_msg("case %d (thrust %d, |r| %.0f m, step %.17g s): the written-out "
+			         "factor differs from the Horner loop (check returned %d)",
+			         c, thrust, rn, hs, ok);
+	}
+	double A[3][NX] = {{0}};
+	A[0][3] = 1e-3; /* not Coriolis-shaped */
+	assert_int_equal(track_model_frozen_order2_ok((const double(*)[NX])A, 0.5, 0), -EINVAL);
+	A[0][3] = 0.0;
+	A[1][TRACK_IX_K] = 1e-3; /* a drag column */
+	assert_int_equal(track_model_frozen_order2_ok((const double(*)[NX])A, 0.5, 1), -EINVAL);
+}
+
 /* ---- measurement models ---- */
 
 static void radar_model_matches_geo_aer_and_wraps_azimuth(void **state)
@@ -2721,6 +2793,7 @@ int main(void)
 	    cmocka_unit_test(long_prediction_of_an_ill_conditioned_state_stays_spd_without_q),
 	    cmocka_unit_test(fast_geodetic_height_matches_iterated),
 	    cmocka_unit_test(stm_frozen_in_vacuum_matches_full_rk4),
+	    cmocka_unit_test(stm_frozen_order2_matches_horner_bit_for_bit),
 	    cmocka_unit_test(radar_model_matches_geo_aer_and_wraps_azimuth),
 	    cmocka_unit_test(los_model_matches_definition_and_rejects_behind),
 	    cmocka_unit_test(linearised_zprediction_matches_sigma_points_where_chosen),
