@@ -208,6 +208,146 @@ int track_model_propagate(const double x[TRACK_NX], double dt_s, int thrust, dou
 	return 0;
 }
 
+/*
+ * Two states through the RK4 of track_model_propagate at once, each in
+ * one lane of an SSE2 register (track/v2d.h: the same IEEE operations
+ * per lane, so each lane's doubles are the scalar code's). The
+ * expressions are accel_grav's, accel's thrust term, step_for's and the
+ * RK4's, written for track_v2d (a scalar operand is broadcast); the
+ * drag term (density tables) is computed lane by lane with accel's own
+ * scalar code, and so is the thrust term where a lane has |v| <= 1 m/s
+ * (the other branch). Only the same steps are paired; different steps,
+ * or a lane the scalar code would fail (its checks are evaluated per
+ * lane the same way), return 1 with the outputs untouched and the
+ * caller propagates the two one at a time, which gives the same
+ * result and the same error. Unit test
+ * propagate_pair_matches_one_at_a_time_bit_for_bit.
+ */
+typedef track_v2d v2x[TRACK_NX];
+
+/* accel_grav + accel's thrust term for both lanes; 0, or 1 if a lane
+ * leaves the paired case (above). */
+static inline __attribute__((always_inline)) int deriv2(const v2x x, int thrust, v2x d)
+{
+	const double mu = GEO_GM_M3_S2;
+	const double k = 0.5 * mu * GEO_J2 * GEO_WGS84_A_M * GEO_WGS84_A_M;
+	const double w = GEO_OMEGA_E_RAD_S;
+	track_v2d r2 = x[0] * x[0] + x[1] * x[1] + x[2] * x[2];
+	track_v2d vf = (x[3] - x[3]) + (x[4] - x[4]) + (x[5] - x[5]);
+	for (int l = 0; l < 2; l++)
+		if (!(r2[l] >= 1.0 && r2[l] < INFINITY) || !(vf[l] == 0.0))
+			return 1;
+	track_v2d r = track_v2_sqrt(r2), ir2 = 1.0 / r2, ir = r * ir2;
+	track_v2d im3 = ir * ir2, im5 = im3 * ir2, im7 = im5 * ir2, z = x[2];
+	track_v2d cx = -mu * im3 - 3.0 * k * im5 + 15.0 * k * z * z * im7;
+	track_v2d a[3];
+	a[0] = cx * x[0] + w * w * x[0] + 2.0 * w * x[4];
+	a[1] = cx * x[1] + w * w * x[1] - 2.0 * w * x[3];
+	a[2] = cx * z - 6.0 * k * z * im5;
+	/* accel's drag term, lane by lane (scalar: the same code on the
+	 * lane's doubles; a lane without drag is left as it is) */
+	for (int l = 0; l < 2; l++)
+		if (r[l] - GEO_WGS84_B_M < DRAG_CEILING_M && x[6][l] != 0.0) {
+			double xl[TRACK_NX];
+			for (int i = 0; i < TRACK_NX; i++)
+				xl[i] = x[i][l];
+			double h = track_model_height_m(xl);
+			double rho = h < -4000.0 ? geo_air_density(-4000.0) : geo_air_density(h);
+			double vn = sqrt(xl[3] * xl[3] + xl[4] * xl[4] + xl[5] * xl[5]);
+			double kd = -0.5 * rho * xl[6] * TRACK_THETA_UNIT * vn;
+			for (int i = 0; i < 3; i++)
+				a[i][l] += kd * xl[3 + i];
+		}
+	if (thrust) {
+		track_v2d vn = track_v2_sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
+		if (vn[0] > 1.0 && vn[1] > 1.0) {
+			track_v2d sv = x[TRACK_IX_AT] / vn;
+			for (int i = 0; i < 3; i++)
+				a[i] += sv * x[3 + i];
+		} else { /* a lane at rest (a fresh track's centre): lane by lane */
+			for (int l = 0; l < 2; l++)
+				if (vn[l] > 1.0) {
+					double sl = x[TRACK_IX_AT][l] / vn[l];
+					for (int i = 0; i < 3; i++)
+						a[i][l] += sl * x[3 + i][l];
+				}
+		}
+	}
+	track_v2d af = (a[0] - a[0]) + (a[1] - a[1]) + (a[2] - a[2]);
+	if (!(af[0] == 0.0 && af[1] == 0.0))
+		return 1;
+	d[0] = x[3];
+	d[1] = x[4];
+	d[2] = x[5];
+	d[3] = a[0];
+	d[4] = a[1];
+	d[5] = a[2];
+	d[6] = track_v2_dup(0.0);
+	d[7] = track_v2_dup(0.0);
+	return 0;
+}
+
+int track_model_propagate_pair(const double xa[TRACK_NX], const double xb[TRACK_NX], double dt_s,
+                               int thrust, double outa[TRACK_NX], double outb[TRACK_NX])
+{
+	v2x y, k1, k2, k3, k4, t;
+	if (!isfinite(dt_s))
+		return 1;
+	for (int i = 0; i < TRACK_NX; i++)
+		y[i] = track_v2_set(xa[i], xb[i]);
+	double rem = fabs(dt_s), sgn = dt_s < 0 ? -1.0 : 1.0;
+	int guard = 0;
+	while (rem > 0.0) {
+		double ya[TRACK_NX], yb[TRACK_NX];
+		for (int i = 0; i < 3; i++) {
+			ya[i] = y[i][0];
+			yb[i] = y[i][1];
+		}
+		/* Each lane's step as track_model_propagate takes it (a
+		 * different step_for is the same step where both are clamped
+		 * to what remains). */
+		double h = step_for(ya), hb = step_for(yb);
+		if (h > rem)
+			h = rem;
+		if (rem - h < 1e-6)
+			h = rem;
+		if (hb > rem)
+			hb = rem;
+		if (rem - hb < 1e-6)
+			hb = rem;
+		if (hb != h)
+			return 1;
+		double hs = h * sgn;
+		if (deriv2(y, thrust, k1))
+			return 1;
+		for (int i = 0; i < TRACK_NX; i++)
+			t[i] = y[i] + 0.5 * hs * k1[i];
+		if (deriv2(t, thrust, k2))
+			return 1;
+		for (int i = 0; i < TRACK_NX; i++)
+			t[i] = y[i] + 0.5 * hs * k2[i];
+		if (deriv2(t, thrust, k3))
+			return 1;
+		for (int i = 0; i < TRACK_NX; i++)
+			t[i] = y[i] + hs * k3[i];
+		if (deriv2(t, thrust, k4))
+			return 1;
+		for (int i = 0; i < TRACK_NX; i++)
+			y[i] += hs / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
+		rem -= h;
+		if (++guard > 10000000)
+			return 1;
+	}
+	for (int i = 0; i < TRACK_NX; i++)
+		if (!isfinite(y[i][0]) || !isfinite(y[i][1]))
+			return 1;
+	for (int i = 0; i < TRACK_NX; i++) {
+		outa[i] = y[i][0];
+		outb[i] = y[i][1];
+	}
+	return 0;
+}
+
 /* A = d f / d x at x (only rows 3..5 are non-trivial; rows 0..2 are
  * [0 I 0 0], rows 6..7 zero). Returns rows 3..5 as a 3 x TRACK_NX block. */
 static int jac_rows(const double x[TRACK_NX], int thrust, double A[3][TRACK_NX])

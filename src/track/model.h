@@ -159,6 +159,16 @@ int track_model_accel(const double x[TRACK_NX], int thrust, double a[3]);
 /* Propagate x by dt_s (may be negative) into out (may alias x). */
 int track_model_propagate(const double x[TRACK_NX], double dt_s, int thrust, double out[TRACK_NX]);
 
+/*
+ * Two states propagated as track_model_propagate propagates each (the
+ * same doubles: both at once in the lanes of SSE2 registers), where
+ * both take the same steps and neither fails: 0 with outa, outb written (each may be its input).
+ * Otherwise 1 with the outputs untouched: propagate them one at a time
+ * (which gives the same result or error as before).
+ */
+int track_model_propagate_pair(const double xa[TRACK_NX], const double xb[TRACK_NX], double dt_s,
+                               int thrust, double outa[TRACK_NX], double outb[TRACK_NX]);
+
 #define TRACK_RHO0_KG_M3 1.225 /* sea-level density, US Standard Atmosphere 1976 */
 
 /* The density-scaled random-walk density q_k' of k at state x. */
