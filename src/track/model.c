@@ -73,6 +73,15 @@ static inline int all_finite3(const double v[3])
 	return (v[0] - v[0]) + (v[1] - v[1]) + (v[2] - v[2]) == 0.0;
 }
 
+/* Every entry of a state finite (all_finite3's test over eight). */
+static inline int all_finite8(const double v[TRACK_NX])
+{
+	double s = 0.0;
+	for (int i = 0; i < TRACK_NX; i++)
+		s += v[i] - v[i];
+	return s == 0.0;
+}
+
 /*
  * geo_accel_ecef (mu + J2 gravity, centrifugal and Coriolis terms, the
  * same formulas) with the powers of 1/r as products of one division and
@@ -201,9 +210,8 @@ int track_model_propagate(const double x[TRACK_NX], double dt_s, int thrust, dou
 		if (++guard > 10000000)
 			return -EDOM;
 	}
-	for (int i = 0; i < TRACK_NX; i++)
-		if (!isfinite(y[i]))
-			return -EDOM;
+	if (!all_finite8(y))
+		return -EDOM;
 	memcpy(out, y, sizeof(y));
 	return 0;
 }
@@ -338,9 +346,11 @@ int track_model_propagate_pair(const double xa[TRACK_NX], const double xb[TRACK_
 		if (++guard > 10000000)
 			return 1;
 	}
+	track_v2d yf = track_v2_dup(0.0);
 	for (int i = 0; i < TRACK_NX; i++)
-		if (!isfinite(y[i][0]) || !isfinite(y[i][1]))
-			return 1;
+		yf += y[i] - y[i];
+	if (!(yf[0] == 0.0 && yf[1] == 0.0))
+		return 1;
 	for (int i = 0; i < TRACK_NX; i++) {
 		outa[i] = y[i][0];
 		outb[i] = y[i][1];
@@ -765,9 +775,14 @@ int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thr
 		/* The state's RK4 stages first (the same operations as before:
 		 * the state does not depend on Phi). */
 		for (int st = 0; st < 4; st++) {
-			double c = st == 0 ? 0.0 : (st == 3 ? 1.0 : 0.5);
-			for (int i = 0; i < TRACK_NX; i++)
-				ts[st][i] = y[i] + (st ? c * hs * k[st - 1][i] : 0.0);
+			if (st == 0) {
+				for (int i = 0; i < TRACK_NX; i++)
+					ts[0][i] = y[i] + 0.0;
+			} else {
+				const double ch = (st == 3 ? 1.0 : 0.5) * hs;
+				for (int i = 0; i < TRACK_NX; i++)
+					ts[st][i] = y[i] + ch * k[st - 1][i];
+			}
 			int rc = deriv(ts[st], thrust, k[st]);
 			if (rc < 0)
 				return rc;
@@ -795,10 +810,8 @@ int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thr
 			 * is checked first; jac_rows at a stage point whose
 			 * acceleration was defined cannot fail). */
 			direct = first && h == rem;
-			if (direct)
-				for (int i = 0; i < TRACK_NX; i++)
-					if (!isfinite(y[i]))
-						return -EDOM;
+			if (direct && !all_finite8(y))
+				return -EDOM;
 			int rc = jac_rows(ts[1], thrust, A);
 			if (rc < 0)
 				return rc;
@@ -830,9 +843,8 @@ int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thr
 		rem -= h;
 	}
 	if (!direct) {
-		for (int i = 0; i < TRACK_NX; i++)
-			if (!isfinite(y[i]))
-				return -EDOM;
+		if (!all_finite8(y))
+			return -EDOM;
 		memcpy(Phi, Fl, sizeof(Fl));
 	}
 	memcpy(out, y, sizeof(y));
