@@ -73,13 +73,23 @@ static inline int all_finite3(const double v[3])
 	return (v[0] - v[0]) + (v[1] - v[1]) + (v[2] - v[2]) == 0.0;
 }
 
+/* Every entry of a state finite (all_finite3's test over eight). */
+static inline int all_finite8(const double v[TRACK_NX])
+{
+	double s = 0.0;
+	for (int i = 0; i < TRACK_NX; i++)
+		s += v[i] - v[i];
+	return s == 0.0;
+}
+
 /*
  * geo_accel_ecef (mu + J2 gravity, centrifugal and Coriolis terms, the
  * same formulas) with the powers of 1/r as products of one division and
  * one square root, and |r| returned for the drag test: the filter
  * evaluates it at every RK4 stage of every sigma point.
  */
-static int accel_grav(const double x[TRACK_NX], double a[3], double *rn)
+static inline __attribute__((always_inline)) int accel_grav(const double x[TRACK_NX], double a[3],
+                                                            double *rn)
 {
 	const double mu = GEO_GM_M3_S2;
 	const double k = 0.5 * mu * GEO_J2 * GEO_WGS84_A_M * GEO_WGS84_A_M;
@@ -144,7 +154,10 @@ static double step_for(const double x[TRACK_NX])
 	return 0.5;
 }
 
-static int deriv(const double x[TRACK_NX], int thrust, double d[TRACK_NX])
+/* Inlined into its two RK4 loops (one call site each): the call itself
+ * was ~15% of its cost. */
+static inline __attribute__((always_inline)) int deriv(const double x[TRACK_NX], int thrust,
+                                                       double d[TRACK_NX])
 {
 	double a[3];
 	int rc = accel(x, thrust, a);
@@ -177,31 +190,171 @@ int track_model_propagate(const double x[TRACK_NX], double dt_s, int thrust, dou
 		if (rem - h < 1e-6)
 			h = rem;
 		double hs = h * sgn;
-		int rc = deriv(y, thrust, k1);
-		for (int i = 0; i < TRACK_NX && rc == 0; i++)
-			t[i] = y[i] + 0.5 * hs * k1[i];
-		if (rc == 0)
-			rc = deriv(t, thrust, k2);
-		for (int i = 0; i < TRACK_NX && rc == 0; i++)
-			t[i] = y[i] + 0.5 * hs * k2[i];
-		if (rc == 0)
-			rc = deriv(t, thrust, k3);
-		for (int i = 0; i < TRACK_NX && rc == 0; i++)
-			t[i] = y[i] + hs * k3[i];
-		if (rc == 0)
-			rc = deriv(t, thrust, k4);
-		if (rc < 0)
-			return rc;
+		/* The four stages in one loop (deriv inlined once): t = y +
+		 * 0.5 h k1, y + 0.5 h k2, y + h k3 - the same operations as
+		 * written out; the first stage reads y itself. */
+		double *ks[4] = {k1, k2, k3, k4};
+		for (int st = 0; st < 4; st++) {
+			if (st) {
+				const double c = st == 3 ? hs : 0.5 * hs;
+				for (int i = 0; i < TRACK_NX; i++)
+					t[i] = y[i] + c * ks[st - 1][i];
+			}
+			int rc = deriv(st ? t : y, thrust, ks[st]);
+			if (rc < 0)
+				return rc;
+		}
 		for (int i = 0; i < TRACK_NX; i++)
 			y[i] += hs / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
 		rem -= h;
 		if (++guard > 10000000)
 			return -EDOM;
 	}
-	for (int i = 0; i < TRACK_NX; i++)
-		if (!isfinite(y[i]))
-			return -EDOM;
+	if (!all_finite8(y))
+		return -EDOM;
 	memcpy(out, y, sizeof(y));
+	return 0;
+}
+
+/*
+ * Two states through the RK4 of track_model_propagate at once, each in
+ * one lane of an SSE2 register (track/v2d.h: the same IEEE operations
+ * per lane, so each lane's doubles are the scalar code's). The
+ * expressions are accel_grav's, accel's thrust term, step_for's and the
+ * RK4's, written for track_v2d (a scalar operand is broadcast); the
+ * drag term (density tables) is computed lane by lane with accel's own
+ * scalar code, and so is the thrust term where a lane has |v| <= 1 m/s
+ * (the other branch). Only the same steps are paired; different steps,
+ * or a lane the scalar code would fail (its checks are evaluated per
+ * lane the same way), return 1 with the outputs untouched and the
+ * caller propagates the two one at a time, which gives the same
+ * result and the same error. Unit test
+ * propagate_pair_matches_one_at_a_time_bit_for_bit.
+ */
+typedef track_v2d v2x[TRACK_NX];
+
+/* accel_grav + accel's thrust term for both lanes; 0, or 1 if a lane
+ * leaves the paired case (above). */
+static inline __attribute__((always_inline)) int deriv2(const v2x x, int thrust, v2x d)
+{
+	const double mu = GEO_GM_M3_S2;
+	const double k = 0.5 * mu * GEO_J2 * GEO_WGS84_A_M * GEO_WGS84_A_M;
+	const double w = GEO_OMEGA_E_RAD_S;
+	track_v2d r2 = x[0] * x[0] + x[1] * x[1] + x[2] * x[2];
+	track_v2d vf = (x[3] - x[3]) + (x[4] - x[4]) + (x[5] - x[5]);
+	for (int l = 0; l < 2; l++)
+		if (!(r2[l] >= 1.0 && r2[l] < INFINITY) || !(vf[l] == 0.0))
+			return 1;
+	track_v2d r = track_v2_sqrt(r2), ir2 = 1.0 / r2, ir = r * ir2;
+	track_v2d im3 = ir * ir2, im5 = im3 * ir2, im7 = im5 * ir2, z = x[2];
+	track_v2d cx = -mu * im3 - 3.0 * k * im5 + 15.0 * k * z * z * im7;
+	track_v2d a[3];
+	a[0] = cx * x[0] + w * w * x[0] + 2.0 * w * x[4];
+	a[1] = cx * x[1] + w * w * x[1] - 2.0 * w * x[3];
+	a[2] = cx * z - 6.0 * k * z * im5;
+	/* accel's drag term, lane by lane (scalar: the same code on the
+	 * lane's doubles; a lane without drag is left as it is) */
+	for (int l = 0; l < 2; l++)
+		if (r[l] - GEO_WGS84_B_M < DRAG_CEILING_M && x[6][l] != 0.0) {
+			double xl[TRACK_NX];
+			for (int i = 0; i < TRACK_NX; i++)
+				xl[i] = x[i][l];
+			double h = track_model_height_m(xl);
+			double rho = h < -4000.0 ? geo_air_density(-4000.0) : geo_air_density(h);
+			double vn = sqrt(xl[3] * xl[3] + xl[4] * xl[4] + xl[5] * xl[5]);
+			double kd = -0.5 * rho * xl[6] * TRACK_THETA_UNIT * vn;
+			for (int i = 0; i < 3; i++)
+				a[i][l] += kd * xl[3 + i];
+		}
+	if (thrust) {
+		track_v2d vn = track_v2_sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
+		if (vn[0] > 1.0 && vn[1] > 1.0) {
+			track_v2d sv = x[TRACK_IX_AT] / vn;
+			for (int i = 0; i < 3; i++)
+				a[i] += sv * x[3 + i];
+		} else { /* a lane at rest (a fresh track's centre): lane by lane */
+			for (int l = 0; l < 2; l++)
+				if (vn[l] > 1.0) {
+					double sl = x[TRACK_IX_AT][l] / vn[l];
+					for (int i = 0; i < 3; i++)
+						a[i][l] += sl * x[3 + i][l];
+				}
+		}
+	}
+	track_v2d af = (a[0] - a[0]) + (a[1] - a[1]) + (a[2] - a[2]);
+	if (!(af[0] == 0.0 && af[1] == 0.0))
+		return 1;
+	d[0] = x[3];
+	d[1] = x[4];
+	d[2] = x[5];
+	d[3] = a[0];
+	d[4] = a[1];
+	d[5] = a[2];
+	d[6] = track_v2_dup(0.0);
+	d[7] = track_v2_dup(0.0);
+	return 0;
+}
+
+int track_model_propagate_pair(const double xa[TRACK_NX], const double xb[TRACK_NX], double dt_s,
+                               int thrust, double outa[TRACK_NX], double outb[TRACK_NX])
+{
+	v2x y, k1, k2, k3, k4, t;
+	if (!isfinite(dt_s))
+		return 1;
+	for (int i = 0; i < TRACK_NX; i++)
+		y[i] = track_v2_set(xa[i], xb[i]);
+	double rem = fabs(dt_s), sgn = dt_s < 0 ? -1.0 : 1.0;
+	int guard = 0;
+	while (rem > 0.0) {
+		double ya[TRACK_NX], yb[TRACK_NX];
+		for (int i = 0; i < 3; i++) {
+			ya[i] = y[i][0];
+			yb[i] = y[i][1];
+		}
+		/* Each lane's step as track_model_propagate takes it (a
+		 * different step_for is the same step where both are clamped
+		 * to what remains). */
+		double h = step_for(ya), hb = step_for(yb);
+		if (h > rem)
+			h = rem;
+		if (rem - h < 1e-6)
+			h = rem;
+		if (hb > rem)
+			hb = rem;
+		if (rem - hb < 1e-6)
+			hb = rem;
+		if (hb != h)
+			return 1;
+		double hs = h * sgn;
+		if (deriv2(y, thrust, k1))
+			return 1;
+		for (int i = 0; i < TRACK_NX; i++)
+			t[i] = y[i] + 0.5 * hs * k1[i];
+		if (deriv2(t, thrust, k2))
+			return 1;
+		for (int i = 0; i < TRACK_NX; i++)
+			t[i] = y[i] + 0.5 * hs * k2[i];
+		if (deriv2(t, thrust, k3))
+			return 1;
+		for (int i = 0; i < TRACK_NX; i++)
+			t[i] = y[i] + hs * k3[i];
+		if (deriv2(t, thrust, k4))
+			return 1;
+		for (int i = 0; i < TRACK_NX; i++)
+			y[i] += hs / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
+		rem -= h;
+		if (++guard > 10000000)
+			return 1;
+	}
+	track_v2d yf = track_v2_dup(0.0);
+	for (int i = 0; i < TRACK_NX; i++)
+		yf += y[i] - y[i];
+	if (!(yf[0] == 0.0 && yf[1] == 0.0))
+		return 1;
+	for (int i = 0; i < TRACK_NX; i++) {
+		outa[i] = y[i][0];
+		outb[i] = y[i][1];
+	}
 	return 0;
 }
 
@@ -280,20 +433,78 @@ static void phi_deriv(double A[3][TRACK_NX], const double *Phi, double *dPhi)
  * the first step F is [I 0] and becomes [S 0]); F's columns 6, 7 stay
  * as they were mapped by S (A has no k / aT column here).
  */
-static void step_frozen(double A[3][TRACK_NX], double hs, double *F, int first)
+/*
+ * step_frozen's second-order factor M = I + hA (I + hA/2) written out
+ * (ninth round, docs/tracking.md "Speed"): the same doubles as the
+ * Horner loop of step_frozen, which this replaces for steps up to
+ * FROZEN_ORDER2_MAX_H_S. With e = h/2, Gij = A[i][j] (j < 3: the
+ * gravity gradient and the centrifugal term), c = A[0][4] = 2w, d =
+ * A[1][3] = -2w (the Coriolis block; its other entries exact zeros,
+ * asserted in step_frozen):
+ *   M0 = I + e A         = [I, e I; e G, I + e Cor]
+ *   T  = A M0, rows 0..2 = M0's rows 3..5,
+ *        rows 3..5       = G M0's top rows + Cor M0's bottom rows:
+ *     T[3][j] = G0j + c (e G1j),  T[3][3+j] = G0j e + c M0[4][3+j]
+ *     T[4][j] = G1j + d (e G0j),  T[4][3+j] = G1j e + d M0[3][3+j]
+ *     T[5][j] = G2j,              T[5][3+j] = G2j e
+ *   M  = I + h T.
+ * Why these are the loop's doubles: the loop's sums are ((p0 + p1) +
+ * p2) + p3 with p_k = A[i][k] M0[k][j]; M0's top rows are unit rows and
+ * e times unit rows, so two of p0..p2 are exact zeros (of either sign)
+ * and the third is G_ij (times 1) or G_ij e; x + (+-0) = x for x != 0.
+ * The loop's A x 1 and x e products are the same doubles as G_ij and
+ * G_ij e here. A zero whose sign could differ (a sum of zeros only)
+ * enters M only as I + h (+-0), which is the same +0 or 1 either way
+ * (h and A finite), so the terms that are exact zeros are left out and
+ * M's entries that are +0 whatever A is are written as 0.0; M0's own
+ * entries are written with the loop's additions (0.0 + e G), so they
+ * match it too. Unit test
+ * stm_frozen_order2_matches_horner_bit_for_bit.
+ */
+static void frozen_order2(double A[3][TRACK_NX], double hs, double *M, const int ld)
 {
-	double M[36], T[36];
-	/* Steps up to FROZEN_ORDER2_MAX_H_S: exp(hA) to second order,
-	 * I + hA (I + hA/2) (docs/tracking.md "Speed", fourth round). The
-	 * terms left out, (hA)^3/6 + (hA)^4/24, are led by A^3's
-	 * position-velocity block G + C^2 (G the gravity gradient, |G| <=
-	 * 2 mu/r^3 = 3e-6 s^-2 at the surface, C the Coriolis block,
-	 * |C|^2 = 2e-8 s^-2): at most 5e-7 s in Phi_rv (whose size is h),
-	 * ~1e-10 in the other blocks - against 1e-5 of the sigmas in
-	 * stm_frozen_in_vacuum_matches_full_rk4. */
+	const double e = 0.5 * hs, c = A[0][4], d = A[1][3];
+	/* M0's rows 3..5: [e G | R], R = I + e Cor (1.0 + e 0 = 1, 0.0 +
+	 * e 0 = +0: the loop's doubles) */
+	double eg[3][3];
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			eg[i][j] = 0.0 + e * A[i][j];
+	const double mc = 0.0 + e * c, md = 0.0 + e * d;
+	/* M's rows 0..2: I + h M0's rows 3..5 */
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			M[i * ld + j] = (i == j ? 1.0 : 0.0) + hs * eg[i][j];
+	M[3] = M[ld + 4] = M[2 * ld + 5] = 0.0 + hs;
+	M[4] = 0.0 + hs * mc;
+	M[ld + 3] = 0.0 + hs * md;
+	M[5] = M[ld + 5] = M[2 * ld + 3] = M[2 * ld + 4] = 0.0;
+	/* M's rows 3..5: I + h T, T's rows 3..5 = A M0 as in the comment */
+	for (int j = 0; j < 3; j++) {
+		const double t3 = A[0][j] + c * eg[1][j], t4 = A[1][j] + d * eg[0][j];
+		M[3 * ld + j] = 0.0 + hs * t3;
+		M[4 * ld + j] = 0.0 + hs * t4;
+		M[5 * ld + j] = 0.0 + hs * A[2][j];
+	}
+	M[3 * ld + 3] = 1.0 + hs * (A[0][0] * e + c * md);
+	M[3 * ld + 4] = 0.0 + hs * (A[0][1] * e + c);
+	M[3 * ld + 5] = 0.0 + hs * (A[0][2] * e);
+	M[4 * ld + 3] = 0.0 + hs * (A[1][0] * e + d);
+	M[4 * ld + 4] = 1.0 + hs * (A[1][1] * e + d * mc);
+	M[4 * ld + 5] = 0.0 + hs * (A[1][2] * e);
+	M[5 * ld + 3] = 0.0 + hs * (A[2][0] * e);
+	M[5 * ld + 4] = 0.0 + hs * (A[2][1] * e);
+	M[5 * ld + 5] = 1.0 + hs * (A[2][2] * e);
+}
+
+/* step_frozen's Horner factors: 4th order for steps over
+ * FROZEN_ORDER2_MAX_H_S, 2nd order (frozen_order2's reference, for
+ * track_model_frozen_order2_ok) if order2. */
+static void frozen_horner(double A[3][TRACK_NX], double hs, double M[36], int order2)
+{
+	double T[36];
 	static const double c4[4] = {1.0 / 4.0, 1.0 / 3.0, 1.0 / 2.0, 1.0};
 	static const double c2[2] = {1.0 / 2.0, 1.0};
-	const int order2 = fabs(hs) <= FROZEN_ORDER2_MAX_H_S;
 	const double *c = order2 ? c2 : c4;
 	const int nf = order2 ? 2 : 4;
 	/* First factor: A I = [0 I; A] exactly (the products with the unit
@@ -305,13 +516,11 @@ static void step_frozen(double A[3][TRACK_NX], double hs, double *F, int first)
 		for (int j = 0; j < 6; j++)
 			M[(3 + i) * 6 + j] += c[0] * hs * A[i][j];
 	}
-	/* A's velocity block here is the Coriolis term alone (jac_rows in
-	 * vacuum without thrust): A[0][4] = 2w, A[1][3] = -2w, the other
-	 * four entries exact zeros, whose products the sums below leave out
-	 * (adding an exact zero to a sum leaves it unchanged: the same
-	 * doubles as the full 6-term sums, in the same order). */
-	assert(A[0][3] == 0.0 && A[0][5] == 0.0 && A[1][4] == 0.0 && A[1][5] == 0.0 &&
-	       A[2][3] == 0.0 && A[2][4] == 0.0 && A[2][5] == 0.0);
+	/* A's velocity block is the Coriolis term alone (asserted in
+	 * step_frozen): the products with its four exact zeros the sums
+	 * below leave out (adding an exact zero to a sum leaves it
+	 * unchanged: the same doubles as the full 6-term sums, in the same
+	 * order). */
 	const track_v2d v04 = track_v2_dup(A[0][4]), v13 = track_v2_dup(A[1][3]);
 	track_v2d a[3][3];
 	for (int i = 0; i < 3; i++)
@@ -336,7 +545,36 @@ static void step_frozen(double A[3][TRACK_NX], double hs, double *F, int first)
 		for (int i = 0; i < 36; i++)
 			M[i] = ((i % 7 == 0) ? 1.0 : 0.0) + f * T[i];
 	}
+}
+
+static void step_frozen(double A[3][TRACK_NX], double hs, double *F, int first)
+{
+	double M[36];
+	/* Steps up to FROZEN_ORDER2_MAX_H_S: exp(hA) to second order,
+	 * I + hA (I + hA/2) (docs/tracking.md "Speed", fourth round). The
+	 * terms left out, (hA)^3/6 + (hA)^4/24, are led by A^3's
+	 * position-velocity block G + C^2 (G the gravity gradient, |G| <=
+	 * 2 mu/r^3 = 3e-6 s^-2 at the surface, C the Coriolis block,
+	 * |C|^2 = 2e-8 s^-2): at most 5e-7 s in Phi_rv (whose size is h),
+	 * ~1e-10 in the other blocks - against 1e-5 of the sigmas in
+	 * stm_frozen_in_vacuum_matches_full_rk4. */
+	/* A's velocity block here is the Coriolis term alone (jac_rows in
+	 * vacuum without thrust): A[0][4] = 2w, A[1][3] = -2w, the other
+	 * four entries exact zeros. */
+	assert(A[0][3] == 0.0 && A[0][5] == 0.0 && A[1][4] == 0.0 && A[1][5] == 0.0 &&
+	       A[2][3] == 0.0 && A[2][4] == 0.0 && A[2][5] == 0.0);
 	const int n = TRACK_NX;
+	if (fabs(hs) <= FROZEN_ORDER2_MAX_H_S) {
+		if (first) { /* F = [M 0] written in place */
+			frozen_order2(A, hs, F, n);
+			for (int i = 0; i < 6; i++)
+				F[i * n + 6] = F[i * n + 7] = 0.0;
+			return;
+		}
+		frozen_order2(A, hs, M, 6);
+	} else {
+		frozen_horner(A, hs, M, 0);
+	}
 	if (first) {
 		for (int i = 0; i < 6; i++) {
 			for (int j = 0; j < 6; j++)
@@ -361,16 +599,12 @@ static void step_frozen(double A[3][TRACK_NX], double hs, double *F, int first)
  * too, so the Horner factors are 6 x 8 - (A M)'s columns 6, 7 gain A's
  * own (M's rows 6, 7 are unit rows) - and F's columns 6, 7 gain M's.
  */
-static void step_frozen_thrust(double A[3][TRACK_NX], double hs, double *F, int first)
+/* step_frozen_thrust's factor by the Horner loop: thrust_order2's
+ * reference (track_model_frozen_order2_ok). */
+static void thrust_horner(double A[3][TRACK_NX], double hs, double M[TOP])
 {
 	const int n = TRACK_NX;
-	double M[TOP], T[TOP];
-	/* Second order, I + hA (I + hA/2), as step_frozen's short steps
-	 * (this step is used only up to FROZEN_THRUST_MAX_H_S = 1 s): the
-	 * velocity block gains aT (I - u u^T) / |v| (~0.03 s^-1 at 60 m/s^2
-	 * and 2 km/s), so (hA)^3/6 reaches ~5e-6 relative; the unit test's
-	 * worst stays the frozen direction's 3.0e-5 of the sigmas (the same
-	 * to three digits with the fourth-order factors). */
+	double T[TOP];
 	static const double c[2] = {1.0 / 2.0, 1.0};
 	/* First factor: A [I 0; 0 I] = A exactly, M = [I 0] + h/2 A. */
 	for (int i = 0; i < TOP; i++)
@@ -401,10 +635,77 @@ static void step_frozen_thrust(double A[3][TRACK_NX], double hs, double *F, int 
 		for (int i = 0; i < TOP; i++)
 			M[i] = ((i % (n + 1) == 0) ? 1.0 : 0.0) + f * T[i];
 	}
-	if (first) {
-		memcpy(F, M, sizeof(M));
+}
+
+/*
+ * thrust_horner's factor written out (ninth round): the same doubles, by
+ * frozen_order2's argument. A's rows 3..5 are [G V 0 u] here (G gravity
+ * and the centrifugal term, V the Coriolis and thrust velocity block, no
+ * k column in vacuum, u the aT column), e = h/2, M0's rows 3..5 B =
+ * [e G | I + e V | +0 | e u]. T = A M0's rows 3..5, the loop's sums
+ * without their exact-zero terms (G times M0's unit and e-times-unit
+ * top rows: one product left of three):
+ *   T[3+i][j]   = ((G_ij + V_i0 B0j) + V_i1 B1j) + V_i2 B2j,  j < 3
+ *   T[3+i][3+j] = ((G_ij e + V_i0 B0,3+j) + V_i1 B1,3+j) + V_i2 B2,3+j
+ *   T[3+i][7]   = ((u_i + V_i0 B07) + V_i1 B17) + V_i2 B27
+ * and column 6 all zeros; M = [I 0] + h T, T's rows 0..2 = B. Unit
+ * test stm_frozen_order2_matches_horner_bit_for_bit.
+ */
+static void thrust_order2(double A[3][TRACK_NX], double hs, double M[TOP])
+{
+	const int n = TRACK_NX;
+	const double e = 0.5 * hs;
+	/* Two columns at a time (track/v2d.h: the same doubles). Column 6
+	 * goes through the same sums with B's column 6 = +0 and a first term
+	 * +0: a sum of zeros, +0 in M either way. */
+	const track_v2d ve = track_v2_dup(e), vh = track_v2_dup(hs);
+	double B[3][TRACK_NX];
+	for (int i = 0; i < 3; i++) {
+		const double d[TRACK_NX] = {0.0, 0.0, 0.0, i == 0, i == 1, i == 2, 0.0, 0.0};
+		for (int j = 0; j < n; j += 2)
+			track_v2_store(&B[i][j],
+			               track_v2_load(&d[j]) + ve * track_v2_load(&A[i][j]));
+		B[i][6] = 0.0;
+	}
+	for (int i = 0; i < 3; i++) {
+		const double d[TRACK_NX] = {i == 0, i == 1, i == 2, 0.0, 0.0, 0.0, 0.0, 0.0};
+		for (int j = 0; j < n; j += 2)
+			track_v2_store(&M[i * n + j],
+			               track_v2_load(&d[j]) + vh * track_v2_load(&B[i][j]));
+	}
+	for (int i = 0; i < 3; i++) {
+		const track_v2d v0 = track_v2_dup(A[i][3]), v1 = track_v2_dup(A[i][4]),
+		                v2 = track_v2_dup(A[i][5]);
+		/* the first terms: G_ij (j < 3), G_ij e, +0, u_i */
+		const double f[TRACK_NX] = {A[i][0],     A[i][1],     A[i][2], A[i][0] * e,
+		                            A[i][1] * e, A[i][2] * e, 0.0,     A[i][7]};
+		const double d[TRACK_NX] = {0.0, 0.0, 0.0, i == 0, i == 1, i == 2, 0.0, 0.0};
+		for (int j = 0; j < n; j += 2) {
+			track_v2d t = ((track_v2_load(&f[j]) + v0 * track_v2_load(&B[0][j])) +
+			               v1 * track_v2_load(&B[1][j])) +
+			              v2 * track_v2_load(&B[2][j]);
+			track_v2_store(&M[(3 + i) * n + j], track_v2_load(&d[j]) + vh * t);
+		}
+		M[(3 + i) * n + 6] = 0.0;
+	}
+}
+
+static void step_frozen_thrust(double A[3][TRACK_NX], double hs, double *F, int first)
+{
+	const int n = TRACK_NX;
+	double M[TOP];
+	/* Second order, I + hA (I + hA/2), as step_frozen's short steps
+	 * (this step is used only up to FROZEN_THRUST_MAX_H_S = 1 s): the
+	 * velocity block gains aT (I - u u^T) / |v| (~0.03 s^-1 at 60 m/s^2
+	 * and 2 km/s), so (hA)^3/6 reaches ~5e-6 relative; the unit test's
+	 * worst stays the frozen direction's 3.0e-5 of the sigmas (the same
+	 * to three digits with the fourth-order factors). */
+	assert(A[0][6] == 0.0 && A[1][6] == 0.0 && A[2][6] == 0.0); /* vacuum */
+	if (first) {                                                /* written in place */
+		thrust_order2(A, hs, F);
 		return;
 	}
+	thrust_order2(A, hs, M);
 	double G[TOP];
 	for (int i = 0; i < 6; i++)
 		for (int j = 0; j < n; j++) {
@@ -414,6 +715,27 @@ static void step_frozen_thrust(double A[3][TRACK_NX], double hs, double *F, int 
 			G[i * n + j] = s;
 		}
 	memcpy(F, G, sizeof(G));
+}
+
+int track_model_frozen_order2_ok(const double A[3][TRACK_NX], double hs, int thrust)
+{
+	double Ac[3][TRACK_NX], M[TOP], R[TOP];
+	memcpy(Ac, A, sizeof(Ac));
+	if (thrust) {
+		if (Ac[0][6] != 0.0 || Ac[1][6] != 0.0 || Ac[2][6] != 0.0)
+			return -EINVAL;
+		thrust_order2(Ac, hs, M);
+		thrust_horner(Ac, hs, R);
+		return memcmp(M, R, sizeof(M)) == 0;
+	}
+	if (Ac[0][3] != 0.0 || Ac[0][5] != 0.0 || Ac[1][4] != 0.0 || Ac[1][5] != 0.0 ||
+	    Ac[2][3] != 0.0 || Ac[2][4] != 0.0 || Ac[2][5] != 0.0 || Ac[0][6] != 0.0 ||
+	    Ac[1][6] != 0.0 || Ac[2][6] != 0.0 || Ac[0][7] != 0.0 || Ac[1][7] != 0.0 ||
+	    Ac[2][7] != 0.0)
+		return -EINVAL;
+	frozen_order2(Ac, hs, M, 6);
+	frozen_horner(Ac, hs, R, 1);
+	return memcmp(M, R, 36 * sizeof(double)) == 0;
 }
 
 int track_model_propagate_stm(const double x[TRACK_NX], double dt_s, int thrust,
@@ -453,9 +775,14 @@ int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thr
 		/* The state's RK4 stages first (the same operations as before:
 		 * the state does not depend on Phi). */
 		for (int st = 0; st < 4; st++) {
-			double c = st == 0 ? 0.0 : (st == 3 ? 1.0 : 0.5);
-			for (int i = 0; i < TRACK_NX; i++)
-				ts[st][i] = y[i] + (st ? c * hs * k[st - 1][i] : 0.0);
+			if (st == 0) {
+				for (int i = 0; i < TRACK_NX; i++)
+					ts[0][i] = y[i] + 0.0;
+			} else {
+				const double ch = (st == 3 ? 1.0 : 0.5) * hs;
+				for (int i = 0; i < TRACK_NX; i++)
+					ts[st][i] = y[i] + ch * k[st - 1][i];
+			}
 			int rc = deriv(ts[st], thrust, k[st]);
 			if (rc < 0)
 				return rc;
@@ -483,10 +810,8 @@ int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thr
 			 * is checked first; jac_rows at a stage point whose
 			 * acceleration was defined cannot fail). */
 			direct = first && h == rem;
-			if (direct)
-				for (int i = 0; i < TRACK_NX; i++)
-					if (!isfinite(y[i]))
-						return -EDOM;
+			if (direct && !all_finite8(y))
+				return -EDOM;
 			int rc = jac_rows(ts[1], thrust, A);
 			if (rc < 0)
 				return rc;
@@ -518,9 +843,8 @@ int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thr
 		rem -= h;
 	}
 	if (!direct) {
-		for (int i = 0; i < TRACK_NX; i++)
-			if (!isfinite(y[i]))
-				return -EDOM;
+		if (!all_finite8(y))
+			return -EDOM;
 		memcpy(Phi, Fl, sizeof(Fl));
 	}
 	memcpy(out, y, sizeof(y));

@@ -159,6 +159,16 @@ int track_model_accel(const double x[TRACK_NX], int thrust, double a[3]);
 /* Propagate x by dt_s (may be negative) into out (may alias x). */
 int track_model_propagate(const double x[TRACK_NX], double dt_s, int thrust, double out[TRACK_NX]);
 
+/*
+ * Two states propagated as track_model_propagate propagates each (the
+ * same doubles: both at once in the lanes of SSE2 registers), where
+ * both take the same steps and neither fails: 0 with outa, outb written (each may be its input).
+ * Otherwise 1 with the outputs untouched: propagate them one at a time
+ * (which gives the same result or error as before).
+ */
+int track_model_propagate_pair(const double xa[TRACK_NX], const double xb[TRACK_NX], double dt_s,
+                               int thrust, double outa[TRACK_NX], double outb[TRACK_NX]);
+
 #define TRACK_RHO0_KG_M3 1.225 /* sea-level density, US Standard Atmosphere 1976 */
 
 /* The density-scaled random-walk density q_k' of k at state x. */
@@ -210,6 +220,17 @@ int track_model_propagate_stm(const double x[TRACK_NX], double dt_s, int thrust,
  * (frozen_vacuum = 0: A at every stage, the reference). */
 int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thrust,
                                   int frozen_vacuum, double out[TRACK_NX], double *Phi);
+
+/*
+ * Self-check of the frozen vacuum step's written-out second-order
+ * factors (model.c frozen_order2, thrust_order2) against the Horner
+ * loops they replaced, for rows 3..5 of a vacuum Jacobian A (no k
+ * column) and a step hs: without thrust A's velocity block must be
+ * Coriolis-shaped (A[0][4] and A[1][3] only) and its aT column zero,
+ * with thrust any. 1 if the two factors are the same bytes, 0 if not,
+ * -EINVAL for an A of another shape. For the unit tests.
+ */
+int track_model_frozen_order2_ok(const double A[3][TRACK_NX], double hs, int thrust);
 
 /*
  * Numerical state-transition matrix Phi = d out / d x over dt_s by

@@ -342,15 +342,22 @@ int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct
 	if (rc < 0)
 		return rc;
 	const int kin = k_inert_step(in->x, dt_s);
+	/* Which sigma points are propagated and which are the centre's
+	 * result with their own inert components (below); the decisions read
+	 * each point before it is propagated and the centre's aT, which the
+	 * propagation leaves as it is (daT/dt = 0), as the one-pass loop
+	 * did. The propagated ones go two at a time
+	 * (track_model_propagate_pair: the same doubles), in order; a pair
+	 * the pair path does not take goes one at a time (the same result or
+	 * the first error, as before). */
+	int prop[NSIG], np = 0, copy_at[NSIG] = {0}, copy_kat[NSIG] = {0};
 	for (int k = 0; k < NSIG; k++) {
 		/* Without thrust aT is inert (daT/dt = 0, and it enters no
 		 * other derivative). The sigma points of L's last column differ
 		 * from the centre only in aT (L is lower triangular): the
 		 * centre's propagated state with their own aT, exactly. */
 		if (!mo->thrust && (k == N || k == 2 * N)) {
-			double at = X[k][TRACK_IX_AT];
-			memcpy(X[k], X[0], sizeof(X[0]));
-			X[k][TRACK_IX_AT] = at;
+			copy_at[k] = 1;
 			continue;
 		}
 		/* The same for L's k column (k and, where L[7][6] = 0 or
@@ -358,15 +365,33 @@ int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct
 		 * drag ceiling (k_inert_step): k enters only the drag. */
 		if (kin && (k == N - 1 || k == 2 * N - 1) &&
 		    (!mo->thrust || X[k][TRACK_IX_AT] == X[0][TRACK_IX_AT])) {
+			copy_kat[k] = 1;
+			continue;
+		}
+		prop[np++] = k;
+	}
+	for (int p = 0; p < np; p += 2) {
+		if (p + 1 < np &&
+		    track_model_propagate_pair(X[prop[p]], X[prop[p + 1]], dt_s, mo->thrust,
+		                               X[prop[p]], X[prop[p + 1]]) == 0)
+			continue;
+		for (int q = p; q < p + 2 && q < np; q++) {
+			rc = track_model_propagate(X[prop[q]], dt_s, mo->thrust, X[prop[q]]);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	for (int k = 0; k < NSIG; k++) {
+		if (copy_at[k]) {
+			double at = X[k][TRACK_IX_AT];
+			memcpy(X[k], X[0], sizeof(X[0]));
+			X[k][TRACK_IX_AT] = at;
+		} else if (copy_kat[k]) {
 			double kk = X[k][TRACK_IX_K], at = X[k][TRACK_IX_AT];
 			memcpy(X[k], X[0], sizeof(X[0]));
 			X[k][TRACK_IX_K] = kk;
 			X[k][TRACK_IX_AT] = at;
-			continue;
 		}
-		rc = track_model_propagate(X[k], dt_s, mo->thrust, X[k]);
-		if (rc < 0)
-			return rc;
 	}
 	struct track_gauss g;
 	memset(&g, 0, sizeof(g));

@@ -23,7 +23,11 @@
 #ifndef MW_TRACK_V2D_H
 #define MW_TRACK_V2D_H
 
+#include <math.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 typedef double track_v2d __attribute__((vector_size(16)));
 
@@ -49,6 +53,17 @@ static inline track_v2d track_v2_dup(double a)
 static inline track_v2d track_v2_set(double a, double b)
 {
 	return (track_v2d){a, b};
+}
+
+/* {sqrt(v[0]), sqrt(v[1])}: a packed square root rounds each lane as the
+ * scalar one does (IEEE 754 square root, correctly rounded). */
+static inline track_v2d track_v2_sqrt(track_v2d v)
+{
+#if defined(__SSE2__)
+	return (track_v2d)_mm_sqrt_pd((__m128d)v);
+#else
+	return (track_v2d){sqrt(v[0]), sqrt(v[1])};
+#endif
 }
 
 #endif

@@ -797,6 +797,178 @@ static void stm_frozen_in_vacuum_matches_full_rk4(void **state)
 		              worst, worst2);
 }
 
+/*
+ * The frozen vacuum step's written-out second-order factors (model.c
+ * frozen_order2 and thrust_order2, ninth speed round) against the
+ * Horner loops they replaced (track_model_frozen_order2_ok): the same
+ * bytes for 20,000 Jacobians each - the J2 gravity gradient plus the
+ * centrifugal term at random points 6,400-45,000 km from the centre,
+ * the Coriolis block, and with thrust the thrust terms of jac_rows (aT
+ * 0-60 m/s^2, 1-7 km/s in any direction: aT (I - u u^T) / |v| in the
+ * velocity block, u in the aT column); a tenth with one gradient entry
+ * an exact zero of either sign (where only sums of zeros could differ);
+ * steps of -1 to 1 s (every step the frozen second-order paths take).
+ * An A of another shape is refused (-EINVAL).
+ */
+static void stm_frozen_order2_matches_horner_bit_for_bit(void **state)
+{
+	(void)state;
+	uint64_t rng = 29;
+	const double w = GEO_OMEGA_E_RAD_S;
+	for (int c = 0; c < 40000; c++) {
+		const int thrust = c % 2;
+		double r[3], rn = 6.4e6 + 3.86e7 * rng_unif(&rng), un = 0.0;
+		for (int i = 0; i < 3; i++) {
+			r[i] = rng_unif(&rng) - 0.5;
+			un += r[i] * r[i];
+		}
+		for (int i = 0; i < 3; i++)
+			r[i] *= rn / sqrt(un);
+		double G[3][3], A[3][NX] = {{0}};
+		assert_int_equal(geo_gravity_j2_jacobian(r, G), 0);
+		for (int i = 0; i < 3; i++)
+			for (int j = 0; j < 3; j++)
+				A[i][j] = G[i][j];
+		A[0][0] += w * w;
+		A[1][1] += w * w;
+		A[0][4] += 2.0 * w;
+		A[1][3] -= 2.0 * w;
+		if (thrust) {
+			double v[3], vn2 = 0.0, sp = 1e3 + 6e3 * rng_unif(&rng);
+			double at = 60.0 * rng_unif(&rng);
+			for (int i = 0; i < 3; i++) {
+				v[i] = rng_unif(&rng) - 0.5;
+				vn2 += v[i] * v[i];
+			}
+			for (int i = 0; i < 3; i++)
+				v[i] *= sp / sqrt(vn2);
+			double vn = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+			double u[3] = {v[0] / vn, v[1] / vn, v[2] / vn};
+			for (int i = 0; i < 3; i++) {
+				for (int j = 0; j < 3; j++)
+					A[i][3 + j] += at * ((i == j) - u[i] * u[j]) / vn;
+				A[i][TRACK_IX_AT] += u[i];
+			}
+		}
+		if (c % 10 == 3 || c % 10 == 4)
+			A[c % 3][(c / 10) % 3] = (c / 10) % 2 ? -0.0 : 0.0;
+		double hs = -1.0 + 2.0 * rng_unif(&rng);
+		if (c % 100 == 7 || c % 100 == 8)
+			hs = c % 200 < 100 ? 1.0 : -1.0;
+		int ok = track_model_frozen_order2_ok((const double(*)[NX])A, hs, thrust);
+		if (ok != 1)
+			fail_msg("case %d (thrust %d, |r| %.0f m, step %.17g s): the written-out "
+			         "factor differs from the Horner loop (check returned %d)",
+			         c, thrust, rn, hs, ok);
+	}
+	double A[3][NX] = {{0}};
+	A[0][3] = 1e-3; /* not Coriolis-shaped */
+	assert_int_equal(track_model_frozen_order2_ok((const double(*)[NX])A, 0.5, 0), -EINVAL);
+	A[0][3] = 0.0;
+	A[1][TRACK_IX_K] = 1e-3; /* a drag column */
+	assert_int_equal(track_model_frozen_order2_ok((const double(*)[NX])A, 0.5, 1), -EINVAL);
+}
+
+/*
+ * track_model_propagate_pair against track_model_propagate one state at
+ * a time, bit for bit: 6,000 pairs of states 60-3,000 km up (some in
+ * the drag layer, computed lane by lane), 1-7 km/s in any
+ * direction (one in 11 pairs with the first at rest: the thrust
+ * term's other branch), k 0-2, with thrust (aT 0-60 m/s^2) or without, steps of -25 to 25 s; the
+ * second state either independent or a sigma-point-like neighbour of the first (metres and m/s off,
+ * as the unscented prediction pairs them). Where the pair path is taken each output is the same
+ * bytes as the scalar one; where it declines (1: different steps or a failure) the outputs are
+ * untouched. It must be taken for most neighbours (the common case), in the drag layer and with one
+ * state at rest too.
+ */
+static void propagate_pair_matches_one_at_a_time_bit_for_bit(void **state)
+{
+	(void)state;
+	uint64_t rng = 41;
+	int taken = 0, declined = 0, taken_near = 0, near = 0, drag_taken = 0, rest_taken = 0;
+	static const double dts[] = {1.0, -1.0, 0.3, 2.5, 10.0, -10.0, 25.0};
+	for (int c = 0; c < 6000; c++) {
+		double x[2][NX];
+		const int thrust = c % 3 == 1;
+		const int nb = c % 2; /* neighbour or independent */
+		const int low = c % 5 == 0;
+		for (int s2 = 0; s2 < 2; s2++) {
+			struct geo_lla l = {geo_rad(-90.0 + 180.0 * rng_unif(&rng)),
+			                    geo_rad(-180.0 + 360.0 * rng_unif(&rng)),
+			                    low ? 60e3 + 200e3 * rng_unif(&rng)
+			                        : 320e3 + 2680e3 * rng_unif(&rng)};
+			memset(x[s2], 0, sizeof(x[s2]));
+			geo_lla_to_ecef(&l, x[s2]);
+			double u[3], un = 0.0;
+			for (int i = 0; i < 3; i++) {
+				u[i] = rng_unif(&rng) - 0.5;
+				un += u[i] * u[i];
+			}
+			double sp = c % 97 == 5 ? 0.5 : 1e3 + 6e3 * rng_unif(&rng);
+			for (int i = 0; i < 3; i++)
+				x[s2][3 + i] = sp * u[i] / sqrt(un);
+			x[s2][TRACK_IX_K] = c % 7 == 3 ? 0.0 : 2.0 * rng_unif(&rng);
+			x[s2][TRACK_IX_AT] = thrust ? 60.0 * rng_unif(&rng) : 0.0;
+		}
+		if (nb) {
+			memcpy(x[1], x[0], sizeof(x[0]));
+			for (int i = 0; i < 3; i++) {
+				x[1][i] += 500.0 * (rng_unif(&rng) - 0.5);
+				x[1][3 + i] += 20.0 * (rng_unif(&rng) - 0.5);
+			}
+			x[1][TRACK_IX_AT] += thrust ? rng_unif(&rng) : 0.0;
+		}
+		if (c % 11 == 4) /* the first at rest (a fresh track's centre) */
+			x[0][3] = x[0][4] = x[0][5] = 0.0;
+		double dt = dts[c % 7];
+		double ra[NX], rb[NX], pa[NX], pb[NX];
+		int rca = track_model_propagate(x[0], dt, thrust, ra);
+		int rcb = track_model_propagate(x[1], dt, thrust, rb);
+		for (int i = 0; i < NX; i++)
+			pa[i] = pb[i] = -12345.0;
+		int rc = track_model_propagate_pair(x[0], x[1], dt, thrust, pa, pb);
+		if (nb)
+			near++;
+		if (rc == 0) {
+			taken++;
+			if (nb)
+				taken_near++;
+			if (low && x[0][TRACK_IX_K] != 0.0)
+				drag_taken++;
+			if (thrust && c % 11 == 4)
+				rest_taken++;
+			if (rca != 0 || rcb != 0)
+				fail_msg("case %d: the pair path succeeded where the scalar one "
+				         "failed (%d, %d)",
+				         c, rca, rcb);
+			for (int i = 0; i < NX; i++)
+				if (memcmp(&pa[i], &ra[i], sizeof(double)) ||
+				    memcmp(&pb[i], &rb[i], sizeof(double)))
+					fail_msg(
+					    "case %d (thrust %d, dt %g): component %d: pair %.17g, "
+					    "%.17g, one at a time %.17g, %.17g",
+					    c, thrust, dt, i, pa[i], pb[i], ra[i], rb[i]);
+		} else {
+			assert_int_equal(rc, 1);
+			declined++;
+			for (int i = 0; i < NX; i++)
+				if (pa[i] != -12345.0 || pb[i] != -12345.0)
+					fail_msg("case %d: declined but wrote component %d", c, i);
+		}
+	}
+	if (getenv("TRACK_TEST_VERBOSE"))
+		print_message("propagate pair: %d taken, %d declined; neighbours %d of %d; "
+		              "taken in the drag layer with k != 0: %d\n",
+		              taken, declined, taken_near, near, drag_taken);
+	if (!(taken_near >= near * 9 / 10))
+		fail_msg("the pair path took only %d of %d vacuum neighbour pairs", taken_near,
+		         near);
+	if (!(rest_taken > 10))
+		fail_msg("the pair path took only %d pairs with one state at rest", rest_taken);
+	if (!(drag_taken > 100))
+		fail_msg("the pair path took only %d drag-layer pairs", drag_taken);
+}
+
 /* ---- measurement models ---- */
 
 static void radar_model_matches_geo_aer_and_wraps_azimuth(void **state)
@@ -2721,6 +2893,8 @@ int main(void)
 	    cmocka_unit_test(long_prediction_of_an_ill_conditioned_state_stays_spd_without_q),
 	    cmocka_unit_test(fast_geodetic_height_matches_iterated),
 	    cmocka_unit_test(stm_frozen_in_vacuum_matches_full_rk4),
+	    cmocka_unit_test(stm_frozen_order2_matches_horner_bit_for_bit),
+	    cmocka_unit_test(propagate_pair_matches_one_at_a_time_bit_for_bit),
 	    cmocka_unit_test(radar_model_matches_geo_aer_and_wraps_azimuth),
 	    cmocka_unit_test(los_model_matches_definition_and_rejects_behind),
 	    cmocka_unit_test(linearised_zprediction_matches_sigma_points_where_chosen),
