@@ -907,9 +907,16 @@ int track_info_predict(const struct track_info *ti, struct track_point_pred *imp
 	if (rc == 0 && launch) {
 		if (ti->has_boost0)
 			rc = track_launch_from_boost(&ti->boost0, ti->boost0_t_ns, launch);
-		else if (ti->has_boost_est)
+		else if (ti->has_boost_est && track_launch_boost_reach(&ti->boost_est))
 			rc = track_launch_from_boost(&ti->boost_est, ti->boost_est_t_ns, launch);
+		else if (ti->has_boost_est)
+			rc = -ERANGE; /* seen only late in the boost */
 		else
+			rc = track_predict_launch(&ti->est, ti->t_ns, 0, PREDICT_MAX_S, launch);
+		/* No boost basis that reaches the lift-off: once past burnout
+		 * the ballistic basis, from the current estimate (refreshed
+		 * with every update, not frozen). */
+		if (rc == -ERANGE && ti->has_boost_est && ti->mu_boost < 0.5)
 			rc = track_predict_launch(&ti->est, ti->t_ns, 0, PREDICT_MAX_S, launch);
 	}
 	return rc;
