@@ -896,6 +896,10 @@ int track_tracker_get(const struct track_tracker *t, size_t i, struct track_info
 	return 0;
 }
 
+/* Least thrust acceleration of a last-within-reach launch basis (m/s^2,
+ * launch.c's BASIS_AT_MIN): below it the estimate does not thrust. */
+#define LAUNCH_REACH_AT_MIN 5.0
+
 #define PREDICT_MAX_S 7200.0 /* longest flight searched: 2 h (ICBMs fly ~30-40 min) */
 
 int track_info_predict(const struct track_info *ti, struct track_point_pred *impact,
@@ -1123,6 +1127,18 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, int evide
 	}
 	const struct track_imm *last = &HAT(k, k->h_count - 1)->post;
 	if (last->mu[TRACK_MODE_BOOST] > 0.5 && k->n_updates >= 3) {
+		const struct track_gauss *nb = &last->m[TRACK_MODE_BOOST];
+		/* No well-determined basis before the boost leaves the boost
+		 * basis's reach (launch.h): the last estimate within reach is
+		 * the basis (its thrust known or not: the transform states
+		 * it), rather than none until burnout. */
+		if (!k->has_boost0 && k->has_boost_est && !track_launch_boost_reach(nb) &&
+		    track_launch_boost_reach(&k->boost_est) &&
+		    k->boost_est.x[TRACK_IX_AT] > LAUNCH_REACH_AT_MIN) {
+			k->has_boost0 = 1;
+			k->boost0_t_ns = k->boost_est_t_ns;
+			k->boost0 = k->boost_est;
+		}
 		k->has_boost_est = 1;
 		k->boost_est_t_ns = HAT(k, k->h_count - 1)->t_ns;
 		/* The thrusting model's own estimate: the launch basis is
@@ -1130,7 +1146,7 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, int evide
 		 * aT is pulled towards the non-thrusting model's 0 and widened
 		 * by the mode spread (imm.c's burnout correction keeps the
 		 * non-thrusting model at ~1% during a burn). */
-		k->boost_est = last->m[TRACK_MODE_BOOST];
+		k->boost_est = *nb;
 		if (!k->has_boost0 && track_launch_basis_ok(&k->boost_est)) {
 			k->has_boost0 = 1;
 			k->boost0_t_ns = k->boost_est_t_ns;
