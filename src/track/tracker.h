@@ -59,6 +59,7 @@
 #include "core/obs.h"
 #include "core/time.h"
 #include "track/imm.h"
+#include "track/predict.h"
 
 /*
  * Threat class by range, from the energy of a ballistic state (see
@@ -214,6 +215,13 @@ struct track_info {
 	int has_boost0;
 	mw_time_ns boost0_t_ns;
 	struct track_gauss boost0;
+	/* Seen in boost without a basis the boost model reaches back from
+	 * (launch.h track_launch_boost_reach): the ballistic-basis launch
+	 * estimate from a post-burnout estimate, made by the tracker at the
+	 * first post-burnout update and refreshed 10, 30 and 70 s after it
+	 * (tracker.c launch_bal_refresh). */
+	int has_launch_bal;
+	struct track_point_pred launch_bal;
 	/* Simulation only (truth ids): association purity. Updates from
 	 * clutter (truth_id 0, the start included) and updates whose object
 	 * differs from the previous non-clutter update's (a neighbour's
