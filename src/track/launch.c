@@ -75,6 +75,11 @@
  *     is refused (-ERANGE), not biased.
  *  3. The boost and arc propagations are bounded: at most S_MAX_S of
  *     boost backwards per integration, 60 solver iterations, max_s of arc.
+ *  4. A boost-basis point whose backward boost plus vertical rise
+ *     exceeds S_MAX_S is refused (-ERANGE), never stated as a time
+ *     sigma; a basis faster than BASIS_V_MAX is out of reach
+ *     (track_launch_boost_reach) and the tracker uses the ballistic
+ *     basis after burnout instead.
  */
 #include "track/launch.h"
 

@@ -234,9 +234,11 @@ struct track_info {
 struct track_point_pred;
 /*
  * Impact prediction (forward, no thrust) and launch prediction (backward
- * through the boost model from boost0, else boost_est, if the track was
- * seen in boost, else from est through the generic boost model; see
- * launch.h) for a track; see predict.h. Either output may
+ * through the boost model from boost0, else boost_est if within the
+ * boost basis's reach (launch.h), if the track was seen in boost; else,
+ * or if that fails, the ballistic basis: launch_bal once past burnout
+ * for a track seen in boost, from est for a track never seen in boost;
+ * see launch.h) for a track; see predict.h. Either output may
  * be NULL. Returns 0 or the first failure (-ERANGE: not yet predictable).
  */
 int track_info_predict(const struct track_info *ti, struct track_point_pred *impact,
