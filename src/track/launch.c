@@ -968,14 +968,15 @@ out:
 int track_launch_basis_ok(const struct track_gauss *g)
 {
 	double at = g->x[TRACK_IX_AT], pa = g->P[TRACK_IX_AT * TRACK_NX + TRACK_IX_AT];
+	double k = g->x[TRACK_IX_K];
 	return at > BASIS_AT_MIN && pa >= 0.0 && sqrt(pa) <= BASIS_AT_REL * at &&
-	       vnorm(g->x + 3) > V_STOP && track_launch_boost_reach(g);
+	       vnorm(g->x + 3) > V_STOP && k >= 0.0 && k <= BASIS_K_MAX &&
+	       track_launch_boost_reach(g);
 }
 
 int track_launch_boost_reach(const struct track_gauss *g)
 {
-	double k = g->x[TRACK_IX_K];
-	return vnorm(g->x + 3) <= BASIS_V_MAX && k >= 0.0 && k <= BASIS_K_MAX;
+	return vnorm(g->x + 3) <= BASIS_V_MAX;
 }
 
 int track_launch_from_boost(const struct track_gauss *g, mw_time_ns t_ns,

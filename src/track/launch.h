@@ -73,9 +73,8 @@ int track_launch_basis_ok(const struct track_gauss *g);
 
 /* Can the boost basis reach back from g at all? Its speed must be at
  * most 2,000 m/s (beyond, the unseen burn history, not the estimate,
- * sets the launch time: launch.c BASIS_V_MAX) and its drag parameter in
- * range. A track whose boost estimates are all beyond reach gets the
- * ballistic basis once past burnout (tracker.c track_info_predict). */
+ * sets the launch time: launch.c BASIS_V_MAX). A track whose boost estimates are all beyond reach
+ * gets the ballistic basis once past burnout (tracker.c track_info_predict). */
 int track_launch_boost_reach(const struct track_gauss *g);
 
 /* Model details of one deterministic back-propagation (the central
