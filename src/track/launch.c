@@ -105,7 +105,16 @@
 #define NET_MIN 0.3
 /* Steering-law uncertainty of the ballistic basis (1 sigma, relative):
  * the boost ground range and duration of the gravity turn against the
- * pitch programmes real missiles fly. */
+ * pitch programmes real missiles fly. The ground-range part is physical:
+ * a boost at zero angle of attack through the first stage that flies the
+ * vacuum-optimal linear tangent law (Bryson & Ho, Applied Optimal
+ * Control, 1975, sec. 2.7) or a constant pitch rate in its upper stages
+ * to the same burnout flight-path angle (20-40 deg) puts the burnout
+ * search's pad 0.25-0.54 D uprange (scripts/launch-steer-study, flat
+ * earth; the unit test flies one in ECEF: 0.44 D). The duration part is
+ * wider than that study's 5-13% of the burn: it also covers the burn
+ * time the parameters' ranges understate (ICBM, docs/tracking.md
+ * "Launch estimate widths"). */
 #define STEER_SIG TRACK_LAUNCH_STEER_SIG
 
 /* Model parameter priors (see the header comment). */
