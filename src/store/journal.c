@@ -754,6 +754,7 @@ struct store_journal {
 	int ckpt_pages;    /* WAL frames before an idle checkpoint */
 	int wal_frames;    /* frames in the WAL after the last commit (journal thread) */
 	int commit_frames; /* frames the last commit of records added (journal thread) */
+	int page_bytes;    /* the database's page size (a WAL frame holds one page) */
 	int ckpt_tried;    /* wal_frames at the last partial checkpoint, 0 after a full one */
 	/* checkpoint thread (invariant 11): its own connection; ckpt_req and
 	 * ckpt_busy under mu; ckpt_frames: wal_frames when it was asked */
@@ -1824,6 +1825,28 @@ static int run_checkpoint(struct store_journal *j, sqlite3 *db, int f, int *prev
  * "Checkpoint passes"). Without a checkpoint thread
  * (it could not be set up) the journal thread checkpoints when idle, as
  * before. Called and returns with mu held. */
+/* Could the next commit write past the WAL's preallocated end
+ * (J_CKPT_FORCE x ckpt_pages + J_WAL_SLACK frames)? Its frames are at
+ * most the larger of the last commit's and what the records queued now
+ * fill at half a page each (appends fill their leaves; overflow pages
+ * are full), plus page 1, the root and an interior page. Under load the
+ * next group is larger than the last (records pile up while a commit
+ * runs): the last commit's size alone let a commit write 1-9 frames
+ * past the end (unit-store, preallocated_wal_is_overwritten_never_extended).
+ * Not after a checkpoint that copied the whole WAL with no commit since:
+ * the next commit starts the WAL again. Called with mu held. */
+static bool wal_end_near(const struct store_journal *j)
+{
+	if (j->ckpt_tried == 0 && j->ckpt_full_gen == j->wal_commits && j->wal_commits > 0)
+		return false; /* all copied, no commit since: the next one restarts the WAL */
+	int half = j->page_bytes > 1024 ? j->page_bytes / 2 : 512;
+	size_t qf = j->qbytes / (size_t)half + 1;
+	int next = j->commit_frames;
+	if (qf > (size_t)next)
+		next = qf > (size_t)INT_MAX / 2 ? INT_MAX / 2 : (int)qf;
+	return j->wal_frames + next + 3 > j->ckpt_pages * J_CKPT_FORCE + J_WAL_SLACK;
+}
+
 static void maybe_checkpoint(struct store_journal *j)
 {
 	int f = j->wal_frames;
@@ -1843,11 +1866,9 @@ static void maybe_checkpoint(struct store_journal *j)
 			return;
 	}
 	/* a pass runs: the commit after it checkpoints, unless the next
-	 * commit, as large as the last and two pages more (page 1 and the
-	 * root, which a commit writes or not), would write past the
-	 * preallocated end (it would extend the file: invariant 12) */
-	if ((j->ckpt_req || j->ckpt_busy) &&
-	    f + j->commit_frames + 2 <= j->ckpt_pages * J_CKPT_FORCE + J_WAL_SLACK)
+	 * commit could write past the preallocated end (it would extend the
+	 * file: invariant 12) */
+	if ((j->ckpt_req || j->ckpt_busy) && !wal_end_near(j))
 		return;
 	while (j->ckpt_req || j->ckpt_busy)
 		pthread_cond_wait(&j->ckpt_idle, &j->mu);
@@ -2217,6 +2238,12 @@ static void *journal_thread(void *arg)
 		bool hold = work && !acked_due && retry_at == 0 && lazy_hold(j, now, &hold_until);
 		if (hold)
 			j->held = true;
+		if (work && !hold && (j->stop || now >= retry_at) && j->head && wal_end_near(j)) {
+			/* records piled up while a pass runs: make room first */
+			maybe_checkpoint(j);
+			if (j->fatal)
+				continue;
+		}
 		if (work && !hold && (j->stop || now >= retry_at)) {
 			bool was_held = j->held;
 			bool expired = was_held && !lazy_urgent(j);
@@ -2869,6 +2896,7 @@ static int setup_writer(struct store_journal *j, const struct store_journal_opts
 		return rc;
 	if (page < 512)
 		page = 4096; /* SQLite's minimum is 512: cannot happen */
+	j->page_bytes = (int)page;
 	if (page > 4096) {
 		int64_t f = (int64_t)j->ckpt_pages * 4096 / page;
 		j->ckpt_pages = f < 1 ? 1 : (int)f;
