@@ -269,8 +269,10 @@
  *     holds twice that (a checkpoint cannot catch up with back-to-back
  *     commits), the journal thread checkpoints itself between two commits,
  *     after that thread's pass if one runs (waiting for it only once the
- *     next commit, as large as the last and 2 pages more, would pass the
- *     WAL's preallocated end, J_WAL_SLACK frames more), so the
+ *     next commit - as large as the last, or as the records queued fill
+ *     at half a page each, and 3 pages more - could pass the WAL's
+ *     preallocated end, J_WAL_SLACK frames more: wal_end_near, checked
+ *     after each commit and before each group), so the
  *     WAL stays bounded. (Without a
  *     checkpoint thread, the journal thread checkpoints when nothing is
  *     queued.) A pass of the checkpoint thread is taken for a whole
