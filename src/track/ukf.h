@@ -103,6 +103,14 @@ int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct
                          struct track_gauss *out);
 int track_ukf_predict_lin(const struct track_gauss *in, double dt_s, const struct track_motion *mo,
                           struct track_gauss *out);
+/* The long exo-atmospheric prediction (ukf.c): |dt| > TRACK_LIN_MAX_DT_S,
+ * no thrust, no stated gravity error, the mean above TRACK_LIN_MIN_H_M
+ * (track_ukf_so_ok); the map's second-order expansion with the
+ * Gaussian's moments. 1 (out untouched) if the mean's arc ends below
+ * TRACK_LIN_MIN_H_M, else as track_ukf_predict. */
+int track_ukf_so_ok(const struct track_gauss *in, double dt_s, const struct track_motion *mo);
+int track_ukf_predict_so(const struct track_gauss *in, double dt_s, const struct track_motion *mo,
+                         struct track_gauss *out);
 
 /*
  * Predicted measurement (mean, innovation covariance, cross-covariance).
