@@ -9,7 +9,10 @@
  * angles' by a bound); the sigma-point
  * paths skip the points whose result equals the centre's exactly (L is
  * lower triangular); the update uses the rank-nz form of the Joseph
- * update, with its small loops specialised per measurement size.
+ * update, with its small loops specialised per measurement size. Long
+ * exo-atmospheric predictions (|dt| > TRACK_LIN_MAX_DT_S, no thrust)
+ * take the map's second-order expansion with the Gaussian's moments
+ * (track_ukf_predict_so), once per such prediction.
  *
  * Invariants:
  *  1. Every output covariance is symmetrised and passes Cholesky; if it

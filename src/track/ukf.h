@@ -59,9 +59,14 @@ struct track_zpred {
  * small (track_ukf_thrust_lin_ok) - the covariance is propagated with the exact
  * state-transition matrix of the mean trajectory (variational
  * equations, track_model_propagate_stm): P = Phi P Phi^T + Q, at a
- * fraction of the cost of 17 sigma-point propagations. Elsewhere (drag,
- * long gaps, thrust along an uncertain direction) the sigma
- * points are propagated (track_ukf_predict_ut).
+ * fraction of the cost of 17 sigma-point propagations. A longer gap
+ * without thrust from and to above TRACK_LIN_MIN_H_M takes the map's
+ * second-order expansion with the Gaussian's moments
+ * (track_ukf_predict_so: 36 propagations; the sigma points misstate
+ * the quadratic terms there, the linearisation drops them).
+ * Elsewhere (drag, thrust along an uncertain direction, a stated
+ * gravity error over a long gap) the sigma points are propagated
+ * (track_ukf_predict_ut).
  * The unit tests bound the difference between the two where the first
  * is used. The measurement prediction is linearised where h is nearly
  * linear (track_ukf_zpredict below).
