@@ -2713,19 +2713,21 @@ static void radar_arc_step(struct track_gauss *g, const struct track_motion *mo,
 /*
  * An unobserved exo-atmospheric coast (docs/tracking.md, "Long
  * exo-atmospheric predictions (session 9, branch lcoast)"): the state
- * after 60 s of 1 Hz radar plots is predicted over 1,500 s, and draws
+ * after 60 s (or 3 s) of 1 Hz radar plots is predicted over 1,500 s, and draws
  * from that posterior carried by the model's own map
  * (track_model_propagate) are scored under the prediction. When the
  * prediction states their spread their mean NEES is 6 (no filter error
- * enters). Two arcs: this test's first one and
- * default_ballistic_q_keeps_a_long_coast_consistent's. track_ukf_predict
+ * enters). Three arcs: this test's first one,
+ * default_ballistic_q_keeps_a_long_coast_consistent's, and the first
+ * one's first 3 s (a wide posterior). track_ukf_predict
  * takes the second-order prediction (track_ukf_predict_so) for such a
  * gap; the 17 sigma points and the linearisation (Phi P Phi^T, drops the
  * quadratic terms) are printed beside it. With 1,500 draws (the old
  * test: standard error 0.09) the three could not be told apart; with
  * 16,000 per arc (0.027) the sigma points read 5.968 and 5.933
  * (cautious), the linearisation 6.086 and 6.284 (overconfident), the
- * second-order prediction 6.002 and 6.007.
+ * second-order prediction 6.002 and 6.007; after the 3-s arc the sigma
+ * points read overconfident (6.671) and the linearisation fails (619.6).
  */
 static void long_coast_prediction_states_the_propagated_spread(void **state)
 {
@@ -2733,13 +2735,14 @@ static void long_coast_prediction_states_the_propagated_spread(void **state)
 	struct track_config tc;
 	track_config_default(&tc);
 	struct track_motion mo = tc.imm.motion[TRACK_MODE_BALLISTIC];
-	for (int arc = 0; arc < 2; arc++) {
+	for (int arc = 0; arc < 3; arc++) {
 		struct geo_lla tp = {geo_rad(39), geo_rad(128), 400e3};
 		double x0[6];
 		geo_lla_to_ecef(&tp, x0);
-		double ve[3] = {2500, 1500, arc ? 4500 : 5000};
+		double ve[3] = {2500, 1500, arc == 1 ? 4500 : 5000};
 		geo_vec_enu_to_ecef(&tp, ve, x0 + 3);
-		struct geo_lla rp = {geo_rad(arc ? 36 : 37), geo_rad(arc ? 138 : 136), 100};
+		struct geo_lla rp = {geo_rad(arc == 1 ? 36 : 37), geo_rad(arc == 1 ? 138 : 136),
+		                     100};
 		double radar[3], tr[6];
 		geo_lla_to_ecef(&rp, radar);
 		memcpy(tr, x0, sizeof(tr));
@@ -2751,7 +2754,8 @@ static void long_coast_prediction_states_the_propagated_spread(void **state)
 			g.P[i * NX + i] = sd[i] * sd[i];
 		memcpy(g.x, x0, sizeof(x0));
 		g.x[TRACK_IX_K] = 1.0;
-		for (int k = 1; k <= 60; k++) {
+		const int nplot = arc == 2 ? 3 : 60;
+		for (int k = 1; k <= nplot; k++) {
 			truth_step(tr, 1.0);
 			radar_arc_step(&g, &mo, radar, tr, &rng);
 		}
