@@ -75,6 +75,11 @@
  *     is refused (-ERANGE), not biased.
  *  3. The boost and arc propagations are bounded: at most S_MAX_S of
  *     boost backwards per integration, 60 solver iterations, max_s of arc.
+ *  4. A boost-basis point whose backward boost plus vertical rise
+ *     exceeds S_MAX_S is refused (-ERANGE), never stated as a time
+ *     sigma; a basis faster than BASIS_V_MAX is out of reach
+ *     (track_launch_boost_reach) and the tracker uses the ballistic
+ *     basis after burnout instead.
  */
 #include "track/launch.h"
 
@@ -91,7 +96,7 @@
 #define G0        9.80665 /* standard gravity, defines Isp in seconds */
 #define V_STOP    50.0    /* m/s: below this the rise is taken as vertical */
 #define DT_BOOST  2.0     /* s: RK4 step of the boost integration */
-#define S_MAX_S   900.0   /* s: longest boost integrated backwards */
+#define S_MAX_S   900.0   /* s: longest boost integrated backwards, and longest boost */
 #define MAX_STAGE 3
 #define ARC_MAX   4096
 #define GROUND_K  10.0 /* s: residual scale of a backward boost that hits the ground */
@@ -650,6 +655,13 @@ static int launch_boost_one(const double x[TRACK_NX], const double z[N_PAR_BOOST
 		return rc;
 	if (e.why == STOP_NONE)
 		return -ERANGE;
+	/* Invariant 4: a backward boost longer than S_MAX_S, vertical rise
+	 * included, did not find a lift-off (a sigma point's thrust too weak
+	 * for its speed, or drag feeding speed back into the backward
+	 * flight: the rise below a ground stop then takes hours): the point
+	 * is refused, not spread into the time sigma. */
+	if (!(e.s + e.extra <= S_MAX_S))
+		return -ERANGE;
 	rc = ground_point(e.y, o->ecef);
 	if (rc < 0)
 		return rc;
@@ -941,13 +953,30 @@ out:
  * is an estimate gone wrong, and back-propagating through its drag would
  * give launch times years away. */
 #define BASIS_K_MAX 20.0
+/* Fastest basis (m/s): the single-stage law anchored at the basis's aT
+ * integrates back over a mass ratio of about exp(v / (Isp g0)); above
+ * ~0.8 Isp g0 (2,000 m/s at the prior's 255 s) more than half of a
+ * stage's propellant, or an earlier stage, lies unseen behind the basis,
+ * and the launch time hangs on the unknown burn history (Isp, staging)
+ * rather than on the estimate: measured, ICBM bases at 228 s (3.9 km/s,
+ * second stage) gave launch times 1,000 s early with sigmas of 10^4 s,
+ * and JPN's IRBM bases in the last 10 s of the burn 120 s early. Such a
+ * track gets the ballistic basis after burnout (tracker.c). The
+ * all-sensor bases of the example scenarios are at <= 1.6 km/s. */
+#define BASIS_V_MAX 2000.0
 
 int track_launch_basis_ok(const struct track_gauss *g)
 {
 	double at = g->x[TRACK_IX_AT], pa = g->P[TRACK_IX_AT * TRACK_NX + TRACK_IX_AT];
 	double k = g->x[TRACK_IX_K];
 	return at > BASIS_AT_MIN && pa >= 0.0 && sqrt(pa) <= BASIS_AT_REL * at &&
-	       vnorm(g->x + 3) > V_STOP && k >= 0.0 && k <= BASIS_K_MAX;
+	       vnorm(g->x + 3) > V_STOP && k >= 0.0 && k <= BASIS_K_MAX &&
+	       track_launch_boost_reach(g);
+}
+
+int track_launch_boost_reach(const struct track_gauss *g)
+{
+	return vnorm(g->x + 3) <= BASIS_V_MAX;
 }
 
 int track_launch_from_boost(const struct track_gauss *g, mw_time_ns t_ns,

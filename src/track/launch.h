@@ -60,8 +60,9 @@ int track_launch_from_ballistic(const struct track_gauss *g, mw_time_ns t_ns, do
 /*
  * Can boost-mode estimate g serve as the launch basis? Its thrust
  * acceleration must exceed 5 m/s^2 and be known to 20% (1 sigma), so
- * that every sigma point of the transform thrusts, and its speed must be
- * above 50 m/s. The tracker keeps the FIRST such estimate of a track:
+ * that every sigma point of the transform thrusts, its speed must be
+ * above 50 m/s, and it must be within reach (track_launch_boost_reach:
+ * at most 2,000 m/s). The tracker keeps the FIRST such estimate of a track:
  * the later the basis, the more of the boost (and the more likely a
  * staging, which the single-stage profile backwards does not model) lies
  * between it and the lift-off. A first-order launch-time-spread score
@@ -69,6 +70,12 @@ int track_launch_from_ballistic(const struct track_gauss *g, mw_time_ns t_ns, do
  * second-stage estimates (IRBM eval: 29 km, 43 s off), so it was dropped.
  */
 int track_launch_basis_ok(const struct track_gauss *g);
+
+/* Can the boost basis reach back from g at all? Its speed must be at
+ * most 2,000 m/s (beyond, the unseen burn history, not the estimate,
+ * sets the launch time: launch.c BASIS_V_MAX). A track whose boost estimates are all beyond reach
+ * gets the ballistic basis once past burnout (tracker.c track_info_predict). */
+int track_launch_boost_reach(const struct track_gauss *g);
 
 /* Model details of one deterministic back-propagation (the central
  * sigma point), for tests and diagnostics. */

@@ -163,6 +163,11 @@ struct trk {
 	int has_boost0; /* launch basis: first well-determined boost estimate (launch.h) */
 	mw_time_ns boost0_t_ns;
 	struct track_gauss boost0;
+	/* Ballistic-basis launch estimate (launch_bal_refresh): made n_lbal
+	 * times, first at lbal0_ns, last at lbal_ns. */
+	int has_launch_bal, n_lbal;
+	mw_time_ns lbal0_ns, lbal_ns;
+	struct track_point_pred launch_bal;
 	/* The last prediction made in process_scan (predict_to_scan): from
 	 * cp_base (a history entry's posterior, time cp_base_ns) to
 	 * cp_t_ns. */
@@ -890,13 +895,61 @@ int track_tracker_get(const struct track_tracker *t, size_t i, struct track_info
 	r.has_boost0 = k->has_boost0;
 	r.boost0_t_ns = k->boost0_t_ns;
 	r.boost0 = k->boost0;
+	r.has_launch_bal = k->has_launch_bal;
+	r.launch_bal = k->launch_bal;
 	r.n_upd_clutter = k->n_upd_clutter;
 	r.n_upd_switch = k->n_upd_switch;
 	*out = r;
 	return 0;
 }
 
+/* Least thrust acceleration of a last-within-reach launch basis (m/s^2,
+ * launch.c's BASIS_AT_MIN): below it the estimate does not thrust. */
+#define LAUNCH_REACH_AT_MIN 5.0
+
 #define PREDICT_MAX_S 7200.0 /* longest flight searched: 2 h (ICBMs fly ~30-40 min) */
+
+/* Ballistic-basis launch estimate refreshes: at most LBAL_MAX, the
+ * n-th once the time since the first is at least twice the previous
+ * one's, and at least LBAL_MIN_S (0, 10, 30, 70 s after the first). */
+#define LBAL_MAX   4
+#define LBAL_MIN_S 10.0
+
+/*
+ * The launch estimate of a track seen in boost whose boost basis cannot
+ * reach back to the lift-off (no boost0, boost_est beyond
+ * track_launch_boost_reach): the ballistic basis (launch.h) from the
+ * published estimate, once past burnout (boost probability < 0.5). The
+ * estimate after burnout improves for some tens of seconds (the mode
+ * switch, then the ballistic arc pinned by more plots: JPN's IRBM 45 ->
+ * 16 km over 30 s), and each estimate costs tens of milliseconds (~60
+ * nested burnout searches), so it is refreshed on a doubling schedule
+ * (LBAL_*) rather than at every update or every track_info_predict
+ * call. A failed refresh keeps the previous estimate.
+ */
+static void launch_bal_refresh(struct trk *k, const struct track_imm *post, mw_time_ns t_ns)
+{
+	if (!k->has_boost_est || k->has_boost0 || track_launch_boost_reach(&k->boost_est) ||
+	    !(post->mu[TRACK_MODE_BOOST] < 0.5) || k->n_lbal >= LBAL_MAX)
+		return;
+	if (k->n_lbal) {
+		double since = ns_to_s(t_ns - k->lbal0_ns),
+		       last = ns_to_s(k->lbal_ns - k->lbal0_ns);
+		if (since < fmax(2.0 * last, LBAL_MIN_S))
+			return;
+	} else {
+		k->lbal0_ns = t_ns;
+	}
+	k->lbal_ns = t_ns;
+	k->n_lbal++;
+	struct track_gauss est;
+	struct track_point_pred lp;
+	publish(post, &est);
+	if (track_predict_launch(&est, t_ns, 0, PREDICT_MAX_S, &lp) == 0) {
+		k->has_launch_bal = 1;
+		k->launch_bal = lp;
+	}
+}
 
 int track_info_predict(const struct track_info *ti, struct track_point_pred *impact,
                        struct track_point_pred *launch)
@@ -907,10 +960,22 @@ int track_info_predict(const struct track_info *ti, struct track_point_pred *imp
 	if (rc == 0 && launch) {
 		if (ti->has_boost0)
 			rc = track_launch_from_boost(&ti->boost0, ti->boost0_t_ns, launch);
-		else if (ti->has_boost_est)
+		else if (ti->has_boost_est && track_launch_boost_reach(&ti->boost_est))
 			rc = track_launch_from_boost(&ti->boost_est, ti->boost_est_t_ns, launch);
+		else if (ti->has_boost_est)
+			rc = -ERANGE; /* seen only late in the boost */
 		else
 			rc = track_predict_launch(&ti->est, ti->t_ns, 0, PREDICT_MAX_S, launch);
+		/* No boost basis that reaches the lift-off: once past burnout
+		 * the ballistic basis, the tracker's (launch_bal_refresh), or
+		 * from the current estimate if the tracker has none (a boost
+		 * basis that failed). */
+		if (rc == -ERANGE && ti->has_boost_est && ti->has_launch_bal) {
+			*launch = ti->launch_bal;
+			rc = 0;
+		} else if (rc == -ERANGE && ti->has_boost_est && ti->mu_boost < 0.5) {
+			rc = track_predict_launch(&ti->est, ti->t_ns, 0, PREDICT_MAX_S, launch);
+		}
 	}
 	return rc;
 }
@@ -1119,6 +1184,18 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, int evide
 	}
 	const struct track_imm *last = &HAT(k, k->h_count - 1)->post;
 	if (last->mu[TRACK_MODE_BOOST] > 0.5 && k->n_updates >= 3) {
+		const struct track_gauss *nb = &last->m[TRACK_MODE_BOOST];
+		/* No well-determined basis before the boost leaves the boost
+		 * basis's reach (launch.h): the last estimate within reach is
+		 * the basis (its thrust known or not: the transform states
+		 * it), rather than none until burnout. */
+		if (!k->has_boost0 && k->has_boost_est && !track_launch_boost_reach(nb) &&
+		    track_launch_boost_reach(&k->boost_est) &&
+		    k->boost_est.x[TRACK_IX_AT] > LAUNCH_REACH_AT_MIN) {
+			k->has_boost0 = 1;
+			k->boost0_t_ns = k->boost_est_t_ns;
+			k->boost0 = k->boost_est;
+		}
 		k->has_boost_est = 1;
 		k->boost_est_t_ns = HAT(k, k->h_count - 1)->t_ns;
 		/* The thrusting model's own estimate: the launch basis is
@@ -1126,13 +1203,15 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, int evide
 		 * aT is pulled towards the non-thrusting model's 0 and widened
 		 * by the mode spread (imm.c's burnout correction keeps the
 		 * non-thrusting model at ~1% during a burn). */
-		k->boost_est = last->m[TRACK_MODE_BOOST];
+		k->boost_est = *nb;
 		if (!k->has_boost0 && track_launch_basis_ok(&k->boost_est)) {
 			k->has_boost0 = 1;
 			k->boost0_t_ns = k->boost_est_t_ns;
 			k->boost0 = k->boost_est;
 		}
 	}
+	if (pos == k->h_count - 1)
+		launch_bal_refresh(k, last, HAT(k, k->h_count - 1)->t_ns);
 	if (evidence)
 		mark_slot(t, k, t_ns);
 	return 0;

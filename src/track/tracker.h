@@ -59,6 +59,7 @@
 #include "core/obs.h"
 #include "core/time.h"
 #include "track/imm.h"
+#include "track/predict.h"
 
 /*
  * Threat class by range, from the energy of a ballistic state (see
@@ -214,6 +215,13 @@ struct track_info {
 	int has_boost0;
 	mw_time_ns boost0_t_ns;
 	struct track_gauss boost0;
+	/* Seen in boost without a basis the boost model reaches back from
+	 * (launch.h track_launch_boost_reach): the ballistic-basis launch
+	 * estimate from a post-burnout estimate, made by the tracker at the
+	 * first post-burnout update and refreshed 10, 30 and 70 s after it
+	 * (tracker.c launch_bal_refresh). */
+	int has_launch_bal;
+	struct track_point_pred launch_bal;
 	/* Simulation only (truth ids): association purity. Updates from
 	 * clutter (truth_id 0, the start included) and updates whose object
 	 * differs from the previous non-clutter update's (a neighbour's
@@ -226,9 +234,11 @@ struct track_info {
 struct track_point_pred;
 /*
  * Impact prediction (forward, no thrust) and launch prediction (backward
- * through the boost model from boost0, else boost_est, if the track was
- * seen in boost, else from est through the generic boost model; see
- * launch.h) for a track; see predict.h. Either output may
+ * through the boost model from boost0, else boost_est if within the
+ * boost basis's reach (launch.h), if the track was seen in boost; else,
+ * or if that fails, the ballistic basis: launch_bal once past burnout
+ * for a track seen in boost, from est for a track never seen in boost;
+ * see launch.h) for a track; see predict.h. Either output may
  * be NULL. Returns 0 or the first failure (-ERANGE: not yet predictable).
  */
 int track_info_predict(const struct track_info *ti, struct track_point_pred *impact,
