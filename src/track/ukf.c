@@ -9,7 +9,10 @@
  * angles' by a bound); the sigma-point
  * paths skip the points whose result equals the centre's exactly (L is
  * lower triangular); the update uses the rank-nz form of the Joseph
- * update, with its small loops specialised per measurement size.
+ * update, with its small loops specialised per measurement size. Long
+ * exo-atmospheric predictions (|dt| > TRACK_LIN_MAX_DT_S, no thrust)
+ * take the map's second-order expansion with the Gaussian's moments
+ * (track_ukf_predict_so), once per such prediction.
  *
  * Invariants:
  *  1. Every output covariance is symmetrised and passes Cholesky; if it
@@ -166,7 +169,142 @@ int track_ukf_predict(const struct track_gauss *in, double dt_s, const struct tr
 		lin = track_ukf_thrust_lin_ok(in, dt_s, mo);
 	if (lin)
 		return track_ukf_predict_lin(in, dt_s, mo, out);
+	if (track_ukf_so_ok(in, dt_s, mo)) {
+		int rc = track_ukf_predict_so(in, dt_s, mo, out);
+		if (rc <= 0)
+			return rc;
+		/* 1: the mean's arc ends below TRACK_LIN_MIN_H_M */
+	}
 	return track_ukf_predict_ut(in, dt_s, mo, out);
+}
+
+/*
+ * The long exo-atmospheric prediction (docs/tracking.md "Long
+ * exo-atmospheric predictions (session 9, branch lcoast)"). Over a long
+ * unobserved coast the map's second-order terms show in the directions
+ * the dynamics pin, and neither the linearisation (drops them: reads
+ * overconfident) nor the 17 sigma points (at +-sqrt(8) sigma: a
+ * quadratic term's variance 4.5x the Gaussian's along L's columns, and
+ * none of the cross terms: cautious) state them. This is the map's
+ * second-order expansion in L's coordinates (x = m + L z, z ~ N(0, I))
+ * with the Gaussian's moments, its derivatives taken by differences at
+ * h = sqrt(3) (the Gaussian's fourth moment, 3: Norgaard's divided
+ * differences): f(m + L z) ~ f0 + sum_j g_j z_j + 1/2 sum_jk H_jk z_j z_k,
+ *   g_j  = (f(m + h l_j) - f(m - h l_j)) / 2h,
+ *   H_jj = (f(m + h l_j) + f(m - h l_j) - 2 f0) / h^2,
+ *   H_jk = (f(m + h (l_j + l_k)) - f(m + h l_j) - f(m + h l_k) + f0) / h^2,
+ * mean f0 + 1/2 sum_j H_jj, covariance sum_j g_j g_j^T + 1/2 sum_j H_jj
+ * H_jj^T + sum_{j<k} H_jk H_jk^T (E z^4 = 3, E z_j^2 z_k^2 = 1): a Gram
+ * matrix, positive semi-definite by construction (invariant 3). L's
+ * last column moves aT alone, which enters nothing without thrust: its
+ * g is the column itself and its H zero, exactly; the other 7 columns
+ * are propagated, 1 + 14 + 21 = 36 points (the sigma points: 13 to 15).
+ * The k/aT block is P's own doubles (inert: the linearised path's
+ * rule). Taken for |dt| > TRACK_LIN_MAX_DT_S without thrust or a stated
+ * gravity error (track_ukf_so_ok), from a mean above TRACK_LIN_MIN_H_M
+ * whose propagated mean ends above it too; otherwise the sigma points.
+ */
+#define SO_NC (N - 1)                                   /* columns propagated */
+#define SO_NP (1 + 2 * SO_NC + SO_NC * (SO_NC - 1) / 2) /* points */
+#define SO_H  1.7320508075688772                        /* sqrt(3) */
+
+static void p_floor(double *P);
+
+int track_ukf_so_ok(const struct track_gauss *in, double dt_s, const struct track_motion *mo)
+{
+	if (!(fabs(dt_s) > TRACK_LIN_MAX_DT_S) || mo->thrust || mo->grav_err != TRACK_GRAV_ERR_NONE)
+		return 0;
+	const double *r = in->x;
+	double rn = sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
+	return rn - GEO_WGS84_A_M >= TRACK_LIN_MIN_H_M;
+}
+
+int track_ukf_predict_so(const struct track_gauss *in, double dt_s, const struct track_motion *mo,
+                         struct track_gauss *out)
+{
+	double L[N * N];
+	int rc = track_chol(L, in->P, N);
+	if (rc < 0)
+		return rc;
+	double X[SO_NP][N];
+	memcpy(X[0], in->x, sizeof(X[0]));
+	rc = track_model_propagate(X[0], dt_s, 0, X[0]);
+	if (rc < 0)
+		return rc;
+	const double *f0 = X[0];
+	double fr = sqrt(f0[0] * f0[0] + f0[1] * f0[1] + f0[2] * f0[2]);
+	if (!(fr - GEO_WGS84_A_M >= TRACK_LIN_MIN_H_M))
+		return 1;
+	/* X[1 + j] = m + h l_j, X[1 + SO_NC + j] = m - h l_j, then m + h
+	 * (l_j + l_k) for j < k in order */
+	int np = 1;
+	for (int j = 0; j < SO_NC; j++) {
+		for (int i = 0; i < N; i++) {
+			X[1 + j][i] = in->x[i] + SO_H * L[i * N + j];
+			X[1 + SO_NC + j][i] = in->x[i] - SO_H * L[i * N + j];
+		}
+	}
+	np += 2 * SO_NC;
+	for (int j = 0; j < SO_NC; j++)
+		for (int k = j + 1; k < SO_NC; k++, np++)
+			for (int i = 0; i < N; i++)
+				X[np][i] = in->x[i] + SO_H * (L[i * N + j] + L[i * N + k]);
+	for (int p = 1; p < SO_NP; p += 2) {
+		if (p + 1 < SO_NP &&
+		    track_model_propagate_pair(X[p], X[p + 1], dt_s, 0, X[p], X[p + 1]) == 0)
+			continue;
+		for (int q = p; q < p + 2 && q < SO_NP; q++) {
+			rc = track_model_propagate(X[q], dt_s, 0, X[q]);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	/* The Gram matrix's columns: g_j (N of them), sqrt(1/2) H_jj, H_jk. */
+	enum { NCOL = N + SO_NC + SO_NC * (SO_NC - 1) / 2 };
+	double M[NCOL][N];
+	struct track_gauss g;
+	memset(&g, 0, sizeof(g));
+	memcpy(g.x, f0, sizeof(g.x));
+	const double ih2 = 1.0 / (SO_H * SO_H), i2h = 0.5 / SO_H, sh = sqrt(0.5);
+	for (int j = 0; j < SO_NC; j++) {
+		const double *a = X[1 + j], *b = X[1 + SO_NC + j];
+		for (int i = 0; i < 6; i++) {
+			double hjj = (a[i] + b[i] - 2.0 * f0[i]) * ih2;
+			M[j][i] = (a[i] - b[i]) * i2h;
+			M[N + j][i] = sh * hjj;
+			g.x[i] += 0.5 * hjj;
+		}
+		for (int i = 6; i < N; i++) { /* k and aT are inert */
+			M[j][i] = L[i * N + j];
+			M[N + j][i] = 0.0;
+		}
+	}
+	for (int i = 0; i < N; i++) /* L's aT column: aT alone */
+		M[N - 1][i] = L[i * N + N - 1];
+	int c = N + SO_NC, q = 1 + 2 * SO_NC;
+	for (int j = 0; j < SO_NC; j++)
+		for (int k = j + 1; k < SO_NC; k++, c++, q++) {
+			for (int i = 0; i < 6; i++)
+				M[c][i] = (X[q][i] - X[1 + j][i] - X[1 + k][i] + f0[i]) * ih2;
+			for (int i = 6; i < N; i++)
+				M[c][i] = 0.0;
+		}
+	for (int i = 0; i < N; i++)
+		for (int j = 0; j <= i; j++) {
+			double v = 0.0;
+			for (int col = 0; col < NCOL; col++)
+				v += M[col][i] * M[col][j];
+			g.P[i * N + j] = g.P[j * N + i] = v;
+		}
+	for (int a = 6; a < N; a++)
+		for (int b = 6; b < N; b++)
+			g.P[a * N + b] = in->P[a * N + b];
+	track_model_add_q(g.P, dt_s, mo, in->x);
+	memcpy(g.C, in->C, sizeof(g.C));
+	p_floor(g.P);
+	*out = g;
+	track_gauss_check(out);
+	return 0;
 }
 
 /*

@@ -59,9 +59,14 @@ struct track_zpred {
  * small (track_ukf_thrust_lin_ok) - the covariance is propagated with the exact
  * state-transition matrix of the mean trajectory (variational
  * equations, track_model_propagate_stm): P = Phi P Phi^T + Q, at a
- * fraction of the cost of 17 sigma-point propagations. Elsewhere (drag,
- * long gaps, thrust along an uncertain direction) the sigma
- * points are propagated (track_ukf_predict_ut).
+ * fraction of the cost of 17 sigma-point propagations. A longer gap
+ * without thrust from and to above TRACK_LIN_MIN_H_M takes the map's
+ * second-order expansion with the Gaussian's moments
+ * (track_ukf_predict_so: 36 propagations; the sigma points misstate
+ * the quadratic terms there, the linearisation drops them).
+ * Elsewhere (drag, thrust along an uncertain direction, a stated
+ * gravity error over a long gap) the sigma points are propagated
+ * (track_ukf_predict_ut).
  * The unit tests bound the difference between the two where the first
  * is used. The measurement prediction is linearised where h is nearly
  * linear (track_ukf_zpredict below).
@@ -103,6 +108,14 @@ int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct
                          struct track_gauss *out);
 int track_ukf_predict_lin(const struct track_gauss *in, double dt_s, const struct track_motion *mo,
                           struct track_gauss *out);
+/* The long exo-atmospheric prediction (ukf.c): |dt| > TRACK_LIN_MAX_DT_S,
+ * no thrust, no stated gravity error, the mean above TRACK_LIN_MIN_H_M
+ * (track_ukf_so_ok); the map's second-order expansion with the
+ * Gaussian's moments. 1 (out untouched) if the mean's arc ends below
+ * TRACK_LIN_MIN_H_M, else as track_ukf_predict. */
+int track_ukf_so_ok(const struct track_gauss *in, double dt_s, const struct track_motion *mo);
+int track_ukf_predict_so(const struct track_gauss *in, double dt_s, const struct track_motion *mo,
+                         struct track_gauss *out);
 
 /*
  * Predicted measurement (mean, innovation covariance, cross-covariance).
