@@ -86,22 +86,26 @@ static const double chk_s[CHK_N] = {100.0, 130.0, 190.0, 250.0}; /* since launch
 /* The probability that a filter meeting every criterion fails the test. */
 #define ALPHA_FAMILY 0.05
 
+/* The two Korean radars both scenarios below use (JSON array members). */
+#define KOR_RADARS_JSON                                                                            \
+	"  {\"id\": 1, \"name\": \"ground radar\", \"type\": \"radar\", \"platform\": \"ground\"," \
+	"   \"lat_deg\": 36.9, \"lon_deg\": 127.45, \"height_m\": 150,"                            \
+	"   \"boresight_az_deg\": 340, \"half_width_az_deg\": 60, \"min_el_deg\": 1.0,"            \
+	"   \"max_el_deg\": 85, \"max_range_km\": 800, \"update_s\": 2.0, \"pd\": 0.95,"           \
+	"   \"false_alarms_per_scan\": 0.05, \"sigma_range_m\": 30, \"sigma_az_deg\": 0.1,"        \
+	"   \"sigma_el_deg\": 0.1},"                                                               \
+	"  {\"id\": 3, \"name\": \"ship radar\", \"type\": \"radar\", \"platform\": \"ship\","     \
+	"   \"lat_deg\": 37.6, \"lon_deg\": 130.2, \"height_m\": 30,"                              \
+	"   \"boresight_az_deg\": 315, \"half_width_az_deg\": 180, \"min_el_deg\": -0.5,"          \
+	"   \"max_el_deg\": 85, \"max_range_km\": 600, \"update_s\": 1.0, \"pd\": 0.95,"           \
+	"   \"false_alarms_per_scan\": 0.05, \"sigma_range_m\": 20, \"sigma_az_deg\": 0.05,"       \
+	"   \"sigma_el_deg\": 0.05, \"sigma_range_rate_m_s\": 1.0}"
+
 static const char scenario_json[] =
     "{\"name\": \"accept-two-srbm\", \"seed\": 1, \"exercise\": false,"
     " \"start_time\": \"2026-12-03T00:00:00+00:00\", \"truth_step_s\": 0,"
-    " \"nations\": [{\"code\": \"KOR\", \"name\": \"Republic of Korea\", \"sensors\": ["
-    "  {\"id\": 1, \"name\": \"ground radar\", \"type\": \"radar\", \"platform\": \"ground\","
-    "   \"lat_deg\": 36.9, \"lon_deg\": 127.45, \"height_m\": 150,"
-    "   \"boresight_az_deg\": 340, \"half_width_az_deg\": 60, \"min_el_deg\": 1.0,"
-    "   \"max_el_deg\": 85, \"max_range_km\": 800, \"update_s\": 2.0, \"pd\": 0.95,"
-    "   \"false_alarms_per_scan\": 0.05, \"sigma_range_m\": 30, \"sigma_az_deg\": 0.1,"
-    "   \"sigma_el_deg\": 0.1},"
-    "  {\"id\": 3, \"name\": \"ship radar\", \"type\": \"radar\", \"platform\": \"ship\","
-    "   \"lat_deg\": 37.6, \"lon_deg\": 130.2, \"height_m\": 30,"
-    "   \"boresight_az_deg\": 315, \"half_width_az_deg\": 180, \"min_el_deg\": -0.5,"
-    "   \"max_el_deg\": 85, \"max_range_km\": 600, \"update_s\": 1.0, \"pd\": 0.95,"
-    "   \"false_alarms_per_scan\": 0.05, \"sigma_range_m\": 20, \"sigma_az_deg\": 0.05,"
-    "   \"sigma_el_deg\": 0.05, \"sigma_range_rate_m_s\": 1.0}]}],"
+    " \"nations\": [{\"code\": \"KOR\", \"name\": \"Republic of Korea\", \"sensors\": "
+    "[" KOR_RADARS_JSON "]}],"
     " \"launches\": ["
     "  {\"id\": 1, \"name\": \"SRBM-A\", \"nation\": \"PRK\", \"class\": \"SRBM\", \"t_s\": 60,"
     "   \"site\": {\"lat_deg\": 39.2, \"lon_deg\": 125.67},"
@@ -314,19 +318,8 @@ static void run_one(const struct sim_scenario *sc, uint64_t seed, struct acc *a)
 static const char stmt_json[] =
     "{\"name\": \"meas-statements\", \"seed\": 1, \"exercise\": false,"
     " \"start_time\": \"2026-12-03T00:00:00+00:00\", \"truth_step_s\": 0,"
-    " \"nations\": [{\"code\": \"KOR\", \"name\": \"Republic of Korea\", \"sensors\": ["
-    "  {\"id\": 1, \"name\": \"ground radar\", \"type\": \"radar\", \"platform\": \"ground\","
-    "   \"lat_deg\": 36.9, \"lon_deg\": 127.45, \"height_m\": 150,"
-    "   \"boresight_az_deg\": 340, \"half_width_az_deg\": 60, \"min_el_deg\": 1.0,"
-    "   \"max_el_deg\": 85, \"max_range_km\": 800, \"update_s\": 2.0, \"pd\": 0.95,"
-    "   \"false_alarms_per_scan\": 0.05, \"sigma_range_m\": 30, \"sigma_az_deg\": 0.1,"
-    "   \"sigma_el_deg\": 0.1},"
-    "  {\"id\": 3, \"name\": \"ship radar\", \"type\": \"radar\", \"platform\": \"ship\","
-    "   \"lat_deg\": 37.6, \"lon_deg\": 130.2, \"height_m\": 30,"
-    "   \"boresight_az_deg\": 315, \"half_width_az_deg\": 180, \"min_el_deg\": -0.5,"
-    "   \"max_el_deg\": 85, \"max_range_km\": 600, \"update_s\": 1.0, \"pd\": 0.95,"
-    "   \"false_alarms_per_scan\": 0.05, \"sigma_range_m\": 20, \"sigma_az_deg\": 0.05,"
-    "   \"sigma_el_deg\": 0.05, \"sigma_range_rate_m_s\": 1.0},"
+    " \"nations\": [{\"code\": \"KOR\", \"name\": \"Republic of Korea\", \"sensors\": "
+    "[" KOR_RADARS_JSON ","
     "  {\"id\": 10, \"name\": \"GEO IR\", \"type\": \"space_ir\", \"lat_deg\": 0.0,"
     "   \"lon_deg\": 100.0, \"height_m\": 35786000,"
     "   \"aim\": {\"lat_deg\": 38.0, \"lon_deg\": 130.0}, \"fov_half_deg\": 9.0,"

@@ -382,6 +382,26 @@ static void basis_requires_a_well_determined_thrust(void **state)
 	assert_false(track_launch_basis_ok(&g));
 }
 
+/* One radar's plots of flight f at 1 Hz from t0 to t1 s after lift-off
+ * (10 m, 0.5 mrad, 1 m/s range rate), labelled object 1 of nation, into
+ * tracker tr, then a flush. */
+static void feed_radar(struct track_tracker *tr, const struct sim_flight *f, const double radar[3],
+                       double t0, double t1, const char *nation, uint64_t *rng)
+{
+	for (double t = t0; t <= t1; t += 1.0) {
+		double s[6];
+		assert_int_equal(sim_flight_state(f, t, s, s + 3), 0);
+		struct mw_obs o;
+		make_radar_obs(radar, s, 10.0, 5e-4, 1.0, rng, &o);
+		o.t_ns = (mw_time_ns)llround(t * 1e9);
+		o.sensor_id = 1;
+		memcpy(o.nation, nation, 4);
+		o.truth_id = 1;
+		assert_int_equal(track_tracker_process(tr, &o), 0);
+	}
+	assert_int_equal(track_tracker_flush(tr), 0);
+}
+
 static void tracked_srbm_launch_estimate_is_accurate_and_covered(void **state)
 {
 	(void)state;
@@ -408,18 +428,7 @@ static void tracked_srbm_launch_estimate_is_accurate_and_covered(void **state)
 		struct track_tracker *tr = NULL;
 		assert_int_equal(track_tracker_new(&tc, NULL, &tr), 0);
 		double t_end = f.t_burnout_s + 30.0;
-		for (double t = 15.0; t <= t_end; t += 1.0) {
-			double s[6];
-			assert_int_equal(sim_flight_state(&f, t, s, s + 3), 0);
-			struct mw_obs o;
-			make_radar_obs(radar, s, 10.0, 5e-4, 1.0, &rng, &o);
-			o.t_ns = (mw_time_ns)llround(t * 1e9);
-			o.sensor_id = 1;
-			memcpy(o.nation, "KOR", 4);
-			o.truth_id = 1;
-			assert_int_equal(track_tracker_process(tr, &o), 0);
-		}
-		assert_int_equal(track_tracker_flush(tr), 0);
+		feed_radar(tr, &f, radar, 15.0, t_end, "KOR", &rng);
 		struct track_info ti;
 		int found = 0;
 		for (size_t i = 0; i < track_tracker_count(tr); i++) {
@@ -516,18 +525,7 @@ static void irbm_seen_in_its_last_seconds_of_boost_gets_a_covering_estimate(void
 		struct track_tracker *tr = NULL;
 		assert_int_equal(track_tracker_new(&tc, NULL, &tr), 0);
 		double t_end = f.t_burnout_s + 40.0;
-		for (double t = f.t_burnout_s - 8.0; t <= t_end; t += 1.0) {
-			double s[6];
-			assert_int_equal(sim_flight_state(&f, t, s, s + 3), 0);
-			struct mw_obs o;
-			make_radar_obs(radar, s, 10.0, 5e-4, 1.0, &rng, &o);
-			o.t_ns = (mw_time_ns)llround(t * 1e9);
-			o.sensor_id = 1;
-			memcpy(o.nation, "JPN", 4);
-			o.truth_id = 1;
-			assert_int_equal(track_tracker_process(tr, &o), 0);
-		}
-		assert_int_equal(track_tracker_flush(tr), 0);
+		feed_radar(tr, &f, radar, f.t_burnout_s - 8.0, t_end, "JPN", &rng);
 		struct track_info ti;
 		int found = 0;
 		for (size_t i = 0; i < track_tracker_count(tr); i++) {

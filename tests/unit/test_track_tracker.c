@@ -110,6 +110,18 @@ static void world_step(struct world *w, double dt)
 		truth_step(w->tgt[i], dt);
 }
 
+/* Second k + 1 of a run: the targets move 1 s, radar 0 scans, the
+ * tracker takes every plot and flushes. */
+static void world_feed(struct world *w, struct track_tracker *t, int k)
+{
+	world_step(w, 1.0);
+	struct mw_obs obs[32];
+	size_t n = world_scan(w, 0, T0_NS + (k + 1) * MW_NS_PER_S, obs);
+	for (size_t j = 0; j < n; j++)
+		assert_int_equal(track_tracker_process(t, &obs[j]), 0);
+	assert_int_equal(track_tracker_flush(t), 0);
+}
+
 /*
  * A track whose boost probability passed 0.5 for a few plots at its
  * start, with a thrust estimate not told from zero, was not seen in boost:
@@ -131,14 +143,8 @@ static void ballistic_track_with_a_brief_boost_estimate_makes_no_launch_refresh(
 	struct track_tracker *t;
 	assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
 	int false_boost = 0, refreshed = 0;
-	for (int k = 0; k < 90; k++) {
-		world_step(&w, 1.0);
-		struct mw_obs obs[32];
-		size_t n = world_scan(&w, 0, T0_NS + (k + 1) * MW_NS_PER_S, obs);
-		for (size_t j = 0; j < n; j++)
-			assert_int_equal(track_tracker_process(t, &obs[j]), 0);
-		assert_int_equal(track_tracker_flush(t), 0);
-	}
+	for (int k = 0; k < 90; k++)
+		world_feed(&w, t, k);
 	for (size_t i = 0; i < track_tracker_count(t); i++) {
 		struct track_info ti;
 		track_tracker_get(t, i, &ti);
@@ -178,12 +184,7 @@ static void crossing_targets_in_clutter_keep_their_tracks(void **state)
 	uint32_t id_of_truth[5] = {0};
 	int misassoc = 0, misses = 0;
 	for (int k = 0; k < 60; k++) {
-		world_step(&w, 1.0);
-		struct mw_obs obs[32];
-		size_t n = world_scan(&w, 0, T0_NS + (k + 1) * MW_NS_PER_S, obs);
-		for (size_t j = 0; j < n; j++)
-			assert_int_equal(track_tracker_process(t, &obs[j]), 0);
-		assert_int_equal(track_tracker_flush(t), 0);
+		world_feed(&w, t, k);
 		/* Every confirmed track follows one truth for life. */
 		for (size_t i = 0; i < track_tracker_count(t); i++) {
 			struct track_info ti;
