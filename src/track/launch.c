@@ -988,6 +988,13 @@ int track_launch_boost_reach(const struct track_gauss *g)
 	return vnorm(g->x + 3) <= BASIS_V_MAX;
 }
 
+#define SEEN_AT_SIG 3.0 /* track_launch_thrust_seen: aT at least this many sigma */
+int track_launch_thrust_seen(const struct track_gauss *g)
+{
+	double at = g->x[TRACK_IX_AT], pa = g->P[TRACK_IX_AT * TRACK_NX + TRACK_IX_AT];
+	return at > BASIS_AT_MIN && pa >= 0.0 && at >= SEEN_AT_SIG * sqrt(pa);
+}
+
 int track_launch_from_boost(const struct track_gauss *g, mw_time_ns t_ns,
                             struct track_point_pred *out)
 {

@@ -77,6 +77,13 @@ int track_launch_basis_ok(const struct track_gauss *g);
  * gets the ballistic basis once past burnout (tracker.c track_info_predict). */
 int track_launch_boost_reach(const struct track_gauss *g);
 
+/* Was g's thrust seen at all? Its thrust acceleration is told from zero:
+ * above 5 m/s^2 (the basis's least, launch.c BASIS_AT_MIN) and at least
+ * 3 sigma. Most tracks start with the boost probability at 0.5 and some
+ * pass 0.5 for a few plots with aT 0 +- 20 m/s^2: not a missile seen in
+ * boost, so no launch basis of any kind comes from such an estimate. */
+int track_launch_thrust_seen(const struct track_gauss *g);
+
 /* Model details of one deterministic back-propagation (the central
  * sigma point), for tests and diagnostics. */
 struct track_launch_detail {

@@ -914,15 +914,6 @@ int track_tracker_get(const struct track_tracker *t, size_t i, struct track_info
  * one's, and at least LBAL_MIN_S (0, 10, 30, 70 s after the first). */
 #define LBAL_MAX   4
 #define LBAL_MIN_S 10.0
-/* A boost estimate whose thrust is told from zero: at least LBAL_AT_SIG
- * sigma and LBAL_AT_MIN (launch.c's BASIS_AT_MIN). Most tracks start with
- * the boost probability at 0.5 and some pass 0.5 for a few plots with aT
- * 0 +- 20 m/s^2: not a missile seen in boost. Without the test every such
- * track paid four ballistic-basis launch estimates (~30 M instructions
- * each) inside its updates: bench-track's 100 objects went from 51 M to
- * 13.5 G instructions per timed pass. */
-#define LBAL_AT_SIG 3.0
-#define LBAL_AT_MIN 5.0 /* m/s^2 */
 
 /*
  * The launch estimate of a track seen in boost whose boost basis cannot
@@ -941,10 +932,13 @@ static void launch_bal_refresh(struct trk *k, const struct track_imm *post, mw_t
 	if (!k->has_boost_est || k->has_boost0 || track_launch_boost_reach(&k->boost_est) ||
 	    !(post->mu[TRACK_MODE_BOOST] < 0.5) || k->n_lbal >= LBAL_MAX)
 		return;
-	double at = k->boost_est.x[TRACK_IX_AT],
-	       pa = k->boost_est.P[TRACK_IX_AT * TRACK_NX + TRACK_IX_AT];
-	if (!(at > LBAL_AT_MIN) || !(pa >= 0.0) || !(at >= LBAL_AT_SIG * sqrt(pa)))
-		return; /* no thrust seen: the on-demand estimate from the current state */
+	/* No thrust seen (launch.h): the on-demand estimate from the current
+	 * state. Without this test every track whose boost probability passed
+	 * 0.5 for a few plots at its start paid four ballistic-basis launch
+	 * estimates (~30 M instructions each) inside its updates: bench-track's
+	 * 100 objects went from 51 M to 13.5 G instructions per timed pass. */
+	if (!track_launch_thrust_seen(&k->boost_est))
+		return;
 	if (k->n_lbal) {
 		double since = ns_to_s(t_ns - k->lbal0_ns),
 		       last = ns_to_s(k->lbal_ns - k->lbal0_ns);

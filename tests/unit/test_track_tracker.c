@@ -20,6 +20,7 @@
 #include "core/obs.h"
 #include "geo/geo.h"
 #include "mat/mat.h"
+#include "track/launch.h"
 #include "track/predict.h"
 #include "track/tracker.h"
 
@@ -126,9 +127,9 @@ static void world_feed(struct world *w, struct track_tracker *t, int k)
  * A track whose boost probability passed 0.5 for a few plots at its
  * start, with a thrust estimate not told from zero, was not seen in boost:
  * it gets no ballistic-basis launch refresh inside its updates
- * (tracker.c launch_bal_refresh, LBAL_AT_SIG). Without that test every
- * such track made four ~30 M-instruction launch estimates in its
- * updates (bench-track at 100 objects: 13.47 G instructions per timed
+ * (tracker.c launch_bal_refresh, launch.h track_launch_thrust_seen).
+ * Without that test every such track made four ~30 M-instruction launch
+ * estimates in its updates (bench-track at 100 objects: 13.47 G instructions per timed
  * pass instead of 51 M). Eight ballistic objects 400 km up, 12 km
  * apart, one radar at 1 Hz, 90 s. The setup must produce such tracks
  * (a boost estimate with aT below 3 sigma), else the test says so.
@@ -150,9 +151,7 @@ static void ballistic_track_with_a_brief_boost_estimate_makes_no_launch_refresh(
 		track_tracker_get(t, i, &ti);
 		if (!ti.has_boost_est)
 			continue;
-		double at = ti.boost_est.x[TRACK_IX_AT],
-		       sa = sqrt(ti.boost_est.P[TRACK_IX_AT * TRACK_NX + TRACK_IX_AT]);
-		if (!(at >= 3.0 * sa && at > 5.0)) {
+		if (!track_launch_thrust_seen(&ti.boost_est)) {
 			false_boost++;
 			refreshed += ti.has_launch_bal;
 		}
