@@ -110,6 +110,8 @@
  *     own, released to at most one of the configured peers, and its seq
  *     is at or below the reservation a committed journal transaction
  *     recorded; own_seq never restarts at or below that reservation.
+ *     Such a record not released to the peer (or to no peer at all) is
+ *     passed over before its commit like a durable one.
  *     Relayed records are sent only once durable here (forwarding them
  *     earlier loses data when the origin and this node crash together:
  *     docs/spin/three_nodes.pml, docs/protocol.md "Relays forwarding
@@ -585,10 +587,23 @@ static void cache_put(struct net_node *n, uint64_t pos, const struct store_rec *
 		}
 	e->peer_bits = bits;
 	e->no_peer = eligible == 0;
+	/* Invariant 6: an own record goes out before its commit only if at
+	 * most one configured peer may receive it. Sent early to two peers
+	 * and lost in a crash of this node before the commit, it could reach
+	 * one and not the other, and nothing would repair that where the two
+	 * are not linked to each other (the hub's own records: a record is
+	 * never sent back to the peer it came from). An own record no peer
+	 * may receive is early_ok too: pump() passes over it before its
+	 * commit, as it passes over an early record released to another peer
+	 * (docs/spin/resume_ack.pml skips any pending own record under the
+	 * reservation that is not released to the receiver), instead of
+	 * holding every later record behind its commit - which
+	 * [journal] own_window may delay (journal.c invariant 16). */
+	bool own = r->from_peer[0] == '\0' && strcmp(r->origin, n->conf->nation) == 0;
 	if (e->no_peer) {
 		e->pos = pos;
 		e->seq = r->seq;
-		e->early_ok = false;
+		e->early_ok = own;
 		e->len = 0;
 		return;
 	}
@@ -615,14 +630,7 @@ static void cache_put(struct net_node *n, uint64_t pos, const struct store_rec *
 	e->pos = pos;
 	e->seq = r->seq;
 	memcpy(e->origin, r->origin, MW_NATION_LEN);
-	/* Invariant 6: an own record goes out before its commit only if at
-	 * most one configured peer may receive it. Sent early to two peers
-	 * and lost in a crash of this node before the commit, it could reach
-	 * one and not the other, and nothing would repair that where the two
-	 * are not linked to each other (the hub's own records: a record is
-	 * never sent back to the peer it came from). */
-	e->early_ok =
-	    r->from_peer[0] == '\0' && strcmp(r->origin, n->conf->nation) == 0 && eligible <= 1;
+	e->early_ok = own && eligible <= 1;
 	e->len = r->len;
 }
 
@@ -2109,7 +2117,7 @@ uint16_t net_node_ingest_port(const struct net_node *n)
 
 void net_node_log_stats(const struct net_node *n)
 {
-	struct mw_log_field f[NET_REJ_COUNT + 20 + 4 * NET_MAX_PEERS];
+	struct mw_log_field f[NET_REJ_COUNT + 24 + 4 * NET_MAX_PEERS];
 	char keys[NET_REJ_COUNT + 4 * NET_MAX_PEERS][48];
 	size_t k = 0, nk = 0;
 	const struct net_stats *s = &n->stats;
@@ -2133,6 +2141,10 @@ void net_node_log_stats(const struct net_node *n)
 	struct store_journal_stats js;
 	store_journal_get_stats(n->journal, &js);
 	F("journal_read_errors", js.read_errors); /* corrupt rows passed over */
+	F("journal_commits", js.commits);
+	/* [journal] own_window at work (journal.c invariant 16) */
+	F("journal_lazy_appends", js.lazy_appends);
+	F("journal_lazy_holds", js.lazy_holds);
 #undef F
 	for (int r = 0; r < NET_REJ_COUNT; r++) {
 		snprintf(keys[nk], sizeof(keys[nk]), "reject_%s",

@@ -54,6 +54,9 @@ FAKEPEER = os.environ.get("FAKEPEER", "build/tests/integration/fakepeer")
 NATDRIVE = os.environ.get("NATDRIVE", "build/tests/integration/natdrive")
 NATIONAL_SCENARIO = os.environ.get("NATIONAL_SCENARIO",
                                    "tests/integration/national-scenario.json")
+# [journal] own_window for every node (MWLINK_OWN_WINDOW=4ms, =0, ...);
+# unset: the daemon's default (docs/operations.md)
+OWN_WINDOW = os.environ.get("MWLINK_OWN_WINDOW", "")
 
 
 class Fail(Exception):
@@ -109,6 +112,7 @@ class Node:
             f"key = {pki}/{low}/node.key", f"sign_key = {pki}/{low}/sign.key",
             f"origin_keys = {pki}/origin-keys",
             "[journal]", f"path = {self.db}",
+        ] + ([f"own_window = {OWN_WINDOW}"] if OWN_WINDOW else []) + [
             "[link]", "heartbeat = 200ms", "timeout = 1500ms", "reconnect_min = 50ms",
             "reconnect_max = 500ms", "degraded_rtt = 250ms",
         ]
@@ -684,8 +688,15 @@ def check_own_envelopes_lost_before_commit(cl):
     def usa_has(n):
         got = len([k for k in usa.journal() if k[0] == "KOR"])
         return True if got == n else got
+    def kor_has(n):
+        got = len([k for k in kor.journal() if k[0] == "KOR"])
+        return True if got == n else got
     kor.inject(20)
     wait_until(lambda: usa_has(20), 20, "USA commits KOR's first 20 envelopes")
+    # KOR's own commit of them may end after USA's (they left before it;
+    # with [journal] own_window it waits up to the window): the lock below
+    # must come after it, or KOR loses some of the 20 as well
+    wait_until(lambda: kor_has(20), 20, "KOR commits its first 20 envelopes")
     blocker = sqlite3.connect(kor.db, timeout=10, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")  # KOR's journal cannot commit now
     try:
@@ -1007,7 +1018,72 @@ def wait_quiet(node, what):
     wait_until(quiet, 60, what)
 
 
+def check_unreleased_own_records_do_not_hold_the_link(cl):
+    """KOR keeps its observations at home ([release] USA = track: they go
+    to no peer) and sends its tracks. Its commits are held back by another
+    process holding its journal's write lock: the tracks must still reach
+    USA, which commits and acknowledges them, while KOR has committed none
+    of its own records. They leave before their commit under the durable
+    seq reservation (src/net/node.c invariant 6), and the pump passes over
+    the pending observations between them instead of waiting for their
+    commit - which [journal] own_window may put off (store/journal.c
+    invariant 16). Once the lock is released, USA holds every KOR track
+    and no observation."""
+    usa = cl.add("pusa", "USA", {"pkor": ("KOR", None)}, {"KOR": "observation"})
+    kor = cl.add("pkor", "KOR", {"pusa": ("USA", "pusa")}, {"USA": "track"},
+                 exercise="no", track=True)
+    usa.start()
+    kor.start()
+    kor.wait_log(lambda r: r.get("msg") == "link up", 20, "link up")
+
+    def reserved():
+        con = sqlite3.connect(f"file:{kor.db}?mode=ro", uri=True, timeout=10)
+        try:
+            row = con.execute("SELECT val FROM meta WHERE key = 'seq_reserved'").fetchone()
+        finally:
+            con.close()
+        return True if row and row[0] > 0 else row
+    wait_until(reserved, 20, "KOR's first seq reservation committed")
+
+    def kor_at_usa():
+        return {k: rel for k, (rel, _) in usa.journal().items() if k[0] == "KOR"}
+    blocker = sqlite3.connect(kor.db, timeout=10, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # KOR's journal cannot commit now
+    try:
+        sent = feed(cl, kor, 11, 80)
+        wait_until(lambda: len(kor_at_usa()) >= 3 or len(kor_at_usa()), 30,
+                   "KOR tracks at USA while KOR cannot commit")
+        own = [k for k in kor.journal() if k[0] == "KOR"]
+        check(not own, f"KOR committed none of its own records meanwhile ({len(own)})")
+        print(f"info USA committed {len(kor_at_usa())} KOR tracks before KOR's commit "
+              f"({sent} observations fed)", flush=True)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    wait_quiet(kor, "KOR's national tracker caught up")
+
+    def kor_tracks():
+        con = sqlite3.connect(f"file:{kor.db}?mode=ro", uri=True, timeout=10)
+        try:
+            return {(o, s): rel for o, s, rel in con.execute(
+                "SELECT origin, seq, release FROM env WHERE origin = 'KOR'")}
+        finally:
+            con.close()
+    wait_until(lambda: len(kor_at_usa()) == sum(1 for r in kor_tracks().values()
+                                                if r != "KOR") or len(kor_at_usa()),
+               30, "every KOR track at USA")
+    held = kor_tracks()
+    obs = [k for k, r in held.items() if r == "KOR"]
+    check(len(obs) >= sent, f"KOR journaled its {sent} observations for itself ({len(obs)})")
+    at_usa = kor_at_usa()
+    check(set(at_usa) == {k for k, r in held.items() if r != "KOR"} and
+          all(r == "KOR,USA" for r in at_usa.values()),
+          f"USA holds exactly KOR's {len(at_usa)} tracks and none of its observations")
+    check(usa.stop() == 0 and kor.stop() == 0, "both stopped cleanly")
+
+
 def test_national(cl):
+    check_unreleased_own_records_do_not_hold_the_link(cl)
     seed = 11
     usa = cl.add("usa", "USA", {"rok": ("KOR", None)}, {"KOR": "observation"}, track=True)
     rok = cl.add("rok", "KOR", {"usa": ("USA", "usa")}, {"USA": "observation, track"},
