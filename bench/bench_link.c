@@ -280,7 +280,6 @@ struct bnode {
 	struct net_node *node;
 	pthread_t th;
 	uint16_t port;
-	int64_t own_window_ns; /* the journal's, as opened */
 };
 
 /* Shared measurement state (mutex: hooks run on different node threads). */
@@ -753,14 +752,8 @@ static int node_up(struct bnode *b, const char *dir, const char *peers_ini)
 	 * restarts the WAL after a checkpoint, as before session 7 */
 	jo.no_idle_restart =
 	    getenv("BENCH_IDLE_RESTART") && atoi(getenv("BENCH_IDLE_RESTART")) == 0;
-	/* as mwlinkd opens it ([journal] own_window); BENCH_OWN_WINDOW_US=N
-	 * sets it, 0 commits own records at once as before session 9 */
-	jo.own_window_ns = getenv("BENCH_OWN_WINDOW_US")
-	                       ? (int64_t)atoi(getenv("BENCH_OWN_WINDOW_US")) * MW_NS_PER_US
-	                       : b->conf.journal_own_window_ns;
 	jo.peers = peer_names;
 	jo.n_peers = b->conf.n_peers;
-	b->own_window_ns = jo.own_window_ns;
 	if (store_journal_open(&jo, &b->journal, &err)) {
 		fprintf(stderr, "journal: %s\n", err.msg);
 		return -1;
@@ -1053,14 +1046,6 @@ static int run(const char *name, bool hub, double rate, uint64_t total, int64_t 
 		    js.checkpoints ? (double)js.checkpoint_ns_total / 1e3 / (double)js.checkpoints
 		                   : 0.0,
 		    (double)js.checkpoint_ns_max / 1e3, (unsigned long long)js.queue_hwm);
-		if (js.lazy_appends)
-			printf("       journal %s: %llu own records held for company (own window "
-			       "%lld us): %llu commits held back, of which %llu when the window "
-			       "ran out\n",
-			       all[i]->nation, (unsigned long long)js.lazy_appends,
-			       (long long)(all[i]->own_window_ns / MW_NS_PER_US),
-			       (unsigned long long)js.lazy_holds,
-			       (unsigned long long)js.lazy_expired);
 	}
 	if (T.on) {
 		struct net_stats ks;

@@ -318,7 +318,6 @@ int main(int argc, char **argv)
 	jo.wal_prealloc = true; /* commits overwrite the WAL, never extend it (journal.h) */
 	jo.check = STORE_CHECK_QUICK;
 	jo.retain_age_ns = conf->journal_max_age_ns;
-	jo.own_window_ns = conf->journal_own_window_ns;
 	jo.retain_bytes = conf->journal_max_bytes;
 	jo.retain_interval_ns =
 	    (conf->journal_max_age_ns || conf->journal_max_bytes) ? INT64_C(60) * 1000000000 : 0;

@@ -71,11 +71,9 @@
  * sent afresh because the persisted acked cursor never exceeds the
  * committed records (store/journal.c invariant 4). docs/protocol.md,
  * "Own envelopes before their commit", has the argument and what the
- * origin's journal then lacks.
- * Nobody waits for the commit of such an early record (nor of an own
- * record no peer may receive), so it is appended lazy (store_rec.lazy):
- * the journal may hold it up to [journal] own_window for company
- * (store/journal.c invariant 16): fewer fsyncs of own data.
+ * origin's journal then lacks. (Session 9's [journal] own_window, which
+ * let the journal hold such records back for company, was removed in
+ * session 10: docs/benchmarks.md "own_window decided".)
  *
  * Write coalescing and receive scratch: pump() writes envelope frames into
  * 15,000-byte chunks reserved in the connection's output buffer, so one
@@ -597,8 +595,8 @@ static void cache_put(struct net_node *n, uint64_t pos, const struct store_rec *
 	 * commit, as it passes over an early record released to another peer
 	 * (docs/spin/resume_ack.pml skips any pending own record under the
 	 * reservation that is not released to the receiver), instead of
-	 * holding every later record behind its commit - which
-	 * [journal] own_window may delay (journal.c invariant 16). */
+	 * holding every later record behind its commit (a track behind the
+	 * observation it came from, when observations stay home). */
 	bool own = r->from_peer[0] == '\0' && strcmp(r->origin, n->conf->nation) == 0;
 	if (e->no_peer) {
 		e->pos = pos;
@@ -816,18 +814,6 @@ static void pump(struct peer *p)
 
 /* ----------------------------------------------------- signing / origin */
 
-/* Configured peers that may receive an own record released to `release`
- * (cache_put counts the same for early_ok). */
-static size_t own_peers(const struct net_node *n, const char *release)
-{
-	size_t k = 0;
-	for (size_t i = 0; i < n->n_peers; i++)
-		if (net_release_may_send(release, n->conf->nation, "", n->conf->nation,
-		                         n->peers[i].conf->nation))
-			k++;
-	return k;
-}
-
 static void flush_batch(struct net_node *n)
 {
 	size_t cnt = n->n_pending;
@@ -865,9 +851,7 @@ static void flush_batch(struct net_node *n)
 	}
 	n->stats.sign_batches++;
 	int64_t accept_ns = mw_time_now_ns(); /* one clock read for the batch */
-	uint64_t reserved = store_journal_seq_reserved(n->journal);
-	char release[STORE_RELEASE_MAX], last_release[STORE_RELEASE_MAX] = "";
-	size_t last_peers = 0;
+	char release[STORE_RELEASE_MAX];
 	for (size_t i = 0; i < cnt; i++) {
 		const struct pending_env *pe = &n->pending[i];
 		mw_buf_reset(&n->envbuf);
@@ -891,14 +875,6 @@ static void flush_batch(struct net_node *n)
 		rec.accept_ns = accept_ns;
 		rec.bytes = mw_buf_peek(&n->envbuf);
 		rec.len = mw_buf_used(&n->envbuf);
-		/* nobody waits for its commit when it leaves before it (invariant
-		 * 6, as cache_put decides) or goes to no peer: the journal may
-		 * hold it back for its own-record window (journal.h) */
-		if (i == 0 || strcmp(release, last_release) != 0) {
-			memcpy(last_release, release, sizeof(release));
-			last_peers = own_peers(n, release);
-		}
-		rec.lazy = n->cache && pe->seq <= reserved && last_peers <= 1;
 		uint64_t pos = 0;
 		rc = store_journal_append(n->journal, &rec, &pos);
 		if (rc < 0)
@@ -2142,9 +2118,6 @@ void net_node_log_stats(const struct net_node *n)
 	store_journal_get_stats(n->journal, &js);
 	F("journal_read_errors", js.read_errors); /* corrupt rows passed over */
 	F("journal_commits", js.commits);
-	/* [journal] own_window at work (journal.c invariant 16) */
-	F("journal_lazy_appends", js.lazy_appends);
-	F("journal_lazy_holds", js.lazy_holds);
 #undef F
 	for (int r = 0; r < NET_REJ_COUNT; r++) {
 		snprintf(keys[nk], sizeof(keys[nk]), "reject_%s",

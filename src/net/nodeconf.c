@@ -369,10 +369,7 @@ static int load(struct mw_ini *ini, struct net_node_conf *c, const char *base_di
 	                          UINT64_C(1) << 50, &c->journal_max_bytes, err)) ||
 	    (rc = mw_ini_get_duration_ns(ini, "journal", "max_age", MW_INI_OPTIONAL, 0, 0,
 	                                 INT64_C(400) * 86400 * MW_NS_PER_S, &c->journal_max_age_ns,
-	                                 err)) ||
-	    (rc = mw_ini_get_duration_ns(ini, "journal", "own_window", MW_INI_OPTIONAL,
-	                                 NET_OWN_WINDOW_DEFAULT_NS, 0, MW_NS_PER_S,
-	                                 &c->journal_own_window_ns, err)))
+	                                 err)))
 		return rc;
 
 	if ((rc = mw_ini_get_duration_ns(ini, "link", "heartbeat", MW_INI_OPTIONAL,

@@ -40,10 +40,6 @@
 #define NET_NAME_MAX    32
 #define NET_HOST_MAX    64
 #define NET_PATH_MAX    1024
-/* [journal] own_window default (docs/operations.md; docs/benchmarks.md,
- * "Commit size and flush collisions") */
-#define NET_OWN_WINDOW_DEFAULT_NS 0 /* off: measured no gain (benchmarks.md) */
-
 /* Data kinds an envelope can carry; release policy is per kind. */
 enum net_kind { NET_KIND_OBSERVATION = 0, NET_KIND_TRACK = 1, NET_KIND_ALERT = 2, NET_KIND_COUNT };
 #define NET_KIND_BIT(k) (1u << (unsigned)(k))
@@ -98,9 +94,6 @@ struct net_node_conf {
 	char journal_path[NET_PATH_MAX];
 	uint64_t journal_max_bytes; /* 0: no size limit */
 	int64_t journal_max_age_ns; /* 0: no age limit */
-	/* own records nobody waits for may wait this long for company before
-	 * their commit (store_journal_opts.own_window_ns); 0: commit at once */
-	int64_t journal_own_window_ns;
 
 	int64_t heartbeat_ns;
 	int64_t link_timeout_ns; /* no frame for this long: the link is dead */

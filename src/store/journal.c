@@ -313,23 +313,6 @@
  *     commit pays SQLite's header write and fsync of the restarted WAL
  *     (restart_wal; unless opts->no_idle_restart). It touches no record,
  *     cursor or queued item, and fails like any commit (invariant 9).
- * 16. (opts->own_window_ns) A lazy record (store_rec.lazy: the caller says
- *     nobody waits for its commit - the node's own record that leaves
- *     under the durable seq reservation) may stay queued for at most the
- *     window after its append while nothing else is queued: the journal
- *     thread commits at once whenever an item that is not a lazy record
- *     (a peer's record, an rx note) is queued, a seq reservation or a
- *     sync waits, the queue holds group_max records or half its byte
- *     limit, the journal closes, or the oldest lazy record's window ends,
- *     and then commits every queued item, lazy ones included, in FIFO
- *     order as always. Nothing else changes: a lazy record is readable
- *     (pending) at once, its pos and durability are those of any record
- *     (invariants 1, 3, 5), and the idle restart (invariant 15) may run
- *     while lazy records are held (it writes no queued item). What it
- *     buys: fewer fsyncs of records nobody waits for, and a record that
- *     someone waits for less often arrives during such an fsync (then it
- *     waited for two commits); docs/benchmarks.md, "Commit size and flush
- *     collisions".
  */
 #include "store/journal.h"
 
@@ -387,9 +370,6 @@
 /* WAL frames preallocated past J_CKPT_FORCE x ckpt_pages (wal_prealloc):
  * commits go on into them while a pass of the checkpoint thread runs */
 #define J_WAL_SLACK 64
-/* largest own_window_ns accepted (invariant 16: a bound on how long an own
- * record may stay queued when nothing else comes) */
-#define J_OWN_WINDOW_MAX_NS (1 * MW_NS_PER_S)
 /* Batch segments (format 4, header comment): at most J_SEG_MAX_RECS
  * records share one, J_SEG_OPEN batches are filled at once while a group
  * is walked (more interleaved batches close the least recently used). */
@@ -685,10 +665,8 @@ struct pend {
 	struct pend *next;
 	uint64_t pos;
 	uint32_t origin_idx;
-	int peer_idx;     /* -1 if none */
-	bool pooled;      /* data[] holds J_POOL_DATA bytes: goes back to the pool */
-	bool lazy;        /* a lazy record (store_rec.lazy, with a window; invariant 16) */
-	int64_t enq_mono; /* lazy records: when appended, CLOCK_MONOTONIC */
+	int peer_idx; /* -1 if none */
+	bool pooled;  /* data[] holds J_POOL_DATA bytes: goes back to the pool */
 	/* set by segs_build for each commit attempt: seg > 0 = stored as the
 	 * body rec.bytes[body_off..+body_len) and leaf `leaf` of segment seg */
 	int64_t seg;
@@ -802,16 +780,9 @@ struct store_journal {
 	struct pend *pool; /* free blocks (pooled), linked by next */
 	size_t pool_n, pool_max;
 	uint64_t enq_seq, done_seq; /* items ever queued / committed */
-	/* invariant 16: the window; enq_seq of the last item that is not a
-	 * lazy record (an rx note, a peer's record); the enq_seq a sync waits
-	 * for; the thread is waiting for a window to end (a lazy append
-	 * then need not wake it); it held the queue's items back */
-	int64_t own_window_ns;
-	uint64_t urgent_seq, sync_want;
-	bool lazy_wait, held;
-	unsigned plugged; /* store_journal_plug depth (loop thread) */
-	bool plug_wake;   /* queued while plugged: unplug wakes the thread */
-	uint64_t err_gen; /* bumped on every failed commit */
+	unsigned plugged;           /* store_journal_plug depth (loop thread) */
+	bool plug_wake;             /* queued while plugged: unplug wakes the thread */
+	uint64_t err_gen;           /* bumped on every failed commit */
 	uint64_t next_pos, durable_pos, first_pos;
 	uint64_t rows, bytes;
 	struct key_index idx;
@@ -2167,31 +2138,6 @@ static void restart_wal(struct store_journal *j)
 	}
 }
 
-/* Invariant 16: something queued or asked for that someone waits for -
- * an item that is not a lazy record, a sync, a seq reservation. mu held. */
-static bool lazy_urgent(const struct store_journal *j)
-{
-	return j->urgent_seq > j->done_seq || j->sync_want > j->done_seq ||
-	       j->seq_res_want > j->seq_res_durable;
-}
-
-/* Invariant 16: whether the journal thread holds the queue back (only lazy
- * records queued, the oldest younger than the window, nothing urgent, not
- * closing, the queue well below its limits); *until is when the window of
- * the oldest ends. mu held. */
-static bool lazy_hold(const struct store_journal *j, int64_t now, int64_t *until)
-{
-	if (j->own_window_ns <= 0 || !j->head || j->stop || lazy_urgent(j) ||
-	    j->qlen >= j->group_max || j->qbytes >= j->queue_max_bytes / 2)
-		return false;
-	/* no urgent item queued: the head is a lazy record */
-	int64_t due = sat_add(j->head->enq_mono, j->own_window_ns);
-	if (now >= due)
-		return false;
-	*until = due;
-	return true;
-}
-
 static void *journal_thread(void *arg)
 {
 	struct store_journal *j = arg;
@@ -2236,29 +2182,17 @@ static void *journal_thread(void *arg)
 		bool acked_due =
 		    j->acked_dirty && (j->stop || now >= j->acked_dirty_mono + J_ACKED_LAZY_NS);
 		bool work = j->head || acked_due || j->seq_res_want > j->seq_res_durable;
-		int64_t hold_until = 0;
-		bool hold = work && !acked_due && retry_at == 0 && lazy_hold(j, now, &hold_until);
-		if (hold)
-			j->held = true;
-		if (work && !hold && (j->stop || now >= retry_at) && j->head && wal_end_near(j)) {
+		if (work && (j->stop || now >= retry_at) && j->head && wal_end_near(j)) {
 			/* records piled up while a pass runs: make room first */
 			maybe_checkpoint(j);
 			if (j->fatal)
 				continue;
 		}
-		if (work && !hold && (j->stop || now >= retry_at)) {
-			bool was_held = j->held;
-			bool expired = was_held && !lazy_urgent(j);
-			j->held = false;
+		if (work && (j->stop || now >= retry_at)) {
 			int rc = do_group(j);
 			if (rc == 0) {
 				backoff_ns = 0;
 				retry_at = 0;
-				if (was_held) {
-					j->st.lazy_holds++;
-					if (expired)
-						j->st.lazy_expired++;
-				}
 				maybe_checkpoint(j);
 			} else {
 				if (j->stop) {
@@ -2282,17 +2216,13 @@ static void *journal_thread(void *arg)
 			break; /* an unwritten reservation is not needed: nothing more is sent */
 		if (j->restart_due && j->ckpt_full_gen != j->wal_commits)
 			j->restart_due = false; /* a commit came after the checkpoint's look */
-		if (j->restart_due && (!j->head || hold) && !j->stop && j->restart_idle) {
-			restart_wal(j); /* invariant 15 (and 16: held records may wait) */
+		if (j->restart_due && !j->head && !j->stop && j->restart_idle) {
+			restart_wal(j); /* invariant 15 */
 			continue;
 		}
 		int64_t until = next_retain;
-		if (hold) {
-			if (hold_until < until)
-				until = hold_until;
-		} else if ((j->head || j->seq_res_want > j->seq_res_durable) && retry_at < until) {
+		if ((j->head || j->seq_res_want > j->seq_res_durable) && retry_at < until)
 			until = retry_at;
-		}
 		if (j->acked_dirty && j->acked_dirty_mono + J_ACKED_LAZY_NS < until)
 			until = j->acked_dirty_mono + J_ACKED_LAZY_NS;
 		if (until == INT64_MAX) {
@@ -2301,9 +2231,7 @@ static void *journal_thread(void *arg)
 			struct timespec ts;
 			int64_t dt = until - now;
 			timespec_add(&ts, dt > 0 ? dt : 0);
-			j->lazy_wait = hold;
 			pthread_cond_timedwait(&j->wake, &j->mu, &ts);
-			j->lazy_wait = false;
 		}
 	}
 	pthread_mutex_unlock(&j->mu);
@@ -2457,10 +2385,7 @@ static int64_t run_retention(struct store_journal *j, int64_t now_ns, bool *cut_
 		j->first_pos = rows[cut - 1].pos + 1;
 		j->st.retained_deleted += cut;
 		j->st.retained_forced += cut_forced;
-		/* only lazy records queued, within their window: nobody waits
-		 * for them yet (invariant 16) */
-		int64_t hold_end = 0;
-		bool waiting = j->head != NULL && !lazy_hold(j, mw_time_mono_ns(), &hold_end);
+		bool waiting = j->head != NULL;
 		pthread_mutex_unlock(&j->mu);
 		if (cut_short && waiting && more) {
 			*cut_short = true;
@@ -3185,11 +3110,8 @@ int store_journal_open(const struct store_journal_opts *opts, struct store_journ
 		return -EINVAL;
 	}
 	if (opts->retain_age_ns < 0 || opts->hard_age_ns < 0 || opts->retain_interval_ns < 0 ||
-	    opts->own_window_ns < 0 || opts->own_window_ns > J_OWN_WINDOW_MAX_NS ||
 	    opts->n_peers > STORE_PEERS_MAX || (opts->n_peers && !opts->peers)) {
-		mw_errbuf_set(err,
-		              "journal %s: negative limit, own window above 1 s or too many peers",
-		              opts->path);
+		mw_errbuf_set(err, "journal %s: negative limit or too many peers", opts->path);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < opts->n_peers; i++)
@@ -3216,7 +3138,6 @@ int store_journal_open(const struct store_journal_opts *opts, struct store_journ
 	j->max_record_bytes = opts->max_record_bytes ? opts->max_record_bytes : 65536;
 	j->group_max = opts->group_max ? opts->group_max : 8192;
 	j->restart_idle = !opts->no_idle_restart;
-	j->own_window_ns = opts->own_window_ns;
 	j->ring = calloc(j->queue_max, sizeof(*j->ring));
 	j->segw->grp = calloc(j->group_max, sizeof(*j->segw->grp));
 	if (!j->ring || !j->segw->grp)
@@ -3516,14 +3437,10 @@ static void enqueue(struct store_journal *j, struct pend *p)
 	j->tail = p;
 	j->qlen++;
 	j->enq_seq++;
-	if (!p->lazy) /* rx notes are calloc'ed: never lazy */
-		j->urgent_seq = j->enq_seq;
 	if (j->qlen > j->st.queue_hwm)
 		j->st.queue_hwm = j->qlen;
 	if (j->inflight)
 		return; /* the thread takes it when its commit ends */
-	if (p->lazy && j->lazy_wait && j->qlen < j->group_max && j->qbytes < j->queue_max_bytes / 2)
-		return; /* the thread is waiting for the window's end anyway */
 	if (j->plugged)
 		j->plug_wake = true; /* store_journal_unplug wakes it */
 	else
@@ -3581,8 +3498,6 @@ int store_journal_append(struct store_journal *j, const struct store_rec *rec, u
 	p->rec.bytes = p->data;
 	p->rec.durable = false;
 	p->rec.accept_ns = accept_ns;
-	p->rec.lazy = false; /* reads deliver it false */
-	p->lazy = rec->lazy && j->own_window_ns > 0;
 	if (!p->rec.from_peer[0])
 		p->rec.from_pos = 0;
 	int oi = origin_find(j, rec->origin, true);
@@ -3626,10 +3541,6 @@ int store_journal_append(struct store_journal *j, const struct store_rec *rec, u
 	p->rec.pos = p->pos;
 	j->qbytes += rec->len;
 	j->st.appends++;
-	if (p->lazy) {
-		j->st.lazy_appends++;
-		p->enq_mono = mw_time_mono_ns();
-	}
 	if (pos_out)
 		*pos_out = p->pos;
 	enqueue(j, p);
@@ -3829,9 +3740,7 @@ int store_journal_sync(struct store_journal *j, int64_t timeout_ns)
 	pthread_mutex_lock(&j->mu);
 	uint64_t want = j->enq_seq;
 	uint64_t eg = j->err_gen;
-	if (want > j->sync_want)
-		j->sync_want = want; /* lazy records too: invariant 16 */
-	int rc = j->fatal;           /* stopped: nothing can be confirmed durable any more */
+	int rc = j->fatal; /* stopped: nothing can be confirmed durable any more */
 	if (j->acked_dirty) {
 		j->acked_dirty_mono = INT64_MIN / 2;
 		pthread_cond_signal(&j->wake);

@@ -63,12 +63,6 @@ struct store_rec {
 	const uint8_t *bytes;            /* exact envelope bytes as received/made */
 	size_t len;                      /* 1..opts.max_record_bytes */
 	bool durable;                    /* read only: committed to disk */
-	/* append only (reads leave it false; not stored): nobody waits for
-	 * this record's commit - the node's own record that leaves before its
-	 * commit under the durable seq reservation - so with opts.own_window_ns
-	 * its commit may wait up to that long for company (store/journal.c,
-	 * invariant 16) */
-	bool lazy;
 };
 
 /* Open-time verification depth. */
@@ -130,16 +124,6 @@ struct store_journal_opts {
 	 * invariant 15). true leaves the restart to the next commit of
 	 * records, as before: for measurements (docs/benchmarks.md). */
 	bool no_idle_restart;
-	/* Group-commit window for lazy records (store_rec.lazy): while only
-	 * such records are queued, the journal thread waits until the oldest
-	 * has waited this long before it commits them; any other item (a
-	 * peer's record, an rx note), a seq reservation, a sync, a queue of
-	 * group_max records or closing commits at once, lazy records
-	 * included. Fewer fsyncs of records nobody waits for, and a record
-	 * someone waits for less often finds an fsync running (journal.c,
-	 * invariant 16; docs/benchmarks.md, "Commit size and flush
-	 * collisions"). 0 = off (every group at once, as before). At most 1 s. */
-	int64_t own_window_ns;
 	/* SQLite VFS to use (NULL = the default); tests register a fault-
 	 * injecting VFS (failed fsyncs, simulated power loss). */
 	const char *vfs;
@@ -393,13 +377,6 @@ struct store_journal_stats {
 	 * checkpoint requests and its forced checkpoints compare this with
 	 * ckpt_pages) */
 	uint64_t wal_frames;
-	/* lazy records (store_rec.lazy) appended; commits the own_window_ns
-	 * held back (the thread waited for the window at least once before
-	 * them), and of those the ones that still held only lazy records
-	 * when they ran (the window ran out) */
-	uint64_t lazy_appends;
-	uint64_t lazy_holds;
-	uint64_t lazy_expired;
 	/* the last STORE_EVENTS checkpoints and WAL-restarting commits, oldest
 	 * first from events[events_total % STORE_EVENTS] once it wrapped
 	 * (benchmarks: which commits a checkpoint or a restart overlapped) */

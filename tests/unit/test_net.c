@@ -248,7 +248,6 @@ static void conf_minimal_file_gets_documented_defaults(void **state)
 	assert_string_equal(c->sensor_ca, "/base/pki/ca.crt");
 	assert_string_equal(c->origin_keys, "/abs/origin-keys");
 	assert_string_equal(c->journal_path, "/base/j.db");
-	assert_int_equal(c->journal_own_window_ns, NET_OWN_WINDOW_DEFAULT_NS);
 	assert_int_equal(c->n_peers, 1);
 	assert_string_equal(c->peers[0].name, "usa");
 	assert_string_equal(c->peers[0].identity, "node.usa");
@@ -303,7 +302,8 @@ static void conf_errors_name_file_line_section_and_key(void **state)
 	    {"JPN = track\n", "jpn = track\n", "t.ini:14: [release] jpn: key must be"},
 	    {"JPN = track\n", "KOR = track\n", "[release] KOR: a node does not release"},
 	    {"path = j.db\n", "path = j.db\nmax_bytes = 3 apples\n", "[journal] max_bytes"},
-	    {"path = j.db\n", "path = j.db\nown_window = 2s\n", "[journal] own_window"},
+	    {"path = j.db\n", "path = j.db\nown_window = 4ms\n",
+	     "[journal] own_window: unknown key"},
 	    {"path = j.db\n", "path = j.db\nmax_sizee = 1\n", "max_sizee"},
 	    {"[journal]\n", "[peer usa2]\nnation = USA\n[journal]\n",
 	     "two peers with the same certificate identity"},

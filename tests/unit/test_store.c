@@ -4155,131 +4155,6 @@ static void appends_while_plugged_commit_as_one_group_at_unplug(void **state)
 	tdir_rm(&t);
 }
 
-/* Journal invariant 16: lazy records (own records nobody waits for) wait
- * for the own window unless something someone waits for comes; nothing is
- * lost or reordered, and the window's end commits them by itself. */
-static int64_t lazy_append(struct store_journal *j, uint64_t seq, uint64_t want_pos)
-{
-	struct store_rec r = mkrec("KOR", seq, NULL, 0, 400);
-	r.lazy = true;
-	int64_t t = mw_time_mono_ns(); /* before the append: its window ends after t + W */
-	append_ok(j, &r, want_pos);
-	return t;
-}
-
-static void wait_durable(struct store_journal *j, uint64_t pos, const char *what)
-{
-	for (int i = 0; i < 2500 && store_journal_durable_pos(j) < pos; i++)
-		sleep_ms(2);
-	if (store_journal_durable_pos(j) < pos)
-		fail_msg("%s: durable pos %llu after 5 s, want %llu", what,
-		         (unsigned long long)store_journal_durable_pos(j), (unsigned long long)pos);
-}
-
-/* the commit that made pos durable began before the window of a lazy
- * record appended after t could have ended: something else started it */
-static void committed_before_window(struct store_journal *j, int64_t t, int64_t w, const char *what)
-{
-	struct store_journal_stats st;
-	store_journal_get_stats(j, &st);
-	if (st.last_commit_start_mono >= t + w)
-		fail_msg(
-		    "%s: commit began %.1f ms after the lazy append, want < the window %.0f ms",
-		    what, (double)(st.last_commit_start_mono - t) / 1e6, (double)w / 1e6);
-}
-
-static void lazy_own_records_wait_for_the_window_unless_someone_waits(void **state)
-{
-	(void)state;
-	const int64_t w = 1 * MW_NS_PER_S; /* the largest window: wide margins under load */
-	struct tdir t;
-	tdir_make(&t);
-	struct store_journal_opts o = default_opts(t.db);
-	struct store_journal *j = NULL;
-	struct mw_errbuf e = {{0}};
-	o.own_window_ns = w + 1;
-	assert_int_equal(store_journal_open(&o, &j, &e), -EINVAL);
-	o.own_window_ns = -1;
-	assert_int_equal(store_journal_open(&o, &j, &e), -EINVAL);
-	assert_null(j);
-	o.own_window_ns = w;
-	j = jopen(&o);
-	struct store_journal_stats st;
-
-	/* 1. alone, a lazy record waits for its window, readable meanwhile */
-	int64_t t1 = lazy_append(j, 1, 1);
-	sleep_ms(100);
-	struct coll c = {0};
-	assert_int_equal(store_journal_read(j, 1, STORE_READ_PENDING, 0, coll_fn, &c, NULL), 1);
-	assert_false(c.recs[0].durable);
-	assert_false(c.recs[0].lazy); /* reads leave it false */
-	coll_free(&c);
-	if (store_journal_durable_pos(j) != 0)
-		fail_msg("a lazy record alone was committed within 100 ms (window 1 s)");
-	wait_durable(j, 1, "the window's end");
-	int64_t dt = mw_time_mono_ns() - t1;
-	if (dt < w)
-		fail_msg("lazy record durable %.1f ms after its append, before its window %.0f ms",
-		         (double)dt / 1e6, (double)w / 1e6);
-	store_journal_get_stats(j, &st);
-	if (st.lazy_appends != 1 || st.lazy_holds != 1 || st.lazy_expired != 1)
-		fail_msg("lazy appends %llu, holds %llu, expired %llu; want 1, 1, 1",
-		         (unsigned long long)st.lazy_appends, (unsigned long long)st.lazy_holds,
-		         (unsigned long long)st.lazy_expired);
-
-	/* 2. a peer's record commits the held one with it at once, in order */
-	int64_t t2 = lazy_append(j, 2, 2);
-	sleep_ms(50);
-	assert_int_equal(store_journal_durable_pos(j), 1);
-	struct store_rec r = mkrec("USA", 1, "USA", 1, 300);
-	append_ok(j, &r, 3);
-	wait_durable(j, 3, "a peer's record");
-	committed_before_window(j, t2, w, "a peer's record");
-	/* 3. a sync commits it at once (it would time out otherwise) */
-	int64_t t3 = lazy_append(j, 3, 4);
-	sleep_ms(50); /* the thread holds it (unless slow: then it never held it) */
-	assert_int_equal(store_journal_durable_pos(j), 3);
-	int rc = store_journal_sync(j, w / 2);
-	if (rc)
-		fail_msg("sync of a lazy record within half the window: %s", mw_errname(rc));
-	committed_before_window(j, t3, w, "a sync");
-	/* 4. so does a seq reservation (own records wait for it) */
-	int64_t t4 = lazy_append(j, 4, 5);
-	sleep_ms(50);
-	assert_int_equal(store_journal_durable_pos(j), 4);
-	assert_int_equal(store_journal_reserve_seq(j, 100), 0);
-	wait_durable(j, 5, "a seq reservation");
-	committed_before_window(j, t4, w, "a seq reservation");
-	for (int i = 0; i < 2500 && store_journal_seq_reserved(j) < 100; i++)
-		sleep_ms(2);
-	assert_int_equal(store_journal_seq_reserved(j), 100);
-	store_journal_get_stats(j, &st);
-	/* a hold is counted when the thread saw the record alone (it may not
-	 * have, on a busy machine, before the peer's record, sync or
-	 * reservation came); only the first ran out its window */
-	if (st.lazy_appends != 4 || st.lazy_holds < 1 || st.lazy_holds > 4 || st.lazy_expired != 1)
-		fail_msg("lazy appends %llu, holds %llu, expired %llu; want 4, 1-4, 1",
-		         (unsigned long long)st.lazy_appends, (unsigned long long)st.lazy_holds,
-		         (unsigned long long)st.lazy_expired);
-	/* 5. closing commits a held record */
-	lazy_append(j, 5, 6);
-	store_journal_free(j);
-	reopen_reads_all(&o, 6);
-
-	/* 6. window 0: the flag changes nothing */
-	o.own_window_ns = 0;
-	o.check = STORE_CHECK_QUICK;
-	j = jopen(&o);
-	int64_t t7 = lazy_append(j, 7, 7);
-	wait_durable(j, 7, "window 0");
-	committed_before_window(j, t7, w, "window 0");
-	store_journal_get_stats(j, &st);
-	assert_int_equal(st.lazy_appends, 0);
-	assert_int_equal(st.lazy_holds, 0);
-	store_journal_free(j);
-	tdir_rm(&t);
-}
-
 static void check_reports_origins_gaps_and_cursors(void **state)
 {
 	(void)state;
@@ -4401,7 +4276,6 @@ int main(void)
 	    cmocka_unit_test(preallocated_wal_is_overwritten_never_extended),
 	    cmocka_unit_test(a_copied_wal_is_restarted_while_idle_not_by_records),
 	    cmocka_unit_test(appends_while_plugged_commit_as_one_group_at_unplug),
-	    cmocka_unit_test(lazy_own_records_wait_for_the_window_unless_someone_waits),
 	    cmocka_unit_test(release_set_membership),
 	};
 	/* MW_TEST_FILTER=name (or a pattern with *) runs only the matching tests */
