@@ -42,6 +42,11 @@
  * independent draws); samples of different check times of one run are
  * not, so each time gets its own region.
  *
+ * Also (filter_dynamics_match_the_simulators_flight_from_100_to_150_km):
+ * the filter's RK4 and the simulator's dense output against a tight
+ * integration of the truth's equations where the SRBM flies its
+ * 290-310 s bins (no tracker run).
+ *
  * What it does not check: IRBM/ICBM flights (run time; and the IRBM's
  * ellipse is dominated by the unobservable drag parameter and
  * over-covers: docs/tracking.md, "Results against the simulator" and
