@@ -163,6 +163,19 @@ static uint16_t free_port(void)
 
 /* ------------------------------------------------------------- floors */
 
+/* The 1-minute load average now (NAN if /proc/loadavg cannot be read). */
+static double loadavg1(void)
+{
+	FILE *f = fopen("/proc/loadavg", "r");
+	double l = NAN;
+	if (f) {
+		if (fscanf(f, "%lf", &l) != 1)
+			l = NAN;
+		fclose(f);
+	}
+	return l;
+}
+
 static void floor_fdatasync(double *p50, double *p99)
 {
 	char path[600];
@@ -1195,15 +1208,30 @@ int main(int argc, char **argv)
 		    a50, a99);
 		double floor99 = a99 < fs99 ? a99 : fs99;
 		double ratio = r.p99 / floor99;
+		/* The floor is the idle disk's. On a busy machine both floors read
+		 * the other jobs' I/O (p99 of milliseconds instead of ~0.1 ms), the
+		 * ratio falls below 3 for that reason alone, and "met" would be
+		 * false: no verdict then, counted as not met. */
+		double load1 = loadavg1();
+		bool busy = !(load1 <= (double)ncpu) || a50 > 2.0 * fs50 || fs50 > 2.0 * a50;
+		char verdict[160] = "";
+		if (!topo[t].hub) {
+			if (busy)
+				snprintf(
+				    verdict, sizeof(verdict),
+				    "  (target <= 3: no verdict: load average %.1f on %ld CPUs, "
+				    "floor p50 %.0f then %.0f us - not an idle disk's floor)",
+				    load1, ncpu, fs50, a50);
+			else
+				snprintf(verdict, sizeof(verdict), "  (target <= 3: %s)",
+				         ratio <= 3.0 ? "met" : "NOT met");
+		}
 		printf(
 		    "%-4s durable latency at %.0f env/s (%zu env): p50 %8.1f us  p99 %8.1f us  "
 		    "p99.9 %8.1f us  p99/fdatasync-p99 (lower floor) = %.2f%s  (CPU %.1f us/env)\n",
 		    topo[t].hub ? "hub" : "two", lat_rate, r.n, r.p50, r.p99, r.p999, ratio,
-		    topo[t].hub
-		        ? ""
-		        : (ratio <= 3.0 ? "  (target <= 3: met)" : "  (target <= 3: NOT met)"),
-		    r.cpu_us_per_env);
-		if (!topo[t].hub && ratio > 3.0)
+		    verdict, r.cpu_us_per_env);
+		if (!topo[t].hub && (busy || ratio > 3.0))
 			fails++;
 	thr:
 		snprintf(name, sizeof(name), "%s-thr", topo[t].name);
