@@ -197,6 +197,63 @@ int track_meas_h(const struct track_meas *m, const double x[TRACK_NX], double z[
 	return h_of_s(m, x, d, s, z, &hor);
 }
 
+/*
+ * h of two states at once (the unscented prediction's sigma points):
+ * state a in the low lane, b in the high one (track/v2d.h), through
+ * sensor_vec's and h_of_s's IEEE operations in their order (packed
+ * subtract, multiply, add, divide and square root round per lane as the
+ * scalar ones; no FMA), so each lane's z is track_meas_h's, bit for bit.
+ * The atan2 calls, the azimuth's wrap and the tests are per lane with
+ * the scalar code. -EDOM if either is undefined; za and zb are then
+ * untouched.
+ */
+int track_meas_h_pair(const struct track_meas *m, const double xa[TRACK_NX],
+                      const double xb[TRACK_NX], double za[TRACK_NZ_MAX], double zb[TRACK_NZ_MAX])
+{
+	track_v2d d[3], s[3];
+	for (int k = 0; k < 3; k++)
+		d[k] = track_v2_set(xa[k], xb[k]) - track_v2_dup(m->sensor_ecef_m[k]);
+	for (int i = 0; i < 3; i++)
+		s[i] = track_v2_dup(m->rot[i][0]) * d[0] + track_v2_dup(m->rot[i][1]) * d[1] +
+		       track_v2_dup(m->rot[i][2]) * d[2];
+	double z[2][TRACK_NZ_MAX];
+	if (m->kind == MW_OBS_RADAR) {
+		const track_v2d hor = track_v2_sqrt(s[0] * s[0] + s[1] * s[1]);
+		const track_v2d rng = track_v2_sqrt(hor * hor + s[2] * s[2]);
+		for (int l = 0; l < 2; l++)
+			if (!(rng[l] > 1e-3) || !isfinite(rng[l]))
+				return -EDOM;
+		track_v2d rr = track_v2_dup(0.0);
+		if (m->nz == 4)
+			rr =
+			    (d[0] * track_v2_set(xa[3], xb[3]) + d[1] * track_v2_set(xa[4], xb[4]) +
+			     d[2] * track_v2_set(xa[5], xb[5])) /
+			    rng;
+		for (int l = 0; l < 2; l++) {
+			double az = atan2(s[0][l], s[1][l]);
+			if (az < 0.0)
+				az += 2.0 * GEO_PI;
+			z[l][0] = rng[l];
+			z[l][1] = az;
+			z[l][2] = atan2(s[2][l], hor[l]);
+			z[l][3] = rr[l];
+		}
+	} else {
+		for (int l = 0; l < 2; l++)
+			if (!(s[2][l] > 1e-9 * (fabs(s[0][l]) + fabs(s[1][l]) + 1.0)) ||
+			    !isfinite(s[2][l]))
+				return -EDOM;
+		for (int l = 0; l < 2; l++) {
+			z[l][0] = atan2(s[0][l], s[2][l]);
+			z[l][1] = atan2(s[1][l], s[2][l]);
+		}
+	}
+	/* the components h writes (nz of them) */
+	memcpy(za, z[0], sizeof(double) * (size_t)m->nz);
+	memcpy(zb, z[1], sizeof(double) * (size_t)m->nz);
+	return 0;
+}
+
 /* sum_ij A_ij B_ij of two symmetric 3 x 3 matrices (tr(A B)). */
 static double tr_ab3(double A[3][3], double B[3][3])
 {

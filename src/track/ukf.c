@@ -847,10 +847,14 @@ int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *
 		track_v2_store(&X[1 + j][i], x + d);
 		track_v2_store(&X[1 + N + j][i], x - d);
 	}
-	for (int k = 0; k < NSIG; k++) {
-		if (k > 0 && (k - 1) % N >= nh)
-			continue;
-		rc = track_meas_h(m, X[k], Z[k]);
+	/* h of the centre, then of each +- pair of points two at a time
+	 * (track_meas_h_pair: the same doubles; every failure is -EDOM,
+	 * so the order does not change what is returned). */
+	rc = track_meas_h(m, X[0], Z[0]);
+	if (rc < 0)
+		return rc;
+	for (int j = 0; j < nh; j++) {
+		rc = track_meas_h_pair(m, X[1 + j], X[1 + N + j], Z[1 + j], Z[1 + N + j]);
 		if (rc < 0)
 			return rc;
 	}
