@@ -1610,13 +1610,19 @@ static double ray_perp2(const double s[3], const double u[3], const double q[3],
 
 /* Is obs j possibly within the gate of a track at q with radius sig_q? */
 static int pregate_ok(const struct track_tracker *t, size_t j, const double q[3], double sig_q,
-                      double slack)
+                      double slack, double lim2_all)
 {
 	const struct mw_obs *o = &t->pend[j];
 	if (t->meas[j].kind == MW_OBS_RADAR) {
 		double d2 = 0.0;
 		for (int i = 0; i < 3; i++)
 			d2 += (q[i] - t->obs_pt[j][i]) * (q[i] - t->obs_pt[j][i]);
+		/* lim2_all: lim^2 below with the scan's largest obs_sig_m, the
+		 * same operations (process_scan); each is monotone, so no
+		 * radar observation's lim^2 is above it, and d2 beyond it fails
+		 * the test below too (without its square root). */
+		if (d2 > lim2_all)
+			return 0;
 		double lim =
 		    PREGATE_SIGMAS * sqrt(sig_q * sig_q + t->obs_sig_m[j] * t->obs_sig_m[j]) +
 		    slack;
@@ -3066,10 +3072,13 @@ static int process_scan(struct track_tracker *t)
 		}
 		/* Radar candidates: x window, then the full test. */
 		int lo = 0, hi = n_radar;
+		double lim2_all = INFINITY; /* pregate_ok's bound over the scan */
 		if (n_radar && !brute) {
 			double lim =
 			    PREGATE_SIGMAS * sqrt(sig_q * sig_q + max_obs_sig * max_obs_sig) +
 			    slack;
+			if (slack >= 0.0) /* every lim >= 0: their squares are monotone too */
+				lim2_all = lim * lim;
 			int a = 0, z = n_radar;
 			while (a < z) {
 				int mid = (a + z) / 2;
@@ -3112,7 +3121,7 @@ static int process_scan(struct track_tracker *t)
 				size_t j =
 				    (size_t)
 				        t->obs_order[pass == 0 ? lo + (int)c : n_radar + (int)c];
-				if (!brute && !pregate_ok(t, j, q, sig_q, slack))
+				if (!brute && !pregate_ok(t, j, q, sig_q, slack, lim2_all))
 					continue;
 				if (fine && pass == 0 && !pregate_ell_in(&ell, q, t->obs_pt[j]))
 					continue;
