@@ -1053,10 +1053,14 @@ update_nz(const struct track_gauss *g, const struct track_zpred *zp, const struc
 			for (int a = 0; a < nz; a++)
 				K[i * nz + a] = i < nr ? KT[a][i] : 0.0;
 		track_grav_update_c(r.C, g->C, K, zp->HC, nz);
-	} else {
-		memcpy(r.C, g->C, sizeof(r.C));
+		*out = r;
+		return 0;
 	}
-	*out = r;
+	/* C is g's: copied once, straight (out may be g: then it is there) */
+	memcpy(out->x, r.x, sizeof(r.x));
+	memcpy(out->P, r.P, sizeof(r.P));
+	if (out != g)
+		memcpy(out->C, g->C, sizeof(out->C));
 	return 0;
 }
 
