@@ -50,9 +50,11 @@ double track_wrap_pi(double a)
 	return a - GEO_PI;
 }
 
+/* lo <= v <= hi for finite lo and hi (every caller's): NaN and the
+ * infinities fail a compare, so no isfinite test is needed. */
 static bool in_range(double v, double lo, double hi)
 {
-	return isfinite(v) && v >= lo && v <= hi;
+	return v >= lo && v <= hi;
 }
 
 static int prepare(const struct mw_obs *obs, const struct track_meas *prev, struct track_meas *m);
