@@ -218,41 +218,39 @@ int track_meas_h_pair(const struct track_meas *m, const double xa[TRACK_NX],
 	for (int i = 0; i < 3; i++)
 		s[i] = track_v2_dup(m->rot[i][0]) * d[0] + track_v2_dup(m->rot[i][1]) * d[1] +
 		       track_v2_dup(m->rot[i][2]) * d[2];
-	double z[2][TRACK_NZ_MAX];
+	/* Nothing fails after the tests: the components go straight out. */
+	double *const zo[2] = {za, zb};
 	if (m->kind == MW_OBS_RADAR) {
 		const track_v2d hor = track_v2_sqrt(s[0] * s[0] + s[1] * s[1]);
 		const track_v2d rng = track_v2_sqrt(hor * hor + s[2] * s[2]);
 		for (int l = 0; l < 2; l++)
 			if (!(rng[l] > 1e-3) || !isfinite(rng[l]))
 				return -EDOM;
-		track_v2d rr = track_v2_dup(0.0);
-		if (m->nz == 4)
-			rr =
+		if (m->nz == 4) {
+			const track_v2d rr =
 			    (d[0] * track_v2_set(xa[3], xb[3]) + d[1] * track_v2_set(xa[4], xb[4]) +
 			     d[2] * track_v2_set(xa[5], xb[5])) /
 			    rng;
+			za[3] = rr[0];
+			zb[3] = rr[1];
+		}
 		for (int l = 0; l < 2; l++) {
 			double az = atan2(s[0][l], s[1][l]);
 			if (az < 0.0)
 				az += 2.0 * GEO_PI;
-			z[l][0] = rng[l];
-			z[l][1] = az;
-			z[l][2] = atan2(s[2][l], hor[l]);
-			z[l][3] = rr[l];
+			zo[l][0] = rng[l];
+			zo[l][1] = az;
+			zo[l][2] = atan2(s[2][l], hor[l]);
 		}
-	} else {
-		for (int l = 0; l < 2; l++)
-			if (!(s[2][l] > 1e-9 * (fabs(s[0][l]) + fabs(s[1][l]) + 1.0)) ||
-			    !isfinite(s[2][l]))
-				return -EDOM;
-		for (int l = 0; l < 2; l++) {
-			z[l][0] = atan2(s[0][l], s[2][l]);
-			z[l][1] = atan2(s[1][l], s[2][l]);
-		}
+		return 0;
 	}
-	/* the components h writes (nz of them) */
-	memcpy(za, z[0], sizeof(double) * (size_t)m->nz);
-	memcpy(zb, z[1], sizeof(double) * (size_t)m->nz);
+	for (int l = 0; l < 2; l++)
+		if (!(s[2][l] > 1e-9 * (fabs(s[0][l]) + fabs(s[1][l]) + 1.0)) || !isfinite(s[2][l]))
+			return -EDOM;
+	for (int l = 0; l < 2; l++) {
+		zo[l][0] = atan2(s[0][l], s[2][l]);
+		zo[l][1] = atan2(s[1][l], s[2][l]);
+	}
 	return 0;
 }
 
