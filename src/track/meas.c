@@ -288,8 +288,7 @@ int track_meas_h_jac(const struct track_meas *m, const double x[TRACK_NX], const
 	const int nz = m->nz;
 	/* Gradients with respect to the sensor-frame vector s (rows), then
 	 * d/dx = d/ds rot (s = rot d, ds/dr = rot). */
-	double gs[TRACK_NZ_MAX][3] = {{0}};
-	memset(H, 0, sizeof(double) * TRACK_NZ_MAX * TRACK_NX);
+	double gs[TRACK_NZ_MAX][3]; /* rows 0..na-1 set below, their zeros too */
 	/* radar: hor2 and rng2 (rng2 = hor2 + s_u^2 rounds differently from
 	 * h's hor^2 + s_u^2: h's range stays h's) */
 	const double hor2 = s[0] * s[0] + s[1] * s[1], rng2 = hor2 + s[2] * s[2];
@@ -301,6 +300,7 @@ int track_meas_h_jac(const struct track_meas *m, const double x[TRACK_NX], const
 			gs[0][i] = s[i] / rng;
 		gs[1][0] = s[1] / hor2;
 		gs[1][1] = -s[0] / hor2;
+		gs[1][2] = 0.0;
 		gs[2][0] = -s[2] * s[0] / (hor * rng2);
 		gs[2][1] = -s[2] * s[1] / (hor * rng2);
 		gs[2][2] = hor / rng2;
@@ -318,12 +318,15 @@ int track_meas_h_jac(const struct track_meas *m, const double x[TRACK_NX], const
 				H[3 * TRACK_NX + i] = (x[3 + i] - rr * d[i] / rng) / rng;
 				H[3 * TRACK_NX + 3 + i] = d[i] / rng;
 			}
+			track_v2_store(&H[3 * TRACK_NX + 6], track_v2_dup(0.0));
 			hess[3] = 3.0 * vn / rng2; /* position block; caller adds the r-v term */
 		}
 	} else {
 		double a = s[0] * s[0] + s[2] * s[2], b = s[1] * s[1] + s[2] * s[2];
 		gs[0][0] = s[2] / a;
+		gs[0][1] = 0.0;
 		gs[0][2] = -s[0] / a;
+		gs[1][0] = 0.0;
 		gs[1][1] = s[2] / b;
 		gs[1][2] = -s[1] / b;
 		hess[0] = 1.0 / a;
@@ -341,6 +344,10 @@ int track_meas_h_jac(const struct track_meas *m, const double x[TRACK_NX], const
 		track_v2_store(&H[r * TRACK_NX], v);
 		H[r * TRACK_NX + 2] =
 		    gs[r][0] * m->rot[0][2] + gs[r][1] * m->rot[1][2] + gs[r][2] * m->rot[2][2];
+		/* h reads only the position (the range rate: row 3 above) */
+		H[r * TRACK_NX + 3] = 0.0;
+		track_v2_store(&H[r * TRACK_NX + 4], track_v2_dup(0.0));
+		track_v2_store(&H[r * TRACK_NX + 6], track_v2_dup(0.0));
 	}
 	/* Second-order mean terms 1/2 tr(Hess_i Ps), Ps = rot P_rr rot^T
 	 * (the range rate has none: it is linearised only where the term is

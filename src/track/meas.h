@@ -57,7 +57,7 @@ int track_meas_h_pair(const struct track_meas *m, const double xa[TRACK_NX],
 
 /*
  * z = h(x), its Jacobian H = dh/dx (nz x TRACK_NX, row-major, rows of
- * TRACK_NX), per component a bound on the spectral norm of the Hessian
+ * TRACK_NX; rows nz.. are not written), per component a bound on the spectral norm of the Hessian
  * of h with respect to position (for the range rate: the position block
  * only; its position-velocity block has norm 1/range), and the
  * second-order mean terms corr_i = 1/2 tr(Hess_i P_rr) for the
