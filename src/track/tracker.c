@@ -1621,26 +1621,32 @@ static double ray_perp2(const double s[3], const double u[3], const double q[3],
 	return perp2;
 }
 
+/* pregate_ok for a radar observation j (the scan loop's first pass:
+ * its candidates are radar ones). */
+static inline int pregate_radar(const struct track_tracker *t, size_t j, const double q[3],
+                                double sig_q, double slack, double lim2_all)
+{
+	double d2 = 0.0;
+	for (int i = 0; i < 3; i++)
+		d2 += (q[i] - t->obs_pt[j][i]) * (q[i] - t->obs_pt[j][i]);
+	/* lim2_all: lim^2 below with the scan's largest obs_sig_m, the
+	 * same operations (process_scan); each is monotone, so no radar
+	 * observation's lim^2 is above it, and d2 beyond it fails the test
+	 * below too (without its square root). */
+	if (d2 > lim2_all)
+		return 0;
+	double lim =
+	    PREGATE_SIGMAS * sqrt(sig_q * sig_q + t->obs_sig_m[j] * t->obs_sig_m[j]) + slack;
+	return d2 <= lim * lim;
+}
+
 /* Is obs j possibly within the gate of a track at q with radius sig_q? */
 static int pregate_ok(const struct track_tracker *t, size_t j, const double q[3], double sig_q,
                       double slack, double lim2_all)
 {
 	const struct mw_obs *o = &t->pend[j];
-	if (t->meas[j].kind == MW_OBS_RADAR) {
-		double d2 = 0.0;
-		for (int i = 0; i < 3; i++)
-			d2 += (q[i] - t->obs_pt[j][i]) * (q[i] - t->obs_pt[j][i]);
-		/* lim2_all: lim^2 below with the scan's largest obs_sig_m, the
-		 * same operations (process_scan); each is monotone, so no
-		 * radar observation's lim^2 is above it, and d2 beyond it fails
-		 * the test below too (without its square root). */
-		if (d2 > lim2_all)
-			return 0;
-		double lim =
-		    PREGATE_SIGMAS * sqrt(sig_q * sig_q + t->obs_sig_m[j] * t->obs_sig_m[j]) +
-		    slack;
-		return d2 <= lim * lim;
-	}
+	if (t->meas[j].kind == MW_OBS_RADAR)
+		return pregate_radar(t, j, q, sig_q, slack, lim2_all);
 	double along, perp2 = ray_perp2(o->sensor_ecef_m, t->obs_pt[j], q, &along);
 	if (along <= 0.0)
 		return 0;
@@ -3134,7 +3140,9 @@ static int process_scan(struct track_tracker *t)
 				size_t j =
 				    (size_t)
 				        t->obs_order[pass == 0 ? lo + (int)c : n_radar + (int)c];
-				if (!brute && !pregate_ok(t, j, q, sig_q, slack, lim2_all))
+				if (!brute &&
+				    !(pass == 0 ? pregate_radar(t, j, q, sig_q, slack, lim2_all)
+				                : pregate_ok(t, j, q, sig_q, slack, lim2_all)))
 					continue;
 				if (fine && pass == 0 && !pregate_ell_in(&ell, q, t->obs_pt[j]))
 					continue;
