@@ -239,6 +239,7 @@ struct track_tracker {
 	double (*obs_pt)[3]; /* radar: ECEF point; LOS: unit ray direction */
 	double *obs_sig_m;   /* radar: position sigma scale; LOS: angle sigma */
 	int *obs_order;      /* radar obs sorted by obs_pt x */
+	double *obs_xs;      /* their obs_pt x in that order (the x window's search) */
 	int *obs_assigned;   /* track index or -1 */
 	int *obs_pair;       /* index of the assigned pair in pairs */
 	int *obs_supp;       /* radar obs in a silent confirmed track's init_supp region */
@@ -504,6 +505,7 @@ void track_tracker_free(struct track_tracker *t)
 	free(t->obs_pt);
 	free(t->obs_sig_m);
 	free(t->obs_order);
+	free(t->obs_xs);
 	free(t->obs_assigned);
 	free(t->obs_pair);
 	free(t->obs_supp);
@@ -563,6 +565,7 @@ int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
 	t->obs_pt = calloc(no, sizeof(*t->obs_pt));
 	t->obs_sig_m = calloc(no, sizeof(double));
 	t->obs_order = calloc(no, sizeof(int));
+	t->obs_xs = calloc(no, sizeof(double));
 	t->obs_assigned = calloc(no, sizeof(int));
 	t->obs_pair = calloc(no, sizeof(int));
 	t->obs_supp = calloc(no, sizeof(int));
@@ -587,11 +590,11 @@ int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
 	t->mg_sort = calloc(nt, sizeof(*t->mg_sort));
 	t->mg_isort = calloc(3 * nt, sizeof(int));
 	if (!t->trk || !t->pend || !t->meas || !t->meas_ok || !t->obs_pt || !t->obs_sig_m ||
-	    !t->obs_order || !t->obs_assigned || !t->obs_pair || !t->obs_supp || !t->obs_tent ||
-	    !t->obs_firm || !t->supp_obs || !t->obs_tmp || !t->trk_hit || !t->trk_base ||
-	    !t->pred || !t->trk_miss || !t->trk_pred_ok || !t->uf || !t->cl_rows || !t->cl_cols ||
-	    !t->col_map || !t->cl_sol || !t->pool || !t->mg || !t->mg_dyn || !t->mg_tmp ||
-	    !t->mg_sort || !t->mg_isort) {
+	    !t->obs_order || !t->obs_xs || !t->obs_assigned || !t->obs_pair || !t->obs_supp ||
+	    !t->obs_tent || !t->obs_firm || !t->supp_obs || !t->obs_tmp || !t->trk_hit ||
+	    !t->trk_base || !t->pred || !t->trk_miss || !t->trk_pred_ok || !t->uf || !t->cl_rows ||
+	    !t->cl_cols || !t->col_map || !t->cl_sol || !t->pool || !t->mg || !t->mg_dyn ||
+	    !t->mg_tmp || !t->mg_sort || !t->mg_isort) {
 		track_tracker_free(t);
 		return -ENOMEM;
 	}
@@ -3060,6 +3063,8 @@ static int process_scan(struct track_tracker *t)
 	}
 	if (n_radar)
 		sort_obs_x(t->obs_order, t->obs_tmp, n_radar, (const double(*)[3])t->obs_pt);
+	for (int c = 0; c < n_radar; c++)
+		t->obs_xs[c] = t->obs_pt[t->obs_order[c]][0];
 	/* Line-of-sight observations after the radar ones. */
 	int n_los = 0;
 	double max_obs_sig = 0.0;
@@ -3101,7 +3106,7 @@ static int process_scan(struct track_tracker *t)
 			int a = 0, z = n_radar;
 			while (a < z) {
 				int mid = (a + z) / 2;
-				if (t->obs_pt[t->obs_order[mid]][0] < q[0] - lim)
+				if (t->obs_xs[mid] < q[0] - lim)
 					a = mid + 1;
 				else
 					z = mid;
@@ -3110,7 +3115,7 @@ static int process_scan(struct track_tracker *t)
 			z = n_radar;
 			while (a < z) {
 				int mid = (a + z) / 2;
-				if (t->obs_pt[t->obs_order[mid]][0] <= q[0] + lim)
+				if (t->obs_xs[mid] <= q[0] + lim)
 					a = mid + 1;
 				else
 					z = mid;
