@@ -17,6 +17,7 @@
 #define MW_TRACK_CHOL_H
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 
 #include "core/err.h"
@@ -28,6 +29,10 @@
 #define TRACK_UNROLL _Pragma("GCC unroll 9")
 
 #define TRACK_CHOL_MAX 9 /* largest n of track_chol_check */
+
+/* The pivot tests below read !(s > 0.0 && s <= DBL_MAX): true exactly
+ * where !(s > 0.0) || !isfinite(s) is (s <= 0, NaN or +inf), in two
+ * compares instead of isfinite's mask and compare. */
 
 /*
  * The factorisation for a size known at compile time once inlined: the
@@ -47,7 +52,7 @@ static inline __attribute__((always_inline)) int track_chol_n(double *L, const d
 			for (int k = 0; k < j; k++)
 				s -= L[i * n + k] * L[j * n + k];
 			if (i == j) {
-				if (!(s > 0.0) || !isfinite(s))
+				if (!(s > 0.0 && s <= DBL_MAX))
 					return -MW_ENOTSPD;
 				L[i * n + i] = sqrt(s);
 			} else {
@@ -117,7 +122,7 @@ static inline __attribute__((always_inline)) int track_chol_factor_ns(double *L,
 				continue;
 			}
 			double s = v[0];
-			if (!(s > 0.0) || !isfinite(s))
+			if (!(s > 0.0 && s <= DBL_MAX))
 				return -MW_ENOTSPD;
 			double d = sqrt(s);
 			L[i * n + i] = d;
@@ -128,7 +133,7 @@ static inline __attribute__((always_inline)) int track_chol_factor_ns(double *L,
 		TRACK_UNROLL
 		for (int k = 0; k <= i; k++)
 			s -= L[(i + 1) * n + k] * L[(i + 1) * n + k];
-		if (!(s > 0.0) || !isfinite(s))
+		if (!(s > 0.0 && s <= DBL_MAX))
 			return -MW_ENOTSPD;
 		double d = sqrt(s);
 		L[(i + 1) * n + i + 1] = d;
@@ -143,7 +148,7 @@ static inline __attribute__((always_inline)) int track_chol_factor_ns(double *L,
 			for (int k = 0; k < j; k++)
 				s -= L[i * n + k] * L[j * n + k];
 			if (i == j) {
-				if (!(s > 0.0) || !isfinite(s))
+				if (!(s > 0.0 && s <= DBL_MAX))
 					return -MW_ENOTSPD;
 				double d = sqrt(s);
 				L[i * n + i] = d;

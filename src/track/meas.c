@@ -50,9 +50,11 @@ double track_wrap_pi(double a)
 	return a - GEO_PI;
 }
 
+/* lo <= v <= hi for finite lo and hi (every caller's): NaN and the
+ * infinities fail a compare, so no isfinite test is needed. */
 static bool in_range(double v, double lo, double hi)
 {
-	return isfinite(v) && v >= lo && v <= hi;
+	return v >= lo && v <= hi;
 }
 
 static int prepare(const struct mw_obs *obs, const struct track_meas *prev, struct track_meas *m);
@@ -197,6 +199,61 @@ int track_meas_h(const struct track_meas *m, const double x[TRACK_NX], double z[
 	return h_of_s(m, x, d, s, z, &hor);
 }
 
+/*
+ * h of two states at once (the unscented prediction's sigma points):
+ * state a in the low lane, b in the high one (track/v2d.h), through
+ * sensor_vec's and h_of_s's IEEE operations in their order (packed
+ * subtract, multiply, add, divide and square root round per lane as the
+ * scalar ones; no FMA), so each lane's z is track_meas_h's, bit for bit.
+ * The atan2 calls, the azimuth's wrap and the tests are per lane with
+ * the scalar code. -EDOM if either is undefined; za and zb are then
+ * untouched.
+ */
+int track_meas_h_pair(const struct track_meas *m, const double xa[TRACK_NX],
+                      const double xb[TRACK_NX], double za[TRACK_NZ_MAX], double zb[TRACK_NZ_MAX])
+{
+	track_v2d d[3], s[3];
+	for (int k = 0; k < 3; k++)
+		d[k] = track_v2_set(xa[k], xb[k]) - track_v2_dup(m->sensor_ecef_m[k]);
+	for (int i = 0; i < 3; i++)
+		s[i] = track_v2_dup(m->rot[i][0]) * d[0] + track_v2_dup(m->rot[i][1]) * d[1] +
+		       track_v2_dup(m->rot[i][2]) * d[2];
+	/* Nothing fails after the tests: the components go straight out. */
+	double *const zo[2] = {za, zb};
+	if (m->kind == MW_OBS_RADAR) {
+		const track_v2d hor = track_v2_sqrt(s[0] * s[0] + s[1] * s[1]);
+		const track_v2d rng = track_v2_sqrt(hor * hor + s[2] * s[2]);
+		for (int l = 0; l < 2; l++)
+			if (!(rng[l] > 1e-3) || !isfinite(rng[l]))
+				return -EDOM;
+		if (m->nz == 4) {
+			const track_v2d rr =
+			    (d[0] * track_v2_set(xa[3], xb[3]) + d[1] * track_v2_set(xa[4], xb[4]) +
+			     d[2] * track_v2_set(xa[5], xb[5])) /
+			    rng;
+			za[3] = rr[0];
+			zb[3] = rr[1];
+		}
+		for (int l = 0; l < 2; l++) {
+			double az = atan2(s[0][l], s[1][l]);
+			if (az < 0.0)
+				az += 2.0 * GEO_PI;
+			zo[l][0] = rng[l];
+			zo[l][1] = az;
+			zo[l][2] = atan2(s[2][l], hor[l]);
+		}
+		return 0;
+	}
+	for (int l = 0; l < 2; l++)
+		if (!(s[2][l] > 1e-9 * (fabs(s[0][l]) + fabs(s[1][l]) + 1.0)) || !isfinite(s[2][l]))
+			return -EDOM;
+	for (int l = 0; l < 2; l++) {
+		zo[l][0] = atan2(s[0][l], s[2][l]);
+		zo[l][1] = atan2(s[1][l], s[2][l]);
+	}
+	return 0;
+}
+
 /* sum_ij A_ij B_ij of two symmetric 3 x 3 matrices (tr(A B)). */
 static double tr_ab3(double A[3][3], double B[3][3])
 {
@@ -231,8 +288,7 @@ int track_meas_h_jac(const struct track_meas *m, const double x[TRACK_NX], const
 	const int nz = m->nz;
 	/* Gradients with respect to the sensor-frame vector s (rows), then
 	 * d/dx = d/ds rot (s = rot d, ds/dr = rot). */
-	double gs[TRACK_NZ_MAX][3] = {{0}};
-	memset(H, 0, sizeof(double) * TRACK_NZ_MAX * TRACK_NX);
+	double gs[TRACK_NZ_MAX][3]; /* rows 0..na-1 set below, their zeros too */
 	/* radar: hor2 and rng2 (rng2 = hor2 + s_u^2 rounds differently from
 	 * h's hor^2 + s_u^2: h's range stays h's) */
 	const double hor2 = s[0] * s[0] + s[1] * s[1], rng2 = hor2 + s[2] * s[2];
@@ -244,6 +300,7 @@ int track_meas_h_jac(const struct track_meas *m, const double x[TRACK_NX], const
 			gs[0][i] = s[i] / rng;
 		gs[1][0] = s[1] / hor2;
 		gs[1][1] = -s[0] / hor2;
+		gs[1][2] = 0.0;
 		gs[2][0] = -s[2] * s[0] / (hor * rng2);
 		gs[2][1] = -s[2] * s[1] / (hor * rng2);
 		gs[2][2] = hor / rng2;
@@ -261,12 +318,15 @@ int track_meas_h_jac(const struct track_meas *m, const double x[TRACK_NX], const
 				H[3 * TRACK_NX + i] = (x[3 + i] - rr * d[i] / rng) / rng;
 				H[3 * TRACK_NX + 3 + i] = d[i] / rng;
 			}
+			track_v2_store(&H[3 * TRACK_NX + 6], track_v2_dup(0.0));
 			hess[3] = 3.0 * vn / rng2; /* position block; caller adds the r-v term */
 		}
 	} else {
 		double a = s[0] * s[0] + s[2] * s[2], b = s[1] * s[1] + s[2] * s[2];
 		gs[0][0] = s[2] / a;
+		gs[0][1] = 0.0;
 		gs[0][2] = -s[0] / a;
+		gs[1][0] = 0.0;
 		gs[1][1] = s[2] / b;
 		gs[1][2] = -s[1] / b;
 		hess[0] = 1.0 / a;
@@ -284,6 +344,10 @@ int track_meas_h_jac(const struct track_meas *m, const double x[TRACK_NX], const
 		track_v2_store(&H[r * TRACK_NX], v);
 		H[r * TRACK_NX + 2] =
 		    gs[r][0] * m->rot[0][2] + gs[r][1] * m->rot[1][2] + gs[r][2] * m->rot[2][2];
+		/* h reads only the position (the range rate: row 3 above) */
+		H[r * TRACK_NX + 3] = 0.0;
+		track_v2_store(&H[r * TRACK_NX + 4], track_v2_dup(0.0));
+		track_v2_store(&H[r * TRACK_NX + 6], track_v2_dup(0.0));
 	}
 	/* Second-order mean terms 1/2 tr(Hess_i Ps), Ps = rot P_rr rot^T
 	 * (the range rate has none: it is linearised only where the term is

@@ -49,9 +49,15 @@ int track_meas_prepare_near(const struct mw_obs *obs, const struct track_meas *p
 /* z = h(x). -EDOM where the model is undefined (zero range, LOS behind). */
 int track_meas_h(const struct track_meas *m, const double x[TRACK_NX], double z[TRACK_NZ_MAX]);
 
+/* z = h(x) of two states at once: za = h(xa), zb = h(xb), each the same
+ * doubles as track_meas_h's (nz components written). -EDOM if either is
+ * undefined; za and zb are then untouched. */
+int track_meas_h_pair(const struct track_meas *m, const double xa[TRACK_NX],
+                      const double xb[TRACK_NX], double za[TRACK_NZ_MAX], double zb[TRACK_NZ_MAX]);
+
 /*
  * z = h(x), its Jacobian H = dh/dx (nz x TRACK_NX, row-major, rows of
- * TRACK_NX), per component a bound on the spectral norm of the Hessian
+ * TRACK_NX; rows nz.. are not written), per component a bound on the spectral norm of the Hessian
  * of h with respect to position (for the range rate: the position block
  * only; its position-velocity block has norm 1/range), and the
  * second-order mean terms corr_i = 1/2 tr(Hess_i P_rr) for the

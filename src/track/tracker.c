@@ -239,6 +239,7 @@ struct track_tracker {
 	double (*obs_pt)[3]; /* radar: ECEF point; LOS: unit ray direction */
 	double *obs_sig_m;   /* radar: position sigma scale; LOS: angle sigma */
 	int *obs_order;      /* radar obs sorted by obs_pt x */
+	double *obs_xs;      /* their obs_pt x in that order (the x window's search) */
 	int *obs_assigned;   /* track index or -1 */
 	int *obs_pair;       /* index of the assigned pair in pairs */
 	int *obs_supp;       /* radar obs in a silent confirmed track's init_supp region */
@@ -504,6 +505,7 @@ void track_tracker_free(struct track_tracker *t)
 	free(t->obs_pt);
 	free(t->obs_sig_m);
 	free(t->obs_order);
+	free(t->obs_xs);
 	free(t->obs_assigned);
 	free(t->obs_pair);
 	free(t->obs_supp);
@@ -563,6 +565,7 @@ int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
 	t->obs_pt = calloc(no, sizeof(*t->obs_pt));
 	t->obs_sig_m = calloc(no, sizeof(double));
 	t->obs_order = calloc(no, sizeof(int));
+	t->obs_xs = calloc(no, sizeof(double));
 	t->obs_assigned = calloc(no, sizeof(int));
 	t->obs_pair = calloc(no, sizeof(int));
 	t->obs_supp = calloc(no, sizeof(int));
@@ -587,11 +590,11 @@ int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
 	t->mg_sort = calloc(nt, sizeof(*t->mg_sort));
 	t->mg_isort = calloc(3 * nt, sizeof(int));
 	if (!t->trk || !t->pend || !t->meas || !t->meas_ok || !t->obs_pt || !t->obs_sig_m ||
-	    !t->obs_order || !t->obs_assigned || !t->obs_pair || !t->obs_supp || !t->obs_tent ||
-	    !t->obs_firm || !t->supp_obs || !t->obs_tmp || !t->trk_hit || !t->trk_base ||
-	    !t->pred || !t->trk_miss || !t->trk_pred_ok || !t->uf || !t->cl_rows || !t->cl_cols ||
-	    !t->col_map || !t->cl_sol || !t->pool || !t->mg || !t->mg_dyn || !t->mg_tmp ||
-	    !t->mg_sort || !t->mg_isort) {
+	    !t->obs_order || !t->obs_xs || !t->obs_assigned || !t->obs_pair || !t->obs_supp ||
+	    !t->obs_tent || !t->obs_firm || !t->supp_obs || !t->obs_tmp || !t->trk_hit ||
+	    !t->trk_base || !t->pred || !t->trk_miss || !t->trk_pred_ok || !t->uf || !t->cl_rows ||
+	    !t->cl_cols || !t->col_map || !t->cl_sol || !t->pool || !t->mg || !t->mg_dyn ||
+	    !t->mg_tmp || !t->mg_sort || !t->mg_isort) {
 		track_tracker_free(t);
 		return -ENOMEM;
 	}
@@ -1441,6 +1444,25 @@ static int los_initiation(struct track_tracker *t, const int *idx, int n)
 	return 0;
 }
 
+/*
+ * geo_aer_to_ecef(lla, sensor, range, az, el) with the ENU rotation of
+ * a prepared radar measurement m of that sensor (track_meas_prepare:
+ * geo_enu_rotation at geo_ecef_to_lla(sensor), or the same bytes from a
+ * measurement of the same sensor): the same arithmetic in the same
+ * order (geo_vec_enu_to_ecef), so the same doubles, without the
+ * geodetic conversion and the rotation's two sincos per point.
+ */
+static void radar_point(const struct track_meas *m, const double sensor[3], double range_m,
+                        double az_rad, double el_rad, double out[3])
+{
+	double ce = cos(el_rad);
+	double enu[3] = {range_m * ce * sin(az_rad), range_m * ce * cos(az_rad),
+	                 range_m * sin(el_rad)};
+	for (int i = 0; i < 3; i++)
+		out[i] = sensor[i] +
+		         (m->rot[0][i] * enu[0] + m->rot[1][i] * enu[1] + m->rot[2][i] * enu[2]);
+}
+
 static int start_radar_track(struct track_tracker *t, const struct mw_obs *o,
                              const struct track_meas *m)
 {
@@ -1448,21 +1470,21 @@ static int start_radar_track(struct track_tracker *t, const struct mw_obs *o,
 		t->ctr.tracks_dropped_full++;
 		return -ENOSPC;
 	}
-	struct geo_lla lla;
-	if (geo_ecef_to_lla(o->sensor_ecef_m, &lla) < 0)
-		return -EINVAL;
-	/* Unscented transform of (range, az, el) -> ECEF position. */
+	/* Unscented transform of (range, az, el) -> ECEF position, each
+	 * point geo_aer_to_ecef's (radar_point: m's ENU rotation is the one
+	 * it would compute from the sensor's geodetic position, which
+	 * track_meas_prepare found for these bytes). */
+	assert(m->kind == MW_OBS_RADAR);
 	const int nm = 3;
 	const double c = sqrt((double)nm);
 	double sd[3] = {sqrt(m->r_var[0]), sqrt(m->r_var[1]), sqrt(m->r_var[2])};
 	double pts[7][3];
-	geo_aer_to_ecef(&lla, o->sensor_ecef_m, o->range_m, o->az_rad, o->el_rad, pts[0]);
+	radar_point(m, o->sensor_ecef_m, o->range_m, o->az_rad, o->el_rad, pts[0]);
 	for (int d = 0; d < nm; d++)
 		for (int s = 0; s < 2; s++) {
 			double z[3] = {o->range_m, o->az_rad, o->el_rad};
 			z[d] += (s ? -c : c) * sd[d];
-			geo_aer_to_ecef(&lla, o->sensor_ecef_m, z[0], z[1], z[2],
-			                pts[1 + 2 * d + s]);
+			radar_point(m, o->sensor_ecef_m, z[0], z[1], z[2], pts[1 + 2 * d + s]);
 		}
 	struct track_gauss g;
 	memset(&g, 0, sizeof(g));
@@ -1514,13 +1536,7 @@ static void obs_geometry(struct track_tracker *t, size_t j)
 	const struct mw_obs *o = &t->pend[j];
 	const struct track_meas *m = &t->meas[j];
 	if (m->kind == MW_OBS_RADAR) {
-		double ce = cos(o->el_rad);
-		double enu[3] = {o->range_m * ce * sin(o->az_rad), o->range_m * ce * cos(o->az_rad),
-		                 o->range_m * sin(o->el_rad)};
-		for (int i = 0; i < 3; i++)
-			t->obs_pt[j][i] =
-			    o->sensor_ecef_m[i] +
-			    (m->rot[0][i] * enu[0] + m->rot[1][i] * enu[1] + m->rot[2][i] * enu[2]);
+		radar_point(m, o->sensor_ecef_m, o->range_m, o->az_rad, o->el_rad, t->obs_pt[j]);
 		double ang = sqrt(m->r_var[1] > m->r_var[2] ? m->r_var[1] : m->r_var[2]);
 		t->obs_sig_m[j] = sqrt(m->r_var[0] + 2.0 * (o->range_m * ang) * (o->range_m * ang));
 	} else {
@@ -1608,20 +1624,32 @@ static double ray_perp2(const double s[3], const double u[3], const double q[3],
 	return perp2;
 }
 
+/* pregate_ok for a radar observation j (the scan loop's first pass:
+ * its candidates are radar ones). */
+static inline int pregate_radar(const struct track_tracker *t, size_t j, const double q[3],
+                                double sig_q, double slack, double lim2_all)
+{
+	double d2 = 0.0;
+	for (int i = 0; i < 3; i++)
+		d2 += (q[i] - t->obs_pt[j][i]) * (q[i] - t->obs_pt[j][i]);
+	/* lim2_all: lim^2 below with the scan's largest obs_sig_m, the
+	 * same operations (process_scan); each is monotone, so no radar
+	 * observation's lim^2 is above it, and d2 beyond it fails the test
+	 * below too (without its square root). */
+	if (d2 > lim2_all)
+		return 0;
+	double lim =
+	    PREGATE_SIGMAS * sqrt(sig_q * sig_q + t->obs_sig_m[j] * t->obs_sig_m[j]) + slack;
+	return d2 <= lim * lim;
+}
+
 /* Is obs j possibly within the gate of a track at q with radius sig_q? */
 static int pregate_ok(const struct track_tracker *t, size_t j, const double q[3], double sig_q,
-                      double slack)
+                      double slack, double lim2_all)
 {
 	const struct mw_obs *o = &t->pend[j];
-	if (t->meas[j].kind == MW_OBS_RADAR) {
-		double d2 = 0.0;
-		for (int i = 0; i < 3; i++)
-			d2 += (q[i] - t->obs_pt[j][i]) * (q[i] - t->obs_pt[j][i]);
-		double lim =
-		    PREGATE_SIGMAS * sqrt(sig_q * sig_q + t->obs_sig_m[j] * t->obs_sig_m[j]) +
-		    slack;
-		return d2 <= lim * lim;
-	}
+	if (t->meas[j].kind == MW_OBS_RADAR)
+		return pregate_radar(t, j, q, sig_q, slack, lim2_all);
 	double along, perp2 = ray_perp2(o->sensor_ecef_m, t->obs_pt[j], q, &along);
 	if (along <= 0.0)
 		return 0;
@@ -3035,6 +3063,8 @@ static int process_scan(struct track_tracker *t)
 	}
 	if (n_radar)
 		sort_obs_x(t->obs_order, t->obs_tmp, n_radar, (const double(*)[3])t->obs_pt);
+	for (int c = 0; c < n_radar; c++)
+		t->obs_xs[c] = t->obs_pt[t->obs_order[c]][0];
 	/* Line-of-sight observations after the radar ones. */
 	int n_los = 0;
 	double max_obs_sig = 0.0;
@@ -3066,14 +3096,17 @@ static int process_scan(struct track_tracker *t)
 		}
 		/* Radar candidates: x window, then the full test. */
 		int lo = 0, hi = n_radar;
+		double lim2_all = INFINITY; /* pregate_ok's bound over the scan */
 		if (n_radar && !brute) {
 			double lim =
 			    PREGATE_SIGMAS * sqrt(sig_q * sig_q + max_obs_sig * max_obs_sig) +
 			    slack;
+			if (slack >= 0.0) /* every lim >= 0: their squares are monotone too */
+				lim2_all = lim * lim;
 			int a = 0, z = n_radar;
 			while (a < z) {
 				int mid = (a + z) / 2;
-				if (t->obs_pt[t->obs_order[mid]][0] < q[0] - lim)
+				if (t->obs_xs[mid] < q[0] - lim)
 					a = mid + 1;
 				else
 					z = mid;
@@ -3082,7 +3115,7 @@ static int process_scan(struct track_tracker *t)
 			z = n_radar;
 			while (a < z) {
 				int mid = (a + z) / 2;
-				if (t->obs_pt[t->obs_order[mid]][0] <= q[0] + lim)
+				if (t->obs_xs[mid] <= q[0] + lim)
 					a = mid + 1;
 				else
 					z = mid;
@@ -3112,7 +3145,9 @@ static int process_scan(struct track_tracker *t)
 				size_t j =
 				    (size_t)
 				        t->obs_order[pass == 0 ? lo + (int)c : n_radar + (int)c];
-				if (!brute && !pregate_ok(t, j, q, sig_q, slack))
+				if (!brute &&
+				    !(pass == 0 ? pregate_radar(t, j, q, sig_q, slack, lim2_all)
+				                : pregate_ok(t, j, q, sig_q, slack, lim2_all)))
 					continue;
 				if (fine && pass == 0 && !pregate_ell_in(&ell, q, t->obs_pt[j]))
 					continue;

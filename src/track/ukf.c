@@ -610,25 +610,19 @@ static inline __attribute__((always_inline)) void lin_moments(const double *P, c
 }
 
 /* The linearised prediction from z = h(x), H and the mean terms corr,
- * for a known nz (the copies below have constant sizes). The moments
- * and S's factor are made in locals, zp is written only once nothing
- * can fail: every field before Lp as a zeroed struct filled with them
- * would hold (the same bytes but for padding). */
+ * for a known nz and number of non-zero rows nr of Pxz (the copies below
+ * have constant sizes). The moments and S's factor are made in locals,
+ * zp is written only once nothing can fail: every field before Lp as a
+ * zeroed struct filled with them would hold (the same bytes but for
+ * padding). */
 static inline __attribute__((always_inline)) int
-zpredict_lin_nz(const struct track_gauss *g, const struct track_meas *m,
+zpredict_lin_nr(const struct track_gauss *g, const struct track_meas *m,
                 const double z[TRACK_NZ_MAX], const double H[TRACK_NZ_MAX * N],
-                const double corr[TRACK_NZ_MAX], struct track_zpred *zp, const int nz)
+                const double corr[TRACK_NZ_MAX], struct track_zpred *zp, const int nz, const int nr)
 {
-	/* The state's covariance must be SPD, as for the sigma points; its
-	 * factor Lp is not needed here (R_eff = R, no rounding guard). */
-	const int dec = kat_decoupled(g->P);
-	int rc = dec ? chol_check_kat(g->P) : track_chol_check(g->P, N);
-	if (rc < 0)
-		return rc;
 	/* H has non-zero columns 0..2 (and 3..5 for the range rate). */
 	const int nc = nz == 4 ? 6 : 3;
-	/* Pxz = P H^T (N x nz); decoupled: rows 6, 7 are exact zeros */
-	const int nr = dec ? 6 : N;
+	int rc;
 	double Pxz[N * TRACK_NZ_MAX], S[TRACK_NZ_MAX * TRACK_NZ_MAX],
 	    Ls[TRACK_NZ_MAX * TRACK_NZ_MAX];
 	const size_t szs = sizeof(double) * nz * nz, szx = sizeof(double) * nr * nz;
@@ -656,6 +650,24 @@ zpredict_lin_nz(const struct track_gauss *g, const struct track_meas *m,
 	if (zp->has_hc)
 		track_grav_hc_jac(H, nc, g->C, nz, zp->HC);
 	return 0; /* Lp: not set */
+}
+
+/* zpredict_lin_nr after the state's check, nr by its decoupling. */
+static inline __attribute__((always_inline)) int
+zpredict_lin_nz(const struct track_gauss *g, const struct track_meas *m,
+                const double z[TRACK_NZ_MAX], const double H[TRACK_NZ_MAX * N],
+                const double corr[TRACK_NZ_MAX], struct track_zpred *zp, const int nz)
+{
+	/* The state's covariance must be SPD, as for the sigma points; its
+	 * factor Lp is not needed here (R_eff = R, no rounding guard). */
+	const int dec = kat_decoupled(g->P);
+	int rc = dec ? chol_check_kat(g->P) : track_chol_check(g->P, N);
+	if (rc < 0)
+		return rc;
+	/* Pxz = P H^T (N x nz); decoupled: rows 6, 7 are exact zeros. nr
+	 * known at compile time: the copies below have constant sizes. */
+	return dec ? zpredict_lin_nr(g, m, z, H, corr, zp, nz, 6)
+	           : zpredict_lin_nr(g, m, z, H, corr, zp, nz, N);
 }
 
 static int zpredict_lin(const struct track_gauss *g, const struct track_meas *m,
@@ -847,10 +859,14 @@ int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *
 		track_v2_store(&X[1 + j][i], x + d);
 		track_v2_store(&X[1 + N + j][i], x - d);
 	}
-	for (int k = 0; k < NSIG; k++) {
-		if (k > 0 && (k - 1) % N >= nh)
-			continue;
-		rc = track_meas_h(m, X[k], Z[k]);
+	/* h of the centre, then of each +- pair of points two at a time
+	 * (track_meas_h_pair: the same doubles; every failure is -EDOM,
+	 * so the order does not change what is returned). */
+	rc = track_meas_h(m, X[0], Z[0]);
+	if (rc < 0)
+		return rc;
+	for (int j = 0; j < nh; j++) {
+		rc = track_meas_h_pair(m, X[1 + j], X[1 + N + j], Z[1 + j], Z[1 + N + j]);
 		if (rc < 0)
 			return rc;
 	}
@@ -1049,10 +1065,14 @@ update_nz(const struct track_gauss *g, const struct track_zpred *zp, const struc
 			for (int a = 0; a < nz; a++)
 				K[i * nz + a] = i < nr ? KT[a][i] : 0.0;
 		track_grav_update_c(r.C, g->C, K, zp->HC, nz);
-	} else {
-		memcpy(r.C, g->C, sizeof(r.C));
+		*out = r;
+		return 0;
 	}
-	*out = r;
+	/* C is g's: copied once, straight (out may be g: then it is there) */
+	memcpy(out->x, r.x, sizeof(r.x));
+	memcpy(out->P, r.P, sizeof(r.P));
+	if (out != g)
+		memcpy(out->C, g->C, sizeof(out->C));
 	return 0;
 }
 

@@ -1055,6 +1055,95 @@ static void los_model_matches_definition_and_rejects_behind(void **state)
 }
 
 /*
+ * track_meas_h_pair (the unscented measurement prediction's sigma points
+ * two at a time) gives each state exactly track_meas_h's doubles: 4,000
+ * pairs of random states around a radar (with and without range rate;
+ * ranges 1 m - 3,000 km, some within 1 mm of the sensor, where h is
+ * undefined) and a geostationary IR sensor (some states behind it), bytes
+ * compared; where either state is undefined it returns -EDOM and leaves
+ * both outputs untouched.
+ */
+static void meas_h_pair_matches_one_at_a_time_bit_for_bit(void **state)
+{
+	(void)state;
+	uint64_t rng = 77;
+	struct geo_lla rp = {geo_rad(37), geo_rad(127), 50};
+	struct geo_lla gp = {0, geo_rad(128), 35786e3};
+	struct geo_lla lp = {geo_rad(38), geo_rad(126), 0};
+	double radar[3], geo_s[3], look[3], F[3][3];
+	geo_lla_to_ecef(&rp, radar);
+	geo_lla_to_ecef(&gp, geo_s);
+	geo_lla_to_ecef(&lp, look);
+	los_frame(geo_s, look, F);
+	struct track_meas ms[3];
+	struct mw_obs o;
+	double tgt[NX] = {0};
+	geo_aer_to_ecef(&rp, radar, 800e3, 0.3, 0.4, tgt);
+	make_radar_obs(radar, tgt, 10, 1e-3, 0.0, &rng, &o);
+	assert_int_equal(track_meas_prepare(&o, &ms[0]), 0);
+	make_radar_obs(radar, tgt, 10, 1e-3, 0.5, &rng, &o);
+	assert_int_equal(track_meas_prepare(&o, &ms[1]), 0);
+	make_los_obs(geo_s, F, tgt, 1e-5, &rng, &o);
+	assert_int_equal(track_meas_prepare(&o, &ms[2]), 0);
+	int n_ok = 0, n_dom = 0;
+	for (int c = 0; c < 4000; c++) {
+		const struct track_meas *m = &ms[c % 3];
+		double x[2][NX];
+		for (int l = 0; l < 2; l++) {
+			const double *base = m->kind == MW_OBS_RADAR ? radar : geo_s;
+			double r = c % 50 == 7 ? 1e-4 : pow(10.0, 6.5 * rng_unif(&rng));
+			/* IR: mostly towards the Earth, one case in five anywhere
+			 * (half of those behind the sensor) */
+			const int fwd = m->kind != MW_OBS_RADAR && c % 5 != 0;
+			double dir[3], n = 0.0;
+			for (int i = 0; i < 3; i++) {
+				dir[i] = rng_gauss(&rng) +
+				         (fwd ? 4.0 * (look[i] - geo_s[i]) / 35786e3 : 0.0);
+				n += dir[i] * dir[i];
+			}
+			n = sqrt(n);
+			for (int i = 0; i < 3; i++) {
+				x[l][i] = base[i] + r * dir[i] / n;
+				x[l][3 + i] = 3000.0 * rng_gauss(&rng);
+			}
+			x[l][6] = rng_gauss(&rng);
+			x[l][7] = rng_gauss(&rng);
+		}
+		double za[TRACK_NZ_MAX], zb[TRACK_NZ_MAX], pa[TRACK_NZ_MAX], pb[TRACK_NZ_MAX];
+		for (int i = 0; i < TRACK_NZ_MAX; i++)
+			za[i] = zb[i] = pa[i] = pb[i] = -1.25;
+		int ra = track_meas_h(m, x[0], za), rb = track_meas_h(m, x[1], zb);
+		int rp2 = track_meas_h_pair(m, x[0], x[1], pa, pb);
+		if (ra == 0 && rb == 0) {
+			if (rp2 != 0)
+				fail_msg("case %d: pair failed (%d) where both states have h", c,
+				         rp2);
+			if (memcmp(za, pa, sizeof(double) * (size_t)m->nz) != 0 ||
+			    memcmp(zb, pb, sizeof(double) * (size_t)m->nz) != 0)
+				fail_msg(
+				    "case %d (nz %d): pair %.17g %.17g / %.17g %.17g, one at a "
+				    "time %.17g %.17g / %.17g %.17g",
+				    c, m->nz, pa[0], pa[1], pb[0], pb[1], za[0], za[1], zb[0],
+				    zb[1]);
+			n_ok++;
+		} else {
+			if (rp2 != -EDOM)
+				fail_msg(
+				    "case %d: pair returned %d where one state has no h (%d, %d)",
+				    c, rp2, ra, rb);
+			for (int i = 0; i < TRACK_NZ_MAX; i++)
+				if (pa[i] != -1.25 || pb[i] != -1.25)
+					fail_msg("case %d: output %d written on failure", c, i);
+			n_dom++;
+		}
+	}
+	print_message("h pairs: %d compared, %d undefined\n", n_ok, n_dom);
+	if (n_ok < 3000 || n_dom < 50)
+		fail_msg("coverage: %d compared (want >= 3000), %d undefined (want >= 50)", n_ok,
+		         n_dom);
+}
+
+/*
  * The linearised measurement prediction (analytic Jacobian plus the
  * second-order mean terms, track_ukf_zpredict_lin) against the sigma
  * points (track_ukf_zpredict_ut) wherever track_ukf_zpredict chooses the
@@ -2918,6 +3007,7 @@ int main(void)
 	    cmocka_unit_test(propagate_pair_matches_one_at_a_time_bit_for_bit),
 	    cmocka_unit_test(radar_model_matches_geo_aer_and_wraps_azimuth),
 	    cmocka_unit_test(los_model_matches_definition_and_rejects_behind),
+	    cmocka_unit_test(meas_h_pair_matches_one_at_a_time_bit_for_bit),
 	    cmocka_unit_test(linearised_zprediction_matches_sigma_points_where_chosen),
 	    cmocka_unit_test(zprediction_sigma_points_match_the_full_17_point_sums),
 	    cmocka_unit_test(thrust_linearisation_matches_sigma_points_where_chosen),
