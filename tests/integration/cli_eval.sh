@@ -79,6 +79,33 @@ sys.exit(1 if bad else 0)
 PY
 )
 if [ $? -eq 0 ]; then ok "$out"; else bad "$out"; fi
+# scripts/rtn-runs --by-id (session 10, mixcls): one line per object whose
+# d6 parts add up to the block's ANEES - 6 and whose samples are the block's
+out=$(python3 - "${2:-.}/scripts/rtn-runs" "$T/all.rtn" <<'PY'
+import re, subprocess, sys
+r = subprocess.run([sys.argv[1], sys.argv[2], "--mid", "--by-id", "--boot", "200"],
+                   capture_output=True, text=True)
+pooled = re.search(r"pooled over .*?: (\d+) samples, (\d+) runs, ANEES ([0-9.]+)", r.stdout)
+objs = re.findall(r"^  (\d+) (\S+) +n +(\d+) runs +(\d+) ANEES +([0-9.]+) .*? d6 ([-+][0-9.]+)",
+                  r.stdout, re.M)
+bad = []
+if r.returncode != 0 or not pooled or not objs:
+    bad.append(f"rtn-runs --by-id: status {r.returncode}, pooled line {bool(pooled)}, "
+               f"{len(objs)} object lines: {r.stderr.strip()[:200]}")
+else:
+    n, a = int(pooled.group(1)), float(pooled.group(3))
+    if sum(int(o[2]) for o in objs) != n:
+        bad.append(f"object samples {[o[2] for o in objs]} do not add up to {n}")
+    if abs(sum(float(o[5]) for o in objs) - (a - 6.0)) > 0.002 * len(objs) + 0.006:
+        bad.append(f"d6 parts {[o[5] for o in objs]} do not add up to ANEES - 6 = {a - 6:.3f}")
+    if any(o[1] != "IRBM" for o in objs):
+        bad.append(f"object classes {[o[1] for o in objs]}, want IRBM")
+print("; ".join(bad) if bad else
+      f"rtn-runs --by-id: {len(objs)} object line(s), d6 adds up to ANEES - 6")
+sys.exit(1 if bad else 0)
+PY
+)
+if [ $? -eq 0 ]; then ok "$out"; else bad "$out"; fi
 # the tracker's stated gravity error follows the scenario's truth unless told
 python3 - "$S/irbm-over-japan.json" "$T/j4.json" <<'PY'
 import json, sys
