@@ -96,13 +96,16 @@ int track_bound_predict(const struct track_bound *pb, const struct track_config 
 
 /* The tracker's drag prior for the class of true state xt (its energy,
  * as the tracker classifies, tracker.c): the class's sigma of k where
- * tc->beta_prior has a range for it, else the flat init_sigma_k. */
+ * tc->beta_prior has a range for it, else the flat prior's positive part
+ * (k > 0, track_k_positive_moments), as the tracker's class_prior. */
 static double k_prior_sigma(const struct track_config *tc, const double xt[TRACK_BOUND_N])
 {
 	enum track_class c = track_class_of_range(track_class_max_range_m(xt));
 	double kc, sc;
 	if (c > TRACK_CLASS_UNKNOWN && c < TRACK_CLASS_N &&
 	    track_beta_prior_k(&tc->beta_prior[c], &kc, &sc) == 0)
+		return sc;
+	if (track_k_positive_moments(tc->init_k, tc->init_sigma_k, &kc, &sc) == 0)
 		return sc;
 	return tc->init_sigma_k;
 }

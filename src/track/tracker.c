@@ -682,6 +682,60 @@ int track_beta_prior_k(const struct track_beta_range *b, double *k, double *sigm
 	return 0;
 }
 
+int track_k_positive_moments(double m, double s, double *mean, double *sigma)
+{
+	if (!isfinite(m) || !isfinite(s) || !(s > 0.0))
+		return -EINVAL;
+	double a = -m / s;
+	if (a > 30.0)
+		return -ERANGE;
+	/* 1 - Phi(a) = erfc(a / sqrt 2) / 2, accurate in the upper tail */
+	double q = 0.5 * erfc(a * 0.7071067811865476);
+	double l = exp(-0.5 * a * a) * 0.3989422804014327 / q; /* phi(a) / q */
+	double v = 1.0 + a * l - l * l;
+	if (!(v > 0.0))
+		return -ERANGE;
+	*mean = m + s * l;
+	*sigma = s * sqrt(v);
+	return 0;
+}
+
+/*
+ * track_k_positive: condition the Gaussian g on k > 0 (density
+ * truncation of one coordinate; exact first two moments of the truncated
+ * joint Gaussian). With the regression of the state on k, x = m + P_xk / P_kk (k - m_k)
+ * + e (e independent of k), truncating k to its positive part moves the
+ * mean by P_xk / P_kk (E[k | k > 0] - m_k) and takes
+ * P_xk P_kx (P_kk - V) / P_kk^2 off the covariance (V = Var[k | k > 0]);
+ * the consider cross-covariance C (gravity_err.h) loses
+ * P_xk C_k (P_kk - V) / P_kk^2 by the same regression. Where k's mass
+ * below zero is negligible nothing moves.
+ */
+int track_k_positive(struct track_gauss *g)
+{
+	const int K = TRACK_IX_K;
+	double pkk = g->P[K * N + K], mk, sk;
+	if (!(pkk > 0.0))
+		return -EINVAL;
+	int rc = track_k_positive_moments(g->x[K], sqrt(pkk), &mk, &sk);
+	if (rc < 0)
+		return rc;
+	double d = (mk - g->x[K]) / pkk, shrink = (pkk - sk * sk) / (pkk * pkk), pk[N];
+	for (int i = 0; i < N; i++)
+		pk[i] = g->P[i * N + K];
+	for (int i = 0; i < N; i++) {
+		g->x[i] += pk[i] * d;
+		for (int l = 0; l < N; l++)
+			g->P[i * N + l] -= pk[i] * pk[l] * shrink;
+	}
+	mat_symmetrise(g->P, N);
+	double ck[3] = {g->C[K * 3], g->C[K * 3 + 1], g->C[K * 3 + 2]};
+	for (int i = 0; i < N; i++)
+		for (int b = 0; b < 3; b++)
+			g->C[i * 3 + b] -= pk[i] * ck[b] * shrink;
+	return 0;
+}
+
 /*
  * Replace the flat drag prior of post (both modes) by class cls's.
  * reset: first forget what was learned about k (at a burnout: the
@@ -690,7 +744,10 @@ int track_beta_prior_k(const struct track_beta_range *b, double *k, double *sigm
  * z of k with variance r such that flat prior x pseudo-measurement =
  * class prior (1/r = 1/s_c^2 - 1/s_0^2, z/r = k_c/s_c^2 - k_0/s_0^2):
  * the information about k the track has gathered is kept, only the
- * prior changes (Gaussian in k).
+ * prior changes (Gaussian in k). A class without a range (SRBM, MRBM,
+ * unknown) keeps the flat prior's positive part: the posterior
+ * conditioned on k > 0 (track_k_positive; after a reset 1.2876 +- 0.7935, the
+ * moments of N(1, 1) truncated at zero).
  */
 /*
  * Mean and variances (diagonal of the covariance) of the moment-matched
@@ -759,8 +816,14 @@ static void class_prior(const struct track_config *c, enum track_class cls, int 
 		g->x[K] = c->init_k;
 		g->P[K * N + K] = s0 * s0;
 	}
-	if (track_beta_prior_k(&c->beta_prior[cls], &kc, &sc) < 0)
+	if (track_beta_prior_k(&c->beta_prior[cls], &kc, &sc) < 0) {
+		/* No class range: the flat prior's positive part (k > 0), applied
+		 * to what the track now holds (docs/tracking.md "Mixed exercise
+		 * by class (session 10, branch mixcls)"). */
+		for (int j = 0; j < TRACK_N_MODES; j++)
+			(void)track_k_positive(&post->m[j]); /* < 0: left as it is */
 		return;
+	}
 	double info = 1.0 / (sc * sc) - 1.0 / (s0 * s0); /* > 0 (check_config) */
 	double r = 1.0 / info, z = (kc / (sc * sc) - c->init_k / (s0 * s0)) * r;
 	for (int j = 0; j < TRACK_N_MODES; j++) {

@@ -103,6 +103,28 @@ struct track_beta_range {
 /* Mean and sigma of k for a beta range; -EINVAL for a bad range. */
 int track_beta_prior_k(const struct track_beta_range *b, double *k, double *sigma_k);
 
+/*
+ * The drag parameter is positive (k = C_D A / (m TRACK_THETA_UNIT)).
+ * Mean and sigma of k ~ N(m, s^2) conditioned on k > 0: the truncated
+ * normal's moments (Johnson, Kotz & Balakrishnan, Continuous Univariate
+ * Distributions vol. 1, 2nd ed., Wiley 1994, sec. 10.1): a = -m / s,
+ * l = phi(a) / (1 - Phi(a)), mean m + s l, variance s^2 (1 + a l - l^2).
+ * The flat prior 1 +- 1 becomes 1.2876 +- 0.7935. -EINVAL unless m is
+ * finite and s > 0 finite; -ERANGE when P(k > 0) underflows (m < -30 s).
+ * Outputs untouched on failure.
+ */
+int track_k_positive_moments(double m, double s, double *mean, double *sigma);
+
+/*
+ * Condition the Gaussian g on k > 0 in place: the exact mean and
+ * covariance of the joint Gaussian truncated to positive k (k's moments
+ * as above; the rest moved by its regression on k), and the consider
+ * cross-covariance C likewise. Negligible mass below zero changes
+ * nothing. Error (g untouched): -EINVAL for P_kk <= 0, the errors of
+ * track_k_positive_moments.
+ */
+int track_k_positive(struct track_gauss *g);
+
 struct track_config {
 	size_t max_tracks;           /* live tracks, tentative included */
 	size_t max_scan_obs;         /* observations in one scan */

@@ -70,10 +70,38 @@ if not any(r["mid"] for r in ra) or all(r["mid"] for r in ra):
 # over the exo-atmospheric coast nothing measures k: sigma_k is the prior's
 ka = [r["sigma_k"] for r in ra if r["t"] == 800.0]
 kf = [r["sigma_k"] for r in rf if r["t"] == 800.0]
-if not (ka and kf and abs(ka[0] - 0.34) < 0.02 and abs(kf[0] - 1.0) < 0.05):
-    bad.append(f"sigma_k at 800 s: default {ka}, flat {kf}; want ~0.34 and ~1.0")
+# (flat: N(1, 1) given k > 0, 1.2876 +- 0.7935, tracker.h track_k_positive_moments)
+if not (ka and kf and abs(ka[0] - 0.34) < 0.02 and abs(kf[0] - 0.7935) < 0.05):
+    bad.append(f"sigma_k at 800 s: default {ka}, flat {kf}; want ~0.34 and ~0.79")
 print("; ".join(bad) if bad else
       f"sigma_k over the coast {ka[0]:.3f} (class prior) and {kf[0]:.3f} (IRBM=flat)")
+sys.exit(1 if bad else 0)
+PY
+)
+if [ $? -eq 0 ]; then ok "$out"; else bad "$out"; fi
+# scripts/rtn-runs --by-id (session 10, mixcls): one line per object whose
+# d6 parts add up to the block's ANEES - 6 and whose samples are the block's
+out=$(python3 - "${2:-.}/scripts/rtn-runs" "$T/all.rtn" <<'PY'
+import re, subprocess, sys
+r = subprocess.run([sys.argv[1], sys.argv[2], "--mid", "--by-id", "--boot", "200"],
+                   capture_output=True, text=True)
+pooled = re.search(r"pooled over .*?: (\d+) samples, (\d+) runs, ANEES ([0-9.]+)", r.stdout)
+objs = re.findall(r"^  (\d+) (\S+) +n +(\d+) runs +(\d+) ANEES +([0-9.]+) .*? d6 ([-+][0-9.]+)",
+                  r.stdout, re.M)
+bad = []
+if r.returncode != 0 or not pooled or not objs:
+    bad.append(f"rtn-runs --by-id: status {r.returncode}, pooled line {bool(pooled)}, "
+               f"{len(objs)} object lines: {r.stderr.strip()[:200]}")
+else:
+    n, a = int(pooled.group(1)), float(pooled.group(3))
+    if sum(int(o[2]) for o in objs) != n:
+        bad.append(f"object samples {[o[2] for o in objs]} do not add up to {n}")
+    if abs(sum(float(o[5]) for o in objs) - (a - 6.0)) > 0.002 * len(objs) + 0.006:
+        bad.append(f"d6 parts {[o[5] for o in objs]} do not add up to ANEES - 6 = {a - 6:.3f}")
+    if any(o[1] != "IRBM" for o in objs):
+        bad.append(f"object classes {[o[1] for o in objs]}, want IRBM")
+print("; ".join(bad) if bad else
+      f"rtn-runs --by-id: {len(objs)} object line(s), d6 adds up to ANEES - 6")
 sys.exit(1 if bad else 0)
 PY
 )

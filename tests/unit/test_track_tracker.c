@@ -1029,21 +1029,156 @@ static void beta_range_gives_the_lognormal_moments_of_k(void **state)
 	assert_int_equal(track_beta_prior_k(&bad, &k, &sk), -EINVAL);
 }
 
+/* The moments of k ~ N(m, s^2) conditioned on k > 0 against a
+ * quadrature of the truncated density (trapezoid over [0, m + 12 s]):
+ * the flat prior 1 +- 1 gives 1.2876 +- 0.7935; a k far from zero is
+ * left as it is; bad input and an underflowing P(k > 0) are refused
+ * with the outputs untouched. */
+static void k_positive_moments_are_the_truncated_normals(void **state)
+{
+	(void)state;
+	const double ms[][2] = {{1.0, 1.0}, {0.2, 0.5}, {-0.5, 0.3}, {1.3, 0.1}, {3.0, 0.2}};
+	for (size_t c = 0; c < sizeof(ms) / sizeof(ms[0]); c++) {
+		double m = ms[c][0], s = ms[c][1], k = NAN, sk = NAN;
+		assert_int_equal(track_k_positive_moments(m, s, &k, &sk), 0);
+		double hi = m + 12.0 * s, m0 = 0, m1 = 0, m2 = 0;
+		const int n = 200000;
+		for (int i = 0; i <= n; i++) {
+			double x = hi * i / n, w = (i == 0 || i == n) ? 0.5 : 1.0;
+			double pdf = w * exp(-0.5 * (x - m) * (x - m) / (s * s));
+			m0 += pdf;
+			m1 += pdf * x;
+			m2 += pdf * x * x;
+		}
+		double mean = m1 / m0, sd = sqrt(m2 / m0 - mean * mean);
+		print_message("N(%.2f, %.2f^2) | k > 0: %.6f +- %.6f (quadrature %.6f +- %.6f)\n",
+		              m, s, k, sk, mean, sd);
+		if (!(fabs(k - mean) < 1e-6 * (1.0 + s) && fabs(sk - sd) < 1e-6 * (1.0 + s)))
+			fail_msg("N(%g, %g^2): k %.8f +- %.8f, quadrature %.8f +- %.8f", m, s, k,
+			         sk, mean, sd);
+		if (m > 10.0 * s && !(fabs(k - m) < 1e-12 && fabs(sk - s) < 1e-12))
+			fail_msg("N(%g, %g^2) far from zero moved: %.15f +- %.15f", m, s, k, sk);
+	}
+	double k = 7.0, sk = 7.0;
+	assert_int_equal(track_k_positive_moments(1.0, 0.0, &k, &sk), -EINVAL);
+	assert_int_equal(track_k_positive_moments(NAN, 1.0, &k, &sk), -EINVAL);
+	assert_int_equal(track_k_positive_moments(-40.0, 1.0, &k, &sk), -ERANGE);
+	if (!(k == 7.0 && sk == 7.0))
+		fail_msg("outputs written on failure: %g %g", k, sk);
+}
+
+/*
+ * track_k_positive conditions the whole state on k > 0: 400,000 draws of
+ * an 11-dimensional Gaussian (the 8 states and the 3 consider terms b,
+ * every pair correlated; k = 0.3 +- 0.6, so 31% of the draws have
+ * k < 0), the draws with k > 0 kept. Their mean, covariance and state-b
+ * cross-covariance against the function's, each within 5 standard
+ * errors of the sample figure (mean: sigma_i / sqrt(n); covariances in
+ * correlation units: 5 / sqrt(n) x 2). Without the regression on k (only
+ * k's own moments changed) the other components' means miss by ~0.2 of
+ * their sigma and the test fails.
+ */
+static void positive_k_conditioning_matches_the_kept_draws(void **state)
+{
+	(void)state;
+	enum { D = TRACK_NX + 3 };
+	const int K = TRACK_IX_K;
+	uint64_t rng = 20261201;
+	double L[D * D] = {0};
+	for (int i = 0; i < D; i++)
+		for (int j = 0; j <= i; j++)
+			L[i * D + j] = i == j ? 1.0 + rng_unif(&rng) : rng_gauss(&rng) * 0.6;
+	double J[D * D], mu[D];
+	for (int i = 0; i < D; i++)
+		for (int j = 0; j < D; j++) {
+			double a = 0;
+			for (int l = 0; l < D; l++)
+				a += L[i * D + l] * L[j * D + l];
+			J[i * D + j] = a;
+		}
+	for (int i = 0; i < D; i++)
+		mu[i] = rng_gauss(&rng);
+	/* scale k's row and column so k = 0.3 +- 0.6 */
+	double sc = 0.6 / sqrt(J[K * D + K]);
+	for (int l = 0; l < D; l++) {
+		L[K * D + l] *= sc;
+		J[K * D + l] *= sc;
+		J[l * D + K] *= sc;
+	}
+	mu[K] = 0.3;
+	struct track_gauss g;
+	for (int i = 0; i < TRACK_NX; i++) {
+		g.x[i] = mu[i];
+		for (int j = 0; j < TRACK_NX; j++)
+			g.P[i * TRACK_NX + j] = J[i * D + j];
+		for (int b = 0; b < 3; b++)
+			g.C[i * 3 + b] = J[i * D + TRACK_NX + b];
+	}
+	assert_int_equal(track_k_positive(&g), 0);
+	const int n = 400000;
+	double s1[D] = {0}, s2[D * D] = {0}, z[D], x[D];
+	int kept = 0;
+	for (int r = 0; r < n; r++) {
+		for (int i = 0; i < D; i++)
+			z[i] = rng_gauss(&rng);
+		for (int i = 0; i < D; i++) {
+			x[i] = mu[i];
+			for (int l = 0; l <= i; l++)
+				x[i] += L[i * D + l] * z[l];
+		}
+		if (!(x[K] > 0.0))
+			continue;
+		kept++;
+		for (int i = 0; i < D; i++) {
+			s1[i] += x[i] - mu[i];
+			for (int j = 0; j < D; j++)
+				s2[i * D + j] += (x[i] - mu[i]) * (x[j] - mu[j]);
+		}
+	}
+	double worst_m = 0, worst_c = 0;
+	for (int i = 0; i < D; i++)
+		s1[i] /= kept;
+	for (int i = 0; i < D; i++)
+		for (int j = 0; j < D; j++)
+			s2[i * D + j] = s2[i * D + j] / kept - s1[i] * s1[j];
+	for (int i = 0; i < TRACK_NX; i++) {
+		double sd = sqrt(s2[i * D + i]);
+		double zm = (g.x[i] - mu[i] - s1[i]) / (sd / sqrt((double)kept));
+		worst_m = fmax(worst_m, fabs(zm));
+		for (int j = 0; j < D; j++) {
+			double f = j < TRACK_NX ? g.P[i * TRACK_NX + j] : g.C[i * 3 + j - TRACK_NX];
+			double c = (f - s2[i * D + j]) / (sd * sqrt(s2[j * D + j]));
+			worst_c = fmax(worst_c, fabs(c) * sqrt((double)kept) / 2.0);
+		}
+	}
+	print_message("kept %d of %d draws; k %.4f +- %.4f (sample %.4f +- %.4f); worst mean "
+	              "z %.2f, worst covariance z %.2f (both < 5)\n",
+	              kept, n, g.x[K], sqrt(g.P[K * TRACK_NX + K]), mu[K] + s1[K],
+	              sqrt(s2[K * D + K]), worst_m, worst_c);
+	if (!(kept > 0.6 * n && kept < 0.75 * n))
+		fail_msg("kept %d of %d: k is not 0.3 +- 0.6", kept, n);
+	if (!(worst_m < 5.0 && worst_c < 5.0))
+		fail_msg("conditioned moments off the kept draws: mean z %.2f, covariance z %.2f",
+		         worst_m, worst_c);
+}
+
 /*
  * The drag prior follows the class. Above the atmosphere k is not
  * observed, so what a track carries is its prior: A (600 km up, IRBM
  * energy) gets the class prior 1.20 +- 0.34 (beta 5,000-15,000 kg/m^2)
- * once its velocity is known, B (MRBM energy) keeps the flat 1 +- 1,
- * and with no class priors configured (the old behaviour) A keeps 1 +- 1
- * too - which this test rejects.
+ * once its velocity is known, B (MRBM energy) keeps the flat prior's
+ * positive part 1.2876 +- 0.7935 (N(1, 1) given k > 0), and with no class
+ * priors configured (the old behaviour) A keeps that too - which this
+ * test rejects.
  */
 static void class_prior_sets_the_drag_parameter_of_a_long_range_track(void **state)
 {
 	(void)state;
 	struct track_config cfg;
 	track_config_default(&cfg);
-	double kc, sc;
+	double kc, sc, kp, skp;
 	assert_int_equal(track_beta_prior_k(&cfg.beta_prior[TRACK_CLASS_IRBM], &kc, &sc), 0);
+	assert_int_equal(track_k_positive_moments(cfg.init_k, cfg.init_sigma_k, &kp, &skp), 0);
 	for (int flat = 0; flat < 2; flat++) {
 		struct track_config c = cfg;
 		if (flat)
@@ -1065,15 +1200,15 @@ static void class_prior_sets_the_drag_parameter_of_a_long_range_track(void **sta
 		              ska, track_class_str(b.cls), kb, skb);
 		assert_int_equal(a.cls, TRACK_CLASS_IRBM);
 		assert_int_equal(b.cls, TRACK_CLASS_MRBM);
-		if (!(fabs(kb - cfg.init_k) < 0.02 && fabs(skb - cfg.init_sigma_k) < 0.02))
-			fail_msg("MRBM track: k %.3f +- %.3f, want the flat %.2f +- %.2f", kb, skb,
-			         cfg.init_k, cfg.init_sigma_k);
+		if (!(fabs(kb - kp) < 0.02 && fabs(skb - skp) < 0.02))
+			fail_msg("MRBM track: k %.3f +- %.3f, want the flat prior's positive part "
+			         "%.4f +- %.4f",
+			         kb, skb, kp, skp);
 		if (!flat && !(fabs(ka - kc) < 0.01 && fabs(ska - sc) < 0.01))
 			fail_msg("IRBM track: k %.3f +- %.3f, want the class prior %.3f +- %.3f",
 			         ka, ska, kc, sc);
-		if (flat && !(fabs(ska - cfg.init_sigma_k) < 0.02))
-			fail_msg("flat prior: IRBM track's k sigma %.3f, want %.2f", ska,
-			         cfg.init_sigma_k);
+		if (flat && !(fabs(ska - skp) < 0.02))
+			fail_msg("flat prior: IRBM track's k sigma %.3f, want %.4f", ska, skp);
 		track_tracker_free(t);
 	}
 }
@@ -1083,8 +1218,8 @@ static void class_prior_sets_the_drag_parameter_of_a_long_range_track(void **sta
  * the stack boosts through the air (here C_D A / m = 0.3e-4 m^2/kg) is
  * not the vehicle's after burnout. At the burnout the drag parameter
  * goes back to the prior of the track's class (this SRBM-energy object:
- * the flat 1 +- 1, no cross-covariances) instead of carrying the
- * booster's value into the coast.
+ * the flat prior's positive part 1.2876 +- 0.7935, no cross-covariances)
+ * instead of carrying the booster's value into the coast.
  */
 static void drag_parameter_is_reset_at_burnout(void **state)
 {
@@ -1147,12 +1282,12 @@ static void drag_parameter_is_reset_at_burnout(void **state)
 	if (step_at < 0)
 		fail_msg("no burnout seen");
 	assert_int_equal(cls, TRACK_CLASS_SRBM);
-	if (!(fabs(k_at - cfg.init_k) < 1e-9 && fabs(sk_at - cfg.init_sigma_k) < 1e-9 &&
-	      pkx_at < 1e-12))
-		fail_msg(
-		    "after burnout k = %.6f +- %.6f (|P_k,rv| %.3g), want the flat %.1f +- %.1f "
-		    "uncorrelated",
-		    k_at, sk_at, pkx_at, cfg.init_k, cfg.init_sigma_k);
+	double kp, skp;
+	assert_int_equal(track_k_positive_moments(cfg.init_k, cfg.init_sigma_k, &kp, &skp), 0);
+	if (!(fabs(k_at - kp) < 1e-9 && fabs(sk_at - skp) < 1e-9 && pkx_at < 1e-12))
+		fail_msg("after burnout k = %.6f +- %.6f (|P_k,rv| %.3g), want the flat prior's "
+		         "positive part %.4f +- %.4f uncorrelated",
+		         k_at, sk_at, pkx_at, kp, skp);
 	track_tracker_free(t);
 }
 
@@ -2530,6 +2665,8 @@ int main(void)
 	    cmocka_unit_test(threat_class_follows_the_energy_of_the_state),
 	    cmocka_unit_test(beta_range_gives_the_lognormal_moments_of_k),
 	    cmocka_unit_test(class_prior_sets_the_drag_parameter_of_a_long_range_track),
+	    cmocka_unit_test(k_positive_moments_are_the_truncated_normals),
+	    cmocka_unit_test(positive_k_conditioning_matches_the_kept_draws),
 	    cmocka_unit_test(drag_parameter_is_reset_at_burnout),
 	    cmocka_unit_test(pregate_gives_the_brute_force_gate_result),
 	    cmocka_unit_test(imm_predict_mode_is_the_full_predictions_model),
