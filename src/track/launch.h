@@ -107,11 +107,13 @@ struct track_launch_detail {
 #define TRACK_LAUNCH_NPAR 3
 
 /* Ballistic basis only: the steering-law uncertainty, 1 sigma, relative
- * to the boost ground range (launch point - burnout ground point) and
- * duration. Both bases: across the ground track the Coriolis scale
- * w T |D| / 3 as 1 sigma (boost basis: D from the basis's ground point).
- * Added analytically to the transform's spread (launch.c). */
-#define TRACK_LAUNCH_STEER_SIG 0.3
+ * to the boost ground range (launch point - burnout ground point:
+ * TRACK_LAUNCH_STEER_SIG) and to the boost duration
+ * (TRACK_LAUNCH_STEER_SIG_T). Both bases: across the ground track the
+ * Coriolis scale w T |D| / 3 as 1 sigma (boost basis: D from the basis's
+ * ground point). Added analytically to the transform's spread (launch.c). */
+#define TRACK_LAUNCH_STEER_SIG   0.3
+#define TRACK_LAUNCH_STEER_SIG_T 0.1
 
 /* The same model on one state without state uncertainty: boost = 1 uses
  * the boost basis (x[TRACK_IX_AT]), 0 the ballistic one; z: the
