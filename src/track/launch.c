@@ -152,15 +152,13 @@
  * 0.18 in ln T: central 95% ~170-340 s, the published range (header
  * comment). The medians above (2.5, 3) gave 175-180 s. */
 #define N1_SCALE_ICBM 0.9
-/* The class is read from the arc's speed at ground level (as the stage
- * count): the simulator's IRBMs reach 5.2-5.9 km/s there, its ICBMs
+/* The class is read from the state's energy as a speed at the ground
+ * (icbm_weight): the simulator's IRBMs reach 5.2-5.9 km/s, its ICBMs
  * 7.1-7.2 (a minimum-energy 5,500 km flight needs ~6.1 km/s, 10,000 km
  * ~7.2, spherical Earth); an IRBM on a depressed path or an ICBM flown
  * short overlap, and a national view's first estimates after burnout
  * scatter by some 100 m/s. So the ICBM medians are reached over
- * V_3STAGE..V_ICBM_FULL (linear in the scales), not switched at 6 km/s:
- * switched, JPN's IRBM view took the ICBM burn in most runs and put the
- * lift-off 30-100 s early (docs/tracking.md). */
+ * V_3STAGE..V_ICBM_FULL (linear in the scales), not switched at 6 km/s. */
 #define V_ICBM_FULL    7000.0
 #define NUP_SCALE_ICBM 1.25
 #define N_PAR_BOOST    1                 /* Isp */
@@ -569,11 +567,18 @@ static int stages_for(double v_m_s)
 	return v_m_s < V_2STAGE ? 1 : v_m_s < V_3STAGE ? 2 : 3;
 }
 
-/* Weight of the ICBM class's burn times at ground-level arc speed v:
- * 0 below V_3STAGE, 1 from V_ICBM_FULL, linear between. */
-static double icbm_weight(double v_m_s)
+/* Weight of the ICBM class's burn times for state x: 0 below V_3STAGE,
+ * 1 from V_ICBM_FULL, linear between, in the speed the state's energy
+ * gives at the ground, v^2 + 2 GM (1/a - 1/r) (drag-free; the centrifugal
+ * term, ~0.1% of v^2 here, left out). Not the backward arc's speed at the
+ * ground (stages_for): the estimate's drag feeds speed into the backward
+ * flight (JPN's IRBM estimates reach the ground at 10-14 km/s). */
+static double icbm_weight(const double x[TRACK_NX])
 {
-	return fmin(fmax((v_m_s - V_3STAGE) / (V_ICBM_FULL - V_3STAGE), 0.0), 1.0);
+	double v2 = x[3] * x[3] + x[4] * x[4] + x[5] * x[5];
+	double vg =
+	    sqrt(fmax(v2 + 2.0 * GEO_GM_M3_S2 * (1.0 / GEO_WGS84_A_M - 1.0 / vnorm(x)), 0.0));
+	return fmin(fmax((vg - V_3STAGE) / (V_ICBM_FULL - V_3STAGE), 0.0), 1.0);
 }
 
 static void prof_params(struct prof *p, int n, double w_icbm, const double z[N_PAR_BAL])
@@ -757,9 +762,8 @@ int track_launch_point(const double x[TRACK_NX], int boost, const double *zp, do
 		/* Stage count from the speed at the lowest arc point. */
 		rc = arc_build(x, max_s, a);
 		if (rc == 0) {
-			double vg = vnorm(a->y[a->n - 1] + 3);
-			n = stages_for(vg);
-			rc = launch_ballistic_one(x, z, n, icbm_weight(vg), max_s, a, &o);
+			n = stages_for(vnorm(a->y[a->n - 1] + 3));
+			rc = launch_ballistic_one(x, z, n, icbm_weight(x), max_s, a, &o);
 		}
 		free(a);
 	}
@@ -879,9 +883,8 @@ static int launch_ut(const struct track_gauss *g, mw_time_ns t_ns, int boost, do
 		rc = arc_build(g->x, max_s, sp.a);
 		if (rc < 0)
 			goto out;
-		double vg = vnorm(sp.a->y[sp.a->n - 1] + 3);
-		sp.nst = stages_for(vg);
-		sp.wic = icbm_weight(vg);
+		sp.nst = stages_for(vnorm(sp.a->y[sp.a->n - 1] + 3));
+		sp.wic = icbm_weight(g->x);
 	}
 	const double c = sqrt(3.0);
 	double E0[2], T0;
