@@ -30,8 +30,10 @@
  *   n_up   = 1 + 2 exp(0.5 z)         (upper-stage F/W at ignition, median 3)
  *   stages = 1 below 3 km/s burnout speed, 2 below 6 km/s, else 3 (chosen
  *            at the central point and kept for all sigma points)
- *   ICBM class (3 stages): n_1 = 1 + 0.9 exp(0.35 z), n_up = 1 + 1.25
- *            exp(0.5 z) (medians 1.9, 2.25), from its burn times below
+ *   ICBM class: n_1 = 1 + 0.9 exp(0.35 z), n_up = 1 + 1.25 exp(0.5 z)
+ *            (medians 1.9, 2.25), from its burn times below; from a
+ *            state energy of 7 km/s at the ground, blended from 6 km/s
+ *            (icbm_weight)
  * These are broad engineering ranges, not any particular missile's
  * figures; the thresholds follow the usual classes (single-stage short
  * range missiles, two-stage medium/intermediate range, three-stage
@@ -43,13 +45,13 @@
  * 3 minutes, a liquid one about 4 (US National Research Council, Making
  * Sense of Ballistic Missile Defense, 2012, as reported by Wired, 11 Sep
  * 2012); the liquid Titan II's stages burnt 156 s and 180 s (336 s;
- * Gatland, Manned Spacecraft, 2nd rev. ed., 1976, p. 37, for its Gemini
- * launch vehicle). Central 95% 170-340 s, median 240 s; the earlier
- * medians (2.5, 3) gave the ICBM 175-180 s, and the simulator's liquid
- * ICBM burns 275-285 s (launch times 43-77 s late). No published burn
- * times for the shorter classes were found in the sources searched
- * (docs/tracking.md): their priors stay as they were; the model's burns
- * agree with the simulator's classes within 2-15 s.
+ * the Titan II GLV's stage data in the encyclopedia article's infobox,
+ * uncited there: a secondary figure). Central 95% 170-340 s, median
+ * 240 s; the earlier medians (2.5, 3) gave the ICBM 175-180 s, and the
+ * simulator's liquid ICBM burns 275-285 s (launch times 43-77 s late).
+ * No published burn times for the shorter classes were found in the
+ * sources searched (docs/tracking.md): their priors stay as they were;
+ * the model's burns agree with the simulator's classes within 2-15 s.
  *
  * Ballistic basis, burnout search. The arc is propagated backwards with
  * the tracker's ballistic model (nodes kept). For a candidate burnout
