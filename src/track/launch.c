@@ -128,12 +128,17 @@
  * to the same burnout flight-path angle (20-40 deg) puts the burnout
  * search's pad 0.25-0.54 D uprange (scripts/launch-steer-study, flat
  * earth; the unit test flies one in ECEF: 0.44 D) and its lift-off
- * 5-13% of the boost duration early. Until session 10 the duration part
- * was 0.3 as well, a catch-all for the ICBM's burn time, which the
- * parameters understated (a 3-stage 180 s burn against the simulator's
- * 280 s); with the ICBM class's published burn times (*_ICBM) it is
- * the study's figure, 0.1 (docs/tracking.md "Launch estimate widths,
- * burn-time prior"). */
+ * 5-13% of the boost duration early: STEER_SIG_T, 0.1. That figure
+ * holds where the burn time is stated from published figures, the ICBM
+ * class (*_ICBM; weight 1 in icbm_weight). Below it the duration part
+ * stays 0.3 (blended with the weight), a catch-all for the shorter
+ * classes' unsourced F/W prior: its lift-off low end (1.75 at -1.96
+ * sigma) is above the ICBM's 1.65, and a young track of an ICBM still in
+ * its first stage that the tracker already calls ballistic (KOR, 60 s)
+ * gets this basis: 17.5 s late, covered by 0.3 (12 s) and not by 0.1.
+ * Before session 10 it was 0.3 everywhere, which also covered the ICBM's
+ * understated burn (docs/tracking.md "Launch estimate widths, burn-time
+ * prior"). */
 #define STEER_SIG   TRACK_LAUNCH_STEER_SIG
 #define STEER_SIG_T TRACK_LAUNCH_STEER_SIG_T
 
@@ -782,6 +787,7 @@ int track_launch_point(const double x[TRACK_NX], int boost, const double *zp, do
 	memcpy(d.launch_ecef_m, o.ecef, sizeof(o.ecef));
 	memcpy(d.burnout_ground_ecef_m, o.bo_ground, sizeof(o.bo_ground));
 	memcpy(d.thrust_dir_cov_ecef_m2, o.dir_cov, sizeof(o.dir_cov));
+	d.icbm_weight = boost ? 0.0 : icbm_weight(x);
 	*out = d;
 	return 0;
 }
@@ -992,13 +998,15 @@ static int launch_ut(const struct track_gauss *g, mw_time_ns t_ns, int boost, do
 		vt += st * st;
 		/* Steering: the launch point's offset D from the burnout ground
 		 * point scaled by 1 + STEER_SIG z, the boost duration by
-		 * 1 + STEER_SIG_T z, independent of the rest: mean unchanged,
+		 * 1 + s_T z, independent of the rest: mean unchanged,
 		 * covariance plus STEER_SIG^2 (D D^T + C), time variance plus
-		 * STEER_SIG_T^2 (Dt^2 + vt). */
+		 * s_T^2 (Dt^2 + vt); s_T from STEER_SIG (0.3) to STEER_SIG_T
+		 * (0.1) with the ICBM weight (see STEER_SIG_T). */
 		double bg[3];
 		geo_ecef_to_enu(&sp.ref, oc.bo_ground, bg);
 		double D0 = E0[0] - bg[0], D1 = E0[1] - bg[1], Dt = T0 - oc.t_bo_s;
-		const double s2 = STEER_SIG * STEER_SIG, s2t = STEER_SIG_T * STEER_SIG_T;
+		const double sdur = STEER_SIG + sp.wic * (STEER_SIG_T - STEER_SIG);
+		const double s2 = STEER_SIG * STEER_SIG, s2t = sdur * sdur;
 		C[0] += s2 * (D0 * D0 + C[0]);
 		C[1] += s2 * (D0 * D1 + C[1]);
 		C[3] += s2 * (D1 * D1 + C[3]);

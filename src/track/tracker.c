@@ -971,11 +971,6 @@ int track_info_predict(const struct track_info *ti, struct track_point_pred *imp
 			rc = track_launch_from_boost(&ti->boost_est, ti->boost_est_t_ns, launch);
 		else if (ti->has_boost_est)
 			rc = -ERANGE; /* seen only late in the boost */
-		else if (!(ti->mu_boost < 0.5))
-			rc = -ERANGE; /* a young track that may be thrusting: the
-			               * ballistic basis needs a state past burnout
-			               * (ICBM KOR at 60 s: 17.5 s late against a
-			               * 7 s sigma) */
 		else
 			rc = track_predict_launch(&ti->est, ti->t_ns, 0, PREDICT_MAX_S, launch);
 		/* No boost basis that reaches the lift-off: once past burnout

@@ -190,7 +190,10 @@ static void mc_against_ut(const struct track_gauss *g, int boost, int n, uint64_
 			 * a Coriolis-scale displacement across the ground track. */
 			double zs = rng_gauss(&rng);
 			double f = 1.0 + TRACK_LAUNCH_STEER_SIG * zs;
-			double ft = 1.0 + TRACK_LAUNCH_STEER_SIG_T * zs;
+			double st =
+			    TRACK_LAUNCH_STEER_SIG +
+			    d.icbm_weight * (TRACK_LAUNCH_STEER_SIG_T - TRACK_LAUNCH_STEER_SIG);
+			double ft = 1.0 + st * zs;
 			double lat = rng_gauss(&rng);
 			double D[3], dn = 0.0;
 			for (int i = 0; i < 3; i++) {
@@ -825,7 +828,8 @@ static void icbm_launch_time_covers_boosts_drawn_from_the_published_burn_times(v
 	 * flown here and estimated from a good track's state (50 m, 1 m/s)
 	 * 60 s after burnout. The launch time's error against the stated
 	 * sigma without its steering-duration term (recovered from sigma_t:
-	 * vt = (v_p (1 + s^2) + s^2 Dt^2), s = TRACK_LAUNCH_STEER_SIG_T, the
+	 * vt = (v_p (1 + s^2) + s^2 Dt^2), s the duration part at the
+	 * state's ICBM weight (launch.h), the
 	 * flights fly the model's own steering law) lies within 1.96 sigma
 	 * in a 99% binomial region of 0.95, both sides: a burn-time
 	 * statement too narrow or too wide, or off-centre, fails. With
@@ -880,7 +884,10 @@ static void icbm_launch_time_covers_boosts_drawn_from_the_published_burn_times(v
 			g.P[q * NX + q] = sd[q] * sd[q];
 		struct track_point_pred lp;
 		assert_int_equal(track_launch_from_ballistic(&g, 0, 3600, &lp), 0);
-		const double s2 = TRACK_LAUNCH_STEER_SIG_T * TRACK_LAUNCH_STEER_SIG_T;
+		const double st =
+		    TRACK_LAUNCH_STEER_SIG +
+		    d.icbm_weight * (TRACK_LAUNCH_STEER_SIG_T - TRACK_LAUNCH_STEER_SIG);
+		const double s2 = st * st;
 		double Dt = d.t_launch_s - d.t_burnout_s;
 		double vp = (lp.sigma_t_s * lp.sigma_t_s - s2 * Dt * Dt) / (1.0 + s2);
 		assert_true(vp > 0.0);
