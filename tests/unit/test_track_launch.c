@@ -190,10 +190,10 @@ static void mc_against_ut(const struct track_gauss *g, int boost, int n, uint64_
 			 * a Coriolis-scale displacement across the ground track. */
 			double zs = rng_gauss(&rng);
 			double f = 1.0 + TRACK_LAUNCH_STEER_SIG * zs;
-			double st =
+			double sdur =
 			    TRACK_LAUNCH_STEER_SIG +
 			    d.icbm_weight * (TRACK_LAUNCH_STEER_SIG_T - TRACK_LAUNCH_STEER_SIG);
-			double ft = 1.0 + st * zs;
+			double ft = 1.0 + sdur * zs;
 			double lat = rng_gauss(&rng);
 			double D[3], dn = 0.0;
 			for (int i = 0; i < 3; i++) {
