@@ -151,14 +151,15 @@
 #define NUP_SLN   0.5
 #define V_2STAGE  3000.0
 #define V_3STAGE  6000.0
-/* ICBM class (3 stages in the model, burnout speed >= V_3STAGE): lift-off
- * F/W median 1.9, upper stages 2.25, the spreads as above. A stage burns
- * T = Isp (1 - mu) / n; at the mass ratio the burnout search fits per
- * stage at ICBM burnout speeds (mu ~0.32 at 6.3-6.6 km/s, Isp 255 s)
- * these medians give a total burn of ~240 s, and the two spreads one of
- * 0.18 in ln T: central 95% ~170-340 s, the published range (header
- * comment). The medians above (2.5, 3) gave 175-180 s. */
-#define N1_SCALE_ICBM 0.9
+/* ICBM class (weight 1 in icbm_weight): lift-off F/W median 1.9, upper
+ * stages 2.25, the spreads as above. A stage burns T = Isp (1 - mu) / n;
+ * at the mass ratio the burnout search fits per stage at ICBM burnout
+ * speeds (mu ~0.32 at 6.3-6.6 km/s, Isp 255 s) these medians give a
+ * total burn of ~240 s, and the two spreads one of 0.18 in ln T: central
+ * 95% ~170-340 s, the published range (header comment). The medians
+ * above (2.5, 3) gave 175-180 s. */
+#define N1_SCALE_ICBM  0.9
+#define NUP_SCALE_ICBM 1.25
 /* The class is read from the state's energy as a speed at the ground
  * (icbm_weight): the simulator's IRBMs reach 5.2-5.9 km/s, its ICBMs
  * 7.1-7.2 (a minimum-energy 5,500 km flight needs ~6.1 km/s, 10,000 km
@@ -166,10 +167,9 @@
  * short overlap, and a national view's first estimates after burnout
  * scatter by some 100 m/s. So the ICBM medians are reached over
  * V_3STAGE..V_ICBM_FULL (linear in the scales), not switched at 6 km/s. */
-#define V_ICBM_FULL    7000.0
-#define NUP_SCALE_ICBM 1.25
-#define N_PAR_BOOST    1                 /* Isp */
-#define N_PAR_BAL      TRACK_LAUNCH_NPAR /* Isp, n_1, n_up */
+#define V_ICBM_FULL 7000.0
+#define N_PAR_BOOST 1                 /* Isp */
+#define N_PAR_BAL   TRACK_LAUNCH_NPAR /* Isp, n_1, n_up */
 
 struct prof {
 	int n;
