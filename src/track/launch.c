@@ -30,12 +30,28 @@
  *   n_up   = 1 + 2 exp(0.5 z)         (upper-stage F/W at ignition, median 3)
  *   stages = 1 below 3 km/s burnout speed, 2 below 6 km/s, else 3 (chosen
  *            at the central point and kept for all sigma points)
+ *   ICBM class: n_1 = 1 + 0.9 exp(0.35 z), n_up = 1 + 1.25 exp(0.5 z)
+ *            (medians 1.9, 2.25), from its burn times below; from a
+ *            state energy of 7 km/s at the ground, blended from 6 km/s
+ *            (icbm_weight)
  * These are broad engineering ranges, not any particular missile's
  * figures; the thresholds follow the usual classes (single-stage short
  * range missiles, two-stage medium/intermediate range, three-stage
  * intercontinental). Every stage has the same mass ratio mu (equal
  * velocity increments), the one free parameter fitted per burnout
- * candidate.
+ * candidate. A stage burns T = Isp (1 - mu) / n, so at a given burnout
+ * speed the F/W prior is a burn-time prior. For the ICBM class it is set
+ * from published burn times: a solid-propellant ICBM boosts for about
+ * 3 minutes, a liquid one about 4 (US National Research Council, Making
+ * Sense of Ballistic Missile Defense, 2012, as reported by Wired, 11 Sep
+ * 2012); the liquid Titan II's stages burnt 156 s and 180 s (336 s;
+ * the Titan II GLV's stage data in the encyclopedia article's infobox,
+ * uncited there: a secondary figure). Central 95% 170-340 s, median
+ * 240 s; the earlier medians (2.5, 3) gave the ICBM 175-180 s, and the
+ * simulator's liquid ICBM burns 275-285 s (launch times 43-77 s late).
+ * No published burn times for the shorter classes were found in the
+ * sources searched (docs/tracking.md): their priors stay as they were;
+ * the model's burns agree with the simulator's classes within 2-15 s.
  *
  * Ballistic basis, burnout search. The arc is propagated backwards with
  * the tracker's ballistic model (nodes kept). For a candidate burnout
@@ -105,27 +121,53 @@
 #define NET_MIN 0.3
 /* Steering-law uncertainty of the ballistic basis (1 sigma, relative):
  * the boost ground range and duration of the gravity turn against the
- * pitch programmes real missiles fly. The ground-range part is physical:
- * a boost at zero angle of attack through the first stage that flies the
+ * pitch programmes real missiles fly. Both parts are physical: a boost
+ * at zero angle of attack through the first stage that flies the
  * vacuum-optimal linear tangent law (Bryson & Ho, Applied Optimal
  * Control, 1975, sec. 2.7) or a constant pitch rate in its upper stages
  * to the same burnout flight-path angle (20-40 deg) puts the burnout
  * search's pad 0.25-0.54 D uprange (scripts/launch-steer-study, flat
- * earth; the unit test flies one in ECEF: 0.44 D). The duration part is
- * wider than that study's 5-13% of the burn: it also covers the burn
- * time the parameters' ranges understate (ICBM, docs/tracking.md
- * "Launch estimate widths"). */
-#define STEER_SIG TRACK_LAUNCH_STEER_SIG
+ * earth; the unit test flies one in ECEF: 0.44 D) and its lift-off
+ * 5-13% of the boost duration early: STEER_SIG_T, 0.1. That figure
+ * holds where the burn time is stated from published figures, the ICBM
+ * class (*_ICBM; weight 1 in icbm_weight). Below it the duration part
+ * stays 0.3 (blended with the weight), a catch-all for the shorter
+ * classes' unsourced F/W prior: its lift-off low end (1.75 at -1.96
+ * sigma) is above the ICBM's 1.65, and a young track of an ICBM still in
+ * its first stage that the tracker already calls ballistic (KOR, 60 s)
+ * gets this basis: 17.5 s late, covered by 0.3 (12 s) and not by 0.1.
+ * Before session 10 it was 0.3 everywhere, which also covered the ICBM's
+ * understated burn (docs/tracking.md "Launch estimate widths, burn-time
+ * prior"). */
+#define STEER_SIG   TRACK_LAUNCH_STEER_SIG
+#define STEER_SIG_T TRACK_LAUNCH_STEER_SIG_T
 
 /* Model parameter priors (see the header comment). */
-#define ISP_MED_S   255.0
-#define ISP_SLN     0.08
-#define N1_SLN      0.35
-#define N1_SCALE    1.5
-#define NUP_SCALE   2.0
-#define NUP_SLN     0.5
-#define V_2STAGE    3000.0
-#define V_3STAGE    6000.0
+#define ISP_MED_S 255.0
+#define ISP_SLN   0.08
+#define N1_SLN    0.35
+#define N1_SCALE  1.5
+#define NUP_SCALE 2.0
+#define NUP_SLN   0.5
+#define V_2STAGE  3000.0
+#define V_3STAGE  6000.0
+/* ICBM class (weight 1 in icbm_weight): lift-off F/W median 1.9, upper
+ * stages 2.25, the spreads as above. A stage burns T = Isp (1 - mu) / n;
+ * at the mass ratio the burnout search fits per stage at ICBM burnout
+ * speeds (mu ~0.32 at 6.3-6.6 km/s, Isp 255 s) these medians give a
+ * total burn of ~240 s, and the two spreads one of 0.18 in ln T: central
+ * 95% ~170-340 s, the published range (header comment). The medians
+ * above (2.5, 3) gave 175-180 s. */
+#define N1_SCALE_ICBM  0.9
+#define NUP_SCALE_ICBM 1.25
+/* The class is read from the state's energy as a speed at the ground
+ * (icbm_weight): the simulator's IRBMs reach 5.2-5.9 km/s, its ICBMs
+ * 7.1-7.2 (a minimum-energy 5,500 km flight needs ~6.1 km/s, 10,000 km
+ * ~7.2, spherical Earth); an IRBM on a depressed path or an ICBM flown
+ * short overlap, and a national view's first estimates after burnout
+ * scatter by some 100 m/s. So the ICBM medians are reached over
+ * V_3STAGE..V_ICBM_FULL (linear in the scales), not switched at 6 km/s. */
+#define V_ICBM_FULL 7000.0
 #define N_PAR_BOOST 1                 /* Isp */
 #define N_PAR_BAL   TRACK_LAUNCH_NPAR /* Isp, n_1, n_up */
 
@@ -532,14 +574,32 @@ static int stages_for(double v_m_s)
 	return v_m_s < V_2STAGE ? 1 : v_m_s < V_3STAGE ? 2 : 3;
 }
 
-static void prof_params(struct prof *p, int n, const double z[N_PAR_BAL])
+/* Weight of the ICBM class's burn times for state x: 0 below V_3STAGE,
+ * 1 from V_ICBM_FULL, linear between, in the speed the state's energy
+ * gives at the ground, v^2 + 2 GM (1/a - 1/r) (drag-free; the centrifugal
+ * term, ~0.1% of v^2 here, left out). Not the backward arc's speed at the
+ * ground (stages_for): the estimate's drag feeds speed into the backward
+ * flight (JPN's IRBM estimates reach the ground at 10-14 km/s). */
+static double icbm_weight(const double x[TRACK_NX])
+{
+	double v2 = x[3] * x[3] + x[4] * x[4] + x[5] * x[5];
+	double vg =
+	    sqrt(fmax(v2 + 2.0 * GEO_GM_M3_S2 * (1.0 / GEO_WGS84_A_M - 1.0 / vnorm(x)), 0.0));
+	return fmin(fmax((vg - V_3STAGE) / (V_ICBM_FULL - V_3STAGE), 0.0), 1.0);
+}
+
+static void prof_params(struct prof *p, int n, double w_icbm, const double z[N_PAR_BAL])
 {
 	memset(p, 0, sizeof(*p));
 	p->n = n;
 	p->isp_s = ISP_MED_S * exp(ISP_SLN * z[0]);
-	p->tw[0] = 1.0 + N1_SCALE * exp(N1_SLN * z[1]);
+	/* The ICBM class takes the thrust-to-weight medians that give its
+	 * published burn times (N1_SCALE_ICBM above), from V_ICBM_FULL. */
+	double s1 = N1_SCALE + w_icbm * (N1_SCALE_ICBM - N1_SCALE);
+	double su = NUP_SCALE + w_icbm * (NUP_SCALE_ICBM - NUP_SCALE);
+	p->tw[0] = 1.0 + s1 * exp(N1_SLN * z[1]);
 	for (int i = 1; i < n; i++)
-		p->tw[i] = 1.0 + NUP_SCALE * exp(NUP_SLN * z[2]);
+		p->tw[i] = 1.0 + su * exp(NUP_SLN * z[2]);
 }
 
 struct lp_out {
@@ -582,13 +642,13 @@ static int ground_point(const double r[3], double out[3])
 
 /* Ballistic basis: one state, parameters z, stage count n. */
 static int launch_ballistic_one(const double x[TRACK_NX], const double z[N_PAR_BAL], int n,
-                                double max_s, struct arc *a, struct lp_out *o)
+                                double wic, double max_s, struct arc *a, struct lp_out *o)
 {
 	int rc = arc_build(x, max_s, a);
 	if (rc < 0)
 		return rc;
 	struct prof p0;
-	prof_params(&p0, n, z);
+	prof_params(&p0, n, wic, z);
 	double ta = a->t[a->n - 1], tb = a->t[a->i_top], tc;
 	struct bal_eval ea, eb, ec;
 	rc = bal_g(a, &p0, tb, log(0.3), &eb);
@@ -710,7 +770,7 @@ int track_launch_point(const double x[TRACK_NX], int boost, const double *zp, do
 		rc = arc_build(x, max_s, a);
 		if (rc == 0) {
 			n = stages_for(vnorm(a->y[a->n - 1] + 3));
-			rc = launch_ballistic_one(x, z, n, max_s, a, &o);
+			rc = launch_ballistic_one(x, z, n, icbm_weight(x), max_s, a, &o);
 		}
 		free(a);
 	}
@@ -727,6 +787,7 @@ int track_launch_point(const double x[TRACK_NX], int boost, const double *zp, do
 	memcpy(d.launch_ecef_m, o.ecef, sizeof(o.ecef));
 	memcpy(d.burnout_ground_ecef_m, o.bo_ground, sizeof(o.bo_ground));
 	memcpy(d.thrust_dir_cov_ecef_m2, o.dir_cov, sizeof(o.dir_cov));
+	d.icbm_weight = boost ? 0.0 : icbm_weight(x);
 	*out = d;
 	return 0;
 }
@@ -737,6 +798,7 @@ int track_launch_point(const double x[TRACK_NX], int boost, const double *zp, do
  * call) and launch time offset. */
 struct sampler {
 	int boost, nst;
+	double wic; /* icbm_weight */
 	double max_s;
 	struct arc *a;
 	int have_ref;
@@ -748,7 +810,7 @@ static int sample_o(struct sampler *sp, const double x[TRACK_NX], const double z
 {
 	struct lp_out o;
 	int rc = sp->boost ? launch_boost_one(x, z, &o)
-	                   : launch_ballistic_one(x, z, sp->nst, sp->max_s, sp->a, &o);
+	                   : launch_ballistic_one(x, z, sp->nst, sp->wic, sp->max_s, sp->a, &o);
 	if (rc < 0)
 		return rc;
 	if (!sp->have_ref) {
@@ -830,6 +892,7 @@ static int launch_ut(const struct track_gauss *g, mw_time_ns t_ns, int boost, do
 		if (rc < 0)
 			goto out;
 		sp.nst = stages_for(vnorm(sp.a->y[sp.a->n - 1] + 3));
+		sp.wic = icbm_weight(g->x);
 	}
 	const double c = sqrt(3.0);
 	double E0[2], T0;
@@ -934,17 +997,20 @@ static int launch_ut(const struct track_gauss *g, mw_time_ns t_ns, int boost, do
 		C[3] += s1 * s1;
 		vt += st * st;
 		/* Steering: the launch point's offset D from the burnout ground
-		 * point and the boost duration scaled by f = 1 + STEER_SIG z,
-		 * independent of the rest: mean unchanged, covariance plus
-		 * STEER_SIG^2 (D D^T + C), time variance likewise. */
+		 * point scaled by 1 + STEER_SIG z, the boost duration by
+		 * 1 + s_T z, independent of the rest: mean unchanged,
+		 * covariance plus STEER_SIG^2 (D D^T + C), time variance plus
+		 * s_T^2 (Dt^2 + vt); s_T from STEER_SIG (0.3) to STEER_SIG_T
+		 * (0.1) with the ICBM weight (see STEER_SIG_T). */
 		double bg[3];
 		geo_ecef_to_enu(&sp.ref, oc.bo_ground, bg);
 		double D0 = E0[0] - bg[0], D1 = E0[1] - bg[1], Dt = T0 - oc.t_bo_s;
-		const double s2 = STEER_SIG * STEER_SIG;
+		const double sdur = STEER_SIG + sp.wic * (STEER_SIG_T - STEER_SIG);
+		const double s2 = STEER_SIG * STEER_SIG, s2t = sdur * sdur;
 		C[0] += s2 * (D0 * D0 + C[0]);
 		C[1] += s2 * (D0 * D1 + C[1]);
 		C[3] += s2 * (D1 * D1 + C[3]);
-		vt += s2 * (Dt * Dt + vt);
+		vt += s2t * (Dt * Dt + vt);
 		steer_plane_add(C, D0, D1, Dt); /* the steering plane */
 	}
 	C[2] = C[1];

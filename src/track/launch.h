@@ -100,6 +100,9 @@ struct track_launch_detail {
 	 * from the boost model's stated thrust-direction error integrated
 	 * along the backward boost (0 for the ballistic basis). */
 	double thrust_dir_cov_ecef_m2[9];
+	/* Ballistic basis: weight of the ICBM class's published burn times
+	 * (0 below 6 km/s of state energy at the ground, 1 from 7 km/s). */
+	double icbm_weight;
 };
 
 /* Model parameters, standard normal: Isp, lift-off F/W, upper-stage F/W
@@ -107,11 +110,14 @@ struct track_launch_detail {
 #define TRACK_LAUNCH_NPAR 3
 
 /* Ballistic basis only: the steering-law uncertainty, 1 sigma, relative
- * to the boost ground range (launch point - burnout ground point) and
- * duration. Both bases: across the ground track the Coriolis scale
- * w T |D| / 3 as 1 sigma (boost basis: D from the basis's ground point).
- * Added analytically to the transform's spread (launch.c). */
-#define TRACK_LAUNCH_STEER_SIG 0.3
+ * to the boost ground range (launch point - burnout ground point:
+ * TRACK_LAUNCH_STEER_SIG) and to the boost duration (TRACK_LAUNCH_STEER_SIG
+ * blended to TRACK_LAUNCH_STEER_SIG_T with track_launch_detail.icbm_weight,
+ * launch.c). Both bases: across the ground track the
+ * Coriolis scale w T |D| / 3 as 1 sigma (boost basis: D from the basis's
+ * ground point). Added analytically to the transform's spread (launch.c). */
+#define TRACK_LAUNCH_STEER_SIG   0.3
+#define TRACK_LAUNCH_STEER_SIG_T 0.1
 
 /* The same model on one state without state uncertainty: boost = 1 uses
  * the boost basis (x[TRACK_IX_AT]), 0 the ballistic one; z: the

@@ -188,7 +188,12 @@ static void mc_against_ut(const struct track_gauss *g, int boost, int n, uint64_
 			/* The steering-law terms of the ballistic basis, as defined
 			 * in launch.h: offset and duration scaled by 1 + s z,
 			 * a Coriolis-scale displacement across the ground track. */
-			double f = 1.0 + TRACK_LAUNCH_STEER_SIG * rng_gauss(&rng);
+			double zs = rng_gauss(&rng);
+			double f = 1.0 + TRACK_LAUNCH_STEER_SIG * zs;
+			double sdur =
+			    TRACK_LAUNCH_STEER_SIG +
+			    d.icbm_weight * (TRACK_LAUNCH_STEER_SIG_T - TRACK_LAUNCH_STEER_SIG);
+			double ft = 1.0 + sdur * zs;
 			double lat = rng_gauss(&rng);
 			double D[3], dn = 0.0;
 			for (int i = 0; i < 3; i++) {
@@ -209,7 +214,7 @@ static void mc_against_ut(const struct track_gauss *g, int boost, int n, uint64_
 			for (int i = 0; i < 3; i++)
 				d.launch_ecef_m[i] = d.burnout_ground_ecef_m[i] + f * D[i] +
 				                     (cn > 0 ? lat * sc * cr[i] / cn : 0.0);
-			d.t_launch_s = d.t_burnout_s - f * dur;
+			d.t_launch_s = d.t_burnout_s - ft * dur;
 		}
 		int r = track_point_in_ellipse(ut, d.launch_ecef_m, NULL);
 		assert_true(r >= 0);
@@ -759,6 +764,151 @@ static void steering_law_term_covers_a_linear_tangent_upper_stage(void **state)
 	}
 }
 
+/*
+ * A three-stage boost flown here (not by the simulator) with a given
+ * total burn time: stage i burns T_i at the constant-thrust law of its
+ * own thrust-to-weight n_i = Isp (1 - mu) / T_i (equal mass ratios mu),
+ * thrust along the velocity (vertical to 50 m/s, then a kick of kick_deg
+ * east and a gravity turn), gravity from geo_accel_ecef (the test
+ * helper's independent RK4), no drag. Returns in x the state coast_s
+ * after burnout and its time since lift-off.
+ */
+static double burn_fly(const double pad[3], const struct geo_lla *pl, double isp_s, double mu,
+                       const double T[3], double kick_deg, double coast_s, double x[NX],
+                       double *h_bo_m, double *vup_bo_m_s)
+{
+	double s[6], up[3], east[3] = {-sin(pl->lon_rad), cos(pl->lon_rad), 0.0};
+	double rn = sqrt(pad[0] * pad[0] + pad[1] * pad[1] + pad[2] * pad[2]);
+	for (int i = 0; i < 3; i++) {
+		up[i] = pad[i] / rn;
+		s[i] = pad[i];
+		s[3 + i] = 0.1 * up[i]; /* at rest: thrust along v is up */
+	}
+	double t = 0.0;
+	int kicked = 0;
+	for (int st = 0; st < 3; st++) {
+		double n = isp_s * (1.0 - mu) / T[st], ts = 0.0;
+		while (ts < T[st] - 1e-9) {
+			double h = fmin(0.1, T[st] - ts);
+			double a = 9.80665 * n / (1.0 - (ts + 0.5 * h) * n / isp_s);
+			truth_step_thrust(s, h, a);
+			ts += h;
+			t += h;
+			double vn = sqrt(s[3] * s[3] + s[4] * s[4] + s[5] * s[5]);
+			if (!kicked && vn >= 50.0) {
+				double k = kick_deg * LT_DEG;
+				for (int i = 0; i < 3; i++)
+					s[3 + i] = vn * (cos(k) * up[i] + sin(k) * east[i]);
+				kicked = 1;
+			}
+		}
+	}
+	double xb[NX] = {s[0], s[1], s[2], 0, 0, 0, 0, 0};
+	*h_bo_m = track_model_height_m(xb);
+	*vup_bo_m_s = 0.0;
+	for (int i = 0; i < 3; i++)
+		*vup_bo_m_s += s[3 + i] * s[i] / sqrt(s[0] * s[0] + s[1] * s[1] + s[2] * s[2]);
+	truth_step(s, coast_s);
+	memset(x, 0, NX * sizeof(double));
+	memcpy(x, s, sizeof(s));
+	return t + coast_s;
+}
+
+static void icbm_launch_time_covers_boosts_drawn_from_the_published_burn_times(void **state)
+{
+	(void)state;
+	/* Stated (launch.c, ICBM class): the thrust-to-weight prior is a
+	 * burn-time prior - total burn lognormal, central 95% 170-340 s
+	 * (published: solid ICBMs ~3 min, liquid ~4 min, Titan II 336 s),
+	 * median 240 s. Boosts are drawn from that burn-time range directly
+	 * (total T, first stage's share 0.37 exp(0.2 z) with a lift-off
+	 * F/W of at least 1.2, Isp from the
+	 * model's prior, mass ratios for an ideal 8.2 km/s, kick 1-3 deg,
+	 * smaller if the boost would not climb),
+	 * flown here and estimated from a good track's state (50 m, 1 m/s)
+	 * 60 s after burnout. The launch time's error against the stated
+	 * sigma without its steering-duration term (recovered from sigma_t:
+	 * vt = (v_p (1 + s^2) + s^2 Dt^2), s the duration part at the
+	 * state's ICBM weight (launch.h), the
+	 * flights fly the model's own steering law) lies within 1.96 sigma
+	 * in a 99% binomial region of 0.95, both sides: a burn-time
+	 * statement too narrow or too wide, or off-centre, fails. With
+	 * the F/W medians before session 10 (2.5, 3: a 175-180 s burn)
+	 * this fails: 11 of 20 inside, mean error +31 s, RMS 37 s against
+	 * 20 s stated (now 19 of 20, +1 s, 27 s against 30 s). The full
+	 * sigma must cover at least the region's lower end too. */
+	struct geo_lla pl = {.lat_rad = 40.0 * LT_DEG, .lon_rad = 127.0 * LT_DEG};
+	double pad[3];
+	geo_lla_to_ecef(&pl, pad);
+	uint64_t rng = 20261201;
+	const int n = 20; /* ~0.7 s of CPU each under ASan */
+	int in_p = 0, in_full = 0;
+	double vlo = 1e9, vhi = 0.0;
+	double se = 0.0, se2 = 0.0, ss2 = 0.0;
+	for (int k = 0; k < n; k++) {
+		double isp = 255.0 * exp(0.08 * rng_gauss(&rng));
+		double tb = 240.0 * exp(0.177 * rng_gauss(&rng));
+		double mu = exp(-8200.0 / (3.0 * isp * 9.80665)), f1;
+		/* The first stage must lift off: F/W at least 1.2 (Titan II's
+		 * was 1.27), else its share is drawn again. */
+		do
+			f1 = 0.37 * exp(0.2 * rng_gauss(&rng));
+		while (isp * (1.0 - mu) / (f1 * tb) < 1.2);
+		double kick = 1.0 + 2.0 * rng_unif(&rng);
+		double T[3] = {f1 * tb, 0.5 * (1.0 - f1) * tb, 0.5 * (1.0 - f1) * tb};
+		double x[NX], t, hb, vub;
+		/* A long, low-thrust burn needs a smaller kick to stay up: the
+		 * kick is cut until the burnout is above 100 km and climbing. */
+		for (int it = 0;; it++) {
+			t = burn_fly(pad, &pl, isp, mu, T, kick, 60.0, x, &hb, &vub);
+			if ((hb > 100e3 && vub > 0.0) || it == 8)
+				break;
+			kick *= 0.7;
+		}
+		struct track_launch_detail d;
+		int rcp = track_launch_point(x, 0, NULL, 3600, &d);
+		if (rcp != 0)
+			fail_msg("draw %d (Isp %.0f s, burn %.0f s, kick %.1f deg, burnout %.0f km "
+			         "high, climbing %.0f m/s): rc %d",
+			         k, isp, tb, kick, hb / 1e3, vub, rcp);
+		if (d.n_stages != 3)
+			fail_msg("draw %d: %d stages (burnout %.0f m/s), want the ICBM class", k,
+			         d.n_stages, d.v_burnout_m_s);
+		vlo = fmin(vlo, d.v_burnout_m_s);
+		vhi = fmax(vhi, d.v_burnout_m_s);
+		struct track_gauss g;
+		memset(&g, 0, sizeof(g));
+		memcpy(g.x, x, sizeof(g.x));
+		double sd[NX] = {50, 50, 50, 1, 1, 1, 1e-3, 1e-3};
+		for (int q = 0; q < NX; q++)
+			g.P[q * NX + q] = sd[q] * sd[q];
+		struct track_point_pred lp;
+		assert_int_equal(track_launch_from_ballistic(&g, 0, 3600, &lp), 0);
+		const double st =
+		    TRACK_LAUNCH_STEER_SIG +
+		    d.icbm_weight * (TRACK_LAUNCH_STEER_SIG_T - TRACK_LAUNCH_STEER_SIG);
+		const double s2 = st * st;
+		double Dt = d.t_launch_s - d.t_burnout_s;
+		double vp = (lp.sigma_t_s * lp.sigma_t_s - s2 * Dt * Dt) / (1.0 + s2);
+		assert_true(vp > 0.0);
+		double e = lp.t_ns * 1e-9 + t; /* estimated minus true lift-off */
+		in_p += fabs(e) <= 1.96 * sqrt(vp);
+		in_full += fabs(e) <= 1.96 * lp.sigma_t_s;
+		se += e;
+		se2 += e * e;
+		ss2 += vp;
+	}
+	print_message("ICBM boosts drawn from the burn-time prior (burnout %.0f-%.0f m/s): launch "
+	              "time error mean %+.1f s, RMS %.1f s; stated sigma (parameters and state) "
+	              "RMS %.1f s; full sigma covers %d\n",
+	              vlo, vhi, se / n, sqrt(se2 / n), sqrt(ss2 / n), in_full);
+	check_binom("ICBM burn-time prior, launch time (parameter part)", in_p, n);
+	int lo, hi;
+	assert_int_equal(track_binom_accept(n, 0.95, 0.99, &lo, &hi), 0);
+	if (in_full < lo)
+		fail_msg("full time sigma covers %d of %d, below %d", in_full, n, lo);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -771,6 +921,7 @@ int main(void)
 	    cmocka_unit_test(boost_basis_reach_ends_at_2_km_s),
 	    cmocka_unit_test(irbm_seen_in_its_last_seconds_of_boost_gets_a_covering_estimate),
 	    cmocka_unit_test(steering_law_term_covers_a_linear_tangent_upper_stage),
+	    cmocka_unit_test(icbm_launch_time_covers_boosts_drawn_from_the_published_burn_times),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
