@@ -327,6 +327,36 @@ def wait_until(pred, timeout, what):
     raise Fail(f"timeout: {what} ({last})")
 
 
+def wait_count(count, want, what, stall=30, limit=180):
+    """Until count() == want, for work a node does at its own pace after
+    the feeder returned (a sensor feeder's "sent" means the bytes are in
+    the kernel, not that the node read them). The condition, not a fixed
+    time: fails when count() passes want, when it has not grown for
+    `stall` seconds (a stuck node), or after `limit` seconds in all (a
+    node still progressing but far too slow). A fixed 30 s deadline made
+    integration-sim-exercise fail at load average 10-13, where an ASan
+    node with national tracking got a few percent of a core ("ROK
+    journaled 356 of 1148"; docs/operations.md "Integration tests under
+    load")."""
+    t0 = time.time()
+    got = count()
+    best, t_best = got, t0
+    while got != want:
+        now = time.time()
+        if got > want:
+            raise Fail(f"{what}: {got}, more than the {want} expected")
+        if got > best:
+            best, t_best = got, now
+        if now - t_best > stall:
+            raise Fail(f"stalled: {what}: {got} of {want}, no progress for {stall} s "
+                       f"({now - t0:.0f} s in all)")
+        if now - t0 > limit:
+            raise Fail(f"timeout: {what}: {got} of {want} after {limit} s, still "
+                       f"progressing (last gain {now - t_best:.1f} s ago)")
+        time.sleep(0.2)
+        got = count()
+
+
 def rejected(node, reason):
     return any(r.get("msg") == "rejected" and r.get("reason") == reason for r in node.records())
 

@@ -52,7 +52,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run  # noqa: E402
-from run import MWLINK, Fail, check, free_ports, wait_until  # noqa: E402
+from run import MWLINK, Fail, check, free_ports, wait_count  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCEN = os.path.join(ROOT, "examples/scenarios/srbm-salvo-south-korea.json")
@@ -178,10 +178,8 @@ def test(cl):
           f"sim --connect sent all {n_kor} KOR observations in {wall:.1f} s "
           f"(exit {r.returncode}: {r.stdout.strip()} {r.stderr.strip()[-300:]})")
 
-    def rok_has_all():
-        got = len(own_records(rok, "KOR"))
-        return True if got == n_kor else f"{got} of {n_kor}"
-    wait_until(rok_has_all, 30, "ROK journaled every KOR observation")
+    wait_count(lambda: len(own_records(rok, "KOR")), n_kor,
+               "ROK journaled every KOR observation")
     recs = own_records(rok, "KOR")
     check(sorted(s for _, s in recs) == list(range(1, n_kor + 1)),
           f"ROK journaled exactly {n_kor} KOR envelopes, seq 1..{n_kor}")
@@ -202,10 +200,8 @@ def test(cl):
           all(f[3] == "1" and f[4] == "0" and f[7] == "-" for f in lines if f[1] == "KOR"),
           f"journal dump lists {n_kor} own KOR observation records (kind 1, exercise 0)")
 
-    def usa_has_all():
-        got = len(own_records(usa, "KOR"))
-        return True if got == n_kor else f"{got} of {n_kor}"
-    wait_until(usa_has_all, 30, "USA received every KOR observation")
+    wait_count(lambda: len(own_records(usa, "KOR")), n_kor,
+               "USA received every KOR observation")
     check(own_records(usa, "KOR") == recs,
           "USA (partner, released to it) journaled exactly ROK's KOR envelopes, bytes "
           "unchanged")
@@ -225,10 +221,8 @@ def test(cl):
     check(1.9 <= wall <= 6, f"paced: {span_s:.0f} s of data at {speed:.0f}x took {wall:.2f} s "
           "of wall time (expected about 2)")
 
-    def usa_has_own():
-        got = len(own_records(usa, "USA"))
-        return True if got == n_usa else f"{got} of {n_usa}"
-    wait_until(usa_has_own, 30, "USA journaled its own sensors' observations")
+    wait_count(lambda: len(own_records(usa, "USA")), n_usa,
+               "USA journaled its own sensors' observations")
     dec = [decode_obs_envelope(b) for _, b in own_records(usa, "USA").values()]
     first = min(o[0] for _, _, o in dec)
     m = re.search(r"data times shifted by ([-+0-9.]+) s", r.stderr)
@@ -312,10 +306,7 @@ def test_exercise(cl):
                 out.append(body)
         return out
 
-    def rok_has_all():
-        got = len(bodies(1))
-        return True if got == n_kor else f"{got} of {n_kor}"
-    wait_until(rok_has_all, 30, "ROK journaled every exercise observation")
+    wait_count(lambda: len(bodies(1)), n_kor, "ROK journaled every exercise observation")
     dump = subprocess.run([MWLINK, "journal", "dump", rok.db], capture_output=True, text=True)
     rows = [ln.split("\t") for ln in dump.stdout.splitlines()[1:]]
     obs_rows = [f for f in rows if f[1] == "KOR" and f[3] == "1"]
@@ -372,10 +363,7 @@ def test_exercise(cl):
     check(rok.inject(5, extra=["--exercise"]) == 5 and rok.inject(4) == 4,
           "mwlink inject: 5 observations with --exercise, then 4 without")
 
-    def injected():
-        got = len(bodies(1)) - n_kor
-        return True if got == 9 else f"{got} of 9"
-    wait_until(injected, 30, "ROK journaled the injected observations")
+    wait_count(lambda: len(bodies(1)) - n_kor, 9, "ROK journaled the injected observations")
     flags = collections.Counter(b[5][0] for b in bodies(1))
     check(flags == {1: n_kor + 5, 0: 4},
           f"exercise flags of ROK's observation envelopes: {dict(flags)} (the 4 live-declared "
