@@ -287,6 +287,17 @@ static void ballistic_basis_ellipse_and_time_sigma_match_monte_carlo(void **stat
 	sim_flight_finish(&f);
 }
 
+/* A state with the covariance of a good radar track: 50 m, 1 m/s per
+ * axis (k and aT all but known). */
+static void good_radar_track(const double x[NX], struct track_gauss *g)
+{
+	memset(g, 0, sizeof(*g));
+	memcpy(g->x, x, sizeof(g->x));
+	static const double sd[NX] = {50, 50, 50, 1, 1, 1, 1e-3, 1e-3};
+	for (int q = 0; q < NX; q++)
+		g->P[q * NX + q] = sd[q] * sd[q];
+}
+
 static void ballistic_basis_from_post_burnout_states_of_short_range_flights(void **state)
 {
 	(void)state;
@@ -330,11 +341,7 @@ static void ballistic_basis_from_post_burnout_states_of_short_range_flights(void
 			 * axis - the across-track model error of a short boost is
 			 * not in the model; docs/tracking.md.) */
 			struct track_gauss g;
-			memset(&g, 0, sizeof(g));
-			memcpy(g.x, x, sizeof(g.x));
-			double sd[NX] = {50, 50, 50, 1, 1, 1, 1e-3, 1e-3};
-			for (int q = 0; q < NX; q++)
-				g.P[q * NX + q] = sd[q] * sd[q];
+			good_radar_track(x, &g);
 			struct track_point_pred lp;
 			assert_int_equal(track_launch_from_ballistic(&g, 0, 3600, &lp), 0);
 			double d2, tl = lp.t_ns * 1e-9 + t;
@@ -733,11 +740,7 @@ static void steering_law_term_covers_a_linear_tangent_upper_stage(void **state)
 		double e = dist3(d.launch_ecef_m, pad), D = dist3(bog, pad);
 		double Dm = dist3(d.burnout_ground_ecef_m, d.launch_ecef_m);
 		struct track_gauss g;
-		memset(&g, 0, sizeof(g));
-		memcpy(g.x, x, sizeof(g.x));
-		double sd[NX] = {50, 50, 50, 1, 1, 1, 1e-3, 1e-3};
-		for (int q = 0; q < NX; q++)
-			g.P[q * NX + q] = sd[q] * sd[q];
+		good_radar_track(x, &g);
 		struct track_point_pred lp;
 		assert_int_equal(track_launch_from_ballistic(&g, 0, 3600, &lp), 0);
 		double d2 = NAN, tl = lp.t_ns * 1e-9 + t;
@@ -877,11 +880,7 @@ static void icbm_launch_time_covers_boosts_drawn_from_the_published_burn_times(v
 		vlo = fmin(vlo, d.v_burnout_m_s);
 		vhi = fmax(vhi, d.v_burnout_m_s);
 		struct track_gauss g;
-		memset(&g, 0, sizeof(g));
-		memcpy(g.x, x, sizeof(g.x));
-		double sd[NX] = {50, 50, 50, 1, 1, 1, 1e-3, 1e-3};
-		for (int q = 0; q < NX; q++)
-			g.P[q * NX + q] = sd[q] * sd[q];
+		good_radar_track(x, &g);
 		struct track_point_pred lp;
 		assert_int_equal(track_launch_from_ballistic(&g, 0, 3600, &lp), 0);
 		const double st =
