@@ -66,18 +66,23 @@ int geo_gravity_j2(const double r_m[3], double g_m_s2[3])
 	return 0;
 }
 
-/* Hessian of r^n at x: n r^(n-2) I + n (n-2) r^(n-4) x x^T, added with
- * weight w; rn2 = r^(n-2), rn4 = r^(n-4) (products of 1/r: pow() was 5% of
- * a tracker update). */
-static void add_hess_rpow(const double x[3], int n, double rn2, double rn4, double w,
-                          double G[3][3])
-{
-	double a = w * n * rn2;
-	double b = w * n * (n - 2) * rn4;
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 3; j++)
-			G[i][j] += (i == j ? a : 0.0) + b * x[i] * x[j];
-}
+/*
+ * G written out entry by entry. It is the sum, in this order, of
+ * mu H(r^-1), k H(r^-3) and -3 k z^2 H(r^-5) (each Hessian
+ * H(r^n) = a_n I + b_n x x^T with a_n = w n r^(n-2), b_n = w n (n-2) r^(n-4);
+ * the powers of 1/r are products: pow() was 5% of a tracker update),
+ * then -6 k e3 e3^T / r^5, then 30 k z / r^7 (e3 x^T + x e3^T). Each
+ * entry is accumulated from 0 with the same IEEE operations in the same
+ * order as the general 3 x 3 loop it replaced (off the diagonal
+ * 0 + b x_i x_j, kept for the sign of a zero; the loop's first 0 + (0 +
+ * q) is 0 + q for every double q, so one of the two is written), so G is
+ * that loop's to the
+ * bit (unit-geo, gravity_jacobian_written_out_matches_the_loop_bit_for_bit);
+ * (b x_i) x_j and (b x_j) x_i are both computed: the rounded G is not
+ * exactly symmetric.
+ */
+#define HESS_OFF(p, i, j)  (0.0 + (p)[i] * x[j])
+#define HESS_DIAG(a, p, i) ((a) + (p)[i] * x[i])
 
 int geo_gravity_j2_jacobian(const double r_m[3], double G[3][3])
 {
@@ -87,26 +92,46 @@ int geo_gravity_j2_jacobian(const double r_m[3], double G[3][3])
 		return rc;
 	const double mu = GEO_GM_M3_S2;
 	const double k = 0.5 * mu * GEO_J2 * GEO_WGS84_A_M * GEO_WGS84_A_M;
+	const double *x = r_m;
 	double z = r_m[2];
 	double ir = 1.0 / r, ir2 = ir * ir;
 	double im3 = ir2 * ir, im5 = im3 * ir2, im7 = im5 * ir2, im9 = im7 * ir2;
-	double out[3][3] = {{0}};
-
-	add_hess_rpow(r_m, -1, im3, im5, mu, out);
-	add_hess_rpow(r_m, -3, im5, im7, k, out);
-	add_hess_rpow(r_m, -5, im7, im9, -3.0 * k * z * z, out);
-	out[2][2] += -3.0 * k * 2.0 * im5;
-	for (int i = 0; i < 3; i++) {
-		/* -3k * (-10 z / r^7) (e3 x^T + x e3^T) */
-		double c = 30.0 * k * z * im7;
-		out[2][i] += c * r_m[i];
-		out[i][2] += c * r_m[i];
-	}
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 3; j++)
-			G[i][j] = out[i][j];
+	double w5 = -3.0 * k * z * z;
+	/* a_n and b_n for n = -1 (weight mu), -3 (k), -5 (w5) */
+	double a1 = mu * -1.0 * im3, b1 = mu * -1.0 * -3.0 * im5;
+	double a3 = k * -3.0 * im5, b3 = k * -3.0 * -5.0 * im7;
+	double a5 = w5 * -5.0 * im7, b5 = w5 * -5.0 * -7.0 * im9;
+	double p1[3] = {b1 * x[0], b1 * x[1], b1 * x[2]};
+	double p3[3] = {b3 * x[0], b3 * x[1], b3 * x[2]};
+	double p5[3] = {b5 * x[0], b5 * x[1], b5 * x[2]};
+	double g00 = 0.0 + HESS_DIAG(a1, p1, 0), g11 = 0.0 + HESS_DIAG(a1, p1, 1);
+	double g22 = 0.0 + HESS_DIAG(a1, p1, 2);
+	double g01 = HESS_OFF(p1, 0, 1), g02 = HESS_OFF(p1, 0, 2);
+	double g10 = HESS_OFF(p1, 1, 0), g12 = HESS_OFF(p1, 1, 2);
+	double g20 = HESS_OFF(p1, 2, 0), g21 = HESS_OFF(p1, 2, 1);
+	g00 += HESS_DIAG(a3, p3, 0), g11 += HESS_DIAG(a3, p3, 1), g22 += HESS_DIAG(a3, p3, 2);
+	g01 += HESS_OFF(p3, 0, 1), g02 += HESS_OFF(p3, 0, 2), g10 += HESS_OFF(p3, 1, 0);
+	g12 += HESS_OFF(p3, 1, 2), g20 += HESS_OFF(p3, 2, 0), g21 += HESS_OFF(p3, 2, 1);
+	g00 += HESS_DIAG(a5, p5, 0), g11 += HESS_DIAG(a5, p5, 1), g22 += HESS_DIAG(a5, p5, 2);
+	g01 += HESS_OFF(p5, 0, 1), g02 += HESS_OFF(p5, 0, 2), g10 += HESS_OFF(p5, 1, 0);
+	g12 += HESS_OFF(p5, 1, 2), g20 += HESS_OFF(p5, 2, 0), g21 += HESS_OFF(p5, 2, 1);
+	g22 += -3.0 * k * 2.0 * im5;
+	/* -3k * (-10 z / r^7) (e3 x^T + x e3^T), in the loop's order */
+	double c = 30.0 * k * z * im7;
+	g20 += c * x[0];
+	g02 += c * x[0];
+	g21 += c * x[1];
+	g12 += c * x[1];
+	g22 += c * x[2];
+	g22 += c * x[2];
+	G[0][0] = g00, G[0][1] = g01, G[0][2] = g02;
+	G[1][0] = g10, G[1][1] = g11, G[1][2] = g12;
+	G[2][0] = g20, G[2][1] = g21, G[2][2] = g22;
 	return 0;
 }
+
+#undef HESS_OFF
+#undef HESS_DIAG
 
 int geo_accel_ecef(const double r_m[3], const double v_m_s[3], double a_m_s2[3])
 {
