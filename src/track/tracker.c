@@ -2188,12 +2188,26 @@ static int share_scan(const struct trk *a, const struct trk *b)
  * inline (they were qsort and qsort_r with comparators: ~2% of a scan at
  * 100 objects). Each order is total - (key, track index) with unique
  * indices, ints by value - so the result is the one qsort gave. MG_MERGE_SORT(T, a, b, n, before):
- * sorts a[0..n) with scratch b[0..n) and leaves the result in a.
+ * sorts a[0..n) with scratch b[0..n) and leaves the result in a. Runs of
+ * MG_RUN are sorted in place by insertion first (three merge passes
+ * fewer: 0.8% of a scan at 100 objects was the merge passes); the order
+ * being total, any correct sort gives the same array.
  */
+#define MG_RUN 8
 #define MG_MERGE_SORT(T, a0, b0, n, before)                                                        \
 	do {                                                                                       \
 		T *a_ = (a0), *b_ = (b0);                                                          \
-		for (size_t w_ = 1; w_ < (n); w_ *= 2) {                                           \
+		for (size_t r_ = 0; r_ < (n); r_ += MG_RUN) {                                      \
+			size_t e_ = r_ + MG_RUN < (n) ? r_ + MG_RUN : (n);                         \
+			for (size_t k_ = r_ + 1; k_ < e_; k_++) {                                  \
+				T v_ = a_[k_];                                                     \
+				size_t q_ = k_;                                                    \
+				for (; q_ > r_ && before(v_, a_[q_ - 1]); q_--)                    \
+					a_[q_] = a_[q_ - 1];                                       \
+				a_[q_] = v_;                                                       \
+			}                                                                          \
+		}                                                                                  \
+		for (size_t w_ = MG_RUN; w_ < (n); w_ *= 2) {                                      \
 			for (size_t lo_ = 0; lo_ < (n); lo_ += 2 * w_) {                           \
 				size_t mid_ = lo_ + w_ < (n) ? lo_ + w_ : (n);                     \
 				size_t hi_ = lo_ + 2 * w_ < (n) ? lo_ + 2 * w_ : (n);              \
