@@ -73,16 +73,19 @@ int geo_gravity_j2(const double r_m[3], double g_m_s2[3])
  * the powers of 1/r are products: pow() was 5% of a tracker update),
  * then -6 k e3 e3^T / r^5, then 30 k z / r^7 (e3 x^T + x e3^T). Each
  * entry is accumulated from 0 with the same IEEE operations in the same
- * order as the general 3 x 3 loop it replaced (off the diagonal
- * 0 + b x_i x_j, kept for the sign of a zero; the loop's first 0 + (0 +
- * q) is 0 + q for every double q, so one of the two is written), so G is
- * that loop's to the
- * bit (unit-geo, gravity_jacobian_written_out_matches_the_loop_bit_for_bit);
- * (b x_i) x_j and (b x_j) x_i are both computed: the rounded G is not
- * exactly symmetric.
+ * order as the general 3 x 3 loop it replaced: 0 + (a_n [i = j] +
+ * (b_n x_i) x_j), then + (...) per Hessian (off the diagonal the loop's
+ * 0 + (0 + q) is written 0 + q: the same double for every q, the sign
+ * of a zero included). Pairs of entries go through SSE2 lanes (GNU C
+ * vectors: a packed add or multiply rounds each lane as the scalar
+ * instruction does; x86-64 without FMA, as track/v2d.h explains): rows
+ * (G_i0, G_i1) and the column pair (G_02, G_12); G_22 alone. So G is
+ * the loop's to the bit (unit-geo,
+ * gravity_jacobian_written_out_matches_the_loop_bit_for_bit); (b x_i) x_j
+ * and (b x_j) x_i are both computed: the rounded G is not exactly
+ * symmetric.
  */
-#define HESS_OFF(p, i, j)  (0.0 + (p)[i] * x[j])
-#define HESS_DIAG(a, p, i) ((a) + (p)[i] * x[i])
+typedef double v2 __attribute__((vector_size(16)));
 
 int geo_gravity_j2_jacobian(const double r_m[3], double G[3][3])
 {
@@ -98,40 +101,33 @@ int geo_gravity_j2_jacobian(const double r_m[3], double G[3][3])
 	double im3 = ir2 * ir, im5 = im3 * ir2, im7 = im5 * ir2, im9 = im7 * ir2;
 	double w5 = -3.0 * k * z * z;
 	/* a_n and b_n for n = -1 (weight mu), -3 (k), -5 (w5) */
-	double a1 = mu * -1.0 * im3, b1 = mu * -1.0 * -3.0 * im5;
-	double a3 = k * -3.0 * im5, b3 = k * -3.0 * -5.0 * im7;
-	double a5 = w5 * -5.0 * im7, b5 = w5 * -5.0 * -7.0 * im9;
-	double p1[3] = {b1 * x[0], b1 * x[1], b1 * x[2]};
-	double p3[3] = {b3 * x[0], b3 * x[1], b3 * x[2]};
-	double p5[3] = {b5 * x[0], b5 * x[1], b5 * x[2]};
-	double g00 = 0.0 + HESS_DIAG(a1, p1, 0), g11 = 0.0 + HESS_DIAG(a1, p1, 1);
-	double g22 = 0.0 + HESS_DIAG(a1, p1, 2);
-	double g01 = HESS_OFF(p1, 0, 1), g02 = HESS_OFF(p1, 0, 2);
-	double g10 = HESS_OFF(p1, 1, 0), g12 = HESS_OFF(p1, 1, 2);
-	double g20 = HESS_OFF(p1, 2, 0), g21 = HESS_OFF(p1, 2, 1);
-	g00 += HESS_DIAG(a3, p3, 0), g11 += HESS_DIAG(a3, p3, 1), g22 += HESS_DIAG(a3, p3, 2);
-	g01 += HESS_OFF(p3, 0, 1), g02 += HESS_OFF(p3, 0, 2), g10 += HESS_OFF(p3, 1, 0);
-	g12 += HESS_OFF(p3, 1, 2), g20 += HESS_OFF(p3, 2, 0), g21 += HESS_OFF(p3, 2, 1);
-	g00 += HESS_DIAG(a5, p5, 0), g11 += HESS_DIAG(a5, p5, 1), g22 += HESS_DIAG(a5, p5, 2);
-	g01 += HESS_OFF(p5, 0, 1), g02 += HESS_OFF(p5, 0, 2), g10 += HESS_OFF(p5, 1, 0);
-	g12 += HESS_OFF(p5, 1, 2), g20 += HESS_OFF(p5, 2, 0), g21 += HESS_OFF(p5, 2, 1);
+	const double a[3] = {mu * -1.0 * im3, k * -3.0 * im5, w5 * -5.0 * im7};
+	const double b[3] = {mu * -1.0 * -3.0 * im5, k * -3.0 * -5.0 * im7, w5 * -5.0 * -7.0 * im9};
+	const v2 x01 = {x[0], x[1]}, zero = {0.0, 0.0};
+	v2 r0 = zero, r1 = zero, r2 = zero, c2 = zero; /* G_0., G_1., G_2., G_.2 */
+	double g22 = 0.0;
+	for (int n = 0; n < 3; n++) {
+		v2 p = (v2){b[n], b[n]} * x01; /* b x_0, b x_1 */
+		double p2 = b[n] * x[2];
+		r0 += (v2){a[n], 0.0} + (v2){p[0], p[0]} * x01;
+		r1 += (v2){0.0, a[n]} + (v2){p[1], p[1]} * x01;
+		r2 += zero + (v2){p2, p2} * x01;
+		c2 += zero + p * (v2){x[2], x[2]};
+		g22 += a[n] + p2 * x[2];
+	}
 	g22 += -3.0 * k * 2.0 * im5;
-	/* -3k * (-10 z / r^7) (e3 x^T + x e3^T), in the loop's order */
+	/* -3k * (-10 z / r^7) (e3 x^T + x e3^T): one product per entry */
 	double c = 30.0 * k * z * im7;
-	g20 += c * x[0];
-	g02 += c * x[0];
-	g21 += c * x[1];
-	g12 += c * x[1];
+	v2 cx = (v2){c, c} * x01;
+	r2 += cx;
+	c2 += cx;
 	g22 += c * x[2];
 	g22 += c * x[2];
-	G[0][0] = g00, G[0][1] = g01, G[0][2] = g02;
-	G[1][0] = g10, G[1][1] = g11, G[1][2] = g12;
-	G[2][0] = g20, G[2][1] = g21, G[2][2] = g22;
+	G[0][0] = r0[0], G[0][1] = r0[1], G[0][2] = c2[0];
+	G[1][0] = r1[0], G[1][1] = r1[1], G[1][2] = c2[1];
+	G[2][0] = r2[0], G[2][1] = r2[1], G[2][2] = g22;
 	return 0;
 }
-
-#undef HESS_OFF
-#undef HESS_DIAG
 
 int geo_accel_ecef(const double r_m[3], const double v_m_s[3], double a_m_s2[3])
 {
