@@ -74,9 +74,8 @@ int geo_gravity_j2(const double r_m[3], double g_m_s2[3])
  * then -6 k e3 e3^T / r^5, then 30 k z / r^7 (e3 x^T + x e3^T). Each
  * entry is accumulated from 0 with the same IEEE operations in the same
  * order as the general 3 x 3 loop it replaced: 0 + (a_n [i = j] +
- * (b_n x_i) x_j), then + (...) per Hessian (off the diagonal the loop's
- * 0 + (0 + q) is written 0 + q: the same double for every q, the sign
- * of a zero included). Pairs of entries go through SSE2 lanes (GNU C
+ * (b_n x_i) x_j), then + (...) per Hessian (off the diagonal 0 + (0 + q)
+ * as in the loop: the sign of a zero included). Pairs of entries go through SSE2 lanes (GNU C
  * vectors: a packed add or multiply rounds each lane as the scalar
  * instruction does; x86-64 without FMA, as track/v2d.h explains): rows
  * (G_i0, G_i1) and the column pair (G_02, G_12); G_22 alone. So G is
