@@ -66,18 +66,25 @@ int geo_gravity_j2(const double r_m[3], double g_m_s2[3])
 	return 0;
 }
 
-/* Hessian of r^n at x: n r^(n-2) I + n (n-2) r^(n-4) x x^T, added with
- * weight w; rn2 = r^(n-2), rn4 = r^(n-4) (products of 1/r: pow() was 5% of
- * a tracker update). */
-static void add_hess_rpow(const double x[3], int n, double rn2, double rn4, double w,
-                          double G[3][3])
-{
-	double a = w * n * rn2;
-	double b = w * n * (n - 2) * rn4;
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 3; j++)
-			G[i][j] += (i == j ? a : 0.0) + b * x[i] * x[j];
-}
+/*
+ * G written out entry by entry. It is the sum, in this order, of
+ * mu H(r^-1), k H(r^-3) and -3 k z^2 H(r^-5) (each Hessian
+ * H(r^n) = a_n I + b_n x x^T with a_n = w n r^(n-2), b_n = w n (n-2) r^(n-4);
+ * the powers of 1/r are products: pow() was 5% of a tracker update),
+ * then -6 k e3 e3^T / r^5, then 30 k z / r^7 (e3 x^T + x e3^T). Each
+ * entry is accumulated from 0 with the same IEEE operations in the same
+ * order as the general 3 x 3 loop it replaced: 0 + (a_n [i = j] +
+ * (b_n x_i) x_j), then + (...) per Hessian (off the diagonal 0 + (0 + q)
+ * as in the loop: the sign of a zero included). Pairs of entries go through SSE2 lanes (GNU C
+ * vectors: a packed add or multiply rounds each lane as the scalar
+ * instruction does; x86-64 without FMA, as track/v2d.h explains): rows
+ * (G_i0, G_i1) and the column pair (G_02, G_12); G_22 alone. So G is
+ * the loop's to the bit (unit-geo,
+ * gravity_jacobian_written_out_matches_the_loop_bit_for_bit); (b x_i) x_j
+ * and (b x_j) x_i are both computed: the rounded G is not exactly
+ * symmetric.
+ */
+typedef double v2 __attribute__((vector_size(16)));
 
 int geo_gravity_j2_jacobian(const double r_m[3], double G[3][3])
 {
@@ -87,24 +94,37 @@ int geo_gravity_j2_jacobian(const double r_m[3], double G[3][3])
 		return rc;
 	const double mu = GEO_GM_M3_S2;
 	const double k = 0.5 * mu * GEO_J2 * GEO_WGS84_A_M * GEO_WGS84_A_M;
+	const double *x = r_m;
 	double z = r_m[2];
 	double ir = 1.0 / r, ir2 = ir * ir;
 	double im3 = ir2 * ir, im5 = im3 * ir2, im7 = im5 * ir2, im9 = im7 * ir2;
-	double out[3][3] = {{0}};
-
-	add_hess_rpow(r_m, -1, im3, im5, mu, out);
-	add_hess_rpow(r_m, -3, im5, im7, k, out);
-	add_hess_rpow(r_m, -5, im7, im9, -3.0 * k * z * z, out);
-	out[2][2] += -3.0 * k * 2.0 * im5;
-	for (int i = 0; i < 3; i++) {
-		/* -3k * (-10 z / r^7) (e3 x^T + x e3^T) */
-		double c = 30.0 * k * z * im7;
-		out[2][i] += c * r_m[i];
-		out[i][2] += c * r_m[i];
+	double w5 = -3.0 * k * z * z;
+	/* a_n and b_n for n = -1 (weight mu), -3 (k), -5 (w5) */
+	const double a[3] = {mu * -1.0 * im3, k * -3.0 * im5, w5 * -5.0 * im7};
+	const double b[3] = {mu * -1.0 * -3.0 * im5, k * -3.0 * -5.0 * im7, w5 * -5.0 * -7.0 * im9};
+	const v2 x01 = {x[0], x[1]}, zero = {0.0, 0.0};
+	v2 r0 = zero, r1 = zero, r2 = zero, c2 = zero; /* G_0., G_1., G_2., G_.2 */
+	double g22 = 0.0;
+	for (int n = 0; n < 3; n++) {
+		v2 p = (v2){b[n], b[n]} * x01; /* b x_0, b x_1 */
+		double p2 = b[n] * x[2];
+		r0 += (v2){a[n], 0.0} + (v2){p[0], p[0]} * x01;
+		r1 += (v2){0.0, a[n]} + (v2){p[1], p[1]} * x01;
+		r2 += zero + (v2){p2, p2} * x01;
+		c2 += zero + p * (v2){x[2], x[2]};
+		g22 += a[n] + p2 * x[2];
 	}
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 3; j++)
-			G[i][j] = out[i][j];
+	g22 += -3.0 * k * 2.0 * im5;
+	/* -3k * (-10 z / r^7) (e3 x^T + x e3^T): one product per entry */
+	double c = 30.0 * k * z * im7;
+	v2 cx = (v2){c, c} * x01;
+	r2 += cx;
+	c2 += cx;
+	g22 += c * x[2];
+	g22 += c * x[2];
+	G[0][0] = r0[0], G[0][1] = r0[1], G[0][2] = c2[0];
+	G[1][0] = r1[0], G[1][1] = r1[1], G[1][2] = c2[1];
+	G[2][0] = r2[0], G[2][1] = r2[1], G[2][2] = g22;
 	return 0;
 }
 

@@ -86,6 +86,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1305,12 +1306,17 @@ static int new_track(struct track_tracker *t, struct track_gauss *g, double mu_b
 		return -MW_ENOTSPD;
 	/* Only the header and the first history entry are zeroed: an entry
 	 * is read only after it was written whole (HAT(k, i), i < h_count);
-	 * zeroing all history_len entries was half of a new track's cost. */
+	 * zeroing all history_len entries was half of a new track's cost.
+	 * Of the first entry, not the models post.m[] and the measurement m
+	 * either (1.7 kB, four fifths of it): both are assigned whole below,
+	 * so every member holds the same value as after a whole memset. */
 	size_t sz = sizeof(struct trk) + (size_t)t->cfg.history_len * sizeof(struct hist);
 	struct trk *k = malloc(sz);
 	if (!k)
 		return -ENOMEM;
-	memset(k, 0, sizeof(*k) + sizeof(struct hist));
+	memset(k, 0, sizeof(*k));
+	memset(&k->h[0], 0, offsetof(struct hist, post.m));
+	memset(&k->h[0].truth_id, 0, sizeof(struct hist) - offsetof(struct hist, truth_id));
 	k->id = t->next_id++;
 	k->state = TRACK_TENTATIVE;
 	k->first_t_ns = o->t_ns;
@@ -2188,12 +2194,26 @@ static int share_scan(const struct trk *a, const struct trk *b)
  * inline (they were qsort and qsort_r with comparators: ~2% of a scan at
  * 100 objects). Each order is total - (key, track index) with unique
  * indices, ints by value - so the result is the one qsort gave. MG_MERGE_SORT(T, a, b, n, before):
- * sorts a[0..n) with scratch b[0..n) and leaves the result in a.
+ * sorts a[0..n) with scratch b[0..n) and leaves the result in a. Runs of
+ * MG_RUN are sorted in place by insertion first (three merge passes
+ * fewer: 0.8% of a scan at 100 objects was the merge passes); the order
+ * being total, any correct sort gives the same array.
  */
+#define MG_RUN 8
 #define MG_MERGE_SORT(T, a0, b0, n, before)                                                        \
 	do {                                                                                       \
 		T *a_ = (a0), *b_ = (b0);                                                          \
-		for (size_t w_ = 1; w_ < (n); w_ *= 2) {                                           \
+		for (size_t r_ = 0; r_ < (n); r_ += MG_RUN) {                                      \
+			size_t e_ = r_ + MG_RUN < (n) ? r_ + MG_RUN : (n);                         \
+			for (size_t k_ = r_ + 1; k_ < e_; k_++) {                                  \
+				T v_ = a_[k_];                                                     \
+				size_t q_ = k_;                                                    \
+				for (; q_ > r_ && before(v_, a_[q_ - 1]); q_--)                    \
+					a_[q_] = a_[q_ - 1];                                       \
+				a_[q_] = v_;                                                       \
+			}                                                                          \
+		}                                                                                  \
+		for (size_t w_ = MG_RUN; w_ < (n); w_ *= 2) {                                      \
 			for (size_t lo_ = 0; lo_ < (n); lo_ += 2 * w_) {                           \
 				size_t mid_ = lo_ + w_ < (n) ? lo_ + w_ : (n);                     \
 				size_t hi_ = lo_ + 2 * w_ < (n) ? lo_ + 2 * w_ : (n);              \

@@ -330,6 +330,94 @@ static void gravity_equator_pole_closed_form(void **state)
 	CHECK_NEAR(acc[0], 7, 0);
 }
 
+/* The J2 Jacobian as the general 3 x 3 loop it was before it was written
+ * out (main 279ceb4, geo/gravity.c): the reference for the bit-for-bit
+ * test below. */
+static void ref_add_hess_rpow(const double x[3], int n, double rn2, double rn4, double w,
+                              double G[3][3])
+{
+	double a = w * n * rn2;
+	double b = w * n * (n - 2) * rn4;
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			G[i][j] += (i == j ? a : 0.0) + b * x[i] * x[j];
+}
+
+static void ref_j2_jacobian(const double r_m[3], double G[3][3])
+{
+	const double mu = GEO_GM_M3_S2;
+	const double k = 0.5 * mu * GEO_J2 * GEO_WGS84_A_M * GEO_WGS84_A_M;
+	double r = sqrt(r_m[0] * r_m[0] + r_m[1] * r_m[1] + r_m[2] * r_m[2]);
+	double z = r_m[2];
+	double ir = 1.0 / r, ir2 = ir * ir;
+	double im3 = ir2 * ir, im5 = im3 * ir2, im7 = im5 * ir2, im9 = im7 * ir2;
+	double out[3][3] = {{0}};
+	ref_add_hess_rpow(r_m, -1, im3, im5, mu, out);
+	ref_add_hess_rpow(r_m, -3, im5, im7, k, out);
+	ref_add_hess_rpow(r_m, -5, im7, im9, -3.0 * k * z * z, out);
+	out[2][2] += -3.0 * k * 2.0 * im5;
+	for (int i = 0; i < 3; i++) {
+		double c = 30.0 * k * z * im7;
+		out[2][i] += c * r_m[i];
+		out[i][2] += c * r_m[i];
+	}
+	memcpy(G, out, sizeof(out));
+}
+
+static uint64_t jac_rng(uint64_t *s)
+{
+	/* splitmix64 (Steele, Lea, Flood 2014) */
+	uint64_t z = (*s += 0x9e3779b97f4a7c15u);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	return z ^ (z >> 31);
+}
+
+/* Points with every sign, on and off the axes (zeros of both signs: the
+ * sign of a zero entry is compared too), radii 1 m to 1e12 m and a few
+ * where the powers of 1/r underflow. */
+static void gravity_jacobian_written_out_matches_the_loop_bit_for_bit(void **state)
+{
+	(void)state;
+	uint64_t s = 20261201;
+	int n_cmp = 0, n_zero = 0;
+	for (int t = 0; t < 20000; t++) {
+		double p[3];
+		double rad = pow(10.0, 12.0 * (double)(jac_rng(&s) >> 11) * 0x1p-53);
+		if (t % 997 == 0)
+			rad = 1e60 * (double)(1 + t % 7);
+		for (int i = 0; i < 3; i++) {
+			double u = (double)(jac_rng(&s) >> 11) * 0x1p-53 * 2.0 - 1.0;
+			uint64_t m = jac_rng(&s) % 8;
+			p[i] = m == 0 ? 0.0 : m == 1 ? -0.0 : u * rad;
+		}
+		if (t % 5 == 0) /* an exact radius along an axis or a diagonal */
+			p[t % 3] = ((t / 5) % 2 ? -1.0 : 1.0) * rad;
+		double G[3][3], R[3][3];
+		memset(G, 0x5a, sizeof(G));
+		int rc = geo_gravity_j2_jacobian(p, G);
+		double r = sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2]);
+		if (!(r >= 1.0)) {
+			assert_int_equal(rc, -EDOM);
+			continue;
+		}
+		assert_int_equal(rc, 0);
+		ref_j2_jacobian(p, R);
+		for (int i = 0; i < 3; i++)
+			for (int j = 0; j < 3; j++) {
+				if (memcmp(&G[i][j], &R[i][j], sizeof(double)) != 0)
+					fail_msg(
+					    "point %d (%.17g, %.17g, %.17g): G[%d][%d] %a, loop %a",
+					    t, p[0], p[1], p[2], i, j, G[i][j], R[i][j]);
+				n_zero += G[i][j] == 0.0;
+			}
+		n_cmp++;
+	}
+	print_message("J2 Jacobian: %d points compared bytewise, %d zero entries\n", n_cmp, n_zero);
+	assert_true(n_cmp > 19000);
+	assert_true(n_zero > 1000);
+}
+
 static void gravity_jacobian_matches_finite_differences(void **state)
 {
 	(void)state;
@@ -737,6 +825,7 @@ int main(void)
 	    cmocka_unit_test(ecef_eci_round_trip_and_fixed_point_speed),
 	    cmocka_unit_test(gravity_equator_pole_closed_form),
 	    cmocka_unit_test(gravity_jacobian_matches_finite_differences),
+	    cmocka_unit_test(gravity_jacobian_written_out_matches_the_loop_bit_for_bit),
 	    cmocka_unit_test(accel_ecef_adds_coriolis_and_centrifugal),
 	    cmocka_unit_test(atmosphere_matches_us1976_table),
 	    cmocka_unit_test(geopotential_round_trip),
