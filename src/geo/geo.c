@@ -178,14 +178,10 @@ int geo_ecef_to_aer(const struct geo_lla *obs, const double obs_ecef_m[3],
 void geo_aer_to_ecef(const struct geo_lla *obs, const double obs_ecef_m[3], double range_m,
                      double az_rad, double el_rad, double tgt_ecef_m[3])
 {
-	double ce = cos(el_rad);
-	double enu[3] = {range_m * ce * sin(az_rad), range_m * ce * cos(az_rad),
-	                 range_m * sin(el_rad)};
-	double d[3];
+	double R[3][3];
 
-	geo_vec_enu_to_ecef(obs, enu, d);
-	for (int i = 0; i < 3; i++)
-		tgt_ecef_m[i] = obs_ecef_m[i] + d[i];
+	geo_enu_rotation(obs->lat_rad, obs->lon_rad, R);
+	geo_aer_to_ecef_rot(&R[0][0], obs_ecef_m, range_m, az_rad, el_rad, tgt_ecef_m);
 }
 
 int geo_visible(const double obs_ecef_m[3], const double tgt_ecef_m[3], double clearance_m)

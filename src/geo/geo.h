@@ -18,6 +18,7 @@
 #ifndef MW_GEO_GEO_H
 #define MW_GEO_GEO_H
 
+#include <math.h>
 #include <stdint.h>
 
 /* WGS84 defining parameters, NIMA TR8350.2 (3rd ed., amendment 1, 2000), table 3.1 */
@@ -75,6 +76,20 @@ int geo_ecef_to_aer(const struct geo_lla *obs, const double obs_ecef_m[3],
 /* The inverse: the ECEF point at (range, az, el) from the observer. */
 void geo_aer_to_ecef(const struct geo_lla *obs, const double obs_ecef_m[3], double range_m,
                      double az_rad, double el_rad, double tgt_ecef_m[3]);
+/* The same with the observer's ENU rotation already made (R: the 3 x 3
+ * of geo_enu_rotation at the observer's latitude and longitude, row-major):
+ * the same doubles as geo_aer_to_ecef, without its two sincos. Inline: the
+ * tracker's radar track starts call it seven times a plot. */
+static inline void geo_aer_to_ecef_rot(const double *R, const double obs_ecef_m[3], double range_m,
+                                       double az_rad, double el_rad, double tgt_ecef_m[3])
+{
+	double ce = cos(el_rad);
+	double enu[3] = {range_m * ce * sin(az_rad), range_m * ce * cos(az_rad),
+	                 range_m * sin(el_rad)};
+	for (int i = 0; i < 3; i++)
+		tgt_ecef_m[i] =
+		    obs_ecef_m[i] + (R[i] * enu[0] + R[3 + i] * enu[1] + R[6 + i] * enu[2]);
+}
 
 /*
  * Earth rotation angle (rad, [0, 2pi)) at UTC time t_ns, IERS 2010

@@ -1513,25 +1513,6 @@ static int los_initiation(struct track_tracker *t, const int *idx, int n)
 	return 0;
 }
 
-/*
- * geo_aer_to_ecef(lla, sensor, range, az, el) with the ENU rotation of
- * a prepared radar measurement m of that sensor (track_meas_prepare:
- * geo_enu_rotation at geo_ecef_to_lla(sensor), or the same bytes from a
- * measurement of the same sensor): the same arithmetic in the same
- * order (geo_vec_enu_to_ecef), so the same doubles, without the
- * geodetic conversion and the rotation's two sincos per point.
- */
-static void radar_point(const struct track_meas *m, const double sensor[3], double range_m,
-                        double az_rad, double el_rad, double out[3])
-{
-	double ce = cos(el_rad);
-	double enu[3] = {range_m * ce * sin(az_rad), range_m * ce * cos(az_rad),
-	                 range_m * sin(el_rad)};
-	for (int i = 0; i < 3; i++)
-		out[i] = sensor[i] +
-		         (m->rot[0][i] * enu[0] + m->rot[1][i] * enu[1] + m->rot[2][i] * enu[2]);
-}
-
 static int start_radar_track(struct track_tracker *t, const struct mw_obs *o,
                              const struct track_meas *m)
 {
@@ -1540,7 +1521,7 @@ static int start_radar_track(struct track_tracker *t, const struct mw_obs *o,
 		return -ENOSPC;
 	}
 	/* Unscented transform of (range, az, el) -> ECEF position, each
-	 * point geo_aer_to_ecef's (radar_point: m's ENU rotation is the one
+	 * point geo_aer_to_ecef's (geo_aer_to_ecef_rot: m's ENU rotation is the one
 	 * it would compute from the sensor's geodetic position, which
 	 * track_meas_prepare found for these bytes). */
 	assert(m->kind == MW_OBS_RADAR);
@@ -1548,12 +1529,14 @@ static int start_radar_track(struct track_tracker *t, const struct mw_obs *o,
 	const double c = sqrt((double)nm);
 	double sd[3] = {sqrt(m->r_var[0]), sqrt(m->r_var[1]), sqrt(m->r_var[2])};
 	double pts[7][3];
-	radar_point(m, o->sensor_ecef_m, o->range_m, o->az_rad, o->el_rad, pts[0]);
+	geo_aer_to_ecef_rot(&m->rot[0][0], o->sensor_ecef_m, o->range_m, o->az_rad, o->el_rad,
+	                    pts[0]);
 	for (int d = 0; d < nm; d++)
 		for (int s = 0; s < 2; s++) {
 			double z[3] = {o->range_m, o->az_rad, o->el_rad};
 			z[d] += (s ? -c : c) * sd[d];
-			radar_point(m, o->sensor_ecef_m, z[0], z[1], z[2], pts[1 + 2 * d + s]);
+			geo_aer_to_ecef_rot(&m->rot[0][0], o->sensor_ecef_m, z[0], z[1], z[2],
+			                    pts[1 + 2 * d + s]);
 		}
 	struct track_gauss g;
 	memset(&g, 0, sizeof(g));
@@ -1605,7 +1588,8 @@ static void obs_geometry(struct track_tracker *t, size_t j)
 	const struct mw_obs *o = &t->pend[j];
 	const struct track_meas *m = &t->meas[j];
 	if (m->kind == MW_OBS_RADAR) {
-		radar_point(m, o->sensor_ecef_m, o->range_m, o->az_rad, o->el_rad, t->obs_pt[j]);
+		geo_aer_to_ecef_rot(&m->rot[0][0], o->sensor_ecef_m, o->range_m, o->az_rad,
+		                    o->el_rad, t->obs_pt[j]);
 		double ang = sqrt(m->r_var[1] > m->r_var[2] ? m->r_var[1] : m->r_var[2]);
 		t->obs_sig_m[j] = sqrt(m->r_var[0] + 2.0 * (o->range_m * ang) * (o->range_m * ang));
 	} else {
