@@ -414,6 +414,18 @@ static void feed_radar(struct track_tracker *tr, const struct sim_flight *f, con
 	assert_int_equal(track_tracker_flush(tr), 0);
 }
 
+/* The first confirmed track of tr (with a boost-basis estimate if
+ * need_boost0) into *ti: 1, or 0 if there is none. */
+static int first_confirmed(const struct track_tracker *tr, int need_boost0, struct track_info *ti)
+{
+	for (size_t i = 0; i < track_tracker_count(tr); i++) {
+		assert_int_equal(track_tracker_get(tr, i, ti), 0);
+		if (ti->state == TRACK_CONFIRMED && (!need_boost0 || ti->has_boost0))
+			return 1;
+	}
+	return 0;
+}
+
 static void tracked_srbm_launch_estimate_is_accurate_and_covered(void **state)
 {
 	(void)state;
@@ -442,15 +454,7 @@ static void tracked_srbm_launch_estimate_is_accurate_and_covered(void **state)
 		double t_end = f.t_burnout_s + 30.0;
 		feed_radar(tr, &f, radar, 15.0, t_end, "KOR", &rng);
 		struct track_info ti;
-		int found = 0;
-		for (size_t i = 0; i < track_tracker_count(tr); i++) {
-			assert_int_equal(track_tracker_get(tr, i, &ti), 0);
-			if (ti.state == TRACK_CONFIRMED && ti.has_boost0) {
-				found = 1;
-				break;
-			}
-		}
-		if (!found) {
+		if (!first_confirmed(tr, 1, &ti)) {
 			track_tracker_free(tr);
 			continue;
 		}
@@ -539,15 +543,7 @@ static void irbm_seen_in_its_last_seconds_of_boost_gets_a_covering_estimate(void
 		double t_end = f.t_burnout_s + 40.0;
 		feed_radar(tr, &f, radar, f.t_burnout_s - 8.0, t_end, "JPN", &rng);
 		struct track_info ti;
-		int found = 0;
-		for (size_t i = 0; i < track_tracker_count(tr); i++) {
-			assert_int_equal(track_tracker_get(tr, i, &ti), 0);
-			if (ti.state == TRACK_CONFIRMED) {
-				found = 1;
-				break;
-			}
-		}
-		if (!found)
+		if (!first_confirmed(tr, 0, &ti))
 			fail_msg("run %d: no confirmed track", run);
 		if (ti.has_boost0) {
 			n_b0++;
