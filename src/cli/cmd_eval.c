@@ -236,6 +236,7 @@ struct eval {
 	char nation[MW_NATION_LEN]; /* --nation: only this nation's sensors ("" = all) */
 	char beta_prior_arg[128];   /* the --beta-prior arguments as given ("" = default) */
 	int q_ballistic_set;        /* --q-ballistic given (diagnosis) */
+	int q_boost_set;            /* --q-boost given (diagnosis) */
 	int grav_err;               /* --grav-err (enum track_grav_err), or -1: from the scenario */
 	struct track_config tcfg;
 	struct bin bins[MAX_BINS];
@@ -263,7 +264,7 @@ static void eval_usage(FILE *f)
 	fprintf(f, "usage: mwlink eval SCENARIO [--runs N] [--step S] [--seed N] [--json FILE]\n"
 	           "                   [--gate-prob P] [--trace ID] [--nation CODE] [--rtn FILE]\n"
 	           "                   [--grav-err none|j3j4|egm96] [--beta-prior CLASS=LO:HI]\n"
-	           "                   [--q-ballistic Q] [--meas-audit FILE]\n"
+	           "                   [--q-ballistic Q] [--q-boost Q] [--meas-audit FILE]\n"
 	           "  Monte Carlo runs of simulator -> tracker, scored against truth:\n"
 	           "  RMSE, ANEES with 95%% chi-square bounds, impact error and ellipse\n"
 	           "  coverage, PCRLB, launch error, latencies, breaks, swaps, GOSPA.\n"
@@ -281,6 +282,9 @@ static void eval_usage(FILE *f)
 	           "  --gate-prob P  the tracker's gate probability instead of the default\n"
 	           "  --q-ballistic Q  the ballistic mode's white acceleration q (m^2/s^3)\n"
 	           "              instead of the default (diagnosis)\n"
+	           "  --q-boost Q  the boost mode's isotropic white acceleration q (m^2/s^3)\n"
+	           "              instead of the default; its thrust walk and steering\n"
+	           "              error are kept (diagnosis)\n"
 	           "  --beta-prior CLASS=LO:HI  the drag prior of a threat class (SRBM, MRBM,\n"
 	           "              IRBM, ICBM) as a beta range in kg/m^2, the central 95%%\n"
 	           "              of a lognormal; CLASS=flat: none (diagnosis)\n"
@@ -1318,6 +1322,9 @@ static int report(struct eval *ev)
 		json_object_set_new(
 		    root, "q_ballistic_m2_s3",
 		    json_real(ev->tcfg.imm.motion[TRACK_MODE_BALLISTIC].q_acc_m2_s3));
+	if (ev->q_boost_set)
+		json_object_set_new(root, "q_boost_m2_s3",
+		                    json_real(ev->tcfg.imm.motion[TRACK_MODE_BOOST].q_acc_m2_s3));
 	if (ev->beta_prior_arg[0])
 		json_object_set_new(root, "beta_prior", json_string(ev->beta_prior_arg));
 	json_object_set_new(root, "step_s", json_real(ev->step_s));
@@ -1526,6 +1533,11 @@ int cmd_eval(int argc, char **argv)
 				goto out;
 			ev->tcfg.imm.motion[TRACK_MODE_BALLISTIC].q_acc_m2_s3 = v;
 			ev->q_ballistic_set = 1;
+		} else if (!strcmp(a, "--q-boost") && i + 1 < argc) {
+			if (parse_pos("--q-boost", argv[++i], 1e-6, 1e4, &v))
+				goto out;
+			ev->tcfg.imm.motion[TRACK_MODE_BOOST].q_acc_m2_s3 = v;
+			ev->q_boost_set = 1;
 		} else if (!strcmp(a, "--beta-prior") && i + 1 < argc) {
 			if (parse_beta_prior(argv[++i], &ev->tcfg))
 				goto out;
