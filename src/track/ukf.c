@@ -649,6 +649,7 @@ zpredict_lin_nr(const struct track_gauss *g, const struct track_meas *m,
 	zp->has_hc = track_grav_has_c(g);
 	if (zp->has_hc)
 		track_grav_hc_jac(H, nc, g->C, nz, zp->HC);
+	zp->mu = zp->log_mu = NAN;
 	return 0; /* Lp: not set */
 }
 
@@ -896,6 +897,7 @@ int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *
 	p.has_hc = track_grav_has_c(g);
 	if (p.has_hc)
 		track_grav_hc_pxz(p.Lp, p.Pxz, g->C, nz, p.HC);
+	p.mu = p.log_mu = NAN;
 	*zp = p;
 	return 0;
 }
