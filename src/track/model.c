@@ -359,25 +359,32 @@ int track_model_propagate_pair(const double xa[TRACK_NX], const double xb[TRACK_
 }
 
 /* A = d f / d x at x (only rows 3..5 are non-trivial; rows 0..2 are
- * [0 I 0 0], rows 6..7 zero). Returns rows 3..5 as a 3 x TRACK_NX block. */
-static int jac_rows(const double x[TRACK_NX], int thrust, double A[3][TRACK_NX])
+ * [0 I 0 0], rows 6..7 zero). Returns rows 3..5 as a 3 x TRACK_NX block.
+ * vacuum: the caller has found |x_r| - b >= DRAG_CEILING_M with the same
+ * expression (stages_in_vacuum), so the drag test below is false and is
+ * not made again. */
+static int jac_rows(const double x[TRACK_NX], int thrust, int vacuum, double A[3][TRACK_NX])
 {
 	double G[3][3];
 	int rc = geo_gravity_j2_jacobian(x, G);
 	if (rc < 0)
 		return rc;
 	const double w = GEO_OMEGA_E_RAD_S;
-	memset(A, 0, sizeof(double) * 3 * TRACK_NX);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 3; i++) {
 		for (int j = 0; j < 3; j++)
 			A[i][j] = G[i][j];
+		for (int j = 3; j < TRACK_NX; j++)
+			A[i][j] = 0.0;
+	}
 	A[0][0] += w * w;
 	A[1][1] += w * w;
 	A[0][4] += 2.0 * w;
 	A[1][3] -= 2.0 * w;
+	if (vacuum && !thrust)
+		return 0;
 	double vn = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
-	double rn = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
-	if (rn - GEO_WGS84_B_M < DRAG_CEILING_M && x[6] != 0.0 && vn > 0.0) {
+	if (!vacuum && sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]) - GEO_WGS84_B_M < DRAG_CEILING_M &&
+	    x[6] != 0.0 && vn > 0.0) {
 		double rho = geo_air_density(track_model_height_m(x));
 		double c = -0.5 * rho * TRACK_THETA_UNIT;
 		for (int i = 0; i < 3; i++) {
@@ -812,7 +819,7 @@ int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thr
 			direct = first && h == rem;
 			if (direct && !all_finite8(y))
 				return -EDOM;
-			int rc = jac_rows(ts[1], thrust, A);
+			int rc = jac_rows(ts[1], thrust, 1, A);
 			if (rc < 0)
 				return rc;
 			double *F = direct ? Phi : Fl;
@@ -830,7 +837,7 @@ int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thr
 				double c = st == 0 ? 0.0 : (st == 3 ? 1.0 : 0.5);
 				for (int i = 0; i < TOP; i++)
 					tp[i] = Fl[i] + (st ? c * hs * kp[st - 1][i] : 0.0);
-				int rc = jac_rows(ts[st], thrust, A);
+				int rc = jac_rows(ts[st], thrust, 0, A);
 				if (rc < 0)
 					return rc;
 				phi_deriv(A, tp, kp[st]);
