@@ -108,14 +108,16 @@ static inline __attribute__((always_inline)) int accel_grav(const double x[TRACK
 	return 0;
 }
 
-/* track_model_accel, inlined into the RK4 stages (deriv). */
-static inline __attribute__((always_inline)) int accel(const double x[TRACK_NX], int thrust,
-                                                       double a[3])
+/* track_model_accel, inlined into the RK4 stages (deriv); |r| (accel_grav's)
+ * to *rn_out. */
+static inline __attribute__((always_inline)) int accel_rn(const double x[TRACK_NX], int thrust,
+                                                          double a[3], double *rn_out)
 {
 	double rn;
 	int rc = accel_grav(x, a, &rn);
 	if (rc < 0)
 		return rc;
+	*rn_out = rn;
 	if (rn - GEO_WGS84_B_M < DRAG_CEILING_M && x[6] != 0.0) {
 		double h = track_model_height_m(x);
 		double rho = h < -4000.0 ? geo_air_density(-4000.0) : geo_air_density(h);
@@ -138,6 +140,13 @@ static inline __attribute__((always_inline)) int accel(const double x[TRACK_NX],
 	return 0;
 }
 
+static inline __attribute__((always_inline)) int accel(const double x[TRACK_NX], int thrust,
+                                                       double a[3])
+{
+	double rn;
+	return accel_rn(x, thrust, a, &rn);
+}
+
 int track_model_accel(const double x[TRACK_NX], int thrust, double a[3])
 {
 	return accel(x, thrust, a);
@@ -156,11 +165,11 @@ static double step_for(const double x[TRACK_NX])
 
 /* Inlined into its two RK4 loops (one call site each): the call itself
  * was ~15% of its cost. */
-static inline __attribute__((always_inline)) int deriv(const double x[TRACK_NX], int thrust,
-                                                       double d[TRACK_NX])
+static inline __attribute__((always_inline)) int deriv_rn(const double x[TRACK_NX], int thrust,
+                                                          double d[TRACK_NX], double *rn)
 {
 	double a[3];
-	int rc = accel(x, thrust, a);
+	int rc = accel_rn(x, thrust, a, rn);
 	if (rc < 0)
 		return rc;
 	d[0] = x[3];
@@ -172,6 +181,13 @@ static inline __attribute__((always_inline)) int deriv(const double x[TRACK_NX],
 	d[6] = 0.0;
 	d[7] = 0.0;
 	return 0;
+}
+
+static inline __attribute__((always_inline)) int deriv(const double x[TRACK_NX], int thrust,
+                                                       double d[TRACK_NX])
+{
+	double rn;
+	return deriv_rn(x, thrust, d, &rn);
 }
 
 int track_model_propagate(const double x[TRACK_NX], double dt_s, int thrust, double out[TRACK_NX])
@@ -752,15 +768,14 @@ int track_model_propagate_stm(const double x[TRACK_NX], double dt_s, int thrust,
 }
 
 /* Is every RK4 stage point of this step above the drag ceiling (no drag
- * term in A anywhere on it)? */
-static int stages_in_vacuum(double ts[4][TRACK_NX])
+ * term in A anywhere on it)? rs: the stage points' |r| as accel_grav
+ * computed them (sqrt(x^2 + y^2 + z^2), the expression this test was
+ * written with: the same doubles). */
+static int stages_in_vacuum(const double rs[4])
 {
-	for (int st = 0; st < 4; st++) {
-		const double *p = ts[st];
-		double rn = sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2]);
-		if (!(rn - GEO_WGS84_B_M >= DRAG_CEILING_M))
+	for (int st = 0; st < 4; st++)
+		if (!(rs[st] - GEO_WGS84_B_M >= DRAG_CEILING_M))
 			return 0;
-	}
 	return 1;
 }
 
@@ -768,7 +783,7 @@ int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thr
                                   int frozen_vacuum, double out[TRACK_NX], double *Phi)
 {
 	double y[TRACK_NX], Fl[TOP];
-	double k[4][TRACK_NX], kp[4][TOP], ts[4][TRACK_NX], tp[TOP], A[3][TRACK_NX];
+	double k[4][TRACK_NX], kp[4][TOP], ts[4][TRACK_NX], tp[TOP], A[3][TRACK_NX], rs[4];
 	if (!isfinite(dt_s))
 		return -EINVAL;
 	memcpy(y, x, sizeof(y));
@@ -790,7 +805,7 @@ int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thr
 				for (int i = 0; i < TRACK_NX; i++)
 					ts[st][i] = y[i] + ch * k[st - 1][i];
 			}
-			int rc = deriv(ts[st], thrust, k[st]);
+			int rc = deriv_rn(ts[st], thrust, k[st], &rs[st]);
 			if (rc < 0)
 				return rc;
 		}
@@ -810,7 +825,7 @@ int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thr
 		 * for steps up to FROZEN_THRUST_MAX_H_S (1 s: within 3e-5 of the
 		 * sigmas in the unit test, against 2e-2 at 10 s). */
 		if (frozen_vacuum && (!thrust || fabs(hs) <= FROZEN_THRUST_MAX_H_S) &&
-		    stages_in_vacuum(ts)) {
+		    stages_in_vacuum(rs)) {
 			/* A whole interval in one frozen step (a scan's
 			 * prediction): the step's matrix goes straight into Phi
 			 * once nothing can fail any more (invariant 2: the state
