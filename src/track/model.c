@@ -152,9 +152,16 @@ int track_model_accel(const double x[TRACK_NX], int thrust, double a[3])
 	return accel(x, thrust, a);
 }
 
+static double step_for_rn(double rn);
+
 static double step_for(const double x[TRACK_NX])
 {
-	double rn = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+	return step_for_rn(sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]));
+}
+
+/* step_for given |r| = sqrt(x^2 + y^2 + z^2) */
+static double step_for_rn(double rn)
+{
 	double h = rn - GEO_WGS84_A_M; /* <= geodetic height: conservative */
 	if (h > 300e3)
 		return 10.0;
@@ -790,22 +797,24 @@ int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thr
 	double rem = fabs(dt_s), sgn = dt_s < 0 ? -1.0 : 1.0;
 	int first = 1, direct = 0;
 	while (rem > 0.0) {
-		double h = step_for(y);
+		/* The state's RK4 stages first (the same operations as before:
+		 * the state does not depend on Phi). Stage 0 (y itself; + 0.0
+		 * changes at most a zero's sign) before the step size, which
+		 * reads its |r|: step_for(y)'s, the same squares and sum. */
+		for (int i = 0; i < TRACK_NX; i++)
+			ts[0][i] = y[i] + 0.0;
+		int rc = deriv_rn(ts[0], thrust, k[0], &rs[0]);
+		if (rc < 0)
+			return rc;
+		double h = step_for_rn(rs[0]);
 		if (h > rem || rem - h < 1e-6)
 			h = rem;
 		double hs = h * sgn;
-		/* The state's RK4 stages first (the same operations as before:
-		 * the state does not depend on Phi). */
-		for (int st = 0; st < 4; st++) {
-			if (st == 0) {
-				for (int i = 0; i < TRACK_NX; i++)
-					ts[0][i] = y[i] + 0.0;
-			} else {
-				const double ch = (st == 3 ? 1.0 : 0.5) * hs;
-				for (int i = 0; i < TRACK_NX; i++)
-					ts[st][i] = y[i] + ch * k[st - 1][i];
-			}
-			int rc = deriv_rn(ts[st], thrust, k[st], &rs[st]);
+		for (int st = 1; st < 4; st++) {
+			const double ch = (st == 3 ? 1.0 : 0.5) * hs;
+			for (int i = 0; i < TRACK_NX; i++)
+				ts[st][i] = y[i] + ch * k[st - 1][i];
+			rc = deriv_rn(ts[st], thrust, k[st], &rs[st]);
 			if (rc < 0)
 				return rc;
 		}
@@ -834,7 +843,7 @@ int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thr
 			direct = first && h == rem;
 			if (direct && !all_finite8(y))
 				return -EDOM;
-			int rc = jac_rows(ts[1], thrust, 1, A);
+			rc = jac_rows(ts[1], thrust, 1, A);
 			if (rc < 0)
 				return rc;
 			double *F = direct ? Phi : Fl;
@@ -852,7 +861,7 @@ int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thr
 				double c = st == 0 ? 0.0 : (st == 3 ? 1.0 : 0.5);
 				for (int i = 0; i < TOP; i++)
 					tp[i] = Fl[i] + (st ? c * hs * kp[st - 1][i] : 0.0);
-				int rc = jac_rows(ts[st], thrust, 0, A);
+				rc = jac_rows(ts[st], thrust, 0, A);
 				if (rc < 0)
 					return rc;
 				phi_deriv(A, tp, kp[st]);
