@@ -152,14 +152,8 @@ int track_model_accel(const double x[TRACK_NX], int thrust, double a[3])
 	return accel(x, thrust, a);
 }
 
-static double step_for_rn(double rn);
-
-static double step_for(const double x[TRACK_NX])
-{
-	return step_for_rn(sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]));
-}
-
-/* step_for given |r| = sqrt(x^2 + y^2 + z^2) */
+/* The RK4 step at a state whose |r| = sqrt(x^2 + y^2 + z^2) is rn
+ * (step_for; the RK4 loops read rn from their first stage). */
 static double step_for_rn(double rn)
 {
 	double h = rn - GEO_WGS84_A_M; /* <= geodetic height: conservative */
@@ -168,6 +162,11 @@ static double step_for_rn(double rn)
 	if (h > 80e3)
 		return 2.0;
 	return 0.5;
+}
+
+static double step_for(const double x[TRACK_NX])
+{
+	return step_for_rn(sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]));
 }
 
 /* Inlined into its two RK4 loops (one call site each): the call itself
@@ -258,7 +257,8 @@ typedef track_v2d v2x[TRACK_NX];
 
 /* accel_grav + accel's thrust term for both lanes; 0, or 1 if a lane
  * leaves the paired case (above). */
-static inline __attribute__((always_inline)) int deriv2(const v2x x, int thrust, v2x d)
+static inline __attribute__((always_inline)) int deriv2(const v2x x, int thrust, v2x d,
+                                                        track_v2d *rn)
 {
 	const double mu = GEO_GM_M3_S2;
 	const double k = 0.5 * mu * GEO_J2 * GEO_WGS84_A_M * GEO_WGS84_A_M;
@@ -272,6 +272,7 @@ static inline __attribute__((always_inline)) int deriv2(const v2x x, int thrust,
 	track_v2d im3 = ir * ir2, im5 = im3 * ir2, im7 = im5 * ir2, z = x[2];
 	track_v2d cx = -mu * im3 - 3.0 * k * im5 + 15.0 * k * z * z * im7;
 	track_v2d a[3];
+	*rn = r;
 	a[0] = cx * x[0] + w * w * x[0] + 2.0 * w * x[4];
 	a[1] = cx * x[1] + w * w * x[1] - 2.0 * w * x[3];
 	a[2] = cx * z - 6.0 * k * z * im5;
@@ -329,15 +330,16 @@ int track_model_propagate_pair(const double xa[TRACK_NX], const double xb[TRACK_
 	double rem = fabs(dt_s), sgn = dt_s < 0 ? -1.0 : 1.0;
 	int guard = 0;
 	while (rem > 0.0) {
-		double ya[TRACK_NX], yb[TRACK_NX];
-		for (int i = 0; i < 3; i++) {
-			ya[i] = y[i][0];
-			yb[i] = y[i][1];
-		}
-		/* Each lane's step as track_model_propagate takes it (a
-		 * different step_for is the same step where both are clamped
-		 * to what remains). */
-		double h = step_for(ya), hb = step_for(yb);
+		/* The first stage before the step: each lane's step as
+		 * track_model_propagate takes it, from the lane's |r| (deriv2's
+		 * sqrt(x^2 + y^2 + z^2), step_for's expression), a different
+		 * step_for being the same step where both are clamped to what
+		 * remains; either way out returns 1 with the outputs
+		 * untouched. */
+		track_v2d r1;
+		if (deriv2(y, thrust, k1, &r1))
+			return 1;
+		double h = step_for_rn(r1[0]), hb = step_for_rn(r1[1]);
 		if (h > rem)
 			h = rem;
 		if (rem - h < 1e-6)
@@ -349,19 +351,18 @@ int track_model_propagate_pair(const double xa[TRACK_NX], const double xb[TRACK_
 		if (hb != h)
 			return 1;
 		double hs = h * sgn;
-		if (deriv2(y, thrust, k1))
-			return 1;
+		track_v2d rt;
 		for (int i = 0; i < TRACK_NX; i++)
 			t[i] = y[i] + 0.5 * hs * k1[i];
-		if (deriv2(t, thrust, k2))
+		if (deriv2(t, thrust, k2, &rt))
 			return 1;
 		for (int i = 0; i < TRACK_NX; i++)
 			t[i] = y[i] + 0.5 * hs * k2[i];
-		if (deriv2(t, thrust, k3))
+		if (deriv2(t, thrust, k3, &rt))
 			return 1;
 		for (int i = 0; i < TRACK_NX; i++)
 			t[i] = y[i] + hs * k3[i];
-		if (deriv2(t, thrust, k4))
+		if (deriv2(t, thrust, k4, &rt))
 			return 1;
 		for (int i = 0; i < TRACK_NX; i++)
 			y[i] += hs / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
