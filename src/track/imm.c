@@ -476,6 +476,8 @@ int track_imm_zpredict(const struct track_imm *pred, const struct track_meas *m,
 			d2min = d2[j];
 		/* log(mu_j) - (d2_j + ln det S_j)/2 and its value at d2 = 0 */
 		double lm = log(pred->mu[j]);
+		zp[j].mu = pred->mu[j];
+		zp[j].log_mu = lm;
 		a[j] = lm - 0.5 * (d2[j] + zp[j].logdet_S);
 		b[j] = lm - 0.5 * zp[j].logdet_S;
 		if (a[j] > amax)
@@ -523,7 +525,9 @@ int track_imm_update(const struct track_imm *pred, const struct track_zpred zp[T
 			continue;
 		done[j] = 1;
 		ok++;
-		ll[j] = log(pred->mu[j]) - 0.5 * nis - 0.5 * zp[j].logdet_S;
+		/* log(mu_j): track_imm_zpredict's where it was this mu */
+		const double lm = zp[j].mu == pred->mu[j] ? zp[j].log_mu : log(pred->mu[j]);
+		ll[j] = lm - 0.5 * nis - 0.5 * zp[j].logdet_S;
 		if (ll[j] > llmax)
 			llmax = ll[j];
 	}

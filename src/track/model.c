@@ -108,14 +108,16 @@ static inline __attribute__((always_inline)) int accel_grav(const double x[TRACK
 	return 0;
 }
 
-/* track_model_accel, inlined into the RK4 stages (deriv). */
-static inline __attribute__((always_inline)) int accel(const double x[TRACK_NX], int thrust,
-                                                       double a[3])
+/* track_model_accel, inlined into the RK4 stages (deriv); |r| (accel_grav's)
+ * to *rn_out. */
+static inline __attribute__((always_inline)) int accel_rn(const double x[TRACK_NX], int thrust,
+                                                          double a[3], double *rn_out)
 {
 	double rn;
 	int rc = accel_grav(x, a, &rn);
 	if (rc < 0)
 		return rc;
+	*rn_out = rn;
 	if (rn - GEO_WGS84_B_M < DRAG_CEILING_M && x[6] != 0.0) {
 		double h = track_model_height_m(x);
 		double rho = h < -4000.0 ? geo_air_density(-4000.0) : geo_air_density(h);
@@ -138,14 +140,22 @@ static inline __attribute__((always_inline)) int accel(const double x[TRACK_NX],
 	return 0;
 }
 
+static inline __attribute__((always_inline)) int accel(const double x[TRACK_NX], int thrust,
+                                                       double a[3])
+{
+	double rn;
+	return accel_rn(x, thrust, a, &rn);
+}
+
 int track_model_accel(const double x[TRACK_NX], int thrust, double a[3])
 {
 	return accel(x, thrust, a);
 }
 
-static double step_for(const double x[TRACK_NX])
+/* The RK4 step at a state whose |r| = sqrt(x^2 + y^2 + z^2) is rn
+ * (step_for; the RK4 loops read rn from their first stage). */
+static double step_for_rn(double rn)
 {
-	double rn = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
 	double h = rn - GEO_WGS84_A_M; /* <= geodetic height: conservative */
 	if (h > 300e3)
 		return 10.0;
@@ -154,13 +164,18 @@ static double step_for(const double x[TRACK_NX])
 	return 0.5;
 }
 
+static double step_for(const double x[TRACK_NX])
+{
+	return step_for_rn(sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]));
+}
+
 /* Inlined into its two RK4 loops (one call site each): the call itself
  * was ~15% of its cost. */
-static inline __attribute__((always_inline)) int deriv(const double x[TRACK_NX], int thrust,
-                                                       double d[TRACK_NX])
+static inline __attribute__((always_inline)) int deriv_rn(const double x[TRACK_NX], int thrust,
+                                                          double d[TRACK_NX], double *rn)
 {
 	double a[3];
-	int rc = accel(x, thrust, a);
+	int rc = accel_rn(x, thrust, a, rn);
 	if (rc < 0)
 		return rc;
 	d[0] = x[3];
@@ -172,6 +187,13 @@ static inline __attribute__((always_inline)) int deriv(const double x[TRACK_NX],
 	d[6] = 0.0;
 	d[7] = 0.0;
 	return 0;
+}
+
+static inline __attribute__((always_inline)) int deriv(const double x[TRACK_NX], int thrust,
+                                                       double d[TRACK_NX])
+{
+	double rn;
+	return deriv_rn(x, thrust, d, &rn);
 }
 
 int track_model_propagate(const double x[TRACK_NX], double dt_s, int thrust, double out[TRACK_NX])
@@ -235,7 +257,8 @@ typedef track_v2d v2x[TRACK_NX];
 
 /* accel_grav + accel's thrust term for both lanes; 0, or 1 if a lane
  * leaves the paired case (above). */
-static inline __attribute__((always_inline)) int deriv2(const v2x x, int thrust, v2x d)
+static inline __attribute__((always_inline)) int deriv2(const v2x x, int thrust, v2x d,
+                                                        track_v2d *rn)
 {
 	const double mu = GEO_GM_M3_S2;
 	const double k = 0.5 * mu * GEO_J2 * GEO_WGS84_A_M * GEO_WGS84_A_M;
@@ -249,6 +272,7 @@ static inline __attribute__((always_inline)) int deriv2(const v2x x, int thrust,
 	track_v2d im3 = ir * ir2, im5 = im3 * ir2, im7 = im5 * ir2, z = x[2];
 	track_v2d cx = -mu * im3 - 3.0 * k * im5 + 15.0 * k * z * z * im7;
 	track_v2d a[3];
+	*rn = r;
 	a[0] = cx * x[0] + w * w * x[0] + 2.0 * w * x[4];
 	a[1] = cx * x[1] + w * w * x[1] - 2.0 * w * x[3];
 	a[2] = cx * z - 6.0 * k * z * im5;
@@ -306,15 +330,16 @@ int track_model_propagate_pair(const double xa[TRACK_NX], const double xb[TRACK_
 	double rem = fabs(dt_s), sgn = dt_s < 0 ? -1.0 : 1.0;
 	int guard = 0;
 	while (rem > 0.0) {
-		double ya[TRACK_NX], yb[TRACK_NX];
-		for (int i = 0; i < 3; i++) {
-			ya[i] = y[i][0];
-			yb[i] = y[i][1];
-		}
-		/* Each lane's step as track_model_propagate takes it (a
-		 * different step_for is the same step where both are clamped
-		 * to what remains). */
-		double h = step_for(ya), hb = step_for(yb);
+		/* The first stage before the step: each lane's step as
+		 * track_model_propagate takes it, from the lane's |r| (deriv2's
+		 * sqrt(x^2 + y^2 + z^2), step_for's expression), a different
+		 * step_for being the same step where both are clamped to what
+		 * remains; either way out returns 1 with the outputs
+		 * untouched. */
+		track_v2d r1;
+		if (deriv2(y, thrust, k1, &r1))
+			return 1;
+		double h = step_for_rn(r1[0]), hb = step_for_rn(r1[1]);
 		if (h > rem)
 			h = rem;
 		if (rem - h < 1e-6)
@@ -326,19 +351,18 @@ int track_model_propagate_pair(const double xa[TRACK_NX], const double xb[TRACK_
 		if (hb != h)
 			return 1;
 		double hs = h * sgn;
-		if (deriv2(y, thrust, k1))
-			return 1;
+		track_v2d rt;
 		for (int i = 0; i < TRACK_NX; i++)
 			t[i] = y[i] + 0.5 * hs * k1[i];
-		if (deriv2(t, thrust, k2))
+		if (deriv2(t, thrust, k2, &rt))
 			return 1;
 		for (int i = 0; i < TRACK_NX; i++)
 			t[i] = y[i] + 0.5 * hs * k2[i];
-		if (deriv2(t, thrust, k3))
+		if (deriv2(t, thrust, k3, &rt))
 			return 1;
 		for (int i = 0; i < TRACK_NX; i++)
 			t[i] = y[i] + hs * k3[i];
-		if (deriv2(t, thrust, k4))
+		if (deriv2(t, thrust, k4, &rt))
 			return 1;
 		for (int i = 0; i < TRACK_NX; i++)
 			y[i] += hs / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
@@ -359,25 +383,32 @@ int track_model_propagate_pair(const double xa[TRACK_NX], const double xb[TRACK_
 }
 
 /* A = d f / d x at x (only rows 3..5 are non-trivial; rows 0..2 are
- * [0 I 0 0], rows 6..7 zero). Returns rows 3..5 as a 3 x TRACK_NX block. */
-static int jac_rows(const double x[TRACK_NX], int thrust, double A[3][TRACK_NX])
+ * [0 I 0 0], rows 6..7 zero). Returns rows 3..5 as a 3 x TRACK_NX block.
+ * vacuum: the caller has found |x_r| - b >= DRAG_CEILING_M with the same
+ * expression (stages_in_vacuum), so the drag test below is false and is
+ * not made again. */
+static int jac_rows(const double x[TRACK_NX], int thrust, int vacuum, double A[3][TRACK_NX])
 {
 	double G[3][3];
 	int rc = geo_gravity_j2_jacobian(x, G);
 	if (rc < 0)
 		return rc;
 	const double w = GEO_OMEGA_E_RAD_S;
-	memset(A, 0, sizeof(double) * 3 * TRACK_NX);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 3; i++) {
 		for (int j = 0; j < 3; j++)
 			A[i][j] = G[i][j];
+		for (int j = 3; j < TRACK_NX; j++)
+			A[i][j] = 0.0;
+	}
 	A[0][0] += w * w;
 	A[1][1] += w * w;
 	A[0][4] += 2.0 * w;
 	A[1][3] -= 2.0 * w;
+	if (vacuum && !thrust)
+		return 0;
 	double vn = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
-	double rn = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
-	if (rn - GEO_WGS84_B_M < DRAG_CEILING_M && x[6] != 0.0 && vn > 0.0) {
+	if (!vacuum && sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]) - GEO_WGS84_B_M < DRAG_CEILING_M &&
+	    x[6] != 0.0 && vn > 0.0) {
 		double rho = geo_air_density(track_model_height_m(x));
 		double c = -0.5 * rho * TRACK_THETA_UNIT;
 		for (int i = 0; i < 3; i++) {
@@ -745,15 +776,14 @@ int track_model_propagate_stm(const double x[TRACK_NX], double dt_s, int thrust,
 }
 
 /* Is every RK4 stage point of this step above the drag ceiling (no drag
- * term in A anywhere on it)? */
-static int stages_in_vacuum(double ts[4][TRACK_NX])
+ * term in A anywhere on it)? rs: the stage points' |r| as accel_grav
+ * computed them (sqrt(x^2 + y^2 + z^2), the expression this test was
+ * written with: the same doubles). */
+static int stages_in_vacuum(const double rs[4])
 {
-	for (int st = 0; st < 4; st++) {
-		const double *p = ts[st];
-		double rn = sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2]);
-		if (!(rn - GEO_WGS84_B_M >= DRAG_CEILING_M))
+	for (int st = 0; st < 4; st++)
+		if (!(rs[st] - GEO_WGS84_B_M >= DRAG_CEILING_M))
 			return 0;
-	}
 	return 1;
 }
 
@@ -761,29 +791,31 @@ int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thr
                                   int frozen_vacuum, double out[TRACK_NX], double *Phi)
 {
 	double y[TRACK_NX], Fl[TOP];
-	double k[4][TRACK_NX], kp[4][TOP], ts[4][TRACK_NX], tp[TOP], A[3][TRACK_NX];
+	double k[4][TRACK_NX], kp[4][TOP], ts[4][TRACK_NX], tp[TOP], A[3][TRACK_NX], rs[4];
 	if (!isfinite(dt_s))
 		return -EINVAL;
 	memcpy(y, x, sizeof(y));
 	double rem = fabs(dt_s), sgn = dt_s < 0 ? -1.0 : 1.0;
 	int first = 1, direct = 0;
 	while (rem > 0.0) {
-		double h = step_for(y);
+		/* The state's RK4 stages first (the same operations as before:
+		 * the state does not depend on Phi). Stage 0 (y itself; + 0.0
+		 * changes at most a zero's sign) before the step size, which
+		 * reads its |r|: step_for(y)'s, the same squares and sum. */
+		for (int i = 0; i < TRACK_NX; i++)
+			ts[0][i] = y[i] + 0.0;
+		int rc = deriv_rn(ts[0], thrust, k[0], &rs[0]);
+		if (rc < 0)
+			return rc;
+		double h = step_for_rn(rs[0]);
 		if (h > rem || rem - h < 1e-6)
 			h = rem;
 		double hs = h * sgn;
-		/* The state's RK4 stages first (the same operations as before:
-		 * the state does not depend on Phi). */
-		for (int st = 0; st < 4; st++) {
-			if (st == 0) {
-				for (int i = 0; i < TRACK_NX; i++)
-					ts[0][i] = y[i] + 0.0;
-			} else {
-				const double ch = (st == 3 ? 1.0 : 0.5) * hs;
-				for (int i = 0; i < TRACK_NX; i++)
-					ts[st][i] = y[i] + ch * k[st - 1][i];
-			}
-			int rc = deriv(ts[st], thrust, k[st]);
+		for (int st = 1; st < 4; st++) {
+			const double ch = (st == 3 ? 1.0 : 0.5) * hs;
+			for (int i = 0; i < TRACK_NX; i++)
+				ts[st][i] = y[i] + ch * k[st - 1][i];
+			rc = deriv_rn(ts[st], thrust, k[st], &rs[st]);
 			if (rc < 0)
 				return rc;
 		}
@@ -803,7 +835,7 @@ int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thr
 		 * for steps up to FROZEN_THRUST_MAX_H_S (1 s: within 3e-5 of the
 		 * sigmas in the unit test, against 2e-2 at 10 s). */
 		if (frozen_vacuum && (!thrust || fabs(hs) <= FROZEN_THRUST_MAX_H_S) &&
-		    stages_in_vacuum(ts)) {
+		    stages_in_vacuum(rs)) {
 			/* A whole interval in one frozen step (a scan's
 			 * prediction): the step's matrix goes straight into Phi
 			 * once nothing can fail any more (invariant 2: the state
@@ -812,7 +844,7 @@ int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thr
 			direct = first && h == rem;
 			if (direct && !all_finite8(y))
 				return -EDOM;
-			int rc = jac_rows(ts[1], thrust, A);
+			rc = jac_rows(ts[1], thrust, 1, A);
 			if (rc < 0)
 				return rc;
 			double *F = direct ? Phi : Fl;
@@ -830,7 +862,7 @@ int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thr
 				double c = st == 0 ? 0.0 : (st == 3 ? 1.0 : 0.5);
 				for (int i = 0; i < TOP; i++)
 					tp[i] = Fl[i] + (st ? c * hs * kp[st - 1][i] : 0.0);
-				int rc = jac_rows(ts[st], thrust, A);
+				rc = jac_rows(ts[st], thrust, 0, A);
 				if (rc < 0)
 					return rc;
 				phi_deriv(A, tp, kp[st]);

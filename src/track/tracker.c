@@ -3179,14 +3179,12 @@ static int process_scan(struct track_tracker *t)
 					z = mid;
 			}
 			lo = a;
-			z = n_radar;
-			while (a < z) {
-				int mid = (a + z) / 2;
-				if (t->obs_xs[mid] <= q[0] + lim)
-					a = mid + 1;
-				else
-					z = mid;
-			}
+			/* The window's end by a linear scan (it holds a plot or
+			 * two): the first x > q[0] + lim, as a binary search
+			 * would find it (obs_xs is sorted). */
+			const double xhi = q[0] + lim;
+			while (a < n_radar && t->obs_xs[a] <= xhi)
+				a++;
 			hi = a;
 		}
 		/* Wide tracks: the ellipsoid test after the sphere (radar). */

@@ -334,8 +334,20 @@ int track_ukf_predict_so(const struct track_gauss *in, double dt_s, const struct
  * in track_ukf_predict_lin, 1.9% in the tracker at 100 objects
  * (callgrind, docs ibid.).
  */
+/*
+ * z6, z7 (n = 8): Phi's top rows have exact zeros in column 6 (k: in
+ * vacuum) or in columns 6 and 7 (no thrust either), checked by the
+ * caller. Their products with L are then +-0, which the sums below leave
+ * out: every sum starts at +0, and in round-to-nearest a sum is -0 only
+ * if both addends are, so a running sum is never -0 and s + (+-0) = s
+ * (L is finite: its factorisation succeeded). With both columns zero,
+ * M's top rows are +0 in columns 6 and 7 (such sums of +-0 only) and
+ * the Gram's products with them are left out the same way. The same
+ * doubles as the full sums.
+ */
 static inline __attribute__((always_inline)) void
-sqrt_gram_n(double *C, const double *Phi, const double *L, const double *P, const int n)
+sqrt_gram_n(double *C, const double *Phi, const double *L, const double *P, const int n,
+            const int z6, const int z7)
 {
 	/* M = Phi L stored by columns, MT[k][i] = M_ik = sum_{k' >= k} Phi_ik'
 	 * L_k'k, rows i and i + 1 side by side (track/v2d.h: each entry the
@@ -352,7 +364,8 @@ sqrt_gram_n(double *C, const double *Phi, const double *L, const double *P, cons
 			track_v2d v = track_v2_dup(0.0);
 			TRACK_UNROLL
 			for (int k = j; k < n; k++)
-				v += ph[k] * track_v2_dup(L[k * n + j]);
+				if (!((k == 6 && z6) || (k == 7 && z7)))
+					v += ph[k] * track_v2_dup(L[k * n + j]);
 			track_v2_store(&MT[j][i], v);
 		}
 	}
@@ -377,7 +390,8 @@ sqrt_gram_n(double *C, const double *Phi, const double *L, const double *P, cons
 			track_v2d v = track_v2_dup(0.0);
 			TRACK_UNROLL
 			for (int k = 0; k < n; k++)
-				v += track_v2_load(&MT[k][i]) * track_v2_dup(MT[k][j]);
+				if (!(k >= 6 && z6 && z7))
+					v += track_v2_load(&MT[k][i]) * track_v2_dup(MT[k][j]);
 			if (j <= i)
 				C[i * N + j] = C[j * N + i] = v[0];
 			C[(i + 1) * N + j] = C[j * N + i + 1] = v[1];
@@ -393,13 +407,20 @@ sqrt_gram_n(double *C, const double *Phi, const double *L, const double *P, cons
 			C[a * N + b] = P[a * N + b];
 }
 
-/* The size of the square-root product for this Phi and P (above). */
+/* The form of the square-root product for this Phi and P (above): 6
+ * (n = 6), or N + 2 z6 + z7 (n = N, z6: Phi's column 6 zero in the top
+ * rows, z7: column 7). */
 static int sqrt_phi_n(const double *Phi, const double *P)
 {
-	for (int i = 0; i < 6; i++)
-		if (Phi[i * N + 6] != 0.0 || Phi[i * N + 7] != 0.0)
-			return N;
-	return kat_decoupled(P) ? 6 : N;
+	/* columns 6 and 7 side by side: lane l is non-zero where an entry
+	 * of column 6 + l is (!= 0.0, as NaN is) */
+	track_v2l nz = track_v2_load(&Phi[6]) != track_v2_dup(0.0);
+	for (int i = 1; i < 6; i++)
+		nz |= track_v2_load(&Phi[i * N + 6]) != track_v2_dup(0.0);
+	const int z6 = !nz[0], z7 = !nz[1];
+	if (z6 && z7 && kat_decoupled(P))
+		return 6;
+	return N + 2 * z6 + z7;
 }
 
 /*
@@ -422,7 +443,7 @@ int track_ukf_predict_lin(const struct track_gauss *in, double dt_s, const struc
 	int rc = track_model_propagate_stm(in->x, dt_s, mo->thrust, x, Phi);
 	if (rc < 0)
 		return rc;
-	const int n = sqrt_phi_n(Phi, in->P);
+	const int form = sqrt_phi_n(Phi, in->P), n = form == 6 ? 6 : N;
 	/* P's leading n x n block = L L^T (chol.h: one division per row) */
 	rc = n == 6 ? track_chol_factor_ns(L, in->P, 6, N) : track_chol_factor_ns(L, in->P, N, N);
 	if (rc < 0)
@@ -431,10 +452,20 @@ int track_ukf_predict_lin(const struct track_gauss *in, double dt_s, const struc
 	 * unless out is in (no copy of the whole state). */
 	struct track_gauss tmp, *g = out == in ? &tmp : out;
 	memcpy(g->x, x, sizeof(x));
-	if (n == 6)
-		sqrt_gram_n(g->P, Phi, L, in->P, 6);
-	else
-		sqrt_gram_n(g->P, Phi, L, in->P, N);
+	switch (form) {
+	case 6:
+		sqrt_gram_n(g->P, Phi, L, in->P, 6, 0, 0);
+		break;
+	case N + 3: /* no thrust, not decoupled */
+		sqrt_gram_n(g->P, Phi, L, in->P, N, 1, 1);
+		break;
+	case N + 2: /* thrust in vacuum */
+		sqrt_gram_n(g->P, Phi, L, in->P, N, 1, 0);
+		break;
+	default:
+		sqrt_gram_n(g->P, Phi, L, in->P, N, 0, 0);
+		break;
+	}
 	if (mo->grav_err == TRACK_GRAV_ERR_NONE) {
 		track_model_add_q(g->P, dt_s, mo, in->x);
 		memcpy(g->C, in->C, sizeof(g->C));
@@ -649,6 +680,7 @@ zpredict_lin_nr(const struct track_gauss *g, const struct track_meas *m,
 	zp->has_hc = track_grav_has_c(g);
 	if (zp->has_hc)
 		track_grav_hc_jac(H, nc, g->C, nz, zp->HC);
+	zp->mu = zp->log_mu = NAN;
 	return 0; /* Lp: not set */
 }
 
@@ -896,6 +928,7 @@ int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *
 	p.has_hc = track_grav_has_c(g);
 	if (p.has_hc)
 		track_grav_hc_pxz(p.Lp, p.Pxz, g->C, nz, p.HC);
+	p.mu = p.log_mu = NAN;
 	*zp = p;
 	return 0;
 }

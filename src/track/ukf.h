@@ -42,6 +42,10 @@ struct track_zpred {
 	double Ls[TRACK_NZ_MAX * TRACK_NZ_MAX]; /* Cholesky factor of S */
 	int has_hc;                             /* 1: HC set (the state carries C) */
 	double HC[TRACK_NZ_MAX * 3];            /* H C (track/gravity_err.h) */
+	/* The mode probability track_imm_zpredict weighed this prediction
+	 * with and its log, kept for track_imm_update (the same log of the
+	 * same mu: not taken twice); NAN from this file's functions. */
+	double mu, log_mu;
 	/* Last: the linearised prediction (lin) leaves it unset. */
 	double Lp[TRACK_NX * TRACK_NX]; /* Cholesky factor of the state's P (lin = 0) */
 };

@@ -30,6 +30,8 @@
 #endif
 
 typedef double track_v2d __attribute__((vector_size(16)));
+/* A lane-wise comparison of two track_v2d: -1 (true) or 0 per lane. */
+typedef long long track_v2l __attribute__((vector_size(16)));
 
 static inline track_v2d track_v2_load(const double *p)
 {
