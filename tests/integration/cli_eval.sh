@@ -112,6 +112,27 @@ sys.exit(1 if bad else 0)
 PY
 )
 if [ $? -eq 0 ]; then ok "$out"; else bad "$out"; fi
+# scripts/rtn-coast (session 11, reacq): the IRBM's unobserved coast paired
+# with the end of its arc - a linear map keeps a sample's NEES, and 300-600
+# s into the coast the prediction still is one (to 1e-3)
+out=$(python3 - "${2:-.}/scripts/rtn-coast" "$T/all.rtn" <<'PY'
+import re, subprocess, sys
+r = subprocess.run([sys.argv[1], sys.argv[2], "--class", "IRBM"], capture_output=True, text=True)
+anc = re.search(r"^anchor 0 +(\d+) +(\d+) +([0-9.]+) ", r.stdout, re.M)
+c3 = re.search(r"^coast 300 +(\d+) +(\d+) +([0-9.]+) +([-0-9.]+)\(", r.stdout, re.M)
+bad = []
+if r.returncode != 0 or not anc or not c3:
+    bad.append(f"rtn-coast: status {r.returncode}, anchor line {bool(anc)}, 300-s line "
+               f"{bool(c3)}: {r.stderr.strip()[:200]}")
+elif not abs(float(c3.group(4))) < 1e-3:
+    bad.append(f"rtn-coast: NEES 300-600 s into the coast moved by {c3.group(4)} from the "
+               f"arc's end {anc.group(3)}, want < 1e-3")
+print("; ".join(bad) if bad else
+      f"rtn-coast: arc's end NEES {anc.group(3)}, 300-600 s into the coast {c3.group(3)}")
+sys.exit(1 if bad else 0)
+PY
+)
+if [ $? -eq 0 ]; then ok "$out"; else bad "$out"; fi
 # the tracker's stated gravity error follows the scenario's truth unless told
 python3 - "$S/irbm-over-japan.json" "$T/j4.json" <<'PY'
 import json, sys
