@@ -71,7 +71,13 @@
  * the state error and the filter's and the bound's
  * (r, v) covariance in the truth's radial / along / cross-plane frame,
  * and the impact's along/cross-track normalised errors (docs/tracking.md
- * "ICBM cross-track (session 7)").
+ * "ICBM cross-track (session 7)"). --plots FILE (opt-in): each object
+ * plot's fate - which track took it, its noise and gate statistics
+ * (plot_fate below). --feed-class CLASS (opt-in): the tracker is fed only
+ * that class's plots and the false alarms, the simulator's draws
+ * unchanged, so the class's tracks can be compared sample by sample with
+ * the full run's (docs/tracking.md "Own plots lost (session 11, branch
+ * mixmrbm)").
  *
  * Output: a table on stdout and, with --json FILE, the same as JSON.
  * Exit 0 when the evaluation ran (whatever the figures), 1 if it failed,
@@ -235,6 +241,7 @@ struct eval {
 	const char *scenario;
 	uint32_t trace_id;          /* --trace: an object whose association is printed */
 	char nation[MW_NATION_LEN]; /* --nation: only this nation's sensors ("" = all) */
+	char feed_class[16];        /* --feed-class: only this class's plots and false alarms */
 	char beta_prior_arg[128];   /* the --beta-prior arguments as given ("" = default) */
 	int q_ballistic_set;        /* --q-ballistic given (diagnosis) */
 	int grav_err;               /* --grav-err (enum track_grav_err), or -1: from the scenario */
@@ -271,6 +278,7 @@ static void eval_usage(FILE *f)
 	           "                   [--gate-prob P] [--trace ID] [--nation CODE] [--rtn FILE]\n"
 	           "                   [--grav-err none|j3j4|egm96] [--beta-prior CLASS=LO:HI]\n"
 	           "                   [--q-ballistic Q] [--meas-audit FILE] [--plots FILE]\n"
+	           "                   [--feed-class CLASS]\n"
 	           "  Monte Carlo runs of simulator -> tracker, scored against truth:\n"
 	           "  RMSE, ANEES with 95%% chi-square bounds, impact error and ellipse\n"
 	           "  coverage, PCRLB, launch error, latencies, breaks, swaps, GOSPA.\n"
@@ -288,6 +296,10 @@ static void eval_usage(FILE *f)
 	           "  --plots FILE  write one JSON line per plot of an object with a\n"
 	           "              confirmed track: its noise against R, its gate statistics\n"
 	           "              against that track and which track took it (diagnosis)\n"
+	           "  --feed-class CLASS  feed the tracker only the plots of objects of\n"
+	           "              that class (and the false alarms): the same draws without\n"
+	           "              the other objects' plots; the others are scored untracked\n"
+	           "              (diagnosis)\n"
 	           "  --gate-prob P  the tracker's gate probability instead of the default\n"
 	           "  --q-ballistic Q  the ballistic mode's white acceleration q (m^2/s^3)\n"
 	           "              instead of the default (diagnosis)\n"
@@ -1236,6 +1248,11 @@ static int one_run(struct eval *ev, const struct sim_scenario *sc, uint64_t seed
 			continue;
 		if (ev->nation[0] && strcmp(e.obs.nation, ev->nation) != 0)
 			continue;
+		if (ev->feed_class[0] && e.obs.truth_id) {
+			int o = find_obj(s, e.obs.truth_id);
+			if (o >= 0 && strcmp(sim_object(s, (size_t)o)->missile_class, ev->feed_class))
+				continue;
+		}
 		if (e.obs.truth_id) {
 			int o = find_obj(s, e.obs.truth_id);
 			if (o >= 0) {
@@ -1782,6 +1799,13 @@ int cmd_eval(int argc, char **argv)
 				status = 1;
 				goto out;
 			}
+		} else if (!strcmp(a, "--feed-class") && i + 1 < argc) {
+			const char *c = argv[++i];
+			if (strlen(c) >= sizeof(ev->feed_class)) {
+				fprintf(stderr, "mwlink eval: --feed-class '%s': too long\n", c);
+				goto out;
+			}
+			memcpy(ev->feed_class, c, strlen(c) + 1);
 		} else if (!strcmp(a, "--plots") && i + 1 < argc) {
 			const char *fn = argv[++i];
 			if (ev->plots)
