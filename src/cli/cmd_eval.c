@@ -1536,6 +1536,8 @@ static int report(struct eval *ev)
 	json_object_set_new(root, "runs", json_integer(ev->runs));
 	if (ev->nation[0])
 		json_object_set_new(root, "nation", json_string(ev->nation));
+	if (ev->feed_class[0])
+		json_object_set_new(root, "feed_class", json_string(ev->feed_class));
 	json_object_set_new(root, "grav_err", json_string(grav_err_names[ev->grav_err]));
 	if (ev->q_ballistic_set)
 		json_object_set_new(
