@@ -71,7 +71,13 @@
  * the state error and the filter's and the bound's
  * (r, v) covariance in the truth's radial / along / cross-plane frame,
  * and the impact's along/cross-track normalised errors (docs/tracking.md
- * "ICBM cross-track (session 7)").
+ * "ICBM cross-track (session 7)"). --plots FILE (opt-in): each object
+ * plot's fate - which track took it, its noise and gate statistics
+ * (plot_fate below). --feed-class CLASS (opt-in): the tracker is fed only
+ * that class's plots and the false alarms, the simulator's draws
+ * unchanged, so the class's tracks can be compared sample by sample with
+ * the full run's (docs/tracking.md "Own plots lost (session 11, branch
+ * mixmrbm)").
  *
  * Output: a table on stdout and, with --json FILE, the same as JSON.
  * Exit 0 when the evaluation ran (whatever the figures), 1 if it failed,
@@ -98,6 +104,7 @@
 #include "sim/scenario.h"
 #include "sim/sim.h"
 #include "track/bound.h"
+#include "track/meas.h"
 #include "track/model.h"
 #include "track/predict.h"
 #include "track/stats.h"
@@ -234,6 +241,7 @@ struct eval {
 	const char *scenario;
 	uint32_t trace_id;          /* --trace: an object whose association is printed */
 	char nation[MW_NATION_LEN]; /* --nation: only this nation's sensors ("" = all) */
+	char feed_class[16];        /* --feed-class: only this class's plots and false alarms */
 	char beta_prior_arg[128];   /* the --beta-prior arguments as given ("" = default) */
 	int q_ballistic_set;        /* --q-ballistic given (diagnosis) */
 	int q_boost_set;            /* --q-boost given (diagnosis) */
@@ -257,6 +265,12 @@ struct eval {
 	size_t n_cd, cap_cd;
 	FILE *meas_audit_f; /* --meas-audit FILE (cli/eval_meas.h), opened at parse */
 	struct meas_audit *ma;
+	FILE *plots; /* --plots FILE: each object plot's fate (plot_fate below) */
+	struct mw_obs *pend;  /* the tracker's pending scan, mirrored */
+	size_t n_pend, cap_pend;
+	struct track_info *snap; /* the tracks before that scan is processed */
+	size_t n_snap, cap_snap;
+	uint64_t cur_seed;
 };
 
 static void eval_usage(FILE *f)
@@ -265,6 +279,7 @@ static void eval_usage(FILE *f)
 	           "                   [--gate-prob P] [--trace ID] [--nation CODE] [--rtn FILE]\n"
 	           "                   [--grav-err none|j3j4|egm96] [--beta-prior CLASS=LO:HI]\n"
 	           "                   [--q-ballistic Q] [--q-boost Q] [--meas-audit FILE]\n"
+	           "                   [--plots FILE] [--feed-class CLASS]\n"
 	           "  Monte Carlo runs of simulator -> tracker, scored against truth:\n"
 	           "  RMSE, ANEES with 95%% chi-square bounds, impact error and ellipse\n"
 	           "  coverage, PCRLB, launch error, latencies, breaks, swaps, GOSPA.\n"
@@ -279,6 +294,13 @@ static void eval_usage(FILE *f)
 	           "              and range band the observations' errors against the\n"
 	           "              truth and the filter's innovations, normalised by the\n"
 	           "              stated R and the filter's S (diagnosis, cli/eval_meas.c)\n"
+	           "  --plots FILE  write one JSON line per plot of an object with a\n"
+	           "              confirmed track: its noise against R, its gate statistics\n"
+	           "              against that track and which track took it (diagnosis)\n"
+	           "  --feed-class CLASS  feed the tracker only the plots of objects of\n"
+	           "              that class (and the false alarms): the same draws without\n"
+	           "              the other objects' plots; the others are scored untracked\n"
+	           "              (diagnosis)\n"
 	           "  --gate-prob P  the tracker's gate probability instead of the default\n"
 	           "  --q-ballistic Q  the ballistic mode's white acceleration q (m^2/s^3)\n"
 	           "              instead of the default (diagnosis)\n"
@@ -953,6 +975,202 @@ static void trace_obs(const struct eval *ev, const struct sim *s, const struct t
 	}
 }
 
+/*
+ * --plots FILE (diagnosis, opt-in; docs/tracking.md "Own plots lost
+ * (session 11, branch mixmrbm)"): where each object's plots go. The eval
+ * mirrors the tracker's pending scan (the tracker processes a scan when an
+ * observation of another scan arrives, or on a flush: tracker.h), copies
+ * the published tracks before the call that processes it and compares
+ * them after. For every plot of a real object (truth_id != 0) that has a
+ * confirmed track before the scan - its "own" track, the confirmed track
+ * labelled with the object that has the most updates - one JSON line:
+ *   seed, id, cls, ts (s since launch), nat, sen, kind, nz;
+ *   u      the plot's noise against the truth, sum e_i^2 / R_ii (chi2_nz
+ *          if the statement is the draw: eval_meas.c);
+ *   own, own_n, dt   the own track, its updates, the time since its last;
+ *   d2, cost, miss   the own track's IMM predicted to the plot's time
+ *          (track_imm_predict, track_imm_zpredict: the tracker's gate and
+ *          assignment statistics, not its exact path for a late scan or a
+ *          long coast) - d2 the smallest mode's, cost the mixture's
+ *          negative log-likelihood, miss the miss column's gate + ln det;
+ *          null for a late plot (dt < 0);
+ *   fate   got: a confirmed track labelled with the object before the scan
+ *          took it (its update count grew and its label is the object);
+ *          conf: another confirmed track; tent: a tentative track; start:
+ *          a track new after the scan whose first observation is the
+ *          scan's and whose label is the object; free: none of these;
+ *   by, by_truth   the track that took it and its label before the scan.
+ * Nothing else changes: the tracker is fed the same calls in the same
+ * order (the copies are read-only), so the eval's other output is the
+ * same with or without the option.
+ */
+static int same_scan_obs(const struct mw_obs *a, const struct mw_obs *b)
+{
+	return a->t_ns == b->t_ns && a->sensor_id == b->sensor_id && a->kind == b->kind &&
+	       memcmp(a->nation, b->nation, MW_NATION_LEN) == 0;
+}
+
+static int plots_pre(struct eval *ev, const struct track_tracker *tr)
+{
+	ev->n_snap = 0;
+	if (!ev->plots || !ev->n_pend)
+		return 0;
+	size_t n = track_tracker_count(tr);
+	if (n > ev->cap_snap) {
+		struct track_info *p = realloc(ev->snap, n * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		ev->snap = p;
+		ev->cap_snap = n;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (track_tracker_get(tr, i, &ev->snap[ev->n_snap]) == 0)
+			ev->n_snap++;
+	return 0;
+}
+
+static const struct track_info *snap_find(const struct eval *ev, uint32_t id)
+{
+	size_t lo = 0, hi = ev->n_snap; /* creation order: ascending id */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ev->snap[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < ev->n_snap && ev->snap[lo].id == id ? &ev->snap[lo] : NULL;
+}
+
+static void plot_fate(struct eval *ev, const struct sim *s, const struct track_tracker *tr,
+                      const struct mw_obs *o)
+{
+	const struct sim_object_info *oi = NULL;
+	int oix = find_obj(s, o->truth_id);
+	if (oix < 0)
+		return;
+	oi = sim_object(s, (size_t)oix);
+	const struct track_info *own = NULL;
+	for (size_t i = 0; i < ev->n_snap; i++) {
+		const struct track_info *x = &ev->snap[i];
+		if (x->state == TRACK_CONFIRMED && x->truth_id == o->truth_id &&
+		    (!own || x->n_updates > own->n_updates))
+			own = x;
+	}
+	if (!own)
+		return;
+	struct track_meas m;
+	struct sim_truth tt;
+	if (track_meas_prepare(o, &m) < 0 || sim_truth_at(s, o->truth_id, o->t_ns, &tt) < 0)
+		return;
+	double x[TRACK_NX] = {0}, zt[TRACK_NZ_MAX], e[TRACK_NZ_MAX], u = NAN;
+	memcpy(x, tt.r_ecef_m, sizeof(tt.r_ecef_m));
+	memcpy(x + 3, tt.v_ecef_m_s, sizeof(tt.v_ecef_m_s));
+	if (track_meas_h(&m, x, zt) == 0) {
+		track_meas_residual(&m, m.z, zt, e);
+		u = 0;
+		for (int i = 0; i < m.nz; i++)
+			u += e[i] * e[i] / m.r_var[i];
+	}
+	double dt = (double)(o->t_ns - own->t_ns) * 1e-9, d2 = NAN, cost = NAN, miss = NAN;
+	struct track_imm p;
+	struct track_zpred zp[TRACK_N_MODES];
+	struct track_imm_gate gt;
+	if (dt >= 0 && track_imm_predict(&own->imm, dt, &ev->tcfg.imm, &p) == 0 &&
+	    track_imm_zpredict(&p, &m, zp, &gt) == 0) {
+		d2 = gt.d2;
+		cost = gt.cost;
+		miss = track_chi2_quantile(ev->tcfg.gate_prob, m.nz) + gt.logdet;
+	}
+	/* who took it */
+	const char *fate = "free";
+	uint32_t by = 0, by_truth = 0;
+	struct track_info y;
+	for (size_t i = 0; i < track_tracker_count(tr); i++) {
+		if (track_tracker_get(tr, i, &y) < 0 || y.truth_id != o->truth_id)
+			continue;
+		const struct track_info *b = snap_find(ev, y.id);
+		const char *f = NULL;
+		if (b) {
+			if (y.n_updates > b->n_updates)
+				f = b->state != TRACK_CONFIRMED       ? "tent"
+				    : b->truth_id == o->truth_id ? "got"
+				                                   : "conf";
+		} else if (y.first_t_ns == o->t_ns) {
+			f = "start";
+		}
+		if (!f)
+			continue;
+		if (!by || !strcmp(f, "got")) {
+			fate = f;
+			by = y.id;
+			by_truth = b ? b->truth_id : y.truth_id;
+		}
+	}
+	fprintf(ev->plots,
+	        "{\"seed\":%" PRIu64 ",\"id\":%u,\"cls\":\"%s\",\"ts\":%.3f,\"nat\":\"%.*s\","
+	        "\"sen\":%u,\"kind\":%d,\"nz\":%d,\"u\":%.6g,\"own\":%u,\"own_n\":%u,\"dt\":%.3f,",
+	        ev->cur_seed, (unsigned)o->truth_id, oi->missile_class,
+	        (double)(o->t_ns - oi->launch_t_ns) * 1e-9, MW_NATION_LEN, o->nation,
+	        (unsigned)o->sensor_id, (int)o->kind, m.nz, isfinite(u) ? u : -1.0,
+	        (unsigned)own->id, (unsigned)own->n_updates, dt);
+	if (isfinite(d2) && isfinite(cost) && isfinite(miss))
+		fprintf(ev->plots, "\"d2\":%.6g,\"cost\":%.6g,\"miss\":%.6g,", d2, cost, miss);
+	else
+		fputs("\"d2\":null,\"cost\":null,\"miss\":null,", ev->plots);
+	fprintf(ev->plots, "\"fate\":\"%s\",\"by\":%u,\"by_truth\":%u}\n", fate, (unsigned)by,
+	        (unsigned)by_truth);
+}
+
+static void plots_post(struct eval *ev, const struct sim *s, const struct track_tracker *tr)
+{
+	if (!ev->plots)
+		return;
+	if (ev->n_snap)
+		for (size_t j = 0; j < ev->n_pend; j++)
+			if (ev->pend[j].truth_id)
+				plot_fate(ev, s, tr, &ev->pend[j]);
+	ev->n_pend = 0;
+	ev->n_snap = 0;
+}
+
+/* track_tracker_process / _flush with the --plots bookkeeping. */
+static int eval_process(struct eval *ev, const struct sim *s, struct track_tracker *tr,
+                        const struct mw_obs *o)
+{
+	if (!ev->plots)
+		return track_tracker_process(tr, o);
+	int fresh = ev->n_pend && !same_scan_obs(&ev->pend[0], o);
+	if (fresh && plots_pre(ev, tr) < 0)
+		return -ENOMEM;
+	int rc = track_tracker_process(tr, o);
+	if (fresh)
+		plots_post(ev, s, tr);
+	if (rc == 0) {
+		if (ev->n_pend == ev->cap_pend) {
+			size_t cap = ev->cap_pend ? 2 * ev->cap_pend : 64;
+			struct mw_obs *p = realloc(ev->pend, cap * sizeof(*p));
+			if (!p)
+				return -ENOMEM;
+			ev->pend = p;
+			ev->cap_pend = cap;
+		}
+		ev->pend[ev->n_pend++] = *o;
+	}
+	return rc;
+}
+
+static int eval_flush(struct eval *ev, const struct sim *s, struct track_tracker *tr)
+{
+	if (!ev->plots)
+		return track_tracker_flush(tr);
+	if (plots_pre(ev, tr) < 0)
+		return -ENOMEM;
+	int rc = track_tracker_flush(tr);
+	plots_post(ev, s, tr);
+	return rc;
+}
+
 static int one_run(struct eval *ev, const struct sim_scenario *sc, uint64_t seed)
 {
 	struct sim *s = NULL;
@@ -1020,7 +1238,7 @@ static int one_run(struct eval *ev, const struct sim_scenario *sc, uint64_t seed
 		if (e.type == SIM_EV_TRUTH) {
 			mw_time_ns t = e.truth.t_ns;
 			if (t != last_scored && (t - t0) % step_ns == 0) {
-				rc = track_tracker_flush(tr);
+				rc = eval_flush(ev, s, tr);
 				if (rc < 0)
 					goto out;
 				rc = score_time(ev, s, tr, orun, t, t0, &cl, &ncl, &capcl);
@@ -1034,6 +1252,11 @@ static int one_run(struct eval *ev, const struct sim_scenario *sc, uint64_t seed
 			continue;
 		if (ev->nation[0] && strcmp(e.obs.nation, ev->nation) != 0)
 			continue;
+		if (ev->feed_class[0] && e.obs.truth_id) {
+			int o = find_obj(s, e.obs.truth_id);
+			if (o >= 0 && strcmp(sim_object(s, (size_t)o)->missile_class, ev->feed_class))
+				continue;
+		}
 		if (e.obs.truth_id) {
 			int o = find_obj(s, e.obs.truth_id);
 			if (o >= 0) {
@@ -1054,11 +1277,11 @@ static int one_run(struct eval *ev, const struct sim_scenario *sc, uint64_t seed
 			trace_obs(ev, s, tr, &e.obs);
 		if (ev->ma)
 			meas_audit_obs(ev->ma, s, tr, &ev->tcfg, &e.obs);
-		rc = track_tracker_process(tr, &e.obs);
+		rc = eval_process(ev, s, tr, &e.obs);
 		if (rc < 0 && rc != -EINVAL && rc != -ENOSPC)
 			goto out;
 	}
-	rc = track_tracker_flush(tr);
+	rc = eval_flush(ev, s, tr);
 	if (rc < 0)
 		goto out;
 	for (size_t o = 0; o < nobj; o++) {
@@ -1317,6 +1540,8 @@ static int report(struct eval *ev)
 	json_object_set_new(root, "runs", json_integer(ev->runs));
 	if (ev->nation[0])
 		json_object_set_new(root, "nation", json_string(ev->nation));
+	if (ev->feed_class[0])
+		json_object_set_new(root, "feed_class", json_string(ev->feed_class));
 	json_object_set_new(root, "grav_err", json_string(grav_err_names[ev->grav_err]));
 	if (ev->q_ballistic_set)
 		json_object_set_new(
@@ -1588,6 +1813,24 @@ int cmd_eval(int argc, char **argv)
 				status = 1;
 				goto out;
 			}
+		} else if (!strcmp(a, "--feed-class") && i + 1 < argc) {
+			const char *c = argv[++i];
+			if (strlen(c) >= sizeof(ev->feed_class)) {
+				fprintf(stderr, "mwlink eval: --feed-class '%s': too long\n", c);
+				goto out;
+			}
+			memcpy(ev->feed_class, c, strlen(c) + 1);
+		} else if (!strcmp(a, "--plots") && i + 1 < argc) {
+			const char *fn = argv[++i];
+			if (ev->plots)
+				fclose(ev->plots);
+			ev->plots = fopen(fn, "w");
+			if (!ev->plots) {
+				fprintf(stderr, "mwlink eval: --plots: cannot write '%s': %s\n", fn,
+				        strerror(errno));
+				status = 1;
+				goto out;
+			}
 		} else if (!strcmp(a, "--rtn") && i + 1 < argc) {
 			const char *fn = argv[++i];
 			if (ev->rtn)
@@ -1649,6 +1892,7 @@ int cmd_eval(int argc, char **argv)
 		fprintf(stderr, "mwlink eval: run %d/%d (seed %" PRIu64 ")\n", r + 1, ev->runs,
 		        seed);
 		ev->cur_run = r;
+		ev->cur_seed = seed;
 		ev->rd2[r].seed = seed;
 		rc = one_run(ev, sc, seed);
 		if (rc < 0) {
@@ -1669,7 +1913,13 @@ out:
 		fprintf(stderr, "mwlink eval: --rtn: write failed\n");
 		status = 1;
 	}
+	if (ev && ev->plots && fclose(ev->plots) != 0 && status == 0) {
+		fprintf(stderr, "mwlink eval: --plots: write failed\n");
+		status = 1;
+	}
 	if (ev) {
+		free(ev->pend);
+		free(ev->snap);
 		free(ev->rd2);
 		free(ev->oacc);
 		free(ev->cd);

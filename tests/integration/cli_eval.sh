@@ -225,4 +225,44 @@ sys.exit(1 if bad else 0)
 PY
 )
 if [ $? -eq 0 ]; then ok "$out"; else bad "$out"; fi
+# --plots and --feed-class (session 11, mixmrbm): diagnosis only - the
+# eval's JSON is the same with --plots, and with the scenario's one class
+# fed (the JSON records feed_class); each plot line names a fate, and
+# scripts/plot-fate splits them
+check "--plots, 1 run" 0 "objects 1: confirmed 1" \
+	"$M" eval "$S/irbm-over-japan.json" --runs 1 --json "$T/plots.json" --plots "$T/plots.jsonl"
+check "--feed-class IRBM (the only class), 1 run" 0 "objects 1: confirmed 1" \
+	"$M" eval "$S/irbm-over-japan.json" --runs 1 --json "$T/feed.json" --feed-class IRBM
+check "--feed-class SRBM (no such object): nothing tracked" 0 "objects 1: confirmed 0" \
+	"$M" eval "$S/irbm-over-japan.json" --runs 1 --feed-class SRBM
+out=$(python3 - "$T/all.json" "$T/plots.json" "$T/feed.json" "$T/plots.jsonl" \
+	"${2:-.}/scripts/plot-fate" <<'PY'
+import json, subprocess, sys
+bad = []
+ref = open(sys.argv[1], "rb").read()
+if open(sys.argv[2], "rb").read() != ref:
+    bad.append("--plots: JSON differs from the plain run's")
+a, fc = json.load(open(sys.argv[1])), json.load(open(sys.argv[3]))
+if fc.pop("feed_class", None) != "IRBM" or fc != a:
+    bad.append("--feed-class IRBM: JSON is not the plain run's with feed_class IRBM")
+rows = [json.loads(l) for l in open(sys.argv[4])]
+fates = {"got", "conf", "tent", "start", "free"}
+if not rows or any(r["fate"] not in fates or r["cls"] != "IRBM" or r["u"] < 0 for r in rows):
+    bad.append(f"{len(rows)} plot lines, or a bad fate, class or noise")
+else:
+    got = sum(r["fate"] == "got" for r in rows) / len(rows)
+    if got < 0.99:
+        bad.append(f"the own track got {got:.4f} of the plots")
+    u = sum(r["u"] / r["nz"] for r in rows) / len(rows)
+    if not 0.9 < u < 1.1:
+        bad.append(f"mean u/nz {u:.3f}, want ~1")
+r = subprocess.run([sys.argv[5], sys.argv[4], "--by-id"], capture_output=True, text=True)
+if r.returncode != 0 or "IRBM" not in r.stdout:
+    bad.append(f"plot-fate: status {r.returncode}: {r.stderr.strip()[:200]}")
+print("; ".join(bad) if bad else
+      f"JSON unchanged by --plots and --feed-class IRBM; {len(rows)} plot lines, got {got:.4f}")
+sys.exit(1 if bad else 0)
+PY
+)
+if [ $? -eq 0 ]; then ok "$out"; else bad "$out"; fi
 check_done
