@@ -88,6 +88,15 @@
  * commit; a signed batch is pumped to the links before the unplug wakes
  * the journal thread, since own records leave before their commit.
  *
+ * Sensor ingest order: a sensor's read callback reads every TLS record
+ * its connection has waiting (sensor_pull; libevent alone reads two a
+ * readable event) and only marks the connection ready; ingest_cb, at the
+ * end of the loop iteration, journals the frames of all ready sensors in
+ * data-time order across connections (each sensor's own order kept). So
+ * a node that was busy for a while (the national tracker shares this
+ * loop) does not journal one sensor's backlog, then the next's, minutes
+ * of data time apart (docs/operations.md, "The order a node ingests in").
+ *
  * Origin signing: envelopes this node originates are encoded and queued
  * in a batch; the batch is signed (one Ed25519 signature over a Merkle
  * root, wire/sign.h) and journaled when it reaches [sign] batch_max, or
@@ -1540,8 +1549,12 @@ static void ingest_cb(evutil_socket_t fd, short what, void *arg)
 		struct evbuffer *in = bufferevent_get_input(best->bev);
 		struct wire_frame f;
 		int len = head_frame(best, in, &f); /* the same frame, parsed again */
-		if (len <= 0)
-			continue; /* cannot happen: it was whole */
+		if (len < 0)
+			continue; /* closed (cannot happen: it parsed before) */
+		if (len == 0) { /* cannot happen: it was whole */
+			best->head_valid = best->ingest_ready = false;
+			continue;
+		}
 		best->last_rx_mono = t_mono;
 		enum frame_res r;
 		if (f.type != WIRE_FT_OBSERVATION)
