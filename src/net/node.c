@@ -164,7 +164,6 @@
 #define OUT_HIGH_BYTES   (4u << 20) /* stop pumping above this much queued output */
 #define OUT_LOW_BYTES    (1u << 20) /* and resume below this */
 #define READ_SLACK_BYTES (64u << 10)
-#define SENSOR_PULL_CHUNK (16u << 10) /* a TLS record's largest plaintext */
 #define SCAN_CHUNK       512 /* records per journal read */
 #define LOG_BURST        20  /* lines per reason per second before suppression */
 #define SIGCACHE_ENTRIES 4096
@@ -174,6 +173,20 @@
  * this many seqs, legal like the gaps release rules make. At 100,000
  * envelopes/s half a block lasts 40 ms, several commits. */
 #define OWN_SEQ_BLOCK 8192
+
+/* A TLS record's largest plaintext: sensor_pull reads this much at a time */
+#define PULL_CHUNK (16u << 10)
+/* Sensor frames journaled by one ingest pass (ingest_cb); the rest wait in
+ * the connections' inputs for the next loop iteration. Everything a pass
+ * journals goes through the national tracker in that iteration (on_nat,
+ * on the same loop), so this bounds how long the loop goes without
+ * reading, heartbeats and timers: without it a backlog of ~1,000
+ * observations was one pass and one tracker bite, and an ASan node at
+ * 30 % of a core journaled nothing for over 30 s. libevent alone had
+ * taken two TLS records a sensor per iteration. 64 keeps signing at one
+ * batch per 64 observations or fewer (docs/operations.md, "The order a
+ * node ingests in", has the throughput figures). */
+#define INGEST_PASS_MAX 64
 
 enum conn_role { CONN_DIAL, CONN_ACCEPT, CONN_SENSOR };
 
@@ -198,12 +211,11 @@ struct conn {
 	 * its note; on retry only the note is tried again */
 	bool note_retry;
 	/* a sensor: frames read and waiting for ingest_cb (the merge by data
-	 * time); the head frame's length and decoded Observation once looked
-	 * at; the end of the connection, seen while frames still waited */
+	 * time); the head frame's decoded Observation once looked at; the end
+	 * of the connection, seen while frames still waited */
 	bool ingest_ready;
 	bool head_valid;
 	int head_rc; /* wire_obs_decode's result for the head frame */
-	size_t head_len;
 	struct mw_obs head_obs;
 	short lost_events;
 	unsigned long lost_err;
@@ -1245,7 +1257,7 @@ static enum frame_res on_hello(struct conn *c, const uint8_t *p, size_t len)
 }
 
 /* An Observation frame of a sensor, p/len its payload, already decoded
- * (rc, *op: wire_obs_decode's result). */
+ * (rc, *o: wire_obs_decode's result). */
 static enum frame_res on_observation(struct conn *c, const uint8_t *p, size_t len, int rc,
                                      const struct mw_obs *o)
 {
@@ -1338,8 +1350,8 @@ static int head_frame(struct conn *c, struct evbuffer *in, struct wire_frame *f)
 	uint8_t *h = evbuffer_pullup(in, (ev_ssize_t)want);
 	int rc = wire_frame_parse(h, want, maxf, f);
 	if (rc == -EAGAIN && want == WIRE_FRAME_HDR_LEN) {
-		uint32_t len = ((uint32_t)h[6] << 24) | ((uint32_t)h[7] << 16) |
-		               ((uint32_t)h[8] << 8) | h[9];
+		uint32_t len =
+		    ((uint32_t)h[6] << 24) | ((uint32_t)h[7] << 16) | ((uint32_t)h[8] << 8) | h[9];
 		size_t total = WIRE_FRAME_HDR_LEN + (size_t)len;
 		if (avail < total)
 			return 0;
@@ -1413,9 +1425,9 @@ static size_t sensor_pull(struct conn *c, size_t cap, short *lost, unsigned long
 	size_t got = 0;
 	while (ssl && (got < cap || SSL_pending(ssl) > 0)) {
 		struct evbuffer_iovec v;
-		if (evbuffer_reserve_space(in, SENSOR_PULL_CHUNK, &v, 1) != 1)
+		if (evbuffer_reserve_space(in, PULL_CHUNK, &v, 1) != 1)
 			break;
-		int want = v.iov_len < SENSOR_PULL_CHUNK ? (int)v.iov_len : (int)SENSOR_PULL_CHUNK;
+		int want = v.iov_len < PULL_CHUNK ? (int)v.iov_len : (int)PULL_CHUNK;
 		ERR_clear_error();
 		errno = 0;
 		int r = SSL_read(ssl, v.iov_base, want);
@@ -1497,7 +1509,9 @@ static void conn_read(struct bufferevent *bev, void *arg)
  * The merge of the sensors' frames read in this loop iteration: the
  * Observation of the earliest data time first, across connections (ties:
  * the order of the connection list), one frame at a time, until no
- * sensor has a whole frame left. Each sensor is a separate connection, so
+ * sensor has a whole frame left or max_frames are journaled (ingest_cb:
+ * INGEST_PASS_MAX; the rest wait for the next iteration and are merged
+ * with what is read then). Each sensor is a separate connection, so
  * a node that spent a while on other work (the national tracker, a
  * commit, a descheduled process) finds several of them with frames
  * waiting; taking one connection's then the next's journaled up to that
@@ -1508,14 +1522,13 @@ static void conn_read(struct bufferevent *bev, void *arg)
  * connection whose frame waits is paused: journal_cb resumes it); a
  * connection that ended is closed once its whole frames are handled.
  */
-static void ingest_cb(evutil_socket_t fd, short what, void *arg)
+static void ingest_run(struct net_node *n, size_t max_frames)
 {
-	(void)fd;
-	(void)what;
-	struct net_node *n = arg;
 	n->ingest_armed = false;
 	store_journal_plug(n->journal);
 	int64_t t_mono = mw_time_mono_ns();
+	size_t done = 0;
+	bool more = false;
 	for (;;) {
 		struct conn *best = NULL;
 		for (struct conn *c = n->conns, *next; c; c = next) {
@@ -1533,7 +1546,6 @@ static void ingest_cb(evutil_socket_t fd, short what, void *arg)
 						conn_lost(c, c->lost_events, c->lost_err);
 					continue;
 				}
-				c->head_len = (size_t)len;
 				c->head_rc = f.type == WIRE_FT_OBSERVATION
 				                 ? wire_obs_decode(f.payload, f.len, &c->head_obs)
 				                 : 0;
@@ -1546,12 +1558,17 @@ static void ingest_cb(evutil_socket_t fd, short what, void *arg)
 		}
 		if (!best)
 			break;
+		if (done == max_frames) {
+			more = true;
+			break;
+		}
 		struct evbuffer *in = bufferevent_get_input(best->bev);
 		struct wire_frame f;
 		int len = head_frame(best, in, &f); /* the same frame, parsed again */
 		if (len < 0)
 			continue; /* closed (cannot happen: it parsed before) */
-		if (len == 0) { /* cannot happen: it was whole */
+		if (len == 0) {
+			/* cannot happen: it was whole */
 			best->head_valid = best->ingest_ready = false;
 			continue;
 		}
@@ -1568,8 +1585,21 @@ static void ingest_cb(evutil_socket_t fd, short what, void *arg)
 			break; /* the journal queue is full: journal_cb resumes */
 		evbuffer_drain(in, (size_t)len);
 		best->head_valid = false;
+		done++;
 	}
 	store_journal_unplug(n->journal);
+	if (more) { /* the rest in the next loop iteration: a timer due at once */
+		struct timeval now = {0, 0};
+		if (evtimer_add(n->ingest_ev, &now) == 0)
+			n->ingest_armed = true;
+	}
+}
+
+static void ingest_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	ingest_run(arg, INGEST_PASS_MAX);
 }
 
 static void conn_write(struct bufferevent *bev, void *arg)
@@ -1681,7 +1711,8 @@ static void conn_event(struct bufferevent *bev, short events, void *arg)
 	}
 	if (!(events & (BEV_EVENT_ERROR | BEV_EVENT_EOF | BEV_EVENT_TIMEOUT)))
 		return;
-	if (c->role == CONN_SENSOR && c->tls_up && evbuffer_get_length(bufferevent_get_input(bev))) {
+	if (c->role == CONN_SENSOR && c->tls_up &&
+	    evbuffer_get_length(bufferevent_get_input(bev))) {
 		/* what it sent before it went is journaled first (ingest_cb) */
 		c->lost_events = events;
 		c->lost_err = bufferevent_get_openssl_error(bev);
@@ -2185,7 +2216,7 @@ void net_node_stop(struct net_node *n)
 	n->stopped = true;
 	if (n->ingest_ev) { /* what the sensors sent and was read, first */
 		event_del(n->ingest_ev);
-		ingest_cb(-1, 0, n);
+		ingest_run(n, SIZE_MAX);
 	}
 	flush_batch(n);
 	while (n->conns)
