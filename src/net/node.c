@@ -88,6 +88,15 @@
  * commit; a signed batch is pumped to the links before the unplug wakes
  * the journal thread, since own records leave before their commit.
  *
+ * Sensor ingest order: a sensor's read callback reads every TLS record
+ * its connection has waiting (sensor_pull; libevent alone reads two a
+ * readable event) and only marks the connection ready; ingest_cb, at the
+ * end of the loop iteration, journals the frames of all ready sensors in
+ * data-time order across connections (each sensor's own order kept). So
+ * a node that was busy for a while (the national tracker shares this
+ * loop) does not journal one sensor's backlog, then the next's, minutes
+ * of data time apart (docs/operations.md, "The order a node ingests in").
+ *
  * Origin signing: envelopes this node originates are encoded and queued
  * in a batch; the batch is signed (one Ed25519 signature over a Merkle
  * root, wire/sign.h) and journaled when it reaches [sign] batch_max, or
@@ -165,6 +174,20 @@
  * envelopes/s half a block lasts 40 ms, several commits. */
 #define OWN_SEQ_BLOCK 8192
 
+/* A TLS record's largest plaintext: sensor_pull reads this much at a time */
+#define PULL_CHUNK (16u << 10)
+/* Sensor frames journaled by one ingest pass (ingest_cb); the rest wait in
+ * the connections' inputs for the next loop iteration. Everything a pass
+ * journals goes through the national tracker in that iteration (on_nat,
+ * on the same loop), so this bounds how long the loop goes without
+ * reading, heartbeats and timers: without it a backlog of ~1,000
+ * observations was one pass and one tracker bite, and an ASan node at
+ * 30 % of a core journaled nothing for over 30 s. libevent alone had
+ * taken two TLS records a sensor per iteration. 64 keeps signing at one
+ * batch per 64 observations or fewer (docs/operations.md, "The order a
+ * node ingests in", has the throughput figures). */
+#define INGEST_PASS_MAX 64
+
 enum conn_role { CONN_DIAL, CONN_ACCEPT, CONN_SENSOR };
 
 struct peer;
@@ -187,6 +210,15 @@ struct conn {
 	 * a duplicate: counted and logged once) but the journal queue refused
 	 * its note; on retry only the note is tried again */
 	bool note_retry;
+	/* a sensor: frames read and waiting for ingest_cb (the merge by data
+	 * time); the head frame's decoded Observation once looked at; the end
+	 * of the connection, seen while frames still waited */
+	bool ingest_ready;
+	bool head_valid;
+	int head_rc; /* wire_obs_decode's result for the head frame */
+	struct mw_obs head_obs;
+	short lost_events;
+	unsigned long lost_err;
 	int64_t created_mono;
 	int64_t last_rx_mono;
 	int64_t hb_peer_send; /* last Heartbeat.send_t_ns received */
@@ -288,6 +320,8 @@ struct net_node {
 	struct evconnlistener *peer_lst, *ingest_lst;
 	struct event *journal_ev;
 	struct event *flush_ev;
+	struct event *ingest_ev; /* sensor frames read: merge them (ingest_cb) */
+	bool ingest_armed;
 	struct event *unplug_ev;   /* wakes the journal after a batch's writes (flush_batch) */
 	bool unplug_armed;         /* the journal is plugged until unplug_ev runs */
 	struct event *relisten_ev; /* re-enables listeners after an accept error */
@@ -1222,21 +1256,22 @@ static enum frame_res on_hello(struct conn *c, const uint8_t *p, size_t len)
 	return FR_OK;
 }
 
-static enum frame_res on_observation(struct conn *c, const uint8_t *p, size_t len)
+/* An Observation frame of a sensor, p/len its payload, already decoded
+ * (rc, *o: wire_obs_decode's result). */
+static enum frame_res on_observation(struct conn *c, const uint8_t *p, size_t len, int rc,
+                                     const struct mw_obs *o)
 {
 	struct net_node *n = c->node;
-	struct mw_obs o;
 	char d[160];
 	n->stats.obs_rx++;
-	int rc = wire_obs_decode(p, len, &o);
 	if (rc) {
 		snprintf(d, sizeof(d), "observation does not decode: %s", mw_errname(rc));
 		reject(n, NET_REJ_DECODE, c, d);
 		return FR_OK;
 	}
-	if (strcmp(o.nation, n->conf->nation) != 0 || o.sensor_id != c->sensor_id) {
+	if (strcmp(o->nation, n->conf->nation) != 0 || o->sensor_id != c->sensor_id) {
 		snprintf(d, sizeof(d), "observation claims sensor %s/%u; certificate is %s/%u",
-		         o.nation, o.sensor_id, c->nation, c->sensor_id);
+		         o->nation, o->sensor_id, c->nation, c->sensor_id);
 		reject(n, NET_REJ_SPOOFED_ORIGIN, c, d);
 		return FR_OK;
 	}
@@ -1253,14 +1288,14 @@ static enum frame_res on_observation(struct conn *c, const uint8_t *p, size_t le
 	/* Invariant 6: the sensor's exercise declaration travels with the
 	 * data. A live node keeps a sensor's exercise data as exercise (its
 	 * own picture); an exercise node marks everything exercise. */
-	bool exercise = n->conf->ingest_exercise || o.exercise;
-	rc = net_node_originate(n, WIRE_KIND_OBSERVATION, o.t_ns, exercise, p, len);
+	bool exercise = n->conf->ingest_exercise || o->exercise;
+	rc = net_node_originate(n, WIRE_KIND_OBSERVATION, o->t_ns, exercise, p, len);
 	if (rc) {
 		snprintf(d, sizeof(d), "cannot originate: %s", mw_errname(rc));
 		reject(n, NET_REJ_OVERLOAD, c, d);
 		return FR_OK;
 	}
-	if (o.exercise) {
+	if (o->exercise) {
 		n->stats.obs_exercise++;
 		if (!c->exercise_logged) {
 			c->exercise_logged = true;
@@ -1276,14 +1311,9 @@ static enum frame_res on_observation(struct conn *c, const uint8_t *p, size_t le
 	return FR_OK;
 }
 
+/* A frame of a link (a sensor's go through ingest_cb). */
 static enum frame_res on_frame(struct conn *c, const struct wire_frame *f)
 {
-	if (c->role == CONN_SENSOR) {
-		if (f->type != WIRE_FT_OBSERVATION)
-			return protocol_error(c, NET_REJ_UNEXPECTED,
-			                      "sensors may send only observation frames");
-		return on_observation(c, f->payload, f->len);
-	}
 	if (!c->hello_rcvd) {
 		if (f->type != WIRE_FT_HELLO)
 			return protocol_error(c, NET_REJ_HELLO, "first frame is not a hello");
@@ -1305,45 +1335,59 @@ static enum frame_res on_frame(struct conn *c, const struct wire_frame *f)
 	}
 }
 
+/*
+ * The frame at the head of c's input: its length (header included) with
+ * *f pointing into the input, 0 if no whole frame is there yet, or -1
+ * when the frame is malformed or too large (c is then closed and freed).
+ */
+static int head_frame(struct conn *c, struct evbuffer *in, struct wire_frame *f)
+{
+	uint32_t maxf = c->node->conf->max_frame_bytes;
+	size_t avail = evbuffer_get_length(in);
+	if (avail == 0)
+		return 0;
+	size_t want = avail < WIRE_FRAME_HDR_LEN ? avail : WIRE_FRAME_HDR_LEN;
+	uint8_t *h = evbuffer_pullup(in, (ev_ssize_t)want);
+	int rc = wire_frame_parse(h, want, maxf, f);
+	if (rc == -EAGAIN && want == WIRE_FRAME_HDR_LEN) {
+		uint32_t len =
+		    ((uint32_t)h[6] << 24) | ((uint32_t)h[7] << 16) | ((uint32_t)h[8] << 8) | h[9];
+		size_t total = WIRE_FRAME_HDR_LEN + (size_t)len;
+		if (avail < total)
+			return 0;
+		h = evbuffer_pullup(in, (ev_ssize_t)total);
+		rc = wire_frame_parse(h, total, maxf, f);
+	}
+	if (rc == -EAGAIN)
+		return 0;
+	if (rc == -EMSGSIZE) {
+		char d[96];
+		snprintf(d, sizeof(d), "frame length above max_frame %u", maxf);
+		protocol_error(c, NET_REJ_FRAME_OVERSIZE, d);
+		return -1;
+	}
+	if (rc < 0) {
+		protocol_error(c, NET_REJ_FRAME_GARBAGE, "malformed frame header");
+		return -1;
+	}
+	return rc;
+}
+
+/* A link's frames, in the order they came. */
 static void conn_read_frames(struct bufferevent *bev, struct conn *c)
 {
 	struct net_node *n = c->node;
 	struct evbuffer *in = bufferevent_get_input(bev);
-	uint32_t maxf = n->conf->max_frame_bytes;
 	if (n->on_trace && c->peer && c->peer->conn == c)
 		n->on_trace(n->hook_ud, NET_TRACE_RX_READ, c->peer->conf->nation,
 		            c->peer->rx_base + c->peer->rx_frames + 1);
 	int64_t t_mono = 0;
 	n->rx_accept_ns = 0; /* on_envelope reads the clock once for all */
 	while (!c->read_paused) {
-		size_t avail = evbuffer_get_length(in);
-		if (avail == 0)
-			break;
-		size_t want = avail < WIRE_FRAME_HDR_LEN ? avail : WIRE_FRAME_HDR_LEN;
-		uint8_t *h = evbuffer_pullup(in, (ev_ssize_t)want);
 		struct wire_frame f;
-		int rc = wire_frame_parse(h, want, maxf, &f);
-		if (rc == -EAGAIN && want == WIRE_FRAME_HDR_LEN) {
-			uint32_t len = ((uint32_t)h[6] << 24) | ((uint32_t)h[7] << 16) |
-			               ((uint32_t)h[8] << 8) | h[9];
-			size_t total = WIRE_FRAME_HDR_LEN + (size_t)len;
-			if (avail < total)
-				break;
-			h = evbuffer_pullup(in, (ev_ssize_t)total);
-			rc = wire_frame_parse(h, total, maxf, &f);
-		}
-		if (rc == -EAGAIN)
-			break;
-		if (rc == -EMSGSIZE) {
-			char d[96];
-			snprintf(d, sizeof(d), "frame length above max_frame %u", maxf);
-			protocol_error(c, NET_REJ_FRAME_OVERSIZE, d);
-			return;
-		}
-		if (rc < 0) {
-			protocol_error(c, NET_REJ_FRAME_GARBAGE, "malformed frame header");
-			return;
-		}
+		int len = head_frame(c, in, &f);
+		if (len <= 0)
+			return; /* nothing whole yet, or c closed */
 		if (!t_mono)
 			t_mono = mw_time_mono_ns();
 		c->last_rx_mono = t_mono;
@@ -1352,22 +1396,210 @@ static void conn_read_frames(struct bufferevent *bev, struct conn *c)
 			return;
 		if (r == FR_RETRY)
 			break;
-		evbuffer_drain(in, (size_t)rc);
+		evbuffer_drain(in, (size_t)len);
 	}
 }
 
-/* The frames of one read are journaled as one commit group: the journal
+static void conn_lost(struct conn *c, short events, unsigned long ssl_err);
+
+/*
+ * A sensor's TLS records that are already waiting, read at once into its
+ * input, at most cap bytes more (and never leaving part of a record
+ * inside OpenSSL, which would wait for the next packet). libevent's
+ * bufferevent_openssl (2.1) reads at most two TLS records a readable
+ * event on a socket, and a sensor that writes each measurement when it is
+ * made (mwlink sim --connect flushes at every data time) sends one record
+ * each: with loop iterations of tens of ms (national tracking, a
+ * sanitizer build, a loaded host) a busy sensor was read two records an
+ * iteration and fell behind the others by up to minutes of data time
+ * (docs/operations.md, "The order a node ingests in"). The bytes are the
+ * ones libevent's own read would have put there, in the same order.
+ * Returns the bytes added; *lost is BEV_EVENT_EOF or BEV_EVENT_ERROR (and
+ * *ssl_err the first error) when the connection ended or failed. A
+ * WANT_READ/WANT_WRITE stops it and is left to libevent's next read.
+ */
+static size_t sensor_pull(struct conn *c, size_t cap, short *lost, unsigned long *ssl_err)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t got = 0;
+	while (ssl && (got < cap || SSL_pending(ssl) > 0)) {
+		struct evbuffer_iovec v;
+		if (evbuffer_reserve_space(in, PULL_CHUNK, &v, 1) != 1)
+			break;
+		int want = v.iov_len < PULL_CHUNK ? (int)v.iov_len : (int)PULL_CHUNK;
+		ERR_clear_error();
+		errno = 0;
+		int r = SSL_read(ssl, v.iov_base, want);
+		if (r > 0) {
+			v.iov_len = (size_t)r;
+			evbuffer_commit_space(in, &v, 1);
+			got += (size_t)r;
+			continue;
+		}
+		evbuffer_commit_space(in, &v, 0);
+		int e = SSL_get_error(ssl, r);
+		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+			break;
+		*ssl_err = ERR_peek_error();
+		/* close_notify, or a TCP close without it (allowed, as for
+		 * libevent: bufferevent_openssl_set_allow_dirty_shutdown) */
+		if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && !*ssl_err && !errno))
+			*lost = BEV_EVENT_EOF | BEV_EVENT_READING;
+		else
+			*lost = BEV_EVENT_ERROR | BEV_EVENT_READING;
+		ERR_clear_error();
+		break;
+	}
+	return got;
+}
+
+/* c has frames waiting for the merge: run ingest_cb at the end of this
+ * loop iteration, after every other read callback libevent has queued. */
+static void ingest_arm(struct conn *c)
+{
+	struct net_node *n = c->node;
+	c->ingest_ready = true;
+	if (!n->ingest_armed) {
+		n->ingest_armed = true;
+		event_active(n->ingest_ev, EV_TIMEOUT, 0);
+	}
+}
+
+/*
+ * The frames of one read are journaled as one commit group: the journal
  * thread is woken when they are all queued (store_journal_plug), not at
  * the first, which would commit it alone and leave the rest of the burst
  * (one signed batch, one TLS record) waiting behind that commit. c may be
- * freed inside; the node is not. */
+ * freed inside; the node is not.
+ *
+ * A sensor's frames are not handled here: its callback reads on what its
+ * connection has waiting (sensor_pull, up to the read high watermark, as
+ * libevent keeps an input) and leaves them to ingest_cb, which takes the
+ * frames of all sensors read in this loop iteration in data-time order.
+ */
 static void conn_read(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
-	struct store_journal *j = c->node->journal;
+	struct net_node *n = c->node;
+	if (c->role == CONN_SENSOR) {
+		struct evbuffer *in = bufferevent_get_input(bev);
+		size_t high = n->conf->max_frame_bytes + WIRE_FRAME_HDR_LEN + READ_SLACK_BYTES;
+		size_t have = evbuffer_get_length(in);
+		if (c->tls_up && !c->read_paused && !c->lost_events && have < high) {
+			short lost = 0;
+			unsigned long ssl_err = 0;
+			sensor_pull(c, high - have, &lost, &ssl_err);
+			if (lost) {
+				c->lost_events = lost;
+				c->lost_err = ssl_err;
+			}
+		}
+		if (evbuffer_get_length(in) > 0 || c->lost_events)
+			ingest_arm(c);
+		return;
+	}
+	struct store_journal *j = n->journal;
 	store_journal_plug(j);
 	conn_read_frames(bev, c);
 	store_journal_unplug(j);
+}
+
+/*
+ * The merge of the sensors' frames read in this loop iteration: the
+ * Observation of the earliest data time first, across connections (ties:
+ * the order of the connection list), one frame at a time, until no
+ * sensor has a whole frame left or max_frames are journaled (ingest_cb:
+ * INGEST_PASS_MAX; the rest wait for the next iteration and are merged
+ * with what is read then). Each sensor is a separate connection, so
+ * a node that spent a while on other work (the national tracker, a
+ * commit, a descheduled process) finds several of them with frames
+ * waiting; taking one connection's then the next's journaled up to that
+ * while of data time out of order, which sent the tracker down its
+ * out-of-sequence path. The order within one sensor is kept (its frames
+ * are in data-time order when it sends so; a frame that does not decode
+ * sorts first and is rejected). A full journal queue stops it (the
+ * connection whose frame waits is paused: journal_cb resumes it); a
+ * connection that ended is closed once its whole frames are handled.
+ */
+static void ingest_run(struct net_node *n, size_t max_frames)
+{
+	n->ingest_armed = false;
+	store_journal_plug(n->journal);
+	int64_t t_mono = mw_time_mono_ns();
+	size_t done = 0;
+	bool more = false;
+	for (;;) {
+		struct conn *best = NULL;
+		for (struct conn *c = n->conns, *next; c; c = next) {
+			next = c->next;
+			if (!c->ingest_ready || c->read_paused)
+				continue;
+			if (!c->head_valid) {
+				struct wire_frame f;
+				int len = head_frame(c, bufferevent_get_input(c->bev), &f);
+				if (len < 0)
+					continue; /* closed */
+				if (len == 0) {
+					c->ingest_ready = false;
+					if (c->lost_events)
+						conn_lost(c, c->lost_events, c->lost_err);
+					continue;
+				}
+				c->head_rc = f.type == WIRE_FT_OBSERVATION
+				                 ? wire_obs_decode(f.payload, f.len, &c->head_obs)
+				                 : 0;
+				if (c->head_rc || f.type != WIRE_FT_OBSERVATION)
+					c->head_obs.t_ns = INT64_MIN;
+				c->head_valid = true;
+			}
+			if (!best || c->head_obs.t_ns < best->head_obs.t_ns)
+				best = c;
+		}
+		if (!best)
+			break;
+		if (done == max_frames) {
+			more = true;
+			break;
+		}
+		struct evbuffer *in = bufferevent_get_input(best->bev);
+		struct wire_frame f;
+		int len = head_frame(best, in, &f); /* the same frame, parsed again */
+		if (len < 0)
+			continue; /* closed (cannot happen: it parsed before) */
+		if (len == 0) {
+			/* cannot happen: it was whole */
+			best->head_valid = best->ingest_ready = false;
+			continue;
+		}
+		best->last_rx_mono = t_mono;
+		enum frame_res r;
+		if (f.type != WIRE_FT_OBSERVATION)
+			r = protocol_error(best, NET_REJ_UNEXPECTED,
+			                   "sensors may send only observation frames");
+		else
+			r = on_observation(best, f.payload, f.len, best->head_rc, &best->head_obs);
+		if (r == FR_CLOSED)
+			continue;
+		if (r == FR_RETRY)
+			break; /* the journal queue is full: journal_cb resumes */
+		evbuffer_drain(in, (size_t)len);
+		best->head_valid = false;
+		done++;
+	}
+	store_journal_unplug(n->journal);
+	if (more) { /* the rest in the next loop iteration: a timer due at once */
+		struct timeval now = {0, 0};
+		if (evtimer_add(n->ingest_ev, &now) == 0)
+			n->ingest_armed = true;
+	}
+}
+
+static void ingest_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	ingest_run(arg, INGEST_PASS_MAX);
 }
 
 static void conn_write(struct bufferevent *bev, void *arg)
@@ -1473,16 +1705,31 @@ static void on_tls_up(struct conn *c)
 static void conn_event(struct bufferevent *bev, short events, void *arg)
 {
 	struct conn *c = arg;
-	struct net_node *n = c->node;
 	if (events & BEV_EVENT_CONNECTED) {
 		on_tls_up(c);
 		return;
 	}
 	if (!(events & (BEV_EVENT_ERROR | BEV_EVENT_EOF | BEV_EVENT_TIMEOUT)))
 		return;
+	if (c->role == CONN_SENSOR && c->tls_up &&
+	    evbuffer_get_length(bufferevent_get_input(bev))) {
+		/* what it sent before it went is journaled first (ingest_cb) */
+		c->lost_events = events;
+		c->lost_err = bufferevent_get_openssl_error(bev);
+		ingest_arm(c);
+		return;
+	}
+	conn_lost(c, events, bufferevent_get_openssl_error(bev));
+}
+
+/* The connection ended (EOF) or failed: log it as a rejection or a close,
+ * and free it. ssl_err: the first OpenSSL error, 0 if none. */
+static void conn_lost(struct conn *c, short events, unsigned long ssl_err)
+{
+	struct net_node *n = c->node;
+	struct bufferevent *bev = c->bev;
 	char msg[256];
 	int sock_err = EVUTIL_SOCKET_ERROR();
-	unsigned long ssl_err = bufferevent_get_openssl_error(bev);
 	bool authed = c->role == CONN_SENSOR ? c->tls_up : c->hello_rcvd;
 	SSL *cssl = bufferevent_openssl_get_ssl(bev);
 	bool tls_err = ssl_err && ERR_GET_LIB(ssl_err) == ERR_LIB_SSL;
@@ -1749,6 +1996,8 @@ static void journal_cb(evutil_socket_t fd, short what, void *arg)
 			c->read_paused = false;
 			bufferevent_enable(c->bev, EV_READ);
 			bufferevent_trigger(c->bev, EV_READ, 0);
+		} else if (c->ingest_ready) {
+			ingest_arm(c); /* frames left when another sensor's waited */
 		}
 	}
 	for (size_t i = 0; i < n->n_peers; i++) {
@@ -1793,6 +2042,7 @@ int net_node_new(const struct net_node_opts *o, struct net_node **out, struct mw
 	n->slices = calloc(cf->sign_batch_max, sizeof(*n->slices));
 	n->auths = calloc(cf->sign_batch_max, sizeof(*n->auths));
 	n->flush_ev = evtimer_new(n->base, flush_cb, n);
+	n->ingest_ev = evtimer_new(n->base, ingest_cb, n);
 	n->unplug_ev = evtimer_new(n->base, unplug_cb, n);
 	n->relisten_ev = evtimer_new(n->base, relisten_cb, n);
 	n->cache = calloc(SEND_CACHE_SLOTS, sizeof(*n->cache)); /* optional: NULL = no cache */
@@ -1807,8 +2057,8 @@ int net_node_new(const struct net_node_opts *o, struct net_node **out, struct mw
 #endif
 		}
 	}
-	if (!n->pending || !n->slices || !n->auths || !n->flush_ev || !n->unplug_ev ||
-	    !n->relisten_ev)
+	if (!n->pending || !n->slices || !n->auths || !n->flush_ev || !n->ingest_ev ||
+	    !n->unplug_ev || !n->relisten_ev)
 		goto fail;
 	if ((rc = net_tls_ctx_new(cf->ca, cf->cert, cf->key, &n->link_ctx, err)) != 0)
 		goto fail;
@@ -1964,6 +2214,10 @@ void net_node_stop(struct net_node *n)
 	if (!n || n->stopped)
 		return;
 	n->stopped = true;
+	if (n->ingest_ev) { /* what the sensors sent and was read, first */
+		event_del(n->ingest_ev);
+		ingest_run(n, SIZE_MAX);
+	}
 	flush_batch(n);
 	while (n->conns)
 		conn_close(n->conns);
@@ -2006,6 +2260,8 @@ void net_node_free(struct net_node *n)
 		event_free(n->journal_ev);
 	if (n->flush_ev)
 		event_free(n->flush_ev);
+	if (n->ingest_ev)
+		event_free(n->ingest_ev);
 	if (n->unplug_ev) {
 		event_free(n->unplug_ev);
 		unplug_cb(-1, 0, n);

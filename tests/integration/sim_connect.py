@@ -45,6 +45,7 @@ import collections
 import json
 import os
 import re
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -271,6 +272,53 @@ def test(cl):
         check(rc == 0, f"{node.name} stopped cleanly on SIGTERM (exit {rc})")
 
 
+# The order a node journals sensors' observations in (docs/operations.md,
+# "The order a node ingests in"). The feeder writes everything of one data
+# time to every sensor's socket before anything later (cmd_sim.c invariant
+# 4), and on loopback a write is in the node's receive queue when it
+# returns; the node reads every sensor connection it finds readable, then
+# journals what it read in data-time order (net/node.c ingest_cb). An
+# observation can then be journaled after a later one only when it arrived
+# during the node's read phase of one loop iteration (microseconds; more
+# if the node is descheduled in it). ORDER_WINDOW_S allows 100 ms of that
+# (a few scheduler time slices), i.e. F x 0.1 s of data time at --speed F
+# (6 s at 60x, six radar scans); ORDER_TOLERANCE allows 1 % of the
+# observations beyond it, for a feeder catching up after a stall on a
+# loaded host (it then writes many data times in a few ms) whose burst
+# overlaps a read phase. Before the fix (libevent read at most two TLS
+# records a connection per loop iteration, and the national tracker made
+# each iteration tens of ms long) 53-81 % of the 1,148 observations of
+# this feed were journaled after a later one (median 24-110 s), 553-742
+# of them beyond the 6 s, in six runs; after it, 0-2 (none beyond).
+ORDER_WINDOW_S = 0.1
+ORDER_TOLERANCE = 0.01
+
+
+def check_ingest_order(node, speed):
+    """Observations journaled after one of a later data time, by more than
+    speed x ORDER_WINDOW_S of data time: at most ORDER_TOLERANCE of them."""
+    con = sqlite3.connect(f"file:{node.db}?mode=ro", uri=True, timeout=10)
+    try:
+        times = [t for (t,) in con.execute(
+            "SELECT data_ns FROM env WHERE origin = ? AND kind = 1 AND from_peer = '' "
+            "ORDER BY pos", (node.nation,))]
+    finally:
+        con.close()
+    bound_ns = round(speed * ORDER_WINDOW_S * 1e9)
+    latest, lags = None, []
+    for t in times:
+        if latest is not None and t < latest:
+            lags.append(latest - t)
+        latest = t if latest is None else max(latest, t)
+    over = [d for d in lags if d > bound_ns]
+    lags.sort()
+    check(len(times) > 0 and len(over) <= ORDER_TOLERANCE * len(times),
+          f"journal order: {len(lags)} of {len(times)} observations journaled after one of a "
+          f"later data time (max {lags[-1] / 1e9 if lags else 0:.2f} s), {len(over)} by more "
+          f"than {bound_ns / 1e9:.1f} s of data time ({speed}x {ORDER_WINDOW_S} s; at most "
+          f"{ORDER_TOLERANCE:.0%} allowed)")
+
+
 def test_exercise(cl):
     pki = cl.pki
     rok = cl.add("rok", "KOR", {"gbr": ("GBR", None)}, {}, exercise="no", track=True)
@@ -307,6 +355,7 @@ def test_exercise(cl):
         return out
 
     wait_count(lambda: len(bodies(1)), n_kor, "ROK journaled every exercise observation")
+    check_ingest_order(rok, 60)
     dump = subprocess.run([MWLINK, "journal", "dump", rok.db], capture_output=True, text=True)
     rows = [ln.split("\t") for ln in dump.stdout.splitlines()[1:]]
     obs_rows = [f for f in rows if f[1] == "KOR" and f[3] == "1"]
