@@ -703,8 +703,13 @@ static void on_journal_ev(evutil_socket_t fd, short what, void *arg)
 	if (got < 0)
 		mw_logf(a->o.log, MW_LOG_ERROR, MOD, "track table: journal read: %s",
 		        mw_strerror(got));
-	else if (got == TRACK_CHUNK)
-		event_active(a->ev_journal, EV_TIMEOUT, 0);
+	else if (got == TRACK_CHUNK) {
+		/* more, after the loop has polled again (a timer due now; an
+		 * event_active here would run before any socket: mwlinkd.c
+		 * on_nat) */
+		static const struct timeval now = {0, 0};
+		evtimer_add(a->ev_journal, &now);
+	}
 }
 
 void api_journal_appended(struct api *a, const char *origin)

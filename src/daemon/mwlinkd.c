@@ -70,7 +70,11 @@ struct daemon_ctx {
 	struct api *api; /* HTTP API ([listen] http), NULL when off */
 };
 
-#define NAT_CHUNK 4096 /* journal records per national catch-up step */
+#define NAT_CHUNK 4096 /* journal records per national catch-up step (start, stop) */
+/* Records per step while the loop runs: a step is one callback, and the
+ * links, the sensors and the API wait for it (an observation's tracker
+ * update is microseconds, a launch-estimate refresh ~10 ms). */
+#define NAT_LIVE_CHUNK 256
 
 /* A record was appended to the journal: read on at the end of this loop
  * iteration (never from inside the append: that may be our own emit). */
@@ -99,12 +103,19 @@ static void on_nat(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct daemon_ctx *d = arg;
-	int got = net_national_catch_up(d->nat, d->journal, NAT_CHUNK);
-	if (got < 0)
+	int got = net_national_catch_up(d->nat, d->journal, NAT_LIVE_CHUNK);
+	if (got < 0) {
 		mw_logf(d->log, MW_LOG_ERROR, MOD, "national tracking: journal read: %s",
 		        mw_strerror(got));
-	else if (got == NAT_CHUNK)
-		event_active(d->nat_ev, EV_TIMEOUT, 0); /* more: let the loop breathe first */
+	} else if (got == NAT_LIVE_CHUNK) {
+		/* More: as a timer due now, which runs after the loop has polled
+		 * the sockets again. Not event_active: libevent runs the callbacks
+		 * activated while it runs active callbacks before it polls, so a
+		 * backlog re-activated chunk by chunk held the loop (links,
+		 * sensors, API) until all of it was tracked. */
+		static const struct timeval now = {0, 0};
+		evtimer_add(d->nat_ev, &now);
+	}
 }
 
 /* A national track to share: a TRACK envelope of this node. */
