@@ -2620,15 +2620,16 @@ static void imm_burnout_correction_matches_quadrature(void **state)
 		         worst_x, worst_p);
 }
 
-/* Largest eigenvalue of A^-1 B (6 x 6 r, v blocks of two states'
- * covariances): how much wider B is than A in its worst direction. */
-static double max_gen_eig6(const double *A8, const double *B8)
+/* Generalised eigenvalues (ascending) of B over A, their 6 x 6 leading
+ * blocks (the r, v blocks of two covariances; row strides lda, ldb): the
+ * eigenvalues of L^-1 B L^-T with A = L L^T. */
+static void gen_eigs6(const double *Ain, int lda, const double *Bin, int ldb, double w[6])
 {
-	double A[36], B[36], L[36], X[36], Xt[36], C[36], w[6], V[36];
+	double A[36], B[36], L[36], X[36], Xt[36], C[36], V[36];
 	for (int i = 0; i < 6; i++)
 		for (int j = 0; j < 6; j++) {
-			A[i * 6 + j] = A8[i * NX + j];
-			B[i * 6 + j] = B8[i * NX + j];
+			A[i * 6 + j] = Ain[i * lda + j];
+			B[i * 6 + j] = Bin[i * ldb + j];
 		}
 	assert_int_equal(mat_cholesky(L, A, 6), 0);
 	assert_int_equal(mat_tril_solve(X, L, B, 6, 6), 0); /* L^-1 B */
@@ -2636,6 +2637,14 @@ static double max_gen_eig6(const double *A8, const double *B8)
 	assert_int_equal(mat_tril_solve(C, L, Xt, 6, 6), 0); /* L^-1 B L^-T */
 	mat_symmetrise(C, 6);
 	assert_int_equal(mat_sym_eig(C, 6, w, V), 0);
+}
+
+/* Largest eigenvalue of A^-1 B (6 x 6 r, v blocks of two states'
+ * covariances): how much wider B is than A in its worst direction. */
+static double max_gen_eig6(const double *A8, const double *B8)
+{
+	double w[6];
+	gen_eigs6(A8, NX, B8, NX, w);
 	return w[5];
 }
 
@@ -2918,22 +2927,6 @@ static void long_coast_prediction_states_the_propagated_spread(void **state)
  * the 17 sigma points (1.75 in their widest direction) and the
  * linearisation (0.72 in its narrowest).
  */
-static void gen_eigs6(const double *C6, const double *P8, double w[6])
-{
-	double A[36], B[36], L[36], X[36], Xt[36], M[36], V[36];
-	for (int i = 0; i < 6; i++)
-		for (int j = 0; j < 6; j++) {
-			A[i * 6 + j] = C6[i * 6 + j];
-			B[i * 6 + j] = P8[i * NX + j];
-		}
-	assert_int_equal(mat_cholesky(L, A, 6), 0);
-	assert_int_equal(mat_tril_solve(X, L, B, 6, 6), 0); /* L^-1 B */
-	mat_transpose(Xt, X, 6, 6);
-	assert_int_equal(mat_tril_solve(M, L, Xt, 6, 6), 0); /* L^-1 B L^-T */
-	mat_symmetrise(M, 6);
-	assert_int_equal(mat_sym_eig(M, 6, w, V), 0);
-}
-
 static void icbm_coast_prediction_states_the_spread_per_direction(void **state)
 {
 	(void)state;
@@ -3005,10 +2998,11 @@ static void icbm_coast_prediction_states_the_spread_per_direction(void **state)
 	for (int n = 0; n < NS; n++)
 		for (int i = 0; i < 6; i++)
 			for (int j = 0; j < 6; j++)
-				C[i * 6 + j] += (xe[n][i] - mean[i]) * (xe[n][j] - mean[j]) / (NS - 1);
+				C[i * 6 + j] +=
+				    (xe[n][i] - mean[i]) * (xe[n][j] - mean[j]) / (NS - 1);
 	double w[3][6];
 	for (int c = 0; c < 3; c++)
-		gen_eigs6(C, pr[c].P, w[c]);
+		gen_eigs6(C, 6, pr[c].P, NX, w[c]);
 	print_message("ICBM-like coast %.0f s to %.0f km, %d draws: P over the draws' covariance "
 	              "per direction: second order %.3f-%.3f, sigma points %.3f-%.3f, "
 	              "linearisation %.3f-%.3f\n",
