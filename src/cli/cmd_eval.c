@@ -265,13 +265,29 @@ struct eval {
 	size_t n_cd, cap_cd;
 	FILE *meas_audit_f; /* --meas-audit FILE (cli/eval_meas.h), opened at parse */
 	struct meas_audit *ma;
-	FILE *plots; /* --plots FILE: each object plot's fate (plot_fate below) */
-	struct mw_obs *pend;  /* the tracker's pending scan, mirrored */
+	FILE *plots;         /* --plots FILE: each object plot's fate (plot_fate below) */
+	struct mw_obs *pend; /* the tracker's pending scan, mirrored */
 	size_t n_pend, cap_pend;
 	struct track_info *snap; /* the tracks before that scan is processed */
 	size_t n_snap, cap_snap;
 	uint64_t cur_seed;
 };
+
+/* A diagnosis output file of option opt (--rtn, --plots, --meas-audit):
+ * opened for writing in *f (a file the option named before is closed);
+ * 0, or -1 with the reason on stderr. */
+static int open_out(const char *opt, const char *fn, FILE **f)
+{
+	if (*f)
+		fclose(*f);
+	*f = fopen(fn, "w");
+	if (!*f) {
+		fprintf(stderr, "mwlink eval: %s: cannot write '%s': %s\n", opt, fn,
+		        strerror(errno));
+		return -1;
+	}
+	return 0;
+}
 
 static void eval_usage(FILE *f)
 {
@@ -1093,9 +1109,9 @@ static void plot_fate(struct eval *ev, const struct sim *s, const struct track_t
 		const char *f = NULL;
 		if (b) {
 			if (y.n_updates > b->n_updates)
-				f = b->state != TRACK_CONFIRMED       ? "tent"
+				f = b->state != TRACK_CONFIRMED  ? "tent"
 				    : b->truth_id == o->truth_id ? "got"
-				                                   : "conf";
+				                                 : "conf";
 		} else if (y.first_t_ns == o->t_ns) {
 			f = "start";
 		}
@@ -1254,7 +1270,8 @@ static int one_run(struct eval *ev, const struct sim_scenario *sc, uint64_t seed
 			continue;
 		if (ev->feed_class[0] && e.obs.truth_id) {
 			int o = find_obj(s, e.obs.truth_id);
-			if (o >= 0 && strcmp(sim_object(s, (size_t)o)->missile_class, ev->feed_class))
+			if (o >= 0 &&
+			    strcmp(sim_object(s, (size_t)o)->missile_class, ev->feed_class))
 				continue;
 		}
 		if (e.obs.truth_id) {
@@ -1802,14 +1819,7 @@ int cmd_eval(int argc, char **argv)
 		} else if (!strcmp(a, "--json") && i + 1 < argc) {
 			ev->json_path = argv[++i];
 		} else if (!strcmp(a, "--meas-audit") && i + 1 < argc) {
-			const char *fn = argv[++i];
-			if (ev->meas_audit_f)
-				fclose(ev->meas_audit_f);
-			ev->meas_audit_f = fopen(fn, "w");
-			if (!ev->meas_audit_f) {
-				fprintf(stderr,
-				        "mwlink eval: --meas-audit: cannot write '%s': %s\n", fn,
-				        strerror(errno));
+			if (open_out("--meas-audit", argv[++i], &ev->meas_audit_f) != 0) {
 				status = 1;
 				goto out;
 			}
@@ -1821,24 +1831,12 @@ int cmd_eval(int argc, char **argv)
 			}
 			memcpy(ev->feed_class, c, strlen(c) + 1);
 		} else if (!strcmp(a, "--plots") && i + 1 < argc) {
-			const char *fn = argv[++i];
-			if (ev->plots)
-				fclose(ev->plots);
-			ev->plots = fopen(fn, "w");
-			if (!ev->plots) {
-				fprintf(stderr, "mwlink eval: --plots: cannot write '%s': %s\n", fn,
-				        strerror(errno));
+			if (open_out("--plots", argv[++i], &ev->plots) != 0) {
 				status = 1;
 				goto out;
 			}
 		} else if (!strcmp(a, "--rtn") && i + 1 < argc) {
-			const char *fn = argv[++i];
-			if (ev->rtn)
-				fclose(ev->rtn);
-			ev->rtn = fopen(fn, "w");
-			if (!ev->rtn) {
-				fprintf(stderr, "mwlink eval: --rtn: cannot write '%s': %s\n", fn,
-				        strerror(errno));
+			if (open_out("--rtn", argv[++i], &ev->rtn) != 0) {
 				status = 1;
 				goto out;
 			}
