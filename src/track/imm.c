@@ -459,20 +459,15 @@ static int predict_one(const struct track_imm *in, double dt_s, const struct tra
 	return 0;
 }
 
-int track_imm_predict(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
-                      struct track_imm *out)
-{
-	return track_imm_predict_memo(in, dt_s, cfg, NULL, out);
-}
-
-int track_imm_predict_memo(const struct track_imm *in, double dt_s,
-                           const struct track_imm_cfg *cfg, struct track_imm_memo *mo,
-                           struct track_imm *out)
+/* spill: out may be left partly written on failure (track_imm_predict_memo) */
+static int predict_imm(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
+                       struct track_imm_memo *mo, int spill, struct track_imm *out)
 {
 	/* predict_one leaves its output untouched on failure, so the last
 	 * model to be predicted is written straight to out (no copy of the
-	 * whole IMM), the other only once both succeeded; out may be in:
-	 * in is read only before the part of out it shares is written. */
+	 * whole IMM), the other only once both succeeded - or, with spill
+	 * and out not in, straight to out too; out may be in: in is read
+	 * only before the part of out it shares is written. */
 	double Pi[TRACK_N_MODES][TRACK_N_MODES];
 	double tau_b = boost_tau(in, cfg);
 	transition(dt_s, cfg, tau_b, mo, Pi);
@@ -486,17 +481,18 @@ int track_imm_predict_memo(const struct track_imm *in, double dt_s,
 		prune(out);
 		return 0;
 	}
-	struct track_gauss boost;
+	struct track_gauss boost, *bo = spill && out != in ? &out->m[TRACK_MODE_BOOST] : &boost;
 	double mu[TRACK_N_MODES];
 	int rc =
-	    predict_one(in, dt_s, cfg, Pi, tau_b, mo, TRACK_MODE_BOOST, &mu[TRACK_MODE_BOOST], &boost);
+	    predict_one(in, dt_s, cfg, Pi, tau_b, mo, TRACK_MODE_BOOST, &mu[TRACK_MODE_BOOST], bo);
 	if (rc < 0)
 		return rc;
 	rc = predict_one(in, dt_s, cfg, Pi, tau_b, mo, TRACK_MODE_BALLISTIC, &mu[TRACK_MODE_BALLISTIC],
 	                 &out->m[TRACK_MODE_BALLISTIC]);
 	if (rc < 0)
 		return rc;
-	out->m[TRACK_MODE_BOOST] = boost;
+	if (bo == &boost)
+		out->m[TRACK_MODE_BOOST] = boost;
 	normalise(mu);
 	for (int j = 0; j < TRACK_N_MODES; j++)
 		out->mu[j] = mu[j];
@@ -640,6 +636,19 @@ int track_imm_update_from(const struct track_imm *base, double dt_s,
 	}
 	*out = q;
 	return 0;
+}
+
+int track_imm_predict(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
+                      struct track_imm *out)
+{
+	return predict_imm(in, dt_s, cfg, NULL, 0, out);
+}
+
+int track_imm_predict_memo(const struct track_imm *in, double dt_s,
+                           const struct track_imm_cfg *cfg, struct track_imm_memo *mo,
+                           struct track_imm *out)
+{
+	return predict_imm(in, dt_s, cfg, mo, 1, out);
 }
 
 int track_imm_predict_mode(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,

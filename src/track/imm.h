@@ -104,7 +104,7 @@ struct track_imm {
 int track_imm_pruned(const struct track_imm *s);
 
 /* Mix and predict every model over dt_s; out->mu are the predicted mode
- * probabilities. */
+ * probabilities. out (which may be in) is untouched on failure. */
 int track_imm_predict(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
                       struct track_imm *out);
 
@@ -126,7 +126,10 @@ struct track_imm_memo {
 };
 void track_imm_memo_init(struct track_imm_memo *mo);
 
-/* track_imm_predict with a memo (NULL: none); the same output. */
+/* track_imm_predict with a memo (NULL: none); the same output. Unlike
+ * track_imm_predict's, a failed prediction may leave out partly written
+ * (untouched if out is in): the boost model's prediction goes straight
+ * to out, not through a copy. */
 int track_imm_predict_memo(const struct track_imm *in, double dt_s,
                            const struct track_imm_cfg *cfg, struct track_imm_memo *mo,
                            struct track_imm *out);
