@@ -453,8 +453,8 @@ static int predict_one(const struct track_imm *in, double dt_s, const struct tra
 	if (rc < 0)
 		return rc;
 	if (!cfg->motion[j].thrust && dt_s > 0.0 && in->mu[TRACK_MODE_BOOST] > TRACK_BURNOUT_MIN_MU)
-		burnout_in_interval(out, &in->m[TRACK_MODE_BOOST], w[TRACK_MODE_BOOST], dt_s,
-		                    tau_b, mo);
+		burnout_in_interval(out, &in->m[TRACK_MODE_BOOST], w[TRACK_MODE_BOOST], dt_s, tau_b,
+		                    mo);
 	*cj = c;
 	return 0;
 }
@@ -487,8 +487,8 @@ static int predict_imm(const struct track_imm *in, double dt_s, const struct tra
 	    predict_one(in, dt_s, cfg, Pi, tau_b, mo, TRACK_MODE_BOOST, &mu[TRACK_MODE_BOOST], bo);
 	if (rc < 0)
 		return rc;
-	rc = predict_one(in, dt_s, cfg, Pi, tau_b, mo, TRACK_MODE_BALLISTIC, &mu[TRACK_MODE_BALLISTIC],
-	                 &out->m[TRACK_MODE_BALLISTIC]);
+	rc = predict_one(in, dt_s, cfg, Pi, tau_b, mo, TRACK_MODE_BALLISTIC,
+	                 &mu[TRACK_MODE_BALLISTIC], &out->m[TRACK_MODE_BALLISTIC]);
 	if (rc < 0)
 		return rc;
 	if (bo == &boost)
@@ -644,9 +644,8 @@ int track_imm_predict(const struct track_imm *in, double dt_s, const struct trac
 	return predict_imm(in, dt_s, cfg, NULL, 0, out);
 }
 
-int track_imm_predict_memo(const struct track_imm *in, double dt_s,
-                           const struct track_imm_cfg *cfg, struct track_imm_memo *mo,
-                           struct track_imm *out)
+int track_imm_predict_memo(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
+                           struct track_imm_memo *mo, struct track_imm *out)
 {
 	return predict_imm(in, dt_s, cfg, mo, 1, out);
 }

@@ -130,9 +130,8 @@ void track_imm_memo_init(struct track_imm_memo *mo);
  * track_imm_predict's, a failed prediction may leave out partly written
  * (untouched if out is in): the boost model's prediction goes straight
  * to out, not through a copy. */
-int track_imm_predict_memo(const struct track_imm *in, double dt_s,
-                           const struct track_imm_cfg *cfg, struct track_imm_memo *mo,
-                           struct track_imm *out);
+int track_imm_predict_memo(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
+                           struct track_imm_memo *mo, struct track_imm *out);
 
 /* Model j's prediction alone: the same doubles as out->m[j] of
  * track_imm_predict (the other model is neither mixed for nor
