@@ -222,8 +222,28 @@ static void combine_w_noat(const struct track_gauss m[TRACK_N_MODES], const doub
  * for an IRBM's last second of thrust) under a covariance that knows
  * nothing of it, and hands it to midcourse.
  */
-static void burnout_in_interval(struct track_gauss *g, const struct track_gauss *boost, double w,
-                                double dt_s, double tau_s)
+void track_imm_memo_init(struct track_imm_memo *mo)
+{
+	memset(mo, 0, sizeof(*mo));
+	mo->exp_x[0] = mo->exp_x[1] = mo->q_dt = mo->q_tau = NAN; /* equal to nothing */
+}
+
+/* exp(x), from slot i of mo (may be NULL) when it holds this x. */
+static double memo_exp(struct track_imm_memo *mo, int i, double x)
+{
+	if (mo && mo->exp_x[i] == x)
+		return mo->exp_y[i]; /* exp(+0) == exp(-0): a signed zero is no other key */
+	double y = exp(x);
+	if (mo) {
+		mo->exp_x[i] = x;
+		mo->exp_y[i] = y;
+	}
+	return y;
+}
+
+/* The switching time's moments E[f], E[f f^T] (burnout_in_interval), a
+ * function of dt_s and tau_s alone. */
+static void burnout_moments(double dt_s, double tau_s, double ef[2], double eff[3])
 {
 	/* Gauss-Legendre nodes and weights on [-1, 1], 6 points
 	 * (Abramowitz & Stegun 1964, table 25.4). */
@@ -231,19 +251,10 @@ static void burnout_in_interval(struct track_gauss *g, const struct track_gauss 
 	                             0.2386191860831969,  0.6612093864662645,  0.9324695142031521};
 	static const double wg[6] = {0.1713244923791704, 0.3607615730481386, 0.4679139345726910,
 	                             0.4679139345726910, 0.3607615730481386, 0.1713244923791704};
-	if (!(w > TRACK_BURNOUT_MIN_W) || !(tau_s > 0.0))
-		return;
-	const double *v = boost->x + 3;
-	double vn = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
-	double a = boost->x[TRACK_IX_AT];
-	double va = boost->P[TRACK_IX_AT * N + TRACK_IX_AT];
-	if (!(vn > 1.0) || !isfinite(a) || !(va >= 0.0))
-		return;
-	if (a < 0.0)
-		a = 0.0;
-	double u[3] = {v[0] / vn, v[1] / vn, v[2] / vn};
 	double T = dt_s < 10.0 * tau_s ? dt_s : 10.0 * tau_s;
-	double sw = 0.0, ef[2] = {0.0, 0.0}, eff[3] = {0.0, 0.0, 0.0};
+	double sw = 0.0;
+	ef[0] = ef[1] = 0.0;
+	eff[0] = eff[1] = eff[2] = 0.0;
 	for (int q = 0; q < 6; q++) {
 		double s = 0.5 * T * (xg[q] + 1.0);
 		double wq = wg[q] * exp(-s / tau_s);
@@ -259,6 +270,39 @@ static void burnout_in_interval(struct track_gauss *g, const struct track_gauss 
 		ef[i] /= sw;
 	for (int i = 0; i < 3; i++)
 		eff[i] /= sw;
+}
+
+static void burnout_in_interval(struct track_gauss *g, const struct track_gauss *boost, double w,
+                                double dt_s, double tau_s, struct track_imm_memo *mo)
+{
+	if (!(w > TRACK_BURNOUT_MIN_W) || !(tau_s > 0.0))
+		return;
+	const double *v = boost->x + 3;
+	double vn = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+	double a = boost->x[TRACK_IX_AT];
+	double va = boost->P[TRACK_IX_AT * N + TRACK_IX_AT];
+	if (!(vn > 1.0) || !isfinite(a) || !(va >= 0.0))
+		return;
+	if (a < 0.0)
+		a = 0.0;
+	double u[3] = {v[0] / vn, v[1] / vn, v[2] / vn};
+	double ef[2], eff[3];
+	if (mo && mo->q_dt == dt_s && mo->q_tau == tau_s) { /* dt_s, tau_s > 0: no signed zeros */
+		ef[0] = mo->q_ef[0];
+		ef[1] = mo->q_ef[1];
+		for (int i = 0; i < 3; i++)
+			eff[i] = mo->q_eff[i];
+	} else {
+		burnout_moments(dt_s, tau_s, ef, eff);
+		if (mo) {
+			mo->q_dt = dt_s;
+			mo->q_tau = tau_s;
+			mo->q_ef[0] = ef[0];
+			mo->q_ef[1] = ef[1];
+			for (int i = 0; i < 3; i++)
+				mo->q_eff[i] = eff[i];
+		}
+	}
 	double D[3][3];
 	track_model_thrust_dir_cov(boost->x, D);
 	double a2 = a * a + va;
@@ -356,11 +400,11 @@ static double boost_tau(const struct track_imm *in, const struct track_imm_cfg *
 /* Pi[i][j] = P(mode j at k+1 | mode i at k) over |dt_s|; tau_b the boost
  * mode's mean time to burnout (boost_tau). */
 static void transition(double dt_s, const struct track_imm_cfg *cfg, double tau_b,
-                       double Pi[TRACK_N_MODES][TRACK_N_MODES])
+                       struct track_imm_memo *mo, double Pi[TRACK_N_MODES][TRACK_N_MODES])
 {
 	double adt = fabs(dt_s);
-	double p_bb = exp(-adt / tau_b);
-	double p_cc = exp(-adt / cfg->tau_ballistic_s);
+	double p_bb = memo_exp(mo, 0, -adt / tau_b);
+	double p_cc = memo_exp(mo, 1, -adt / cfg->tau_ballistic_s);
 	Pi[TRACK_MODE_BALLISTIC][TRACK_MODE_BALLISTIC] = p_cc;
 	Pi[TRACK_MODE_BALLISTIC][TRACK_MODE_BOOST] = 1 - p_cc;
 	Pi[TRACK_MODE_BOOST][TRACK_MODE_BALLISTIC] = 1 - p_bb;
@@ -372,8 +416,8 @@ static void transition(double dt_s, const struct track_imm_cfg *cfg, double tau_
  * path of track_imm_predict and track_imm_predict_mode, so that the two
  * give the same doubles (the long coast relies on it, tracker.c). */
 static int predict_one(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
-                       double Pi[TRACK_N_MODES][TRACK_N_MODES], double tau_b, int j, double *cj,
-                       struct track_gauss *out)
+                       double Pi[TRACK_N_MODES][TRACK_N_MODES], double tau_b,
+                       struct track_imm_memo *mo, int j, double *cj, struct track_gauss *out)
 {
 	double c = 0.0;
 	for (int i = 0; i < TRACK_N_MODES; i++)
@@ -409,43 +453,46 @@ static int predict_one(const struct track_imm *in, double dt_s, const struct tra
 	if (rc < 0)
 		return rc;
 	if (!cfg->motion[j].thrust && dt_s > 0.0 && in->mu[TRACK_MODE_BOOST] > TRACK_BURNOUT_MIN_MU)
-		burnout_in_interval(out, &in->m[TRACK_MODE_BOOST], w[TRACK_MODE_BOOST], dt_s,
-		                    tau_b);
+		burnout_in_interval(out, &in->m[TRACK_MODE_BOOST], w[TRACK_MODE_BOOST], dt_s, tau_b,
+		                    mo);
 	*cj = c;
 	return 0;
 }
 
-int track_imm_predict(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
-                      struct track_imm *out)
+/* spill: out may be left partly written on failure (track_imm_predict_memo) */
+static int predict_imm(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
+                       struct track_imm_memo *mo, int spill, struct track_imm *out)
 {
 	/* predict_one leaves its output untouched on failure, so the last
 	 * model to be predicted is written straight to out (no copy of the
-	 * whole IMM), the other only once both succeeded; out may be in:
-	 * in is read only before the part of out it shares is written. */
+	 * whole IMM), the other only once both succeeded - or, with spill
+	 * and out not in, straight to out too; out may be in: in is read
+	 * only before the part of out it shares is written. */
 	double Pi[TRACK_N_MODES][TRACK_N_MODES];
 	double tau_b = boost_tau(in, cfg);
-	transition(dt_s, cfg, tau_b, Pi);
+	transition(dt_s, cfg, tau_b, mo, Pi);
 	if (prunes(in, cfg)) {
 		/* The boost model is not carried (invariant 4). */
 		double c;
-		int rc = predict_one(in, dt_s, cfg, Pi, tau_b, TRACK_MODE_BALLISTIC, &c,
+		int rc = predict_one(in, dt_s, cfg, Pi, tau_b, mo, TRACK_MODE_BALLISTIC, &c,
 		                     &out->m[TRACK_MODE_BALLISTIC]);
 		if (rc < 0)
 			return rc;
 		prune(out);
 		return 0;
 	}
-	struct track_gauss boost;
+	struct track_gauss boost, *bo = spill && out != in ? &out->m[TRACK_MODE_BOOST] : &boost;
 	double mu[TRACK_N_MODES];
 	int rc =
-	    predict_one(in, dt_s, cfg, Pi, tau_b, TRACK_MODE_BOOST, &mu[TRACK_MODE_BOOST], &boost);
+	    predict_one(in, dt_s, cfg, Pi, tau_b, mo, TRACK_MODE_BOOST, &mu[TRACK_MODE_BOOST], bo);
 	if (rc < 0)
 		return rc;
-	rc = predict_one(in, dt_s, cfg, Pi, tau_b, TRACK_MODE_BALLISTIC, &mu[TRACK_MODE_BALLISTIC],
-	                 &out->m[TRACK_MODE_BALLISTIC]);
+	rc = predict_one(in, dt_s, cfg, Pi, tau_b, mo, TRACK_MODE_BALLISTIC,
+	                 &mu[TRACK_MODE_BALLISTIC], &out->m[TRACK_MODE_BALLISTIC]);
 	if (rc < 0)
 		return rc;
-	out->m[TRACK_MODE_BOOST] = boost;
+	if (bo == &boost)
+		out->m[TRACK_MODE_BOOST] = boost;
 	normalise(mu);
 	for (int j = 0; j < TRACK_N_MODES; j++)
 		out->mu[j] = mu[j];
@@ -591,6 +638,18 @@ int track_imm_update_from(const struct track_imm *base, double dt_s,
 	return 0;
 }
 
+int track_imm_predict(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
+                      struct track_imm *out)
+{
+	return predict_imm(in, dt_s, cfg, NULL, 0, out);
+}
+
+int track_imm_predict_memo(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
+                           struct track_imm_memo *mo, struct track_imm *out)
+{
+	return predict_imm(in, dt_s, cfg, mo, 1, out);
+}
+
 int track_imm_predict_mode(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
                            enum track_mode j, struct track_gauss *out)
 {
@@ -598,12 +657,12 @@ int track_imm_predict_mode(const struct track_imm *in, double dt_s, const struct
 		return -EINVAL;
 	double Pi[TRACK_N_MODES][TRACK_N_MODES], cj;
 	double tau_b = boost_tau(in, cfg);
-	transition(dt_s, cfg, tau_b, Pi);
+	transition(dt_s, cfg, tau_b, NULL, Pi);
 	struct track_gauss r;
 	/* Pruned: track_imm_predict's boost model is the ballistic one. */
 	if (prunes(in, cfg))
 		j = TRACK_MODE_BALLISTIC;
-	int rc = predict_one(in, dt_s, cfg, Pi, tau_b, (int)j, &cj, &r);
+	int rc = predict_one(in, dt_s, cfg, Pi, tau_b, NULL, (int)j, &cj, &r);
 	if (rc < 0)
 		return rc;
 	*out = r;

@@ -104,9 +104,34 @@ struct track_imm {
 int track_imm_pruned(const struct track_imm *s);
 
 /* Mix and predict every model over dt_s; out->mu are the predicted mode
- * probabilities. */
+ * probabilities. out (which may be in) is untouched on failure. */
 int track_imm_predict(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
                       struct track_imm *out);
+
+/*
+ * What a prediction computes from dt_s and the chain's time constants
+ * alone - the transition matrix's two exp() and the burnout quadrature's
+ * moments (imm.c) - kept from the last prediction made with this memo and
+ * reused when the inputs are the same doubles (keys compared with ==;
+ * the values are what the computation gives for them, so the output is
+ * the same bit for bit with or without a memo). At 1-s scans every
+ * track's prediction has the same dt_s and, below ~3 g of thrust, the
+ * same boost time constant. The caller owns it (the tracker keeps one);
+ * one memo is not shared between threads. track_imm_memo_init empties it.
+ */
+struct track_imm_memo {
+	double exp_x[2], exp_y[2]; /* exp(exp_x[i]) == exp_y[i] */
+	double q_dt, q_tau;        /* key of the quadrature's moments */
+	double q_ef[2], q_eff[3];
+};
+void track_imm_memo_init(struct track_imm_memo *mo);
+
+/* track_imm_predict with a memo (NULL: none); the same output. Unlike
+ * track_imm_predict's, a failed prediction may leave out partly written
+ * (untouched if out is in): the boost model's prediction goes straight
+ * to out, not through a copy. */
+int track_imm_predict_memo(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
+                           struct track_imm_memo *mo, struct track_imm *out);
 
 /* Model j's prediction alone: the same doubles as out->m[j] of
  * track_imm_predict (the other model is neither mixed for nor

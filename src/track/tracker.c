@@ -217,6 +217,7 @@ struct pair_ord {
 struct track_tracker {
 	struct track_config cfg;
 	struct track_imm_cfg imm_noprune; /* cfg.imm with prune_mu = 0 (imm_cfg) */
+	struct track_imm_memo imm_memo;   /* the scan predictions' (predict_to_scan) */
 	struct mw_log *log;
 	double gate[TRACK_NZ_MAX + 1];
 	double init_supp[TRACK_NZ_MAX + 1]; /* chi2_nz(1 - INIT_SUPPRESS_P) */
@@ -552,6 +553,7 @@ int track_tracker_new(const struct track_config *cfg, struct mw_log *log,
 	t->next_id = 1;
 	t->imm_noprune = cfg->imm;
 	t->imm_noprune.prune_mu = 0.0;
+	track_imm_memo_init(&t->imm_memo);
 	track_assign_ws_init(&t->ws);
 	for (int nz = 1; nz <= TRACK_NZ_MAX; nz++)
 		t->gate[nz] = track_chi2_quantile(cfg->gate_prob, nz);
@@ -2934,13 +2936,13 @@ static int predict_to_scan(struct track_tracker *t, struct trk *k, const struct 
 	const struct track_imm_cfg *ic = imm_cfg(t, k, hb->t_ns);
 	const int np = ic != &t->cfg.imm;
 	if (!(fabs(dt) > PRED_KEEP_S))
-		return track_imm_predict(&hb->post, dt, ic, out);
+		return track_imm_predict_memo(&hb->post, dt, ic, &t->imm_memo, out);
 	if (k->has_cp && k->cp_t_ns == ts && k->cp_base_ns == hb->t_ns && k->cp_noprune == np &&
 	    memcmp(&k->cp_base, &hb->post, sizeof(k->cp_base)) == 0) {
 		*out = k->cp;
 		return 0;
 	}
-	int rc = track_imm_predict(&hb->post, dt, ic, out);
+	int rc = track_imm_predict_memo(&hb->post, dt, ic, &t->imm_memo, out);
 	if (rc < 0)
 		return rc;
 	k->cp = *out;

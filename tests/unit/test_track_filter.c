@@ -2527,6 +2527,59 @@ static void imm_burnout_hazard_rises_with_the_thrust(void **state)
 }
 
 /*
+ * track_imm_predict_memo gives track_imm_predict's output bit for bit
+ * with one memo shared by a sequence of predictions whose dt_s, boost
+ * time constant (aT: 0 to 15 g, negative, NaN) and mode probabilities
+ * (pruned, negligible, mixed) repeat and change from call to call, so
+ * the memo's keys both hit and miss; also through predict_mode's path
+ * (no memo). Fails if a memo slot is reused for another key.
+ */
+static void imm_predict_memo_matches_no_memo_bit_for_bit(void **state)
+{
+	(void)state;
+	struct track_config tc;
+	track_config_default(&tc);
+	struct track_imm_cfg np = tc.imm;
+	np.prune_mu = 0.0;
+	struct geo_lla tp = {geo_rad(39), geo_rad(128), 90e3};
+	struct track_gauss g;
+	memset(&g, 0, sizeof(g));
+	geo_lla_to_ecef(&tp, g.x);
+	double ve[3] = {1500, 300, 1100};
+	geo_vec_enu_to_ecef(&tp, ve, g.x + 3);
+	g.x[TRACK_IX_K] = 1.0;
+	double sd[NX] = {40, 40, 40, 4, 4, 4, 0.5, 3.0};
+	for (int i = 0; i < NX; i++)
+		g.P[i * NX + i] = sd[i] * sd[i];
+	static const double ats[] = {0.0, 20.0, 50.0, 50.0, 80.0, 147.0, -3.0, 0.0, 20.0, NAN};
+	static const double dts[] = {1.0, 1.0, 2.0, 1.0, 0.5, 1.0, 7.0, -1.0, 0.0, 1.0, 1.0};
+	static const double mub[] = {0.5, 0.99, 1e-9, 0.0, 0.3, 1e-4};
+	struct track_imm_memo mo;
+	track_imm_memo_init(&mo);
+	int n = 0, same = 0;
+	for (int r = 0; r < 400; r++) {
+		struct track_gauss gb = g;
+		gb.x[TRACK_IX_AT] = ats[r % 10];
+		struct track_imm in = {.mu = {1.0 - mub[r % 6], mub[r % 6]}, .m = {g, gb}};
+		const struct track_imm_cfg *ic = r % 3 ? &tc.imm : &np;
+		double dt = dts[r % 11];
+		struct track_imm a, b;
+		memset(&a, 0xa5, sizeof(a));
+		memset(&b, 0xa5, sizeof(b));
+		int ra = track_imm_predict(&in, dt, ic, &a);
+		int rb = track_imm_predict_memo(&in, dt, ic, &mo, &b);
+		assert_int_equal(ra, rb);
+		n++;
+		if (ra == 0 && memcmp(&a, &b, sizeof(a)) != 0)
+			fail_msg("call %d (aT %g, dt %g, mu_b %g): memo's prediction differs", r,
+			         ats[r % 10], dt, mub[r % 6]);
+		same += ra == 0;
+	}
+	print_message("%d predictions, %d compared bytewise\n", n, same);
+	assert_true(same > 300);
+}
+
+/*
  * The burnout correction's moments against an independent quadrature:
  * both modes hold the same Gaussian (aT = 50 +- 3 m/s^2), so the
  * non-thrusting model's mixed start is that Gaussian with aT reset, and
@@ -3140,6 +3193,7 @@ int main(void)
 	    cmocka_unit_test(long_coast_prediction_states_the_propagated_spread),
 	    cmocka_unit_test(icbm_coast_prediction_states_the_spread_per_direction),
 	    cmocka_unit_test(imm_prediction_across_an_unseen_burnout_is_not_overconfident),
+	    cmocka_unit_test(imm_predict_memo_matches_no_memo_bit_for_bit),
 	    cmocka_unit_test(imm_keeps_the_boost_mode_across_a_staging_without_a_gap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
