@@ -1825,8 +1825,15 @@ int cmd_eval(int argc, char **argv)
 			}
 		} else if (!strcmp(a, "--feed-class") && i + 1 < argc) {
 			const char *c = argv[++i];
-			if (strlen(c) >= sizeof(ev->feed_class)) {
-				fprintf(stderr, "mwlink eval: --feed-class '%s': too long\n", c);
+			int known = 0;
+			for (int j = 1; j < TRACK_CLASS_N; j++)
+				known |= !strcmp(c, track_class_str((enum track_class)j));
+			if (!known || strlen(c) >= sizeof(ev->feed_class)) {
+				fprintf(
+				    stderr,
+				    "mwlink eval: --feed-class '%s': expected one of SRBM, MRBM, "
+				    "IRBM, ICBM\n",
+				    c);
 				goto out;
 			}
 			memcpy(ev->feed_class, c, strlen(c) + 1);

@@ -235,6 +235,8 @@ check "--feed-class IRBM (the only class), 1 run" 0 "objects 1: confirmed 1" \
 	"$M" eval "$S/irbm-over-japan.json" --runs 1 --json "$T/feed.json" --feed-class IRBM
 check "--feed-class SRBM (no such object): nothing tracked" 0 "objects 1: confirmed 0" \
 	"$M" eval "$S/irbm-over-japan.json" --runs 1 --feed-class SRBM
+check "--feed-class with an unknown class" 2 "expected one of SRBM, MRBM, IRBM, ICBM" \
+	"$M" eval "$S/irbm-over-japan.json" --runs 1 --feed-class Irbm
 out=$(python3 - "$T/all.json" "$T/plots.json" "$T/feed.json" "$T/plots.jsonl" \
 	"${2:-.}/scripts/plot-fate" <<'PY'
 import json, subprocess, sys
