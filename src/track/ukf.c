@@ -676,7 +676,7 @@ zpredict_lin_nr(const struct track_gauss *g, const struct track_meas *m,
 	memcpy(zp->Ls, Ls, szs);
 	memset(zp->Ls + nz * nz, 0, sizeof(zp->Ls) - szs);
 	zp->logdet_S = track_chol_logdet(Ls, nz);
-	memset(zp->HC, 0, sizeof(zp->HC));
+	/* HC is read only where has_hc (as the unscented path's) */
 	zp->has_hc = track_grav_has_c(g);
 	if (zp->has_hc)
 		track_grav_hc_jac(H, nc, g->C, nz, zp->HC);
