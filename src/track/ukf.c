@@ -564,17 +564,23 @@ int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct
 	}
 	struct track_gauss g;
 	memset(&g, 0, sizeof(g));
-	for (int k = 0; k < NSIG; k++)
-		for (int i = 0; i < N; i++)
-			g.x[i] += wm(k) * X[k][i];
+	/* the mean's entries two at a time (track/v2d.h: each the same sum
+	 * in the same order) */
+	for (int k = 0; k < NSIG; k++) {
+		const track_v2d w = track_v2_dup(wm(k));
+		TRACK_UNROLL
+		for (int i = 0; i < N; i += 2)
+			track_v2_store(&g.x[i], track_v2_load(&g.x[i]) + w * track_v2_load(&X[k][i]));
+	}
 	/* P's lower triangle, entries (i, j) and (i, j + 1) side by side
 	 * (track/v2d.h: each the same sum in the same order; a row's last
 	 * pair may reach one entry above the diagonal, which the mirror
 	 * below overwrites). */
 	for (int k = 0; k < NSIG; k++) {
 		double d[N];
-		for (int i = 0; i < N; i++)
-			d[i] = X[k][i] - g.x[i];
+		TRACK_UNROLL
+		for (int i = 0; i < N; i += 2)
+			track_v2_store(&d[i], track_v2_load(&X[k][i]) - track_v2_load(&g.x[i]));
 		double w = wc(k);
 		TRACK_UNROLL
 		for (int i = 0; i < N; i++) {
