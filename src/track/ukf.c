@@ -467,7 +467,8 @@ int track_ukf_predict_lin(const struct track_gauss *in, double dt_s, const struc
 		break;
 	}
 	if (mo->grav_err == TRACK_GRAV_ERR_NONE) {
-		track_model_add_q(g->P, dt_s, mo, in->x);
+		/* track_model_add_q: its gravity sigma is 0 without the error */
+		track_model_add_q_sigma(g->P, dt_s, mo, in->x, 0.0);
 		memcpy(g->C, in->C, sizeof(g->C));
 	} else {
 		double PhiC[N * TRACK_GRAV_NB]; /* gravity_err.h */
@@ -595,7 +596,7 @@ int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct
 		for (int j = 0; j < i; j++)
 			g.P[j * N + i] = g.P[i * N + j];
 	if (mo->grav_err == TRACK_GRAV_ERR_NONE) {
-		track_model_add_q(g.P, dt_s, mo, in->x);
+		track_model_add_q_sigma(g.P, dt_s, mo, in->x, 0.0); /* as above */
 		memcpy(g.C, in->C, sizeof(g.C));
 	} else {
 		double PhiC[N * TRACK_GRAV_NB]; /* gravity_err.h */
