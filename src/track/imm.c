@@ -316,18 +316,35 @@ static void burnout_in_interval(struct track_gauss *g, const struct track_gauss 
 		g->x[i] += w * m[0] * u[i];
 		g->x[3 + i] += w * m[1] * u[i];
 	}
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 3; j++) {
-			double uu = u[i] * u[j], pp = D[i][j];
-			/* blocks rr, rv, vv */
-			double rr = w * (Cal[0] * uu + Cx[0] * pp) + ww * m[0] * m[0] * uu;
-			double rv = w * (Cal[1] * uu + Cx[1] * pp) + ww * m[0] * m[1] * uu;
-			double vv = w * (Cal[2] * uu + Cx[2] * pp) + ww * m[1] * m[1] * uu;
-			g->P[i * N + j] += rr;
-			g->P[i * N + 3 + j] += rv;
-			g->P[(3 + i) * N + j] += rv;
-			g->P[(3 + i) * N + 3 + j] += vv;
-		}
+	/* Entries (i, 0) and (i, 1) of each block side by side (track/v2d.h:
+	 * each lane the scalar expression's operations in its order), then
+	 * (i, 2) alone. */
+	const double w00 = ww * m[0] * m[0], w01 = ww * m[0] * m[1], w11 = ww * m[1] * m[1];
+	const track_v2d u01 = track_v2_load(u);
+	for (int i = 0; i < 3; i++) {
+		const track_v2d uu = track_v2_dup(u[i]) * u01, pp = track_v2_load(D[i]);
+		/* blocks rr, rv, vv */
+		const track_v2d rr = track_v2_dup(w) * (track_v2_dup(Cal[0]) * uu + track_v2_dup(Cx[0]) * pp) +
+		                     track_v2_dup(w00) * uu;
+		const track_v2d rv = track_v2_dup(w) * (track_v2_dup(Cal[1]) * uu + track_v2_dup(Cx[1]) * pp) +
+		                     track_v2_dup(w01) * uu;
+		const track_v2d vv = track_v2_dup(w) * (track_v2_dup(Cal[2]) * uu + track_v2_dup(Cx[2]) * pp) +
+		                     track_v2_dup(w11) * uu;
+		double *p0 = &g->P[i * N], *p3 = &g->P[(3 + i) * N];
+		track_v2_store(p0, track_v2_load(p0) + rr);
+		track_v2_store(p0 + 3, track_v2_load(p0 + 3) + rv);
+		track_v2_store(p3, track_v2_load(p3) + rv);
+		track_v2_store(p3 + 3, track_v2_load(p3 + 3) + vv);
+		const int j = 2;
+		double uu2 = u[i] * u[j], pp2 = D[i][j];
+		double rr2 = w * (Cal[0] * uu2 + Cx[0] * pp2) + w00 * uu2;
+		double rv2 = w * (Cal[1] * uu2 + Cx[1] * pp2) + w01 * uu2;
+		double vv2 = w * (Cal[2] * uu2 + Cx[2] * pp2) + w11 * uu2;
+		p0[j] += rr2;
+		p0[3 + j] += rv2;
+		p3[j] += rv2;
+		p3[3 + j] += vv2;
+	}
 }
 
 void track_imm_combine(const struct track_imm *imm, struct track_gauss *out)
