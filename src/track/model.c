@@ -927,9 +927,14 @@ static void dir_cov(const double x[TRACK_NX], double D[3][3])
 	double u[3], w[3], h[3];
 	const double sp = TRACK_THRUST_PITCH_SIGMA_RAD, so = TRACK_THRUST_YAW_SIGMA_RAD;
 	if (track_model_thrust_frame(x, u, w, h) == 0) {
-		for (int i = 0; i < 3; i++)
-			for (int j = 0; j < 3; j++)
-				D[i][j] = sp * sp * w[i] * w[j] + so * so * h[i] * h[j];
+		/* D[i][0], D[i][1] side by side (track/v2d.h: each lane the
+		 * scalar expression's operations in its order), D[i][2] alone */
+		const track_v2d w01 = track_v2_load(w), h01 = track_v2_load(h);
+		for (int i = 0; i < 3; i++) {
+			const double a = sp * sp * w[i], b = so * so * h[i];
+			track_v2_store(D[i], track_v2_dup(a) * w01 + track_v2_dup(b) * h01);
+			D[i][2] = a * w[2] + b * h[2];
+		}
 		return;
 	}
 	const double *v = x + 3;
@@ -962,13 +967,21 @@ static void add_q_thrust(double *P, double dt, const double x[TRACK_NX])
 	dir_cov(x, D);
 	double q = a2 * TRACK_THRUST_NOISE_T_S;
 	double qrr = q * dt * dt * dt / 3.0, qrv = q * dt * dt / 2.0, qvv = q * dt;
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 3; j++) {
-			P[i * n + j] += qrr * D[i][j];
-			P[i * n + 3 + j] += qrv * D[i][j];
-			P[(3 + i) * n + j] += qrv * D[i][j];
-			P[(3 + i) * n + 3 + j] += qvv * D[i][j];
-		}
+	/* entries (., 0) and (., 1) of each block side by side (track/v2d.h:
+	 * the same operations per lane), (., 2) alone */
+	const track_v2d vrr = track_v2_dup(qrr), vrv = track_v2_dup(qrv), vvv = track_v2_dup(qvv);
+	for (int i = 0; i < 3; i++) {
+		double *p0 = &P[i * n], *p3 = &P[(3 + i) * n];
+		const track_v2d d = track_v2_load(D[i]);
+		track_v2_store(p0, track_v2_load(p0) + vrr * d);
+		track_v2_store(p0 + 3, track_v2_load(p0 + 3) + vrv * d);
+		track_v2_store(p3, track_v2_load(p3) + vrv * d);
+		track_v2_store(p3 + 3, track_v2_load(p3 + 3) + vvv * d);
+		p0[2] += qrr * D[i][2];
+		p0[5] += qrv * D[i][2];
+		p3[2] += qrv * D[i][2];
+		p3[5] += qvv * D[i][2];
+	}
 }
 
 /*
