@@ -120,21 +120,32 @@ combine_w_n(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MO
 	 * additions in the same order as accumulating into a zeroed g). */
 	struct track_gauss *g = out;
 	double d[TRACK_N_MODES][N];
-	for (int i = 0; i < N; i++) {
-		double s = 0.0;
+	track_v2d wv[TRACK_N_MODES];
+	for (int j = 0; j < TRACK_N_MODES; j++)
+		wv[j] = track_v2_dup(w[j]);
+	/* Entries i and i + 1 side by side (track/v2d.h: each the same sum
+	 * in the same order, the same choice per lane). */
+	TRACK_UNROLL
+	for (int i = 0; i < N; i += 2) {
+		track_v2d s = track_v2_dup(0.0);
 		for (int j = 0; j < TRACK_N_MODES; j++)
-			s += w[j] * m[j].x[i];
+			s += wv[j] * track_v2_load(&m[j].x[i]);
 		/* Models that agree exactly (k in vacuum: nothing updates it)
 		 * mix to that value exactly, not to it times sum w = 1 +- an
 		 * ulp: the rounding would correlate it with everything through
 		 * the spread terms below, and a state whose k and aT are
 		 * exactly uncorrelated with (r, v) is filtered in 6-D (ukf.c,
-		 * kat_decoupled). */
-		g->x[i] = m[0].x[i] == m[1].x[i] ? m[0].x[i] : s;
+		 * kat_decoupled). Per lane: m[0]'s bits where m[0] == m[1]
+		 * (+0 == -0 too, as the scalar test), else s. */
+		const track_v2d a = track_v2_load(&m[0].x[i]), b = track_v2_load(&m[1].x[i]);
+		const track_v2l eq = a == b;
+		track_v2_store(&g->x[i], (track_v2d)(((track_v2l)a & eq) | ((track_v2l)s & ~eq)));
 	}
-	for (int j = 0; j < TRACK_N_MODES; j++)
-		for (int i = 0; i < N; i++)
-			d[j][i] = m[j].x[i] - g->x[i];
+	for (int j = 0; j < TRACK_N_MODES; j++) {
+		TRACK_UNROLL
+		for (int i = 0; i < N; i += 2)
+			track_v2_store(&d[j][i], track_v2_load(&m[j].x[i]) - track_v2_load(&g->x[i]));
+	}
 	/* C mixes linearly (gravity_err.h); carry_c = 0 (no gravity-model
 	 * error stated: every C is zero) skips the sums. */
 	if (carry_c) {
@@ -151,9 +162,6 @@ combine_w_n(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MO
 	 * this equals the full sum symmetrised. Two entries of a row at a
 	 * time (track/v2d.h: the same sums in the same order); an odd row's
 	 * last pair computes (a, a + 1) too (in bounds), which is not kept. */
-	track_v2d wv[TRACK_N_MODES];
-	for (int j = 0; j < TRACK_N_MODES; j++)
-		wv[j] = track_v2_dup(w[j]);
 	TRACK_UNROLL
 	for (int a = 0; a < na; a++) {
 		track_v2d da[TRACK_N_MODES];
