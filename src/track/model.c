@@ -497,24 +497,36 @@ static void frozen_order2(double A[3][TRACK_NX], double hs, double *M, const int
 	const double e = 0.5 * hs, c = A[0][4], d = A[1][3];
 	/* M0's rows 3..5: [e G | R], R = I + e Cor (1.0 + e 0 = 1, 0.0 +
 	 * e 0 = +0: the loop's doubles) */
+	/* Columns 0 and 1 side by side (track/v2d.h: each lane the scalar
+	 * expression's operations in its order), column 2 alone. */
+	const track_v2d ve = track_v2_dup(e), vh = track_v2_dup(hs), z = track_v2_dup(0.0);
 	double eg[3][3];
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 3; j++)
-			eg[i][j] = 0.0 + e * A[i][j];
+	for (int i = 0; i < 3; i++) {
+		track_v2_store(eg[i], z + ve * track_v2_load(A[i]));
+		eg[i][2] = 0.0 + e * A[i][2];
+	}
 	const double mc = 0.0 + e * c, md = 0.0 + e * d;
 	/* M's rows 0..2: I + h M0's rows 3..5 */
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 3; j++)
-			M[i * ld + j] = (i == j ? 1.0 : 0.0) + hs * eg[i][j];
+	for (int i = 0; i < 3; i++) {
+		track_v2_store(&M[i * ld],
+		               track_v2_set(i == 0 ? 1.0 : 0.0, i == 1 ? 1.0 : 0.0) +
+		                   vh * track_v2_load(eg[i]));
+		M[i * ld + 2] = (i == 2 ? 1.0 : 0.0) + hs * eg[i][2];
+	}
 	M[3] = M[ld + 4] = M[2 * ld + 5] = 0.0 + hs;
 	M[4] = 0.0 + hs * mc;
 	M[ld + 3] = 0.0 + hs * md;
 	M[5] = M[ld + 5] = M[2 * ld + 3] = M[2 * ld + 4] = 0.0;
 	/* M's rows 3..5: I + h T, T's rows 3..5 = A M0 as in the comment */
-	for (int j = 0; j < 3; j++) {
-		const double t3 = A[0][j] + c * eg[1][j], t4 = A[1][j] + d * eg[0][j];
-		M[3 * ld + j] = 0.0 + hs * t3;
-		M[4 * ld + j] = 0.0 + hs * t4;
+	{
+		const track_v2d t3 = track_v2_load(A[0]) + track_v2_dup(c) * track_v2_load(eg[1]),
+		                t4 = track_v2_load(A[1]) + track_v2_dup(d) * track_v2_load(eg[0]);
+		track_v2_store(&M[3 * ld], z + vh * t3);
+		track_v2_store(&M[4 * ld], z + vh * t4);
+		track_v2_store(&M[5 * ld], z + vh * track_v2_load(A[2]));
+		const int j = 2;
+		M[3 * ld + j] = 0.0 + hs * (A[0][j] + c * eg[1][j]);
+		M[4 * ld + j] = 0.0 + hs * (A[1][j] + d * eg[0][j]);
 		M[5 * ld + j] = 0.0 + hs * A[2][j];
 	}
 	M[3 * ld + 3] = 1.0 + hs * (A[0][0] * e + c * md);
