@@ -144,7 +144,8 @@ combine_w_n(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MO
 	for (int j = 0; j < TRACK_N_MODES; j++) {
 		TRACK_UNROLL
 		for (int i = 0; i < N; i += 2)
-			track_v2_store(&d[j][i], track_v2_load(&m[j].x[i]) - track_v2_load(&g->x[i]));
+			track_v2_store(&d[j][i],
+			               track_v2_load(&m[j].x[i]) - track_v2_load(&g->x[i]));
 	}
 	/* C mixes linearly (gravity_err.h); carry_c = 0 (no gravity-model
 	 * error stated: every C is zero) skips the sums. */
@@ -332,12 +333,15 @@ static void burnout_in_interval(struct track_gauss *g, const struct track_gauss 
 	for (int i = 0; i < 3; i++) {
 		const track_v2d uu = track_v2_dup(u[i]) * u01, pp = track_v2_load(D[i]);
 		/* blocks rr, rv, vv */
-		const track_v2d rr = track_v2_dup(w) * (track_v2_dup(Cal[0]) * uu + track_v2_dup(Cx[0]) * pp) +
-		                     track_v2_dup(w00) * uu;
-		const track_v2d rv = track_v2_dup(w) * (track_v2_dup(Cal[1]) * uu + track_v2_dup(Cx[1]) * pp) +
-		                     track_v2_dup(w01) * uu;
-		const track_v2d vv = track_v2_dup(w) * (track_v2_dup(Cal[2]) * uu + track_v2_dup(Cx[2]) * pp) +
-		                     track_v2_dup(w11) * uu;
+		const track_v2d rr =
+		    track_v2_dup(w) * (track_v2_dup(Cal[0]) * uu + track_v2_dup(Cx[0]) * pp) +
+		    track_v2_dup(w00) * uu;
+		const track_v2d rv =
+		    track_v2_dup(w) * (track_v2_dup(Cal[1]) * uu + track_v2_dup(Cx[1]) * pp) +
+		    track_v2_dup(w01) * uu;
+		const track_v2d vv =
+		    track_v2_dup(w) * (track_v2_dup(Cal[2]) * uu + track_v2_dup(Cx[2]) * pp) +
+		    track_v2_dup(w11) * uu;
 		double *p0 = &g->P[i * N], *p3 = &g->P[(3 + i) * N];
 		track_v2_store(p0, track_v2_load(p0) + rr);
 		track_v2_store(p0 + 3, track_v2_load(p0 + 3) + rv);

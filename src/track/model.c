@@ -508,9 +508,8 @@ static void frozen_order2(double A[3][TRACK_NX], double hs, double *M, const int
 	const double mc = 0.0 + e * c, md = 0.0 + e * d;
 	/* M's rows 0..2: I + h M0's rows 3..5 */
 	for (int i = 0; i < 3; i++) {
-		track_v2_store(&M[i * ld],
-		               track_v2_set(i == 0 ? 1.0 : 0.0, i == 1 ? 1.0 : 0.0) +
-		                   vh * track_v2_load(eg[i]));
+		track_v2_store(&M[i * ld], track_v2_set(i == 0 ? 1.0 : 0.0, i == 1 ? 1.0 : 0.0) +
+		                               vh * track_v2_load(eg[i]));
 		M[i * ld + 2] = (i == 2 ? 1.0 : 0.0) + hs * eg[i][2];
 	}
 	M[3] = M[ld + 4] = M[2 * ld + 5] = 0.0 + hs;

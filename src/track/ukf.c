@@ -571,7 +571,8 @@ int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct
 		const track_v2d w = track_v2_dup(wm(k));
 		TRACK_UNROLL
 		for (int i = 0; i < N; i += 2)
-			track_v2_store(&g.x[i], track_v2_load(&g.x[i]) + w * track_v2_load(&X[k][i]));
+			track_v2_store(&g.x[i],
+			               track_v2_load(&g.x[i]) + w * track_v2_load(&X[k][i]));
 	}
 	/* P's lower triangle, entries (i, j) and (i, j + 1) side by side
 	 * (track/v2d.h: each the same sum in the same order; a row's last

@@ -2599,12 +2599,16 @@ static void imm_combine_lanes_match_scalar_bit_for_bit(void **state)
 			for (int i = 0; i < NX; i++) {
 				seed = seed * 6364136223846793005u + 1442695040888963407u;
 				im.m[j].x[i] = ((double)(seed >> 11) / 9007199254740992.0 - 0.5) *
-				               (i < 3 ? 1e7 : i < 6 ? 1e4 : 10.0);
+				               (i < 3   ? 1e7
+				                : i < 6 ? 1e4
+				                        : 10.0);
 			}
 			for (int a = 0; a < NX; a++)
 				for (int b = 0; b <= a; b++) {
 					seed = seed * 6364136223846793005u + 1442695040888963407u;
-					double v = ((double)(seed >> 11) / 9007199254740992.0 - 0.5) * 100.0;
+					double v =
+					    ((double)(seed >> 11) / 9007199254740992.0 - 0.5) *
+					    100.0;
 					if (a == b)
 						v = fabs(v) + 1.0;
 					im.m[j].P[a * NX + b] = im.m[j].P[b * NX + a] = v;
