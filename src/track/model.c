@@ -394,11 +394,11 @@ static int jac_rows(const double x[TRACK_NX], int thrust, int vacuum, double A[3
 	if (rc < 0)
 		return rc;
 	const double w = GEO_OMEGA_E_RAD_S;
-	for (int i = 0; i < 3; i++) {
-		for (int j = 0; j < 3; j++)
-			A[i][j] = G[i][j];
-		for (int j = 3; j < TRACK_NX; j++)
-			A[i][j] = 0.0;
+	for (int i = 0; i < 3; i++) { /* two entries per store */
+		track_v2_store(&A[i][0], track_v2_load(G[i]));
+		track_v2_store(&A[i][2], track_v2_set(G[i][2], 0.0));
+		track_v2_store(&A[i][4], track_v2_dup(0.0));
+		track_v2_store(&A[i][6], track_v2_dup(0.0));
 	}
 	A[0][0] += w * w;
 	A[1][1] += w * w;
