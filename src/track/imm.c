@@ -120,21 +120,33 @@ combine_w_n(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MO
 	 * additions in the same order as accumulating into a zeroed g). */
 	struct track_gauss *g = out;
 	double d[TRACK_N_MODES][N];
-	for (int i = 0; i < N; i++) {
-		double s = 0.0;
+	track_v2d wv[TRACK_N_MODES];
+	for (int j = 0; j < TRACK_N_MODES; j++)
+		wv[j] = track_v2_dup(w[j]);
+	/* Entries i and i + 1 side by side (track/v2d.h: each the same sum
+	 * in the same order, the same choice per lane). */
+	TRACK_UNROLL
+	for (int i = 0; i < N; i += 2) {
+		track_v2d s = track_v2_dup(0.0);
 		for (int j = 0; j < TRACK_N_MODES; j++)
-			s += w[j] * m[j].x[i];
+			s += wv[j] * track_v2_load(&m[j].x[i]);
 		/* Models that agree exactly (k in vacuum: nothing updates it)
 		 * mix to that value exactly, not to it times sum w = 1 +- an
 		 * ulp: the rounding would correlate it with everything through
 		 * the spread terms below, and a state whose k and aT are
 		 * exactly uncorrelated with (r, v) is filtered in 6-D (ukf.c,
-		 * kat_decoupled). */
-		g->x[i] = m[0].x[i] == m[1].x[i] ? m[0].x[i] : s;
+		 * kat_decoupled). Per lane: m[0]'s bits where m[0] == m[1]
+		 * (+0 == -0 too, as the scalar test), else s. */
+		const track_v2d a = track_v2_load(&m[0].x[i]), b = track_v2_load(&m[1].x[i]);
+		const track_v2l eq = a == b;
+		track_v2_store(&g->x[i], (track_v2d)(((track_v2l)a & eq) | ((track_v2l)s & ~eq)));
 	}
-	for (int j = 0; j < TRACK_N_MODES; j++)
-		for (int i = 0; i < N; i++)
-			d[j][i] = m[j].x[i] - g->x[i];
+	for (int j = 0; j < TRACK_N_MODES; j++) {
+		TRACK_UNROLL
+		for (int i = 0; i < N; i += 2)
+			track_v2_store(&d[j][i],
+			               track_v2_load(&m[j].x[i]) - track_v2_load(&g->x[i]));
+	}
 	/* C mixes linearly (gravity_err.h); carry_c = 0 (no gravity-model
 	 * error stated: every C is zero) skips the sums. */
 	if (carry_c) {
@@ -151,9 +163,6 @@ combine_w_n(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MO
 	 * this equals the full sum symmetrised. Two entries of a row at a
 	 * time (track/v2d.h: the same sums in the same order); an odd row's
 	 * last pair computes (a, a + 1) too (in bounds), which is not kept. */
-	track_v2d wv[TRACK_N_MODES];
-	for (int j = 0; j < TRACK_N_MODES; j++)
-		wv[j] = track_v2_dup(w[j]);
 	TRACK_UNROLL
 	for (int a = 0; a < na; a++) {
 		track_v2d da[TRACK_N_MODES];
@@ -316,18 +325,38 @@ static void burnout_in_interval(struct track_gauss *g, const struct track_gauss 
 		g->x[i] += w * m[0] * u[i];
 		g->x[3 + i] += w * m[1] * u[i];
 	}
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 3; j++) {
-			double uu = u[i] * u[j], pp = D[i][j];
-			/* blocks rr, rv, vv */
-			double rr = w * (Cal[0] * uu + Cx[0] * pp) + ww * m[0] * m[0] * uu;
-			double rv = w * (Cal[1] * uu + Cx[1] * pp) + ww * m[0] * m[1] * uu;
-			double vv = w * (Cal[2] * uu + Cx[2] * pp) + ww * m[1] * m[1] * uu;
-			g->P[i * N + j] += rr;
-			g->P[i * N + 3 + j] += rv;
-			g->P[(3 + i) * N + j] += rv;
-			g->P[(3 + i) * N + 3 + j] += vv;
-		}
+	/* Entries (i, 0) and (i, 1) of each block side by side (track/v2d.h:
+	 * each lane the scalar expression's operations in its order), then
+	 * (i, 2) alone. */
+	const double w00 = ww * m[0] * m[0], w01 = ww * m[0] * m[1], w11 = ww * m[1] * m[1];
+	const track_v2d u01 = track_v2_load(u);
+	for (int i = 0; i < 3; i++) {
+		const track_v2d uu = track_v2_dup(u[i]) * u01, pp = track_v2_load(D[i]);
+		/* blocks rr, rv, vv */
+		const track_v2d rr =
+		    track_v2_dup(w) * (track_v2_dup(Cal[0]) * uu + track_v2_dup(Cx[0]) * pp) +
+		    track_v2_dup(w00) * uu;
+		const track_v2d rv =
+		    track_v2_dup(w) * (track_v2_dup(Cal[1]) * uu + track_v2_dup(Cx[1]) * pp) +
+		    track_v2_dup(w01) * uu;
+		const track_v2d vv =
+		    track_v2_dup(w) * (track_v2_dup(Cal[2]) * uu + track_v2_dup(Cx[2]) * pp) +
+		    track_v2_dup(w11) * uu;
+		double *p0 = &g->P[i * N], *p3 = &g->P[(3 + i) * N];
+		track_v2_store(p0, track_v2_load(p0) + rr);
+		track_v2_store(p0 + 3, track_v2_load(p0 + 3) + rv);
+		track_v2_store(p3, track_v2_load(p3) + rv);
+		track_v2_store(p3 + 3, track_v2_load(p3 + 3) + vv);
+		const int j = 2;
+		double uu2 = u[i] * u[j], pp2 = D[i][j];
+		double rr2 = w * (Cal[0] * uu2 + Cx[0] * pp2) + w00 * uu2;
+		double rv2 = w * (Cal[1] * uu2 + Cx[1] * pp2) + w01 * uu2;
+		double vv2 = w * (Cal[2] * uu2 + Cx[2] * pp2) + w11 * uu2;
+		p0[j] += rr2;
+		p0[3 + j] += rv2;
+		p3[j] += rv2;
+		p3[3 + j] += vv2;
+	}
 }
 
 void track_imm_combine(const struct track_imm *imm, struct track_gauss *out)

@@ -394,11 +394,11 @@ static int jac_rows(const double x[TRACK_NX], int thrust, int vacuum, double A[3
 	if (rc < 0)
 		return rc;
 	const double w = GEO_OMEGA_E_RAD_S;
-	for (int i = 0; i < 3; i++) {
-		for (int j = 0; j < 3; j++)
-			A[i][j] = G[i][j];
-		for (int j = 3; j < TRACK_NX; j++)
-			A[i][j] = 0.0;
+	for (int i = 0; i < 3; i++) { /* two entries per store */
+		track_v2_store(&A[i][0], track_v2_load(G[i]));
+		track_v2_store(&A[i][2], track_v2_set(G[i][2], 0.0));
+		track_v2_store(&A[i][4], track_v2_dup(0.0));
+		track_v2_store(&A[i][6], track_v2_dup(0.0));
 	}
 	A[0][0] += w * w;
 	A[1][1] += w * w;
@@ -497,24 +497,35 @@ static void frozen_order2(double A[3][TRACK_NX], double hs, double *M, const int
 	const double e = 0.5 * hs, c = A[0][4], d = A[1][3];
 	/* M0's rows 3..5: [e G | R], R = I + e Cor (1.0 + e 0 = 1, 0.0 +
 	 * e 0 = +0: the loop's doubles) */
+	/* Columns 0 and 1 side by side (track/v2d.h: each lane the scalar
+	 * expression's operations in its order), column 2 alone. */
+	const track_v2d ve = track_v2_dup(e), vh = track_v2_dup(hs), z = track_v2_dup(0.0);
 	double eg[3][3];
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 3; j++)
-			eg[i][j] = 0.0 + e * A[i][j];
+	for (int i = 0; i < 3; i++) {
+		track_v2_store(eg[i], z + ve * track_v2_load(A[i]));
+		eg[i][2] = 0.0 + e * A[i][2];
+	}
 	const double mc = 0.0 + e * c, md = 0.0 + e * d;
 	/* M's rows 0..2: I + h M0's rows 3..5 */
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 3; j++)
-			M[i * ld + j] = (i == j ? 1.0 : 0.0) + hs * eg[i][j];
+	for (int i = 0; i < 3; i++) {
+		track_v2_store(&M[i * ld], track_v2_set(i == 0 ? 1.0 : 0.0, i == 1 ? 1.0 : 0.0) +
+		                               vh * track_v2_load(eg[i]));
+		M[i * ld + 2] = (i == 2 ? 1.0 : 0.0) + hs * eg[i][2];
+	}
 	M[3] = M[ld + 4] = M[2 * ld + 5] = 0.0 + hs;
 	M[4] = 0.0 + hs * mc;
 	M[ld + 3] = 0.0 + hs * md;
 	M[5] = M[ld + 5] = M[2 * ld + 3] = M[2 * ld + 4] = 0.0;
 	/* M's rows 3..5: I + h T, T's rows 3..5 = A M0 as in the comment */
-	for (int j = 0; j < 3; j++) {
-		const double t3 = A[0][j] + c * eg[1][j], t4 = A[1][j] + d * eg[0][j];
-		M[3 * ld + j] = 0.0 + hs * t3;
-		M[4 * ld + j] = 0.0 + hs * t4;
+	{
+		const track_v2d t3 = track_v2_load(A[0]) + track_v2_dup(c) * track_v2_load(eg[1]),
+		                t4 = track_v2_load(A[1]) + track_v2_dup(d) * track_v2_load(eg[0]);
+		track_v2_store(&M[3 * ld], z + vh * t3);
+		track_v2_store(&M[4 * ld], z + vh * t4);
+		track_v2_store(&M[5 * ld], z + vh * track_v2_load(A[2]));
+		const int j = 2;
+		M[3 * ld + j] = 0.0 + hs * (A[0][j] + c * eg[1][j]);
+		M[4 * ld + j] = 0.0 + hs * (A[1][j] + d * eg[0][j]);
 		M[5 * ld + j] = 0.0 + hs * A[2][j];
 	}
 	M[3 * ld + 3] = 1.0 + hs * (A[0][0] * e + c * md);
@@ -927,9 +938,14 @@ static void dir_cov(const double x[TRACK_NX], double D[3][3])
 	double u[3], w[3], h[3];
 	const double sp = TRACK_THRUST_PITCH_SIGMA_RAD, so = TRACK_THRUST_YAW_SIGMA_RAD;
 	if (track_model_thrust_frame(x, u, w, h) == 0) {
-		for (int i = 0; i < 3; i++)
-			for (int j = 0; j < 3; j++)
-				D[i][j] = sp * sp * w[i] * w[j] + so * so * h[i] * h[j];
+		/* D[i][0], D[i][1] side by side (track/v2d.h: each lane the
+		 * scalar expression's operations in its order), D[i][2] alone */
+		const track_v2d w01 = track_v2_load(w), h01 = track_v2_load(h);
+		for (int i = 0; i < 3; i++) {
+			const double a = sp * sp * w[i], b = so * so * h[i];
+			track_v2_store(D[i], track_v2_dup(a) * w01 + track_v2_dup(b) * h01);
+			D[i][2] = a * w[2] + b * h[2];
+		}
 		return;
 	}
 	const double *v = x + 3;
@@ -962,13 +978,21 @@ static void add_q_thrust(double *P, double dt, const double x[TRACK_NX])
 	dir_cov(x, D);
 	double q = a2 * TRACK_THRUST_NOISE_T_S;
 	double qrr = q * dt * dt * dt / 3.0, qrv = q * dt * dt / 2.0, qvv = q * dt;
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 3; j++) {
-			P[i * n + j] += qrr * D[i][j];
-			P[i * n + 3 + j] += qrv * D[i][j];
-			P[(3 + i) * n + j] += qrv * D[i][j];
-			P[(3 + i) * n + 3 + j] += qvv * D[i][j];
-		}
+	/* entries (., 0) and (., 1) of each block side by side (track/v2d.h:
+	 * the same operations per lane), (., 2) alone */
+	const track_v2d vrr = track_v2_dup(qrr), vrv = track_v2_dup(qrv), vvv = track_v2_dup(qvv);
+	for (int i = 0; i < 3; i++) {
+		double *p0 = &P[i * n], *p3 = &P[(3 + i) * n];
+		const track_v2d d = track_v2_load(D[i]);
+		track_v2_store(p0, track_v2_load(p0) + vrr * d);
+		track_v2_store(p0 + 3, track_v2_load(p0 + 3) + vrv * d);
+		track_v2_store(p3, track_v2_load(p3) + vrv * d);
+		track_v2_store(p3 + 3, track_v2_load(p3 + 3) + vvv * d);
+		p0[2] += qrr * D[i][2];
+		p0[5] += qrv * D[i][2];
+		p3[2] += qrv * D[i][2];
+		p3[5] += qvv * D[i][2];
+	}
 }
 
 /*

@@ -467,7 +467,8 @@ int track_ukf_predict_lin(const struct track_gauss *in, double dt_s, const struc
 		break;
 	}
 	if (mo->grav_err == TRACK_GRAV_ERR_NONE) {
-		track_model_add_q(g->P, dt_s, mo, in->x);
+		/* track_model_add_q: its gravity sigma is 0 without the error */
+		track_model_add_q_sigma(g->P, dt_s, mo, in->x, 0.0);
 		memcpy(g->C, in->C, sizeof(g->C));
 	} else {
 		double PhiC[N * TRACK_GRAV_NB]; /* gravity_err.h */
@@ -564,17 +565,24 @@ int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct
 	}
 	struct track_gauss g;
 	memset(&g, 0, sizeof(g));
-	for (int k = 0; k < NSIG; k++)
-		for (int i = 0; i < N; i++)
-			g.x[i] += wm(k) * X[k][i];
+	/* the mean's entries two at a time (track/v2d.h: each the same sum
+	 * in the same order) */
+	for (int k = 0; k < NSIG; k++) {
+		const track_v2d w = track_v2_dup(wm(k));
+		TRACK_UNROLL
+		for (int i = 0; i < N; i += 2)
+			track_v2_store(&g.x[i],
+			               track_v2_load(&g.x[i]) + w * track_v2_load(&X[k][i]));
+	}
 	/* P's lower triangle, entries (i, j) and (i, j + 1) side by side
 	 * (track/v2d.h: each the same sum in the same order; a row's last
 	 * pair may reach one entry above the diagonal, which the mirror
 	 * below overwrites). */
 	for (int k = 0; k < NSIG; k++) {
 		double d[N];
-		for (int i = 0; i < N; i++)
-			d[i] = X[k][i] - g.x[i];
+		TRACK_UNROLL
+		for (int i = 0; i < N; i += 2)
+			track_v2_store(&d[i], track_v2_load(&X[k][i]) - track_v2_load(&g.x[i]));
 		double w = wc(k);
 		TRACK_UNROLL
 		for (int i = 0; i < N; i++) {
@@ -589,7 +597,7 @@ int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct
 		for (int j = 0; j < i; j++)
 			g.P[j * N + i] = g.P[i * N + j];
 	if (mo->grav_err == TRACK_GRAV_ERR_NONE) {
-		track_model_add_q(g.P, dt_s, mo, in->x);
+		track_model_add_q_sigma(g.P, dt_s, mo, in->x, 0.0); /* as above */
 		memcpy(g.C, in->C, sizeof(g.C));
 	} else {
 		double PhiC[N * TRACK_GRAV_NB]; /* gravity_err.h */
@@ -676,7 +684,7 @@ zpredict_lin_nr(const struct track_gauss *g, const struct track_meas *m,
 	memcpy(zp->Ls, Ls, szs);
 	memset(zp->Ls + nz * nz, 0, sizeof(zp->Ls) - szs);
 	zp->logdet_S = track_chol_logdet(Ls, nz);
-	memset(zp->HC, 0, sizeof(zp->HC));
+	/* HC is read only where has_hc (as the unscented path's) */
 	zp->has_hc = track_grav_has_c(g);
 	if (zp->has_hc)
 		track_grav_hc_jac(H, nc, g->C, nz, zp->HC);

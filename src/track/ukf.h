@@ -40,7 +40,7 @@ struct track_zpred {
 	double Pxz[TRACK_NX * TRACK_NZ_MAX];
 	double logdet_S;
 	double Ls[TRACK_NZ_MAX * TRACK_NZ_MAX]; /* Cholesky factor of S */
-	int has_hc;                             /* 1: HC set (the state carries C) */
+	int has_hc;                             /* 1: HC set (the state carries C); 0: HC unset */
 	double HC[TRACK_NZ_MAX * 3];            /* H C (track/gravity_err.h) */
 	/* The mode probability track_imm_zpredict weighed this prediction
 	 * with and its log, kept for track_imm_update (the same log of the
