@@ -407,7 +407,8 @@ static int jac_rows(const double x[TRACK_NX], int thrust, int vacuum, double A[3
 	if (vacuum && !thrust)
 		return 0;
 	double vn = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
-	if (!vacuum && sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]) - GEO_WGS84_B_M < DRAG_CEILING_M &&
+	if (!vacuum &&
+	    sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]) - GEO_WGS84_B_M < DRAG_CEILING_M &&
 	    x[6] != 0.0 && vn > 0.0) {
 		double rho = geo_air_density(track_model_height_m(x));
 		double c = -0.5 * rho * TRACK_THETA_UNIT;

@@ -345,9 +345,10 @@ int track_ukf_predict_so(const struct track_gauss *in, double dt_s, const struct
  * the Gram's products with them are left out the same way. The same
  * doubles as the full sums.
  */
-static inline __attribute__((always_inline)) void
-sqrt_gram_n(double *C, const double *Phi, const double *L, const double *P, const int n,
-            const int z6, const int z7)
+static inline __attribute__((always_inline)) void sqrt_gram_n(double *C, const double *Phi,
+                                                              const double *L, const double *P,
+                                                              const int n, const int z6,
+                                                              const int z7)
 {
 	/* M = Phi L stored by columns, MT[k][i] = M_ik = sum_{k' >= k} Phi_ik'
 	 * L_k'k, rows i and i + 1 side by side (track/v2d.h: each entry the
