@@ -281,6 +281,29 @@ static void burnout_moments(double dt_s, double tau_s, double ef[2], double eff[
 		eff[i] /= sw;
 }
 
+/* burnout_moments, from mo (may be NULL) when it holds this (dt_s,
+ * tau_s) (both > 0 here: no signed zeros to tell apart). */
+static void memo_burnout_moments(struct track_imm_memo *mo, double dt_s, double tau_s, double ef[2],
+                                 double eff[3])
+{
+	if (mo && mo->q_dt == dt_s && mo->q_tau == tau_s) {
+		ef[0] = mo->q_ef[0];
+		ef[1] = mo->q_ef[1];
+		for (int i = 0; i < 3; i++)
+			eff[i] = mo->q_eff[i];
+		return;
+	}
+	burnout_moments(dt_s, tau_s, ef, eff);
+	if (mo) {
+		mo->q_dt = dt_s;
+		mo->q_tau = tau_s;
+		mo->q_ef[0] = ef[0];
+		mo->q_ef[1] = ef[1];
+		for (int i = 0; i < 3; i++)
+			mo->q_eff[i] = eff[i];
+	}
+}
+
 static void burnout_in_interval(struct track_gauss *g, const struct track_gauss *boost, double w,
                                 double dt_s, double tau_s, struct track_imm_memo *mo)
 {
@@ -296,22 +319,7 @@ static void burnout_in_interval(struct track_gauss *g, const struct track_gauss 
 		a = 0.0;
 	double u[3] = {v[0] / vn, v[1] / vn, v[2] / vn};
 	double ef[2], eff[3];
-	if (mo && mo->q_dt == dt_s && mo->q_tau == tau_s) { /* dt_s, tau_s > 0: no signed zeros */
-		ef[0] = mo->q_ef[0];
-		ef[1] = mo->q_ef[1];
-		for (int i = 0; i < 3; i++)
-			eff[i] = mo->q_eff[i];
-	} else {
-		burnout_moments(dt_s, tau_s, ef, eff);
-		if (mo) {
-			mo->q_dt = dt_s;
-			mo->q_tau = tau_s;
-			mo->q_ef[0] = ef[0];
-			mo->q_ef[1] = ef[1];
-			for (int i = 0; i < 3; i++)
-				mo->q_eff[i] = eff[i];
-		}
-	}
+	memo_burnout_moments(mo, dt_s, tau_s, ef, eff);
 	double D[3][3];
 	track_model_thrust_dir_cov(boost->x, D);
 	double a2 = a * a + va;
