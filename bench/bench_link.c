@@ -3,7 +3,9 @@
  * throughput of mwlink links, next to the floors measured in the same run.
  *
  *   bench_link [DIR] [--quick] [--precise-timer]
- *              [--only two-load|two-lat|two-thr|hub-lat|hub-thr]
+ *              [--only two-load|two-lat|two-thr|hub-lat|hub-thr|floors]
+ *
+ * (--only floors: the floors alone, no run)
  *
  * Everything is real: each node is a net_node with its own journal
  * (SQLite, WAL, synchronous=FULL, its own commit thread), TLS 1.3 links on
@@ -42,7 +44,7 @@
  *
  * Latency against offered load (--only two-load, and before two-lat in a
  * full run): the two-node latency at BENCH_LOADS=R1,R2,... env/s
- * (default 200,1000), ~6 s each (2,000-6,000 envelopes), each with the
+ * (default 200,1000), 6-10 s each (2,000-6,000 envelopes), each with the
  * floors after it and two lines on what its p99 is made of (comp_report);
  * BENCH_BREAKDOWN=1 prints the full breakdown for them too.
  *
@@ -1443,7 +1445,7 @@ int main(int argc, char **argv)
 		char name[32];
 		/* latency against offered load (two nodes, before the target's
 		 * run): BENCH_LOADS=R1,R2,... env/s, default 200,1000; each run
-		 * lasts ~6 s (at least 2,000 envelopes, at most 6,000) */
+		 * offers 6 s of envelopes, at least 2,000 and at most 6,000 */
 		if (!topo[t].hub && (!only || strcmp(only, "two-load") == 0)) {
 			const char *loads = getenv("BENCH_LOADS");
 			char lbuf2[200];
