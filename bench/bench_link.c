@@ -784,8 +784,9 @@ static void trace_report(const struct store_journal_stats *o, const struct store
  * disk"): for the slowest 1 % of the envelopes with every stamp, the mean
  * of the four spans that add up to their latency - originate to the
  * receiver's append (signing, the hop, verification: the path), the wait
- * for the receiver's commit to begin (its journal thread busy with the
- * previous commit: queueing), the receiver's commit, and its end to the
+ * for the receiver's commit to begin (its journal thread still in the
+ * previous commit, or not yet running on a busy CPU), the receiver's
+ * commit, and its end to the
  * Ack at the origin; then the receiver's commits split by whether one of
  * the origin's commits overlapped them (its fsync on the same disk when
  * the journals share one). */
