@@ -616,11 +616,13 @@ int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct
 	return 0;
 }
 
-/* Pxz = P H^T (rows 0..nr-1, nr even; the others are left as they
- * are), H's columns 0..nc-1, two rows at a time (track/v2d.h: each entry
- * the same sum in the same order); then S = H Pxz without R. */
+/* Pxz = P H^T held by column, PT[a][i] = Pxz_ia (rows 0..nr-1, nr
+ * even; the others are left as they are), H's columns 0..nc-1, two rows
+ * at a time (track/v2d.h: each entry the same sum in the same order);
+ * then S = H Pxz without R. */
 static inline __attribute__((always_inline)) void lin_moments(const double *P, const double *H,
-                                                              double *Pxz, double *S, const int nz,
+                                                              double PT[TRACK_NZ_MAX][N],
+                                                              double *S, const int nz,
                                                               const int nc, const int nr)
 {
 	track_v2d h[TRACK_NZ_MAX][6];
@@ -635,8 +637,7 @@ static inline __attribute__((always_inline)) void lin_moments(const double *P, c
 			track_v2d v = track_v2_dup(0.0);
 			for (int k = 0; k < nc; k++)
 				v += pk[k] * h[a][k];
-			Pxz[i * nz + a] = v[0];
-			Pxz[(i + 1) * nz + a] = v[1];
+			track_v2_store(&PT[a][i], v);
 		}
 	}
 	/* S = H Pxz (+ R: the caller), lower triangle mirrored */
@@ -644,7 +645,7 @@ static inline __attribute__((always_inline)) void lin_moments(const double *P, c
 		for (int b = 0; b <= a; b++) {
 			double v = 0.0;
 			for (int k = 0; k < nc; k++)
-				v += H[a * N + k] * Pxz[k * nz + b];
+				v += H[a * N + k] * PT[b][k];
 			S[a * nz + b] = S[b * nz + a] = v;
 		}
 }
@@ -663,10 +664,10 @@ zpredict_lin_nr(const struct track_gauss *g, const struct track_meas *m,
 	/* H has non-zero columns 0..2 (and 3..5 for the range rate). */
 	const int nc = nz == 4 ? 6 : 3;
 	int rc;
-	double Pxz[N * TRACK_NZ_MAX], S[TRACK_NZ_MAX * TRACK_NZ_MAX],
-	    Ls[TRACK_NZ_MAX * TRACK_NZ_MAX];
-	const size_t szs = sizeof(double) * nz * nz, szx = sizeof(double) * nr * nz;
-	lin_moments(g->P, H, Pxz, S, nz, nc, nr);
+	_Alignas(16) double PT[TRACK_NZ_MAX][N];
+	double S[TRACK_NZ_MAX * TRACK_NZ_MAX], Ls[TRACK_NZ_MAX * TRACK_NZ_MAX];
+	const size_t szs = sizeof(double) * nz * nz;
+	lin_moments(g->P, H, PT, S, nz, nc, nr);
 	for (int i = 0; i < nz; i++)
 		S[i * nz + i] += m->r_var[i];
 	rc = track_chol(Ls, S, nz);
@@ -680,8 +681,12 @@ zpredict_lin_nr(const struct track_gauss *g, const struct track_meas *m,
 		zp->zhat[i] = 0.0;
 	memcpy(zp->S, S, szs);
 	memset(zp->S + nz * nz, 0, sizeof(zp->S) - szs);
-	memcpy(zp->Pxz, Pxz, szx);
-	memset(zp->Pxz + nr * nz, 0, sizeof(zp->Pxz) - szx);
+	for (int a = 0; a < nz; a++) { /* column a: rows nr.. zero */
+		memcpy(zp->PxzT + a * N, PT[a], sizeof(double) * nr);
+		if (nr < N)
+			memset(zp->PxzT + a * N + nr, 0, sizeof(double) * (N - nr));
+	}
+	memset(zp->PxzT + nz * N, 0, sizeof(zp->PxzT) - sizeof(double) * nz * N);
 	memcpy(zp->Ls, Ls, szs);
 	memset(zp->Ls + nz * nz, 0, sizeof(zp->Ls) - szs);
 	zp->logdet_S = track_chol_logdet(Ls, nz);
@@ -824,7 +829,7 @@ ut_moments(const struct track_gauss *g, const struct track_meas *m, double X[NSI
 	 * and their +- pairs' X - x cancel (in exact arithmetic; in
 	 * rounding to ~1e-16 of |x|), so they add nothing to Pxz. */
 	double acc[TRACK_NZ_MAX] = {0};
-	double PT[TRACK_NZ_MAX][N] = {{0}}; /* Pxz^T */
+	double(*PT)[N] = (double(*)[N])p->PxzT; /* Pxz^T, zeroed by the caller */
 	/* The loops over the points unrolled: which points are skipped is
 	 * then known at compile time (nh is). */
 	UNROLL_NSIG
@@ -868,9 +873,6 @@ ut_moments(const struct track_gauss *g, const struct track_meas *m, double X[NSI
 				                              wdx * track_v2_dup(dz[j]));
 		}
 	}
-	for (int i = 0; i < N; i++)
-		for (int j = 0; j < nz; j++)
-			p->Pxz[i * nz + j] = PT[j][i];
 }
 
 int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *m,
@@ -913,7 +915,7 @@ int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *
 	}
 	memset(p.zhat, 0, sizeof(p.zhat));
 	memset(p.S, 0, sizeof(p.S));
-	memset(p.Pxz, 0, sizeof(p.Pxz));
+	memset(p.PxzT, 0, sizeof(p.PxzT));
 	p.nz = nz;
 	p.lin = 0;
 	switch (nz) {
@@ -936,7 +938,7 @@ int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *
 	p.logdet_S = track_chol_logdet(p.Ls, nz);
 	p.has_hc = track_grav_has_c(g);
 	if (p.has_hc)
-		track_grav_hc_pxz(p.Lp, p.Pxz, g->C, nz, p.HC);
+		track_grav_hc_pxz(p.Lp, p.PxzT, g->C, nz, p.HC);
 	p.mu = p.log_mu = NAN;
 	*zp = p;
 	return 0;
@@ -987,19 +989,15 @@ update_nz(const struct track_gauss *g, const struct track_zpred *zp, const struc
 	/* nr = 6: k and aT decoupled (kat_decoupled, and Pxz's rows 6, 7
 	 * zero): their rows of K and U are exact zeros, so their rows and
 	 * columns of P and their x are the input's. nr is even. */
-	const double *Ls = zp->Ls, *Pxz = zp->Pxz;
+	const double *Ls = zp->Ls;
+	const double(*PT)[N] = (const double(*)[N])zp->PxzT; /* PT[a][i] = Pxz_ia */
 	/* K (N x nz): row i solves S k_i = pxz_i (L y = pxz_i, L^T k_i = y). */
 	/* The pivots' reciprocals once (nz divisions instead of 2 N nz; the
 	 * products differ from the quotients by at most an ulp). */
-	_Alignas(16) double KT[TRACK_NZ_MAX][N], PT[TRACK_NZ_MAX][N];
+	_Alignas(16) double KT[TRACK_NZ_MAX][N];
 	double il[TRACK_NZ_MAX];
 	for (int a = 0; a < nz; a++)
 		il[a] = 1.0 / Ls[a * nz + a];
-	TRACK_UNROLL
-	for (int a = 0; a < nz; a++)
-		TRACK_UNROLL
-	for (int i = 0; i < nr; i++)
-		PT[a][i] = Pxz[i * nz + a];
 	TRACK_UNROLL
 	for (int i = 0; i < nr; i += 2) {
 		track_v2d y[TRACK_NZ_MAX], k[TRACK_NZ_MAX];
@@ -1031,7 +1029,7 @@ update_nz(const struct track_gauss *g, const struct track_zpred *zp, const struc
 		double W[N * TRACK_NZ_MAX];
 		for (int c = 0; c < nz; c++)
 			for (int i = 0; i < N; i++) {
-				double v = Pxz[i * nz + c];
+				double v = PT[c][i];
 				for (int k = 0; k < i; k++)
 					v -= zp->Lp[i * N + k] * W[k * nz + c];
 				W[i * nz + c] = v / zp->Lp[i * N + i];
@@ -1126,8 +1124,8 @@ int track_ukf_update(const struct track_gauss *g, const struct track_zpred *zp,
 	if (rc < 0)
 		return rc;
 	int dec = kat_decoupled(g->P);
-	for (int a = 0; dec && a < 2 * zp->nz; a++)
-		if (zp->Pxz[6 * zp->nz + a] != 0.0)
+	for (int a = 0; dec && a < zp->nz; a++) /* Pxz's rows 6, 7 */
+		if (zp->PxzT[a * N + 6] != 0.0 || zp->PxzT[a * N + 7] != 0.0)
 			dec = 0;
 	switch (zp->nz * 2 + dec) {
 	case 4:

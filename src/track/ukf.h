@@ -37,7 +37,10 @@ struct track_zpred {
 	int lin; /* 1: linearised (Jacobian) prediction, R_eff = R exactly */
 	double zhat[TRACK_NZ_MAX];
 	double S[TRACK_NZ_MAX * TRACK_NZ_MAX];
-	double Pxz[TRACK_NX * TRACK_NZ_MAX];
+	/* The cross-covariance Pxz (TRACK_NX x nz) held by column, as the
+	 * update reads it: PxzT[a * TRACK_NX + i] = Pxz_ia = cov(x_i, z_a);
+	 * columns nz.. zero. */
+	double PxzT[TRACK_NZ_MAX * TRACK_NX];
 	double logdet_S;
 	double Ls[TRACK_NZ_MAX * TRACK_NZ_MAX]; /* Cholesky factor of S */
 	int has_hc;                             /* 1: HC set (the state carries C); 0: HC unset */
