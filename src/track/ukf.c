@@ -799,12 +799,43 @@ int track_ukf_zpredict_lin(const struct track_gauss *g, const struct track_meas 
 	return zpredict_lin(g, m, z, H, corr, zp);
 }
 
-/* track_meas_residual for a fixed nz, with track_wrap_pi's in-range
- * test inline (same values). */
-static inline __attribute__((always_inline)) void
-resid_nz(const struct track_meas *m, const double *a, const double *b, double *d, const int nz)
+/* m's angle components as lane masks for resid_nz: ang[p] has lane l
+ * all ones where component 2 p + l is an angle. */
+struct resid_ang {
+	track_v2l ang[TRACK_NZ_MAX / 2];
+};
+
+static inline __attribute__((always_inline)) struct resid_ang resid_ang_of(const struct track_meas *m)
 {
-	for (int i = 0; i < nz; i++) {
+	struct resid_ang r;
+	for (int p = 0; p < TRACK_NZ_MAX / 2; p++)
+		r.ang[p] = (track_v2l){m->is_angle[2 * p] ? -1 : 0, m->is_angle[2 * p + 1] ? -1 : 0};
+	return r;
+}
+
+/* track_meas_residual for a fixed nz, with track_wrap_pi's in-range
+ * test inline (same values): components two at a time (track/v2d.h: a
+ * packed subtract rounds each lane as the scalar one; the test per lane
+ * is the scalar's, is_angle && !(r > -pi && r <= pi), as a compare
+ * mask, a NaN r failing both compares as it does there), and a lane
+ * that needs it wrapped by track_wrap_pi as before. */
+static inline __attribute__((always_inline)) void
+resid_nz(const struct track_meas *m, const struct resid_ang *ra, const double *a, const double *b,
+         double *d, const int nz)
+{
+	int i = 0;
+	for (; i + 1 < nz; i += 2) {
+		track_v2d r = track_v2_load(&a[i]) - track_v2_load(&b[i]);
+		track_v2l out = ra->ang[i / 2] & ~((r > track_v2_dup(-GEO_PI)) & (r <= track_v2_dup(GEO_PI)));
+		if (out[0] | out[1]) {
+			if (out[0])
+				r[0] = track_wrap_pi(r[0]);
+			if (out[1])
+				r[1] = track_wrap_pi(r[1]);
+		}
+		track_v2_store(&d[i], r);
+	}
+	if (i < nz) {
 		double r = a[i] - b[i];
 		if (m->is_angle[i] && !(r > -GEO_PI && r <= GEO_PI))
 			r = track_wrap_pi(r);
@@ -828,7 +859,8 @@ ut_moments(const struct track_gauss *g, const struct track_meas *m, double X[NSI
 	 * so they join its S term with their weights (2 (N - nh) WI + WC0);
 	 * and their +- pairs' X - x cancel (in exact arithmetic; in
 	 * rounding to ~1e-16 of |x|), so they add nothing to Pxz. */
-	double acc[TRACK_NZ_MAX] = {0};
+	_Alignas(16) double acc[TRACK_NZ_MAX] = {0};
+	const struct resid_ang ra = resid_ang_of(m);
 	double(*PT)[N] = (double(*)[N])p->PxzT; /* Pxz^T, zeroed by the caller */
 	/* The loops over the points unrolled: which points are skipped is
 	 * then known at compile time (nh is). */
@@ -836,9 +868,13 @@ ut_moments(const struct track_gauss *g, const struct track_meas *m, double X[NSI
 	for (int k = 1; k < NSIG; k++) {
 		if ((k - 1) % N >= nh)
 			continue;
-		double d[TRACK_NZ_MAX];
-		resid_nz(m, Z[k], Z[0], d, nz);
-		for (int i = 0; i < nz; i++)
+		_Alignas(16) double d[TRACK_NZ_MAX];
+		resid_nz(m, &ra, Z[k], Z[0], d, nz);
+		int i = 0; /* two at a time, as resid_nz */
+		for (; i + 1 < nz; i += 2)
+			track_v2_store(&acc[i], track_v2_load(&acc[i]) +
+			                            track_v2_dup(WI) * track_v2_load(&d[i]));
+		if (i < nz)
 			acc[i] += WI * d[i];
 	}
 	for (int i = 0; i < nz; i++)
@@ -848,7 +884,7 @@ ut_moments(const struct track_gauss *g, const struct track_meas *m, double X[NSI
 		if (k > 0 && (k - 1) % N >= nh)
 			continue;
 		double dz[TRACK_NZ_MAX];
-		resid_nz(m, Z[k], p->zhat, dz, nz);
+		resid_nz(m, &ra, Z[k], p->zhat, dz, nz);
 		double w = k == 0 ? WC0 + 2.0 * (N - nh) * WI : WI;
 		/* S's row i two entries at a time (the same sums, same order) */
 		for (int i = 0; i < nz; i++) {
@@ -944,12 +980,17 @@ int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *
 	return 0;
 }
 
-/* track_ukf_innovation for a fixed nz: resid_nz and track_chol_mahal,
+/* track_ukf_innovation for a fixed nz: the residual and track_chol_mahal,
  * inlined with nz known (the same doubles). */
 static inline __attribute__((always_inline)) double
 innovation_nz(const struct track_zpred *zp, const struct track_meas *m, double *nu, const int nz)
 {
-	resid_nz(m, m->z, zp->zhat, nu, nz);
+	for (int i = 0; i < nz; i++) { /* track_meas_residual, the test inline */
+		double r = m->z[i] - zp->zhat[i];
+		if (m->is_angle[i] && !(r > -GEO_PI && r <= GEO_PI))
+			r = track_wrap_pi(r);
+		nu[i] = r;
+	}
 	return track_chol_mahal(zp->Ls, nu, nz);
 }
 
