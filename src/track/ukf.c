@@ -51,16 +51,14 @@
 /* Unroll a loop over the NSIG sigma points completely. */
 #define UNROLL_NSIG _Pragma("GCC unroll 17")
 
+#ifndef NDEBUG
 void track_gauss_check(const struct track_gauss *g)
 {
-#ifndef NDEBUG
 	assert(mat_is_spd(g->P, N));
 	for (int i = 0; i < N; i++)
 		assert(isfinite(g->x[i]));
-#else
-	(void)g;
-#endif
 }
+#endif
 
 static int sigma_points(const struct track_gauss *g, double X[NSIG][N], double L[N * N])
 {

@@ -155,7 +155,15 @@ int track_ukf_innovation(const struct track_zpred *zp, const struct track_meas *
 int track_ukf_update(const struct track_gauss *g, const struct track_zpred *zp,
                      const struct track_meas *m, struct track_gauss *out, double *nis);
 
-/* Debug-build check that g's covariance is SPD (asserts); no-op with NDEBUG. */
+/* Debug-build check that g's covariance is SPD (asserts); with NDEBUG
+ * an inline no-op (no call on the filter's hot path). */
+#ifndef NDEBUG
 void track_gauss_check(const struct track_gauss *g);
+#else
+static inline void track_gauss_check(const struct track_gauss *g)
+{
+	(void)g;
+}
+#endif
 
 #endif
