@@ -40,7 +40,7 @@ struct track_zpred {
 	/* The cross-covariance Pxz (TRACK_NX x nz) held by column, as the
 	 * update reads it: PxzT[a * TRACK_NX + i] = Pxz_ia = cov(x_i, z_a);
 	 * columns nz.. zero. */
-	double PxzT[TRACK_NZ_MAX * TRACK_NX];
+	_Alignas(16) double PxzT[TRACK_NZ_MAX * TRACK_NX];
 	double logdet_S;
 	double Ls[TRACK_NZ_MAX * TRACK_NZ_MAX]; /* Cholesky factor of S */
 	int has_hc;                             /* 1: HC set (the state carries C); 0: HC unset */
