@@ -913,8 +913,11 @@ int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *
                           struct track_zpred *zp)
 {
 	double X[NSIG][N], Z[NSIG][TRACK_NZ_MAX];
-	struct track_zpred p;
-	int rc = track_chol(p.Lp, g->P, N);
+	/* Made in zp itself (no copy of the whole struct at the end): on
+	 * failure zp holds partial results, which the callers discard
+	 * (ukf.h). */
+	struct track_zpred *const p = zp;
+	int rc = track_chol(p->Lp, g->P, N);
 	if (rc < 0)
 		return rc;
 	const int nz = m->nz;
@@ -931,7 +934,7 @@ int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *
 	for (int j = 0; j < nh; j++)
 		TRACK_UNROLL
 	for (int i = 0; i < N; i += 2) {
-		track_v2d d = cc * track_v2_set(p.Lp[i * N + j], p.Lp[(i + 1) * N + j]);
+		track_v2d d = cc * track_v2_set(p->Lp[i * N + j], p->Lp[(i + 1) * N + j]);
 		track_v2d x = track_v2_load(&g->x[i]);
 		track_v2_store(&X[1 + j][i], x + d);
 		track_v2_store(&X[1 + N + j][i], x - d);
@@ -947,34 +950,33 @@ int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *
 		if (rc < 0)
 			return rc;
 	}
-	memset(p.zhat, 0, sizeof(p.zhat));
-	memset(p.S, 0, sizeof(p.S));
-	memset(p.PxzT, 0, sizeof(p.PxzT));
-	p.nz = nz;
-	p.lin = 0;
+	memset(p->zhat, 0, sizeof(p->zhat));
+	memset(p->S, 0, sizeof(p->S));
+	memset(p->PxzT, 0, sizeof(p->PxzT));
+	p->nz = nz;
+	p->lin = 0;
 	switch (nz) {
 	case 2:
-		ut_moments(g, m, X, Z, &p, 2, nh);
+		ut_moments(g, m, X, Z, p, 2, nh);
 		break;
 	case 3:
-		ut_moments(g, m, X, Z, &p, 3, nh);
+		ut_moments(g, m, X, Z, p, 3, nh);
 		break;
 	default:
-		ut_moments(g, m, X, Z, &p, 4, nh);
+		ut_moments(g, m, X, Z, p, 4, nh);
 		break;
 	}
 	for (int i = 0; i < nz; i++)
-		p.S[i * nz + i] += m->r_var[i];
-	mat_symmetrise(p.S, nz);
-	rc = track_chol(p.Ls, p.S, nz);
+		p->S[i * nz + i] += m->r_var[i];
+	mat_symmetrise(p->S, nz);
+	rc = track_chol(p->Ls, p->S, nz);
 	if (rc < 0)
 		return rc;
-	p.logdet_S = track_chol_logdet(p.Ls, nz);
-	p.has_hc = track_grav_has_c(g);
-	if (p.has_hc)
-		track_grav_hc_pxz(p.Lp, p.PxzT, g->C, nz, p.HC);
-	p.mu = p.log_mu = NAN;
-	*zp = p;
+	p->logdet_S = track_chol_logdet(p->Ls, nz);
+	p->has_hc = track_grav_has_c(g);
+	if (p->has_hc)
+		track_grav_hc_pxz(p->Lp, p->PxzT, g->C, nz, p->HC);
+	p->mu = p->log_mu = NAN;
 	return 0;
 }
 

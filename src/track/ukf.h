@@ -140,6 +140,8 @@ int track_ukf_predict_so(const struct track_gauss *in, double dt_s, const struct
  * the two where the first is used.
  */
 #define TRACK_ZLIN_TOL 0.05
+/* These return 0 with *zp set, or a negative code with *zp's contents
+ * unspecified (partly written: discard them). */
 int track_ukf_zpredict(const struct track_gauss *g, const struct track_meas *m,
                        struct track_zpred *zp);
 int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *m,
