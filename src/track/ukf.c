@@ -662,7 +662,9 @@ zpredict_lin_nr(const struct track_gauss *g, const struct track_meas *m,
 	/* H has non-zero columns 0..2 (and 3..5 for the range rate). */
 	const int nc = nz == 4 ? 6 : 3;
 	int rc;
-	_Alignas(16) double PT[TRACK_NZ_MAX][N];
+	/* Pxz straight into zp (no copy; on failure zp is partly written,
+	 * which the callers discard: ukf.h) */
+	double(*const PT)[N] = (double(*)[N])zp->PxzT;
 	double S[TRACK_NZ_MAX * TRACK_NZ_MAX], Ls[TRACK_NZ_MAX * TRACK_NZ_MAX];
 	const size_t szs = sizeof(double) * nz * nz;
 	lin_moments(g->P, H, PT, S, nz, nc, nr);
@@ -679,11 +681,9 @@ zpredict_lin_nr(const struct track_gauss *g, const struct track_meas *m,
 		zp->zhat[i] = 0.0;
 	memcpy(zp->S, S, szs);
 	memset(zp->S + nz * nz, 0, sizeof(zp->S) - szs);
-	for (int a = 0; a < nz; a++) { /* column a: rows nr.. zero */
-		memcpy(zp->PxzT + a * N, PT[a], sizeof(double) * nr);
-		if (nr < N)
-			memset(zp->PxzT + a * N + nr, 0, sizeof(double) * (N - nr));
-	}
+	if (nr < N) /* nr = 6: the columns' rows 6, 7 zero */
+		for (int a = 0; a < nz; a++)
+			track_v2_store(&PT[a][6], track_v2_dup(0.0));
 	memset(zp->PxzT + nz * N, 0, sizeof(zp->PxzT) - sizeof(double) * nz * N);
 	memcpy(zp->Ls, Ls, szs);
 	memset(zp->Ls + nz * nz, 0, sizeof(zp->Ls) - szs);
