@@ -665,7 +665,7 @@ zpredict_lin_nr(const struct track_gauss *g, const struct track_meas *m,
 	/* Pxz straight into zp (no copy; on failure zp is partly written,
 	 * which the callers discard: ukf.h) */
 	double(*const PT)[N] = (double(*)[N])zp->PxzT;
-	double S[TRACK_NZ_MAX * TRACK_NZ_MAX], Ls[TRACK_NZ_MAX * TRACK_NZ_MAX];
+	double S[TRACK_NZ_MAX * TRACK_NZ_MAX], *const Ls = zp->Ls;
 	const size_t szs = sizeof(double) * nz * nz;
 	lin_moments(g->P, H, PT, S, nz, nc, nr);
 	for (int i = 0; i < nz; i++)
@@ -685,7 +685,6 @@ zpredict_lin_nr(const struct track_gauss *g, const struct track_meas *m,
 		for (int a = 0; a < nz; a++)
 			track_v2_store(&PT[a][6], track_v2_dup(0.0));
 	memset(zp->PxzT + nz * N, 0, sizeof(zp->PxzT) - sizeof(double) * nz * N);
-	memcpy(zp->Ls, Ls, szs);
 	memset(zp->Ls + nz * nz, 0, sizeof(zp->Ls) - szs);
 	zp->logdet_S = track_chol_logdet(Ls, nz);
 	/* HC is read only where has_hc (as the unscented path's) */
