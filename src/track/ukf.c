@@ -1062,10 +1062,12 @@ update_nz(const struct track_gauss *g, const struct track_zpred *zp, const struc
 	 * Pxz = W^T W, W = Lp^-1 Pxz. The linearised prediction
 	 * (zp->lin) has R_eff = R exactly, so D = 0.
 	 */
-	double Se[TRACK_NZ_MAX * TRACK_NZ_MAX];
-	for (int a = 0; a < nz * nz; a++)
-		Se[a] = zp->S[a];
+	double Sd[TRACK_NZ_MAX * TRACK_NZ_MAX];
+	const double *Se = zp->S; /* the linearised prediction's S' = S */
 	if (!zp->lin) {
+		for (int a = 0; a < nz * nz; a++)
+			Sd[a] = zp->S[a];
+		Se = Sd;
 		double W[N * TRACK_NZ_MAX];
 		for (int c = 0; c < nz; c++)
 			for (int i = 0; i < N; i++) {
@@ -1080,7 +1082,7 @@ update_nz(const struct track_gauss *g, const struct track_zpred *zp, const struc
 				hph += W[k * nz + i] * W[k * nz + i];
 			double reff = zp->S[i * nz + i] - hph;
 			if (reff < m->r_var[i])
-				Se[i * nz + i] += m->r_var[i] - reff;
+				Sd[i * nz + i] += m->r_var[i] - reff;
 		}
 	}
 	/*
