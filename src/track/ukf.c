@@ -1068,19 +1068,43 @@ update_nz(const struct track_gauss *g, const struct track_zpred *zp, const struc
 		for (int a = 0; a < nz * nz; a++)
 			Sd[a] = zp->S[a];
 		Se = Sd;
+		/* W's columns c, c + 1 side by side and H P H^T's diagonal
+		 * entries i, i + 1 (track/v2d.h: each the same sum in the same
+		 * order as one at a time); an odd nz's last column alone. */
 		double W[N * TRACK_NZ_MAX];
-		for (int c = 0; c < nz; c++)
-			for (int i = 0; i < N; i++) {
+		const double *Lp = zp->Lp;
+		for (int c = 0; c + 1 < nz; c += 2)
+			TRACK_UNROLL
+		for (int i = 0; i < N; i++) {
+			track_v2d v = track_v2_set(PT[c][i], PT[c + 1][i]);
+			TRACK_UNROLL
+			for (int k = 0; k < i; k++)
+				v -= track_v2_dup(Lp[i * N + k]) * track_v2_load(&W[k * nz + c]);
+			track_v2_store(&W[i * nz + c], v / track_v2_dup(Lp[i * N + i]));
+		}
+		if (nz % 2)
+			for (int i = 0, c = nz - 1; i < N; i++) {
 				double v = PT[c][i];
 				for (int k = 0; k < i; k++)
-					v -= zp->Lp[i * N + k] * W[k * nz + c];
-				W[i * nz + c] = v / zp->Lp[i * N + i];
+					v -= Lp[i * N + k] * W[k * nz + c];
+				W[i * nz + c] = v / Lp[i * N + i];
 			}
-		for (int i = 0; i < nz; i++) {
-			double hph = 0.0;
+		double hph[TRACK_NZ_MAX];
+		for (int i = 0; i + 1 < nz; i += 2) {
+			track_v2d h = track_v2_dup(0.0);
 			for (int k = 0; k < N; k++)
-				hph += W[k * nz + i] * W[k * nz + i];
-			double reff = zp->S[i * nz + i] - hph;
+				h += track_v2_load(&W[k * nz + i]) * track_v2_load(&W[k * nz + i]);
+			hph[i] = h[0];
+			hph[i + 1] = h[1];
+		}
+		if (nz % 2) {
+			const int i = nz - 1;
+			hph[i] = 0.0;
+			for (int k = 0; k < N; k++)
+				hph[i] += W[k * nz + i] * W[k * nz + i];
+		}
+		for (int i = 0; i < nz; i++) {
+			double reff = zp->S[i * nz + i] - hph[i];
 			if (reff < m->r_var[i])
 				Sd[i * nz + i] += m->r_var[i] - reff;
 		}
