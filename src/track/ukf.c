@@ -906,6 +906,14 @@ ut_moments(const struct track_gauss *g, const struct track_meas *m, double X[NSI
 				                              wdx * track_v2_dup(dz[j]));
 		}
 	}
+	/* mat_symmetrise(S, nz) with nz known (the same operations; the
+	 * caller adds R to the diagonal, which this does not read) */
+	for (int i = 0; i < nz; i++)
+		for (int j = 0; j < i; j++) {
+			double s = 0.5 * (p->S[i * nz + j] + p->S[j * nz + i]);
+			p->S[i * nz + j] = s;
+			p->S[j * nz + i] = s;
+		}
 }
 
 int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *m,
@@ -967,7 +975,7 @@ int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *
 	}
 	for (int i = 0; i < nz; i++)
 		p->S[i * nz + i] += m->r_var[i];
-	mat_symmetrise(p->S, nz);
+	/* S symmetrised by ut_moments */
 	rc = track_chol(p->Ls, p->S, nz);
 	if (rc < 0)
 		return rc;
