@@ -176,7 +176,7 @@ static int mixture_pred(const struct track_imm *p, const struct track_meas *m,
 			if (!zp[j].lin) {
 				double W[TRACK_NX], hph = 0.0;
 				for (int i = 0; i < TRACK_NX; i++) {
-					double v = zp[j].Pxz[i * nz + c];
+					double v = zp[j].PxzT[c * TRACK_NX + i];
 					for (int k = 0; k < i; k++)
 						v -= zp[j].Lp[i * TRACK_NX + k] * W[k];
 					W[i] = v / zp[j].Lp[i * TRACK_NX + i];

@@ -298,13 +298,13 @@ void track_grav_hc_jac(const double *H, int nc, const double *C, int nz, double 
 		}
 }
 
-void track_grav_hc_pxz(const double *Lp, const double *Pxz, const double *C, int nz, double *HC)
+void track_grav_hc_pxz(const double *Lp, const double *PxzT, const double *C, int nz, double *HC)
 {
 	double Y[N][NB], W[N][TRACK_NZ_MAX];
 	lower_solve(Lp, C, Y);
 	for (int i = 0; i < N; i++)
 		for (int a = 0; a < nz; a++) {
-			double v = Pxz[i * nz + a];
+			double v = PxzT[a * N + i];
 			for (int k = 0; k < i; k++)
 				v -= Lp[i * N + k] * W[k][a];
 			W[i][a] = v / Lp[i * N + i];

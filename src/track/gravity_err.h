@@ -83,10 +83,11 @@ void track_grav_phic_sigma(const double (*X)[TRACK_NX], const double *L, const d
                            double *PhiC);
 
 /* H C for the measurement prediction: from the Jacobian H (nz x
- * TRACK_NX, columns 0..nc-1 non-zero), or from Pxz (TRACK_NX x nz) and
- * the Cholesky factor Lp of P (Pxz^T P^-1 C). */
+ * TRACK_NX, columns 0..nc-1 non-zero), or from Pxz (TRACK_NX x nz, held
+ * by column as struct track_zpred's PxzT) and the Cholesky factor Lp of
+ * P (Pxz^T P^-1 C). */
 void track_grav_hc_jac(const double *H, int nc, const double *C, int nz, double *HC);
-void track_grav_hc_pxz(const double *Lp, const double *Pxz, const double *C, int nz, double *HC);
+void track_grav_hc_pxz(const double *Lp, const double *PxzT, const double *C, int nz, double *HC);
 
 /* Cout = C - K HC (K: TRACK_NX x nz). Cout may alias C. Inline so that
  * the update's per-nz copies (ukf.c, update_nz) unroll it. */

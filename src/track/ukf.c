@@ -51,16 +51,14 @@
 /* Unroll a loop over the NSIG sigma points completely. */
 #define UNROLL_NSIG _Pragma("GCC unroll 17")
 
+#ifndef NDEBUG
 void track_gauss_check(const struct track_gauss *g)
 {
-#ifndef NDEBUG
 	assert(mat_is_spd(g->P, N));
 	for (int i = 0; i < N; i++)
 		assert(isfinite(g->x[i]));
-#else
-	(void)g;
-#endif
 }
+#endif
 
 static int sigma_points(const struct track_gauss *g, double X[NSIG][N], double L[N * N])
 {
@@ -616,11 +614,13 @@ int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct
 	return 0;
 }
 
-/* Pxz = P H^T (rows 0..nr-1, nr even; the others are left as they
- * are), H's columns 0..nc-1, two rows at a time (track/v2d.h: each entry
- * the same sum in the same order); then S = H Pxz without R. */
+/* Pxz = P H^T held by column, PT[a][i] = Pxz_ia (rows 0..nr-1, nr
+ * even; the others are left as they are), H's columns 0..nc-1, two rows
+ * at a time (track/v2d.h: each entry the same sum in the same order);
+ * then S = H Pxz without R. */
 static inline __attribute__((always_inline)) void lin_moments(const double *P, const double *H,
-                                                              double *Pxz, double *S, const int nz,
+                                                              double PT[TRACK_NZ_MAX][N],
+                                                              double *S, const int nz,
                                                               const int nc, const int nr)
 {
 	track_v2d h[TRACK_NZ_MAX][6];
@@ -635,8 +635,7 @@ static inline __attribute__((always_inline)) void lin_moments(const double *P, c
 			track_v2d v = track_v2_dup(0.0);
 			for (int k = 0; k < nc; k++)
 				v += pk[k] * h[a][k];
-			Pxz[i * nz + a] = v[0];
-			Pxz[(i + 1) * nz + a] = v[1];
+			track_v2_store(&PT[a][i], v);
 		}
 	}
 	/* S = H Pxz (+ R: the caller), lower triangle mirrored */
@@ -644,7 +643,7 @@ static inline __attribute__((always_inline)) void lin_moments(const double *P, c
 		for (int b = 0; b <= a; b++) {
 			double v = 0.0;
 			for (int k = 0; k < nc; k++)
-				v += H[a * N + k] * Pxz[k * nz + b];
+				v += H[a * N + k] * PT[b][k];
 			S[a * nz + b] = S[b * nz + a] = v;
 		}
 }
@@ -663,10 +662,12 @@ zpredict_lin_nr(const struct track_gauss *g, const struct track_meas *m,
 	/* H has non-zero columns 0..2 (and 3..5 for the range rate). */
 	const int nc = nz == 4 ? 6 : 3;
 	int rc;
-	double Pxz[N * TRACK_NZ_MAX], S[TRACK_NZ_MAX * TRACK_NZ_MAX],
-	    Ls[TRACK_NZ_MAX * TRACK_NZ_MAX];
-	const size_t szs = sizeof(double) * nz * nz, szx = sizeof(double) * nr * nz;
-	lin_moments(g->P, H, Pxz, S, nz, nc, nr);
+	/* Pxz straight into zp (no copy; on failure zp is partly written,
+	 * which the callers discard: ukf.h) */
+	double(*const PT)[N] = (double(*)[N])zp->PxzT;
+	double S[TRACK_NZ_MAX * TRACK_NZ_MAX], *const Ls = zp->Ls;
+	const size_t szs = sizeof(double) * nz * nz;
+	lin_moments(g->P, H, PT, S, nz, nc, nr);
 	for (int i = 0; i < nz; i++)
 		S[i * nz + i] += m->r_var[i];
 	rc = track_chol(Ls, S, nz);
@@ -680,9 +681,10 @@ zpredict_lin_nr(const struct track_gauss *g, const struct track_meas *m,
 		zp->zhat[i] = 0.0;
 	memcpy(zp->S, S, szs);
 	memset(zp->S + nz * nz, 0, sizeof(zp->S) - szs);
-	memcpy(zp->Pxz, Pxz, szx);
-	memset(zp->Pxz + nr * nz, 0, sizeof(zp->Pxz) - szx);
-	memcpy(zp->Ls, Ls, szs);
+	if (nr < N) /* nr = 6: the columns' rows 6, 7 zero */
+		for (int a = 0; a < nz; a++)
+			track_v2_store(&PT[a][6], track_v2_dup(0.0));
+	memset(zp->PxzT + nz * N, 0, sizeof(zp->PxzT) - sizeof(double) * nz * N);
 	memset(zp->Ls + nz * nz, 0, sizeof(zp->Ls) - szs);
 	zp->logdet_S = track_chol_logdet(Ls, nz);
 	/* HC is read only where has_hc (as the unscented path's) */
@@ -794,12 +796,43 @@ int track_ukf_zpredict_lin(const struct track_gauss *g, const struct track_meas 
 	return zpredict_lin(g, m, z, H, corr, zp);
 }
 
-/* track_meas_residual for a fixed nz, with track_wrap_pi's in-range
- * test inline (same values). */
-static inline __attribute__((always_inline)) void
-resid_nz(const struct track_meas *m, const double *a, const double *b, double *d, const int nz)
+/* m's angle components as lane masks for resid_nz: ang[p] has lane l
+ * all ones where component 2 p + l is an angle. */
+struct resid_ang {
+	track_v2l ang[TRACK_NZ_MAX / 2];
+};
+
+static inline __attribute__((always_inline)) struct resid_ang resid_ang_of(const struct track_meas *m)
 {
-	for (int i = 0; i < nz; i++) {
+	struct resid_ang r;
+	for (int p = 0; p < TRACK_NZ_MAX / 2; p++)
+		r.ang[p] = (track_v2l){m->is_angle[2 * p] ? -1 : 0, m->is_angle[2 * p + 1] ? -1 : 0};
+	return r;
+}
+
+/* track_meas_residual for a fixed nz, with track_wrap_pi's in-range
+ * test inline (same values): components two at a time (track/v2d.h: a
+ * packed subtract rounds each lane as the scalar one; the test per lane
+ * is the scalar's, is_angle && !(r > -pi && r <= pi), as a compare
+ * mask, a NaN r failing both compares as it does there), and a lane
+ * that needs it wrapped by track_wrap_pi as before. */
+static inline __attribute__((always_inline)) void
+resid_nz(const struct track_meas *m, const struct resid_ang *ra, const double *a, const double *b,
+         double *d, const int nz)
+{
+	int i = 0;
+	for (; i + 1 < nz; i += 2) {
+		track_v2d r = track_v2_load(&a[i]) - track_v2_load(&b[i]);
+		track_v2l out = ra->ang[i / 2] & ~((r > track_v2_dup(-GEO_PI)) & (r <= track_v2_dup(GEO_PI)));
+		if (out[0] | out[1]) {
+			if (out[0])
+				r[0] = track_wrap_pi(r[0]);
+			if (out[1])
+				r[1] = track_wrap_pi(r[1]);
+		}
+		track_v2_store(&d[i], r);
+	}
+	if (i < nz) {
 		double r = a[i] - b[i];
 		if (m->is_angle[i] && !(r > -GEO_PI && r <= GEO_PI))
 			r = track_wrap_pi(r);
@@ -823,17 +856,22 @@ ut_moments(const struct track_gauss *g, const struct track_meas *m, double X[NSI
 	 * so they join its S term with their weights (2 (N - nh) WI + WC0);
 	 * and their +- pairs' X - x cancel (in exact arithmetic; in
 	 * rounding to ~1e-16 of |x|), so they add nothing to Pxz. */
-	double acc[TRACK_NZ_MAX] = {0};
-	double PT[TRACK_NZ_MAX][N] = {{0}}; /* Pxz^T */
+	_Alignas(16) double acc[TRACK_NZ_MAX] = {0};
+	const struct resid_ang ra = resid_ang_of(m);
+	double(*PT)[N] = (double(*)[N])p->PxzT; /* Pxz^T, zeroed by the caller */
 	/* The loops over the points unrolled: which points are skipped is
 	 * then known at compile time (nh is). */
 	UNROLL_NSIG
 	for (int k = 1; k < NSIG; k++) {
 		if ((k - 1) % N >= nh)
 			continue;
-		double d[TRACK_NZ_MAX];
-		resid_nz(m, Z[k], Z[0], d, nz);
-		for (int i = 0; i < nz; i++)
+		_Alignas(16) double d[TRACK_NZ_MAX];
+		resid_nz(m, &ra, Z[k], Z[0], d, nz);
+		int i = 0; /* two at a time, as resid_nz */
+		for (; i + 1 < nz; i += 2)
+			track_v2_store(&acc[i], track_v2_load(&acc[i]) +
+			                            track_v2_dup(WI) * track_v2_load(&d[i]));
+		if (i < nz)
 			acc[i] += WI * d[i];
 	}
 	for (int i = 0; i < nz; i++)
@@ -843,7 +881,7 @@ ut_moments(const struct track_gauss *g, const struct track_meas *m, double X[NSI
 		if (k > 0 && (k - 1) % N >= nh)
 			continue;
 		double dz[TRACK_NZ_MAX];
-		resid_nz(m, Z[k], p->zhat, dz, nz);
+		resid_nz(m, &ra, Z[k], p->zhat, dz, nz);
 		double w = k == 0 ? WC0 + 2.0 * (N - nh) * WI : WI;
 		/* S's row i two entries at a time (the same sums, same order) */
 		for (int i = 0; i < nz; i++) {
@@ -868,17 +906,25 @@ ut_moments(const struct track_gauss *g, const struct track_meas *m, double X[NSI
 				                              wdx * track_v2_dup(dz[j]));
 		}
 	}
-	for (int i = 0; i < N; i++)
-		for (int j = 0; j < nz; j++)
-			p->Pxz[i * nz + j] = PT[j][i];
+	/* mat_symmetrise(S, nz) with nz known (the same operations; the
+	 * caller adds R to the diagonal, which this does not read) */
+	for (int i = 0; i < nz; i++)
+		for (int j = 0; j < i; j++) {
+			double s = 0.5 * (p->S[i * nz + j] + p->S[j * nz + i]);
+			p->S[i * nz + j] = s;
+			p->S[j * nz + i] = s;
+		}
 }
 
 int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *m,
                           struct track_zpred *zp)
 {
 	double X[NSIG][N], Z[NSIG][TRACK_NZ_MAX];
-	struct track_zpred p;
-	int rc = track_chol(p.Lp, g->P, N);
+	/* Made in zp itself (no copy of the whole struct at the end): on
+	 * failure zp holds partial results, which the callers discard
+	 * (ukf.h). */
+	struct track_zpred *const p = zp;
+	int rc = track_chol(p->Lp, g->P, N);
 	if (rc < 0)
 		return rc;
 	const int nz = m->nz;
@@ -895,7 +941,7 @@ int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *
 	for (int j = 0; j < nh; j++)
 		TRACK_UNROLL
 	for (int i = 0; i < N; i += 2) {
-		track_v2d d = cc * track_v2_set(p.Lp[i * N + j], p.Lp[(i + 1) * N + j]);
+		track_v2d d = cc * track_v2_set(p->Lp[i * N + j], p->Lp[(i + 1) * N + j]);
 		track_v2d x = track_v2_load(&g->x[i]);
 		track_v2_store(&X[1 + j][i], x + d);
 		track_v2_store(&X[1 + N + j][i], x - d);
@@ -911,43 +957,47 @@ int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *
 		if (rc < 0)
 			return rc;
 	}
-	memset(p.zhat, 0, sizeof(p.zhat));
-	memset(p.S, 0, sizeof(p.S));
-	memset(p.Pxz, 0, sizeof(p.Pxz));
-	p.nz = nz;
-	p.lin = 0;
+	memset(p->zhat, 0, sizeof(p->zhat));
+	memset(p->S, 0, sizeof(p->S));
+	memset(p->PxzT, 0, sizeof(p->PxzT));
+	p->nz = nz;
+	p->lin = 0;
 	switch (nz) {
 	case 2:
-		ut_moments(g, m, X, Z, &p, 2, nh);
+		ut_moments(g, m, X, Z, p, 2, nh);
 		break;
 	case 3:
-		ut_moments(g, m, X, Z, &p, 3, nh);
+		ut_moments(g, m, X, Z, p, 3, nh);
 		break;
 	default:
-		ut_moments(g, m, X, Z, &p, 4, nh);
+		ut_moments(g, m, X, Z, p, 4, nh);
 		break;
 	}
 	for (int i = 0; i < nz; i++)
-		p.S[i * nz + i] += m->r_var[i];
-	mat_symmetrise(p.S, nz);
-	rc = track_chol(p.Ls, p.S, nz);
+		p->S[i * nz + i] += m->r_var[i];
+	/* S symmetrised by ut_moments */
+	rc = track_chol(p->Ls, p->S, nz);
 	if (rc < 0)
 		return rc;
-	p.logdet_S = track_chol_logdet(p.Ls, nz);
-	p.has_hc = track_grav_has_c(g);
-	if (p.has_hc)
-		track_grav_hc_pxz(p.Lp, p.Pxz, g->C, nz, p.HC);
-	p.mu = p.log_mu = NAN;
-	*zp = p;
+	p->logdet_S = track_chol_logdet(p->Ls, nz);
+	p->has_hc = track_grav_has_c(g);
+	if (p->has_hc)
+		track_grav_hc_pxz(p->Lp, p->PxzT, g->C, nz, p->HC);
+	p->mu = p->log_mu = NAN;
 	return 0;
 }
 
-/* track_ukf_innovation for a fixed nz: resid_nz and track_chol_mahal,
+/* track_ukf_innovation for a fixed nz: the residual and track_chol_mahal,
  * inlined with nz known (the same doubles). */
 static inline __attribute__((always_inline)) double
 innovation_nz(const struct track_zpred *zp, const struct track_meas *m, double *nu, const int nz)
 {
-	resid_nz(m, m->z, zp->zhat, nu, nz);
+	for (int i = 0; i < nz; i++) { /* track_meas_residual, the test inline */
+		double r = m->z[i] - zp->zhat[i];
+		if (m->is_angle[i] && !(r > -GEO_PI && r <= GEO_PI))
+			r = track_wrap_pi(r);
+		nu[i] = r;
+	}
 	return track_chol_mahal(zp->Ls, nu, nz);
 }
 
@@ -987,19 +1037,15 @@ update_nz(const struct track_gauss *g, const struct track_zpred *zp, const struc
 	/* nr = 6: k and aT decoupled (kat_decoupled, and Pxz's rows 6, 7
 	 * zero): their rows of K and U are exact zeros, so their rows and
 	 * columns of P and their x are the input's. nr is even. */
-	const double *Ls = zp->Ls, *Pxz = zp->Pxz;
+	const double *Ls = zp->Ls;
+	const double(*PT)[N] = (const double(*)[N])zp->PxzT; /* PT[a][i] = Pxz_ia */
 	/* K (N x nz): row i solves S k_i = pxz_i (L y = pxz_i, L^T k_i = y). */
 	/* The pivots' reciprocals once (nz divisions instead of 2 N nz; the
 	 * products differ from the quotients by at most an ulp). */
-	_Alignas(16) double KT[TRACK_NZ_MAX][N], PT[TRACK_NZ_MAX][N];
+	_Alignas(16) double KT[TRACK_NZ_MAX][N];
 	double il[TRACK_NZ_MAX];
 	for (int a = 0; a < nz; a++)
 		il[a] = 1.0 / Ls[a * nz + a];
-	TRACK_UNROLL
-	for (int a = 0; a < nz; a++)
-		TRACK_UNROLL
-	for (int i = 0; i < nr; i++)
-		PT[a][i] = Pxz[i * nz + a];
 	TRACK_UNROLL
 	for (int i = 0; i < nr; i += 2) {
 		track_v2d y[TRACK_NZ_MAX], k[TRACK_NZ_MAX];
@@ -1024,25 +1070,51 @@ update_nz(const struct track_gauss *g, const struct track_zpred *zp, const struc
 	 * Pxz = W^T W, W = Lp^-1 Pxz. The linearised prediction
 	 * (zp->lin) has R_eff = R exactly, so D = 0.
 	 */
-	double Se[TRACK_NZ_MAX * TRACK_NZ_MAX];
-	for (int a = 0; a < nz * nz; a++)
-		Se[a] = zp->S[a];
+	double Sd[TRACK_NZ_MAX * TRACK_NZ_MAX];
+	const double *Se = zp->S; /* the linearised prediction's S' = S */
 	if (!zp->lin) {
+		for (int a = 0; a < nz * nz; a++)
+			Sd[a] = zp->S[a];
+		Se = Sd;
+		/* W's columns c, c + 1 side by side and H P H^T's diagonal
+		 * entries i, i + 1 (track/v2d.h: each the same sum in the same
+		 * order as one at a time); an odd nz's last column alone. */
 		double W[N * TRACK_NZ_MAX];
-		for (int c = 0; c < nz; c++)
-			for (int i = 0; i < N; i++) {
-				double v = Pxz[i * nz + c];
+		const double *Lp = zp->Lp;
+		for (int c = 0; c + 1 < nz; c += 2)
+			TRACK_UNROLL
+		for (int i = 0; i < N; i++) {
+			track_v2d v = track_v2_set(PT[c][i], PT[c + 1][i]);
+			TRACK_UNROLL
+			for (int k = 0; k < i; k++)
+				v -= track_v2_dup(Lp[i * N + k]) * track_v2_load(&W[k * nz + c]);
+			track_v2_store(&W[i * nz + c], v / track_v2_dup(Lp[i * N + i]));
+		}
+		if (nz % 2)
+			for (int i = 0, c = nz - 1; i < N; i++) {
+				double v = PT[c][i];
 				for (int k = 0; k < i; k++)
-					v -= zp->Lp[i * N + k] * W[k * nz + c];
-				W[i * nz + c] = v / zp->Lp[i * N + i];
+					v -= Lp[i * N + k] * W[k * nz + c];
+				W[i * nz + c] = v / Lp[i * N + i];
 			}
-		for (int i = 0; i < nz; i++) {
-			double hph = 0.0;
+		double hph[TRACK_NZ_MAX];
+		for (int i = 0; i + 1 < nz; i += 2) {
+			track_v2d h = track_v2_dup(0.0);
 			for (int k = 0; k < N; k++)
-				hph += W[k * nz + i] * W[k * nz + i];
-			double reff = zp->S[i * nz + i] - hph;
+				h += track_v2_load(&W[k * nz + i]) * track_v2_load(&W[k * nz + i]);
+			hph[i] = h[0];
+			hph[i + 1] = h[1];
+		}
+		if (nz % 2) {
+			const int i = nz - 1;
+			hph[i] = 0.0;
+			for (int k = 0; k < N; k++)
+				hph[i] += W[k * nz + i] * W[k * nz + i];
+		}
+		for (int i = 0; i < nz; i++) {
+			double reff = zp->S[i * nz + i] - hph[i];
 			if (reff < m->r_var[i])
-				Se[i * nz + i] += m->r_var[i] - reff;
+				Sd[i * nz + i] += m->r_var[i] - reff;
 		}
 	}
 	/*
@@ -1126,8 +1198,8 @@ int track_ukf_update(const struct track_gauss *g, const struct track_zpred *zp,
 	if (rc < 0)
 		return rc;
 	int dec = kat_decoupled(g->P);
-	for (int a = 0; dec && a < 2 * zp->nz; a++)
-		if (zp->Pxz[6 * zp->nz + a] != 0.0)
+	for (int a = 0; dec && a < zp->nz; a++) /* Pxz's rows 6, 7 */
+		if (zp->PxzT[a * N + 6] != 0.0 || zp->PxzT[a * N + 7] != 0.0)
 			dec = 0;
 	switch (zp->nz * 2 + dec) {
 	case 4:

@@ -37,7 +37,10 @@ struct track_zpred {
 	int lin; /* 1: linearised (Jacobian) prediction, R_eff = R exactly */
 	double zhat[TRACK_NZ_MAX];
 	double S[TRACK_NZ_MAX * TRACK_NZ_MAX];
-	double Pxz[TRACK_NX * TRACK_NZ_MAX];
+	/* The cross-covariance Pxz (TRACK_NX x nz) held by column, as the
+	 * update reads it: PxzT[a * TRACK_NX + i] = Pxz_ia = cov(x_i, z_a);
+	 * columns nz.. zero. */
+	_Alignas(16) double PxzT[TRACK_NZ_MAX * TRACK_NX];
 	double logdet_S;
 	double Ls[TRACK_NZ_MAX * TRACK_NZ_MAX]; /* Cholesky factor of S */
 	int has_hc;                             /* 1: HC set (the state carries C); 0: HC unset */
@@ -137,6 +140,8 @@ int track_ukf_predict_so(const struct track_gauss *in, double dt_s, const struct
  * the two where the first is used.
  */
 #define TRACK_ZLIN_TOL 0.05
+/* These return 0 with *zp set, or a negative code with *zp's contents
+ * unspecified (partly written: discard them). */
 int track_ukf_zpredict(const struct track_gauss *g, const struct track_meas *m,
                        struct track_zpred *zp);
 int track_ukf_zpredict_ut(const struct track_gauss *g, const struct track_meas *m,
@@ -152,7 +157,15 @@ int track_ukf_innovation(const struct track_zpred *zp, const struct track_meas *
 int track_ukf_update(const struct track_gauss *g, const struct track_zpred *zp,
                      const struct track_meas *m, struct track_gauss *out, double *nis);
 
-/* Debug-build check that g's covariance is SPD (asserts); no-op with NDEBUG. */
+/* Debug-build check that g's covariance is SPD (asserts); with NDEBUG
+ * an inline no-op (no call on the filter's hot path). */
+#ifndef NDEBUG
 void track_gauss_check(const struct track_gauss *g);
+#else
+static inline void track_gauss_check(const struct track_gauss *g)
+{
+	(void)g;
+}
+#endif
 
 #endif

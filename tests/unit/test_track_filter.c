@@ -1257,7 +1257,7 @@ static void decoupled_k_and_at_give_the_8d_filter_doubles(void **state)
 		assert_int_equal(track_ukf_zpredict(&g8, &m, &z8), 0);
 		assert_int_equal(zd.lin, z8.lin);
 		const int nz = m.nz;
-		int e = same_but_cross(zd.Pxz, z8.Pxz, NX, nz, 6);
+		int e = same_but_cross(zd.PxzT, z8.PxzT, nz, NX, 0); /* cross: state rows 6, 7 */
 		if (e || memcmp(zd.zhat, z8.zhat, sizeof(double) * (size_t)nz) != 0 ||
 		    memcmp(zd.S, z8.S, sizeof(double) * (size_t)(nz * nz)) != 0 ||
 		    zd.logdet_S != z8.logdet_S)
@@ -1405,7 +1405,7 @@ static void linearised_zprediction_matches_sigma_points_where_chosen(void **stat
 				worst[1] = fmax(worst[1], es);
 			}
 			for (int k = 0; k < NX; k++) {
-				double ex = fabs(a.Pxz[k * nz + i] - b.Pxz[k * nz + i]) /
+				double ex = fabs(a.PxzT[i * NX + k] - b.PxzT[i * NX + k]) /
 				            sqrt(g.P[k * NX + k] * b.S[i * nz + i]);
 				worst[2] = fmax(worst[2], ex);
 			}
@@ -1504,7 +1504,7 @@ static void zprediction_sigma_points_match_the_full_17_point_sums(void **state)
 				                              sqrt(S[i * nz + i] * S[j * nz + j]));
 			for (int r = 0; r < NX; r++)
 				worst[2] =
-				    fmax(worst[2], fabs(b.Pxz[r * nz + i] - Pxz[r * nz + i]) /
+				    fmax(worst[2], fabs(b.PxzT[i * NX + r] - Pxz[r * nz + i]) /
 				                       sqrt(g.P[r * NX + r] * S[i * nz + i]));
 		}
 	}
@@ -1518,6 +1518,142 @@ static void zprediction_sigma_points_match_the_full_17_point_sums(void **state)
 			fail_msg(
 			    "sigma-point moments: %s differs from the full sums by %.3g (> 1e-9)",
 			    what[i], worst[i]);
+}
+
+/*
+ * track_ukf_zpredict_ut bit for bit against its scalar form (session 12,
+ * tspeed11: the residuals and their mean two components at a time with
+ * the wrap test as a lane mask, Pxz held by column in zp, S symmetrised
+ * inside the moments). Reference: the unscented moments as they were
+ * written one component at a time (1500e44), kept here: the points of
+ * L's columns 0..nh-1, h at each, the mean about the centre's h, S and
+ * Pxz with the centre's weight WC0 + 2 (N - nh) WI, R added, then the
+ * symmetrisation and S's factor. Half the radar cases put the target
+ * within 1 mrad of north, where the sigma points' azimuths straddle 0 /
+ * 2 pi and the residuals wrap (counted: the test fails if none did).
+ */
+static void ut_moments_reference(const struct track_gauss *g, const struct track_meas *m,
+                                 struct track_zpred *r)
+{
+	const double WI = 1.0 / (2.0 * NX);
+	double L[NX * NX], X[2 * NX + 1][NX], Z[2 * NX + 1][TRACK_NZ_MAX];
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(track_chol(L, g->P, NX), 0);
+	const int nz = m->nz, nh = nz == 4 ? 6 : 3;
+	const double c = sqrt((double)NX);
+	memcpy(X[0], g->x, sizeof(X[0]));
+	for (int j = 0; j < nh; j++)
+		for (int i = 0; i < NX; i++) {
+			double d = c * L[i * NX + j];
+			X[1 + j][i] = g->x[i] + d;
+			X[1 + NX + j][i] = g->x[i] - d;
+		}
+	assert_int_equal(track_meas_h(m, X[0], Z[0]), 0);
+	for (int j = 0; j < nh; j++) {
+		assert_int_equal(track_meas_h(m, X[1 + j], Z[1 + j]), 0);
+		assert_int_equal(track_meas_h(m, X[1 + NX + j], Z[1 + NX + j]), 0);
+	}
+	double acc[TRACK_NZ_MAX] = {0}, PT[TRACK_NZ_MAX][NX] = {{0}};
+	for (int k = 1; k < 2 * NX + 1; k++) {
+		if ((k - 1) % NX >= nh)
+			continue;
+		double d[TRACK_NZ_MAX];
+		track_meas_residual(m, Z[k], Z[0], d);
+		for (int i = 0; i < nz; i++)
+			acc[i] += WI * d[i];
+	}
+	for (int i = 0; i < nz; i++)
+		r->zhat[i] = Z[0][i] + acc[i];
+	for (int k = 0; k < 2 * NX + 1; k++) {
+		if (k > 0 && (k - 1) % NX >= nh)
+			continue;
+		double dz[TRACK_NZ_MAX];
+		track_meas_residual(m, Z[k], r->zhat, dz);
+		double w = k == 0 ? 2.0 + 2.0 * (NX - nh) * WI : WI;
+		for (int i = 0; i < nz; i++) {
+			const double wdi = w * dz[i];
+			for (int j = 0; j < nz; j++)
+				r->S[i * nz + j] += wdi * dz[j];
+		}
+		if (k == 0)
+			continue;
+		for (int i = 0; i < NX; i++) {
+			const double wdx = w * (X[k][i] - g->x[i]);
+			for (int j = 0; j < nz; j++)
+				PT[j][i] += wdx * dz[j];
+		}
+	}
+	memcpy(r->PxzT, PT, sizeof(PT));
+	for (int i = 0; i < nz; i++)
+		r->S[i * nz + i] += m->r_var[i];
+	mat_symmetrise(r->S, nz);
+	assert_int_equal(track_chol(r->Ls, r->S, nz), 0);
+	r->logdet_S = track_chol_logdet(r->Ls, nz);
+}
+
+static void zprediction_ut_matches_the_scalar_moments_bit_for_bit(void **state)
+{
+	(void)state;
+	uint64_t rng = 1211;
+	int n = 0, n_wrap = 0;
+	for (int c = 0; c < 3000; c++) {
+		struct track_gauss g;
+		struct mw_obs o;
+		const int kind = c % 3;
+		random_meas_case(&rng, kind, &g, &o);
+		if (kind < 2 && (c / 3) % 2) { /* the target near north of the radar */
+			struct geo_lla rp = {geo_rad(37), geo_rad(129), 200};
+			double radar[3], x[3];
+			geo_lla_to_ecef(&rp, radar);
+			double rng_m = 150e3 * pow(20.0, rng_unif(&rng));
+			double az = 1e-3 * (2.0 * rng_unif(&rng) - 1.0);
+			if (az < 0.0)
+				az += 2.0 * GEO_PI;
+			geo_aer_to_ecef(&rp, radar, rng_m, az, geo_rad(2.0 + 60.0 * rng_unif(&rng)), x);
+			memcpy(g.x, x, sizeof(x));
+			make_radar_obs(radar, g.x, 20.0, 1e-3, kind ? 2.0 : 0.0, &rng, &o);
+		}
+		struct track_meas m;
+		assert_int_equal(track_meas_prepare(&o, &m), 0);
+		struct track_zpred a, r;
+		memset(&a, 0xa5, sizeof(a));
+		if (track_ukf_zpredict_ut(&g, &m, &a) < 0)
+			continue;
+		ut_moments_reference(&g, &m, &r);
+		const int nz = m.nz;
+		if (a.nz != nz || a.lin != 0 ||
+		    memcmp(a.zhat, r.zhat, sizeof(double) * (size_t)nz) != 0 ||
+		    memcmp(a.S, r.S, sizeof(double) * (size_t)(nz * nz)) != 0 ||
+		    memcmp(a.PxzT, r.PxzT, sizeof(a.PxzT)) != 0 ||
+		    memcmp(a.Ls, r.Ls, sizeof(double) * (size_t)(nz * nz)) != 0 ||
+		    memcmp(&a.logdet_S, &r.logdet_S, sizeof(double)) != 0)
+			fail_msg("case %d (kind %d): unscented measurement prediction differs from "
+			         "the scalar moments",
+			         c, kind);
+		n++;
+		/* did a residual wrap? (an azimuth point on the other side of north) */
+		if (m.kind == MW_OBS_RADAR) {
+			double z0[TRACK_NZ_MAX], zk[TRACK_NZ_MAX], x[NX], L[NX * NX];
+			assert_int_equal(track_chol(L, g.P, NX), 0);
+			assert_int_equal(track_meas_h(&m, g.x, z0), 0);
+			for (int j = 0; j < 3; j++)
+				for (int s = -1; s <= 1; s += 2) {
+					for (int i = 0; i < NX; i++)
+						x[i] = g.x[i] + s * (sqrt((double)NX) * L[i * NX + j]);
+					if (track_meas_h(&m, x, zk) == 0 && fabs(zk[1] - z0[1]) > GEO_PI) {
+						n_wrap++;
+						j = 3;
+						break;
+					}
+				}
+		}
+	}
+	if (getenv("TRACK_TEST_VERBOSE"))
+		print_message("unscented measurement prediction vs scalar moments: %d cases "
+		              "compared bytewise, %d with wrapped azimuth residuals\n",
+		              n, n_wrap);
+	assert_true(n > 2000);
+	assert_true(n_wrap > 100);
 }
 
 /* ---- filter consistency ---- */
@@ -3264,6 +3400,7 @@ int main(void)
 	    cmocka_unit_test(meas_h_pair_matches_one_at_a_time_bit_for_bit),
 	    cmocka_unit_test(linearised_zprediction_matches_sigma_points_where_chosen),
 	    cmocka_unit_test(zprediction_sigma_points_match_the_full_17_point_sums),
+	    cmocka_unit_test(zprediction_ut_matches_the_scalar_moments_bit_for_bit),
 	    cmocka_unit_test(thrust_linearisation_matches_sigma_points_where_chosen),
 	    cmocka_unit_test(chol_check_agrees_with_factorisation),
 	    cmocka_unit_test(chol_factor_pairs_match_row_by_row_bit_for_bit),
