@@ -17,8 +17,16 @@
  * observation exercise data (Observation.exercise = true): the node
  * journals it as exercise whatever its [ingest] exercise setting.
  *
- * Prints "sent N" on stdout when done. The real-time feed from the
- * simulator is `mwlink sim --connect` (once the simulator lands).
+ * Prints "sent N" on stdout when done. A node that refuses the sensor
+ * (certificate of another nation, not a sensor certificate, too many
+ * sensors) says so only by closing the connection after the TLS 1.3
+ * handshake, which the client completes first: inject waits
+ * INJECT_CHECK_WAIT_MS for that after the handshake and looks again
+ * before it reports success, and a refusal is an error (exit 1, the
+ * reason on stderr), never "sent N" for observations the node dropped.
+ * (--garbage and --oversize make the node close the connection on
+ * purpose: there the final look is skipped.) The real-time feed from
+ * the simulator is `mwlink sim --connect`.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -44,6 +52,9 @@
 #include "net/tls.h"
 #include "wire/frame.h"
 #include "wire/payload.h"
+
+/* Time for a node to refuse a sensor after the handshake (as mwlink sim). */
+#define INJECT_CHECK_WAIT_MS 300
 
 static void inject_usage(FILE *f)
 {
@@ -210,6 +221,10 @@ int cmd_inject(int argc, char **argv)
 		fprintf(stderr, "mwlink inject: TLS handshake with %s: %s\n", addr, e);
 		goto done;
 	}
+	if (net_ssl_check_refused(ssl, fd, INJECT_CHECK_WAIT_MS, &err)) {
+		fprintf(stderr, "mwlink inject: %s: %s\n", addr, err.msg);
+		goto done;
+	}
 	if (t0 == 0)
 		t0 = mw_time_now_ns();
 	int64_t start = mw_time_mono_ns();
@@ -248,6 +263,8 @@ int cmd_inject(int argc, char **argv)
 		if (ssl_write_all(ssl, mw_buf_peek(&out), mw_buf_used(&out))) {
 			fprintf(stderr, "mwlink inject: connection lost after %ld observations\n",
 			        sent);
+			if (net_ssl_check_refused(ssl, fd, 0, &err))
+				fprintf(stderr, "mwlink inject: %s: %s\n", addr, err.msg);
 			printf("sent %ld\n", sent);
 			goto done;
 		}
@@ -261,6 +278,11 @@ int cmd_inject(int argc, char **argv)
 		uint8_t hdr[WIRE_FRAME_HDR_LEN];
 		wire_frame_header(hdr, WIRE_FT_OBSERVATION, (size_t)60 << 20);
 		ssl_write_all(ssl, hdr, sizeof(hdr));
+	}
+	if (!garbage && !oversize && net_ssl_check_refused(ssl, fd, 0, &err)) {
+		fprintf(stderr, "mwlink inject: %s after %ld observations: %s\n", addr, sent,
+		        err.msg);
+		goto done;
 	}
 	SSL_shutdown(ssl);
 	printf("sent %ld\n", sent);

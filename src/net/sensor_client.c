@@ -158,23 +158,21 @@ fail:
 	return rc;
 }
 
-int net_sensor_check(struct net_sensor_conn *c, int wait_ms, struct mw_errbuf *err)
+int net_ssl_check_refused(SSL *ssl, int fd, int wait_ms, struct mw_errbuf *err)
 {
-	if (c->broken)
-		return c->broken;
-	struct pollfd p = {.fd = c->fd, .events = POLLIN};
+	struct pollfd p = {.fd = fd, .events = POLLIN};
 	int r = poll(&p, 1, wait_ms);
-	if (r <= 0 && SSL_pending(c->ssl) == 0)
+	if (r <= 0 && SSL_pending(ssl) == 0)
 		return 0; /* nothing said: still accepted */
 	uint8_t b[256];
 	ERR_clear_error();
 	errno = 0;
-	int n = SSL_read(c->ssl, b, sizeof(b));
+	int n = SSL_read(ssl, b, sizeof(b));
 	char e[200];
 	if (n > 0) {
 		snprintf(e, sizeof(e), "it sent %d unexpected bytes", n);
 	} else {
-		int se = SSL_get_error(c->ssl, n);
+		int se = SSL_get_error(ssl, n);
 		if (se == SSL_ERROR_WANT_READ)
 			return 0; /* a TLS record with no data (session ticket) */
 		unsigned long first = ERR_peek_error();
@@ -194,8 +192,17 @@ int net_sensor_check(struct net_sensor_conn *c, int wait_ms, struct mw_errbuf *e
 	              "certificate of another nation, not a sensor certificate, too many "
 	              "sensors, or a CA it does not trust)",
 	              e);
-	c->broken = -ECONNRESET;
-	return c->broken;
+	return -ECONNRESET;
+}
+
+int net_sensor_check(struct net_sensor_conn *c, int wait_ms, struct mw_errbuf *err)
+{
+	if (c->broken)
+		return c->broken;
+	int rc = net_ssl_check_refused(c->ssl, c->fd, wait_ms, err);
+	if (rc)
+		c->broken = rc;
+	return rc;
 }
 
 int net_sensor_flush(struct net_sensor_conn *c, struct mw_errbuf *err)

@@ -239,7 +239,7 @@ class Node:
             return p
         out, err = p.communicate(timeout=120)
         if refused:
-            return p.returncode
+            return p.returncode, err
         if p.returncode != 0:
             raise Fail(f"inject at {self.name} failed: {err.strip()}")
         return int(out.split()[-1])
@@ -466,10 +466,15 @@ def test_hub(cl):
         rogue_srv.close()
 
     # --- sensors that must be refused ---------------------------------------
-    rok.inject(5, nation="JPN", refused=True)   # a JPN sensor at ROK's ingest port
+    rc, err = rok.inject(5, nation="JPN", refused=True)  # a JPN sensor at ROK's ingest port
     rok.wait_log(lambda r: r.get("msg") == "rejected" and r.get("reason") == "cert_wrong_nation"
                  and "sensor" in r.get("detail", ""), 10, "foreign sensor rejected")
     check(True, "a sensor of another nation is refused (cert_wrong_nation)")
+    # the TLS 1.3 client finishes its handshake before the node looks at
+    # its certificate: the refusal is a close, which inject must report
+    # (it once printed "sent 5" and exited 0 for observations ROK dropped)
+    check(rc == 1 and "refused this sensor" in err,
+          f"and mwlink inject says so (exit {rc}: {err.strip()[:120]!r})")
     rc, out = cl.fakepeer(rok, f"{pki}/kor/node.crt", f"{pki}/kor/node.key", "KOR", [],
                           port=rok.ingest_port)
     rok.wait_log(lambda r: r.get("msg") == "rejected" and
