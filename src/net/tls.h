@@ -55,6 +55,17 @@ int net_tls_ctx_new(const char *ca, const char *cert, const char *key, SSL_CTX *
                     struct mw_errbuf *err);
 
 /*
+ * Check this node's own certificate in ctx (net_tls_ctx_new) before it is
+ * used: it must verify against the context's CA now (not expired, not of
+ * another CA) and bind `nation` as a node certificate (not a sensor's,
+ * not another nation's). Every partner would refuse such a certificate
+ * (cert_expired, cert_unknown_ca, cert_wrong_nation,
+ * cert_unknown_identity), so a node holding one could link with no one
+ * while its own log said nothing. -MW_ECERT with err naming the cause.
+ */
+int net_tls_check_own(SSL_CTX *ctx, const char *nation, struct mw_errbuf *err);
+
+/*
  * After a failed handshake on ssl: the reason and a human message
  * (verify error string or OpenSSL error queue). Pops the thread's OpenSSL
  * error queue. ssl_err is the error the bufferevent reported (0 if none).

@@ -376,7 +376,34 @@ def hub_topology(cl):
     return usa, rok, jpn
 
 
+def check_own_certificate_refused(cl):
+    """mwlinkd --check (and a start) fails, naming the cause, when the
+    node's own certificate is one every partner would refuse: expired,
+    of another CA, of another nation, a sensor's."""
+    n = Node(cl, "owncert", "KOR", {"usa": ("USA", 1)}, {"USA": "observation"})
+    pki = cl.pki
+    n.write_conf()
+    good = open(n.conf).read()
+    r = subprocess.run([MWLINKD, "--config", n.conf, "--check"], capture_output=True,
+                       text=True, timeout=30)
+    check(r.returncode == 0, f"--check passes with the node's own certificate (exit "
+                             f"{r.returncode}: {r.stderr.strip()[-160:]})")
+    for crt, key, why in [("test/expired-kor", "test/expired-kor", "certificate has expired"),
+                          ("test/rogue-kor", "test/rogue-kor", "does not verify against the CA"),
+                          ("jpn/node", "jpn/node", "is of nation JPN, expected KOR"),
+                          ("kor/sensor-1", "kor/sensor-1", "binds no node nation")]:
+        with open(n.conf, "w") as f:
+            f.write(good.replace(f"cert = {pki}/kor/node.crt", f"cert = {pki}/{crt}.crt")
+                    .replace(f"key = {pki}/kor/node.key", f"key = {pki}/{key}.key"))
+        r = subprocess.run([MWLINKD, "--config", n.conf, "--check"], capture_output=True,
+                           text=True, timeout=30)
+        check(r.returncode == 1 and why in r.stderr,
+              f"--check refuses {crt}.crt as KOR's own certificate: '{why}' (exit "
+              f"{r.returncode})")
+
+
 def test_hub(cl):
+    check_own_certificate_refused(cl)
     usa, rok, jpn = hub_topology(cl)
     for n in (usa, rok, jpn):
         n.start()
