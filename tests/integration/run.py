@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Integration tests of mwlinkd with real processes on 127.0.0.1.
 
-    run.py hub     ROK - USA (hub) - JPN (+ a scripted GBR partner):
+    run.py hub     mwlinkd --check refuses an own certificate partners
+                   would refuse (expired, other CA, other nation, sensor);
+                   ROK - USA (hub) - JPN (+ a scripted GBR partner):
                    release control end to end, and every rejection reason
                    (wrong CA, expired certificate, certificate of another
                    nation, forged signature, forged origin, not released,
@@ -28,7 +30,9 @@
                    (origin, seq), own seqs never reused; an origin may lack
                    own envelopes it sent before their commit and lost), and
                    one kill made to land between the early send of 15 own
-                   envelopes and their (held back) commit.
+                   envelopes and their (held back) commit; before that, a
+                   receiver whose commits are held back must acknowledge
+                   nothing until they commit.
 
 Binaries come from the environment (MWLINKD, MWLINK, FAKEPEER; set by
 meson). Ports are chosen free at run time; every process is killed and
@@ -822,8 +826,51 @@ def check_hub_own_envelopes_wait_for_their_commit(cl):
     check(all(n.stop() == 0 for n in (usa, kor, jpn)), "all stopped cleanly")
 
 
+def check_receiver_acks_only_after_commit(cl):
+    """A receiver acknowledges an envelope only once it is committed
+    (docs/protocol.md, "Links: resume and acknowledgement"). USA's commits
+    are held back by another process holding its journal's write lock:
+    KOR's envelopes reach it, but KOR's acknowledged position for the link
+    must not move until the lock is released, and then must reach all of
+    them. (kill9 below sees an early ack only if a kill lands in the gap.)"""
+    usa = cl.add("ausa", "USA", {"akor": ("KOR", None)}, {"KOR": "observation"})
+    kor = cl.add("akor", "KOR", {"ausa": ("USA", "ausa")}, {"USA": "observation"})
+    usa.start()
+    kor.start()
+    kor.wait_log(lambda r: r.get("msg") == "link up", 20, "link up")
+
+    def kor_own():
+        return len([k for k in kor.journal() if k[0] == "KOR"])
+    kor.inject(5)
+    wait_until(lambda: kor.stats().get("peer_ausa_acked_pos") == 5 or
+               kor.stats().get("peer_ausa_acked_pos"), 20, "KOR's first 5 acked by USA")
+    blocker = sqlite3.connect(usa.db, timeout=10, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # USA's journal cannot commit now
+    try:
+        kor.inject(20)
+        wait_until(lambda: kor_own() == 25 or kor_own(), 20, "KOR commits its 25")
+        time.sleep(2.0)  # heartbeats go on; any early ack would show by now
+        acked = kor.stats().get("peer_ausa_acked_pos")
+        held = len([k for k in usa.journal() if k[0] == "KOR"])
+        rx = usa.stats().get("env_rx")
+        check(rx == 25, f"USA received the 20 (env_rx {rx}) while its journal was locked")
+        check(acked == 5 and held == 5,
+              f"while USA cannot commit, KOR's acknowledged position stays at 5 "
+              f"(acked_pos {acked}; USA holds {held} committed)")
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    wait_until(lambda: kor.stats().get("peer_ausa_acked_pos") == 25 or
+               kor.stats().get("peer_ausa_acked_pos"), 20,
+               "the 20 acked once USA commits them")
+    check(len([k for k in usa.journal() if k[0] == "KOR"]) == 25,
+          "USA committed all 25 and KOR's acknowledged position reached 25")
+    check(usa.stop() == 0 and kor.stop() == 0, "both stopped cleanly")
+
+
 def test_kill9(cl):
     check_start_waits_for_the_new_process(cl)
+    check_receiver_acks_only_after_commit(cl)
     check_corrupt_row_is_skipped(cl)
     check_own_envelopes_lost_before_commit(cl)
     check_hub_own_envelopes_wait_for_their_commit(cl)
