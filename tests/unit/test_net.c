@@ -310,7 +310,15 @@ static void conf_errors_name_file_line_section_and_key(void **state)
 	    {"[journal]\n", "[peer Bad!]\nnation = JPN\n[journal]\n", "[peer Bad!]: peer name"},
 	    {"[journal]\npath = j.db\n",
 	     "[link]\nheartbeat = 2s\ntimeout = 3s\n[journal]\npath = j.db\n",
-	     "[link] timeout: must be more than twice"},
+	     "[link] timeout: must be more than twice [link] heartbeat, got 'timeout 3000 ms, "
+	     "heartbeat 2000 ms'"},
+	    {"[journal]\npath = j.db\n",
+	     "[link]\nheartbeat = 2s\n[journal]\npath = j.db\n", /* timeout's default: 3 s */
+	     "got 'timeout 3000 ms, heartbeat 2000 ms'"},
+	    {"[journal]\npath = j.db\n",
+	     "[link]\nreconnect_min = 2s\nreconnect_max = 1s\n[journal]\npath = j.db\n",
+	     "[link] reconnect_max: must be >= reconnect_min, got 'reconnect_max 1000 ms, "
+	     "reconnect_min 2000 ms'"},
 	    {"[journal]\npath = j.db\n", "", "[journal] path"},
 	    {"exercise = no\n", "", "[ingest] exercise: required"},
 	    {"exercise = no\n", "", "[ingest] exercise: required"},
