@@ -208,9 +208,9 @@ int cmd_inject(int argc, char **argv)
 	SSL *ssl = NULL;
 	struct mw_buf out;
 	mw_buf_init(&out, 1u << 20);
-	int fd = net_tcp_connect(addr, NULL);
+	int fd = net_tcp_connect(addr, &err);
 	if (fd < 0) {
-		fprintf(stderr, "mwlink inject: cannot connect to %s: %s\n", addr, strerror(errno));
+		fprintf(stderr, "mwlink inject: %s\n", err.msg);
 		goto done;
 	}
 	ssl = SSL_new(ctx);

@@ -69,6 +69,16 @@ static int split_hostport(const char *hostport, char *host, size_t hcap, const c
 	}
 	if (n == 0 || n >= hcap)
 		return -EINVAL;
+	/* a port of 1..65535 in decimal: getaddrinfo takes "99999" and
+	 * silently connects to 99999 mod 65536 */
+	unsigned long pv = 0;
+	for (const char *q = colon + 1; *q; q++) {
+		if (*q < '0' || *q > '9' || pv > 65535)
+			return -EINVAL;
+		pv = pv * 10 + (unsigned long)(*q - '0');
+	}
+	if (pv < 1 || pv > 65535)
+		return -EINVAL;
 	memcpy(host, h, n);
 	host[n] = '\0';
 	*port = colon + 1;
@@ -90,7 +100,8 @@ int net_tcp_connect(const char *hostport, struct mw_errbuf *err)
 	char host[256];
 	const char *port = NULL;
 	if (split_hostport(hostport, host, sizeof(host), &port)) {
-		mw_errbuf_set(err, "'%s' is not HOST:PORT with a numeric address", hostport);
+		mw_errbuf_set(err, "'%s' is not HOST:PORT with a numeric address and a port of 1..65535",
+		              hostport);
 		return -EINVAL;
 	}
 	struct addrinfo hints, *res = NULL;
@@ -99,7 +110,8 @@ int net_tcp_connect(const char *hostport, struct mw_errbuf *err)
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
 	int g = getaddrinfo(host, port, &hints, &res);
 	if (g != 0) {
-		mw_errbuf_set(err, "'%s': %s", hostport, gai_strerror(g));
+		mw_errbuf_set(err, "'%s' is not HOST:PORT with a numeric address (%s)", hostport,
+		              gai_strerror(g));
 		return -EINVAL;
 	}
 	int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);

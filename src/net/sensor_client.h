@@ -31,8 +31,8 @@
 struct net_sensor_conn;
 
 /*
- * Blocking TCP connect to HOST:PORT (numeric address and port; an IPv6
- * address in brackets is allowed). The socket fd, or -EINVAL (bad
+ * Blocking TCP connect to HOST:PORT (numeric address, decimal port
+ * 1..65535; an IPv6 address in brackets is allowed). The socket fd, or -EINVAL (bad
  * address) / -errno (socket, connect) with err naming it. Shared by the
  * sensor client, `mwlink inject` and the integration test drivers.
  */

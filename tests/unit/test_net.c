@@ -22,6 +22,7 @@
 #include "net/linkstate.h"
 #include "net/nodeconf.h"
 #include "net/release.h"
+#include "net/sensor_client.h"
 #include "net/tls.h"
 #include "net/pki.h"
 
@@ -775,6 +776,24 @@ static void tls_own_certificate_must_verify_and_bind_the_node_nation(void **stat
 	tls_fixture_teardown(&f, &ca, &rogue);
 }
 
+/* HOST:PORT is checked before any connect: a name, a missing or
+ * out-of-range port is refused with a message (getaddrinfo alone took
+ * "127.0.0.1:99999" as port 34463, and inject printed "Success"). */
+static void tcp_connect_refuses_malformed_host_port_with_a_message(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {"localhost:1", "127.0.0.1",   "127.0.0.1:",
+	                                  "127.0.0.1:0", "127.0.0.1:99999", "127.0.0.1:65536",
+	                                  "127.0.0.1:7x", "127.0.0.1:-1", ":7401",
+	                                  "[::1]7401"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct mw_errbuf err = {{0}};
+		int fd = net_tcp_connect(bad[i], &err);
+		if (fd != -EINVAL || !strstr(err.msg, "is not HOST:PORT"))
+			fail_msg("'%s': got %d '%s'", bad[i], fd, err.msg);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -797,6 +816,7 @@ int main(void)
 	    cmocka_unit_test(tls_refuses_expired_foreign_and_missing_client_certs_with_reasons),
 	    cmocka_unit_test(tls_refuses_a_tls12_client),
 	    cmocka_unit_test(tls_own_certificate_must_verify_and_bind_the_node_nation),
+	    cmocka_unit_test(tcp_connect_refuses_malformed_host_port_with_a_message),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
