@@ -21,9 +21,10 @@
  * (certificate of another nation, not a sensor certificate, too many
  * sensors) says so only by closing the connection after the TLS 1.3
  * handshake, which the client completes first: inject waits
- * INJECT_CHECK_WAIT_MS for that after the handshake and looks again
- * before it reports success, and a refusal is an error (exit 1, the
- * reason on stderr), never "sent N" for observations the node dropped.
+ * INJECT_CHECK_WAIT_MS for that after the handshake (a refusal: exit 1,
+ * the reason on stderr) and looks again before it reports success (a
+ * connection the node closed meanwhile: exit 1), never "sent N" for
+ * observations the node dropped.
  * (--garbage and --oversize make the node close the connection on
  * purpose: there the final look is skipped.) The real-time feed from
  * the simulator is `mwlink sim --connect`.
@@ -263,8 +264,6 @@ int cmd_inject(int argc, char **argv)
 		if (ssl_write_all(ssl, mw_buf_peek(&out), mw_buf_used(&out))) {
 			fprintf(stderr, "mwlink inject: connection lost after %ld observations\n",
 			        sent);
-			if (net_ssl_check_refused(ssl, fd, 0, &err))
-				fprintf(stderr, "mwlink inject: %s: %s\n", addr, err.msg);
 			printf("sent %ld\n", sent);
 			goto done;
 		}
@@ -280,8 +279,11 @@ int cmd_inject(int argc, char **argv)
 		ssl_write_all(ssl, hdr, sizeof(hdr));
 	}
 	if (!garbage && !oversize && net_ssl_check_refused(ssl, fd, 0, &err)) {
-		fprintf(stderr, "mwlink inject: %s after %ld observations: %s\n", addr, sent,
-		        err.msg);
+		/* late: a refusal the first look missed, or the node stopped */
+		fprintf(stderr,
+		        "mwlink inject: %s closed the connection by the end of %ld observations "
+		        "(a refusal of this sensor or a node that stopped: its log says which)\n",
+		        addr, sent);
 		goto done;
 	}
 	SSL_shutdown(ssl);
