@@ -344,6 +344,10 @@ static int load(struct mw_ini *ini, struct net_node_conf *c, const char *base_di
 	    (rc = mw_ini_get_bool(ini, "ingest", "exercise", MW_INI_REQUIRED, false,
 	                          &c->ingest_exercise, err)))
 		return rc;
+	/* (said here: the unused-key check would call it an unknown key) */
+	if (!c->listen_ingest.port && line_of(ini, "ingest", "exercise") > 0)
+		return bad(ini, "ingest", "exercise", err,
+		           "not used with [listen] ingest = off (no sensor connects)", "a value");
 
 	if ((rc = get_path(ini, "pki", "ca", MW_INI_REQUIRED, NULL, base_dir, c->ca, err)) ||
 	    (rc = get_path(ini, "pki", "cert", MW_INI_REQUIRED, NULL, base_dir, c->cert, err)) ||

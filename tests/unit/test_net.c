@@ -323,6 +323,8 @@ static void conf_errors_name_file_line_section_and_key(void **state)
 	    {"[journal]\npath = j.db\n", "", "[journal] path"},
 	    {"exercise = no\n", "", "[ingest] exercise: required"},
 	    {"exercise = no\n", "", "[ingest] exercise: required"},
+	    {"[journal]\n", "[listen]\ningest = off\n[journal]\n",
+	     "[ingest] exercise: not used with [listen] ingest = off"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct mw_errbuf err = {{0}};
