@@ -13,6 +13,10 @@
     run.py mesh    full mesh: multi-path delivery (duplicates dropped), a
                    frozen node (SIGSTOP: heartbeat timeout, reconnect) and a
                    killed one; every journal converges to the same set.
+    run.py chain   KOR - USA - JPN - GBR, two relays between the ends, a
+                   releasability gap in the middle (USA's data released
+                   to GBR but not to JPN never reaches GBR), the middle
+                   relay killed with -9 mid-stream; journals compared.
     run.py backpressure  a 16-record journal queue: reading pauses, nothing
                    is lost.
     run.py national  KOR node + USA hub: a simulated SRBM seen by two KOR
@@ -668,7 +672,7 @@ def check_corrupt_row_is_skipped(cl):
 OWN_SEQ_BLOCK = 8192  # src/net/node.c: own seqs reserved durably at a time
 
 
-def journals_agree(nodes, restarts):
+def journals_agree(nodes, restarts, reach=None):
     """The rules after kill -9 with own envelopes sent before their commit
     (docs/protocol.md, "Own envelopes before their commit"), checked for
     every node N against the union of what all nodes committed:
@@ -684,6 +688,9 @@ def journals_agree(nodes, restarts):
       its commit), never one N holds differently; the holes in N's
       sequence, counted over every node's copy, are at most one per
       restart of N, each at most a reservation block plus what was lost.
+    reach(origin, nation, release) -> bool, if given, narrows "released
+    to N" to what can reach N (a topology where every path passes a node
+    outside the release set: it may not relay).
     Returns {node name: own envelopes only partners hold}."""
     held = {n.name: n.journal() for n in nodes}
     union, differ, copies = {}, [], 0
@@ -701,7 +708,8 @@ def journals_agree(nodes, restarts):
     for n in nodes:
         j = held[n.name]
         want = {k for k, (rel, _) in union.items()
-                if k[0] != n.nation and n.nation in rel.split(",")}
+                if k[0] != n.nation and n.nation in rel.split(",") and
+                (reach is None or reach(k[0], n.nation, rel))}
         got = {k for k in j if k[0] != n.nation}
         check(got == want, f"{n.name}: holds exactly the {len(want)} envelopes of other origins "
                            f"released to it that any node holds (nothing lost: {len(want - got)} "
@@ -1021,6 +1029,86 @@ def test_mesh(cl):
         check(rc == 0, f"{n.name} stopped cleanly on SIGTERM (exit {rc})")
 
 
+# ------------------------------------------------------------------- chain
+
+def test_chain(cl):
+    """A chain with two relays, KOR - USA - JPN - GBR (each node links only
+    to its neighbours), with a releasability gap in the middle: KOR's data
+    (released to all) reaches GBR through USA and JPN, GBR's reaches KOR
+    the other way; USA's is released to KOR and GBR but not JPN, so JPN
+    may not relay it and GBR must not get it. The middle relay (JPN) is
+    killed with -9 mid-stream and restarted; then every journal is
+    compared with what all nodes committed (journals_agree)."""
+    obs = "observation"
+    kor = cl.add("kor", "KOR", {"usa": ("USA", "usa")},
+                 {"USA": obs, "JPN": obs, "GBR": obs})
+    usa = cl.add("usa", "USA", {"kor": ("KOR", None), "jpn": ("JPN", None)},
+                 {"KOR": obs, "GBR": obs})                      # not JPN: the gap
+    jpn = cl.add("jpn", "JPN", {"usa": ("USA", "usa"), "gbr": ("GBR", None)},
+                 {"USA": obs, "KOR": obs, "GBR": obs})
+    gbr = cl.add("gbr", "GBR", {"jpn": ("JPN", "jpn")},
+                 {"JPN": obs, "USA": obs, "KOR": obs})
+    for n in (usa, jpn, kor, gbr):
+        n.start()
+    kor.wait_log(lambda r: r.get("msg") == "link up", 20, "KOR-USA up")
+    gbr.wait_log(lambda r: r.get("msg") == "link up", 20, "GBR-JPN up")
+    jpn.wait_log(lambda r: r.get("msg") == "link up" and r.get("peer") == "usa", 20,
+                 "JPN-USA up")
+    check(True, "chain KOR - USA - JPN - GBR linked")
+    feeders = [kor.inject(100000, rate=300, wait=False),
+               usa.inject(100000, rate=200, wait=False),
+               gbr.inject(100000, rate=200, wait=False)]
+    time.sleep(1.5)
+    jpn.kill9()
+    print("killed jpn (the middle relay) with SIGKILL", flush=True)
+    time.sleep(0.7)
+    jpn.start()
+    time.sleep(1.5)
+    for p in feeders:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            p.wait()
+    nodes = (kor, usa, jpn, gbr)
+    order = ["KOR", "USA", "JPN", "GBR"]
+
+    def reach(origin, nation, rel):
+        """Every node between origin and nation on the chain is in the set."""
+        a, b = sorted((order.index(origin), order.index(nation)))
+        return all(order[i] in rel.split(",") for i in range(a + 1, b))
+
+    def converged():
+        union = {}
+        for n in nodes:
+            union.update(n.journal())
+        for n in nodes:
+            want = {k for k, (rel, _) in union.items()
+                    if k[0] != n.nation and n.nation in rel.split(",") and
+                    reach(k[0], n.nation, rel)}
+            got = {k for k in n.journal() if k[0] != n.nation}
+            if got != want:
+                return f"{n.name}: {len(got)} of {len(want)} of other origins"
+        return True
+    wait_until(converged, 60, "chain journals converge")
+    journals_agree(nodes, {"jpn": 1}, reach)
+    jk, jg, ju = kor.journal(), gbr.journal(), usa.journal()
+    n_kor = len([k for k in jk if k[0] == "KOR"])
+    n_gbr = len([k for k in jg if k[0] == "GBR"])
+    n_usa = len([k for k in ju if k[0] == "USA"])
+    check(n_kor > 100 and n_gbr > 100 and n_usa > 100,
+          f"the streams crossed the kill (KOR {n_kor}, USA {n_usa}, GBR {n_gbr} own)")
+    check(len([k for k in jg if k[0] == "KOR"]) == n_kor,
+          f"GBR holds all {n_kor} of KOR's, two relays away")
+    check(len([k for k in jk if k[0] == "GBR"]) == n_gbr,
+          f"KOR holds all {n_gbr} of GBR's, two relays away")
+    check(not any(o == "USA" for o, _ in jg) and not any(o == "USA" for o, _ in jpn.journal()),
+          "USA's data, released to GBR but not to JPN, reached neither (JPN may not relay it)")
+    same = all(jg[k][1] == jk[k][1] for k in jg if k[0] == "KOR")
+    check(same, "GBR's copies of KOR's envelopes are KOR's bytes (relayed twice unchanged)")
+    for n in (kor, gbr, jpn, usa):
+        rc = n.stop()
+        check(rc == 0, f"{n.name} stopped cleanly on SIGTERM (exit {rc})")
+
+
 # ------------------------------------------------------------ backpressure
 
 def test_backpressure(cl):
@@ -1316,10 +1404,10 @@ def run_case(fn, label, cluster=None):
 
 
 def main():
-    cases = {"hub": test_hub, "kill9": test_kill9, "mesh": test_mesh,
+    cases = {"hub": test_hub, "kill9": test_kill9, "mesh": test_mesh, "chain": test_chain,
              "backpressure": test_backpressure, "national": test_national}
     if len(sys.argv) != 2 or sys.argv[1] not in cases:
-        print("usage: run.py hub|kill9|mesh|backpressure|national", file=sys.stderr)
+        print("usage: run.py hub|kill9|mesh|chain|backpressure|national", file=sys.stderr)
         return 2
     return run_case(cases[sys.argv[1]], sys.argv[1])
 
