@@ -403,11 +403,12 @@ static int sim_feed(const char *path, struct sim *s, const struct sim_feed_opts 
 				uint32_t top = 0;
 				for (size_t k = 0; k < n_fs; k++)
 					top = fs[k].id > top ? fs[k].id : top;
-				fprintf(stderr,
-				        "mwlink sim: the scenario has %zu sensors of %s, numbered up "
-				        "to %" PRIu32 ": each needs its certificate (mwlink keys "
-				        "--sensors %" PRIu32 " makes sensor-1..%" PRIu32 ")\n",
-				        n_fs, nation, top, top, top);
+				fprintf(
+				    stderr,
+				    "mwlink sim: the scenario has %zu sensors of %s, numbered up "
+				    "to %" PRIu32 ": each needs its certificate (mwlink keys "
+				    "--sensors %" PRIu32 " makes sensor-1..%" PRIu32 ")\n",
+				    n_fs, nation, top, top, top);
 			}
 			goto done;
 		}

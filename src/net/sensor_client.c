@@ -100,7 +100,8 @@ int net_tcp_connect(const char *hostport, struct mw_errbuf *err)
 	char host[256];
 	const char *port = NULL;
 	if (split_hostport(hostport, host, sizeof(host), &port)) {
-		mw_errbuf_set(err, "'%s' is not HOST:PORT with a numeric address and a port of 1..65535",
+		mw_errbuf_set(err,
+		              "'%s' is not HOST:PORT with a numeric address and a port of 1..65535",
 		              hostport);
 		return -EINVAL;
 	}

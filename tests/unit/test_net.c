@@ -784,10 +784,10 @@ static void tls_own_certificate_must_verify_and_bind_the_node_nation(void **stat
 static void tcp_connect_refuses_malformed_host_port_with_a_message(void **state)
 {
 	(void)state;
-	static const char *const bad[] = {"localhost:1", "127.0.0.1",   "127.0.0.1:",
-	                                  "127.0.0.1:0", "127.0.0.1:99999", "127.0.0.1:65536",
-	                                  "127.0.0.1:7x", "127.0.0.1:-1", ":7401",
-	                                  "[::1]7401"};
+	static const char *const bad[] = {
+	    "localhost:1",     "127.0.0.1",    "127.0.0.1:",   "127.0.0.1:0", "127.0.0.1:99999",
+	    "127.0.0.1:65536", "127.0.0.1:7x", "127.0.0.1:-1", ":7401",       "[::1]7401",
+	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct mw_errbuf err = {{0}};
 		int fd = net_tcp_connect(bad[i], &err);
