@@ -523,6 +523,10 @@ def test_hub(cl):
     rok.wait_log(lambda r: r.get("msg") == "rejected" and r.get("reason") == "frame_garbage",
                  10, "garbage from a sensor")
     check(True, "a garbage frame from a sensor closes its connection (frame_garbage)")
+    rok.inject(0, extra=["--oversize"])
+    rok.wait_log(lambda r: r.get("msg") == "rejected" and r.get("reason") == "frame_oversize",
+                 10, "oversized frame from a sensor")
+    check(True, "an oversized frame from a sensor closes its connection (frame_oversize)")
 
     # --- data: honest traffic from all three nodes --------------------------
     n_rok = rok.inject(300)
@@ -599,6 +603,9 @@ def test_hub(cl):
               f"USA counted reject_{reason} = {c} and logged it")
     sr = rok.stats()
     check(sr.get("reject_cert_wrong_nation", 0) >= 1, "ROK counted reject_cert_wrong_nation")
+    check(sr.get("reject_frame_oversize", 0) == 1 and sr.get("reject_frame_garbage", 0) == 1,
+          f"ROK counted its sensor's oversized and garbage frames once each "
+          f"({sr.get('reject_frame_oversize')}, {sr.get('reject_frame_garbage')})")
     sec = [r for r in usa.records() if r.get("msg") == "rejected" and
            r.get("reason") == "not_released"]
     check(sec and sec[0].get("security") == "true", "not_released is logged as a security event")
