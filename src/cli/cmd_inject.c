@@ -17,8 +17,17 @@
  * observation exercise data (Observation.exercise = true): the node
  * journals it as exercise whatever its [ingest] exercise setting.
  *
- * Prints "sent N" on stdout when done. The real-time feed from the
- * simulator is `mwlink sim --connect` (once the simulator lands).
+ * Prints "sent N" on stdout when done. A node that refuses the sensor
+ * (certificate of another nation, not a sensor certificate, too many
+ * sensors) says so only by closing the connection after the TLS 1.3
+ * handshake, which the client completes first: inject waits
+ * INJECT_CHECK_WAIT_MS for that after the handshake (a refusal: exit 1,
+ * the reason on stderr) and looks again before it reports success (a
+ * connection the node closed meanwhile: exit 1), never "sent N" for
+ * observations the node dropped.
+ * (--garbage and --oversize make the node close the connection on
+ * purpose: there the final look is skipped.) The real-time feed from
+ * the simulator is `mwlink sim --connect`.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -44,6 +53,9 @@
 #include "net/tls.h"
 #include "wire/frame.h"
 #include "wire/payload.h"
+
+/* Time for a node to refuse a sensor after the handshake (as mwlink sim). */
+#define INJECT_CHECK_WAIT_MS 300
 
 static void inject_usage(FILE *f)
 {
@@ -197,9 +209,9 @@ int cmd_inject(int argc, char **argv)
 	SSL *ssl = NULL;
 	struct mw_buf out;
 	mw_buf_init(&out, 1u << 20);
-	int fd = net_tcp_connect(addr, NULL);
+	int fd = net_tcp_connect(addr, &err);
 	if (fd < 0) {
-		fprintf(stderr, "mwlink inject: cannot connect to %s: %s\n", addr, strerror(errno));
+		fprintf(stderr, "mwlink inject: %s\n", err.msg);
 		goto done;
 	}
 	ssl = SSL_new(ctx);
@@ -208,6 +220,10 @@ int cmd_inject(int argc, char **argv)
 		char e[200];
 		ERR_error_string_n(ERR_get_error(), e, sizeof(e));
 		fprintf(stderr, "mwlink inject: TLS handshake with %s: %s\n", addr, e);
+		goto done;
+	}
+	if (net_ssl_check_refused(ssl, fd, INJECT_CHECK_WAIT_MS, &err)) {
+		fprintf(stderr, "mwlink inject: %s: %s\n", addr, err.msg);
 		goto done;
 	}
 	if (t0 == 0)
@@ -261,6 +277,14 @@ int cmd_inject(int argc, char **argv)
 		uint8_t hdr[WIRE_FRAME_HDR_LEN];
 		wire_frame_header(hdr, WIRE_FT_OBSERVATION, (size_t)60 << 20);
 		ssl_write_all(ssl, hdr, sizeof(hdr));
+	}
+	if (!garbage && !oversize && net_ssl_check_refused(ssl, fd, 0, &err)) {
+		/* late: a refusal the first look missed, or the node stopped */
+		fprintf(stderr,
+		        "mwlink inject: %s closed the connection by the end of %ld observations "
+		        "(a refusal of this sensor or a node that stopped: its log says which)\n",
+		        addr, sent);
+		goto done;
 	}
 	SSL_shutdown(ssl);
 	printf("sent %ld\n", sent);

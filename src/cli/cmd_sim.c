@@ -398,8 +398,20 @@ static int sim_feed(const char *path, struct sim *s, const struct sim_feed_opts 
 	 * a node closing the connection without a word. */
 	for (size_t i = 0; i < n_fs; i++) {
 		struct net_cert_identity id;
-		if (cert_identity(fs[i].cert, &id))
+		if (cert_identity(fs[i].cert, &id)) {
+			if (pattern && access(fs[i].cert, F_OK) != 0) {
+				uint32_t top = 0;
+				for (size_t k = 0; k < n_fs; k++)
+					top = fs[k].id > top ? fs[k].id : top;
+				fprintf(
+				    stderr,
+				    "mwlink sim: the scenario has %zu sensors of %s, numbered up "
+				    "to %" PRIu32 ": each needs its certificate (mwlink keys "
+				    "--sensors %" PRIu32 " makes sensor-1..%" PRIu32 ")\n",
+				    n_fs, nation, top, top, top);
+			}
 			goto done;
+		}
 		if (!id.is_sensor || strcmp(id.nation, nation) != 0 || id.sensor_id != fs[i].id) {
 			fprintf(stderr,
 			        "mwlink sim: %s is the certificate of %s, not of sensor %s/%" PRIu32

@@ -22,7 +22,7 @@ static const struct cli_cmd commands[] = {
     {"version", cmd_version, "print the version"},
     {"geo", cmd_geo, "WGS84 conversions, geodesics, standard atmosphere"},
     {"envelope", cmd_envelope, "wire format demo: sign, frame, verify, tamper"},
-    {"journal", cmd_journal, "journal check|dump PATH: verify or list a node's journal"},
+    {"journal", cmd_journal, "journal check|dump|tracks PATH: verify or list a node's journal"},
     {"sim", cmd_sim, "flight and sensor simulator: scenario -> NDJSON"},
     {"keys", cmd_keys, "create a development PKI (CA, node/sensor certificates, keys)"},
     {"inject", cmd_inject, "stream test observations to a node as a sensor"},

@@ -2062,6 +2062,14 @@ int net_node_new(const struct net_node_opts *o, struct net_node **out, struct mw
 		goto fail;
 	if ((rc = net_tls_ctx_new(cf->ca, cf->cert, cf->key, &n->link_ctx, err)) != 0)
 		goto fail;
+	if ((rc = net_tls_check_own(n->link_ctx, cf->nation, err)) != 0) {
+		char why[sizeof(err->msg)] = "";
+		if (err)
+			snprintf(why, sizeof(why), "%s", err->msg);
+		mw_errbuf_set(err, "[pki] cert %s (CA %s, [node] nation %s): %s", cf->cert, cf->ca,
+		              cf->nation, why);
+		goto fail;
+	}
 	if (cf->listen_ingest.port &&
 	    (rc = net_tls_ctx_new(cf->sensor_ca, cf->cert, cf->key, &n->ingest_ctx, err)) != 0)
 		goto fail;

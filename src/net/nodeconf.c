@@ -344,6 +344,10 @@ static int load(struct mw_ini *ini, struct net_node_conf *c, const char *base_di
 	    (rc = mw_ini_get_bool(ini, "ingest", "exercise", MW_INI_REQUIRED, false,
 	                          &c->ingest_exercise, err)))
 		return rc;
+	/* (said here: the unused-key check would call it an unknown key) */
+	if (!c->listen_ingest.port && line_of(ini, "ingest", "exercise") > 0)
+		return bad(ini, "ingest", "exercise", err,
+		           "not used with [listen] ingest = off (no sensor connects)", "a value");
 
 	if ((rc = get_path(ini, "pki", "ca", MW_INI_REQUIRED, NULL, base_dir, c->ca, err)) ||
 	    (rc = get_path(ini, "pki", "cert", MW_INI_REQUIRED, NULL, base_dir, c->cert, err)) ||
@@ -388,11 +392,21 @@ static int load(struct mw_ini *ini, struct net_node_conf *c, const char *base_di
 	                                 250 * MW_NS_PER_MS, MW_NS_PER_MS, 60 * MW_NS_PER_S,
 	                                 &c->degraded_rtt_ns, err)))
 		return rc;
-	if (c->link_timeout_ns <= 2 * c->heartbeat_ns)
+	/* (the values as taken, defaults included: either key may be unset) */
+	char got[96];
+	if (c->link_timeout_ns <= 2 * c->heartbeat_ns) {
+		snprintf(got, sizeof(got), "timeout %lld ms, heartbeat %lld ms",
+		         (long long)(c->link_timeout_ns / MW_NS_PER_MS),
+		         (long long)(c->heartbeat_ns / MW_NS_PER_MS));
 		return bad(ini, "link", "timeout", err, "must be more than twice [link] heartbeat",
-		           "");
-	if (c->reconnect_max_ns < c->reconnect_min_ns)
-		return bad(ini, "link", "reconnect_max", err, "must be >= reconnect_min", "");
+		           got);
+	}
+	if (c->reconnect_max_ns < c->reconnect_min_ns) {
+		snprintf(got, sizeof(got), "reconnect_max %lld ms, reconnect_min %lld ms",
+		         (long long)(c->reconnect_max_ns / MW_NS_PER_MS),
+		         (long long)(c->reconnect_min_ns / MW_NS_PER_MS));
+		return bad(ini, "link", "reconnect_max", err, "must be >= reconnect_min", got);
+	}
 
 	if ((rc = mw_ini_get_duration_ns(ini, "sign", "batch_window", MW_INI_OPTIONAL, 0, 0,
 	                                 MW_NS_PER_S, &c->sign_window_ns, err)) ||

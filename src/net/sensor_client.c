@@ -69,6 +69,16 @@ static int split_hostport(const char *hostport, char *host, size_t hcap, const c
 	}
 	if (n == 0 || n >= hcap)
 		return -EINVAL;
+	/* a port of 1..65535 in decimal: getaddrinfo takes "99999" and
+	 * silently connects to 99999 mod 65536 */
+	unsigned long pv = 0;
+	for (const char *q = colon + 1; *q; q++) {
+		if (*q < '0' || *q > '9' || pv > 65535)
+			return -EINVAL;
+		pv = pv * 10 + (unsigned long)(*q - '0');
+	}
+	if (pv < 1 || pv > 65535)
+		return -EINVAL;
 	memcpy(host, h, n);
 	host[n] = '\0';
 	*port = colon + 1;
@@ -90,7 +100,9 @@ int net_tcp_connect(const char *hostport, struct mw_errbuf *err)
 	char host[256];
 	const char *port = NULL;
 	if (split_hostport(hostport, host, sizeof(host), &port)) {
-		mw_errbuf_set(err, "'%s' is not HOST:PORT with a numeric address", hostport);
+		mw_errbuf_set(err,
+		              "'%s' is not HOST:PORT with a numeric address and a port of 1..65535",
+		              hostport);
 		return -EINVAL;
 	}
 	struct addrinfo hints, *res = NULL;
@@ -99,7 +111,8 @@ int net_tcp_connect(const char *hostport, struct mw_errbuf *err)
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
 	int g = getaddrinfo(host, port, &hints, &res);
 	if (g != 0) {
-		mw_errbuf_set(err, "'%s': %s", hostport, gai_strerror(g));
+		mw_errbuf_set(err, "'%s' is not HOST:PORT with a numeric address (%s)", hostport,
+		              gai_strerror(g));
 		return -EINVAL;
 	}
 	int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -158,23 +171,21 @@ fail:
 	return rc;
 }
 
-int net_sensor_check(struct net_sensor_conn *c, int wait_ms, struct mw_errbuf *err)
+int net_ssl_check_refused(SSL *ssl, int fd, int wait_ms, struct mw_errbuf *err)
 {
-	if (c->broken)
-		return c->broken;
-	struct pollfd p = {.fd = c->fd, .events = POLLIN};
+	struct pollfd p = {.fd = fd, .events = POLLIN};
 	int r = poll(&p, 1, wait_ms);
-	if (r <= 0 && SSL_pending(c->ssl) == 0)
+	if (r <= 0 && SSL_pending(ssl) == 0)
 		return 0; /* nothing said: still accepted */
 	uint8_t b[256];
 	ERR_clear_error();
 	errno = 0;
-	int n = SSL_read(c->ssl, b, sizeof(b));
+	int n = SSL_read(ssl, b, sizeof(b));
 	char e[200];
 	if (n > 0) {
 		snprintf(e, sizeof(e), "it sent %d unexpected bytes", n);
 	} else {
-		int se = SSL_get_error(c->ssl, n);
+		int se = SSL_get_error(ssl, n);
 		if (se == SSL_ERROR_WANT_READ)
 			return 0; /* a TLS record with no data (session ticket) */
 		unsigned long first = ERR_peek_error();
@@ -194,8 +205,17 @@ int net_sensor_check(struct net_sensor_conn *c, int wait_ms, struct mw_errbuf *e
 	              "certificate of another nation, not a sensor certificate, too many "
 	              "sensors, or a CA it does not trust)",
 	              e);
-	c->broken = -ECONNRESET;
-	return c->broken;
+	return -ECONNRESET;
+}
+
+int net_sensor_check(struct net_sensor_conn *c, int wait_ms, struct mw_errbuf *err)
+{
+	if (c->broken)
+		return c->broken;
+	int rc = net_ssl_check_refused(c->ssl, c->fd, wait_ms, err);
+	if (rc)
+		c->broken = rc;
+	return rc;
 }
 
 int net_sensor_flush(struct net_sensor_conn *c, struct mw_errbuf *err)

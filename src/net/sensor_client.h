@@ -31,8 +31,8 @@
 struct net_sensor_conn;
 
 /*
- * Blocking TCP connect to HOST:PORT (numeric address and port; an IPv6
- * address in brackets is allowed). The socket fd, or -EINVAL (bad
+ * Blocking TCP connect to HOST:PORT (numeric address, decimal port
+ * 1..65535; an IPv6 address in brackets is allowed). The socket fd, or -EINVAL (bad
  * address) / -errno (socket, connect) with err naming it. Shared by the
  * sensor client, `mwlink inject` and the integration test drivers.
  */
@@ -56,6 +56,15 @@ int net_sensor_connect(const char *hostport, SSL_CTX *ctx, int send_timeout_ms,
  * the connection is still open.
  */
 int net_sensor_check(struct net_sensor_conn *c, int wait_ms, struct mw_errbuf *err);
+
+/*
+ * The same test on any TLS connection to an ingest port (ssl on socket
+ * fd, handshake done): `mwlink inject` uses it, which drives SSL itself.
+ * In TLS 1.3 the client's handshake completes before the server has
+ * looked at the client certificate, so a refused sensor learns of the
+ * refusal only here (or as a failed write much later).
+ */
+int net_ssl_check_refused(SSL *ssl, int fd, int wait_ms, struct mw_errbuf *err);
 
 /* Mark the connection exercise: every observation sent from now on
  * carries Observation.exercise = true (o->exercise is ignored when set),

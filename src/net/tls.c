@@ -20,6 +20,7 @@
  *     handshake with a context made here.
  */
 #include "net/tls.h"
+#include "net/pki.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -98,6 +99,37 @@ int net_tls_ctx_new(const char *ca, const char *cert, const char *key, SSL_CTX *
 	SSL_CTX_set_num_tickets(ctx, 0);
 	*out = ctx;
 	return 0;
+}
+
+int net_tls_check_own(SSL_CTX *ctx, const char *nation, struct mw_errbuf *err)
+{
+	X509 *cert = SSL_CTX_get0_certificate(ctx);
+	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+	if (!cert || !store) {
+		if (err)
+			mw_errbuf_set(err, "no certificate loaded");
+		return -MW_ECERT;
+	}
+	STACK_OF(X509) *chain = NULL;
+	SSL_CTX_get0_chain_certs(ctx, &chain);
+	X509_STORE_CTX *v = X509_STORE_CTX_new();
+	if (!v || X509_STORE_CTX_init(v, store, cert, chain) != 1) {
+		X509_STORE_CTX_free(v);
+		if (err)
+			mw_errbuf_set(err, "cannot verify the certificate: out of memory");
+		return -ENOMEM;
+	}
+	int ok = X509_verify_cert(v);
+	int verr = X509_STORE_CTX_get_error(v);
+	X509_STORE_CTX_free(v);
+	ERR_clear_error();
+	if (ok != 1) {
+		if (err)
+			mw_errbuf_set(err, "does not verify against the CA: %s",
+			              X509_verify_cert_error_string(verr));
+		return -MW_ECERT;
+	}
+	return net_pki_check_node(cert, NULL, nation, err);
 }
 
 enum net_reject net_tls_classify(SSL *ssl, unsigned long ssl_err, char *msg, size_t cap)

@@ -25,7 +25,7 @@ enum net_reject {
 	NET_REJ_CERT_IDENTITY,      /* valid certificate, no configured peer/sensor has it */
 	NET_REJ_TLS_ALERT,          /* the other side refused us (alert received) */
 	NET_REJ_TLS,                /* other TLS failure (version, protocol, EOF) */
-	NET_REJ_DUP_LINK,           /* peer already has a live link */
+	NET_REJ_DUP_LINK,           /* unused: a peer's new link replaces its old one */
 	NET_REJ_HELLO,              /* Hello missing, malformed or inconsistent */
 	NET_REJ_FRAME_OVERSIZE,     /* length prefix above [limits] max_frame */
 	NET_REJ_FRAME_GARBAGE,      /* frame header malformed */
@@ -53,6 +53,17 @@ const char *net_reject_str(enum net_reject r);
  */
 int net_tls_ctx_new(const char *ca, const char *cert, const char *key, SSL_CTX **out,
                     struct mw_errbuf *err);
+
+/*
+ * Check this node's own certificate in ctx (net_tls_ctx_new) before it is
+ * used: it must verify against the context's CA now (not expired, not of
+ * another CA) and bind `nation` as a node certificate (not a sensor's,
+ * not another nation's). Every partner would refuse such a certificate
+ * (cert_expired, cert_unknown_ca, cert_wrong_nation,
+ * cert_unknown_identity), so a node holding one could link with no one
+ * while its own log said nothing. -MW_ECERT with err naming the cause.
+ */
+int net_tls_check_own(SSL_CTX *ctx, const char *nation, struct mw_errbuf *err);
 
 /*
  * After a failed handshake on ssl: the reason and a human message

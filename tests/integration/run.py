@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Integration tests of mwlinkd with real processes on 127.0.0.1.
 
-    run.py hub     ROK - USA (hub) - JPN (+ a scripted GBR partner):
+    run.py hub     mwlinkd --check refuses an own certificate partners
+                   would refuse (expired, other CA, other nation, sensor);
+                   ROK - USA (hub) - JPN (+ a scripted GBR partner):
                    release control end to end, and every rejection reason
                    (wrong CA, expired certificate, certificate of another
                    nation, forged signature, forged origin, not released,
@@ -11,6 +13,10 @@
     run.py mesh    full mesh: multi-path delivery (duplicates dropped), a
                    frozen node (SIGSTOP: heartbeat timeout, reconnect) and a
                    killed one; every journal converges to the same set.
+    run.py chain   KOR - USA - JPN - GBR, two relays between the ends, a
+                   releasability gap in the middle (USA's data released
+                   to GBR but not to JPN never reaches GBR), the middle
+                   relay killed with -9 mid-stream; journals compared.
     run.py backpressure  a 16-record journal queue: reading pauses, nothing
                    is lost.
     run.py national  KOR node + USA hub: a simulated SRBM seen by two KOR
@@ -28,7 +34,9 @@
                    (origin, seq), own seqs never reused; an origin may lack
                    own envelopes it sent before their commit and lost), and
                    one kill made to land between the early send of 15 own
-                   envelopes and their (held back) commit.
+                   envelopes and their (held back) commit; before that, a
+                   receiver whose commits are held back must acknowledge
+                   nothing until they commit.
 
 Binaries come from the environment (MWLINKD, MWLINK, FAKEPEER; set by
 meson). Ports are chosen free at run time; every process is killed and
@@ -239,7 +247,7 @@ class Node:
             return p
         out, err = p.communicate(timeout=120)
         if refused:
-            return p.returncode
+            return p.returncode, err
         if p.returncode != 0:
             raise Fail(f"inject at {self.name} failed: {err.strip()}")
         return int(out.split()[-1])
@@ -376,7 +384,34 @@ def hub_topology(cl):
     return usa, rok, jpn
 
 
+def check_own_certificate_refused(cl):
+    """mwlinkd --check (and a start) fails, naming the cause, when the
+    node's own certificate is one every partner would refuse: expired,
+    of another CA, of another nation, a sensor's."""
+    n = Node(cl, "owncert", "KOR", {"usa": ("USA", 1)}, {"USA": "observation"})
+    pki = cl.pki
+    n.write_conf()
+    good = open(n.conf).read()
+    r = subprocess.run([MWLINKD, "--config", n.conf, "--check"], capture_output=True,
+                       text=True, timeout=30)
+    check(r.returncode == 0, f"--check passes with the node's own certificate (exit "
+                             f"{r.returncode}: {r.stderr.strip()[-160:]})")
+    for crt, key, why in [("test/expired-kor", "test/expired-kor", "certificate has expired"),
+                          ("test/rogue-kor", "test/rogue-kor", "does not verify against the CA"),
+                          ("jpn/node", "jpn/node", "is of nation JPN, expected KOR"),
+                          ("kor/sensor-1", "kor/sensor-1", "binds no node nation")]:
+        with open(n.conf, "w") as f:
+            f.write(good.replace(f"cert = {pki}/kor/node.crt", f"cert = {pki}/{crt}.crt")
+                    .replace(f"key = {pki}/kor/node.key", f"key = {pki}/{key}.key"))
+        r = subprocess.run([MWLINKD, "--config", n.conf, "--check"], capture_output=True,
+                           text=True, timeout=30)
+        check(r.returncode == 1 and why in r.stderr,
+              f"--check refuses {crt}.crt as KOR's own certificate: '{why}' (exit "
+              f"{r.returncode})")
+
+
 def test_hub(cl):
+    check_own_certificate_refused(cl)
     usa, rok, jpn = hub_topology(cl)
     for n in (usa, rok, jpn):
         n.start()
@@ -466,10 +501,15 @@ def test_hub(cl):
         rogue_srv.close()
 
     # --- sensors that must be refused ---------------------------------------
-    rok.inject(5, nation="JPN", refused=True)   # a JPN sensor at ROK's ingest port
+    rc, err = rok.inject(5, nation="JPN", refused=True)  # a JPN sensor at ROK's ingest port
     rok.wait_log(lambda r: r.get("msg") == "rejected" and r.get("reason") == "cert_wrong_nation"
                  and "sensor" in r.get("detail", ""), 10, "foreign sensor rejected")
     check(True, "a sensor of another nation is refused (cert_wrong_nation)")
+    # the TLS 1.3 client finishes its handshake before the node looks at
+    # its certificate: the refusal is a close, which inject must report
+    # (it once printed "sent 5" and exited 0 for observations ROK dropped)
+    check(rc == 1 and "refused this sensor" in err,
+          f"and mwlink inject says so (exit {rc}: {err.strip()[:120]!r})")
     rc, out = cl.fakepeer(rok, f"{pki}/kor/node.crt", f"{pki}/kor/node.key", "KOR", [],
                           port=rok.ingest_port)
     rok.wait_log(lambda r: r.get("msg") == "rejected" and
@@ -483,6 +523,10 @@ def test_hub(cl):
     rok.wait_log(lambda r: r.get("msg") == "rejected" and r.get("reason") == "frame_garbage",
                  10, "garbage from a sensor")
     check(True, "a garbage frame from a sensor closes its connection (frame_garbage)")
+    rok.inject(0, extra=["--oversize"])
+    rok.wait_log(lambda r: r.get("msg") == "rejected" and r.get("reason") == "frame_oversize",
+                 10, "oversized frame from a sensor")
+    check(True, "an oversized frame from a sensor closes its connection (frame_oversize)")
 
     # --- data: honest traffic from all three nodes --------------------------
     n_rok = rok.inject(300)
@@ -559,6 +603,9 @@ def test_hub(cl):
               f"USA counted reject_{reason} = {c} and logged it")
     sr = rok.stats()
     check(sr.get("reject_cert_wrong_nation", 0) >= 1, "ROK counted reject_cert_wrong_nation")
+    check(sr.get("reject_frame_oversize", 0) == 1 and sr.get("reject_frame_garbage", 0) == 1,
+          f"ROK counted its sensor's oversized and garbage frames once each "
+          f"({sr.get('reject_frame_oversize')}, {sr.get('reject_frame_garbage')})")
     sec = [r for r in usa.records() if r.get("msg") == "rejected" and
            r.get("reason") == "not_released"]
     check(sec and sec[0].get("security") == "true", "not_released is logged as a security event")
@@ -632,7 +679,7 @@ def check_corrupt_row_is_skipped(cl):
 OWN_SEQ_BLOCK = 8192  # src/net/node.c: own seqs reserved durably at a time
 
 
-def journals_agree(nodes, restarts):
+def journals_agree(nodes, restarts, reach=None):
     """The rules after kill -9 with own envelopes sent before their commit
     (docs/protocol.md, "Own envelopes before their commit"), checked for
     every node N against the union of what all nodes committed:
@@ -648,6 +695,9 @@ def journals_agree(nodes, restarts):
       its commit), never one N holds differently; the holes in N's
       sequence, counted over every node's copy, are at most one per
       restart of N, each at most a reservation block plus what was lost.
+    reach(origin, nation, release) -> bool, if given, narrows "released
+    to N" to what can reach N (a topology where every path passes a node
+    outside the release set: it may not relay).
     Returns {node name: own envelopes only partners hold}."""
     held = {n.name: n.journal() for n in nodes}
     union, differ, copies = {}, [], 0
@@ -665,7 +715,8 @@ def journals_agree(nodes, restarts):
     for n in nodes:
         j = held[n.name]
         want = {k for k, (rel, _) in union.items()
-                if k[0] != n.nation and n.nation in rel.split(",")}
+                if k[0] != n.nation and n.nation in rel.split(",") and
+                (reach is None or reach(k[0], n.nation, rel))}
         got = {k for k in j if k[0] != n.nation}
         check(got == want, f"{n.name}: holds exactly the {len(want)} envelopes of other origins "
                            f"released to it that any node holds (nothing lost: {len(want - got)} "
@@ -790,8 +841,51 @@ def check_hub_own_envelopes_wait_for_their_commit(cl):
     check(all(n.stop() == 0 for n in (usa, kor, jpn)), "all stopped cleanly")
 
 
+def check_receiver_acks_only_after_commit(cl):
+    """A receiver acknowledges an envelope only once it is committed
+    (docs/protocol.md, "Links: resume and acknowledgement"). USA's commits
+    are held back by another process holding its journal's write lock:
+    KOR's envelopes reach it, but KOR's acknowledged position for the link
+    must not move until the lock is released, and then must reach all of
+    them. (kill9 below sees an early ack only if a kill lands in the gap.)"""
+    usa = cl.add("ausa", "USA", {"akor": ("KOR", None)}, {"KOR": "observation"})
+    kor = cl.add("akor", "KOR", {"ausa": ("USA", "ausa")}, {"USA": "observation"})
+    usa.start()
+    kor.start()
+    kor.wait_log(lambda r: r.get("msg") == "link up", 20, "link up")
+
+    def kor_own():
+        return len([k for k in kor.journal() if k[0] == "KOR"])
+    kor.inject(5)
+    wait_until(lambda: kor.stats().get("peer_ausa_acked_pos") == 5 or
+               kor.stats().get("peer_ausa_acked_pos"), 20, "KOR's first 5 acked by USA")
+    blocker = sqlite3.connect(usa.db, timeout=10, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # USA's journal cannot commit now
+    try:
+        kor.inject(20)
+        wait_until(lambda: kor_own() == 25 or kor_own(), 20, "KOR commits its 25")
+        time.sleep(2.0)  # heartbeats go on; any early ack would show by now
+        acked = kor.stats().get("peer_ausa_acked_pos")
+        held = len([k for k in usa.journal() if k[0] == "KOR"])
+        rx = usa.stats().get("env_rx")
+        check(rx == 25, f"USA received the 20 (env_rx {rx}) while its journal was locked")
+        check(acked == 5 and held == 5,
+              f"while USA cannot commit, KOR's acknowledged position stays at 5 "
+              f"(acked_pos {acked}; USA holds {held} committed)")
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    wait_until(lambda: kor.stats().get("peer_ausa_acked_pos") == 25 or
+               kor.stats().get("peer_ausa_acked_pos"), 20,
+               "the 20 acked once USA commits them")
+    check(len([k for k in usa.journal() if k[0] == "KOR"]) == 25,
+          "USA committed all 25 and KOR's acknowledged position reached 25")
+    check(usa.stop() == 0 and kor.stop() == 0, "both stopped cleanly")
+
+
 def test_kill9(cl):
     check_start_waits_for_the_new_process(cl)
+    check_receiver_acks_only_after_commit(cl)
     check_corrupt_row_is_skipped(cl)
     check_own_envelopes_lost_before_commit(cl)
     check_hub_own_envelopes_wait_for_their_commit(cl)
@@ -938,6 +1032,86 @@ def test_mesh(cl):
           f"usa {st.get('peer_usa_state')}, rtt {st.get('peer_jpn_rtt_ns')} ns)")
     check(st.get("peer_jpn_rtt_ns", 0) > 0, "heartbeats measured an RTT")
     for n in nodes:
+        rc = n.stop()
+        check(rc == 0, f"{n.name} stopped cleanly on SIGTERM (exit {rc})")
+
+
+# ------------------------------------------------------------------- chain
+
+def test_chain(cl):
+    """A chain with two relays, KOR - USA - JPN - GBR (each node links only
+    to its neighbours), with a releasability gap in the middle: KOR's data
+    (released to all) reaches GBR through USA and JPN, GBR's reaches KOR
+    the other way; USA's is released to KOR and GBR but not JPN, so JPN
+    may not relay it and GBR must not get it. The middle relay (JPN) is
+    killed with -9 mid-stream and restarted; then every journal is
+    compared with what all nodes committed (journals_agree)."""
+    obs = "observation"
+    kor = cl.add("kor", "KOR", {"usa": ("USA", "usa")},
+                 {"USA": obs, "JPN": obs, "GBR": obs})
+    usa = cl.add("usa", "USA", {"kor": ("KOR", None), "jpn": ("JPN", None)},
+                 {"KOR": obs, "GBR": obs})                      # not JPN: the gap
+    jpn = cl.add("jpn", "JPN", {"usa": ("USA", "usa"), "gbr": ("GBR", None)},
+                 {"USA": obs, "KOR": obs, "GBR": obs})
+    gbr = cl.add("gbr", "GBR", {"jpn": ("JPN", "jpn")},
+                 {"JPN": obs, "USA": obs, "KOR": obs})
+    for n in (usa, jpn, kor, gbr):
+        n.start()
+    kor.wait_log(lambda r: r.get("msg") == "link up", 20, "KOR-USA up")
+    gbr.wait_log(lambda r: r.get("msg") == "link up", 20, "GBR-JPN up")
+    jpn.wait_log(lambda r: r.get("msg") == "link up" and r.get("peer") == "usa", 20,
+                 "JPN-USA up")
+    check(True, "chain KOR - USA - JPN - GBR linked")
+    feeders = [kor.inject(100000, rate=300, wait=False),
+               usa.inject(100000, rate=200, wait=False),
+               gbr.inject(100000, rate=200, wait=False)]
+    time.sleep(1.5)
+    jpn.kill9()
+    print("killed jpn (the middle relay) with SIGKILL", flush=True)
+    time.sleep(0.7)
+    jpn.start()
+    time.sleep(1.5)
+    for p in feeders:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            p.wait()
+    nodes = (kor, usa, jpn, gbr)
+    order = ["KOR", "USA", "JPN", "GBR"]
+
+    def reach(origin, nation, rel):
+        """Every node between origin and nation on the chain is in the set."""
+        a, b = sorted((order.index(origin), order.index(nation)))
+        return all(order[i] in rel.split(",") for i in range(a + 1, b))
+
+    def converged():
+        union = {}
+        for n in nodes:
+            union.update(n.journal())
+        for n in nodes:
+            want = {k for k, (rel, _) in union.items()
+                    if k[0] != n.nation and n.nation in rel.split(",") and
+                    reach(k[0], n.nation, rel)}
+            got = {k for k in n.journal() if k[0] != n.nation}
+            if got != want:
+                return f"{n.name}: {len(got)} of {len(want)} of other origins"
+        return True
+    wait_until(converged, 60, "chain journals converge")
+    journals_agree(nodes, {"jpn": 1}, reach)
+    jk, jg, ju = kor.journal(), gbr.journal(), usa.journal()
+    n_kor = len([k for k in jk if k[0] == "KOR"])
+    n_gbr = len([k for k in jg if k[0] == "GBR"])
+    n_usa = len([k for k in ju if k[0] == "USA"])
+    check(n_kor > 100 and n_gbr > 100 and n_usa > 100,
+          f"the streams crossed the kill (KOR {n_kor}, USA {n_usa}, GBR {n_gbr} own)")
+    check(len([k for k in jg if k[0] == "KOR"]) == n_kor,
+          f"GBR holds all {n_kor} of KOR's, two relays away")
+    check(len([k for k in jk if k[0] == "GBR"]) == n_gbr,
+          f"KOR holds all {n_gbr} of GBR's, two relays away")
+    check(not any(o == "USA" for o, _ in jg) and not any(o == "USA" for o, _ in jpn.journal()),
+          "USA's data, released to GBR but not to JPN, reached neither (JPN may not relay it)")
+    same = all(jg[k][1] == jk[k][1] for k in jg if k[0] == "KOR")
+    check(same, "GBR's copies of KOR's envelopes are KOR's bytes (relayed twice unchanged)")
+    for n in (kor, gbr, jpn, usa):
         rc = n.stop()
         check(rc == 0, f"{n.name} stopped cleanly on SIGTERM (exit {rc})")
 
@@ -1237,10 +1411,10 @@ def run_case(fn, label, cluster=None):
 
 
 def main():
-    cases = {"hub": test_hub, "kill9": test_kill9, "mesh": test_mesh,
+    cases = {"hub": test_hub, "kill9": test_kill9, "mesh": test_mesh, "chain": test_chain,
              "backpressure": test_backpressure, "national": test_national}
     if len(sys.argv) != 2 or sys.argv[1] not in cases:
-        print("usage: run.py hub|kill9|mesh|backpressure|national", file=sys.stderr)
+        print("usage: run.py hub|kill9|mesh|chain|backpressure|national", file=sys.stderr)
         return 2
     return run_case(cases[sys.argv[1]], sys.argv[1])
 

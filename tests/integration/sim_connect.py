@@ -20,7 +20,9 @@ nodes over TLS with sensor client certificates (real processes on
  4. Refusals exit non-zero with a clear message: an exercise scenario
     with --node-config naming a node whose ingest is live (defence in
     depth), JPN sensor certificates at the KOR node (the node closes the
-    connection), and a port where nothing listens.
+    connection), a port where nothing listens, and a certificate
+    pattern naming files that do not exist (the message says how many
+    sensors need one).
 
 `sim_connect.py exercise` (design invariant 6, the flag travels with the
 data): a KOR node with [ingest] exercise = no and national tracking on.
@@ -262,6 +264,15 @@ def test(cl):
                        capture_output=True, text=True, timeout=60)
     check(r.returncode == 1 and "cannot connect" in r.stderr,
           f"nothing listening: {r.stderr.strip()[:160]}")
+    few = os.path.join(cl.dir, "few")  # a PKI directory without sensor certificates
+    os.makedirs(few, exist_ok=True)
+    r = subprocess.run([MWLINK, "sim", short, "--connect", f"127.0.0.1:{rok.ingest_port}",
+                        "--ca", f"{pki}/ca.crt", "--cert", f"{few}/sensor-{{id}}.crt",
+                        "--key", f"{few}/sensor-{{id}}.key", "--nation", "KOR", "--speed", "0"],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 1 and "each needs its certificate (mwlink keys --sensors" in r.stderr,
+          f"missing sensor certificates: the message says how many: "
+          f"{r.stderr.strip()[-160:]}")
     time.sleep(0.3)
     check(len(own_records(rok, "KOR")) == n_before, "nothing journaled by the refused runs")
     check(run.rejected(rok, "cert_wrong_nation"),

@@ -22,6 +22,7 @@
 #include "net/linkstate.h"
 #include "net/nodeconf.h"
 #include "net/release.h"
+#include "net/sensor_client.h"
 #include "net/tls.h"
 #include "net/pki.h"
 
@@ -310,10 +311,20 @@ static void conf_errors_name_file_line_section_and_key(void **state)
 	    {"[journal]\n", "[peer Bad!]\nnation = JPN\n[journal]\n", "[peer Bad!]: peer name"},
 	    {"[journal]\npath = j.db\n",
 	     "[link]\nheartbeat = 2s\ntimeout = 3s\n[journal]\npath = j.db\n",
-	     "[link] timeout: must be more than twice"},
+	     "[link] timeout: must be more than twice [link] heartbeat, got 'timeout 3000 ms, "
+	     "heartbeat 2000 ms'"},
+	    {"[journal]\npath = j.db\n",
+	     "[link]\nheartbeat = 2s\n[journal]\npath = j.db\n", /* timeout's default: 3 s */
+	     "got 'timeout 3000 ms, heartbeat 2000 ms'"},
+	    {"[journal]\npath = j.db\n",
+	     "[link]\nreconnect_min = 2s\nreconnect_max = 1s\n[journal]\npath = j.db\n",
+	     "[link] reconnect_max: must be >= reconnect_min, got 'reconnect_max 1000 ms, "
+	     "reconnect_min 2000 ms'"},
 	    {"[journal]\npath = j.db\n", "", "[journal] path"},
 	    {"exercise = no\n", "", "[ingest] exercise: required"},
 	    {"exercise = no\n", "", "[ingest] exercise: required"},
+	    {"[journal]\n", "[listen]\ningest = off\n[journal]\n",
+	     "[ingest] exercise: not used with [listen] ingest = off"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct mw_errbuf err = {{0}};
@@ -639,9 +650,9 @@ static void tls_fixture_setup(struct tls_fixture *f, struct pki *ca, struct pki 
 
 static void tls_fixture_teardown(struct tls_fixture *f, struct pki *ca, struct pki *rogue)
 {
-	static const char *const names[] = {"usa", "kor", "old", "fake"};
+	static const char *const names[] = {"usa", "kor", "old", "fake", "sensor"};
 	char path[192];
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s.crt", f->dir, names[i]);
 		unlink(path);
 		snprintf(path, sizeof(path), "%s/%s.key", f->dir, names[i]);
@@ -733,6 +744,58 @@ static void tls_refuses_a_tls12_client(void **state)
 	tls_fixture_teardown(&f, &ca, &rogue);
 }
 
+/* mwlinkd refuses to start (and --check fails) with its own certificate
+ * expired, of another CA, of another nation or a sensor's: every partner
+ * would refuse it, and the node's own log would say nothing. */
+static void tls_own_certificate_must_verify_and_bind_the_node_nation(void **state)
+{
+	(void)state;
+	struct tls_fixture f;
+	struct pki ca, rogue;
+	tls_fixture_setup(&f, &ca, &rogue);
+	tls_write(&f, &ca, "sensor", NET_CERT_SENSOR, "sensor-1.kor", "mwlink:sensor:KOR:1", -60,
+	          3600);
+	static const struct {
+		const char *name, *nation, *why; /* why: NULL = accepted */
+	} cases[] = {
+	    {"kor", "KOR", NULL},
+	    {"kor", "USA", "is of nation KOR, expected USA"},
+	    {"old", "KOR", "certificate has expired"},
+	    {"fake", "KOR", "does not verify against the CA"},
+	    {"sensor", "KOR", "binds no node nation"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		SSL_CTX *ctx = tls_ctx(&f, f.ca, cases[i].name);
+		struct mw_errbuf err = {{0}};
+		int rc = net_tls_check_own(ctx, cases[i].nation, &err);
+		if (!cases[i].why && rc != 0)
+			fail_msg("%s as %s: refused (%s)", cases[i].name, cases[i].nation, err.msg);
+		if (cases[i].why && (rc != -MW_ECERT || !strstr(err.msg, cases[i].why)))
+			fail_msg("%s as %s: rc %d, message '%s', want '%s'", cases[i].name,
+			         cases[i].nation, rc, err.msg, cases[i].why);
+		SSL_CTX_free(ctx);
+	}
+	tls_fixture_teardown(&f, &ca, &rogue);
+}
+
+/* HOST:PORT is checked before any connect: a name, a missing or
+ * out-of-range port is refused with a message (getaddrinfo alone took
+ * "127.0.0.1:99999" as port 34463, and inject printed "Success"). */
+static void tcp_connect_refuses_malformed_host_port_with_a_message(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+	    "localhost:1",     "127.0.0.1",    "127.0.0.1:",   "127.0.0.1:0", "127.0.0.1:99999",
+	    "127.0.0.1:65536", "127.0.0.1:7x", "127.0.0.1:-1", ":7401",       "[::1]7401",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct mw_errbuf err = {{0}};
+		int fd = net_tcp_connect(bad[i], &err);
+		if (fd != -EINVAL || !strstr(err.msg, "is not HOST:PORT"))
+			fail_msg("'%s': got %d '%s'", bad[i], fd, err.msg);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -754,6 +817,8 @@ int main(void)
 	    cmocka_unit_test(tls_mutual_auth_succeeds_and_names_the_peer),
 	    cmocka_unit_test(tls_refuses_expired_foreign_and_missing_client_certs_with_reasons),
 	    cmocka_unit_test(tls_refuses_a_tls12_client),
+	    cmocka_unit_test(tls_own_certificate_must_verify_and_bind_the_node_nation),
+	    cmocka_unit_test(tcp_connect_refuses_malformed_host_port_with_a_message),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
