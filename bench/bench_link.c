@@ -665,14 +665,12 @@ static void event_report(const struct store_journal_stats *o, const struct store
 	}
 }
 
-/* Print, for each stage, the time since originate (p50, p99) over the
- * envelopes that have every stamp, and the mean over the slowest 1 %;
- * o and r are the two journals' stats after the run. */
-static void trace_report(const struct store_journal_stats *o, const struct store_journal_stats *r)
+/* The envelopes that have every (non-optional) stamp: their trace slots
+ * in idx[] and their durable latency (Ack received - originate) in tot[];
+ * returns how many. */
+static size_t complete_stamps(uint64_t idx[TRACE_MAX], int64_t tot[TRACE_MAX])
 {
 	size_t n = 0;
-	static int64_t tot[TRACE_MAX], v[TRACE_MAX];
-	static uint64_t idx[TRACE_MAX];
 	for (uint64_t s = 1; s < TRACE_MAX; s++) {
 		bool all = true;
 		for (int k = 0; k < S_COUNT && all; k++)
@@ -682,6 +680,17 @@ static void trace_report(const struct store_journal_stats *o, const struct store
 		idx[n] = s;
 		tot[n++] = T.t[S_ACKRX][s] - T.t[S_ORIG][s];
 	}
+	return n;
+}
+
+/* Print, for each stage, the time since originate (p50, p99) over the
+ * envelopes that have every stamp, and the mean over the slowest 1 %;
+ * o and r are the two journals' stats after the run. */
+static void trace_report(const struct store_journal_stats *o, const struct store_journal_stats *r)
+{
+	static int64_t tot[TRACE_MAX], v[TRACE_MAX];
+	static uint64_t idx[TRACE_MAX];
+	size_t n = complete_stamps(idx, tot);
 	if (n == 0) {
 		printf("       breakdown: no envelope with every time stamp\n");
 		return;
@@ -796,16 +805,7 @@ static void comp_report(void)
 	static uint64_t idx[TRACE_MAX];
 	static bool met[TRACE_MAX];
 	static int64_t oc[TRACE_MAX][2];
-	size_t n = 0, noc = 0;
-	for (uint64_t s = 1; s < TRACE_MAX; s++) {
-		bool all = true;
-		for (int k = 0; k < S_COUNT && all; k++)
-			all = S_OPTIONAL(k) || T.t[k][s] != 0;
-		if (!all)
-			continue;
-		idx[n] = s;
-		tot[n++] = T.t[S_ACKRX][s] - T.t[S_ORIG][s];
-	}
+	size_t n = complete_stamps(idx, tot), noc = 0;
 	if (n == 0) {
 		printf("       p99 made of: no envelope with every time stamp\n");
 		return;
