@@ -377,6 +377,10 @@ int main(int argc, char **argv)
 		mw_logf(&log, MW_LOG_ERROR, MOD, "%s", err.msg);
 		goto out;
 	}
+	if (check_only && net_node_own_cert_fault(node)) {
+		mw_logf(&log, MW_LOG_ERROR, MOD, "%s", net_node_own_cert_fault(node));
+		goto out;
+	}
 	if (check_only) {
 		mw_logf(&log, MW_LOG_NOTICE, MOD, "%s: configuration and keys OK (%d origin keys)",
 		        config, nkeys);

@@ -299,6 +299,9 @@ struct pending_env {
 
 struct net_node {
 	const struct net_node_conf *conf;
+	/* own certificate out of its validity time (net_tls_check_own's
+	 * time_only), "" if none: the node runs without partners */
+	char own_cert_fault[512];
 	struct event_base *base;
 	struct mw_log *log;
 	struct store_journal *journal;
@@ -2062,13 +2065,22 @@ int net_node_new(const struct net_node_opts *o, struct net_node **out, struct mw
 		goto fail;
 	if ((rc = net_tls_ctx_new(cf->ca, cf->cert, cf->key, &n->link_ctx, err)) != 0)
 		goto fail;
-	if ((rc = net_tls_check_own(n->link_ctx, cf->nation, err)) != 0) {
+	bool time_only = false;
+	if ((rc = net_tls_check_own(n->link_ctx, cf->nation, &time_only, err)) != 0) {
 		char why[sizeof(err->msg)] = "";
 		if (err)
 			snprintf(why, sizeof(why), "%s", err->msg);
 		mw_errbuf_set(err, "[pki] cert %s (CA %s, [node] nation %s): %s", cf->cert, cf->ca,
 		              cf->nation, why);
-		goto fail;
+		if (!time_only)
+			goto fail;
+		/* expired or not yet valid: run without partners (tls.h) */
+		snprintf(n->own_cert_fault, sizeof(n->own_cert_fault), "%s", err ? err->msg : why);
+		mw_logf(n->log, MW_LOG_ERROR, MOD,
+		        "%s: every partner will refuse this node's links until the certificate is "
+		        "renewed; sensors, the national picture and the API go on",
+		        n->own_cert_fault);
+		rc = 0;
 	}
 	if (cf->listen_ingest.port &&
 	    (rc = net_tls_ctx_new(cf->sensor_ca, cf->cert, cf->key, &n->ingest_ctx, err)) != 0)
@@ -2301,6 +2313,11 @@ void net_node_get_stats(const struct net_node *n, struct net_stats *out)
 bool net_node_failed(const struct net_node *n)
 {
 	return n->fatal;
+}
+
+const char *net_node_own_cert_fault(const struct net_node *n)
+{
+	return n->own_cert_fault[0] ? n->own_cert_fault : NULL;
 }
 
 size_t net_node_n_peers(const struct net_node *n)

@@ -113,6 +113,12 @@ void net_node_free(struct net_node *n);
 /* True once the journal failed fatally (the loop was asked to exit). */
 bool net_node_failed(const struct net_node *n);
 
+/* Why this node's own certificate is out of its validity time (expired or
+ * not yet valid; net_tls_check_own), or NULL. Such a node starts - its
+ * sensors and national picture need no partner - but no partner accepts
+ * its links; `mwlinkd --check` fails on it. */
+const char *net_node_own_cert_fault(const struct net_node *n);
+
 void net_node_get_stats(const struct net_node *n, struct net_stats *out);
 size_t net_node_n_peers(const struct net_node *n);
 int net_node_peer_status(const struct net_node *n, size_t i, struct net_peer_status *out);

@@ -101,8 +101,10 @@ int net_tls_ctx_new(const char *ca, const char *cert, const char *key, SSL_CTX *
 	return 0;
 }
 
-int net_tls_check_own(SSL_CTX *ctx, const char *nation, struct mw_errbuf *err)
+int net_tls_check_own(SSL_CTX *ctx, const char *nation, bool *time_only, struct mw_errbuf *err)
 {
+	if (time_only)
+		*time_only = false;
 	X509 *cert = SSL_CTX_get0_certificate(ctx);
 	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
 	if (!cert || !store) {
@@ -121,12 +123,28 @@ int net_tls_check_own(SSL_CTX *ctx, const char *nation, struct mw_errbuf *err)
 	}
 	int ok = X509_verify_cert(v);
 	int verr = X509_STORE_CTX_get_error(v);
+	bool when = ok != 1 &&
+	            (verr == X509_V_ERR_CERT_HAS_EXPIRED || verr == X509_V_ERR_CERT_NOT_YET_VALID);
+	if (when) { /* the rest of the chain, the time aside */
+		X509_STORE_CTX_cleanup(v);
+		if (X509_STORE_CTX_init(v, store, cert, chain) == 1) {
+			X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(v),
+			                            X509_V_FLAG_NO_CHECK_TIME);
+			when = X509_verify_cert(v) == 1;
+		} else {
+			when = false;
+		}
+	}
 	X509_STORE_CTX_free(v);
 	ERR_clear_error();
 	if (ok != 1) {
 		if (err)
 			mw_errbuf_set(err, "does not verify against the CA: %s",
 			              X509_verify_cert_error_string(verr));
+		if (when && time_only) {
+			struct mw_errbuf nerr = {{0}};
+			*time_only = net_pki_check_node(cert, NULL, nation, &nerr) == 0;
+		}
 		return -MW_ECERT;
 	}
 	return net_pki_check_node(cert, NULL, nation, err);

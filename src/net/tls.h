@@ -11,6 +11,8 @@
 #ifndef MW_NET_TLS_H
 #define MW_NET_TLS_H
 
+#include <stdbool.h>
+
 #include <openssl/ssl.h>
 
 #include "core/err.h"
@@ -62,8 +64,14 @@ int net_tls_ctx_new(const char *ca, const char *cert, const char *key, SSL_CTX *
  * (cert_expired, cert_unknown_ca, cert_wrong_nation,
  * cert_unknown_identity), so a node holding one could link with no one
  * while its own log said nothing. -MW_ECERT with err naming the cause.
+ * *time_only (may be NULL) is set true when the one fault is the time
+ * (expired or not yet valid, the chain and the nation otherwise good):
+ * the node then still starts (net_node_new), since its sensors, its
+ * national picture and its warnings need no partner, and a node that
+ * would not restart after a power cut because its link certificate
+ * lapsed meanwhile would stop warning; `mwlinkd --check` fails on it.
  */
-int net_tls_check_own(SSL_CTX *ctx, const char *nation, struct mw_errbuf *err);
+int net_tls_check_own(SSL_CTX *ctx, const char *nation, bool *time_only, struct mw_errbuf *err);
 
 /*
  * After a failed handshake on ssl: the reason and a human message

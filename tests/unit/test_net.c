@@ -745,8 +745,10 @@ static void tls_refuses_a_tls12_client(void **state)
 }
 
 /* mwlinkd refuses to start (and --check fails) with its own certificate
- * expired, of another CA, of another nation or a sensor's: every partner
- * would refuse it, and the node's own log would say nothing. */
+ * of another CA, of another nation or a sensor's: every partner would
+ * refuse it, and the node's own log would say nothing. An expired one
+ * fails too, but as the time alone (time_only): the node then starts
+ * without partners, for its sensors and national picture (tls.h). */
 static void tls_own_certificate_must_verify_and_bind_the_node_nation(void **state)
 {
 	(void)state;
@@ -757,22 +759,28 @@ static void tls_own_certificate_must_verify_and_bind_the_node_nation(void **stat
 	          3600);
 	static const struct {
 		const char *name, *nation, *why; /* why: NULL = accepted */
+		bool time_only;
 	} cases[] = {
-	    {"kor", "KOR", NULL},
-	    {"kor", "USA", "is of nation KOR, expected USA"},
-	    {"old", "KOR", "certificate has expired"},
-	    {"fake", "KOR", "does not verify against the CA"},
-	    {"sensor", "KOR", "binds no node nation"},
+	    {"kor", "KOR", NULL, false},
+	    {"kor", "USA", "is of nation KOR, expected USA", false},
+	    {"old", "KOR", "certificate has expired", true},
+	    {"old", "USA", "certificate has expired", false}, /* expired and of KOR */
+	    {"fake", "KOR", "does not verify against the CA", false},
+	    {"sensor", "KOR", "binds no node nation", false},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		SSL_CTX *ctx = tls_ctx(&f, f.ca, cases[i].name);
 		struct mw_errbuf err = {{0}};
-		int rc = net_tls_check_own(ctx, cases[i].nation, &err);
+		bool time_only = !cases[i].time_only; /* must be written */
+		int rc = net_tls_check_own(ctx, cases[i].nation, &time_only, &err);
 		if (!cases[i].why && rc != 0)
 			fail_msg("%s as %s: refused (%s)", cases[i].name, cases[i].nation, err.msg);
 		if (cases[i].why && (rc != -MW_ECERT || !strstr(err.msg, cases[i].why)))
 			fail_msg("%s as %s: rc %d, message '%s', want '%s'", cases[i].name,
 			         cases[i].nation, rc, err.msg, cases[i].why);
+		if (time_only != cases[i].time_only)
+			fail_msg("%s as %s: time_only %d, want %d", cases[i].name, cases[i].nation,
+			         time_only, cases[i].time_only);
 		SSL_CTX_free(ctx);
 	}
 	tls_fixture_teardown(&f, &ca, &rogue);
