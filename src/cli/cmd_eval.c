@@ -245,6 +245,8 @@ struct eval {
 	char beta_prior_arg[128];   /* the --beta-prior arguments as given ("" = default) */
 	int q_ballistic_set;        /* --q-ballistic given (diagnosis) */
 	int q_boost_set;            /* --q-boost given (diagnosis) */
+	int burnout_allow_set;      /* --burnout-allow given (diagnosis) */
+	double boost_tau_s;         /* --boost-tau: constant burnout hazard (s), 0 = not given */
 	int grav_err;               /* --grav-err (enum track_grav_err), or -1: from the scenario */
 	struct track_config tcfg;
 	struct bin bins[MAX_BINS];
@@ -296,6 +298,7 @@ static void eval_usage(FILE *f)
 	           "                   [--grav-err none|j3j4|egm96] [--beta-prior CLASS=LO:HI]\n"
 	           "                   [--q-ballistic Q] [--q-boost Q] [--meas-audit FILE]\n"
 	           "                   [--plots FILE] [--feed-class CLASS]\n"
+	           "                   [--burnout-allow on|off|mean] [--boost-tau S]\n"
 	           "  Monte Carlo runs of simulator -> tracker, scored against truth:\n"
 	           "  RMSE, ANEES with 95%% chi-square bounds, impact error and ellipse\n"
 	           "  coverage, PCRLB, launch error, latencies, breaks, swaps, GOSPA.\n"
@@ -323,6 +326,11 @@ static void eval_usage(FILE *f)
 	           "  --q-boost Q  the boost mode's isotropic white acceleration q (m^2/s^3)\n"
 	           "              instead of the default; its thrust walk and steering\n"
 	           "              error are kept (diagnosis)\n"
+	           "  --burnout-allow on|off|mean  the non-thrusting model's allowance for a\n"
+	           "              burnout inside the interval: in full (default), left out,\n"
+	           "              or its mean shift alone (diagnosis)\n"
+	           "  --boost-tau S  a constant mean time to burnout S (s) instead of the\n"
+	           "              hazard from the thrust (diagnosis)\n"
 	           "  --beta-prior CLASS=LO:HI  the drag prior of a threat class (SRBM, MRBM,\n"
 	           "              IRBM, ICBM) as a beta range in kg/m^2, the central 95%%\n"
 	           "              of a lognormal; CLASS=flat: none (diagnosis)\n"
@@ -1569,6 +1577,13 @@ static int report(struct eval *ev)
 		                    json_real(ev->tcfg.imm.motion[TRACK_MODE_BOOST].q_acc_m2_s3));
 	if (ev->beta_prior_arg[0])
 		json_object_set_new(root, "beta_prior", json_string(ev->beta_prior_arg));
+	if (ev->burnout_allow_set) {
+		static const char *const allow_names[] = {"on", "off", "mean"};
+		json_object_set_new(root, "burnout_allow",
+		                    json_string(allow_names[ev->tcfg.imm.burnout_allow]));
+	}
+	if (ev->boost_tau_s > 0.0)
+		json_object_set_new(root, "boost_tau_s", json_real(ev->boost_tau_s));
 	json_object_set_new(root, "step_s", json_real(ev->step_s));
 	json_object_set_new(root, "bins", jb);
 	/* per run: impact consistency from 60 s after burnout (struct run_d2) */
@@ -1780,6 +1795,28 @@ int cmd_eval(int argc, char **argv)
 				goto out;
 			ev->tcfg.imm.motion[TRACK_MODE_BOOST].q_acc_m2_s3 = v;
 			ev->q_boost_set = 1;
+		} else if (!strcmp(a, "--burnout-allow") && i + 1 < argc) {
+			const char *m = argv[++i];
+			if (!strcmp(m, "on"))
+				ev->tcfg.imm.burnout_allow = TRACK_BURNOUT_ALLOW_ON;
+			else if (!strcmp(m, "off"))
+				ev->tcfg.imm.burnout_allow = TRACK_BURNOUT_ALLOW_OFF;
+			else if (!strcmp(m, "mean"))
+				ev->tcfg.imm.burnout_allow = TRACK_BURNOUT_ALLOW_MEAN;
+			else {
+				fprintf(stderr, "mwlink eval: --burnout-allow '%s': expected on, off "
+				                "or mean\n",
+				        m);
+				goto out;
+			}
+			ev->burnout_allow_set = 1;
+		} else if (!strcmp(a, "--boost-tau") && i + 1 < argc) {
+			if (parse_pos("--boost-tau", argv[++i], 0.01, 1e5, &v))
+				goto out;
+			ev->boost_tau_s = v;
+			ev->tcfg.imm.tau_boost_s = v;
+			ev->tcfg.imm.burnout_isp_s = 0.0;
+			ev->tcfg.imm.burnout_aref_m_s2 = 0.0;
 		} else if (!strcmp(a, "--beta-prior") && i + 1 < argc) {
 			if (parse_beta_prior(argv[++i], &ev->tcfg))
 				goto out;
