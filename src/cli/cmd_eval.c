@@ -247,6 +247,7 @@ struct eval {
 	int q_boost_set;            /* --q-boost given (diagnosis) */
 	int burnout_allow_set;      /* --burnout-allow given (diagnosis) */
 	double boost_tau_s;         /* --boost-tau: constant burnout hazard (s), 0 = not given */
+	int q_at_set;               /* --q-at given (diagnosis) */
 	int grav_err;               /* --grav-err (enum track_grav_err), or -1: from the scenario */
 	struct track_config tcfg;
 	struct bin bins[MAX_BINS];
@@ -298,7 +299,7 @@ static void eval_usage(FILE *f)
 	           "                   [--grav-err none|j3j4|egm96] [--beta-prior CLASS=LO:HI]\n"
 	           "                   [--q-ballistic Q] [--q-boost Q] [--meas-audit FILE]\n"
 	           "                   [--plots FILE] [--feed-class CLASS]\n"
-	           "                   [--burnout-allow on|off|mean] [--boost-tau S]\n"
+	           "                   [--burnout-allow on|off|mean] [--boost-tau S] [--q-at Q]\n"
 	           "  Monte Carlo runs of simulator -> tracker, scored against truth:\n"
 	           "  RMSE, ANEES with 95%% chi-square bounds, impact error and ellipse\n"
 	           "  coverage, PCRLB, launch error, latencies, breaks, swaps, GOSPA.\n"
@@ -331,6 +332,8 @@ static void eval_usage(FILE *f)
 	           "              or its mean shift alone (diagnosis)\n"
 	           "  --boost-tau S  a constant mean time to burnout S (s) instead of the\n"
 	           "              hazard from the thrust (diagnosis)\n"
+	           "  --q-at Q  the boost mode's thrust walk q_at (m^2/s^5) instead of the\n"
+	           "              default (diagnosis)\n"
 	           "  --beta-prior CLASS=LO:HI  the drag prior of a threat class (SRBM, MRBM,\n"
 	           "              IRBM, ICBM) as a beta range in kg/m^2, the central 95%%\n"
 	           "              of a lognormal; CLASS=flat: none (diagnosis)\n"
@@ -1582,6 +1585,9 @@ static int report(struct eval *ev)
 		json_object_set_new(root, "burnout_allow",
 		                    json_string(allow_names[ev->tcfg.imm.burnout_allow]));
 	}
+	if (ev->q_at_set)
+		json_object_set_new(root, "q_at_m2_s5",
+		                    json_real(ev->tcfg.imm.motion[TRACK_MODE_BOOST].q_at_m2_s5));
 	if (ev->boost_tau_s > 0.0)
 		json_object_set_new(root, "boost_tau_s", json_real(ev->boost_tau_s));
 	json_object_set_new(root, "step_s", json_real(ev->step_s));
@@ -1810,6 +1816,11 @@ int cmd_eval(int argc, char **argv)
 				goto out;
 			}
 			ev->burnout_allow_set = 1;
+		} else if (!strcmp(a, "--q-at") && i + 1 < argc) {
+			if (parse_pos("--q-at", argv[++i], 1e-6, 1e5, &v))
+				goto out;
+			ev->tcfg.imm.motion[TRACK_MODE_BOOST].q_at_m2_s5 = v;
+			ev->q_at_set = 1;
 		} else if (!strcmp(a, "--boost-tau") && i + 1 < argc) {
 			if (parse_pos("--boost-tau", argv[++i], 0.01, 1e5, &v))
 				goto out;
