@@ -70,6 +70,7 @@
  * midcourse (mid), the drag parameter (k, sigma_k and the run's true k),
  * the state error and the filter's and the bound's
  * (r, v) covariance in the truth's radial / along / cross-plane frame,
+ * the truth's unit velocity in that frame (uv),
  * and the impact's along/cross-track normalised errors (docs/tracking.md
  * "ICBM cross-track (session 7)"). --plots FILE (opt-in): each object
  * plot's fate - which track took it, its noise and gate statistics
@@ -557,6 +558,15 @@ static void rtn_sample(const struct eval *ev, const struct sim_object_info *oi,
 	        sqrt(gs->P[TRACK_IX_K * TRACK_NX + TRACK_IX_K]), true_k(oi));
 	rtn_print_arr(ev->rtn, "e", er, 6);
 	rtn_print_arr(ev->rtn, "Pf", Yf, 36);
+	/* the truth's unit velocity in the same frame (along-v splits) */
+	double vn = sqrt(tt->v_ecef_m_s[0] * tt->v_ecef_m_s[0] + tt->v_ecef_m_s[1] * tt->v_ecef_m_s[1] +
+	                 tt->v_ecef_m_s[2] * tt->v_ecef_m_s[2]);
+	double uv[3] = {0.0, 0.0, 0.0};
+	for (int i = 0; vn > 0.0 && i < 3; i++)
+		uv[i] = (M[i][0] * tt->v_ecef_m_s[0] + M[i][1] * tt->v_ecef_m_s[1] +
+		         M[i][2] * tt->v_ecef_m_s[2]) /
+		        vn;
+	rtn_print_arr(ev->rtn, "uv", uv, 3);
 	if (Pb) {
 		rtn_cov(M, Pb, NP, Yb);
 		rtn_print_arr(ev->rtn, "Pb", Yb, 36);
