@@ -249,6 +249,7 @@ struct eval {
 	int burnout_allow_set;      /* --burnout-allow given (diagnosis) */
 	double boost_tau_s;         /* --boost-tau: constant burnout hazard (s), 0 = not given */
 	int q_at_set;               /* --q-at given (diagnosis) */
+	int score_boost_mode;       /* --score-boost-mode (diagnosis) */
 	int grav_err;               /* --grav-err (enum track_grav_err), or -1: from the scenario */
 	struct track_config tcfg;
 	struct bin bins[MAX_BINS];
@@ -301,6 +302,7 @@ static void eval_usage(FILE *f)
 	           "                   [--q-ballistic Q] [--q-boost Q] [--meas-audit FILE]\n"
 	           "                   [--plots FILE] [--feed-class CLASS]\n"
 	           "                   [--burnout-allow on|off|mean] [--boost-tau S] [--q-at Q]\n"
+	           "                   [--score-boost-mode]\n"
 	           "  Monte Carlo runs of simulator -> tracker, scored against truth:\n"
 	           "  RMSE, ANEES with 95%% chi-square bounds, impact error and ellipse\n"
 	           "  coverage, PCRLB, launch error, latencies, breaks, swaps, GOSPA.\n"
@@ -335,6 +337,9 @@ static void eval_usage(FILE *f)
 	           "              hazard from the thrust (diagnosis)\n"
 	           "  --q-at Q  the boost mode's thrust walk q_at (m^2/s^5) instead of the\n"
 	           "              default (diagnosis)\n"
+	           "  --score-boost-mode  score a track whose boost probability is above 0.5\n"
+	           "              by its thrusting mode's own prediction, not the published\n"
+	           "              mixture (diagnosis)\n"
 	           "  --beta-prior CLASS=LO:HI  the drag prior of a threat class (SRBM, MRBM,\n"
 	           "              IRBM, ICBM) as a beta range in kg/m^2, the central 95%%\n"
 	           "              of a lognormal; CLASS=flat: none (diagnosis)\n"
@@ -476,9 +481,18 @@ static int claim_truth(struct claim **cl, size_t *n, size_t *cap, uint32_t track
  * be shown (ICBM, 3 runs: ANEES 0.04 after 2,500 s of coast against
  * 4.6 at 410 s).
  */
-static int est_at(const struct track_info *k, const struct track_config *tc, mw_time_ns t_ns,
-                  struct track_gauss *out)
+static int est_at(const struct track_info *k, const struct track_config *tc, int boost_mode,
+                  mw_time_ns t_ns, struct track_gauss *out)
 {
+	if (boost_mode && k->imm.mu[TRACK_MODE_BOOST] > 0.5) {
+		/* --score-boost-mode (diagnosis): the thrusting mode alone */
+		double dt = (double)(t_ns - k->t_ns) * 1e-9;
+		if (!(dt > 0.0)) {
+			*out = k->imm.m[TRACK_MODE_BOOST];
+			return 0;
+		}
+		return track_imm_predict_mode(&k->imm, dt, &tc->imm, TRACK_MODE_BOOST, out);
+	}
 	return track_info_est_at(k, &tc->imm, t_ns, out);
 }
 
@@ -653,7 +667,7 @@ static int score_time(struct eval *ev, struct sim *s, struct track_tracker *tr,
 		track_tracker_get(tr, i, &x);
 		if (x.state != TRACK_CONFIRMED)
 			continue;
-		gt_ok[nconf] = est_at(&x, &ev->tcfg, t, &gt[nconf]) == 0;
+		gt_ok[nconf] = est_at(&x, &ev->tcfg, ev->score_boost_mode, t, &gt[nconf]) == 0;
 		for (int a = 0; a < 3; a++)
 			epos[3 * nconf + a] = gt_ok[nconf] ? gt[nconf].x[a] : x.est.x[a];
 		ti[nconf++] = x;
@@ -1595,6 +1609,8 @@ static int report(struct eval *ev)
 		json_object_set_new(root, "burnout_allow",
 		                    json_string(allow_names[ev->tcfg.imm.burnout_allow]));
 	}
+	if (ev->score_boost_mode)
+		json_object_set_new(root, "score_boost_mode", json_true());
 	if (ev->q_at_set)
 		json_object_set_new(root, "q_at_m2_s5",
 		                    json_real(ev->tcfg.imm.motion[TRACK_MODE_BOOST].q_at_m2_s5));
@@ -1826,6 +1842,8 @@ int cmd_eval(int argc, char **argv)
 				goto out;
 			}
 			ev->burnout_allow_set = 1;
+		} else if (!strcmp(a, "--score-boost-mode")) {
+			ev->score_boost_mode = 1;
 		} else if (!strcmp(a, "--q-at") && i + 1 < argc) {
 			if (parse_pos("--q-at", argv[++i], 1e-6, 1e5, &v))
 				goto out;
