@@ -70,6 +70,7 @@
  * midcourse (mid), the drag parameter (k, sigma_k and the run's true k),
  * the state error and the filter's and the bound's
  * (r, v) covariance in the truth's radial / along / cross-plane frame,
+ * the truth's unit velocity in that frame (uv),
  * and the impact's along/cross-track normalised errors (docs/tracking.md
  * "ICBM cross-track (session 7)"). --plots FILE (opt-in): each object
  * plot's fate - which track took it, its noise and gate statistics
@@ -245,6 +246,10 @@ struct eval {
 	char beta_prior_arg[128];   /* the --beta-prior arguments as given ("" = default) */
 	int q_ballistic_set;        /* --q-ballistic given (diagnosis) */
 	int q_boost_set;            /* --q-boost given (diagnosis) */
+	int burnout_allow_set;      /* --burnout-allow given (diagnosis) */
+	double boost_tau_s;         /* --boost-tau: constant burnout hazard (s), 0 = not given */
+	int q_at_set;               /* --q-at given (diagnosis) */
+	int score_boost_mode;       /* --score-boost-mode (diagnosis) */
 	int grav_err;               /* --grav-err (enum track_grav_err), or -1: from the scenario */
 	struct track_config tcfg;
 	struct bin bins[MAX_BINS];
@@ -296,6 +301,8 @@ static void eval_usage(FILE *f)
 	           "                   [--grav-err none|j3j4|egm96] [--beta-prior CLASS=LO:HI]\n"
 	           "                   [--q-ballistic Q] [--q-boost Q] [--meas-audit FILE]\n"
 	           "                   [--plots FILE] [--feed-class CLASS]\n"
+	           "                   [--burnout-allow on|off|mean] [--boost-tau S] [--q-at Q]\n"
+	           "                   [--score-boost-mode]\n"
 	           "  Monte Carlo runs of simulator -> tracker, scored against truth:\n"
 	           "  RMSE, ANEES with 95%% chi-square bounds, impact error and ellipse\n"
 	           "  coverage, PCRLB, launch error, latencies, breaks, swaps, GOSPA.\n"
@@ -323,6 +330,16 @@ static void eval_usage(FILE *f)
 	           "  --q-boost Q  the boost mode's isotropic white acceleration q (m^2/s^3)\n"
 	           "              instead of the default; its thrust walk and steering\n"
 	           "              error are kept (diagnosis)\n"
+	           "  --burnout-allow on|off|mean  the non-thrusting model's allowance for a\n"
+	           "              burnout inside the interval: in full (default), left out,\n"
+	           "              or its mean shift alone (diagnosis)\n"
+	           "  --boost-tau S  a constant mean time to burnout S (s) instead of the\n"
+	           "              hazard from the thrust (diagnosis)\n"
+	           "  --q-at Q  the boost mode's thrust walk q_at (m^2/s^5) instead of the\n"
+	           "              default (diagnosis)\n"
+	           "  --score-boost-mode  score a track whose boost probability is above 0.5\n"
+	           "              by its thrusting mode's own prediction, not the published\n"
+	           "              mixture (diagnosis)\n"
 	           "  --beta-prior CLASS=LO:HI  the drag prior of a threat class (SRBM, MRBM,\n"
 	           "              IRBM, ICBM) as a beta range in kg/m^2, the central 95%%\n"
 	           "              of a lognormal; CLASS=flat: none (diagnosis)\n"
@@ -464,9 +481,18 @@ static int claim_truth(struct claim **cl, size_t *n, size_t *cap, uint32_t track
  * be shown (ICBM, 3 runs: ANEES 0.04 after 2,500 s of coast against
  * 4.6 at 410 s).
  */
-static int est_at(const struct track_info *k, const struct track_config *tc, mw_time_ns t_ns,
-                  struct track_gauss *out)
+static int est_at(const struct track_info *k, const struct track_config *tc, int boost_mode,
+                  mw_time_ns t_ns, struct track_gauss *out)
 {
+	if (boost_mode && k->imm.mu[TRACK_MODE_BOOST] > 0.5) {
+		/* --score-boost-mode (diagnosis): the thrusting mode alone */
+		double dt = (double)(t_ns - k->t_ns) * 1e-9;
+		if (!(dt > 0.0)) {
+			*out = k->imm.m[TRACK_MODE_BOOST];
+			return 0;
+		}
+		return track_imm_predict_mode(&k->imm, dt, &tc->imm, TRACK_MODE_BOOST, out);
+	}
 	return track_info_est_at(k, &tc->imm, t_ns, out);
 }
 
@@ -546,6 +572,15 @@ static void rtn_sample(const struct eval *ev, const struct sim_object_info *oi,
 	        sqrt(gs->P[TRACK_IX_K * TRACK_NX + TRACK_IX_K]), true_k(oi));
 	rtn_print_arr(ev->rtn, "e", er, 6);
 	rtn_print_arr(ev->rtn, "Pf", Yf, 36);
+	/* the truth's unit velocity in the same frame (along-v splits) */
+	double vn = sqrt(tt->v_ecef_m_s[0] * tt->v_ecef_m_s[0] + tt->v_ecef_m_s[1] * tt->v_ecef_m_s[1] +
+	                 tt->v_ecef_m_s[2] * tt->v_ecef_m_s[2]);
+	double uv[3] = {0.0, 0.0, 0.0};
+	for (int i = 0; vn > 0.0 && i < 3; i++)
+		uv[i] = (M[i][0] * tt->v_ecef_m_s[0] + M[i][1] * tt->v_ecef_m_s[1] +
+		         M[i][2] * tt->v_ecef_m_s[2]) /
+		        vn;
+	rtn_print_arr(ev->rtn, "uv", uv, 3);
 	if (Pb) {
 		rtn_cov(M, Pb, NP, Yb);
 		rtn_print_arr(ev->rtn, "Pb", Yb, 36);
@@ -632,7 +667,7 @@ static int score_time(struct eval *ev, struct sim *s, struct track_tracker *tr,
 		track_tracker_get(tr, i, &x);
 		if (x.state != TRACK_CONFIRMED)
 			continue;
-		gt_ok[nconf] = est_at(&x, &ev->tcfg, t, &gt[nconf]) == 0;
+		gt_ok[nconf] = est_at(&x, &ev->tcfg, ev->score_boost_mode, t, &gt[nconf]) == 0;
 		for (int a = 0; a < 3; a++)
 			epos[3 * nconf + a] = gt_ok[nconf] ? gt[nconf].x[a] : x.est.x[a];
 		ti[nconf++] = x;
@@ -1569,6 +1604,18 @@ static int report(struct eval *ev)
 		                    json_real(ev->tcfg.imm.motion[TRACK_MODE_BOOST].q_acc_m2_s3));
 	if (ev->beta_prior_arg[0])
 		json_object_set_new(root, "beta_prior", json_string(ev->beta_prior_arg));
+	if (ev->burnout_allow_set) {
+		static const char *const allow_names[] = {"on", "off", "mean"};
+		json_object_set_new(root, "burnout_allow",
+		                    json_string(allow_names[ev->tcfg.imm.burnout_allow]));
+	}
+	if (ev->score_boost_mode)
+		json_object_set_new(root, "score_boost_mode", json_true());
+	if (ev->q_at_set)
+		json_object_set_new(root, "q_at_m2_s5",
+		                    json_real(ev->tcfg.imm.motion[TRACK_MODE_BOOST].q_at_m2_s5));
+	if (ev->boost_tau_s > 0.0)
+		json_object_set_new(root, "boost_tau_s", json_real(ev->boost_tau_s));
 	json_object_set_new(root, "step_s", json_real(ev->step_s));
 	json_object_set_new(root, "bins", jb);
 	/* per run: impact consistency from 60 s after burnout (struct run_d2) */
@@ -1780,6 +1827,35 @@ int cmd_eval(int argc, char **argv)
 				goto out;
 			ev->tcfg.imm.motion[TRACK_MODE_BOOST].q_acc_m2_s3 = v;
 			ev->q_boost_set = 1;
+		} else if (!strcmp(a, "--burnout-allow") && i + 1 < argc) {
+			const char *m = argv[++i];
+			if (!strcmp(m, "on"))
+				ev->tcfg.imm.burnout_allow = TRACK_BURNOUT_ALLOW_ON;
+			else if (!strcmp(m, "off"))
+				ev->tcfg.imm.burnout_allow = TRACK_BURNOUT_ALLOW_OFF;
+			else if (!strcmp(m, "mean"))
+				ev->tcfg.imm.burnout_allow = TRACK_BURNOUT_ALLOW_MEAN;
+			else {
+				fprintf(stderr, "mwlink eval: --burnout-allow '%s': expected on, off "
+				                "or mean\n",
+				        m);
+				goto out;
+			}
+			ev->burnout_allow_set = 1;
+		} else if (!strcmp(a, "--score-boost-mode")) {
+			ev->score_boost_mode = 1;
+		} else if (!strcmp(a, "--q-at") && i + 1 < argc) {
+			if (parse_pos("--q-at", argv[++i], 1e-6, 1e5, &v))
+				goto out;
+			ev->tcfg.imm.motion[TRACK_MODE_BOOST].q_at_m2_s5 = v;
+			ev->q_at_set = 1;
+		} else if (!strcmp(a, "--boost-tau") && i + 1 < argc) {
+			if (parse_pos("--boost-tau", argv[++i], 0.01, 1e5, &v))
+				goto out;
+			ev->boost_tau_s = v;
+			ev->tcfg.imm.tau_boost_s = v;
+			ev->tcfg.imm.burnout_isp_s = 0.0;
+			ev->tcfg.imm.burnout_aref_m_s2 = 0.0;
 		} else if (!strcmp(a, "--beta-prior") && i + 1 < argc) {
 			if (parse_beta_prior(argv[++i], &ev->tcfg))
 				goto out;

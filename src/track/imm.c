@@ -305,9 +305,9 @@ static void memo_burnout_moments(struct track_imm_memo *mo, double dt_s, double 
 }
 
 static void burnout_in_interval(struct track_gauss *g, const struct track_gauss *boost, double w,
-                                double dt_s, double tau_s, struct track_imm_memo *mo)
+                                double dt_s, double tau_s, int allow, struct track_imm_memo *mo)
 {
-	if (!(w > TRACK_BURNOUT_MIN_W) || !(tau_s > 0.0))
+	if (!(w > TRACK_BURNOUT_MIN_W) || !(tau_s > 0.0) || allow == TRACK_BURNOUT_ALLOW_OFF)
 		return;
 	const double *v = boost->x + 3;
 	double vn = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
@@ -333,6 +333,8 @@ static void burnout_in_interval(struct track_gauss *g, const struct track_gauss 
 		g->x[i] += w * m[0] * u[i];
 		g->x[3 + i] += w * m[1] * u[i];
 	}
+	if (__builtin_expect(allow == TRACK_BURNOUT_ALLOW_MEAN, 0))
+		return; /* diagnosis: the mean shift alone */
 	/* Entries (i, 0) and (i, 1) of each block side by side (track/v2d.h:
 	 * each lane the scalar expression's operations in its order), then
 	 * (i, 2) alone. */
@@ -491,7 +493,7 @@ static int predict_one(const struct track_imm *in, double dt_s, const struct tra
 		return rc;
 	if (!cfg->motion[j].thrust && dt_s > 0.0 && in->mu[TRACK_MODE_BOOST] > TRACK_BURNOUT_MIN_MU)
 		burnout_in_interval(out, &in->m[TRACK_MODE_BOOST], w[TRACK_MODE_BOOST], dt_s, tau_b,
-		                    mo);
+		                    cfg->burnout_allow, mo);
 	*cj = c;
 	return 0;
 }

@@ -45,7 +45,16 @@ struct track_imm_cfg {
 	/* ... and at most Isp g0 a_ref / aT^2 (imm.c, ibid.): the hazard
 	 * the thrust's rate of rise over burnout_aref_m_s2; 0 = off. */
 	double burnout_aref_m_s2;
+	/* Diagnosis only (mwlink eval --burnout-allow; docs/tracking.md
+	 * "Along the velocity at burnout (session 12, branch alongv)"):
+	 * TRACK_BURNOUT_ALLOW_ON (0, the tracker's) adds the burnout inside
+	 * the interval (imm.c, burnout_in_interval) in full; _OFF leaves it
+	 * out; _MEAN adds its mean shift w E[d] alone, no covariance. */
+	int burnout_allow;
 };
+#define TRACK_BURNOUT_ALLOW_ON 0
+#define TRACK_BURNOUT_ALLOW_OFF 1
+#define TRACK_BURNOUT_ALLOW_MEAN 2
 
 /* Mean time to burnout (s) of the boost mode whose thrust acceleration
  * estimate is a = at_m_s2: min(tau_boost_s, Isp g0 / a, Isp g0 a_ref /

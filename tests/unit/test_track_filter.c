@@ -2814,6 +2814,63 @@ static void imm_combine_lanes_match_scalar_bit_for_bit(void **state)
  * moments of d = a (s dt - s^2/2, s) n over s ~ exp(-s/tau) on [0, dt]
  * (here a 20,000-point midpoint rule; imm.c uses Gauss-Legendre).
  */
+/*
+ * The diagnosis switch of the burnout allowance (mwlink eval
+ * --burnout-allow; docs/tracking.md "Along the velocity at burnout
+ * (session 12, branch alongv)"): off, the non-thrusting model's
+ * prediction is the one without the allowance; mean, it has the full
+ * allowance's mean and the covariance without it, bit for bit; the
+ * boost model is untouched by either.
+ */
+static void burnout_allowance_switch_off_and_mean_only(void **state)
+{
+	(void)state;
+	struct track_config tc;
+	track_config_default(&tc);
+	struct geo_lla tp = {geo_rad(40), geo_rad(127), 150e3};
+	struct track_gauss g;
+	memset(&g, 0, sizeof(g));
+	geo_lla_to_ecef(&tp, g.x);
+	double ve[3] = {2500, 300, 1200};
+	geo_vec_enu_to_ecef(&tp, ve, g.x + 3);
+	g.x[TRACK_IX_K] = 1.0;
+	g.x[TRACK_IX_AT] = 50.0;
+	double sd[NX] = {30, 30, 30, 3, 3, 3, 0.5, 3.0};
+	for (int i = 0; i < NX; i++)
+		g.P[i * NX + i] = sd[i] * sd[i];
+	struct track_imm in = {.mu = {0.1, 0.9}, .m = {g, g}}, on, off, mean;
+	struct track_imm_cfg c = tc.imm;
+	assert_int_equal(c.burnout_allow, TRACK_BURNOUT_ALLOW_ON);
+	assert_int_equal(track_imm_predict(&in, 1.0, &c, &on), 0);
+	c.burnout_allow = TRACK_BURNOUT_ALLOW_OFF;
+	assert_int_equal(track_imm_predict(&in, 1.0, &c, &off), 0);
+	c.burnout_allow = TRACK_BURNOUT_ALLOW_MEAN;
+	assert_int_equal(track_imm_predict(&in, 1.0, &c, &mean), 0);
+	const struct track_gauss *bon = &on.m[TRACK_MODE_BALLISTIC], *boff = &off.m[TRACK_MODE_BALLISTIC],
+	                         *bmean = &mean.m[TRACK_MODE_BALLISTIC];
+	assert_memory_equal(bmean->x, bon->x, sizeof(bon->x));
+	assert_memory_equal(bmean->P, boff->P, sizeof(boff->P));
+	assert_memory_equal(&off.m[TRACK_MODE_BOOST], &on.m[TRACK_MODE_BOOST], sizeof(on.m[0]));
+	assert_memory_equal(&mean.m[TRACK_MODE_BOOST], &on.m[TRACK_MODE_BOOST], sizeof(on.m[0]));
+	/* The allowance moves the mean along v and widens the along-v
+	 * velocity variance (a burnout at s in [0, 1] s of 50 m/s^2). */
+	double u[3], wv[3], h[3];
+	assert_int_equal(track_model_thrust_frame(g.x, u, wv, h), 0);
+	double dv = 0.0, von = 0.0, voff = 0.0;
+	for (int i = 0; i < 3; i++) {
+		dv += (bon->x[3 + i] - boff->x[3 + i]) * u[i];
+		for (int j = 0; j < 3; j++) {
+			von += u[i] * bon->P[(3 + i) * NX + 3 + j] * u[j];
+			voff += u[i] * boff->P[(3 + i) * NX + 3 + j] * u[j];
+		}
+	}
+	print_message("burnout allowance: mean shift along v %.2f m/s, along-v sigma %.2f -> %.2f "
+	              "m/s\n",
+	              dv, sqrt(voff), sqrt(von));
+	assert_true(dv > 1.0 && dv < 25.0);
+	assert_true(von > voff + 1.0);
+}
+
 static void imm_burnout_correction_matches_quadrature(void **state)
 {
 	(void)state;
@@ -3414,6 +3471,7 @@ int main(void)
 	    cmocka_unit_test(imm_is_consistent_through_a_steered_boost_and_burnout),
 	    cmocka_unit_test(imm_burnout_hazard_rises_with_the_thrust),
 	    cmocka_unit_test(imm_burnout_correction_matches_quadrature),
+	    cmocka_unit_test(burnout_allowance_switch_off_and_mean_only),
 	    cmocka_unit_test(negligible_boost_mode_is_not_mixed_into_the_ballistic_prediction),
 	    cmocka_unit_test(default_ballistic_q_keeps_a_long_coast_consistent),
 	    cmocka_unit_test(long_coast_prediction_states_the_propagated_spread),
