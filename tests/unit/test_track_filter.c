@@ -1609,7 +1609,8 @@ static void zprediction_ut_matches_the_scalar_moments_bit_for_bit(void **state)
 			double az = 1e-3 * (2.0 * rng_unif(&rng) - 1.0);
 			if (az < 0.0)
 				az += 2.0 * GEO_PI;
-			geo_aer_to_ecef(&rp, radar, rng_m, az, geo_rad(2.0 + 60.0 * rng_unif(&rng)), x);
+			geo_aer_to_ecef(&rp, radar, rng_m, az, geo_rad(2.0 + 60.0 * rng_unif(&rng)),
+			                x);
 			memcpy(g.x, x, sizeof(x));
 			make_radar_obs(radar, g.x, 20.0, 1e-3, kind ? 2.0 : 0.0, &rng, &o);
 		}
@@ -1639,8 +1640,10 @@ static void zprediction_ut_matches_the_scalar_moments_bit_for_bit(void **state)
 			for (int j = 0; j < 3; j++)
 				for (int s = -1; s <= 1; s += 2) {
 					for (int i = 0; i < NX; i++)
-						x[i] = g.x[i] + s * (sqrt((double)NX) * L[i * NX + j]);
-					if (track_meas_h(&m, x, zk) == 0 && fabs(zk[1] - z0[1]) > GEO_PI) {
+						x[i] =
+						    g.x[i] + s * (sqrt((double)NX) * L[i * NX + j]);
+					if (track_meas_h(&m, x, zk) == 0 &&
+					    fabs(zk[1] - z0[1]) > GEO_PI) {
 						n_wrap++;
 						j = 3;
 						break;
@@ -2804,16 +2807,22 @@ static void imm_combine_lanes_match_scalar_bit_for_bit(void **state)
 	print_message("%d mixtures compared bytewise\n", n);
 }
 
-/*
- * The burnout correction's moments against an independent quadrature:
- * both modes hold the same Gaussian (aT = 50 +- 3 m/s^2), so the
- * non-thrusting model's mixed start is that Gaussian with aT reset, and
- * its prediction must be the plain non-thrusting prediction plus
- * w E[d] in the mean and w Cov[d] + w (1 - w) E[d] E[d]^T in the (r, v)
- * covariance, with w = P(boost -> ballistic) / c_ballistic and the
- * moments of d = a (s dt - s^2/2, s) n over s ~ exp(-s/tau) on [0, dt]
- * (here a 20,000-point midpoint rule; imm.c uses Gauss-Legendre).
- */
+/* A thrusting state at 150 km over Korea (aT 50 m/s^2, 2.8 km/s) with a
+ * diagonal covariance: the start of the burnout allowance's tests. */
+static void burnout_start(struct track_gauss *g)
+{
+	struct geo_lla tp = {geo_rad(40), geo_rad(127), 150e3};
+	memset(g, 0, sizeof(*g));
+	geo_lla_to_ecef(&tp, g->x);
+	double ve[3] = {2500, 300, 1200};
+	geo_vec_enu_to_ecef(&tp, ve, g->x + 3);
+	g->x[TRACK_IX_K] = 1.0;
+	g->x[TRACK_IX_AT] = 50.0;
+	double sd[NX] = {30, 30, 30, 3, 3, 3, 0.5, 3.0};
+	for (int i = 0; i < NX; i++)
+		g->P[i * NX + i] = sd[i] * sd[i];
+}
+
 /*
  * The diagnosis switch of the burnout allowance (mwlink eval
  * --burnout-allow; docs/tracking.md "Along the velocity at burnout
@@ -2827,17 +2836,8 @@ static void burnout_allowance_switch_off_and_mean_only(void **state)
 	(void)state;
 	struct track_config tc;
 	track_config_default(&tc);
-	struct geo_lla tp = {geo_rad(40), geo_rad(127), 150e3};
 	struct track_gauss g;
-	memset(&g, 0, sizeof(g));
-	geo_lla_to_ecef(&tp, g.x);
-	double ve[3] = {2500, 300, 1200};
-	geo_vec_enu_to_ecef(&tp, ve, g.x + 3);
-	g.x[TRACK_IX_K] = 1.0;
-	g.x[TRACK_IX_AT] = 50.0;
-	double sd[NX] = {30, 30, 30, 3, 3, 3, 0.5, 3.0};
-	for (int i = 0; i < NX; i++)
-		g.P[i * NX + i] = sd[i] * sd[i];
+	burnout_start(&g);
 	struct track_imm in = {.mu = {0.1, 0.9}, .m = {g, g}}, on, off, mean;
 	struct track_imm_cfg c = tc.imm;
 	assert_int_equal(c.burnout_allow, TRACK_BURNOUT_ALLOW_ON);
@@ -2846,7 +2846,8 @@ static void burnout_allowance_switch_off_and_mean_only(void **state)
 	assert_int_equal(track_imm_predict(&in, 1.0, &c, &off), 0);
 	c.burnout_allow = TRACK_BURNOUT_ALLOW_MEAN;
 	assert_int_equal(track_imm_predict(&in, 1.0, &c, &mean), 0);
-	const struct track_gauss *bon = &on.m[TRACK_MODE_BALLISTIC], *boff = &off.m[TRACK_MODE_BALLISTIC],
+	const struct track_gauss *bon = &on.m[TRACK_MODE_BALLISTIC],
+	                         *boff = &off.m[TRACK_MODE_BALLISTIC],
 	                         *bmean = &mean.m[TRACK_MODE_BALLISTIC];
 	assert_memory_equal(bmean->x, bon->x, sizeof(bon->x));
 	assert_memory_equal(bmean->P, boff->P, sizeof(boff->P));
@@ -2871,22 +2872,23 @@ static void burnout_allowance_switch_off_and_mean_only(void **state)
 	assert_true(von > voff + 1.0);
 }
 
+/*
+ * The burnout correction's moments against an independent quadrature:
+ * both modes hold the same Gaussian (aT = 50 +- 3 m/s^2), so the
+ * non-thrusting model's mixed start is that Gaussian with aT reset, and
+ * its prediction must be the plain non-thrusting prediction plus
+ * w E[d] in the mean and w Cov[d] + w (1 - w) E[d] E[d]^T in the (r, v)
+ * covariance, with w = P(boost -> ballistic) / c_ballistic and the
+ * moments of d = a (s dt - s^2/2, s) n over s ~ exp(-s/tau) on [0, dt]
+ * (here a 20,000-point midpoint rule; imm.c uses Gauss-Legendre).
+ */
 static void imm_burnout_correction_matches_quadrature(void **state)
 {
 	(void)state;
 	struct track_config tc;
 	track_config_default(&tc);
-	struct geo_lla tp = {geo_rad(40), geo_rad(127), 150e3};
 	struct track_gauss g;
-	memset(&g, 0, sizeof(g));
-	geo_lla_to_ecef(&tp, g.x);
-	double ve[3] = {2500, 300, 1200};
-	geo_vec_enu_to_ecef(&tp, ve, g.x + 3);
-	g.x[TRACK_IX_K] = 1.0;
-	g.x[TRACK_IX_AT] = 50.0;
-	double sd[NX] = {30, 30, 30, 3, 3, 3, 0.5, 3.0};
-	for (int i = 0; i < NX; i++)
-		g.P[i * NX + i] = sd[i] * sd[i];
+	burnout_start(&g);
 	/* The boost mode's mean time to burnout at aT = 50 m/s^2: Isp g0
 	 * a_ref / aT^2 = 19.6 s, under the mass bound (50 s) and tau_boost_s. */
 	const double dt = 2.0, tau = track_imm_boost_tau_s(&tc.imm, 50.0);
