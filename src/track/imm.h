@@ -85,7 +85,7 @@ struct track_imm {
  * weighed against the (unchanged) ballistic model on the same plot - the
  * IMM update of the two - so a burn's plot lifts it at once; if its
  * probability stays below prune_mu the next prediction prunes it again.
- * A burn (metres per s^2 against the ballistic q of 1e-9 m^2/s^3) drives
+ * A burn (metres per s^2 against the ballistic q of 2e-12 m^2/s^3) drives
  * the ballistic innovations past that quantile within a scan or two. The
  * born model's covariance gets the boost model's process noise over
  * TRACK_REVIVE_SPREAD_S on top of the ballistic one: the plain IMM's
