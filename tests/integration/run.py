@@ -55,6 +55,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 
 MWLINKD = os.environ.get("MWLINKD", "build/src/daemon/mwlinkd")
 MWLINK = os.environ.get("MWLINK", "build/src/cli/mwlink")
@@ -402,7 +403,8 @@ def check_own_certificate_refused(cl):
                           ("kor/sensor-1", "kor/sensor-1", "binds no node nation")]:
         with open(n.conf, "w") as f:
             f.write(good.replace(f"cert = {pki}/kor/node.crt", f"cert = {pki}/{crt}.crt")
-                    .replace(f"key = {pki}/kor/node.key", f"key = {pki}/{key}.key"))
+                    .replace(f"key = {pki}/kor/node.key", f"key = {pki}/{key}.key")
+                    .replace("http = off\n", "http = 127.0.0.1:0\n"))
         r = subprocess.run([MWLINKD, "--config", n.conf, "--check"], capture_output=True,
                            text=True, timeout=30)
         check(r.returncode == 1 and why in r.stderr,
@@ -417,13 +419,24 @@ def check_own_certificate_refused(cl):
         n.run_off = os.path.getsize(n.log) if os.path.exists(n.log) else 0
         with open(n.log, "a") as logf:
             n.proc = subprocess.Popen(n.argv + ["--config", n.conf], stdout=logf, stderr=logf)
-        n.wait_log(lambda r: r.get("msg", "").startswith("ready"), 20,
-                   "ready with an expired own certificate", current=True)
+        ready = n.wait_log(lambda r: r.get("msg", "").startswith("ready"), 20,
+                           "ready with an expired own certificate", current=True)
         errs = [r for r in n.records(n.run_off) if r.get("level") == "error"
                 and "certificate has expired" in r.get("msg", "")
                 and "every partner will refuse" in r.get("msg", "")]
         check(len(errs) == 1, f"a start with an expired own certificate logs the error once "
                               f"({len(errs)}) and runs")
+        # ... and says so where an operator looks: /api/v1/health names the
+        # fault (200: the node runs), /metrics has mwlink_own_cert_valid 0
+        base = f"http://127.0.0.1:{int(ready.get('http_port', 0))}"
+        with urllib.request.urlopen(base + "/api/v1/health", timeout=10) as resp:
+            h = json.loads(resp.read().decode())
+        fault = h.get("own_cert_fault") or ""
+        check(h.get("status") == "ok" and "certificate has expired" in fault,
+              f"/api/v1/health names the expired own certificate ({fault[:100]!r})")
+        with urllib.request.urlopen(base + "/metrics", timeout=10) as resp:
+            prom = resp.read().decode()
+        check("\nmwlink_own_cert_valid 0\n" in prom, "/metrics: mwlink_own_cert_valid 0")
         check(n.stop() == 0, "that node stops cleanly")
 
 
