@@ -397,6 +397,11 @@ def check_own_certificate_refused(cl):
                        text=True, timeout=30)
     check(r.returncode == 0, f"--check passes with the node's own certificate (exit "
                              f"{r.returncode}: {r.stderr.strip()[-160:]})")
+    # --check is read-only for the journal: a new node's is reported, not made
+    check("will be created at start" in r.stderr and
+          not any(os.path.exists(n.db + x) for x in ("", "-lock", "-wal", "-shm")),
+          "--check of a new node reports its journal 'will be created at start' and creates "
+          "nothing")
     for crt, key, why in [("test/expired-kor", "test/expired-kor", "certificate has expired"),
                           ("test/rogue-kor", "test/rogue-kor", "does not verify against the CA"),
                           ("jpn/node", "jpn/node", "is of nation JPN, expected KOR"),
@@ -438,6 +443,14 @@ def check_own_certificate_refused(cl):
             prom = resp.read().decode()
         check("\nmwlink_own_cert_valid 0\n" in prom, "/metrics: mwlink_own_cert_valid 0")
         check(n.stop() == 0, "that node stops cleanly")
+    # an existing journal no node holds gets the open-time quick check, as before
+    with open(n.conf, "w") as f:
+        f.write(good)
+    r = subprocess.run([MWLINKD, "--config", n.conf, "--check"], capture_output=True,
+                       text=True, timeout=30)
+    check(r.returncode == 0 and os.path.exists(n.db) and "configuration and keys OK" in r.stderr
+          and "will be created" not in r.stderr and "in use" not in r.stderr,
+          f"--check opens and passes an existing free journal (exit {r.returncode})")
 
 
 def test_hub(cl):
@@ -448,6 +461,14 @@ def test_hub(cl):
     for n in (rok, jpn):
         n.wait_log(lambda r: r.get("msg") == "link up", 20, "link up")
     check(True, "ROK and JPN linked to the USA hub")
+    # --check of a running node's configuration: its journal is in use, reported and not
+    # opened, and the check still passes; the node keeps its journal (the hub test goes on)
+    r = subprocess.run([MWLINKD, "--config", rok.conf, "--check"], capture_output=True,
+                       text=True, timeout=30)
+    check(r.returncode == 0 and "is in use (a running node): not opened" in r.stderr and
+          "configuration and keys OK" in r.stderr,
+          f"--check of a running node's configuration passes, its journal reported in use "
+          f"(exit {r.returncode}: {r.stderr.strip()[-200:]})")
     pki = cl.pki
 
     # --- connections that must be refused, each with its reason -------------
