@@ -45,6 +45,7 @@ Standard library only.
 """
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -1333,6 +1334,51 @@ def check_unreleased_own_records_do_not_hold_the_link(cl):
     check(usa.stop() == 0 and kor.stop() == 0, "both stopped cleanly")
 
 
+STATUS = {0: "TRACK_STATUS_UNSPECIFIED", 1: "TRACK_TENTATIVE", 2: "TRACK_CONFIRMED",
+          3: "TRACK_COASTING", 4: "TRACK_DELETED"}
+PHASE = {0: "PHASE_UNSPECIFIED", 1: "PHASE_BOOST", 2: "PHASE_MIDCOURSE", 3: "PHASE_TERMINAL",
+         4: "PHASE_UNKNOWN"}
+TRACK_LINE = re.compile(r"^KOR track (\d+) (REAL|EXERCISE) (\S+) (\S+) at \S+: "
+                        r".*, (\d+) updates(; impact [^;]* \(\+-([0-9.]+) s\))?")
+
+
+def check_journal_tracks(cl, node, seed):
+    """`mwlink journal tracks PATH [--last]` on a stopped node's journal
+    prints one line per TRACK envelope, in journal order, agreeing with
+    natdrive's independent decode of the same journal (track id, real or
+    exercise, status, phase, updates, impact and its time's 95% bound);
+    --last keeps the newest line of each track."""
+    want = natcheck(cl, node, seed)  # journal order, KOR's TRACK envelopes
+    r = subprocess.run([MWLINK, "journal", "tracks", node.db], capture_output=True, text=True,
+                       timeout=60)
+    lines = r.stdout.splitlines()
+    check(r.returncode == 0 and len(lines) == len(want) and r.stderr == "",
+          f"mwlink journal tracks prints {len(lines)} lines for {len(want)} TRACK envelopes "
+          f"(exit {r.returncode}{': ' + r.stderr.strip()[-160:] if r.stderr else ''})")
+    bad = []
+    for line, t in zip(lines, want):
+        m = TRACK_LINE.match(line)
+        exp = (str(t["track_id"]), "EXERCISE" if t["exercise"] else "REAL",
+               STATUS[t["status"]], PHASE[t["phase"]], str(t["n_updates"]))
+        ok = m is not None and m.groups()[:5] == exp and (m.group(6) is not None) == (
+            "impact" in t)
+        if ok and "impact" in t:  # natdrive prints sigma_t_s to 4 decimals: a rounding step
+            ok = abs(float(m.group(7)) - 1.96 * t["impact"]["sigma_t_s"]) <= 0.0502
+        if not ok:
+            bad.append((line, exp))
+    check(not bad, f"every line agrees with natdrive's decode ({len(bad)} differ"
+                   f"{': ' + repr(bad[0]) if bad else ''})")
+    newest = {}
+    for i, t in enumerate(want):
+        newest[t["track_id"]] = i
+    r = subprocess.run([MWLINK, "journal", "tracks", node.db, "--last"], capture_output=True,
+                       text=True, timeout=60)
+    want_last = [lines[i] for i in sorted(newest.values())]
+    check(r.returncode == 0 and r.stdout.splitlines() == want_last,
+          f"--last prints the newest line of each of the {len(newest)} tracks, in journal "
+          f"order (exit {r.returncode}, {len(r.stdout.splitlines())} lines)")
+
+
 def test_national(cl):
     check_unreleased_own_records_do_not_hold_the_link(cl)
     seed = 11
@@ -1429,6 +1475,7 @@ def test_national(cl):
     check(len(own) == n_real + len(new), f"KOR journaled {len(own)} TRACK envelopes")
     check(journaled == replayed,
           f"replaying KOR's journal gives the same {len(replayed)} Track payloads byte for byte")
+    check_journal_tracks(cl, rok, seed)
     rc = usa.stop()
     check(rc == 0, f"usa stopped cleanly ({rc})")
 
