@@ -191,7 +191,7 @@ json_t *api_json_link(const struct net_peer_status *p)
 
 json_t *api_json_health(const struct api_health *h)
 {
-	return json_pack(
+	json_t *o = json_pack(
 	    "{s:s,s:s,s:s,s:s,s:s,s:o,s:f,s:{s:s,s:o,s:I,s:I},s:{s:I,s:I,s:I,s:I},s:I}", "status",
 	    h->journal_failed ? "failed" : "ok", "nation", h->nation ? h->nation : "", "name",
 	    h->name ? h->name : "", "mode", h->mode ? h->mode : "", "version",
@@ -203,6 +203,13 @@ json_t *api_json_health(const struct api_health *h)
 	    "total", (json_int_t)h->n_peers, "up", (json_int_t)h->links_up, "degraded",
 	    (json_int_t)h->links_degraded, "down", (json_int_t)h->links_down, "tracks",
 	    (json_int_t)h->tracks);
+	if (o && json_object_set_new(o, "own_cert_fault",
+	                             h->own_cert_fault ? json_string(h->own_cert_fault)
+	                                               : json_null()) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
 }
 
 json_t *api_json_error(int status, const char *msg)

@@ -69,11 +69,15 @@ struct api_health {
 	uint64_t durable_pos, last_pos;
 	size_t n_peers, links_up, links_degraded, links_down;
 	size_t tracks;
+	/* why the node's own certificate is out of its validity time, or NULL
+	 * (net_node_own_cert_fault) */
+	const char *own_cert_fault;
 };
 
 /* {"status":"ok"|"failed","nation",..,"mode",..,"uptime_s",..,
  *  "journal":{"status","last_error","durable_pos","last_pos"},
- *  "links":{"total","up","degraded","down"},"tracks":n,"time":..} */
+ *  "links":{"total","up","degraded","down"},"tracks":n,"time":..,
+ *  "own_cert_fault":"..."|null} */
 json_t *api_json_health(const struct api_health *h);
 
 /* ISO 8601 UTC with milliseconds, or null for t_ns <= 0. */

@@ -92,6 +92,11 @@ static double ns_s(int64_t ns)
 static void node_metrics(struct api_prom *p, const struct api_snapshot *s)
 {
 	const struct net_stats *n = &s->net;
+	gauge(p, "mwlink_own_cert_valid",
+	      "0 while the node's own certificate is out of its validity time (expired or not "
+	      "yet valid: no partner accepts its links; /api/v1/health own_cert_fault says why), "
+	      "else 1.",
+	      s->own_cert_fault ? 0 : 1);
 	api_prom_family(p, "mwlink_net_rejects_total", API_PROM_COUNTER,
 	                "Frames, connections and envelopes refused, by reason (enum net_reject).");
 	for (int r = 0; r < NET_REJ_COUNT; r++) {

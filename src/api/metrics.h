@@ -71,6 +71,7 @@ struct api_snapshot {
 	int64_t start_ns;  /* wall time the API started */
 	int64_t uptime_ns; /* monotonic */
 	bool have_node;
+	const char *own_cert_fault; /* net_node_own_cert_fault: NULL when valid */
 	struct net_stats net;
 	size_t n_peers;
 	struct net_peer_status peers[NET_MAX_PEERS];

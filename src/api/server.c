@@ -260,6 +260,7 @@ static void fill_snapshot(struct api *a, struct api_snapshot *s)
 				s->n_peers++;
 			}
 		s->journal_failed = net_node_failed(a->o.node);
+		s->own_cert_fault = net_node_own_cert_fault(a->o.node);
 	}
 	if (a->o.journal) {
 		s->have_journal = true;
@@ -315,6 +316,7 @@ static void h_health(struct api *a, struct evhttp_request *req)
 	h.uptime_ns = mw_time_mono_ns() - a->start_mono_ns;
 	if (a->o.node) {
 		h.journal_failed = net_node_failed(a->o.node);
+		h.own_cert_fault = net_node_own_cert_fault(a->o.node);
 		size_t n = net_node_n_peers(a->o.node);
 		for (size_t i = 0; i < n; i++) {
 			struct net_peer_status ps;

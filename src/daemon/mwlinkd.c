@@ -25,6 +25,7 @@
  * Exit status: 0 clean shutdown, 1 failure at start (the message names
  * the cause), 2 bad usage.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -32,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -56,7 +58,9 @@ static void usage(FILE *f)
 	           "Run one nation's mwlink node (see docs/operations.md).\n"
 	           "  --config FILE   node configuration (INI)\n"
 	           "  --log-format F  json (default) or text, on stderr\n"
-	           "  --check         load and validate the configuration and keys, then exit\n");
+	           "  --check         load and validate the configuration and keys, then exit;\n"
+	           "                  the journal is only read: not created, a running node's\n"
+	           "                  not opened\n");
 }
 
 struct daemon_ctx {
@@ -145,6 +149,36 @@ static int make_parent_dirs(const char *path)
 		*sl = '/';
 	}
 	return 0;
+}
+
+/* --check with a journal it must not open (none yet, or a running node's):
+ * a scratch journal in a new directory under $TMPDIR stands in for it, so
+ * the node (certificates, keys, peers) is still built and checked. */
+static int scratch_journal_dir(char *dir, size_t cap)
+{
+	const char *tmp = getenv("TMPDIR");
+	if (snprintf(dir, cap, "%s/mwlinkd-check-XXXXXX", tmp && tmp[0] ? tmp : "/tmp") >=
+	    (int)cap)
+		return -ENAMETOOLONG;
+	return mkdtemp(dir) ? 0 : -errno;
+}
+
+/* Remove the scratch directory and the files the scratch journal made. */
+static void remove_scratch_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (d) {
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+				continue;
+			char p[NET_PATH_MAX + 300];
+			snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+			unlink(p);
+		}
+		closedir(d);
+	}
+	rmdir(dir);
 }
 
 static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
@@ -271,6 +305,8 @@ int main(int argc, char **argv)
 	struct event *ev_term = NULL, *ev_int = NULL, *ev_usr1 = NULL, *ev_stats = NULL;
 	struct mw_log log;
 	struct daemon_ctx d;
+	char scratch[NET_PATH_MAX] = "";           /* --check's stand-in journal's directory */
+	char scratch_db[NET_PATH_MAX + 16] = ""; /* and the journal in it */
 	memset(&d, 0, sizeof(d));
 	if (!conf) {
 		fprintf(stderr, "mwlinkd: out of memory\n");
@@ -334,15 +370,47 @@ int main(int argc, char **argv)
 	    (conf->journal_max_age_ns || conf->journal_max_bytes) ? INT64_C(60) * 1000000000 : 0;
 	jo.peers = conf->n_peers ? peer_names : NULL;
 	jo.n_peers = conf->n_peers;
-	int mrc = make_parent_dirs(conf->journal_path);
-	if (mrc) {
-		mw_logf(&log, MW_LOG_ERROR, MOD, "journal directory for %s: %s", conf->journal_path,
-		        mw_strerror(mrc));
-		goto out;
+	if (check_only) {
+		/* read-only for the journal: neither create it (nor its directory)
+		 * nor take a running node's (store_journal_probe) */
+		int prc = store_journal_probe(conf->journal_path, &err);
+		if (prc == -ENOENT || prc == -EBUSY) {
+			if (prc == -ENOENT)
+				mw_logf(&log, MW_LOG_NOTICE, MOD,
+				        "journal %s does not exist yet: will be created at start",
+				        conf->journal_path);
+			else
+				mw_logf(&log, MW_LOG_NOTICE, MOD,
+				        "journal %s is in use (a running node): not opened; "
+				        "`mwlink journal check %s` reads it without the lock",
+				        conf->journal_path, conf->journal_path);
+			int drc = scratch_journal_dir(scratch, sizeof(scratch));
+			if (drc) {
+				scratch[0] = '\0';
+				mw_logf(&log, MW_LOG_ERROR, MOD, "--check: scratch directory: %s",
+				        mw_strerror(drc));
+				goto out;
+			}
+			snprintf(scratch_db, sizeof(scratch_db), "%s/journal.db", scratch);
+			jo.path = scratch_db;
+			jo.wal_prealloc = false; /* nothing is committed to it */
+			jo.retain_interval_ns = 0;
+		} else if (prc != 0) {
+			mw_logf(&log, MW_LOG_ERROR, MOD, "journal %s: %s", conf->journal_path,
+			        err.msg[0] ? err.msg : mw_strerror(prc));
+			goto out;
+		}
+	} else {
+		int mrc = make_parent_dirs(conf->journal_path);
+		if (mrc) {
+			mw_logf(&log, MW_LOG_ERROR, MOD, "journal directory for %s: %s",
+			        conf->journal_path, mw_strerror(mrc));
+			goto out;
+		}
 	}
 	int jrc = store_journal_open(&jo, &journal, &err);
 	if (jrc != 0) {
-		mw_logf(&log, MW_LOG_ERROR, MOD, "journal %s: %s", conf->journal_path,
+		mw_logf(&log, MW_LOG_ERROR, MOD, "journal %s: %s", jo.path,
 		        err.msg[0] ? err.msg : mw_strerror(jrc));
 		goto out;
 	}
@@ -499,6 +567,8 @@ out:
 	net_node_free(node);
 	net_national_free(d.nat);
 	store_journal_free(journal);
+	if (scratch[0])
+		remove_scratch_dir(scratch);
 	wire_signer_free(signer);
 	wire_keyring_free(kr);
 	if (base)

@@ -3102,6 +3102,45 @@ static void stop_ckpt_thread(struct store_journal *j)
 	j->cdb = NULL;
 }
 
+int store_journal_probe(const char *path, struct mw_errbuf *err)
+{
+	struct stat st;
+	if (!path || !path[0]) {
+		mw_errbuf_set(err, "journal: empty path");
+		return -EINVAL;
+	}
+	if (stat(path, &st) != 0) {
+		int e = errno;
+		if (e != ENOENT)
+			mw_errbuf_set(err, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	char lockp[PATH_MAX];
+	if (snprintf(lockp, sizeof(lockp), "%s-lock", path) >= (int)sizeof(lockp)) {
+		mw_errbuf_set(err, "%s: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	/* read-only and never created: no PATH-lock, no holder */
+	int fd = open(lockp, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		if (e == ENOENT)
+			return 0;
+		mw_errbuf_set(err, "%s: %s", lockp, strerror(e));
+		return -e;
+	}
+	int rc = 0;
+	if (flock(fd, LOCK_SH | LOCK_NB) != 0) {
+		rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		if (rc == -EBUSY)
+			mw_errbuf_set(err, "%s: journal in use by another process or handle", path);
+		else
+			mw_errbuf_set(err, "%s: %s", lockp, strerror(-rc));
+	}
+	close(fd); /* drops the shared flock, if taken */
+	return rc;
+}
+
 int store_journal_open(const struct store_journal_opts *opts, struct store_journal **out,
                        struct mw_errbuf *err)
 {

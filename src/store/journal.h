@@ -143,6 +143,19 @@ int store_journal_open(const struct store_journal_opts *opts, struct store_journ
                        struct mw_errbuf *err);
 
 /*
+ * What store_journal_open would find at path, without opening or creating
+ * anything (`mwlinkd --check`): 0 if a file exists at path and no process
+ * holds it as its journal, -ENOENT if there is no file at path (open would
+ * create one), -EBUSY if a process holds it (the flock on PATH-lock; a
+ * running node), another -errno. err (may be NULL) names the file when
+ * the result is not 0 or -ENOENT. The database itself is never opened
+ * (see "One process writes a journal", journal.c); the probe takes and
+ * drops a shared flock on PATH-lock, if that file exists, for an instant:
+ * a store_journal_open in another process at that instant gets -EBUSY.
+ */
+int store_journal_probe(const char *path, struct mw_errbuf *err);
+
+/*
  * Stop the journal thread after one last attempt to commit what is
  * queued (records that still cannot be committed are logged as lost:
  * they were never durable, so this node never acknowledged them; own

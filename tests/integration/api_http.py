@@ -384,12 +384,14 @@ def test_api(cl):
           f"every rejection reason is a series ({len(reasons)})")
     check(val(s, "mwlink_info", nation="KOR", name="rok", mode="exercise",
               version="0.1.0") == 1, "mwlink_info names the node and its mode")
+    check(val(s, "mwlink_own_cert_valid") == 1, "mwlink_own_cert_valid 1 (a valid certificate)")
 
     h = rok.json("/api/v1/health")
     check(h["status"] == "ok" and h["nation"] == "KOR" and h["mode"] == "exercise" and
           h["journal"]["status"] == "ok" and h["links"] == {"total": 1, "up": 1, "degraded": 0,
                                                               "down": 0} and
-          h["uptime_s"] >= 0 and isinstance(h["tracks"], int),
+          h["uptime_s"] >= 0 and isinstance(h["tracks"], int) and
+          "own_cert_fault" in h and h["own_cert_fault"] is None,
           f"/api/v1/health shape: {json.dumps(h)}")
     # urllib sends "Connection: close": the reply must reach the client
     # before the server shuts the socket

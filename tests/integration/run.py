@@ -45,6 +45,7 @@ Standard library only.
 """
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -55,6 +56,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 
 MWLINKD = os.environ.get("MWLINKD", "build/src/daemon/mwlinkd")
 MWLINK = os.environ.get("MWLINK", "build/src/cli/mwlink")
@@ -396,13 +398,19 @@ def check_own_certificate_refused(cl):
                        text=True, timeout=30)
     check(r.returncode == 0, f"--check passes with the node's own certificate (exit "
                              f"{r.returncode}: {r.stderr.strip()[-160:]})")
+    # --check is read-only for the journal: a new node's is reported, not made
+    check("will be created at start" in r.stderr and
+          not any(os.path.exists(n.db + x) for x in ("", "-lock", "-wal", "-shm")),
+          "--check of a new node reports its journal 'will be created at start' and creates "
+          "nothing")
     for crt, key, why in [("test/expired-kor", "test/expired-kor", "certificate has expired"),
                           ("test/rogue-kor", "test/rogue-kor", "does not verify against the CA"),
                           ("jpn/node", "jpn/node", "is of nation JPN, expected KOR"),
                           ("kor/sensor-1", "kor/sensor-1", "binds no node nation")]:
         with open(n.conf, "w") as f:
             f.write(good.replace(f"cert = {pki}/kor/node.crt", f"cert = {pki}/{crt}.crt")
-                    .replace(f"key = {pki}/kor/node.key", f"key = {pki}/{key}.key"))
+                    .replace(f"key = {pki}/kor/node.key", f"key = {pki}/{key}.key")
+                    .replace("http = off\n", "http = 127.0.0.1:0\n"))
         r = subprocess.run([MWLINKD, "--config", n.conf, "--check"], capture_output=True,
                            text=True, timeout=30)
         check(r.returncode == 1 and why in r.stderr,
@@ -417,14 +425,33 @@ def check_own_certificate_refused(cl):
         n.run_off = os.path.getsize(n.log) if os.path.exists(n.log) else 0
         with open(n.log, "a") as logf:
             n.proc = subprocess.Popen(n.argv + ["--config", n.conf], stdout=logf, stderr=logf)
-        n.wait_log(lambda r: r.get("msg", "").startswith("ready"), 20,
-                   "ready with an expired own certificate", current=True)
+        ready = n.wait_log(lambda r: r.get("msg", "").startswith("ready"), 20,
+                           "ready with an expired own certificate", current=True)
         errs = [r for r in n.records(n.run_off) if r.get("level") == "error"
                 and "certificate has expired" in r.get("msg", "")
                 and "every partner will refuse" in r.get("msg", "")]
         check(len(errs) == 1, f"a start with an expired own certificate logs the error once "
                               f"({len(errs)}) and runs")
+        # ... and says so where an operator looks: /api/v1/health names the
+        # fault (200: the node runs), /metrics has mwlink_own_cert_valid 0
+        base = f"http://127.0.0.1:{int(ready.get('http_port', 0))}"
+        with urllib.request.urlopen(base + "/api/v1/health", timeout=10) as resp:
+            h = json.loads(resp.read().decode())
+        fault = h.get("own_cert_fault") or ""
+        check(h.get("status") == "ok" and "certificate has expired" in fault,
+              f"/api/v1/health names the expired own certificate ({fault[:100]!r})")
+        with urllib.request.urlopen(base + "/metrics", timeout=10) as resp:
+            prom = resp.read().decode()
+        check("\nmwlink_own_cert_valid 0\n" in prom, "/metrics: mwlink_own_cert_valid 0")
         check(n.stop() == 0, "that node stops cleanly")
+    # an existing journal no node holds gets the open-time quick check, as before
+    with open(n.conf, "w") as f:
+        f.write(good)
+    r = subprocess.run([MWLINKD, "--config", n.conf, "--check"], capture_output=True,
+                       text=True, timeout=30)
+    check(r.returncode == 0 and os.path.exists(n.db) and "configuration and keys OK" in r.stderr
+          and "will be created" not in r.stderr and "in use" not in r.stderr,
+          f"--check opens and passes an existing free journal (exit {r.returncode})")
 
 
 def test_hub(cl):
@@ -435,6 +462,14 @@ def test_hub(cl):
     for n in (rok, jpn):
         n.wait_log(lambda r: r.get("msg") == "link up", 20, "link up")
     check(True, "ROK and JPN linked to the USA hub")
+    # --check of a running node's configuration: its journal is in use, reported and not
+    # opened, and the check still passes; the node keeps its journal (the hub test goes on)
+    r = subprocess.run([MWLINKD, "--config", rok.conf, "--check"], capture_output=True,
+                       text=True, timeout=30)
+    check(r.returncode == 0 and "is in use (a running node): not opened" in r.stderr and
+          "configuration and keys OK" in r.stderr,
+          f"--check of a running node's configuration passes, its journal reported in use "
+          f"(exit {r.returncode}: {r.stderr.strip()[-200:]})")
     pki = cl.pki
 
     # --- connections that must be refused, each with its reason -------------
@@ -1299,6 +1334,51 @@ def check_unreleased_own_records_do_not_hold_the_link(cl):
     check(usa.stop() == 0 and kor.stop() == 0, "both stopped cleanly")
 
 
+STATUS = {0: "TRACK_STATUS_UNSPECIFIED", 1: "TRACK_TENTATIVE", 2: "TRACK_CONFIRMED",
+          3: "TRACK_COASTING", 4: "TRACK_DELETED"}
+PHASE = {0: "PHASE_UNSPECIFIED", 1: "PHASE_BOOST", 2: "PHASE_MIDCOURSE", 3: "PHASE_TERMINAL",
+         4: "PHASE_UNKNOWN"}
+TRACK_LINE = re.compile(r"^KOR track (\d+) (REAL|EXERCISE) (\S+) (\S+) at \S+: "
+                        r".*, (\d+) updates(; impact [^;]* \(\+-([0-9.]+) s\))?")
+
+
+def check_journal_tracks(cl, node, seed):
+    """`mwlink journal tracks PATH [--last]` on a stopped node's journal
+    prints one line per TRACK envelope, in journal order, agreeing with
+    natdrive's independent decode of the same journal (track id, real or
+    exercise, status, phase, updates, impact and its time's 95% bound);
+    --last keeps the newest line of each track."""
+    want = natcheck(cl, node, seed)  # journal order, KOR's TRACK envelopes
+    r = subprocess.run([MWLINK, "journal", "tracks", node.db], capture_output=True, text=True,
+                       timeout=60)
+    lines = r.stdout.splitlines()
+    check(r.returncode == 0 and len(lines) == len(want) and r.stderr == "",
+          f"mwlink journal tracks prints {len(lines)} lines for {len(want)} TRACK envelopes "
+          f"(exit {r.returncode}{': ' + r.stderr.strip()[-160:] if r.stderr else ''})")
+    bad = []
+    for line, t in zip(lines, want):
+        m = TRACK_LINE.match(line)
+        exp = (str(t["track_id"]), "EXERCISE" if t["exercise"] else "REAL",
+               STATUS[t["status"]], PHASE[t["phase"]], str(t["n_updates"]))
+        ok = m is not None and m.groups()[:5] == exp and (m.group(6) is not None) == (
+            "impact" in t)
+        if ok and "impact" in t:  # natdrive prints sigma_t_s to 4 decimals: a rounding step
+            ok = abs(float(m.group(7)) - 1.96 * t["impact"]["sigma_t_s"]) <= 0.0502
+        if not ok:
+            bad.append((line, exp))
+    check(not bad, f"every line agrees with natdrive's decode ({len(bad)} differ"
+                   f"{': ' + repr(bad[0]) if bad else ''})")
+    newest = {}
+    for i, t in enumerate(want):
+        newest[t["track_id"]] = i
+    r = subprocess.run([MWLINK, "journal", "tracks", node.db, "--last"], capture_output=True,
+                       text=True, timeout=60)
+    want_last = [lines[i] for i in sorted(newest.values())]
+    check(r.returncode == 0 and r.stdout.splitlines() == want_last,
+          f"--last prints the newest line of each of the {len(newest)} tracks, in journal "
+          f"order (exit {r.returncode}, {len(r.stdout.splitlines())} lines)")
+
+
 def test_national(cl):
     check_unreleased_own_records_do_not_hold_the_link(cl)
     seed = 11
@@ -1395,6 +1475,7 @@ def test_national(cl):
     check(len(own) == n_real + len(new), f"KOR journaled {len(own)} TRACK envelopes")
     check(journaled == replayed,
           f"replaying KOR's journal gives the same {len(replayed)} Track payloads byte for byte")
+    check_journal_tracks(cl, rok, seed)
     rc = usa.stop()
     check(rc == 0, f"usa stopped cleanly ({rc})")
 

@@ -331,6 +331,8 @@ static void test_metrics_document_is_strict_and_complete(void **state)
 	assert_contains(t, "mwlink_info{nation=\"KOR\",name=\"rok\",mode=\"exercise\","
 	                   "version=\"0.1.0\"} 1\n");
 	assert_contains(t, "mwlink_uptime_seconds 1.5\n");
+	assert_contains(t, "# TYPE mwlink_own_cert_valid gauge\n");
+	assert_contains(t, "mwlink_own_cert_valid 1\n");
 	/* every rejection reason has its series */
 	for (int r = 0; r < NET_REJ_COUNT; r++) {
 		char want[96];
@@ -339,6 +341,16 @@ static void test_metrics_document_is_strict_and_complete(void **state)
 		assert_contains(t, want);
 	}
 	mw_buf_finish(&b);
+
+	/* an own certificate out of its validity time: the gauge says 0 */
+	s->own_cert_fault = "certificate has expired";
+	mw_buf_init(&b, 1 << 20);
+	assert_int_equal(api_metrics_render(s, &b), 0);
+	t = buf_str(&b);
+	check_exposition(t);
+	assert_contains(t, "mwlink_own_cert_valid 0\n");
+	mw_buf_finish(&b);
+	s->own_cert_fault = NULL;
 
 	/* a buffer too small for the document: -ENOBUFS, not a torn line */
 	mw_buf_init(&b, 2000);
@@ -427,6 +439,26 @@ static void test_health_json_reports_a_failed_journal(void **state)
 	json_t *l = json_object_get(o, "links");
 	assert_int_equal(json_integer_value(json_object_get(l, "down")), 2);
 	assert_true(json_is_null(json_object_get(o, "time"))); /* now_ns 0 */
+	/* the own certificate is in its validity time: present, null */
+	assert_non_null(json_object_get(o, "own_cert_fault"));
+	assert_true(json_is_null(json_object_get(o, "own_cert_fault")));
+	json_decref(o);
+}
+
+static void test_health_json_names_an_own_certificate_fault(void **state)
+{
+	(void)state;
+	struct api_health h;
+	memset(&h, 0, sizeof(h));
+	h.nation = "KOR";
+	h.mode = "live";
+	h.own_cert_fault = "certificate has expired (notAfter 2026-01-01)";
+	json_t *o = api_json_health(&h);
+	assert_non_null(o);
+	/* the node runs (sensors, national picture, API): not a failure */
+	assert_string_equal(json_string_value(json_object_get(o, "status")), "ok");
+	assert_string_equal(json_string_value(json_object_get(o, "own_cert_fault")),
+	                    "certificate has expired (notAfter 2026-01-01)");
 	json_decref(o);
 }
 
@@ -1385,6 +1417,7 @@ int main(void)
 	    cmocka_unit_test(test_metrics_without_node_or_journal_shows_only_the_api),
 	    cmocka_unit_test(test_link_json_has_every_field_and_null_rtt),
 	    cmocka_unit_test(test_health_json_reports_a_failed_journal),
+	    cmocka_unit_test(test_health_json_names_an_own_certificate_fault),
 	    cmocka_unit_test(test_track_json_gives_geodetic_position_and_impact),
 	    cmocka_unit_test(test_track_json_gives_launch_point_and_ellipse),
 	    cmocka_unit_test(test_http_port_zero_is_accepted_off_still_off),

@@ -365,6 +365,60 @@ static void a_refused_second_open_leaves_the_running_journal_locked(void **state
 	tdir_rm(&t);
 }
 
+static int count_dir_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* store_journal_probe (`mwlinkd --check`) says what an open would find -
+ * nothing, a journal a process holds, a free journal - and creates
+ * nothing and takes nothing from a running journal. */
+static void probe_tells_missing_held_and_free_journals_and_creates_nothing(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	struct mw_errbuf e = {{0}};
+	assert_int_equal(store_journal_probe(t.db, &e), -ENOENT);
+	assert_int_equal(count_dir_entries(t.dir), 0); /* no file, no PATH-lock */
+	struct store_journal_opts o = default_opts(t.db);
+	struct store_journal *j = jopen(&o);
+	struct store_rec r = mkrec("ROK", 1, NULL, 0, 100);
+	append_ok(j, &r, 1);
+	sync_ok(j);
+	int lockfd = open(t.db, O_RDONLY | O_CLOEXEC); /* see posix_lock_held */
+	assert_true(lockfd >= 0);
+	assert_true(posix_lock_held(lockfd));
+	assert_int_equal(store_journal_probe(t.db, &e), -EBUSY);
+	assert_non_null(strstr(e.msg, "in use"));
+	/* the probe neither took the journal nor its SQLite locks */
+	assert_true(posix_lock_held(lockfd));
+	r = mkrec("ROK", 2, NULL, 0, 100);
+	append_ok(j, &r, 2);
+	sync_ok(j);
+	store_journal_free(j);
+	close(lockfd);
+	assert_int_equal(store_journal_probe(t.db, &e), 0); /* closed: free */
+	/* and a free journal still opens: the probe left no lock behind */
+	j = jopen(&o);
+	assert_int_equal(store_journal_last_pos(j), 2);
+	store_journal_free(j);
+	/* a database without its PATH-lock file (never opened by a node): free */
+	char lockp[400];
+	snprintf(lockp, sizeof(lockp), "%s-lock", t.db);
+	assert_int_equal(unlink(lockp), 0);
+	assert_int_equal(store_journal_probe(t.db, &e), 0);
+	assert_int_equal(access(lockp, F_OK), -1); /* not created by the probe */
+	tdir_rm(&t);
+}
+
 /* A caller may pass any positive timeout, including "practically
  * forever": the deadline arithmetic must not overflow (signed overflow is
  * undefined behaviour; UBSan aborts on it). */
@@ -4238,6 +4292,7 @@ int main(void)
 	    cmocka_unit_test(append_commit_read_in_journal_order),
 	    cmocka_unit_test(bad_input_is_refused_with_its_code),
 	    cmocka_unit_test(a_refused_second_open_leaves_the_running_journal_locked),
+	    cmocka_unit_test(probe_tells_missing_held_and_free_journals_and_creates_nothing),
 	    cmocka_unit_test(sync_with_a_huge_timeout_does_not_overflow),
 	    cmocka_unit_test(duplicates_are_refused_pending_committed_and_after_reopen),
 	    cmocka_unit_test(group_commit_puts_many_appends_in_few_transactions),
