@@ -573,8 +573,9 @@ static void rtn_sample(const struct eval *ev, const struct sim_object_info *oi,
 	rtn_print_arr(ev->rtn, "e", er, 6);
 	rtn_print_arr(ev->rtn, "Pf", Yf, 36);
 	/* the truth's unit velocity in the same frame (along-v splits) */
-	double vn = sqrt(tt->v_ecef_m_s[0] * tt->v_ecef_m_s[0] + tt->v_ecef_m_s[1] * tt->v_ecef_m_s[1] +
-	                 tt->v_ecef_m_s[2] * tt->v_ecef_m_s[2]);
+	double vn =
+	    sqrt(tt->v_ecef_m_s[0] * tt->v_ecef_m_s[0] + tt->v_ecef_m_s[1] * tt->v_ecef_m_s[1] +
+	         tt->v_ecef_m_s[2] * tt->v_ecef_m_s[2]);
 	double uv[3] = {0.0, 0.0, 0.0};
 	for (int i = 0; vn > 0.0 && i < 3; i++)
 		uv[i] = (M[i][0] * tt->v_ecef_m_s[0] + M[i][1] * tt->v_ecef_m_s[1] +
@@ -1836,8 +1837,9 @@ int cmd_eval(int argc, char **argv)
 			else if (!strcmp(m, "mean"))
 				ev->tcfg.imm.burnout_allow = TRACK_BURNOUT_ALLOW_MEAN;
 			else {
-				fprintf(stderr, "mwlink eval: --burnout-allow '%s': expected on, off "
-				                "or mean\n",
+				fprintf(stderr,
+				        "mwlink eval: --burnout-allow '%s': expected on, off "
+				        "or mean\n",
 				        m);
 				goto out;
 			}

@@ -157,8 +157,7 @@ static int make_parent_dirs(const char *path)
 static int scratch_journal_dir(char *dir, size_t cap)
 {
 	const char *tmp = getenv("TMPDIR");
-	if (snprintf(dir, cap, "%s/mwlinkd-check-XXXXXX", tmp && tmp[0] ? tmp : "/tmp") >=
-	    (int)cap)
+	if (snprintf(dir, cap, "%s/mwlinkd-check-XXXXXX", tmp && tmp[0] ? tmp : "/tmp") >= (int)cap)
 		return -ENAMETOOLONG;
 	return mkdtemp(dir) ? 0 : -errno;
 }
@@ -305,7 +304,7 @@ int main(int argc, char **argv)
 	struct event *ev_term = NULL, *ev_int = NULL, *ev_usr1 = NULL, *ev_stats = NULL;
 	struct mw_log log;
 	struct daemon_ctx d;
-	char scratch[NET_PATH_MAX] = "";           /* --check's stand-in journal's directory */
+	char scratch[NET_PATH_MAX] = "";         /* --check's stand-in journal's directory */
 	char scratch_db[NET_PATH_MAX + 16] = ""; /* and the journal in it */
 	memset(&d, 0, sizeof(d));
 	if (!conf) {

@@ -52,8 +52,8 @@ struct track_imm_cfg {
 	 * out; _MEAN adds its mean shift w E[d] alone, no covariance. */
 	int burnout_allow;
 };
-#define TRACK_BURNOUT_ALLOW_ON 0
-#define TRACK_BURNOUT_ALLOW_OFF 1
+#define TRACK_BURNOUT_ALLOW_ON   0
+#define TRACK_BURNOUT_ALLOW_OFF  1
 #define TRACK_BURNOUT_ALLOW_MEAN 2
 
 /* Mean time to burnout (s) of the boost mode whose thrust acceleration

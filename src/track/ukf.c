@@ -619,9 +619,9 @@ int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct
  * at a time (track/v2d.h: each entry the same sum in the same order);
  * then S = H Pxz without R. */
 static inline __attribute__((always_inline)) void lin_moments(const double *P, const double *H,
-                                                              double PT[TRACK_NZ_MAX][N],
-                                                              double *S, const int nz,
-                                                              const int nc, const int nr)
+                                                              double PT[TRACK_NZ_MAX][N], double *S,
+                                                              const int nz, const int nc,
+                                                              const int nr)
 {
 	track_v2d h[TRACK_NZ_MAX][6];
 	for (int a = 0; a < nz; a++)
@@ -802,11 +802,13 @@ struct resid_ang {
 	track_v2l ang[TRACK_NZ_MAX / 2];
 };
 
-static inline __attribute__((always_inline)) struct resid_ang resid_ang_of(const struct track_meas *m)
+static inline __attribute__((always_inline)) struct resid_ang
+resid_ang_of(const struct track_meas *m)
 {
 	struct resid_ang r;
 	for (int p = 0; p < TRACK_NZ_MAX / 2; p++)
-		r.ang[p] = (track_v2l){m->is_angle[2 * p] ? -1 : 0, m->is_angle[2 * p + 1] ? -1 : 0};
+		r.ang[p] =
+		    (track_v2l){m->is_angle[2 * p] ? -1 : 0, m->is_angle[2 * p + 1] ? -1 : 0};
 	return r;
 }
 
@@ -816,14 +818,16 @@ static inline __attribute__((always_inline)) struct resid_ang resid_ang_of(const
  * is the scalar's, is_angle && !(r > -pi && r <= pi), as a compare
  * mask, a NaN r failing both compares as it does there), and a lane
  * that needs it wrapped by track_wrap_pi as before. */
-static inline __attribute__((always_inline)) void
-resid_nz(const struct track_meas *m, const struct resid_ang *ra, const double *a, const double *b,
-         double *d, const int nz)
+static inline __attribute__((always_inline)) void resid_nz(const struct track_meas *m,
+                                                           const struct resid_ang *ra,
+                                                           const double *a, const double *b,
+                                                           double *d, const int nz)
 {
 	int i = 0;
 	for (; i + 1 < nz; i += 2) {
 		track_v2d r = track_v2_load(&a[i]) - track_v2_load(&b[i]);
-		track_v2l out = ra->ang[i / 2] & ~((r > track_v2_dup(-GEO_PI)) & (r <= track_v2_dup(GEO_PI)));
+		track_v2l out =
+		    ra->ang[i / 2] & ~((r > track_v2_dup(-GEO_PI)) & (r <= track_v2_dup(GEO_PI)));
 		if (out[0] | out[1]) {
 			if (out[0])
 				r[0] = track_wrap_pi(r[0]);
