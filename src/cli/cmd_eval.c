@@ -556,11 +556,15 @@ static void rtn_sample(const struct eval *ev, const struct sim_object_info *oi,
                        const double *Pb, double za, double zc)
 {
 	const double *Pf = gs->P;
-	double M[3][3], er[6], Yf[36], Yb[36];
-	rtn_rot(tt->r_ecef_m, tt->v_ecef_m_s, M);
+	double M[3][3], er[6], Yf[36], Yb[36], uv[3];
+	const double *v = tt->v_ecef_m_s, origin[3] = {0.0, 0.0, 0.0};
+	const double vn = dist3(v, origin);
+	rtn_rot(tt->r_ecef_m, v, M);
 	for (int i = 0; i < 3; i++) {
 		er[i] = M[i][0] * e[0] + M[i][1] * e[1] + M[i][2] * e[2];
 		er[3 + i] = M[i][0] * e[3] + M[i][1] * e[4] + M[i][2] * e[5];
+		/* the truth's unit velocity in the same frame (along-v splits) */
+		uv[i] = vn > 0.0 ? (M[i][0] * v[0] + M[i][1] * v[1] + M[i][2] * v[2]) / vn : 0.0;
 	}
 	rtn_cov(M, Pf, TRACK_NX, Yf);
 	fprintf(ev->rtn,
@@ -572,15 +576,6 @@ static void rtn_sample(const struct eval *ev, const struct sim_object_info *oi,
 	        sqrt(gs->P[TRACK_IX_K * TRACK_NX + TRACK_IX_K]), true_k(oi));
 	rtn_print_arr(ev->rtn, "e", er, 6);
 	rtn_print_arr(ev->rtn, "Pf", Yf, 36);
-	/* the truth's unit velocity in the same frame (along-v splits) */
-	double vn =
-	    sqrt(tt->v_ecef_m_s[0] * tt->v_ecef_m_s[0] + tt->v_ecef_m_s[1] * tt->v_ecef_m_s[1] +
-	         tt->v_ecef_m_s[2] * tt->v_ecef_m_s[2]);
-	double uv[3] = {0.0, 0.0, 0.0};
-	for (int i = 0; vn > 0.0 && i < 3; i++)
-		uv[i] = (M[i][0] * tt->v_ecef_m_s[0] + M[i][1] * tt->v_ecef_m_s[1] +
-		         M[i][2] * tt->v_ecef_m_s[2]) /
-		        vn;
 	rtn_print_arr(ev->rtn, "uv", uv, 3);
 	if (Pb) {
 		rtn_cov(M, Pb, NP, Yb);
