@@ -25,7 +25,14 @@
  *
  * Exit: 0 all actions done, 3 the node refused the connection (no Hello),
  * 4 an expectation (acks / closed) failed, 2 usage, 1 other failure.
- * What it sees is printed on stdout ("hello USA", "ack 3", "closed").
+ * What it sees is printed on stdout ("hello USA", "ack 3", "closed"). *
+ *   fakepeer --mint PKI OUT NAT NOT_BEFORE NOT_AFTER
+ *
+ * writes OUT.crt and OUT.key: a node certificate of NAT (CN node.<nat>,
+ * SAN mwlink:nation:NAT, as `mwlink keys` makes them) issued by PKI/ca.crt
+ * with PKI/ca.key, valid from NOT_BEFORE to NOT_AFTER seconds from now
+ * (negative: in the past) - a real certificate that expires, or becomes
+ * valid, while a node runs. Exit 0, or 1 with the cause on stderr.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -43,6 +50,7 @@
 #include "core/buf.h"
 #include "core/obs.h"
 #include "core/time.h"
+#include "net/pki.h"
 #include "net/sensor_client.h"
 #include "net/tls.h"
 #include "wire/envelope.h"
@@ -184,8 +192,52 @@ out:
 	return rc;
 }
 
+static int mint(int argc, char **argv)
+{
+	if (argc != 7) {
+		fprintf(stderr, "usage: fakepeer --mint PKI OUT NAT NOT_BEFORE NOT_AFTER\n");
+		return 2;
+	}
+	char path[4096], cn[NET_CN_MAX], uri[64], low[4] = "";
+	for (int k = 0; k < 3 && argv[4][k]; k++)
+		low[k] = (char)(argv[4][k] | 0x20);
+	struct mw_errbuf err = {{0}};
+	X509 *ca = NULL, *crt = NULL;
+	EVP_PKEY *ca_key = NULL, *key = NULL;
+	int rc = 1;
+	snprintf(path, sizeof(path), "%s/ca.crt", argv[2]);
+	if (net_pki_read_cert(path, &ca, &err))
+		goto out;
+	snprintf(path, sizeof(path), "%s/ca.key", argv[2]);
+	if (net_pki_read_key(path, &ca_key, &err))
+		goto out;
+	snprintf(cn, sizeof(cn), "node.%s", low);
+	snprintf(uri, sizeof(uri), "mwlink:nation:%.3s", argv[4]);
+	struct net_cert_spec spec = {NET_CERT_NODE, cn, uri, strtoll(argv[5], NULL, 10),
+	                             strtoll(argv[6], NULL, 10)};
+	if (net_pki_keygen(&key) || net_pki_issue(&spec, key, ca, ca_key, &crt, &err))
+		goto out;
+	snprintf(path, sizeof(path), "%s.key", argv[3]);
+	if (net_pki_write_key(path, key, &err))
+		goto out;
+	snprintf(path, sizeof(path), "%s.crt", argv[3]);
+	if (net_pki_write_cert(path, crt, &err))
+		goto out;
+	rc = 0;
+out:
+	if (rc)
+		fprintf(stderr, "fakepeer --mint: %s\n", err.msg[0] ? err.msg : "failed");
+	X509_free(ca);
+	X509_free(crt);
+	EVP_PKEY_free(ca_key);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "--mint"))
+		return mint(argc, argv);
 	const char *addr = NULL, *ca = NULL, *cert = NULL, *key = NULL, *nation = NULL;
 	int i = 1;
 	for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {

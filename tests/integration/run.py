@@ -454,8 +454,112 @@ def check_own_certificate_refused(cl):
           f"--check opens and passes an existing free journal (exit {r.returncode})")
 
 
+def mint_cert(cl, stem, nation, not_before_s, not_after_s):
+    """A node certificate of nation from the cluster's CA, valid from
+    not_before_s to not_after_s seconds from now (fakepeer --mint)."""
+    out = os.path.join(cl.pki, "test", stem)
+    r = subprocess.run([FAKEPEER, "--mint", cl.pki, out, nation, str(not_before_s),
+                        str(not_after_s)], capture_output=True, text=True, timeout=30)
+    if r.returncode != 0:
+        raise Fail(f"fakepeer --mint {stem}: {r.stderr.strip()}")
+    return out
+
+
+def check_own_certificate_over_time(cl):
+    """The own certificate is re-checked while the node runs: one that
+    expires a few seconds after the start turns /api/v1/health's
+    own_cert_fault and mwlink_own_cert_valid within about a second of its
+    notAfter, with one log line; a not-yet-valid one turns valid the same
+    way. The expiry gauges and fields, and the expiry WARN under [pki]
+    expiry_warn_days (default 14), are there from the start. Real
+    certificates (fakepeer --mint), real clock."""
+    n = Node(cl, "certtime", "KOR", {"usa": ("USA", 1)}, {"USA": "observation"})
+    n.write_conf()
+    good = open(n.conf).read()
+
+    def run_with(stem, what):
+        with open(n.conf, "w") as f:
+            f.write(good.replace(f"cert = {cl.pki}/kor/node.crt", f"cert = {stem}.crt")
+                    .replace(f"key = {cl.pki}/kor/node.key", f"key = {stem}.key")
+                    .replace("http = off\n", "http = 127.0.0.1:0\n"))
+        n.run_off = os.path.getsize(n.log) if os.path.exists(n.log) else 0
+        with open(n.log, "a") as logf:
+            n.proc = subprocess.Popen(n.argv + ["--config", n.conf], stdout=logf, stderr=logf)
+        ready = n.wait_log(lambda r: r.get("msg", "").startswith("ready"), 20,
+                           f"ready with {what}", current=True)
+        return f"http://127.0.0.1:{int(ready.get('http_port', 0))}"
+
+    def get(base, path):
+        with urllib.request.urlopen(base + path, timeout=10) as resp:
+            body = resp.read().decode()
+        return json.loads(body) if path.startswith("/api") else body
+
+    def gauge(prom, name):
+        m = re.search(r"^" + name + r" (\S+)$", prom, re.M)
+        return float(m.group(1)) if m else None
+
+    # 1. valid now, expiring 6 s from now (started within a second or two)
+    stem = mint_cert(cl, "short-kor", "KOR", -60, 6)
+    t_exp = time.time() + 6
+    base = run_with(stem, "a certificate expiring in 6 s")
+    h = get(base, "/api/v1/health")
+    prom = get(base, "/metrics")
+    own, ca = gauge(prom, "mwlink_own_cert_expiry_seconds"), gauge(prom,
+                                                                   "mwlink_ca_cert_expiry_seconds")
+    check(h["own_cert_fault"] is None and 0 < h["own_cert_expiry_s"] <= 6 and
+          h["ca_cert_expiry_s"] > 300 * 86400 and h["own_cert_not_after"] and
+          gauge(prom, "mwlink_own_cert_valid") == 1 and own is not None and 0 < own <= 6 and
+          ca is not None and ca > 300 * 86400,
+          f"a certificate expiring in 6 s: valid, own_cert_expiry_s "
+          f"{h['own_cert_expiry_s']}, /metrics own {own} s, CA {ca and round(ca / 86400)} days")
+    warns = [r for r in n.records(n.run_off) if r.get("level") == "warn"
+             and r.get("certificate") == "own" and "expires in" in r.get("msg", "")]
+    check(len(warns) == 1 and warns[0].get("warn_days") == 14,
+          f"one WARN at start: the own certificate expires within [pki] expiry_warn_days 14 "
+          f"({len(warns)})")
+    r = n.wait_log(lambda r: r.get("level") == "error"
+                   and r.get("msg", "").startswith("own certificate no longer valid"), 20,
+                   "the expiry noticed", current=True)
+    late = time.time() - t_exp
+    h = get(base, "/api/v1/health")
+    prom = get(base, "/metrics")
+    check("certificate has expired" in (h["own_cert_fault"] or "") and
+          h["own_cert_expiry_s"] <= 0 and gauge(prom, "mwlink_own_cert_valid") == 0 and
+          gauge(prom, "mwlink_own_cert_expiry_seconds") <= 0 and h["status"] == "ok",
+          f"expired while running: noticed {late:.1f} s after its notAfter (logged once), "
+          f"own_cert_fault set, mwlink_own_cert_valid 0, expiry "
+          f"{gauge(prom, 'mwlink_own_cert_expiry_seconds')} s")
+    check(late < 5, f"... within 5 s of the notAfter ({late:.1f} s; re-check at each "
+                    f"notBefore/notAfter, not only every 60 s)")
+    time.sleep(1.5)
+    errs = [r for r in n.records(n.run_off) if r.get("level") == "error"
+            and "certificate" in r.get("msg", "")]
+    check(len(errs) == 1, f"one error line for the transition ({len(errs)})")
+    check(n.stop() == 0, "that node stops cleanly")
+
+    # 2. not yet valid at the start, valid 4 s later
+    stem = mint_cert(cl, "early-kor", "KOR", 4, 30 * 86400)
+    base = run_with(stem, "a certificate valid from 4 s from now")
+    h = get(base, "/api/v1/health")
+    check("not yet valid" in (h["own_cert_fault"] or ""),
+          f"a not yet valid certificate is the fault at start ({(h['own_cert_fault'] or '')[-60:]!r})")
+    n.wait_log(lambda r: r.get("msg", "").startswith("own certificate valid again"), 20,
+               "the certificate becoming valid", current=True)
+    h = get(base, "/api/v1/health")
+    prom = get(base, "/metrics")
+    check(h["own_cert_fault"] is None and gauge(prom, "mwlink_own_cert_valid") == 1 and
+          29 * 86400 < h["own_cert_expiry_s"] <= 30 * 86400,
+          "it turned valid while running: own_cert_fault null, mwlink_own_cert_valid 1, "
+          "one notice line")
+    check(not [r for r in n.records(n.run_off) if r.get("level") == "warn"
+               and r.get("certificate") == "own"],
+          "no expiry WARN for a certificate 30 days from its end (threshold 14 days)")
+    check(n.stop() == 0, "that node stops cleanly")
+
+
 def test_hub(cl):
     check_own_certificate_refused(cl)
+    check_own_certificate_over_time(cl)
     usa, rok, jpn = hub_topology(cl)
     for n in (usa, rok, jpn):
         n.start()
@@ -489,6 +593,21 @@ def test_hub(cl):
         node.wait_log(lambda r, rs=reason: r.get("msg") == "rejected" and
                       r.get("reason") == rs, 10, f"log line with reason {reason}")
         check(True, f"{what}: {node.name} logged reason={reason}")
+
+    # --- a partner whose certificate has 10 days left: one WARN at USA ------
+    soon = mint_cert(cl, "soon-gbr", "GBR", -60, 10 * 86400)
+    for _ in range(2):
+        rc, out = cl.fakepeer(usa, soon + ".crt", soon + ".key", "GBR", [])
+        check(rc == 0, f"GBR with a certificate 10 days from its notAfter links (rc {rc})")
+    w = usa.wait_log(lambda r: r.get("level") == "warn" and r.get("certificate") == "peer"
+                     and r.get("peer") == "gbr", 10, "the peer certificate WARN")
+    time.sleep(0.5)
+    n_w = len([r for r in usa.records() if r.get("level") == "warn"
+               and r.get("certificate") == "peer" and r.get("peer") == "gbr"])
+    check(n_w == 1 and 9.9 * 86400 < w.get("expiry_s", 0) <= 10 * 86400 and
+          "expires in" in w.get("msg", ""),
+          f"USA warns once that GBR's certificate expires in 10 days, not again at the "
+          f"next handshake with it ({n_w}: {w.get('msg')!r})")
 
     # --- a flood of connections that never speak TLS -----------------------
     # (unauthenticated connections time out after [link] timeout, so keep
@@ -609,6 +728,7 @@ def test_hub(cl):
     rc, out = cl.fakepeer(usa, f"{pki}/gbr/node.crt", f"{pki}/gbr/node.key", "GBR",
                           ["oversize", "closed"])
     check(rc == 0, f"oversized frame closed the link (rc {rc})")
+
 
     # --- honest links still work: more ROK data after the attacks -----------
     check(rok.inject(50) == 50, "50 more observations at ROK after the attacks")
