@@ -192,7 +192,7 @@ json_t *api_json_link(const struct net_peer_status *p)
 {
 	int64_t now_s = mw_time_now_ns() / 1000000000;
 	int64_t na = p->cert_seen ? p->cert_not_after_s : 0;
-	return json_pack("{s:s,s:s,s:s,s:b,s:o,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o}",
+	return json_pack("{s:s,s:s,s:s,s:b,s:o,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o}",
 	                 "name", p->name,
 	                 "nation", p->nation, "state", net_link_state_str(p->state), "up",
 	                 net_link_carries_data(p->state), "since", api_json_time(p->since_ns),
@@ -201,7 +201,7 @@ json_t *api_json_link(const struct net_peer_status *p)
 	                 "backlog", (json_int_t)p->backlog, "acked", (json_int_t)p->acked_pos,
 	                 "tx_next", (json_int_t)p->tx_next_pos, "env_tx", (json_int_t)p->env_tx,
 	                 "env_rx", (json_int_t)p->env_rx, "connects", (json_int_t)p->connects,
-	                 "cert_not_after", not_after(na),
+	                 "replaced", (json_int_t)p->replaced, "cert_not_after", not_after(na),
 	                 "cert_expiry_s", expiry_s(na, now_s));
 }
 

@@ -58,7 +58,7 @@ const char *api_track_status_str(int status);
 json_t *api_json_track(const struct api_track *t);
 
 /* One link: {"name","nation","state","up","since","since_ns","rtt_ms"|null,
- * "backlog","acked","tx_next","env_tx","env_rx","connects",
+ * "backlog","acked","tx_next","env_tx","env_rx","connects","replaced",
  * "cert_not_after"|null,"cert_expiry_s"|null} (the certificate the peer
  * last presented; expiry_s negative once past). */
 json_t *api_json_link(const struct net_peer_status *p);

@@ -17,7 +17,7 @@
  *   link_up, link_rtt_seconds (only with an RTT sample), link_backlog_envelopes,
  *   link_acked_position, link_tx_next_position, link_state_since_seconds,
  *   link_connects_total, link_envelopes_{sent,received}_total,
- *   peer_cert_expiry_seconds (once the peer presented
+ *   link_replaced_total, peer_cert_expiry_seconds (once the peer presented
  *   a certificate)                       per {peer,nation}
  *   own_cert_valid, own_cert_expiry_seconds, ca_cert_expiry_seconds
  *   journal_*_total, journal_* gauges, journal_failed,
@@ -165,6 +165,7 @@ enum peer_field {
 	PF_CONNECTS,
 	PF_TX,
 	PF_RX,
+	PF_REPLACED,
 	PF_CERT_EXPIRY,
 	PF_COUNT
 };
@@ -218,6 +219,10 @@ static void peer_metrics(struct api_prom *p, const struct api_snapshot *s)
 	               API_PROM_COUNTER},
 	    [PF_RX] = {"mwlink_link_envelopes_received_total",
 	               "Envelope frames received on the link.", API_PROM_COUNTER},
+	    [PF_REPLACED] = {"mwlink_link_replaced_total",
+	                     "Connections of the peer accepted while its old one was still open "
+	                     "(the new one replaced it).",
+	                     API_PROM_COUNTER},
 	    [PF_CERT_EXPIRY] = {"mwlink_peer_cert_expiry_seconds",
 	                        "Seconds until the notAfter of the certificate the peer last "
 	                        "presented, negative once past (absent before it presented one).",
@@ -256,6 +261,9 @@ static void peer_metrics(struct api_prom *p, const struct api_snapshot *s)
 				break;
 			case PF_RX:
 				api_prom_u64(p, "", l, 2, ps->env_rx);
+				break;
+			case PF_REPLACED:
+				api_prom_u64(p, "", l, 2, ps->replaced);
 				break;
 			case PF_CERT_EXPIRY:
 				if (ps->cert_seen)

@@ -254,6 +254,7 @@ struct peer {
 	uint32_t peer_max_frame; /* from its Hello: larger records are never sent */
 	/* counters */
 	uint64_t env_tx, env_rx, connects;
+	uint64_t replaced; /* accepted links that replaced a still-open old one */
 	/* the certificate it last presented (on_tls_up): its notAfter */
 	bool cert_seen;
 	bool cert_warned; /* the expiry WARN was logged for this notAfter */
@@ -1715,8 +1716,23 @@ static void on_tls_up(struct conn *c)
 			/* the same authenticated peer again: its old connection is dead
 			 * (e.g. it restarted before our heartbeat timeout noticed) */
 			struct conn *old = pe->conn;
-			mw_logf(n->log, MW_LOG_INFO, MOD, "peer %s reconnected; closing old link",
-			        pe->conf->name);
+			int64_t age_ms = (mw_time_mono_ns() - old->last_rx_mono) / MW_NS_PER_MS;
+			pe->replaced++;
+			struct mw_log_field f[] = {
+			    MW_LOG_STR("peer", pe->conf->name),
+			    MW_LOG_STR("nation", pe->conf->nation),
+			    MW_LOG_STR("old_state", net_link_state_str(pe->state)),
+			    MW_LOG_STR("old_addr", old->addr),
+			    MW_LOG_STR("new_addr", c->addr),
+			    MW_LOG_INT("old_last_rx_ms", age_ms),
+			    MW_LOG_INT("replaced", (int64_t)pe->replaced),
+			};
+			char msg[160];
+			snprintf(msg, sizeof(msg),
+			         "peer %s connected again: its new link replaces the old one "
+			         "(last frame on the old one %lld ms ago)",
+			         pe->conf->name, (long long)age_ms);
+			mw_log_kv(n->log, MW_LOG_WARN, MOD, msg, f, sizeof(f) / sizeof(f[0]));
 			conn_close(old);
 		}
 		if (pe->dial_ev)
@@ -2525,6 +2541,7 @@ int net_node_peer_status(const struct net_node *n, size_t i, struct net_peer_sta
 	s.env_rx = p->env_rx;
 	s.connects = p->connects;
 	s.since_ns = p->since_ns;
+	s.replaced = p->replaced;
 	s.cert_seen = p->cert_seen;
 	s.cert_not_after_s = p->cert_na_s;
 	*out = s;
@@ -2558,8 +2575,8 @@ uint16_t net_node_ingest_port(const struct net_node *n)
 
 void net_node_log_stats(const struct net_node *n)
 {
-	struct mw_log_field f[NET_REJ_COUNT + 24 + 4 * NET_MAX_PEERS];
-	char keys[NET_REJ_COUNT + 4 * NET_MAX_PEERS][48];
+	struct mw_log_field f[NET_REJ_COUNT + 24 + 5 * NET_MAX_PEERS];
+	char keys[NET_REJ_COUNT + 5 * NET_MAX_PEERS][48];
 	size_t k = 0, nk = 0;
 	const struct net_stats *s = &n->stats;
 #define F(name, v) f[k++] = MW_LOG_INT(name, (int64_t)(v))
@@ -2600,6 +2617,8 @@ void net_node_log_stats(const struct net_node *n)
 		f[k++] = MW_LOG_INT(keys[nk++], (int64_t)p->fifo_count);
 		snprintf(keys[nk], sizeof(keys[nk]), "peer_%s_acked_pos", p->conf->name);
 		f[k++] = MW_LOG_INT(keys[nk++], (int64_t)p->acked_pos);
+		snprintf(keys[nk], sizeof(keys[nk]), "peer_%s_replaced", p->conf->name);
+		f[k++] = MW_LOG_INT(keys[nk++], (int64_t)p->replaced);
 	}
 	mw_log_kv(n->log, MW_LOG_NOTICE, MOD, "stats", f, k);
 }

@@ -22,6 +22,9 @@
  *   oversize                         a header announcing a 60 MiB payload
  *   acks N                           wait (5 s) until Ack.frames >= N
  *   closed                           wait (5 s) until the node closes the link
+ *   alive                            the same for 10 s, sending a Heartbeat every
+ *                                    100 ms meanwhile (a live link the node must
+ *                                    not time out: only a replacement closes it)
  *
  * Exit: 0 all actions done, 3 the node refused the connection (no Hello),
  * 4 an expectation (acks / closed) failed, 2 usage, 1 other failure.
@@ -335,6 +338,24 @@ int main(int argc, char **argv)
 				status = 4;
 				break;
 			}
+		} else if (!strcmp(a, "alive")) {
+			int r = 0;
+			for (int k = 0; k < 100 && r != -1; k++) {
+				Mwlink__Heartbeat hb = MWLINK__HEARTBEAT__INIT;
+				hb.has_send_t_ns = 1;
+				hb.send_t_ns = mw_time_mono_ns();
+				mw_buf_reset(&out);
+				if (wire_msg_frame(WIRE_FT_HEARTBEAT, &hb.base, &out) < 0 ||
+				    write_all(mw_buf_peek(&out), mw_buf_used(&out)))
+					break;
+				r = pump_until(UINT64_MAX, 100);
+			}
+			if (r != -1) {
+				printf("expected the node to close the link\n");
+				status = 4;
+				break;
+			}
+			printf("closed\n");
 		} else if (!strcmp(a, "closed")) {
 			int r = pump_until(UINT64_MAX, 5000);
 			if (r != -1) {

@@ -729,6 +729,31 @@ def test_hub(cl):
                           ["oversize", "closed"])
     check(rc == 0, f"oversized frame closed the link (rc {rc})")
 
+    # --- GBR connects again while its old connection is open and alive ------
+    # (heartbeats every 100 ms, under [link] timeout 1500 ms): the new one
+    # replaces it, counted and logged with the old one's last receive age
+    before = usa.stats().get("peer_gbr_replaced")
+    gbr_args = [FAKEPEER, "--connect", f"127.0.0.1:{usa.peer_port}", "--ca",
+                f"{pki}/ca.crt", "--cert", f"{pki}/gbr/node.crt", "--key",
+                f"{pki}/gbr/node.key", "--nation", "GBR"]
+    old = subprocess.Popen(gbr_args + ["alive"], stdout=subprocess.PIPE, text=True)
+    cl.procs.append(old)
+    first = old.stdout.readline()
+    check(first.startswith("hello USA"), f"GBR's first connection is up ({first.strip()!r})")
+    rc, out = cl.fakepeer(usa, f"{pki}/gbr/node.crt", f"{pki}/gbr/node.key", "GBR", [])
+    check(rc == 0 and "hello USA" in out, f"GBR's second connection is accepted (rc {rc})")
+    rest, _ = old.communicate(timeout=20)
+    check(old.returncode == 0 and "closed" in rest,
+          f"... and the node closed the old, live one (rc {old.returncode}: {rest.strip()!r})")
+    rec = usa.wait_log(lambda r: r.get("peer") == "gbr" and "replaces the old one" in
+                       r.get("msg", ""), 10, "the replacement logged")
+    check(rec.get("level") == "warn" and 0 <= rec.get("old_last_rx_ms", -1) < 1500 and
+          rec.get("old_addr") and rec.get("new_addr"),
+          f"USA logs the replacement at warn level, naming GBR, both addresses and the old "
+          f"link's last receive {rec.get('old_last_rx_ms')} ms ago")
+    after = usa.stats().get("peer_gbr_replaced")
+    check(before is not None and after == before + 1,
+          f"peer_gbr_replaced counted once ({before} -> {after})")
 
     # --- honest links still work: more ROK data after the attacks -----------
     check(rok.inject(50) == 50, "50 more observations at ROK after the attacks")

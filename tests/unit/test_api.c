@@ -236,6 +236,7 @@ static void fill_snapshot(struct api_snapshot *s)
 	s->peers[0].backlog = 3;
 	s->peers[0].acked_pos = 99;
 	s->peers[0].connects = 2;
+	s->peers[0].replaced = 1;
 	s->peers[0].cert_seen = true;
 	s->peers[0].cert_not_after_s = INT64_C(1796000000) + 86400; /* a day after now_s */
 	s->now_s = INT64_C(1796000000);
@@ -342,6 +343,9 @@ static void test_metrics_document_is_strict_and_complete(void **state)
 	assert_contains(t, "# TYPE mwlink_own_cert_expiry_seconds gauge\n");
 	assert_contains(t, "mwlink_own_cert_expiry_seconds 1000\n");
 	assert_contains(t, "mwlink_ca_cert_expiry_seconds -5\n");
+	assert_contains(t, "# TYPE mwlink_link_replaced_total counter\n");
+	assert_contains(t, "mwlink_link_replaced_total{peer=\"usa\",nation=\"USA\"} 1\n");
+	assert_contains(t, "mwlink_link_replaced_total{peer=\"a\\\"b\\\\c\",nation=\"JPN\"} 0\n");
 	assert_contains(t, "# TYPE mwlink_peer_cert_expiry_seconds gauge\n");
 	assert_contains(t, "mwlink_peer_cert_expiry_seconds{peer=\"usa\",nation=\"USA\"} 86400\n");
 	/* a peer that never presented a certificate has no series */
@@ -419,7 +423,7 @@ static void test_link_json_has_every_field_and_null_rtt(void **state)
 	char *s = dump(api_json_link(&p));
 	const char *want = "{\"acked\":10,\"backlog\":4,\"cert_expiry_s\":null,"
 	                   "\"cert_not_after\":null,\"connects\":2,\"env_rx\":3,\"env_tx\":14,"
-	                   "\"name\":\"usa\",\"nation\":\"USA\",\"rtt_ms\":null,"
+	                   "\"name\":\"usa\",\"nation\":\"USA\",\"replaced\":0,\"rtt_ms\":null,"
 	                   "\"since\":\"2026-11-30T05:08:14.391+00:00\","
 	                   "\"since_ns\":1796015294391259200,\"state\":\"degraded\","
 	                   "\"tx_next\":15,\"up\":true}";
@@ -431,9 +435,11 @@ static void test_link_json_has_every_field_and_null_rtt(void **state)
 	assert_true(fabs(json_real_value(json_object_get(o, "rtt_ms")) - 2.5) < 1e-12);
 	json_decref(o);
 	/* a peer that presented a certificate: its notAfter and the seconds to it */
+	p.replaced = 3;
 	p.cert_seen = true;
 	p.cert_not_after_s = mw_time_now_ns() / 1000000000 + 7200;
 	o = api_json_link(&p);
+	assert_int_equal(json_integer_value(json_object_get(o, "replaced")), 3);
 	json_int_t left = json_integer_value(json_object_get(o, "cert_expiry_s"));
 	assert_true(left <= 7200 && left >= 7200 - 5);
 	assert_true(json_is_string(json_object_get(o, "cert_not_after")));
