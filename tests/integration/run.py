@@ -452,6 +452,32 @@ def check_own_certificate_refused(cl):
     check(r.returncode == 0 and os.path.exists(n.db) and "configuration and keys OK" in r.stderr
           and "will be created" not in r.stderr and "in use" not in r.stderr,
           f"--check opens and passes an existing free journal (exit {r.returncode})")
+    check(all(f"[listen] {k} = 127.0.0.1:{p}: free (bound and closed)" in r.stderr
+              for k, p in (("peers", n.peer_port), ("ingest", n.ingest_port))),
+          "--check binds and closes the peers and ingest addresses (each reported free)")
+    # a listen address another process holds fails --check, named; with no node on
+    # this journal it is not "the running node"; every address is tried, not just the first
+    squat = [socket.socket(), socket.socket()]
+    try:
+        for sk, port in zip(squat, (n.peer_port, n.ingest_port)):
+            sk.bind(("127.0.0.1", port))
+            sk.listen(1)
+        with open(n.conf, "w") as f:
+            f.write(good.replace("http = off\n", "http = 127.0.0.1:0\n"))
+        r = subprocess.run([MWLINKD, "--config", n.conf, "--check"], capture_output=True,
+                           text=True, timeout=30)
+    finally:
+        for sk in squat:
+            sk.close()
+    check(r.returncode == 1 and "configuration and keys OK" not in r.stderr and
+          all(f"[listen] {k} = 127.0.0.1:{p}: Address already in use (another process "
+              f"listens there)" in r.stderr for k, p in (("peers", n.peer_port),
+                                                         ("ingest", n.ingest_port))) and
+          "[listen] http = 127.0.0.1:0: free" in r.stderr and "running node" not in r.stderr,
+          f"--check fails on the peers and ingest ports held by another process, naming both "
+          f"(exit {r.returncode})")
+    with open(n.conf, "w") as f:
+        f.write(good)
 
 
 def mint_cert(cl, stem, nation, not_before_s, not_after_s):
@@ -571,7 +597,10 @@ def test_hub(cl):
     r = subprocess.run([MWLINKD, "--config", rok.conf, "--check"], capture_output=True,
                        text=True, timeout=30)
     check(r.returncode == 0 and "is in use (a running node): not opened" in r.stderr and
-          "configuration and keys OK" in r.stderr,
+          "configuration and keys OK" in r.stderr and
+          f"[listen] peers = 127.0.0.1:{rok.peer_port}: in use (the running node?)" in r.stderr
+          and f"[listen] ingest = 127.0.0.1:{rok.ingest_port}: in use (the running node?)"
+          in r.stderr,
           f"--check of a running node's configuration passes, its journal reported in use "
           f"(exit {r.returncode}: {r.stderr.strip()[-200:]})")
     pki = cl.pki
