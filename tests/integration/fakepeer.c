@@ -35,7 +35,10 @@
  * SAN mwlink:nation:NAT, as `mwlink keys` makes them) issued by PKI/ca.crt
  * with PKI/ca.key, valid from NOT_BEFORE to NOT_AFTER seconds from now
  * (negative: in the past) - a real certificate that expires, or becomes
- * valid, while a node runs. Exit 0, or 1 with the cause on stderr.
+ * valid, while a node runs. NAT "CA": the alliance CA certificate again
+ * (CN "mwlink alliance CA", self-signed with PKI/ca.key, so that every
+ * certificate of PKI still chains to it) with that validity; OUT.key is
+ * then not written. Exit 0, or 1 with the cause on stderr.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -214,15 +217,21 @@ static int mint(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/ca.key", argv[2]);
 	if (net_pki_read_key(path, &ca_key, &err))
 		goto out;
-	snprintf(cn, sizeof(cn), "node.%s", low);
+	bool is_ca = !strcmp(argv[4], "CA");
+	snprintf(cn, sizeof(cn), is_ca ? "mwlink alliance CA" : "node.%s", low);
 	snprintf(uri, sizeof(uri), "mwlink:nation:%.3s", argv[4]);
-	struct net_cert_spec spec = {NET_CERT_NODE, cn, uri, strtoll(argv[5], NULL, 10),
-	                             strtoll(argv[6], NULL, 10)};
-	if (net_pki_keygen(&key) || net_pki_issue(&spec, key, ca, ca_key, &crt, &err))
-		goto out;
-	snprintf(path, sizeof(path), "%s.key", argv[3]);
-	if (net_pki_write_key(path, key, &err))
-		goto out;
+	struct net_cert_spec spec = {is_ca ? NET_CERT_CA : NET_CERT_NODE, cn, is_ca ? NULL : uri,
+	                             strtoll(argv[5], NULL, 10), strtoll(argv[6], NULL, 10)};
+	if (is_ca) {
+		if (net_pki_issue(&spec, ca_key, NULL, ca_key, &crt, &err))
+			goto out;
+	} else {
+		if (net_pki_keygen(&key) || net_pki_issue(&spec, key, ca, ca_key, &crt, &err))
+			goto out;
+		snprintf(path, sizeof(path), "%s.key", argv[3]);
+		if (net_pki_write_key(path, key, &err))
+			goto out;
+	}
 	snprintf(path, sizeof(path), "%s.crt", argv[3]);
 	if (net_pki_write_cert(path, crt, &err))
 		goto out;

@@ -2,14 +2,20 @@
 """Integration tests of mwlinkd with real processes on 127.0.0.1.
 
     run.py hub     mwlinkd --check refuses an own certificate partners
-                   would refuse (expired, other CA, other nation, sensor);
+                   would refuse (expired, other CA, other nation, sensor)
+                   and a listen port another process holds; a running
+                   node follows its own and the CA's certificate over
+                   time (real certificates that expire, or become valid,
+                   seconds after the start: fakepeer --mint);
                    ROK - USA (hub) - JPN (+ a scripted GBR partner):
                    release control end to end, and every rejection reason
                    (wrong CA, expired certificate, certificate of another
                    nation, forged signature, forged origin, not released,
                    relay not in the set, replay, garbage and oversized
                    frames) each logged with its reason and counted, while
-                   honest links keep working.
+                   honest links keep working; a peer certificate near its
+                   end warned once; a live connection replaced by the
+                   same peer's new one, counted and logged.
     run.py mesh    full mesh: multi-path delivery (duplicates dropped), a
                    frozen node (SIGSTOP: heartbeat timeout, reconnect) and a
                    killed one; every journal converges to the same set.
@@ -503,11 +509,15 @@ def check_own_certificate_over_time(cl):
     n.write_conf()
     good = open(n.conf).read()
 
-    def run_with(stem, what):
+    def run_with(stem, what, ca=None):
+        conf = good.replace("http = off\n", "http = 127.0.0.1:0\n")
+        if stem:
+            conf = (conf.replace(f"cert = {cl.pki}/kor/node.crt", f"cert = {stem}.crt")
+                    .replace(f"key = {cl.pki}/kor/node.key", f"key = {stem}.key"))
+        if ca:
+            conf = conf.replace(f"ca = {cl.pki}/ca.crt", f"ca = {ca}.crt")
         with open(n.conf, "w") as f:
-            f.write(good.replace(f"cert = {cl.pki}/kor/node.crt", f"cert = {stem}.crt")
-                    .replace(f"key = {cl.pki}/kor/node.key", f"key = {stem}.key")
-                    .replace("http = off\n", "http = 127.0.0.1:0\n"))
+            f.write(conf)
         n.run_off = os.path.getsize(n.log) if os.path.exists(n.log) else 0
         with open(n.log, "a") as logf:
             n.proc = subprocess.Popen(n.argv + ["--config", n.conf], stdout=logf, stderr=logf)
@@ -585,6 +595,29 @@ def check_own_certificate_over_time(cl):
     check(not [r for r in n.records(n.run_off) if r.get("level") == "warn"
                and r.get("certificate") == "own"],
           "no expiry WARN for a certificate 30 days from its end (threshold 14 days)")
+    check(n.stop() == 0, "that node stops cleanly")
+
+    # 3. the CA certificate expires while the node runs (the same CA key and
+    # name, so the node's own certificate chains to it until then)
+    ca = mint_cert(cl, "short-ca", "CA", -60, 10)
+    base = run_with(None, "a CA certificate expiring in 10 s", ca=ca)
+    h = get(base, "/api/v1/health")
+    check(h["own_cert_fault"] is None and 0 < h["ca_cert_expiry_s"] <= 10 and
+          h["own_cert_expiry_s"] > 300 * 86400 and
+          [r for r in n.records(n.run_off) if r.get("level") == "warn"
+           and r.get("certificate") == "CA"],
+          f"a CA certificate expiring in 10 s: the own certificate valid, ca_cert_expiry_s "
+          f"{h['ca_cert_expiry_s']}, one WARN for the CA")
+    n.wait_log(lambda r: r.get("level") == "error"
+               and r.get("msg", "").startswith("own certificate no longer valid"), 20,
+               "the CA's expiry noticed", current=True)
+    h = get(base, "/api/v1/health")
+    prom = get(base, "/metrics")
+    check("certificate has expired" in (h["own_cert_fault"] or "") and
+          h["ca_cert_expiry_s"] <= 0 and gauge(prom, "mwlink_own_cert_valid") == 0 and
+          gauge(prom, "mwlink_ca_cert_expiry_seconds") <= 0,
+          "the CA expired while running: own_cert_fault set (the chain no longer verifies), "
+          "mwlink_own_cert_valid 0, mwlink_ca_cert_expiry_seconds <= 0")
     check(n.stop() == 0, "that node stops cleanly")
 
 
