@@ -177,16 +177,32 @@ json_t *api_json_track(const struct api_track *t)
 	                 "speed_m_s", num(speed), "impact", imp, "launch", lau);
 }
 
+/* Seconds from now_s to na_s, or null for an unknown time (0). */
+static json_t *expiry_s(int64_t na_s, int64_t now_s)
+{
+	return na_s ? json_integer((json_int_t)(na_s - now_s)) : json_null();
+}
+
+static json_t *not_after(int64_t na_s)
+{
+	return na_s ? api_json_time(na_s * 1000000000) : json_null();
+}
+
 json_t *api_json_link(const struct net_peer_status *p)
 {
-	return json_pack("{s:s,s:s,s:s,s:b,s:o,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I}", "name", p->name,
+	int64_t now_s = mw_time_now_ns() / 1000000000;
+	int64_t na = p->cert_seen ? p->cert_not_after_s : 0;
+	return json_pack("{s:s,s:s,s:s,s:b,s:o,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o}",
+	                 "name", p->name,
 	                 "nation", p->nation, "state", net_link_state_str(p->state), "up",
 	                 net_link_carries_data(p->state), "since", api_json_time(p->since_ns),
 	                 "since_ns", (json_int_t)p->since_ns, "rtt_ms",
 	                 p->srtt_ns > 0 ? json_real((double)p->srtt_ns / 1e6) : json_null(),
 	                 "backlog", (json_int_t)p->backlog, "acked", (json_int_t)p->acked_pos,
 	                 "tx_next", (json_int_t)p->tx_next_pos, "env_tx", (json_int_t)p->env_tx,
-	                 "env_rx", (json_int_t)p->env_rx, "connects", (json_int_t)p->connects);
+	                 "env_rx", (json_int_t)p->env_rx, "connects", (json_int_t)p->connects,
+	                 "replaced", (json_int_t)p->replaced, "cert_not_after", not_after(na),
+	                 "cert_expiry_s", expiry_s(na, now_s));
 }
 
 json_t *api_json_health(const struct api_health *h)
@@ -203,9 +219,16 @@ json_t *api_json_health(const struct api_health *h)
 	    "total", (json_int_t)h->n_peers, "up", (json_int_t)h->links_up, "degraded",
 	    (json_int_t)h->links_degraded, "down", (json_int_t)h->links_down, "tracks",
 	    (json_int_t)h->tracks);
-	if (o && json_object_set_new(o, "own_cert_fault",
-	                             h->own_cert_fault ? json_string(h->own_cert_fault)
-	                                               : json_null()) != 0) {
+	int64_t now_s = h->now_ns / 1000000000;
+	if (o && (json_object_set_new(o, "own_cert_fault",
+	                              h->own_cert_fault ? json_string(h->own_cert_fault)
+	                                                : json_null()) != 0 ||
+	          json_object_set_new(o, "own_cert_not_after", not_after(h->own_cert_na_s)) != 0 ||
+	          json_object_set_new(o, "own_cert_expiry_s", expiry_s(h->own_cert_na_s, now_s)) !=
+	              0 ||
+	          json_object_set_new(o, "ca_cert_not_after", not_after(h->ca_cert_na_s)) != 0 ||
+	          json_object_set_new(o, "ca_cert_expiry_s", expiry_s(h->ca_cert_na_s, now_s)) !=
+	              0)) {
 		json_decref(o);
 		o = NULL;
 	}

@@ -58,7 +58,9 @@ const char *api_track_status_str(int status);
 json_t *api_json_track(const struct api_track *t);
 
 /* One link: {"name","nation","state","up","since","since_ns","rtt_ms"|null,
- * "backlog","acked","tx_next","env_tx","env_rx","connects"}. */
+ * "backlog","acked","tx_next","env_tx","env_rx","connects","replaced",
+ * "cert_not_after"|null,"cert_expiry_s"|null} (the certificate the peer
+ * last presented; expiry_s negative once past). */
 json_t *api_json_link(const struct net_peer_status *p);
 
 struct api_health {
@@ -72,12 +74,15 @@ struct api_health {
 	/* why the node's own certificate is out of its validity time, or NULL
 	 * (net_node_own_cert_fault) */
 	const char *own_cert_fault;
+	int64_t own_cert_na_s, ca_cert_na_s; /* notAfter, Unix seconds; 0 = unknown */
 };
 
 /* {"status":"ok"|"failed","nation",..,"mode",..,"uptime_s",..,
  *  "journal":{"status","last_error","durable_pos","last_pos"},
  *  "links":{"total","up","degraded","down"},"tracks":n,"time":..,
- *  "own_cert_fault":"..."|null} */
+ *  "own_cert_fault":"..."|null,"own_cert_not_after"|null,"own_cert_expiry_s"|null,
+ *  "ca_cert_not_after"|null,"ca_cert_expiry_s"|null} (expiry_s: seconds from now_ns
+ *  to the notAfter, negative once past) */
 json_t *api_json_health(const struct api_health *h);
 
 /* ISO 8601 UTC with milliseconds, or null for t_ns <= 0. */

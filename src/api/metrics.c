@@ -16,7 +16,10 @@
  *                                        node's hook since the API started)
  *   link_up, link_rtt_seconds (only with an RTT sample), link_backlog_envelopes,
  *   link_acked_position, link_tx_next_position, link_state_since_seconds,
- *   link_connects_total, link_envelopes_{sent,received}_total   per {peer,nation}
+ *   link_connects_total, link_envelopes_{sent,received}_total,
+ *   link_replaced_total, peer_cert_expiry_seconds (once the peer presented
+ *   a certificate)                       per {peer,nation}
+ *   own_cert_valid, own_cert_expiry_seconds, ca_cert_expiry_seconds
  *   journal_*_total, journal_* gauges, journal_failed,
  *   journal_commit_duration_seconds      histogram: bucket b of the journal's
  *                                        log2 histogram holds [2^b, 2^(b+1)) us
@@ -97,6 +100,16 @@ static void node_metrics(struct api_prom *p, const struct api_snapshot *s)
 	      "yet valid: no partner accepts its links; /api/v1/health own_cert_fault says why), "
 	      "else 1.",
 	      s->own_cert_fault ? 0 : 1);
+	if (s->own_cert_na_s)
+		gauge(p, "mwlink_own_cert_expiry_seconds",
+		      "Seconds until the notAfter of the node's own certificate ([pki] cert), "
+		      "negative once past.",
+		      (double)(s->own_cert_na_s - s->now_s));
+	if (s->ca_cert_na_s)
+		gauge(p, "mwlink_ca_cert_expiry_seconds",
+		      "Seconds until the notAfter of the alliance CA certificate ([pki] ca), "
+		      "negative once past.",
+		      (double)(s->ca_cert_na_s - s->now_s));
 	api_prom_family(p, "mwlink_net_rejects_total", API_PROM_COUNTER,
 	                "Frames, connections and envelopes refused, by reason (enum net_reject).");
 	for (int r = 0; r < NET_REJ_COUNT; r++) {
@@ -152,6 +165,8 @@ enum peer_field {
 	PF_CONNECTS,
 	PF_TX,
 	PF_RX,
+	PF_REPLACED,
+	PF_CERT_EXPIRY,
 	PF_COUNT
 };
 
@@ -204,6 +219,14 @@ static void peer_metrics(struct api_prom *p, const struct api_snapshot *s)
 	               API_PROM_COUNTER},
 	    [PF_RX] = {"mwlink_link_envelopes_received_total",
 	               "Envelope frames received on the link.", API_PROM_COUNTER},
+	    [PF_REPLACED] = {"mwlink_link_replaced_total",
+	                     "Connections of the peer accepted while its old one was still open "
+	                     "(the new one replaced it).",
+	                     API_PROM_COUNTER},
+	    [PF_CERT_EXPIRY] = {"mwlink_peer_cert_expiry_seconds",
+	                        "Seconds until the notAfter of the certificate the peer last "
+	                        "presented, negative once past (absent before it presented one).",
+	                        API_PROM_GAUGE},
 	};
 	for (int k = 0; k < PF_COUNT; k++) {
 		api_prom_family(p, f[k].name, f[k].type, f[k].help);
@@ -238,6 +261,14 @@ static void peer_metrics(struct api_prom *p, const struct api_snapshot *s)
 				break;
 			case PF_RX:
 				api_prom_u64(p, "", l, 2, ps->env_rx);
+				break;
+			case PF_REPLACED:
+				api_prom_u64(p, "", l, 2, ps->replaced);
+				break;
+			case PF_CERT_EXPIRY:
+				if (ps->cert_seen)
+					api_prom_f64(p, "", l, 2,
+					             (double)(ps->cert_not_after_s - s->now_s));
 				break;
 			case PF_COUNT:
 				break;

@@ -247,6 +247,7 @@ static void fill_snapshot(struct api *a, struct api_snapshot *s)
 	s->mode = mode_str(a);
 	s->version = a->version;
 	s->start_ns = a->start_ns;
+	s->now_s = mw_time_now_ns() / 1000000000;
 	s->uptime_ns = mw_time_mono_ns() - a->start_mono_ns;
 	if (a->o.node) {
 		s->have_node = true;
@@ -261,6 +262,7 @@ static void fill_snapshot(struct api *a, struct api_snapshot *s)
 			}
 		s->journal_failed = net_node_failed(a->o.node);
 		s->own_cert_fault = net_node_own_cert_fault(a->o.node);
+		net_node_cert_not_after(a->o.node, &s->own_cert_na_s, &s->ca_cert_na_s);
 	}
 	if (a->o.journal) {
 		s->have_journal = true;
@@ -317,6 +319,7 @@ static void h_health(struct api *a, struct evhttp_request *req)
 	if (a->o.node) {
 		h.journal_failed = net_node_failed(a->o.node);
 		h.own_cert_fault = net_node_own_cert_fault(a->o.node);
+		net_node_cert_not_after(a->o.node, &h.own_cert_na_s, &h.ca_cert_na_s);
 		size_t n = net_node_n_peers(a->o.node);
 		for (size_t i = 0; i < n; i++) {
 			struct net_peer_status ps;

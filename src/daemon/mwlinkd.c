@@ -28,10 +28,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -58,9 +60,10 @@ static void usage(FILE *f)
 	           "Run one nation's mwlink node (see docs/operations.md).\n"
 	           "  --config FILE   node configuration (INI)\n"
 	           "  --log-format F  json (default) or text, on stderr\n"
-	           "  --check         load and validate the configuration and keys, then exit;\n"
-	           "                  the journal is only read: not created, a running node's\n"
-	           "                  not opened\n");
+	           "  --check         load and validate the configuration and keys, bind and\n"
+	           "                  close each listen address, then exit; the journal is\n"
+	           "                  only read: not created, a running node's not opened (and\n"
+	           "                  its ports in use are reported, not failed)\n");
 }
 
 struct daemon_ctx {
@@ -180,6 +183,57 @@ static void remove_scratch_dir(const char *dir)
 	rmdir(dir);
 }
 
+/*
+ * --check: bind, listen on and close one configured listen address, as the
+ * node would (SO_REUSEADDR, like its listeners: a port left in TIME_WAIT
+ * is no obstacle; one another socket listens on is). Off (no host): 0.
+ * A port in use fails the check (1) unless running (the journal probe
+ * found a node on this journal): then it is most likely that node's, and
+ * is only reported. Any other error (an address not on this host, a
+ * privileged port) fails it.
+ */
+static int check_listen(struct mw_log *log, const char *key, const struct net_addr *a,
+                        bool running)
+{
+	if (!a->host[0])
+		return 0;
+	char port[8];
+	snprintf(port, sizeof(port), "%u", (unsigned)a->port);
+	struct addrinfo hints, *ai = NULL;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	int g = getaddrinfo(a->host, port, &hints, &ai);
+	if (g != 0 || !ai) {
+		mw_logf(log, MW_LOG_ERROR, MOD, "[listen] %s = %s:%s: %s", key, a->host, port,
+		        g ? gai_strerror(g) : "no address");
+		return 1;
+	}
+	int e = 0;
+	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+	int one = 1;
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 1) != 0)
+		e = errno;
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(ai);
+	if (!e) {
+		mw_logf(log, MW_LOG_INFO, MOD, "[listen] %s = %s:%s: free (bound and closed)", key,
+		        a->host, port);
+		return 0;
+	}
+	if (e == EADDRINUSE && running) {
+		mw_logf(log, MW_LOG_NOTICE, MOD, "[listen] %s = %s:%s: in use (the running node?)",
+		        key, a->host, port);
+		return 0;
+	}
+	mw_logf(log, MW_LOG_ERROR, MOD, "[listen] %s = %s:%s: %s%s", key, a->host, port,
+	        strerror(e), e == EADDRINUSE ? " (another process listens there)" : "");
+	return 1;
+}
+
 static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)what;
@@ -256,6 +310,7 @@ int main(int argc, char **argv)
 	};
 	const char *config = NULL;
 	int text = 0, check_only = 0, ch;
+	bool journal_running = false; /* --check: a node holds this journal */
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -373,6 +428,7 @@ int main(int argc, char **argv)
 		/* read-only for the journal: neither create it (nor its directory)
 		 * nor take a running node's (store_journal_probe) */
 		int prc = store_journal_probe(conf->journal_path, &err);
+		journal_running = prc == -EBUSY;
 		if (prc == -ENOENT || prc == -EBUSY) {
 			if (prc == -ENOENT)
 				mw_logf(&log, MW_LOG_NOTICE, MOD,
@@ -449,6 +505,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (check_only) {
+		/* every listen address, each reported: all failures at once */
+		int bad = check_listen(&log, "peers", &conf->listen_peers, journal_running) +
+		          check_listen(&log, "ingest", &conf->listen_ingest, journal_running) +
+		          check_listen(&log, "http", &conf->listen_http, journal_running);
+		if (bad)
+			goto out;
 		mw_logf(&log, MW_LOG_NOTICE, MOD, "%s: configuration and keys OK (%d origin keys)",
 		        config, nkeys);
 		rc = 0;

@@ -143,6 +143,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -253,6 +254,11 @@ struct peer {
 	uint32_t peer_max_frame; /* from its Hello: larger records are never sent */
 	/* counters */
 	uint64_t env_tx, env_rx, connects;
+	uint64_t replaced; /* accepted links that replaced a still-open old one */
+	/* the certificate it last presented (on_tls_up): its notAfter */
+	bool cert_seen;
+	bool cert_warned; /* the expiry WARN was logged for this notAfter */
+	int64_t cert_na_s;
 };
 
 /*
@@ -302,6 +308,12 @@ struct net_node {
 	/* own certificate out of its validity time (net_tls_check_own's
 	 * time_only), "" if none: the node runs without partners */
 	char own_cert_fault[512];
+	/* notBefore/notAfter (Unix seconds) of the own certificate and the CA,
+	 * re-checked by cert_ev (cert_recheck); *_warned: the expiry WARN was
+	 * logged (again after the time is back above the threshold) */
+	int64_t own_nb_s, own_na_s, ca_nb_s, ca_na_s;
+	bool own_warned, ca_warned;
+	struct event *cert_ev;
 	struct event_base *base;
 	struct mw_log *log;
 	struct store_journal *journal;
@@ -478,6 +490,10 @@ static void conn_free(struct conn *c)
 }
 
 static void schedule_dial(struct peer *p);
+static int64_t asn1_unix_s(const ASN1_TIME *t);
+static void expiry_warn(struct net_node *n, const char *what, const char *who, int64_t na_s,
+                        int64_t now_s, bool *warned);
+static void cert_arm(struct net_node *n);
 
 /* The link of p failed (or is being replaced): detach and close its conn. */
 static void peer_conn_lost(struct peer *p, struct conn *c)
@@ -1685,13 +1701,38 @@ static void on_tls_up(struct conn *c)
 		protocol_error(c, NET_REJ_CERT_IDENTITY, d);
 		return;
 	}
+	{
+		int64_t na = asn1_unix_s(X509_get0_notAfter(cert));
+		if (!pe->cert_seen || na != pe->cert_na_s)
+			pe->cert_warned = false; /* a renewed certificate: warn afresh */
+		pe->cert_seen = true;
+		pe->cert_na_s = na;
+		expiry_warn(n, "peer", pe->conf->name, na, mw_time_now_ns() / MW_NS_PER_S,
+		            &pe->cert_warned);
+		cert_arm(n); /* its warning threshold may be the next event */
+	}
 	if (c->role == CONN_ACCEPT) {
 		if (pe->conn && pe->conn != c) {
 			/* the same authenticated peer again: its old connection is dead
 			 * (e.g. it restarted before our heartbeat timeout noticed) */
 			struct conn *old = pe->conn;
-			mw_logf(n->log, MW_LOG_INFO, MOD, "peer %s reconnected; closing old link",
-			        pe->conf->name);
+			int64_t age_ms = (mw_time_mono_ns() - old->last_rx_mono) / MW_NS_PER_MS;
+			pe->replaced++;
+			struct mw_log_field f[] = {
+			    MW_LOG_STR("peer", pe->conf->name),
+			    MW_LOG_STR("nation", pe->conf->nation),
+			    MW_LOG_STR("old_state", net_link_state_str(pe->state)),
+			    MW_LOG_STR("old_addr", old->addr),
+			    MW_LOG_STR("new_addr", c->addr),
+			    MW_LOG_INT("old_last_rx_ms", age_ms),
+			    MW_LOG_INT("replaced", (int64_t)pe->replaced),
+			};
+			char msg[160];
+			snprintf(msg, sizeof(msg),
+			         "peer %s connected again: its new link replaces the old one "
+			         "(last frame on the old one %lld ms ago)",
+			         pe->conf->name, (long long)age_ms);
+			mw_log_kv(n->log, MW_LOG_WARN, MOD, msg, f, sizeof(f) / sizeof(f[0]));
 			conn_close(old);
 		}
 		if (pe->dial_ev)
@@ -2013,6 +2054,138 @@ static void journal_cb(evutil_socket_t fd, short what, void *arg)
 
 static void relisten_cb(evutil_socket_t fd, short what, void *arg);
 
+/* ------------------------------------------------- certificate times */
+
+#define CERT_CHECK_MAX_S 60 /* re-check at least this often (wall-clock jumps) */
+
+static int64_t asn1_unix_s(const ASN1_TIME *t)
+{
+	struct tm tm;
+	if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
+		return 0;
+	return (int64_t)timegm(&tm);
+}
+
+static void fmt_own_fault(const struct net_node *n, const char *why, char *out, size_t cap)
+{
+	const struct net_node_conf *cf = n->conf;
+	if (snprintf(out, cap, "[pki] cert %s (CA %s, [node] nation %s): %s", cf->cert, cf->ca,
+	             cf->nation, why) < 0)
+		out[0] = '\0'; /* (a long path is cut: the fault is still named) */
+}
+
+/* One WARN when a certificate's remaining time first falls to
+ * [pki] expiry_warn_days or below; *warned is cleared again when it is
+ * back above (a renewed certificate). */
+static void expiry_warn(struct net_node *n, const char *what, const char *who, int64_t na_s,
+                        int64_t now_s, bool *warned)
+{
+	int64_t warn_s = (int64_t)n->conf->expiry_warn_days * 86400;
+	int64_t left = na_s - now_s;
+	if (!na_s || warn_s <= 0 || left > warn_s) {
+		*warned = false;
+		return;
+	}
+	if (*warned)
+		return;
+	*warned = true;
+	char when[32] = "?";
+	time_t t = (time_t)na_s;
+	struct tm tm;
+	if (gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	char msg[256];
+	if (left > 0)
+		snprintf(msg, sizeof(msg), "%s certificate%s%s expires in %.2f days (%s)", what,
+		         who ? " of " : "", who ? who : "", (double)left / 86400.0, when);
+	else
+		snprintf(msg, sizeof(msg), "%s certificate%s%s expired %.2f days ago (%s)", what,
+		         who ? " of " : "", who ? who : "", (double)-left / 86400.0, when);
+	struct mw_log_field f[] = {MW_LOG_STR("certificate", what),
+	                           MW_LOG_STR("peer", who ? who : ""),
+	                           MW_LOG_INT("expiry_s", left),
+	                           MW_LOG_INT("warn_days", n->conf->expiry_warn_days)};
+	mw_log_kv(n->log, MW_LOG_WARN, MOD, msg, f, 4);
+}
+
+/* The next time something can change: a notBefore/notAfter of the own
+ * certificate or the CA, or a warning threshold; at most CERT_CHECK_MAX_S
+ * away, at least 1 s (a boundary is passed 1 s after its second). */
+static int64_t cert_next_s(const struct net_node *n, int64_t now_s)
+{
+	int64_t warn_s = (int64_t)n->conf->expiry_warn_days * 86400;
+	int64_t next = now_s + CERT_CHECK_MAX_S;
+	int64_t b[6 + NET_MAX_PEERS] = {n->own_nb_s, n->own_na_s, n->ca_nb_s, n->ca_na_s,
+	                                n->own_na_s - warn_s, n->ca_na_s - warn_s};
+	size_t k = 6;
+	for (size_t i = 0; i < n->n_peers; i++)
+		if (n->peers[i].cert_seen)
+			b[k++] = n->peers[i].cert_na_s - warn_s;
+	for (size_t i = 0; i < k; i++)
+		if (b[i] + 1 > now_s && b[i] + 1 < next)
+			next = b[i] + 1;
+	return next;
+}
+
+/*
+ * Verify the own certificate against the CA again (net_tls_check_own: its
+ * time and the CA's), update own_cert_fault with one log line per change,
+ * and log the expiry warnings. Cheap: one verification of a two-link
+ * chain. log_change false: at creation, whose caller logs the fault.
+ */
+static void cert_recheck(struct net_node *n, bool log_change)
+{
+	struct mw_errbuf err = {{0}};
+	bool time_only = false;
+	char fault[sizeof(n->own_cert_fault)] = "";
+	int rc = net_tls_check_own(n->link_ctx, n->conf->nation, &time_only, &err);
+	if (rc != 0 && !time_only) {
+		/* (nothing else changes while the node runs: out of memory) */
+		mw_logf(n->log, MW_LOG_WARN, MOD, "own certificate re-check failed: %s", err.msg);
+		return;
+	}
+	if (rc != 0)
+		fmt_own_fault(n, err.msg, fault, sizeof(fault));
+	if (log_change && strcmp(fault, n->own_cert_fault) != 0) {
+		if (fault[0])
+			mw_logf(n->log, MW_LOG_ERROR, MOD,
+			        "own certificate no longer valid: %s: every partner will refuse "
+			        "this node's links until it is renewed; sensors, the national "
+			        "picture and the API go on",
+			        fault);
+		else
+			mw_logf(n->log, MW_LOG_NOTICE, MOD,
+			        "own certificate valid again (was: %s): links can be established",
+			        n->own_cert_fault);
+	}
+	memcpy(n->own_cert_fault, fault, sizeof(fault));
+	int64_t now_s = mw_time_now_ns() / MW_NS_PER_S;
+	expiry_warn(n, "own", NULL, n->own_na_s, now_s, &n->own_warned);
+	expiry_warn(n, "CA", NULL, n->ca_na_s, now_s, &n->ca_warned);
+	for (size_t i = 0; i < n->n_peers; i++) {
+		struct peer *p = &n->peers[i];
+		if (p->cert_seen)
+			expiry_warn(n, "peer", p->conf->name, p->cert_na_s, now_s, &p->cert_warned);
+	}
+}
+
+static void cert_arm(struct net_node *n)
+{
+	int64_t now_s = mw_time_now_ns() / MW_NS_PER_S;
+	struct timeval tv = {(time_t)(cert_next_s(n, now_s) - now_s), 0};
+	if (n->cert_ev)
+		evtimer_add(n->cert_ev, &tv);
+}
+
+static void cert_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct net_node *n = arg;
+	cert_recheck(n, true);
+	cert_arm(n);
+}
+
 int net_node_new(const struct net_node_opts *o, struct net_node **out, struct mw_errbuf *err)
 {
 	if (!o || !o->conf || !o->base || !o->journal || !o->keyring || !o->signer) {
@@ -2048,6 +2221,7 @@ int net_node_new(const struct net_node_opts *o, struct net_node **out, struct mw
 	n->ingest_ev = evtimer_new(n->base, ingest_cb, n);
 	n->unplug_ev = evtimer_new(n->base, unplug_cb, n);
 	n->relisten_ev = evtimer_new(n->base, relisten_cb, n);
+	n->cert_ev = evtimer_new(n->base, cert_cb, n);
 	n->cache = calloc(SEND_CACHE_SLOTS, sizeof(*n->cache)); /* optional: NULL = no cache */
 	if (n->cache) { /* optional too: NULL = a malloc per slot */
 		size_t slab = (size_t)SEND_CACHE_SLOTS * SEND_CACHE_SLAB_SLOT;
@@ -2061,7 +2235,7 @@ int net_node_new(const struct net_node_opts *o, struct net_node **out, struct mw
 		}
 	}
 	if (!n->pending || !n->slices || !n->auths || !n->flush_ev || !n->ingest_ev ||
-	    !n->unplug_ev || !n->relisten_ev)
+	    !n->unplug_ev || !n->relisten_ev || !n->cert_ev)
 		goto fail;
 	if ((rc = net_tls_ctx_new(cf->ca, cf->cert, cf->key, &n->link_ctx, err)) != 0)
 		goto fail;
@@ -2070,17 +2244,30 @@ int net_node_new(const struct net_node_opts *o, struct net_node **out, struct mw
 		char why[sizeof(err->msg)] = "";
 		if (err)
 			snprintf(why, sizeof(why), "%s", err->msg);
-		mw_errbuf_set(err, "[pki] cert %s (CA %s, [node] nation %s): %s", cf->cert, cf->ca,
-		              cf->nation, why);
+		fmt_own_fault(n, why, n->own_cert_fault, sizeof(n->own_cert_fault));
+		if (err)
+			mw_errbuf_set(err, "%s", n->own_cert_fault);
 		if (!time_only)
 			goto fail;
 		/* expired or not yet valid: run without partners (tls.h) */
-		snprintf(n->own_cert_fault, sizeof(n->own_cert_fault), "%s", err ? err->msg : why);
 		mw_logf(n->log, MW_LOG_ERROR, MOD,
 		        "%s: every partner will refuse this node's links until the certificate is "
 		        "renewed; sensors, the national picture and the API go on",
 		        n->own_cert_fault);
 		rc = 0;
+	}
+	{
+		/* the validity times the periodic re-check watches (cert_recheck) */
+		X509 *own = SSL_CTX_get0_certificate(n->link_ctx), *ca = NULL;
+		struct mw_errbuf cerr = {{0}};
+		n->own_nb_s = asn1_unix_s(own ? X509_get0_notBefore(own) : NULL);
+		n->own_na_s = asn1_unix_s(own ? X509_get0_notAfter(own) : NULL);
+		if (net_pki_read_cert(cf->ca, &ca, &cerr) == 0) {
+			n->ca_nb_s = asn1_unix_s(X509_get0_notBefore(ca));
+			n->ca_na_s = asn1_unix_s(X509_get0_notAfter(ca));
+			X509_free(ca);
+		}
+		cert_recheck(n, false); /* the expiry warnings, at start too */
 	}
 	if (cf->listen_ingest.port &&
 	    (rc = net_tls_ctx_new(cf->sensor_ca, cf->cert, cf->key, &n->ingest_ctx, err)) != 0)
@@ -2224,6 +2411,7 @@ int net_node_start(struct net_node *n, struct mw_errbuf *err)
 			struct timeval tv = {0, 0};
 			evtimer_add(n->peers[i].dial_ev, &tv);
 		}
+	cert_arm(n);
 	mw_logf(n->log, MW_LOG_NOTICE, MOD, "node %s (%s) started: %zu peers, own seq %llu",
 	        cf->name, cf->nation, n->n_peers, (unsigned long long)n->own_seq);
 	return 0;
@@ -2258,6 +2446,8 @@ void net_node_stop(struct net_node *n)
 		event_del(n->journal_ev);
 	if (n->relisten_ev)
 		event_del(n->relisten_ev);
+	if (n->cert_ev)
+		event_del(n->cert_ev);
 	if (n->unplug_ev)
 		event_del(n->unplug_ev);
 	unplug_cb(-1, 0, n); /* never leave the journal plugged */
@@ -2288,6 +2478,8 @@ void net_node_free(struct net_node *n)
 	}
 	if (n->relisten_ev)
 		event_free(n->relisten_ev);
+	if (n->cert_ev)
+		event_free(n->cert_ev);
 	if (n->peer_lst)
 		evconnlistener_free(n->peer_lst);
 	if (n->ingest_lst)
@@ -2320,6 +2512,12 @@ const char *net_node_own_cert_fault(const struct net_node *n)
 	return n->own_cert_fault[0] ? n->own_cert_fault : NULL;
 }
 
+void net_node_cert_not_after(const struct net_node *n, int64_t *own_s, int64_t *ca_s)
+{
+	*own_s = n->own_na_s;
+	*ca_s = n->ca_na_s;
+}
+
 size_t net_node_n_peers(const struct net_node *n)
 {
 	return n->n_peers;
@@ -2343,6 +2541,9 @@ int net_node_peer_status(const struct net_node *n, size_t i, struct net_peer_sta
 	s.env_rx = p->env_rx;
 	s.connects = p->connects;
 	s.since_ns = p->since_ns;
+	s.replaced = p->replaced;
+	s.cert_seen = p->cert_seen;
+	s.cert_not_after_s = p->cert_na_s;
 	*out = s;
 	return 0;
 }
@@ -2374,8 +2575,8 @@ uint16_t net_node_ingest_port(const struct net_node *n)
 
 void net_node_log_stats(const struct net_node *n)
 {
-	struct mw_log_field f[NET_REJ_COUNT + 24 + 4 * NET_MAX_PEERS];
-	char keys[NET_REJ_COUNT + 4 * NET_MAX_PEERS][48];
+	struct mw_log_field f[NET_REJ_COUNT + 24 + 5 * NET_MAX_PEERS];
+	char keys[NET_REJ_COUNT + 5 * NET_MAX_PEERS][48];
 	size_t k = 0, nk = 0;
 	const struct net_stats *s = &n->stats;
 #define F(name, v) f[k++] = MW_LOG_INT(name, (int64_t)(v))
@@ -2416,6 +2617,8 @@ void net_node_log_stats(const struct net_node *n)
 		f[k++] = MW_LOG_INT(keys[nk++], (int64_t)p->fifo_count);
 		snprintf(keys[nk], sizeof(keys[nk]), "peer_%s_acked_pos", p->conf->name);
 		f[k++] = MW_LOG_INT(keys[nk++], (int64_t)p->acked_pos);
+		snprintf(keys[nk], sizeof(keys[nk]), "peer_%s_replaced", p->conf->name);
+		f[k++] = MW_LOG_INT(keys[nk++], (int64_t)p->replaced);
 	}
 	mw_log_kv(n->log, MW_LOG_NOTICE, MOD, "stats", f, k);
 }

@@ -97,6 +97,9 @@ struct net_peer_status {
 	uint64_t env_tx, env_rx;
 	uint64_t connects; /* times established */
 	int64_t since_ns;  /* wall time of the last state change */
+	uint64_t replaced; /* accepted connections that replaced an open old one */
+	bool cert_seen;    /* it has presented a certificate since the start */
+	int64_t cert_not_after_s; /* that certificate's notAfter, Unix seconds */
 };
 
 struct net_node;
@@ -118,6 +121,14 @@ bool net_node_failed(const struct net_node *n);
  * sensors and national picture need no partner - but no partner accepts
  * its links; `mwlinkd --check` fails on it. */
 const char *net_node_own_cert_fault(const struct net_node *n);
+
+/* notAfter (Unix seconds; 0 if unknown) of this node's own certificate and
+ * of the CA ([pki] ca). The node re-verifies its own certificate against
+ * the CA at each of their notBefore/notAfter and at least every 60 s:
+ * net_node_own_cert_fault follows (one log line per change), and an
+ * expiry within [pki] expiry_warn_days (own, CA, each peer's presented
+ * certificate) is logged once as a WARN. */
+void net_node_cert_not_after(const struct net_node *n, int64_t *own_s, int64_t *ca_s);
 
 void net_node_get_stats(const struct net_node *n, struct net_stats *out);
 size_t net_node_n_peers(const struct net_node *n);

@@ -361,6 +361,10 @@ static int load(struct mw_ini *ini, struct net_node_conf *c, const char *base_di
 		return rc;
 	if (!c->sensor_ca[0])
 		memcpy(c->sensor_ca, c->ca, sizeof(c->ca));
+	if ((rc = mw_ini_get_int(ini, "pki", "expiry_warn_days", MW_INI_OPTIONAL, 14, 0, 3650, &iv,
+	                         err)))
+		return rc;
+	c->expiry_warn_days = (int)iv;
 
 	if ((rc = load_peers(ini, c, err)) || (rc = load_release(ini, c, err)))
 		return rc;

@@ -6,7 +6,7 @@
  *   [node]      nation, name, log_level, stats_interval
  *   [listen]    peers, ingest, http           host:port, 127.0.0.1 by default
  *   [peer NAME] nation, identity, address     one section per partner node
- *   [pki]       ca, cert, key, sign_key, origin_keys, sensor_ca
+ *   [pki]       ca, cert, key, sign_key, origin_keys, sensor_ca, expiry_warn_days
  *   [release]   <NATION> = observation, track, alert | none
  *   [ingest]    exercise                      required when ingest is on
  *   [journal]   path, max_bytes, max_age
@@ -84,6 +84,7 @@ struct net_node_conf {
 	char key[NET_PATH_MAX];         /* and its private key */
 	char sign_key[NET_PATH_MAX];    /* origin-signing key (Ed25519) */
 	char origin_keys[NET_PATH_MAX]; /* directory of <NATION>.pub */
+	int expiry_warn_days;           /* WARN once when a certificate expires within this; 0 = never */
 
 	struct net_peer_conf peers[NET_MAX_PEERS];
 	size_t n_peers;

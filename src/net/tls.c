@@ -38,7 +38,6 @@ static const char *const reject_names[NET_REJ_COUNT] = {
     [NET_REJ_CERT_IDENTITY] = "cert_unknown_identity",
     [NET_REJ_TLS_ALERT] = "tls_alert",
     [NET_REJ_TLS] = "tls_error",
-    [NET_REJ_DUP_LINK] = "duplicate_link",
     [NET_REJ_HELLO] = "bad_hello",
     [NET_REJ_FRAME_OVERSIZE] = "frame_oversize",
     [NET_REJ_FRAME_GARBAGE] = "frame_garbage",

@@ -27,7 +27,6 @@ enum net_reject {
 	NET_REJ_CERT_IDENTITY,      /* valid certificate, no configured peer/sensor has it */
 	NET_REJ_TLS_ALERT,          /* the other side refused us (alert received) */
 	NET_REJ_TLS,                /* other TLS failure (version, protocol, EOF) */
-	NET_REJ_DUP_LINK,           /* unused: a peer's new link replaces its old one */
 	NET_REJ_HELLO,              /* Hello missing, malformed or inconsistent */
 	NET_REJ_FRAME_OVERSIZE,     /* length prefix above [limits] max_frame */
 	NET_REJ_FRAME_GARBAGE,      /* frame header malformed */

@@ -364,11 +364,13 @@ def test_api(cl):
 
     links = usa.json("/api/v1/links")
     want = {"name", "nation", "state", "up", "since", "since_ns", "rtt_ms", "backlog", "acked",
-            "tx_next", "env_tx", "env_rx", "connects"}
+            "tx_next", "env_tx", "env_rx", "connects", "replaced", "cert_not_after",
+            "cert_expiry_s"}
     lk = links["links"][0]
     check(links["nation"] == "USA" and len(links["links"]) == 1 and set(lk) == want and
           lk["name"] == "rok" and lk["nation"] == "KOR" and lk["up"] is True and
-          lk["connects"] >= 1 and isinstance(lk["backlog"], int),
+          lk["connects"] >= 1 and isinstance(lk["backlog"], int) and lk["replaced"] == 0 and
+          360 * 86400 < lk["cert_expiry_s"] <= 366 * 86400 and lk["cert_not_after"],
           f"/api/v1/links shape: {json.dumps(lk)}")
 
     for n, peer, nat in ((usa, "rok", "KOR"), (rok, "usa", "USA")):
@@ -380,18 +382,27 @@ def test_api(cl):
               f"mwlink_link_state{{peer=\"{peer}\",state=\"up\"}} 1")
     s = rok.metrics()
     reasons = {dict(k[1])["reason"] for k in s if k[0] == "mwlink_net_rejects_total"}
-    check(len(reasons) == 23 and "frame_garbage" in reasons and "exercise_mismatch" in reasons,
+    check(len(reasons) == 22 and "frame_garbage" in reasons and "exercise_mismatch" in reasons,
           f"every rejection reason is a series ({len(reasons)})")
     check(val(s, "mwlink_info", nation="KOR", name="rok", mode="exercise",
               version="0.1.0") == 1, "mwlink_info names the node and its mode")
     check(val(s, "mwlink_own_cert_valid") == 1, "mwlink_own_cert_valid 1 (a valid certificate)")
+    own, ca = val(s, "mwlink_own_cert_expiry_seconds"), val(s, "mwlink_ca_cert_expiry_seconds")
+    peer = val(s, "mwlink_peer_cert_expiry_seconds", peer="usa", nation="USA")
+    check(all(x is not None and 360 * 86400 < x <= 366 * 86400 for x in (own, ca, peer)) and
+          val(s, "mwlink_link_replaced_total", peer="usa", nation="USA") == 0,
+          f"certificate expiry gauges (mwlink keys --days 365): own {own}, CA {ca}, peer USA "
+          f"{peer} s; mwlink_link_replaced_total 0")
 
     h = rok.json("/api/v1/health")
     check(h["status"] == "ok" and h["nation"] == "KOR" and h["mode"] == "exercise" and
           h["journal"]["status"] == "ok" and h["links"] == {"total": 1, "up": 1, "degraded": 0,
                                                               "down": 0} and
           h["uptime_s"] >= 0 and isinstance(h["tracks"], int) and
-          "own_cert_fault" in h and h["own_cert_fault"] is None,
+          "own_cert_fault" in h and h["own_cert_fault"] is None and
+          360 * 86400 < h["own_cert_expiry_s"] <= 366 * 86400 and
+          360 * 86400 < h["ca_cert_expiry_s"] <= 366 * 86400 and h["own_cert_not_after"] and
+          h["ca_cert_not_after"],
           f"/api/v1/health shape: {json.dumps(h)}")
     # urllib sends "Connection: close": the reply must reach the client
     # before the server shuts the socket

@@ -22,10 +22,23 @@
  *   oversize                         a header announcing a 60 MiB payload
  *   acks N                           wait (5 s) until Ack.frames >= N
  *   closed                           wait (5 s) until the node closes the link
+ *   alive                            the same for 10 s, sending a Heartbeat every
+ *                                    100 ms meanwhile (a live link the node must
+ *                                    not time out: only a replacement closes it)
  *
  * Exit: 0 all actions done, 3 the node refused the connection (no Hello),
  * 4 an expectation (acks / closed) failed, 2 usage, 1 other failure.
- * What it sees is printed on stdout ("hello USA", "ack 3", "closed").
+ * What it sees is printed on stdout ("hello USA", "ack 3", "closed"). *
+ *   fakepeer --mint PKI OUT NAT NOT_BEFORE NOT_AFTER
+ *
+ * writes OUT.crt and OUT.key: a node certificate of NAT (CN node.<nat>,
+ * SAN mwlink:nation:NAT, as `mwlink keys` makes them) issued by PKI/ca.crt
+ * with PKI/ca.key, valid from NOT_BEFORE to NOT_AFTER seconds from now
+ * (negative: in the past) - a real certificate that expires, or becomes
+ * valid, while a node runs. NAT "CA": the alliance CA certificate again
+ * (CN "mwlink alliance CA", self-signed with PKI/ca.key, so that every
+ * certificate of PKI still chains to it) with that validity; OUT.key is
+ * then not written. Exit 0, or 1 with the cause on stderr.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -43,6 +56,7 @@
 #include "core/buf.h"
 #include "core/obs.h"
 #include "core/time.h"
+#include "net/pki.h"
 #include "net/sensor_client.h"
 #include "net/tls.h"
 #include "wire/envelope.h"
@@ -184,8 +198,58 @@ out:
 	return rc;
 }
 
+static int mint(int argc, char **argv)
+{
+	if (argc != 7) {
+		fprintf(stderr, "usage: fakepeer --mint PKI OUT NAT NOT_BEFORE NOT_AFTER\n");
+		return 2;
+	}
+	char path[4096], cn[NET_CN_MAX], uri[64], low[4] = "";
+	for (int k = 0; k < 3 && argv[4][k]; k++)
+		low[k] = (char)(argv[4][k] | 0x20);
+	struct mw_errbuf err = {{0}};
+	X509 *ca = NULL, *crt = NULL;
+	EVP_PKEY *ca_key = NULL, *key = NULL;
+	int rc = 1;
+	snprintf(path, sizeof(path), "%s/ca.crt", argv[2]);
+	if (net_pki_read_cert(path, &ca, &err))
+		goto out;
+	snprintf(path, sizeof(path), "%s/ca.key", argv[2]);
+	if (net_pki_read_key(path, &ca_key, &err))
+		goto out;
+	bool is_ca = !strcmp(argv[4], "CA");
+	snprintf(cn, sizeof(cn), is_ca ? "mwlink alliance CA" : "node.%s", low);
+	snprintf(uri, sizeof(uri), "mwlink:nation:%.3s", argv[4]);
+	struct net_cert_spec spec = {is_ca ? NET_CERT_CA : NET_CERT_NODE, cn, is_ca ? NULL : uri,
+	                             strtoll(argv[5], NULL, 10), strtoll(argv[6], NULL, 10)};
+	if (is_ca) {
+		if (net_pki_issue(&spec, ca_key, NULL, ca_key, &crt, &err))
+			goto out;
+	} else {
+		if (net_pki_keygen(&key) || net_pki_issue(&spec, key, ca, ca_key, &crt, &err))
+			goto out;
+		snprintf(path, sizeof(path), "%s.key", argv[3]);
+		if (net_pki_write_key(path, key, &err))
+			goto out;
+	}
+	snprintf(path, sizeof(path), "%s.crt", argv[3]);
+	if (net_pki_write_cert(path, crt, &err))
+		goto out;
+	rc = 0;
+out:
+	if (rc)
+		fprintf(stderr, "fakepeer --mint: %s\n", err.msg[0] ? err.msg : "failed");
+	X509_free(ca);
+	X509_free(crt);
+	EVP_PKEY_free(ca_key);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "--mint"))
+		return mint(argc, argv);
 	const char *addr = NULL, *ca = NULL, *cert = NULL, *key = NULL, *nation = NULL;
 	int i = 1;
 	for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
@@ -283,6 +347,24 @@ int main(int argc, char **argv)
 				status = 4;
 				break;
 			}
+		} else if (!strcmp(a, "alive")) {
+			int r = 0;
+			for (int k = 0; k < 100 && r != -1; k++) {
+				Mwlink__Heartbeat hb = MWLINK__HEARTBEAT__INIT;
+				hb.has_send_t_ns = 1;
+				hb.send_t_ns = mw_time_mono_ns();
+				mw_buf_reset(&out);
+				if (wire_msg_frame(WIRE_FT_HEARTBEAT, &hb.base, &out) < 0 ||
+				    write_all(mw_buf_peek(&out), mw_buf_used(&out)))
+					break;
+				r = pump_until(UINT64_MAX, 100);
+			}
+			if (r != -1) {
+				printf("expected the node to close the link\n");
+				status = 4;
+				break;
+			}
+			printf("closed\n");
 		} else if (!strcmp(a, "closed")) {
 			int r = pump_until(UINT64_MAX, 5000);
 			if (r != -1) {

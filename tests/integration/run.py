@@ -2,14 +2,20 @@
 """Integration tests of mwlinkd with real processes on 127.0.0.1.
 
     run.py hub     mwlinkd --check refuses an own certificate partners
-                   would refuse (expired, other CA, other nation, sensor);
+                   would refuse (expired, other CA, other nation, sensor)
+                   and a listen port another process holds; a running
+                   node follows its own and the CA's certificate over
+                   time (real certificates that expire, or become valid,
+                   seconds after the start: fakepeer --mint);
                    ROK - USA (hub) - JPN (+ a scripted GBR partner):
                    release control end to end, and every rejection reason
                    (wrong CA, expired certificate, certificate of another
                    nation, forged signature, forged origin, not released,
                    relay not in the set, replay, garbage and oversized
                    frames) each logged with its reason and counted, while
-                   honest links keep working.
+                   honest links keep working; a peer certificate near its
+                   end warned once; a live connection replaced by the
+                   same peer's new one, counted and logged.
     run.py mesh    full mesh: multi-path delivery (duplicates dropped), a
                    frozen node (SIGSTOP: heartbeat timeout, reconnect) and a
                    killed one; every journal converges to the same set.
@@ -452,10 +458,172 @@ def check_own_certificate_refused(cl):
     check(r.returncode == 0 and os.path.exists(n.db) and "configuration and keys OK" in r.stderr
           and "will be created" not in r.stderr and "in use" not in r.stderr,
           f"--check opens and passes an existing free journal (exit {r.returncode})")
+    check(all(f"[listen] {k} = 127.0.0.1:{p}: free (bound and closed)" in r.stderr
+              for k, p in (("peers", n.peer_port), ("ingest", n.ingest_port))),
+          "--check binds and closes the peers and ingest addresses (each reported free)")
+    # a listen address another process holds fails --check, named; with no node on
+    # this journal it is not "the running node"; every address is tried, not just the first
+    squat = [socket.socket(), socket.socket()]
+    try:
+        for sk, port in zip(squat, (n.peer_port, n.ingest_port)):
+            sk.bind(("127.0.0.1", port))
+            sk.listen(1)
+        with open(n.conf, "w") as f:
+            f.write(good.replace("http = off\n", "http = 127.0.0.1:0\n"))
+        r = subprocess.run([MWLINKD, "--config", n.conf, "--check"], capture_output=True,
+                           text=True, timeout=30)
+    finally:
+        for sk in squat:
+            sk.close()
+    check(r.returncode == 1 and "configuration and keys OK" not in r.stderr and
+          all(f"[listen] {k} = 127.0.0.1:{p}: Address already in use (another process "
+              f"listens there)" in r.stderr for k, p in (("peers", n.peer_port),
+                                                         ("ingest", n.ingest_port))) and
+          "[listen] http = 127.0.0.1:0: free" in r.stderr and "running node" not in r.stderr,
+          f"--check fails on the peers and ingest ports held by another process, naming both "
+          f"(exit {r.returncode})")
+    with open(n.conf, "w") as f:
+        f.write(good)
+
+
+def mint_cert(cl, stem, nation, not_before_s, not_after_s):
+    """A node certificate of nation from the cluster's CA, valid from
+    not_before_s to not_after_s seconds from now (fakepeer --mint)."""
+    out = os.path.join(cl.pki, "test", stem)
+    r = subprocess.run([FAKEPEER, "--mint", cl.pki, out, nation, str(not_before_s),
+                        str(not_after_s)], capture_output=True, text=True, timeout=30)
+    if r.returncode != 0:
+        raise Fail(f"fakepeer --mint {stem}: {r.stderr.strip()}")
+    return out
+
+
+def check_own_certificate_over_time(cl):
+    """The own certificate is re-checked while the node runs: one that
+    expires a few seconds after the start turns /api/v1/health's
+    own_cert_fault and mwlink_own_cert_valid within about a second of its
+    notAfter, with one log line; a not-yet-valid one turns valid the same
+    way. The expiry gauges and fields, and the expiry WARN under [pki]
+    expiry_warn_days (default 14), are there from the start. Real
+    certificates (fakepeer --mint), real clock."""
+    n = Node(cl, "certtime", "KOR", {"usa": ("USA", 1)}, {"USA": "observation"})
+    n.write_conf()
+    good = open(n.conf).read()
+
+    def run_with(stem, what, ca=None):
+        conf = good.replace("http = off\n", "http = 127.0.0.1:0\n")
+        if stem:
+            conf = (conf.replace(f"cert = {cl.pki}/kor/node.crt", f"cert = {stem}.crt")
+                    .replace(f"key = {cl.pki}/kor/node.key", f"key = {stem}.key"))
+        if ca:
+            conf = conf.replace(f"ca = {cl.pki}/ca.crt", f"ca = {ca}.crt")
+        with open(n.conf, "w") as f:
+            f.write(conf)
+        n.run_off = os.path.getsize(n.log) if os.path.exists(n.log) else 0
+        with open(n.log, "a") as logf:
+            n.proc = subprocess.Popen(n.argv + ["--config", n.conf], stdout=logf, stderr=logf)
+        ready = n.wait_log(lambda r: r.get("msg", "").startswith("ready"), 20,
+                           f"ready with {what}", current=True)
+        return f"http://127.0.0.1:{int(ready.get('http_port', 0))}"
+
+    def get(base, path):
+        with urllib.request.urlopen(base + path, timeout=10) as resp:
+            body = resp.read().decode()
+        return json.loads(body) if path.startswith("/api") else body
+
+    def gauge(prom, name):
+        m = re.search(r"^" + name + r" (\S+)$", prom, re.M)
+        return float(m.group(1)) if m else None
+
+    # 1. valid now, expiring 10 s from now (an ASan node starts in about a
+    # second; the margin is for a loaded machine)
+    stem = mint_cert(cl, "short-kor", "KOR", -60, 10)
+    t_exp = time.time() + 10
+    base = run_with(stem, "a certificate expiring in 10 s")
+    h = get(base, "/api/v1/health")
+    prom = get(base, "/metrics")
+    own, ca = gauge(prom, "mwlink_own_cert_expiry_seconds"), gauge(prom,
+                                                                   "mwlink_ca_cert_expiry_seconds")
+    check(h["own_cert_fault"] is None and 0 < h["own_cert_expiry_s"] <= 10 and
+          h["ca_cert_expiry_s"] > 300 * 86400 and h["own_cert_not_after"] and
+          gauge(prom, "mwlink_own_cert_valid") == 1 and own is not None and 0 < own <= 10 and
+          ca is not None and ca > 300 * 86400,
+          f"a certificate expiring in 10 s: valid, own_cert_expiry_s "
+          f"{h['own_cert_expiry_s']}, /metrics own {own} s, CA {ca and round(ca / 86400)} days")
+    warns = [r for r in n.records(n.run_off) if r.get("level") == "warn"
+             and r.get("certificate") == "own" and "expires in" in r.get("msg", "")]
+    check(len(warns) == 1 and warns[0].get("warn_days") == 14,
+          f"one WARN at start: the own certificate expires within [pki] expiry_warn_days 14 "
+          f"({len(warns)})")
+    r = n.wait_log(lambda r: r.get("level") == "error"
+                   and r.get("msg", "").startswith("own certificate no longer valid"), 20,
+                   "the expiry noticed", current=True)
+    late = time.time() - t_exp
+    h = get(base, "/api/v1/health")
+    prom = get(base, "/metrics")
+    check("certificate has expired" in (h["own_cert_fault"] or "") and
+          h["own_cert_expiry_s"] <= 0 and gauge(prom, "mwlink_own_cert_valid") == 0 and
+          gauge(prom, "mwlink_own_cert_expiry_seconds") <= 0 and h["status"] == "ok",
+          f"expired while running: noticed {late:.1f} s after its notAfter (logged once), "
+          f"own_cert_fault set, mwlink_own_cert_valid 0, expiry "
+          f"{gauge(prom, 'mwlink_own_cert_expiry_seconds')} s")
+    check(late < 5, f"... within 5 s of the notAfter ({late:.1f} s; re-check at each "
+                    f"notBefore/notAfter, not only every 60 s)")
+    time.sleep(1.5)
+    errs = [r for r in n.records(n.run_off) if r.get("level") == "error"
+            and "certificate" in r.get("msg", "")]
+    check(len(errs) == 1, f"one error line for the transition ({len(errs)})")
+    check(n.stop() == 0, "that node stops cleanly")
+
+    # 2. not yet valid at the start, valid 6 s later
+    stem = mint_cert(cl, "early-kor", "KOR", 6, 30 * 86400)
+    base = run_with(stem, "a certificate valid from 6 s from now")
+    h = get(base, "/api/v1/health")
+    check("not yet valid" in (h["own_cert_fault"] or ""),
+          f"a not yet valid certificate is the fault at start ({(h['own_cert_fault'] or '')[-60:]!r})")
+    n.wait_log(lambda r: r.get("msg", "").startswith("own certificate valid again"), 20,
+               "the certificate becoming valid", current=True)
+    h = get(base, "/api/v1/health")
+    prom = get(base, "/metrics")
+    time.sleep(1.5)
+    notes = [r for r in n.records(n.run_off)
+             if r.get("msg", "").startswith("own certificate valid again")]
+    check(h["own_cert_fault"] is None and gauge(prom, "mwlink_own_cert_valid") == 1 and
+          29 * 86400 < h["own_cert_expiry_s"] <= 30 * 86400 and len(notes) == 1 and
+          notes[0].get("level") == "notice",
+          f"it turned valid while running: own_cert_fault null, mwlink_own_cert_valid 1, "
+          f"one notice line ({len(notes)})")
+    check(not [r for r in n.records(n.run_off) if r.get("level") == "warn"
+               and r.get("certificate") == "own"],
+          "no expiry WARN for a certificate 30 days from its end (threshold 14 days)")
+    check(n.stop() == 0, "that node stops cleanly")
+
+    # 3. the CA certificate expires while the node runs (the same CA key and
+    # name, so the node's own certificate chains to it until then)
+    ca = mint_cert(cl, "short-ca", "CA", -60, 10)
+    base = run_with(None, "a CA certificate expiring in 10 s", ca=ca)
+    h = get(base, "/api/v1/health")
+    check(h["own_cert_fault"] is None and 0 < h["ca_cert_expiry_s"] <= 10 and
+          h["own_cert_expiry_s"] > 300 * 86400 and
+          [r for r in n.records(n.run_off) if r.get("level") == "warn"
+           and r.get("certificate") == "CA"],
+          f"a CA certificate expiring in 10 s: the own certificate valid, ca_cert_expiry_s "
+          f"{h['ca_cert_expiry_s']}, one WARN for the CA")
+    n.wait_log(lambda r: r.get("level") == "error"
+               and r.get("msg", "").startswith("own certificate no longer valid"), 20,
+               "the CA's expiry noticed", current=True)
+    h = get(base, "/api/v1/health")
+    prom = get(base, "/metrics")
+    check("certificate has expired" in (h["own_cert_fault"] or "") and
+          h["ca_cert_expiry_s"] <= 0 and gauge(prom, "mwlink_own_cert_valid") == 0 and
+          gauge(prom, "mwlink_ca_cert_expiry_seconds") <= 0,
+          "the CA expired while running: own_cert_fault set (the chain no longer verifies), "
+          "mwlink_own_cert_valid 0, mwlink_ca_cert_expiry_seconds <= 0")
+    check(n.stop() == 0, "that node stops cleanly")
 
 
 def test_hub(cl):
     check_own_certificate_refused(cl)
+    check_own_certificate_over_time(cl)
     usa, rok, jpn = hub_topology(cl)
     for n in (usa, rok, jpn):
         n.start()
@@ -467,7 +635,10 @@ def test_hub(cl):
     r = subprocess.run([MWLINKD, "--config", rok.conf, "--check"], capture_output=True,
                        text=True, timeout=30)
     check(r.returncode == 0 and "is in use (a running node): not opened" in r.stderr and
-          "configuration and keys OK" in r.stderr,
+          "configuration and keys OK" in r.stderr and
+          f"[listen] peers = 127.0.0.1:{rok.peer_port}: in use (the running node?)" in r.stderr
+          and f"[listen] ingest = 127.0.0.1:{rok.ingest_port}: in use (the running node?)"
+          in r.stderr,
           f"--check of a running node's configuration passes, its journal reported in use "
           f"(exit {r.returncode}: {r.stderr.strip()[-200:]})")
     pki = cl.pki
@@ -489,6 +660,21 @@ def test_hub(cl):
         node.wait_log(lambda r, rs=reason: r.get("msg") == "rejected" and
                       r.get("reason") == rs, 10, f"log line with reason {reason}")
         check(True, f"{what}: {node.name} logged reason={reason}")
+
+    # --- a partner whose certificate has 10 days left: one WARN at USA ------
+    soon = mint_cert(cl, "soon-gbr", "GBR", -60, 10 * 86400)
+    for _ in range(2):
+        rc, out = cl.fakepeer(usa, soon + ".crt", soon + ".key", "GBR", [])
+        check(rc == 0, f"GBR with a certificate 10 days from its notAfter links (rc {rc})")
+    w = usa.wait_log(lambda r: r.get("level") == "warn" and r.get("certificate") == "peer"
+                     and r.get("peer") == "gbr", 10, "the peer certificate WARN")
+    time.sleep(0.5)
+    n_w = len([r for r in usa.records() if r.get("level") == "warn"
+               and r.get("certificate") == "peer" and r.get("peer") == "gbr"])
+    check(n_w == 1 and 9.9 * 86400 < w.get("expiry_s", 0) <= 10 * 86400 and
+          "expires in" in w.get("msg", ""),
+          f"USA warns once that GBR's certificate expires in 10 days, not again at the "
+          f"next handshake with it ({n_w}: {w.get('msg')!r})")
 
     # --- a flood of connections that never speak TLS -----------------------
     # (unauthenticated connections time out after [link] timeout, so keep
@@ -609,6 +795,32 @@ def test_hub(cl):
     rc, out = cl.fakepeer(usa, f"{pki}/gbr/node.crt", f"{pki}/gbr/node.key", "GBR",
                           ["oversize", "closed"])
     check(rc == 0, f"oversized frame closed the link (rc {rc})")
+
+    # --- GBR connects again while its old connection is open and alive ------
+    # (heartbeats every 100 ms, under [link] timeout 1500 ms): the new one
+    # replaces it, counted and logged with the old one's last receive age
+    before = usa.stats().get("peer_gbr_replaced")
+    gbr_args = [FAKEPEER, "--connect", f"127.0.0.1:{usa.peer_port}", "--ca",
+                f"{pki}/ca.crt", "--cert", f"{pki}/gbr/node.crt", "--key",
+                f"{pki}/gbr/node.key", "--nation", "GBR"]
+    old = subprocess.Popen(gbr_args + ["alive"], stdout=subprocess.PIPE, text=True)
+    cl.procs.append(old)
+    first = old.stdout.readline()
+    check(first.startswith("hello USA"), f"GBR's first connection is up ({first.strip()!r})")
+    rc, out = cl.fakepeer(usa, f"{pki}/gbr/node.crt", f"{pki}/gbr/node.key", "GBR", [])
+    check(rc == 0 and "hello USA" in out, f"GBR's second connection is accepted (rc {rc})")
+    rest, _ = old.communicate(timeout=20)
+    check(old.returncode == 0 and "closed" in rest,
+          f"... and the node closed the old, live one (rc {old.returncode}: {rest.strip()!r})")
+    rec = usa.wait_log(lambda r: r.get("peer") == "gbr" and "replaces the old one" in
+                       r.get("msg", ""), 10, "the replacement logged")
+    check(rec.get("level") == "warn" and 0 <= rec.get("old_last_rx_ms", -1) < 1500 and
+          rec.get("old_addr") and rec.get("new_addr"),
+          f"USA logs the replacement at warn level, naming GBR, both addresses and the old "
+          f"link's last receive {rec.get('old_last_rx_ms')} ms ago")
+    after = usa.stats().get("peer_gbr_replaced")
+    check(before is not None and after == before + 1,
+          f"peer_gbr_replaced counted once ({before} -> {after})")
 
     # --- honest links still work: more ROK data after the attacks -----------
     check(rok.inject(50) == 50, "50 more observations at ROK after the attacks")

@@ -28,6 +28,7 @@
 #include "api/metrics.h"
 #include "api/prom.h"
 #include "core/buf.h"
+#include "core/time.h"
 #include "geo/geo.h"
 #include "net/nodeconf.h"
 #include "wire/envelope.h"
@@ -235,6 +236,12 @@ static void fill_snapshot(struct api_snapshot *s)
 	s->peers[0].backlog = 3;
 	s->peers[0].acked_pos = 99;
 	s->peers[0].connects = 2;
+	s->peers[0].replaced = 1;
+	s->peers[0].cert_seen = true;
+	s->peers[0].cert_not_after_s = INT64_C(1796000000) + 86400; /* a day after now_s */
+	s->now_s = INT64_C(1796000000);
+	s->own_cert_na_s = INT64_C(1796000000) + 1000;
+	s->ca_cert_na_s = INT64_C(1796000000) - 5; /* past: negative */
 	/* a name that needs escaping (configs forbid it; the writer must not care) */
 	snprintf(s->peers[1].name, sizeof(s->peers[1].name), "a\"b\\c");
 	snprintf(s->peers[1].nation, sizeof(s->peers[1].nation), "JPN");
@@ -333,6 +340,16 @@ static void test_metrics_document_is_strict_and_complete(void **state)
 	assert_contains(t, "mwlink_uptime_seconds 1.5\n");
 	assert_contains(t, "# TYPE mwlink_own_cert_valid gauge\n");
 	assert_contains(t, "mwlink_own_cert_valid 1\n");
+	assert_contains(t, "# TYPE mwlink_own_cert_expiry_seconds gauge\n");
+	assert_contains(t, "mwlink_own_cert_expiry_seconds 1000\n");
+	assert_contains(t, "mwlink_ca_cert_expiry_seconds -5\n");
+	assert_contains(t, "# TYPE mwlink_link_replaced_total counter\n");
+	assert_contains(t, "mwlink_link_replaced_total{peer=\"usa\",nation=\"USA\"} 1\n");
+	assert_contains(t, "mwlink_link_replaced_total{peer=\"a\\\"b\\\\c\",nation=\"JPN\"} 0\n");
+	assert_contains(t, "# TYPE mwlink_peer_cert_expiry_seconds gauge\n");
+	assert_contains(t, "mwlink_peer_cert_expiry_seconds{peer=\"usa\",nation=\"USA\"} 86400\n");
+	/* a peer that never presented a certificate has no series */
+	assert_null(strstr(t, "mwlink_peer_cert_expiry_seconds{peer=\"a"));
 	/* every rejection reason has its series */
 	for (int r = 0; r < NET_REJ_COUNT; r++) {
 		char want[96];
@@ -404,8 +421,9 @@ static void test_link_json_has_every_field_and_null_rtt(void **state)
 	p.connects = 2;
 	p.since_ns = INT64_C(1796015294391259200);
 	char *s = dump(api_json_link(&p));
-	const char *want = "{\"acked\":10,\"backlog\":4,\"connects\":2,\"env_rx\":3,\"env_tx\":14,"
-	                   "\"name\":\"usa\",\"nation\":\"USA\",\"rtt_ms\":null,"
+	const char *want = "{\"acked\":10,\"backlog\":4,\"cert_expiry_s\":null,"
+	                   "\"cert_not_after\":null,\"connects\":2,\"env_rx\":3,\"env_tx\":14,"
+	                   "\"name\":\"usa\",\"nation\":\"USA\",\"replaced\":0,\"rtt_ms\":null,"
 	                   "\"since\":\"2026-11-30T05:08:14.391+00:00\","
 	                   "\"since_ns\":1796015294391259200,\"state\":\"degraded\","
 	                   "\"tx_next\":15,\"up\":true}";
@@ -415,6 +433,16 @@ static void test_link_json_has_every_field_and_null_rtt(void **state)
 	p.srtt_ns = 2500000;
 	json_t *o = api_json_link(&p);
 	assert_true(fabs(json_real_value(json_object_get(o, "rtt_ms")) - 2.5) < 1e-12);
+	json_decref(o);
+	/* a peer that presented a certificate: its notAfter and the seconds to it */
+	p.replaced = 3;
+	p.cert_seen = true;
+	p.cert_not_after_s = mw_time_now_ns() / 1000000000 + 7200;
+	o = api_json_link(&p);
+	assert_int_equal(json_integer_value(json_object_get(o, "replaced")), 3);
+	json_int_t left = json_integer_value(json_object_get(o, "cert_expiry_s"));
+	assert_true(left <= 7200 && left >= 7200 - 5);
+	assert_true(json_is_string(json_object_get(o, "cert_not_after")));
 	json_decref(o);
 }
 
@@ -442,6 +470,9 @@ static void test_health_json_reports_a_failed_journal(void **state)
 	/* the own certificate is in its validity time: present, null */
 	assert_non_null(json_object_get(o, "own_cert_fault"));
 	assert_true(json_is_null(json_object_get(o, "own_cert_fault")));
+	/* certificate times not known: present, null */
+	assert_true(json_is_null(json_object_get(o, "own_cert_expiry_s")));
+	assert_true(json_is_null(json_object_get(o, "ca_cert_not_after")));
 	json_decref(o);
 }
 
@@ -453,7 +484,14 @@ static void test_health_json_names_an_own_certificate_fault(void **state)
 	h.nation = "KOR";
 	h.mode = "live";
 	h.own_cert_fault = "certificate has expired (notAfter 2026-01-01)";
+	h.now_ns = INT64_C(1796000000) * 1000000000;
+	h.own_cert_na_s = INT64_C(1796000000) - 60; /* expired a minute ago */
+	h.ca_cert_na_s = INT64_C(1796000000) + 86400;
 	json_t *o = api_json_health(&h);
+	assert_int_equal(json_integer_value(json_object_get(o, "own_cert_expiry_s")), -60);
+	assert_int_equal(json_integer_value(json_object_get(o, "ca_cert_expiry_s")), 86400);
+	assert_string_equal(json_string_value(json_object_get(o, "ca_cert_not_after")),
+	                    "2026-12-01T00:53:20.000+00:00");
 	assert_non_null(o);
 	/* the node runs (sensors, national picture, API): not a failure */
 	assert_string_equal(json_string_value(json_object_get(o, "status")), "ok");

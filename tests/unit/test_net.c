@@ -247,6 +247,7 @@ static void conf_minimal_file_gets_documented_defaults(void **state)
 	assert_int_equal(c->listen_http.port, 8400);
 	assert_string_equal(c->ca, "/base/pki/ca.crt");
 	assert_string_equal(c->sensor_ca, "/base/pki/ca.crt");
+	assert_int_equal(c->expiry_warn_days, 14);
 	assert_string_equal(c->origin_keys, "/abs/origin-keys");
 	assert_string_equal(c->journal_path, "/base/j.db");
 	assert_int_equal(c->n_peers, 1);
@@ -306,6 +307,9 @@ static void conf_errors_name_file_line_section_and_key(void **state)
 	    {"path = j.db\n", "path = j.db\nown_window = 4ms\n",
 	     "[journal] own_window: unknown key"},
 	    {"path = j.db\n", "path = j.db\nmax_sizee = 1\n", "max_sizee"},
+	    {"origin_keys = /abs/origin-keys\n",
+	     "origin_keys = /abs/origin-keys\nexpiry_warn_days = 3651\n",
+	     "[pki] expiry_warn_days"},
 	    {"[journal]\n", "[peer usa2]\nnation = USA\n[journal]\n",
 	     "two peers with the same certificate identity"},
 	    {"[journal]\n", "[peer Bad!]\nnation = JPN\n[journal]\n", "[peer Bad!]: peer name"},
