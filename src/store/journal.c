@@ -2754,9 +2754,26 @@ static int load_meta(sqlite3 *db, uint64_t *next_pos, uint64_t *first_pos, struc
 	return 0;
 }
 
+/* SQLite's memory statistics (SQLITE_CONFIG_MEMSTATUS, on by default) take
+ * one process-wide mutex in every sqlite3_malloc and sqlite3_free: some 40
+ * lock/unlock pairs per commit of 8 records on the journal thread, shared
+ * with the checkpoint thread and the loop's reader connection (and, in
+ * bench_link, with the other nodes' journals). Nothing reads the statistics
+ * (sqlite3_memory_used, sqlite3_status, a heap limit), so they are turned
+ * off before SQLite is first initialized (docs/benchmarks.md, "The
+ * receiver's commit"). A process that initialized SQLite before its first
+ * journal (a test that registers a VFS) is refused with SQLITE_MISUSE and
+ * keeps them: only slower. */
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+static void sqlite_setup(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int open_db(const char *path, int flags, const char *vfs, sqlite3 **out,
                    struct mw_errbuf *err)
 {
+	pthread_once(&sqlite_once, sqlite_setup);
 	sqlite3 *db = NULL;
 	int rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, vfs);
 	if (rc != SQLITE_OK) {
