@@ -917,6 +917,10 @@ static int node_up(struct bnode *b, const char *dir, const char *peers_ini)
 	 * restarts the WAL after a checkpoint, as before session 7 */
 	jo.no_idle_restart =
 	    getenv("BENCH_IDLE_RESTART") && atoi(getenv("BENCH_IDLE_RESTART")) == 0;
+	/* BENCH_JOURNAL_DEPRIO=K: journal and checkpoint threads K steps below
+	 * the loops (store_journal_opts.thread_deprio) */
+	jo.thread_deprio =
+	    getenv("BENCH_JOURNAL_DEPRIO") ? (unsigned)atoi(getenv("BENCH_JOURNAL_DEPRIO")) : 0;
 	jo.peers = peer_names;
 	jo.n_peers = b->conf.n_peers;
 	if (store_journal_open(&jo, &b->journal, &err)) {
