@@ -57,6 +57,9 @@
  * of the new journals (default 8192); BENCH_KEEP=1 keeps the journals;
  * BENCH_IDLE_RESTART=0 leaves a WAL restart to the next commit of records
  * (store_journal_opts.no_idle_restart), as before session 7.
+ * BENCH_JOURNAL_DEPRIO=K runs every journal's commit and checkpoint
+ * threads K steps below the loops (store_journal_opts.thread_deprio: under
+ * `chrt -f P` they run at P-K; docs/benchmarks.md, "The receiver's commit").
  * BENCH_THR_N=N and BENCH_THR_SECONDS=S set the throughput runs' envelope
  * count and time limit (e.g. for callgrind, which runs ~50 x slower).
  *
