@@ -3,9 +3,10 @@
  * throughput of mwlink links, next to the floors measured in the same run.
  *
  *   bench_link [DIR] [--quick] [--precise-timer]
- *              [--only two-load|two-lat|two-thr|hub-lat|hub-thr|floors]
+ *              [--only two-load|two-lat|two-thr|hub-lat|hub-thr|floors|commit]
  *
- * (--only floors: the floors alone, no run)
+ * (--only floors: the floors alone, no run; --only commit: the receiver's
+ * journal alone, no node: commit_only below)
  *
  * Everything is real: each node is a net_node with its own journal
  * (SQLite, WAL, synchronous=FULL, its own commit thread), TLS 1.3 links on
@@ -57,6 +58,9 @@
  * of the new journals (default 8192); BENCH_KEEP=1 keeps the journals;
  * BENCH_IDLE_RESTART=0 leaves a WAL restart to the next commit of records
  * (store_journal_opts.no_idle_restart), as before session 7.
+ * BENCH_JOURNAL_DEPRIO=K runs every journal's commit and checkpoint
+ * threads K steps below the loops (store_journal_opts.thread_deprio: under
+ * `chrt -f P` they run at P-K; docs/benchmarks.md, "The receiver's commit").
  * BENCH_THR_N=N and BENCH_THR_SECONDS=S set the throughput runs' envelope
  * count and time limit (e.g. for callgrind, which runs ~50 x slower).
  *
@@ -917,6 +921,10 @@ static int node_up(struct bnode *b, const char *dir, const char *peers_ini)
 	 * restarts the WAL after a checkpoint, as before session 7 */
 	jo.no_idle_restart =
 	    getenv("BENCH_IDLE_RESTART") && atoi(getenv("BENCH_IDLE_RESTART")) == 0;
+	/* BENCH_JOURNAL_DEPRIO=K: journal and checkpoint threads K steps below
+	 * the loops (store_journal_opts.thread_deprio) */
+	jo.thread_deprio =
+	    getenv("BENCH_JOURNAL_DEPRIO") ? (unsigned)atoi(getenv("BENCH_JOURNAL_DEPRIO")) : 0;
 	jo.peers = peer_names;
 	jo.n_peers = b->conf.n_peers;
 	if (store_journal_open(&jo, &b->journal, &err)) {
@@ -1313,6 +1321,128 @@ static int lat_run(const char *name, bool hub, double rate, uint64_t n, bool ver
 	return 0;
 }
 
+/* --only commit: the receiver's journal alone, opened as the nodes open
+ * theirs (hash_rows, wal_prealloc, one peer, BENCH_JOURNAL_DEPRIO) in the
+ * receivers' directory and fed as USA's is at 2,000 env/s: groups of
+ * BENCH_COMMIT_ROWS records (default 8: one signed batch) of
+ * BENCH_COMMIT_BYTES bytes (default 738, bench-link's mean envelope;
+ * random bytes, so each row holds them whole, not as a batch segment),
+ * each appended plugged and synced before the next, one group every
+ * BENCH_COMMIT_US microseconds (default 4000; 0: back to back),
+ * BENCH_COMMIT_N groups (default 750). Prints append -> durable per group
+ * and the journal's CPU per commit: the node's commit without the node
+ * (docs/benchmarks.md, "The receiver's commit"). No verdict. */
+static int env_int(const char *name, int def)
+{
+	const char *v = getenv(name);
+	return v && *v ? atoi(v) : def;
+}
+
+static int commit_only(const char *dir)
+{
+	int rows = env_int("BENCH_COMMIT_ROWS", 8), n = env_int("BENCH_COMMIT_N", 750);
+	int bytes = env_int("BENCH_COMMIT_BYTES", 738), every_us = env_int("BENCH_COMMIT_US", 4000);
+	if (rows < 1 || rows > 10000 || n < 1 || bytes < 1 || bytes > 65536 || every_us < 0) {
+		fprintf(stderr, "commit: bad BENCH_COMMIT_* value\n");
+		return 1;
+	}
+	char path[1200];
+	snprintf(path, sizeof(path), "%s/commit.db", dir);
+	static const char *const peers[] = {"KOR"};
+	struct store_journal_opts jo = {0};
+	jo.path = path;
+	jo.hash_rows = true; /* as mwlinkd and the nodes above */
+	jo.wal_prealloc = true;
+	jo.peers = peers;
+	jo.n_peers = 1;
+	jo.thread_deprio = (unsigned)env_int("BENCH_JOURNAL_DEPRIO", 0);
+	struct store_journal *j = NULL;
+	struct mw_errbuf err = {{0}};
+	if (store_journal_open(&jo, &j, &err)) {
+		fprintf(stderr, "journal: %s\n", err.msg);
+		return 1;
+	}
+	uint8_t *buf = malloc((size_t)bytes);
+	int64_t *lat = calloc((size_t)n, sizeof(int64_t));
+	if (!buf || !lat) {
+		store_journal_free(j);
+		return 1;
+	}
+	uint64_t x = 88172645463325252ull, seq = 0;
+	int64_t next = mw_time_mono_ns();
+	for (int k = 0; k < n; k++) {
+		if (every_us > 0) {
+			next += (int64_t)every_us * 1000;
+			int64_t d = next - mw_time_mono_ns();
+			if (d > 0) {
+				struct timespec ts = {d / 1000000000, d % 1000000000};
+				nanosleep(&ts, NULL);
+			}
+		}
+		int64_t t0 = mw_time_mono_ns();
+		store_journal_plug(j);
+		for (int r = 0; r < rows; r++) {
+			for (int b = 0; b < bytes; b++) {
+				x ^= x << 13; /* xorshift64 */
+				x ^= x >> 7;
+				x ^= x << 17;
+				buf[b] = (uint8_t)x;
+			}
+			struct store_rec rec = {0};
+			seq++;
+			snprintf(rec.origin, sizeof(rec.origin), "KOR");
+			rec.seq = seq;
+			rec.kind = 1;
+			snprintf(rec.release, sizeof(rec.release), "JPN,ROK,USA");
+			rec.data_ns = mw_time_now_ns();
+			snprintf(rec.from_peer, sizeof(rec.from_peer), "KOR");
+			rec.from_pos = seq;
+			rec.bytes = buf;
+			rec.len = (size_t)bytes;
+			uint64_t pos = 0;
+			if (store_journal_append(j, &rec, &pos) != 0) {
+				fprintf(stderr, "commit: append failed\n");
+				n = k;
+				break;
+			}
+		}
+		store_journal_unplug(j);
+		if (store_journal_sync(j, 0) != 0) {
+			fprintf(stderr, "commit: sync failed\n");
+			n = k;
+			break;
+		}
+		lat[k] = mw_time_mono_ns() - t0;
+	}
+	struct store_journal_stats st;
+	store_journal_get_stats(j, &st);
+	store_journal_free(j);
+	if (n > 0) {
+		qsort(lat, (size_t)n, sizeof(*lat), cmp_i64);
+		double c = st.commits ? (double)st.commits : 1;
+		printf("commit: %d groups of %d records of %d B, one every %d us (deprio %u): append -> "
+		       "durable p50 %7.1f us  p99 %8.1f us  p99.9 %8.1f us\n",
+		       n, rows, bytes, every_us, jo.thread_deprio, pct_us(lat, (size_t)n, .5),
+		       pct_us(lat, (size_t)n, .99), pct_us(lat, (size_t)n, .999));
+		printf("       journal: %llu commits, %.1f records/commit, %.2f pages/commit, %.1f us "
+		       "CPU/commit; %llu checkpoints\n",
+		       (unsigned long long)st.commits, (double)st.committed_records / c,
+		       (double)st.commit_pages / c, (double)st.commit_cpu_ns_total / 1e3 / c,
+		       (unsigned long long)st.checkpoints);
+	}
+	free(buf);
+	free(lat);
+	if (!getenv("BENCH_KEEP")) {
+		static const char *const sfx[] = {"", "-wal", "-shm", "-lock"};
+		for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+			char f[1300];
+			snprintf(f, sizeof(f), "%s%s", path, sfx[i]);
+			unlink(f);
+		}
+	}
+	return n > 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	bool quick = false;
@@ -1377,6 +1507,18 @@ int main(int argc, char **argv)
 		snprintf(devs, sizeof(devs), "journals on separate devices (st_dev %d:%d, %d:%d)",
 		         major(sta.st_dev), minor(sta.st_dev), major(stb.st_dev),
 		         minor(stb.st_dev));
+	if (only && strcmp(only, "commit") == 0) {
+		printf("bench-link: the receiver's journal alone in %s; %s\n", g_dir_b, devs);
+		int rc = commit_only(g_dir_b);
+		if (!getenv("BENCH_KEEP")) {
+			if (strcmp(g_dir_a, g_dir) != 0)
+				rmdir(g_dir_a);
+			if (strcmp(g_dir_b, g_dir) != 0)
+				rmdir(g_dir_b);
+			rmdir(g_dir);
+		}
+		return rc;
+	}
 	signal(SIGPIPE, SIG_IGN); /* as mwlinkd: a peer closing mid-write is an error code */
 	evthread_use_pthreads();
 	pthread_mutex_init(&M.mu, NULL);

@@ -326,7 +326,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sched.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -747,6 +749,7 @@ struct store_journal {
 	 * the whole WAL copied began (restart_wal compares them) */
 	uint64_t wal_commits, ckpt_full_gen;
 	bool restart_idle; /* !opts->no_idle_restart */
+	unsigned thread_deprio; /* opts->thread_deprio */
 	int ckpt_frames;
 	pthread_cond_t ckpt_wake; /* checkpoint thread waits for ckpt_req / ckpt_stop */
 	pthread_cond_t ckpt_idle; /* journal thread waits for !ckpt_req && !ckpt_busy */
@@ -1864,10 +1867,40 @@ static void maybe_checkpoint(struct store_journal *j)
  * overtaken pass was taken for a whole one, the passes stopped, the idle
  * restart committed without restarting, and the WAL grew to the forced
  * checkpoint (docs/benchmarks.md, "Checkpoint passes"). */
+/* opts->thread_deprio: run the calling thread (journal or checkpoint) k
+ * steps below the priority it inherited from the thread that opened the
+ * journal: k real-time priorities lower under SCHED_FIFO / SCHED_RR (not
+ * below the policy's minimum), else a nice value k higher (at most 19).
+ * Lowering one's own priority needs no privilege. Best effort. */
+static void deprio_self(unsigned k)
+{
+	if (!k)
+		return;
+	int pol = 0;
+	struct sched_param sp;
+	if (pthread_getschedparam(pthread_self(), &pol, &sp) != 0)
+		return;
+	if (pol == SCHED_FIFO || pol == SCHED_RR) {
+		int lo = sched_get_priority_min(pol);
+		int p = sp.sched_priority - (int)(k > 99 ? 99 : k);
+		sp.sched_priority = p < lo ? lo : p;
+		(void)pthread_setschedparam(pthread_self(), pol, &sp);
+		return;
+	}
+	id_t tid = (id_t)gettid();
+	errno = 0;
+	int n = getpriority(PRIO_PROCESS, tid);
+	if (n == -1 && errno)
+		return;
+	n += (int)(k > 39 ? 39 : k);
+	(void)setpriority(PRIO_PROCESS, tid, n > 19 ? 19 : n);
+}
+
 #define J_CKPT_PASSES 4
 static void *ckpt_thread(void *arg)
 {
 	struct store_journal *j = arg;
+	deprio_self(j->thread_deprio);
 	pthread_mutex_lock(&j->mu);
 	for (;;) {
 		while (!j->ckpt_req && !j->ckpt_stop)
@@ -2141,6 +2174,7 @@ static void restart_wal(struct store_journal *j)
 static void *journal_thread(void *arg)
 {
 	struct store_journal *j = arg;
+	deprio_self(j->thread_deprio);
 	int64_t backoff_ns = 0, retry_at = 0;
 	int64_t next_retain = j->retain_interval_ns > 0
 	                          ? sat_add(mw_time_mono_ns(), j->retain_interval_ns)
@@ -2754,9 +2788,26 @@ static int load_meta(sqlite3 *db, uint64_t *next_pos, uint64_t *first_pos, struc
 	return 0;
 }
 
+/* SQLite's memory statistics (SQLITE_CONFIG_MEMSTATUS, on by default) take
+ * one process-wide mutex in every sqlite3_malloc and sqlite3_free: some 40
+ * lock/unlock pairs per commit of 8 records on the journal thread, shared
+ * with the checkpoint thread and the loop's reader connection (and, in
+ * bench_link, with the other nodes' journals). Nothing reads the statistics
+ * (sqlite3_memory_used, sqlite3_status, a heap limit), so they are turned
+ * off before SQLite is first initialized (docs/benchmarks.md, "The
+ * receiver's commit"). A process that initialized SQLite before its first
+ * journal (a test that registers a VFS) is refused with SQLITE_MISUSE and
+ * keeps them: only slower. */
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+static void sqlite_setup(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int open_db(const char *path, int flags, const char *vfs, sqlite3 **out,
                    struct mw_errbuf *err)
 {
+	pthread_once(&sqlite_once, sqlite_setup);
 	sqlite3 *db = NULL;
 	int rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, vfs);
 	if (rc != SQLITE_OK) {
@@ -3177,6 +3228,7 @@ int store_journal_open(const struct store_journal_opts *opts, struct store_journ
 	j->max_record_bytes = opts->max_record_bytes ? opts->max_record_bytes : 65536;
 	j->group_max = opts->group_max ? opts->group_max : 8192;
 	j->restart_idle = !opts->no_idle_restart;
+	j->thread_deprio = opts->thread_deprio;
 	j->ring = calloc(j->queue_max, sizeof(*j->ring));
 	j->segw->grp = calloc(j->group_max, sizeof(*j->segw->grp));
 	if (!j->ring || !j->segw->grp)

@@ -124,6 +124,13 @@ struct store_journal_opts {
 	 * invariant 15). true leaves the restart to the next commit of
 	 * records, as before: for measurements (docs/benchmarks.md). */
 	bool no_idle_restart;
+	/* The journal and checkpoint threads run this many steps below the
+	 * priority of the thread that opens the journal (real-time priorities
+	 * under SCHED_FIFO / SCHED_RR, nice values otherwise), so that the
+	 * loop preempts them; 0 = the same (default). For measurements
+	 * (docs/benchmarks.md, "The receiver's commit"): a loop that never
+	 * blocks starves a journal below it under SCHED_FIFO. */
+	unsigned thread_deprio;
 	/* SQLite VFS to use (NULL = the default); tests register a fault-
 	 * injecting VFS (failed fsyncs, simulated power loss). */
 	const char *vfs;

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -4161,6 +4162,69 @@ static void preallocated_wal_is_overwritten_never_extended(void **state)
 	tdir_rm(&t);
 }
 
+/* thread_deprio: the journal's threads run below the thread that opened it
+ * (here nice values: the test runs at SCHED_OTHER), the opener keeps its
+ * own priority, and commits go on as before. */
+static int count_threads_at_nice(int nice)
+{
+	DIR *d = opendir("/proc/self/task");
+	if (!d)
+		return -1;
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char path[300], buf[1024];
+		snprintf(path, sizeof(path), "/proc/self/task/%s/stat", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[len] = 0;
+		const char *q = strrchr(buf, ')'); /* fields after the command name */
+		int field = 2, v = 0;
+		for (; q && *q && field < 19; q++)
+			if (*q == ' ')
+				field++;
+		if (q && field == 19 && sscanf(q, "%d", &v) == 1 && v == nice)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static void lowered_journal_threads_still_commit(void **state)
+{
+	(void)state;
+	struct tdir t;
+	tdir_make(&t);
+	errno = 0;
+	int base = getpriority(PRIO_PROCESS, 0);
+	assert_false(base == -1 && errno);
+	struct store_journal_opts o = default_opts(t.db);
+	o.thread_deprio = 2;
+	struct store_journal *j = jopen(&o);
+	uint64_t seq = 0;
+	for (int i = 0; i < 100; i++) {
+		seq++;
+		struct store_rec r = mkrec("KOR", seq, NULL, 0, 300);
+		append_ok(j, &r, seq);
+	}
+	sync_ok(j);
+	errno = 0;
+	assert_int_equal(getpriority(PRIO_PROCESS, 0), base); /* this thread's own */
+	if (base <= 17) {
+		int n = count_threads_at_nice(base + 2);
+		if (n < 1)
+			fail_msg("%d threads at nice %d, want the journal's (>= 1)", n, base + 2);
+	}
+	store_journal_free(j);
+	reopen_reads_all(&o, seq);
+	tdir_rm(&t);
+}
+
 /* store_journal_plug: appends made while plugged do not wake the idle
  * journal thread; unplugging commits them as one group. */
 static void appends_while_plugged_commit_as_one_group_at_unplug(void **state)
@@ -4331,6 +4395,7 @@ int main(void)
 	    cmocka_unit_test(preallocated_wal_is_overwritten_never_extended),
 	    cmocka_unit_test(a_copied_wal_is_restarted_while_idle_not_by_records),
 	    cmocka_unit_test(appends_while_plugged_commit_as_one_group_at_unplug),
+	    cmocka_unit_test(lowered_journal_threads_still_commit),
 	    cmocka_unit_test(release_set_membership),
 	};
 	/* MW_TEST_FILTER=name (or a pattern with *) runs only the matching tests */
