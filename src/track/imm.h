@@ -224,5 +224,29 @@ void track_lat_est_add(struct track_lat_est *e, const double xpred[TRACK_NX],
  * effective number of samples (S(w)^2 / S(w^2)); -EAGAIN (a, se NaN)
  * with fewer than 3 effective samples or no elapsed time. */
 int track_lat_est_get(const struct track_lat_est *e, double a[2], double se[2], double *neff);
+/*
+ * The thrusting model's statement from the estimate e of a track whose
+ * thrust estimate is at_m_s2: 0 with *q_acc = max(TRACK_LAT_Q_FLOOR,
+ * (a_w^2 + a_h^2 + se_w^2 + se_h^2) TRACK_THRUST_NOISE_T_S) and *pitch =
+ * max(TRACK_LAT_PITCH_FLOOR_RAD, sqrt(a_w^2 + se_w^2) / at) (0 if at <=
+ * 0: model.h's), once e has at least TRACK_LAT_NEFF_MIN effective samples
+ * and se <= TRACK_LAT_SE_MAX_M_S2 on both axes; -EAGAIN (outputs 0)
+ * before. a^2 + se^2 is the estimate's second moment about 0.
+ * The white-equivalent time is Bar-Shalom, Li & Kirubarajan's (2001,
+ * sec. 6.2) q ~ b^2 T for a held b at the revisit T (model.h
+ * TRACK_THRUST_NOISE_T_S = 1 s), the rule by which imm's q_acc of 25
+ * states the 5 m/s^2 the SRBMs hold (bq); the pitch sigma states the
+ * same b as an angle of the thrust (a^2 sigma^2 T, model.h).
+ * SE_MAX: used once it tells a held 5 m/s^2 from none at 5 sigma.
+ * Q_FLOOR: what the simulator's truth leaves beyond the held part at the
+ * 1-s revisit (bq: <= 1 m^2/s^3 outside the SRBMs' pitch plane).
+ * PITCH_FLOOR: the ICBM truth's 0.9-1.3 deg angle of attack (bq).
+ */
+#define TRACK_LAT_NEFF_MIN        5.0
+#define TRACK_LAT_SE_MAX_M_S2     1.0
+#define TRACK_LAT_Q_FLOOR         1.0
+#define TRACK_LAT_PITCH_FLOOR_RAD 0.02
+int track_lat_statement(const struct track_lat_est *e, double at_m_s2, double *q_acc,
+                        double *pitch);
 
 #endif

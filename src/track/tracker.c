@@ -1133,9 +1133,9 @@ static inline const struct track_imm_cfg *hist_cfg(const struct track_tracker *t
  * prediction pred over dt_s. The estimate restarts (empty) unless the
  * base was in boost and the prediction carried the thrusting model; a
  * statement is made only for an entry in boost whose estimate is
- * determined (tracker.h TRACK_LAT_*).
+ * determined (imm.h track_lat_statement).
  */
-static void lat_next(const struct track_config *c, const struct track_lat_est *lat0, double mu0,
+static __attribute__((noinline)) void lat_next(const struct track_config *c, const struct track_lat_est *lat0, double mu0,
                      const struct track_imm *pred, double dt_s, struct hist *hn)
 {
 	hn->lat_q = 0.0;
@@ -1147,19 +1147,13 @@ static void lat_next(const struct track_config *c, const struct track_lat_est *l
 	hn->lat = *lat0;
 	track_lat_est_add(&hn->lat, pred->m[TRACK_MODE_BOOST].x, hn->post.m[TRACK_MODE_BOOST].x,
 	                  dt_s);
-	double a[2], se[2], neff;
-	if (!(hn->post.mu[TRACK_MODE_BOOST] > 0.5) || track_lat_est_get(&hn->lat, a, se, &neff) < 0 ||
-	    !(neff >= TRACK_LAT_NEFF_MIN) || !(se[0] <= TRACK_LAT_SE_MAX_M_S2) ||
-	    !(se[1] <= TRACK_LAT_SE_MAX_M_S2))
+	double q, sp;
+	if (!(hn->post.mu[TRACK_MODE_BOOST] > 0.5) ||
+	    track_lat_statement(&hn->lat, hn->post.m[TRACK_MODE_BOOST].x[TRACK_IX_AT], &q, &sp) < 0)
 		return;
-	double b2 = a[0] * a[0] + a[1] * a[1] + se[0] * se[0] + se[1] * se[1];
-	double q = b2 * TRACK_THRUST_NOISE_T_S;
-	hn->lat_q = q > TRACK_LAT_Q_FLOOR ? q : TRACK_LAT_Q_FLOOR;
-	if (c->boost_adapt == TRACK_BOOST_ADAPT_PITCH) {
-		double at = hn->post.m[TRACK_MODE_BOOST].x[TRACK_IX_AT];
-		double sp = at > 0.0 ? sqrt(a[0] * a[0] + se[0] * se[0]) / at : 0.0;
-		hn->lat_sp = sp > TRACK_LAT_PITCH_FLOOR_RAD ? sp : TRACK_LAT_PITCH_FLOOR_RAD;
-	}
+	hn->lat_q = q;
+	if (c->boost_adapt == TRACK_BOOST_ADAPT_PITCH)
+		hn->lat_sp = sp;
 }
 
 /* One IMM step: predict post over dt, update with m (pred_out, if not
@@ -1305,8 +1299,6 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, int evide
 	hist_moments(hn);
 	if (t->cfg.boost_adapt)
 		lat_next(&t->cfg, &lat0, mu0, pred, dt_b, hn);
-	else
-		hn->lat_q = hn->lat_sp = 0.0; /* entries past 0 are not zeroed (new_track) */
 	/* Re-filter the entries after a late insertion. */
 	for (int i = pos + 1; i < k->h_count; i++) {
 		struct track_imm np, npred;
@@ -1412,6 +1404,10 @@ static int new_track(struct track_tracker *t, struct track_gauss *g, double mu_b
 	memset(k, 0, sizeof(*k));
 	memset(&k->h[0], 0, offsetof(struct hist, post.m));
 	memset(&k->h[0].truth_id, 0, sizeof(struct hist) - offsetof(struct hist, truth_id));
+	/* Every entry's statement is the configured one until lat_next sets
+	 * it (boost_adapt; without it they stay 0: hist_cfg). */
+	for (int i = 1; i < t->cfg.history_len; i++)
+		k->h[i].lat_q = k->h[i].lat_sp = 0.0;
 	k->id = t->next_id++;
 	k->state = TRACK_TENTATIVE;
 	k->first_t_ns = o->t_ns;

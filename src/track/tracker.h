@@ -205,30 +205,15 @@ struct track_config {
 	 * acceleration (imm.h track_lat_est; docs/tracking.md "Boost
 	 * statement from the held lateral acceleration (session 13, branch
 	 * adaptq)"): TRACK_BOOST_ADAPT_OFF (0, the default) states imm's
-	 * q_acc and model.h's pitch sigma for every track; _Q, once the
-	 * estimate a = (a_w, a_h) of a track in boost has at least
-	 * TRACK_LAT_NEFF_MIN effective samples and standard errors se <=
-	 * TRACK_LAT_SE_MAX_M_S2 per axis, states q_acc = max(TRACK_LAT_Q_FLOOR,
-	 * (|a|^2 + |se|^2) TRACK_THRUST_NOISE_T_S) for its next predictions;
-	 * _PITCH also the pitch sigma max(TRACK_LAT_PITCH_FLOOR_RAD,
-	 * sqrt(a_w^2 + se_w^2) / aT). Diagnosis (mwlink eval --boost-adapt). */
+	 * q_acc and model.h's pitch sigma for every track; _Q states, for the
+	 * next predictions of a track in boost whose estimate is determined,
+	 * the q_acc of imm.h track_lat_statement; _PITCH its pitch sigma too.
+	 * Diagnosis (mwlink eval --boost-adapt). */
 	int boost_adapt;
 };
 #define TRACK_BOOST_ADAPT_OFF   0
 #define TRACK_BOOST_ADAPT_Q     1
 #define TRACK_BOOST_ADAPT_PITCH 2
-/* Bar-Shalom, Li & Kirubarajan (2001, sec. 6.2): q ~ b^2 T for a held b
- * at revisit T (model.h TRACK_THRUST_NOISE_T_S = 1 s): the imm q_acc of
- * 25 is the 5 m/s^2 the SRBMs hold (bq). SE_MAX: the estimate is used
- * once it tells a held 5 m/s^2 from none at 5 sigma. Q_FLOOR: what the
- * simulator's truth leaves beyond the held part at the 1-s revisit
- * (bq: <= 1 m^2/s^3 outside the SRBMs' pitch plane). PITCH_FLOOR: the
- * ICBM truth's 0.9-1.3 deg angle of attack (bq). */
-#define TRACK_LAT_NEFF_MIN        5.0
-#define TRACK_LAT_SE_MAX_M_S2     1.0
-#define TRACK_LAT_Q_FLOOR         1.0
-#define TRACK_LAT_PITCH_FLOOR_RAD 0.02
-
 void track_config_default(struct track_config *c);
 
 enum track_state { TRACK_TENTATIVE = 1, TRACK_CONFIRMED = 2 };
