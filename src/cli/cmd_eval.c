@@ -250,6 +250,7 @@ struct eval {
 	double boost_tau_s;         /* --boost-tau: constant burnout hazard (s), 0 = not given */
 	int q_at_set;               /* --q-at given (diagnosis) */
 	int score_boost_mode;       /* --score-boost-mode (diagnosis) */
+	int boost_adapt_set;        /* --boost-adapt given (diagnosis) */
 	int grav_err;               /* --grav-err (enum track_grav_err), or -1: from the scenario */
 	struct track_config tcfg;
 	struct bin bins[MAX_BINS];
@@ -302,7 +303,7 @@ static void eval_usage(FILE *f)
 	           "                   [--q-ballistic Q] [--q-boost Q] [--meas-audit FILE]\n"
 	           "                   [--plots FILE] [--feed-class CLASS]\n"
 	           "                   [--burnout-allow on|off|mean] [--boost-tau S] [--q-at Q]\n"
-	           "                   [--score-boost-mode]\n"
+	           "                   [--score-boost-mode] [--boost-adapt off|on|pitch]\n"
 	           "  Monte Carlo runs of simulator -> tracker, scored against truth:\n"
 	           "  RMSE, ANEES with 95%% chi-square bounds, impact error and ellipse\n"
 	           "  coverage, PCRLB, launch error, latencies, breaks, swaps, GOSPA.\n"
@@ -340,6 +341,11 @@ static void eval_usage(FILE *f)
 	           "  --score-boost-mode  score a track whose boost probability is above 0.5\n"
 	           "              by its thrusting mode's own prediction, not the published\n"
 	           "              mixture (diagnosis)\n"
+	           "  --boost-adapt off|on|pitch  the boost mode's white acceleration (on),\n"
+	           "              and its pitch sigma too (pitch), from each track's own\n"
+	           "              estimate of its held lateral thrust; off: the default\n"
+	           "              (diagnosis; --rtn then carries the estimate and the\n"
+	           "              truth's lateral thrust)\n"
 	           "  --beta-prior CLASS=LO:HI  the drag prior of a threat class (SRBM, MRBM,\n"
 	           "              IRBM, ICBM) as a beta range in kg/m^2, the central 95%%\n"
 	           "              of a lognormal; CLASS=flat: none (diagnosis)\n"
@@ -550,10 +556,37 @@ static void rtn_print_arr(FILE *f, const char *key, const double *a, int n)
 	fputc(']', f);
 }
 
+/* --boost-adapt's --rtn fields: the truth's lateral thrust at t in its
+ * own thrust frame (w, h; bq's method: a central difference of the
+ * truth's velocity over +-0.05 s less the model's forces at the truth's
+ * state, no thrust, k = 0), NaN outside the burn. */
+static void truth_lat(const struct sim *s, const struct sim_object_info *oi, mw_time_ns t,
+                      const struct sim_truth *tt, double lat[2])
+{
+	const mw_time_ns hs = MW_NS_PER_S / 20;
+	lat[0] = lat[1] = NAN;
+	if (t - hs <= oi->launch_t_ns || t + hs >= oi->burnout_t_ns)
+		return;
+	struct sim_truth a, b;
+	if (sim_truth_at(s, oi->id, t - hs, &a) < 0 || sim_truth_at(s, oi->id, t + hs, &b) < 0)
+		return;
+	double x[TRACK_NX] = {0}, g[3], u[3], w[3], h[3];
+	memcpy(x, tt->r_ecef_m, sizeof(tt->r_ecef_m));
+	memcpy(x + 3, tt->v_ecef_m_s, sizeof(tt->v_ecef_m_s));
+	if (track_model_accel(x, 0, g) < 0 || track_model_thrust_frame(x, u, w, h) < 0)
+		return;
+	double e[3];
+	for (int i = 0; i < 3; i++)
+		e[i] = (b.v_ecef_m_s[i] - a.v_ecef_m_s[i]) / 0.1 - g[i];
+	lat[0] = e[0] * w[0] + e[1] * w[1] + e[2] * w[2];
+	lat[1] = e[0] * h[0] + e[1] * h[1] + e[2] * h[2];
+}
+
 static void rtn_sample(const struct eval *ev, const struct sim_object_info *oi,
                        const struct sim_truth *tt, double t_launch_s, double since_upd_s,
                        double mu_boost, const double e[NB], const struct track_gauss *gs,
-                       const double *Pb, double za, double zc)
+                       const double *Pb, double za, double zc, const struct track_info *k,
+                       const double tlat[2])
 {
 	const double *Pf = gs->P;
 	double M[3][3], er[6], Yf[36], Yb[36], uv[3];
@@ -583,6 +616,17 @@ static void rtn_sample(const struct eval *ev, const struct sim_object_info *oi,
 	}
 	if (isfinite(za) && isfinite(zc))
 		fprintf(ev->rtn, ",\"za\":%.9g,\"zc\":%.9g", za, zc);
+	if (ev->boost_adapt_set) {
+		/* JSON has no NaN: null */
+		const double la[7] = {k->boost_lat_m_s2[0], k->boost_lat_m_s2[1],
+		                      k->boost_lat_se_m_s2[0], k->boost_lat_se_m_s2[1],
+		                      k->boost_lat_neff, tlat[0], tlat[1]};
+		fputs(",\"lat\":[", ev->rtn);
+		for (int i = 0; i < 7; i++)
+			fprintf(ev->rtn, isfinite(la[i]) ? "%s%.4g" : "%snull", i ? "," : "", la[i]);
+		fprintf(ev->rtn, "],\"qb\":%.4g,\"sp\":%.4g", k->boost_q_acc_m2_s3,
+		        k->boost_pitch_rad);
+	}
 	fputs("}\n", ev->rtn);
 }
 
@@ -880,10 +924,14 @@ static int score_time(struct eval *ev, struct sim *s, struct track_tracker *tr,
 				}
 			}
 		}
-		if (ev->rtn)
+		if (ev->rtn) {
+			double tlat[2] = {NAN, NAN};
+			if (ev->boost_adapt_set)
+				truth_lat(s, oi, t, tt, tlat);
 			rtn_sample(ev, oi, tt, (double)(t - oi->launch_t_ns) * 1e-9,
 			           (double)(t - k->t_ns) * 1e-9, k->mu_boost, e, gs,
-			           pb_ok ? Pb : NULL, rtn_za, rtn_zc);
+			           pb_ok ? Pb : NULL, rtn_za, rtn_zc, k, tlat);
+		}
 		if (track_info_predict(k, NULL, &lp) == 0) {
 			double lecef[3];
 			struct geo_lla ll = oi->launch_lla;
@@ -1595,6 +1643,11 @@ static int report(struct eval *ev)
 		json_object_set_new(
 		    root, "q_ballistic_m2_s3",
 		    json_real(ev->tcfg.imm.motion[TRACK_MODE_BALLISTIC].q_acc_m2_s3));
+	if (ev->boost_adapt_set) {
+		static const char *const adapt_names[] = {"off", "on", "pitch"};
+		json_object_set_new(root, "boost_adapt",
+		                    json_string(adapt_names[ev->tcfg.boost_adapt]));
+	}
 	if (ev->q_boost_set)
 		json_object_set_new(root, "q_boost_m2_s3",
 		                    json_real(ev->tcfg.imm.motion[TRACK_MODE_BOOST].q_acc_m2_s3));
@@ -1839,6 +1892,19 @@ int cmd_eval(int argc, char **argv)
 				goto out;
 			}
 			ev->burnout_allow_set = 1;
+		} else if (!strcmp(a, "--boost-adapt") && i + 1 < argc) {
+			const char *m = argv[++i];
+			if (!strcmp(m, "off"))
+				ev->tcfg.boost_adapt = TRACK_BOOST_ADAPT_OFF;
+			else if (!strcmp(m, "on"))
+				ev->tcfg.boost_adapt = TRACK_BOOST_ADAPT_Q;
+			else if (!strcmp(m, "pitch"))
+				ev->tcfg.boost_adapt = TRACK_BOOST_ADAPT_PITCH;
+			else {
+				fprintf(stderr, "mwlink eval: --boost-adapt: off, on or pitch\n");
+				goto out;
+			}
+			ev->boost_adapt_set = ev->tcfg.boost_adapt != TRACK_BOOST_ADAPT_OFF;
 		} else if (!strcmp(a, "--score-boost-mode")) {
 			ev->score_boost_mode = 1;
 		} else if (!strcmp(a, "--q-at") && i + 1 < argc) {

@@ -707,3 +707,61 @@ int track_imm_predict_mode(const struct track_imm *in, double dt_s, const struct
 	*out = r;
 	return 0;
 }
+
+void track_lat_est_add(struct track_lat_est *e, const double xpred[TRACK_NX],
+                       const double xpost[TRACK_NX], double dt_s)
+{
+	double u[3], w[3], h[3];
+	if (!(dt_s > 0.0) || track_model_thrust_frame(xpred, u, w, h) < 0)
+		return;
+	double dv[3] = {xpost[3] - xpred[3], xpost[4] - xpred[4], xpost[5] - xpred[5]};
+	double c[2] = {dv[0] * w[0] + dv[1] * w[1] + dv[2] * w[2],
+	               dv[0] * h[0] + dv[1] * h[1] + dv[2] * h[2]};
+	if (!isfinite(c[0]) || !isfinite(c[1]))
+		return;
+	double f = exp(-dt_s / TRACK_LAT_TAU_S), f2 = f * f;
+	e->sw = e->sw * f + 1.0;
+	e->sw2 = e->sw2 * f2 + 1.0;
+	e->sdt = e->sdt * f + dt_s;
+	e->sdtdt = e->sdtdt * f + dt_s * dt_s;
+	for (int i = 0; i < 2; i++) {
+		e->sc[i] = e->sc[i] * f + c[i];
+		e->scc[i] = e->scc[i] * f + c[i] * c[i];
+		e->scdt[i] = e->scdt[i] * f + c[i] * dt_s;
+	}
+}
+
+int track_lat_est_get(const struct track_lat_est *e, double a[2], double se[2], double *neff)
+{
+	double n = e->sw2 > 0.0 ? e->sw * e->sw / e->sw2 : 0.0;
+	*neff = n;
+	if (!(n >= 3.0) || !(e->sdt > 0.0)) {
+		a[0] = a[1] = se[0] = se[1] = NAN;
+		return -EAGAIN;
+	}
+	for (int i = 0; i < 2; i++) {
+		a[i] = e->sc[i] / e->sdt;
+		double s2 = (e->scc[i] - 2.0 * a[i] * e->scdt[i] + a[i] * a[i] * e->sdtdt) / e->sw;
+		s2 = s2 > 0.0 ? s2 * n / (n - 1.0) : 0.0;
+		se[i] = sqrt(s2 * e->sw2) / e->sdt;
+	}
+	return 0;
+}
+
+int track_lat_statement(const struct track_lat_est *e, double at_m_s2, double *q_acc,
+                        double *pitch)
+{
+	double a[2], se[2], neff;
+	*q_acc = *pitch = 0.0;
+	if (track_lat_est_get(e, a, se, &neff) < 0 || !(neff >= TRACK_LAT_NEFF_MIN) ||
+	    !(se[0] <= TRACK_LAT_SE_MAX_M_S2) || !(se[1] <= TRACK_LAT_SE_MAX_M_S2))
+		return -EAGAIN;
+	double q = (a[0] * a[0] + a[1] * a[1] + se[0] * se[0] + se[1] * se[1]) *
+	           TRACK_THRUST_NOISE_T_S;
+	*q_acc = q > TRACK_LAT_Q_FLOOR ? q : TRACK_LAT_Q_FLOOR;
+	if (at_m_s2 > 0.0) {
+		double sp = sqrt(a[0] * a[0] + se[0] * se[0]) / at_m_s2;
+		*pitch = sp > TRACK_LAT_PITCH_FLOOR_RAD ? sp : TRACK_LAT_PITCH_FLOOR_RAD;
+	}
+	return 0;
+}

@@ -190,4 +190,63 @@ int track_imm_update_from(const struct track_imm *base, double dt_s,
 /* Moment-matched single Gaussian of the mixture. */
 void track_imm_combine(const struct track_imm *imm, struct track_gauss *out);
 
+/*
+ * Held lateral acceleration of a thrusting track (docs/tracking.md "Boost
+ * statement from the held lateral acceleration (session 13, branch
+ * adaptq)"; mwlink eval --boost-adapt, off by default). The thrusting
+ * model puts the thrust along v; a missile's pitch programme holds a
+ * lateral thrust a_lat (0.4 m/s^2 for the simulator's ICBM, 5-6 for its
+ * SRBMs) for tens of seconds. A filter that does not model it follows it
+ * with a lag, and once that lag is steady the thrusting model's update
+ * moves its velocity across v by a_lat dt on average (the estimate keeps
+ * up with the truth, so its corrections make up what its prediction
+ * left out), whatever the gain. The estimator is the exponentially
+ * weighted least-squares fit of c_i = a dt_i + n_i to the updates'
+ * corrections c_i (posterior minus prediction of the thrusting model's
+ * velocity, projected on w and h of the prediction's thrust frame,
+ * track_model_thrust_frame), n_i of one variance per update (the
+ * corrections are driven by the measurement noise of one plot each, and
+ * the innovations of a filter are white, so are the c_i about their
+ * mean): a = S(c) / S(dt), its variance sigma^2 S(w^2) / S(dt)^2 with
+ * sigma^2 the weighted mean square of the residuals (times n/(n-1)),
+ * the sums weighted by exp(-age / TRACK_LAT_TAU_S).
+ */
+#define TRACK_LAT_TAU_S 10.0 /* s: the truth's held thrust moves <= ~3 m/s^2 over 10 s (steeror) */
+struct track_lat_est {
+	double sw, sw2, sdt, sdtdt; /* sum of weights, of their squares, w dt, w dt^2 */
+	double sc[2], scc[2], scdt[2]; /* per axis (w, h): w c, w c^2, w c dt */
+};
+/* Add the update of the thrusting model from xpred to xpost over dt_s
+ * (> 0; otherwise, or if the frame is undefined, e is left as it is). */
+void track_lat_est_add(struct track_lat_est *e, const double xpred[TRACK_NX],
+                       const double xpost[TRACK_NX], double dt_s);
+/* The estimate a[2] (w, h; m/s^2), its standard errors se[2] and the
+ * effective number of samples (S(w)^2 / S(w^2)); -EAGAIN (a, se NaN)
+ * with fewer than 3 effective samples or no elapsed time. */
+int track_lat_est_get(const struct track_lat_est *e, double a[2], double se[2], double *neff);
+/*
+ * The thrusting model's statement from the estimate e of a track whose
+ * thrust estimate is at_m_s2: 0 with *q_acc = max(TRACK_LAT_Q_FLOOR,
+ * (a_w^2 + a_h^2 + se_w^2 + se_h^2) TRACK_THRUST_NOISE_T_S) and *pitch =
+ * max(TRACK_LAT_PITCH_FLOOR_RAD, sqrt(a_w^2 + se_w^2) / at) (0 if at <=
+ * 0: model.h's), once e has at least TRACK_LAT_NEFF_MIN effective samples
+ * and se <= TRACK_LAT_SE_MAX_M_S2 on both axes; -EAGAIN (outputs 0)
+ * before. a^2 + se^2 is the estimate's second moment about 0.
+ * The white-equivalent time is Bar-Shalom, Li & Kirubarajan's (2001,
+ * sec. 6.2) q ~ b^2 T for a held b at the revisit T (model.h
+ * TRACK_THRUST_NOISE_T_S = 1 s), the rule by which imm's q_acc of 25
+ * states the 5 m/s^2 the SRBMs hold (bq); the pitch sigma states the
+ * same b as an angle of the thrust (a^2 sigma^2 T, model.h).
+ * SE_MAX: used once it tells a held 5 m/s^2 from none at 5 sigma.
+ * Q_FLOOR: what the simulator's truth leaves beyond the held part at the
+ * 1-s revisit (bq: <= 1 m^2/s^3 outside the SRBMs' pitch plane).
+ * PITCH_FLOOR: the ICBM truth's 0.9-1.3 deg angle of attack (bq).
+ */
+#define TRACK_LAT_NEFF_MIN        5.0
+#define TRACK_LAT_SE_MAX_M_S2     1.0
+#define TRACK_LAT_Q_FLOOR         1.0
+#define TRACK_LAT_PITCH_FLOOR_RAD 0.02
+int track_lat_statement(const struct track_lat_est *e, double at_m_s2, double *q_acc,
+                        double *pitch);
+
 #endif

@@ -934,10 +934,10 @@ int track_model_thrust_frame(const double x[TRACK_NX], double u[3], double w[3],
 /* D = sp^2 w w^T + so^2 h h^T: the thrust direction error's covariance
  * per unit thrust (across v), or sd^2 (I - u u^T) with sd the larger of
  * the two when the frame is undefined (vertical flight). */
-static void dir_cov(const double x[TRACK_NX], double D[3][3])
+static void dir_cov(const double x[TRACK_NX], double sp, double D[3][3])
 {
 	double u[3], w[3], h[3];
-	const double sp = TRACK_THRUST_PITCH_SIGMA_RAD, so = TRACK_THRUST_YAW_SIGMA_RAD;
+	const double so = TRACK_THRUST_YAW_SIGMA_RAD;
 	if (track_model_thrust_frame(x, u, w, h) == 0) {
 		/* D[i][0], D[i][1] side by side (track/v2d.h: each lane the
 		 * scalar expression's operations in its order), D[i][2] alone */
@@ -959,16 +959,18 @@ static void dir_cov(const double x[TRACK_NX], double D[3][3])
 
 void track_model_thrust_dir_cov(const double x[TRACK_NX], double D[3][3])
 {
-	dir_cov(x, D);
+	dir_cov(x, TRACK_THRUST_PITCH_SIGMA_RAD, D);
 }
 
 /*
  * The thrusting model's stated thrust-direction error (model.h, "boost
  * model error"), added to P over dt for the state x at the start of the
  * interval: white acceleration across v of density a^2 D T, D of
- * dir_cov, a = max(aT, 0) the estimate's thrust.
+ * dir_cov, a = max(aT, 0) the estimate's thrust; the pitch sigma is
+ * mo->pitch_sigma_rad where that is set (> 0), else model.h's.
  */
-static void add_q_thrust(double *P, double dt, const double x[TRACK_NX])
+static void add_q_thrust(double *P, double dt, const double x[TRACK_NX],
+                         const struct track_motion *mo)
 {
 	const int n = TRACK_NX;
 	double at = x[TRACK_IX_AT] > 0.0 ? x[TRACK_IX_AT] : 0.0;
@@ -976,7 +978,7 @@ static void add_q_thrust(double *P, double dt, const double x[TRACK_NX])
 	if (!(a2 > 0.0) || !isfinite(a2))
 		return;
 	double D[3][3];
-	dir_cov(x, D);
+	dir_cov(x, mo->pitch_sigma_rad > 0.0 ? mo->pitch_sigma_rad : TRACK_THRUST_PITCH_SIGMA_RAD, D);
 	double q = a2 * TRACK_THRUST_NOISE_T_S;
 	double qrr = q * dt * dt * dt / 3.0, qrv = q * dt * dt / 2.0, qvv = q * dt;
 	/* entries (., 0) and (., 1) of each block side by side (track/v2d.h:
@@ -1134,7 +1136,7 @@ void track_model_add_q_sigma(double *P, double dt_s, const struct track_motion *
 	P[TRACK_IX_K * TRACK_NX + TRACK_IX_K] += track_model_q_k(x, mo) * dt;
 	P[TRACK_IX_AT * TRACK_NX + TRACK_IX_AT] += mo->q_at_m2_s5 * dt;
 	if (mo->thrust)
-		add_q_thrust(P, dt, x);
+		add_q_thrust(P, dt, x, mo);
 }
 
 int track_model_stm(const double x[TRACK_NX], double dt_s, int n, double *Phi)

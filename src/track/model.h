@@ -141,6 +141,11 @@ struct track_motion {
 	double q_k;         /* (units of k)^2 / s at sea-level density (see q_k') */
 	double q_at_m2_s5;  /* thrust random walk */
 	int grav_err;       /* enum track_grav_err: the gravity-model error stated */
+	/* The thrusting model's pitch sigma (rad); 0 (the default): model.h's
+	 * TRACK_THRUST_PITCH_SIGMA_RAD. Set per track by the held lateral
+	 * acceleration's statement (imm.h track_lat_est, tracker.h
+	 * boost_adapt). */
+	double pitch_sigma_rad;
 };
 
 /* sigma_g (m/s^2, per axis) of the gravity-model error grav_err at

@@ -113,6 +113,12 @@ struct hist {
 	struct track_imm post;
 	struct track_meas m;
 	uint32_t truth_id;
+	/* boost_adapt (track_config): the held lateral acceleration estimate
+	 * up to this entry (zero when the entry it was predicted from was not
+	 * in boost) and the thrusting model's statement for predictions from
+	 * this entry (lat_q 0: the configured one; lat_sp 0: model.h's). */
+	struct track_lat_est lat;
+	double lat_q, lat_sp;
 	/* The mixture's mean and variances of post (imm_moments), set by
 	 * hist_moments after every write of post: the pre-gate, the merge
 	 * candidates and the management read them up to ~5 times per entry
@@ -174,6 +180,7 @@ struct trk {
 	 * cp_t_ns. */
 	int has_cp;
 	int cp_noprune; /* the kept prediction was made without pruning */
+	double cp_lat_q, cp_lat_sp; /* ... from an entry with this statement (hist_cfg) */
 	mw_time_ns cp_t_ns, cp_base_ns;
 	struct track_imm cp, cp_base;
 	int h_count;
@@ -929,6 +936,13 @@ int track_info_est_at(const struct track_info *ti, const struct track_imm_cfg *c
 	if (ti->imm.mu[TRACK_MODE_BOOST] < PUBLISH_MINOR_MU)
 		return track_ukf_predict(&ti->imm.m[TRACK_MODE_BALLISTIC], dt,
 		                         &cfg->motion[TRACK_MODE_BALLISTIC], out);
+	struct track_imm_cfg cbuf;
+	if (ti->boost_q_acc_m2_s3 > 0.0) { /* boost_adapt: the track's own statement */
+		cbuf = *cfg;
+		cbuf.motion[TRACK_MODE_BOOST].q_acc_m2_s3 = ti->boost_q_acc_m2_s3;
+		cbuf.motion[TRACK_MODE_BOOST].pitch_sigma_rad = ti->boost_pitch_rad;
+		cfg = &cbuf;
+	}
 	struct track_imm p;
 	int rc = track_imm_predict(&ti->imm, dt, cfg, &p);
 	if (rc < 0)
@@ -968,6 +982,13 @@ int track_tracker_get(const struct track_tracker *t, size_t i, struct track_info
 	r.launch_bal = k->launch_bal;
 	r.n_upd_clutter = k->n_upd_clutter;
 	r.n_upd_switch = k->n_upd_switch;
+	r.boost_q_acc_m2_s3 = h->lat_q;
+	r.boost_pitch_rad = h->lat_sp;
+	r.boost_lat_m_s2[0] = r.boost_lat_m_s2[1] = NAN;
+	r.boost_lat_se_m_s2[0] = r.boost_lat_se_m_s2[1] = NAN;
+	if (t->cfg.boost_adapt)
+		(void)track_lat_est_get(&h->lat, r.boost_lat_m_s2, r.boost_lat_se_m_s2,
+		                        &r.boost_lat_neff);
 	*out = r;
 	return 0;
 }
@@ -1090,9 +1111,55 @@ static const struct track_imm_cfg *imm_cfg(const struct track_tracker *t, const 
 	return &t->cfg.imm;
 }
 
-/* One IMM step: predict post over dt, update with m. */
+/* The configuration for predictions from history entry h: imm_cfg's,
+ * with the thrusting model's statement of h (boost_adapt) in a copy in
+ * buf where it has one. */
+static inline const struct track_imm_cfg *hist_cfg(const struct track_tracker *t,
+                                                   const struct trk *k, const struct hist *h,
+                                                   struct track_imm_cfg *buf)
+{
+	const struct track_imm_cfg *ic = imm_cfg(t, k, h->t_ns);
+	if (__builtin_expect(!(h->lat_q > 0.0), 1))
+		return ic;
+	*buf = *ic;
+	buf->motion[TRACK_MODE_BOOST].q_acc_m2_s3 = h->lat_q;
+	buf->motion[TRACK_MODE_BOOST].pitch_sigma_rad = h->lat_sp;
+	return buf;
+}
+
+/*
+ * boost_adapt: entry hn's estimate and statement from the entry it was
+ * predicted from (its estimate lat0, boost probability mu0) and the
+ * prediction pred over dt_s. The estimate restarts (empty) unless the
+ * base was in boost and the prediction carried the thrusting model; a
+ * statement is made only for an entry in boost whose estimate is
+ * determined (imm.h track_lat_statement).
+ */
+static __attribute__((noinline)) void lat_next(const struct track_config *c, const struct track_lat_est *lat0, double mu0,
+                     const struct track_imm *pred, double dt_s, struct hist *hn)
+{
+	hn->lat_q = 0.0;
+	hn->lat_sp = 0.0;
+	if (!(mu0 > 0.5) || !(pred->mu[TRACK_MODE_BOOST] > 0.0)) {
+		memset(&hn->lat, 0, sizeof(hn->lat));
+		return;
+	}
+	hn->lat = *lat0;
+	track_lat_est_add(&hn->lat, pred->m[TRACK_MODE_BOOST].x, hn->post.m[TRACK_MODE_BOOST].x,
+	                  dt_s);
+	double q, sp;
+	if (!(hn->post.mu[TRACK_MODE_BOOST] > 0.5) ||
+	    track_lat_statement(&hn->lat, hn->post.m[TRACK_MODE_BOOST].x[TRACK_IX_AT], &q, &sp) < 0)
+		return;
+	hn->lat_q = q;
+	if (c->boost_adapt == TRACK_BOOST_ADAPT_PITCH)
+		hn->lat_sp = sp;
+}
+
+/* One IMM step: predict post over dt, update with m (pred_out, if not
+ * NULL, gets the prediction). */
 static int imm_step(const struct track_imm_cfg *ic, const struct track_imm *post, double dt_s,
-                    const struct track_meas *m, struct track_imm *out)
+                    const struct track_meas *m, struct track_imm *out, struct track_imm *pred_out)
 {
 	struct track_imm pred;
 	struct track_zpred zp[TRACK_N_MODES];
@@ -1101,6 +1168,8 @@ static int imm_step(const struct track_imm_cfg *ic, const struct track_imm *post
 		rc = track_imm_zpredict(&pred, m, zp, NULL);
 	if (rc == 0)
 		rc = track_imm_update_from(post, dt_s, ic, &pred, zp, m, out);
+	if (rc == 0 && pred_out)
+		*pred_out = pred;
 	return rc;
 }
 
@@ -1189,8 +1258,10 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, int evide
 	struct track_imm *dst = in_seq ? &HAT(k, k->h_count)->post : &post;
 	/* pred is HAT(k, b)'s posterior predicted to t_ns (the boost model
 	 * is revived from there if the plot asks for it, imm.h). */
-	int rc = track_imm_update_from(&HAT(k, b)->post, ns_to_s(t_ns - HAT(k, b)->t_ns),
-	                               imm_cfg(t, k, HAT(k, b)->t_ns), pred, zp, m, dst);
+	struct track_imm_cfg cbuf;
+	const double dt_b = ns_to_s(t_ns - HAT(k, b)->t_ns);
+	int rc = track_imm_update_from(&HAT(k, b)->post, dt_b, hist_cfg(t, k, HAT(k, b), &cbuf),
+	                               pred, zp, m, dst);
 	if (rc < 0) {
 		t->ctr.update_failures++;
 		return rc;
@@ -1200,6 +1271,12 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, int evide
 	 * which changes now (late data re-runs the entries after b): the
 	 * next check starts it again from the last update. */
 	k->has_lc = 0;
+	struct track_lat_est lat0;
+	double mu0 = 0.0;
+	if (t->cfg.boost_adapt) {
+		lat0 = HAT(k, b)->lat;
+		mu0 = HAT(k, b)->post.mu[TRACK_MODE_BOOST];
+	}
 	const int cap = t->cfg.history_len;
 	int pos = b + 1;
 	if (k->h_count == cap) {
@@ -1220,12 +1297,17 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, int evide
 	hn->m = *m;
 	hn->truth_id = truth_id;
 	hist_moments(hn);
+	if (t->cfg.boost_adapt)
+		lat_next(&t->cfg, &lat0, mu0, pred, dt_b, hn);
 	/* Re-filter the entries after a late insertion. */
 	for (int i = pos + 1; i < k->h_count; i++) {
-		struct track_imm np;
+		struct track_imm np, npred;
 		double dt = ns_to_s(HAT(k, i)->t_ns - HAT(k, i - 1)->t_ns);
-		const struct track_imm_cfg *ic = imm_cfg(t, k, HAT(k, i - 1)->t_ns);
-		rc = imm_step(ic, &HAT(k, i - 1)->post, dt, &HAT(k, i)->m, &np);
+		const struct track_imm_cfg *ic = hist_cfg(t, k, HAT(k, i - 1), &cbuf);
+		rc = imm_step(ic, &HAT(k, i - 1)->post, dt, &HAT(k, i)->m, &np,
+		              t->cfg.boost_adapt ? &npred : NULL);
+		if (t->cfg.boost_adapt && rc < 0)
+			memset(&npred, 0, sizeof(npred)); /* no thrusting prediction: restart */
 		if (rc < 0) {
 			/* Keep the prediction so the chain stays continuous. */
 			t->ctr.update_failures++;
@@ -1238,6 +1320,9 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, int evide
 			class_prior(&t->cfg, k->cls, k->cls_reset, &np);
 		HAT(k, i)->post = np;
 		hist_moments(HAT(k, i));
+		if (t->cfg.boost_adapt)
+			lat_next(&t->cfg, &HAT(k, i - 1)->lat, HAT(k, i - 1)->post.mu[TRACK_MODE_BOOST],
+			         &npred, dt, HAT(k, i));
 	}
 	k->n_updates++;
 	if (!truth_id) {
@@ -1319,6 +1404,10 @@ static int new_track(struct track_tracker *t, struct track_gauss *g, double mu_b
 	memset(k, 0, sizeof(*k));
 	memset(&k->h[0], 0, offsetof(struct hist, post.m));
 	memset(&k->h[0].truth_id, 0, sizeof(struct hist) - offsetof(struct hist, truth_id));
+	/* Every entry's statement is the configured one until lat_next sets
+	 * it (boost_adapt; without it they stay 0: hist_cfg). */
+	for (int i = 1; i < t->cfg.history_len; i++)
+		k->h[i].lat_q = k->h[i].lat_sp = 0.0;
 	k->id = t->next_id++;
 	k->state = TRACK_TENTATIVE;
 	k->first_t_ns = o->t_ns;
@@ -2443,7 +2532,8 @@ static int dup_est(const struct track_tracker *t, const struct trk *k, mw_time_n
 	struct track_imm p;
 	const struct track_imm *im = &h->post;
 	if (tc != h->t_ns) {
-		if (track_imm_predict(&h->post, ns_to_s(tc - h->t_ns), imm_cfg(t, k, h->t_ns), &p) <
+		struct track_imm_cfg cbuf;
+		if (track_imm_predict(&h->post, ns_to_s(tc - h->t_ns), hist_cfg(t, k, h, &cbuf), &p) <
 		    0)
 			return -EDOM;
 		im = &p;
@@ -2487,8 +2577,9 @@ static void dup_merge(struct track_tracker *t, struct trk *a, struct trk *b)
 		struct track_imm pred;
 		struct track_zpred zp[TRACK_N_MODES];
 		struct track_imm_gate gt;
+		struct track_imm_cfg cbuf;
 		if (track_imm_predict(&HAT(a, ba)->post, ns_to_s(e->t_ns - HAT(a, ba)->t_ns),
-		                      imm_cfg(t, a, HAT(a, ba)->t_ns), &pred) < 0 ||
+		                      hist_cfg(t, a, HAT(a, ba), &cbuf), &pred) < 0 ||
 		    track_imm_zpredict(&pred, &e->m, zp, &gt) < 0 ||
 		    !(gt.d2 <= t->init_supp[e->m.nz])) {
 			skipped++;
@@ -2933,11 +3024,14 @@ static int predict_to_scan(struct track_tracker *t, struct trk *k, const struct 
                            mw_time_ns ts, struct track_imm *out)
 {
 	double dt = ns_to_s(ts - hb->t_ns);
-	const struct track_imm_cfg *ic = imm_cfg(t, k, hb->t_ns);
-	const int np = ic != &t->cfg.imm;
+	const struct track_imm_cfg *ic0 = imm_cfg(t, k, hb->t_ns);
+	const int np = ic0 != &t->cfg.imm;
+	struct track_imm_cfg cbuf;
+	const struct track_imm_cfg *ic = hist_cfg(t, k, hb, &cbuf);
 	if (!(fabs(dt) > PRED_KEEP_S))
 		return track_imm_predict_memo(&hb->post, dt, ic, &t->imm_memo, out);
 	if (k->has_cp && k->cp_t_ns == ts && k->cp_base_ns == hb->t_ns && k->cp_noprune == np &&
+	    k->cp_lat_q == hb->lat_q && k->cp_lat_sp == hb->lat_sp &&
 	    memcmp(&k->cp_base, &hb->post, sizeof(k->cp_base)) == 0) {
 		*out = k->cp;
 		return 0;
@@ -2951,6 +3045,8 @@ static int predict_to_scan(struct track_tracker *t, struct trk *k, const struct 
 	k->cp_base = hb->post;
 	k->has_cp = 1;
 	k->cp_noprune = np;
+	k->cp_lat_q = hb->lat_q;
+	k->cp_lat_sp = hb->lat_sp;
 	return 0;
 }
 

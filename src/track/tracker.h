@@ -201,8 +201,19 @@ struct track_config {
 	 * all tracks, every update counting (the behaviour before; for tests
 	 * that need a duplicate to form). */
 	int firm_first;
+	/* The thrusting model's statement from the track's own held lateral
+	 * acceleration (imm.h track_lat_est; docs/tracking.md "Boost
+	 * statement from the held lateral acceleration (session 13, branch
+	 * adaptq)"): TRACK_BOOST_ADAPT_OFF (0, the default) states imm's
+	 * q_acc and model.h's pitch sigma for every track; _Q states, for the
+	 * next predictions of a track in boost whose estimate is determined,
+	 * the q_acc of imm.h track_lat_statement; _PITCH its pitch sigma too.
+	 * Diagnosis (mwlink eval --boost-adapt). */
+	int boost_adapt;
 };
-
+#define TRACK_BOOST_ADAPT_OFF   0
+#define TRACK_BOOST_ADAPT_Q     1
+#define TRACK_BOOST_ADAPT_PITCH 2
 void track_config_default(struct track_config *c);
 
 enum track_state { TRACK_TENTATIVE = 1, TRACK_CONFIRMED = 2 };
@@ -251,6 +262,12 @@ struct track_info {
 	 * when every measurement came from one object. */
 	uint32_t n_upd_clutter;
 	uint32_t n_upd_switch;
+	/* boost_adapt (tracker.h track_config): the thrusting model's
+	 * statement for predictions from this estimate (0: the configured
+	 * one), and the held lateral acceleration estimate behind it (w, h;
+	 * NaN while it has too few samples or the track is not in boost). */
+	double boost_q_acc_m2_s3, boost_pitch_rad;
+	double boost_lat_m_s2[2], boost_lat_se_m_s2[2], boost_lat_neff;
 };
 
 struct track_point_pred;
