@@ -244,8 +244,59 @@ static int obs_from_msg(const Mwlink__Observation *m, struct mw_obs *out)
 	return 0;
 }
 
-/* Field 8 of m (decoded from p[0..n)): absent, or exactly the last 66
- * bytes 0x42 0x40 sig (invariant: the signed bytes are a prefix). */
+/* A varint at p[*i..n): advances *i; false if it runs off the end or
+ * past 10 bytes. */
+static bool skip_varint(const uint8_t *p, size_t n, size_t *i, uint64_t *v)
+{
+	uint64_t x = 0;
+	for (unsigned sh = 0; sh < 70 && *i < n; sh += 7) {
+		uint8_t c = p[(*i)++];
+		x |= (uint64_t)(c & 0x7F) << sh;
+		if (c < 0x80) {
+			*v = x;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Does p[0..n) (top-level fields of a message protobuf-c accepted) hold
+ * field number `field`? A walk over tags and lengths only. */
+static bool has_field(const uint8_t *p, size_t n, uint64_t field)
+{
+	size_t i = 0;
+	while (i < n) {
+		uint64_t key, len;
+		if (!skip_varint(p, n, &i, &key))
+			return true; /* cannot happen after unpack: treat as "maybe" */
+		if (key >> 3 == field)
+			return true;
+		switch (key & 7) {
+		case 0:
+			if (!skip_varint(p, n, &i, &len))
+				return true;
+			break;
+		case 1:
+			i += 8;
+			break;
+		case 2:
+			if (!skip_varint(p, n, &i, &len) || len > n - i)
+				return true;
+			i += (size_t)len;
+			break;
+		case 5:
+			i += 4;
+			break;
+		default:
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Field 8 of m (decoded from p[0..n)): absent, or exactly once, as the
+ * last 66 bytes 0x42 0x40 sig (invariant: the signed bytes are a prefix
+ * that holds no field 8). */
 static int obs_sig_from_msg(const Mwlink__Observation *m, const uint8_t *p, size_t n,
                             struct wire_obs_sig *sig)
 {
@@ -256,7 +307,9 @@ static int obs_sig_from_msg(const Mwlink__Observation *m, const uint8_t *p, size
 		return -MW_EFIELD;
 	const uint8_t *t = p + n - WIRE_OBS_SIG_TRAILER;
 	if (t[0] != 0x42 || t[1] != WIRE_SIG_LEN || memcmp(t + 2, m->sensor_sig.data, WIRE_SIG_LEN))
-		return -MW_EFIELD; /* not the last field (or a repeated one) */
+		return -MW_EFIELD; /* not the last field */
+	if (has_field(p, n - WIRE_OBS_SIG_TRAILER, 8))
+		return -MW_EFIELD; /* twice: only the last would count */
 	sig->present = true;
 	sig->signed_len = n - WIRE_OBS_SIG_TRAILER;
 	memcpy(sig->sig, m->sensor_sig.data, WIRE_SIG_LEN);
