@@ -402,7 +402,8 @@ static bool is_security(enum net_reject r)
 	       r == NET_REJ_SPOOFED_ORIGIN || r == NET_REJ_CERT_NATION ||
 	       r == NET_REJ_CERT_IDENTITY || r == NET_REJ_CERT_UNKNOWN_CA ||
 	       r == NET_REJ_CERT_EXPIRED || r == NET_REJ_CERT_INVALID ||
-	       r == NET_REJ_CERT_MISSING || r == NET_REJ_EXERCISE_MISMATCH;
+	       r == NET_REJ_CERT_MISSING || r == NET_REJ_EXERCISE_MISMATCH ||
+	       r == NET_REJ_SENSOR_SIG;
 }
 
 /* Count a rejection and log it (at most LOG_BURST lines per reason per second). */

@@ -1757,7 +1757,8 @@ def test_sensig(cl):
     public key); a flipped bit, an unsigned frame, another sensor's key
     and a sensor with no registered key are each rejected as
     sensor_signature with a log line naming the sensor, while the same
-    connection's honest frames go on being journaled."""
+    connection's honest frames go on being journaled; the partner (USA)
+    journals the signed payloads byte for byte."""
     pki = cl.pki
     # only sensor 1's public key registered: sensor 2 has a key nobody knows
     keys = os.path.join(cl.dir, "sensor-keys")
@@ -1765,8 +1766,10 @@ def test_sensig(cl):
     shutil.copy(f"{pki}/kor/sensor-1.sign.pub", keys)
     check(os.stat(f"{pki}/kor/sensor-1.sign.key").st_mode & 0o777 == 0o600,
           "mwlink keys writes each sensor's signing key 0600")
-    rok = cl.add("rok", "KOR", {"usa": ("USA", 1)}, {"USA": "observation"},
+    usa = cl.add("usa", "USA", {"rok": ("KOR", None)}, {"KOR": "observation"})
+    rok = cl.add("rok", "KOR", {"usa": ("USA", "usa")}, {"USA": "observation"},
                  ingest=[f"sensor_keys = {keys}"])
+    usa.start()
     rok.start()
     rok.wait_log(lambda r: r.get("msg") == "sensor signing keys" and r.get("keys") == 1 and
                  r.get("require_sensor_sig") == "true", 10, "sensor keys loaded")
@@ -1787,8 +1790,11 @@ def test_sensig(cl):
     # 2. one flipped bit in the middle of a signed stream: that one only
     check(rok.inject(20, extra=["--sign-key", k1, "--bad-sig", "5"]) == 20, "sent 20")
     wait_count(n_kor, 39, "the 19 honest frames of the stream with a forged one")
-    rok.wait_log(lambda r: r.get("reason") == "sensor_signature" and
-                 "KOR/1: signature does not verify" in r.get("detail", ""), 10, "forged")
+    r = rok.wait_log(lambda r: r.get("reason") == "sensor_signature" and
+                     "KOR/1: signature does not verify" in r.get("detail", ""), 10, "forged")
+    check(r.get("security") == "true" and r.get("level") == "warn" and
+          r.get("from") == "sensor-1.kor",
+          f"logged as a security event from sensor-1.kor ({r.get('security')}, {r.get('from')})")
     check(True, "a flipped signature bit is rejected (sensor_signature, naming sensor KOR/1); "
                 "the 19 other frames of that connection are journaled")
     # 3. unsigned
@@ -1831,7 +1837,12 @@ def test_sensig(cl):
         check(not openssl_verifies(f"{pki}/kor/sensor-1.sign.pub",
                                    b"mwlink-obs-v1\x00" + flipped[:-66], p[-64:], cl.dir),
               "and not over a payload with one bit changed")
-    check(rok.stop() == 0, "rok stopped cleanly")
+    # the partner keeps the proof: USA journals the same payloads, byte for byte
+    wait_count(lambda: len([1 for (o, _s) in usa.journal() if o == "KOR"]), 49,
+               "KOR observations at USA")
+    check(journal_payloads(usa, "KOR") == pay,
+          "USA journals the 49 KOR observations with their sensor signatures, byte-identical")
+    check(rok.stop() == 0 and usa.stop() == 0, "rok and usa stopped cleanly")
     # config: require_sensor_sig without sensor_keys is refused
     bad_node = Node(cl, "badconf", "KOR", {"usa": ("USA", 1)}, {"USA": "observation"},
                     ingest=["require_sensor_sig = true"])
