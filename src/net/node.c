@@ -1432,8 +1432,6 @@ static enum frame_res on_observation(struct conn *c, const uint8_t *p, size_t le
 		reject(n, NET_REJ_SENSOR_SIG, c, d);
 		return FR_OK;
 	}
-	if (sig->present)
-		n->stats.obs_signed++;
 	/* Invariant 6: the sensor's exercise declaration travels with the
 	 * data. A live node keeps a sensor's exercise data as exercise (its
 	 * own picture); an exercise node marks everything exercise. */
@@ -1444,6 +1442,8 @@ static enum frame_res on_observation(struct conn *c, const uint8_t *p, size_t le
 		reject(n, NET_REJ_OVERLOAD, c, d);
 		return FR_OK;
 	}
+	if (sig->present)
+		n->stats.obs_signed++; /* journaled (queued) with its signature */
 	if (o->exercise) {
 		n->stats.obs_exercise++;
 		if (!c->exercise_logged) {

@@ -261,14 +261,16 @@ static bool skip_varint(const uint8_t *p, size_t n, size_t *i, uint64_t *v)
 }
 
 /* Does p[0..n) (top-level fields of a message protobuf-c accepted) hold
- * field number `field`? A walk over tags and lengths only. */
+ * field number `field`? A walk over tags and lengths only. A prefix that
+ * does not end on a field boundary answers true too (the caller refuses
+ * it: its signed bytes would not be whole fields). */
 static bool has_field(const uint8_t *p, size_t n, uint64_t field)
 {
 	size_t i = 0;
 	while (i < n) {
 		uint64_t key, len;
 		if (!skip_varint(p, n, &i, &key))
-			return true; /* cannot happen after unpack: treat as "maybe" */
+			return true; /* ends inside a tag: not a boundary */
 		if (key >> 3 == field)
 			return true;
 		switch (key & 7) {
@@ -277,6 +279,8 @@ static bool has_field(const uint8_t *p, size_t n, uint64_t field)
 				return true;
 			break;
 		case 1:
+			if (n - i < 8)
+				return true; /* the prefix ends inside a field: not a boundary */
 			i += 8;
 			break;
 		case 2:
@@ -285,6 +289,8 @@ static bool has_field(const uint8_t *p, size_t n, uint64_t field)
 			i += (size_t)len;
 			break;
 		case 5:
+			if (n - i < 4)
+				return true;
 			i += 4;
 			break;
 		default:

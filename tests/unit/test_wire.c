@@ -1843,6 +1843,15 @@ static void obs_sensor_sig_is_a_trailer_over_the_prefix_and_any_flip_fails(void 
 		memcpy(f + n1, p + n0, WIRE_OBS_SIG_TRAILER);
 		assert_err(wire_obs_decode_sig(f, (size_t)n1 + WIRE_OBS_SIG_TRAILER, &out, &os),
 		           -MW_EFIELD);
+		/* the trailer's bytes at the end of another field (an unknown
+		 * field 9 wrapping them) with the real field 8 before it: the
+		 * last 66 bytes match, but they are not field 8; refused */
+		memcpy(f, p, (size_t)n1);
+		f[n1] = 0x4A; /* field 9, length-delimited */
+		f[n1 + 1] = WIRE_OBS_SIG_TRAILER;
+		memcpy(f + n1 + 2, p + n0, WIRE_OBS_SIG_TRAILER);
+		assert_err(wire_obs_decode_sig(f, (size_t)n1 + 2 + WIRE_OBS_SIG_TRAILER, &out, &os),
+		           -MW_EFIELD);
 		/* and 64 bytes long: a 63-byte field 8 is refused */
 		memcpy(f, p, (size_t)n0);
 		f[n0] = 0x42;
