@@ -331,6 +331,18 @@ int main(int argc, char **argv)
 	free_bufs(pl, 1);
 	free_bufs(fr, 1);
 
+	/* a sensor-signed observation (Observation.sensor_sig, field 8; the
+	 * fixed KOR key stands in for the sensor's), alone and in an envelope */
+	mw_buf_init(&pl[0], 1 << 16);
+	struct mw_obs osig = radar("KOR", 6);
+	if (wire_obs_encode(&osig, &pl[0]) < 0 || wire_obs_sign(kor, &pl[0], 0) < 0)
+		die("obs signed");
+	put_sel("obs-signed", 0, &pl[0]);
+	sign_batch(kor, WIRE_KIND_OBSERVATION, false, pl, 1, fr);
+	put_buf("envelope", "env-obs-signed", &fr[0]);
+	free_bufs(pl, 1);
+	free_bufs(fr, 1);
+
 	/* a track, an exercise alert, an origin without a key */
 	mw_buf_init(&pl[0], 1 << 16);
 	track_msg(&pl[0]);

@@ -38,7 +38,8 @@ cd "$ROOT"
 M="$B/src/cli/mwlink"
 D="$B/src/daemon/mwlinkd"
 
-if [ ! -f run/pki/usa/sensor-11.crt ] || [ ! -f run/pki/jpn/node.crt ]; then
+if [ ! -f run/pki/usa/sensor-11.crt ] || [ ! -f run/pki/jpn/node.crt ] ||
+	[ ! -f run/pki/usa/sensor-11.sign.key ]; then
 	"$M" keys --out run/pki --nations KOR,USA,JPN --sensors 11 --force
 fi
 rm -rf run/rok run/usa run/jpn run/sim-*.log run/conf
@@ -108,6 +109,7 @@ for n in rok usa jpn; do
 	low=$(echo "$nat" | tr 'A-Z' 'a-z')
 	"$M" sim "$SCEN" --node-config "run/conf/$n.ini" --speed "$SPEED" \
 		--cert "run/pki/$low/sensor-{id}.crt" --key "run/pki/$low/sensor-{id}.key" \
+		--sign-key "run/pki/$low/sensor-{id}.sign.key" \
 		>"run/sim-$n.log" 2>&1 &
 	sims+=($!)
 done

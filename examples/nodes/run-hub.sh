@@ -17,7 +17,8 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 M="$B/src/cli/mwlink"
 D="$B/src/daemon/mwlinkd"
-[ -d run/pki ] || "$M" keys --out run/pki --nations KOR,USA,JPN
+# (a PKI from before sensor signing keys existed is replaced)
+[ -f run/pki/kor/sensor-1.sign.key ] || "$M" keys --out run/pki --nations KOR,USA,JPN --force
 rm -rf run/rok run/usa run/jpn
 pids=()
 cleanup() {
@@ -34,9 +35,11 @@ done
 sleep 1
 grep -h "link up" run/*/node.log | sed 's/^/  /' || true
 "$M" inject --connect 127.0.0.1:7502 --ca run/pki/ca.crt --cert run/pki/kor/sensor-1.crt \
-	--key run/pki/kor/sensor-1.key --count 200 --rate 400 | sed 's/^/  ROK sensor: /'
+	--key run/pki/kor/sensor-1.key --sign-key run/pki/kor/sensor-1.sign.key \
+	--count 200 --rate 400 | sed 's/^/  ROK sensor: /'
 "$M" inject --connect 127.0.0.1:7503 --ca run/pki/ca.crt --cert run/pki/jpn/sensor-1.crt \
-	--key run/pki/jpn/sensor-1.key --count 100 --rate 400 | sed 's/^/  JPN sensor: /'
+	--key run/pki/jpn/sensor-1.key --sign-key run/pki/jpn/sensor-1.sign.key \
+	--count 100 --rate 400 | sed 's/^/  JPN sensor: /'
 sleep 1.5
 cleanup
 pids=()

@@ -145,6 +145,8 @@ static void node_metrics(struct api_prom *p, const struct api_snapshot *s)
 	      "Journal records skipped for a peer: larger than its max_frame."),
 	    C(obs_exercise, "mwlink_net_observations_exercise_total",
 	      "Sensor observations declared exercise, journaled as exercise data."),
+	    C(obs_signed, "mwlink_net_observations_signed_total",
+	      "Sensor observations journaled with their sensor's signature (field 8)."),
 #undef C
 	};
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {

@@ -3,7 +3,7 @@
  *
  *   mwlink inject --connect HOST:PORT --ca CA --cert CRT --key KEY
  *                 [--count N] [--rate HZ] [--t0 NS] [--garbage] [--oversize]
- *                 [--claim-sensor N] [--exercise]
+ *                 [--claim-sensor N] [--exercise] [--sign-key KEY [--bad-sig I]]
  *
  * Connects to a node's ingest port with a sensor client certificate
  * (TLS 1.3, mutual authentication) and streams N radar Observation frames
@@ -16,6 +16,12 @@
  * for tests: the node must reject them). --exercise declares every
  * observation exercise data (Observation.exercise = true): the node
  * journals it as exercise whatever its [ingest] exercise setting.
+ * --sign-key KEY signs every observation with that Ed25519 key
+ * (Observation.sensor_sig; `mwlink keys` writes <nat>/sensor-<i>.sign.key),
+ * and --bad-sig I then flips one bit of the signature of observation I
+ * (0-based; a test: the node rejects that one as sensor_signature and
+ * journals the others of the same connection). Another sensor's key, or
+ * none, are the other cases a node with [ingest] sensor_keys rejects.
  *
  * Prints "sent N" on stdout when done. A node that refuses the sensor
  * (certificate of another nation, not a sensor certificate, too many
@@ -53,6 +59,7 @@
 #include "net/tls.h"
 #include "wire/frame.h"
 #include "wire/payload.h"
+#include "wire/sign.h"
 
 /* Time for a node to refuse a sensor after the handshake (as mwlink sim). */
 #define INJECT_CHECK_WAIT_MS 300
@@ -62,10 +69,13 @@ static void inject_usage(FILE *f)
 	fprintf(f,
 	        "usage: mwlink inject --connect HOST:PORT --ca CA --cert CRT --key KEY\n"
 	        "                     [--count N] [--rate HZ] [--t0 NS] [--garbage] [--oversize]\n"
-	        "                     [--claim-sensor N] [--exercise]\n"
+	        "                     [--claim-sensor N] [--exercise] [--sign-key KEY [--bad-sig I]]\n"
 	        "Stream radar observations to a node's ingest port as a test sensor.\n"
 	        "  --exercise  declare every observation exercise data (the node keeps it\n"
-	        "              as exercise data whatever its [ingest] exercise setting)\n");
+	        "              as exercise data whatever its [ingest] exercise setting)\n"
+	        "  --sign-key KEY  sign every observation with this sensor signing key\n"
+	        "              (<nat>/sensor-<i>.sign.key of mwlink keys)\n"
+	        "  --bad-sig I flip one bit of observation I's signature (0-based; tests)\n");
 }
 
 static int ssl_write_all(SSL *ssl, const void *p, size_t n)
@@ -107,13 +117,16 @@ int cmd_inject(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {"claim-sensor", required_argument, NULL, 's'},
 	    {"exercise", no_argument, NULL, 'x'},
+	    {"sign-key", required_argument, NULL, 'S'},
+	    {"bad-sig", required_argument, NULL, 'B'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *addr = NULL, *ca = NULL, *cert = NULL, *key = NULL;
+	const char *addr = NULL, *ca = NULL, *cert = NULL, *key = NULL, *sign_key = NULL;
 	long count = 10;
 	double rate = 0;
 	int64_t t0 = 0;
 	int garbage = 0, oversize = 0, exercise = 0, ch;
+	long bad_sig = -1;
 	long claim = 0;
 	char *end;
 	optind = 1;
@@ -174,6 +187,16 @@ int cmd_inject(int argc, char **argv)
 		case 'x':
 			exercise = 1;
 			break;
+		case 'S':
+			sign_key = optarg;
+			break;
+		case 'B':
+			bad_sig = strtol(optarg, &end, 10);
+			if (*end || bad_sig < 0 || bad_sig > 100000000) {
+				fprintf(stderr, "mwlink inject: --bad-sig: expected an index 0..1e8\n");
+				return 2;
+			}
+			break;
 		case 'h':
 			inject_usage(stdout);
 			return 0;
@@ -184,6 +207,10 @@ int cmd_inject(int argc, char **argv)
 	}
 	if (!addr || !ca || !cert || !key) {
 		fprintf(stderr, "mwlink inject: --connect, --ca, --cert and --key are required\n");
+		return 2;
+	}
+	if (bad_sig >= 0 && !sign_key) {
+		fprintf(stderr, "mwlink inject: --bad-sig needs --sign-key\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -200,9 +227,19 @@ int cmd_inject(int argc, char **argv)
 		fprintf(stderr, "mwlink inject: %s is not a sensor certificate\n", cert);
 		return 1;
 	}
+	struct wire_signer *signer = NULL;
+	if (sign_key) {
+		int src = wire_signer_new_pem(id.nation, sign_key, &signer);
+		if (src < 0) {
+			fprintf(stderr, "mwlink inject: --sign-key %s: %s\n", sign_key,
+			        mw_strerror(src));
+			return 1;
+		}
+	}
 	SSL_CTX *ctx = NULL;
 	if (net_tls_ctx_new(ca, cert, key, &ctx, &err)) {
 		fprintf(stderr, "mwlink inject: %s\n", err.msg);
+		wire_signer_free(signer);
 		return 1;
 	}
 	int rc = 1;
@@ -254,6 +291,11 @@ int cmd_inject(int argc, char **argv)
 			at = WIRE_FRAME_HDR_LEN;
 		}
 		int n = wire_obs_encode(&o, &out);
+		if (n >= 0 && signer) {
+			n = wire_obs_sign(signer, &out, at);
+			if (n >= 0 && bad_sig == i) /* one bit of the signature (its last byte) */
+				out.data[out.off + at + (size_t)n - 1] ^= 0x01;
+		}
 		if (n < 0 || at == 0) {
 			fprintf(stderr, "mwlink inject: cannot encode observation %ld: %d\n", i, n);
 			goto done;
@@ -294,6 +336,7 @@ done:
 	if (fd >= 0)
 		close(fd);
 	SSL_CTX_free(ctx);
+	wire_signer_free(signer);
 	mw_buf_finish(&out);
 	return rc;
 }

@@ -16,6 +16,11 @@
  *   <nat>/sensor-<i>.crt, .key     sensor client certificates, i = 1..N:
  *                                  CN=sensor-<i>.<nat>,
  *                                  SAN URI mwlink:sensor:<NAT>:<i>
+ *   <nat>/sensor-<i>.sign.key      the sensor's observation-signing key
+ *                                  (Ed25519, PKCS#8 PEM, 0600)
+ *   <nat>/sensor-<i>.sign.pub      its public half (SPKI PEM): the node's
+ *                                  [ingest] sensor_keys = <nat> loads every
+ *                                  sensor-<i>.sign.pub there
  *
  * With --test-certs, certificates tests need to see rejected, in test/:
  *   test/rogue-ca.crt, .key        another CA nobody trusts
@@ -46,10 +51,11 @@ static void keys_usage(FILE *f)
 	fprintf(f, "usage: mwlink keys --out DIR --nations KOR,USA,JPN [--sensors N] [--days D]\n"
 	           "                   [--test-certs] [--force]\n"
 	           "Create a development PKI: alliance CA, per-node TLS certificates and\n"
-	           "origin-signing keys, per-sensor client certificates.\n"
+	           "origin-signing keys, per-sensor client certificates and observation-\n"
+	           "signing keys.\n"
 	           "  --out DIR       output directory (created)\n"
 	           "  --nations LIST  comma-separated ISO 3166-1 alpha-3 codes\n"
-	           "  --sensors N     sensor certificates per nation (default 2, max 1000)\n"
+	           "  --sensors N     sensors per nation (default 2, max 1000)\n"
 	           "  --days D        validity in days (default 365, max 3650)\n"
 	           "  --test-certs    also write bad certificates for tests (test/)\n"
 	           "  --force         overwrite an existing PKI in DIR\n");
@@ -309,6 +315,13 @@ int cmd_keys(int argc, char **argv)
 			struct net_cert_spec sspec = {NET_CERT_SENSOR, cn, uri, -3600, valid_s};
 			if (make_pair(dir, stem, &sspec, ca, ca_key, NULL, NULL))
 				goto out;
+			char skey[4096], spub[4096], sname[80];
+			snprintf(sname, sizeof(sname), "%s.sign.key", stem);
+			if (join(skey, sizeof(skey), dir, sname))
+				goto out;
+			snprintf(sname, sizeof(sname), "%s.sign.pub", stem);
+			if (join(spub, sizeof(spub), dir, sname) || write_signing_key(skey, spub))
+				goto out;
 		}
 	}
 
@@ -339,7 +352,7 @@ int cmd_keys(int argc, char **argv)
 	}
 	fprintf(stderr,
 	        "mwlink keys: wrote CA, %d node certificates and signing keys, %ld sensor "
-	        "certificates per nation%s to %s\n",
+	        "certificates and signing keys per nation%s to %s\n",
 	        n_nat, sensors, test_certs ? ", test certificates" : "", out);
 	rc = 0;
 out:

@@ -16,8 +16,12 @@
  * client certificate (net/sensor_client.h), exactly as real sensors do:
  *
  *   mwlink sim SCENARIO --connect HOST:PORT --ca CA --cert CRT --key KEY
- *              [--nation XXX] [--speed F | --as-fast-as-possible]
+ *              [--sign-key KEY] [--nation XXX] [--speed F | --as-fast-as-possible]
  *              [--keep-times] [--node-config INI]
+ *
+ * --sign-key (a '{id}' pattern like --cert's) signs every observation with
+ * the sensor's own Ed25519 key (Observation.sensor_sig), which a node
+ * with [ingest] sensor_keys verifies before journaling.
  *
  * Pacing: an observation of data time t is sent at wall-clock
  * start + (t - t_first) / F (F = --speed, default 1); with F = 0 as fast
@@ -81,6 +85,8 @@ static void sim_usage(FILE *f)
 	        "                    sensor of --nation), e.g. run/pki/kor/sensor-{id}.crt;\n"
 	        "                    without it, only that certificate's sensor is fed\n"
 	        "  --ca CA           CA the node's certificate must chain to\n"
+	        "  --sign-key KEY    sign each observation with the sensor's signing key\n"
+	        "                    ('{id}' as in --cert), e.g. run/pki/kor/sensor-{id}.sign.key\n"
 	        "  --nation XXX      whose sensors to feed (default: the certificate's or\n"
 	        "                    the --node-config's nation)\n"
 	        "  --speed F         play F times faster than real time (default 1);\n"
@@ -112,7 +118,7 @@ static void progress(double frac, uint64_t n_lines, double elapsed_s)
 
 /* Options of the --connect mode. */
 struct sim_feed_opts {
-	const char *connect, *ca, *cert, *key, *nation, *node_config;
+	const char *connect, *ca, *cert, *key, *sign_key, *nation, *node_config;
 	double speed; /* 0: as fast as possible */
 	bool keep_times;
 	bool speed_given;
@@ -133,7 +139,7 @@ struct sim_feed_target {
 
 struct feed_sensor {
 	uint32_t id;
-	char cert[512], key[512];
+	char cert[512], key[512], sign_key[512]; /* sign_key "": unsigned */
 	struct net_sensor_conn *conn;
 	uint64_t n;
 };
@@ -332,9 +338,10 @@ static int sim_feed(const char *path, struct sim *s, const struct sim_feed_opts 
 	/* Which sensors: every sensor of the nation ({id} pattern), or the one
 	 * the certificate names. */
 	bool pattern = strstr(fo->cert, "{id}") != NULL;
-	if (pattern != (strstr(fo->key, "{id}") != NULL)) {
-		fprintf(stderr, "mwlink sim: --cert and --key must both contain '{id}' or "
-		                "neither\n");
+	if (pattern != (strstr(fo->key, "{id}") != NULL) ||
+	    (fo->sign_key && pattern != (strstr(fo->sign_key, "{id}") != NULL))) {
+		fprintf(stderr, "mwlink sim: --cert, --key (and --sign-key) must all contain "
+		                "'{id}' or none\n");
 		status = 2;
 		goto done;
 	}
@@ -377,9 +384,13 @@ static int sim_feed(const char *path, struct sim *s, const struct sim_feed_opts 
 		if (!pattern) {
 			snprintf(f->cert, sizeof(f->cert), "%s", fo->cert);
 			snprintf(f->key, sizeof(f->key), "%s", fo->key);
+			snprintf(f->sign_key, sizeof(f->sign_key), "%s",
+			         fo->sign_key ? fo->sign_key : "");
 		} else if (subst_id(fo->cert, si.id, f->cert, sizeof(f->cert)) ||
-		           subst_id(fo->key, si.id, f->key, sizeof(f->key))) {
-			fprintf(stderr, "mwlink sim: --cert/--key: path too long\n");
+		           subst_id(fo->key, si.id, f->key, sizeof(f->key)) ||
+		           subst_id(fo->sign_key ? fo->sign_key : "", si.id, f->sign_key,
+		                    sizeof(f->sign_key))) {
+			fprintf(stderr, "mwlink sim: --cert/--key/--sign-key: path too long\n");
 			goto done;
 		}
 		n_fs++;
@@ -432,6 +443,12 @@ static int sim_feed(const char *path, struct sim *s, const struct sim_feed_opts 
 		SSL_CTX_free(ctx); /* the connection keeps its own reference */
 		if (rc == 0)
 			net_sensor_set_exercise(fs[i].conn, t->exercise);
+		if (rc == 0 && fs[i].sign_key[0] &&
+		    (rc = net_sensor_sign_with(fs[i].conn, fs[i].sign_key, nation, &err)) != 0) {
+			fprintf(stderr, "mwlink sim: sensor %s/%" PRIu32 ": %s\n", nation, fs[i].id,
+			        err.msg);
+			goto done;
+		}
 		if (rc) {
 			fprintf(stderr, "mwlink sim: sensor %s/%" PRIu32 ": %s%s\n", nation,
 			        fs[i].id, err.msg,
@@ -597,6 +614,7 @@ int cmd_sim(int argc, char **argv)
 			feed.keep_times = true;
 		} else if (strcmp(a, "--connect") == 0 || strcmp(a, "--ca") == 0 ||
 		           strcmp(a, "--cert") == 0 || strcmp(a, "--key") == 0 ||
+		           strcmp(a, "--sign-key") == 0 ||
 		           strcmp(a, "--nation") == 0 || strcmp(a, "--node-config") == 0 ||
 		           strcmp(a, "--speed") == 0) {
 			if (i + 1 >= argc) {
@@ -612,6 +630,8 @@ int cmd_sim(int argc, char **argv)
 				feed.cert = v;
 			} else if (strcmp(a, "--key") == 0) {
 				feed.key = v;
+			} else if (strcmp(a, "--sign-key") == 0) {
+				feed.sign_key = v;
 			} else if (strcmp(a, "--node-config") == 0) {
 				feed.node_config = v;
 			} else if (strcmp(a, "--nation") == 0) {
@@ -692,9 +712,9 @@ int cmd_sim(int argc, char **argv)
 		return 2;
 	}
 	bool feeding = feed.connect || feed.cert || feed.key || feed.node_config || feed.ca;
-	if (!feeding && (feed.speed_given || feed.keep_times || feed.nation)) {
-		fprintf(stderr, "mwlink sim: --speed, --keep-times and --nation apply only with "
-		                "--connect\n");
+	if (!feeding && (feed.speed_given || feed.keep_times || feed.nation || feed.sign_key)) {
+		fprintf(stderr, "mwlink sim: --speed, --keep-times, --nation and --sign-key apply "
+		                "only with --connect\n");
 		return 2;
 	}
 	if (feeding && out_path) {

@@ -130,6 +130,12 @@
  *     decoded fields only; the payload (Observation, Track, Alert) is
  *     decoded and checked after the signature, so a forger's payload bytes
  *     never reach a protobuf decoder (its envelope is bad_signature).
+ *  8. With [ingest] sensor_keys, a sensor's observation is journaled only
+ *     if its sensor signature (Observation.sensor_sig) verifies under the
+ *     key registered for that sensor number, or it carries none and
+ *     [ingest] require_sensor_sig is false; it is journaled as received,
+ *     signature included. Anything else is rejected (sensor_signature)
+ *     and the connection goes on with its next frame.
  */
 #include "net/node.h"
 
@@ -160,6 +166,7 @@
 #include "wire/envelope.h"
 #include "wire/frame.h"
 #include "wire/payload.h"
+#include "wire/sign.h"
 
 #define MOD              "net"
 #define OUT_HIGH_BYTES   (4u << 20) /* stop pumping above this much queued output */
@@ -218,6 +225,7 @@ struct conn {
 	bool head_valid;
 	int head_rc; /* wire_obs_decode's result for the head frame */
 	struct mw_obs head_obs;
+	struct wire_obs_sig head_sig; /* its sensor signature (field 8) */
 	short lost_events;
 	unsigned long lost_err;
 	int64_t created_mono;
@@ -320,6 +328,9 @@ struct net_node {
 	struct wire_keyring *keyring;
 	struct wire_signer *signer;
 	struct wire_sigcache *sigcache;
+	/* [ingest] sensor_keys: this nation's sensors' public keys, by id */
+	struct sensor_key *sensor_keys;
+	size_t n_sensor_keys;
 	struct wire_env_scratch rx_scratch; /* received envelopes are decoded here */
 	/* write coalescing (tx_frame): space reserved in tx_out, tx_used filled */
 	struct evbuffer *tx_out;
@@ -391,7 +402,8 @@ static bool is_security(enum net_reject r)
 	       r == NET_REJ_SPOOFED_ORIGIN || r == NET_REJ_CERT_NATION ||
 	       r == NET_REJ_CERT_IDENTITY || r == NET_REJ_CERT_UNKNOWN_CA ||
 	       r == NET_REJ_CERT_EXPIRED || r == NET_REJ_CERT_INVALID ||
-	       r == NET_REJ_CERT_MISSING || r == NET_REJ_EXERCISE_MISMATCH;
+	       r == NET_REJ_CERT_MISSING || r == NET_REJ_EXERCISE_MISMATCH ||
+	       r == NET_REJ_SENSOR_SIG;
 }
 
 /* Count a rejection and log it (at most LOG_BURST lines per reason per second). */
@@ -1275,10 +1287,121 @@ static enum frame_res on_hello(struct conn *c, const uint8_t *p, size_t len)
 	return FR_OK;
 }
 
+struct sensor_key {
+	uint32_t id;
+	uint8_t pub[WIRE_PUBKEY_LEN];
+};
+
+static int sensor_key_cmp(const void *a, const void *b)
+{
+	uint32_t x = ((const struct sensor_key *)a)->id, y = ((const struct sensor_key *)b)->id;
+	return (x > y) - (x < y);
+}
+
+/* The sensor number of a file name "sensor-<N>.sign.pub" (N decimal,
+ * 1..UINT32_MAX, no leading zero), 0 if it is not one. */
+static uint32_t sensor_key_file_id(const char *nm)
+{
+	static const char pre[] = "sensor-", suf[] = ".sign.pub";
+	size_t len = strlen(nm), lp = sizeof(pre) - 1, ls = sizeof(suf) - 1;
+	if (len <= lp + ls || strncmp(nm, pre, lp) != 0 || strcmp(nm + len - ls, suf) != 0)
+		return 0;
+	uint64_t v = 0;
+	const char *d = nm + lp, *end = nm + len - ls;
+	if (*d == '0' || end - d > 10)
+		return 0;
+	for (; d < end; d++) {
+		if (*d < '0' || *d > '9')
+			return 0;
+		v = v * 10 + (uint64_t)(*d - '0');
+	}
+	return v <= UINT32_MAX ? (uint32_t)v : 0;
+}
+
+/* Load [ingest] sensor_keys (dir): every sensor-<N>.sign.pub in it. The
+ * number of keys, or a negative error with err naming the file. */
+static int sensor_keys_load(struct net_node *n, const char *dir, struct mw_errbuf *err)
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		int e = errno;
+		mw_errbuf_set(err, "[ingest] sensor_keys %s: %s", dir, strerror(e));
+		return -e;
+	}
+	size_t cap = 0;
+	int rc = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		uint32_t id = sensor_key_file_id(de->d_name);
+		if (!id)
+			continue;
+		if (n->n_sensor_keys == cap) {
+			size_t nc = cap ? 2 * cap : 16;
+			struct sensor_key *k = realloc(n->sensor_keys, nc * sizeof(*k));
+			if (!k) {
+				rc = -ENOMEM;
+				break;
+			}
+			n->sensor_keys = k;
+			cap = nc;
+		}
+		char path[NET_PATH_MAX + 300];
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		struct sensor_key *k = &n->sensor_keys[n->n_sensor_keys];
+		k->id = id;
+		if ((rc = wire_pubkey_read_pem(path, k->pub)) < 0) {
+			mw_errbuf_set(err, "sensor key %s: %s", path, mw_strerror(rc));
+			break;
+		}
+		n->n_sensor_keys++;
+	}
+	closedir(d);
+	if (rc < 0)
+		return rc;
+	qsort(n->sensor_keys, n->n_sensor_keys, sizeof(*n->sensor_keys), sensor_key_cmp);
+	return (int)n->n_sensor_keys;
+}
+
+static const struct sensor_key *sensor_key_find(const struct net_node *n, uint32_t id)
+{
+	struct sensor_key key = {.id = id};
+	if (!n->n_sensor_keys)
+		return NULL;
+	return bsearch(&key, n->sensor_keys, n->n_sensor_keys, sizeof(key), sensor_key_cmp);
+}
+
+/* Invariant 8: may this observation of sensor c->sensor_id (signature
+ * sig, payload p) be journaled? true, or false with d saying why. */
+static bool sensor_sig_ok(const struct net_node *n, const struct conn *c, const uint8_t *p,
+                          const struct wire_obs_sig *sig, char *d, size_t cap)
+{
+	if (!n->conf->sensor_keys[0])
+		return true; /* no keys: signatures are kept, not checked */
+	if (!sig->present) {
+		if (!n->conf->require_sensor_sig)
+			return true;
+		snprintf(d, cap, "sensor %s/%u: observation not signed (require_sensor_sig)",
+		         c->nation, c->sensor_id);
+		return false;
+	}
+	const struct sensor_key *k = sensor_key_find(n, c->sensor_id);
+	if (!k) {
+		snprintf(d, cap, "sensor %s/%u: no key registered in [ingest] sensor_keys",
+		         c->nation, c->sensor_id);
+		return false;
+	}
+	if (wire_obs_sig_verify(k->pub, p, sig) != 0) {
+		snprintf(d, cap, "sensor %s/%u: signature does not verify under its key",
+		         c->nation, c->sensor_id);
+		return false;
+	}
+	return true;
+}
+
 /* An Observation frame of a sensor, p/len its payload, already decoded
- * (rc, *o: wire_obs_decode's result). */
+ * (rc, *o, *sig: wire_obs_decode_sig's result). */
 static enum frame_res on_observation(struct conn *c, const uint8_t *p, size_t len, int rc,
-                                     const struct mw_obs *o)
+                                     const struct mw_obs *o, const struct wire_obs_sig *sig)
 {
 	struct net_node *n = c->node;
 	char d[160];
@@ -1304,6 +1427,11 @@ static enum frame_res on_observation(struct conn *c, const uint8_t *p, size_t le
 		pause_read(c);
 		return FR_RETRY;
 	}
+	/* after the back-pressure point: a frame is verified once */
+	if (!sensor_sig_ok(n, c, p, sig, d, sizeof(d))) {
+		reject(n, NET_REJ_SENSOR_SIG, c, d);
+		return FR_OK;
+	}
 	/* Invariant 6: the sensor's exercise declaration travels with the
 	 * data. A live node keeps a sensor's exercise data as exercise (its
 	 * own picture); an exercise node marks everything exercise. */
@@ -1314,6 +1442,8 @@ static enum frame_res on_observation(struct conn *c, const uint8_t *p, size_t le
 		reject(n, NET_REJ_OVERLOAD, c, d);
 		return FR_OK;
 	}
+	if (sig->present)
+		n->stats.obs_signed++; /* journaled (queued) with its signature */
 	if (o->exercise) {
 		n->stats.obs_exercise++;
 		if (!c->exercise_logged) {
@@ -1566,7 +1696,8 @@ static void ingest_run(struct net_node *n, size_t max_frames)
 					continue;
 				}
 				c->head_rc = f.type == WIRE_FT_OBSERVATION
-				                 ? wire_obs_decode(f.payload, f.len, &c->head_obs)
+				                 ? wire_obs_decode_sig(f.payload, f.len, &c->head_obs,
+				                                       &c->head_sig)
 				                 : 0;
 				if (c->head_rc || f.type != WIRE_FT_OBSERVATION)
 					c->head_obs.t_ns = INT64_MIN;
@@ -1597,7 +1728,8 @@ static void ingest_run(struct net_node *n, size_t max_frames)
 			r = protocol_error(best, NET_REJ_UNEXPECTED,
 			                   "sensors may send only observation frames");
 		else
-			r = on_observation(best, f.payload, f.len, best->head_rc, &best->head_obs);
+			r = on_observation(best, f.payload, f.len, best->head_rc, &best->head_obs,
+			                   &best->head_sig);
 		if (r == FR_CLOSED)
 			continue;
 		if (r == FR_RETRY)
@@ -2237,6 +2369,17 @@ int net_node_new(const struct net_node_opts *o, struct net_node **out, struct mw
 	if (!n->pending || !n->slices || !n->auths || !n->flush_ev || !n->ingest_ev ||
 	    !n->unplug_ev || !n->relisten_ev || !n->cert_ev)
 		goto fail;
+	if (cf->sensor_keys[0]) {
+		if ((rc = sensor_keys_load(n, cf->sensor_keys, err)) < 0)
+			goto fail;
+		struct mw_log_field f[] = {
+		    MW_LOG_STR("dir", cf->sensor_keys),
+		    MW_LOG_INT("keys", rc),
+		    MW_LOG_STR("require_sensor_sig", cf->require_sensor_sig ? "true" : "false"),
+		};
+		mw_log_kv(n->log, rc ? MW_LOG_INFO : MW_LOG_WARN, MOD, "sensor signing keys", f, 3);
+		rc = 0;
+	}
 	if ((rc = net_tls_ctx_new(cf->ca, cf->cert, cf->key, &n->link_ctx, err)) != 0)
 		goto fail;
 	bool time_only = false;
@@ -2487,6 +2630,7 @@ void net_node_free(struct net_node *n)
 	SSL_CTX_free(n->link_ctx);
 	SSL_CTX_free(n->ingest_ctx);
 	wire_sigcache_free(n->sigcache);
+	free(n->sensor_keys);
 	cache_free(n);
 	free(n->pending);
 	free(n->slices);
@@ -2596,6 +2740,7 @@ void net_node_log_stats(const struct net_node *n)
 	F("read_pauses", s->read_pauses);
 	F("too_big_for_peer", s->too_big_for_peer);
 	F("obs_exercise", s->obs_exercise);
+	F("obs_signed", s->obs_signed);
 	struct store_journal_stats js;
 	store_journal_get_stats(n->journal, &js);
 	F("journal_read_errors", js.read_errors); /* corrupt rows passed over */

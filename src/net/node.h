@@ -84,6 +84,7 @@ struct net_stats {
 	uint64_t read_pauses;       /* back-pressure: reads paused for a full journal queue */
 	uint64_t too_big_for_peer;  /* records skipped: larger than the peer's max_frame */
 	uint64_t obs_exercise;      /* sensor observations declared exercise (journaled as such) */
+	uint64_t obs_signed;        /* sensor observations journaled with a sensor signature */
 };
 
 struct net_peer_status {

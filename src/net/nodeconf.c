@@ -349,6 +349,19 @@ static int load(struct mw_ini *ini, struct net_node_conf *c, const char *base_di
 		return bad(ini, "ingest", "exercise", err,
 		           "not used with [listen] ingest = off (no sensor connects)", "a value");
 
+	/* sensor signatures (docs/operations.md "Sensor-signed observations") */
+	if ((rc = get_path(ini, "ingest", "sensor_keys", MW_INI_OPTIONAL, NULL, base_dir,
+	                   c->sensor_keys, err)) ||
+	    (rc = mw_ini_get_bool(ini, "ingest", "require_sensor_sig", MW_INI_OPTIONAL,
+	                          c->sensor_keys[0] != '\0', &c->require_sensor_sig, err)))
+		return rc;
+	if (c->require_sensor_sig && !c->sensor_keys[0])
+		return bad(ini, "ingest", "require_sensor_sig", err,
+		           "needs [ingest] sensor_keys (the sensors' public keys)", "true");
+	if (!c->listen_ingest.port && c->sensor_keys[0])
+		return bad(ini, "ingest", "sensor_keys", err,
+		           "not used with [listen] ingest = off (no sensor connects)", c->sensor_keys);
+
 	if ((rc = get_path(ini, "pki", "ca", MW_INI_REQUIRED, NULL, base_dir, c->ca, err)) ||
 	    (rc = get_path(ini, "pki", "cert", MW_INI_REQUIRED, NULL, base_dir, c->cert, err)) ||
 	    (rc = get_path(ini, "pki", "key", MW_INI_REQUIRED, NULL, base_dir, c->key, err)) ||

@@ -9,6 +9,7 @@
  *   [pki]       ca, cert, key, sign_key, origin_keys, sensor_ca, expiry_warn_days
  *   [release]   <NATION> = observation, track, alert | none
  *   [ingest]    exercise                      required when ingest is on
+ *               sensor_keys, require_sensor_sig  sensor-signed observations
  *   [journal]   path, max_bytes, max_age
  *   [link]      heartbeat, timeout, reconnect_min, reconnect_max, degraded_rtt
  *   [sign]      batch_window, batch_max
@@ -77,6 +78,9 @@ struct net_node_conf {
 	struct net_addr listen_http;
 
 	bool ingest_exercise; /* sensor data is exercise data (simulator) */
+	/* directory of sensor-<id>.sign.pub (this nation's sensors), "" = none */
+	char sensor_keys[NET_PATH_MAX];
+	bool require_sensor_sig; /* reject unsigned observations (default: sensor_keys set) */
 
 	char ca[NET_PATH_MAX];          /* alliance CA: verifies peers */
 	char sensor_ca[NET_PATH_MAX];   /* verifies sensors; default: ca */

@@ -43,6 +43,7 @@
 #include "core/buf.h"
 #include "wire/frame.h"
 #include "wire/payload.h"
+#include "wire/sign.h"
 
 struct net_sensor_conn {
 	int fd;
@@ -52,6 +53,7 @@ struct net_sensor_conn {
 	uint64_t sent;   /* frames written */
 	int broken;      /* 0 or the first error */
 	bool exercise;   /* mark every observation exercise (invariant 4) */
+	struct wire_signer *signer; /* the sensor's signing key, or NULL: unsigned */
 };
 
 static int split_hostport(const char *hostport, char *host, size_t hcap, const char **port)
@@ -265,6 +267,8 @@ int net_sensor_send(struct net_sensor_conn *c, const struct mw_obs *o, struct mw
 	} else {
 		n = wire_obs_encode(o, &c->out);
 	}
+	if (n >= 0 && c->signer)
+		n = wire_obs_sign(c->signer, &c->out, at + WIRE_FRAME_HDR_LEN);
 	if (n < 0 ||
 	    wire_frame_header(c->out.data + c->out.off + at, WIRE_FT_OBSERVATION, (size_t)n)) {
 		mw_errbuf_set(err, "cannot encode the observation: %s",
@@ -282,6 +286,20 @@ int net_sensor_send(struct net_sensor_conn *c, const struct mw_obs *o, struct mw
 void net_sensor_set_exercise(struct net_sensor_conn *c, bool exercise)
 {
 	c->exercise = exercise;
+}
+
+int net_sensor_sign_with(struct net_sensor_conn *c, const char *key_path, const char *nation,
+                         struct mw_errbuf *err)
+{
+	struct wire_signer *s = NULL;
+	int rc = wire_signer_new_pem(nation, key_path, &s);
+	if (rc < 0) {
+		mw_errbuf_set(err, "sensor signing key %s: %s", key_path, mw_strerror(rc));
+		return rc;
+	}
+	wire_signer_free(c->signer);
+	c->signer = s;
+	return 0;
 }
 
 uint64_t net_sensor_sent(const struct net_sensor_conn *c)
@@ -304,5 +322,6 @@ void net_sensor_close(struct net_sensor_conn *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	mw_buf_finish(&c->out);
+	wire_signer_free(c->signer);
 	free(c);
 }

@@ -73,8 +73,15 @@ int net_ssl_check_refused(SSL *ssl, int fd, int wait_ms, struct mw_errbuf *err);
  * observation's own o->exercise is sent. */
 void net_sensor_set_exercise(struct net_sensor_conn *c, bool exercise);
 
-/* Encode o as an Observation frame and queue it (flushing when the buffer
- * is full). 0, or a negative error with err set (the connection is then
+/* Sign every observation sent from now on with the sensor's Ed25519 key
+ * (PKCS#8 PEM, `mwlink keys`: <nat>/sensor-<i>.sign.key; nation: the
+ * sensor's): Observation.sensor_sig (docs/protocol.md, section 2). 0, or
+ * a negative error with err naming the file. */
+int net_sensor_sign_with(struct net_sensor_conn *c, const char *key_path, const char *nation,
+                         struct mw_errbuf *err);
+
+/* Encode o as an Observation frame (signed when a key is set) and queue
+ * it (flushing when the buffer is full). 0, or a negative error with err set (the connection is then
  * unusable). */
 int net_sensor_send(struct net_sensor_conn *c, const struct mw_obs *o, struct mw_errbuf *err);
 

@@ -52,6 +52,7 @@ static const char *const reject_names[NET_REJ_COUNT] = {
     [NET_REJ_TIMEOUT] = "timeout",
     [NET_REJ_OVERLOAD] = "overload",
     [NET_REJ_EXERCISE_MISMATCH] = "exercise_mismatch",
+    [NET_REJ_SENSOR_SIG] = "sensor_signature",
 };
 
 const char *net_reject_str(enum net_reject r)

@@ -41,6 +41,7 @@ enum net_reject {
 	NET_REJ_TIMEOUT,            /* heartbeat / handshake timeout */
 	NET_REJ_OVERLOAD,           /* journal queue or connection limit full */
 	NET_REJ_EXERCISE_MISMATCH,  /* payload's exercise status disagrees with the envelope flag */
+	NET_REJ_SENSOR_SIG,         /* sensor signature missing, unverifiable or not the sensor's */
 	NET_REJ_COUNT
 };
 

@@ -23,6 +23,8 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/err.h"
@@ -242,17 +244,161 @@ static int obs_from_msg(const Mwlink__Observation *m, struct mw_obs *out)
 	return 0;
 }
 
-int wire_obs_decode(const uint8_t *p, size_t n, struct mw_obs *out)
+/* A varint at p[*i..n): advances *i; false if it runs off the end or
+ * past 10 bytes. */
+static bool skip_varint(const uint8_t *p, size_t n, size_t *i, uint64_t *v)
+{
+	uint64_t x = 0;
+	for (unsigned sh = 0; sh < 70 && *i < n; sh += 7) {
+		uint8_t c = p[(*i)++];
+		x |= (uint64_t)(c & 0x7F) << sh;
+		if (c < 0x80) {
+			*v = x;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Does p[0..n) (top-level fields of a message protobuf-c accepted) hold
+ * field number `field`? A walk over tags and lengths only. A prefix that
+ * does not end on a field boundary answers true too (the caller refuses
+ * it: its signed bytes would not be whole fields). */
+static bool has_field(const uint8_t *p, size_t n, uint64_t field)
+{
+	size_t i = 0;
+	while (i < n) {
+		uint64_t key, len;
+		if (!skip_varint(p, n, &i, &key))
+			return true; /* ends inside a tag: not a boundary */
+		if (key >> 3 == field)
+			return true;
+		switch (key & 7) {
+		case 0:
+			if (!skip_varint(p, n, &i, &len))
+				return true;
+			break;
+		case 1:
+			if (n - i < 8)
+				return true; /* the prefix ends inside a field: not a boundary */
+			i += 8;
+			break;
+		case 2:
+			if (!skip_varint(p, n, &i, &len) || len > n - i)
+				return true;
+			i += (size_t)len;
+			break;
+		case 5:
+			if (n - i < 4)
+				return true;
+			i += 4;
+			break;
+		default:
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Field 8 of m (decoded from p[0..n)): absent, or exactly once, as the
+ * last 66 bytes 0x42 0x40 sig (invariant: the signed bytes are a prefix
+ * that holds no field 8). */
+static int obs_sig_from_msg(const Mwlink__Observation *m, const uint8_t *p, size_t n,
+                            struct wire_obs_sig *sig)
+{
+	memset(sig, 0, sizeof(*sig));
+	if (!m->has_sensor_sig)
+		return 0;
+	if (m->sensor_sig.len != WIRE_SIG_LEN || n < WIRE_OBS_SIG_TRAILER)
+		return -MW_EFIELD;
+	const uint8_t *t = p + n - WIRE_OBS_SIG_TRAILER;
+	if (t[0] != 0x42 || t[1] != WIRE_SIG_LEN || memcmp(t + 2, m->sensor_sig.data, WIRE_SIG_LEN))
+		return -MW_EFIELD; /* not the last field */
+	if (has_field(p, n - WIRE_OBS_SIG_TRAILER, 8))
+		return -MW_EFIELD; /* twice: only the last would count */
+	sig->present = true;
+	sig->signed_len = n - WIRE_OBS_SIG_TRAILER;
+	memcpy(sig->sig, m->sensor_sig.data, WIRE_SIG_LEN);
+	return 0;
+}
+
+int wire_obs_decode_sig(const uint8_t *p, size_t n, struct mw_obs *out, struct wire_obs_sig *sig)
 {
 	if ((!p && n) || !out)
 		return -EINVAL;
 	Mwlink__Observation *m = mwlink__observation__unpack(NULL, n, p);
 	if (!m)
 		return -MW_EDECODE;
+	struct wire_obs_sig s;
 	int rc = wire_msg_sane(&m->base);
 	if (rc == 0)
+		rc = obs_sig_from_msg(m, p, n, &s);
+	if (rc == 0)
 		rc = obs_from_msg(m, out);
+	if (rc == 0 && sig)
+		*sig = s;
 	mwlink__observation__free_unpacked(m, NULL);
+	return rc;
+}
+
+int wire_obs_decode(const uint8_t *p, size_t n, struct mw_obs *out)
+{
+	return wire_obs_decode_sig(p, n, out, NULL);
+}
+
+/* An encoded Observation is a few hundred bytes; a larger one (unknown
+ * fields a sensor added) takes the heap. */
+#define OBS_SIG_STACK 1024
+#define OBS_SIG_DLEN  (sizeof(WIRE_OBS_SIG_DOMAIN)) /* with its NUL: 14 */
+
+/* domain || p[0..n) in stack (cap bytes) or a malloc'd buffer (*heap). */
+static uint8_t *obs_sig_msg(const uint8_t *p, size_t n, uint8_t *stack, size_t cap, uint8_t **heap)
+{
+	*heap = NULL;
+	uint8_t *m = stack;
+	if (n > cap - OBS_SIG_DLEN) {
+		if (n > SIZE_MAX - OBS_SIG_DLEN || !(*heap = malloc(n + OBS_SIG_DLEN)))
+			return NULL;
+		m = *heap;
+	}
+	memcpy(m, WIRE_OBS_SIG_DOMAIN, OBS_SIG_DLEN);
+	if (n)
+		memcpy(m + OBS_SIG_DLEN, p, n);
+	return m;
+}
+
+int wire_obs_sign(const struct wire_signer *s, struct mw_buf *out, size_t at)
+{
+	if (!s || !out || at > mw_buf_used(out))
+		return -EINVAL;
+	size_t n = mw_buf_used(out) - at;
+	uint8_t stack[OBS_SIG_STACK], *heap, sig[WIRE_SIG_LEN];
+	uint8_t *msg = obs_sig_msg(mw_buf_peek(out) + at, n, stack, sizeof(stack), &heap);
+	if (!msg)
+		return -ENOMEM;
+	int rc = wire_sign_detached(s, msg, n + OBS_SIG_DLEN, sig);
+	free(heap);
+	if (rc < 0)
+		return rc;
+	const uint8_t hdr[2] = {0x42, WIRE_SIG_LEN}; /* field 8, wire type 2; length 64 */
+	if ((rc = mw_buf_append(out, hdr, sizeof(hdr))) < 0 ||
+	    (rc = mw_buf_append(out, sig, sizeof(sig))) < 0) {
+		out->len = out->off + at + n; /* drop a partial trailer */
+		return rc;
+	}
+	return (int)(n + WIRE_OBS_SIG_TRAILER);
+}
+
+int wire_obs_sig_verify(const uint8_t pub[32], const uint8_t *p, const struct wire_obs_sig *sig)
+{
+	if (!pub || !sig || !sig->present || (!p && sig->signed_len))
+		return -MW_ESIG;
+	uint8_t stack[OBS_SIG_STACK], *heap;
+	uint8_t *msg = obs_sig_msg(p, sig->signed_len, stack, sizeof(stack), &heap);
+	if (!msg)
+		return -ENOMEM;
+	int rc = wire_verify_detached(pub, msg, sig->signed_len + OBS_SIG_DLEN, sig->sig);
+	free(heap);
 	return rc;
 }
 

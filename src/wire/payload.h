@@ -13,6 +13,7 @@
 #ifndef MW_WIRE_PAYLOAD_H
 #define MW_WIRE_PAYLOAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,36 @@ int wire_obs_check(const struct mw_obs *o);
 int wire_obs_encode(const struct mw_obs *o, struct mw_buf *out);
 /* Decode and validate; *out is fully written (truth_id = 0) on success. */
 int wire_obs_decode(const uint8_t *p, size_t n, struct mw_obs *out);
+
+/* ---- the sensor signature of an Observation (field 8) ----
+ *
+ * signed message = WIRE_OBS_SIG_DOMAIN and its NUL (14 bytes) || the
+ * Observation's encoding up to field 8. Field 8, when present, must be
+ * the last WIRE_OBS_SIG_TRAILER bytes of the encoding: tag 0x42, length
+ * 0x40, the 64-byte Ed25519 signature (docs/protocol.md, section 2). A
+ * decoder that finds field 8 anywhere else, or of another length,
+ * refuses the Observation (-MW_EFIELD). */
+#define WIRE_OBS_SIG_DOMAIN  "mwlink-obs-v1"
+#define WIRE_OBS_SIG_TRAILER 66 /* 0x42 0x40 + 64 */
+
+struct wire_signer;
+
+struct wire_obs_sig {
+	bool present;      /* field 8 is there */
+	size_t signed_len; /* payload bytes it covers (all before field 8) */
+	uint8_t sig[64];   /* WIRE_SIG_LEN */
+};
+
+/* Sign the Observation encoded at out[at..end) (wire_obs_encode's output,
+ * no field 8 yet) with the sensor's key and append field 8. Returns the
+ * new length of the encoding (old + 66) or -ENOMEM/-ENOBUFS/-EIO/-EINVAL. */
+int wire_obs_sign(const struct wire_signer *s, struct mw_buf *out, size_t at);
+/* wire_obs_decode, and the signature: *sig (may be NULL) says whether
+ * field 8 is present and what it covers. */
+int wire_obs_decode_sig(const uint8_t *p, size_t n, struct mw_obs *out, struct wire_obs_sig *sig);
+/* Verify sig (present) of payload p with a sensor's raw public key:
+ * 0, or -MW_ESIG (absent, or it does not verify). */
+int wire_obs_sig_verify(const uint8_t pub[32], const uint8_t *p, const struct wire_obs_sig *sig);
 
 /* ---- Track, Alert ---- */
 

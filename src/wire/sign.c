@@ -451,6 +451,49 @@ size_t wire_keyring_count(const struct wire_keyring *kr)
 	return kr ? kr->n : 0;
 }
 
+/* ---- detached signatures (sensor-signed observations) ---- */
+
+int wire_sign_detached(const struct wire_signer *s, const uint8_t *msg, size_t len,
+                       uint8_t sig[WIRE_SIG_LEN])
+{
+	if (!s || (!msg && len) || !sig)
+		return -EINVAL;
+	return crypto_sign_ed25519_detached(sig, NULL, msg, len, s->sk) == 0 ? 0 : -EIO;
+}
+
+int wire_verify_detached(const uint8_t pub[WIRE_PUBKEY_LEN], const uint8_t *msg, size_t len,
+                         const uint8_t sig[WIRE_SIG_LEN])
+{
+	if (!pub || (!msg && len) || !sig)
+		return -MW_ESIG;
+	return crypto_sign_ed25519_verify_detached(sig, msg, len, pub) == 0 ? 0 : -MW_ESIG;
+}
+
+int wire_pubkey_read_pem(const char *path, uint8_t out[WIRE_PUBKEY_LEN])
+{
+	if (!path || !out)
+		return -EINVAL;
+	if (sodium_init() < 0) /* the verifier's first step: select libsodium's code */
+		return -EIO;
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return open_err();
+	EVP_PKEY *k = PEM_read_PUBKEY(f, NULL, no_passphrase, NULL);
+	if (!k) {
+		rewind(f);
+		k = PEM_read_PrivateKey(f, NULL, no_passphrase, NULL);
+	}
+	fclose(f);
+	size_t len = WIRE_PUBKEY_LEN;
+	int rc = 0;
+	if (!is_ed25519(k) || EVP_PKEY_get_raw_public_key(k, out, &len) != 1 ||
+	    len != WIRE_PUBKEY_LEN)
+		rc = -EINVAL;
+	EVP_PKEY_free(k);
+	ERR_clear_error();
+	return rc;
+}
+
 /* ---- verification ---- */
 
 /* libsodium (invariant 5): 0 or -MW_ESIG. */

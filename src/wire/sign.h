@@ -97,6 +97,21 @@ int wire_signer_write_private_pem(const struct wire_signer *s, const char *path)
 int wire_batch_sign(struct wire_signer *s, const struct wire_slice *bodies, size_t n,
                     struct wire_auth *auths);
 
+/*
+ * Detached Ed25519 over an arbitrary message (the sensor signature of an
+ * Observation, wire/payload.h wire_obs_sign). The caller builds the
+ * domain-separated message; these only sign and verify it (libsodium).
+ * wire_sign_detached: 0 or -EIO. wire_verify_detached: 0 or -MW_ESIG.
+ */
+int wire_sign_detached(const struct wire_signer *s, const uint8_t *msg, size_t len,
+                       uint8_t sig[WIRE_SIG_LEN]);
+int wire_verify_detached(const uint8_t pub[WIRE_PUBKEY_LEN], const uint8_t *msg, size_t len,
+                         const uint8_t sig[WIRE_SIG_LEN]);
+/* Read the raw 32-byte Ed25519 public key of an SPKI PEM file (a PKCS#8
+ * private key file is also accepted). 0, -ENOENT/-EACCES, -EINVAL (not an
+ * Ed25519 key). */
+int wire_pubkey_read_pem(const char *path, uint8_t out[WIRE_PUBKEY_LEN]);
+
 /* ---- keyring (origin nation -> Ed25519 public key) ---- */
 
 struct wire_keyring;

@@ -382,7 +382,8 @@ def test_api(cl):
               f"mwlink_link_state{{peer=\"{peer}\",state=\"up\"}} 1")
     s = rok.metrics()
     reasons = {dict(k[1])["reason"] for k in s if k[0] == "mwlink_net_rejects_total"}
-    check(len(reasons) == 22 and "frame_garbage" in reasons and "exercise_mismatch" in reasons,
+    check(len(reasons) == 23 and "frame_garbage" in reasons and "exercise_mismatch" in reasons
+          and "sensor_signature" in reasons,
           f"every rejection reason is a series ({len(reasons)})")
     check(val(s, "mwlink_info", nation="KOR", name="rok", mode="exercise",
               version="0.1.0") == 1, "mwlink_info names the node and its mode")

@@ -95,7 +95,8 @@ def free_ports(n):
 
 
 class Node:
-    def __init__(self, cl, name, nation, peers, release, exercise="yes", extra=(), track=False):
+    def __init__(self, cl, name, nation, peers, release, exercise="yes", extra=(), track=False,
+                 ingest=()):
         self.cl, self.name, self.nation = cl, name, nation
         self.peer_port, self.ingest_port = free_ports(2)
         self.peers, self.release = peers, release
@@ -108,6 +109,7 @@ class Node:
         self.log = os.path.join(self.dir, "node.log")
         self.conf = os.path.join(self.dir, "node.ini")
         self.exercise = exercise
+        self.ingest = list(ingest)  # more [ingest] keys (sensor_keys, ...)
         self.extra = list(extra)
         # national tracking only where tested (run.py national): the link
         # tests stream synthetic observations at rates that are not a flight
@@ -120,7 +122,7 @@ class Node:
             "[node]", f"nation = {self.nation}", f"name = {self.name}", "log_level = debug",
             "[listen]", f"peers = 127.0.0.1:{self.peer_port}",
             f"ingest = 127.0.0.1:{self.ingest_port}", "http = off",
-            "[ingest]", f"exercise = {self.exercise}",
+            "[ingest]", f"exercise = {self.exercise}", *self.ingest,
             "[pki]", f"ca = {pki}/ca.crt", f"cert = {pki}/{low}/node.crt",
             f"key = {pki}/{low}/node.key", f"sign_key = {pki}/{low}/sign.key",
             f"origin_keys = {pki}/origin-keys",
@@ -1692,6 +1694,165 @@ def test_national(cl):
     check(rc == 0, f"usa stopped cleanly ({rc})")
 
 
+# ------------------------------------------------------ sensor signatures
+
+def _fields(b):
+    """Top-level protobuf fields of b: [(number, wire type, value)], value
+    the bytes of a length-delimited field, the int of a varint (no other
+    wire types occur in an EnvelopeBody or an Envelope's field 1)."""
+    out, i = [], 0
+    while i < len(b):
+        key, sh = 0, 0
+        while True:
+            c = b[i]; i += 1
+            key |= (c & 0x7F) << sh; sh += 7
+            if c < 0x80:
+                break
+        num, wt = key >> 3, key & 7
+        v, sh = 0, 0
+        if wt in (0, 2):
+            while True:
+                c = b[i]; i += 1
+                v |= (c & 0x7F) << sh; sh += 7
+                if c < 0x80:
+                    break
+        else:
+            raise Fail(f"unexpected wire type {wt}")
+        if wt == 2:
+            out.append((num, wt, b[i:i + v])); i += v
+        else:
+            out.append((num, wt, v))
+    return out
+
+
+def journal_payloads(node, origin):
+    """The Observation payloads of origin's envelopes in node's journal, by seq."""
+    out = {}
+    for (o, seq), (_rel, env) in node.journal().items():
+        if o != origin:
+            continue
+        body = [v for n, _w, v in _fields(env) if n == 1][0]
+        out[seq] = [v for n, _w, v in _fields(body) if n == 7][0]
+    return out
+
+
+def openssl_verifies(pub, msg, sig, tmp):
+    """Ed25519 verification by the openssl command, independent of the
+    node's libsodium code: True/False, or None without openssl."""
+    if not shutil.which("openssl"):
+        return None
+    m, sg = os.path.join(tmp, "msg"), os.path.join(tmp, "sig")
+    with open(m, "wb") as f:
+        f.write(msg)
+    with open(sg, "wb") as f:
+        f.write(sig)
+    r = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", pub, "-rawin",
+                        "-in", m, "-sigfile", sg], capture_output=True, text=True)
+    return r.returncode == 0
+
+
+def test_sensig(cl):
+    """[ingest] sensor_keys: a sensor's signed observations are journaled
+    with their signature (which openssl verifies under the sensor's
+    public key); a flipped bit, an unsigned frame, another sensor's key
+    and a sensor with no registered key are each rejected as
+    sensor_signature with a log line naming the sensor, while the same
+    connection's honest frames go on being journaled; the partner (USA)
+    journals the signed payloads byte for byte."""
+    pki = cl.pki
+    # only sensor 1's public key registered: sensor 2 has a key nobody knows
+    keys = os.path.join(cl.dir, "sensor-keys")
+    os.makedirs(keys)
+    shutil.copy(f"{pki}/kor/sensor-1.sign.pub", keys)
+    check(os.stat(f"{pki}/kor/sensor-1.sign.key").st_mode & 0o777 == 0o600,
+          "mwlink keys writes each sensor's signing key 0600")
+    usa = cl.add("usa", "USA", {"rok": ("KOR", None)}, {"KOR": "observation"})
+    rok = cl.add("rok", "KOR", {"usa": ("USA", "usa")}, {"USA": "observation"},
+                 ingest=[f"sensor_keys = {keys}"])
+    usa.start()
+    rok.start()
+    rok.wait_log(lambda r: r.get("msg") == "sensor signing keys" and r.get("keys") == 1 and
+                 r.get("require_sensor_sig") == "true", 10, "sensor keys loaded")
+    check(True, "the node loads 1 sensor key; require_sensor_sig defaults to true")
+    k1, k2 = f"{pki}/kor/sensor-1.sign.key", f"{pki}/kor/sensor-2.sign.key"
+
+    def n_kor():
+        return len([1 for (o, _s) in rok.journal() if o == "KOR"])
+
+    def reasons(detail):
+        return len([r for r in rok.records() if r.get("msg") == "rejected" and
+                    r.get("reason") == "sensor_signature" and detail in r.get("detail", "")])
+
+    # 1. honest, signed: all journaled
+    check(rok.inject(20, extra=["--sign-key", k1]) == 20, "sensor 1 sent 20 signed")
+    wait_count(n_kor, 20, "signed observations journaled")
+    check(True, "20 signed observations of sensor 1 are journaled")
+    # 2. one flipped bit in the middle of a signed stream: that one only
+    check(rok.inject(20, extra=["--sign-key", k1, "--bad-sig", "5"]) == 20, "sent 20")
+    wait_count(n_kor, 39, "the 19 honest frames of the stream with a forged one")
+    r = rok.wait_log(lambda r: r.get("reason") == "sensor_signature" and
+                     "KOR/1: signature does not verify" in r.get("detail", ""), 10, "forged")
+    check(r.get("security") == "true" and r.get("level") == "warn" and
+          r.get("from") == "sensor-1.kor",
+          f"logged as a security event from sensor-1.kor ({r.get('security')}, {r.get('from')})")
+    check(True, "a flipped signature bit is rejected (sensor_signature, naming sensor KOR/1); "
+                "the 19 other frames of that connection are journaled")
+    # 3. unsigned
+    rok.inject(3)
+    rok.wait_log(lambda r: r.get("reason") == "sensor_signature" and
+                 "KOR/1: observation not signed" in r.get("detail", ""), 10, "unsigned")
+    check(True, "unsigned observations are rejected (require_sensor_sig)")
+    # 4. sensor 1's certificate, sensor 2's signing key
+    rok.inject(3, extra=["--sign-key", k2])
+    wait_until(lambda: True if reasons("KOR/1: signature does not verify") == 4 else
+               reasons("KOR/1: signature does not verify"), 10, "another sensor's key")
+    check(reasons("KOR/1: signature does not verify") == 4,
+          "observations signed with another sensor's key are rejected")
+    # 5. sensor 2, signing with its own key, which is not registered
+    rok.inject(3, sensor=2, extra=["--sign-key", k2])
+    rok.wait_log(lambda r: r.get("reason") == "sensor_signature" and
+                 "KOR/2: no key registered" in r.get("detail", ""), 10, "unregistered")
+    check(True, "a sensor with no registered key is rejected")
+    # 6. and honest data still flows
+    check(rok.inject(10, extra=["--sign-key", k1]) == 10, "sent 10 more")
+    wait_count(n_kor, 49, "the honest stream after the rejections")
+    st = rok.stats()
+    want = 1 + 3 + 3 + 3
+    check(st.get("reject_sensor_signature") == want and st.get("obs_signed") == 49,
+          f"counters: reject_sensor_signature {st.get('reject_sensor_signature')} ({want}), "
+          f"obs_signed {st.get('obs_signed')} (49)")
+    # the journal keeps the proof: every payload ends in field 8, and the
+    # signature verifies (openssl, not the node's code) over the domain
+    # tag and the bytes before it
+    pay = journal_payloads(rok, "KOR")
+    bad = [s for s, p in pay.items() if len(p) < 66 or p[-66:-64] != b"\x42\x40"]
+    check(len(pay) == 49 and not bad, f"all 49 journaled payloads end with field 8 ({bad[:3]})")
+    seq = min(pay)
+    p = pay[seq]
+    ok = openssl_verifies(f"{pki}/kor/sensor-1.sign.pub", b"mwlink-obs-v1\x00" + p[:-66],
+                          p[-64:], cl.dir)
+    if ok is not None:
+        check(ok, "openssl verifies a journaled signature under sensor 1's public key")
+        flipped = p[:-67] + bytes([p[-67] ^ 1])
+        check(not openssl_verifies(f"{pki}/kor/sensor-1.sign.pub",
+                                   b"mwlink-obs-v1\x00" + flipped[:-66], p[-64:], cl.dir),
+              "and not over a payload with one bit changed")
+    # the partner keeps the proof: USA journals the same payloads, byte for byte
+    wait_count(lambda: len([1 for (o, _s) in usa.journal() if o == "KOR"]), 49,
+               "KOR observations at USA")
+    check(journal_payloads(usa, "KOR") == pay,
+          "USA journals the 49 KOR observations with their sensor signatures, byte-identical")
+    check(rok.stop() == 0 and usa.stop() == 0, "rok and usa stopped cleanly")
+    # config: require_sensor_sig without sensor_keys is refused
+    bad_node = Node(cl, "badconf", "KOR", {"usa": ("USA", 1)}, {"USA": "observation"},
+                    ingest=["require_sensor_sig = true"])
+    bad_node.write_conf()
+    r = subprocess.run([MWLINKD, "--config", bad_node.conf, "--check"], capture_output=True,
+                       text=True)
+    check(r.returncode != 0 and "sensor_keys" in (r.stdout + r.stderr),
+          f"require_sensor_sig = true without sensor_keys is a config error ({r.returncode})")
+
+
 def run_case(fn, label, cluster=None):
     """Run one test case fn(cluster) on a fresh Cluster: print PASS/FAIL with
     its time and, on failure, the last log lines of every node; clean up
@@ -1722,9 +1883,11 @@ def run_case(fn, label, cluster=None):
 
 def main():
     cases = {"hub": test_hub, "kill9": test_kill9, "mesh": test_mesh, "chain": test_chain,
-             "backpressure": test_backpressure, "national": test_national}
+             "backpressure": test_backpressure, "national": test_national,
+             "sensig": test_sensig}
     if len(sys.argv) != 2 or sys.argv[1] not in cases:
-        print("usage: run.py hub|kill9|mesh|chain|backpressure|national", file=sys.stderr)
+        print("usage: run.py hub|kill9|mesh|chain|backpressure|national|sensig",
+              file=sys.stderr)
         return 2
     return run_case(cases[sys.argv[1]], sys.argv[1])
 

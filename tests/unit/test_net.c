@@ -250,6 +250,8 @@ static void conf_minimal_file_gets_documented_defaults(void **state)
 	assert_int_equal(c->expiry_warn_days, 14);
 	assert_string_equal(c->origin_keys, "/abs/origin-keys");
 	assert_string_equal(c->journal_path, "/base/j.db");
+	assert_string_equal(c->sensor_keys, ""); /* no sensor keys: not required */
+	assert_false(c->require_sensor_sig);
 	assert_int_equal(c->n_peers, 1);
 	assert_string_equal(c->peers[0].name, "usa");
 	assert_string_equal(c->peers[0].identity, "node.usa");
@@ -286,6 +288,34 @@ static int load_variant(const char *find, const char *replace, struct mw_errbuf 
 	}
 	free(c);
 	return rc;
+}
+
+/* [ingest] sensor_keys: a path like the [pki] ones; require_sensor_sig
+ * defaults to true with it and can be turned off. */
+static void conf_sensor_keys_default_to_requiring_signatures(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *extra;
+		const char *dir;
+		bool require;
+	} cases[] = {
+	    {"sensor_keys = pki/kor\n", "/base/pki/kor", true},
+	    {"sensor_keys = /abs/keys\nrequire_sensor_sig = false\n", "/abs/keys", false},
+	    {"sensor_keys = k\nrequire_sensor_sig = true\n", "/base/k", true},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[2048];
+		snprintf(text, sizeof(text), "%s%s", minimal_conf, cases[i].extra);
+		struct net_node_conf *c = calloc(1, sizeof(*c));
+		struct mw_errbuf err = {{0}};
+		int rc = net_conf_load_string(c, "t.ini", text, "/base", &err);
+		if (rc)
+			fail_msg("case %zu: %d %s", i, rc, err.msg);
+		assert_string_equal(c->sensor_keys, cases[i].dir);
+		assert_int_equal(c->require_sensor_sig, cases[i].require);
+		free(c);
+	}
 }
 
 static void conf_errors_name_file_line_section_and_key(void **state)
@@ -329,6 +359,11 @@ static void conf_errors_name_file_line_section_and_key(void **state)
 	    {"exercise = no\n", "", "[ingest] exercise: required"},
 	    {"[journal]\n", "[listen]\ningest = off\n[journal]\n",
 	     "[ingest] exercise: not used with [listen] ingest = off"},
+	    {"exercise = no\n", "exercise = no\nrequire_sensor_sig = true\n",
+	     "[ingest] require_sensor_sig: needs [ingest] sensor_keys"},
+	    {"exercise = no\n", "exercise = no\nsensor_keys = keys\nrequire_sensor_sig = maybe\n",
+	     "[ingest] require_sensor_sig"},
+	    {"exercise = no\n", "exercise = no\nsensor_keys =\n", "[ingest] sensor_keys"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct mw_errbuf err = {{0}};
@@ -818,6 +853,7 @@ int main(void)
 	    cmocka_unit_test(pki_pem_round_trip_keeps_identity_and_key_mode_0600),
 	    cmocka_unit_test(conf_minimal_file_gets_documented_defaults),
 	    cmocka_unit_test(conf_errors_name_file_line_section_and_key),
+	    cmocka_unit_test(conf_sensor_keys_default_to_requiring_signatures),
 	    cmocka_unit_test(conf_example_deployments_load_and_form_a_hub),
 	    cmocka_unit_test(link_state_walks_the_documented_life_cycle),
 	    cmocka_unit_test(link_state_refuses_illegal_transitions),

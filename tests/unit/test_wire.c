@@ -1762,6 +1762,110 @@ static int openssl_verify(EVP_PKEY *k, const uint8_t *msg, size_t len,
 }
 
 /*
+ * Observation.sensor_sig (field 8): the sensor's signature is appended as
+ * the last 66 bytes (0x42 0x40 sig) and covers "mwlink-obs-v1" NUL ||
+ * the unsigned encoding, which stays a byte-exact prefix; OpenSSL agrees
+ * it verifies; one flipped bit anywhere, another sensor's key, field 8
+ * not last, twice or of another length all fail.
+ */
+static void obs_sensor_sig_is_a_trailer_over_the_prefix_and_any_flip_fails(void **state)
+{
+	(void)state;
+	struct wire_signer *s1 = NULL, *s2 = NULL;
+	assert_err(wire_signer_generate("KOR", &s1), 0);
+	assert_err(wire_signer_generate("KOR", &s2), 0);
+	uint8_t pub1[WIRE_PUBKEY_LEN], pub2[WIRE_PUBKEY_LEN];
+	assert_err(wire_signer_public_raw(s1, pub1), 0);
+	assert_err(wire_signer_public_raw(s2, pub2), 0);
+	struct mw_obs in[2] = {radar_obs(), los_obs()};
+	in[0].exercise = true; /* field 7 precedes field 8 */
+	for (int i = 0; i < 2; i++) {
+		struct mw_buf plain, sig;
+		mw_buf_init(&plain, 4096);
+		mw_buf_init(&sig, 4096);
+		int n0 = wire_obs_encode(&in[i], &plain);
+		assert_true(n0 > 0);
+		/* unsigned: decodes, no signature */
+		struct mw_obs out;
+		struct wire_obs_sig os;
+		memset(&os, 0x5A, sizeof(os));
+		assert_err(wire_obs_decode_sig(mw_buf_peek(&plain), (size_t)n0, &out, &os), 0);
+		assert_false(os.present);
+		assert_err(wire_obs_sig_verify(pub1, mw_buf_peek(&plain), &os), -MW_ESIG);
+		/* signed, after 3 bytes already in the buffer (a frame header) */
+		assert_int_equal(mw_buf_append(&sig, "hdr", 3), 0);
+		assert_true(wire_obs_encode(&in[i], &sig) == n0);
+		int n1 = wire_obs_sign(s1, &sig, 3);
+		assert_int_equal(n1, n0 + WIRE_OBS_SIG_TRAILER);
+		assert_int_equal(mw_buf_used(&sig), 3 + (size_t)n1);
+		const uint8_t *p = mw_buf_peek(&sig) + 3;
+		assert_memory_equal(p, mw_buf_peek(&plain), (size_t)n0);
+		assert_int_equal(p[n0], 0x42);
+		assert_int_equal(p[n0 + 1], 0x40);
+		memset(&out, 0x5A, sizeof(out));
+		assert_err(wire_obs_decode_sig(p, (size_t)n1, &out, &os), 0);
+		obs_equal(&in[i], &out);
+		assert_true(os.present);
+		assert_int_equal(os.signed_len, (size_t)n0);
+		assert_memory_equal(os.sig, p + n0 + 2, WIRE_SIG_LEN);
+		assert_err(wire_obs_sig_verify(pub1, p, &os), 0);
+		assert_err(wire_obs_sig_verify(pub2, p, &os), -MW_ESIG); /* another sensor's key */
+		/* plain wire_obs_decode (a partner) reads it too */
+		assert_err(wire_obs_decode(p, (size_t)n1, &out), 0);
+		/* what is signed, checked by OpenSSL: the domain tag and the prefix */
+		uint8_t msg[14 + 512];
+		assert_true((size_t)n0 <= 512);
+		memcpy(msg, "mwlink-obs-v1", 14);
+		memcpy(msg + 14, p, (size_t)n0);
+		assert_int_equal(openssl_verify(wire_signer_key(s1), msg, 14 + (size_t)n0, os.sig), 1);
+		assert_int_equal(openssl_verify(wire_signer_key(s1), msg + 14, (size_t)n0, os.sig), 0);
+		/* one flipped bit anywhere: no longer a valid signed observation */
+		uint8_t f[600];
+		assert_true((size_t)n1 <= sizeof(f));
+		for (int k = 0; k < n1; k++) {
+			for (int bit = 0; bit < 8; bit += 3) {
+				memcpy(f, p, (size_t)n1);
+				f[k] ^= (uint8_t)(1u << bit);
+				struct wire_obs_sig fs;
+				int rc = wire_obs_decode_sig(f, (size_t)n1, &out, &fs);
+				if (rc == 0 && fs.present && wire_obs_sig_verify(pub1, f, &fs) == 0)
+					fail_msg("byte %d bit %d flipped: still verifies", k, bit);
+			}
+		}
+		/* field 8 must be last: another field after it is refused */
+		memcpy(f, p, (size_t)n1);
+		f[n1] = 0x38; /* field 7, varint */
+		f[n1 + 1] = 0x01;
+		assert_err(wire_obs_decode_sig(f, (size_t)n1 + 2, &out, &os), -MW_EFIELD);
+		/* and once: a second field 8 before it is refused (it would be
+		 * signed over while decoders read only the last) */
+		memcpy(f, p, (size_t)n1);
+		memcpy(f + n1, p + n0, WIRE_OBS_SIG_TRAILER);
+		assert_err(wire_obs_decode_sig(f, (size_t)n1 + WIRE_OBS_SIG_TRAILER, &out, &os),
+		           -MW_EFIELD);
+		/* the trailer's bytes at the end of another field (an unknown
+		 * field 9 wrapping them) with the real field 8 before it: the
+		 * last 66 bytes match, but they are not field 8; refused */
+		memcpy(f, p, (size_t)n1);
+		f[n1] = 0x4A; /* field 9, length-delimited */
+		f[n1 + 1] = WIRE_OBS_SIG_TRAILER;
+		memcpy(f + n1 + 2, p + n0, WIRE_OBS_SIG_TRAILER);
+		assert_err(wire_obs_decode_sig(f, (size_t)n1 + 2 + WIRE_OBS_SIG_TRAILER, &out, &os),
+		           -MW_EFIELD);
+		/* and 64 bytes long: a 63-byte field 8 is refused */
+		memcpy(f, p, (size_t)n0);
+		f[n0] = 0x42;
+		f[n0 + 1] = 63;
+		memcpy(f + n0 + 2, p + n0 + 2, 63);
+		assert_err(wire_obs_decode_sig(f, (size_t)n0 + 65, &out, &os), -MW_EFIELD);
+		mw_buf_finish(&plain);
+		mw_buf_finish(&sig);
+	}
+	wire_signer_free(s1);
+	wire_signer_free(s2);
+}
+
+/*
  * The node signs and verifies with libsodium and keeps its keys as OpenSSL
  * EVP_PKEYs (PEM files). Both are RFC 8032 Ed25519: the signature bytes
  * must be identical (deterministic signatures), and each library must
@@ -2574,6 +2678,7 @@ int main(void)
 	                                    fx_teardown),
 	    cmocka_unit_test(obs_roundtrip_radar_los_and_range_rate_bit_exact),
 	    cmocka_unit_test(obs_exercise_flag_round_trips_and_is_absent_when_false),
+	    cmocka_unit_test(obs_sensor_sig_is_a_trailer_over_the_prefix_and_any_flip_fails),
 	    cmocka_unit_test(obs_out_of_range_values_are_refused),
 	    cmocka_unit_test(obs_missing_fields_on_the_wire_are_refused),
 	    cmocka_unit_test(track_roundtrip_keeps_covariance_launch_and_impact),
