@@ -1420,15 +1420,17 @@ static int commit_only(const char *dir)
 	if (n > 0) {
 		qsort(lat, (size_t)n, sizeof(*lat), cmp_i64);
 		double c = st.commits ? (double)st.commits : 1;
-		printf("commit: %d groups of %d records of %d B, one every %d us (deprio %u): append -> "
+		printf("commit: %d groups of %d records of %d B, one every %d us (deprio %u): "
+		       "append -> "
 		       "durable p50 %7.1f us  p99 %8.1f us  p99.9 %8.1f us\n",
 		       n, rows, bytes, every_us, jo.thread_deprio, pct_us(lat, (size_t)n, .5),
 		       pct_us(lat, (size_t)n, .99), pct_us(lat, (size_t)n, .999));
-		printf("       journal: %llu commits, %.1f records/commit, %.2f pages/commit, %.1f us "
-		       "CPU/commit; %llu checkpoints\n",
-		       (unsigned long long)st.commits, (double)st.committed_records / c,
-		       (double)st.commit_pages / c, (double)st.commit_cpu_ns_total / 1e3 / c,
-		       (unsigned long long)st.checkpoints);
+		printf(
+		    "       journal: %llu commits, %.1f records/commit, %.2f pages/commit, %.1f us "
+		    "CPU/commit; %llu checkpoints\n",
+		    (unsigned long long)st.commits, (double)st.committed_records / c,
+		    (double)st.commit_pages / c, (double)st.commit_cpu_ns_total / 1e3 / c,
+		    (unsigned long long)st.checkpoints);
 	}
 	free(buf);
 	free(lat);

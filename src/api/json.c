@@ -193,10 +193,10 @@ json_t *api_json_link(const struct net_peer_status *p)
 	int64_t now_s = mw_time_now_ns() / 1000000000;
 	int64_t na = p->cert_seen ? p->cert_not_after_s : 0;
 	return json_pack("{s:s,s:s,s:s,s:b,s:o,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o}",
-	                 "name", p->name,
-	                 "nation", p->nation, "state", net_link_state_str(p->state), "up",
-	                 net_link_carries_data(p->state), "since", api_json_time(p->since_ns),
-	                 "since_ns", (json_int_t)p->since_ns, "rtt_ms",
+	                 "name", p->name, "nation", p->nation, "state",
+	                 net_link_state_str(p->state), "up", net_link_carries_data(p->state),
+	                 "since", api_json_time(p->since_ns), "since_ns", (json_int_t)p->since_ns,
+	                 "rtt_ms",
 	                 p->srtt_ns > 0 ? json_real((double)p->srtt_ns / 1e6) : json_null(),
 	                 "backlog", (json_int_t)p->backlog, "acked", (json_int_t)p->acked_pos,
 	                 "tx_next", (json_int_t)p->tx_next_pos, "env_tx", (json_int_t)p->env_tx,
@@ -220,15 +220,14 @@ json_t *api_json_health(const struct api_health *h)
 	    (json_int_t)h->links_degraded, "down", (json_int_t)h->links_down, "tracks",
 	    (json_int_t)h->tracks);
 	int64_t now_s = h->now_ns / 1000000000;
-	if (o && (json_object_set_new(o, "own_cert_fault",
-	                              h->own_cert_fault ? json_string(h->own_cert_fault)
-	                                                : json_null()) != 0 ||
-	          json_object_set_new(o, "own_cert_not_after", not_after(h->own_cert_na_s)) != 0 ||
-	          json_object_set_new(o, "own_cert_expiry_s", expiry_s(h->own_cert_na_s, now_s)) !=
-	              0 ||
-	          json_object_set_new(o, "ca_cert_not_after", not_after(h->ca_cert_na_s)) != 0 ||
-	          json_object_set_new(o, "ca_cert_expiry_s", expiry_s(h->ca_cert_na_s, now_s)) !=
-	              0)) {
+	if (o &&
+	    (json_object_set_new(o, "own_cert_fault",
+	                         h->own_cert_fault ? json_string(h->own_cert_fault)
+	                                           : json_null()) != 0 ||
+	     json_object_set_new(o, "own_cert_not_after", not_after(h->own_cert_na_s)) != 0 ||
+	     json_object_set_new(o, "own_cert_expiry_s", expiry_s(h->own_cert_na_s, now_s)) != 0 ||
+	     json_object_set_new(o, "ca_cert_not_after", not_after(h->ca_cert_na_s)) != 0 ||
+	     json_object_set_new(o, "ca_cert_expiry_s", expiry_s(h->ca_cert_na_s, now_s)) != 0)) {
 		json_decref(o);
 		o = NULL;
 	}

@@ -71,8 +71,8 @@ struct api_snapshot {
 	int64_t start_ns;  /* wall time the API started */
 	int64_t uptime_ns; /* monotonic */
 	bool have_node;
-	const char *own_cert_fault; /* net_node_own_cert_fault: NULL when valid */
-	int64_t now_s;              /* wall time of the snapshot, Unix seconds */
+	const char *own_cert_fault;          /* net_node_own_cert_fault: NULL when valid */
+	int64_t now_s;                       /* wall time of the snapshot, Unix seconds */
 	int64_t own_cert_na_s, ca_cert_na_s; /* net_node_cert_not_after; 0 = unknown */
 	struct net_stats net;
 	size_t n_peers;

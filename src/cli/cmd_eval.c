@@ -618,12 +618,17 @@ static void rtn_sample(const struct eval *ev, const struct sim_object_info *oi,
 		fprintf(ev->rtn, ",\"za\":%.9g,\"zc\":%.9g", za, zc);
 	if (ev->boost_adapt_set) {
 		/* JSON has no NaN: null */
-		const double la[7] = {k->boost_lat_m_s2[0], k->boost_lat_m_s2[1],
-		                      k->boost_lat_se_m_s2[0], k->boost_lat_se_m_s2[1],
-		                      k->boost_lat_neff, tlat[0], tlat[1]};
+		const double la[7] = {k->boost_lat_m_s2[0],
+		                      k->boost_lat_m_s2[1],
+		                      k->boost_lat_se_m_s2[0],
+		                      k->boost_lat_se_m_s2[1],
+		                      k->boost_lat_neff,
+		                      tlat[0],
+		                      tlat[1]};
 		fputs(",\"lat\":[", ev->rtn);
 		for (int i = 0; i < 7; i++)
-			fprintf(ev->rtn, isfinite(la[i]) ? "%s%.4g" : "%snull", i ? "," : "", la[i]);
+			fprintf(ev->rtn, isfinite(la[i]) ? "%s%.4g" : "%snull", i ? "," : "",
+			        la[i]);
 		fprintf(ev->rtn, "],\"qb\":%.4g,\"sp\":%.4g", k->boost_q_acc_m2_s3,
 		        k->boost_pitch_rad);
 	}

@@ -66,16 +66,17 @@
 
 static void inject_usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: mwlink inject --connect HOST:PORT --ca CA --cert CRT --key KEY\n"
-	        "                     [--count N] [--rate HZ] [--t0 NS] [--garbage] [--oversize]\n"
-	        "                     [--claim-sensor N] [--exercise] [--sign-key KEY [--bad-sig I]]\n"
-	        "Stream radar observations to a node's ingest port as a test sensor.\n"
-	        "  --exercise  declare every observation exercise data (the node keeps it\n"
-	        "              as exercise data whatever its [ingest] exercise setting)\n"
-	        "  --sign-key KEY  sign every observation with this sensor signing key\n"
-	        "              (<nat>/sensor-<i>.sign.key of mwlink keys)\n"
-	        "  --bad-sig I flip one bit of observation I's signature (0-based; tests)\n");
+	fprintf(
+	    f,
+	    "usage: mwlink inject --connect HOST:PORT --ca CA --cert CRT --key KEY\n"
+	    "                     [--count N] [--rate HZ] [--t0 NS] [--garbage] [--oversize]\n"
+	    "                     [--claim-sensor N] [--exercise] [--sign-key KEY [--bad-sig I]]\n"
+	    "Stream radar observations to a node's ingest port as a test sensor.\n"
+	    "  --exercise  declare every observation exercise data (the node keeps it\n"
+	    "              as exercise data whatever its [ingest] exercise setting)\n"
+	    "  --sign-key KEY  sign every observation with this sensor signing key\n"
+	    "              (<nat>/sensor-<i>.sign.key of mwlink keys)\n"
+	    "  --bad-sig I flip one bit of observation I's signature (0-based; tests)\n");
 }
 
 static int ssl_write_all(SSL *ssl, const void *p, size_t n)
@@ -193,7 +194,8 @@ int cmd_inject(int argc, char **argv)
 		case 'B':
 			bad_sig = strtol(optarg, &end, 10);
 			if (*end || bad_sig < 0 || bad_sig > 100000000) {
-				fprintf(stderr, "mwlink inject: --bad-sig: expected an index 0..1e8\n");
+				fprintf(stderr,
+				        "mwlink inject: --bad-sig: expected an index 0..1e8\n");
 				return 2;
 			}
 			break;

@@ -614,9 +614,8 @@ int cmd_sim(int argc, char **argv)
 			feed.keep_times = true;
 		} else if (strcmp(a, "--connect") == 0 || strcmp(a, "--ca") == 0 ||
 		           strcmp(a, "--cert") == 0 || strcmp(a, "--key") == 0 ||
-		           strcmp(a, "--sign-key") == 0 ||
-		           strcmp(a, "--nation") == 0 || strcmp(a, "--node-config") == 0 ||
-		           strcmp(a, "--speed") == 0) {
+		           strcmp(a, "--sign-key") == 0 || strcmp(a, "--nation") == 0 ||
+		           strcmp(a, "--node-config") == 0 || strcmp(a, "--speed") == 0) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "mwlink sim: %s needs a value\n", a);
 				return 2;

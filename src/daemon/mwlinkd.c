@@ -192,8 +192,7 @@ static void remove_scratch_dir(const char *dir)
  * is only reported. Any other error (an address not on this host, a
  * privileged port) fails it.
  */
-static int check_listen(struct mw_log *log, const char *key, const struct net_addr *a,
-                        bool running)
+static int check_listen(struct mw_log *log, const char *key, const struct net_addr *a, bool running)
 {
 	if (!a->host[0])
 		return 0;

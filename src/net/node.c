@@ -1391,8 +1391,8 @@ static bool sensor_sig_ok(const struct net_node *n, const struct conn *c, const 
 		return false;
 	}
 	if (wire_obs_sig_verify(k->pub, p, sig) != 0) {
-		snprintf(d, cap, "sensor %s/%u: signature does not verify under its key",
-		         c->nation, c->sensor_id);
+		snprintf(d, cap, "sensor %s/%u: signature does not verify under its key", c->nation,
+		         c->sensor_id);
 		return false;
 	}
 	return true;
@@ -1696,8 +1696,8 @@ static void ingest_run(struct net_node *n, size_t max_frames)
 					continue;
 				}
 				c->head_rc = f.type == WIRE_FT_OBSERVATION
-				                 ? wire_obs_decode_sig(f.payload, f.len, &c->head_obs,
-				                                       &c->head_sig)
+				                 ? wire_obs_decode_sig(f.payload, f.len,
+				                                       &c->head_obs, &c->head_sig)
 				                 : 0;
 				if (c->head_rc || f.type != WIRE_FT_OBSERVATION)
 					c->head_obs.t_ns = INT64_MIN;
@@ -2234,8 +2234,7 @@ static void expiry_warn(struct net_node *n, const char *what, const char *who, i
 		snprintf(msg, sizeof(msg), "%s certificate%s%s expired %.2f days ago (%s)", what,
 		         who ? " of " : "", who ? who : "", (double)-left / 86400.0, when);
 	struct mw_log_field f[] = {MW_LOG_STR("certificate", what),
-	                           MW_LOG_STR("peer", who ? who : ""),
-	                           MW_LOG_INT("expiry_s", left),
+	                           MW_LOG_STR("peer", who ? who : ""), MW_LOG_INT("expiry_s", left),
 	                           MW_LOG_INT("warn_days", n->conf->expiry_warn_days)};
 	mw_log_kv(n->log, MW_LOG_WARN, MOD, msg, f, 4);
 }
@@ -2247,8 +2246,8 @@ static int64_t cert_next_s(const struct net_node *n, int64_t now_s)
 {
 	int64_t warn_s = (int64_t)n->conf->expiry_warn_days * 86400;
 	int64_t next = now_s + CERT_CHECK_MAX_S;
-	int64_t b[6 + NET_MAX_PEERS] = {n->own_nb_s, n->own_na_s, n->ca_nb_s, n->ca_na_s,
-	                                n->own_na_s - warn_s, n->ca_na_s - warn_s};
+	int64_t b[6 + NET_MAX_PEERS] = {n->own_nb_s, n->own_na_s,          n->ca_nb_s,
+	                                n->ca_na_s,  n->own_na_s - warn_s, n->ca_na_s - warn_s};
 	size_t k = 6;
 	for (size_t i = 0; i < n->n_peers; i++)
 		if (n->peers[i].cert_seen)

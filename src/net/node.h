@@ -96,10 +96,10 @@ struct net_peer_status {
 	uint64_t tx_next_pos; /* next own journal position to consider for it */
 	uint64_t acked_pos;   /* own journal positions it has acknowledged */
 	uint64_t env_tx, env_rx;
-	uint64_t connects; /* times established */
-	int64_t since_ns;  /* wall time of the last state change */
-	uint64_t replaced; /* accepted connections that replaced an open old one */
-	bool cert_seen;    /* it has presented a certificate since the start */
+	uint64_t connects;        /* times established */
+	int64_t since_ns;         /* wall time of the last state change */
+	uint64_t replaced;        /* accepted connections that replaced an open old one */
+	bool cert_seen;           /* it has presented a certificate since the start */
 	int64_t cert_not_after_s; /* that certificate's notAfter, Unix seconds */
 };
 

@@ -360,7 +360,8 @@ static int load(struct mw_ini *ini, struct net_node_conf *c, const char *base_di
 		           "needs [ingest] sensor_keys (the sensors' public keys)", "true");
 	if (!c->listen_ingest.port && c->sensor_keys[0])
 		return bad(ini, "ingest", "sensor_keys", err,
-		           "not used with [listen] ingest = off (no sensor connects)", c->sensor_keys);
+		           "not used with [listen] ingest = off (no sensor connects)",
+		           c->sensor_keys);
 
 	if ((rc = get_path(ini, "pki", "ca", MW_INI_REQUIRED, NULL, base_dir, c->ca, err)) ||
 	    (rc = get_path(ini, "pki", "cert", MW_INI_REQUIRED, NULL, base_dir, c->cert, err)) ||

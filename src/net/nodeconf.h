@@ -88,7 +88,7 @@ struct net_node_conf {
 	char key[NET_PATH_MAX];         /* and its private key */
 	char sign_key[NET_PATH_MAX];    /* origin-signing key (Ed25519) */
 	char origin_keys[NET_PATH_MAX]; /* directory of <NATION>.pub */
-	int expiry_warn_days;           /* WARN once when a certificate expires within this; 0 = never */
+	int expiry_warn_days; /* WARN once when a certificate expires within this; 0 = never */
 
 	struct net_peer_conf peers[NET_MAX_PEERS];
 	size_t n_peers;

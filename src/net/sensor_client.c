@@ -49,10 +49,10 @@ struct net_sensor_conn {
 	int fd;
 	SSL *ssl;
 	struct mw_buf out;
-	uint64_t queued; /* frames in out */
-	uint64_t sent;   /* frames written */
-	int broken;      /* 0 or the first error */
-	bool exercise;   /* mark every observation exercise (invariant 4) */
+	uint64_t queued;            /* frames in out */
+	uint64_t sent;              /* frames written */
+	int broken;                 /* 0 or the first error */
+	bool exercise;              /* mark every observation exercise (invariant 4) */
 	struct wire_signer *signer; /* the sensor's signing key, or NULL: unsigned */
 };
 

@@ -81,8 +81,8 @@ int net_sensor_sign_with(struct net_sensor_conn *c, const char *key_path, const 
                          struct mw_errbuf *err);
 
 /* Encode o as an Observation frame (signed when a key is set) and queue
- * it (flushing when the buffer is full). 0, or a negative error with err set (the connection is then
- * unusable). */
+ * it (flushing when the buffer is full). 0, or a negative error with err set (the connection is
+ * then unusable). */
 int net_sensor_send(struct net_sensor_conn *c, const struct mw_obs *o, struct mw_errbuf *err);
 
 /* Write everything queued. 0 or a negative error with err set. */

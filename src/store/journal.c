@@ -748,7 +748,7 @@ struct store_journal {
 	 * each returned; ckpt_full_gen: its value when the pass that found
 	 * the whole WAL copied began (restart_wal compares them) */
 	uint64_t wal_commits, ckpt_full_gen;
-	bool restart_idle; /* !opts->no_idle_restart */
+	bool restart_idle;      /* !opts->no_idle_restart */
 	unsigned thread_deprio; /* opts->thread_deprio */
 	int ckpt_frames;
 	pthread_cond_t ckpt_wake; /* checkpoint thread waits for ckpt_req / ckpt_stop */

@@ -748,16 +748,15 @@ int track_lat_est_get(const struct track_lat_est *e, double a[2], double se[2], 
 	return 0;
 }
 
-int track_lat_statement(const struct track_lat_est *e, double at_m_s2, double *q_acc,
-                        double *pitch)
+int track_lat_statement(const struct track_lat_est *e, double at_m_s2, double *q_acc, double *pitch)
 {
 	double a[2], se[2], neff;
 	*q_acc = *pitch = 0.0;
 	if (track_lat_est_get(e, a, se, &neff) < 0 || !(neff >= TRACK_LAT_NEFF_MIN) ||
 	    !(se[0] <= TRACK_LAT_SE_MAX_M_S2) || !(se[1] <= TRACK_LAT_SE_MAX_M_S2))
 		return -EAGAIN;
-	double q = (a[0] * a[0] + a[1] * a[1] + se[0] * se[0] + se[1] * se[1]) *
-	           TRACK_THRUST_NOISE_T_S;
+	double q =
+	    (a[0] * a[0] + a[1] * a[1] + se[0] * se[0] + se[1] * se[1]) * TRACK_THRUST_NOISE_T_S;
 	*q_acc = q > TRACK_LAT_Q_FLOOR ? q : TRACK_LAT_Q_FLOOR;
 	if (at_m_s2 > 0.0) {
 		double sp = sqrt(a[0] * a[0] + se[0] * se[0]) / at_m_s2;

@@ -179,7 +179,7 @@ struct trk {
 	 * cp_base (a history entry's posterior, time cp_base_ns) to
 	 * cp_t_ns. */
 	int has_cp;
-	int cp_noprune; /* the kept prediction was made without pruning */
+	int cp_noprune;             /* the kept prediction was made without pruning */
 	double cp_lat_q, cp_lat_sp; /* ... from an entry with this statement (hist_cfg) */
 	mw_time_ns cp_t_ns, cp_base_ns;
 	struct track_imm cp, cp_base;
@@ -1135,8 +1135,10 @@ static inline const struct track_imm_cfg *hist_cfg(const struct track_tracker *t
  * statement is made only for an entry in boost whose estimate is
  * determined (imm.h track_lat_statement).
  */
-static __attribute__((noinline)) void lat_next(const struct track_config *c, const struct track_lat_est *lat0, double mu0,
-                     const struct track_imm *pred, double dt_s, struct hist *hn)
+static __attribute__((noinline)) void lat_next(const struct track_config *c,
+                                               const struct track_lat_est *lat0, double mu0,
+                                               const struct track_imm *pred, double dt_s,
+                                               struct hist *hn)
 {
 	hn->lat_q = 0.0;
 	hn->lat_sp = 0.0;
@@ -1321,8 +1323,8 @@ static int apply_update(struct track_tracker *t, struct trk *k, int b, int evide
 		HAT(k, i)->post = np;
 		hist_moments(HAT(k, i));
 		if (t->cfg.boost_adapt)
-			lat_next(&t->cfg, &HAT(k, i - 1)->lat, HAT(k, i - 1)->post.mu[TRACK_MODE_BOOST],
-			         &npred, dt, HAT(k, i));
+			lat_next(&t->cfg, &HAT(k, i - 1)->lat,
+			         HAT(k, i - 1)->post.mu[TRACK_MODE_BOOST], &npred, dt, HAT(k, i));
 	}
 	k->n_updates++;
 	if (!truth_id) {
@@ -2533,8 +2535,8 @@ static int dup_est(const struct track_tracker *t, const struct trk *k, mw_time_n
 	const struct track_imm *im = &h->post;
 	if (tc != h->t_ns) {
 		struct track_imm_cfg cbuf;
-		if (track_imm_predict(&h->post, ns_to_s(tc - h->t_ns), hist_cfg(t, k, h, &cbuf), &p) <
-		    0)
+		if (track_imm_predict(&h->post, ns_to_s(tc - h->t_ns), hist_cfg(t, k, h, &cbuf),
+		                      &p) < 0)
 			return -EDOM;
 		im = &p;
 	}

@@ -3478,7 +3478,8 @@ static int lat_run(const double lat[2], const struct track_motion *mo, uint64_t 
 {
 	uint64_t rng = seed;
 	/* two radars, plots alternating every 0.5 s */
-	struct geo_lla rp[2] = {{geo_rad(40), geo_rad(128.5), 100}, {geo_rad(38), geo_rad(127.5), 100}};
+	struct geo_lla rp[2] = {{geo_rad(40), geo_rad(128.5), 100},
+	                        {geo_rad(38), geo_rad(127.5), 100}};
 	double radar[2][3];
 	geo_lla_to_ecef(&rp[0], radar[0]);
 	geo_lla_to_ecef(&rp[1], radar[1]);
@@ -3517,8 +3518,8 @@ static int lat_run(const double lat[2], const struct track_motion *mo, uint64_t 
 	assert_true(neff > 35.0 && neff < 45.0); /* (1 + f) / (1 - f), f = exp(-0.05): 40 */
 	int rc = track_lat_statement(&e, g.x[TRACK_IX_AT], q, sp);
 	if (getenv("LAT_VERBOSE"))
-		print_message("a %.3f %.3f se %.3f %.3f neff %.1f rc %d\n", a[0], a[1], se[0], se[1],
-		              neff, rc);
+		print_message("a %.3f %.3f se %.3f %.3f neff %.1f rc %d\n", a[0], a[1], se[0],
+		              se[1], neff, rc);
 	return rc;
 }
 
@@ -3530,7 +3531,10 @@ static void held_lateral_acceleration_estimate_converges_within_its_error(void *
 	 * adapted one of a track that holds little (the floors). */
 	const struct track_motion mos[2] = {
 	    {.thrust = 1, .q_acc_m2_s3 = 25.0, .q_k = 1e-6, .q_at_m2_s5 = 4.0},
-	    {.thrust = 1, .q_acc_m2_s3 = TRACK_LAT_Q_FLOOR, .q_k = 1e-6, .q_at_m2_s5 = 4.0,
+	    {.thrust = 1,
+	     .q_acc_m2_s3 = TRACK_LAT_Q_FLOOR,
+	     .q_k = 1e-6,
+	     .q_at_m2_s5 = 4.0,
 	     .pitch_sigma_rad = TRACK_LAT_PITCH_FLOOR_RAD}};
 	const double held[2][2] = {{3.0, -0.8}, {0.0, 0.0}};
 	for (int c = 0; c < 4; c++) {
@@ -3552,22 +3556,25 @@ static void held_lateral_acceleration_estimate_converges_within_its_error(void *
 			sp_max = fmax(sp_max, sp);
 			if (rc == 0) {
 				/* the statement is the estimate's second moment */
-				double b2 = a[0] * a[0] + a[1] * a[1] + se[0] * se[0] + se[1] * se[1];
-				assert_true(fabs(q - fmax(b2, TRACK_LAT_Q_FLOOR)) < 1e-12 * (1 + q));
+				double b2 =
+				    a[0] * a[0] + a[1] * a[1] + se[0] * se[0] + se[1] * se[1];
+				assert_true(fabs(q - fmax(b2, TRACK_LAT_Q_FLOOR)) <
+				            1e-12 * (1 + q));
 			}
 		}
-		print_message("held (%.1f, %.1f) m/s^2, q_acc %.0f: z^2 %.2f / %.2f, worst |z| %.2f, "
-		              "se <= %.3f, determined %d/%d, q <= %.3f, pitch <= %.4f\n",
-		              hl[0], hl[1], mo->q_acc_m2_s3, z2[0], z2[1], worst, se_max, n_det, RUNS,
-		              q_max, sp_max);
+		print_message(
+		    "held (%.1f, %.1f) m/s^2, q_acc %.0f: z^2 %.2f / %.2f, worst |z| %.2f, "
+		    "se <= %.3f, determined %d/%d, q <= %.3f, pitch <= %.4f\n",
+		    hl[0], hl[1], mo->q_acc_m2_s3, z2[0], z2[1], worst, se_max, n_det, RUNS, q_max,
+		    sp_max);
 		if (worst > 3.5 || z2[0] > 2.0 || z2[1] > 2.0)
 			fail_msg("held (%.1f, %.1f): z^2 %.2f / %.2f, worst |z| %.2f", hl[0], hl[1],
 			         z2[0], z2[1], worst);
 		/* Nothing held, the adapted statement: the floor in every run. */
 		if (c == 3 && (n_det != RUNS || q_max != TRACK_LAT_Q_FLOOR ||
 		               sp_max != TRACK_LAT_PITCH_FLOOR_RAD))
-			fail_msg("nothing held: %d/%d determined, q up to %.3f, pitch up to %.4f", n_det,
-			         RUNS, q_max, sp_max);
+			fail_msg("nothing held: %d/%d determined, q up to %.3f, pitch up to %.4f",
+			         n_det, RUNS, q_max, sp_max);
 	}
 	/* Too few samples: no statement. */
 	struct track_lat_est e;

@@ -1817,8 +1817,10 @@ static void obs_sensor_sig_is_a_trailer_over_the_prefix_and_any_flip_fails(void 
 		assert_true((size_t)n0 <= 512);
 		memcpy(msg, "mwlink-obs-v1", 14);
 		memcpy(msg + 14, p, (size_t)n0);
-		assert_int_equal(openssl_verify(wire_signer_key(s1), msg, 14 + (size_t)n0, os.sig), 1);
-		assert_int_equal(openssl_verify(wire_signer_key(s1), msg + 14, (size_t)n0, os.sig), 0);
+		assert_int_equal(openssl_verify(wire_signer_key(s1), msg, 14 + (size_t)n0, os.sig),
+		                 1);
+		assert_int_equal(openssl_verify(wire_signer_key(s1), msg + 14, (size_t)n0, os.sig),
+		                 0);
 		/* one flipped bit anywhere: no longer a valid signed observation */
 		uint8_t f[600];
 		assert_true((size_t)n1 <= sizeof(f));
