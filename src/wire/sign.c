@@ -419,10 +419,11 @@ int wire_keyring_add_raw(struct wire_keyring *kr, const char *nation,
 	return rc;
 }
 
-int wire_keyring_add_pem(struct wire_keyring *kr, const char *nation, const char *path)
+/* A key from a PEM file holding a public key or, failing that, a private
+ * key (whose public half is used): 0 with *out (NULL if the file holds
+ * neither), or open_err()'s code when it cannot be opened. */
+static int read_pem_key(const char *path, EVP_PKEY **out)
 {
-	if (!kr || !path)
-		return -EINVAL;
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return open_err();
@@ -432,6 +433,18 @@ int wire_keyring_add_pem(struct wire_keyring *kr, const char *nation, const char
 		k = PEM_read_PrivateKey(f, NULL, no_passphrase, NULL);
 	}
 	fclose(f);
+	*out = k;
+	return 0;
+}
+
+int wire_keyring_add_pem(struct wire_keyring *kr, const char *nation, const char *path)
+{
+	if (!kr || !path)
+		return -EINVAL;
+	EVP_PKEY *k = NULL;
+	int orc = read_pem_key(path, &k);
+	if (orc < 0)
+		return orc;
 	ERR_clear_error();
 	if (!k)
 		return -EINVAL;
@@ -475,15 +488,10 @@ int wire_pubkey_read_pem(const char *path, uint8_t out[WIRE_PUBKEY_LEN])
 		return -EINVAL;
 	if (sodium_init() < 0) /* the verifier's first step: select libsodium's code */
 		return -EIO;
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return open_err();
-	EVP_PKEY *k = PEM_read_PUBKEY(f, NULL, no_passphrase, NULL);
-	if (!k) {
-		rewind(f);
-		k = PEM_read_PrivateKey(f, NULL, no_passphrase, NULL);
-	}
-	fclose(f);
+	EVP_PKEY *k = NULL;
+	int orc = read_pem_key(path, &k);
+	if (orc < 0)
+		return orc;
 	size_t len = WIRE_PUBKEY_LEN;
 	int rc = 0;
 	if (!is_ed25519(k) || EVP_PKEY_get_raw_public_key(k, out, &len) != 1 ||
