@@ -2240,18 +2240,21 @@ static void expiry_warn(struct net_node *n, const char *what, const char *who, i
 }
 
 /* The next time something can change: a notBefore/notAfter of the own
- * certificate or the CA, or a warning threshold; at most CERT_CHECK_MAX_S
- * away, at least 1 s (a boundary is passed 1 s after its second). */
+ * certificate or the CA, a linked peer's notAfter (cert_close_expired),
+ * or a warning threshold; at most CERT_CHECK_MAX_S away, at least 1 s (a
+ * boundary is passed 1 s after its second). */
 static int64_t cert_next_s(const struct net_node *n, int64_t now_s)
 {
 	int64_t warn_s = (int64_t)n->conf->expiry_warn_days * 86400;
 	int64_t next = now_s + CERT_CHECK_MAX_S;
-	int64_t b[6 + NET_MAX_PEERS] = {n->own_nb_s, n->own_na_s,          n->ca_nb_s,
-	                                n->ca_na_s,  n->own_na_s - warn_s, n->ca_na_s - warn_s};
+	int64_t b[6 + 2 * NET_MAX_PEERS] = {n->own_nb_s, n->own_na_s,          n->ca_nb_s,
+	                                    n->ca_na_s,  n->own_na_s - warn_s, n->ca_na_s - warn_s};
 	size_t k = 6;
 	for (size_t i = 0; i < n->n_peers; i++)
-		if (n->peers[i].cert_seen)
+		if (n->peers[i].cert_seen) {
 			b[k++] = n->peers[i].cert_na_s - warn_s;
+			b[k++] = n->peers[i].cert_na_s;
+		}
 	for (size_t i = 0; i < k; i++)
 		if (b[i] + 1 > now_s && b[i] + 1 < next)
 			next = b[i] + 1;
@@ -2300,6 +2303,56 @@ static void cert_recheck(struct net_node *n, bool log_change)
 	}
 }
 
+/*
+ * Close every partner link whose authentication has lapsed while it was
+ * up: the peer's certificate (the one it presented at this link's
+ * handshake, cert_na_s) or the CA certificate is past its notAfter. TLS
+ * checks validity only at the handshake; a partner the alliance PKI no
+ * longer vouches for is cut off here instead of at its next reconnect,
+ * which the handshake then refuses (cert_expired) as for any expired
+ * certificate. Expired is OpenSSL's rule, the one the handshake applies:
+ * the current second at or past notAfter. Counted and logged (one
+ * "rejected" line per link, reason cert_expired, invariant 4) naming the
+ * peer, its nation and the time; the link then fails (peer_conn_lost:
+ * a dialled peer is dialled again, and refused while it lasts).
+ */
+static void cert_close_expired(struct net_node *n)
+{
+	int64_t now_s = mw_time_now_ns() / MW_NS_PER_S;
+	bool ca_gone = n->ca_na_s && now_s >= n->ca_na_s;
+	for (size_t i = 0; i < n->n_peers; i++) {
+		struct peer *p = &n->peers[i];
+		struct conn *c = p->conn;
+		bool own_gone = p->cert_seen && p->cert_na_s && now_s >= p->cert_na_s;
+		/* (a dialled conn is p->conn from the dial; before its TLS is up,
+		 * cert_na_s is an earlier link's and the handshake still to come
+		 * checks the time itself) */
+		if (!c || !c->tls_up || (!own_gone && !ca_gone))
+			continue;
+		/* both lapsed: name the one that lapsed first */
+		bool by_ca = ca_gone && (!own_gone || n->ca_na_s < p->cert_na_s);
+		int64_t na = by_ca ? n->ca_na_s : p->cert_na_s;
+		char when[32] = "?", d[320];
+		time_t t = (time_t)na;
+		struct tm tm;
+		if (gmtime_r(&t, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		if (by_ca)
+			snprintf(d, sizeof(d),
+			         "the CA certificate expired at %s (%lld s ago) while the link with "
+			         "peer %s (nation %s) was up: its certificate no longer verifies; "
+			         "link closed",
+			         when, (long long)(now_s - na), p->conf->name, p->conf->nation);
+		else
+			snprintf(d, sizeof(d),
+			         "certificate of peer %s (nation %s) expired at %s (%lld s ago) while "
+			         "the link was up; link closed",
+			         p->conf->name, p->conf->nation, when, (long long)(now_s - na));
+		reject(n, NET_REJ_CERT_EXPIRED, c, d);
+		conn_close(c);
+	}
+}
+
 static void cert_arm(struct net_node *n)
 {
 	int64_t now_s = mw_time_now_ns() / MW_NS_PER_S;
@@ -2314,6 +2367,7 @@ static void cert_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	struct net_node *n = arg;
 	cert_recheck(n, true);
+	cert_close_expired(n);
 	cert_arm(n);
 }
 

@@ -22,9 +22,11 @@
  *   oversize                         a header announcing a 60 MiB payload
  *   acks N                           wait (5 s) until Ack.frames >= N
  *   closed                           wait (5 s) until the node closes the link
- *   alive                            the same for 10 s, sending a Heartbeat every
- *                                    100 ms meanwhile (a live link the node must
- *                                    not time out: only a replacement closes it)
+ *   alive [SECONDS]                  the same for 10 s (or SECONDS, 1-120),
+ *                                    sending a Heartbeat every 100 ms meanwhile
+ *                                    (a live link the node must not time out:
+ *                                    only a replacement, or the expiry of a
+ *                                    certificate, closes it)
  *
  * Exit: 0 all actions done, 3 the node refused the connection (no Hello),
  * 4 an expectation (acks / closed) failed, 2 usage, 1 other failure.
@@ -348,8 +350,16 @@ int main(int argc, char **argv)
 				break;
 			}
 		} else if (!strcmp(a, "alive")) {
-			int r = 0;
-			for (int k = 0; k < 100 && r != -1; k++) {
+			int r = 0, secs = 10;
+			if (i + 1 < argc && argv[i + 1][0] >= '0' && argv[i + 1][0] <= '9') {
+				secs = atoi(argv[++i]);
+				if (secs < 1 || secs > 120) {
+					fprintf(stderr, "fakepeer: alive %d: 1 to 120 s\n", secs);
+					status = 2;
+					break;
+				}
+			}
+			for (int k = 0; k < 10 * secs && r != -1; k++) {
 				Mwlink__Heartbeat hb = MWLINK__HEARTBEAT__INIT;
 				hb.has_send_t_ns = 1;
 				hb.send_t_ns = mw_time_mono_ns();

@@ -505,9 +505,14 @@ def check_own_certificate_over_time(cl):
     own_cert_fault and mwlink_own_cert_valid within about a second of its
     notAfter, with one log line; a not-yet-valid one turns valid the same
     way. The expiry gauges and fields, and the expiry WARN under [pki]
-    expiry_warn_days (default 14), are there from the start. Real
-    certificates (fakepeer --mint), real clock."""
-    n = Node(cl, "certtime", "KOR", {"usa": ("USA", 1)}, {"USA": "observation"})
+    expiry_warn_days (default 14), are there from the start. A linked partner
+    (fakepeer GBR, kept alive with heartbeats) whose certificate expires, or whose
+    link outlives the CA certificate, is cut off within about a second, counted
+    under cert_expired and logged; its reconnection is refused. Real certificates
+    (fakepeer --mint), real clock; the partner cases run inside the
+    own-certificate cases' waits."""
+    n = Node(cl, "certtime", "KOR", {"usa": ("USA", 1), "gbr": ("GBR", None)},
+             {"USA": "observation"})
     n.write_conf()
     good = open(n.conf).read()
 
@@ -536,26 +541,78 @@ def check_own_certificate_over_time(cl):
         m = re.search(r"^" + name + r" (\S+)$", prom, re.M)
         return float(m.group(1)) if m else None
 
-    # 1. valid now, expiring 10 s from now (an ASan node starts in about a
-    # second; the margin is for a loaded machine)
-    stem = mint_cert(cl, "short-kor", "KOR", -60, 10)
-    t_exp = time.time() + 10
-    base = run_with(stem, "a certificate expiring in 10 s")
+    def n_expired(base):
+        return gauge(get(base, "/metrics"), r'mwlink_net_rejects_total\{reason="cert_expired"\}')
+
+    def gbr_alive(crt, secs):
+        """GBR linked to the node with certificate crt(.crt/.key), heartbeats for secs."""
+        p = subprocess.Popen([FAKEPEER, "--connect", f"127.0.0.1:{n.peer_port}", "--ca",
+                              f"{cl.pki}/ca.crt", "--cert", crt + ".crt", "--key", crt + ".key",
+                              "--nation", "GBR", "alive", str(secs)],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        cl.procs.append(p)
+        first = p.stdout.readline()
+        check(first.startswith("hello KOR"), f"GBR linked to the node ({first.strip()!r})")
+        return p
+
+    def cut_off(base, p, before, what, pred):
+        """The node closed p's live link: one cert_expired rejection logged, counted."""
+        r = n.wait_log(lambda r: r.get("msg") == "rejected" and r.get("reason") ==
+                       "cert_expired" and r.get("from") == "gbr" and pred(r.get("detail", "")),
+                       20, f"GBR's link closed ({what})", current=True)
+        t_closed = time.time()
+        rest, _ = p.communicate(timeout=30)
+        after = n_expired(base)
+        check(p.returncode == 0 and "closed" in rest and after == before + 1 and
+              r.get("level") == "warn" and r.get("security") == "true",
+              f"{what}: the node closed GBR's live link (fakepeer rc {p.returncode}: "
+              f"{rest.strip()!r}), cert_expired {before} -> {after}, one warn line: "
+              f"{r.get('detail')!r}")
+        return r, t_closed
+
+    # 1. valid now, expiring 14 s from now (an ASan node starts in about a
+    # second; the margin is for a loaded machine and for GBR's certificate,
+    # below, to expire well before it)
+    stem = mint_cert(cl, "short-kor", "KOR", -60, 14)
+    t_exp = time.time() + 14
+    base = run_with(stem, "a certificate expiring in 14 s")
+    # meanwhile GBR links with a certificate expiring 5 s from now
+    t_gbr = time.time() + 5
+    gbr = mint_cert(cl, "short-gbr", "GBR", -60, 5)
+    gbr_p = gbr_alive(gbr, 30)
+    before = n_expired(base)
     h = get(base, "/api/v1/health")
     prom = get(base, "/metrics")
     own, ca = gauge(prom, "mwlink_own_cert_expiry_seconds"), gauge(prom,
                                                                    "mwlink_ca_cert_expiry_seconds")
-    check(h["own_cert_fault"] is None and 0 < h["own_cert_expiry_s"] <= 10 and
+    check(h["own_cert_fault"] is None and 0 < h["own_cert_expiry_s"] <= 14 and
           h["ca_cert_expiry_s"] > 300 * 86400 and h["own_cert_not_after"] and
-          gauge(prom, "mwlink_own_cert_valid") == 1 and own is not None and 0 < own <= 10 and
+          gauge(prom, "mwlink_own_cert_valid") == 1 and own is not None and 0 < own <= 14 and
           ca is not None and ca > 300 * 86400,
-          f"a certificate expiring in 10 s: valid, own_cert_expiry_s "
+          f"a certificate expiring in 14 s: valid, own_cert_expiry_s "
           f"{h['own_cert_expiry_s']}, /metrics own {own} s, CA {ca and round(ca / 86400)} days")
     warns = [r for r in n.records(n.run_off) if r.get("level") == "warn"
              and r.get("certificate") == "own" and "expires in" in r.get("msg", "")]
     check(len(warns) == 1 and warns[0].get("warn_days") == 14,
           f"one WARN at start: the own certificate expires within [pki] expiry_warn_days 14 "
           f"({len(warns)})")
+    # GBR's certificate expires while its link is up (heartbeats: no timeout)
+    r, t_closed = cut_off(base, gbr_p, before, "GBR's certificate expired",
+                          lambda d: "certificate of peer gbr (nation GBR) expired at 20" in d)
+    ago = re.search(r"\((\d+) s ago\)", r.get("detail", ""))
+    # (the node wakes 1 s after the notAfter's second, as for its own
+    # certificate: 1 s by its clock unless the machine is very loaded; the
+    # test's side allows what the own-certificate check allows)
+    check(ago and int(ago.group(1)) <= 2 and t_closed - t_gbr < 5,
+          f"... within 2 s of its notAfter by the node's clock ({ago and ago.group(1)} s ago), "
+          f"{t_closed - t_gbr:.1f} s after it by the test's")
+    rc, out = cl.fakepeer(n, gbr + ".crt", gbr + ".key", "GBR", [])
+    refused = n.wait_log(lambda r: r.get("msg") == "rejected" and r.get("reason") ==
+                         "cert_expired" and "certificate has expired" in r.get("detail", ""),
+                         10, "GBR's reconnection refused", current=True)
+    check(rc == 3 and time.time() < t_exp and n_expired(base) == before + 2,
+          f"GBR's reconnection with that certificate is refused in the handshake (fakepeer rc "
+          f"{rc}, {refused.get('detail')!r}), while the node's own is still valid")
     r = n.wait_log(lambda r: r.get("level") == "error"
                    and r.get("msg", "").startswith("own certificate no longer valid"), 20,
                    "the expiry noticed", current=True)
@@ -603,6 +660,8 @@ def check_own_certificate_over_time(cl):
     # name, so the node's own certificate chains to it until then)
     ca = mint_cert(cl, "short-ca", "CA", -60, 10)
     base = run_with(None, "a CA certificate expiring in 10 s", ca=ca)
+    gbr_p = gbr_alive(f"{cl.pki}/gbr/node", 30)  # a long-lived certificate
+    before = n_expired(base)
     h = get(base, "/api/v1/health")
     check(h["own_cert_fault"] is None and 0 < h["ca_cert_expiry_s"] <= 10 and
           h["own_cert_expiry_s"] > 300 * 86400 and
@@ -620,6 +679,9 @@ def check_own_certificate_over_time(cl):
           gauge(prom, "mwlink_ca_cert_expiry_seconds") <= 0,
           "the CA expired while running: own_cert_fault set (the chain no longer verifies), "
           "mwlink_own_cert_valid 0, mwlink_ca_cert_expiry_seconds <= 0")
+    cut_off(base, gbr_p, before, "the CA certificate expired",
+            lambda d: d.startswith("the CA certificate expired at 20") and
+            "peer gbr (nation GBR)" in d)
     check(n.stop() == 0, "that node stops cleanly")
 
 
