@@ -2338,16 +2338,18 @@ static void cert_close_expired(struct net_node *n)
 		if (gmtime_r(&t, &tm))
 			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		if (by_ca)
-			snprintf(d, sizeof(d),
-			         "the CA certificate expired at %s (%lld s ago) while the link with "
-			         "peer %s (nation %s) was up: its certificate no longer verifies; "
-			         "link closed",
-			         when, (long long)(now_s - na), p->conf->name, p->conf->nation);
+			snprintf(
+			    d, sizeof(d),
+			    "the CA certificate expired at %s (%lld s ago) while the link with "
+			    "peer %s (nation %s) was up: its certificate no longer verifies; "
+			    "link closed",
+			    when, (long long)(now_s - na), p->conf->name, p->conf->nation);
 		else
-			snprintf(d, sizeof(d),
-			         "certificate of peer %s (nation %s) expired at %s (%lld s ago) while "
-			         "the link was up; link closed",
-			         p->conf->name, p->conf->nation, when, (long long)(now_s - na));
+			snprintf(
+			    d, sizeof(d),
+			    "certificate of peer %s (nation %s) expired at %s (%lld s ago) while "
+			    "the link was up; link closed",
+			    p->conf->name, p->conf->nation, when, (long long)(now_s - na));
 		reject(n, NET_REJ_CERT_EXPIRED, c, d);
 		conn_close(c);
 	}
