@@ -210,6 +210,11 @@ struct conn {
 	char cn[NET_CN_MAX];
 	char nation[NET_NATION_LEN]; /* from the certificate */
 	uint32_t sensor_id;
+	/* a sensor: its certificate's notAfter (Unix s, from its handshake);
+	 * cert_gone: closed for an expired certificate or sensor CA
+	 * (cert_close_expired), its frames already read still to be handled */
+	int64_t cert_na_s;
+	bool cert_gone;
 	bool exercise_logged; /* a sensor: "sends exercise data" logged once */
 	bool tls_up;
 	bool hello_rcvd;
@@ -321,6 +326,9 @@ struct net_node {
 	 * logged (again after the time is back above the threshold) */
 	int64_t own_nb_s, own_na_s, ca_nb_s, ca_na_s;
 	bool own_warned, ca_warned;
+	/* notAfter of [pki] sensor_ca (the CA file by default), read at
+	 * creation; 0 if unknown: sensor connections are closed past it */
+	int64_t sensor_ca_na_s;
 	struct event *cert_ev;
 	struct event_base *base;
 	struct mw_log *log;
@@ -1804,10 +1812,12 @@ static void on_tls_up(struct conn *c)
 		}
 		n->n_sensors++;
 		c->sensor_id = id.sensor_id;
+		c->cert_na_s = asn1_unix_s(X509_get0_notAfter(cert));
 		n->stats.sensors_connected++;
 		struct mw_log_field f[] = {MW_LOG_STR("sensor", id.cn),
 		                           MW_LOG_STR("addr", c->addr)};
 		mw_log_kv(n->log, MW_LOG_INFO, MOD, "sensor connected", f, 2);
+		cert_arm(n); /* its notAfter may be the next event */
 		return;
 	}
 	if (id.is_sensor || !id.nation[0]) {
@@ -1905,6 +1915,11 @@ static void conn_lost(struct conn *c, short events, unsigned long ssl_err)
 	struct net_node *n = c->node;
 	struct bufferevent *bev = c->bev;
 	char msg[256];
+	if (c->cert_gone) { /* rejected and logged by cert_close_expired */
+		ERR_clear_error();
+		conn_close(c);
+		return;
+	}
 	int sock_err = EVUTIL_SOCKET_ERROR();
 	bool authed = c->role == CONN_SENSOR ? c->tls_up : c->hello_rcvd;
 	SSL *cssl = bufferevent_openssl_get_ssl(bev);
@@ -2170,7 +2185,8 @@ static void journal_cb(evutil_socket_t fd, short what, void *arg)
 		next = c->next;
 		if (c->read_paused) {
 			c->read_paused = false;
-			bufferevent_enable(c->bev, EV_READ);
+			if (!c->cert_gone) /* (cert_close_expired: reads no more) */
+				bufferevent_enable(c->bev, EV_READ);
 			bufferevent_trigger(c->bev, EV_READ, 0);
 		} else if (c->ingest_ready) {
 			ingest_arm(c); /* frames left when another sensor's waited */
@@ -2240,16 +2256,18 @@ static void expiry_warn(struct net_node *n, const char *what, const char *who, i
 }
 
 /* The next time something can change: a notBefore/notAfter of the own
- * certificate or the CA, a linked peer's notAfter (cert_close_expired),
- * or a warning threshold; at most CERT_CHECK_MAX_S away, at least 1 s (a
- * boundary is passed 1 s after its second). */
+ * certificate or the CA, a linked peer's or a connected sensor's notAfter
+ * or the sensor CA's (cert_close_expired), or a warning threshold; at
+ * most CERT_CHECK_MAX_S away, at least 1 s (a boundary is passed 1 s
+ * after its second). */
 static int64_t cert_next_s(const struct net_node *n, int64_t now_s)
 {
 	int64_t warn_s = (int64_t)n->conf->expiry_warn_days * 86400;
 	int64_t next = now_s + CERT_CHECK_MAX_S;
-	int64_t b[6 + 2 * NET_MAX_PEERS] = {n->own_nb_s, n->own_na_s,          n->ca_nb_s,
-	                                    n->ca_na_s,  n->own_na_s - warn_s, n->ca_na_s - warn_s};
-	size_t k = 6;
+	int64_t b[7 + 2 * NET_MAX_PEERS] = {
+	    n->own_nb_s,          n->own_na_s,         n->ca_nb_s,       n->ca_na_s,
+	    n->own_na_s - warn_s, n->ca_na_s - warn_s, n->sensor_ca_na_s};
+	size_t k = 7;
 	for (size_t i = 0; i < n->n_peers; i++)
 		if (n->peers[i].cert_seen) {
 			b[k++] = n->peers[i].cert_na_s - warn_s;
@@ -2258,6 +2276,10 @@ static int64_t cert_next_s(const struct net_node *n, int64_t now_s)
 	for (size_t i = 0; i < k; i++)
 		if (b[i] + 1 > now_s && b[i] + 1 < next)
 			next = b[i] + 1;
+	for (const struct conn *c = n->conns; c; c = c->next)
+		if (c->role == CONN_SENSOR && c->tls_up && !c->cert_gone && c->cert_na_s &&
+		    c->cert_na_s + 1 > now_s && c->cert_na_s + 1 < next)
+			next = c->cert_na_s + 1;
 	return next;
 }
 
@@ -2316,6 +2338,8 @@ static void cert_recheck(struct net_node *n, bool log_change)
  * peer, its nation and the time; the link then fails (peer_conn_lost:
  * a dialled peer is dialled again, and refused while it lasts).
  */
+static void cert_close_sensors(struct net_node *n, int64_t now_s);
+
 static void cert_close_expired(struct net_node *n)
 {
 	int64_t now_s = mw_time_now_ns() / MW_NS_PER_S;
@@ -2352,6 +2376,61 @@ static void cert_close_expired(struct net_node *n)
 			    p->conf->name, p->conf->nation, when, (long long)(now_s - na));
 		reject(n, NET_REJ_CERT_EXPIRED, c, d);
 		conn_close(c);
+	}
+	cert_close_sensors(n, now_s);
+}
+
+/*
+ * The same for sensor connections: a sensor whose certificate (the one of
+ * its handshake, c->cert_na_s) or the sensor CA ([pki] sensor_ca) is past
+ * its notAfter is cut off, counted and logged as cert_expired (one line
+ * naming the sensor, its nation and id, and the time). It reads no more;
+ * the frames already read from it are handled first, as at any end of a
+ * sensor connection (conn_event), and it is then closed without another
+ * line (conn_lost). Its reconnection is refused in the handshake.
+ */
+static void cert_close_sensors(struct net_node *n, int64_t now_s)
+{
+	bool ca_gone = n->sensor_ca_na_s && now_s >= n->sensor_ca_na_s;
+	for (struct conn *c = n->conns, *next; c; c = next) {
+		next = c->next;
+		if (c->role != CONN_SENSOR || !c->tls_up || c->cert_gone)
+			continue;
+		bool own_gone = c->cert_na_s && now_s >= c->cert_na_s;
+		if (!own_gone && !ca_gone)
+			continue;
+		bool by_ca = ca_gone && (!own_gone || n->sensor_ca_na_s < c->cert_na_s);
+		int64_t na = by_ca ? n->sensor_ca_na_s : c->cert_na_s;
+		char when[32] = "?", d[320];
+		time_t t = (time_t)na;
+		struct tm tm;
+		if (gmtime_r(&t, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		if (by_ca)
+			snprintf(
+			    d, sizeof(d),
+			    "the sensor CA certificate expired at %s (%lld s ago) while sensor "
+			    "%u of nation %s (%s) was connected: its certificate no "
+			    "longer verifies; connection closed",
+			    when, (long long)(now_s - na), (unsigned)c->sensor_id, c->nation,
+			    c->cn);
+		else
+			snprintf(d, sizeof(d),
+			         "certificate of sensor %u of nation %s (%s) expired at %s "
+			         "(%lld s ago) while it was connected; connection closed",
+			         (unsigned)c->sensor_id, c->nation, c->cn, when,
+			         (long long)(now_s - na));
+		reject(n, NET_REJ_CERT_EXPIRED, c, d);
+		c->cert_gone = true;
+		bufferevent_disable(c->bev, EV_READ);
+		if (evbuffer_get_length(bufferevent_get_input(c->bev)) == 0) {
+			conn_close(c);
+			continue;
+		}
+		/* its frames already read first (ingest_run), then conn_lost */
+		c->lost_events = BEV_EVENT_EOF | BEV_EVENT_READING;
+		c->lost_err = 0;
+		ingest_arm(c);
 	}
 }
 
@@ -2463,6 +2542,12 @@ int net_node_new(const struct net_node_opts *o, struct net_node **out, struct mw
 		if (net_pki_read_cert(cf->ca, &ca, &cerr) == 0) {
 			n->ca_nb_s = asn1_unix_s(X509_get0_notBefore(ca));
 			n->ca_na_s = asn1_unix_s(X509_get0_notAfter(ca));
+			X509_free(ca);
+		}
+		/* the sensor CA (the same file by default): sensors are cut off
+		 * past its notAfter (cert_close_sensors) */
+		if (cf->listen_ingest.port && net_pki_read_cert(cf->sensor_ca, &ca, &cerr) == 0) {
+			n->sensor_ca_na_s = asn1_unix_s(X509_get0_notAfter(ca));
 			X509_free(ca);
 		}
 		cert_recheck(n, false); /* the expiry warnings, at start too */

@@ -40,7 +40,9 @@
  * valid, while a node runs. NAT "CA": the alliance CA certificate again
  * (CN "mwlink alliance CA", self-signed with PKI/ca.key, so that every
  * certificate of PKI still chains to it) with that validity; OUT.key is
- * then not written. Exit 0, or 1 with the cause on stderr.
+ * then not written. NAT "NAT:N" (e.g. KOR:1): sensor N's client
+ * certificate instead (CN sensor-<n>.<nat>, SAN mwlink:sensor:NAT:N, as
+ * `mwlink keys` makes them). Exit 0, or 1 with the cause on stderr.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -220,10 +222,18 @@ static int mint(int argc, char **argv)
 	if (net_pki_read_key(path, &ca_key, &err))
 		goto out;
 	bool is_ca = !strcmp(argv[4], "CA");
+	const char *sensor = strlen(argv[4]) > 4 && argv[4][3] == ':' ? argv[4] + 4 : NULL;
 	snprintf(cn, sizeof(cn), is_ca ? "mwlink alliance CA" : "node.%s", low);
 	snprintf(uri, sizeof(uri), "mwlink:nation:%.3s", argv[4]);
-	struct net_cert_spec spec = {is_ca ? NET_CERT_CA : NET_CERT_NODE, cn, is_ca ? NULL : uri,
-	                             strtoll(argv[5], NULL, 10), strtoll(argv[6], NULL, 10)};
+	if (sensor) {
+		snprintf(cn, sizeof(cn), "sensor-%s.%s", sensor, low);
+		snprintf(uri, sizeof(uri), "mwlink:sensor:%.3s:%s", argv[4], sensor);
+	}
+	struct net_cert_spec spec = {is_ca    ? NET_CERT_CA
+	                             : sensor ? NET_CERT_SENSOR
+	                                      : NET_CERT_NODE,
+	                             cn, is_ca ? NULL : uri, strtoll(argv[5], NULL, 10),
+	                             strtoll(argv[6], NULL, 10)};
 	if (is_ca) {
 		if (net_pki_issue(&spec, ca_key, NULL, ca_key, &crt, &err))
 			goto out;

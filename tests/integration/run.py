@@ -555,15 +555,16 @@ def check_own_certificate_over_time(cl):
         check(first.startswith("hello KOR"), f"GBR linked to the node ({first.strip()!r})")
         return p
 
-    def cut_off(base, p, before, what, pred):
-        """The node closed p's live link: one cert_expired rejection logged, counted."""
+    def cut_off(base, p, before, what, pred, also=0):
+        """The node closed p's live link: one cert_expired rejection logged, counted
+        (also: other connections closed in the same timer callback)."""
         r = n.wait_log(lambda r: r.get("msg") == "rejected" and r.get("reason") ==
                        "cert_expired" and r.get("from") == "gbr" and pred(r.get("detail", "")),
                        20, f"GBR's link closed ({what})", current=True)
         t_closed = time.time()
         rest, _ = p.communicate(timeout=30)
         after = n_expired(base)
-        check(p.returncode == 0 and "closed" in rest and after == before + 1 and
+        check(p.returncode == 0 and "closed" in rest and after == before + 1 + also and
               r.get("level") == "warn" and r.get("security") == "true",
               f"{what}: the node closed GBR's live link (fakepeer rc {p.returncode}: "
               f"{rest.strip()!r}), cert_expired {before} -> {after}, one warn line: "
@@ -661,6 +662,8 @@ def check_own_certificate_over_time(cl):
     ca = mint_cert(cl, "short-ca", "CA", -60, 10)
     base = run_with(None, "a CA certificate expiring in 10 s", ca=ca)
     gbr_p = gbr_alive(f"{cl.pki}/gbr/node", 30)  # a long-lived certificate
+    # and a sensor streaming on its long-lived certificate ([pki] sensor_ca: the CA)
+    inj = n.inject(1000, rate=50, wait=False)
     before = n_expired(base)
     h = get(base, "/api/v1/health")
     check(h["own_cert_fault"] is None and 0 < h["ca_cert_expiry_s"] <= 10 and
@@ -679,9 +682,54 @@ def check_own_certificate_over_time(cl):
           gauge(prom, "mwlink_ca_cert_expiry_seconds") <= 0,
           "the CA expired while running: own_cert_fault set (the chain no longer verifies), "
           "mwlink_own_cert_valid 0, mwlink_ca_cert_expiry_seconds <= 0")
+    r = n.wait_log(lambda r: r.get("msg") == "rejected" and r.get("reason") == "cert_expired"
+                   and r.get("detail", "").startswith("the sensor CA certificate expired at 20")
+                   and "sensor 1 of nation KOR (sensor-1.kor)" in r.get("detail", ""), 20,
+                   "the sensor's connection closed (the sensor CA expired)", current=True)
+    _, err = inj.communicate(timeout=30)
+    check(inj.returncode == 1 and r.get("level") == "warn",
+          f"the sensor CA expired: the streaming sensor is cut off too ({r.get('detail')!r}; "
+          f"inject exits {inj.returncode}: {err.strip()[-60:]!r})")
     cut_off(base, gbr_p, before, "the CA certificate expired",
             lambda d: d.startswith("the CA certificate expired at 20") and
-            "peer gbr (nation GBR)" in d)
+            "peer gbr (nation GBR)" in d, also=1)
+    check(n.stop() == 0, "that node stops cleanly")
+
+    # 4. a sensor whose certificate expires while it streams (minted once the
+    # node is up, so that a slow start cannot eat its 4 s)
+    base = run_with(None, "long-lived certificates, for a sensor")
+    before = n_expired(base)
+
+    def n_kor():
+        return len([1 for (o, _s) in n.journal() if o == "KOR"])
+
+    k0 = n_kor()  # (the journal of the runs above, the CA case's sensor included)
+    sen = mint_cert(cl, "short-sensor-1", "KOR:1", -60, 4)
+    t_sen = time.time() + 4
+    inj = subprocess.Popen([MWLINK, "inject", "--connect", f"127.0.0.1:{n.ingest_port}",
+                            "--ca", f"{cl.pki}/ca.crt", "--cert", sen + ".crt", "--key",
+                            sen + ".key", "--count", "1000", "--rate", "50"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    cl.procs.append(inj)
+    r = n.wait_log(lambda r: r.get("msg") == "rejected" and r.get("reason") == "cert_expired"
+                   and "certificate of sensor 1 of nation KOR (sensor-1.kor) expired at 20"
+                   in r.get("detail", ""), 20, "the sensor's connection closed", current=True)
+    t_closed = time.time()
+    _, err = inj.communicate(timeout=30)
+    ago = re.search(r"\((\d+) s ago\)", r.get("detail", ""))
+    check(inj.returncode == 1 and ("connection lost" in err or "closed the connection" in err) and
+          n_expired(base) == before + 1 and r.get("level") == "warn" and
+          r.get("security") == "true" and ago and int(ago.group(1)) <= 2 and
+          t_closed - t_sen < 5,
+          f"a sensor whose certificate expires while it streams is cut off within 2 s of its "
+          f"notAfter by the node's clock ({ago and ago.group(1)} s ago; "
+          f"{t_closed - t_sen:.1f} s by the test's), counted under cert_expired, one warn "
+          f"line {r.get('detail')!r}; inject exits 1 ({err.strip()[-80:]!r})")
+    st = n.stats()
+    wait_count(n_kor, k0 + int(st.get("obs_rx", -1)), "the sensor's observations journaled")
+    check(100 <= st.get("obs_rx", 0) < 1000 and st.get("sensors_connected") == 1,
+          f"what it sent before the close is journaled: {n_kor() - k0} observations, all it "
+          f"read (obs_rx {st.get('obs_rx')}), none lost")
     check(n.stop() == 0, "that node stops cleanly")
 
 
