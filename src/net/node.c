@@ -2222,6 +2222,15 @@ static void fmt_own_fault(const struct net_node *n, const char *why, char *out, 
 		out[0] = '\0'; /* (a long path is cut: the fault is still named) */
 }
 
+/* Unix seconds as an ISO 8601 UTC time ("?" if out of range). */
+static void fmt_utc_s(int64_t s, char out[32])
+{
+	time_t t = (time_t)s;
+	struct tm tm;
+	if (!gmtime_r(&t, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, 32, "?");
+}
+
 /* One WARN when a certificate's remaining time first falls to
  * [pki] expiry_warn_days or below; *warned is cleared again when it is
  * back above (a renewed certificate). */
@@ -2237,11 +2246,8 @@ static void expiry_warn(struct net_node *n, const char *what, const char *who, i
 	if (*warned)
 		return;
 	*warned = true;
-	char when[32] = "?";
-	time_t t = (time_t)na_s;
-	struct tm tm;
-	if (gmtime_r(&t, &tm))
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	char when[32];
+	fmt_utc_s(na_s, when);
 	char msg[256];
 	if (left > 0)
 		snprintf(msg, sizeof(msg), "%s certificate%s%s expires in %.2f days (%s)", what,
@@ -2356,11 +2362,8 @@ static void cert_close_expired(struct net_node *n)
 		/* both lapsed: name the one that lapsed first */
 		bool by_ca = ca_gone && (!own_gone || n->ca_na_s < p->cert_na_s);
 		int64_t na = by_ca ? n->ca_na_s : p->cert_na_s;
-		char when[32] = "?", d[320];
-		time_t t = (time_t)na;
-		struct tm tm;
-		if (gmtime_r(&t, &tm))
-			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		char when[32], d[320];
+		fmt_utc_s(na, when);
 		if (by_ca)
 			snprintf(
 			    d, sizeof(d),
@@ -2401,11 +2404,8 @@ static void cert_close_sensors(struct net_node *n, int64_t now_s)
 			continue;
 		bool by_ca = ca_gone && (!own_gone || n->sensor_ca_na_s < c->cert_na_s);
 		int64_t na = by_ca ? n->sensor_ca_na_s : c->cert_na_s;
-		char when[32] = "?", d[320];
-		time_t t = (time_t)na;
-		struct tm tm;
-		if (gmtime_r(&t, &tm))
-			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		char when[32], d[320];
+		fmt_utc_s(na, when);
 		if (by_ca)
 			snprintf(
 			    d, sizeof(d),
