@@ -2332,59 +2332,22 @@ static void cert_recheck(struct net_node *n, bool log_change)
 }
 
 /*
- * Close every partner link whose authentication has lapsed while it was
- * up: the peer's certificate (the one it presented at this link's
- * handshake, cert_na_s) or the CA certificate is past its notAfter. TLS
- * checks validity only at the handshake; a partner the alliance PKI no
- * longer vouches for is cut off here instead of at its next reconnect,
- * which the handshake then refuses (cert_expired) as for any expired
- * certificate. Expired is OpenSSL's rule, the one the handshake applies:
- * the current second at or past notAfter. Counted and logged (one
- * "rejected" line per link, reason cert_expired, invariant 4) naming the
- * peer, its nation and the time; the link then fails (peer_conn_lost:
- * a dialled peer is dialled again, and refused while it lasts).
+ * Which of a connection's two notAfters (its own certificate's, own_na_s,
+ * and its CA's, ca_na_s; 0 = unknown) has lapsed at now_s - OpenSSL's
+ * rule, the one the handshake applies: the current second at or past
+ * notAfter. Returns the one that lapsed first (*by_ca: the CA's), or 0
+ * if neither has.
  */
-static void cert_close_sensors(struct net_node *n, int64_t now_s);
-
-static void cert_close_expired(struct net_node *n)
+static int64_t cert_lapsed_at(int64_t now_s, int64_t own_na_s, int64_t ca_na_s, bool *by_ca)
 {
-	int64_t now_s = mw_time_now_ns() / MW_NS_PER_S;
-	bool ca_gone = n->ca_na_s && now_s >= n->ca_na_s;
-	for (size_t i = 0; i < n->n_peers; i++) {
-		struct peer *p = &n->peers[i];
-		struct conn *c = p->conn;
-		bool own_gone = p->cert_seen && p->cert_na_s && now_s >= p->cert_na_s;
-		/* (a dialled conn is p->conn from the dial; before its TLS is up,
-		 * cert_na_s is an earlier link's and the handshake still to come
-		 * checks the time itself) */
-		if (!c || !c->tls_up || (!own_gone && !ca_gone))
-			continue;
-		/* both lapsed: name the one that lapsed first */
-		bool by_ca = ca_gone && (!own_gone || n->ca_na_s < p->cert_na_s);
-		int64_t na = by_ca ? n->ca_na_s : p->cert_na_s;
-		char when[32], d[320];
-		fmt_utc_s(na, when);
-		if (by_ca)
-			snprintf(
-			    d, sizeof(d),
-			    "the CA certificate expired at %s (%lld s ago) while the link with "
-			    "peer %s (nation %s) was up: its certificate no longer verifies; "
-			    "link closed",
-			    when, (long long)(now_s - na), p->conf->name, p->conf->nation);
-		else
-			snprintf(
-			    d, sizeof(d),
-			    "certificate of peer %s (nation %s) expired at %s (%lld s ago) while "
-			    "the link was up; link closed",
-			    p->conf->name, p->conf->nation, when, (long long)(now_s - na));
-		reject(n, NET_REJ_CERT_EXPIRED, c, d);
-		conn_close(c);
-	}
-	cert_close_sensors(n, now_s);
+	bool own_gone = own_na_s && now_s >= own_na_s;
+	bool ca_gone = ca_na_s && now_s >= ca_na_s;
+	*by_ca = ca_gone && (!own_gone || ca_na_s < own_na_s);
+	return *by_ca ? ca_na_s : own_gone ? own_na_s : 0;
 }
 
 /*
- * The same for sensor connections: a sensor whose certificate (the one of
+ * cert_close_expired's close (below) for sensor connections: a sensor whose certificate (the one of
  * its handshake, c->cert_na_s) or the sensor CA ([pki] sensor_ca) is past
  * its notAfter is cut off, counted and logged as cert_expired (one line
  * naming the sensor, its nation and id, and the time). It reads no more;
@@ -2394,16 +2357,14 @@ static void cert_close_expired(struct net_node *n)
  */
 static void cert_close_sensors(struct net_node *n, int64_t now_s)
 {
-	bool ca_gone = n->sensor_ca_na_s && now_s >= n->sensor_ca_na_s;
 	for (struct conn *c = n->conns, *next; c; c = next) {
 		next = c->next;
 		if (c->role != CONN_SENSOR || !c->tls_up || c->cert_gone)
 			continue;
-		bool own_gone = c->cert_na_s && now_s >= c->cert_na_s;
-		if (!own_gone && !ca_gone)
+		bool by_ca;
+		int64_t na = cert_lapsed_at(now_s, c->cert_na_s, n->sensor_ca_na_s, &by_ca);
+		if (!na)
 			continue;
-		bool by_ca = ca_gone && (!own_gone || n->sensor_ca_na_s < c->cert_na_s);
-		int64_t na = by_ca ? n->sensor_ca_na_s : c->cert_na_s;
 		char when[32], d[320];
 		fmt_utc_s(na, when);
 		if (by_ca)
@@ -2432,6 +2393,55 @@ static void cert_close_sensors(struct net_node *n, int64_t now_s)
 		c->lost_err = 0;
 		ingest_arm(c);
 	}
+}
+
+/*
+ * Close every partner link whose authentication has lapsed while it was
+ * up: the peer's certificate (the one it presented at this link's
+ * handshake, cert_na_s) or the CA certificate is past its notAfter. TLS
+ * checks validity only at the handshake; a partner the alliance PKI no
+ * longer vouches for is cut off here instead of at its next reconnect,
+ * which the handshake then refuses (cert_expired) as for any expired
+ * certificate (expired: cert_lapsed_at). Counted and logged (one
+ * "rejected" line per link, reason cert_expired, invariant 4) naming the
+ * peer, its nation and the time; the link then fails (peer_conn_lost:
+ * a dialled peer is dialled again, and refused while it lasts).
+ */
+static void cert_close_expired(struct net_node *n)
+{
+	int64_t now_s = mw_time_now_ns() / MW_NS_PER_S;
+	for (size_t i = 0; i < n->n_peers; i++) {
+		struct peer *p = &n->peers[i];
+		struct conn *c = p->conn;
+		/* (a dialled conn is p->conn from the dial; before its TLS is up,
+		 * cert_na_s is an earlier link's and the handshake still to come
+		 * checks the time itself) */
+		if (!c || !c->tls_up)
+			continue;
+		bool by_ca;
+		int64_t na =
+		    cert_lapsed_at(now_s, p->cert_seen ? p->cert_na_s : 0, n->ca_na_s, &by_ca);
+		if (!na)
+			continue;
+		char when[32], d[320];
+		fmt_utc_s(na, when);
+		if (by_ca)
+			snprintf(
+			    d, sizeof(d),
+			    "the CA certificate expired at %s (%lld s ago) while the link with "
+			    "peer %s (nation %s) was up: its certificate no longer verifies; "
+			    "link closed",
+			    when, (long long)(now_s - na), p->conf->name, p->conf->nation);
+		else
+			snprintf(
+			    d, sizeof(d),
+			    "certificate of peer %s (nation %s) expired at %s (%lld s ago) while "
+			    "the link was up; link closed",
+			    p->conf->name, p->conf->nation, when, (long long)(now_s - na));
+		reject(n, NET_REJ_CERT_EXPIRED, c, d);
+		conn_close(c);
+	}
+	cert_close_sensors(n, now_s);
 }
 
 static void cert_arm(struct net_node *n)

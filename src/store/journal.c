@@ -1857,16 +1857,6 @@ static void maybe_checkpoint(struct store_journal *j)
 	(void)run_checkpoint(j, j->wdb, f, NULL); /* no commit can overtake it */
 }
 
-/* The checkpoint thread: PASSIVE checkpoints on its own connection, never
- * holding mu while one runs. A pass that commits overtook (records every
- * 0.5 ms, a disk checkpoint 1-2 ms) leaves those commits' few frames: up
- * to J_CKPT_PASSES passes in a row copy them, so that the whole WAL is
- * copied between two commits and the next commit restarts it; else the
- * WAL would grow to the forced checkpoint on the journal thread. One more
- * pass confirms a pass that looked whole (run_checkpoint): before, an
- * overtaken pass was taken for a whole one, the passes stopped, the idle
- * restart committed without restarting, and the WAL grew to the forced
- * checkpoint (docs/benchmarks.md, "Checkpoint passes"). */
 /* opts->thread_deprio: run the calling thread (journal or checkpoint) k
  * steps below the priority it inherited from the thread that opened the
  * journal: k real-time priorities lower under SCHED_FIFO / SCHED_RR (not
@@ -1896,6 +1886,16 @@ static void deprio_self(unsigned k)
 	(void)setpriority(PRIO_PROCESS, tid, n > 19 ? 19 : n);
 }
 
+/* The checkpoint thread: PASSIVE checkpoints on its own connection, never
+ * holding mu while one runs. A pass that commits overtook (records every
+ * 0.5 ms, a disk checkpoint 1-2 ms) leaves those commits' few frames: up
+ * to J_CKPT_PASSES passes in a row copy them, so that the whole WAL is
+ * copied between two commits and the next commit restarts it; else the
+ * WAL would grow to the forced checkpoint on the journal thread. One more
+ * pass confirms a pass that looked whole (run_checkpoint): before, an
+ * overtaken pass was taken for a whole one, the passes stopped, the idle
+ * restart committed without restarting, and the WAL grew to the forced
+ * checkpoint (docs/benchmarks.md, "Checkpoint passes"). */
 #define J_CKPT_PASSES 4
 static void *ckpt_thread(void *arg)
 {

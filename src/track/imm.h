@@ -211,8 +211,8 @@ void track_imm_combine(const struct track_imm *imm, struct track_gauss *out);
  * sigma^2 the weighted mean square of the residuals (times n/(n-1)),
  * the sums weighted by exp(-age / TRACK_LAT_TAU_S).
  */
-#define TRACK_LAT_TAU_S 10.0 /* s: the truth's held thrust moves <= ~3 m/s^2 over 10 s (steeror)   \
-	                      */
+/* s: the truth's held thrust moves <= ~3 m/s^2 over 10 s (steeror) */
+#define TRACK_LAT_TAU_S 10.0
 struct track_lat_est {
 	double sw, sw2, sdt, sdtdt;    /* sum of weights, of their squares, w dt, w dt^2 */
 	double sc[2], scc[2], scdt[2]; /* per axis (w, h): w c, w c^2, w c dt */

@@ -921,6 +921,20 @@ static void publish(const struct track_imm *im, struct track_gauss *out)
 		track_imm_combine(im, out);
 }
 
+/* ic with a track's own thrusting-model statement (boost_adapt: q_acc,
+ * and the pitch sigma, 0 = model.h's) in a copy in buf, or ic itself
+ * when it has none (q_acc 0). */
+static inline const struct track_imm_cfg *cfg_stated(const struct track_imm_cfg *ic, double q_acc,
+                                                     double pitch, struct track_imm_cfg *buf)
+{
+	if (__builtin_expect(!(q_acc > 0.0), 1))
+		return ic;
+	*buf = *ic;
+	buf->motion[TRACK_MODE_BOOST].q_acc_m2_s3 = q_acc;
+	buf->motion[TRACK_MODE_BOOST].pitch_sigma_rad = pitch;
+	return buf;
+}
+
 int track_info_est_at(const struct track_info *ti, const struct track_imm_cfg *cfg, mw_time_ns t_ns,
                       struct track_gauss *out)
 {
@@ -936,13 +950,8 @@ int track_info_est_at(const struct track_info *ti, const struct track_imm_cfg *c
 	if (ti->imm.mu[TRACK_MODE_BOOST] < PUBLISH_MINOR_MU)
 		return track_ukf_predict(&ti->imm.m[TRACK_MODE_BALLISTIC], dt,
 		                         &cfg->motion[TRACK_MODE_BALLISTIC], out);
-	struct track_imm_cfg cbuf;
-	if (ti->boost_q_acc_m2_s3 > 0.0) { /* boost_adapt: the track's own statement */
-		cbuf = *cfg;
-		cbuf.motion[TRACK_MODE_BOOST].q_acc_m2_s3 = ti->boost_q_acc_m2_s3;
-		cbuf.motion[TRACK_MODE_BOOST].pitch_sigma_rad = ti->boost_pitch_rad;
-		cfg = &cbuf;
-	}
+	struct track_imm_cfg cbuf; /* boost_adapt: the track's own statement */
+	cfg = cfg_stated(cfg, ti->boost_q_acc_m2_s3, ti->boost_pitch_rad, &cbuf);
 	struct track_imm p;
 	int rc = track_imm_predict(&ti->imm, dt, cfg, &p);
 	if (rc < 0)
@@ -1112,19 +1121,12 @@ static const struct track_imm_cfg *imm_cfg(const struct track_tracker *t, const 
 }
 
 /* The configuration for predictions from history entry h: imm_cfg's,
- * with the thrusting model's statement of h (boost_adapt) in a copy in
- * buf where it has one. */
+ * with h's statement (cfg_stated). */
 static inline const struct track_imm_cfg *hist_cfg(const struct track_tracker *t,
                                                    const struct trk *k, const struct hist *h,
                                                    struct track_imm_cfg *buf)
 {
-	const struct track_imm_cfg *ic = imm_cfg(t, k, h->t_ns);
-	if (__builtin_expect(!(h->lat_q > 0.0), 1))
-		return ic;
-	*buf = *ic;
-	buf->motion[TRACK_MODE_BOOST].q_acc_m2_s3 = h->lat_q;
-	buf->motion[TRACK_MODE_BOOST].pitch_sigma_rad = h->lat_sp;
-	return buf;
+	return cfg_stated(imm_cfg(t, k, h->t_ns), h->lat_q, h->lat_sp, buf);
 }
 
 /*
@@ -3029,7 +3031,7 @@ static int predict_to_scan(struct track_tracker *t, struct trk *k, const struct 
 	const struct track_imm_cfg *ic0 = imm_cfg(t, k, hb->t_ns);
 	const int np = ic0 != &t->cfg.imm;
 	struct track_imm_cfg cbuf;
-	const struct track_imm_cfg *ic = hist_cfg(t, k, hb, &cbuf);
+	const struct track_imm_cfg *ic = cfg_stated(ic0, hb->lat_q, hb->lat_sp, &cbuf);
 	if (!(fabs(dt) > PRED_KEEP_S))
 		return track_imm_predict_memo(&hb->post, dt, ic, &t->imm_memo, out);
 	if (k->has_cp && k->cp_t_ns == ts && k->cp_base_ns == hb->t_ns && k->cp_noprune == np &&
