@@ -347,11 +347,17 @@ static int run_scenario(const char *path, int brute, int reps)
 	printf("scenario %s: %zu objects, %zu observations (%zu false alarms)\n", path, n_launch, n,
 	       n_fa);
 	printf("  tracker:            %8.0f updates/s (%llu updates, %.3f s CPU (median of %d), "
-	       "%.2f us/update, %llu tracks started)\n",
-	       ups, p.updates, p.cpu_s, reps, 1e6 * p.cpu_s / (double)p.updates, p.created);
+	       "%.2f us/update, %llu tracks started, %llu gated pairs)\n",
+	       ups, p.updates, p.cpu_s, reps, 1e6 * p.cpu_s / (double)p.updates, p.created,
+	       p.gated_pairs);
 	printf("  brute-gate baseline %8.0f updates/s (%llu updates, %.3f s CPU): pre-gate %.2fx "
 	       "faster, results %s\n",
 	       bps, pb.updates, pb.cpu_s, ups / bps, same_pass(&p, &pb) ? "same" : "DIFFERENT");
+	if (brute && !same_pass(&p, &pb))
+		printf("  pre-gate / brute force: updates %llu / %llu, tracks started %llu / %llu, "
+		       "confirmed at the end %llu / %llu, gated pairs %llu / %llu\n",
+		       p.updates, pb.updates, p.created, pb.created, p.confirmed_now,
+		       pb.confirmed_now, p.gated_pairs, pb.gated_pairs);
 	printf("  target %.0f updates/s: %.2fx\n", TARGET_UPDATES_PER_S,
 	       ups / TARGET_UPDATES_PER_S);
 	free(obs);

@@ -118,7 +118,8 @@ static inline __attribute__((always_inline)) int accel_rn(const double x[TRACK_N
 	if (rc < 0)
 		return rc;
 	*rn_out = rn;
-	if (rn - GEO_WGS84_B_M < DRAG_CEILING_M && x[6] != 0.0) {
+	/* Drag only for k > 0 (model.h, "a negative k has no drag"). */
+	if (rn - GEO_WGS84_B_M < DRAG_CEILING_M && x[6] > 0.0) {
 		double h = track_model_height_m(x);
 		double rho = h < -4000.0 ? geo_air_density(-4000.0) : geo_air_density(h);
 		double vn = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
@@ -277,9 +278,10 @@ static inline __attribute__((always_inline)) int deriv2(const v2x x, int thrust,
 	a[1] = cx * x[1] + w * w * x[1] - 2.0 * w * x[3];
 	a[2] = cx * z - 6.0 * k * z * im5;
 	/* accel's drag term, lane by lane (scalar: the same code on the
-	 * lane's doubles; a lane without drag is left as it is) */
+	 * lane's doubles; a lane without drag - above the ceiling or k <= 0 -
+	 * is left as it is) */
 	for (int l = 0; l < 2; l++)
-		if (r[l] - GEO_WGS84_B_M < DRAG_CEILING_M && x[6][l] != 0.0) {
+		if (r[l] - GEO_WGS84_B_M < DRAG_CEILING_M && x[6][l] > 0.0) {
 			double xl[TRACK_NX];
 			for (int i = 0; i < TRACK_NX; i++)
 				xl[i] = x[i][l];
@@ -409,7 +411,7 @@ static int jac_rows(const double x[TRACK_NX], int thrust, int vacuum, double A[3
 	double vn = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
 	if (!vacuum &&
 	    sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]) - GEO_WGS84_B_M < DRAG_CEILING_M &&
-	    x[6] != 0.0 && vn > 0.0) {
+	    x[6] > 0.0 && vn > 0.0) {
 		double rho = geo_air_density(track_model_height_m(x));
 		double c = -0.5 * rho * TRACK_THETA_UNIT;
 		for (int i = 0; i < 3; i++) {

@@ -16,6 +16,19 @@
  *           + aT v/|v|                                 (thrust, boost model only)
  *   dk/dt = 0, daT/dt = 0 (+ random walks)
  *
+ * A negative k has no drag (theta = max(k, 0) TRACK_THETA_UNIT): no body
+ * has C_D A / m < 0, and the filter's Gaussian on k reaches below zero
+ * only as an approximation (a prior of 1 +- 1 puts an unscented sigma
+ * point at k = -1.83). With theta < 0 the drag term is a thrust that
+ * grows as |v|^2, dv/dt = c |v|^2, which reaches infinity at t = 1 / (c
+ * |v_0|): for such a sigma point of a fresh track 12 km up and falling
+ * at 1.4 km/s that is ~5 s, inside one scan's prediction, and its mean
+ * and covariance were then hundreds of km off (a 6.8-s prediction 55 km
+ * under the ground with a position sigma of 441 km, which gated plots
+ * 430-530 km away that the pre-gate, rightly, did not offer;
+ * docs/tracking.md "A negative drag parameter (session 14)"). The
+ * drag's Jacobian (jac_rows) is zero for k <= 0 likewise.
+ *
  * Propagation is classical fourth-order Runge-Kutta with a step chosen
  * from the altitude of the propagated point (10 s above 300 km, 2 s above
  * 80 km, 0.5 s below) so that drag is resolved; negative intervals

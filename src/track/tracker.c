@@ -11,10 +11,13 @@
  *      before the scan time (the newest of all for in-sequence data; an
  *      older one for late data). Tracks without one are not eligible.
  *   3. A cheap conservative pre-gate in ECEF (extrapolated position vs
- *      the observation's point or ray, with 5-sigma + 50 m/s^2 slack)
- *      picks candidate observations; radar scans are sorted by ECEF x so
- *      that a track only looks at a window of them (binary search, so a
- *      scan costs O((T + O) log O) plus the candidates, not O(T x O)).
+ *      the observation's point or ray, with 5-sigma + 50 m/s^2 slack,
+ *      plus a drag bound below 300 km, drag_slack_m, and the unscented
+ *      prediction's curvature for tracks wide against their range,
+ *      ut_sigma) picks candidate observations; radar scans are sorted by
+ *      ECEF x so that a track only looks at a window of them (binary
+ *      search, so a scan costs O((T + O) log O) plus the candidates, not
+ *      O(T x O)).
  *      Tracks wider than 1 km (fresh ones) also get an ellipsoid test
  *      (pregate_ell_*): their sphere is tens of km across.
  *      The track's IMM prediction is made once, at its first candidate,
@@ -1751,8 +1754,85 @@ static void mixture_pv(const struct track_imm *im, const double x[N], double C[6
 	}
 }
 
-#define PREGATE_SIGMAS 5.0
-#define PREGATE_ACC    50.0 /* m/s^2: unmodelled acceleration slack (thrust) */
+#define PREGATE_SIGMAS    5.0
+#define PREGATE_ACC       50.0  /* m/s^2: unmodelled acceleration slack (thrust) */
+#define PREGATE_SLACK_M   500.0 /* the drag bound's margin on the lowest height */
+#define PREGATE_NO_DRAG_M 300e3 /* model.c DRAG_CEILING_M: no drag term above */
+
+/*
+ * The slack (m) drag adds to a pre-gate sphere over a step of dt_s from
+ * the state x (0 where the step stays above the drag ceiling). The
+ * constant-velocity sphere's PREGATE_ACC covers gravity and thrust, not
+ * drag, which in the last seconds of a re-entry is hundreds of m/s^2 (an
+ * ICBM's RV 9 km up at 6 km/s: ~900 m/s^2, 0.8 km over a 1.3-s late
+ * plot's prediction; docs/tracking.md "The pre-gate against brute force
+ * (session 14)"). The prediction's sigma points lie within sqrt(TRACK_NX)
+ * of their spread (sig_r, sig_v: the square roots of the traces of P_rr
+ * and P_vv at the start; k's sigma) of the mean, so each one's drag is at
+ * most a = 0.5 rho(h_min) k_max theta v_max^2: the density at the lowest
+ * point any of them reaches (its start less the distance v_max |dt| and
+ * PREGATE_SLACK_M), k's positive part (k <= 0 has no drag, model.h) and
+ * the fastest speed (drag only slows; gravity adds at most PREGATE_ACC
+ * |dt|). It sets the prediction's mean back by at most d = min(a dt^2 /
+ * 2, |v| dt) (drag at most stops it; a sigma point's own speed beyond
+ * |v| is the spread, which PREGATE_SIGMAS sig_q holds). The slack is 2 d:
+ * the mean's shift, and as much again for the spread, which drag changes
+ * little where it matters (a tight track's sigma points slow alike).
+ * Checked against brute force on 232 reseeded runs of the example
+ * scenarios (the same doc section).
+ */
+static double drag_slack_m(const double x[N], double var_k, double sig_r, double sig_v, double dt_s)
+{
+	const double reach_s = sqrt((double)TRACK_NX); /* the sigma points' */
+	double adt = fabs(dt_s);
+	double vn = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
+	double vmax = vn + reach_s * sig_v + PREGATE_ACC * adt;
+	double r = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+	double reach = reach_s * sig_r + vmax * adt + PREGATE_SLACK_M;
+	/* |r| - b is above the geodetic height: when that is above the
+	 * ceiling by the reach, no drag anywhere (no height computed) */
+	if (r - GEO_WGS84_B_M - reach >= PREGATE_NO_DRAG_M)
+		return 0.0;
+	double hmin = track_model_height_m(x) - reach;
+	if (!isfinite(hmin) || !isfinite(vmax))
+		return INFINITY;
+	if (!(hmin < PREGATE_NO_DRAG_M))
+		return 0.0;
+	double rho = geo_air_density(hmin < -4000.0 ? -4000.0 : hmin);
+	double kmax =
+	    (x[TRACK_IX_K] > 0.0 ? x[TRACK_IX_K] : 0.0) + reach_s * sqrt(var_k > 0.0 ? var_k : 0.0);
+	double d = 0.25 * rho * kmax * TRACK_THETA_UNIT * vmax * vmax * adt * adt;
+	if (d > vn * adt)
+		d = vn * adt;
+	return 2.0 * d;
+}
+
+/*
+ * The unscented measurement prediction's curvature term. A track whose
+ * spread is not small against its range from the sensor (a fresh track:
+ * tens of km after a few seconds without a plot, 100-500 km from the
+ * radar) gets its measurement prediction from sigma points sqrt(TRACK_NX)
+ * = 2.8 of its spread out, where the range's curvature alone puts a
+ * point d across the line of sight d^2 / (2 r) further: up to s_ut =
+ * TRACK_NX sig_q^2 / (2 r), r the track's range less the sigma points'
+ * reach (sig_q, the square root of the trace, is at least the spread in
+ * any one direction). That is kilometres, added to the predicted range's
+ * spread whose linear part - the plot's 10 m, and the track's spread
+ * along the line of sight, thin for a track started with a range rate -
+ * is all the sphere and the ellipsoid assumed; the angles' curvature is
+ * of the same order (d^2 / r in position). So both now add s_ut to the
+ * observation's sigma. The pairs the ellipsoid had lost (fresh tracks of
+ * 12 of 112 reseeded runs of the example scenarios, predicted 5.7-7.7 s
+ * from their one plot, sig_q 24-33 km at 89-450 km) lay 1.04-5.6 of its
+ * own scale out; with s_ut every run's pre-gate is brute force's
+ * (docs/tracking.md "The pre-gate against brute force (session 14)"). A
+ * confirmed track (sig_q ~10 m at >= 10 km) adds ~0.05 m.
+ */
+static inline double ut_sigma(double sig_q, double range_m)
+{
+	double r = range_m - sqrt((double)TRACK_NX) * sig_q; /* the nearest sigma point's */
+	return r > 0.0 ? 0.5 * TRACK_NX * sig_q * sig_q / r : INFINITY;
+}
 
 /* A line of sight from sensor position s along unit u, and a point q:
  * q's distance along the ray (negative behind the sensor) in *along, and
@@ -1775,7 +1855,7 @@ static double ray_perp2(const double s[3], const double u[3], const double q[3],
 /* pregate_ok for a radar observation j (the scan loop's first pass:
  * its candidates are radar ones). */
 static inline int pregate_radar(const struct track_tracker *t, size_t j, const double q[3],
-                                double sig_q, double slack, double lim2_all)
+                                double sig_q, double su, double slack, double lim2_all)
 {
 	double d2 = 0.0;
 	for (int i = 0; i < 3; i++)
@@ -1787,22 +1867,24 @@ static inline int pregate_radar(const struct track_tracker *t, size_t j, const d
 	if (d2 > lim2_all)
 		return 0;
 	double lim =
-	    PREGATE_SIGMAS * sqrt(sig_q * sig_q + t->obs_sig_m[j] * t->obs_sig_m[j]) + slack;
+	    PREGATE_SIGMAS * sqrt(sig_q * sig_q + t->obs_sig_m[j] * t->obs_sig_m[j] + su * su) +
+	    slack;
 	return d2 <= lim * lim;
 }
 
 /* Is obs j possibly within the gate of a track at q with radius sig_q? */
 static int pregate_ok(const struct track_tracker *t, size_t j, const double q[3], double sig_q,
-                      double slack, double lim2_all)
+                      double su, double slack, double lim2_all)
 {
 	const struct mw_obs *o = &t->pend[j];
 	if (t->meas[j].kind == MW_OBS_RADAR)
-		return pregate_radar(t, j, q, sig_q, slack, lim2_all);
+		return pregate_radar(t, j, q, sig_q, su, slack, lim2_all);
 	double along, perp2 = ray_perp2(o->sensor_ecef_m, t->obs_pt[j], q, &along);
 	if (along <= 0.0)
 		return 0;
 	double so = along * t->obs_sig_m[j] * 1.5;
-	double lim = PREGATE_SIGMAS * sqrt(sig_q * sig_q + so * so) + slack;
+	su = ut_sigma(sig_q, along); /* the ray's own range to the track */
+	double lim = PREGATE_SIGMAS * sqrt(sig_q * sig_q + so * so + su * su) + slack;
 	return perp2 <= lim * lim;
 }
 
@@ -2916,9 +2998,10 @@ static void cv_sphere(const struct hist *hb, double dt_s, double q[3], double *s
 	const double *mx = hist_mx(hb), *mvar = hb->mvar;
 	for (int a = 0; a < 3; a++)
 		q[a] = mx[a] + mx[3 + a] * dt_s;
-	*sig_q = sqrt(mvar[0] + mvar[1] + mvar[2]) + fabs(dt_s) * sqrt(mvar[3] + mvar[4] + mvar[5]);
+	double sr = sqrt(mvar[0] + mvar[1] + mvar[2]), sv = sqrt(mvar[3] + mvar[4] + mvar[5]);
+	*sig_q = sr + fabs(dt_s) * sv;
 	double acc = PREGATE_ACC + fabs(mx[TRACK_IX_AT]) + 3.0 * sqrt(mvar[TRACK_IX_AT]);
-	*slack = 0.5 * acc * dt_s * dt_s;
+	*slack = 0.5 * acc * dt_s * dt_s + drag_slack_m(mx, mvar[TRACK_IX_K], sr, sv, dt_s);
 }
 
 /*
@@ -2953,7 +3036,6 @@ static void cv_sphere(const struct hist *hb, double dt_s, double q[3], double *s
 #define LC_SIG_MARGIN 1.5
 #define LC_SLACK_M    500.0
 #define LC_MAX_DT_S   120.0
-#define LC_NO_DRAG_M  300e3 /* model.c DRAG_CEILING_M: no drag term above */
 
 static int lc_pregate(const struct trk *k, int b, mw_time_ns ts, double q[3], double *sig_q,
                       double *slack, double *dt)
@@ -2967,23 +3049,12 @@ static int lc_pregate(const struct trk *k, int b, mw_time_ns ts, double q[3], do
 	double sr = P[0] + P[N + 1] + P[2 * N + 2];
 	double sv = P[3 * N + 3] + P[4 * N + 4] + P[5 * N + 5];
 	double sq = LC_SIG_MARGIN * (sqrt(sr) + fabs(d) * sqrt(sv));
-	double acc = PREGATE_ACC;
-	/* Drag (model.c: 0.5 rho k 1e-4 |v|^2, against v) where the sphere
-	 * of the step reaches below the drag ceiling: bounded with the
-	 * density at its lowest point, k + 5 sigma and the fastest speed
-	 * (drag only slows; gravity adds at most PREGATE_ACC |d|). */
-	double vmax = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]) + PREGATE_SIGMAS * sqrt(sv) +
-	              PREGATE_ACC * fabs(d);
-	double hmin = track_model_height_m(x) - PREGATE_SIGMAS * sq - vmax * fabs(d) - LC_SLACK_M;
-	if (!isfinite(hmin))
-		return 0;
-	if (hmin < LC_NO_DRAG_M) {
-		double rho = geo_air_density(hmin < -4000.0 ? -4000.0 : hmin);
-		double kmax =
-		    fabs(x[TRACK_IX_K]) + PREGATE_SIGMAS * sqrt(P[TRACK_IX_K * N + TRACK_IX_K]);
-		acc += 0.5 * rho * kmax * TRACK_THETA_UNIT * vmax * vmax;
-	}
-	double sl = 0.5 * acc * d * d + LC_SLACK_M;
+	/* Drag where the step reaches below the drag ceiling (drag_slack_m;
+	 * gravity adds at most PREGATE_ACC |d|), from the check's spread
+	 * with the margin. */
+	double sl = 0.5 * PREGATE_ACC * d * d + LC_SLACK_M +
+	            drag_slack_m(x, P[TRACK_IX_K * N + TRACK_IX_K], LC_SIG_MARGIN * sqrt(sr),
+	                         LC_SIG_MARGIN * sqrt(sv), d);
 	if (!isfinite(sl) || !isfinite(sq))
 		return 0;
 	for (int a = 0; a < 3; a++)
@@ -3237,14 +3308,27 @@ static int process_scan(struct track_tracker *t)
 	/* Line-of-sight observations after the radar ones. */
 	int n_los = 0;
 	double max_obs_sig = 0.0;
+	/* The radar plots' sensor position (a scan is one sensor at one
+	 * time; NULL if its plots disagree: then no curvature bound, ut_sigma
+	 * infinite, every plot a candidate) for ut_sigma. */
+	const double *scan_sensor = NULL;
+	int sensor_agree = 1;
 	for (size_t j = 0; j < no; j++) {
 		if (!t->meas_ok[j])
 			continue;
-		if (t->meas[j].kind != MW_OBS_RADAR)
+		if (t->meas[j].kind != MW_OBS_RADAR) {
 			t->obs_order[n_radar + n_los++] = (int)j;
-		else if (t->obs_sig_m[j] > max_obs_sig)
+			continue;
+		}
+		if (t->obs_sig_m[j] > max_obs_sig)
 			max_obs_sig = t->obs_sig_m[j];
+		if (!scan_sensor)
+			scan_sensor = t->pend[j].sensor_ecef_m;
+		else if (memcmp(scan_sensor, t->pend[j].sensor_ecef_m, 3 * sizeof(double)) != 0)
+			sensor_agree = 0;
 	}
+	if (!sensor_agree)
+		scan_sensor = NULL;
 
 	/* Gating. */
 	t->n_pairs = 0;
@@ -3263,13 +3347,23 @@ static int process_scan(struct track_tracker *t)
 			dt = ns_to_s(ts - hb->t_ns); /* >= 0: base_index */
 			cv_sphere(hb, dt, q, &sig_q, &slack);
 		}
+		/* The unscented curvature term at the track's range from the
+		 * scan's radar (ut_sigma). */
+		double su = 0.0;
+		if (n_radar && !brute) {
+			double r2 = 0.0;
+			if (scan_sensor)
+				for (int a = 0; a < 3; a++)
+					r2 += (q[a] - scan_sensor[a]) * (q[a] - scan_sensor[a]);
+			su = scan_sensor ? ut_sigma(sig_q, sqrt(r2)) : INFINITY;
+		}
 		/* Radar candidates: x window, then the full test. */
 		int lo = 0, hi = n_radar;
 		double lim2_all = INFINITY; /* pregate_ok's bound over the scan */
 		if (n_radar && !brute) {
-			double lim =
-			    PREGATE_SIGMAS * sqrt(sig_q * sig_q + max_obs_sig * max_obs_sig) +
-			    slack;
+			double lim = PREGATE_SIGMAS *
+			                 sqrt(sig_q * sig_q + max_obs_sig * max_obs_sig + su * su) +
+			             slack;
 			if (slack >= 0.0) /* every lim >= 0: their squares are monotone too */
 				lim2_all = lim * lim;
 			int a = 0, z = n_radar;
@@ -3303,7 +3397,8 @@ static int process_scan(struct track_tracker *t)
 				if (t->gate[nz] > a2)
 					a2 = t->gate[nz];
 			a2 *= PREGATE_FINE_MARGIN * PREGATE_FINE_MARGIN;
-			pregate_ell_init(&ell, C6, dt, max_obs_sig, slack, a2);
+			pregate_ell_init(&ell, C6, dt, sqrt(max_obs_sig * max_obs_sig + su * su),
+			                 slack, a2);
 		}
 		int have_pred = 0;
 		for (size_t pass = 0; pass < 2; pass++) {
@@ -3313,8 +3408,8 @@ static int process_scan(struct track_tracker *t)
 				    (size_t)
 				        t->obs_order[pass == 0 ? lo + (int)c : n_radar + (int)c];
 				if (!brute &&
-				    !(pass == 0 ? pregate_radar(t, j, q, sig_q, slack, lim2_all)
-				                : pregate_ok(t, j, q, sig_q, slack, lim2_all)))
+				    !(pass == 0 ? pregate_radar(t, j, q, sig_q, su, slack, lim2_all)
+				                : pregate_ok(t, j, q, sig_q, su, slack, lim2_all)))
 					continue;
 				if (fine && pass == 0 && !pregate_ell_in(&ell, q, t->obs_pt[j]))
 					continue;

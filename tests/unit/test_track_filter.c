@@ -34,6 +34,8 @@
 
 #include "test_track_util.h"
 
+#define PREGATE_SIGMAS_TEST 5.0 /* tracker.c PREGATE_SIGMAS */
+
 /* ---- model ---- */
 
 /* Jacobi integral of the rotating frame: 1/2 v^2 - 1/2 w^2 (x^2+y^2) + V(r),
@@ -596,15 +598,21 @@ static void long_prediction_of_an_ill_conditioned_state_stays_spd_without_q(void
 /*
  * Right after an SRBM's burnout the drag parameter is back at the flat
  * prior, k = 1 +- 1, so the unscented transform's sigma points reach
- * k = 1 - sqrt(8) = -1.8 (negative drag; model.c does not clip) while
- * the track climbs through air that still decelerates it (38 km, rho ~
- * 4e-3 kg/m^3: ~1 m/s^2 per unit of k at 2 km/s). The drag is linear in
- * k, so the transform is exact to second order there: its mean and
- * covariance over 2 and 10 s agree with a Monte Carlo of the same
- * Gaussian (10,000 draws, k < 0 in 16% of them, through the model's own
- * RK4) to within the Monte Carlo's error - the negative sigma points
- * are not a source of inconsistency (docs/tracking.md "SRBM burnout and
- * re-entry"; k's NEES there is 0.5-1.2 in the salvo's eval).
+ * k = 1 - sqrt(8) = -1.8 while the track climbs through air that still
+ * decelerates it (38 km, rho ~ 4e-3 kg/m^3: ~1 m/s^2 per unit of k at
+ * 2 km/s). A k <= 0 has no drag (model.h, since session 14: before, the
+ * drag was linear in k through zero, an anti-drag below it), so the
+ * drag has a kink at k = 0 where the transform's second-order accuracy
+ * does not hold; its mean and covariance over 2 and 10 s still agree
+ * with a Monte Carlo of the same Gaussian (10,000 draws, k < 0 in 16% of
+ * them, through the model's own RK4): the mean within 0.02 sigma, the
+ * covariance within 0.07 in correlation units, the largest difference
+ * being cov(v, k) at 10 s (the transform's sigma point at k = -1.8
+ * carries no drag: -3.23 against the draws' -4.12; 0.034 at 2 s; the
+ * linear drag's transform was within 0.06). So the negative sigma
+ * points are not a source of inconsistency (docs/tracking.md "SRBM
+ * burnout and re-entry", "A negative drag parameter (session 14)"; k's
+ * NEES there is 0.5-1.2 in the salvo's eval).
  */
 static void ut_prediction_with_negative_k_sigma_points_matches_monte_carlo(void **state)
 {
@@ -678,9 +686,9 @@ static void ut_prediction_with_negative_k_sigma_points_matches_monte_carlo(void 
 			              "Carlo: mean %.4f "
 			              "sigma, covariance %.4f (correlation units)\n",
 			              dts[d], nneg, mean[TRACK_IX_K], wm, wc);
-		if (wm > 0.04 || wc > 0.06)
+		if (wm > 0.04 || wc > 0.08)
 			fail_msg("dt %.0f s: UT vs Monte Carlo of the same Gaussian: mean off by "
-			         "%.4f sigma (max 0.04), covariance by %.4f (max 0.06)",
+			         "%.4f sigma (max 0.04), covariance by %.4f (max 0.08)",
 			         dts[d], wm, wc);
 	}
 }
@@ -3589,6 +3597,115 @@ static void held_lateral_acceleration_estimate_converges_within_its_error(void *
 	assert_true(q == 0.0 && sp == 0.0);
 }
 
+/*
+ * A negative drag parameter has no drag (model.h). The state is a fresh
+ * clutter track's of the mixed exercise (bench-track's pass, the pair
+ * the pre-gate and brute force disagreed on): 12.5 km up, falling at
+ * 1.35 km/s, its sigma point at k = 1 - sqrt(8) = -1.83. With the drag
+ * term taken as it stood (an anti-drag growing as |v|^2) that point's
+ * speed blew up inside the 6.84-s prediction; now it propagates as k =
+ * 0 bit for bit (in r and v), in the scalar and the paired RK4, with and
+ * without thrust, and its speed grows only by gravity and thrust.
+ */
+static const double fresh_low_x[TRACK_NX] = {-3415469.0599582726,
+                                             3561223.7798991567,
+                                             4047503.0210326966,
+                                             -862.38132387177711,
+                                             -1748.5230942906594,
+                                             -1318.5428900320685,
+                                             1.0,
+                                             0.0};
+
+static void negative_drag_parameter_has_no_drag(void **state)
+{
+	(void)state;
+	const double dt = 6.841;
+	for (int thrust = 0; thrust < 2; thrust++) {
+		double xn[TRACK_NX], x0[TRACK_NX], yn[TRACK_NX], y0[TRACK_NX], pa[TRACK_NX],
+		    pb[TRACK_NX];
+		memcpy(xn, fresh_low_x, sizeof(xn));
+		memcpy(x0, fresh_low_x, sizeof(x0));
+		xn[TRACK_IX_K] = 1.0 - sqrt(8.0);
+		x0[TRACK_IX_K] = 0.0;
+		xn[TRACK_IX_AT] = x0[TRACK_IX_AT] = thrust ? 20.0 : 0.0;
+		assert_int_equal(track_model_propagate(xn, dt, thrust, yn), 0);
+		assert_int_equal(track_model_propagate(x0, dt, thrust, y0), 0);
+		assert_memory_equal(yn, y0, 6 * sizeof(double));
+		double v0 = sqrt(xn[3] * xn[3] + xn[4] * xn[4] + xn[5] * xn[5]);
+		double v1 = sqrt(yn[3] * yn[3] + yn[4] * yn[4] + yn[5] * yn[5]);
+		print_message("k = %.2f, thrust %d: |v| %.1f -> %.1f m/s over %.3f s\n",
+		              xn[TRACK_IX_K], thrust, v0, v1, dt);
+		assert_true(v1 <= v0 + (10.0 + xn[TRACK_IX_AT]) * dt);
+		/* The paired RK4's drag lane: k < 0 beside k > 0. */
+		double xp[TRACK_NX], yp[TRACK_NX];
+		memcpy(xp, fresh_low_x, sizeof(xp));
+		xp[TRACK_IX_AT] = xn[TRACK_IX_AT];
+		assert_int_equal(track_model_propagate(xp, dt, thrust, yp), 0);
+		int rc = track_model_propagate_pair(xn, xp, dt, thrust, pa, pb);
+		assert_true(rc == 0 || rc == 1);
+		if (rc == 0) {
+			assert_memory_equal(pa, yn, sizeof(pa));
+			assert_memory_equal(pb, yp, sizeof(pb));
+		}
+	}
+}
+
+/*
+ * The same fresh track's IMM (both models from one radar plot: position
+ * sigma ~18 m, velocity 2-2.8 km/s per axis, k = 1 +- 1, aT = 0 +- 20)
+ * predicted 6.84 s: the prediction's position spread stays within the
+ * constant-velocity spread the tracker's pre-gate assumes
+ * (sqrt(tr P_rr) + dt sqrt(tr P_vv), tracker.c cv_sphere) and its mean
+ * within that sphere (5 sigma + the 50 m/s^2 slack and 3 sigma of aT).
+ * Before k < 0 lost its drag the mean was 104 km off and 55 km under the
+ * ground, with a position sigma of 441 km against the sphere's 29 km.
+ */
+static void fresh_low_track_prediction_stays_in_its_sphere(void **state)
+{
+	(void)state;
+	static const double Prr[9] = {360.79619140913763,  25.998427591893474, -8.8351517611630079,
+	                              25.998427591893474,  332.20203069482159, 72.903633112707695,
+	                              -8.8351517611630079, 72.903633112707695, 309.10126275903451};
+	static const double Pvv[9] = {7791731.2846923843,  -2449827.8132219808, -1847389.408509403,
+	                              -2449827.8132219808, 4032846.3872309937,  -3745678.3391646524,
+	                              -1847389.408509403,  -3745678.3391646524, 6175423.3280766215};
+	struct track_config tc;
+	track_config_default(&tc);
+	struct track_imm in;
+	memset(&in, 0, sizeof(in));
+	for (int j = 0; j < TRACK_N_MODES; j++) {
+		struct track_gauss *g = &in.m[j];
+		memcpy(g->x, fresh_low_x, sizeof(g->x));
+		for (int a = 0; a < 3; a++)
+			for (int b = 0; b < 3; b++) {
+				g->P[a * TRACK_NX + b] = Prr[a * 3 + b];
+				g->P[(3 + a) * TRACK_NX + 3 + b] = Pvv[a * 3 + b];
+			}
+		g->P[TRACK_IX_K * TRACK_NX + TRACK_IX_K] = 1.0;
+		g->P[TRACK_IX_AT * TRACK_NX + TRACK_IX_AT] = 400.0;
+		in.mu[j] = 0.5;
+	}
+	const double dt = 6.841;
+	struct track_imm out;
+	assert_int_equal(track_imm_predict(&in, dt, &tc.imm, &out), 0);
+	double sig_q = sqrt(Prr[0] + Prr[4] + Prr[8]) + dt * sqrt(Pvv[0] + Pvv[4] + Pvv[8]);
+	double slack = 0.5 * (50.0 + 3.0 * 20.0) * dt * dt;
+	for (int j = 0; j < TRACK_N_MODES; j++) {
+		const struct track_gauss *g = &out.m[j];
+		double d2 = 0.0, tr = 0.0;
+		for (int a = 0; a < 3; a++) {
+			double cv = fresh_low_x[a] + fresh_low_x[3 + a] * dt;
+			d2 += (g->x[a] - cv) * (g->x[a] - cv);
+			tr += g->P[a * TRACK_NX + a];
+		}
+		print_message("model %d: mean %.0f m from the constant-velocity point, position "
+		              "spread %.0f m (sphere %.0f m + slack %.0f m)\n",
+		              j, sqrt(d2), sqrt(tr), sig_q, slack);
+		assert_true(sqrt(tr) <= sig_q);
+		assert_true(sqrt(d2) <= PREGATE_SIGMAS_TEST * sig_q + slack);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -3634,6 +3751,8 @@ int main(void)
 	    cmocka_unit_test(imm_combine_lanes_match_scalar_bit_for_bit),
 	    cmocka_unit_test(imm_keeps_the_boost_mode_across_a_staging_without_a_gap),
 	    cmocka_unit_test(held_lateral_acceleration_estimate_converges_within_its_error),
+	    cmocka_unit_test(negative_drag_parameter_has_no_drag),
+	    cmocka_unit_test(fresh_low_track_prediction_stays_in_its_sphere),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
