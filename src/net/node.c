@@ -2347,6 +2347,28 @@ static int64_t cert_lapsed_at(int64_t now_s, int64_t own_na_s, int64_t ca_na_s, 
 }
 
 /*
+ * The rejection text of a link or connection closed because a
+ * certificate lapsed at na (cert_lapsed_at): by_ca, the CA certificate
+ * ca (its name as the log says it) lapsed "while <pre><who><post>";
+ * else who's own certificate lapsed "while <during>"; then "; <closed>".
+ */
+static void cert_lapsed_msg(char *d, size_t cap, int64_t now_s, int64_t na, bool by_ca,
+                            const char *ca, const char *who, const char *pre, const char *post,
+                            const char *during, const char *closed)
+{
+	char when[32];
+	fmt_utc_s(na, when);
+	if (by_ca)
+		snprintf(d, cap,
+		         "the %s expired at %s (%lld s ago) while %s%s%s: its certificate no "
+		         "longer verifies; %s",
+		         ca, when, (long long)(now_s - na), pre, who, post, closed);
+	else
+		snprintf(d, cap, "certificate of %s expired at %s (%lld s ago) while %s; %s", who,
+		         when, (long long)(now_s - na), during, closed);
+}
+
+/*
  * cert_close_expired's close (below) for sensor connections: a sensor whose certificate (the one of
  * its handshake, c->cert_na_s) or the sensor CA ([pki] sensor_ca) is past
  * its notAfter is cut off, counted and logged as cert_expired (one line
@@ -2365,22 +2387,11 @@ static void cert_close_sensors(struct net_node *n, int64_t now_s)
 		int64_t na = cert_lapsed_at(now_s, c->cert_na_s, n->sensor_ca_na_s, &by_ca);
 		if (!na)
 			continue;
-		char when[32], d[320];
-		fmt_utc_s(na, when);
-		if (by_ca)
-			snprintf(
-			    d, sizeof(d),
-			    "the sensor CA certificate expired at %s (%lld s ago) while sensor "
-			    "%u of nation %s (%s) was connected: its certificate no "
-			    "longer verifies; connection closed",
-			    when, (long long)(now_s - na), (unsigned)c->sensor_id, c->nation,
-			    c->cn);
-		else
-			snprintf(d, sizeof(d),
-			         "certificate of sensor %u of nation %s (%s) expired at %s "
-			         "(%lld s ago) while it was connected; connection closed",
-			         (unsigned)c->sensor_id, c->nation, c->cn, when,
-			         (long long)(now_s - na));
+		char who[160], d[320];
+		snprintf(who, sizeof(who), "sensor %u of nation %s (%s)", (unsigned)c->sensor_id,
+		         c->nation, c->cn);
+		cert_lapsed_msg(d, sizeof(d), now_s, na, by_ca, "sensor CA certificate", who, "",
+		                " was connected", "it was connected", "connection closed");
 		reject(n, NET_REJ_CERT_EXPIRED, c, d);
 		c->cert_gone = true;
 		bufferevent_disable(c->bev, EV_READ);
@@ -2423,21 +2434,10 @@ static void cert_close_expired(struct net_node *n)
 		    cert_lapsed_at(now_s, p->cert_seen ? p->cert_na_s : 0, n->ca_na_s, &by_ca);
 		if (!na)
 			continue;
-		char when[32], d[320];
-		fmt_utc_s(na, when);
-		if (by_ca)
-			snprintf(
-			    d, sizeof(d),
-			    "the CA certificate expired at %s (%lld s ago) while the link with "
-			    "peer %s (nation %s) was up: its certificate no longer verifies; "
-			    "link closed",
-			    when, (long long)(now_s - na), p->conf->name, p->conf->nation);
-		else
-			snprintf(
-			    d, sizeof(d),
-			    "certificate of peer %s (nation %s) expired at %s (%lld s ago) while "
-			    "the link was up; link closed",
-			    p->conf->name, p->conf->nation, when, (long long)(now_s - na));
+		char who[160], d[320];
+		snprintf(who, sizeof(who), "peer %s (nation %s)", p->conf->name, p->conf->nation);
+		cert_lapsed_msg(d, sizeof(d), now_s, na, by_ca, "CA certificate", who,
+		                "the link with ", " was up", "the link was up", "link closed");
 		reject(n, NET_REJ_CERT_EXPIRED, c, d);
 		conn_close(c);
 	}

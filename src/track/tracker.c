@@ -1872,7 +1872,8 @@ static inline int pregate_radar(const struct track_tracker *t, size_t j, const d
 	return d2 <= lim * lim;
 }
 
-/* Is obs j possibly within the gate of a track at q with radius sig_q? */
+/* Is obs j possibly within the gate of a track at q with radius sig_q?
+ * su: ut_sigma at the track's range from the scan's radar (radar obs). */
 static int pregate_ok(const struct track_tracker *t, size_t j, const double q[3], double sig_q,
                       double su, double slack, double lim2_all)
 {
@@ -1883,8 +1884,8 @@ static int pregate_ok(const struct track_tracker *t, size_t j, const double q[3]
 	if (along <= 0.0)
 		return 0;
 	double so = along * t->obs_sig_m[j] * 1.5;
-	su = ut_sigma(sig_q, along); /* the ray's own range to the track */
-	double lim = PREGATE_SIGMAS * sqrt(sig_q * sig_q + so * so + su * su) + slack;
+	double sr = ut_sigma(sig_q, along); /* at the ray's own range to the track */
+	double lim = PREGATE_SIGMAS * sqrt(sig_q * sig_q + so * so + sr * sr) + slack;
 	return perp2 <= lim * lim;
 }
 

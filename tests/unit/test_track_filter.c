@@ -3456,31 +3456,6 @@ static void ukf_ir_only_after_radar_start_is_consistent(void **state)
  * error (every run within 3.5 se, the mean z^2 over runs near 1), and
  * with nothing held the statement is the floor.
  */
-static void lat_truth_step(double s[6], double dt, double at, const double lat[2])
-{
-	int n = (int)ceil(fabs(dt) / 0.05);
-	double h = dt / n;
-	for (int it = 0; it < n; it++) {
-		double k[4][6], t[6];
-		for (int st = 0; st < 4; st++) {
-			const double c = st == 0 ? 0.0 : (st == 3 ? 1.0 : 0.5);
-			for (int i = 0; i < 6; i++)
-				t[i] = s[i] + (st ? c * h * k[st - 1][i] : 0.0);
-			double a[3], x8[NX] = {0}, u[3], w[3], hh[3];
-			memcpy(x8, t, sizeof(t));
-			assert_int_equal(geo_accel_ecef(t, t + 3, a), 0);
-			assert_int_equal(track_model_thrust_frame(x8, u, w, hh), 0);
-			for (int i = 0; i < 3; i++) {
-				a[i] += at * u[i] + lat[0] * w[i] + lat[1] * hh[i];
-				k[st][i] = t[3 + i];
-				k[st][3 + i] = a[i];
-			}
-		}
-		for (int i = 0; i < 6; i++)
-			s[i] += h / 6.0 * (k[0][i] + 2 * k[1][i] + 2 * k[2][i] + k[3][i]);
-	}
-}
-
 static int lat_run(const double lat[2], const struct track_motion *mo, uint64_t seed, double a[2],
                    double se[2], double *q, double *sp)
 {
@@ -3508,7 +3483,7 @@ static int lat_run(const double lat[2], const struct track_motion *mo, uint64_t 
 	struct track_lat_est e;
 	memset(&e, 0, sizeof(e));
 	for (int k = 0; k < 120; k++) {
-		lat_truth_step(tr, 0.5, 30.0, lat);
+		truth_step_rk4(tr, 0.5, 0.05, 30.0, 0.0, lat); /* test_track_util.h */
 		struct mw_obs o;
 		make_radar_obs(radar[k % 2], tr, 10.0, 2e-4, 1.0, &rng, &o);
 		struct track_meas m;

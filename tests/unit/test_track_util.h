@@ -15,6 +15,7 @@
 
 #include "core/obs.h"
 #include "geo/geo.h"
+#include "track/model.h"
 
 static inline uint64_t rng_next(uint64_t *s)
 {
@@ -44,10 +45,21 @@ static inline void truth_step_thrust(double s[6], double dt, double thrust_m_s2)
 {
 	truth_step_full(s, dt, thrust_m_s2, 0.0);
 }
+/* The RK4 of truth_step_full at steps of at most h_max, plus, with lat
+ * (NULL: none), a held lateral acceleration lat[0] w + lat[1] h in the
+ * state's thrust frame (track_model_thrust_frame: w in the trajectory
+ * plane across v, h out of it). */
+static inline void truth_step_rk4(double s[6], double dt, double h_max, double thrust_m_s2,
+                                  double theta_m2_kg, const double *lat);
 /* With drag -1/2 rho(h) theta |v| v, h geodetic (geo_air_density). */
 static inline void truth_step_full(double s[6], double dt, double thrust_m_s2, double theta_m2_kg)
 {
-	int n = (int)ceil(fabs(dt) / 0.1);
+	truth_step_rk4(s, dt, 0.1, thrust_m_s2, theta_m2_kg, NULL);
+}
+static inline void truth_step_rk4(double s[6], double dt, double h_max, double thrust_m_s2,
+                                  double theta_m2_kg, const double *lat)
+{
+	int n = (int)ceil(fabs(dt) / h_max);
 	double h = dt / n;
 	for (int it = 0; it < n; it++) {
 		double k[4][6], t[6];
@@ -66,6 +78,13 @@ static inline void truth_step_full(double s[6], double dt, double thrust_m_s2, d
 				double rho = geo_air_density(l.h_m);
 				for (int i = 0; i < 3; i++)
 					a[i] -= 0.5 * rho * theta_m2_kg * vn * t[3 + i];
+			}
+			if (lat) {
+				double x8[TRACK_NX] = {0}, u[3], w[3], hh[3];
+				memcpy(x8, t, sizeof(t));
+				assert_int_equal(track_model_thrust_frame(x8, u, w, hh), 0);
+				for (int i = 0; i < 3; i++)
+					a[i] += lat[0] * w[i] + lat[1] * hh[i];
 			}
 			for (int i = 0; i < 3; i++) {
 				k[st][i] = t[3 + i];
