@@ -2,7 +2,7 @@
 #   build/       sanitizer build (ASan+UBSan, gcc): what `make test` runs
 #   build-rel/   optimised build: `make demo` and the benchmarks
 #   build-fuzz/  clang + libFuzzer: `make fuzz`
-.PHONY: all deps build test demo fuzz bench bench-wire bench-journal bench-sim bench-link bench-track bench-hash clean format
+.PHONY: all deps build test demo fuzz bench bench-wire bench-journal bench-sim bench-link bench-track bench-hash accept-track clean format
 
 MESON ?= meson
 FUZZ_SECONDS ?= 60
@@ -70,6 +70,13 @@ bench-sim: deps build-rel/build.ninja
 bench-track: deps build-rel/build.ninja
 	ninja -C build-rel bench/bench_track
 	./build-rel/bench/bench_track
+# Issue 4's acceptance: the four example scenarios at 100 seeds each, merged
+# and checked against its criteria (scripts/track-accept; ~7 min on 2
+# cores; exit 1 while a criterion is not met). ACCEPT_OPTS adds options,
+# e.g. ACCEPT_OPTS='--scenario irbm-over-japan --seeds 25'.
+accept-track: deps build-rel/build.ninja
+	ninja -C build-rel src/cli/mwlink
+	scripts/track-accept --mwlink build-rel/src/cli/mwlink $(ACCEPT_OPTS)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

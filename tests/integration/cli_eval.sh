@@ -267,4 +267,31 @@ sys.exit(1 if bad else 0)
 PY
 )
 if [ $? -eq 0 ]; then ok "$out"; else bad "$out"; fi
+# scripts/track-accept (make accept-track): the chunks run, merge and are
+# checked; two seeds leave no coverage bin with 10 predictions, which is
+# "too few samples" (exit 1), never a pass; bad arguments exit 2.
+check "track-accept, IRBM at 2 seeds in 2 chunks: too few samples" 1 \
+	"| irbm-over-japan | 117/117 | 0/0 |" \
+	"${2:-.}/scripts/track-accept" --mwlink "$M" --out "$T/acc" --seeds 2 --chunk 1 \
+	--scenario irbm-over-japan
+out=$(python3 - "$T/acc" <<'PY'
+import json, os, sys
+d = json.load(open(os.path.join(sys.argv[1], "irbm-over-japan.json")))
+s = open(os.path.join(sys.argv[1], "summary.txt")).read()
+bad = []
+if d.get("runs") != 2 or d.get("merged_from") != 2:
+    bad.append(f"merged runs {d.get('runs')} from {d.get('merged_from')} chunks, want 2 from 2")
+if "too few samples" not in s or "criteria NOT met" not in s:
+    bad.append("summary.txt lacks the verdict")
+if not os.path.getsize(os.path.join(sys.argv[1], "irbm-over-japan.accept.txt")):
+    bad.append("no eval-accept report")
+print("; ".join(bad) if bad else "track-accept merged 2 chunks into 2 runs, report and summary written")
+sys.exit(1 if bad else 0)
+PY
+)
+if [ $? -eq 0 ]; then ok "$out"; else bad "$out"; fi
+check "track-accept --seeds 0" 2 "--seeds '0': expected a whole number from 1" \
+	"${2:-.}/scripts/track-accept" --mwlink "$M" --seeds 0
+check "track-accept with an unknown scenario" 2 "no examples/scenarios/nope.json" \
+	"${2:-.}/scripts/track-accept" --mwlink "$M" --scenario nope
 check_done
