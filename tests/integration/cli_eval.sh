@@ -290,6 +290,20 @@ sys.exit(1 if bad else 0)
 PY
 )
 if [ $? -eq 0 ]; then ok "$out"; else bad "$out"; fi
+# --bootstrap: the chunks' --rtn reduced to NEES sums per (bin, seed) and
+# resampled; its count of bins outside is the eval's
+check "track-accept --bootstrap on the IRBM at 2 seeds" 1 \
+	"no-bias bootstrap (100 resamples of 2 runs, each bin rescaled to ANEES 6): P(every bin inside)" \
+	"${2:-.}/scripts/track-accept" --mwlink "$M" --out "$T/accb" --seeds 2 --chunk 1 \
+	--scenario irbm-over-japan --bootstrap 100
+if grep -q "bins outside 0 of 117, P(>= 0) 1.000" "$T/accb/summary.txt" &&
+	! grep -q "not its bins" "$T/accb/summary.txt" && ! ls "$T/accb"/*.rtn >/dev/null 2>&1; then
+	ok "track-accept --bootstrap: 0 of 117 bins outside, as the eval counts; rtn files reduced"
+else
+	bad "track-accept --bootstrap: $(grep bootstrap "$T/accb/summary.txt")"
+fi
+check "track-accept --bootstrap 5" 2 "--bootstrap '5': expected a whole number from 100" \
+	"${2:-.}/scripts/track-accept" --mwlink "$M" --bootstrap 5
 check "track-accept --seeds 0" 2 "--seeds '0': expected a whole number from 1" \
 	"${2:-.}/scripts/track-accept" --mwlink "$M" --seeds 0
 check "track-accept with an unknown scenario" 2 "no examples/scenarios/nope.json" \
