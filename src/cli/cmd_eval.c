@@ -72,7 +72,9 @@
  * (r, v) covariance in the truth's radial / along / cross-plane frame,
  * the truth's unit velocity in that frame (uv),
  * and the impact's along/cross-track normalised errors (docs/tracking.md
- * "ICBM cross-track (session 7)"). --plots FILE (opt-in): each object
+ * "ICBM cross-track (session 7)"); after burnout with an impact
+ * prediction also in95 (inside the 95% ellipse, as the coverage counts)
+ * and its d2 (scripts/track-accept --bootstrap). --plots FILE (opt-in): each object
  * plot's fate - which track took it, its noise and gate statistics
  * (plot_fate below). --feed-class CLASS (opt-in): the tracker is fed only
  * that class's plots and the false alarms, the simulator's draws
@@ -585,8 +587,8 @@ static void truth_lat(const struct sim *s, const struct sim_object_info *oi, mw_
 static void rtn_sample(const struct eval *ev, const struct sim_object_info *oi,
                        const struct sim_truth *tt, double t_launch_s, double since_upd_s,
                        double mu_boost, const double e[NB], const struct track_gauss *gs,
-                       const double *Pb, double za, double zc, const struct track_info *k,
-                       const double tlat[2])
+                       const double *Pb, double za, double zc, int in95, double d2,
+                       const struct track_info *k, const double tlat[2])
 {
 	const double *Pf = gs->P;
 	double M[3][3], er[6], Yf[36], Yb[36], uv[3];
@@ -616,6 +618,12 @@ static void rtn_sample(const struct eval *ev, const struct sim_object_info *oi,
 	}
 	if (isfinite(za) && isfinite(zc))
 		fprintf(ev->rtn, ",\"za\":%.9g,\"zc\":%.9g", za, zc);
+	/* the impact prediction after burnout as the coverage counts it:
+	 * inside the 95% ellipse, and its d^2 where it has one */
+	if (in95 >= 0)
+		fprintf(ev->rtn, ",\"in95\":%d", in95);
+	if (in95 >= 0 && isfinite(d2))
+		fprintf(ev->rtn, ",\"d2\":%.9g", d2);
 	if (ev->boost_adapt_set) {
 		/* JSON has no NaN: null */
 		const double la[7] = {k->boost_lat_m_s2[0],
@@ -841,7 +849,8 @@ static int score_time(struct eval *ev, struct sim *s, struct track_tracker *tr,
 			bn->n_coast++;
 			bn->nees_coast += nees;
 		}
-		double Pb[NP * NP], rtn_za = NAN, rtn_zc = NAN;
+		double Pb[NP * NP], rtn_za = NAN, rtn_zc = NAN, rtn_d2 = NAN;
+		int rtn_in = -1;
 		int pb_ok = 0;
 		if (orun->pb.active && track_bound_predict(&orun->pb, &ev->tcfg, t, Pb) == 0) {
 			pb_ok = 1;
@@ -871,6 +880,8 @@ static int score_time(struct eval *ev, struct sim *s, struct track_tracker *tr,
 				impact_track_axes(&ip, imp_ecef, lecef, &za, &zc);
 				rtn_za = za;
 				rtn_zc = zc;
+				rtn_in = in;
+				rtn_d2 = d2;
 				int ok = isfinite(d2) && isfinite(za) && isfinite(zc);
 				bn->n_imp_d2 += ok;
 				if (!ok)
@@ -935,7 +946,7 @@ static int score_time(struct eval *ev, struct sim *s, struct track_tracker *tr,
 				truth_lat(s, oi, t, tt, tlat);
 			rtn_sample(ev, oi, tt, (double)(t - oi->launch_t_ns) * 1e-9,
 			           (double)(t - k->t_ns) * 1e-9, k->mu_boost, e, gs,
-			           pb_ok ? Pb : NULL, rtn_za, rtn_zc, k, tlat);
+			           pb_ok ? Pb : NULL, rtn_za, rtn_zc, rtn_in, rtn_d2, k, tlat);
 		}
 		if (track_info_predict(k, NULL, &lp) == 0) {
 			double lecef[3];

@@ -297,6 +297,7 @@ check "track-accept --bootstrap on the IRBM at 2 seeds" 1 \
 	"${2:-.}/scripts/track-accept" --mwlink "$M" --out "$T/accb" --seeds 2 --chunk 1 \
 	--scenario irbm-over-japan --bootstrap 100
 if grep -q "bins outside 0 of 117, P(>= 0) 1.000" "$T/accb/summary.txt" &&
+	grep -q "coverage with no bias (each bin's d2 rescaled to cover 95%)" "$T/accb/summary.txt" &&
 	! grep -q "not its bins" "$T/accb/summary.txt" && ! ls "$T/accb"/*.rtn >/dev/null 2>&1; then
 	ok "track-accept --bootstrap: 0 of 117 bins outside, as the eval counts; rtn files reduced"
 else
