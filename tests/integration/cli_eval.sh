@@ -307,6 +307,8 @@ check "track-accept --bootstrap 5" 2 "--bootstrap '5': expected a whole number f
 	"${2:-.}/scripts/track-accept" --mwlink "$M" --bootstrap 5
 check "track-accept --seeds 0" 2 "--seeds '0': expected a whole number from 1" \
 	"${2:-.}/scripts/track-accept" --mwlink "$M" --seeds 0
+check "track-accept --first-seed 0" 2 "--first-seed '0': expected a whole number from 1" \
+	"${2:-.}/scripts/track-accept" --mwlink "$M" --first-seed 0
 check "track-accept with an unknown scenario" 2 "no examples/scenarios/nope.json" \
 	"${2:-.}/scripts/track-accept" --mwlink "$M" --scenario nope
 check_done
