@@ -27,9 +27,8 @@
 #include "geo/geo.h"
 #include "track/v2d.h"
 
-#define FROZEN_THRUST_MAX_H_S 1.0   /* see track_model_propagate_stm_opt */
-#define FROZEN_ORDER2_MAX_H_S 1.0   /* see step_frozen */
-#define DRAG_CEILING_M        300e3 /* rho(300 km) ~ 2e-11 kg/m^3: drag < 1e-6 m/s^2 */
+#define FROZEN_THRUST_MAX_H_S 1.0 /* see track_model_propagate_stm_opt */
+#define FROZEN_ORDER2_MAX_H_S 1.0 /* see step_frozen */
 
 /*
  * Geodetic height by one step of Bowring's formula from his parametric
@@ -60,7 +59,7 @@ double track_model_height_fast_m(const double r[3])
 double track_model_height_m(const double r[3])
 {
 	double rn = sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
-	if (rn - GEO_WGS84_B_M > DRAG_CEILING_M || !isfinite(rn))
+	if (rn - GEO_WGS84_B_M > TRACK_DRAG_CEILING_M || !isfinite(rn))
 		return rn - GEO_WGS84_A_M;
 	return track_model_height_fast_m(r);
 }
@@ -119,7 +118,7 @@ static inline __attribute__((always_inline)) int accel_rn(const double x[TRACK_N
 		return rc;
 	*rn_out = rn;
 	/* Drag only for k > 0 (model.h, "a negative k has no drag"). */
-	if (rn - GEO_WGS84_B_M < DRAG_CEILING_M && x[6] > 0.0) {
+	if (rn - GEO_WGS84_B_M < TRACK_DRAG_CEILING_M && x[6] > 0.0) {
 		double h = track_model_height_m(x);
 		double rho = h < -4000.0 ? geo_air_density(-4000.0) : geo_air_density(h);
 		double vn = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
@@ -281,7 +280,7 @@ static inline __attribute__((always_inline)) int deriv2(const v2x x, int thrust,
 	 * lane's doubles; a lane without drag - above the ceiling or k <= 0 -
 	 * is left as it is) */
 	for (int l = 0; l < 2; l++)
-		if (r[l] - GEO_WGS84_B_M < DRAG_CEILING_M && x[6][l] > 0.0) {
+		if (r[l] - GEO_WGS84_B_M < TRACK_DRAG_CEILING_M && x[6][l] > 0.0) {
 			double xl[TRACK_NX];
 			for (int i = 0; i < TRACK_NX; i++)
 				xl[i] = x[i][l];
@@ -386,7 +385,7 @@ int track_model_propagate_pair(const double xa[TRACK_NX], const double xb[TRACK_
 
 /* A = d f / d x at x (only rows 3..5 are non-trivial; rows 0..2 are
  * [0 I 0 0], rows 6..7 zero). Returns rows 3..5 as a 3 x TRACK_NX block.
- * vacuum: the caller has found |x_r| - b >= DRAG_CEILING_M with the same
+ * vacuum: the caller has found |x_r| - b >= TRACK_DRAG_CEILING_M with the same
  * expression (stages_in_vacuum), so the drag test below is false and is
  * not made again. */
 static int jac_rows(const double x[TRACK_NX], int thrust, int vacuum, double A[3][TRACK_NX])
@@ -410,7 +409,7 @@ static int jac_rows(const double x[TRACK_NX], int thrust, int vacuum, double A[3
 		return 0;
 	double vn = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
 	if (!vacuum &&
-	    sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]) - GEO_WGS84_B_M < DRAG_CEILING_M &&
+	    sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]) - GEO_WGS84_B_M < TRACK_DRAG_CEILING_M &&
 	    x[6] > 0.0 && vn > 0.0) {
 		double rho = geo_air_density(track_model_height_m(x));
 		double c = -0.5 * rho * TRACK_THETA_UNIT;
@@ -796,7 +795,7 @@ int track_model_propagate_stm(const double x[TRACK_NX], double dt_s, int thrust,
 static int stages_in_vacuum(const double rs[4])
 {
 	for (int st = 0; st < 4; st++)
-		if (!(rs[st] - GEO_WGS84_B_M >= DRAG_CEILING_M))
+		if (!(rs[st] - GEO_WGS84_B_M >= TRACK_DRAG_CEILING_M))
 			return 0;
 	return 1;
 }
@@ -836,7 +835,7 @@ int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thr
 		for (int i = 0; i < TRACK_NX; i++)
 			y[i] += hs / 6.0 * (k[0][i] + 2.0 * k[1][i] + 2.0 * k[2][i] + k[3][i]);
 		/* Variational equations. Without thrust and drag (every stage
-		 * above DRAG_CEILING_M), A is gravity + rotation only and varies
+		 * above TRACK_DRAG_CEILING_M), A is gravity + rotation only and varies
 		 * along the step by |dG/dt| h ~ 3 (v/r) |G| h ~ 5e-9 s^-2 per
 		 * second: A is frozen at the midpoint (stage 2's state), a
 		 * second-order Magnus step whose error (h^3/12 |[A', A]| ~ 4e-10
@@ -902,7 +901,7 @@ int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thr
 double track_model_q_k(const double x[TRACK_NX], const struct track_motion *mo)
 {
 	double rn = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
-	if (!(rn - GEO_WGS84_B_M < DRAG_CEILING_M))
+	if (!(rn - GEO_WGS84_B_M < TRACK_DRAG_CEILING_M))
 		return 0.0;
 	double h = track_model_height_m(x);
 	double rho = h < -4000.0 ? geo_air_density(-4000.0) : geo_air_density(h);

@@ -60,6 +60,11 @@
 #define TRACK_IX_K       6
 #define TRACK_IX_AT      7
 #define TRACK_THETA_UNIT 1e-4 /* m^2/kg per unit of x[6] */
+/* The drag ceiling: no drag term where the height over the polar radius
+ * is at or above it (rho(300 km) ~ 2e-11 kg/m^3: drag < 1e-6 m/s^2).
+ * Shared with the tracker's pre-gate, whose drag bound must stop where
+ * the model's drag does. */
+#define TRACK_DRAG_CEILING_M 300e3
 
 /*
  * The thrust direction of a real missile follows a pitch programme, not

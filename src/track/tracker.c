@@ -338,8 +338,8 @@ void track_config_default(struct track_config *c)
 	    .init_mu_boost_los = 0.9,
 	    .boost_coast_max_s = 5.0,
 	    /*
-	     * Long coast. 300 km: the motion model's drag ceiling (model.c,
-	     * DRAG_CEILING_M: drag < 1e-6 m/s^2 above it), so the prediction
+	     * Long coast. 300 km: the motion model's drag ceiling (model.h,
+	     * TRACK_DRAG_CEILING_M: drag < 1e-6 m/s^2 above it), so the prediction
 	     * is gravity only and the covariance grows only by the state's
 	     * own uncertainty and q. 20 km of position sigma (a choice, not
 	     * tuned): the volume a radar would search to re-acquire, whose
@@ -1754,10 +1754,9 @@ static void mixture_pv(const struct track_imm *im, const double x[N], double C[6
 	}
 }
 
-#define PREGATE_SIGMAS    5.0
-#define PREGATE_ACC       50.0  /* m/s^2: unmodelled acceleration slack (thrust) */
-#define PREGATE_SLACK_M   500.0 /* the drag bound's margin on the lowest height */
-#define PREGATE_NO_DRAG_M 300e3 /* model.c DRAG_CEILING_M: no drag term above */
+#define PREGATE_SIGMAS  5.0
+#define PREGATE_ACC     50.0  /* m/s^2: unmodelled acceleration slack (thrust) */
+#define PREGATE_SLACK_M 500.0 /* the drag bound's margin on the lowest height */
 
 /*
  * The slack (m) drag adds to a pre-gate sphere over a step of dt_s from
@@ -1791,12 +1790,12 @@ static double drag_slack_m(const double x[N], double var_k, double sig_r, double
 	double reach = reach_s * sig_r + vmax * adt + PREGATE_SLACK_M;
 	/* |r| - b is above the geodetic height: when that is above the
 	 * ceiling by the reach, no drag anywhere (no height computed) */
-	if (r - GEO_WGS84_B_M - reach >= PREGATE_NO_DRAG_M)
+	if (r - GEO_WGS84_B_M - reach >= TRACK_DRAG_CEILING_M)
 		return 0.0;
 	double hmin = track_model_height_m(x) - reach;
 	if (!isfinite(hmin) || !isfinite(vmax))
 		return INFINITY;
-	if (!(hmin < PREGATE_NO_DRAG_M))
+	if (!(hmin < TRACK_DRAG_CEILING_M))
 		return 0.0;
 	double rho = geo_air_density(hmin < -4000.0 ? -4000.0 : hmin);
 	double kmax =
@@ -2347,9 +2346,8 @@ static int share_scan(const struct trk *a, const struct trk *b)
  * and tracks that inherit a boost basis during the pass are tested by
  * every younger track (mg_dyn). Cost per pass O((A + B) log A + window).
  */
-#define MG_ACC_M_S2  12.0   /* J2 gravity + centrifugal < 9.9 + 0.04 m/s^2 near the surface */
-#define MG_DV_M_S    1000.0 /* speed change allowed over boost_coast_max_s */
-#define MG_NO_DRAG_M 300e3  /* model.c DRAG_CEILING_M: no drag term above */
+#define MG_ACC_M_S2 12.0   /* J2 gravity + centrifugal < 9.9 + 0.04 m/s^2 near the surface */
+#define MG_DV_M_S   1000.0 /* speed change allowed over boost_coast_max_s */
 
 /*
  * The candidate orders, by bottom-up merge sorts with the comparison
@@ -2422,7 +2420,7 @@ static int mg_bound(const struct track_tracker *t, const struct trk *a, struct m
 		return 0;
 	double acc = MG_ACC_M_S2 + 2.0 * GEO_OMEGA_E_RAD_S * vmax;
 	double hmin = h - vmax * dtm - 1000.0;
-	if (hmin < MG_NO_DRAG_M && mx[TRACK_IX_K] != 0.0)
+	if (hmin < TRACK_DRAG_CEILING_M && mx[TRACK_IX_K] != 0.0)
 		acc += 0.5 * geo_air_density(hmin < -4000.0 ? -4000.0 : hmin) *
 		       fabs(mx[TRACK_IX_K]) * TRACK_THETA_UNIT * vmax * vmax;
 	if (!(acc * dtm <= MG_DV_M_S))
@@ -3024,7 +3022,7 @@ static void cv_sphere(const struct hist *hb, double dt_s, double q[3], double *s
  * coast_long_check_s; keep_coasting) extrapolated at constant
  * velocity to ts, with the acceleration slack PREGATE_ACC (the
  * ballistic model has gravity + rotation, < 12 m/s^2; below
- * LC_NO_DRAG_M a drag bound is added), LC_SIG_MARGIN on the spread for
+ * TRACK_DRAG_CEILING_M a drag bound is added (drag_slack_m)), LC_SIG_MARGIN on the spread for
  * what the exact prediction to ts changes against lc (its IMM mixing
  * weights move with dt, the spread grows over ts - lc_t_ns) and
  * LC_SLACK_M. Used only for in-sequence data from the last update and

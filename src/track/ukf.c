@@ -483,20 +483,19 @@ int track_ukf_predict_lin(const struct track_gauss *in, double dt_s, const struc
 
 /*
  * Does every point at which RK4 evaluates the derivative over this step
- * stay above the drag ceiling (model.c DRAG_CEILING_M, 300 km above the
+ * stay above the drag ceiling (model.h TRACK_DRAG_CEILING_M, 300 km above the
  * polar radius: no drag term there, so k enters nothing)? The stage
  * points are within |v| |dt| + a_max dt^2 of the start, a_max = 20 m/s^2
  * (gravity, Coriolis and centrifugal terms) + |aT|; 1 km of margin on
  * top.
  */
-#define UKF_DRAG_CEILING_M 300e3
 static int k_inert_step(const double x[N], double dt_s)
 {
 	double rn = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
 	double vn = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
 	double dt = fabs(dt_s);
 	double amax = 20.0 + fabs(x[TRACK_IX_AT]);
-	return rn - GEO_WGS84_B_M - vn * dt - amax * dt * dt - 1e3 > UKF_DRAG_CEILING_M;
+	return rn - GEO_WGS84_B_M - vn * dt - amax * dt * dt - 1e3 > TRACK_DRAG_CEILING_M;
 }
 
 int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct track_motion *mo,
