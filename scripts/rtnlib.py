@@ -1,5 +1,6 @@
-"""Shared helpers of scripts/rtn-split and scripts/rtn-axes (imported by
-them from this directory): a dense linear solve, the quadratic form
+"""Shared helpers of scripts/rtn-split, scripts/rtn-axes and
+scripts/track-accept (imported by them from this directory): a dense
+linear solve, the quadratic form
 e' a^-1 e, and the cyclic Jacobi eigen-decomposition of a small
 symmetric matrix. Pure Python."""
 import math
