@@ -3139,6 +3139,10 @@ static int in_init_supp(struct track_tracker *t, size_t i, const struct hist *hb
 			return rc;
 		t->trk_pred_ok[i] = 1;
 	}
+	/* A plume is no tail plot of a track called ballistic (its boost
+	 * probability under prune_mu): it may be a new launch's. */
+	if (t->meas[j].plumes_only && !(t->pred[i].mu[TRACK_MODE_BOOST] >= t->cfg.imm.prune_mu))
+		return 0;
 	struct track_zpred zp[TRACK_N_MODES];
 	struct track_imm_gate gt;
 	if (track_imm_zpredict(&t->pred[i], &t->meas[j], zp, &gt) < 0)
@@ -3434,9 +3438,11 @@ static int process_scan(struct track_tracker *t)
 				if (isnan(t->trk_miss[i]))
 					t->trk_miss[i] = t->gate[nz] + gt.logdet;
 				/* A long-coasting track: its ballistic model's gate
-				 * alone (lc_pregate). */
-				if (k->long_coast && ballistic_d2(&zp[TRACK_MODE_BALLISTIC],
-				                                  &t->meas[j], &gt.d2) < 0)
+				 * alone (lc_pregate), and no plume (imm.h,
+				 * TRACK_PLUME_COAST_P). */
+				if (k->long_coast && (t->meas[j].plumes_only ||
+				                      ballistic_d2(&zp[TRACK_MODE_BALLISTIC],
+				                                   &t->meas[j], &gt.d2) < 0))
 					continue;
 				if (gt.d2 <= t->gate[nz]) {
 					int rc = add_pair(t, (int)i, (int)j, gt.cost, zp);
