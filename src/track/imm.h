@@ -181,10 +181,10 @@ int track_imm_predict_mode(const struct track_imm *in, double dt_s, const struct
  * swaps, a break and a duplicate).
  */
 /* The relative probability that a non-thrusting object makes a plumes-only
- * detection: 0 for the sensor; a floor here (the same order as
- * TRACK_REVIVE_MU, a quiet midcourse's boost probability) so that the
- * mixture stays defined and a track that really burns but was called
- * ballistic is not refused by more than its boost probability says. */
+ * detection: 0 for the sensor. A floor keeps the mixture defined; at 1e-6
+ * (TRACK_REVIVE_MU, a quiet midcourse's boost probability) the boost
+ * model's own term decides wherever a track's boost probability is above
+ * that. */
 #define TRACK_PLUME_COAST_P 1e-6
 struct track_imm_gate {
 	double d2;

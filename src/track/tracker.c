@@ -27,7 +27,9 @@
  *   4. Each candidate pair gets every IMM model's predicted measurement;
  *      the pair is kept if some model gates it (d^2 <= chi2_nz(gate_prob))
  *      with cost -2 ln sum_j mu_j N_j (the mixture likelihood up to a
- *      constant; for one model d^2 + ln det S), see track_imm_gate.
+ *      constant; for one model d^2 + ln det S), see track_imm_gate; a
+ *      plumes-only line of sight weighs the non-thrusting model by
+ *      TRACK_PLUME_COAST_P and gates on the boost model alone.
  *   5. Tracks and observations linked by kept pairs form clusters
  *      (union-find); each cluster is an optimal 2-D assignment (assign.c)
  *      with one "miss" column per track costing chi2 + the mixture's
