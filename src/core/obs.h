@@ -67,6 +67,11 @@ struct mw_obs {
 	double los_x_rad;
 	double los_y_rad;
 	double sigma_los_rad; /* same sigma on both angles */
+	/* The sensor sees burning motors only (a short-wave early-warning
+	 * sensor): a detection says the object was thrusting at t_ns. False:
+	 * the sensor may also see bodies after burnout (a tracking-layer
+	 * sensor against the cold sky), or does not say. LineOfSight.plumes_only. */
+	bool plumes_only;
 
 	/* The sensor declares this exercise (simulated) data: Observation.exercise,
 	 * sent only when true. A node ingesting it marks its envelope exercise

@@ -179,6 +179,8 @@ int sim_ndjson_event(const struct sim_event *ev, char *buf, size_t cap)
 		}
 		put(&o, "],\"los_x_rad\":%.10f,\"los_y_rad\":%.10f,\"sigma_los_rad\":%g",
 		    b->los_x_rad, b->los_y_rad, b->sigma_los_rad);
+		if (b->plumes_only)
+			put(&o, ",\"plumes_only\":true");
 	}
 	return finish(&o);
 }

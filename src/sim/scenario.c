@@ -156,6 +156,24 @@ static int get_bool(struct pctx *p, const json_t *obj, const char *path, const c
 	return 0;
 }
 
+/* A key of obj (at path) that is one of two strings: *second is false for
+ * `first` (also when the key is absent), true for `second`, else an error
+ * naming both. */
+static int get_choice(struct pctx *p, const json_t *obj, const char *path, const char *key,
+                      const char *first, const char *second, bool *is_second)
+{
+	*is_second = false;
+	json_t *v = json_object_get(obj, key);
+	if (!v)
+		return 0;
+	const char *g = json_is_string(v) ? json_string_value(v) : NULL;
+	if (g && strcmp(g, second) == 0)
+		*is_second = true;
+	else if (!g || strcmp(g, first) != 0)
+		return fail(p, path, key, "expected \"%s\" or \"%s\"", first, second);
+	return 0;
+}
+
 static int get_time(struct pctx *p, const json_t *obj, const char *path, const char *key,
                     mw_time_ns *out)
 {
@@ -258,11 +276,23 @@ static int parse_sensor(struct pctx *p, const json_t *o, const char *path, const
 	                                         "platform",
 	                                         "note",
 	                                         NULL};
-	static const char *const ir_keys[] = {
-	    "id",       "name",         "type",           "lat_deg",      "lon_deg",
-	    "height_m", "update_s",     "phase_s",        "pd",           "false_alarms_per_scan",
-	    "aim",      "fov_half_deg", "sigma_los_urad", "cloud_top_km", "note",
-	    NULL};
+	static const char *const ir_keys[] = {"id",
+	                                      "name",
+	                                      "type",
+	                                      "lat_deg",
+	                                      "lon_deg",
+	                                      "height_m",
+	                                      "update_s",
+	                                      "phase_s",
+	                                      "pd",
+	                                      "false_alarms_per_scan",
+	                                      "aim",
+	                                      "fov_half_deg",
+	                                      "sigma_los_urad",
+	                                      "cloud_top_km",
+	                                      "note",
+	                                      "sees",
+	                                      NULL};
 	if (strcmp(type, "radar") == 0)
 		s->kind = SIM_SENSOR_RADAR;
 	else if (strcmp(type, "space_ir") == 0)
@@ -353,6 +383,10 @@ static int parse_sensor(struct pctx *p, const json_t *o, const char *path, const
 			rc = get_num(p, o, path, "sigma_los_urad", true, 0, 1e5, 0, &slos);
 		if (rc == 0)
 			rc = get_num(p, o, path, "cloud_top_km", false, 0, 100, 10, &ct);
+		bool all = false;
+		if (rc == 0)
+			rc = get_choice(p, o, path, "sees", "plumes", "all", &all);
+		s->plumes_only = !all;
 		if (rc < 0)
 			return rc;
 		geo_lla_to_ecef(&aim, s->aim_ecef_m);
@@ -507,24 +541,6 @@ static int parse_launch(struct pctx *p, const json_t *o, const char *path, size_
 	return rc;
 }
 
-/* A top-level key that is one of two strings: *second is false for `first`
- * (also when the key is absent), true for `second`, else an error naming
- * both. */
-static int get_choice(struct pctx *p, const json_t *root, const char *key, const char *first,
-                      const char *second, bool *is_second)
-{
-	*is_second = false;
-	json_t *v = json_object_get(root, key);
-	if (!v)
-		return 0;
-	const char *g = json_is_string(v) ? json_string_value(v) : NULL;
-	if (g && strcmp(g, second) == 0)
-		*is_second = true;
-	else if (!g || strcmp(g, first) != 0)
-		return fail(p, "$", key, "expected \"%s\" or \"%s\"", first, second);
-	return 0;
-}
-
 static int parse_root(struct pctx *p, const json_t *root, struct sim_scenario *sc)
 {
 	if (!json_is_object(root))
@@ -562,17 +578,18 @@ static int parse_root(struct pctx *p, const json_t *root, struct sim_scenario *s
 		return rc;
 	/* The truth's gravity: "j2" (mu + J2, the tracker's own model; the
 	 * default) or "j4" (EGM96 zonal J3 and J4 added). */
-	rc = get_choice(p, root, "truth_gravity", "j2", "j4", &sc->truth_j3j4);
+	rc = get_choice(p, root, "$", "truth_gravity", "j2", "j4", &sc->truth_j3j4);
 	/* The RVs' ballistic coefficients: "draw" (each run draws each RV's
 	 * from its class's range; the default) or "median" (the class's
 	 * median in every run). */
 	if (rc == 0)
-		rc = get_choice(p, root, "rv_beta", "draw", "median", &sc->rv_beta_median);
+		rc = get_choice(p, root, "$", "rv_beta", "draw", "median", &sc->rv_beta_median);
 	/* The sensors' scan phase: "fixed" (each sensor's phase_s in every
 	 * run; the default) or "draw" (each run draws each sensor's first
 	 * scan uniformly over one scan period after its phase_s). */
 	if (rc == 0)
-		rc = get_choice(p, root, "sensor_phase", "fixed", "draw", &sc->sensor_phase_draw);
+		rc = get_choice(p, root, "$", "sensor_phase", "fixed", "draw",
+		                &sc->sensor_phase_draw);
 	if (rc < 0)
 		return rc;
 

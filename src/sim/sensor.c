@@ -136,7 +136,7 @@ int sim_radar_covers(const struct sim_sensor *s, const double tgt_m[3], double *
 
 int sim_ir_covers(const struct sim_sensor *s, const double tgt_m[3], bool boosting)
 {
-	if (!boosting)
+	if (!boosting && s->plumes_only)
 		return 0;
 	double d[3] = {tgt_m[0] - s->ecef_m[0], tgt_m[1] - s->ecef_m[1], tgt_m[2] - s->ecef_m[2]};
 	unit3(d);
@@ -171,6 +171,7 @@ static void obs_header(const struct sim_sensor *s, mw_time_ns t_ns, struct mw_ob
 		obs->kind = MW_OBS_LOS;
 		memcpy(obs->frame_ecef, s->frame_ecef, sizeof(obs->frame_ecef));
 		obs->sigma_los_rad = s->sigma_los_rad;
+		obs->plumes_only = s->plumes_only;
 	}
 }
 

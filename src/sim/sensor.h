@@ -15,7 +15,7 @@
 
 enum sim_sensor_kind {
 	SIM_SENSOR_RADAR = 1, /* ground or ship radar: range, az, el [, range rate] */
-	SIM_SENSOR_SPACE_IR,  /* space-based IR: line-of-sight angles, boosting objects only */
+	SIM_SENSOR_SPACE_IR,  /* space-based IR: line-of-sight angles */
 };
 
 struct sim_sensor {
@@ -44,7 +44,10 @@ struct sim_sensor {
 	double aim_ecef_m[3]; /* point the boresight looks at (default: nadir) */
 	double fov_half_rad;  /* field of regard: cone around the boresight */
 	double sigma_los_rad;
-	double cloud_top_m;      /* sees boosting objects only above this height */
+	double cloud_top_m;      /* sees objects only above this height */
+	bool plumes_only;        /* sees boosting objects only (scenario "sees":
+	                          * "plumes", the default); false: also bodies
+	                          * after burnout ("all", a tracking layer) */
 	double frame_ecef[3][3]; /* derived: rows x, y, z (boresight) */
 };
 
@@ -61,7 +64,7 @@ int sim_radar_covers(const struct sim_sensor *s, const double tgt_m[3], double *
                      double *az_rad, double *el_rad);
 
 /* Space IR: in the field of regard, not behind the Earth, above the cloud
- * tops and boosting. 1 yes, 0 no. */
+ * tops and, for a plumes-only sensor, boosting. 1 yes, 0 no. */
 int sim_ir_covers(const struct sim_sensor *s, const double tgt_m[3], bool boosting);
 
 /* Noisy measurement of a target (truth_id) at t. For radar, tgt_v is used

@@ -538,6 +538,13 @@ static int predict_imm(const struct track_imm *in, double dt_s, const struct tra
 	return 0;
 }
 
+/* ln p_j of imm.h's association statistics: 0, or for a plumes-only line
+ * of sight ln TRACK_PLUME_COAST_P for the non-thrusting model. */
+static double detect_log_p(const struct track_meas *m, int j)
+{
+	return m->plumes_only && j != TRACK_MODE_BOOST ? log(TRACK_PLUME_COAST_P) : 0.0;
+}
+
 int track_imm_zpredict(const struct track_imm *pred, const struct track_meas *m,
                        struct track_zpred zp[TRACK_N_MODES], struct track_imm_gate *gate)
 {
@@ -558,13 +565,13 @@ int track_imm_zpredict(const struct track_imm *pred, const struct track_meas *m,
 		double nu[TRACK_NZ_MAX];
 		track_ukf_innovation(&zp[j], m, nu, &d2[j]);
 		ok++;
-		if (d2[j] < d2min)
+		if (d2[j] < d2min && !(m->plumes_only && j != TRACK_MODE_BOOST))
 			d2min = d2[j];
-		/* log(mu_j) - (d2_j + ln det S_j)/2 and its value at d2 = 0 */
+		/* log(mu_j p_j) - (d2_j + ln det S_j)/2 and log(mu_j) - ln det S_j / 2 */
 		double lm = log(pred->mu[j]);
 		zp[j].mu = pred->mu[j];
 		zp[j].log_mu = lm;
-		a[j] = lm - 0.5 * (d2[j] + zp[j].logdet_S);
+		a[j] = lm + detect_log_p(m, j) - 0.5 * (d2[j] + zp[j].logdet_S);
 		b[j] = lm - 0.5 * zp[j].logdet_S;
 		if (a[j] > amax)
 			amax = a[j];
@@ -613,7 +620,7 @@ int track_imm_update(const struct track_imm *pred, const struct track_zpred zp[T
 		ok++;
 		/* log(mu_j): track_imm_zpredict's where it was this mu */
 		const double lm = zp[j].mu == pred->mu[j] ? zp[j].log_mu : log(pred->mu[j]);
-		ll[j] = lm - 0.5 * nis - 0.5 * zp[j].logdet_S;
+		ll[j] = lm + detect_log_p(m, j) - 0.5 * nis - 0.5 * zp[j].logdet_S;
 		if (ll[j] > llmax)
 			llmax = ll[j];
 	}

@@ -156,11 +156,36 @@ int track_imm_predict_mode(const struct track_imm *in, double dt_s, const struct
  * truth sitting on the less probable mode, so the gate is the union of
  * the models' gates and the cost is the mixture's likelihood:
  *   d2     = min_j d2_j                                (gate: d2 <= chi2)
- *   cost   = -2 ln sum_j mu_j exp(-(d2_j + ln det S_j)/2)
+ *   cost   = -2 ln sum_j mu_j p_j exp(-(d2_j + ln det S_j)/2)
  *   logdet = -2 ln sum_j mu_j exp(-(ln det S_j)/2)     (cost at d2_j = 0;
  *            the "miss" cost of a gate g is g + logdet)
  * For one model these are d2, d2 + ln det S and ln det S.
+ *
+ * p_j is the probability that model j makes the measurement at all,
+ * relative to the boost model's: 1, except for a plumes-only line of
+ * sight (track_meas.plumes_only), which a non-thrusting object does not
+ * make: p = TRACK_PLUME_COAST_P for the ballistic model. The update
+ * (track_imm_update) weighs the modes by the same p_j, so a plume taken
+ * says the object was thrusting. For such a measurement d2 is the boost
+ * model's alone, INFINITY when it is pruned: a track that cannot be
+ * thrusting gates no plume. logdet keeps p_j = 1, so a pair's cost
+ * carries -2 ln p against the miss: a track whose boost probability is
+ * mu pays ~ -2 ln(mu + TRACK_PLUME_COAST_P) for a plume, 27.6 when it
+ * is ballistic, more than any gate (chi2_2(0.9999) = 18.4).
+ *
+ * Why: a GEO early-warning sensor's line of sight is a ray through
+ * thousands of kilometres of sky; a midcourse track whose state lies near
+ * the ray of another object's burning stage gated it as well as that
+ * object's own track did, and took it (the mixed exercise, seed 126: an
+ * SRBM track 240 s after launch took a boosting IRBM's ray at d2 3.0 - two
+ * swaps, a break and a duplicate).
  */
+/* The relative probability that a non-thrusting object makes a plumes-only
+ * detection: 0 for the sensor. A floor keeps the mixture defined; at 1e-6
+ * (TRACK_REVIVE_MU, a quiet midcourse's boost probability) the boost
+ * model's own term decides wherever a track's boost probability is above
+ * that. */
+#define TRACK_PLUME_COAST_P 1e-6
 struct track_imm_gate {
 	double d2;
 	double cost;

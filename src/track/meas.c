@@ -143,6 +143,7 @@ static int prepare(const struct mw_obs *obs, const struct track_meas *prev, stru
 		t.r_var[0] = t.r_var[1] = obs->sigma_los_rad * obs->sigma_los_rad;
 		t.is_angle[0] = t.is_angle[1] = true;
 		memcpy(t.rot, obs->frame_ecef, sizeof(t.rot));
+		t.plumes_only = obs->plumes_only;
 	} else {
 		return -EINVAL;
 	}

@@ -31,6 +31,9 @@ struct track_meas {
 	bool is_angle[TRACK_NZ_MAX];
 	double sensor_ecef_m[3];
 	double rot[3][3]; /* ECEF -> ENU (radar) or sensor frame (LOS) */
+	bool plumes_only; /* LOS from a sensor that sees burning motors only
+	                   * (mw_obs.plumes_only): only a thrusting object
+	                   * makes it (imm.h, TRACK_PLUME_COAST_P) */
 };
 
 /*

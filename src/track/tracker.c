@@ -27,7 +27,9 @@
  *   4. Each candidate pair gets every IMM model's predicted measurement;
  *      the pair is kept if some model gates it (d^2 <= chi2_nz(gate_prob))
  *      with cost -2 ln sum_j mu_j N_j (the mixture likelihood up to a
- *      constant; for one model d^2 + ln det S), see track_imm_gate.
+ *      constant; for one model d^2 + ln det S), see track_imm_gate; a
+ *      plumes-only line of sight weighs the non-thrusting model by
+ *      TRACK_PLUME_COAST_P and gates on the boost model alone.
  *   5. Tracks and observations linked by kept pairs form clusters
  *      (union-find); each cluster is an optimal 2-D assignment (assign.c)
  *      with one "miss" column per track costing chi2 + the mixture's
@@ -3139,6 +3141,10 @@ static int in_init_supp(struct track_tracker *t, size_t i, const struct hist *hb
 			return rc;
 		t->trk_pred_ok[i] = 1;
 	}
+	/* A plume is no tail plot of a track called ballistic (its boost
+	 * probability under prune_mu): it may be a new launch's. */
+	if (t->meas[j].plumes_only && !(t->pred[i].mu[TRACK_MODE_BOOST] >= t->cfg.imm.prune_mu))
+		return 0;
 	struct track_zpred zp[TRACK_N_MODES];
 	struct track_imm_gate gt;
 	if (track_imm_zpredict(&t->pred[i], &t->meas[j], zp, &gt) < 0)
@@ -3434,9 +3440,11 @@ static int process_scan(struct track_tracker *t)
 				if (isnan(t->trk_miss[i]))
 					t->trk_miss[i] = t->gate[nz] + gt.logdet;
 				/* A long-coasting track: its ballistic model's gate
-				 * alone (lc_pregate). */
-				if (k->long_coast && ballistic_d2(&zp[TRACK_MODE_BALLISTIC],
-				                                  &t->meas[j], &gt.d2) < 0)
+				 * alone (lc_pregate), and no plume (imm.h,
+				 * TRACK_PLUME_COAST_P). */
+				if (k->long_coast && (t->meas[j].plumes_only ||
+				                      ballistic_d2(&zp[TRACK_MODE_BALLISTIC],
+				                                   &t->meas[j], &gt.d2) < 0))
 					continue;
 				if (gt.d2 <= t->gate[nz]) {
 					int rc = add_pair(t, (int)i, (int)j, gt.cost, zp);

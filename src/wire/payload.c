@@ -184,6 +184,7 @@ int wire_obs_encode(const struct mw_obs *o, struct mw_buf *out)
 		l.los_x_rad = o->los_x_rad;
 		l.los_y_rad = o->los_y_rad;
 		l.sigma_los_rad = o->sigma_los_rad;
+		l.has_plumes_only = l.plumes_only = o->plumes_only;
 		m.measurement_case = MWLINK__OBSERVATION__MEASUREMENT_LOS;
 		m.los = &l;
 	}
@@ -234,6 +235,7 @@ static int obs_from_msg(const Mwlink__Observation *m, struct mw_obs *out)
 		o.los_x_rad = l->los_x_rad;
 		o.los_y_rad = l->los_y_rad;
 		o.sigma_los_rad = l->sigma_los_rad;
+		o.plumes_only = l->has_plumes_only && l->plumes_only;
 	} else {
 		return -MW_EFIELD;
 	}

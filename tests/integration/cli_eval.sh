@@ -23,6 +23,17 @@ check "all sensors, 1 run" 0 "objects 1: confirmed 1" \
 check "ICBM seed 88: no second confirmed track on the missile" 0 \
 	"object-times claimed by a second confirmed track 0" \
 	"$M" eval "$S/icbm-lofted-sea-of-japan.json" --runs 1 --seed 88
+# A GEO early-warning sensor's ray of a burning IRBM passed through a
+# midcourse SRBM track's predicted position, and that track took it: 2
+# swaps, 1 break, 1 duplicate (session 15). The sensor sees plumes only and
+# says so; a ballistic track takes no plume (docs/tracking.md,
+# "Plumes-only lines of sight").
+check "mixed exercise seed 126: no track takes another object's plume" 0 \
+	"track breaks 0 (and 0 burnout hand-overs to a linked number), swaps 0" \
+	bash -c 'set -o pipefail; "$0" eval "$1" --runs 1 --seed 126 | tee "$2"' \
+	"$M" "$S/mixed-exercise.json" "$T/m126.txt"
+check "mixed exercise seed 126: no duplicate track" 0 \
+	"object-times claimed by a second confirmed track 0" cat "$T/m126.txt"
 check "JPN's sensors only, 1 run" 0 "objects 1: confirmed 1" \
 	"$M" eval "$S/irbm-over-japan.json" --runs 1 --nation JPN --json "$T/jpn.json"
 check "--nation with a lower-case code" 2 "expected a three-letter upper-case nation code" \

@@ -112,7 +112,9 @@ def decode_obs_envelope(env):
     if 5 in obs:
         kind, value = "radar", round(dbl(pb_fields(obs[5][0])[1][0]), 3)
     else:
-        kind, value = "los", round(dbl(pb_fields(obs[6][0])[2][0]), 10)
+        los = pb_fields(obs[6][0])
+        # the angle and the sensor's "plumes only" statement (field 5)
+        kind, value = "los", (round(dbl(los[2][0]), 10), bool(los[5] and los[5][0]))
     t = signed64(obs[1][0])
     return (bool(body[5][0]), signed64(body[6][0]),
             (t, obs[2][0], obs[3][0].decode(), kind, value))
@@ -131,7 +133,7 @@ def expected_obs(scenario):
         if d["kind"] == "radar":
             v = round(d["range_m"], 3)
         else:
-            v = round(d["los_x_rad"], 10)
+            v = (round(d["los_x_rad"], 10), d.get("plumes_only", False))
         out[d["nation"]].append((d["t_ns"], d["sensor_id"], d["nation"], d["kind"], v))
     return out
 
@@ -167,6 +169,9 @@ def test(cl):
     n_kor, n_usa = len(exp["KOR"]), len(exp["USA"])
     check(n_kor > 1000 and n_usa > 1000,
           f"scenario gives {n_kor} KOR and {n_usa} USA observations")
+    n_plume = sum(1 for o in exp["USA"] if o[3] == "los" and o[4][1])
+    check(n_plume > 100 and n_plume == sum(1 for o in exp["USA"] if o[3] == "los"),
+          f"every one of the scenario's {n_plume} space-IR observations says plumes only")
 
     usa = cl.add("usa", "USA", {"rok": ("KOR", None)}, {}, exercise="no")
     rok = cl.add("rok", "KOR", {"usa": ("USA", "usa")}, {"USA": "observation"},

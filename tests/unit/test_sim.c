@@ -702,6 +702,7 @@ static struct sim_sensor test_ir(void)
 	s.fov_half_rad = geo_rad(9);
 	s.sigma_los_rad = 20e-6;
 	s.cloud_top_m = 10000;
+	s.plumes_only = true;
 	assert_int_equal(sim_sensor_prepare(&s), 0);
 	return s;
 }
@@ -716,6 +717,16 @@ static void space_ir_noise_and_coverage(void **state)
 	geo_lla_to_ecef(&p, tgt);
 	assert_int_equal(sim_ir_covers(&s, tgt, true), 1);
 	assert_int_equal(sim_ir_covers(&s, tgt, false), 0); /* not boosting: no plume */
+	s.plumes_only = false; /* a tracking-layer sensor sees the cold body too */
+	assert_int_equal(sim_ir_covers(&s, tgt, false), 1);
+	struct mw_obs ob;
+	struct sim_rng r0;
+	sim_rng_seed(&r0, 1, 1);
+	sim_sensor_measure(&s, &r0, 0, tgt, (double[3]){0, 0, 0}, 3, &ob);
+	assert_false(ob.plumes_only);
+	s.plumes_only = true;
+	sim_sensor_measure(&s, &r0, 0, tgt, (double[3]){0, 0, 0}, 3, &ob);
+	assert_true(ob.plumes_only); /* the observation says what the sensor sees */
 	struct geo_lla low = {geo_rad(40), geo_rad(126), 5000};
 	double tlow[3];
 	geo_lla_to_ecef(&low, tlow);
@@ -970,6 +981,47 @@ static void events_are_time_ordered_and_truth_is_consistent(void **state)
 	sim_scenario_free(sc);
 }
 
+static char *mutate(const char *from, const char *to);
+
+/* Count the space-IR detections of truth objects in a run of sc (seed 5);
+ * every one must carry want_plumes. */
+static size_t ir_detections(struct sim_scenario *sc, bool want_plumes)
+{
+	struct sim *s = NULL;
+	assert_int_equal(sim_new(sc, 5, &s), 0);
+	size_t n = 0;
+	struct sim_event ev;
+	while (sim_next(s, &ev) == 1)
+		if (ev.type == SIM_EV_OBS && ev.obs.kind == MW_OBS_LOS) {
+			assert_int_equal(ev.obs.plumes_only, want_plumes);
+			n += ev.obs.truth_id != 0;
+		}
+	sim_free(s);
+	return n;
+}
+
+/* "sees": "plumes" (the default) sees boosting objects only and says so
+ * in every observation; "all" (a tracking layer) also sees the bodies
+ * after burnout, so the same run has more detections, none flagged. */
+static void space_ir_sees_plumes_unless_told_all(void **state)
+{
+	(void)state;
+	struct sim_scenario *sc = load_small();
+	assert_true(sc->sensors[1].plumes_only);
+	size_t n_plumes = ir_detections(sc, true);
+	sim_scenario_free(sc);
+	char *text = mutate("\"sigma_los_urad\":20", "\"sigma_los_urad\":20,\"sees\":\"all\"");
+	struct mw_errbuf err = {{0}};
+	sc = NULL;
+	assert_int_equal(sim_scenario_parse(text, "small", &sc, &err), 0);
+	free(text);
+	assert_false(sc->sensors[1].plumes_only);
+	size_t n_all = ir_detections(sc, false);
+	sim_scenario_free(sc);
+	if (!(n_plumes > 10 && n_all > 2 * n_plumes))
+		fail_msg("IR detections: %zu seeing plumes, %zu seeing all", n_plumes, n_all);
+}
+
 static void detection_and_false_alarm_rates_match_configuration(void **state)
 {
 	(void)state;
@@ -1110,6 +1162,8 @@ static void scenario_errors_name_the_json_path(void **state)
 	     "small: $.rv_beta: expected \"draw\" or \"median\""},
 	    {"\"id\":2,\"class\":\"MRBM\",", "\"id\":2,\"class\":\"MRBM\",\"beta_kg_m2\":-5,",
 	     "$.launches[1].beta_kg_m2: expected a number in [100, 1e+06], got -5"},
+	    {"\"sigma_los_urad\":20", "\"sigma_los_urad\":20,\"sees\":\"cold\"",
+	     "$.nations[1].sensors[0].sees: expected \"plumes\" or \"all\""},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *text = mutate(cases[i].from, cases[i].to);
@@ -1375,6 +1429,7 @@ int main(void)
 	    cmocka_unit_test(radar_noise_has_configured_mean_and_variance),
 	    cmocka_unit_test(noise_bounds_fail_at_the_nominal_rate),
 	    cmocka_unit_test(space_ir_noise_and_coverage),
+	    cmocka_unit_test(space_ir_sees_plumes_unless_told_all),
 	    cmocka_unit_test(horizon_masking_matches_circle_geometry),
 	    cmocka_unit_test(same_seed_same_output_other_seed_differs),
 	    cmocka_unit_test(events_are_time_ordered_and_truth_is_consistent),

@@ -2072,6 +2072,93 @@ static void ukf_radar_is_consistent_across_north(void **state)
 	assert_true(sc.rmse_pos[59] < sc.rmse_pos[0]);
 }
 
+/*
+ * A plumes-only line of sight (imm.h, TRACK_PLUME_COAST_P): the same ray
+ * against the same two-model prediction (ballistic 0.7, boost 0.3, the
+ * boost model 4 km off the ray in ECEF z), once as a tracking-layer ray
+ * and once as an early-warning sensor's plume. The plume's gate is the
+ * boost model's d^2 alone; its cost is -2 ln sum mu_j p_j N_j with p = 1e-6
+ * for the ballistic model; the miss term (logdet) is the same; and the
+ * update weighs the modes by the same p, so the plume leaves the boost
+ * model at ~1. A pruned IMM gates no plume (d^2 = INFINITY).
+ */
+static void close_to(const char *what, double got, double want, double tol)
+{
+	if (!(fabs(got - want) <= tol * fmax(1.0, fabs(want))))
+		fail_msg("%s: %.12g, want %.12g", what, got, want);
+}
+
+static void imm_plume_line_of_sight_says_thrusting(void **state)
+{
+	(void)state;
+	struct geo_lla tp = {geo_rad(40), geo_rad(128), 150e3};
+	double truth[6];
+	geo_lla_to_ecef(&tp, truth);
+	double ve[3] = {1500, 200, 1500};
+	geo_vec_enu_to_ecef(&tp, ve, truth + 3);
+	struct geo_lla sl = {0, geo_rad(120), 35786e3};
+	double sensor[3], F[3][3];
+	geo_lla_to_ecef(&sl, sensor);
+	los_frame(sensor, truth, F);
+	struct track_gauss g;
+	memset(&g, 0, sizeof(g));
+	memcpy(g.x, truth, sizeof(truth));
+	g.x[TRACK_IX_K] = 1.0;
+	const double sd[NX] = {1500, 1500, 1500, 50, 50, 50, 0.5, 5};
+	for (int i = 0; i < NX; i++)
+		g.P[i * NX + i] = sd[i] * sd[i];
+	struct track_imm imm = {.mu = {0.7, 0.3}, .m = {g, g}};
+	imm.m[TRACK_MODE_BOOST].x[TRACK_IX_AT] = 20.0;
+	imm.m[TRACK_MODE_BOOST].x[2] += 4000.0; /* off the ray (ECEF z: across it) */
+	uint64_t rng = 3;
+	struct mw_obs o;
+	make_los_obs(sensor, F, truth, 0.0, &rng, &o);
+	o.sigma_los_rad = 2e-5;
+	struct track_meas m[2];
+	struct track_zpred zp[2][TRACK_N_MODES];
+	struct track_imm_gate gt[2];
+	struct track_imm up[2];
+	for (int plume = 0; plume < 2; plume++) {
+		o.plumes_only = plume != 0;
+		assert_int_equal(track_meas_prepare(&o, &m[plume]), 0);
+		assert_int_equal(m[plume].plumes_only, plume != 0);
+		assert_int_equal(track_imm_zpredict(&imm, &m[plume], zp[plume], &gt[plume]), 0);
+		assert_int_equal(track_imm_update(&imm, zp[plume], &m[plume], &up[plume]), 0);
+	}
+	double d2[TRACK_N_MODES], ln_n[TRACK_N_MODES], nu[TRACK_NZ_MAX];
+	for (int j = 0; j < TRACK_N_MODES; j++) {
+		track_ukf_innovation(&zp[0][j], &m[0], nu, &d2[j]);
+		ln_n[j] = -0.5 * (d2[j] + zp[0][j].logdet_S);
+	}
+	const int B = TRACK_MODE_BOOST, C = TRACK_MODE_BALLISTIC;
+	double want_plain = -2.0 * log(0.3 * exp(ln_n[B]) + 0.7 * exp(ln_n[C]));
+	double want_plume =
+	    -2.0 * log(0.3 * exp(ln_n[B]) + 0.7 * TRACK_PLUME_COAST_P * exp(ln_n[C]));
+	double mu_plume = 0.3 * exp(ln_n[B]) / (0.3 * exp(ln_n[B]) + 0.7e-6 * exp(ln_n[C]));
+	print_message("d2 boost %.2f ballistic %.2f; cost %.3f -> %.3f (plume); mu_boost after "
+	              "the update %.4f -> %.8f\n",
+	              d2[B], d2[C], gt[0].cost, gt[1].cost, up[0].mu[B], up[1].mu[B]);
+	assert_true(d2[C] < 1e-6 && d2[B] > 2.0); /* the ray passes the ballistic model */
+	close_to("plain gate: min d2", gt[0].d2, d2[C], 1e-9);
+	close_to("plume gate: the boost model's d2", gt[1].d2, d2[B], 1e-9);
+	close_to("plain cost", gt[0].cost, want_plain, 1e-9);
+	close_to("plume cost", gt[1].cost, want_plume, 1e-9);
+	close_to("the miss term is the same", gt[1].logdet, gt[0].logdet, 1e-12);
+	close_to("plume update: mu_boost", up[1].mu[B], mu_plume, 1e-9);
+	assert_true(up[0].mu[B] < 0.3 && up[1].mu[B] > 0.999);
+	/* The same boost model's state update either way: the plume changes
+	 * the weights, not the models. */
+	assert_memory_equal(&up[0].m[B], &up[1].m[B], sizeof(up[0].m[B]));
+	/* pruned: no model can make the plume */
+	struct track_imm pr = imm;
+	pr.mu[C] = 1.0;
+	pr.mu[B] = 0.0;
+	pr.m[B] = pr.m[C];
+	struct track_imm_gate gp;
+	assert_int_equal(track_imm_zpredict(&pr, &m[1], zp[1], &gp), 0);
+	assert_true(isinf(gp.d2));
+}
+
 static void imm_radar_and_ir_is_consistent(void **state)
 {
 	(void)state;
@@ -3707,6 +3794,7 @@ int main(void)
 	    cmocka_unit_test(chol_check_agrees_with_factorisation),
 	    cmocka_unit_test(chol_factor_pairs_match_row_by_row_bit_for_bit),
 	    cmocka_unit_test(ukf_radar_is_consistent_across_north),
+	    cmocka_unit_test(imm_plume_line_of_sight_says_thrusting),
 	    cmocka_unit_test(imm_radar_and_ir_is_consistent),
 	    cmocka_unit_test(ukf_ir_only_after_radar_start_is_consistent),
 	    cmocka_unit_test(imm_follows_thrust_and_burnout),

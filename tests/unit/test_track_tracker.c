@@ -1996,6 +1996,158 @@ static void resolved_second_object_in_ir_starts_a_track(void **state)
 }
 
 /*
+ * The IR ray swap (mixed exercise seed 126). A GEO early-warning sensor's
+ * line of sight is a ray through thousands of kilometres of sky: a burning
+ * stage's ray may pass through a midcourse track's predicted position,
+ * where it gates as well as on the stage's own track (an SRBM track 240 s
+ * after launch took a boosting IRBM's ray at d^2 3.0: two swaps, a break
+ * and a duplicate). A sensor that sees plumes only says so
+ * (plumes_only), and a track that cannot be thrusting does not take its
+ * rays (imm.h, TRACK_PLUME_COAST_P). Here a ballistic target tracked by
+ * radar for 150 s (its boost model pruned) meets one ray through its
+ * exact position, made by a second object (truth 2) 900 km along the ray.
+ * Control: the same ray from a sensor that does not say "plumes only"
+ * (a tracking layer that sees cold bodies) is the track's best plot and
+ * taken. The plume starts nothing on its own either (one ray) and is not
+ * suppressed as the track's tail ray: it may be a new launch's.
+ */
+static void ballistic_track_takes_no_plume_ray(void **state)
+{
+	(void)state;
+	for (int plume = 0; plume < 2; plume++) {
+		struct world w;
+		world_init(&w, 1, 0.0, 17);
+		struct ir_pair ir;
+		ir_pair_init(&ir);
+		struct track_config cfg;
+		track_config_default(&cfg);
+		struct track_tracker *t;
+		assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
+		struct mw_obs obs[16];
+		for (int k = 0; k <= 150; k += 2) {
+			size_t n = world_scan(&w, 0, T0_NS + k * MW_NS_PER_S, obs);
+			for (size_t j = 0; j < n; j++)
+				assert_int_equal(track_tracker_process(t, &obs[j]), 0);
+			assert_int_equal(track_tracker_flush(t), 0);
+			world_step(&w, 2.0);
+		}
+		assert_int_equal(track_tracker_count(t), 1);
+		struct track_info before;
+		assert_int_equal(track_tracker_get(t, 0, &before), 0);
+		assert_int_equal(before.state, TRACK_CONFIRMED);
+		struct track_counters c0;
+		track_tracker_counters(t, &c0);
+		/* w.tgt is at 152 s; the ray at 151 s through the target then */
+		double tr[6];
+		memcpy(tr, w.tgt[0], sizeof(tr));
+		truth_step(tr, -1.0);
+		uint64_t rng = 5;
+		struct mw_obs o;
+		ir_obs(&ir, 0, tr, 0.0, &rng, T0_NS + 151 * MW_NS_PER_S, 2, &o);
+		o.plumes_only = plume != 0;
+		assert_int_equal(track_tracker_process(t, &o), 0);
+		assert_int_equal(track_tracker_flush(t), 0);
+		struct track_info after;
+		assert_int_equal(track_tracker_get(t, 0, &after), 0);
+		uint64_t supp = 0, created = started_since(t, &c0, &supp);
+		print_message("%s ray through a ballistic track: updates %u -> %u (last truth %u), "
+		              "%llu started, %llu suppressed\n",
+		              plume ? "plumes-only" : "cold-body", before.n_updates,
+		              after.n_updates, after.truth_id, (unsigned long long)created,
+		              (unsigned long long)supp);
+		if (plume && (after.n_updates != before.n_updates || supp != 0 || created != 0))
+			fail_msg("a ballistic track took a plume (updates %u -> %u) or it was "
+			         "suppressed (%llu)",
+			         before.n_updates, after.n_updates, (unsigned long long)supp);
+		if (!plume && (after.n_updates != before.n_updates + 1 || after.truth_id != 2))
+			fail_msg(
+			    "control: the track did not take the cold-body ray (updates %u -> %u)",
+			    before.n_updates, after.n_updates);
+	}
+}
+
+/*
+ * A staging coast seen by plumes-only IR alone: two GEO sensors see a
+ * missile's first stage burn (40 s at 30 m/s^2), nothing for the 6-s coast
+ * between the stages, then the second stage (30 s at 20 m/s^2). The plumes
+ * after the coast are the same track's: its boost model is kept through
+ * the gap (PRUNE_AFTER_BOOST_S) with the probability the transition
+ * leaves it, so the second stage's rays are taken and no track is started
+ * from them.
+ */
+static void ir_only_staging_coast_keeps_one_track(void **state)
+{
+	(void)state;
+	struct ir_pair ir;
+	ir_pair_init(&ir);
+	struct geo_lla mp = {geo_rad(39.5), geo_rad(126.5), 60e3};
+	double tr[6];
+	geo_lla_to_ecef(&mp, tr);
+	double ve[3] = {900, 200, 1400};
+	geo_vec_enu_to_ecef(&mp, ve, tr + 3);
+	struct track_config cfg;
+	track_config_default(&cfg);
+	struct track_tracker *t;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
+	uint64_t rng = 77;
+	uint64_t created_s1 = 0;
+	uint32_t upd_s1 = 0;
+	for (int k = 1; k <= 76; k++) { /* 1-s steps: stage 1 to 40 s, coast, stage 2 */
+		double a = k <= 40 ? 30.0 : (k <= 46 ? 0.0 : 20.0);
+		if (a > 0)
+			truth_step_thrust(tr, 1.0, a);
+		else
+			truth_step(tr, 1.0);
+		mw_time_ns ts = T0_NS + k * MW_NS_PER_S;
+		if (a > 0 && k % 2 == 0) /* a frame of each sensor every 2 s */
+			for (int s2 = 0; s2 < 2; s2++) {
+				struct mw_obs o;
+				ir_obs(&ir, s2, tr, 2e-5, &rng, ts, 1, &o);
+				o.plumes_only = true;
+				assert_int_equal(track_tracker_process(t, &o), 0);
+				assert_int_equal(track_tracker_flush(t), 0);
+			}
+		if (k == 40) {
+			struct track_counters c;
+			track_tracker_counters(t, &c);
+			created_s1 = c.tracks_created;
+			for (size_t i = 0; i < track_tracker_count(t); i++) {
+				struct track_info ti;
+				assert_int_equal(track_tracker_get(t, i, &ti), 0);
+				if (ti.state == TRACK_CONFIRMED)
+					upd_s1 = ti.n_updates;
+			}
+		}
+	}
+	struct track_counters c;
+	track_tracker_counters(t, &c);
+	int conf = 0;
+	uint32_t upd = 0;
+	double err_km = 0.0;
+	for (size_t i = 0; i < track_tracker_count(t); i++) {
+		struct track_info ti;
+		assert_int_equal(track_tracker_get(t, i, &ti), 0);
+		if (ti.state != TRACK_CONFIRMED)
+			continue;
+		conf++;
+		upd = ti.n_updates;
+		double e = 0.0;
+		for (int a = 0; a < 3; a++)
+			e += (ti.est.x[a] - tr[a]) * (ti.est.x[a] - tr[a]);
+		err_km = sqrt(e) * 1e-3;
+	}
+	print_message("IR-only staging: %llu tracks by burnout, %llu in all; %d confirmed with "
+	              "%u updates (%u at burnout), position error %.2f km\n",
+	              (unsigned long long)created_s1, (unsigned long long)c.tracks_created, conf,
+	              upd, upd_s1, err_km);
+	if (!(upd_s1 > 0))
+		fail_msg("no confirmed track of the first stage");
+	if (c.tracks_created != created_s1 || conf != 1 || !(upd >= upd_s1 + 12) || !(err_km < 2.0))
+		fail_msg("the second stage's plumes did not continue the first stage's track");
+	track_tracker_free(t);
+}
+
+/*
  * Confirmation evidence (SRBM salvo seed 93). A missile in boost 250 km
  * up is seen by one space-IR sensor only (USA/11, a frame every 2 s); a
  * radar false alarm lies on that sensor's line of sight to the missile,
@@ -2678,6 +2830,8 @@ int main(void)
 	    cmocka_unit_test(tail_plot_outside_the_pregate_sphere_starts_no_duplicate),
 	    cmocka_unit_test(tail_rays_of_a_confirmed_track_start_no_duplicate),
 	    cmocka_unit_test(resolved_second_object_in_ir_starts_a_track),
+	    cmocka_unit_test(ballistic_track_takes_no_plume_ray),
+	    cmocka_unit_test(ir_only_staging_coast_keeps_one_track),
 	    cmocka_unit_test(clutter_plot_fed_by_one_ir_sensor_is_not_confirmed),
 	    cmocka_unit_test(ballistic_track_with_a_brief_boost_estimate_makes_no_launch_refresh),
 	    cmocka_unit_test(published_prediction_is_the_imms_own),

@@ -586,6 +586,8 @@ static void obs_equal(const struct mw_obs *a, const struct mw_obs *b)
 		assert_memory_equal(a->frame_ecef, b->frame_ecef, sizeof(a->frame_ecef));
 		assert_true(a->los_x_rad == b->los_x_rad && a->los_y_rad == b->los_y_rad &&
 		            a->sigma_los_rad == b->sigma_los_rad);
+		if (a->plumes_only != b->plumes_only)
+			fail_msg("plumes_only: %d vs %d", a->plumes_only, b->plumes_only);
 	}
 }
 
@@ -666,6 +668,56 @@ static void obs_exercise_flag_round_trips_and_is_absent_when_false(void **state)
 		mw_buf_finish(&ex);
 		mw_buf_finish(&expl);
 	}
+}
+
+/* LineOfSight.plumes_only (field 5): an early-warning sensor's "I see
+ * burning motors only", which the tracker weighs (track/imm.h). Sent only
+ * when true, so every other line of sight (and every signed payload made
+ * before the field) is byte for byte what it was; a radar observation
+ * never carries it. */
+static void obs_plumes_only_round_trips_and_is_absent_when_false(void **state)
+{
+	(void)state;
+	struct mw_obs in = los_obs();
+	struct mw_buf plain, plume;
+	mw_buf_init(&plain, 4096);
+	mw_buf_init(&plume, 4096);
+	int n_plain = wire_obs_encode(&in, &plain);
+	in.plumes_only = true;
+	int n_plume = wire_obs_encode(&in, &plume);
+	assert_true(n_plain > 0 && n_plume > 0);
+	if (n_plume != n_plain + 2) /* tag (5 << 3 | 0) and value inside LineOfSight */
+		fail_msg("plumes_only adds %d bytes, expected 2", n_plume - n_plain);
+	Mwlink__Observation *m =
+	    mwlink__observation__unpack(NULL, mw_buf_used(&plume), mw_buf_peek(&plume));
+	assert_non_null(m);
+	assert_non_null(m->los);
+	assert_true(m->los->has_plumes_only && m->los->plumes_only);
+	mwlink__observation__free_unpacked(m, NULL);
+	m = mwlink__observation__unpack(NULL, mw_buf_used(&plain), mw_buf_peek(&plain));
+	assert_non_null(m);
+	assert_false(m->los->has_plumes_only);
+	mwlink__observation__free_unpacked(m, NULL);
+	struct mw_obs out;
+	memset(&out, 0x5A, sizeof(out));
+	assert_err(wire_obs_decode(mw_buf_peek(&plume), mw_buf_used(&plume), &out), 0);
+	assert_true(out.plumes_only);
+	obs_equal(&in, &out);
+	memset(&out, 0x5A, sizeof(out));
+	assert_err(wire_obs_decode(mw_buf_peek(&plain), mw_buf_used(&plain), &out), 0);
+	assert_false(out.plumes_only);
+	/* a radar observation: the flag is a line of sight's only */
+	struct mw_obs r = radar_obs();
+	r.plumes_only = true;
+	struct mw_buf rb;
+	mw_buf_init(&rb, 4096);
+	assert_true(wire_obs_encode(&r, &rb) > 0);
+	memset(&out, 0x5A, sizeof(out));
+	assert_err(wire_obs_decode(mw_buf_peek(&rb), mw_buf_used(&rb), &out), 0);
+	assert_false(out.plumes_only);
+	mw_buf_finish(&plain);
+	mw_buf_finish(&plume);
+	mw_buf_finish(&rb);
 }
 
 static void obs_out_of_range_values_are_refused(void **state)
@@ -2680,6 +2732,7 @@ int main(void)
 	                                    fx_teardown),
 	    cmocka_unit_test(obs_roundtrip_radar_los_and_range_rate_bit_exact),
 	    cmocka_unit_test(obs_exercise_flag_round_trips_and_is_absent_when_false),
+	    cmocka_unit_test(obs_plumes_only_round_trips_and_is_absent_when_false),
 	    cmocka_unit_test(obs_sensor_sig_is_a_trailer_over_the_prefix_and_any_flip_fails),
 	    cmocka_unit_test(obs_out_of_range_values_are_refused),
 	    cmocka_unit_test(obs_missing_fields_on_the_wire_are_refused),
