@@ -301,6 +301,16 @@ sys.exit(1 if bad else 0)
 PY
 )
 if [ $? -eq 0 ]; then ok "$out"; else bad "$out"; fi
+# An impact bin's RMS is judged from 10 predictions (as coverage is); two
+# seeds' bins hold at most 2 each: listed apart, none judged.
+out=$("${2:-.}/scripts/eval-accept" "$T/acc/irbm-over-japan.json")
+if grep -qF "criterion impact RMS/bound not judged (fewer than 10 predictions): [(" <<<"$out" &&
+	! grep -qF "criterion impact RMS/bound: " <<<"$out" &&
+	grep -qF "thin up to" "$T/acc/summary.txt"; then
+	ok "eval-accept lists 2 seeds' impact bins apart (fewer than 10 predictions), judges none"
+else
+	bad "eval-accept's thin impact bins: $(grep criterion <<<"$out"; grep irbm "$T/acc/summary.txt")"
+fi
 # --bootstrap: the chunks' --rtn reduced to NEES sums per (bin, seed) and
 # resampled; its count of bins outside is the eval's
 check "track-accept --bootstrap on the IRBM at 2 seeds" 1 \
