@@ -2245,6 +2245,101 @@ static void clutter_plot_fed_by_one_ir_sensor_is_not_confirmed(void **state)
 }
 
 /*
+ * Confirmation redundancy (mixed exercise seed 363). A radar false alarm
+ * starts a tentative track (3 km/s of velocity prior); 6.9 and 7.8 s
+ * later the first plume rays of a boosting missile 30 km away arrive from
+ * both GEO sensors and pass inside the track's ~20-km spread. One plot
+ * and two rays from two viewpoints fix exactly the 6 numbers of position
+ * and velocity - the velocity is whatever joins the false alarm to the
+ * missile - so the track met M of N and the two-viewpoint evidence and
+ * was confirmed (7 confirmed track-scans here with CONFIRM_MIN_DIMS 7;
+ * in seed 363 the missile's next radar plot was d^2 28 from it). Now the
+ * hits must fix 8 position dimensions: the ghost is never confirmed, and
+ * the missile's own track is. Control: the missile's own plot at 0 s,
+ * the same rays and radar plots from 9 s confirm its track.
+ */
+static void false_alarm_joined_to_a_missiles_rays_is_not_confirmed(void **state)
+{
+	(void)state;
+	struct ir_pair ir;
+	ir_pair_init(&ir);
+	struct geo_lla mp = {geo_rad(39.5), geo_rad(126.5), 40e3};
+	double tgt[6];
+	geo_lla_to_ecef(&mp, tgt);
+	double ve[3] = {300, 100, 900};
+	geo_vec_enu_to_ecef(&mp, ve, tgt + 3);
+	struct geo_lla rp = {geo_rad(38.0), geo_rad(127.0), 100};
+	double radar[3];
+	geo_lla_to_ecef(&rp, radar);
+	/* the false alarm: 30 km east of the missile at 0 s */
+	struct geo_lla fp = mp;
+	fp.lon_rad += 30e3 / (6371e3 * cos(mp.lat_rad));
+	double fa[6] = {0};
+	geo_lla_to_ecef(&fp, fa);
+	for (int control = 0; control < 2; control++) {
+		struct track_config cfg;
+		track_config_default(&cfg);
+		struct track_tracker *t;
+		assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
+		uint64_t rng = 363;
+		double tr[6];
+		memcpy(tr, tgt, sizeof(tr));
+		struct mw_obs o;
+		make_radar_obs(radar, control ? tr : fa, 30.0, geo_rad(0.1), 0.0, &rng, &o);
+		o.t_ns = T0_NS;
+		o.sensor_id = 1;
+		memcpy(o.nation, "KOR", 4);
+		o.truth_id = control ? 1 : 0;
+		assert_int_equal(track_tracker_process(t, &o), 0);
+		assert_int_equal(track_tracker_flush(t), 0);
+		/* (time since the start in ms, sensor: 0/1 IR, 2 the radar) */
+		static const int ev[][2] = {{6900, 1},  {7800, 0},  {9000, 2},
+		                            {9900, 1},  {10800, 0}, {11000, 2},
+		                            {11900, 1}, {12800, 0}, {13000, 2}};
+		int ghost = 0, own = 0;
+		double prev_ms = 0.0;
+		for (size_t e = 0; e < sizeof(ev) / sizeof(ev[0]); e++) {
+			truth_step_thrust(tr, (ev[e][0] - prev_ms) * 1e-3, 30.0);
+			prev_ms = ev[e][0];
+			mw_time_ns ts = T0_NS + (mw_time_ns)ev[e][0] * MW_NS_PER_MS;
+			if (ev[e][1] < 2) {
+				ir_obs(&ir, ev[e][1], tr, 2e-5, &rng, ts, 1, &o);
+				o.plumes_only = true;
+			} else {
+				make_radar_obs(radar, tr, 30.0, geo_rad(0.1), 0.0, &rng, &o);
+				o.t_ns = ts;
+				o.sensor_id = 1;
+				memcpy(o.nation, "KOR", 4);
+				o.truth_id = 1;
+			}
+			assert_int_equal(track_tracker_process(t, &o), 0);
+			assert_int_equal(track_tracker_flush(t), 0);
+			for (size_t i = 0; i < track_tracker_count(t); i++) {
+				struct track_info ti;
+				assert_int_equal(track_tracker_get(t, i, &ti), 0);
+				if (ti.state != TRACK_CONFIRMED)
+					continue;
+				if (ti.n_upd_clutter)
+					ghost++;
+				else
+					own++;
+			}
+		}
+		print_message("%s: confirmed track-scans %d with the false alarm, %d without\n",
+		              control ? "missile plot + both IR sensors + radar"
+		                      : "false alarm + both IR sensors + radar",
+		              ghost, own);
+		if (ghost)
+			fail_msg("a false alarm joined to a missile's rays was confirmed (%d "
+			         "track-scans)",
+			         ghost);
+		if (control && !own)
+			fail_msg("the missile's own radar + IR track was never confirmed");
+		track_tracker_free(t);
+	}
+}
+
+/*
  * Initiation suppression must cover its whole region, not only the pairs
  * that the gating pre-gate passes (a 5-sigma sphere: the 0.9999 gate's
  * scale). A radar whose range is its poor coordinate (300 m) and whose
@@ -2833,6 +2928,7 @@ int main(void)
 	    cmocka_unit_test(ballistic_track_takes_no_plume_ray),
 	    cmocka_unit_test(ir_only_staging_coast_keeps_one_track),
 	    cmocka_unit_test(clutter_plot_fed_by_one_ir_sensor_is_not_confirmed),
+	    cmocka_unit_test(false_alarm_joined_to_a_missiles_rays_is_not_confirmed),
 	    cmocka_unit_test(ballistic_track_with_a_brief_boost_estimate_makes_no_launch_refresh),
 	    cmocka_unit_test(published_prediction_is_the_imms_own),
 	    cmocka_unit_test(confirmed_duplicate_is_merged_into_the_older_track),
