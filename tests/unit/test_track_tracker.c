@@ -1861,6 +1861,15 @@ static void resolved_second_object_near_a_confirmed_track_starts_a_track(void **
 
 /* Two GEO space-IR sensors (USA/10 at 100 E, USA/11 at 160 E) looking at
  * the Korean peninsula, for the IR initiation tests below. */
+/* The ECEF state x (position, velocity) of a point at (lat, lon, h)
+ * moving at ve = (east, north, up) m/s. */
+static void lla_state(double lat_deg, double lon_deg, double h_m, const double ve[3], double x[6])
+{
+	struct geo_lla p = {geo_rad(lat_deg), geo_rad(lon_deg), h_m};
+	geo_lla_to_ecef(&p, x);
+	geo_vec_enu_to_ecef(&p, ve, x + 3);
+}
+
 struct ir_pair {
 	double pos[2][3];
 	double F[2][3][3];
@@ -2080,11 +2089,8 @@ static void ir_only_staging_coast_keeps_one_track(void **state)
 	(void)state;
 	struct ir_pair ir;
 	ir_pair_init(&ir);
-	struct geo_lla mp = {geo_rad(39.5), geo_rad(126.5), 60e3};
 	double tr[6];
-	geo_lla_to_ecef(&mp, tr);
-	double ve[3] = {900, 200, 1400};
-	geo_vec_enu_to_ecef(&mp, ve, tr + 3);
+	lla_state(39.5, 126.5, 60e3, (const double[3]){900, 200, 1400}, tr);
 	struct track_config cfg;
 	track_config_default(&cfg);
 	struct track_tracker *t;
@@ -2165,11 +2171,8 @@ static void clutter_plot_fed_by_one_ir_sensor_is_not_confirmed(void **state)
 	(void)state;
 	struct ir_pair ir;
 	ir_pair_init(&ir);
-	struct geo_lla mp = {geo_rad(39.5), geo_rad(126.5), 250e3};
 	double tgt[6];
-	geo_lla_to_ecef(&mp, tgt);
-	double ve[3] = {1200, 300, 1500};
-	geo_vec_enu_to_ecef(&mp, ve, tgt + 3);
+	lla_state(39.5, 126.5, 250e3, (const double[3]){1200, 300, 1500}, tgt);
 	struct geo_lla rp = {geo_rad(37), geo_rad(128), 100};
 	double radar[3];
 	geo_lla_to_ecef(&rp, radar);
@@ -2263,19 +2266,15 @@ static void false_alarm_joined_to_a_missiles_rays_is_not_confirmed(void **state)
 	(void)state;
 	struct ir_pair ir;
 	ir_pair_init(&ir);
-	struct geo_lla mp = {geo_rad(39.5), geo_rad(126.5), 40e3};
 	double tgt[6];
-	geo_lla_to_ecef(&mp, tgt);
-	double ve[3] = {300, 100, 900};
-	geo_vec_enu_to_ecef(&mp, ve, tgt + 3);
+	lla_state(39.5, 126.5, 40e3, (const double[3]){300, 100, 900}, tgt);
 	struct geo_lla rp = {geo_rad(38.0), geo_rad(127.0), 100};
 	double radar[3];
 	geo_lla_to_ecef(&rp, radar);
 	/* the false alarm: 30 km east of the missile at 0 s */
-	struct geo_lla fp = mp;
-	fp.lon_rad += 30e3 / (6371e3 * cos(mp.lat_rad));
-	double fa[6] = {0};
-	geo_lla_to_ecef(&fp, fa);
+	double fa[6];
+	lla_state(39.5, 126.5 + 30e3 / (6371e3 * cos(geo_rad(39.5))) * 180.0 / GEO_PI, 40e3,
+	          (const double[3]){0, 0, 0}, fa);
 	for (int control = 0; control < 2; control++) {
 		struct track_config cfg;
 		track_config_default(&cfg);
@@ -2628,11 +2627,8 @@ static void published_prediction_is_the_imms_own(void **state)
 	struct geo_lla rp = {geo_rad(37), geo_rad(128), 100};
 	double radar[3];
 	geo_lla_to_ecef(&rp, radar);
-	struct geo_lla mp = {geo_rad(39.5), geo_rad(126.5), 60e3};
 	double tr[6];
-	geo_lla_to_ecef(&mp, tr);
-	double ve[3] = {800, 200, 1200};
-	geo_vec_enu_to_ecef(&mp, ve, tr + 3);
+	lla_state(39.5, 126.5, 60e3, (const double[3]){800, 200, 1200}, tr);
 	struct track_tracker *t;
 	assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
 	uint64_t rng = 5;
