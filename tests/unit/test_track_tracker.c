@@ -28,6 +28,19 @@
 
 #define T0_NS (INT64_C(1796000000) * MW_NS_PER_S)
 
+/* A radar plot of tr (make_radar_obs) with its header: time t, sensor
+ * (nation, id) and the truth id. */
+static void radar_plot(const double radar[3], const double tr[6], double sr, double sa, double srr,
+                       uint64_t *rng, mw_time_ns t, const char *nation, uint32_t sensor_id,
+                       uint32_t truth_id, struct mw_obs *o)
+{
+	make_radar_obs(radar, tr, sr, sa, srr, rng, o);
+	o->t_ns = t;
+	o->sensor_id = sensor_id;
+	memcpy(o->nation, nation, 4);
+	o->truth_id = truth_id;
+}
+
 struct world {
 	int n_tgt;
 	double tgt[8][6];
@@ -568,11 +581,8 @@ static void radar_track_continues_ir_track_after_burnout(void **state)
 			double tr[6];
 			memcpy(tr, tgt, sizeof(tr));
 			truth_step(tr, 0.5);
-			make_radar_obs(radar, tr, 10.0, 3e-4, 0.5, &rng, &o);
-			o.t_ns = ts + 500 * MW_NS_PER_MS;
-			o.sensor_id = 1;
-			memcpy(o.nation, "JPN", 4);
-			o.truth_id = 1;
+			radar_plot(radar, tr, 10.0, 3e-4, 0.5, &rng, ts + 500 * MW_NS_PER_MS, "JPN",
+			           1, 1, &o);
 			assert_int_equal(track_tracker_process(t, &o), 0);
 		}
 		assert_int_equal(track_tracker_flush(t), 0);
@@ -672,11 +682,8 @@ static void burnout_does_not_leave_two_tracks_of_one_object(void **state)
 			memcpy(tr, tgt, sizeof(tr));
 			truth_step(tr, 0.5);
 			struct mw_obs o;
-			make_radar_obs(radar, tr, 10.0, 3e-4, 0.5, &rng, &o);
-			o.t_ns = ts + 500 * MW_NS_PER_MS;
-			o.sensor_id = 1;
-			memcpy(o.nation, "JPN", 4);
-			o.truth_id = 1;
+			radar_plot(radar, tr, 10.0, 3e-4, 0.5, &rng, ts + 500 * MW_NS_PER_MS, "JPN",
+			           1, 1, &o);
 			assert_int_equal(track_tracker_process(t, &o), 0);
 		}
 		assert_int_equal(track_tracker_flush(t), 0);
@@ -786,20 +793,14 @@ static void two_objects_after_separation_keep_two_tracks(void **state)
 			memcpy(tr, tgt, sizeof(tr));
 			truth_step(tr, 0.5);
 			struct mw_obs o;
-			make_radar_obs(radar, tr, 10.0, 3e-4, 0.5, &rng, &o);
-			o.t_ns = ts + 500 * MW_NS_PER_MS;
-			o.sensor_id = 1;
-			memcpy(o.nation, "JPN", 4);
-			o.truth_id = 1;
+			radar_plot(radar, tr, 10.0, 3e-4, 0.5, &rng, ts + 500 * MW_NS_PER_MS, "JPN",
+			           1, 1, &o);
 			assert_int_equal(track_tracker_process(t, &o), 0);
 			if (k > 45) {
 				memcpy(tr, obj2, sizeof(tr));
 				truth_step(tr, 0.5);
-				make_radar_obs(radar, tr, 10.0, 3e-4, 0.5, &rng, &o);
-				o.t_ns = ts + 500 * MW_NS_PER_MS;
-				o.sensor_id = 1;
-				memcpy(o.nation, "JPN", 4);
-				o.truth_id = 2;
+				radar_plot(radar, tr, 10.0, 3e-4, 0.5, &rng,
+				           ts + 500 * MW_NS_PER_MS, "JPN", 1, 2, &o);
 				assert_int_equal(track_tracker_process(t, &o), 0);
 			}
 		}
@@ -1244,11 +1245,8 @@ static void drag_parameter_is_reset_at_burnout(void **state)
 		int burn = k < 45;
 		truth_step_full(tgt, 1.0, burn ? 30.0 : 0.0, burn ? 0.3e-4 : 1e-4);
 		struct mw_obs o;
-		make_radar_obs(radar, tgt, 10.0, 3e-4, 0.5, &rng, &o);
-		o.t_ns = T0_NS + (k + 1) * MW_NS_PER_S;
-		o.sensor_id = 1;
-		memcpy(o.nation, "KOR", 4);
-		o.truth_id = 1;
+		radar_plot(radar, tgt, 10.0, 3e-4, 0.5, &rng, T0_NS + (k + 1) * MW_NS_PER_S, "KOR",
+		           1, 1, &o);
 		assert_int_equal(track_tracker_process(t, &o), 0);
 		assert_int_equal(track_tracker_flush(t), 0);
 		assert_int_equal(track_tracker_count(t), 1);
@@ -1861,6 +1859,15 @@ static void resolved_second_object_near_a_confirmed_track_starts_a_track(void **
 
 /* Two GEO space-IR sensors (USA/10 at 100 E, USA/11 at 160 E) looking at
  * the Korean peninsula, for the IR initiation tests below. */
+/* The ECEF state x (position, velocity) of a point at (lat, lon, h)
+ * moving at ve = (east, north, up) m/s. */
+static void lla_state(double lat_deg, double lon_deg, double h_m, const double ve[3], double x[6])
+{
+	struct geo_lla p = {geo_rad(lat_deg), geo_rad(lon_deg), h_m};
+	geo_lla_to_ecef(&p, x);
+	geo_vec_enu_to_ecef(&p, ve, x + 3);
+}
+
 struct ir_pair {
 	double pos[2][3];
 	double F[2][3][3];
@@ -2080,11 +2087,8 @@ static void ir_only_staging_coast_keeps_one_track(void **state)
 	(void)state;
 	struct ir_pair ir;
 	ir_pair_init(&ir);
-	struct geo_lla mp = {geo_rad(39.5), geo_rad(126.5), 60e3};
 	double tr[6];
-	geo_lla_to_ecef(&mp, tr);
-	double ve[3] = {900, 200, 1400};
-	geo_vec_enu_to_ecef(&mp, ve, tr + 3);
+	lla_state(39.5, 126.5, 60e3, (const double[3]){900, 200, 1400}, tr);
 	struct track_config cfg;
 	track_config_default(&cfg);
 	struct track_tracker *t;
@@ -2165,11 +2169,8 @@ static void clutter_plot_fed_by_one_ir_sensor_is_not_confirmed(void **state)
 	(void)state;
 	struct ir_pair ir;
 	ir_pair_init(&ir);
-	struct geo_lla mp = {geo_rad(39.5), geo_rad(126.5), 250e3};
 	double tgt[6];
-	geo_lla_to_ecef(&mp, tgt);
-	double ve[3] = {1200, 300, 1500};
-	geo_vec_enu_to_ecef(&mp, ve, tgt + 3);
+	lla_state(39.5, 126.5, 250e3, (const double[3]){1200, 300, 1500}, tgt);
 	struct geo_lla rp = {geo_rad(37), geo_rad(128), 100};
 	double radar[3];
 	geo_lla_to_ecef(&rp, radar);
@@ -2188,11 +2189,8 @@ static void clutter_plot_fed_by_one_ir_sensor_is_not_confirmed(void **state)
 		for (int a = 0; a < 3; a++)
 			fa[a] = tr[a] + 450e3 * (ir.pos[1][a] - tr[a]) / sqrt(d);
 		struct mw_obs o;
-		make_radar_obs(radar, control ? tr : fa, 10.0, 5e-4, 0.0, &rng, &o);
-		o.t_ns = T0_NS;
-		o.sensor_id = 1;
-		memcpy(o.nation, "KOR", 4);
-		o.truth_id = control ? 1 : 0;
+		radar_plot(radar, control ? tr : fa, 10.0, 5e-4, 0.0, &rng, T0_NS, "KOR", 1,
+		           control ? 1 : 0, &o);
 		assert_int_equal(track_tracker_process(t, &o), 0);
 		assert_int_equal(track_tracker_flush(t), 0);
 		int confirmed = 0;
@@ -2205,11 +2203,8 @@ static void clutter_plot_fed_by_one_ir_sensor_is_not_confirmed(void **state)
 				assert_int_equal(track_tracker_process(t, &o), 0);
 				assert_int_equal(track_tracker_flush(t), 0);
 				if (control) {
-					make_radar_obs(radar, tr, 10.0, 5e-4, 0.0, &rng, &o);
-					o.t_ns = ts;
-					o.sensor_id = 2;
-					memcpy(o.nation, "KOR", 4);
-					o.truth_id = 1;
+					radar_plot(radar, tr, 10.0, 5e-4, 0.0, &rng, ts, "KOR", 2,
+					           1, &o);
 					assert_int_equal(track_tracker_process(t, &o), 0);
 					assert_int_equal(track_tracker_flush(t), 0);
 				}
@@ -2263,19 +2258,15 @@ static void false_alarm_joined_to_a_missiles_rays_is_not_confirmed(void **state)
 	(void)state;
 	struct ir_pair ir;
 	ir_pair_init(&ir);
-	struct geo_lla mp = {geo_rad(39.5), geo_rad(126.5), 40e3};
 	double tgt[6];
-	geo_lla_to_ecef(&mp, tgt);
-	double ve[3] = {300, 100, 900};
-	geo_vec_enu_to_ecef(&mp, ve, tgt + 3);
+	lla_state(39.5, 126.5, 40e3, (const double[3]){300, 100, 900}, tgt);
 	struct geo_lla rp = {geo_rad(38.0), geo_rad(127.0), 100};
 	double radar[3];
 	geo_lla_to_ecef(&rp, radar);
 	/* the false alarm: 30 km east of the missile at 0 s */
-	struct geo_lla fp = mp;
-	fp.lon_rad += 30e3 / (6371e3 * cos(mp.lat_rad));
-	double fa[6] = {0};
-	geo_lla_to_ecef(&fp, fa);
+	double fa[6];
+	lla_state(39.5, 126.5 + 30e3 / (6371e3 * cos(geo_rad(39.5))) * 180.0 / GEO_PI, 40e3,
+	          (const double[3]){0, 0, 0}, fa);
 	for (int control = 0; control < 2; control++) {
 		struct track_config cfg;
 		track_config_default(&cfg);
@@ -2285,11 +2276,8 @@ static void false_alarm_joined_to_a_missiles_rays_is_not_confirmed(void **state)
 		double tr[6];
 		memcpy(tr, tgt, sizeof(tr));
 		struct mw_obs o;
-		make_radar_obs(radar, control ? tr : fa, 30.0, geo_rad(0.1), 0.0, &rng, &o);
-		o.t_ns = T0_NS;
-		o.sensor_id = 1;
-		memcpy(o.nation, "KOR", 4);
-		o.truth_id = control ? 1 : 0;
+		radar_plot(radar, control ? tr : fa, 30.0, geo_rad(0.1), 0.0, &rng, T0_NS, "KOR", 1,
+		           control ? 1 : 0, &o);
 		assert_int_equal(track_tracker_process(t, &o), 0);
 		assert_int_equal(track_tracker_flush(t), 0);
 		/* (time since the start in ms, sensor: 0/1 IR, 2 the radar) */
@@ -2306,11 +2294,8 @@ static void false_alarm_joined_to_a_missiles_rays_is_not_confirmed(void **state)
 				ir_obs(&ir, ev[e][1], tr, 2e-5, &rng, ts, 1, &o);
 				o.plumes_only = true;
 			} else {
-				make_radar_obs(radar, tr, 30.0, geo_rad(0.1), 0.0, &rng, &o);
-				o.t_ns = ts;
-				o.sensor_id = 1;
-				memcpy(o.nation, "KOR", 4);
-				o.truth_id = 1;
+				radar_plot(radar, tr, 30.0, geo_rad(0.1), 0.0, &rng, ts, "KOR", 1,
+				           1, &o);
 			}
 			assert_int_equal(track_tracker_process(t, &o), 0);
 			assert_int_equal(track_tracker_flush(t), 0);
@@ -2628,11 +2613,8 @@ static void published_prediction_is_the_imms_own(void **state)
 	struct geo_lla rp = {geo_rad(37), geo_rad(128), 100};
 	double radar[3];
 	geo_lla_to_ecef(&rp, radar);
-	struct geo_lla mp = {geo_rad(39.5), geo_rad(126.5), 60e3};
 	double tr[6];
-	geo_lla_to_ecef(&mp, tr);
-	double ve[3] = {800, 200, 1200};
-	geo_vec_enu_to_ecef(&mp, ve, tr + 3);
+	lla_state(39.5, 126.5, 60e3, (const double[3]){800, 200, 1200}, tr);
 	struct track_tracker *t;
 	assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
 	uint64_t rng = 5;
@@ -2640,11 +2622,7 @@ static void published_prediction_is_the_imms_own(void **state)
 	for (int k = 0; k < 20; k++) {
 		ts = T0_NS + k * MW_NS_PER_S;
 		struct mw_obs o;
-		make_radar_obs(radar, tr, 10.0, 5e-4, 1.0, &rng, &o);
-		o.t_ns = ts;
-		o.sensor_id = 1;
-		memcpy(o.nation, "KOR", 4);
-		o.truth_id = 1;
+		radar_plot(radar, tr, 10.0, 5e-4, 1.0, &rng, ts, "KOR", 1, 1, &o);
 		assert_int_equal(track_tracker_process(t, &o), 0);
 		assert_int_equal(track_tracker_flush(t), 0);
 		truth_step_thrust(tr, 1.0, 30.0);
