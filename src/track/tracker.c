@@ -1240,9 +1240,9 @@ static void mark_slot(const struct track_tracker *t, struct trk *k, mw_time_ns t
  * plume rays of SRBM 101, 7.8 s later, from both GEO sensors (3 km/s of
  * velocity prior: the rays passed inside its 20-km position spread) and
  * was confirmed with a velocity fitted to join the false alarm to the
- * missile; the missile's next radar plot was 28 in d^2 from it, and a new
- * track took the object 4 s later (a break; 1 in the 8,000 object-runs
- * of seeds 1-400). Radar tracks (3 plots: 9) and IR-started tracks (the
+ * missile; the missile's next radar plot was 28 in d^2 from it, and a
+ * track started 1.6 s later took the object (a break; 1 in the 8,000
+ * object-runs of seeds 1-400). Radar tracks (3 plots: 9) and IR-started tracks (the
  * pair and one ray from each sensor: 8) confirm as before; a radar start
  * with rays waits for one more hit, which a track joining a false alarm
  * to a missile does not get.
