@@ -538,11 +538,18 @@ static int predict_imm(const struct track_imm *in, double dt_s, const struct tra
 	return 0;
 }
 
-/* ln p_j of imm.h's association statistics: 0, or for a plumes-only line
- * of sight ln TRACK_PLUME_COAST_P for the non-thrusting model. */
+/* Does model j not make m (imm.h: a plumes-only line of sight and a
+ * non-thrusting model)? Such a model neither gates m nor weighs fully. */
+static int cannot_make(const struct track_meas *m, int j)
+{
+	return m->plumes_only && j != TRACK_MODE_BOOST;
+}
+
+/* ln p_j of imm.h's association statistics: 0, or ln TRACK_PLUME_COAST_P
+ * for a model that cannot make the measurement. */
 static double detect_log_p(const struct track_meas *m, int j)
 {
-	return m->plumes_only && j != TRACK_MODE_BOOST ? log(TRACK_PLUME_COAST_P) : 0.0;
+	return cannot_make(m, j) ? log(TRACK_PLUME_COAST_P) : 0.0;
 }
 
 int track_imm_zpredict(const struct track_imm *pred, const struct track_meas *m,
@@ -565,7 +572,7 @@ int track_imm_zpredict(const struct track_imm *pred, const struct track_meas *m,
 		double nu[TRACK_NZ_MAX];
 		track_ukf_innovation(&zp[j], m, nu, &d2[j]);
 		ok++;
-		if (d2[j] < d2min && !(m->plumes_only && j != TRACK_MODE_BOOST))
+		if (d2[j] < d2min && !cannot_make(m, j))
 			d2min = d2[j];
 		/* log(mu_j p_j) - (d2_j + ln det S_j)/2 and log(mu_j) - ln det S_j / 2 */
 		double lm = log(pred->mu[j]);

@@ -1249,10 +1249,17 @@ static void mark_slot(const struct track_tracker *t, struct trk *k, mw_time_ns t
  */
 #define CONFIRM_MIN_DIMS 8
 
+/* The position dimensions measurement m fixes (ev_dims): a radar plot 3
+ * (its range rate not counted), a line of sight 2. */
+static uint32_t position_dims(const struct track_meas *m)
+{
+	return m->kind == MW_OBS_RADAR ? 3 : 2;
+}
+
 static void note_evidence(struct trk *k, const struct track_meas *m)
 {
 	if (k->ev_dims < UINT32_MAX - 3)
-		k->ev_dims += m->kind == MW_OBS_RADAR ? 3 : 2;
+		k->ev_dims += position_dims(m);
 	if (m->kind == MW_OBS_RADAR) {
 		if (k->n_radar < UINT32_MAX)
 			k->n_radar++;
@@ -1447,7 +1454,7 @@ static int new_track(struct track_tracker *t, struct track_gauss *g, double mu_b
 	k->first_t_ns = o->t_ns;
 	k->n_updates = n_obs;
 	k->n_radar = m->kind == MW_OBS_RADAR;
-	k->ev_dims = m->kind == MW_OBS_RADAR ? 3 : 2 * n_obs;
+	k->ev_dims = position_dims(m) * n_obs; /* a plot, or the pair of rays */
 	k->truth_id = o->truth_id;
 	k->truth_obj = o->truth_id;
 	k->n_upd_clutter = !o->truth_id;
