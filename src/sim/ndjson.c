@@ -132,6 +132,12 @@ int sim_ndjson_preamble(const struct sim *s, size_t i, char *buf, size_t cap)
 		else
 			put(&o, ",\"fov_half_deg\":%g,\"cloud_top_km\":%g",
 			    geo_deg(se->fov_half_rad), se->cloud_top_m / 1e3);
+		if (se->orbiting) /* the position above is at scenario start */
+			put(&o,
+			    ",\"orbit\":{\"alt_km\":%.6g,\"inclination_deg\":%.6g,"
+			    "\"node_lon_deg\":%.6g,\"arg_lat_deg\":%.6g}",
+			    (se->orbit_radius_m - GEO_WGS84_A_M) / 1e3, geo_deg(se->orbit_incl_rad),
+			    geo_deg(se->orbit_node_lon_rad), geo_deg(se->orbit_arg_lat_rad));
 		return finish(&o);
 	}
 	return 0;

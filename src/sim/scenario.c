@@ -241,6 +241,42 @@ static int parse_nation_code(struct pctx *p, const json_t *obj, const char *path
 	return 0;
 }
 
+/* A space IR sensor's "orbit": a circular orbit instead of a fixed
+ * position and aim (the boresight is then the nadir). */
+static int parse_orbit(struct pctx *p, const json_t *o, const char *path, struct sim_sensor *s)
+{
+	static const char *const fixed[] = {"lat_deg", "lon_deg", "height_m", "aim"};
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (json_object_get(o, fixed[i]))
+			return fail(p, path, fixed[i],
+			            "expected either \"orbit\" or a fixed position and aim, not "
+			            "both");
+	char sub[PATH_MAX_LEN];
+	path_fmt(sub, sizeof(sub), "%s.orbit", path);
+	json_t *ob = json_object_get(o, "orbit");
+	if (!json_is_object(ob))
+		return fail(p, path, "orbit", "expected an object, got %s", jtype(ob));
+	static const char *const keys[] = {"alt_km", "inclination_deg", "node_lon_deg",
+	                                   "arg_lat_deg", NULL};
+	double alt, inc, node, u;
+	int rc = check_keys(p, ob, sub, keys);
+	if (rc == 0)
+		rc = get_num(p, ob, sub, "alt_km", true, 150, 100000, 0, &alt);
+	if (rc == 0)
+		rc = get_num(p, ob, sub, "inclination_deg", true, 0, 180, 0, &inc);
+	if (rc == 0)
+		rc = get_num(p, ob, sub, "node_lon_deg", true, -360, 360, 0, &node);
+	if (rc == 0)
+		rc = get_num(p, ob, sub, "arg_lat_deg", false, -360, 360, 0, &u);
+	if (rc < 0)
+		return rc;
+	s->orbit_radius_m = GEO_WGS84_A_M + alt * 1e3;
+	s->orbit_incl_rad = geo_rad(inc);
+	s->orbit_node_lon_rad = geo_rad(node);
+	s->orbit_arg_lat_rad = geo_rad(u);
+	return 0;
+}
+
 static int parse_sensor(struct pctx *p, const json_t *o, const char *path, const char *nation,
                         struct sim_sensor *s)
 {
@@ -292,6 +328,7 @@ static int parse_sensor(struct pctx *p, const json_t *o, const char *path, const
 	                                      "cloud_top_km",
 	                                      "note",
 	                                      "sees",
+	                                      "orbit",
 	                                      NULL};
 	if (strcmp(type, "radar") == 0)
 		s->kind = SIM_SENSOR_RADAR;
@@ -301,19 +338,22 @@ static int parse_sensor(struct pctx *p, const json_t *o, const char *path, const
 		return fail(p, path, "type", "expected \"radar\" or \"space_ir\", got \"%s\"",
 		            type);
 	rc = check_keys(p, o, path, s->kind == SIM_SENSOR_RADAR ? radar_keys : ir_keys);
-	double id, lat, lon;
+	double id, lat = 0, lon = 0;
 	if (rc == 0)
 		rc = get_num(p, o, path, "id", true, 1, 4294967295.0, 0, &id);
 	if (rc == 0 && floor(id) != id)
 		rc = fail(p, path, "id", "expected an integer, got %g", id);
 	if (rc == 0)
 		rc = get_str(p, o, path, "name", true, s->name, sizeof(s->name));
-	if (rc == 0)
+	s->orbiting = s->kind == SIM_SENSOR_SPACE_IR && json_object_get(o, "orbit");
+	if (rc == 0 && s->orbiting)
+		rc = parse_orbit(p, o, path, s);
+	if (rc == 0 && !s->orbiting)
 		rc = get_num(p, o, path, "lat_deg", true, -90, 90, 0, &lat);
-	if (rc == 0)
+	if (rc == 0 && !s->orbiting)
 		rc = get_num(p, o, path, "lon_deg", true, -180, 180, 0, &lon);
 	double hmax = s->kind == SIM_SENSOR_RADAR ? 10000 : 1e8;
-	if (rc == 0)
+	if (rc == 0 && !s->orbiting)
 		rc = get_num(p, o, path, "height_m", s->kind == SIM_SENSOR_SPACE_IR, -500, hmax, 0,
 		             &s->lla.h_m);
 	if (rc == 0)
@@ -328,8 +368,10 @@ static int parse_sensor(struct pctx *p, const json_t *o, const char *path, const
 	if (rc < 0)
 		return rc;
 	s->id = (uint32_t)id;
-	s->lla.lat_rad = geo_rad(lat);
-	s->lla.lon_rad = geo_rad(lon);
+	if (!s->orbiting) {
+		s->lla.lat_rad = geo_rad(lat);
+		s->lla.lon_rad = geo_rad(lon);
+	}
 	if (s->kind == SIM_SENSOR_RADAR) {
 		double baz, hw, minel, maxel, minr, maxr, sr, saz, sel, srr;
 		rc = get_num(p, o, path, "boresight_az_deg", false, 0, 360, 0, &baz);
@@ -393,7 +435,7 @@ static int parse_sensor(struct pctx *p, const json_t *o, const char *path, const
 		s->fov_half_rad = geo_rad(fov);
 		s->sigma_los_rad = slos * 1e-6;
 		s->cloud_top_m = ct * 1e3;
-		if (s->lla.h_m < 100000)
+		if (!s->orbiting && s->lla.h_m < 100000)
 			return fail(p, path, "height_m",
 			            "expected a space sensor's height (>= 100000 m), got %g",
 			            s->lla.h_m);

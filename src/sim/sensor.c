@@ -78,33 +78,78 @@ const char *sim_sensor_kind_str(enum sim_sensor_kind k)
 	return "?";
 }
 
+/* The IR frame from the position and the aim point: z the boresight, x
+ * across the pole (or the ECEF x axis looking along the pole). */
+static int ir_frame(struct sim_sensor *s)
+{
+	double z[3];
+	for (int i = 0; i < 3; i++)
+		z[i] = s->aim_ecef_m[i] - s->ecef_m[i];
+	if (sqrt(z[0] * z[0] + z[1] * z[1] + z[2] * z[2]) < 1.0)
+		return -EINVAL;
+	unit3(z);
+	double pole[3] = {0, 0, 1}, x[3], y[3];
+	cross3(pole, z, x);
+	if (sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]) < 1e-9) {
+		double e[3] = {1, 0, 0}; /* looking along the axis */
+		cross3(e, z, x);
+	}
+	unit3(x);
+	cross3(z, x, y);
+	memcpy(s->frame_ecef[0], x, sizeof(x));
+	memcpy(s->frame_ecef[1], y, sizeof(y));
+	memcpy(s->frame_ecef[2], z, sizeof(z));
+	return 0;
+}
+
+/* An orbiting sensor's ECEF position t_s after start: a circle in the
+ * inertial frame that is the ECEF frame at start, node at
+ * orbit_node_lon_rad, then the Earth's rotation. */
+static void orbit_ecef(const struct sim_sensor *s, double t_s, double r[3])
+{
+	const double a = s->orbit_radius_m, ci = cos(s->orbit_incl_rad),
+	             si = sin(s->orbit_incl_rad);
+	const double u = s->orbit_arg_lat_rad + sqrt(GEO_GM_M3_S2 / (a * a * a)) * t_s;
+	const double cu = cos(u), su = sin(u), co = cos(s->orbit_node_lon_rad),
+	             so = sin(s->orbit_node_lon_rad);
+	const double xi = a * (co * cu - so * su * ci), yi = a * (so * cu + co * su * ci),
+	             th = GEO_OMEGA_E_RAD_S * t_s;
+	r[0] = cos(th) * xi + sin(th) * yi;
+	r[1] = -sin(th) * xi + cos(th) * yi;
+	r[2] = a * su * si;
+}
+
+/* An orbiting sensor at t_s: position, geodetic position, nadir aim and
+ * frame. */
+static int orbit_place(struct sim_sensor *s, double t_s)
+{
+	orbit_ecef(s, t_s, s->ecef_m);
+	if (geo_ecef_to_lla(s->ecef_m, &s->lla) < 0)
+		return -EINVAL;
+	memset(s->aim_ecef_m, 0, sizeof(s->aim_ecef_m)); /* geocentric nadir */
+	return ir_frame(s);
+}
+
 int sim_sensor_prepare(struct sim_sensor *s)
 {
 	if (!s || !(s->update_s > 0) || !(s->pd >= 0 && s->pd <= 1) || !(s->fa_per_scan >= 0))
 		return -EINVAL;
-	geo_lla_to_ecef(&s->lla, s->ecef_m);
-	if (s->kind == SIM_SENSOR_SPACE_IR) {
-		double z[3];
-		for (int i = 0; i < 3; i++)
-			z[i] = s->aim_ecef_m[i] - s->ecef_m[i];
-		if (sqrt(z[0] * z[0] + z[1] * z[1] + z[2] * z[2]) < 1.0)
+	if (s->orbiting) {
+		if (s->kind != SIM_SENSOR_SPACE_IR ||
+		    !(s->orbit_radius_m > GEO_WGS84_A_M + 100e3 && s->orbit_radius_m < 1e9))
 			return -EINVAL;
-		unit3(z);
-		double pole[3] = {0, 0, 1}, x[3], y[3];
-		cross3(pole, z, x);
-		if (sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]) < 1e-9) {
-			double e[3] = {1, 0, 0}; /* looking along the axis */
-			cross3(e, z, x);
-		}
-		unit3(x);
-		cross3(z, x, y);
-		memcpy(s->frame_ecef[0], x, sizeof(x));
-		memcpy(s->frame_ecef[1], y, sizeof(y));
-		memcpy(s->frame_ecef[2], z, sizeof(z));
-	} else if (s->kind != SIM_SENSOR_RADAR) {
-		return -EINVAL;
+		return orbit_place(s, 0.0);
 	}
-	return 0;
+	geo_lla_to_ecef(&s->lla, s->ecef_m);
+	if (s->kind == SIM_SENSOR_SPACE_IR)
+		return ir_frame(s);
+	return s->kind == SIM_SENSOR_RADAR ? 0 : -EINVAL;
+}
+
+int sim_sensor_pose(const struct sim_sensor *s, double t_s, struct sim_sensor *out)
+{
+	*out = *s;
+	return s->orbiting ? orbit_place(out, t_s) : 0;
 }
 
 int sim_radar_covers(const struct sim_sensor *s, const double tgt_m[3], double *range_m,

@@ -23,7 +23,8 @@ struct sim_sensor {
 	uint32_t id; /* unique within the nation */
 	char nation[MW_NATION_LEN];
 	char name[48];
-	struct geo_lla lla; /* position (ship: stationary for now) */
+	struct geo_lla lla; /* position (ship: stationary for now; an orbiting
+	                     * sensor: at scenario start, sim_sensor_pose) */
 	double ecef_m[3];   /* derived */
 	double update_s;    /* scan / revisit period */
 	double phase_s;     /* first scan at scenario start + phase_s */
@@ -49,10 +50,29 @@ struct sim_sensor {
 	                          * "plumes", the default); false: also bodies
 	                          * after burnout ("all", a tracking layer) */
 	double frame_ecef[3][3]; /* derived: rows x, y, z (boresight) */
+
+	/* space IR in a circular two-body orbit (scenario "orbit"): the
+	 * boresight is the geocentric nadir, and lla, ecef_m, aim_ecef_m and
+	 * frame_ecef hold the pose at scenario start */
+	bool orbiting;
+	double orbit_radius_m;     /* from the Earth's centre */
+	double orbit_incl_rad;     /* inclination */
+	double orbit_node_lon_rad; /* longitude of the ascending node at start */
+	double orbit_arg_lat_rad;  /* argument of latitude at start */
 };
 
-/* Compute the derived fields (ecef_m, frame). 0 or -EINVAL. */
+/* Compute the derived fields (ecef_m, frame; an orbiting sensor's lla
+ * and aim too, at scenario start). 0 or -EINVAL. */
 int sim_sensor_prepare(struct sim_sensor *s);
+
+/*
+ * The sensor as it is t_s seconds after scenario start: *out = *s, with an
+ * orbiting sensor's position (ecef_m, lla) moved along its orbit (the
+ * inertial frame is the ECEF frame at start; the Earth turns under it at
+ * GEO_OMEGA_E_RAD_S) and its nadir frame with it. A fixed sensor's pose is
+ * itself. 0, or -EINVAL for a degenerate pose.
+ */
+int sim_sensor_pose(const struct sim_sensor *s, double t_s, struct sim_sensor *out);
 
 /*
  * Geometry only: is a target at ECEF tgt inside the radar's coverage

@@ -394,6 +394,13 @@ static void fill_scan(struct sim *s, size_t si, mw_time_ns t)
 	const struct sim_sensor *se = &s->sc->sensors[si];
 	struct sensor_state *st = &s->ss[si];
 	s->batch_n = s->batch_pos = 0;
+	struct sim_sensor pose; /* an orbiting sensor where it is at t */
+	if (se->orbiting) {
+		if (sim_sensor_pose(se, mw_time_to_s(t - s->start_ns), &pose) == 0)
+			se = &pose;
+		else /* cannot happen for a prepared orbit (radius > a + 100 km) */
+			goto next;
+	}
 	for (size_t i = 0; i < s->n_obj; i++) {
 		const struct object *o = &s->obj[i];
 		if (t < o->info.launch_t_ns || t >= o->info.impact_t_ns)
@@ -423,6 +430,7 @@ static void fill_scan(struct sim *s, size_t si, mw_time_ns t)
 		ev->type = SIM_EV_OBS;
 		sim_sensor_false_alarm(se, &st->rng, t, &ev->obs);
 	}
+next:
 	st->k++;
 	st->next_ns = s->start_ns + mw_time_from_s(st->phase_s + (double)st->k * se->update_s);
 }

@@ -10,8 +10,10 @@
  *
  * Invariants:
  *  1. The bound uses the filter's own model and knowledge: state
- *     (r, v, k), the tracker's prior at the first radar measurement
- *     (velocity init_sigma_v per axis, k init_sigma_k), the ballistic
+ *     (r, v, k), the tracker's prior at the first measurement (velocity
+ *     init_sigma_v per axis, k init_sigma_k; position: none for a radar
+ *     plot, a diffuse BOUND_LOS_PRIOR_M for a line of sight, whose own
+ *     information has no range), the ballistic
  *     model's white acceleration and density-scaled q_k' while the truth
  *     coasts, the boost model's while it thrusts (the thrust itself is
  *     unknown to any estimator that does not know the missile; white
@@ -35,6 +37,13 @@
 #include "track/predict.h"
 
 #define BOUND_NB 6 /* r, v */
+/* Position prior (1 sigma per axis) of a bound started by a line of
+ * sight: the tracker starts an IR track from the rays alone (two
+ * sensors' rays meet), so the bound's own prior must leave position to
+ * the rays; 1,000 km adds 1e-12 m^-2 against the 2e-6 m^-2 across a GEO
+ * sensor's ray (20 urad from 36,000 km), and keeps the first
+ * covariance invertible. */
+#define BOUND_LOS_PRIOR_M 1e6
 
 /* Jacobian of h at x (nz x TRACK_BOUND_N, the k column zero) by central differences. */
 static int meas_jacobian(const struct track_meas *m, const double x7[TRACK_BOUND_N], double *H)
@@ -155,16 +164,17 @@ int track_bound_update(struct track_bound *pb, const struct track_config *tc,
 	double J[TRACK_BOUND_N * TRACK_BOUND_N] = {0};
 	double thrust = 0.0;
 	if (!pb->active) {
-		if (o->kind != MW_OBS_RADAR)
-			return 0; /* one line of sight has no range: radar starts */
 		/* Prior as the tracker's: position information from this
-		 * measurement, velocity sigma init_sigma_v per axis, k's: the
-		 * flat prior in boost, the class's once ballistic (the
-		 * tracker's class prior at its first ballistic estimate). */
+		 * measurement (a line of sight: and a diffuse prior), velocity
+		 * sigma init_sigma_v per axis, k's: the flat prior in boost,
+		 * the class's once ballistic (the tracker's class prior at its
+		 * first ballistic estimate). */
 		double sk = boost ? tc->init_sigma_k : k_prior_sigma(tc, xt);
+		double jr =
+		    o->kind == MW_OBS_RADAR ? 0.0 : 1.0 / (BOUND_LOS_PRIOR_M * BOUND_LOS_PRIOR_M);
 		for (int i = 0; i < TRACK_BOUND_N; i++)
 			J[i * TRACK_BOUND_N + i] =
-			    i < 3          ? 0.0
+			    i < 3          ? jr
 			    : i < BOUND_NB ? 1.0 / (tc->init_sigma_v_m_s * tc->init_sigma_v_m_s)
 			                   : 1.0 / (sk * sk);
 	} else {

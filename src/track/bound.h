@@ -27,9 +27,10 @@ struct track_bound {
 
 /*
  * Add measurement o of the object, whose true state at o->t_ns is xt
- * (r, v and its true k; boost: the truth thrusts). The first radar
- * measurement starts the bound with the tracker's prior (tc); lines of
- * sight before it are skipped. b starts zeroed. Returns 0, -EINVAL for a
+ * (r, v and its true k; boost: the truth thrusts). The first
+ * measurement starts the bound with the tracker's prior (tc; a line of
+ * sight with a diffuse position prior as well, bound.c). b starts
+ * zeroed. Returns 0, -EINVAL for a
  * malformed measurement, -EDOM or -MW_ENOTSPD on numerical failure (b
  * unchanged).
  */

@@ -849,6 +849,12 @@ static const char *SCEN_SMALL =
     "{\"id\":2,\"class\":\"MRBM\",\"t_s\":45,\"site\":{\"lat_deg\":39.9,\"lon_deg\":127.5},"
     "\"aim\":{\"target\":{\"lat_deg\":40.5,\"lon_deg\":137.0},\"apogee_km\":400}}]}";
 
+/* SCEN_SMALL's space IR sensor's fixed position and aim, which an
+ * "orbit" replaces. */
+#define IR_FIXED                                                                                   \
+	"\"lat_deg\":0,\"lon_deg\":120,\"height_m\":35786000,\"aim\":{\"lat_deg\":38,"             \
+	"\"lon_deg\":128},"
+
 static struct sim_scenario *load_small(void)
 {
 	struct sim_scenario *sc = NULL;
@@ -1022,6 +1028,112 @@ static void space_ir_sees_plumes_unless_told_all(void **state)
 		fail_msg("IR detections: %zu seeing plumes, %zu seeing all", n_plumes, n_all);
 }
 
+/* A space IR sensor in a circular orbit (1,000 km, 60 deg, node 100 E,
+ * 30 deg past it at start; a tracking layer's wide view): it flies its
+ * circle in the inertial frame that is the ECEF frame at start, looks at
+ * the nadir, and each observation is made from where it is at its own
+ * time - its position, its frame and its angles. */
+static void orbiting_space_ir_flies_its_circle_and_looks_down(void **state)
+{
+	(void)state;
+	char *text = mutate(IR_FIXED "\"fov_half_deg\":9",
+	                    "\"orbit\":{\"alt_km\":1000,\"inclination_deg\":60,\"node_lon_deg\":"
+	                    "100,\"arg_lat_deg\":30},\"fov_half_deg\":85,\"sees\":\"all\"");
+	struct sim_scenario *sc = NULL;
+	struct mw_errbuf err = {{0}};
+	if (sim_scenario_parse(text, "small", &sc, &err))
+		fail_msg("parse: %s", err.msg);
+	free(text);
+	const struct sim_sensor *se = &sc->sensors[1];
+	assert_true(se->orbiting);
+	const double a = GEO_WGS84_A_M + 1000e3, inc = 60.0 * GEO_PI / 180,
+	             n = sqrt(GEO_GM_M3_S2 / (a * a * a)), period = 2 * GEO_PI / n;
+	struct sim_sensor p0, p, q;
+	assert_int_equal(sim_sensor_pose(se, 0.0, &p0), 0);
+	assert_memory_equal(p0.ecef_m, se->ecef_m, sizeof(p0.ecef_m));
+	for (double t = 0.0; t < period; t += period / 7.3) {
+		assert_int_equal(sim_sensor_pose(se, t, &p), 0);
+		double r = sqrt(p.ecef_m[0] * p.ecef_m[0] + p.ecef_m[1] * p.ecef_m[1] +
+		                p.ecef_m[2] * p.ecef_m[2]);
+		check_close("orbit radius", r, a, 1e-6);
+		/* the Earth's turn leaves z alone: z = a sin i sin u */
+		check_close("z", p.ecef_m[2], a * sin(inc) * sin(30.0 * GEO_PI / 180 + n * t),
+		            1e-6);
+		/* the inertial velocity v_ecef + w x r has the circular speed */
+		double h = 0.01, v[3];
+		assert_int_equal(sim_sensor_pose(se, t + h, &q), 0);
+		struct sim_sensor m;
+		assert_int_equal(sim_sensor_pose(se, t - h, &m), 0);
+		for (int k = 0; k < 3; k++)
+			v[k] = (q.ecef_m[k] - m.ecef_m[k]) / (2 * h);
+		v[0] -= GEO_OMEGA_E_RAD_S * p.ecef_m[1];
+		v[1] += GEO_OMEGA_E_RAD_S * p.ecef_m[0];
+		check_close("inertial speed", sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]),
+		            sqrt(GEO_GM_M3_S2 / a), 1e-4);
+		/* boresight at the nadir, frame orthonormal, lla the position's */
+		for (int k = 0; k < 3; k++)
+			check_close("nadir", p.frame_ecef[2][k], -p.ecef_m[k] / r, 1e-9);
+		for (int i = 0; i < 3; i++)
+			for (int j = 0; j < 3; j++) {
+				double d = 0.0;
+				for (int k = 0; k < 3; k++)
+					d += p.frame_ecef[i][k] * p.frame_ecef[j][k];
+				check_close("frame", d, i == j, 1e-12);
+			}
+		double e[3];
+		geo_lla_to_ecef(&p.lla, e);
+		for (int k = 0; k < 3; k++)
+			check_close("lla", e[k], p.ecef_m[k], 1e-3);
+	}
+	/* one period later the circle is where it started and the Earth has
+	 * turned by w T under it */
+	assert_int_equal(sim_sensor_pose(se, period, &p), 0);
+	double th = GEO_OMEGA_E_RAD_S * period;
+	check_close("x after a period", p.ecef_m[0],
+	            cos(th) * p0.ecef_m[0] + sin(th) * p0.ecef_m[1], 1e-3);
+	check_close("y after a period", p.ecef_m[1],
+	            -sin(th) * p0.ecef_m[0] + cos(th) * p0.ecef_m[1], 1e-3);
+	/* a run: each detection is made from the pose at its time */
+	struct sim *s = NULL;
+	assert_int_equal(sim_new(sc, 5, &s), 0);
+	struct sim_event ev;
+	size_t n_det = 0, n_moved = 0;
+	double last[3] = {0, 0, 0};
+	while (sim_next(s, &ev) == 1) {
+		if (ev.type != SIM_EV_OBS || ev.obs.kind != MW_OBS_LOS)
+			continue;
+		double t = mw_time_to_s(ev.obs.t_ns - sim_start_ns(s));
+		assert_int_equal(sim_sensor_pose(se, t, &p), 0);
+		assert_memory_equal(ev.obs.sensor_ecef_m, p.ecef_m, sizeof(p.ecef_m));
+		assert_memory_equal(ev.obs.frame_ecef, p.frame_ecef, sizeof(p.frame_ecef));
+		if (memcmp(last, p.ecef_m, sizeof(last)) != 0)
+			n_moved++;
+		memcpy(last, p.ecef_m, sizeof(last));
+		if (ev.obs.truth_id == 0)
+			continue;
+		struct sim_truth tr;
+		assert_int_equal(sim_truth_at(s, ev.obs.truth_id, ev.obs.t_ns, &tr), 0);
+		double d[3], sv[3];
+		for (int k = 0; k < 3; k++)
+			d[k] = tr.r_ecef_m[k] - p.ecef_m[k];
+		for (int k = 0; k < 3; k++)
+			sv[k] = p.frame_ecef[k][0] * d[0] + p.frame_ecef[k][1] * d[1] +
+			        p.frame_ecef[k][2] * d[2];
+		double ex = ev.obs.los_x_rad - atan2(sv[0], sv[2]),
+		       ey = ev.obs.los_y_rad - atan2(sv[1], sv[2]);
+		if (fabs(ex) > 6 * se->sigma_los_rad || fabs(ey) > 6 * se->sigma_los_rad)
+			fail_msg(
+			    "detection at %.1f s: angles off the pose's geometry by %.3g, %.3g "
+			    "rad (sigma %.3g)",
+			    t, ex, ey, se->sigma_los_rad);
+		n_det++;
+	}
+	sim_free(s);
+	sim_scenario_free(sc);
+	if (!(n_det > 100 && n_moved > 100))
+		fail_msg("%zu detections from %zu positions", n_det, n_moved);
+}
+
 static void detection_and_false_alarm_rates_match_configuration(void **state)
 {
 	(void)state;
@@ -1164,6 +1276,17 @@ static void scenario_errors_name_the_json_path(void **state)
 	     "$.launches[1].beta_kg_m2: expected a number in [100, 1e+06], got -5"},
 	    {"\"sigma_los_urad\":20", "\"sigma_los_urad\":20,\"sees\":\"cold\"",
 	     "$.nations[1].sensors[0].sees: expected \"plumes\" or \"all\""},
+	    {"\"fov_half_deg\":9",
+	     "\"orbit\":{\"alt_km\":1000,\"inclination_deg\":60,\"node_lon_deg\":100},"
+	     "\"fov_half_deg\":9",
+	     "$.nations[1].sensors[0].lat_deg: expected either \"orbit\" or a fixed position and "
+	     "aim, not both"},
+	    {IR_FIXED, "\"orbit\":{\"alt_km\":50,\"inclination_deg\":60,\"node_lon_deg\":100},",
+	     "$.nations[1].sensors[0].orbit.alt_km: expected a number in [150, 100000], got 50"},
+	    {IR_FIXED, "\"orbit\":{\"alt_km\":1000,\"inclination_deg\":60,\"raan_deg\":100},",
+	     "$.nations[1].sensors[0].orbit.raan_deg: unknown key"},
+	    {IR_FIXED, "\"orbit\":[1000,60,100],",
+	     "$.nations[1].sensors[0].orbit: expected an object, got array"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *text = mutate(cases[i].from, cases[i].to);
@@ -1371,9 +1494,9 @@ static void example_scenarios_parse_and_fly_within_one_percent(void **state)
 	if (!dir)
 		dir = "examples/scenarios";
 	const char *names[] = {"irbm-over-japan", "icbm-lofted-sea-of-japan",
-	                       "srbm-salvo-south-korea", "mixed-exercise"};
-	const size_t launches[] = {1, 1, 8, 20};
-	for (size_t i = 0; i < 4; i++) {
+	                       "srbm-salvo-south-korea", "mixed-exercise", "irbm-tracking-layer"};
+	const size_t launches[] = {1, 1, 8, 20, 1}, sensors[] = {14, 14, 14, 14, 8};
+	for (size_t i = 0; i < 5; i++) {
 		char path[512];
 		snprintf(path, sizeof(path), "%s/%s.json", dir, names[i]);
 		struct sim_scenario *sc = NULL;
@@ -1382,7 +1505,7 @@ static void example_scenarios_parse_and_fly_within_one_percent(void **state)
 		if (rc)
 			fail_msg("%s: %s", path, err.msg);
 		assert_int_equal(sim_scenario_launch_count(sc), launches[i]);
-		assert_true(sim_scenario_sensor_count(sc) >= 10);
+		assert_int_equal(sim_scenario_sensor_count(sc), sensors[i]);
 		assert_int_equal(sim_scenario_exercise(sc), i == 3);
 		/* every launch flies, and lands within 1% of what was asked */
 		struct sim *s = NULL;
@@ -1430,6 +1553,7 @@ int main(void)
 	    cmocka_unit_test(noise_bounds_fail_at_the_nominal_rate),
 	    cmocka_unit_test(space_ir_noise_and_coverage),
 	    cmocka_unit_test(space_ir_sees_plumes_unless_told_all),
+	    cmocka_unit_test(orbiting_space_ir_flies_its_circle_and_looks_down),
 	    cmocka_unit_test(horizon_masking_matches_circle_geometry),
 	    cmocka_unit_test(same_seed_same_output_other_seed_differs),
 	    cmocka_unit_test(events_are_time_ordered_and_truth_is_consistent),

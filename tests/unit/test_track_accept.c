@@ -320,6 +320,16 @@ static void run_one(const struct sim_scenario *sc, uint64_t seed, struct acc *a)
  * fail it; so would a statement the filter reads differently from the
  * simulator's (ENU of the geodetic position, az from north).
  */
+/* A tracking-layer satellite (sensor 20) in a 1,000 km orbit that passes
+ * over Korea ~260 s after start: every observation is made from where it
+ * is at its time (sim_sensor_pose). */
+#define LEO_IR_JSON                                                                                \
+	"  {\"id\": 20, \"name\": \"LEO IR\", \"type\": \"space_ir\","                             \
+	"   \"orbit\": {\"alt_km\": 1000, \"inclination_deg\": 60, \"node_lon_deg\": 100,"         \
+	"   \"arg_lat_deg\": 30}, \"fov_half_deg\": 85, \"update_s\": 2.0, \"pd\": 0.95,"          \
+	"   \"false_alarms_per_scan\": 0.2, \"sigma_los_urad\": 50, \"cloud_top_km\": 10,"         \
+	"   \"sees\": \"all\"}"
+
 static const char stmt_json[] =
     "{\"name\": \"meas-statements\", \"seed\": 1, \"exercise\": false,"
     " \"start_time\": \"2026-12-03T00:00:00+00:00\", \"truth_step_s\": 0,"
@@ -329,7 +339,7 @@ static const char stmt_json[] =
     "   \"lon_deg\": 100.0, \"height_m\": 35786000,"
     "   \"aim\": {\"lat_deg\": 38.0, \"lon_deg\": 130.0}, \"fov_half_deg\": 9.0,"
     "   \"update_s\": 1.0, \"pd\": 0.99, \"false_alarms_per_scan\": 0.2,"
-    "   \"sigma_los_urad\": 20, \"cloud_top_km\": 10}]}],"
+    "   \"sigma_los_urad\": 20, \"cloud_top_km\": 10}," LEO_IR_JSON "]}],"
     " \"launches\": ["
     "  {\"id\": 1, \"name\": \"SRBM-A\", \"nation\": \"PRK\", \"class\": \"SRBM\", \"t_s\": 60,"
     "   \"site\": {\"lat_deg\": 39.2, \"lon_deg\": 125.67},"
@@ -340,8 +350,9 @@ static const char stmt_json[] =
 static void simulator_draws_match_the_statements_through_the_filters_h(void **state)
 {
 	(void)state;
-	enum { NC = 6, NPH = 2, RUNS = 20 }; /* r, az, el, rdot, los x, los y; boost, after */
-	static const char *const cname[NC] = {"range", "az", "el", "rdot", "los_x", "los_y"};
+	enum { NC = 8, NPH = 2, RUNS = 20 }; /* r, az, el, rdot, GEO x, y, LEO x, y; boost, after */
+	static const char *const cname[NC] = {"range", "az",    "el",    "rdot",
+	                                      "los_x", "los_y", "leo_x", "leo_y"};
 	double u[NPH][NC] = {{0}}, b[NPH][NC] = {{0}};
 	long n[NPH][NC] = {{0}};
 	struct sim_scenario *sc = NULL;
@@ -367,7 +378,7 @@ static void simulator_draws_match_the_statements_through_the_filters_h(void **st
 			assert_int_equal(track_meas_h(&m, x, z), 0);
 			track_meas_residual(&m, m.z, z, e);
 			int ph = tt.phase == SIM_PHASE_BOOST ? 0 : 1;
-			int c0 = m.kind == MW_OBS_RADAR ? 0 : 4;
+			int c0 = m.kind == MW_OBS_RADAR ? 0 : ev.obs.sensor_id == 20 ? 6 : 4;
 			for (int i = 0; i < m.nz; i++) {
 				n[ph][c0 + i]++;
 				u[ph][c0 + i] += e[i] * e[i] / m.r_var[i];
@@ -378,15 +389,15 @@ static void simulator_draws_match_the_statements_through_the_filters_h(void **st
 		sim_free(s);
 	}
 	sim_scenario_free(sc);
-	/* every component but the IR's after-boost (the IR sees boosting
-	 * objects only) */
+	/* every component but the GEO IR's after-boost (it sees boosting
+	 * objects only; the LEO sensor sees all) */
 	const int n_checks = 2 * (NPH * NC - 2);
 	const double alpha = ALPHA_FAMILY / n_checks;
 	const double zq = sqrt(track_chi2_quantile(1.0 - alpha, 1.0)); /* two-sided normal */
 	int fails = 0;
 	for (int ph = 0; ph < NPH; ph++)
 		for (int c = 0; c < NC; c++) {
-			if (c >= 4 && ph == 1) {
+			if (c >= 4 && c < 6 && ph == 1) {
 				assert_int_equal(n[ph][c], 0);
 				continue;
 			}
@@ -511,6 +522,260 @@ static void two_srbm_midcourse_is_consistent_and_ellipses_cover(void **state)
 	}
 	if (fails)
 		fail_msg("%d acceptance checks failed (see above)", fails);
+}
+
+/*
+ * A tracking layer alone (examples/scenarios/irbm-tracking-layer.json's
+ * sensors: two GEO early-warning sensors that see plumes only, six
+ * satellites in two 1,000 km orbital planes that see all; no radar): the
+ * IRBM's track must start in boost from the GEO rays, carry on through
+ * midcourse on lines of sight from moving sensors alone with one track
+ * number and no second confirmed track, and state its errors. At each
+ * of TL_CHK times after launch, over TL_RUNS seeds, at ALPHA_FAMILY / (2
+ * TL_CHK) each: ANEES of (r, v) two-sided, and the position RMS within
+ * RMS_RATIO_MAX x the PCRLB's (track/bound.h, which starts from the
+ * first line of sight) one-sided, as the impact RMS check above.
+ */
+#define TL_RUNS 12
+#define TL_CHK  3
+static const double tl_chk_s[TL_CHK] = {250.0, 450.0, 600.0}; /* since launch */
+
+#define TL_LEO(id, node, u)                                                                        \
+	"{\"id\": " #id ", \"name\": \"LEO " #id "\", \"type\": \"space_ir\", \"orbit\": "         \
+	"{\"alt_km\": 1000, \"inclination_deg\": 60, \"node_lon_deg\": " #node                     \
+	", \"arg_lat_deg\": " #u "}, \"fov_half_deg\": 85, \"update_s\": 2.0, \"pd\": 0.95,"       \
+	" \"false_alarms_per_scan\": 0.2, \"sigma_los_urad\": 50, \"cloud_top_km\": 10,"           \
+	" \"sees\": \"all\"}"
+#define TL_GEO(id, lon)                                                                            \
+	"{\"id\": " #id ", \"name\": \"GEO " #id "\", \"type\": \"space_ir\", \"lat_deg\": 0.0,"   \
+	" \"lon_deg\": " #lon                                                                      \
+	", \"height_m\": 35786000, \"fov_half_deg\": 9.0, \"update_s\": 4.0,"                      \
+	" \"pd\": 0.99, \"false_alarms_per_scan\": 0.2, \"sigma_los_urad\": 20,"                   \
+	" \"cloud_top_km\": 10}"
+
+static const char
+    tl_json
+        [] = "{\"name\": \"tracking-layer\", \"seed\": 1, \"exercise\": false,"
+             " \"start_time\": \"2026-12-01T22:20:00+00:00\", \"truth_step_s\": 0,"
+             " \"nations\": [{\"code\": \"USA\", \"name\": \"United States\", \"sensors\": "
+             "[" TL_GEO(10, 100.0) ", " TL_GEO(11, 150.0) ", " TL_LEO(20, 100, 0) ", " TL_LEO(
+                 21, 100,
+                 30) ", " TL_LEO(22, 100,
+                                 60) ", " TL_LEO(23, 130,
+                                                 -30) ", " TL_LEO(24, 130,
+                                                                  0) ", " TL_LEO(25, 130,
+                                                                                 30) "]}],"
+                                                                                     " \"launches\""
+                                                                                     ": [{\"id\": "
+                                                                                     "1, \"name\": "
+                                                                                     "\"IRBM-1\", "
+                                                                                     "\"nation\": "
+                                                                                     "\"PRK\", "
+                                                                                     "\"class\": "
+                                                                                     "\"IRBM\","
+                                                                                     "  \"t_s\": "
+                                                                                     "120, "
+                                                                                     "\"site\": "
+                                                                                     "{\"lat_deg\":"
+                                                                                     " 40.61, "
+                                                                                     "\"lon_deg\": "
+                                                                                     "126.43},"
+                                                                                     "  \"aim\": "
+                                                                                     "{\"azimuth_"
+                                                                                     "deg\": 84.2, "
+                                                                                     "\"range_km\":"
+                                                                                     " 4600, "
+                                                                                     "\"apogee_"
+                                                                                     "km\": 970}}],"
+                                                                                     " \"injects\":"
+                                                                                     " []}";
+
+struct tl_acc {
+	double nees[TL_CHK], e2[TL_CHK], b[TL_CHK], b2[TL_CHK];
+	int n[TL_CHK], n_b[TL_CHK], breaks, dups, unconfirmed;
+};
+
+/* NEES of the 6 x 6 (r, v) block of est against the truth; 0 and *nees. */
+static int nees6(const struct track_gauss *est, const struct sim_truth *tt, double *nees)
+{
+	double P[36], L[36] = {0}, y[6], e[6];
+	for (int i = 0; i < 3; i++) {
+		e[i] = est->x[i] - tt->r_ecef_m[i];
+		e[3 + i] = est->x[3 + i] - tt->v_ecef_m_s[i];
+	}
+	for (int i = 0; i < 6; i++)
+		for (int j = 0; j < 6; j++)
+			P[i * 6 + j] = est->P[i * TRACK_NX + j];
+	double q = 0.0;
+	for (int j = 0; j < 6; j++) {
+		double d = P[j * 6 + j];
+		for (int k = 0; k < j; k++)
+			d -= L[j * 6 + k] * L[j * 6 + k];
+		if (!(d > 0.0))
+			return -1;
+		L[j * 6 + j] = sqrt(d);
+		for (int i = j + 1; i < 6; i++) {
+			double v = P[i * 6 + j];
+			for (int k = 0; k < j; k++)
+				v -= L[i * 6 + k] * L[j * 6 + k];
+			L[i * 6 + j] = v / L[j * 6 + j];
+		}
+	}
+	for (int i = 0; i < 6; i++) {
+		double v = e[i];
+		for (int k = 0; k < i; k++)
+			v -= L[i * 6 + k] * y[k];
+		y[i] = v / L[i * 6 + i];
+		q += y[i] * y[i];
+	}
+	*nees = q;
+	return 0;
+}
+
+static void tl_run(const struct sim_scenario *sc, uint64_t seed, struct tl_acc *a)
+{
+	struct sim_opts o;
+	sim_opts_default(&o);
+	o.seed = seed;
+	o.truth_step_s = 0.0;
+	struct sim *s = NULL;
+	assert_int_equal(sim_new_ex(sc, &o, &s, NULL), 0);
+	const struct sim_object_info *oi = sim_object(s, 0);
+	const double k_true = 1.0 / (oi->beta_kg_m2 * TRACK_THETA_UNIT);
+	struct track_config cfg;
+	track_config_default(&cfg);
+	struct track_bound bd;
+	memset(&bd, 0, sizeof(bd));
+	struct track_tracker *tr = NULL;
+	assert_int_equal(track_tracker_new(&cfg, NULL, &tr), 0);
+	uint32_t first_id = 0;
+	int c = 0;
+	struct sim_event ev;
+	while (c < TL_CHK) {
+		int rc = sim_next(s, &ev);
+		assert_true(rc > 0); /* the flight outlasts the last check */
+		if (ev.type != SIM_EV_OBS)
+			continue;
+		mw_time_ns due = oi->launch_t_ns + mw_time_from_s(tl_chk_s[c]);
+		if (ev.obs.t_ns > due) {
+			assert_int_equal(track_tracker_flush(tr), 0);
+			struct track_info ti, best;
+			int n_conf = 0;
+			for (size_t i = 0; i < track_tracker_count(tr); i++) {
+				assert_int_equal(track_tracker_get(tr, i, &ti), 0);
+				if (ti.state != TRACK_CONFIRMED || ti.truth_id != oi->id)
+					continue;
+				if (!n_conf++ || ti.n_updates > best.n_updates)
+					best = ti;
+			}
+			if (!n_conf) {
+				a->unconfirmed++;
+			} else {
+				if (!first_id)
+					first_id = best.id;
+				a->breaks += best.id != first_id;
+				a->dups += n_conf > 1;
+				struct sim_truth tt;
+				double nees, Pb[TRACK_BOUND_N * TRACK_BOUND_N];
+				assert_int_equal(sim_truth_at(s, oi->id, best.t_ns, &tt), 0);
+				assert_int_equal(nees6(&best.est, &tt, &nees), 0);
+				a->nees[c] += nees;
+				a->n[c]++;
+				if (bd.active &&
+				    track_bound_predict(&bd, &cfg, best.t_ns, Pb) == 0) {
+					double e2 = 0.0, vb = Pb[0] + Pb[TRACK_BOUND_N + 1] +
+					                      Pb[2 * TRACK_BOUND_N + 2];
+					for (int i = 0; i < 3; i++)
+						e2 += (best.est.x[i] - tt.r_ecef_m[i]) *
+						      (best.est.x[i] - tt.r_ecef_m[i]);
+					a->e2[c] += e2;
+					a->b[c] += vb;
+					a->b2[c] += vb * vb;
+					a->n_b[c]++;
+				}
+			}
+			c++;
+		}
+		if (!first_id && ev.obs.truth_id == oi->id) {
+			/* the track number from its first confirmation on */
+			struct track_info ti;
+			for (size_t i = 0; i < track_tracker_count(tr); i++)
+				if (track_tracker_get(tr, i, &ti) == 0 &&
+				    ti.state == TRACK_CONFIRMED && ti.truth_id == oi->id) {
+					first_id = ti.id;
+					break;
+				}
+		}
+		struct sim_truth tt;
+		if (ev.obs.truth_id == oi->id &&
+		    sim_truth_at(s, ev.obs.truth_id, ev.obs.t_ns, &tt) == 0) {
+			double xt[TRACK_BOUND_N];
+			memcpy(xt, tt.r_ecef_m, sizeof(tt.r_ecef_m));
+			memcpy(xt + 3, tt.v_ecef_m_s, sizeof(tt.v_ecef_m_s));
+			xt[6] = k_true;
+			(void)track_bound_update(&bd, &cfg, &ev.obs, xt,
+			                         tt.phase == SIM_PHASE_BOOST);
+		}
+		int rc2 = track_tracker_process(tr, &ev.obs);
+		assert_true(rc2 == 0 || rc2 == -EINVAL || rc2 == -ENOSPC);
+	}
+	track_tracker_free(tr);
+	sim_free(s);
+}
+
+static void tracking_layer_alone_holds_an_irbm_through_midcourse(void **state)
+{
+	(void)state;
+	struct sim_scenario *sc = NULL;
+	struct mw_errbuf err;
+	memset(&err, 0, sizeof(err));
+	if (sim_scenario_parse(tl_json, "tracking-layer", &sc, &err) < 0)
+		fail_msg("scenario: %s", err.msg);
+	struct tl_acc a;
+	memset(&a, 0, sizeof(a));
+	for (uint64_t r = 0; r < TL_RUNS; r++)
+		tl_run(sc, 500 + r, &a);
+	sim_scenario_free(sc);
+	const double alpha = ALPHA_FAMILY / (2 * TL_CHK);
+	int fails = 0;
+	print_message("tracking layer: %d runs, %d checks at %.4f; unconfirmed %d, breaks %d, "
+	              "duplicates %d\n",
+	              TL_RUNS, 2 * TL_CHK, alpha, a.unconfirmed, a.breaks, a.dups);
+	if (a.unconfirmed || a.breaks || a.dups) {
+		print_error("every run one track from boost on: %d unconfirmed, %d breaks, %d "
+		            "duplicates\n",
+		            a.unconfirmed, a.breaks, a.dups);
+		fails++;
+	}
+	for (int c = 0; c < TL_CHK; c++) {
+		double lo, hi;
+		if (a.n[c] < TL_RUNS || a.n_b[c] < TL_RUNS) {
+			print_error("t = %.0f s: %d scored, %d with a bound\n", tl_chk_s[c], a.n[c],
+			            a.n_b[c]);
+			fails++;
+			continue;
+		}
+		track_anees_bounds(6, a.n[c], 1.0 - alpha, &lo, &hi);
+		double anees = a.nees[c] / a.n[c], nu = a.b[c] * a.b[c] / a.b2[c];
+		double lim = RMS_RATIO_MAX * sqrt(track_chi2_quantile(1.0 - alpha, nu) / nu);
+		double ratio = sqrt(a.e2[c] / a.b[c]);
+		print_message("t = %3.0f s: ANEES %.2f [%.2f, %.2f]; position RMS %.1f m, PCRLB "
+		              "%.1f m, ratio %.2f (reject ratio <= %.1f above %.2f)\n",
+		              tl_chk_s[c], anees, lo, hi, sqrt(a.e2[c] / a.n_b[c]),
+		              sqrt(a.b[c] / a.n_b[c]), ratio, RMS_RATIO_MAX, lim);
+		if (!(anees >= lo && anees <= hi)) {
+			print_error("ANEES %.2f outside [%.2f, %.2f] at %.0f s\n", anees, lo, hi,
+			            tl_chk_s[c]);
+			fails++;
+		}
+		if (!(ratio <= lim)) {
+			print_error("position RMS %.2f x the bound, above %.2f at %.0f s\n", ratio,
+			            lim, tl_chk_s[c]);
+			fails++;
+		}
+	}
+	if (fails)
+		fail_msg("%d tracking-layer checks failed (see above)", fails);
 }
 
 /*
@@ -861,6 +1126,7 @@ int main(void)
 	    cmocka_unit_test(two_srbm_midcourse_is_consistent_and_ellipses_cover),
 	    cmocka_unit_test(simulator_draws_match_the_statements_through_the_filters_h),
 	    cmocka_unit_test(icbm_last_radar_arc_states_its_cross_plane_errors),
+	    cmocka_unit_test(tracking_layer_alone_holds_an_irbm_through_midcourse),
 	    cmocka_unit_test(filter_dynamics_match_the_simulators_flight_from_100_to_150_km),
 	};
 	/* MW_TEST_FILTER=name (or a pattern with *) runs only the matching tests */

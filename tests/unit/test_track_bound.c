@@ -14,7 +14,12 @@
  *  3. A second measurement never adds uncertainty: the trace after it is
  *     below the predicted trace.
  *  4. Failures leave the bound unchanged; an inactive bound has no impact
- *     bound (-ERANGE); lines of sight before any radar are skipped.
+ *     bound (-ERANGE).
+ *  7. A line of sight starts the bound too, with a diffuse position prior
+ *     (1,000 km): along its ray the position variance is the prior's
+ *     exactly (a bearing says nothing there), across it (sigma rho)^2,
+ *     and a second sensor's ray at angle theta brings the first ray's
+ *     along-ray variance under (sigma rho_2 / sin theta)^2.
  *  5. The drag prior is the tracker's: a bound started on a ballistic
  *     state of a class with a beta range (IRBM energy) has k's variance
  *     the class prior's (track_beta_prior_k), one started in boost the
@@ -38,6 +43,7 @@
 
 #include "core/obs.h"
 #include "geo/geo.h"
+#include "mat/mat.h"
 #include "track/bound.h"
 #include "track/model.h"
 #include "track/tracker.h"
@@ -198,19 +204,7 @@ static void failures_leave_the_bound_unchanged(void **st)
 	struct track_bound b, b0;
 	memset(&b, 0, sizeof(b));
 	assert_int_equal(track_bound_impact(&b, &v, &vk), -ERANGE);
-	/* A line of sight before any radar: skipped, still inactive. */
 	struct mw_obs o;
-	memset(&o, 0, sizeof(o));
-	o.t_ns = T0;
-	o.kind = MW_OBS_LOS;
-	memcpy(o.nation, "USA", 4);
-	o.sensor_ecef_m[0] = 42164e3;
-	o.frame_ecef[0][1] = 1.0;
-	o.frame_ecef[1][2] = 1.0;
-	o.frame_ecef[2][0] = -1.0;
-	o.sigma_los_rad = 20e-6;
-	assert_int_equal(track_bound_update(&b, &tc, &o, x, 0), 0);
-	assert_false(b.active);
 	radar_obs(T0, x, 30.0, &o, los);
 	assert_int_equal(track_bound_update(&b, &tc, &o, x, 0), 0);
 	b0 = b;
@@ -219,6 +213,91 @@ static void failures_leave_the_bound_unchanged(void **st)
 	o.t_ns = T0 + MW_NS_PER_S;
 	assert_int_equal(track_bound_update(&b, &tc, &o, x, 0), -EINVAL);
 	assert_memory_equal(&b, &b0, sizeof(b));
+}
+
+/* A GEO sensor over (0 N, lon_deg E) looking straight at tgt (frame:
+ * z the ray, x across the pole), noise sigma; u gets the ray. Returns the
+ * range. */
+static double los_obs(mw_time_ns t, double lon_deg, const double tgt[3], double sigma,
+                      struct mw_obs *o, double u[3])
+{
+	struct geo_lla s = {.lat_rad = 0.0, .lon_rad = lon_deg * GEO_PI / 180, .h_m = 35786e3};
+	memset(o, 0, sizeof(*o));
+	o->t_ns = t;
+	o->kind = MW_OBS_LOS;
+	o->sensor_id = 10;
+	memcpy(o->nation, "USA", 4);
+	geo_lla_to_ecef(&s, o->sensor_ecef_m);
+	double rho = 0.0, x[3];
+	for (int i = 0; i < 3; i++) {
+		u[i] = tgt[i] - o->sensor_ecef_m[i];
+		rho += u[i] * u[i];
+	}
+	rho = sqrt(rho);
+	for (int i = 0; i < 3; i++)
+		u[i] /= rho;
+	x[0] = -u[1]; /* (0, 0, 1) x u */
+	x[1] = u[0];
+	x[2] = 0.0;
+	double xn = hypot(x[0], x[1]);
+	for (int i = 0; i < 3; i++) {
+		o->frame_ecef[0][i] = x[i] / xn;
+		o->frame_ecef[2][i] = u[i];
+	}
+	o->frame_ecef[1][0] = u[1] * o->frame_ecef[0][2] - u[2] * o->frame_ecef[0][1];
+	o->frame_ecef[1][1] = u[2] * o->frame_ecef[0][0] - u[0] * o->frame_ecef[0][2];
+	o->frame_ecef[1][2] = u[0] * o->frame_ecef[0][1] - u[1] * o->frame_ecef[0][0];
+	o->sigma_los_rad = sigma;
+	return rho;
+}
+
+static void a_line_of_sight_starts_the_bound_with_a_diffuse_position_prior(void **st)
+{
+	(void)st;
+	struct track_config tc;
+	track_config_default(&tc);
+	double x[BN], u[3], u2[3];
+	truth(x);
+	struct mw_obs o;
+	const double sig = 20e-6, prior2 = 1e12; /* bound.c's BOUND_LOS_PRIOR_M^2 */
+	double rho = los_obs(T0, 128.5, x, sig, &o, u);
+	struct track_bound b;
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(track_bound_update(&b, &tc, &o, x, 0), 0);
+	assert_true(b.active);
+	double along = quad(b.P, u), across = quad(b.P, o.frame_ecef[0]),
+	       across2 = quad(b.P, o.frame_ecef[1]), want = sig * rho * sig * rho;
+	if (fabs(along - prior2) > 1e-6 * prior2)
+		fail_msg("along the ray: variance %g, want the prior's %g", along, prior2);
+	if (fabs(across - want) > 1e-3 * want || fabs(across2 - want) > 1e-3 * want)
+		fail_msg("across the ray: variances %g and %g, want (sigma rho)^2 = %g", across,
+		         across2, want);
+	double sv2 = tc.init_sigma_v_m_s * tc.init_sigma_v_m_s;
+	for (int i = 3; i < 6; i++)
+		if (fabs(b.P[i * BN + i] - sv2) > 1e-9 * sv2)
+			fail_msg("velocity variance %d: %g, want the prior %g", i, b.P[i * BN + i],
+			         sv2);
+	/* A second GEO sensor's ray at the same instant: the position
+	 * information is the prior's plus each ray's (I - u u^T) / (sigma
+	 * rho)^2, and the velocity stays apart, so the position block is
+	 * that 3 x 3 matrix's inverse. */
+	double rho2 = los_obs(T0, 80.0, x, sig, &o, u2);
+	assert_int_equal(track_bound_update(&b, &tc, &o, x, 0), 0);
+	double J[9], Pr[9], w1 = 1.0 / (sig * rho * sig * rho),
+	                    w2 = 1.0 / (sig * rho2 * sig * rho2);
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			J[i * 3 + j] = (i == j) * (1.0 / prior2 + w1 + w2) - w1 * u[i] * u[j] -
+			               w2 * u2[i] * u2[j];
+	assert_int_equal(mat_spd_inverse(Pr, J, 3), 0);
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			if (fabs(b.P[i * BN + j] - Pr[i * 3 + j]) >
+			    1e-6 * sqrt(Pr[i * 4] * Pr[j * 4]))
+				fail_msg("two rays: position covariance (%d, %d) %g, want %g", i, j,
+				         b.P[i * BN + j], Pr[i * 3 + j]);
+	if (!(quad(b.P, u) < 1e-4 * prior2)) /* the rays meet: range known */
+		fail_msg("two rays: along the first %g m^2", quad(b.P, u));
 }
 
 /* A state of IRBM energy: 300 km up over (39 N, 130 E), 5 km/s ECEF,
@@ -352,6 +431,7 @@ int main(void)
 	    cmocka_unit_test(prediction_adds_velocity_spread_times_dt_squared),
 	    cmocka_unit_test(a_second_measurement_never_adds_uncertainty),
 	    cmocka_unit_test(failures_leave_the_bound_unchanged),
+	    cmocka_unit_test(a_line_of_sight_starts_the_bound_with_a_diffuse_position_prior),
 	    cmocka_unit_test(drag_prior_is_the_trackers_class_prior),
 	    cmocka_unit_test(boost_prediction_carries_the_thrust_direction_error),
 	};
