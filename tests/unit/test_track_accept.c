@@ -91,7 +91,9 @@ static const double chk_s[CHK_N] = {100.0, 130.0, 190.0, 250.0}; /* since launch
 /* The probability that a filter meeting every criterion fails the test. */
 #define ALPHA_FAMILY 0.05
 
-/* The two Korean radars both scenarios below use (JSON array members). */
+/* The two Korean radars both scenarios below use (JSON array members);
+ * the ship is under way at 20 kn (sim: its observations carry its
+ * velocity, and its range rates are relative to it). */
 #define KOR_RADARS_JSON                                                                            \
 	"  {\"id\": 1, \"name\": \"ground radar\", \"type\": \"radar\", \"platform\": \"ground\"," \
 	"   \"lat_deg\": 36.9, \"lon_deg\": 127.45, \"height_m\": 150,"                            \
@@ -104,7 +106,8 @@ static const double chk_s[CHK_N] = {100.0, 130.0, 190.0, 250.0}; /* since launch
 	"   \"boresight_az_deg\": 315, \"half_width_az_deg\": 180, \"min_el_deg\": -0.5,"          \
 	"   \"max_el_deg\": 85, \"max_range_km\": 600, \"update_s\": 1.0, \"pd\": 0.95,"           \
 	"   \"false_alarms_per_scan\": 0.05, \"sigma_range_m\": 20, \"sigma_az_deg\": 0.05,"       \
-	"   \"sigma_el_deg\": 0.05, \"sigma_range_rate_m_s\": 1.0}"
+	"   \"sigma_el_deg\": 0.05, \"sigma_range_rate_m_s\": 1.0,"                                \
+	"   \"course_deg\": 200, \"speed_kn\": 20}"
 
 static const char scenario_json[] =
     "{\"name\": \"accept-two-srbm\", \"seed\": 1, \"exercise\": false,"
@@ -553,14 +556,12 @@ static const double tl_chk_s[TL_CHK] = {250.0, 450.0, 600.0}; /* since launch */
 	" \"pd\": 0.99, \"false_alarms_per_scan\": 0.2, \"sigma_los_urad\": 20,"                   \
 	" \"cloud_top_km\": 10}"
 
-static const char
-    tl_json
-        [] = "{\"name\": \"tracking-layer\", \"seed\": 1, \"exercise\": false,"
-             " \"start_time\": \"2026-12-01T22:20:00+00:00\", \"truth_step_s\": 0,"
-             " \"nations\": [{\"code\": \"USA\", \"name\": \"United States\", \"sensors\": "
-             "[" TL_GEO(10, 100.0) ", " TL_GEO(11, 150.0) ", " TL_LEO(20, 100, 0) ", " TL_LEO(
-                 21, 100,
-                 30) ", " TL_LEO(22, 100,
+static const char tl_json[] =
+    "{\"name\": \"tracking-layer\", \"seed\": 1, \"exercise\": false,"
+    " \"start_time\": \"2026-12-01T22:20:00+00:00\", \"truth_step_s\": 0,"
+    " \"nations\": [{\"code\": \"USA\", \"name\": \"United States\", \"sensors\": "
+    "[" TL_GEO(10, 100.0) ", " TL_GEO(11, 150.0) ", " TL_LEO(20, 100, 0) ", " TL_LEO(
+        21, 100, 30) ", " TL_LEO(22, 100,
                                  60) ", " TL_LEO(23, 130,
                                                  -30) ", " TL_LEO(24, 130,
                                                                   0) ", " TL_LEO(25, 130,
