@@ -141,6 +141,45 @@ struct claim {
 	uint32_t track, truth;
 };
 
+/* NEES of the 6 x 6 (r, v) block of est against the truth, by a Cholesky
+ * solve (mat/ is not linked here: plain code); 0 and *nees, -1 if the block
+ * is not positive definite. */
+static int nees6(const struct track_gauss *est, const struct sim_truth *tt, double *nees)
+{
+	double P[36], L[36] = {0}, y[6], e[6];
+	for (int i = 0; i < 3; i++) {
+		e[i] = est->x[i] - tt->r_ecef_m[i];
+		e[3 + i] = est->x[3 + i] - tt->v_ecef_m_s[i];
+	}
+	for (int i = 0; i < 6; i++)
+		for (int j = 0; j < 6; j++)
+			P[i * 6 + j] = est->P[i * TRACK_NX + j];
+	double q = 0.0;
+	for (int j = 0; j < 6; j++) {
+		double d = P[j * 6 + j];
+		for (int k = 0; k < j; k++)
+			d -= L[j * 6 + k] * L[j * 6 + k];
+		if (!(d > 0.0))
+			return -1;
+		L[j * 6 + j] = sqrt(d);
+		for (int i = j + 1; i < 6; i++) {
+			double v = P[i * 6 + j];
+			for (int k = 0; k < j; k++)
+				v -= L[i * 6 + k] * L[j * 6 + k];
+			L[i * 6 + j] = v / L[j * 6 + j];
+		}
+	}
+	for (int i = 0; i < 6; i++) {
+		double v = e[i];
+		for (int k = 0; k < i; k++)
+			v -= L[i * 6 + k] * y[k];
+		y[i] = v / L[i * 6 + i];
+		q += y[i] * y[i];
+	}
+	*nees = q;
+	return 0;
+}
+
 /* Score every object whose check time c has come, at the track's time. */
 static void score(struct sim *s, struct track_tracker *tr, int c, size_t o,
                   const struct track_bound *bd, struct acc *a)
@@ -162,37 +201,8 @@ static void score(struct sim *s, struct track_tracker *tr, int c, size_t o,
 		return; /* counted as missing below */
 	struct sim_truth tt;
 	assert_int_equal(sim_truth_at(s, oi->id, best.t_ns, &tt), 0);
-	double e[6], P[36];
-	for (int i = 0; i < 3; i++) {
-		e[i] = best.est.x[i] - tt.r_ecef_m[i];
-		e[3 + i] = best.est.x[3 + i] - tt.v_ecef_m_s[i];
-	}
-	for (int i = 0; i < 6; i++)
-		for (int j = 0; j < 6; j++)
-			P[i * 6 + j] = best.est.P[i * TRACK_NX + j];
-	/* NEES by Cholesky solve (mat/ is not linked here: plain code). */
-	double L[36] = {0}, y[6];
-	for (int j = 0; j < 6; j++) {
-		double d = P[j * 6 + j];
-		for (int k = 0; k < j; k++)
-			d -= L[j * 6 + k] * L[j * 6 + k];
-		assert_true(d > 0.0);
-		L[j * 6 + j] = sqrt(d);
-		for (int i = j + 1; i < 6; i++) {
-			double v = P[i * 6 + j];
-			for (int k = 0; k < j; k++)
-				v -= L[i * 6 + k] * L[j * 6 + k];
-			L[i * 6 + j] = v / L[j * 6 + j];
-		}
-	}
-	double nees = 0.0;
-	for (int i = 0; i < 6; i++) {
-		double v = e[i];
-		for (int k = 0; k < i; k++)
-			v -= L[i * 6 + k] * y[k];
-		y[i] = v / L[i * 6 + i];
-		nees += y[i] * y[i];
-	}
+	double nees;
+	assert_int_equal(nees6(&best.est, &tt, &nees), 0);
 	a->nees[c] += nees;
 	a->n[c]++;
 	struct track_point_pred ip;
@@ -595,43 +605,6 @@ struct tl_acc {
 	double nees[TL_CHK], e2[TL_CHK], b[TL_CHK], b2[TL_CHK];
 	int n[TL_CHK], n_b[TL_CHK], breaks, dups, unconfirmed;
 };
-
-/* NEES of the 6 x 6 (r, v) block of est against the truth; 0 and *nees. */
-static int nees6(const struct track_gauss *est, const struct sim_truth *tt, double *nees)
-{
-	double P[36], L[36] = {0}, y[6], e[6];
-	for (int i = 0; i < 3; i++) {
-		e[i] = est->x[i] - tt->r_ecef_m[i];
-		e[3 + i] = est->x[3 + i] - tt->v_ecef_m_s[i];
-	}
-	for (int i = 0; i < 6; i++)
-		for (int j = 0; j < 6; j++)
-			P[i * 6 + j] = est->P[i * TRACK_NX + j];
-	double q = 0.0;
-	for (int j = 0; j < 6; j++) {
-		double d = P[j * 6 + j];
-		for (int k = 0; k < j; k++)
-			d -= L[j * 6 + k] * L[j * 6 + k];
-		if (!(d > 0.0))
-			return -1;
-		L[j * 6 + j] = sqrt(d);
-		for (int i = j + 1; i < 6; i++) {
-			double v = P[i * 6 + j];
-			for (int k = 0; k < j; k++)
-				v -= L[i * 6 + k] * L[j * 6 + k];
-			L[i * 6 + j] = v / L[j * 6 + j];
-		}
-	}
-	for (int i = 0; i < 6; i++) {
-		double v = e[i];
-		for (int k = 0; k < i; k++)
-			v -= L[i * 6 + k] * y[k];
-		y[i] = v / L[i * 6 + i];
-		q += y[i] * y[i];
-	}
-	*nees = q;
-	return 0;
-}
 
 static void tl_run(const struct sim_scenario *sc, uint64_t seed, struct tl_acc *a)
 {
