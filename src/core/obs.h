@@ -14,7 +14,9 @@
  *                East-North-Up frame at its geodetic position (azimuth
  *                from north, clockwise, [0, 2pi); elevation above the
  *                local horizontal plane, [-pi/2, pi/2]). Range rate is
- *                d|r_tgt - r_sensor|/dt in the ECEF frame.
+ *                d|r_tgt - r_sensor|/dt in the ECEF frame, the
+ *                sensor's own motion included: a radar that moves (a
+ *                ship under way) says how in sensor_vel_ecef_m_s.
  *
  *  MW_OBS_LOS    a bearing-only line of sight from a space-based (or any)
  *                infrared sensor: two tangent-plane angles in the
@@ -61,6 +63,10 @@ struct mw_obs {
 	double sigma_az_rad;
 	double sigma_el_rad;
 	double sigma_range_rate_m_s;
+	/* The radar's velocity at t_ns in the ECEF frame: all zero for a
+	 * sensor fixed on the Earth (Radar.sensor_vel_ecef_m_s, sent only
+	 * when not zero). The range rate is u.(v_tgt - sensor_vel). */
+	double sensor_vel_ecef_m_s[3];
 
 	/* MW_OBS_LOS */
 	double frame_ecef[3][3];

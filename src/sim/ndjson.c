@@ -129,6 +129,9 @@ int sim_ndjson_preamble(const struct sim *s, size_t i, char *buf, size_t cap)
 		if (se->kind == SIM_SENSOR_RADAR)
 			put(&o, ",\"max_range_km\":%g,\"min_el_deg\":%g", se->max_range_m / 1e3,
 			    geo_deg(se->min_el_rad));
+		if (se->moving) /* the position above is at scenario start */
+			put(&o, ",\"course_deg\":%.6g,\"speed_kn\":%.6g", geo_deg(se->course_rad),
+			    se->speed_m_s / SIM_KNOT_M_S);
 		else
 			put(&o, ",\"fov_half_deg\":%g,\"cloud_top_km\":%g",
 			    geo_deg(se->fov_half_rad), se->cloud_top_m / 1e3);
@@ -175,6 +178,9 @@ int sim_ndjson_event(const struct sim_event *ev, char *buf, size_t cap)
 		if (b->has_range_rate)
 			put(&o, ",\"range_rate_m_s\":%.4f,\"sigma_range_rate_m_s\":%g",
 			    b->range_rate_m_s, b->sigma_range_rate_m_s);
+		if (b->sensor_vel_ecef_m_s[0] != 0.0 || b->sensor_vel_ecef_m_s[1] != 0.0 ||
+		    b->sensor_vel_ecef_m_s[2] != 0.0)
+			put_vec(&o, "sensor_vel_ecef_m_s", b->sensor_vel_ecef_m_s, 4);
 	} else {
 		put(&o, ",\"frame_ecef\":[");
 		for (int k = 0; k < 3; k++) {

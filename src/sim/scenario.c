@@ -310,6 +310,8 @@ static int parse_sensor(struct pctx *p, const json_t *o, const char *path, const
 	                                         "sigma_range_rate_m_s",
 	                                         "clearance_m",
 	                                         "platform",
+	                                         "course_deg",
+	                                         "speed_kn",
 	                                         "note",
 	                                         NULL};
 	static const char *const ir_keys[] = {"id",
@@ -395,15 +397,36 @@ static int parse_sensor(struct pctx *p, const json_t *o, const char *path, const
 			rc = get_num(p, o, path, "sigma_range_rate_m_s", false, 0, 1e4, 0, &srr);
 		if (rc == 0)
 			rc = get_num(p, o, path, "clearance_m", false, 0, 1e5, 0, &s->clearance_m);
+		bool ship = false;
 		if (rc == 0) {
 			json_t *pl = json_object_get(o, "platform");
 			if (pl &&
 			    (!json_is_string(pl) || (strcmp(json_string_value(pl), "ground") != 0 &&
 			                             strcmp(json_string_value(pl), "ship") != 0)))
 				rc = fail(p, path, "platform", "expected \"ground\" or \"ship\"");
+			ship =
+			    pl && json_is_string(pl) && strcmp(json_string_value(pl), "ship") == 0;
 		}
+		/* a ship under way: both keys, or neither (stationary) */
+		bool has_c = json_object_get(o, "course_deg") != NULL,
+		     has_v = json_object_get(o, "speed_kn") != NULL;
+		double course = 0, speed = 0;
+		if (rc == 0 && (has_c || has_v) && !ship)
+			rc = fail(p, path, has_c ? "course_deg" : "speed_kn",
+			          "expected \"platform\": \"ship\" for a radar that moves");
+		if (rc == 0 && has_c != has_v)
+			rc = fail(p, path, has_c ? "speed_kn" : "course_deg",
+			          "expected both \"course_deg\" and \"speed_kn\" for a ship under "
+			          "way (missing)");
+		if (rc == 0 && has_c)
+			rc = get_num(p, o, path, "course_deg", true, 0, 360, 0, &course);
+		if (rc == 0 && has_v)
+			rc = get_num(p, o, path, "speed_kn", true, 0, 60, 0, &speed);
 		if (rc < 0)
 			return rc;
+		s->moving = has_c && speed > 0;
+		s->course_rad = geo_rad(course);
+		s->speed_m_s = speed * SIM_KNOT_M_S;
 		s->boresight_az_rad = geo_rad(baz);
 		s->half_width_az_rad = geo_rad(hw);
 		s->min_el_rad = geo_rad(minel);

@@ -130,6 +130,31 @@ static int orbit_place(struct sim_sensor *s, double t_s)
 	return ir_frame(s);
 }
 
+/* A ship's position t_s after start: its great circle from the start
+ * point (geo_direct on the ellipsoid), at its own height. */
+static int ship_ecef(const struct sim_sensor *s, double t_s, struct geo_lla *lla, double r[3])
+{
+	if (geo_direct(&s->lla, s->course_rad, s->speed_m_s * t_s, lla) < 0)
+		return -EINVAL;
+	lla->h_m = s->lla.h_m;
+	geo_lla_to_ecef(lla, r);
+	return 0;
+}
+
+/* A ship at t_s: position, and its velocity by a 0.1 s forward
+ * difference (the great circle's curvature changes it by ~1e-6 m/s). */
+static int ship_place(struct sim_sensor *out, const struct sim_sensor *s, double t_s)
+{
+	const double h = 0.1;
+	struct geo_lla l1;
+	double r1[3];
+	if (ship_ecef(s, t_s, &out->lla, out->ecef_m) < 0 || ship_ecef(s, t_s + h, &l1, r1) < 0)
+		return -EINVAL;
+	for (int k = 0; k < 3; k++)
+		out->vel_ecef_m_s[k] = (r1[k] - out->ecef_m[k]) / h;
+	return 0;
+}
+
 int sim_sensor_prepare(struct sim_sensor *s)
 {
 	if (!s || !(s->update_s > 0) || !(s->pd >= 0 && s->pd <= 1) || !(s->fa_per_scan >= 0))
@@ -140,6 +165,12 @@ int sim_sensor_prepare(struct sim_sensor *s)
 			return -EINVAL;
 		return orbit_place(s, 0.0);
 	}
+	if (s->moving) {
+		if (s->kind != SIM_SENSOR_RADAR || !(s->speed_m_s > 0 && s->speed_m_s < 1000))
+			return -EINVAL;
+		const struct sim_sensor start = *s; /* ship_place reads start, writes s */
+		return ship_place(s, &start, 0.0);
+	}
 	geo_lla_to_ecef(&s->lla, s->ecef_m);
 	if (s->kind == SIM_SENSOR_SPACE_IR)
 		return ir_frame(s);
@@ -149,6 +180,8 @@ int sim_sensor_prepare(struct sim_sensor *s)
 int sim_sensor_pose(const struct sim_sensor *s, double t_s, struct sim_sensor *out)
 {
 	*out = *s;
+	if (s->moving)
+		return ship_place(out, s, t_s);
 	return s->orbiting ? orbit_place(out, t_s) : 0;
 }
 
@@ -212,6 +245,7 @@ static void obs_header(const struct sim_sensor *s, mw_time_ns t_ns, struct mw_ob
 		obs->sigma_el_rad = s->sigma_el_rad;
 		obs->has_range_rate = s->sigma_range_rate_m_s > 0;
 		obs->sigma_range_rate_m_s = obs->has_range_rate ? s->sigma_range_rate_m_s : 0;
+		memcpy(obs->sensor_vel_ecef_m_s, s->vel_ecef_m_s, sizeof(obs->sensor_vel_ecef_m_s));
 	} else {
 		obs->kind = MW_OBS_LOS;
 		memcpy(obs->frame_ecef, s->frame_ecef, sizeof(obs->frame_ecef));
@@ -239,8 +273,10 @@ void sim_sensor_measure(const struct sim_sensor *s, struct sim_rng *rng, mw_time
 		obs->az_rad = wrap_2pi(az + s->sigma_az_rad * sim_rng_normal(rng));
 		obs->el_rad = clamp_el(el + s->sigma_el_rad * sim_rng_normal(rng));
 		if (obs->has_range_rate) {
-			double rr = rg > 0 ? (d[0] * tgt_v_m_s[0] + d[1] * tgt_v_m_s[1] +
-			                      d[2] * tgt_v_m_s[2]) /
+			const double *vs = s->vel_ecef_m_s; /* the range rate is relative */
+			double rr = rg > 0 ? (d[0] * (tgt_v_m_s[0] - vs[0]) +
+			                      d[1] * (tgt_v_m_s[1] - vs[1]) +
+			                      d[2] * (tgt_v_m_s[2] - vs[2])) /
 			                         rg
 			                   : 0;
 			obs->range_rate_m_s = rr + s->sigma_range_rate_m_s * sim_rng_normal(rng);

@@ -13,6 +13,8 @@
 #include "geo/geo.h"
 #include "sim/rng.h"
 
+#define SIM_KNOT_M_S (1852.0 / 3600.0) /* the international knot */
+
 enum sim_sensor_kind {
 	SIM_SENSOR_RADAR = 1, /* ground or ship radar: range, az, el [, range rate] */
 	SIM_SENSOR_SPACE_IR,  /* space-based IR: line-of-sight angles */
@@ -23,7 +25,7 @@ struct sim_sensor {
 	uint32_t id; /* unique within the nation */
 	char nation[MW_NATION_LEN];
 	char name[48];
-	struct geo_lla lla; /* position (ship: stationary for now; an orbiting
+	struct geo_lla lla; /* position (a ship under way or an orbiting
 	                     * sensor: at scenario start, sim_sensor_pose) */
 	double ecef_m[3];   /* derived */
 	double update_s;    /* scan / revisit period */
@@ -51,6 +53,14 @@ struct sim_sensor {
 	                          * after burnout ("all", a tracking layer) */
 	double frame_ecef[3][3]; /* derived: rows x, y, z (boresight) */
 
+	/* a ship under way (scenario "course_deg", "speed_kn"): a great
+	 * circle from lla at constant speed; lla and ecef_m are the start,
+	 * vel_ecef_m_s the velocity at the pose's time (sim_sensor_pose) */
+	bool moving;
+	double course_rad; /* initial course, from north, clockwise */
+	double speed_m_s;
+	double vel_ecef_m_s[3]; /* derived; zero for a fixed sensor */
+
 	/* space IR in a circular two-body orbit (scenario "orbit"): the
 	 * boresight is the geocentric nadir, and lla, ecef_m, aim_ecef_m and
 	 * frame_ecef hold the pose at scenario start */
@@ -69,8 +79,10 @@ int sim_sensor_prepare(struct sim_sensor *s);
  * The sensor as it is t_s seconds after scenario start: *out = *s, with an
  * orbiting sensor's position (ecef_m, lla) moved along its orbit (the
  * inertial frame is the ECEF frame at start; the Earth turns under it at
- * GEO_OMEGA_E_RAD_S) and its nadir frame with it. A fixed sensor's pose is
- * itself. 0, or -EINVAL for a degenerate pose.
+ * GEO_OMEGA_E_RAD_S) and its nadir frame with it, and a moving ship's
+ * position moved along its great circle with vel_ecef_m_s its velocity
+ * there. A fixed sensor's pose is itself. 0, or -EINVAL for a degenerate
+ * pose.
  */
 int sim_sensor_pose(const struct sim_sensor *s, double t_s, struct sim_sensor *out);
 

@@ -394,11 +394,11 @@ static void fill_scan(struct sim *s, size_t si, mw_time_ns t)
 	const struct sim_sensor *se = &s->sc->sensors[si];
 	struct sensor_state *st = &s->ss[si];
 	s->batch_n = s->batch_pos = 0;
-	struct sim_sensor pose; /* an orbiting sensor where it is at t */
-	if (se->orbiting) {
+	struct sim_sensor pose; /* a sensor that moves, where it is at t */
+	if (se->orbiting || se->moving) {
 		if (sim_sensor_pose(se, mw_time_to_s(t - s->start_ns), &pose) == 0)
 			se = &pose;
-		else /* cannot happen for a prepared orbit (radius > a + 100 km) */
+		else /* cannot happen for a prepared orbit or ship */
 			goto next;
 	}
 	for (size_t i = 0; i < s->n_obj; i++) {

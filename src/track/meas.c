@@ -105,6 +105,11 @@ static int prepare(const struct mw_obs *obs, const struct track_meas *prev, stru
 			if (!in_range(obs->range_rate_m_s, -1e5, 1e5) ||
 			    !in_range(obs->sigma_range_rate_m_s, MIN_SIGMA_RR, MAX_SIGMA_RR))
 				return -EINVAL;
+			for (int k = 0; k < 3; k++) {
+				if (!in_range(obs->sensor_vel_ecef_m_s[k], -1e5, 1e5))
+					return -EINVAL;
+				t.sensor_vel_ecef_m_s[k] = obs->sensor_vel_ecef_m_s[k];
+			}
 			t.nz = 4;
 			t.z[3] = obs->range_rate_m_s;
 			t.r_var[3] = obs->sigma_range_rate_m_s * obs->sigma_range_rate_m_s;
@@ -181,7 +186,10 @@ static inline __attribute__((always_inline)) int h_of_s(const struct track_meas 
 		z[1] = az;
 		z[2] = atan2(s[2], hor);
 		if (m->nz == 4)
-			z[3] = (d[0] * x[3] + d[1] * x[4] + d[2] * x[5]) / rng;
+			z[3] = (d[0] * (x[3] - m->sensor_vel_ecef_m_s[0]) +
+			        d[1] * (x[4] - m->sensor_vel_ecef_m_s[1]) +
+			        d[2] * (x[5] - m->sensor_vel_ecef_m_s[2])) /
+			       rng;
 		*hor_m = hor;
 		return 0;
 	}
@@ -228,9 +236,11 @@ int track_meas_h_pair(const struct track_meas *m, const double xa[TRACK_NX],
 			if (!(rng[l] > 1e-3) || !isfinite(rng[l]))
 				return -EDOM;
 		if (m->nz == 4) {
+			const double *vs = m->sensor_vel_ecef_m_s;
 			const track_v2d rr =
-			    (d[0] * track_v2_set(xa[3], xb[3]) + d[1] * track_v2_set(xa[4], xb[4]) +
-			     d[2] * track_v2_set(xa[5], xb[5])) /
+			    (d[0] * (track_v2_set(xa[3], xb[3]) - track_v2_dup(vs[0])) +
+			     d[1] * (track_v2_set(xa[4], xb[4]) - track_v2_dup(vs[1])) +
+			     d[2] * (track_v2_set(xa[5], xb[5]) - track_v2_dup(vs[2]))) /
 			    rng;
 			za[3] = rr[0];
 			zb[3] = rr[1];
@@ -313,10 +323,13 @@ int track_meas_h_jac(const struct track_meas *m, const double x[TRACK_NX], const
 		hess[1] = 1.0 / hor2;
 		hess[2] = (1.0 + fabs(s[2]) / hor) / rng2;
 		if (nz == 4) {
-			/* rr = d.v / rng: d/dr = (v - rr u) / rng, d/dv = u. */
-			double rr = z[3], vn = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
+			/* rr = d.w / rng, w = v - the sensor's velocity: d/dr =
+			 * (w - rr u) / rng, d/dv = u. */
+			const double *vs = m->sensor_vel_ecef_m_s;
+			double w[3] = {x[3] - vs[0], x[4] - vs[1], x[5] - vs[2]};
+			double rr = z[3], vn = sqrt(w[0] * w[0] + w[1] * w[1] + w[2] * w[2]);
 			for (int i = 0; i < 3; i++) {
-				H[3 * TRACK_NX + i] = (x[3 + i] - rr * d[i] / rng) / rng;
+				H[3 * TRACK_NX + i] = (w[i] - rr * d[i] / rng) / rng;
 				H[3 * TRACK_NX + 3 + i] = d[i] / rng;
 			}
 			track_v2_store(&H[3 * TRACK_NX + 6], track_v2_dup(0.0));

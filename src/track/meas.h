@@ -30,10 +30,12 @@ struct track_meas {
 	double r_var[TRACK_NZ_MAX]; /* R is diagonal: variances */
 	bool is_angle[TRACK_NZ_MAX];
 	double sensor_ecef_m[3];
-	double rot[3][3]; /* ECEF -> ENU (radar) or sensor frame (LOS) */
-	bool plumes_only; /* LOS from a sensor that sees burning motors only
-	                   * (mw_obs.plumes_only): only a thrusting object
-	                   * makes it (imm.h, TRACK_PLUME_COAST_P) */
+	double sensor_vel_ecef_m_s[3]; /* radar: the sensor's velocity (0: fixed),
+	                                * the range rate's reference */
+	double rot[3][3];              /* ECEF -> ENU (radar) or sensor frame (LOS) */
+	bool plumes_only;              /* LOS from a sensor that sees burning motors only
+	                                * (mw_obs.plumes_only): only a thrusting object
+	                                * makes it (imm.h, TRACK_PLUME_COAST_P) */
 };
 
 /*

@@ -1695,10 +1695,13 @@ static int start_radar_track(struct track_tracker *t, const struct mw_obs *o,
 			n += u[i] * u[i];
 		}
 		n = sqrt(n);
-		for (int i = 0; i < 3; i++)
-			u[i] /= n;
+		double us = 0.0; /* the sensor's own speed along the line of sight */
 		for (int i = 0; i < 3; i++) {
-			g.x[3 + i] = o->range_rate_m_s * u[i];
+			u[i] /= n;
+			us += u[i] * m->sensor_vel_ecef_m_s[i];
+		}
+		for (int i = 0; i < 3; i++) {
+			g.x[3 + i] = (o->range_rate_m_s + us) * u[i];
 			for (int j = 0; j < 3; j++)
 				g.P[(3 + i) * N + 3 + j] =
 				    sv2 * ((i == j) - u[i] * u[j]) + m->r_var[3] * u[i] * u[j];

@@ -110,6 +110,8 @@ int wire_obs_check(const struct mw_obs *o)
 		    (!fin(o->range_rate_m_s) || fabs(o->range_rate_m_s) > MAX_SPEED_M_S ||
 		     !sigma_ok(o->sigma_range_rate_m_s, MAX_SPEED_M_S)))
 			return -MW_EFIELD;
+		if (!vec3_ok(o->sensor_vel_ecef_m_s, 3, MAX_SPEED_M_S))
+			return -MW_EFIELD;
 		return 0;
 	case MW_OBS_LOS:
 		for (int i = 0; i < 3; i++)
@@ -145,7 +147,7 @@ int wire_obs_encode(const struct mw_obs *o, struct mw_buf *out)
 	Mwlink__Observation m = MWLINK__OBSERVATION__INIT;
 	Mwlink__Radar r = MWLINK__RADAR__INIT;
 	Mwlink__LineOfSight l = MWLINK__LINE_OF_SIGHT__INIT;
-	double pos[3], frame[9];
+	double pos[3], vel[3], frame[9];
 	memcpy(pos, o->sensor_ecef_m, sizeof(pos));
 	m.has_t_ns = 1;
 	m.t_ns = o->t_ns;
@@ -171,6 +173,12 @@ int wire_obs_encode(const struct mw_obs *o, struct mw_buf *out)
 			r.has_range_rate_m_s = r.has_sigma_range_rate_m_s = 1;
 			r.range_rate_m_s = o->range_rate_m_s;
 			r.sigma_range_rate_m_s = o->sigma_range_rate_m_s;
+		}
+		if (o->sensor_vel_ecef_m_s[0] != 0.0 || o->sensor_vel_ecef_m_s[1] != 0.0 ||
+		    o->sensor_vel_ecef_m_s[2] != 0.0) { /* absent: fixed, as before */
+			memcpy(vel, o->sensor_vel_ecef_m_s, sizeof(vel));
+			r.n_sensor_vel_ecef_m_s = 3;
+			r.sensor_vel_ecef_m_s = vel;
 		}
 		m.measurement_case = MWLINK__OBSERVATION__MEASUREMENT_RADAR;
 		m.radar = &r;
@@ -223,6 +231,11 @@ static int obs_from_msg(const Mwlink__Observation *m, struct mw_obs *out)
 			o.range_rate_m_s = r->range_rate_m_s;
 			o.sigma_range_rate_m_s = r->sigma_range_rate_m_s;
 		}
+		if (r->n_sensor_vel_ecef_m_s != 0 && r->n_sensor_vel_ecef_m_s != 3)
+			return -MW_EFIELD;
+		if (r->n_sensor_vel_ecef_m_s == 3)
+			memcpy(o.sensor_vel_ecef_m_s, r->sensor_vel_ecef_m_s,
+			       sizeof(o.sensor_vel_ecef_m_s));
 	} else if (m->measurement_case == MWLINK__OBSERVATION__MEASUREMENT_LOS && m->los) {
 		const Mwlink__LineOfSight *l = m->los;
 		if (l->n_frame_ecef != 9 || !l->has_los_x_rad || !l->has_los_y_rad ||

@@ -1134,6 +1134,80 @@ static void orbiting_space_ir_flies_its_circle_and_looks_down(void **state)
 		fail_msg("%zu detections from %zu positions", n_det, n_moved);
 }
 
+/* A ship under way (SCEN_SMALL's radar at 30 kn on course 135 deg): it
+ * sails its great circle at its speed, each observation carries the pose
+ * at its time (position and velocity), and the range rate is measured
+ * against the ship's own motion. */
+static void ship_radar_under_way_sails_and_measures_relative_range_rate(void **state)
+{
+	(void)state;
+	char *text = mutate("\"sigma_range_rate_m_s\":1}",
+	                    "\"sigma_range_rate_m_s\":1,\"platform\":\"ship\",\"course_deg\":135,"
+	                    "\"speed_kn\":30}");
+	struct sim_scenario *sc = NULL;
+	struct mw_errbuf err = {{0}};
+	if (sim_scenario_parse(text, "small", &sc, &err))
+		fail_msg("parse: %s", err.msg);
+	free(text);
+	const struct sim_sensor *se = &sc->sensors[0];
+	assert_true(se->moving);
+	const double v = 30 * 1852.0 / 3600.0;
+	struct sim_sensor p, q;
+	for (double t = 0.0; t <= 600.0; t += 150.0) {
+		assert_int_equal(sim_sensor_pose(se, t, &p), 0);
+		double d, az1, az2;
+		if (t > 0) {
+			assert_int_equal(geo_inverse(&se->lla, &p.lla, &d, &az1, &az2), 0);
+			check_close("distance sailed", d, v * t, 1e-3);
+			check_close("initial course", az1, 135.0 * GEO_PI / 180, 1e-9);
+		}
+		check_close("height", p.lla.h_m, se->lla.h_m, 1e-6);
+		check_close("speed",
+		            sqrt(p.vel_ecef_m_s[0] * p.vel_ecef_m_s[0] +
+		                 p.vel_ecef_m_s[1] * p.vel_ecef_m_s[1] +
+		                 p.vel_ecef_m_s[2] * p.vel_ecef_m_s[2]),
+		            v, 1e-4 * v); /* the antenna's height adds h / R: 1.6e-5 at 100 m */
+		assert_int_equal(sim_sensor_pose(se, t + 1.0, &q), 0);
+		for (int k = 0; k < 3; k++) /* the velocity is the position's rate */
+			check_close("velocity", p.vel_ecef_m_s[k], q.ecef_m[k] - p.ecef_m[k], 1e-3);
+	}
+	struct sim *s = NULL;
+	assert_int_equal(sim_new(sc, 5, &s), 0);
+	struct sim_event ev;
+	size_t n_rr = 0;
+	double worst = 0.0;
+	while (sim_next(s, &ev) == 1) {
+		if (ev.type != SIM_EV_OBS || ev.obs.kind != MW_OBS_RADAR)
+			continue;
+		double t = mw_time_to_s(ev.obs.t_ns - sim_start_ns(s));
+		assert_int_equal(sim_sensor_pose(se, t, &p), 0);
+		assert_memory_equal(ev.obs.sensor_ecef_m, p.ecef_m, sizeof(p.ecef_m));
+		assert_memory_equal(ev.obs.sensor_vel_ecef_m_s, p.vel_ecef_m_s,
+		                    sizeof(p.vel_ecef_m_s));
+		if (ev.obs.truth_id == 0)
+			continue;
+		struct sim_truth tr;
+		assert_int_equal(sim_truth_at(s, ev.obs.truth_id, ev.obs.t_ns, &tr), 0);
+		double d[3], rg = 0.0, rr = 0.0;
+		for (int k = 0; k < 3; k++) {
+			d[k] = tr.r_ecef_m[k] - p.ecef_m[k];
+			rg += d[k] * d[k];
+		}
+		rg = sqrt(rg);
+		for (int k = 0; k < 3; k++)
+			rr += d[k] / rg * (tr.v_ecef_m_s[k] - p.vel_ecef_m_s[k]);
+		double z = (ev.obs.range_rate_m_s - rr) / ev.obs.sigma_range_rate_m_s;
+		if (fabs(z) > worst)
+			worst = fabs(z);
+		n_rr++;
+	}
+	sim_free(s);
+	sim_scenario_free(sc);
+	if (!(n_rr > 100 && worst < 6.0))
+		fail_msg("%zu range rates, the worst %.1f sigma off the relative rate", n_rr,
+		         worst);
+}
+
 static void detection_and_false_alarm_rates_match_configuration(void **state)
 {
 	(void)state;
@@ -1287,6 +1361,16 @@ static void scenario_errors_name_the_json_path(void **state)
 	     "$.nations[1].sensors[0].orbit.raan_deg: unknown key"},
 	    {IR_FIXED, "\"orbit\":[1000,60,100],",
 	     "$.nations[1].sensors[0].orbit: expected an object, got array"},
+	    {"\"sigma_range_rate_m_s\":1}", "\"sigma_range_rate_m_s\":1,\"course_deg\":90}",
+	     "$.nations[0].sensors[0].course_deg: expected \"platform\": \"ship\" for a radar "
+	     "that moves"},
+	    {"\"sigma_range_rate_m_s\":1}",
+	     "\"sigma_range_rate_m_s\":1,\"platform\":\"ship\",\"speed_kn\":20}",
+	     "$.nations[0].sensors[0].course_deg: expected both \"course_deg\" and \"speed_kn\""},
+	    {"\"sigma_range_rate_m_s\":1}",
+	     "\"sigma_range_rate_m_s\":1,\"platform\":\"ship\",\"course_deg\":90,\"speed_kn\":"
+	     "90}",
+	     "$.nations[0].sensors[0].speed_kn: expected a number in [0, 60], got 90"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *text = mutate(cases[i].from, cases[i].to);
@@ -1554,6 +1638,7 @@ int main(void)
 	    cmocka_unit_test(space_ir_noise_and_coverage),
 	    cmocka_unit_test(space_ir_sees_plumes_unless_told_all),
 	    cmocka_unit_test(orbiting_space_ir_flies_its_circle_and_looks_down),
+	    cmocka_unit_test(ship_radar_under_way_sails_and_measures_relative_range_rate),
 	    cmocka_unit_test(horizon_masking_matches_circle_geometry),
 	    cmocka_unit_test(same_seed_same_output_other_seed_differs),
 	    cmocka_unit_test(events_are_time_ordered_and_truth_is_consistent),

@@ -582,6 +582,8 @@ static void obs_equal(const struct mw_obs *a, const struct mw_obs *b)
 		if (a->has_range_rate)
 			assert_true(a->range_rate_m_s == b->range_rate_m_s &&
 			            a->sigma_range_rate_m_s == b->sigma_range_rate_m_s);
+		assert_memory_equal(a->sensor_vel_ecef_m_s, b->sensor_vel_ecef_m_s,
+		                    sizeof(a->sensor_vel_ecef_m_s));
 	} else {
 		assert_memory_equal(a->frame_ecef, b->frame_ecef, sizeof(a->frame_ecef));
 		assert_true(a->los_x_rad == b->los_x_rad && a->los_y_rad == b->los_y_rad &&
@@ -718,6 +720,61 @@ static void obs_plumes_only_round_trips_and_is_absent_when_false(void **state)
 	mw_buf_finish(&plain);
 	mw_buf_finish(&plume);
 	mw_buf_finish(&rb);
+}
+
+/* A radar that moves says so: Radar.sensor_vel_ecef_m_s, 3 values, sent
+ * only when not zero (a fixed radar's payload is byte for byte what it
+ * was), round-trips exactly; 2 values, a non-finite one or a speed above
+ * 100 km/s is a field error. */
+static void obs_sensor_velocity_round_trips_and_is_absent_when_zero(void **state)
+{
+	(void)state;
+	struct mw_obs in = radar_obs();
+	struct mw_buf fixed, moving;
+	mw_buf_init(&fixed, 4096);
+	mw_buf_init(&moving, 4096);
+	int n_fixed = wire_obs_encode(&in, &fixed);
+	in.sensor_vel_ecef_m_s[0] = 7.25;
+	in.sensor_vel_ecef_m_s[1] = -3.5;
+	in.sensor_vel_ecef_m_s[2] = 1.0 / 3.0;
+	int n_moving = wire_obs_encode(&in, &moving);
+	assert_true(n_fixed > 0 && n_moving > 0);
+	if (n_moving != n_fixed + 26) /* tag, length 24, 3 doubles inside Radar */
+		fail_msg("the velocity adds %d bytes, expected 26", n_moving - n_fixed);
+	Mwlink__Observation *m =
+	    mwlink__observation__unpack(NULL, mw_buf_used(&fixed), mw_buf_peek(&fixed));
+	assert_non_null(m);
+	assert_non_null(m->radar);
+	assert_int_equal(m->radar->n_sensor_vel_ecef_m_s, 0);
+	mwlink__observation__free_unpacked(m, NULL);
+	struct mw_obs out;
+	memset(&out, 0x5A, sizeof(out));
+	assert_err(wire_obs_decode(mw_buf_peek(&moving), mw_buf_used(&moving), &out), 0);
+	assert_memory_equal(out.sensor_vel_ecef_m_s, in.sensor_vel_ecef_m_s,
+	                    sizeof(in.sensor_vel_ecef_m_s));
+	obs_equal(&in, &out);
+	memset(&out, 0x5A, sizeof(out));
+	assert_err(wire_obs_decode(mw_buf_peek(&fixed), mw_buf_used(&fixed), &out), 0);
+	for (int k = 0; k < 3; k++)
+		assert_true(out.sensor_vel_ecef_m_s[k] == 0.0);
+	/* malformed on the wire: two values */
+	m = mwlink__observation__unpack(NULL, mw_buf_used(&moving), mw_buf_peek(&moving));
+	assert_non_null(m);
+	m->radar->n_sensor_vel_ecef_m_s = 2;
+	uint8_t buf[512];
+	size_t n = mwlink__observation__pack(m, buf);
+	assert_err(wire_obs_decode(buf, n, &out), -MW_EFIELD);
+	mwlink__observation__free_unpacked(m, NULL);
+	/* out of range: refused by the encoder's check */
+	struct mw_buf bad;
+	mw_buf_init(&bad, 4096);
+	in.sensor_vel_ecef_m_s[2] = NAN;
+	assert_err(wire_obs_encode(&in, &bad), -MW_EFIELD);
+	in.sensor_vel_ecef_m_s[2] = 2e5;
+	assert_err(wire_obs_encode(&in, &bad), -MW_EFIELD);
+	mw_buf_finish(&bad);
+	mw_buf_finish(&fixed);
+	mw_buf_finish(&moving);
 }
 
 static void obs_out_of_range_values_are_refused(void **state)
@@ -2733,6 +2790,7 @@ int main(void)
 	    cmocka_unit_test(obs_roundtrip_radar_los_and_range_rate_bit_exact),
 	    cmocka_unit_test(obs_exercise_flag_round_trips_and_is_absent_when_false),
 	    cmocka_unit_test(obs_plumes_only_round_trips_and_is_absent_when_false),
+	    cmocka_unit_test(obs_sensor_velocity_round_trips_and_is_absent_when_zero),
 	    cmocka_unit_test(obs_sensor_sig_is_a_trailer_over_the_prefix_and_any_flip_fails),
 	    cmocka_unit_test(obs_out_of_range_values_are_refused),
 	    cmocka_unit_test(obs_missing_fields_on_the_wire_are_refused),
