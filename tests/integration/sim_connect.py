@@ -110,7 +110,10 @@ def decode_obs_envelope(env):
     body = pb_fields(pb_fields(env)[1][0])
     obs = pb_fields(body[7][0])
     if 5 in obs:
-        kind, value = "radar", round(dbl(pb_fields(obs[5][0])[1][0]), 3)
+        rad = pb_fields(obs[5][0])
+        # the range and a moving radar's own velocity (field 9, 3 packed doubles)
+        vel = tuple(round(v, 4) for v in struct.unpack("<3d", rad[9][0])) if rad[9] else None
+        kind, value = "radar", (round(dbl(rad[1][0]), 3), vel)
     else:
         los = pb_fields(obs[6][0])
         # the angle and the sensor's "plumes only" statement (field 5)
@@ -131,7 +134,8 @@ def expected_obs(scenario):
         if d["type"] != "obs":
             continue
         if d["kind"] == "radar":
-            v = round(d["range_m"], 3)
+            vel = d.get("sensor_vel_ecef_m_s")
+            v = (round(d["range_m"], 3), tuple(round(x, 4) for x in vel) if vel else None)
         else:
             v = (round(d["los_x_rad"], 10), d.get("plumes_only", False))
         out[d["nation"]].append((d["t_ns"], d["sensor_id"], d["nation"], d["kind"], v))
@@ -165,10 +169,24 @@ def own_records(node, origin):
 
 
 def test(cl):
-    exp = expected_obs(SCEN)
+    # the salvo with KOR's Aegis destroyer (sensor 3) under way: its
+    # observations carry its velocity (Radar field 9) to the journals
+    scen = os.path.join(cl.dir, "salvo-ship-under-way.json")
+    with open(SCEN) as f:
+        sc = json.load(f)
+    ship = [s for n in sc["nations"] if n["code"] == "KOR" for s in n["sensors"]
+            if s["id"] == 3][0]
+    ship.update({"platform": "ship", "course_deg": 45, "speed_kn": 25})
+    with open(scen, "w") as f:
+        json.dump(sc, f)
+    exp = expected_obs(scen)
     n_kor, n_usa = len(exp["KOR"]), len(exp["USA"])
     check(n_kor > 1000 and n_usa > 1000,
           f"scenario gives {n_kor} KOR and {n_usa} USA observations")
+    n_moving = sum(1 for o in exp["KOR"] if o[3] == "radar" and o[4][1])
+    check(n_moving > 100 and all((o[4][1] is not None) == (o[1] == 3)
+                                 for o in exp["KOR"] if o[3] == "radar"),
+          f"the ship's {n_moving} observations, and no other radar's, carry its velocity")
     n_plume = sum(1 for o in exp["USA"] if o[3] == "los" and o[4][1])
     check(n_plume > 100 and n_plume == sum(1 for o in exp["USA"] if o[3] == "los"),
           f"every one of the scenario's {n_plume} space-IR observations says plumes only")
@@ -181,7 +199,7 @@ def test(cl):
     rok.wait_log(lambda r: r.get("msg") == "link up", 20, "link up")
 
     # 2. KOR's sensors, as fast as possible, the scenario's own times
-    r, wall = sim_feed(cl, rok, "KOR", ["--speed", "0", "--keep-times"])
+    r, wall = sim_feed(cl, rok, "KOR", ["--speed", "0", "--keep-times"], scen=scen)
     check(r.returncode == 0 and r.stdout.strip() == f"sent {n_kor}",
           f"sim --connect sent all {n_kor} KOR observations in {wall:.1f} s "
           f"(exit {r.returncode}: {r.stdout.strip()} {r.stderr.strip()[-300:]})")
@@ -193,8 +211,9 @@ def test(cl):
           f"ROK journaled exactly {n_kor} KOR envelopes, seq 1..{n_kor}")
     dec = [decode_obs_envelope(b) for _, b in recs.values()]
     check(collections.Counter(d[2] for d in dec) == collections.Counter(exp["KOR"]),
-          "every journaled observation (time, sensor, nation, kind, measurement) is one "
-          "of the simulator's KOR observations, each exactly once")
+          "every journaled observation (time, sensor, nation, kind, measurement and a "
+          "moving radar's velocity) is one of the simulator's KOR observations, each "
+          "exactly once")
     check(all(not ex and t == o[0] for ex, t, o in dec),
           "exercise flag 0 (scenario and node both live) and envelope data time = "
           "observation time")
@@ -219,7 +238,7 @@ def test(cl):
     span_s = (max(o[0] for o in exp["USA"]) - t_first) / 1e9
     speed = span_s / 2.0   # about 2 s of wall time
     before = time.time_ns()
-    r, wall = sim_feed(cl, usa, "USA", ["--speed", f"{speed:.6f}"])
+    r, wall = sim_feed(cl, usa, "USA", ["--speed", f"{speed:.6f}"], scen=scen)
     after = time.time_ns()
     check(r.returncode == 0 and r.stdout.strip() == f"sent {n_usa}",
           f"sim --connect --speed {speed:.0f} sent all {n_usa} USA observations "
