@@ -553,53 +553,44 @@ static void two_srbm_midcourse_is_consistent_and_ellipses_cover(void **state)
 #define TL_CHK  3
 static const double tl_chk_s[TL_CHK] = {250.0, 450.0, 600.0}; /* since launch */
 
-#define TL_LEO(id, node, u)                                                                        \
-	"{\"id\": " #id ", \"name\": \"LEO " #id "\", \"type\": \"space_ir\", \"orbit\": "         \
-	"{\"alt_km\": 1000, \"inclination_deg\": 60, \"node_lon_deg\": " #node                     \
-	", \"arg_lat_deg\": " #u "}, \"fov_half_deg\": 85, \"update_s\": 2.0, \"pd\": 0.95,"       \
-	" \"false_alarms_per_scan\": 0.2, \"sigma_los_urad\": 50, \"cloud_top_km\": 10,"           \
-	" \"sees\": \"all\"}"
-#define TL_GEO(id, lon)                                                                            \
-	"{\"id\": " #id ", \"name\": \"GEO " #id "\", \"type\": \"space_ir\", \"lat_deg\": 0.0,"   \
-	" \"lon_deg\": " #lon                                                                      \
-	", \"height_m\": 35786000, \"fov_half_deg\": 9.0, \"update_s\": 4.0,"                      \
-	" \"pd\": 0.99, \"false_alarms_per_scan\": 0.2, \"sigma_los_urad\": 20,"                   \
-	" \"cloud_top_km\": 10}"
-
-static const char tl_json[] =
-    "{\"name\": \"tracking-layer\", \"seed\": 1, \"exercise\": false,"
-    " \"start_time\": \"2026-12-01T22:20:00+00:00\", \"truth_step_s\": 0,"
-    " \"nations\": [{\"code\": \"USA\", \"name\": \"United States\", \"sensors\": "
-    "[" TL_GEO(10, 100.0) ", " TL_GEO(11, 150.0) ", " TL_LEO(20, 100, 0) ", " TL_LEO(
-        21, 100, 30) ", " TL_LEO(22, 100,
-                                 60) ", " TL_LEO(23, 130,
-                                                 -30) ", " TL_LEO(24, 130,
-                                                                  0) ", " TL_LEO(25, 130,
-                                                                                 30) "]}],"
-                                                                                     " \"launches\""
-                                                                                     ": [{\"id\": "
-                                                                                     "1, \"name\": "
-                                                                                     "\"IRBM-1\", "
-                                                                                     "\"nation\": "
-                                                                                     "\"PRK\", "
-                                                                                     "\"class\": "
-                                                                                     "\"IRBM\","
-                                                                                     "  \"t_s\": "
-                                                                                     "120, "
-                                                                                     "\"site\": "
-                                                                                     "{\"lat_deg\":"
-                                                                                     " 40.61, "
-                                                                                     "\"lon_deg\": "
-                                                                                     "126.43},"
-                                                                                     "  \"aim\": "
-                                                                                     "{\"azimuth_"
-                                                                                     "deg\": 84.2, "
-                                                                                     "\"range_km\":"
-                                                                                     " 4600, "
-                                                                                     "\"apogee_"
-                                                                                     "km\": 970}}],"
-                                                                                     " \"injects\":"
-                                                                                     " []}";
+/* The scenario: GEO early-warning sensors at 100 and 150 E, and the
+ * tracking layer's two planes (node 100 E: 0, 30, 60 deg past it at
+ * start; node 130 E: -30, 0, 30), as the example's. */
+static void tl_scenario(char *buf, size_t cap)
+{
+	static const double geo_lon[2] = {100.0, 150.0};
+	static const double leo[6][2] = {{100, 0},   {100, 30}, {100, 60},
+	                                 {130, -30}, {130, 0},  {130, 30}};
+	size_t n = 0;
+	n += (size_t)snprintf(buf + n, cap - n,
+	                      "{\"name\": \"tracking-layer\", \"seed\": 1, \"exercise\": false,"
+	                      " \"start_time\": \"2026-12-01T22:20:00+00:00\", \"truth_step_s\": 0,"
+	                      " \"nations\": [{\"code\": \"USA\", \"sensors\": [");
+	for (int i = 0; i < 2; i++)
+		n += (size_t)snprintf(
+		    buf + n, cap - n,
+		    "{\"id\": %d, \"name\": \"GEO\", \"type\": \"space_ir\", \"lat_deg\": 0.0,"
+		    " \"lon_deg\": %g, \"height_m\": 35786000, \"fov_half_deg\": 9.0,"
+		    " \"update_s\": 4.0, \"pd\": 0.99, \"false_alarms_per_scan\": 0.2,"
+		    " \"sigma_los_urad\": 20, \"cloud_top_km\": 10}, ",
+		    10 + i, geo_lon[i]);
+	for (int i = 0; i < 6; i++)
+		n += (size_t)snprintf(
+		    buf + n, cap - n,
+		    "{\"id\": %d, \"name\": \"LEO\", \"type\": \"space_ir\", \"orbit\": "
+		    "{\"alt_km\": 1000, \"inclination_deg\": 60, \"node_lon_deg\": %g,"
+		    " \"arg_lat_deg\": %g}, \"fov_half_deg\": 85, \"update_s\": 2.0, \"pd\": 0.95,"
+		    " \"false_alarms_per_scan\": 0.2, \"sigma_los_urad\": 50, \"cloud_top_km\": 10,"
+		    " \"sees\": \"all\"}%s",
+		    20 + i, leo[i][0], leo[i][1], i < 5 ? ", " : "");
+	n += (size_t)snprintf(
+	    buf + n, cap - n,
+	    "]}], \"launches\": [{\"id\": 1, \"name\": \"IRBM-1\", \"nation\": \"PRK\","
+	    " \"class\": \"IRBM\", \"t_s\": 120, \"site\": {\"lat_deg\": 40.61,"
+	    " \"lon_deg\": 126.43}, \"aim\": {\"azimuth_deg\": 84.2, \"range_km\": 4600,"
+	    " \"apogee_km\": 970}}], \"injects\": []}");
+	assert_true(n < cap);
+}
 
 struct tl_acc {
 	double nees[TL_CHK], e2[TL_CHK], b[TL_CHK], b2[TL_CHK];
@@ -703,6 +694,8 @@ static void tracking_layer_alone_holds_an_irbm_through_midcourse(void **state)
 	struct sim_scenario *sc = NULL;
 	struct mw_errbuf err;
 	memset(&err, 0, sizeof(err));
+	char tl_json[8192];
+	tl_scenario(tl_json, sizeof(tl_json));
 	if (sim_scenario_parse(tl_json, "tracking-layer", &sc, &err) < 0)
 		fail_msg("scenario: %s", err.msg);
 	struct tl_acc a;
