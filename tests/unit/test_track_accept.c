@@ -233,7 +233,8 @@ static void score(struct sim *s, struct track_tracker *tr, int c, size_t o,
 	}
 }
 
-static void run_one(const struct sim_scenario *sc, uint64_t seed, struct acc *a)
+/* A run of sc with seed and no truth samples (observations only). */
+static struct sim *start_run(const struct sim_scenario *sc, uint64_t seed)
 {
 	struct sim_opts o;
 	sim_opts_default(&o);
@@ -241,6 +242,27 @@ static void run_one(const struct sim_scenario *sc, uint64_t seed, struct acc *a)
 	o.truth_step_s = 0.0;
 	struct sim *s = NULL;
 	assert_int_equal(sim_new_ex(sc, &o, &s, NULL), 0);
+	return s;
+}
+
+/* Add obs to the bound of object id (true drag parameter k_true), if it
+ * is that object's. */
+static void bound_step(struct track_bound *bd, const struct track_config *cfg, struct sim *s,
+                       const struct mw_obs *obs, uint32_t id, double k_true)
+{
+	struct sim_truth tt;
+	if (obs->truth_id != id || sim_truth_at(s, id, obs->t_ns, &tt) < 0)
+		return;
+	double xt[TRACK_BOUND_N];
+	memcpy(xt, tt.r_ecef_m, sizeof(tt.r_ecef_m));
+	memcpy(xt + 3, tt.v_ecef_m_s, sizeof(tt.v_ecef_m_s));
+	xt[6] = k_true;
+	(void)track_bound_update(bd, cfg, obs, xt, tt.phase == SIM_PHASE_BOOST);
+}
+
+static void run_one(const struct sim_scenario *sc, uint64_t seed, struct acc *a)
+{
+	struct sim *s = start_run(sc, seed);
 	assert_int_equal((int)sim_object_count(s), N_OBJ);
 	struct track_config cfg;
 	track_config_default(&cfg);
@@ -300,18 +322,8 @@ static void run_one(const struct sim_scenario *sc, uint64_t seed, struct acc *a)
 			}
 		}
 		/* The bound of the observed object over its own measurements. */
-		for (size_t i = 0; i < N_OBJ; i++) {
-			struct sim_truth tt;
-			if (ev.obs.truth_id != sim_object(s, i)->id ||
-			    sim_truth_at(s, ev.obs.truth_id, ev.obs.t_ns, &tt) < 0)
-				continue;
-			double xt[TRACK_BOUND_N];
-			memcpy(xt, tt.r_ecef_m, sizeof(tt.r_ecef_m));
-			memcpy(xt + 3, tt.v_ecef_m_s, sizeof(tt.v_ecef_m_s));
-			xt[6] = k_true[i];
-			(void)track_bound_update(&bd[i], &bcfg, &ev.obs, xt,
-			                         tt.phase == SIM_PHASE_BOOST);
-		}
+		for (size_t i = 0; i < N_OBJ; i++)
+			bound_step(&bd[i], &bcfg, s, &ev.obs, sim_object(s, i)->id, k_true[i]);
 		rc = track_tracker_process(tr, &ev.obs);
 		assert_true(rc == 0 || rc == -EINVAL || rc == -ENOSPC);
 	}
@@ -599,12 +611,7 @@ struct tl_acc {
 
 static void tl_run(const struct sim_scenario *sc, uint64_t seed, struct tl_acc *a)
 {
-	struct sim_opts o;
-	sim_opts_default(&o);
-	o.seed = seed;
-	o.truth_step_s = 0.0;
-	struct sim *s = NULL;
-	assert_int_equal(sim_new_ex(sc, &o, &s, NULL), 0);
+	struct sim *s = start_run(sc, seed);
 	const struct sim_object_info *oi = sim_object(s, 0);
 	const double k_true = 1.0 / (oi->beta_kg_m2 * TRACK_THETA_UNIT);
 	struct track_config cfg;
@@ -671,16 +678,7 @@ static void tl_run(const struct sim_scenario *sc, uint64_t seed, struct tl_acc *
 					break;
 				}
 		}
-		struct sim_truth tt;
-		if (ev.obs.truth_id == oi->id &&
-		    sim_truth_at(s, ev.obs.truth_id, ev.obs.t_ns, &tt) == 0) {
-			double xt[TRACK_BOUND_N];
-			memcpy(xt, tt.r_ecef_m, sizeof(tt.r_ecef_m));
-			memcpy(xt + 3, tt.v_ecef_m_s, sizeof(tt.v_ecef_m_s));
-			xt[6] = k_true;
-			(void)track_bound_update(&bd, &cfg, &ev.obs, xt,
-			                         tt.phase == SIM_PHASE_BOOST);
-		}
+		bound_step(&bd, &cfg, s, &ev.obs, oi->id, k_true);
 		int rc2 = track_tracker_process(tr, &ev.obs);
 		assert_true(rc2 == 0 || rc2 == -EINVAL || rc2 == -ENOSPC);
 	}
