@@ -34,6 +34,20 @@ check "mixed exercise seed 126: no track takes another object's plume" 0 \
 	"$M" "$S/mixed-exercise.json" "$T/m126.txt"
 check "mixed exercise seed 126: no duplicate track" 0 \
 	"object-times claimed by a second confirmed track 0" cat "$T/m126.txt"
+# Space sensors alone, six of them in low orbit (session 17): the track
+# holds through midcourse and the PCRLB, which starts from the first line
+# of sight, is printed in every midcourse bin (it waited for a radar plot
+# before, so this scenario had none).
+check "tracking layer alone, 2 runs: one track each" 0 \
+	"track breaks 0 (and 0 burnout hand-overs to a linked number), swaps 0" \
+	"$M" eval "$S/irbm-tracking-layer.json" --runs 2 --json "$T/tl.json"
+check "tracking layer: a PCRLB in every midcourse bin" 0 "bound in every midcourse bin" \
+	python3 -c '
+import json, sys
+b = [x for x in json.load(open(sys.argv[1]))["bins"] if x.get("n_midcourse")]
+ok = len(b) > 100 and all(x.get("n_pcrlb") == x["n"] and x["pcrlb_pos_m"] > 0 for x in b)
+print("bound in every midcourse bin" if ok else "bins without a bound", len(b))
+sys.exit(0 if ok else 1)' "$T/tl.json"
 check "JPN's sensors only, 1 run" 0 "objects 1: confirmed 1" \
 	"$M" eval "$S/irbm-over-japan.json" --runs 1 --nation JPN --json "$T/jpn.json"
 check "--nation with a lower-case code" 2 "expected a three-letter upper-case nation code" \
