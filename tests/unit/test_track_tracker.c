@@ -45,6 +45,11 @@ struct world {
 	int n_tgt;
 	double tgt[8][6];
 	double radar[2][3];
+	/* a radar that moves (a ship under way): its velocity, a straight
+	 * line from radar[] at T0_NS, and the sigma of the range rate it then
+	 * measures (0: none) */
+	double radar_v[2][3];
+	double radar_srr[2];
 	int n_radar;
 	uint64_t rng;
 	double clutter_per_scan; /* mean false alarms per scan */
@@ -88,7 +93,21 @@ static size_t world_scan_ahead(struct world *w, int radar, mw_time_ns t, double 
 		memcpy(tr, w->tgt[i], sizeof(tr));
 		if (ahead_s > 0)
 			truth_step(tr, ahead_s);
-		make_radar_obs(w->radar[radar], tr, 10.0, 5e-4, 0.0, &w->rng, &out[n]);
+		double rp[3], ts = (t - T0_NS) * 1e-9;
+		for (int a = 0; a < 3; a++)
+			rp[a] = w->radar[radar][a] + w->radar_v[radar][a] * ts;
+		make_radar_obs(rp, tr, 10.0, 5e-4, w->radar_srr[radar], &w->rng, &out[n]);
+		if (out[n].has_range_rate) { /* measured against the radar's own motion */
+			double d[3], r = 0.0, dv = 0.0;
+			for (int a = 0; a < 3; a++) {
+				d[a] = tr[a] - rp[a];
+				r += d[a] * d[a];
+				dv += d[a] * w->radar_v[radar][a];
+			}
+			out[n].range_rate_m_s -= dv / sqrt(r);
+			memcpy(out[n].sensor_vel_ecef_m_s, w->radar_v[radar],
+			       sizeof(out[n].sensor_vel_ecef_m_s));
+		}
 		out[n].t_ns = t;
 		out[n].sensor_id = (uint32_t)radar + 1;
 		memcpy(out[n].nation, "JPN", 4);
@@ -255,13 +274,20 @@ static void crossing_targets_in_clutter_keep_their_tracks(void **state)
 }
 
 /* Run a two-radar scenario; `delay` > 0 holds radar 2's scans back by
- * that many scans (late partner data). Returns final track infos. */
-static size_t run_oosm(int delay, int hist, struct track_info *out, size_t cap,
-                       struct track_counters *c)
+ * that many scans (late partner data); `ship`: radar 2 is a ship under
+ * way at 15 m/s that measures range rate too. Returns final track infos. */
+static size_t run_oosm_ex(int delay, int hist, int ship, struct track_info *out, size_t cap,
+                          struct track_counters *c, double truth[2][6])
 {
 	struct world w;
 	world_init(&w, 2, 50000.0, 5);
 	w.n_radar = 2;
+	if (ship) {
+		struct geo_lla rp = {geo_rad(42), geo_rad(135), 100};
+		double ve[3] = {-10.6, 10.6, 0}; /* north-west at 15 m/s */
+		geo_vec_enu_to_ecef(&rp, ve, w.radar_v[1]);
+		w.radar_srr[1] = 1.0;
+	}
 	struct track_config cfg;
 	track_config_default(&cfg);
 	cfg.history_len = hist;
@@ -302,23 +328,22 @@ static size_t run_oosm(int delay, int hist, struct track_info *out, size_t cap,
 	}
 	track_tracker_counters(t, c);
 	track_tracker_free(t);
+	if (truth) /* the targets at the end (the tracks' last update: 40 s) */
+		memcpy(truth, w.tgt, sizeof(double) * 2 * 6);
 	return n;
 }
 
-static void late_partner_data_gives_the_in_order_result(void **state)
+static size_t run_oosm(int delay, int hist, struct track_info *out, size_t cap,
+                       struct track_counters *c)
 {
-	(void)state;
-	struct track_info a[16], b[16];
-	struct track_counters ca, cb;
-	/* In order: radar 2's scans are never late (delay 0). */
-	size_t na = run_oosm(0, 16, a, 16, &ca);
-	/* Late by 3 scans (3 s): each is older than the track's newest update. */
-	size_t nb = run_oosm(3, 16, b, 16, &cb);
-	print_message("in order: %zu tracks, %llu updates; late: %zu tracks, %llu late obs, "
-	              "%llu updates\n",
-	              na, (unsigned long long)ca.updates, nb, (unsigned long long)cb.obs_late,
-	              (unsigned long long)cb.updates);
-	assert_true(cb.obs_late >= 60);
+	return run_oosm_ex(delay, hist, 0, out, cap, c, NULL);
+}
+
+/* The tracks of an in-order run (a) and of a run with late data (b) are
+ * the same, to rounding. */
+static void assert_same_tracks(const struct track_info *a, size_t na, const struct track_info *b,
+                               size_t nb)
+{
 	assert_int_equal(na, nb);
 	for (size_t i = 0; i < na; i++) {
 		assert_int_equal(a[i].id, b[i].id);
@@ -337,6 +362,23 @@ static void late_partner_data_gives_the_in_order_result(void **state)
 				         a[i].est.P[s], b[i].est.P[s]);
 		}
 	}
+}
+
+static void late_partner_data_gives_the_in_order_result(void **state)
+{
+	(void)state;
+	struct track_info a[16], b[16];
+	struct track_counters ca, cb;
+	/* In order: radar 2's scans are never late (delay 0). */
+	size_t na = run_oosm(0, 16, a, 16, &ca);
+	/* Late by 3 scans (3 s): each is older than the track's newest update. */
+	size_t nb = run_oosm(3, 16, b, 16, &cb);
+	print_message("in order: %zu tracks, %llu updates; late: %zu tracks, %llu late obs, "
+	              "%llu updates\n",
+	              na, (unsigned long long)ca.updates, nb, (unsigned long long)cb.obs_late,
+	              (unsigned long long)cb.updates);
+	assert_true(cb.obs_late >= 60);
+	assert_same_tracks(a, na, b, nb);
 	/* Later than the history bound (4 updates, 6 s late): not applied,
 	 * counted, and starting no track. */
 	struct track_info c[16];
@@ -344,6 +386,58 @@ static void late_partner_data_gives_the_in_order_result(void **state)
 	size_t nc = run_oosm(6, 4, c, 16, &cc);
 	assert_true(cc.obs_too_late >= 60);
 	assert_int_equal(nc, 2);
+}
+
+/* NEES of g's (r, v) against the state x. */
+static double nees_rv(const struct track_gauss *g, const double x[6])
+{
+	double e[6], P[36], d2;
+	for (int i = 0; i < 6; i++) {
+		e[i] = g->x[i] - x[i];
+		for (int j = 0; j < 6; j++)
+			P[i * 6 + j] = g->P[i * TRACK_NX + j];
+	}
+	assert_int_equal(mat_spd_mahalanobis(P, e, 6, &d2), 0);
+	return d2;
+}
+
+/* The same with the late radar a ship under way that measures range rate
+ * against its own motion (its observations carry its velocity): re-filtered
+ * from the history, a late plot of a moving radar gives the in-order
+ * result too, and the ship's range rates are consistent with the tracks
+ * (two confirmed tracks, one per target). */
+static void late_data_from_a_ship_under_way_gives_the_in_order_result(void **state)
+{
+	(void)state;
+	struct track_info a[16], b[16];
+	struct track_counters ca, cb;
+	double truth[2][6];
+	size_t na = run_oosm_ex(0, 16, 1, a, 16, &ca, truth);
+	size_t nb = run_oosm_ex(3, 16, 1, b, 16, &cb, NULL);
+	assert_true(cb.obs_late >= 60);
+	assert_same_tracks(a, na, b, nb);
+	int n_conf = 0;
+	for (size_t i = 0; i < na; i++) {
+		if (a[i].state != TRACK_CONFIRMED)
+			continue;
+		n_conf++;
+		/* each confirmed track states its error at its last update (the
+		 * truth taken at 40 s, moved to that time): NEES under
+		 * chi2_6(1 - 1e-6) */
+		assert_true(a[i].truth_id == 1 || a[i].truth_id == 2);
+		double tr[6];
+		memcpy(tr, truth[a[i].truth_id - 1], sizeof(tr));
+		double dt = (a[i].t_ns - (T0_NS + 40 * MW_NS_PER_S)) * 1e-9;
+		assert_true(dt >= 0.0 && dt < 1.0);
+		if (dt > 0)
+			truth_step(tr, dt);
+		double nees = nees_rv(&a[i].est, tr);
+		print_message("ship under way: track %u (target %u) NEES %.2f at %.1f s\n", a[i].id,
+		              a[i].truth_id, nees, (a[i].t_ns - T0_NS) * 1e-9);
+		if (!(nees < 39.9))
+			fail_msg("track %u: NEES %.1f at 40 s against its target", a[i].id, nees);
+	}
+	assert_int_equal(n_conf, 2);
 }
 
 static void tracker_is_deterministic_and_numbers_are_stable(void **state)
@@ -2878,6 +2972,7 @@ int main(void)
 	    cmocka_unit_test(crossing_targets_in_clutter_keep_their_tracks),
 	    cmocka_unit_test(association_purity_counts_clutter_and_other_objects_plots),
 	    cmocka_unit_test(late_partner_data_gives_the_in_order_result),
+	    cmocka_unit_test(late_data_from_a_ship_under_way_gives_the_in_order_result),
 	    cmocka_unit_test(tracker_is_deterministic_and_numbers_are_stable),
 	    cmocka_unit_test(silent_targets_are_deleted_and_numbers_never_reused),
 	    cmocka_unit_test(ir_only_salvo_starts_one_track_per_missile),
