@@ -435,7 +435,8 @@ static void late_data_from_a_ship_under_way_gives_the_in_order_result(void **sta
 		print_message("ship under way: track %u (target %u) NEES %.2f at %.1f s\n", a[i].id,
 		              a[i].truth_id, nees, (a[i].t_ns - T0_NS) * 1e-9);
 		if (!(nees < 39.9))
-			fail_msg("track %u: NEES %.1f at 40 s against its target", a[i].id, nees);
+			fail_msg("track %u: NEES %.1f at its last update against its target",
+			         a[i].id, nees);
 	}
 	assert_int_equal(n_conf, 2);
 }
