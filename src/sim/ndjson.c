@@ -129,12 +129,12 @@ int sim_ndjson_preamble(const struct sim *s, size_t i, char *buf, size_t cap)
 		if (se->kind == SIM_SENSOR_RADAR)
 			put(&o, ",\"max_range_km\":%g,\"min_el_deg\":%g", se->max_range_m / 1e3,
 			    geo_deg(se->min_el_rad));
-		if (se->moving) /* the position above is at scenario start */
-			put(&o, ",\"course_deg\":%.6g,\"speed_kn\":%.6g", geo_deg(se->course_rad),
-			    se->speed_m_s / SIM_KNOT_M_S);
 		else
 			put(&o, ",\"fov_half_deg\":%g,\"cloud_top_km\":%g",
 			    geo_deg(se->fov_half_rad), se->cloud_top_m / 1e3);
+		if (se->moving) /* the position above is at scenario start */
+			put(&o, ",\"course_deg\":%.6g,\"speed_kn\":%.6g", geo_deg(se->course_rad),
+			    se->speed_m_s / SIM_KNOT_M_S);
 		if (se->orbiting) /* the position above is at scenario start */
 			put(&o,
 			    ",\"orbit\":{\"alt_km\":%.6g,\"inclination_deg\":%.6g,"

@@ -1268,6 +1268,13 @@ static void ndjson_lines_are_valid_json(void **state)
 		assert_non_null(type);
 		if (i == 0)
 			assert_string_equal(type, "run");
+		if (strcmp(type, "sensor") == 0) { /* a radar's fields or an IR's, not both */
+			bool radar =
+			    strcmp(json_string_value(json_object_get(j, "kind")), "radar") == 0;
+			if ((json_object_get(j, "max_range_km") != NULL) != radar ||
+			    (json_object_get(j, "fov_half_deg") != NULL) == radar)
+				fail_msg("sensor line with the other kind's fields: %s", line);
+		}
 		json_decref(j);
 		lines++;
 	}
