@@ -1689,20 +1689,6 @@ struct scen {
 	int n_nis;
 };
 
-/* The 6-state NEES of est against the truth tr (position, velocity),
- * with e = est - tr. */
-static double nees6(const struct track_gauss *est, const double tr[6], double e[6])
-{
-	double P6[36], d2;
-	for (int i = 0; i < 6; i++) {
-		e[i] = est->x[i] - tr[i];
-		for (int j = 0; j < 6; j++)
-			P6[i * 6 + j] = est->P[i * NX + j];
-	}
-	assert_int_equal(mat_spd_mahalanobis(P6, e, 6, &d2), 0);
-	return d2;
-}
-
 static void run_scenario(struct scen *sc, uint64_t seed)
 {
 	struct geo_lla rp = {geo_rad(35), geo_rad(130), 100};
@@ -1807,7 +1793,7 @@ static void run_scenario(struct scen *sc, uint64_t seed)
 			struct track_gauss est = g;
 			if (sc->use_imm)
 				track_imm_combine(&imm, &est);
-			double e[6], d2 = nees6(&est, tr, e);
+			double e[6], d2 = nees_rv6(&est, tr, e);
 			sc->nees[k] += d2 / sc->n_runs;
 			sc->rmse_pos[k] += (e[0] * e[0] + e[1] * e[1] + e[2] * e[2]) / sc->n_runs;
 		}
@@ -2367,7 +2353,7 @@ static void imm_is_consistent_through_a_steered_boost_and_burnout(void **state)
 			assert_int_equal(track_imm_update(&p, zp, &m, &imm), 0);
 			struct track_gauss est;
 			track_imm_combine(&imm, &est);
-			double e[6], d2 = nees6(&est, tr, e);
+			double e[6], d2 = nees_rv6(&est, tr, e);
 			double t = k + 1.0; /* time of this scan */
 			nees_burn[k] += d2 / n_runs;
 			int b = (int)ceil(t - t_bo) - 1; /* 0: first scan after burnout */
@@ -2498,7 +2484,7 @@ static void imm_prediction_across_an_unseen_burnout_is_not_overconfident(void **
 				const struct track_imm *im = pass == 0 ? &p : &imm;
 				struct track_gauss est;
 				track_imm_combine(im, &est);
-				double e[6], d2 = nees6(&est, tr, e);
+				double e[6], d2 = nees_rv6(&est, tr, e);
 				if (pass == 0) {
 					nees_pred_max = fmax(nees_pred_max, d2);
 					nees_pred_mean += d2 / n_runs;
@@ -2653,7 +2639,7 @@ static void imm_keeps_the_boost_mode_across_a_staging_without_a_gap(void **state
 				continue;
 			struct track_gauss est;
 			track_imm_combine(&imm, &est);
-			double e[6], d2 = nees6(&est, tr, e);
+			double e[6], d2 = nees_rv6(&est, tr, e);
 			if (k == 44)
 				nees_burn2 += d2 / RUNS;
 			else

@@ -388,19 +388,6 @@ static void late_partner_data_gives_the_in_order_result(void **state)
 	assert_int_equal(nc, 2);
 }
 
-/* NEES of g's (r, v) against the state x. */
-static double nees_rv(const struct track_gauss *g, const double x[6])
-{
-	double e[6], P[36], d2;
-	for (int i = 0; i < 6; i++) {
-		e[i] = g->x[i] - x[i];
-		for (int j = 0; j < 6; j++)
-			P[i * 6 + j] = g->P[i * TRACK_NX + j];
-	}
-	assert_int_equal(mat_spd_mahalanobis(P, e, 6, &d2), 0);
-	return d2;
-}
-
 /* The same with the late radar a ship under way that measures range rate
  * against its own motion (its observations carry its velocity): re-filtered
  * from the history, a late plot of a moving radar gives the in-order
@@ -431,7 +418,7 @@ static void late_data_from_a_ship_under_way_gives_the_in_order_result(void **sta
 		assert_true(dt >= 0.0 && dt < 1.0);
 		if (dt > 0)
 			truth_step(tr, dt);
-		double nees = nees_rv(&a[i].est, tr);
+		double nees = nees_rv6(&a[i].est, tr, NULL);
 		print_message("ship under way: track %u (target %u) NEES %.2f at %.1f s\n", a[i].id,
 		              a[i].truth_id, nees, (a[i].t_ns - T0_NS) * 1e-9);
 		if (!(nees < 39.9))

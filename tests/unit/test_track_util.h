@@ -15,7 +15,9 @@
 
 #include "core/obs.h"
 #include "geo/geo.h"
+#include "mat/mat.h"
 #include "track/model.h"
+#include "track/ukf.h"
 
 static inline uint64_t rng_next(uint64_t *s)
 {
@@ -163,6 +165,20 @@ static inline void make_los_obs(const double sensor[3], double F[3][3], const do
 	o->los_x_rad = atan2(s[0], s[2]) + sig * rng_gauss(rng);
 	o->los_y_rad = atan2(s[1], s[2]) + sig * rng_gauss(rng);
 	o->sigma_los_rad = sig;
+}
+
+/* The 6-state NEES of est against the truth tr (position, velocity),
+ * with e = est - tr (e may be NULL). */
+static inline double nees_rv6(const struct track_gauss *est, const double tr[6], double e[6])
+{
+	double P6[36], d2, ebuf[6], *ev = e ? e : ebuf;
+	for (int i = 0; i < 6; i++) {
+		ev[i] = est->x[i] - tr[i];
+		for (int j = 0; j < 6; j++)
+			P6[i * 6 + j] = est->P[i * TRACK_NX + j];
+	}
+	assert_int_equal(mat_spd_mahalanobis(P6, ev, 6, &d2), 0);
+	return d2;
 }
 
 #endif
