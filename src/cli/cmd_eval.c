@@ -80,7 +80,10 @@
  * that class's plots and the false alarms, the simulator's draws
  * unchanged, so the class's tracks can be compared sample by sample with
  * the full run's (docs/tracking.md "Own plots lost (session 11, branch
- * mixmrbm)").
+ * mixmrbm)"). --start-after-burnout S (opt-in): each object's plots reach
+ * the tracker and the bound only from S seconds after its burnout, so its
+ * tracks start in midcourse and carry nothing of the boost phase
+ * (docs/tracking.md "Started after burnout (session 18)").
  *
  * Output: a table on stdout and, with --json FILE, the same as JSON.
  * Exit 0 when the evaluation ran (whatever the figures), 1 if it failed,
@@ -254,6 +257,8 @@ struct eval {
 	int score_boost_mode;       /* --score-boost-mode (diagnosis) */
 	int boost_adapt_set;        /* --boost-adapt given (diagnosis) */
 	int grav_err;               /* --grav-err (enum track_grav_err), or -1: from the scenario */
+	/* --start-after-burnout: plots from each object's burnout + S on; < 0: all */
+	double start_after_burnout_s;
 	struct track_config tcfg;
 	struct bin bins[MAX_BINS];
 	struct bin gbins[MAX_BINS];
@@ -305,6 +310,7 @@ static void eval_usage(FILE *f)
 	           "                   [--q-ballistic Q] [--q-boost Q] [--meas-audit FILE]\n"
 	           "                   [--plots FILE] [--feed-class CLASS]\n"
 	           "                   [--burnout-allow on|off|mean] [--boost-tau S] [--q-at Q]\n"
+	           "                   [--start-after-burnout S]\n"
 	           "                   [--score-boost-mode] [--boost-adapt off|on|pitch]\n"
 	           "  Monte Carlo runs of simulator -> tracker, scored against truth:\n"
 	           "  RMSE, ANEES with 95%% chi-square bounds, impact error and ellipse\n"
@@ -337,9 +343,13 @@ static void eval_usage(FILE *f)
 	           "              burnout inside the interval: in full (default), left out,\n"
 	           "              or its mean shift alone (diagnosis)\n"
 	           "  --boost-tau S  a constant mean time to burnout S (s) instead of the\n"
-	           "              hazard from the thrust (diagnosis)\n"
-	           "  --q-at Q  the boost mode's thrust walk q_at (m^2/s^5) instead of the\n"
+	           "              hazard from the thrust (diagnosis)\n");
+	fprintf(f, "  --q-at Q  the boost mode's thrust walk q_at (m^2/s^5) instead of the\n"
 	           "              default (diagnosis)\n"
+	           "  --start-after-burnout S  feed the tracker (and the bound) each\n"
+	           "              object's plots only from S seconds after its burnout on:\n"
+	           "              tracks start in midcourse, without the boost phase\n"
+	           "              (diagnosis)\n"
 	           "  --score-boost-mode  score a track whose boost probability is above 0.5\n"
 	           "              by its thrusting mode's own prediction, not the published\n"
 	           "              mixture (diagnosis)\n"
@@ -1369,6 +1379,13 @@ static int one_run(struct eval *ev, const struct sim_scenario *sc, uint64_t seed
 			    strcmp(sim_object(s, (size_t)o)->missile_class, ev->feed_class))
 				continue;
 		}
+		if (ev->start_after_burnout_s >= 0.0 && e.obs.truth_id) {
+			int o = find_obj(s, e.obs.truth_id);
+			if (o >= 0 &&
+			    e.obs.t_ns < sim_object(s, (size_t)o)->burnout_t_ns +
+			                     (mw_time_ns)llround(ev->start_after_burnout_s * 1e9))
+				continue;
+		}
 		if (e.obs.truth_id) {
 			int o = find_obj(s, e.obs.truth_id);
 			if (o >= 0) {
@@ -1681,6 +1698,9 @@ static int report(struct eval *ev)
 		                    json_real(ev->tcfg.imm.motion[TRACK_MODE_BOOST].q_at_m2_s5));
 	if (ev->boost_tau_s > 0.0)
 		json_object_set_new(root, "boost_tau_s", json_real(ev->boost_tau_s));
+	if (ev->start_after_burnout_s >= 0.0)
+		json_object_set_new(root, "start_after_burnout_s",
+		                    json_real(ev->start_after_burnout_s));
 	json_object_set_new(root, "step_s", json_real(ev->step_s));
 	json_object_set_new(root, "bins", jb);
 	/* per run: impact consistency from 60 s after burnout (struct run_d2) */
@@ -1855,6 +1875,7 @@ int cmd_eval(int argc, char **argv)
 	ev->runs = 10;
 	ev->step_s = 10.0;
 	ev->grav_err = -1;
+	ev->start_after_burnout_s = -1.0;
 	track_config_default(&ev->tcfg);
 
 	int status = 2;
@@ -1928,6 +1949,10 @@ int cmd_eval(int argc, char **argv)
 				goto out;
 			ev->tcfg.imm.motion[TRACK_MODE_BOOST].q_at_m2_s5 = v;
 			ev->q_at_set = 1;
+		} else if (!strcmp(a, "--start-after-burnout") && i + 1 < argc) {
+			if (parse_pos("--start-after-burnout", argv[++i], 0.0, 1e5, &v))
+				goto out;
+			ev->start_after_burnout_s = v;
 		} else if (!strcmp(a, "--boost-tau") && i + 1 < argc) {
 			if (parse_pos("--boost-tau", argv[++i], 0.01, 1e5, &v))
 				goto out;

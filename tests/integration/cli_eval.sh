@@ -292,6 +292,28 @@ sys.exit(1 if bad else 0)
 PY
 )
 if [ $? -eq 0 ]; then ok "$out"; else bad "$out"; fi
+# --start-after-burnout (session 18): the tracker and the bound get each
+# object's plots only from S s after its burnout, so the track starts in
+# midcourse: the plain run scores boost samples from 60 s, this one none.
+check "--start-after-burnout 5, 1 run" 0 "objects 1: confirmed 1" \
+	"$M" eval "$S/irbm-over-japan.json" --runs 1 --json "$T/sab.json" --start-after-burnout 5
+check "--start-after-burnout with a negative time" 2 \
+	"--start-after-burnout: expected a number in [0, 100000], got '-1'" \
+	"$M" eval "$S/irbm-over-japan.json" --runs 1 --start-after-burnout -1
+check "--start-after-burnout: the track starts after burnout" 0 "no boost sample" \
+	python3 -c '
+import json, sys
+a, s = (json.load(open(f)) for f in sys.argv[1:3])
+boost = [x["t_since_launch_s"] for x in a["bins"] if x["n_midcourse"] < x["n"] and x["t_since_launch_s"] < 500]
+first = s["bins"][0]
+ok = (boost and s.get("start_after_burnout_s") == 5 and first["t_since_launch_s"] > max(boost)
+      and first["n_midcourse"] == first["n"] and len(s["bins"]) > 100)
+t0 = first["t_since_launch_s"]
+if ok:
+    print(f"no boost sample: first bin {t0:.0f} s, last boost bin of the plain run {max(boost):.0f} s")
+else:
+    print("a boost sample, or no record of the option:", boost[:3], first["t_since_launch_s"])
+sys.exit(0 if ok else 1)' "$T/all.json" "$T/sab.json"
 # scripts/track-accept (make accept-track): the chunks run, merge and are
 # checked; two seeds leave no coverage bin with 10 predictions, which is
 # "too few samples" (exit 1), never a pass; bad arguments exit 2.
