@@ -363,7 +363,8 @@ static void eval_usage(FILE *f)
 	           "              of a lognormal; CLASS=flat: none (diagnosis)\n"
 	           "  --trace ID  print on stderr the tracker's log and, for every\n"
 	           "              observation of object ID, the gate statistics of the\n"
-	           "              tracks near it (diagnosis)\n"
+	           "              tracks near it as they stand before its scan (and\n"
+	           "              any scan still buffered) is processed (diagnosis)\n"
 	           "  --nation CODE  feed the tracker (and the bound) only the observations\n"
 	           "              of that nation's sensors (KOR, USA, JPN...), as a node's\n"
 	           "              national tracker sees them\n"
@@ -990,7 +991,8 @@ out:
 
 /*
  * --trace ID: for an observation of object ID, print on stderr what the
- * tracker's gate sees before the observation's scan is processed: every
+ * tracker's gate sees before the observation's scan is processed (and
+ * which scan is still buffered, not yet shown in the tracks): every
  * live track within 100 km of it (or claiming the object), its state,
  * the time since its last update, its boost probability and the
  * squared Mahalanobis distance of the observation under each model of
@@ -1013,6 +1015,19 @@ static void trace_obs(const struct eval *ev, const struct sim *s, const struct t
 	fprintf(stderr, "trace t+%.1f s obs %s/%u kind %d nz %d (gate %.1f)\n",
 	        (double)(o->t_ns - oi->launch_t_ns) * 1e-9, o->nation, (unsigned)o->sensor_id,
 	        (int)o->kind, m.nz, gate);
+	/* The tracks below are as they stand now: a scan still buffered
+	 * (this observation's own, or the one before it, which this
+	 * observation will make the tracker process) has not yet started
+	 * or updated any (session 18 read a plot that had joined a track
+	 * as lost; docs/tracking.md "Started after burnout"). */
+	struct mw_obs po;
+	size_t np = track_tracker_pending(tr, &po);
+	if (np)
+		fprintf(stderr,
+		        "  (not yet processed: %zu observation%s of the scan %s/%u at t+%.3f s; "
+		        "the tracks below do not include %s)\n",
+		        np, np == 1 ? "" : "s", po.nation, (unsigned)po.sensor_id,
+		        (double)(po.t_ns - oi->launch_t_ns) * 1e-9, np == 1 ? "it" : "them");
 	for (size_t i = 0; i < track_tracker_count(tr); i++) {
 		struct track_info x;
 		if (track_tracker_get(tr, i, &x) < 0)

@@ -631,6 +631,13 @@ size_t track_tracker_count(const struct track_tracker *t)
 	return t->n_trk;
 }
 
+size_t track_tracker_pending(const struct track_tracker *t, struct mw_obs *first)
+{
+	if (t->n_pend && first)
+		*first = t->pend[0];
+	return t->n_pend;
+}
+
 void track_tracker_counters(const struct track_tracker *t, struct track_counters *out)
 {
 	*out = t->ctr;

@@ -337,6 +337,17 @@ int track_tracker_process(struct track_tracker *t, const struct mw_obs *obs);
 /* Process the pending scan, if any. */
 int track_tracker_flush(struct track_tracker *t);
 
+/*
+ * Observations buffered for the scan being collected and not yet
+ * processed (a scan - one sensor at one time - is processed when the
+ * first observation of another scan arrives, or by
+ * track_tracker_flush). If there are any and first is not NULL, *first
+ * is a copy of the first of them (its time, nation and sensor name the
+ * scan). Diagnosis (mwlink eval --trace): tracks read before a pending
+ * scan is processed do not yet show what it will start or update.
+ */
+size_t track_tracker_pending(const struct track_tracker *t, struct mw_obs *first);
+
 /* Latest observation time seen (0 before any). */
 mw_time_ns track_tracker_now(const struct track_tracker *t);
 

@@ -314,6 +314,12 @@ if ok:
 else:
     print("a boost sample, or no record of the option:", boost[:3], first["t_since_launch_s"])
 sys.exit(0 if ok else 1)' "$T/all.json" "$T/sab.json"
+# --trace prints the tracks before the observation's scan is processed; a
+# scan still buffered (session 19: session 18 read a plot that had joined
+# a track as lost) is named, with its time, before them.
+check "--trace names the scan not yet processed" 0 \
+	"  (not yet processed: 1 observation of the scan USA/10 at t+45.191 s; the tracks below do not include it)" \
+	"$M" eval "$S/irbm-over-japan.json" --runs 1 --trace 1
 # scripts/track-accept (make accept-track): the chunks run, merge and are
 # checked; two seeds leave no coverage bin with 10 predictions, which is
 # "too few samples" (exit 1), never a pass; bad arguments exit 2.

@@ -2962,7 +2962,8 @@ static void wide_tentative_track_takes_no_plot_of_a_confirmed_track(void **state
  * object gets a second track and no plot is lost with a deleted one.
  * (Session 18 read the eval's --trace, which prints before the scan is
  * processed, as a lost first plot; docs/tracking.md, "Started after
- * burnout".) 12 s, both radars every second, no clutter.
+ * burnout".) 12 s, both radars every second, no clutter; what is
+ * buffered before each scan is processed (track_tracker_pending).
  */
 static void simultaneous_first_plots_of_two_radars_start_one_track(void **state)
 {
@@ -2981,11 +2982,19 @@ static void simultaneous_first_plots_of_two_radars_start_one_track(void **state)
 			world_step(&w, 1.0);
 			struct mw_obs obs[8];
 			mw_time_ns tk = T0_NS + (k + 1) * MW_NS_PER_S;
-			size_t n = world_scan(&w, 0, tk, obs);
-			n += world_scan_ahead(&w, 1, tk + lag[v], lag[v] * 1e-9, obs + n);
-			for (size_t j = 0; j < n; j++)
+			size_t n0 = world_scan(&w, 0, tk, obs);
+			size_t n = n0 + world_scan_ahead(&w, 1, tk + lag[v], lag[v] * 1e-9, obs + n0);
+			for (size_t j = 0; j < n; j++) {
 				assert_int_equal(track_tracker_process(t, &obs[j]), 0);
+				/* Buffered until the next scan's first plot: radar 0's
+				 * scan, then radar 1's (track_tracker_pending). */
+				struct mw_obs first;
+				size_t want = j < n0 ? j + 1 : j + 1 - n0;
+				assert_int_equal(track_tracker_pending(t, &first), want);
+				assert_int_equal(first.sensor_id, j < n0 ? 1 : 2);
+			}
 			assert_int_equal(track_tracker_flush(t), 0);
+			assert_int_equal(track_tracker_pending(t, NULL), 0);
 		}
 		struct track_counters c;
 		track_tracker_counters(t, &c);
