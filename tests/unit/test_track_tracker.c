@@ -2983,7 +2983,8 @@ static void simultaneous_first_plots_of_two_radars_start_one_track(void **state)
 			struct mw_obs obs[8];
 			mw_time_ns tk = T0_NS + (k + 1) * MW_NS_PER_S;
 			size_t n0 = world_scan(&w, 0, tk, obs);
-			size_t n = n0 + world_scan_ahead(&w, 1, tk + lag[v], lag[v] * 1e-9, obs + n0);
+			size_t n =
+			    n0 + world_scan_ahead(&w, 1, tk + lag[v], lag[v] * 1e-9, obs + n0);
 			for (size_t j = 0; j < n; j++) {
 				assert_int_equal(track_tracker_process(t, &obs[j]), 0);
 				/* Buffered until the next scan's first plot: radar 0's
