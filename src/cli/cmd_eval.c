@@ -1359,6 +1359,10 @@ static int one_run(struct eval *ev, const struct sim_scenario *sc, uint64_t seed
 		goto out;
 	}
 	const mw_time_ns step_ns = mw_time_from_s(ev->step_s);
+	/* --start-after-burnout's delay (< 0: off), in the plots' units */
+	const mw_time_ns sab_ns = ev->start_after_burnout_s >= 0.0
+	                              ? (mw_time_ns)llround(ev->start_after_burnout_s * 1e9)
+	                              : -1;
 	/* The scoring grid starts at the run's start: every step_s of scenario
 	 * time, whatever the first event is (a false alarm at a drawn scan
 	 * phase would otherwise set a grid the truth's samples never hit). */
@@ -1388,33 +1392,26 @@ static int one_run(struct eval *ev, const struct sim_scenario *sc, uint64_t seed
 			continue;
 		if (ev->nation[0] && strcmp(e.obs.nation, ev->nation) != 0)
 			continue;
-		if (ev->feed_class[0] && e.obs.truth_id) {
-			int o = find_obj(s, e.obs.truth_id);
-			if (o >= 0 &&
-			    strcmp(sim_object(s, (size_t)o)->missile_class, ev->feed_class))
-				continue;
-		}
-		if (ev->start_after_burnout_s >= 0.0 && e.obs.truth_id) {
-			int o = find_obj(s, e.obs.truth_id);
-			if (o >= 0 &&
-			    e.obs.t_ns < sim_object(s, (size_t)o)->burnout_t_ns +
-			                     (mw_time_ns)llround(ev->start_after_burnout_s * 1e9))
-				continue;
-		}
-		if (e.obs.truth_id) {
-			int o = find_obj(s, e.obs.truth_id);
-			if (o >= 0) {
-				if (!orun[o].first_obs_ns)
-					orun[o].first_obs_ns = e.obs.t_ns;
-				struct sim_truth tt;
-				if (sim_truth_at(s, e.obs.truth_id, e.obs.t_ns, &tt) == 0) {
-					double xt[NP];
-					memcpy(xt, tt.r_ecef_m, sizeof(tt.r_ecef_m));
-					memcpy(xt + 3, tt.v_ecef_m_s, sizeof(tt.v_ecef_m_s));
-					xt[NB] = true_k(sim_object(s, (size_t)o));
-					(void)track_bound_update(&orun[o].pb, &ev->tcfg, &e.obs, xt,
-					                         tt.phase == SIM_PHASE_BOOST);
-				}
+		/* The plot's object, looked up once for the filters and the
+		 * bound (-1: a false alarm, or an id the run does not have). */
+		const int o = e.obs.truth_id ? find_obj(s, e.obs.truth_id) : -1;
+		if (ev->feed_class[0] && o >= 0 &&
+		    strcmp(sim_object(s, (size_t)o)->missile_class, ev->feed_class))
+			continue;
+		if (sab_ns >= 0 && o >= 0 &&
+		    e.obs.t_ns < sim_object(s, (size_t)o)->burnout_t_ns + sab_ns)
+			continue;
+		if (o >= 0) {
+			if (!orun[o].first_obs_ns)
+				orun[o].first_obs_ns = e.obs.t_ns;
+			struct sim_truth tt;
+			if (sim_truth_at(s, e.obs.truth_id, e.obs.t_ns, &tt) == 0) {
+				double xt[NP];
+				memcpy(xt, tt.r_ecef_m, sizeof(tt.r_ecef_m));
+				memcpy(xt + 3, tt.v_ecef_m_s, sizeof(tt.v_ecef_m_s));
+				xt[NB] = true_k(sim_object(s, (size_t)o));
+				(void)track_bound_update(&orun[o].pb, &ev->tcfg, &e.obs, xt,
+				                         tt.phase == SIM_PHASE_BOOST);
 			}
 		}
 		if (ev->trace_id && e.obs.truth_id == ev->trace_id)
