@@ -366,6 +366,53 @@ if grep -q "bins outside 0 of 117, P(>= 0) 1.000" "$T/accb/summary.txt" &&
 else
 	bad "track-accept --bootstrap: $(grep bootstrap "$T/accb/summary.txt")"
 fi
+# --bootstrap also reads the same errors against the PCRLB (from 20 s
+# after an object's first midcourse sample): recomputed here from the
+# eval's own --rtn of the same two runs, with a separate solver.
+"$M" eval "$S/irbm-over-japan.json" --runs 2 --seed 1 --json "$T/pb.json" --rtn "$T/pb.rtn" \
+	>/dev/null 2>&1
+out=$(python3 - "$T/pb.rtn" "$T/accb/summary.txt" <<'PY'
+import json, math, re, sys
+def nees(P, e):
+    # e^T P^-1 e by Gaussian elimination with partial pivoting
+    a = [[P[6 * i + j] for j in range(6)] + [e[i]] for i in range(6)]
+    for c in range(6):
+        p = max(range(c, 6), key=lambda r: abs(a[r][c]))
+        a[c], a[p] = a[p], a[c]
+        for r in range(c + 1, 6):
+            f = a[r][c] / a[c][c]
+            for k in range(c, 7):
+                a[r][k] -= f * a[c][k]
+    x = [0.0] * 6
+    for r in range(5, -1, -1):
+        x[r] = (a[r][6] - sum(a[r][k] * x[k] for k in range(r + 1, 6))) / a[r][r]
+    return sum(e[i] * x[i] for i in range(6))
+first, runs = {}, {}
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    if not d["mid"]:
+        continue
+    t0 = first.setdefault((d["seed"], d["id"]), d["t"])
+    if d["t"] - t0 < 20.0:
+        continue
+    r = runs.setdefault(d["seed"], [0.0, 0.0, 0])
+    r[0] += nees(d["Pf"], d["e"])
+    r[1] += nees(d["Pb"], d["e"])
+    r[2] += 1
+n = sum(r[2] for r in runs.values())
+f = sum(r[0] for r in runs.values()) / n
+b = sum(r[1] for r in runs.values()) / n
+line = [l for l in open(sys.argv[2]) if "against the PCRLB" in l]
+want = (f"(the same errors, {n} midcourse samples 20 s or more after the first, of {len(runs)} runs): "
+        f"ANEES against the filter {f:.3f} +- ")
+ok = len(line) == 1 and want in line[0] and f"against the bound {b:.3f} +- " in line[0] \
+    and f"filter - bound {f - b:+.3f} +- " in line[0] and n > 100 and len(runs) == 2
+print(f"track-accept --bootstrap against the PCRLB: {n} samples, filter {f:.3f}, bound {b:.3f}"
+      if ok else f"want '{want}' and bound {b:.3f} in: {line}")
+sys.exit(0 if ok else 1)
+PY
+)
+if [ $? -eq 0 ]; then ok "$out"; else bad "$out"; fi
 check "track-accept --bootstrap 5" 2 "--bootstrap '5': expected a whole number from 100" \
 	"${2:-.}/scripts/track-accept" --mwlink "$M" --bootstrap 5
 check "track-accept --seeds 0" 2 "--seeds '0': expected a whole number from 1" \
