@@ -413,6 +413,39 @@ sys.exit(0 if ok else 1)
 PY
 )
 if [ $? -eq 0 ]; then ok "$out"; else bad "$out"; fi
+# The reading's standard error is over the runs: with every sample of a
+# run one draw (as a coast repeats one), a right filter's runs scatter
+# as chi-square(6) means of 1 sample, not of 10, and the error must say
+# so (a per-sample error would be sqrt(10) times too small). Synthetic
+# rtn lines: 400 runs, e ~ N(0, I) once per run, repeated at t = 0-110 s
+# (the first two samples, before 20 s, left out), Pb = I, Pf = 1.25 I.
+out=$(python3 - "${2:-.}/scripts/track-accept" "$T/syn.rtn" <<'PY'
+import importlib.machinery, importlib.util, json, math, random, re, sys
+ld = importlib.machinery.SourceFileLoader("track_accept", sys.argv[1])
+spec = importlib.util.spec_from_loader("track_accept", ld)
+ta = importlib.util.module_from_spec(spec)
+ld.exec_module(ta)
+rnd = random.Random(7)
+eye = [float(i == j) for i in range(6) for j in range(6)]
+with open(sys.argv[2], "w") as f:
+    for seed in range(1, 401):
+        e = [rnd.gauss(0.0, 1.0) for _ in range(6)]
+        for t in range(0, 120, 10):
+            f.write(json.dumps({"seed": seed, "id": 1, "class": "IRBM", "t": float(t), "mid": 1,
+                                "e": e, "Pf": [1.25 * x for x in eye], "Pb": eye}) + "\n")
+r = ta.reduce_rtn(sys.argv[2], 10.0)
+line = ta.against_bound(ta.load_accept().MERGE, r["bound"])
+pairs = re.findall(r"([-+]?\d+\.\d+) \+- (\d+\.\d+)", line)  # filter, bound, difference
+f_, m = [float(x) for x in pairs[0]], [float(x) for x in pairs[1]]
+se = math.sqrt(12.0 / 400)
+ok = ("4000 midcourse samples" in line and abs(m[1] / se - 1) < 0.2 and abs(m[0] - 6) < 4 * se
+      and abs(f_[0] - m[0] / 1.25) < 0.002)
+print(f"against the PCRLB, 400 synthetic runs of one draw: bound {m[0]:.3f} +- {m[1]:.3f} "
+      f"(chi-square's {se:.3f}), filter {f_[0]:.3f}" if ok else f"unexpected: {line}")
+sys.exit(0 if ok else 1)
+PY
+)
+if [ $? -eq 0 ]; then ok "$out"; else bad "$out"; fi
 check "track-accept --bootstrap 5" 2 "--bootstrap '5': expected a whole number from 100" \
 	"${2:-.}/scripts/track-accept" --mwlink "$M" --bootstrap 5
 check "track-accept --seeds 0" 2 "--seeds '0': expected a whole number from 1" \
