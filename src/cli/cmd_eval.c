@@ -252,6 +252,7 @@ struct eval {
 	int q_ballistic_set;        /* --q-ballistic given (diagnosis) */
 	int q_boost_set;            /* --q-boost given (diagnosis) */
 	int burnout_allow_set;      /* --burnout-allow given (diagnosis) */
+	int bound_thrust;           /* --bound-thrust: struct track_bound's thrust_mode */
 	double boost_tau_s;         /* --boost-tau: constant burnout hazard (s), 0 = not given */
 	int q_at_set;               /* --q-at given (diagnosis) */
 	int score_boost_mode;       /* --score-boost-mode (diagnosis) */
@@ -310,7 +311,7 @@ static void eval_usage(FILE *f)
 	           "                   [--q-ballistic Q] [--q-boost Q] [--meas-audit FILE]\n"
 	           "                   [--plots FILE] [--feed-class CLASS]\n"
 	           "                   [--burnout-allow on|off|mean] [--boost-tau S] [--q-at Q]\n"
-	           "                   [--start-after-burnout S]\n"
+	           "                   [--start-after-burnout S] [--bound-thrust est|known]\n"
 	           "                   [--score-boost-mode] [--boost-adapt off|on|pitch]\n"
 	           "  Monte Carlo runs of simulator -> tracker, scored against truth:\n"
 	           "  RMSE, ANEES with 95%% chi-square bounds, impact error and ellipse\n"
@@ -346,6 +347,10 @@ static void eval_usage(FILE *f)
 	           "              hazard from the thrust (diagnosis)\n");
 	fprintf(f, "  --q-at Q  the boost mode's thrust walk q_at (m^2/s^5) instead of the\n"
 	           "              default (diagnosis)\n"
+	           "  --bound-thrust est|known  the PCRLB while the truth thrusts: the\n"
+	           "              thrust's size a state with the tracker's prior and walk,\n"
+	           "              as the filter's (default), or known, only the boost\n"
+	           "              model's white noise added (track/bound.h)\n"
 	           "  --start-after-burnout S  feed the tracker (and the bound) each\n"
 	           "              object's plots only from S seconds after its burnout on:\n"
 	           "              tracks start in midcourse, without the boost phase\n"
@@ -1345,6 +1350,8 @@ static int one_run(struct eval *ev, const struct sim_scenario *sc, uint64_t seed
 		rc = -ENOMEM;
 		goto out;
 	}
+	for (size_t o = 0; o < nobj; o++)
+		orun[o].pb.thrust_mode = ev->bound_thrust;
 	if (!ev->oacc) {
 		ev->oacc = calloc(nobj ? nobj : 1, sizeof(*ev->oacc));
 		if (!ev->oacc) {
@@ -1705,6 +1712,8 @@ static int report(struct eval *ev)
 	}
 	if (ev->score_boost_mode)
 		json_object_set_new(root, "score_boost_mode", json_true());
+	json_object_set_new(root, "bound_thrust",
+	                    json_string(ev->bound_thrust == TRACK_BOUND_THRUST_EST ? "est" : "known"));
 	if (ev->q_at_set)
 		json_object_set_new(root, "q_at_m2_s5",
 		                    json_real(ev->tcfg.imm.motion[TRACK_MODE_BOOST].q_at_m2_s5));
@@ -1886,6 +1895,7 @@ int cmd_eval(int argc, char **argv)
 		return 1;
 	ev->runs = 10;
 	ev->step_s = 10.0;
+	ev->bound_thrust = TRACK_BOUND_THRUST_EST;
 	ev->grav_err = -1;
 	ev->start_after_burnout_s = -1.0;
 	track_config_default(&ev->tcfg);
@@ -1941,6 +1951,17 @@ int cmd_eval(int argc, char **argv)
 				goto out;
 			}
 			ev->burnout_allow_set = 1;
+		} else if (!strcmp(a, "--bound-thrust") && i + 1 < argc) {
+			const char *m = argv[++i];
+			if (!strcmp(m, "known"))
+				ev->bound_thrust = TRACK_BOUND_THRUST_KNOWN;
+			else if (!strcmp(m, "est"))
+				ev->bound_thrust = TRACK_BOUND_THRUST_EST;
+			else {
+				fprintf(stderr,
+				        "mwlink eval: --bound-thrust '%s': expected known or est\n", m);
+				goto out;
+			}
 		} else if (!strcmp(a, "--boost-adapt") && i + 1 < argc) {
 			const char *m = argv[++i];
 			if (!strcmp(m, "off"))

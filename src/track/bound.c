@@ -15,10 +15,17 @@
  *     plot, a diffuse BOUND_LOS_PRIOR_M for a line of sight, whose own
  *     information has no range), the ballistic
  *     model's white acceleration and density-scaled q_k' while the truth
- *     coasts, the boost model's while it thrusts (the thrust itself is
- *     unknown to any estimator that does not know the missile; white
- *     noise of that density is what the filter's thrust state stands
- *     for, and the thrust's own Jacobian is left out).
+ *     coasts, the boost model's while it thrusts. The thrust itself is
+ *     unknown to any estimator that does not know the missile: with
+ *     TRACK_BOUND_THRUST_EST (mwlink eval's default) its size is a state
+ *     as the filter's aT - the tracker's prior init_sigma_at, the boost
+ *     model's walk q_at, the thrusting model's transition at the
+ *     truth's thrust (along v, its direction following v) - and is
+ *     marginalised at the truth's burnout; with THRUST_KNOWN (sessions
+ *     1-20) it is known, only the boost model's white noise is added and
+ *     the thrust's own Jacobian is left out, which bounds an easier
+ *     problem than the filter's (docs/tracking.md, "The bound with the
+ *     thrust a state (session 21)").
  *  2. The state's k is the object's true drag parameter, so the bound is
  *     evaluated for that one value of k (a Bayesian bound for a fixed
  *     parameter value is not a per-value lower bound where k is never
@@ -69,37 +76,75 @@ static int meas_jacobian(const struct track_meas *m, const double x7[TRACK_BOUND
 	return 0;
 }
 
+/* Does pb carry the thrust's size as a state (struct track_bound)? */
+static int carries_at(const struct track_bound *pb)
+{
+	return pb->boost && pb->thrust_mode == TRACK_BOUND_THRUST_EST;
+}
+
 /*
- * The bound's covariance predicted from its last measurement to t_ns
- * (Phi P Phi^T + Q along the true trajectory, no measurement): the
- * bound for a prediction, as the filter's own prediction to t_ns.
+ * pb's covariance predicted from its last measurement to t_ns (Phi P
+ * Phi^T + Q along the true trajectory, no measurement) in its n states
+ * (TRACK_BOUND_N, or TRACK_NX when it carries aT), with the truth's
+ * thrust `thrust` over the interval (boost).
+ */
+static int predict_n(const struct track_bound *pb, const struct track_config *tc, mw_time_ns t_ns,
+                     double thrust, int n, double *Pp)
+{
+	const double *P0 = n == TRACK_NX ? pb->Pa : pb->P;
+	double dt = (double)(t_ns - pb->t_ns) * 1e-9;
+	if (!(dt > 0)) {
+		memcpy(Pp, P0, sizeof(double) * n * n);
+		return 0;
+	}
+	double x8[TRACK_NX] = {0}, Phi[TRACK_NX * TRACK_NX];
+	memcpy(x8, pb->x, sizeof(pb->x));
+	x8[TRACK_IX_AT] = pb->boost ? thrust : 0.0;
+	/* n = TRACK_NX: the thrusting model's transition at the truth's
+	 * thrust; else the non-thrusting model's (the thrust's own Jacobian
+	 * left out, THRUST_KNOWN) */
+	int rc = track_model_stm(x8, dt, n, Phi);
+	if (rc < 0)
+		return rc;
+	mat_abat(Pp, Phi, P0, n, n);
+	/* The filter's own process noise (track_model_add_q): white
+	 * acceleration, the density-scaled walk of k and, in boost, the
+	 * stated thrust-direction error across v for the truth's thrust (and
+	 * the thrust's walk q_at where aT is a state). */
+	const struct track_motion *mo =
+	    &tc->imm.motion[pb->boost ? TRACK_MODE_BOOST : TRACK_MODE_BALLISTIC];
+	double Q8[TRACK_NX * TRACK_NX] = {0};
+	track_model_add_q(Q8, dt, mo, x8);
+	for (int a = 0; a < n; a++)
+		for (int c = 0; c < n; c++)
+			Pp[a * n + c] += Q8[a * TRACK_NX + c];
+	mat_symmetrise(Pp, n);
+	return 0;
+}
+
+/* Pn's leading TRACK_BOUND_N block (n >= TRACK_BOUND_N) into P7. */
+static void lead_block(const double *Pn, int n, double P7[TRACK_BOUND_N * TRACK_BOUND_N])
+{
+	for (int a = 0; a < TRACK_BOUND_N; a++)
+		for (int c = 0; c < TRACK_BOUND_N; c++)
+			P7[a * TRACK_BOUND_N + c] = Pn[a * n + c];
+}
+
+/*
+ * The bound's covariance predicted from its last measurement to t_ns:
+ * the bound for a prediction, as the filter's own prediction to t_ns.
+ * Carrying aT, the (r, v, k) marginal of the prediction.
  */
 int track_bound_predict(const struct track_bound *pb, const struct track_config *tc,
                         mw_time_ns t_ns, double Pp[TRACK_BOUND_N * TRACK_BOUND_N])
 {
-	double dt = (double)(t_ns - pb->t_ns) * 1e-9;
-	if (!(dt > 0)) {
-		memcpy(Pp, pb->P, sizeof(pb->P));
-		return 0;
-	}
-	double x8[TRACK_NX] = {0}, Phi[TRACK_BOUND_N * TRACK_BOUND_N];
-	memcpy(x8, pb->x, sizeof(pb->x));
-	int rc = track_model_stm(x8, dt, TRACK_BOUND_N, Phi);
+	if (!carries_at(pb))
+		return predict_n(pb, tc, t_ns, pb->thrust_m_s2, TRACK_BOUND_N, Pp);
+	double P8[TRACK_NX * TRACK_NX];
+	int rc = predict_n(pb, tc, t_ns, pb->thrust_m_s2, TRACK_NX, P8);
 	if (rc < 0)
 		return rc;
-	mat_abat(Pp, Phi, pb->P, TRACK_BOUND_N, TRACK_BOUND_N);
-	/* The filter's own process noise (track_model_add_q): white
-	 * acceleration, the density-scaled walk of k and, in boost, the
-	 * stated thrust-direction error across v for the truth's thrust. */
-	const struct track_motion *mo =
-	    &tc->imm.motion[pb->boost ? TRACK_MODE_BOOST : TRACK_MODE_BALLISTIC];
-	double Q8[TRACK_NX * TRACK_NX] = {0};
-	x8[TRACK_IX_AT] = pb->boost ? pb->thrust_m_s2 : 0.0;
-	track_model_add_q(Q8, dt, mo, x8);
-	for (int a = 0; a < TRACK_BOUND_N; a++)
-		for (int c = 0; c < TRACK_BOUND_N; c++)
-			Pp[a * TRACK_BOUND_N + c] += Q8[a * TRACK_NX + c];
-	mat_symmetrise(Pp, TRACK_BOUND_N);
+	lead_block(P8, TRACK_NX, Pp);
 	return 0;
 }
 
@@ -146,10 +191,13 @@ static double truth_thrust(const struct track_bound *pb, const double xt[TRACK_B
  * a state with the filter's prior (init_k +- init_sigma_k, information
  * 1/init_sigma_k^2 at the start) and random walk q_k; the white
  * acceleration is the ballistic model's while the truth coasts and the
- * boost model's while it thrusts (the thrust is unknown to the estimator,
- * the filter covers it with that noise and the thrust state). Phi is the
- * non-thrusting model's at the true state (the thrust's own Jacobian is
- * left out: a gravity turn changes Phi little over a scan).
+ * boost model's while it thrusts. While the truth thrusts, its thrust is
+ * either known (THRUST_KNOWN: the boost model's noise alone, Phi the
+ * non-thrusting model's at the true state, the thrust's own Jacobian
+ * left out) or a state (THRUST_EST: aT with the tracker's prior and
+ * walk, Phi the thrusting model's, so that the bound pays for learning
+ * the thrust as the filter does; at the truth's burnout aT is
+ * marginalised, as the filter's non-thrusting model holds none).
  */
 int track_bound_update(struct track_bound *pb, const struct track_config *tc,
                        const struct mw_obs *o, const double xt[TRACK_BOUND_N], int boost)
@@ -157,58 +205,79 @@ int track_bound_update(struct track_bound *pb, const struct track_config *tc,
 	struct track_meas m;
 	if (track_meas_prepare(o, &m) < 0)
 		return -EINVAL;
-	double H[TRACK_NZ_MAX * TRACK_BOUND_N];
-	int rc = meas_jacobian(&m, xt, H);
+	double H7[TRACK_NZ_MAX * TRACK_BOUND_N];
+	int rc = meas_jacobian(&m, xt, H7);
 	if (rc < 0)
 		return rc;
-	double J[TRACK_BOUND_N * TRACK_BOUND_N] = {0};
+	/* the states after this step: aT too while the truth thrusts */
+	const int est = boost && pb->thrust_mode == TRACK_BOUND_THRUST_EST;
+	const int n = est ? TRACK_NX : TRACK_BOUND_N;
+	double J[TRACK_NX * TRACK_NX] = {0};
 	double thrust = 0.0;
+	const double iat = 1.0 / (tc->init_sigma_at_m_s2 * tc->init_sigma_at_m_s2);
 	if (!pb->active) {
 		/* Prior as the tracker's: position information from this
 		 * measurement (a line of sight: and a diffuse prior), velocity
 		 * sigma init_sigma_v per axis, k's: the flat prior in boost,
 		 * the class's once ballistic (the tracker's class prior at its
-		 * first ballistic estimate). */
+		 * first ballistic estimate); aT's init_sigma_at. */
 		double sk = boost ? tc->init_sigma_k : k_prior_sigma(tc, xt);
 		double jr =
 		    o->kind == MW_OBS_RADAR ? 0.0 : 1.0 / (BOUND_LOS_PRIOR_M * BOUND_LOS_PRIOR_M);
-		for (int i = 0; i < TRACK_BOUND_N; i++)
-			J[i * TRACK_BOUND_N + i] =
-			    i < 3          ? jr
-			    : i < BOUND_NB ? 1.0 / (tc->init_sigma_v_m_s * tc->init_sigma_v_m_s)
-			                   : 1.0 / (sk * sk);
+		for (int i = 0; i < n; i++)
+			J[i * n + i] = i < 3            ? jr
+			               : i < BOUND_NB   ? 1.0 / (tc->init_sigma_v_m_s * tc->init_sigma_v_m_s)
+			               : i == BOUND_NB ? 1.0 / (sk * sk)
+			                                : iat;
 	} else {
 		struct track_bound pi = *pb;
 		if (pb->boost)
 			pi.thrust_m_s2 = thrust = truth_thrust(pb, xt, o->t_ns);
-		double Pp[TRACK_BOUND_N * TRACK_BOUND_N];
-		rc = track_bound_predict(&pi, tc, o->t_ns, Pp);
+		const int n0 = carries_at(pb) ? TRACK_NX : TRACK_BOUND_N;
+		double P0[TRACK_NX * TRACK_NX], Pp[TRACK_NX * TRACK_NX];
+		rc = predict_n(&pi, tc, o->t_ns, pi.thrust_m_s2, n0, P0);
 		if (rc < 0)
 			return rc;
+		/* to n states: aT marginalised (burnout, or the option off), or
+		 * added with the tracker's prior (a thrust that starts again
+		 * after a coast) */
+		if (n0 == n) {
+			memcpy(Pp, P0, sizeof(double) * n * n);
+		} else if (n < n0) {
+			lead_block(P0, n0, Pp);
+		} else {
+			memset(Pp, 0, sizeof(Pp));
+			for (int a = 0; a < n0; a++)
+				for (int c = 0; c < n0; c++)
+					Pp[a * n + c] = P0[a * n0 + c];
+			Pp[TRACK_IX_AT * n + TRACK_IX_AT] = 1.0 / iat;
+		}
 		if (pb->boost && !boost) {
 			/* Burnout: as the tracker, forget k (the booster's drag is
 			 * not the RV's) and take the class prior, no cross terms. */
 			double sk = k_prior_sigma(tc, xt);
-			for (int i = 0; i < TRACK_BOUND_N; i++)
-				Pp[i * TRACK_BOUND_N + BOUND_NB] =
-				    Pp[BOUND_NB * TRACK_BOUND_N + i] = 0.0;
-			Pp[BOUND_NB * TRACK_BOUND_N + BOUND_NB] = sk * sk;
+			for (int i = 0; i < n; i++)
+				Pp[i * n + BOUND_NB] = Pp[BOUND_NB * n + i] = 0.0;
+			Pp[BOUND_NB * n + BOUND_NB] = sk * sk;
 		}
-		rc = mat_spd_inverse(J, Pp, TRACK_BOUND_N);
+		rc = mat_spd_inverse(J, Pp, n);
 		if (rc < 0)
 			return rc;
 	}
+	/* H^T R^-1 H; H has no aT column */
 	for (int a = 0; a < TRACK_BOUND_N; a++)
 		for (int b = 0; b < TRACK_BOUND_N; b++)
 			for (int i = 0; i < m.nz; i++)
-				J[a * TRACK_BOUND_N + b] += H[i * TRACK_BOUND_N + a] *
-				                            H[i * TRACK_BOUND_N + b] / m.r_var[i];
-	mat_symmetrise(J, TRACK_BOUND_N);
-	double P[TRACK_BOUND_N * TRACK_BOUND_N];
-	rc = mat_spd_inverse(P, J, TRACK_BOUND_N);
+				J[a * n + b] += H7[i * TRACK_BOUND_N + a] * H7[i * TRACK_BOUND_N + b] /
+				                m.r_var[i];
+	mat_symmetrise(J, n);
+	double P[TRACK_NX * TRACK_NX];
+	rc = mat_spd_inverse(P, J, n);
 	if (rc < 0)
 		return rc;
-	memcpy(pb->P, P, sizeof(P));
+	if (est)
+		memcpy(pb->Pa, P, sizeof(double) * n * n);
+	lead_block(P, n, pb->P);
 	memcpy(pb->x, xt, sizeof(pb->x));
 	pb->t_ns = o->t_ns;
 	pb->boost = boost;

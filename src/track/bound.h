@@ -17,13 +17,29 @@
 #define TRACK_BOUND_N 7 /* bound state: r (3), v (3), k */
 
 struct track_bound {
+	/* Set by the caller before the first update (0 in a zeroed b): how
+	 * the bound treats the truth's thrust while it thrusts.
+	 * TRACK_BOUND_THRUST_KNOWN: the thrust is known, only the boost
+	 * model's white noise is added (the bound of sessions 1-20).
+	 * TRACK_BOUND_THRUST_EST: its size is a state, as the filter's aT:
+	 * the tracker's prior at the start (init_sigma_at_m_s2), the boost
+	 * model's walk q_at, and the thrusting model's transition (the
+	 * thrust along v, its direction following v); marginalised at the
+	 * truth's burnout. */
+	int thrust_mode;
 	int active;
 	int boost;                               /* the truth was in boost at t_ns */
 	double P[TRACK_BOUND_N * TRACK_BOUND_N]; /* the bound covariance of (r, v, k) */
 	double x[TRACK_BOUND_N];                 /* the true state at t_ns */
 	mw_time_ns t_ns;                         /* last measurement */
 	double thrust_m_s2; /* the truth's thrust over the last interval (boost) */
+	/* TRACK_BOUND_THRUST_EST while boost: the covariance of (r, v, k, aT)
+	 * (P is its leading block) */
+	double Pa[TRACK_NX * TRACK_NX];
 };
+
+#define TRACK_BOUND_THRUST_KNOWN 0
+#define TRACK_BOUND_THRUST_EST   1
 
 /*
  * Add measurement o of the object, whose true state at o->t_ns is xt

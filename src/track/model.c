@@ -1144,8 +1144,9 @@ void track_model_add_q_sigma(double *P, double dt_s, const struct track_motion *
 int track_model_stm(const double x[TRACK_NX], double dt_s, int n, double *Phi)
 {
 	static const double step[TRACK_NX] = {1.0, 1.0, 1.0, 1e-3, 1e-3, 1e-3, 1e-3, 1e-3};
-	if (n != 6 && n != 7)
+	if (n != 6 && n != 7 && n != TRACK_NX)
 		return -EINVAL;
+	const int thrust = n == TRACK_NX; /* the thrusting model, aT's column too */
 	double col[TRACK_NX][TRACK_NX];
 	for (int j = 0; j < n; j++) {
 		double xp[TRACK_NX], xm[TRACK_NX], yp[TRACK_NX], ym[TRACK_NX];
@@ -1153,9 +1154,9 @@ int track_model_stm(const double x[TRACK_NX], double dt_s, int n, double *Phi)
 		memcpy(xm, x, sizeof(xm));
 		xp[j] += step[j];
 		xm[j] -= step[j];
-		int rc = track_model_propagate(xp, dt_s, 0, yp);
+		int rc = track_model_propagate(xp, dt_s, thrust, yp);
 		if (rc == 0)
-			rc = track_model_propagate(xm, dt_s, 0, ym);
+			rc = track_model_propagate(xm, dt_s, thrust, ym);
 		if (rc < 0)
 			return rc;
 		for (int i = 0; i < n; i++)

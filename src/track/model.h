@@ -257,9 +257,11 @@ int track_model_frozen_order2_ok(const double A[3][TRACK_NX], double hs, int thr
 
 /*
  * Numerical state-transition matrix Phi = d out / d x over dt_s by
- * central differences (steps 1 m, 1e-3 m/s, 1e-3 units of k) of the
- * non-thrusting model, over the first n = 6 or 7 components (6 holds k
- * fixed). For the Cramer-Rao bound.
+ * central differences (steps 1 m, 1e-3 m/s, 1e-3 units of k and aT) of
+ * the non-thrusting model over the first n = 6 or 7 components (6 holds
+ * k fixed), or of the thrusting model over all TRACK_NX (n = TRACK_NX:
+ * the thrust x[TRACK_IX_AT] along v, its column and the thrust
+ * direction's dependence on v included). For the Cramer-Rao bound.
  */
 int track_model_stm(const double x[TRACK_NX], double dt_s, int n, double *Phi);
 

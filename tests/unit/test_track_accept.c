@@ -271,6 +271,8 @@ static void run_one(const struct sim_scenario *sc, uint64_t seed, struct acc *a)
 	track_config_default(&bcfg);
 	struct track_bound bd[N_OBJ];
 	memset(bd, 0, sizeof(bd));
+	for (size_t i = 0; i < N_OBJ; i++)
+		bd[i].thrust_mode = TRACK_BOUND_THRUST_EST; /* as mwlink eval's */
 	double k_true[N_OBJ];
 	for (size_t i = 0; i < N_OBJ; i++) {
 		double beta = sim_object(s, i)->beta_kg_m2;
@@ -618,6 +620,7 @@ static void tl_run(const struct sim_scenario *sc, uint64_t seed, struct tl_acc *
 	track_config_default(&cfg);
 	struct track_bound bd;
 	memset(&bd, 0, sizeof(bd));
+	bd.thrust_mode = TRACK_BOUND_THRUST_EST; /* as mwlink eval's */
 	struct track_tracker *tr = NULL;
 	assert_int_equal(track_tracker_new(&cfg, NULL, &tr), 0);
 	uint32_t first_id = 0;

@@ -30,6 +30,14 @@
  *     truth's velocity change): the velocity variance grows, over and
  *     above the isotropic q, by a^2 T sigma^2 dt along h (out of the
  *     trajectory plane, sigma_yaw) and along w (in it, sigma_pitch).
+ *  8. With the thrust's size a state (TRACK_BOUND_THRUST_EST): a boost
+ *     start holds aT at the tracker's prior, init_sigma_at^2, and the
+ *     (r, v, k) block is the thrust-known bound's; a prediction over dt
+ *     adds sigma_aT^2 dt^2 along v (the thrust's column u dt) to what
+ *     the thrust-known one adds; after a second measurement the velocity along v is still less
+ *     known than with the thrust known (information spent on aT); at
+ *     the truth's burnout aT is marginalised, and a bound that never
+ *     saw a boost is the thrust-known one to the bit.
  */
 #include <errno.h>
 #include <math.h>
@@ -423,6 +431,109 @@ static void boost_prediction_carries_the_thrust_direction_error(void **st)
 		fail_msg("added position variance along h %.6g, want %.6g", gp, wp);
 }
 
+/* The thrust-known and thrust-state bounds of a thrusting truth x (no
+ * drag), both started in boost at T0. */
+static void boost_pair(struct track_config *tc, double x[BN], struct track_bound *bk,
+                       struct track_bound *be)
+{
+	track_config_default(tc);
+	truth(x);
+	x[6] = 0.0;
+	double los[3];
+	struct mw_obs o;
+	radar_obs(T0, x, 30.0, &o, los);
+	memset(bk, 0, sizeof(*bk));
+	memset(be, 0, sizeof(*be));
+	be->thrust_mode = TRACK_BOUND_THRUST_EST;
+	assert_int_equal(track_bound_update(bk, tc, &o, x, 1), 0);
+	assert_int_equal(track_bound_update(be, tc, &o, x, 1), 0);
+}
+
+static void thrust_state_pays_for_learning_the_thrust(void **st)
+{
+	(void)st;
+	struct track_config tc;
+	double x[BN];
+	struct track_bound bk, be;
+	const double a = 30.0;
+	boost_pair(&tc, x, &bk, &be);
+	/* The start: aT's prior, no cross terms, (r, v, k) as thrust-known. */
+	const double sa2 = tc.init_sigma_at_m_s2 * tc.init_sigma_at_m_s2;
+	if (fabs(be.Pa[TRACK_IX_AT * TRACK_NX + TRACK_IX_AT] - sa2) > 1e-9 * sa2)
+		fail_msg("start: aT variance %g, want init_sigma_at^2 %g",
+		         be.Pa[TRACK_IX_AT * TRACK_NX + TRACK_IX_AT], sa2);
+	for (int i = 0; i < BN; i++) {
+		if (be.Pa[i * TRACK_NX + TRACK_IX_AT] != 0.0)
+			fail_msg("start: P[%d][aT] = %g, want 0", i, be.Pa[i * TRACK_NX + TRACK_IX_AT]);
+		for (int j = 0; j < BN; j++)
+			if (be.P[i * BN + j] != bk.P[i * BN + j] ||
+			    be.Pa[i * TRACK_NX + j] != bk.P[i * BN + j])
+				fail_msg("start: P[%d][%d] %g / %g, want the thrust-known %g", i, j,
+				         be.P[i * BN + j], be.Pa[i * TRACK_NX + j], bk.P[i * BN + j]);
+	}
+	/* The truth thrusts at a along v for 1 s; second measurement. */
+	double x8[TRACK_NX] = {0}, xt[BN], los[3];
+	memcpy(x8, x, sizeof(x));
+	x8[TRACK_IX_AT] = a;
+	assert_int_equal(track_model_propagate(x8, 1.0, 1, x8), 0);
+	memcpy(xt, x8, sizeof(xt));
+	struct mw_obs o;
+	radar_obs(T0 + MW_NS_PER_S, xt, 30.0, &o, los);
+	/* The prediction to it: sigma_aT^2 dt^2 more along v. */
+	double Pk[BN * BN], Pe[BN * BN];
+	assert_int_equal(track_bound_predict(&bk, &tc, o.t_ns, Pk), 0);
+	assert_int_equal(track_bound_predict(&be, &tc, o.t_ns, Pe), 0);
+	double u[3], w[3], h[3];
+	double xs[TRACK_NX] = {0};
+	memcpy(xs, x, sizeof(double) * BN);
+	assert_int_equal(track_model_thrust_frame(xs, u, w, h), 0);
+	double du = quad(Pe + 3 * BN + 3, u) - quad(Pk + 3 * BN + 3, u);
+	if (fabs(du - sa2) > 0.01 * sa2)
+		fail_msg("prediction over 1 s: along v %.6g more, want sigma_aT^2 dt^2 = %g (1%%)", du,
+		         sa2);
+	assert_int_equal(track_bound_update(&bk, &tc, &o, xt, 1), 0);
+	assert_int_equal(track_bound_update(&be, &tc, &o, xt, 1), 0);
+	double vk = quad(bk.P + 3 * BN + 3, u), ve = quad(be.P + 3 * BN + 3, u);
+	if (!(ve > vk))
+		fail_msg("after a second measurement along v %.6g, want above the thrust-known %.6g",
+		         ve, vk);
+	for (int i = 0; i < BN; i++)
+		for (int j = 0; j < BN; j++)
+			if (be.P[i * BN + j] != be.Pa[i * TRACK_NX + j])
+				fail_msg("P is not Pa's leading block at [%d][%d]", i, j);
+	/* Burnout 1 s later: aT marginalised; the next prediction of both
+	 * is the non-thrusting model's in 7 states. */
+	memcpy(x8, xt, sizeof(xt));
+	x8[TRACK_IX_AT] = 0.0;
+	assert_int_equal(track_model_propagate(x8, 1.0, 0, x8), 0);
+	double xb[BN];
+	memcpy(xb, x8, sizeof(xb));
+	radar_obs(T0 + 2 * MW_NS_PER_S, xb, 30.0, &o, los);
+	double P7[BN * BN];
+	assert_int_equal(track_bound_predict(&be, &tc, o.t_ns, P7), 0);
+	assert_int_equal(track_bound_update(&be, &tc, &o, xb, 0), 0);
+	assert_false(be.boost);
+	/* the marginal: the predicted (r, v) block plus this measurement,
+	 * never above the prediction */
+	double tp = 0.0, tu = 0.0;
+	for (int i = 0; i < 6; i++) {
+		tp += P7[i * BN + i];
+		tu += be.P[i * BN + i];
+	}
+	if (!(tu < tp))
+		fail_msg("burnout update: trace %g, want below the marginal prediction's %g", tu, tp);
+	/* A bound that never thrusts: the thrust-known one to the bit. */
+	first_radar_update(&tc, x, &o, los, &bk);
+	struct track_bound bc;
+	memset(&bc, 0, sizeof(bc));
+	bc.thrust_mode = TRACK_BOUND_THRUST_EST;
+	assert_int_equal(track_bound_update(&bc, &tc, &o, x, 0), 0);
+	assert_memory_equal(bc.P, bk.P, sizeof(bc.P));
+	assert_int_equal(track_bound_predict(&bk, &tc, T0 + 5 * MW_NS_PER_S, Pk), 0);
+	assert_int_equal(track_bound_predict(&bc, &tc, T0 + 5 * MW_NS_PER_S, Pe), 0);
+	assert_memory_equal(Pk, Pe, sizeof(Pk));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -434,6 +545,7 @@ int main(void)
 	    cmocka_unit_test(a_line_of_sight_starts_the_bound_with_a_diffuse_position_prior),
 	    cmocka_unit_test(drag_prior_is_the_trackers_class_prior),
 	    cmocka_unit_test(boost_prediction_carries_the_thrust_direction_error),
+	    cmocka_unit_test(thrust_state_pays_for_learning_the_thrust),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
