@@ -1712,8 +1712,9 @@ static int report(struct eval *ev)
 	}
 	if (ev->score_boost_mode)
 		json_object_set_new(root, "score_boost_mode", json_true());
-	json_object_set_new(root, "bound_thrust",
-	                    json_string(ev->bound_thrust == TRACK_BOUND_THRUST_EST ? "est" : "known"));
+	json_object_set_new(
+	    root, "bound_thrust",
+	    json_string(ev->bound_thrust == TRACK_BOUND_THRUST_EST ? "est" : "known"));
 	if (ev->q_at_set)
 		json_object_set_new(root, "q_at_m2_s5",
 		                    json_real(ev->tcfg.imm.motion[TRACK_MODE_BOOST].q_at_m2_s5));
@@ -1959,7 +1960,8 @@ int cmd_eval(int argc, char **argv)
 				ev->bound_thrust = TRACK_BOUND_THRUST_EST;
 			else {
 				fprintf(stderr,
-				        "mwlink eval: --bound-thrust '%s': expected known or est\n", m);
+				        "mwlink eval: --bound-thrust '%s': expected known or est\n",
+				        m);
 				goto out;
 			}
 		} else if (!strcmp(a, "--boost-adapt") && i + 1 < argc) {

@@ -224,11 +224,14 @@ int track_bound_update(struct track_bound *pb, const struct track_config *tc,
 		double sk = boost ? tc->init_sigma_k : k_prior_sigma(tc, xt);
 		double jr =
 		    o->kind == MW_OBS_RADAR ? 0.0 : 1.0 / (BOUND_LOS_PRIOR_M * BOUND_LOS_PRIOR_M);
-		for (int i = 0; i < n; i++)
-			J[i * n + i] = i < 3            ? jr
-			               : i < BOUND_NB   ? 1.0 / (tc->init_sigma_v_m_s * tc->init_sigma_v_m_s)
-			               : i == BOUND_NB ? 1.0 / (sk * sk)
-			                                : iat;
+		const double jv = 1.0 / (tc->init_sigma_v_m_s * tc->init_sigma_v_m_s);
+		for (int i = 0; i < 3; i++) {
+			J[i * n + i] = jr;
+			J[(3 + i) * n + 3 + i] = jv;
+		}
+		J[BOUND_NB * n + BOUND_NB] = 1.0 / (sk * sk);
+		if (n == TRACK_NX)
+			J[TRACK_IX_AT * n + TRACK_IX_AT] = iat;
 	} else {
 		struct track_bound pi = *pb;
 		if (pb->boost)
@@ -268,8 +271,8 @@ int track_bound_update(struct track_bound *pb, const struct track_config *tc,
 	for (int a = 0; a < TRACK_BOUND_N; a++)
 		for (int b = 0; b < TRACK_BOUND_N; b++)
 			for (int i = 0; i < m.nz; i++)
-				J[a * n + b] += H7[i * TRACK_BOUND_N + a] * H7[i * TRACK_BOUND_N + b] /
-				                m.r_var[i];
+				J[a * n + b] += H7[i * TRACK_BOUND_N + a] *
+				                H7[i * TRACK_BOUND_N + b] / m.r_var[i];
 	mat_symmetrise(J, n);
 	double P[TRACK_NX * TRACK_NX];
 	rc = mat_spd_inverse(P, J, n);

@@ -60,6 +60,8 @@ check "--nation of a nation with no sensor in the scenario" 1 "the scenario has 
 	"$M" eval "$S/irbm-over-japan.json" --runs 1 --nation CHN
 check "--grav-err with an unknown name" 2 "expected none, j3j4 or egm96" \
 	"$M" eval "$S/irbm-over-japan.json" --runs 1 --grav-err j5
+check "--bound-thrust with an unknown name" 2 "--bound-thrust 'knwn': expected known or est" \
+	"$M" eval "$S/irbm-over-japan.json" --runs 1 --bound-thrust knwn
 check "--beta-prior with an unknown class" 2 "expected CLASS=LO:HI or CLASS=flat" \
 	"$M" eval "$S/irbm-over-japan.json" --runs 1 --beta-prior XRBM=5000:15000
 check "--beta-prior with LO above HI" 2 "expected LO:HI in kg/m^2 with 0 < LO < HI" \
@@ -69,14 +71,16 @@ check "--beta-prior without HI" 2 "expected LO:HI in kg/m^2 with 0 < LO < HI" \
 # the diagnoses of session 8 (coast2): IRBM=flat drops the IRBM's drag
 # prior (k 1.20 +- 0.34 -> the flat 1 +- 1); --q-ballistic sets the
 # ballistic q, --q-boost (session 11, bq) the boost mode's isotropic q
-# (given here at its default, 25); all recorded in the JSON
+# (given here at its default, 25), --bound-thrust (session 21) whether
+# the PCRLB learns the thrust (est, the default) or knows it; all
+# recorded in the JSON
 check "--q-ballistic out of range" 2 "--q-ballistic: expected a number in" \
 	"$M" eval "$S/irbm-over-japan.json" --runs 1 --q-ballistic 0
 check "--q-boost out of range" 2 "--q-boost: expected a number in" \
 	"$M" eval "$S/irbm-over-japan.json" --runs 1 --q-boost 0
 check "--beta-prior IRBM=flat, 1 run" 0 "objects 1: confirmed 1" \
 	"$M" eval "$S/irbm-over-japan.json" --runs 1 --beta-prior IRBM=flat --q-ballistic 3e-12 \
-	--q-boost 25 --json "$T/flat.json" --rtn "$T/flat.rtn"
+	--q-boost 25 --bound-thrust known --json "$T/flat.json" --rtn "$T/flat.rtn"
 out=$(python3 - "$T/all.json" "$T/all.rtn" "$T/flat.json" "$T/flat.rtn" <<'PY'
 import json, sys
 a = json.load(open(sys.argv[1]))
@@ -92,6 +96,9 @@ if "q_ballistic_m2_s3" in a or f.get("q_ballistic_m2_s3") != 3e-12:
 if "q_boost_m2_s3" in a or f.get("q_boost_m2_s3") != 25.0:
     bad.append(f"JSON q_boost_m2_s3: default {a.get('q_boost_m2_s3')!r}, "
                f"given {f.get('q_boost_m2_s3')!r}")
+if a.get("bound_thrust") != "est" or f.get("bound_thrust") != "known":
+    bad.append(f"JSON bound_thrust: default {a.get('bound_thrust')!r}, "
+               f"given known {f.get('bound_thrust')!r}")
 if not ra or any(r.get("id") != a["launches"][0]["id"] or r.get("class") != "IRBM"
                  or r.get("mid") not in (0, 1)
                  or not (r.get("sigma_k", 0) > 0 and r.get("k_true", 0) > 0) for r in ra):

@@ -464,12 +464,14 @@ static void thrust_state_pays_for_learning_the_thrust(void **st)
 		         be.Pa[TRACK_IX_AT * TRACK_NX + TRACK_IX_AT], sa2);
 	for (int i = 0; i < BN; i++) {
 		if (be.Pa[i * TRACK_NX + TRACK_IX_AT] != 0.0)
-			fail_msg("start: P[%d][aT] = %g, want 0", i, be.Pa[i * TRACK_NX + TRACK_IX_AT]);
+			fail_msg("start: P[%d][aT] = %g, want 0", i,
+			         be.Pa[i * TRACK_NX + TRACK_IX_AT]);
 		for (int j = 0; j < BN; j++)
 			if (be.P[i * BN + j] != bk.P[i * BN + j] ||
 			    be.Pa[i * TRACK_NX + j] != bk.P[i * BN + j])
 				fail_msg("start: P[%d][%d] %g / %g, want the thrust-known %g", i, j,
-				         be.P[i * BN + j], be.Pa[i * TRACK_NX + j], bk.P[i * BN + j]);
+				         be.P[i * BN + j], be.Pa[i * TRACK_NX + j],
+				         bk.P[i * BN + j]);
 	}
 	/* The truth thrusts at a along v for 1 s; second measurement. */
 	double x8[TRACK_NX] = {0}, xt[BN], los[3];
@@ -489,14 +491,15 @@ static void thrust_state_pays_for_learning_the_thrust(void **st)
 	assert_int_equal(track_model_thrust_frame(xs, u, w, h), 0);
 	double du = quad(Pe + 3 * BN + 3, u) - quad(Pk + 3 * BN + 3, u);
 	if (fabs(du - sa2) > 0.01 * sa2)
-		fail_msg("prediction over 1 s: along v %.6g more, want sigma_aT^2 dt^2 = %g (1%%)", du,
-		         sa2);
+		fail_msg("prediction over 1 s: along v %.6g more, want sigma_aT^2 dt^2 = %g (1%%)",
+		         du, sa2);
 	assert_int_equal(track_bound_update(&bk, &tc, &o, xt, 1), 0);
 	assert_int_equal(track_bound_update(&be, &tc, &o, xt, 1), 0);
 	double vk = quad(bk.P + 3 * BN + 3, u), ve = quad(be.P + 3 * BN + 3, u);
 	if (!(ve > vk))
-		fail_msg("after a second measurement along v %.6g, want above the thrust-known %.6g",
-		         ve, vk);
+		fail_msg(
+		    "after a second measurement along v %.6g, want above the thrust-known %.6g", ve,
+		    vk);
 	for (int i = 0; i < BN; i++)
 		for (int j = 0; j < BN; j++)
 			if (be.P[i * BN + j] != be.Pa[i * TRACK_NX + j])
@@ -521,7 +524,8 @@ static void thrust_state_pays_for_learning_the_thrust(void **st)
 		tu += be.P[i * BN + i];
 	}
 	if (!(tu < tp))
-		fail_msg("burnout update: trace %g, want below the marginal prediction's %g", tu, tp);
+		fail_msg("burnout update: trace %g, want below the marginal prediction's %g", tu,
+		         tp);
 	/* A bound that never thrusts: the thrust-known one to the bit. */
 	first_radar_update(&tc, x, &o, los, &bk);
 	struct track_bound bc;
