@@ -453,6 +453,27 @@ sys.exit(0 if ok else 1)
 PY
 )
 if [ $? -eq 0 ]; then ok "$out"; else bad "$out"; fi
+# ... and it names the bins outside against one reading alone: synthetic
+# sums of 100 runs of 10 samples per bin, 100 s (filter 5.0, bound 6.0)
+# outside against the filter alone, 110 s (both 5.0) against both, 120 s
+# (filter 6.0, bound 7.5) against the bound alone, 130 s inside.
+out=$(python3 - "${2:-.}/scripts/track-accept" <<'PY'
+import importlib.machinery, importlib.util, sys
+ld = importlib.machinery.SourceFileLoader("track_accept", sys.argv[1])
+spec = importlib.util.spec_from_loader("track_accept", ld)
+ta = importlib.util.module_from_spec(spec)
+ld.exec_module(ta)
+want = {"100": (5.0, 6.0), "110": (5.0, 5.0), "120": (6.0, 7.5), "130": (6.0, 6.0)}
+sums = {b: {str(sd): [10 * f, 10 * g, 10] for sd in range(1, 101)} for b, (f, g) in want.items()}
+line = ta.against_bound(ta.load_accept().MERGE, sums)
+ok = ("bins outside their region 2 against the filter, 2 against the bound, of 4; against the "
+      "filter alone 1 (100 s), against the bound alone 1 (120 s)") in line
+print("against the PCRLB: the bins outside against one reading alone named" if ok
+      else f"unexpected: {line}")
+sys.exit(0 if ok else 1)
+PY
+)
+if [ $? -eq 0 ]; then ok "$out"; else bad "$out"; fi
 check "track-accept --bootstrap 5" 2 "--bootstrap '5': expected a whole number from 100" \
 	"${2:-.}/scripts/track-accept" --mwlink "$M" --bootstrap 5
 check "track-accept --seeds 0" 2 "--seeds '0': expected a whole number from 1" \
