@@ -36,8 +36,9 @@
  *     adds sigma_aT^2 dt^2 along v (the thrust's column u dt) to what
  *     the thrust-known one adds; after a second measurement the velocity along v is still less
  *     known than with the thrust known (information spent on aT); at
- *     the truth's burnout aT is marginalised, and a bound that never
- *     saw a boost is the thrust-known one to the bit.
+ *     the truth's burnout aT is marginalised, a thrust that starts
+ *     again after a coast brings aT back at its prior, and a bound that
+ *     never saw a boost is the thrust-known one to the bit.
  */
 #include <errno.h>
 #include <math.h>
@@ -526,6 +527,23 @@ static void thrust_state_pays_for_learning_the_thrust(void **st)
 	if (!(tu < tp))
 		fail_msg("burnout update: trace %g, want below the marginal prediction's %g", tu,
 		         tp);
+	/* A thrust that starts again after the coast (a next stage): aT
+	 * comes back with the tracker's prior, uncorrelated (a plot does not
+	 * measure it). */
+	memcpy(x8, xb, sizeof(xb));
+	x8[TRACK_IX_AT] = 0.0;
+	assert_int_equal(track_model_propagate(x8, 1.0, 0, x8), 0);
+	memcpy(xt, x8, sizeof(xt));
+	radar_obs(T0 + 3 * MW_NS_PER_S, xt, 30.0, &o, los);
+	assert_int_equal(track_bound_update(&be, &tc, &o, xt, 1), 0);
+	assert_true(be.boost);
+	if (fabs(be.Pa[TRACK_IX_AT * TRACK_NX + TRACK_IX_AT] - sa2) > 1e-9 * sa2)
+		fail_msg("restart: aT variance %g, want init_sigma_at^2 %g",
+		         be.Pa[TRACK_IX_AT * TRACK_NX + TRACK_IX_AT], sa2);
+	for (int i = 0; i < BN; i++)
+		if (be.Pa[i * TRACK_NX + TRACK_IX_AT] != 0.0)
+			fail_msg("restart: P[%d][aT] = %g, want 0", i,
+			         be.Pa[i * TRACK_NX + TRACK_IX_AT]);
 	/* A bound that never thrusts: the thrust-known one to the bit. */
 	first_radar_update(&tc, x, &o, los, &bk);
 	struct track_bound bc;
