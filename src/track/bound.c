@@ -241,9 +241,9 @@ int track_bound_update(struct track_bound *pb, const struct track_config *tc,
 		rc = predict_n(&pi, tc, o->t_ns, pi.thrust_m_s2, n0, P0);
 		if (rc < 0)
 			return rc;
-		/* to n states: aT marginalised (burnout, or the option off), or
-		 * added with the tracker's prior (a thrust that starts again
-		 * after a coast) */
+		/* to n states: aT marginalised (the truth's burnout), or added
+		 * with the tracker's prior (a thrust that starts again after a
+		 * coast) */
 		if (n0 == n) {
 			memcpy(Pp, P0, sizeof(double) * n * n);
 		} else if (n < n0) {
