@@ -233,12 +233,11 @@ int track_bound_update(struct track_bound *pb, const struct track_config *tc,
 		if (n == TRACK_NX)
 			J[TRACK_IX_AT * n + TRACK_IX_AT] = iat;
 	} else {
-		struct track_bound pi = *pb;
-		if (pb->boost)
-			pi.thrust_m_s2 = thrust = truth_thrust(pb, xt, o->t_ns);
+		if (pb->boost) /* the truth's thrust over this interval (predict_n) */
+			thrust = truth_thrust(pb, xt, o->t_ns);
 		const int n0 = carries_at(pb) ? TRACK_NX : TRACK_BOUND_N;
 		double P0[TRACK_NX * TRACK_NX], Pp[TRACK_NX * TRACK_NX];
-		rc = predict_n(&pi, tc, o->t_ns, pi.thrust_m_s2, n0, P0);
+		rc = predict_n(pb, tc, o->t_ns, thrust, n0, P0);
 		if (rc < 0)
 			return rc;
 		/* to n states: aT marginalised (the truth's burnout), or added
