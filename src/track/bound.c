@@ -76,10 +76,11 @@ static int meas_jacobian(const struct track_meas *m, const double x7[TRACK_BOUND
 	return 0;
 }
 
-/* Does pb carry the thrust's size as a state (struct track_bound)? */
-static int carries_at(const struct track_bound *pb)
+/* Does a bound in thrust_mode carry the thrust's size as a state, the
+ * truth being in boost or not (struct track_bound)? */
+static int carries_at(int thrust_mode, int boost)
 {
-	return pb->boost && pb->thrust_mode == TRACK_BOUND_THRUST_EST;
+	return boost && thrust_mode == TRACK_BOUND_THRUST_EST;
 }
 
 /*
@@ -138,7 +139,7 @@ static void lead_block(const double *Pn, int n, double P7[TRACK_BOUND_N * TRACK_
 int track_bound_predict(const struct track_bound *pb, const struct track_config *tc,
                         mw_time_ns t_ns, double Pp[TRACK_BOUND_N * TRACK_BOUND_N])
 {
-	if (!carries_at(pb))
+	if (!carries_at(pb->thrust_mode, pb->boost))
 		return predict_n(pb, tc, t_ns, pb->thrust_m_s2, TRACK_BOUND_N, Pp);
 	double P8[TRACK_NX * TRACK_NX];
 	int rc = predict_n(pb, tc, t_ns, pb->thrust_m_s2, TRACK_NX, P8);
@@ -210,7 +211,7 @@ int track_bound_update(struct track_bound *pb, const struct track_config *tc,
 	if (rc < 0)
 		return rc;
 	/* the states after this step: aT too while the truth thrusts */
-	const int est = boost && pb->thrust_mode == TRACK_BOUND_THRUST_EST;
+	const int est = carries_at(pb->thrust_mode, boost);
 	const int n = est ? TRACK_NX : TRACK_BOUND_N;
 	double J[TRACK_NX * TRACK_NX] = {0};
 	double thrust = 0.0;
@@ -235,7 +236,7 @@ int track_bound_update(struct track_bound *pb, const struct track_config *tc,
 	} else {
 		if (pb->boost) /* the truth's thrust over this interval (predict_n) */
 			thrust = truth_thrust(pb, xt, o->t_ns);
-		const int n0 = carries_at(pb) ? TRACK_NX : TRACK_BOUND_N;
+		const int n0 = carries_at(pb->thrust_mode, pb->boost) ? TRACK_NX : TRACK_BOUND_N;
 		double P0[TRACK_NX * TRACK_NX], Pp[TRACK_NX * TRACK_NX];
 		rc = predict_n(pb, tc, o->t_ns, thrust, n0, P0);
 		if (rc < 0)
