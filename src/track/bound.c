@@ -17,11 +17,13 @@
  *     model's white acceleration and density-scaled q_k' while the truth
  *     coasts, the boost model's while it thrusts. The thrust itself is
  *     unknown to any estimator that does not know the missile: with
- *     TRACK_BOUND_THRUST_EST (mwlink eval's default) its size is a state
- *     as the filter's aT - the tracker's prior init_sigma_at, the boost
- *     model's walk q_at, the thrusting model's transition at the
- *     truth's thrust (along v, its direction following v) - and is
- *     marginalised at the truth's burnout; with THRUST_KNOWN (sessions
+ *     TRACK_BOUND_THRUST_EST (mwlink eval's default) its size and angle
+ *     are states as the filter's aT and alpha (model.h) - the tracker's
+ *     priors init_sigma_at and TRACK_ALPHA_SIGMA0_RAD, the boost model's
+ *     walks q_at and q_alpha, the thrusting model's transition at the
+ *     truth's thrust and angle - and are marginalised at the truth's
+ *     burnout; k is then not a state (the thrusting model has no drag)
+ *     and the (r, v, k) marginal holds k's prior; with THRUST_KNOWN (sessions
  *     1-20) it is known, only the boost model's white noise is added and
  *     the thrust's own Jacobian is left out, which bounds an easier
  *     problem than the filter's (docs/tracking.md, "The bound with the
@@ -76,21 +78,21 @@ static int meas_jacobian(const struct track_meas *m, const double x7[TRACK_BOUND
 	return 0;
 }
 
-/* Does a bound in thrust_mode carry the thrust's size as a state, the
- * truth being in boost or not (struct track_bound)? */
-static int carries_at(int thrust_mode, int boost)
+/* Does pb carry the thrust's size and angle as states (struct track_bound)? */
+static int carries_at(const struct track_bound *pb)
 {
-	return boost && thrust_mode == TRACK_BOUND_THRUST_EST;
+	return pb->boost && pb->thrust_mode == TRACK_BOUND_THRUST_EST;
 }
 
 /*
  * pb's covariance predicted from its last measurement to t_ns (Phi P
  * Phi^T + Q along the true trajectory, no measurement) in its n states
- * (TRACK_BOUND_N, or TRACK_NX when it carries aT), with the truth's
- * thrust `thrust` over the interval (boost).
+ * (TRACK_BOUND_N, or TRACK_NX when it carries alpha and aT: x6 is then
+ * alpha), with the truth's thrust `thrust` at angle `alpha` over the
+ * interval (boost).
  */
 static int predict_n(const struct track_bound *pb, const struct track_config *tc, mw_time_ns t_ns,
-                     double thrust, int n, double *Pp)
+                     double thrust, double alpha, int n, double *Pp)
 {
 	const double *P0 = n == TRACK_NX ? pb->Pa : pb->P;
 	double dt = (double)(t_ns - pb->t_ns) * 1e-9;
@@ -102,8 +104,10 @@ static int predict_n(const struct track_bound *pb, const struct track_config *tc
 	memcpy(x8, pb->x, sizeof(pb->x));
 	x8[TRACK_IX_AT] = pb->boost ? thrust : 0.0;
 	/* n = TRACK_NX: the thrusting model's transition at the truth's
-	 * thrust; else the non-thrusting model's (the thrust's own Jacobian
-	 * left out, THRUST_KNOWN) */
+	 * thrust and angle; else the non-thrusting model's (the thrust's own
+	 * Jacobian left out, THRUST_KNOWN) */
+	if (n == TRACK_NX)
+		x8[TRACK_IX_ALPHA] = alpha;
 	int rc = track_model_stm(x8, dt, n, Phi);
 	if (rc < 0)
 		return rc;
@@ -111,7 +115,7 @@ static int predict_n(const struct track_bound *pb, const struct track_config *tc
 	/* The filter's own process noise (track_model_add_q): white
 	 * acceleration, the density-scaled walk of k and, in boost, the
 	 * stated thrust-direction error across v for the truth's thrust (and
-	 * the thrust's walk q_at where aT is a state). */
+	 * the walks of alpha and aT where they are states). */
 	const struct track_motion *mo =
 	    &tc->imm.motion[pb->boost ? TRACK_MODE_BOOST : TRACK_MODE_BALLISTIC];
 	double Q8[TRACK_NX * TRACK_NX] = {0};
@@ -131,6 +135,15 @@ static void lead_block(const double *Pn, int n, double P7[TRACK_BOUND_N * TRACK_
 			P7[a * TRACK_BOUND_N + c] = Pn[a * n + c];
 }
 
+/* x6 of the n x n P set to variance v, uncorrelated (a prior: k's where
+ * the thrusting states' x6 was alpha, alpha's where it was k). */
+static void x6_prior(double *P, int n, double v)
+{
+	for (int i = 0; i < n; i++)
+		P[i * n + BOUND_NB] = P[BOUND_NB * n + i] = 0.0;
+	P[BOUND_NB * n + BOUND_NB] = v;
+}
+
 /*
  * The bound's covariance predicted from its last measurement to t_ns:
  * the bound for a prediction, as the filter's own prediction to t_ns.
@@ -139,13 +152,14 @@ static void lead_block(const double *Pn, int n, double P7[TRACK_BOUND_N * TRACK_
 int track_bound_predict(const struct track_bound *pb, const struct track_config *tc,
                         mw_time_ns t_ns, double Pp[TRACK_BOUND_N * TRACK_BOUND_N])
 {
-	if (!carries_at(pb->thrust_mode, pb->boost))
-		return predict_n(pb, tc, t_ns, pb->thrust_m_s2, TRACK_BOUND_N, Pp);
+	if (!carries_at(pb))
+		return predict_n(pb, tc, t_ns, pb->thrust_m_s2, 0.0, TRACK_BOUND_N, Pp);
 	double P8[TRACK_NX * TRACK_NX];
-	int rc = predict_n(pb, tc, t_ns, pb->thrust_m_s2, TRACK_NX, P8);
+	int rc = predict_n(pb, tc, t_ns, pb->thrust_m_s2, pb->alpha_rad, TRACK_NX, P8);
 	if (rc < 0)
 		return rc;
 	lead_block(P8, TRACK_NX, Pp);
+	x6_prior(Pp, TRACK_BOUND_N, pb->P[BOUND_NB * TRACK_BOUND_N + BOUND_NB]); /* k's prior */
 	return 0;
 }
 
@@ -165,13 +179,16 @@ static double k_prior_sigma(const struct track_config *tc, const double xt[TRACK
 	return tc->init_sigma_k;
 }
 
-/* The truth's thrust over [pb->t_ns, t_ns]: the size of its mean
- * acceleration (velocity change over the interval) less the model's
- * gravity, rotation and drag (true k) averaged over the two ends. */
+/* The truth's thrust over [pb->t_ns, t_ns]: its mean acceleration
+ * (velocity change over the interval) less the model's gravity, rotation
+ * and drag (true k) averaged over the two ends; its size, and its angle
+ * off the velocity in the trajectory plane at the interval's start
+ * (model.h's alpha; 0 where the frame is undefined). */
 static double truth_thrust(const struct track_bound *pb, const double xt[TRACK_BOUND_N],
-                           mw_time_ns t_ns)
+                           mw_time_ns t_ns, double *alpha)
 {
 	double dt = (double)(t_ns - pb->t_ns) * 1e-9;
+	*alpha = pb->alpha_rad;
 	if (!(dt > 1e-3) || dt > 10.0)
 		return pb->thrust_m_s2;
 	double x0[TRACK_NX] = {0}, x1[TRACK_NX] = {0}, a0[3], a1[3];
@@ -179,11 +196,15 @@ static double truth_thrust(const struct track_bound *pb, const double xt[TRACK_B
 	memcpy(x1, xt, sizeof(double) * TRACK_BOUND_N);
 	if (track_model_accel(x0, 0, a0) < 0 || track_model_accel(x1, 0, a1) < 0)
 		return pb->thrust_m_s2;
-	double s = 0.0;
+	double s = 0.0, d[3], u[3], w[3], h[3];
 	for (int i = 0; i < 3; i++) {
-		double d = (xt[3 + i] - pb->x[3 + i]) / dt - 0.5 * (a0[i] + a1[i]);
-		s += d * d;
+		d[i] = (xt[3 + i] - pb->x[3 + i]) / dt - 0.5 * (a0[i] + a1[i]);
+		s += d[i] * d[i];
 	}
+	*alpha = 0.0;
+	if (track_model_thrust_frame(x0, u, w, h) == 0)
+		*alpha = atan2(d[0] * w[0] + d[1] * w[1] + d[2] * w[2],
+		               d[0] * u[0] + d[1] * u[1] + d[2] * u[2]);
 	return sqrt(s);
 }
 
@@ -195,10 +216,11 @@ static double truth_thrust(const struct track_bound *pb, const double xt[TRACK_B
  * boost model's while it thrusts. While the truth thrusts, its thrust is
  * either known (THRUST_KNOWN: the boost model's noise alone, Phi the
  * non-thrusting model's at the true state, the thrust's own Jacobian
- * left out) or a state (THRUST_EST: aT with the tracker's prior and
- * walk, Phi the thrusting model's, so that the bound pays for learning
- * the thrust as the filter does; at the truth's burnout aT is
- * marginalised, as the filter's non-thrusting model holds none).
+ * left out) or a state (THRUST_EST: aT and alpha with the tracker's
+ * priors and walks, Phi the thrusting model's, so that the bound pays
+ * for learning the thrust as the filter does; at the truth's burnout
+ * they are marginalised, as the filter's non-thrusting model holds
+ * neither, and k comes back with its prior).
  */
 int track_bound_update(struct track_bound *pb, const struct track_config *tc,
                        const struct mw_obs *o, const double xt[TRACK_BOUND_N], int boost)
@@ -211,10 +233,11 @@ int track_bound_update(struct track_bound *pb, const struct track_config *tc,
 	if (rc < 0)
 		return rc;
 	/* the states after this step: aT too while the truth thrusts */
-	const int est = carries_at(pb->thrust_mode, boost);
+	const int est = boost && pb->thrust_mode == TRACK_BOUND_THRUST_EST;
 	const int n = est ? TRACK_NX : TRACK_BOUND_N;
 	double J[TRACK_NX * TRACK_NX] = {0};
-	double thrust = 0.0;
+	double thrust = 0.0, alpha = 0.0;
+	const double va0 = TRACK_ALPHA_SIGMA0_RAD * TRACK_ALPHA_SIGMA0_RAD;
 	const double iat = 1.0 / (tc->init_sigma_at_m_s2 * tc->init_sigma_at_m_s2);
 	if (!pb->active) {
 		/* Prior as the tracker's: position information from this
@@ -230,20 +253,20 @@ int track_bound_update(struct track_bound *pb, const struct track_config *tc,
 			J[i * n + i] = jr;
 			J[(3 + i) * n + 3 + i] = jv;
 		}
-		J[BOUND_NB * n + BOUND_NB] = 1.0 / (sk * sk);
+		J[BOUND_NB * n + BOUND_NB] = 1.0 / (n == TRACK_NX ? va0 : sk * sk);
 		if (n == TRACK_NX)
 			J[TRACK_IX_AT * n + TRACK_IX_AT] = iat;
 	} else {
 		if (pb->boost) /* the truth's thrust over this interval (predict_n) */
-			thrust = truth_thrust(pb, xt, o->t_ns);
-		const int n0 = carries_at(pb->thrust_mode, pb->boost) ? TRACK_NX : TRACK_BOUND_N;
+			thrust = truth_thrust(pb, xt, o->t_ns, &alpha);
+		const int n0 = carries_at(pb) ? TRACK_NX : TRACK_BOUND_N;
 		double P0[TRACK_NX * TRACK_NX], Pp[TRACK_NX * TRACK_NX];
-		rc = predict_n(pb, tc, o->t_ns, thrust, n0, P0);
+		rc = predict_n(pb, tc, o->t_ns, thrust, alpha, n0, P0);
 		if (rc < 0)
 			return rc;
-		/* to n states: aT marginalised (the truth's burnout), or added
-		 * with the tracker's prior (a thrust that starts again after a
-		 * coast) */
+		/* to n states: alpha and aT marginalised (the truth's burnout:
+		 * x6 becomes k, below), or added with the tracker's priors (a
+		 * thrust that starts again after a coast: x6 becomes alpha) */
 		if (n0 == n) {
 			memcpy(Pp, P0, sizeof(double) * n * n);
 		} else if (n < n0) {
@@ -254,14 +277,13 @@ int track_bound_update(struct track_bound *pb, const struct track_config *tc,
 				for (int c = 0; c < n0; c++)
 					Pp[a * n + c] = P0[a * n0 + c];
 			Pp[TRACK_IX_AT * n + TRACK_IX_AT] = 1.0 / iat;
+			x6_prior(Pp, n, va0);
 		}
 		if (pb->boost && !boost) {
 			/* Burnout: as the tracker, forget k (the booster's drag is
 			 * not the RV's) and take the class prior, no cross terms. */
 			double sk = k_prior_sigma(tc, xt);
-			for (int i = 0; i < n; i++)
-				Pp[i * n + BOUND_NB] = Pp[BOUND_NB * n + i] = 0.0;
-			Pp[BOUND_NB * n + BOUND_NB] = sk * sk;
+			x6_prior(Pp, n, sk * sk);
 		}
 		rc = mat_spd_inverse(J, Pp, n);
 		if (rc < 0)
@@ -278,13 +300,22 @@ int track_bound_update(struct track_bound *pb, const struct track_config *tc,
 	rc = mat_spd_inverse(P, J, n);
 	if (rc < 0)
 		return rc;
+	/* (r, v, k): while alpha is x6 (est), k is not a state and holds its
+	 * prior, the flat one's as at the start of a boost (the tracker's
+	 * non-thrusting model learns the booster's drag, which the burnout
+	 * forgets) */
+	double k_var = pb->active ? pb->P[BOUND_NB * TRACK_BOUND_N + BOUND_NB]
+	                          : tc->init_sigma_k * tc->init_sigma_k;
 	if (est)
 		memcpy(pb->Pa, P, sizeof(double) * n * n);
 	lead_block(P, n, pb->P);
+	if (est)
+		x6_prior(pb->P, TRACK_BOUND_N, k_var);
 	memcpy(pb->x, xt, sizeof(pb->x));
 	pb->t_ns = o->t_ns;
 	pb->boost = boost;
 	pb->thrust_m_s2 = boost ? thrust : 0.0;
+	pb->alpha_rad = boost ? alpha : 0.0;
 	pb->active = 1;
 	return 0;
 }

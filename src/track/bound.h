@@ -21,11 +21,12 @@ struct track_bound {
 	 * the bound treats the truth's thrust while it thrusts.
 	 * TRACK_BOUND_THRUST_KNOWN: the thrust is known, only the boost
 	 * model's white noise is added (the bound of sessions 1-20).
-	 * TRACK_BOUND_THRUST_EST: its size is a state, as the filter's aT:
-	 * the tracker's prior at the start (init_sigma_at_m_s2), the boost
-	 * model's walk q_at, and the thrusting model's transition (the
-	 * thrust along v, its direction following v); marginalised at the
-	 * truth's burnout. */
+	 * TRACK_BOUND_THRUST_EST: its size and angle are states, as the
+	 * filter's aT and alpha (model.h): the tracker's priors at the start
+	 * (init_sigma_at_m_s2, TRACK_ALPHA_SIGMA0_RAD), the boost model's
+	 * walks q_at and q_alpha, and the thrusting model's transition at
+	 * the truth's thrust and angle; marginalised at the truth's
+	 * burnout. */
 	int thrust_mode;
 	int active;
 	int boost;                               /* the truth was in boost at t_ns */
@@ -33,8 +34,9 @@ struct track_bound {
 	double x[TRACK_BOUND_N];                 /* the true state at t_ns */
 	mw_time_ns t_ns;                         /* last measurement */
 	double thrust_m_s2; /* the truth's thrust over the last interval (boost) */
-	/* TRACK_BOUND_THRUST_EST while boost: the covariance of (r, v, k, aT)
-	 * (P is its leading block) */
+	double alpha_rad;   /* ... and its angle off the velocity (model.h) */
+	/* TRACK_BOUND_THRUST_EST while boost: the covariance of (r, v,
+	 * alpha, aT); P is its leading block with k's prior for alpha's */
 	double Pa[TRACK_NX * TRACK_NX];
 };
 

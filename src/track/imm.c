@@ -212,9 +212,11 @@ static void combine_w_noat(const struct track_gauss m[TRACK_N_MODES], const doub
  *   dr = a f_r(s) n,  f_r(s) = s dt - s^2 / 2
  *   dv = a f_v(s) n,  f_v(s) = s
  * With a ~ N(a_hat, sigma_a^2) (the boost posterior's aT, independent of
- * s) and the thrust direction n = u + e (u the boost posterior's unit
- * velocity, e across u with covariance D = track_model_thrust_dir_cov:
- * sigma_pitch^2 in the trajectory plane, sigma_yaw^2 out of it):
+ * s) and the thrust direction n = u + e (u the boost posterior's thrust
+ * direction, cos(alpha) v/|v| + sin(alpha) w (model.h), e across it with
+ * covariance D = track_model_thrust_dir_cov: sigma_pitch^2 in the
+ * trajectory plane, sigma_yaw^2 out of it, the thrusting model's stated
+ * sigmas, alpha's variance added to the pitch's):
  *   E[dr, dv]      = a_hat E[f] u
  *   Cov along u    = (a_hat^2 + sigma_a^2) E[f f^T] - a_hat^2 E[f] E[f]^T
  *   Cov across u   = (a_hat^2 + sigma_a^2) E[f f^T] (x) D
@@ -304,8 +306,9 @@ static void memo_burnout_moments(struct track_imm_memo *mo, double dt_s, double 
 	}
 }
 
-static void burnout_in_interval(struct track_gauss *g, const struct track_gauss *boost, double w,
-                                double dt_s, double tau_s, int allow, struct track_imm_memo *mo)
+static void burnout_in_interval(struct track_gauss *g, const struct track_gauss *boost,
+                                const struct track_motion *mb, double w, double dt_s, double tau_s,
+                                int allow, struct track_imm_memo *mo)
 {
 	if (!(w > TRACK_BURNOUT_MIN_W) || !(tau_s > 0.0) || allow == TRACK_BURNOUT_ALLOW_OFF)
 		return;
@@ -313,15 +316,25 @@ static void burnout_in_interval(struct track_gauss *g, const struct track_gauss 
 	double vn = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
 	double a = boost->x[TRACK_IX_AT];
 	double va = boost->P[TRACK_IX_AT * N + TRACK_IX_AT];
-	if (!(vn > 1.0) || !isfinite(a) || !(va >= 0.0))
+	double al = boost->x[TRACK_IX_ALPHA];
+	double pal = boost->P[TRACK_IX_ALPHA * N + TRACK_IX_ALPHA];
+	if (!(vn > 1.0) || !isfinite(a) || !(va >= 0.0) || !isfinite(al) || !(pal >= 0.0))
 		return;
 	if (a < 0.0)
 		a = 0.0;
-	double u[3] = {v[0] / vn, v[1] / vn, v[2] / vn};
+	double u[3], wv[3], hv[3];
+	if (track_model_thrust_frame(boost->x, u, wv, hv) == 0) {
+		const double ca = cos(al), sa = sin(al);
+		for (int i = 0; i < 3; i++)
+			u[i] = ca * u[i] + sa * wv[i];
+	}
 	double ef[2], eff[3];
 	memo_burnout_moments(mo, dt_s, tau_s, ef, eff);
 	double D[3][3];
-	track_model_thrust_dir_cov(boost->x, D);
+	const double sp =
+	    mb->pitch_sigma_rad > 0.0 ? mb->pitch_sigma_rad : TRACK_THRUST_PITCH_SIGMA_RAD;
+	const double so = mb->yaw_sigma_rad > 0.0 ? mb->yaw_sigma_rad : TRACK_THRUST_YAW_SIGMA_RAD;
+	track_model_thrust_dir_cov(boost->x, sqrt(sp * sp + pal), so, D);
 	double a2 = a * a + va;
 	/* 2 x 2 blocks (r, v) along u and across u, and the mean shift. */
 	double Cal[3] = {a2 * eff[0] - a * a * ef[0] * ef[0], a2 * eff[1] - a * a * ef[0] * ef[1],
@@ -369,14 +382,45 @@ static void burnout_in_interval(struct track_gauss *g, const struct track_gauss 
 	}
 }
 
+static void x6_clear(struct track_gauss *g)
+{
+	for (int i = 0; i < N; i++)
+		g->P[TRACK_IX_K * N + i] = g->P[i * N + TRACK_IX_K] = 0.0;
+}
+
+void track_gauss_alpha_prior(struct track_gauss *g)
+{
+	x6_clear(g);
+	g->x[TRACK_IX_ALPHA] = 0.0;
+	g->P[TRACK_IX_ALPHA * N + TRACK_IX_ALPHA] = TRACK_ALPHA_SIGMA0_RAD * TRACK_ALPHA_SIGMA0_RAD;
+	for (int b = 0; b < 3; b++)
+		g->C[TRACK_IX_ALPHA * 3 + b] = 0.0;
+}
+
+void track_gauss_k_of(struct track_gauss *g, const struct track_gauss *bal)
+{
+	const int K = TRACK_IX_K;
+	x6_clear(g);
+	g->x[K] = bal->x[K];
+	g->P[K * N + K] = bal->P[K * N + K];
+	for (int b = 0; b < 3; b++)
+		g->C[K * 3 + b] = bal->C[K * 3 + b];
+}
+
+/* The combined estimate is of the non-thrusting model's x6, k: the
+ * thrusting model enters with the non-thrusting model's k (which the
+ * moment match then keeps exactly: combine_w_n). */
 void track_imm_combine(const struct track_imm *imm, struct track_gauss *out)
 {
 	if (is_pruned(imm)) { /* weights {1, 0} on two copies: the copy */
 		*out = imm->m[TRACK_MODE_BALLISTIC];
 		return;
 	}
-	struct track_gauss g; /* out may be one of imm's models */
-	combine_w(imm->m, imm->mu, 1, &g);
+	struct track_gauss m[TRACK_N_MODES], g; /* out may be one of imm's models */
+	m[TRACK_MODE_BALLISTIC] = imm->m[TRACK_MODE_BALLISTIC];
+	m[TRACK_MODE_BOOST] = imm->m[TRACK_MODE_BOOST];
+	track_gauss_k_of(&m[TRACK_MODE_BOOST], &imm->m[TRACK_MODE_BALLISTIC]);
+	combine_w(m, imm->mu, 1, &g);
 	*out = g;
 }
 
@@ -473,12 +517,22 @@ static int predict_one(const struct track_imm *in, double dt_s, const struct tra
 	}
 	struct track_gauss g0;
 	int carry_c = cfg->motion[j].grav_err != TRACK_GRAV_ERR_NONE;
-	if (prunes(in, cfg))
+	if (prunes(in, cfg)) {
 		g0 = in->m[TRACK_MODE_BALLISTIC]; /* the boost model is left out */
-	else if (!cfg->motion[j].thrust)
-		combine_w_noat(in->m, w, carry_c, &g0); /* aT's row and column: below */
-	else
-		combine_w(in->m, w, carry_c, &g0);
+	} else {
+		/* The other model's Gaussian with model j's x6 (imm.h). */
+		struct track_gauss mm[TRACK_N_MODES];
+		mm[TRACK_MODE_BALLISTIC] = in->m[TRACK_MODE_BALLISTIC];
+		mm[TRACK_MODE_BOOST] = in->m[TRACK_MODE_BOOST];
+		if (cfg->motion[j].thrust)
+			track_gauss_alpha_prior(&mm[TRACK_MODE_BALLISTIC]);
+		else
+			track_gauss_k_of(&mm[TRACK_MODE_BOOST], &in->m[TRACK_MODE_BALLISTIC]);
+		if (!cfg->motion[j].thrust)
+			combine_w_noat(mm, w, carry_c, &g0); /* aT's row and column: below */
+		else
+			combine_w(mm, w, carry_c, &g0);
+	}
 	if (!cfg->motion[j].thrust) {
 		/* The non-thrusting model holds aT = 0, uncorrelated. */
 		for (int i = 0; i < N; i++)
@@ -492,8 +546,8 @@ static int predict_one(const struct track_imm *in, double dt_s, const struct tra
 	if (rc < 0)
 		return rc;
 	if (!cfg->motion[j].thrust && dt_s > 0.0 && in->mu[TRACK_MODE_BOOST] > TRACK_BURNOUT_MIN_MU)
-		burnout_in_interval(out, &in->m[TRACK_MODE_BOOST], w[TRACK_MODE_BOOST], dt_s, tau_b,
-		                    cfg->burnout_allow, mo);
+		burnout_in_interval(out, &in->m[TRACK_MODE_BOOST], &cfg->motion[TRACK_MODE_BOOST],
+		                    w[TRACK_MODE_BOOST], dt_s, tau_b, cfg->burnout_allow, mo);
 	*cj = c;
 	return 0;
 }
@@ -654,9 +708,24 @@ int track_imm_update_from(const struct track_imm *base, double dt_s,
                           const struct track_zpred zp[TRACK_N_MODES], const struct track_meas *m,
                           struct track_imm *out)
 {
+	/* A stage change (imm.h, "Stage change"). */
+	double nu[TRACK_NZ_MAX], d2;
+	if (cfg->stage_at_sigma_m_s2 > 0.0 && !is_pruned(pred) &&
+	    pred->mu[TRACK_MODE_BOOST] > 0.5 && zp[TRACK_MODE_BOOST].nz &&
+	    track_ukf_innovation(&zp[TRACK_MODE_BOOST], m, nu, &d2) == 0 &&
+	    d2 > revive_nis(zp[TRACK_MODE_BOOST].nz)) {
+		struct track_imm b2 = *base, p2;
+		struct track_zpred z2[TRACK_N_MODES];
+		const double s2 = cfg->stage_at_sigma_m_s2 * cfg->stage_at_sigma_m_s2;
+		b2.m[TRACK_MODE_BOOST].P[TRACK_IX_AT * N + TRACK_IX_AT] += s2;
+		if (track_imm_predict(&b2, dt_s, cfg, &p2) == 0 &&
+		    track_imm_zpredict(&p2, m, z2, NULL) == 0 &&
+		    track_imm_update(&p2, z2, m, out) == 0)
+			return 0;
+		/* else the plain update below */
+	}
 	/* Without a revival the update is the plain one, written straight
 	 * to out (it leaves out untouched on failure). */
-	double nu[TRACK_NZ_MAX], d2;
 	if (!is_pruned(pred) || !zp[TRACK_MODE_BALLISTIC].nz ||
 	    track_ukf_innovation(&zp[TRACK_MODE_BALLISTIC], m, nu, &d2) < 0 ||
 	    !(d2 > revive_nis(zp[TRACK_MODE_BALLISTIC].nz)))
@@ -665,13 +734,15 @@ int track_imm_update_from(const struct track_imm *base, double dt_s,
 	int rc = track_imm_update(pred, zp, m, &r);
 	if (rc < 0)
 		return rc;
-	/* Revival: a boost model born from base's ballistic model plus
+	/* Revival: a boost model born from base's ballistic model (alpha
+	 * at its prior, imm.h) plus
 	 * TRACK_REVIVE_SPREAD_S of the boost model's process noise, at
 	 * probability TRACK_REVIVE_MU, predicted, and weighed with the
 	 * ballistic model on this plot - the IMM update of the pair. The
 	 * ballistic model is pred's (no mixing: the born model's spread must
 	 * not leak into it). */
 	struct track_gauss born = base->m[TRACK_MODE_BALLISTIC];
+	track_gauss_alpha_prior(&born);
 	track_model_add_q(born.P, TRACK_REVIVE_SPREAD_S, &cfg->motion[TRACK_MODE_BOOST], born.x);
 	struct track_imm p;
 	p.mu[TRACK_MODE_BALLISTIC] = 1.0 - TRACK_REVIVE_MU;

@@ -3,16 +3,21 @@
  * unscented filters on the same state and dynamics that differ in their
  * process noise:
  *
- *   TRACK_MODE_BALLISTIC  gravity + drag, small white acceleration; the
- *                         thrust component aT of the state is unused: at
- *                         every mixing it is reset to 0 with variance
- *                         sigma_at0^2 (the thrust a boost would start with);
- *                         its prediction includes a burnout inside the
- *                         interval (imm.c, burnout_in_interval)
- *   TRACK_MODE_BOOST      the same plus thrust aT along the velocity (a
- *                         random walk) and a larger white acceleration for
- *                         steering and staging, shaped across v by the
- *                         thrust (model.h, "boost model error")
+ *   TRACK_MODE_BALLISTIC  gravity + drag (x6 = k), small white
+ *                         acceleration; the thrust component aT of the
+ *                         state is unused: at every mixing it is reset to
+ *                         0 with variance sigma_at0^2 (the thrust a boost
+ *                         would start with); its prediction includes a
+ *                         burnout inside the interval (imm.c,
+ *                         burnout_in_interval)
+ *   TRACK_MODE_BOOST      gravity and thrust aT at the angle x6 = alpha
+ *                         off the velocity in the trajectory plane, the
+ *                         thrust growing as the propellant burns, no drag
+ *                         (model.h); random walks of aT and alpha, a
+ *                         small white acceleration and a direction error
+ *                         across v (model.h, "boost model error"), and a
+ *                         stage change that re-learns aT
+ *                         (track_imm_update_from)
  *
  * Mode switching is a continuous-time Markov chain: over dt the
  * probability of staying in boost is exp(-dt / tau) with tau =
@@ -51,6 +56,10 @@ struct track_imm_cfg {
 	 * the interval (imm.c, burnout_in_interval) in full; _OFF leaves it
 	 * out; _MEAN adds its mean shift w E[d] alone, no covariance. */
 	int burnout_allow;
+	/* A stage change (imm.c, track_imm_update_from): the thrust
+	 * acceleration's 1 sigma (m/s^2) added to the thrusting model's aT
+	 * when a boost-dominated prediction misses a plot; 0 = off. */
+	double stage_at_sigma_m_s2;
 };
 #define TRACK_BURNOUT_ALLOW_ON   0
 #define TRACK_BURNOUT_ALLOW_OFF  1
@@ -80,7 +89,8 @@ struct track_imm {
  * prediction finds the ballistic model's normalised innovation squared
  * above the chi-square 0.99 quantile of the measurement's size: a boost
  * model is born from the ballistic model of the posterior the prediction
- * was made from (aT = 0 with sigma_at0, the ballistic model's own aT),
+ * was made from (aT = 0 with sigma_at0, the ballistic model's own aT;
+ * alpha at its prior, track_gauss_alpha_prior),
  * with probability TRACK_REVIVE_MU, predicted with the boost dynamics and
  * weighed against the (unchanged) ballistic model on the same plot - the
  * IMM update of the two - so a burn's plot lifts it at once; if its
@@ -112,8 +122,26 @@ struct track_imm {
 /* Is s in the pruned form (mu[TRACK_MODE_BOOST] == 0)? */
 int track_imm_pruned(const struct track_imm *s);
 
+/*
+ * x6 is each model's own (model.h): k in the non-thrusting model, the
+ * thrust angle alpha in the thrusting one. Where one model's Gaussian
+ * stands for the other's - the IMM's mixing, the combined estimate, a
+ * revived or a new boost model - its x6 is replaced, uncorrelated with
+ * the rest of the state:
+ *  - track_gauss_alpha_prior: alpha's prior, 0 +- TRACK_ALPHA_SIGMA0_RAD
+ *    (a gravity turn), its C row zero;
+ *  - track_gauss_k_of: k as the non-thrusting model bal holds it (mean,
+ *    variance, C row).
+ * The mixing's spread terms then leave the two apart: a model's x6 is
+ * mixed only with the other model's copy of the same quantity.
+ */
+void track_gauss_alpha_prior(struct track_gauss *g);
+void track_gauss_k_of(struct track_gauss *g, const struct track_gauss *bal);
+
 /* Mix and predict every model over dt_s; out->mu are the predicted mode
- * probabilities. out (which may be in) is untouched on failure. */
+ * probabilities. out (which may be in) is untouched on failure. The
+ * mixed start of each model takes the other model's x6 as its own
+ * (track_gauss_alpha_prior, track_gauss_k_of). */
 int track_imm_predict(const struct track_imm *in, double dt_s, const struct track_imm_cfg *cfg,
                       struct track_imm *out);
 
@@ -202,11 +230,27 @@ int track_imm_zpredict(const struct track_imm *pred, const struct track_meas *m,
 int track_imm_update(const struct track_imm *pred, const struct track_zpred zp[TRACK_N_MODES],
                      const struct track_meas *m, struct track_imm *out);
 
-/* track_imm_update with revival (imm.h "pruning"): pred is base
- * predicted over dt_s (track_imm_predict with cfg), zp its measurement
- * prediction. If pred is pruned and the ballistic model's NIS exceeds the
- * revival quantile, *out is the full IMM step from base with the boost
- * model revived; otherwise track_imm_update's result. */
+/*
+ * track_imm_update with revival (imm.h "pruning") and a stage change:
+ * pred is base predicted over dt_s (track_imm_predict with cfg), zp its
+ * measurement prediction. If pred is pruned and the ballistic model's NIS
+ * exceeds the revival quantile, *out is the full IMM step from base with
+ * the boost model revived; otherwise track_imm_update's result.
+ *
+ * Stage change: the thrusting model's thrust grows smoothly (model.h)
+ * and its walk q_at follows a burn, not a step. At a staging the thrust
+ * acceleration drops (the next stage's lift-off thrust-to-weight is
+ * lower) or jumps, tens of m/s^2 within a second. If pred is boost-
+ * dominated (mu_boost > 0.5) and the thrusting model's NIS on this plot
+ * exceeds the chi-square 0.99 quantile of the measurement's size, the
+ * step is made again from base with the thrusting model's aT variance
+ * widened by cfg->stage_at_sigma_m_s2^2 (30 m/s^2: an SRBM's or a first
+ * stage's whole cut-off acceleration), so that the plot re-learns the
+ * thrust rather than pulling the track or handing it to the ballistic
+ * model (docs/tracking.md "The thrust's angle and growth as states").
+ * A plot of a real burnout is taken the same way: the widened thrust
+ * and the ballistic model weigh it, as before.
+ */
 int track_imm_update_from(const struct track_imm *base, double dt_s,
                           const struct track_imm_cfg *cfg, const struct track_imm *pred,
                           const struct track_zpred zp[TRACK_N_MODES], const struct track_meas *m,
@@ -218,8 +262,11 @@ void track_imm_combine(const struct track_imm *imm, struct track_gauss *out);
 /*
  * Held lateral acceleration of a thrusting track (docs/tracking.md "Boost
  * statement from the held lateral acceleration (session 13, branch
- * adaptq)"; mwlink eval --boost-adapt, off by default). The thrusting
- * model puts the thrust along v; a missile's pitch programme holds a
+ * adaptq)"; mwlink eval --boost-adapt, off by default). Written for a
+ * thrusting model that puts the thrust along v (session 13; the
+ * thrusting model now estimates the thrust's angle in the trajectory
+ * plane, model.h, which leaves the estimator the out-of-plane part and
+ * the angle's lag); a missile's pitch programme holds a
  * lateral thrust a_lat (0.4 m/s^2 for the simulator's ICBM, 5-6 for its
  * SRBMs) for tens of seconds. A filter that does not model it follows it
  * with a lag, and once that lag is steady the thrusting model's update
@@ -261,7 +308,8 @@ int track_lat_est_get(const struct track_lat_est *e, double a[2], double se[2], 
  * The white-equivalent time is Bar-Shalom, Li & Kirubarajan's (2001,
  * sec. 6.2) q ~ b^2 T for a held b at the revisit T (model.h
  * TRACK_THRUST_NOISE_T_S = 1 s), the rule by which imm's q_acc of 25
- * states the 5 m/s^2 the SRBMs hold (bq); the pitch sigma states the
+ * (the thrust-along-v model's) stated the 5 m/s^2 the SRBMs hold (bq);
+ * the pitch sigma states the
  * same b as an angle of the thrust (a^2 sigma^2 T, model.h).
  * SE_MAX: used once it tells a held 5 m/s^2 from none at 5 sigma.
  * Q_FLOOR: what the simulator's truth leaves beyond the held part at the

@@ -5,8 +5,10 @@
  * Two bases (see launch.c for the model, its sources and invariants):
  *
  *  - boost basis: an estimate made while the track was in boost (IMM
- *    thrust mode), with its thrust acceleration aT. It is propagated
- *    backwards in a gravity turn (thrust along the velocity) whose
+ *    thrust mode), with its thrust acceleration aT (net of drag,
+ *    model.h). It is propagated backwards in a gravity turn (thrust
+ *    along the velocity, no drag; the estimate's thrust angle is not held
+ *    back to the lift-off, launch.c) whose
  *    thrust acceleration follows the constant-thrust, constant-mass-flow
  *    profile of a rocket anchored at the estimated aT:
  *    a(s) = aT / (1 + aT s / (Isp g0)) s seconds before the estimate,
@@ -23,15 +25,17 @@
  *    the candidate is moved along the arc until that happens at h = 0.
  *
  * Uncertainty: the unscented transform (Julier's kappa = 3 - n, sigma
- * points at +-sqrt(3) sigma) of the state (r, v, k, and aT with the
- * parameter Isp for the boost basis); for the ballistic basis a tensor
+ * points at +-sqrt(3) sigma) of the state (r, v and k for the ballistic
+ * basis; r, v, aT and the parameter Isp for the boost basis); for the
+ * ballistic basis a tensor
  * Gauss-Hermite rule over its three model parameters (Isp, lift-off and
  * upper-stage thrust-to-weight, each standard normal through a transform
  * to its physical range) at the mean state, and the stated steering-law
  * and steering-plane errors (TRACK_LAUNCH_STEER_SIG), all added; for the
- * boost basis the steering-plane error and the boost model's stated
- * thrust-direction error (model.h) integrated along the backward boost,
- * added to the transform's spread. The
+ * boost basis the steering-plane error, the unseen boost's stated
+ * thrust-direction error (model.h) integrated along the backward boost
+ * and the steering law's duration error (TRACK_LAUNCH_STEER_SIG of the
+ * backward boost's duration), added to the transform's spread. The
  * output is the launch point and time of the central point (the model at
  * the mean state and nominal parameters, not the weighted mean: see
  * launch_ut), on the WGS84 ellipsoid, its 2x2 East-North covariance
@@ -59,9 +63,11 @@ int track_launch_from_ballistic(const struct track_gauss *g, mw_time_ns t_ns, do
 
 /*
  * Can boost-mode estimate g serve as the launch basis? Its thrust
- * acceleration must exceed 5 m/s^2 and be known to 20% (1 sigma), so
- * that every sigma point of the transform thrusts, its speed must be
- * above 50 m/s, and it must be within reach (track_launch_boost_reach:
+ * acceleration must exceed 5 m/s^2 and be known to 12% (1 sigma), so
+ * that every sigma point of the transform thrusts and the estimate has
+ * settled (launch.c BASIS_AT_REL), its thrust angle must be within 0.5
+ * rad, its speed must be above 50 m/s, and it must be within reach
+ * (track_launch_boost_reach:
  * at most 2,000 m/s). The tracker keeps the FIRST such estimate of a track:
  * the later the basis, the more of the boost (and the more likely a
  * staging, which the single-stage profile backwards does not model) lies
@@ -109,11 +115,15 @@ struct track_launch_detail {
  * (the boost basis uses only the first). */
 #define TRACK_LAUNCH_NPAR 3
 
-/* Ballistic basis only: the steering-law uncertainty, 1 sigma, relative
+/* Ballistic basis: the steering-law uncertainty, 1 sigma, relative
  * to the boost ground range (launch point - burnout ground point:
  * TRACK_LAUNCH_STEER_SIG) and to the boost duration (TRACK_LAUNCH_STEER_SIG
  * blended to TRACK_LAUNCH_STEER_SIG_T with track_launch_detail.icbm_weight,
- * launch.c). Both bases: across the ground track the
+ * launch.c). Boost basis: the backward boost's duration, relative,
+ * TRACK_LAUNCH_STEER_SIG (its gravity turn against the simulator's pitch
+ * programme put the salvo's lift-offs ~10 s late from 40-50 s bases, with
+ * the thrust-along-v model and with the thrust's angle estimated alike).
+ * Both bases: across the ground track the
  * Coriolis scale w T |D| / 3 as 1 sigma (boost basis: D from the basis's
  * ground point). Added analytically to the transform's spread (launch.c). */
 #define TRACK_LAUNCH_STEER_SIG   0.3

@@ -27,7 +27,6 @@
 #include "geo/geo.h"
 #include "track/v2d.h"
 
-#define FROZEN_THRUST_MAX_H_S 1.0 /* see track_model_propagate_stm_opt */
 #define FROZEN_ORDER2_MAX_H_S 1.0 /* see step_frozen */
 
 /*
@@ -107,6 +106,33 @@ static inline __attribute__((always_inline)) int accel_grav(const double x[TRACK
 	return 0;
 }
 
+/* The thrusting model's thrust, aT (cos(alpha) u + sin(alpha) w), added
+ * to a: w is r's part across u, normalised (track_model_thrust_frame's w
+ * by a shorter road; at r parallel to v, a vertical rise, the angle has
+ * no plane and only the thrust along v is left). One code for the scalar
+ * and the paired RK4 (deriv2: lane by lane), so both give the same
+ * doubles. */
+static inline __attribute__((always_inline)) void thrust_add(const double x[TRACK_NX], double a[3])
+{
+	double vn = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
+	if (vn > 1.0) {
+		double u[3] = {x[3] / vn, x[4] / vn, x[5] / vn};
+		double ru = x[0] * u[0] + x[1] * u[1] + x[2] * u[2];
+		double w[3] = {x[0] - ru * u[0], x[1] - ru * u[1], x[2] - ru * u[2]};
+		double wn = sqrt(w[0] * w[0] + w[1] * w[1] + w[2] * w[2]);
+		double at = x[TRACK_IX_AT], ca = at * cos(x[TRACK_IX_ALPHA]);
+		double sw = wn > 0.0 ? at * sin(x[TRACK_IX_ALPHA]) / wn : 0.0;
+		for (int i = 0; i < 3; i++)
+			a[i] += ca * u[i] + sw * w[i];
+	}
+}
+
+/* The thrust's growth daT/dt (model.h). */
+static inline double thrust_growth(double at)
+{
+	return at > 0.0 && at < TRACK_THRUST_GROWTH_MAX_M_S2 ? at * at / TRACK_THRUST_VE_M_S : 0.0;
+}
+
 /* track_model_accel, inlined into the RK4 stages (deriv); |r| (accel_grav's)
  * to *rn_out. */
 static inline __attribute__((always_inline)) int accel_rn(const double x[TRACK_NX], int thrust,
@@ -117,8 +143,9 @@ static inline __attribute__((always_inline)) int accel_rn(const double x[TRACK_N
 	if (rc < 0)
 		return rc;
 	*rn_out = rn;
-	/* Drag only for k > 0 (model.h, "a negative k has no drag"). */
-	if (rn - GEO_WGS84_B_M < TRACK_DRAG_CEILING_M && x[6] > 0.0) {
+	/* Drag only in the non-thrusting model and for k > 0 (model.h, "a
+	 * negative k has no drag"). */
+	if (!thrust && rn - GEO_WGS84_B_M < TRACK_DRAG_CEILING_M && x[6] > 0.0) {
 		double h = track_model_height_m(x);
 		double rho = h < -4000.0 ? geo_air_density(-4000.0) : geo_air_density(h);
 		double vn = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
@@ -127,14 +154,8 @@ static inline __attribute__((always_inline)) int accel_rn(const double x[TRACK_N
 		a[1] += k * x[4];
 		a[2] += k * x[5];
 	}
-	if (thrust) {
-		double vn = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
-		if (vn > 1.0) {
-			double s = x[TRACK_IX_AT] / vn; /* one division, not three */
-			for (int i = 0; i < 3; i++)
-				a[i] += s * x[3 + i];
-		}
-	}
+	if (thrust)
+		thrust_add(x, a);
 	if (!all_finite3(a))
 		return -EDOM;
 	return 0;
@@ -185,7 +206,7 @@ static inline __attribute__((always_inline)) int deriv_rn(const double x[TRACK_N
 	d[4] = a[1];
 	d[5] = a[2];
 	d[6] = 0.0;
-	d[7] = 0.0;
+	d[7] = thrust ? thrust_growth(x[TRACK_IX_AT]) : 0.0;
 	return 0;
 }
 
@@ -242,11 +263,11 @@ int track_model_propagate(const double x[TRACK_NX], double dt_s, int thrust, dou
  * Two states through the RK4 of track_model_propagate at once, each in
  * one lane of an SSE2 register (track/v2d.h: the same IEEE operations
  * per lane, so each lane's doubles are the scalar code's). The
- * expressions are accel_grav's, accel's thrust term, step_for's and the
- * RK4's, written for track_v2d (a scalar operand is broadcast); the
- * drag term (density tables) is computed lane by lane with accel's own
- * scalar code, and so is the thrust term where a lane has |v| <= 1 m/s
- * (the other branch). Only the same steps are paired; different steps,
+ * expressions are accel_grav's, step_for's and the RK4's, written for
+ * track_v2d (a scalar operand is broadcast); the drag term (density
+ * tables) of the non-thrusting model and the thrusting model's thrust
+ * and growth are computed lane by lane with accel's own scalar code
+ * (thrust_add, thrust_growth). Only the same steps are paired; different steps,
  * or a lane the scalar code would fail (its checks are evaluated per
  * lane the same way), return 1 with the outputs untouched and the
  * caller propagates the two one at a time, which gives the same
@@ -255,8 +276,8 @@ int track_model_propagate(const double x[TRACK_NX], double dt_s, int thrust, dou
  */
 typedef track_v2d v2x[TRACK_NX];
 
-/* accel_grav + accel's thrust term for both lanes; 0, or 1 if a lane
- * leaves the paired case (above). */
+/* accel_grav + accel's drag or thrust term for both lanes; 0, or 1 if a
+ * lane leaves the paired case (above). */
 static inline __attribute__((always_inline)) int deriv2(const v2x x, int thrust, v2x d,
                                                         track_v2d *rn)
 {
@@ -279,7 +300,7 @@ static inline __attribute__((always_inline)) int deriv2(const v2x x, int thrust,
 	/* accel's drag term, lane by lane (scalar: the same code on the
 	 * lane's doubles; a lane without drag - above the ceiling or k <= 0 -
 	 * is left as it is) */
-	for (int l = 0; l < 2; l++)
+	for (int l = 0; l < 2 && !thrust; l++)
 		if (r[l] - GEO_WGS84_B_M < TRACK_DRAG_CEILING_M && x[6][l] > 0.0) {
 			double xl[TRACK_NX];
 			for (int i = 0; i < TRACK_NX; i++)
@@ -291,20 +312,15 @@ static inline __attribute__((always_inline)) int deriv2(const v2x x, int thrust,
 			for (int i = 0; i < 3; i++)
 				a[i][l] += kd * xl[3 + i];
 		}
-	if (thrust) {
-		track_v2d vn = track_v2_sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
-		if (vn[0] > 1.0 && vn[1] > 1.0) {
-			track_v2d sv = x[TRACK_IX_AT] / vn;
-			for (int i = 0; i < 3; i++)
-				a[i] += sv * x[3 + i];
-		} else { /* a lane at rest (a fresh track's centre): lane by lane */
-			for (int l = 0; l < 2; l++)
-				if (vn[l] > 1.0) {
-					double sl = x[TRACK_IX_AT][l] / vn[l];
-					for (int i = 0; i < 3; i++)
-						a[i][l] += sl * x[3 + i][l];
-				}
-		}
+	double g7[2] = {0.0, 0.0};
+	for (int l = 0; l < 2 && thrust; l++) { /* thrust_add, lane by lane */
+		double xl[TRACK_NX], al[3] = {a[0][l], a[1][l], a[2][l]};
+		for (int i = 0; i < TRACK_NX; i++)
+			xl[i] = x[i][l];
+		thrust_add(xl, al);
+		for (int i = 0; i < 3; i++)
+			a[i][l] = al[i];
+		g7[l] = thrust_growth(xl[TRACK_IX_AT]);
 	}
 	track_v2d af = (a[0] - a[0]) + (a[1] - a[1]) + (a[2] - a[2]);
 	if (!(af[0] == 0.0 && af[1] == 0.0))
@@ -316,7 +332,7 @@ static inline __attribute__((always_inline)) int deriv2(const v2x x, int thrust,
 	d[4] = a[1];
 	d[5] = a[2];
 	d[6] = track_v2_dup(0.0);
-	d[7] = track_v2_dup(0.0);
+	d[7] = track_v2_load(g7);
 	return 0;
 }
 
@@ -383,12 +399,13 @@ int track_model_propagate_pair(const double xa[TRACK_NX], const double xb[TRACK_
 	return 0;
 }
 
-/* A = d f / d x at x (only rows 3..5 are non-trivial; rows 0..2 are
+/* A = d f / d x at x for the non-thrusting model (only rows 3..5 are
+ * non-trivial; rows 0..2 are
  * [0 I 0 0], rows 6..7 zero). Returns rows 3..5 as a 3 x TRACK_NX block.
  * vacuum: the caller has found |x_r| - b >= TRACK_DRAG_CEILING_M with the same
  * expression (stages_in_vacuum), so the drag test below is false and is
  * not made again. */
-static int jac_rows(const double x[TRACK_NX], int thrust, int vacuum, double A[3][TRACK_NX])
+static int jac_rows(const double x[TRACK_NX], int vacuum, double A[3][TRACK_NX])
 {
 	double G[3][3];
 	int rc = geo_gravity_j2_jacobian(x, G);
@@ -405,7 +422,7 @@ static int jac_rows(const double x[TRACK_NX], int thrust, int vacuum, double A[3
 	A[1][1] += w * w;
 	A[0][4] += 2.0 * w;
 	A[1][3] -= 2.0 * w;
-	if (vacuum && !thrust)
+	if (vacuum)
 		return 0;
 	double vn = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
 	if (!vacuum &&
@@ -418,14 +435,6 @@ static int jac_rows(const double x[TRACK_NX], int thrust, int vacuum, double A[3
 				A[i][3 + j] +=
 				    c * x[6] * ((i == j) * vn + x[3 + i] * x[3 + j] / vn);
 			A[i][TRACK_IX_K] += c * vn * x[3 + i];
-		}
-	}
-	if (thrust && vn > 1.0) {
-		double u[3] = {x[3] / vn, x[4] / vn, x[5] / vn};
-		for (int i = 0; i < 3; i++) {
-			for (int j = 0; j < 3; j++)
-				A[i][3 + j] += x[TRACK_IX_AT] * ((i == j) - u[i] * u[j]) / vn;
-			A[i][TRACK_IX_AT] += u[i];
 		}
 	}
 	return 0;
@@ -638,140 +647,10 @@ static void step_frozen(double A[3][TRACK_NX], double hs, double *F, int first)
 	memcpy(F, G, sizeof(G));
 }
 
-/*
- * step_frozen with thrust: A (rows 3..5 of jac_rows) has the aT column u
- * too, so the Horner factors are 6 x 8 - (A M)'s columns 6, 7 gain A's
- * own (M's rows 6, 7 are unit rows) - and F's columns 6, 7 gain M's.
- */
-/* step_frozen_thrust's factor by the Horner loop: thrust_order2's
- * reference (track_model_frozen_order2_ok). */
-static void thrust_horner(double A[3][TRACK_NX], double hs, double M[TOP])
+int track_model_frozen_order2_ok(const double A[3][TRACK_NX], double hs)
 {
-	const int n = TRACK_NX;
-	double T[TOP];
-	static const double c[2] = {1.0 / 2.0, 1.0};
-	/* First factor: A [I 0; 0 I] = A exactly, M = [I 0] + h/2 A. */
-	for (int i = 0; i < TOP; i++)
-		M[i] = (i % (n + 1) == 0) ? 1.0 : 0.0;
-	for (int i = 0; i < 3; i++) {
-		M[i * n + 3 + i] = c[0] * hs;
-		for (int j = 0; j < n; j++)
-			M[(3 + i) * n + j] += c[0] * hs * A[i][j];
-	}
-	for (int r = 1; r < 2; r++) {
-		/* T = A M (top rows); M = [I 0] + c h T */
-		for (int i = 0; i < 3; i++)
-			for (int j = 0; j < n; j++)
-				T[i * n + j] = M[(3 + i) * n + j];
-		/* Two columns at a time (track/v2d.h: the same doubles). */
-		for (int i = 0; i < 3; i++) {
-			track_v2d ai[6];
-			for (int k = 0; k < 6; k++)
-				ai[k] = track_v2_dup(A[i][k]);
-			for (int j = 0; j < n; j += 2) {
-				track_v2d v = j >= 6 ? track_v2_load(&A[i][j]) : track_v2_dup(0.0);
-				for (int k = 0; k < 6; k++)
-					v += ai[k] * track_v2_load(&M[k * n + j]);
-				track_v2_store(&T[(3 + i) * n + j], v);
-			}
-		}
-		double f = c[r] * hs;
-		for (int i = 0; i < TOP; i++)
-			M[i] = ((i % (n + 1) == 0) ? 1.0 : 0.0) + f * T[i];
-	}
-}
-
-/*
- * thrust_horner's factor written out (ninth round): the same doubles, by
- * frozen_order2's argument. A's rows 3..5 are [G V 0 u] here (G gravity
- * and the centrifugal term, V the Coriolis and thrust velocity block, no
- * k column in vacuum, u the aT column), e = h/2, M0's rows 3..5 B =
- * [e G | I + e V | +0 | e u]. T = A M0's rows 3..5, the loop's sums
- * without their exact-zero terms (G times M0's unit and e-times-unit
- * top rows: one product left of three):
- *   T[3+i][j]   = ((G_ij + V_i0 B0j) + V_i1 B1j) + V_i2 B2j,  j < 3
- *   T[3+i][3+j] = ((G_ij e + V_i0 B0,3+j) + V_i1 B1,3+j) + V_i2 B2,3+j
- *   T[3+i][7]   = ((u_i + V_i0 B07) + V_i1 B17) + V_i2 B27
- * and column 6 all zeros; M = [I 0] + h T, T's rows 0..2 = B. Unit
- * test stm_frozen_order2_matches_horner_bit_for_bit.
- */
-static void thrust_order2(double A[3][TRACK_NX], double hs, double M[TOP])
-{
-	const int n = TRACK_NX;
-	const double e = 0.5 * hs;
-	/* Two columns at a time (track/v2d.h: the same doubles). Column 6
-	 * goes through the same sums with B's column 6 = +0 and a first term
-	 * +0: a sum of zeros, +0 in M either way. */
-	const track_v2d ve = track_v2_dup(e), vh = track_v2_dup(hs);
-	double B[3][TRACK_NX];
-	for (int i = 0; i < 3; i++) {
-		const double d[TRACK_NX] = {0.0, 0.0, 0.0, i == 0, i == 1, i == 2, 0.0, 0.0};
-		for (int j = 0; j < n; j += 2)
-			track_v2_store(&B[i][j],
-			               track_v2_load(&d[j]) + ve * track_v2_load(&A[i][j]));
-		B[i][6] = 0.0;
-	}
-	for (int i = 0; i < 3; i++) {
-		const double d[TRACK_NX] = {i == 0, i == 1, i == 2, 0.0, 0.0, 0.0, 0.0, 0.0};
-		for (int j = 0; j < n; j += 2)
-			track_v2_store(&M[i * n + j],
-			               track_v2_load(&d[j]) + vh * track_v2_load(&B[i][j]));
-	}
-	for (int i = 0; i < 3; i++) {
-		const track_v2d v0 = track_v2_dup(A[i][3]), v1 = track_v2_dup(A[i][4]),
-		                v2 = track_v2_dup(A[i][5]);
-		/* the first terms: G_ij (j < 3), G_ij e, +0, u_i */
-		const double f[TRACK_NX] = {A[i][0],     A[i][1],     A[i][2], A[i][0] * e,
-		                            A[i][1] * e, A[i][2] * e, 0.0,     A[i][7]};
-		const double d[TRACK_NX] = {0.0, 0.0, 0.0, i == 0, i == 1, i == 2, 0.0, 0.0};
-		for (int j = 0; j < n; j += 2) {
-			track_v2d t = ((track_v2_load(&f[j]) + v0 * track_v2_load(&B[0][j])) +
-			               v1 * track_v2_load(&B[1][j])) +
-			              v2 * track_v2_load(&B[2][j]);
-			track_v2_store(&M[(3 + i) * n + j], track_v2_load(&d[j]) + vh * t);
-		}
-		M[(3 + i) * n + 6] = 0.0;
-	}
-}
-
-static void step_frozen_thrust(double A[3][TRACK_NX], double hs, double *F, int first)
-{
-	const int n = TRACK_NX;
-	double M[TOP];
-	/* Second order, I + hA (I + hA/2), as step_frozen's short steps
-	 * (this step is used only up to FROZEN_THRUST_MAX_H_S = 1 s): the
-	 * velocity block gains aT (I - u u^T) / |v| (~0.03 s^-1 at 60 m/s^2
-	 * and 2 km/s), so (hA)^3/6 reaches ~5e-6 relative; the unit test's
-	 * worst stays the frozen direction's 3.0e-5 of the sigmas (the same
-	 * to three digits with the fourth-order factors). */
-	assert(A[0][6] == 0.0 && A[1][6] == 0.0 && A[2][6] == 0.0); /* vacuum */
-	if (first) {                                                /* written in place */
-		thrust_order2(A, hs, F);
-		return;
-	}
-	thrust_order2(A, hs, M);
-	double G[TOP];
-	for (int i = 0; i < 6; i++)
-		for (int j = 0; j < n; j++) {
-			double s = j >= 6 ? M[i * n + j] : 0.0;
-			for (int k = 0; k < 6; k++)
-				s += M[i * n + k] * F[k * n + j];
-			G[i * n + j] = s;
-		}
-	memcpy(F, G, sizeof(G));
-}
-
-int track_model_frozen_order2_ok(const double A[3][TRACK_NX], double hs, int thrust)
-{
-	double Ac[3][TRACK_NX], M[TOP], R[TOP];
+	double Ac[3][TRACK_NX], M[36], R[36];
 	memcpy(Ac, A, sizeof(Ac));
-	if (thrust) {
-		if (Ac[0][6] != 0.0 || Ac[1][6] != 0.0 || Ac[2][6] != 0.0)
-			return -EINVAL;
-		thrust_order2(Ac, hs, M);
-		thrust_horner(Ac, hs, R);
-		return memcmp(M, R, sizeof(M)) == 0;
-	}
 	if (Ac[0][3] != 0.0 || Ac[0][5] != 0.0 || Ac[1][4] != 0.0 || Ac[1][5] != 0.0 ||
 	    Ac[2][3] != 0.0 || Ac[2][4] != 0.0 || Ac[2][5] != 0.0 || Ac[0][6] != 0.0 ||
 	    Ac[1][6] != 0.0 || Ac[2][6] != 0.0 || Ac[0][7] != 0.0 || Ac[1][7] != 0.0 ||
@@ -779,13 +658,24 @@ int track_model_frozen_order2_ok(const double A[3][TRACK_NX], double hs, int thr
 		return -EINVAL;
 	frozen_order2(Ac, hs, M, 6);
 	frozen_horner(Ac, hs, R, 1);
-	return memcmp(M, R, 36 * sizeof(double)) == 0;
+	return memcmp(M, R, sizeof(M)) == 0;
 }
 
 int track_model_propagate_stm(const double x[TRACK_NX], double dt_s, int thrust,
                               double out[TRACK_NX], double *Phi)
 {
-	return track_model_propagate_stm_opt(x, dt_s, thrust, 1, out, Phi);
+	if (!thrust)
+		return track_model_propagate_stm_opt(x, dt_s, 1, out, Phi);
+	/* The thrusting model (model.h): central differences. Phi first,
+	 * so that out is written only when both succeed. */
+	double y[TRACK_NX];
+	int rc = track_model_stm(x, dt_s, TRACK_NX, Phi);
+	if (rc == 0)
+		rc = track_model_propagate(x, dt_s, 1, y);
+	if (rc < 0)
+		return rc;
+	memcpy(out, y, sizeof(y));
+	return 0;
 }
 
 /* Is every RK4 stage point of this step above the drag ceiling (no drag
@@ -800,8 +690,8 @@ static int stages_in_vacuum(const double rs[4])
 	return 1;
 }
 
-int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thrust,
-                                  int frozen_vacuum, double out[TRACK_NX], double *Phi)
+int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int frozen_vacuum,
+                                  double out[TRACK_NX], double *Phi)
 {
 	double y[TRACK_NX], Fl[TOP];
 	double k[4][TRACK_NX], kp[4][TOP], ts[4][TRACK_NX], tp[TOP], A[3][TRACK_NX], rs[4];
@@ -817,7 +707,7 @@ int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thr
 		 * reads its |r|: step_for(y)'s, the same squares and sum. */
 		for (int i = 0; i < TRACK_NX; i++)
 			ts[0][i] = y[i] + 0.0;
-		int rc = deriv_rn(ts[0], thrust, k[0], &rs[0]);
+		int rc = deriv_rn(ts[0], 0, k[0], &rs[0]);
 		if (rc < 0)
 			return rc;
 		double h = step_for_rn(rs[0]);
@@ -828,13 +718,13 @@ int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thr
 			const double ch = (st == 3 ? 1.0 : 0.5) * hs;
 			for (int i = 0; i < TRACK_NX; i++)
 				ts[st][i] = y[i] + ch * k[st - 1][i];
-			rc = deriv_rn(ts[st], thrust, k[st], &rs[st]);
+			rc = deriv_rn(ts[st], 0, k[st], &rs[st]);
 			if (rc < 0)
 				return rc;
 		}
 		for (int i = 0; i < TRACK_NX; i++)
 			y[i] += hs / 6.0 * (k[0][i] + 2.0 * k[1][i] + 2.0 * k[2][i] + k[3][i]);
-		/* Variational equations. Without thrust and drag (every stage
+		/* Variational equations. Without drag (every stage
 		 * above TRACK_DRAG_CEILING_M), A is gravity + rotation only and varies
 		 * along the step by |dG/dt| h ~ 3 (v/r) |G| h ~ 5e-9 s^-2 per
 		 * second: A is frozen at the midpoint (stage 2's state), a
@@ -843,12 +733,8 @@ int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thr
 		 * noise; unit test stm_frozen_in_vacuum_matches_full_rk4. With
 		 * A constant, RK4 is the 4th-order Taylor series of exp(hA):
 		 * step_frozen (second order for steps up to 1 s, where the
-		 * rest is below 5e-7 relative). With thrust, A's thrust terms turn with u = v/|v|
-		 * (at g/|v| ~ 3e-3 rad/s), an error growing as h^3: frozen only
-		 * for steps up to FROZEN_THRUST_MAX_H_S (1 s: within 3e-5 of the
-		 * sigmas in the unit test, against 2e-2 at 10 s). */
-		if (frozen_vacuum && (!thrust || fabs(hs) <= FROZEN_THRUST_MAX_H_S) &&
-		    stages_in_vacuum(rs)) {
+		 * rest is below 5e-7 relative). */
+		if (frozen_vacuum && stages_in_vacuum(rs)) {
 			/* A whole interval in one frozen step (a scan's
 			 * prediction): the step's matrix goes straight into Phi
 			 * once nothing can fail any more (invariant 2: the state
@@ -857,14 +743,10 @@ int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thr
 			direct = first && h == rem;
 			if (direct && !all_finite8(y))
 				return -EDOM;
-			rc = jac_rows(ts[1], thrust, 1, A);
+			rc = jac_rows(ts[1], 1, A);
 			if (rc < 0)
 				return rc;
-			double *F = direct ? Phi : Fl;
-			if (thrust)
-				step_frozen_thrust(A, hs, F, first);
-			else
-				step_frozen(A, hs, F, first);
+			step_frozen(A, hs, direct ? Phi : Fl, first);
 		} else {
 			if (first) {
 				memset(Fl, 0, sizeof(Fl));
@@ -875,7 +757,7 @@ int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thr
 				double c = st == 0 ? 0.0 : (st == 3 ? 1.0 : 0.5);
 				for (int i = 0; i < TOP; i++)
 					tp[i] = Fl[i] + (st ? c * hs * kp[st - 1][i] : 0.0);
-				rc = jac_rows(ts[st], thrust, 0, A);
+				rc = jac_rows(ts[st], 0, A);
 				if (rc < 0)
 					return rc;
 				phi_deriv(A, tp, kp[st]);
@@ -917,8 +799,10 @@ int track_model_thrust_frame(const double x[TRACK_NX], double u[3], double w[3],
 		return -EDOM;
 	for (int i = 0; i < 3; i++)
 		u[i] = v[i] / vn;
-	/* h = r x u / |r x u|; w = h x u points away from the Earth's
-	 * centre (r . w > 0 for an ascending or level flight). */
+	/* h = r x u / |r x u|; w = u x h points away from the Earth's
+	 * centre (r . w = |r x u| > 0; it was h x u, towards it, until the
+	 * thrust's angle made the sign matter: every use before read w w^T
+	 * or its own projections). */
 	double c[3] = {r[1] * u[2] - r[2] * u[1], r[2] * u[0] - r[0] * u[2],
 	               r[0] * u[1] - r[1] * u[0]};
 	double cn = sqrt(c[0] * c[0] + c[1] * c[1] + c[2] * c[2]);
@@ -926,19 +810,18 @@ int track_model_thrust_frame(const double x[TRACK_NX], double u[3], double w[3],
 		return -EDOM;
 	for (int i = 0; i < 3; i++)
 		h[i] = c[i] / cn;
-	w[0] = h[1] * u[2] - h[2] * u[1];
-	w[1] = h[2] * u[0] - h[0] * u[2];
-	w[2] = h[0] * u[1] - h[1] * u[0];
+	w[0] = u[1] * h[2] - u[2] * h[1];
+	w[1] = u[2] * h[0] - u[0] * h[2];
+	w[2] = u[0] * h[1] - u[1] * h[0];
 	return 0;
 }
 
 /* D = sp^2 w w^T + so^2 h h^T: the thrust direction error's covariance
  * per unit thrust (across v), or sd^2 (I - u u^T) with sd the larger of
  * the two when the frame is undefined (vertical flight). */
-static void dir_cov(const double x[TRACK_NX], double sp, double D[3][3])
+static void dir_cov(const double x[TRACK_NX], double sp, double so, double D[3][3])
 {
 	double u[3], w[3], h[3];
-	const double so = TRACK_THRUST_YAW_SIGMA_RAD;
 	if (track_model_thrust_frame(x, u, w, h) == 0) {
 		/* D[i][0], D[i][1] side by side (track/v2d.h: each lane the
 		 * scalar expression's operations in its order), D[i][2] alone */
@@ -958,17 +841,17 @@ static void dir_cov(const double x[TRACK_NX], double sp, double D[3][3])
 			                   : sp * sp * (i == j);
 }
 
-void track_model_thrust_dir_cov(const double x[TRACK_NX], double D[3][3])
+void track_model_thrust_dir_cov(const double x[TRACK_NX], double sp, double so, double D[3][3])
 {
-	dir_cov(x, TRACK_THRUST_PITCH_SIGMA_RAD, D);
+	dir_cov(x, sp, so, D);
 }
 
 /*
  * The thrusting model's stated thrust-direction error (model.h, "boost
  * model error"), added to P over dt for the state x at the start of the
  * interval: white acceleration across v of density a^2 D T, D of
- * dir_cov, a = max(aT, 0) the estimate's thrust; the pitch sigma is
- * mo->pitch_sigma_rad where that is set (> 0), else model.h's.
+ * dir_cov, a = max(aT, 0) the estimate's thrust; the pitch and yaw
+ * sigmas are mo's where set (> 0), else model.h's.
  */
 static void add_q_thrust(double *P, double dt, const double x[TRACK_NX],
                          const struct track_motion *mo)
@@ -980,7 +863,7 @@ static void add_q_thrust(double *P, double dt, const double x[TRACK_NX],
 		return;
 	double D[3][3];
 	dir_cov(x, mo->pitch_sigma_rad > 0.0 ? mo->pitch_sigma_rad : TRACK_THRUST_PITCH_SIGMA_RAD,
-	        D);
+	        mo->yaw_sigma_rad > 0.0 ? mo->yaw_sigma_rad : TRACK_THRUST_YAW_SIGMA_RAD, D);
 	double q = a2 * TRACK_THRUST_NOISE_T_S;
 	double qrr = q * dt * dt * dt / 3.0, qrv = q * dt * dt / 2.0, qvv = q * dt;
 	/* entries (., 0) and (., 1) of each block side by side (track/v2d.h:
@@ -1135,7 +1018,9 @@ void track_model_add_q_sigma(double *P, double dt_s, const struct track_motion *
 		P[(k + 3) * TRACK_NX + k] += qrv;
 		P[(k + 3) * TRACK_NX + k + 3] += qvv;
 	}
-	P[TRACK_IX_K * TRACK_NX + TRACK_IX_K] += track_model_q_k(x, mo) * dt;
+	/* x6: alpha's walk in the thrusting model, k's in the other */
+	P[TRACK_IX_K * TRACK_NX + TRACK_IX_K] +=
+	    (mo->thrust ? mo->q_alpha_rad2_s : track_model_q_k(x, mo)) * dt;
 	P[TRACK_IX_AT * TRACK_NX + TRACK_IX_AT] += mo->q_at_m2_s5 * dt;
 	if (mo->thrust)
 		add_q_thrust(P, dt, x, mo);
@@ -1146,7 +1031,7 @@ int track_model_stm(const double x[TRACK_NX], double dt_s, int n, double *Phi)
 	static const double step[TRACK_NX] = {1.0, 1.0, 1.0, 1e-3, 1e-3, 1e-3, 1e-3, 1e-3};
 	if (n != 6 && n != 7 && n != TRACK_NX)
 		return -EINVAL;
-	const int thrust = n == TRACK_NX; /* the thrusting model, aT's column too */
+	const int thrust = n == TRACK_NX; /* the thrusting model, alpha's and aT's columns too */
 	double col[TRACK_NX][TRACK_NX];
 	for (int j = 0; j < n; j++) {
 		double xp[TRACK_NX], xm[TRACK_NX], yp[TRACK_NX], ym[TRACK_NX];

@@ -1,20 +1,42 @@
 /*
  * track/model.h - the motion model of a ballistic object in ECEF.
  *
- * State (TRACK_NX = 8): x = [r_ecef_m(3), v_ecef_m_s(3), k, aT_m_s2]
- * where theta = k * TRACK_THETA_UNIT = 1/beta = C_D A / m (m^2/kg) is the
- * inverse ballistic coefficient (k is scaled, beta = 10,000 kg/m^2 is
- * k = 1, so that its variance is of the order of the others' and the
- * covariance stays well conditioned) and aT is the thrust acceleration,
- * used only by the thrusting (boost) model, along the velocity (a
- * gravity turn):
+ * State (TRACK_NX = 8): x = [r_ecef_m(3), v_ecef_m_s(3), x6, aT_m_s2].
+ * aT is the thrust acceleration. x6 is the model's shape parameter, and
+ * its meaning is the model's:
+ *  - in the non-thrusting model (thrust = 0) x6 = k, where theta = k *
+ *    TRACK_THETA_UNIT = 1/beta = C_D A / m (m^2/kg) is the inverse
+ *    ballistic coefficient (k is scaled, beta = 10,000 kg/m^2 is k = 1,
+ *    so that its variance is of the order of the others' and the
+ *    covariance stays well conditioned); aT is held at 0 and ignored;
+ *  - in the thrusting model (thrust = 1) x6 = alpha (TRACK_IX_ALPHA), the
+ *    thrust's angle off the velocity in the trajectory plane (rad,
+ *    positive away from the Earth: a pitch programme's angle of attack),
+ *    and the body has no drag of its own: aT is the net of thrust and
+ *    drag along the thrust (a boost's drag is a few percent of its
+ *    thrust above the first seconds).
  *
  *   dr/dt = v
  *   dv/dt = g_J2(r) - w x (w x r) - 2 w x v          (geo_accel_ecef)
- *           - 0.5 rho(h) theta |v| v                   (drag; v is relative
+ *           - 0.5 rho(h) theta |v| v                   (drag, non-thrusting
+ *                                                       model; v is relative
  *                                                       to the co-rotating air)
- *           + aT v/|v|                                 (thrust, boost model only)
- *   dk/dt = 0, daT/dt = 0 (+ random walks)
+ *           + aT (cos(alpha) u + sin(alpha) w)         (thrust, thrusting
+ *                                                       model; u = v/|v|, w
+ *                                                       the in-plane normal,
+ *                                                       track_model_thrust_frame)
+ *   dk/dt = 0, dalpha/dt = 0 (+ random walks)
+ *   daT/dt = aT^2 / v_e                                (thrusting model, for
+ *                                                       0 < aT < TRACK_THRUST_GROWTH_MAX_M_S2)
+ *
+ * The thrust grows as the propellant burns: at constant thrust F and mass
+ * flow F / v_e the acceleration a = F / m grows as da/dt = a^2 / v_e, v_e
+ * = Isp g0 the exhaust speed (Sutton & Biblarz, Rocket Propulsion
+ * Elements, 8th ed., 2010, ch. 4; the same law launch.c integrates
+ * backwards). Isp is TRACK_THRUST_ISP_S, the simulator's and launch.c's
+ * median; a stage's other Isp is left to the aT walk. Above
+ * TRACK_THRUST_GROWTH_MAX_M_S2 the growth is held (a sigma point's
+ * aT^2 / v_e would otherwise run away within one prediction).
  *
  * A negative k has no drag (theta = max(k, 0) TRACK_THETA_UNIT): no body
  * has C_D A / m < 0, and the filter's Gaussian on k reaches below zero
@@ -35,12 +57,12 @@
  * (back-propagation) use the same steps backwards.
  *
  * Process noise is additive white acceleration of spectral density q
- * (m^2/s^3) on each ECEF axis plus random walks of density q_k on k and
- * q_at on aT (the thrusting model adds its stated thrust-direction error,
- * below),
+ * (m^2/s^3) on each ECEF axis plus random walks of density q_k on k (the
+ * non-thrusting model), q_alpha on alpha and q_at on aT (the thrusting
+ * model, which adds its stated thrust-direction error, below),
  * integrated exactly for the kinematic part over dt:
  *   Q_rr = q dt^3/3, Q_rv = q dt^2/2, Q_vv = q dt, Q_kk = q_k' dt,
- *   Q_aa = q_at dt,
+ *   Q_alpha = q_alpha dt, Q_aa = q_at dt,
  * plus the stated gravity-model error (below, "Gravity-model error"),
  * a time-correlated acceleration, not more white q.
  * The drag parameter changes only as the air acts on the body (drag
@@ -56,10 +78,19 @@
 #ifndef MW_TRACK_MODEL_H
 #define MW_TRACK_MODEL_H
 
-#define TRACK_NX         8
-#define TRACK_IX_K       6
-#define TRACK_IX_AT      7
-#define TRACK_THETA_UNIT 1e-4 /* m^2/kg per unit of x[6] */
+#define TRACK_NX                     8
+#define TRACK_IX_K                   6
+#define TRACK_IX_AT                  7
+#define TRACK_IX_ALPHA               6 /* the thrusting model's x6 */
+#define TRACK_THRUST_ISP_S           255.0
+#define TRACK_THRUST_VE_M_S          (TRACK_THRUST_ISP_S * 9.80665)
+#define TRACK_THRUST_GROWTH_MAX_M_S2 300.0
+/* The thrust angle's prior, 1 sigma (rad), wherever the thrusting model
+ * takes x6 from elsewhere (a new track, the IMM's mixing from the
+ * non-thrusting model, a revival): centred at 0 (a gravity turn); 0.1 rad
+ * is the pitch departure model.h states below for the unseen boost. */
+#define TRACK_ALPHA_SIGMA0_RAD 0.1
+#define TRACK_THETA_UNIT       1e-4 /* m^2/kg per unit of x[6] */
 /* The drag ceiling: no drag term where the height over the polar radius
  * is at or above it (rho(300 km) ~ 2e-11 kg/m^3: drag < 1e-6 m/s^2).
  * Shared with the tracker's pre-gate, whose drag bound must stop where
@@ -73,40 +104,45 @@
  * the linear-tangent law of optimal ascent, Bryson & Ho 1975, sec. 2.7 -
  * depart from the velocity by up to ~10 deg). The steering is in the
  * trajectory's vertical plane (pitch); out of it (yaw) a missile steers
- * only to hold its plane. The boost model keeps thrust along v and
- * states the departure as an error of 1 sigma 0.1 rad (5.7 deg) in the
- * pitch plane (along w = the unit normal to v in the plane of r and v)
- * and 0.03 rad (1.7 deg) out of it (along h = r x v / |r x v|).
+ * only to hold its plane. The unseen boost before a launch estimate's
+ * basis (launch.c) is stated as a gravity turn with an error of 1 sigma
+ * 0.1 rad (5.7 deg) in the pitch plane (along w = the unit normal to v in
+ * the plane of r and v) and 0.03 rad (1.7 deg) out of it (along h = r x
+ * v / |r x v|): TRACK_THRUST_PITCH_SIGMA_RAD, TRACK_THRUST_YAW_SIGMA_RAD.
+ * The thrusting filter model estimates the pitch angle (alpha) and
+ * states only what is left: how the angle changes between plots (the
+ * walk q_alpha) and a small white direction error of its own
+ * (struct track_motion pitch_sigma_rad, yaw_sigma_rad; docs/tracking.md
+ * "The thrust's angle and growth as states").
  */
 #define TRACK_THRUST_PITCH_SIGMA_RAD 0.1
 #define TRACK_THRUST_YAW_SIGMA_RAD   0.03
 
 /* The thrust frame of state x: u = v/|v|, h = r x v / |r x v| (normal to
- * the trajectory plane), w = h x u (in the plane, normal to v, pointing
- * away from the Earth's centre). 0, or -EDOM if |v| <= 1 m/s or r is
+ * the trajectory plane), w = u x h (in the plane, normal to v, pointing
+ * away from the Earth's centre: alpha's direction, model.h). 0, or -EDOM if |v| <= 1 m/s or r is
  * parallel to v (vertical flight). */
 int track_model_thrust_frame(const double x[TRACK_NX], double u[3], double w[3], double h[3]);
 
-/* The covariance of the thrust direction's error per unit thrust,
- * sigma_pitch^2 w w^T + sigma_yaw^2 h h^T (3 x 3). */
-void track_model_thrust_dir_cov(const double x[TRACK_NX], double D[3][3]);
+/* The covariance of a thrust direction error per unit thrust,
+ * sp^2 w w^T + so^2 h h^T (3 x 3), pitch and yaw sigmas sp, so (rad;
+ * the unseen boost's: the two above). */
+void track_model_thrust_dir_cov(const double x[TRACK_NX], double sp, double so, double D[3][3]);
 /*
- * Boost model error: the thrust across v (angle of attack alpha:
- * a sin(alpha) ~ a sigma_pitch, a few m/s^2 held for tens of seconds) is
- * a slowly varying acceleration that the thrust-along-v model leaves
- * out. The usual rule for a white-noise acceleration model (Bar-Shalom,
- * Li & Kirubarajan 2001, sec. 6.2) is a density q ~ b^2 T for an
- * acceleration of size b and a sampling interval T (the velocity change
- * b T over an interval is then about sqrt(q T)); with T =
- * TRACK_THRUST_NOISE_T_S = 1 s, the revisit of the ship and ground
- * radars, the boost model adds across v a white acceleration of density
+ * Boost model error: the thrust direction's departure from the modelled
+ * aT (cos(alpha) u + sin(alpha) w) between plots is a slowly varying
+ * acceleration across the thrust. The usual rule for a white-noise
+ * acceleration model (Bar-Shalom, Li & Kirubarajan 2001, sec. 6.2) is a
+ * density q ~ b^2 T for an acceleration of size b and a sampling
+ * interval T (the velocity change b T over an interval is then about
+ * sqrt(q T)); with T = TRACK_THRUST_NOISE_T_S = 1 s, the revisit of the
+ * ship and ground radars, the thrusting model adds across v a white
+ * acceleration of density
  *   a^2 T (sigma_pitch^2 w w^T + sigma_yaw^2 h h^T),  a = max(aT, 0)
- * to its own isotropic q (track_model_add_q). The estimate's thrust, not
- * its variance: a boost model that has lost its thrust after burnout
- * would otherwise become a wide catch-all model. (The growth of the
- * thrust as the propellant burns, da/dt = a^2 / v_e, is left to the
- * aT walk q_at: a walk scaled by (a^2 / v_e)^2 T was tried and delayed
- * the launch basis without a measured gain; docs/tracking.md.)
+ * to its own isotropic q (track_model_add_q), with the motion's sigmas
+ * (struct track_motion). The estimate's thrust, not its variance: a boost
+ * model that has lost its thrust after burnout would otherwise become a
+ * wide catch-all model.
  */
 #define TRACK_THRUST_NOISE_T_S 1.0
 
@@ -154,16 +190,19 @@ enum track_grav_err { TRACK_GRAV_ERR_NONE = 0, TRACK_GRAV_ERR_J3J4 = 1, TRACK_GR
 
 /* One motion model: thrusting or not, and its process noise densities. */
 struct track_motion {
-	int thrust;         /* 1: aT acts along v; 0: aT is ignored */
+	int thrust;         /* 1: aT acts at angle x6 = alpha, no drag; 0: x6 = k, aT ignored */
 	double q_acc_m2_s3; /* white acceleration, each axis */
-	double q_k;         /* (units of k)^2 / s at sea-level density (see q_k') */
-	double q_at_m2_s5;  /* thrust random walk */
-	int grav_err;       /* enum track_grav_err: the gravity-model error stated */
-	/* The thrusting model's pitch sigma (rad); 0 (the default): model.h's
-	 * TRACK_THRUST_PITCH_SIGMA_RAD. Set per track by the held lateral
-	 * acceleration's statement (imm.h track_lat_est, tracker.h
-	 * boost_adapt). */
+	double q_k;         /* (units of k)^2 / s at sea-level density (see q_k'); non-thrusting */
+	double q_alpha_rad2_s; /* the thrust angle's random walk; thrusting */
+	double q_at_m2_s5;     /* thrust random walk */
+	int grav_err;          /* enum track_grav_err: the gravity-model error stated */
+	/* The thrusting model's white direction error, pitch and yaw sigma
+	 * (rad); 0: model.h's TRACK_THRUST_PITCH_SIGMA_RAD,
+	 * TRACK_THRUST_YAW_SIGMA_RAD. The pitch sigma is also set per track
+	 * by the held lateral acceleration's statement (imm.h track_lat_est,
+	 * tracker.h boost_adapt, a diagnosis). */
 	double pitch_sigma_rad;
+	double yaw_sigma_rad;
 };
 
 /* sigma_g (m/s^2, per axis) of the gravity-model error grav_err at
@@ -225,43 +264,49 @@ double track_model_height_fast_m(const double r[3]);
 
 /*
  * Propagate x by dt_s together with the state-transition matrix
- * Phi = d out / d x (TRACK_NX x TRACK_NX, row-major), by RK4 on the
- * variational equations dPhi/dt = A(x(t)) Phi with the analytic Jacobian
- * A of the dynamics (J2 gravity gradient, rotation terms, thrust, drag
- * with respect to v and k; the density gradient d rho / d h is left out,
- * so callers use this only where drag is negligible).
- * Without thrust and with every RK4 stage of a step above the drag
- * ceiling (300 km), A is evaluated once per step, at the midpoint, and
- * held over the step (a second-order Magnus step: 1 Jacobian per step
- * instead of 4; Phi within ~1e-9 of the full RK4, unit-tested). The
- * state out is the same RK4 either way.
+ * Phi = d out / d x (TRACK_NX x TRACK_NX, row-major).
+ * The non-thrusting model (thrust = 0): by RK4 on the variational
+ * equations dPhi/dt = A(x(t)) Phi with the analytic Jacobian A of the
+ * dynamics (J2 gravity gradient, rotation terms, drag with respect to v
+ * and k; the density gradient d rho / d h is left out, so callers use
+ * this only where drag is negligible). With every RK4 stage of a step
+ * above the drag ceiling (300 km), A is evaluated once per step, at the
+ * midpoint, and held over the step (a second-order Magnus step: 1
+ * Jacobian per step instead of 4; Phi within ~1e-9 of the full RK4,
+ * unit-tested). The state out is the same RK4 either way.
+ * The thrusting model (thrust = 1): out by track_model_propagate and Phi
+ * by track_model_stm's central differences (its one caller is the
+ * gravity-model error's long interval, gravity_err.c, which a thrusting
+ * prediction reaches only past GRAV_LONG_MIN_S; the filter predicts the
+ * thrusting model by the unscented transform, ukf.h).
  */
 int track_model_propagate_stm(const double x[TRACK_NX], double dt_s, int thrust,
                               double out[TRACK_NX], double *Phi);
 
-/* The same with the frozen-Jacobian vacuum step selectable
- * (frozen_vacuum = 0: A at every stage, the reference). */
-int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int thrust,
-                                  int frozen_vacuum, double out[TRACK_NX], double *Phi);
+/* The non-thrusting model's analytic path with the frozen-Jacobian vacuum
+ * step selectable (frozen_vacuum = 0: A at every stage, the reference). */
+int track_model_propagate_stm_opt(const double x[TRACK_NX], double dt_s, int frozen_vacuum,
+                                  double out[TRACK_NX], double *Phi);
 
 /*
  * Self-check of the frozen vacuum step's written-out second-order
- * factors (model.c frozen_order2, thrust_order2) against the Horner
- * loops they replaced, for rows 3..5 of a vacuum Jacobian A (no k
- * column) and a step hs: without thrust A's velocity block must be
- * Coriolis-shaped (A[0][4] and A[1][3] only) and its aT column zero,
- * with thrust any. 1 if the two factors are the same bytes, 0 if not,
- * -EINVAL for an A of another shape. For the unit tests.
+ * factor (model.c frozen_order2) against the Horner loop it replaced,
+ * for rows 3..5 of a vacuum Jacobian A of the non-thrusting model (its
+ * velocity block Coriolis-shaped, A[0][4] and A[1][3] only, its k and aT
+ * columns zero) and a step hs. 1 if the two factors are the same bytes,
+ * 0 if not, -EINVAL for an A of another shape. For the unit tests.
  */
-int track_model_frozen_order2_ok(const double A[3][TRACK_NX], double hs, int thrust);
+int track_model_frozen_order2_ok(const double A[3][TRACK_NX], double hs);
 
 /*
  * Numerical state-transition matrix Phi = d out / d x over dt_s by
  * central differences (steps 1 m, 1e-3 m/s, 1e-3 units of k and aT) of
  * the non-thrusting model over the first n = 6 or 7 components (6 holds
  * k fixed), or of the thrusting model over all TRACK_NX (n = TRACK_NX:
- * the thrust x[TRACK_IX_AT] along v, its column and the thrust
- * direction's dependence on v included). For the Cramer-Rao bound.
+ * the thrust x[TRACK_IX_AT] at angle x[TRACK_IX_ALPHA], their columns, the
+ * thrust's growth and the thrust direction's dependence on r and v
+ * included). For the Cramer-Rao bound and the thrusting model's
+ * track_model_propagate_stm.
  */
 int track_model_stm(const double x[TRACK_NX], double dt_s, int n, double *Phi);
 

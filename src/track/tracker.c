@@ -411,10 +411,26 @@ void track_config_default(struct track_config *c)
 	                        .q_acc_m2_s3 = 2e-12,
 	                        .q_k = 1e-4,
 	                        .grav_err = TRACK_GRAV_ERR_NONE},
+	                       /*
+	                        * The thrusting model estimates the thrust's
+	                        * angle and growth (model.h), so its statement
+	                        * is what is left of a burn between plots:
+	                        * white q_acc 1 (was 25), the angle's walk 1e-4
+	                        * rad^2/s (0.1 rad over 100 s), the thrust's
+	                        * walk 25 m^2/s^5 (at 2 a stage change took an
+	                        * ICBM track's boost for a burnout: 3 breaks at
+	                        * seeds 31-60, 0 at 25), pitch and yaw 0.005 rad
+	                        * (was 0.1, 0.03 with thrust along v). The
+	                        * oracle and the runs that set these:
+	                        * docs/tracking.md "The boost known: an oracle"
+	                        * and "The thrust's angle and growth as states".
+	                        */
 	                       {.thrust = 1,
-	                        .q_acc_m2_s3 = 25.0,
-	                        .q_k = 1e-4,
-	                        .q_at_m2_s5 = 50.0,
+	                        .q_acc_m2_s3 = 1.0,
+	                        .q_alpha_rad2_s = 1e-4,
+	                        .q_at_m2_s5 = 25.0,
+	                        .pitch_sigma_rad = 0.005,
+	                        .yaw_sigma_rad = 0.005,
 	                        .grav_err = TRACK_GRAV_ERR_NONE}},
 	            .sigma_at0_m_s2 = 10.0,
 	            .tau_boost_s = 60.0,
@@ -425,6 +441,8 @@ void track_config_default(struct track_config *c)
 	            /* ... and the hazard at least the thrust's rate of rise
 	             * over 2 g (imm.c, ibid.). */
 	            .burnout_aref_m_s2 = 2.0 * 9.80665,
+	            /* A stage change (imm.h, track_imm_update_from). */
+	            .stage_at_sigma_m_s2 = 30.0,
 	            /*
 	             * Ballistic -> boost: an RV in midcourse does not thrust
 	             * again. At 1e5 s (p = 1e-5 per second) with the mode floor
@@ -763,7 +781,9 @@ int track_k_positive(struct track_gauss *g)
 }
 
 /*
- * Replace the flat drag prior of post (both modes) by class cls's.
+ * Replace the flat drag prior of post by class cls's: of its
+ * non-thrusting model, whose x6 is k (model.h; the pruned form's boost
+ * model too, its copy).
  * reset: first forget what was learned about k (at a burnout: the
  * booster stack's drag, not the re-entry vehicle's) - k back to the flat
  * prior, its cross-covariances zero. Then a scalar pseudo-measurement
@@ -805,6 +825,11 @@ static void imm_moments(const struct track_imm *im, double x[N], double var[N])
 			double d = im->m[j].x[i] - sx[i];
 			sv[i] += im->mu[j] * (im->m[j].P[i * N + i] + d * d);
 		}
+	/* x6 is k in the combined estimate (track_imm_combine): the
+	 * non-thrusting model's, whose copy the thrusting model enters with */
+	const struct track_gauss *b = &im->m[TRACK_MODE_BALLISTIC];
+	sx[TRACK_IX_K] = b->x[TRACK_IX_K];
+	sv[TRACK_IX_K] = b->P[TRACK_IX_K * N + TRACK_IX_K];
 	memcpy(x, sx, sizeof(sx));
 	memcpy(var, sv, sizeof(sv));
 }
@@ -833,7 +858,10 @@ static void class_prior(const struct track_config *c, enum track_class cls, int 
 {
 	const int K = TRACK_IX_K;
 	double s0 = c->init_sigma_k, kc, sc;
-	for (int j = 0; j < TRACK_N_MODES && reset; j++) {
+	/* k is the non-thrusting model's x6 alone (model.h); a pruned IMM's
+	 * boost model is its copy (imm.c invariant 5). */
+	const int nk = track_imm_pruned(post) ? TRACK_N_MODES : 1;
+	for (int j = 0; j < nk && reset; j++) {
 		struct track_gauss *g = &post->m[j];
 		for (int i = 0; i < N; i++)
 			g->P[K * N + i] = g->P[i * N + K] = 0.0;
@@ -846,13 +874,13 @@ static void class_prior(const struct track_config *c, enum track_class cls, int 
 		/* No class range: the flat prior's positive part (k > 0), applied
 		 * to what the track now holds (docs/tracking.md "Mixed exercise
 		 * by class (session 10, branch mixcls)"). */
-		for (int j = 0; j < TRACK_N_MODES; j++)
+		for (int j = 0; j < nk; j++)
 			(void)track_k_positive(&post->m[j]); /* < 0: left as it is */
 		return;
 	}
 	double info = 1.0 / (sc * sc) - 1.0 / (s0 * s0); /* > 0 (check_config) */
 	double r = 1.0 / info, z = (kc / (sc * sc) - c->init_k / (s0 * s0)) * r;
-	for (int j = 0; j < TRACK_N_MODES; j++) {
+	for (int j = 0; j < nk; j++) {
 		struct track_gauss *g = &post->m[j];
 		double S = g->P[K * N + K] + r, gain[N], innov = z - g->x[K];
 		for (int i = 0; i < N; i++)
@@ -1473,6 +1501,7 @@ static int new_track(struct track_tracker *t, struct track_gauss *g, double mu_b
 	HAT(k, 0)->post.mu[TRACK_MODE_BOOST] = mu_boost;
 	HAT(k, 0)->post.m[0] = *g;
 	HAT(k, 0)->post.m[1] = *g;
+	track_gauss_alpha_prior(&HAT(k, 0)->post.m[1]); /* x6 is alpha there (model.h) */
 	HAT(k, 0)->m = *m;
 	HAT(k, 0)->truth_id = o->truth_id;
 	hist_moments(HAT(k, 0));

@@ -4,9 +4,9 @@
  *
  * Cost (docs/tracking.md "Speed"): the covariance prediction and the
  * measurement prediction are linearised where the model is linear to
- * well below the noise (tested against the sigma points: the thrust's
- * second-order terms, the range's curvature computed exactly, the
- * angles' by a bound); the sigma-point
+ * well below the noise (tested against the sigma points: the
+ * non-thrusting model above the air, the range's curvature computed
+ * exactly, the angles' by a bound); the sigma-point
  * paths skip the points whose result equals the centre's exactly (L is
  * lower triangular); the update uses the rank-nz form of the Joseph
  * update, with its small loops specialised per measurement size. Long
@@ -118,40 +118,6 @@ static int chol_check_kat(const double *P)
 	return track_chol_check_ns(P + 6 * N + 6, 2, N);
 }
 
-/*
- * Thrust acts along v/|v|: f = aT u(v). With th2 = tr(P_vv) / |v|^2 (a
- * bound on the direction variance), linearising f about the mean leaves
- * out (a) the bilinear term daT (I - u u^T) dv / |v|, whose variance
- * P_aa th2 is, against the spread of the velocity across v that th2
- * measures (th2 |v|^2), P_aa / |v|^2 per s^2 of the step - its effect
- * on the predicted velocity over dt, relative to that spread, is
- * sqrt(P_aa) dt / |v|; and (b) the second-order term of u, a bias of
- * at most aT th2 / 2 along u, over dt (|aT| + 3 sigma_aT) th2 dt / 2 of
- * velocity against the process noise's sqrt(q_acc dt) at least.
- * Either small (TRACK_LIN_THRUST_TOL), and th2 below
- * TRACK_LIN_MAX_DIR_VAR_WIDE (beyond it the third-order terms grow):
- * linear. Below TRACK_LIN_MAX_DIR_VAR always linear, as before.
- */
-int track_ukf_thrust_lin_ok(const struct track_gauss *in, double dt_s,
-                            const struct track_motion *mo)
-{
-	const double *v = in->x + 3;
-	double v2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
-	double pvv = in->P[3 * N + 3] + in->P[4 * N + 4] + in->P[5 * N + 5];
-	if (pvv < TRACK_LIN_MAX_DIR_VAR * v2)
-		return 1;
-	if (!(pvv < TRACK_LIN_MAX_DIR_VAR_WIDE * v2))
-		return 0;
-	double th2 = pvv / v2, dt = fabs(dt_s), tol = TRACK_LIN_THRUST_TOL;
-	double paa = in->P[TRACK_IX_AT * N + TRACK_IX_AT];
-	/* (a) sqrt(P_aa) dt / |v| <= tol */
-	if (!(paa * dt * dt <= tol * tol * v2))
-		return 0;
-	/* (b) (|aT| + 3 sigma_aT) th2 dt / 2 <= tol sqrt(q_acc dt) */
-	double e = (fabs(in->x[TRACK_IX_AT]) + 3.0 * sqrt(paa)) * th2 * dt * 0.5;
-	return e * e <= tol * tol * mo->q_acc_m2_s3 * dt;
-}
-
 int track_ukf_predict(const struct track_gauss *in, double dt_s, const struct track_motion *mo,
                       struct track_gauss *out)
 {
@@ -161,11 +127,10 @@ int track_ukf_predict(const struct track_gauss *in, double dt_s, const struct tr
 	}
 	const double *r = in->x;
 	double rn = sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
+	if (mo->thrust) /* ukf.h */
+		return track_ukf_predict_ut(in, dt_s, mo, out);
 	/* |r| - a is below the geodetic height: a conservative test. */
-	int lin = fabs(dt_s) <= TRACK_LIN_MAX_DT_S && rn - GEO_WGS84_A_M >= TRACK_LIN_MIN_H_M;
-	if (lin && mo->thrust)
-		lin = track_ukf_thrust_lin_ok(in, dt_s, mo);
-	if (lin)
+	if (fabs(dt_s) <= TRACK_LIN_MAX_DT_S && rn - GEO_WGS84_A_M >= TRACK_LIN_MIN_H_M)
 		return track_ukf_predict_lin(in, dt_s, mo, out);
 	if (track_ukf_so_ok(in, dt_s, mo)) {
 		int rc = track_ukf_predict_so(in, dt_s, mo, out);
@@ -439,7 +404,9 @@ int track_ukf_predict_lin(const struct track_gauss *in, double dt_s, const struc
                           struct track_gauss *out)
 {
 	double x[N], Phi[N * N], L[N * N];
-	int rc = track_model_propagate_stm(in->x, dt_s, mo->thrust, x, Phi);
+	if (mo->thrust)
+		return -EINVAL;
+	int rc = track_model_propagate_stm(in->x, dt_s, 0, x, Phi);
 	if (rc < 0)
 		return rc;
 	const int form = sqrt_phi_n(Phi, in->P), n = form == 6 ? 6 : N;
@@ -455,11 +422,8 @@ int track_ukf_predict_lin(const struct track_gauss *in, double dt_s, const struc
 	case 6:
 		sqrt_gram_n(g->P, Phi, L, in->P, 6, 0, 0);
 		break;
-	case N + 3: /* no thrust, not decoupled */
+	case N + 3: /* vacuum, not decoupled */
 		sqrt_gram_n(g->P, Phi, L, in->P, N, 1, 1);
-		break;
-	case N + 2: /* thrust in vacuum */
-		sqrt_gram_n(g->P, Phi, L, in->P, N, 1, 0);
 		break;
 	default:
 		sqrt_gram_n(g->P, Phi, L, in->P, N, 0, 0);
@@ -520,19 +484,19 @@ int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct
 	 * the first error, as before). */
 	int prop[NSIG], np = 0, copy_at[NSIG] = {0}, copy_kat[NSIG] = {0};
 	for (int k = 0; k < NSIG; k++) {
-		/* Without thrust aT is inert (daT/dt = 0, and it enters no
-		 * other derivative). The sigma points of L's last column differ
-		 * from the centre only in aT (L is lower triangular): the
-		 * centre's propagated state with their own aT, exactly. */
+		/* In the non-thrusting model aT is inert (daT/dt = 0, and it
+		 * enters no other derivative). The sigma points of L's last
+		 * column differ from the centre only in aT (L is lower
+		 * triangular): the centre's propagated state with their own
+		 * aT, exactly. The same for L's k column (k and aT differ) over
+		 * a step that stays above the drag ceiling (k_inert_step): k
+		 * enters only the drag. In the thrusting model both enter the
+		 * thrust (model.h): every point is propagated. */
 		if (!mo->thrust && (k == N || k == 2 * N)) {
 			copy_at[k] = 1;
 			continue;
 		}
-		/* The same for L's k column (k and, where L[7][6] = 0 or
-		 * without thrust, aT differ) over a step that stays above the
-		 * drag ceiling (k_inert_step): k enters only the drag. */
-		if (kin && (k == N - 1 || k == 2 * N - 1) &&
-		    (!mo->thrust || X[k][TRACK_IX_AT] == X[0][TRACK_IX_AT])) {
+		if (kin && !mo->thrust && (k == N - 1 || k == 2 * N - 1)) {
 			copy_kat[k] = 1;
 			continue;
 		}

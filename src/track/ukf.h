@@ -57,35 +57,26 @@ struct track_zpred {
  * Predict over dt_s (any sign; 0 copies) with motion model mo.
  * -MW_ENOTSPD if P is not SPD, -EDOM if propagation fails.
  *
- * Where the dynamics are linear to well below the noise over the
+ * The thrusting model is always predicted by its sigma points
+ * (track_ukf_predict_ut): its thrust turns with the velocity and the
+ * estimated angle, and grows as aT^2 (model.h). For the non-thrusting
+ * model, where the dynamics are linear to well below the noise over the
  * interval - above TRACK_LIN_MIN_H_M (no drag), for |dt| <=
- * TRACK_LIN_MAX_DT_S and, for the thrusting model, with the velocity
- * direction known to better than TRACK_LIN_MAX_DIR_VAR (trace P_vv <
- * that times |v|^2: thrust acts along v/|v|), or to better than
- * TRACK_LIN_MAX_DIR_VAR_WIDE where the thrust's second-order terms are
- * small (track_ukf_thrust_lin_ok) - the covariance is propagated with the exact
+ * TRACK_LIN_MAX_DT_S - the covariance is propagated with the exact
  * state-transition matrix of the mean trajectory (variational
  * equations, track_model_propagate_stm): P = Phi P Phi^T + Q, at a
  * fraction of the cost of 17 sigma-point propagations. A longer gap
- * without thrust from and to above TRACK_LIN_MIN_H_M takes the map's
- * second-order expansion with the Gaussian's moments
- * (track_ukf_predict_so: 36 propagations; the sigma points misstate
- * the quadratic terms there, the linearisation drops them).
- * Elsewhere (drag, thrust along an uncertain direction, a stated
- * gravity error over a long gap) the sigma points are propagated
- * (track_ukf_predict_ut).
+ * from and to above TRACK_LIN_MIN_H_M takes the map's second-order
+ * expansion with the Gaussian's moments (track_ukf_predict_so: 36
+ * propagations; the sigma points misstate the quadratic terms there,
+ * the linearisation drops them). Elsewhere (drag, a stated gravity
+ * error over a long gap) the sigma points are propagated.
  * The unit tests bound the difference between the two where the first
  * is used. The measurement prediction is linearised where h is nearly
  * linear (track_ukf_zpredict below).
  */
-#define TRACK_LIN_MIN_H_M     120e3
-#define TRACK_LIN_MAX_DT_S    10.0
-#define TRACK_LIN_MAX_DIR_VAR 1e-3 /* (0.032 rad)^2 */
-/* Up to (0.1 rad)^2 where the thrust's second-order terms are small
- * (track_ukf_thrust_lin_ok; unit test
- * thrust_linearisation_matches_sigma_points_where_chosen). */
-#define TRACK_LIN_MAX_DIR_VAR_WIDE 1e-2
-#define TRACK_LIN_THRUST_TOL       0.02
+#define TRACK_LIN_MIN_H_M  120e3
+#define TRACK_LIN_MAX_DT_S 10.0
 /*
  * Every predicted covariance is formed as a Gram matrix - the sigma
  * points' weighted deviations, or the linearised path's M = Phi L with
@@ -106,13 +97,12 @@ struct track_zpred {
  */
 #define TRACK_P_FLOOR_REL 1e-11
 
-/* Is the thrusting model linear enough over dt for in's velocity spread? */
-int track_ukf_thrust_lin_ok(const struct track_gauss *in, double dt_s,
-                            const struct track_motion *mo);
 int track_ukf_predict(const struct track_gauss *in, double dt_s, const struct track_motion *mo,
                       struct track_gauss *out);
 int track_ukf_predict_ut(const struct track_gauss *in, double dt_s, const struct track_motion *mo,
                          struct track_gauss *out);
+/* The linearised prediction of the non-thrusting model (mo->thrust = 0;
+ * -EINVAL for the thrusting one). */
 int track_ukf_predict_lin(const struct track_gauss *in, double dt_s, const struct track_motion *mo,
                           struct track_gauss *out);
 /* The long exo-atmospheric prediction (ukf.c): |dt| > TRACK_LIN_MAX_DT_S,

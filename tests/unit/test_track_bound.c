@@ -416,9 +416,11 @@ static void boost_prediction_carries_the_thrust_direction_error(void **st)
 	double dv[BN * BN];
 	for (int i = 0; i < BN * BN; i++)
 		dv[i] = P[i] - P0[i];
+	/* the thrusting model's stated direction error (tracker.c's config) */
 	double a2 = b.thrust_m_s2 * b.thrust_m_s2 * TRACK_THRUST_NOISE_T_S;
-	double want_h = a2 * TRACK_THRUST_YAW_SIGMA_RAD * TRACK_THRUST_YAW_SIGMA_RAD * dt;
-	double want_w = a2 * TRACK_THRUST_PITCH_SIGMA_RAD * TRACK_THRUST_PITCH_SIGMA_RAD * dt;
+	const struct track_motion *mb = &tc.imm.motion[TRACK_MODE_BOOST];
+	double want_h = a2 * mb->yaw_sigma_rad * mb->yaw_sigma_rad * dt;
+	double want_w = a2 * mb->pitch_sigma_rad * mb->pitch_sigma_rad * dt;
 	double got_h = quad(dv + 3 * BN + 3, h), got_w = quad(dv + 3 * BN + 3, w);
 	double got_u = quad(dv + 3 * BN + 3, u);
 	if (fabs(got_h - want_h) > 1e-6 * want_h || fabs(got_w - want_w) > 1e-6 * want_w ||
@@ -458,18 +460,25 @@ static void thrust_state_pays_for_learning_the_thrust(void **st)
 	struct track_bound bk, be;
 	const double a = 30.0;
 	boost_pair(&tc, x, &bk, &be);
-	/* The start: aT's prior, no cross terms, (r, v, k) as thrust-known. */
+	/* The start: the priors of aT and of the thrust angle alpha (Pa's
+	 * x6, model.h), no cross terms; (r, v, k) as thrust-known, k's
+	 * prior in P (k is not a state of the thrusting model). */
 	const double sa2 = tc.init_sigma_at_m_s2 * tc.init_sigma_at_m_s2;
+	const double sl2 = TRACK_ALPHA_SIGMA0_RAD * TRACK_ALPHA_SIGMA0_RAD;
 	if (fabs(be.Pa[TRACK_IX_AT * TRACK_NX + TRACK_IX_AT] - sa2) > 1e-9 * sa2)
 		fail_msg("start: aT variance %g, want init_sigma_at^2 %g",
 		         be.Pa[TRACK_IX_AT * TRACK_NX + TRACK_IX_AT], sa2);
+	if (fabs(be.Pa[TRACK_IX_ALPHA * TRACK_NX + TRACK_IX_ALPHA] - sl2) > 1e-9 * sl2)
+		fail_msg("start: alpha variance %g, want %g",
+		         be.Pa[TRACK_IX_ALPHA * TRACK_NX + TRACK_IX_ALPHA], sl2);
 	for (int i = 0; i < BN; i++) {
-		if (be.Pa[i * TRACK_NX + TRACK_IX_AT] != 0.0)
-			fail_msg("start: P[%d][aT] = %g, want 0", i,
-			         be.Pa[i * TRACK_NX + TRACK_IX_AT]);
+		for (int x6 = TRACK_IX_ALPHA; x6 <= TRACK_IX_AT; x6++)
+			if (i != x6 && be.Pa[i * TRACK_NX + x6] != 0.0)
+				fail_msg("start: P[%d][%d] = %g, want 0", i, x6,
+				         be.Pa[i * TRACK_NX + x6]);
 		for (int j = 0; j < BN; j++)
 			if (be.P[i * BN + j] != bk.P[i * BN + j] ||
-			    be.Pa[i * TRACK_NX + j] != bk.P[i * BN + j])
+			    (i < 6 && j < 6 && be.Pa[i * TRACK_NX + j] != bk.P[i * BN + j]))
 				fail_msg("start: P[%d][%d] %g / %g, want the thrust-known %g", i, j,
 				         be.P[i * BN + j], be.Pa[i * TRACK_NX + j],
 				         bk.P[i * BN + j]);
@@ -503,8 +512,10 @@ static void thrust_state_pays_for_learning_the_thrust(void **st)
 		    vk);
 	for (int i = 0; i < BN; i++)
 		for (int j = 0; j < BN; j++)
-			if (be.P[i * BN + j] != be.Pa[i * TRACK_NX + j])
-				fail_msg("P is not Pa's leading block at [%d][%d]", i, j);
+			if (i < 6 && j < 6 ? be.P[i * BN + j] != be.Pa[i * TRACK_NX + j]
+			                   : (i != j && be.P[i * BN + j] != 0.0))
+				fail_msg("P is not Pa's (r, v) block with k's prior at [%d][%d]", i,
+				         j);
 	/* Burnout 1 s later: aT marginalised; the next prediction of both
 	 * is the non-thrusting model's in 7 states. */
 	memcpy(x8, xt, sizeof(xt));
@@ -541,9 +552,13 @@ static void thrust_state_pays_for_learning_the_thrust(void **st)
 		fail_msg("restart: aT variance %g, want init_sigma_at^2 %g",
 		         be.Pa[TRACK_IX_AT * TRACK_NX + TRACK_IX_AT], sa2);
 	for (int i = 0; i < BN; i++)
-		if (be.Pa[i * TRACK_NX + TRACK_IX_AT] != 0.0)
-			fail_msg("restart: P[%d][aT] = %g, want 0", i,
-			         be.Pa[i * TRACK_NX + TRACK_IX_AT]);
+		for (int x6 = TRACK_IX_ALPHA; x6 <= TRACK_IX_AT; x6++)
+			if (i != x6 && be.Pa[i * TRACK_NX + x6] != 0.0)
+				fail_msg("restart: P[%d][%d] = %g, want 0", i, x6,
+				         be.Pa[i * TRACK_NX + x6]);
+	if (fabs(be.Pa[TRACK_IX_ALPHA * TRACK_NX + TRACK_IX_ALPHA] - sl2) > 1e-9 * sl2)
+		fail_msg("restart: alpha variance %g, want %g",
+		         be.Pa[TRACK_IX_ALPHA * TRACK_NX + TRACK_IX_ALPHA], sl2);
 	/* A bound that never thrusts: the thrust-known one to the bit. */
 	first_radar_update(&tc, x, &o, los, &bk);
 	struct track_bound bc;

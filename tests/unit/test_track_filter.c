@@ -280,19 +280,16 @@ static void linearised_prediction_matches_sigma_points_in_midcourse(void **state
 		for (int j = 0; j < NX; j++)
 			g.P[i * NX + j] =
 			    (i == j ? 1.0 : (i < 6 && j < 6 ? 0.3 : 0.0)) * sd[i] * sd[j];
-	/* The thrusting model is linearised only when the velocity direction
-	 * is known to 0.032 rad (track_ukf_predict): second case, 80 m/s. */
-	for (int thrust = 0; thrust <= 1; thrust++) {
-		if (thrust) {
-			sd[3] = sd[4] = sd[5] = 80.0; /* 0.027 rad at 5.1 km/s */
-			for (int i = 0; i < NX; i++)
-				for (int j = 0; j < NX; j++)
-					g.P[i * NX + j] =
-					    (i == j ? 1.0 : (i < 6 && j < 6 ? 0.3 : 0.0)) * sd[i] *
-					    sd[j];
-		}
+	/* The non-thrusting model (the thrusting one is never linearised:
+	 * ukf.h; track_ukf_predict_lin refuses it). */
+	{
+		const int thrust = 0;
 		struct track_motion mo = {
 		    .thrust = thrust, .q_acc_m2_s3 = 1.0, .q_k = 1e-4, .q_at_m2_s5 = 1.0};
+		struct track_gauss b0;
+		mo.thrust = 1;
+		assert_int_equal(track_ukf_predict_lin(&g, 1.0, &mo, &b0), -EINVAL);
+		mo.thrust = 0;
 		double dts[] = {1.0, 5.0, 10.0};
 		for (int d = 0; d < 3; d++) {
 			struct track_gauss a, b;
@@ -477,7 +474,7 @@ static void long_prediction_of_an_ill_conditioned_state_stays_spd_without_q(void
 		 * 10 s state-transition matrices along its own mean. */
 		const double T = 3000.0;
 		double xr[NX], Phi[NX * NX];
-		assert_int_equal(track_model_propagate_stm_opt(g.x, T, 0, 0, xr, Phi), 0);
+		assert_int_equal(track_model_propagate_stm_opt(g.x, T, 0, xr, Phi), 0);
 		if (!(track_model_height_m(xr) > 400e3))
 			continue;
 		long double Pr[2][NX * NX], Fc[NX * NX];
@@ -726,16 +723,21 @@ static void fast_geodetic_height_matches_iterated(void **state)
 }
 
 /*
- * The state-transition matrix with A frozen at the step midpoint (vacuum;
- * with thrust only steps up to 1 s: track_model_propagate_stm) against RK4 on the variational
- * equations with A at every stage (frozen_vacuum = 0), 3,000 states 320
- * to 3,000 km up, 2-7 km/s in any direction, steps of 0.2-25 s either way
- * (the longer ones cross several 10 s steps, some down into the drag
- * layer where the full RK4 is used): the state is the same double, and
- * Phi P0 Phi^T for P0 = diag(100 m, 10 m/s, 1, 10 m/s^2)^2 within 1e-5
- * of each sigma (relative to sqrt(P_ii P_jj); worst seen 1.9e-6, at 10 s steps).
- * Every other case with thrust along v (0-60 m/s^2), frozen only for
- * steps up to 1 s: within 1e-4 (worst seen 3e-5).
+ * The non-thrusting model's state-transition matrix with A frozen at the
+ * step midpoint (vacuum: track_model_propagate_stm) against RK4 on the
+ * variational equations with A at every stage (frozen_vacuum = 0), 3,000
+ * states 320 to 3,000 km up, 2-7 km/s in any direction, steps of 0.2-25 s
+ * either way (the longer ones cross several 10 s steps, some down into
+ * the drag layer where the full RK4 is used): the state is the same
+ * double, and Phi P0 Phi^T for P0 = diag(100 m, 10 m/s, 1, 10 m/s^2)^2
+ * within 1e-5 of each sigma (relative to sqrt(P_ii P_jj); worst seen
+ * 1.9e-6, at 10 s steps).
+ * Every other case is the thrusting model's (20-60 km up, 1-3 km/s, aT
+ * 0-60 m/s^2, alpha -0.2..0.2 rad: model.h; steps up to 3 s), whose Phi
+ * is track_model_stm's central
+ * differences: it must predict the propagation of the state moved by
+ * 1e-3 of the sigmas above (the linear term, within 1e-3 of the move's
+ * size in every component: the thrust's angle and growth included).
  */
 static void stm_frozen_in_vacuum_matches_full_rk4(void **state)
 {
@@ -760,19 +762,55 @@ static void stm_frozen_in_vacuum_matches_full_rk4(void **state)
 			x[3 + i] = sp * u[i] / sqrt(un);
 		x[6] = 2.0 * rng_unif(&rng);
 		double dt = dts[c % 7];
-		/* every other case with thrust along v (0-60 m/s^2) */
+		/* every other case the thrusting model's */
 		int thrust = (c / 7) % 2;
 		x[TRACK_IX_AT] = thrust ? 60.0 * rng_unif(&rng) : 0.0;
+		if (thrust) {
+			/* a boost: 20-60 km up, 1-3 km/s, steps up to 3 s (0.5 s
+			 * RK4 steps throughout, model.c step_for) */
+			l.h_m = 20e3 + 40e3 * rng_unif(&rng);
+			geo_lla_to_ecef(&l, x);
+			double f = (1e3 + 2e3 * rng_unif(&rng)) / sp;
+			for (int i = 0; i < 3; i++)
+				x[3 + i] *= f;
+			x[TRACK_IX_ALPHA] = 0.4 * (rng_unif(&rng) - 0.5);
+			dt = copysign(fmin(fabs(dt), 3.0), dt);
+		}
 		double yf[NX], yr[NX], Ff[NX * NX], Fr[NX * NX];
 		assert_int_equal(track_model_propagate_stm(x, dt, thrust, yf, Ff), 0);
-		assert_int_equal(track_model_propagate_stm_opt(x, dt, thrust, 0, yr, Fr), 0);
+		if (thrust) {
+			double y0[NX], z[NX], y1[NX];
+			assert_int_equal(track_model_propagate(x, dt, 1, y0), 0);
+			for (int i = 0; i < NX; i++)
+				if (yf[i] != y0[i])
+					fail_msg("case %d: thrusting state component %d differs", c,
+					         i);
+			for (int i = 0; i < NX; i++)
+				z[i] = x[i] + 1e-3 * sd[i] * (rng_unif(&rng) - 0.5);
+			assert_int_equal(track_model_propagate(z, dt, 1, y1), 0);
+			for (int i = 0; i < NX; i++) {
+				double lin = 0.0, mv = 0.0;
+				for (int k = 0; k < NX; k++) {
+					lin += Ff[i * NX + k] * (z[k] - x[k]);
+					mv += fabs(Ff[i * NX + k]) * 1e-3 * sd[k];
+				}
+				double e = fabs(y1[i] - y0[i] - lin) / mv;
+				if (e > worst)
+					worst = e;
+				if (!(e <= 1e-3))
+					fail_msg(
+					    "case %d (dt %g): thrusting Phi row %d predicts %.6g, "
+					    "the propagation moved %.6g",
+					    c, dt, i, lin, y1[i] - y0[i]);
+			}
+			continue;
+		}
+		assert_int_equal(track_model_propagate_stm_opt(x, dt, 0, yr, Fr), 0);
 		for (int i = 0; i < NX; i++)
 			if (yf[i] != yr[i])
 				fail_msg("case %d: state component %d %.17g != %.17g", c, i, yf[i],
 				         yr[i]);
-		/* Thrust: frozen for steps up to 1 s (the others are the full
-		 * RK4, identical); the thrust direction turns along the step. */
-		const double tol = thrust ? 1e-4 : 1e-5;
+		const double tol = 1e-5;
 		double Pf[NX * NX], Pr[NX * NX];
 		for (int i = 0; i < NX; i++)
 			for (int j = 0; j < NX; j++) {
@@ -790,7 +828,7 @@ static void stm_frozen_in_vacuum_matches_full_rk4(void **state)
 				           sqrt(Pr[i * NX + i] * Pr[j * NX + j]);
 				if (e > worst)
 					worst = e;
-				if (!thrust && fabs(dt) <= 1.0 && e > worst2)
+				if (fabs(dt) <= 1.0 && e > worst2)
 					worst2 = e; /* second-order exp(hA) steps */
 				if (!(e <= tol))
 					fail_msg(
@@ -800,23 +838,20 @@ static void stm_frozen_in_vacuum_matches_full_rk4(void **state)
 			}
 	}
 	if (getenv("TRACK_TEST_VERBOSE"))
-		print_message("frozen-A STM: worst covariance difference %.3g of sigma (%.3g "
-		              "without thrust, steps <= 1 s)\n",
+		print_message("frozen-A STM: worst difference %.3g (thrusting Phi's linear term: "
+		              "of the move; the others: of the sigmas), %.3g in steps <= 1 s\n",
 		              worst, worst2);
 }
 
 /*
- * The frozen vacuum step's written-out second-order factors (model.c
- * frozen_order2 and thrust_order2, ninth speed round) against the
- * Horner loops they replaced (track_model_frozen_order2_ok): the same
- * bytes for 20,000 Jacobians each - the J2 gravity gradient plus the
- * centrifugal term at random points 6,400-45,000 km from the centre,
- * the Coriolis block, and with thrust the thrust terms of jac_rows (aT
- * 0-60 m/s^2, 1-7 km/s in any direction: aT (I - u u^T) / |v| in the
- * velocity block, u in the aT column); a tenth with one gradient entry
- * an exact zero of either sign (where only sums of zeros could differ);
- * steps of -1 to 1 s (every step the frozen second-order paths take).
- * An A of another shape is refused (-EINVAL).
+ * The frozen vacuum step's written-out second-order factor (model.c
+ * frozen_order2, ninth speed round) against the Horner loop it replaced
+ * (track_model_frozen_order2_ok): the same bytes for 40,000 Jacobians -
+ * the J2 gravity gradient plus the centrifugal term at random points
+ * 6,400-45,000 km from the centre and the Coriolis block; a tenth with
+ * one gradient entry an exact zero of either sign (where only sums of
+ * zeros could differ); steps of -1 to 1 s (every step the frozen
+ * second-order path takes). An A of another shape is refused (-EINVAL).
  */
 static void stm_frozen_order2_matches_horner_bit_for_bit(void **state)
 {
@@ -824,7 +859,6 @@ static void stm_frozen_order2_matches_horner_bit_for_bit(void **state)
 	uint64_t rng = 29;
 	const double w = GEO_OMEGA_E_RAD_S;
 	for (int c = 0; c < 40000; c++) {
-		const int thrust = c % 2;
 		double r[3], rn = 6.4e6 + 3.86e7 * rng_unif(&rng), un = 0.0;
 		for (int i = 0; i < 3; i++) {
 			r[i] = rng_unif(&rng) - 0.5;
@@ -841,48 +875,35 @@ static void stm_frozen_order2_matches_horner_bit_for_bit(void **state)
 		A[1][1] += w * w;
 		A[0][4] += 2.0 * w;
 		A[1][3] -= 2.0 * w;
-		if (thrust) {
-			double v[3], vn2 = 0.0, sp = 1e3 + 6e3 * rng_unif(&rng);
-			double at = 60.0 * rng_unif(&rng);
-			for (int i = 0; i < 3; i++) {
-				v[i] = rng_unif(&rng) - 0.5;
-				vn2 += v[i] * v[i];
-			}
-			for (int i = 0; i < 3; i++)
-				v[i] *= sp / sqrt(vn2);
-			double vn = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
-			double u[3] = {v[0] / vn, v[1] / vn, v[2] / vn};
-			for (int i = 0; i < 3; i++) {
-				for (int j = 0; j < 3; j++)
-					A[i][3 + j] += at * ((i == j) - u[i] * u[j]) / vn;
-				A[i][TRACK_IX_AT] += u[i];
-			}
-		}
 		if (c % 10 == 3 || c % 10 == 4)
 			A[c % 3][(c / 10) % 3] = (c / 10) % 2 ? -0.0 : 0.0;
 		double hs = -1.0 + 2.0 * rng_unif(&rng);
 		if (c % 100 == 7 || c % 100 == 8)
 			hs = c % 200 < 100 ? 1.0 : -1.0;
-		int ok = track_model_frozen_order2_ok((const double(*)[NX])A, hs, thrust);
+		int ok = track_model_frozen_order2_ok((const double(*)[NX])A, hs);
 		if (ok != 1)
-			fail_msg("case %d (thrust %d, |r| %.0f m, step %.17g s): the written-out "
+			fail_msg("case %d (|r| %.0f m, step %.17g s): the written-out "
 			         "factor differs from the Horner loop (check returned %d)",
-			         c, thrust, rn, hs, ok);
+			         c, rn, hs, ok);
 	}
 	double A[3][NX] = {{0}};
 	A[0][3] = 1e-3; /* not Coriolis-shaped */
-	assert_int_equal(track_model_frozen_order2_ok((const double(*)[NX])A, 0.5, 0), -EINVAL);
+	assert_int_equal(track_model_frozen_order2_ok((const double(*)[NX])A, 0.5), -EINVAL);
 	A[0][3] = 0.0;
 	A[1][TRACK_IX_K] = 1e-3; /* a drag column */
-	assert_int_equal(track_model_frozen_order2_ok((const double(*)[NX])A, 0.5, 1), -EINVAL);
+	assert_int_equal(track_model_frozen_order2_ok((const double(*)[NX])A, 0.5), -EINVAL);
+	A[1][TRACK_IX_K] = 0.0;
+	A[2][TRACK_IX_AT] = 1.0; /* a thrust column */
+	assert_int_equal(track_model_frozen_order2_ok((const double(*)[NX])A, 0.5), -EINVAL);
 }
 
 /*
  * track_model_propagate_pair against track_model_propagate one state at
- * a time, bit for bit: 6,000 pairs of states 60-3,000 km up (some in
- * the drag layer, computed lane by lane), 1-7 km/s in any
- * direction (one in 11 pairs with the first at rest: the thrust
- * term's other branch), k 0-2, with thrust (aT 0-60 m/s^2) or without, steps of -25 to 25 s; the
+ * a time, bit for bit: 6,000 pairs of states 60-3,000 km up (some in the
+ * drag layer, computed lane by lane), 1-7 km/s in any direction (one in
+ * 11 pairs with the first at rest: the thrust term's other branch), x6 0-2
+ * (k, or the thrusting model's alpha), with thrust (aT 0-60 m/s^2, and
+ * its growth) or without, steps of -25 to 25 s; the
  * second state either independent or a sigma-point-like neighbour of the first (metres and m/s off,
  * as the unscented prediction pairs them). Where the pair path is taken each output is the same
  * bytes as the scalar one; where it declines (1: different steps or a failure) the outputs are
@@ -941,7 +962,7 @@ static void propagate_pair_matches_one_at_a_time_bit_for_bit(void **state)
 			taken++;
 			if (nb)
 				taken_near++;
-			if (low && x[0][TRACK_IX_K] != 0.0)
+			if (low && !thrust && x[0][TRACK_IX_K] != 0.0)
 				drag_taken++;
 			if (thrust && c % 11 == 4)
 				rest_taken++;
@@ -1736,6 +1757,7 @@ static void run_scenario(struct scen *sc, uint64_t seed)
 		for (int i = 0; i < NX; i++)
 			g.P[i * NX + i] = sd[i] * sd[i];
 		struct track_imm imm = {.mu = {1.0 - sc->mu0_boost, sc->mu0_boost}, .m = {g, g}};
+		track_gauss_alpha_prior(&imm.m[TRACK_MODE_BOOST]); /* x6 is alpha there (model.h) */
 		if (run < 64)
 			sc->first_boost[run] = -1;
 		for (int k = 0; k < sc->n_steps; k++) {
@@ -1837,85 +1859,120 @@ static void check_anees(const struct scen *sc, const char *what)
 }
 
 /*
- * The thrusting model's linearised prediction (track_ukf_predict_lin)
- * against its sigma points (track_ukf_predict_ut) wherever
- * track_ukf_thrust_lin_ok admits a velocity direction spread beyond
- * TRACK_LIN_MAX_DIR_VAR (0.032 - 0.1 rad): 3,000 random boost-model
- * states 150-1,500 km up, 1-7 km/s, thrust -10..80 m/s^2 with sigma
- * 0.5-50 m/s^2, random correlated covariances (position sigmas 30 m -
- * 3 km), steps 0.2-10 s, q_acc 1-100 m^2/s^3. Tolerances: the predicted
- * mean within 0.02 of the UT's sigma in every component, the covariance
- * within 0.02 of sqrt(P_ii P_jj) (the UT's). Both outcomes of the choice
- * must occur.
+ * The thrusting model is predicted by its sigma points alone (ukf.h): its
+ * thrust turns with the velocity and the estimated angle alpha, and grows
+ * as aT^2 / v_e (model.h). Against a Monte Carlo of the same model: 24
+ * boost states 20-150 km up, 0.3-3 km/s, aT 10-80 m/s^2 with sigma 1-10,
+ * alpha -0.15..0.15 rad with sigma 0.02-0.1, random correlated
+ * covariances (position sigmas 30-300 m), steps of 1 and 5 s, no process
+ * noise; 2,000 draws through track_model_propagate. The predicted mean
+ * within 0.12 of its sigma in every component and the covariance within
+ * 0.12 of sqrt(P_ii P_jj) (the Monte Carlo's own errors: ~0.02 and
+ * ~0.03). The thrust's angle must move the prediction: alpha's sigma
+ * points are not the centre's.
  */
-static void thrust_linearisation_matches_sigma_points_where_chosen(void **state)
+static void thrusting_prediction_matches_monte_carlo(void **state)
 {
 	(void)state;
 	uint64_t rng = 4242;
-	int n_lin = 0, n_ut = 0;
 	double worst_x = 0.0, worst_p = 0.0;
-	const double qs[] = {1.0, 25.0, 100.0};
-	for (int c = 0; c < 3000; c++) {
+	/* no process noise: q_acc 0, no walks, a direction error far below
+	 * any spread (0 would mean model.h's) */
+	const struct track_motion mo = {
+	    .thrust = 1, .pitch_sigma_rad = 1e-12, .yaw_sigma_rad = 1e-12};
+	enum { NMC = 2000 };
+	static double Y[NMC][NX];
+	for (int c = 0; c < 24; c++) {
 		struct track_gauss g;
 		memset(&g, 0, sizeof(g));
-		struct geo_lla p = {geo_rad(-80.0 + 160.0 * rng_unif(&rng)),
-		                    geo_rad(360.0 * rng_unif(&rng)),
-		                    150e3 + 1350e3 * rng_unif(&rng)};
+		struct geo_lla p = {geo_rad(-60.0 + 120.0 * rng_unif(&rng)),
+		                    geo_rad(360.0 * rng_unif(&rng)), 20e3 + 130e3 * rng_unif(&rng)};
 		geo_lla_to_ecef(&p, g.x);
-		double sp = 1000.0 * rng_unif(&rng) + 1.0, vn = 1000.0 + 6000.0 * rng_unif(&rng);
-		double u[3] = {rng_gauss(&rng), rng_gauss(&rng), rng_gauss(&rng)};
-		double un = sqrt(u[0] * u[0] + u[1] * u[1] + u[2] * u[2]);
+		/* climbing at 20-70 deg */
+		double vn = 300.0 + 2700.0 * rng_unif(&rng),
+		       el = geo_rad(20.0 + 50.0 * rng_unif(&rng));
+		double az = 2.0 * GEO_PI * rng_unif(&rng);
+		double ve[3] = {vn * cos(el) * sin(az), vn * cos(el) * cos(az), vn * sin(el)};
+		geo_vec_enu_to_ecef(&p, ve, g.x + 3);
+		g.x[TRACK_IX_ALPHA] = 0.3 * (rng_unif(&rng) - 0.5);
+		g.x[TRACK_IX_AT] = 10.0 + 70.0 * rng_unif(&rng);
+		random_cov(&rng, 30.0 * pow(10.0, rng_unif(&rng)), 3.0 + 7.0 * rng_unif(&rng), g.P);
+		const double sa[2] = {0.02 + 0.08 * rng_unif(&rng), 1.0 + 9.0 * rng_unif(&rng)};
+		for (int r = 0; r < 2; r++) {
+			const int ix = r ? TRACK_IX_AT : TRACK_IX_ALPHA;
+			double f = sa[r] / sqrt(g.P[ix * NX + ix]);
+			for (int i = 0; i < NX; i++) {
+				g.P[ix * NX + i] *= f;
+				g.P[i * NX + ix] *= f;
+			}
+		}
+		/* alpha uncorrelated at the start (as the prior it is born
+		 * with), so that its covariance with the velocity below is the
+		 * prediction's */
+		for (int i = 0; i < NX; i++)
+			if (i != TRACK_IX_ALPHA)
+				g.P[i * NX + TRACK_IX_ALPHA] = g.P[TRACK_IX_ALPHA * NX + i] = 0.0;
+		double L[NX * NX];
+		assert_int_equal(track_chol(L, g.P, NX), 0);
+		const double dt = c % 2 ? 5.0 : 1.0;
+		struct track_gauss a;
+		assert_int_equal(track_ukf_predict(&g, dt, &mo, &a), 0);
+		double m[NX] = {0}, C[NX * NX] = {0};
+		for (int n = 0; n < NMC; n++) {
+			double z[NX], x[NX];
+			for (int i = 0; i < NX; i++)
+				z[i] = rng_gauss(&rng);
+			for (int i = 0; i < NX; i++) {
+				x[i] = g.x[i];
+				for (int k = 0; k <= i; k++)
+					x[i] += L[i * NX + k] * z[k];
+			}
+			assert_int_equal(track_model_propagate(x, dt, 1, Y[n]), 0);
+			for (int i = 0; i < NX; i++)
+				m[i] += Y[n][i] / NMC;
+		}
+		for (int n = 0; n < NMC; n++)
+			for (int i = 0; i < NX; i++)
+				for (int j = 0; j < NX; j++)
+					C[i * NX + j] +=
+					    (Y[n][i] - m[i]) * (Y[n][j] - m[j]) / (NMC - 1);
+		for (int i = 0; i < NX; i++) {
+			double e = fabs(a.x[i] - m[i]) / sqrt(C[i * NX + i]);
+			worst_x = fmax(worst_x, e);
+			if (!(e <= 0.12))
+				fail_msg("case %d (dt %g): mean component %d %.9g, Monte Carlo "
+				         "%.9g (%.3f "
+				         "of its sigma)",
+				         c, dt, i, a.x[i], m[i], e);
+			for (int j = 0; j < NX; j++) {
+				double ep = fabs(a.P[i * NX + j] - C[i * NX + j]) /
+				            sqrt(C[i * NX + i] * C[j * NX + j]);
+				worst_p = fmax(worst_p, ep);
+				if (!(ep <= 0.12))
+					fail_msg("case %d (dt %g): P[%d][%d] %.6g, Monte Carlo "
+					         "%.6g (%.3f "
+					         "of the sigmas)",
+					         c, dt, i, j, a.P[i * NX + j], C[i * NX + j], ep);
+			}
+		}
+		/* alpha moves the prediction: the velocity across v gains
+		 * ~aT dt P_alpha,alpha of covariance with it */
+		double u[3], w[3], h[3], cw = 0.0;
+		assert_int_equal(track_model_thrust_frame(g.x, u, w, h), 0);
 		for (int i = 0; i < 3; i++)
-			g.x[3 + i] = vn * u[i] / un;
-		g.x[TRACK_IX_K] = 1.0;
-		g.x[TRACK_IX_AT] = -10.0 + 90.0 * rng_unif(&rng);
-		/* direction sigma 0.02-0.12 rad: velocity sigma per axis */
-		double th = 0.02 + 0.1 * rng_unif(&rng);
-		double sv = th * vn / sqrt(3.0);
-		random_cov(&rng, 30.0 * pow(100.0, rng_unif(&rng)), sv, g.P);
-		/* rescale the aT row/column to sigma 0.5-50 */
-		double sa = 0.5 * pow(100.0, rng_unif(&rng));
-		double f = sa / sqrt(g.P[TRACK_IX_AT * NX + TRACK_IX_AT]);
-		for (int i = 0; i < NX; i++) {
-			g.P[TRACK_IX_AT * NX + i] *= f;
-			g.P[i * NX + TRACK_IX_AT] *= f;
-		}
-		(void)sp;
-		struct track_motion mo = {
-		    .thrust = 1, .q_acc_m2_s3 = qs[c % 3], .q_k = 1e-4, .q_at_m2_s5 = 50.0};
-		double dt = 0.2 * pow(50.0, rng_unif(&rng));
-		const double *v = g.x + 3;
-		double pvv = g.P[3 * NX + 3] + g.P[4 * NX + 4] + g.P[5 * NX + 5];
-		double v2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
-		if (pvv < TRACK_LIN_MAX_DIR_VAR * v2)
-			continue; /* the old rule: linearised_prediction_matches_... */
-		if (!track_ukf_thrust_lin_ok(&g, dt, &mo)) {
-			n_ut++;
-			continue;
-		}
-		n_lin++;
-		struct track_gauss a, b;
-		assert_int_equal(track_ukf_predict_ut(&g, dt, &mo, &a), 0);
-		assert_int_equal(track_ukf_predict_lin(&g, dt, &mo, &b), 0);
-		for (int i = 0; i < NX; i++) {
-			worst_x = fmax(worst_x, fabs(a.x[i] - b.x[i]) / sqrt(a.P[i * NX + i]));
-			for (int j = 0; j < NX; j++)
-				worst_p =
-				    fmax(worst_p, fabs(a.P[i * NX + j] - b.P[i * NX + j]) /
-				                      sqrt(a.P[i * NX + i] * a.P[j * NX + j]));
-		}
+			cw += w[i] * (a.P[(3 + i) * NX + TRACK_IX_ALPHA] -
+			              g.P[(3 + i) * NX + TRACK_IX_ALPHA]);
+		const double paa = g.P[TRACK_IX_ALPHA * NX + TRACK_IX_ALPHA];
+		if (!(cw > 0.5 * g.x[TRACK_IX_AT] * dt * paa))
+			fail_msg(
+			    "case %d: alpha's covariance with the velocity across v grew by %.4g, "
+			    "not ~aT dt P_aa = %.4g",
+			    c, cw, g.x[TRACK_IX_AT] * dt * paa);
 	}
 	if (getenv("TRACK_TEST_VERBOSE"))
-		print_message("thrust linearisation: %d linearised, %d sigma points; worst mean "
-		              "%.2e, covariance %.2e (of the sigmas)\n",
-		              n_lin, n_ut, worst_x, worst_p);
-	if (n_lin < 100 || n_ut < 100)
-		fail_msg("the choice should go both ways: %d linearised, %d sigma points", n_lin,
-		         n_ut);
-	if (worst_x > 0.02 || worst_p > 0.02)
-		fail_msg("linearised thrust prediction vs sigma points: mean %.3e, covariance "
-		         "%.3e of the sigmas (tolerance 0.02)",
-		         worst_x, worst_p);
+		print_message("thrusting prediction against Monte Carlo: worst mean %.3f, "
+		              "covariance %.3f (of the sigmas)\n",
+		              worst_x, worst_p);
 }
 
 /*
@@ -2094,6 +2151,7 @@ static void imm_plume_line_of_sight_says_thrusting(void **state)
 	for (int i = 0; i < NX; i++)
 		g.P[i * NX + i] = sd[i] * sd[i];
 	struct track_imm imm = {.mu = {0.7, 0.3}, .m = {g, g}};
+	track_gauss_alpha_prior(&imm.m[TRACK_MODE_BOOST]); /* x6 is alpha there (model.h) */
 	imm.m[TRACK_MODE_BOOST].x[TRACK_IX_AT] = 20.0;
 	imm.m[TRACK_MODE_BOOST].x[2] += 4000.0; /* off the ray (ECEF z: across it) */
 	uint64_t rng = 3;
@@ -2314,6 +2372,7 @@ static struct track_imm boost_prior(const double tr[6], double a0, uint64_t *rng
 	for (int i = 0; i < NX; i++)
 		g.P[i * NX + i] = sd[i] * sd[i];
 	struct track_imm imm = {.mu = {0.5, 0.5}, .m = {g, g}};
+	track_gauss_alpha_prior(&imm.m[TRACK_MODE_BOOST]); /* x6 is alpha there (model.h) */
 	return imm;
 }
 
@@ -2370,7 +2429,11 @@ static void imm_is_consistent_through_a_steered_boost_and_burnout(void **state)
 			print_message("steered: scan %d after burnout ANEES %.3f mu_boost %.4f\n",
 			              b + 1, nees_bo[b], mu_bo[b]);
 	/* During the burn (35 s: well after the prior's transient) and the
-	 * 3rd and 10th scans after burnout: three checks at 99% each. The
+	 * 3rd and 10th scans after burnout: three checks at 99% each, the
+	 * burn's against the upper bound alone (the thrust's walk, 25
+	 * m^2/s^5, states the stage changes this single-stage truth does not
+	 * have: 4.5 at 35 s, cautious, as the staging test's second stage;
+	 * with the thrust along v and q_acc 25 it read 5.3). The
 	 * first scan after burnout is printed, not checked: there the boost
 	 * probability is still 0.97-0.98 (one distant radar cannot yet tell
 	 * a missed part-second of thrust from noise), and a mixture whose
@@ -2389,7 +2452,7 @@ static void imm_is_consistent_through_a_steered_boost_and_burnout(void **state)
 		print_message("steered boost: %s ANEES %.3f bounds [%.3f, %.3f]\n", chk[i].what,
 		              chk[i].v, lo, hi);
 	for (int i = 0; i < 3; i++)
-		if (chk[i].v < lo || chk[i].v > hi)
+		if ((i > 0 && chk[i].v < lo) || chk[i].v > hi)
 			fail_msg("steered boost: %s ANEES %.3f outside [%.3f, %.3f]", chk[i].what,
 			         chk[i].v, lo, hi);
 	/* One radar 600-800 km away (1 mrad: ~700 m across the beam) sees
@@ -2529,15 +2592,15 @@ static void imm_prediction_across_an_unseen_burnout_is_not_overconfident(void **
  * a(t) = a1 / (1 - a1 t / v_e1), a1 = 40 m/s^2, v_e1 = 2,844 m/s (Isp
  * 290 s), staging at 20.5 s + U(0, 1) s (a ~56 m/s^2); stage 2 from 17
  * m/s^2 with v_e2 = 3,236 m/s (Isp 330 s), burnout at 50 s + U(0, 1) s;
- * three radars as in the unseen-burnout test. The boost model's thrust
- * is a random walk and cannot follow a 39 m/s^2 step within a scan, so
- * the non-thrusting model (a burnout inside the interval explains a
- * part of the thrust) takes the lead for a scan or two: the IMM calls
- * the staging a burnout, as the simulator's ICBM shows (boost
- * probability 0.04-0.19 at 2-3 s after its staging, seeds 1-3), and the
- * boost model takes the second stage up within a few scans (measured,
- * 30 runs: mean boost probability 0.71, 0.35, 0.97 at the 1st-3rd scans
- * after staging; thrust error 30, 14, 5.8, then ~2 m/s^2 rms). Pinned:
+ * three radars as in the unseen-burnout test, each plot through the
+ * tracker's update (track_imm_update_from: with the stage change). The
+ * boost model's thrust grows smoothly and walks, and cannot follow a 39
+ * m/s^2 step within a scan: the first plot after the staging misses, the
+ * stage change widens the thrust and the plot re-learns it (measured, 30
+ * runs: mean boost probability 0.74, 0.72, 0.996 at the 1st-3rd scans
+ * after staging; thrust error 26, 1.6, 0.8 m/s^2 rms; with the thrust
+ * along v and without the stage change 0.71, 0.35, 0.97 and 30, 14, 5.8,
+ * ~2 m/s^2, the IMM calling the staging a burnout for a scan). Pinned:
  * the dip is short - the mean boost probability is above 0.9 by the
  * 5th scan after staging and no run calls the second stage ballistic
  * for more than 2 scans in a row (measured: 1) - the boost model's
@@ -2613,10 +2676,13 @@ static void imm_keeps_the_boost_mode_across_a_staging_without_a_gap(void **state
 				struct track_meas m;
 				struct track_zpred zp[2];
 				assert_int_equal(track_meas_prepare(&o, &m), 0);
-				assert_int_equal(
-				    track_imm_predict(&imm, r ? 0.0 : 1.0, &tc.imm, &p), 0);
+				const double dt = r ? 0.0 : 1.0;
+				assert_int_equal(track_imm_predict(&imm, dt, &tc.imm, &p), 0);
 				assert_int_equal(track_imm_zpredict(&p, &m, zp, NULL), 0);
-				assert_int_equal(track_imm_update(&p, zp, &m, &imm), 0);
+				/* the tracker's update: with the stage change */
+				struct track_imm base = imm;
+				assert_int_equal(
+				    track_imm_update_from(&base, dt, &tc.imm, &p, zp, &m, &imm), 0);
 			}
 			double mub = imm.mu[TRACK_MODE_BOOST];
 			int b = (int)ceil(t - ts) - 1; /* 0: first scan after staging */
@@ -2737,6 +2803,7 @@ static void imm_burnout_hazard_rises_with_the_thrust(void **state)
 	for (int i = 0; i < NX; i++)
 		g.P[i * NX + i] = sd[i] * sd[i];
 	struct track_imm in = {.mu = {0.01, 0.99}, .m = {g, g}}, out;
+	track_gauss_alpha_prior(&in.m[TRACK_MODE_BOOST]);
 	const double dt = 1.0;
 	assert_int_equal(track_imm_predict(&in, dt, &tc.imm, &out), 0);
 	double pbb = exp(-dt / t4), pcc = exp(-dt / tc.imm.tau_ballistic_s);
@@ -2780,6 +2847,7 @@ static void imm_predict_memo_matches_no_memo_bit_for_bit(void **state)
 	for (int r = 0; r < 400; r++) {
 		struct track_gauss gb = g;
 		gb.x[TRACK_IX_AT] = ats[r % 10];
+		track_gauss_alpha_prior(&gb);
 		struct track_imm in = {.mu = {1.0 - mub[r % 6], mub[r % 6]}, .m = {g, gb}};
 		const struct track_imm_cfg *ic = r % 3 ? &tc.imm : &np;
 		double dt = dts[r % 11];
@@ -2856,7 +2924,9 @@ static void imm_combine_lanes_match_scalar_bit_for_bit(void **state)
 		memset(&got, 0xa5, sizeof(got));
 		memset(&ref, 0, sizeof(ref));
 		track_imm_combine(&im, &got);
-		/* the scalar reference (imm.c before the lanes) */
+		/* the scalar reference (imm.c before the lanes), the thrusting
+		 * model entering with the non-thrusting model's k (x6: imm.h) */
+		track_gauss_k_of(&im.m[TRACK_MODE_BOOST], &im.m[TRACK_MODE_BALLISTIC]);
 		const double *w = im.mu;
 		double d[TRACK_N_MODES][NX];
 		for (int i = 0; i < NX; i++) {
@@ -2920,6 +2990,7 @@ static void burnout_allowance_switch_off_and_mean_only(void **state)
 	struct track_gauss g;
 	burnout_start(&g);
 	struct track_imm in = {.mu = {0.1, 0.9}, .m = {g, g}}, on, off, mean;
+	track_gauss_alpha_prior(&in.m[TRACK_MODE_BOOST]); /* x6 is alpha there */
 	struct track_imm_cfg c = tc.imm;
 	assert_int_equal(c.burnout_allow, TRACK_BURNOUT_ALLOW_ON);
 	assert_int_equal(track_imm_predict(&in, 1.0, &c, &on), 0);
@@ -2955,13 +3026,16 @@ static void burnout_allowance_switch_off_and_mean_only(void **state)
 
 /*
  * The burnout correction's moments against an independent quadrature:
- * both modes hold the same Gaussian (aT = 50 +- 3 m/s^2), so the
+ * both modes hold the same Gaussian (aT = 50 +- 3 m/s^2; the thrusting
+ * model's x6 is alpha at its prior, 0: the thrust along v), so the
  * non-thrusting model's mixed start is that Gaussian with aT reset, and
  * its prediction must be the plain non-thrusting prediction plus
  * w E[d] in the mean and w Cov[d] + w (1 - w) E[d] E[d]^T in the (r, v)
  * covariance, with w = P(boost -> ballistic) / c_ballistic and the
  * moments of d = a (s dt - s^2/2, s) n over s ~ exp(-s/tau) on [0, dt]
- * (here a 20,000-point midpoint rule; imm.c uses Gauss-Legendre).
+ * (here a 20,000-point midpoint rule; imm.c uses Gauss-Legendre), the
+ * direction's error the thrusting model's stated pitch (with alpha's
+ * variance) and yaw.
  */
 static void imm_burnout_correction_matches_quadrature(void **state)
 {
@@ -2976,6 +3050,7 @@ static void imm_burnout_correction_matches_quadrature(void **state)
 	assert_true(fabs(tau - tc.imm.burnout_isp_s * 9.80665 * tc.imm.burnout_aref_m_s2 / 2500.0) <
 	            1e-9);
 	struct track_imm in = {.mu = {0.5, 0.5}, .m = {g, g}}, out;
+	track_gauss_alpha_prior(&in.m[TRACK_MODE_BOOST]);
 	assert_int_equal(track_imm_predict(&in, dt, &tc.imm, &out), 0);
 	/* The plain prediction of the mixed start (aT reset). */
 	struct track_gauss g0 = g, ref;
@@ -3004,7 +3079,11 @@ static void imm_burnout_correction_matches_quadrature(void **state)
 		eff[i] /= sw;
 	double a = 50.0, a2 = a * a + 9.0, u[3], wv[3], h[3], D[3][3];
 	assert_int_equal(track_model_thrust_frame(g.x, u, wv, h), 0);
-	track_model_thrust_dir_cov(g.x, D);
+	const struct track_motion *mb = &tc.imm.motion[TRACK_MODE_BOOST];
+	track_model_thrust_dir_cov(g.x,
+	                           sqrt(mb->pitch_sigma_rad * mb->pitch_sigma_rad +
+	                                TRACK_ALPHA_SIGMA0_RAD * TRACK_ALPHA_SIGMA0_RAD),
+	                           mb->yaw_sigma_rad, D);
 	double cal[3] = {a2 * eff[0] - a * a * ef[0] * ef[0], a2 * eff[1] - a * a * ef[0] * ef[1],
 	                 a2 * eff[2] - a * a * ef[1] * ef[1]};
 	double m[2] = {a * ef[0], a * ef[1]};
@@ -3104,6 +3183,7 @@ static void negligible_boost_mode_is_not_mixed_into_the_ballistic_prediction(voi
 		gb.P[i * NX + i] = sb[i] * sb[i];
 	gs = gb;
 	struct track_imm imm = {.mu = {1.0 - 1e-4, 1e-4}, .m = {gb, gb}};
+	track_gauss_alpha_prior(&imm.m[TRACK_MODE_BOOST]); /* x6 is alpha there (model.h) */
 	/* (a) one prediction from a midcourse-like ballistic mode and a wide
 	 * boost mode. */
 	{
@@ -3523,8 +3603,9 @@ static void ukf_ir_only_after_radar_start_is_consistent(void **state)
  * imm.h track_lat_est (docs/tracking.md "Boost statement from the held
  * lateral acceleration (session 13, branch adaptq)"): a thrusting truth
  * (30 m/s^2 along v) that holds a lateral acceleration (a_w, a_h) in its
- * own thrust frame, tracked by the thrusting model alone (which puts the
- * thrust along v) from two radars, a plot every 0.5 s: the estimate from the updates'
+ * own thrust frame, tracked by the thrusting model alone with its thrust
+ * angle held at 0 (the thrust along v, the estimator's premise) from two
+ * radars, a plot every 0.5 s: the estimate from the updates'
  * corrections converges to the held acceleration within its standard
  * error (every run within 3.5 se, the mean z^2 over runs near 1), and
  * with nothing held the statement is the floor.
@@ -3544,7 +3625,9 @@ static int lat_run(const double lat[2], const struct track_motion *mo, uint64_t 
 	geo_lla_to_ecef(&tp, tr);
 	double ve[3] = {1200, 300, 1200};
 	geo_vec_enu_to_ecef(&tp, ve, tr + 3);
-	const double sd[NX] = {100, 100, 100, 30, 30, 30, 0.01, 5.0};
+	/* alpha (x6) held at 0 (1e-6 rad, no walk): the estimator's premise
+	 * is the thrust along v (imm.h track_lat_est) */
+	const double sd[NX] = {100, 100, 100, 30, 30, 30, 1e-6, 5.0};
 	struct track_gauss g;
 	memset(&g, 0, sizeof(g));
 	for (int i = 0; i < 6; i++)
@@ -3652,8 +3735,9 @@ static void held_lateral_acceleration_estimate_converges_within_its_error(void *
  * 1.35 km/s, its sigma point at k = 1 - sqrt(8) = -1.83. With the drag
  * term taken as it stood (an anti-drag growing as |v|^2) that point's
  * speed blew up inside the 6.84-s prediction; now it propagates as k =
- * 0 bit for bit (in r and v), in the scalar and the paired RK4, with and
- * without thrust, and its speed grows only by gravity and thrust.
+ * 0 bit for bit (in r and v), in the scalar and the paired RK4 of the
+ * non-thrusting model (the thrusting one has no drag: model.h), and its
+ * speed grows only by gravity.
  */
 static const double fresh_low_x[TRACK_NX] = {-3415469.0599582726,
                                              3561223.7798991567,
@@ -3668,28 +3752,28 @@ static void negative_drag_parameter_has_no_drag(void **state)
 {
 	(void)state;
 	const double dt = 6.841;
-	for (int thrust = 0; thrust < 2; thrust++) {
+	{
 		double xn[TRACK_NX], x0[TRACK_NX], yn[TRACK_NX], y0[TRACK_NX], pa[TRACK_NX],
 		    pb[TRACK_NX];
 		memcpy(xn, fresh_low_x, sizeof(xn));
 		memcpy(x0, fresh_low_x, sizeof(x0));
 		xn[TRACK_IX_K] = 1.0 - sqrt(8.0);
 		x0[TRACK_IX_K] = 0.0;
-		xn[TRACK_IX_AT] = x0[TRACK_IX_AT] = thrust ? 20.0 : 0.0;
-		assert_int_equal(track_model_propagate(xn, dt, thrust, yn), 0);
-		assert_int_equal(track_model_propagate(x0, dt, thrust, y0), 0);
+		xn[TRACK_IX_AT] = x0[TRACK_IX_AT] = 0.0;
+		assert_int_equal(track_model_propagate(xn, dt, 0, yn), 0);
+		assert_int_equal(track_model_propagate(x0, dt, 0, y0), 0);
 		assert_memory_equal(yn, y0, 6 * sizeof(double));
 		double v0 = sqrt(xn[3] * xn[3] + xn[4] * xn[4] + xn[5] * xn[5]);
 		double v1 = sqrt(yn[3] * yn[3] + yn[4] * yn[4] + yn[5] * yn[5]);
-		print_message("k = %.2f, thrust %d: |v| %.1f -> %.1f m/s over %.3f s\n",
-		              xn[TRACK_IX_K], thrust, v0, v1, dt);
+		print_message("k = %.2f: |v| %.1f -> %.1f m/s over %.3f s\n", xn[TRACK_IX_K], v0,
+		              v1, dt);
 		assert_true(v1 <= v0 + (10.0 + xn[TRACK_IX_AT]) * dt);
 		/* The paired RK4's drag lane: k < 0 beside k > 0. */
 		double xp[TRACK_NX], yp[TRACK_NX];
 		memcpy(xp, fresh_low_x, sizeof(xp));
 		xp[TRACK_IX_AT] = xn[TRACK_IX_AT];
-		assert_int_equal(track_model_propagate(xp, dt, thrust, yp), 0);
-		int rc = track_model_propagate_pair(xn, xp, dt, thrust, pa, pb);
+		assert_int_equal(track_model_propagate(xp, dt, 0, yp), 0);
+		int rc = track_model_propagate_pair(xn, xp, dt, 0, pa, pb);
 		assert_true(rc == 0 || rc == 1);
 		if (rc == 0) {
 			assert_memory_equal(pa, yn, sizeof(pa));
@@ -3776,7 +3860,7 @@ int main(void)
 	    cmocka_unit_test(linearised_zprediction_matches_sigma_points_where_chosen),
 	    cmocka_unit_test(zprediction_sigma_points_match_the_full_17_point_sums),
 	    cmocka_unit_test(zprediction_ut_matches_the_scalar_moments_bit_for_bit),
-	    cmocka_unit_test(thrust_linearisation_matches_sigma_points_where_chosen),
+	    cmocka_unit_test(thrusting_prediction_matches_monte_carlo),
 	    cmocka_unit_test(chol_check_agrees_with_factorisation),
 	    cmocka_unit_test(chol_factor_pairs_match_row_by_row_bit_for_bit),
 	    cmocka_unit_test(ukf_radar_is_consistent_across_north),

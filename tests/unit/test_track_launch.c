@@ -184,6 +184,9 @@ static void mc_against_ut(const struct track_gauss *g, int boost, int n, uint64_
 			double sc = GEO_OMEGA_E_RAD_S * fabs(d.t_launch_s) * dn / 3.0;
 			for (int i = 0; i < 3; i++)
 				d.launch_ecef_m[i] += cn > 0 ? lat * sc * cr[i] / cn : 0.0;
+			/* and the steering law's duration: the backward boost's
+			 * duration scaled by 1 + TRACK_LAUNCH_STEER_SIG z */
+			d.t_launch_s *= 1.0 + TRACK_LAUNCH_STEER_SIG * rng_gauss(&rng);
 		} else {
 			/* The steering-law terms of the ballistic basis, as defined
 			 * in launch.h: offset and duration scaled by 1 + s z,
@@ -246,10 +249,10 @@ static void boost_basis_ellipse_and_time_sigma_match_monte_carlo(void **state)
 	struct track_gauss g;
 	memset(&g, 0, sizeof(g));
 	true_state(&f, 35.0, g.x);
-	g.x[TRACK_IX_K] = 0.0;
+	g.x[TRACK_IX_ALPHA] = 0.0; /* the thrusting model's x6 */
 	double sd[NX] = {150, 150, 150, 15, 15, 15, 0.0, 2.0};
 	for (int i = 0; i < NX; i++)
-		g.P[i * NX + i] = i == TRACK_IX_K ? 1e-6 : sd[i] * sd[i];
+		g.P[i * NX + i] = i == TRACK_IX_ALPHA ? 1e-6 : sd[i] * sd[i];
 	struct track_point_pred ut;
 	assert_int_equal(track_launch_from_boost(&g, 0, &ut), 0);
 	print_message("boost basis: ellipse %.2f x %.2f km, time sigma %.1f s\n",
@@ -373,9 +376,9 @@ static void basis_requires_a_well_determined_thrust(void **state)
 	double ve[3] = {300, 0, 800};
 	geo_vec_enu_to_ecef(&p, ve, g.x + 3);
 	g.x[TRACK_IX_AT] = 30.0;
-	g.P[TRACK_IX_AT * NX + TRACK_IX_AT] = 5.9 * 5.9; /* 19.7% */
+	g.P[TRACK_IX_AT * NX + TRACK_IX_AT] = 3.57 * 3.57; /* 11.9% */
 	assert_true(track_launch_basis_ok(&g));
-	g.P[TRACK_IX_AT * NX + TRACK_IX_AT] = 6.1 * 6.1; /* 20.3% */
+	g.P[TRACK_IX_AT * NX + TRACK_IX_AT] = 3.63 * 3.63; /* 12.1% */
 	assert_false(track_launch_basis_ok(&g));
 	g.P[TRACK_IX_AT * NX + TRACK_IX_AT] = 1.0;
 	g.x[TRACK_IX_AT] = 4.0; /* below 5 m/s^2 */
@@ -384,13 +387,16 @@ static void basis_requires_a_well_determined_thrust(void **state)
 	memset(g.x + 3, 0, 3 * sizeof(double)); /* at rest */
 	assert_false(track_launch_basis_ok(&g));
 	geo_vec_enu_to_ecef(&p, ve, g.x + 3);
-	g.x[TRACK_IX_K] = 20.0; /* beta = 500 kg/m^2: still a missile */
+	/* x6 is the thrusting model's thrust angle (model.h) */
+	g.x[TRACK_IX_ALPHA] = 0.5; /* 29 deg: the most a basis may carry */
 	assert_true(track_launch_basis_ok(&g));
-	g.x[TRACK_IX_K] = 1e3; /* beta = 10 kg/m^2: an estimate gone wrong */
+	g.x[TRACK_IX_ALPHA] = -0.5;
+	assert_true(track_launch_basis_ok(&g));
+	g.x[TRACK_IX_ALPHA] = 0.6; /* an estimate gone wrong */
 	assert_false(track_launch_basis_ok(&g));
-	g.x[TRACK_IX_K] = -0.5;
+	g.x[TRACK_IX_ALPHA] = -0.6;
 	assert_false(track_launch_basis_ok(&g));
-	g.x[TRACK_IX_K] = NAN;
+	g.x[TRACK_IX_ALPHA] = NAN;
 	assert_false(track_launch_basis_ok(&g));
 }
 

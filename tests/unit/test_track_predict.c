@@ -284,6 +284,7 @@ static void filtered_impact_prediction_is_covered(void **state)
 		for (int i = 0; i < NX; i++)
 			g.P[i * NX + i] = sd[i] * sd[i];
 		struct track_imm imm = {.mu = {0.9, 0.1}, .m = {g, g}};
+		track_gauss_alpha_prior(&imm.m[TRACK_MODE_BOOST]); /* x6 is alpha there */
 		for (int k = 0; k < 60; k++) {
 			truth_step_full(tr, 1.0, 0.0, theta);
 			struct mw_obs o;

@@ -760,9 +760,13 @@ static void burnout_does_not_leave_two_tracks_of_one_object(void **state)
 			assert_int_equal(track_tracker_process(t, &o), 0);
 		}
 		if (k >= 10) {
+			/* the radar's plot half a second on: the truth there,
+			 * thrusting as it does (it was a ballistic half step,
+			 * 0.5 aT of velocity off: 50 m/s at 100 m/s^2, which only
+			 * the thrust-along-v model's q_acc of 25 absorbed) */
 			double tr[6];
 			memcpy(tr, tgt, sizeof(tr));
-			truth_step(tr, 0.5);
+			truth_step_thrust(tr, 0.5, k + 1 < 30 ? 30.0 : (k + 1 < 40 ? 100.0 : 0.0));
 			struct mw_obs o;
 			radar_plot(radar, tr, 10.0, 3e-4, 0.5, &rng, ts + 500 * MW_NS_PER_MS, "JPN",
 			           1, 1, &o);
@@ -871,9 +875,10 @@ static void two_objects_after_separation_keep_two_tracks(void **state)
 			assert_int_equal(track_tracker_process(t, &o), 0);
 		}
 		if (k >= 10) {
+			/* the truth half a second on, thrusting as it does */
 			double tr[6];
 			memcpy(tr, tgt, sizeof(tr));
-			truth_step(tr, 0.5);
+			truth_step_thrust(tr, 0.5, k + 1 < 30 ? 30.0 : (k + 1 < 40 ? 100.0 : 0.0));
 			struct mw_obs o;
 			radar_plot(radar, tr, 10.0, 3e-4, 0.5, &rng, ts + 500 * MW_NS_PER_MS, "JPN",
 			           1, 1, &o);
@@ -1297,12 +1302,17 @@ static void class_prior_sets_the_drag_parameter_of_a_long_range_track(void **sta
 }
 
 /*
- * Booster and re-entry vehicle differ: the drag a track learns while
- * the stack boosts through the air (here C_D A / m = 0.3e-4 m^2/kg) is
- * not the vehicle's after burnout. At the burnout the drag parameter
- * goes back to the prior of the track's class (this SRBM-energy object:
- * the flat prior's positive part 1.2876 +- 0.7935, no cross-covariances)
- * instead of carrying the booster's value into the coast.
+ * Booster and re-entry vehicle differ: the drag of the stack boosting
+ * through the air (here C_D A / m = 0.3e-4 m^2/kg) is not the vehicle's
+ * after burnout. The thrusting model has no drag (model.h: its aT is net
+ * of it), so a track in boost publishes the non-thrusting model's k,
+ * which the boost's plots leave near its flat prior (sigma above 0.85,
+ * correlations below 1e-3: the mixing hands it the thrusting model's
+ * state uncorrelated with k at every scan); and at the burnout k goes
+ * back to the prior of the track's class (this SRBM-energy object: the
+ * flat prior's positive part 1.2876 +- 0.7935, no cross-covariances)
+ * instead of carrying what the non-thrusting model made of the boost
+ * into the coast.
  */
 static void drag_parameter_is_reset_at_burnout(void **state)
 {
@@ -1354,11 +1364,10 @@ static void drag_parameter_is_reset_at_burnout(void **state)
 	print_message("in boost: k sigma %.3f, largest |P_k,rv| %.3g; at the burnout (step %d, "
 	              "cut-off at 45): %s, k = %.6f +- %.6f, largest |P_k,rv| %.3g\n",
 	              sk_boost, pkx_boost, step_at, track_class_str(cls), k_at, sk_at, pkx_at);
-	if (!(sk_boost < 0.99 && pkx_boost > 1e-3))
-		fail_msg(
-		    "in boost k sigma %.3f, |P_k,rv| %.3g: nothing learned about the booster's "
-		    "drag, the test shows nothing",
-		    sk_boost, pkx_boost);
+	if (!(sk_boost > 0.85 && pkx_boost < 1e-3))
+		fail_msg("in boost k sigma %.3f, |P_k,rv| %.3g: the published k learned the "
+		         "booster's drag",
+		         sk_boost, pkx_boost);
 	if (step_at < 0)
 		fail_msg("no burnout seen");
 	assert_int_equal(cls, TRACK_CLASS_SRBM);
