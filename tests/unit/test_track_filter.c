@@ -611,6 +611,7 @@ static void long_prediction_of_an_ill_conditioned_state_stays_spd_without_q(void
  * burnout and re-entry", "A negative drag parameter (session 14)"; k's
  * NEES there is 0.5-1.2 in the salvo's eval).
  */
+
 static void ut_prediction_with_negative_k_sigma_points_matches_monte_carlo(void **state)
 {
 	(void)state;
@@ -642,27 +643,15 @@ static void ut_prediction_with_negative_k_sigma_points_matches_monte_carlo(void 
 		struct track_gauss a;
 		assert_int_equal(track_ukf_predict_ut(&g, dts[d], &mo, &a), 0);
 		uint64_t rng = 0x5eed0000ULL + (uint64_t)d;
-		double mean[NX] = {0}, C[NX * NX] = {0};
+		double mean[NX], C[NX * NX];
 		int nneg = 0;
 		for (int m = 0; m < NMC; m++) {
-			double z[NX], x[NX];
-			for (int i = 0; i < NX; i++)
-				z[i] = rng_gauss(&rng);
-			for (int i = 0; i < NX; i++) {
-				x[i] = g.x[i];
-				for (int j = 0; j <= i; j++)
-					x[i] += L[i * NX + j] * z[j];
-			}
+			double x[NX];
+			draw_state(&g, L, &rng, x);
 			nneg += x[TRACK_IX_K] < 0.0;
 			assert_int_equal(track_model_propagate(x, dts[d], 0, Y[m]), 0);
-			for (int i = 0; i < NX; i++)
-				mean[i] += Y[m][i] / NMC;
 		}
-		for (int m = 0; m < NMC; m++)
-			for (int i = 0; i < NX; i++)
-				for (int j = 0; j < NX; j++)
-					C[i * NX + j] +=
-					    (Y[m][i] - mean[i]) * (Y[m][j] - mean[j]) / (NMC - 1);
+		sample_moments((const double(*)[NX])Y, NMC, mean, C);
 		/* k < 0 in ~16% of the draws (P(z < -1) = 0.159). */
 		if (nneg < NMC / 8 || nneg > NMC / 5)
 			fail_msg("draws with k < 0: %d of %d, want ~%d", nneg, NMC,
@@ -1917,25 +1906,13 @@ static void thrusting_prediction_matches_monte_carlo(void **state)
 		const double dt = c % 2 ? 5.0 : 1.0;
 		struct track_gauss a;
 		assert_int_equal(track_ukf_predict(&g, dt, &mo, &a), 0);
-		double m[NX] = {0}, C[NX * NX] = {0};
+		double m[NX], C[NX * NX];
 		for (int n = 0; n < NMC; n++) {
-			double z[NX], x[NX];
-			for (int i = 0; i < NX; i++)
-				z[i] = rng_gauss(&rng);
-			for (int i = 0; i < NX; i++) {
-				x[i] = g.x[i];
-				for (int k = 0; k <= i; k++)
-					x[i] += L[i * NX + k] * z[k];
-			}
+			double x[NX];
+			draw_state(&g, L, &rng, x);
 			assert_int_equal(track_model_propagate(x, dt, 1, Y[n]), 0);
-			for (int i = 0; i < NX; i++)
-				m[i] += Y[n][i] / NMC;
 		}
-		for (int n = 0; n < NMC; n++)
-			for (int i = 0; i < NX; i++)
-				for (int j = 0; j < NX; j++)
-					C[i * NX + j] +=
-					    (Y[n][i] - m[i]) * (Y[n][j] - m[j]) / (NMC - 1);
+		sample_moments((const double(*)[NX])Y, NMC, m, C);
 		for (int i = 0; i < NX; i++) {
 			double e = fabs(a.x[i] - m[i]) / sqrt(C[i * NX + i]);
 			worst_x = fmax(worst_x, e);

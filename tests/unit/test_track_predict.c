@@ -102,19 +102,6 @@ static void surface_crossing_matches_independent_integrator(void **state)
 	assert_true(back == -1);
 }
 
-/* One draw x ~ N(g.x, L L^T), L the lower Cholesky factor of g.P. */
-static void draw_state(const struct track_gauss *g, const double *L, uint64_t *rng, double x[NX])
-{
-	double w[NX];
-	for (int i = 0; i < NX; i++)
-		w[i] = rng_gauss(rng);
-	for (int i = 0; i < NX; i++) {
-		x[i] = g->x[i];
-		for (int j = 0; j <= i; j++)
-			x[i] += L[i * NX + j] * w[j];
-	}
-}
-
 static void unscented_impact_ellipse_covers_monte_carlo_impacts(void **state)
 {
 	(void)state;

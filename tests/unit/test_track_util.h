@@ -1,6 +1,7 @@
 /*
  * tests/unit/test_track_util.h - helpers shared by the track tests: a
- * fixed-seed PRNG, an independent truth integrator (fine-step RK4 on
+ * fixed-seed PRNG, draws from a Gaussian and sample moments, an
+ * independent truth integrator (fine-step RK4 on
  * geo_accel_ecef, optional thrust along the velocity) and synthesis of
  * noisy radar and line-of-sight observations exactly as core/obs.h
  * defines them. Header-only (static functions) to keep each test one
@@ -34,6 +35,39 @@ static inline double rng_gauss(uint64_t *s)
 {
 	double u1 = rng_unif(s), u2 = rng_unif(s);
 	return sqrt(-2.0 * log(u1)) * cos(2.0 * GEO_PI * u2);
+}
+
+/* One draw x ~ N(g.x, L L^T), L the lower Cholesky factor of g.P. */
+static inline void draw_state(const struct track_gauss *g, const double *L, uint64_t *rng,
+                              double x[TRACK_NX])
+{
+	double w[TRACK_NX];
+	for (int i = 0; i < TRACK_NX; i++)
+		w[i] = rng_gauss(rng);
+	for (int i = 0; i < TRACK_NX; i++) {
+		x[i] = g->x[i];
+		for (int j = 0; j <= i; j++)
+			x[i] += L[i * TRACK_NX + j] * w[j];
+	}
+}
+
+/* The sample mean m and covariance C (n - 1 in the denominator) of the
+ * n states Y. */
+static inline void sample_moments(const double (*Y)[TRACK_NX], int n, double m[TRACK_NX],
+                                  double C[TRACK_NX * TRACK_NX])
+{
+	for (int i = 0; i < TRACK_NX; i++)
+		m[i] = 0.0;
+	for (int i = 0; i < TRACK_NX * TRACK_NX; i++)
+		C[i] = 0.0;
+	for (int k = 0; k < n; k++)
+		for (int i = 0; i < TRACK_NX; i++)
+			m[i] += Y[k][i] / n;
+	for (int k = 0; k < n; k++)
+		for (int i = 0; i < TRACK_NX; i++)
+			for (int j = 0; j < TRACK_NX; j++)
+				C[i * TRACK_NX + j] +=
+				    (Y[k][i] - m[i]) * (Y[k][j] - m[j]) / (n - 1);
 }
 
 /* Independent truth: RK4 at 0.1 s on geo_accel_ecef (no drag, exo),
