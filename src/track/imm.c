@@ -113,8 +113,8 @@ static void normalise(double mu[TRACK_N_MODES])
  * mixing reads the posteriors in place, without copying them), written
  * straight to out, which must not be one of the m. */
 static inline __attribute__((always_inline)) void
-combine_w_n(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MODES], int carry_c,
-            struct track_gauss *out, const int na)
+combine_w_n(const struct track_gauss *const m[TRACK_N_MODES], const double w[TRACK_N_MODES],
+            int carry_c, struct track_gauss *out, const int na)
 {
 	/* Each entry summed over the models in a register (the same
 	 * additions in the same order as accumulating into a zeroed g). */
@@ -129,7 +129,7 @@ combine_w_n(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MO
 	for (int i = 0; i < N; i += 2) {
 		track_v2d s = track_v2_dup(0.0);
 		for (int j = 0; j < TRACK_N_MODES; j++)
-			s += wv[j] * track_v2_load(&m[j].x[i]);
+			s += wv[j] * track_v2_load(&m[j]->x[i]);
 		/* Models that agree exactly (k in vacuum: nothing updates it)
 		 * mix to that value exactly, not to it times sum w = 1 +- an
 		 * ulp: the rounding would correlate it with everything through
@@ -137,7 +137,7 @@ combine_w_n(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MO
 		 * exactly uncorrelated with (r, v) is filtered in 6-D (ukf.c,
 		 * kat_decoupled). Per lane: m[0]'s bits where m[0] == m[1]
 		 * (+0 == -0 too, as the scalar test), else s. */
-		const track_v2d a = track_v2_load(&m[0].x[i]), b = track_v2_load(&m[1].x[i]);
+		const track_v2d a = track_v2_load(&m[0]->x[i]), b = track_v2_load(&m[1]->x[i]);
 		const track_v2l eq = a == b;
 		track_v2_store(&g->x[i], (track_v2d)(((track_v2l)a & eq) | ((track_v2l)s & ~eq)));
 	}
@@ -145,7 +145,7 @@ combine_w_n(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MO
 		TRACK_UNROLL
 		for (int i = 0; i < N; i += 2)
 			track_v2_store(&d[j][i],
-			               track_v2_load(&m[j].x[i]) - track_v2_load(&g->x[i]));
+			               track_v2_load(&m[j]->x[i]) - track_v2_load(&g->x[i]));
 	}
 	/* C mixes linearly (gravity_err.h); carry_c = 0 (no gravity-model
 	 * error stated: every C is zero) skips the sums. */
@@ -153,7 +153,7 @@ combine_w_n(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MO
 		for (int i = 0; i < N * 3; i++) {
 			double s = 0.0;
 			for (int j = 0; j < TRACK_N_MODES; j++)
-				s += w[j] * m[j].C[i];
+				s += w[j] * m[j]->C[i];
 			g->C[i] = s;
 		}
 	} else {
@@ -172,7 +172,7 @@ combine_w_n(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MO
 		for (int b = 0; b <= a; b += 2) {
 			track_v2d s = track_v2_dup(0.0);
 			for (int j = 0; j < TRACK_N_MODES; j++)
-				s += wv[j] * (track_v2_load(&m[j].P[a * N + b]) +
+				s += wv[j] * (track_v2_load(&m[j]->P[a * N + b]) +
 				              da[j] * track_v2_load(&d[j][b]));
 			g->P[a * N + b] = g->P[b * N + a] = s[0];
 			if (b + 1 <= a)
@@ -186,15 +186,15 @@ combine_w_n(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MO
 			g->P[a * N + b] = g->P[b * N + a] = 0.0;
 }
 
-static void combine_w(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MODES],
-                      int carry_c, struct track_gauss *out)
+static void combine_w(const struct track_gauss *const m[TRACK_N_MODES],
+                      const double w[TRACK_N_MODES], int carry_c, struct track_gauss *out)
 {
 	combine_w_n(m, w, carry_c, out, N);
 }
 
 /* combine_w without aT's row and column (zeros; the caller sets them). */
-static void combine_w_noat(const struct track_gauss m[TRACK_N_MODES], const double w[TRACK_N_MODES],
-                           int carry_c, struct track_gauss *out)
+static void combine_w_noat(const struct track_gauss *const m[TRACK_N_MODES],
+                           const double w[TRACK_N_MODES], int carry_c, struct track_gauss *out)
 {
 	combine_w_n(m, w, carry_c, out, N - 1);
 }
@@ -331,9 +331,8 @@ static void burnout_in_interval(struct track_gauss *g, const struct track_gauss 
 	double ef[2], eff[3];
 	memo_burnout_moments(mo, dt_s, tau_s, ef, eff);
 	double D[3][3];
-	const double sp =
-	    mb->pitch_sigma_rad > 0.0 ? mb->pitch_sigma_rad : TRACK_THRUST_PITCH_SIGMA_RAD;
-	const double so = mb->yaw_sigma_rad > 0.0 ? mb->yaw_sigma_rad : TRACK_THRUST_YAW_SIGMA_RAD;
+	double sp, so;
+	track_motion_dir_sigmas(mb, &sp, &so);
 	track_model_thrust_dir_cov(boost->x, sqrt(sp * sp + pal), so, D);
 	double a2 = a * a + va;
 	/* 2 x 2 blocks (r, v) along u and across u, and the mean shift. */
@@ -416,10 +415,9 @@ void track_imm_combine(const struct track_imm *imm, struct track_gauss *out)
 		*out = imm->m[TRACK_MODE_BALLISTIC];
 		return;
 	}
-	struct track_gauss m[TRACK_N_MODES], g; /* out may be one of imm's models */
-	m[TRACK_MODE_BALLISTIC] = imm->m[TRACK_MODE_BALLISTIC];
-	m[TRACK_MODE_BOOST] = imm->m[TRACK_MODE_BOOST];
-	track_gauss_k_of(&m[TRACK_MODE_BOOST], &imm->m[TRACK_MODE_BALLISTIC]);
+	struct track_gauss boost = imm->m[TRACK_MODE_BOOST], g; /* out may be one of imm's */
+	track_gauss_k_of(&boost, &imm->m[TRACK_MODE_BALLISTIC]);
+	const struct track_gauss *const m[TRACK_N_MODES] = {&imm->m[TRACK_MODE_BALLISTIC], &boost};
 	combine_w(m, imm->mu, 1, &g);
 	*out = g;
 }
@@ -520,14 +518,16 @@ static int predict_one(const struct track_imm *in, double dt_s, const struct tra
 	if (prunes(in, cfg)) {
 		g0 = in->m[TRACK_MODE_BALLISTIC]; /* the boost model is left out */
 	} else {
-		/* The other model's Gaussian with model j's x6 (imm.h). */
-		struct track_gauss mm[TRACK_N_MODES];
-		mm[TRACK_MODE_BALLISTIC] = in->m[TRACK_MODE_BALLISTIC];
-		mm[TRACK_MODE_BOOST] = in->m[TRACK_MODE_BOOST];
+		/* The other model's Gaussian with model j's x6 (imm.h): a copy
+		 * of that one model, the other read in place. */
+		const int o = cfg->motion[j].thrust ? TRACK_MODE_BALLISTIC : TRACK_MODE_BOOST;
+		struct track_gauss other = in->m[o];
 		if (cfg->motion[j].thrust)
-			track_gauss_alpha_prior(&mm[TRACK_MODE_BALLISTIC]);
+			track_gauss_alpha_prior(&other);
 		else
-			track_gauss_k_of(&mm[TRACK_MODE_BOOST], &in->m[TRACK_MODE_BALLISTIC]);
+			track_gauss_k_of(&other, &in->m[TRACK_MODE_BALLISTIC]);
+		const struct track_gauss *mm[TRACK_N_MODES] = {&in->m[0], &in->m[1]};
+		mm[o] = &other;
 		if (!cfg->motion[j].thrust)
 			combine_w_noat(mm, w, carry_c, &g0); /* aT's row and column: below */
 		else

@@ -252,20 +252,19 @@ static int rk4(const double y[6], double x6, double h, double a0, double isp_s, 
                const double *pn, double out[6])
 {
 	double k1[6], k2[6], k3[6], k4[6], yt[6];
-	const double k = x6;
-	int rc = deriv6(y, k, acc_at(a0, isp_s, t), pn, k1);
+	int rc = deriv6(y, x6, acc_at(a0, isp_s, t), pn, k1);
 	for (int i = 0; rc == 0 && i < 6; i++)
 		yt[i] = y[i] + 0.5 * h * k1[i];
 	if (rc == 0)
-		rc = deriv6(yt, k, acc_at(a0, isp_s, t + 0.5 * h), pn, k2);
+		rc = deriv6(yt, x6, acc_at(a0, isp_s, t + 0.5 * h), pn, k2);
 	for (int i = 0; rc == 0 && i < 6; i++)
 		yt[i] = y[i] + 0.5 * h * k2[i];
 	if (rc == 0)
-		rc = deriv6(yt, k, acc_at(a0, isp_s, t + 0.5 * h), pn, k3);
+		rc = deriv6(yt, x6, acc_at(a0, isp_s, t + 0.5 * h), pn, k3);
 	for (int i = 0; rc == 0 && i < 6; i++)
 		yt[i] = y[i] + h * k3[i];
 	if (rc == 0)
-		rc = deriv6(yt, k, acc_at(a0, isp_s, t + h), pn, k4);
+		rc = deriv6(yt, x6, acc_at(a0, isp_s, t + h), pn, k4);
 	if (rc < 0)
 		return rc;
 	for (int i = 0; i < 6; i++)

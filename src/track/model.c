@@ -862,8 +862,9 @@ static void add_q_thrust(double *P, double dt, const double x[TRACK_NX],
 	if (!(a2 > 0.0) || !isfinite(a2))
 		return;
 	double D[3][3];
-	dir_cov(x, mo->pitch_sigma_rad > 0.0 ? mo->pitch_sigma_rad : TRACK_THRUST_PITCH_SIGMA_RAD,
-	        mo->yaw_sigma_rad > 0.0 ? mo->yaw_sigma_rad : TRACK_THRUST_YAW_SIGMA_RAD, D);
+	double sp, so;
+	track_motion_dir_sigmas(mo, &sp, &so);
+	dir_cov(x, sp, so, D);
 	double q = a2 * TRACK_THRUST_NOISE_T_S;
 	double qrr = q * dt * dt * dt / 3.0, qrv = q * dt * dt / 2.0, qvv = q * dt;
 	/* entries (., 0) and (., 1) of each block side by side (track/v2d.h:

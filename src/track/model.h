@@ -205,6 +205,15 @@ struct track_motion {
 	double yaw_sigma_rad;
 };
 
+/* The thrusting model's stated pitch and yaw sigmas (rad): mo's where
+ * set (> 0), else model.h's TRACK_THRUST_PITCH_SIGMA_RAD and
+ * TRACK_THRUST_YAW_SIGMA_RAD. */
+static inline void track_motion_dir_sigmas(const struct track_motion *mo, double *sp, double *so)
+{
+	*sp = mo->pitch_sigma_rad > 0.0 ? mo->pitch_sigma_rad : TRACK_THRUST_PITCH_SIGMA_RAD;
+	*so = mo->yaw_sigma_rad > 0.0 ? mo->yaw_sigma_rad : TRACK_THRUST_YAW_SIGMA_RAD;
+}
+
 /* sigma_g (m/s^2, per axis) of the gravity-model error grav_err at
  * ECEF r (0 for TRACK_GRAV_ERR_NONE or an unknown value). */
 double track_model_grav_sigma(const double r[3], int grav_err);
