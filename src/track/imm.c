@@ -44,6 +44,7 @@
 #include "core/err.h"
 #include "mat/mat.h"
 #include "track/chol.h"
+#include "track/stats.h"
 #include "track/v2d.h"
 
 #define N              TRACK_NX
@@ -703,6 +704,23 @@ int track_imm_update(const struct track_imm *pred, const struct track_zpred zp[T
 	return 0;
 }
 
+/* The stage change's evidence (imm.h, "Stage change"): the widened
+ * thrusting model's prediction zw accepts the plot (NIS within the
+ * stage_nis_p quantile) and its likelihood is at least stage_bf_min times
+ * the plain prediction's z0 (NIS d2). stage_bf_min 0 asks for none. */
+static int stage_explains(const struct track_imm_cfg *cfg, const struct track_zpred *z0, double d2,
+                          const struct track_zpred *zw, const struct track_meas *m)
+{
+	double nu[TRACK_NZ_MAX], e2;
+	if (!zw->nz || track_ukf_innovation(zw, m, nu, &e2) < 0)
+		return 0;
+	if (cfg->stage_bf_min <= 0.0)
+		return 1;
+	const double log_bf = 0.5 * (d2 + z0->logdet_S - e2 - zw->logdet_S);
+	return e2 <= track_chi2_quantile(cfg->stage_nis_p, zw->nz) &&
+	       log_bf >= log(cfg->stage_bf_min);
+}
+
 int track_imm_update_from(const struct track_imm *base, double dt_s,
                           const struct track_imm_cfg *cfg, const struct track_imm *pred,
                           const struct track_zpred zp[TRACK_N_MODES], const struct track_meas *m,
@@ -720,9 +738,10 @@ int track_imm_update_from(const struct track_imm *base, double dt_s,
 		b2.m[TRACK_MODE_BOOST].P[TRACK_IX_AT * N + TRACK_IX_AT] += s2;
 		if (track_imm_predict(&b2, dt_s, cfg, &p2) == 0 &&
 		    track_imm_zpredict(&p2, m, z2, NULL) == 0 &&
+		    stage_explains(cfg, &zp[TRACK_MODE_BOOST], d2, &z2[TRACK_MODE_BOOST], m) &&
 		    track_imm_update(&p2, z2, m, out) == 0)
 			return 0;
-		/* else the plain update below */
+		/* else the plain update below: no stage */
 	}
 	/* Without a revival the update is the plain one, written straight
 	 * to out (it leaves out untouched on failure). */

@@ -60,6 +60,14 @@ struct track_imm_cfg {
 	 * acceleration's 1 sigma (m/s^2) added to the thrusting model's aT
 	 * when a boost-dominated prediction misses a plot; 0 = off. */
 	double stage_at_sigma_m_s2;
+	/* ... taken only when the widened thrusting model accepts the plot
+	 * and its likelihood is at least this many times the plain
+	 * prediction's (a Bayes factor; track_imm_update_from); 0 = any miss
+	 * (session 23's rule). */
+	double stage_bf_min;
+	/* "Accepts": the widened model's NIS within the chi-square quantile
+	 * of this probability (the tracker's gate_prob, 0.9999). */
+	double stage_nis_p;
 };
 #define TRACK_BURNOUT_ALLOW_ON   0
 #define TRACK_BURNOUT_ALLOW_OFF  1
@@ -243,13 +251,20 @@ int track_imm_update(const struct track_imm *pred, const struct track_zpred zp[T
  * lower) or jumps, tens of m/s^2 within a second. If pred is boost-
  * dominated (mu_boost > 0.5) and the thrusting model's NIS on this plot
  * exceeds the chi-square 0.99 quantile of the measurement's size, the
- * step is made again from base with the thrusting model's aT variance
- * widened by cfg->stage_at_sigma_m_s2^2 (30 m/s^2: an SRBM's or a first
- * stage's whole cut-off acceleration), so that the plot re-learns the
- * thrust rather than pulling the track or handing it to the ballistic
- * model (docs/tracking.md "The thrust's angle and growth as states").
- * A plot of a real burnout is taken the same way: the widened thrust
- * and the ballistic model weigh it, as before.
+ * step is predicted again from base with the thrusting model's aT
+ * variance widened by cfg->stage_at_sigma_m_s2^2 (30 m/s^2: an SRBM's or
+ * a first stage's whole cut-off acceleration). That step is taken, so
+ * that the plot re-learns the thrust rather than pulling the track or
+ * handing it to the ballistic model, only when the stage explains the
+ * plot: the widened thrusting model's NIS is within the gate's quantile
+ * (cfg->stage_nis_p) and its likelihood is at least cfg->stage_bf_min
+ * (20) times the plain prediction's. Otherwise the update is the plain one: a plot the thrust
+ * cannot explain (an angle miss across the trajectory plane, a plot
+ * without range rate that does not see the thrust) leaves aT's variance
+ * alone (docs/tracking.md "A stage change needs evidence (session
+ * 24)"). stage_bf_min 0 asks for no evidence (session 23's rule). A plot
+ * of a real burnout is taken the same way: the widened thrust and the
+ * ballistic model weigh it.
  */
 int track_imm_update_from(const struct track_imm *base, double dt_s,
                           const struct track_imm_cfg *cfg, const struct track_imm *pred,

@@ -454,8 +454,13 @@ void track_config_default(struct track_config *c)
 	            /* ... and the hazard at least the thrust's rate of rise
 	             * over 2 g (imm.c, ibid.). */
 	            .burnout_aref_m_s2 = 2.0 * 9.80665,
-	            /* A stage change (imm.h, track_imm_update_from). */
+	            /* A stage change (imm.h, track_imm_update_from), taken
+	             * when the widened thrust explains the plot with a Bayes
+	             * factor of at least 20 ("strong" on Kass and Raftery's
+	             * 1995 scale). */
 	            .stage_at_sigma_m_s2 = 30.0,
+	            .stage_bf_min = 20.0,
+	            .stage_nis_p = 0.9999, /* gate_prob's */
 	            /*
 	             * Ballistic -> boost: an RV in midcourse does not thrust
 	             * again. At 1e5 s (p = 1e-5 per second) with the mode floor
@@ -518,6 +523,10 @@ static int check_config(const struct track_config *c, struct mw_log *log)
 	         !(c->imm.burnout_aref_m_s2 >= 0.0) ||
 	         !(c->imm.prune_mu >= 0.0 && c->imm.prune_mu < 0.5))
 		bad = "imm";
+	else if (!(c->imm.stage_at_sigma_m_s2 >= 0.0) || !(c->imm.stage_bf_min >= 0.0) ||
+	         (c->imm.stage_at_sigma_m_s2 > 0.0 && c->imm.stage_bf_min > 0.0 &&
+	          !(c->imm.stage_nis_p > 0.5 && c->imm.stage_nis_p < 1.0)))
+		bad = "imm.stage_* (sigma >= 0, Bayes factor >= 0, 0.5 < nis_p < 1)";
 	for (int j = 0; j < TRACK_CLASS_N && !bad; j++) {
 		const struct track_beta_range *br = &c->beta_prior[j];
 		double kc, sc;
