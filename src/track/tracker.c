@@ -3236,8 +3236,12 @@ static int in_init_supp(struct track_tracker *t, size_t i, const struct hist *hb
 		t->trk_pred_ok[i] = 1;
 	}
 	/* A plume is no tail plot of a track called ballistic (its boost
-	 * probability under prune_mu): it may be a new launch's. */
-	if (t->meas[j].plumes_only && !(t->pred[i].mu[TRACK_MODE_BOOST] >= t->cfg.imm.prune_mu))
+	 * probability under prune_mu): it may be a new launch's - unless the
+	 * track boosted within its boost window (imm_cfg: the boost model is
+	 * carried), where a plume its boost model gates is its next stage. */
+	const struct trk *k = t->trk[i];
+	if (t->meas[j].plumes_only && !(t->pred[i].mu[TRACK_MODE_BOOST] >= t->cfg.imm.prune_mu) &&
+	    !(k->has_boost_est && imm_cfg(t, k, hb->t_ns) != &t->cfg.imm))
 		return 0;
 	struct track_zpred zp[TRACK_N_MODES];
 	struct track_imm_gate gt;

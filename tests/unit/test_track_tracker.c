@@ -2243,6 +2243,103 @@ static void ir_only_staging_coast_keeps_one_track(void **state)
 }
 
 /*
+ * A staging the IMM calls a burnout (the lofted ICBM's seed 456, 126 s):
+ * the thrust steps from the first stage's end to a weak second stage,
+ * closer to none than to the last thrust, so the ballistic model wins the
+ * plots at the staging and the boost probability falls under prune_mu
+ * while the boost model is still carried (the boost window,
+ * PRUNE_AFTER_BOOST_S). The second stage's plumes-only rays that the
+ * track does not take must not start a track of their own: "a plume may
+ * be a new launch's" holds for a track that never boosted or left its
+ * boost window, not for one that burnt seconds ago - there, a plume its
+ * boost model gates is its next stage. Before, the rays started a
+ * tentative boost track, which won the radar plots with range rate (the
+ * old track's cost carried ln mu_boost ~ ln 1e-5), and the old track,
+ * fed the angle plots alone, never learnt the stage back: a break and
+ * duplicate object-times. Truth: stage 1 at 55 m/s^2 for 40 s, stage 2 at
+ * 12 m/s^2 for 40 s; two radars with range rate and two plumes-only GEO
+ * sensors. Checked over RUNS seeds: no track is started after the
+ * staging, and one confirmed track follows the second stage.
+ */
+static void staging_called_a_burnout_keeps_one_track(void **state)
+{
+	(void)state;
+	enum { RUNS = 6 };
+	const struct geo_lla rp[2] = {{geo_rad(37), geo_rad(128), 100},
+	                              {geo_rad(35.5), geo_rad(129.5), 100}};
+	double radar[2][3];
+	for (int r = 0; r < 2; r++)
+		geo_lla_to_ecef(&rp[r], radar[r]);
+	struct ir_pair ir;
+	ir_pair_init(&ir);
+	int bad = 0;
+	for (int run = 0; run < RUNS; run++) {
+		double tr[6];
+		lla_state(39.5, 126.5, 20e3, (const double[3]){300, 100, 900}, tr);
+		struct track_config cfg;
+		track_config_default(&cfg);
+		struct track_tracker *t;
+		assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
+		uint64_t rng = 1000 + (uint64_t)run;
+		uint64_t created_s1 = 0;
+		double mu_min = 1.0;
+		for (int k = 1; k <= 80; k++) {
+			const double a = k <= 40 ? 55.0 : 12.0;
+			truth_step_thrust(tr, 1.0, a);
+			const mw_time_ns ts = T0_NS + k * MW_NS_PER_S;
+			struct mw_obs o;
+			radar_plot(radar[k % 2], tr, 30.0, 1e-3, 1.0, &rng, ts, "KOR", 1 + (k % 2),
+			           1, &o);
+			assert_int_equal(track_tracker_process(t, &o), 0);
+			assert_int_equal(track_tracker_flush(t), 0);
+			if (k % 2 == 0)
+				for (int s2 = 0; s2 < 2; s2++) {
+					ir_obs(&ir, s2, tr, 2e-5, &rng, ts + MW_NS_PER_S / 4, 1,
+					       &o);
+					o.plumes_only = true;
+					assert_int_equal(track_tracker_process(t, &o), 0);
+					assert_int_equal(track_tracker_flush(t), 0);
+				}
+			struct track_counters c;
+			track_tracker_counters(t, &c);
+			if (k == 40)
+				created_s1 = c.tracks_created;
+			if (k > 40 && k <= 50)
+				for (size_t i = 0; i < track_tracker_count(t); i++) {
+					struct track_info ti;
+					assert_int_equal(track_tracker_get(t, i, &ti), 0);
+					if (ti.state == TRACK_CONFIRMED && ti.mu_boost < mu_min)
+						mu_min = ti.mu_boost;
+				}
+		}
+		struct track_counters c;
+		track_tracker_counters(t, &c);
+		int conf = 0;
+		double err_km = 0.0;
+		for (size_t i = 0; i < track_tracker_count(t); i++) {
+			struct track_info ti;
+			assert_int_equal(track_tracker_get(t, i, &ti), 0);
+			if (ti.state != TRACK_CONFIRMED)
+				continue;
+			conf++;
+			double e = 0.0;
+			for (int a2 = 0; a2 < 3; a2++)
+				e += (ti.est.x[a2] - tr[a2]) * (ti.est.x[a2] - tr[a2]);
+			err_km = sqrt(e) * 1e-3;
+		}
+		print_message("staging called a burnout, run %d: lowest boost probability after "
+		              "the staging %.2g; tracks %llu by the staging, %llu in all; %d "
+		              "confirmed, position error %.2f km\n",
+		              run, mu_min, (unsigned long long)created_s1,
+		              (unsigned long long)c.tracks_created, conf, err_km);
+		bad += c.tracks_created != created_s1 || conf != 1 || !(err_km < 1.0);
+		track_tracker_free(t);
+	}
+	if (bad)
+		fail_msg("%d of %d runs started a track in the second stage or lost it", bad, RUNS);
+}
+
+/*
  * Confirmation evidence (SRBM salvo seed 93). A missile in boost 250 km
  * up is seen by one space-IR sensor only (USA/11, a frame every 2 s); a
  * radar false alarm lies on that sensor's line of sight to the missile,
@@ -3059,6 +3156,7 @@ int main(void)
 	    cmocka_unit_test(resolved_second_object_in_ir_starts_a_track),
 	    cmocka_unit_test(ballistic_track_takes_no_plume_ray),
 	    cmocka_unit_test(ir_only_staging_coast_keeps_one_track),
+	    cmocka_unit_test(staging_called_a_burnout_keeps_one_track),
 	    cmocka_unit_test(clutter_plot_fed_by_one_ir_sensor_is_not_confirmed),
 	    cmocka_unit_test(false_alarm_joined_to_a_missiles_rays_is_not_confirmed),
 	    cmocka_unit_test(ballistic_track_with_a_brief_boost_estimate_makes_no_launch_refresh),
