@@ -1043,7 +1043,9 @@ static void trace_obs(const struct eval *ev, const struct sim *s, const struct t
 		struct track_imm p;
 		struct track_zpred zp[TRACK_N_MODES];
 		double d2[TRACK_N_MODES] = {NAN, NAN};
-		if (dt >= 0 && track_imm_predict(&x.imm, dt, &ev->tcfg.imm, &p) == 0 &&
+		/* as the tracker predicts it (the boost model unpruned in the
+		 * track's boost window) */
+		if (dt >= 0 && track_tracker_predict(tr, i, o->t_ns, &p) == 0 &&
 		    track_imm_zpredict(&p, &m, zp, NULL) == 0)
 			for (int j = 0; j < TRACK_N_MODES; j++) {
 				double nu[TRACK_NZ_MAX];

@@ -3655,3 +3655,14 @@ int track_tracker_process(struct track_tracker *t, const struct mw_obs *obs)
 	t->pend[t->n_pend++] = *obs;
 	return 0;
 }
+
+int track_tracker_predict(const struct track_tracker *t, size_t i, mw_time_ns t_ns,
+                          struct track_imm *out)
+{
+	if (i >= t->n_trk)
+		return -ENOENT;
+	const struct trk *k = t->trk[i];
+	const struct hist *h = HAT(k, k->h_count - 1);
+	struct track_imm_cfg cbuf;
+	return track_imm_predict(&h->post, ns_to_s(t_ns - h->t_ns), hist_cfg(t, k, h, &cbuf), out);
+}

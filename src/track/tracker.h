@@ -355,6 +355,16 @@ mw_time_ns track_tracker_now(const struct track_tracker *t);
 size_t track_tracker_count(const struct track_tracker *t);
 int track_tracker_get(const struct track_tracker *t, size_t i, struct track_info *out);
 
+/*
+ * Live track i's newest posterior predicted to t_ns as the tracker
+ * predicts it for a scan at t_ns (its IMM configuration: the boost model
+ * kept unpruned in the track's boost window, and the track's own
+ * statement). Diagnosis (mwlink eval --trace). -ENOENT for no track i,
+ * else track_imm_predict's result; out is untouched on failure.
+ */
+int track_tracker_predict(const struct track_tracker *t, size_t i, mw_time_ns t_ns,
+                          struct track_imm *out);
+
 void track_tracker_counters(const struct track_tracker *t, struct track_counters *out);
 
 #endif

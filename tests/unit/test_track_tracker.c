@@ -2272,7 +2272,7 @@ static void staging_called_a_burnout_keeps_one_track(void **state)
 		geo_lla_to_ecef(&rp[r], radar[r]);
 	struct ir_pair ir;
 	ir_pair_init(&ir);
-	int bad = 0;
+	int bad = 0, n_low = 0, carried = 0, pruned = 0;
 	for (int run = 0; run < RUNS; run++) {
 		double tr[6];
 		lla_state(39.5, 126.5, 20e3, (const double[3]){300, 100, 900}, tr);
@@ -2308,8 +2308,26 @@ static void staging_called_a_burnout_keeps_one_track(void **state)
 				for (size_t i = 0; i < track_tracker_count(t); i++) {
 					struct track_info ti;
 					assert_int_equal(track_tracker_get(t, i, &ti), 0);
-					if (ti.state == TRACK_CONFIRMED && ti.mu_boost < mu_min)
+					if (ti.state != TRACK_CONFIRMED)
+						continue;
+					if (ti.mu_boost < mu_min)
 						mu_min = ti.mu_boost;
+					/* Called ballistic in its boost window: the
+					 * tracker still carries the boost model, and
+					 * track_tracker_predict (--trace) says so where
+					 * the pruning configuration would not. */
+					if (!(ti.mu_boost < cfg.imm.prune_mu))
+						continue;
+					struct track_imm pt, pp;
+					const mw_time_ns t1 = ts + MW_NS_PER_S / 2;
+					assert_int_equal(track_tracker_predict(t, i, t1, &pt), 0);
+					assert_int_equal(track_imm_predict(
+					                     &ti.imm, (double)(t1 - ti.t_ns) * 1e-9,
+					                     &cfg.imm, &pp),
+					                 0);
+					carried += pt.mu[TRACK_MODE_BOOST] > 0.0;
+					pruned += pp.mu[TRACK_MODE_BOOST] == 0.0;
+					n_low++;
 				}
 		}
 		struct track_counters c;
@@ -2335,8 +2353,16 @@ static void staging_called_a_burnout_keeps_one_track(void **state)
 		bad += c.tracks_created != created_s1 || conf != 1 || !(err_km < 1.0);
 		track_tracker_free(t);
 	}
+	print_message("staging called a burnout: %d track-scans under prune_mu in the boost "
+	              "window, boost model carried by track_tracker_predict in %d, pruned by "
+	              "the plain configuration in %d\n",
+	              n_low, carried, pruned);
 	if (bad)
 		fail_msg("%d of %d runs started a track in the second stage or lost it", bad, RUNS);
+	if (!(n_low > 0) || carried != n_low || pruned != n_low)
+		fail_msg("track_tracker_predict: %d of %d predictions carried the boost model (%d "
+		         "pruned by the plain configuration)",
+		         carried, n_low, pruned);
 }
 
 /*
