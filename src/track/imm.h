@@ -258,13 +258,13 @@ int track_imm_update(const struct track_imm *pred, const struct track_zpred zp[T
  * handing it to the ballistic model, only when the stage explains the
  * plot: the widened thrusting model's NIS is within the gate's quantile
  * (cfg->stage_nis_p) and its likelihood is at least cfg->stage_bf_min
- * (20) times the plain prediction's. Otherwise the update is the plain one: a plot the thrust
- * cannot explain (an angle miss across the trajectory plane, a plot
- * without range rate that does not see the thrust) leaves aT's variance
- * alone (docs/tracking.md "A stage change needs evidence (session
- * 24)"). stage_bf_min 0 asks for no evidence (session 23's rule). A plot
- * of a real burnout is taken the same way: the widened thrust and the
- * ballistic model weigh it.
+ * (20) times the plain prediction's. Otherwise the update is the plain
+ * one: a plot the thrust cannot explain (an angle miss across the
+ * trajectory plane, a plot without range rate that does not see the
+ * thrust) leaves aT's variance alone (docs/tracking.md "A stage change
+ * needs evidence (session 24)"). stage_bf_min 0 asks for no evidence
+ * (session 23's rule). A plot of a real burnout is taken the same way:
+ * the widened thrust and the ballistic model weigh it.
  */
 int track_imm_update_from(const struct track_imm *base, double dt_s,
                           const struct track_imm_cfg *cfg, const struct track_imm *pred,
