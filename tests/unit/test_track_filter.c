@@ -2331,6 +2331,17 @@ static void truth_step_steered(double s[6], double t0, double dt, double a0, dou
 /* A prior drawn around the truth tr (sigmas 2 km, 200 m/s, k 0.5,
  * thrust 20 m/s^2 around a0), both IMM modes equally likely: the
  * burnout and staging tests' start. */
+/* A state at (lat, lon, h) flying east at speed m/s, gam degrees above
+ * the horizon. */
+static void east_state(double lat_deg, double lon_deg, double h_m, double speed, double gam_deg,
+                       double tr[6])
+{
+	struct geo_lla tp = {geo_rad(lat_deg), geo_rad(lon_deg), h_m};
+	geo_lla_to_ecef(&tp, tr);
+	const double gam = geo_rad(gam_deg), ve[3] = {speed * cos(gam), 0, speed * sin(gam)};
+	geo_vec_enu_to_ecef(&tp, ve, tr + 3);
+}
+
 static struct track_imm boost_prior(const double tr[6], double a0, uint64_t *rng)
 {
 	const double sd[NX] = {2000, 2000, 2000, 200, 200, 200, 0.5, 20.0};
@@ -2361,11 +2372,8 @@ static void imm_is_consistent_through_a_steered_boost_and_burnout(void **state)
 	double nees_bo[20] = {0}, nees_burn[STEER_STEPS] = {0}, mu_bo[20] = {0};
 	uint64_t rng = 31337;
 	for (int run = 0; run < n_runs; run++) {
-		struct geo_lla tp = {geo_rad(40), geo_rad(127), 150e3};
 		double tr[6];
-		geo_lla_to_ecef(&tp, tr);
-		double gam = geo_rad(25), ve[3] = {3000 * cos(gam), 0, 3000 * sin(gam)};
-		geo_vec_enu_to_ecef(&tp, ve, tr + 3);
+		east_state(40, 127, 150e3, 3000, 25, tr);
 		double alpha = geo_rad(-6.0 + 12.0 * rng_unif(&rng));
 		double t_bo = 40.0 + rng_unif(&rng);
 		const double a0 = 40.0, ve_true = 2800.0;
@@ -2481,11 +2489,8 @@ static void imm_prediction_across_an_unseen_burnout_is_not_overconfident(void **
 	double nees_after[10] = {0}, nees_burn = 0.0;
 	uint64_t rng = 4242;
 	for (int run = 0; run < n_runs; run++) {
-		struct geo_lla tp = {geo_rad(40), geo_rad(127), 150e3};
 		double tr[6];
-		geo_lla_to_ecef(&tp, tr);
-		double gam = geo_rad(25), ve[3] = {3000 * cos(gam), 0, 3000 * sin(gam)};
-		geo_vec_enu_to_ecef(&tp, ve, tr + 3);
+		east_state(40, 127, 150e3, 3000, 25, tr);
 		double alpha = geo_rad(-3.0 + 6.0 * rng_unif(&rng));
 		double t_bo = 40.0 + rng_unif(&rng);
 		const double a0 = 45.0, ve_true = 2800.0;
@@ -2633,11 +2638,8 @@ static void imm_keeps_the_boost_mode_across_a_staging_without_a_gap(void **state
 	int worst_run_low = 0;
 	uint64_t rng = 2026;
 	for (int run = 0; run < RUNS; run++) {
-		struct geo_lla tp = {geo_rad(40), geo_rad(127), 80e3};
 		double tr[6];
-		geo_lla_to_ecef(&tp, tr);
-		double gam = geo_rad(40), ve[3] = {2500 * cos(gam), 0, 2500 * sin(gam)};
-		geo_vec_enu_to_ecef(&tp, ve, tr + 3);
+		east_state(40, 127, 80e3, 2500, 40, tr);
 		double ts = 20.5 + rng_unif(&rng), t_bo = 50.0 + rng_unif(&rng);
 		struct track_imm imm = boost_prior(tr, 40.0, &rng);
 		int low = 0;
@@ -2753,11 +2755,8 @@ static void stage_change_needs_the_thrust_to_explain_the_miss(void **state)
 	uint64_t rng = 77;
 	int n_miss = 0, n_bf = 0, n_gate = 0;
 	for (int run = 0; run < RUNS; run++) {
-		struct geo_lla tp = {geo_rad(40), geo_rad(127), 80e3};
 		double tr[6];
-		geo_lla_to_ecef(&tp, tr);
-		double gam = geo_rad(40), ve[3] = {2500 * cos(gam), 0, 2500 * sin(gam)};
-		geo_vec_enu_to_ecef(&tp, ve, tr + 3);
+		east_state(40, 127, 80e3, 2500, 40, tr);
 		struct track_imm imm = boost_prior(tr, 40.0, &rng);
 		struct track_imm p, base;
 		struct track_meas m;

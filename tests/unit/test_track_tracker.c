@@ -2164,6 +2164,29 @@ static void ballistic_track_takes_no_plume_ray(void **state)
 	}
 }
 
+/* The confirmed tracks: their number; *err_km the largest position error
+ * against tr (km), *upd the last one's updates (may be NULL). */
+static int confirmed_tracks(const struct track_tracker *t, const double tr[6], double *err_km,
+                            uint32_t *upd)
+{
+	int conf = 0;
+	*err_km = 0.0;
+	for (size_t i = 0; i < track_tracker_count(t); i++) {
+		struct track_info ti;
+		assert_int_equal(track_tracker_get(t, i, &ti), 0);
+		if (ti.state != TRACK_CONFIRMED)
+			continue;
+		conf++;
+		if (upd)
+			*upd = ti.n_updates;
+		double e = 0.0;
+		for (int a = 0; a < 3; a++)
+			e += (ti.est.x[a] - tr[a]) * (ti.est.x[a] - tr[a]);
+		*err_km = fmax(*err_km, sqrt(e) * 1e-3);
+	}
+	return conf;
+}
+
 /*
  * A staging coast seen by plumes-only IR alone: two GEO sensors see a
  * missile's first stage burn (40 s at 30 m/s^2), nothing for the 6-s coast
@@ -2216,21 +2239,9 @@ static void ir_only_staging_coast_keeps_one_track(void **state)
 	}
 	struct track_counters c;
 	track_tracker_counters(t, &c);
-	int conf = 0;
 	uint32_t upd = 0;
-	double err_km = 0.0;
-	for (size_t i = 0; i < track_tracker_count(t); i++) {
-		struct track_info ti;
-		assert_int_equal(track_tracker_get(t, i, &ti), 0);
-		if (ti.state != TRACK_CONFIRMED)
-			continue;
-		conf++;
-		upd = ti.n_updates;
-		double e = 0.0;
-		for (int a = 0; a < 3; a++)
-			e += (ti.est.x[a] - tr[a]) * (ti.est.x[a] - tr[a]);
-		err_km = sqrt(e) * 1e-3;
-	}
+	double err_km;
+	const int conf = confirmed_tracks(t, tr, &err_km, &upd);
 	print_message("IR-only staging: %llu tracks by burnout, %llu in all; %d confirmed with "
 	              "%u updates (%u at burnout), position error %.2f km\n",
 	              (unsigned long long)created_s1, (unsigned long long)c.tracks_created, conf,
@@ -2332,19 +2343,8 @@ static void staging_called_a_burnout_keeps_one_track(void **state)
 		}
 		struct track_counters c;
 		track_tracker_counters(t, &c);
-		int conf = 0;
-		double err_km = 0.0;
-		for (size_t i = 0; i < track_tracker_count(t); i++) {
-			struct track_info ti;
-			assert_int_equal(track_tracker_get(t, i, &ti), 0);
-			if (ti.state != TRACK_CONFIRMED)
-				continue;
-			conf++;
-			double e = 0.0;
-			for (int a2 = 0; a2 < 3; a2++)
-				e += (ti.est.x[a2] - tr[a2]) * (ti.est.x[a2] - tr[a2]);
-			err_km = sqrt(e) * 1e-3;
-		}
+		double err_km;
+		const int conf = confirmed_tracks(t, tr, &err_km, NULL);
 		print_message("staging called a burnout, run %d: lowest boost probability after "
 		              "the staging %.2g; tracks %llu by the staging, %llu in all; %d "
 		              "confirmed, position error %.2f km\n",
@@ -2423,17 +2423,9 @@ static void clutter_plot_fed_by_one_ir_sensor_is_not_confirmed(void **state)
 					assert_int_equal(track_tracker_flush(t), 0);
 				}
 			}
-			for (size_t i = 0; i < track_tracker_count(t); i++) {
-				struct track_info ti;
-				assert_int_equal(track_tracker_get(t, i, &ti), 0);
-				if (ti.state != TRACK_CONFIRMED)
-					continue;
-				confirmed++;
-				double e = 0.0;
-				for (int a = 0; a < 3; a++)
-					e += (ti.est.x[a] - tr[a]) * (ti.est.x[a] - tr[a]);
-				err_km = fmax(err_km, sqrt(e) * 1e-3);
-			}
+			double e_km;
+			confirmed += confirmed_tracks(t, tr, &e_km, NULL);
+			err_km = fmax(err_km, e_km);
 		}
 		struct track_counters c;
 		track_tracker_counters(t, &c);
