@@ -1177,11 +1177,17 @@ static int base_index(const struct trk *k, mw_time_ns t_ns)
  * not yet have passed 0.5: a track started late in a burn).
  */
 #define PRUNE_AFTER_BOOST_S 120.0
+/* Track k's boost window at t_ns: it was boost-dominated (has_boost_est)
+ * within PRUNE_AFTER_BOOST_S. */
+static int boost_window(const struct trk *k, mw_time_ns t_ns)
+{
+	return k->has_boost_est && !(ns_to_s(t_ns - k->boost_est_t_ns) > PRUNE_AFTER_BOOST_S);
+}
+
 static const struct track_imm_cfg *imm_cfg(const struct track_tracker *t, const struct trk *k,
                                            mw_time_ns t_ns)
 {
-	if (!(ns_to_s(t_ns - k->first_t_ns) > PRUNE_AFTER_BOOST_S) ||
-	    (k->has_boost_est && !(ns_to_s(t_ns - k->boost_est_t_ns) > PRUNE_AFTER_BOOST_S)))
+	if (!(ns_to_s(t_ns - k->first_t_ns) > PRUNE_AFTER_BOOST_S) || boost_window(k, t_ns))
 		return &t->imm_noprune;
 	return &t->cfg.imm;
 }
@@ -3237,11 +3243,10 @@ static int in_init_supp(struct track_tracker *t, size_t i, const struct hist *hb
 	}
 	/* A plume is no tail plot of a track called ballistic (its boost
 	 * probability under prune_mu): it may be a new launch's - unless the
-	 * track boosted within its boost window (imm_cfg: the boost model is
-	 * carried), where a plume its boost model gates is its next stage. */
-	const struct trk *k = t->trk[i];
+	 * track is in its boost window (its boost model carried: imm_cfg),
+	 * where a plume its boost model gates is its next stage. */
 	if (t->meas[j].plumes_only && !(t->pred[i].mu[TRACK_MODE_BOOST] >= t->cfg.imm.prune_mu) &&
-	    !(k->has_boost_est && imm_cfg(t, k, hb->t_ns) != &t->cfg.imm))
+	    !boost_window(t->trk[i], hb->t_ns))
 		return 0;
 	struct track_zpred zp[TRACK_N_MODES];
 	struct track_imm_gate gt;
