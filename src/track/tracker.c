@@ -179,10 +179,10 @@ struct trk {
 	int has_boost0; /* launch basis: first well-determined boost estimate (launch.h) */
 	mw_time_ns boost0_t_ns;
 	struct track_gauss boost0;
-	/* Ballistic-basis launch estimate (launch_bal_refresh): made n_lbal
-	 * times, first at lbal0_ns, last at lbal_ns. */
-	int has_launch_bal, n_lbal;
-	mw_time_ns lbal0_ns, lbal_ns;
+	/* Ballistic-basis launch estimate (launch_bal_refresh) and when it
+	 * was made (track_lbal_due). */
+	int has_launch_bal;
+	struct track_lbal_sched lbal;
 	struct track_point_pred launch_bal;
 	/* The last prediction made in process_scan (predict_to_scan): from
 	 * cp_base (a history entry's posterior, time cp_base_ns) to
@@ -1074,11 +1074,28 @@ int track_tracker_get(const struct track_tracker *t, size_t i, struct track_info
 
 #define PREDICT_MAX_S 7200.0 /* longest flight searched: 2 h (ICBMs fly ~30-40 min) */
 
-/* Ballistic-basis launch estimate refreshes: at most LBAL_MAX, the
- * n-th once the time since the first is at least twice the previous
- * one's, and at least LBAL_MIN_S (0, 10, 30, 70 s after the first). */
+/* Ballistic-basis launch estimate refreshes (track_lbal_due): at most
+ * LBAL_MAX, the n-th once the time since the first is at least twice
+ * the previous one's, and at least LBAL_MIN_S (0, 10, 20, 40 s after
+ * the first). */
 #define LBAL_MAX   4
 #define LBAL_MIN_S 10.0
+
+int track_lbal_due(struct track_lbal_sched *s, mw_time_ns t_ns)
+{
+	if (s->n >= LBAL_MAX)
+		return 0;
+	if (s->n) {
+		double since = ns_to_s(t_ns - s->t0_ns), last = ns_to_s(s->last_ns - s->t0_ns);
+		if (since < fmax(2.0 * last, LBAL_MIN_S))
+			return 0;
+	} else {
+		s->t0_ns = t_ns;
+	}
+	s->last_ns = t_ns;
+	s->n++;
+	return 1;
+}
 
 /*
  * The launch estimate of a track seen in boost whose boost basis cannot
@@ -1095,7 +1112,7 @@ int track_tracker_get(const struct track_tracker *t, size_t i, struct track_info
 static void launch_bal_refresh(struct trk *k, const struct track_imm *post, mw_time_ns t_ns)
 {
 	if (!k->has_boost_est || k->has_boost0 || track_launch_boost_reach(&k->boost_est) ||
-	    !(post->mu[TRACK_MODE_BOOST] < 0.5) || k->n_lbal >= LBAL_MAX)
+	    !(post->mu[TRACK_MODE_BOOST] < 0.5))
 		return;
 	/* No thrust seen (launch.h): the on-demand estimate from the current
 	 * state. Without this test every track whose boost probability passed
@@ -1104,16 +1121,8 @@ static void launch_bal_refresh(struct trk *k, const struct track_imm *post, mw_t
 	 * 100 objects went from 51 M to 13.5 G instructions per timed pass. */
 	if (!track_launch_thrust_seen(&k->boost_est))
 		return;
-	if (k->n_lbal) {
-		double since = ns_to_s(t_ns - k->lbal0_ns),
-		       last = ns_to_s(k->lbal_ns - k->lbal0_ns);
-		if (since < fmax(2.0 * last, LBAL_MIN_S))
-			return;
-	} else {
-		k->lbal0_ns = t_ns;
-	}
-	k->lbal_ns = t_ns;
-	k->n_lbal++;
+	if (!track_lbal_due(&k->lbal, t_ns))
+		return;
 	struct track_gauss est;
 	struct track_point_pred lp;
 	publish(post, &est);
@@ -1121,6 +1130,13 @@ static void launch_bal_refresh(struct trk *k, const struct track_imm *post, mw_t
 		k->has_launch_bal = 1;
 		k->launch_bal = lp;
 	}
+}
+
+int track_info_launch_on_demand(const struct track_info *ti)
+{
+	return !ti->has_boost_est ||
+	       (!ti->has_boost0 && !track_launch_boost_reach(&ti->boost_est) &&
+	        !ti->has_launch_bal);
 }
 
 int track_info_predict(const struct track_info *ti, struct track_point_pred *impact,

@@ -251,7 +251,7 @@ struct track_info {
 	/* Seen in boost without a basis the boost model reaches back from
 	 * (launch.h track_launch_boost_reach): the ballistic-basis launch
 	 * estimate from a post-burnout estimate, made by the tracker at the
-	 * first post-burnout update and refreshed 10, 30 and 70 s after it
+	 * first post-burnout update and refreshed 10, 20 and 40 s after it
 	 * (tracker.c launch_bal_refresh). */
 	int has_launch_bal;
 	struct track_point_pred launch_bal;
@@ -282,6 +282,31 @@ struct track_point_pred;
  */
 int track_info_predict(const struct track_info *ti, struct track_point_pred *impact,
                        struct track_point_pred *launch);
+
+/*
+ * Whether track_info_predict's launch estimate is made on demand: the
+ * ballistic basis from ti->est, tens of milliseconds per call, for a
+ * track never seen in boost or one whose boost estimate never saw a
+ * thrust (a fresh track's boost probability above 0.5, then none: no
+ * boost basis, no launch_bal). Else it is the tracker's own basis.
+ */
+int track_info_launch_on_demand(const struct track_info *ti);
+
+/*
+ * When a ballistic-basis launch estimate is made (tens of milliseconds
+ * each, launch.h): at most four, at 0, 10, 20 and 40 s after the first
+ * (each once the time since the first is at least twice the previous
+ * one's). The tracker's for a track seen in boost (track_info
+ * launch_bal), and `mwlink eval`'s where track_info_launch_on_demand
+ * (the node does not share those: net/national.c). Zero-initialise;
+ * track_lbal_due returns 1 and records t_ns when one is due at t_ns,
+ * else 0.
+ */
+struct track_lbal_sched {
+	int n;
+	mw_time_ns t0_ns, last_ns;
+};
+int track_lbal_due(struct track_lbal_sched *s, mw_time_ns t_ns);
 
 /*
  * The published estimate predicted to t_ns. A track whose published

@@ -175,12 +175,16 @@ static void ballistic_track_with_a_brief_boost_estimate_makes_no_launch_refresh(
 	track_config_default(&cfg);
 	struct track_tracker *t;
 	assert_int_equal(track_tracker_new(&cfg, NULL, &t), 0);
-	int false_boost = 0, refreshed = 0;
+	int false_boost = 0, refreshed = 0, basis_of_its_own = 0;
 	for (int k = 0; k < 90; k++)
 		world_feed(&w, t, k);
 	for (size_t i = 0; i < track_tracker_count(t); i++) {
 		struct track_info ti;
 		track_tracker_get(t, i, &ti);
+		/* No thrust seen: no launch basis of the tracker's own, so a
+		 * launch estimate is made on demand (what `mwlink eval` then
+		 * schedules itself). */
+		basis_of_its_own += !track_info_launch_on_demand(&ti);
 		if (!ti.has_boost_est)
 			continue;
 		if (!track_launch_thrust_seen(&ti.boost_est)) {
@@ -199,7 +203,42 @@ static void ballistic_track_with_a_brief_boost_estimate_makes_no_launch_refresh(
 		fail_msg("%d of %d tracks without a clear boost thrust made ballistic-basis launch "
 		         "estimates in their updates: want 0",
 		         refreshed, false_boost);
+	if (basis_of_its_own != 0)
+		fail_msg("%d ballistic tracks claim a launch basis of the tracker's own: want 0",
+		         basis_of_its_own);
 	track_tracker_free(t);
+}
+
+/*
+ * The ballistic-basis launch estimates' schedule (track_lbal_due): fed
+ * every 0.5 s over 300 s, it is due at 0, 10, 20 and 40 s after the
+ * first call and never after the fourth; a new schedule starts again.
+ */
+static void launch_estimates_follow_the_doubling_schedule(void **state)
+{
+	(void)state;
+	const mw_time_ns t0 = T0_NS + 5 * MW_NS_PER_S;
+	const double want[] = {0.0, 10.0, 20.0, 40.0};
+	for (int pass = 0; pass < 2; pass++) {
+		struct track_lbal_sched sc = {0};
+		double got[8];
+		int n = 0;
+		for (int i = 0; i <= 600; i++) {
+			mw_time_ns tn = t0 + (mw_time_ns)pass * 1000 * MW_NS_PER_S +
+			                (mw_time_ns)i * (MW_NS_PER_S / 2);
+			if (track_lbal_due(&sc, tn)) {
+				if (n < 8)
+					got[n] = (double)i * 0.5;
+				n++;
+			}
+		}
+		if (n != 4)
+			fail_msg("pass %d: %d estimates due over 300 s, want 4", pass, n);
+		for (int j = 0; j < 4; j++)
+			if (got[j] != want[j])
+				fail_msg("pass %d: estimate %d due at %.1f s, want %.1f s", pass, j,
+				         got[j], want[j]);
+	}
 }
 
 static void crossing_targets_in_clutter_keep_their_tracks(void **state)
@@ -3183,6 +3222,7 @@ int main(void)
 	    cmocka_unit_test(close_distinct_objects_are_never_merged),
 	    cmocka_unit_test(wide_tentative_track_takes_no_plot_of_a_confirmed_track),
 	    cmocka_unit_test(simultaneous_first_plots_of_two_radars_start_one_track),
+	    cmocka_unit_test(launch_estimates_follow_the_doubling_schedule),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
