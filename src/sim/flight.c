@@ -20,8 +20,11 @@
  * illustrative, see the classes). A stage's dry mass drops when it burns
  * out. The thrust points straight up (geocentric) for vertical_s, then in
  * a fixed plane through the Earth's centre (set by the launch heading) at
- * an elevation above the local horizontal that falls linearly in time from
- * 90 deg to pitch_final at cut-off. Cut-off comes at burn_frac of the total
+ * an elevation above the local horizontal that falls from 90 deg to
+ * pitch_final at cut-off as pitch_final + (90 deg - pitch_final) (1 - s)^2,
+ * s the fraction of the time from the vertical rise's end to cut-off
+ * (fastest at first; this comment said "linearly" until session 25, the
+ * code has been quadratic since the solver's commit). Cut-off comes at burn_frac of the total
  * burn time (energy management; stages not yet lit are never lit). After
  * cut-off the re-entry vehicle coasts with ballistic coefficient beta.
  *
