@@ -590,8 +590,9 @@ static void rtn_print_arr(FILE *f, const char *key, const double *a, int n)
  * (track_lbal_due: 0, 10, 20 and 40 s after the first scored sample) and
  * the last one made is scored in between. Made at every scored sample, a
  * --start-after-burnout run of the mixed exercise took 13 times as long
- * as the plain run (now 1.25 times). A failed estimate keeps the previous one, as the
- * tracker's does. 0, or -ERANGE while there is none.
+ * as the plain run (now 1.25 times). A failed estimate keeps the
+ * previous one, as the tracker's does. 0, or -ERANGE while there is
+ * none.
  */
 static int scored_launch(struct obj_run *orun, const struct track_info *k,
                          struct track_point_pred *lp)

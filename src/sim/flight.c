@@ -24,9 +24,10 @@
  * pitch_final at cut-off as pitch_final + (90 deg - pitch_final) (1 - s)^2,
  * s the fraction of the time from the vertical rise's end to cut-off
  * (fastest at first; this comment said "linearly" until session 25, the
- * code has been quadratic since the solver's commit). Cut-off comes at burn_frac of the total
- * burn time (energy management; stages not yet lit are never lit). After
- * cut-off the re-entry vehicle coasts with ballistic coefficient beta.
+ * code has been quadratic since the solver's commit). Cut-off comes at
+ * burn_frac of the total burn time (energy management; stages not yet lit
+ * are never lit). After cut-off the re-entry vehicle coasts with
+ * ballistic coefficient beta.
  *
  * Integration. Dormand-Prince 5(4) (Dormand & Prince 1980; Hairer,
  * Norsett & Wanner, Solving ODEs I, sec. II.5) with local error control
