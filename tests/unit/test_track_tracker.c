@@ -2204,12 +2204,14 @@ static void ballistic_track_takes_no_plume_ray(void **state)
 }
 
 /* The confirmed tracks: their number; *err_km the largest position error
- * against tr (km), *upd the last one's updates (may be NULL). */
+ * against tr (km; both NULL: not wanted), *upd the last one's updates,
+ * *first_id the first one's id if it is still 0 (each may be NULL). */
 static int confirmed_tracks(const struct track_tracker *t, const double tr[6], double *err_km,
-                            uint32_t *upd)
+                            uint32_t *upd, uint32_t *first_id)
 {
 	int conf = 0;
-	*err_km = 0.0;
+	if (err_km)
+		*err_km = 0.0;
 	for (size_t i = 0; i < track_tracker_count(t); i++) {
 		struct track_info ti;
 		assert_int_equal(track_tracker_get(t, i, &ti), 0);
@@ -2218,6 +2220,10 @@ static int confirmed_tracks(const struct track_tracker *t, const double tr[6], d
 		conf++;
 		if (upd)
 			*upd = ti.n_updates;
+		if (first_id && !*first_id)
+			*first_id = ti.id;
+		if (!err_km)
+			continue;
 		double e = 0.0;
 		for (int a = 0; a < 3; a++)
 			e += (ti.est.x[a] - tr[a]) * (ti.est.x[a] - tr[a]);
@@ -2280,7 +2286,7 @@ static void ir_only_staging_coast_keeps_one_track(void **state)
 	track_tracker_counters(t, &c);
 	uint32_t upd = 0;
 	double err_km;
-	const int conf = confirmed_tracks(t, tr, &err_km, &upd);
+	const int conf = confirmed_tracks(t, tr, &err_km, &upd, NULL);
 	print_message("IR-only staging: %llu tracks by burnout, %llu in all; %d confirmed with "
 	              "%u updates (%u at burnout), position error %.2f km\n",
 	              (unsigned long long)created_s1, (unsigned long long)c.tracks_created, conf,
@@ -2383,7 +2389,7 @@ static void staging_called_a_burnout_keeps_one_track(void **state)
 		struct track_counters c;
 		track_tracker_counters(t, &c);
 		double err_km;
-		const int conf = confirmed_tracks(t, tr, &err_km, NULL);
+		const int conf = confirmed_tracks(t, tr, &err_km, NULL, NULL);
 		print_message("staging called a burnout, run %d: lowest boost probability after "
 		              "the staging %.2g; tracks %llu by the staging, %llu in all; %d "
 		              "confirmed, position error %.2f km\n",
@@ -2463,7 +2469,7 @@ static void clutter_plot_fed_by_one_ir_sensor_is_not_confirmed(void **state)
 				}
 			}
 			double e_km;
-			confirmed += confirmed_tracks(t, tr, &e_km, NULL);
+			confirmed += confirmed_tracks(t, tr, &e_km, NULL, NULL);
 			err_km = fmax(err_km, e_km);
 		}
 		struct track_counters c;
@@ -2707,16 +2713,7 @@ static int split_plot_run(int merge, uint32_t *first_id, uint32_t *ids, size_t *
 			assert_int_equal(track_tracker_process(t, &o), 0);
 			assert_int_equal(track_tracker_flush(t), 0);
 		}
-		int conf = 0;
-		for (size_t i = 0; i < track_tracker_count(t); i++) {
-			struct track_info ti;
-			assert_int_equal(track_tracker_get(t, i, &ti), 0);
-			if (ti.state != TRACK_CONFIRMED)
-				continue;
-			conf++;
-			if (!*first_id)
-				*first_id = ti.id;
-		}
+		const int conf = confirmed_tracks(t, NULL, NULL, NULL, first_id);
 		two_confirmed |= conf >= 2;
 		dup_samples += conf >= 2;
 	}
