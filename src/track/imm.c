@@ -657,6 +657,34 @@ int track_imm_zpredict(const struct track_imm *pred, const struct track_meas *m,
 	return 0;
 }
 
+double track_imm_cost_boost_floor(const struct track_zpred zp[TRACK_N_MODES],
+                                  const struct track_meas *m, double mu_min, double cost)
+{
+	const struct track_zpred *zb = &zp[TRACK_MODE_BOOST];
+	if (!zb->nz || !(zb->mu < mu_min) || !(mu_min < 1.0))
+		return cost;
+	/* imm_zpredict's cost with the probabilities (1 - mu_min, mu_min). */
+	double a[TRACK_N_MODES], amax = -INFINITY;
+	for (int j = 0; j < TRACK_N_MODES; j++) {
+		double nu[TRACK_NZ_MAX], d2;
+		a[j] = -INFINITY;
+		if (!zp[j].nz || track_ukf_innovation(&zp[j], m, nu, &d2) < 0)
+			continue;
+		const double lm = log(j == TRACK_MODE_BOOST ? mu_min : 1.0 - mu_min);
+		a[j] = lm + detect_log_p(m, j) - 0.5 * (d2 + zp[j].logdet_S);
+		if (a[j] > amax)
+			amax = a[j];
+	}
+	if (!isfinite(amax))
+		return cost;
+	double sa = 0.0;
+	for (int j = 0; j < TRACK_N_MODES; j++)
+		if (isfinite(a[j]))
+			sa += exp(a[j] - amax);
+	const double c = -2.0 * (amax + log(sa));
+	return c < cost ? c : cost;
+}
+
 int track_imm_update(const struct track_imm *pred, const struct track_zpred zp[TRACK_N_MODES],
                      const struct track_meas *m, struct track_imm *out)
 {

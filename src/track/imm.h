@@ -239,6 +239,20 @@ int track_imm_update(const struct track_imm *pred, const struct track_zpred zp[T
                      const struct track_meas *m, struct track_imm *out);
 
 /*
+ * The association cost of track_imm_zpredict's statistics (zp its
+ * predictions of m, cost its gate->cost) with the boost model's
+ * probability raised to mu_min where it is below: the smaller of the two
+ * costs. For a track in its boost window (tracker.c,
+ * BOOST_WINDOW_MU_MIN): a next stage after a coast the IMM called
+ * ballistic (mu_boost ~1e-5) is gated by the boost model alone, and at
+ * its own probability such a pair costs more than the miss. The update,
+ * which weighs the modes at their own probabilities, then revives the
+ * boost model.
+ */
+double track_imm_cost_boost_floor(const struct track_zpred zp[TRACK_N_MODES],
+                                  const struct track_meas *m, double mu_min, double cost);
+
+/*
  * track_imm_update with revival (imm.h "pruning") and a stage change:
  * pred is base predicted over dt_s (track_imm_predict with cfg), zp its
  * measurement prediction. If pred is pruned and the ballistic model's NIS

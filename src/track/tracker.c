@@ -1193,6 +1193,22 @@ static int base_index(const struct trk *k, mw_time_ns t_ns)
  * not yet have passed 0.5: a track started late in a burn).
  */
 #define PRUNE_AFTER_BOOST_S 120.0
+/*
+ * In the boost window a pair's association cost weighs the boost model
+ * at least at this probability (imm.h track_imm_cost_boost_floor). After
+ * a coast between stages the IMM calls ballistic, the boost probability
+ * is ~1e-5 at the next stage's ignition: a plot only the boost model
+ * gates then cost -2 ln mu_boost ~ 23 more than the miss, so the track
+ * took none of the next stage's plots, and initiation suppression kept
+ * them from starting a track - the track went stale for ~30 s until a
+ * second track took the object (tracker test
+ * staging_called_a_burnout_keeps_one_track, with its 20-s coast: 6 of 6
+ * runs before session 27). The floor touches the association only: the update weighs the
+ * modes at their own probabilities, and the plot revives the boost
+ * model. Session 24's try, a likelier return to boost in the IMM itself
+ * (tau_ballistic 20-50 s), made the first coast bins cautious.
+ */
+#define BOOST_WINDOW_MU_MIN 0.01
 /* Track k's boost window at t_ns: it was boost-dominated (has_boost_est)
  * within PRUNE_AFTER_BOOST_S. */
 static int boost_window(const struct trk *k, mw_time_ns t_ns)
@@ -3566,7 +3582,11 @@ static int process_scan(struct track_tracker *t)
 				                                   &t->meas[j], &gt.d2) < 0))
 					continue;
 				if (gt.d2 <= t->gate[nz]) {
-					int rc = add_pair(t, (int)i, (int)j, gt.cost, zp);
+					double cost = gt.cost;
+					if (boost_window(k, hb->t_ns))
+						cost = track_imm_cost_boost_floor(
+						    zp, &t->meas[j], BOOST_WINDOW_MU_MIN, cost);
+					int rc = add_pair(t, (int)i, (int)j, cost, zp);
 					if (rc < 0)
 						return rc;
 				}
