@@ -749,6 +749,31 @@ static int stage_explains(const struct track_imm_cfg *cfg, const struct track_zp
 	       log_bf >= log(cfg->stage_bf_min);
 }
 
+/* The revived boost model (track_imm_update_from): born from base's
+ * ballistic model, alpha at its prior, plus TRACK_REVIVE_SPREAD_S of the
+ * boost model's process noise, predicted over dt_s. */
+static int revival_predict(const struct track_imm *base, double dt_s,
+                           const struct track_imm_cfg *cfg, struct track_gauss *out)
+{
+	struct track_gauss born = base->m[TRACK_MODE_BALLISTIC];
+	track_gauss_alpha_prior(&born);
+	track_model_add_q(born.P, TRACK_REVIVE_SPREAD_S, &cfg->motion[TRACK_MODE_BOOST], born.x);
+	return track_ukf_predict(&born, dt_s, &cfg->motion[TRACK_MODE_BOOST], out);
+}
+
+int track_imm_revival_gates(const struct track_imm *base, double dt_s,
+                            const struct track_imm_cfg *cfg, const struct track_imm *pred,
+                            const struct track_meas *m, double gate_d2, double *d2)
+{
+	struct track_gauss g;
+	struct track_zpred z;
+	double nu[TRACK_NZ_MAX];
+	if (!is_pruned(pred) || revival_predict(base, dt_s, cfg, &g) < 0 ||
+	    track_ukf_zpredict(&g, m, &z) < 0 || track_ukf_innovation(&z, m, nu, d2) < 0)
+		return 0;
+	return *d2 <= gate_d2;
+}
+
 int track_imm_update_from(const struct track_imm *base, double dt_s,
                           const struct track_imm_cfg *cfg, const struct track_imm *pred,
                           const struct track_zpred zp[TRACK_N_MODES], const struct track_meas *m,
@@ -788,9 +813,6 @@ int track_imm_update_from(const struct track_imm *base, double dt_s,
 	 * ballistic model on this plot - the IMM update of the pair. The
 	 * ballistic model is pred's (no mixing: the born model's spread must
 	 * not leak into it). */
-	struct track_gauss born = base->m[TRACK_MODE_BALLISTIC];
-	track_gauss_alpha_prior(&born);
-	track_model_add_q(born.P, TRACK_REVIVE_SPREAD_S, &cfg->motion[TRACK_MODE_BOOST], born.x);
 	struct track_imm p;
 	p.mu[TRACK_MODE_BALLISTIC] = 1.0 - TRACK_REVIVE_MU;
 	p.mu[TRACK_MODE_BOOST] = TRACK_REVIVE_MU;
@@ -798,8 +820,7 @@ int track_imm_update_from(const struct track_imm *base, double dt_s,
 	struct track_zpred z2[TRACK_N_MODES];
 	z2[TRACK_MODE_BALLISTIC] = zp[TRACK_MODE_BALLISTIC];
 	struct track_imm q;
-	if (track_ukf_predict(&born, dt_s, &cfg->motion[TRACK_MODE_BOOST], &p.m[TRACK_MODE_BOOST]) <
-	        0 ||
+	if (revival_predict(base, dt_s, cfg, &p.m[TRACK_MODE_BOOST]) < 0 ||
 	    track_ukf_zpredict(&p.m[TRACK_MODE_BOOST], m, &z2[TRACK_MODE_BOOST]) < 0 ||
 	    track_imm_update(&p, z2, m, &q) < 0) {
 		*out = r; /* the ballistic model's update stands */

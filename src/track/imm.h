@@ -253,6 +253,17 @@ double track_imm_cost_boost_floor(const struct track_zpred zp[TRACK_N_MODES],
                                   const struct track_meas *m, double mu_min, double cost);
 
 /*
+ * Does the revival (track_imm_update_from) of a pruned prediction pred of
+ * base over dt_s gate m: the revived boost model's NIS <= gate_d2 (*d2
+ * its NIS)? 1 yes, 0 no (also where pred is not pruned or a step
+ * fails). For the tracker's initiation: a plot that a pruned track's
+ * ballistic model does not gate never reaches the update's revival.
+ */
+int track_imm_revival_gates(const struct track_imm *base, double dt_s,
+                            const struct track_imm_cfg *cfg, const struct track_imm *pred,
+                            const struct track_meas *m, double gate_d2, double *d2);
+
+/*
  * track_imm_update with revival (imm.h "pruning") and a stage change:
  * pred is base predicted over dt_s (track_imm_predict with cfg), zp its
  * measurement prediction. If pred is pruned and the ballistic model's NIS

@@ -3414,6 +3414,83 @@ static int los_suppressed(struct track_tracker *t, size_t j, mw_time_ns ts)
 	return 0;
 }
 
+/*
+ * A burn after the boost window (a next stage, a post-boost manoeuvre):
+ * the track is pruned (imm.h), its ballistic model alone gates, and the
+ * burn's first radar plot lies outside its gate and its initiation-
+ * suppression region, so it is never assigned and the update's revival
+ * never sees it. It started a second track, and the old one, confirmed,
+ * was kept coasting with a stale prediction (docs/tracking.md "A next
+ * stage after a coast": 580 km off 240 s after the ignition). So an
+ * unassigned radar plot that would start a track is first offered to
+ * the confirmed, in-sequence, pruned tracks that took nothing in this
+ * scan: the one whose revived boost model gates it (NIS within the gate,
+ * the smallest) takes it, and the update revives its boost model. Only
+ * such plots are tested - outside every ballistic gate and suppression
+ * region, inside a burn's reach - so the cost is a revival prediction
+ * per candidate track, and a false alarm must fall inside that gate (a
+ * few tens of metres of the track at a 1-s step) to be taken. Only a
+ * track updated within REVIVAL_MAX_DT_S is offered the plot: the revived
+ * model's thrust is 0 +- ~20 m/s^2, so its region grows as dt^2 (~1 km
+ * at 5 s), and a track unseen for longer took false alarms 2-30 km off
+ * (the long-coast test's clutter). Returns 1 if a track took plot j, 0
+ * if none, < 0 on a failed prediction.
+ */
+#define REVIVAL_MAX_DT_S 3.0
+static int revival_claims(struct track_tracker *t, size_t j, mw_time_ns ts, double max_obs_sig)
+{
+	const double sig_n = sqrt(t->init_supp[TRACK_NZ_MAX]) * PREGATE_FINE_MARGIN;
+	int best = -1;
+	double best_d2 = INFINITY;
+	for (size_t i = 0; i < t->n_trk; i++) {
+		struct trk *k = t->trk[i];
+		int b = t->trk_base[i];
+		if (k->state != TRACK_CONFIRMED || k->long_coast || t->trk_hit[i] || b < 0 ||
+		    b != k->h_count - 1)
+			continue;
+		const struct hist *hb = HAT(k, b);
+		const double dt = ns_to_s(ts - hb->t_ns);
+		if (!(dt <= REVIVAL_MAX_DT_S))
+			continue;
+		double q[3], sig_q, slack;
+		cv_sphere(hb, dt, q, &sig_q, &slack);
+		double lim = sig_n * sqrt(sig_q * sig_q + max_obs_sig * max_obs_sig) + slack;
+		double d2s = 0.0;
+		for (int a = 0; a < 3; a++)
+			d2s += (q[a] - t->obs_pt[j][a]) * (q[a] - t->obs_pt[j][a]);
+		if (!(d2s <= lim * lim))
+			continue;
+		if (!t->trk_pred_ok[i]) {
+			if (predict_to_scan(t, k, hb, ts, &t->pred[i]) < 0)
+				return -EDOM;
+			t->trk_pred_ok[i] = 1;
+		}
+		if (!track_imm_pruned(&t->pred[i]))
+			continue;
+		struct track_imm_cfg cbuf;
+		double d2;
+		if (track_imm_revival_gates(&hb->post, dt, hist_cfg(t, k, hb, &cbuf), &t->pred[i],
+		                            &t->meas[j], t->gate[t->meas[j].nz], &d2) == 1 &&
+		    d2 < best_d2) {
+			best = (int)i;
+			best_d2 = d2;
+		}
+	}
+	if (best < 0)
+		return 0;
+	struct trk *k = t->trk[best];
+	struct track_zpred zp[TRACK_N_MODES];
+	if (track_imm_zpredict(&t->pred[best], &t->meas[j], zp, NULL) < 0)
+		return 0;
+	if (apply_update(t, k, t->trk_base[best], 1, &t->pred[best], zp, &t->meas[j], ts,
+	                 t->pend[j].truth_id) < 0)
+		return 0;
+	t->trk_hit[best] = 1;
+	t->obs_assigned[j] = best;
+	t->ctr.revived++;
+	return 1;
+}
+
 static int process_scan(struct track_tracker *t)
 {
 	const size_t no = t->n_pend;
@@ -3659,6 +3736,8 @@ static int process_scan(struct track_tracker *t)
 			t->ctr.init_suppressed++;
 			continue;
 		}
+		if (revival_claims(t, j, ts, max_obs_sig) > 0)
+			continue;
 		int rc = start_radar_track(t, &t->pend[j], &t->meas[j]);
 		if (rc == -ENOMEM)
 			return rc;

@@ -343,6 +343,8 @@ struct track_counters {
 	uint64_t init_suppressed; /* unassigned radar plots inside a confirmed track's
 	                             initiation-suppression region: no track started */
 	uint64_t dup_merged;      /* confirmed duplicates merged into an older track */
+	uint64_t revived;         /* unassigned radar plots a pruned confirmed track's revived
+	                             boost model gated: that track's, no track started */
 };
 
 struct track_tracker;

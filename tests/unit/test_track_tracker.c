@@ -2329,9 +2329,8 @@ static void ir_only_staging_coast_keeps_one_track(void **state)
  * the coast is called ballistic below prune_mu, no track is started
  * after the staging, and one confirmed track follows the second stage.
  */
-static void staging_called_a_burnout_keeps_one_track(void **state)
+static void staging_keeps_one_track(int coast_s)
 {
-	(void)state;
 	enum { RUNS = 6 };
 	const struct geo_lla rp[2] = {{geo_rad(37), geo_rad(128), 100},
 	                              {geo_rad(35.5), geo_rad(129.5), 100}};
@@ -2351,8 +2350,8 @@ static void staging_called_a_burnout_keeps_one_track(void **state)
 		uint64_t rng = 1000 + (uint64_t)run;
 		uint64_t created_s1 = 0;
 		double mu_min = 1.0;
-		for (int k = 1; k <= 95; k++) {
-			const double a = k <= 40 ? 55.0 : (k <= 60 ? 0.0 : 12.0);
+		for (int k = 1; k <= 40 + coast_s + 35; k++) {
+			const double a = k <= 40 ? 55.0 : (k <= 40 + coast_s ? 0.0 : 12.0);
 			truth_step_thrust(tr, 1.0, a);
 			const mw_time_ns ts = T0_NS + k * MW_NS_PER_S;
 			struct mw_obs o;
@@ -2402,10 +2401,10 @@ static void staging_called_a_burnout_keeps_one_track(void **state)
 		track_tracker_counters(t, &c);
 		double err_km;
 		const int conf = confirmed_tracks(t, tr, &err_km, NULL, NULL);
-		print_message("staging called a burnout, run %d: lowest boost probability after "
+		print_message("staging, %d-s coast, run %d: lowest boost probability after "
 		              "the staging %.2g; tracks %llu by the staging, %llu in all; %d "
 		              "confirmed, position error %.2f km\n",
-		              run, mu_min, (unsigned long long)created_s1,
+		              coast_s, run, mu_min, (unsigned long long)created_s1,
 		              (unsigned long long)c.tracks_created, conf, err_km);
 		bad += c.tracks_created != created_s1 || conf != 1 || !(err_km < 1.0);
 		track_tracker_free(t);
@@ -2420,6 +2419,30 @@ static void staging_called_a_burnout_keeps_one_track(void **state)
 		fail_msg("track_tracker_predict: %d of %d predictions carried the boost model (%d "
 		         "pruned by the plain configuration)",
 		         carried, n_low, pruned);
+}
+
+static void staging_called_a_burnout_keeps_one_track(void **state)
+{
+	(void)state;
+	staging_keeps_one_track(20);
+}
+
+/*
+ * The same staging with a 150-s coast: the second stage ignites 150 s
+ * after the first burnt out, past the boost window, when the track is
+ * pruned and its ballistic model alone gates. The burn's first radar
+ * plots lie outside that gate and its initiation-suppression region:
+ * they started a second track, and the old one, confirmed, was kept
+ * coasting with a stale prediction (still confirmed 240 s after the
+ * ignition, 580 km off; session 27). The initiation now offers such a
+ * plot to the pruned confirmed tracks that took none, and the one whose
+ * revived boost model gates it takes it (tracker.c revival_claims).
+ * The same checks as above: one track, the second stage followed.
+ */
+static void a_burn_after_the_boost_window_revives_its_track(void **state)
+{
+	(void)state;
+	staging_keeps_one_track(150);
 }
 
 /*
@@ -3223,6 +3246,7 @@ int main(void)
 	    cmocka_unit_test(ballistic_track_takes_no_plume_ray),
 	    cmocka_unit_test(ir_only_staging_coast_keeps_one_track),
 	    cmocka_unit_test(staging_called_a_burnout_keeps_one_track),
+	    cmocka_unit_test(a_burn_after_the_boost_window_revives_its_track),
 	    cmocka_unit_test(clutter_plot_fed_by_one_ir_sensor_is_not_confirmed),
 	    cmocka_unit_test(false_alarm_joined_to_a_missiles_rays_is_not_confirmed),
 	    cmocka_unit_test(ballistic_track_with_a_brief_boost_estimate_makes_no_launch_refresh),
